@@ -1,0 +1,129 @@
+"""msgpack encoding with hard limits for hostile input.
+
+A 10 MiB msgpack body can expand to hundreds of MiB of Python objects, so
+decoding is bounded three ways: the caller caps the byte length before calling
+:func:`decode`; msgpack's own ``max_*_len`` caps each container and string; and
+hooks count containers so a flood of tiny maps stops early. After decoding, a
+walk rejects anything deeper than :data:`MAX_DEPTH` or of a type the protocol
+never sends (ext types, msgpack timestamps).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgpack
+
+from .errors import CodecError, MessageTooLarge
+
+MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+MAX_STR_LEN = 256 * 1024
+MAX_ARRAY_LEN = 10_000
+MAX_MAP_LEN = 256
+MAX_CONTAINERS = 200_000
+MAX_DEPTH = 12
+
+_SCALARS = (str, int, float, bool, bytes, type(None))
+
+
+class _Budget:
+    __slots__ = ("left",)
+
+    def __init__(self, limit: int) -> None:
+        self.left = limit
+
+    def spend(self) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise CodecError("the message holds too many items", code="too_many_items")
+
+
+def _reject_ext(code: int, data: bytes) -> Any:
+    raise CodecError("msgpack extension types are not accepted", code="ext_type_not_allowed")
+
+
+def encode(value: Any) -> bytes:
+    return msgpack.packb(value, use_bin_type=True)  # type: ignore[no-any-return]
+
+
+def canonical(value: Any) -> bytes:
+    """Deterministic bytes for hashing: maps with sorted keys, all the way down."""
+    return encode(_sorted(value))
+
+
+def _sorted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _sorted(value[k]) for k in sorted(value)}
+    if isinstance(value, list | tuple):
+        return [_sorted(v) for v in value]
+    return value
+
+
+def decode(data: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES) -> Any:
+    """Decode untrusted bytes or raise :class:`CodecError` with a precise code."""
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise CodecError("a message must be bytes")
+    if len(data) > max_bytes:
+        raise MessageTooLarge(f"the message is {len(data)} bytes; the limit is {max_bytes}")
+    if len(data) == 0:
+        raise CodecError("the message is empty", code="truncated_message")
+    budget = _Budget(MAX_CONTAINERS)
+
+    def on_list(items: list[Any]) -> list[Any]:
+        budget.spend()
+        return items
+
+    def on_pairs(pairs: list[tuple[Any, Any]]) -> dict[str, Any]:
+        budget.spend()
+        out: dict[str, Any] = {}
+        for key, value in pairs:
+            if not isinstance(key, str):
+                raise CodecError("map keys must be text", code="non_string_key")
+            if key in out:
+                raise CodecError(f"duplicate map key {key!r}", code="duplicate_key")
+            out[key] = value
+        return out
+
+    try:
+        value = msgpack.unpackb(
+            bytes(data), raw=False, strict_map_key=False, ext_hook=_reject_ext,
+            list_hook=on_list, object_pairs_hook=on_pairs, timestamp=0,
+            max_str_len=MAX_STR_LEN, max_bin_len=max_bytes, max_array_len=MAX_ARRAY_LEN,
+            max_map_len=MAX_MAP_LEN, max_ext_len=64,
+        )
+    except CodecError:
+        raise
+    except msgpack.ExtraData:
+        raise CodecError("there are bytes after the end of the message",
+                         code="trailing_bytes") from None
+    except UnicodeDecodeError:
+        raise CodecError("text in the message is not valid UTF-8", code="invalid_utf8") from None
+    except msgpack.StackError:
+        raise CodecError("the message is nested too deeply", code="nesting_too_deep") from None
+    except ValueError as exc:
+        text = str(exc)
+        if "exceeds max" in text:
+            raise CodecError("a list, map or text in the message is too long",
+                             code="too_many_items") from None
+        if "incomplete" in text.lower() or "Unpack failed" in text:
+            raise CodecError("the message is cut short", code="truncated_message") from None
+        raise CodecError("the message is not valid msgpack") from None
+    except (msgpack.FormatError, TypeError):
+        raise CodecError("the message is not valid msgpack") from None
+    _check_shape(value)
+    return value
+
+
+def _check_shape(root: Any) -> None:
+    stack: list[tuple[Any, int]] = [(root, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise CodecError("the message is nested too deeply", code="nesting_too_deep")
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+        elif not isinstance(value, _SCALARS):
+            raise CodecError("the message holds a value of an unsupported type",
+                             code="ext_type_not_allowed")

@@ -1,0 +1,37 @@
+"""Identifiers that sort by creation time (ULID layout, Crockford base32).
+
+Operation ids and record ids are made offline on many terminals at once, so
+they must never collide and should sort roughly by when they were made.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_ID_RE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+
+
+def new_id(now_ms: int | None = None) -> str:
+    """A 26-character id: 48 bits of milliseconds, then 80 random bits."""
+    ms = int(time.time() * 1000) if now_ms is None else now_ms
+    value = (ms & ((1 << 48) - 1)) << 80 | int.from_bytes(os.urandom(10), "big")
+    chars = []
+    for _ in range(26):
+        chars.append(_ALPHABET[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+def is_id(value: object) -> bool:
+    return isinstance(value, str) and _ID_RE.match(value) is not None
+
+
+def id_time_ms(value: str) -> int:
+    """The millisecond timestamp an id was made at."""
+    number = 0
+    for char in value:
+        number = number * 32 + _ALPHABET.index(char)
+    return number >> 80

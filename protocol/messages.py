@@ -1,0 +1,270 @@
+"""Typed sync messages and their strict decoding.
+
+Message types (envelope ``type``) and bodies:
+
+=============  ==============================================================
+``enroll``     terminal → server: one-time code, terminal name, public key,
+               proof of possession, first user's name
+``enrolled``   server → terminal: terminal id, facility, server public key,
+               the user, first record-number pool
+``push``       terminal → server: operations in sequence order
+``pushed``     server → terminal: one result per operation it handled
+``pull``       terminal → server: cursor, page size, sequence numbers of held
+               operations to re-check, whether it needs record numbers
+``pulled``     server → terminal: a page of record snapshots and the new cursor
+``error``      server → terminal: ``{error, detail}``
+=============  ==============================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import SchemaError
+from .ids import is_id
+from .ops import SCHEMA_VERSION, OpResult, Operation, OpType
+from .records import RecordKind
+from .schema import (
+    as_map,
+    int_list,
+    only_keys,
+    opt_str,
+    req_bool,
+    req_bytes,
+    req_int,
+    req_list,
+    req_map,
+    req_str,
+)
+
+MAX_OPS_PER_PUSH = 1000
+MAX_PULL_PAGE = 5000
+
+
+def operation_from_wire(raw_value: Any) -> Operation:
+    """Envelope fields of one operation; the payload is checked later, per
+    operation, so one bad operation is rejected without failing the batch."""
+    raw = as_map(raw_value, "operation")
+    only_keys(raw, {"id", "seq", "type", "fac", "user", "at", "schema", "p"}, "operation")
+    op_id = raw.get("id")
+    if not is_id(op_id):
+        raise SchemaError("operation id must be an id")
+    op_type = raw.get("type")
+    if op_type not in OpType.__members__.values():
+        raise SchemaError("operation type is not known")
+    return Operation(
+        op_id=str(op_id), seq=req_int(raw, "seq", 1), op_type=OpType(op_type),
+        facility_id=req_str(raw, "fac", 64), user_id=req_str(raw, "user", 64),
+        recorded_at=req_int(raw, "at"), payload=req_map(raw, "p"),
+        schema=req_int(raw, "schema", 0, 10_000),
+    )
+
+
+@dataclass(frozen=True)
+class PushRequest:
+    ops: list[Operation]
+    schema: int = SCHEMA_VERSION
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"ops": [op.to_wire() for op in self.ops], "schema": self.schema}
+
+    @classmethod
+    def from_wire(cls, value: Any) -> PushRequest:
+        raw = as_map(value, "push")
+        only_keys(raw, {"ops", "schema"}, "push")
+        ops = [operation_from_wire(item) for item in req_list(raw, "ops", MAX_OPS_PER_PUSH)]
+        for before, after in zip(ops, ops[1:], strict=False):
+            if after.seq != before.seq + 1:
+                raise SchemaError("operations must be in consecutive sequence order")
+        return cls(ops=ops, schema=req_int(raw, "schema", 0, 10_000))
+
+
+@dataclass(frozen=True)
+class PushResponse:
+    results: list[OpResult]
+    next_seq: int
+    """The sequence number the server expects next from this terminal."""
+    server_time: int
+    upgrade_required: bool = False
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"results": [r.to_wire() for r in self.results], "next": self.next_seq,
+                "time": self.server_time, "upgrade": self.upgrade_required}
+
+    @classmethod
+    def from_wire(cls, value: Any) -> PushResponse:
+        raw = as_map(value, "pushed")
+        return cls(
+            results=[OpResult.from_wire(as_map(r, "result"))
+                     for r in req_list(raw, "results", MAX_OPS_PER_PUSH)],
+            next_seq=req_int(raw, "next", 1), server_time=req_int(raw, "time"),
+            upgrade_required=req_bool(raw, "upgrade"),
+        )
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    cursor: int
+    limit: int = 1000
+    held: list[int] = field(default_factory=list)
+    want_mrns: bool = False
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"cursor": self.cursor, "limit": self.limit, "held": self.held,
+                "mrns": self.want_mrns}
+
+    @classmethod
+    def from_wire(cls, value: Any) -> PullRequest:
+        raw = as_map(value, "pull")
+        only_keys(raw, {"cursor", "limit", "held", "mrns"}, "pull")
+        return cls(cursor=req_int(raw, "cursor"), limit=req_int(raw, "limit", 1, MAX_PULL_PAGE),
+                   held=int_list(raw, "held", 1000), want_mrns=req_bool(raw, "mrns"))
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The whole current state of one record as the server holds it."""
+
+    kind: RecordKind
+    record_id: str
+    facility_id: str
+    data: Mapping[str, Any]
+    versions: Mapping[str, int]
+    conflicts: Mapping[str, Any]
+    status: str
+    seq: int
+    gone: bool = False
+    """True when the record left this facility's scope (e.g. a transfer)."""
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"k": str(self.kind), "id": self.record_id, "f": self.facility_id,
+                "d": dict(self.data), "v": dict(self.versions), "c": dict(self.conflicts),
+                "s": self.status, "seq": self.seq, "gone": self.gone}
+
+    @classmethod
+    def from_wire(cls, value: Any) -> Snapshot:
+        raw = as_map(value, "snapshot")
+        kind = raw.get("k")
+        if kind not in RecordKind.__members__.values():
+            raise SchemaError("snapshot kind is not known")
+        return cls(kind=RecordKind(kind), record_id=req_str(raw, "id", 64),
+                   facility_id=req_str(raw, "f", 64), data=req_map(raw, "d"),
+                   versions=req_map(raw, "v"), conflicts=req_map(raw, "c"),
+                   status=req_str(raw, "s", 32), seq=req_int(raw, "seq"),
+                   gone=req_bool(raw, "gone"))
+
+
+@dataclass(frozen=True)
+class MrnPool:
+    prefix: str
+    start: int
+    end: int
+    """Numbers ``start`` up to but not including ``end`` are this terminal's."""
+
+    def to_wire(self) -> list[Any]:
+        return [self.prefix, self.start, self.end]
+
+    @classmethod
+    def from_wire(cls, value: Any) -> MrnPool:
+        if (not isinstance(value, list) or len(value) != 3 or not isinstance(value[0], str)
+                or not all(isinstance(v, int) and not isinstance(v, bool) for v in value[1:])
+                or not 0 <= value[1] <= value[2]):
+            raise SchemaError("mrn pool must be [prefix, start, end]")
+        return cls(value[0], value[1], value[2])
+
+    def format(self, number: int) -> str:
+        return f"{self.prefix}{number:06d}"
+
+
+@dataclass(frozen=True)
+class PullResponse:
+    changes: list[Snapshot]
+    cursor: int
+    more: bool
+    server_time: int
+    results: list[OpResult] = field(default_factory=list)
+    mrn_pool: MrnPool | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"changes": [c.to_wire() for c in self.changes], "cursor": self.cursor,
+                "more": self.more, "time": self.server_time,
+                "results": [r.to_wire() for r in self.results],
+                "mrns": self.mrn_pool.to_wire() if self.mrn_pool else None}
+
+    @classmethod
+    def from_wire(cls, value: Any) -> PullResponse:
+        raw = as_map(value, "pulled")
+        mrns = raw.get("mrns")
+        return cls(
+            changes=[Snapshot.from_wire(c) for c in req_list(raw, "changes", MAX_PULL_PAGE)],
+            cursor=req_int(raw, "cursor"), more=req_bool(raw, "more"),
+            server_time=req_int(raw, "time"),
+            results=[OpResult.from_wire(as_map(r, "result"))
+                     for r in req_list(raw, "results", 1000)],
+            mrn_pool=MrnPool.from_wire(mrns) if mrns is not None else None,
+        )
+
+
+@dataclass(frozen=True)
+class EnrollRequest:
+    code: str
+    terminal_name: str
+    public_key: bytes
+    proof: bytes
+    username: str
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"code": self.code, "name": self.terminal_name, "key": self.public_key,
+                "proof": self.proof, "user": self.username}
+
+    @classmethod
+    def from_wire(cls, value: Any) -> EnrollRequest:
+        raw = as_map(value, "enroll")
+        only_keys(raw, {"code", "name", "key", "proof", "user"}, "enroll")
+        return cls(code=req_str(raw, "code", 64), terminal_name=req_str(raw, "name", 100),
+                   public_key=req_bytes(raw, "key", 32), proof=req_bytes(raw, "proof", 64),
+                   username=req_str(raw, "user", 100))
+
+
+@dataclass(frozen=True)
+class EnrollResponse:
+    terminal_id: str
+    facility_id: str
+    facility_name: str
+    server_public_key: bytes
+    user_id: str
+    username: str
+    role: str
+    mrn_pool: MrnPool
+    server_time: int
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"terminal": self.terminal_id, "facility": self.facility_id,
+                "facility_name": self.facility_name, "server_key": self.server_public_key,
+                "user_id": self.user_id, "user": self.username, "role": self.role,
+                "mrns": self.mrn_pool.to_wire(), "time": self.server_time}
+
+    @classmethod
+    def from_wire(cls, value: Any) -> EnrollResponse:
+        raw = as_map(value, "enrolled")
+        return cls(terminal_id=req_str(raw, "terminal", 64),
+                   facility_id=req_str(raw, "facility", 64),
+                   facility_name=req_str(raw, "facility_name", 200),
+                   server_public_key=req_bytes(raw, "server_key", 32),
+                   user_id=req_str(raw, "user_id", 64), username=req_str(raw, "user", 100),
+                   role=req_str(raw, "role", 32), mrn_pool=MrnPool.from_wire(raw.get("mrns")),
+                   server_time=req_int(raw, "time"))
+
+
+def error_from_wire(value: Any) -> tuple[str, str]:
+    raw = as_map(value, "error")
+    return req_str(raw, "error", 64), opt_str(raw, "detail") or ""
+
+
+__all__ = [
+    "MAX_OPS_PER_PUSH", "MAX_PULL_PAGE", "EnrollRequest", "EnrollResponse", "MrnPool",
+    "PullRequest", "PullResponse", "PushRequest", "PushResponse", "Snapshot",
+    "error_from_wire", "operation_from_wire",
+]

@@ -1,0 +1,96 @@
+"""Strict accessors for decoded message maps: each raises SchemaError with the
+name of the offending key, so a malformed message gets a clear 400."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import SchemaError
+
+
+def req_str(raw: Mapping[str, Any], key: str, max_len: int = 500) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not value or len(value) > max_len:
+        raise SchemaError(f"{key} must be text of 1–{max_len} characters")
+    return value
+
+
+def opt_str(raw: Mapping[str, Any], key: str, max_len: int = 2000) -> str | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > max_len:
+        raise SchemaError(f"{key} must be text of at most {max_len} characters")
+    return value
+
+
+def req_int(raw: Mapping[str, Any], key: str, low: int = 0, high: int = 2**63 - 1) -> int:
+    value = raw.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise SchemaError(f"{key} must be a whole number from {low} to {high}")
+    return value
+
+
+def opt_int(raw: Mapping[str, Any], key: str) -> int | None:
+    if raw.get(key) is None:
+        return None
+    return req_int(raw, key)
+
+
+def req_bool(raw: Mapping[str, Any], key: str) -> bool:
+    value = raw.get(key)
+    if not isinstance(value, bool):
+        raise SchemaError(f"{key} must be true or false")
+    return value
+
+
+def req_bytes(raw: Mapping[str, Any], key: str, length: int | None = None,
+              max_len: int = 1 << 22) -> bytes:
+    value = raw.get(key)
+    if not isinstance(value, bytes) or len(value) > max_len:
+        raise SchemaError(f"{key} must be bytes")
+    if length is not None and len(value) != length:
+        raise SchemaError(f"{key} must be {length} bytes")
+    return value
+
+
+def req_map(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = raw.get(key)
+    if not isinstance(value, Mapping):
+        raise SchemaError(f"{key} must be a map")
+    return value
+
+
+def req_list(raw: Mapping[str, Any], key: str, max_len: int = 10_000) -> list[Any]:
+    value = raw.get(key)
+    if not isinstance(value, list) or len(value) > max_len:
+        raise SchemaError(f"{key} must be a list of at most {max_len} items")
+    return value
+
+
+def str_list(raw: Mapping[str, Any], key: str) -> list[str]:
+    value = raw.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SchemaError(f"{key} must be a list of text")
+    return value
+
+
+def int_list(raw: Mapping[str, Any], key: str, max_len: int = 10_000) -> list[int]:
+    value = raw.get(key, [])
+    if (not isinstance(value, list) or len(value) > max_len
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
+        raise SchemaError(f"{key} must be a list of whole numbers")
+    return value
+
+
+def only_keys(raw: Mapping[str, Any], allowed: set[str], where: str) -> None:
+    extra = set(raw) - allowed
+    if extra:
+        raise SchemaError(f"unknown field(s) in {where}: {', '.join(sorted(map(str, extra)))}")
+
+
+def as_map(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise SchemaError(f"{where} must be a map")
+    return value
