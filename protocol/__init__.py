@@ -22,9 +22,9 @@ from .ops import (
     SCHEMA_VERSION,
     CommandName,
     FieldChange,
+    Operation,
     OpResult,
     OpStatus,
-    Operation,
     OpType,
     Reason,
 )

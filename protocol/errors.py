@@ -44,7 +44,8 @@ class SchemaError(ProtocolError):
 
 class SignatureError(ProtocolError):
     """Deliberately uninformative: missing, malformed, foreign-algorithm and
-    wrong signatures, and unknown signers, all look the same to the sender."""
+    wrong signatures, and unknown signers, all look the same to the sender.
+    """
 
     code = "bad_signature"
 

@@ -65,7 +65,8 @@ class HybridClock:
 
     def observe(self, remote: int, *, trusted: bool = False) -> int:
         """Merge a stamp seen in a message. Untrusted stamps too far ahead of
-        our physical clock are refused rather than dragging us forward."""
+        our physical clock are refused rather than dragging us forward.
+        """
         pt = self.physical()
         if not trusted and wall_ms(remote) - pt > self.max_drift_ms:
             raise ClockDriftError(

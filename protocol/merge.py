@@ -81,7 +81,7 @@ class UpdateOutcome:
 
 
 def new_record(fields: Mapping[str, Any]) -> RecordState:
-    return RecordState(data=dict(fields), versions={name: 1 for name in fields})
+    return RecordState(data=dict(fields), versions=dict.fromkeys(fields, 1))
 
 
 def apply_update(kind: RecordKind, current: RecordState, changes: Mapping[str, FieldChange],
@@ -135,7 +135,8 @@ def _open_conflict(state: RecordState, name: str, current_value: Any, proposed: 
 
 def resolve_conflict(current: RecordState, name: str, value: Any) -> UpdateOutcome:
     """A records manager's choice closes the conflict; it is itself a change
-    (version + 1) that every replica receives."""
+    (version + 1) that every replica receives.
+    """
     if name not in current.conflicts:
         return UpdateOutcome(OpStatus.REJECTED, current, Reason.NO_CONFLICT)
     state = current.copy()
@@ -154,7 +155,8 @@ def void(current: RecordState) -> RecordState:
 
 def rebase(base: RecordState | None, pending: list[Mapping[str, Any]]) -> RecordState | None:
     """What a terminal shows: the server's state with its own pending field
-    values laid on top, so a pull never hides what the clerk typed."""
+    values laid on top, so a pull never hides what the clerk typed.
+    """
     if base is None and not pending:
         return None
     state = base.copy() if base is not None else RecordState(data={})
@@ -167,11 +169,13 @@ def predicted_version(base_version: int, pending_changes_to_field: int) -> int:
     """The base version a terminal puts on its next change to a field it has
     already changed offline: each of its own pending changes will bump the
     version once when applied, so successive edits are not mistaken for
-    concurrent ones."""
+    concurrent ones.
+    """
     return base_version + pending_changes_to_field
 
 
 def note_order_key(clinical_time: str, server_seq: int | None) -> tuple[str, float]:
     """Notes are shown by clinical time, then by the server's sequence (pending
-    notes, with no sequence yet, last)."""
+    notes, with no sequence yet, last).
+    """
     return (clinical_time, float("inf") if server_seq is None else float(server_seq))

@@ -24,7 +24,7 @@ from typing import Any
 
 from .errors import SchemaError
 from .ids import is_id
-from .ops import SCHEMA_VERSION, OpResult, Operation, OpType
+from .ops import SCHEMA_VERSION, Operation, OpResult, OpType
 from .records import RecordKind
 from .schema import (
     as_map,
@@ -45,14 +45,15 @@ MAX_PULL_PAGE = 5000
 
 def operation_from_wire(raw_value: Any) -> Operation:
     """Envelope fields of one operation; the payload is checked later, per
-    operation, so one bad operation is rejected without failing the batch."""
+    operation, so one bad operation is rejected without failing the batch.
+    """
     raw = as_map(raw_value, "operation")
     only_keys(raw, {"id", "seq", "type", "fac", "user", "at", "schema", "p"}, "operation")
     op_id = raw.get("id")
     if not is_id(op_id):
         raise SchemaError("operation id must be an id")
     op_type = raw.get("type")
-    if op_type not in OpType.__members__.values():
+    if not isinstance(op_type, str) or op_type not in set(OpType):
         raise SchemaError("operation type is not known")
     return Operation(
         op_id=str(op_id), seq=req_int(raw, "seq", 1), op_type=OpType(op_type),
@@ -147,7 +148,7 @@ class Snapshot:
     def from_wire(cls, value: Any) -> Snapshot:
         raw = as_map(value, "snapshot")
         kind = raw.get("k")
-        if kind not in RecordKind.__members__.values():
+        if not isinstance(kind, str) or kind not in set(RecordKind):
             raise SchemaError("snapshot kind is not known")
         return cls(kind=RecordKind(kind), record_id=req_str(raw, "id", 64),
                    facility_id=req_str(raw, "f", 64), data=req_map(raw, "d"),

@@ -65,7 +65,8 @@ FINAL_STATUSES = frozenset({OpStatus.APPLIED, OpStatus.CONFLICT, OpStatus.REJECT
 
 class Reason(StrEnum):
     """Why an operation was rejected or raised a conflict. Each has a sentence
-    for the clerk in :data:`REASON_TEXT`."""
+    for the clerk in :data:`REASON_TEXT`.
+    """
 
     INVALID = "invalid"
     NOT_FOUND = "not_found"
@@ -174,7 +175,7 @@ class OpResult:
 
     @classmethod
     def from_wire(cls, raw: Mapping[str, Any]) -> OpResult:
-        from .schema import req_int, req_str, opt_int, opt_str, str_list
+        from .schema import opt_int, opt_str, req_int, req_str, str_list
 
         return cls(
             seq=req_int(raw, "seq"), op_id=req_str(raw, "id"),
@@ -186,8 +187,9 @@ class OpResult:
 
 def _enum(raw: Mapping[str, Any], key: str, enum: type[StrEnum]) -> str:
     value = raw.get(key)
-    if not isinstance(value, str) or value not in enum.__members__.values():
-        raise SchemaError(f"{key} must be one of {', '.join(e.value for e in enum)}")  # type: ignore[attr-defined]
+    allowed = [str(member) for member in enum]
+    if not isinstance(value, str) or value not in allowed:
+        raise SchemaError(f"{key} must be one of {', '.join(allowed)}")
     return value
 
 
@@ -213,7 +215,8 @@ def check_payload(op_type: OpType, payload: Mapping[str, Any]) -> dict[str, Any]
     """Validate an operation's payload strictly; return a cleaned copy.
 
     Raises :class:`ValidationError` (a clerk-fixable problem) or
-    :class:`SchemaError` (a malformed message)."""
+    :class:`SchemaError` (a malformed message).
+    """
     if op_type is OpType.CREATE:
         kind = _kind(payload, CREATABLE)
         _only(payload, {"kind", "id", "fields"})
@@ -242,7 +245,7 @@ def check_payload(op_type: OpType, payload: Mapping[str, Any]) -> dict[str, Any]
     if op_type is OpType.COMMAND:
         _only(payload, {"name", "args"})
         name_raw = payload.get("name")
-        if name_raw not in CommandName.__members__.values():
+        if not isinstance(name_raw, str) or name_raw not in set(CommandName):
             raise SchemaError("unknown command")
         name = CommandName(name_raw)
         args = _map(payload, "args")
@@ -314,7 +317,7 @@ def _command_args(name: CommandName, args: Mapping[str, Any]) -> dict[str, Any]:
 
 def _kind(payload: Mapping[str, Any], allowed: frozenset[RecordKind]) -> RecordKind:
     raw = payload.get("kind")
-    if not isinstance(raw, str) or raw not in RecordKind.__members__.values():
+    if not isinstance(raw, str) or raw not in set(RecordKind):
         raise SchemaError("kind must name a record kind")
     kind = RecordKind(raw)
     if kind not in allowed:

@@ -174,16 +174,13 @@ def check_hours(name: str, value: Any) -> str:
         raise ValidationError(name, "must be hours written like 7.5") from None
     if not amount.is_finite() or amount.as_tuple().exponent < -2:  # type: ignore[operator]
         raise ValidationError(name, "may have at most two decimals")
-    if not Decimal("0") < amount <= Decimal("22.5"):
+    if not Decimal(0) < amount <= Decimal("22.5"):
         raise ValidationError(name, "must be more than 0 and at most 22.5 hours")
     return f"{amount:.2f}"
 
 
 PBJ_EMPLOYEE_ID = r"[A-Za-z0-9_,.\- \\]{1,30}"
-US_STATES = (
-    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV "
-    "NH NJ NM NY NC ND OH OK OR PA PR RI SC SD TN TX UT VT VA VI WA WV WI WY GU"
-).split()
+US_STATES = ["AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "PR", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "VI", "WA", "WV", "WI", "WY", "GU"]
 
 # --- field specs -------------------------------------------------------------
 
@@ -326,7 +323,8 @@ def identity_fields(kind: RecordKind) -> frozenset[str]:
 def validate_fields(kind: RecordKind, values: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
     """Check and normalise the fields of a create (all required present) or an
     update (only editable fields). Returns cleaned values; raises
-    :class:`ValidationError` naming the first bad field."""
+    :class:`ValidationError` naming the first bad field.
+    """
     specs = FIELDS.get(kind)
     if specs is None:
         raise ValidationError("kind", f"{kind} records cannot be written from a terminal")

@@ -1,5 +1,6 @@
 """Strict accessors for decoded message maps: each raises SchemaError with the
-name of the offending key, so a malformed message gets a clear 400."""
+name of the offending key, so a malformed message gets a clear 400.
+"""
 
 from __future__ import annotations
 

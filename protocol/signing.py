@@ -87,7 +87,8 @@ def seal(private_key: Ed25519PrivateKey, msg_type: str, sender: str, counter: in
 
 def open_envelope(data: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES) -> Envelope:
     """Parse (not verify) an envelope. A missing or malformed signature raises
-    :class:`SignatureError`, the same error a wrong one gets."""
+    :class:`SignatureError`, the same error a wrong one gets.
+    """
     raw = as_map(decode(data, max_bytes=max_bytes), "message")
     only_keys(raw, _KEYS, "envelope")
     if raw.get("v") != ENVELOPE_VERSION:
@@ -126,7 +127,8 @@ def public_bytes(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:
 
 def prove_possession(key: Ed25519PrivateKey, code: str) -> bytes:
     """Enrollment proof: the new terminal signs the one-time code with the key
-    it asks the server to bind."""
+    it asks the server to bind.
+    """
     return key.sign(b"chartkeep-enroll:" + code.encode())
 
 

@@ -1,0 +1,89 @@
+"""The bounded msgpack codec: round trips, and hostile input answered with a
+precise CodecError, never another exception and never unbounded memory."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgpack
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from protocol.codec import MAX_ARRAY_LEN, MAX_DEPTH, canonical, decode, encode
+from protocol.errors import CodecError, MessageTooLarge
+
+scalars = st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | st.floats(
+    allow_nan=False) | st.text(max_size=50) | st.binary(max_size=50)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=8) | st.dictionaries(st.text(max_size=10), inner,
+                                                                max_size=8),
+    max_leaves=40,
+)
+
+
+@given(values)
+def test_round_trip(value: object) -> None:
+    assert decode(encode(value)) == value
+
+
+@given(st.binary(max_size=300))
+def test_random_bytes_raise_only_codec_errors(data: bytes) -> None:
+    try:
+        decode(data)
+    except CodecError as exc:
+        assert exc.code
+    # Some random bytes are valid msgpack; those simply decode.
+
+
+@given(values, st.integers(min_value=0))
+def test_truncation_is_reported(value: object, cut: int) -> None:
+    data = encode([value, "end"])
+    cut = cut % len(data)
+    with pytest.raises(CodecError) as info:
+        decode(data[:cut])
+    assert info.value.code in {"truncated_message", "malformed_message"}
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"\xdd\xff\xff\xff\xff", "too_many_items"),  # array claiming 4 billion items
+        (msgpack.packb([{}] * (MAX_ARRAY_LEN + 1)), "too_many_items"),
+        (msgpack.packb({"a": 1}) + b"\x00", "trailing_bytes"),
+        (msgpack.packb({1: 2}), "non_string_key"),
+        (msgpack.packb({b"k": 2}), "non_string_key"),
+        (msgpack.packb(msgpack.ExtType(5, b"x")), "ext_type_not_allowed"),
+        (msgpack.packb(dt.datetime(2026, 1, 1, tzinfo=dt.UTC), datetime=True),
+         "ext_type_not_allowed"),
+        (b"\xa2\xff\xfe", "invalid_utf8"),
+        (b"\x91" * (MAX_DEPTH + 1) + b"\x00", "nesting_too_deep"),
+        (b"\x91" * 5000 + b"\x00", "nesting_too_deep"),
+        (b"", "truncated_message"),
+        (b"\xc1", "malformed_message"),
+    ],
+)
+def test_hostile_inputs_get_precise_codes(data: bytes, code: str) -> None:
+    with pytest.raises(CodecError) as info:
+        decode(data)
+    assert info.value.code == code
+
+
+def test_a_million_empty_maps_stop_early() -> None:
+    # 100 arrays of 10,000 empty maps: 1,000,000 containers in about 1 MB.
+    bomb = msgpack.packb([[{}] * 10_000] * 100)
+    with pytest.raises(CodecError) as info:
+        decode(bomb)
+    assert info.value.code == "too_many_items"
+
+
+def test_size_cap_is_checked_before_decoding() -> None:
+    with pytest.raises(MessageTooLarge):
+        decode(b"\x00" * 101, max_bytes=100)
+
+
+def test_canonical_ignores_key_order() -> None:
+    assert canonical({"b": 1, "a": {"d": 2, "c": 3}}) == canonical({"a": {"c": 3, "d": 2},
+                                                                     "b": 1})
+    assert canonical({"a": 1}) != canonical({"a": 2})
