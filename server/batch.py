@@ -1,0 +1,216 @@
+"""One write transaction's working set: records in memory, changes and audit
+entries queued, everything written at the end with ``executemany``.
+
+A push batch loads every record its operations name in one query, applies the
+operations in memory, and writes records, change-log rows, operation results
+and audit entries in a handful of bulk statements. Only stay commands touch
+SQL mid-batch (the ``stays`` table carries the invariants as constraints).
+
+Facility head rows are locked before anything is read. A batch that finds it
+needs another facility's head (a clinical note for a resident who moved away)
+locks it at once when that keeps the id order, and otherwise asks the caller
+to start over with it locked up front (:class:`NeedLocks`), so two batches can
+never wait on each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from protocol.codec import encode
+from protocol.merge import RecordState
+
+from .audit import ChainWriter, writer_for
+from .db import lock_heads
+from .models import T
+
+_CHUNK = 500
+
+
+@dataclass(slots=True)
+class Rec:
+    """A record's current snapshot, as held in memory during a batch."""
+
+    id: str
+    kind: str
+    facility_id: str
+    data: dict[str, Any]
+    versions: dict[str, Any] = field(default_factory=dict)
+    conflicts: dict[str, Any] = field(default_factory=dict)
+    status: str = "active"
+    seq: int = 0
+    created_hash: str | None = None
+    match_key: str | None = None
+    subject_id: str | None = None
+    is_new: bool = False
+    dirty: bool = False
+
+    def state(self) -> RecordState:
+        return RecordState(self.data, self.versions, self.conflicts, self.status)
+
+    def set_state(self, state: RecordState) -> None:
+        self.data, self.versions = state.data, state.versions
+        self.conflicts, self.status = state.conflicts, state.status
+        self.dirty = True
+
+    def row(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "facility_id": self.facility_id,
+                "data": self.data, "versions": self.versions, "conflicts": self.conflicts,
+                "status": self.status, "seq": self.seq, "created_hash": self.created_hash,
+                "match_key": self.match_key, "subject_id": self.subject_id}
+
+
+def _rec_from_row(row: Any) -> Rec:
+    return Rec(id=row.id, kind=row.kind, facility_id=row.facility_id, data=row.data,
+               versions=row.versions, conflicts=row.conflicts, status=row.status, seq=row.seq,
+               created_hash=row.created_hash, match_key=row.match_key,
+               subject_id=row.subject_id)
+
+
+class NeedLocks(Exception):  # noqa: N818 - a signal to the caller, not a failure
+    """Start the batch again with these facility heads locked from the start."""
+
+    def __init__(self, facility_ids: set[str]) -> None:
+        super().__init__(", ".join(sorted(facility_ids)))
+        self.facility_ids = facility_ids
+
+
+class Batch:
+    """Records, change log and audit chains of one write transaction."""
+
+    def __init__(self, conn: Connection, facility_ids: Iterable[str], now: int) -> None:
+        self.conn = conn
+        self.now = now
+        self.heads = lock_heads(conn, facility_ids)
+        self.next_seq = {fid: row.change_seq for fid, row in self.heads.items()}
+        self.chains: dict[str, ChainWriter] = {fid: writer_for(row)
+                                               for fid, row in self.heads.items()}
+        self.recs: dict[str, Rec | None] = {}
+        self.change_rows: list[dict[str, Any]] = []
+        self.new_by_match: dict[tuple[str, str], list[Rec]] = {}
+
+    # --- locks -----------------------------------------------------------------
+
+    def need_facility(self, facility_id: str) -> None:
+        """Make sure the batch may write to ``facility_id``'s log and chain."""
+        if facility_id in self.heads:
+            return
+        if facility_id < max(self.heads):
+            raise NeedLocks({facility_id})
+        row = lock_heads(self.conn, [facility_id]).get(facility_id)
+        if row is None:
+            raise LookupError(f"no facility {facility_id}")
+        self.heads[facility_id] = row
+        self.next_seq[facility_id] = row.change_seq
+        self.chains[facility_id] = writer_for(row)
+
+    # --- records ---------------------------------------------------------------
+
+    def prefetch(self, ids: Iterable[str]) -> None:
+        missing = [i for i in set(ids) if i not in self.recs]
+        for start in range(0, len(missing), _CHUNK):
+            chunk = missing[start:start + _CHUNK]
+            rows = self.conn.execute(sa.select(T.records).where(T.records.c.id.in_(chunk)))
+            found = {row.id: _rec_from_row(row) for row in rows}
+            for rec_id in chunk:
+                self.recs[rec_id] = found.get(rec_id)
+
+    def get(self, rec_id: str | None, kind: str | None = None) -> Rec | None:
+        if rec_id is None:
+            return None
+        if rec_id not in self.recs:
+            self.prefetch([rec_id])
+        rec = self.recs[rec_id]
+        if rec is None or (kind is not None and rec.kind != kind):
+            return None
+        return rec
+
+    def add(self, rec: Rec) -> Rec:
+        rec.is_new = True
+        rec.dirty = True
+        self.recs[rec.id] = rec
+        if rec.match_key:
+            self.new_by_match.setdefault((rec.facility_id, rec.match_key), []).append(rec)
+        return rec
+
+    def by_subject(self, subject_id: str, facility_id: str) -> list[Rec]:
+        """Every record about one resident in one facility (for a transfer)."""
+        rows = self.conn.execute(sa.select(T.records.c.id).where(
+            T.records.c.subject_id == subject_id, T.records.c.facility_id == facility_id))
+        ids = [row.id for row in rows]
+        self.prefetch(ids)
+        found = {rec.id: rec for rec_id in ids if (rec := self.recs[rec_id]) is not None}
+        for rec in self.recs.values():
+            if (rec is not None and rec.is_new and rec.subject_id == subject_id
+                    and rec.facility_id == facility_id):
+                found[rec.id] = rec
+        return [rec for rec in found.values() if rec.facility_id == facility_id]
+
+    def by_match_key(self, facility_id: str, match_key: str, kind: str) -> list[Rec]:
+        rows = self.conn.execute(sa.select(T.records.c.id).where(
+            T.records.c.facility_id == facility_id, T.records.c.match_key == match_key,
+            T.records.c.kind == kind))
+        ids = [row.id for row in rows]
+        self.prefetch(ids)
+        found = {rec.id: rec for rec_id in ids if (rec := self.recs[rec_id]) is not None}
+        for rec in self.new_by_match.get((facility_id, match_key), []):
+            found[rec.id] = rec
+        return [rec for rec in found.values()
+                if rec.kind == kind and rec.facility_id == facility_id
+                and rec.match_key == match_key]
+
+    # --- change log and audit ----------------------------------------------------
+
+    def emit(self, rec: Rec, *, facility_id: str | None = None, gone: bool = False) -> int:
+        """Append the record's snapshot to a facility's change log; return its seq."""
+        fid = facility_id or rec.facility_id
+        self.need_facility(fid)
+        seq = self.next_seq[fid] + 1
+        self.next_seq[fid] = seq
+        wire = {"k": rec.kind, "id": rec.id, "f": fid, "d": rec.data, "v": rec.versions,
+                "c": rec.conflicts, "s": rec.status, "gone": gone}
+        self.change_rows.append({"facility_id": fid, "seq": seq, "kind": rec.kind,
+                                 "record_id": rec.id, "snapshot": encode(wire)})
+        if not gone:
+            rec.seq = seq
+            rec.dirty = True
+        return seq
+
+    def chain(self, facility_id: str) -> ChainWriter:
+        self.need_facility(facility_id)
+        return self.chains[facility_id]
+
+    # --- the end ----------------------------------------------------------------
+
+    def write(self) -> None:
+        """Write everything queued; the caller commits."""
+        conn = self.conn
+        new_rows, old_rows = [], []
+        for rec in self.recs.values():
+            if rec is None or not rec.dirty:
+                continue
+            (new_rows if rec.is_new else old_rows).append(rec.row())
+            rec.is_new = rec.dirty = False
+        if new_rows:
+            conn.execute(sa.insert(T.records), new_rows)
+        if old_rows:
+            records = T.records
+            stmt = (sa.update(records).where(records.c.id == sa.bindparam("b_id"))
+                    .values({name: sa.bindparam(f"b_{name}") for name in
+                             ("kind", "facility_id", "data", "versions", "conflicts",
+                              "status", "seq", "created_hash", "match_key", "subject_id")}))
+            conn.execute(stmt, [{f"b_{k}": v for k, v in row.items()} for row in old_rows])
+        if self.change_rows:
+            conn.execute(sa.insert(T.changes), self.change_rows)
+            self.change_rows = []
+        for fid, seq in self.next_seq.items():
+            if seq != self.heads[fid].change_seq:
+                conn.execute(sa.update(T.heads).where(T.heads.c.facility_id == fid)
+                             .values(change_seq=seq))
+        for writer in self.chains.values():
+            writer.write(conn)

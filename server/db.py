@@ -1,0 +1,104 @@
+"""Engines and transactions for SQLite and PostgreSQL.
+
+SQLite (Python 3.11's ``sqlite3``) is put under SQLAlchemy's own transaction
+control (the documented event-hook recipe): the driver's implicit BEGIN is
+switched off and we emit ``BEGIN IMMEDIATE`` ourselves, so a write transaction
+takes the write lock up front. Writers then queue on the busy timeout instead
+of deadlocking when two readers both try to upgrade, SAVEPOINTs work, and DDL
+is transactional (Alembic). WAL lets pulls read while a push writes;
+``synchronous=FULL`` because an answer of "applied" must survive a power cut.
+
+PostgreSQL goes through psycopg 3. Commits per facility are serialized by
+locking the facility's head row (:func:`lock_heads`), not by isolation level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+READ_ONLY = "chartkeep_read_only"
+SQLITE_BUSY_MS = 30_000
+
+
+def normalise_url(url: str) -> sa.URL:
+    parsed = sa.make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def make_engine(url: str, *, pool_size: int = 5) -> Engine:
+    parsed = normalise_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed, pool_size)
+    return sa.create_engine(parsed, pool_size=pool_size, max_overflow=pool_size,
+                            pool_pre_ping=True, pool_recycle=1800)
+
+
+def _sqlite_engine(url: sa.URL, pool_size: int) -> Engine:
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(
+        url, pool_size=pool_size, max_overflow=pool_size,
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_MS / 1000},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+def is_postgres(conn: Connection | Engine) -> bool:
+    return conn.dialect.name == "postgresql"
+
+
+@contextmanager
+def write_tx(engine: Engine) -> Iterator[Connection]:
+    """One write transaction: committed on success, rolled back on any error."""
+    with engine.begin() as conn:
+        yield conn
+
+
+@contextmanager
+def read_tx(engine: Engine) -> Iterator[Connection]:
+    """A consistent read (a deferred BEGIN on SQLite, so it never blocks writers)."""
+    with engine.connect() as conn:
+        conn.execution_options(**{READ_ONLY: True})
+        with conn.begin():
+            yield conn
+
+
+def lock_heads(conn: Connection, facility_ids: Iterable[str]) -> dict[str, sa.Row[Any]]:
+    """Lock facility head rows in id order (no deadlock between two transfers
+    in opposite directions) and return them. On SQLite the whole write
+    transaction already holds the database's write lock."""
+    from .models import FacilityHead  # noqa: PLC0415 - avoid an import cycle
+
+    heads = FacilityHead.__table__
+    rows: dict[str, sa.Row[Any]] = {}
+    for facility_id in sorted(set(facility_ids)):
+        stmt = sa.select(heads).where(heads.c.facility_id == facility_id).with_for_update()
+        row = conn.execute(stmt).first()
+        if row is not None:
+            rows[facility_id] = row
+    return rows

@@ -1,0 +1,265 @@
+"""The server's tables, as SQLModel table models on a metadata of their own.
+
+Reference data (facilities, units, beds, users) and the constraint-bearing
+``stays`` table are relational. Every record a terminal sees also has a current
+snapshot in ``records`` and one row per change in ``changes`` (the per-facility
+log pull pages read). ``ops`` remembers the result of every pushed operation
+per terminal, so a resend gets its original answer. ``audit`` is an append-only
+hash chain per facility (``_system`` for events tied to none).
+
+These models do not validate (``table=True``); input is validated at the edge
+by :mod:`protocol`. Bulk paths use ``Model.__table__`` with Core statements.
+The schema itself is created by the Alembic tree in ``server/migrations``; a
+test checks that tree against these models.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+SYSTEM_CHAIN = "_system"
+"""Audit chain (and head row) for events tied to no facility."""
+
+CURRENT_STAY = ("active", "on_leave")
+
+ID = sa.String(64)
+
+
+class ServerTable(SQLModel, registry=registry(metadata=metadata)):
+    """Base of the server's tables: kept apart from any other SQLModel metadata."""
+
+
+class Facility(ServerTable, table=True):
+    __tablename__ = "facilities"
+    id: str = Field(primary_key=True, sa_type=ID)
+    name: str = Field(sa_type=sa.String(200))
+    state_code: str = Field(sa_type=sa.String(2))
+    mrn_prefix: str = Field(sa_type=sa.String(12))
+    mrn_next: int = Field(default=1, sa_type=sa.BigInteger)
+    created_at: int = Field(sa_type=sa.BigInteger)
+
+
+class Unit(ServerTable, table=True):
+    __tablename__ = "units"
+    __table_args__ = (sa.UniqueConstraint("facility_id", "name"),)
+    id: str = Field(primary_key=True, sa_type=ID)
+    facility_id: str = Field(foreign_key="facilities.id", index=True, sa_type=ID)
+    name: str = Field(sa_type=sa.String(100))
+
+
+class Bed(ServerTable, table=True):
+    __tablename__ = "beds"
+    __table_args__ = (sa.UniqueConstraint("unit_id", "label"),)
+    id: str = Field(primary_key=True, sa_type=ID)
+    facility_id: str = Field(foreign_key="facilities.id", index=True, sa_type=ID)
+    unit_id: str = Field(foreign_key="units.id", sa_type=ID)
+    label: str = Field(sa_type=sa.String(40))
+
+
+class User(ServerTable, table=True):
+    __tablename__ = "users"
+    id: str = Field(primary_key=True, sa_type=ID)
+    facility_id: str | None = Field(default=None, foreign_key="facilities.id", index=True,
+                                    sa_type=ID)
+    """None for regional staff, who belong to no single facility."""
+    username: str = Field(unique=True, sa_type=sa.String(100))
+    role: str = Field(sa_type=sa.String(32))
+    active: bool = Field(default=True)
+    password_hash: str | None = Field(default=None, sa_type=sa.String(300))
+    display_name: str = Field(default="", sa_type=sa.String(200))
+    created_at: int = Field(sa_type=sa.BigInteger)
+
+
+class Terminal(ServerTable, table=True):
+    __tablename__ = "terminals"
+    id: str = Field(primary_key=True, sa_type=ID)
+    facility_id: str = Field(foreign_key="facilities.id", index=True, sa_type=ID)
+    name: str = Field(sa_type=sa.String(100))
+    public_key: bytes = Field(sa_type=sa.LargeBinary)
+    enrolled_by: str = Field(foreign_key="users.id", sa_type=ID)
+    enrolled_at: int = Field(sa_type=sa.BigInteger)
+    revoked_at: int | None = Field(default=None, sa_type=sa.BigInteger)
+    last_seq: int = Field(default=0, sa_type=sa.BigInteger)
+    """The last operation sequence number handled, stored with its effects."""
+    last_msg_ctr: int = Field(default=0, sa_type=sa.BigInteger)
+    mrn_start: int = Field(default=0, sa_type=sa.BigInteger)
+    mrn_next: int = Field(default=0, sa_type=sa.BigInteger)
+    """End (exclusive) of the latest record-number pool issued to the terminal."""
+
+
+class EnrollmentCode(ServerTable, table=True):
+    __tablename__ = "enrollment_codes"
+    code_hash: str = Field(primary_key=True, sa_type=sa.String(64))
+    facility_id: str = Field(foreign_key="facilities.id", sa_type=ID)
+    created_at: int = Field(sa_type=sa.BigInteger)
+    expires_at: int = Field(sa_type=sa.BigInteger)
+    used_at: int | None = Field(default=None, sa_type=sa.BigInteger)
+    terminal_id: str | None = Field(default=None, sa_type=ID)
+
+
+class Record(ServerTable, table=True):
+    """The current snapshot of every record, whatever its kind."""
+
+    __tablename__ = "records"
+    __table_args__ = (
+        sa.Index(None, "facility_id", "kind"),
+        sa.Index(None, "facility_id", "match_key"),
+        sa.Index(None, "subject_id"),
+    )
+    id: str = Field(primary_key=True, sa_type=ID)
+    kind: str = Field(sa_type=sa.String(16))
+    facility_id: str = Field(sa_type=ID)
+    data: dict[str, Any] = Field(sa_type=sa.JSON)
+    versions: dict[str, Any] = Field(sa_type=sa.JSON)
+    conflicts: dict[str, Any] = Field(sa_type=sa.JSON)
+    status: str = Field(sa_type=sa.String(32))
+    seq: int = Field(sa_type=sa.BigInteger)
+    created_hash: str | None = Field(default=None, sa_type=sa.String(64))
+    """SHA-256 of the create payload, so a repeated create is recognised."""
+    match_key: str | None = Field(default=None, sa_type=sa.String(250))
+    """Residents: folded name and birth date, for the duplicate check."""
+    subject_id: str | None = Field(default=None, sa_type=ID)
+    """The resident (or staff member) the record is about, so a transfer can
+    move a resident's whole chart."""
+
+
+class Stay(ServerTable, table=True):
+    """Stays with the invariants as real constraints: at most one current stay
+    per resident, at most one current stay per bed (a held bed stays taken)."""
+
+    __tablename__ = "stays"
+    __table_args__ = (
+        sa.Index("uq_stays_current_resident", "resident_id", unique=True,
+                 sqlite_where=sa.text("status IN ('active', 'on_leave')"),
+                 postgresql_where=sa.text("status IN ('active', 'on_leave')")),
+        sa.Index("uq_stays_current_bed", "bed_id", unique=True,
+                 sqlite_where=sa.text("status IN ('active', 'on_leave') AND bed_id IS NOT NULL"),
+                 postgresql_where=sa.text(
+                     "status IN ('active', 'on_leave') AND bed_id IS NOT NULL")),
+        sa.CheckConstraint("status IN ('active', 'on_leave', 'discharged', 'transferred')",
+                           name="status"),
+    )
+    id: str = Field(primary_key=True, sa_type=ID)
+    facility_id: str = Field(foreign_key="facilities.id", index=True, sa_type=ID)
+    resident_id: str = Field(sa_type=ID)
+    bed_id: str | None = Field(default=None, foreign_key="beds.id", sa_type=ID)
+    status: str = Field(sa_type=sa.String(16))
+
+
+class Transfer(ServerTable, table=True):
+    """Residents who left a facility: later administrative changes from there
+    are out of scope; clinical facts still follow the resident."""
+
+    __tablename__ = "transfers"
+    __table_args__ = (sa.Index(None, "resident_id", "from_facility_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    resident_id: str = Field(sa_type=ID)
+    from_facility_id: str = Field(sa_type=ID)
+    to_facility_id: str = Field(sa_type=ID)
+    stay_id: str = Field(sa_type=ID)
+    at: int = Field(sa_type=sa.BigInteger)
+
+
+class Change(ServerTable, table=True):
+    """The per-facility change log: ``seq`` is assigned under the facility's
+    head lock, so it is commit-ordered and a pull never skips a row."""
+
+    __tablename__ = "changes"
+    facility_id: str = Field(primary_key=True, sa_type=ID)
+    seq: int = Field(primary_key=True, sa_type=sa.BigInteger)
+    kind: str = Field(sa_type=sa.String(16))
+    record_id: str = Field(sa_type=ID)
+    snapshot: bytes = Field(sa_type=sa.LargeBinary)
+    """msgpack of the snapshot's wire form, without ``seq``."""
+
+
+class OpRecord(ServerTable, table=True):
+    __tablename__ = "ops"
+    terminal_id: str = Field(primary_key=True, sa_type=ID)
+    seq: int = Field(primary_key=True, sa_type=sa.BigInteger)
+    op_id: str = Field(sa_type=ID)
+    payload_hash: str = Field(sa_type=sa.String(64))
+    status: str = Field(sa_type=sa.String(16))
+    reason: str | None = Field(default=None, sa_type=sa.String(32))
+    detail: str | None = Field(default=None, sa_type=sa.Text)
+    server_seq: int | None = Field(default=None, sa_type=sa.BigInteger)
+    flags: str = Field(default="", sa_type=sa.String(200))
+    """Comma-separated result flags (``clock_skew``, ``relinked``…)."""
+    held_op: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    """For held operations only: the operation, to apply after review."""
+    handled_at: int = Field(sa_type=sa.BigInteger)
+
+
+class FacilityHead(ServerTable, table=True):
+    """One row per facility (and ``_system``): the lock that serializes its
+    commits, its change sequence and the head of its audit chain."""
+
+    __tablename__ = "facility_heads"
+    facility_id: str = Field(primary_key=True, sa_type=ID)
+    change_seq: int = Field(default=0, sa_type=sa.BigInteger)
+    audit_seq: int = Field(default=0, sa_type=sa.BigInteger)
+    audit_head: str = Field(default="", sa_type=sa.String(64))
+
+
+class AuditEntry(ServerTable, table=True):
+    __tablename__ = "audit"
+    chain: str = Field(primary_key=True, sa_type=ID)
+    seq: int = Field(primary_key=True, sa_type=sa.BigInteger)
+    at: int = Field(sa_type=sa.BigInteger)
+    actor: str | None = Field(default=None, sa_type=sa.String(100))
+    terminal_id: str | None = Field(default=None, sa_type=sa.String(64))
+    facility_id: str | None = Field(default=None, sa_type=sa.String(64))
+    action: str = Field(sa_type=sa.String(64))
+    target: str | None = Field(default=None, sa_type=sa.String(64))
+    outcome: str = Field(sa_type=sa.String(64))
+    purpose: str = Field(sa_type=sa.String(32))
+    detail: dict[str, Any] = Field(sa_type=sa.JSON)
+    prev_hash: str = Field(sa_type=sa.String(64))
+    hash: str = Field(sa_type=sa.String(64))
+
+
+class ServerKey(ServerTable, table=True):
+    """The server's Ed25519 signing key, made at ``init`` and shared by every
+    server process through the database."""
+
+    __tablename__ = "server_keys"
+    id: int = Field(primary_key=True)
+    private_key: bytes = Field(sa_type=sa.LargeBinary)
+    public_key: bytes = Field(sa_type=sa.LargeBinary)
+    created_at: int = Field(sa_type=sa.BigInteger)
+
+
+class Tables:
+    """Core ``Table`` objects for bulk statements."""
+
+    facilities: ClassVar[sa.Table] = Facility.__table__  # type: ignore[assignment]
+    units: ClassVar[sa.Table] = Unit.__table__  # type: ignore[assignment]
+    beds: ClassVar[sa.Table] = Bed.__table__  # type: ignore[assignment]
+    users: ClassVar[sa.Table] = User.__table__  # type: ignore[assignment]
+    terminals: ClassVar[sa.Table] = Terminal.__table__  # type: ignore[assignment]
+    codes: ClassVar[sa.Table] = EnrollmentCode.__table__  # type: ignore[assignment]
+    records: ClassVar[sa.Table] = Record.__table__  # type: ignore[assignment]
+    stays: ClassVar[sa.Table] = Stay.__table__  # type: ignore[assignment]
+    transfers: ClassVar[sa.Table] = Transfer.__table__  # type: ignore[assignment]
+    changes: ClassVar[sa.Table] = Change.__table__  # type: ignore[assignment]
+    ops: ClassVar[sa.Table] = OpRecord.__table__  # type: ignore[assignment]
+    heads: ClassVar[sa.Table] = FacilityHead.__table__  # type: ignore[assignment]
+    audit: ClassVar[sa.Table] = AuditEntry.__table__  # type: ignore[assignment]
+    server_keys: ClassVar[sa.Table] = ServerKey.__table__  # type: ignore[assignment]
+
+
+T = Tables

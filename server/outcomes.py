@@ -1,0 +1,31 @@
+"""What handling one operation came to, before it becomes a stored result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from protocol.ops import OpStatus, Reason
+
+
+@dataclass
+class Outcome:
+    status: OpStatus
+    reason: str | None = None
+    detail: str | None = None
+    server_seq: int | None = None
+    flags: list[str] = field(default_factory=list)
+    target: str | None = None
+    audit: dict[str, Any] = field(default_factory=dict)
+    """Extra facts for the audit entry (field names changed, links…)."""
+
+
+def applied(server_seq: int | None = None, *, target: str | None = None,
+            flags: list[str] | None = None, **audit: Any) -> Outcome:
+    return Outcome(OpStatus.APPLIED, server_seq=server_seq, target=target,
+                   flags=list(flags or []), audit=audit)
+
+
+def rejected(reason: Reason | str, detail: str | None = None, *,
+             target: str | None = None) -> Outcome:
+    return Outcome(OpStatus.REJECTED, reason=str(reason), detail=detail, target=target)

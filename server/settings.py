@@ -1,0 +1,65 @@
+"""Server settings: one dataclass, filled from the environment by :meth:`Settings.from_env`.
+
+Tests build a ``Settings`` directly, with a ``clock`` they move by hand and a
+``faults`` hook that raises at a named stage to simulate a crash.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from protocol.codec import MAX_MESSAGE_BYTES
+from protocol.hlc import system_ms
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8470
+HOUR_MS = 3600 * 1000
+
+FaultHook = Callable[[str], None]
+"""Called with a stage name (``"push:before_commit"``, ``"push:after_commit"``);
+raising from it simulates the server dying at that point."""
+
+
+@dataclass
+class Settings:
+    data_dir: Path = field(default_factory=lambda: Path("var/server"))
+    database_url: str = ""
+    """Empty means ``sqlite:///<data_dir>/chartkeep.db``."""
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    client_max_size: int = MAX_MESSAGE_BYTES
+    enrollment_code_ttl_ms: int = 24 * HOUR_MS
+    mrn_pool_size: int = 1000
+    db_pool_size: int = 5
+    worker_threads: int = 8
+    faults: FaultHook | None = None
+    clock: Callable[[], int] = system_ms
+    """Server time in milliseconds since the epoch."""
+
+    def __post_init__(self) -> None:
+        self.data_dir = Path(self.data_dir)
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'chartkeep.db'}"
+
+    def fault(self, stage: str) -> None:
+        if self.faults is not None:
+            self.faults(stage)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+        """Read ``CHARTKEEP_SERVER_*`` variables; explicit overrides win."""
+        env = dict(os.environ if environ is None else environ)
+        values: dict[str, object] = {
+            "data_dir": Path(env.get("CHARTKEEP_SERVER_DATA", "var/server")),
+            "database_url": env.get("CHARTKEEP_SERVER_DATABASE_URL", ""),
+            "host": env.get("CHARTKEEP_SERVER_HOST", DEFAULT_HOST),
+            "port": int(env.get("CHARTKEEP_SERVER_PORT", str(DEFAULT_PORT))),
+        }
+        if "CHARTKEEP_SERVER_CODE_TTL_HOURS" in env:
+            values["enrollment_code_ttl_ms"] = int(
+                float(env["CHARTKEEP_SERVER_CODE_TTL_HOURS"]) * HOUR_MS)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]

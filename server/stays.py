@@ -1,0 +1,326 @@
+"""Stay commands (admit, discharge, transfer, assign bed, leave, return),
+executed against the ``stays`` table's real constraints.
+
+Each command checks its preconditions first (the facility's head row is locked,
+so nothing at the facility moves underneath), then writes the ``stays`` row
+inside a SAVEPOINT: if a constraint still fires, only this operation is
+rejected and the rest of the batch goes on. Only after the SQL succeeded are
+the snapshots of the stay, the resident and the beds updated in memory.
+
+An admission that names a bed someone else took first is split: the resident
+is admitted without a bed ("awaiting bed") and the result is ``rejected`` with
+reason ``bed_occupied`` and the flag ``admitted_without_bed``, so the clerk sees
+why the bed was not given while the admission itself is not lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from protocol.ops import CommandName, OpStatus, Reason
+from protocol.records import RecordKind
+
+from .batch import Batch, Rec
+from .models import CURRENT_STAY, T
+from .outcomes import Outcome, applied, rejected
+
+RESIDENT = str(RecordKind.RESIDENT)
+STAY = str(RecordKind.STAY)
+BED = str(RecordKind.BED)
+
+EMPTY_RESIDENT_VIEW: dict[str, Any] = {
+    "_census": "pre_admission", "_stay_id": None, "_bed_id": None, "_bed_label": None,
+    "_unit_name": None, "_admitted_at": None, "_replaced_by": None,
+}
+
+
+def resident_view(stay: Rec | None, bed: Rec | None) -> dict[str, Any]:
+    """The server-derived fields of a resident, from its latest stay."""
+    if stay is None:
+        return {k: v for k, v in EMPTY_RESIDENT_VIEW.items() if k != "_replaced_by"}
+    data = stay.data
+    status = data["status"]
+    current = status in CURRENT_STAY
+    if status == "active":
+        census = "in_house" if data.get("bed_id") else "awaiting_bed"
+    elif status == "on_leave":
+        census = "in_hospital" if data.get("leave_type") == "hospital" else "on_leave"
+    else:
+        census = status
+    holds_bed = current and bed is not None and data.get("bed_id") == bed.id
+    return {"_census": census, "_stay_id": stay.id,
+            "_bed_id": data.get("bed_id") if current else None,
+            "_bed_label": bed.data.get("label") if holds_bed else None,
+            "_unit_name": bed.data.get("unit_name") if holds_bed else None,
+            "_admitted_at": data.get("admitted_at")}
+
+
+class Context:
+    """What a command needs: the batch, the facility acting, and scope rules."""
+
+    def __init__(self, batch: Batch, facility_id: str) -> None:
+        self.b = batch
+        self.facility_id = facility_id
+
+    def transferred_from(self, resident_id: str | None, facility_id: str) -> bool:
+        if resident_id is None:
+            return False
+        row = self.b.conn.execute(sa.select(T.transfers.c.id).where(
+            T.transfers.c.resident_id == resident_id,
+            T.transfers.c.from_facility_id == facility_id).limit(1)).first()
+        return row is not None
+
+    def scope_error(self, rec: Rec) -> Reason | None:
+        """None when the record is this facility's; else why it may not be touched."""
+        if rec.facility_id == self.facility_id:
+            return None
+        if self.transferred_from(rec.subject_id, self.facility_id):
+            return Reason.OUT_OF_SCOPE
+        return Reason.NOT_OWNER
+
+
+def run(ctx: Context, name: CommandName, args: Mapping[str, Any]) -> Outcome:
+    handler: Callable[[Context, Mapping[str, Any]], Outcome] = _HANDLERS[name]
+    return handler(ctx, args)
+
+
+# --- SQL helpers -------------------------------------------------------------------
+
+
+def _current_stay_of(ctx: Context, resident_id: str) -> str | None:
+    row = ctx.b.conn.execute(sa.select(T.stays.c.id).where(
+        T.stays.c.resident_id == resident_id, T.stays.c.status.in_(CURRENT_STAY))).first()
+    return row.id if row else None
+
+
+def _bed_taken_by(ctx: Context, bed_id: str) -> str | None:
+    row = ctx.b.conn.execute(sa.select(T.stays.c.id).where(
+        T.stays.c.bed_id == bed_id, T.stays.c.status.in_(CURRENT_STAY))).first()
+    return row.id if row else None
+
+
+def _guarded(ctx: Context, statement: sa.Executable) -> bool:
+    """Run one constraint-bearing statement in a SAVEPOINT; False if it broke one."""
+    try:
+        with ctx.b.conn.begin_nested():
+            ctx.b.conn.execute(statement)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _set_stay_row(ctx: Context, stay_id: str, **values: Any) -> bool:
+    return _guarded(ctx, sa.update(T.stays).where(T.stays.c.id == stay_id).values(**values))
+
+
+# --- snapshot upkeep --------------------------------------------------------------------
+
+
+def _refresh(ctx: Context, stay: Rec, *beds: Rec | None) -> int:
+    """Re-derive the resident's and the beds' fields from the stay; emit all
+    three snapshots; return the stay's change seq."""
+    b = ctx.b
+    seq = b.emit(stay)
+    resident = b.get(stay.data["resident_id"], RESIDENT)
+    current_bed = b.get(stay.data.get("bed_id"), BED)
+    for bed in {bed.id: bed for bed in (*beds, current_bed) if bed is not None}.values():
+        _refresh_bed(ctx, bed)
+    if resident is not None:
+        resident.data.update(resident_view(stay, current_bed))
+        b.emit(resident)
+    return seq
+
+
+def _refresh_bed(ctx: Context, bed: Rec) -> None:
+    occupant = _bed_taken_by(ctx, bed.id)
+    stay = ctx.b.get(occupant, STAY) if occupant else None
+    bed.data["_resident_id"] = stay.data["resident_id"] if stay else None
+    bed.data["_held"] = bool(stay and stay.data["status"] == "on_leave")
+    ctx.b.emit(bed)
+
+
+def _stay_for_command(ctx: Context, args: Mapping[str, Any]) -> tuple[Rec | None, Outcome | None]:
+    stay = ctx.b.get(args["stay_id"], STAY)
+    if stay is None:
+        return None, rejected(Reason.NOT_FOUND, "no such stay", target=args["stay_id"])
+    problem = ctx.scope_error(stay)
+    if problem is not None:
+        return None, rejected(problem, target=stay.id)
+    return stay, None
+
+
+def _check_bed(ctx: Context, bed_id: str) -> tuple[Rec | None, Reason | None]:
+    bed = ctx.b.get(bed_id, BED)
+    if bed is None:
+        return None, Reason.NOT_FOUND
+    if bed.facility_id != ctx.facility_id:
+        return None, Reason.NOT_OWNER
+    if bed.data.get("out_of_service"):
+        return None, Reason.BED_OUT_OF_SERVICE
+    if _bed_taken_by(ctx, bed_id) is not None:
+        return None, Reason.BED_OCCUPIED
+    return bed, None
+
+
+# --- commands ---------------------------------------------------------------------
+
+
+def _admit(ctx: Context, args: Mapping[str, Any]) -> Outcome:
+    b = ctx.b
+    resident = b.get(args["resident_id"], RESIDENT)
+    if resident is None:
+        return rejected(Reason.NOT_FOUND, "no such resident", target=args["resident_id"])
+    problem = ctx.scope_error(resident)
+    if problem is not None:
+        return rejected(problem, target=resident.id)
+    if resident.status != "active":
+        return rejected(Reason.RECORD_VOIDED, target=resident.id)
+    if b.get(args["stay_id"]) is not None:
+        return rejected(Reason.ALREADY_EXISTS, "a stay with this id exists", target=args["stay_id"])
+    if _current_stay_of(ctx, resident.id) is not None:
+        return rejected(Reason.ALREADY_ADMITTED, target=resident.id)
+    bed, bed_problem = (None, None)
+    if args.get("bed_id"):
+        bed, bed_problem = _check_bed(ctx, args["bed_id"])
+        if bed_problem in (Reason.NOT_FOUND, Reason.NOT_OWNER):
+            return rejected(bed_problem, "the bed named is not this facility's",
+                            target=args["bed_id"])
+    row = {"id": args["stay_id"], "facility_id": ctx.facility_id, "resident_id": resident.id,
+           "bed_id": bed.id if bed else None, "status": "active"}
+    if not _guarded(ctx, sa.insert(T.stays).values(**row)):
+        if bed is None or not _guarded(ctx, sa.insert(T.stays).values(**{**row, "bed_id": None})):
+            return rejected(Reason.ALREADY_ADMITTED, target=resident.id)
+        bed, bed_problem = None, Reason.BED_OCCUPIED
+    stay = b.add(Rec(
+        id=args["stay_id"], kind=STAY, facility_id=ctx.facility_id, subject_id=resident.id,
+        data={"resident_id": resident.id, "admitted_at": args["admitted_at"],
+              "discharged_at": None, "bed_id": bed.id if bed else None, "status": "active",
+              "leave_type": None, "bed_hold": None, "left_at": None, "returned_at": None,
+              "payer": args.get("payer"), "admission_type": args.get("admission_type", "new"),
+              "disposition": None, "destination": None, "transferred_to": None}))
+    seq = _refresh(ctx, stay)
+    if bed_problem is not None:
+        outcome = rejected(bed_problem, "admitted without a bed; the resident is awaiting one",
+                           target=stay.id)
+        outcome.server_seq = seq
+        outcome.flags.append("admitted_without_bed")
+        return outcome
+    return applied(seq, target=stay.id)
+
+
+def _discharge(ctx: Context, args: Mapping[str, Any]) -> Outcome:
+    stay, problem = _stay_for_command(ctx, args)
+    if stay is None:
+        return problem  # type: ignore[return-value]
+    if stay.data["status"] not in CURRENT_STAY:
+        return rejected(Reason.NOT_ADMITTED, target=stay.id)
+    old_bed = ctx.b.get(stay.data.get("bed_id"), BED)
+    if not _set_stay_row(ctx, stay.id, status="discharged"):
+        return rejected(Reason.NOT_ADMITTED, target=stay.id)
+    stay.data.update(status="discharged", discharged_at=args["discharged_at"],
+                     disposition=args.get("disposition"), destination=args.get("destination"))
+    return applied(_refresh(ctx, stay, old_bed), target=stay.id)
+
+
+def _transfer(ctx: Context, args: Mapping[str, Any]) -> Outcome:
+    b = ctx.b
+    stay, problem = _stay_for_command(ctx, args)
+    if stay is None:
+        return problem  # type: ignore[return-value]
+    if stay.data["status"] not in CURRENT_STAY:
+        return rejected(Reason.NOT_ADMITTED, target=stay.id)
+    to_facility = args["to_facility_id"]
+    exists = b.conn.execute(sa.select(T.facilities.c.id).where(
+        T.facilities.c.id == to_facility)).first()
+    if exists is None or to_facility == ctx.facility_id:
+        return rejected(Reason.NOT_FOUND, "the receiving facility is not known", target=stay.id)
+    b.need_facility(to_facility)
+    old_bed = b.get(stay.data.get("bed_id"), BED)
+    if not _set_stay_row(ctx, stay.id, status="transferred"):
+        return rejected(Reason.NOT_ADMITTED, target=stay.id)
+    resident_id = stay.data["resident_id"]
+    b.conn.execute(sa.insert(T.transfers).values(
+        resident_id=resident_id, from_facility_id=ctx.facility_id, to_facility_id=to_facility,
+        stay_id=stay.id, at=b.now))
+    stay.data.update(status="transferred", transferred_to=to_facility,
+                     discharged_at=args["at"][:10], disposition="other_facility")
+    seq = _refresh(ctx, stay, old_bed)
+    # The resident's whole chart moves: the old facility's terminals are told
+    # it is gone, the new facility's receive every record.
+    for rec in b.by_subject(resident_id, ctx.facility_id):
+        b.emit(rec, facility_id=ctx.facility_id, gone=True)
+        rec.facility_id = to_facility
+        if rec.kind == RESIDENT:
+            rec.data.update(resident_view(None, None), _transferred_from=ctx.facility_id)
+        b.emit(rec)
+    b.chain(to_facility).append(
+        at=b.now, action="command:transfer_in", outcome="applied", target=resident_id,
+        facility_id=to_facility, detail={"from": ctx.facility_id, "stay": stay.id})
+    return applied(seq, target=stay.id, to_facility=to_facility)
+
+
+def _assign_bed(ctx: Context, args: Mapping[str, Any]) -> Outcome:
+    stay, problem = _stay_for_command(ctx, args)
+    if stay is None:
+        return problem  # type: ignore[return-value]
+    if stay.data["status"] not in CURRENT_STAY:
+        return rejected(Reason.NOT_ADMITTED, target=stay.id)
+    if stay.data.get("bed_id") == args["bed_id"]:
+        return applied(stay.seq, target=stay.id)
+    if stay.data.get("bed_id"):
+        return rejected(Reason.ALREADY_IN_BED, target=stay.id)
+    bed, bed_problem = _check_bed(ctx, args["bed_id"])
+    if bed is None:
+        return rejected(bed_problem or Reason.NOT_FOUND, target=args["bed_id"])
+    if not _set_stay_row(ctx, stay.id, bed_id=bed.id):
+        return rejected(Reason.BED_OCCUPIED, target=bed.id)
+    stay.data["bed_id"] = bed.id
+    return applied(_refresh(ctx, stay, bed), target=stay.id)
+
+
+def _leave(ctx: Context, args: Mapping[str, Any]) -> Outcome:
+    stay, problem = _stay_for_command(ctx, args)
+    if stay is None:
+        return problem  # type: ignore[return-value]
+    if stay.data["status"] != "active":
+        return rejected(Reason.NOT_ADMITTED, "the resident is not in the house", target=stay.id)
+    bed_hold = bool(args.get("bed_hold", True))
+    old_bed = ctx.b.get(stay.data.get("bed_id"), BED)
+    values: dict[str, Any] = {"status": "on_leave"}
+    if not bed_hold:
+        values["bed_id"] = None
+    if not _set_stay_row(ctx, stay.id, **values):
+        return rejected(Reason.NOT_ADMITTED, target=stay.id)
+    stay.data.update(status="on_leave", leave_type=args["leave_type"], bed_hold=bed_hold,
+                     left_at=args["at"], returned_at=None)
+    if not bed_hold:
+        stay.data["bed_id"] = None
+    return applied(_refresh(ctx, stay, old_bed), target=stay.id)
+
+
+def _return(ctx: Context, args: Mapping[str, Any]) -> Outcome:
+    stay, problem = _stay_for_command(ctx, args)
+    if stay is None:
+        return problem  # type: ignore[return-value]
+    if stay.data["status"] != "on_leave":
+        return rejected(Reason.NOT_ON_LEAVE, target=stay.id)
+    if not _set_stay_row(ctx, stay.id, status="active"):
+        return rejected(Reason.NOT_ON_LEAVE, target=stay.id)
+    stay.data.update(status="active", returned_at=args["at"])
+    return applied(_refresh(ctx, stay), target=stay.id)
+
+
+_HANDLERS: dict[CommandName, Callable[[Context, Mapping[str, Any]], Outcome]] = {
+    CommandName.ADMIT: _admit,
+    CommandName.DISCHARGE: _discharge,
+    CommandName.TRANSFER: _transfer,
+    CommandName.ASSIGN_BED: _assign_bed,
+    CommandName.LEAVE: _leave,
+    CommandName.RETURN: _return,
+}
+
+__all__ = ["EMPTY_RESIDENT_VIEW", "Context", "OpStatus", "resident_view", "run"]
