@@ -1,0 +1,268 @@
+"""Key slots: one per user, each wrapping the store's random key (like LUKS).
+
+``slots.json`` holds, per user, the Argon2id parameters and salt, and the
+store key sealed with AES-256-GCM under the password-derived key; the AAD binds
+terminal, user and slot, so a slot copied into another terminal's file or onto
+another user does not open. Changing a password rewraps one slot; the data is
+never re-encrypted. The file holds no patient data.
+
+Failed attempts are throttled here (a growing delay after 3 in a row, the slot
+disabled after 10) and remembered until the next successful unlock, which moves
+them into the encrypted store's audit table.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import tempfile
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+
+from .errors import InputError, InvalidCredentials, SlotDisabled, StoreUnreadable
+
+FILE_VERSION = 1
+DELAY_AFTER = 3
+DISABLE_AFTER = 10
+MAX_DELAY_S = 30.0
+MIN_PASSWORD = 15
+MAX_PASSWORD = 256
+COMMON_PASSWORDS = frozenset({
+    "password123456789", "passwordpassword", "123456789012345", "qwertyuiopasdfgh",
+    "letmeinletmeinletmein", "iloveyouiloveyou", "welcome123456789", "changemechangeme",
+})
+
+
+@dataclass
+class KdfParams:
+    salt: bytes
+    memory_cost: int = 65536
+    """KiB (64 MiB)."""
+    iterations: int = 3
+    lanes: int = 4
+
+    def derive(self, password: str) -> bytes:
+        return Argon2id(salt=self.salt, length=32, iterations=self.iterations,
+                        lanes=self.lanes, memory_cost=self.memory_cost).derive(password.encode())
+
+    @classmethod
+    def fresh(cls) -> KdfParams:
+        return cls(salt=os.urandom(16))
+
+
+@dataclass
+class KeySlot:
+    slot_id: str
+    user_id: str
+    username: str
+    role: str
+    kdf: KdfParams
+    nonce: bytes
+    wrapped: bytes
+    failures: int = 0
+    disabled: bool = False
+
+    def aad(self, terminal_id: str) -> bytes:
+        return f"{terminal_id}|{self.user_id}|{self.slot_id}".encode()
+
+
+@dataclass
+class SlotFile:
+    """The parsed ``slots.json`` of one terminal."""
+
+    path: Path
+    terminal_id: str
+    slots: list[KeySlot] = field(default_factory=list)
+    unknown_failures: int = 0
+    failed_attempts: list[dict[str, Any]] = field(default_factory=list)
+    """Failed unlocks not yet copied into the encrypted audit table:
+    ``{"at": ms, "slot_id": id or None}`` (no user names typed by mistake)."""
+
+    # --- file ------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: Path) -> SlotFile:
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            slots = [
+                KeySlot(
+                    slot_id=s["slot_id"], user_id=s["user_id"], username=s["username"],
+                    role=s["role"],
+                    kdf=KdfParams(salt=_unb64(s["kdf"]["salt"]),
+                                  memory_cost=int(s["kdf"]["memory_cost"]),
+                                  iterations=int(s["kdf"]["iterations"]),
+                                  lanes=int(s["kdf"]["lanes"])),
+                    nonce=_unb64(s["nonce"]), wrapped=_unb64(s["wrapped"]),
+                    failures=int(s.get("failures", 0)), disabled=bool(s.get("disabled")),
+                )
+                for s in raw["slots"]
+            ]
+            return cls(path=path, terminal_id=raw["terminal_id"], slots=slots,
+                       unknown_failures=int(raw.get("unknown_failures", 0)),
+                       failed_attempts=list(raw.get("failed_attempts", [])))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise StoreUnreadable("The terminal's sign-in file cannot be read; it may be "
+                                  "damaged — re-enroll the terminal.") from exc
+
+    def save(self) -> None:
+        data = {
+            "version": FILE_VERSION, "terminal_id": self.terminal_id,
+            "unknown_failures": self.unknown_failures,
+            "failed_attempts": self.failed_attempts[-1000:],
+            "slots": [
+                {"slot_id": s.slot_id, "user_id": s.user_id, "username": s.username,
+                 "role": s.role,
+                 "kdf": {"alg": "argon2id", **asdict(s.kdf), "salt": _b64(s.kdf.salt)},
+                 "nonce": _b64(s.nonce), "wrapped": _b64(s.wrapped),
+                 "failures": s.failures, "disabled": s.disabled}
+                for s in self.slots
+            ],
+        }
+        atomic_write(self.path, json.dumps(data, indent=1).encode())
+
+    # --- slots -----------------------------------------------------------------
+
+    def find(self, username: str) -> KeySlot | None:
+        wanted = username.strip().casefold()
+        return next((s for s in self.slots if s.username.casefold() == wanted), None)
+
+    def add(self, user_id: str, username: str, role: str, password: str,
+            store_key: bytes, *, kdf: KdfParams | None = None) -> KeySlot:
+        """Add a slot, or replace the user's slot (a records manager's reset)."""
+        self.slots = [s for s in self.slots if s.user_id != user_id]
+        slot = KeySlot(slot_id=uuid.uuid4().hex, user_id=user_id, username=username.strip(),
+                       role=role, kdf=kdf or KdfParams.fresh(), nonce=b"", wrapped=b"")
+        self._wrap(slot, password, store_key)
+        self.slots.append(slot)
+        return slot
+
+    def rewrap(self, slot: KeySlot, password: str, store_key: bytes) -> None:
+        slot.kdf = KdfParams(salt=os.urandom(16), memory_cost=slot.kdf.memory_cost,
+                             iterations=slot.kdf.iterations, lanes=slot.kdf.lanes)
+        self._wrap(slot, password, store_key)
+        slot.failures = 0
+        slot.disabled = False
+
+    def _wrap(self, slot: KeySlot, password: str, store_key: bytes) -> None:
+        slot.nonce = os.urandom(12)
+        slot.wrapped = AESGCM(slot.kdf.derive(password)).encrypt(
+            slot.nonce, store_key, slot.aad(self.terminal_id))
+
+    def unlock(self, username: str, password: str, *, now_ms: int,
+               sleep: Callable[[float], None],
+               on_progress: Callable[[str], None] | None = None) -> tuple[KeySlot, bytes]:
+        """The store key for this user, or InvalidCredentials / SlotDisabled.
+
+        Unknown users cost one derivation too, and share the throttle, so
+        neither the answer nor its timing tells whether a name exists."""
+        slot = self.find(username)
+        failures = slot.failures if slot else self.unknown_failures
+        if failures >= DELAY_AFTER:
+            sleep(throttle_delay(failures))
+        if on_progress:
+            on_progress("Checking the password…")
+        if slot is None:
+            KdfParams.fresh().derive(password)
+            with contextlib.suppress(InvalidTag):
+                AESGCM(bytes(32)).decrypt(bytes(12), bytes(48), b"")
+            self.unknown_failures += 1
+            self._record_failure(None, now_ms)
+            raise InvalidCredentials
+        try:
+            key = AESGCM(slot.kdf.derive(password)).decrypt(
+                slot.nonce, slot.wrapped, slot.aad(self.terminal_id))
+        except InvalidTag:
+            key = None
+        if slot.disabled:
+            self._record_failure(slot, now_ms)
+            raise SlotDisabled
+        if key is None:
+            slot.failures += 1
+            if slot.failures >= DISABLE_AFTER:
+                slot.disabled = True
+            self._record_failure(slot, now_ms)
+            if slot.disabled:
+                raise SlotDisabled
+            raise InvalidCredentials
+        if slot.failures or self.unknown_failures:
+            slot.failures = 0
+            self.unknown_failures = 0
+            self.save()
+        return slot, key
+
+    def _record_failure(self, slot: KeySlot | None, now_ms: int) -> None:
+        self.failed_attempts.append({"at": now_ms,
+                                     "slot_id": slot.slot_id if slot else None,
+                                     "user_id": slot.user_id if slot else None})
+        self.save()
+
+    def take_failed_attempts(self) -> list[dict[str, Any]]:
+        """Hand over the recorded failures (for the audit table) and forget them."""
+        taken, self.failed_attempts = self.failed_attempts, []
+        if taken:
+            self.save()
+        return taken
+
+
+def throttle_delay(failures: int) -> float:
+    """Seconds to wait before an attempt, after ``failures`` in a row."""
+    if failures < DELAY_AFTER:
+        return 0.0
+    return float(min(2 ** (failures - DELAY_AFTER), MAX_DELAY_S))
+
+
+def check_password(password: str, *, username: str, facility_name: str = "") -> None:
+    """NIST SP 800-63B-4 for a single-factor secret: length, not a common
+    password, not the user's or the facility's name. No composition rules."""
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        raise InputError("password", f"Use at least {MIN_PASSWORD} characters; a short "
+                         "sentence you will remember works well.")
+    if len(password) > MAX_PASSWORD:
+        raise InputError("password", f"Use at most {MAX_PASSWORD} characters.")
+    folded = "".join(password.casefold().split())
+    if folded in COMMON_PASSWORDS or len(set(folded)) < 4:
+        raise InputError("password", "That password is too common or too repetitive; "
+                         "choose another.")
+    for word in (username, facility_name):
+        word = "".join(word.casefold().split())
+        if len(word) >= 4 and word in folded:
+            raise InputError("password", "The password must not contain your user name or "
+                             "the facility's name.")
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``path`` so a crash leaves the old or the new file, never half."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text, validate=True)

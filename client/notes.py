@@ -1,0 +1,98 @@
+"""Clinical notes: immutable once written. An amendment or an
+entered-in-error mark is a new note linked to the original."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from protocol.merge import note_order_key
+from protocol.records import RecordKind
+
+from .changes import create_record, load
+from .errors import InputError
+from .outbox import Actor
+from .overlay import OpInfo, combine
+from .views import NoteView
+
+
+def add_note(actor: Actor, resident_id: str, fields: Mapping[str, Any]) -> str:
+    values = {**fields, "resident_id": resident_id}
+    for link in ("amends", "entered_in_error_of"):
+        values.pop(link, None)
+    return create_record(actor, RecordKind.NOTE, values,
+                         summary=f"Add {values.get('category', '')} note", subject_id=resident_id)
+
+
+def amend_note(actor: Actor, note_id: str, body: str, *, clinical_time: str | None = None
+               ) -> str:
+    original = _original(actor, note_id)
+    values = {"resident_id": original["resident_id"], "category": original["category"],
+              "clinical_time": clinical_time or _now_minutes(actor), "body": body,
+              "amends": note_id}
+    if original.get("stay_id"):
+        values["stay_id"] = original["stay_id"]
+    return create_record(actor, RecordKind.NOTE, values, summary="Amend a note",
+                         subject_id=original["resident_id"])
+
+
+def note_entered_in_error(actor: Actor, note_id: str, reason: str) -> str:
+    if not isinstance(reason, str) or not reason.strip():
+        raise InputError("reason", "Say why the note was entered in error.")
+    original = _original(actor, note_id)
+    values = {"resident_id": original["resident_id"], "category": original["category"],
+              "clinical_time": _now_minutes(actor), "body": reason,
+              "entered_in_error_of": note_id}
+    return create_record(actor, RecordKind.NOTE, values,
+                         summary="Mark a note entered in error",
+                         subject_id=original["resident_id"])
+
+
+def _original(actor: Actor, note_id: str) -> dict[str, Any]:
+    with actor.store.read() as conn:
+        return dict(load(conn, RecordKind.NOTE, note_id).data)
+
+
+def _now_minutes(actor: Actor) -> str:
+    return actor.clock.now().replace(tzinfo=None).isoformat(timespec="minutes")
+
+
+def notes_of(conn: Connection, rows: list[Any], ops: Mapping[str, list[OpInfo]]
+             ) -> list[NoteView]:
+    """Original notes in clinical-time order (then server order; pending last),
+    each carrying its amendments and whether it was marked entered in error."""
+    plain: list[tuple[str, dict[str, Any], bool, int | None, str | None]] = []
+    for row in rows:
+        eff = combine("note", row.id, row, ops.get(row.id, []))
+        if eff.state is None:
+            continue
+        author = eff.ops[0].user_id if eff.ops else eff.data.get("_author")
+        plain.append((row.id, dict(eff.data), eff.pending, row.seq if row.data else None,
+                      author))
+    amendments: dict[str, list[NoteView]] = {}
+    voided: set[str] = set()
+    originals: list[tuple[str, dict[str, Any], bool, int | None, str | None]] = []
+    for item in plain:
+        data = item[1]
+        if data.get("amends"):
+            amendments.setdefault(data["amends"], []).append(_view(item, [], False))
+        elif data.get("entered_in_error_of"):
+            voided.add(data["entered_in_error_of"])
+            originals.append(item)
+        else:
+            originals.append(item)
+    originals.sort(key=lambda i: note_order_key(i[1].get("clinical_time") or "", i[3]))
+    for items in amendments.values():
+        items.sort(key=lambda n: note_order_key(n.clinical_time or "", n.server_seq))
+    return [_view(i, amendments.get(i[0], []), i[0] in voided) for i in originals]
+
+
+def _view(item: tuple[str, dict[str, Any], bool, int | None, str | None],
+          amendments: list[NoteView], voided: bool) -> NoteView:
+    note_id, d, pending, seq, author = item
+    return NoteView(id=note_id, category=d.get("category"), clinical_time=d.get("clinical_time"),
+                    body=d.get("body"), author=author, server_seq=seq, pending=pending,
+                    amends=d.get("amends"), entered_in_error_of=d.get("entered_in_error_of"),
+                    amendments=amendments, entered_in_error=voided, fields=d)

@@ -1,0 +1,131 @@
+"""Recording a change: validation, then one local transaction that appends the
+operation to the gapless outbox and refreshes what the screen shows.
+
+There is no separate "local copy" of a change: the pending operation is the
+overlay (:mod:`client.overlay`), so a change and its operation cannot exist
+without each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from protocol.codec import encode
+from protocol.errors import SchemaError, ValidationError
+from protocol.hlc import HybridClock
+from protocol.ids import new_id
+from protocol.ops import SCHEMA_VERSION, FieldChange, OpType, check_payload
+from protocol.records import RecordKind, validate_fields
+
+from .clock import Clock
+from .errors import InputError
+from .overlay import OpInfo, op_effects, refresh_many
+from .store import OUTBOX, Store, get_meta, set_meta
+from .views import UserInfo
+
+FIELD_LABELS = {
+    "family_name": "Family name", "given_name": "Given name", "birth_date": "Date of birth",
+    "clinical_time": "Clinical time", "employee_id": "Employee id",
+    "job_title_code": "Job title", "pay_type_code": "Pay type", "expires_on": "Expiry date",
+    "issuing_state": "Issuing state", "work_date": "Work date", "admitted_at": "Admission date",
+    "discharged_at": "Discharge date", "bed_id": "Bed", "at": "Date",
+}
+
+
+@dataclass
+class Actor:
+    """Who is writing, where: everything a write needs besides its values."""
+
+    store: Store
+    clock: Clock
+    facility_id: str
+    terminal_id: str
+    user: UserInfo
+
+
+def input_error(exc: ValidationError | SchemaError) -> InputError:
+    if isinstance(exc, ValidationError):
+        label = FIELD_LABELS.get(exc.field, exc.field.replace("_", " ").capitalize())
+        return InputError(exc.field, f"{label} {exc.reason}.")
+    return InputError("", f"The entry is not valid: {exc.detail}.")
+
+
+def clean_fields(kind: RecordKind, values: Mapping[str, Any], *, creating: bool
+                 ) -> dict[str, Any]:
+    try:
+        return validate_fields(kind, values, creating=creating)
+    except ValidationError as exc:
+        raise input_error(exc) from None
+
+
+def wire_payload(op_type: OpType, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate with the shared rules and return the payload as it travels."""
+    try:
+        cleaned = check_payload(op_type, payload)
+    except (ValidationError, SchemaError) as exc:
+        raise input_error(exc) from None
+    return _plain(cleaned)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, FieldChange):
+        return [_plain(value.value), value.base_version]
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, str):
+        return str(value)
+    return value
+
+
+PayloadSource = Mapping[str, Any] | Callable[[Connection], Mapping[str, Any]]
+
+
+def record_op(actor: Actor, op_type: OpType, payload: PayloadSource, *, summary: str,
+              subject_id: str | None = None,
+              also_refresh: tuple[tuple[str, str], ...] = ()) -> tuple[int, str]:
+    """Append one operation and refresh the records it touches, in one
+    transaction. ``payload`` may be a function of the open connection, for
+    values (base versions) that must be read in the same transaction."""
+    if not callable(payload):
+        payload = wire_payload(op_type, payload)
+    with actor.store.write() as conn:
+        body = payload if not callable(payload) else wire_payload(op_type, payload(conn))
+        seq = next_seq(conn)
+        ms = actor.clock.ms()
+        hlc = HybridClock(physical=actor.clock.ms, last=get_meta(conn, "hlc_last", 0))
+        stamp = hlc.now()
+        set_meta(conn, "hlc_last", hlc.last)
+        op_id = new_id(ms)
+        kind = body.get("kind")
+        record_id = body.get("id")
+        if op_type is OpType.COMMAND:
+            kind, record_id = RecordKind.STAY, body["args"]["stay_id"]
+        elif op_type is OpType.MERGE:
+            kind, record_id = RecordKind.RESIDENT, body["duplicate_id"]
+        conn.execute(OUTBOX.insert().values(
+            seq=seq, op_id=op_id, op_type=str(op_type),
+            kind=str(kind) if kind else None, record_id=record_id, subject_id=subject_id,
+            user_id=actor.user.id, recorded_at=stamp, schema_version=SCHEMA_VERSION,
+            payload=encode(body), created_at=ms, status="pending",
+            flags="clock_skew" if hlc.skewed else "", summary=summary[:200],
+        ))
+        info = OpInfo(seq=seq, op_id=op_id, op_type=str(op_type), kind=kind,
+                      record_id=record_id, subject_id=subject_id, status="pending",
+                      server_seq=None, payload=body, user_id=actor.user.id, recorded_at=stamp)
+        keys = [(e.kind, e.record_id) for e in op_effects(info)]
+        refresh_many(conn, [*keys, *also_refresh], actor.facility_id)
+    return seq, op_id
+
+
+def next_seq(conn: Connection) -> int:
+    """Gapless: one more than the highest ever written (writers are serialised
+    by ``BEGIN IMMEDIATE``; a rolled-back write leaves no number behind)."""
+    top = conn.execute(sa.select(sa.func.max(OUTBOX.c.seq))).scalar()
+    return (top or 0) + 1

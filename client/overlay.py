@@ -1,0 +1,317 @@
+"""What the terminal shows: the server's state with its own pending work on top.
+
+The outbox is the overlay. A record's displayed state is the server-confirmed
+snapshot (``records.data``) with the values of this terminal's unanswered
+operations laid over it in sequence order (:func:`protocol.merge.rebase`), so a
+pull never hides what a clerk typed (scenario 24). An operation the server
+already applied keeps overlaying until the pull that carries its effect has
+been applied (its ``server_seq`` is at or below the cursor), so the screen does
+not flicker back to the old value between push and pull.
+
+:func:`refresh` recomputes a record's search columns after any change to its
+server state or its pending operations; everything that lists or pages records
+reads those columns in SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from protocol.codec import decode
+from protocol.merge import ACTIVE, REPLACED, VOIDED, RecordState, rebase
+from protocol.records import RecordKind, resident_display_name
+
+from .store import OUTBOX, RECORDS, get_meta, loads
+
+OVERLAY_STATUSES = ("pending", "held")
+"""Unanswered (or waiting for a supervisor): always laid on top."""
+ANSWERED_STATUSES = ("applied", "conflict")
+"""Answered with an effect: laid on top until the pull carries that effect."""
+
+STAY_STATUS_AFTER = {
+    "admit": "active", "discharge": "discharged", "transfer": "transferred",
+    "leave": "on_leave", "return": "active",
+}
+
+
+@dataclass
+class Effect:
+    """What one operation does to one record, as far as the screen can tell."""
+
+    record_id: str
+    kind: str
+    values: dict[str, Any] = field(default_factory=dict)
+    status: str | None = None
+    resolves: str | None = None
+    creates: bool = False
+
+
+@dataclass
+class OpInfo:
+    seq: int
+    op_id: str
+    op_type: str
+    kind: str | None
+    record_id: str | None
+    subject_id: str | None
+    status: str
+    server_seq: int | None
+    payload: dict[str, Any]
+    user_id: str
+    recorded_at: int
+
+
+@dataclass
+class Effective:
+    """A record as shown: server state, displayed state and what is pending."""
+
+    kind: str
+    record_id: str
+    server: RecordState | None
+    state: RecordState | None
+    server_seq: int | None
+    facility_id: str | None
+    pending_fields: set[str]
+    ops: list[OpInfo]
+    created_here: bool
+
+    @property
+    def pending(self) -> bool:
+        return bool(self.ops)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.state.data if self.state else {}
+
+
+def op_effects(op: OpInfo) -> list[Effect]:
+    """The effects of one outbox operation, by record."""
+    p = op.payload
+    if op.op_type == "create":
+        return [Effect(p["id"], p["kind"], dict(p["fields"]), creates=True)]
+    if op.op_type == "update":
+        return [Effect(p["id"], p["kind"], {n: pair[0] for n, pair in p["changes"].items()})]
+    if op.op_type == "resolve":
+        return [Effect(p["id"], p["kind"], {p["field"]: p["value"]}, resolves=p["field"])]
+    if op.op_type == "void":
+        return [Effect(p["id"], p["kind"], status=VOIDED)]
+    if op.op_type == "merge":
+        return [Effect(p["duplicate_id"], RecordKind.RESIDENT,
+                       {"_replaced_by": p["survivor_id"]}, status=REPLACED)]
+    if op.op_type == "command":
+        return _command_effects(p["name"], p["args"], op.subject_id)
+    return []
+
+
+def _command_effects(name: str, args: Mapping[str, Any], resident_id: str | None
+                     ) -> list[Effect]:
+    stay_id = args["stay_id"]
+    stay: dict[str, Any] = {}
+    resident: dict[str, Any] = {}
+    if name == "admit":
+        stay = {k: args.get(k) for k in ("resident_id", "admitted_at", "bed_id",
+                                          "admission_type", "payer")}
+        resident = {"_census": "in_house" if args.get("bed_id") else "awaiting_bed",
+                    "_stay_id": stay_id, "_bed_id": args.get("bed_id"),
+                    "_admitted_at": args["admitted_at"]}
+    elif name == "discharge":
+        stay = {k: args.get(k) for k in ("discharged_at", "disposition", "destination")}
+        resident = {"_census": "discharged", "_bed_id": None, "_bed_label": None,
+                    "_unit_name": None}
+    elif name == "transfer":
+        stay = {"discharged_at": str(args["at"])[:10], "destination": args["to_facility_id"]}
+        resident = {"_census": "transferred", "_bed_id": None, "_bed_label": None,
+                    "_unit_name": None}
+    elif name == "assign_bed":
+        stay = {"bed_id": args["bed_id"]}
+        resident = {"_census": "in_house", "_bed_id": args["bed_id"]}
+    elif name == "leave":
+        stay = {"leave_type": args["leave_type"], "bed_hold": args.get("bed_hold", True)}
+        resident = {"_census": "in_hospital" if args["leave_type"] == "hospital"
+                    else "on_leave"}
+    elif name == "return":
+        stay = {"leave_type": None}
+        resident = {"_census": "in_house"}
+    if name in STAY_STATUS_AFTER:
+        stay["status"] = STAY_STATUS_AFTER[name]
+    effects = [Effect(stay_id, RecordKind.STAY, stay, creates=name == "admit")]
+    if resident_id:
+        effects.append(Effect(resident_id, RecordKind.RESIDENT, resident))
+    return effects
+
+
+# --- loading ---------------------------------------------------------------------
+
+
+def _op_from_row(row: Any) -> OpInfo:
+    return OpInfo(seq=row.seq, op_id=row.op_id, op_type=row.op_type, kind=row.kind,
+                  record_id=row.record_id, subject_id=row.subject_id, status=row.status,
+                  server_seq=row.server_seq, payload=decode(row.payload),
+                  user_id=row.user_id, recorded_at=row.recorded_at)
+
+
+def overlay_filter(cursor: int) -> sa.ColumnElement[bool]:
+    return sa.or_(
+        OUTBOX.c.status.in_(OVERLAY_STATUSES),
+        sa.and_(OUTBOX.c.status.in_(ANSWERED_STATUSES), OUTBOX.c.server_seq > cursor),
+    )
+
+
+def overlay_ops(conn: Connection, record_ids: Iterable[str]) -> dict[str, list[OpInfo]]:
+    """Overlaying operations touching each of ``record_ids`` (as target or subject)."""
+    ids = list(dict.fromkeys(record_ids))
+    out: dict[str, list[OpInfo]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    cursor = get_meta(conn, "cursor", 0)
+    wanted = set(ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        rows = conn.execute(
+            sa.select(OUTBOX).where(overlay_filter(cursor)).where(
+                sa.or_(OUTBOX.c.record_id.in_(chunk), OUTBOX.c.subject_id.in_(chunk)))
+            .order_by(OUTBOX.c.seq))
+        for row in rows:
+            op = _op_from_row(row)
+            for effect in op_effects(op):
+                if effect.record_id in wanted and op not in out[effect.record_id]:
+                    out[effect.record_id].append(op)
+    for ops in out.values():
+        ops.sort(key=lambda o: o.seq)
+    return out
+
+
+def server_state(row: Any) -> RecordState | None:
+    if row is None or row.data is None:
+        return None
+    return RecordState(data=loads(row.data), versions=loads(row.versions),
+                       conflicts=loads(row.conflicts), status=row.status)
+
+
+def effective(conn: Connection, kind: str, record_id: str, *,
+              row: Any = None, ops: list[OpInfo] | None = None) -> Effective:
+    if row is None:
+        row = conn.execute(sa.select(RECORDS).where(RECORDS.c.id == record_id)).first()
+    if ops is None:
+        ops = overlay_ops(conn, [record_id])[record_id]
+    return combine(kind, record_id, row, ops)
+
+
+def combine(kind: str, record_id: str, row: Any, ops: list[OpInfo]) -> Effective:
+    base = server_state(row)
+    layers: list[dict[str, Any]] = []
+    pending_fields: set[str] = set()
+    status = base.status if base else ACTIVE
+    resolved: list[str] = []
+    created_here = False
+    for op in ops:
+        for effect in op_effects(op):
+            if effect.record_id != record_id:
+                continue
+            layers.append(effect.values)
+            pending_fields.update(k for k in effect.values if not k.startswith("_"))
+            if effect.status:
+                status = effect.status
+            if effect.resolves:
+                resolved.append(effect.resolves)
+            created_here = created_here or effect.creates
+    state = rebase(base, layers)
+    if state is not None:
+        state.status = status
+        for name in resolved:
+            state.conflicts.pop(name, None)
+    return Effective(kind=kind, record_id=record_id, server=base, state=state,
+                     server_seq=row.seq if row is not None else None,
+                     facility_id=row.facility_id if row is not None else None,
+                     pending_fields=pending_fields, ops=ops, created_here=created_here)
+
+
+# --- search columns ------------------------------------------------------------------
+
+
+def refresh(conn: Connection, kind: str, record_id: str, facility_id: str) -> None:
+    """Recompute one record's search columns (or drop a pending-only record
+    whose pending create is gone)."""
+    row = conn.execute(sa.select(RECORDS).where(RECORDS.c.id == record_id)).first()
+    eff = effective(conn, kind, record_id, row=row)
+    if eff.state is None:
+        if row is not None:
+            conn.execute(RECORDS.delete().where(RECORDS.c.id == record_id))
+        return
+    if kind == RecordKind.RESIDENT:
+        _fill_bed(conn, eff)
+    columns = search_columns(kind, record_id, eff.state)
+    columns["pending"] = len(eff.ops)
+    if row is None:
+        conn.execute(RECORDS.insert().values(id=record_id, kind=str(kind),
+                                             facility_id=facility_id, data=None, **columns))
+    else:
+        conn.execute(RECORDS.update().where(RECORDS.c.id == record_id).values(**columns))
+
+
+def refresh_many(conn: Connection, keys: Iterable[tuple[str, str]], facility_id: str) -> None:
+    for kind, record_id in dict.fromkeys(keys):
+        refresh(conn, kind, record_id, facility_id)
+
+
+def _fill_bed(conn: Connection, eff: Effective) -> None:
+    """A pending bed assignment names a bed id; show its label and unit."""
+    data = eff.data
+    bed_id = data.get("_bed_id")
+    if not bed_id or (eff.server and eff.server.data.get("_bed_id") == bed_id):
+        return
+    bed = conn.execute(sa.select(RECORDS.c.data).where(RECORDS.c.id == bed_id)).scalar()
+    bed_data = loads(bed) or {}
+    data["_bed_label"] = bed_data.get("label")
+    data["_unit_name"] = bed_data.get("unit_name")
+
+
+def fold(*parts: Any) -> str:
+    return " ".join(str(p) for p in parts if p not in (None, "")).casefold()
+
+
+def search_columns(kind: str, record_id: str, state: RecordState) -> dict[str, Any]:
+    d = state.data
+    cols: dict[str, Any] = {"live_status": state.status, "parent_id": None, "census": None}
+    if kind == RecordKind.RESIDENT:
+        label = resident_display_name(d)
+        cols.update(label=label,
+                    search_text=fold(d.get("family_name"), d.get("given_name"),
+                                     d.get("preferred_name"), d.get("mrn"),
+                                     d.get("_bed_label"), d.get("_unit_name")),
+                    sort_key=fold(d.get("family_name")) + "\x1f" + fold(d.get("given_name"))
+                    + "\x1f" + record_id,
+                    census=d.get("_census") or "pre_admission")
+    elif kind == RecordKind.STAFF:
+        label = resident_display_name(d)
+        cols.update(label=label,
+                    search_text=fold(d.get("family_name"), d.get("given_name"),
+                                     d.get("employee_id")),
+                    sort_key=fold(d.get("family_name")) + "\x1f" + fold(d.get("given_name"))
+                    + "\x1f" + record_id)
+    elif kind in (RecordKind.STAY, RecordKind.DIAGNOSIS, RecordKind.NOTE):
+        key = {"stay": "admitted_at", "diagnosis": "code", "note": "clinical_time"}[kind]
+        cols.update(parent_id=d.get("resident_id"), label=str(d.get(key) or ""),
+                    search_text="", sort_key=str(d.get(key) or "") + "\x1f" + record_id)
+    elif kind in (RecordKind.LICENSE, RecordKind.HOURS):
+        key = "expires_on" if kind == RecordKind.LICENSE else "work_date"
+        cols.update(parent_id=d.get("staff_id"), label=str(d.get(key) or ""),
+                    search_text="", sort_key=str(d.get(key) or "") + "\x1f" + record_id)
+    elif kind == RecordKind.BED:
+        cols.update(parent_id=d.get("unit_id"), label=str(d.get("label") or ""),
+                    search_text=fold(d.get("label"), d.get("unit_name")),
+                    sort_key=fold(d.get("unit_name")) + "\x1f" + fold(d.get("label")))
+    elif kind == RecordKind.USER:
+        cols.update(label=str(d.get("username") or ""),
+                    search_text=fold(d.get("username"), d.get("display_name")),
+                    sort_key=fold(d.get("username")))
+    else:
+        name = d.get("name") or d.get("title") or d.get("label") or record_id
+        cols.update(label=str(name), search_text=fold(name), sort_key=fold(name),
+                    parent_id=d.get("resident_id") or d.get("unit_id"))
+    return cols

@@ -1,0 +1,245 @@
+"""The terminal's encrypted store: SQLCipher 4 through SQLAlchemy.
+
+The store is keyed with a random 256-bit key (never a password; key slots in
+:mod:`client.keyslots` wrap it). Opening checks the key and every page's HMAC
+(``cipher_integrity_check``), so a wrong key, a flipped byte or a truncated
+file ends in :class:`StoreUnreadable` with a sentence for the clerk, never a
+traceback or half-read data. Temporary tables live in memory and the WAL is
+encrypted like the database, so nothing readable reaches the disk.
+
+Tables:
+
+* ``meta``      key/value (JSON): terminal key, pinned server key, cursor, hybrid
+                clock, message counter, record-number pools, last sync
+* ``records``   the server-confirmed state of each record (``data`` NULL while a
+                record exists only as a pending create here), plus search columns
+                computed from that state with this terminal's pending changes on top
+* ``outbox``    every change made here, gapless by ``seq``, with its result
+* ``local_audit`` sign-ins, failed attempts and other events at this terminal
+
+Writes go through :meth:`Store.write` (``BEGIN IMMEDIATE``: one writer at a
+time, no lock upgrades between the UI's worker threads and sync).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import sqlcipher3
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import registry
+from sqlalchemy.pool import QueuePool
+from sqlmodel import Field, SQLModel
+
+from .errors import StoreUnreadable
+
+STORE_FORMAT = 1
+BUSY_TIMEOUT_S = 15.0
+
+
+class StoreBase(SQLModel, registry=registry()):
+    """Tables of the terminal's store, on their own metadata so they never mix
+    with the server's tables when both live in one test process."""
+
+
+class Meta(StoreBase, table=True):
+    __tablename__ = "meta"
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class Record(StoreBase, table=True):
+    __tablename__ = "records"
+    __table_args__ = (
+        sa.Index("ix_records_kind_sort", "kind", "live_status", "sort_key"),
+        sa.Index("ix_records_parent", "parent_id", "kind"),
+        sa.Index("ix_records_kind_census", "kind", "census", "sort_key"),
+    )
+    id: str = Field(primary_key=True)
+    kind: str
+    facility_id: str
+    data: str | None = None
+    versions: str = "{}"
+    conflicts: str = "{}"
+    status: str = "active"
+    seq: int | None = None
+    # computed from the server state with pending changes on top
+    parent_id: str | None = None
+    label: str = ""
+    search_text: str = ""
+    sort_key: str = ""
+    census: str | None = None
+    live_status: str = "active"
+    pending: int = 0
+
+
+class Outbox(StoreBase, table=True):
+    __tablename__ = "outbox"
+    __table_args__ = (
+        sa.Index("ix_outbox_status", "status", "seq"),
+        sa.Index("ix_outbox_record", "record_id"),
+        sa.Index("ix_outbox_subject", "subject_id"),
+    )
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    op_id: str = Field(unique=True)
+    op_type: str
+    kind: str | None = None
+    record_id: str | None = None
+    subject_id: str | None = None
+    user_id: str
+    recorded_at: int
+    schema_version: int
+    payload: bytes
+    created_at: int
+    status: str = "pending"
+    reason: str | None = None
+    detail: str | None = None
+    server_seq: int | None = None
+    flags: str = ""
+    summary: str = ""
+
+
+class LocalAudit(StoreBase, table=True):
+    __tablename__ = "local_audit"
+    id: int | None = Field(default=None, primary_key=True)
+    at: int
+    event: str
+    user_id: str | None = None
+    detail: str = "{}"
+
+
+META = Meta.__table__  # type: ignore[attr-defined]
+RECORDS = Record.__table__  # type: ignore[attr-defined]
+OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
+AUDIT = LocalAudit.__table__  # type: ignore[attr-defined]
+TABLES = [META, RECORDS, OUTBOX, AUDIT]
+
+
+class Store:
+    """An open encrypted store. ``close()`` drops the key and every connection."""
+
+    def __init__(self, path: Path, key: bytes, *, create: bool = False) -> None:
+        if len(key) != 32:
+            raise StoreUnreadable
+        if not create and not path.is_file():
+            raise StoreUnreadable("The terminal's store is missing; re-enroll the terminal "
+                                  "and re-sync from the server.")
+        self.path = path
+        self._key_pragma = f"PRAGMA key = \"x'{key.hex()}'\""
+        self.engine = _engine(path, self)
+        try:
+            if create:
+                with self.engine.begin() as conn:
+                    StoreBase.metadata.create_all(conn, tables=TABLES)
+                    set_meta(conn, "store_format", STORE_FORMAT)
+            self._verify()
+        except StoreUnreadable:
+            self.close()
+            raise
+        except sa.exc.DBAPIError as exc:
+            self.close()
+            raise StoreUnreadable from exc
+
+    def _connect(self) -> Any:
+        conn = sqlcipher3.connect(str(self.path), timeout=BUSY_TIMEOUT_S,
+                                  isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute("PRAGMA cipher_log_level = NONE")
+            conn.execute(self._key_pragma)
+            conn.execute("PRAGMA cipher_memory_security = ON")
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchall()
+            conn.execute("PRAGMA temp_store = MEMORY")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+        except sqlcipher3.DatabaseError as exc:
+            conn.close()
+            raise StoreUnreadable from exc
+        return conn
+
+    def _verify(self) -> None:
+        with self.engine.connect() as conn:
+            problems = conn.exec_driver_sql("PRAGMA cipher_integrity_check").fetchall()
+            if problems:
+                raise StoreUnreadable
+            names = {row[0] for row in conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if not {t.name for t in TABLES} <= names:
+                raise StoreUnreadable
+            if get_meta(conn, "store_format") != STORE_FORMAT:
+                raise StoreUnreadable
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One write transaction (``BEGIN IMMEDIATE``); commits on success."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(immediate=True)
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A consistent read (one deferred transaction)."""
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self._key_pragma = ""
+
+
+def _engine(path: Path, store: Store) -> Engine:
+    engine = sa.create_engine("sqlite://", creator=store._connect,  # noqa: SLF001
+                              poolclass=QueuePool, pool_size=4, max_overflow=4)
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        # pysqlite-style drivers open transactions late and never for SELECT;
+        # issue BEGIN ourselves (SQLAlchemy's documented recipe).
+        immediate = conn.get_execution_options().get("immediate")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+# --- meta ----------------------------------------------------------------------
+
+
+def get_meta(conn: Connection, key: str, default: Any = None) -> Any:
+    value = conn.execute(sa.select(META.c.value).where(META.c.key == key)).scalar()
+    return default if value is None else json.loads(value)
+
+
+def set_meta(conn: Connection, key: str, value: Any) -> None:
+    text = json.dumps(value)
+    updated = conn.execute(META.update().where(META.c.key == key).values(value=text))
+    if updated.rowcount == 0:
+        conn.execute(META.insert().values(key=key, value=text))
+
+
+def audit(conn: Connection, at: int, event_name: str, user_id: str | None,
+          **detail: Any) -> None:
+    conn.execute(AUDIT.insert().values(at=at, event=event_name, user_id=user_id,
+                                       detail=json.dumps(detail)))
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_jsonable)
+
+
+def loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    raise TypeError(f"cannot store {type(value).__name__}")

@@ -1,0 +1,209 @@
+"""Entry points: is this directory an enrolled terminal, enroll it, list its
+users, unlock it for one user.
+
+A terminal lives in one directory: ``store.db`` (SQLCipher, random key),
+``slots.json`` (one key slot per user) and ``terminal.json`` (ids, facility
+name and server address; no patient data, no secrets).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from protocol.codec import decode
+from protocol.errors import ProtocolError
+from protocol.messages import EnrollRequest, EnrollResponse, error_from_wire
+from protocol.records import TERMINAL_ROLES
+from protocol.signing import (
+    new_private_key,
+    open_envelope,
+    private_bytes,
+    prove_possession,
+    public_bytes,
+    seal,
+)
+
+from .clock import Clock, SystemClock
+from .errors import EnrollmentFailed, InputError, NotEnrolled, StoreUnreadable
+from .keyslots import SlotFile, atomic_write, check_password
+from .residents import add_mrn_pool
+from .session import Session
+from .store import RECORDS, Store, audit, dumps, set_meta
+from .transport import HttpTransport, Transport, TransportError
+from .views import SlotInfo, UserInfo
+
+STORE_FILE = "store.db"
+SLOTS_FILE = "slots.json"
+TERMINAL_FILE = "terminal.json"
+ENROLL_TIMEOUT_S = 30.0
+
+ENROLL_ERRORS = {
+    "enrollment_code_invalid": "The enrollment code is not valid (already used, expired or "
+                               "mistyped); ask your regional manager for a new one.",
+    "bad_signature": "The server refused the terminal's signature; try again.",
+}
+
+
+def default_home() -> Path:
+    if os.environ.get("CHARTKEEP_HOME"):
+        return Path(os.environ["CHARTKEEP_HOME"])
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "chartkeep"
+
+
+def is_enrolled(home: Path) -> bool:
+    home = Path(home)
+    return all((home / name).is_file() for name in (TERMINAL_FILE, SLOTS_FILE, STORE_FILE))
+
+
+def read_terminal(home: Path) -> dict[str, Any]:
+    if not is_enrolled(home):
+        raise NotEnrolled
+    try:
+        data = json.loads((Path(home) / TERMINAL_FILE).read_text(encoding="utf-8"))
+        for key in ("terminal_id", "facility_id", "facility_name"):
+            if not isinstance(data.get(key), str):
+                raise ValueError(key)
+    except (OSError, ValueError) as exc:
+        raise StoreUnreadable("The terminal's settings file is damaged; re-enroll the "
+                              "terminal.") from exc
+    return data
+
+
+def list_users(home: Path) -> list[SlotInfo]:
+    read_terminal(home)
+    slots = SlotFile.load(Path(home) / SLOTS_FILE)
+    return sorted((SlotInfo(s.username, s.role, s.disabled) for s in slots.slots),
+                  key=lambda s: s.username.casefold())
+
+
+def unlock(home: Path, username: str, password: str, *, transport: Transport | None = None,
+           clock: Clock | None = None, on_progress: Callable[[str], None] | None = None,
+           sleep: Callable[[float], None] = time.sleep) -> Session:
+    """Derive the user's slot key, unwrap the store key and open the store."""
+    home = Path(home)
+    clock = clock or SystemClock()
+    terminal = read_terminal(home)
+    slots = SlotFile.load(home / SLOTS_FILE)
+    if slots.terminal_id != terminal["terminal_id"]:
+        raise StoreUnreadable("The sign-in file belongs to another terminal; re-enroll.")
+    slot, key = slots.unlock(username, password, now_ms=clock.ms(), sleep=sleep,
+                             on_progress=on_progress)
+    if on_progress:
+        on_progress("Opening the encrypted store…")
+    store = Store(home / STORE_FILE, key)
+    failures = slots.failed_attempts
+    with store.write() as conn:
+        for failure in failures:
+            audit(conn, int(failure.get("at", 0)), "unlock_failed", failure.get("user_id"),
+                  slot=failure.get("slot_id"))
+        audit(conn, clock.ms(), "unlock", slot.user_id)
+    slots.take_failed_attempts()
+    return Session(home=home, store=store, store_key=key,
+                   user=UserInfo(slot.user_id, slot.username, slot.role), terminal=terminal,
+                   clock=clock, transport=transport, sleep=sleep)
+
+
+def enroll(home: Path, server_url: str, code: str, terminal_name: str, username: str,
+           password: str, *, transport: Transport | None = None, clock: Clock | None = None,
+           sleep: Callable[[float], None] = time.sleep) -> Session:
+    """Enroll this directory as a terminal of the facility the code is bound to."""
+    home = Path(home)
+    clock = clock or SystemClock()
+    if is_enrolled(home):
+        raise EnrollmentFailed("This terminal is already enrolled.")
+    if not code.strip():
+        raise InputError("code", "Type the enrollment code from your regional manager.")
+    if not terminal_name.strip():
+        raise InputError("terminal_name", "Give the terminal a name, e.g. Nurses' station 2.")
+    check_password(password, username=username)
+    transport = transport or HttpTransport(server_url)
+    answer = _ask_server(transport, code.strip(), terminal_name.strip(), username.strip(),
+                         clock)
+    key, reply = answer
+    if reply.role not in TERMINAL_ROLES:
+        raise EnrollmentFailed("That user's role does not work at terminals.")
+    check_password(password, username=username, facility_name=reply.facility_name)
+    _create(home, server_url, terminal_name.strip(), password, clock, key, reply)
+    return unlock(home, reply.username, password, transport=transport, clock=clock,
+                  sleep=sleep)
+
+
+def _ask_server(transport: Transport, code: str, name: str, username: str, clock: Clock
+                ) -> tuple[Any, EnrollResponse]:
+    key = new_private_key()
+    request = EnrollRequest(code=code, terminal_name=name, public_key=public_bytes(key),
+                            proof=prove_possession(key, code), username=username)
+    envelope = seal(key, "enroll", "new", 0, request.to_wire(), ts=clock.ms())
+    try:
+        status, body = transport.post("/v1/enroll", envelope.to_bytes(), ENROLL_TIMEOUT_S)
+    except TransportError as exc:
+        raise EnrollmentFailed("The server could not be reached; check the address and the "
+                               "network, then try again.") from exc
+    if status != 200:
+        code_name, detail = _error(body)
+        raise EnrollmentFailed(ENROLL_ERRORS.get(code_name) or
+                               f"The server refused the enrollment: {detail or code_name}.")
+    try:
+        reply_env = open_envelope(body)
+        reply = EnrollResponse.from_wire(reply_env.decoded_body())
+        # Trust on first use: the key the server names must have signed its answer,
+        # and the answer must be to this request.
+        reply_env.verify(reply.server_public_key)
+        if reply_env.reply_to != envelope.digest or reply_env.msg_type != "enrolled":
+            raise EnrollmentFailed("The server's answer did not match the request.")
+    except ProtocolError as exc:
+        raise EnrollmentFailed("The server's answer could not be verified.") from exc
+    return key, reply
+
+
+def _error(body: bytes) -> tuple[str, str]:
+    try:
+        return error_from_wire(decode(body))
+    except ProtocolError:
+        return "error", ""
+
+
+def _create(home: Path, server_url: str, terminal_name: str, password: str, clock: Clock,
+            key: Any, reply: EnrollResponse) -> None:
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for name in (STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            (home / name).unlink()  # left by an enrollment that failed half-way
+    store_key = os.urandom(32)
+    store = Store(home / STORE_FILE, store_key, create=True)
+    try:
+        with store.write() as conn:
+            for name, value in {
+                "terminal_id": reply.terminal_id, "facility_id": reply.facility_id,
+                "terminal_key": private_bytes(key).hex(),
+                "server_key": reply.server_public_key.hex(), "cursor": 0, "msg_counter": 0,
+                "hlc_last": 0, "enrolled_at": clock.ms(), "server_time_at_enroll":
+                reply.server_time, "mrn_pools": [],
+            }.items():
+                set_meta(conn, name, value)
+            add_mrn_pool(conn, reply.mrn_pool)
+            user = {"id": reply.user_id, "username": reply.username, "role": reply.role,
+                    "active": True}
+            conn.execute(RECORDS.insert().values(
+                id=reply.user_id, kind="user", facility_id=reply.facility_id,
+                data=dumps(user), versions="{}", conflicts="{}", status="active", seq=0,
+                label=reply.username, search_text=reply.username.casefold(),
+                sort_key=reply.username.casefold()))
+            audit(conn, clock.ms(), "enrolled", reply.user_id, terminal=reply.terminal_id)
+    finally:
+        store.close()
+    slots = SlotFile(path=home / SLOTS_FILE, terminal_id=reply.terminal_id)
+    slots.add(reply.user_id, reply.username, reply.role, password, store_key)
+    slots.save()
+    atomic_write(home / TERMINAL_FILE, json.dumps({
+        "terminal_id": reply.terminal_id, "facility_id": reply.facility_id,
+        "facility_name": reply.facility_name, "server_url": server_url,
+        "terminal_name": terminal_name,
+    }, indent=1).encode())

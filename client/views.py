@@ -1,0 +1,261 @@
+"""Plain frozen values the engine hands to the UI, the CLI and tests.
+
+Nothing here holds a database session or a key: a view can be kept, passed to
+another thread, or shown after the session was locked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    id: str
+    username: str
+    role: str
+
+
+@dataclass(frozen=True)
+class SlotInfo:
+    username: str
+    role: str
+    disabled: bool
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    rows: list[T]
+    total: int
+    offset: int
+    limit: int
+
+
+@dataclass(frozen=True)
+class ResidentRow:
+    id: str
+    mrn: str
+    display_name: str
+    birth_date: str | None
+    census_status: str
+    bed_label: str | None
+    unit_name: str | None
+    admitted_at: str | None
+    pending: bool
+
+
+@dataclass(frozen=True)
+class BedRow:
+    unit_name: str
+    bed_id: str
+    label: str
+    state: str
+    """``occupied``, ``free``, ``held`` or ``out_of_service``."""
+    resident_id: str | None
+    resident_name: str | None
+    pending: bool = False
+
+
+@dataclass(frozen=True)
+class Movement:
+    kind: str
+    """``admission`` or ``discharge``."""
+    date: str
+    resident_id: str
+    resident_name: str
+    pending: bool = False
+
+
+@dataclass(frozen=True)
+class ConflictValue:
+    value: Any
+    user: str | None
+    terminal: str | None
+    at: datetime | None
+
+
+@dataclass(frozen=True)
+class OpRow:
+    seq: int
+    op_id: str
+    op_type: str
+    summary: str
+    status: str
+    reason: str | None
+    reason_text: str | None
+    created_at: datetime
+    record_kind: str | None
+    record_id: str | None
+    detail: str | None = None
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StayView:
+    id: str
+    resident_id: str | None
+    admitted_at: str | None
+    discharged_at: str | None
+    bed_id: str | None
+    bed_label: str | None
+    status: str | None
+    leave_type: str | None
+    payer: str | None
+    admission_type: str | None
+    disposition: str | None
+    destination: str | None
+    pending: bool
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DiagnosisView:
+    id: str
+    code: str | None
+    description: str | None
+    onset_date: str | None
+    rank: str | None
+    status: str | None
+    record_status: str
+    pending: bool
+    fields: dict[str, Any]
+    versions: dict[str, int]
+    conflicts: dict[str, list[ConflictValue]]
+
+
+@dataclass(frozen=True)
+class NoteView:
+    id: str
+    category: str | None
+    clinical_time: str | None
+    body: str | None
+    author: str | None
+    server_seq: int | None
+    pending: bool
+    amends: str | None
+    entered_in_error_of: str | None
+    amendments: list[NoteView]
+    entered_in_error: bool
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ResidentView:
+    id: str
+    fields: dict[str, Any]
+    versions: dict[str, int]
+    conflicts: dict[str, list[ConflictValue]]
+    pending_fields: set[str]
+    status: str
+    replaced_by: str | None
+    census_status: str
+    stays: list[StayView]
+    diagnoses: list[DiagnosisView]
+    notes: list[NoteView]
+    pending_commands: list[OpRow]
+    mrn: str = ""
+    display_name: str = ""
+    bed_label: str | None = None
+    unit_name: str | None = None
+    pending: bool = False
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    id: str
+    employee_id: str
+    display_name: str
+    job_title_code: int | None
+    job_title: str
+    pay_type_code: int | None
+    next_license_expiry: date | None
+    license_state: str
+    """``ok``, ``due_90``, ``due_60``, ``due_30``, ``expired`` or ``none``."""
+    pending: bool = False
+
+
+@dataclass(frozen=True)
+class LicenseView:
+    id: str
+    license_type: str | None
+    number: str | None
+    issuing_state: str | None
+    expires_on: date | None
+    state: str
+    pending: bool
+    fields: dict[str, Any]
+    versions: dict[str, int]
+    conflicts: dict[str, list[ConflictValue]]
+
+
+@dataclass(frozen=True)
+class HoursView:
+    id: str
+    work_date: str | None
+    hours: str | None
+    job_title_code: int | None
+    pay_type_code: int | None
+    shift: str | None
+    corrects: str | None
+    entered_in_error_of: str | None
+    pending: bool
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StaffView:
+    id: str
+    fields: dict[str, Any]
+    versions: dict[str, int]
+    conflicts: dict[str, list[ConflictValue]]
+    pending_fields: set[str]
+    display_name: str
+    job_title: str
+    licenses: list[LicenseView]
+    hours: list[HoursView]
+    license_state: str
+    pending: bool = False
+
+
+@dataclass(frozen=True)
+class ConflictRow:
+    kind: str
+    record_id: str
+    record_label: str
+    field: str
+    values: list[ConflictValue]
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    online: bool
+    pending: int
+    last_sync_at: datetime | None
+    last_error: str | None
+    rejected: int
+    conflicts: int
+    held: int
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    phase: str
+    """``push`` or ``pull``."""
+    done: int
+    total: int | None
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    pushed: int = 0
+    applied: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    held: int = 0
+    pulled: int = 0
+    error: str | None = None
