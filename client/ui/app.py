@@ -1,0 +1,374 @@
+"""The Chartkeep terminal app: start, unlock, lock, and the sections of the work.
+
+The app owns the session (the unlocked store) and everything that outlives one
+screen: the idle lock, the sync status every screen shows, background sync and
+the central handler for worker failures. Screens ask the app for the session and
+call the engine from thread workers; the event loop never waits on the store or
+the network.
+
+Screen stack: Textual's blank default screen, then the section the clerk is in
+(census, beds, staff, sync), then whatever was opened from it (a resident, a
+dialog). Locking pushes the lock screen on top so nothing below is drawn, and
+drops the key; unlocking as the same clerk pops it again, so a half-typed note
+survives an idle lock. Switching user clears the stack.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import events, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.reactive import var
+from textual.screen import ModalScreen, Screen
+
+from .commands import NavigationCommands, ResidentSearchCommands, ScreenCommands
+from .dialogs.message import MessageDialog
+from .engine import Clock, SessionLocked, SystemClock, TerminalAPI, TerminalError, clerk_message
+from .errors import SessionLockedError
+from .messages import DataChanged, SessionOpened, SyncFinished, SyncProgressed, SyncStatusRead
+from .settings import UISettings
+
+log = logging.getLogger(__name__)
+
+SECTIONS = ("census", "beds", "staff", "sync")
+
+
+class ChartkeepApp(App[None]):
+    """The clerk's terminal: one encrypted store, one clerk at a time."""
+
+    TITLE = "Chartkeep"
+    CSS_PATH = "chartkeep.tcss"
+    COMMANDS: ClassVar = App.COMMANDS | {NavigationCommands, ScreenCommands,
+                                         ResidentSearchCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1,question_mark", "help", "Help", id="app.help",
+                tooltip="Show every key of the current screen"),
+        Binding("f2", "section('census')", "Census", id="app.census",
+                tooltip="Residents in house, on leave and in hospital"),
+        Binding("f3", "section('beds')", "Beds", id="app.beds",
+                tooltip="The bed board and the last 30 days of movements"),
+        Binding("f4", "section('staff')", "Staff", id="app.staff",
+                tooltip="Roster, licenses and worked hours"),
+        Binding("f5", "section('sync')", "Sync", id="app.sync",
+                tooltip="Pending, rejected and conflicting changes"),
+        Binding("ctrl+s", "sync_now", "Sync now", id="app.sync_now",
+                tooltip="Send pending changes and fetch others' now"),
+        Binding("ctrl+l", "lock", "Lock", id="app.lock",
+                tooltip="Lock the terminal now; unlocking needs your passphrase"),
+        Binding("ctrl+u", "switch_user", "Switch user", id="app.switch_user",
+                tooltip="Lock and let another clerk sign in"),
+    ]
+
+    sync_status: var[Any] = var(None)
+    syncing: var[bool] = var(False)  # noqa: FBT003
+    sync_progress: var[Any] = var(None)
+
+    def __init__(self, home: Path, *, clock: Clock | None = None, transport: Any = None,
+                 terminal: TerminalAPI | None = None, settings: UISettings | None = None,
+                 idle_lock_seconds: float | None = None,
+                 auto_sync_seconds: float | None = None,
+                 status_poll_seconds: float | None = None) -> None:
+        super().__init__()
+        base = settings or UISettings.from_env()
+        self.settings = UISettings(
+            idle_lock_seconds=base.idle_lock_seconds if idle_lock_seconds is None
+            else idle_lock_seconds,
+            auto_sync_seconds=base.auto_sync_seconds if auto_sync_seconds is None
+            else auto_sync_seconds,
+            status_poll_seconds=base.status_poll_seconds if status_poll_seconds is None
+            else status_poll_seconds,
+        )
+        self.home = Path(home)
+        self.engine_clock = clock
+        """Given to the engine as is (``None``: the engine's own clock)."""
+        self.clock: Clock = clock or SystemClock()
+        self.transport = transport
+        self._terminal = terminal
+        self._session: Any = None
+        self.locked_username: str | None = None
+        self.last_activity_ms = self.clock.ms()
+
+    # --- the engine ---------------------------------------------------------
+
+    @property
+    def terminal(self) -> TerminalAPI:
+        if self._terminal is None:
+            from .engine import default_terminal  # noqa: PLC0415
+
+            self._terminal = default_terminal()
+        return self._terminal
+
+    @property
+    def session(self) -> Any:
+        """The unlocked session; :class:`SessionLockedError` while locked."""
+        if self._session is None:
+            raise SessionLockedError
+        return self._session
+
+    @property
+    def unlocked(self) -> bool:
+        return self._session is not None
+
+    def today(self) -> date:
+        return self.clock.today()
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    # --- start ----------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self.check_idle_lock, name="idle-lock")
+        if self.settings.status_poll_seconds > 0:
+            self.set_interval(self.settings.status_poll_seconds, self.refresh_sync_status,
+                              name="sync-status")
+        if self.settings.auto_sync_seconds > 0:
+            self.set_interval(self.settings.auto_sync_seconds, self._background_sync,
+                              name="auto-sync")
+        self._check_enrolled()
+
+    @work(thread=True, exclusive=True, group="start", exit_on_error=False)
+    def _check_enrolled(self) -> None:
+        enrolled = self.terminal.is_enrolled(self.home)
+        self.call_from_thread(self._show_start, enrolled=enrolled)
+
+    def _show_start(self, *, enrolled: bool) -> None:
+        from .screens.enroll import EnrollScreen  # noqa: PLC0415
+        from .screens.unlock import UnlockScreen  # noqa: PLC0415
+
+        self.push_screen(UnlockScreen() if enrolled else EnrollScreen())
+
+    def on_session_opened(self, message: SessionOpened) -> None:
+        self.open_session(message.session)
+
+    def open_session(self, session: Any) -> None:
+        """The clerk is in: resume under the lock screen, or start at the census."""
+        resuming = (self.locked_username is not None
+                    and session.user.username == self.locked_username
+                    and any(isinstance(s, _lock_screen_type()) for s in self.screen_stack))
+        self._session = session
+        self.locked_username = None
+        self.touch()
+        self.sub_title = f"{session.facility_name} · {session.user.username}"
+        if resuming:
+            self.pop_screen()
+            self.reload_screens()
+        else:
+            self.run_worker(self._reset_to_section("census"), group="navigate",
+                            exclusive=True)
+        self.refresh_sync_status()
+
+    # --- navigation -------------------------------------------------------------
+
+    def _modal_open(self) -> bool:
+        return isinstance(self.screen, ModalScreen)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in {"section", "sync_now", "lock", "switch_user"}:
+            if not self.unlocked:
+                return False
+            # A form is open: leaving it would throw away what the clerk typed.
+            if action in {"section", "switch_user"} and self._modal_open():
+                return False
+        return True
+
+    def action_section(self, section: str) -> None:
+        self.run_worker(self._reset_to_section(section), group="navigate", exclusive=True)
+
+    async def _reset_to_section(self, section: str) -> None:
+        screen = _section_screen(section)
+        while len(self.screen_stack) > 1:
+            await self.pop_screen()
+        await self.push_screen(screen)
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen  # noqa: PLC0415
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def reload_screens(self) -> None:
+        """Ask every screen that shows data to read it again."""
+        from .screens.base import WorkScreen  # noqa: PLC0415
+
+        for screen in self.screen_stack:
+            if isinstance(screen, WorkScreen) and screen.is_mounted:
+                screen.reload()
+
+    def on_data_changed(self, _message: DataChanged) -> None:
+        self.reload_screens()
+        self.refresh_sync_status()
+
+    # --- idle lock, lock, switch user ------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown
+                      | events.MouseScrollUp | events.Paste):
+            self.touch()
+        await super().on_event(event)
+
+    def touch(self) -> None:
+        self.last_activity_ms = self.clock.ms()
+
+    def check_idle_lock(self) -> None:
+        """Lock when nobody has touched the terminal for the idle-lock time."""
+        if not self.unlocked or self.settings.idle_lock_seconds <= 0:
+            return
+        idle = (self.clock.ms() - self.last_activity_ms) / 1000
+        if idle >= self.settings.idle_lock_seconds:
+            self.lock()
+
+    def action_lock(self) -> None:
+        self.lock()
+
+    def lock(self) -> None:
+        """Hide everything behind the lock screen and drop the session's key."""
+        if not self.unlocked:
+            return
+        from .screens.lock import LockScreen  # noqa: PLC0415
+
+        session = self._session
+        self._session = None
+        self.locked_username = session.user.username
+        self.sync_status = None
+        self.push_screen(LockScreen(session.user.username, session.facility_name))
+        self._drop_session(session)
+
+    @work(thread=True, group="lock", exit_on_error=False)
+    def _drop_session(self, session: Any) -> None:
+        session.lock()
+
+    def action_switch_user(self) -> None:
+        self.switch_user()
+
+    def switch_user(self) -> None:
+        """Lock, forget the screens of the clerk who was here, show the user list."""
+        session = self._session
+        self._session = None
+        self.locked_username = None
+        self.sync_status = None
+        self.sub_title = ""
+        if session is not None:
+            self._drop_session(session)
+        self.run_worker(self._show_unlock(), group="navigate", exclusive=True)
+
+    async def _show_unlock(self) -> None:
+        from .screens.unlock import UnlockScreen  # noqa: PLC0415
+
+        while len(self.screen_stack) > 1:
+            await self.pop_screen()
+        await self.push_screen(UnlockScreen())
+
+    # --- sync -------------------------------------------------------------------
+
+    def refresh_sync_status(self) -> None:
+        if self.unlocked:
+            self._read_sync_status(self._session)
+
+    @work(thread=True, exclusive=True, group="sync-status", exit_on_error=False)
+    def _read_sync_status(self, session: Any) -> None:
+        self.post_message(SyncStatusRead(session.sync_status()))
+
+    def on_sync_status_read(self, message: SyncStatusRead) -> None:
+        if self.unlocked:
+            self.sync_status = message.status
+
+    def action_sync_now(self) -> None:
+        self.sync_now(background=False)
+
+    def _background_sync(self) -> None:
+        self.sync_now(background=True)
+
+    def sync_now(self, *, background: bool) -> None:
+        if not self.unlocked or self.syncing:
+            return
+        self.syncing = True
+        self.sync_progress = None
+        self._sync(self._session, background=background)
+
+    @work(thread=True, group="sync", exit_on_error=False)
+    def _sync(self, session: Any, *, background: bool) -> None:
+        try:
+            report = session.sync(on_progress=lambda p: self.post_message(SyncProgressed(p)))
+        finally:
+            self.call_from_thread(setattr, self, "syncing", False)
+        self.post_message(SyncFinished(report, background=background))
+
+    def on_sync_progressed(self, message: SyncProgressed) -> None:
+        self.sync_progress = message.progress
+
+    def on_sync_finished(self, message: SyncFinished) -> None:
+        report = message.report
+        if not self.unlocked:
+            return
+        if report.error:
+            if not message.background:
+                self.notify(f"Could not reach the server: {report.error}. "
+                            "Your changes are kept and will be sent later.",
+                            title="Offline", severity="warning", markup=False)
+        else:
+            summary = f"{report.pushed} sent, {report.pulled} received"
+            problems = [f"{report.rejected} rejected"] if report.rejected else []
+            problems += [f"{report.conflicts} conflicts"] if report.conflicts else []
+            if problems or not message.background:
+                self.notify(summary + ("; " + ", ".join(problems) if problems else ""),
+                            title="Synced", severity="warning" if problems else "information",
+                            markup=False)
+        self.reload_screens()
+        self.refresh_sync_status()
+
+    # --- the one place unexpected worker failures end up --------------------------
+
+    def report_worker_error(self, error: BaseException, worker_name: str = "") -> None:
+        """Show a failed worker's error to the clerk: a notification or a dialog."""
+        if isinstance(error, SessionLockedError | SessionLocked) or not self.unlocked:
+            # Work cut short by the lock: the clerk will see fresh data after unlocking.
+            log.info("worker %s stopped by the lock: %r", worker_name, error)
+            return
+        if isinstance(error, TerminalError):
+            self.notify(clerk_message(error), title="Could not do that", severity="error",
+                        markup=False, timeout=10)
+            return
+        log.error("unexpected error in worker %s", worker_name, exc_info=error)
+        self.push_screen(MessageDialog(
+            "Something went wrong",
+            Text(f"{type(error).__name__}: {error}"),
+            next_step="Nothing you typed was lost. If this happens again, "
+                      "tell your records manager what you were doing.",
+        ))
+
+
+def _section_screen(section: str) -> Screen[Any]:
+    if section == "beds":
+        from .screens.beds import BedsScreen  # noqa: PLC0415
+
+        return BedsScreen()
+    if section == "staff":
+        from .screens.staff import StaffScreen  # noqa: PLC0415
+
+        return StaffScreen()
+    if section == "sync":
+        from .screens.sync import SyncScreen  # noqa: PLC0415
+
+        return SyncScreen()
+    from .screens.census import CensusScreen  # noqa: PLC0415
+
+    return CensusScreen()
+
+
+def _lock_screen_type() -> type[Screen[Any]]:
+    from .screens.lock import LockScreen  # noqa: PLC0415
+
+    return LockScreen
+
+
+def run(home: Path, *, clock: Clock | None = None, transport: Any = None) -> None:
+    """Run the terminal app on the terminal stored in ``home`` (``chartkeep``)."""
+    ChartkeepApp(home, clock=clock, transport=transport).run()
+

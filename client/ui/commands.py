@@ -1,0 +1,89 @@
+"""Command palette providers (ctrl+p): sections, actions of the current screen,
+and residents by name."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+from typing import Any
+
+from rich.text import Text
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+NAVIGATION: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("Census", "Residents in house, on leave, in hospital", "section", ("census",)),
+    ("Bed board", "Beds by unit; admissions and discharges", "section", ("beds",)),
+    ("Staff", "Roster, licenses, hours worked", "section", ("staff",)),
+    ("Sync", "Pending, rejected and conflicting changes", "section", ("sync",)),
+    ("Sync now", "Send and receive changes now", "sync_now", ()),
+    ("Lock the terminal", "Hide everything until the passphrase is entered", "lock", ()),
+    ("Switch user", "Let another clerk sign in", "switch_user", ()),
+    ("Help: keys of this screen", "Every key and what it does", "help", ()),
+)
+
+
+def _unlocked(provider: Provider) -> bool:
+    return bool(getattr(provider.app, "unlocked", False))
+
+
+class NavigationCommands(Provider):
+    """Go to a section; sync, lock, switch user."""
+
+    async def discover(self) -> Hits:
+        if not _unlocked(self):
+            return
+        for name, help_text, action, args in NAVIGATION:
+            yield DiscoveryHit(name, self._command(action, args), help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        if not _unlocked(self):
+            return
+        matcher = self.matcher(query)
+        for name, help_text, action, args in NAVIGATION:
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), self._command(action, args),
+                          help=help_text)
+
+    def _command(self, action: str, args: tuple[str, ...]) -> Any:
+        return partial(getattr(self.app, f"action_{action}"), *args)
+
+
+class ScreenCommands(Provider):
+    """What the screen under the palette offers (``WorkScreen.palette_commands``)."""
+
+    def _commands(self) -> list[tuple[str, str, Any]]:
+        commands = getattr(self.screen, "palette_commands", None)
+        return commands() if callable(commands) and _unlocked(self) else []
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, callback in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+
+
+class ResidentSearchCommands(Provider):
+    """Open a resident by typing part of the name, room or record number."""
+
+    async def search(self, query: str) -> Hits:
+        if not _unlocked(self) or len(query.strip()) < 2:  # noqa: PLR2004
+            return
+        session = self.app.session  # type: ignore[attr-defined]
+        # The store is blocking: ask it from a thread, never on the event loop.
+        page = await asyncio.to_thread(session.census, query.strip(), statuses=None, limit=8)
+        for row in page.rows:
+            label = Text(f"Open {row.display_name}")
+            label.append(f"  {row.mrn}  {row.bed_label or ''}", style="dim")
+            yield Hit(0.9, label, partial(self._open, row.id), text=f"Open {row.display_name}",
+                      help="Resident record")
+
+    def _open(self, resident_id: str) -> None:
+        from .screens.resident import ResidentScreen  # noqa: PLC0415
+
+        self.app.push_screen(ResidentScreen(resident_id))

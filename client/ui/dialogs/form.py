@@ -1,0 +1,258 @@
+"""A form in a modal dialog that saves through the engine and never loses input.
+
+Every data-entry dialog of the app is a :class:`FormDialog`: fields are checked as
+they are typed with the same rules the server applies (``protocol.records``), the
+save runs in a thread worker, and an :class:`InputError` from the engine keeps the
+dialog open with the message under the field it names. The dialog closes only
+when the engine has taken the change, returning whatever ``submit`` returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static, TextArea
+
+from protocol.errors import ValidationError
+from protocol.records import RecordKind, validate_field
+
+from ..engine import InputError, TerminalError, clerk_message
+from ..workers import WorkerErrorsToApp
+
+T = TypeVar("T")
+
+Parse = Callable[[str], Any]
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One field of a form, and how to check what the clerk typed in it.
+
+    ``kind`` checks the value with ``protocol.records.validate_field`` (the rule
+    lives once, in the protocol); ``check`` is for values that are not record
+    fields (a stay's admission date). ``parse`` turns the typed text into the
+    value the engine wants (a whole number for a job title code).
+    """
+
+    name: str
+    label: str
+    value: str = ""
+    kind: RecordKind | None = None
+    check_as: str | None = None
+    """The record field to check against, when it differs from ``name``."""
+    check: Callable[[str, Any], Any] | None = None
+    parse: Parse | None = None
+    choices: Sequence[tuple[str | Text, str]] | None = None
+    multiline: bool = False
+    password: bool = False
+    required: bool = True
+    placeholder: str = ""
+    hint: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def whole_number(text: str) -> int:
+    """Parse a whole number; the protocol's range check says the rest."""
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise ValidationError("value", "must be a whole number") from None
+
+
+def check_value(spec: FormField, text: str) -> Any:
+    """The value to send for ``text``, or :class:`ValidationError` saying what is wrong."""
+    if not text.strip():
+        if spec.required:
+            raise ValidationError(spec.name, "is required")
+        return None
+    value: Any = text
+    try:
+        if spec.parse is not None:
+            value = spec.parse(text)
+        if spec.kind is not None:
+            value = validate_field(spec.kind, spec.check_as or spec.name, value)
+        if spec.check is not None:
+            value = spec.check(spec.name, value)
+    except ValidationError as error:
+        raise ValidationError(spec.name, error.reason) from None
+    return value
+
+
+class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
+    """A data-entry dialog; dismisses with ``submit``'s result, or ``None`` on cancel."""
+
+    BINDINGS = [  # noqa: RUF012  (Textual reads class-level bindings)
+        Binding("escape", "cancel", "Cancel", id="form.cancel",
+                tooltip="Close the form without saving"),
+        Binding("ctrl+s", "save", "Save", id="form.save", priority=True,
+                tooltip="Check every field and save the form"),
+    ]
+
+    class Saved(Message):
+        def __init__(self, result: Any) -> None:
+            super().__init__()
+            self.result = result
+
+    class Failed(Message):
+        def __init__(self, error: TerminalError) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(self, title: str, fields: Sequence[FormField],
+                 submit: Callable[[dict[str, Any]], T], *, intro: str | Text = "",
+                 submit_label: str = "Save", name: str | None = None) -> None:
+        super().__init__(name=name)
+        self.form_title = title
+        self.fields = list(fields)
+        self.submit = submit
+        self.intro = intro
+        self.submit_label = submit_label
+        self.saving = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="form", classes="dialog"):
+            yield Label(Text(self.form_title), classes="dialog-title")
+            if self.intro:
+                yield Static(Text(self.intro) if isinstance(self.intro, str) else self.intro,
+                             classes="dialog-intro")
+            with VerticalScroll(id="form-fields"):
+                for spec in self.fields:
+                    yield Label(Text(spec.label + ("" if spec.required else " (optional)")),
+                                classes="field-label")
+                    yield self._editor(spec)
+                    if spec.hint:
+                        yield Static(Text(spec.hint), classes="field-hint")
+                    yield Static("", id=f"error-{spec.name}", classes="field-error")
+            yield Static("", id="form-error", classes="form-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.submit_label, id="form-save", variant="primary",
+                             tooltip="Save (ctrl+s)")
+                yield Button("Cancel", id="form-cancel", tooltip="Close without saving (esc)")
+
+    def _editor(self, spec: FormField) -> Input | Select[str] | TextArea:
+        widget_id = f"field-{spec.name}"
+        if spec.choices is not None:
+            return Select(list(spec.choices), id=widget_id, allow_blank=not spec.required,
+                          value=spec.value if spec.value else Select.NULL,
+                          prompt="Choose…")
+        if spec.multiline:
+            area = TextArea(spec.value, id=widget_id, soft_wrap=True, tab_behavior="focus")
+            area.show_line_numbers = False
+            return area
+        return Input(spec.value, id=widget_id, placeholder=spec.placeholder,
+                     password=spec.password, select_on_focus=False)
+
+    # --- reading and checking fields ----------------------------------------
+
+    def raw_value(self, spec: FormField) -> str:
+        widget = self.query_one(f"#field-{spec.name}")
+        if isinstance(widget, Input):
+            return widget.value
+        if isinstance(widget, TextArea):
+            return widget.text
+        if isinstance(widget, Select):
+            value = widget.value
+            return "" if value is Select.NULL else str(value)
+        return ""
+
+    def show_error(self, name: str | None, message: str) -> None:
+        """Put ``message`` next to field ``name`` (or under the form when it names none)."""
+        target = f"#error-{name}" if name and self._has_field(name) else "#form-error"
+        self.query_one(target, Static).update(Text(message))
+        if name and self._has_field(name):
+            self.query_one(f"#field-{name}").focus()
+
+    def _has_field(self, name: str) -> bool:
+        return any(spec.name == name for spec in self.fields)
+
+    def _check(self, spec: FormField) -> tuple[bool, Any]:
+        try:
+            value = check_value(spec, self.raw_value(spec))
+        except ValidationError as error:
+            message = f"{spec.label}: {error.reason}"
+            self.query_one(f"#error-{spec.name}", Static).update(Text(message))
+            return False, None
+        self.query_one(f"#error-{spec.name}", Static).update("")
+        return True, value
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(Select.Changed)
+    def _field_changed(self, event: Message) -> None:
+        widget = getattr(event, "control", None) or getattr(event, "text_area", None)
+        widget_id = getattr(widget, "id", "") or ""
+        spec = next((s for s in self.fields if f"field-{s.name}" == widget_id), None)
+        if spec is not None and (self.raw_value(spec) or isinstance(widget, Select)):
+            self._check(spec)
+
+    @on(Input.Submitted)
+    def _next_or_save(self, event: Input.Submitted) -> None:
+        event.stop()
+        editors = [self.query_one(f"#field-{s.name}") for s in self.fields]
+        if event.input is editors[-1]:
+            self.action_save()
+        else:
+            self.focus_next()
+
+    # --- saving -----------------------------------------------------------------
+
+    @on(Button.Pressed, "#form-save")
+    def action_save(self) -> None:
+        if self.saving:
+            return
+        values: dict[str, Any] = {}
+        first_bad: FormField | None = None
+        for spec in self.fields:
+            ok, value = self._check(spec)
+            if not ok and first_bad is None:
+                first_bad = spec
+            values[spec.name] = value
+        if first_bad is not None:
+            self.query_one(f"#field-{first_bad.name}").focus()
+            return
+        self.query_one("#form-error", Static).update("Saving…")
+        self.saving = True
+        self.query_one("#form-save", Button).disabled = True
+        self._save(values)
+
+    @work(thread=True, exclusive=True, group="form-save", exit_on_error=False)
+    def _save(self, values: dict[str, Any]) -> None:
+        try:
+            result = self.submit(values)
+        except TerminalError as error:  # InputError included: the clerk can fix it here
+            self.post_message(self.Failed(error))
+            return
+        self.post_message(self.Saved(result))
+
+    def on_form_dialog_saved(self, message: Saved) -> None:
+        self.dismiss(message.result)
+
+    def on_form_dialog_failed(self, message: Failed) -> None:
+        self.saving = False
+        self.query_one("#form-save", Button).disabled = False
+        self.query_one("#form-error", Static).update("")
+        error = message.error
+        if isinstance(error, InputError):
+            self.show_error(getattr(error, "field", None), clerk_message(error))
+        else:
+            self.show_error(None, clerk_message(error))
+
+    def on_worker_failed(self) -> None:
+        """A defect in the save: re-enable the form so nothing typed is lost."""
+        self.saving = False
+        self.query_one("#form-save", Button).disabled = False
+        self.query_one("#form-error", Static).update(
+            Text("The change could not be saved; your entries are kept."))
+
+    @on(Button.Pressed, "#form-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,121 @@
+"""How values are shown to clerks: words for codes, colour always with text.
+
+Every function returns :class:`rich.text.Text` built from plain strings, so a
+resident named "Smith [Jr]" is shown exactly as typed and never parsed as markup.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from rich.text import Text
+
+CENSUS_STATUS = {
+    "in_house": ("In house", "status-in-house"),
+    "on_leave": ("On leave", "status-leave"),
+    "in_hospital": ("In hospital", "status-hospital"),
+    "awaiting_bed": ("Awaiting bed", "status-awaiting"),
+    "discharged": ("Discharged", "status-discharged"),
+    "pre_admission": ("Pre-admission", "status-pre"),
+    "transferred": ("Transferred", "status-discharged"),
+}
+
+_STATUS_STYLE = {
+    "status-in-house": "green",
+    "status-leave": "yellow",
+    "status-hospital": "magenta",
+    "status-awaiting": "bold dark_orange",
+    "status-discharged": "dim",
+    "status-pre": "cyan",
+}
+
+BED_STATE = {
+    "occupied": ("Occupied", "bold blue"),
+    "free": ("Free", "bold green"),
+    "held": ("Held", "bold yellow"),
+    "out_of_service": ("Out of service", "dim red"),
+}
+
+LICENSE_STATE = {
+    "expired": ("EXPIRED", "bold white on red"),
+    "due_30": ("Due in 30 days", "bold red"),
+    "due_60": ("Due in 60 days", "dark_orange"),
+    "due_90": ("Due in 90 days", "yellow"),
+    "ok": ("Current", "green"),
+    "none": ("No license on file", "dim"),
+}
+
+OP_STATUS = {
+    "pending": ("Waiting to sync", "yellow"),
+    "applied": ("Saved on server", "green"),
+    "conflict": ("Conflict", "bold dark_orange"),
+    "rejected": ("Rejected", "bold red"),
+    "held": ("Held for review", "magenta"),
+}
+
+NEXT_STEP = {
+    "bed_occupied": "Open the resident and choose a free bed (b).",
+    "bed_out_of_service": "Open the resident and choose another bed (b).",
+    "already_admitted": "Open the resident to see the active stay.",
+    "already_in_bed": "Open the resident and transfer them instead.",
+    "not_admitted": "Admit the resident first (a on the resident screen).",
+    "not_on_leave": "Check the resident's stays; they are not on leave.",
+    "invalid": "Enter the change again with the field corrected.",
+    "not_permitted": "Ask a records manager to make this change.",
+    "immutable": "Add an amendment to the note instead (m).",
+    "field_conflict": "Resolve the conflict on the Sync screen (F5).",
+    "upgrade_required": "Ask for the terminal to be upgraded; nothing is lost.",
+    "user_inactive": "A supervisor will review the change.",
+    "record_voided": "A records manager will review the change.",
+}
+
+
+def plain(value: Any) -> Text:
+    """Any value as text, exactly as typed (``None`` shows as an empty cell)."""
+    return Text("" if value is None else str(value))
+
+
+def census_status(status: str) -> Text:
+    label, cls = CENSUS_STATUS.get(status, (status.replace("_", " ").capitalize(), ""))
+    return Text(label, style=_STATUS_STYLE.get(cls, ""))
+
+
+def bed_state(state: str) -> Text:
+    label, style = BED_STATE.get(state, (state, ""))
+    return Text(label, style=style)
+
+
+def license_state(state: str) -> Text:
+    label, style = LICENSE_STATE.get(state, (state, ""))
+    return Text(label, style=style)
+
+
+def op_status(status: str) -> Text:
+    label, style = OP_STATUS.get(status, (status, ""))
+    return Text(label, style=style)
+
+
+def next_step(reason: str | None) -> str:
+    return NEXT_STEP.get(reason or "", "")
+
+
+def when(value: date | datetime | str | None, *, today: date | None = None) -> str:
+    """A date or time as a clerk reads it: ``14:05`` today, ``2026-03-02 14:05`` before."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        if today is not None and value.date() == today:
+            return value.strftime("%H:%M")
+        return value.strftime("%Y-%m-%d %H:%M")
+    return value.isoformat()
+
+
+def count(number: int, singular: str, plural: str | None = None) -> str:
+    word = singular if number == 1 else (plural or singular + "s")
+    return f"{number:,} {word}"

@@ -1,0 +1,69 @@
+"""What the app needs from the terminal's engine, in one place.
+
+The engine (``client.terminal``, ``client.session``) is blocking; the app calls
+it only from thread workers. Its module-level entry points are reached through
+:class:`TerminalAPI` so a test or the demo can hand the app another
+implementation (the same contract, never a mock), and everything else in
+``client/ui`` imports engine names from here rather than from the engine's
+modules, so a change in the engine is absorbed once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from client.clock import SystemClock
+from client.errors import InputError, TerminalError
+from client.session import SessionLocked
+
+__all__ = [
+    "Clock",
+    "InputError",
+    "SessionLocked",
+    "SystemClock",
+    "TerminalAPI",
+    "TerminalError",
+    "clerk_message",
+    "default_terminal",
+]
+
+
+class Clock(Protocol):
+    """The engine's injectable clock (``client.clock``)."""
+
+    def today(self) -> date: ...
+    def now(self) -> datetime: ...
+    def ms(self) -> int: ...
+
+
+class TerminalAPI(Protocol):
+    """The entry points of ``client.terminal`` the app calls."""
+
+    def is_enrolled(self, home: Path) -> bool: ...
+
+    def list_users(self, home: Path) -> list[Any]: ...
+
+    def enroll(self, home: Path, server_url: str, code: str, terminal_name: str,
+               username: str, password: str, *, transport: Any = None,
+               clock: Any = None) -> Any: ...
+
+    def unlock(self, home: Path, username: str, password: str, *, transport: Any = None,
+               clock: Any = None, on_progress: Callable[[str], None] | None = None) -> Any: ...
+
+
+def default_terminal() -> TerminalAPI:
+    """The real engine: ``client.terminal`` (a module satisfies the protocol)."""
+    from client import terminal  # noqa: PLC0415  (imported when the app starts, not at import)
+
+    return terminal  # type: ignore[return-value]
+
+
+def clerk_message(error: BaseException) -> str:
+    """The sentence to show a clerk for an engine error."""
+    message = getattr(error, "message", None)
+    if isinstance(message, str) and message:
+        return message
+    return str(error) or type(error).__name__

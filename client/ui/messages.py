@@ -1,0 +1,38 @@
+"""Typed messages that thread workers post back to the app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.message import Message
+
+
+class SessionOpened(Message):
+    """A key slot unlocked (or a terminal enrolled): the clerk is in."""
+
+    def __init__(self, session: Any) -> None:
+        super().__init__()
+        self.session = session
+
+
+class SyncStatusRead(Message):
+    def __init__(self, status: Any) -> None:
+        super().__init__()
+        self.status = status
+
+
+class SyncProgressed(Message):
+    def __init__(self, progress: Any) -> None:
+        super().__init__()
+        self.progress = progress
+
+
+class SyncFinished(Message):
+    def __init__(self, report: Any, *, background: bool) -> None:
+        super().__init__()
+        self.report = report
+        self.background = background
+
+
+class DataChanged(Message):
+    """Something was written or synced: screens showing data read it again."""

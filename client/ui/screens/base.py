@@ -1,0 +1,51 @@
+"""What every screen that shows facility data has in common."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from ..widgets.sync_bar import SyncBar
+from ..workers import WorkerErrorsToApp
+
+if TYPE_CHECKING:
+    from ..app import ChartkeepApp
+
+
+class WorkScreen(WorkerErrorsToApp, Screen[None]):
+    """A screen of the unlocked terminal: header, body, sync bar, footer.
+
+    Subclasses compose their body in :meth:`compose_body` and re-read their data
+    in :meth:`reload`, which the app calls after a sync or when the clerk
+    unlocks again.
+    """
+
+    section: str = ""
+    """The app section this screen belongs to (census, beds, staff, sync)."""
+
+    @property
+    def chartkeep(self) -> ChartkeepApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def session(self) -> Any:
+        return self.chartkeep.session
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield from self.compose_body()
+        yield SyncBar()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def reload(self) -> None:
+        """Read this screen's data again (after a sync, a write or an unlock)."""
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        """Commands for the palette while this screen is active: (name, help, callback)."""
+        return []

@@ -1,0 +1,216 @@
+"""The census: who is in the facility, filtered as the clerk types.
+
+Rows come a page at a time from ``session.census`` (paged in SQL), so a facility
+group with ten thousand residents stays as quick as one with forty: the table
+never holds more than one page. Each keystroke starts a new exclusive worker; a
+page that arrives for an older filter is dropped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Input, Static, Tab, Tabs
+
+from ..dialogs import resident_forms
+from ..display import census_status, plain, when
+from .base import WorkScreen
+
+PAGE_SIZE = 50
+
+STATUS_TABS: dict[str, tuple[str, set[str] | None]] = {
+    "current": ("Current", {"in_house", "on_leave", "in_hospital", "awaiting_bed"}),
+    "in_house": ("In house", {"in_house"}),
+    "on_leave": ("On leave", {"on_leave"}),
+    "in_hospital": ("In hospital", {"in_hospital"}),
+    "awaiting_bed": ("Awaiting bed", {"awaiting_bed"}),
+    "pre_admission": ("Pre-admission", {"pre_admission"}),
+    "discharged": ("Discharged", {"discharged", "transferred"}),
+    "all": ("All", None),
+}
+
+
+class CensusScreen(WorkScreen):
+    """Residents, filtered by name, room or record number, a page at a time."""
+
+    section = "census"
+    BINDINGS = [  # noqa: RUF012
+        Binding("slash", "focus_filter", "Filter", id="census.filter",
+                tooltip="Type a name, room or record number to filter the census"),
+        Binding("ctrl+n", "register", "New resident", id="census.register",
+                tooltip="Register a resident (a record number is assigned)"),
+        Binding("pagedown", "page(1)", "Next page", id="census.next_page",
+                tooltip=f"Show the next {PAGE_SIZE} residents", priority=True),
+        Binding("pageup", "page(-1)", "Previous page", id="census.previous_page",
+                tooltip=f"Show the previous {PAGE_SIZE} residents", priority=True),
+        Binding("ctrl+t", "next_status", "Next list", id="census.next_status",
+                tooltip="Cycle the lists: current, in house, on leave, in hospital, …"),
+    ]
+
+    class PageLoaded(Message):
+        def __init__(self, key: tuple[str, str, int], page: Any) -> None:
+            super().__init__()
+            self.key = key
+            self.page = page
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_text = ""
+        self.status_key = "current"
+        self.page_offset = 0
+        self.page: Any = None
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="census-body"):
+            with Horizontal(classes="toolbar"):
+                yield Input(id="census-filter",
+                            placeholder="Filter by name, room or record number  ( / )")
+            yield Tabs(*(Tab(label, id=f"tab-{key}") for key, (label, _) in STATUS_TABS.items()),
+                       id="census-status")
+            yield DataTable(id="census-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="census-empty", classes="empty-state")
+            yield Static("", id="census-page", classes="page-info")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#census-table", DataTable)
+        table.add_column("Name", key="name", width=28)
+        table.add_column("Record no.", key="mrn", width=12)
+        table.add_column("Bed", key="bed", width=8)
+        table.add_column("Unit", key="unit", width=14)
+        table.add_column("Status", key="status", width=14)
+        table.add_column("Admitted", key="admitted", width=11)
+        table.add_column("Born", key="born", width=11)
+        table.add_column("", key="pending", width=9)
+        self.query_one("#census-empty").display = False
+        self.query_one("#census-filter", Input).focus()
+        self.load()
+
+    # --- loading ------------------------------------------------------------------
+
+    def current_key(self) -> tuple[str, str, int]:
+        return (self.query_text, self.status_key, self.page_offset)
+
+    def load(self) -> None:
+        self.query_one("#census-table", DataTable).loading = self.page is None
+        self._fetch(self.session, self.current_key())
+
+    def reload(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="census", exit_on_error=False)
+    def _fetch(self, session: Any, key: tuple[str, str, int]) -> None:
+        query, status_key, offset = key
+        page = session.census(query, statuses=STATUS_TABS[status_key][1], offset=offset,
+                              limit=PAGE_SIZE)
+        self.post_message(self.PageLoaded(key, page))
+
+    def on_census_screen_page_loaded(self, message: PageLoaded) -> None:
+        if message.key != self.current_key():
+            return  # the clerk has typed on since; a newer page is on its way
+        self.page = message.page
+        self.show_page(message.page)
+
+    def show_page(self, page: Any) -> None:
+        table = self.query_one("#census-table", DataTable)
+        table.loading = False
+        cursor = table.cursor_row
+        table.clear()
+        today = self.chartkeep.today()
+        for row in page.rows:
+            bed = plain(row.bed_label)
+            table.add_row(
+                plain(row.display_name), plain(row.mrn), bed, plain(row.unit_name),
+                census_status(row.census_status),
+                plain(when(row.admitted_at, today=today)), plain(row.birth_date),
+                Text("⟳ pending", style="yellow") if row.pending else Text(""),
+                key=row.id,
+            )
+        if page.rows:
+            table.move_cursor(row=min(cursor, len(page.rows) - 1))
+        empty = self.query_one("#census-empty", Static)
+        empty.display = not page.rows
+        if not page.rows:
+            label = STATUS_TABS[self.status_key][0].lower()
+            if self.query_text:
+                empty.update(Text(f"No residents match '{self.query_text}' in the "
+                                  f"{label} list. Try part of the name, the room or the "
+                                  "record number, or press ctrl+t for another list."))
+            else:
+                empty.update(Text(f"No residents in the {label} list."))
+        info = self.query_one("#census-page", Static)
+        if page.total:
+            first, last = page.offset + 1, page.offset + len(page.rows)
+            more = "  ·  PgDn for more" if last < page.total else ""
+            info.update(Text(f"Residents {first:,}–{last:,} of {page.total:,}{more}"))
+        else:
+            info.update("")
+
+    # --- the clerk's actions --------------------------------------------------------
+
+    @on(Input.Changed, "#census-filter")
+    def _filter(self, event: Input.Changed) -> None:
+        self.query_text = event.value.strip()
+        self.page_offset = 0
+        self.load()
+
+    @on(Input.Submitted, "#census-filter")
+    def _to_table(self) -> None:
+        self.query_one("#census-table", DataTable).focus()
+
+    @on(Tabs.TabActivated, "#census-status")
+    def _status(self, event: Tabs.TabActivated) -> None:
+        key = (event.tab.id or "tab-current").removeprefix("tab-")
+        if key != self.status_key:
+            self.status_key = key
+            self.page_offset = 0
+            self.load()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#census-filter", Input).focus()
+
+    def action_next_status(self) -> None:
+        self.query_one("#census-status", Tabs).action_next_tab()
+
+    def action_page(self, step: int) -> None:
+        if self.page is None:
+            return
+        offset = self.page_offset + step * PAGE_SIZE
+        if 0 <= offset < max(self.page.total, 1) and offset != self.page_offset:
+            self.page_offset = offset
+            self.load()
+
+    @on(DataTable.RowSelected, "#census-table")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value:
+            self.open_resident(event.row_key.value)
+
+    def open_resident(self, resident_id: str) -> None:
+        from .resident import ResidentScreen  # noqa: PLC0415
+
+        self.app.push_screen(ResidentScreen(resident_id))
+
+    def action_register(self) -> None:
+        session = self.session
+        self.app.push_screen(resident_forms.register_resident(session.register_resident),
+                             self._registered)
+
+    def _registered(self, resident_id: str | None) -> None:
+        if resident_id:
+            self.app.notify("Resident registered; it will be sent at the next sync.",
+                            title="Saved")
+            self.load()
+            self.chartkeep.refresh_sync_status()
+            self.open_resident(resident_id)
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        return [
+            ("Register a resident", "Create a new resident record", self.action_register),
+            ("Filter the census", "Type a name, room or record number",
+             self.action_focus_filter),
+        ]

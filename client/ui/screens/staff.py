@@ -1,0 +1,242 @@
+"""Staff: the roster with PBJ job titles, licenses with expiry alerts, worked hours.
+
+License state comes from the engine, computed with the terminal's clock, and is
+shown in colour and in words (expired, due in 30 / 60 / 90 days), never colour
+alone. The roster is paged like the census.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Input, Label, Static
+
+from protocol.pbj import PAY_TYPES, job_title
+
+from ..dialogs import staff_forms
+from ..display import license_state, plain, when
+from ..messages import DataChanged
+from .base import WorkScreen
+
+PAGE_SIZE = 50
+
+
+class StaffScreen(WorkScreen):
+    """The roster on the left, the highlighted staff member's licenses and hours on the right."""
+
+    section = "staff"
+    BINDINGS = [  # noqa: RUF012
+        Binding("slash", "focus_filter", "Filter", id="staff.filter",
+                tooltip="Type a name or employee id to filter the roster"),
+        Binding("h", "add_hours", "Hours", id="staff.add_hours",
+                tooltip="Enter hours worked in a shift by the highlighted staff member"),
+        Binding("c", "add_license", "License", id="staff.add_license",
+                tooltip="Add a license or credential (records managers)"),
+        Binding("ctrl+n", "add_staff", "New staff", id="staff.add",
+                tooltip="Add a staff member (records managers)"),
+        Binding("pagedown", "page(1)", "Next page", id="staff.next_page", priority=True,
+                tooltip=f"Show the next {PAGE_SIZE} staff members"),
+        Binding("pageup", "page(-1)", "Previous page", id="staff.previous_page",
+                priority=True, tooltip=f"Show the previous {PAGE_SIZE} staff members"),
+    ]
+
+    class PageLoaded(Message):
+        def __init__(self, key: tuple[str, int], page: Any) -> None:
+            super().__init__()
+            self.key = key
+            self.page = page
+
+    class DetailLoaded(Message):
+        def __init__(self, view: Any) -> None:
+            super().__init__()
+            self.view = view
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_text = ""
+        self.page_offset = 0
+        self.page: Any = None
+        self.detail: Any = None
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="staff-body"):
+            with Vertical(id="roster-pane"):
+                yield Input(id="staff-filter", placeholder="Filter by name or employee id  ( / )")
+                yield DataTable(id="roster", cursor_type="row", zebra_stripes=True)
+                yield Static("", id="roster-empty", classes="empty-state")
+                yield Static("", id="roster-page", classes="page-info")
+            with Vertical(id="staff-detail"):
+                yield Static("", id="staff-title", classes="record-title")
+                yield Label("Licenses and credentials", classes="section-label")
+                yield DataTable(id="licenses", cursor_type="row")
+                yield Label("Hours worked", classes="section-label")
+                yield DataTable(id="hours", cursor_type="row")
+
+    def on_mount(self) -> None:
+        roster = self.query_one("#roster", DataTable)
+        roster.add_column("Name", key="name", width=24)
+        roster.add_column("Employee id", key="employee", width=12)
+        roster.add_column("PBJ job title", key="job", width=26)
+        roster.add_column("License", key="license", width=18)
+        roster.add_column("Next expiry", key="expiry", width=11)
+        self.query_one("#licenses", DataTable).add_columns(
+            "Type", "Number", "State", "Expires", "Status", "")
+        self.query_one("#hours", DataTable).add_columns(
+            "Date", "Shift", "Hours", "Job title", "Pay type", "")
+        self.query_one("#roster-empty").display = False
+        self.query_one("#roster", DataTable).focus()
+        self.load()
+
+    # --- roster -----------------------------------------------------------------
+
+    def load(self) -> None:
+        self._fetch(self.session, (self.query_text, self.page_offset))
+
+    def reload(self) -> None:
+        self.load()
+        if self.detail is not None:
+            self._fetch_detail(self.session, self.detail.id)
+
+    @work(thread=True, exclusive=True, group="staff", exit_on_error=False)
+    def _fetch(self, session: Any, key: tuple[str, int]) -> None:
+        page = session.staff_list(key[0], offset=key[1], limit=PAGE_SIZE)
+        self.post_message(self.PageLoaded(key, page))
+
+    def on_staff_screen_page_loaded(self, message: PageLoaded) -> None:
+        if message.key != (self.query_text, self.page_offset):
+            return
+        self.page = page = message.page
+        table = self.query_one("#roster", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for row in page.rows:
+            table.add_row(plain(row.display_name), plain(row.employee_id),
+                          plain(f"{row.job_title_code or '':>2} {row.job_title}"),
+                          license_state(row.license_state),
+                          plain(when(row.next_license_expiry)), key=row.id)
+        if page.rows:
+            table.move_cursor(row=min(cursor, len(page.rows) - 1))
+        empty = self.query_one("#roster-empty", Static)
+        empty.display = not page.rows
+        empty.update(Text(f"No staff match '{self.query_text}'." if self.query_text
+                          else "No staff on the roster yet."))
+        info = self.query_one("#roster-page", Static)
+        if page.total:
+            last = page.offset + len(page.rows)
+            info.update(Text(f"Staff {page.offset + 1:,}–{last:,} of {page.total:,}"))
+        else:
+            info.update("")
+
+    @on(Input.Changed, "#staff-filter")
+    def _filter(self, event: Input.Changed) -> None:
+        self.query_text = event.value.strip()
+        self.page_offset = 0
+        self.load()
+
+    @on(Input.Submitted, "#staff-filter")
+    def _to_roster(self) -> None:
+        self.query_one("#roster", DataTable).focus()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#staff-filter", Input).focus()
+
+    def action_page(self, step: int) -> None:
+        if self.page is None:
+            return
+        offset = self.page_offset + step * PAGE_SIZE
+        if 0 <= offset < max(self.page.total, 1) and offset != self.page_offset:
+            self.page_offset = offset
+            self.load()
+
+    # --- the highlighted staff member ------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#roster")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value:
+            self._fetch_detail(self.session, event.row_key.value)
+
+    @work(thread=True, exclusive=True, group="staff-detail", exit_on_error=False)
+    def _fetch_detail(self, session: Any, staff_id: str) -> None:
+        self.post_message(self.DetailLoaded(session.staff(staff_id)))
+
+    def on_staff_screen_detail_loaded(self, message: DetailLoaded) -> None:
+        self.detail = view = message.view
+        title = Text(view.display_name, style="bold")
+        title.append(f"   {view.fields.get('employee_id', '')}", style="dim")
+        title.append(f"   {view.job_title}")
+        pay = PAY_TYPES.get(view.fields.get("pay_type_code") or 0, "")
+        if pay:
+            title.append(f" · {pay}", style="dim")
+        self.query_one("#staff-title", Static).update(title)
+        licenses = self.query_one("#licenses", DataTable)
+        licenses.clear()
+        for lic in view.licenses:
+            licenses.add_row(plain(lic.license_type), plain(lic.number),
+                             plain(lic.issuing_state), plain(when(lic.expires_on)),
+                             license_state(lic.state),
+                             Text("⟳ pending", style="yellow") if lic.pending else Text(""),
+                             key=lic.id)
+        if not view.licenses:
+            licenses.add_row(Text("No licenses on file", style="dim"), "", "", "", "", "")
+        hours = self.query_one("#hours", DataTable)
+        hours.clear()
+        for entry in sorted(view.hours, key=lambda h: h.work_date or "", reverse=True):
+            hours.add_row(plain(entry.work_date), plain(entry.shift), plain(entry.hours),
+                          plain(job_title(entry.job_title_code)),
+                          plain(PAY_TYPES.get(entry.pay_type_code or 0, "")),
+                          Text("⟳ pending", style="yellow") if entry.pending else Text(""),
+                          key=entry.id)
+        if not view.hours:
+            hours.add_row(Text("No hours entered", style="dim"), "", "", "", "", "")
+
+    # --- entering hours, licenses, staff -----------------------------------------------
+
+    def _need_detail(self) -> Any:
+        if self.detail is None:
+            self.app.notify("Highlight a staff member first.", severity="warning")
+        return self.detail
+
+    def action_add_hours(self) -> None:
+        staff = self._need_detail()
+        if staff is None:
+            return
+        session = self.session
+        self.app.push_screen(staff_forms.add_hours(
+            self.chartkeep.today(), staff, lambda values: session.add_hours(staff.id, values)),
+            self._after("Hours saved"))
+
+    def action_add_license(self) -> None:
+        staff = self._need_detail()
+        if staff is None:
+            return
+        session = self.session
+        self.app.push_screen(staff_forms.add_license(
+            staff, lambda values: session.add_license(staff.id, values)),
+            self._after("License saved"))
+
+    def action_add_staff(self) -> None:
+        self.app.push_screen(staff_forms.add_staff(self.session.add_staff),
+                             self._after("Staff member added"))
+
+    def _after(self, done: str) -> Any:
+        def after(result: Any) -> None:
+            if result is not None:
+                self.app.notify(f"{done}; it will be sent at the next sync.", title="Saved")
+                self.app.post_message(DataChanged())
+
+        return after
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        return [
+            ("Enter hours worked", "Hours for one shift of the highlighted staff member",
+             self.action_add_hours),
+            ("Add a license", "A license or credential with its expiry",
+             self.action_add_license),
+            ("Add a staff member", "Records managers only", self.action_add_staff),
+        ]

@@ -1,0 +1,157 @@
+"""Sync: progress while syncing, what waits to be sent, what the server refused,
+and the conflicts a records manager resolves (side by side, as a synced change)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import DataTable, Label, ProgressBar, Static
+
+from ..dialogs.conflict import ConflictDialog
+from ..display import next_step, op_status, plain, when
+from ..messages import DataChanged
+from ..widgets.sync_bar import describe
+from .base import WorkScreen
+
+
+class SyncScreen(WorkScreen):
+    """The outbox and the server's answers, with conflicts to resolve."""
+
+    section = "sync"
+    BINDINGS = [  # noqa: RUF012
+        Binding("enter", "resolve", "Resolve", id="sync.resolve", show=False,
+                tooltip="Choose the value to keep for the highlighted conflict"),
+        Binding("ctrl+r", "reload", "Refresh", id="sync.refresh",
+                tooltip="Read the outbox and conflicts again"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, rejected: list[Any], pending: list[Any],
+                     conflicts: list[Any]) -> None:
+            super().__init__()
+            self.rejected = rejected
+            self.pending = pending
+            self.conflicts = conflicts
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conflicts: list[Any] = []
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="sync-body"):
+            yield Static("", id="sync-summary", classes="record-title")
+            with Horizontal(id="sync-progress-row"):
+                yield Label("", id="sync-phase")
+                yield ProgressBar(id="sync-progress", show_eta=False)
+            yield Label("Conflicts to resolve", classes="section-label")
+            yield DataTable(id="conflicts", cursor_type="row")
+            yield Static("", id="conflicts-empty", classes="empty-state")
+            yield Label("Rejected by the server", classes="section-label")
+            yield DataTable(id="rejected", cursor_type="row")
+            yield Static("", id="rejected-empty", classes="empty-state")
+            yield Label("Waiting to be sent", classes="section-label")
+            yield DataTable(id="pending", cursor_type="row")
+            yield Static("", id="pending-empty", classes="empty-state")
+
+    def on_mount(self) -> None:
+        self.query_one("#conflicts", DataTable).add_columns("Record", "Field", "Values")
+        self.query_one("#rejected", DataTable).add_columns(
+            "Change", "Made", "Why it was rejected", "What next")
+        self.query_one("#pending", DataTable).add_columns("No.", "Change", "Made", "Status")
+        self.watch(self.app, "sync_status", self._show_summary)
+        self.watch(self.app, "syncing", self._show_progress)
+        self.watch(self.app, "sync_progress", self._show_progress)
+        self.query_one("#conflicts", DataTable).focus()
+        self.reload()
+
+    def _show_summary(self, status: Any) -> None:
+        self.query_one("#sync-summary", Static).update(
+            describe(status, syncing=self.chartkeep.syncing, today=self.chartkeep.today()))
+
+    def _show_progress(self, _value: object = None) -> None:
+        row = self.query_one("#sync-progress-row")
+        row.display = self.chartkeep.syncing
+        progress = self.chartkeep.sync_progress
+        bar = self.query_one("#sync-progress", ProgressBar)
+        if progress is None:
+            self.query_one("#sync-phase", Label).update("Connecting… ")
+            bar.update(total=None)
+            return
+        phase = "Sending changes" if progress.phase == "push" else "Receiving changes"
+        self.query_one("#sync-phase", Label).update(f"{phase}… ")
+        bar.update(total=progress.total, progress=progress.done)
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self._fetch(self.session)
+
+    @work(thread=True, exclusive=True, group="sync-screen", exit_on_error=False)
+    def _fetch(self, session: Any) -> None:
+        rejected = session.operations({"rejected", "held"})
+        pending = session.operations({"pending"})
+        conflicts = session.open_conflicts()
+        self.post_message(self.Loaded(rejected, pending, conflicts))
+
+    def on_sync_screen_loaded(self, message: Loaded) -> None:
+        today = self.chartkeep.today()
+        self.conflicts = message.conflicts
+        conflicts = self.query_one("#conflicts", DataTable)
+        conflicts.clear()
+        for index, conflict in enumerate(message.conflicts):
+            values = Text(" ⟷ ".join(str(v.value) for v in conflict.values), style="dark_orange")
+            conflicts.add_row(plain(conflict.record_label), plain(conflict.field.replace("_", " ")),
+                              values, key=str(index))
+        self._empty("conflicts", not message.conflicts, "No open conflicts.")
+        rejected = self.query_one("#rejected", DataTable)
+        rejected.clear()
+        for op in message.rejected:
+            why = Text(op.reason_text or op.reason or "")
+            if op.status == "held":
+                why = Text("Held for a supervisor's review. ") + why
+            rejected.add_row(plain(op.summary), plain(when(op.created_at, today=today)), why,
+                             plain(next_step(op.reason)), key=str(op.seq))
+        self._empty("rejected", not message.rejected, "Nothing was rejected.")
+        pending = self.query_one("#pending", DataTable)
+        pending.clear()
+        for op in message.pending:
+            pending.add_row(plain(op.seq), plain(op.summary),
+                            plain(when(op.created_at, today=today)), op_status(op.status),
+                            key=str(op.seq))
+        self._empty("pending", not message.pending,
+                    "No pending changes: everything typed here is on the server.")
+
+    def _empty(self, name: str, empty: bool, message: str) -> None:  # noqa: FBT001
+        widget = self.query_one(f"#{name}-empty", Static)
+        widget.update(Text(message))
+        widget.display = empty
+        self.query_one(f"#{name}", DataTable).display = not empty
+
+    @on(DataTable.RowSelected, "#conflicts")
+    def action_resolve(self) -> None:
+        if not self.conflicts:
+            return
+        table = self.query_one("#conflicts", DataTable)
+        conflict = self.conflicts[min(max(table.cursor_row, 0), len(self.conflicts) - 1)]
+        session = self.session
+        self.app.push_screen(ConflictDialog(
+            conflict.record_label, conflict.field, conflict.values,
+            lambda value: session.resolve_conflict(conflict.kind, conflict.record_id,
+                                                   conflict.field, value)),
+            self._resolved)
+
+    def _resolved(self, seq: int | None) -> None:
+        if seq is not None:
+            self.app.notify("Choice saved; it will be sent at the next sync.", title="Resolved")
+            self.app.post_message(DataChanged())
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        return [("Resolve the highlighted conflict", "Keep one of the two values",
+                 self.action_resolve)]

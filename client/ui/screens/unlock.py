@@ -1,0 +1,198 @@
+"""Sign in at the terminal: pick or type a user, enter the passphrase.
+
+Unlocking derives the key slot's key with Argon2id (deliberately slow, about a
+second), so it runs in a thread worker while a progress bar moves; the engine
+gives one message for unknown users and wrong passphrases, and this screen
+shows it as is. The passphrase field is cleared after a failure; the user name
+is kept.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Center, Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Label, OptionList, ProgressBar, Static
+from textual.widgets.option_list import Option
+
+from ..engine import TerminalError, clerk_message
+from ..messages import SessionOpened
+from ..workers import WorkerErrorsToApp
+
+if TYPE_CHECKING:
+    from ..app import ChartkeepApp
+
+ROLE_NAMES = {"clerk": "Clerk", "records_manager": "Records manager"}
+
+
+class UnlockForm(Vertical):
+    """User, passphrase, progress and message: shared by the unlock and lock screens."""
+
+    class Submitted(Message):
+        def __init__(self, username: str, password: str) -> None:
+            super().__init__()
+            self.username = username
+            self.password = password
+
+    def __init__(self, username: str = "", *, fixed_user: bool = False,
+                 id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id, classes="unlock-form")
+        self.username = username
+        self.fixed_user = fixed_user
+
+    def compose(self) -> ComposeResult:
+        yield Label("User name", classes="field-label")
+        yield Input(self.username, id="username", placeholder="your user name",
+                    disabled=self.fixed_user)
+        yield Label("Passphrase", classes="field-label")
+        yield Input(id="password", password=True, placeholder="your passphrase")
+        yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="unlock-progress")
+        yield Static("", id="unlock-status", classes="field-error")
+        with Horizontal(classes="dialog-buttons"):
+            yield Button("Unlock", id="unlock", variant="primary",
+                         tooltip="Open the terminal's store with your passphrase (enter)")
+
+    def on_mount(self) -> None:
+        self.query_one("#unlock-progress").display = False
+        self.query_one("#password" if self.username else "#username", Input).focus()
+
+    @on(Input.Submitted, "#username")
+    def _to_password(self) -> None:
+        self.query_one("#password", Input).focus()
+
+    @on(Input.Submitted, "#password")
+    @on(Button.Pressed, "#unlock")
+    def submit(self) -> None:
+        username = self.query_one("#username", Input).value.strip()
+        password = self.query_one("#password", Input).value
+        if not username:
+            self.show_error("Type your user name or choose it from the list.")
+            self.query_one("#username", Input).focus()
+            return
+        if not password:
+            self.show_error("Type your passphrase.")
+            self.query_one("#password", Input).focus()
+            return
+        self.post_message(self.Submitted(username, password))
+
+    def set_username(self, username: str) -> None:
+        self.query_one("#username", Input).value = username
+        self.query_one("#password", Input).focus()
+
+    def busy(self, step: str) -> None:
+        self.query_one("#unlock-progress").display = True
+        self.query_one("#unlock", Button).disabled = True
+        self.query_one("#password", Input).disabled = True
+        self.query_one("#unlock-status", Static).update(Text(step, style="dim"))
+
+    def show_error(self, message: str) -> None:
+        self.query_one("#unlock-progress").display = False
+        self.query_one("#unlock", Button).disabled = False
+        password = self.query_one("#password", Input)
+        password.disabled = False
+        password.value = ""
+        password.focus()
+        self.query_one("#unlock-status", Static).update(Text(message))
+
+
+class Unlocking(WorkerErrorsToApp):
+    """Screen behaviour: unlock a key slot in a thread worker, report the outcome."""
+
+    app: ChartkeepApp
+
+    class Progress(Message):
+        def __init__(self, step: str) -> None:
+            super().__init__()
+            self.step = step
+
+    class Failed(Message):
+        def __init__(self, message: str) -> None:
+            super().__init__()
+            self.message = message
+
+    def on_unlock_form_submitted(self, event: UnlockForm.Submitted) -> None:
+        # A named handler, not @on: this mixin is not a message pump, so Textual
+        # would not collect decorated handlers from it.
+        self.query_one(UnlockForm).busy("Checking the passphrase…")
+        self.unlock(event.username, event.password)
+
+    @work(thread=True, exclusive=True, group="unlock", exit_on_error=False)
+    def unlock(self, username: str, password: str) -> None:
+        app = self.app
+        try:
+            session = app.terminal.unlock(
+                app.home, username, password, transport=app.transport,
+                clock=app.engine_clock,
+                on_progress=lambda step: self.post_message(Unlocking.Progress(step)))
+        except TerminalError as error:
+            self.post_message(Unlocking.Failed(clerk_message(error)))
+            return
+        app.post_message(SessionOpened(session))
+
+    def on_unlocking_progress(self, message: Progress) -> None:
+        self.query_one(UnlockForm).busy(message.step)
+
+    def on_unlocking_failed(self, message: Failed) -> None:
+        self.query_one(UnlockForm).show_error(message.message)
+
+    def on_worker_failed(self) -> None:
+        self.query_one(UnlockForm).show_error("The terminal could not be unlocked.")
+
+
+class UnlockScreen(Unlocking, Screen[None]):
+    """Who is at the terminal: choose a user, then the passphrase."""
+
+    BINDINGS = [  # noqa: RUF012
+        Binding("ctrl+r", "reload_users", "Reload users", id="unlock.reload",
+                tooltip="Read the list of users at this terminal again"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Center(), Vertical(classes="start-box"):
+            yield Label("Chartkeep", classes="start-title")
+            yield Static("Sign in to open this terminal's records.", classes="dialog-intro")
+            yield Label("Users at this terminal", classes="field-label")
+            yield OptionList(id="users")
+            yield UnlockForm()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.action_reload_users()
+
+    def action_reload_users(self) -> None:
+        self._load_users()
+
+    @work(thread=True, exclusive=True, group="users", exit_on_error=False)
+    def _load_users(self) -> None:
+        users = self.app.terminal.list_users(self.app.home)
+        self.app.call_from_thread(self._show_users, users)
+
+    def _show_users(self, users: list[Any]) -> None:
+        options = self.query_one("#users", OptionList)
+        options.clear_options()
+        for user in users:
+            label = Text(user.username)
+            label.append(f"  {ROLE_NAMES.get(user.role, user.role)}", style="dim")
+            if user.disabled:
+                label.append("  locked out — ask a records manager", style="red")
+            options.add_option(Option(label, id=user.username, disabled=user.disabled))
+        if not users:
+            options.add_option(Option(Text("No users at this terminal yet", style="dim"),
+                                      disabled=True))
+            return
+        options.highlighted = 0
+        usable = [user for user in users if not user.disabled]
+        form = self.query_one(UnlockForm)
+        if len(usable) == 1 and not form.query_one("#username", Input).value:
+            form.set_username(usable[0].username)
+
+    @on(OptionList.OptionSelected, "#users")
+    def _choose(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.query_one(UnlockForm).set_username(event.option.id)

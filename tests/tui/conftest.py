@@ -1,0 +1,161 @@
+"""Fixtures for the terminal app's tests: real encrypted terminals in temp dirs.
+
+- ``offline_terminal``: a terminal enrolled against a stand-in for the server's
+  enrollment answer (:class:`EnrollOnlyTransport`); every later request fails as a
+  lost link, so the terminal is a real store that stays offline.
+- ``make_app``: a :class:`ChartkeepApp` on such a terminal with a manual clock,
+  no background sync and no status polling, so nothing happens unless the test
+  makes it happen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.css.query import NoMatches
+from textual.widgets import Input, Select, Static, TextArea
+
+from client import terminal
+from client.clock import ManualClock
+from client.transport import TransportError
+from client.ui.app import ChartkeepApp
+from protocol.ids import new_id
+from protocol.messages import EnrollRequest, EnrollResponse, MrnPool
+from protocol.signing import new_private_key, open_envelope, public_bytes, seal
+
+PASSWORD = "correct horse battery staple"
+START = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
+
+
+@dataclass
+class EnrollOnlyTransport:
+    """Answers the enrollment like the server; every other request is a lost link."""
+
+    facility_name: str = "Maple Grove Care Center"
+    username: str = "alice"
+    role: str = "records_manager"
+    facility_id: str = field(default_factory=new_id)
+    user_id: str = field(default_factory=new_id)
+    server_time: int = 1_768_467_600_000
+    online: bool = False
+
+    def __post_init__(self) -> None:
+        self._key = new_private_key()
+
+    def post(self, path: str, body: bytes, timeout: float) -> tuple[int, bytes]:  # noqa: ARG002
+        if path != "/v1/enroll":
+            raise TransportError("no network in this test")
+        envelope = open_envelope(body)
+        request = EnrollRequest.from_wire(envelope.decoded_body())
+        reply = EnrollResponse(
+            terminal_id=new_id(), facility_id=self.facility_id,
+            facility_name=self.facility_name, server_public_key=public_bytes(self._key),
+            user_id=self.user_id, username=request.username, role=self.role,
+            mrn_pool=MrnPool("MG", 1, 1000), server_time=self.server_time)
+        answer = seal(self._key, "enrolled", "server", 1, reply.to_wire(),
+                      reply_to=envelope.digest, ts=self.server_time)
+        return 200, answer.to_bytes()
+
+
+@dataclass
+class Terminal:
+    home: Path
+    username: str
+    password: str
+    clock: ManualClock
+    transport: Any
+
+    def session(self) -> Any:
+        """A second session on the same store, for arranging data before the app runs."""
+        return terminal.unlock(self.home, self.username, self.password,
+                               transport=self.transport, clock=self.clock)
+
+
+@pytest.fixture
+def offline_terminal(tmp_path: Path) -> Terminal:
+    clock = ManualClock(START)
+    transport = EnrollOnlyTransport()
+    home = tmp_path / "terminal"
+    session = terminal.enroll(home, "http://127.0.0.1:9", "ENROLL-CODE-1", "Station 1",
+                              "alice", PASSWORD, transport=transport, clock=clock)
+    session.lock()
+    return Terminal(home, "alice", PASSWORD, clock, transport)
+
+
+@pytest.fixture
+def make_app() -> Callable[..., ChartkeepApp]:
+    def make(term: Terminal, **kwargs: Any) -> ChartkeepApp:
+        kwargs.setdefault("auto_sync_seconds", 0)
+        kwargs.setdefault("status_poll_seconds", 0)
+        return ChartkeepApp(term.home, clock=term.clock, transport=term.transport, **kwargs)
+
+    return make
+
+
+class Driver:
+    """Steps every test takes with the app: wait for a state, sign in, open things."""
+
+    def __init__(self, pilot: Any) -> None:
+        self.pilot = pilot
+        self.app = pilot.app
+
+    async def wait_for(self, predicate: Callable[[], object], *, seconds: float = 15.0) -> None:
+        """Let the app run until ``predicate()`` holds; workers finish in their own time."""
+        step = 0.02
+        for _ in range(int(seconds / step)):
+            try:
+                if predicate():
+                    return
+            except NoMatches:
+                pass  # the screen is still being composed
+            await self.pilot.pause(step)
+        raise AssertionError("the app never reached the expected state")
+
+    async def wait_for_screen(self, screen_type: type) -> Any:
+        await self.wait_for(lambda: isinstance(self.app.screen, screen_type)
+                            and self.app.screen.is_mounted)
+        await self.pilot.pause()
+        return self.app.screen
+
+    async def sign_in(self, password: str = PASSWORD, *, expect_census: bool = True) -> None:
+        from client.ui.screens.census import CensusScreen  # noqa: PLC0415
+        from client.ui.screens.unlock import UnlockScreen  # noqa: PLC0415
+
+        screen = await self.wait_for_screen(UnlockScreen)
+        await self.wait_for(lambda: screen.query_one("#username", Input).value)
+        screen.query_one("#password", Input).focus()
+        await self.pilot.press(*password)
+        await self.pilot.press("enter")
+        if expect_census:
+            await self.wait_for_screen(CensusScreen)
+
+    def text_of(self, selector: str) -> str:
+        """What a Static shows, as plain text."""
+        return str(self.app.screen.query_one(selector, Static).render())
+
+    def screen_text(self) -> str:
+        """Everything the screen shows, as the clerk would read it."""
+        return self.app.export_screenshot()
+
+    async def fill(self, **fields: str) -> None:
+        """Type into the open form's fields (``Input``, ``TextArea`` or ``Select``)."""
+        form = self.app.screen
+        for name, value in fields.items():
+            widget = form.query_one(f"#field-{name}")
+            if isinstance(widget, Input):
+                widget.value = value
+            elif isinstance(widget, TextArea):
+                widget.text = value
+            elif isinstance(widget, Select):
+                widget.value = value
+            await self.pilot.pause()
+
+
+@pytest.fixture
+def drive() -> Callable[[Any], Driver]:
+    return Driver
