@@ -26,7 +26,7 @@ from protocol.codec import encode
 from protocol.merge import RecordState
 
 from .audit import ChainWriter, writer_for
-from .db import lock_heads
+from .db import insert_many, lock_heads
 from .models import T
 
 _CHUNK = 500
@@ -93,6 +93,7 @@ class Batch:
         self.recs: dict[str, Rec | None] = {}
         self.change_rows: list[dict[str, Any]] = []
         self.new_by_match: dict[tuple[str, str], list[Rec]] = {}
+        self.match_loaded: dict[tuple[str, str], list[str]] = {}
 
     # --- locks -----------------------------------------------------------------
 
@@ -151,11 +152,21 @@ class Batch:
                 found[rec.id] = rec
         return [rec for rec in found.values() if rec.facility_id == facility_id]
 
+    def prefetch_match_keys(self, facility_id: str, keys: Iterable[str]) -> None:
+        """Load every record with one of these match keys (one query per 500 keys)."""
+        wanted = [k for k in set(keys) if (facility_id, k) not in self.match_loaded]
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start:start + _CHUNK]
+            for key in chunk:
+                self.match_loaded[(facility_id, key)] = []
+            rows = self.conn.execute(sa.select(T.records.c.id, T.records.c.match_key).where(
+                T.records.c.facility_id == facility_id, T.records.c.match_key.in_(chunk)))
+            for row in rows:
+                self.match_loaded[(facility_id, row.match_key)].append(row.id)
+
     def by_match_key(self, facility_id: str, match_key: str, kind: str) -> list[Rec]:
-        rows = self.conn.execute(sa.select(T.records.c.id).where(
-            T.records.c.facility_id == facility_id, T.records.c.match_key == match_key,
-            T.records.c.kind == kind))
-        ids = [row.id for row in rows]
+        self.prefetch_match_keys(facility_id, [match_key])
+        ids = self.match_loaded[(facility_id, match_key)]
         self.prefetch(ids)
         found = {rec.id: rec for rec_id in ids if (rec := self.recs[rec_id]) is not None}
         for rec in self.new_by_match.get((facility_id, match_key), []):
@@ -197,7 +208,7 @@ class Batch:
             (new_rows if rec.is_new else old_rows).append(rec.row())
             rec.is_new = rec.dirty = False
         if new_rows:
-            conn.execute(sa.insert(T.records), new_rows)
+            insert_many(conn, T.records, new_rows)
         if old_rows:
             records = T.records
             stmt = (sa.update(records).where(records.c.id == sa.bindparam("b_id"))
@@ -206,7 +217,7 @@ class Batch:
                               "status", "seq", "created_hash", "match_key", "subject_id")}))
             conn.execute(stmt, [{f"b_{k}": v for k, v in row.items()} for row in old_rows])
         if self.change_rows:
-            conn.execute(sa.insert(T.changes), self.change_rows)
+            insert_many(conn, T.changes, self.change_rows)
             self.change_rows = []
         for fid, seq in self.next_seq.items():
             if seq != self.heads[fid].change_seq:

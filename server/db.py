@@ -14,6 +14,7 @@ locking the facility's head row (:func:`lock_heads`), not by isolation level.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -66,6 +67,29 @@ def _sqlite_engine(url: sa.URL, pool_size: int) -> Engine:
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def insert_many(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Bulk insert straight through the driver's ``executemany``.
+
+    The push path inserts thousands of rows per batch into a few tables;
+    SQLAlchemy's per-row parameter processing cost more than the database
+    work, so JSON columns are serialised here and the rows go in as tuples.
+    Every row must have the same keys."""
+    if not rows:
+        return
+    names = list(rows[0])
+    json_columns = {c.name for c in table.columns if isinstance(c.type, sa.JSON)}
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (f'INSERT INTO {table.name} ({", ".join(f"{chr(34)}{n}{chr(34)}" for n in names)}) '
+           f'VALUES ({", ".join([mark] * len(names))})')
+    dumps = json.dumps
+    if json_columns:
+        params = [tuple(dumps(row[n]) if n in json_columns else row[n] for n in names)
+                  for row in rows]
+    else:
+        params = [tuple(row[n] for n in names) for row in rows]
+    conn.exec_driver_sql(sql, params)
 
 
 def is_postgres(conn: Connection | Engine) -> bool:

@@ -10,6 +10,7 @@ operation itself, the user (unknown or foreign → ``not_permitted``; deactivate
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -50,8 +51,20 @@ class UserInfo:
     active: bool
 
 
+def stable_hash(value: Any) -> str:
+    """SHA-256 of a deterministic encoding, for the server's own comparisons
+    (a resent operation, a repeated create). Sorted-key JSON is several times
+    faster than canonical msgpack; values JSON cannot hold (bytes) fall back."""
+    try:
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                          allow_nan=False)
+    except (TypeError, ValueError):
+        return hashlib.sha256(b"m" + canonical(value)).hexdigest()
+    return hashlib.sha256(b"j" + text.encode()).hexdigest()
+
+
 def payload_hash(op: Operation) -> str:
-    return hashlib.sha256(canonical(op.to_wire())).hexdigest()
+    return stable_hash(op.to_wire())
 
 
 def match_key(fields: Mapping[str, Any]) -> str | None:
@@ -116,7 +129,7 @@ def _create(ctx: Context, payload: Mapping[str, Any]) -> Outcome:
     kind: RecordKind = payload["kind"]
     rec_id: str = payload["id"]
     fields: dict[str, Any] = dict(payload["fields"])
-    created_hash = hashlib.sha256(canonical([str(kind), fields])).hexdigest()
+    created_hash = stable_hash([str(kind), fields])
     existing = b.get(rec_id)
     if existing is not None:
         if existing.created_hash == created_hash and existing.kind == kind:

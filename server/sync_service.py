@@ -47,11 +47,11 @@ from protocol.signing import Envelope, check_possession, public_bytes, seal
 
 from . import audit
 from .batch import Batch, NeedLocks
-from .db import is_postgres, read_tx, write_tx
+from .db import insert_many, is_postgres, read_tx, write_tx
 from .errors import EnrollmentCodeInvalid, NotPermitted, ReplayedMessage
 from .keys import load_server_key
 from .models import SYSTEM_CHAIN, T
-from .operations import UserInfo, handle, payload_hash
+from .operations import UserInfo, handle, match_key, payload_hash
 from .outcomes import Outcome
 from .settings import Settings
 from .stays import Context
@@ -303,6 +303,10 @@ class SyncService:
                     ops: list[Operation], hashes: dict[int, str]) -> list[OpResult]:
         conn = batch.conn
         batch.prefetch(ref for op in ops for ref in _id_refs(op.payload))
+        batch.prefetch_match_keys(terminal.facility_id, filter(None, (
+            match_key(op.payload["fields"]) for op in ops
+            if op.op_type is OpType.CREATE and op.payload.get("kind") == "resident"
+            and isinstance(op.payload.get("fields"), dict))))
         users = _load_users(conn, {op.user_id for op in ops})
         ctx = Context(batch, terminal.facility_id)
         skew = ["clock_skew"] if is_skewed(envelope.ts, batch.now) else []
@@ -318,7 +322,7 @@ class SyncService:
             op_rows.append(_op_row(terminal.id, op, hashes[op.seq], result, batch.now,
                                    held=outcome.status is OpStatus.HELD))
             chain.append(**_audit_fields(terminal, op, hashes[op.seq], outcome, batch.now))
-        conn.execute(sa.insert(T.ops), op_rows)
+        insert_many(conn, T.ops, op_rows)
         return results
 
     # --- review of held operations -------------------------------------------------------

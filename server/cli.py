@@ -1,0 +1,148 @@
+"""``chartkeep-server``: initialise, serve and administer the Chartkeep server.
+
+Exit codes: 0 success, 1 a check failed (``verify-audit``), 2 bad usage or an
+administrative error (the message says what to do).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from . import admin
+from .db import make_engine
+from .errors import ServerError
+from .passwords import PasswordRejected
+from .runner import serve_forever
+from .settings import Settings
+
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_ERROR = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="chartkeep-server",
+                                     description="The Chartkeep central sync server.")
+    parser.add_argument("--database-url", help="SQLAlchemy URL (default: SQLite in the data "
+                        "directory, or CHARTKEEP_SERVER_DATABASE_URL)")
+    parser.add_argument("--data-dir", help="data directory (default CHARTKEEP_SERVER_DATA "
+                        "or ./var/server)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("init", help="create or upgrade the database and the server key")
+    serve = sub.add_parser("serve", help="serve terminals until SIGINT/SIGTERM")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    p = sub.add_parser("create-facility", help="add a facility; prints its id")
+    p.add_argument("--name", required=True)
+    p.add_argument("--state", required=True, help="two-letter state code, e.g. OH")
+    p.add_argument("--mrn-prefix", required=True)
+    p = sub.add_parser("create-unit", help="add a unit to a facility; prints its id")
+    p.add_argument("--facility", required=True)
+    p.add_argument("--name", required=True)
+    p = sub.add_parser("create-bed", help="add a bed to a unit; prints its id")
+    p.add_argument("--unit", required=True)
+    p.add_argument("--label", required=True)
+    p = sub.add_parser("create-user", help="add a user; prints its id")
+    p.add_argument("--facility", help="facility id (omit for regional staff)")
+    p.add_argument("--username", required=True)
+    p.add_argument("--role", required=True,
+                   choices=["clerk", "records_manager", "regional_manager", "inspector"])
+    p.add_argument("--display-name", default="")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read the password from the first line of standard input")
+    p = sub.add_parser("deactivate-user", help="deactivate a user; their pending changes "
+                       "will be held for review")
+    p.add_argument("--username", required=True)
+    p = sub.add_parser("issue-code", help="issue a one-time terminal enrollment code")
+    p.add_argument("--facility", required=True)
+    p.add_argument("--ttl-hours", type=float)
+    p = sub.add_parser("revoke-terminal", help="revoke a terminal's key")
+    p.add_argument("--terminal", required=True)
+    p = sub.add_parser("list-terminals", help="list enrolled terminals")
+    p.add_argument("--facility")
+    p = sub.add_parser("review-held", help="apply or reject a held operation")
+    p.add_argument("--terminal", required=True)
+    p.add_argument("--seq", required=True, type=int)
+    p.add_argument("--decision", required=True, choices=["apply", "reject"])
+    p.add_argument("--reviewer", help="who decided (recorded in the audit log)")
+    sub.add_parser("verify-audit", help="check every audit hash chain")
+    return parser
+
+
+def _when(ms: int | None) -> str:
+    return "-" if ms is None else datetime.fromtimestamp(ms / 1000, UTC).strftime(
+        "%Y-%m-%d %H:%M UTC")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings.from_env(database_url=args.database_url, data_dir=args.data_dir,
+                                 host=getattr(args, "host", None),
+                                 port=getattr(args, "port", None))
+    try:
+        return _run(args, settings)
+    except (ServerError, PasswordRejected) as exc:
+        print(f"chartkeep-server: {exc}", file=sys.stderr)  # noqa: T201
+        return EXIT_ERROR
+    except (OperationalError, ProgrammingError) as exc:
+        print(f"chartkeep-server: database problem: {exc.orig}\n"  # noqa: T201
+              "Is the database reachable, and has `chartkeep-server init` been run?",
+              file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:  # noqa: C901, PLR0911, PLR0912
+    if args.command == "serve":
+        serve_forever(settings)
+        return EXIT_OK
+    engine = make_engine(settings.database_url)
+    try:
+        if args.command == "init":
+            key = admin.init(engine, settings)
+            print(f"database ready; server key {key.hex()}")  # noqa: T201
+        elif args.command == "create-facility":
+            print(admin.create_facility(engine, settings, name=args.name, state=args.state,  # noqa: T201
+                                        mrn_prefix=args.mrn_prefix))
+        elif args.command == "create-unit":
+            print(admin.create_unit(engine, settings, facility_id=args.facility,  # noqa: T201
+                                    name=args.name))
+        elif args.command == "create-bed":
+            print(admin.create_bed(engine, settings, unit_id=args.unit, label=args.label))  # noqa: T201
+        elif args.command == "create-user":
+            password = sys.stdin.readline().rstrip("\r\n") if args.password_stdin else None
+            print(admin.create_user(engine, settings, facility_id=args.facility,  # noqa: T201
+                                    username=args.username, role=args.role,
+                                    password=password, display_name=args.display_name))
+        elif args.command == "deactivate-user":
+            admin.deactivate_user(engine, settings, username=args.username)
+        elif args.command == "issue-code":
+            print(admin.issue_code(engine, settings, facility_id=args.facility,  # noqa: T201
+                                   ttl_hours=args.ttl_hours))
+        elif args.command == "revoke-terminal":
+            admin.revoke_terminal(engine, settings, terminal_id=args.terminal)
+        elif args.command == "list-terminals":
+            for t in admin.list_terminals(engine, facility_id=args.facility):
+                state = f"revoked {_when(t.revoked_at)}" if t.revoked_at else "active"
+                print(f"{t.id}\t{t.facility_id}\t{t.name}\tenrolled {_when(t.enrolled_at)}"  # noqa: T201
+                      f"\t{state}\tlast op {t.last_seq}")
+        elif args.command == "review-held":
+            result = admin.review_held(engine, settings, terminal_id=args.terminal,
+                                       seq=args.seq, decision=args.decision,
+                                       reviewer=args.reviewer)
+            print(f"{result.status}" + (f" ({result.reason})" if result.reason else ""))  # noqa: T201
+        elif args.command == "verify-audit":
+            problem = admin.verify_audit(engine)
+            if problem is not None:
+                print(problem, file=sys.stderr)  # noqa: T201
+                return EXIT_CHECK_FAILED
+            print("audit log intact")  # noqa: T201
+    finally:
+        engine.dispose()
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""HTTP routes, one ``RouteTableDef`` per module; every handler declares who may call it."""

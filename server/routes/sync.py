@@ -1,0 +1,75 @@
+"""The sync API: ``/v1/enroll``, ``/v1/push``, ``/v1/pull``.
+
+The guard middleware (:mod:`server.app`) has already read the body under the
+size cap, opened the envelope and, for ``terminal`` routes, verified the
+sender. Handlers decode the body strictly, hand the work to the synchronous
+:class:`~server.sync_service.SyncService` in a worker thread, and answer with
+an envelope signed by the server whose ``re`` is the request's digest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from protocol.errors import SchemaError
+from protocol.messages import EnrollRequest, PullRequest, PushRequest
+from protocol.signing import Envelope
+
+from ..app_keys import AUTH, ENVELOPE, EXECUTOR, SERVICE
+from .access import Access, access
+
+routes = web.RouteTableDef()
+MSGPACK = "application/x-msgpack"
+R = TypeVar("R")
+
+
+async def blocking(request: web.Request, fn: Callable[..., R], *args: Any) -> R:
+    """Database and signing work runs in the app's thread pool, never on the loop."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(request.app[EXECUTOR], fn, *args)
+
+
+def _expect(envelope: Envelope, msg_type: str) -> None:
+    if envelope.msg_type != msg_type:
+        raise SchemaError(f"this route takes a {msg_type!r} message")
+
+
+async def answer(request: web.Request, msg_type: str, body: Any, envelope: Envelope
+                 ) -> web.Response:
+    service = request.app[SERVICE]
+    data = await blocking(request, service.seal, msg_type, body, envelope.digest)
+    return web.Response(body=data, content_type=MSGPACK)
+
+
+@routes.post("/v1/enroll")
+@access(Access.ENROLLMENT)
+async def enroll(request: web.Request) -> web.Response:
+    envelope = request[ENVELOPE]
+    _expect(envelope, "enroll")
+    body = EnrollRequest.from_wire(envelope.decoded_body())
+    result = await blocking(request, request.app[SERVICE].enroll, envelope, body)
+    return await answer(request, "enrolled", result.to_wire(), envelope)
+
+
+@routes.post("/v1/push")
+@access(Access.TERMINAL)
+async def push(request: web.Request) -> web.Response:
+    envelope, terminal = request[AUTH]
+    _expect(envelope, "push")
+    body = PushRequest.from_wire(envelope.decoded_body())
+    result = await blocking(request, request.app[SERVICE].push, terminal, envelope, body)
+    return await answer(request, "pushed", result.to_wire(), envelope)
+
+
+@routes.post("/v1/pull")
+@access(Access.TERMINAL)
+async def pull(request: web.Request) -> web.Response:
+    envelope, terminal = request[AUTH]
+    _expect(envelope, "pull")
+    body = PullRequest.from_wire(envelope.decoded_body())
+    result = await blocking(request, request.app[SERVICE].pull, terminal, envelope, body)
+    return await answer(request, "pulled", result.to_wire(), envelope)

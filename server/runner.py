@@ -1,0 +1,121 @@
+"""Run the real server: in a background thread (tests, demo, benchmark) or in
+the foreground until SIGINT/SIGTERM (``chartkeep-server serve``)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import threading
+from types import TracebackType
+
+from aiohttp import web
+
+from .app import create_app
+from .db import make_engine
+from .settings import Settings
+
+
+def initialise(settings: Settings) -> None:
+    """Migrate the database and make the server key (idempotent)."""
+    from . import admin  # noqa: PLC0415
+
+    engine = make_engine(settings.database_url)
+    try:
+        admin.init(engine, settings)
+    finally:
+        engine.dispose()
+
+
+class ServerThread:
+    """The aiohttp app on 127.0.0.1 (ephemeral port by default) in a thread
+    with its own event loop. Use as a context manager, or ``start``/``stop``."""
+
+    def __init__(self, settings: Settings, *, host: str = "127.0.0.1", port: int = 0,
+                 init: bool = True) -> None:
+        self.settings = settings
+        self.host = host
+        self.port = port
+        self.init = init
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._stopped: asyncio.Event | None = None
+        self._error: BaseException | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> ServerThread:
+        if self.init:
+            initialise(self.settings)
+        self._thread = threading.Thread(target=self._run, name="chartkeep-server", daemon=True)
+        self._thread.start()
+        self._ready.wait(30)
+        if self._error is not None:
+            raise RuntimeError("the server did not start") from self._error
+        return self
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            loop.run_until_complete(self._serve())
+        except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
+            self._error = exc
+            self._ready.set()
+        finally:
+            loop.close()
+
+    async def _serve(self) -> None:
+        self._stopped = asyncio.Event()
+        runner = web.AppRunner(create_app(self.settings), access_log=None)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, self.host, self.port, shutdown_timeout=5)
+            await site.start()
+            server = site._server  # noqa: SLF001 - the only way to learn an ephemeral port
+            if server is not None and self.port == 0:
+                self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            self._ready.set()
+            await self._stopped.wait()
+        finally:
+            await runner.cleanup()
+
+    def stop(self) -> None:
+        if self._loop is not None and self._stopped is not None and self._loop.is_running():
+            self._loop.call_soon_threadsafe(self._stopped.set)
+        if self._thread is not None:
+            self._thread.join(30)
+            self._thread = None
+
+    def __enter__(self) -> ServerThread:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+
+def serve_forever(settings: Settings) -> None:
+    """Serve until SIGINT or SIGTERM, then finish in-flight requests and stop."""
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        runner = web.AppRunner(create_app(settings))
+        await runner.setup()
+        site = web.TCPSite(runner, settings.host, settings.port, shutdown_timeout=10)
+        await site.start()
+        print(f"chartkeep-server listening on http://{settings.host}:{settings.port}",  # noqa: T201
+              flush=True)
+        try:
+            await stop.wait()
+        finally:
+            await runner.cleanup()
+
+    asyncio.run(main())
