@@ -74,6 +74,7 @@ def register_resident(actor: Actor, fields: Mapping[str, Any]) -> str:
 
 
 def update_resident(actor: Actor, resident_id: str, changes: Mapping[str, Any]) -> int:
+    clean_fields(RecordKind.RESIDENT, changes, creating=False)  # field errors first
     names = ", ".join(sorted(changes))
     return update_record(actor, RecordKind.RESIDENT, resident_id, changes,
                          summary=f"Change {names} of {_label(actor, resident_id)}",

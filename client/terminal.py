@@ -58,8 +58,7 @@ def default_home() -> Path:
 
 
 def is_enrolled(home: Path) -> bool:
-    home = Path(home)
-    return all((home / name).is_file() for name in (TERMINAL_FILE, SLOTS_FILE, STORE_FILE))
+    return (Path(home) / TERMINAL_FILE).is_file()
 
 
 def read_terminal(home: Path) -> dict[str, Any]:

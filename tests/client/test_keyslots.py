@@ -1,0 +1,151 @@
+import json
+
+import pytest
+import sqlalchemy as sa
+from terminal_helpers import MANAGER_PASSWORD, PASSWORD
+
+from client.errors import InputError, InvalidCredentials, SlotDisabled
+from client.keyslots import DISABLE_AFTER, SlotFile, check_password, throttle_delay
+from client.store import AUDIT
+from client.terminal import list_users, unlock
+
+
+@pytest.fixture
+def home(session):
+    path = session.home
+    session.lock()
+    return path
+
+
+def test_right_password_unlocks(home, clock, sleeps):
+    session = unlock(home, "mrivera", MANAGER_PASSWORD, clock=clock, sleep=sleeps)
+    assert session.user.username == "mrivera"
+    assert session.user.role == "records_manager"
+    session.lock()
+    assert sleeps == []
+
+
+def test_wrong_password_and_unknown_user_get_the_same_message(home, clock, sleeps):
+    with pytest.raises(InvalidCredentials) as wrong:
+        unlock(home, "mrivera", "not the password at all", clock=clock, sleep=sleeps)
+    with pytest.raises(InvalidCredentials) as unknown:
+        unlock(home, "nobody", "not the password at all", clock=clock, sleep=sleeps)
+    assert wrong.value.message == unknown.value.message
+    assert "mrivera" not in wrong.value.message
+
+
+def test_growing_delay_after_three_failures(home, clock, sleeps):
+    for _ in range(6):
+        with pytest.raises(InvalidCredentials):
+            unlock(home, "mrivera", "wrong password, sorry", clock=clock, sleep=sleeps)
+    assert sleeps == [1.0, 2.0, 4.0]
+    assert throttle_delay(2) == 0
+    assert throttle_delay(40) == 30
+
+
+def test_unknown_users_are_throttled_like_known_ones(home, clock, sleeps):
+    for _ in range(5):
+        with pytest.raises(InvalidCredentials):
+            unlock(home, "ghost", "wrong password, sorry", clock=clock, sleep=sleeps)
+    assert sleeps == [1.0, 2.0]
+
+
+def test_slot_disabled_after_ten_failures_even_for_the_right_password(home, clock, sleeps):
+    for attempt in range(1, DISABLE_AFTER + 1):
+        expected = SlotDisabled if attempt == DISABLE_AFTER else InvalidCredentials
+        with pytest.raises(expected):
+            unlock(home, "mrivera", "wrong password, sorry", clock=clock, sleep=sleeps)
+    with pytest.raises(SlotDisabled) as disabled:
+        unlock(home, "mrivera", MANAGER_PASSWORD, clock=clock, sleep=sleeps)
+    assert "records manager" in disabled.value.message
+    assert [u.disabled for u in list_users(home) if u.username == "mrivera"] == [True]
+
+
+def test_success_resets_the_counter(home, clock, sleeps):
+    for _ in range(3):
+        with pytest.raises(InvalidCredentials):
+            unlock(home, "mrivera", "wrong password, sorry", clock=clock, sleep=sleeps)
+    unlock(home, "mrivera", MANAGER_PASSWORD, clock=clock, sleep=sleeps).lock()
+    with pytest.raises(InvalidCredentials):
+        unlock(home, "mrivera", "wrong password, sorry", clock=clock, sleep=sleeps)
+    assert sleeps == [1.0]  # the 4th attempt waited once; after success no delay
+
+
+def test_failed_attempts_reach_the_encrypted_audit_at_next_unlock(home, clock, sleeps):
+    for _ in range(2):
+        with pytest.raises(InvalidCredentials):
+            unlock(home, "mrivera", "wrong password, sorry", clock=clock, sleep=sleeps)
+    with pytest.raises(InvalidCredentials):
+        unlock(home, "somebody", "wrong password, sorry", clock=clock, sleep=sleeps)
+    assert len(json.loads((home / "slots.json").read_text())["failed_attempts"]) == 3
+    session = unlock(home, "mrivera", MANAGER_PASSWORD, clock=clock, sleep=sleeps)
+    with session.store.read() as conn:
+        events = [r.event for r in conn.execute(sa.select(AUDIT).order_by(AUDIT.c.id))]
+    session.lock()
+    assert events.count("unlock_failed") == 3
+    assert json.loads((home / "slots.json").read_text())["failed_attempts"] == []
+    assert "somebody" not in (home / "slots.json").read_text()
+
+
+def test_change_password_rewraps_only_that_slot(session, server, clock, sleeps):
+    session.sync()  # learn the facility's users
+    session.add_user("jchen", PASSWORD)
+    home = session.home
+    before = {s["username"]: s for s in json.loads((home / "slots.json").read_text())["slots"]}
+    store_bytes = (home / "store.db").read_bytes()
+    new = "a completely different sentence"
+    session.change_password(MANAGER_PASSWORD, new)
+    session.lock()
+    after = {s["username"]: s for s in json.loads((home / "slots.json").read_text())["slots"]}
+    assert after["jchen"] == before["jchen"]
+    assert after["mrivera"]["wrapped"] != before["mrivera"]["wrapped"]
+    assert after["mrivera"]["kdf"]["salt"] != before["mrivera"]["kdf"]["salt"]
+    with pytest.raises(InvalidCredentials):
+        unlock(home, "mrivera", MANAGER_PASSWORD, clock=clock, sleep=sleeps)
+    unlock(home, "mrivera", new, clock=clock, sleep=sleeps).lock()
+    unlock(home, "jchen", PASSWORD, clock=clock, sleep=sleeps).lock()
+    # the data file itself was never re-encrypted: SQLCipher's salt is unchanged
+    assert _header(home / "store.db") == store_bytes[:16]
+
+
+def _header(path):
+    return path.read_bytes()[:16]
+
+
+def test_slot_stores_its_argon2id_parameters(home):
+    slot = json.loads((home / "slots.json").read_text())["slots"][0]
+    assert slot["kdf"] | {"salt": None} == {"alg": "argon2id", "salt": None,
+                                            "memory_cost": 65536, "iterations": 3, "lanes": 4}
+    assert MANAGER_PASSWORD not in (home / "slots.json").read_text()
+
+
+def test_slot_moved_to_another_user_does_not_open(home, clock, sleeps):
+    slots = SlotFile.load(home / "slots.json")
+    slots.slots[0].user_id = "01HZZZZZZZZZZZZZZZZZZZZZZZ"
+    slots.save()
+    with pytest.raises(InvalidCredentials):
+        unlock(home, "mrivera", MANAGER_PASSWORD, clock=clock, sleep=sleeps)
+
+
+def test_clerk_cannot_add_users(session, make_terminal):
+    session.sync()
+    from client.errors import NotPermitted
+
+    clerk = make_terminal("jchen", PASSWORD)
+    with pytest.raises(NotPermitted):
+        clerk.add_user("mrivera", "some long enough password")
+    clerk.lock()
+
+
+@pytest.mark.parametrize("weak", ["Password123!", "short", "maple grove care center",
+                                  "aaaaaaaaaaaaaaaaaaaa", "mrivera-is-my-password"])
+def test_weak_passwords_are_refused_with_guidance(weak):
+    with pytest.raises(InputError) as error:
+        check_password(weak, username="mrivera", facility_name="Maple Grove Care Center")
+    assert error.value.field == "password"
+
+
+@pytest.mark.parametrize("strong", ["x" * 40 + "yz1!", "correct horse battery staple",
+                                    "🐢 slow and steady wins 🐢", "p" * 100 + "q r s t"])
+def test_long_passwords_with_spaces_and_emoji_are_accepted(strong):
+    check_password(strong, username="mrivera", facility_name="Maple Grove Care Center")
