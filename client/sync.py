@@ -250,7 +250,8 @@ class SyncEngine:
             touched: list[tuple[str, str]] = []
             for result in reply.results:
                 row = conn.execute(sa.select(OUTBOX).where(OUTBOX.c.seq == result.seq)).first()
-                if row is None or row.op_id != result.op_id or row.status != "held":
+                if (row is None or row.op_id != result.op_id or row.status != "held"
+                        or str(result.status) == "held"):
                     continue
                 counts.count(result)
                 conn.execute(OUTBOX.update().where(OUTBOX.c.seq == row.seq).values(

@@ -243,6 +243,9 @@ class FakeServer:
                 data["_census"] = "pre_admission"
             if p["kind"] == RecordKind.NOTE:
                 data["_author"] = op.user_id
+            owner = self.records.get(str(data.get("resident_id")))
+            if owner is not None:  # clinical facts follow the resident (scenario 14)
+                fac = owner.facility_id
             return done(OpStatus.APPLIED, None, self._put(p["kind"], p["id"], fac,
                                                           new_record(data)))
         if op.op_type is OpType.UPDATE:
@@ -353,9 +356,10 @@ class FakeServer:
                                     dict(rec.state.data), dict(rec.state.versions),
                                     dict(rec.state.conflicts), rec.state.status, seq,
                                     gone=gone))
-        cursor = page[-1][0] if page else max(request.cursor, 0)
+        more = len(entries) > len(page)
+        cursor = page[-1][0] if more else max(request.cursor, self.seq)
         results = [terminal.results[s][1] for s in request.held if s in terminal.results]
-        return PullResponse(changes, cursor, len(entries) > len(page), SERVER_TIME, results,
+        return PullResponse(changes, cursor, more, SERVER_TIME, results,
                             self._pool() if request.want_mrns else None).to_wire()
 
 
