@@ -61,7 +61,7 @@ class ChartkeepApp(App[None]):
                 tooltip="Send pending changes and fetch others' now"),
         Binding("ctrl+l", "lock", "Lock", id="app.lock",
                 tooltip="Lock the terminal now; unlocking needs your passphrase"),
-        Binding("ctrl+u", "switch_user", "Switch user", id="app.switch_user",
+        Binding("ctrl+o", "switch_user", "Switch user", id="app.switch_user",
                 tooltip="Lock and let another clerk sign in"),
     ]
 

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,7 +19,7 @@ from typing import Any
 
 import pytest
 from textual.css.query import NoMatches
-from textual.widgets import Input, Select, Static, TextArea
+from textual.widgets import DataTable, Input, Select, Static, TextArea
 
 from client import terminal
 from client.clock import ManualClock
@@ -139,8 +140,14 @@ class Driver:
         return str(self.app.screen.query_one(selector, Static).render())
 
     def screen_text(self) -> str:
-        """Everything the screen shows, as the clerk would read it."""
-        return self.app.export_screenshot()
+        """Everything the screen shows, as the clerk would read it (from the SVG export)."""
+        return html.unescape(self.app.export_screenshot()).replace("\xa0", " ")
+
+    def table_text(self, selector: str) -> str:
+        """Every cell of a DataTable on the current screen, one row per line."""
+        table = self.app.screen.query_one(selector, DataTable)
+        return "\n".join(" | ".join(str(cell) for cell in table.get_row_at(index))
+                         for index in range(table.row_count))
 
     async def fill(self, **fields: str) -> None:
         """Type into the open form's fields (``Input``, ``TextArea`` or ``Select``)."""
@@ -159,3 +166,71 @@ class Driver:
 @pytest.fixture
 def drive() -> Callable[[Any], Driver]:
     return Driver
+
+
+# --- the real server, in a background thread ------------------------------------
+
+
+@dataclass
+class Facility:
+    """A facility on the test server, with beds, users and a way to enroll terminals."""
+
+    server: Any
+    engine: Any
+    settings: Any
+    facility_id: str
+    beds: dict[str, str]
+    """Bed label -> bed id."""
+    tmp: Path
+    clock: ManualClock
+
+    def add_user(self, username: str, role: str = "clerk") -> None:
+        from server import admin  # noqa: PLC0415
+
+        admin.create_user(self.engine, self.settings, facility_id=self.facility_id,
+                          username=username, role=role)
+
+    def enroll(self, username: str, name: str = "Station") -> Terminal:
+        """A real terminal enrolled over HTTP with a one-time code; locked, ready to unlock."""
+        from server import admin  # noqa: PLC0415
+
+        code = admin.issue_code(self.engine, self.settings, facility_id=self.facility_id)
+        home = self.tmp / f"terminal-{username}"
+        session = terminal.enroll(home, self.server.url, code, name, username, PASSWORD,
+                                  clock=self.clock)
+        report = session.sync()
+        assert report.error is None, report.error
+        session.lock()
+        return Terminal(home, username, PASSWORD, self.clock, None)
+
+
+@pytest.fixture(scope="module")
+def server_thread(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """One real server per test module; each test gets a facility of its own."""
+    from server.runner import ServerThread  # noqa: PLC0415
+    from server.settings import Settings  # noqa: PLC0415
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("server"))
+    with ServerThread(settings) as running:
+        yield running
+
+
+@pytest.fixture
+def facility(server_thread: Any, tmp_path: Path) -> Any:
+    from server import admin  # noqa: PLC0415
+    from server.db import make_engine  # noqa: PLC0415
+
+    settings = server_thread.settings
+    engine = make_engine(settings.database_url)
+    facility_id = admin.create_facility(engine, settings, name="Maple Grove Care Center",
+                                        state="OH", mrn_prefix=f"T{new_id()[-4:]}")
+    unit_id = admin.create_unit(engine, settings, facility_id=facility_id, name="North")
+    beds = {label: admin.create_bed(engine, settings, unit_id=unit_id, label=label)
+            for label in ("101A", "101B", "102A")}
+    try:
+        # The server keeps real time; terminals that talk to it start at the same time.
+        now = datetime.now(UTC).replace(second=0, microsecond=0)
+        yield Facility(server_thread, engine, settings, facility_id, beds, tmp_path,
+                       ManualClock(now))
+    finally:
+        engine.dispose()

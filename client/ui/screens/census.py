@@ -49,6 +49,8 @@ class CensusScreen(WorkScreen):
                 tooltip=f"Show the next {PAGE_SIZE} residents", priority=True),
         Binding("pageup", "page(-1)", "Previous page", id="census.previous_page",
                 tooltip=f"Show the previous {PAGE_SIZE} residents", priority=True),
+        Binding("ctrl+r", "reload", "Refresh", id="census.refresh",
+                tooltip="Read the census again"),
         Binding("ctrl+t", "next_status", "Next list", id="census.next_status",
                 tooltip="Cycle the lists: current, in house, on leave, in hospital, …"),
     ]
@@ -99,6 +101,9 @@ class CensusScreen(WorkScreen):
     def load(self) -> None:
         self.query_one("#census-table", DataTable).loading = self.page is None
         self._fetch(self.session, self.current_key())
+
+    def action_reload(self) -> None:
+        self.reload()
 
     def reload(self) -> None:
         self.load()

@@ -21,7 +21,7 @@ class LockScreen(Unlocking, Screen[None]):
     """Locked: unlock as the same clerk, or let someone else sign in."""
 
     BINDINGS = [  # noqa: RUF012
-        Binding("ctrl+u", "switch_user", "Switch user", id="lock.switch_user",
+        Binding("ctrl+o", "switch_user", "Switch user", id="lock.switch_user",
                 tooltip="Sign in as someone else; the screens left open are closed"),
     ]
 
@@ -39,7 +39,7 @@ class LockScreen(Unlocking, Screen[None]):
             yield UnlockForm(self.username, fixed_user=True)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Switch user", id="switch-user",
-                             tooltip="Sign in as someone else (ctrl+u)")
+                             tooltip="Sign in as someone else (ctrl+o)")
         yield Footer()
 
     @on(Button.Pressed, "#switch-user")

@@ -40,6 +40,8 @@ class StaffScreen(WorkScreen):
                 tooltip="Add a license or credential (records managers)"),
         Binding("ctrl+n", "add_staff", "New staff", id="staff.add",
                 tooltip="Add a staff member (records managers)"),
+        Binding("ctrl+r", "reload", "Refresh", id="staff.refresh",
+                tooltip="Read the roster again (license states follow today's date)"),
         Binding("pagedown", "page(1)", "Next page", id="staff.next_page", priority=True,
                 tooltip=f"Show the next {PAGE_SIZE} staff members"),
         Binding("pageup", "page(-1)", "Previous page", id="staff.previous_page",
@@ -97,6 +99,9 @@ class StaffScreen(WorkScreen):
 
     def load(self) -> None:
         self._fetch(self.session, (self.query_text, self.page_offset))
+
+    def action_reload(self) -> None:
+        self.reload()
 
     def reload(self) -> None:
         self.load()

@@ -1,0 +1,79 @@
+"""Idle lock: after the idle time the lock screen hides everything and the key is dropped."""
+
+from __future__ import annotations
+
+import pytest
+
+from client.ui.screens.census import CensusScreen
+from client.ui.screens.lock import LockScreen
+from client.ui.screens.unlock import UnlockScreen
+
+pytestmark = pytest.mark.tui
+
+NAME = "Smith [Jr]"
+
+
+@pytest.fixture
+def terminal_with_resident(offline_terminal):
+    session = offline_terminal.session()
+    resident_id = session.register_resident({"family_name": "Smith [Jr]", "given_name": "Walter",
+                                             "birth_date": "1938-07-04", "sex": "male"})
+    session.admit(resident_id, admitted_at="2026-01-10")
+    session.lock()
+    return offline_terminal
+
+
+async def test_idle_lock_hides_residents_and_drops_the_key(terminal_with_resident, make_app,
+                                                           drive):
+    term = terminal_with_resident
+    app = make_app(term, idle_lock_seconds=300)
+    async with app.run_test(size=(120, 40)) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await ui.wait_for(lambda: NAME in ui.table_text("#census-table"))
+        assert NAME in ui.screen_text()
+        session = app.session
+
+        term.clock.advance(seconds=299)
+        app.check_idle_lock()
+        assert app.unlocked  # not idle long enough yet
+
+        term.clock.advance(seconds=2)
+        app.check_idle_lock()
+        await ui.wait_for_screen(LockScreen)
+        await ui.wait_for(lambda: session.locked)
+        assert not app.unlocked
+        assert "Smith" not in ui.screen_text()
+        assert "Walter" not in ui.screen_text()
+
+        # Unlocking as the same clerk returns to the census, data read again.
+        await pilot.press(*term.password, "enter")
+        await ui.wait_for(lambda: isinstance(app.screen, CensusScreen) and app.unlocked)
+        await ui.wait_for(lambda: NAME in ui.table_text("#census-table"))
+        assert app.session is not session
+
+
+async def test_activity_postpones_the_idle_lock(terminal_with_resident, make_app, drive):
+    term = terminal_with_resident
+    app = make_app(term, idle_lock_seconds=300)
+    async with app.run_test(size=(120, 40)) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        term.clock.advance(seconds=200)
+        await pilot.press("s")  # the clerk types in the filter
+        term.clock.advance(seconds=200)
+        app.check_idle_lock()
+        assert app.unlocked
+
+
+async def test_switch_user_from_the_lock_screen(terminal_with_resident, make_app, drive):
+    app = make_app(terminal_with_resident)
+    async with app.run_test(size=(120, 40)) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("ctrl+l")
+        await ui.wait_for_screen(LockScreen)
+        await pilot.press("ctrl+o")
+        await ui.wait_for_screen(UnlockScreen)
+        assert [type(s) for s in app.screen_stack[1:]] == [UnlockScreen]
+        assert "Smith" not in ui.screen_text()

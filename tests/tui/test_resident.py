@@ -1,0 +1,92 @@
+"""A resident's record: notes are added and amended, never edited in place; bad
+input keeps the form open with the message next to the field."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable, TextArea
+
+from client.ui.dialogs.form import FormDialog
+from client.ui.screens.resident import ResidentScreen
+
+pytestmark = pytest.mark.tui
+
+
+@pytest.fixture
+def resident_terminal(offline_terminal):
+    session = offline_terminal.session()
+    resident_id = session.register_resident({"family_name": "Okafor", "given_name": "Adaeze",
+                                             "birth_date": "1941-03-02", "sex": "female"})
+    session.admit(resident_id, admitted_at="2026-01-10")
+    session.lock()
+    return offline_terminal
+
+
+async def open_first_resident(ui, pilot):
+    await ui.sign_in()
+    await ui.wait_for(lambda: "Okafor" in ui.table_text("#census-table"))
+    ui.app.screen.query_one("#census-table", DataTable).focus()
+    await pilot.press("enter")
+    screen = await ui.wait_for_screen(ResidentScreen)
+    await ui.wait_for(lambda: screen.view is not None)
+    return screen
+
+
+async def test_add_and_amend_a_note(resident_terminal, make_app, drive):
+    app = make_app(resident_terminal)
+    async with app.run_test(size=(120, 40)) as pilot:
+        ui = drive(pilot)
+        screen = await open_first_resident(ui, pilot)
+
+        await pilot.press("n")
+        await ui.wait_for_screen(FormDialog)
+        await ui.fill(body="Settled well after admission; eats [most] meals.")
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: app.screen is screen)
+        await ui.wait_for(lambda: "Settled well" in ui.table_text("#notes"))
+        assert "eats [most] meals" in ui.text_of("#note-detail")
+
+        await pilot.press("m")
+        dialog = await ui.wait_for_screen(FormDialog)
+        assert dialog.query_one("#field-body", TextArea).text.startswith("Settled well")
+        await ui.fill(body="Settled well after admission; eats all meals.")
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: app.screen is screen)
+        await ui.wait_for(lambda: "amended ×1" in ui.table_text("#notes"))
+        detail = ui.text_of("#note-detail")
+        assert "eats [most] meals" in detail  # the original stays
+        assert "eats all meals" in detail
+        assert "pending" in detail  # not yet on the server
+
+
+async def test_bad_input_keeps_the_form_and_says_what_is_wrong(resident_terminal, make_app,
+                                                               drive):
+    app = make_app(resident_terminal)
+    async with app.run_test(size=(120, 40)) as pilot:
+        ui = drive(pilot)
+        await open_first_resident(ui, pilot)
+        await pilot.press("n")
+        dialog = await ui.wait_for_screen(FormDialog)
+        await ui.fill(clinical_time="2026-02-30 25:00", body="Family visited.")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is dialog
+        assert "YYYY-MM-DDTHH:MM" in ui.text_of("#error-clinical_time")
+        assert dialog.query_one("#field-body", TextArea).text == "Family visited."
+
+
+async def test_diagnosis_code_is_checked_as_typed(resident_terminal, make_app, drive):
+    app = make_app(resident_terminal)
+    async with app.run_test(size=(120, 40)) as pilot:
+        ui = drive(pilot)
+        screen = await open_first_resident(ui, pilot)
+        await pilot.press("i")
+        await ui.wait_for_screen(FormDialog)
+        await ui.fill(code="E119")
+        assert "dot after the third character" in ui.text_of("#error-code")
+        await ui.fill(code="E11.9", description="Type 2 diabetes mellitus without "
+                                                "complications")
+        assert ui.text_of("#error-code") == ""
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: app.screen is screen)
+        await ui.wait_for(lambda: "E11.9" in ui.table_text("#diagnoses"))
