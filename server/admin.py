@@ -86,13 +86,13 @@ def create_unit(engine: Engine, settings: Settings, *, facility_id: str, name: s
     unit_id = new_id(now)
     with write_tx(engine) as conn:
         _facility(conn, facility_id)
+        batch = Batch(conn, [facility_id], now)
         try:
             with conn.begin_nested():
                 conn.execute(sa.insert(T.units).values(id=unit_id, facility_id=facility_id,
                                                        name=name.strip()))
         except IntegrityError:
             raise AdminError(f"the facility already has a unit named {name!r}") from None
-        batch = Batch(conn, [facility_id], now)
         _publish(batch, Rec(id=unit_id, kind=str(RecordKind.UNIT), facility_id=facility_id,
                             data={"name": name.strip(), "facility_id": facility_id}), new=True)
         batch.chain(facility_id).append(at=now, action="admin:create_unit", outcome="applied",
@@ -108,13 +108,13 @@ def create_bed(engine: Engine, settings: Settings, *, unit_id: str, label: str) 
         unit = conn.execute(sa.select(T.units).where(T.units.c.id == unit_id)).first()
         if unit is None:
             raise NotFound(f"no unit {unit_id}")
+        batch = Batch(conn, [unit.facility_id], now)
         try:
             with conn.begin_nested():
                 conn.execute(sa.insert(T.beds).values(id=bed_id, facility_id=unit.facility_id,
                                                       unit_id=unit_id, label=label.strip()))
         except IntegrityError:
             raise AdminError(f"the unit already has a bed labelled {label!r}") from None
-        batch = Batch(conn, [unit.facility_id], now)
         _publish(batch, Rec(id=bed_id, kind=str(RecordKind.BED), facility_id=unit.facility_id,
                             data={"label": label.strip(), "unit_id": unit_id,
                                   "unit_name": unit.name, "out_of_service": False,
@@ -146,6 +146,7 @@ def create_user(engine: Engine, settings: Settings, *, facility_id: str | None, 
     user_id = new_id(now)
     with write_tx(engine) as conn:
         facility = _facility(conn, facility_id) if facility_id else None
+        batch = Batch(conn, [facility_id], now) if facility_id else None
         password_hash = None
         if password is not None:
             context = [username, facility.name if facility else "", display_name]
@@ -158,8 +159,7 @@ def create_user(engine: Engine, settings: Settings, *, facility_id: str | None, 
                     display_name=display_name or username, created_at=now))
         except IntegrityError:
             raise AdminError(f"the user name {username!r} is taken") from None
-        if facility_id:
-            batch = Batch(conn, [facility_id], now)
+        if facility_id and batch is not None:
             _publish(batch, _user_rec(user_id, facility_id, username, role, True,
                                       display_name or username), new=True)
             batch.chain(facility_id).append(at=now, action="admin:create_user",
@@ -175,9 +175,9 @@ def deactivate_user(engine: Engine, settings: Settings, *, username: str) -> str
         user = conn.execute(sa.select(T.users).where(T.users.c.username == username)).first()
         if user is None:
             raise NotFound(f"no user {username!r}")
+        batch = Batch(conn, [user.facility_id], now) if user.facility_id else None
         conn.execute(sa.update(T.users).where(T.users.c.id == user.id).values(active=False))
-        if user.facility_id:
-            batch = Batch(conn, [user.facility_id], now)
+        if user.facility_id and batch is not None:
             rec = batch.get(user.id, str(RecordKind.USER))
             if rec is None:
                 _publish(batch, _user_rec(user.id, user.facility_id, username, user.role,
@@ -203,11 +203,13 @@ def issue_code(engine: Engine, settings: Settings, *, facility_id: str,
     code = "-".join(raw[i:i + 4] for i in range(0, 12, 4))
     with write_tx(engine) as conn:
         _facility(conn, facility_id)
+        batch = Batch(conn, [facility_id], now)
         conn.execute(sa.insert(T.codes).values(code_hash=code_hash(code), facility_id=facility_id,
                                                created_at=now, expires_at=now + ttl))
-        audit.record_event(conn, facility_id, at=now, action="admin:issue_code",
-                           outcome="applied", facility_id=facility_id, purpose="security",
-                           detail={"expires_at": now + ttl})
+        batch.chain(facility_id).append(at=now, action="admin:issue_code", outcome="applied",
+                                        facility_id=facility_id, purpose="security",
+                                        detail={"expires_at": now + ttl})
+        batch.write()
     return code
 
 
@@ -217,11 +219,13 @@ def revoke_terminal(engine: Engine, settings: Settings, *, terminal_id: str) -> 
         term = conn.execute(sa.select(T.terminals).where(T.terminals.c.id == terminal_id)).first()
         if term is None:
             raise NotFound(f"no terminal {terminal_id}")
+        batch = Batch(conn, [term.facility_id], now)  # head first, like every writer
         conn.execute(sa.update(T.terminals).where(T.terminals.c.id == terminal_id)
                      .values(revoked_at=term.revoked_at or now))
-        audit.record_event(conn, term.facility_id, at=now, action="admin:revoke_terminal",
-                           outcome="applied", target=terminal_id,
-                           facility_id=term.facility_id, purpose="security")
+        batch.chain(term.facility_id).append(at=now, action="admin:revoke_terminal",
+                                             outcome="applied", target=terminal_id,
+                                             facility_id=term.facility_id, purpose="security")
+        batch.write()
 
 
 @dataclass(frozen=True)

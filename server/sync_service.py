@@ -180,8 +180,13 @@ class SyncService:
 
         with write_tx(self.engine) as conn:
             code = conn.execute(sa.select(T.codes).where(
-                T.codes.c.code_hash == code_hash(request.code)).with_for_update()).first()
-            if code is None or code.used_at is not None:
+                T.codes.c.code_hash == code_hash(request.code))).first()
+            if code is None:
+                raise EnrollmentCodeInvalid()
+            batch = Batch(conn, [code.facility_id], now)  # head first, then re-read
+            code = conn.execute(sa.select(T.codes).where(
+                T.codes.c.code_hash == code.code_hash).with_for_update()).one()
+            if code.used_at is not None:
                 raise EnrollmentCodeInvalid()
             if code.expires_at <= now:
                 raise EnrollmentCodeInvalid("the enrollment code has expired; ask for a new one")
@@ -190,7 +195,6 @@ class SyncService:
             if (user is None or user.facility_id != code.facility_id or not user.active
                     or user.role not in TERMINAL_ROLES):
                 raise NotPermitted("that user cannot enroll a terminal for this facility")
-            batch = Batch(conn, [code.facility_id], now)
             facility = conn.execute(sa.select(T.facilities).where(
                 T.facilities.c.id == code.facility_id)).one()
             terminal_id = new_id(now)
@@ -214,8 +218,10 @@ class SyncService:
 
     def _allocate_pool(self, conn: Connection, facility_id: str) -> MrnPool:
         size = self.settings.mrn_pool_size
+        # FOR NO KEY UPDATE: foreign-key checks of concurrent inserts take KEY
+        # SHARE on this row and must not be blocked by (or deadlock with) it.
         facility = conn.execute(sa.select(T.facilities).where(
-            T.facilities.c.id == facility_id).with_for_update()).one()
+            T.facilities.c.id == facility_id).with_for_update(key_share=True)).one()
         conn.execute(sa.update(T.facilities).where(T.facilities.c.id == facility_id)
                      .values(mrn_next=facility.mrn_next + size))
         return MrnPool(facility.mrn_prefix, facility.mrn_next, facility.mrn_next + size)
