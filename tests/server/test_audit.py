@@ -1,0 +1,50 @@
+"""The hash-chained audit log: intact after work, and a direct edit is named exactly."""
+
+import sqlalchemy as sa
+
+from protocol.codec import canonical
+from server import admin
+from server.audit import HASHED_FIELDS, entry_bytes
+from server.models import T
+
+
+def test_entry_bytes_are_the_canonical_encoding():
+    entry = {"chain": "c", "seq": 3, "at": 1, "actor": None, "terminal_id": "t",
+             "facility_id": None, "action": "x", "target": None, "outcome": "applied",
+             "purpose": "operations", "detail": {"z": [{"b": 1, "a": [2, {"d": 1, "c": 0}]}],
+                                                 "a": "é"}}
+    assert entry_bytes(entry) == canonical({k: entry[k] for k in HASHED_FIELDS})
+
+
+def test_every_op_is_audited_and_chains_verify(terminal, h, engine, world):
+    t = terminal()
+    rid, create = h.new_resident(t)
+    _, n = h.note(t, rid)
+    t.push([create, n])
+    ops = [a for a in h.audit_rows(engine, chain=world.a.id) if a.terminal_id == t.info.id]
+    assert [a.action for a in ops][-2:] == ["create:resident", "create:note"]
+    assert admin.verify_audit(engine) is None
+
+
+def test_edited_entry_is_named(terminal, h, engine, world):
+    t = terminal()
+    t.push([h.new_resident(t)[1] for _ in range(3)])
+    rows = h.audit_rows(engine, chain=world.a.id)
+    victim = rows[len(rows) // 2]
+    with engine.begin() as conn:
+        conn.execute(sa.update(T.audit).where(T.audit.c.chain == victim.chain,
+                                              T.audit.c.seq == victim.seq)
+                     .values(outcome="rejected"))
+    problem = admin.verify_audit(engine)
+    assert (problem.chain, problem.seq) == (world.a.id, victim.seq)
+
+
+def test_removed_tail_is_detected(terminal, h, engine, world):
+    t = terminal()
+    t.push([h.new_resident(t)[1] for _ in range(2)])
+    last = h.audit_rows(engine, chain=world.a.id)[-1]
+    with engine.begin() as conn:
+        conn.execute(sa.delete(T.audit).where(T.audit.c.chain == last.chain,
+                                              T.audit.c.seq == last.seq))
+    problem = admin.verify_audit(engine)
+    assert (problem.chain, problem.seq) == (world.a.id, last.seq)

@@ -1,0 +1,99 @@
+"""Pull: pages, cursors, own facility only, record-number pools, and no skipped
+change while many terminals push at once."""
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from server.models import T
+
+
+def test_pages_resume_from_the_cursor(terminal, h):
+    t = terminal()
+    t.push([h.new_resident(t)[1] for _ in range(25)])
+    first = t.pull(0, limit=10)
+    assert len(first.changes) == 10
+    assert first.more
+    rest, cursor = t.pull_all(first.cursor)
+    seqs = [c.seq for c in first.changes + rest]
+    assert seqs == sorted(seqs) == list(range(1, len(seqs) + 1))
+    assert t.pull(cursor).changes == []
+
+
+def test_a_terminal_sees_only_its_facility(terminal, h, world):
+    a, b = terminal("a"), terminal("b")
+    rb, cb = h.new_resident(b)
+    b.push([cb])
+    changes, _ = a.pull_all()
+    assert all(c.facility_id == world.a.id for c in changes)
+    assert rb not in {c.record_id for c in changes}
+
+
+def test_reference_records_and_users_without_secrets(terminal, world):
+    a = terminal("a")
+    changes, _ = a.pull_all()
+    kinds = {c.kind for c in changes}
+    assert {"facility", "unit", "bed", "user"} <= kinds
+    users = [c for c in changes if c.kind == "user"]
+    assert {u.data["username"] for u in users} >= {"clerk_MG", "rm_MG"}
+    for user in users:
+        assert set(user.data) == {"username", "role", "active", "display_name"}
+
+
+def test_pools_of_record_numbers_never_overlap(terminal):
+    a, b = terminal(), terminal(username="clerk2_MG")
+    pools = [a.mrn_pool, b.mrn_pool, a.pull(want_mrns=True).mrn_pool,
+             b.pull(want_mrns=True).mrn_pool]
+    assert all(p.prefix == "MG" and p.end - p.start == 1000 for p in pools)
+    spans = sorted((p.start, p.end) for p in pools)
+    assert all(x[1] <= y[0] for x, y in zip(spans, spans[1:], strict=False))
+
+
+@pytest.mark.slow
+def test_pull_never_skips_under_concurrent_pushes(terminal, h, world, engine, service,
+                                                  settings):
+    pushers = [h.Term(service, world.a).enroll(engine, settings, name)
+               for name in ("clerk_MG", "clerk2_MG", "rm_MG", "clerk_MG")]
+    puller = terminal()
+    done = threading.Event()
+    errors: list[BaseException] = []
+    seen: dict[int, str] = {}
+
+    def push_many(t) -> None:
+        try:
+            for _ in range(8):
+                t.push([h.new_resident(t)[1] for _ in range(5)])
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    def pull_loop() -> None:
+        cursor = 0
+        try:
+            while True:
+                finished = done.is_set()
+                page = puller.pull(cursor, limit=7)
+                for change in page.changes:
+                    assert change.seq not in seen
+                    seen[change.seq] = change.record_id
+                cursor = page.cursor
+                if finished and not page.more:
+                    return
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    reader = threading.Thread(target=pull_loop)
+    reader.start()
+    threads = [threading.Thread(target=push_many, args=(t,)) for t in pushers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    done.set()
+    reader.join()
+    assert errors == []
+    with engine.connect() as conn:
+        log = dict(conn.execute(sa.select(T.changes.c.seq, T.changes.c.record_id).where(
+            T.changes.c.facility_id == world.a.id)).all())
+    assert seen == log
+    assert len([r for r in log.values()]) >= 4 * 8 * 5
