@@ -70,10 +70,10 @@ class ServerThread:
 
     async def _serve(self) -> None:
         self._stopped = asyncio.Event()
-        runner = web.AppRunner(create_app(self.settings), access_log=None)
+        runner = web.AppRunner(create_app(self.settings), access_log=None, shutdown_timeout=5)
         await runner.setup()
         try:
-            site = web.TCPSite(runner, self.host, self.port, shutdown_timeout=5)
+            site = web.TCPSite(runner, self.host, self.port)
             await site.start()
             server = site._server  # noqa: SLF001 - the only way to learn an ephemeral port
             if server is not None and self.port == 0:
@@ -107,9 +107,9 @@ def serve_forever(settings: Settings) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
-        runner = web.AppRunner(create_app(settings))
+        runner = web.AppRunner(create_app(settings), shutdown_timeout=10)
         await runner.setup()
-        site = web.TCPSite(runner, settings.host, settings.port, shutdown_timeout=10)
+        site = web.TCPSite(runner, settings.host, settings.port)
         await site.start()
         print(f"chartkeep-server listening on http://{settings.host}:{settings.port}",  # noqa: T201
               flush=True)
