@@ -171,6 +171,21 @@ def drive() -> Callable[[Any], Driver]:
 # --- the real server, in a background thread ------------------------------------
 
 
+class SwitchableTransport:
+    """The real HTTP link to the test server, with a switch to cut it ("offline")."""
+
+    def __init__(self, url: str) -> None:
+        from client.transport import HttpTransport  # noqa: PLC0415
+
+        self.inner = HttpTransport(url)
+        self.online = True
+
+    def post(self, path: str, body: bytes, timeout: float) -> tuple[int, bytes]:
+        if not self.online:
+            raise TransportError("the network cable is out")
+        return self.inner.post(path, body, timeout)
+
+
 @dataclass
 class Facility:
     """A facility on the test server, with beds, users and a way to enroll terminals."""
@@ -184,11 +199,14 @@ class Facility:
     tmp: Path
     clock: ManualClock
 
-    def add_user(self, username: str, role: str = "clerk") -> None:
+    def add_user(self, name: str, role: str = "clerk") -> str:
+        """A server user of this facility; user names are unique across the server."""
         from server import admin  # noqa: PLC0415
 
+        username = f"{name}.{self.facility_id[-6:].lower()}"
         admin.create_user(self.engine, self.settings, facility_id=self.facility_id,
                           username=username, role=role)
+        return username
 
     def enroll(self, username: str, name: str = "Station") -> Terminal:
         """A real terminal enrolled over HTTP with a one-time code; locked, ready to unlock."""
@@ -196,12 +214,13 @@ class Facility:
 
         code = admin.issue_code(self.engine, self.settings, facility_id=self.facility_id)
         home = self.tmp / f"terminal-{username}"
+        link = SwitchableTransport(self.server.url)
         session = terminal.enroll(home, self.server.url, code, name, username, PASSWORD,
-                                  clock=self.clock)
+                                  clock=self.clock, transport=link)
         report = session.sync()
         assert report.error is None, report.error
         session.lock()
-        return Terminal(home, username, PASSWORD, self.clock, None)
+        return Terminal(home, username, PASSWORD, self.clock, link)
 
 
 @pytest.fixture(scope="module")
