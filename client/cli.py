@@ -1,0 +1,129 @@
+"""``chartkeep``: the terminal app, and headless commands for demos and tests.
+
+    chartkeep [--home DIR]                      open the terminal app
+    chartkeep enroll --server URL --code CODE --user NAME [--name TERMINAL] --password-stdin
+    chartkeep sync   --user NAME --password-stdin
+    chartkeep status --user NAME --password-stdin
+
+Every error a clerk can cause or meet ends in one sentence on stderr and exit
+code 1 (2 for a mistyped command or value), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import socket
+import sys
+from pathlib import Path
+
+from .errors import InputError, TerminalError
+from .terminal import default_home, enroll, is_enrolled, unlock
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    home = Path(args.home) if args.home else default_home()
+    try:
+        if args.command is None:
+            return _run_app(home)
+        password = _password(args)
+        if args.command == "enroll":
+            session = enroll(home, args.server, args.code, args.name or socket.gethostname(),
+                             args.user, password)
+            print(f"Enrolled terminal {session.terminal_id} for {session.facility_name}.")
+            report = session.sync()
+            session.lock()
+            if report.error:
+                print(f"First sync did not finish: {report.error}", file=sys.stderr)
+            return 0
+        session = unlock(home, args.user, password, on_progress=_progress)
+        try:
+            if args.command == "sync":
+                return _sync(session)
+            return _status(session)
+        finally:
+            session.lock()
+    except InputError as exc:
+        print(f"chartkeep: {exc.message}", file=sys.stderr)
+        return 2
+    except TerminalError as exc:
+        print(f"chartkeep: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("chartkeep: interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="chartkeep",
+                                     description="Chartkeep records terminal.")
+    parser.add_argument("--home", help="the terminal's directory (default: CHARTKEEP_HOME or "
+                        "$XDG_DATA_HOME/chartkeep)")
+    sub = parser.add_subparsers(dest="command")
+    en = sub.add_parser("enroll", help="enroll this terminal with a one-time code")
+    en.add_argument("--server", required=True, help="the server's address")
+    en.add_argument("--code", required=True, help="the enrollment code")
+    en.add_argument("--user", required=True, help="your user name")
+    en.add_argument("--name", help="a name for this terminal (default: the host name)")
+    for name, text in (("sync", "send changes and receive the facility's records"),
+                       ("status", "show what is pending, applied, in conflict or rejected")):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("--user", required=True, help="your user name")
+    for cmd in sub.choices.values():
+        cmd.add_argument("--password-stdin", action="store_true",
+                         help="read the password from the first line of standard input")
+    return parser
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        return line[:-1] if line.endswith("\n") else line
+    return getpass.getpass("Password: ")
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _run_app(home: Path) -> int:
+    try:
+        from .ui.app import run
+    except ImportError:
+        print("chartkeep: the terminal app is not installed; use the enroll, sync and status "
+              "commands.", file=sys.stderr)
+        return 1
+    if not is_enrolled(home):
+        print(f"No terminal in {home} yet: the app will offer to enroll it.", file=sys.stderr)
+    run(home)
+    return 0
+
+
+def _sync(session: object) -> int:
+    report = session.sync()  # type: ignore[attr-defined]
+    print(f"pushed {report.pushed}: applied {report.applied}, conflicts {report.conflicts}, "
+          f"rejected {report.rejected}, held {report.held}; received {report.pulled} changes")
+    if report.error:
+        print(f"chartkeep: {report.error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _status(session: object) -> int:
+    status = session.sync_status()  # type: ignore[attr-defined]
+    applied = len(session.operations({"applied"}, limit=1_000_000))  # type: ignore[attr-defined]
+    print(f"terminal {session.terminal_id} — {session.facility_name}")  # type: ignore[attr-defined]
+    print(f"pending {status.pending}  applied {applied}  conflict "
+          f"{len(session.operations({'conflict'}, limit=1_000_000))}  "  # type: ignore[attr-defined]
+          f"rejected {status.rejected}  held {status.held}  open conflicts {status.conflicts}")
+    last = status.last_sync_at.isoformat(timespec="seconds") if status.last_sync_at else "never"
+    print(f"last sync: {last}" + (f" — {status.last_error}" if status.last_error else ""))
+    for op in session.operations({"rejected"}):  # type: ignore[attr-defined]
+        print(f"rejected #{op.seq} {op.summary}: {op.reason} — {op.reason_text or op.detail}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
