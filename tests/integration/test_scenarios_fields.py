@@ -1,0 +1,117 @@
+"""Mergeable records across terminals (sync-semantics.md scenarios 1, 2, 3, 7,
+24, 32), on a real server with real encrypted terminals."""
+
+from __future__ import annotations
+
+from client.views import SyncProgress
+
+from .conftest import Org, op, resident, terminal_records
+
+
+def _shared_resident(org: Org) -> tuple[object, object, str]:
+    a = org.terminal(org.a, "rm.MG")
+    b = org.terminal(org.a, "clerk.MG")
+    rid = a.register_resident(resident())
+    assert a.sync().error is None
+    assert b.sync().error is None
+    return a, b, rid
+
+
+def test_scenario_1_same_field_different_values_one_conflict_everywhere(org: Org) -> None:
+    a, b, rid = _shared_resident(org)
+    seq_a = a.update_resident(rid, {"phone": "555-0001"})
+    seq_b = b.update_resident(rid, {"phone": "555-0002"})
+    a.sync()
+    b.sync()
+    a.sync()
+    assert op(a, seq_a).status == "applied"
+    assert op(b, seq_b).status == "conflict"
+    assert op(b, seq_b).reason == "field_conflict"
+    view_a, view_b = a.resident(rid), b.resident(rid)
+    assert view_a.fields["phone"] == view_b.fields["phone"]
+    assert {v.value for v in view_a.conflicts["phone"]} == {"555-0001", "555-0002"}
+    assert view_a.conflicts == view_b.conflicts
+    server = org.server_records(org.a)
+    assert terminal_records(a) == server == terminal_records(b)
+    updates = [row for row in org.audit_actions(rid) if "update" in row.action]
+    assert len(updates) == 2
+
+
+def test_scenario_2_same_value_is_no_conflict(org: Org) -> None:
+    a, b, rid = _shared_resident(org)
+    seq_a = a.update_resident(rid, {"phone": "555-0003"})
+    seq_b = b.update_resident(rid, {"phone": "555-0003"})
+    a.sync()
+    b.sync()
+    assert op(a, seq_a).status == "applied"
+    assert op(b, seq_b).status == "applied"
+    assert not b.resident(rid).conflicts
+    assert b.open_conflicts() == []
+
+
+def test_scenario_3_different_fields_both_apply(org: Org) -> None:
+    a, b, rid = _shared_resident(org)
+    a.update_resident(rid, {"phone": "555-0004"})
+    b.update_resident(rid, {"address": "9 Oak Avenue"})
+    a.sync()
+    b.sync()
+    a.sync()
+    for session in (a, b):
+        view = session.resident(rid)
+        assert view.fields["phone"] == "555-0004"
+        assert view.fields["address"] == "9 Oak Avenue"
+        assert not view.conflicts
+
+
+def test_scenario_7_void_wins_and_the_concurrent_edit_waits_for_review(org: Org) -> None:
+    a, b, rid = _shared_resident(org)
+    edit = b.update_resident(rid, {"phone": "555-0005"})
+    void = a.void_resident(rid, "registered twice by mistake")
+    a.sync()
+    b.sync()
+    a.sync()
+    assert op(a, void).status == "applied"
+    assert op(b, edit).status == "conflict"
+    assert op(b, edit).reason == "record_voided"
+    for session in (a, b):
+        view = session.resident(rid)
+        assert view.status == "entered_in_error"
+        assert view.fields["phone"] == "555-0100"
+        assert [v.value for v in view.conflicts["phone"]][-1] == "555-0005"
+    assert terminal_records(a) == org.server_records(org.a) == terminal_records(b)
+
+
+def test_scenario_24_pull_never_hides_pending_local_edits(org: Org) -> None:
+    a, b, rid = _shared_resident(org)
+    a.update_resident(rid, {"address": "1 Server Road", "phone": "555-0999"})
+    a.sync()
+    typed: list[int] = []
+
+    def clerk_types_during_sync(progress: SyncProgress) -> None:
+        # The clerk saves an edit after B's push finished and before its pull
+        # lands: the pull brings A's newer phone number, which must not cover
+        # what B's clerk just typed.
+        if progress.phase == "pull" and not typed:
+            typed.append(b.update_resident(rid, {"phone": "555-0006"}))
+
+    b.sync(on_progress=clerk_types_during_sync)
+    assert typed
+    view = b.resident(rid)
+    assert view.fields["phone"] == "555-0006"
+    assert "phone" in view.pending_fields
+    assert view.fields["address"] == "1 Server Road"
+    assert op(b, typed[0]).status == "pending"
+    b.sync()
+    assert op(b, typed[0]).status == "conflict"  # A's 555-0999 was concurrent
+
+
+def test_scenario_32_ten_rapid_edits_keep_order_and_all_are_audited(org: Org) -> None:
+    a, _b, rid = _shared_resident(org)
+    seqs = [a.update_resident(rid, {"phone": f"555-02{i:02d}"}) for i in range(10)]
+    assert a.resident(rid).fields["phone"] == "555-0209"
+    a.sync()
+    assert [op(a, s).status for s in seqs] == ["applied"] * 10
+    assert a.resident(rid).fields["phone"] == "555-0209"
+    assert not a.resident(rid).conflicts
+    updates = [row for row in org.audit_actions(rid) if "update" in row.action]
+    assert len(updates) == 10
