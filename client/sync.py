@@ -121,6 +121,8 @@ class SyncEngine:
             self._pull(counts, progress)
         except SyncError as exc:
             error = exc.message
+        except ProtocolError:
+            error = BAD_ANSWER  # a verified answer that does not match the schema
         with self.store.write() as conn:
             set_meta(conn, "online", self.reached)
             set_meta(conn, "last_error", error)
