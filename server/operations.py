@@ -89,7 +89,7 @@ def handle(ctx: Context, op: Operation, user: UserInfo | None, terminal_id: str,
         return Outcome(OpStatus.HELD, reason=str(Reason.USER_INACTIVE))
     kind_raw = op.payload.get("kind")
     if (op.op_type in (OpType.UPDATE, OpType.RESOLVE, OpType.VOID)
-            and kind_raw in IMMUTABLE_KINDS):
+            and isinstance(kind_raw, str) and kind_raw in IMMUTABLE_KINDS):
         return rejected(Reason.IMMUTABLE, f"a {kind_raw} cannot be changed once recorded",
                         target=op.target_id)
     try:
