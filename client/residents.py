@@ -181,6 +181,16 @@ def resident_view(conn: Connection, resident_id: str) -> ResidentView:
         data.update(_bed_names(conn, data["_bed_id"]))
     children = conn.execute(sa.select(RECORDS).where(RECORDS.c.parent_id == resident_id)
                             .order_by(RECORDS.c.sort_key)).all()
+    # Notes of duplicates merged into this resident stay reachable from it
+    # (scenario 9: a merge links, it never moves or drops clinical notes).
+    merged = [row.id for row in conn.execute(
+        sa.select(RECORDS.c.id).where(
+            RECORDS.c.kind == "resident",
+            sa.func.json_extract(RECORDS.c.data, "$._replaced_by") == resident_id))]
+    if merged:
+        children = [*children, *conn.execute(
+            sa.select(RECORDS).where(RECORDS.c.parent_id.in_(merged), RECORDS.c.kind == "note")
+            .order_by(RECORDS.c.sort_key)).all()]
     child_ops = overlay_ops(conn, [c.id for c in children])
     stays, diagnoses = [], []
     for child in children:
