@@ -232,8 +232,8 @@ def check_password(password: str, *, username: str, facility_name: str = "") -> 
     if folded in COMMON_PASSWORDS or len(set(folded)) < 4:
         raise InputError("password", "That password is too common or too repetitive; "
                          "choose another.")
-    for word in (username, facility_name):
-        word = "".join(word.casefold().split())
+    for context in (username, facility_name):
+        word = "".join(context.casefold().split())
         if len(word) >= 4 and word in folded:
             raise InputError("password", "The password must not contain your user name or "
                              "the facility's name.")

@@ -7,10 +7,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from protocol.hlc import to_datetime
+from protocol.ops import REASON_TEXT
 
 from .overlay import OpInfo
 from .views import ConflictValue, OpRow
-from protocol.ops import REASON_TEXT
 
 
 def conflict_values(conflicts: Mapping[str, Any]) -> dict[str, list[ConflictValue]]:

@@ -178,8 +178,8 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """One write transaction (``BEGIN IMMEDIATE``); commits on success."""
-        with self.engine.connect() as conn:
-            conn = conn.execution_options(immediate=True)
+        with self.engine.connect() as plain:
+            conn = plain.execution_options(immediate=True)
             with conn.begin():
                 yield conn
 

@@ -45,10 +45,9 @@ from protocol.signing import Envelope, open_envelope, private_from_bytes, seal
 
 from .clock import Clock
 from .errors import SyncError
-from .overlay import combine, op_effects, overlay_ops, refresh, refresh_many, search_columns
+from .overlay import OpInfo, combine, op_effects, overlay_ops, refresh, refresh_many, search_columns
 from .residents import MRN_LOW_WATER, add_mrn_pool, mrns_left
 from .store import OUTBOX, RECORDS, Store, audit, dumps, get_meta, set_meta
-from .overlay import OpInfo
 from .transport import TransportError
 from .views import SyncProgress, SyncReport
 

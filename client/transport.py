@@ -9,6 +9,7 @@ that sync survives a bad link (scenarios 17, 18, 23, 31, 34).
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import random
@@ -120,10 +121,8 @@ class FaultyTransport:
         answer = self.inner.post(path, body, timeout)
         if fault == DUPLICATE:
             # The copy arrives after the original; its answer goes nowhere.
-            try:
+            with contextlib.suppress(TransportError):
                 self.inner.post(path, body, timeout)
-            except TransportError:
-                pass
         if fault == DROP_RESPONSE:
             raise TransportError("response dropped (test fault)")
         return answer

@@ -16,11 +16,12 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from fake_server import FakeServer  # noqa: E402
+from terminal_helpers import MANAGER_PASSWORD  # noqa: E402
 
 from client.clock import ManualClock  # noqa: E402
 from client.session import Session  # noqa: E402
 from client.terminal import enroll  # noqa: E402
-from terminal_helpers import MANAGER_PASSWORD  # noqa: E402
+
 
 class Sleeps(list[float]):
     """An injectable sleep that only remembers how long it was asked to wait."""

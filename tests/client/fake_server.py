@@ -178,7 +178,7 @@ class FakeServer:
         bound = self.codes.pop(request.code, None)
         if bound is None:
             return 410, encode({"error": "enrollment_code_invalid", "detail": "code"})
-        facility_id, username = bound
+        facility_id, _username = bound
         user = next(u for u in self.users.values() if u["username"] == request.username
                     and u["facility_id"] == facility_id)
         terminal_id = new_id()
