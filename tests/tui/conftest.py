@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,8 +40,9 @@ class EnrollOnlyTransport:
     facility_name: str = "Maple Grove Care Center"
     username: str = "alice"
     role: str = "records_manager"
-    facility_id: str = field(default_factory=new_id)
-    user_id: str = field(default_factory=new_id)
+    # Fixed ids keep snapshots the same from run to run.
+    facility_id: str = "01KF1A0000000000000000000F"
+    user_id: str = "01KF1A0000000000000000000A"
     server_time: int = 1_768_467_600_000
     online: bool = False
 

@@ -81,14 +81,14 @@ class CensusScreen(WorkScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#census-table", DataTable)
-        table.add_column("Name", key="name", width=28)
+        table.add_column("Name", key="name", width=26)
         table.add_column("Record no.", key="mrn", width=12)
         table.add_column("Bed", key="bed", width=8)
-        table.add_column("Unit", key="unit", width=14)
-        table.add_column("Status", key="status", width=14)
-        table.add_column("Admitted", key="admitted", width=11)
-        table.add_column("Born", key="born", width=11)
-        table.add_column("", key="pending", width=9)
+        table.add_column("Unit", key="unit", width=12)
+        table.add_column("Status", key="status", width=13)
+        table.add_column("Admitted", key="admitted", width=10)
+        table.add_column("Born", key="born", width=10)
+        table.add_column("", key="pending", width=10)
         self.query_one("#census-empty").display = False
         self.query_one("#census-filter", Input).focus()
         self.load()

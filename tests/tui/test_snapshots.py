@@ -1,0 +1,93 @@
+"""SVG snapshots of the key screens: fixed terminal size, fixed clock, fixed data.
+
+Update after a deliberate change with ``pytest tests/tui --snapshot-update`` and
+look at the new SVGs before committing them.
+"""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable
+
+from client.ui.screens.resident import ResidentScreen
+from client.ui.screens.sync import SyncScreen
+
+pytestmark = pytest.mark.tui
+
+SIZE = (120, 36)
+
+
+@pytest.fixture
+def demo_terminal(offline_terminal):
+    session = offline_terminal.session()
+    people = [("Okafor", "Adaeze", "1941-03-02", "female"),
+              ("Smith [Jr]", "Walter", "1938-07-04", "male"),
+              ("Delacroix", "Rose", "1939-05-17", "female"),
+              ("Nakamura", "Kenji", "1940-01-09", "male")]
+    for family, given, born, sex in people:
+        resident_id = session.register_resident({"family_name": family, "given_name": given,
+                                                 "birth_date": born, "sex": sex})
+        session.admit(resident_id, admitted_at="2026-01-02")
+        if family == "Okafor":
+            session.add_diagnosis(resident_id, {"code": "E11.9", "description":
+                                                "Type 2 diabetes mellitus without complications",
+                                                "rank": "principal", "status": "active"})
+            note = session.add_note(resident_id, {
+                "category": "nursing", "clinical_time": "2026-01-14T08:30",
+                "body": "Alert and oriented; walked to breakfast with a frame."})
+            session.amend_note(note, "Alert and oriented; walked to breakfast with a walker.")
+    session.lock()
+    return offline_terminal
+
+
+def signed_in(ui_driver, then=None):
+    async def run_before(pilot) -> None:
+        ui = ui_driver(pilot)
+        await ui.sign_in()
+        await ui.wait_for(lambda: pilot.app.screen.query_one("#census-table", DataTable)
+                          .row_count == 4)
+        if then is not None:
+            await then(ui, pilot)
+        await pilot.pause()
+
+    return run_before
+
+
+def test_unlock_screen(offline_terminal, make_app, drive, snap_compare):
+    async def run_before(pilot) -> None:
+        ui = drive(pilot)
+        from client.ui.screens.unlock import UnlockScreen  # noqa: PLC0415
+
+        screen = await ui.wait_for_screen(UnlockScreen)
+        await ui.wait_for(lambda: screen.query_one("#username").value == "alice")
+
+    assert snap_compare(make_app(offline_terminal), terminal_size=SIZE, run_before=run_before)
+
+
+def test_census_screen(demo_terminal, make_app, drive, snap_compare):
+    assert snap_compare(make_app(demo_terminal), terminal_size=SIZE,
+                        run_before=signed_in(drive))
+
+
+def test_resident_screen(demo_terminal, make_app, drive, snap_compare):
+    async def open_okafor(ui, pilot) -> None:
+        table = pilot.app.screen.query_one("#census-table", DataTable)
+        table.focus()
+        await pilot.press("down", "down", "enter")  # sorted by name: the third is Okafor
+        screen = await ui.wait_for_screen(ResidentScreen)
+        await ui.wait_for(lambda: screen.view is not None)
+        await pilot.press("right", "right", "right")  # the Notes tab
+        await pilot.pause()
+
+    assert snap_compare(make_app(demo_terminal), terminal_size=SIZE,
+                        run_before=signed_in(drive, open_okafor))
+
+
+def test_sync_screen(demo_terminal, make_app, drive, snap_compare):
+    async def open_sync(ui, pilot) -> None:
+        await pilot.press("f5")
+        screen = await ui.wait_for_screen(SyncScreen)
+        await ui.wait_for(lambda: screen.query_one("#pending", DataTable).row_count > 0)
+
+    assert snap_compare(make_app(demo_terminal), terminal_size=SIZE,
+                        run_before=signed_in(drive, open_sync))
