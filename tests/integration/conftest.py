@@ -201,3 +201,27 @@ class Link:
         if path in self.blocked or "*" in self.blocked:
             raise TransportError("link down (test)")
         return self.inner.post(path, body, timeout)
+
+
+def bulk_notes(session: Session, resident_id: str, count: int) -> None:
+    """Queue many notes at once through the outbox, for volume tests; each is a
+    valid operation the server processes in full."""
+    from client.outbox import next_seq
+    from protocol.codec import encode
+    from protocol.ids import new_id
+
+    with session.store.write() as conn:
+        seq = next_seq(conn)
+        now = session.clock.ms()
+        rows = []
+        for i in range(count):
+            note_id = new_id(now)
+            rows.append({
+                "seq": seq + i, "op_id": new_id(now), "op_type": "create", "kind": "note",
+                "record_id": note_id, "subject_id": resident_id, "user_id": session.user.id,
+                "recorded_at": (now << 16) + i, "schema_version": 1,
+                "payload": encode({"kind": "note", "id": note_id, "fields": {
+                    "resident_id": resident_id, "category": "nursing",
+                    "clinical_time": "2026-11-02T09:00", "body": f"Hourly round {i}."}}),
+                "created_at": now, "status": "pending", "flags": "", "summary": "note"})
+        conn.execute(OUTBOX.insert(), rows)
