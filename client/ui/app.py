@@ -16,13 +16,14 @@ survives an idle lock. Switching user clears the stack.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events, work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.reactive import var
 from textual.screen import ModalScreen, Screen
@@ -94,6 +95,13 @@ class ChartkeepApp(App[None]):
         self.locked_username: str | None = None
         self.last_activity_ms = self.clock.ms()
 
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's commands, less "Screenshot": it would write resident data to an
+        unencrypted file in the Downloads folder, and exports happen only on purpose."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Screenshot":
+                yield command
+
     # --- the engine ---------------------------------------------------------
 
     @property
@@ -163,6 +171,12 @@ class ChartkeepApp(App[None]):
             self.run_worker(self._reset_to_section("census"), group="navigate",
                             exclusive=True)
         self.refresh_sync_status()
+
+    def on_unmount(self) -> None:
+        """Leaving the app drops the key, as locking does."""
+        session, self._session = self._session, None
+        if session is not None:
+            session.lock()
 
     # --- navigation -------------------------------------------------------------
 

@@ -1,0 +1,103 @@
+"""Measurements of the terminal app for ``scripts/bench``: seconds, no assertions.
+
+Each function runs the real app headless (``App.run_test``) on an enrolled
+terminal the benchmark prepared (say, ten thousand residents), signs in the
+way a clerk does, and times one thing:
+
+* :func:`time_to_census` — from starting the app to the census's first page on
+  screen, including deriving the key from the passphrase (Argon2id);
+* :func:`time_to_filter` — from the clerk's filter text changing to the matching
+  page on screen (one query, one page, however big the census).
+
+    from client.ui.bench_hooks import time_to_census, time_to_filter
+    seconds = time_to_filter(home, "mrivera", passphrase, query="smi")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.css.query import NoMatches
+from textual.widgets import DataTable, Input
+
+from .app import ChartkeepApp
+from .screens.census import CensusScreen
+from .screens.unlock import UnlockForm, UnlockScreen
+
+SIZE = (120, 40)
+STEP = 0.002
+LIMIT_S = 120.0
+
+
+def time_to_census(home: Path, username: str, password: str, *, clock: Any = None,
+                   transport: Any = None) -> float:
+    """Seconds from starting the app to the census's first page on screen."""
+    return asyncio.run(_time_to_census(Path(home), username, password, clock, transport))
+
+
+def time_to_filter(home: Path, username: str, password: str, *, query: str = "smi",
+                   clock: Any = None, transport: Any = None) -> float:
+    """Seconds from typing ``query`` into the census filter to its page on screen."""
+    return asyncio.run(_time_to_filter(Path(home), username, password, query, clock,
+                                       transport))
+
+
+def _app(home: Path, clock: Any, transport: Any) -> ChartkeepApp:
+    # No background sync or polling: they would compete with what is measured.
+    return ChartkeepApp(home, clock=clock, transport=transport, idle_lock_seconds=0,
+                        auto_sync_seconds=0, status_poll_seconds=0)
+
+
+async def _until(pilot: Any, condition: Callable[[], bool]) -> None:
+    deadline = time.perf_counter() + LIMIT_S
+    while time.perf_counter() < deadline:
+        try:
+            if condition():
+                return
+        except NoMatches:
+            pass  # the screen is still being composed
+        await pilot.pause(STEP)
+    raise TimeoutError("the app did not get there within the benchmark's limit")
+
+
+def _census_shown(app: ChartkeepApp) -> bool:
+    screen = app.screen
+    return (isinstance(screen, CensusScreen) and screen.page is not None
+            and not screen.query_one("#census-table", DataTable).loading)
+
+
+async def _sign_in(app: ChartkeepApp, pilot: Any, username: str, password: str) -> None:
+    await _until(pilot, lambda: isinstance(app.screen, UnlockScreen)
+                 and app.screen.query_one("#password", Input) is not None)
+    app.screen.query_one("#username", Input).value = username
+    app.screen.query_one("#password", Input).value = password
+    app.screen.query_one(UnlockForm).submit()  # as if the clerk pressed enter
+    await _until(pilot, lambda: _census_shown(app))
+
+
+async def _time_to_census(home: Path, username: str, password: str, clock: Any,
+                          transport: Any) -> float:
+    start = time.perf_counter()
+    app = _app(home, clock, transport)
+    async with app.run_test(size=SIZE) as pilot:
+        await _sign_in(app, pilot, username, password)
+        return time.perf_counter() - start
+
+
+async def _time_to_filter(home: Path, username: str, password: str, query: str, clock: Any,
+                          transport: Any) -> float:
+    app = _app(home, clock, transport)
+    async with app.run_test(size=SIZE) as pilot:
+        await _sign_in(app, pilot, username, password)
+        screen = app.screen
+        assert isinstance(screen, CensusScreen)  # noqa: S101  (_sign_in waited for it)
+        before = screen.page
+        start = time.perf_counter()
+        screen.query_one("#census-filter", Input).value = query
+        await _until(pilot, lambda: screen.page is not before
+                     and screen.query_text == query.strip())
+        return time.perf_counter() - start
