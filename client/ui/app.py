@@ -97,7 +97,8 @@ class ChartkeepApp(App[None]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's commands, less "Screenshot": it would write resident data to an
-        unencrypted file in the Downloads folder, and exports happen only on purpose."""
+        unencrypted file in the Downloads folder, and exports happen only on purpose.
+        """
         for command in super().get_system_commands(screen):
             if command.title != "Screenshot":
                 yield command
@@ -183,7 +184,8 @@ class ChartkeepApp(App[None]):
     def _modal_open(self) -> bool:
         return isinstance(self.screen, ModalScreen)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+    def check_action(self, action: str,
+                     parameters: tuple[object, ...]) -> bool | None:  # noqa: ARG002  (Textual's)
         if action in {"section", "sync_now", "lock", "switch_user"}:
             if not self.unlocked:
                 return False
@@ -311,7 +313,7 @@ class ChartkeepApp(App[None]):
         try:
             report = session.sync(on_progress=lambda p: self.post_message(SyncProgressed(p)))
         finally:
-            self.call_from_thread(setattr, self, "syncing", False)
+            self.call_from_thread(setattr, self, "syncing", False)  # noqa: FBT003
         self.post_message(SyncFinished(report, background=background))
 
     def on_sync_progressed(self, message: SyncProgressed) -> None:

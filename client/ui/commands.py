@@ -1,5 +1,6 @@
 """Command palette providers (ctrl+p): sections, actions of the current screen,
-and residents by name."""
+and residents by name.
+"""
 
 from __future__ import annotations
 

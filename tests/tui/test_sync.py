@@ -127,8 +127,7 @@ async def test_bed_taken_first_by_another_terminal_shows_the_rejection(
         await ui.wait_for(lambda: "took that bed first" in ui.table_text("#rejected"))
 
 
-async def test_resolve_a_field_conflict(facility, manager_terminal, other_terminal, make_app,
-                                        drive):
+async def test_resolve_a_field_conflict(manager_terminal, other_terminal, make_app, drive):
     # Both terminals know the resident, then change the same field while apart.
     other = other_terminal.session()
     resident_id = other.register_resident({"family_name": "Nakamura", "given_name": "Kenji",

@@ -142,7 +142,7 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
         widget_id = f"field-{spec.name}"
         if spec.choices is not None:
             return Select(list(spec.choices), id=widget_id, allow_blank=not spec.required,
-                          value=spec.value if spec.value else Select.NULL,
+                          value=spec.value or Select.NULL,
                           prompt="Choose…")
         if spec.multiline:
             area = TextArea(spec.value, id=widget_id, soft_wrap=True, tab_behavior="focus")

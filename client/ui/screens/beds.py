@@ -1,5 +1,6 @@
 """The bed board: beds by unit (occupied, free, held, out of service) and the
-admissions and discharges of the last 30 days."""
+admissions and discharges of the last 30 days.
+"""
 
 from __future__ import annotations
 

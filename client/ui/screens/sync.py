@@ -1,5 +1,6 @@
 """Sync: progress while syncing, what waits to be sent, what the server refused,
-and the conflicts a records manager resolves (side by side, as a synced change)."""
+and the conflicts a records manager resolves (side by side, as a synced change).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Label, ProgressBar, Static
 
