@@ -155,6 +155,8 @@ class ChartkeepApp(App[None]):
 
     def on_session_opened(self, message: SessionOpened) -> None:
         self.open_session(message.session)
+        if message.sync_first:
+            self.sync_now(background=False)
 
     def open_session(self, session: Any) -> None:
         """The clerk is in: resume under the lock screen, or start at the census."""

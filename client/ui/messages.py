@@ -10,9 +10,11 @@ from textual.message import Message
 class SessionOpened(Message):
     """A key slot unlocked (or a terminal enrolled): the clerk is in."""
 
-    def __init__(self, session: Any) -> None:
+    def __init__(self, session: Any, *, sync_first: bool = False) -> None:
         super().__init__()
         self.session = session
+        self.sync_first = sync_first
+        """A newly enrolled terminal has not received its facility yet."""
 
 
 class SyncStatusRead(Message):

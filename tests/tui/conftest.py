@@ -254,3 +254,9 @@ def facility(server_thread: Any, tmp_path: Path) -> Any:
                        ManualClock(now))
     finally:
         engine.dispose()
+
+
+@pytest.fixture
+def enroll_transport() -> EnrollOnlyTransport:
+    """The server's enrollment answer without a server, for a terminal enrolled in the UI."""
+    return EnrollOnlyTransport()

@@ -149,7 +149,7 @@ class EnrollScreen(WorkerErrorsToApp, Screen[None]):
         except TerminalError as error:
             self.post_message(self.Failed(error))
             return
-        app.post_message(SessionOpened(session))
+        app.post_message(SessionOpened(session, sync_first=True))
 
     def on_enroll_screen_failed(self, message: Failed) -> None:
         self._idle()
