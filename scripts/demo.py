@@ -1,0 +1,325 @@
+"""Chartkeep demo: a real server on SQLite, a seeded demo organisation, and
+either the clerk's terminal app (default) or a scripted sync demonstration
+(``--headless``) that works without a terminal.
+
+    scripts/demo              # server + demo facility + the terminal app
+    scripts/demo --headless   # server + demo facility + two terminals working offline,
+                              # a conflicting edit and a contested bed, then the results
+
+Everything lives under ``var/demo/`` (made afresh on each run unless --keep).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from client import terminal  # noqa: E402
+from client.errors import TerminalError  # noqa: E402
+from client.session import Session  # noqa: E402
+from server import admin  # noqa: E402
+from server.db import make_engine  # noqa: E402
+from server.settings import Settings  # noqa: E402
+
+PASSWORD = "sunrise over the north wing"
+CLERK_PASSWORD = "quiet night shift at the desk"
+TODAY = date.today()
+
+RESIDENTS = [
+    ("Okafor", "Adaeze", "1941-03-02", "female", "medicare"),
+    ("Smith [Jr]", "Walter", "1936-07-19", "male", "medicaid"),
+    ("Nguyen", "Thi Lan", "1944-11-30", "female", "medicaid"),
+    ("Kowalski", "Irena", "1939-01-08", "female", "private"),
+    ("Brennan", "Patrick", "1948-05-22", "male", "medicare"),
+    ("Alvarez", "Rosa", "1950-09-14", "female", "medicaid"),
+    ("Haddad", "Samir", "1942-02-27", "male", "other"),
+    ("Johnson", "Earl", "1937-12-03", "male", "medicaid"),
+    ("Lindqvist", "Greta", "1945-06-16", "female", "private"),
+]
+STAFF = [
+    ("E-1001", "Reyes", "Maria", 7, 2, ("RN", "OH", 400)),
+    ("E-1002", "Thompson", "Keisha", 9, 2, ("LPN", "OH", 25)),
+    ("E-1003", "Park", "Daniel", 10, 2, ("CNA", "OH", -3)),
+    ("E-1004", "Osei", "Kwame", 10, 3, ("CNA", "OH", 75)),
+    ("E-1005", "Fischer", "Anna", 5, 1, ("RN", "OH", 55)),
+    ("E-1006", "Bauer", "Lena", 6, 1, ("RHIA", "OH", 300)),
+]
+
+
+@dataclass
+class Demo:
+    settings: Settings
+    engine: Any
+    maple: str
+    oak: str
+    maple_beds: list[str]
+    oak_beds: list[str]
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def seed_server(data_dir: Path) -> Demo:
+    """The demo organisation: two facilities, units, beds and people."""
+    settings = Settings(data_dir=data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url)
+    admin.init(engine, settings)
+    maple = admin.create_facility(engine, settings, name="Maple Grove Care Center", state="OH",
+                                  mrn_prefix="MG")
+    oak = admin.create_facility(engine, settings, name="Oak Hill Nursing", state="OH",
+                                mrn_prefix="OH")
+    maple_beds = []
+    for unit_name, rooms in (("North", range(101, 105)), ("South", range(201, 203))):
+        unit = admin.create_unit(engine, settings, facility_id=maple, name=unit_name)
+        for room in rooms:
+            for side in "AB":
+                maple_beds.append(admin.create_bed(engine, settings, unit_id=unit,
+                                                   label=f"{room}-{side}"))
+    unit = admin.create_unit(engine, settings, facility_id=oak, name="Main")
+    oak_beds = [admin.create_bed(engine, settings, unit_id=unit, label=f"{room}-A")
+                for room in range(1, 5)]
+    for facility, users in ((maple, (("dana", "records_manager", "Dana Whitfield"),
+                                     ("sam", "clerk", "Sam Ortiz"))),
+                            (oak, (("lee", "records_manager", "Lee Nakamura"),))):
+        for username, role, display in users:
+            admin.create_user(engine, settings, facility_id=facility, username=username,
+                              role=role, display_name=display)
+    admin.create_user(engine, settings, facility_id=None, username="regional.morgan",
+                      role="regional_manager", display_name="Morgan Ellis")
+    return Demo(settings, engine, maple, oak, maple_beds, oak_beds)
+
+
+@contextlib.contextmanager
+def running_server(data_dir: Path, port: int, log: Path) -> Iterator[str]:
+    """``chartkeep-server serve`` as its own process, stopped with SIGTERM."""
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "CHARTKEEP_SERVER_DATA": str(data_dir), "PYTHONPATH": str(ROOT)}
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1",
+             "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/health", timeout=1) as answer:
+                        if answer.status == 200:
+                            break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        raise SystemExit(f"The server did not start; see {log}") from None
+                    time.sleep(0.1)
+            yield url
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def enroll(demo: Demo, url: str, home: Path, facility: str, username: str, password: str,
+           name: str) -> Session:
+    code = admin.issue_code(demo.engine, demo.settings, facility_id=facility)
+    session = terminal.enroll(home, url, code, name, username, password)
+    session.sync()
+    return session
+
+
+def populate(demo: Demo, front: Session) -> dict[str, str]:
+    """Residents in beds, staff with licenses and hours, through a real terminal."""
+    ids: dict[str, str] = {}
+    for i, (family, given, born, sex, payer) in enumerate(RESIDENTS):
+        rid = front.register_resident({"family_name": family, "given_name": given,
+                                       "birth_date": born, "sex": sex, "payer": payer,
+                                       "phone": f"555-01{i:02d}"})
+        ids[family] = rid
+        if i < len(demo.maple_beds) - 2:  # leave the last bed(s) free to contest
+            admitted = (TODAY - timedelta(days=3 + 9 * i)).isoformat()
+            front.admit(rid, admitted_at=admitted, bed_id=demo.maple_beds[i], payer=payer)
+        front.add_note(rid, {"category": "admission", "clinical_time":
+                             f"{(TODAY - timedelta(days=2)).isoformat()}T09:30",
+                             "body": f"Admission note for {given} {family}: oriented, "
+                                     "ambulates with a frame."})
+    for employee_id, family, given, title, pay, (kind, state, days) in STAFF:
+        sid = front.add_staff({"employee_id": employee_id, "family_name": family,
+                               "given_name": given, "job_title_code": title,
+                               "pay_type_code": pay,
+                               "hire_date": (TODAY - timedelta(days=400)).isoformat()})
+        front.add_license(sid, {"license_type": kind, "number": f"{kind}-{employee_id[2:]}",
+                                "issuing_state": state,
+                                "expires_on": (TODAY + timedelta(days=days)).isoformat()})
+        for back in range(1, 4):
+            front.add_hours(sid, {"work_date": (TODAY - timedelta(days=back)).isoformat(),
+                                  "hours": "7.5", "job_title_code": title,
+                                  "pay_type_code": pay, "shift": "day"})
+    report = front.sync()
+    if report.error:
+        raise SystemExit(f"Seeding the demo facility failed: {report.error}")
+    return ids
+
+
+def print_results(name: str, session: Session) -> None:
+    say(f"\n  {name} ({session.user.username}, {session.user.role.replace('_', ' ')}):")
+    rows = sorted((r for r in session.operations(limit=1000) if r.seq > session_marks[name]),
+                  key=lambda r: r.seq)
+    width = max((len(r.summary) for r in rows), default=10)
+    for row in rows:
+        line = f"    {row.status.upper():<9} {row.summary:<{width}}"
+        if row.reason:
+            line += f"  [{row.reason}] {row.reason_text or ''}"
+        say(line)
+
+
+session_marks: dict[str, int] = {}
+
+
+def mark(name: str, session: Session) -> None:
+    session_marks[name] = max((r.seq for r in session.operations(limit=5000)), default=0)
+
+
+def headless(demo: Demo, url: str, var: Path) -> int:
+    say("Enrolling the front-desk terminal at Maple Grove (records manager Dana)…")
+    front = enroll(demo, url, var / "terminals" / "front-desk", demo.maple, "dana", PASSWORD,
+                   "Front desk")
+    say("Recording the demo facility through it: residents, beds, staff, licenses, hours…")
+    ids = populate(demo, front)
+    say(f"  {len(ids)} residents, {len(STAFF)} staff; synced.")
+    say("Enrolling the nurses' station terminal (clerk Sam)…")
+    station = enroll(demo, url, var / "terminals" / "nurses-station", demo.maple, "sam",
+                     CLERK_PASSWORD, "Nurses' station")
+    say(f"  it pulled {len(station.census(limit=500).rows)} residents.")
+
+    mark("Front desk", front)
+    mark("Nurses' station", station)
+    say("\nBoth terminals go offline and keep working:")
+    okafor, smith = ids["Okafor"], ids["Smith [Jr]"]
+    front.update_resident(okafor, {"phone": "555-0111"})
+    station.update_resident(okafor, {"phone": "555-0222"})
+    say("  - both change Adaeze Okafor's phone, to different numbers (a conflicting edit)")
+    front.update_resident(smith, {"address": "14 Birch Lane"})
+    station.update_resident(smith, {"emergency_contact": "Ruth Smith, daughter, 555-0199"})
+    say("  - one changes Walter Smith [Jr]'s address, the other his emergency contact")
+    last_bed = demo.maple_beds[-1]
+    new_front = front.register_resident({"family_name": "Delgado", "given_name": "Marisol",
+                                         "birth_date": "1947-04-04", "sex": "female",
+                                         "payer": "medicare"})
+    new_station = station.register_resident({"family_name": "Yusuf", "given_name": "Ahmed",
+                                             "birth_date": "1943-08-21", "sex": "male",
+                                             "payer": "medicaid"})
+    front.admit(new_front, admitted_at=TODAY.isoformat(), bed_id=last_bed)
+    station.admit(new_station, admitted_at=TODAY.isoformat(), bed_id=last_bed)
+    say("  - each registers and admits a new resident into the same last free bed "
+        "(a contested bed)")
+    for session, who in ((front, "Dana"), (station, "Sam")):
+        session.add_note(okafor, {"category": "nursing",
+                                  "clinical_time": f"{TODAY.isoformat()}T08:15",
+                                  "body": f"{who}: breakfast eaten, no complaints."})
+    say("  - both add a nursing note for Adaeze Okafor")
+
+    say("\nThe link comes back; the terminals sync (front desk first):")
+    front.sync()
+    station.sync()
+    front.sync()
+    print_results("Front desk", front)
+    print_results("Nurses' station", station)
+
+    say("\nWhat every replica now shows:")
+    for session, name in ((front, "Front desk"), (station, "Nurses' station")):
+        view = session.resident(okafor)
+        conflict = view.conflicts.get("phone", [])
+        say(f"  {name + ':':<17} Okafor phone = {view.fields.get('phone')}; open conflict "
+            f"between {' and '.join(str(v.value) for v in conflict)}; "
+            f"{len(view.notes)} notes kept")
+    yusuf = station.resident(new_station)
+    say(f"  Ahmed Yusuf: {yusuf.census_status.replace('_', ' ')}; "
+        f"Marisol Delgado: {station.resident(new_front).census_status.replace('_', ' ')} "
+        f"in {station.resident(new_front).bed_label}")
+    status = station.sync_status()
+    say(f"  Nurses' station: {status.pending} pending, {status.rejected} rejected, "
+        f"{status.conflicts} open conflicts — each shown to the clerk with its reason.")
+
+    broken = admin.verify_audit(demo.engine)
+    say("\nAudit chain: " + ("intact" if broken is None else f"BROKEN at {broken}"))
+    front.lock()
+    station.lock()
+    return 0 if broken is None else 1
+
+
+def interactive(demo: Demo, url: str, var: Path) -> int:
+    home = var / "terminals" / "front-desk"
+    say("Enrolling the front-desk terminal and recording the demo facility…")
+    front = enroll(demo, url, home, demo.maple, "dana", PASSWORD, "Front desk")
+    populate(demo, front)
+    front.lock()
+    say("\n  Demo login:  user  dana")
+    say(f"               passphrase  {PASSWORD}")
+    say(f"  (server {url}; terminal files in {home})")
+    say("  Press F1 in the app for help; ctrl+q quits.\n")
+    time.sleep(1.5)
+    from client.ui.app import run
+
+    run(home)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/demo", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--headless", action="store_true",
+                        help="run the scripted sync demonstration instead of the app")
+    parser.add_argument("--port", type=int, default=0, help="server port (default: any free)")
+    parser.add_argument("--var", type=Path, default=ROOT / "var" / "demo",
+                        help="where the demo keeps its files (wiped first)")
+    args = parser.parse_args(argv)
+    headless_mode = args.headless or not (sys.stdin.isatty() and sys.stdout.isatty())
+    if not args.headless and headless_mode:
+        say("No interactive terminal here: running the scripted demonstration (--headless).")
+    var: Path = args.var
+    if var.exists():
+        shutil.rmtree(var)
+    server_dir = var / "server"
+    say(f"Starting the Chartkeep server on SQLite ({server_dir / 'chartkeep.db'})…")
+    demo = seed_server(server_dir)
+    port = args.port or free_port()
+    try:
+        with running_server(server_dir, port, var / "server.log") as url:
+            say(f"  listening on {url}")
+            code = headless(demo, url, var) if headless_mode else interactive(demo, url, var)
+        say("Server stopped cleanly.")
+        return code
+    except TerminalError as exc:
+        say(f"Demo stopped: {exc.message}")
+        return 1
+    finally:
+        demo.engine.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
