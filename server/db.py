@@ -74,22 +74,23 @@ def insert_many(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -
 
     The push path inserts thousands of rows per batch into a few tables;
     SQLAlchemy's per-row parameter processing cost more than the database
-    work, so JSON columns are serialised here and the rows go in as tuples.
-    Every row must have the same keys."""
+    work, so JSON columns are serialised here and rows go in as tuples
+    (psycopg 3 pipelines an ``executemany``; measured faster here than
+    multi-row ``VALUES``). Every row must have the same keys."""
     if not rows:
         return
     names = list(rows[0])
     json_columns = {c.name for c in table.columns if isinstance(c.type, sa.JSON)}
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = (f'INSERT INTO {table.name} ({", ".join(f"{chr(34)}{n}{chr(34)}" for n in names)}) '
-           f'VALUES ({", ".join([mark] * len(names))})')
     dumps = json.dumps
     if json_columns:
         params = [tuple(dumps(row[n]) if n in json_columns else row[n] for n in names)
                   for row in rows]
     else:
         params = [tuple(row[n] for n in names) for row in rows]
-    conn.exec_driver_sql(sql, params)
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    columns = ", ".join(f'"{n}"' for n in names)
+    marks = ", ".join([mark] * len(names))
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({columns}) VALUES ({marks})", params)
 
 
 def is_postgres(conn: Connection | Engine) -> bool:

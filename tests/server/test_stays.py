@@ -228,3 +228,20 @@ def test_concurrent_terminals_never_break_the_bed_invariant(terminal, h, world, 
     h.assert_bed_invariants(engine)
     occupied = [s for s in h.current_stays(engine) if s.bed_id]
     assert len(occupied) == len(world.a.beds)
+
+
+def test_clinical_note_for_a_resident_moved_to_a_lower_id_facility(terminal, h, world, engine):
+    """The batch must lock a facility ordered before its own: it starts over
+    with both heads locked up front (no lock-order inversion)."""
+    b, b2 = terminal("b"), terminal("b", username="clerk2_OK")
+    assert world.a.id < world.b.id
+    rid, create = h.new_resident(b)
+    sid, ad = h.admit(b, rid)
+    move = b.op("command", {"name": "transfer", "args": {"stay_id": sid,
+                                                         "to_facility_id": world.a.id,
+                                                         "at": "2026-03-01"}})
+    assert [r.status for r in b.push([create, ad, move]).results] == ["applied"] * 3
+    nid, late = h.note(b2, rid)
+    result = b2.push([late]).results[0]
+    assert (result.status, result.flags) == ("applied", ("moved_with_resident",))
+    assert h.record(engine, nid).facility_id == world.a.id

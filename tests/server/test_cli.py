@@ -1,0 +1,113 @@
+"""``chartkeep-server``: administrative commands in-process, ``serve`` as a subprocess."""
+
+import http.client
+import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from server.cli import main
+from server.models import T
+
+
+def run(capsys, *args, stdin=None, monkeypatch=None):
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out.strip(), err.strip()
+
+
+def test_admin_commands_end_to_end(server_db_url, capsys, monkeypatch):
+    db = ["--database-url", server_db_url]
+    assert run(capsys, *db, "init")[0] == 0
+    code, facility, _ = run(capsys, *db, "create-facility", "--name", "Maple Grove",
+                            "--state", "oh", "--mrn-prefix", "MG")
+    assert code == 0 and len(facility) == 26
+    code, unit, _ = run(capsys, *db, "create-unit", "--facility", facility, "--name", "East")
+    assert code == 0
+    assert run(capsys, *db, "create-bed", "--unit", unit, "--label", "E1")[0] == 0
+    code, _, err = run(capsys, *db, "create-user", "--facility", facility, "--username", "ann",
+                       "--role", "clerk", "--password-stdin", stdin="Password123!\n",
+                       monkeypatch=monkeypatch)
+    assert code == 2 and "15" in err
+    code, _, err = run(capsys, *db, "create-user", "--facility", facility, "--username", "ann",
+                       "--role", "clerk", "--password-stdin",
+                       stdin="maple grove maple grove\n", monkeypatch=monkeypatch)
+    assert code == 2 and "facility name" in err
+    code, user, _ = run(capsys, *db, "create-user", "--facility", facility, "--username", "ann",
+                        "--role", "clerk", "--password-stdin",
+                        stdin="the heron waits by the cold river 🐦\n", monkeypatch=monkeypatch)
+    assert code == 0
+    code, code_text, _ = run(capsys, *db, "issue-code", "--facility", facility,
+                             "--ttl-hours", "2")
+    assert code == 0 and len(code_text) == 14
+    assert run(capsys, *db, "list-terminals")[:2] == (0, "")
+    assert run(capsys, *db, "deactivate-user", "--username", "ann")[0] == 0
+    assert run(capsys, *db, "verify-audit")[:2] == (0, "audit log intact")
+    code, _, err = run(capsys, *db, "create-unit", "--facility", "nope", "--name", "X")
+    assert code == 2 and "no facility" in err
+    code, _, err = run(capsys, *db, "review-held", "--terminal", "T", "--seq", "1",
+                       "--decision", "apply")
+    assert code == 2 and "no terminal" in err
+    engine = sa.create_engine(server_db_url)
+    try:
+        with engine.begin() as conn:
+            stored = conn.execute(sa.select(T.users.c.password_hash).where(
+                T.users.c.id == user)).scalar_one()
+            assert stored.startswith("$argon2id$") and "m=65536,t=3" in stored
+            conn.execute(sa.update(T.audit).where(T.audit.c.seq == 2).values(at=0))
+    finally:
+        engine.dispose()
+    code, _, err = run(capsys, *db, "verify-audit")
+    assert code == 1 and "entry 2" in err
+
+
+def test_uninitialised_database_gives_a_clear_error(tmp_path, capsys):
+    code, _, err = run(capsys, "--database-url", f"sqlite:///{tmp_path / 'x.db'}",
+                       "create-facility", "--name", "A", "--state", "OH", "--mrn-prefix", "A")
+    assert code == 2 and "init" in err
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_serve_runs_as_a_subprocess_and_stops_on_sigterm(tmp_path):
+    url = f"sqlite:///{tmp_path / 'serve.db'}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHARTKEEP_SERVER")}
+    subprocess.run([sys.executable, "-m", "server", "--database-url", url, "init"],
+                   check=True, env=env, capture_output=True)
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "server", "--database-url", url, "serve",
+                             "--port", str(port)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                connection.request("GET", "/health")
+                assert connection.getresponse().status == 200
+                connection.close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "server did not come up"
+                time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()

@@ -1,0 +1,33 @@
+import pytest
+
+from server.passwords import (
+    PasswordRejected,
+    check_password,
+    hash_password,
+    verify_password,
+)
+
+
+@pytest.mark.parametrize("password", [
+    "Password123!", "short", "passwordpassword1", "aaaaaaaaaaaaaaaaaaa",
+    "abcdefghijklmnopqrs", "Maple Grove Manor 1", "ann.smith-ann.smith",
+])
+def test_weak_passwords_are_rejected_with_guidance(password):
+    with pytest.raises(PasswordRejected) as info:
+        check_password(password, ["Maple Grove Manor", "ann.smith"])
+    assert info.value.guidance
+
+
+@pytest.mark.parametrize("password", [
+    "correct staple under the blue lamp", "x" * 64 + " and more", "🐦 the heron waits 🌊🌊",
+    "spaces   are    fine here",
+])
+def test_long_passphrases_are_accepted(password):
+    assert check_password(password, ["Maple Grove Manor", "ann"]) == password
+
+
+def test_hash_round_trip_keeps_parameters():
+    encoded = hash_password("the heron waits by the river")
+    assert encoded.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert verify_password("the heron waits by the river", encoded)
+    assert not verify_password("the heron waits by the rivers", encoded)
