@@ -71,9 +71,10 @@ def test_clerk_signs_in_and_reads_the_census(org: Org, tmp_path: Path) -> None:
                           cwd=str(Path(__file__).resolve().parents[2]))
     screen = Screen(child)
     try:
-        screen.wait_for("passphrase")
-        child.send("clerk.MG\r")
-        time.sleep(0.3)
+        # The terminal lists its users; with one, the name is filled in and the
+        # cursor waits in the passphrase field.
+        screen.wait_for("clerk.MG")
+        time.sleep(0.5)
         child.send(PASSWORD + "\r")
         shown = screen.wait_for("Okafor")
         assert "Smith [Jr]" in shown  # patient data exactly as typed, not read as markup
