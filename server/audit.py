@@ -40,7 +40,8 @@ def _sorted_value(value: Any) -> Any:
 
 def entry_bytes(entry: dict[str, Any]) -> bytes:
     """Exactly ``protocol.codec.canonical`` of the hashed fields (a test holds
-    it to that), built without walking every scalar: a push hashes thousands."""
+    it to that), built without walking every scalar: a push hashes thousands.
+    """
     return encode({name: _sorted_value(entry[name]) if name == "detail" else entry[name]
                    for name in _SORTED_FIELDS})
 
@@ -89,7 +90,8 @@ def writer_for(head_row: Any) -> ChainWriter:
 
 def record_event(conn: Connection, chain: str | None, **fields: Any) -> None:
     """Append one event in its own statement set (locks the chain's head).
-    Used for rejections that happen outside a push batch."""
+    Used for rejections that happen outside a push batch.
+    """
     chain_id = chain or SYSTEM_CHAIN
     heads = lock_heads(conn, [chain_id])
     if chain_id not in heads:

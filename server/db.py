@@ -76,7 +76,8 @@ def insert_many(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -
     SQLAlchemy's per-row parameter processing cost more than the database
     work, so JSON columns are serialised here and rows go in as tuples
     (psycopg 3 pipelines an ``executemany``; measured faster here than
-    multi-row ``VALUES``). Every row must have the same keys."""
+    multi-row ``VALUES``). Every row must have the same keys.
+    """
     if not rows:
         return
     names = list(rows[0])
@@ -116,7 +117,8 @@ def read_tx(engine: Engine) -> Iterator[Connection]:
 def lock_heads(conn: Connection, facility_ids: Iterable[str]) -> dict[str, sa.Row[Any]]:
     """Lock facility head rows in id order (no deadlock between two transfers
     in opposite directions) and return them. On SQLite the whole write
-    transaction already holds the database's write lock."""
+    transaction already holds the database's write lock.
+    """
     from .models import FacilityHead  # noqa: PLC0415 - avoid an import cycle
 
     heads = FacilityHead.__table__

@@ -139,7 +139,8 @@ class Record(ServerTable, table=True):
 
 class Stay(ServerTable, table=True):
     """Stays with the invariants as real constraints: at most one current stay
-    per resident, at most one current stay per bed (a held bed stays taken)."""
+    per resident, at most one current stay per bed (a held bed stays taken).
+    """
 
     __tablename__ = "stays"
     __table_args__ = (
@@ -162,7 +163,8 @@ class Stay(ServerTable, table=True):
 
 class Transfer(ServerTable, table=True):
     """Residents who left a facility: later administrative changes from there
-    are out of scope; clinical facts still follow the resident."""
+    are out of scope; clinical facts still follow the resident.
+    """
 
     __tablename__ = "transfers"
     __table_args__ = (sa.Index(None, "resident_id", "from_facility_id"),)
@@ -176,7 +178,8 @@ class Transfer(ServerTable, table=True):
 
 class Change(ServerTable, table=True):
     """The per-facility change log: ``seq`` is assigned under the facility's
-    head lock, so it is commit-ordered and a pull never skips a row."""
+    head lock, so it is commit-ordered and a pull never skips a row.
+    """
 
     __tablename__ = "changes"
     facility_id: str = Field(primary_key=True, sa_type=ID)
@@ -206,7 +209,8 @@ class OpRecord(ServerTable, table=True):
 
 class FacilityHead(ServerTable, table=True):
     """One row per facility (and ``_system``): the lock that serializes its
-    commits, its change sequence and the head of its audit chain."""
+    commits, its change sequence and the head of its audit chain.
+    """
 
     __tablename__ = "facility_heads"
     facility_id: str = Field(primary_key=True, sa_type=ID)
@@ -234,7 +238,8 @@ class AuditEntry(ServerTable, table=True):
 
 class ServerKey(ServerTable, table=True):
     """The server's Ed25519 signing key, made at ``init`` and shared by every
-    server process through the database."""
+    server process through the database.
+    """
 
     __tablename__ = "server_keys"
     id: int = Field(primary_key=True)

@@ -19,7 +19,7 @@ from protocol import merge
 from protocol.codec import canonical
 from protocol.errors import SchemaError, ValidationError
 from protocol.ids import new_id
-from protocol.ops import CommandName, OpStatus, Operation, OpType, Reason, check_payload
+from protocol.ops import CommandName, Operation, OpStatus, OpType, Reason, check_payload
 from protocol.records import (
     MERGE_CLASS,
     NEEDS_RECORDS_MANAGER,
@@ -54,7 +54,8 @@ class UserInfo:
 def stable_hash(value: Any) -> str:
     """SHA-256 of a deterministic encoding, for the server's own comparisons
     (a resent operation, a repeated create). Sorted-key JSON is several times
-    faster than canonical msgpack; values JSON cannot hold (bytes) fall back."""
+    faster than canonical msgpack; values JSON cannot hold (bytes) fall back.
+    """
     try:
         text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                           allow_nan=False)

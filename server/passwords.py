@@ -28,7 +28,7 @@ MEMORY_KIB = 64 * 1024
 ITERATIONS = 3
 LANES = 4
 
-COMMON = frozenset("""
+COMMON = frozenset("""  # noqa: SIM905 - a word list reads best as a block of text
 password password1 password12 password123 password1234 passw0rd p@ssw0rd p@ssword
 123456 1234567 12345678 123456789 1234567890 12345678910 123123 111111 000000 654321
 qwerty qwerty123 qwertyuiop qwertyuiopasdfghjkl asdfghjkl zxcvbnm iloveyou letmein

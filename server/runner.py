@@ -1,5 +1,6 @@
 """Run the real server: in a background thread (tests, demo, benchmark) or in
-the foreground until SIGINT/SIGTERM (``chartkeep-server serve``)."""
+the foreground until SIGINT/SIGTERM (``chartkeep-server serve``).
+"""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ def initialise(settings: Settings) -> None:
 
 class ServerThread:
     """The aiohttp app on 127.0.0.1 (ephemeral port by default) in a thread
-    with its own event loop. Use as a context manager, or ``start``/``stop``."""
+    with its own event loop. Use as a context manager, or ``start``/``stop``.
+    """
 
     def __init__(self, settings: Settings, *, host: str = "127.0.0.1", port: int = 0,
                  init: bool = True) -> None:

@@ -122,7 +122,8 @@ def _set_stay_row(ctx: Context, stay_id: str, **values: Any) -> bool:
 
 def _refresh(ctx: Context, stay: Rec, *beds: Rec | None) -> int:
     """Re-derive the resident's and the beds' fields from the stay; emit all
-    three snapshots; return the stay's change seq."""
+    three snapshots; return the stay's change seq.
+    """
     b = ctx.b
     seq = b.emit(stay)
     resident = b.get(stay.data["resident_id"], RESIDENT)

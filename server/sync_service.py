@@ -41,7 +41,7 @@ from protocol.messages import (
     Snapshot,
     operation_from_wire,
 )
-from protocol.ops import MIN_SCHEMA_VERSION, OpResult, OpStatus, Operation, OpType, Reason
+from protocol.ops import MIN_SCHEMA_VERSION, Operation, OpResult, OpStatus, OpType, Reason
 from protocol.records import TERMINAL_ROLES, RecordKind
 from protocol.signing import Envelope, check_possession, public_bytes, seal
 
@@ -121,7 +121,8 @@ class SyncService:
 
     def authenticate(self, envelope: Envelope) -> TerminalInfo:
         """A known, unrevoked terminal whose key signed the envelope; anything
-        else is one indistinguishable :class:`SignatureError`, audited."""
+        else is one indistinguishable :class:`SignatureError`, audited.
+        """
         with read_tx(self.engine) as conn:
             row = conn.execute(sa.select(T.terminals).where(
                 T.terminals.c.id == envelope.sender)).first()

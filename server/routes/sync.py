@@ -19,7 +19,7 @@ from protocol.errors import SchemaError
 from protocol.messages import EnrollRequest, PullRequest, PushRequest
 from protocol.signing import Envelope
 
-from ..app_keys import AUTH, ENVELOPE, EXECUTOR, SERVICE
+from server.app_keys import AUTH, ENVELOPE, EXECUTOR, SERVICE
 from .access import Access, access
 
 routes = web.RouteTableDef()

@@ -6,7 +6,9 @@ import io
 import msgpack
 import pytest
 from aiohttp import web
-from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from protocol.codec import decode, encode
 from protocol.ids import new_id

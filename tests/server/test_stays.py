@@ -233,15 +233,17 @@ def test_concurrent_terminals_never_break_the_bed_invariant(terminal, h, world, 
 def test_clinical_note_for_a_resident_moved_to_a_lower_id_facility(terminal, h, world, engine):
     """The batch must lock a facility ordered before its own: it starts over
     with both heads locked up front (no lock-order inversion)."""
-    b, b2 = terminal("b"), terminal("b", username="clerk2_OK")
-    assert world.a.id < world.b.id
-    rid, create = h.new_resident(b)
-    sid, ad = h.admit(b, rid)
-    move = b.op("command", {"name": "transfer", "args": {"stay_id": sid,
-                                                         "to_facility_id": world.a.id,
+    (low, _), (high, prefix) = sorted([(world.a, "a"), (world.b, "b")], key=lambda f: f[0].id)
+    user = "MG" if prefix == "a" else "OK"
+    t, t2 = terminal(prefix), terminal(prefix, username=f"clerk2_{user}")
+    rid, create = h.new_resident(t)
+    sid, ad = h.admit(t, rid)
+    move = t.op("command", {"name": "transfer", "args": {"stay_id": sid,
+                                                         "to_facility_id": low.id,
                                                          "at": "2026-03-01"}})
-    assert [r.status for r in b.push([create, ad, move]).results] == ["applied"] * 3
-    nid, late = h.note(b2, rid)
-    result = b2.push([late]).results[0]
+    assert [r.status for r in t.push([create, ad, move]).results] == ["applied"] * 3
+    nid, late = h.note(t2, rid)
+    result = t2.push([late]).results[0]
     assert (result.status, result.flags) == ("applied", ("moved_with_resident",))
-    assert h.record(engine, nid).facility_id == world.a.id
+    assert h.record(engine, nid).facility_id == low.id
+    assert high.id > low.id
