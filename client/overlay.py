@@ -22,11 +22,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from protocol.codec import decode
 from protocol.merge import ACTIVE, REPLACED, VOIDED, RecordState, rebase
 from protocol.records import RecordKind, resident_display_name
 
-from .store import OUTBOX, RECORDS, get_meta, loads
+from .store import OUTBOX, RECORDS, get_meta, loads, unpack_payload
 
 OVERLAY_STATUSES = ("pending", "held")
 """Unanswered (or waiting for a supervisor): always laid on top."""
@@ -151,7 +150,7 @@ def _command_effects(name: str, args: Mapping[str, Any], resident_id: str | None
 def _op_from_row(row: Any) -> OpInfo:
     return OpInfo(seq=row.seq, op_id=row.op_id, op_type=row.op_type, kind=row.kind,
                   record_id=row.record_id, subject_id=row.subject_id, status=row.status,
-                  server_seq=row.server_seq, payload=decode(row.payload),
+                  server_seq=row.server_seq, payload=unpack_payload(row.payload),
                   user_id=row.user_id, recorded_at=row.recorded_at)
 
 
@@ -170,17 +169,25 @@ def overlay_ops(conn: Connection, record_ids: Iterable[str]) -> dict[str, list[O
         return out
     cursor = get_meta(conn, "cursor", 0)
     wanted = set(ids)
+    seen: set[tuple[str, int]] = set()
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        rows = conn.execute(
-            sa.select(OUTBOX).where(overlay_filter(cursor)).where(
-                sa.or_(OUTBOX.c.record_id.in_(chunk), OUTBOX.c.subject_id.in_(chunk)))
-            .order_by(OUTBOX.c.seq))
-        for row in rows:
-            op = _op_from_row(row)
-            for effect in op_effects(op):
-                if effect.record_id in wanted and op not in out[effect.record_id]:
-                    out[effect.record_id].append(op)
+        # Two indexed lookups: the records an op writes, and the residents a stay
+        # command changes (only commands affect their subject; a resident's notes
+        # do not, and a resident may have tens of thousands of them).
+        queries = [
+            sa.select(OUTBOX).where(overlay_filter(cursor), OUTBOX.c.record_id.in_(chunk)),
+            sa.select(OUTBOX).where(overlay_filter(cursor), OUTBOX.c.op_type == "command",
+                                    OUTBOX.c.subject_id.in_(chunk)),
+        ]
+        for query in queries:
+            for row in conn.execute(query):
+                op = _op_from_row(row)
+                for effect in op_effects(op):
+                    key = (effect.record_id, op.seq)
+                    if effect.record_id in wanted and key not in seen:
+                        seen.add(key)
+                        out[effect.record_id].append(op)
     for ops in out.values():
         ops.sort(key=lambda o: o.seq)
     return out
@@ -237,26 +244,45 @@ def combine(kind: str, record_id: str, row: Any, ops: list[OpInfo]) -> Effective
 def refresh(conn: Connection, kind: str, record_id: str, facility_id: str) -> None:
     """Recompute one record's search columns (or drop a pending-only record
     whose pending create is gone)."""
-    row = conn.execute(sa.select(RECORDS).where(RECORDS.c.id == record_id)).first()
-    eff = effective(conn, kind, record_id, row=row)
-    if eff.state is None:
-        if row is not None:
-            conn.execute(RECORDS.delete().where(RECORDS.c.id == record_id))
-        return
-    if kind == RecordKind.RESIDENT:
-        _fill_bed(conn, eff)
-    columns = search_columns(kind, record_id, eff.state)
-    columns["pending"] = len(eff.ops)
-    if row is None:
-        conn.execute(RECORDS.insert().values(id=record_id, kind=str(kind),
-                                             facility_id=facility_id, data=None, **columns))
-    else:
-        conn.execute(RECORDS.update().where(RECORDS.c.id == record_id).values(**columns))
+    refresh_many(conn, [(kind, record_id)], facility_id)
 
 
 def refresh_many(conn: Connection, keys: Iterable[tuple[str, str]], facility_id: str) -> None:
-    for kind, record_id in dict.fromkeys(keys):
-        refresh(conn, kind, record_id, facility_id)
+    """:func:`refresh` for many records with a few statements (sync results and
+    pull pages touch thousands at once)."""
+    wanted = list(dict.fromkeys((str(k), i) for k, i in keys))
+    if not wanted:
+        return
+    ids = [i for _, i in wanted]
+    rows: dict[str, Any] = {}
+    for start in range(0, len(ids), 500):
+        for row in conn.execute(sa.select(RECORDS).where(
+                RECORDS.c.id.in_(ids[start:start + 500]))):
+            rows[row.id] = row
+    ops = overlay_ops(conn, ids)
+    inserts, updates, deletes = [], [], []
+    for kind, record_id in wanted:
+        row = rows.get(record_id)
+        eff = combine(kind, record_id, row, ops[record_id])
+        if eff.state is None:
+            if row is not None:
+                deletes.append(record_id)
+            continue
+        if kind == RecordKind.RESIDENT:
+            _fill_bed(conn, eff)
+        columns = search_columns(kind, record_id, eff.state)
+        columns["pending"] = len(eff.ops)
+        if row is None:
+            inserts.append({"id": record_id, "kind": kind, "facility_id": facility_id,
+                            "data": None, **columns})
+        elif any(getattr(row, name) != value for name, value in columns.items()):
+            updates.append({"b_id": record_id, **columns})
+    if inserts:
+        conn.execute(RECORDS.insert(), inserts)
+    if updates:
+        conn.execute(RECORDS.update().where(RECORDS.c.id == sa.bindparam("b_id")), updates)
+    for start in range(0, len(deletes), 500):
+        conn.execute(RECORDS.delete().where(RECORDS.c.id.in_(deletes[start:start + 500])))
 
 
 def _fill_bed(conn: Connection, eff: Effective) -> None:

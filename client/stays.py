@@ -18,7 +18,7 @@ from protocol.records import RecordKind
 from .changes import load
 from .outbox import Actor, record_op
 from .overlay import combine, overlay_ops
-from .store import OUTBOX, RECORDS, loads
+from .store import OUTBOX, RECORDS, loads, unpack_payload
 from .views import BedRow, Movement
 
 
@@ -129,13 +129,11 @@ def beds(conn: Connection) -> list[BedRow]:
 
 
 def _lay_pending_commands(conn: Connection, beds_state: dict[str, dict[str, Any]]) -> None:
-    from protocol.codec import decode
-
     rows = conn.execute(sa.select(OUTBOX).where(OUTBOX.c.op_type == "command",
                                                 OUTBOX.c.status.in_(("pending", "held")))
                         .order_by(OUTBOX.c.seq)).all()
     for row in rows:
-        p = decode(row.payload)
+        p = unpack_payload(row.payload)
         args, resident = p["args"], row.subject_id
 
         def free_of(resident_id: str | None) -> None:

@@ -45,9 +45,18 @@ from protocol.signing import Envelope, open_envelope, private_from_bytes, seal
 
 from .clock import Clock
 from .errors import SyncError
-from .overlay import OpInfo, combine, op_effects, overlay_ops, refresh, refresh_many, search_columns
+from .overlay import OpInfo, op_effects, overlay_ops, refresh_many, search_columns
 from .residents import MRN_LOW_WATER, add_mrn_pool, mrns_left
-from .store import OUTBOX, RECORDS, Store, audit, dumps, get_meta, set_meta
+from .store import (
+    OUTBOX,
+    RECORDS,
+    Store,
+    audit,
+    dumps,
+    get_meta,
+    set_meta,
+    unpack_payload,
+)
 from .transport import TransportError
 from .views import SyncProgress, SyncReport
 
@@ -112,12 +121,26 @@ class SyncEngine:
     # --- the round -------------------------------------------------------------------
 
     def sync(self, on_progress: Callable[[SyncProgress], None] | None = None) -> SyncReport:
+        """Push everything pending, then pull everything new."""
+        return self._round((self._push, self._pull), on_progress)
+
+    def push(self, on_progress: Callable[[SyncProgress], None] | None = None) -> SyncReport:
+        """Only the push half of a round (the benchmark measures it alone)."""
+        return self._round((self._push,), on_progress)
+
+    def pull(self, on_progress: Callable[[SyncProgress], None] | None = None) -> SyncReport:
+        """Only the pull half of a round."""
+        return self._round((self._pull,), on_progress)
+
+    def _round(self, phases: tuple[Callable[[_Counts, Callable[[SyncProgress], None]], None],
+                                   ...],
+               on_progress: Callable[[SyncProgress], None] | None) -> SyncReport:
         counts = _Counts()
         progress = on_progress or (lambda _p: None)
         error: str | None = None
         try:
-            self._push(counts, progress)
-            self._pull(counts, progress)
+            for phase in phases:
+                phase(counts, progress)
         except SyncError as exc:
             error = exc.message
         except ProtocolError:
@@ -184,7 +207,7 @@ class SyncEngine:
                 rows = run
         return [Operation(op_id=r.op_id, seq=r.seq, op_type=OpType(r.op_type),
                           facility_id=self.facility_id, user_id=r.user_id,
-                          recorded_at=r.recorded_at, payload=decode(r.payload),
+                          recorded_at=r.recorded_at, payload=unpack_payload(r.payload),
                           schema=r.schema_version) for r in rows]
 
     def _record_results(self, results: list[OpResult], counts: _Counts) -> int:
@@ -193,8 +216,10 @@ class SyncEngine:
         handled = 0
         with self.store.write() as conn:
             touched: list[tuple[str, str]] = []
+            rows = _outbox_rows(conn, [r.seq for r in results])
+            updates = []
             for result in results:
-                row = conn.execute(sa.select(OUTBOX).where(OUTBOX.c.seq == result.seq)).first()
+                row = rows.get(result.seq)
                 if row is None:
                     continue
                 handled += 1
@@ -202,12 +227,15 @@ class SyncEngine:
                 if row.op_id != result.op_id:
                     self._alarm(conn, row.seq)
                     continue
-                conn.execute(OUTBOX.update().where(OUTBOX.c.seq == row.seq).values(
-                    status=str(result.status), reason=result.reason, detail=result.detail,
-                    server_seq=result.server_seq,
-                    flags=",".join(sorted({*filter(None, (row.flags or "").split(",")),
-                                           *result.flags}))))
+                updates.append({
+                    "b_seq": row.seq, "status": str(result.status), "reason": result.reason,
+                    "detail": result.detail, "server_seq": result.server_seq,
+                    "flags": ",".join(sorted({*filter(None, (row.flags or "").split(",")),
+                                              *result.flags}))})
                 touched += _keys(row)
+            if updates:
+                conn.execute(OUTBOX.update().where(OUTBOX.c.seq == sa.bindparam("b_seq")),
+                             updates)
             refresh_many(conn, touched, self.facility_id)
             self._drop_gone(conn)
         return handled
@@ -247,8 +275,7 @@ class SyncEngine:
         with self.store.write() as conn:
             if int(get_meta(conn, "cursor", 0)) != cursor:
                 return  # another sync applied this page meanwhile
-            self._apply_snapshots(conn, reply.changes)
-            touched: list[tuple[str, str]] = []
+            touched = self._apply_snapshots(conn, reply.changes)
             for result in reply.results:
                 row = conn.execute(sa.select(OUTBOX).where(OUTBOX.c.seq == result.seq)).first()
                 if (row is None or row.op_id != result.op_id or row.status != "held"
@@ -272,7 +299,10 @@ class SyncEngine:
             refresh_many(conn, touched, self.facility_id)
             self._drop_gone(conn)
 
-    def _apply_snapshots(self, conn: Connection, snapshots: list[Snapshot]) -> None:
+    def _apply_snapshots(self, conn: Connection, snapshots: list[Snapshot]
+                         ) -> list[tuple[str, str]]:
+        """Upsert a page's snapshots (Core, executemany); return the records
+        that also have pending work here, to refresh once the cursor moved."""
         latest: dict[str, Snapshot] = {}
         for snap in snapshots:
             if snap.facility_id != self.facility_id and not snap.gone:
@@ -285,30 +315,27 @@ class SyncEngine:
             if snap.gone:
                 self._gone(conn, snap)
         if not live:
-            return
-        ops = overlay_ops(conn, [s.record_id for s in live])
+            return []
+        pending = _ids_with_work(conn, [s.record_id for s in live])
         rows = []
         with_ops: list[tuple[str, str]] = []
         for snap in live:
             kind = str(snap.kind)
             state = RecordState(dict(snap.data), dict(snap.versions), dict(snap.conflicts),
                                 snap.status)
-            if ops[snap.record_id]:
+            if snap.record_id in pending:
                 with_ops.append((kind, snap.record_id))
-                shown = combine(kind, snap.record_id, _SnapRow(snap), ops[snap.record_id]).state
-                state = shown or state
             cols = search_columns(kind, snap.record_id, state)
             rows.append({"id": snap.record_id, "kind": kind, "facility_id": snap.facility_id,
                          "data": dumps(dict(snap.data)), "versions": dumps(dict(snap.versions)),
                          "conflicts": dumps(dict(snap.conflicts)), "status": snap.status,
-                         "seq": snap.seq, "pending": len(ops[snap.record_id]), **cols})
+                         "seq": snap.seq, "pending": 0, **cols})
         stmt = sqlite_insert(RECORDS)
         stmt = stmt.on_conflict_do_update(
             index_elements=[RECORDS.c.id],
             set_={c.name: stmt.excluded[c.name] for c in RECORDS.c if c.name != "id"})
         conn.execute(stmt, rows)
-        for kind, record_id in with_ops:
-            refresh(conn, kind, record_id, self.facility_id)
+        return with_ops
 
     def _gone(self, conn: Connection, snap: Snapshot) -> None:
         """A record left this facility: forget it and its children, unless this
@@ -395,22 +422,24 @@ class SyncEngine:
         self.sleep(ceiling / 2 + self.rng.uniform(0, ceiling / 2))
 
 
-class _SnapRow:
-    """A snapshot seen through the columns :func:`combine` reads."""
+def _outbox_rows(conn: Connection, seqs: list[int]) -> dict[int, Any]:
+    rows: dict[int, Any] = {}
+    for start in range(0, len(seqs), 500):
+        for row in conn.execute(sa.select(OUTBOX).where(
+                OUTBOX.c.seq.in_(seqs[start:start + 500]))):
+            rows[row.seq] = row
+    return rows
 
-    def __init__(self, snap: Snapshot) -> None:
-        self.data = dumps(dict(snap.data))
-        self.versions = dumps(dict(snap.versions))
-        self.conflicts = dumps(dict(snap.conflicts))
-        self.status = snap.status
-        self.seq = snap.seq
-        self.facility_id = snap.facility_id
+
+def _ids_with_work(conn: Connection, ids: list[str]) -> set[str]:
+    """Which of ``ids`` have operations of this terminal laid over them."""
+    return {i for i, ops in overlay_ops(conn, ids).items() if ops}
 
 
 def _keys(row: Any) -> list[tuple[str, str]]:
     info = OpInfo(seq=row.seq, op_id=row.op_id, op_type=row.op_type, kind=row.kind,
                   record_id=row.record_id, subject_id=row.subject_id, status=row.status,
-                  server_seq=row.server_seq, payload=decode(row.payload), user_id=row.user_id,
+                  server_seq=row.server_seq, payload=unpack_payload(row.payload), user_id=row.user_id,
                   recorded_at=row.recorded_at)
     return [(str(e.kind), e.record_id) for e in op_effects(info)]
 
