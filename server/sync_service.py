@@ -30,6 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 from protocol.codec import decode, encode
 from protocol.errors import SignatureError
 from protocol.hlc import is_skewed
+from protocol.ids import is_id
 from protocol.messages import (
     EnrollRequest,
     EnrollResponse,
@@ -461,7 +462,8 @@ def _audit_fields(terminal: TerminalInfo, op: Operation, phash: str, outcome: Ou
     return {"at": now, "action": f"{op.op_type}:{what}"[:64], "outcome": str(outcome.status),
             "actor": op.user_id, "terminal_id": terminal.id,
             "facility_id": terminal.facility_id,
-            "target": target if isinstance(target, str) else None,
+            # Only a well-formed id: a hostile payload's "id" can be anything.
+            "target": target if is_id(target) else None,
             "purpose": "treatment" if what in ("note", "diagnosis") else "operations",
             "detail": detail}
 

@@ -256,3 +256,11 @@ def test_mergeable_update_of_staff_by_manager_and_license_link(terminal, h, worl
         "pay_type_code": 2}})
     assert statuses(t.push([staff, lic, orphan, hours])) == [
         ("applied", None), ("applied", None), ("rejected", "not_found"), ("applied", None)]
+
+
+def test_hostile_record_id_is_rejected_not_a_crash(terminal, h):
+    t = terminal()
+    weird = t.op("create", {"kind": "note", "id": "x" * 500, "fields": {}})
+    nested = t.op("update", {"kind": "resident", "id": {"kind": None}, "changes": {}})
+    assert statuses(t.push([weird, nested])) == [("rejected", "invalid"),
+                                                 ("rejected", "invalid")]
