@@ -159,7 +159,8 @@ def _postgres_outcomes(terminalreporter: TerminalReporter) -> tuple[int, int, in
     skipped: set[str] = set()
     for reports in terminalreporter.stats.values():
         for report in reports:
-            if "postgres" not in getattr(report, "keywords", {}):
+            # "deselected" holds the items themselves, not reports: skip them.
+            if not hasattr(report, "when") or "postgres" not in getattr(report, "keywords", {}):
                 continue
             if report.skipped:
                 skipped.add(report.nodeid)
