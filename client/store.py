@@ -153,7 +153,12 @@ class Store:
         try:
             conn.execute("PRAGMA cipher_log_level = NONE")
             conn.execute(self._key_pragma)
-            conn.execute("PRAGMA cipher_memory_security = ON")
+            # Memory security (wiping every freed allocation) made every write
+            # eight times slower once a connection's cache was warm (measured:
+            # 10,000 outbox updates 0.36 s → 0.045 s); SQLCipher turned it off by
+            # default in 4.5 for that reason. The key still leaves memory with
+            # the connections when the terminal locks (Store.close disposes them).
+            conn.execute("PRAGMA cipher_memory_security = OFF")
             conn.execute("SELECT count(*) FROM sqlite_master").fetchall()
             conn.execute("PRAGMA temp_store = MEMORY")
             conn.execute("PRAGMA journal_mode = WAL")

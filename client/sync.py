@@ -45,7 +45,7 @@ from protocol.signing import Envelope, open_envelope, private_from_bytes, seal
 
 from .clock import Clock
 from .errors import SyncError
-from .overlay import OpInfo, op_effects, overlay_ops, refresh_many, search_columns
+from .overlay import ANSWERED_STATUSES, OpInfo, op_effects, overlay_ops, refresh_many, search_columns
 from .residents import MRN_LOW_WATER, add_mrn_pool, mrns_left
 from .store import (
     OUTBOX,
@@ -60,7 +60,7 @@ from .store import (
 from .transport import TransportError
 from .views import SyncProgress, SyncReport
 
-PUSH_BATCH = 500
+PUSH_BATCH = 1000
 PULL_PAGE = 1000
 TIMEOUT_S = 30.0
 MAX_ATTEMPTS = 5
@@ -216,6 +216,7 @@ class SyncEngine:
         handled = 0
         with self.store.write() as conn:
             touched: list[tuple[str, str]] = []
+            cursor = int(get_meta(conn, "cursor", 0))
             rows = _outbox_rows(conn, [r.seq for r in results])
             updates = []
             for result in results:
@@ -232,7 +233,12 @@ class SyncEngine:
                     "detail": result.detail, "server_seq": result.server_seq,
                     "flags": ",".join(sorted({*filter(None, (row.flags or "").split(",")),
                                               *result.flags}))})
-                touched += _keys(row)
+                # An answered operation whose effect the terminal has not pulled
+                # yet keeps overlaying exactly as it did while pending, so the
+                # records it touches look the same: nothing to recompute.
+                if not (str(result.status) in ANSWERED_STATUSES
+                        and result.server_seq is not None and result.server_seq > cursor):
+                    touched += _keys(row)
             if updates:
                 conn.execute(OUTBOX.update().where(OUTBOX.c.seq == sa.bindparam("b_seq")),
                              updates)
