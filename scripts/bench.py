@@ -1,0 +1,315 @@
+"""Chartkeep benchmarks: sync throughput against a floor measured in the same
+run, terminal unlock, and the clerk's app on a 10,000-resident census.
+
+    scripts/bench            # 100,000 operations; figures for docs/performance.md
+    scripts/bench --quick    # smaller data, under a minute
+
+Push is measured end to end: operations already in a terminal's encrypted
+outbox → signed push envelopes → the real server over loopback HTTP (merge
+rules, idempotency bookkeeping, the hash-chained audit log) → results stored
+back in the terminal. The floor (scripts/bench_floor.py) does the unavoidable
+part of that path by hand. Pull is a fresh terminal pulling and applying every
+change. The last lines are one per target: ``<target> <measured> <goal> ok|short``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+
+from client import terminal  # noqa: E402
+from client.clock import ManualClock  # noqa: E402
+from client.outbox import next_seq  # noqa: E402
+from client.session import Session  # noqa: E402
+from client.store import OUTBOX  # noqa: E402
+from protocol.codec import encode  # noqa: E402
+from protocol.ids import new_id  # noqa: E402
+from scripts.bench_floor import measure_floor  # noqa: E402
+from server import admin  # noqa: E402
+from server.db import make_engine  # noqa: E402
+from server.runner import ServerThread  # noqa: E402
+from server.settings import Settings  # noqa: E402
+
+PASSWORD = "benchmarks are measured not guessed"
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+
+
+@dataclass
+class Target:
+    name: str
+    measured: float
+    goal: float
+    unit: str
+    higher_is_better: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.measured >= self.goal if self.higher_is_better else self.measured <= self.goal
+
+    def line(self) -> str:
+        sign = ">=" if self.higher_is_better else "<="
+        return (f"{self.name} {self.measured:.3g}{self.unit} {sign}{self.goal:g}{self.unit} "
+                f"{'ok' if self.ok else 'short'}")
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+@contextmanager
+def timed() -> Iterator[Callable[[], float]]:
+    started = time.perf_counter()
+    elapsed: list[float] = []
+    yield lambda: elapsed[0] if elapsed else time.perf_counter() - started
+    elapsed.append(time.perf_counter() - started)
+
+
+# --- the world -----------------------------------------------------------------------------
+
+
+@contextmanager
+def server_on(url: str | None, tmp: Path) -> Iterator[tuple[Settings, Any, ServerThread, str]]:
+    """A real server on SQLite (url None) or in a fresh PostgreSQL schema."""
+    schema = None
+    if url is not None:
+        schema = f"ckbench_{new_id().lower()[-10:]}"
+        base = sa.create_engine(url)
+        with base.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        base.dispose()
+        sep = "&" if "?" in url else "?"
+        url = f"{url}{sep}options=-csearch_path%3D{schema}"
+    settings = Settings(data_dir=tmp / "server", database_url=url or "")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    server = ServerThread(settings).start()
+    engine = make_engine(settings.database_url)
+    try:
+        facility = admin.create_facility(engine, settings, name="Bench Manor", state="OH",
+                                         mrn_prefix="BM")
+        unit = admin.create_unit(engine, settings, facility_id=facility, name="North")
+        admin.create_bed(engine, settings, unit_id=unit, label="101-A")
+        for username, role in (("bench.rm", "records_manager"), ("bench.clerk", "clerk")):
+            admin.create_user(engine, settings, facility_id=facility, username=username,
+                              role=role)
+        yield settings, engine, server, facility
+    finally:
+        server.stop()
+        engine.dispose()
+        if schema is not None and url is not None:
+            base = sa.create_engine(url.split("?")[0])
+            with base.begin() as conn:
+                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+            base.dispose()
+
+
+def enroll(settings: Settings, engine: Any, server: ServerThread, facility: str, home: Path,
+           username: str) -> Session:
+    code = admin.issue_code(engine, settings, facility_id=facility)
+    return terminal.enroll(home, server.url, code, home.name, username, PASSWORD,
+                           clock=ManualClock(START))
+
+
+def queue_operations(session: Session, count: int, *, residents: int = 200,
+                     seed: int = 7) -> int:
+    """Fill the terminal's encrypted outbox with a clinical mix, as a busy
+    terminal's offline backlog: new residents, then notes (70 %), demographic
+    edits with correct base versions (20 %) and worked hours (10 %)."""
+    rng = random.Random(seed)
+    now = session.clock.ms()
+    rows: list[dict[str, Any]] = []
+    with session.store.write() as conn:
+        seq = next_seq(conn)
+
+        def add(op_type: str, kind: str, record_id: str, payload: dict[str, Any],
+                subject: str | None) -> None:
+            nonlocal seq
+            rows.append({"seq": seq, "op_id": new_id(now), "op_type": op_type, "kind": kind,
+                         "record_id": record_id, "subject_id": subject,
+                         "user_id": session.user.id, "recorded_at": (now << 16) + seq,
+                         "schema_version": 1, "payload": encode(payload), "created_at": now,
+                         "status": "pending", "flags": "", "summary": f"{op_type} {kind}"})
+            seq += 1
+
+        resident_ids = []
+        for i in range(min(residents, count)):
+            rid = new_id(now)
+            resident_ids.append(rid)
+            add("create", "resident", rid, {"kind": "resident", "id": rid, "fields": {
+                "mrn": f"BM{900000 + i}", "family_name": f"Family{i:05d}",
+                "given_name": "Pat", "birth_date": "1940-01-01", "sex": "female",
+                "phone": "555-0100"}}, rid)
+        staff_id = new_id(now)
+        add("create", "staff", staff_id, {"kind": "staff", "id": staff_id, "fields": {
+            "employee_id": "E-1", "family_name": "Reyes", "given_name": "Maria",
+            "job_title_code": 10, "pay_type_code": 2}}, staff_id)
+        versions = dict.fromkeys(resident_ids, 1)
+        while len(rows) < count:
+            roll = rng.random()
+            rid = rng.choice(resident_ids)
+            if roll < 0.7:
+                nid = new_id(now)
+                add("create", "note", nid, {"kind": "note", "id": nid, "fields": {
+                    "resident_id": rid, "category": "nursing",
+                    "clinical_time": "2026-11-02T09:00",
+                    "body": "Comfortable, ate well, walked to the day room."}}, rid)
+            elif roll < 0.9:
+                add("update", "resident", rid, {"kind": "resident", "id": rid, "changes": {
+                    "phone": [f"555-{rng.randrange(10000):04d}", versions[rid]]}}, rid)
+                versions[rid] += 1
+            else:
+                hid = new_id(now)
+                add("create", "hours", hid, {"kind": "hours", "id": hid, "fields": {
+                    "staff_id": staff_id, "work_date": "2026-11-01", "hours": "7.50",
+                    "job_title_code": 10, "pay_type_code": 2}}, staff_id)
+        for start in range(0, len(rows), 5000):
+            conn.execute(OUTBOX.insert(), rows[start:start + 5000])
+    return len(rows)
+
+
+def push_and_pull(url: str | None, count: int, tmp: Path) -> dict[str, float]:
+    """ops/s for push (end to end) and for a fresh terminal's pull-and-apply."""
+    from client.sync import SyncEngine
+
+    with server_on(url, tmp) as (settings, engine, server, facility):
+        writer = enroll(settings, engine, server, facility, tmp / "writer", "bench.rm")
+        queued = queue_operations(writer, count)
+        sync = SyncEngine(writer.store, _http(server.url), clock=writer.clock, terminal_id=writer.terminal_id,
+                          facility_id=writer.facility_id, sleep=time.sleep)
+        with timed() as push_time:
+            report = sync.push()
+        if report.error or report.applied + report.conflicts != queued:
+            raise SystemExit(f"push did not complete: {report}")
+        reader = enroll(settings, engine, server, facility, tmp / "reader", "bench.clerk")
+        with timed() as pull_time:
+            pulled = reader.sync()
+        if pulled.error:
+            raise SystemExit(f"pull did not complete: {pulled.error}")
+        writer.lock()
+        reader.lock()
+        return {"push": queued / push_time(), "pull": pulled.pulled / pull_time(),
+                "pulled": pulled.pulled, "queued": queued}
+
+
+def _http(url: str) -> Any:
+    from client.transport import HttpTransport
+
+    return HttpTransport(url)
+
+
+def unlock_seconds(tmp: Path) -> float:
+    """Deriving the key (Argon2id, 64 MiB, t=3) and opening the store."""
+    with server_on(None, tmp) as (settings, engine, server, facility):
+        session = enroll(settings, engine, server, facility, tmp / "unlock", "bench.rm")
+        session.lock()
+        times = []
+        for _ in range(3):
+            with timed() as took:
+                terminal.unlock(tmp / "unlock", "bench.rm", PASSWORD).lock()
+            times.append(took())
+    return sorted(times)[1]
+
+
+def census_app(tmp: Path, residents: int) -> tuple[float, float]:
+    """Start-to-census and filter times of the app on a terminal holding
+    ``residents`` residents (pulled from the server, as a real terminal gets them)."""
+    from client.ui.bench_hooks import time_to_census, time_to_filter
+
+    with server_on(None, tmp) as (settings, engine, server, facility):
+        writer = enroll(settings, engine, server, facility, tmp / "seed", "bench.rm")
+        queue_operations(writer, residents, residents=residents)
+        if writer.sync().error:
+            raise SystemExit("seeding the census failed")
+        home = tmp / "census"
+        reader = enroll(settings, engine, server, facility, home, "bench.clerk")
+        reader.sync()
+        reader.lock()
+        writer.lock()
+        start = time_to_census(home, "bench.clerk", PASSWORD)
+        filter_s = sorted(time_to_filter(home, "bench.clerk", PASSWORD, query=q)
+                          for q in ("family0", "family09", "bm9000"))[1]
+    return start, filter_s
+
+
+def postgres_url(requested: str | None, skip: bool) -> str | None:
+    if skip:
+        return None
+    url = requested or os.environ.get("CHARTKEEP_BENCH_POSTGRES_URL") or DEFAULT_PG
+    try:
+        engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not available", said below
+        say(f"PostgreSQL not available ({type(exc).__name__}); its figures are skipped.")
+        return None
+    return url
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="smaller data, under a minute")
+    parser.add_argument("--ops", type=int, help="operations to push (default 100000, quick 10000)")
+    parser.add_argument("--postgres-url", help=f"PostgreSQL to measure (default {DEFAULT_PG})")
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-app", action="store_true", help="skip the terminal app figures")
+    args = parser.parse_args(argv)
+    count = args.ops or (10_000 if args.quick else 100_000)
+    residents = 2_000 if args.quick else 10_000
+    pg = postgres_url(args.postgres_url, args.no_postgres)
+    tmp = Path(tempfile.mkdtemp(prefix="chartkeep-bench-"))
+    targets: list[Target] = []
+    try:
+        say(f"Chartkeep benchmark — {count:,} operations, {os.cpu_count()} cores, "
+            f"Python {sys.version.split()[0]}")
+        floor = measure_floor(min(count, 50_000))
+        say(f"  floor (encrypted read + sign + HTTP + verify + raw insert): {floor:,.0f} ops/s")
+        sqlite = push_and_pull(None, count, tmp / "sqlite")
+        say(f"  SQLite   push {sqlite['push']:>9,.0f} ops/s  ({sqlite['push'] / floor:.0%} of "
+            f"floor)   pull+apply {sqlite['pull']:>9,.0f} records/s ({sqlite['pulled']:,.0f})")
+        targets.append(Target("push_sqlite_ops_per_s", sqlite["push"], 10_000, "", True))
+        targets.append(Target("push_sqlite_vs_floor", sqlite["push"] / floor, 0.25, "", True))
+        targets.append(Target("pull_apply_ops_per_s", sqlite["pull"], 20_000, "", True))
+        if pg:
+            post = push_and_pull(pg, count, tmp / "postgres")
+            say(f"  Postgres push {post['push']:>9,.0f} ops/s  ({post['push'] / floor:.0%} of "
+                f"floor)   pull+apply {post['pull']:>9,.0f} records/s ({post['pulled']:,.0f})")
+            targets.append(Target("push_postgres_ops_per_s", post["push"], 5_000, "", True))
+        unlock = unlock_seconds(tmp / "unlock")
+        say(f"  terminal unlock (Argon2id 64 MiB, t=3, + open store): {unlock:.2f} s")
+        targets.append(Target("unlock_s", unlock, 1.0, "s", False))
+        if not args.no_app:
+            start, filter_s = census_app(tmp / "app", residents)
+            say(f"  app, {residents:,} residents: start to census {start:.2f} s, "
+                f"filter {filter_s * 1000:.0f} ms")
+            targets.append(Target(f"app_start_to_census_{residents}_s", start, 2.0, "s", False))
+            targets.append(Target(f"app_filter_{residents}_ms", filter_s * 1000, 100, "ms",
+                                  False))
+        say()
+        for target in targets:
+            say(target.line())
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
