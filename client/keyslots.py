@@ -28,18 +28,16 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
+from protocol.passwords import MIN_LENGTH, PasswordRejected
+from protocol.passwords import check_password as shared_check
+
 from .errors import InputError, InvalidCredentials, SlotDisabled, StoreUnreadable
 
 FILE_VERSION = 1
 DELAY_AFTER = 3
 DISABLE_AFTER = 10
 MAX_DELAY_S = 30.0
-MIN_PASSWORD = 15
-MAX_PASSWORD = 256
-COMMON_PASSWORDS = frozenset({
-    "password123456789", "passwordpassword", "123456789012345", "qwertyuiopasdfgh",
-    "letmeinletmeinletmein", "iloveyouiloveyou", "welcome123456789", "changemechangeme",
-})
+MIN_PASSWORD = MIN_LENGTH
 
 
 @dataclass
@@ -221,22 +219,14 @@ def throttle_delay(failures: int) -> float:
 
 
 def check_password(password: str, *, username: str, facility_name: str = "") -> None:
-    """NIST SP 800-63B-4 for a single-factor secret: length, not a common
-    password, not the user's or the facility's name. No composition rules."""
-    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-        raise InputError("password", f"Use at least {MIN_PASSWORD} characters; a short "
-                         "sentence you will remember works well.")
-    if len(password) > MAX_PASSWORD:
-        raise InputError("password", f"Use at most {MAX_PASSWORD} characters.")
-    folded = "".join(password.casefold().split())
-    if folded in COMMON_PASSWORDS or len(set(folded)) < 4:
-        raise InputError("password", "That password is too common or too repetitive; "
-                         "choose another.")
-    for context in (username, facility_name):
-        word = "".join(context.casefold().split())
-        if len(word) >= 4 and word in folded:
-            raise InputError("password", "The password must not contain your user name or "
-                             "the facility's name.")
+    """The shared NIST SP 800-63B-4 rule (:mod:`protocol.passwords`), with the
+    guidance shown next to the passphrase field."""
+    if not isinstance(password, str):
+        raise InputError("password", "Type a passphrase.")
+    try:
+        shared_check(password, (username, facility_name))
+    except PasswordRejected as exc:
+        raise InputError("password", exc.guidance) from None
 
 
 def atomic_write(path: Path, data: bytes) -> None:

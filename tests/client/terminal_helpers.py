@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = "the quiet ward at dawn, tea."
 MANAGER_PASSWORD = "records are kept for five years"
 
 

@@ -29,7 +29,7 @@ from protocol.ids import new_id
 from protocol.messages import EnrollRequest, EnrollResponse, MrnPool
 from protocol.signing import new_private_key, open_envelope, public_bytes, seal
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = "the quiet ward at dawn, tea."
 START = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
 
 
