@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,43 +160,70 @@ class SyncEngine:
     # --- push ---------------------------------------------------------------------------
 
     def _push(self, counts: _Counts, progress: Callable[[SyncProgress], None]) -> None:
+        """Send pending operations in order, one batch at a time. While the
+        server works on batch k+1 this thread records the results of batch k
+        (the next batch is read and launched as soon as k's answer arrives, so
+        the server still sees the batches strictly in order)."""
         with self.store.read() as conn:
             total = conn.execute(sa.select(sa.func.count()).select_from(OUTBOX)
                                  .where(OUTBOX.c.status == "pending")).scalar() or 0
         if total == 0:
             return
         progress(SyncProgress("push", 0, total))
-        resend_from: int | None = None
         stalls = 0
         sent: set[int] = set()
-        while True:
-            ops = self._batch(resend_from)
-            if not ops:
-                return
-            request = PushRequest(ops=ops, schema=SCHEMA_VERSION)
-            reply = PushResponse.from_wire(self._exchange("/v1/push", "push", request.to_wire(),
-                                                          "pushed"))
-            sent.update(op.seq for op in ops)
-            counts.pushed = len(sent)
-            handled = self._record_results(reply.results, counts)
-            if reply.upgrade_required:
-                raise SyncError(REASON_TEXT[Reason.UPGRADE_REQUIRED], retry=False)
-            resend_from = reply.next_seq if reply.next_seq < ops[0].seq else None
-            progress(SyncProgress("push", min(len(sent), total), total))
-            stalls = 0 if handled else stalls + 1
-            if stalls >= 2:
-                raise SyncError("The server did not take this terminal's changes; they are "
-                                "kept and will be sent at the next sync.")
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chartkeep-push") as pool:
+            ops = self._batch(None)
+            inflight = pool.submit(self._send_push, ops) if ops else None
+            while inflight is not None:
+                following = self._batch(None, after=ops[-1].seq)
+                reply = inflight.result()
+                gap = reply.next_seq < ops[0].seq
+                inflight = None
+                if following and not gap and not reply.upgrade_required:
+                    inflight = pool.submit(self._send_push, following)
+                sent.update(op.seq for op in ops)
+                counts.pushed = len(sent)
+                handled = self._record_results(reply.results, counts)
+                if reply.upgrade_required:
+                    raise SyncError(REASON_TEXT[Reason.UPGRADE_REQUIRED], retry=False)
+                progress(SyncProgress("push", min(len(sent), total), total))
+                stalls = 0 if handled else stalls + 1
+                if stalls >= 2:
+                    raise SyncError("The server did not take this terminal's changes; they "
+                                    "are kept and will be sent at the next sync.")
+                if gap:
+                    # The server wants earlier operations again (it lost track of
+                    # them, or a previous answer never arrived): resend from there.
+                    ops = self._batch(reply.next_seq)
+                elif inflight is None:
+                    ops = self._batch(None)  # anything recorded while we were pushing
+                else:
+                    ops = following
+                    continue
+                if ops:
+                    inflight = pool.submit(self._send_push, ops)
 
-    def _batch(self, resend_from: int | None) -> list[Operation]:
+    def _send_push(self, ops: list[Operation]) -> PushResponse:
+        request = PushRequest(ops=ops, schema=SCHEMA_VERSION)
+        return PushResponse.from_wire(self._exchange("/v1/push", "push", request.to_wire(),
+                                                     "pushed"))
+
+    def _batch(self, resend_from: int | None, *, after: int | None = None
+               ) -> list[Operation]:
+        """The next batch: everything from ``resend_from`` (answered or not), or
+        the run of pending operations starting at the first one after ``after``."""
         with self.store.read() as conn:
             if resend_from is not None:
                 rows = conn.execute(sa.select(OUTBOX).where(OUTBOX.c.seq >= resend_from)
                                     .order_by(OUTBOX.c.seq).limit(self.batch_size)).all()
             else:
+                pending = OUTBOX.c.status == "pending"
+                if after is not None:
+                    pending = sa.and_(pending, OUTBOX.c.seq > after)
                 first = conn.execute(sa.select(sa.func.min(OUTBOX.c.seq))
-                                     .where(OUTBOX.c.status == "pending")).scalar()
-                if first is None:
+                                     .where(pending)).scalar()
+                if first is None or (after is not None and first != after + 1):
                     return []
                 rows = conn.execute(sa.select(OUTBOX).where(OUTBOX.c.seq >= first)
                                     .order_by(OUTBOX.c.seq).limit(self.batch_size)).all()
