@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
+from ..widgets.key_footer import KeyFooter
 from ..widgets.sync_bar import SyncBar
 from ..workers import WorkerErrorsToApp
 
@@ -38,7 +39,7 @@ class WorkScreen(WorkerErrorsToApp, Screen[None]):
         yield Header()
         yield from self.compose_body()
         yield SyncBar()
-        yield Footer()
+        yield KeyFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()

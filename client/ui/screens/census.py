@@ -2,8 +2,15 @@
 
 Rows come a page at a time from ``session.census`` (paged in SQL), so a facility
 group with ten thousand residents stays as quick as one with forty: the table
-never holds more than one page. Each keystroke starts a new exclusive worker; a
-page that arrives for an older filter is dropped.
+never holds more than one page.
+
+One query runs at a time. A keystroke while it runs only marks the filter as
+changed; when the page comes back, the newest filter is asked for at once and
+the stale page is dropped. So a burst of typing never queues a query per key
+(each competing for the store and the interpreter), and the last key waits for
+no timer: there is no debounce delay to pay. A page identical to the one shown
+leaves the table alone, and the empty state and page line are touched only
+when their text changes, so a refresh costs no redraw.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ class CensusScreen(WorkScreen):
     """Residents, filtered by name, room or record number, a page at a time."""
 
     section = "census"
+    AUTO_FOCUS = "#census-filter"
     BINDINGS = [  # noqa: RUF012
         Binding("slash", "focus_filter", "Filter", id="census.filter",
                 tooltip="Type a name, room or record number to filter the census"),
@@ -67,6 +75,10 @@ class CensusScreen(WorkScreen):
         self.status_key = "current"
         self.page_offset = 0
         self.page: Any = None
+        self._fetching = False
+        self._fetch_again = False
+        self._shown_rows: list[Any] | None = None
+        self._texts: dict[str, str] = {}
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="census-body"):
@@ -89,8 +101,7 @@ class CensusScreen(WorkScreen):
         table.add_column("Admitted", key="admitted", width=10)
         table.add_column("Born", key="born", width=10)
         table.add_column("", key="pending", width=10)
-        self.query_one("#census-empty").display = False
-        self.query_one("#census-filter", Input).focus()
+        self._set_text("#census-empty", "Reading the census…")
         self.load()
 
     # --- loading ------------------------------------------------------------------
@@ -99,8 +110,16 @@ class CensusScreen(WorkScreen):
         return (self.query_text, self.status_key, self.page_offset)
 
     def load(self) -> None:
-        self.query_one("#census-table", DataTable).loading = self.page is None
+        """Ask for the page of the current filter, list and offset."""
+        if self._fetching:
+            self._fetch_again = True  # asked for when the running query returns
+            return
+        self._fetching, self._fetch_again = True, False
         self._fetch(self.session, self.current_key())
+
+    def on_worker_failed(self) -> None:
+        """The query failed (the terminal locked, say): let the next load run."""
+        self._fetching = False
 
     def action_reload(self) -> None:
         self.reload()
@@ -116,45 +135,65 @@ class CensusScreen(WorkScreen):
         self.post_message(self.PageLoaded(key, page))
 
     def on_census_screen_page_loaded(self, message: PageLoaded) -> None:
+        self._fetching = False
+        if self._fetch_again or message.key != self.current_key():
+            self.load()  # the clerk typed on (or the data changed) while it ran
         if message.key != self.current_key():
-            return  # the clerk has typed on since; a newer page is on its way
+            return  # stale: the newer page is on its way
         self.page = message.page
         self.show_page(message.page)
 
     def show_page(self, page: Any) -> None:
         table = self.query_one("#census-table", DataTable)
-        table.loading = False
+        if page.rows != self._shown_rows:
+            self._fill_table(table, page.rows)
+        self._show_empty_state(page)
+        info = ""
+        if page.total:
+            first, last = page.offset + 1, page.offset + len(page.rows)
+            more = "  ·  PgDn for more" if last < page.total else ""
+            info = f"Residents {first:,}–{last:,} of {page.total:,}{more}"
+        self._set_text("#census-page", info)
+
+    def _fill_table(self, table: DataTable[Any], rows: list[Any]) -> None:
+        self._shown_rows = rows
         cursor = table.cursor_row
         table.clear()
         today = self.chartkeep.today()
-        for row in page.rows:
-            bed = plain(row.bed_label)
+        for row in rows:
             table.add_row(
-                plain(row.display_name), plain(row.mrn), bed, plain(row.unit_name),
-                census_status(row.census_status),
+                plain(row.display_name), plain(row.mrn), plain(row.bed_label),
+                plain(row.unit_name), census_status(row.census_status),
                 plain(when(row.admitted_at, today=today)), plain(row.birth_date),
                 Text("⟳ pending", style="yellow") if row.pending else Text(""),
                 key=row.id,
             )
-        if page.rows:
-            table.move_cursor(row=min(cursor, len(page.rows) - 1))
+        if rows and cursor > 0:
+            table.move_cursor(row=min(cursor, len(rows) - 1))
+
+    def _show_empty_state(self, page: Any) -> None:
         empty = self.query_one("#census-empty", Static)
-        empty.display = not page.rows
-        if not page.rows:
-            label = STATUS_TABS[self.status_key][0].lower()
-            if self.query_text:
-                empty.update(Text(f"No residents match '{self.query_text}' in the "
-                                  f"{label} list. Try part of the name, the room or the "
-                                  "record number, or press ctrl+t for another list."))
-            else:
-                empty.update(Text(f"No residents in the {label} list."))
-        info = self.query_one("#census-page", Static)
-        if page.total:
-            first, last = page.offset + 1, page.offset + len(page.rows)
-            more = "  ·  PgDn for more" if last < page.total else ""
-            info.update(Text(f"Residents {first:,}–{last:,} of {page.total:,}{more}"))
+        if empty.display != (not page.rows):
+            empty.display = not page.rows
+        if page.rows:
+            return
+        label = STATUS_TABS[self.status_key][0].lower()
+        if self.query_text:
+            message = (f"No residents match '{self.query_text}' in the {label} list. Try "
+                       "part of the name, the room or the record number, or press ctrl+t "
+                       "for another list.")
+        elif self.status_key == "current":
+            message = ("No residents in the current list. Press ctrl+t for the other "
+                       "lists, ctrl+n to register a resident, or ctrl+s to sync.")
         else:
-            info.update("")
+            message = f"No residents in the {label} list."
+        self._set_text("#census-empty", message)
+
+    def _set_text(self, selector: str, text: str) -> None:
+        """Update a Static only when its text changes: each update is a redraw."""
+        if self._texts.get(selector) != text:
+            self._texts[selector] = text
+            self.query_one(selector, Static).update(Text(text))
 
     # --- the clerk's actions --------------------------------------------------------
 
@@ -219,3 +258,4 @@ class CensusScreen(WorkScreen):
             ("Filter the census", "Type a name, room or record number",
              self.action_focus_filter),
         ]
+

@@ -18,10 +18,11 @@ from textual.app import ComposeResult
 from textual.containers import Center, Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, ProgressBar, Static
+from textual.widgets import Button, Input, Label, ProgressBar, Static
 
 from ..engine import InputError, TerminalError, clerk_message
 from ..messages import SessionOpened
+from ..widgets.key_footer import KeyFooter
 from ..workers import WorkerErrorsToApp
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ class EnrollScreen(WorkerErrorsToApp, Screen[None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Enroll", id="enroll", variant="primary",
                              tooltip="Enroll the terminal and create your user")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#enroll-progress").display = False

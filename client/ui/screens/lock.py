@@ -12,8 +12,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Label, Static
+from textual.widgets import Button, Label, Static
 
+from ..widgets.key_footer import KeyFooter
 from .unlock import UnlockForm, Unlocking
 
 
@@ -40,7 +41,7 @@ class LockScreen(Unlocking, Screen[None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Switch user", id="switch-user",
                              tooltip="Sign in as someone else (ctrl+o)")
-        yield Footer()
+        yield KeyFooter()
 
     @on(Button.Pressed, "#switch-user")
     def action_switch_user(self) -> None:

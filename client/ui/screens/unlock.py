@@ -18,11 +18,12 @@ from textual.binding import Binding
 from textual.containers import Center, Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, OptionList, ProgressBar, Static
+from textual.widgets import Button, Input, Label, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
 from ..engine import TerminalError, clerk_message
 from ..messages import SessionOpened
+from ..widgets.key_footer import KeyFooter
 from ..workers import WorkerErrorsToApp
 
 if TYPE_CHECKING:
@@ -160,7 +161,7 @@ class UnlockScreen(Unlocking, Screen[None]):
             yield Label("Users at this terminal", classes="field-label")
             yield OptionList(id="users")
             yield UnlockForm()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.action_reload_users()
