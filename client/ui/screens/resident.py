@@ -21,10 +21,12 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from protocol.records import FIELDS, RecordKind, resident_display_name
 
-from ..dialogs import note_forms, resident_forms
+from ..dialogs import note_forms, record_forms, resident_forms
 from ..dialogs.conflict import ConflictDialog
+from ..dialogs.resident_picker import ResidentPickerDialog
 from ..display import census_status, next_step, op_status, plain, when
 from ..messages import DataChanged
+from ..roles import is_records_manager, records_manager_only
 from .base import WorkScreen
 
 ACTIVE_STAY = {"active", "admitted", "in_house", "on_leave", "in_hospital", "awaiting_bed"}
@@ -74,6 +76,12 @@ class ResidentScreen(WorkScreen):
                 tooltip="Amend the highlighted note (the original is kept)"),
         Binding("x", "note_in_error", "In error", id="resident.note_in_error",
                 tooltip="Mark the highlighted note entered in error, with a reason"),
+        Binding("X", "void_resident", "Record in error", id="resident.void", show=False,
+                tooltip="Mark this whole record entered in error, with a reason "
+                        "(records managers)"),
+        Binding("M", "merge", "Merge duplicate", id="resident.merge", show=False,
+                tooltip="Merge this record, a duplicate, into the resident's other record "
+                        "(records managers)"),
     ]
 
     class Loaded(Message):
@@ -478,6 +486,47 @@ class ResidentScreen(WorkScreen):
                             severity="warning")
         return stay
 
+    # --- the whole record (records managers) --------------------------------------------
+
+    def _record_action_allowed(self, what: str) -> bool:
+        if self.view is None:
+            return False
+        if not is_records_manager(self.session):
+            self.app.notify(records_manager_only(what), title="Records managers only",
+                            severity="warning", markup=False, timeout=8)
+            return False
+        if self.view.status != "active":
+            self.app.notify("This record was already marked entered in error or merged.",
+                            severity="warning")
+            return False
+        return True
+
+    def action_void_resident(self) -> None:
+        if not self._record_action_allowed("mark a resident entered in error"):
+            return
+        view, session = self.view, self.session
+        self._open_form(record_forms.void_resident(
+            view.display_name, view.mrn,
+            lambda values: session.void_resident(view.id, values["reason"])),
+            "Record marked entered in error")
+
+    def action_merge(self) -> None:
+        if not self._record_action_allowed("merge duplicate records"):
+            return
+        view = self.view
+        self.app.push_screen(ResidentPickerDialog(
+            self.session, f"Merge {view.display_name} into…",
+            intro="This record is the duplicate. Find the record that stays: its "
+                  "name, room or record number.", exclude=view.id), self._confirm_merge)
+
+    def _confirm_merge(self, survivor: Any) -> None:
+        if survivor is None or self.view is None:
+            return
+        view, session = self.view, self.session
+        self._open_form(record_forms.merge_residents(
+            (view.display_name, view.mrn), (survivor.display_name, survivor.mrn),
+            lambda _values: session.merge_residents(survivor.id, view.id)), "Merge saved")
+
     # --- shared -------------------------------------------------------------------
 
     def _now(self) -> str:
@@ -512,4 +561,8 @@ class ResidentScreen(WorkScreen):
             ("Return from leave", "End the leave of absence", self.action_return_from_leave),
             ("Transfer to another facility", "Send the resident to another facility",
              self.action_transfer),
+            ("Mark record entered in error", "The whole record, with a reason (records "
+             "managers)", self.action_void_resident),
+            ("Merge duplicate record", "Merge this record into the resident's other record "
+             "(records managers)", self.action_merge),
         ]
