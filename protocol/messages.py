@@ -40,6 +40,8 @@ from .schema import (
 )
 
 MAX_OPS_PER_PUSH = 1000
+OP_TYPES = frozenset(str(t) for t in OpType)
+RECORD_KINDS = frozenset(str(k) for k in RecordKind)
 MAX_PULL_PAGE = 5000
 
 
@@ -53,7 +55,7 @@ def operation_from_wire(raw_value: Any) -> Operation:
     if not is_id(op_id):
         raise SchemaError("operation id must be an id")
     op_type = raw.get("type")
-    if not isinstance(op_type, str) or op_type not in set(OpType):
+    if not isinstance(op_type, str) or op_type not in OP_TYPES:
         raise SchemaError("operation type is not known")
     return Operation(
         op_id=str(op_id), seq=req_int(raw, "seq", 1), op_type=OpType(op_type),
@@ -148,7 +150,7 @@ class Snapshot:
     def from_wire(cls, value: Any) -> Snapshot:
         raw = as_map(value, "snapshot")
         kind = raw.get("k")
-        if not isinstance(kind, str) or kind not in set(RecordKind):
+        if not isinstance(kind, str) or kind not in RECORD_KINDS:
             raise SchemaError("snapshot kind is not known")
         return cls(kind=RecordKind(kind), record_id=req_str(raw, "id", 64),
                    facility_id=req_str(raw, "f", 64), data=req_map(raw, "d"),

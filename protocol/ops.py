@@ -185,11 +185,17 @@ class OpResult:
         )
 
 
+_MEMBERS: dict[type[StrEnum], frozenset[str]] = {}
+_COMMANDS = frozenset(str(c) for c in CommandName)
+
+
 def _enum(raw: Mapping[str, Any], key: str, enum: type[StrEnum]) -> str:
     value = raw.get(key)
-    allowed = [str(member) for member in enum]
+    allowed = _MEMBERS.get(enum)
+    if allowed is None:
+        allowed = _MEMBERS[enum] = frozenset(str(member) for member in enum)
     if not isinstance(value, str) or value not in allowed:
-        raise SchemaError(f"{key} must be one of {', '.join(allowed)}")
+        raise SchemaError(f"{key} must be one of {', '.join(sorted(allowed))}")
     return value
 
 
@@ -245,7 +251,7 @@ def check_payload(op_type: OpType, payload: Mapping[str, Any]) -> dict[str, Any]
     if op_type is OpType.COMMAND:
         _only(payload, {"name", "args"})
         name_raw = payload.get("name")
-        if not isinstance(name_raw, str) or name_raw not in set(CommandName):
+        if not isinstance(name_raw, str) or name_raw not in _COMMANDS:
             raise SchemaError("unknown command")
         name = CommandName(name_raw)
         args = _map(payload, "args")
@@ -315,9 +321,12 @@ def _command_args(name: CommandName, args: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+_KINDS = frozenset(str(k) for k in RecordKind)
+
+
 def _kind(payload: Mapping[str, Any], allowed: frozenset[RecordKind]) -> RecordKind:
     raw = payload.get("kind")
-    if not isinstance(raw, str) or raw not in set(RecordKind):
+    if not isinstance(raw, str) or raw not in _KINDS:
         raise SchemaError("kind must name a record kind")
     kind = RecordKind(raw)
     if kind not in allowed:
