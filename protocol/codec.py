@@ -23,7 +23,8 @@ MAX_MAP_LEN = 256
 MAX_CONTAINERS = 200_000
 MAX_DEPTH = 12
 
-_SCALARS = (str, int, float, bool, bytes, type(None))
+_SCALAR_TYPES = frozenset({str, int, float, bool, bytes, type(None)})
+_CONTAINERS = frozenset({dict, list})
 
 
 class _Budget:
@@ -77,7 +78,7 @@ def decode(data: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES) -> Any:
         budget.spend()
         out: dict[str, Any] = {}
         for key, value in pairs:
-            if not isinstance(key, str):
+            if type(key) is not str:
                 raise CodecError("map keys must be text", code="non_string_key")
             if key in out:
                 raise CodecError(f"duplicate map key {key!r}", code="duplicate_key")
@@ -115,15 +116,23 @@ def decode(data: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES) -> Any:
 
 
 def _check_shape(root: Any) -> None:
+    """Reject nesting deeper than MAX_DEPTH and any value of a type the
+    protocol never sends. Only containers go on the stack; scalars are checked
+    where they stand (this walk runs over every pulled page)."""
+    if type(root) not in _CONTAINERS:
+        if type(root) not in _SCALAR_TYPES:
+            raise CodecError("the message holds a value of an unsupported type",
+                             code="ext_type_not_allowed")
+        return
     stack: list[tuple[Any, int]] = [(root, 1)]
     while stack:
         value, depth = stack.pop()
         if depth > MAX_DEPTH:
             raise CodecError("the message is nested too deeply", code="nesting_too_deep")
-        if isinstance(value, dict):
-            stack.extend((v, depth + 1) for v in value.values())
-        elif isinstance(value, list):
-            stack.extend((v, depth + 1) for v in value)
-        elif not isinstance(value, _SCALARS):
-            raise CodecError("the message holds a value of an unsupported type",
-                             code="ext_type_not_allowed")
+        for child in (value.values() if type(value) is dict else value):
+            kind = type(child)
+            if kind is dict or kind is list:
+                stack.append((child, depth + 1))
+            elif kind not in _SCALAR_TYPES:
+                raise CodecError("the message holds a value of an unsupported type",
+                                 code="ext_type_not_allowed")
