@@ -140,3 +140,23 @@ def told(seen: list[object], what: str) -> str:
                 message.notification.message):
             return message.notification.message
     return ""
+
+
+async def test_a_clerk_reads_staff_and_is_told_who_changes_them(clerk_terminal, make_app,
+                                                                drive):
+    from client.ui.screens.staff import StaffScreen  # noqa: PLC0415
+
+    app = make_app(clerk_terminal)
+    seen: list[object] = []
+    async with app.run_test(size=(140, 40), message_hook=seen.append) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("f4")
+        screen = await ui.wait_for_screen(StaffScreen)
+        note = screen.query_one("#staff-role-note")
+        assert note.display
+        assert "need a records manager" in ui.text_of("#staff-role-note")
+        await ui.wait_for(lambda: "No staff on the roster yet" in ui.text_of("#roster-empty"))
+        await pilot.press("ctrl+n")
+        await ui.wait_for(lambda: told(seen, "add staff members"))
+        assert app.screen is screen

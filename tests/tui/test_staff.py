@@ -70,3 +70,63 @@ async def test_enter_hours_for_a_shift(staff_terminal, make_app, drive):
         assert "2026-01-15" in hours
         assert "evening" in hours
         assert "Registered Nurse" in hours
+
+
+async def test_edit_a_staff_member_and_renew_a_license(staff_terminal, make_app, drive):
+    app = make_app(staff_terminal)
+    async with app.run_test(size=(140, 40)) as pilot:
+        ui = drive(pilot)
+        screen = await open_staff(ui, pilot)
+        await pilot.press("e")
+        dialog = await ui.wait_for_screen(FormDialog)
+        await pilot.press("ctrl+s")  # nothing changed: nothing is written
+        await ui.wait_for(lambda: app.screen is screen)
+
+        await pilot.press("e")
+        dialog = await ui.wait_for_screen(FormDialog)
+        await ui.fill(given_name="Marisol [Mari]", hire_date="2026-13-01")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is dialog  # the bad date is named next to its field
+        assert "Hire date" in ui.text_of("#error-hire_date")
+        await ui.fill(hire_date="2019-04-01")
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: app.screen is screen)
+        await ui.wait_for(lambda: "Marisol [Mari]" in ui.table_text("#roster"))
+
+        screen.query_one("#licenses", DataTable).focus()
+        await pilot.press("e")
+        await ui.wait_for_screen(FormDialog)
+        await ui.fill(expires_on="2028-02-10", verification_source="Nursys QuickConfirm")
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: app.screen is screen)
+        await ui.wait_for(lambda: "2028-02-10" in ui.table_text("#licenses"))
+        licenses = ui.table_text("#licenses")
+        assert "Current" in licenses
+        assert "pending" in licenses
+
+
+async def test_correct_an_hours_entry_keeps_the_original(staff_terminal, make_app, drive):
+    session = staff_terminal.session()
+    staff_id = session.staff_list("reyes").rows[0].id
+    session.add_hours(staff_id, {"work_date": "2026-01-14", "hours": "8", "shift": "day",
+                                 "job_title_code": 7, "pay_type_code": 2})
+    session.lock()
+    app = make_app(staff_terminal)
+    async with app.run_test(size=(140, 40)) as pilot:
+        ui = drive(pilot)
+        screen = await open_staff(ui, pilot)
+        await ui.wait_for(lambda: "8.00" in ui.table_text("#hours"))
+        screen.query_one("#hours", DataTable).focus()
+        await pilot.press("e")
+        dialog = await ui.wait_for_screen(FormDialog)
+        assert "never changed in place" in ui.screen_text()
+        await ui.fill(hours="6.25")
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: app.screen is screen)
+        assert dialog is not app.screen
+        await ui.wait_for(lambda: "correction" in ui.table_text("#hours"))
+        hours = ui.table_text("#hours")
+        assert "6.25" in hours
+        assert "8.00" in hours  # the original stays, marked corrected
+        assert "corrected" in hours

@@ -76,3 +76,97 @@ def add_license(staff: Any, submit: Callable[[dict[str, Any]], str]) -> FormDial
     ]
     return FormDialog(f"Add a license — {staff.display_name}", fields,
                       lambda v: submit(drop_empty(v)))
+
+
+def _shown(fields: dict[str, Any], name: str) -> str:
+    value = fields.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _changes(current: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """Fields the form changed; an emptied optional field is left as it was."""
+    return {name: value for name, value in values.items()
+            if value is not None and value != current.get(name)}
+
+
+def _changed_only(current: dict[str, Any],
+                  submit: Callable[[dict[str, Any]], int]) -> Callable[[dict[str, Any]], int]:
+    """Send only the changed fields; 0 (nothing written) when none changed."""
+
+    def send(values: dict[str, Any]) -> int:
+        changes = _changes(current, values)
+        return submit(changes) if changes else 0
+
+    return send
+
+
+def edit_staff(staff: Any, submit: Callable[[dict[str, Any]], int]) -> FormDialog[int]:
+    """Every editable field of a staff member; only the changed ones are sent."""
+    current = staff.fields
+
+    def field(name: str, label: str, **kwargs: Any) -> FormField:
+        return FormField(name, label, _shown(current, name), kind=RecordKind.STAFF, **kwargs)
+
+    fields = [
+        field("employee_id", "Employee id (PBJ)",
+              hint="letters, digits, space and _ , . - \\ — never a Social Security number"),
+        field("family_name", "Family name"),
+        field("given_name", "Given name"),
+        field("job_title_code", "PBJ job title", choices=JOB_TITLE_CHOICES, parse=whole_number),
+        field("pay_type_code", "Pay type", choices=PAY_TYPE_CHOICES, parse=whole_number),
+        field("department", "Department", required=False),
+        field("hire_date", "Hire date", required=False, hint="YYYY-MM-DD"),
+        field("termination_date", "Termination date", required=False, hint="YYYY-MM-DD"),
+        field("phone", "Phone", required=False),
+    ]
+    return FormDialog(f"Edit staff member — {staff.display_name}", fields,
+                      _changed_only(current, submit))
+
+
+def edit_license(staff: Any, license_view: Any,
+                 submit: Callable[[dict[str, Any]], int]) -> FormDialog[int]:
+    """A license's fields (renewed expiry, verification); only changes are sent."""
+    current = license_view.fields
+
+    def field(name: str, label: str, **kwargs: Any) -> FormField:
+        return FormField(name, label, _shown(current, name), kind=RecordKind.LICENSE,
+                         **kwargs)
+
+    fields = [
+        field("license_type", "Type", choices=LICENSE_TYPES),
+        field("number", "Number"),
+        field("issuing_state", "Issuing state", choices=STATE_CHOICES),
+        field("expires_on", "Expires on", hint="YYYY-MM-DD — a renewal moves it on"),
+        field("multistate", "Multistate (NLC)", choices=YES_NO, parse=_bool, required=False),
+        field("verified_on", "Verified on", required=False, hint="YYYY-MM-DD"),
+        field("verification_source", "Verified with", required=False,
+              placeholder="e.g. Nursys QuickConfirm"),
+    ]
+    return FormDialog(f"Edit license — {staff.display_name}", fields,
+                      _changed_only(current, submit))
+
+
+def correct_hours(staff: Any, entry: Any,
+                  submit: Callable[[dict[str, Any]], str]) -> FormDialog[str]:
+    """A correction of one hours entry: a new entry that names the original."""
+    current = entry.fields
+
+    def field(name: str, label: str, **kwargs: Any) -> FormField:
+        return FormField(name, label, _shown(current, name), kind=RecordKind.HOURS, **kwargs)
+
+    fields = [
+        field("work_date", "Work date", hint="YYYY-MM-DD; not in the future"),
+        field("shift", "Shift", choices=SHIFTS, required=False),
+        field("hours", "Hours", hint="e.g. 7.5 — more than 0, at most 22.5, two decimals"),
+        field("job_title_code", "PBJ job title", choices=JOB_TITLE_CHOICES, parse=whole_number),
+        field("pay_type_code", "Pay type", choices=PAY_TYPE_CHOICES, parse=whole_number),
+    ]
+    intro = ("Worked hours are never changed in place: the correction is a new entry "
+             "that names this one, and the original stays, marked corrected.")
+    return FormDialog(f"Correct hours — {staff.display_name}", fields,
+                      lambda values: submit(drop_empty(values)), intro=intro,
+                      submit_label="Save correction")

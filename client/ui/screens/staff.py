@@ -22,6 +22,7 @@ from protocol.pbj import PAY_TYPES, job_title
 from ..dialogs import staff_forms
 from ..display import license_state, plain, when
 from ..messages import DataChanged
+from ..roles import is_records_manager, records_manager_only
 from .base import WorkScreen
 
 PAGE_SIZE = 50
@@ -36,6 +37,10 @@ class StaffScreen(WorkScreen):
                 tooltip="Type a name or employee id to filter the roster"),
         Binding("h", "add_hours", "Hours", id="staff.add_hours",
                 tooltip="Enter hours worked in a shift by the highlighted staff member"),
+        Binding("e", "edit", "Edit", id="staff.edit",
+                tooltip="Edit the highlighted staff member; in the licenses table, the "
+                        "highlighted license (records managers); in the hours table, "
+                        "correct the highlighted entry"),
         Binding("c", "add_license", "License", id="staff.add_license",
                 tooltip="Add a license or credential (records managers)"),
         Binding("ctrl+n", "add_staff", "New staff", id="staff.add",
@@ -75,6 +80,7 @@ class StaffScreen(WorkScreen):
                 yield Static("", id="roster-page", classes="page-info")
             with Vertical(id="staff-detail"):
                 yield Static("", id="staff-title", classes="record-title")
+                yield Static("", id="staff-role-note", classes="role-note")
                 yield Label("Licenses and credentials", classes="section-label")
                 yield DataTable(id="licenses", cursor_type="row")
                 yield Label("Hours worked", classes="section-label")
@@ -93,6 +99,10 @@ class StaffScreen(WorkScreen):
             "Date", "Shift", "Hours", "Job title", "Pay type", "")
         self.query_one("#roster-empty").display = False
         self.query_one("#roster", DataTable).focus()
+        note = self.query_one("#staff-role-note", Static)
+        note.display = not is_records_manager(self.session)
+        note.update(Text("Signed in as a clerk: you can read staff records and enter or "
+                         "correct hours; staff and license changes need a records manager."))
         self.load()
 
     # --- roster -----------------------------------------------------------------
@@ -191,11 +201,21 @@ class StaffScreen(WorkScreen):
             licenses.add_row(Text("No licenses on file", style="dim"), "", "", "", "", "")
         hours = self.query_one("#hours", DataTable)
         hours.clear()
+        corrected = {entry.corrects for entry in view.hours if entry.corrects}
         for entry in sorted(view.hours, key=lambda h: h.work_date or "", reverse=True):
-            hours.add_row(plain(entry.work_date), plain(entry.shift), plain(entry.hours),
+            style = "strike dim" if entry.id in corrected else ""
+            flag = Text()
+            if entry.id in corrected:
+                flag.append("corrected", style="dim")
+            elif entry.corrects:
+                flag.append("correction", style="cyan")
+            if entry.pending:
+                flag.append(" ⟳ pending", style="yellow")
+            hours.add_row(Text(entry.work_date or "", style=style),
+                          Text(entry.shift or "", style=style),
+                          Text(str(entry.hours or ""), style=style),
                           plain(job_title(entry.job_title_code)),
-                          plain(PAY_TYPES.get(entry.pay_type_code or 0, "")),
-                          Text("⟳ pending", style="yellow") if entry.pending else Text(""),
+                          plain(PAY_TYPES.get(entry.pay_type_code or 0, "")), flag,
                           key=entry.id)
         if not view.hours:
             hours.add_row(Text("No hours entered", style="dim"), "", "", "", "", "")
@@ -218,7 +238,7 @@ class StaffScreen(WorkScreen):
 
     def action_add_license(self) -> None:
         staff = self._need_detail()
-        if staff is None:
+        if staff is None or not self._records_manager("add licenses"):
             return
         session = self.session
         self.app.push_screen(staff_forms.add_license(
@@ -226,12 +246,71 @@ class StaffScreen(WorkScreen):
             self._after("License saved"))
 
     def action_add_staff(self) -> None:
+        if not self._records_manager("add staff members"):
+            return
         self.app.push_screen(staff_forms.add_staff(self.session.add_staff),
                              self._after("Staff member added"))
 
+    # --- edits and corrections -----------------------------------------------------------
+
+    def action_edit(self) -> None:
+        """Edit what the focused table highlights: staff member, license or hours."""
+        staff = self._need_detail()
+        if staff is None:
+            return
+        focused = self.focused.id if self.focused is not None else None
+        if focused == "licenses":
+            self._edit_license(staff)
+        elif focused == "hours":
+            self._correct_hours(staff)
+        elif self._records_manager("change staff records"):
+            session = self.session
+            self.app.push_screen(staff_forms.edit_staff(
+                staff, lambda changes: session.update_staff(staff.id, changes)),
+                self._after("Staff member saved"))
+
+    def _edit_license(self, staff: Any) -> None:
+        license_id = _highlighted_key(self.query_one("#licenses", DataTable))
+        lic = next((lic for lic in staff.licenses if lic.id == license_id), None)
+        if lic is None:
+            self.app.notify("No license on file to edit; press c to add one.",
+                            severity="warning")
+            return
+        if not self._records_manager("change licenses"):
+            return
+        session = self.session
+        self.app.push_screen(staff_forms.edit_license(
+            staff, lic, lambda changes: session.update_license(lic.id, changes)),
+            self._after("License saved"))
+
+    def _correct_hours(self, staff: Any) -> None:
+        hours_id = _highlighted_key(self.query_one("#hours", DataTable))
+        entry = next((h for h in staff.hours if h.id == hours_id), None)
+        if entry is None:
+            self.app.notify("No hours entry to correct; press h to enter hours.",
+                            severity="warning")
+            return
+        if any(h.corrects == entry.id for h in staff.hours):
+            self.app.notify("That entry was already corrected; correct the correction "
+                            "instead.", severity="warning")
+            return
+        session = self.session
+        self.app.push_screen(staff_forms.correct_hours(
+            staff, entry, lambda values: session.correct_hours(entry.id, values)),
+            self._after("Correction saved"))
+
+    def _records_manager(self, what: str) -> bool:
+        if is_records_manager(self.session):
+            return True
+        self.app.notify(records_manager_only(what), title="Records managers only",
+                        severity="warning", markup=False, timeout=8)
+        return False
+
     def _after(self, done: str) -> Any:
         def after(result: Any) -> None:
-            if result is not None:
+            if result == 0:
+                self.app.notify("Nothing changed, so nothing was saved.")
+            elif result is not None:
                 self.app.notify(f"{done}; it will be sent at the next sync.", title="Saved")
                 self.app.post_message(DataChanged())
 
@@ -244,4 +323,30 @@ class StaffScreen(WorkScreen):
             ("Add a license", "A license or credential with its expiry",
              self.action_add_license),
             ("Add a staff member", "Records managers only", self.action_add_staff),
+            ("Edit the staff member", "Name, job title, pay type, dates (records managers)",
+             self.action_edit),
+            ("Edit a license", "Focus the licenses table, highlight one, then e",
+             self._edit_license_command),
+            ("Correct hours", "Focus the hours table, highlight the entry, then e",
+             self._correct_hours_command),
         ]
+
+    def _edit_license_command(self) -> None:
+        staff = self._need_detail()
+        if staff is not None:
+            self.query_one("#licenses", DataTable).focus()
+            self._edit_license(staff)
+
+    def _correct_hours_command(self) -> None:
+        staff = self._need_detail()
+        if staff is not None:
+            self.query_one("#hours", DataTable).focus()
+            self._correct_hours(staff)
+
+
+def _highlighted_key(table: DataTable[Any]) -> str | None:
+    """The key of the table's highlighted row (None for an empty table)."""
+    if table.row_count == 0:
+        return None
+    row = min(max(table.cursor_row, 0), table.row_count - 1)
+    return table.coordinate_to_cell_key((row, 0)).row_key.value
