@@ -37,7 +37,7 @@ from .settings import UISettings
 
 log = logging.getLogger(__name__)
 
-SECTIONS = ("census", "beds", "staff", "sync")
+SECTIONS = ("census", "beds", "staff", "sync", "users")
 
 
 class ChartkeepApp(App[None]):
@@ -58,6 +58,8 @@ class ChartkeepApp(App[None]):
                 tooltip="Roster, licenses and worked hours"),
         Binding("f5", "section('sync')", "Sync", id="app.sync",
                 tooltip="Pending, rejected and conflicting changes"),
+        Binding("f6", "section('users')", "Users", id="app.users",
+                tooltip="Who can sign in here; add a user; change your passphrase"),
         Binding("ctrl+s", "sync_now", "Sync now", id="app.sync_now",
                 tooltip="Send pending changes and fetch others' now"),
         Binding("ctrl+l", "lock", "Lock", id="app.lock",
@@ -375,6 +377,10 @@ def _section_screen(section: str) -> Screen[Any]:
         from .screens.sync import SyncScreen  # noqa: PLC0415
 
         return SyncScreen()
+    if section == "users":
+        from .screens.users import UsersScreen  # noqa: PLC0415
+
+        return UsersScreen()
     from .screens.census import CensusScreen  # noqa: PLC0415
 
     return CensusScreen()

@@ -16,16 +16,19 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from client.clock import SystemClock
-from client.errors import InputError, TerminalError
+from client.errors import InputError, InvalidCredentials, TerminalError
+from client.keyslots import check_password
 from client.session import SessionLocked
 
 __all__ = [
     "Clock",
     "InputError",
+    "InvalidCredentials",
     "SessionLocked",
     "SystemClock",
     "TerminalAPI",
     "TerminalError",
+    "check_password",
     "clerk_message",
     "default_terminal",
 ]
