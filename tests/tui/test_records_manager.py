@@ -157,6 +157,7 @@ async def test_a_clerk_reads_staff_and_is_told_who_changes_them(clerk_terminal, 
         assert note.display
         assert "need a records manager" in ui.text_of("#staff-role-note")
         await ui.wait_for(lambda: "No staff on the roster yet" in ui.text_of("#roster-empty"))
+        assert "Nobody highlighted" in ui.text_of("#staff-title")
         await pilot.press("ctrl+n")
         await ui.wait_for(lambda: told(seen, "add staff members"))
         assert app.screen is screen

@@ -74,3 +74,33 @@ async def test_add_a_user_names_what_is_wrong(offline_terminal, make_app, drive)
         await ui.wait_for(lambda: "sync first" in ui.text_of("#form-error"))
         assert app.screen is dialog
         assert dialog.raw_value(dialog.fields[0]) == "bob"  # nothing typed is lost
+
+
+async def test_help_lists_the_new_keys(offline_terminal, make_app, drive):
+    from client.ui.screens.help import HelpScreen  # noqa: PLC0415
+    from client.ui.screens.resident import ResidentScreen  # noqa: PLC0415
+
+    session = offline_terminal.session()
+    resident_id = session.register_resident({"family_name": "Lind", "given_name": "Ada",
+                                             "birth_date": "1938-05-05", "sex": "female"})
+    session.lock()
+    app = make_app(offline_terminal)
+    async with app.run_test(size=(120, 50)) as pilot:
+        ui = drive(pilot)
+        await open_users(ui, pilot)
+        await pilot.press("f1")
+        await ui.wait_for_screen(HelpScreen)
+        keys = ui.table_text("#help-keys")
+        assert "My passphrase" in keys
+        assert "Add user" in keys
+        assert "Users" in keys  # F6, from every screen
+        await pilot.press("escape")
+
+        await app.push_screen(ResidentScreen(resident_id))
+        screen = await ui.wait_for_screen(ResidentScreen)
+        await ui.wait_for(lambda: screen.view is not None)
+        await pilot.press("f1")
+        await ui.wait_for_screen(HelpScreen)
+        keys = ui.table_text("#help-keys")
+        assert "Record in error" in keys
+        assert "Merge duplicate" in keys

@@ -137,6 +137,8 @@ class StaffScreen(WorkScreen):
                           plain(when(row.next_license_expiry)), key=row.id)
         if page.rows:
             table.move_cursor(row=min(cursor, len(page.rows) - 1))
+        if not page.rows:
+            self._no_detail()
         empty = self.query_one("#roster-empty", Static)
         empty.display = not page.rows
         empty.update(Text(f"No staff match '{self.query_text}'." if self.query_text
@@ -147,6 +149,15 @@ class StaffScreen(WorkScreen):
             info.update(Text(f"Staff {page.offset + 1:,}–{last:,} of {page.total:,}"))
         else:
             info.update("")
+
+    def _no_detail(self) -> None:
+        """Nobody highlighted: say so rather than show another person's licenses."""
+        self.detail = None
+        self.query_one("#staff-title", Static).update(Text(
+            "Nobody highlighted: licenses and hours show for the staff member "
+            "highlighted in the roster.", style="dim italic"))
+        self.query_one("#licenses", DataTable).clear()
+        self.query_one("#hours", DataTable).clear()
 
     @on(Input.Changed, "#staff-filter")
     def _filter(self, event: Input.Changed) -> None:
