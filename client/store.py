@@ -182,12 +182,26 @@ class Store:
                 raise StoreUnreadable
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """One write transaction (``BEGIN IMMEDIATE``); commits on success."""
+    def write(self, *, durable: bool = True) -> Iterator[Connection]:
+        """One write transaction (``BEGIN IMMEDIATE``); commits on success.
+
+        Every commit waits for the disk (``synchronous=FULL``) unless the caller
+        says a power cut may take it (``durable=False``): a pulled page and its
+        cursor (the server still holds them; they are pulled again), or a
+        message-counter step (a reused counter is refused as a replay and the
+        engine jumps ahead). Such a commit runs at WAL's ``NORMAL``: still
+        atomic, one disk wait fewer. A clerk's change is always durable."""
         with self.engine.connect() as plain:
-            conn = plain.execution_options(immediate=True)
-            with conn.begin():
-                yield conn
+            raw = plain.connection.dbapi_connection
+            if not durable and raw is not None:
+                raw.execute("PRAGMA synchronous = NORMAL")
+            try:
+                conn = plain.execution_options(immediate=True)
+                with conn.begin():
+                    yield conn
+            finally:
+                if not durable and raw is not None:
+                    raw.execute("PRAGMA synchronous = FULL")
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
-from protocol.codec import decode
+from protocol.codec import MAX_MESSAGE_BYTES, decode
 from protocol.errors import ProtocolError
 from protocol.merge import RecordState
 from protocol.messages import (
@@ -62,6 +62,9 @@ from .transport import TransportError
 from .views import SyncProgress, SyncReport
 
 PUSH_BATCH = 1000
+PUSH_BATCH_BYTES = MAX_MESSAGE_BYTES * 3 // 4
+"""Payload bytes in one push, leaving room for the envelope and operation fields."""
+OP_OVERHEAD = 160
 PULL_PAGE = 1000
 TIMEOUT_S = 30.0
 MAX_ATTEMPTS = 5
@@ -233,6 +236,14 @@ class SyncEngine:
                         break
                     run.append(row)
                 rows = run
+        # One push must fit in a message the server accepts: long notes make
+        # batches short (always at least one operation).
+        size = 0
+        for taken, row in enumerate(rows):
+            size += len(row.payload) + OP_OVERHEAD
+            if taken and size > PUSH_BATCH_BYTES:
+                rows = rows[:taken]
+                break
         return [Operation(op_id=r.op_id, seq=r.seq, op_type=OpType(r.op_type),
                           facility_id=self.facility_id, user_id=r.user_id,
                           recorded_at=r.recorded_at, payload=unpack_payload(r.payload),
@@ -306,7 +317,9 @@ class SyncEngine:
                 return
 
     def _apply_page(self, reply: PullResponse, cursor: int, counts: _Counts) -> None:
-        with self.store.write() as conn:
+        # Everything in a page is the server's and is pulled again if a power
+        # cut takes the commit: no need to wait for the disk here.
+        with self.store.write(durable=False) as conn:
             if int(get_meta(conn, "cursor", 0)) != cursor:
                 return  # another sync applied this page meanwhile
             touched = self._apply_snapshots(conn, reply.changes)
@@ -436,7 +449,7 @@ class SyncEngine:
 
     def _bump_counter(self, by: int) -> int:
         """Commit the next message counter before anything is sent with it."""
-        with self.store.write() as conn:
+        with self.store.write(durable=False) as conn:
             counter = int(get_meta(conn, "msg_counter", 0)) + by
             set_meta(conn, "msg_counter", counter)
         return counter

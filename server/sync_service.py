@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import Connection, Engine
 
-from protocol.codec import decode, encode
+from protocol.codec import MAX_MESSAGE_BYTES, decode, encode
 from protocol.errors import SignatureError
 from protocol.hlc import is_skewed
 from protocol.ids import is_id
@@ -410,12 +410,27 @@ class SyncService:
             raise
         more = len(rows) > request.limit
         rows = rows[:request.limit]
+        # A page must fit in one message the terminal will accept: stop early
+        # (always taking at least one change) when the snapshots grow large.
+        taken, size = 0, 0
+        for row in rows:
+            size += len(row.snapshot) + SNAPSHOT_OVERHEAD
+            if taken and size > PULL_PAGE_BYTES:
+                more = True
+                break
+            taken += 1
+        rows = rows[:taken]
         changes = [_snapshot(row.seq, bytes(row.snapshot)) for row in rows]
         cursor = rows[-1].seq if rows else request.cursor
         return PullResponse(changes, cursor, more, now, results, pool)
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+PULL_PAGE_BYTES = MAX_MESSAGE_BYTES * 3 // 4
+"""Snapshot bytes in one pull page: room is left for the envelope and the
+per-change framing, so an answer never exceeds what a terminal decodes."""
+SNAPSHOT_OVERHEAD = 32
 
 
 def _snapshot(seq: int, raw: bytes) -> Snapshot:

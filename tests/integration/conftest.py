@@ -203,7 +203,8 @@ class Link:
         return self.inner.post(path, body, timeout)
 
 
-def bulk_notes(session: Session, resident_id: str, count: int) -> None:
+def bulk_notes(session: Session, resident_id: str, count: int, *,
+               body: str = "Hourly round {i}.") -> None:
     """Queue many notes at once through the outbox, for volume tests; each is a
     valid operation the server processes in full."""
     from client.outbox import next_seq
@@ -222,6 +223,6 @@ def bulk_notes(session: Session, resident_id: str, count: int) -> None:
                 "recorded_at": (now << 16) + i, "schema_version": 1,
                 "payload": encode({"kind": "note", "id": note_id, "fields": {
                     "resident_id": resident_id, "category": "nursing",
-                    "clinical_time": "2026-11-02T09:00", "body": f"Hourly round {i}."}}),
+                    "clinical_time": "2026-11-02T09:00", "body": body.format(i=i)}}),
                 "created_at": now, "status": "pending", "flags": "", "summary": "note"})
         conn.execute(OUTBOX.insert(), rows)

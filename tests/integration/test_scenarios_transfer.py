@@ -271,3 +271,19 @@ def test_scenario_31_initial_sync_of_50000_records_over_a_dropping_link(org: Org
     assert cursors == sorted(cursors)
     assert len(fresh.resident(rid).notes) == 49_999
     assert terminal_records(fresh) == org.server_records(org.a)
+
+
+def test_pages_of_long_notes_stay_within_the_message_limit(org: Org) -> None:
+    """300 notes of 19,000 characters are about 6 MB: more than one message may
+    carry, so the server splits the pages by size and the terminal gets them all."""
+    from .conftest import bulk_notes
+
+    seed = org.terminal(org.a, "rm.MG")
+    rid = seed.register_resident(resident())
+    bulk_notes(seed, rid, 300, body="{i} " + "Detailed wound care and family meeting. " * 475)
+    assert seed.sync().error is None
+    fresh = org.terminal(org.a, "clerk.MG")
+    report = fresh.sync()
+    assert report.error is None
+    assert len(fresh.resident(rid).notes) == 300
+    assert terminal_records(fresh) == org.server_records(org.a)
