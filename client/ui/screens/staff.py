@@ -14,6 +14,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static
 
@@ -360,4 +361,4 @@ def _highlighted_key(table: DataTable[Any]) -> str | None:
     if table.row_count == 0:
         return None
     row = min(max(table.cursor_row, 0), table.row_count - 1)
-    return table.coordinate_to_cell_key((row, 0)).row_key.value
+    return table.coordinate_to_cell_key(Coordinate(row, 0)).row_key.value
