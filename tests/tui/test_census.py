@@ -98,3 +98,22 @@ async def test_command_palette_and_help(busy_terminal, make_app, drive):
         screen = await ui.wait_for_screen(ResidentScreen)
         await ui.wait_for(lambda: screen.view is not None)
         assert "Family042" in ui.text_of("#resident-title")
+
+
+async def test_the_last_filter_typed_wins(busy_terminal, make_app, drive):
+    """Keys typed while a query runs are folded into one query for the newest text."""
+    app = make_app(busy_terminal)
+    async with app.run_test(size=(120, 40)) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        screen = app.screen
+        await ui.wait_for(lambda: screen.page is not None)
+        await pilot.press(*"family01", "backspace")  # no pause between keys
+        await ui.wait_for(lambda: "of 100" in ui.text_of("#census-page"))
+        assert screen.query_text == "family0"
+        assert screen.page.total == 100  # noqa: PLR2004  (Family000-Family099)
+        table = screen.query_one("#census-table", DataTable)
+        assert table.row_count == PAGE_SIZE
+        await pilot.press("backspace", "backspace")  # "famil": every Family again
+        await ui.wait_for(lambda: screen.page.total == RESIDENTS - 2)
+        assert screen.query_text == "famil"
