@@ -65,7 +65,7 @@ PUSH_BATCH = 1000
 PUSH_BATCH_BYTES = MAX_MESSAGE_BYTES * 3 // 4
 """Payload bytes in one push, leaving room for the envelope and operation fields."""
 OP_OVERHEAD = 160
-PULL_PAGE = 1000
+PULL_PAGE = 2500
 TIMEOUT_S = 30.0
 MAX_ATTEMPTS = 5
 BACKOFF_BASE_S = 0.5
