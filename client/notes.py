@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from protocol.merge import note_order_key
@@ -15,6 +16,7 @@ from .changes import create_record, load
 from .errors import InputError
 from .outbox import Actor
 from .overlay import OpInfo, combine
+from .store import RECORDS, loads
 from .views import NoteView
 
 
@@ -63,6 +65,7 @@ def notes_of(conn: Connection, rows: list[Any], ops: Mapping[str, list[OpInfo]]
              ) -> list[NoteView]:
     """Original notes in clinical-time order (then server order; pending last),
     each carrying its amendments and whether it was marked entered in error."""
+    names = user_names(conn)
     plain: list[tuple[str, dict[str, Any], bool, int | None, str | None]] = []
     for row in rows:
         eff = combine("note", row.id, row, ops.get(row.id, []))
@@ -77,7 +80,7 @@ def notes_of(conn: Connection, rows: list[Any], ops: Mapping[str, list[OpInfo]]
     for item in plain:
         data = item[1]
         if data.get("amends"):
-            amendments.setdefault(data["amends"], []).append(_view(item, [], False))
+            amendments.setdefault(data["amends"], []).append(_view(item, [], False, names))
         elif data.get("entered_in_error_of"):
             voided.add(data["entered_in_error_of"])
             originals.append(item)
@@ -86,13 +89,25 @@ def notes_of(conn: Connection, rows: list[Any], ops: Mapping[str, list[OpInfo]]
     originals.sort(key=lambda i: note_order_key(i[1].get("clinical_time") or "", i[3]))
     for items in amendments.values():
         items.sort(key=lambda n: note_order_key(n.clinical_time or "", n.server_seq))
-    return [_view(i, amendments.get(i[0], []), i[0] in voided) for i in originals]
+    return [_view(i, amendments.get(i[0], []), i[0] in voided, names) for i in originals]
+
+
+def user_names(conn: Connection) -> dict[str, str]:
+    """Display name (else user name) of every user the server sent this
+    terminal, by user id."""
+    names: dict[str, str] = {}
+    for row in conn.execute(sa.select(RECORDS.c.id, RECORDS.c.data)
+                            .where(RECORDS.c.kind == "user", RECORDS.c.data.is_not(None))):
+        data = loads(row.data) or {}
+        names[row.id] = str(data.get("display_name") or data.get("username") or "")
+    return names
 
 
 def _view(item: tuple[str, dict[str, Any], bool, int | None, str | None],
-          amendments: list[NoteView], voided: bool) -> NoteView:
+          amendments: list[NoteView], voided: bool, names: Mapping[str, str]) -> NoteView:
     note_id, d, pending, seq, author = item
     return NoteView(id=note_id, category=d.get("category"), clinical_time=d.get("clinical_time"),
-                    body=d.get("body"), author=author, server_seq=seq, pending=pending,
+                    body=d.get("body"), author=author,
+                    author_name=names.get(author or "") or None, server_seq=seq, pending=pending,
                     amends=d.get("amends"), entered_in_error_of=d.get("entered_in_error_of"),
                     amendments=amendments, entered_in_error=voided, fields=d)

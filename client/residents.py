@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from protocol.ids import new_id
-from protocol.merge import REPLACED
+from protocol.merge import ACTIVE, REPLACED
 from protocol.messages import MrnPool
 from protocol.ops import OpType
 from protocol.records import RecordKind, resident_display_name
@@ -83,6 +83,10 @@ def update_resident(actor: Actor, resident_id: str, changes: Mapping[str, Any]) 
 
 def void_resident(actor: Actor, resident_id: str, reason: str) -> int:
     label = _label(actor, resident_id)
+    with actor.store.read() as conn:
+        eff = effective(conn, "resident", resident_id)
+    if eff.state is not None and eff.state.status != ACTIVE:
+        raise InputError("", f"{label} is already marked entered in error or merged.")
     seq, _ = record_op(actor, OpType.VOID, {"kind": "resident", "id": resident_id,
                                             "reason": reason},
                        summary=f"Mark {label} entered in error", subject_id=resident_id)

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from protocol.records import RecordKind, Role
 
-from . import notes, residents, review, staff, stays
+from . import notes, residents, review, staff, stays, tasks
 from .changes import require_records_manager
 from .clock import Clock
 from .errors import InputError, NotFound, TerminalError
@@ -37,6 +37,7 @@ from .views import (
     SyncProgress,
     SyncReport,
     SyncStatus,
+    TaskRow,
     UserInfo,
 )
 
@@ -192,6 +193,20 @@ class Session:
 
     def add_staff(self, fields: dict[str, Any]) -> str:
         return staff.add_staff(self._actor, fields)
+
+    def tasks(self, *, task_type: str | None = "possible_duplicate",
+              status: str | None = "open") -> list[TaskRow]:
+        """Open possible-duplicate tasks by default; ``None`` means any."""
+        with self.store.read() as conn:
+            return tasks.tasks(conn, task_type=task_type, status=status)
+
+    def update_task(self, task_id: str, status: str) -> int:
+        """``dismissed`` (not one person) or ``done``; records managers only."""
+        return tasks.update_task(self._actor, task_id, status)
+
+    def set_bed_out_of_service(self, bed_id: str, out_of_service: bool) -> int:
+        """Records managers only; an occupied or held bed is refused."""
+        return tasks.set_bed_out_of_service(self._actor, bed_id, out_of_service)
 
     def update_staff(self, staff_id: str, changes: dict[str, Any]) -> int:
         return staff.update_staff(self._actor, staff_id, changes)

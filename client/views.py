@@ -141,6 +141,8 @@ class NoteView:
     amendments: list[NoteView]
     entered_in_error: bool
     fields: dict[str, Any]
+    author_name: str | None = None
+    """The author's display name (else user name), when the server has sent it."""
 
 
 @dataclass(frozen=True)
@@ -259,3 +261,15 @@ class SyncReport:
     held: int = 0
     pulled: int = 0
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """Work the server raised, e.g. two residents who may be one person."""
+
+    id: str
+    task_type: str
+    status: str
+    resident_ids: list[str]
+    label: str
+    pending: bool = False

@@ -102,7 +102,7 @@ def handle(ctx: Context, op: Operation, user: UserInfo | None, terminal_id: str,
                         target=op.target_id)
     author = merge.Author(op.op_id, op.user_id, terminal_id, op.recorded_at)
     if op.op_type is OpType.CREATE:
-        return _create(ctx, payload)
+        return _create(ctx, payload, author)
     if op.op_type is OpType.UPDATE:
         return _update(ctx, payload, author)
     if op.op_type is OpType.COMMAND:
@@ -125,7 +125,7 @@ def _role_allows(role: str, op_type: OpType, kind: RecordKind | None) -> bool:
 # --- create --------------------------------------------------------------------------
 
 
-def _create(ctx: Context, payload: Mapping[str, Any]) -> Outcome:
+def _create(ctx: Context, payload: Mapping[str, Any], author: merge.Author) -> Outcome:
     b = ctx.b
     kind: RecordKind = payload["kind"]
     rec_id: str = payload["id"]
@@ -164,6 +164,10 @@ def _create(ctx: Context, payload: Mapping[str, Any]) -> Outcome:
                 return rejected(Reason.NOT_FOUND, f"{link} must name hours of the same "
                                 "staff member", target=rec_id)
     state = merge.new_record(fields)
+    if kind in IMMUTABLE_KINDS:
+        # A signed entry names who wrote it and when they recorded it.
+        state.data["_author"] = author.user_id
+        state.data["_recorded_at"] = author.recorded_at
     key = match_key(fields) if kind is RecordKind.RESIDENT else None
     rec = Rec(id=rec_id, kind=str(kind), facility_id=facility_id, data=state.data,
               versions=state.versions, created_hash=created_hash, match_key=key,

@@ -249,7 +249,7 @@ class ResidentScreen(WorkScreen):
             if note.pending:
                 flags.append(" ⟳ pending", style="yellow")
             table.add_row(plain(when(note.clinical_time)), plain(note.category),
-                          plain(self._author(note.author)), body, flags, key=note.id)
+                          plain(self._author(note)), body, flags, key=note.id)
         self._empty("notes", not view.notes, "No notes yet: press n to add one.")
         self._show_note_detail()
 
@@ -284,22 +284,25 @@ class ResidentScreen(WorkScreen):
         detail = Text()
         if note is not None:
             detail.append(f"{when(note.clinical_time)}  {note.category or ''}  "
-                          f"by {self._author(note.author)}\n", style="bold")
+                          f"by {self._author(note)}\n", style="bold")
             detail.append(note.body or "", style="strike" if note.entered_in_error else "")
             for amendment in note.amendments:
                 detail.append(f"\n\nAmended {when(amendment.clinical_time)} by "
-                              f"{self._author(amendment.author)}"
+                              f"{self._author(amendment)}"
                               f"{' (pending)' if amendment.pending else ''}:\n",
                               style="bold cyan")
                 detail.append(amendment.body or "")
         self.query_one("#note-detail", Static).update(detail)
 
-    def _author(self, user_id: str | None) -> str:
-        """Notes carry the author's user id; the clerk reads a name where one is known."""
+    def _author(self, note: Any) -> str:
+        """The author's name as the server sent it; a note still waiting to be
+        sent is the signed-in clerk's own."""
+        if note.author_name:
+            return str(note.author_name)
         session = self.chartkeep._session  # noqa: SLF001  (no lookup needed while locked)
-        if session is not None and user_id == session.user.id:
+        if session is not None and note.author == session.user.id:
             return session.user.username
-        return f"user …{user_id[-6:]}" if user_id else ""
+        return f"user …{note.author[-6:]}" if note.author else ""
 
     def action_add_note(self) -> None:
         session, resident_id = self.session, self.resident_id

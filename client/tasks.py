@@ -1,0 +1,70 @@
+"""Work the server raises for a records manager (possible duplicates), and bed
+availability: the two reference records a terminal may change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from protocol.records import RecordKind, resident_display_name
+
+from .changes import load, require_records_manager, update_record
+from .errors import InputError, NotFound
+from .outbox import Actor
+from .overlay import combine, overlay_ops
+from .store import RECORDS, loads
+from .views import TaskRow
+
+
+def tasks(conn: Connection, *, task_type: str | None = "possible_duplicate",
+          status: str | None = "open") -> list[TaskRow]:
+    rows = conn.execute(sa.select(RECORDS).where(RECORDS.c.kind == "task",
+                                                 RECORDS.c.data.is_not(None))).all()
+    ops = overlay_ops(conn, [r.id for r in rows])
+    out = []
+    for row in rows:
+        eff = combine("task", row.id, row, ops[row.id])
+        data = eff.data
+        if task_type is not None and data.get("type") != task_type:
+            continue
+        if status is not None and data.get("status") != status:
+            continue
+        ids = [str(i) for i in data.get("resident_ids") or []]
+        out.append(TaskRow(id=row.id, task_type=str(data.get("type") or ""),
+                           status=str(data.get("status") or ""), resident_ids=ids,
+                           label=_label(conn, ids), pending=eff.pending))
+    return sorted(out, key=lambda t: t.label.casefold())
+
+
+def _label(conn: Connection, resident_ids: list[str]) -> str:
+    names = []
+    for rid in resident_ids:
+        data = conn.execute(sa.select(RECORDS.c.data).where(RECORDS.c.id == rid)).scalar()
+        names.append(resident_display_name(loads(data) or {}) or rid)
+    return " / ".join(names)
+
+
+def update_task(actor: Actor, task_id: str, status: str) -> int:
+    """Dismiss a task (not a duplicate after all) or mark it done."""
+    return update_record(actor, RecordKind.TASK, task_id, {"status": status},
+                         summary=f"Mark task {status}")
+
+
+def set_bed_out_of_service(actor: Actor, bed_id: str, out_of_service: bool) -> int:
+    """Take a bed out of service (repairs, isolation) or return it. An occupied
+    or held bed cannot be taken out of service: move the resident first."""
+    require_records_manager(actor, "take beds out of service")
+    with actor.store.read() as conn:
+        eff = load(conn, RecordKind.BED, bed_id)
+        if eff.state is None:
+            raise NotFound("That bed is not at this terminal.")
+        data: dict[str, Any] = eff.data
+        label = str(data.get("label") or bed_id)
+    if out_of_service and data.get("_resident_id"):
+        raise InputError("out_of_service", f"Bed {label} is occupied or held; move the "
+                         "resident before taking it out of service.")
+    word = "out of service" if out_of_service else "back in service"
+    return update_record(actor, RecordKind.BED, bed_id, {"out_of_service": out_of_service},
+                         summary=f"Bed {label} {word}")

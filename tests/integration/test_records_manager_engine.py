@@ -1,0 +1,68 @@
+"""Records-manager work through the engine against the real server: possible
+duplicate tasks, beds out of service, and note authors by name."""
+
+from __future__ import annotations
+
+import pytest
+
+from client.errors import InputError, NotPermitted
+
+from .conftest import Org, op, resident
+
+
+def test_possible_duplicates_are_listed_and_can_be_dismissed(org: Org) -> None:
+    manager = org.terminal(org.a, "rm.MG")
+    clerk = org.terminal(org.a, "clerk.MG")
+    first = manager.register_resident(resident(family_name="Ito", given_name="Ken"))
+    second = clerk.register_resident(resident(family_name="Ito", given_name="Ken"))
+    manager.sync()
+    clerk.sync()
+    manager.sync()
+    [task] = manager.tasks()
+    assert set(task.resident_ids) == {first, second}
+    assert "Ito, Ken" in task.label
+    seq = manager.update_task(task.id, "dismissed")
+    assert manager.tasks() == []  # shown dismissed at once, pending
+    manager.sync()
+    assert op(manager, seq).status == "applied"
+    clerk.sync()
+    assert clerk.tasks() == []
+    assert [t.status for t in clerk.tasks(status=None)] == ["dismissed"]
+
+
+def test_a_bed_goes_out_of_service_and_back(org: Org) -> None:
+    manager = org.terminal(org.a, "rm.MG")
+    clerk = org.terminal(org.a, "clerk.MG")
+    free, taken = org.a.beds[0], org.a.beds[1]
+    rid = manager.register_resident(resident())
+    manager.admit(rid, admitted_at="2026-11-02", bed_id=taken)
+    manager.sync()
+    with pytest.raises(InputError):
+        manager.set_bed_out_of_service(taken, True)
+    with pytest.raises(NotPermitted):
+        clerk.set_bed_out_of_service(free, True)
+    seq = manager.set_bed_out_of_service(free, True)
+    assert {b.bed_id: b.state for b in manager.beds()}[free] == "out_of_service"
+    manager.sync()
+    assert op(manager, seq).status == "applied"
+    clerk.sync()
+    assert {b.bed_id: b.state for b in clerk.beds()}[free] == "out_of_service"
+    manager.set_bed_out_of_service(free, False)
+    manager.sync()
+    clerk.sync()
+    assert {b.bed_id: b.state for b in clerk.beds()}[free] == "free"
+
+
+def test_notes_name_their_author_and_voiding_twice_is_refused(org: Org) -> None:
+    manager = org.terminal(org.a, "rm.MG")
+    clerk = org.terminal(org.a, "clerk.MG")
+    rid = manager.register_resident(resident())
+    manager.add_note(rid, {"category": "progress", "clinical_time": "2026-11-02T09:00",
+                           "body": "Settled well."})
+    manager.sync()
+    clerk.sync()
+    [shown] = clerk.resident(rid).notes
+    assert shown.author_name == "rm.MG"
+    manager.void_resident(rid, "registered at the wrong facility")
+    with pytest.raises(InputError):
+        manager.void_resident(rid, "again")
