@@ -66,8 +66,12 @@ class Target:
 
     def line(self) -> str:
         sign = ">=" if self.higher_is_better else "<="
-        return (f"{self.name} {self.measured:.3g}{self.unit} {sign}{self.goal:g}{self.unit} "
-                f"{'ok' if self.ok else 'short'}")
+        return (f"{self.name} {_figure(self.measured)}{self.unit} "
+                f"{sign}{_figure(self.goal)}{self.unit} {'ok' if self.ok else 'short'}")
+
+
+def _figure(value: float) -> str:
+    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
 def say(text: str = "") -> None:
