@@ -1,5 +1,8 @@
 """The bed board: beds by unit (occupied, free, held, out of service) and the
 admissions and discharges of the last 30 days.
+
+A records manager takes a free bed out of service (repairs, isolation) and
+returns it from here; the board shows the change at once, pending until synced.
 """
 
 from __future__ import annotations
@@ -12,10 +15,15 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable, Label, Static
 
+from ..dialogs.message import ConfirmDialog
 from ..display import BED_STATE, bed_state, plain
+from ..engine import InputError, clerk_message
+from ..messages import DataChanged
+from ..roles import is_records_manager, records_manager_only
 from .base import WorkScreen
 
 MOVEMENT_DAYS = 30
@@ -30,6 +38,9 @@ class BedsScreen(WorkScreen):
                 tooltip="Read the bed board again"),
         Binding("tab", "focus_next", "Next table", show=False, id="beds.next_table",
                 tooltip="Move between the bed board and the movements"),
+        Binding("o", "toggle_service", "Out of service", id="beds.out_of_service",
+                tooltip="Take the highlighted free bed out of service, or return it to "
+                        "service (records managers)"),
     ]
 
     class Loaded(Message):
@@ -38,9 +49,18 @@ class BedsScreen(WorkScreen):
             self.beds = beds
             self.movements = movements
 
+    class ServiceChanged(Message):
+        """The engine took (or refused) a bed's change of service."""
+
+        def __init__(self, done: str, refusal: str = "") -> None:
+            super().__init__()
+            self.done = done
+            self.refusal = refusal
+
     def __init__(self) -> None:
         super().__init__()
         self.bed_residents: dict[str, str | None] = {}
+        self.beds: dict[str, Any] = {}
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="beds-body"):
@@ -73,13 +93,16 @@ class BedsScreen(WorkScreen):
     def on_beds_screen_loaded(self, message: Loaded) -> None:
         beds = self.query_one("#beds", DataTable)
         beds.loading = False
+        cursor = beds.cursor_row
         beds.clear()
         self.bed_residents = {bed.bed_id: bed.resident_id for bed in message.beds}
+        self.beds = {bed.bed_id: bed for bed in message.beds}
         for bed in message.beds:
             beds.add_row(plain(bed.unit_name), plain(bed.label), bed_state(bed.state),
                          plain(bed.resident_name),
                          Text("⟳ pending", style="yellow") if bed.pending else Text(""),
                          key=bed.bed_id)
+        beds.move_cursor(row=cursor)
         self._summary(message.beds)
         self.query_one("#beds-empty", Static).update(
             "" if message.beds else "No beds yet: sync to receive the facility's units and beds.")
@@ -112,6 +135,60 @@ class BedsScreen(WorkScreen):
             summary.append("\n")
         summary.rstrip()
         self.query_one("#bed-summary", Static).update(summary)
+
+    # --- out of service (records managers) ----------------------------------------
+
+    def highlighted_bed(self) -> Any:
+        table = self.query_one("#beds", DataTable)
+        if not table.row_count:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0))
+        return self.beds.get(row_key.value or "")
+
+    def action_toggle_service(self) -> None:
+        if not is_records_manager(self.session):
+            self.app.notify(records_manager_only("take beds out of service"),
+                            title="Records managers only", severity="warning",
+                            markup=False, timeout=8)
+            return
+        bed = self.highlighted_bed()
+        if bed is None:
+            return
+        out = bed.state != "out_of_service"
+        where = Text(f"Bed {bed.label}", style="bold")
+        where.append(f" ({bed.unit_name})", style="dim")
+        if out:
+            question = Text("Take ").append_text(where).append(
+                " out of service? It cannot be assigned until it is returned to service.")
+            title, yes = "Take bed out of service", "Out of service"
+        else:
+            question = Text("Return ").append_text(where).append(
+                " to service? It can be assigned again.")
+            title, yes = "Return bed to service", "Back in service"
+
+        def answered(go: bool | None) -> None:
+            if go:
+                self._set_service(self.session, bed.bed_id, out, f"Bed {bed.label} {yes.lower()}")
+
+        self.app.push_screen(ConfirmDialog(title, question, yes=yes), answered)
+
+    @work(thread=True, group="bed-service", exit_on_error=False)
+    def _set_service(self, session: Any, bed_id: str, out: bool, done: str) -> None:  # noqa: FBT001
+        try:
+            session.set_bed_out_of_service(bed_id, out)
+        except InputError as error:
+            self.post_message(self.ServiceChanged(done, refusal=clerk_message(error)))
+            return
+        self.post_message(self.ServiceChanged(done))
+
+    def on_beds_screen_service_changed(self, message: ServiceChanged) -> None:
+        if message.refusal:
+            self.app.notify(message.refusal, title="Could not do that", severity="warning",
+                            markup=False, timeout=10)
+            return
+        self.app.notify(f"{message.done}; it will be sent at the next sync.", title="Saved",
+                        markup=False)
+        self.app.post_message(DataChanged())
 
     @on(DataTable.RowSelected, "#beds")
     def _open_bed(self, event: DataTable.RowSelected) -> None:
