@@ -37,7 +37,7 @@ from .settings import UISettings
 
 log = logging.getLogger(__name__)
 
-SECTIONS = ("census", "beds", "staff", "sync", "users")
+SECTIONS = ("census", "beds", "staff", "sync", "users", "duplicates")
 
 
 class ChartkeepApp(App[None]):
@@ -60,6 +60,8 @@ class ChartkeepApp(App[None]):
                 tooltip="Pending, rejected and conflicting changes"),
         Binding("f6", "section('users')", "Users", id="app.users",
                 tooltip="Who can sign in here; add a user; change your passphrase"),
+        Binding("f7", "duplicates", "Duplicates", id="app.duplicates", show=False,
+                tooltip="Possible duplicate records to merge or dismiss (records managers)"),
         Binding("ctrl+s", "sync_now", "Sync now", id="app.sync_now",
                 tooltip="Send pending changes and fetch others' now"),
         Binding("ctrl+l", "lock", "Lock", id="app.lock",
@@ -190,16 +192,27 @@ class ChartkeepApp(App[None]):
 
     def check_action(self, action: str,
                      parameters: tuple[object, ...]) -> bool | None:  # noqa: ARG002  (Textual's)
-        if action in {"section", "sync_now", "lock", "switch_user"}:
+        if action in {"section", "duplicates", "sync_now", "lock", "switch_user"}:
             if not self.unlocked:
                 return False
             # A form is open: leaving it would throw away what the clerk typed.
-            if action in {"section", "switch_user"} and self._modal_open():
+            if action in {"section", "duplicates", "switch_user"} and self._modal_open():
                 return False
         return True
 
     def action_section(self, section: str) -> None:
         self.run_worker(self._reset_to_section(section), group="navigate", exclusive=True)
+
+    def action_duplicates(self) -> None:
+        """Possible duplicates are a records manager's work; a clerk is told so."""
+        from .roles import is_records_manager, records_manager_only  # noqa: PLC0415
+
+        if not is_records_manager(self.session):
+            self.notify(records_manager_only("review possible duplicates"),
+                        title="Records managers only", severity="warning", markup=False,
+                        timeout=8)
+            return
+        self.action_section("duplicates")
 
     async def _reset_to_section(self, section: str) -> None:
         screen = _section_screen(section)
@@ -377,6 +390,10 @@ def _section_screen(section: str) -> Screen[Any]:
         from .screens.sync import SyncScreen  # noqa: PLC0415
 
         return SyncScreen()
+    if section == "duplicates":
+        from .screens.duplicates import DuplicatesScreen  # noqa: PLC0415
+
+        return DuplicatesScreen()
     if section == "users":
         from .screens.users import UsersScreen  # noqa: PLC0415
 

@@ -1,0 +1,52 @@
+"""A dialog that asks the clerk to pick one of a few answers (one button each)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Static
+
+
+class ChoiceDialog(ModalScreen[str | None]):
+    """One button per choice; returns the chosen value, ``None`` on escape."""
+
+    BINDINGS = [  # noqa: RUF012
+        Binding("escape", "cancel", "Cancel", id="choice.cancel", tooltip="Choose nothing"),
+    ]
+
+    def __init__(self, title: str, intro: str | Text,
+                 choices: Sequence[tuple[Text, str]]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.intro = intro
+        self.choices = list(choices)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Text(self.title_text), classes="dialog-title")
+            yield Static(self.intro if isinstance(self.intro, Text) else Text(self.intro),
+                         classes="dialog-intro")
+            for index, (label, _value) in enumerate(self.choices):
+                yield Button(label, id=f"choice-{index}",
+                             variant="primary" if index == 0 else "default")
+            yield Button("Cancel", id="choice-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#choice-0").focus()
+
+    @on(Button.Pressed)
+    def _chosen(self, event: Button.Pressed) -> None:
+        name = event.button.id or ""
+        if name.startswith("choice-") and name != "choice-cancel":
+            self.dismiss(self.choices[int(name.removeprefix("choice-"))][1])
+        else:
+            self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
