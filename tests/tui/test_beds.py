@@ -9,6 +9,7 @@ from textual.widgets import DataTable
 
 from client.ui.dialogs.message import ConfirmDialog
 from client.ui.screens.beds import BedsScreen
+from client.ui.screens.help import HelpScreen
 
 from .test_records_manager import told
 
@@ -26,7 +27,7 @@ async def open_board(ui, pilot) -> BedsScreen:
     await ui.sign_in()
     await pilot.press("f3")
     screen = await ui.wait_for_screen(BedsScreen)
-    await ui.wait_for(lambda: screen.query_one("#beds", DataTable).row_count == 3)  # noqa: PLR2004
+    await ui.wait_for(lambda: screen.query_one("#beds", DataTable).row_count == 3)
     return screen
 
 
@@ -57,6 +58,13 @@ async def test_a_records_manager_takes_a_bed_out_of_service_and_back(facility, m
     async with app.run_test(size=(140, 40), message_hook=seen.append) as pilot:
         ui = drive(pilot)
         screen = await open_board(ui, pilot)
+        await pilot.press("f1")  # the help lists the new keys with what they do
+        await ui.wait_for_screen(HelpScreen)
+        keys = ui.table_text("#help-keys")
+        assert "o | Out of service" in keys
+        assert "Duplicates | Possible duplicate records" in keys
+        await pilot.press("escape")
+        await ui.wait_for(lambda: app.screen is screen)
         await highlight(screen, pilot, free)
         assert state_of(screen, free) == "Free"
 
