@@ -3,8 +3,6 @@ availability: the two reference records a terminal may change."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -14,6 +12,7 @@ from .changes import load, require_records_manager, update_record
 from .errors import InputError, NotFound
 from .outbox import Actor
 from .overlay import combine, overlay_ops
+from .stays import beds
 from .store import RECORDS, loads
 from .views import TaskRow
 
@@ -60,9 +59,10 @@ def set_bed_out_of_service(actor: Actor, bed_id: str, out_of_service: bool) -> i
         eff = load(conn, RecordKind.BED, bed_id)
         if eff.state is None:
             raise NotFound("That bed is not at this terminal.")
-        data: dict[str, Any] = eff.data
-        label = str(data.get("label") or bed_id)
-    if out_of_service and data.get("_resident_id"):
+        label = str(eff.data.get("label") or bed_id)
+        # The bed board's view, so an admission still waiting to sync counts too.
+        shown = next((b for b in beds(conn) if b.bed_id == bed_id), None)
+    if out_of_service and shown is not None and shown.state in ("occupied", "held"):
         raise InputError("out_of_service", f"Bed {label} is occupied or held; move the "
                          "resident before taking it out of service.")
     word = "out of service" if out_of_service else "back in service"

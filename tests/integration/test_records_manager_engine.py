@@ -41,6 +41,13 @@ def test_a_bed_goes_out_of_service_and_back(org: Org) -> None:
         manager.set_bed_out_of_service(taken, True)
     with pytest.raises(NotPermitted):
         clerk.set_bed_out_of_service(free, True)
+    # An admission into the free bed that has not synced yet also holds it.
+    other = manager.register_resident(resident(family_name="Pending", given_name="Pat"))
+    stay = manager.admit(other, admitted_at="2026-11-02", bed_id=free)
+    with pytest.raises(InputError):
+        manager.set_bed_out_of_service(free, True)
+    manager.discharge(stay, discharged_at="2026-11-02", disposition="home")
+    manager.sync()
     seq = manager.set_bed_out_of_service(free, True)
     assert {b.bed_id: b.state for b in manager.beds()}[free] == "out_of_service"
     manager.sync()
