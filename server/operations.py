@@ -267,7 +267,10 @@ def _void(ctx: Context, payload: Mapping[str, Any]) -> Outcome:
         return applied(rec.seq, target=rec.id, repeated=True)
     rec.set_state(merge.void(rec.state()))
     rec.data["_void_reason"] = payload["reason"]
-    return applied(ctx.b.emit(rec), target=rec.id)
+    seq = ctx.b.emit(rec)
+    if rec.kind == RecordKind.RESIDENT:
+        stays.close_for_record_error(ctx, rec.id, "entered_in_error")
+    return applied(seq, target=rec.id)
 
 
 def _merge(ctx: Context, payload: Mapping[str, Any]) -> Outcome:
@@ -290,6 +293,7 @@ def _merge(ctx: Context, payload: Mapping[str, Any]) -> Outcome:
                                            duplicate.id})
     seq = ctx.b.emit(duplicate)
     ctx.b.emit(survivor)
+    stays.close_for_record_error(ctx, duplicate.id, "merged_duplicate")
     if duplicate.match_key:
         for task in ctx.b.by_match_key(duplicate.facility_id, f"dup:{duplicate.match_key}",
                                        str(RecordKind.TASK)):

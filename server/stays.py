@@ -15,6 +15,8 @@ why the bed was not given while the admission itself is not lost.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -115,6 +117,22 @@ def _guarded(ctx: Context, statement: sa.Executable) -> bool:
 
 def _set_stay_row(ctx: Context, stay_id: str, **values: Any) -> bool:
     return _guarded(ctx, sa.update(T.stays).where(T.stays.c.id == stay_id).values(**values))
+
+
+def close_for_record_error(ctx: Context, resident_id: str, disposition: str) -> None:
+    """A resident record marked entered in error, or merged into another, gives
+    up its current stay: the stay is closed (never deleted) and its bed freed,
+    so a record that no longer stands for a person holds no bed."""
+    stay_id = _current_stay_of(ctx, resident_id)
+    stay = ctx.b.get(stay_id, STAY) if stay_id else None
+    if stay is None:
+        return
+    old_bed = ctx.b.get(stay.data.get("bed_id"), BED)
+    if not _set_stay_row(ctx, stay.id, status="discharged"):
+        return
+    day = datetime.fromtimestamp(ctx.b.now / 1000, tz=UTC).date().isoformat()
+    stay.data.update(status="discharged", discharged_at=day, disposition=disposition)
+    _refresh(ctx, stay, old_bed)
 
 
 # --- snapshot upkeep --------------------------------------------------------------------

@@ -7,7 +7,7 @@ import pytest
 
 from client.errors import InputError, NotPermitted
 
-from .conftest import Org, op, resident
+from .conftest import Org, op, resident, terminal_records
 
 
 def test_possible_duplicates_are_listed_and_can_be_dismissed(org: Org) -> None:
@@ -73,3 +73,27 @@ def test_notes_name_their_author_and_voiding_twice_is_refused(org: Org) -> None:
     manager.void_resident(rid, "registered at the wrong facility")
     with pytest.raises(InputError):
         manager.void_resident(rid, "again")
+
+
+def test_a_voided_or_merged_record_gives_up_its_bed(org: Org) -> None:
+    manager = org.terminal(org.a, "rm.MG")
+    clerk = org.terminal(org.a, "clerk.MG")
+    wrong = manager.register_resident(resident(family_name="Mistake", given_name="Made"))
+    first = manager.register_resident(resident(family_name="Ito", given_name="Ken"))
+    again = manager.register_resident(resident(family_name="Ito", given_name="Ken"))
+    manager.admit(wrong, admitted_at="2026-11-02", bed_id=org.a.beds[0])
+    manager.admit(again, admitted_at="2026-11-02", bed_id=org.a.beds[1])
+    manager.sync()
+    manager.void_resident(wrong, "registered for the wrong person")
+    manager.merge_residents(first, again)
+    manager.sync()
+    clerk.sync()
+    states = {b.bed_id: b.state for b in clerk.beds()}
+    assert states[org.a.beds[0]] == "free"
+    assert states[org.a.beds[1]] == "free"
+    voided = clerk.resident(wrong)
+    assert voided.status == "entered_in_error"
+    [stay] = voided.stays
+    assert (stay.status, stay.disposition) == ("discharged", "entered_in_error")
+    assert clerk.resident(again).stays[0].disposition == "merged_duplicate"
+    assert terminal_records(clerk) == org.server_records(org.a)
