@@ -185,9 +185,15 @@ def populate(demo: Demo, front: Session) -> dict[str, str]:
     return ids
 
 
-def print_results(name: str, session: Session) -> None:
+def last_seq(session: Session) -> int:
+    """The terminal's newest operation, so the results printed later are the
+    ones made after this point."""
+    return max((r.seq for r in session.operations(limit=5000)), default=0)
+
+
+def print_results(name: str, session: Session, since: int) -> None:
     say(f"\n  {name} ({session.user.username}, {session.user.role.replace('_', ' ')}):")
-    rows = sorted((r for r in session.operations(limit=1000) if r.seq > session_marks[name]),
+    rows = sorted((r for r in session.operations(limit=1000) if r.seq > since),
                   key=lambda r: r.seq)
     width = max((len(r.summary) for r in rows), default=10)
     for row in rows:
@@ -195,13 +201,6 @@ def print_results(name: str, session: Session) -> None:
         if row.reason:
             line += f"  [{row.reason}] {row.reason_text or ''}"
         say(line)
-
-
-session_marks: dict[str, int] = {}
-
-
-def mark(name: str, session: Session) -> None:
-    session_marks[name] = max((r.seq for r in session.operations(limit=5000)), default=0)
 
 
 def headless(demo: Demo, url: str, var: Path) -> int:
@@ -216,8 +215,7 @@ def headless(demo: Demo, url: str, var: Path) -> int:
                      CLERK_PASSWORD, "Nurses' station")
     say(f"  it pulled {len(station.census(limit=500).rows)} residents.")
 
-    mark("Front desk", front)
-    mark("Nurses' station", station)
+    front_since, station_since = last_seq(front), last_seq(station)
     say("\nBoth terminals go offline and keep working:")
     okafor, smith = ids["Okafor"], ids["Smith [Jr]"]
     front.update_resident(okafor, {"phone": "555-0111"})
@@ -247,8 +245,8 @@ def headless(demo: Demo, url: str, var: Path) -> int:
     front.sync()
     station.sync()
     front.sync()
-    print_results("Front desk", front)
-    print_results("Nurses' station", station)
+    print_results("Front desk", front, front_since)
+    print_results("Nurses' station", station, station_since)
 
     say("\nWhat every replica now shows:")
     for session, name in ((front, "Front desk"), (station, "Nurses' station")):

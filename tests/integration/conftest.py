@@ -161,25 +161,36 @@ def resident(**overrides: Any) -> dict[str, Any]:
     return fields
 
 
-def inject_raw_op(session: Session, op_type: str, payload: dict[str, Any], *,
-                  schema: int | None = None) -> int:
-    """Append an operation the terminal's own checks would refuse, as an older or
-    misbehaving terminal would send it, to prove the server's side of a rule."""
+def queue_raw_ops(session: Session, ops: list[tuple[str, dict[str, Any]]], *,
+                  schema: int | None = None, subject_id: str | None = None) -> int:
+    """Append operations straight to the outbox, skipping the terminal's own
+    checks and per-change refresh: for operations an older or misbehaving
+    terminal would send, and for volume tests. Returns the first new seq."""
     from client.outbox import next_seq
     from protocol.codec import encode
     from protocol.ids import new_id
     from protocol.ops import SCHEMA_VERSION
 
     with session.store.write() as conn:
-        seq = next_seq(conn)
-        conn.execute(OUTBOX.insert().values(
-            seq=seq, op_id=new_id(), op_type=op_type, kind=payload.get("kind"),
-            record_id=payload.get("id"), subject_id=None, user_id=session.user.id,
-            recorded_at=session.clock.ms() << 16,
-            schema_version=SCHEMA_VERSION if schema is None else schema,
-            payload=encode(payload), created_at=session.clock.ms(), status="pending",
-            flags="", summary=f"raw {op_type}"))
-    return seq
+        first = next_seq(conn)
+        now = session.clock.ms()
+        conn.execute(OUTBOX.insert(), [{
+            "seq": first + i, "op_id": new_id(now), "op_type": op_type,
+            "kind": payload.get("kind"), "record_id": payload.get("id"),
+            "subject_id": subject_id, "user_id": session.user.id,
+            "recorded_at": (now << 16) + i,
+            "schema_version": SCHEMA_VERSION if schema is None else schema,
+            "payload": encode(payload), "created_at": now, "status": "pending",
+            "flags": "", "summary": f"{op_type} {payload.get('kind', '')}".strip(),
+        } for i, (op_type, payload) in enumerate(ops)])
+    return first
+
+
+def inject_raw_op(session: Session, op_type: str, payload: dict[str, Any], *,
+                  schema: int | None = None) -> int:
+    """One operation the terminal's own checks would refuse, to prove the
+    server's side of a rule."""
+    return queue_raw_ops(session, [(op_type, payload)], schema=schema)
 
 
 def op(session: Session, seq: int) -> Any:
@@ -205,24 +216,12 @@ class Link:
 
 def bulk_notes(session: Session, resident_id: str, count: int, *,
                body: str = "Hourly round {i}.") -> None:
-    """Queue many notes at once through the outbox, for volume tests; each is a
-    valid operation the server processes in full."""
-    from client.outbox import next_seq
-    from protocol.codec import encode
+    """Queue many valid notes at once, for volume tests; the server processes
+    each in full."""
     from protocol.ids import new_id
 
-    with session.store.write() as conn:
-        seq = next_seq(conn)
-        now = session.clock.ms()
-        rows = []
-        for i in range(count):
-            note_id = new_id(now)
-            rows.append({
-                "seq": seq + i, "op_id": new_id(now), "op_type": "create", "kind": "note",
-                "record_id": note_id, "subject_id": resident_id, "user_id": session.user.id,
-                "recorded_at": (now << 16) + i, "schema_version": 1,
-                "payload": encode({"kind": "note", "id": note_id, "fields": {
-                    "resident_id": resident_id, "category": "nursing",
-                    "clinical_time": "2026-11-02T09:00", "body": body.format(i=i)}}),
-                "created_at": now, "status": "pending", "flags": "", "summary": "note"})
-        conn.execute(OUTBOX.insert(), rows)
+    queue_raw_ops(session, [
+        ("create", {"kind": "note", "id": new_id(), "fields": {
+            "resident_id": resident_id, "category": "nursing",
+            "clinical_time": "2026-11-02T09:00", "body": body.format(i=i)}})
+        for i in range(count)], subject_id=resident_id)

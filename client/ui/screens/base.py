@@ -15,6 +15,18 @@ from ..workers import WorkerErrorsToApp
 if TYPE_CHECKING:
     from ..app import ChartkeepApp
 
+PAGE_SIZE = 50
+"""Rows a paged list (census, staff roster) shows at once; paging is in SQL."""
+
+
+def turned_page(page: Any, offset: int, step: int) -> int | None:
+    """The offset ``step`` pages away from ``offset`` in ``page``'s list, or
+    None when that is past either end (or nothing is loaded yet)."""
+    if page is None:
+        return None
+    moved = offset + step * PAGE_SIZE
+    return moved if 0 <= moved < max(page.total, 1) and moved != offset else None
+
 
 class WorkScreen(WorkerErrorsToApp, Screen[None]):
     """A screen of the unlocked terminal: header, body, sync bar, footer.

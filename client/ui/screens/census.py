@@ -27,9 +27,7 @@ from textual.widgets import DataTable, Input, Static, Tab, Tabs
 
 from ..dialogs import resident_forms
 from ..display import census_status, plain, when
-from .base import WorkScreen
-
-PAGE_SIZE = 50
+from .base import PAGE_SIZE, WorkScreen, turned_page
 
 STATUS_TABS: dict[str, tuple[str, set[str] | None]] = {
     "current": ("Current", {"in_house", "on_leave", "in_hospital", "awaiting_bed"}),
@@ -222,10 +220,8 @@ class CensusScreen(WorkScreen):
         self.query_one("#census-status", Tabs).action_next_tab()
 
     def action_page(self, step: int) -> None:
-        if self.page is None:
-            return
-        offset = self.page_offset + step * PAGE_SIZE
-        if 0 <= offset < max(self.page.total, 1) and offset != self.page_offset:
+        offset = turned_page(self.page, self.page_offset, step)
+        if offset is not None:
             self.page_offset = offset
             self.load()
 

@@ -24,9 +24,7 @@ from ..dialogs import staff_forms
 from ..display import license_state, plain, when
 from ..messages import DataChanged
 from ..roles import is_records_manager, records_manager_only
-from .base import WorkScreen
-
-PAGE_SIZE = 50
+from .base import PAGE_SIZE, WorkScreen, turned_page
 
 
 class StaffScreen(WorkScreen):
@@ -174,10 +172,8 @@ class StaffScreen(WorkScreen):
         self.query_one("#staff-filter", Input).focus()
 
     def action_page(self, step: int) -> None:
-        if self.page is None:
-            return
-        offset = self.page_offset + step * PAGE_SIZE
-        if 0 <= offset < max(self.page.total, 1) and offset != self.page_offset:
+        offset = turned_page(self.page, self.page_offset, step)
+        if offset is not None:
             self.page_offset = offset
             self.load()
 
