@@ -9,6 +9,7 @@ its ``{"error": code, "detail": text}`` bodies and the terminal shows to clerks.
     ├── SchemaError         well-formed msgpack that does not match the schema
     ├── SignatureError      bad, missing or foreign signature (one code for all)
     ├── ValidationError     a record field that breaks a rule (names the field)
+    ├── Refused             an operation the records' current state does not allow
     └── ClockDriftError     a remote clock too far ahead to trust
 """
 
@@ -64,3 +65,16 @@ class ValidationError(ProtocolError):
 
 class ClockDriftError(ProtocolError):
     code = "clock_drift"
+
+
+class Refused(ProtocolError):
+    """An operation the current state of the records does not allow (a
+    discharge of a resident who is not admitted, a return of one who is not on
+    leave). ``code`` is the :class:`protocol.reasons.Reason` the server answers
+    with; ``detail`` says why in words."""
+
+    code = "refused"
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(detail or reason, code=str(reason))
+        self.reason = str(reason)

@@ -22,8 +22,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from .commands import CommandName, command_spec
 from .errors import SchemaError, ValidationError
 from .ids import is_id
+from .reasons import REASON_TEXT, Reason
 from .records import CREATABLE, UPDATABLE, RecordKind, validate_fields
 
 SCHEMA_VERSION = 1
@@ -41,15 +43,6 @@ class OpType(StrEnum):
     MERGE = "merge"
 
 
-class CommandName(StrEnum):
-    ADMIT = "admit"
-    DISCHARGE = "discharge"
-    TRANSFER = "transfer"
-    ASSIGN_BED = "assign_bed"
-    LEAVE = "leave"
-    RETURN = "return"
-
-
 class OpStatus(StrEnum):
     PENDING = "pending"
     """Only at the terminal: not yet answered by the server."""
@@ -58,66 +51,6 @@ class OpStatus(StrEnum):
     REJECTED = "rejected"
     HELD = "held"
     """Held for supervisor review (e.g. the user was deactivated)."""
-
-
-FINAL_STATUSES = frozenset({OpStatus.APPLIED, OpStatus.CONFLICT, OpStatus.REJECTED})
-
-
-class Reason(StrEnum):
-    """Why an operation was rejected or raised a conflict. Each has a sentence
-    for the clerk in :data:`REASON_TEXT`.
-    """
-
-    INVALID = "invalid"
-    NOT_FOUND = "not_found"
-    ALREADY_EXISTS = "already_exists"
-    NOT_PERMITTED = "not_permitted"
-    NOT_OWNER = "not_owner"
-    OUT_OF_SCOPE = "out_of_scope"
-    IMMUTABLE = "immutable"
-    ALREADY_ADMITTED = "already_admitted"
-    NOT_ADMITTED = "not_admitted"
-    BED_OCCUPIED = "bed_occupied"
-    BED_OUT_OF_SERVICE = "bed_out_of_service"
-    ALREADY_IN_BED = "already_in_bed"
-    NOT_ON_LEAVE = "not_on_leave"
-    RECORD_VOIDED = "record_voided"
-    FIELD_CONFLICT = "field_conflict"
-    NO_CONFLICT = "no_conflict"
-    USER_INACTIVE = "user_inactive"
-    SEQ_MISMATCH = "seq_mismatch"
-    UPGRADE_REQUIRED = "upgrade_required"
-
-
-REASON_TEXT: dict[str, str] = {
-    Reason.INVALID: "The entry breaks a rule; correct the field named and enter it again.",
-    Reason.NOT_FOUND: "The record it refers to does not exist on the server.",
-    Reason.ALREADY_EXISTS: "A record with this id already exists.",
-    Reason.NOT_PERMITTED: "Your role does not allow this change; ask a records manager.",
-    Reason.NOT_OWNER: "That bed or record belongs to another facility.",
-    Reason.OUT_OF_SCOPE: "The resident is no longer at this facility (transferred); "
-                         "clinical notes were kept, administrative changes were not.",
-    Reason.IMMUTABLE: "Signed entries cannot be changed; add an amendment instead.",
-    Reason.ALREADY_ADMITTED: "The resident was already admitted (another terminal was first); "
-                             "open the resident to see the active stay.",
-    Reason.NOT_ADMITTED: "The resident has no active stay for this command.",
-    Reason.BED_OCCUPIED: "Another resident took that bed first; the resident is awaiting a "
-                         "bed — choose a free bed.",
-    Reason.BED_OUT_OF_SERVICE: "That bed is out of service; choose another bed.",
-    Reason.ALREADY_IN_BED: "The resident already has a bed; transfer them instead.",
-    Reason.NOT_ON_LEAVE: "The resident is not on leave.",
-    Reason.RECORD_VOIDED: "The record was marked entered-in-error; your change is kept for "
-                          "review.",
-    Reason.FIELD_CONFLICT: "Someone else changed this field at the same time; both values are "
-                           "kept until a records manager chooses.",
-    Reason.NO_CONFLICT: "There is no open conflict on that field any more.",
-    Reason.USER_INACTIVE: "The user's account was deactivated; the change waits for a "
-                          "supervisor's review.",
-    Reason.SEQ_MISMATCH: "The server already holds a different change under this number; "
-                         "the terminal's store may have been restored from an old copy.",
-    Reason.UPGRADE_REQUIRED: "This terminal's software is too old for the server; upgrade it. "
-                             "Your changes are kept and will be sent after the upgrade.",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +119,6 @@ class OpResult:
 
 
 _MEMBERS: dict[type[StrEnum], frozenset[str]] = {}
-_COMMANDS = frozenset(str(c) for c in CommandName)
 
 
 def _enum(raw: Mapping[str, Any], key: str, enum: type[StrEnum]) -> str:
@@ -200,22 +132,6 @@ def _enum(raw: Mapping[str, Any], key: str, enum: type[StrEnum]) -> str:
 
 
 # --- payload validation --------------------------------------------------------
-
-_COMMAND_ARGS: dict[CommandName, dict[str, bool]] = {
-    # argument -> required
-    CommandName.ADMIT: {"stay_id": True, "resident_id": True, "admitted_at": True,
-                        "bed_id": False, "admission_type": False, "payer": False},
-    CommandName.DISCHARGE: {"stay_id": True, "discharged_at": True, "disposition": False,
-                            "destination": False},
-    CommandName.TRANSFER: {"stay_id": True, "to_facility_id": True, "at": True},
-    CommandName.ASSIGN_BED: {"stay_id": True, "bed_id": True},
-    CommandName.LEAVE: {"stay_id": True, "leave_type": True, "at": True, "bed_hold": False},
-    CommandName.RETURN: {"stay_id": True, "at": True},
-}
-
-DISPOSITIONS = ("home", "hospital", "other_facility", "death", "other")
-LEAVE_TYPES = ("hospital", "therapeutic")
-
 
 def check_payload(op_type: OpType, payload: Mapping[str, Any]) -> dict[str, Any]:
     """Validate an operation's payload strictly; return a cleaned copy.
@@ -250,12 +166,8 @@ def check_payload(op_type: OpType, payload: Mapping[str, Any]) -> dict[str, Any]
                 "changes": {n: FieldChange(cleaned[n], bases[n]) for n in cleaned}}
     if op_type is OpType.COMMAND:
         _only(payload, {"name", "args"})
-        name_raw = payload.get("name")
-        if not isinstance(name_raw, str) or name_raw not in _COMMANDS:
-            raise SchemaError("unknown command")
-        name = CommandName(name_raw)
-        args = _map(payload, "args")
-        return {"name": name, "args": _command_args(name, args)}
+        spec = command_spec(payload.get("name"))
+        return {"name": spec.name, "args": spec.clean_args(_map(payload, "args"))}
     if op_type is OpType.RESOLVE:
         kind = _kind(payload, UPDATABLE)
         _only(payload, {"kind", "id", "field", "value"})
@@ -280,45 +192,6 @@ def check_payload(op_type: OpType, payload: Mapping[str, Any]) -> dict[str, Any]
             raise ValidationError("duplicate_id", "must differ from the surviving record")
         return {"survivor_id": survivor, "duplicate_id": duplicate}
     raise SchemaError(f"unknown operation type {op_type}")
-
-
-def _command_args(name: CommandName, args: Mapping[str, Any]) -> dict[str, Any]:
-    from .records import PAYERS, _choice, _date, _datetime, _record_id
-
-    spec = _COMMAND_ARGS[name]
-    unknown = set(args) - set(spec)
-    if unknown:
-        raise SchemaError(f"unknown argument(s) for {name}: {', '.join(sorted(unknown))}")
-    out: dict[str, Any] = {}
-    for arg, required in spec.items():
-        value = args.get(arg)
-        if value is None:
-            if required:
-                raise ValidationError(arg, "is required")
-            continue
-        if arg.endswith("_id"):
-            out[arg] = _record_id(arg, value)
-        elif arg in ("admitted_at", "discharged_at"):
-            out[arg] = _date(arg, value)
-        elif arg == "at":
-            out[arg] = _datetime(arg, value) if "T" in str(value) else _date(arg, value)
-        elif arg == "admission_type":
-            out[arg] = _choice("new", "readmission")(arg, value)
-        elif arg == "payer":
-            out[arg] = _choice(*PAYERS)(arg, value)
-        elif arg == "disposition":
-            out[arg] = _choice(*DISPOSITIONS)(arg, value)
-        elif arg == "leave_type":
-            out[arg] = _choice(*LEAVE_TYPES)(arg, value)
-        elif arg == "bed_hold":
-            if not isinstance(value, bool):
-                raise ValidationError(arg, "must be true or false")
-            out[arg] = value
-        else:
-            if not isinstance(value, str) or len(value) > 200:
-                raise ValidationError(arg, "must be text of at most 200 characters")
-            out[arg] = value.strip()
-    return out
 
 
 _KINDS = frozenset(str(k) for k in RecordKind)
@@ -352,3 +225,9 @@ def _only(payload: Mapping[str, Any], allowed: set[str]) -> None:
     extra = set(payload) - allowed
     if extra:
         raise SchemaError(f"unknown field(s): {', '.join(sorted(map(str, extra)))}")
+
+
+__all__ = [
+    "MIN_SCHEMA_VERSION", "REASON_TEXT", "SCHEMA_VERSION", "CommandName", "FieldChange",
+    "OpResult", "OpStatus", "OpType", "Operation", "Reason", "check_payload",
+]

@@ -1,0 +1,66 @@
+"""Why an operation was rejected or raised a conflict, with the sentence a
+clerk reads for each reason. Shared by the server (which decides) and the
+terminal (which refuses at entry what the server would refuse, with the same
+reason).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Reason(StrEnum):
+    """Why an operation was rejected or raised a conflict. Each has a sentence
+    for the clerk in :data:`REASON_TEXT`.
+    """
+
+    INVALID = "invalid"
+    NOT_FOUND = "not_found"
+    ALREADY_EXISTS = "already_exists"
+    NOT_PERMITTED = "not_permitted"
+    NOT_OWNER = "not_owner"
+    OUT_OF_SCOPE = "out_of_scope"
+    IMMUTABLE = "immutable"
+    ALREADY_ADMITTED = "already_admitted"
+    NOT_ADMITTED = "not_admitted"
+    BED_OCCUPIED = "bed_occupied"
+    BED_OUT_OF_SERVICE = "bed_out_of_service"
+    ALREADY_IN_BED = "already_in_bed"
+    NOT_ON_LEAVE = "not_on_leave"
+    RECORD_VOIDED = "record_voided"
+    FIELD_CONFLICT = "field_conflict"
+    NO_CONFLICT = "no_conflict"
+    USER_INACTIVE = "user_inactive"
+    SEQ_MISMATCH = "seq_mismatch"
+    UPGRADE_REQUIRED = "upgrade_required"
+
+
+REASON_TEXT: dict[str, str] = {
+    Reason.INVALID: "The entry breaks a rule; correct the field named and enter it again.",
+    Reason.NOT_FOUND: "The record it refers to does not exist on the server.",
+    Reason.ALREADY_EXISTS: "A record with this id already exists.",
+    Reason.NOT_PERMITTED: "Your role does not allow this change; ask a records manager.",
+    Reason.NOT_OWNER: "That bed or record belongs to another facility.",
+    Reason.OUT_OF_SCOPE: "The resident is no longer at this facility (transferred); "
+                         "clinical notes were kept, administrative changes were not.",
+    Reason.IMMUTABLE: "Signed entries cannot be changed; add an amendment instead.",
+    Reason.ALREADY_ADMITTED: "The resident was already admitted (another terminal was first); "
+                             "open the resident to see the active stay.",
+    Reason.NOT_ADMITTED: "The resident has no active stay for this command.",
+    Reason.BED_OCCUPIED: "Another resident took that bed first; the resident is awaiting a "
+                         "bed — choose a free bed.",
+    Reason.BED_OUT_OF_SERVICE: "That bed is out of service; choose another bed.",
+    Reason.ALREADY_IN_BED: "The resident already has a bed; transfer them instead.",
+    Reason.NOT_ON_LEAVE: "The resident is not on leave.",
+    Reason.RECORD_VOIDED: "The record was marked entered-in-error; your change is kept for "
+                          "review.",
+    Reason.FIELD_CONFLICT: "Someone else changed this field at the same time; both values are "
+                           "kept until a records manager chooses.",
+    Reason.NO_CONFLICT: "There is no open conflict on that field any more.",
+    Reason.USER_INACTIVE: "The user's account was deactivated; the change waits for a "
+                          "supervisor's review.",
+    Reason.SEQ_MISMATCH: "The server already holds a different change under this number; "
+                         "the terminal's store may have been restored from an old copy.",
+    Reason.UPGRADE_REQUIRED: "This terminal's software is too old for the server; upgrade it. "
+                             "Your changes are kept and will be sent after the upgrade.",
+}

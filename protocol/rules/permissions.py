@@ -1,0 +1,123 @@
+"""Who may do what: role × operation type × record kind, deny by default.
+
+=================  =====================================================================
+role               may, at a terminal of their own facility
+=================  =====================================================================
+clerk              register and edit residents and diagnoses, write notes (amendments and
+                   entered-in-error notes included), run stay commands; read staff data
+records manager    all a clerk may, plus staff, licenses and worked hours; mark records
+                   entered in error; merge duplicates; resolve conflicts; take beds out of
+                   service; close tasks
+regional manager   nothing at a terminal (works on the central server)
+inspector          nothing at a terminal (reads reports from the central server)
+=================  =====================================================================
+
+The server answers a refused operation ``rejected`` with reason
+``not_permitted``; the terminal refuses the same operation before saving it,
+with the same reason, and never offers it on screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ..ops import OpType
+from ..reasons import Reason
+from ..records import RecordKind, Role
+
+K = RecordKind
+BOTH = frozenset({Role.CLERK, Role.RECORDS_MANAGER})
+RM = frozenset({Role.RECORDS_MANAGER})
+
+TERMINAL_ROLES = BOTH
+"""The roles that work at terminals."""
+
+RULES: Mapping[tuple[OpType, RecordKind], frozenset[Role]] = {
+    (OpType.CREATE, K.RESIDENT): BOTH,
+    (OpType.CREATE, K.DIAGNOSIS): BOTH,
+    (OpType.CREATE, K.NOTE): BOTH,
+    (OpType.CREATE, K.STAFF): RM,
+    (OpType.CREATE, K.LICENSE): RM,
+    (OpType.CREATE, K.HOURS): RM,
+    (OpType.UPDATE, K.RESIDENT): BOTH,
+    (OpType.UPDATE, K.DIAGNOSIS): BOTH,
+    (OpType.UPDATE, K.STAFF): RM,
+    (OpType.UPDATE, K.LICENSE): RM,
+    (OpType.UPDATE, K.BED): RM,
+    (OpType.UPDATE, K.TASK): RM,
+    (OpType.COMMAND, K.STAY): BOTH,
+    (OpType.RESOLVE, K.RESIDENT): RM,
+    (OpType.RESOLVE, K.DIAGNOSIS): RM,
+    (OpType.RESOLVE, K.STAFF): RM,
+    (OpType.RESOLVE, K.LICENSE): RM,
+    (OpType.RESOLVE, K.BED): RM,
+    (OpType.RESOLVE, K.TASK): RM,
+    (OpType.VOID, K.RESIDENT): RM,
+    (OpType.VOID, K.DIAGNOSIS): RM,
+    (OpType.MERGE, K.RESIDENT): RM,
+}
+"""Every (operation type, record kind) a terminal may send, and who may send it.
+A command acts on a stay; a merge on residents."""
+
+_VERBS: Mapping[OpType, str] = {
+    OpType.CREATE: "add", OpType.UPDATE: "change", OpType.COMMAND: "change",
+    OpType.RESOLVE: "resolve conflicts on", OpType.VOID: "mark entered in error",
+    OpType.MERGE: "merge",
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: Reason | None = None
+    """``not_permitted`` when refused."""
+    detail: str = ""
+    """Why, in words, when refused."""
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+ALLOWED = Decision(allowed=True)
+
+
+def target_kind(op_type: OpType, kind: RecordKind | str | None) -> RecordKind | None:
+    """The kind an operation acts on: a command acts on a stay, a merge on residents."""
+    if op_type is OpType.COMMAND:
+        return RecordKind.STAY
+    if op_type is OpType.MERGE:
+        return RecordKind.RESIDENT
+    if kind is None:
+        return None
+    try:
+        return RecordKind(kind)
+    except ValueError:
+        return None
+
+
+def decide(role: Role | str, op_type: OpType | str, kind: RecordKind | str | None = None
+           ) -> Decision:
+    """May ``role`` send an operation of ``op_type`` on a record of ``kind``?"""
+    op = OpType(op_type)
+    target = target_kind(op, kind)
+    if role not in TERMINAL_ROLES:
+        return Decision(False, Reason.NOT_PERMITTED,
+                        "this role works on the central server, not at terminals")
+    if target is None or (op, target) not in RULES:
+        return Decision(False, Reason.NOT_PERMITTED,
+                        f"a terminal cannot {_VERBS[op]} {target or 'such'} records")
+    if role in RULES[(op, target)]:
+        return ALLOWED
+    return Decision(False, Reason.NOT_PERMITTED,
+                    f"only a records manager may {_VERBS[op]} {target} records")
+
+
+def allowed_roles(op_type: OpType | str, kind: RecordKind | str | None = None
+                  ) -> frozenset[Role]:
+    """Who may do it (empty when nobody may at a terminal)."""
+    op = OpType(op_type)
+    target = target_kind(op, kind)
+    if target is None:
+        return frozenset()
+    return RULES.get((op, target), frozenset())

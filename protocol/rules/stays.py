@@ -1,0 +1,186 @@
+"""The stay commands as state transitions: what each requires and what it does.
+
+Each command has a **check** (the stay's status, and the order of its dates)
+and an **effect** (the stay as it is afterwards). The server runs both, then
+enforces what only it can see (one current stay per resident, one resident
+per bed) against its database. The terminal runs the check before it saves a
+command offline, so a clerk hears at once what the server would refuse, and
+runs the effect to show the pending command's result — the same census state
+the server will send back (:func:`protocol.rules.census.census_of`).
+
+Date rules: nothing happens before the admission (a discharge, a leave, a
+transfer); a return cannot come before the leave began; a leave cannot begin
+before the previous return; no stay date lies in the future; nobody is
+admitted before they were born.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ..errors import Refused
+from ..reasons import Reason
+from .census import StayStatus, is_current
+from .dates import check_not_future, check_order
+
+Stay = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a check may need beyond the stay itself."""
+
+    today: date
+    """The latest date that is not in the future (see :mod:`protocol.rules.dates`)."""
+    current_stay: Stay | None = None
+    """For an admission: the resident's current stay, if any."""
+    birth_date: str | None = None
+    """For an admission: the resident's date of birth."""
+
+
+NEW_STAY: Mapping[str, Any] = {
+    "resident_id": None, "admitted_at": None, "discharged_at": None, "bed_id": None,
+    "status": str(StayStatus.ACTIVE), "leave_type": None, "bed_hold": None, "left_at": None,
+    "returned_at": None, "payer": None, "admission_type": "new", "disposition": None,
+    "destination": None, "transferred_to": None,
+}
+"""Every field a stay has, as a new admission starts it."""
+
+
+# --- checks --------------------------------------------------------------------------------
+
+
+def _require_current(stay: Stay | None) -> Stay:
+    if stay is None or not is_current(stay):
+        raise Refused(Reason.NOT_ADMITTED, "the resident has no current stay")
+    return stay
+
+
+def _check_admit(stay: Stay | None, args: Mapping[str, Any], facts: Facts) -> None:
+    del stay
+    if facts.current_stay is not None and is_current(facts.current_stay):
+        raise Refused(Reason.ALREADY_ADMITTED, "the resident already has a current stay")
+    check_not_future("admitted_at", args.get("admitted_at"), facts.today)
+    check_order("admitted_at", args.get("admitted_at"), facts.birth_date, "the date of birth")
+
+
+def _check_ending(field: str) -> Callable[[Stay | None, Mapping[str, Any], Facts], None]:
+    """Discharge and transfer: a current stay; not before the admission, not
+    before a leave in progress began, not in the future."""
+
+    def check(stay: Stay | None, args: Mapping[str, Any], facts: Facts) -> None:
+        current = _require_current(stay)
+        value = args.get(field)
+        check_not_future(field, value, facts.today)
+        check_order(field, value, current.get("admitted_at"), "the admission date")
+        if current.get("status") == StayStatus.ON_LEAVE:
+            check_order(field, value, current.get("left_at"), "the start of the leave")
+
+    return check
+
+
+def _check_assign_bed(stay: Stay | None, args: Mapping[str, Any], facts: Facts) -> None:
+    del facts
+    current = _require_current(stay)
+    if current.get("bed_id") and current.get("bed_id") != args.get("bed_id"):
+        raise Refused(Reason.ALREADY_IN_BED, "the resident already has a bed")
+
+
+def _check_leave(stay: Stay | None, args: Mapping[str, Any], facts: Facts) -> None:
+    if stay is None or stay.get("status") != StayStatus.ACTIVE:
+        raise Refused(Reason.NOT_ADMITTED, "the resident is not in the house")
+    at = args.get("at")
+    check_not_future("at", at, facts.today)
+    check_order("at", at, stay.get("admitted_at"), "the admission date")
+    check_order("at", at, stay.get("returned_at"), "the return from the last leave")
+
+
+def _check_return(stay: Stay | None, args: Mapping[str, Any], facts: Facts) -> None:
+    if stay is None or stay.get("status") != StayStatus.ON_LEAVE:
+        raise Refused(Reason.NOT_ON_LEAVE, "the resident is not on leave")
+    at = args.get("at")
+    check_not_future("at", at, facts.today)
+    check_order("at", at, stay.get("left_at"), "the start of the leave")
+
+
+# --- effects -------------------------------------------------------------------------------
+
+
+def _admit(stay: Stay | None, args: Mapping[str, Any]) -> dict[str, Any]:
+    del stay
+    return {**NEW_STAY, "resident_id": args.get("resident_id"),
+            "admitted_at": args.get("admitted_at"), "bed_id": args.get("bed_id"),
+            "payer": args.get("payer"), "admission_type": args.get("admission_type") or "new"}
+
+
+def _discharge(stay: Stay | None, args: Mapping[str, Any]) -> dict[str, Any]:
+    return {**(stay or {}), "status": str(StayStatus.DISCHARGED),
+            "discharged_at": args.get("discharged_at"), "disposition": args.get("disposition"),
+            "destination": args.get("destination")}
+
+
+def _transfer(stay: Stay | None, args: Mapping[str, Any]) -> dict[str, Any]:
+    at = args.get("at")
+    return {**(stay or {}), "status": str(StayStatus.TRANSFERRED),
+            "transferred_to": args.get("to_facility_id"),
+            "discharged_at": str(at)[:10] if at else None, "disposition": "other_facility"}
+
+
+def _assign_bed(stay: Stay | None, args: Mapping[str, Any]) -> dict[str, Any]:
+    return {**(stay or {}), "bed_id": args.get("bed_id")}
+
+
+def _leave(stay: Stay | None, args: Mapping[str, Any]) -> dict[str, Any]:
+    bed_hold = bool(args.get("bed_hold", True))
+    out = {**(stay or {}), "status": str(StayStatus.ON_LEAVE),
+           "leave_type": args.get("leave_type"), "bed_hold": bed_hold,
+           "left_at": args.get("at"), "returned_at": None}
+    if not bed_hold:
+        out["bed_id"] = None
+    return out
+
+
+def _return(stay: Stay | None, args: Mapping[str, Any]) -> dict[str, Any]:
+    # A bed released at the start of the leave stays released: the resident
+    # comes back awaiting a bed.
+    return {**(stay or {}), "status": str(StayStatus.ACTIVE), "returned_at": args.get("at")}
+
+
+def close_for_record_error(stay: Stay, *, day: date, disposition: str) -> dict[str, Any]:
+    """A resident record marked entered in error, or merged into another, gives
+    up its current stay: closed (never deleted) on ``day``, its bed freed."""
+    return {**stay, "status": str(StayStatus.DISCHARGED), "discharged_at": day.isoformat(),
+            "disposition": disposition}
+
+
+# --- the table -----------------------------------------------------------------------------
+
+Check = Callable[[Stay | None, Mapping[str, Any], Facts], None]
+Effect = Callable[[Stay | None, Mapping[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Transition:
+    check: Check
+    effect: Effect
+    creates_stay: bool = False
+
+    def apply(self, stay: Stay | None, args: Mapping[str, Any], facts: Facts) -> dict[str, Any]:
+        """Check, then return the stay as it is afterwards. Raises
+        :class:`~protocol.errors.Refused` or :class:`~protocol.errors.ValidationError`."""
+        self.check(stay, args, facts)
+        return self.effect(stay, args)
+
+
+TRANSITIONS: Mapping[str, Transition] = {
+    "admit": Transition(_check_admit, _admit, creates_stay=True),
+    "discharge": Transition(_check_ending("discharged_at"), _discharge),
+    "transfer": Transition(_check_ending("at"), _transfer),
+    "assign_bed": Transition(_check_assign_bed, _assign_bed),
+    "leave": Transition(_check_leave, _leave),
+    "return": Transition(_check_return, _return),
+}
+"""By command name (:class:`protocol.commands.CommandName`)."""
