@@ -45,7 +45,7 @@ NEW_STAY: Mapping[str, Any] = {
     "resident_id": None, "admitted_at": None, "discharged_at": None, "bed_id": None,
     "status": str(StayStatus.ACTIVE), "leave_type": None, "bed_hold": None, "left_at": None,
     "returned_at": None, "payer": None, "admission_type": "new", "disposition": None,
-    "destination": None, "transferred_to": None,
+    "destination": None, "transferred_to": None, "leaves": [],
 }
 """Every field a stay has, as a new admission starts it."""
 
@@ -135,9 +135,11 @@ def _assign_bed(stay: Stay | None, args: Mapping[str, Any]) -> dict[str, Any]:
 
 def _leave(stay: Stay | None, args: Mapping[str, Any]) -> dict[str, Any]:
     bed_hold = bool(args.get("bed_hold", True))
+    leave = {"leave_type": args.get("leave_type"), "left_at": args.get("at"),
+             "returned_at": None, "bed_hold": bed_hold}
     out = {**(stay or {}), "status": str(StayStatus.ON_LEAVE),
-           "leave_type": args.get("leave_type"), "bed_hold": bed_hold,
-           "left_at": args.get("at"), "returned_at": None}
+           "leave_type": leave["leave_type"], "bed_hold": bed_hold, "left_at": leave["left_at"],
+           "returned_at": None, "leaves": [*_leaves(stay), leave]}
     if not bed_hold:
         out["bed_id"] = None
     return out
@@ -146,7 +148,18 @@ def _leave(stay: Stay | None, args: Mapping[str, Any]) -> dict[str, Any]:
 def _return(stay: Stay | None, args: Mapping[str, Any]) -> dict[str, Any]:
     # A bed released at the start of the leave stays released: the resident
     # comes back awaiting a bed.
-    return {**(stay or {}), "status": str(StayStatus.ACTIVE), "returned_at": args.get("at")}
+    leaves = _leaves(stay)
+    if leaves and leaves[-1].get("returned_at") is None:
+        leaves[-1] = {**leaves[-1], "returned_at": args.get("at")}
+    return {**(stay or {}), "status": str(StayStatus.ACTIVE), "returned_at": args.get("at"),
+            "leaves": leaves}
+
+
+def _leaves(stay: Stay | None) -> list[dict[str, Any]]:
+    """The stay's leaves of absence so far, oldest first (each with its type,
+    start, return and whether the bed was held): census days need them all."""
+    raw = (stay or {}).get("leaves")
+    return [dict(leave) for leave in raw] if isinstance(raw, list) else []
 
 
 def close_for_record_error(stay: Stay, *, day: date, disposition: str) -> dict[str, Any]:

@@ -91,6 +91,13 @@ def test_leave_and_return_order() -> None:
     assert early.value.reason == "cannot be before the start of the leave (2026-11-20 08:00)"
     back = run("return", away, at="2026-11-20")  # a plain date compares by day
     assert census_of(back) is Census.IN_HOUSE
+    again = run("return", run("leave", back, leave_type="hospital", at="2026-11-25",
+                              bed_hold=False), at="2026-11-28")
+    assert again["leaves"] == [
+        {"leave_type": "therapeutic", "left_at": "2026-11-20T08:00",
+         "returned_at": "2026-11-20", "bed_hold": True},
+        {"leave_type": "hospital", "left_at": "2026-11-25", "returned_at": "2026-11-28",
+         "bed_hold": False}]
     with pytest.raises(ValidationError) as before_return:
         run("leave", back, leave_type="hospital", at="2026-11-19")
     assert "return from the last leave" in before_return.value.reason
