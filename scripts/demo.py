@@ -35,7 +35,7 @@ from client import terminal  # noqa: E402
 from client.errors import TerminalError  # noqa: E402
 from client.session import Session  # noqa: E402
 from server import admin  # noqa: E402
-from server.db import make_engine  # noqa: E402
+from server.storage.db import make_engine  # noqa: E402
 from server.settings import Settings  # noqa: E402
 
 PASSWORD = "sunrise over the north wing"

@@ -19,12 +19,12 @@ from protocol.ids import new_id
 from protocol.ops import OpResult
 from protocol.records import US_STATES, RecordKind, Role
 
-from . import audit, migrations
-from .batch import Batch, Rec
-from .db import read_tx, write_tx
+from .storage import audit, migrations
+from .storage.batch import Batch, Rec
+from .storage.db import read_tx, write_tx
 from .errors import AdminError, NotFound
-from .keys import ensure_server_key
-from .models import T
+from .storage.keys import ensure_server_key
+from .storage.models import T
 from .passwords import check_password, hash_password
 from .settings import Settings
 from .sync_service import SyncService, code_hash

@@ -28,7 +28,7 @@ from protocol.errors import CodecError, MessageTooLarge, ProtocolError, Signatur
 from protocol.signing import open_envelope
 
 from .app_keys import AUTH, ENGINE, ENVELOPE, EXECUTOR, SERVICE, SETTINGS
-from .db import make_engine
+from .storage.db import make_engine
 from .errors import ServerError
 from .routes import health, sync
 from .routes.access import Access, policy_of

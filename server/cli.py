@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from . import admin
-from .db import make_engine
+from .storage.db import make_engine
 from .errors import ServerError
 from .passwords import PasswordRejected
 from .runner import serve_forever

@@ -32,7 +32,7 @@ from protocol.records import (
 )
 
 from . import stays
-from .batch import Rec
+from .storage.batch import Rec
 from .outcomes import Outcome, applied, rejected
 from .stays import EMPTY_RESIDENT_VIEW, Context
 

@@ -13,7 +13,7 @@ from types import TracebackType
 from aiohttp import web
 
 from .app import create_app
-from .db import make_engine
+from .storage.db import make_engine
 from .settings import Settings
 
 

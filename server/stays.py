@@ -26,8 +26,8 @@ from sqlalchemy.exc import IntegrityError
 from protocol.ops import CommandName, OpStatus, Reason
 from protocol.records import RecordKind
 
-from .batch import Batch, Rec
-from .models import CURRENT_STAY, T
+from .storage.batch import Batch, Rec
+from .storage.models import CURRENT_STAY, T
 from .outcomes import Outcome, applied, rejected
 
 RESIDENT = str(RecordKind.RESIDENT)

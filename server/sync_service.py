@@ -46,12 +46,12 @@ from protocol.ops import MIN_SCHEMA_VERSION, Operation, OpResult, OpStatus, OpTy
 from protocol.records import TERMINAL_ROLES, RecordKind
 from protocol.signing import Envelope, check_possession, public_bytes, seal
 
-from . import audit
-from .batch import Batch, NeedLocks
-from .db import insert_many, is_postgres, read_tx, write_tx
+from .storage import audit
+from .storage.batch import Batch, NeedLocks
+from .storage.db import insert_many, is_postgres, read_tx, write_tx
 from .errors import EnrollmentCodeInvalid, NotPermitted, ReplayedMessage
-from .keys import load_server_key
-from .models import SYSTEM_CHAIN, T
+from .storage.keys import load_server_key
+from .storage.models import SYSTEM_CHAIN, T
 from .operations import UserInfo, handle, match_key, payload_hash
 from .outcomes import Outcome
 from .settings import Settings

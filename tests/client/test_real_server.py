@@ -10,7 +10,7 @@ from client.transport import DROP_RESPONSE, FaultyTransport, HttpTransport
 
 server_runner = pytest.importorskip("server.runner")
 from server import admin  # noqa: E402
-from server.db import make_engine  # noqa: E402
+from server.storage.db import make_engine  # noqa: E402
 from server.settings import Settings  # noqa: E402
 
 

@@ -23,7 +23,7 @@ from client.session import Session
 from client.store import OUTBOX, RECORDS
 from client.transport import HttpTransport, Transport
 from server import admin
-from server.db import make_engine
+from server.storage.db import make_engine
 from server.runner import ServerThread
 from server.settings import Settings
 

@@ -16,8 +16,8 @@ from protocol.messages import EnrollRequest, PullRequest, PullResponse, PushRequ
 from protocol.ops import Operation, OpType
 from protocol.signing import new_private_key, prove_possession, public_bytes, seal
 from server import admin
-from server.db import make_engine
-from server.models import T
+from server.storage.db import make_engine
+from server.storage.models import T
 from server.settings import Settings
 from server.sync_service import SyncService, TerminalInfo
 

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from server.cli import main
-from server.models import T
+from server.storage.models import T
 
 
 def run(capsys, *args, stdin=None, monkeypatch=None):

@@ -238,7 +238,7 @@ def server_thread(tmp_path_factory: pytest.TempPathFactory) -> Any:
 @pytest.fixture
 def facility(server_thread: Any, tmp_path: Path) -> Any:
     from server import admin  # noqa: PLC0415
-    from server.db import make_engine  # noqa: PLC0415
+    from server.storage.db import make_engine  # noqa: PLC0415
 
     settings = server_thread.settings
     engine = make_engine(settings.database_url)

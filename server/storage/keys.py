@@ -8,7 +8,7 @@ from sqlalchemy.engine import Connection
 
 from protocol.signing import new_private_key, private_bytes, private_from_bytes, public_bytes
 
-from .errors import AdminError
+from ..errors import AdminError
 from .models import T
 
 

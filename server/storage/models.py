@@ -9,7 +9,7 @@ hash chain per facility (``_system`` for events tied to none).
 
 These models do not validate (``table=True``); input is validated at the edge
 by :mod:`protocol`. Bulk paths use ``Model.__table__`` with Core statements.
-The schema itself is created by the Alembic tree in ``server/migrations``; a
+The schema itself is created by the Alembic tree in ``server/storage/migrations``; a
 test checks that tree against these models.
 """
 

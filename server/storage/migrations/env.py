@@ -13,8 +13,8 @@ import os
 
 from alembic import context
 
-from server.db import make_engine
-from server.models import metadata
+from server.storage.db import make_engine
+from server.storage.models import metadata
 
 config = context.config
 
