@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,10 +51,11 @@ from .storage.db import insert_many, is_postgres, read_tx, write_tx
 from .errors import EnrollmentCodeInvalid, NotPermitted, ReplayedMessage
 from .storage.keys import load_server_key
 from .storage.models import SYSTEM_CHAIN, T
-from .operations import UserInfo, handle, match_key, payload_hash
-from .outcomes import Outcome
+from .commands.context import Context
+from .commands.fingerprints import match_key, payload_hash
+from .commands.outcomes import Outcome
+from .core.dispatch import handle, id_refs, load_users
 from .settings import Settings
-from .stays import Context
 
 log = logging.getLogger(__name__)
 
@@ -73,21 +73,6 @@ def code_hash(code: str) -> str:
     """Codes are compared case-blind, ignoring spaces and dashes clerks type."""
     folded = "".join(ch for ch in code.upper() if ch.isalnum())
     return hashlib.sha256(folded.encode()).hexdigest()
-
-
-def _id_refs(raw: Any) -> Iterable[str]:
-    """Record ids an operation's payload names (for one prefetch per batch)."""
-    if not isinstance(raw, dict):
-        return
-    for key in ("id", "survivor_id", "duplicate_id"):
-        if isinstance(raw.get(key), str):
-            yield raw[key]
-    for inner in (raw.get("fields"), raw.get("args")):
-        if isinstance(inner, dict):
-            for key in ("resident_id", "stay_id", "staff_id", "bed_id", "amends",
-                        "entered_in_error_of", "corrects"):
-                if isinstance(inner.get(key), str):
-                    yield inner[key]
 
 
 class SyncService:
@@ -310,12 +295,12 @@ class SyncService:
     def _handle_new(self, batch: Batch, terminal: TerminalInfo, envelope: Envelope,
                     ops: list[Operation], hashes: dict[int, str]) -> list[OpResult]:
         conn = batch.conn
-        batch.prefetch(ref for op in ops for ref in _id_refs(op.payload))
+        batch.prefetch(ref for op in ops for ref in id_refs(op.payload))
         batch.prefetch_match_keys(terminal.facility_id, filter(None, (
             match_key(op.payload["fields"]) for op in ops
             if op.op_type is OpType.CREATE and op.payload.get("kind") == "resident"
             and isinstance(op.payload.get("fields"), dict))))
-        users = _load_users(conn, {op.user_id for op in ops})
+        users = load_users(conn, {op.user_id for op in ops})
         ctx = Context(batch, terminal.facility_id)
         skew = ["clock_skew"] if is_skewed(envelope.ts, batch.now) else []
         chain = batch.chain(terminal.facility_id)
@@ -356,8 +341,8 @@ class SyncService:
                     op = operation_from_wire(decode(bytes(row.held_op)))
                     info = TerminalInfo(term.id, term.facility_id, bytes(term.public_key))
                     if apply:
-                        users = _load_users(conn, {op.user_id})
-                        batch.prefetch(_id_refs(op.payload))
+                        users = load_users(conn, {op.user_id})
+                        batch.prefetch(id_refs(op.payload))
                         outcome = handle(Context(batch, term.facility_id), op,
                                          users.get(op.user_id), term.id, reviewed=True)
                     else:
@@ -438,12 +423,6 @@ def _snapshot(seq: int, raw: bytes) -> Snapshot:
     return Snapshot(kind=RecordKind(wire["k"]), record_id=wire["id"], facility_id=wire["f"],
                     data=wire["d"], versions=wire["v"], conflicts=wire["c"], status=wire["s"],
                     seq=seq, gone=wire["gone"])
-
-
-def _load_users(conn: Connection, user_ids: set[str]) -> dict[str, UserInfo]:
-    rows = conn.execute(sa.select(T.users.c.id, T.users.c.facility_id, T.users.c.role,
-                                  T.users.c.active).where(T.users.c.id.in_(list(user_ids))))
-    return {row.id: UserInfo(row.id, row.facility_id, row.role, row.active) for row in rows}
 
 
 def _result_from_row(row: Any) -> OpResult:

@@ -1,0 +1,2 @@
+"""The sync core: enrollment, authentication, push, pull, held review and the
+dispatch of each operation. No web framework here."""
