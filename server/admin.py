@@ -19,15 +19,16 @@ from protocol.ids import new_id
 from protocol.ops import OpResult
 from protocol.records import US_STATES, RecordKind, Role
 
+from .core.enrollment import code_hash
+from .core.service import SyncService
+from .errors import AdminError, NotFound
+from .passwords import check_password, hash_password
+from .settings import Settings
 from .storage import audit, migrations
 from .storage.batch import Batch, Rec
 from .storage.db import read_tx, write_tx
-from .errors import AdminError, NotFound
 from .storage.keys import ensure_server_key
 from .storage.models import T
-from .passwords import check_password, hash_password
-from .settings import Settings
-from .sync_service import SyncService, code_hash
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 

@@ -28,12 +28,12 @@ from protocol.errors import CodecError, MessageTooLarge, ProtocolError, Signatur
 from protocol.signing import open_envelope
 
 from .app_keys import AUTH, ENGINE, ENVELOPE, EXECUTOR, SERVICE, SETTINGS
-from .storage.db import make_engine
+from .core.service import SyncService
 from .errors import ServerError
 from .routes import health, sync
 from .routes.access import Access, policy_of
 from .settings import Settings
-from .sync_service import SyncService
+from .storage.db import make_engine
 
 log = logging.getLogger(__name__)
 MSGPACK = "application/x-msgpack"

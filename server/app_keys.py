@@ -9,8 +9,9 @@ from sqlalchemy.engine import Engine
 
 from protocol.signing import Envelope
 
+from .core.authentication import TerminalInfo
+from .core.service import SyncService
 from .settings import Settings
-from .sync_service import SyncService, TerminalInfo
 
 SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", Engine)

@@ -14,11 +14,11 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from . import admin
-from .storage.db import make_engine
 from .errors import ServerError
 from .passwords import PasswordRejected
 from .runner import serve_forever
 from .settings import Settings
+from .storage.db import make_engine
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_ERROR = 0, 1, 2
 

@@ -13,8 +13,8 @@ from types import TracebackType
 from aiohttp import web
 
 from .app import create_app
-from .storage.db import make_engine
 from .settings import Settings
+from .storage.db import make_engine
 
 
 def initialise(settings: Settings) -> None:

@@ -3,7 +3,7 @@
 The guard middleware (:mod:`server.app`) has already read the body under the
 size cap, opened the envelope and, for ``terminal`` routes, verified the
 sender. Handlers decode the body strictly, hand the work to the synchronous
-:class:`~server.sync_service.SyncService` in a worker thread, and answer with
+:class:`~server.core.service.SyncService` in a worker thread, and answer with
 an envelope signed by the server whose ``re`` is the request's digest.
 """
 
