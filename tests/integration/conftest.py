@@ -24,7 +24,7 @@ from client.store import OUTBOX, RECORDS
 from client.transport import HttpTransport, Transport
 from server import admin
 from server.storage.db import make_engine
-from server.runner import ServerThread
+from server.http.runner import ServerThread
 from server.settings import Settings
 
 PASSWORD = "a long passphrase for the night shift"

@@ -12,7 +12,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from server.cli import main
+from server.admin.cli import main
 from server.storage.models import T
 
 

@@ -227,7 +227,7 @@ class Facility:
 @pytest.fixture(scope="module")
 def server_thread(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """One real server per test module; each test gets a facility of its own."""
-    from server.runner import ServerThread  # noqa: PLC0415
+    from server.http.runner import ServerThread  # noqa: PLC0415
     from server.settings import Settings  # noqa: PLC0415
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("server"))

@@ -12,18 +12,17 @@ from types import TracebackType
 
 from aiohttp import web
 
+from server.settings import Settings
+from server.storage.db import make_engine
+from server.storage.setup import initialise
+
 from .app import create_app
-from .settings import Settings
-from .storage.db import make_engine
 
 
-def initialise(settings: Settings) -> None:
-    """Migrate the database and make the server key (idempotent)."""
-    from . import admin  # noqa: PLC0415
-
+def _initialise(settings: Settings) -> None:
     engine = make_engine(settings.database_url)
     try:
-        admin.init(engine, settings)
+        initialise(engine, settings.clock())
     finally:
         engine.dispose()
 
@@ -51,7 +50,7 @@ class ServerThread:
 
     def start(self) -> ServerThread:
         if self.init:
-            initialise(self.settings)
+            _initialise(self.settings)
         self._thread = threading.Thread(target=self._run, name="chartkeep-server", daemon=True)
         self._thread.start()
         self._ready.wait(30)

@@ -1,4 +1,4 @@
-"""Administrative actions, framework-free: the CLI, the demo and tests call these.
+"""Administrative actions, framework-free: the CLI, the demo and the tests call these.
 
 Each action is one transaction, writes the snapshot terminals need (facility,
 unit, bed and user records go out through the facility's change log like any
@@ -18,26 +18,23 @@ from sqlalchemy.exc import IntegrityError
 from protocol.ids import new_id
 from protocol.ops import OpResult
 from protocol.records import US_STATES, RecordKind, Role
-
-from .core.enrollment import code_hash
-from .core.service import SyncService
-from .errors import AdminError, NotFound
-from .passwords import check_password, hash_password
-from .settings import Settings
-from .storage import audit, migrations
-from .storage.batch import Batch, Rec
-from .storage.db import read_tx, write_tx
-from .storage.keys import ensure_server_key
-from .storage.models import T
+from server.core.enrollment import code_hash
+from server.core.passwords import check_password, hash_password
+from server.core.service import SyncService
+from server.errors import AdminError, NotFound
+from server.settings import Settings
+from server.storage import audit
+from server.storage.batch import Batch, Rec
+from server.storage.db import read_tx, write_tx
+from server.storage.models import T
+from server.storage.setup import initialise
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 
 
 def init(engine: Engine, settings: Settings) -> bytes:
     """Create or upgrade the schema and make the server key; return its public half."""
-    migrations.upgrade(engine)
-    with write_tx(engine) as conn:
-        return ensure_server_key(conn, settings.clock())
+    return initialise(engine, settings.clock())
 
 
 def _facility(conn: Any, facility_id: str) -> Any:
