@@ -1,5 +1,6 @@
-"""The sync core: what the server does for terminals, with no web framework in
-sight (the HTTP edge in :mod:`server.http` calls it from worker threads).
+"""The core: what the server does for terminals and accounts, with no web
+framework in sight (the HTTP edge in :mod:`server.http` calls it from worker
+threads).
 
 :mod:`.service`         :class:`SyncService`, the one object the edge and the CLI hold
 :mod:`.enrollment`      one-time codes turn new keys into terminals
@@ -12,6 +13,7 @@ sight (the HTTP edge in :mod:`server.http` calls it from worker threads).
 :mod:`.permissions`     who may do what: the only place it is decided
 :mod:`.results`         stored results and audit entries of operations
 :mod:`.answers`         the server's signature on its answers
+:mod:`.passwords`       account passwords: the shared rules, Argon2id hashing
 
 What each operation does to records is :mod:`server.commands`; the tables and
 transactions are :mod:`server.storage`.

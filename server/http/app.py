@@ -19,14 +19,13 @@ from server.storage.db import make_engine
 
 from .middleware import errors, guard
 from .routes import health, sync
-from .state import ENGINE, EXECUTOR, SERVICE, SETTINGS
+from .state import EXECUTOR, SERVICE, SETTINGS
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
     executor = ThreadPoolExecutor(settings.worker_threads, thread_name_prefix="chartkeep-db")
-    app[ENGINE] = engine
     app[EXECUTOR] = executor
     app[SERVICE] = SyncService(engine, settings)
     try:

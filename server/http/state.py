@@ -9,7 +9,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from aiohttp import web
-from sqlalchemy.engine import Engine
 
 from protocol.signing import Envelope
 from server.core.authentication import TerminalInfo
@@ -17,7 +16,6 @@ from server.core.service import SyncService
 from server.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
-ENGINE = web.AppKey("engine", Engine)
 SERVICE = web.AppKey("service", SyncService)
 EXECUTOR = web.AppKey("executor", ThreadPoolExecutor)
 

@@ -1,6 +1,6 @@
 """Alembic environment for the Chartkeep server.
 
-The caller (``server.migrations.upgrade``) hands over an open connection in
+The caller (``server.storage.migrations.upgrade``) hands over an open connection in
 ``config.attributes["connection"]``, so the URL never passes through
 ConfigParser (whose ``%`` interpolation breaks URL-encoded options) and the
 SQLite engine's transaction hooks apply. Running the ``alembic`` command line
