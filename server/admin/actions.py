@@ -18,9 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from protocol.ids import new_id
 from protocol.ops import OpResult
 from protocol.records import US_STATES, RecordKind, Role
+from server.core import held_review
 from server.core.enrollment import code_hash
 from server.core.passwords import check_password, hash_password
-from server.core.service import SyncService
 from server.errors import AdminError, NotFound
 from server.settings import Settings
 from server.storage import audit
@@ -187,7 +187,8 @@ def deactivate_user(engine: Engine, settings: Settings, *, username: str) -> str
                                                  outcome="applied", target=user.id,
                                                  facility_id=user.facility_id)
             batch.write()
-    return user.id
+    user_id: str = user.id
+    return user_id
 
 
 def issue_code(engine: Engine, settings: Settings, *, facility_id: str,
@@ -249,9 +250,8 @@ def review_held(engine: Engine, settings: Settings, *, terminal_id: str, seq: in
                 decision: str, reviewer: str | None = None) -> OpResult:
     if decision not in ("apply", "reject"):
         raise AdminError("the decision is apply or reject")
-    return SyncService(engine, settings).review_held(terminal_id, seq,
-                                                     apply=decision == "apply",
-                                                     reviewer=reviewer)
+    return held_review.review_held(engine, settings, terminal_id, seq,
+                                   apply=decision == "apply", reviewer=reviewer)
 
 
 def verify_audit(engine: Engine) -> audit.AuditBreak | None:

@@ -39,11 +39,11 @@ def resident_view(stay: Rec | None, bed: Rec | None) -> dict[str, Any]:
         census = "in_hospital" if data.get("leave_type") == "hospital" else "on_leave"
     else:
         census = status
-    holds_bed = current and bed is not None and data.get("bed_id") == bed.id
+    held = bed if current and bed is not None and data.get("bed_id") == bed.id else None
     return {"_census": census, "_stay_id": stay.id,
             "_bed_id": data.get("bed_id") if current else None,
-            "_bed_label": bed.data.get("label") if holds_bed else None,
-            "_unit_name": bed.data.get("unit_name") if holds_bed else None,
+            "_bed_label": held.data.get("label") if held else None,
+            "_unit_name": held.data.get("unit_name") if held else None,
             "_admitted_at": data.get("admitted_at")}
 
 

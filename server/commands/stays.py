@@ -11,6 +11,10 @@ An admission that names a bed someone else took first is split: the resident
 is admitted without a bed ("awaiting bed") and the result is ``rejected`` with
 reason ``bed_occupied`` and the flag ``admitted_without_bed``, so the clerk sees
 why the bed was not given while the admission itself is not lost.
+
+A resident's census fields and a bed's occupancy are re-derived from the stay
+after every command (:mod:`.census`). The table from command name to handler
+is :mod:`.registry`.
 """
 
 from __future__ import annotations

@@ -78,7 +78,7 @@ class ServerThread:
             await site.start()
             server = site._server  # noqa: SLF001 - the only way to learn an ephemeral port
             if server is not None and self.port == 0:
-                self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+                self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
             self._ready.set()
             await self._stopped.wait()
         finally:

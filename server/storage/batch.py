@@ -103,7 +103,8 @@ class Batch:
         self.conn = conn
         self.now = now
         self.heads = lock_heads(conn, facility_ids)
-        self.next_seq = {fid: row.change_seq for fid, row in self.heads.items()}
+        self.next_seq: dict[str, int] = {fid: row.change_seq
+                                         for fid, row in self.heads.items()}
         self.chains: dict[str, ChainWriter] = {fid: writer_for(row)
                                                for fid, row in self.heads.items()}
         self.recs: dict[str, Rec | None] = {}
@@ -217,7 +218,8 @@ class Batch:
     def write(self) -> None:
         """Write everything queued; the caller commits."""
         conn = self.conn
-        new_rows, old_rows = [], []
+        new_rows: list[dict[str, Any]] = []
+        old_rows: list[dict[str, Any]] = []
         for rec in self.recs.values():
             if rec is None or not rec.dirty:
                 continue
