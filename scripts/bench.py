@@ -43,9 +43,9 @@ from protocol.codec import encode  # noqa: E402
 from protocol.ids import new_id  # noqa: E402
 from scripts.bench_floor import measure_floor  # noqa: E402
 from server import admin  # noqa: E402
-from server.db import make_engine  # noqa: E402
-from server.runner import ServerThread  # noqa: E402
+from server.http.runner import ServerThread  # noqa: E402
 from server.settings import Settings  # noqa: E402
+from server.storage.db import make_engine  # noqa: E402
 
 PASSWORD = "benchmarks are measured not guessed"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -35,8 +35,8 @@ from client import terminal  # noqa: E402
 from client.errors import TerminalError  # noqa: E402
 from client.session import Session  # noqa: E402
 from server import admin  # noqa: E402
-from server.db import make_engine  # noqa: E402
 from server.settings import Settings  # noqa: E402
+from server.storage.db import make_engine  # noqa: E402
 
 PASSWORD = "sunrise over the north wing"
 CLERK_PASSWORD = "quiet night shift at the desk"
@@ -121,7 +121,7 @@ def running_server(data_dir: Path, port: int, log: Path) -> Iterator[str]:
     env = {**os.environ, "CHARTKEEP_SERVER_DATA": str(data_dir), "PYTHONPATH": str(ROOT)}
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1",
+            [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1",
              "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
         try:
             deadline = time.monotonic() + 30

@@ -8,7 +8,7 @@
         └── NotFound               the named facility, user, terminal… does not exist
 
 Protocol errors (:mod:`protocol.errors`: codec, schema, signature) pass through
-unchanged; the error middleware in :mod:`server.app` maps both families.
+unchanged; the error middleware in :mod:`server.http.middleware` maps both families.
 """
 
 from __future__ import annotations
@@ -23,9 +23,6 @@ class ServerError(Exception):
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
-
-    def as_body(self) -> dict[str, str]:
-        return {"error": self.code, "detail": self.detail}
 
 
 class EnrollmentCodeInvalid(ServerError):

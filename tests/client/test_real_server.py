@@ -8,9 +8,9 @@ from terminal_helpers import MANAGER_PASSWORD, resident_fields
 from client.terminal import enroll
 from client.transport import DROP_RESPONSE, FaultyTransport, HttpTransport
 
-server_runner = pytest.importorskip("server.runner")
+server_runner = pytest.importorskip("server.http.runner")
 from server import admin  # noqa: E402
-from server.db import make_engine  # noqa: E402
+from server.storage.db import make_engine  # noqa: E402
 from server.settings import Settings  # noqa: E402
 
 
@@ -37,7 +37,7 @@ def real(tmp_path):
         engine.dispose()
 
 
-# server/runner.py passes shutdown_timeout to TCPSite, which aiohttp 3.14 deprecates;
+# server/http/runner.py passes shutdown_timeout to TCPSite, which aiohttp 3.14 deprecates;
 # that is the server's to change, and it does not affect what this test checks.
 @pytest.mark.filterwarnings("ignore:shutdown_timeout should be set on BaseRunner")
 def test_round_trip_with_conflict_and_lost_answer(real):

@@ -23,8 +23,8 @@ from client.session import Session
 from client.store import OUTBOX, RECORDS
 from client.transport import HttpTransport, Transport
 from server import admin
-from server.db import make_engine
-from server.runner import ServerThread
+from server.storage.db import make_engine
+from server.http.runner import ServerThread
 from server.settings import Settings
 
 PASSWORD = "a long passphrase for the night shift"

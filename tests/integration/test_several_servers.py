@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from client.transport import HttpTransport
-from server.runner import ServerThread
+from server.http.runner import ServerThread
 from server.settings import Settings
 
 from .conftest import Org, op, resident, terminal_records

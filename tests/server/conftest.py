@@ -16,10 +16,11 @@ from protocol.messages import EnrollRequest, PullRequest, PullResponse, PushRequ
 from protocol.ops import Operation, OpType
 from protocol.signing import new_private_key, prove_possession, public_bytes, seal
 from server import admin
-from server.db import make_engine
-from server.models import T
+from server.core.authentication import TerminalInfo
+from server.core.service import SyncService
 from server.settings import Settings
-from server.sync_service import SyncService, TerminalInfo
+from server.storage.db import make_engine
+from server.storage.models import T
 
 START_MS = 1_790_000_000_000
 

@@ -4,8 +4,8 @@ import sqlalchemy as sa
 
 from protocol.codec import canonical
 from server import admin
-from server.audit import HASHED_FIELDS, entry_bytes
-from server.models import T
+from server.storage.audit import HASHED_FIELDS, entry_bytes
+from server.storage.models import T
 
 
 def test_entry_bytes_are_the_canonical_encoding():

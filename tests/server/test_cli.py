@@ -12,8 +12,8 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from server.cli import main
-from server.models import T
+from server.admin.cli import main
+from server.storage.models import T
 
 
 def run(capsys, *args, stdin=None, monkeypatch=None):

@@ -3,7 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
-from server.models import T
+from server.storage.models import T
 
 
 class Crash(Exception):

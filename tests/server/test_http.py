@@ -22,9 +22,9 @@ from protocol.messages import (
 )
 from protocol.signing import new_private_key, open_envelope, prove_possession, public_bytes, seal
 from server import admin
-from server.app import create_app
-from server.routes.access import policy_of
-from server.runner import ServerThread
+from server.http.access import policy_of
+from server.http.app import create_app
+from server.http.runner import ServerThread
 
 MSGPACK = {"Content-Type": "application/x-msgpack"}
 

@@ -2,9 +2,9 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from server import migrations
-from server.db import make_engine
-from server.models import metadata
+from server.storage import migrations
+from server.storage.db import make_engine
+from server.storage.models import metadata
 
 
 def test_upgrade_downgrade_upgrade(server_db_url):

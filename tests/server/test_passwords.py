@@ -1,6 +1,6 @@
 import pytest
 
-from server.passwords import (
+from server.core.passwords import (
     PasswordRejected,
     check_password,
     hash_password,

@@ -6,7 +6,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from server.models import T
+from server.storage.models import T
 
 
 def test_pages_resume_from_the_cursor(terminal, h):

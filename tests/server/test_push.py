@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from protocol.hlc import MAX_DRIFT_MS
 from protocol.ids import new_id
 from server import admin
-from server.models import T
+from server.storage.models import T
 
 
 def statuses(response):

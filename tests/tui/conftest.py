@@ -227,7 +227,7 @@ class Facility:
 @pytest.fixture(scope="module")
 def server_thread(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """One real server per test module; each test gets a facility of its own."""
-    from server.runner import ServerThread  # noqa: PLC0415
+    from server.http.runner import ServerThread  # noqa: PLC0415
     from server.settings import Settings  # noqa: PLC0415
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("server"))
@@ -238,7 +238,7 @@ def server_thread(tmp_path_factory: pytest.TempPathFactory) -> Any:
 @pytest.fixture
 def facility(server_thread: Any, tmp_path: Path) -> Any:
     from server import admin  # noqa: PLC0415
-    from server.db import make_engine  # noqa: PLC0415
+    from server.storage.db import make_engine  # noqa: PLC0415
 
     settings = server_thread.settings
     engine = make_engine(settings.database_url)

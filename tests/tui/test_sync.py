@@ -17,7 +17,7 @@ from client.ui.screens.sync import SyncScreen
 pytestmark = [
     pytest.mark.tui,
     pytest.mark.e2e,
-    # server.runner.ServerThread passes shutdown_timeout to TCPSite, which aiohttp 3.14
+    # server.http.runner.ServerThread passes shutdown_timeout to TCPSite, which aiohttp 3.14
     # deprecates; the server's runner is not ours to change (reported to its owner).
     pytest.mark.filterwarnings(
         "ignore:shutdown_timeout should be set on BaseRunner:DeprecationWarning"),

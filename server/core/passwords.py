@@ -13,17 +13,9 @@ import os
 from cryptography.exceptions import InvalidKey
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
-from protocol.passwords import (
-    COMMON,
-    MAX_LENGTH,
-    MIN_LENGTH,
-    PasswordRejected,
-    check_password,
-    normalise,
-)
+from protocol.passwords import PasswordRejected, check_password, normalise
 
-__all__ = ["COMMON", "MAX_LENGTH", "MIN_LENGTH", "PasswordRejected", "check_password",
-           "hash_password", "normalise", "verify_password"]
+__all__ = ["PasswordRejected", "check_password", "hash_password", "verify_password"]
 
 MEMORY_KIB = 64 * 1024
 ITERATIONS = 3

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .access import Access, access
+from server.http.access import Access, access
 
 routes = web.RouteTableDef()
 

@@ -1,36 +1,26 @@
 """The sync API: ``/v1/enroll``, ``/v1/push``, ``/v1/pull``.
 
-The guard middleware (:mod:`server.app`) has already read the body under the
-size cap, opened the envelope and, for ``terminal`` routes, verified the
-sender. Handlers decode the body strictly, hand the work to the synchronous
-:class:`~server.sync_service.SyncService` in a worker thread, and answer with
+The guard middleware (:mod:`server.http.middleware`) has already read the body
+under the size cap, opened the envelope and, for ``terminal`` routes, verified
+the sender. Handlers decode the body strictly, hand the work to the synchronous
+:class:`~server.core.service.SyncService` in a worker thread, and answer with
 an envelope signed by the server whose ``re`` is the request's digest.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from aiohttp import web
 
 from protocol.errors import SchemaError
 from protocol.messages import EnrollRequest, PullRequest, PushRequest
 from protocol.signing import Envelope
-
-from server.app_keys import AUTH, ENVELOPE, EXECUTOR, SERVICE
-from .access import Access, access
+from server.http.access import Access, access
+from server.http.responses import msgpack_response
+from server.http.state import AUTH, ENVELOPE, SERVICE, blocking
 
 routes = web.RouteTableDef()
-MSGPACK = "application/x-msgpack"
-R = TypeVar("R")
-
-
-async def blocking(request: web.Request, fn: Callable[..., R], *args: Any) -> R:
-    """Database and signing work runs in the app's thread pool, never on the loop."""
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(request.app[EXECUTOR], fn, *args)
 
 
 def _expect(envelope: Envelope, msg_type: str) -> None:
@@ -42,7 +32,7 @@ async def answer(request: web.Request, msg_type: str, body: Any, envelope: Envel
                  ) -> web.Response:
     service = request.app[SERVICE]
     data = await blocking(request, service.seal, msg_type, body, envelope.digest)
-    return web.Response(body=data, content_type=MSGPACK)
+    return msgpack_response(data)
 
 
 @routes.post("/v1/enroll")

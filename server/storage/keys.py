@@ -7,8 +7,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import Connection
 
 from protocol.signing import new_private_key, private_bytes, private_from_bytes, public_bytes
+from server.errors import AdminError
 
-from .errors import AdminError
 from .models import T
 
 

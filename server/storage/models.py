@@ -9,7 +9,7 @@ hash chain per facility (``_system`` for events tied to none).
 
 These models do not validate (``table=True``); input is validated at the edge
 by :mod:`protocol`. Bulk paths use ``Model.__table__`` with Core statements.
-The schema itself is created by the Alembic tree in ``server/migrations``; a
+The schema itself is created by the Alembic tree in ``server/storage/migrations``; a
 test checks that tree against these models.
 """
 
@@ -251,20 +251,20 @@ class ServerKey(ServerTable, table=True):
 class Tables:
     """Core ``Table`` objects for bulk statements."""
 
-    facilities: ClassVar[sa.Table] = Facility.__table__  # type: ignore[assignment]
-    units: ClassVar[sa.Table] = Unit.__table__  # type: ignore[assignment]
-    beds: ClassVar[sa.Table] = Bed.__table__  # type: ignore[assignment]
-    users: ClassVar[sa.Table] = User.__table__  # type: ignore[assignment]
-    terminals: ClassVar[sa.Table] = Terminal.__table__  # type: ignore[assignment]
-    codes: ClassVar[sa.Table] = EnrollmentCode.__table__  # type: ignore[assignment]
-    records: ClassVar[sa.Table] = Record.__table__  # type: ignore[assignment]
-    stays: ClassVar[sa.Table] = Stay.__table__  # type: ignore[assignment]
-    transfers: ClassVar[sa.Table] = Transfer.__table__  # type: ignore[assignment]
-    changes: ClassVar[sa.Table] = Change.__table__  # type: ignore[assignment]
-    ops: ClassVar[sa.Table] = OpRecord.__table__  # type: ignore[assignment]
-    heads: ClassVar[sa.Table] = FacilityHead.__table__  # type: ignore[assignment]
-    audit: ClassVar[sa.Table] = AuditEntry.__table__  # type: ignore[assignment]
-    server_keys: ClassVar[sa.Table] = ServerKey.__table__  # type: ignore[assignment]
+    facilities: ClassVar[sa.Table] = Facility.__table__  # type: ignore[attr-defined]
+    units: ClassVar[sa.Table] = Unit.__table__  # type: ignore[attr-defined]
+    beds: ClassVar[sa.Table] = Bed.__table__  # type: ignore[attr-defined]
+    users: ClassVar[sa.Table] = User.__table__  # type: ignore[attr-defined]
+    terminals: ClassVar[sa.Table] = Terminal.__table__  # type: ignore[attr-defined]
+    codes: ClassVar[sa.Table] = EnrollmentCode.__table__  # type: ignore[attr-defined]
+    records: ClassVar[sa.Table] = Record.__table__  # type: ignore[attr-defined]
+    stays: ClassVar[sa.Table] = Stay.__table__  # type: ignore[attr-defined]
+    transfers: ClassVar[sa.Table] = Transfer.__table__  # type: ignore[attr-defined]
+    changes: ClassVar[sa.Table] = Change.__table__  # type: ignore[attr-defined]
+    ops: ClassVar[sa.Table] = OpRecord.__table__  # type: ignore[attr-defined]
+    heads: ClassVar[sa.Table] = FacilityHead.__table__  # type: ignore[attr-defined]
+    audit: ClassVar[sa.Table] = AuditEntry.__table__  # type: ignore[attr-defined]
+    server_keys: ClassVar[sa.Table] = ServerKey.__table__  # type: ignore[attr-defined]
 
 
 T = Tables

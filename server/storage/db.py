@@ -24,6 +24,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
+from .models import T
+
 READ_ONLY = "chartkeep_read_only"
 SQLITE_BUSY_MS = 30_000
 
@@ -94,10 +96,6 @@ def insert_many(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -
     conn.exec_driver_sql(f"INSERT INTO {table.name} ({columns}) VALUES ({marks})", params)
 
 
-def is_postgres(conn: Connection | Engine) -> bool:
-    return conn.dialect.name == "postgresql"
-
-
 @contextmanager
 def write_tx(engine: Engine) -> Iterator[Connection]:
     """One write transaction: committed on success, rolled back on any error."""
@@ -119,9 +117,7 @@ def lock_heads(conn: Connection, facility_ids: Iterable[str]) -> dict[str, sa.Ro
     in opposite directions) and return them. On SQLite the whole write
     transaction already holds the database's write lock.
     """
-    from .models import FacilityHead  # noqa: PLC0415 - avoid an import cycle
-
-    heads = FacilityHead.__table__
+    heads = T.heads
     rows: dict[str, sa.Row[Any]] = {}
     for facility_id in sorted(set(facility_ids)):
         stmt = sa.select(heads).where(heads.c.facility_id == facility_id).with_for_update()

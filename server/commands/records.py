@@ -1,131 +1,37 @@
-"""Handling one pushed operation: permission, validation, and its merge class.
+"""What create, update, resolve, void and merge do to a record, by its merge class.
 
-Every operation ends in exactly one :class:`~server.outcomes.Outcome`; nothing
-here raises for a bad operation. Order of checks: facility scope of the
-operation itself, the user (unknown or foreign → ``not_permitted``; deactivated
-→ ``held`` for a supervisor), immutability, payload validation
-(:func:`protocol.ops.check_payload`), role, then the change itself.
+The dispatcher (:mod:`server.core.dispatch`) has already checked the facility,
+the user, immutability, the payload and the role; a handler here gets a
+validated payload and returns exactly one :class:`~server.commands.outcomes.Outcome`.
+Nothing here raises for a bad operation.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from protocol import merge
-from protocol.codec import canonical
-from protocol.errors import SchemaError, ValidationError
 from protocol.ids import new_id
-from protocol.ops import CommandName, Operation, OpStatus, OpType, Reason, check_payload
-from protocol.records import (
-    MERGE_CLASS,
-    NEEDS_RECORDS_MANAGER,
-    STAFF_KINDS,
-    TERMINAL_ROLES,
-    MergeClass,
-    RecordKind,
-    Role,
-    identity_fields,
-)
+from protocol.ops import OpStatus, Reason
+from protocol.records import MERGE_CLASS, MergeClass, RecordKind, identity_fields
+from server.storage.batch import Rec
 
 from . import stays
-from .batch import Rec
+from .census import set_census
+from .context import Context
+from .fingerprints import match_key, stable_hash
 from .outcomes import Outcome, applied, rejected
-from .stays import EMPTY_RESIDENT_VIEW, Context
 
-RECORDS_MANAGER_KINDS = frozenset(STAFF_KINDS | NEEDS_RECORDS_MANAGER)
-RECORDS_MANAGER_TYPES = frozenset({OpType.RESOLVE, OpType.MERGE, OpType.VOID})
 IMMUTABLE_KINDS = frozenset(k for k, c in MERGE_CLASS.items() if c is MergeClass.IMMUTABLE)
 RESIDENT_LINKED = frozenset({RecordKind.NOTE, RecordKind.DIAGNOSIS})
 STAFF_LINKED = frozenset({RecordKind.LICENSE, RecordKind.HOURS})
 
 
-@dataclass(frozen=True)
-class UserInfo:
-    id: str
-    facility_id: str | None
-    role: str
-    active: bool
-
-
-def stable_hash(value: Any) -> str:
-    """SHA-256 of a deterministic encoding, for the server's own comparisons
-    (a resent operation, a repeated create). Sorted-key JSON is several times
-    faster than canonical msgpack; values JSON cannot hold (bytes) fall back.
-    """
-    try:
-        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                          allow_nan=False)
-    except (TypeError, ValueError):
-        return hashlib.sha256(b"m" + canonical(value)).hexdigest()
-    return hashlib.sha256(b"j" + text.encode()).hexdigest()
-
-
-def payload_hash(op: Operation) -> str:
-    return stable_hash(op.to_wire())
-
-
-def match_key(fields: Mapping[str, Any]) -> str | None:
-    """Folded family name, given name and birth date: the duplicate check's key."""
-    try:
-        return "|".join(str(fields[name]).strip().casefold()
-                        for name in ("family_name", "given_name", "birth_date"))
-    except KeyError:
-        return None
-
-
-def handle(ctx: Context, op: Operation, user: UserInfo | None, terminal_id: str, *,
-           reviewed: bool = False) -> Outcome:
-    """Decide one operation. ``reviewed``: a supervisor approved a held one."""
-    if op.facility_id != ctx.facility_id:
-        return rejected(Reason.NOT_PERMITTED, "the operation names another facility")
-    if (user is None or user.facility_id != ctx.facility_id
-            or user.role not in TERMINAL_ROLES):
-        return rejected(Reason.NOT_PERMITTED, "the user is not a clerk or records manager "
-                        "of this facility")
-    if not user.active and not reviewed:
-        return Outcome(OpStatus.HELD, reason=str(Reason.USER_INACTIVE))
-    kind_raw = op.payload.get("kind")
-    if (op.op_type in (OpType.UPDATE, OpType.RESOLVE, OpType.VOID)
-            and isinstance(kind_raw, str) and kind_raw in IMMUTABLE_KINDS):
-        return rejected(Reason.IMMUTABLE, f"a {kind_raw} cannot be changed once recorded",
-                        target=op.target_id)
-    try:
-        payload = check_payload(op.op_type, op.payload)
-    except (ValidationError, SchemaError) as exc:
-        return rejected(Reason.INVALID, exc.detail, target=op.target_id)
-    if not _role_allows(user.role, op.op_type, payload.get("kind")):
-        return rejected(Reason.NOT_PERMITTED, "this needs a records manager",
-                        target=op.target_id)
-    author = merge.Author(op.op_id, op.user_id, terminal_id, op.recorded_at)
-    if op.op_type is OpType.CREATE:
-        return _create(ctx, payload, author)
-    if op.op_type is OpType.UPDATE:
-        return _update(ctx, payload, author)
-    if op.op_type is OpType.COMMAND:
-        outcome = stays.run(ctx, CommandName(payload["name"]), payload["args"])
-        outcome.audit.setdefault("command", str(payload["name"]))
-        return outcome
-    if op.op_type is OpType.RESOLVE:
-        return _resolve(ctx, payload)
-    if op.op_type is OpType.VOID:
-        return _void(ctx, payload)
-    return _merge(ctx, payload)
-
-
-def _role_allows(role: str, op_type: OpType, kind: RecordKind | None) -> bool:
-    if role == Role.RECORDS_MANAGER:
-        return True
-    return op_type not in RECORDS_MANAGER_TYPES and kind not in RECORDS_MANAGER_KINDS
-
-
 # --- create --------------------------------------------------------------------------
 
 
-def _create(ctx: Context, payload: Mapping[str, Any], author: merge.Author) -> Outcome:
+def create(ctx: Context, payload: Mapping[str, Any], author: merge.Author) -> Outcome:
     b = ctx.b
     kind: RecordKind = payload["kind"]
     rec_id: str = payload["id"]
@@ -173,7 +79,8 @@ def _create(ctx: Context, payload: Mapping[str, Any], author: merge.Author) -> O
               versions=state.versions, created_hash=created_hash, match_key=key,
               subject_id=subject_id)
     if kind is RecordKind.RESIDENT:
-        rec.data.update(EMPTY_RESIDENT_VIEW)
+        set_census(rec, None, None)
+        rec.data["_replaced_by"] = None  # set when a merge replaces it
         duplicates = [r for r in b.by_match_key(facility_id, key, str(kind))
                       if r.status == merge.ACTIVE] if key else []
     b.add(rec)
@@ -227,7 +134,7 @@ def _target(ctx: Context, payload: Mapping[str, Any]) -> tuple[Rec | None, Outco
     return rec, None
 
 
-def _update(ctx: Context, payload: Mapping[str, Any], author: merge.Author) -> Outcome:
+def update(ctx: Context, payload: Mapping[str, Any], author: merge.Author) -> Outcome:
     rec, problem = _target(ctx, payload)
     if rec is None:
         return problem  # type: ignore[return-value]
@@ -245,7 +152,7 @@ def _update(ctx: Context, payload: Mapping[str, Any], author: merge.Author) -> O
                    audit={"fields": fields})
 
 
-def _resolve(ctx: Context, payload: Mapping[str, Any]) -> Outcome:
+def resolve(ctx: Context, payload: Mapping[str, Any], _author: merge.Author) -> Outcome:
     rec, problem = _target(ctx, payload)
     if rec is None:
         return problem  # type: ignore[return-value]
@@ -259,7 +166,7 @@ def _resolve(ctx: Context, payload: Mapping[str, Any]) -> Outcome:
     return applied(ctx.b.emit(rec), target=rec.id, fields=[payload["field"]])
 
 
-def _void(ctx: Context, payload: Mapping[str, Any]) -> Outcome:
+def void(ctx: Context, payload: Mapping[str, Any], _author: merge.Author) -> Outcome:
     rec, problem = _target(ctx, payload)
     if rec is None:
         return problem  # type: ignore[return-value]
@@ -273,7 +180,7 @@ def _void(ctx: Context, payload: Mapping[str, Any]) -> Outcome:
     return applied(seq, target=rec.id)
 
 
-def _merge(ctx: Context, payload: Mapping[str, Any]) -> Outcome:
+def merge_duplicate(ctx: Context, payload: Mapping[str, Any], _author: merge.Author) -> Outcome:
     survivor, problem = _target(ctx, {"id": payload["survivor_id"], "kind": RecordKind.RESIDENT})
     if survivor is None:
         return problem  # type: ignore[return-value]

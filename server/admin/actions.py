@@ -1,4 +1,4 @@
-"""Administrative actions, framework-free: the CLI, the demo and tests call these.
+"""Administrative actions, framework-free: the CLI, the demo and the tests call these.
 
 Each action is one transaction, writes the snapshot terminals need (facility,
 unit, bed and user records go out through the facility's change log like any
@@ -18,25 +18,23 @@ from sqlalchemy.exc import IntegrityError
 from protocol.ids import new_id
 from protocol.ops import OpResult
 from protocol.records import US_STATES, RecordKind, Role
-
-from . import audit, migrations
-from .batch import Batch, Rec
-from .db import read_tx, write_tx
-from .errors import AdminError, NotFound
-from .keys import ensure_server_key
-from .models import T
-from .passwords import check_password, hash_password
-from .settings import Settings
-from .sync_service import SyncService, code_hash
+from server.core import held_review
+from server.core.enrollment import code_hash
+from server.core.passwords import check_password, hash_password
+from server.errors import AdminError, NotFound
+from server.settings import Settings
+from server.storage import audit
+from server.storage.batch import Batch, Rec
+from server.storage.db import read_tx, write_tx
+from server.storage.models import T
+from server.storage.setup import initialise
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 
 
 def init(engine: Engine, settings: Settings) -> bytes:
     """Create or upgrade the schema and make the server key; return its public half."""
-    migrations.upgrade(engine)
-    with write_tx(engine) as conn:
-        return ensure_server_key(conn, settings.clock())
+    return initialise(engine, settings.clock())
 
 
 def _facility(conn: Any, facility_id: str) -> Any:
@@ -189,7 +187,8 @@ def deactivate_user(engine: Engine, settings: Settings, *, username: str) -> str
                                                  outcome="applied", target=user.id,
                                                  facility_id=user.facility_id)
             batch.write()
-    return user.id
+    user_id: str = user.id
+    return user_id
 
 
 def issue_code(engine: Engine, settings: Settings, *, facility_id: str,
@@ -251,9 +250,8 @@ def review_held(engine: Engine, settings: Settings, *, terminal_id: str, seq: in
                 decision: str, reviewer: str | None = None) -> OpResult:
     if decision not in ("apply", "reject"):
         raise AdminError("the decision is apply or reject")
-    return SyncService(engine, settings).review_held(terminal_id, seq,
-                                                     apply=decision == "apply",
-                                                     reviewer=reviewer)
+    return held_review.review_held(engine, settings, terminal_id, seq,
+                                   apply=decision == "apply", reviewer=reviewer)
 
 
 def verify_audit(engine: Engine) -> audit.AuditBreak | None:

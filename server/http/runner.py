@@ -12,18 +12,17 @@ from types import TracebackType
 
 from aiohttp import web
 
+from server.settings import Settings
+from server.storage.db import make_engine
+from server.storage.setup import initialise
+
 from .app import create_app
-from .db import make_engine
-from .settings import Settings
 
 
-def initialise(settings: Settings) -> None:
-    """Migrate the database and make the server key (idempotent)."""
-    from . import admin  # noqa: PLC0415
-
+def _initialise(settings: Settings) -> None:
     engine = make_engine(settings.database_url)
     try:
-        admin.init(engine, settings)
+        initialise(engine, settings.clock())
     finally:
         engine.dispose()
 
@@ -51,7 +50,7 @@ class ServerThread:
 
     def start(self) -> ServerThread:
         if self.init:
-            initialise(self.settings)
+            _initialise(self.settings)
         self._thread = threading.Thread(target=self._run, name="chartkeep-server", daemon=True)
         self._thread.start()
         self._ready.wait(30)
@@ -79,7 +78,7 @@ class ServerThread:
             await site.start()
             server = site._server  # noqa: SLF001 - the only way to learn an ephemeral port
             if server is not None and self.port == 0:
-                self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+                self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
             self._ready.set()
             await self._stopped.wait()
         finally:
@@ -95,8 +94,8 @@ class ServerThread:
     def __enter__(self) -> ServerThread:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(self, _exc_type: type[BaseException] | None, _exc: BaseException | None,
+                 _tb: TracebackType | None) -> None:
         self.stop()
 
 

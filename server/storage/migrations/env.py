@@ -1,6 +1,6 @@
 """Alembic environment for the Chartkeep server.
 
-The caller (``server.migrations.upgrade``) hands over an open connection in
+The caller (``server.storage.migrations.upgrade``) hands over an open connection in
 ``config.attributes["connection"]``, so the URL never passes through
 ConfigParser (whose ``%`` interpolation breaks URL-encoded options) and the
 SQLite engine's transaction hooks apply. Running the ``alembic`` command line
@@ -13,8 +13,8 @@ import os
 
 from alembic import context
 
-from server.db import make_engine
-from server.models import metadata
+from server.storage.db import make_engine
+from server.storage.models import metadata
 
 config = context.config
 

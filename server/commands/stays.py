@@ -11,83 +11,33 @@ An admission that names a bed someone else took first is split: the resident
 is admitted without a bed ("awaiting bed") and the result is ``rejected`` with
 reason ``bed_occupied`` and the flag ``admitted_without_bed``, so the clerk sees
 why the bed was not given while the admission itself is not lost.
+
+A resident's census fields and a bed's occupancy are re-derived from the stay
+after every command (:mod:`.census`). The table from command name to handler
+is :mod:`.registry`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
-
-from collections.abc import Callable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from protocol.ops import CommandName, OpStatus, Reason
+from protocol.ops import Reason
 from protocol.records import RecordKind
+from server.storage.batch import Rec
+from server.storage.models import CURRENT_STAY, T
 
-from .batch import Batch, Rec
-from .models import CURRENT_STAY, T
+from .census import bed_view, set_census
+from .context import Context
 from .outcomes import Outcome, applied, rejected
 
 RESIDENT = str(RecordKind.RESIDENT)
 STAY = str(RecordKind.STAY)
 BED = str(RecordKind.BED)
-
-EMPTY_RESIDENT_VIEW: dict[str, Any] = {
-    "_census": "pre_admission", "_stay_id": None, "_bed_id": None, "_bed_label": None,
-    "_unit_name": None, "_admitted_at": None, "_replaced_by": None,
-}
-
-
-def resident_view(stay: Rec | None, bed: Rec | None) -> dict[str, Any]:
-    """The server-derived fields of a resident, from its latest stay."""
-    if stay is None:
-        return {k: v for k, v in EMPTY_RESIDENT_VIEW.items() if k != "_replaced_by"}
-    data = stay.data
-    status = data["status"]
-    current = status in CURRENT_STAY
-    if status == "active":
-        census = "in_house" if data.get("bed_id") else "awaiting_bed"
-    elif status == "on_leave":
-        census = "in_hospital" if data.get("leave_type") == "hospital" else "on_leave"
-    else:
-        census = status
-    holds_bed = current and bed is not None and data.get("bed_id") == bed.id
-    return {"_census": census, "_stay_id": stay.id,
-            "_bed_id": data.get("bed_id") if current else None,
-            "_bed_label": bed.data.get("label") if holds_bed else None,
-            "_unit_name": bed.data.get("unit_name") if holds_bed else None,
-            "_admitted_at": data.get("admitted_at")}
-
-
-class Context:
-    """What a command needs: the batch, the facility acting, and scope rules."""
-
-    def __init__(self, batch: Batch, facility_id: str) -> None:
-        self.b = batch
-        self.facility_id = facility_id
-
-    def transferred_from(self, resident_id: str | None, facility_id: str) -> bool:
-        if resident_id is None:
-            return False
-        row = self.b.conn.execute(sa.select(T.transfers.c.id).where(
-            T.transfers.c.resident_id == resident_id,
-            T.transfers.c.from_facility_id == facility_id).limit(1)).first()
-        return row is not None
-
-    def scope_error(self, rec: Rec) -> Reason | None:
-        """None when the record is this facility's; else why it may not be touched."""
-        if rec.facility_id == self.facility_id:
-            return None
-        if self.transferred_from(rec.subject_id, self.facility_id):
-            return Reason.OUT_OF_SCOPE
-        return Reason.NOT_OWNER
-
-
-def run(ctx: Context, name: CommandName, args: Mapping[str, Any]) -> Outcome:
-    handler: Callable[[Context, Mapping[str, Any]], Outcome] = _HANDLERS[name]
-    return handler(ctx, args)
 
 
 # --- SQL helpers -------------------------------------------------------------------
@@ -149,7 +99,7 @@ def _refresh(ctx: Context, stay: Rec, *beds: Rec | None) -> int:
     for bed in {bed.id: bed for bed in (*beds, current_bed) if bed is not None}.values():
         _refresh_bed(ctx, bed)
     if resident is not None:
-        resident.data.update(resident_view(stay, current_bed))
+        set_census(resident, stay, current_bed)
         b.emit(resident)
     return seq
 
@@ -157,8 +107,7 @@ def _refresh(ctx: Context, stay: Rec, *beds: Rec | None) -> int:
 def _refresh_bed(ctx: Context, bed: Rec) -> None:
     occupant = _bed_taken_by(ctx, bed.id)
     stay = ctx.b.get(occupant, STAY) if occupant else None
-    bed.data["_resident_id"] = stay.data["resident_id"] if stay else None
-    bed.data["_held"] = bool(stay and stay.data["status"] == "on_leave")
+    bed.data.update(bed_view(stay))
     ctx.b.emit(bed)
 
 
@@ -188,7 +137,7 @@ def _check_bed(ctx: Context, bed_id: str) -> tuple[Rec | None, Reason | None]:
 # --- commands ---------------------------------------------------------------------
 
 
-def _admit(ctx: Context, args: Mapping[str, Any]) -> Outcome:
+def admit(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     b = ctx.b
     resident = b.get(args["resident_id"], RESIDENT)
     if resident is None:
@@ -231,7 +180,7 @@ def _admit(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     return applied(seq, target=stay.id)
 
 
-def _discharge(ctx: Context, args: Mapping[str, Any]) -> Outcome:
+def discharge(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     stay, problem = _stay_for_command(ctx, args)
     if stay is None:
         return problem  # type: ignore[return-value]
@@ -245,7 +194,7 @@ def _discharge(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     return applied(_refresh(ctx, stay, old_bed), target=stay.id)
 
 
-def _transfer(ctx: Context, args: Mapping[str, Any]) -> Outcome:
+def transfer(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     b = ctx.b
     stay, problem = _stay_for_command(ctx, args)
     if stay is None:
@@ -274,7 +223,8 @@ def _transfer(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         b.emit(rec, facility_id=ctx.facility_id, gone=True)
         rec.facility_id = to_facility
         if rec.kind == RESIDENT:
-            rec.data.update(resident_view(None, None), _transferred_from=ctx.facility_id)
+            set_census(rec, None, None)
+            rec.data["_transferred_from"] = ctx.facility_id
         b.emit(rec)
     b.chain(to_facility).append(
         at=b.now, action="command:transfer_in", outcome="applied", target=resident_id,
@@ -282,7 +232,7 @@ def _transfer(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     return applied(seq, target=stay.id, to_facility=to_facility)
 
 
-def _assign_bed(ctx: Context, args: Mapping[str, Any]) -> Outcome:
+def assign_bed(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     stay, problem = _stay_for_command(ctx, args)
     if stay is None:
         return problem  # type: ignore[return-value]
@@ -301,7 +251,7 @@ def _assign_bed(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     return applied(_refresh(ctx, stay, bed), target=stay.id)
 
 
-def _leave(ctx: Context, args: Mapping[str, Any]) -> Outcome:
+def leave(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     stay, problem = _stay_for_command(ctx, args)
     if stay is None:
         return problem  # type: ignore[return-value]
@@ -321,7 +271,7 @@ def _leave(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     return applied(_refresh(ctx, stay, old_bed), target=stay.id)
 
 
-def _return(ctx: Context, args: Mapping[str, Any]) -> Outcome:
+def return_from_leave(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     stay, problem = _stay_for_command(ctx, args)
     if stay is None:
         return problem  # type: ignore[return-value]
@@ -331,15 +281,3 @@ def _return(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         return rejected(Reason.NOT_ON_LEAVE, target=stay.id)
     stay.data.update(status="active", returned_at=args["at"])
     return applied(_refresh(ctx, stay), target=stay.id)
-
-
-_HANDLERS: dict[CommandName, Callable[[Context, Mapping[str, Any]], Outcome]] = {
-    CommandName.ADMIT: _admit,
-    CommandName.DISCHARGE: _discharge,
-    CommandName.TRANSFER: _transfer,
-    CommandName.ASSIGN_BED: _assign_bed,
-    CommandName.LEAVE: _leave,
-    CommandName.RETURN: _return,
-}
-
-__all__ = ["EMPTY_RESIDENT_VIEW", "Context", "OpStatus", "resident_view", "run"]

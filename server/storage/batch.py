@@ -15,9 +15,9 @@ never wait on each other.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -30,6 +30,8 @@ from .db import insert_many, lock_heads
 from .models import T
 
 _CHUNK = 500
+MAX_LOCK_RETRIES = 4
+R = TypeVar("R")
 
 
 @dataclass(slots=True)
@@ -80,6 +82,20 @@ class NeedLocks(Exception):  # noqa: N818 - a signal to the caller, not a failur
         self.facility_ids = facility_ids
 
 
+def with_facility_locks(attempt: Callable[[set[str]], R], extra: set[str], what: str) -> R:
+    """Run ``attempt`` (one whole transaction) with these facility heads locked
+    besides its own; when it finds it needs more (:class:`NeedLocks`), run it
+    again with those locked from the start. ``what`` names the work in the error
+    raised if it still cannot get them.
+    """
+    for _ in range(MAX_LOCK_RETRIES):
+        try:
+            return attempt(extra)
+        except NeedLocks as need:
+            extra |= need.facility_ids
+    raise RuntimeError(f"could not lock the facilities {what} needs")
+
+
 class Batch:
     """Records, change log and audit chains of one write transaction."""
 
@@ -87,7 +103,8 @@ class Batch:
         self.conn = conn
         self.now = now
         self.heads = lock_heads(conn, facility_ids)
-        self.next_seq = {fid: row.change_seq for fid, row in self.heads.items()}
+        self.next_seq: dict[str, int] = {fid: row.change_seq
+                                         for fid, row in self.heads.items()}
         self.chains: dict[str, ChainWriter] = {fid: writer_for(row)
                                                for fid, row in self.heads.items()}
         self.recs: dict[str, Rec | None] = {}
@@ -201,7 +218,8 @@ class Batch:
     def write(self) -> None:
         """Write everything queued; the caller commits."""
         conn = self.conn
-        new_rows, old_rows = [], []
+        new_rows: list[dict[str, Any]] = []
+        old_rows: list[dict[str, Any]] = []
         for rec in self.recs.values():
             if rec is None or not rec.dirty:
                 continue

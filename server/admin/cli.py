@@ -13,12 +13,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from . import admin
-from .db import make_engine
-from .errors import ServerError
-from .passwords import PasswordRejected
-from .runner import serve_forever
-from .settings import Settings
+from server.core.passwords import PasswordRejected
+from server.errors import ServerError
+from server.http.runner import serve_forever
+from server.settings import Settings
+from server.storage.db import make_engine
+
+from . import actions
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_ERROR = 0, 1, 2
 
@@ -101,40 +102,40 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:  # noqa: C901, PL
     engine = make_engine(settings.database_url)
     try:
         if args.command == "init":
-            key = admin.init(engine, settings)
+            key = actions.init(engine, settings)
             print(f"database ready; server key {key.hex()}")  # noqa: T201
         elif args.command == "create-facility":
-            print(admin.create_facility(engine, settings, name=args.name, state=args.state,  # noqa: T201
+            print(actions.create_facility(engine, settings, name=args.name, state=args.state,  # noqa: T201
                                         mrn_prefix=args.mrn_prefix))
         elif args.command == "create-unit":
-            print(admin.create_unit(engine, settings, facility_id=args.facility,  # noqa: T201
+            print(actions.create_unit(engine, settings, facility_id=args.facility,  # noqa: T201
                                     name=args.name))
         elif args.command == "create-bed":
-            print(admin.create_bed(engine, settings, unit_id=args.unit, label=args.label))  # noqa: T201
+            print(actions.create_bed(engine, settings, unit_id=args.unit, label=args.label))  # noqa: T201
         elif args.command == "create-user":
             password = sys.stdin.readline().rstrip("\r\n") if args.password_stdin else None
-            print(admin.create_user(engine, settings, facility_id=args.facility,  # noqa: T201
+            print(actions.create_user(engine, settings, facility_id=args.facility,  # noqa: T201
                                     username=args.username, role=args.role,
                                     password=password, display_name=args.display_name))
         elif args.command == "deactivate-user":
-            admin.deactivate_user(engine, settings, username=args.username)
+            actions.deactivate_user(engine, settings, username=args.username)
         elif args.command == "issue-code":
-            print(admin.issue_code(engine, settings, facility_id=args.facility,  # noqa: T201
+            print(actions.issue_code(engine, settings, facility_id=args.facility,  # noqa: T201
                                    ttl_hours=args.ttl_hours))
         elif args.command == "revoke-terminal":
-            admin.revoke_terminal(engine, settings, terminal_id=args.terminal)
+            actions.revoke_terminal(engine, settings, terminal_id=args.terminal)
         elif args.command == "list-terminals":
-            for t in admin.list_terminals(engine, facility_id=args.facility):
+            for t in actions.list_terminals(engine, facility_id=args.facility):
                 state = f"revoked {_when(t.revoked_at)}" if t.revoked_at else "active"
                 print(f"{t.id}\t{t.facility_id}\t{t.name}\tenrolled {_when(t.enrolled_at)}"  # noqa: T201
                       f"\t{state}\tlast op {t.last_seq}")
         elif args.command == "review-held":
-            result = admin.review_held(engine, settings, terminal_id=args.terminal,
+            result = actions.review_held(engine, settings, terminal_id=args.terminal,
                                        seq=args.seq, decision=args.decision,
                                        reviewer=args.reviewer)
             print(f"{result.status}" + (f" ({result.reason})" if result.reason else ""))  # noqa: T201
         elif args.command == "verify-audit":
-            problem = admin.verify_audit(engine)
+            problem = actions.verify_audit(engine)
             if problem is not None:
                 print(problem, file=sys.stderr)  # noqa: T201
                 return EXIT_CHECK_FAILED

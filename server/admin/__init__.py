@@ -1,0 +1,38 @@
+"""Administration: the actions an operator takes (:mod:`.actions`, also called
+by the demo and the tests) and the ``chartkeep-server`` command line
+(:mod:`.cli`) that runs them.
+
+``from server import admin`` gives the actions::
+
+    facility = admin.create_facility(engine, settings, name=..., state="OH", mrn_prefix="MG")
+"""
+
+from .actions import (
+    TerminalRow,
+    create_bed,
+    create_facility,
+    create_unit,
+    create_user,
+    deactivate_user,
+    init,
+    issue_code,
+    list_terminals,
+    review_held,
+    revoke_terminal,
+    verify_audit,
+)
+
+__all__ = [
+    "TerminalRow",
+    "create_bed",
+    "create_facility",
+    "create_unit",
+    "create_user",
+    "deactivate_user",
+    "init",
+    "issue_code",
+    "list_terminals",
+    "review_held",
+    "revoke_terminal",
+    "verify_audit",
+]

@@ -1,0 +1,50 @@
+"""Which handler does what: one table from operation type to handler, one from
+stay command to handler. Adding a command means writing its handler and adding
+one line here (its payload rules live in :mod:`protocol.ops`).
+
+Every operation handler takes the context, the validated payload and the
+operation's author; a test checks that every :class:`~protocol.ops.OpType` and
+every :class:`~protocol.ops.CommandName` has exactly one handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+from protocol.merge import Author
+from protocol.ops import CommandName, OpType
+
+from . import records, stays
+from .context import Context
+from .outcomes import Outcome
+
+OpHandler = Callable[[Context, Mapping[str, Any], Author], Outcome]
+CommandHandler = Callable[[Context, Mapping[str, Any]], Outcome]
+
+STAY_COMMANDS: Mapping[CommandName, CommandHandler] = MappingProxyType({
+    CommandName.ADMIT: stays.admit,
+    CommandName.DISCHARGE: stays.discharge,
+    CommandName.TRANSFER: stays.transfer,
+    CommandName.ASSIGN_BED: stays.assign_bed,
+    CommandName.LEAVE: stays.leave,
+    CommandName.RETURN: stays.return_from_leave,
+})
+
+
+def run_command(ctx: Context, payload: Mapping[str, Any], _author: Author) -> Outcome:
+    """A ``command`` operation: the stay command its payload names."""
+    outcome = STAY_COMMANDS[CommandName(payload["name"])](ctx, payload["args"])
+    outcome.audit.setdefault("command", str(payload["name"]))
+    return outcome
+
+
+OPERATIONS: Mapping[OpType, OpHandler] = MappingProxyType({
+    OpType.CREATE: records.create,
+    OpType.UPDATE: records.update,
+    OpType.COMMAND: run_command,
+    OpType.RESOLVE: records.resolve,
+    OpType.VOID: records.void,
+    OpType.MERGE: records.merge_duplicate,
+})

@@ -1,0 +1,79 @@
+"""Who is asking: a known, unrevoked terminal whose key signed the envelope,
+and whose message counter is above every one it sent before.
+
+Every refusal is a security event and goes to the audit log: a bad signature
+of any kind (unknown terminal, revoked terminal, wrong key) is one identical
+:class:`~protocol.errors.SignatureError` to the sender, with the reason kept
+only in the audit entry; a replayed message is
+:class:`~server.errors.ReplayedMessage`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from protocol.errors import SignatureError
+from protocol.signing import Envelope
+from server.errors import ReplayedMessage
+from server.settings import Settings
+from server.storage import audit
+from server.storage.db import read_tx, write_tx
+from server.storage.models import T
+
+
+@dataclass(frozen=True)
+class TerminalInfo:
+    id: str
+    facility_id: str
+    public_key: bytes
+
+
+def authenticate(engine: Engine, settings: Settings, envelope: Envelope) -> TerminalInfo:
+    """The terminal that signed ``envelope``, or an audited :class:`SignatureError`."""
+    with read_tx(engine) as conn:
+        row = conn.execute(sa.select(T.terminals).where(
+            T.terminals.c.id == envelope.sender)).first()
+    try:
+        if row is None or row.revoked_at is not None:
+            raise SignatureError
+        envelope.verify(bytes(row.public_key))
+    except SignatureError:
+        why = ("unknown terminal" if row is None else
+               "revoked terminal" if row.revoked_at is not None else "bad signature")
+        audit_rejection(engine, settings, row.facility_id if row else None, "auth:rejected",
+                        "bad_signature", terminal_id=envelope.sender,
+                        detail={"why": why, "type": envelope.msg_type})
+        raise
+    return TerminalInfo(row.id, row.facility_id, bytes(row.public_key))
+
+
+def audit_rejection(engine: Engine, settings: Settings, chain: str | None, action: str,
+                    outcome: str, *, terminal_id: str | None = None,
+                    detail: dict[str, Any] | None = None, actor: str | None = None) -> None:
+    """Record a refused request in its own transaction (``_system`` when the
+    facility is unknown)."""
+    with write_tx(engine) as conn:
+        audit.record_event(conn, chain, at=settings.clock(), action=action, outcome=outcome,
+                           terminal_id=terminal_id, actor=actor, facility_id=chain,
+                           purpose="security", detail=detail or {})
+
+
+def consume_counter(conn: Connection, terminal: TerminalInfo, counter: int) -> None:
+    """Advance the terminal's message counter inside the caller's transaction;
+    a counter not above the last one seen is a replay."""
+    result = conn.execute(sa.update(T.terminals).where(
+        T.terminals.c.id == terminal.id, T.terminals.c.last_msg_ctr < counter,
+        T.terminals.c.revoked_at.is_(None)).values(last_msg_ctr=counter))
+    if result.rowcount == 0:
+        raise ReplayedMessage
+
+
+def audit_replay(engine: Engine, settings: Settings, terminal: TerminalInfo,
+                 envelope: Envelope) -> None:
+    audit_rejection(engine, settings, terminal.facility_id, "auth:replay", "replayed_message",
+                    terminal_id=terminal.id,
+                    detail={"counter": envelope.counter, "type": envelope.msg_type})

@@ -1,0 +1,78 @@
+"""Pull: a page of the facility's change log after the terminal's cursor, the
+results of operations it holds as ``held``, and a new record-number pool when
+it asks for one.
+
+The message counter is checked and advanced (and a new pool issued) in one
+transaction with the read. A page holds at most ``limit`` changes and fits in
+one message the terminal will accept; ``more`` says whether to ask again.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from protocol.codec import MAX_MESSAGE_BYTES, decode
+from protocol.messages import PullRequest, PullResponse, Snapshot
+from protocol.records import RecordKind
+from protocol.signing import Envelope
+from server.errors import ReplayedMessage
+from server.settings import Settings
+from server.storage.db import write_tx
+from server.storage.models import T
+
+from .authentication import TerminalInfo, audit_replay, consume_counter
+from .mrn_pools import top_up
+from .results import result_from_row
+
+PULL_PAGE_BYTES = MAX_MESSAGE_BYTES * 3 // 4
+"""Snapshot bytes in one pull page: room is left for the envelope and the
+per-change framing, so an answer never exceeds what a terminal decodes."""
+SNAPSHOT_OVERHEAD = 32
+
+
+def pull(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: Envelope,
+         request: PullRequest) -> PullResponse:
+    now = settings.clock()
+    try:
+        with write_tx(engine) as conn:
+            consume_counter(conn, terminal, envelope.counter)
+            rows = conn.execute(
+                sa.select(T.changes.c.seq, T.changes.c.snapshot).where(
+                    T.changes.c.facility_id == terminal.facility_id,
+                    T.changes.c.seq > request.cursor)
+                .order_by(T.changes.c.seq).limit(request.limit + 1)).all()
+            results = []
+            if request.held:
+                held_rows = conn.execute(sa.select(T.ops).where(
+                    T.ops.c.terminal_id == terminal.id,
+                    T.ops.c.seq.in_(request.held))).all()
+                results = [result_from_row(row) for row in held_rows]
+            pool = None
+            if request.want_mrns:
+                pool = top_up(conn, terminal.id, terminal.facility_id, settings.mrn_pool_size)
+    except ReplayedMessage:
+        audit_replay(engine, settings, terminal, envelope)
+        raise
+    more = len(rows) > request.limit
+    rows = rows[:request.limit]
+    # A page must fit in one message the terminal will accept: stop early
+    # (always taking at least one change) when the snapshots grow large.
+    taken, size = 0, 0
+    for row in rows:
+        size += len(row.snapshot) + SNAPSHOT_OVERHEAD
+        if taken and size > PULL_PAGE_BYTES:
+            more = True
+            break
+        taken += 1
+    rows = rows[:taken]
+    changes = [_snapshot(row.seq, bytes(row.snapshot)) for row in rows]
+    cursor = rows[-1].seq if rows else request.cursor
+    return PullResponse(changes, cursor, more, now, results, pool)
+
+
+def _snapshot(seq: int, raw: bytes) -> Snapshot:
+    wire = decode(raw)
+    return Snapshot(kind=RecordKind(wire["k"]), record_id=wire["id"], facility_id=wire["f"],
+                    data=wire["d"], versions=wire["v"], conflicts=wire["c"], status=wire["s"],
+                    seq=seq, gone=wire["gone"])

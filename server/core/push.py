@@ -1,0 +1,149 @@
+"""Push: a terminal's operations, handled in sequence order in one transaction.
+
+One push batch is one database transaction. It locks the facility's head row
+first, so the change sequence it assigns is commit-ordered and a concurrent
+pull never skips a change; it checks and advances the message counter (a replay
+gets 409) and stores the terminal's last handled operation in the same
+transaction as the effects. A crash before the commit leaves the counter
+unused, so the very same envelope may be resent.
+
+Operations at or below the terminal's last sequence number get their stored
+result back (a different payload under the same number is an alarm:
+``seq_mismatch``, audited, not stored). A batch that starts past the next
+expected number is not handled at all; ``next_seq`` tells the terminal where
+to resume. Each new operation is decided by :func:`server.core.dispatch.handle`
+and always gets a result; a failing one never blocks the ones after it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from protocol.hlc import is_skewed
+from protocol.messages import PushRequest, PushResponse
+from protocol.ops import MIN_SCHEMA_VERSION, Operation, OpResult, OpStatus, OpType, Reason
+from protocol.signing import Envelope
+from server.commands.context import Context
+from server.commands.fingerprints import match_key, payload_hash
+from server.errors import ReplayedMessage
+from server.settings import Settings
+from server.storage.batch import Batch, with_facility_locks
+from server.storage.db import insert_many, write_tx
+from server.storage.models import T
+
+from .authentication import TerminalInfo, audit_replay, consume_counter
+from .dispatch import handle, id_refs, load_users
+from .results import audit_fields, op_row, result_from_row, result_of
+
+log = logging.getLogger(__name__)
+
+
+def push(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: Envelope,
+         request: PushRequest) -> PushResponse:
+    # A transfer writes to the receiving facility too: lock its head up front.
+    extra: set[str] = set()
+    for op in request.ops:
+        args = op.payload.get("args")
+        if op.op_type is OpType.COMMAND and isinstance(args, dict) \
+                and isinstance(args.get("to_facility_id"), str):
+            extra.add(args["to_facility_id"])
+    try:
+        response, alarms = with_facility_locks(
+            lambda facilities: _push_once(engine, settings, terminal, envelope, request,
+                                          extra=facilities),
+            extra, "a push")
+    except ReplayedMessage:
+        audit_replay(engine, settings, terminal, envelope)
+        raise
+    settings.fault("push:after_commit")
+    for alarm in alarms:
+        log.warning("sequence mismatch from terminal %s: %s", terminal.id, alarm)
+    return response
+
+
+def _push_once(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: Envelope,
+               request: PushRequest, *, extra: set[str]
+               ) -> tuple[PushResponse, list[dict[str, Any]]]:
+    now = settings.clock()
+    alarms: list[dict[str, Any]] = []
+    with write_tx(engine) as conn:
+        batch = Batch(conn, {terminal.facility_id, *extra}, now)
+        consume_counter(conn, terminal, envelope.counter)
+        last_seq = conn.execute(sa.select(T.terminals.c.last_seq).where(
+            T.terminals.c.id == terminal.id)).scalar_one()
+        if request.schema < MIN_SCHEMA_VERSION or any(
+                op.schema < MIN_SCHEMA_VERSION for op in request.ops):
+            settings.fault("push:before_commit")
+            return PushResponse([], last_seq + 1, now, upgrade_required=True), alarms
+        hashes = {op.seq: payload_hash(op) for op in request.ops}
+        old = [op for op in request.ops if op.seq <= last_seq]
+        new = [op for op in request.ops if op.seq > last_seq]
+        if new and new[0].seq != last_seq + 1:
+            new = []  # a gap: the terminal resends from last_seq + 1
+        results = _stored_results(batch, terminal, old, hashes, alarms)
+        if new:
+            results.extend(_handle_new(batch, terminal, envelope, new, hashes))
+            last_seq = new[-1].seq
+            conn.execute(sa.update(T.terminals).where(T.terminals.c.id == terminal.id)
+                         .values(last_seq=last_seq))
+        batch.write()
+        settings.fault("push:before_commit")
+    return PushResponse(results, last_seq + 1, now), alarms
+
+
+def _stored_results(batch: Batch, terminal: TerminalInfo, old: list[Operation],
+                    hashes: dict[int, str], alarms: list[dict[str, Any]]) -> list[OpResult]:
+    """Answers to resent operations: the stored result when the payload matches."""
+    if not old:
+        return []
+    rows = batch.conn.execute(sa.select(T.ops).where(
+        T.ops.c.terminal_id == terminal.id,
+        T.ops.c.seq.between(old[0].seq, old[-1].seq))).all()
+    stored = {row.seq: row for row in rows}
+    results = []
+    for op in old:
+        row = stored.get(op.seq)
+        if row is not None and row.payload_hash == hashes[op.seq]:
+            results.append(result_from_row(row))
+            continue
+        alarm = {"seq": op.seq, "op": op.op_id, "hash": hashes[op.seq][:32],
+                 "stored_op": row.op_id if row else None}
+        alarms.append(alarm)
+        batch.chain(terminal.facility_id).append(
+            at=batch.now, action="push:seq_mismatch", outcome="alarm", actor=op.user_id,
+            terminal_id=terminal.id, facility_id=terminal.facility_id,
+            purpose="security", detail=alarm)
+        results.append(OpResult(op.seq, op.op_id, OpStatus.REJECTED,
+                                str(Reason.SEQ_MISMATCH),
+                                "a different change is stored under this number"))
+    return results
+
+
+def _handle_new(batch: Batch, terminal: TerminalInfo, envelope: Envelope,
+                ops: list[Operation], hashes: dict[int, str]) -> list[OpResult]:
+    conn = batch.conn
+    batch.prefetch(ref for op in ops for ref in id_refs(op.payload))
+    batch.prefetch_match_keys(terminal.facility_id, filter(None, (
+        match_key(op.payload["fields"]) for op in ops
+        if op.op_type is OpType.CREATE and op.payload.get("kind") == "resident"
+        and isinstance(op.payload.get("fields"), dict))))
+    users = load_users(conn, {op.user_id for op in ops})
+    ctx = Context(batch, terminal.facility_id)
+    skew = ["clock_skew"] if is_skewed(envelope.ts, batch.now) else []
+    chain = batch.chain(terminal.facility_id)
+    results: list[OpResult] = []
+    op_rows: list[dict[str, Any]] = []
+    for op in ops:
+        outcome = handle(ctx, op, users.get(op.user_id), terminal.id)
+        outcome.flags.extend(skew)
+        result = result_of(op, outcome)
+        results.append(result)
+        op_rows.append(op_row(terminal.id, op, hashes[op.seq], result, batch.now,
+                              held=outcome.status is OpStatus.HELD))
+        chain.append(**audit_fields(terminal, op, hashes[op.seq], outcome, batch.now))
+    insert_many(conn, T.ops, op_rows)
+    return results

@@ -1,0 +1,67 @@
+"""The one object the HTTP edge and the administrative commands hold.
+
+Everything in the core is synchronous and runs in a worker thread (the aiohttp
+routes call it through the app's thread pool). :class:`SyncService` binds the
+engine and the settings once and hands each call to the module that does it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from protocol.messages import (
+    EnrollRequest,
+    EnrollResponse,
+    PullRequest,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
+from protocol.ops import OpResult
+from protocol.signing import Envelope
+from server.settings import Settings
+
+from . import authentication, enrollment, held_review, pull, push
+from .answers import AnswerSigner
+from .authentication import TerminalInfo
+
+
+class SyncService:
+    """Enrollment, authentication, push, pull and held review over one engine."""
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+        self._signer = AnswerSigner(engine, settings.clock)
+
+    def seal(self, msg_type: str, body: Any, reply_to: bytes) -> bytes:
+        """Sign an answer (see :mod:`.answers`)."""
+        return self._signer.seal(msg_type, body, reply_to)
+
+    def authenticate(self, envelope: Envelope) -> TerminalInfo:
+        return authentication.authenticate(self.engine, self.settings, envelope)
+
+    def audit_rejection(self, chain: str | None, action: str, outcome: str, *,
+                        terminal_id: str | None = None, detail: dict[str, Any] | None = None,
+                        actor: str | None = None) -> None:
+        authentication.audit_rejection(self.engine, self.settings, chain, action, outcome,
+                                       terminal_id=terminal_id, detail=detail, actor=actor)
+
+    def enroll(self, envelope: Envelope, request: EnrollRequest) -> EnrollResponse:
+        return enrollment.enroll(self.engine, self.settings, self._signer.public_key,
+                                 envelope, request)
+
+    def push(self, terminal: TerminalInfo, envelope: Envelope,
+             request: PushRequest) -> PushResponse:
+        return push.push(self.engine, self.settings, terminal, envelope, request)
+
+    def pull(self, terminal: TerminalInfo, envelope: Envelope,
+             request: PullRequest) -> PullResponse:
+        return pull.pull(self.engine, self.settings, terminal, envelope, request)
+
+    def review_held(self, terminal_id: str, seq: int, *, apply: bool,
+                    reviewer: str | None = None) -> OpResult:
+        return held_review.review_held(self.engine, self.settings, terminal_id, seq,
+                                       apply=apply, reviewer=reviewer)

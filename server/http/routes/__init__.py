@@ -1,0 +1,2 @@
+"""HTTP routes, one ``RouteTableDef`` per module; every handler declares who may
+call it (:mod:`server.http.access`)."""

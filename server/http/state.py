@@ -1,0 +1,31 @@
+"""The application's state: typed keys (aiohttp ``AppKey``/``RequestKey``), and
+the thread pool every database and signing call goes through."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from protocol.signing import Envelope
+from server.core.authentication import TerminalInfo
+from server.core.service import SyncService
+from server.settings import Settings
+
+SETTINGS = web.AppKey("settings", Settings)
+SERVICE = web.AppKey("service", SyncService)
+EXECUTOR = web.AppKey("executor", ThreadPoolExecutor)
+
+ENVELOPE = web.RequestKey("envelope", Envelope)
+AUTH = web.RequestKey("auth", tuple[Envelope, TerminalInfo])
+
+R = TypeVar("R")
+
+
+async def blocking(request: web.Request, fn: Callable[..., R], *args: Any) -> R:
+    """Database and signing work runs in the app's thread pool, never on the loop."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(request.app[EXECUTOR], fn, *args)

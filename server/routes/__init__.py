@@ -1,1 +1,0 @@
-"""HTTP routes, one ``RouteTableDef`` per module; every handler declares who may call it."""

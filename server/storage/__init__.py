@@ -1,0 +1,15 @@
+"""Storage: the tables, engines and transactions, the schema's migrations, the
+audit hash chains and the server's signing key.
+
+:mod:`.models`      the tables (SQLModel), with ``T`` for Core statements
+:mod:`.db`          engines for SQLite and PostgreSQL, read and write transactions,
+                    facility head locks, bulk inserts
+:mod:`.batch`       one write transaction's working set: records in memory, the
+                    change log and audit entries written in bulk at the end
+:mod:`.audit`       the append-only, hash-chained audit log and its verifier
+:mod:`.keys`        the server's Ed25519 key, kept in the database
+:mod:`.migrations`  the Alembic tree (upgrade, downgrade)
+
+Nothing here knows HTTP, and nothing here decides what an operation means: that
+is :mod:`server.commands`.
+"""

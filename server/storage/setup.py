@@ -1,0 +1,18 @@
+"""Making a database ready for the server: the schema at its newest revision
+and a signing key. Idempotent; ``chartkeep-server init`` and every test server
+run it."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+
+from . import migrations
+from .db import write_tx
+from .keys import ensure_server_key
+
+
+def initialise(engine: Engine, now: int) -> bytes:
+    """Create or upgrade the schema and make the server key; return its public half."""
+    migrations.upgrade(engine)
+    with write_tx(engine) as conn:
+        return ensure_server_key(conn, now)
