@@ -14,7 +14,7 @@ never less strict than the server.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -85,26 +85,56 @@ def check_order(field: str, value: Any, earlier: Any, what: str) -> None:
         raise ValidationError(field, f"cannot be before {what} ({shown})")
 
 
-def check_record_dates(kind: RecordKind | str, fields: Mapping[str, Any], *, today: date) -> None:
-    """Check the date rules of one record's fields (a whole record, or the
-    record as it would be after an update). Raises :class:`ValidationError`
-    naming the first field that breaks one."""
-    kind = RecordKind(kind)
-    if kind is RecordKind.RESIDENT:
-        check_not_future("birth_date", fields.get("birth_date"), today)
-        born = day_of(fields.get("birth_date"))
-        if born is not None and born.year < today.year - OLDEST_BIRTH_YEARS:
-            raise ValidationError("birth_date", f"cannot be more than {OLDEST_BIRTH_YEARS} "
-                                  "years ago")
-    elif kind is RecordKind.HOURS:
-        check_not_future("work_date", fields.get("work_date"), today)
-    elif kind is RecordKind.DIAGNOSIS:
-        check_not_future("onset_date", fields.get("onset_date"), today)
-    elif kind is RecordKind.LICENSE:
-        check_not_future("issued_on", fields.get("issued_on"), today)
-        check_not_future("verified_on", fields.get("verified_on"), today)
-        check_order("expires_on", fields.get("expires_on"), fields.get("issued_on"),
-                    "the issue date")
-    elif kind is RecordKind.STAFF:
-        check_order("termination_date", fields.get("termination_date"),
-                    fields.get("hire_date"), "the hire date")
+def _birth_date(fields: Mapping[str, Any], today: date) -> None:
+    check_not_future("birth_date", fields.get("birth_date"), today)
+    born = day_of(fields.get("birth_date"))
+    if born is not None and born.year < today.year - OLDEST_BIRTH_YEARS:
+        raise ValidationError("birth_date", f"cannot be more than {OLDEST_BIRTH_YEARS} "
+                              "years ago")
+
+
+def _not_future(name: str) -> Callable[[Mapping[str, Any], date], None]:
+    def rule(fields: Mapping[str, Any], today: date) -> None:
+        check_not_future(name, fields.get(name), today)
+
+    return rule
+
+
+def _after(name: str, earlier: str, what: str) -> Callable[[Mapping[str, Any], date], None]:
+    def rule(fields: Mapping[str, Any], today: date) -> None:
+        del today
+        check_order(name, fields.get(name), fields.get(earlier), what)
+
+    return rule
+
+
+RULES: Mapping[RecordKind, tuple[tuple[frozenset[str], Callable[[Mapping[str, Any], date],
+                                                               None]], ...]] = {
+    RecordKind.RESIDENT: ((frozenset({"birth_date"}), _birth_date),),
+    RecordKind.HOURS: ((frozenset({"work_date"}), _not_future("work_date")),),
+    RecordKind.DIAGNOSIS: ((frozenset({"onset_date"}), _not_future("onset_date")),),
+    RecordKind.LICENSE: (
+        (frozenset({"issued_on"}), _not_future("issued_on")),
+        (frozenset({"verified_on"}), _not_future("verified_on")),
+        (frozenset({"expires_on", "issued_on"}),
+         _after("expires_on", "issued_on", "the issue date")),
+    ),
+    RecordKind.STAFF: (
+        (frozenset({"termination_date", "hire_date"}),
+         _after("termination_date", "hire_date", "the hire date")),
+    ),
+}
+"""The date rules of each kind, with the fields each one reads."""
+
+
+def check_record_dates(kind: RecordKind | str, fields: Mapping[str, Any], *, today: date,
+                       changed: Iterable[str] | None = None) -> None:
+    """Check the date rules of one record's fields: a whole new record, or the
+    record as it would be after an update (``changed`` then names the fields
+    the update sets, and only the rules that read one of them are checked, so
+    an old record is never refused for a date nobody touched). Raises
+    :class:`ValidationError` naming the first field that breaks one."""
+    touched = None if changed is None else frozenset(changed)
+    for reads, rule in RULES.get(RecordKind(kind), ()):
+        if touched is None or reads & touched:
+            rule(fields, today)

@@ -12,9 +12,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from protocol import merge
+from protocol.errors import ValidationError
 from protocol.ids import new_id
 from protocol.ops import OpStatus, Reason
 from protocol.records import MERGE_CLASS, MergeClass, RecordKind, identity_fields
+from protocol.rules.dates import check_record_dates, latest_facility_date
 from server.storage.batch import Rec
 
 from . import stays
@@ -42,6 +44,9 @@ def create(ctx: Context, payload: Mapping[str, Any], author: merge.Author) -> Ou
         if existing.created_hash == created_hash and existing.kind == kind:
             return applied(existing.seq, target=rec_id, repeated=True)
         return rejected(Reason.ALREADY_EXISTS, target=rec_id)
+    invalid = _date_problem(ctx, kind, fields)
+    if invalid is not None:
+        return rejected(Reason.INVALID, invalid, target=rec_id)
     flags: list[str] = []
     facility_id = ctx.facility_id
     subject_id: str | None = rec_id if kind in (RecordKind.RESIDENT, RecordKind.STAFF) else None
@@ -121,6 +126,17 @@ def _raise_duplicate_task(ctx: Context, rec: Rec, duplicates: list[Rec]) -> None
     ctx.b.emit(task)
 
 
+def _date_problem(ctx: Context, kind: RecordKind, fields: Mapping[str, Any], *,
+                  changed: list[str] | None = None) -> str | None:
+    """The shared date rules (:mod:`protocol.rules.dates`), with the latest date
+    any facility can call today: None, or why the record cannot say that."""
+    try:
+        check_record_dates(kind, fields, today=latest_facility_date(ctx.b.now), changed=changed)
+    except ValidationError as exc:
+        return exc.detail
+    return None
+
+
 # --- update, resolve, void, merge ----------------------------------------------------------
 
 
@@ -141,6 +157,9 @@ def update(ctx: Context, payload: Mapping[str, Any], author: merge.Author) -> Ou
     kind: RecordKind = payload["kind"]
     result = merge.apply_update(kind, rec.state(), payload["changes"], author)
     fields = sorted(payload["changes"])
+    invalid = _date_problem(ctx, kind, result.state.data, changed=fields)
+    if invalid is not None:
+        return rejected(Reason.INVALID, invalid, target=rec.id)
     if not result.changed:
         return Outcome(result.status, reason=result.reason, server_seq=rec.seq, target=rec.id,
                        audit={"fields": fields})
@@ -159,6 +178,9 @@ def resolve(ctx: Context, payload: Mapping[str, Any], _author: merge.Author) -> 
     result = merge.resolve_conflict(rec.state(), payload["field"], payload["value"])
     if result.status is OpStatus.REJECTED:
         return rejected(result.reason or Reason.NO_CONFLICT, target=rec.id)
+    invalid = _date_problem(ctx, payload["kind"], result.state.data, changed=[payload["field"]])
+    if invalid is not None:
+        return rejected(Reason.INVALID, invalid, target=rec.id)
     rec.set_state(result.state)
     if payload["kind"] is RecordKind.RESIDENT and payload["field"] in identity_fields(
             RecordKind.RESIDENT):

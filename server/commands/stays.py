@@ -20,14 +20,17 @@ is :mod:`.registry`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from protocol.errors import Refused, ValidationError
 from protocol.ops import Reason
 from protocol.records import RecordKind
+from protocol.rules import stays as rules
+from protocol.rules.dates import latest_facility_date
 from server.storage.batch import Rec
 from server.storage.models import CURRENT_STAY, T
 
@@ -80,9 +83,31 @@ def close_for_record_error(ctx: Context, resident_id: str, disposition: str) -> 
     old_bed = ctx.b.get(stay.data.get("bed_id"), BED)
     if not _set_stay_row(ctx, stay.id, status="discharged"):
         return
-    day = datetime.fromtimestamp(ctx.b.now / 1000, tz=UTC).date().isoformat()
-    stay.data.update(status="discharged", discharged_at=day, disposition=disposition)
+    day = datetime.fromtimestamp(ctx.b.now / 1000, tz=UTC).date()
+    stay.data = rules.close_for_record_error(stay.data, day=day, disposition=disposition)
     _refresh(ctx, stay, old_bed)
+
+
+def _transition(ctx: Context, name: str, stay: Rec | None, args: Mapping[str, Any],
+                facts: rules.Facts | None = None) -> tuple[dict[str, Any] | None, Outcome | None]:
+    """The shared rule's check and effect (:mod:`protocol.rules.stays`): the
+    stay as it will be, or the outcome that refuses the command."""
+    try:
+        after = rules.TRANSITIONS[name].apply(
+            stay.data if stay else None, args, facts or rules.Facts(today=_today(ctx)))
+    except Refused as refused:
+        return None, rejected(refused.reason, refused.detail,
+                              target=stay.id if stay else args.get("resident_id"))
+    except ValidationError as invalid:
+        return None, rejected(Reason.INVALID, invalid.detail,
+                              target=stay.id if stay else args.get("resident_id"))
+    return after, None
+
+
+def _today(ctx: Context) -> date:
+    """The latest date that is not in the future for any facility (the server
+    refuses only dates that certainly are)."""
+    return latest_facility_date(ctx.b.now)
 
 
 # --- snapshot upkeep --------------------------------------------------------------------
@@ -149,8 +174,13 @@ def admit(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         return rejected(Reason.RECORD_VOIDED, target=resident.id)
     if b.get(args["stay_id"]) is not None:
         return rejected(Reason.ALREADY_EXISTS, "a stay with this id exists", target=args["stay_id"])
-    if _current_stay_of(ctx, resident.id) is not None:
-        return rejected(Reason.ALREADY_ADMITTED, target=resident.id)
+    current_id = _current_stay_of(ctx, resident.id)
+    current = b.get(current_id, STAY) if current_id else None
+    data, refused = _transition(ctx, "admit", None, args, rules.Facts(
+        today=_today(ctx), current_stay=current.data if current else None,
+        birth_date=resident.data.get("birth_date")))
+    if data is None:
+        return refused  # type: ignore[return-value]
     bed, bed_problem = (None, None)
     if args.get("bed_id"):
         bed, bed_problem = _check_bed(ctx, args["bed_id"])
@@ -158,18 +188,14 @@ def admit(ctx: Context, args: Mapping[str, Any]) -> Outcome:
             return rejected(bed_problem, "the bed named is not this facility's",
                             target=args["bed_id"])
     row = {"id": args["stay_id"], "facility_id": ctx.facility_id, "resident_id": resident.id,
-           "bed_id": bed.id if bed else None, "status": "active"}
+           "bed_id": bed.id if bed else None, "status": data["status"]}
     if not _guarded(ctx, sa.insert(T.stays).values(**row)):
         if bed is None or not _guarded(ctx, sa.insert(T.stays).values(**{**row, "bed_id": None})):
             return rejected(Reason.ALREADY_ADMITTED, target=resident.id)
         bed, bed_problem = None, Reason.BED_OCCUPIED
-    stay = b.add(Rec(
-        id=args["stay_id"], kind=STAY, facility_id=ctx.facility_id, subject_id=resident.id,
-        data={"resident_id": resident.id, "admitted_at": args["admitted_at"],
-              "discharged_at": None, "bed_id": bed.id if bed else None, "status": "active",
-              "leave_type": None, "bed_hold": None, "left_at": None, "returned_at": None,
-              "payer": args.get("payer"), "admission_type": args.get("admission_type", "new"),
-              "disposition": None, "destination": None, "transferred_to": None}))
+    data["bed_id"] = bed.id if bed else None
+    stay = b.add(Rec(id=args["stay_id"], kind=STAY, facility_id=ctx.facility_id,
+                     subject_id=resident.id, data=data))
     seq = _refresh(ctx, stay)
     if bed_problem is not None:
         outcome = rejected(bed_problem, "admitted without a bed; the resident is awaiting one",
@@ -184,13 +210,13 @@ def discharge(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     stay, problem = _stay_for_command(ctx, args)
     if stay is None:
         return problem  # type: ignore[return-value]
-    if stay.data["status"] not in CURRENT_STAY:
-        return rejected(Reason.NOT_ADMITTED, target=stay.id)
+    after, refused = _transition(ctx, "discharge", stay, args)
+    if after is None:
+        return refused  # type: ignore[return-value]
     old_bed = ctx.b.get(stay.data.get("bed_id"), BED)
-    if not _set_stay_row(ctx, stay.id, status="discharged"):
+    if not _set_stay_row(ctx, stay.id, status=after["status"]):
         return rejected(Reason.NOT_ADMITTED, target=stay.id)
-    stay.data.update(status="discharged", discharged_at=args["discharged_at"],
-                     disposition=args.get("disposition"), destination=args.get("destination"))
+    stay.data = after
     return applied(_refresh(ctx, stay, old_bed), target=stay.id)
 
 
@@ -199,8 +225,9 @@ def transfer(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     stay, problem = _stay_for_command(ctx, args)
     if stay is None:
         return problem  # type: ignore[return-value]
-    if stay.data["status"] not in CURRENT_STAY:
-        return rejected(Reason.NOT_ADMITTED, target=stay.id)
+    after, refused = _transition(ctx, "transfer", stay, args)
+    if after is None:
+        return refused  # type: ignore[return-value]
     to_facility = args["to_facility_id"]
     exists = b.conn.execute(sa.select(T.facilities.c.id).where(
         T.facilities.c.id == to_facility)).first()
@@ -208,14 +235,13 @@ def transfer(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         return rejected(Reason.NOT_FOUND, "the receiving facility is not known", target=stay.id)
     b.need_facility(to_facility)
     old_bed = b.get(stay.data.get("bed_id"), BED)
-    if not _set_stay_row(ctx, stay.id, status="transferred"):
+    if not _set_stay_row(ctx, stay.id, status=after["status"]):
         return rejected(Reason.NOT_ADMITTED, target=stay.id)
     resident_id = stay.data["resident_id"]
     b.conn.execute(sa.insert(T.transfers).values(
         resident_id=resident_id, from_facility_id=ctx.facility_id, to_facility_id=to_facility,
         stay_id=stay.id, at=b.now))
-    stay.data.update(status="transferred", transferred_to=to_facility,
-                     discharged_at=args["at"][:10], disposition="other_facility")
+    stay.data = after
     seq = _refresh(ctx, stay, old_bed)
     # The resident's whole chart moves: the old facility's terminals are told
     # it is gone, the new facility's receive every record.
@@ -236,18 +262,17 @@ def assign_bed(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     stay, problem = _stay_for_command(ctx, args)
     if stay is None:
         return problem  # type: ignore[return-value]
-    if stay.data["status"] not in CURRENT_STAY:
-        return rejected(Reason.NOT_ADMITTED, target=stay.id)
+    after, refused = _transition(ctx, "assign_bed", stay, args)
+    if after is None:
+        return refused  # type: ignore[return-value]
     if stay.data.get("bed_id") == args["bed_id"]:
         return applied(stay.seq, target=stay.id)
-    if stay.data.get("bed_id"):
-        return rejected(Reason.ALREADY_IN_BED, target=stay.id)
     bed, bed_problem = _check_bed(ctx, args["bed_id"])
     if bed is None:
         return rejected(bed_problem or Reason.NOT_FOUND, target=args["bed_id"])
     if not _set_stay_row(ctx, stay.id, bed_id=bed.id):
         return rejected(Reason.BED_OCCUPIED, target=bed.id)
-    stay.data["bed_id"] = bed.id
+    stay.data = after
     return applied(_refresh(ctx, stay, bed), target=stay.id)
 
 
@@ -255,19 +280,13 @@ def leave(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     stay, problem = _stay_for_command(ctx, args)
     if stay is None:
         return problem  # type: ignore[return-value]
-    if stay.data["status"] != "active":
-        return rejected(Reason.NOT_ADMITTED, "the resident is not in the house", target=stay.id)
-    bed_hold = bool(args.get("bed_hold", True))
+    after, refused = _transition(ctx, "leave", stay, args)
+    if after is None:
+        return refused  # type: ignore[return-value]
     old_bed = ctx.b.get(stay.data.get("bed_id"), BED)
-    values: dict[str, Any] = {"status": "on_leave"}
-    if not bed_hold:
-        values["bed_id"] = None
-    if not _set_stay_row(ctx, stay.id, **values):
+    if not _set_stay_row(ctx, stay.id, status=after["status"], bed_id=after.get("bed_id")):
         return rejected(Reason.NOT_ADMITTED, target=stay.id)
-    stay.data.update(status="on_leave", leave_type=args["leave_type"], bed_hold=bed_hold,
-                     left_at=args["at"], returned_at=None)
-    if not bed_hold:
-        stay.data["bed_id"] = None
+    stay.data = after
     return applied(_refresh(ctx, stay, old_bed), target=stay.id)
 
 
@@ -275,9 +294,10 @@ def return_from_leave(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     stay, problem = _stay_for_command(ctx, args)
     if stay is None:
         return problem  # type: ignore[return-value]
-    if stay.data["status"] != "on_leave":
+    after, refused = _transition(ctx, "return", stay, args)
+    if after is None:
+        return refused  # type: ignore[return-value]
+    if not _set_stay_row(ctx, stay.id, status=after["status"]):
         return rejected(Reason.NOT_ON_LEAVE, target=stay.id)
-    if not _set_stay_row(ctx, stay.id, status="active"):
-        return rejected(Reason.NOT_ON_LEAVE, target=stay.id)
-    stay.data.update(status="active", returned_at=args["at"])
+    stay.data = after
     return applied(_refresh(ctx, stay), target=stay.id)

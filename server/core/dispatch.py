@@ -26,7 +26,7 @@ from server.commands.records import IMMUTABLE_KINDS
 from server.commands.registry import OPERATIONS
 from server.storage.models import T
 
-from .permissions import acts_for, role_permits
+from .permissions import acts_for, decide
 
 
 @dataclass(frozen=True)
@@ -77,8 +77,9 @@ def handle(ctx: Context, op: Operation, user: UserInfo | None, terminal_id: str,
         payload = check_payload(op.op_type, op.payload)
     except (ValidationError, SchemaError) as exc:
         return rejected(Reason.INVALID, exc.detail, target=op.target_id)
-    if not role_permits(user.role, op.op_type, payload.get("kind")):
-        return rejected(Reason.NOT_PERMITTED, "this needs a records manager",
+    decision = decide(user.role, op.op_type, payload.get("kind"))
+    if not decision.allowed:
+        return rejected(decision.reason or Reason.NOT_PERMITTED, decision.detail,
                         target=op.target_id)
     author = merge.Author(op.op_id, op.user_id, terminal_id, op.recorded_at)
     return OPERATIONS[op.op_type](ctx, payload, author)

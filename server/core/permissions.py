@@ -1,4 +1,6 @@
-"""Who may do what. The server checks permissions here and nowhere else.
+"""Who may do what. The server asks here and nowhere else, and the answer comes
+from the shared rule :mod:`protocol.rules.permissions`, the same one the
+terminal asks before it saves a change.
 
 Two questions, asked at different points of :func:`server.core.dispatch.handle`
 (a user who is no clerk or records manager of the facility is refused before
@@ -6,29 +8,22 @@ the payload is even read; the role rule needs the validated record kind):
 
 - :func:`acts_for`: is this user a clerk or records manager of this facility
   (also asked when a terminal enrolls);
-- :func:`role_permits`: may this role do this operation to this kind of record.
-  Clerks may not resolve, void or merge, nor write staff, license, hours, bed or
-  task records; records managers may do everything a terminal can.
+- :func:`decide`: may this role do this operation to this kind of record.
 """
 
 from __future__ import annotations
 
 from protocol.ops import OpType
-from protocol.records import NEEDS_RECORDS_MANAGER, STAFF_KINDS, TERMINAL_ROLES, RecordKind, Role
-
-RECORDS_MANAGER_KINDS = frozenset(STAFF_KINDS | NEEDS_RECORDS_MANAGER)
-RECORDS_MANAGER_TYPES = frozenset({OpType.RESOLVE, OpType.MERGE, OpType.VOID})
+from protocol.records import RecordKind
+from protocol.rules import permissions
+from protocol.rules.permissions import Decision
 
 
 def acts_for(user_facility_id: str | None, role: str, facility_id: str) -> bool:
     """A clerk or records manager of ``facility_id`` (active or not)."""
-    return user_facility_id == facility_id and role in TERMINAL_ROLES
+    return user_facility_id == facility_id and role in permissions.TERMINAL_ROLES
 
 
-def role_permits(role: str, op_type: OpType, kind: RecordKind | None) -> bool:
+def decide(role: str, op_type: OpType, kind: RecordKind | None) -> Decision:
     """The permission rule: by role, operation type and record kind."""
-    if role not in TERMINAL_ROLES:
-        return False
-    if role == Role.RECORDS_MANAGER:
-        return True
-    return op_type not in RECORDS_MANAGER_TYPES and kind not in RECORDS_MANAGER_KINDS
+    return permissions.decide(role, op_type, kind)

@@ -21,6 +21,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from protocol.rules import census
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -34,7 +36,8 @@ metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 SYSTEM_CHAIN = "_system"
 """Audit chain (and head row) for events tied to no facility."""
 
-CURRENT_STAY = ("active", "on_leave")
+CURRENT_STAY = tuple(sorted(str(status) for status in census.CURRENT_STAY))
+"""Stay statuses that hold a resident and a bed (the partial unique indexes use them)."""
 
 ID = sa.String(64)
 

@@ -28,7 +28,7 @@ from server.http.runner import ServerThread
 from server.settings import Settings
 
 PASSWORD = "a long passphrase for the night shift"
-START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+START = datetime(2026, 11, 10, 8, 0, tzinfo=UTC)
 
 
 class ServerClock:

@@ -129,7 +129,7 @@ def test_scenario_14_transfer_while_another_terminal_keeps_editing(org: Org) -> 
     rows = {row.seq: row for row in b.operations()}
     assert next(r for r in rows.values() if r.record_id == clinical).status == "applied"
     assert rows[admin_cmd].status == "rejected"
-    assert rows[admin_cmd].reason == "out_of_scope"
+    assert rows[admin_cmd].reason == "out_of_scope", rows[admin_cmd].detail
     # After its pending changes are pushed, the resident leaves B's terminal.
     assert rid not in {r.id for r in b.census().rows}
     assert all(key[1] != rid for key in terminal_records(b))

@@ -57,3 +57,12 @@ def test_order_of_dates_and_times() -> None:
     assert out_of_order("2026-11-20", "2026-11-19T23:59")
     assert not out_of_order(None, "2026-11-19")
     assert not out_of_order("garbage", "2026-11-19")
+
+
+def test_an_update_is_checked_only_against_the_rules_it_touches() -> None:
+    old_license = {"issued_on": "2026-01-01", "expires_on": "2025-12-31", "number": "R1"}
+    check_record_dates("license", old_license, today=TODAY, changed=["number"])
+    with pytest.raises(ValidationError):
+        check_record_dates("license", old_license, today=TODAY, changed=["issued_on"])
+    with pytest.raises(ValidationError):
+        check_record_dates("license", old_license, today=TODAY, changed=["expires_on"])
