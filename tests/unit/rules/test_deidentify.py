@@ -74,12 +74,12 @@ COLUMNS = (
 )
 
 NOTE = ("Rose fell on 3/14/2026 in Room 12B; daughter Jane Alder-Smith (206-555-0147) "
-        "notified March 15. Dr. Patel examined. Rose, a 92-year-old, born 10/02/1934. "
+        "notified March 15. Dr. Patel examined. Rose, a 91-year-old, born 10/02/1935. "
         "MRN 100234 flagged.")
 
 ROW: dict[str, Any] = {
     "resident_name": "Rose Alder", "mrn": "100234", "ssn": "123-45-6789",
-    "birth_date": "1934-10-02", "age": 92, "sex": "F",
+    "birth_date": "1935-10-02", "age": 91, "sex": "F",
     "street": "12 Oak Tree Lane", "city": "Alstead", "county": "Cheshire", "state": "NH",
     "zip": "03601", "room_bed": "214-A", "admitted_on": "2024-03-14",
     "discharged_on": "2026-11-30", "medicare_number": "1EG4-TE5-MK73",
@@ -99,7 +99,7 @@ ROW: dict[str, Any] = {
 def test_a_safe_harbor_row_field_by_field() -> None:
     out = safe_harbor_row(ROW, COLUMNS, extract_on=EXTRACT_ON)
     assert out == {
-        # 92 on 7 Dec 2026 (born 2 Oct 1934): age grouped, birth year dropped
+        # 91 on 7 Dec 2026 (born 2 Oct 1935): age grouped, birth year dropped
         "birth_date": None,
         "age": "90 or older",
         "sex": "F",
@@ -229,11 +229,11 @@ def test_a_limited_data_set_keeps_dates_ages_city_and_zip() -> None:
     out = limited_data_set_row(ROW, COLUMNS, agreement=AGREEMENT, recipient=RECIPIENT,
                                today=EXTRACT_ON)
     assert out == {
-        "birth_date": "1934-10-02", "age": 92, "sex": "F", "city": "Alstead", "state": "NH",
+        "birth_date": "1935-10-02", "age": 91, "sex": "F", "city": "Alstead", "state": "NH",
         "zip": "03601", "admitted_on": "2024-03-14", "discharged_on": "2026-11-30",
         "daughter_zip": "98101-1234", "daughter_birth_date": "1960-05-05",
         "attending": "Dr. Anil Patel", "diagnosis": "F03.90", "study_code": "S-0042",
         "note": ("[name] fell on 3/14/2026 in [location]; daughter [name] ([removed]) "
-                 "notified March 15. Dr. Patel examined. [name], a 92-year-old, born "
-                 "10/02/1934. MRN [removed] flagged."),
+                 "notified March 15. Dr. Patel examined. [name], a 91-year-old, born "
+                 "10/02/1935. MRN [removed] flagged."),
     }

@@ -62,6 +62,17 @@ def test_a_saturday_holiday_observed_on_friday_is_not_counted() -> None:
     assert due(thursday, Ask.COPIES) == Due(date(2026, 7, 7), time(14, 30))
 
 
+def test_across_a_month_end_and_a_year_end() -> None:
+    thursday = datetime(2026, 4, 30, 15, 0)
+    # Thu 30 Apr 15:00 + 24 working hours = Fri 1 May 15:00; + 48 = Mon 4 May 15:00
+    assert due(thursday, Ask.INSPECT) == Due(date(2026, 5, 1), time(15, 0))
+    assert due(thursday, Ask.COPIES) == Due(date(2026, 5, 4), time(15, 0))
+    new_years_eve = datetime(2026, 12, 31, 10, 0)
+    # Thu 14 h; Fri 1 Jan 2027 New Year's Day; weekend; Mon 4 Jan + 10 h
+    assert due(new_years_eve, Ask.INSPECT) == Due(date(2027, 1, 4), time(10, 0))
+    assert due(new_years_eve, Ask.COPIES) == Due(date(2027, 1, 5), time(10, 0))
+
+
 def test_a_weekend_request_starts_at_the_next_working_day() -> None:
     saturday = datetime(2026, 10, 3, 15, 0)
     # starts Mon 5 Oct 00:00: 24 h end at midnight → by the end of Monday
