@@ -108,8 +108,8 @@ def denial_letter_problems(letter: DenialLetter) -> tuple[ValidationError, ...]:
          "say how to file a statement of disagreement (164.526(d)(1)(ii))"),
         ("states_request_may_accompany_disclosures",
          letter.states_request_may_accompany_disclosures,
-         "state that the request and denial may go with later disclosures "
-         "(164.526(d)(1)(iii))"),
+         ("state that the request and denial may go with later disclosures "
+          "(164.526(d)(1)(iii))")),
         ("complaint_contact", bool(letter.complaint_contact.strip()),
          "name the facility's contact for complaints (164.526(d)(1)(iv))"),
         ("complaint_phone", bool(letter.complaint_phone.strip()),

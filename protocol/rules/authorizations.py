@@ -77,7 +77,7 @@ class AuthorizationProblem:
         return f"{self.detail} ({self.citation})"
 
 
-class AuthorizationInvalid(ValidationError):
+class AuthorizationError(ValidationError):
     """An authorization that is not HIPAA-valid; ``problems`` names each defect."""
 
     code = str(RecordsReason.AUTHORIZATION_INVALID)
@@ -95,8 +95,8 @@ _TEXT_ELEMENTS = (
     ("recipients", "45 CFR 164.508(c)(1)(iii)",
      "the person or class of persons to receive the information is missing"),
     ("purposes", "45 CFR 164.508(c)(1)(iv)",
-     "the purpose of the disclosure is missing (\"at the request of the individual\" "
-     "suffices)"),
+     ('the purpose of the disclosure is missing ("at the request of the individual" '
+      "suffices)")),
     ("signed_by", "45 CFR 164.508(c)(1)(vi)", "the signature is missing"),
 )
 
@@ -104,8 +104,8 @@ _STATEMENTS = (
     ("states_right_to_revoke", "45 CFR 164.508(c)(2)(i)",
      "the statement of the right to revoke in writing is missing"),
     ("states_conditioning", "45 CFR 164.508(c)(2)(ii)",
-     "the statement on conditioning treatment, payment, enrollment or eligibility is "
-     "missing"),
+     ("the statement on conditioning treatment, payment, enrollment or eligibility is "
+      "missing")),
     ("states_redisclosure", "45 CFR 164.508(c)(2)(iii)",
      "the statement that the recipient may redisclose the information is missing"),
 )
@@ -165,10 +165,10 @@ def authorization_problems(auth: Authorization, today: date) -> tuple[Authorizat
 
 
 def check_authorization(auth: Authorization, today: date) -> None:
-    """Raise :class:`AuthorizationInvalid` naming every problem, if any."""
+    """Raise :class:`AuthorizationError` naming every problem, if any."""
     problems = authorization_problems(auth, today)
     if problems:
-        raise AuthorizationInvalid(problems)
+        raise AuthorizationError(problems)
 
 
 def is_valid(auth: Authorization, today: date) -> bool:

@@ -156,13 +156,14 @@ class Accountability:
 def classify(disclosure: Disclosure) -> Accountability:
     """Whether ``disclosure`` goes into an accounting, and under which rule."""
     if disclosure.disclosed_on < COMPLIANCE_DATE:
-        return Accountability(False, "before the compliance date of 14 April 2003 "
-                                     "(164.528(a)(1)(ix))")
+        return Accountability(accountable=False,
+                              why="before the compliance date of 14 April 2003 "
+                                  "(164.528(a)(1)(ix))")
     if not disclosure.permitted or disclosure.basis is Basis.IMPERMISSIBLE:
-        return Accountability(True, INCLUDED[Basis.IMPERMISSIBLE])
+        return Accountability(accountable=True, why=INCLUDED[Basis.IMPERMISSIBLE])
     if disclosure.basis in EXCLUDED:
-        return Accountability(False, EXCLUDED[disclosure.basis])
-    return Accountability(True, INCLUDED[disclosure.basis])
+        return Accountability(accountable=False, why=EXCLUDED[disclosure.basis])
+    return Accountability(accountable=True, why=INCLUDED[disclosure.basis])
 
 
 def basis_for_release(authority: Authority, *, under_authorization: bool = False,

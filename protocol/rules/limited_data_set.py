@@ -73,13 +73,13 @@ class DataUseAgreement:
 
 
 _TERMS = (
-    ("no_other_use_or_disclosure", "the recipient's promise to use or disclose the data only "
-                                   "as the agreement permits or the law requires"),
+    ("no_other_use_or_disclosure", ("the recipient's promise to use or disclose the data "
+                                    "only as the agreement permits or the law requires")),
     ("safeguards", "the recipient's promise to use appropriate safeguards"),
     ("reports_other_use", "the recipient's promise to report any use not in the agreement"),
     ("agents_bound", "the recipient's promise to bind its agents to the same terms"),
-    ("no_identification_or_contact", "the recipient's promise not to identify or contact "
-                                     "the individuals"),
+    ("no_identification_or_contact", ("the recipient's promise not to identify or "
+                                      "contact the individuals")),
 )
 
 

@@ -62,20 +62,27 @@ RELEASE_NEEDS: Mapping[Authority, tuple[str, ...]] = {
     Authority.RESIDENT: ("proof of identity",),
     Authority.PERSONAL_REPRESENTATIVE: (
         "proof of identity",
-        "document of authority to act for the resident (power of attorney, guardianship, "
-        "executor) (45 CFR 164.502(g))"),
-    Authority.PROVIDER: ("the provider's identity and treatment relationship "
-                         "(45 CFR 164.506(c))",),
-    Authority.INSURER: ("a HIPAA-valid authorization, unless the insurer pays for the "
-                        "resident's care and asks for payment (45 CFR 164.506(c))",),
+        ("document of authority to act for the resident (power of attorney, guardianship, "
+         "executor) (45 CFR 164.502(g))"),
+    ),
+    Authority.PROVIDER: (
+        "the provider's identity and treatment relationship (45 CFR 164.506(c))",
+    ),
+    Authority.INSURER: (
+        ("a HIPAA-valid authorization, unless the insurer pays for the resident's care and "
+         "asks for payment (45 CFR 164.506(c))"),
+    ),
     Authority.ATTORNEY: ("a HIPAA-valid authorization (45 CFR 164.508)",),
-    Authority.COURT_ORDER: ("the order, signed by a judge; release only what it names "
-                            "(45 CFR 164.512(e)(1)(i))",),
-    Authority.SUBPOENA: ("satisfactory assurance of notice to the resident or of a "
-                         "qualified protective order, or a HIPAA-valid authorization "
-                         "(45 CFR 164.512(e)(1)(ii))",),
-    Authority.SURVEY_AGENCY: ("the surveyor's identification (health oversight, "
-                              "45 CFR 164.512(d))",),
+    Authority.COURT_ORDER: (
+        "the order, signed by a judge; release only what it names (45 CFR 164.512(e)(1)(i))",
+    ),
+    Authority.SUBPOENA: (
+        ("satisfactory assurance of notice to the resident or of a qualified protective "
+         "order, or a HIPAA-valid authorization (45 CFR 164.512(e)(1)(ii))"),
+    ),
+    Authority.SURVEY_AGENCY: (
+        "the surveyor's identification (health oversight, 45 CFR 164.512(d))",
+    ),
 }
 """What must be on file before records are released to each requester."""
 

@@ -286,9 +286,9 @@ def log_problems(log: DestructionLog) -> tuple[ValidationError, ...]:
         if not r.name.strip() or not r.mrn.strip():
             problems.append(ValidationError("records", "each record needs its name and MRN"))
             break
-    for name in ("destroyed_by", "witnessed_by", "approved_by"):
-        if not str(getattr(log, name)).strip():
-            problems.append(ValidationError(name, "required"))
+    problems.extend(ValidationError(name, "required")
+                    for name in ("destroyed_by", "witnessed_by", "approved_by")
+                    if not str(getattr(log, name)).strip())
     if log.witnessed_by.strip() and log.witnessed_by.strip() == log.destroyed_by.strip():
         problems.append(ValidationError("witnessed_by", "the witness cannot be the person "
                                                         "who destroyed the records"))

@@ -38,6 +38,10 @@ NAME = "[name]"
 REMOVED = "[removed]"
 DATE = "[date]"
 
+SHORTEST_SEARCHED = 2
+"""A name part or value of one character is not searched for (it would erase
+every initial and every digit)."""
+
 _NAME_PARTS_KEPT = frozenset({"mr", "mrs", "ms", "miss", "dr", "jr", "sr", "ii", "iii", "iv"})
 
 Replacement = str | Callable[[re.Match[str]], str]
@@ -98,11 +102,11 @@ def name_variants(names: Iterable[str]) -> list[str]:
     found: set[str] = set()
     for name in names:
         cleaned = " ".join(name.replace(",", " ").split())
-        if len(cleaned) >= 2:
+        if len(cleaned) >= SHORTEST_SEARCHED:
             found.add(cleaned)
         for part in cleaned.split():
             bare = part.strip(".")
-            if len(bare) >= 2 and bare.lower() not in _NAME_PARTS_KEPT:
+            if len(bare) >= SHORTEST_SEARCHED and bare.lower() not in _NAME_PARTS_KEPT:
                 found.add(bare)
     return sorted(found, key=lambda s: (-len(s), s))
 
@@ -125,7 +129,7 @@ def redact(text: str, *, names: Iterable[str] = (), values: Iterable[str] = (),
     """``text`` with identifiers replaced. ``names``: the people's names to
     remove; ``values``: other identifier values of the row. A limited data set
     keeps dates, ages and ZIP codes (``keep_*``)."""
-    literal_values = sorted({v.strip() for v in values if len(v.strip()) >= 2},
+    literal_values = sorted({v.strip() for v in values if len(v.strip()) >= SHORTEST_SEARCHED},
                             key=lambda s: (-len(s), s))
     text = _apply(text, _ADDRESSES)
     text = _replace_literals(text, literal_values, REMOVED)

@@ -9,7 +9,7 @@ import pytest
 
 from protocol.rules.authorizations import (
     Authorization,
-    AuthorizationInvalid,
+    AuthorizationError,
     authorization_problems,
     check_authorization,
     is_valid,
@@ -72,7 +72,7 @@ def test_each_missing_element_is_named_with_its_citation(
     problems = authorization_problems(bad, TODAY)
     assert [p.field for p in problems] == [field]
     assert citation in problems[0].citation
-    with pytest.raises(AuthorizationInvalid) as refused:
+    with pytest.raises(AuthorizationError) as refused:
         check_authorization(bad, TODAY)
     assert refused.value.code == "authorization_invalid"
     assert refused.value.field == "authorization"
@@ -99,7 +99,7 @@ def test_expiry_revocation_and_dates() -> None:
 
 def test_all_problems_are_reported_together() -> None:
     bad = replace(VALID, recipients="", states_redisclosure=False, revoked_on=date(2026, 12, 2))
-    with pytest.raises(AuthorizationInvalid) as refused:
+    with pytest.raises(AuthorizationError) as refused:
         check_authorization(bad, TODAY)
     assert [p.field for p in refused.value.problems] == [
         "recipients", "states_redisclosure", "revoked_on"]
