@@ -97,17 +97,19 @@ _ZIP = re.compile(r"\b\d{5}(?:-\d{4})?\b")
 
 
 def name_variants(names: Iterable[str]) -> list[str]:
-    """Each name whole and each of its parts (two letters or more, titles
-    and suffixes excepted), longest first so a full name goes in one piece."""
+    """Each name whole and each of its parts, hyphenated parts split too (two
+    letters or more, titles and suffixes excepted), longest first so a full
+    name goes in one piece."""
     found: set[str] = set()
     for name in names:
         cleaned = " ".join(name.replace(",", " ").split())
         if len(cleaned) >= SHORTEST_SEARCHED:
             found.add(cleaned)
         for part in cleaned.split():
-            bare = part.strip(".")
-            if len(bare) >= SHORTEST_SEARCHED and bare.lower() not in _NAME_PARTS_KEPT:
-                found.add(bare)
+            for piece in {part, *part.split("-")}:
+                bare = piece.strip(".")
+                if len(bare) >= SHORTEST_SEARCHED and bare.lower() not in _NAME_PARTS_KEPT:
+                    found.add(bare)
     return sorted(found, key=lambda s: (-len(s), s))
 
 

@@ -59,6 +59,9 @@ def test_known_names_and_values_in_any_case() -> None:
 def test_name_variants_whole_then_parts_without_titles() -> None:
     assert name_variants(["Alder, Rose Jr."]) == ["Alder Rose Jr.", "Alder", "Rose"]
     assert name_variants(["Jo", "J"]) == ["Jo"]
+    assert name_variants(["Jane Alder-Smith"]) == [
+        "Jane Alder-Smith", "Alder-Smith", "Alder", "Smith", "Jane"]
+    assert redact("Mrs. Smith visited", names=["Jane Alder-Smith"]) == "Mrs. [name] visited"
 
 
 def test_a_limited_data_set_keeps_dates_ages_and_zip_codes() -> None:
