@@ -19,7 +19,6 @@ class RecordsReason(StrEnum):
     NO_EXTENSION = "no_extension"
     AUTHORIZATION_INVALID = "authorization_invalid"
     DENIAL_GROUND_UNAVAILABLE = "denial_ground_unavailable"
-    RECORD_NOT_CLOSED = "record_not_closed"
     RETENTION_NOT_ENDED = "retention_not_ended"
     ON_LEGAL_HOLD = "on_legal_hold"
     NO_DATA_USE_AGREEMENT = "no_data_use_agreement"
@@ -37,8 +36,6 @@ RECORDS_REASON_TEXT: dict[str, str] = {
         "The authorization is not valid under HIPAA; the missing elements are listed.",
     RecordsReason.DENIAL_GROUND_UNAVAILABLE:
         "That ground cannot be used to deny this amendment.",
-    RecordsReason.RECORD_NOT_CLOSED:
-        "The resident still has a current stay; only a closed record has a retention date.",
     RecordsReason.RETENTION_NOT_ENDED:
         "The record's retention period has not ended; it cannot be destroyed yet.",
     RecordsReason.ON_LEGAL_HOLD:
