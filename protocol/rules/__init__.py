@@ -15,4 +15,22 @@ would refuse (with the same reason), and to predict what the server will show.
 Import the module you need (``from protocol.rules import census``); this
 package imports nothing eagerly, so :mod:`protocol.ops` can use the rules
 without an import cycle. No I/O, no clock: callers pass ``today``.
+
+The records department's rules (release of information, disclosures,
+amendments, completeness, retention, research extracts):
+
+=====================  =======================================================
+``records_profile``    a state's records rules as editable, synced data
+``hipaa_deadlines``    HIPAA's 30/60-day clocks and their one extension
+``requests``           release-of-information clocks and requester authority
+``authorizations``     HIPAA-valid authorizations (164.508(c))
+``disclosures``        the accounting of disclosures (164.528)
+``amendments``         amendment requests (164.526)
+``completeness``       discharge completeness reviews and delinquency
+``retention``          retention end dates, legal holds, destruction
+``deidentify``         Safe Harbor extracts (164.514(b)(2))
+``text_redaction``     identifiers in free text
+``limited_data_set``   limited data sets under a data-use agreement
+``records_reasons``    the refusal codes of the records rules
+=====================  =======================================================
 """

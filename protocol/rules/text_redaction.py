@@ -1,0 +1,149 @@
+"""Identifiers in free text (notes, comments), found and replaced for extracts.
+
+45 CFR 164.514(b)(2) reaches identifiers wherever they are, dates written in
+a note included. Structured fields are transformed by
+:mod:`protocol.rules.deidentify`; this module does the same for text, in two
+passes:
+
+1. **Known values**: the names of the resident and their relatives,
+   employers and household members, and every other identifier value of the
+   row (MRN, phone, street, city …), wherever they occur, in any case — the
+   whole name and each part of it. Over-redaction ("blood pressure [name]"
+   for a resident called Rose) is the safe error.
+2. **Patterns**: e-mail addresses, URLs, IP addresses, SSNs, telephone and
+   fax numbers, dates (each reduced to its year; a date without a year, a
+   month alone or a two-digit year is removed), birth years (always removed
+   in text: the age they show cannot be checked there), ages over 89
+   ("[90 or older]"), room/bed/unit numbers, street addresses, ZIP codes and
+   any other number of five digits or more.
+
+Patterns cannot recognise every identifier (a city or a relative the row does
+not name); the facility must still have no actual knowledge that what remains
+identifies someone, so free text in an extract stays a reviewed choice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|"
+           "December")
+_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|"
+          r"Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>(?:1[89]|2\d)\d\d)"
+
+NAME = "[name]"
+REMOVED = "[removed]"
+DATE = "[date]"
+
+SHORTEST_SEARCHED = 2
+"""A name part or value of one character is not searched for (it would erase
+every initial and every digit)."""
+
+_NAME_PARTS_KEPT = frozenset({"mr", "mrs", "ms", "miss", "dr", "jr", "sr", "ii", "iii", "iv"})
+
+Replacement = str | Callable[[re.Match[str]], str]
+
+
+def _year(match: re.Match[str]) -> str:
+    return match.group("year")
+
+
+_ADDRESSES: tuple[tuple[re.Pattern[str], Replacement], ...] = (
+    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[e-mail]"),
+    (re.compile(r"\b(?:https?://|www\.)\S+?(?=[.,;:!?)\]]*(?:\s|$))", re.IGNORECASE), "[url]"),
+    (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b"), "[ip address]"),
+)
+
+_NUMBERS: tuple[tuple[re.Pattern[str], Replacement], ...] = (
+    (re.compile(r"\b\d{3}-\d{2}-\d{4}\b"), "[ssn]"),
+    (re.compile(r"(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\b\d{3}[\s.-])\d{3}[\s.-]\d{4}\b"),
+     "[phone]"),
+)
+
+_DATES: tuple[tuple[re.Pattern[str], Replacement], ...] = (
+    (re.compile(rf"\b{_YEAR}-\d{{1,2}}-\d{{1,2}}\b"), _year),                      # 2024-03-14
+    (re.compile(rf"\b\d{{1,2}}[/.-]\d{{1,2}}[/.-]{_YEAR}\b"), _year),              # 3/14/2024
+    (re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2}\b"), DATE),                       # 3/14/24
+    (re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b"), _year),                    # March 14, 2024
+    (re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}\b"), _year),          # 14 March 2024
+    (re.compile(rf"\b{_MONTH},?\s+{_YEAR}\b"), _year),                             # March 2024
+    (re.compile(rf"\b{_MONTH}\s+{_DAY}\b"), DATE),                                  # March 14
+    (re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}"), DATE),                          # 14 March
+    (re.compile(r"\b\d{1,2}/\d{1,2}\b"), DATE),                                     # 3/14
+    (re.compile(rf"\b(?:{_MONTHS})\b"), DATE),                                      # March
+)
+
+_BIRTH_YEAR = re.compile(
+    r"\b(?P<lead>(?:born|DOB|d\.o\.b\.|date of birth|birth ?date)\s*:?\s*(?:on\s+|in\s+)?)"
+    r"(?:1[89]|2\d)\d\d\b", re.IGNORECASE)
+
+_OLD_AGE = re.compile(
+    r"\b(?:aged?\s+)?(?:9\d|1[0-4]\d)(?:\s*-?\s*(?:years?|yrs?)(?:\s*-?\s*old)?|\s*y/?o)\b"
+    r"|\baged?\s+(?:9\d|1[0-4]\d)\b", re.IGNORECASE)
+
+_PLACES: tuple[tuple[re.Pattern[str], Replacement], ...] = (
+    (re.compile(r"\b(?:room|rm\.?|bed|apt\.?|apartment|unit|suite)\s*#?\s*[A-Za-z]?\d+"
+                r"[A-Za-z]?(?:-[A-Za-z0-9]+)?\b", re.IGNORECASE), "[location]"),
+    (re.compile(r"\b\d{1,6}\s+(?:[A-Z][a-z]+\.?\s+){1,3}(?:Street|St|Avenue|Ave|Road|Rd|Lane|"
+                r"Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Way|Place|Pl|Terrace|Circle|Highway|"
+                r"Hwy)\b\.?"), "[address]"),
+)
+
+_LONG_NUMBER = re.compile(r"\b[A-Za-z]{0,4}[-#]?\d{5,}\b")
+_ZIP = re.compile(r"\b\d{5}(?:-\d{4})?\b")
+
+
+def name_variants(names: Iterable[str]) -> list[str]:
+    """Each name whole and each of its parts, hyphenated parts split too (two
+    letters or more, titles and suffixes excepted), longest first so a full
+    name goes in one piece."""
+    found: set[str] = set()
+    for name in names:
+        cleaned = " ".join(name.replace(",", " ").split())
+        if len(cleaned) >= SHORTEST_SEARCHED:
+            found.add(cleaned)
+        for part in cleaned.split():
+            for piece in {part, *part.split("-")}:
+                bare = piece.strip(".")
+                if len(bare) >= SHORTEST_SEARCHED and bare.lower() not in _NAME_PARTS_KEPT:
+                    found.add(bare)
+    return sorted(found, key=lambda s: (-len(s), s))
+
+
+def _replace_literals(text: str, values: Iterable[str], by: str) -> str:
+    for value in values:
+        pattern = re.compile(rf"(?<!\w){re.escape(value)}(?!\w)", re.IGNORECASE)
+        text = pattern.sub(by, text)
+    return text
+
+
+def _apply(text: str, rules: Iterable[tuple[re.Pattern[str], Replacement]]) -> str:
+    for pattern, replacement in rules:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def redact(text: str, *, names: Iterable[str] = (), values: Iterable[str] = (),
+           keep_dates: bool = False, keep_ages: bool = False, keep_zip: bool = False) -> str:
+    """``text`` with identifiers replaced. ``names``: the people's names to
+    remove; ``values``: other identifier values of the row. A limited data set
+    keeps dates, ages and ZIP codes (``keep_*``)."""
+    literal_values = sorted({v.strip() for v in values if len(v.strip()) >= SHORTEST_SEARCHED},
+                            key=lambda s: (-len(s), s))
+    text = _apply(text, _ADDRESSES)
+    text = _replace_literals(text, literal_values, REMOVED)
+    text = _replace_literals(text, name_variants(names), NAME)
+    text = _apply(text, _NUMBERS)
+    if not keep_dates:
+        text = _apply(text, _DATES)
+        text = _BIRTH_YEAR.sub(lambda m: m.group("lead") + "[year]", text)
+    if not keep_ages:
+        text = _OLD_AGE.sub("[90 or older]", text)
+    text = _apply(text, _PLACES)
+    if not keep_zip:
+        text = _ZIP.sub("[zip]", text)
+    return _LONG_NUMBER.sub(lambda m: m.group(0) if keep_zip and _ZIP.fullmatch(m.group(0))
+                            else "[number]", text)

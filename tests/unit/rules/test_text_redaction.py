@@ -1,0 +1,70 @@
+"""Identifiers in free text: each kind found and replaced, by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from protocol.rules.text_redaction import name_variants, redact
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # dates: the year stays, every other element goes
+    ("Lab drawn 2024-03-16.", "Lab drawn 2024."),
+    ("Fell on 3/14/2024 at night", "Fell on 2024 at night"),
+    ("Fell on 03.14.2024", "Fell on 2024"),
+    ("Fell on 3/14/24", "Fell on [date]"),              # two-digit year: no safe year
+    ("Admitted March 14, 2024", "Admitted 2024"),
+    ("Admitted Mar. 14th 2024", "Admitted 2024"),
+    ("Admitted 14 March 2024", "Admitted 2024"),
+    ("Admitted the 14th of March, 2024", "Admitted the 2024"),
+    ("Seen in March 2024", "Seen in 2024"),
+    ("Seen Sept. 3 and Dec 25", "Seen [date] and [date]"),
+    ("Seen 3 May", "Seen [date]"),
+    ("Seen in August", "Seen in [date]"),
+    ("Seen 3/14", "Seen [date]"),
+    # birth years go even alone: the age they imply cannot be checked here
+    ("DOB: 05/10/1931", "DOB: [year]"),
+    ("born in 1931", "born in [year]"),
+    # ages over 89
+    ("a 92-year-old woman", "a [90 or older] woman"),
+    ("aged 91", "[90 or older]"),
+    ("95 y/o", "[90 or older]"),
+    ("101 yrs old", "[90 or older]"),
+    ("an 89-year-old man", "an 89-year-old man"),
+    # contact details and numbers
+    ("call (206) 555-0147 or +1 206.555.0148", "call [phone] or [phone]"),
+    ("write jane@example.com", "write [e-mail]"),
+    ("see www.example.org/x.", "see [url]."),
+    ("from 192.168.1.20", "from [ip address]"),
+    ("SSN 123-45-6789", "SSN [ssn]"),
+    ("policy 55512345 and license A1234567", "policy [number] and license [number]"),
+    ("ZIP 98101 or 98101-1234", "ZIP [zip] or [zip]"),
+    # places: the facility is the resident's home
+    ("moved to Bed 3, Apt. 4B, unit 2-West", "moved to [location], [location], [location]"),
+    ("lives at 45 Maple Street.", "lives at [address]"),
+    # what stays
+    ("insulin 10 units, BP 150/90, Dr. Patel, in 2024", "insulin 10 units, BP 150/90, "
+                                                        "Dr. Patel, in 2024"),
+])
+def test_patterns(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+def test_known_names_and_values_in_any_case() -> None:
+    text = "Mrs. Alder and ROSE asked; Jane Alder-Smith called about MRN-100234."
+    assert redact(text, names=["Rose Alder", "Jane Alder-Smith"], values=["MRN-100234"]) == \
+        "Mrs. [name] and [name] asked; [name] called about [removed]."
+
+
+def test_name_variants_whole_then_parts_without_titles() -> None:
+    assert name_variants(["Alder, Rose Jr."]) == ["Alder Rose Jr.", "Alder", "Rose"]
+    assert name_variants(["Jo", "J"]) == ["Jo"]
+    assert name_variants(["Jane Alder-Smith"]) == [
+        "Jane Alder-Smith", "Alder-Smith", "Alder", "Smith", "Jane"]
+    assert redact("Mrs. Smith visited", names=["Jane Alder-Smith"]) == "Mrs. [name] visited"
+
+
+def test_a_limited_data_set_keeps_dates_ages_and_zip_codes() -> None:
+    text = "92-year-old seen 3/14/2024 at 98101-1234, phone 206-555-0147, acct 4456789012."
+    assert redact(text, keep_dates=True, keep_ages=True, keep_zip=True) == \
+        "92-year-old seen 3/14/2024 at 98101-1234, phone [phone], acct [number]."
