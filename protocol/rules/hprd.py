@@ -32,6 +32,7 @@ from .staffing_profile import CATEGORY_WORDS, Basis, Category, Minimum, Staffing
 from .worktime import MINUTES_PER_HOUR, WorkEntry
 
 NO_RN_DAYS_LIMIT = 4
+DAYS_IN_WEEK = 7
 MONTH_LIMIT_MINUTES = Decimal(400 * 60)
 DAY_LIMIT_MINUTES = Decimal("22.5") * 60
 
@@ -184,7 +185,7 @@ def assess_staffing(entries: Iterable[WorkEntry], census: Mapping[date, int], st
                 minimum, window[0].day, window[-1].day,
                 total(d.minutes.get(minimum.category, Decimal(0)) for d in window),
                 sum(d.census for d in window),
-                partial=minimum.basis is Basis.WEEK and len(window) < 7))
+                partial=minimum.basis is Basis.WEEK and len(window) < DAYS_IN_WEEK))
     return StaffingAssessment(profile, start, end, days, tuple(judgements))
 
 

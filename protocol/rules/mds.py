@@ -254,7 +254,7 @@ class _Schedule:
         if a.kind in COMPREHENSIVE:
             self.last_comp = a.ard
 
-    def next_routine(self, pending: bool) -> None:
+    def next_routine(self, *, pending: bool) -> None:
         if pending:
             return
         if self.last_obra is None:
@@ -288,7 +288,7 @@ def mds_schedule(resident_id: str, movements: Sequence[Movement],
         for a in sorted(mine, key=lambda a: (a.ard or a.determination_on or date.max)):
             schedule.assessment(a)
         routine_pending = any(a.ard is None and a.kind not in SIGNIFICANT for a in mine)
-        schedule.next_routine(routine_pending)
+        schedule.next_routine(pending=routine_pending)
         items += schedule.items
     items += _tracking(resident_id, movements, records, today)
     items += _census_flags(resident_id, movements, records, today)

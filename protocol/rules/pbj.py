@@ -41,6 +41,7 @@ from .worktime import MINUTES_PER_HOUR, WorkEntry
 FILE_SPEC_VERSION = "4.10.0"
 DAY_LIMIT = Decimal("22.5")
 DEADLINE_DAYS = 45
+FACILITY_ID_MAX = 16
 XSD_STATES = frozenset(
     "AK AL AR AZ CA CO CT DC DE FL GA HI IA ID IL IN KS KY LA MA MD ME MI MN MO MS MT NC ND "
     "NE NH NJ NM NV NY OH OK OR PA PR RI SC SD TN TX UT VA VI VT WA WI WV WY".split())
@@ -137,7 +138,7 @@ def _header_problems(header: PbjHeader) -> list[PbjProblem]:
     def bad(message: str) -> None:
         problems.append(PbjProblem("XSD", Severity.ERROR, message))
 
-    if not 1 <= len(header.facility_id.strip()) <= 16:
+    if not 1 <= len(header.facility_id.strip()) <= FACILITY_ID_MAX:
         bad("the facility id must be 1–16 characters (state-assigned)")
     if header.state_code not in XSD_STATES:
         bad(f"{header.state_code!r} is not a state code PBJ accepts")
@@ -163,43 +164,40 @@ def _id_problems(employee_id: str) -> list[PbjProblem]:
     return []
 
 
-def pbj_problems(header: PbjHeader, employees: Iterable[PbjEmployee],
-                 entries: Iterable[WorkEntry], *, process_type: ProcessType, today: date,
-                 known_employee_ids: frozenset[str] = frozenset()) -> tuple[PbjProblem, ...]:
-    """Every problem CMS would find (or the schema would), each pointing at its entry."""
-    quarter = header.quarter
-    entries = list(entries)
-    problems = _header_problems(header)
-    listed = set()
+def _employee_problems(employees: Iterable[PbjEmployee]) -> list[PbjProblem]:
+    problems = []
     for employee in employees:
-        listed.add(employee.employee_id)
         problems += _id_problems(employee.employee_id)
-        for day, name in ((employee.hire_date, "hire"), (employee.termination_date,
-                                                           "termination")):
+        for day, name in ((employee.hire_date, "hire"),
+                          (employee.termination_date, "termination")):
             if day is not None and not OLDEST <= day <= LATEST:
                 problems.append(PbjProblem("XSD", Severity.ERROR, f"{name} date "
                                 f"{day.isoformat()} is outside 1895–2050", employee.employee_id))
-    checked_ids = set(listed)
-    for e in sorted(entries, key=lambda e: (e.staff_id, e.work_date)):
-        who, day = e.staff_id, e.work_date
-        if who not in checked_ids:
-            checked_ids.add(who)
-            problems += _id_problems(who)
-        if e.job_title_code not in JOB_TITLES or e.pay_type_code not in PAY_TYPES:
-            problems.append(PbjProblem(
-                "-3676", Severity.ERROR, f"job title {e.job_title_code} / pay type "
-                f"{e.pay_type_code}: PBJ accepts job titles 1–40 and pay types 1–3", who, day))
-        if e.minutes < 0:
-            problems.append(PbjProblem("XSD", Severity.ERROR, "hours cannot be negative",
-                                       who, day))
-        if day > today:
-            problems.append(PbjProblem("-4002", Severity.FATAL, f"work date {day.isoformat()} "
-                                       "is in the future", who, day))
-        elif not quarter.start <= day <= quarter.end:
-            problems.append(PbjProblem(
-                "-1010", Severity.WARNING, f"work date {day.isoformat()} is outside {quarter} "
-                f"and is left out: it belongs in the {Quarter.of(day)} file", who, day))
-    lines = hour_lines(entries, quarter)
+    return problems
+
+
+def _entry_problems(e: WorkEntry, quarter: Quarter, today: date) -> list[PbjProblem]:
+    who, day = e.staff_id, e.work_date
+    problems = []
+    if e.job_title_code not in JOB_TITLES or e.pay_type_code not in PAY_TYPES:
+        problems.append(PbjProblem(
+            "-3676", Severity.ERROR, f"job title {e.job_title_code} / pay type "
+            f"{e.pay_type_code}: PBJ accepts job titles 1–40 and pay types 1–3", who, day))
+    if e.minutes < 0:
+        problems.append(PbjProblem("XSD", Severity.ERROR, "hours cannot be negative", who, day))
+    if day > today:
+        problems.append(PbjProblem("-4002", Severity.FATAL, f"work date {day.isoformat()} is "
+                                   "in the future", who, day))
+    elif not quarter.start <= day <= quarter.end:
+        problems.append(PbjProblem(
+            "-1010", Severity.WARNING, f"work date {day.isoformat()} is outside {quarter} and "
+            f"is left out: it belongs in the {Quarter.of(day)} file", who, day))
+    return problems
+
+
+def _file_problems(lines: tuple[HourLine, ...], listed: set[str], known: frozenset[str],
+                   process_type: ProcessType, quarter: Quarter) -> list[PbjProblem]:
+    problems = []
     per_day: dict[tuple[str, date], Decimal] = defaultdict(Decimal)
     for line in lines:
         per_day[(line.employee_id, line.work_date)] += line.hours
@@ -208,13 +206,33 @@ def pbj_problems(header: PbjHeader, employees: Iterable[PbjEmployee],
             problems.append(PbjProblem("-4025", Severity.FATAL, f"{hours} hours on "
                                        f"{day.isoformat()} across job titles: at most 22.5",
                                        who, day))
-    for who in sorted({line.employee_id for line in lines} - listed - known_employee_ids):
+    for who in sorted({line.employee_id for line in lines} - listed - known):
         problems.append(PbjProblem("-4016", Severity.ERROR, f"employee {who} has hours but is "
                                    "neither listed in this file nor known to PBJ", who))
     if process_type is ProcessType.REPLACE and not lines:
         problems.append(PbjProblem(
             "REPLACE-EMPTY", Severity.WARNING, f"THIS FILE DELETES EVERY HOUR ALREADY "
             f"SUBMITTED FOR {quarter}: a replace file with no hours empties the quarter at CMS"))
+    return problems
+
+
+def pbj_problems(header: PbjHeader, employees: Iterable[PbjEmployee],
+                 entries: Iterable[WorkEntry], *, process_type: ProcessType, today: date,
+                 known_employee_ids: frozenset[str] = frozenset()) -> tuple[PbjProblem, ...]:
+    """Every problem CMS would find (or the schema would), each pointing at its entry:
+    the header first, then the employees, the entries by employee and date, and
+    the file as a whole."""
+    employees, entries = list(employees), list(entries)
+    listed = {employee.employee_id for employee in employees}
+    problems = _header_problems(header) + _employee_problems(employees)
+    checked = set(listed)
+    for entry in sorted(entries, key=lambda e: (e.staff_id, e.work_date)):
+        if entry.staff_id not in checked:
+            checked.add(entry.staff_id)
+            problems += _id_problems(entry.staff_id)
+        problems += _entry_problems(entry, header.quarter, today)
+    problems += _file_problems(hour_lines(entries, header.quarter), listed, known_employee_ids,
+                               process_type, header.quarter)
     return tuple(problems)
 
 
@@ -225,10 +243,7 @@ def _text(parent: ET.Element, tag: str, value: str) -> None:
     ET.SubElement(parent, tag).text = value
 
 
-def pbj_xml(header: PbjHeader, employees: Iterable[PbjEmployee], entries: Iterable[WorkEntry],
-            *, process_type: ProcessType) -> str:
-    """The file's text (UTF-8 declared); hours outside the quarter are left out."""
-    root = ET.Element("nursingHomeData")
+def _header_element(root: ET.Element, header: PbjHeader) -> None:
     head = ET.SubElement(root, "header", fileSpecVersion=FILE_SPEC_VERSION)
     _text(head, "facilityId", header.facility_id.strip())
     _text(head, "stateCode", header.state_code)
@@ -240,6 +255,9 @@ def pbj_xml(header: PbjHeader, employees: Iterable[PbjEmployee], entries: Iterab
                        ("softwareProductVersion", header.product_version)):
         if value is not None:
             _text(head, tag, value)
+
+
+def _employees_element(root: ET.Element, employees: Iterable[PbjEmployee]) -> None:
     people = ET.SubElement(root, "employees")
     seen: set[str] = set()
     for employee in employees:
@@ -252,23 +270,37 @@ def pbj_xml(header: PbjHeader, employees: Iterable[PbjEmployee], entries: Iterab
             _text(person, "hireDate", employee.hire_date.isoformat())
         if employee.termination_date is not None:
             _text(person, "terminationDate", employee.termination_date.isoformat())
+
+
+def _hours_element(root: ET.Element, lines: Iterable[HourLine],
+                   process_type: ProcessType) -> None:
     hours = ET.SubElement(root, "staffingHours", processType=str(process_type))
     by_person: dict[str, dict[date, list[HourLine]]] = defaultdict(lambda: defaultdict(list))
-    for line in hour_lines(entries, header.quarter):
+    for line in lines:
         by_person[line.employee_id][line.work_date].append(line)
     for employee_id, days in by_person.items():
         staff = ET.SubElement(hours, "staffHours")
         _text(staff, "employeeId", employee_id)
         work_days = ET.SubElement(staff, "workDays")
-        for day, lines in days.items():
+        for day, day_lines in days.items():
             work_day = ET.SubElement(work_days, "workDay")
             _text(work_day, "date", day.isoformat())
-            entries_element = ET.SubElement(work_day, "hourEntries")
-            for line in lines:
-                entry = ET.SubElement(entries_element, "hourEntry")
+            entries = ET.SubElement(work_day, "hourEntries")
+            for line in day_lines:
+                entry = ET.SubElement(entries, "hourEntry")
                 _text(entry, "hours", f"{line.hours:.2f}")
                 _text(entry, "jobTitleCode", str(line.job_title_code))
                 _text(entry, "payTypeCode", str(line.pay_type_code))
+
+
+def pbj_xml(header: PbjHeader, employees: Iterable[PbjEmployee], entries: Iterable[WorkEntry],
+            *, process_type: ProcessType) -> str:
+    """The file's text (UTF-8 declared), elements in the schema's order; hours
+    outside the quarter are left out."""
+    root = ET.Element("nursingHomeData")
+    _header_element(root, header)
+    _employees_element(root, employees)
+    _hours_element(root, hour_lines(entries, header.quarter), process_type)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
 

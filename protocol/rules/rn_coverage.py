@@ -108,8 +108,9 @@ class DayCoverage:
         if self.no_rn_hours:
             text = "no RN hours at all"
         elif not self.runs:
-            text = "RN hours, but only the DON's, who cannot be the RN on duty above " \
-                   "60 average daily occupancy"
+            occupancy = round_half_up(self.occupancy or 0)
+            text = (f"RN hours, but only the DON's: at an average daily occupancy of "
+                    f"{occupancy} the DON cannot be the RN on duty")
         elif self.status is CoverageStatus.NOT_MET or self.longest < RUN_NEEDED:
             text = f"longest RN run {duration_words(self.longest)}, 8 h needed ({runs})"
         else:

@@ -199,7 +199,7 @@ def _parse(data: Mapping[str, Any]) -> StaffingProfile:
 def _text(data: Mapping[str, Any], name: str, max_len: int, default: str | None = None) -> str:
     value = data.get(name, default)
     if not isinstance(value, str) or (default is None and not value.strip()):
-        raise ProfileError(name, "must be text" if default is not None else "must be non-empty text")
+        raise ProfileError(name, "must be non-empty text" if default is None else "must be text")
     if len(value) > max_len:
         raise ProfileError(name, f"must be at most {max_len} characters")
     return value.strip()

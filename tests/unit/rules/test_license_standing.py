@@ -78,8 +78,8 @@ def test_license_items_for_the_due_lists() -> None:
         ("RN1", "license_verification", DueStatus.REVIEW, None),
         ("RN4", "license_expiry", DueStatus.DONE, date(2028, 1, 1)),
     ]
-    assert items[0].why == "RN license (NY) 123: expired 1 day ago; renewal recorded but not " \
-                           "verified (pending)"
+    assert items[0].why == ("RN license (NY) 123: expired 1 day ago; renewal recorded but not "
+                            "verified (pending)")
 
 
 def test_work_without_a_valid_license_is_listed() -> None:

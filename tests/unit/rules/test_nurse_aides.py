@@ -72,7 +72,7 @@ def test_an_aide_in_training_needs_no_registry_check_yet() -> None:
                                                   "verify a nurse aide registry")
 
 
-# --- 4 months --------------------------------------------------------------------------------------
+# --- 4 months ------------------------------------------------------------------------------
 
 
 def test_four_months_end_on_29_february_in_a_leap_year() -> None:

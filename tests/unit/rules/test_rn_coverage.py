@@ -130,7 +130,8 @@ def test_the_don_counts_at_occupancy_60_not_61() -> None:
     assert not at_61.don_countable
     assert at_61.status is CoverageStatus.NOT_MET
     assert not at_61.no_rn_hours  # the DON's hours are RN hours for that flag
-    assert at_61.words.startswith("RN hours, but only the DON's")
+    assert at_61.words == ("RN hours, but only the DON's: at an average daily occupancy of "
+                           "61.00 the DON cannot be the RN on duty")
 
 
 def test_don_and_rn_join_only_when_the_don_counts() -> None:
