@@ -146,13 +146,14 @@ def four_month_items(aide: Aide, entries: Iterable[WorkEntry], today: date) -> l
     competent = aide.competent_on
     items = [DueItem(aide.staff_id, "four_month_competency", "show nurse aide competency",
                      status_of(limit, competent, today), limit, why, done_on=competent)]
-    for day in worked:
-        if day > limit and (competent is None or competent > day):
-            items.append(DueItem(
-                aide.staff_id, "four_month_competency", "no work as a nurse aide",
-                DueStatus.VIOLATION, day,
-                f"worked as a nurse aide on {day.isoformat()}, more than 4 months after "
-                f"{first.isoformat()}, without competency"))
+    beyond = [d for d in worked if d > limit and (competent is None or competent > d)]
+    if beyond:
+        days = f"{len(beyond)} day{'s' if len(beyond) != 1 else ''}"
+        items.append(DueItem(
+            aide.staff_id, "four_month_competency", "no work as a nurse aide until competent",
+            DueStatus.VIOLATION, beyond[0],
+            f"worked as a nurse aide on {days} from {beyond[0].isoformat()}, more than 4 "
+            f"months after {first.isoformat()}, without competency"))
     return items
 
 

@@ -80,12 +80,15 @@ def test_four_months_end_on_29_february_in_a_leap_year() -> None:
     # an aide not yet competent may work. 1 March 2028 is one day too many.
     aide = Aide("NA1")
     work = [shift(date(2027, 10, 29), 11), shift(date(2028, 2, 29), 11),
-            shift(date(2028, 3, 1), 11)]
+            shift(date(2028, 3, 1), 11), shift(date(2028, 3, 2), 11)]
     items = four_month_items(aide, work, today=date(2028, 3, 5))
     assert only(items, "four_month_competency") == [
         (DueStatus.OVERDUE, date(2028, 2, 29)), (DueStatus.VIOLATION, date(2028, 3, 1))]
-    assert items[1].why == ("worked as a nurse aide on 2028-03-01, more than 4 months after "
-                            "2027-10-29, without competency")
+    assert items[1].why == ("worked as a nurse aide on 2 days from 2028-03-01, more than 4 "
+                            "months after 2027-10-29, without competency")
+    # Through 29 February only: no violation.
+    assert only(four_month_items(aide, work[:2], today=date(2028, 2, 29)),
+                "four_month_competency") == [(DueStatus.DUE, date(2028, 2, 29))]
 
 
 def test_four_months_from_31_october_end_on_1_march() -> None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from protocol.errors import ValidationError
 from protocol.rules.calendar import each_day
@@ -256,3 +259,23 @@ def test_a_payroll_week_from_the_profile() -> None:
                            date(2026, 10, 11), monday)
     assert (week.start, week.end, week.status) == (date(2026, 10, 5), date(2026, 10, 11),
                                                    DonStatus.MET)
+
+
+@given(st.lists(st.tuples(st.integers(0, 47), st.integers(1, 24)), max_size=6))
+def test_runs_are_disjoint_gapped_and_cover_exactly_the_shifts(
+        pieces: list[tuple[int, int]]) -> None:
+    # Shifts start on a half hour of the day and last 30 minutes to 12 hours.
+    base = at("2026-10-05T00:00")
+    shifts = [Shift(f"S{i}", 7, 2, base + timedelta(minutes=30 * s),
+                    base + timedelta(minutes=30 * (s + n))) for i, (s, n) in enumerate(pieces)]
+    day = one_day(shifts)
+    for earlier, later in itertools.pairwise(day.runs):
+        assert earlier.end < later.start  # touching or overlapping runs were joined
+    covered = {m for r in day.runs for m in range(int((r.start - base).total_seconds() // 60),
+                                                   int((r.end - base).total_seconds() // 60))}
+    worked = {m for s in shifts for m in range(int((s.clock_in - base).total_seconds() // 60),
+                                               int((s.clock_out - base).total_seconds() // 60))
+              if m < 24 * 60}
+    assert covered == worked
+    assert (day.status is CoverageStatus.MET) == any(r.length >= timedelta(hours=8)
+                                                     for r in day.runs)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from protocol.errors import ValidationError
 from protocol.rules.worktime import Shift, WorkEntry, entries_of, entry_from_record, split_shift
@@ -91,3 +93,19 @@ def test_an_hours_record_reads_as_minutes() -> None:
     with pytest.raises(ValidationError, match="work_date: is required"):
         entry_from_record({"staff_id": "S9", "hours": "1", "job_title_code": 10,
                            "pay_type_code": 3})
+
+
+# --- properties ----------------------------------------------------------------------------------
+
+@given(start=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2029, 1, 1)),
+       length=st.integers(min_value=1, max_value=36 * 60),
+       meal=st.integers(min_value=0, max_value=90))
+def test_splitting_keeps_every_worked_minute(start: datetime, length: int, meal: int) -> None:
+    start = start.replace(second=0, microsecond=0)
+    meal = min(meal, length)
+    parts = split_shift(Shift("S", 7, 2, start, start + timedelta(minutes=length), meal))
+    assert sum(p.minutes for p in parts) == length - meal
+    for part in parts:
+        # Each part lies on a calendar day the shift touches, and none is empty.
+        assert start.date() <= part.work_date <= (start + timedelta(minutes=length)).date()
+        assert 0 < part.minutes <= 24 * 60
