@@ -152,7 +152,7 @@ def beds_on(counts: Iterable[BedCount], day: date) -> int:
     return max(known, key=lambda c: c.start).beds
 
 
-@dataclass
+@dataclass(frozen=True)
 class Figures:
     """Counts for the whole facility or one payer."""
 
@@ -215,12 +215,26 @@ class CensusStatistics:
         return ratio(figures.resident_days if figures else 0, self.days)
 
 
+class _Tally:
+    """Counts being added up, frozen into :class:`Figures` at the end."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = defaultdict(int)
+
+    def add(self, **counts: int) -> None:
+        for name, count in counts.items():
+            self.counts[name] += count
+
+    def figures(self) -> Figures:
+        return Figures(**self.counts)
+
+
 def census_statistics(stays: Iterable[StayFacts], bed_counts: Iterable[BedCount], start: date,
                       end: date) -> CensusStatistics:
     """Every figure of the period from ``start`` through ``end``."""
     counts = list(bed_counts)
-    totals = Figures()
-    by_payer: dict[str, Figures] = defaultdict(Figures)
+    totals = _Tally()
+    by_payer: dict[str, _Tally] = defaultdict(_Tally)
     by_type: dict[str, int] = defaultdict(int)
     for stay in stays:
         for day in each_day(max(start, stay.admitted_on), end):
@@ -229,28 +243,25 @@ def census_statistics(stays: Iterable[StayFacts], bed_counts: Iterable[BedCount]
                 if stay.discharged_on is not None and day >= stay.discharged_on:
                     break
                 continue
-            payer = by_payer[stay.payer_on(day)]
             if state is DayState.IN_HOUSE:
-                totals.resident_days += 1
-                payer.resident_days += 1
-                continue
-            totals.leave_days += 1
-            payer.leave_days += 1
-            by_type[_leave_on(stay, day).leave_type] += 1
-            if state is DayState.BED_HOLD:
-                totals.bed_hold_days += 1
-                payer.bed_hold_days += 1
+                change = {"resident_days": 1}
+            else:
+                change = {"leave_days": 1, "bed_hold_days": int(state is DayState.BED_HOLD)}
+                by_type[_leave_on(stay, day).leave_type] += 1
+            totals.add(**change)
+            by_payer[stay.payer_on(day)].add(**change)
         if start <= stay.admitted_on <= end:
-            totals.admissions += 1
-            by_payer[stay.payer_on(stay.admitted_on)].admissions += 1
+            totals.add(admissions=1)
+            by_payer[stay.payer_on(stay.admitted_on)].add(admissions=1)
         ended, length = stay.discharged_on, stay.length_of_stay
         if ended is not None and length is not None and start <= ended <= end:
-            for figures in (totals, by_payer[stay.payer_on(ended)]):
-                figures.discharges += 1
-                figures.deaths += int(stay.death)
-                figures.length_of_stay_days += length
+            change = {"discharges": 1, "deaths": int(stay.death), "length_of_stay_days": length}
+            totals.add(**change)
+            by_payer[stay.payer_on(ended)].add(**change)
     bed_days = sum(beds_on(counts, day) for day in each_day(start, end))
-    return CensusStatistics(start, end, totals, bed_days, dict(by_payer), dict(by_type))
+    return CensusStatistics(start, end, totals.figures(), bed_days,
+                            {payer: tally.figures() for payer, tally in by_payer.items()},
+                            dict(by_type))
 
 
 def _leave_on(stay: StayFacts, day: date) -> Leave:

@@ -33,7 +33,7 @@ or holiday; day arithmetic only (+92, +366), never "+3 months".
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -114,14 +114,15 @@ def is_reentry(discharge: Movement, entry_on: date) -> bool:
             and entry_on <= discharge.on + timedelta(days=REENTRY_DAYS))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Episode:
     """An admission and the re-entries that continue its schedule."""
 
     start: date
-    away: list[tuple[date, date]]
+    away: tuple[tuple[date, date], ...] = ()
     """(discharge, re-entry) pairs."""
     exit: Movement | None = None
+    """The discharge or death that ended it (or may yet be followed by a re-entry)."""
 
     def last_day(self, today: date) -> date | None:
         """The last day the schedule can run to (None while it goes on)."""
@@ -144,12 +145,11 @@ def episodes(movements: Sequence[Movement]) -> list[Episode]:
         if move.kind is MovementKind.ENTRY:
             last = out[-1] if out else None
             if last is not None and last.exit is not None and is_reentry(last.exit, move.on):
-                last.away.append((last.exit.on, move.on))
-                last.exit = None
+                out[-1] = Episode(last.start, (*last.away, (last.exit.on, move.on)))
             else:
-                out.append(Episode(move.on, []))
+                out.append(Episode(move.on))
         else:
-            out[-1].exit = move
+            out[-1] = replace(out[-1], exit=move)
         inside = move.kind is MovementKind.ENTRY
     return out
 
