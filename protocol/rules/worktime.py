@@ -1,0 +1,141 @@
+"""Worked time as the staffing rules read it: entries per calendar day, and shifts.
+
+Hours count when they are **paid to work**, contract and agency staff included;
+paid time off and meal breaks (paid or unpaid) do not count; a shift is split at
+midnight onto the calendar day on which each part was worked (CMS PBJ Policy
+Manual: midnight-to-midnight days since v2.1, meal deduction since v2.4).
+
+Amounts are kept in **minutes** (``Decimal``) so that sums are exact: PBJ hours
+are minutes ÷ 60, summed, then rounded once (:mod:`protocol.rules.pbj`).
+
+Times are the facility's local wall-clock times, naive (as every record in
+Chartkeep stores them); a shift's length is the wall-clock difference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ..errors import ValidationError
+from .calendar import ONE_DAY
+
+MINUTES_PER_HOUR = Decimal(60)
+
+
+@dataclass(frozen=True)
+class WorkEntry:
+    """Minutes worked by one person on one calendar day in one job title and pay type."""
+
+    staff_id: str
+    """Who worked (for a PBJ file: the PBJ employee id)."""
+    job_title_code: int
+    pay_type_code: int
+    work_date: date
+    minutes: Decimal
+
+    @property
+    def hours(self) -> Decimal:
+        return self.minutes / MINUTES_PER_HOUR
+
+    @classmethod
+    def from_hours(cls, staff_id: str, job_title_code: int, pay_type_code: int,
+                   work_date: date, hours: Decimal | str | int) -> WorkEntry:
+        return cls(staff_id, job_title_code, pay_type_code, work_date,
+                   Decimal(str(hours)) * MINUTES_PER_HOUR)
+
+
+@dataclass(frozen=True)
+class Shift:
+    """One clock-in to clock-out, on site, with the meal break taken in it."""
+
+    staff_id: str
+    job_title_code: int
+    pay_type_code: int
+    clock_in: datetime
+    clock_out: datetime
+    meal_minutes: int = 0
+    meal_start: datetime | None = None
+    """When the meal began, if known: its minutes come off that calendar day."""
+
+    def __post_init__(self) -> None:
+        if self.clock_out <= self.clock_in:
+            raise ValidationError("clock_out", "must be after the clock-in")
+        length = (self.clock_out - self.clock_in) / timedelta(minutes=1)
+        if not 0 <= self.meal_minutes <= length:
+            raise ValidationError("meal_minutes", "must be between 0 and the shift's length")
+        if self.meal_start is not None and not self.clock_in <= self.meal_start < self.clock_out:
+            raise ValidationError("meal_start", "must fall inside the shift")
+
+
+@dataclass(frozen=True)
+class PaidLeave:
+    """Paid time off (vacation, sick leave, holiday): never worked hours, but a
+    week short of hours only because of it is a different finding."""
+
+    staff_id: str
+    day: date
+    minutes: Decimal
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time())
+
+
+def day_parts(start: datetime, end: datetime) -> list[tuple[date, Decimal]]:
+    """Minutes of ``[start, end)`` on each calendar day it touches, in order."""
+    parts: list[tuple[date, Decimal]] = []
+    moment = start
+    while moment < end:
+        next_midnight = _midnight(moment.date() + ONE_DAY)
+        stop = min(end, next_midnight)
+        parts.append((moment.date(), Decimal((stop - moment).total_seconds()) / 60))
+        moment = stop
+    return parts
+
+
+def split_shift(shift: Shift) -> tuple[WorkEntry, ...]:
+    """The shift as worked minutes per calendar day, the meal break taken off.
+
+    The meal comes off the day it began on when ``meal_start`` is known; else off
+    the day holding most of the shift (the earlier day on a tie). Minutes the
+    meal has beyond that day's part come off the other days, nearest first.
+    """
+    parts = day_parts(shift.clock_in, shift.clock_out)
+    worked = [minutes for _, minutes in parts]
+    if shift.meal_minutes:
+        if shift.meal_start is not None:
+            first = next(i for i, (day, _) in enumerate(parts) if day == shift.meal_start.date())
+        else:
+            first = max(range(len(parts)), key=lambda i: (worked[i], -i))
+        order = sorted(range(len(parts)), key=lambda i: (abs(i - first), i))
+        meal = Decimal(shift.meal_minutes)
+        for index in order:
+            taken = min(meal, worked[index])
+            worked[index] -= taken
+            meal -= taken
+    return tuple(WorkEntry(shift.staff_id, shift.job_title_code, shift.pay_type_code, day,
+                           minutes)
+                 for (day, _), minutes in zip(parts, worked, strict=True) if minutes > 0)
+
+
+def entries_of(shifts: Iterable[Shift]) -> tuple[WorkEntry, ...]:
+    """Every shift split onto its calendar days."""
+    return tuple(entry for shift in shifts for entry in split_shift(shift))
+
+
+def entry_from_record(fields: Mapping[str, Any]) -> WorkEntry:
+    """A worked-hours record (``staff_id``, ``work_date``, ``hours`` as text such
+    as ``"7.50"``, ``job_title_code``, ``pay_type_code``) as an entry."""
+    try:
+        return WorkEntry.from_hours(
+            str(fields["staff_id"]), int(fields["job_title_code"]),
+            int(fields["pay_type_code"]), date.fromisoformat(str(fields["work_date"])[:10]),
+            Decimal(str(fields["hours"])))
+    except KeyError as missing:
+        raise ValidationError(str(missing.args[0]), "is required") from None
+    except (ValueError, InvalidOperation) as bad:
+        raise ValidationError("hours", f"cannot be read: {bad}") from None
