@@ -10,7 +10,7 @@ from rich.text import Text
 
 from protocol.errors import ValidationError
 from protocol.ids import is_id
-from protocol.ops import DISPOSITIONS, LEAVE_TYPES
+from protocol.commands import DISPOSITIONS, LEAVE_TYPES
 from protocol.records import FIELDS, PAYERS, RecordKind
 
 from .form import FormDialog, FormField
