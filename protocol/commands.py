@@ -5,7 +5,7 @@ The server looks a command up here to validate its payload and to run its
 transition (plus the constraints only the database can check: one current
 stay per resident, one resident per bed); the terminal looks it up to check a
 command before saving it offline and to predict its effect. Adding a command
-means one entry here, one transition in :mod:`protocol.rules.stays`, and one
+means one entry here, one transition in :mod:`protocol.rules.residents.stays`, and one
 server handler in the server's command registry — a test checks that every
 name has all three.
 """
@@ -19,7 +19,7 @@ from typing import Any
 
 from .errors import SchemaError, ValidationError
 from .records import PAYERS, Check, _bool, _choice, _date, _datetime, _record_id, _text
-from .rules.stays import TRANSITIONS, Transition
+from .rules.residents.stays import TRANSITIONS, Transition
 
 
 class CommandName(StrEnum):

@@ -3,34 +3,38 @@
 One rule, one place: the server calls these to decide an operation, and the
 terminal calls the very same functions to refuse at entry what the server
 would refuse (with the same reason), and to predict what the server will show.
+No I/O and no clock: callers pass ``today``. Import the module you need
+(``from protocol.rules.residents import census``); this package imports
+nothing eagerly, so :mod:`protocol.ops` can use the rules without a cycle.
 
-=================  ===========================================================
-``permissions``    who may do what: role × operation type × record kind
-``census``         census and bed state derived from a resident's stay
-``stays``          the stay commands as state transitions, with their date rules
-``dates``          date rules of records (no birth or work date in the future, …)
-``licenses``       license expiry bands and days left
-=================  ===========================================================
-
-Import the module you need (``from protocol.rules import census``); this
-package imports nothing eagerly, so :mod:`protocol.ops` can use the rules
-without an import cycle. No I/O, no clock: callers pass ``today``.
-
-The records department's rules (release of information, disclosures,
-amendments, completeness, retention, research extracts):
-
-=====================  =======================================================
-``records_profile``    a state's records rules as editable, synced data
-``hipaa_deadlines``    HIPAA's 30/60-day clocks and their one extension
-``requests``           release-of-information clocks and requester authority
-``authorizations``     HIPAA-valid authorizations (164.508(c))
-``disclosures``        the accounting of disclosures (164.528)
-``amendments``         amendment requests (164.526)
-``completeness``       discharge completeness reviews and delinquency
-``retention``          retention end dates, legal holds, destruction
-``deidentify``         Safe Harbor extracts (164.514(b)(2))
-``text_redaction``     identifiers in free text
-``limited_data_set``   limited data sets under a data-use agreement
-``records_reasons``    the refusal codes of the records rules
-=====================  =======================================================
+===========================  ==================================================
+``calendar``                 date and number conventions every rule shares
+``dates``                    date rules of records (no birth date in the future …)
+``permissions``              who may do what: role × operation × record kind
+``due``                      due and overdue items, the shape every schedule returns
+``residents.census``         census and bed state derived from a stay
+``residents.stays``          the stay commands as state transitions
+``residents.census_stats``   resident days, occupancy, length of stay, by payer
+``residents.mds``            the MDS assessment schedule
+``staffing.profile``         a state's staffing minimums as editable data
+``staffing.worktime``        shifts split at midnight into worked minutes
+``staffing.hprd``            hours per resident day and their compliance
+``staffing.rn_coverage``     8 consecutive RN hours a day; the full-time DON
+``staffing.nurse_aides``     registry, the 4-month rule, in-service hours, reviews
+``staffing.licenses``        license expiry bands and days left
+``staffing.license_standing``  which license counts; who may be scheduled
+``staffing.pbj``             the PBJ 4.10.0 file and CMS's pre-submission edits
+``records.profile``          a state's records rules as editable data
+``records.deadlines``        HIPAA's 30/60-day clocks and their one extension
+``records.requests``         release-of-information clocks and authority
+``records.authorizations``   HIPAA-valid authorizations (164.508(c))
+``records.disclosures``      the accounting of disclosures (164.528)
+``records.amendments``       amendment requests (164.526)
+``records.completeness``     discharge completeness reviews and delinquency
+``records.retention``        retention end dates, legal holds, destruction
+``records.reasons``          the refusal codes of the records rules
+``research.deidentify``      Safe Harbor extracts (164.514(b)(2))
+``research.text_redaction``  identifiers in free text
+``research.limited_data_set``  limited data sets under a data-use agreement
+===========================  ==================================================
 """

@@ -3,7 +3,7 @@
 A birth date, a day worked, an onset, an issue or verification date cannot
 lie in the future; a license cannot expire before it was issued; a staff
 member cannot leave before being hired. Stay dates (a discharge before the
-admission, a return before the leave began) are in :mod:`protocol.rules.stays`.
+admission, a return before the leave began) are in :mod:`protocol.rules.residents.stays`.
 
 "Today" is the caller's: the terminal passes its local date. The server cannot
 know a facility's local date exactly, so it passes
@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from ..errors import ValidationError
-from ..records import RecordKind
+from protocol.errors import ValidationError
+from protocol.records import RecordKind
 
 OLDEST_BIRTH_YEARS = 125
 """A birth date further back than this is a typing error, not a resident."""

@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..ops import OpType
-from ..reasons import Reason
-from ..records import RecordKind, Role
+from protocol.ops import OpType
+from protocol.reasons import Reason
+from protocol.records import RecordKind, Role
 
 K = RecordKind
 BOTH = frozenset({Role.CLERK, Role.RECORDS_MANAGER})

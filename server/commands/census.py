@@ -1,6 +1,6 @@
 """A resident's census fields and a bed's occupancy, derived from stays.
 
-The rule itself is shared (:mod:`protocol.rules.census`), so the terminal
+The rule itself is shared (:mod:`protocol.rules.residents.census`), so the terminal
 predicts exactly what the server derives; this module only hands it the
 server's records. :func:`set_census` is called after every stay command and
 for a new or transferred-in resident; :func:`bed_view` by the stay commands'
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from protocol.rules import census
+from protocol.rules.residents import census
 from server.storage.batch import Rec
 
 

@@ -29,8 +29,8 @@ from sqlalchemy.exc import IntegrityError
 from protocol.errors import Refused, ValidationError
 from protocol.ops import Reason
 from protocol.records import RecordKind
-from protocol.rules import stays as rules
 from protocol.rules.dates import latest_facility_date
+from protocol.rules.residents import stays as rules
 from server.storage.batch import Rec
 from server.storage.models import CURRENT_STAY, T
 
@@ -90,7 +90,7 @@ def close_for_record_error(ctx: Context, resident_id: str, disposition: str) -> 
 
 def _transition(ctx: Context, name: str, stay: Rec | None, args: Mapping[str, Any],
                 facts: rules.Facts | None = None) -> tuple[dict[str, Any] | None, Outcome | None]:
-    """The shared rule's check and effect (:mod:`protocol.rules.stays`): the
+    """The shared rule's check and effect (:mod:`protocol.rules.residents.stays`): the
     stay as it will be, or the outcome that refuses the command."""
     try:
         after = rules.TRANSITIONS[name].apply(

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from protocol.errors import Refused, ValidationError
-from protocol.rules.amendments import (
+from protocol.rules.records.amendments import (
     DENIAL_GROUNDS,
     Amendment,
     DenialGround,
@@ -26,7 +26,7 @@ from protocol.rules.amendments import (
     links_of,
     parties_to_notify,
 )
-from protocol.rules.hipaa_deadlines import ExtensionNotice, check_extension
+from protocol.rules.records.deadlines import ExtensionNotice, check_extension
 
 
 def test_decision_due_in_60_days_one_extension_with_notice_in_the_first_period() -> None:

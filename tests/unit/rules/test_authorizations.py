@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from protocol.rules.authorizations import (
+from protocol.rules.records.authorizations import (
     Authorization,
     AuthorizationError,
     authorization_problems,

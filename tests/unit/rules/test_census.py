@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from protocol.rules.census import (
+from protocol.rules.residents.census import (
     EMPTY_RESIDENT_VIEW,
     BedState,
     Census,

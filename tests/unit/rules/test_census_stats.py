@@ -32,7 +32,7 @@ import pytest
 
 from protocol.errors import ValidationError
 from protocol.rules.calendar import round_half_up
-from protocol.rules.census_stats import (
+from protocol.rules.residents.census_stats import (
     BedCount,
     DayState,
     Leave,

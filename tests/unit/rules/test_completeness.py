@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from protocol.errors import ValidationError
-from protocol.rules.completeness import (
+from protocol.rules.records.completeness import (
     Checklist,
     Deficiency,
     RequiredDocument,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from protocol.errors import Refused, ValidationError
-from protocol.rules.deidentify import (
+from protocol.rules.research.deidentify import (
     HHS_RESTRICTED_ZIP3,
     Column,
     FieldKind,
@@ -21,7 +21,7 @@ from protocol.rules.deidentify import (
     safe_harbor_row,
     zip3,
 )
-from protocol.rules.limited_data_set import (
+from protocol.rules.research.limited_data_set import (
     DataUseAgreement,
     LdsPurpose,
     agreement_problems,

@@ -8,7 +8,8 @@ from datetime import date
 import pytest
 
 from protocol.errors import ValidationError
-from protocol.rules.disclosures import (
+from protocol.rules.records.deadlines import ExtensionNotice
+from protocol.rules.records.disclosures import (
     EXCLUDED,
     INCLUDED,
     Accountability,
@@ -28,8 +29,7 @@ from protocol.rules.disclosures import (
     keep_accounting_until,
     suspension_ends_on,
 )
-from protocol.rules.hipaa_deadlines import ExtensionNotice
-from protocol.rules.requests import Authority
+from protocol.rules.records.requests import Authority
 
 
 def disclosure(basis: Basis, on: date = date(2026, 5, 4), recipient: str = "Recipient",

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from protocol.errors import Refused, ValidationError
-from protocol.rules.hipaa_deadlines import (
+from protocol.rules.records.deadlines import (
     ACCESS_DAYS,
     ACCOUNTING_DAYS,
     AMENDMENT_DAYS,

@@ -9,15 +9,15 @@ import pytest
 
 from protocol.errors import ValidationError
 from protocol.rules.calendar import each_day
-from protocol.rules.hprd import (
+from protocol.rules.staffing.hprd import (
     RiskKind,
     assess_staffing,
     daily_staffing,
     days_without_rn_hours,
     risk_flags,
 )
-from protocol.rules.staffing_profile import DEFAULT_PROFILES, Basis, Category
-from protocol.rules.worktime import WorkEntry
+from protocol.rules.staffing.profile import DEFAULT_PROFILES, Basis, Category
+from protocol.rules.staffing.worktime import WorkEntry
 
 NY, FL = DEFAULT_PROFILES["NY"], DEFAULT_PROFILES["FL"]
 BENCHMARK, FEDERAL = DEFAULT_PROFILES["benchmark-2024"], DEFAULT_PROFILES["federal"]

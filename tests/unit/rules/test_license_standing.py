@@ -7,15 +7,15 @@ from datetime import date
 from decimal import Decimal
 
 from protocol.rules.due import DueStatus
-from protocol.rules.license_standing import (
+from protocol.rules.staffing.license_standing import (
     LicenseRecord,
     license_items,
     may_schedule,
     standings,
     unlicensed_work,
 )
-from protocol.rules.licenses import Band
-from protocol.rules.worktime import WorkEntry
+from protocol.rules.staffing.licenses import Band
+from protocol.rules.staffing.worktime import WorkEntry
 
 OLD = LicenseRecord("RN1", "RN", "123", "NY", date(2026, 10, 31), date(2024, 11, 1),
                     verified_on=date(2024, 11, 2), record_id="L1")

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from protocol.rules.licenses import Band, Expiry, expiry, is_valid_on, most_urgent
+from protocol.rules.staffing.licenses import Band, Expiry, expiry, is_valid_on, most_urgent
 
 TODAY = date(2026, 12, 6)
 

@@ -20,7 +20,7 @@ import pytest
 
 from protocol.errors import ValidationError
 from protocol.rules.due import DueItem, DueStatus
-from protocol.rules.mds import (
+from protocol.rules.residents.mds import (
     Assessment,
     AssessmentType,
     Movement,

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from protocol.rules.due import DueItem, DueStatus, due_list, overdue_list
-from protocol.rules.nurse_aides import (
+from protocol.rules.staffing.nurse_aides import (
     Aide,
     InService,
     RegistryCheck,
@@ -18,7 +18,7 @@ from protocol.rules.nurse_aides import (
     retraining_items,
     review_items,
 )
-from protocol.rules.worktime import WorkEntry
+from protocol.rules.staffing.worktime import WorkEntry
 
 
 def shift(day: date, code: int = 10, staff: str = "NA1") -> WorkEntry:

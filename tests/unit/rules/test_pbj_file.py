@@ -11,7 +11,7 @@ import pytest
 import xmlschema
 
 from protocol.rules.calendar import Quarter
-from protocol.rules.pbj import (
+from protocol.rules.staffing.pbj import (
     PbjEmployee,
     PbjHeader,
     ProcessType,
@@ -23,7 +23,7 @@ from protocol.rules.pbj import (
     pbj_xml,
     submission_deadline,
 )
-from protocol.rules.worktime import Shift, WorkEntry, split_shift
+from protocol.rules.staffing.worktime import Shift, WorkEntry, split_shift
 
 XSD = Path(__file__).parent / "data" / "nhpbj_4_10_0.xsd"
 SHARED_XSD = Path(__file__).resolve().parents[4] / "shared/reference/pbj/nhpbj_4_10_0.xsd"

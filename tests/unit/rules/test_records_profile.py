@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from protocol.errors import ValidationError
-from protocol.rules.records_profile import (
+from protocol.rules.records.profile import (
     FEDERAL_FALLBACK,
     DeadlineUnit,
     MinorRule,

@@ -7,14 +7,14 @@ from datetime import date, datetime, time, timedelta
 import pytest
 
 from protocol.errors import Refused
-from protocol.rules.hipaa_deadlines import ExtensionNotice
-from protocol.rules.records_profile import (
+from protocol.rules.records.deadlines import ExtensionNotice
+from protocol.rules.records.profile import (
     FEDERAL_FALLBACK,
     DeadlineUnit,
     RecordsProfile,
     StateDeadline,
 )
-from protocol.rules.requests import (
+from protocol.rules.records.requests import (
     RELEASE_NEEDS,
     Ask,
     Authority,

@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 
 from protocol.errors import Refused, ValidationError
-from protocol.rules.records_profile import FEDERAL_FALLBACK, default_profile
-from protocol.rules.retention import (
+from protocol.rules.records.profile import FEDERAL_FALLBACK, default_profile
+from protocol.rules.records.retention import (
     Candidate,
     ClosedRecord,
     DestroyedRecord,

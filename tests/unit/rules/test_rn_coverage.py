@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from protocol.errors import ValidationError
 from protocol.rules.calendar import each_day
-from protocol.rules.rn_coverage import (
+from protocol.rules.staffing.profile import DEFAULT_PROFILES, StaffingProfile
+from protocol.rules.staffing.rn_coverage import (
     CoverageStatus,
     DayCoverage,
     DonStatus,
@@ -22,8 +23,7 @@ from protocol.rules.rn_coverage import (
     full_time_don,
     rn_coverage,
 )
-from protocol.rules.staffing_profile import DEFAULT_PROFILES, StaffingProfile
-from protocol.rules.worktime import PaidLeave, Shift, WorkEntry
+from protocol.rules.staffing.worktime import PaidLeave, Shift, WorkEntry
 
 FEDERAL, MD = DEFAULT_PROFILES["federal"], DEFAULT_PROFILES["MD"]
 DAY = date(2026, 10, 5)

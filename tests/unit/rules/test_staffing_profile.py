@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from protocol.rules.staffing_profile import (
+from protocol.rules.staffing.profile import (
     DEFAULT_PROFILES,
     SUNDAY,
     Basis,

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from protocol.errors import Refused, ValidationError
-from protocol.rules.census import Census, census_of
-from protocol.rules.stays import TRANSITIONS, Facts, close_for_record_error
+from protocol.rules.residents.census import Census, census_of
+from protocol.rules.residents.stays import TRANSITIONS, Facts, close_for_record_error
 
 TODAY = date(2026, 12, 6)
 FACTS = Facts(today=TODAY)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from protocol.rules.text_redaction import name_variants, redact
+from protocol.rules.research.text_redaction import name_variants, redact
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -10,7 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from protocol.errors import ValidationError
-from protocol.rules.worktime import Shift, WorkEntry, entries_of, entry_from_record, split_shift
+from protocol.rules.staffing.worktime import (
+    Shift,
+    WorkEntry,
+    entries_of,
+    entry_from_record,
+    split_shift,
+)
 
 
 def shift(clock_in: str, clock_out: str, meal: int = 0, meal_start: str | None = None,

@@ -34,9 +34,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from ..pbj import JOB_TITLES, PAY_TYPES
-from .calendar import Quarter, round_half_up
-from .worktime import MINUTES_PER_HOUR, WorkEntry
+from protocol.pbj import JOB_TITLES, PAY_TYPES
+from protocol.rules.calendar import Quarter, round_half_up
+from protocol.rules.staffing.worktime import MINUTES_PER_HOUR, WorkEntry
 
 FILE_SPEC_VERSION = "4.10.0"
 DAY_LIMIT = Decimal("22.5")

@@ -28,9 +28,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ..errors import ValidationError
-from .calendar import add_days, add_months, ratio
-from .records_profile import DEFAULT_DELINQUENT_AFTER_DAYS
+from protocol.errors import ValidationError
+from protocol.rules.calendar import add_days, add_months, ratio
+from protocol.rules.records.profile import DEFAULT_DELINQUENT_AFTER_DAYS
 
 BENCHMARK_SHARE = Decimal("0.5")
 MONTHS_AVERAGED = 12

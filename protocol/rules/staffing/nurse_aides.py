@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from ..pbj import NURSE_AIDE_CODES, NURSE_CODES
-from .calendar import ONE_DAY, add_months, add_years, round_half_up
-from .due import DueItem, DueStatus, status_of
-from .worktime import MINUTES_PER_HOUR, WorkEntry
+from protocol.pbj import NURSE_AIDE_CODES, NURSE_CODES
+from protocol.rules.calendar import ONE_DAY, add_months, add_years, round_half_up
+from protocol.rules.due import DueItem, DueStatus, status_of
+from protocol.rules.staffing.worktime import MINUTES_PER_HOUR, WorkEntry
 
 AIDE_IN_TRAINING = 11
 REGISTRY_CODES = NURSE_AIDE_CODES - {AIDE_IN_TRAINING}

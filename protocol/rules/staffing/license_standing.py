@@ -1,6 +1,6 @@
 """Which license record counts, and who may be scheduled in a licensed role.
 
-Builds on :mod:`protocol.rules.licenses` (validity through the expiry date,
+Builds on :mod:`protocol.rules.staffing.licenses` (validity through the expiry date,
 days left, bands):
 
 - A person's licenses group by type and issuing state. Only the **newest
@@ -11,7 +11,7 @@ days left, bands):
   any role that needs it. Which PBJ job titles need which license types is data
   (:data:`ROLE_LICENSES`); LPN and LVN are the same license under two names,
   and an RN may fill an LPN/LVN role.
-  Nurse aides are cleared through the registry (:mod:`protocol.rules.nurse_aides`).
+  Nurse aides are cleared through the registry (:mod:`protocol.rules.staffing.nurse_aides`).
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .due import DueItem, DueStatus
-from .licenses import Band, Expiry, expiry, is_valid_on
-from .worktime import WorkEntry
+from protocol.rules.due import DueItem, DueStatus
+from protocol.rules.staffing.licenses import Band, Expiry, expiry, is_valid_on
+from protocol.rules.staffing.worktime import WorkEntry
 
 RN = frozenset({"RN"})
 PRACTICAL = frozenset({"LPN", "LVN", "RN"})

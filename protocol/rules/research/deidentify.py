@@ -19,7 +19,7 @@ is transformed field by field:
 - **Ages** over 89 → ``90 or older``; a **birth date** keeps its year only
   when the age is 89 or less (Convention: the age on the extract date, or at
   death for a decedent resident).
-- **Free text** goes through :func:`protocol.rules.text_redaction.redact`,
+- **Free text** goes through :func:`protocol.rules.research.text_redaction.redact`,
   which also removes every name and identifier value the row holds.
 - The state, provider and staff names (HHS guidance: they need not be
   removed), a 164.514(c) re-identification code and declared clinical values
@@ -39,9 +39,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from ..errors import ValidationError
-from .calendar import add_years
-from .text_redaction import redact
+from protocol.errors import ValidationError
+from protocol.rules.calendar import add_years
+from protocol.rules.research.text_redaction import redact
 
 OLDEST_SHOWN_AGE = 89
 NINETY_OR_OLDER = "90 or older"

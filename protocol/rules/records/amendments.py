@@ -2,7 +2,7 @@
 
 - **Clock**: a decision within 60 days of receipt, one extension of at most 30
   days with a written notice inside the first period (b)(2)
-  (:mod:`protocol.rules.hipaa_deadlines`).
+  (:mod:`protocol.rules.records.deadlines`).
 - **Denial grounds** (a)(2), and only these: the entry was not created here
   (unless the resident gives a reasonable basis to believe its originator is
   no longer available to act on the request); it is not part of the
@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from ..errors import Refused, ValidationError
-from .hipaa_deadlines import AMENDMENT_DAYS, ExtensionNotice, HipaaDue, hipaa_due
-from .records_reasons import RecordsReason
+from protocol.errors import Refused, ValidationError
+from protocol.rules.records.deadlines import AMENDMENT_DAYS, ExtensionNotice, HipaaDue, hipaa_due
+from protocol.rules.records.reasons import RecordsReason
 
 
 class DenialGround(StrEnum):

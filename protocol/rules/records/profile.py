@@ -9,12 +9,12 @@ both sides compute with it; a new state is a new profile, not a release.
   discharge; for a minor, 3 years after the state's age of majority. A state
   rule for minors (WA, RCW 18.51.300; UT, Utah Admin. Code R432-150-24(3)(c))
   is an age to keep the record until, plus a floor counted from discharge.
-  :mod:`protocol.rules.retention` keeps a record until the latest of them.
+  :mod:`protocol.rules.records.retention` keeps a record until the latest of them.
 - **Age of majority**: 18 unless the profile says otherwise (19 in AL and NE,
   21 in MS).
 - **Residents' access** (42 CFR 483.10(g)(2)) and HIPAA access (45 CFR
   164.524(b)(2)): a state deadline, when the profile has one and it is
-  shorter, wins (:mod:`protocol.rules.requests`).
+  shorter, wins (:mod:`protocol.rules.records.requests`).
 - **Delinquency**: a record still incomplete this many days after discharge
   is delinquent (30 by default).
 - **Holidays**: the federal holidays on their observed dates (unless turned
@@ -34,8 +34,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from ..errors import ValidationError
-from .calendar import HolidayCalendar
+from protocol.errors import ValidationError
+from protocol.rules.calendar import HolidayCalendar
 
 FEDERAL_RETENTION_YEARS = 5
 """42 CFR 483.70(h)(4): where state law is silent, 5 years from discharge."""

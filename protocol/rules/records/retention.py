@@ -3,7 +3,7 @@
 42 CFR 483.70(h)(4): records are kept for the period state law requires; if
 none, 5 years from discharge; for a minor, 3 years after reaching legal age
 under state law. The state's rules are profile data
-(:mod:`protocol.rules.records_profile`).
+(:mod:`protocol.rules.records.profile`).
 
 - A retention period runs from the **most recent** discharge (a death ends a
   stay like a discharge) and covers the **whole** record, earlier stays
@@ -33,17 +33,17 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from ..errors import Refused, ValidationError
-from .calendar import ONE_DAY, add_years
-from .census import is_current
-from .dates import day_of
-from .records_profile import (
+from protocol.errors import Refused, ValidationError
+from protocol.rules.calendar import ONE_DAY, add_years
+from protocol.rules.dates import day_of
+from protocol.rules.records.profile import (
     FEDERAL_MINOR_YEARS_AFTER_MAJORITY,
     FEDERAL_RETENTION_CITATION,
     FEDERAL_RETENTION_YEARS,
     RecordsProfile,
 )
-from .records_reasons import RecordsReason
+from protocol.rules.records.reasons import RecordsReason
+from protocol.rules.residents.census import is_current
 
 
 @dataclass(frozen=True)

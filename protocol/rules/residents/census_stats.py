@@ -33,9 +33,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from ..errors import ValidationError
-from .calendar import ONE_DAY, add_months, days_in_period, each_day, ratio
-from .dates import day_of
+from protocol.errors import ValidationError
+from protocol.rules.calendar import ONE_DAY, add_months, days_in_period, each_day, ratio
+from protocol.rules.dates import day_of
 
 UNKNOWN_PAYER = "unknown"
 
@@ -87,7 +87,7 @@ class StayFacts:
     @classmethod
     def from_stay(cls, stay_id: str, stay: Mapping[str, Any],
                   payers: Iterable[PayerPeriod] | None = None) -> StayFacts:
-        """From a stay record as :mod:`protocol.rules.stays` shapes it. Without
+        """From a stay record as :mod:`protocol.rules.residents.stays` shapes it. Without
         ``payers``, the stay's single ``payer`` holds from the admission."""
         admitted = day_of(stay.get("admitted_at"))
         if admitted is None:

@@ -6,7 +6,7 @@ enforces what only it can see (one current stay per resident, one resident
 per bed) against its database. The terminal runs the check before it saves a
 command offline, so a clerk hears at once what the server would refuse, and
 runs the effect to show the pending command's result — the same census state
-the server will send back (:func:`protocol.rules.census.census_of`).
+the server will send back (:func:`protocol.rules.residents.census.census_of`).
 
 Date rules: nothing happens before the admission (a discharge, a leave, a
 transfer); a return cannot come before the leave began; a leave cannot begin
@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ..errors import Refused
-from ..reasons import Reason
-from .census import StayStatus, is_current
-from .dates import check_not_future, check_order
+from protocol.errors import Refused
+from protocol.reasons import Reason
+from protocol.rules.dates import check_not_future, check_order
+from protocol.rules.residents.census import StayStatus, is_current
 
 Stay = Mapping[str, Any]
 

@@ -33,11 +33,11 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from ..pbj import RN_CODES
-from .calendar import ONE_DAY, Quarter, each_day, ratio, round_half_up
-from .hprd import check_census
-from .staffing_profile import StaffingProfile
-from .worktime import MINUTES_PER_HOUR, PaidLeave, Shift, WorkEntry
+from protocol.pbj import RN_CODES
+from protocol.rules.calendar import ONE_DAY, Quarter, each_day, ratio, round_half_up
+from protocol.rules.staffing.hprd import check_census
+from protocol.rules.staffing.profile import StaffingProfile
+from protocol.rules.staffing.worktime import MINUTES_PER_HOUR, PaidLeave, Shift, WorkEntry
 
 DON_CODE = 5
 ALWAYS_COUNTABLE = frozenset({6, 7})

@@ -37,8 +37,8 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
-from ..errors import ValidationError
-from ..pbj import JOB_TITLES, LPN_CODES, NURSE_AIDE_CODES, NURSE_CODES, RN_CODES
+from protocol.errors import ValidationError
+from protocol.pbj import JOB_TITLES, LPN_CODES, NURSE_AIDE_CODES, NURSE_CODES, RN_CODES
 
 FORMAT = 1
 """Version of the ``to_dict`` shape; ``from_dict`` refuses any other."""

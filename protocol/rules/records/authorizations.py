@@ -29,8 +29,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ..errors import ValidationError
-from .records_reasons import RecordsReason
+from protocol.errors import ValidationError
+from protocol.rules.records.reasons import RecordsReason
 
 
 @dataclass(frozen=True)

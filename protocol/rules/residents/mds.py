@@ -37,8 +37,8 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
-from ..errors import ValidationError
-from .due import DueItem, DueStatus, status_of
+from protocol.errors import ValidationError
+from protocol.rules.due import DueItem, DueStatus, status_of
 
 REENTRY_DAYS = 30
 CENSUS_FLAG_DAYS = 150

@@ -6,7 +6,7 @@ midnight onto the calendar day on which each part was worked (CMS PBJ Policy
 Manual: midnight-to-midnight days since v2.1, meal deduction since v2.4).
 
 Amounts are kept in **minutes** (``Decimal``) so that sums are exact: PBJ hours
-are minutes ÷ 60, summed, then rounded once (:mod:`protocol.rules.pbj`).
+are minutes ÷ 60, summed, then rounded once (:mod:`protocol.rules.staffing.pbj`).
 
 Times are the facility's local wall-clock times, naive (as every record in
 Chartkeep stores them); a shift's length is the wall-clock difference.
@@ -20,8 +20,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ..errors import ValidationError
-from .calendar import ONE_DAY
+from protocol.errors import ValidationError
+from protocol.rules.calendar import ONE_DAY
 
 MINUTES_PER_HOUR = Decimal(60)
 

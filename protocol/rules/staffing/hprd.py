@@ -7,7 +7,7 @@
   its hours still count in every longer span's totals.
 - Which PBJ job title codes make each category, each minimum and whether it is
   judged per day, per week or per period come from the
-  :class:`~protocol.rules.staffing_profile.StaffingProfile`; thresholds compare
+  :class:`~protocol.rules.staffing.profile.StaffingProfile`; thresholds compare
   unrounded values. An informational profile's "shortfalls" are gaps to a
   benchmark, never violations.
 - CMS risk flags (QSO-19-02-NH; PBJ edit -4025): 4 or more days in a quarter
@@ -25,11 +25,17 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from ..errors import ValidationError
-from ..pbj import RN_CODES
-from .calendar import Quarter, each_day, ratio, round_half_up, total
-from .staffing_profile import CATEGORY_WORDS, Basis, Category, Minimum, StaffingProfile
-from .worktime import MINUTES_PER_HOUR, WorkEntry
+from protocol.errors import ValidationError
+from protocol.pbj import RN_CODES
+from protocol.rules.calendar import Quarter, each_day, ratio, round_half_up, total
+from protocol.rules.staffing.profile import (
+    CATEGORY_WORDS,
+    Basis,
+    Category,
+    Minimum,
+    StaffingProfile,
+)
+from protocol.rules.staffing.worktime import MINUTES_PER_HOUR, WorkEntry
 
 NO_RN_DAYS_LIMIT = 4
 DAYS_IN_WEEK = 7

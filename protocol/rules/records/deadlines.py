@@ -23,9 +23,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from ..errors import Refused, ValidationError
-from .calendar import add_days
-from .records_reasons import RecordsReason
+from protocol.errors import Refused, ValidationError
+from protocol.rules.calendar import add_days
+from protocol.rules.records.reasons import RecordsReason
 
 ACCESS_DAYS = 30
 ACCOUNTING_DAYS = 60

@@ -2,7 +2,7 @@
 
 45 CFR 164.514(b)(2) reaches identifiers wherever they are, dates written in
 a note included. Structured fields are transformed by
-:mod:`protocol.rules.deidentify`; this module does the same for text, in two
+:mod:`protocol.rules.research.deidentify`; this module does the same for text, in two
 passes:
 
 1. **Known values**: the names of the resident and their relatives,

@@ -17,7 +17,7 @@ whatever it was meant to be.
 **Period.** The 6 years before the request date (Convention: the date
 exactly 6 years back is included, and so is the request date), or a shorter
 period the individual asks for. Answer within 60 days, one extension of at
-most 30 days on the notice terms of :mod:`protocol.rules.hipaa_deadlines`.
+most 30 days on the notice terms of :mod:`protocol.rules.records.deadlines`.
 
 **Suspension** (a)(2): a health oversight agency or law enforcement official
 may have the listing of its disclosures suspended — by a written statement,
@@ -44,10 +44,10 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from ..errors import ValidationError
-from .calendar import add_days, add_months, add_years
-from .hipaa_deadlines import ACCOUNTING_DAYS, ExtensionNotice, HipaaDue, hipaa_due
-from .requests import Authority
+from protocol.errors import ValidationError
+from protocol.rules.calendar import add_days, add_months, add_years
+from protocol.rules.records.deadlines import ACCOUNTING_DAYS, ExtensionNotice, HipaaDue, hipaa_due
+from protocol.rules.records.requests import Authority
 
 COMPLIANCE_DATE = date(2003, 4, 14)
 LOOK_BACK_YEARS = 6

@@ -12,7 +12,7 @@ Clocks:
 - **Every other request**, former residents included (they fall under HIPAA,
   45 CFR 164.524(b)(2)): the date of receipt + 30 calendar days, one
   extension of at most 30 days with a written notice inside the first period
-  (:mod:`protocol.rules.hipaa_deadlines`). The resident clocks have no
+  (:mod:`protocol.rules.records.deadlines`). The resident clocks have no
   extension.
 - A **shorter state deadline** (profile data) wins; so does an earlier date
   the request itself sets (a subpoena's return date). An extension only moves
@@ -20,7 +20,7 @@ Clocks:
 
 Requester authority types and what must be on file before a release are in
 :data:`RELEASE_NEEDS`; HIPAA-valid authorizations are in
-:mod:`protocol.rules.authorizations`.
+:mod:`protocol.rules.records.authorizations`.
 """
 
 from __future__ import annotations
@@ -30,11 +30,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from ..errors import Refused
-from .calendar import ONE_DAY, HolidayCalendar, add_days
-from .hipaa_deadlines import ACCESS_DAYS, ExtensionNotice, check_extension, hipaa_due
-from .records_profile import DeadlineUnit, RecordsProfile, StateDeadline
-from .records_reasons import RecordsReason
+from protocol.errors import Refused
+from protocol.rules.calendar import ONE_DAY, HolidayCalendar, add_days
+from protocol.rules.records.deadlines import (
+    ACCESS_DAYS,
+    ExtensionNotice,
+    check_extension,
+    hipaa_due,
+)
+from protocol.rules.records.profile import DeadlineUnit, RecordsProfile, StateDeadline
+from protocol.rules.records.reasons import RecordsReason
 
 INSPECTION_WORKING_HOURS = 24
 COPIES_WORKING_HOURS = 48

@@ -29,10 +29,10 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from ..errors import Refused, ValidationError
-from .deidentify import Column, FieldKind, check_columns, identifier_values
-from .records_reasons import RecordsReason
-from .text_redaction import redact
+from protocol.errors import Refused, ValidationError
+from protocol.rules.records.reasons import RecordsReason
+from protocol.rules.research.deidentify import Column, FieldKind, check_columns, identifier_values
+from protocol.rules.research.text_redaction import redact
 
 LDS_REMOVED_KINDS = frozenset({
     FieldKind.NAME, FieldKind.STREET, FieldKind.ROOM_BED, FieldKind.COUNTY,
