@@ -16,14 +16,14 @@ import sqlalchemy as sa
 
 from protocol.records import RecordKind, Role
 
-from . import notes, residents, review, staff, stays, tasks
-from .changes import require_records_manager
 from .clock import Clock
 from .errors import InputError, NotFound, TerminalError
-from .keyslots import SlotFile, check_password
-from .outbox import Actor
-from .store import RECORDS, Store, audit, loads
-from .transport import Transport
+from .records import notes, residents, review, staff, stays, tasks
+from .records.changes import require_records_manager
+from .store.database import RECORDS, Store, audit, loads
+from .store.keyslots import SlotFile, check_password
+from .store.outbox import Actor
+from .sync.transport import Transport
 from .views import (
     BedRow,
     ConflictRow,
@@ -231,8 +231,8 @@ class Session:
     def sync(self, on_progress: Callable[[SyncProgress], None] | None = None) -> SyncReport:
         """Push, then pull. Never raises for network trouble: the error is in the
         report and in :meth:`sync_status`. One sync at a time per session."""
-        from .sync import SyncEngine
-        from .transport import HttpTransport
+        from .sync.engine import SyncEngine
+        from .sync.transport import HttpTransport
 
         transport = self._transport or HttpTransport(self.server_url)
         with self._sync_lock:

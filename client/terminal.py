@@ -31,11 +31,11 @@ from protocol.signing import (
 
 from .clock import Clock, SystemClock
 from .errors import EnrollmentFailed, InputError, NotEnrolled, StoreUnreadable
-from .keyslots import SlotFile, atomic_write, check_password
-from .residents import add_mrn_pool
+from .records.residents import add_mrn_pool
 from .session import Session
-from .store import RECORDS, Store, audit, dumps, set_meta
-from .transport import HttpTransport, Transport, TransportError
+from .store.database import RECORDS, Store, audit, dumps, set_meta
+from .store.keyslots import SlotFile, atomic_write, check_password
+from .sync.transport import HttpTransport, Transport, TransportError
 from .views import SlotInfo, UserInfo
 
 STORE_FILE = "store.db"

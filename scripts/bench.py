@@ -36,9 +36,9 @@ import sqlalchemy as sa  # noqa: E402
 
 from client import terminal  # noqa: E402
 from client.clock import ManualClock  # noqa: E402
-from client.outbox import next_seq  # noqa: E402
 from client.session import Session  # noqa: E402
-from client.store import OUTBOX  # noqa: E402
+from client.store.database import OUTBOX  # noqa: E402
+from client.store.outbox import next_seq  # noqa: E402
 from protocol.codec import encode  # noqa: E402
 from protocol.ids import new_id  # noqa: E402
 from scripts.bench_floor import measure_floor  # noqa: E402
@@ -196,7 +196,7 @@ def queue_operations(session: Session, count: int, *, residents: int = 200,
 
 def push_and_pull(url: str | None, count: int, tmp: Path) -> dict[str, float]:
     """ops/s for push (end to end) and for a fresh terminal's pull-and-apply."""
-    from client.sync import SyncEngine
+    from client.sync.engine import SyncEngine
 
     with server_on(url, tmp) as (settings, engine, server, facility):
         writer = enroll(settings, engine, server, facility, tmp / "writer", "bench.rm")
@@ -219,7 +219,7 @@ def push_and_pull(url: str | None, count: int, tmp: Path) -> dict[str, float]:
 
 
 def _http(url: str) -> Any:
-    from client.transport import HttpTransport
+    from client.sync.transport import HttpTransport
 
     return HttpTransport(url)
 

@@ -17,8 +17,8 @@ from typing import Any, Protocol
 
 from client.clock import SystemClock
 from client.errors import InputError, InvalidCredentials, TerminalError
-from client.keyslots import check_password
 from client.session import SessionLocked
+from client.store.keyslots import check_password
 
 __all__ = [
     "Clock",

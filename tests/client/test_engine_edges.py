@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 from terminal_helpers import MANAGER_PASSWORD, resident_fields
 
-from client.store import OUTBOX, get_meta
+from client.store.database import OUTBOX, get_meta
 from client.terminal import unlock
 from protocol.hlc import wall_ms
 from protocol.ids import new_id
@@ -72,7 +72,7 @@ def test_terminal_killed_while_applying_a_page(session, server, monkeypatch):
     def killed(*args, **kwargs):
         raise SystemExit("terminal killed")
 
-    monkeypatch.setattr("client.sync.SyncEngine._drop_gone", killed)
+    monkeypatch.setattr("client.sync.engine.SyncEngine._drop_gone", killed)
     with pytest.raises(SystemExit):
         session.sync()
     monkeypatch.undo()

@@ -5,8 +5,8 @@ import sqlalchemy as sa
 from terminal_helpers import MANAGER_PASSWORD, PASSWORD
 
 from client.errors import InputError, InvalidCredentials, SlotDisabled
-from client.keyslots import DISABLE_AFTER, SlotFile, check_password, throttle_delay
-from client.store import AUDIT
+from client.store.database import AUDIT
+from client.store.keyslots import DISABLE_AFTER, SlotFile, check_password, throttle_delay
 from client.terminal import list_users, unlock
 
 

@@ -5,8 +5,8 @@ lead's tests/integration go much further; these keep the terminal honest."""
 import pytest
 from terminal_helpers import MANAGER_PASSWORD, resident_fields
 
+from client.sync.transport import DROP_RESPONSE, FaultyTransport, HttpTransport
 from client.terminal import enroll
-from client.transport import DROP_RESPONSE, FaultyTransport, HttpTransport
 
 server_runner = pytest.importorskip("server.runner")
 from server import admin  # noqa: E402

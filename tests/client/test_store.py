@@ -5,7 +5,7 @@ import pytest
 from terminal_helpers import MANAGER_PASSWORD, resident_fields
 
 from client.errors import StoreUnreadable
-from client.store import Store
+from client.store.database import Store
 from client.terminal import unlock
 
 NAME = "Wojciechowska"

@@ -1,8 +1,8 @@
 import sqlalchemy as sa
 from terminal_helpers import PASSWORD, resident_fields
 
-from client.store import OUTBOX, get_meta
-from client.transport import (
+from client.store.database import OUTBOX, get_meta
+from client.sync.transport import (
     DROP_REQUEST,
     DROP_RESPONSE,
     DUPLICATE,
@@ -76,7 +76,7 @@ def test_pull_never_hides_pending_edits(make_terminal, server):
     report = a.sync()  # the push cannot get through; nothing pulled either
     assert report.error
     a._transport = FaultyTransport(server, plan=[])
-    from client.sync import SyncEngine
+    from client.sync.engine import SyncEngine
 
     engine = SyncEngine(a.store, server, clock=a.clock, terminal_id=a.terminal_id,
                         facility_id=a.facility_id, sleep=lambda _s: None)
@@ -89,7 +89,7 @@ def test_pull_never_hides_pending_edits(make_terminal, server):
 
 
 def engine_counts():
-    from client.sync import _Counts
+    from client.sync.engine import _Counts
 
     return _Counts()
 
@@ -127,7 +127,7 @@ def test_lost_requests_and_answers_apply_each_operation_once(make_terminal, serv
 
 
 def test_push_resumes_in_batches_where_the_server_stopped(make_terminal, server):
-    from client.sync import SyncEngine
+    from client.sync.engine import SyncEngine
 
     a = make_terminal()
     for i in range(12):
@@ -153,7 +153,7 @@ def test_interrupted_pull_resumes_from_the_last_page(make_terminal, server, slee
             "mrn": f"X{i}", "family_name": "Page", "given_name": f"N{i}",
             "birth_date": "1950-01-01", "sex": "male", "_census": "in_house"})
     a = make_terminal(transport=server)
-    from client.sync import SyncEngine
+    from client.sync.engine import SyncEngine
 
     flaky = FaultyTransport(server, paths=frozenset({"/v1/pull"}),
                             plan=[None, DROP_RESPONSE, None, DROP_REQUEST] + [DROP_RESPONSE] * 5)
@@ -301,7 +301,7 @@ def test_resident_leaving_the_facility_is_removed_after_pending_work_is_sent(
     a.transfer(stay, to_facility_id=other_facility, at="2026-01-15")
     a.sync()
     assert a.census().total == 0
-    engine = __import__("client.sync", fromlist=["SyncEngine"]).SyncEngine(
+    engine = __import__("client.sync.engine", fromlist=["SyncEngine"]).SyncEngine(
         b.store, server, clock=b.clock, terminal_id=b.terminal_id, facility_id=b.facility_id,
         sleep=lambda _s: None)
     engine._pull(engine_counts(), lambda _p: None)
@@ -309,7 +309,7 @@ def test_resident_leaving_the_facility_is_removed_after_pending_work_is_sent(
     b.sync()
     assert b.census().total == 0
     with b.store.read() as conn:
-        from client.store import RECORDS
+        from client.store.database import RECORDS
 
         left = conn.execute(sa.select(RECORDS.c.kind).where(RECORDS.c.parent_id == rid)).all()
     assert left == []
@@ -318,12 +318,12 @@ def test_resident_leaving_the_facility_is_removed_after_pending_work_is_sent(
 def test_record_numbers_are_topped_up(make_terminal, server):
     a = make_terminal()
     with a.store.write() as conn:
-        from client.store import set_meta
+        from client.store.database import set_meta
 
         set_meta(conn, "mrn_pools", [["MG", 1, 50]])
     a.sync()
     with a.store.read() as conn:
-        from client.residents import mrns_left
+        from client.records.residents import mrns_left
 
         assert mrns_left(conn) == 249
 

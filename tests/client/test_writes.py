@@ -4,7 +4,7 @@ from terminal_helpers import PASSWORD, resident_fields
 
 from client import overlay
 from client.errors import InputError, NotFound, NotPermitted
-from client.store import OUTBOX, RECORDS
+from client.store.database import OUTBOX, RECORDS
 from protocol.codec import decode
 
 
@@ -45,7 +45,7 @@ def test_failure_mid_write_leaves_neither_op_nor_change(session, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr("client.outbox.refresh_many", broken)
+    monkeypatch.setattr("client.store.outbox.refresh_many", broken)
     with pytest.raises(RuntimeError):
         session.update_resident(rid, {"phone": "555-0199"})
     with pytest.raises(RuntimeError):
@@ -97,7 +97,7 @@ def test_changes_to_unknown_records_are_refused(session):
 
 def test_record_numbers_come_from_the_pool_and_run_out(session):
     with session.store.write() as conn:
-        from client.store import set_meta
+        from client.store.database import set_meta
 
         set_meta(conn, "mrn_pools", [["MG", 41, 43]])
     first = session.resident(session.register_resident(resident_fields())).mrn

@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 from client.clock import ManualClock
-from client.sync import SyncEngine
-from client.transport import DROP_RESPONSE, FaultyTransport, HttpTransport, Transport
+from client.sync.engine import SyncEngine
+from client.sync.transport import DROP_RESPONSE, FaultyTransport, HttpTransport, Transport
 from protocol.codec import decode
 from protocol.signing import open_envelope
 from server import admin
@@ -59,7 +59,7 @@ def test_scenario_16_terminal_clock_reset_to_2000(org: Org) -> None:
     clock.set(datetime(2000, 1, 1, tzinfo=UTC))
     second = a.update_resident(rid, {"phone": "555-0002"})
     with a.store.read() as conn:
-        from client.store import OUTBOX
+        from client.store.database import OUTBOX
 
         stamps = [r[0] for r in conn.execute(sa.select(OUTBOX.c.recorded_at)
                                              .order_by(OUTBOX.c.seq))]
@@ -167,7 +167,7 @@ def test_scenario_23_interrupted_pull_never_advances_the_cursor(
 
     monkeypatch.setattr(SyncEngine, "_apply_snapshots", killed_midway)
     with b.store.read() as conn:
-        from client.store import get_meta
+        from client.store.database import get_meta
 
         before = get_meta(conn, "cursor", 0)
     with pytest.raises(KeyboardInterrupt):

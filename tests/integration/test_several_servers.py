@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from client.transport import HttpTransport
+from client.sync.transport import HttpTransport
 from server.runner import ServerThread
 from server.settings import Settings
 

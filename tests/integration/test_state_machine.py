@@ -24,8 +24,8 @@ from hypothesis.stateful import (
 )
 
 from client.errors import TerminalError
-from client.store import OUTBOX
-from client.transport import FaultyTransport, HttpTransport
+from client.store.database import OUTBOX
+from client.sync.transport import FaultyTransport, HttpTransport
 
 from .conftest import Org, make_facility, resident, terminal_records
 

@@ -16,14 +16,14 @@ from protocol.messages import MrnPool
 from protocol.ops import OpType
 from protocol.records import RecordKind, resident_display_name
 
+from ..errors import InputError, NotFound
+from ..store.database import OUTBOX, RECORDS, get_meta, loads, set_meta
+from ..store.outbox import Actor, clean_fields, record_op
+from ..store.overlay import combine, effective, overlay_ops
+from ..views import DiagnosisView, Page, ResidentRow, ResidentView, StayView
 from .changes import create_record, load, update_record
-from .errors import InputError, NotFound
 from .notes import notes_of
-from .outbox import Actor, clean_fields, record_op
-from .overlay import combine, effective, overlay_ops
 from .readviews import conflict_values, op_row
-from .store import OUTBOX, RECORDS, get_meta, loads, set_meta
-from .views import DiagnosisView, Page, ResidentRow, ResidentView, StayView
 
 MRN_LOW_WATER = 100
 CENSUS_STATUSES = ("in_house", "on_leave", "in_hospital", "awaiting_bed", "discharged",

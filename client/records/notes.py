@@ -12,12 +12,12 @@ from sqlalchemy.engine import Connection
 from protocol.merge import note_order_key
 from protocol.records import RecordKind
 
+from ..errors import InputError
+from ..store.database import RECORDS, loads
+from ..store.outbox import Actor
+from ..store.overlay import OpInfo, combine
+from ..views import NoteView
 from .changes import create_record, load
-from .errors import InputError
-from .outbox import Actor
-from .overlay import OpInfo, combine
-from .store import RECORDS, loads
-from .views import NoteView
 
 
 def add_note(actor: Actor, resident_id: str, fields: Mapping[str, Any]) -> str:

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from protocol.codec import MAX_MESSAGE_BYTES
 
-from .errors import InputError
+from ..errors import InputError
 
 CONTENT_TYPE = "application/x-msgpack"
 

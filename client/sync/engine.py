@@ -44,11 +44,10 @@ from protocol.messages import (
 from protocol.ops import REASON_TEXT, SCHEMA_VERSION, Operation, OpResult, OpType, Reason
 from protocol.signing import Envelope, open_envelope, private_from_bytes, seal
 
-from .clock import Clock
-from .errors import SyncError
-from .overlay import ANSWERED_STATUSES, OpInfo, op_effects, overlay_ops, refresh_many, search_columns
-from .residents import MRN_LOW_WATER, add_mrn_pool, mrns_left
-from .store import (
+from ..clock import Clock
+from ..errors import SyncError
+from ..records.residents import MRN_LOW_WATER, add_mrn_pool, mrns_left
+from ..store.database import (
     OUTBOX,
     RECORDS,
     Store,
@@ -58,8 +57,16 @@ from .store import (
     set_meta,
     unpack_payload,
 )
+from ..store.overlay import (
+    ANSWERED_STATUSES,
+    OpInfo,
+    op_effects,
+    overlay_ops,
+    refresh_many,
+    search_columns,
+)
+from ..views import SyncProgress, SyncReport
 from .transport import TransportError
-from .views import SyncProgress, SyncReport
 
 PUSH_BATCH = 1000
 PUSH_BATCH_BYTES = MAX_MESSAGE_BYTES * 3 // 4

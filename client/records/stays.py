@@ -15,11 +15,11 @@ from protocol.ids import new_id
 from protocol.ops import OpType
 from protocol.records import RecordKind
 
+from ..store.database import OUTBOX, RECORDS, loads, unpack_payload
+from ..store.outbox import Actor, record_op
+from ..store.overlay import combine, overlay_ops
+from ..views import BedRow, Movement
 from .changes import load
-from .outbox import Actor, record_op
-from .overlay import combine, overlay_ops
-from .store import OUTBOX, RECORDS, loads, unpack_payload
-from .views import BedRow, Movement
 
 
 def _command(actor: Actor, name: str, args: Mapping[str, Any], *, resident_id: str,

@@ -12,11 +12,11 @@ from sqlalchemy.engine import Connection
 from protocol.ops import OpType
 from protocol.records import RecordKind
 
+from ..store.database import OUTBOX, RECORDS, get_meta, loads
+from ..store.outbox import Actor, record_op
+from ..views import ConflictRow, OpRow, SyncStatus
 from .changes import load, require_records_manager
-from .outbox import Actor, record_op
 from .readviews import conflict_values, op_row
-from .store import OUTBOX, RECORDS, get_meta, loads
-from .views import ConflictRow, OpRow, SyncStatus
 
 
 def operations(conn: Connection, statuses: set[str] | None = None, limit: int = 200

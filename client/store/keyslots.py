@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from protocol.passwords import MIN_LENGTH, PasswordRejected
 from protocol.passwords import check_password as shared_check
 
-from .errors import InputError, InvalidCredentials, SlotDisabled, StoreUnreadable
+from ..errors import InputError, InvalidCredentials, SlotDisabled, StoreUnreadable
 
 FILE_VERSION = 1
 DELAY_AFTER = 3

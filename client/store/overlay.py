@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection
 from protocol.merge import ACTIVE, REPLACED, VOIDED, RecordState, rebase
 from protocol.records import RecordKind, resident_display_name
 
-from .store import OUTBOX, RECORDS, get_meta, loads, unpack_payload
+from .database import OUTBOX, RECORDS, get_meta, loads, unpack_payload
 
 OVERLAY_STATUSES = ("pending", "held")
 """Unanswered (or waiting for a supervisor): always laid on top."""

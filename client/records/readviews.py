@@ -9,8 +9,8 @@ from typing import Any
 from protocol.hlc import to_datetime
 from protocol.ops import REASON_TEXT
 
-from .overlay import OpInfo
-from .views import ConflictValue, OpRow
+from ..store.overlay import OpInfo
+from ..views import ConflictValue, OpRow
 
 
 def conflict_values(conflicts: Mapping[str, Any]) -> dict[str, list[ConflictValue]]:

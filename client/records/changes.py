@@ -13,9 +13,9 @@ from protocol.merge import ACTIVE, predicted_version
 from protocol.ops import OpType
 from protocol.records import NEEDS_RECORDS_MANAGER, RecordKind, Role
 
-from .errors import InputError, NotFound, NotPermitted
-from .outbox import Actor, clean_fields, record_op
-from .overlay import Effective, effective, op_effects
+from ..errors import InputError, NotFound, NotPermitted
+from ..store.outbox import Actor, clean_fields, record_op
+from ..store.overlay import Effective, effective, op_effects
 
 
 class NothingChanged(Exception):  # noqa: N818 - a signal, not an error

@@ -8,13 +8,13 @@ from sqlalchemy.engine import Connection
 
 from protocol.records import RecordKind, resident_display_name
 
+from ..errors import InputError, NotFound
+from ..store.database import RECORDS, loads
+from ..store.outbox import Actor
+from ..store.overlay import combine, overlay_ops
+from ..views import TaskRow
 from .changes import load, require_records_manager, update_record
-from .errors import InputError, NotFound
-from .outbox import Actor
-from .overlay import combine, overlay_ops
 from .stays import beds
-from .store import RECORDS, loads
-from .views import TaskRow
 
 
 def tasks(conn: Connection, *, task_type: str | None = "possible_duplicate",

@@ -13,14 +13,14 @@ from sqlalchemy.engine import Connection
 from protocol.pbj import job_title
 from protocol.records import RecordKind, resident_display_name
 
+from ..errors import NotFound
+from ..store.database import RECORDS, loads
+from ..store.outbox import Actor
+from ..store.overlay import combine, effective, overlay_ops
+from ..views import HoursView, LicenseView, Page, StaffRow, StaffView
 from .changes import create_record, load, update_record
-from .errors import NotFound
-from .outbox import Actor
-from .overlay import combine, effective, overlay_ops
 from .readviews import conflict_values, license_state, parse_date
 from .residents import search_filter
-from .store import RECORDS, loads
-from .views import HoursView, LicenseView, Page, StaffRow, StaffView
 
 
 def add_staff(actor: Actor, fields: Mapping[str, Any]) -> str:
