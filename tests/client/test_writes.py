@@ -2,8 +2,8 @@ import pytest
 import sqlalchemy as sa
 from terminal_helpers import PASSWORD, resident_fields
 
-from client import overlay
 from client.errors import InputError, NotFound, NotPermitted
+from client.store import overlay
 from client.store.database import OUTBOX, RECORDS
 from protocol.codec import decode
 
