@@ -1,10 +1,11 @@
-"""Staff, nurse licenses and worked hours (PBJ). Clerks read; records
-managers write (checked here before the server checks it again)."""
+"""Staff, their licenses and worked hours (PBJ). Clerks read; records
+managers change staff and licenses (checked here before the server checks it
+again). A license's state is computed with the terminal's clock."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,64 +16,107 @@ from protocol.records import RecordKind, resident_display_name
 
 from ..errors import NotFound
 from ..store.database import RECORDS, loads
-from ..store.outbox import Actor
 from ..store.overlay import combine, effective, overlay_ops
+from ..store.search import search_filter
 from ..views import HoursView, LicenseView, Page, StaffRow, StaffView
-from .changes import create_record, load, update_record
-from .readviews import conflict_values, license_state, parse_date
-from .residents import search_filter
+from .area import Area
+from .conflicts import conflict_values
+from .writes import create_record, load_record, update_record
+
+LICENSE_ALERT_DAYS = (30, 60, 90)
 
 
-def add_staff(actor: Actor, fields: Mapping[str, Any]) -> str:
-    return create_record(actor, RecordKind.STAFF, fields,
-                         summary=f"Add staff member {resident_display_name(fields)}")
+def license_state(expires_on: date | None, today: date) -> str:
+    """How a license stands on ``today``: ``expired`` after its expiry day,
+    ``due_30``, ``due_60`` or ``due_90`` when it expires within that many days,
+    else ``ok``; ``none`` when there is no expiry date."""
+    if expires_on is None:
+        return "none"
+    if expires_on < today:
+        return "expired"
+    for days in LICENSE_ALERT_DAYS:
+        if expires_on <= today + timedelta(days=days):
+            return f"due_{days}"
+    return "ok"
 
 
-def update_staff(actor: Actor, staff_id: str, changes: Mapping[str, Any]) -> int:
-    return update_record(actor, RecordKind.STAFF, staff_id, changes,
-                         summary=f"Change {', '.join(sorted(changes))} of a staff member",
-                         subject_id=staff_id)
+def parse_date(value: Any) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
 
 
-def add_license(actor: Actor, staff_id: str, fields: Mapping[str, Any]) -> str:
-    return create_record(actor, RecordKind.LICENSE, {**fields, "staff_id": staff_id},
-                         summary=f"Add {fields.get('license_type', '')} license",
-                         subject_id=staff_id)
+class Staff(Area):
+    """``session.staff``: the roster, a staff member's page, and their records."""
 
+    # --- reads ---------------------------------------------------------------------------
 
-def update_license(actor: Actor, license_id: str, changes: Mapping[str, Any]) -> int:
-    with actor.store.read() as conn:
-        staff_id = load(conn, RecordKind.LICENSE, license_id).data.get("staff_id")
-    return update_record(actor, RecordKind.LICENSE, license_id, changes,
-                         summary="Change a license", subject_id=staff_id)
+    def roster(self, query: str = "", offset: int = 0, limit: int = 50) -> Page[StaffRow]:
+        """Active staff matching every word of ``query`` (name, employee id), a page
+        at a time, each with their earliest license expiry."""
+        actor = self.actor
+        with actor.store.read() as conn:
+            return _roster(conn, actor.clock.today(), query, offset, limit)
 
+    def get(self, staff_id: str) -> StaffView:
+        """A staff member with their licenses (and their state today) and hours."""
+        actor = self.actor
+        with actor.store.read() as conn:
+            return _staff_view(conn, staff_id, actor.clock.today())
 
-def add_hours(actor: Actor, staff_id: str, fields: Mapping[str, Any]) -> str:
-    values = {**fields, "staff_id": staff_id}
-    values.pop("corrects", None)
-    return create_record(actor, RecordKind.HOURS, values,
-                         summary=f"Record {fields.get('hours', '')} hours on "
-                                 f"{fields.get('work_date', '')}", subject_id=staff_id)
+    # --- writes ---------------------------------------------------------------------------
 
+    def add(self, fields: Mapping[str, Any]) -> str:
+        return create_record(self.actor, RecordKind.STAFF, fields,
+                             summary=f"Add staff member {resident_display_name(fields)}")
 
-def correct_hours(actor: Actor, hours_id: str, fields: Mapping[str, Any]) -> str:
-    """Worked hours are immutable: the correction is a new entry that names the
-    one it corrects and carries the full corrected values."""
-    with actor.store.read() as conn:
-        original = dict(load(conn, RecordKind.HOURS, hours_id).data)
-    values = {k: v for k, v in original.items()
-              if not k.startswith("_") and k not in ("corrects", "entered_in_error_of")}
-    values.update(fields)
-    values["corrects"] = hours_id
-    return create_record(actor, RecordKind.HOURS, values,
-                         summary=f"Correct hours on {values.get('work_date', '')}",
-                         subject_id=values.get("staff_id"))
+    def update(self, staff_id: str, changes: Mapping[str, Any]) -> int:
+        return update_record(self.actor, RecordKind.STAFF, staff_id, changes,
+                             summary=f"Change {', '.join(sorted(changes))} of a staff member",
+                             subject_id=staff_id)
+
+    def add_license(self, staff_id: str, fields: Mapping[str, Any]) -> str:
+        return create_record(self.actor, RecordKind.LICENSE, {**fields, "staff_id": staff_id},
+                             summary=f"Add {fields.get('license_type', '')} license",
+                             subject_id=staff_id)
+
+    def update_license(self, license_id: str, changes: Mapping[str, Any]) -> int:
+        actor = self.actor
+        with actor.store.read() as conn:
+            staff_id = load_record(conn, RecordKind.LICENSE, license_id).data.get("staff_id")
+        return update_record(actor, RecordKind.LICENSE, license_id, changes,
+                             summary="Change a license", subject_id=staff_id)
+
+    def add_hours(self, staff_id: str, fields: Mapping[str, Any]) -> str:
+        """Hours worked in one shift."""
+        values = {**fields, "staff_id": staff_id}
+        values.pop("corrects", None)
+        return create_record(self.actor, RecordKind.HOURS, values,
+                             summary=f"Record {fields.get('hours', '')} hours on "
+                                     f"{fields.get('work_date', '')}", subject_id=staff_id)
+
+    def correct_hours(self, hours_id: str, fields: Mapping[str, Any]) -> str:
+        """Worked hours are immutable: the correction is a new entry that names the
+        one it corrects and carries the full corrected values."""
+        actor = self.actor
+        with actor.store.read() as conn:
+            original = dict(load_record(conn, RecordKind.HOURS, hours_id).data)
+        values = {k: v for k, v in original.items()
+                  if not k.startswith("_") and k not in ("corrects", "entered_in_error_of")}
+        values.update(fields)
+        values["corrects"] = hours_id
+        return create_record(actor, RecordKind.HOURS, values,
+                             summary=f"Correct hours on {values.get('work_date', '')}",
+                             subject_id=values.get("staff_id"))
 
 
 # --- reads -------------------------------------------------------------------------------
 
 
-def staff_list(conn: Connection, today: date, query: str = "", offset: int = 0,
+def _roster(conn: Connection, today: date, query: str = "", offset: int = 0,
                limit: int = 50) -> Page[StaffRow]:
     where = [RECORDS.c.kind == "staff", RECORDS.c.live_status == "active",
              *search_filter(query)]
@@ -113,7 +157,7 @@ def _next_expiry(conn: Connection, staff_ids: list[str]) -> dict[str, date]:
     return out
 
 
-def staff_view(conn: Connection, staff_id: str, today: date) -> StaffView:
+def _staff_view(conn: Connection, staff_id: str, today: date) -> StaffView:
     eff = effective(conn, "staff", staff_id)
     if eff.state is None:
         raise NotFound("That staff member is not at this terminal.")

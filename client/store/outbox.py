@@ -26,7 +26,8 @@ from ..clock import Clock
 from ..errors import InputError
 from ..views import UserInfo
 from .database import OUTBOX, Store, get_meta, set_meta
-from .overlay import OpInfo, op_effects, refresh_many
+from .overlay import OpInfo, op_effects
+from .search import refresh_many
 
 FIELD_LABELS = {
     "family_name": "Family name", "given_name": "Given name", "birth_date": "Date of birth",
@@ -69,7 +70,8 @@ def wire_payload(op_type: OpType, payload: Mapping[str, Any]) -> dict[str, Any]:
         cleaned = check_payload(op_type, payload)
     except (ValidationError, SchemaError) as exc:
         raise input_error(exc) from None
-    return _plain(cleaned)
+    plain: dict[str, Any] = _plain(cleaned)
+    return plain
 
 
 def _plain(value: Any) -> Any:

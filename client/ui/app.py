@@ -306,7 +306,7 @@ class ChartkeepApp(App[None]):
 
     @work(thread=True, exclusive=True, group="sync-status", exit_on_error=False)
     def _read_sync_status(self, session: Any) -> None:
-        self.post_message(SyncStatusRead(session.sync_status()))
+        self.post_message(SyncStatusRead(session.outbox.status()))
 
     def on_sync_status_read(self, message: SyncStatusRead) -> None:
         if self.unlocked:

@@ -80,7 +80,7 @@ class ResidentSearchCommands(Provider):
             return
         session = self.app.session  # type: ignore[attr-defined]
         # The store is blocking: ask it from a thread, never on the event loop.
-        page = await asyncio.to_thread(session.census, query.strip(), statuses=None, limit=8)
+        page = await asyncio.to_thread(session.residents.census, query.strip(), statuses=None, limit=8)
         for row in page.rows:
             label = Text(f"Open {row.display_name}")
             label.append(f"  {row.mrn}  {row.bed_label or ''}", style="dim")

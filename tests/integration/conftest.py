@@ -195,7 +195,7 @@ def inject_raw_op(session: Session, op_type: str, payload: dict[str, Any], *,
 
 def op(session: Session, seq: int) -> Any:
     """The terminal's view of one of its operations."""
-    return next(row for row in session.operations() if row.seq == seq)
+    return next(row for row in session.outbox.operations() if row.seq == seq)
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """A field conflict: both values side by side, the clerk keeps one.
 
-Resolving is itself a synced change (``session.resolve_conflict``): the choice is
+Resolving is itself a synced change (``session.conflicts.resolve``): the choice is
 saved at this terminal and sent at the next sync, like any other edit.
 """
 

@@ -83,7 +83,7 @@ class ResidentPickerDialog(WorkerErrorsToApp, ModalScreen[Any]):
 
     @work(thread=True, exclusive=True, group="picker", exit_on_error=False)
     def _find(self, query: str) -> None:
-        page = self.session.census(query, statuses=None, offset=0, limit=LIMIT + 1)
+        page = self.session.residents.census(query, statuses=None, offset=0, limit=LIMIT + 1)
         rows = [row for row in page.rows if row.id != self.exclude][:LIMIT]
         self.post_message(self.Found(query, rows))
 

@@ -88,7 +88,7 @@ class BedsScreen(WorkScreen):
 
     @work(thread=True, exclusive=True, group="beds", exit_on_error=False)
     def _fetch(self, session: Any) -> None:
-        self.post_message(self.Loaded(session.beds(), session.movements(MOVEMENT_DAYS)))
+        self.post_message(self.Loaded(session.beds.board(), session.stays.movements(MOVEMENT_DAYS)))
 
     def on_beds_screen_loaded(self, message: Loaded) -> None:
         beds = self.query_one("#beds", DataTable)
@@ -175,7 +175,7 @@ class BedsScreen(WorkScreen):
     @work(thread=True, group="bed-service", exit_on_error=False)
     def _set_service(self, session: Any, bed_id: str, out: bool, done: str) -> None:  # noqa: FBT001
         try:
-            session.set_bed_out_of_service(bed_id, out)
+            session.beds.set_out_of_service(bed_id, out)
         except InputError as error:
             self.post_message(self.ServiceChanged(done, refusal=clerk_message(error)))
             return

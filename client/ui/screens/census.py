@@ -1,6 +1,6 @@
 """The census: who is in the facility, filtered as the clerk types.
 
-Rows come a page at a time from ``session.census`` (paged in SQL), so a facility
+Rows come a page at a time from ``session.residents.census`` (paged in SQL), so a facility
 group with ten thousand residents stays as quick as one with forty: the table
 never holds more than one page.
 
@@ -128,7 +128,7 @@ class CensusScreen(WorkScreen):
     @work(thread=True, exclusive=True, group="census", exit_on_error=False)
     def _fetch(self, session: Any, key: tuple[str, str, int]) -> None:
         query, status_key, offset = key
-        page = session.census(query, statuses=STATUS_TABS[status_key][1], offset=offset,
+        page = session.residents.census(query, statuses=STATUS_TABS[status_key][1], offset=offset,
                               limit=PAGE_SIZE)
         self.post_message(self.PageLoaded(key, page))
 
@@ -237,7 +237,7 @@ class CensusScreen(WorkScreen):
 
     def action_register(self) -> None:
         session = self.session
-        self.app.push_screen(resident_forms.register_resident(session.register_resident),
+        self.app.push_screen(resident_forms.register_resident(session.residents.register),
                              self._registered)
 
     def _registered(self, resident_id: str | None) -> None:

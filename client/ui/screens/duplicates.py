@@ -96,12 +96,12 @@ class DuplicatesScreen(WorkScreen):
     @work(thread=True, exclusive=True, group="duplicates", exit_on_error=False)
     def _fetch(self, session: Any) -> None:
         pairs = []
-        for task in session.tasks(task_type="possible_duplicate", status="open"):
+        for task in session.tasks.find(task_type="possible_duplicate", status="open"):
             if len(task.resident_ids) < 2:  # noqa: PLR2004  (a pair)
                 continue
             # Record ids sort by creation time: the newer record is the duplicate.
             first, second = sorted(task.resident_ids[:2])
-            pairs.append(Pair(task, session.resident(first), session.resident(second)))
+            pairs.append(Pair(task, session.residents.get(first), session.residents.get(second)))
         self.post_message(self.Loaded(pairs))
 
     def on_duplicates_screen_loaded(self, message: Loaded) -> None:
@@ -171,7 +171,7 @@ class DuplicatesScreen(WorkScreen):
         session = self.session
         self.app.push_screen(record_forms.merge_residents(
             (duplicate.display_name, duplicate.mrn), (survivor.display_name, survivor.mrn),
-            lambda _values: session.merge_residents(survivor.id, duplicate.id)),
+            lambda _values: session.residents.merge(survivor.id, duplicate.id)),
             self._after("Merge saved"))
 
     def action_dismiss_pair(self) -> None:
@@ -190,7 +190,7 @@ class DuplicatesScreen(WorkScreen):
 
     @work(thread=True, group="duplicates-write", exit_on_error=False)
     def _dismiss_task(self, session: Any, task_id: str) -> None:
-        session.update_task(task_id, "dismissed")
+        session.tasks.set_status(task_id, "dismissed")
         self.app.call_from_thread(self._after("Pair dismissed"), True)  # noqa: FBT003
 
     def _after(self, done: str) -> Any:

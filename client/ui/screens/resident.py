@@ -1,6 +1,6 @@
 """One resident's record: demographics, stays, diagnoses, notes, changes in flight.
 
-Everything shown comes from one ``session.resident`` view read in a thread
+Everything shown comes from one ``session.residents.get`` view read in a thread
 worker. Each change is a form (``dialogs``) that saves through the engine; the
 change shows as pending until the server has answered, and a rejection shows
 the server's reason with what the clerk can do next. Notes are never edited in
@@ -140,7 +140,7 @@ class ResidentScreen(WorkScreen):
 
     @work(thread=True, exclusive=True, group="resident", exit_on_error=False)
     def _fetch(self, session: Any, resident_id: str) -> None:
-        self.post_message(self.Loaded(session.resident(resident_id)))
+        self.post_message(self.Loaded(session.residents.get(resident_id)))
 
     def on_resident_screen_loaded(self, message: Loaded) -> None:
         self.view = view = message.view
@@ -308,7 +308,7 @@ class ResidentScreen(WorkScreen):
         session, resident_id = self.session, self.resident_id
 
         def submit(values: dict[str, Any]) -> str:
-            return session.add_note(resident_id, resident_forms.drop_empty(values))
+            return session.notes.add(resident_id, resident_forms.drop_empty(values))
 
         self._open_form(note_forms.add_note(self._now(), submit), "Note saved", tab="notes")
 
@@ -319,7 +319,7 @@ class ResidentScreen(WorkScreen):
         session = self.session
 
         def submit(values: dict[str, Any]) -> str:
-            return session.amend_note(note.id, values["body"])
+            return session.notes.amend(note.id, values["body"])
 
         self._open_form(note_forms.amend_note(note, submit), "Amendment saved", tab="notes")
 
@@ -330,7 +330,7 @@ class ResidentScreen(WorkScreen):
         session = self.session
 
         def submit(values: dict[str, Any]) -> str:
-            return session.note_entered_in_error(note.id, values["reason"])
+            return session.notes.mark_entered_in_error(note.id, values["reason"])
 
         self._open_form(note_forms.note_entered_in_error(note, submit),
                         "Note marked entered in error", tab="notes")
@@ -375,7 +375,7 @@ class ResidentScreen(WorkScreen):
         if name in view.conflicts:
             self.app.push_screen(ConflictDialog(
                 view.display_name, name, view.conflicts[name],
-                lambda value: session.resolve_conflict("resident", view.id, name, value)),
+                lambda value: session.conflicts.resolve("resident", view.id, name, value)),
                 self._after_change("Choice saved"))
             return
         if not FIELDS[RecordKind.RESIDENT][name].editable:
@@ -383,7 +383,7 @@ class ResidentScreen(WorkScreen):
             return
         self._open_form(resident_forms.edit_resident_field(
             name, view.fields.get(name),
-            lambda changes: session.update_resident(view.id, changes)), "Change saved")
+            lambda changes: session.residents.update(view.id, changes)), "Change saved")
 
     def _edit_diagnosis(self) -> None:
         if self.view is None or not self.view.diagnoses:
@@ -395,20 +395,20 @@ class ResidentScreen(WorkScreen):
             name = next(iter(dx.conflicts))
             self.app.push_screen(ConflictDialog(
                 f"{dx.code} {dx.description}", name, dx.conflicts[name],
-                lambda value: session.resolve_conflict("diagnosis", dx.id, name, value)),
+                lambda value: session.conflicts.resolve("diagnosis", dx.id, name, value)),
                 self._after_change("Choice saved"))
             return
 
         def submit(values: dict[str, Any]) -> int:
             changes = {k: v for k, v in values.items() if v != dx.fields.get(k)}
-            return session.update_diagnosis(dx.id, changes) if changes else 0
+            return session.residents.update_diagnosis(dx.id, changes) if changes else 0
 
         self._open_form(resident_forms.diagnosis(submit, current=dx.fields), "Diagnosis saved")
 
     def action_add_diagnosis(self) -> None:
         session, resident_id = self.session, self.resident_id
         self._open_form(resident_forms.diagnosis(
-            lambda values: session.add_diagnosis(resident_id, values)), "Diagnosis added",
+            lambda values: session.residents.add_diagnosis(resident_id, values)), "Diagnosis added",
             tab="diagnoses")
 
     # --- stays --------------------------------------------------------------------
@@ -425,7 +425,7 @@ class ResidentScreen(WorkScreen):
 
     @work(thread=True, exclusive=True, group="beds", exit_on_error=False)
     def _load_beds(self, purpose: str) -> None:
-        beds = [bed for bed in self.session.beds() if bed.state == "free"]
+        beds = [bed for bed in self.session.beds.board() if bed.state == "free"]
         self.post_message(self.BedsLoaded(purpose, beds))
 
     def on_resident_screen_beds_loaded(self, message: BedsLoaded) -> None:
@@ -434,7 +434,7 @@ class ResidentScreen(WorkScreen):
         if message.purpose == "admit":
 
             def admit(values: dict[str, Any]) -> str:
-                return session.admit(resident_id, **resident_forms.drop_empty(values))
+                return session.stays.admit(resident_id, **resident_forms.drop_empty(values))
 
             self._open_form(resident_forms.admit(self.chartkeep.today(), choices, admit),
                             "Admission saved", tab="stays")
@@ -446,7 +446,7 @@ class ResidentScreen(WorkScreen):
             self.app.notify("There is no free bed right now.", severity="warning")
             return
         self._open_form(resident_forms.assign_bed(
-            choices, lambda values: session.assign_bed(stay.id, values["bed_id"])),
+            choices, lambda values: session.stays.assign_bed(stay.id, values["bed_id"])),
             "Bed assignment saved", tab="stays")
 
     def action_discharge(self) -> None:
@@ -455,7 +455,7 @@ class ResidentScreen(WorkScreen):
             session = self.session
             self._open_form(resident_forms.discharge(
                 self.chartkeep.today(),
-                lambda values: session.discharge(stay.id, **resident_forms.drop_empty(values))),
+                lambda values: session.stays.discharge(stay.id, **resident_forms.drop_empty(values))),
                 "Discharge saved", tab="stays")
 
     def action_leave(self) -> None:
@@ -463,7 +463,7 @@ class ResidentScreen(WorkScreen):
         if stay is not None:
             session = self.session
             self._open_form(resident_forms.leave(
-                self._now(), lambda values: session.leave(stay.id, **values)),
+                self._now(), lambda values: session.stays.leave(stay.id, **values)),
                 "Leave saved", tab="stays")
 
     def action_return_from_leave(self) -> None:
@@ -471,7 +471,7 @@ class ResidentScreen(WorkScreen):
         if stay is not None:
             session = self.session
             self._open_form(resident_forms.return_from_leave(
-                self._now(), lambda values: session.return_from_leave(stay.id, **values)),
+                self._now(), lambda values: session.stays.return_from_leave(stay.id, **values)),
                 "Return saved", tab="stays")
 
     def action_transfer(self) -> None:
@@ -479,7 +479,7 @@ class ResidentScreen(WorkScreen):
         if stay is not None:
             session = self.session
             self._open_form(resident_forms.transfer(
-                self._now(), lambda values: session.transfer(stay.id, **values)),
+                self._now(), lambda values: session.stays.transfer(stay.id, **values)),
                 "Transfer saved", tab="stays")
 
     def _stay_or_warn(self) -> Any:
@@ -510,7 +510,7 @@ class ResidentScreen(WorkScreen):
         view, session = self.view, self.session
         self._open_form(record_forms.void_resident(
             view.display_name, view.mrn,
-            lambda values: session.void_resident(view.id, values["reason"])),
+            lambda values: session.residents.void(view.id, values["reason"])),
             "Record marked entered in error")
 
     def action_merge(self) -> None:
@@ -528,7 +528,7 @@ class ResidentScreen(WorkScreen):
         view, session = self.view, self.session
         self._open_form(record_forms.merge_residents(
             (view.display_name, view.mrn), (survivor.display_name, survivor.mrn),
-            lambda _values: session.merge_residents(survivor.id, view.id)), "Merge saved")
+            lambda _values: session.residents.merge(survivor.id, view.id)), "Merge saved")
 
     # --- shared -------------------------------------------------------------------
 

@@ -119,7 +119,7 @@ class StaffScreen(WorkScreen):
 
     @work(thread=True, exclusive=True, group="staff", exit_on_error=False)
     def _fetch(self, session: Any, key: tuple[str, int]) -> None:
-        page = session.staff_list(key[0], offset=key[1], limit=PAGE_SIZE)
+        page = session.staff.roster(key[0], offset=key[1], limit=PAGE_SIZE)
         self.post_message(self.PageLoaded(key, page))
 
     def on_staff_screen_page_loaded(self, message: PageLoaded) -> None:
@@ -186,7 +186,7 @@ class StaffScreen(WorkScreen):
 
     @work(thread=True, exclusive=True, group="staff-detail", exit_on_error=False)
     def _fetch_detail(self, session: Any, staff_id: str) -> None:
-        self.post_message(self.DetailLoaded(session.staff(staff_id)))
+        self.post_message(self.DetailLoaded(session.staff.get(staff_id)))
 
     def on_staff_screen_detail_loaded(self, message: DetailLoaded) -> None:
         self.detail = view = message.view
@@ -241,7 +241,7 @@ class StaffScreen(WorkScreen):
             return
         session = self.session
         self.app.push_screen(staff_forms.add_hours(
-            self.chartkeep.today(), staff, lambda values: session.add_hours(staff.id, values)),
+            self.chartkeep.today(), staff, lambda values: session.staff.add_hours(staff.id, values)),
             self._after("Hours saved"))
 
     def action_add_license(self) -> None:
@@ -250,13 +250,13 @@ class StaffScreen(WorkScreen):
             return
         session = self.session
         self.app.push_screen(staff_forms.add_license(
-            staff, lambda values: session.add_license(staff.id, values)),
+            staff, lambda values: session.staff.add_license(staff.id, values)),
             self._after("License saved"))
 
     def action_add_staff(self) -> None:
         if not self._records_manager("add staff members"):
             return
-        self.app.push_screen(staff_forms.add_staff(self.session.add_staff),
+        self.app.push_screen(staff_forms.add_staff(self.session.staff.add),
                              self._after("Staff member added"))
 
     # --- edits and corrections -----------------------------------------------------------
@@ -274,7 +274,7 @@ class StaffScreen(WorkScreen):
         elif self._records_manager("change staff records"):
             session = self.session
             self.app.push_screen(staff_forms.edit_staff(
-                staff, lambda changes: session.update_staff(staff.id, changes)),
+                staff, lambda changes: session.staff.update(staff.id, changes)),
                 self._after("Staff member saved"))
 
     def _edit_license(self, staff: Any) -> None:
@@ -288,7 +288,7 @@ class StaffScreen(WorkScreen):
             return
         session = self.session
         self.app.push_screen(staff_forms.edit_license(
-            staff, lic, lambda changes: session.update_license(lic.id, changes)),
+            staff, lic, lambda changes: session.staff.update_license(lic.id, changes)),
             self._after("License saved"))
 
     def _correct_hours(self, staff: Any) -> None:
@@ -304,7 +304,7 @@ class StaffScreen(WorkScreen):
             return
         session = self.session
         self.app.push_screen(staff_forms.correct_hours(
-            staff, entry, lambda values: session.correct_hours(entry.id, values)),
+            staff, entry, lambda values: session.staff.correct_hours(entry.id, values)),
             self._after("Correction saved"))
 
     def _records_manager(self, what: str) -> bool:

@@ -96,9 +96,9 @@ class SyncScreen(WorkScreen):
 
     @work(thread=True, exclusive=True, group="sync-screen", exit_on_error=False)
     def _fetch(self, session: Any) -> None:
-        rejected = session.operations({"rejected", "held"})
-        pending = session.operations({"pending"})
-        conflicts = session.open_conflicts()
+        rejected = session.outbox.operations({"rejected", "held"})
+        pending = session.outbox.operations({"pending"})
+        conflicts = session.conflicts.unresolved()
         self.post_message(self.Loaded(rejected, pending, conflicts))
 
     def on_sync_screen_loaded(self, message: Loaded) -> None:
@@ -144,7 +144,7 @@ class SyncScreen(WorkScreen):
         session = self.session
         self.app.push_screen(ConflictDialog(
             conflict.record_label, conflict.field, conflict.values,
-            lambda value: session.resolve_conflict(conflict.kind, conflict.record_id,
+            lambda value: session.conflicts.resolve(conflict.kind, conflict.record_id,
                                                    conflict.field, value)),
             self._resolved)
 

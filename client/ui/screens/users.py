@@ -98,13 +98,13 @@ class UsersScreen(WorkScreen):
                             title="Records managers only", severity="warning", markup=False,
                             timeout=8)
             return
-        self.app.push_screen(user_forms.add_user(session.facility_name, session.add_user),
+        self.app.push_screen(user_forms.add_user(session.facility_name, session.users.add),
                              self._after("User added: they can sign in at this terminal now"))
 
     def action_change_password(self) -> None:
         session = self.session
         self.app.push_screen(user_forms.change_password(
-            session.user.username, session.facility_name, session.change_password),
+            session.user.username, session.facility_name, session.users.change_password),
             self._after("Passphrase changed: use the new one from now on"))
 
     def _after(self, done: str) -> Any:
