@@ -26,6 +26,7 @@ from .area import Area
 from .conflicts import conflict_values
 from .notes import notes_of
 from .outbox_review import op_row
+from .permissions import require_permitted
 from .writes import create_record, load_record, update_record
 
 
@@ -74,8 +75,10 @@ class Residents(Area):
                              subject_id=resident_id)
 
     def void(self, resident_id: str, reason: str) -> int:
-        """Mark the whole record entered in error, with the reason."""
+        """Mark the whole record entered in error, with the reason (records managers)."""
         actor = self.actor
+        require_permitted(actor.user, OpType.VOID, RecordKind.RESIDENT,
+                          what="mark a resident entered in error")
         label = _label(actor, resident_id)
         with actor.store.read() as conn:
             eff = effective(conn, "resident", resident_id)
@@ -87,9 +90,11 @@ class Residents(Area):
         return seq
 
     def merge(self, survivor_id: str, duplicate_id: str) -> int:
-        """Merge ``duplicate_id`` into ``survivor_id``: the duplicate leaves the
-        census and its notes are reached from the survivor."""
+        """Merge ``duplicate_id`` into ``survivor_id`` (records managers): the
+        duplicate leaves the census and its notes are reached from the survivor."""
         actor = self.actor
+        require_permitted(actor.user, OpType.MERGE, RecordKind.RESIDENT,
+                          what="merge duplicate records")
         survivor, duplicate = _label(actor, survivor_id), _label(actor, duplicate_id)
         seq, _ = record_op(actor, OpType.MERGE, {"survivor_id": survivor_id,
                                                  "duplicate_id": duplicate_id},
