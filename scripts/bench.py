@@ -254,7 +254,7 @@ def unlock_seconds(tmp: Path) -> float:
 def census_app(tmp: Path, residents: int) -> tuple[float, float]:
     """Start-to-census and filter times of the app on a terminal holding
     ``residents`` residents (pulled from the server, as a real terminal gets them)."""
-    from client.ui.bench_hooks import time_to_census, time_to_filter
+    from scripts.bench_app import time_to_census, time_to_filter
 
     with server_on(None, tmp) as (settings, engine, server, facility):
         writer = enroll(settings, engine, server, facility, tmp / "seed", "bench.rm")
