@@ -94,15 +94,9 @@ class ChartkeepApp(App[None]):
                  auto_sync_seconds: float | None = None,
                  status_poll_seconds: float | None = None) -> None:
         super().__init__()
-        base = settings or UISettings.from_env()
-        self.settings = UISettings(
-            idle_lock_seconds=base.idle_lock_seconds if idle_lock_seconds is None
-            else idle_lock_seconds,
-            auto_sync_seconds=base.auto_sync_seconds if auto_sync_seconds is None
-            else auto_sync_seconds,
-            status_poll_seconds=base.status_poll_seconds if status_poll_seconds is None
-            else status_poll_seconds,
-        )
+        self.settings = (settings or UISettings.from_env()).with_overrides(
+            idle_lock_seconds=idle_lock_seconds, auto_sync_seconds=auto_sync_seconds,
+            status_poll_seconds=status_poll_seconds)
         self.home = Path(home)
         self.engine_clock = clock
         """Given to the engine as is (``None``: the engine's own clock)."""
