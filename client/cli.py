@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from .errors import InputError, TerminalError
+from .session import Session
 from .terminal import default_home, enroll, is_enrolled, unlock
 
 
@@ -101,8 +102,8 @@ def _run_app(home: Path) -> int:
     return 0
 
 
-def _sync(session: object) -> int:
-    report = session.sync()  # type: ignore[attr-defined]
+def _sync(session: Session) -> int:
+    report = session.sync()
     print(f"pushed {report.pushed}: applied {report.applied}, conflicts {report.conflicts}, "
           f"rejected {report.rejected}, held {report.held}; received {report.pulled} changes")
     if report.error:
@@ -111,16 +112,17 @@ def _sync(session: object) -> int:
     return 0
 
 
-def _status(session: object) -> int:
-    status = session.sync_status()  # type: ignore[attr-defined]
-    applied = len(session.operations({"applied"}, limit=1_000_000))  # type: ignore[attr-defined]
-    print(f"terminal {session.terminal_id} — {session.facility_name}")  # type: ignore[attr-defined]
-    print(f"pending {status.pending}  applied {applied}  conflict "
-          f"{len(session.operations({'conflict'}, limit=1_000_000))}  "  # type: ignore[attr-defined]
+def _status(session: Session) -> int:
+    outbox = session.outbox
+    status = outbox.status()
+    applied = len(outbox.operations({"applied"}, limit=1_000_000))
+    conflict = len(outbox.operations({"conflict"}, limit=1_000_000))
+    print(f"terminal {session.terminal_id} — {session.facility_name}")
+    print(f"pending {status.pending}  applied {applied}  conflict {conflict}  "
           f"rejected {status.rejected}  held {status.held}  open conflicts {status.conflicts}")
     last = status.last_sync_at.isoformat(timespec="seconds") if status.last_sync_at else "never"
     print(f"last sync: {last}" + (f" — {status.last_error}" if status.last_error else ""))
-    for op in session.operations({"rejected"}):  # type: ignore[attr-defined]
+    for op in outbox.operations({"rejected"}):
         print(f"rejected #{op.seq} {op.summary}: {op.reason} — {op.reason_text or op.detail}")
     return 0
 

@@ -52,6 +52,3 @@ class ManualClock:
     def set(self, when: datetime) -> None:
         self._now = when if when.tzinfo else when.replace(tzinfo=UTC)
 
-
-FixedClock = ManualClock
-"""A ManualClock that a test simply never advances."""

@@ -12,6 +12,7 @@ Callers (the Textual app, the CLI) catch :class:`TerminalError` and show
     ├── InputError           a field the clerk typed breaks a rule (names the field)
     ├── NotPermitted         the user's role does not allow the change
     ├── NotFound             the record asked for is not at this terminal
+    ├── SessionLocked        the session was locked (idle lock, switch user)
     └── SyncError            internal to the sync engine; ``sync()`` reports it
                              in its SyncReport instead of raising
 """
@@ -67,6 +68,12 @@ class NotPermitted(TerminalError):
 
 class NotFound(TerminalError):
     default_message = "That record is not at this terminal."
+
+
+class SessionLocked(TerminalError):
+    """The session was locked: its key is gone and its store closed."""
+
+    default_message = "The terminal is locked; sign in again."
 
 
 class SyncError(TerminalError):

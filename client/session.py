@@ -1,7 +1,24 @@
-"""An unlocked terminal: one user, one open encrypted store.
+"""An unlocked terminal: one user, one open encrypted store, one object per area.
 
-Every method is blocking (the store is a synchronous driver); the Textual app
-calls them from thread workers. Values returned are frozen views
+Created by :func:`client.terminal.enroll` or :func:`client.terminal.unlock`::
+
+    session.residents   the census, a resident's page; register, change, mark
+                        entered in error, merge, diagnoses
+    session.stays       admit, discharge, transfer, assign a bed, leave, return;
+                        admissions and discharges of the last days
+    session.beds        the bed board; a bed out of service and back
+    session.notes       add a note, amend one, mark one entered in error
+    session.staff       the roster, a staff member; staff, licenses, hours
+    session.tasks       possible duplicates to review, and closing one
+    session.conflicts   open field conflicts, and keeping one value
+    session.outbox      this terminal's changes and where each stands; the
+                        sync state line
+    session.users       add a user to this terminal; change one's passphrase
+    session.sync()      push, then pull
+    session.permits()   whether the signed-in user may do something here
+
+Every call is blocking (the store is a synchronous driver); the Textual app
+makes them from thread workers. Values returned are frozen views
 (:mod:`client.views`) that hold no database session. See docs/client-api.md.
 """
 
@@ -12,42 +29,45 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
+from protocol.records import RecordKind
 
-from protocol.records import RecordKind, Role
-
-from . import notes, residents, review, staff, stays, tasks
-from .changes import require_records_manager
 from .clock import Clock
-from .errors import InputError, NotFound, TerminalError
-from .keyslots import SlotFile, check_password
-from .outbox import Actor
-from .store import RECORDS, Store, audit, loads
-from .transport import Transport
-from .views import (
-    BedRow,
-    ConflictRow,
-    Movement,
-    OpRow,
-    Page,
-    ResidentRow,
-    ResidentView,
-    StaffRow,
-    StaffView,
-    SyncProgress,
-    SyncReport,
-    SyncStatus,
-    TaskRow,
-    UserInfo,
-)
+from .errors import SessionLocked
+from .records.beds import Beds
+from .records.conflicts import Conflicts
+from .records.notes import Notes
+from .records.outbox_review import OutboxReview
+from .records.permissions import Action, TerminalAction, permitted
+from .records.residents import Residents
+from .records.staff import Staff
+from .records.stays import Stays
+from .records.tasks import Tasks
+from .records.users import TerminalUsers
+from .store.database import Store, audit
+from .store.outbox import Actor
+from .sync.engine import SyncEngine
+from .sync.transport import HttpTransport, Transport
+from .views import SyncProgress, SyncReport, UserInfo
 
-
-class SessionLocked(TerminalError):
-    default_message = "The terminal is locked; sign in again."
+__all__ = [
+    "Action",
+    "Beds",
+    "Conflicts",
+    "Notes",
+    "OutboxReview",
+    "Residents",
+    "Session",
+    "SessionLocked",
+    "Staff",
+    "Stays",
+    "Tasks",
+    "TerminalAction",
+    "TerminalUsers",
+]
 
 
 class Session:
-    """Created by :func:`client.terminal.enroll` or :func:`client.terminal.unlock`."""
+    """The signed-in user's terminal; unusable once :meth:`lock` has run."""
 
     def __init__(self, *, home: Path, store: Store, store_key: bytes, user: UserInfo,
                  terminal: dict[str, Any], clock: Clock, transport: Transport | None,
@@ -64,8 +84,17 @@ class Session:
         self._transport = transport
         self._sleep = sleep
         self._sync_lock = threading.Lock()
-
-    # --- plumbing --------------------------------------------------------------------
+        self.residents = Residents(self._actor)
+        self.stays = Stays(self._actor)
+        self.beds = Beds(self._actor)
+        self.notes = Notes(self._actor)
+        self.staff = Staff(self._actor)
+        self.tasks = Tasks(self._actor)
+        self.conflicts = Conflicts(self._actor)
+        self.outbox = OutboxReview(self._actor)
+        self.users = TerminalUsers(self._actor, slots_path=home / "slots.json",
+                                   facility_name=self.facility_name,
+                                   store_key=self._require_key, sleep=sleep)
 
     @property
     def store(self) -> Store:
@@ -78,9 +107,8 @@ class Session:
         return self._clock
 
     @property
-    def _actor(self) -> Actor:
-        return Actor(store=self.store, clock=self._clock, facility_id=self.facility_id,
-                     terminal_id=self.terminal_id, user=self.user)
+    def locked(self) -> bool:
+        return self._store is None
 
     def lock(self) -> None:
         """Drop the key and close the store; the object is unusable afterwards."""
@@ -93,147 +121,14 @@ class Session:
         self._store = None
         self._key = None
 
-    @property
-    def locked(self) -> bool:
-        return self._store is None
-
-    # --- census and beds --------------------------------------------------------------
-
-    def census(self, query: str = "", *, statuses: set[str] | None = None, offset: int = 0,
-               limit: int = 50) -> Page[ResidentRow]:
-        with self.store.read() as conn:
-            return residents.census(conn, query, statuses=statuses, offset=offset, limit=limit)
-
-    def beds(self) -> list[BedRow]:
-        with self.store.read() as conn:
-            return stays.beds(conn)
-
-    def movements(self, days: int = 30) -> list[Movement]:
-        with self.store.read() as conn:
-            return stays.movements(conn, self._clock.today().isoformat(), days)
-
-    def resident(self, resident_id: str) -> ResidentView:
-        with self.store.read() as conn:
-            return residents.resident_view(conn, resident_id)
-
-    # --- staff -------------------------------------------------------------------------
-
-    def staff_list(self, query: str = "", offset: int = 0, limit: int = 50) -> Page[StaffRow]:
-        with self.store.read() as conn:
-            return staff.staff_list(conn, self._clock.today(), query, offset, limit)
-
-    def staff(self, staff_id: str) -> StaffView:
-        with self.store.read() as conn:
-            return staff.staff_view(conn, staff_id, self._clock.today())
-
-    # --- sync state -----------------------------------------------------------------
-
-    def sync_status(self) -> SyncStatus:
-        with self.store.read() as conn:
-            return review.sync_status(conn)
-
-    def operations(self, statuses: set[str] | None = None, limit: int = 200) -> list[OpRow]:
-        with self.store.read() as conn:
-            return review.operations(conn, statuses, limit)
-
-    def open_conflicts(self) -> list[ConflictRow]:
-        with self.store.read() as conn:
-            return review.open_conflicts(conn)
-
-    # --- writes -----------------------------------------------------------------------
-
-    def register_resident(self, fields: dict[str, Any]) -> str:
-        return residents.register_resident(self._actor, fields)
-
-    def update_resident(self, resident_id: str, changes: dict[str, Any]) -> int:
-        return residents.update_resident(self._actor, resident_id, changes)
-
-    def admit(self, resident_id: str, *, admitted_at: str, bed_id: str | None = None,
-              admission_type: str = "new", payer: str | None = None) -> str:
-        return stays.admit(self._actor, resident_id, admitted_at=admitted_at, bed_id=bed_id,
-                           admission_type=admission_type, payer=payer)
-
-    def discharge(self, stay_id: str, *, discharged_at: str, disposition: str | None = None,
-                  destination: str | None = None) -> int:
-        return stays.discharge(self._actor, stay_id, discharged_at=discharged_at,
-                               disposition=disposition, destination=destination)
-
-    def transfer(self, stay_id: str, *, to_facility_id: str, at: str) -> int:
-        return stays.transfer(self._actor, stay_id, to_facility_id=to_facility_id, at=at)
-
-    def assign_bed(self, stay_id: str, bed_id: str) -> int:
-        return stays.assign_bed(self._actor, stay_id, bed_id)
-
-    def leave(self, stay_id: str, *, leave_type: str, at: str, bed_hold: bool = True) -> int:
-        return stays.leave(self._actor, stay_id, leave_type=leave_type, at=at, bed_hold=bed_hold)
-
-    def return_from_leave(self, stay_id: str, *, at: str) -> int:
-        return stays.return_from_leave(self._actor, stay_id, at=at)
-
-    def add_diagnosis(self, resident_id: str, fields: dict[str, Any]) -> str:
-        return residents.add_diagnosis(self._actor, resident_id, fields)
-
-    def update_diagnosis(self, diagnosis_id: str, changes: dict[str, Any]) -> int:
-        return residents.update_diagnosis(self._actor, diagnosis_id, changes)
-
-    def add_note(self, resident_id: str, fields: dict[str, Any]) -> str:
-        return notes.add_note(self._actor, resident_id, fields)
-
-    def amend_note(self, note_id: str, body: str, *, clinical_time: str | None = None) -> str:
-        return notes.amend_note(self._actor, note_id, body, clinical_time=clinical_time)
-
-    def note_entered_in_error(self, note_id: str, reason: str) -> str:
-        return notes.note_entered_in_error(self._actor, note_id, reason)
-
-    def void_resident(self, resident_id: str, reason: str) -> int:
-        return residents.void_resident(self._actor, resident_id, reason)
-
-    def merge_residents(self, survivor_id: str, duplicate_id: str) -> int:
-        return residents.merge_residents(self._actor, survivor_id, duplicate_id)
-
-    def add_staff(self, fields: dict[str, Any]) -> str:
-        return staff.add_staff(self._actor, fields)
-
-    def tasks(self, *, task_type: str | None = "possible_duplicate",
-              status: str | None = "open") -> list[TaskRow]:
-        """Open possible-duplicate tasks by default; ``None`` means any."""
-        with self.store.read() as conn:
-            return tasks.tasks(conn, task_type=task_type, status=status)
-
-    def update_task(self, task_id: str, status: str) -> int:
-        """``dismissed`` (not one person) or ``done``; records managers only."""
-        return tasks.update_task(self._actor, task_id, status)
-
-    def set_bed_out_of_service(self, bed_id: str, out_of_service: bool) -> int:
-        """Records managers only; an occupied or held bed is refused."""
-        return tasks.set_bed_out_of_service(self._actor, bed_id, out_of_service)
-
-    def update_staff(self, staff_id: str, changes: dict[str, Any]) -> int:
-        return staff.update_staff(self._actor, staff_id, changes)
-
-    def add_license(self, staff_id: str, fields: dict[str, Any]) -> str:
-        return staff.add_license(self._actor, staff_id, fields)
-
-    def update_license(self, license_id: str, changes: dict[str, Any]) -> int:
-        return staff.update_license(self._actor, license_id, changes)
-
-    def add_hours(self, staff_id: str, fields: dict[str, Any]) -> str:
-        return staff.add_hours(self._actor, staff_id, fields)
-
-    def correct_hours(self, hours_id: str, fields: dict[str, Any]) -> str:
-        return staff.correct_hours(self._actor, hours_id, fields)
-
-    def resolve_conflict(self, kind: str, record_id: str, field: str, value: Any) -> int:
-        return review.resolve_conflict(self._actor, kind, record_id, field, value)
-
-    # --- sync ---------------------------------------------------------------------------
+    def permits(self, action: Action, kind: RecordKind | None = None) -> bool:
+        """Whether the signed-in user may do ``action`` (to a ``kind`` record) here;
+        the screens ask before opening a form, the writes check again."""
+        return permitted(self.user.role, action, kind)
 
     def sync(self, on_progress: Callable[[SyncProgress], None] | None = None) -> SyncReport:
         """Push, then pull. Never raises for network trouble: the error is in the
-        report and in :meth:`sync_status`. One sync at a time per session."""
-        from .sync import SyncEngine
-        from .transport import HttpTransport
-
+        report and in ``outbox.status()``. One sync at a time per session."""
         transport = self._transport or HttpTransport(self.server_url)
         with self._sync_lock:
             engine = SyncEngine(self.store, transport, clock=self._clock,
@@ -241,42 +136,9 @@ class Session:
                                 sleep=self._sleep)
             return engine.sync(on_progress)
 
-    # --- users at this terminal ---------------------------------------------------------
-
-    def add_user(self, username: str, password: str) -> None:
-        """Give a server-known user of this facility a key slot here (records
-        managers only). For a user who already has one, this resets it (the way
-        out of a disabled slot)."""
-        require_records_manager(self._actor, "add users to this terminal")
-        with self.store.read() as conn:
-            row = conn.execute(sa.select(RECORDS.c.id, RECORDS.c.data).where(
-                RECORDS.c.kind == RecordKind.USER,
-                sa.func.lower(RECORDS.c.label) == username.strip().casefold())).first()
-        data = loads(row.data) if row is not None and row.data else None
-        if data is None or data.get("active") is False:
-            raise NotFound("There is no active user of this facility with that user name; "
-                           "sync first if the user was added recently.")
-        role = str(data.get("role") or Role.CLERK)
-        if role not in (Role.CLERK, Role.RECORDS_MANAGER):
-            raise InputError("username", "That user's role does not work at terminals.")
-        check_password(password, username=username, facility_name=self.facility_name)
-        slots = SlotFile.load(self.home / "slots.json")
-        slots.add(str(data.get("id") or row.id), str(data.get("username") or username), role,
-                  password, self._require_key())
-        slots.save()
-        with self.store.write() as conn:
-            audit(conn, self._clock.ms(), "user_added", self.user.id, user=row.id)
-
-    def change_password(self, old: str, new: str) -> None:
-        """Rewrap this user's key slot; the store itself is untouched."""
-        slots = SlotFile.load(self.home / "slots.json")
-        slot, _ = slots.unlock(self.user.username, old, now_ms=self._clock.ms(),
-                               sleep=self._sleep)
-        check_password(new, username=self.user.username, facility_name=self.facility_name)
-        slots.rewrap(slot, new, self._require_key())
-        slots.save()
-        with self.store.write() as conn:
-            audit(conn, self._clock.ms(), "password_changed", self.user.id)
+    def _actor(self) -> Actor:
+        return Actor(store=self.store, clock=self._clock, facility_id=self.facility_id,
+                     terminal_id=self.terminal_id, user=self.user)
 
     def _require_key(self) -> bytes:
         if self._key is None:

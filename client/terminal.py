@@ -31,11 +31,11 @@ from protocol.signing import (
 
 from .clock import Clock, SystemClock
 from .errors import EnrollmentFailed, InputError, NotEnrolled, StoreUnreadable
-from .keyslots import SlotFile, atomic_write, check_password
-from .residents import add_mrn_pool
 from .session import Session
-from .store import RECORDS, Store, audit, dumps, set_meta
-from .transport import HttpTransport, Transport, TransportError
+from .store.database import RECORDS, Store, audit, dumps, set_meta
+from .store.keyslots import SlotFile, atomic_write, check_password
+from .store.record_numbers import add_mrn_pool
+from .sync.transport import HttpTransport, Transport, TransportError
 from .views import SlotInfo, UserInfo
 
 STORE_FILE = "store.db"
@@ -65,7 +65,7 @@ def read_terminal(home: Path) -> dict[str, Any]:
     if not is_enrolled(home):
         raise NotEnrolled
     try:
-        data = json.loads((Path(home) / TERMINAL_FILE).read_text(encoding="utf-8"))
+        data: dict[str, Any] = json.loads((Path(home) / TERMINAL_FILE).read_text(encoding="utf-8"))
         for key in ("terminal_id", "facility_id", "facility_name"):
             if not isinstance(data.get(key), str):
                 raise ValueError(key)

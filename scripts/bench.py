@@ -36,9 +36,13 @@ import sqlalchemy as sa  # noqa: E402
 
 from client import terminal  # noqa: E402
 from client.clock import ManualClock  # noqa: E402
-from client.outbox import next_seq  # noqa: E402
+from client.errors import SyncError  # noqa: E402
 from client.session import Session  # noqa: E402
-from client.store import OUTBOX  # noqa: E402
+from client.store.database import OUTBOX  # noqa: E402
+from client.store.outbox import next_seq  # noqa: E402
+from client.sync.counts import Counts  # noqa: E402
+from client.sync.engine import SyncEngine  # noqa: E402
+from client.views import SyncReport  # noqa: E402
 from protocol.codec import encode  # noqa: E402
 from protocol.ids import new_id  # noqa: E402
 from scripts.bench_floor import measure_floor  # noqa: E402
@@ -196,15 +200,14 @@ def queue_operations(session: Session, count: int, *, residents: int = 200,
 
 def push_and_pull(url: str | None, count: int, tmp: Path) -> dict[str, float]:
     """ops/s for push (end to end) and for a fresh terminal's pull-and-apply."""
-    from client.sync import SyncEngine
-
     with server_on(url, tmp) as (settings, engine, server, facility):
         writer = enroll(settings, engine, server, facility, tmp / "writer", "bench.rm")
         queued = queue_operations(writer, count)
-        sync = SyncEngine(writer.store, _http(server.url), clock=writer.clock, terminal_id=writer.terminal_id,
-                          facility_id=writer.facility_id, sleep=time.sleep)
+        sync = SyncEngine(writer.store, _http(server.url), clock=writer.clock,
+                          terminal_id=writer.terminal_id, facility_id=writer.facility_id,
+                          sleep=time.sleep)
         with timed() as push_time:
-            report = sync.push()
+            report = push_alone(sync)
         if report.error or report.applied + report.conflicts != queued:
             raise SystemExit(f"push did not complete: {report}")
         reader = enroll(settings, engine, server, facility, tmp / "reader", "bench.clerk")
@@ -218,8 +221,19 @@ def push_and_pull(url: str | None, count: int, tmp: Path) -> dict[str, float]:
                 "pulled": pulled.pulled, "queued": queued}
 
 
+def push_alone(engine: SyncEngine) -> SyncReport:
+    """The push half of a sync round, timed alone (a clerk's sync always pulls
+    after it); its counts as a report, with the error that stopped it if any."""
+    counts = Counts()
+    try:
+        engine.push.run(counts, lambda _progress: None)
+    except SyncError as exc:
+        return counts.report(exc.message)
+    return counts.report(None)
+
+
 def _http(url: str) -> Any:
-    from client.transport import HttpTransport
+    from client.sync.transport import HttpTransport
 
     return HttpTransport(url)
 
@@ -240,7 +254,7 @@ def unlock_seconds(tmp: Path) -> float:
 def census_app(tmp: Path, residents: int) -> tuple[float, float]:
     """Start-to-census and filter times of the app on a terminal holding
     ``residents`` residents (pulled from the server, as a real terminal gets them)."""
-    from client.ui.bench_hooks import time_to_census, time_to_filter
+    from scripts.bench_app import time_to_census, time_to_filter
 
     with server_on(None, tmp) as (settings, engine, server, facility):
         writer = enroll(settings, engine, server, facility, tmp / "seed", "bench.rm")

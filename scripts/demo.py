@@ -156,27 +156,27 @@ def populate(demo: Demo, front: Session) -> dict[str, str]:
     """Residents in beds, staff with licenses and hours, through a real terminal."""
     ids: dict[str, str] = {}
     for i, (family, given, born, sex, payer) in enumerate(RESIDENTS):
-        rid = front.register_resident({"family_name": family, "given_name": given,
+        rid = front.residents.register({"family_name": family, "given_name": given,
                                        "birth_date": born, "sex": sex, "payer": payer,
                                        "phone": f"555-01{i:02d}"})
         ids[family] = rid
         if i < len(demo.maple_beds) - 2:  # leave the last bed(s) free to contest
             admitted = (TODAY - timedelta(days=3 + 9 * i)).isoformat()
-            front.admit(rid, admitted_at=admitted, bed_id=demo.maple_beds[i], payer=payer)
-        front.add_note(rid, {"category": "admission", "clinical_time":
+            front.stays.admit(rid, admitted_at=admitted, bed_id=demo.maple_beds[i], payer=payer)
+        front.notes.add(rid, {"category": "admission", "clinical_time":
                              f"{(TODAY - timedelta(days=2)).isoformat()}T09:30",
                              "body": f"Admission note for {given} {family}: oriented, "
                                      "ambulates with a frame."})
     for employee_id, family, given, title, pay, (kind, state, days) in STAFF:
-        sid = front.add_staff({"employee_id": employee_id, "family_name": family,
+        sid = front.staff.add({"employee_id": employee_id, "family_name": family,
                                "given_name": given, "job_title_code": title,
                                "pay_type_code": pay,
                                "hire_date": (TODAY - timedelta(days=400)).isoformat()})
-        front.add_license(sid, {"license_type": kind, "number": f"{kind}-{employee_id[2:]}",
+        front.staff.add_license(sid, {"license_type": kind, "number": f"{kind}-{employee_id[2:]}",
                                 "issuing_state": state,
                                 "expires_on": (TODAY + timedelta(days=days)).isoformat()})
         for back in range(1, 4):
-            front.add_hours(sid, {"work_date": (TODAY - timedelta(days=back)).isoformat(),
+            front.staff.add_hours(sid, {"work_date": (TODAY - timedelta(days=back)).isoformat(),
                                   "hours": "7.5", "job_title_code": title,
                                   "pay_type_code": pay, "shift": "day"})
     report = front.sync()
@@ -188,12 +188,12 @@ def populate(demo: Demo, front: Session) -> dict[str, str]:
 def last_seq(session: Session) -> int:
     """The terminal's newest operation, so the results printed later are the
     ones made after this point."""
-    return max((r.seq for r in session.operations(limit=5000)), default=0)
+    return max((r.seq for r in session.outbox.operations(limit=5000)), default=0)
 
 
 def print_results(name: str, session: Session, since: int) -> None:
     say(f"\n  {name} ({session.user.username}, {session.user.role.replace('_', ' ')}):")
-    rows = sorted((r for r in session.operations(limit=1000) if r.seq > since),
+    rows = sorted((r for r in session.outbox.operations(limit=1000) if r.seq > since),
                   key=lambda r: r.seq)
     width = max((len(r.summary) for r in rows), default=10)
     for row in rows:
@@ -213,30 +213,30 @@ def headless(demo: Demo, url: str, var: Path) -> int:
     say("Enrolling the nurses' station terminal (clerk Sam)…")
     station = enroll(demo, url, var / "terminals" / "nurses-station", demo.maple, "sam",
                      CLERK_PASSWORD, "Nurses' station")
-    say(f"  it pulled {len(station.census(limit=500).rows)} residents.")
+    say(f"  it pulled {len(station.residents.census(limit=500).rows)} residents.")
 
     front_since, station_since = last_seq(front), last_seq(station)
     say("\nBoth terminals go offline and keep working:")
     okafor, smith = ids["Okafor"], ids["Smith [Jr]"]
-    front.update_resident(okafor, {"phone": "555-0111"})
-    station.update_resident(okafor, {"phone": "555-0222"})
+    front.residents.update(okafor, {"phone": "555-0111"})
+    station.residents.update(okafor, {"phone": "555-0222"})
     say("  - both change Adaeze Okafor's phone, to different numbers (a conflicting edit)")
-    front.update_resident(smith, {"address": "14 Birch Lane"})
-    station.update_resident(smith, {"emergency_contact": "Ruth Smith, daughter, 555-0199"})
+    front.residents.update(smith, {"address": "14 Birch Lane"})
+    station.residents.update(smith, {"emergency_contact": "Ruth Smith, daughter, 555-0199"})
     say("  - one changes Walter Smith [Jr]'s address, the other his emergency contact")
     last_bed = demo.maple_beds[-1]
-    new_front = front.register_resident({"family_name": "Delgado", "given_name": "Marisol",
+    new_front = front.residents.register({"family_name": "Delgado", "given_name": "Marisol",
                                          "birth_date": "1947-04-04", "sex": "female",
                                          "payer": "medicare"})
-    new_station = station.register_resident({"family_name": "Yusuf", "given_name": "Ahmed",
+    new_station = station.residents.register({"family_name": "Yusuf", "given_name": "Ahmed",
                                              "birth_date": "1943-08-21", "sex": "male",
                                              "payer": "medicaid"})
-    front.admit(new_front, admitted_at=TODAY.isoformat(), bed_id=last_bed)
-    station.admit(new_station, admitted_at=TODAY.isoformat(), bed_id=last_bed)
+    front.stays.admit(new_front, admitted_at=TODAY.isoformat(), bed_id=last_bed)
+    station.stays.admit(new_station, admitted_at=TODAY.isoformat(), bed_id=last_bed)
     say("  - each registers and admits a new resident into the same last free bed "
         "(a contested bed)")
     for session, who in ((front, "Dana"), (station, "Sam")):
-        session.add_note(okafor, {"category": "nursing",
+        session.notes.add(okafor, {"category": "nursing",
                                   "clinical_time": f"{TODAY.isoformat()}T08:15",
                                   "body": f"{who}: breakfast eaten, no complaints."})
     say("  - both add a nursing note for Adaeze Okafor")
@@ -250,16 +250,16 @@ def headless(demo: Demo, url: str, var: Path) -> int:
 
     say("\nWhat every replica now shows:")
     for session, name in ((front, "Front desk"), (station, "Nurses' station")):
-        view = session.resident(okafor)
+        view = session.residents.get(okafor)
         conflict = view.conflicts.get("phone", [])
         say(f"  {name + ':':<17} Okafor phone = {view.fields.get('phone')}; open conflict "
             f"between {' and '.join(str(v.value) for v in conflict)}; "
             f"{len(view.notes)} notes kept")
-    yusuf = station.resident(new_station)
+    yusuf = station.residents.get(new_station)
     say(f"  Ahmed Yusuf: {yusuf.census_status.replace('_', ' ')}; "
-        f"Marisol Delgado: {station.resident(new_front).census_status.replace('_', ' ')} "
-        f"in {station.resident(new_front).bed_label}")
-    status = station.sync_status()
+        f"Marisol Delgado: {station.residents.get(new_front).census_status.replace('_', ' ')} "
+        f"in {station.residents.get(new_front).bed_label}")
+    status = station.outbox.status()
     say(f"  Nurses' station: {status.pending} pending, {status.rejected} rejected, "
         f"{status.conflicts} open conflicts — each shown to the clerk with its reason.")
 

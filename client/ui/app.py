@@ -19,25 +19,38 @@ import logging
 from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from rich.text import Text
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.reactive import var
 from textual.screen import ModalScreen, Screen
 
+from protocol.ops import OpType
+from protocol.records import RecordKind
+
 from .commands import NavigationCommands, ResidentSearchCommands, ScreenCommands
-from .dialogs.message import MessageDialog
-from .engine import Clock, SessionLocked, SystemClock, TerminalAPI, TerminalError, clerk_message
+from .engine import (
+    Clock,
+    Session,
+    SessionLocked,
+    SyncProgress,
+    SyncStatus,
+    SystemClock,
+    TerminalAPI,
+    Transport,
+    UserInfo,
+)
 from .errors import SessionLockedError
 from .messages import DataChanged, SessionOpened, SyncFinished, SyncProgressed, SyncStatusRead
 from .settings import UISettings
+from .workers import show_worker_error
+
+if TYPE_CHECKING:
+    from .screens.lock import LockScreen
 
 log = logging.getLogger(__name__)
-
-SECTIONS = ("census", "beds", "staff", "sync", "users", "duplicates")
 
 
 class ChartkeepApp(App[None]):
@@ -70,32 +83,27 @@ class ChartkeepApp(App[None]):
                 tooltip="Lock and let another clerk sign in"),
     ]
 
-    sync_status: var[Any] = var(None)
+    sync_status: var[SyncStatus | None] = var(None)
     syncing: var[bool] = var(False)  # noqa: FBT003
-    sync_progress: var[Any] = var(None)
+    sync_progress: var[SyncProgress | None] = var(None)
 
-    def __init__(self, home: Path, *, clock: Clock | None = None, transport: Any = None,
+    def __init__(self, home: Path, *, clock: Clock | None = None,
+                 transport: Transport | None = None,
                  terminal: TerminalAPI | None = None, settings: UISettings | None = None,
                  idle_lock_seconds: float | None = None,
                  auto_sync_seconds: float | None = None,
                  status_poll_seconds: float | None = None) -> None:
         super().__init__()
-        base = settings or UISettings.from_env()
-        self.settings = UISettings(
-            idle_lock_seconds=base.idle_lock_seconds if idle_lock_seconds is None
-            else idle_lock_seconds,
-            auto_sync_seconds=base.auto_sync_seconds if auto_sync_seconds is None
-            else auto_sync_seconds,
-            status_poll_seconds=base.status_poll_seconds if status_poll_seconds is None
-            else status_poll_seconds,
-        )
+        self.settings = (settings or UISettings.from_env()).with_overrides(
+            idle_lock_seconds=idle_lock_seconds, auto_sync_seconds=auto_sync_seconds,
+            status_poll_seconds=status_poll_seconds)
         self.home = Path(home)
         self.engine_clock = clock
         """Given to the engine as is (``None``: the engine's own clock)."""
         self.clock: Clock = clock or SystemClock()
         self.transport = transport
         self._terminal = terminal
-        self._session: Any = None
+        self._session: Session | None = None
         self.locked_username: str | None = None
         self.last_activity_ms = self.clock.ms()
 
@@ -118,11 +126,16 @@ class ChartkeepApp(App[None]):
         return self._terminal
 
     @property
-    def session(self) -> Any:
+    def session(self) -> Session:
         """The unlocked session; :class:`SessionLockedError` while locked."""
         if self._session is None:
             raise SessionLockedError
         return self._session
+
+    @property
+    def signed_in_user(self) -> UserInfo | None:
+        """Who is signed in; ``None`` while locked (no session needed to ask)."""
+        return self._session.user if self._session is not None else None
 
     @property
     def unlocked(self) -> bool:
@@ -162,7 +175,7 @@ class ChartkeepApp(App[None]):
         if message.sync_first:
             self.sync_now(background=False)
 
-    def open_session(self, session: Any) -> None:
+    def open_session(self, session: Session) -> None:
         """The clerk is in: resume under the lock screen, or start at the census."""
         resuming = (self.locked_username is not None
                     and session.user.username == self.locked_username
@@ -205,17 +218,16 @@ class ChartkeepApp(App[None]):
 
     def action_duplicates(self) -> None:
         """Possible duplicates are a records manager's work; a clerk is told so."""
-        from .roles import is_records_manager, records_manager_only  # noqa: PLC0415
+        from .permissions import permitted_or_told  # noqa: PLC0415
 
-        if not is_records_manager(self.session):
-            self.notify(records_manager_only("review possible duplicates"),
-                        title="Records managers only", severity="warning", markup=False,
-                        timeout=8)
-            return
-        self.action_section("duplicates")
+        if permitted_or_told(self, self.session, "review possible duplicates", OpType.MERGE,
+                             RecordKind.RESIDENT):
+            self.action_section("duplicates")
 
     async def _reset_to_section(self, section: str) -> None:
-        screen = _section_screen(section)
+        from .screens.sections import section_screen  # noqa: PLC0415
+
+        screen = section_screen(section)
         while len(self.screen_stack) > 1:
             await self.pop_screen()
         await self.push_screen(screen)
@@ -262,11 +274,11 @@ class ChartkeepApp(App[None]):
 
     def lock(self) -> None:
         """Hide everything behind the lock screen and drop the session's key."""
-        if not self.unlocked:
+        session = self._session
+        if session is None:
             return
         from .screens.lock import LockScreen  # noqa: PLC0415
 
-        session = self._session
         self._session = None
         self.locked_username = session.user.username
         self.sync_status = None
@@ -274,7 +286,7 @@ class ChartkeepApp(App[None]):
         self._drop_session(session)
 
     @work(thread=True, group="lock", exit_on_error=False)
-    def _drop_session(self, session: Any) -> None:
+    def _drop_session(self, session: Session) -> None:
         session.lock()
 
     def action_switch_user(self) -> None:
@@ -302,11 +314,11 @@ class ChartkeepApp(App[None]):
 
     def refresh_sync_status(self) -> None:
         if self.unlocked:
-            self._read_sync_status(self._session)
+            self._read_sync_status(self.session)
 
     @work(thread=True, exclusive=True, group="sync-status", exit_on_error=False)
-    def _read_sync_status(self, session: Any) -> None:
-        self.post_message(SyncStatusRead(session.sync_status()))
+    def _read_sync_status(self, session: Session) -> None:
+        self.post_message(SyncStatusRead(session.outbox.status()))
 
     def on_sync_status_read(self, message: SyncStatusRead) -> None:
         if self.unlocked:
@@ -323,12 +335,15 @@ class ChartkeepApp(App[None]):
             return
         self.syncing = True
         self.sync_progress = None
-        self._sync(self._session, background=background)
+        self._sync(self.session, background=background)
 
     @work(thread=True, group="sync", exit_on_error=False)
-    def _sync(self, session: Any, *, background: bool) -> None:
+    def _sync(self, session: Session, *, background: bool) -> None:
+        def progressed(progress: SyncProgress) -> None:
+            self.post_message(SyncProgressed(progress))
+
         try:
-            report = session.sync(on_progress=lambda p: self.post_message(SyncProgressed(p)))
+            report = session.sync(on_progress=progressed)
         finally:
             self.call_from_thread(setattr, self, "syncing", False)  # noqa: FBT003
         self.post_message(SyncFinished(report, background=background))
@@ -364,52 +379,16 @@ class ChartkeepApp(App[None]):
             # Work cut short by the lock: the clerk will see fresh data after unlocking.
             log.info("worker %s stopped by the lock: %r", worker_name, error)
             return
-        if isinstance(error, TerminalError):
-            self.notify(clerk_message(error), title="Could not do that", severity="error",
-                        markup=False, timeout=10)
-            return
-        log.error("unexpected error in worker %s", worker_name, exc_info=error)
-        self.push_screen(MessageDialog(
-            "Something went wrong",
-            Text(f"{type(error).__name__}: {error}"),
-            next_step="Nothing you typed was lost. If this happens again, "
-                      "tell your records manager what you were doing.",
-        ))
+        show_worker_error(self, error, worker_name)
 
 
-def _section_screen(section: str) -> Screen[Any]:
-    if section == "beds":
-        from .screens.beds import BedsScreen  # noqa: PLC0415
-
-        return BedsScreen()
-    if section == "staff":
-        from .screens.staff import StaffScreen  # noqa: PLC0415
-
-        return StaffScreen()
-    if section == "sync":
-        from .screens.sync import SyncScreen  # noqa: PLC0415
-
-        return SyncScreen()
-    if section == "duplicates":
-        from .screens.duplicates import DuplicatesScreen  # noqa: PLC0415
-
-        return DuplicatesScreen()
-    if section == "users":
-        from .screens.users import UsersScreen  # noqa: PLC0415
-
-        return UsersScreen()
-    from .screens.census import CensusScreen  # noqa: PLC0415
-
-    return CensusScreen()
-
-
-def _lock_screen_type() -> type[Screen[Any]]:
+def _lock_screen_type() -> type[LockScreen]:
     from .screens.lock import LockScreen  # noqa: PLC0415
 
     return LockScreen
 
 
-def run(home: Path, *, clock: Clock | None = None, transport: Any = None) -> None:
+def run(home: Path, *, clock: Clock | None = None, transport: Transport | None = None) -> None:
     """Run the terminal app on the terminal stored in ``home`` (``chartkeep``)."""
     ChartkeepApp(home, clock=clock, transport=transport).run()
 

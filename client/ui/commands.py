@@ -5,11 +5,17 @@ and residents by name.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from .screens.base import PaletteCommand, WorkScreen
+
+if TYPE_CHECKING:
+    from .app import ChartkeepApp
 
 NAVIGATION: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("Census", "Residents in house, on leave, in hospital", "section", ("census",)),
@@ -49,16 +55,18 @@ class NavigationCommands(Provider):
                 yield Hit(score, matcher.highlight(name), self._command(action, args),
                           help=help_text)
 
-    def _command(self, action: str, args: tuple[str, ...]) -> Any:
+    def _command(self, action: str, args: tuple[str, ...]) -> Callable[[], object]:
         return partial(getattr(self.app, f"action_{action}"), *args)
 
 
 class ScreenCommands(Provider):
     """What the screen under the palette offers (``WorkScreen.palette_commands``)."""
 
-    def _commands(self) -> list[tuple[str, str, Any]]:
-        commands = getattr(self.screen, "palette_commands", None)
-        return commands() if callable(commands) and _unlocked(self) else []
+    def _commands(self) -> list[PaletteCommand]:
+        screen = self.screen
+        if isinstance(screen, WorkScreen) and _unlocked(self):
+            return screen.palette_commands()
+        return []
 
     async def discover(self) -> Hits:
         for name, help_text, callback in self._commands():
@@ -78,9 +86,10 @@ class ResidentSearchCommands(Provider):
     async def search(self, query: str) -> Hits:
         if not _unlocked(self) or len(query.strip()) < 2:  # noqa: PLR2004
             return
-        session = self.app.session  # type: ignore[attr-defined]
+        session = cast("ChartkeepApp", self.app).session
         # The store is blocking: ask it from a thread, never on the event loop.
-        page = await asyncio.to_thread(session.census, query.strip(), statuses=None, limit=8)
+        page = await asyncio.to_thread(session.residents.census, query.strip(), statuses=None,
+                                       limit=8)
         for row in page.rows:
             label = Text(f"Open {row.display_name}")
             label.append(f"  {row.mrn}  {row.bed_label or ''}", style="dim")

@@ -11,35 +11,75 @@ modules, so a change in the engine is absorbed once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
-from client.clock import SystemClock
-from client.errors import InputError, InvalidCredentials, TerminalError
-from client.keyslots import check_password
-from client.session import SessionLocked
+from client.clock import Clock, SystemClock
+from client.errors import InputError, InvalidCredentials, SessionLocked, TerminalError
+from client.session import Action, Session, TerminalAction
+from client.store.keyslots import check_password
+from client.sync.transport import Transport
+from client.views import (
+    BedRow,
+    ConflictRow,
+    ConflictValue,
+    DiagnosisView,
+    HoursView,
+    LicenseView,
+    Movement,
+    NoteView,
+    OpRow,
+    Page,
+    ResidentRow,
+    ResidentView,
+    SlotInfo,
+    StaffRow,
+    StaffView,
+    StayView,
+    SyncProgress,
+    SyncReport,
+    SyncStatus,
+    TaskRow,
+    UserInfo,
+)
 
 __all__ = [
+    "Action",
+    "BedRow",
     "Clock",
+    "ConflictRow",
+    "ConflictValue",
+    "DiagnosisView",
+    "HoursView",
     "InputError",
     "InvalidCredentials",
+    "LicenseView",
+    "Movement",
+    "NoteView",
+    "OpRow",
+    "Page",
+    "ResidentRow",
+    "ResidentView",
+    "Session",
     "SessionLocked",
+    "SlotInfo",
+    "StaffRow",
+    "StaffView",
+    "StayView",
+    "SyncProgress",
+    "SyncReport",
+    "SyncStatus",
     "SystemClock",
+    "TaskRow",
     "TerminalAPI",
+    "TerminalAction",
     "TerminalError",
+    "Transport",
+    "UserInfo",
     "check_password",
     "clerk_message",
     "default_terminal",
 ]
-
-
-class Clock(Protocol):
-    """The engine's injectable clock (``client.clock``)."""
-
-    def today(self) -> date: ...
-    def now(self) -> datetime: ...
-    def ms(self) -> int: ...
 
 
 class TerminalAPI(Protocol):
@@ -47,21 +87,22 @@ class TerminalAPI(Protocol):
 
     def is_enrolled(self, home: Path) -> bool: ...
 
-    def list_users(self, home: Path) -> list[Any]: ...
+    def list_users(self, home: Path) -> list[SlotInfo]: ...
 
     def enroll(self, home: Path, server_url: str, code: str, terminal_name: str,
-               username: str, password: str, *, transport: Any = None,
-               clock: Any = None) -> Any: ...
+               username: str, password: str, *, transport: Transport | None = None,
+               clock: Clock | None = None) -> Session: ...
 
-    def unlock(self, home: Path, username: str, password: str, *, transport: Any = None,
-               clock: Any = None, on_progress: Callable[[str], None] | None = None) -> Any: ...
+    def unlock(self, home: Path, username: str, password: str, *,
+               transport: Transport | None = None, clock: Clock | None = None,
+               on_progress: Callable[[str], None] | None = None) -> Session: ...
 
 
 def default_terminal() -> TerminalAPI:
     """The real engine: ``client.terminal`` (a module satisfies the protocol)."""
     from client import terminal  # noqa: PLC0415  (imported when the app starts, not at import)
 
-    return terminal  # type: ignore[return-value]
+    return terminal
 
 
 def clerk_message(error: BaseException) -> str:

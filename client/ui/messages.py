@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual.message import Message
+
+from .engine import Session, SyncProgress, SyncReport, SyncStatus
 
 
 class SessionOpened(Message):
     """A key slot unlocked (or a terminal enrolled): the clerk is in."""
 
-    def __init__(self, session: Any, *, sync_first: bool = False) -> None:
+    def __init__(self, session: Session, *, sync_first: bool = False) -> None:
         super().__init__()
         self.session = session
         self.sync_first = sync_first
@@ -18,19 +18,19 @@ class SessionOpened(Message):
 
 
 class SyncStatusRead(Message):
-    def __init__(self, status: Any) -> None:
+    def __init__(self, status: SyncStatus) -> None:
         super().__init__()
         self.status = status
 
 
 class SyncProgressed(Message):
-    def __init__(self, progress: Any) -> None:
+    def __init__(self, progress: SyncProgress) -> None:
         super().__init__()
         self.progress = progress
 
 
 class SyncFinished(Message):
-    def __init__(self, report: Any, *, background: bool) -> None:
+    def __init__(self, report: SyncReport, *, background: bool) -> None:
         super().__init__()
         self.report = report
         self.background = background

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 DEFAULT_IDLE_LOCK_SECONDS = 300.0
 """Five minutes, the automatic logoff that HIPAA's technical safeguards ask for."""
@@ -26,6 +26,11 @@ class UISettings:
     """0 turns background sync off (the clerk still syncs with ctrl+s)."""
     status_poll_seconds: float = DEFAULT_STATUS_POLL_SECONDS
     """How often the status bar re-reads the outbox; 0 turns polling off."""
+
+    def with_overrides(self, **values: float | None) -> UISettings:
+        """These settings with each value given (not ``None``) in place of its own."""
+        return replace(self, **{name: value for name, value in values.items()
+                                if value is not None})
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> UISettings:

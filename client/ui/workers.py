@@ -5,17 +5,25 @@ message for the clerk) as typed messages. An exception nobody planned for ends
 the worker in the ERROR state; Textual reports that to the node that started it
 (the message does not bubble), so every screen and dialog mixes in
 :class:`WorkerErrorsToApp`, which hands the error to the app's
-``report_worker_error``: a dialog, never a traceback.
+``report_worker_error``; that shows it with :func:`show_worker_error`: a
+notification for an engine error, a dialog for anything else, never a traceback.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual.worker import Worker, WorkerState
+
+from .dialogs.message import MessageDialog
+from .engine import TerminalError, clerk_message
 
 if TYPE_CHECKING:
     from textual.app import App
+
+log = logging.getLogger(__name__)
 
 
 class WorkerErrorsToApp:
@@ -33,3 +41,19 @@ class WorkerErrorsToApp:
         hook = getattr(self, "on_worker_failed", None)
         if hook is not None:
             hook()
+
+
+def show_worker_error(app: App[Any], error: BaseException, worker_name: str = "") -> None:
+    """Tell the clerk a worker failed: the engine's sentence in a notification, or
+    a dialog for a defect (logged with its traceback)."""
+    if isinstance(error, TerminalError):
+        app.notify(clerk_message(error), title="Could not do that", severity="error",
+                   markup=False, timeout=10)
+        return
+    log.error("unexpected error in worker %s", worker_name, exc_info=error)
+    app.push_screen(MessageDialog(
+        "Something went wrong",
+        Text(f"{type(error).__name__}: {error}"),
+        next_step="Nothing you typed was lost. If this happens again, "
+                  "tell your records manager what you were doing.",
+    ))

@@ -22,8 +22,8 @@ def home(session, server, monkeypatch):
     server.put("resident", "01HZZZZZZZZZZZZZZZZZZZZZZZ", server.facility_id,
                {**resident_fields(given_name="Other"), "mrn": "MG9", "_census": "in_house"})
     server.records[bed].state.data["_resident_id"] = "01HZZZZZZZZZZZZZZZZZZZZZZZ"
-    rid = session.register_resident(resident_fields())
-    session.admit(rid, admitted_at="2026-01-15", bed_id=bed)
+    rid = session.residents.register(resident_fields())
+    session.stays.admit(rid, admitted_at="2026-01-15", bed_id=bed)
     path = session.home
     session.lock()
     real_unlock = cli.unlock

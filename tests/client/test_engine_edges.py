@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 from terminal_helpers import MANAGER_PASSWORD, resident_fields
 
-from client.store import OUTBOX, get_meta
+from client.store.database import OUTBOX, get_meta
 from client.terminal import unlock
 from protocol.hlc import wall_ms
 from protocol.ids import new_id
@@ -22,13 +22,13 @@ def test_unlock_reports_progress(session, clock, sleeps):
 
 
 def test_concurrent_writers_keep_the_outbox_gapless(session):
-    rid = session.register_resident(resident_fields())
+    rid = session.residents.register(resident_fields())
     errors = []
 
     def write(n):
         try:
             for i in range(10):
-                session.add_note(rid, {"category": "other", "body": f"thread {n} note {i}",
+                session.notes.add(rid, {"category": "other", "body": f"thread {n} note {i}",
                                        "clinical_time": "2026-01-15T08:00"})
         except Exception as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
@@ -46,17 +46,17 @@ def test_concurrent_writers_keep_the_outbox_gapless(session):
 
 def test_clock_set_back_keeps_stamps_growing_and_flags_them(session, clock):
     """Scenario 16."""
-    rid = session.register_resident(resident_fields())
+    rid = session.residents.register(resident_fields())
     clock.set(datetime(2000, 1, 1, tzinfo=UTC))
-    session.update_resident(rid, {"phone": "555-0100"})
-    session.update_resident(rid, {"phone": "555-0101"})
+    session.residents.update(rid, {"phone": "555-0100"})
+    session.residents.update(rid, {"phone": "555-0101"})
     with session.store.read() as conn:
         rows = conn.execute(sa.select(OUTBOX).order_by(OUTBOX.c.seq)).all()
     stamps = [r.recorded_at for r in rows]
     assert stamps == sorted(stamps) and len(set(stamps)) == 3
     assert wall_ms(stamps[-1]) >= wall_ms(stamps[0])
     assert [r.flags for r in rows] == ["", "clock_skew", "clock_skew"]
-    assert session.operations()[0].flags == ("clock_skew",)
+    assert session.outbox.operations()[0].flags == ("clock_skew",)
 
 
 def test_terminal_killed_while_applying_a_page(session, server, monkeypatch):
@@ -72,18 +72,18 @@ def test_terminal_killed_while_applying_a_page(session, server, monkeypatch):
     def killed(*args, **kwargs):
         raise SystemExit("terminal killed")
 
-    monkeypatch.setattr("client.sync.SyncEngine._drop_gone", killed)
+    monkeypatch.setattr("client.sync.pull.drop_gone", killed)
     with pytest.raises(SystemExit):
         session.sync()
     monkeypatch.undo()
     with session.store.read() as conn:
         assert get_meta(conn, "cursor") == cursor_before
-    assert session.census().total == 0
+    assert session.residents.census().total == 0
     assert session.sync().error is None
     assert session.sync().error is None  # and again: nothing changes
-    assert session.census("kill").total == 30
+    assert session.residents.census("kill").total == 30
     server_ids = {rid for rid, rec in server.records.items() if rec.kind == "resident"}
-    assert {r.id for r in session.census(limit=100).rows} == server_ids
+    assert {r.id for r in session.residents.census(limit=100).rows} == server_ids
 
 
 def test_an_answer_that_breaks_the_schema_is_an_error_not_a_crash(session, server):

@@ -5,8 +5,8 @@ import sqlalchemy as sa
 from terminal_helpers import MANAGER_PASSWORD, PASSWORD
 
 from client.errors import InputError, InvalidCredentials, SlotDisabled
-from client.keyslots import DISABLE_AFTER, SlotFile, check_password, throttle_delay
-from client.store import AUDIT
+from client.store.database import AUDIT
+from client.store.keyslots import DISABLE_AFTER, SlotFile, check_password, throttle_delay
 from client.terminal import list_users, unlock
 
 
@@ -89,12 +89,12 @@ def test_failed_attempts_reach_the_encrypted_audit_at_next_unlock(home, clock, s
 
 def test_change_password_rewraps_only_that_slot(session, server, clock, sleeps):
     session.sync()  # learn the facility's users
-    session.add_user("jchen", PASSWORD)
+    session.users.add("jchen", PASSWORD)
     home = session.home
     before = {s["username"]: s for s in json.loads((home / "slots.json").read_text())["slots"]}
     store_bytes = (home / "store.db").read_bytes()
     new = "a completely different sentence"
-    session.change_password(MANAGER_PASSWORD, new)
+    session.users.change_password(MANAGER_PASSWORD, new)
     session.lock()
     after = {s["username"]: s for s in json.loads((home / "slots.json").read_text())["slots"]}
     assert after["jchen"] == before["jchen"]
@@ -133,7 +133,7 @@ def test_clerk_cannot_add_users(session, make_terminal):
 
     clerk = make_terminal("jchen", PASSWORD)
     with pytest.raises(NotPermitted):
-        clerk.add_user("mrivera", "some long enough password")
+        clerk.users.add("mrivera", "some long enough password")
     clerk.lock()
 
 

@@ -31,7 +31,7 @@ def test_paging_walks_every_resident_once_in_name_order(big_facility):
     seen = []
     offset = 0
     while True:
-        page = big_facility.census(offset=offset, limit=700)
+        page = big_facility.residents.census(offset=offset, limit=700)
         assert page.total == 10_000
         seen += page.rows
         offset += 700
@@ -44,32 +44,32 @@ def test_paging_walks_every_resident_once_in_name_order(big_facility):
 
 
 def test_filter_by_name_mrn_room_and_status(big_facility):
-    assert big_facility.census("garcía").total == 1000
-    assert big_facility.census("GARCÍA given00002").total == 1  # words combine
-    by_mrn = big_facility.census("MG004321")
+    assert big_facility.residents.census("garcía").total == 1000
+    assert big_facility.residents.census("GARCÍA given00002").total == 1  # words combine
+    by_mrn = big_facility.residents.census("MG004321")
     assert [r.mrn for r in by_mrn.rows] == ["MG004321"]
-    assert big_facility.census("r007").total == 25  # bed label, 10,000 / 400
-    assert big_facility.census("smith [jr]").total == 1000
-    assert big_facility.census("100%").total == 0  # LIKE wildcards are literal
-    assert big_facility.census("o'brien", statuses={"in_hospital"}).total == 1000
-    assert big_facility.census(statuses={"in_house"}).total == 4000
-    assert big_facility.census(statuses={"on_leave", "in_hospital"}).total == 2000
-    page = big_facility.census("okafor", offset=990, limit=50)
+    assert big_facility.residents.census("r007").total == 25  # bed label, 10,000 / 400
+    assert big_facility.residents.census("smith [jr]").total == 1000
+    assert big_facility.residents.census("100%").total == 0  # LIKE wildcards are literal
+    assert big_facility.residents.census("o'brien", statuses={"in_hospital"}).total == 1000
+    assert big_facility.residents.census(statuses={"in_house"}).total == 4000
+    assert big_facility.residents.census(statuses={"on_leave", "in_hospital"}).total == 2000
+    page = big_facility.residents.census("okafor", offset=990, limit=50)
     assert (page.total, len(page.rows), page.offset) == (1000, 10, 990)
 
 
 def test_local_registration_joins_the_big_list_in_order(big_facility):
-    rid = big_facility.register_resident(resident_fields(family_name="Aaberg"))
-    first = big_facility.census(limit=1).rows[0]
+    rid = big_facility.residents.register(resident_fields(family_name="Aaberg"))
+    first = big_facility.residents.census(limit=1).rows[0]
     assert (first.id, first.pending) == (rid, True)
-    assert big_facility.census().total == 10_001
+    assert big_facility.residents.census().total == 10_001
 
 
 def _staff_with_license(session, expires_on):
-    sid = session.add_staff({"employee_id": f"E-{expires_on}", "family_name": "Ng",
+    sid = session.staff.add({"employee_id": f"E-{expires_on}", "family_name": "Ng",
                              "given_name": expires_on, "job_title_code": 7,
                              "pay_type_code": 2})
-    session.add_license(sid, {"license_type": "RN", "number": "RN123", "issuing_state": "OH",
+    session.staff.add_license(sid, {"license_type": "RN", "number": "RN123", "issuing_state": "OH",
                               "expires_on": expires_on})
     return sid
 
@@ -80,31 +80,31 @@ def _staff_with_license(session, expires_on):
 def test_license_states_follow_the_clock(session, clock, days, state):
     expires = (clock.today() + timedelta(days=days)).isoformat()
     sid = _staff_with_license(session, expires)
-    row = session.staff_list().rows[0]
+    row = session.staff.roster().rows[0]
     assert (row.license_state, row.job_title) == (state, "Registered Nurse")
-    assert session.staff(sid).licenses[0].state == state
+    assert session.staff.get(sid).licenses[0].state == state
 
 
 def test_license_expires_as_time_passes(session, clock):
     sid = _staff_with_license(session, "2026-03-01")
-    assert session.staff(sid).license_state == "due_60"
+    assert session.staff.get(sid).license_state == "due_60"
     clock.advance(days=20)
-    assert session.staff(sid).license_state == "due_30"
+    assert session.staff.get(sid).license_state == "due_30"
     clock.advance(days=30)
-    assert session.staff(sid).license_state == "expired"
-    assert session.staff_list().rows[0].license_state == "expired"
+    assert session.staff.get(sid).license_state == "expired"
+    assert session.staff.roster().rows[0].license_state == "expired"
 
 
 def test_staff_without_license_and_hours(session):
-    sid = session.add_staff({"employee_id": "E9", "family_name": "Diallo", "given_name": "Awa",
+    sid = session.staff.add({"employee_id": "E9", "family_name": "Diallo", "given_name": "Awa",
                              "job_title_code": 10, "pay_type_code": 3})
-    hid = session.add_hours(sid, {"work_date": "2026-01-14", "hours": "7.5",
+    hid = session.staff.add_hours(sid, {"work_date": "2026-01-14", "hours": "7.5",
                                   "job_title_code": 10, "pay_type_code": 3})
-    session.correct_hours(hid, {"hours": "8"})
-    view = session.staff(sid)
+    session.staff.correct_hours(hid, {"hours": "8"})
+    view = session.staff.get(sid)
     assert view.license_state == "none"
     assert view.job_title == "Certified Nurse Aide"
     assert sorted(h.hours for h in view.hours) == ["7.50", "8.00"]
     assert [h.corrects for h in view.hours if h.hours == "8.00"] == [hid]
-    assert session.staff_list("diallo").rows[0].license_state == "none"
-    assert session.staff_list("E9").total == 1
+    assert session.staff.roster("diallo").rows[0].license_state == "none"
+    assert session.staff.roster("E9").total == 1

@@ -5,8 +5,8 @@ lead's tests/integration go much further; these keep the terminal honest."""
 import pytest
 from terminal_helpers import MANAGER_PASSWORD, resident_fields
 
+from client.sync.transport import DROP_RESPONSE, FaultyTransport, HttpTransport
 from client.terminal import enroll
-from client.transport import DROP_RESPONSE, FaultyTransport, HttpTransport
 
 server_runner = pytest.importorskip("server.http.runner")
 from server import admin  # noqa: E402
@@ -44,22 +44,22 @@ def test_round_trip_with_conflict_and_lost_answer(real):
     terminal, beds = real
     a = terminal("a")
     assert a.sync().error is None
-    assert {b.label for b in a.beds()} == {"N-100", "N-101"}
-    rid = a.register_resident(resident_fields())
-    stay = a.admit(rid, admitted_at="2026-01-15", bed_id=beds[0])
+    assert {b.label for b in a.beds.board()} == {"N-100", "N-101"}
+    rid = a.residents.register(resident_fields())
+    stay = a.stays.admit(rid, admitted_at="2026-01-15", bed_id=beds[0])
     assert a.sync().error is None
     b = terminal("b")
     b._transport = FaultyTransport(HttpTransport(b.server_url), plan=[DROP_RESPONSE])
     assert b.sync().error is None
-    a.update_resident(rid, {"phone": "555-0001"})
-    b.update_resident(rid, {"phone": "555-0002"})
+    a.residents.update(rid, {"phone": "555-0001"})
+    b.residents.update(rid, {"phone": "555-0002"})
     assert a.sync().applied == 1
     report = b.sync()  # the first push answer is lost; the resend gets the stored result
     assert report.error is None
     assert report.conflicts == 1
     a.sync()
     for s in (a, b):
-        view = s.resident(rid)
+        view = s.residents.get(rid)
         assert view.fields["phone"] == "555-0002"
         assert {c.value for c in view.conflicts["phone"]} == {"555-0001", "555-0002"}
         assert view.census_status == "in_house"

@@ -5,7 +5,7 @@ import pytest
 from terminal_helpers import MANAGER_PASSWORD, resident_fields
 
 from client.errors import StoreUnreadable
-from client.store import Store
+from client.store.database import Store
 from client.terminal import unlock
 
 NAME = "Wojciechowska"
@@ -16,12 +16,12 @@ NOTE = "complains of dizziness after breakfast, grandson visiting Tuesday"
 def filled(session, server):
     """A terminal with one resident, a note, data pulled from the server, and
     pending work: the WAL holds recent pages."""
-    rid = session.register_resident(resident_fields(family_name=NAME, given_name="Halina"))
-    session.add_note(rid, {"category": "nursing", "clinical_time": "2026-01-15T08:00",
+    rid = session.residents.register(resident_fields(family_name=NAME, given_name="Halina"))
+    session.notes.add(rid, {"category": "nursing", "clinical_time": "2026-01-15T08:00",
                            "body": NOTE})
-    mrn = session.resident(rid).mrn
+    mrn = session.residents.get(rid).mrn
     assert session.sync().error is None
-    session.update_resident(rid, {"phone": "555-0100"})
+    session.residents.update(rid, {"phone": "555-0100"})
     return session, rid, mrn
 
 
@@ -60,7 +60,7 @@ def test_copied_store_opens_only_with_a_slot(filled, tmp_path, clock, sleeps):
     copy = tmp_path / "copy"
     shutil.copytree(home, copy)
     moved = unlock(copy, "mrivera", MANAGER_PASSWORD, clock=clock, sleep=sleeps)
-    assert moved.resident(rid).fields["family_name"] == NAME
+    assert moved.residents.get(rid).fields["family_name"] == NAME
     moved.lock()
 
 
@@ -120,4 +120,4 @@ def test_lock_drops_the_store(session):
     from client.session import SessionLocked
 
     with pytest.raises(SessionLocked):
-        session.census()
+        session.residents.census()

@@ -2,9 +2,9 @@ import pytest
 import sqlalchemy as sa
 from terminal_helpers import PASSWORD, resident_fields
 
-from client import overlay
 from client.errors import InputError, NotFound, NotPermitted
-from client.store import OUTBOX, RECORDS
+from client.store import search
+from client.store.database import OUTBOX, RECORDS
 from protocol.codec import decode
 
 
@@ -14,9 +14,9 @@ def _outbox(session):
 
 
 def test_outbox_is_gapless_and_ordered(session):
-    rid = session.register_resident(resident_fields())
-    seqs = [session.update_resident(rid, {"phone": f"555-01{i:02d}"}) for i in range(5)]
-    session.add_note(rid, {"category": "nursing", "clinical_time": "2026-01-15T08:00",
+    rid = session.residents.register(resident_fields())
+    seqs = [session.residents.update(rid, {"phone": f"555-01{i:02d}"}) for i in range(5)]
+    session.notes.add(rid, {"category": "nursing", "clinical_time": "2026-01-15T08:00",
                            "body": "Settled well."})
     rows = _outbox(session)
     assert [r.seq for r in rows] == list(range(1, 8))
@@ -28,39 +28,39 @@ def test_outbox_is_gapless_and_ordered(session):
 
 def test_invalid_input_writes_nothing_and_names_the_field(session):
     with pytest.raises(InputError) as error:
-        session.register_resident(resident_fields(birth_date="1941-02-30"))
+        session.residents.register(resident_fields(birth_date="1941-02-30"))
     assert error.value.field == "birth_date"
     assert "Date of birth" in error.value.message
     with pytest.raises(InputError) as missing:
-        session.register_resident({"family_name": "Okafor"})
+        session.residents.register({"family_name": "Okafor"})
     assert missing.value.field in {"given_name", "birth_date", "sex"}
     assert _outbox(session) == []
-    assert session.census().total == 0
+    assert session.residents.census().total == 0
 
 
 def test_failure_mid_write_leaves_neither_op_nor_change(session, monkeypatch):
-    rid = session.register_resident(resident_fields())
+    rid = session.residents.register(resident_fields())
     before = _outbox(session)
 
     def broken(*args, **kwargs):
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr("client.outbox.refresh_many", broken)
+    monkeypatch.setattr("client.store.outbox.refresh_many", broken)
     with pytest.raises(RuntimeError):
-        session.update_resident(rid, {"phone": "555-0199"})
+        session.residents.update(rid, {"phone": "555-0199"})
     with pytest.raises(RuntimeError):
-        session.register_resident(resident_fields(family_name="Lindqvist"))
+        session.residents.register(resident_fields(family_name="Lindqvist"))
     monkeypatch.undo()
     assert _outbox(session) == before
-    assert session.resident(rid).fields.get("phone") is None
-    assert session.census().total == 1
+    assert session.residents.get(rid).fields.get("phone") is None
+    assert session.residents.census().total == 1
     # the next write takes the next number: no gap where the failures were
-    assert session.update_resident(rid, {"phone": "555-0123"}) == before[-1].seq + 1
+    assert session.residents.update(rid, {"phone": "555-0123"}) == before[-1].seq + 1
 
 
 def test_pending_values_show_with_flags(session):
-    rid = session.register_resident(resident_fields(phone="555-0100"))
-    view = session.resident(rid)
+    rid = session.residents.register(resident_fields(phone="555-0100"))
+    view = session.residents.get(rid)
     assert view.pending
     assert view.fields["phone"] == "555-0100"
     assert "family_name" in view.pending_fields
@@ -71,74 +71,74 @@ def test_pending_values_show_with_flags(session):
 def test_successive_offline_edits_predict_versions(session):
     """Scenario 32: each edit's base version counts the terminal's own
     pending edits to the field, so they are not mistaken for concurrent ones."""
-    rid = session.register_resident(resident_fields())
+    rid = session.residents.register(resident_fields())
     for i in range(3):
-        session.update_resident(rid, {"phone": f"555-010{i}"})
-    session.update_resident(rid, {"family_name": "Okafor-Bello"})
+        session.residents.update(rid, {"phone": f"555-010{i}"})
+    session.residents.update(rid, {"family_name": "Okafor-Bello"})
     rows = _outbox(session)
     bases = [decode(r.payload)["changes"] for r in rows[1:]]
     assert [b["phone"][1] for b in bases[:3]] == [0, 1, 2]
     assert bases[3]["family_name"] == ["Okafor-Bello", 1]
-    assert session.resident(rid).fields["phone"] == "555-0102"
+    assert session.residents.get(rid).fields["phone"] == "555-0102"
 
 
 def test_unchanged_values_write_nothing(session):
-    rid = session.register_resident(resident_fields(phone="555-0100"))
-    assert session.update_resident(rid, {"phone": "555-0100"}) == 0
+    rid = session.residents.register(resident_fields(phone="555-0100"))
+    assert session.residents.update(rid, {"phone": "555-0100"}) == 0
     assert len(_outbox(session)) == 1
 
 
 def test_changes_to_unknown_records_are_refused(session):
     with pytest.raises(NotFound):
-        session.update_resident("01HZZZZZZZZZZZZZZZZZZZZZZZ", {"phone": "555-0100"})
+        session.residents.update("01HZZZZZZZZZZZZZZZZZZZZZZZ", {"phone": "555-0100"})
     with pytest.raises(InputError):
-        session.update_resident("01HZZZZZZZZZZZZZZZZZZZZZZZ", {"mrn": "X"})
+        session.residents.update("01HZZZZZZZZZZZZZZZZZZZZZZZ", {"mrn": "X"})
 
 
 def test_record_numbers_come_from_the_pool_and_run_out(session):
     with session.store.write() as conn:
-        from client.store import set_meta
+        from client.store.database import set_meta
 
         set_meta(conn, "mrn_pools", [["MG", 41, 43]])
-    first = session.resident(session.register_resident(resident_fields())).mrn
-    second = session.resident(session.register_resident(resident_fields(given_name="B"))).mrn
+    first = session.residents.get(session.residents.register(resident_fields())).mrn
+    second = session.residents.get(session.residents.register(resident_fields(given_name="B"))).mrn
     assert (first, second) == ("MG000041", "MG000042")
     with pytest.raises(InputError) as error:
-        session.register_resident(resident_fields(given_name="C"))
+        session.residents.register(resident_fields(given_name="C"))
     assert error.value.field == "mrn"
-    assert session.census().total == 2
+    assert session.residents.census().total == 2
 
 
 def test_admission_offline_shows_pending_census(session, server):
     bed = server.add_bed(server.facility_id, "North", "N-101")
     session.sync()
-    rid = session.register_resident(resident_fields())
-    stay = session.admit(rid, admitted_at="2026-01-15", bed_id=bed, payer="medicare")
-    row = session.census().rows[0]
+    rid = session.residents.register(resident_fields())
+    stay = session.stays.admit(rid, admitted_at="2026-01-15", bed_id=bed, payer="medicare")
+    row = session.residents.census().rows[0]
     assert (row.census_status, row.pending, row.bed_label) == ("in_house", True, "N-101")
-    view = session.resident(rid)
+    view = session.residents.get(rid)
     assert [s.id for s in view.stays] == [stay]
     assert view.stays[0].pending
     assert [c.op_type for c in view.pending_commands] == ["command"]
-    board = {b.bed_id: b for b in session.beds()}
+    board = {b.bed_id: b for b in session.beds.board()}
     assert board[bed].state == "occupied" and board[bed].pending
     assert board[bed].resident_name == "Okafor, Adaeze"
-    moves = session.movements()
+    moves = session.stays.movements()
     assert [(m.kind, m.date, m.pending) for m in moves] == [("admission", "2026-01-15", True)]
-    session.discharge(stay, discharged_at="2026-01-20", disposition="home")
-    assert session.census().rows[0].census_status == "discharged"
-    assert {b.bed_id: b.state for b in session.beds()}[bed] == "free"
+    session.stays.discharge(stay, discharged_at="2026-01-20", disposition="home")
+    assert session.residents.census().rows[0].census_status == "discharged"
+    assert {b.bed_id: b.state for b in session.beds.board()}[bed] == "free"
 
 
 def test_notes_amend_and_entered_in_error(session):
-    rid = session.register_resident(resident_fields())
-    late = session.add_note(rid, {"category": "nursing", "clinical_time": "2026-01-15T10:00",
+    rid = session.residents.register(resident_fields())
+    late = session.notes.add(rid, {"category": "nursing", "clinical_time": "2026-01-15T10:00",
                                   "body": "Second entry [sic] as typed"})
-    early = session.add_note(rid, {"category": "nursing", "clinical_time": "2026-01-15T07:00",
+    early = session.notes.add(rid, {"category": "nursing", "clinical_time": "2026-01-15T07:00",
                                    "body": "First entry"})
-    session.amend_note(early, "Amended: vitals were normal")
-    session.note_entered_in_error(late, "Charted on the wrong resident")
-    notes = session.resident(rid).notes
+    session.notes.amend(early, "Amended: vitals were normal")
+    session.notes.mark_entered_in_error(late, "Charted on the wrong resident")
+    notes = session.residents.get(rid).notes
     originals = [n for n in notes if not n.entered_in_error_of]
     assert [n.id for n in originals] == [early, late]
     assert originals[1].body == "Second entry [sic] as typed"
@@ -151,16 +151,16 @@ def test_clerks_cannot_write_staff_records(make_terminal, session):
     session.sync()
     clerk = make_terminal("jchen", PASSWORD)
     with pytest.raises(NotPermitted):
-        clerk.add_staff({"employee_id": "E1", "family_name": "Ng", "given_name": "Li",
+        clerk.staff.add({"employee_id": "E1", "family_name": "Ng", "given_name": "Li",
                          "job_title_code": 7, "pay_type_code": 2})
     assert _outbox(clerk) == []
     clerk.lock()
 
 
 def test_overlay_rows_keep_search_columns(session):
-    rid = session.register_resident(resident_fields())
+    rid = session.residents.register(resident_fields())
     with session.store.read() as conn:
         row = conn.execute(sa.select(RECORDS).where(RECORDS.c.id == rid)).one()
     assert row.data is None  # nothing confirmed by the server yet
     assert "okafor" in row.search_text and row.pending == 1
-    assert overlay.fold("Ä", None, "b") == "ä b"
+    assert search.fold("Ä", None, "b") == "ä b"

@@ -1,7 +1,7 @@
 """End-to-end fixtures: the real server on loopback (SQLite, and PostgreSQL when
 ``CHARTKEEP_TEST_POSTGRES_URL`` is set) and real encrypted terminals in temp
 directories, talking signed msgpack over HTTP. No mocks: faults are injected by
-wrapping the real HTTP transport (:class:`client.transport.FaultyTransport`) or
+wrapping the real HTTP transport (:class:`client.sync.transport.FaultyTransport`) or
 through the server's ``faults`` hook."""
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import sqlalchemy as sa
 from client import terminal
 from client.clock import ManualClock
 from client.session import Session
-from client.store import OUTBOX, RECORDS
-from client.transport import HttpTransport, Transport
+from client.store.database import OUTBOX, RECORDS
+from client.sync.transport import HttpTransport, Transport
 from server import admin
 from server.storage.db import make_engine
 from server.http.runner import ServerThread
@@ -166,7 +166,7 @@ def queue_raw_ops(session: Session, ops: list[tuple[str, dict[str, Any]]], *,
     """Append operations straight to the outbox, skipping the terminal's own
     checks and per-change refresh: for operations an older or misbehaving
     terminal would send, and for volume tests. Returns the first new seq."""
-    from client.outbox import next_seq
+    from client.store.outbox import next_seq
     from protocol.codec import encode
     from protocol.ids import new_id
     from protocol.ops import SCHEMA_VERSION
@@ -195,7 +195,7 @@ def inject_raw_op(session: Session, op_type: str, payload: dict[str, Any], *,
 
 def op(session: Session, seq: int) -> Any:
     """The terminal's view of one of its operations."""
-    return next(row for row in session.operations() if row.seq == seq)
+    return next(row for row in session.outbox.operations() if row.seq == seq)
 
 
 @dataclass
@@ -207,7 +207,7 @@ class Link:
     blocked: set[str] = field(default_factory=set)
 
     def post(self, path: str, body: bytes, timeout: float) -> tuple[int, bytes]:
-        from client.transport import TransportError
+        from client.sync.transport import TransportError
 
         if path in self.blocked or "*" in self.blocked:
             raise TransportError("link down (test)")

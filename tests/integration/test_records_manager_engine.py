@@ -13,87 +13,87 @@ from .conftest import Org, op, resident, terminal_records
 def test_possible_duplicates_are_listed_and_can_be_dismissed(org: Org) -> None:
     manager = org.terminal(org.a, "rm.MG")
     clerk = org.terminal(org.a, "clerk.MG")
-    first = manager.register_resident(resident(family_name="Ito", given_name="Ken"))
-    second = clerk.register_resident(resident(family_name="Ito", given_name="Ken"))
+    first = manager.residents.register(resident(family_name="Ito", given_name="Ken"))
+    second = clerk.residents.register(resident(family_name="Ito", given_name="Ken"))
     manager.sync()
     clerk.sync()
     manager.sync()
-    [task] = manager.tasks()
+    [task] = manager.tasks.find()
     assert set(task.resident_ids) == {first, second}
     assert "Ito, Ken" in task.label
-    seq = manager.update_task(task.id, "dismissed")
-    assert manager.tasks() == []  # shown dismissed at once, pending
+    seq = manager.tasks.set_status(task.id, "dismissed")
+    assert manager.tasks.find() == []  # shown dismissed at once, pending
     manager.sync()
     assert op(manager, seq).status == "applied"
     clerk.sync()
-    assert clerk.tasks() == []
-    assert [t.status for t in clerk.tasks(status=None)] == ["dismissed"]
+    assert clerk.tasks.find() == []
+    assert [t.status for t in clerk.tasks.find(status=None)] == ["dismissed"]
 
 
 def test_a_bed_goes_out_of_service_and_back(org: Org) -> None:
     manager = org.terminal(org.a, "rm.MG")
     clerk = org.terminal(org.a, "clerk.MG")
     free, taken = org.a.beds[0], org.a.beds[1]
-    rid = manager.register_resident(resident())
-    manager.admit(rid, admitted_at="2026-11-02", bed_id=taken)
+    rid = manager.residents.register(resident())
+    manager.stays.admit(rid, admitted_at="2026-11-02", bed_id=taken)
     manager.sync()
     with pytest.raises(InputError):
-        manager.set_bed_out_of_service(taken, True)
+        manager.beds.set_out_of_service(taken, True)
     with pytest.raises(NotPermitted):
-        clerk.set_bed_out_of_service(free, True)
+        clerk.beds.set_out_of_service(free, True)
     # An admission into the free bed that has not synced yet also holds it.
-    other = manager.register_resident(resident(family_name="Pending", given_name="Pat"))
-    stay = manager.admit(other, admitted_at="2026-11-02", bed_id=free)
+    other = manager.residents.register(resident(family_name="Pending", given_name="Pat"))
+    stay = manager.stays.admit(other, admitted_at="2026-11-02", bed_id=free)
     with pytest.raises(InputError):
-        manager.set_bed_out_of_service(free, True)
-    manager.discharge(stay, discharged_at="2026-11-02", disposition="home")
+        manager.beds.set_out_of_service(free, True)
+    manager.stays.discharge(stay, discharged_at="2026-11-02", disposition="home")
     manager.sync()
-    seq = manager.set_bed_out_of_service(free, True)
-    assert {b.bed_id: b.state for b in manager.beds()}[free] == "out_of_service"
+    seq = manager.beds.set_out_of_service(free, True)
+    assert {b.bed_id: b.state for b in manager.beds.board()}[free] == "out_of_service"
     manager.sync()
     assert op(manager, seq).status == "applied"
     clerk.sync()
-    assert {b.bed_id: b.state for b in clerk.beds()}[free] == "out_of_service"
-    manager.set_bed_out_of_service(free, False)
+    assert {b.bed_id: b.state for b in clerk.beds.board()}[free] == "out_of_service"
+    manager.beds.set_out_of_service(free, False)
     manager.sync()
     clerk.sync()
-    assert {b.bed_id: b.state for b in clerk.beds()}[free] == "free"
+    assert {b.bed_id: b.state for b in clerk.beds.board()}[free] == "free"
 
 
 def test_notes_name_their_author_and_voiding_twice_is_refused(org: Org) -> None:
     manager = org.terminal(org.a, "rm.MG")
     clerk = org.terminal(org.a, "clerk.MG")
-    rid = manager.register_resident(resident())
-    manager.add_note(rid, {"category": "progress", "clinical_time": "2026-11-02T09:00",
+    rid = manager.residents.register(resident())
+    manager.notes.add(rid, {"category": "progress", "clinical_time": "2026-11-02T09:00",
                            "body": "Settled well."})
     manager.sync()
     clerk.sync()
-    [shown] = clerk.resident(rid).notes
+    [shown] = clerk.residents.get(rid).notes
     assert shown.author_name == "rm.MG"
-    manager.void_resident(rid, "registered at the wrong facility")
+    manager.residents.void(rid, "registered at the wrong facility")
     with pytest.raises(InputError):
-        manager.void_resident(rid, "again")
+        manager.residents.void(rid, "again")
 
 
 def test_a_voided_or_merged_record_gives_up_its_bed(org: Org) -> None:
     manager = org.terminal(org.a, "rm.MG")
     clerk = org.terminal(org.a, "clerk.MG")
-    wrong = manager.register_resident(resident(family_name="Mistake", given_name="Made"))
-    first = manager.register_resident(resident(family_name="Ito", given_name="Ken"))
-    again = manager.register_resident(resident(family_name="Ito", given_name="Ken"))
-    manager.admit(wrong, admitted_at="2026-11-02", bed_id=org.a.beds[0])
-    manager.admit(again, admitted_at="2026-11-02", bed_id=org.a.beds[1])
+    wrong = manager.residents.register(resident(family_name="Mistake", given_name="Made"))
+    first = manager.residents.register(resident(family_name="Ito", given_name="Ken"))
+    again = manager.residents.register(resident(family_name="Ito", given_name="Ken"))
+    manager.stays.admit(wrong, admitted_at="2026-11-02", bed_id=org.a.beds[0])
+    manager.stays.admit(again, admitted_at="2026-11-02", bed_id=org.a.beds[1])
     manager.sync()
-    manager.void_resident(wrong, "registered for the wrong person")
-    manager.merge_residents(first, again)
+    manager.residents.void(wrong, "registered for the wrong person")
+    manager.residents.merge(first, again)
     manager.sync()
     clerk.sync()
-    states = {b.bed_id: b.state for b in clerk.beds()}
+    states = {b.bed_id: b.state for b in clerk.beds.board()}
     assert states[org.a.beds[0]] == "free"
     assert states[org.a.beds[1]] == "free"
-    voided = clerk.resident(wrong)
+    voided = clerk.residents.get(wrong)
     assert voided.status == "entered_in_error"
     [stay] = voided.stays
     assert (stay.status, stay.disposition) == ("discharged", "entered_in_error")
-    assert clerk.resident(again).stays[0].disposition == "merged_duplicate"
+    assert clerk.residents.get(again).stays[0].disposition == "merged_duplicate"
     assert terminal_records(clerk) == org.server_records(org.a)

@@ -24,15 +24,15 @@ def _occupancy_holds(org: Org) -> None:
 def test_scenario_11_only_the_beds_own_facility_can_assign_it(org: Org) -> None:
     a = org.terminal(org.a, "clerk.MG")
     b = org.terminal(org.b, "clerk.OH")
-    ra = a.register_resident(resident(family_name="Alvarez"))
-    rb = b.register_resident(resident(family_name="Brennan"))
+    ra = a.residents.register(resident(family_name="Alvarez"))
+    rb = b.residents.register(resident(family_name="Brennan"))
     bed = org.a.beds[0]
-    stay_a = a.admit(ra, admitted_at="2026-11-02")
-    stay_b = b.admit(rb, admitted_at="2026-11-02")
+    stay_a = a.stays.admit(ra, admitted_at="2026-11-02")
+    stay_b = b.stays.admit(rb, admitted_at="2026-11-02")
     b.sync()
     a.sync()
-    seq_b = b.assign_bed(stay_b, bed)
-    seq_a = a.assign_bed(stay_a, bed)
+    seq_b = b.stays.assign_bed(stay_b, bed)
+    seq_a = a.stays.assign_bed(stay_a, bed)
     b.sync()
     a.sync()
     assert op(b, seq_b).status == "rejected"
@@ -47,43 +47,43 @@ def test_scenario_12_last_free_bed_assigned_offline_at_two_terminals(org: Org) -
     # Fill all but one bed.
     seed = org.terminal(org.a, "rm.MG")
     for i, bed in enumerate(org.a.beds[:-1]):
-        rid = seed.register_resident(resident(family_name=f"Seed{i}", given_name="Pat"))
-        seed.admit(rid, admitted_at="2026-11-01", bed_id=bed)
+        rid = seed.residents.register(resident(family_name=f"Seed{i}", given_name="Pat"))
+        seed.stays.admit(rid, admitted_at="2026-11-01", bed_id=bed)
     seed.sync()
     last = org.a.beds[-1]
-    first = a.register_resident(resident(family_name="First"))
-    second = b.register_resident(resident(family_name="Second"))
+    first = a.residents.register(resident(family_name="First"))
+    second = b.residents.register(resident(family_name="Second"))
     a.sync()
     b.sync()
-    stay_1 = a.admit(first, admitted_at="2026-11-02", bed_id=last)
-    stay_2 = b.admit(second, admitted_at="2026-11-02", bed_id=last)
+    stay_1 = a.stays.admit(first, admitted_at="2026-11-02", bed_id=last)
+    stay_2 = b.stays.admit(second, admitted_at="2026-11-02", bed_id=last)
     a.sync()
     _occupancy_holds(org)
     b.sync()
     _occupancy_holds(org)
-    rows = {row.record_id: row for row in b.operations()}
+    rows = {row.record_id: row for row in b.outbox.operations()}
     assert rows[stay_2].status == "rejected"
     assert rows[stay_2].reason == "bed_occupied"
     assert rows[stay_2].reason_text
     a.sync()
     for session in (a, b):
-        assert session.resident(first).census_status == "in_house"
-        assert session.resident(second).census_status == "awaiting_bed"
-        beds = {row.bed_id: row for row in session.beds()}
+        assert session.residents.get(first).census_status == "in_house"
+        assert session.residents.get(second).census_status == "awaiting_bed"
+        beds = {row.bed_id: row for row in session.beds.board()}
         assert beds[last].state == "occupied"
         assert beds[last].resident_id == first
-    assert {row.record_id: row for row in a.operations()}[stay_1].status == "applied"
+    assert {row.record_id: row for row in a.outbox.operations()}[stay_1].status == "applied"
 
 
 def test_scenario_13_one_resident_two_beds_concurrently(org: Org) -> None:
     a = org.terminal(org.a, "clerk.MG")
     b = org.terminal(org.a, "clerk2.MG")
-    rid = a.register_resident(resident())
-    stay = a.admit(rid, admitted_at="2026-11-02")
+    rid = a.residents.register(resident())
+    stay = a.stays.admit(rid, admitted_at="2026-11-02")
     a.sync()
     b.sync()
-    seq_a = a.assign_bed(stay, org.a.beds[0])
-    seq_b = b.assign_bed(stay, org.a.beds[1])
+    seq_a = a.stays.assign_bed(stay, org.a.beds[0])
+    seq_b = b.stays.assign_bed(stay, org.a.beds[1])
     a.sync()
     b.sync()
     assert op(a, seq_a).status == "applied"
@@ -91,4 +91,4 @@ def test_scenario_13_one_resident_two_beds_concurrently(org: Org) -> None:
     assert op(b, seq_b).reason == "already_in_bed"
     _occupancy_holds(org)
     b.sync()
-    assert b.resident(rid).bed_label == "101-A"
+    assert b.residents.get(rid).bed_label == "101-A"

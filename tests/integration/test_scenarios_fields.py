@@ -11,7 +11,7 @@ from .conftest import Org, op, resident, terminal_records
 def _shared_resident(org: Org) -> tuple[object, object, str]:
     a = org.terminal(org.a, "rm.MG")
     b = org.terminal(org.a, "clerk.MG")
-    rid = a.register_resident(resident())
+    rid = a.residents.register(resident())
     assert a.sync().error is None
     assert b.sync().error is None
     return a, b, rid
@@ -19,15 +19,15 @@ def _shared_resident(org: Org) -> tuple[object, object, str]:
 
 def test_scenario_1_same_field_different_values_one_conflict_everywhere(org: Org) -> None:
     a, b, rid = _shared_resident(org)
-    seq_a = a.update_resident(rid, {"phone": "555-0001"})
-    seq_b = b.update_resident(rid, {"phone": "555-0002"})
+    seq_a = a.residents.update(rid, {"phone": "555-0001"})
+    seq_b = b.residents.update(rid, {"phone": "555-0002"})
     a.sync()
     b.sync()
     a.sync()
     assert op(a, seq_a).status == "applied"
     assert op(b, seq_b).status == "conflict"
     assert op(b, seq_b).reason == "field_conflict"
-    view_a, view_b = a.resident(rid), b.resident(rid)
+    view_a, view_b = a.residents.get(rid), b.residents.get(rid)
     assert view_a.fields["phone"] == view_b.fields["phone"]
     assert {v.value for v in view_a.conflicts["phone"]} == {"555-0001", "555-0002"}
     assert view_a.conflicts == view_b.conflicts
@@ -39,25 +39,25 @@ def test_scenario_1_same_field_different_values_one_conflict_everywhere(org: Org
 
 def test_scenario_2_same_value_is_no_conflict(org: Org) -> None:
     a, b, rid = _shared_resident(org)
-    seq_a = a.update_resident(rid, {"phone": "555-0003"})
-    seq_b = b.update_resident(rid, {"phone": "555-0003"})
+    seq_a = a.residents.update(rid, {"phone": "555-0003"})
+    seq_b = b.residents.update(rid, {"phone": "555-0003"})
     a.sync()
     b.sync()
     assert op(a, seq_a).status == "applied"
     assert op(b, seq_b).status == "applied"
-    assert not b.resident(rid).conflicts
-    assert b.open_conflicts() == []
+    assert not b.residents.get(rid).conflicts
+    assert b.conflicts.unresolved() == []
 
 
 def test_scenario_3_different_fields_both_apply(org: Org) -> None:
     a, b, rid = _shared_resident(org)
-    a.update_resident(rid, {"phone": "555-0004"})
-    b.update_resident(rid, {"address": "9 Oak Avenue"})
+    a.residents.update(rid, {"phone": "555-0004"})
+    b.residents.update(rid, {"address": "9 Oak Avenue"})
     a.sync()
     b.sync()
     a.sync()
     for session in (a, b):
-        view = session.resident(rid)
+        view = session.residents.get(rid)
         assert view.fields["phone"] == "555-0004"
         assert view.fields["address"] == "9 Oak Avenue"
         assert not view.conflicts
@@ -65,8 +65,8 @@ def test_scenario_3_different_fields_both_apply(org: Org) -> None:
 
 def test_scenario_7_void_wins_and_the_concurrent_edit_waits_for_review(org: Org) -> None:
     a, b, rid = _shared_resident(org)
-    edit = b.update_resident(rid, {"phone": "555-0005"})
-    void = a.void_resident(rid, "registered twice by mistake")
+    edit = b.residents.update(rid, {"phone": "555-0005"})
+    void = a.residents.void(rid, "registered twice by mistake")
     a.sync()
     b.sync()
     a.sync()
@@ -74,7 +74,7 @@ def test_scenario_7_void_wins_and_the_concurrent_edit_waits_for_review(org: Org)
     assert op(b, edit).status == "conflict"
     assert op(b, edit).reason == "record_voided"
     for session in (a, b):
-        view = session.resident(rid)
+        view = session.residents.get(rid)
         assert view.status == "entered_in_error"
         assert view.fields["phone"] == "555-0100"
         assert [v.value for v in view.conflicts["phone"]][-1] == "555-0005"
@@ -83,7 +83,7 @@ def test_scenario_7_void_wins_and_the_concurrent_edit_waits_for_review(org: Org)
 
 def test_scenario_24_pull_never_hides_pending_local_edits(org: Org) -> None:
     a, b, rid = _shared_resident(org)
-    a.update_resident(rid, {"address": "1 Server Road", "phone": "555-0999"})
+    a.residents.update(rid, {"address": "1 Server Road", "phone": "555-0999"})
     a.sync()
     typed: list[int] = []
 
@@ -92,11 +92,11 @@ def test_scenario_24_pull_never_hides_pending_local_edits(org: Org) -> None:
         # lands: the pull brings A's newer phone number, which must not cover
         # what B's clerk just typed.
         if progress.phase == "pull" and not typed:
-            typed.append(b.update_resident(rid, {"phone": "555-0006"}))
+            typed.append(b.residents.update(rid, {"phone": "555-0006"}))
 
     b.sync(on_progress=clerk_types_during_sync)
     assert typed
-    view = b.resident(rid)
+    view = b.residents.get(rid)
     assert view.fields["phone"] == "555-0006"
     assert "phone" in view.pending_fields
     assert view.fields["address"] == "1 Server Road"
@@ -107,11 +107,11 @@ def test_scenario_24_pull_never_hides_pending_local_edits(org: Org) -> None:
 
 def test_scenario_32_ten_rapid_edits_keep_order_and_all_are_audited(org: Org) -> None:
     a, _b, rid = _shared_resident(org)
-    seqs = [a.update_resident(rid, {"phone": f"555-02{i:02d}"}) for i in range(10)]
-    assert a.resident(rid).fields["phone"] == "555-0209"
+    seqs = [a.residents.update(rid, {"phone": f"555-02{i:02d}"}) for i in range(10)]
+    assert a.residents.get(rid).fields["phone"] == "555-0209"
     a.sync()
     assert [op(a, s).status for s in seqs] == ["applied"] * 10
-    assert a.resident(rid).fields["phone"] == "555-0209"
-    assert not a.resident(rid).conflicts
+    assert a.residents.get(rid).fields["phone"] == "555-0209"
+    assert not a.residents.get(rid).conflicts
     updates = [row for row in org.audit_actions(rid) if "update" in row.action]
     assert len(updates) == 10

@@ -9,7 +9,7 @@ from .conftest import Org, inject_raw_op, op, resident, terminal_records
 def _synced_pair(org: Org, user_a: str = "rm.MG", user_b: str = "clerk.MG"):
     a = org.terminal(org.a, user_a)
     b = org.terminal(org.a, user_b)
-    rid = a.register_resident(resident())
+    rid = a.residents.register(resident())
     a.sync()
     b.sync()
     return a, b, rid
@@ -22,14 +22,14 @@ def note(body: str, when: str) -> dict[str, str]:
 def test_scenario_4_offline_notes_from_two_terminals_are_both_kept_in_clinical_order(
         org: Org) -> None:
     a, b, rid = _synced_pair(org)
-    b.add_note(rid, note("Evening: settled, slept well.", "2026-11-02T20:00"))
-    a.add_note(rid, note("Morning: ate breakfast.", "2026-11-02T08:00"))
-    a.add_note(rid, note("Evening, second entry.", "2026-11-02T20:00"))
+    b.notes.add(rid, note("Evening: settled, slept well.", "2026-11-02T20:00"))
+    a.notes.add(rid, note("Morning: ate breakfast.", "2026-11-02T08:00"))
+    a.notes.add(rid, note("Evening, second entry.", "2026-11-02T20:00"))
     b.sync()
     a.sync()
     b.sync()
     for session in (a, b):
-        bodies = [n.body for n in session.resident(rid).notes]
+        bodies = [n.body for n in session.residents.get(rid).notes]
         # Clinical time first; the two 20:00 notes by server sequence (B pushed first).
         assert bodies == ["Morning: ate breakfast.", "Evening: settled, slept well.",
                           "Evening, second entry."]
@@ -38,16 +38,16 @@ def test_scenario_4_offline_notes_from_two_terminals_are_both_kept_in_clinical_o
 
 def test_scenario_5_two_amendments_of_one_note_are_both_kept_and_linked(org: Org) -> None:
     a, b, rid = _synced_pair(org, "rm.MG", "rm.MG")
-    original = a.add_note(rid, note("Weight 61 kg.", "2026-11-02T09:00"))
+    original = a.notes.add(rid, note("Weight 61 kg.", "2026-11-02T09:00"))
     a.sync()
     b.sync()
-    first = a.amend_note(original, "Weight 61.5 kg (scale recalibrated).")
-    second = b.amend_note(original, "Weight 61 kg, taken after breakfast.")
+    first = a.notes.amend(original, "Weight 61.5 kg (scale recalibrated).")
+    second = b.notes.amend(original, "Weight 61 kg, taken after breakfast.")
     a.sync()
     b.sync()
     a.sync()
     for session in (a, b):
-        notes = session.resident(rid).notes
+        notes = session.residents.get(rid).notes
         top = next(n for n in notes if n.id == original)
         assert top.body == "Weight 61 kg."
         assert {n.id for n in top.amendments} == {first, second}
@@ -56,7 +56,7 @@ def test_scenario_5_two_amendments_of_one_note_are_both_kept_and_linked(org: Org
 
 def test_scenario_6_changing_a_signed_note_is_rejected_and_shown(org: Org) -> None:
     a, _b, rid = _synced_pair(org)
-    original = a.add_note(rid, note("Fell in the bathroom, no injury.", "2026-11-02T10:00"))
+    original = a.notes.add(rid, note("Fell in the bathroom, no injury.", "2026-11-02T10:00"))
     a.sync()
     seq = inject_raw_op(a, "update", {"kind": "note", "id": original,
                                       "changes": {"body": ["No fall occurred.", 1]}})
@@ -66,17 +66,17 @@ def test_scenario_6_changing_a_signed_note_is_rejected_and_shown(org: Org) -> No
     assert row.status == "rejected"
     assert row.reason == "immutable"
     assert row.reason_text  # a sentence the clerk can read
-    assert [n.body for n in a.resident(rid).notes] == ["Fell in the bathroom, no injury."]
+    assert [n.body for n in a.residents.get(rid).notes] == ["Fell in the bathroom, no injury."]
     assert any(r.outcome == "rejected" for r in org.audit_actions(original))
 
 
 def test_scenario_9_same_person_registered_twice_raises_a_task_and_merges(org: Org) -> None:
     a = org.terminal(org.a, "rm.MG")
     b = org.terminal(org.a, "clerk.MG")
-    first = a.register_resident(resident(phone="555-0001"))
-    second = b.register_resident(resident(phone="555-0002"))
-    a.add_note(first, note("Admitted from home.", "2026-11-02T09:00"))
-    b.add_note(second, note("Family visited.", "2026-11-02T15:00"))
+    first = a.residents.register(resident(phone="555-0001"))
+    second = b.residents.register(resident(phone="555-0002"))
+    a.notes.add(first, note("Admitted from home.", "2026-11-02T09:00"))
+    b.notes.add(second, note("Family visited.", "2026-11-02T15:00"))
     a.sync()
     b.sync()
     a.sync()
@@ -84,13 +84,13 @@ def test_scenario_9_same_person_registered_twice_raises_a_task_and_merges(org: O
     assert len(tasks) == 1
     assert set(tasks[0]["data"]["resident_ids"]) == {first, second}
     assert tasks[0]["data"]["status"] == "open"
-    a.merge_residents(first, second)
+    a.residents.merge(first, second)
     a.sync()
     b.sync()
     for session in (a, b):
-        duplicate = session.resident(second)
+        duplicate = session.residents.get(second)
         assert duplicate.replaced_by == first
-        survivor = session.resident(first)
+        survivor = session.residents.get(first)
         assert {n.body for n in survivor.notes} == {"Admitted from home.", "Family visited."}
     tasks = [r for (kind, _), r in org.server_records(org.a).items() if kind == "task"]
     assert tasks[0]["data"]["status"] == "done"
@@ -99,41 +99,41 @@ def test_scenario_9_same_person_registered_twice_raises_a_task_and_merges(org: O
 def test_scenario_10_concurrent_admissions_one_applies_and_notes_are_relinked(
         org: Org) -> None:
     a, b, rid = _synced_pair(org)
-    stay_a = a.admit(rid, admitted_at="2026-11-02")
-    stay_b = b.admit(rid, admitted_at="2026-11-02")
-    note_b = b.add_note(rid, {**note("Admission assessment started.", "2026-11-02T11:00"),
+    stay_a = a.stays.admit(rid, admitted_at="2026-11-02")
+    stay_b = b.stays.admit(rid, admitted_at="2026-11-02")
+    note_b = b.notes.add(rid, {**note("Admission assessment started.", "2026-11-02T11:00"),
                               "stay_id": stay_b})
     a.sync()
     b.sync()
-    rows = {row.record_id: row for row in b.operations()}
+    rows = {row.record_id: row for row in b.outbox.operations()}
     assert rows[stay_b].status == "rejected"
     assert rows[stay_b].reason == "already_admitted"
-    kept = next(n for n in b.resident(rid).notes if n.id == note_b)
+    kept = next(n for n in b.residents.get(rid).notes if n.id == note_b)
     assert kept.body == "Admission assessment started."
     assert kept.fields.get("stay_id") == stay_a
-    stays = [s for s in b.resident(rid).stays if s.status == "active"]
+    stays = [s for s in b.residents.get(rid).stays if s.status == "active"]
     assert [s.id for s in stays] == [stay_a]
 
 
 def test_scenario_14_transfer_while_another_terminal_keeps_editing(org: Org) -> None:
     a, b, rid = _synced_pair(org, "rm.MG", "clerk.MG")
-    stay = a.admit(rid, admitted_at="2026-11-01", bed_id=org.a.beds[0])
+    stay = a.stays.admit(rid, admitted_at="2026-11-01", bed_id=org.a.beds[0])
     a.sync()
     b.sync()
-    a.transfer(stay, to_facility_id=org.b.id, at="2026-11-03")
+    a.stays.transfer(stay, to_facility_id=org.b.id, at="2026-11-03")
     a.sync()
     # B, offline, keeps working on the resident.
-    clinical = b.add_note(rid, note("Ate lunch.", "2026-11-03T12:00"))
-    admin_cmd = b.leave(stay, leave_type="hospital", at="2026-11-03T14:00")
+    clinical = b.notes.add(rid, note("Ate lunch.", "2026-11-03T12:00"))
+    admin_cmd = b.stays.leave(stay, leave_type="hospital", at="2026-11-03T14:00")
     b.sync()
-    rows = {row.seq: row for row in b.operations()}
+    rows = {row.seq: row for row in b.outbox.operations()}
     assert next(r for r in rows.values() if r.record_id == clinical).status == "applied"
     assert rows[admin_cmd].status == "rejected"
     assert rows[admin_cmd].reason == "out_of_scope", rows[admin_cmd].detail
     # After its pending changes are pushed, the resident leaves B's terminal.
-    assert rid not in {r.id for r in b.census().rows}
+    assert rid not in {r.id for r in b.residents.census().rows}
     assert all(key[1] != rid for key in terminal_records(b))
     c = org.terminal(org.b, "clerk.OH")
     c.sync()
-    moved = c.resident(rid)
+    moved = c.residents.get(rid)
     assert "Ate lunch." in [n.body for n in moved.notes]

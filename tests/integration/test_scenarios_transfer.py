@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 from client.clock import ManualClock
-from client.sync import SyncEngine
-from client.transport import DROP_RESPONSE, FaultyTransport, HttpTransport, Transport
+from client.sync.pull import Pull
+from client.sync.transport import DROP_RESPONSE, FaultyTransport, HttpTransport, Transport
 from protocol.codec import decode
 from protocol.signing import open_envelope
 from server import admin
@@ -47,19 +47,19 @@ class Recorder:
 
 def notes(session: Any, rid: str, n: int) -> None:
     for i in range(n):
-        session.add_note(rid, {"category": "nursing", "clinical_time": "2026-11-02T09:00",
+        session.notes.add(rid, {"category": "nursing", "clinical_time": "2026-11-02T09:00",
                                "body": f"Round {i}: comfortable."})
 
 
 def test_scenario_16_terminal_clock_reset_to_2000(org: Org) -> None:
     clock = ManualClock(START)
     a = org.terminal(org.a, "clerk.MG", clock=clock)
-    rid = a.register_resident(resident())
-    first = a.update_resident(rid, {"phone": "555-0001"})
+    rid = a.residents.register(resident())
+    first = a.residents.update(rid, {"phone": "555-0001"})
     clock.set(datetime(2000, 1, 1, tzinfo=UTC))
-    second = a.update_resident(rid, {"phone": "555-0002"})
+    second = a.residents.update(rid, {"phone": "555-0002"})
     with a.store.read() as conn:
-        from client.store import OUTBOX
+        from client.store.database import OUTBOX
 
         stamps = [r[0] for r in conn.execute(sa.select(OUTBOX.c.recorded_at)
                                              .order_by(OUTBOX.c.seq))]
@@ -68,29 +68,29 @@ def test_scenario_16_terminal_clock_reset_to_2000(org: Org) -> None:
     assert op(a, first).status == "applied"
     assert op(a, second).status == "applied"
     assert "clock_skew" in op(a, second).flags
-    assert a.resident(rid).fields["phone"] == "555-0002"
+    assert a.residents.get(rid).fields["phone"] == "555-0002"
 
 
 def test_scenario_17_link_drops_mid_push_and_the_terminal_resumes(org: Org) -> None:
     link = FaultyTransport(HttpTransport(org.url), plan=[None, DROP_RESPONSE],
                            paths=frozenset({"/v1/push"}), sleep=lambda _s: None)
     a = org.terminal(org.a, "clerk.MG", transport=link)
-    rid = a.register_resident(resident())
+    rid = a.residents.register(resident())
     notes(a, rid, 1199)  # 1200 operations: three batches of 500
     report = a.sync()
     assert report.error is None
     assert (("/v1/push", DROP_RESPONSE)) in link.calls
-    assert set(a.operations(limit=5000)) and all(
-        row.status == "applied" for row in a.operations(limit=5000))
+    assert set(a.outbox.operations(limit=5000)) and all(
+        row.status == "applied" for row in a.outbox.operations(limit=5000))
     assert server_op_count(org, a) == 1200
     assert kinds_on_server(org, org.a)["note"] == 1199
-    assert len(a.resident(rid).notes) == 1199
+    assert len(a.residents.get(rid).notes) == 1199
 
 
 @pytest.mark.parametrize("stage", ["push:after_commit", "push:before_commit"])
 def test_scenarios_18_19_server_dies_around_its_commit(org: Org, stage: str) -> None:
     a = org.terminal(org.a, "clerk.MG")
-    rid = a.register_resident(resident())
+    rid = a.residents.register(resident())
     notes(a, rid, 4)
     crashes = []
 
@@ -110,7 +110,7 @@ def test_scenarios_18_19_server_dies_around_its_commit(org: Org, stage: str) -> 
     if report.error is not None:
         report = a.sync()
     assert report.error is None
-    assert all(row.status == "applied" for row in a.operations())
+    assert all(row.status == "applied" for row in a.outbox.operations())
     assert server_op_count(org, a) == 5
     assert kinds_on_server(org, org.a)["note"] == 4
     assert terminal_records(a) == org.server_records(org.a)
@@ -120,7 +120,7 @@ def test_scenario_20_replayed_push_has_no_effect_and_bad_senders_are_audited(
         org: Org) -> None:
     recorder = Recorder(HttpTransport(org.url))
     a = org.terminal(org.a, "clerk.MG", transport=recorder)
-    rid = a.register_resident(resident())
+    rid = a.residents.register(resident())
     a.sync()
     captured = next(body for path, body in recorder.sent if path == "/v1/push")
     raw = HttpTransport(org.url)
@@ -136,10 +136,10 @@ def test_scenario_20_replayed_push_has_no_effect_and_bad_senders_are_audited(
     assert status in (400, 401)
     # Revoked: the terminal is told clearly; its change stays pending.
     admin.revoke_terminal(org.engine, org.settings, terminal_id=a.terminal_id)
-    a.update_resident(rid, {"phone": "555-0042"})
+    a.residents.update(rid, {"phone": "555-0042"})
     report = a.sync()
     assert report.error and "revoked" in report.error.lower()
-    assert a.sync_status().pending == 1
+    assert a.outbox.status().pending == 1
     entries = org.audit_actions()
     assert any(row.action == "auth:replay" for row in entries)
     rejected = [row for row in entries if row.outcome == "bad_signature"]
@@ -150,31 +150,31 @@ def test_scenario_23_interrupted_pull_never_advances_the_cursor(
         org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
     a = org.terminal(org.a, "rm.MG")
     for i in range(30):
-        a.register_resident(resident(family_name=f"Pull{i:02d}"))
+        a.residents.register(resident(family_name=f"Pull{i:02d}"))
     a.sync()
     link = FaultyTransport(HttpTransport(org.url), plan=[None, DROP_RESPONSE, DROP_RESPONSE],
                            paths=frozenset({"/v1/pull"}), sleep=lambda _s: None)
     b = org.terminal(org.a, "clerk.MG", transport=link)
     # A terminal killed while applying a page: the page's transaction dies
     # half-way, so neither the records nor the cursor move.
-    real_apply = SyncEngine._apply_snapshots
+    real_apply = Pull._apply_snapshots
     killed: list[int] = []
 
-    def killed_midway(self: SyncEngine, conn: Any, snapshots: list[Any]) -> None:
+    def killed_midway(self: Pull, conn: Any, snapshots: list[Any]) -> None:
         real_apply(self, conn, snapshots[: len(snapshots) // 2])
         killed.append(len(snapshots))
         raise KeyboardInterrupt("terminal killed while applying a page (test)")
 
-    monkeypatch.setattr(SyncEngine, "_apply_snapshots", killed_midway)
+    monkeypatch.setattr(Pull, "_apply_snapshots", killed_midway)
     with b.store.read() as conn:
-        from client.store import get_meta
+        from client.store.database import get_meta
 
         before = get_meta(conn, "cursor", 0)
     with pytest.raises(KeyboardInterrupt):
         b.sync()
     with b.store.read() as conn:
         assert get_meta(conn, "cursor", 0) == before
-    monkeypatch.setattr(SyncEngine, "_apply_snapshots", real_apply)
+    monkeypatch.setattr(Pull, "_apply_snapshots", real_apply)
     assert killed
     assert b.sync().error is None
     assert terminal_records(b) == org.server_records(org.a)
@@ -184,42 +184,43 @@ def test_scenario_26_terminal_offline_for_120_days(org: Org) -> None:
     clock = ManualClock(START)
     away = org.terminal(org.a, "clerk.MG", clock=clock)
     home = org.terminal(org.a, "rm.MG")
-    rid = home.register_resident(resident())
+    rid = home.residents.register(resident())
     home.sync()
     away.sync()
-    offline_note = away.add_note(rid, {"category": "social", "clinical_time":
+    offline_note = away.notes.add(rid, {"category": "social", "clinical_time":
                                        "2026-11-03T10:00", "body": "Daughter called."})
-    edit = away.update_resident(rid, {"address": "4 Long Road"})
+    edit = away.residents.update(rid, {"address": "4 Long Road"})
     clock.advance(timedelta(days=120))
     org.clock.advance_days(120)
     for i in range(20):
-        home.register_resident(resident(family_name=f"Later{i}"))
+        home.residents.register(resident(family_name=f"Later{i}"))
     home.sync()
     assert away.sync().error is None
     assert op(away, edit).status == "applied"
-    assert next(r for r in away.operations() if r.record_id == offline_note).status == "applied"
+    sent = next(r for r in away.outbox.operations() if r.record_id == offline_note)
+    assert sent.status == "applied"
     assert terminal_records(away) == org.server_records(org.a)
 
 
 def test_scenario_27_old_terminal_software_is_told_to_upgrade_and_loses_nothing(
         org: Org) -> None:
     a = org.terminal(org.a, "clerk.MG")
-    rid = a.register_resident(resident())
+    rid = a.residents.register(resident())
     a.sync()
     seq = inject_raw_op(a, "update", {"kind": "resident", "id": rid,
                                       "changes": {"phone": ["555-0777", 1]}}, schema=0)
     report = a.sync()
     assert report.error and "upgrade" in report.error.lower()
     assert op(a, seq).status == "pending"
-    assert a.sync_status().pending == 1
+    assert a.outbox.status().pending == 1
     assert server_op_count(org, a) == 1
 
 
 def test_scenario_30_deactivated_users_changes_are_held_for_review(org: Org) -> None:
     a = org.terminal(org.a, "clerk.MG")
-    rid = a.register_resident(resident())
+    rid = a.residents.register(resident())
     a.sync()
-    held_seq = a.update_resident(rid, {"phone": "555-0303"})
+    held_seq = a.residents.update(rid, {"phone": "555-0303"})
     admin.deactivate_user(org.engine, org.settings, username="clerk.MG")
     a.sync()
     row = op(a, held_seq)
@@ -230,7 +231,7 @@ def test_scenario_30_deactivated_users_changes_are_held_for_review(org: Org) -> 
                       decision="apply", reviewer="rm.MG")
     a.sync()
     assert op(a, held_seq).status == "applied"
-    assert a.resident(rid).fields["phone"] == "555-0303"
+    assert a.residents.get(rid).fields["phone"] == "555-0303"
 
 
 @pytest.mark.slow
@@ -238,7 +239,7 @@ def test_scenario_31_initial_sync_of_50000_records_over_a_dropping_link(org: Org
     from .conftest import bulk_notes
 
     seed = org.terminal(org.a, "rm.MG")
-    rid = seed.register_resident(resident())
+    rid = seed.residents.register(resident())
     bulk_notes(seed, rid, 49_999)
     assert seed.sync().error is None
     assert kinds_on_server(org, org.a)["note"] == 49_999
@@ -269,7 +270,7 @@ def test_scenario_31_initial_sync_of_50000_records_over_a_dropping_link(org: Org
     # at or after the last cursor it had reached.
     assert cursors.count(0) <= 1 + sum(1 for c in link.calls[:1] if c[1] == DROP_RESPONSE)
     assert cursors == sorted(cursors)
-    assert len(fresh.resident(rid).notes) == 49_999
+    assert len(fresh.residents.get(rid).notes) == 49_999
     assert terminal_records(fresh) == org.server_records(org.a)
 
 
@@ -279,11 +280,11 @@ def test_pages_of_long_notes_stay_within_the_message_limit(org: Org) -> None:
     from .conftest import bulk_notes
 
     seed = org.terminal(org.a, "rm.MG")
-    rid = seed.register_resident(resident())
+    rid = seed.residents.register(resident())
     bulk_notes(seed, rid, 300, body="{i} " + "Detailed wound care and family meeting. " * 475)
     assert seed.sync().error is None
     fresh = org.terminal(org.a, "clerk.MG")
     report = fresh.sync()
     assert report.error is None
-    assert len(fresh.resident(rid).notes) == 300
+    assert len(fresh.residents.get(rid).notes) == 300
     assert terminal_records(fresh) == org.server_records(org.a)

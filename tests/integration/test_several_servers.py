@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from client.transport import HttpTransport
+from client.sync.transport import HttpTransport
 from server.http.runner import ServerThread
 from server.settings import Settings
 
@@ -37,18 +37,18 @@ def test_two_server_processes_behind_a_balancer(org: Org, tmp_path: Path) -> Non
         balancer = RoundRobin([org.url, second.url])
         a = org.terminal(org.a, "rm.MG", transport=balancer)
         b = org.terminal(org.a, "clerk.MG", transport=balancer)
-        rid = a.register_resident(resident())
+        rid = a.residents.register(resident())
         a.sync()
         b.sync()
-        first = a.update_resident(rid, {"phone": "555-0001"})
-        clash = b.update_resident(rid, {"phone": "555-0002"})
-        stay_a = a.admit(rid, admitted_at="2026-11-02", bed_id=org.a.beds[0])
+        first = a.residents.update(rid, {"phone": "555-0001"})
+        clash = b.residents.update(rid, {"phone": "555-0002"})
+        stay_a = a.stays.admit(rid, admitted_at="2026-11-02", bed_id=org.a.beds[0])
         for _ in range(3):
             a.sync()
             b.sync()
         assert op(a, first).status == "applied"
         assert op(b, clash).status == "conflict"
-        assert {r.record_id: r for r in a.operations()}[stay_a].status == "applied"
+        assert {r.record_id: r for r in a.outbox.operations()}[stay_a].status == "applied"
         # Each server answered with the one server key both read from the database.
         assert terminal_records(a) == org.server_records(org.a) == terminal_records(b)
     finally:

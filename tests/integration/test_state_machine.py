@@ -24,8 +24,8 @@ from hypothesis.stateful import (
 )
 
 from client.errors import TerminalError
-from client.store import OUTBOX
-from client.transport import FaultyTransport, HttpTransport
+from client.store.database import OUTBOX
+from client.sync.transport import FaultyTransport, HttpTransport
 
 from .conftest import Org, make_facility, resident, terminal_records
 
@@ -77,14 +77,14 @@ def run_machine(org: Org) -> None:
         @rule(target=residents, t=st.integers(0, 4), name=st.sampled_from(["Ng", "Ruiz"]))
         def register(self, t: int, name: str) -> str:
             term = self.terms[t % len(self.terms)]
-            return term.register_resident(resident(family_name=name))
+            return term.residents.register(resident(family_name=name))
 
         @rule(t=st.integers(0, 4), rid=residents, field=st.sampled_from(sorted(FIELDS)),
               choice=st.integers(0, 2))
         def edit(self, t: int, rid: str, field: str, choice: int) -> None:
             term = self.terms[t % len(self.terms)]
             try:
-                term.update_resident(rid, {field: FIELDS[field][choice]})
+                term.residents.update(rid, {field: FIELDS[field][choice]})
             except TerminalError:
                 pass  # not at this terminal yet, or voided: the clerk is told why
 
@@ -93,7 +93,7 @@ def run_machine(org: Org) -> None:
         def note(self, t: int, rid: str, body: str) -> None:
             term = self.terms[t % len(self.terms)]
             try:
-                term.add_note(rid, {"category": "progress", "clinical_time": "2026-11-02T09:00",
+                term.notes.add(rid, {"category": "progress", "clinical_time": "2026-11-02T09:00",
                                     "body": body})
             except TerminalError:
                 pass
@@ -102,7 +102,7 @@ def run_machine(org: Org) -> None:
         def admit(self, t: int, rid: str, bed: int) -> None:
             term = self.terms[t % len(self.terms)]
             try:
-                term.admit(rid, admitted_at="2026-11-02",
+                term.stays.admit(rid, admitted_at="2026-11-02",
                            bed_id=self.fac.beds[bed] if bed < 3 else None)
             except TerminalError:
                 pass
@@ -110,12 +110,12 @@ def run_machine(org: Org) -> None:
         @rule(t=st.integers(0, 4))
         def discharge_someone(self, t: int) -> None:
             term = self.terms[t % len(self.terms)]
-            for row in term.census(limit=20).rows:
-                view = term.resident(row.id)
+            for row in term.residents.census(limit=20).rows:
+                view = term.residents.get(row.id)
                 active = [s for s in view.stays if s.status == "active" and not s.pending]
                 if active:
                     try:
-                        term.discharge(active[0].id, discharged_at="2026-11-05",
+                        term.stays.discharge(active[0].id, discharged_at="2026-11-05",
                                        disposition="home")
                     except TerminalError:
                         pass

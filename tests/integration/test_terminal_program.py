@@ -55,8 +55,8 @@ class Screen:
 def test_clerk_signs_in_and_reads_the_census(org: Org, tmp_path: Path) -> None:
     writer = org.terminal(org.a, "rm.MG")
     for family, given in (("Okafor", "Adaeze"), ("Smith [Jr]", "Walter")):
-        rid = writer.register_resident(resident(family_name=family, given_name=given))
-        writer.admit(rid, admitted_at="2026-11-01")
+        rid = writer.residents.register(resident(family_name=family, given_name=given))
+        writer.stays.admit(rid, admitted_at="2026-11-01")
     assert writer.sync().error is None
     code = admin.issue_code(org.engine, org.settings, facility_id=org.a.id)
     home = tmp_path / "desk"

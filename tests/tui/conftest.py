@@ -23,7 +23,7 @@ from textual.widgets import DataTable, Input, Select, Static, TextArea
 
 from client import terminal
 from client.clock import ManualClock
-from client.transport import TransportError
+from client.sync.transport import TransportError
 from client.ui.app import ChartkeepApp
 from protocol.ids import new_id
 from protocol.messages import EnrollRequest, EnrollResponse, MrnPool
@@ -176,7 +176,7 @@ class SwitchableTransport:
     """The real HTTP link to the test server, with a switch to cut it ("offline")."""
 
     def __init__(self, url: str) -> None:
-        from client.transport import HttpTransport  # noqa: PLC0415
+        from client.sync.transport import HttpTransport  # noqa: PLC0415
 
         self.inner = HttpTransport(url)
         self.online = True

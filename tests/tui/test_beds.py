@@ -46,9 +46,9 @@ async def test_a_records_manager_takes_a_bed_out_of_service_and_back(facility, m
                                                                      drive):
     term = facility.enroll(facility.add_user("mrivera", "records_manager"), "Records office")
     session = term.session()
-    resident_id = session.register_resident({"family_name": "Hale [Jr]", "given_name": "Tom",
+    resident_id = session.residents.register({"family_name": "Hale [Jr]", "given_name": "Tom",
                                              "birth_date": "1940-02-01", "sex": "male"})
-    session.admit(resident_id, admitted_at=facility.clock.today().isoformat(),
+    session.stays.admit(resident_id, admitted_at=facility.clock.today().isoformat(),
                   bed_id=facility.beds["101B"])
     assert session.sync().error is None
     session.lock()

@@ -28,9 +28,9 @@ def busy_terminal(offline_terminal):
     session = offline_terminal.session()
     names = [f"Family{i:03d}" for i in range(RESIDENTS - 2)] + ["Smith [Jr]", "[bold]Okafor"]
     for name in names:
-        resident_id = session.register_resident({"family_name": name, "given_name": "Ada",
+        resident_id = session.residents.register({"family_name": name, "given_name": "Ada",
                                                  "birth_date": "1940-01-01", "sex": "female"})
-        session.admit(resident_id, admitted_at="2026-01-02")
+        session.stays.admit(resident_id, admitted_at="2026-01-02")
     session.lock()
     return offline_terminal
 

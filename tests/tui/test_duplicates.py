@@ -39,12 +39,12 @@ def arrange(facility):
     ids = {}
     for person in PEOPLE:
         # Record ids carry their creation time: a second apart, the clerk's is newer.
-        older = first.register_resident(person)
+        older = first.residents.register(person)
         facility.clock.advance(seconds=1)
-        ids[person["family_name"]] = (older, second.register_resident(person))
+        ids[person["family_name"]] = (older, second.residents.register(person))
     for session in (first, second, first):
         assert session.sync().error is None
-    assert len(first.tasks()) == 2  # noqa: PLR2004
+    assert len(first.tasks.find()) == 2  # noqa: PLR2004
     first.lock()
     second.lock()
     return manager, clerk, ids
@@ -101,9 +101,9 @@ async def test_review_possible_duplicates(facility, make_app, drive):
     session = manager.session()
     try:
         older, newer = ids["Ito"]
-        assert session.resident(newer).replaced_by == older
-        assert session.tasks() == []
-        assert [t.status for t in session.tasks(status=None)].count("dismissed") == 1
+        assert session.residents.get(newer).replaced_by == older
+        assert session.tasks.find() == []
+        assert [t.status for t in session.tasks.find(status=None)].count("dismissed") == 1
     finally:
         session.lock()
 

@@ -16,9 +16,9 @@ NAME = "Smith [Jr]"
 @pytest.fixture
 def terminal_with_resident(offline_terminal):
     session = offline_terminal.session()
-    resident_id = session.register_resident({"family_name": "Smith [Jr]", "given_name": "Walter",
+    resident_id = session.residents.register({"family_name": "Smith [Jr]", "given_name": "Walter",
                                              "birth_date": "1938-07-04", "sex": "male"})
-    session.admit(resident_id, admitted_at="2026-01-10")
+    session.stays.admit(resident_id, admitted_at="2026-01-10")
     session.lock()
     return offline_terminal
 

@@ -26,10 +26,10 @@ DUPLICATE = {"family_name": "Okafor", "given_name": "Adaze [dup]", "birth_date":
 
 def arrange(term: Terminal) -> dict[str, str]:
     session = term.session()
-    ids = {"survivor": session.register_resident(SURVIVOR),
-           "duplicate": session.register_resident(DUPLICATE)}
+    ids = {"survivor": session.residents.register(SURVIVOR),
+           "duplicate": session.residents.register(DUPLICATE)}
     for resident_id in ids.values():
-        session.admit(resident_id, admitted_at="2026-01-10")
+        session.stays.admit(resident_id, admitted_at="2026-01-10")
     session.lock()
     return ids
 
@@ -98,7 +98,7 @@ async def test_merge_a_duplicate_into_the_record_that_stays(offline_terminal, ma
         session = terminal.unlock(view.home, view.username, view.password,
                                   transport=view.transport, clock=view.clock)
         try:
-            assert session.resident(ids["duplicate"]).replaced_by == ids["survivor"]
+            assert session.residents.get(ids["duplicate"]).replaced_by == ids["survivor"]
         finally:
             session.lock()
 
@@ -110,7 +110,7 @@ def clerk_terminal(tmp_path) -> Terminal:
     home = tmp_path / "clerk-terminal"
     session = terminal.enroll(home, "http://127.0.0.1:9", "ENROLL-CODE-2", "Station 2",
                               "carol", PASSWORD, transport=link, clock=ManualClock(START))
-    session.register_resident(SURVIVOR)
+    session.residents.register(SURVIVOR)
     session.lock()
     return Terminal(home, "carol", PASSWORD, ManualClock(START), link)
 
@@ -118,7 +118,7 @@ def clerk_terminal(tmp_path) -> Terminal:
 async def test_a_clerk_is_told_why_record_actions_are_not_offered(clerk_terminal, make_app,
                                                                  drive):
     session = clerk_terminal.session()
-    resident_id = session.census("okafor", statuses=None).rows[0].id
+    resident_id = session.residents.census("okafor", statuses=None).rows[0].id
     session.lock()
     app = make_app(clerk_terminal)
     seen: list[object] = []

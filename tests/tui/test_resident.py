@@ -15,9 +15,9 @@ pytestmark = pytest.mark.tui
 @pytest.fixture
 def resident_terminal(offline_terminal):
     session = offline_terminal.session()
-    resident_id = session.register_resident({"family_name": "Okafor", "given_name": "Adaeze",
+    resident_id = session.residents.register({"family_name": "Okafor", "given_name": "Adaeze",
                                              "birth_date": "1941-03-02", "sex": "female"})
-    session.admit(resident_id, admitted_at="2026-01-10")
+    session.stays.admit(resident_id, admitted_at="2026-01-10")
     session.lock()
     return offline_terminal
 

@@ -25,17 +25,17 @@ def demo_terminal(offline_terminal):
               ("Delacroix", "Rose", "1939-05-17", "female"),
               ("Nakamura", "Kenji", "1940-01-09", "male")]
     for family, given, born, sex in people:
-        resident_id = session.register_resident({"family_name": family, "given_name": given,
+        resident_id = session.residents.register({"family_name": family, "given_name": given,
                                                  "birth_date": born, "sex": sex})
-        session.admit(resident_id, admitted_at="2026-01-02")
+        session.stays.admit(resident_id, admitted_at="2026-01-02")
         if family == "Okafor":
-            session.add_diagnosis(resident_id, {"code": "E11.9", "description":
+            session.residents.add_diagnosis(resident_id, {"code": "E11.9", "description":
                                                 "Type 2 diabetes mellitus without complications",
                                                 "rank": "principal", "status": "active"})
-            note = session.add_note(resident_id, {
+            note = session.notes.add(resident_id, {
                 "category": "nursing", "clinical_time": "2026-01-14T08:30",
                 "body": "Alert and oriented; walked to breakfast with a frame."})
-            session.amend_note(note, "Alert and oriented; walked to breakfast with a walker.")
+            session.notes.amend(note, "Alert and oriented; walked to breakfast with a walker.")
     session.lock()
     return offline_terminal
 

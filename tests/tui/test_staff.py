@@ -14,10 +14,10 @@ pytestmark = pytest.mark.tui
 @pytest.fixture
 def staff_terminal(offline_terminal):
     session = offline_terminal.session()
-    staff_id = session.add_staff({"employee_id": "E-1001", "family_name": "Reyes",
+    staff_id = session.staff.add({"employee_id": "E-1001", "family_name": "Reyes",
                                   "given_name": "Marisol", "job_title_code": 7,
                                   "pay_type_code": 2})
-    session.add_license(staff_id, {"license_type": "RN", "number": "RN-55123",
+    session.staff.add_license(staff_id, {"license_type": "RN", "number": "RN-55123",
                                    "issuing_state": "OH", "expires_on": "2026-02-10"})
     session.lock()
     return offline_terminal
@@ -108,8 +108,8 @@ async def test_edit_a_staff_member_and_renew_a_license(staff_terminal, make_app,
 
 async def test_correct_an_hours_entry_keeps_the_original(staff_terminal, make_app, drive):
     session = staff_terminal.session()
-    staff_id = session.staff_list("reyes").rows[0].id
-    session.add_hours(staff_id, {"work_date": "2026-01-14", "hours": "8", "shift": "day",
+    staff_id = session.staff.roster("reyes").rows[0].id
+    session.staff.add_hours(staff_id, {"work_date": "2026-01-14", "hours": "8", "shift": "day",
                                  "job_title_code": 7, "pay_type_code": 2})
     session.lock()
     app = make_app(staff_terminal)

@@ -99,9 +99,9 @@ async def test_bed_taken_first_by_another_terminal_shows_the_rejection(
         facility, manager_terminal, other_terminal, make_app, drive):
     manager_terminal.transport.online = False  # this terminal is offline, the other is not
     other = other_terminal.session()
-    rival = other.register_resident({"family_name": "Brandt", "given_name": "Otto",
+    rival = other.residents.register({"family_name": "Brandt", "given_name": "Otto",
                                      "birth_date": "1936-11-02", "sex": "male"})
-    other.admit(rival, admitted_at=facility.clock.today().isoformat(),
+    other.stays.admit(rival, admitted_at=facility.clock.today().isoformat(),
                 bed_id=facility.beds["101B"])
     assert other.sync().rejected == 0
     other.lock()
@@ -130,14 +130,14 @@ async def test_bed_taken_first_by_another_terminal_shows_the_rejection(
 async def test_resolve_a_field_conflict(manager_terminal, other_terminal, make_app, drive):
     # Both terminals know the resident, then change the same field while apart.
     other = other_terminal.session()
-    resident_id = other.register_resident({"family_name": "Nakamura", "given_name": "Kenji",
+    resident_id = other.residents.register({"family_name": "Nakamura", "given_name": "Kenji",
                                            "birth_date": "1940-01-09", "sex": "male",
                                            "preferred_name": "Ken"})
     assert other.sync().error is None
     mine = manager_terminal.session()
     assert mine.sync().error is None
-    mine.update_resident(resident_id, {"preferred_name": "Kenny"})
-    other.update_resident(resident_id, {"preferred_name": "Mr. Nakamura"})
+    mine.residents.update(resident_id, {"preferred_name": "Kenny"})
+    other.residents.update(resident_id, {"preferred_name": "Mr. Nakamura"})
     assert other.sync().error is None
     assert mine.sync().conflicts == 1
     mine.lock()
@@ -163,6 +163,6 @@ async def test_resolve_a_field_conflict(manager_terminal, other_terminal, make_a
         await synced(ui, pilot)
         assert app.sync_status.conflicts == 0
         await ui.wait_for(lambda: "No open conflicts" in ui.text_of("#conflicts-empty"))
-        view = await asyncio.to_thread(app.session.resident, resident_id)
+        view = await asyncio.to_thread(app.session.residents.get, resident_id)
         assert view.fields["preferred_name"] == "Kenny"
         assert not view.conflicts

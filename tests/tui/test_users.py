@@ -81,7 +81,7 @@ async def test_help_lists_the_new_keys(offline_terminal, make_app, drive):
     from client.ui.screens.resident import ResidentScreen  # noqa: PLC0415
 
     session = offline_terminal.session()
-    resident_id = session.register_resident({"family_name": "Lind", "given_name": "Ada",
+    resident_id = session.residents.register({"family_name": "Lind", "given_name": "Ada",
                                              "birth_date": "1938-05-05", "sex": "female"})
     session.lock()
     app = make_app(offline_terminal)

@@ -1,6 +1,6 @@
 """A field conflict: both values side by side, the clerk keeps one.
 
-Resolving is itself a synced change (``session.resolve_conflict``): the choice is
+Resolving is itself a synced change (``session.conflicts.resolve``): the choice is
 saved at this terminal and sent at the next sync, like any other edit.
 """
 
@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from ..display import when
-from ..engine import TerminalError, clerk_message
+from ..engine import ConflictValue, TerminalError, clerk_message
 from ..workers import WorkerErrorsToApp
 
 
@@ -55,7 +55,7 @@ class ConflictDialog(WorkerErrorsToApp, ModalScreen[int | None]):
             super().__init__()
             self.message = message
 
-    def __init__(self, record_label: str, field: str, values: list[Any],
+    def __init__(self, record_label: str, field: str, values: list[ConflictValue],
                  resolve: Callable[[Any], int]) -> None:
         super().__init__()
         self.record_label = record_label

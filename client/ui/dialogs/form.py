@@ -10,7 +10,7 @@ when the engine has taken the change, returning whatever ``submit`` returned.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from rich.text import Text
@@ -57,7 +57,6 @@ class FormField:
     required: bool = True
     placeholder: str = ""
     hint: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def whole_number(text: str) -> int:

@@ -9,6 +9,7 @@ from rich.text import Text
 
 from protocol.records import RecordKind
 
+from ..engine import NoteView
 from .form import FormDialog, FormField
 
 CATEGORIES = ("progress", "nursing", "social", "dietary", "therapy", "physician", "admission",
@@ -27,7 +28,7 @@ def add_note(now: str, submit: Callable[[dict[str, Any]], str]) -> FormDialog[st
                       intro="A saved note cannot be changed: corrections are amendments.")
 
 
-def amend_note(original: Any, submit: Callable[[dict[str, Any]], str]) -> FormDialog[str]:
+def amend_note(original: NoteView, submit: Callable[[dict[str, Any]], str]) -> FormDialog[str]:
     intro = Text("Amending the note of ")
     intro.append(str(original.clinical_time or ""), style="bold")
     intro.append(". The original stays in the record, marked as amended.\n\n")
@@ -37,7 +38,7 @@ def amend_note(original: Any, submit: Callable[[dict[str, Any]], str]) -> FormDi
     return FormDialog("Amend note", fields, submit, intro=intro, submit_label="Save amendment")
 
 
-def note_entered_in_error(original: Any,
+def note_entered_in_error(original: NoteView,
                           submit: Callable[[dict[str, Any]], str]) -> FormDialog[str]:
     intro = Text("The note stays in the record, struck through, with your reason.\n\n")
     intro.append(str(original.body or ""), style="dim")

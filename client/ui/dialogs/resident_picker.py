@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,12 +12,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
 from ..display import census_status, plain
+from ..engine import ResidentRow, Session
 from ..workers import WorkerErrorsToApp
 
 LIMIT = 20
 
 
-class ResidentPickerDialog(WorkerErrorsToApp, ModalScreen[Any]):
+class ResidentPickerDialog(WorkerErrorsToApp, ModalScreen[ResidentRow | None]):
     """Returns the chosen census row (``ResidentRow``), or ``None`` on cancel.
 
     Searches every list (current, discharged, pre-admission) in a thread worker,
@@ -36,12 +35,12 @@ class ResidentPickerDialog(WorkerErrorsToApp, ModalScreen[Any]):
     ]
 
     class Found(Message):
-        def __init__(self, query: str, rows: list[Any]) -> None:
+        def __init__(self, query: str, rows: list[ResidentRow]) -> None:
             super().__init__()
             self.query = query
             self.rows = rows
 
-    def __init__(self, session: Any, title: str, *, intro: str | Text = "",
+    def __init__(self, session: Session, title: str, *, intro: str | Text = "",
                  exclude: str | None = None) -> None:
         super().__init__()
         self.session = session
@@ -49,7 +48,7 @@ class ResidentPickerDialog(WorkerErrorsToApp, ModalScreen[Any]):
         self.intro = intro
         self.exclude = exclude
         self.query_text = ""
-        self.rows: list[Any] = []
+        self.rows: list[ResidentRow] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker-dialog"):
@@ -83,7 +82,7 @@ class ResidentPickerDialog(WorkerErrorsToApp, ModalScreen[Any]):
 
     @work(thread=True, exclusive=True, group="picker", exit_on_error=False)
     def _find(self, query: str) -> None:
-        page = self.session.census(query, statuses=None, offset=0, limit=LIMIT + 1)
+        page = self.session.residents.census(query, statuses=None, offset=0, limit=LIMIT + 1)
         rows = [row for row in page.rows if row.id != self.exclude][:LIMIT]
         self.post_message(self.Found(query, rows))
 
@@ -91,7 +90,7 @@ class ResidentPickerDialog(WorkerErrorsToApp, ModalScreen[Any]):
         if message.query == self.query_text:
             self._show(message.rows)
 
-    def _show(self, rows: list[Any]) -> None:
+    def _show(self, rows: list[ResidentRow]) -> None:
         self.rows = rows
         table = self.query_one("#picker-table", DataTable)
         table.clear()

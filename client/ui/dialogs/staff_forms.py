@@ -9,6 +9,7 @@ from typing import Any
 from protocol.pbj import JOB_TITLES, PAY_TYPES
 from protocol.records import US_STATES, RecordKind
 
+from ..engine import HoursView, LicenseView, StaffView
 from .form import FormDialog, FormField, whole_number
 from .resident_forms import YES_NO, drop_empty
 
@@ -24,7 +25,7 @@ def _bool(text: str) -> bool:
     return text == "true"
 
 
-def add_hours(today: date, staff: Any,
+def add_hours(today: date, staff: StaffView,
               submit: Callable[[dict[str, Any]], str]) -> FormDialog[str]:
     """Hours for one shift; job title and pay type default to the staff member's."""
     job = str(staff.fields.get("job_title_code") or "")
@@ -60,7 +61,7 @@ def add_staff(submit: Callable[[dict[str, Any]], str]) -> FormDialog[str]:
     return FormDialog("Add a staff member", fields, lambda v: submit(drop_empty(v)))
 
 
-def add_license(staff: Any, submit: Callable[[dict[str, Any]], str]) -> FormDialog[str]:
+def add_license(staff: StaffView, submit: Callable[[dict[str, Any]], str]) -> FormDialog[str]:
     fields = [
         FormField("license_type", "Type", kind=RecordKind.LICENSE, choices=LICENSE_TYPES),
         FormField("number", "Number", kind=RecordKind.LICENSE),
@@ -104,7 +105,7 @@ def _changed_only(current: dict[str, Any],
     return send
 
 
-def edit_staff(staff: Any, submit: Callable[[dict[str, Any]], int]) -> FormDialog[int]:
+def edit_staff(staff: StaffView, submit: Callable[[dict[str, Any]], int]) -> FormDialog[int]:
     """Every editable field of a staff member; only the changed ones are sent."""
     current = staff.fields
 
@@ -127,7 +128,7 @@ def edit_staff(staff: Any, submit: Callable[[dict[str, Any]], int]) -> FormDialo
                       _changed_only(current, submit))
 
 
-def edit_license(staff: Any, license_view: Any,
+def edit_license(staff: StaffView, license_view: LicenseView,
                  submit: Callable[[dict[str, Any]], int]) -> FormDialog[int]:
     """A license's fields (renewed expiry, verification); only changes are sent."""
     current = license_view.fields
@@ -150,7 +151,7 @@ def edit_license(staff: Any, license_view: Any,
                       _changed_only(current, submit))
 
 
-def correct_hours(staff: Any, entry: Any,
+def correct_hours(staff: StaffView, entry: HoursView,
                   submit: Callable[[dict[str, Any]], str]) -> FormDialog[str]:
     """A correction of one hours entry: a new entry that names the original."""
     current = entry.fields

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Header
 
+from ..engine import Page, Session
 from ..widgets.key_footer import KeyFooter
 from ..widgets.sync_bar import SyncBar
 from ..workers import WorkerErrorsToApp
@@ -18,8 +20,11 @@ if TYPE_CHECKING:
 PAGE_SIZE = 50
 """Rows a paged list (census, staff roster) shows at once; paging is in SQL."""
 
+PaletteCommand = tuple[str, str, Callable[[], object]]
+"""A command for the palette: name, help text, what it runs."""
 
-def turned_page(page: Any, offset: int, step: int) -> int | None:
+
+def turned_page(page: Page[Any] | None, offset: int, step: int) -> int | None:
     """The offset ``step`` pages away from ``offset`` in ``page``'s list, or
     None when that is past either end (or nothing is loaded yet)."""
     if page is None:
@@ -36,15 +41,12 @@ class WorkScreen(WorkerErrorsToApp, Screen[None]):
     unlocks again.
     """
 
-    section: str = ""
-    """The app section this screen belongs to (census, beds, staff, sync)."""
-
     @property
     def chartkeep(self) -> ChartkeepApp:
         return self.app  # type: ignore[return-value]
 
     @property
-    def session(self) -> Any:
+    def session(self) -> Session:
         return self.chartkeep.session
 
     def compose(self) -> ComposeResult:
@@ -59,6 +61,6 @@ class WorkScreen(WorkerErrorsToApp, Screen[None]):
     def reload(self) -> None:
         """Read this screen's data again (after a sync, a write or an unlock)."""
 
-    def palette_commands(self) -> list[tuple[str, str, Any]]:
+    def palette_commands(self) -> list[PaletteCommand]:
         """Commands for the palette while this screen is active: (name, help, callback)."""
         return []

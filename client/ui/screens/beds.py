@@ -8,7 +8,6 @@ returns it from here; the board shows the change at once, pending until synced.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -19,11 +18,14 @@ from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable, Label, Static
 
+from protocol.ops import OpType
+from protocol.records import RecordKind
+
 from ..dialogs.message import ConfirmDialog
 from ..display import BED_STATE, bed_state, plain
-from ..engine import InputError, clerk_message
+from ..engine import BedRow, InputError, Movement, Session, clerk_message
 from ..messages import DataChanged
-from ..roles import is_records_manager, records_manager_only
+from ..permissions import permitted_or_told
 from .base import WorkScreen
 
 MOVEMENT_DAYS = 30
@@ -32,7 +34,6 @@ MOVEMENT_DAYS = 30
 class BedsScreen(WorkScreen):
     """Beds by unit with their state, and recent movements."""
 
-    section = "beds"
     BINDINGS = [  # noqa: RUF012
         Binding("ctrl+r", "reload", "Refresh", id="beds.refresh",
                 tooltip="Read the bed board again"),
@@ -44,7 +45,7 @@ class BedsScreen(WorkScreen):
     ]
 
     class Loaded(Message):
-        def __init__(self, beds: list[Any], movements: list[Any]) -> None:
+        def __init__(self, beds: list[BedRow], movements: list[Movement]) -> None:
             super().__init__()
             self.beds = beds
             self.movements = movements
@@ -60,7 +61,7 @@ class BedsScreen(WorkScreen):
     def __init__(self) -> None:
         super().__init__()
         self.bed_residents: dict[str, str | None] = {}
-        self.beds: dict[str, Any] = {}
+        self.beds: dict[str, BedRow] = {}
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="beds-body"):
@@ -87,8 +88,8 @@ class BedsScreen(WorkScreen):
         self._fetch(self.session)
 
     @work(thread=True, exclusive=True, group="beds", exit_on_error=False)
-    def _fetch(self, session: Any) -> None:
-        self.post_message(self.Loaded(session.beds(), session.movements(MOVEMENT_DAYS)))
+    def _fetch(self, session: Session) -> None:
+        self.post_message(self.Loaded(session.beds.board(), session.stays.movements(MOVEMENT_DAYS)))
 
     def on_beds_screen_loaded(self, message: Loaded) -> None:
         beds = self.query_one("#beds", DataTable)
@@ -119,7 +120,7 @@ class BedsScreen(WorkScreen):
         empty.update(f"No admissions or discharges in the last {MOVEMENT_DAYS} days.")
         empty.display = not message.movements
 
-    def _summary(self, beds: list[Any]) -> None:
+    def _summary(self, beds: list[BedRow]) -> None:
         units = sorted({bed.unit_name for bed in beds})
         summary = Text()
         for unit in units:
@@ -138,7 +139,7 @@ class BedsScreen(WorkScreen):
 
     # --- out of service (records managers) ----------------------------------------
 
-    def highlighted_bed(self) -> Any:
+    def highlighted_bed(self) -> BedRow | None:
         table = self.query_one("#beds", DataTable)
         if not table.row_count:
             return None
@@ -146,10 +147,8 @@ class BedsScreen(WorkScreen):
         return self.beds.get(row_key.value or "")
 
     def action_toggle_service(self) -> None:
-        if not is_records_manager(self.session):
-            self.app.notify(records_manager_only("take beds out of service"),
-                            title="Records managers only", severity="warning",
-                            markup=False, timeout=8)
+        if not permitted_or_told(self.app, self.session, "take beds out of service",
+                                 OpType.UPDATE, RecordKind.BED):
             return
         bed = self.highlighted_bed()
         if bed is None:
@@ -173,9 +172,9 @@ class BedsScreen(WorkScreen):
         self.app.push_screen(ConfirmDialog(title, question, yes=yes), answered)
 
     @work(thread=True, group="bed-service", exit_on_error=False)
-    def _set_service(self, session: Any, bed_id: str, out: bool, done: str) -> None:  # noqa: FBT001
+    def _set_service(self, session: Session, bed_id: str, out: bool, done: str) -> None:  # noqa: FBT001
         try:
-            session.set_bed_out_of_service(bed_id, out)
+            session.beds.set_out_of_service(bed_id, out)
         except InputError as error:
             self.post_message(self.ServiceChanged(done, refusal=clerk_message(error)))
             return

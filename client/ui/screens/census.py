@@ -1,6 +1,6 @@
 """The census: who is in the facility, filtered as the clerk types.
 
-Rows come a page at a time from ``session.census`` (paged in SQL), so a facility
+Rows come a page at a time from ``session.residents.census`` (paged in SQL), so a facility
 group with ten thousand residents stays as quick as one with forty: the table
 never holds more than one page.
 
@@ -27,7 +27,8 @@ from textual.widgets import DataTable, Input, Static, Tab, Tabs
 
 from ..dialogs import resident_forms
 from ..display import census_status, plain, when
-from .base import PAGE_SIZE, WorkScreen, turned_page
+from ..engine import Page, ResidentRow, Session
+from .base import PAGE_SIZE, PaletteCommand, WorkScreen, turned_page
 
 STATUS_TABS: dict[str, tuple[str, set[str] | None]] = {
     "current": ("Current", {"in_house", "on_leave", "in_hospital", "awaiting_bed"}),
@@ -44,7 +45,6 @@ STATUS_TABS: dict[str, tuple[str, set[str] | None]] = {
 class CensusScreen(WorkScreen):
     """Residents, filtered by name, room or record number, a page at a time."""
 
-    section = "census"
     AUTO_FOCUS = "#census-filter"
     BINDINGS = [  # noqa: RUF012
         Binding("slash", "focus_filter", "Filter", id="census.filter",
@@ -62,7 +62,7 @@ class CensusScreen(WorkScreen):
     ]
 
     class PageLoaded(Message):
-        def __init__(self, key: tuple[str, str, int], page: Any) -> None:
+        def __init__(self, key: tuple[str, str, int], page: Page[ResidentRow]) -> None:
             super().__init__()
             self.key = key
             self.page = page
@@ -72,10 +72,10 @@ class CensusScreen(WorkScreen):
         self.query_text = ""
         self.status_key = "current"
         self.page_offset = 0
-        self.page: Any = None
+        self.page: Page[ResidentRow] | None = None
         self._fetching = False
         self._fetch_again = False
-        self._shown_rows: list[Any] | None = None
+        self._shown_rows: list[ResidentRow] | None = None
         self._texts: dict[str, str] = {}
 
     def compose_body(self) -> ComposeResult:
@@ -126,9 +126,9 @@ class CensusScreen(WorkScreen):
         self.load()
 
     @work(thread=True, exclusive=True, group="census", exit_on_error=False)
-    def _fetch(self, session: Any, key: tuple[str, str, int]) -> None:
+    def _fetch(self, session: Session, key: tuple[str, str, int]) -> None:
         query, status_key, offset = key
-        page = session.census(query, statuses=STATUS_TABS[status_key][1], offset=offset,
+        page = session.residents.census(query, statuses=STATUS_TABS[status_key][1], offset=offset,
                               limit=PAGE_SIZE)
         self.post_message(self.PageLoaded(key, page))
 
@@ -141,7 +141,7 @@ class CensusScreen(WorkScreen):
         self.page = message.page
         self.show_page(message.page)
 
-    def show_page(self, page: Any) -> None:
+    def show_page(self, page: Page[ResidentRow]) -> None:
         table = self.query_one("#census-table", DataTable)
         if page.rows != self._shown_rows:
             self._fill_table(table, page.rows)
@@ -153,7 +153,7 @@ class CensusScreen(WorkScreen):
             info = f"Residents {first:,}–{last:,} of {page.total:,}{more}"
         self._set_text("#census-page", info)
 
-    def _fill_table(self, table: DataTable[Any], rows: list[Any]) -> None:
+    def _fill_table(self, table: DataTable[Any], rows: list[ResidentRow]) -> None:
         self._shown_rows = rows
         cursor = table.cursor_row
         table.clear()
@@ -169,7 +169,7 @@ class CensusScreen(WorkScreen):
         if rows and cursor > 0:
             table.move_cursor(row=min(cursor, len(rows) - 1))
 
-    def _show_empty_state(self, page: Any) -> None:
+    def _show_empty_state(self, page: Page[ResidentRow]) -> None:
         empty = self.query_one("#census-empty", Static)
         if empty.display != (not page.rows):
             empty.display = not page.rows
@@ -237,7 +237,7 @@ class CensusScreen(WorkScreen):
 
     def action_register(self) -> None:
         session = self.session
-        self.app.push_screen(resident_forms.register_resident(session.register_resident),
+        self.app.push_screen(resident_forms.register_resident(session.residents.register),
                              self._registered)
 
     def _registered(self, resident_id: str | None) -> None:
@@ -248,7 +248,7 @@ class CensusScreen(WorkScreen):
             self.chartkeep.refresh_sync_status()
             self.open_resident(resident_id)
 
-    def palette_commands(self) -> list[tuple[str, str, Any]]:
+    def palette_commands(self) -> list[PaletteCommand]:
         return [
             ("Register a resident", "Create a new resident record", self.action_register),
             ("Filter the census", "Type a name, room or record number",

@@ -7,8 +7,8 @@ row names both residents as typed; the list is read in a thread worker.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -22,8 +22,9 @@ from textual.widgets import DataTable, Label, Static
 from ..dialogs import record_forms
 from ..dialogs.choice import ChoiceDialog
 from ..dialogs.message import ConfirmDialog
+from ..engine import ResidentView, Session, TaskRow
 from ..messages import DataChanged
-from .base import WorkScreen
+from .base import PaletteCommand, WorkScreen
 
 EMPTY = "No possible duplicates to review."
 
@@ -32,16 +33,16 @@ EMPTY = "No possible duplicates to review."
 class Pair:
     """One open task with both residents: ``older`` was registered first."""
 
-    task: Any
-    older: Any
-    newer: Any
+    task: TaskRow
+    older: ResidentView
+    newer: ResidentView
 
     @property
     def merged(self) -> bool:
         return self.older.status != "active" or self.newer.status != "active"
 
 
-def _who(view: Any) -> Text:
+def _who(view: ResidentView) -> Text:
     text = Text(view.display_name or "")
     if view.mrn:
         text.append(f"  MRN {view.mrn}", style="dim")
@@ -51,7 +52,6 @@ def _who(view: Any) -> Text:
 class DuplicatesScreen(WorkScreen):
     """Open possible-duplicate tasks, one row per pair of residents."""
 
-    section = "duplicates"
     BINDINGS = [  # noqa: RUF012
         Binding("1", "open(0)", "Open first", id="duplicates.open_first",
                 tooltip="Open the record registered first"),
@@ -94,14 +94,14 @@ class DuplicatesScreen(WorkScreen):
         self._fetch(self.session)
 
     @work(thread=True, exclusive=True, group="duplicates", exit_on_error=False)
-    def _fetch(self, session: Any) -> None:
+    def _fetch(self, session: Session) -> None:
         pairs = []
-        for task in session.tasks(task_type="possible_duplicate", status="open"):
+        for task in session.tasks.find(task_type="possible_duplicate", status="open"):
             if len(task.resident_ids) < 2:  # noqa: PLR2004  (a pair)
                 continue
             # Record ids sort by creation time: the newer record is the duplicate.
             first, second = sorted(task.resident_ids[:2])
-            pairs.append(Pair(task, session.resident(first), session.resident(second)))
+            pairs.append(Pair(task, session.residents.get(first), session.residents.get(second)))
         self.post_message(self.Loaded(pairs))
 
     def on_duplicates_screen_loaded(self, message: Loaded) -> None:
@@ -171,7 +171,7 @@ class DuplicatesScreen(WorkScreen):
         session = self.session
         self.app.push_screen(record_forms.merge_residents(
             (duplicate.display_name, duplicate.mrn), (survivor.display_name, survivor.mrn),
-            lambda _values: session.merge_residents(survivor.id, duplicate.id)),
+            lambda _values: session.residents.merge(survivor.id, duplicate.id)),
             self._after("Merge saved"))
 
     def action_dismiss_pair(self) -> None:
@@ -189,12 +189,12 @@ class DuplicatesScreen(WorkScreen):
                              answered)
 
     @work(thread=True, group="duplicates-write", exit_on_error=False)
-    def _dismiss_task(self, session: Any, task_id: str) -> None:
-        session.update_task(task_id, "dismissed")
+    def _dismiss_task(self, session: Session, task_id: str) -> None:
+        session.tasks.set_status(task_id, "dismissed")
         self.app.call_from_thread(self._after("Pair dismissed"), True)  # noqa: FBT003
 
-    def _after(self, done: str) -> Any:
-        def after(result: Any) -> None:
+    def _after(self, done: str) -> Callable[[object], None]:
+        def after(result: object) -> None:
             if result is None or result is False:
                 return
             self.app.notify(f"{done}; it will be sent at the next sync.", title="Saved")
@@ -202,7 +202,7 @@ class DuplicatesScreen(WorkScreen):
 
         return after
 
-    def palette_commands(self) -> list[tuple[str, str, Any]]:
+    def palette_commands(self) -> list[PaletteCommand]:
         return [
             ("Merge the highlighted pair", "Choose the record that stays, then confirm",
              self.action_merge),

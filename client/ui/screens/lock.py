@@ -45,4 +45,4 @@ class LockScreen(Unlocking, Screen[None]):
 
     @on(Button.Pressed, "#switch-user")
     def action_switch_user(self) -> None:
-        self.app.switch_user()  # type: ignore[attr-defined]
+        self.app.switch_user()

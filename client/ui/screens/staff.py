@@ -7,6 +7,7 @@ alone. The roster is paged like the census.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
@@ -16,21 +17,23 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.coordinate import Coordinate
 from textual.message import Message
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import DataTable, Input, Static
 
-from protocol.pbj import PAY_TYPES, job_title
+from protocol.ops import OpType
+from protocol.records import RecordKind
 
 from ..dialogs import staff_forms
 from ..display import license_state, plain, when
+from ..engine import Action, Page, Session, StaffRow, StaffView
 from ..messages import DataChanged
-from ..roles import is_records_manager, records_manager_only
-from .base import PAGE_SIZE, WorkScreen, turned_page
+from ..permissions import permitted_or_told
+from ..widgets.staff_detail import StaffDetail
+from .base import PAGE_SIZE, PaletteCommand, WorkScreen, turned_page
 
 
 class StaffScreen(WorkScreen):
     """The roster on the left, the highlighted staff member's licenses and hours on the right."""
 
-    section = "staff"
     BINDINGS = [  # noqa: RUF012
         Binding("slash", "focus_filter", "Filter", id="staff.filter",
                 tooltip="Type a name or employee id to filter the roster"),
@@ -53,13 +56,13 @@ class StaffScreen(WorkScreen):
     ]
 
     class PageLoaded(Message):
-        def __init__(self, key: tuple[str, int], page: Any) -> None:
+        def __init__(self, key: tuple[str, int], page: Page[StaffRow]) -> None:
             super().__init__()
             self.key = key
             self.page = page
 
     class DetailLoaded(Message):
-        def __init__(self, view: Any) -> None:
+        def __init__(self, view: StaffView) -> None:
             super().__init__()
             self.view = view
 
@@ -67,8 +70,8 @@ class StaffScreen(WorkScreen):
         super().__init__()
         self.query_text = ""
         self.page_offset = 0
-        self.page: Any = None
-        self.detail: Any = None
+        self.page: Page[StaffRow] | None = None
+        self.detail: StaffView | None = None
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="staff-body"):
@@ -77,13 +80,7 @@ class StaffScreen(WorkScreen):
                 yield DataTable(id="roster", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="roster-empty", classes="empty-state")
                 yield Static("", id="roster-page", classes="page-info")
-            with Vertical(id="staff-detail"):
-                yield Static("", id="staff-title", classes="record-title")
-                yield Static("", id="staff-role-note", classes="role-note")
-                yield Label("Licenses and credentials", classes="section-label")
-                yield DataTable(id="licenses", cursor_type="row")
-                yield Label("Hours worked", classes="section-label")
-                yield DataTable(id="hours", cursor_type="row")
+            yield StaffDetail(id="staff-detail")
 
     def on_mount(self) -> None:
         roster = self.query_one("#roster", DataTable)
@@ -92,14 +89,10 @@ class StaffScreen(WorkScreen):
         roster.add_column("PBJ job title", key="job", width=26)
         roster.add_column("License", key="license", width=18)
         roster.add_column("Next expiry", key="expiry", width=11)
-        self.query_one("#licenses", DataTable).add_columns(
-            "Type", "Number", "State", "Expires", "Status", "")
-        self.query_one("#hours", DataTable).add_columns(
-            "Date", "Shift", "Hours", "Job title", "Pay type", "")
         self.query_one("#roster-empty").display = False
         self.query_one("#roster", DataTable).focus()
         note = self.query_one("#staff-role-note", Static)
-        note.display = not is_records_manager(self.session)
+        note.display = not self.session.permits(OpType.UPDATE, RecordKind.STAFF)
         note.update(Text("Signed in as a clerk: you can read staff records and enter or "
                          "correct hours; staff and license changes need a records manager."))
         self.load()
@@ -118,8 +111,8 @@ class StaffScreen(WorkScreen):
             self._fetch_detail(self.session, self.detail.id)
 
     @work(thread=True, exclusive=True, group="staff", exit_on_error=False)
-    def _fetch(self, session: Any, key: tuple[str, int]) -> None:
-        page = session.staff_list(key[0], offset=key[1], limit=PAGE_SIZE)
+    def _fetch(self, session: Session, key: tuple[str, int]) -> None:
+        page = session.staff.roster(key[0], offset=key[1], limit=PAGE_SIZE)
         self.post_message(self.PageLoaded(key, page))
 
     def on_staff_screen_page_loaded(self, message: PageLoaded) -> None:
@@ -150,13 +143,8 @@ class StaffScreen(WorkScreen):
             info.update("")
 
     def _no_detail(self) -> None:
-        """Nobody highlighted: say so rather than show another person's licenses."""
         self.detail = None
-        self.query_one("#staff-title", Static).update(Text(
-            "Nobody highlighted: licenses and hours show for the staff member "
-            "highlighted in the roster.", style="dim italic"))
-        self.query_one("#licenses", DataTable).clear()
-        self.query_one("#hours", DataTable).clear()
+        self.query_one(StaffDetail).show_nobody()
 
     @on(Input.Changed, "#staff-filter")
     def _filter(self, event: Input.Changed) -> None:
@@ -185,52 +173,16 @@ class StaffScreen(WorkScreen):
             self._fetch_detail(self.session, event.row_key.value)
 
     @work(thread=True, exclusive=True, group="staff-detail", exit_on_error=False)
-    def _fetch_detail(self, session: Any, staff_id: str) -> None:
-        self.post_message(self.DetailLoaded(session.staff(staff_id)))
+    def _fetch_detail(self, session: Session, staff_id: str) -> None:
+        self.post_message(self.DetailLoaded(session.staff.get(staff_id)))
 
     def on_staff_screen_detail_loaded(self, message: DetailLoaded) -> None:
-        self.detail = view = message.view
-        title = Text(view.display_name, style="bold")
-        title.append(f"   {view.fields.get('employee_id', '')}", style="dim")
-        title.append(f"   {view.job_title}")
-        pay = PAY_TYPES.get(view.fields.get("pay_type_code") or 0, "")
-        if pay:
-            title.append(f" · {pay}", style="dim")
-        self.query_one("#staff-title", Static).update(title)
-        licenses = self.query_one("#licenses", DataTable)
-        licenses.clear()
-        for lic in view.licenses:
-            licenses.add_row(plain(lic.license_type), plain(lic.number),
-                             plain(lic.issuing_state), plain(when(lic.expires_on)),
-                             license_state(lic.state),
-                             Text("⟳ pending", style="yellow") if lic.pending else Text(""),
-                             key=lic.id)
-        if not view.licenses:
-            licenses.add_row(Text("No licenses on file", style="dim"), "", "", "", "", "")
-        hours = self.query_one("#hours", DataTable)
-        hours.clear()
-        corrected = {entry.corrects for entry in view.hours if entry.corrects}
-        for entry in sorted(view.hours, key=lambda h: h.work_date or "", reverse=True):
-            style = "strike dim" if entry.id in corrected else ""
-            flag = Text()
-            if entry.id in corrected:
-                flag.append("corrected", style="dim")
-            elif entry.corrects:
-                flag.append("correction", style="cyan")
-            if entry.pending:
-                flag.append(" ⟳ pending", style="yellow")
-            hours.add_row(Text(entry.work_date or "", style=style),
-                          Text(entry.shift or "", style=style),
-                          Text(str(entry.hours or ""), style=style),
-                          plain(job_title(entry.job_title_code)),
-                          plain(PAY_TYPES.get(entry.pay_type_code or 0, "")), flag,
-                          key=entry.id)
-        if not view.hours:
-            hours.add_row(Text("No hours entered", style="dim"), "", "", "", "", "")
+        self.detail = message.view
+        self.query_one(StaffDetail).show(message.view)
 
     # --- entering hours, licenses, staff -----------------------------------------------
 
-    def _need_detail(self) -> Any:
+    def _need_detail(self) -> StaffView | None:
         if self.detail is None:
             self.app.notify("Highlight a staff member first.", severity="warning")
         return self.detail
@@ -241,22 +193,24 @@ class StaffScreen(WorkScreen):
             return
         session = self.session
         self.app.push_screen(staff_forms.add_hours(
-            self.chartkeep.today(), staff, lambda values: session.add_hours(staff.id, values)),
+            self.chartkeep.today(), staff,
+            lambda values: session.staff.add_hours(staff.id, values)),
             self._after("Hours saved"))
 
     def action_add_license(self) -> None:
         staff = self._need_detail()
-        if staff is None or not self._records_manager("add licenses"):
+        if staff is None or not self._permitted("add licenses", OpType.CREATE,
+                                                RecordKind.LICENSE):
             return
         session = self.session
         self.app.push_screen(staff_forms.add_license(
-            staff, lambda values: session.add_license(staff.id, values)),
+            staff, lambda values: session.staff.add_license(staff.id, values)),
             self._after("License saved"))
 
     def action_add_staff(self) -> None:
-        if not self._records_manager("add staff members"):
+        if not self._permitted("add staff members", OpType.CREATE, RecordKind.STAFF):
             return
-        self.app.push_screen(staff_forms.add_staff(self.session.add_staff),
+        self.app.push_screen(staff_forms.add_staff(self.session.staff.add),
                              self._after("Staff member added"))
 
     # --- edits and corrections -----------------------------------------------------------
@@ -271,27 +225,27 @@ class StaffScreen(WorkScreen):
             self._edit_license(staff)
         elif focused == "hours":
             self._correct_hours(staff)
-        elif self._records_manager("change staff records"):
+        elif self._permitted("change staff records", OpType.UPDATE, RecordKind.STAFF):
             session = self.session
             self.app.push_screen(staff_forms.edit_staff(
-                staff, lambda changes: session.update_staff(staff.id, changes)),
+                staff, lambda changes: session.staff.update(staff.id, changes)),
                 self._after("Staff member saved"))
 
-    def _edit_license(self, staff: Any) -> None:
+    def _edit_license(self, staff: StaffView) -> None:
         license_id = _highlighted_key(self.query_one("#licenses", DataTable))
         lic = next((lic for lic in staff.licenses if lic.id == license_id), None)
         if lic is None:
             self.app.notify("No license on file to edit; press c to add one.",
                             severity="warning")
             return
-        if not self._records_manager("change licenses"):
+        if not self._permitted("change licenses", OpType.UPDATE, RecordKind.LICENSE):
             return
         session = self.session
         self.app.push_screen(staff_forms.edit_license(
-            staff, lic, lambda changes: session.update_license(lic.id, changes)),
+            staff, lic, lambda changes: session.staff.update_license(lic.id, changes)),
             self._after("License saved"))
 
-    def _correct_hours(self, staff: Any) -> None:
+    def _correct_hours(self, staff: StaffView) -> None:
         hours_id = _highlighted_key(self.query_one("#hours", DataTable))
         entry = next((h for h in staff.hours if h.id == hours_id), None)
         if entry is None:
@@ -304,18 +258,14 @@ class StaffScreen(WorkScreen):
             return
         session = self.session
         self.app.push_screen(staff_forms.correct_hours(
-            staff, entry, lambda values: session.correct_hours(entry.id, values)),
+            staff, entry, lambda values: session.staff.correct_hours(entry.id, values)),
             self._after("Correction saved"))
 
-    def _records_manager(self, what: str) -> bool:
-        if is_records_manager(self.session):
-            return True
-        self.app.notify(records_manager_only(what), title="Records managers only",
-                        severity="warning", markup=False, timeout=8)
-        return False
+    def _permitted(self, what: str, action: Action, kind: RecordKind) -> bool:
+        return permitted_or_told(self.app, self.session, what, action, kind)
 
-    def _after(self, done: str) -> Any:
-        def after(result: Any) -> None:
+    def _after(self, done: str) -> Callable[[object], None]:
+        def after(result: object) -> None:
             if result == 0:
                 self.app.notify("Nothing changed, so nothing was saved.")
             elif result is not None:
@@ -324,7 +274,7 @@ class StaffScreen(WorkScreen):
 
         return after
 
-    def palette_commands(self) -> list[tuple[str, str, Any]]:
+    def palette_commands(self) -> list[PaletteCommand]:
         return [
             ("Enter hours worked", "Hours for one shift of the highlighted staff member",
              self.action_add_hours),

@@ -4,8 +4,6 @@ and the conflicts a records manager resolves (side by side, as a synced change).
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,15 +14,15 @@ from textual.widgets import DataTable, Label, ProgressBar, Static
 
 from ..dialogs.conflict import ConflictDialog
 from ..display import next_step, op_status, plain, when
+from ..engine import ConflictRow, OpRow, Session, SyncStatus
 from ..messages import DataChanged
 from ..widgets.sync_bar import describe
-from .base import WorkScreen
+from .base import PaletteCommand, WorkScreen
 
 
 class SyncScreen(WorkScreen):
     """The outbox and the server's answers, with conflicts to resolve."""
 
-    section = "sync"
     BINDINGS = [  # noqa: RUF012
         Binding("enter", "resolve", "Resolve", id="sync.resolve", show=False,
                 tooltip="Choose the value to keep for the highlighted conflict"),
@@ -33,8 +31,8 @@ class SyncScreen(WorkScreen):
     ]
 
     class Loaded(Message):
-        def __init__(self, rejected: list[Any], pending: list[Any],
-                     conflicts: list[Any]) -> None:
+        def __init__(self, rejected: list[OpRow], pending: list[OpRow],
+                     conflicts: list[ConflictRow]) -> None:
             super().__init__()
             self.rejected = rejected
             self.pending = pending
@@ -42,7 +40,7 @@ class SyncScreen(WorkScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.conflicts: list[Any] = []
+        self.conflicts: list[ConflictRow] = []
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="sync-body"):
@@ -71,7 +69,7 @@ class SyncScreen(WorkScreen):
         self.query_one("#conflicts", DataTable).focus()
         self.reload()
 
-    def _show_summary(self, status: Any) -> None:
+    def _show_summary(self, status: SyncStatus | None) -> None:
         self.query_one("#sync-summary", Static).update(
             describe(status, syncing=self.chartkeep.syncing, today=self.chartkeep.today()))
 
@@ -95,10 +93,10 @@ class SyncScreen(WorkScreen):
         self._fetch(self.session)
 
     @work(thread=True, exclusive=True, group="sync-screen", exit_on_error=False)
-    def _fetch(self, session: Any) -> None:
-        rejected = session.operations({"rejected", "held"})
-        pending = session.operations({"pending"})
-        conflicts = session.open_conflicts()
+    def _fetch(self, session: Session) -> None:
+        rejected = session.outbox.operations({"rejected", "held"})
+        pending = session.outbox.operations({"pending"})
+        conflicts = session.conflicts.unresolved()
         self.post_message(self.Loaded(rejected, pending, conflicts))
 
     def on_sync_screen_loaded(self, message: Loaded) -> None:
@@ -144,7 +142,7 @@ class SyncScreen(WorkScreen):
         session = self.session
         self.app.push_screen(ConflictDialog(
             conflict.record_label, conflict.field, conflict.values,
-            lambda value: session.resolve_conflict(conflict.kind, conflict.record_id,
+            lambda value: session.conflicts.resolve(conflict.kind, conflict.record_id,
                                                    conflict.field, value)),
             self._resolved)
 
@@ -153,6 +151,6 @@ class SyncScreen(WorkScreen):
             self.app.notify("Choice saved; it will be sent at the next sync.", title="Resolved")
             self.app.post_message(DataChanged())
 
-    def palette_commands(self) -> list[tuple[str, str, Any]]:
+    def palette_commands(self) -> list[PaletteCommand]:
         return [("Resolve the highlighted conflict", "Keep one of the two values",
                  self.action_resolve)]

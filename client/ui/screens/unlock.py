@@ -9,7 +9,7 @@ is kept.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Label, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
-from ..engine import TerminalError, clerk_message
+from ..engine import SlotInfo, TerminalError, clerk_message
 from ..messages import SessionOpened
 from ..widgets.key_footer import KeyFooter
 from ..workers import WorkerErrorsToApp
@@ -174,7 +174,7 @@ class UnlockScreen(Unlocking, Screen[None]):
         users = self.app.terminal.list_users(self.app.home)
         self.app.call_from_thread(self._show_users, users)
 
-    def _show_users(self, users: list[Any]) -> None:
+    def _show_users(self, users: list[SlotInfo]) -> None:
         options = self.query_one("#users", OptionList)
         options.clear_options()
         for user in users:

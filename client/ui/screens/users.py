@@ -7,7 +7,7 @@ name, role, disabled; no secrets). Adding a user is a records manager's job
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from rich.text import Text
 from textual import work
@@ -19,8 +19,9 @@ from textual.widgets import DataTable, Label, Static
 
 from ..dialogs import user_forms
 from ..display import plain
-from ..roles import is_records_manager, records_manager_only
-from .base import WorkScreen
+from ..engine import SlotInfo, TerminalAction
+from ..permissions import permitted_or_told
+from .base import PaletteCommand, WorkScreen
 
 ROLES = {"records_manager": "Records manager", "clerk": "Clerk"}
 
@@ -28,7 +29,6 @@ ROLES = {"records_manager": "Records manager", "clerk": "Clerk"}
 class UsersScreen(WorkScreen):
     """Who may sign in at this terminal, and their passphrases."""
 
-    section = "users"
     BINDINGS = [  # noqa: RUF012
         Binding("a", "add_user", "Add user", id="users.add",
                 tooltip="Let a user of the facility sign in here, or reset a disabled "
@@ -40,7 +40,7 @@ class UsersScreen(WorkScreen):
     ]
 
     class Loaded(Message):
-        def __init__(self, users: list[Any]) -> None:
+        def __init__(self, users: list[SlotInfo]) -> None:
             super().__init__()
             self.users = users
 
@@ -62,7 +62,7 @@ class UsersScreen(WorkScreen):
         self.query_one("#users-title", Static).update(Text(
             f"{session.facility_name} · you are {session.user.username}"))
         note = self.query_one("#users-role-note", Static)
-        note.display = not is_records_manager(session)
+        note.display = not session.permits(TerminalAction.ADD_USER)
         note.update(Text("Signed in as a clerk: you can change your own passphrase (p); "
                          "adding users needs a records manager."))
         self.query_one("#users-empty").display = False
@@ -93,29 +93,27 @@ class UsersScreen(WorkScreen):
 
     def action_add_user(self) -> None:
         session = self.session
-        if not is_records_manager(session):
-            self.app.notify(records_manager_only("add users to this terminal"),
-                            title="Records managers only", severity="warning", markup=False,
-                            timeout=8)
+        if not permitted_or_told(self.app, session, "add users to this terminal",
+                                 TerminalAction.ADD_USER):
             return
-        self.app.push_screen(user_forms.add_user(session.facility_name, session.add_user),
+        self.app.push_screen(user_forms.add_user(session.facility_name, session.users.add),
                              self._after("User added: they can sign in at this terminal now"))
 
     def action_change_password(self) -> None:
         session = self.session
         self.app.push_screen(user_forms.change_password(
-            session.user.username, session.facility_name, session.change_password),
+            session.user.username, session.facility_name, session.users.change_password),
             self._after("Passphrase changed: use the new one from now on"))
 
-    def _after(self, done: str) -> Any:
-        def after(result: Any) -> None:
+    def _after(self, done: str) -> Callable[[bool | None], None]:
+        def after(result: bool | None) -> None:
             if result:
                 self.app.notify(done, title="Saved")
                 self.reload()
 
         return after
 
-    def palette_commands(self) -> list[tuple[str, str, Any]]:
+    def palette_commands(self) -> list[PaletteCommand]:
         return [
             ("Add a user to this terminal", "Or reset a disabled sign-in (records managers)",
              self.action_add_user),

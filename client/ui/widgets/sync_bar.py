@@ -8,12 +8,15 @@ conflicts).
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from rich.text import Text
+from textual.app import App
 from textual.widgets import Static
 
 from ..display import count, when
+from ..engine import SyncStatus
 
 
 class SyncBar(Static):
@@ -28,17 +31,18 @@ class SyncBar(Static):
     def show_status_again(self, _syncing: bool) -> None:  # noqa: FBT001
         self.show_status(getattr(self.app, "sync_status", None))
 
-    def show_status(self, status: Any) -> None:
+    def show_status(self, status: SyncStatus | None) -> None:
         self.update(describe(status, syncing=bool(getattr(self.app, "syncing", False)),
                              today=_today(self.app)))
 
 
-def _today(app: Any) -> Any:
+def _today(app: App[Any]) -> date | None:
     today = getattr(app, "today", None)
     return today() if callable(today) else None
 
 
-def describe(status: Any, *, syncing: bool = False, today: Any = None) -> Text:
+def describe(status: SyncStatus | None, *, syncing: bool = False,
+             today: date | None = None) -> Text:
     """The status line for a ``SyncStatus`` (``None`` before the first reading)."""
     text = Text()
     if status is None:

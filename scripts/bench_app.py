@@ -1,5 +1,8 @@
 """Measurements of the terminal app for ``scripts/bench``: seconds, no assertions.
 
+They live beside the benchmark, not in the product: the app ships nothing that
+only a benchmark calls.
+
 Each function runs the real app headless (``App.run_test``) on an enrolled
 terminal the benchmark prepared (say, ten thousand residents), signs in the
 way a clerk does, and times one thing:
@@ -9,7 +12,7 @@ way a clerk does, and times one thing:
 * :func:`time_to_filter` — from the clerk's filter text changing to the matching
   page on screen (one query, one page, however big the census).
 
-    from client.ui.bench_hooks import time_to_census, time_to_filter
+    from scripts.bench_app import time_to_census, time_to_filter
     seconds = time_to_filter(home, "mrivera", passphrase, query="smi")
 """
 
@@ -19,29 +22,31 @@ import asyncio
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from textual.css.query import NoMatches
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Tabs
 
-from .app import ChartkeepApp
-from .screens.census import CensusScreen
-from .screens.unlock import UnlockForm, UnlockScreen
+from client.clock import Clock
+from client.sync.transport import Transport
+from client.ui.app import ChartkeepApp
+from client.ui.screens.census import CensusScreen
+from client.ui.screens.unlock import UnlockForm, UnlockScreen
 
 SIZE = (120, 40)
 STEP = 0.002
 LIMIT_S = 120.0
 
 
-def time_to_census(home: Path, username: str, password: str, *, clock: Any = None,
-                   transport: Any = None) -> float:
+def time_to_census(home: Path, username: str, password: str, *, clock: Clock | None = None,
+                   transport: Transport | None = None) -> float:
     """Seconds from starting the app to the census's first page on screen."""
     return asyncio.run(_time_to_census(Path(home), username, password, clock, transport))
 
 
 def time_to_filter(home: Path, username: str, password: str, *, query: str = "smi",
-                   census_list: str = "current", clock: Any = None,
-                   transport: Any = None) -> float:
+                   census_list: str = "current", clock: Clock | None = None,
+                   transport: Transport | None = None) -> float:
     """Seconds from typing ``query`` into the census filter to its page on screen.
 
     ``census_list`` picks the list filtered ("current", "all", "pre_admission", …:
@@ -52,13 +57,13 @@ def time_to_filter(home: Path, username: str, password: str, *, query: str = "sm
                                        clock, transport))
 
 
-def _app(home: Path, clock: Any, transport: Any) -> ChartkeepApp:
+def _app(home: Path, clock: Clock | None, transport: Transport | None) -> ChartkeepApp:
     # No background sync or polling: they would compete with what is measured.
     return ChartkeepApp(home, clock=clock, transport=transport, idle_lock_seconds=0,
                         auto_sync_seconds=0, status_poll_seconds=0)
 
 
-async def _until(pilot: Any, condition: Callable[[], bool]) -> None:
+async def _until(pilot: Pilot[None], condition: Callable[[], bool]) -> None:
     deadline = time.perf_counter() + LIMIT_S
     while time.perf_counter() < deadline:
         try:
@@ -76,7 +81,7 @@ def _census_shown(app: ChartkeepApp) -> bool:
             and not screen.query_one("#census-table", DataTable).loading)
 
 
-async def _sign_in(app: ChartkeepApp, pilot: Any, username: str, password: str) -> None:
+async def _sign_in(app: ChartkeepApp, pilot: Pilot[None], username: str, password: str) -> None:
     await _until(pilot, lambda: isinstance(app.screen, UnlockScreen)
                  and app.screen.query_one("#password", Input) is not None)
     app.screen.query_one("#username", Input).value = username
@@ -85,8 +90,8 @@ async def _sign_in(app: ChartkeepApp, pilot: Any, username: str, password: str) 
     await _until(pilot, lambda: _census_shown(app))
 
 
-async def _time_to_census(home: Path, username: str, password: str, clock: Any,
-                          transport: Any) -> float:
+async def _time_to_census(home: Path, username: str, password: str, clock: Clock | None,
+                          transport: Transport | None) -> float:
     start = time.perf_counter()
     app = _app(home, clock, transport)
     async with app.run_test(size=SIZE) as pilot:
@@ -95,7 +100,8 @@ async def _time_to_census(home: Path, username: str, password: str, clock: Any,
 
 
 async def _time_to_filter(home: Path, username: str, password: str, query: str,
-                          census_list: str, clock: Any, transport: Any) -> float:
+                          census_list: str, clock: Clock | None,
+                          transport: Transport | None) -> float:
     app = _app(home, clock, transport)
     async with app.run_test(size=SIZE) as pilot:
         await _sign_in(app, pilot, username, password)

@@ -4,7 +4,8 @@ A :class:`Transport` posts bytes and returns ``(status, body)``, or raises
 :class:`TransportError` when the network fails. :class:`HttpTransport` is the
 real one (``http.client``, blocking, no extra dependency). :class:`FaultyTransport`
 wraps any transport and drops, duplicates or delays messages, so tests prove
-that sync survives a bad link (scenarios 17, 18, 23, 31, 34).
+that sync survives a bad link: a lost request, a lost answer, a duplicate, a
+delay.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from urllib.parse import urlsplit
 
 from protocol.codec import MAX_MESSAGE_BYTES
 
-from .errors import InputError
+from ..errors import InputError
 
 CONTENT_TYPE = "application/x-msgpack"
 

@@ -1,7 +1,7 @@
 """The terminal's encrypted store: SQLCipher 4 through SQLAlchemy.
 
 The store is keyed with a random 256-bit key (never a password; key slots in
-:mod:`client.keyslots` wrap it). Opening checks the key and every page's HMAC
+:mod:`client.store.keyslots` wrap it). Opening checks the key and every page's HMAC
 (``cipher_integrity_check``), so a wrong key, a flipped byte or a truncated
 file ends in :class:`StoreUnreadable` with a sentence for the clerk, never a
 traceback or half-read data. Temporary tables live in memory and the WAL is
@@ -38,7 +38,7 @@ from sqlalchemy.orm import registry
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Field, SQLModel
 
-from .errors import StoreUnreadable
+from ..errors import StoreUnreadable
 
 STORE_FORMAT = 1
 BUSY_TIMEOUT_S = 15.0

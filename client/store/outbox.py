@@ -2,7 +2,7 @@
 operation to the gapless outbox and refreshes what the screen shows.
 
 There is no separate "local copy" of a change: the pending operation is the
-overlay (:mod:`client.overlay`), so a change and its operation cannot exist
+overlay (:mod:`client.store.overlay`), so a change and its operation cannot exist
 without each other.
 """
 
@@ -22,11 +22,12 @@ from protocol.ids import new_id
 from protocol.ops import SCHEMA_VERSION, FieldChange, OpType, check_payload
 from protocol.records import RecordKind, validate_fields
 
-from .clock import Clock
-from .errors import InputError
-from .overlay import OpInfo, op_effects, refresh_many
-from .store import OUTBOX, Store, get_meta, set_meta
-from .views import UserInfo
+from ..clock import Clock
+from ..errors import InputError
+from ..views import UserInfo
+from .database import OUTBOX, Store, get_meta, set_meta
+from .overlay import OpInfo, op_effects
+from .search import refresh_many
 
 FIELD_LABELS = {
     "family_name": "Family name", "given_name": "Given name", "birth_date": "Date of birth",
@@ -69,7 +70,8 @@ def wire_payload(op_type: OpType, payload: Mapping[str, Any]) -> dict[str, Any]:
         cleaned = check_payload(op_type, payload)
     except (ValidationError, SchemaError) as exc:
         raise input_error(exc) from None
-    return _plain(cleaned)
+    plain: dict[str, Any] = _plain(cleaned)
+    return plain
 
 
 def _plain(value: Any) -> Any:

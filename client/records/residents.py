@@ -1,6 +1,6 @@
 """Residents: registration (record numbers from this terminal's pool),
-demographic changes, voids, merges, diagnoses, the census list and the
-resident's page."""
+demographic changes, entered-in-error marks, merges of duplicates, diagnoses,
+the census list and the resident's page."""
 
 from __future__ import annotations
 
@@ -12,110 +12,113 @@ from sqlalchemy.engine import Connection
 
 from protocol.ids import new_id
 from protocol.merge import ACTIVE, REPLACED
-from protocol.messages import MrnPool
 from protocol.ops import OpType
 from protocol.records import RecordKind, resident_display_name
 
-from .changes import create_record, load, update_record
-from .errors import InputError, NotFound
+from ..errors import InputError, NotFound
+from ..store.database import OUTBOX, RECORDS, loads
+from ..store.outbox import Actor, clean_fields, record_op
+from ..store.overlay import combine, effective, overlay_ops
+from ..store.record_numbers import take_mrn
+from ..store.search import search_filter
+from ..views import DiagnosisView, Page, ResidentRow, ResidentView, StayView
+from .area import Area
+from .conflicts import conflict_values
 from .notes import notes_of
-from .outbox import Actor, clean_fields, record_op
-from .overlay import combine, effective, overlay_ops
-from .readviews import conflict_values, op_row
-from .store import OUTBOX, RECORDS, get_meta, loads, set_meta
-from .views import DiagnosisView, Page, ResidentRow, ResidentView, StayView
-
-MRN_LOW_WATER = 100
-CENSUS_STATUSES = ("in_house", "on_leave", "in_hospital", "awaiting_bed", "discharged",
-                   "pre_admission", "transferred")
+from .outbox_review import op_row
+from .permissions import require_permitted
+from .writes import create_record, load_record, update_record
 
 
-# --- record numbers ----------------------------------------------------------------
+class Residents(Area):
+    """``session.residents``: the census, a resident's page, and their record."""
 
+    # --- reads ---------------------------------------------------------------------------
 
-def mrns_left(conn: Connection) -> int:
-    return sum(end - nxt for _, nxt, end in get_meta(conn, "mrn_pools", []))
+    def census(self, query: str = "", *, statuses: set[str] | None = None, offset: int = 0,
+               limit: int = 50) -> Page[ResidentRow]:
+        """Live residents whose name, room or record number matches every word of
+        ``query``, in ``statuses`` (census states; ``None``: all), a page at a time."""
+        with self.actor.store.read() as conn:
+            return _census(conn, query, statuses=statuses, offset=offset, limit=limit)
 
+    def get(self, resident_id: str) -> ResidentView:
+        """The resident's page: demographics, stays, diagnoses, notes, changes in flight."""
+        with self.actor.store.read() as conn:
+            return _resident_view(conn, resident_id)
 
-def add_mrn_pool(conn: Connection, pool: MrnPool) -> None:
-    pools = [p for p in get_meta(conn, "mrn_pools", []) if p[1] < p[2]]
-    if not any(p[0] == pool.prefix and p[2] == pool.end for p in pools):
-        pools.append([pool.prefix, pool.start, pool.end])
-    set_meta(conn, "mrn_pools", pools)
+    # --- writes ---------------------------------------------------------------------------
 
+    def register(self, fields: Mapping[str, Any]) -> str:
+        """A new resident with the next record number of this terminal's pool."""
+        actor = self.actor
+        values = {k: v for k, v in fields.items() if k != "mrn"}
+        cleaned = clean_fields(RecordKind.RESIDENT, {**values, "mrn": "pending"},
+                               creating=True)
+        record_id = new_id(actor.clock.ms())
 
-def take_mrn(conn: Connection) -> str:
-    pools = get_meta(conn, "mrn_pools", [])
-    for pool in pools:
-        prefix, nxt, end = pool
-        if nxt < end:
-            pool[1] = nxt + 1
-            set_meta(conn, "mrn_pools", pools)
-            return MrnPool(prefix, nxt, end).format(nxt)
-    raise InputError("mrn", "This terminal has no record numbers left; sync with the server "
-                     "to receive more, then register the resident again.")
+        def build(conn: Connection) -> dict[str, Any]:
+            return {"kind": "resident", "id": record_id,
+                    "fields": {**cleaned, "mrn": take_mrn(conn)}}
 
+        record_op(actor, OpType.CREATE, build,
+                  summary=f"Register {resident_display_name(cleaned)}", subject_id=record_id)
+        return record_id
 
-# --- writes ------------------------------------------------------------------------------
+    def update(self, resident_id: str, changes: Mapping[str, Any]) -> int:
+        """Change demographic fields; 0 when every field already held its value."""
+        actor = self.actor
+        clean_fields(RecordKind.RESIDENT, changes, creating=False)  # field errors first
+        names = ", ".join(sorted(changes))
+        return update_record(actor, RecordKind.RESIDENT, resident_id, changes,
+                             summary=f"Change {names} of {_label(actor, resident_id)}",
+                             subject_id=resident_id)
 
+    def void(self, resident_id: str, reason: str) -> int:
+        """Mark the whole record entered in error, with the reason (records managers)."""
+        actor = self.actor
+        require_permitted(actor.user, OpType.VOID, RecordKind.RESIDENT,
+                          what="mark a resident entered in error")
+        label = _label(actor, resident_id)
+        with actor.store.read() as conn:
+            eff = effective(conn, "resident", resident_id)
+        if eff.state is not None and eff.state.status != ACTIVE:
+            raise InputError("", f"{label} is already marked entered in error or merged.")
+        seq, _ = record_op(actor, OpType.VOID, {"kind": "resident", "id": resident_id,
+                                                "reason": reason},
+                           summary=f"Mark {label} entered in error", subject_id=resident_id)
+        return seq
 
-def register_resident(actor: Actor, fields: Mapping[str, Any]) -> str:
-    values = {k: v for k, v in fields.items() if k != "mrn"}
-    cleaned = clean_fields(RecordKind.RESIDENT, {**values, "mrn": "pending"}, creating=True)
-    record_id = new_id(actor.clock.ms())
+    def merge(self, survivor_id: str, duplicate_id: str) -> int:
+        """Merge ``duplicate_id`` into ``survivor_id`` (records managers): the
+        duplicate leaves the census and its notes are reached from the survivor."""
+        actor = self.actor
+        require_permitted(actor.user, OpType.MERGE, RecordKind.RESIDENT,
+                          what="merge duplicate records")
+        survivor, duplicate = _label(actor, survivor_id), _label(actor, duplicate_id)
+        seq, _ = record_op(actor, OpType.MERGE, {"survivor_id": survivor_id,
+                                                 "duplicate_id": duplicate_id},
+                           summary=f"Merge duplicate {duplicate} into {survivor}",
+                           subject_id=duplicate_id,
+                           also_refresh=(("resident", survivor_id),))
+        return seq
 
-    def build(conn: Connection) -> dict[str, Any]:
-        return {"kind": "resident", "id": record_id,
-                "fields": {**cleaned, "mrn": take_mrn(conn)}}
+    def add_diagnosis(self, resident_id: str, fields: Mapping[str, Any]) -> str:
+        actor = self.actor
+        label = _label(actor, resident_id)
+        return create_record(actor, RecordKind.DIAGNOSIS,
+                             {**fields, "resident_id": resident_id},
+                             summary=f"Add diagnosis {fields.get('code', '')} for {label}",
+                             subject_id=resident_id)
 
-    record_op(actor, OpType.CREATE, build,
-              summary=f"Register {resident_display_name(cleaned)}", subject_id=record_id)
-    return record_id
-
-
-def update_resident(actor: Actor, resident_id: str, changes: Mapping[str, Any]) -> int:
-    clean_fields(RecordKind.RESIDENT, changes, creating=False)  # field errors first
-    names = ", ".join(sorted(changes))
-    return update_record(actor, RecordKind.RESIDENT, resident_id, changes,
-                         summary=f"Change {names} of {_label(actor, resident_id)}",
-                         subject_id=resident_id)
-
-
-def void_resident(actor: Actor, resident_id: str, reason: str) -> int:
-    label = _label(actor, resident_id)
-    with actor.store.read() as conn:
-        eff = effective(conn, "resident", resident_id)
-    if eff.state is not None and eff.state.status != ACTIVE:
-        raise InputError("", f"{label} is already marked entered in error or merged.")
-    seq, _ = record_op(actor, OpType.VOID, {"kind": "resident", "id": resident_id,
-                                            "reason": reason},
-                       summary=f"Mark {label} entered in error", subject_id=resident_id)
-    return seq
-
-
-def merge_residents(actor: Actor, survivor_id: str, duplicate_id: str) -> int:
-    survivor, duplicate = _label(actor, survivor_id), _label(actor, duplicate_id)
-    seq, _ = record_op(actor, OpType.MERGE, {"survivor_id": survivor_id,
-                                             "duplicate_id": duplicate_id},
-                       summary=f"Merge duplicate {duplicate} into {survivor}",
-                       subject_id=duplicate_id,
-                       also_refresh=(("resident", survivor_id),))
-    return seq
-
-
-def add_diagnosis(actor: Actor, resident_id: str, fields: Mapping[str, Any]) -> str:
-    label = _label(actor, resident_id)
-    return create_record(actor, RecordKind.DIAGNOSIS, {**fields, "resident_id": resident_id},
-                         summary=f"Add diagnosis {fields.get('code', '')} for {label}",
-                         subject_id=resident_id)
-
-
-def update_diagnosis(actor: Actor, diagnosis_id: str, changes: Mapping[str, Any]) -> int:
-    with actor.store.read() as conn:
-        resident_id = load(conn, RecordKind.DIAGNOSIS, diagnosis_id).data.get("resident_id")
-    return update_record(actor, RecordKind.DIAGNOSIS, diagnosis_id, changes,
-                         summary=f"Change diagnosis of {_label(actor, resident_id)}",
-                         subject_id=resident_id)
+    def update_diagnosis(self, diagnosis_id: str, changes: Mapping[str, Any]) -> int:
+        actor = self.actor
+        with actor.store.read() as conn:
+            resident_id = load_record(conn, RecordKind.DIAGNOSIS,
+                                      diagnosis_id).data.get("resident_id")
+        return update_record(actor, RecordKind.DIAGNOSIS, diagnosis_id, changes,
+                             summary=f"Change diagnosis of {_label(actor, resident_id)}",
+                             subject_id=resident_id)
 
 
 def _label(actor: Actor, record_id: str | None) -> str:
@@ -132,7 +135,7 @@ def _label(actor: Actor, record_id: str | None) -> str:
 # --- reads -------------------------------------------------------------------------------
 
 
-def census(conn: Connection, query: str = "", *, statuses: set[str] | None = None,
+def _census(conn: Connection, query: str = "", *, statuses: set[str] | None = None,
            offset: int = 0, limit: int = 50) -> Page[ResidentRow]:
     where = [RECORDS.c.kind == "resident", RECORDS.c.live_status == "active"]
     where += search_filter(query)
@@ -161,22 +164,13 @@ def census(conn: Connection, query: str = "", *, statuses: set[str] | None = Non
     return Page(rows=out, total=total, offset=offset, limit=limit)
 
 
-def search_filter(query: str) -> list[sa.ColumnElement[bool]]:
-    """Every word of the query must appear in the record's search text."""
-    clauses = []
-    for word in query.casefold().split():
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        clauses.append(RECORDS.c.search_text.like(f"%{escaped}%", escape="\\"))
-    return clauses
-
-
 def _bed_names(conn: Connection, bed_id: str) -> dict[str, Any]:
     data = loads(conn.execute(sa.select(RECORDS.c.data).where(RECORDS.c.id == bed_id)
                               ).scalar()) or {}
     return {"_bed_label": data.get("label"), "_unit_name": data.get("unit_name")}
 
 
-def resident_view(conn: Connection, resident_id: str) -> ResidentView:
+def _resident_view(conn: Connection, resident_id: str) -> ResidentView:
     eff = effective(conn, "resident", resident_id)
     if eff.state is None:
         raise NotFound("That resident is not at this terminal.")
@@ -185,8 +179,8 @@ def resident_view(conn: Connection, resident_id: str) -> ResidentView:
         data.update(_bed_names(conn, data["_bed_id"]))
     children = conn.execute(sa.select(RECORDS).where(RECORDS.c.parent_id == resident_id)
                             .order_by(RECORDS.c.sort_key)).all()
-    # Notes of duplicates merged into this resident stay reachable from it
-    # (scenario 9: a merge links, it never moves or drops clinical notes).
+    # Notes of duplicates merged into this resident stay reachable from it: a
+    # merge links records, it never moves or drops clinical notes.
     merged = [row.id for row in conn.execute(
         sa.select(RECORDS.c.id).where(
             RECORDS.c.kind == "resident",

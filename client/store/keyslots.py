@@ -28,16 +28,15 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
-from protocol.passwords import MIN_LENGTH, PasswordRejected
+from protocol.passwords import PasswordRejected
 from protocol.passwords import check_password as shared_check
 
-from .errors import InputError, InvalidCredentials, SlotDisabled, StoreUnreadable
+from ..errors import InputError, InvalidCredentials, SlotDisabled, StoreUnreadable
 
 FILE_VERSION = 1
 DELAY_AFTER = 3
 DISABLE_AFTER = 10
 MAX_DELAY_S = 30.0
-MIN_PASSWORD = MIN_LENGTH
 
 
 @dataclass

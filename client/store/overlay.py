@@ -3,14 +3,16 @@
 The outbox is the overlay. A record's displayed state is the server-confirmed
 snapshot (``records.data``) with the values of this terminal's unanswered
 operations laid over it in sequence order (:func:`protocol.merge.rebase`), so a
-pull never hides what a clerk typed (scenario 24). An operation the server
-already applied keeps overlaying until the pull that carries its effect has
-been applied (its ``server_seq`` is at or below the cursor), so the screen does
-not flicker back to the old value between push and pull.
+pull never hides what a clerk typed. An operation the server already applied
+keeps overlaying until the pull that carries its effect has been applied (its
+``server_seq`` is at or below the cursor), so the screen does not flicker back
+to the old value between push and pull.
 
-:func:`refresh` recomputes a record's search columns after any change to its
-server state or its pending operations; everything that lists or pages records
-reads those columns in SQL.
+What one operation does to the records it touches is :func:`op_effects`; for a
+stay command, the terminal's prediction of what the server will do is
+:func:`stay_command_effects`, the one place that predicts stay transitions and
+census state. The search columns that lists page in SQL are recomputed from
+these layers by :mod:`client.store.search`.
 """
 
 from __future__ import annotations
@@ -23,19 +25,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from protocol.merge import ACTIVE, REPLACED, VOIDED, RecordState, rebase
-from protocol.records import RecordKind, resident_display_name
+from protocol.records import RecordKind
 
-from .store import OUTBOX, RECORDS, get_meta, loads, unpack_payload
+from .database import OUTBOX, RECORDS, get_meta, loads, unpack_payload
 
 OVERLAY_STATUSES = ("pending", "held")
 """Unanswered (or waiting for a supervisor): always laid on top."""
 ANSWERED_STATUSES = ("applied", "conflict")
 """Answered with an effect: laid on top until the pull carries that effect."""
-
-STAY_STATUS_AFTER = {
-    "admit": "active", "discharge": "discharged", "transfer": "transferred",
-    "leave": "on_leave", "return": "active",
-}
 
 
 @dataclass
@@ -103,12 +100,27 @@ def op_effects(op: OpInfo) -> list[Effect]:
         return [Effect(p["duplicate_id"], RecordKind.RESIDENT,
                        {"_replaced_by": p["survivor_id"]}, status=REPLACED)]
     if op.op_type == "command":
-        return _command_effects(p["name"], p["args"], op.subject_id)
+        return stay_command_effects(p["name"], p["args"], op.subject_id)
     return []
 
 
-def _command_effects(name: str, args: Mapping[str, Any], resident_id: str | None
-                     ) -> list[Effect]:
+_STAY_STATUS_AFTER = {
+    "admit": "active", "discharge": "discharged", "transfer": "transferred",
+    "leave": "on_leave", "return": "active",
+}
+
+
+def stay_command_effects(name: str, args: Mapping[str, Any], resident_id: str | None
+                         ) -> list[Effect]:
+    """What the terminal shows for a stay command the server has not answered yet:
+    the stay's new values and status, and the resident's census state and bed.
+
+    This is the terminal's one prediction of stay transitions and census state
+    (``in_house`` with a bed or ``awaiting_bed`` without one after an admission,
+    ``discharged``, ``transferred``, ``on_leave`` / ``in_hospital``, and back
+    ``in_house`` on return). The server's answer replaces it at the next pull;
+    the rules both sides apply belong in one shared function, called from here.
+    """
     stay_id = args["stay_id"]
     stay: dict[str, Any] = {}
     resident: dict[str, Any] = {}
@@ -136,8 +148,8 @@ def _command_effects(name: str, args: Mapping[str, Any], resident_id: str | None
     elif name == "return":
         stay = {"leave_type": None}
         resident = {"_census": "in_house"}
-    if name in STAY_STATUS_AFTER:
-        stay["status"] = STAY_STATUS_AFTER[name]
+    if name in _STAY_STATUS_AFTER:
+        stay["status"] = _STAY_STATUS_AFTER[name]
     effects = [Effect(stay_id, RecordKind.STAY, stay, creates=name == "admit")]
     if resident_id:
         effects.append(Effect(resident_id, RecordKind.RESIDENT, resident))
@@ -147,11 +159,17 @@ def _command_effects(name: str, args: Mapping[str, Any], resident_id: str | None
 # --- loading ---------------------------------------------------------------------
 
 
-def _op_from_row(row: Any) -> OpInfo:
+def op_from_row(row: Any) -> OpInfo:
+    """An outbox row as the overlay reads it."""
     return OpInfo(seq=row.seq, op_id=row.op_id, op_type=row.op_type, kind=row.kind,
                   record_id=row.record_id, subject_id=row.subject_id, status=row.status,
                   server_seq=row.server_seq, payload=unpack_payload(row.payload),
                   user_id=row.user_id, recorded_at=row.recorded_at)
+
+
+def records_touched(row: Any) -> list[tuple[str, str]]:
+    """(kind, id) of every record an outbox row's operation touches."""
+    return [(str(e.kind), e.record_id) for e in op_effects(op_from_row(row))]
 
 
 def overlay_filter(cursor: int) -> sa.ColumnElement[bool]:
@@ -182,7 +200,7 @@ def overlay_ops(conn: Connection, record_ids: Iterable[str]) -> dict[str, list[O
         ]
         for query in queries:
             for row in conn.execute(query):
-                op = _op_from_row(row)
+                op = op_from_row(row)
                 for effect in op_effects(op):
                     key = (effect.record_id, op.seq)
                     if effect.record_id in wanted and key not in seen:
@@ -211,7 +229,7 @@ def effective(conn: Connection, kind: str, record_id: str, *,
 
 def combine(kind: str, record_id: str, row: Any, ops: list[OpInfo]) -> Effective:
     base = server_state(row)
-    layers: list[dict[str, Any]] = []
+    layers: list[Mapping[str, Any]] = []
     pending_fields: set[str] = set()
     status = base.status if base else ACTIVE
     resolved: list[str] = []
@@ -236,108 +254,3 @@ def combine(kind: str, record_id: str, row: Any, ops: list[OpInfo]) -> Effective
                      server_seq=row.seq if row is not None else None,
                      facility_id=row.facility_id if row is not None else None,
                      pending_fields=pending_fields, ops=ops, created_here=created_here)
-
-
-# --- search columns ------------------------------------------------------------------
-
-
-def refresh(conn: Connection, kind: str, record_id: str, facility_id: str) -> None:
-    """Recompute one record's search columns (or drop a pending-only record
-    whose pending create is gone)."""
-    refresh_many(conn, [(kind, record_id)], facility_id)
-
-
-def refresh_many(conn: Connection, keys: Iterable[tuple[str, str]], facility_id: str) -> None:
-    """:func:`refresh` for many records with a few statements (sync results and
-    pull pages touch thousands at once)."""
-    wanted = list(dict.fromkeys((str(k), i) for k, i in keys))
-    if not wanted:
-        return
-    ids = [i for _, i in wanted]
-    rows: dict[str, Any] = {}
-    for start in range(0, len(ids), 500):
-        for row in conn.execute(sa.select(RECORDS).where(
-                RECORDS.c.id.in_(ids[start:start + 500]))):
-            rows[row.id] = row
-    ops = overlay_ops(conn, ids)
-    inserts, updates, deletes = [], [], []
-    for kind, record_id in wanted:
-        row = rows.get(record_id)
-        eff = combine(kind, record_id, row, ops[record_id])
-        if eff.state is None:
-            if row is not None:
-                deletes.append(record_id)
-            continue
-        if kind == RecordKind.RESIDENT:
-            _fill_bed(conn, eff)
-        columns = search_columns(kind, record_id, eff.state)
-        columns["pending"] = len(eff.ops)
-        if row is None:
-            inserts.append({"id": record_id, "kind": kind, "facility_id": facility_id,
-                            "data": None, **columns})
-        elif any(getattr(row, name) != value for name, value in columns.items()):
-            updates.append({"b_id": record_id, **columns})
-    if inserts:
-        conn.execute(RECORDS.insert(), inserts)
-    if updates:
-        conn.execute(RECORDS.update().where(RECORDS.c.id == sa.bindparam("b_id")), updates)
-    for start in range(0, len(deletes), 500):
-        conn.execute(RECORDS.delete().where(RECORDS.c.id.in_(deletes[start:start + 500])))
-
-
-def _fill_bed(conn: Connection, eff: Effective) -> None:
-    """A pending bed assignment names a bed id; show its label and unit."""
-    data = eff.data
-    bed_id = data.get("_bed_id")
-    if not bed_id or (eff.server and eff.server.data.get("_bed_id") == bed_id):
-        return
-    bed = conn.execute(sa.select(RECORDS.c.data).where(RECORDS.c.id == bed_id)).scalar()
-    bed_data = loads(bed) or {}
-    data["_bed_label"] = bed_data.get("label")
-    data["_unit_name"] = bed_data.get("unit_name")
-
-
-def fold(*parts: Any) -> str:
-    return " ".join(str(p) for p in parts if p not in (None, "")).casefold()
-
-
-def search_columns(kind: str, record_id: str, state: RecordState) -> dict[str, Any]:
-    d = state.data
-    cols: dict[str, Any] = {"live_status": state.status, "parent_id": None, "census": None}
-    if kind == RecordKind.RESIDENT:
-        label = resident_display_name(d)
-        cols.update(label=label,
-                    search_text=fold(d.get("family_name"), d.get("given_name"),
-                                     d.get("preferred_name"), d.get("mrn"),
-                                     d.get("_bed_label"), d.get("_unit_name")),
-                    sort_key=fold(d.get("family_name")) + "\x1f" + fold(d.get("given_name"))
-                    + "\x1f" + record_id,
-                    census=d.get("_census") or "pre_admission")
-    elif kind == RecordKind.STAFF:
-        label = resident_display_name(d)
-        cols.update(label=label,
-                    search_text=fold(d.get("family_name"), d.get("given_name"),
-                                     d.get("employee_id")),
-                    sort_key=fold(d.get("family_name")) + "\x1f" + fold(d.get("given_name"))
-                    + "\x1f" + record_id)
-    elif kind in (RecordKind.STAY, RecordKind.DIAGNOSIS, RecordKind.NOTE):
-        key = {"stay": "admitted_at", "diagnosis": "code", "note": "clinical_time"}[kind]
-        cols.update(parent_id=d.get("resident_id"), label=str(d.get(key) or ""),
-                    search_text="", sort_key=str(d.get(key) or "") + "\x1f" + record_id)
-    elif kind in (RecordKind.LICENSE, RecordKind.HOURS):
-        key = "expires_on" if kind == RecordKind.LICENSE else "work_date"
-        cols.update(parent_id=d.get("staff_id"), label=str(d.get(key) or ""),
-                    search_text="", sort_key=str(d.get(key) or "") + "\x1f" + record_id)
-    elif kind == RecordKind.BED:
-        cols.update(parent_id=d.get("unit_id"), label=str(d.get("label") or ""),
-                    search_text=fold(d.get("label"), d.get("unit_name")),
-                    sort_key=fold(d.get("unit_name")) + "\x1f" + fold(d.get("label")))
-    elif kind == RecordKind.USER:
-        cols.update(label=str(d.get("username") or ""),
-                    search_text=fold(d.get("username"), d.get("display_name")),
-                    sort_key=fold(d.get("username")))
-    else:
-        name = d.get("name") or d.get("title") or d.get("label") or record_id
-        cols.update(label=str(name), search_text=fold(name), sort_key=fold(name),
-                    parent_id=d.get("resident_id") or d.get("unit_id"))
-    return cols

@@ -1,5 +1,5 @@
-"""Writes shared by every area: create, field update with predicted base
-versions, and the permission check a terminal can make before the server does."""
+"""Writes every area shares: create a record, change its fields with predicted
+base versions, and read the record a change is about."""
 
 from __future__ import annotations
 
@@ -11,31 +11,22 @@ from sqlalchemy.engine import Connection
 from protocol.ids import new_id
 from protocol.merge import ACTIVE, predicted_version
 from protocol.ops import OpType
-from protocol.records import NEEDS_RECORDS_MANAGER, RecordKind, Role
+from protocol.records import RecordKind
 
-from .errors import InputError, NotFound, NotPermitted
-from .outbox import Actor, clean_fields, record_op
-from .overlay import Effective, effective, op_effects
+from ..errors import InputError, NotFound
+from ..store.outbox import Actor, clean_fields, record_op
+from ..store.overlay import Effective, effective, op_effects
+from .permissions import require_permitted
 
 
 class NothingChanged(Exception):  # noqa: N818 - a signal, not an error
     """Every field already holds the value asked for: no operation is written."""
 
 
-def require_role(actor: Actor, kind: RecordKind, what: str = "change") -> None:
-    if kind in NEEDS_RECORDS_MANAGER and actor.user.role != Role.RECORDS_MANAGER:
-        raise NotPermitted(f"Only a records manager may {what} {kind} records at this "
-                           "terminal.")
-
-
-def require_records_manager(actor: Actor, what: str) -> None:
-    if actor.user.role != Role.RECORDS_MANAGER:
-        raise NotPermitted(f"Only a records manager may {what}.")
-
-
 def create_record(actor: Actor, kind: RecordKind, fields: Mapping[str, Any], *,
                   summary: str, subject_id: str | None = None) -> str:
-    require_role(actor, kind, "add")
+    require_permitted(actor.user, OpType.CREATE, kind,
+                      what=f"add {kind} records at this terminal")
     record_id = new_id(actor.clock.ms())
     payload = {"kind": str(kind), "id": record_id,
                "fields": clean_fields(kind, fields, creating=True)}
@@ -43,7 +34,8 @@ def create_record(actor: Actor, kind: RecordKind, fields: Mapping[str, Any], *,
     return record_id
 
 
-def load(conn: Connection, kind: RecordKind, record_id: str) -> Effective:
+def load_record(conn: Connection, kind: RecordKind, record_id: str) -> Effective:
+    """The record as this terminal shows it; :class:`NotFound` when it is not here."""
     eff = effective(conn, kind, record_id)
     if eff.state is None or (eff.server is None and not eff.created_here):
         raise NotFound(f"That {kind} record is not at this terminal.")
@@ -64,15 +56,17 @@ def update_record(actor: Actor, kind: RecordKind, record_id: str,
                   changes: Mapping[str, Any], *, summary: str,
                   subject_id: str | None = None) -> int:
     """Record field changes, each based on the version this terminal last saw
-    plus its own pending changes to that field (scenario 32). Fields already
-    holding the value are left out; returns 0 when nothing was left."""
-    require_role(actor, kind)
+    plus its own pending changes to that field, so successive offline edits to
+    one field are not mistaken for concurrent ones. Fields already holding the
+    value are left out; returns 0 when nothing was left."""
+    require_permitted(actor.user, OpType.UPDATE, kind,
+                      what=f"change {kind} records at this terminal")
     if not changes:
         raise InputError("", "Nothing to change.")
     cleaned = clean_fields(kind, changes, creating=False)
 
     def build(conn: Connection) -> dict[str, Any]:
-        eff = load(conn, kind, record_id)
+        eff = load_record(conn, kind, record_id)
         if eff.state is not None and eff.state.status != ACTIVE:
             raise InputError("", "This record was marked entered in error or merged; it "
                              "can no longer be changed.")

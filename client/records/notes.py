@@ -12,49 +12,56 @@ from sqlalchemy.engine import Connection
 from protocol.merge import note_order_key
 from protocol.records import RecordKind
 
-from .changes import create_record, load
-from .errors import InputError
-from .outbox import Actor
-from .overlay import OpInfo, combine
-from .store import RECORDS, loads
-from .views import NoteView
+from ..errors import InputError
+from ..store.database import RECORDS, loads
+from ..store.outbox import Actor
+from ..store.overlay import OpInfo, combine
+from ..views import NoteView
+from .area import Area
+from .writes import create_record, load_record
 
 
-def add_note(actor: Actor, resident_id: str, fields: Mapping[str, Any]) -> str:
-    values = {**fields, "resident_id": resident_id}
-    for link in ("amends", "entered_in_error_of"):
-        values.pop(link, None)
-    return create_record(actor, RecordKind.NOTE, values,
-                         summary=f"Add {values.get('category', '')} note", subject_id=resident_id)
+class Notes(Area):
+    """``session.notes``: write a note, amend one, mark one entered in error."""
 
+    def add(self, resident_id: str, fields: Mapping[str, Any]) -> str:
+        """A new note (``category``, ``clinical_time``, ``body``); returns its id."""
+        values = {**fields, "resident_id": resident_id}
+        for link in ("amends", "entered_in_error_of"):
+            values.pop(link, None)
+        return create_record(self.actor, RecordKind.NOTE, values,
+                             summary=f"Add {values.get('category', '')} note",
+                             subject_id=resident_id)
 
-def amend_note(actor: Actor, note_id: str, body: str, *, clinical_time: str | None = None
-               ) -> str:
-    original = _original(actor, note_id)
-    values = {"resident_id": original["resident_id"], "category": original["category"],
-              "clinical_time": clinical_time or _now_minutes(actor), "body": body,
-              "amends": note_id}
-    if original.get("stay_id"):
-        values["stay_id"] = original["stay_id"]
-    return create_record(actor, RecordKind.NOTE, values, summary="Amend a note",
-                         subject_id=original["resident_id"])
+    def amend(self, note_id: str, body: str, *, clinical_time: str | None = None) -> str:
+        """An amendment: a new note that names the original, which stays as written."""
+        actor = self.actor
+        original = _original(actor, note_id)
+        values = {"resident_id": original["resident_id"], "category": original["category"],
+                  "clinical_time": clinical_time or _now_minutes(actor), "body": body,
+                  "amends": note_id}
+        if original.get("stay_id"):
+            values["stay_id"] = original["stay_id"]
+        return create_record(actor, RecordKind.NOTE, values, summary="Amend a note",
+                             subject_id=original["resident_id"])
 
-
-def note_entered_in_error(actor: Actor, note_id: str, reason: str) -> str:
-    if not isinstance(reason, str) or not reason.strip():
-        raise InputError("reason", "Say why the note was entered in error.")
-    original = _original(actor, note_id)
-    values = {"resident_id": original["resident_id"], "category": original["category"],
-              "clinical_time": _now_minutes(actor), "body": reason,
-              "entered_in_error_of": note_id}
-    return create_record(actor, RecordKind.NOTE, values,
-                         summary="Mark a note entered in error",
-                         subject_id=original["resident_id"])
+    def mark_entered_in_error(self, note_id: str, reason: str) -> str:
+        """A note saying why ``note_id`` was entered in error; the original stays."""
+        if not isinstance(reason, str) or not reason.strip():
+            raise InputError("reason", "Say why the note was entered in error.")
+        actor = self.actor
+        original = _original(actor, note_id)
+        values = {"resident_id": original["resident_id"], "category": original["category"],
+                  "clinical_time": _now_minutes(actor), "body": reason,
+                  "entered_in_error_of": note_id}
+        return create_record(actor, RecordKind.NOTE, values,
+                             summary="Mark a note entered in error",
+                             subject_id=original["resident_id"])
 
 
 def _original(actor: Actor, note_id: str) -> dict[str, Any]:
     with actor.store.read() as conn:
-        return dict(load(conn, RecordKind.NOTE, note_id).data)
+        return dict(load_record(conn, RecordKind.NOTE, note_id).data)
 
 
 def _now_minutes(actor: Actor) -> str:

@@ -1,0 +1,57 @@
+"""The outbox as a person reviews it: what waits to be sent, what the server
+answered (applied, conflict, rejected with its reason, held for a supervisor),
+and the sync state line every screen shows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from protocol.ops import REASON_TEXT
+
+from ..store.database import OUTBOX, RECORDS, get_meta
+from ..views import OpRow, SyncStatus
+from .area import Area
+
+
+class OutboxReview(Area):
+    """``session.outbox``: this terminal's changes and where each one stands."""
+
+    def operations(self, statuses: set[str] | None = None, limit: int = 200) -> list[OpRow]:
+        """The newest changes first; ``statuses`` picks some (``pending``,
+        ``applied``, ``conflict``, ``rejected``, ``held``)."""
+        query = sa.select(OUTBOX).order_by(OUTBOX.c.seq.desc()).limit(max(limit, 0))
+        if statuses:
+            query = query.where(OUTBOX.c.status.in_(sorted(statuses)))
+        with self.actor.store.read() as conn:
+            return [op_row(r) for r in conn.execute(query)]
+
+    def status(self) -> SyncStatus:
+        """Online or not, how much waits or needs a person, and the last sync."""
+        with self.actor.store.read() as conn:
+            counts: dict[str, int] = dict(conn.execute(sa.select(OUTBOX.c.status, sa.func.count())
+                                       .group_by(OUTBOX.c.status)).all())
+            open_conflict_count = conn.execute(
+                sa.select(sa.func.count()).select_from(RECORDS)
+                .where(RECORDS.c.conflicts != "{}", RECORDS.c.data.is_not(None))).scalar() or 0
+            last = get_meta(conn, "last_sync_at")
+            online = bool(get_meta(conn, "online", False))
+            last_error = get_meta(conn, "last_error")
+        return SyncStatus(
+            online=online, pending=counts.get("pending", 0),
+            last_sync_at=datetime.fromtimestamp(last / 1000).astimezone() if last else None,
+            last_error=last_error, rejected=counts.get("rejected", 0),
+            conflicts=open_conflict_count, held=counts.get("held", 0))
+
+
+def op_row(row: Any) -> OpRow:
+    """An outbox row as the view the screens show."""
+    reason = row.reason
+    return OpRow(seq=row.seq, op_id=row.op_id, op_type=row.op_type, summary=row.summary,
+                 status=row.status, reason=reason,
+                 reason_text=REASON_TEXT.get(reason) if reason else None,
+                 created_at=datetime.fromtimestamp(row.created_at / 1000).astimezone(),
+                 record_kind=row.kind, record_id=row.record_id, detail=row.detail,
+                 flags=tuple(f for f in (row.flags or "").split(",") if f))

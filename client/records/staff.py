@@ -1,0 +1,197 @@
+"""Staff, their licenses and worked hours (PBJ). Clerks read; records
+managers change staff and licenses (checked here before the server checks it
+again). A license's state is computed with the terminal's clock."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from protocol.pbj import job_title
+from protocol.records import RecordKind, resident_display_name
+
+from ..errors import NotFound
+from ..store.database import RECORDS, loads
+from ..store.overlay import combine, effective, overlay_ops
+from ..store.search import search_filter
+from ..views import HoursView, LicenseView, Page, StaffRow, StaffView
+from .area import Area
+from .conflicts import conflict_values
+from .writes import create_record, load_record, update_record
+
+LICENSE_ALERT_DAYS = (30, 60, 90)
+
+
+def license_state(expires_on: date | None, today: date) -> str:
+    """How a license stands on ``today``: ``expired`` after its expiry day,
+    ``due_30``, ``due_60`` or ``due_90`` when it expires within that many days,
+    else ``ok``; ``none`` when there is no expiry date."""
+    if expires_on is None:
+        return "none"
+    if expires_on < today:
+        return "expired"
+    for days in LICENSE_ALERT_DAYS:
+        if expires_on <= today + timedelta(days=days):
+            return f"due_{days}"
+    return "ok"
+
+
+def parse_date(value: Any) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+class Staff(Area):
+    """``session.staff``: the roster, a staff member's page, and their records."""
+
+    # --- reads ---------------------------------------------------------------------------
+
+    def roster(self, query: str = "", offset: int = 0, limit: int = 50) -> Page[StaffRow]:
+        """Active staff matching every word of ``query`` (name, employee id), a page
+        at a time, each with their earliest license expiry."""
+        actor = self.actor
+        with actor.store.read() as conn:
+            return _roster(conn, actor.clock.today(), query, offset, limit)
+
+    def get(self, staff_id: str) -> StaffView:
+        """A staff member with their licenses (and their state today) and hours."""
+        actor = self.actor
+        with actor.store.read() as conn:
+            return _staff_view(conn, staff_id, actor.clock.today())
+
+    # --- writes ---------------------------------------------------------------------------
+
+    def add(self, fields: Mapping[str, Any]) -> str:
+        return create_record(self.actor, RecordKind.STAFF, fields,
+                             summary=f"Add staff member {resident_display_name(fields)}")
+
+    def update(self, staff_id: str, changes: Mapping[str, Any]) -> int:
+        return update_record(self.actor, RecordKind.STAFF, staff_id, changes,
+                             summary=f"Change {', '.join(sorted(changes))} of a staff member",
+                             subject_id=staff_id)
+
+    def add_license(self, staff_id: str, fields: Mapping[str, Any]) -> str:
+        return create_record(self.actor, RecordKind.LICENSE, {**fields, "staff_id": staff_id},
+                             summary=f"Add {fields.get('license_type', '')} license",
+                             subject_id=staff_id)
+
+    def update_license(self, license_id: str, changes: Mapping[str, Any]) -> int:
+        actor = self.actor
+        with actor.store.read() as conn:
+            staff_id = load_record(conn, RecordKind.LICENSE, license_id).data.get("staff_id")
+        return update_record(actor, RecordKind.LICENSE, license_id, changes,
+                             summary="Change a license", subject_id=staff_id)
+
+    def add_hours(self, staff_id: str, fields: Mapping[str, Any]) -> str:
+        """Hours worked in one shift."""
+        values = {**fields, "staff_id": staff_id}
+        values.pop("corrects", None)
+        return create_record(self.actor, RecordKind.HOURS, values,
+                             summary=f"Record {fields.get('hours', '')} hours on "
+                                     f"{fields.get('work_date', '')}", subject_id=staff_id)
+
+    def correct_hours(self, hours_id: str, fields: Mapping[str, Any]) -> str:
+        """Worked hours are immutable: the correction is a new entry that names the
+        one it corrects and carries the full corrected values."""
+        actor = self.actor
+        with actor.store.read() as conn:
+            original = dict(load_record(conn, RecordKind.HOURS, hours_id).data)
+        values = {k: v for k, v in original.items()
+                  if not k.startswith("_") and k not in ("corrects", "entered_in_error_of")}
+        values.update(fields)
+        values["corrects"] = hours_id
+        return create_record(actor, RecordKind.HOURS, values,
+                             summary=f"Correct hours on {values.get('work_date', '')}",
+                             subject_id=values.get("staff_id"))
+
+
+# --- reads -------------------------------------------------------------------------------
+
+
+def _roster(conn: Connection, today: date, query: str = "", offset: int = 0,
+               limit: int = 50) -> Page[StaffRow]:
+    where = [RECORDS.c.kind == "staff", RECORDS.c.live_status == "active",
+             *search_filter(query)]
+    total = conn.execute(sa.select(sa.func.count()).select_from(RECORDS).where(*where)
+                         ).scalar() or 0
+    rows = conn.execute(sa.select(RECORDS).where(*where).order_by(RECORDS.c.sort_key)
+                        .offset(max(offset, 0)).limit(max(limit, 0))).all()
+    ops = overlay_ops(conn, [r.id for r in rows if r.pending or r.data is None])
+    expiry = _next_expiry(conn, [r.id for r in rows])
+    out = []
+    for row in rows:
+        data = (combine("staff", row.id, row, ops[row.id]).data if row.id in ops
+                else loads(row.data) or {})
+        nxt = expiry.get(row.id)
+        out.append(StaffRow(
+            id=row.id, employee_id=str(data.get("employee_id") or ""), display_name=row.label,
+            job_title_code=data.get("job_title_code"),
+            job_title=job_title(data.get("job_title_code")),
+            pay_type_code=data.get("pay_type_code"), next_license_expiry=nxt,
+            license_state=license_state(nxt, today), pending=bool(row.pending)))
+    return Page(rows=out, total=total, offset=offset, limit=limit)
+
+
+def _next_expiry(conn: Connection, staff_ids: list[str]) -> dict[str, date]:
+    """The earliest expiry among each staff member's active licenses."""
+    if not staff_ids:
+        return {}
+    rows = conn.execute(sa.select(RECORDS).where(RECORDS.c.kind == "license",
+                                                 RECORDS.c.parent_id.in_(staff_ids),
+                                                 RECORDS.c.live_status == "active")).all()
+    ops = overlay_ops(conn, [r.id for r in rows if r.pending or r.data is None])
+    out: dict[str, date] = {}
+    for row in rows:
+        data = combine("license", row.id, row, ops.get(row.id, [])).data
+        expires = parse_date(data.get("expires_on"))
+        if expires and (row.parent_id not in out or expires < out[row.parent_id]):
+            out[row.parent_id] = expires
+    return out
+
+
+def _staff_view(conn: Connection, staff_id: str, today: date) -> StaffView:
+    eff = effective(conn, "staff", staff_id)
+    if eff.state is None:
+        raise NotFound("That staff member is not at this terminal.")
+    children = conn.execute(sa.select(RECORDS).where(RECORDS.c.parent_id == staff_id)
+                            .order_by(RECORDS.c.sort_key)).all()
+    ops = overlay_ops(conn, [c.id for c in children])
+    licenses, hours = [], []
+    for child in children:
+        ceff = combine(child.kind, child.id, child, ops[child.id])
+        if ceff.state is None:
+            continue
+        d = ceff.data
+        if child.kind == "license":
+            expires = parse_date(d.get("expires_on"))
+            licenses.append(LicenseView(
+                id=child.id, license_type=d.get("license_type"), number=d.get("number"),
+                issuing_state=d.get("issuing_state"), expires_on=expires,
+                state=license_state(expires, today), pending=ceff.pending, fields=dict(d),
+                versions=dict(ceff.state.versions),
+                conflicts=conflict_values(ceff.state.conflicts)))
+        elif child.kind == "hours":
+            hours.append(HoursView(
+                id=child.id, work_date=d.get("work_date"), hours=d.get("hours"),
+                job_title_code=d.get("job_title_code"), pay_type_code=d.get("pay_type_code"),
+                shift=d.get("shift"), corrects=d.get("corrects"),
+                entered_in_error_of=d.get("entered_in_error_of"), pending=ceff.pending,
+                fields=dict(d)))
+    hours.sort(key=lambda h: (h.work_date or "", h.id), reverse=True)
+    data = eff.state.data
+    active = [lic.expires_on for lic in licenses if lic.expires_on]
+    return StaffView(
+        id=staff_id, fields={k: v for k, v in data.items() if not k.startswith("_")},
+        versions=dict(eff.state.versions), conflicts=conflict_values(eff.state.conflicts),
+        pending_fields=set(eff.pending_fields), display_name=resident_display_name(data),
+        job_title=job_title(data.get("job_title_code")), licenses=licenses, hours=hours,
+        license_state=license_state(min(active) if active else None, today),
+        pending=eff.pending)

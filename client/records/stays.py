@@ -1,0 +1,150 @@
+"""Stays: the commands the server executes against real constraints (admit,
+discharge, transfer, assign a bed, leave, return), shown as pending until it
+answers, and the admissions and discharges of the last days."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from protocol.ids import new_id
+from protocol.ops import OpType
+from protocol.records import RecordKind
+
+from ..store.database import RECORDS, loads
+from ..store.outbox import Actor, record_op
+from ..store.overlay import combine, overlay_ops
+from ..views import Movement
+from .area import Area
+from .writes import load_record
+
+
+class Stays(Area):
+    """``session.stays``: stay commands, and recent movements.
+
+    Each command is recorded as one operation whose effect the terminal
+    predicts until the server answers (``client.store.overlay.
+    stay_command_effects``); the server decides, and a refused command shows
+    its reason on the resident's page.
+    """
+
+    def admit(self, resident_id: str, *, admitted_at: str, bed_id: str | None = None,
+              admission_type: str = "new", payer: str | None = None) -> str:
+        """Admit into ``bed_id``, or awaiting a bed without one; returns the stay id."""
+        actor = self.actor
+        with actor.store.read() as conn:
+            state = load_record(conn, RecordKind.RESIDENT, resident_id).state
+        name = _name(state.data if state else {})
+        stay_id = new_id(actor.clock.ms())
+        _command(actor, "admit", {"stay_id": stay_id, "resident_id": resident_id,
+                                  "admitted_at": admitted_at, "bed_id": bed_id,
+                                  "admission_type": admission_type, "payer": payer},
+                 resident_id=resident_id, summary=f"Admit {name}")
+        return stay_id
+
+    def discharge(self, stay_id: str, *, discharged_at: str, disposition: str | None = None,
+                  destination: str | None = None) -> int:
+        actor = self.actor
+        resident_id, label = _resident_of(actor, stay_id)
+        return _command(actor, "discharge", {"stay_id": stay_id,
+                                             "discharged_at": discharged_at,
+                                             "disposition": disposition,
+                                             "destination": destination},
+                        resident_id=resident_id, summary=f"Discharge {label}")
+
+    def transfer(self, stay_id: str, *, to_facility_id: str, at: str) -> int:
+        actor = self.actor
+        resident_id, label = _resident_of(actor, stay_id)
+        return _command(actor, "transfer", {"stay_id": stay_id,
+                                            "to_facility_id": to_facility_id, "at": at},
+                        resident_id=resident_id,
+                        summary=f"Transfer {label} to another facility")
+
+    def assign_bed(self, stay_id: str, bed_id: str) -> int:
+        actor = self.actor
+        resident_id, label = _resident_of(actor, stay_id)
+        with actor.store.read() as conn:
+            bed = loads(conn.execute(sa.select(RECORDS.c.data).where(RECORDS.c.id == bed_id)
+                                     ).scalar()) or {}
+        return _command(actor, "assign_bed", {"stay_id": stay_id, "bed_id": bed_id},
+                        resident_id=resident_id,
+                        summary=f"Assign bed {bed.get('label', '')} to {label}"
+                        .replace("  ", " "))
+
+    def leave(self, stay_id: str, *, leave_type: str, at: str, bed_hold: bool = True) -> int:
+        actor = self.actor
+        resident_id, label = _resident_of(actor, stay_id)
+        return _command(actor, "leave", {"stay_id": stay_id, "leave_type": leave_type,
+                                         "at": at, "bed_hold": bed_hold},
+                        resident_id=resident_id, summary=f"Leave of absence for {label}")
+
+    def return_from_leave(self, stay_id: str, *, at: str) -> int:
+        actor = self.actor
+        resident_id, label = _resident_of(actor, stay_id)
+        return _command(actor, "return", {"stay_id": stay_id, "at": at},
+                        resident_id=resident_id, summary=f"Return of {label} from leave")
+
+    def movements(self, days: int = 30) -> list[Movement]:
+        """Admissions and discharges dated within the last ``days`` days, newest first."""
+        actor = self.actor
+        with actor.store.read() as conn:
+            return _movements(conn, actor.clock.today(), days)
+
+
+def _command(actor: Actor, name: str, args: Mapping[str, Any], *, resident_id: str,
+             summary: str) -> int:
+    clean = {k: v for k, v in args.items() if v is not None}
+    seq, _ = record_op(actor, OpType.COMMAND, {"name": name, "args": clean},
+                       summary=summary, subject_id=resident_id)
+    return seq
+
+
+def _resident_of(actor: Actor, stay_id: str) -> tuple[str, str]:
+    with actor.store.read() as conn:
+        resident_id = str(load_record(conn, RecordKind.STAY, stay_id).data.get("resident_id")
+                          or "")
+        label = conn.execute(sa.select(RECORDS.c.label).where(RECORDS.c.id == resident_id)
+                             ).scalar()
+    return resident_id, label or "a resident"
+
+
+def _name(data: Mapping[str, Any]) -> str:
+    return f"{data.get('family_name', '')}, {data.get('given_name', '')}".strip(", ")
+
+
+def resident_labels(conn: Connection, ids: list[str]) -> dict[str, str]:
+    """The census label of each resident in ``ids``."""
+    if not ids:
+        return {}
+    return dict(conn.execute(sa.select(RECORDS.c.id, RECORDS.c.label)
+                             .where(RECORDS.c.id.in_(sorted(set(ids))))).all())
+
+
+def _movements(conn: Connection, today: date, days: int) -> list[Movement]:
+    cutoff = (today - timedelta(days=days)).isoformat()
+    admitted = sa.func.json_extract(RECORDS.c.data, "$.admitted_at")
+    discharged = sa.func.json_extract(RECORDS.c.data, "$.discharged_at")
+    rows = conn.execute(sa.select(RECORDS).where(
+        RECORDS.c.kind == "stay",
+        sa.or_(admitted >= cutoff, discharged >= cutoff, RECORDS.c.pending > 0,
+               RECORDS.c.data.is_(None)))).all()
+    ops = overlay_ops(conn, [r.id for r in rows if r.pending or r.data is None])
+    found: list[tuple[str, str, str, bool]] = []
+    for row in rows:
+        eff = combine("stay", row.id, row, ops.get(row.id, []))
+        d = eff.data
+        resident = d.get("resident_id")
+        if not resident:
+            continue
+        if (d.get("admitted_at") or "") >= cutoff and d.get("admission_type") != "return":
+            found.append(("admission", str(d["admitted_at"])[:10], resident, eff.pending))
+        if d.get("discharged_at") and str(d["discharged_at"]) >= cutoff:
+            found.append(("discharge", str(d["discharged_at"])[:10], resident, eff.pending))
+    names = resident_labels(conn, [f[2] for f in found])
+    found.sort(key=lambda f: (f[1], f[0]), reverse=True)
+    return [Movement(kind=k, date=day, resident_id=r, resident_name=names.get(r, ""),
+                     pending=p) for k, day, r, p in found]

@@ -1,0 +1,124 @@
+"""One signed exchange with the server, retried over a bad link.
+
+Each request is a sealed envelope whose message counter is committed before it
+is sent, so a crash can never reuse one; each answer must be signed with the
+server key pinned at enrollment and name our request (``re``). Network trouble
+and server overload are retried with bounded exponential backoff and jitter; a
+replayed counter jumps ahead once; anything else ends the round with a sentence
+for the clerk (:class:`client.errors.SyncError`).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+from protocol.codec import decode
+from protocol.errors import ProtocolError
+from protocol.messages import error_from_wire
+from protocol.signing import Envelope, open_envelope, private_from_bytes, seal
+
+from ..clock import Clock
+from ..errors import SyncError
+from ..store.database import Store, get_meta, set_meta
+from .transport import Transport, TransportError
+
+TIMEOUT_S = 30.0
+MAX_ATTEMPTS = 5
+BACKOFF_BASE_S = 0.5
+BACKOFF_CAP_S = 30.0
+REPLAY_BUMP = 1000
+
+UNREACHABLE = ("The server could not be reached; your changes are kept and will be sent at "
+               "the next sync.")
+REVOKED = ("The server does not recognise this terminal (it was revoked or is unknown); "
+           "ask a regional manager to enroll it again. Your changes are kept.")
+BAD_ANSWER = "The server's answer could not be verified; your changes are kept."
+
+
+class Channel:
+    """Signed request/answer exchanges between this terminal and its server."""
+
+    def __init__(self, store: Store, transport: Transport, *, clock: Clock, terminal_id: str,
+                 sleep: Callable[[float], None], max_attempts: int = MAX_ATTEMPTS,
+                 timeout: float = TIMEOUT_S, rng: random.Random | None = None) -> None:
+        self.store = store
+        self.transport = transport
+        self.clock = clock
+        self.terminal_id = terminal_id
+        self.sleep = sleep
+        self.max_attempts = max_attempts
+        self.timeout = timeout
+        self.rng = rng or random.Random()
+        self.reached = False
+        """Whether any request got an answer (the status line's online or offline)."""
+        with store.read() as conn:
+            self._key = private_from_bytes(bytes.fromhex(get_meta(conn, "terminal_key")))
+            self._server_key = bytes.fromhex(get_meta(conn, "server_key"))
+
+    def exchange(self, path: str, msg_type: str, body: Any, reply_type: str) -> Any:
+        """Send ``body`` as a ``msg_type`` envelope; return the verified answer's body."""
+        failures = 0
+        replay_retried = False
+        while True:
+            request = self._seal(msg_type, body)
+            try:
+                status, data = self.transport.post(path, request.to_bytes(), self.timeout)
+            except (TransportError, OSError) as exc:
+                failures += 1
+                if failures >= self.max_attempts:
+                    raise SyncError(UNREACHABLE) from exc
+                self._backoff(failures)
+                continue
+            self.reached = True
+            if status == 200:
+                return self._open_reply(data, request, reply_type)
+            code, detail = _error_body(data)
+            if status == 409 and code == "replayed_message" and not replay_retried:
+                replay_retried = True
+                self._bump_counter(REPLAY_BUMP)
+                continue
+            if status == 401:
+                raise SyncError(REVOKED, retry=False)
+            if status >= 500 or status == 429:
+                failures += 1
+                if failures >= self.max_attempts:
+                    raise SyncError("The server is having trouble; your changes are kept and "
+                                    "will be sent at the next sync.")
+                self._backoff(failures)
+                continue
+            raise SyncError(f"The server refused the sync ({code}): {detail}".rstrip(": "),
+                            retry=False)
+
+    def _seal(self, msg_type: str, body: Any) -> Envelope:
+        counter = self._bump_counter(1)
+        return seal(self._key, msg_type, self.terminal_id, counter, body, ts=self.clock.ms())
+
+    def _bump_counter(self, by: int) -> int:
+        """Commit the next message counter before anything is sent with it."""
+        with self.store.write(durable=False) as conn:
+            counter = int(get_meta(conn, "msg_counter", 0)) + by
+            set_meta(conn, "msg_counter", counter)
+        return counter
+
+    def _open_reply(self, data: bytes, request: Envelope, reply_type: str) -> Any:
+        try:
+            reply = open_envelope(data)
+            reply.verify(self._server_key)
+            if reply.reply_to != request.digest or reply.msg_type != reply_type:
+                raise SyncError(BAD_ANSWER)
+            return reply.decoded_body()
+        except ProtocolError as exc:
+            raise SyncError(BAD_ANSWER) from exc
+
+    def _backoff(self, failures: int) -> None:
+        ceiling = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (failures - 1))
+        self.sleep(ceiling / 2 + self.rng.uniform(0, ceiling / 2))
+
+
+def _error_body(data: bytes) -> tuple[str, str]:
+    try:
+        return error_from_wire(decode(data))
+    except ProtocolError:
+        return "error", ""

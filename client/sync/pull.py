@@ -1,0 +1,161 @@
+"""Pull: apply the facility's changes after this terminal's cursor, page by page.
+
+Each page's snapshots, the results of held operations and the new cursor are
+applied in one transaction, so an interrupted pull resumes from the last
+complete page and a page applied twice changes nothing. A record that left the
+facility (``gone``) is forgotten once this terminal has nothing left to send
+for it.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+
+from protocol.merge import RecordState
+from protocol.messages import PullRequest, PullResponse, Snapshot
+
+from ..store.database import OUTBOX, RECORDS, Store, dumps, get_meta, set_meta
+from ..store.overlay import overlay_ops, records_touched
+from ..store.record_numbers import MRN_LOW_WATER, add_mrn_pool, mrns_left
+from ..store.search import refresh_many, search_columns
+from ..views import SyncProgress
+from .channel import Channel
+from .counts import Counts, Progress
+
+PULL_PAGE = 2500
+
+
+class Pull:
+    """The pull half of a round."""
+
+    def __init__(self, store: Store, channel: Channel, *, facility_id: str,
+                 page_size: int = PULL_PAGE) -> None:
+        self.store = store
+        self.channel = channel
+        self.facility_id = facility_id
+        self.page_size = page_size
+
+    def run(self, counts: Counts, progress: Progress) -> None:
+        with self.store.read() as conn:
+            held = [r[0] for r in conn.execute(sa.select(OUTBOX.c.seq)
+                                               .where(OUTBOX.c.status == "held")
+                                               .order_by(OUTBOX.c.seq).limit(1000))]
+        asked_mrns = False
+        progress(SyncProgress("pull", 0, None))
+        while True:
+            with self.store.read() as conn:
+                cursor = int(get_meta(conn, "cursor", 0))
+                want = not asked_mrns and mrns_left(conn) < MRN_LOW_WATER
+            request = PullRequest(cursor=cursor, limit=self.page_size, held=held,
+                                  want_mrns=want)
+            reply = PullResponse.from_wire(self.channel.exchange("/v1/pull", "pull",
+                                                                 request.to_wire(), "pulled"))
+            self._apply_page(reply, cursor, counts)
+            held = []
+            asked_mrns = asked_mrns or want
+            counts.pulled += len(reply.changes)
+            progress(SyncProgress("pull", counts.pulled, None))
+            if not reply.more or (reply.cursor <= cursor and not reply.changes):
+                return
+
+    def _apply_page(self, reply: PullResponse, cursor: int, counts: Counts) -> None:
+        # Everything in a page is the server's and is pulled again if a power
+        # cut takes the commit: no need to wait for the disk here.
+        with self.store.write(durable=False) as conn:
+            if int(get_meta(conn, "cursor", 0)) != cursor:
+                return  # another sync applied this page meanwhile
+            touched = self._apply_snapshots(conn, reply.changes)
+            for result in reply.results:
+                row = conn.execute(sa.select(OUTBOX).where(OUTBOX.c.seq == result.seq)).first()
+                if (row is None or row.op_id != result.op_id or row.status != "held"
+                        or str(result.status) == "held"):
+                    continue
+                counts.count(result)
+                conn.execute(OUTBOX.update().where(OUTBOX.c.seq == row.seq).values(
+                    status=str(result.status), reason=result.reason, detail=result.detail,
+                    server_seq=result.server_seq))
+                touched += records_touched(row)
+            if reply.mrn_pool is not None:
+                add_mrn_pool(conn, reply.mrn_pool)
+            new_cursor = max(cursor, reply.cursor)
+            set_meta(conn, "cursor", new_cursor)
+            # operations whose effect this page carried stop overlaying
+            answered = conn.execute(sa.select(OUTBOX).where(
+                OUTBOX.c.server_seq > cursor, OUTBOX.c.server_seq <= new_cursor,
+                OUTBOX.c.status.in_(("applied", "conflict")))).all()
+            for row in answered:
+                touched += records_touched(row)
+            refresh_many(conn, touched, self.facility_id)
+            drop_gone(conn)
+
+    def _apply_snapshots(self, conn: Connection, snapshots: list[Snapshot]
+                         ) -> list[tuple[str, str]]:
+        """Upsert a page's snapshots (Core, executemany); return the records
+        that also have pending work here, to refresh once the cursor moved."""
+        latest: dict[str, Snapshot] = {}
+        for snap in snapshots:
+            if snap.facility_id != self.facility_id and not snap.gone:
+                continue
+            previous = latest.get(snap.record_id)
+            if previous is None or snap.seq >= previous.seq:
+                latest[snap.record_id] = snap
+        live = [s for s in latest.values() if not s.gone]
+        for snap in latest.values():
+            if snap.gone:
+                _mark_gone(conn, snap)
+        if not live:
+            return []
+        pending = _ids_with_work(conn, [s.record_id for s in live])
+        rows = []
+        with_ops: list[tuple[str, str]] = []
+        for snap in live:
+            kind = str(snap.kind)
+            state = RecordState(dict(snap.data), dict(snap.versions), dict(snap.conflicts),
+                                snap.status)
+            if snap.record_id in pending:
+                with_ops.append((kind, snap.record_id))
+            cols = search_columns(kind, snap.record_id, state)
+            rows.append({"id": snap.record_id, "kind": kind, "facility_id": snap.facility_id,
+                         "data": dumps(dict(snap.data)), "versions": dumps(dict(snap.versions)),
+                         "conflicts": dumps(dict(snap.conflicts)), "status": snap.status,
+                         "seq": snap.seq, "pending": 0, **cols})
+        stmt = sqlite_insert(RECORDS)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[RECORDS.c.id],
+            set_={c.name: stmt.excluded[c.name] for c in RECORDS.c if c.name != "id"})
+        conn.execute(stmt, rows)
+        return with_ops
+
+
+def _mark_gone(conn: Connection, snap: Snapshot) -> None:
+    """A record left this facility: forget it and its children, unless this
+    terminal still has changes for it to send (then after they are sent)."""
+    gone = set(get_meta(conn, "gone_pending", []))
+    gone.add(snap.record_id)
+    set_meta(conn, "gone_pending", sorted(gone))
+    drop_gone(conn)
+
+
+def drop_gone(conn: Connection) -> None:
+    """Forget the records that left the facility and have nothing left to send."""
+    gone = get_meta(conn, "gone_pending", [])
+    if not gone:
+        return
+    keep = []
+    for record_id in gone:
+        waiting = conn.execute(sa.select(sa.func.count()).select_from(OUTBOX).where(
+            sa.or_(OUTBOX.c.record_id == record_id, OUTBOX.c.subject_id == record_id),
+            OUTBOX.c.status.in_(("pending", "held")))).scalar()
+        if waiting:
+            keep.append(record_id)
+            continue
+        conn.execute(RECORDS.delete().where(RECORDS.c.parent_id == record_id))
+        conn.execute(RECORDS.delete().where(RECORDS.c.id == record_id))
+    set_meta(conn, "gone_pending", keep)
+
+
+def _ids_with_work(conn: Connection, ids: list[str]) -> set[str]:
+    """Which of ``ids`` have operations of this terminal laid over them."""
+    return {i for i, ops in overlay_ops(conn, ids).items() if ops}

@@ -1,0 +1,184 @@
+"""Push: send the outbox's pending operations in order, and record the answers.
+
+Operations go in sequence order, in batches that fit one message; every result
+of an answer is stored in one transaction. The server's ``next_seq`` says where
+to resume (it may ask for earlier operations again); ``upgrade_required`` stops
+the round with the operations kept.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from protocol.codec import MAX_MESSAGE_BYTES
+from protocol.messages import MAX_OPS_PER_PUSH, PushRequest, PushResponse
+from protocol.ops import REASON_TEXT, SCHEMA_VERSION, Operation, OpResult, OpType, Reason
+
+from ..clock import Clock
+from ..errors import SyncError
+from ..store.database import OUTBOX, Store, audit, get_meta, unpack_payload
+from ..store.overlay import ANSWERED_STATUSES, records_touched
+from ..store.search import refresh_many
+from ..views import SyncProgress
+from .channel import Channel
+from .counts import Counts, Progress
+from .pull import drop_gone
+
+PUSH_BATCH = 1000
+PUSH_BATCH_BYTES = MAX_MESSAGE_BYTES * 3 // 4
+"""Payload bytes in one push, leaving room for the envelope and operation fields."""
+OP_OVERHEAD = 160
+
+
+class Push:
+    """The push half of a round."""
+
+    def __init__(self, store: Store, channel: Channel, *, clock: Clock, facility_id: str,
+                 batch_size: int = PUSH_BATCH) -> None:
+        self.store = store
+        self.channel = channel
+        self.clock = clock
+        self.facility_id = facility_id
+        self.batch_size = max(1, min(batch_size, MAX_OPS_PER_PUSH))
+
+    def run(self, counts: Counts, progress: Progress) -> None:
+        """Send pending operations in order, one batch at a time. While the
+        server works on batch k+1 this thread records the results of batch k
+        (the next batch is read and launched as soon as k's answer arrives, so
+        the server still sees the batches strictly in order)."""
+        with self.store.read() as conn:
+            total = conn.execute(sa.select(sa.func.count()).select_from(OUTBOX)
+                                 .where(OUTBOX.c.status == "pending")).scalar() or 0
+        if total == 0:
+            return
+        progress(SyncProgress("push", 0, total))
+        stalls = 0
+        sent: set[int] = set()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chartkeep-push") as pool:
+            ops = self._batch(None)
+            inflight = pool.submit(self._send, ops) if ops else None
+            while inflight is not None:
+                following = self._batch(None, after=ops[-1].seq)
+                reply = inflight.result()
+                gap = reply.next_seq < ops[0].seq
+                inflight = None
+                if following and not gap and not reply.upgrade_required:
+                    inflight = pool.submit(self._send, following)
+                sent.update(op.seq for op in ops)
+                counts.pushed = len(sent)
+                handled = self._record_results(reply.results, counts)
+                if reply.upgrade_required:
+                    raise SyncError(REASON_TEXT[Reason.UPGRADE_REQUIRED], retry=False)
+                progress(SyncProgress("push", min(len(sent), total), total))
+                stalls = 0 if handled else stalls + 1
+                if stalls >= 2:
+                    raise SyncError("The server did not take this terminal's changes; they "
+                                    "are kept and will be sent at the next sync.")
+                if gap:
+                    # The server wants earlier operations again (it lost track of
+                    # them, or a previous answer never arrived): resend from there.
+                    ops = self._batch(reply.next_seq)
+                elif inflight is None:
+                    ops = self._batch(None)  # anything recorded while we were pushing
+                else:
+                    ops = following
+                    continue
+                if ops:
+                    inflight = pool.submit(self._send, ops)
+
+    def _send(self, ops: list[Operation]) -> PushResponse:
+        request = PushRequest(ops=ops, schema=SCHEMA_VERSION)
+        return PushResponse.from_wire(self.channel.exchange("/v1/push", "push",
+                                                            request.to_wire(), "pushed"))
+
+    def _batch(self, resend_from: int | None, *, after: int | None = None
+               ) -> list[Operation]:
+        """The next batch: everything from ``resend_from`` (answered or not), or
+        the run of pending operations starting at the first one after ``after``."""
+        with self.store.read() as conn:
+            if resend_from is not None:
+                rows = conn.execute(sa.select(OUTBOX).where(OUTBOX.c.seq >= resend_from)
+                                    .order_by(OUTBOX.c.seq).limit(self.batch_size)).all()
+            else:
+                pending = OUTBOX.c.status == "pending"
+                if after is not None:
+                    pending = sa.and_(pending, OUTBOX.c.seq > after)
+                first = conn.execute(sa.select(sa.func.min(OUTBOX.c.seq))
+                                     .where(pending)).scalar()
+                if first is None or (after is not None and first != after + 1):
+                    return []
+                rows = conn.execute(sa.select(OUTBOX).where(OUTBOX.c.seq >= first)
+                                    .order_by(OUTBOX.c.seq).limit(self.batch_size)).all()
+                run: list[Any] = []
+                for row in rows:
+                    if row.status != "pending" or (run and row.seq != run[-1].seq + 1):
+                        break
+                    run.append(row)
+                rows = run
+        # One push must fit in a message the server accepts: long notes make
+        # batches short (always at least one operation).
+        size = 0
+        for taken, row in enumerate(rows):
+            size += len(row.payload) + OP_OVERHEAD
+            if taken and size > PUSH_BATCH_BYTES:
+                rows = rows[:taken]
+                break
+        return [Operation(op_id=r.op_id, seq=r.seq, op_type=OpType(r.op_type),
+                          facility_id=self.facility_id, user_id=r.user_id,
+                          recorded_at=r.recorded_at, payload=unpack_payload(r.payload),
+                          schema=r.schema_version) for r in rows]
+
+    def _record_results(self, results: list[OpResult], counts: Counts) -> int:
+        """Store every result of one answer in one transaction; return how many
+        named an operation of ours."""
+        handled = 0
+        with self.store.write() as conn:
+            touched: list[tuple[str, str]] = []
+            cursor = int(get_meta(conn, "cursor", 0))
+            rows = _outbox_rows(conn, [r.seq for r in results])
+            updates = []
+            for result in results:
+                row = rows.get(result.seq)
+                if row is None:
+                    continue
+                handled += 1
+                counts.count(result)
+                if row.op_id != result.op_id:
+                    self._alarm(conn, row.seq)
+                    continue
+                updates.append({
+                    "b_seq": row.seq, "status": str(result.status), "reason": result.reason,
+                    "detail": result.detail, "server_seq": result.server_seq,
+                    "flags": ",".join(sorted({*filter(None, (row.flags or "").split(",")),
+                                              *result.flags}))})
+                # An answered operation whose effect the terminal has not pulled
+                # yet keeps overlaying exactly as it did while pending, so the
+                # records it touches look the same: nothing to recompute.
+                if not (str(result.status) in ANSWERED_STATUSES
+                        and result.server_seq is not None and result.server_seq > cursor):
+                    touched += records_touched(row)
+            if updates:
+                conn.execute(OUTBOX.update().where(OUTBOX.c.seq == sa.bindparam("b_seq")),
+                             updates)
+            refresh_many(conn, touched, self.facility_id)
+            drop_gone(conn)
+        return handled
+
+    def _alarm(self, conn: Connection, seq: int) -> None:
+        conn.execute(OUTBOX.update().where(OUTBOX.c.seq == seq).values(
+            status="rejected", reason=Reason.SEQ_MISMATCH,
+            detail="The server holds a different change under this number."))
+        audit(conn, self.clock.ms(), "seq_mismatch", None, seq=seq)
+
+
+def _outbox_rows(conn: Connection, seqs: list[int]) -> dict[int, Any]:
+    rows: dict[int, Any] = {}
+    for start in range(0, len(seqs), 500):
+        for row in conn.execute(sa.select(OUTBOX).where(
+                OUTBOX.c.seq.in_(seqs[start:start + 500]))):
+            rows[row.seq] = row
+    return rows

@@ -1,0 +1,36 @@
+"""The sections of the work (F2 to F7) and the screen that opens each one."""
+
+from __future__ import annotations
+
+from .base import WorkScreen
+
+
+def section_screen(section: str) -> WorkScreen:
+    """A new screen for ``section``; the census for any name it does not know.
+
+    Each screen module is imported when its section is first opened, so the app
+    starts without loading screens the clerk may never visit.
+    """
+    if section == "beds":
+        from .beds import BedsScreen  # noqa: PLC0415
+
+        return BedsScreen()
+    if section == "staff":
+        from .staff import StaffScreen  # noqa: PLC0415
+
+        return StaffScreen()
+    if section == "sync":
+        from .sync import SyncScreen  # noqa: PLC0415
+
+        return SyncScreen()
+    if section == "duplicates":
+        from .duplicates import DuplicatesScreen  # noqa: PLC0415
+
+        return DuplicatesScreen()
+    if section == "users":
+        from .users import UsersScreen  # noqa: PLC0415
+
+        return UsersScreen()
+    from .census import CensusScreen  # noqa: PLC0415
+
+    return CensusScreen()

@@ -1,0 +1,232 @@
+"""A resident's record as the resident screen shows it: title, alerts, and one
+tab each for demographics, stays, diagnoses, notes and changes in flight.
+
+It only shows a :class:`ResidentView`; the screen around it reads the view in a
+thread worker and opens the forms that change the record.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
+
+from protocol.records import FIELDS, RecordKind, resident_display_name
+
+from ..dialogs.resident_forms import RESIDENT_LABELS
+from ..display import census_status, next_step, op_status, plain, when
+from ..engine import NoteView, ResidentView, UserInfo
+
+
+def _value_text(value: Any) -> Text:
+    if value is True:
+        return Text("Yes")
+    if value is False:
+        return Text("No")
+    return plain(value)
+
+
+def author_name(note: NoteView, me: UserInfo | None) -> str:
+    """The author's name as the server sent it; a note still waiting to be sent
+    is the signed-in clerk's own."""
+    if note.author_name:
+        return str(note.author_name)
+    if me is not None and note.author == me.id:
+        return me.username
+    return f"user …{note.author[-6:]}" if note.author else ""
+
+
+class ResidentRecord(Vertical):
+    """Every part of one resident's record, each in words and colour."""
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002  (Textual's name)
+        super().__init__(id=id)
+        self.view: ResidentView | None = None
+        self.me: UserInfo | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="resident-title", classes="record-title")
+        yield Static("", id="resident-alerts", classes="alerts")
+        with TabbedContent(id="resident-tabs"):
+            with TabPane("Demographics", id="tab-demographics"):
+                yield DataTable(id="demographics", cursor_type="row")
+            with TabPane("Stays", id="tab-stays"):
+                yield DataTable(id="stays", cursor_type="row")
+                yield Static("", id="stays-empty", classes="empty-state")
+            with TabPane("Diagnoses", id="tab-diagnoses"):
+                yield DataTable(id="diagnoses", cursor_type="row")
+                yield Static("", id="diagnoses-empty", classes="empty-state")
+            with TabPane("Notes", id="tab-notes"):
+                yield DataTable(id="notes", cursor_type="row")
+                yield Static("", id="notes-empty", classes="empty-state")
+                with VerticalScroll(id="note-detail-box"):
+                    yield Static("", id="note-detail")
+            with TabPane("Changes", id="tab-changes"):
+                yield DataTable(id="changes", cursor_type="row")
+                yield Static("", id="changes-empty", classes="empty-state")
+
+    def on_mount(self) -> None:
+        self.query_one("#demographics", DataTable).add_columns("Field", "Value", "")
+        self.query_one("#stays", DataTable).add_columns(
+            "Admitted", "Discharged", "Bed", "Status", "Type", "Payer", "")
+        self.query_one("#diagnoses", DataTable).add_columns(
+            "Code", "Description", "Onset", "Rank", "Status", "")
+        self.query_one("#notes", DataTable).add_columns("Time", "Category", "Author", "Note", "")
+        self.query_one("#changes", DataTable).add_columns("Change", "Status", "Why", "What next")
+        self.query_one("#demographics", DataTable).loading = True
+
+    def show(self, view: ResidentView, me: UserInfo | None) -> None:
+        """Show ``view``; ``me`` is the signed-in user (their pending notes are theirs)."""
+        self.view, self.me = view, me
+        self.query_one("#demographics", DataTable).loading = False
+        self._show_title(view)
+        self._show_alerts(view)
+        self._show_demographics(view)
+        self._show_stays(view)
+        self._show_diagnoses(view)
+        self._show_notes(view)
+        self._show_changes(view)
+
+    def _show_title(self, view: ResidentView) -> None:
+        name = view.display_name or resident_display_name(view.fields)
+        title = Text(name, style="bold")
+        title.append(f"   MRN {view.mrn or view.fields.get('mrn', '')}", style="dim")
+        if view.fields.get("birth_date"):
+            title.append(f"   born {view.fields['birth_date']}", style="dim")
+        title.append("   ")
+        title.append_text(census_status(view.census_status))
+        if view.bed_label:
+            title.append(f"   bed {view.bed_label}")
+            if view.unit_name:
+                title.append(f" ({view.unit_name})", style="dim")
+        self.query_one("#resident-title", Static).update(title)
+
+    def _show_alerts(self, view: ResidentView) -> None:
+        alerts = Text()
+        if view.status == "entered_in_error":
+            alerts.append("This record was marked entered in error.\n", style="bold red")
+        if view.status == "replaced":
+            alerts.append("This record was merged into another resident's record.\n",
+                          style="bold yellow")
+        for op in view.pending_commands:
+            if op.status == "rejected":
+                alerts.append("✗ ", style="bold red")
+                alerts.append(f"{op.summary} was rejected: ", style="bold")
+                alerts.append(op.reason_text or op.reason or "")
+                step = next_step(op.reason)
+                if step:
+                    alerts.append(f"  Next: {step}", style="italic")
+                alerts.append("\n")
+        if view.conflicts:
+            names = ", ".join(sorted(view.conflicts))
+            alerts.append(f"⚠ Conflicting changes to {names}: press e on the field to "
+                          "choose the value to keep.\n", style="dark_orange")
+        alerts.rstrip()
+        widget = self.query_one("#resident-alerts", Static)
+        widget.update(alerts)
+        widget.display = bool(alerts.plain)
+
+    def _show_demographics(self, view: ResidentView) -> None:
+        table = self.query_one("#demographics", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for name in FIELDS[RecordKind.RESIDENT]:
+            state = Text()
+            if name in view.conflicts:
+                values = " / ".join(str(v.value) for v in view.conflicts[name])
+                state = Text(f"⚠ conflict: {values}", style="dark_orange")
+            elif name in view.pending_fields:
+                state = Text("⟳ pending", style="yellow")
+            table.add_row(Text(RESIDENT_LABELS.get(name, name)),
+                          _value_text(view.fields.get(name)), state, key=name)
+        table.move_cursor(row=cursor)
+
+    def _show_stays(self, view: ResidentView) -> None:
+        table = self.query_one("#stays", DataTable)
+        table.clear()
+        for stay in reversed(view.stays):
+            status = Text(stay.status or "")
+            if stay.leave_type:
+                status.append(f" ({stay.leave_type})")
+            table.add_row(plain(stay.admitted_at), plain(stay.discharged_at),
+                          plain(stay.bed_label or ("awaiting bed" if stay.status else "")),
+                          status, plain(stay.admission_type), plain(stay.payer),
+                          Text("⟳ pending", style="yellow") if stay.pending else Text(""),
+                          key=stay.id)
+        self._empty("stays", not view.stays, "No stays yet: press a to admit.")
+
+    def _show_diagnoses(self, view: ResidentView) -> None:
+        table = self.query_one("#diagnoses", DataTable)
+        table.clear()
+        for dx in view.diagnoses:
+            flag = Text("⟳ pending", style="yellow") if dx.pending else Text("")
+            if dx.conflicts:
+                flag = Text("⚠ conflict", style="dark_orange")
+            if dx.record_status == "entered_in_error":
+                flag = Text("entered in error", style="red")
+            table.add_row(plain(dx.code), plain(dx.description), plain(dx.onset_date),
+                          plain(dx.rank), plain(dx.status), flag, key=dx.id)
+        self._empty("diagnoses", not view.diagnoses, "No diagnoses: press i to add one.")
+
+    def _show_notes(self, view: ResidentView) -> None:
+        table = self.query_one("#notes", DataTable)
+        table.clear()
+        for note in view.notes:
+            first_line = (note.body or "").splitlines()[0] if note.body else ""
+            body = Text(first_line[:60], style="strike dim" if note.entered_in_error else "")
+            flags = Text()
+            if note.entered_in_error:
+                flags.append("entered in error", style="red")
+            elif note.amendments:
+                flags.append(f"amended ×{len(note.amendments)}", style="cyan")
+            if note.pending:
+                flags.append(" ⟳ pending", style="yellow")
+            table.add_row(plain(when(note.clinical_time)), plain(note.category),
+                          plain(author_name(note, self.me)), body, flags, key=note.id)
+        self._empty("notes", not view.notes, "No notes yet: press n to add one.")
+        self._show_note_detail()
+
+    def _show_changes(self, view: ResidentView) -> None:
+        table = self.query_one("#changes", DataTable)
+        table.clear()
+        for op in view.pending_commands:
+            table.add_row(plain(op.summary), op_status(op.status),
+                          plain(op.reason_text or ""), plain(next_step(op.reason)),
+                          key=str(op.seq))
+        self._empty("changes", not view.pending_commands,
+                    "No pending changes: everything for this resident is on the server.")
+
+    def _empty(self, name: str, empty: bool, message: str) -> None:  # noqa: FBT001
+        widget = self.query_one(f"#{name}-empty", Static)
+        widget.update(Text(message))
+        widget.display = empty
+        self.query_one(f"#{name}", DataTable).display = not empty
+
+    # --- notes ------------------------------------------------------------------
+
+    def selected_note(self) -> NoteView | None:
+        if self.view is None or not self.view.notes:
+            return None
+        table = self.query_one("#notes", DataTable)
+        index = min(max(table.cursor_row, 0), len(self.view.notes) - 1)
+        return self.view.notes[index]
+
+    @on(DataTable.RowHighlighted, "#notes")
+    def _show_note_detail(self) -> None:
+        note = self.selected_note()
+        detail = Text()
+        if note is not None:
+            detail.append(f"{when(note.clinical_time)}  {note.category or ''}  "
+                          f"by {author_name(note, self.me)}\n", style="bold")
+            detail.append(note.body or "", style="strike" if note.entered_in_error else "")
+            for amendment in note.amendments:
+                detail.append(f"\n\nAmended {when(amendment.clinical_time)} by "
+                              f"{author_name(amendment, self.me)}"
+                              f"{' (pending)' if amendment.pending else ''}:\n",
+                              style="bold cyan")
+                detail.append(amendment.body or "")
+        self.query_one("#note-detail", Static).update(detail)
