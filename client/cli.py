@@ -81,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
 def _password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         line = sys.stdin.readline()
-        return line[:-1] if line.endswith("\n") else line
+        return line.removesuffix("\n")
     return getpass.getpass("Password: ")
 
 

@@ -18,21 +18,12 @@ from .errors import ValidationError
 MIN_LENGTH = 15
 MAX_LENGTH = 256
 
-COMMON = frozenset("""  # noqa: SIM905 - a word list reads best as a block of text
-password password1 password12 password123 password1234 passw0rd p@ssw0rd p@ssword
-123456 1234567 12345678 123456789 1234567890 12345678910 123123 111111 000000 654321
-qwerty qwerty123 qwertyuiop qwertyuiopasdfghjkl asdfghjkl zxcvbnm iloveyou letmein
-welcome welcome1 welcome123 admin admin123 administrator changeme changeme123 secret
-football baseball dragon monkey sunshine princess master shadow superman trustno1
-nursinghome nurse healthcare hospital medical caregiver correcthorsebatterystaple
-passwordpassword passwordpassword1 letmeinletmein iloveyouiloveyou qwertyqwerty
-administratoradministrator welcometothefacility mypasswordismypassword
-""".split())
+COMMON = frozenset(["#", "noqa:", "SIM905", "-", "a", "word", "list", "reads", "best", "as", "a", "block", "of", "text", "password", "password1", "password12", "password123", "password1234", "passw0rd", "p@ssw0rd", "p@ssword", "123456", "1234567", "12345678", "123456789", "1234567890", "12345678910", "123123", "111111", "000000", "654321", "qwerty", "qwerty123", "qwertyuiop", "qwertyuiopasdfghjkl", "asdfghjkl", "zxcvbnm", "iloveyou", "letmein", "welcome", "welcome1", "welcome123", "admin", "admin123", "administrator", "changeme", "changeme123", "secret", "football", "baseball", "dragon", "monkey", "sunshine", "princess", "master", "shadow", "superman", "trustno1", "nursinghome", "nurse", "healthcare", "hospital", "medical", "caregiver", "correcthorsebatterystaple", "passwordpassword", "passwordpassword1", "letmeinletmein", "iloveyouiloveyou", "qwertyqwerty", "administratoradministrator", "welcometothefacility", "mypasswordismypassword"])
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
-class PasswordRejected(ValidationError):  # noqa: N818 - reads as the outcome
+class PasswordRejected(ValidationError):
     """A password that breaks a rule; ``guidance`` is a sentence for the user."""
 
     def __init__(self, guidance: str) -> None:

@@ -106,7 +106,7 @@ async def _time_to_filter(home: Path, username: str, password: str, query: str,
     async with app.run_test(size=SIZE) as pilot:
         await _sign_in(app, pilot, username, password)
         screen = app.screen
-        assert isinstance(screen, CensusScreen)  # noqa: S101  (_sign_in waited for it)
+        assert isinstance(screen, CensusScreen)
         if census_list != screen.status_key:
             shown = screen.page
             screen.query_one("#census-status", Tabs).active = f"tab-{census_list}"

@@ -87,8 +87,8 @@ def server_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[st
 
 def _postgres_schema_url(base_url: str) -> Iterator[str]:
     # Imported here so a run without PostgreSQL never needs psycopg.
-    import sqlalchemy as sa  # noqa: PLC0415
-    from sqlalchemy.pool import NullPool  # noqa: PLC0415
+    import sqlalchemy as sa
+    from sqlalchemy.pool import NullPool
 
     url = _with_psycopg_driver(sa.make_url(base_url))
     schema = f"ck_{uuid.uuid4().hex[:12]}"
@@ -124,7 +124,7 @@ def _with_search_path(url: URL, schema: str) -> URL:
 # --- saying what happened to the PostgreSQL backend --------------------------
 
 
-def pytest_report_header(config: pytest.Config) -> str:  # noqa: ARG001
+def pytest_report_header(config: pytest.Config) -> str:
     """State up front whether PostgreSQL tests can run."""
     if os.environ.get(POSTGRES_URL_ENV):
         return f"chartkeep: PostgreSQL tests enabled ({POSTGRES_URL_ENV} is set)"
@@ -133,8 +133,8 @@ def pytest_report_header(config: pytest.Config) -> str:  # noqa: ARG001
 
 def pytest_terminal_summary(
     terminalreporter: TerminalReporter,
-    exitstatus: int,  # noqa: ARG001
-    config: pytest.Config,  # noqa: ARG001
+    exitstatus: int,
+    config: pytest.Config,
 ) -> None:
     """End the run with one line on whether the PostgreSQL backend was exercised."""
     ran, errored, skipped = _postgres_outcomes(terminalreporter)

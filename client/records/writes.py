@@ -19,7 +19,7 @@ from ..store.overlay import Effective, effective, op_effects
 from .permissions import require_permitted
 
 
-class NothingChanged(Exception):  # noqa: N818 - a signal, not an error
+class NothingChanged(Exception):
     """Every field already holds the value asked for: no operation is written."""
 
 

@@ -84,7 +84,7 @@ class ChartkeepApp(App[None]):
     ]
 
     sync_status: var[SyncStatus | None] = var(None)
-    syncing: var[bool] = var(False)  # noqa: FBT003
+    syncing: var[bool] = var(False)
     sync_progress: var[SyncProgress | None] = var(None)
 
     def __init__(self, home: Path, *, clock: Clock | None = None,
@@ -120,7 +120,7 @@ class ChartkeepApp(App[None]):
     @property
     def terminal(self) -> TerminalAPI:
         if self._terminal is None:
-            from .engine import default_terminal  # noqa: PLC0415
+            from .engine import default_terminal
 
             self._terminal = default_terminal()
         return self._terminal
@@ -165,8 +165,8 @@ class ChartkeepApp(App[None]):
         self.call_from_thread(self._show_start, enrolled=enrolled)
 
     def _show_start(self, *, enrolled: bool) -> None:
-        from .screens.enroll import EnrollScreen  # noqa: PLC0415
-        from .screens.unlock import UnlockScreen  # noqa: PLC0415
+        from .screens.enroll import EnrollScreen
+        from .screens.unlock import UnlockScreen
 
         self.push_screen(UnlockScreen() if enrolled else EnrollScreen())
 
@@ -218,14 +218,14 @@ class ChartkeepApp(App[None]):
 
     def action_duplicates(self) -> None:
         """Possible duplicates are a records manager's work; a clerk is told so."""
-        from .permissions import permitted_or_told  # noqa: PLC0415
+        from .permissions import permitted_or_told
 
         if permitted_or_told(self, self.session, "review possible duplicates", OpType.MERGE,
                              RecordKind.RESIDENT):
             self.action_section("duplicates")
 
     async def _reset_to_section(self, section: str) -> None:
-        from .screens.sections import section_screen  # noqa: PLC0415
+        from .screens.sections import section_screen
 
         screen = section_screen(section)
         while len(self.screen_stack) > 1:
@@ -233,14 +233,14 @@ class ChartkeepApp(App[None]):
         await self.push_screen(screen)
 
     def action_help(self) -> None:
-        from .screens.help import HelpScreen  # noqa: PLC0415
+        from .screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
     def reload_screens(self) -> None:
         """Ask every screen that shows data to read it again."""
-        from .screens.base import WorkScreen  # noqa: PLC0415
+        from .screens.base import WorkScreen
 
         for screen in self.screen_stack:
             if isinstance(screen, WorkScreen) and screen.is_mounted:
@@ -277,7 +277,7 @@ class ChartkeepApp(App[None]):
         session = self._session
         if session is None:
             return
-        from .screens.lock import LockScreen  # noqa: PLC0415
+        from .screens.lock import LockScreen
 
         self._session = None
         self.locked_username = session.user.username
@@ -304,7 +304,7 @@ class ChartkeepApp(App[None]):
         self.run_worker(self._show_unlock(), group="navigate", exclusive=True)
 
     async def _show_unlock(self) -> None:
-        from .screens.unlock import UnlockScreen  # noqa: PLC0415
+        from .screens.unlock import UnlockScreen
 
         while len(self.screen_stack) > 1:
             await self.pop_screen()
@@ -345,7 +345,7 @@ class ChartkeepApp(App[None]):
         try:
             report = session.sync(on_progress=progressed)
         finally:
-            self.call_from_thread(setattr, self, "syncing", False)  # noqa: FBT003
+            self.call_from_thread(setattr, self, "syncing", False)
         self.post_message(SyncFinished(report, background=background))
 
     def on_sync_progressed(self, message: SyncProgressed) -> None:
@@ -383,7 +383,7 @@ class ChartkeepApp(App[None]):
 
 
 def _lock_screen_type() -> type[LockScreen]:
-    from .screens.lock import LockScreen  # noqa: PLC0415
+    from .screens.lock import LockScreen
 
     return LockScreen
 

@@ -84,7 +84,7 @@ class ResidentSearchCommands(Provider):
     """Open a resident by typing part of the name, room or record number."""
 
     async def search(self, query: str) -> Hits:
-        if not _unlocked(self) or len(query.strip()) < 2:  # noqa: PLR2004
+        if not _unlocked(self) or len(query.strip()) < 2:
             return
         session = cast("ChartkeepApp", self.app).session
         # The store is blocking: ask it from a thread, never on the event loop.
@@ -97,6 +97,6 @@ class ResidentSearchCommands(Provider):
                       help="Resident record")
 
     def _open(self, resident_id: str) -> None:
-        from .screens.resident import ResidentScreen  # noqa: PLC0415
+        from .screens.resident import ResidentScreen
 
         self.app.push_screen(ResidentScreen(resident_id))

@@ -100,7 +100,7 @@ class TerminalAPI(Protocol):
 
 def default_terminal() -> TerminalAPI:
     """The real engine: ``client.terminal`` (a module satisfies the protocol)."""
-    from client import terminal  # noqa: PLC0415  (imported when the app starts, not at import)
+    from client import terminal
 
     return terminal
 

@@ -95,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
 
-def _run(args: argparse.Namespace, settings: Settings) -> int:  # noqa: C901, PLR0912
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         serve_forever(settings)
         return EXIT_OK

@@ -74,7 +74,7 @@ def _rec_from_row(row: Any) -> Rec:
                subject_id=row.subject_id)
 
 
-class NeedLocks(Exception):  # noqa: N818 - a signal to the caller, not a failure
+class NeedLocks(Exception):
     """Start the batch again with these facility heads locked from the start."""
 
     def __init__(self, facility_ids: set[str]) -> None:

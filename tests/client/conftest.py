@@ -15,12 +15,12 @@ import pytest
 # The fake server lives beside this file; test modules import it by name.
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fake_server import FakeServer  # noqa: E402
-from terminal_helpers import MANAGER_PASSWORD  # noqa: E402
+from fake_server import FakeServer
+from terminal_helpers import MANAGER_PASSWORD
 
-from client.clock import ManualClock  # noqa: E402
-from client.session import Session  # noqa: E402
-from client.terminal import enroll  # noqa: E402
+from client.clock import ManualClock
+from client.session import Session
+from client.terminal import enroll
 
 
 class Sleeps(list[float]):

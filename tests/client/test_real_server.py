@@ -10,8 +10,8 @@ from client.terminal import enroll
 
 server_runner = pytest.importorskip("server.http.runner")
 from server import admin  # noqa: E402
-from server.storage.db import make_engine  # noqa: E402
 from server.settings import Settings  # noqa: E402
+from server.storage.db import make_engine  # noqa: E402
 
 
 @pytest.fixture

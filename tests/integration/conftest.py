@@ -23,9 +23,9 @@ from client.session import Session
 from client.store.database import OUTBOX, RECORDS
 from client.sync.transport import HttpTransport, Transport
 from server import admin
-from server.storage.db import make_engine
 from server.http.runner import ServerThread
 from server.settings import Settings
+from server.storage.db import make_engine
 
 PASSWORD = "a long passphrase for the night shift"
 START = datetime(2026, 11, 10, 8, 0, tzinfo=UTC)

@@ -225,7 +225,7 @@ def assert_bed_invariants(engine: sa.Engine) -> None:
 def h() -> Any:
     """The helpers above, for test modules (conftest is not importable by name
     under ``--import-mode=importlib``)."""
-    from types import SimpleNamespace  # noqa: PLC0415
+    from types import SimpleNamespace
 
     return SimpleNamespace(
         new_resident=new_resident, admit=admit, note=note, record=record,

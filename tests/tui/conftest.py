@@ -125,8 +125,8 @@ class Driver:
         return self.app.screen
 
     async def sign_in(self, password: str = PASSWORD, *, expect_census: bool = True) -> None:
-        from client.ui.screens.census import CensusScreen  # noqa: PLC0415
-        from client.ui.screens.unlock import UnlockScreen  # noqa: PLC0415
+        from client.ui.screens.census import CensusScreen
+        from client.ui.screens.unlock import UnlockScreen
 
         screen = await self.wait_for_screen(UnlockScreen)
         await self.wait_for(lambda: screen.query_one("#username", Input).value)
@@ -176,7 +176,7 @@ class SwitchableTransport:
     """The real HTTP link to the test server, with a switch to cut it ("offline")."""
 
     def __init__(self, url: str) -> None:
-        from client.sync.transport import HttpTransport  # noqa: PLC0415
+        from client.sync.transport import HttpTransport
 
         self.inner = HttpTransport(url)
         self.online = True
@@ -202,7 +202,7 @@ class Facility:
 
     def add_user(self, name: str, role: str = "clerk") -> str:
         """A server user of this facility; user names are unique across the server."""
-        from server import admin  # noqa: PLC0415
+        from server import admin
 
         username = f"{name}.{self.facility_id[-6:].lower()}"
         admin.create_user(self.engine, self.settings, facility_id=self.facility_id,
@@ -211,7 +211,7 @@ class Facility:
 
     def enroll(self, username: str, name: str = "Station") -> Terminal:
         """A real terminal enrolled over HTTP with a one-time code; locked, ready to unlock."""
-        from server import admin  # noqa: PLC0415
+        from server import admin
 
         code = admin.issue_code(self.engine, self.settings, facility_id=self.facility_id)
         home = self.tmp / f"terminal-{username}"
@@ -227,8 +227,8 @@ class Facility:
 @pytest.fixture(scope="module")
 def server_thread(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """One real server per test module; each test gets a facility of its own."""
-    from server.http.runner import ServerThread  # noqa: PLC0415
-    from server.settings import Settings  # noqa: PLC0415
+    from server.http.runner import ServerThread
+    from server.settings import Settings
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("server"))
     with ServerThread(settings) as running:
@@ -237,8 +237,8 @@ def server_thread(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 @pytest.fixture
 def facility(server_thread: Any, tmp_path: Path) -> Any:
-    from server import admin  # noqa: PLC0415
-    from server.storage.db import make_engine  # noqa: PLC0415
+    from server import admin
+    from server.storage.db import make_engine
 
     settings = server_thread.settings
     engine = make_engine(settings.database_url)

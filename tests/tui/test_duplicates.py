@@ -44,7 +44,7 @@ def arrange(facility):
         ids[person["family_name"]] = (older, second.residents.register(person))
     for session in (first, second, first):
         assert session.sync().error is None
-    assert len(first.tasks.find()) == 2  # noqa: PLR2004
+    assert len(first.tasks.find()) == 2
     first.lock()
     second.lock()
     return manager, clerk, ids
@@ -59,10 +59,10 @@ async def test_review_possible_duplicates(facility, make_app, drive):
         await pilot.press("f7")
         screen = await ui.wait_for_screen(DuplicatesScreen)
         table = screen.query_one("#duplicates", DataTable)
-        await ui.wait_for(lambda: table.row_count == 2)  # noqa: PLR2004
+        await ui.wait_for(lambda: table.row_count == 2)
         rows = ui.table_text("#duplicates")
-        assert rows.count("Hale [Jr], Tom") == 2  # both records named, as typed  # noqa: PLR2004
-        assert rows.count("Ito, Ken") == 2  # noqa: PLR2004
+        assert rows.count("Hale [Jr], Tom") == 2  # both records named, as typed
+        assert rows.count("Ito, Ken") == 2
 
         # Sorted by name: Hale first. Open the record registered later.
         await pilot.press("2")
@@ -76,7 +76,7 @@ async def test_review_possible_duplicates(facility, make_app, drive):
         await ui.wait_for_screen(ConfirmDialog)
         await pilot.press("n")
         await ui.wait_for(lambda: app.screen is screen)
-        assert table.row_count == 2  # noqa: PLR2004
+        assert table.row_count == 2
         await pilot.press("x")
         await ui.wait_for_screen(ConfirmDialog)
         await pilot.press("y")

@@ -144,7 +144,7 @@ def told(seen: list[object], what: str) -> str:
 
 async def test_a_clerk_reads_staff_and_is_told_who_changes_them(clerk_terminal, make_app,
                                                                 drive):
-    from client.ui.screens.staff import StaffScreen  # noqa: PLC0415
+    from client.ui.screens.staff import StaffScreen
 
     app = make_app(clerk_terminal)
     seen: list[object] = []

@@ -56,7 +56,7 @@ def signed_in(ui_driver, then=None):
 def test_unlock_screen(offline_terminal, make_app, drive, snap_compare):
     async def run_before(pilot) -> None:
         ui = drive(pilot)
-        from client.ui.screens.unlock import UnlockScreen  # noqa: PLC0415
+        from client.ui.screens.unlock import UnlockScreen
 
         screen = await ui.wait_for_screen(UnlockScreen)
         await ui.wait_for(lambda: screen.query_one("#username").value == "alice")

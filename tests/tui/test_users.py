@@ -77,8 +77,8 @@ async def test_add_a_user_names_what_is_wrong(offline_terminal, make_app, drive)
 
 
 async def test_help_lists_the_new_keys(offline_terminal, make_app, drive):
-    from client.ui.screens.help import HelpScreen  # noqa: PLC0415
-    from client.ui.screens.resident import ResidentScreen  # noqa: PLC0415
+    from client.ui.screens.help import HelpScreen
+    from client.ui.screens.resident import ResidentScreen
 
     session = offline_terminal.session()
     resident_id = session.residents.register({"family_name": "Lind", "given_name": "Ada",

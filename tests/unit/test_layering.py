@@ -83,7 +83,7 @@ def _reaches(imp: Import, banned: str) -> bool:
     return any(name == banned or name.startswith(f"{banned}.") for name in imp.names)
 
 
-def _broken_rule(package: str, in_client_ui: bool, imp: Import) -> str | None:  # noqa: FBT001
+def _broken_rule(package: str, in_client_ui: bool, imp: Import) -> str | None:
     if package == "protocol":
         banned = next((b for b in PROTOCOL_FORBIDDEN if _reaches(imp, b)), None)
         return f"protocol imports {banned!r}" if banned else None

@@ -73,10 +73,10 @@ def test_every_inclusion_proof_verifies_and_a_changed_entry_does_not() -> None:
 
 def test_every_consistency_proof_verifies() -> None:
     leaves = [leaf_hash(f"audit {i}".encode()) for i in range(33)]
-    for size in range(0, len(leaves) + 1):
+    for size in range(len(leaves) + 1):
         hasher = subtree_hasher(leaves[:size])
         root = root_of(leaves[:size])
-        for old in range(0, size + 1):
+        for old in range(size + 1):
             proof = consistency_proof(old, size, hasher)
             verify_consistency(old, root_of(leaves[:old]), size, root, proof)
 

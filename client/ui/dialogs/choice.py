@@ -16,7 +16,7 @@ from textual.widgets import Button, Label, Static
 class ChoiceDialog(ModalScreen[str | None]):
     """One button per choice; returns the chosen value, ``None`` on escape."""
 
-    BINDINGS = [  # noqa: RUF012
+    BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="choice.cancel", tooltip="Choose nothing"),
     ]
 

@@ -36,7 +36,7 @@ def _shown(value: Any) -> str:
 class ConflictDialog(WorkerErrorsToApp, ModalScreen[int | None]):
     """Both values of a conflicting field; dismisses with the resolve's outbox number."""
 
-    BINDINGS = [  # noqa: RUF012
+    BINDINGS = [
         Binding("escape", "cancel", "Decide later", id="conflict.cancel",
                 tooltip="Leave the conflict open; both values stay kept"),
         Binding("left", "focus_previous", "Previous value", show=False,

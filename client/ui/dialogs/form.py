@@ -89,7 +89,7 @@ def check_value(spec: FormField, text: str) -> Any:
 class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
     """A data-entry dialog; dismisses with ``submit``'s result, or ``None`` on cancel."""
 
-    BINDINGS = [  # noqa: RUF012  (Textual reads class-level bindings)
+    BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="form.cancel",
                 tooltip="Close the form without saving"),
         Binding("ctrl+s", "save", "Save", id="form.save", priority=True,

@@ -14,7 +14,7 @@ from textual.widgets import Button, Label, Static
 class MessageDialog(ModalScreen[None]):
     """A message the clerk must acknowledge (an error, a notice)."""
 
-    BINDINGS = [  # noqa: RUF012
+    BINDINGS = [
         Binding("escape,enter", "close", "Close", id="message.close",
                 tooltip="Close this message"),
     ]
@@ -48,7 +48,7 @@ class MessageDialog(ModalScreen[None]):
 class ConfirmDialog(ModalScreen[bool]):
     """Ask before an action that cannot be taken back (entered-in-error, discharge)."""
 
-    BINDINGS = [  # noqa: RUF012
+    BINDINGS = [
         Binding("escape,n", "answer(False)", "No", id="confirm.no", tooltip="Do not do it"),
         Binding("y", "answer(True)", "Yes", id="confirm.yes", tooltip="Go ahead"),
     ]
@@ -73,11 +73,11 @@ class ConfirmDialog(ModalScreen[bool]):
 
     @on(Button.Pressed, "#confirm-yes")
     def _yes(self) -> None:
-        self.dismiss(True)  # noqa: FBT003
+        self.dismiss(True)
 
     @on(Button.Pressed, "#confirm-no")
     def _no(self) -> None:
-        self.dismiss(False)  # noqa: FBT003
+        self.dismiss(False)
 
     def action_answer(self, answer: bool) -> None:  # noqa: FBT001
         self.dismiss(answer)

@@ -8,9 +8,9 @@ from typing import Any
 
 from rich.text import Text
 
+from protocol.commands import DISPOSITIONS, LEAVE_TYPES
 from protocol.errors import ValidationError
 from protocol.ids import is_id
-from protocol.commands import DISPOSITIONS, LEAVE_TYPES
 from protocol.records import FIELDS, PAYERS, RecordKind
 
 from .form import FormDialog, FormField

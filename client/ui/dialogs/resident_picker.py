@@ -27,7 +27,7 @@ class ResidentPickerDialog(WorkerErrorsToApp, ModalScreen[ResidentRow | None]):
     """
 
     AUTO_FOCUS = "#picker-filter"
-    BINDINGS = [  # noqa: RUF012
+    BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="picker.cancel",
                 tooltip="Close without choosing"),
         Binding("down", "to_table", "Results", id="picker.results", show=False,
@@ -75,7 +75,7 @@ class ResidentPickerDialog(WorkerErrorsToApp, ModalScreen[ResidentRow | None]):
     @on(Input.Changed, "#picker-filter")
     def _search(self, event: Input.Changed) -> None:
         self.query_text = event.value.strip()
-        if len(self.query_text) < 2:  # noqa: PLR2004  (two letters narrow enough)
+        if len(self.query_text) < 2:
             self._show([])
             return
         self._find(self.query_text)
@@ -100,7 +100,7 @@ class ResidentPickerDialog(WorkerErrorsToApp, ModalScreen[ResidentRow | None]):
         empty = self.query_one("#picker-empty", Static)
         empty.display = not rows
         table.display = bool(rows)
-        if len(self.query_text) < 2:  # noqa: PLR2004
+        if len(self.query_text) < 2:
             empty.update(Text("Type at least two letters of the name, the room or the "
                               "record number."))
         else:

@@ -34,7 +34,7 @@ MOVEMENT_DAYS = 30
 class BedsScreen(WorkScreen):
     """Beds by unit with their state, and recent movements."""
 
-    BINDINGS = [  # noqa: RUF012
+    BINDINGS = [
         Binding("ctrl+r", "reload", "Refresh", id="beds.refresh",
                 tooltip="Read the bed board again"),
         Binding("tab", "focus_next", "Next table", show=False, id="beds.next_table",
@@ -199,10 +199,10 @@ class BedsScreen(WorkScreen):
     def _open_movement(self, event: DataTable.RowSelected) -> None:
         key = event.row_key.value or ""
         parts = key.split(":")
-        if len(parts) == 3:  # noqa: PLR2004  (kind:resident:date)
+        if len(parts) == 3:
             self._open(parts[1])
 
     def _open(self, resident_id: str) -> None:
-        from .resident import ResidentScreen  # noqa: PLC0415
+        from .resident import ResidentScreen
 
         self.app.push_screen(ResidentScreen(resident_id))

@@ -46,7 +46,7 @@ class CensusScreen(WorkScreen):
     """Residents, filtered by name, room or record number, a page at a time."""
 
     AUTO_FOCUS = "#census-filter"
-    BINDINGS = [  # noqa: RUF012
+    BINDINGS = [
         Binding("slash", "focus_filter", "Filter", id="census.filter",
                 tooltip="Type a name, room or record number to filter the census"),
         Binding("ctrl+n", "register", "New resident", id="census.register",
@@ -231,7 +231,7 @@ class CensusScreen(WorkScreen):
             self.open_resident(event.row_key.value)
 
     def open_resident(self, resident_id: str) -> None:
-        from .resident import ResidentScreen  # noqa: PLC0415
+        from .resident import ResidentScreen
 
         self.app.push_screen(ResidentScreen(resident_id))
 

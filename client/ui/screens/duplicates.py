@@ -52,7 +52,7 @@ def _who(view: ResidentView) -> Text:
 class DuplicatesScreen(WorkScreen):
     """Open possible-duplicate tasks, one row per pair of residents."""
 
-    BINDINGS = [  # noqa: RUF012
+    BINDINGS = [
         Binding("1", "open(0)", "Open first", id="duplicates.open_first",
                 tooltip="Open the record registered first"),
         Binding("2", "open(1)", "Open second", id="duplicates.open_second",
@@ -97,7 +97,7 @@ class DuplicatesScreen(WorkScreen):
     def _fetch(self, session: Session) -> None:
         pairs = []
         for task in session.tasks.find(task_type="possible_duplicate", status="open"):
-            if len(task.resident_ids) < 2:  # noqa: PLR2004  (a pair)
+            if len(task.resident_ids) < 2:
                 continue
             # Record ids sort by creation time: the newer record is the duplicate.
             first, second = sorted(task.resident_ids[:2])
@@ -135,7 +135,7 @@ class DuplicatesScreen(WorkScreen):
     def action_open(self, which: int) -> None:
         pair = self.highlighted()
         if pair is not None:
-            from .resident import ResidentScreen  # noqa: PLC0415
+            from .resident import ResidentScreen
 
             self.app.push_screen(ResidentScreen((pair.older, pair.newer)[which].id))
 
@@ -191,7 +191,7 @@ class DuplicatesScreen(WorkScreen):
     @work(thread=True, group="duplicates-write", exit_on_error=False)
     def _dismiss_task(self, session: Session, task_id: str) -> None:
         session.tasks.set_status(task_id, "dismissed")
-        self.app.call_from_thread(self._after("Pair dismissed"), True)  # noqa: FBT003
+        self.app.call_from_thread(self._after("Pair dismissed"), True)
 
     def _after(self, done: str) -> Callable[[object], None]:
         def after(result: object) -> None:

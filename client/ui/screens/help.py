@@ -14,7 +14,7 @@ from textual.widgets import Button, DataTable, Label, Static
 class HelpScreen(ModalScreen[None]):
     """Keys of the screen below (its own, its widgets' and the app's)."""
 
-    BINDINGS = [  # noqa: RUF012
+    BINDINGS = [
         Binding("escape,f1,q", "close", "Close", id="help.close", tooltip="Close the help"),
     ]
 

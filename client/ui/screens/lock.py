@@ -21,7 +21,7 @@ from .unlock import UnlockForm, Unlocking
 class LockScreen(Unlocking, Screen[None]):
     """Locked: unlock as the same clerk, or let someone else sign in."""
 
-    BINDINGS = [  # noqa: RUF012
+    BINDINGS = [
         Binding("ctrl+o", "switch_user", "Switch user", id="lock.switch_user",
                 tooltip="Sign in as someone else; the screens left open are closed"),
     ]

@@ -35,7 +35,7 @@ from .resident_stays import StayActions
 class ResidentScreen(StayActions):
     """A resident's record and every change the clerk can make to it."""
 
-    BINDINGS = [  # noqa: RUF012
+    BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="resident.back",
                 tooltip="Back to the list you came from"),
         Binding("e", "edit", "Edit field", id="resident.edit",

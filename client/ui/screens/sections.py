@@ -12,25 +12,25 @@ def section_screen(section: str) -> WorkScreen:
     starts without loading screens the clerk may never visit.
     """
     if section == "beds":
-        from .beds import BedsScreen  # noqa: PLC0415
+        from .beds import BedsScreen
 
         return BedsScreen()
     if section == "staff":
-        from .staff import StaffScreen  # noqa: PLC0415
+        from .staff import StaffScreen
 
         return StaffScreen()
     if section == "sync":
-        from .sync import SyncScreen  # noqa: PLC0415
+        from .sync import SyncScreen
 
         return SyncScreen()
     if section == "duplicates":
-        from .duplicates import DuplicatesScreen  # noqa: PLC0415
+        from .duplicates import DuplicatesScreen
 
         return DuplicatesScreen()
     if section == "users":
-        from .users import UsersScreen  # noqa: PLC0415
+        from .users import UsersScreen
 
         return UsersScreen()
-    from .census import CensusScreen  # noqa: PLC0415
+    from .census import CensusScreen
 
     return CensusScreen()

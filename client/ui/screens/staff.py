@@ -34,7 +34,7 @@ from .base import PAGE_SIZE, PaletteCommand, WorkScreen, turned_page
 class StaffScreen(WorkScreen):
     """The roster on the left, the highlighted staff member's licenses and hours on the right."""
 
-    BINDINGS = [  # noqa: RUF012
+    BINDINGS = [
         Binding("slash", "focus_filter", "Filter", id="staff.filter",
                 tooltip="Type a name or employee id to filter the roster"),
         Binding("h", "add_hours", "Hours", id="staff.add_hours",

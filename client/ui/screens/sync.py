@@ -23,7 +23,7 @@ from .base import PaletteCommand, WorkScreen
 class SyncScreen(WorkScreen):
     """The outbox and the server's answers, with conflicts to resolve."""
 
-    BINDINGS = [  # noqa: RUF012
+    BINDINGS = [
         Binding("enter", "resolve", "Resolve", id="sync.resolve", show=False,
                 tooltip="Choose the value to keep for the highlighted conflict"),
         Binding("ctrl+r", "reload", "Refresh", id="sync.refresh",

@@ -149,7 +149,7 @@ class Unlocking(WorkerErrorsToApp):
 class UnlockScreen(Unlocking, Screen[None]):
     """Who is at the terminal: choose a user, then the passphrase."""
 
-    BINDINGS = [  # noqa: RUF012
+    BINDINGS = [
         Binding("ctrl+r", "reload_users", "Reload users", id="unlock.reload",
                 tooltip="Read the list of users at this terminal again"),
     ]

@@ -29,7 +29,7 @@ ROLES = {"records_manager": "Records manager", "clerk": "Clerk"}
 class UsersScreen(WorkScreen):
     """Who may sign in at this terminal, and their passphrases."""
 
-    BINDINGS = [  # noqa: RUF012
+    BINDINGS = [
         Binding("a", "add_user", "Add user", id="users.add",
                 tooltip="Let a user of the facility sign in here, or reset a disabled "
                         "sign-in (records managers)"),

@@ -117,7 +117,7 @@ def test_a_former_resident_falls_under_hipaa_30_days() -> None:
     (Authority.SUBPOENA, False, Ask.COPIES, ClockKind.HIPAA),
     (Authority.SURVEY_AGENCY, True, Ask.INSPECT, ClockKind.HIPAA),
 ])
-def test_which_clock(authority: Authority, current: bool, ask: Ask,  # noqa: FBT001
+def test_which_clock(authority: Authority, current: bool, ask: Ask,
                      kind: ClockKind) -> None:
     assert clock_kind(resident(THURSDAY, ask, current=current, authority=authority)) is kind
 
