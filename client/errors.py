@@ -55,15 +55,20 @@ class EnrollmentFailed(TerminalError):
 
 class InputError(TerminalError):
     """A value the clerk typed breaks a rule; ``field`` names it so the form can
-    point at it, and the typed input stays where it was."""
+    point at it, and the typed input stays where it was. ``reason`` is the code
+    the server would have answered with (:class:`protocol.reasons.Reason`):
+    ``invalid`` for a field, or the state that refuses a command
+    (``not_admitted``, ``not_on_leave``, …)."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, *, reason: str = "invalid") -> None:
         self.field = field
+        self.reason = reason
         super().__init__(message)
 
 
 class NotPermitted(TerminalError):
     default_message = "Your role does not allow this change; ask a records manager."
+    reason = "not_permitted"
 
 
 class NotFound(TerminalError):

@@ -176,8 +176,11 @@ class StaffRow:
     pay_type_code: int | None
     next_license_expiry: date | None
     license_state: str
-    """``ok``, ``due_90``, ``due_60``, ``due_30``, ``expired`` or ``none``."""
+    """The most urgent license band (:class:`protocol.rules.staffing.licenses.Band`:
+    ``expired``, ``needs_verification``, ``due_30``, ``due_60``, ``due_90``,
+    ``current``), or ``none`` with no license on file."""
     pending: bool = False
+    license_days_left: int | None = None
 
 
 @dataclass(frozen=True)
@@ -192,6 +195,8 @@ class LicenseView:
     fields: dict[str, Any]
     versions: dict[str, int]
     conflicts: dict[str, list[ConflictValue]]
+    days_left: int | None = None
+    """Expiry date − today; None without an expiry date."""
 
 
 @dataclass(frozen=True)
@@ -221,6 +226,7 @@ class StaffView:
     hours: list[HoursView]
     license_state: str
     pending: bool = False
+    license_days_left: int | None = None
 
 
 @dataclass(frozen=True)

@@ -153,18 +153,6 @@ def void(current: RecordState) -> RecordState:
     return state
 
 
-def rebase(base: RecordState | None, pending: list[Mapping[str, Any]]) -> RecordState | None:
-    """What a terminal shows: the server's state with its own pending field
-    values laid on top, so a pull never hides what the clerk typed.
-    """
-    if base is None and not pending:
-        return None
-    state = base.copy() if base is not None else RecordState(data={})
-    for values in pending:
-        state.data.update(values)
-    return state
-
-
 def predicted_version(base_version: int, pending_changes_to_field: int) -> int:
     """The base version a terminal puts on its next change to a field it has
     already changed offline: each of its own pending changes will bump the

@@ -10,10 +10,11 @@ from sqlalchemy.engine import Connection
 
 from protocol.ops import OpType
 from protocol.records import RecordKind
+from protocol.rules.residents import census
 
 from ..errors import InputError, NotFound
 from ..store.database import OUTBOX, RECORDS, unpack_payload
-from ..store.overlay import combine, overlay_ops
+from ..store.overlay import combine, effective, overlay_ops
 from ..views import BedRow
 from .area import Area
 from .permissions import require_permitted
@@ -43,7 +44,9 @@ class Beds(Area):
             label = str(eff.data.get("label") or bed_id)
             # The bed board's view, so an admission still waiting to sync counts too.
             shown = next((b for b in bed_board(conn) if b.bed_id == bed_id), None)
-        if out_of_service and shown is not None and shown.state in ("occupied", "held"):
+        state = census.BedState(shown.state) if shown is not None else census.BedState.FREE
+        if out_of_service and state is not census.BedState.OUT_OF_SERVICE \
+                and not census.may_take_out_of_service(state):
             raise InputError("out_of_service", f"Bed {label} is occupied or held; move the "
                              "resident before taking it out of service.")
         word = "out of service" if out_of_service else "back in service"
@@ -53,7 +56,7 @@ class Beds(Area):
 
 
 def bed_board(conn: Connection) -> list[BedRow]:
-    """The server's occupancy with this terminal's pending bed commands on top
+    """The server's occupancy with this terminal's pending stay commands on top
     (marked pending)."""
     rows = conn.execute(sa.select(RECORDS).where(RECORDS.c.kind == "bed")
                         .order_by(RECORDS.c.sort_key)).all()
@@ -67,57 +70,38 @@ def bed_board(conn: Connection) -> list[BedRow]:
                          "oos": bool(d.get("out_of_service")), "pending": eff.pending}
     _lay_pending_stay_commands(conn, state)
     names = resident_labels(conn, [s["resident"] for s in state.values() if s["resident"]])
-    out = []
-    for bed_id, s in state.items():
-        if s["oos"]:
-            kind = "out_of_service"
-        elif s["resident"] and s["held"]:
-            kind = "held"
-        elif s["resident"]:
-            kind = "occupied"
-        else:
-            kind = "held" if s["held"] else "free"
-        out.append(BedRow(unit_name=s["unit"], bed_id=bed_id, label=s["label"], state=kind,
-                          resident_id=s["resident"], resident_name=names.get(s["resident"]),
-                          pending=s["pending"]))
-    return out
+    return [BedRow(unit_name=s["unit"], bed_id=bed_id, label=s["label"],
+                   state=str(census.bed_state(out_of_service=s["oos"],
+                                              occupied=s["resident"] is not None,
+                                              held=s["held"])),
+                   resident_id=s["resident"], resident_name=names.get(s["resident"]),
+                   pending=s["pending"])
+            for bed_id, s in state.items()]
 
 
 def _lay_pending_stay_commands(conn: Connection, beds_state: dict[str, dict[str, Any]]
                                ) -> None:
     """Who the board shows in each bed while stay commands wait for the server.
 
-    The board's own reading of a pending command (the resident's census state
-    is :func:`client.store.overlay.stay_command_effects`): an admission or bed
-    assignment fills the bed named, a discharge or transfer frees the
-    resident's bed, a leave holds it (or frees it without a bed hold), a
-    return takes the hold off.
+    Each stay with a pending command is shown as the shared rules will leave it
+    (:func:`client.store.overlay.stay_command_effects`): the bed it held before
+    is freed, and the bed it holds afterwards shows its resident, held while
+    they are on leave (:func:`protocol.rules.residents.census.bed_view`).
     """
-    rows = conn.execute(sa.select(OUTBOX).where(OUTBOX.c.op_type == "command",
-                                                OUTBOX.c.status.in_(("pending", "held")))
-                        .order_by(OUTBOX.c.seq)).all()
-    for row in rows:
-        p = unpack_payload(row.payload)
-        args, resident = p["args"], row.subject_id
-
-        def free_of(resident_id: str | None) -> None:
-            for s in beds_state.values():
-                if s["resident"] == resident_id:
-                    s.update(resident=None, held=False, pending=True)
-
-        if p["name"] in ("admit", "assign_bed") and args.get("bed_id") in beds_state:
-            free_of(resident)
-            beds_state[args["bed_id"]].update(resident=resident, held=False, pending=True)
-        elif p["name"] in ("discharge", "transfer"):
-            free_of(resident)
-        elif p["name"] == "leave":
-            for s in beds_state.values():
-                if s["resident"] == resident:
-                    if args.get("bed_hold", True):
-                        s.update(held=True, pending=True)
-                    else:
-                        s.update(resident=None, held=False, pending=True)
-        elif p["name"] == "return":
-            for s in beds_state.values():
-                if s["resident"] == resident:
-                    s.update(held=False, pending=True)
+    stay_ids = [unpack_payload(row.payload)["args"]["stay_id"] for row in conn.execute(
+        sa.select(OUTBOX.c.payload).where(OUTBOX.c.op_type == "command",
+                                          OUTBOX.c.status.in_(("pending", "held")))
+        .order_by(OUTBOX.c.seq))]
+    for stay_id in dict.fromkeys(stay_ids):
+        eff = effective(conn, "stay", stay_id)
+        before = eff.server.data if eff.server is not None else None
+        after = eff.state.data if eff.state is not None else None
+        resident = (after or before or {}).get("resident_id")
+        old_bed = before.get("bed_id") if before and census.is_current(before) else None
+        if old_bed in beds_state and beds_state[old_bed]["resident"] == resident:
+            beds_state[old_bed].update(resident=None, held=False, pending=True)
+        new_bed = after.get("bed_id") if after and census.is_current(after) else None
+        if new_bed in beds_state:
+            shown = census.bed_view(after)
+            beds_state[new_bed].update(resident=shown["_resident_id"], held=shown["_held"],
+                                       pending=True)

@@ -17,7 +17,7 @@ from protocol.records import RecordKind, resident_display_name
 
 from ..errors import InputError, NotFound
 from ..store.database import OUTBOX, RECORDS, loads
-from ..store.outbox import Actor, clean_fields, record_op
+from ..store.outbox import Actor, check_dates, clean_fields, record_op
 from ..store.overlay import combine, effective, overlay_ops
 from ..store.record_numbers import take_mrn
 from ..store.search import search_filter
@@ -52,9 +52,12 @@ class Residents(Area):
     def register(self, fields: Mapping[str, Any]) -> str:
         """A new resident with the next record number of this terminal's pool."""
         actor = self.actor
+        require_permitted(actor.user, OpType.CREATE, RecordKind.RESIDENT,
+                          what="register residents")
         values = {k: v for k, v in fields.items() if k != "mrn"}
         cleaned = clean_fields(RecordKind.RESIDENT, {**values, "mrn": "pending"},
                                creating=True)
+        check_dates(RecordKind.RESIDENT, cleaned, actor.clock.today())
         record_id = new_id(actor.clock.ms())
 
         def build(conn: Connection) -> dict[str, Any]:

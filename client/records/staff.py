@@ -5,7 +5,7 @@ again). A license's state is computed with the terminal's clock."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from protocol.pbj import job_title
 from protocol.records import RecordKind, resident_display_name
+from protocol.rules.staffing.licenses import Expiry, expiry, most_urgent
 
 from ..errors import NotFound
 from ..store.database import RECORDS, loads
@@ -23,21 +24,18 @@ from .area import Area
 from .conflicts import conflict_values
 from .writes import create_record, load_record, update_record
 
-LICENSE_ALERT_DAYS = (30, 60, 90)
+NO_LICENSE = "none"
+"""A staff member with no license on file (a license without an expiry date is
+``needs_verification``, never current: :mod:`protocol.rules.staffing.licenses`)."""
 
 
-def license_state(expires_on: date | None, today: date) -> str:
-    """How a license stands on ``today``: ``expired`` after its expiry day,
-    ``due_30``, ``due_60`` or ``due_90`` when it expires within that many days,
-    else ``ok``; ``none`` when there is no expiry date."""
-    if expires_on is None:
-        return "none"
-    if expires_on < today:
-        return "expired"
-    for days in LICENSE_ALERT_DAYS:
-        if expires_on <= today + timedelta(days=days):
-            return f"due_{days}"
-    return "ok"
+def standing(expiries: list[Expiry]) -> tuple[str, int | None]:
+    """A staff member's license band and days left: the most urgent of their
+    licenses, or :data:`NO_LICENSE`."""
+    if not expiries:
+        return NO_LICENSE, None
+    worst = most_urgent(expiries)
+    return str(worst.band), worst.days_left
 
 
 def parse_date(value: Any) -> date | None:
@@ -125,35 +123,35 @@ def _roster(conn: Connection, today: date, query: str = "", offset: int = 0,
     rows = conn.execute(sa.select(RECORDS).where(*where).order_by(RECORDS.c.sort_key)
                         .offset(max(offset, 0)).limit(max(limit, 0))).all()
     ops = overlay_ops(conn, [r.id for r in rows if r.pending or r.data is None])
-    expiry = _next_expiry(conn, [r.id for r in rows])
+    expiries = _license_expiries(conn, [r.id for r in rows])
     out = []
     for row in rows:
         data = (combine("staff", row.id, row, ops[row.id]).data if row.id in ops
                 else loads(row.data) or {})
-        nxt = expiry.get(row.id)
+        dates = [d for d in expiries.get(row.id, []) if d is not None]
+        nxt = min(dates) if dates else None
+        band, days_left = standing([expiry(d, today) for d in expiries.get(row.id, [])])
         out.append(StaffRow(
             id=row.id, employee_id=str(data.get("employee_id") or ""), display_name=row.label,
             job_title_code=data.get("job_title_code"),
             job_title=job_title(data.get("job_title_code")),
             pay_type_code=data.get("pay_type_code"), next_license_expiry=nxt,
-            license_state=license_state(nxt, today), pending=bool(row.pending)))
+            license_state=band, license_days_left=days_left, pending=bool(row.pending)))
     return Page(rows=out, total=total, offset=offset, limit=limit)
 
 
-def _next_expiry(conn: Connection, staff_ids: list[str]) -> dict[str, date]:
-    """The earliest expiry among each staff member's active licenses."""
+def _license_expiries(conn: Connection, staff_ids: list[str]) -> dict[str, list[date | None]]:
+    """The expiry date (None when missing) of each staff member's active licenses."""
     if not staff_ids:
         return {}
     rows = conn.execute(sa.select(RECORDS).where(RECORDS.c.kind == "license",
                                                  RECORDS.c.parent_id.in_(staff_ids),
                                                  RECORDS.c.live_status == "active")).all()
     ops = overlay_ops(conn, [r.id for r in rows if r.pending or r.data is None])
-    out: dict[str, date] = {}
+    out: dict[str, list[date | None]] = {}
     for row in rows:
         data = combine("license", row.id, row, ops.get(row.id, [])).data
-        expires = parse_date(data.get("expires_on"))
-        if expires and (row.parent_id not in out or expires < out[row.parent_id]):
-            out[row.parent_id] = expires
+        out.setdefault(row.parent_id, []).append(parse_date(data.get("expires_on")))
     return out
 
 
@@ -172,10 +170,12 @@ def _staff_view(conn: Connection, staff_id: str, today: date) -> StaffView:
         d = ceff.data
         if child.kind == "license":
             expires = parse_date(d.get("expires_on"))
+            lic_expiry = expiry(expires, today)
             licenses.append(LicenseView(
                 id=child.id, license_type=d.get("license_type"), number=d.get("number"),
                 issuing_state=d.get("issuing_state"), expires_on=expires,
-                state=license_state(expires, today), pending=ceff.pending, fields=dict(d),
+                state=str(lic_expiry.band), days_left=lic_expiry.days_left,
+                pending=ceff.pending, fields=dict(d),
                 versions=dict(ceff.state.versions),
                 conflicts=conflict_values(ceff.state.conflicts)))
         elif child.kind == "hours":
@@ -187,11 +187,10 @@ def _staff_view(conn: Connection, staff_id: str, today: date) -> StaffView:
                 fields=dict(d)))
     hours.sort(key=lambda h: (h.work_date or "", h.id), reverse=True)
     data = eff.state.data
-    active = [lic.expires_on for lic in licenses if lic.expires_on]
+    band, days_left = standing([expiry(lic.expires_on, today) for lic in licenses])
     return StaffView(
         id=staff_id, fields={k: v for k, v in data.items() if not k.startswith("_")},
         versions=dict(eff.state.versions), conflicts=conflict_values(eff.state.conflicts),
         pending_fields=set(eff.pending_fields), display_name=resident_display_name(data),
         job_title=job_title(data.get("job_title_code")), licenses=licenses, hours=hours,
-        license_state=license_state(min(active) if active else None, today),
-        pending=eff.pending)
+        license_state=band, license_days_left=days_left, pending=eff.pending)

@@ -11,15 +11,20 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from protocol.commands import command_spec
+from protocol.errors import Refused, SchemaError, ValidationError
 from protocol.ids import new_id
-from protocol.ops import OpType
+from protocol.ops import REASON_TEXT, OpType
 from protocol.records import RecordKind
+from protocol.rules.residents.stays import Facts, stay_seen_from
 
+from ..errors import InputError
 from ..store.database import RECORDS, loads
-from ..store.outbox import Actor, record_op
+from ..store.outbox import Actor, input_error, record_op
 from ..store.overlay import combine, overlay_ops
 from ..views import Movement
 from .area import Area
+from .permissions import require_permitted
 from .writes import load_record
 
 
@@ -97,10 +102,38 @@ class Stays(Area):
 
 def _command(actor: Actor, name: str, args: Mapping[str, Any], *, resident_id: str,
              summary: str) -> int:
-    clean = {k: v for k, v in args.items() if v is not None}
+    """Check a stay command by the shared rules, then record it. Refused here,
+    with the same reason, is everything the server would certainly refuse: a
+    clerk's mistake is corrected in the form, never discovered after a sync."""
+    require_permitted(actor.user, OpType.COMMAND, RecordKind.STAY, what="change stays")
+    spec = command_spec(name)
+    try:
+        clean = spec.clean_args({k: v for k, v in args.items() if v is not None})
+    except (ValidationError, SchemaError) as exc:
+        raise input_error(exc) from None
+    with actor.store.read() as conn:
+        stay, facts = _before(conn, spec.transition.creates_stay, clean, resident_id,
+                              actor.clock.today())
+    try:
+        spec.transition.check(stay, clean, facts)
+    except Refused as refused:
+        raise InputError("", REASON_TEXT.get(refused.reason, refused.detail),
+                         reason=refused.reason) from None
+    except ValidationError as exc:
+        raise input_error(exc) from None
     seq, _ = record_op(actor, OpType.COMMAND, {"name": name, "args": clean},
                        summary=summary, subject_id=resident_id)
     return seq
+
+
+def _before(conn: Connection, admitting: bool, args: Mapping[str, Any], resident_id: str,
+            today: date) -> tuple[dict[str, Any] | None, Facts]:
+    """The stay as this terminal shows it, and what its check needs to know."""
+    if admitting:
+        resident = load_record(conn, RecordKind.RESIDENT, resident_id).data
+        return None, Facts(today=today, current_stay=stay_seen_from(resident),
+                           birth_date=resident.get("birth_date"))
+    return dict(load_record(conn, RecordKind.STAY, args["stay_id"]).data), Facts(today=today)
 
 
 def _resident_of(actor: Actor, stay_id: str) -> tuple[str, str]:

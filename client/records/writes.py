@@ -14,7 +14,7 @@ from protocol.ops import OpType
 from protocol.records import RecordKind
 
 from ..errors import InputError, NotFound
-from ..store.outbox import Actor, clean_fields, record_op
+from ..store.outbox import Actor, check_dates, clean_fields, record_op
 from ..store.overlay import Effective, effective, op_effects
 from .permissions import require_permitted
 
@@ -28,8 +28,9 @@ def create_record(actor: Actor, kind: RecordKind, fields: Mapping[str, Any], *,
     require_permitted(actor.user, OpType.CREATE, kind,
                       what=f"add {kind} records at this terminal")
     record_id = new_id(actor.clock.ms())
-    payload = {"kind": str(kind), "id": record_id,
-               "fields": clean_fields(kind, fields, creating=True)}
+    cleaned = clean_fields(kind, fields, creating=True)
+    check_dates(kind, cleaned, actor.clock.today())
+    payload = {"kind": str(kind), "id": record_id, "fields": cleaned}
     record_op(actor, OpType.CREATE, payload, summary=summary, subject_id=subject_id)
     return record_id
 
@@ -70,6 +71,7 @@ def update_record(actor: Actor, kind: RecordKind, record_id: str,
         if eff.state is not None and eff.state.status != ACTIVE:
             raise InputError("", "This record was marked entered in error or merged; it "
                              "can no longer be changed.")
+        check_dates(kind, {**eff.data, **cleaned}, actor.clock.today(), changed=cleaned)
         wire: dict[str, Any] = {}
         for name, value in cleaned.items():
             if eff.data.get(name) == value:

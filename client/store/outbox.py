@@ -8,8 +8,9 @@ without each other.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,6 +22,7 @@ from protocol.hlc import HybridClock
 from protocol.ids import new_id
 from protocol.ops import SCHEMA_VERSION, FieldChange, OpType, check_payload
 from protocol.records import RecordKind, validate_fields
+from protocol.rules.dates import check_record_dates
 
 from ..clock import Clock
 from ..errors import InputError
@@ -35,6 +37,8 @@ FIELD_LABELS = {
     "job_title_code": "Job title", "pay_type_code": "Pay type", "expires_on": "Expiry date",
     "issuing_state": "Issuing state", "work_date": "Work date", "admitted_at": "Admission date",
     "discharged_at": "Discharge date", "bed_id": "Bed", "at": "Date",
+    "onset_date": "Onset date", "issued_on": "Issue date", "verified_on": "Verification date",
+    "hire_date": "Hire date", "termination_date": "Termination date",
 }
 
 
@@ -54,6 +58,16 @@ def input_error(exc: ValidationError | SchemaError) -> InputError:
         label = FIELD_LABELS.get(exc.field, exc.field.replace("_", " ").capitalize())
         return InputError(exc.field, f"{label} {exc.reason}.")
     return InputError("", f"The entry is not valid: {exc.detail}.")
+
+
+def check_dates(kind: RecordKind, fields: Mapping[str, Any], today: date, *,
+                changed: Iterable[str] | None = None) -> None:
+    """The shared date rules (:mod:`protocol.rules.dates`): refused here, with
+    the field named, exactly as the server would refuse them."""
+    try:
+        check_record_dates(kind, fields, today=today, changed=changed)
+    except ValidationError as exc:
+        raise input_error(exc) from None
 
 
 def clean_fields(kind: RecordKind, values: Mapping[str, Any], *, creating: bool

@@ -2,7 +2,7 @@
 
 The outbox is the overlay. A record's displayed state is the server-confirmed
 snapshot (``records.data``) with the values of this terminal's unanswered
-operations laid over it in sequence order (:func:`protocol.merge.rebase`), so a
+operations laid over it in sequence order, so a
 pull never hides what a clerk typed. An operation the server already applied
 keeps overlaying until the pull that carries its effect has been applied (its
 ``server_seq`` is at or below the cursor), so the screen does not flicker back
@@ -17,15 +17,16 @@ these layers by :mod:`client.store.search`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from protocol.merge import ACTIVE, REPLACED, VOIDED, RecordState, rebase
+from protocol.merge import ACTIVE, REPLACED, VOIDED, RecordState
 from protocol.records import RecordKind
+from protocol.rules.residents.stays import TRANSITIONS, predict_resident_view
 
 from .database import OUTBOX, RECORDS, get_meta, loads, unpack_payload
 
@@ -45,6 +46,8 @@ class Effect:
     status: str | None = None
     resolves: str | None = None
     creates: bool = False
+    transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    """For a stay command: the record's data after it, from the data before."""
 
 
 @dataclass
@@ -104,55 +107,27 @@ def op_effects(op: OpInfo) -> list[Effect]:
     return []
 
 
-_STAY_STATUS_AFTER = {
-    "admit": "active", "discharge": "discharged", "transfer": "transferred",
-    "leave": "on_leave", "return": "active",
-}
-
-
 def stay_command_effects(name: str, args: Mapping[str, Any], resident_id: str | None
                          ) -> list[Effect]:
-    """What the terminal shows for a stay command the server has not answered yet:
-    the stay's new values and status, and the resident's census state and bed.
+    """What the terminal shows for a stay command the server has not answered yet.
 
-    This is the terminal's one prediction of stay transitions and census state
-    (``in_house`` with a bed or ``awaiting_bed`` without one after an admission,
-    ``discharged``, ``transferred``, ``on_leave`` / ``in_hospital``, and back
-    ``in_house`` on return). The server's answer replaces it at the next pull;
-    the rules both sides apply belong in one shared function, called from here.
+    Both effects are the shared rules' (:mod:`protocol.rules.residents.stays`):
+    the stay becomes what the command's transition makes of it, and the
+    resident's census fields are what the server will derive from that stay,
+    so the terminal shows exactly what the server will send back.
     """
-    stay_id = args["stay_id"]
-    stay: dict[str, Any] = {}
-    resident: dict[str, Any] = {}
-    if name == "admit":
-        stay = {k: args.get(k) for k in ("resident_id", "admitted_at", "bed_id",
-                                          "admission_type", "payer")}
-        resident = {"_census": "in_house" if args.get("bed_id") else "awaiting_bed",
-                    "_stay_id": stay_id, "_bed_id": args.get("bed_id"),
-                    "_admitted_at": args["admitted_at"]}
-    elif name == "discharge":
-        stay = {k: args.get(k) for k in ("discharged_at", "disposition", "destination")}
-        resident = {"_census": "discharged", "_bed_id": None, "_bed_label": None,
-                    "_unit_name": None}
-    elif name == "transfer":
-        stay = {"discharged_at": str(args["at"])[:10], "destination": args["to_facility_id"]}
-        resident = {"_census": "transferred", "_bed_id": None, "_bed_label": None,
-                    "_unit_name": None}
-    elif name == "assign_bed":
-        stay = {"bed_id": args["bed_id"]}
-        resident = {"_census": "in_house", "_bed_id": args["bed_id"]}
-    elif name == "leave":
-        stay = {"leave_type": args["leave_type"], "bed_hold": args.get("bed_hold", True)}
-        resident = {"_census": "in_hospital" if args["leave_type"] == "hospital"
-                    else "on_leave"}
-    elif name == "return":
-        stay = {"leave_type": None}
-        resident = {"_census": "in_house"}
-    if name in _STAY_STATUS_AFTER:
-        stay["status"] = _STAY_STATUS_AFTER[name]
-    effects = [Effect(stay_id, RecordKind.STAY, stay, creates=name == "admit")]
+    transition = TRANSITIONS[name]
+
+    def stay_after(stay: dict[str, Any]) -> dict[str, Any]:
+        return transition.effect(stay or None, args)
+
+    def resident_after(view: dict[str, Any]) -> dict[str, Any]:
+        return predict_resident_view(view, name, args)
+
+    effects = [Effect(args["stay_id"], RecordKind.STAY, transform=stay_after,
+                      creates=transition.creates_stay)]
     if resident_id:
-        effects.append(Effect(resident_id, RecordKind.RESIDENT, resident))
+        effects.append(Effect(resident_id, RecordKind.RESIDENT, transform=resident_after))
     return effects
 
 
@@ -229,27 +204,31 @@ def effective(conn: Connection, kind: str, record_id: str, *,
 
 def combine(kind: str, record_id: str, row: Any, ops: list[OpInfo]) -> Effective:
     base = server_state(row)
-    layers: list[Mapping[str, Any]] = []
+    state = base.copy() if base is not None else None
     pending_fields: set[str] = set()
     status = base.status if base else ACTIVE
-    resolved: list[str] = []
     created_here = False
     for op in ops:
         for effect in op_effects(op):
             if effect.record_id != record_id:
                 continue
-            layers.append(effect.values)
-            pending_fields.update(k for k in effect.values if not k.startswith("_"))
+            if state is None:
+                state = RecordState(data={})
+            before = state.data
+            if effect.transform is not None:
+                state.data = effect.transform(dict(before))
+                changed = {k for k in state.data if state.data.get(k) != before.get(k)}
+            else:
+                state.data = {**before, **effect.values}
+                changed = set(effect.values)
+            pending_fields.update(k for k in changed if not k.startswith("_"))
             if effect.status:
                 status = effect.status
             if effect.resolves:
-                resolved.append(effect.resolves)
+                state.conflicts.pop(effect.resolves, None)
             created_here = created_here or effect.creates
-    state = rebase(base, layers)
     if state is not None:
         state.status = status
-        for name in resolved:
-            state.conflicts.pop(name, None)
     return Effective(kind=kind, record_id=record_id, server=base, state=state,
                      server_seq=row.seq if row is not None else None,
                      facility_id=row.facility_id if row is not None else None,

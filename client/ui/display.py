@@ -11,6 +11,8 @@ from typing import Any
 
 from rich.text import Text
 
+from protocol.rules.staffing.licenses import Band, Expiry
+
 CENSUS_STATUS = {
     "in_house": ("In house", "status-in-house"),
     "on_leave": ("On leave", "status-leave"),
@@ -37,13 +39,14 @@ BED_STATE = {
     "out_of_service": ("Out of service", "dim red"),
 }
 
-LICENSE_STATE = {
-    "expired": ("EXPIRED", "bold white on red"),
-    "due_30": ("Due in 30 days", "bold red"),
-    "due_60": ("Due in 60 days", "dark_orange"),
-    "due_90": ("Due in 90 days", "yellow"),
-    "ok": ("Current", "green"),
-    "none": ("No license on file", "dim"),
+LICENSE_STYLE = {
+    "expired": "bold white on red",
+    "needs_verification": "bold red",
+    "due_30": "bold red",
+    "due_60": "dark_orange",
+    "due_90": "yellow",
+    "current": "green",
+    "none": "dim",
 }
 
 OP_STATUS = {
@@ -86,9 +89,16 @@ def bed_state(state: str) -> Text:
     return Text(label, style=style)
 
 
-def license_state(state: str) -> Text:
-    label, style = LICENSE_STATE.get(state, (state, ""))
-    return Text(label, style=style)
+def license_state(state: str, days_left: int | None) -> Text:
+    """A license band in words, with the days left where they matter
+    ("8 days left", "expired 3 days ago")."""
+    if state == "none":
+        label = "No license on file"
+    elif state == "current":
+        label = "Current"
+    else:
+        label = Expiry(Band(state), days_left).words.capitalize()
+    return Text(label, style=LICENSE_STYLE.get(state, ""))
 
 
 def op_status(status: str) -> Text:

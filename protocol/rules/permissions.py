@@ -60,11 +60,12 @@ RULES: Mapping[tuple[OpType, RecordKind], frozenset[Role]] = {
 """Every (operation type, record kind) a terminal may send, and who may send it.
 A command acts on a stay; a merge on residents."""
 
-_VERBS: Mapping[OpType, str] = {
-    OpType.CREATE: "add", OpType.UPDATE: "change", OpType.COMMAND: "change",
-    OpType.RESOLVE: "resolve conflicts on", OpType.VOID: "mark entered in error",
-    OpType.MERGE: "merge",
+_DOING: Mapping[OpType, str] = {
+    OpType.CREATE: "add {kind} records", OpType.UPDATE: "change {kind} records",
+    OpType.COMMAND: "change {kind} records", OpType.RESOLVE: "resolve conflicts on {kind} records",
+    OpType.VOID: "mark {kind} records entered in error", OpType.MERGE: "merge {kind} records",
 }
+"""What an operation does, in words: "only a records manager may …"."""
 
 
 @dataclass(frozen=True)
@@ -104,13 +105,12 @@ def decide(role: Role | str, op_type: OpType | str, kind: RecordKind | str | Non
     if role not in TERMINAL_ROLES:
         return Decision(False, Reason.NOT_PERMITTED,
                         "this role works on the central server, not at terminals")
+    doing = _DOING[op].format(kind=target or "such")
     if target is None or (op, target) not in RULES:
-        return Decision(False, Reason.NOT_PERMITTED,
-                        f"a terminal cannot {_VERBS[op]} {target or 'such'} records")
+        return Decision(False, Reason.NOT_PERMITTED, f"a terminal cannot {doing}")
     if role in RULES[(op, target)]:
         return ALLOWED
-    return Decision(False, Reason.NOT_PERMITTED,
-                    f"only a records manager may {_VERBS[op]} {target} records")
+    return Decision(False, Reason.NOT_PERMITTED, f"only a records manager may {doing}")
 
 
 def allowed_roles(op_type: OpType | str, kind: RecordKind | str | None = None

@@ -125,7 +125,7 @@ def test_admission_offline_shows_pending_census(session, server):
     assert board[bed].resident_name == "Okafor, Adaeze"
     moves = session.stays.movements()
     assert [(m.kind, m.date, m.pending) for m in moves] == [("admission", "2026-01-15", True)]
-    session.stays.discharge(stay, discharged_at="2026-01-20", disposition="home")
+    session.stays.discharge(stay, discharged_at="2026-01-15", disposition="home")
     assert session.residents.census().rows[0].census_status == "discharged"
     assert {b.bed_id: b.state for b in session.beds.board()}[bed] == "free"
 

@@ -15,7 +15,6 @@ from protocol.merge import (
     new_record,
     note_order_key,
     predicted_version,
-    rebase,
     resolve_conflict,
     void,
 )
@@ -108,15 +107,6 @@ def test_scenario_32_ten_rapid_edits_on_one_terminal_apply_in_order() -> None:
         state = out.state
     assert state.data["phone"] == "555-0109"
     assert not state.conflicts
-
-
-def test_rebase_lays_pending_values_over_server_state() -> None:
-    base = resident()
-    shown = rebase(base, [{"phone": "555-0777"}])
-    assert shown is not None
-    assert shown.data["phone"] == "555-0777"
-    assert base.data["phone"] == "555-0100"
-    assert shown.status == ACTIVE
 
 
 def test_note_order_clinical_time_then_server_sequence() -> None:

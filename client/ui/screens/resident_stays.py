@@ -19,20 +19,16 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import TabbedContent
 
+from protocol.rules.residents.census import is_current
+
 from ..dialogs import resident_forms
 from ..engine import BedRow, ResidentView, StayView
 from ..messages import DataChanged
 from .base import WorkScreen
 
-ACTIVE_STAY = {"active", "admitted", "in_house", "on_leave", "in_hospital", "awaiting_bed"}
-
-
 def active_stay(view: ResidentView) -> StayView | None:
-    """The resident's open stay, if any (the newest one not discharged)."""
-    for stay in reversed(view.stays):
-        if stay.discharged_at is None and (stay.status or "active") in ACTIVE_STAY:
-            return stay
-    return None
+    """The resident's current stay, if any (:func:`protocol.rules.residents.census.is_current`)."""
+    return next((stay for stay in view.stays if is_current(stay.fields)), None)
 
 
 class StayActions(WorkScreen):

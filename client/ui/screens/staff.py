@@ -93,8 +93,8 @@ class StaffScreen(WorkScreen):
         self.query_one("#roster", DataTable).focus()
         note = self.query_one("#staff-role-note", Static)
         note.display = not self.session.permits(OpType.UPDATE, RecordKind.STAFF)
-        note.update(Text("Signed in as a clerk: you can read staff records and enter or "
-                         "correct hours; staff and license changes need a records manager."))
+        note.update(Text("Signed in as a clerk: you can read staff records; hours, staff and "
+                         "license changes are entered by a records manager."))
         self.load()
 
     # --- roster -----------------------------------------------------------------
@@ -125,7 +125,7 @@ class StaffScreen(WorkScreen):
         for row in page.rows:
             table.add_row(plain(row.display_name), plain(row.employee_id),
                           plain(f"{row.job_title_code or '':>2} {row.job_title}"),
-                          license_state(row.license_state),
+                          license_state(row.license_state, row.license_days_left),
                           plain(when(row.next_license_expiry)), key=row.id)
         if page.rows:
             table.move_cursor(row=min(cursor, len(page.rows) - 1))
@@ -189,7 +189,8 @@ class StaffScreen(WorkScreen):
 
     def action_add_hours(self) -> None:
         staff = self._need_detail()
-        if staff is None:
+        if staff is None or not permitted_or_told(self.app, self.session, "enter hours worked",
+                                                   OpType.CREATE, RecordKind.HOURS):
             return
         session = self.session
         self.app.push_screen(staff_forms.add_hours(
@@ -246,6 +247,9 @@ class StaffScreen(WorkScreen):
             self._after("License saved"))
 
     def _correct_hours(self, staff: StaffView) -> None:
+        if not permitted_or_told(self.app, self.session, "correct hours worked",
+                                 OpType.CREATE, RecordKind.HOURS):
+            return
         hours_id = _highlighted_key(self.query_one("#hours", DataTable))
         entry = next((h for h in staff.hours if h.id == hours_id), None)
         if entry is None:

@@ -57,7 +57,7 @@ class StaffDetail(Vertical):
         for lic in view.licenses:
             licenses.add_row(plain(lic.license_type), plain(lic.number),
                              plain(lic.issuing_state), plain(when(lic.expires_on)),
-                             license_state(lic.state),
+                             license_state(lic.state, lic.days_left),
                              Text("⟳ pending", style="yellow") if lic.pending else Text(""),
                              key=lic.id)
         if not view.licenses:

@@ -24,7 +24,7 @@ from typing import Any
 from protocol.errors import Refused
 from protocol.reasons import Reason
 from protocol.rules.dates import check_not_future, check_order
-from protocol.rules.residents.census import StayStatus, is_current
+from protocol.rules.residents.census import StayStatus, is_current, resident_view
 
 Stay = Mapping[str, Any]
 
@@ -197,3 +197,39 @@ TRANSITIONS: Mapping[str, Transition] = {
     "return": Transition(_check_return, _return),
 }
 """By command name (:class:`protocol.commands.CommandName`)."""
+
+
+# --- what a resident's page shows before the server answers -------------------------------
+
+_STATUS_OF_CENSUS: Mapping[str, str] = {
+    "in_house": StayStatus.ACTIVE, "awaiting_bed": StayStatus.ACTIVE,
+    "on_leave": StayStatus.ON_LEAVE, "in_hospital": StayStatus.ON_LEAVE,
+    "discharged": StayStatus.DISCHARGED, "transferred": StayStatus.TRANSFERRED,
+}
+
+
+def stay_seen_from(view: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The part of a resident's latest stay that their derived fields show
+    (``_census``, ``_bed_id``, ``_admitted_at``): enough to run a transition
+    and derive the census again. None before any admission."""
+    status = _STATUS_OF_CENSUS.get(str(view.get("_census")))
+    if status is None:
+        return None
+    return {**NEW_STAY, "status": str(status), "bed_id": view.get("_bed_id"),
+            "admitted_at": view.get("_admitted_at"),
+            "leave_type": "hospital" if view.get("_census") == "in_hospital" else
+            "therapeutic" if view.get("_census") == "on_leave" else None}
+
+
+def predict_resident_view(view: Mapping[str, Any], name: str, args: Mapping[str, Any]
+                          ) -> dict[str, Any]:
+    """A resident's fields after a stay command the server has not answered yet:
+    the transition's effect on the stay their fields show, and the census the
+    server will derive from it (:func:`protocol.rules.residents.census.resident_view`).
+    The bed's label and unit stay as shown while the bed is the same one."""
+    stay = TRANSITIONS[name].effect(stay_seen_from(view), args)
+    derived = resident_view(args.get("stay_id"), stay, None)
+    if derived["_bed_id"] is not None and derived["_bed_id"] == view.get("_bed_id"):
+        derived["_bed_label"] = view.get("_bed_label")
+        derived["_unit_name"] = view.get("_unit_name")
+    return {**view, **derived}

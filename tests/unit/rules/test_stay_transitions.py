@@ -144,3 +144,25 @@ def test_close_for_record_error() -> None:
     assert closed["status"] == "discharged"
     assert closed["discharged_at"] == "2026-12-06"
     assert census_of(closed) is Census.DISCHARGED
+
+
+def test_a_residents_page_predicts_the_census_the_server_will_derive() -> None:
+    from protocol.rules.residents.census import EMPTY_RESIDENT_VIEW
+    from protocol.rules.residents.stays import predict_resident_view
+
+    view = {"family_name": "Okafor", **EMPTY_RESIDENT_VIEW}
+    admitted_view = predict_resident_view(view, "admit", {
+        "stay_id": "S", "resident_id": "R", "admitted_at": "2026-11-01", "bed_id": "B"})
+    assert admitted_view["_census"] == "in_house"
+    assert admitted_view["family_name"] == "Okafor"
+    shown = {**admitted_view, "_bed_label": "101-A", "_unit_name": "North"}
+    away = predict_resident_view(shown, "leave", {"stay_id": "S", "leave_type": "hospital",
+                                                  "at": "2026-11-05", "bed_hold": False})
+    assert (away["_census"], away["_bed_id"], away["_bed_label"]) == ("in_hospital", None, None)
+    back = predict_resident_view(away, "return", {"stay_id": "S", "at": "2026-11-07"})
+    assert back["_census"] == "awaiting_bed"
+    held = predict_resident_view(shown, "leave", {"stay_id": "S", "leave_type": "therapeutic",
+                                                  "at": "2026-11-05"})
+    assert (held["_census"], held["_bed_label"]) == ("on_leave", "101-A")
+    assert predict_resident_view(held, "return", {"stay_id": "S", "at": "2026-11-06"}
+                                 )["_census"] == "in_house"
