@@ -19,7 +19,7 @@ from typing import Any
 from protocol.codec import decode
 from protocol.errors import ProtocolError
 from protocol.messages import EnrollRequest, EnrollResponse, error_from_wire
-from protocol.records import TERMINAL_ROLES
+from protocol.rules.permissions import TERMINAL_ROLES
 from protocol.signing import (
     new_private_key,
     open_envelope,

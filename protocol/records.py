@@ -54,8 +54,6 @@ class Role(StrEnum):
     INSPECTOR = "inspector"
 
 
-TERMINAL_ROLES = frozenset({Role.CLERK, Role.RECORDS_MANAGER})
-
 # --- field types -----------------------------------------------------------
 
 Check = Callable[[str, Any], Any]
@@ -304,12 +302,8 @@ CREATABLE = frozenset({RecordKind.RESIDENT, RecordKind.DIAGNOSIS, RecordKind.NOT
 
 UPDATABLE = frozenset({RecordKind.RESIDENT, RecordKind.DIAGNOSIS, RecordKind.STAFF,
                        RecordKind.LICENSE, RecordKind.BED, RecordKind.TASK})
-
-STAFF_KINDS = frozenset({RecordKind.STAFF, RecordKind.LICENSE, RecordKind.HOURS})
-"""Staff and licensure data: clerks read, records managers write (security.md)."""
-
-NEEDS_RECORDS_MANAGER = frozenset({RecordKind.STAFF, RecordKind.LICENSE, RecordKind.BED,
-                                   RecordKind.TASK})
+"""Kinds a terminal may change field by field. Who may do either is
+:mod:`protocol.rules.permissions`."""
 
 
 def merge_class(kind: RecordKind) -> MergeClass:

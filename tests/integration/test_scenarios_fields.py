@@ -1,4 +1,4 @@
-"""Mergeable records across terminals (sync-semantics.md scenarios 1, 2, 3, 7,
+"""Mergeable records across terminals (docs/sync-scenarios.md, scenarios 1, 2, 3, 7,
 24, 32), on a real server with real encrypted terminals."""
 
 from __future__ import annotations

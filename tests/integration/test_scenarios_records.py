@@ -1,5 +1,5 @@
 """Notes, duplicates, admissions and transfers across terminals
-(sync-semantics.md scenarios 4, 5, 6, 9, 10, 14)."""
+(docs/sync-scenarios.md, scenarios 4, 5, 6, 9, 10, 14)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Merge rules (protocol.merge): the outcomes sync-semantics.md asks for, as
+"""Merge rules (protocol.merge): the outcomes docs/sync-scenarios.md asks for, as
 pure functions both the server and the terminal use."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Census statistics for November 2026, every figure worked out by hand (ltc-rules §4).
+"""Census statistics for November 2026, every figure worked out by hand (docs/rules.md §4).
 
 Six stays, 10 licensed beds from 1 January 2026 and 12 from 16 November:
 

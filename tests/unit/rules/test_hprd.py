@@ -1,4 +1,4 @@
-"""Hours per resident day, by hand from ltc-rules §2."""
+"""Hours per resident day, by hand from docs/rules.md §2."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The MDS/OBRA schedule by hand (ltc-rules §5): day arithmetic only, no roll-forward.
+"""The MDS/OBRA schedule by hand (docs/rules.md §5): day arithmetic only, no roll-forward.
 
 Day counts used below (each worked out on a calendar):
 - 2026-10-01 + 13 = 2026-10-14 (day 14 of a stay entered 1 Oct).

@@ -1,4 +1,4 @@
-"""Nurse-aide rules by hand: registry, 4 months, 24 months, in-service, reviews (ltc-rules §1)."""
+"""Nurse-aide rules by hand: registry, 4 months, 24 months, in-service, reviews (docs/rules.md §1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""PBJ 4.10.0 files validated against CMS's XSD, and every CMS edit triggered (ltc-rules §3)."""
+"""PBJ 4.10.0 files validated against CMS's XSD, and every CMS edit triggered (docs/rules.md §3)."""
 
 from __future__ import annotations
 

@@ -68,3 +68,14 @@ def test_refusals_say_why_in_words() -> None:
 def test_unknown_kind_is_refused_not_an_error() -> None:
     assert not decide(RM, OpType.UPDATE, "spaceship")
     assert not decide(RM, OpType.UPDATE, None)
+
+
+def test_what_a_terminal_may_send_at_all_matches_the_permission_table() -> None:
+    # protocol.records lists the kinds a payload may name; the permission table
+    # must not allow anything the payload check would refuse, nor the reverse.
+    from protocol.records import CREATABLE, UPDATABLE
+    from protocol.rules.permissions import RULES
+
+    assert {k for (op, k) in RULES if op is OpType.CREATE} == set(CREATABLE)
+    assert {k for (op, k) in RULES if op is OpType.UPDATE} == set(UPDATABLE)
+    assert {k for (op, k) in RULES if op is OpType.RESOLVE} == set(UPDATABLE)

@@ -1,4 +1,4 @@
-"""RN 8 consecutive hours, the DON, RN 24/7 and the full-time DON, by hand (ltc-rules §2)."""
+"""RN 8 consecutive hours, the DON, RN 24/7 and the full-time DON, by hand (docs/rules.md §2)."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ def minimums(key: str) -> set[tuple[str, str, str]]:
 
 
 def test_cms_categories_by_job_title_code() -> None:
-    # ltc-rules §2: RN = 5, 6, 7; LPN = 8, 9; aide = 10, 11, 12; total = 5–12.
+    # docs/rules.md §2: RN = 5, 6, 7; LPN = 8, 9; aide = 10, 11, 12; total = 5–12.
     federal = DEFAULT_PROFILES["federal"]
     assert federal.codes(Category.RN) == {5, 6, 7}
     assert federal.codes(Category.LPN) == {8, 9}
