@@ -112,7 +112,7 @@ def serve_forever(settings: Settings) -> None:
         await runner.setup()
         site = web.TCPSite(runner, settings.host, settings.port)
         await site.start()
-        print(f"chartkeep-server listening on http://{settings.host}:{settings.port}",  # noqa: T201
+        print(f"chartkeep-server listening on http://{settings.host}:{settings.port}",  # noqa: T201  the operator reads this on the console
               flush=True)
         try:
             await stop.wait()
