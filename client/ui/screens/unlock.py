@@ -42,7 +42,7 @@ class UnlockForm(Vertical):
             self.password = password
 
     def __init__(self, username: str = "", *, fixed_user: bool = False,
-                 id: str | None = None) -> None:  # noqa: A002
+                 id: str | None = None) -> None:  # noqa: A002  Textual's name
         super().__init__(id=id, classes="unlock-form")
         self.username = username
         self.fixed_user = fixed_user
