@@ -272,7 +272,7 @@ def census_app(tmp: Path, residents: int) -> tuple[float, float]:
     return start, filter_s
 
 
-def postgres_url(requested: str | None, skip: bool) -> str | None:
+def postgres_url(requested: str | None, *, skip: bool) -> str | None:
     if skip:
         return None
     url = requested or os.environ.get("CHARTKEEP_BENCH_POSTGRES_URL") or DEFAULT_PG
@@ -298,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     count = args.ops or (10_000 if args.quick else 100_000)
     residents = 2_000 if args.quick else 10_000
-    pg = postgres_url(args.postgres_url, args.no_postgres)
+    pg = postgres_url(args.postgres_url, skip=args.no_postgres)
     tmp = Path(tempfile.mkdtemp(prefix="chartkeep-bench-"))
     targets: list[Target] = []
     try:

@@ -76,9 +76,8 @@ class ServerThread:
         try:
             site = web.TCPSite(runner, self.host, self.port)
             await site.start()
-            server = site._server  # noqa: SLF001 - the only way to learn an ephemeral port
-            if server is not None and self.port == 0:
-                self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+            if self.port == 0:
+                self.port = runner.addresses[0][1]
             self._ready.set()
             await self._stopped.wait()
         finally:
