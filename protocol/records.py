@@ -172,7 +172,8 @@ def check_hours(name: str, value: Any) -> str:
         amount = Decimal(value.strip())
     except InvalidOperation:
         raise ValidationError(name, "must be hours written like 7.5") from None
-    if not amount.is_finite() or amount.as_tuple().exponent < -2:  # type: ignore[operator]
+    exponent = amount.as_tuple().exponent  # a letter for NaN and infinity
+    if not isinstance(exponent, int) or exponent < -2:
         raise ValidationError(name, "may have at most two decimals")
     if not Decimal(0) < amount <= Decimal("22.5"):
         raise ValidationError(name, "must be more than 0 and at most 22.5 hours")
