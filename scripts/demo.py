@@ -31,13 +31,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from client import terminal  # noqa: E402
-from client.clock import SystemClock  # noqa: E402
-from client.errors import TerminalError  # noqa: E402
-from client.session import Session  # noqa: E402
-from server import admin  # noqa: E402
-from server.settings import Settings  # noqa: E402
-from server.storage.db import make_engine  # noqa: E402
+from client import terminal
+from client.clock import SystemClock
+from client.errors import TerminalError
+from client.session import Session
+from server import admin
+from server.settings import Settings
+from server.storage.db import make_engine
 
 PASSWORD = "sunrise over the north wing"
 CLERK_PASSWORD = "quiet night shift at the desk"
