@@ -140,7 +140,7 @@ class FakeServer:
 
     # --- transport ---------------------------------------------------------------------
 
-    def post(self, path: str, body: bytes, timeout: float) -> tuple[int, bytes]:  # noqa: ARG002
+    def post(self, path: str, body: bytes, timeout: float) -> tuple[int, bytes]:  # noqa: ARG002  Transport's signature
         if self.fail_next:
             return self.fail_next.pop(0), encode({"error": "unavailable", "detail": "test"})
         try:
