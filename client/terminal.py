@@ -64,14 +64,15 @@ def is_enrolled(home: Path) -> bool:
 def read_terminal(home: Path) -> dict[str, Any]:
     if not is_enrolled(home):
         raise NotEnrolled
+    damaged = "The terminal's settings file is damaged; re-enroll the terminal."
     try:
-        data: dict[str, Any] = json.loads((Path(home) / TERMINAL_FILE).read_text(encoding="utf-8"))
-        for key in ("terminal_id", "facility_id", "facility_name"):
-            if not isinstance(data.get(key), str):
-                raise ValueError(key)
+        data = json.loads((Path(home) / TERMINAL_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise StoreUnreadable("The terminal's settings file is damaged; re-enroll the "
-                              "terminal.") from exc
+        raise StoreUnreadable(damaged) from exc
+    if not isinstance(data, dict) or not all(
+            isinstance(data.get(key), str) for key in ("terminal_id", "facility_id",
+                                                        "facility_name")):
+        raise StoreUnreadable(damaged)
     return data
 
 

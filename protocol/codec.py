@@ -39,7 +39,7 @@ class _Budget:
             raise CodecError("the message holds too many items", code="too_many_items")
 
 
-def _reject_ext(code: int, data: bytes) -> Any:
+def _reject_ext(_code: int, _data: bytes) -> Any:
     raise CodecError("msgpack extension types are not accepted", code="ext_type_not_allowed")
 
 

@@ -85,7 +85,8 @@ COMMANDS: Mapping[CommandName, CommandSpec] = {
         ), TRANSITIONS["admit"], "admit the resident"),
         CommandSpec(CommandName.DISCHARGE, (
             _STAY, Arg("discharged_at", _date, required=True),
-            Arg("disposition", _choice(*DISPOSITIONS)), Arg("destination", _text(200, allow_empty=True)),
+            Arg("disposition", _choice(*DISPOSITIONS)),
+            Arg("destination", _text(200, allow_empty=True)),
         ), TRANSITIONS["discharge"], "discharge the resident"),
         CommandSpec(CommandName.TRANSFER, (
             _STAY, Arg("to_facility_id", _record_id, required=True),

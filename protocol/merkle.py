@@ -101,17 +101,19 @@ def consistency_proof(old_size: int, size: int, subtree: SubtreeHash) -> list[by
         raise ValueError("the old size must be at most the new size")
     if old_size in (0, size):
         return []
-    return _subproof(old_size, 0, size, True, subtree)
+    return _subproof(old_size, 0, size, subtree, whole=True)
 
 
-def _subproof(m: int, start: int, end: int, whole: bool, subtree: SubtreeHash) -> list[bytes]:
+def _subproof(m: int, start: int, end: int, subtree: SubtreeHash, *,
+              whole: bool) -> list[bytes]:
     n = end - start
     if m == n:
         return [] if whole else [subtree(start, end)]
     k = split_point(n)
     if m <= k:
-        return [*_subproof(m, start, start + k, whole, subtree), subtree(start + k, end)]
-    return [*_subproof(m - k, start + k, end, False, subtree), subtree(start, start + k)]
+        return [*_subproof(m, start, start + k, subtree, whole=whole), subtree(start + k, end)]
+    return [*_subproof(m - k, start + k, end, subtree, whole=False),
+            subtree(start, start + k)]
 
 
 def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes],

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from .errors import SchemaError
@@ -78,7 +79,7 @@ class PushRequest:
         raw = as_map(value, "push")
         only_keys(raw, {"ops", "schema"}, "push")
         ops = [operation_from_wire(item) for item in req_list(raw, "ops", MAX_OPS_PER_PUSH)]
-        for before, after in zip(ops, ops[1:], strict=False):
+        for before, after in pairwise(ops):
             if after.seq != before.seq + 1:
                 raise SchemaError("operations must be in consecutive sequence order")
         return cls(ops=ops, schema=req_int(raw, "schema", 0, 10_000))

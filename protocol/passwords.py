@@ -12,13 +12,28 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from itertools import pairwise
 
 from .errors import ValidationError
 
 MIN_LENGTH = 15
 MAX_LENGTH = 256
 
-COMMON = frozenset(["#", "noqa:", "SIM905", "-", "a", "word", "list", "reads", "best", "as", "a", "block", "of", "text", "password", "password1", "password12", "password123", "password1234", "passw0rd", "p@ssw0rd", "p@ssword", "123456", "1234567", "12345678", "123456789", "1234567890", "12345678910", "123123", "111111", "000000", "654321", "qwerty", "qwerty123", "qwertyuiop", "qwertyuiopasdfghjkl", "asdfghjkl", "zxcvbnm", "iloveyou", "letmein", "welcome", "welcome1", "welcome123", "admin", "admin123", "administrator", "changeme", "changeme123", "secret", "football", "baseball", "dragon", "monkey", "sunshine", "princess", "master", "shadow", "superman", "trustno1", "nursinghome", "nurse", "healthcare", "hospital", "medical", "caregiver", "correcthorsebatterystaple", "passwordpassword", "passwordpassword1", "letmeinletmein", "iloveyouiloveyou", "qwertyqwerty", "administratoradministrator", "welcometothefacility", "mypasswordismypassword"])
+COMMON = frozenset((
+    "password", "password1", "password12", "password123", "password1234", "passw0rd",
+    "p@ssw0rd", "p@ssword",
+    "123456", "1234567", "12345678", "123456789", "1234567890", "12345678910", "123123",
+    "111111", "000000", "654321",
+    "qwerty", "qwerty123", "qwertyuiop", "qwertyuiopasdfghjkl", "asdfghjkl", "zxcvbnm",
+    "iloveyou", "letmein", "welcome", "welcome1", "welcome123", "admin", "admin123",
+    "administrator", "changeme", "changeme123", "secret",
+    "football", "baseball", "dragon", "monkey", "sunshine", "princess", "master", "shadow",
+    "superman", "trustno1",
+    "nursinghome", "nurse", "healthcare", "hospital", "medical", "caregiver",
+    "correcthorsebatterystaple", "passwordpassword", "passwordpassword1", "letmeinletmein",
+    "iloveyouiloveyou", "qwertyqwerty", "administratoradministrator", "welcometothefacility",
+    "mypasswordismypassword",
+))
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
@@ -66,7 +81,7 @@ def _strip_digits(folded: str) -> str:
 
 
 def _is_sequence(folded: str) -> bool:
-    steps = {ord(b) - ord(a) for a, b in zip(folded, folded[1:], strict=False)}
+    steps = {ord(b) - ord(a) for a, b in pairwise(folded)}
     return len(steps) == 1 and steps <= {1, -1}
 
 

@@ -170,7 +170,8 @@ def check_hours(name: str, value: Any) -> str:
         amount = Decimal(value.strip())
     except InvalidOperation:
         raise ValidationError(name, "must be hours written like 7.5") from None
-    if not amount.is_finite() or amount.as_tuple().exponent < -2:  # type: ignore[operator]
+    exponent = amount.as_tuple().exponent  # a letter for NaN and infinity
+    if not isinstance(exponent, int) or exponent < -2:
         raise ValidationError(name, "may have at most two decimals")
     if not Decimal(0) < amount <= Decimal("22.5"):
         raise ValidationError(name, "must be more than 0 and at most 22.5 hours")
@@ -178,7 +179,12 @@ def check_hours(name: str, value: Any) -> str:
 
 
 PBJ_EMPLOYEE_ID = r"[A-Za-z0-9_,.\- \\]{1,30}"
-US_STATES = ["AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "PR", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "VI", "WA", "WV", "WI", "WY", "GU"]
+US_STATES = [
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
+    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
+    "NY", "NC", "ND", "OH", "OK", "OR", "PA", "PR", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA",
+    "VI", "WA", "WV", "WI", "WY", "GU",
+]
 
 # --- field specs -------------------------------------------------------------
 
@@ -314,7 +320,8 @@ def identity_fields(kind: RecordKind) -> frozenset[str]:
     return frozenset(name for name, spec in FIELDS.get(kind, {}).items() if spec.identity)
 
 
-def validate_fields(kind: RecordKind, values: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
+def validate_fields(kind: RecordKind, values: Mapping[str, Any], *,
+                    creating: bool) -> dict[str, Any]:
     """Check and normalise the fields of a create (all required present) or an
     update (only editable fields). Returns cleaned values; raises
     :class:`ValidationError` naming the first bad field.

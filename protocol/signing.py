@@ -61,13 +61,13 @@ class Envelope:
 
     def verify(self, public_key: bytes | Ed25519PublicKey) -> None:
         if self.alg != ALGORITHM:
-            raise SignatureError()
+            raise SignatureError
         try:
             key = (public_key if isinstance(public_key, Ed25519PublicKey)
                    else Ed25519PublicKey.from_public_bytes(public_key))
             key.verify(self.signature, self.signed_bytes())
         except (InvalidSignature, ValueError):
-            raise SignatureError() from None
+            raise SignatureError from None
 
     def decoded_body(self) -> Any:
         return decode(self.body)
@@ -95,7 +95,7 @@ def open_envelope(data: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES) -> Envelop
         raise SchemaError("unsupported envelope version")
     sig = raw.get("sig")
     if not isinstance(sig, bytes) or len(sig) != 64 or raw.get("alg") != ALGORITHM:
-        raise SignatureError()
+        raise SignatureError
     return Envelope(
         msg_type=req_str(raw, "type", 32), sender=req_str(raw, "from", 64),
         counter=req_int(raw, "ctr"), ts=req_int(raw, "ts"),
@@ -137,4 +137,4 @@ def check_possession(public_key: bytes, code: str, proof: bytes) -> None:
         Ed25519PublicKey.from_public_bytes(public_key).verify(
             proof, b"chartkeep-enroll:" + code.encode())
     except (InvalidSignature, ValueError):
-        raise SignatureError() from None
+        raise SignatureError from None

@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Sourced by scripts/test, scripts/demo, scripts/bench and .ci/run.
+# Sourced by scripts/test, scripts/check, scripts/demo and scripts/bench (.ci/run
+# gets it through scripts/check and scripts/test).
 #
 # Gives every entry point the same project-local virtualenv (.venv), so a fresh
 # machine needs only Python 3.11 and the package registries. The environment is

@@ -32,24 +32,24 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import sqlalchemy as sa  # noqa: E402
+import sqlalchemy as sa
 
-from client import terminal  # noqa: E402
-from client.clock import ManualClock  # noqa: E402
-from client.errors import SyncError  # noqa: E402
-from client.session import Session  # noqa: E402
-from client.store.database import OUTBOX  # noqa: E402
-from client.store.outbox import next_seq  # noqa: E402
-from client.sync.counts import Counts  # noqa: E402
-from client.sync.engine import SyncEngine  # noqa: E402
-from client.views import SyncReport  # noqa: E402
-from protocol.codec import encode  # noqa: E402
-from protocol.ids import new_id  # noqa: E402
-from scripts.bench_floor import measure_floor  # noqa: E402
-from server import admin  # noqa: E402
-from server.http.runner import ServerThread  # noqa: E402
-from server.settings import Settings  # noqa: E402
-from server.storage.db import make_engine  # noqa: E402
+from client import terminal
+from client.clock import ManualClock
+from client.errors import SyncError
+from client.session import Session
+from client.store.database import OUTBOX
+from client.store.outbox import next_seq
+from client.sync.counts import Counts
+from client.sync.engine import SyncEngine
+from client.views import SyncReport
+from protocol.codec import encode
+from protocol.ids import new_id
+from scripts.bench_floor import measure_floor
+from server import admin
+from server.http.runner import ServerThread
+from server.settings import Settings
+from server.storage.db import make_engine
 
 PASSWORD = "benchmarks are measured not guessed"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -272,7 +272,7 @@ def census_app(tmp: Path, residents: int) -> tuple[float, float]:
     return start, filter_s
 
 
-def postgres_url(requested: str | None, skip: bool) -> str | None:
+def postgres_url(requested: str | None, *, skip: bool) -> str | None:
     if skip:
         return None
     url = requested or os.environ.get("CHARTKEEP_BENCH_POSTGRES_URL") or DEFAULT_PG
@@ -298,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     count = args.ops or (10_000 if args.quick else 100_000)
     residents = 2_000 if args.quick else 10_000
-    pg = postgres_url(args.postgres_url, args.no_postgres)
+    pg = postgres_url(args.postgres_url, skip=args.no_postgres)
     tmp = Path(tempfile.mkdtemp(prefix="chartkeep-bench-"))
     targets: list[Target] = []
     try:

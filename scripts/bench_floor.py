@@ -75,7 +75,7 @@ def _floor_server(db_path: Path, public_key: bytes) -> Iterator[str]:
         loop.run_until_complete(runner.setup())
         site = web.TCPSite(runner, "127.0.0.1", 0)
         loop.run_until_complete(site.start())
-        holder["port"] = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        holder["port"] = runner.addresses[0][1]
         holder["loop"], holder["runner"] = loop, runner
         ready.set()
         loop.run_forever()

@@ -23,7 +23,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,16 +31,17 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from client import terminal  # noqa: E402
-from client.errors import TerminalError  # noqa: E402
-from client.session import Session  # noqa: E402
-from server import admin  # noqa: E402
-from server.settings import Settings  # noqa: E402
-from server.storage.db import make_engine  # noqa: E402
+from client import terminal
+from client.clock import SystemClock
+from client.errors import TerminalError
+from client.session import Session
+from server import admin
+from server.settings import Settings
+from server.storage.db import make_engine
 
 PASSWORD = "sunrise over the north wing"
 CLERK_PASSWORD = "quiet night shift at the desk"
-TODAY = date.today()
+TODAY = SystemClock().today()
 
 RESIDENTS = [
     ("Okafor", "Adaeze", "1941-03-02", "female", "medicare"),
@@ -96,10 +97,8 @@ def seed_server(data_dir: Path) -> Demo:
     maple_beds = []
     for unit_name, rooms in (("North", range(101, 105)), ("South", range(201, 203))):
         unit = admin.create_unit(engine, settings, facility_id=maple, name=unit_name)
-        for room in rooms:
-            for side in "AB":
-                maple_beds.append(admin.create_bed(engine, settings, unit_id=unit,
-                                                   label=f"{room}-{side}"))
+        maple_beds.extend(admin.create_bed(engine, settings, unit_id=unit, label=f"{room}-{side}")
+                          for room in rooms for side in "AB")
     unit = admin.create_unit(engine, settings, facility_id=oak, name="Main")
     oak_beds = [admin.create_bed(engine, settings, unit_id=unit, label=f"{room}-A")
                 for room in range(1, 5)]
@@ -127,7 +126,7 @@ def running_server(data_dir: Path, port: int, log: Path) -> Iterator[str]:
             deadline = time.monotonic() + 30
             while True:
                 try:
-                    with urllib.request.urlopen(f"{url}/health", timeout=1) as answer:
+                    with urllib.request.urlopen(f"{url}/health", timeout=1) as answer:  # noqa: S310  our http://127.0.0.1 URL
                         if answer.status == 200:
                             break
                 except OSError:
@@ -310,11 +309,12 @@ def main(argv: list[str] | None = None) -> int:
         with running_server(server_dir, port, var / "server.log") as url:
             say(f"  listening on {url}")
             code = headless(demo, url, var) if headless_mode else interactive(demo, url, var)
-        say("Server stopped cleanly.")
-        return code
     except TerminalError as exc:
         say(f"Demo stopped: {exc.message}")
         return 1
+    else:
+        say("Server stopped cleanly.")
+        return code
     finally:
         demo.engine.dispose()
 

@@ -24,7 +24,7 @@ time, no lock upgrades between the UI's worker threads and sync).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -133,7 +133,7 @@ class Store:
                                   "and re-sync from the server.")
         self.path = path
         self._key_pragma = f"PRAGMA key = \"x'{key.hex()}'\""
-        self.engine = _engine(path, self)
+        self.engine = _engine(self._connect)
         try:
             if create:
                 with self.engine.begin() as conn:
@@ -214,8 +214,8 @@ class Store:
         self._key_pragma = ""
 
 
-def _engine(path: Path, store: Store) -> Engine:
-    engine = sa.create_engine("sqlite://", creator=store._connect,  # noqa: SLF001
+def _engine(connect: Callable[[], Any]) -> Engine:
+    engine = sa.create_engine("sqlite://", creator=connect,
                               poolclass=QueuePool, pool_size=4, max_overflow=4)
 
     @event.listens_for(engine, "begin")

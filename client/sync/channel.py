@@ -50,7 +50,7 @@ class Channel:
         self.sleep = sleep
         self.max_attempts = max_attempts
         self.timeout = timeout
-        self.rng = rng or random.Random()
+        self.rng = rng or random.Random()  # noqa: S311  retry jitter, not a secret
         self.reached = False
         """Whether any request got an answer (the status line's online or offline)."""
         with store.read() as conn:

@@ -60,10 +60,11 @@ class HttpTransport:
                          headers={"Content-Type": CONTENT_TYPE, "Accept": CONTENT_TYPE})
             response = conn.getresponse()
             data = response.read(MAX_MESSAGE_BYTES + 1)
-            return response.status, data
         except (OSError, http.client.HTTPException) as exc:
             raise TransportError(f"the server could not be reached ({exc.__class__.__name__})"
                                  ) from exc
+        else:
+            return response.status, data
         finally:
             conn.close()
 
@@ -106,7 +107,7 @@ class FaultyTransport:
     p_duplicate: float = 0.0
     p_delay: float = 0.0
     delay_s: float = 0.05
-    rng: random.Random = field(default_factory=lambda: random.Random(0))
+    rng: random.Random = field(default_factory=lambda: random.Random(0))  # noqa: S311  test faults
     paths: frozenset[str] | None = None
     sleep: Callable[[float], None] = time.sleep
     calls: list[tuple[str, str | None]] = field(default_factory=list)
@@ -150,7 +151,7 @@ def unreachable() -> Transport:
     """A transport whose every request fails, for offline tests."""
 
     class _Offline:
-        def post(self, path: str, body: bytes, timeout: float) -> tuple[int, bytes]:
+        def post(self, path: str, body: bytes, timeout: float) -> tuple[int, bytes]:  # noqa: ARG002  Transport's signature
             raise TransportError("offline")
 
     return _Offline()

@@ -204,7 +204,7 @@ class ChartkeepApp(App[None]):
         return isinstance(self.screen, ModalScreen)
 
     def check_action(self, action: str,
-                     parameters: tuple[object, ...]) -> bool | None:  # noqa: ARG002  (Textual's)
+                     parameters: tuple[object, ...]) -> bool | None:  # noqa: ARG002  Textual's signature
         if action in {"section", "duplicates", "sync_now", "lock", "switch_user"}:
             if not self.unlocked:
                 return False

@@ -22,8 +22,8 @@ NAVIGATION: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("Bed board", "Beds by unit; admissions and discharges", "section", ("beds",)),
     ("Staff", "Roster, licenses, hours worked", "section", ("staff",)),
     ("Sync", "Pending, rejected and conflicting changes", "section", ("sync",)),
-    ("Possible duplicates", "Records that may be one person: merge or dismiss (records "
-     "managers)", "duplicates", ()),
+    ("Possible duplicates",
+     "Records that may be one person: merge or dismiss (records managers)", "duplicates", ()),
     ("Users of this terminal", "Add a user; change your passphrase", "section", ("users",)),
     ("Sync now", "Send and receive changes now", "sync_now", ()),
     ("Lock the terminal", "Hide everything until the passphrase is entered", "lock", ()),

@@ -115,10 +115,11 @@ def when(value: date | datetime | str | None, *, today: date | None = None) -> s
     if value is None or value == "":
         return ""
     if isinstance(value, str):
+        text = value
         try:
-            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+            value = datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text)
         except ValueError:
-            return value
+            return text
     if isinstance(value, datetime):
         if today is not None and value.date() == today:
             return value.strftime("%H:%M")

@@ -124,7 +124,7 @@ def create_bed(engine: Engine, settings: Settings, *, unit_id: str, label: str) 
     return bed_id
 
 
-def _user_rec(user_id: str, facility_id: str, username: str, role: str, active: bool,
+def _user_rec(user_id: str, facility_id: str, username: str, role: str, *, active: bool,
               display_name: str) -> Rec:
     return Rec(id=user_id, kind=str(RecordKind.USER), facility_id=facility_id,
                data={"username": username, "role": role, "active": active,
@@ -158,8 +158,8 @@ def create_user(engine: Engine, settings: Settings, *, facility_id: str | None, 
         except IntegrityError:
             raise AdminError(f"the user name {username!r} is taken") from None
         if facility_id and batch is not None:
-            _publish(batch, _user_rec(user_id, facility_id, username, role, True,
-                                      display_name or username), new=True)
+            _publish(batch, _user_rec(user_id, facility_id, username, role, active=True,
+                                      display_name=display_name or username), new=True)
             batch.chain(facility_id).append(at=now, action="admin:create_user",
                                             outcome="applied", target=user_id,
                                             facility_id=facility_id, detail={"role": role})
@@ -179,7 +179,7 @@ def deactivate_user(engine: Engine, settings: Settings, *, username: str) -> str
             rec = batch.get(user.id, str(RecordKind.USER))
             if rec is None:
                 _publish(batch, _user_rec(user.id, user.facility_id, username, user.role,
-                                          False, user.display_name), new=True)
+                                          active=False, display_name=user.display_name), new=True)
             else:
                 rec.data["active"] = False
                 _publish(batch, rec, new=False)

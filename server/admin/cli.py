@@ -86,10 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(args, settings)
     except (ServerError, PasswordRejected) as exc:
-        print(f"chartkeep-server: {exc}", file=sys.stderr)  # noqa: T201
+        print(f"chartkeep-server: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except (OperationalError, ProgrammingError) as exc:
-        print(f"chartkeep-server: database problem: {exc.orig}\n"  # noqa: T201
+        print(f"chartkeep-server: database problem: {exc.orig}\n"
               "Is the database reachable, and has `chartkeep-server init` been run?",
               file=sys.stderr)
         return EXIT_ERROR
@@ -103,43 +103,43 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.command == "init":
             key = actions.init(engine, settings)
-            print(f"database ready; server key {key.hex()}")  # noqa: T201
+            print(f"database ready; server key {key.hex()}")
         elif args.command == "create-facility":
-            print(actions.create_facility(engine, settings, name=args.name, state=args.state,  # noqa: T201
+            print(actions.create_facility(engine, settings, name=args.name, state=args.state,
                                         mrn_prefix=args.mrn_prefix))
         elif args.command == "create-unit":
-            print(actions.create_unit(engine, settings, facility_id=args.facility,  # noqa: T201
+            print(actions.create_unit(engine, settings, facility_id=args.facility,
                                     name=args.name))
         elif args.command == "create-bed":
-            print(actions.create_bed(engine, settings, unit_id=args.unit, label=args.label))  # noqa: T201
+            print(actions.create_bed(engine, settings, unit_id=args.unit, label=args.label))
         elif args.command == "create-user":
             password = sys.stdin.readline().rstrip("\r\n") if args.password_stdin else None
-            print(actions.create_user(engine, settings, facility_id=args.facility,  # noqa: T201
+            print(actions.create_user(engine, settings, facility_id=args.facility,
                                     username=args.username, role=args.role,
                                     password=password, display_name=args.display_name))
         elif args.command == "deactivate-user":
             actions.deactivate_user(engine, settings, username=args.username)
         elif args.command == "issue-code":
-            print(actions.issue_code(engine, settings, facility_id=args.facility,  # noqa: T201
+            print(actions.issue_code(engine, settings, facility_id=args.facility,
                                    ttl_hours=args.ttl_hours))
         elif args.command == "revoke-terminal":
             actions.revoke_terminal(engine, settings, terminal_id=args.terminal)
         elif args.command == "list-terminals":
             for t in actions.list_terminals(engine, facility_id=args.facility):
                 state = f"revoked {_when(t.revoked_at)}" if t.revoked_at else "active"
-                print(f"{t.id}\t{t.facility_id}\t{t.name}\tenrolled {_when(t.enrolled_at)}"  # noqa: T201
+                print(f"{t.id}\t{t.facility_id}\t{t.name}\tenrolled {_when(t.enrolled_at)}"
                       f"\t{state}\tlast op {t.last_seq}")
         elif args.command == "review-held":
             result = actions.review_held(engine, settings, terminal_id=args.terminal,
                                        seq=args.seq, decision=args.decision,
                                        reviewer=args.reviewer)
-            print(f"{result.status}" + (f" ({result.reason})" if result.reason else ""))  # noqa: T201
+            print(f"{result.status}" + (f" ({result.reason})" if result.reason else ""))
         elif args.command == "verify-audit":
             problem = actions.verify_audit(engine)
             if problem is not None:
-                print(problem, file=sys.stderr)  # noqa: T201
+                print(problem, file=sys.stderr)
                 return EXIT_CHECK_FAILED
-            print("audit log intact")  # noqa: T201
+            print("audit log intact")
     finally:
         engine.dispose()
     return EXIT_OK

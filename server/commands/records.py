@@ -140,20 +140,21 @@ def _date_problem(ctx: Context, kind: RecordKind, fields: Mapping[str, Any], *,
 # --- update, resolve, void, merge ----------------------------------------------------------
 
 
-def _target(ctx: Context, payload: Mapping[str, Any]) -> tuple[Rec | None, Outcome | None]:
+def _target(ctx: Context, payload: Mapping[str, Any]) -> Rec | Outcome:
+    """The record a command names, or the outcome that refuses it."""
     rec = ctx.b.get(payload["id"], str(payload["kind"]))
     if rec is None:
-        return None, rejected(Reason.NOT_FOUND, target=payload["id"])
+        return rejected(Reason.NOT_FOUND, target=payload["id"])
     problem = ctx.scope_error(rec)
     if problem is not None:
-        return None, rejected(problem, target=rec.id)
-    return rec, None
+        return rejected(problem, target=rec.id)
+    return rec
 
 
 def update(ctx: Context, payload: Mapping[str, Any], author: merge.Author) -> Outcome:
-    rec, problem = _target(ctx, payload)
-    if rec is None:
-        return problem  # type: ignore[return-value]
+    rec = _target(ctx, payload)
+    if isinstance(rec, Outcome):
+        return rec
     kind: RecordKind = payload["kind"]
     result = merge.apply_update(kind, rec.state(), payload["changes"], author)
     fields = sorted(payload["changes"])
@@ -172,9 +173,9 @@ def update(ctx: Context, payload: Mapping[str, Any], author: merge.Author) -> Ou
 
 
 def resolve(ctx: Context, payload: Mapping[str, Any], _author: merge.Author) -> Outcome:
-    rec, problem = _target(ctx, payload)
-    if rec is None:
-        return problem  # type: ignore[return-value]
+    rec = _target(ctx, payload)
+    if isinstance(rec, Outcome):
+        return rec
     result = merge.resolve_conflict(rec.state(), payload["field"], payload["value"])
     if result.status is OpStatus.REJECTED:
         return rejected(result.reason or Reason.NO_CONFLICT, target=rec.id)
@@ -189,9 +190,9 @@ def resolve(ctx: Context, payload: Mapping[str, Any], _author: merge.Author) -> 
 
 
 def void(ctx: Context, payload: Mapping[str, Any], _author: merge.Author) -> Outcome:
-    rec, problem = _target(ctx, payload)
-    if rec is None:
-        return problem  # type: ignore[return-value]
+    rec = _target(ctx, payload)
+    if isinstance(rec, Outcome):
+        return rec
     if rec.status == merge.VOIDED:
         return applied(rec.seq, target=rec.id, repeated=True)
     rec.set_state(merge.void(rec.state()))
@@ -203,13 +204,12 @@ def void(ctx: Context, payload: Mapping[str, Any], _author: merge.Author) -> Out
 
 
 def merge_duplicate(ctx: Context, payload: Mapping[str, Any], _author: merge.Author) -> Outcome:
-    survivor, problem = _target(ctx, {"id": payload["survivor_id"], "kind": RecordKind.RESIDENT})
-    if survivor is None:
-        return problem  # type: ignore[return-value]
-    duplicate, problem = _target(ctx, {"id": payload["duplicate_id"],
-                                       "kind": RecordKind.RESIDENT})
-    if duplicate is None:
-        return problem  # type: ignore[return-value]
+    survivor = _target(ctx, {"id": payload["survivor_id"], "kind": RecordKind.RESIDENT})
+    if isinstance(survivor, Outcome):
+        return survivor
+    duplicate = _target(ctx, {"id": payload["duplicate_id"], "kind": RecordKind.RESIDENT})
+    if isinstance(duplicate, Outcome):
+        return duplicate
     if duplicate.status == merge.REPLACED and duplicate.data.get("_replaced_by") == survivor.id:
         return applied(duplicate.seq, target=duplicate.id, repeated=True)
     if survivor.status != merge.ACTIVE or duplicate.status != merge.ACTIVE:

@@ -89,19 +89,19 @@ def close_for_record_error(ctx: Context, resident_id: str, disposition: str) -> 
 
 
 def _transition(ctx: Context, name: str, stay: Rec | None, args: Mapping[str, Any],
-                facts: rules.Facts | None = None) -> tuple[dict[str, Any] | None, Outcome | None]:
+                facts: rules.Facts | None = None) -> dict[str, Any] | Outcome:
     """The shared rule's check and effect (:mod:`protocol.rules.residents.stays`): the
     stay as it will be, or the outcome that refuses the command."""
     try:
         after = rules.TRANSITIONS[name].apply(
             stay.data if stay else None, args, facts or rules.Facts(today=_today(ctx)))
     except Refused as refused:
-        return None, rejected(refused.reason, refused.detail,
-                              target=stay.id if stay else args.get("resident_id"))
+        return rejected(refused.reason, refused.detail,
+                        target=stay.id if stay else args.get("resident_id"))
     except ValidationError as invalid:
-        return None, rejected(Reason.INVALID, invalid.detail,
-                              target=stay.id if stay else args.get("resident_id"))
-    return after, None
+        return rejected(Reason.INVALID, invalid.detail,
+                        target=stay.id if stay else args.get("resident_id"))
+    return after
 
 
 def _today(ctx: Context) -> date:
@@ -136,14 +136,15 @@ def _refresh_bed(ctx: Context, bed: Rec) -> None:
     ctx.b.emit(bed)
 
 
-def _stay_for_command(ctx: Context, args: Mapping[str, Any]) -> tuple[Rec | None, Outcome | None]:
+def _stay_for_command(ctx: Context, args: Mapping[str, Any]) -> Rec | Outcome:
+    """The stay a command names, or the outcome that refuses it."""
     stay = ctx.b.get(args["stay_id"], STAY)
     if stay is None:
-        return None, rejected(Reason.NOT_FOUND, "no such stay", target=args["stay_id"])
+        return rejected(Reason.NOT_FOUND, "no such stay", target=args["stay_id"])
     problem = ctx.scope_error(stay)
     if problem is not None:
-        return None, rejected(problem, target=stay.id)
-    return stay, None
+        return rejected(problem, target=stay.id)
+    return stay
 
 
 def _check_bed(ctx: Context, bed_id: str) -> tuple[Rec | None, Reason | None]:
@@ -176,11 +177,11 @@ def admit(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         return rejected(Reason.ALREADY_EXISTS, "a stay with this id exists", target=args["stay_id"])
     current_id = _current_stay_of(ctx, resident.id)
     current = b.get(current_id, STAY) if current_id else None
-    data, refused = _transition(ctx, "admit", None, args, rules.Facts(
+    data = _transition(ctx, "admit", None, args, rules.Facts(
         today=_today(ctx), current_stay=current.data if current else None,
         birth_date=resident.data.get("birth_date")))
-    if data is None:
-        return refused  # type: ignore[return-value]
+    if isinstance(data, Outcome):
+        return data
     bed, bed_problem = (None, None)
     if args.get("bed_id"):
         bed, bed_problem = _check_bed(ctx, args["bed_id"])
@@ -207,12 +208,12 @@ def admit(ctx: Context, args: Mapping[str, Any]) -> Outcome:
 
 
 def discharge(ctx: Context, args: Mapping[str, Any]) -> Outcome:
-    stay, problem = _stay_for_command(ctx, args)
-    if stay is None:
-        return problem  # type: ignore[return-value]
-    after, refused = _transition(ctx, "discharge", stay, args)
-    if after is None:
-        return refused  # type: ignore[return-value]
+    stay = _stay_for_command(ctx, args)
+    if isinstance(stay, Outcome):
+        return stay
+    after = _transition(ctx, "discharge", stay, args)
+    if isinstance(after, Outcome):
+        return after
     old_bed = ctx.b.get(stay.data.get("bed_id"), BED)
     if not _set_stay_row(ctx, stay.id, status=after["status"]):
         return rejected(Reason.NOT_ADMITTED, target=stay.id)
@@ -222,12 +223,12 @@ def discharge(ctx: Context, args: Mapping[str, Any]) -> Outcome:
 
 def transfer(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     b = ctx.b
-    stay, problem = _stay_for_command(ctx, args)
-    if stay is None:
-        return problem  # type: ignore[return-value]
-    after, refused = _transition(ctx, "transfer", stay, args)
-    if after is None:
-        return refused  # type: ignore[return-value]
+    stay = _stay_for_command(ctx, args)
+    if isinstance(stay, Outcome):
+        return stay
+    after = _transition(ctx, "transfer", stay, args)
+    if isinstance(after, Outcome):
+        return after
     to_facility = args["to_facility_id"]
     exists = b.conn.execute(sa.select(T.facilities.c.id).where(
         T.facilities.c.id == to_facility)).first()
@@ -259,12 +260,12 @@ def transfer(ctx: Context, args: Mapping[str, Any]) -> Outcome:
 
 
 def assign_bed(ctx: Context, args: Mapping[str, Any]) -> Outcome:
-    stay, problem = _stay_for_command(ctx, args)
-    if stay is None:
-        return problem  # type: ignore[return-value]
-    after, refused = _transition(ctx, "assign_bed", stay, args)
-    if after is None:
-        return refused  # type: ignore[return-value]
+    stay = _stay_for_command(ctx, args)
+    if isinstance(stay, Outcome):
+        return stay
+    after = _transition(ctx, "assign_bed", stay, args)
+    if isinstance(after, Outcome):
+        return after
     if stay.data.get("bed_id") == args["bed_id"]:
         return applied(stay.seq, target=stay.id)
     bed, bed_problem = _check_bed(ctx, args["bed_id"])
@@ -277,12 +278,12 @@ def assign_bed(ctx: Context, args: Mapping[str, Any]) -> Outcome:
 
 
 def leave(ctx: Context, args: Mapping[str, Any]) -> Outcome:
-    stay, problem = _stay_for_command(ctx, args)
-    if stay is None:
-        return problem  # type: ignore[return-value]
-    after, refused = _transition(ctx, "leave", stay, args)
-    if after is None:
-        return refused  # type: ignore[return-value]
+    stay = _stay_for_command(ctx, args)
+    if isinstance(stay, Outcome):
+        return stay
+    after = _transition(ctx, "leave", stay, args)
+    if isinstance(after, Outcome):
+        return after
     old_bed = ctx.b.get(stay.data.get("bed_id"), BED)
     if not _set_stay_row(ctx, stay.id, status=after["status"], bed_id=after.get("bed_id")):
         return rejected(Reason.NOT_ADMITTED, target=stay.id)
@@ -291,12 +292,12 @@ def leave(ctx: Context, args: Mapping[str, Any]) -> Outcome:
 
 
 def return_from_leave(ctx: Context, args: Mapping[str, Any]) -> Outcome:
-    stay, problem = _stay_for_command(ctx, args)
-    if stay is None:
-        return problem  # type: ignore[return-value]
-    after, refused = _transition(ctx, "return", stay, args)
-    if after is None:
-        return refused  # type: ignore[return-value]
+    stay = _stay_for_command(ctx, args)
+    if isinstance(stay, Outcome):
+        return stay
+    after = _transition(ctx, "return", stay, args)
+    if isinstance(after, Outcome):
+        return after
     if not _set_stay_row(ctx, stay.id, status=after["status"]):
         return rejected(Reason.NOT_ON_LEAVE, target=stay.id)
     stay.data = after

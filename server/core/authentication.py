@@ -37,18 +37,21 @@ def authenticate(engine: Engine, settings: Settings, envelope: Envelope) -> Term
     with read_tx(engine) as conn:
         row = conn.execute(sa.select(T.terminals).where(
             T.terminals.c.id == envelope.sender)).first()
-    try:
-        if row is None or row.revoked_at is not None:
-            raise SignatureError
-        envelope.verify(bytes(row.public_key))
-    except SignatureError:
-        why = ("unknown terminal" if row is None else
-               "revoked terminal" if row.revoked_at is not None else "bad signature")
-        audit_rejection(engine, settings, row.facility_id if row else None, "auth:rejected",
-                        "bad_signature", terminal_id=envelope.sender,
-                        detail={"why": why, "type": envelope.msg_type})
-        raise
-    return TerminalInfo(row.id, row.facility_id, bytes(row.public_key))
+    if row is None:
+        why = "unknown terminal"
+    elif row.revoked_at is not None:
+        why = "revoked terminal"
+    else:
+        try:
+            envelope.verify(bytes(row.public_key))
+        except SignatureError:
+            why = "bad signature"
+        else:
+            return TerminalInfo(row.id, row.facility_id, bytes(row.public_key))
+    audit_rejection(engine, settings, row.facility_id if row else None, "auth:rejected",
+                    "bad_signature", terminal_id=envelope.sender,
+                    detail={"why": why, "type": envelope.msg_type})
+    raise SignatureError
 
 
 def audit_rejection(engine: Engine, settings: Settings, chain: str | None, action: str,

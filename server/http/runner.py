@@ -76,9 +76,8 @@ class ServerThread:
         try:
             site = web.TCPSite(runner, self.host, self.port)
             await site.start()
-            server = site._server  # noqa: SLF001 - the only way to learn an ephemeral port
-            if server is not None and self.port == 0:
-                self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+            if self.port == 0:
+                self.port = runner.addresses[0][1]
             self._ready.set()
             await self._stopped.wait()
         finally:
@@ -112,7 +111,7 @@ def serve_forever(settings: Settings) -> None:
         await runner.setup()
         site = web.TCPSite(runner, settings.host, settings.port)
         await site.start()
-        print(f"chartkeep-server listening on http://{settings.host}:{settings.port}",  # noqa: T201
+        print(f"chartkeep-server listening on http://{settings.host}:{settings.port}",  # noqa: T201  the operator reads this on the console
               flush=True)
         try:
             await stop.wait()

@@ -140,7 +140,7 @@ class FakeServer:
 
     # --- transport ---------------------------------------------------------------------
 
-    def post(self, path: str, body: bytes, timeout: float) -> tuple[int, bytes]:  # noqa: ARG002
+    def post(self, path: str, body: bytes, timeout: float) -> tuple[int, bytes]:  # noqa: ARG002  Transport's signature
         if self.fail_next:
             return self.fail_next.pop(0), encode({"error": "unavailable", "detail": "test"})
         try:
@@ -152,12 +152,13 @@ class FakeServer:
         if path == "/v1/enroll":
             return self._enroll(envelope)
         terminal = self.terminals.get(envelope.sender)
+        refused = 401, encode({"error": "bad_signature", "detail": "signature"})
+        if terminal is None or terminal.revoked:
+            return refused
         try:
-            if terminal is None or terminal.revoked:
-                raise SignatureError
             envelope.verify(terminal.public_key)
         except SignatureError:
-            return 401, encode({"error": "bad_signature", "detail": "signature"})
+            return refused
         if envelope.counter <= terminal.last_counter:
             return 409, encode({"error": "replayed_message", "detail": "counter"})
         terminal.last_counter = envelope.counter

@@ -9,9 +9,9 @@ from client.sync.transport import DROP_RESPONSE, FaultyTransport, HttpTransport
 from client.terminal import enroll
 
 server_runner = pytest.importorskip("server.http.runner")
-from server import admin  # noqa: E402
-from server.settings import Settings  # noqa: E402
-from server.storage.db import make_engine  # noqa: E402
+from server import admin  # noqa: E402  after the importorskip above
+from server.settings import Settings  # noqa: E402  after the importorskip above
+from server.storage.db import make_engine  # noqa: E402  after the importorskip above
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ def test_resend_returns_original_results_and_applies_once(terminal, h, engine):
 
 def test_same_seq_other_payload_is_an_alarm_and_not_stored(terminal, h, engine):
     t = terminal()
-    rid, create = h.new_resident(t)
+    _rid, create = h.new_resident(t)
     t.push([create])
     t.seq = 0
     _, forged = h.new_resident(t, family="Other")
@@ -161,7 +161,7 @@ def test_amendments_must_point_at_a_note_of_the_same_resident(terminal, h):
 
 def test_repeated_create_is_idempotent_and_a_different_one_already_exists(terminal, h):
     t = terminal()
-    rid, create = h.new_resident(t)
+    _rid, create = h.new_resident(t)
     same = t.op("create", dict(create.payload))
     different = t.op("create", {**create.payload, "fields": h.resident_fields(family="X")})
     assert statuses(t.push([create, same, different])) == [

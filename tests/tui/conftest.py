@@ -49,7 +49,7 @@ class EnrollOnlyTransport:
     def __post_init__(self) -> None:
         self._key = new_private_key()
 
-    def post(self, path: str, body: bytes, timeout: float) -> tuple[int, bytes]:  # noqa: ARG002
+    def post(self, path: str, body: bytes, timeout: float) -> tuple[int, bytes]:  # noqa: ARG002  Transport's signature
         if path != "/v1/enroll":
             raise TransportError("no network in this test")
         envelope = open_envelope(body)

@@ -46,8 +46,7 @@ def test_any_single_byte_change_is_rejected(data: st.DataObject) -> None:
     # Whatever the flipped byte hits, the message never verifies, and the
     # failure is one of the protocol's own errors (a clear 400/401, no 500).
     with pytest.raises(ProtocolError):
-        envelope = open_envelope(bytes(raw))
-        envelope.verify(public_bytes(KEY))
+        open_envelope(bytes(raw)).verify(public_bytes(KEY))
 
 
 def test_wrong_key_missing_signature_and_other_algorithm_look_the_same() -> None:

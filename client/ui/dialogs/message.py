@@ -79,5 +79,5 @@ class ConfirmDialog(ModalScreen[bool]):
     def _no(self) -> None:
         self.dismiss(False)
 
-    def action_answer(self, answer: bool) -> None:  # noqa: FBT001
+    def action_answer(self, answer: bool) -> None:  # noqa: FBT001  a binding's action(True)
         self.dismiss(answer)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from textual.app import ComposeResult
 from textual.screen import Screen
@@ -43,7 +43,7 @@ class WorkScreen(WorkerErrorsToApp, Screen[None]):
 
     @property
     def chartkeep(self) -> ChartkeepApp:
-        return self.app  # type: ignore[return-value]
+        return cast("ChartkeepApp", self.app)
 
     @property
     def session(self) -> Session:

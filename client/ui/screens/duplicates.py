@@ -181,7 +181,7 @@ class DuplicatesScreen(WorkScreen):
         question = Text("Dismiss ").append_text(_who(pair.older)).append(" and ").append_text(
             _who(pair.newer)).append(" as two different people? The pair leaves this list.")
 
-        def answered(go: bool | None) -> None:
+        def answered(go: bool | None) -> None:  # noqa: FBT001  push_screen passes the answer
             if go:
                 self._dismiss_task(self.session, pair.task.id)
 

@@ -32,7 +32,7 @@ MIN_PASSPHRASE = 15
 MAX_PASSPHRASE = 256
 
 PASSPHRASE_GUIDANCE = (
-    "At least 15 characters. Any characters count — spaces, punctuation, emoji. "
+    "At least 15 characters. Any characters count — spaces, punctuation, emoji. "  # noqa: S105  advice, not a passphrase
     "A few unrelated words make a good passphrase; avoid the facility's name and "
     "your user name."
 )

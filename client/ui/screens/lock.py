@@ -11,14 +11,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Button, Label, Static
 
 from ..widgets.key_footer import KeyFooter
 from .unlock import UnlockForm, Unlocking
 
 
-class LockScreen(Unlocking, Screen[None]):
+class LockScreen(Unlocking):
     """Locked: unlock as the same clerk, or let someone else sign in."""
 
     BINDINGS = [
@@ -45,4 +44,4 @@ class LockScreen(Unlocking, Screen[None]):
 
     @on(Button.Pressed, "#switch-user")
     def action_switch_user(self) -> None:
-        self.app.switch_user()
+        self.chartkeep.switch_user()

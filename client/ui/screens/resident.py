@@ -269,8 +269,9 @@ class ResidentScreen(StayActions):
             ("Return from leave", "End the leave of absence", self.action_return_from_leave),
             ("Transfer to another facility", "Send the resident to another facility",
              self.action_transfer),
-            ("Mark record entered in error", "The whole record, with a reason (records "
-             "managers)", self.action_void_resident),
-            ("Merge duplicate record", "Merge this record into the resident's other record "
-             "(records managers)", self.action_merge),
+            ("Mark record entered in error", "The whole record, with a reason (records managers)",
+             self.action_void_resident),
+            ("Merge duplicate record",
+             "Merge this record into the resident's other record (records managers)",
+             self.action_merge),
         ]

@@ -108,7 +108,7 @@ class SyncScreen(WorkScreen):
             values = Text(" ⟷ ".join(str(v.value) for v in conflict.values), style="dark_orange")
             conflicts.add_row(plain(conflict.record_label), plain(conflict.field.replace("_", " ")),
                               values, key=str(index))
-        self._empty("conflicts", not message.conflicts, "No open conflicts.")
+        self._empty("conflicts", "No open conflicts.", empty=not message.conflicts)
         rejected = self.query_one("#rejected", DataTable)
         rejected.clear()
         for op in message.rejected:
@@ -117,17 +117,17 @@ class SyncScreen(WorkScreen):
                 why = Text("Held for a supervisor's review. ") + why
             rejected.add_row(plain(op.summary), plain(when(op.created_at, today=today)), why,
                              plain(next_step(op.reason)), key=str(op.seq))
-        self._empty("rejected", not message.rejected, "Nothing was rejected.")
+        self._empty("rejected", "Nothing was rejected.", empty=not message.rejected)
         pending = self.query_one("#pending", DataTable)
         pending.clear()
         for op in message.pending:
             pending.add_row(plain(op.seq), plain(op.summary),
                             plain(when(op.created_at, today=today)), op_status(op.status),
                             key=str(op.seq))
-        self._empty("pending", not message.pending,
-                    "No pending changes: everything typed here is on the server.")
+        self._empty("pending", "No pending changes: everything typed here is on the server.",
+                    empty=not message.pending)
 
-    def _empty(self, name: str, empty: bool, message: str) -> None:  # noqa: FBT001
+    def _empty(self, name: str, message: str, *, empty: bool) -> None:
         widget = self.query_one(f"#{name}-empty", Static)
         widget.update(Text(message))
         widget.display = empty

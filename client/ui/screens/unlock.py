@@ -9,7 +9,7 @@ is kept.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual import on, work
@@ -42,7 +42,7 @@ class UnlockForm(Vertical):
             self.password = password
 
     def __init__(self, username: str = "", *, fixed_user: bool = False,
-                 id: str | None = None) -> None:  # noqa: A002
+                 id: str | None = None) -> None:  # noqa: A002  Textual's name
         super().__init__(id=id, classes="unlock-form")
         self.username = username
         self.fixed_user = fixed_user
@@ -102,10 +102,13 @@ class UnlockForm(Vertical):
         self.query_one("#unlock-status", Static).update(Text(message))
 
 
-class Unlocking(WorkerErrorsToApp):
-    """Screen behaviour: unlock a key slot in a thread worker, report the outcome."""
+class Unlocking(WorkerErrorsToApp, Screen[None]):
+    """The unlock and lock screens' shared part: unlock a key slot in a thread
+    worker, report the outcome."""
 
-    app: ChartkeepApp
+    @property
+    def chartkeep(self) -> ChartkeepApp:
+        return cast("ChartkeepApp", self.app)
 
     class Progress(Message):
         def __init__(self, step: str) -> None:
@@ -118,19 +121,20 @@ class Unlocking(WorkerErrorsToApp):
             self.message = message
 
     def on_unlock_form_submitted(self, event: UnlockForm.Submitted) -> None:
-        # A named handler, not @on: this mixin is not a message pump, so Textual
-        # would not collect decorated handlers from it.
         self.query_one(UnlockForm).busy("Checking the passphrase…")
         self.unlock(event.username, event.password)
 
     @work(thread=True, exclusive=True, group="unlock", exit_on_error=False)
     def unlock(self, username: str, password: str) -> None:
-        app = self.app
+        app = self.chartkeep
+
+        def progressed(step: str) -> None:
+            self.post_message(Unlocking.Progress(step))
+
         try:
             session = app.terminal.unlock(
                 app.home, username, password, transport=app.transport,
-                clock=app.engine_clock,
-                on_progress=lambda step: self.post_message(Unlocking.Progress(step)))
+                clock=app.engine_clock, on_progress=progressed)
         except TerminalError as error:
             self.post_message(Unlocking.Failed(clerk_message(error)))
             return
@@ -146,7 +150,7 @@ class Unlocking(WorkerErrorsToApp):
         self.query_one(UnlockForm).show_error("The terminal could not be unlocked.")
 
 
-class UnlockScreen(Unlocking, Screen[None]):
+class UnlockScreen(Unlocking):
     """Who is at the terminal: choose a user, then the passphrase."""
 
     BINDINGS = [
@@ -171,7 +175,7 @@ class UnlockScreen(Unlocking, Screen[None]):
 
     @work(thread=True, exclusive=True, group="users", exit_on_error=False)
     def _load_users(self) -> None:
-        users = self.app.terminal.list_users(self.app.home)
+        users = self.chartkeep.terminal.list_users(self.chartkeep.home)
         self.app.call_from_thread(self._show_users, users)
 
     def _show_users(self, users: list[SlotInfo]) -> None:

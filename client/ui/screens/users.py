@@ -106,7 +106,7 @@ class UsersScreen(WorkScreen):
             self._after("Passphrase changed: use the new one from now on"))
 
     def _after(self, done: str) -> Callable[[bool | None], None]:
-        def after(result: bool | None) -> None:
+        def after(result: bool | None) -> None:  # noqa: FBT001  push_screen passes the answer
             if result:
                 self.app.notify(done, title="Saved")
                 self.reload()

@@ -43,7 +43,7 @@ def author_name(note: NoteView, me: UserInfo | None) -> str:
 class ResidentRecord(Vertical):
     """Every part of one resident's record, each in words and colour."""
 
-    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002  (Textual's name)
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002  Textual's name
         super().__init__(id=id)
         self.view: ResidentView | None = None
         self.me: UserInfo | None = None
@@ -157,7 +157,7 @@ class ResidentRecord(Vertical):
                           status, plain(stay.admission_type), plain(stay.payer),
                           Text("⟳ pending", style="yellow") if stay.pending else Text(""),
                           key=stay.id)
-        self._empty("stays", not view.stays, "No stays yet: press a to admit.")
+        self._empty("stays", "No stays yet: press a to admit.", empty=not view.stays)
 
     def _show_diagnoses(self, view: ResidentView) -> None:
         table = self.query_one("#diagnoses", DataTable)
@@ -170,7 +170,7 @@ class ResidentRecord(Vertical):
                 flag = Text("entered in error", style="red")
             table.add_row(plain(dx.code), plain(dx.description), plain(dx.onset_date),
                           plain(dx.rank), plain(dx.status), flag, key=dx.id)
-        self._empty("diagnoses", not view.diagnoses, "No diagnoses: press i to add one.")
+        self._empty("diagnoses", "No diagnoses: press i to add one.", empty=not view.diagnoses)
 
     def _show_notes(self, view: ResidentView) -> None:
         table = self.query_one("#notes", DataTable)
@@ -187,7 +187,7 @@ class ResidentRecord(Vertical):
                 flags.append(" ⟳ pending", style="yellow")
             table.add_row(plain(when(note.clinical_time)), plain(note.category),
                           plain(author_name(note, self.me)), body, flags, key=note.id)
-        self._empty("notes", not view.notes, "No notes yet: press n to add one.")
+        self._empty("notes", "No notes yet: press n to add one.", empty=not view.notes)
         self._show_note_detail()
 
     def _show_changes(self, view: ResidentView) -> None:
@@ -197,10 +197,11 @@ class ResidentRecord(Vertical):
             table.add_row(plain(op.summary), op_status(op.status),
                           plain(op.reason_text or ""), plain(next_step(op.reason)),
                           key=str(op.seq))
-        self._empty("changes", not view.pending_commands,
-                    "No pending changes: everything for this resident is on the server.")
+        self._empty("changes",
+                    "No pending changes: everything for this resident is on the server.",
+                    empty=not view.pending_commands)
 
-    def _empty(self, name: str, empty: bool, message: str) -> None:  # noqa: FBT001
+    def _empty(self, name: str, message: str, *, empty: bool) -> None:
         widget = self.query_one(f"#{name}-empty", Static)
         widget.update(Text(message))
         widget.display = empty

@@ -28,7 +28,7 @@ class SyncBar(Static):
         self.watch(self.app, "sync_status", self.show_status, init=True)
         self.watch(self.app, "syncing", self.show_status_again, init=False)
 
-    def show_status_again(self, _syncing: bool) -> None:  # noqa: FBT001
+    def show_status_again(self, _syncing: bool) -> None:  # noqa: FBT001  a watcher's argument
         self.show_status(getattr(self.app, "sync_status", None))
 
     def show_status(self, status: SyncStatus | None) -> None:

@@ -207,7 +207,7 @@ class RecordsProfile:
 # --- validation helpers -------------------------------------------------------------------
 
 
-def _require(ok: bool, name: str, detail: str) -> None:  # noqa: FBT001
+def _require(ok: bool, name: str, detail: str) -> None:  # noqa: FBT001  reads as an assertion
     if not ok:
         raise ValidationError(name, detail)
 

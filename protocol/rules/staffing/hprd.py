@@ -184,15 +184,17 @@ def assess_staffing(entries: Iterable[WorkEntry], census: Mapping[date, int], st
                     end: date, profile: StaffingProfile) -> StaffingAssessment:
     """Daily figures and every minimum of ``profile`` judged over the period."""
     days = daily_staffing(entries, census, start, end, profile)
-    judgements: list[Judgement] = []
-    for minimum in profile.minimums:
-        for window in _windows(days, minimum.basis, profile.week_start):
-            judgements.append(Judgement(
-                minimum, window[0].day, window[-1].day,
-                total(d.minutes.get(minimum.category, Decimal(0)) for d in window),
-                sum(d.census for d in window),
-                partial=minimum.basis is Basis.WEEK and len(window) < DAYS_IN_WEEK))
-    return StaffingAssessment(profile, start, end, days, tuple(judgements))
+    judgements = tuple(_judge(minimum, window) for minimum in profile.minimums
+                       for window in _windows(days, minimum.basis, profile.week_start))
+    return StaffingAssessment(profile, start, end, days, judgements)
+
+
+def _judge(minimum: Minimum, window: tuple[DayStaffing, ...]) -> Judgement:
+    return Judgement(
+        minimum, window[0].day, window[-1].day,
+        total(d.minutes.get(minimum.category, Decimal(0)) for d in window),
+        sum(d.census for d in window),
+        partial=minimum.basis is Basis.WEEK and len(window) < DAYS_IN_WEEK)
 
 
 # --- CMS risk flags ----------------------------------------------------------------------------

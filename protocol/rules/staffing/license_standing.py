@@ -161,13 +161,12 @@ def license_items(records: Iterable[LicenseRecord], today: date) -> list[DueItem
             what = f"verify {s.license_type} license ({s.issuing_state})"
         items.append(DueItem(s.staff_id, "license_expiry", what, status, due, s.words,
                              ref=s.counting.record_id if s.counting else None))
-        for record in s.pending:
-            items.append(DueItem(
-                s.staff_id, "license_verification",
-                f"verify {s.license_type} license {record.number} ({s.issuing_state})",
-                DueStatus.REVIEW, None,
-                "an unverified renewal stays pending: only the newest verified record counts",
-                ref=record.record_id))
+        items.extend(DueItem(
+            s.staff_id, "license_verification",
+            f"verify {s.license_type} license {record.number} ({s.issuing_state})",
+            DueStatus.REVIEW, None,
+            "an unverified renewal stays pending: only the newest verified record counts",
+            ref=record.record_id) for record in s.pending)
     return items
 
 

@@ -42,8 +42,12 @@ FILE_SPEC_VERSION = "4.10.0"
 DAY_LIMIT = Decimal("22.5")
 DEADLINE_DAYS = 45
 FACILITY_ID_MAX = 16
-XSD_STATES = frozenset(
-    ["AK", "AL", "AR", "AZ", "CA", "CO", "CT", "DC", "DE", "FL", "GA", "HI", "IA", "ID", "IL", "IN", "KS", "KY", "LA", "MA", "MD", "ME", "MI", "MN", "MO", "MS", "MT", "NC", "ND", "NE", "NH", "NJ", "NM", "NV", "NY", "OH", "OK", "OR", "PA", "PR", "RI", "SC", "SD", "TN", "TX", "UT", "VA", "VI", "VT", "WA", "WI", "WV", "WY"])
+XSD_STATES = frozenset((
+    "AK", "AL", "AR", "AZ", "CA", "CO", "CT", "DC", "DE", "FL", "GA", "HI", "IA", "ID", "IL",
+    "IN", "KS", "KY", "LA", "MA", "MD", "ME", "MI", "MN", "MO", "MS", "MT", "NC", "ND", "NE",
+    "NH", "NJ", "NM", "NV", "NY", "OH", "OK", "OR", "PA", "PR", "RI", "SC", "SD", "TN", "TX",
+    "UT", "VA", "VI", "VT", "WA", "WI", "WV", "WY",
+))
 EMPLOYEE_ID = re.compile(r"[A-Za-z0-9_,.\-\\ ]{1,30}")
 SSN_LIKE = re.compile(r"\d{3}([- ]?)\d{2}\1\d{4}")
 _VENDOR_TEXT = re.compile(r"[a-zA-Z0-9\-.+/@_,' &]*")
@@ -205,9 +209,9 @@ def _file_problems(lines: tuple[HourLine, ...], listed: set[str], known: frozens
             problems.append(PbjProblem("-4025", Severity.FATAL, f"{hours} hours on "
                                        f"{day.isoformat()} across job titles: at most 22.5",
                                        who, day))
-    for who in sorted({line.employee_id for line in lines} - listed - known):
-        problems.append(PbjProblem("-4016", Severity.ERROR, f"employee {who} has hours but is "
-                                   "neither listed in this file nor known to PBJ", who))
+    problems.extend(PbjProblem("-4016", Severity.ERROR, f"employee {who} has hours but is "
+                               "neither listed in this file nor known to PBJ", who)
+                    for who in sorted({line.employee_id for line in lines} - listed - known))
     if process_type is ProcessType.REPLACE and not lines:
         problems.append(PbjProblem(
             "REPLACE-EMPTY", Severity.WARNING, f"THIS FILE DELETES EVERY HOUR ALREADY "

@@ -88,9 +88,9 @@ def year_2026() -> list[Review]:
     # two discharges on the 10th of each month of 2026 (24), three of them not complete:
     reviews = [r for m in range(1, 13) if m not in (10, 11, 12) for r in _complete(
         date(2026, m, 10), 2)]
-    reviews += _complete(date(2026, 10, 10), 1) + [_open(date(2026, 10, 10), date(2026, 12, 31))]
-    reviews += _complete(date(2026, 11, 10), 1) + [_open(date(2026, 11, 10))]  # deliq. 11 Dec
-    reviews += _complete(date(2026, 12, 10), 1) + [_open(date(2026, 12, 10))]  # from 10 Jan
+    reviews += [*_complete(date(2026, 10, 10), 1), _open(date(2026, 10, 10), date(2026, 12, 31))]
+    reviews += [*_complete(date(2026, 11, 10), 1), _open(date(2026, 11, 10))]  # deliq. 11 Dec
+    reviews += [*_complete(date(2026, 12, 10), 1), _open(date(2026, 12, 10))]  # from 10 Jan
     return reviews
 
 

@@ -186,7 +186,7 @@ def test_rn_24_7_needs_the_whole_day_covered() -> None:
               rn("2026-10-05T08:00", "2026-10-05T16:00", staff="B"),
               rn("2026-10-05T16:00", "2026-10-06T00:00", staff="C")]
     assert one_day(shifts, profile=MD).all_day is True
-    gap = shifts[:2] + [rn("2026-10-05T16:00", "2026-10-05T23:59", staff="C")]
+    gap = [*shifts[:2], rn("2026-10-05T16:00", "2026-10-05T23:59", staff="C")]
     short = one_day(gap, profile=MD)
     assert short.all_day is False
     assert short.status is CoverageStatus.MET  # the federal 8 hours are still met

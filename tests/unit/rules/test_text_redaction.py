@@ -43,8 +43,8 @@ from protocol.rules.research.text_redaction import name_variants, redact
     ("moved to Bed 3, Apt. 4B, unit 2-West", "moved to [location], [location], [location]"),
     ("lives at 45 Maple Street.", "lives at [address]"),
     # what stays
-    ("insulin 10 units, BP 150/90, Dr. Patel, in 2024", "insulin 10 units, BP 150/90, "
-                                                        "Dr. Patel, in 2024"),
+    ("insulin 10 units, BP 150/90, Dr. Patel, in 2024",
+     "insulin 10 units, BP 150/90, Dr. Patel, in 2024"),
 ])
 def test_patterns(text: str, expected: str) -> None:
     assert redact(text) == expected
