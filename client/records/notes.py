@@ -87,7 +87,8 @@ def notes_of(conn: Connection, rows: list[Any], ops: Mapping[str, list[OpInfo]]
     for item in plain:
         data = item[1]
         if data.get("amends"):
-            amendments.setdefault(data["amends"], []).append(_view(item, [], False, names))
+            amendments.setdefault(data["amends"], []).append(
+                _view(item, [], voided=False, names=names))
         elif data.get("entered_in_error_of"):
             voided.add(data["entered_in_error_of"])
             originals.append(item)
@@ -96,7 +97,8 @@ def notes_of(conn: Connection, rows: list[Any], ops: Mapping[str, list[OpInfo]]
     originals.sort(key=lambda i: note_order_key(i[1].get("clinical_time") or "", i[3]))
     for items in amendments.values():
         items.sort(key=lambda n: note_order_key(n.clinical_time or "", n.server_seq))
-    return [_view(i, amendments.get(i[0], []), i[0] in voided, names) for i in originals]
+    return [_view(i, amendments.get(i[0], []), voided=i[0] in voided, names=names)
+            for i in originals]
 
 
 def user_names(conn: Connection) -> dict[str, str]:
@@ -111,7 +113,7 @@ def user_names(conn: Connection) -> dict[str, str]:
 
 
 def _view(item: tuple[str, dict[str, Any], bool, int | None, str | None],
-          amendments: list[NoteView], voided: bool, names: Mapping[str, str]) -> NoteView:
+          amendments: list[NoteView], *, voided: bool, names: Mapping[str, str]) -> NoteView:
     note_id, d, pending, seq, author = item
     return NoteView(id=note_id, category=d.get("category"), clinical_time=d.get("clinical_time"),
                     body=d.get("body"), author=author,

@@ -199,7 +199,7 @@ def _resident_view(conn: Connection, resident_id: str) -> ResidentView:
         if ceff.state is None:
             continue
         if child.kind == "stay":
-            stays.append(_stay_view(conn, child.id, ceff.data, ceff.pending))
+            stays.append(_stay_view(conn, child.id, ceff.data, pending=ceff.pending))
         elif child.kind == "diagnosis":
             d = ceff.data
             diagnoses.append(DiagnosisView(
@@ -229,7 +229,7 @@ def _resident_view(conn: Connection, resident_id: str) -> ResidentView:
         unit_name=data.get("_unit_name"), pending=eff.pending)
 
 
-def _stay_view(conn: Connection, stay_id: str, d: Mapping[str, Any], pending: bool
+def _stay_view(conn: Connection, stay_id: str, d: Mapping[str, Any], *, pending: bool
                ) -> StayView:
     bed_label = d.get("_bed_label") or d.get("bed_label")
     if d.get("bed_id") and not bed_label:

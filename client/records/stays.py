@@ -112,8 +112,8 @@ def _command(actor: Actor, name: str, args: Mapping[str, Any], *, resident_id: s
     except (ValidationError, SchemaError) as exc:
         raise input_error(exc) from None
     with actor.store.read() as conn:
-        stay, facts = _before(conn, spec.transition.creates_stay, clean, resident_id,
-                              actor.clock.today())
+        stay, facts = _before(conn, clean, resident_id, actor.clock.today(),
+                              admitting=spec.transition.creates_stay)
     try:
         spec.transition.check(stay, clean, facts)
     except Refused as refused:
@@ -126,8 +126,8 @@ def _command(actor: Actor, name: str, args: Mapping[str, Any], *, resident_id: s
     return seq
 
 
-def _before(conn: Connection, admitting: bool, args: Mapping[str, Any], resident_id: str,
-            today: date) -> tuple[dict[str, Any] | None, Facts]:
+def _before(conn: Connection, args: Mapping[str, Any], resident_id: str, today: date, *,
+            admitting: bool) -> tuple[dict[str, Any] | None, Facts]:
     """The stay as this terminal shows it, and what its check needs to know."""
     if admitting:
         resident = load_record(conn, RecordKind.RESIDENT, resident_id).data

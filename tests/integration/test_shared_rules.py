@@ -124,8 +124,8 @@ def test_the_clerks_refusals_save_nothing(org: Org) -> None:
 DATE_CASES = [
     # (what the terminal is asked, the same as a raw operation, the field named)
     ("a birth date in the future",
-     lambda s, ids: s.residents.register(resident(birth_date="2026-12-01")),
-     lambda ids: ("create", {"kind": "resident", "id": new_id(), "fields": {
+     lambda s, _ids: s.residents.register(resident(birth_date="2026-12-01")),
+     lambda _ids: ("create", {"kind": "resident", "id": new_id(), "fields": {
          **resident(birth_date="2026-12-01"), "mrn": "MG999999"}}),
      "Date of birth cannot be in the future."),
     ("hours worked on a future date",

@@ -155,7 +155,8 @@ async def test_a_clerk_reads_staff_and_is_told_who_changes_them(clerk_terminal, 
         screen = await ui.wait_for_screen(StaffScreen)
         note = screen.query_one("#staff-role-note")
         assert note.display
-        assert "hours, staff and license changes are entered by a records manager" in ui.text_of("#staff-role-note")
+        assert "hours, staff and license changes are entered by a records manager" in \
+            ui.text_of("#staff-role-note")
         await ui.wait_for(lambda: "No staff on the roster yet" in ui.text_of("#roster-empty"))
         assert "Nobody highlighted" in ui.text_of("#staff-title")
         await pilot.press("ctrl+n")

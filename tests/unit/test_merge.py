@@ -7,7 +7,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from protocol.merge import (
-    ACTIVE,
     VOIDED,
     Author,
     FieldOutcome,

@@ -165,7 +165,7 @@ class BedsScreen(WorkScreen):
                 " to service? It can be assigned again.")
             title, yes = "Return bed to service", "Back in service"
 
-        def answered(go: bool | None) -> None:
+        def answered(go: bool | None) -> None:  # noqa: FBT001  push_screen passes the answer
             if go:
                 self._set_service(self.session, bed.bed_id, out, f"Bed {bed.label} {yes.lower()}")
 

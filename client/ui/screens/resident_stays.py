@@ -26,6 +26,7 @@ from ..engine import BedRow, ResidentView, StayView
 from ..messages import DataChanged
 from .base import WorkScreen
 
+
 def active_stay(view: ResidentView) -> StayView | None:
     """The resident's current stay, if any (:func:`protocol.rules.residents.census.is_current`)."""
     return next((stay for stay in view.stays if is_current(stay.fields)), None)

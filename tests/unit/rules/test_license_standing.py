@@ -1,4 +1,5 @@
-"""Which license record counts, and scheduling blocked from the day after expiry (docs/rules.md §7)."""
+"""Which license record counts, and scheduling blocked from the day after expiry
+(docs/rules.md §7)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Nurse-aide rules by hand: registry, 4 months, 24 months, in-service, reviews (docs/rules.md §1)."""
+"""Nurse-aide rules by hand: registry, 4 months, 24 months, in-service, reviews
+(docs/rules.md §1)."""
 
 from __future__ import annotations
 
