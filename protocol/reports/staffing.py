@@ -106,7 +106,8 @@ def staffing_findings(facts: FacilityFacts, start: date, end: date, today: date
 # --- posted daily staffing ----------------------------------------------------------------
 
 POSTING_COLUMNS = (
-    Column("date", "Date"), Column("shift", "Shift"), Column("census", "Census", True),
+    Column("date", "Date", width=1.3), Column("shift", "Shift"),
+    Column("census", "Census", True),
     *(col for category in POSTED for col in (
         Column(f"{category}_people", f"{category} on duty", True),
         Column(f"{category}_hours", f"{category} hours", True))),
@@ -136,7 +137,7 @@ def posting_retention(end: date) -> str:
 # --- by day -------------------------------------------------------------------------------
 
 DAY_COLUMNS = (
-    Column("date", "Date"), Column("census", "Census", True),
+    Column("date", "Date", width=1.3), Column("census", "Census", True),
     Column("total_hours", "Nurse hours", True), Column("rn_hours", "RN hours", True),
     Column("lpn_hours", "LPN hours", True), Column("aide_hours", "Aide hours", True),
     Column("total_hprd", "Total HPRD", True), Column("rn_hprd", "RN HPRD", True),
