@@ -100,7 +100,7 @@ class Session:
         self.conflicts = Conflicts(self._actor)
         self.outbox = OutboxReview(self._actor)
         self.assessments = Assessments(self._actor)
-        self.compliance = Compliance(self._actor)
+        self.compliance = Compliance(self._actor, self.facility_name)
         self.users = TerminalUsers(self._actor, slots_path=home / "slots.json",
                                    facility_name=self.facility_name,
                                    store_key=self._require_key, sleep=sleep)

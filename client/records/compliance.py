@@ -10,6 +10,7 @@ written without one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from protocol.rules.calendar import Quarter
 
 from ..errors import InputError
 from ..store.database import RECORDS, audit, get_meta, loads
+from ..store.outbox import Actor
 from ..store.overlay import combine, overlay_ops
 from .area import Area
 
@@ -33,12 +35,12 @@ KINDS = ("facility", "bed", "resident", "stay", "assessment", "staff", "license"
          "training", "review", "registry_check", "paid_leave")
 
 
-def load_facts(conn: Connection, facility_id: str) -> FacilityFacts:
+def load_facts(conn: Connection, facility_id: str, facility_name: str = "") -> FacilityFacts:
     """This facility's records as the terminal shows them (pending work on top)."""
     rows = conn.execute(sa.select(RECORDS).where(RECORDS.c.kind.in_(KINDS),
                                                  RECORDS.c.facility_id == facility_id)).all()
     ops = overlay_ops(conn, [r.id for r in rows if r.pending or r.data is None])
-    facility = Row("facility", facility_id, {})
+    facility = Row("facility", facility_id, {"name": facility_name})
     out = []
     for row in rows:
         if row.id in ops:
@@ -62,10 +64,14 @@ def load_facts(conn: Connection, facility_id: str) -> FacilityFacts:
 class Compliance(Area):
     """``session.compliance``: status, due lists, reports and the PBJ file."""
 
+    def __init__(self, actor: Callable[[], Actor], facility_name: str = "") -> None:
+        super().__init__(actor)
+        self._facility_name = facility_name
+
     def facts(self) -> FacilityFacts:
         actor = self.actor
         with actor.store.read() as conn:
-            return load_facts(conn, actor.facility_id)
+            return load_facts(conn, actor.facility_id, self._facility_name)
 
     def status(self) -> ComplianceStatus:
         """Today's status in words, the 14-day staffing chart and the due lists."""
