@@ -11,7 +11,7 @@ written without one.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -56,8 +56,8 @@ def load_facts(conn: Connection, facility_id: str, facility_name: str = "") -> F
         else:
             out.append(item)
     last = get_meta(conn, "last_sync_at")
-    as_of = (datetime.fromtimestamp(last / 1000).strftime("%Y-%m-%d %H:%M") + " (last sync)"
-             if last else "never synced")
+    synced = datetime.fromtimestamp(last / 1000, tz=UTC).astimezone() if last else None
+    as_of = f"{synced:%Y-%m-%d %H:%M} (last sync)" if synced else "never synced"
     return FacilityFacts.from_rows(facility, out, data_as_of=as_of)
 
 

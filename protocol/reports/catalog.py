@@ -48,9 +48,9 @@ def _posted(facts: FacilityFacts, start: date, end: date, today: date) -> Built:
     del today
     return Built(staffing.POSTING_COLUMNS, staffing.posting_rows(facts, start, end),
                  (("Retention", staffing.posting_retention(end)),),
-                 ("Each shift is posted at its start with the census and, for RN, LPN/LVN "
+                 (("Each shift is posted at its start with the census and, for RN, LPN/LVN "
                   "and CNA, the number on duty and their actual hours (42 CFR 483.35(g)). "
-                  "A shift belongs to the date it starts; nurse aides are PBJ codes 10–12.",))
+                  "A shift belongs to the date it starts; nurse aides are PBJ codes 10–12."),))
 
 
 def _days(facts: FacilityFacts, start: date, end: date, today: date) -> Built:
@@ -60,8 +60,8 @@ def _days(facts: FacilityFacts, start: date, end: date, today: date) -> Built:
     no_rn = sum(1 for c in findings.coverage if c.no_rn_hours)
     return Built(staffing.DAY_COLUMNS, rows, (
         ("Minimums", staffing.minimums_words(findings)),
-        ("Days", f"{len(rows)} in the period, {len(failing)} failing, "
-                 f"{len(a.zero_census_days)} with census 0, {no_rn} with no RN hours"),
+        ("Days", (f"{len(rows)} in the period, {len(failing)} failing, "
+                 f"{len(a.zero_census_days)} with census 0, {no_rn} with no RN hours")),
         ("DON occupancy method", facts.settings.occupancy_words),
     ), _staffing_notes(findings), failing)
 
@@ -81,8 +81,8 @@ def _quarter(facts: FacilityFacts, start: date, end: date, today: date) -> Built
 
 
 def _staffing_notes(findings: staffing.StaffingFindings) -> tuple[str, ...]:
-    notes = ["HPRD = worked hours ÷ resident days of the midnight census, compared unrounded "
-             "and shown rounded half up; a day with census 0 has no value (docs/rules.md §2)."]
+    notes = [("HPRD = worked hours ÷ resident days of the midnight census, compared unrounded "
+             "and shown rounded half up; a day with census 0 has no value (docs/rules.md §2).")]
     if findings.informational:
         notes.append("This profile is a benchmark, informational only, not a legal minimum.")
     if findings.facts.untimed_rn_days & set(findings.census):
@@ -95,8 +95,8 @@ def _licenses(facts: FacilityFacts, start: date, end: date, today: date) -> Buil
     rows, failing, _items = people.roster_rows(facts, start, end, today)
     return Built(people.ROSTER_COLUMNS, rows, (
         ("Licenses and registry checks", f"{len(rows)} lines, {len(failing)} needing action"),
-    ), ("A license is valid through its expiry date; only the newest verified record "
-        "counts. Nurse aides are cleared through the registry before their first shift.",),
+    ), (("A license is valid through its expiry date; only the newest verified record "
+        "counts. Nurse aides are cleared through the registry before their first shift."),),
         failing)
 
 
@@ -106,9 +106,9 @@ def _training(facts: FacilityFacts, start: date, end: date, today: date) -> Buil
     return Built(people.TRAINING_COLUMNS, rows, (
         ("Nurse aides", str(len(people.aides(facts)))),
         ("Needing action", str(len(people.needs_action(items)))),
-    ), ("At least 12 hours of in-service a year including dementia management and abuse "
+    ), (("At least 12 hours of in-service a year including dementia management and abuse "
         "prevention (42 CFR 483.95(g)); a performance review at least every 12 months "
-        "(42 CFR 483.35(d)(7)).",), failing)
+        "(42 CFR 483.35(d)(7))."),), failing)
 
 
 def _mds(facts: FacilityFacts, start: date, end: date, today: date) -> Built:
@@ -117,9 +117,9 @@ def _mds(facts: FacilityFacts, start: date, end: date, today: date) -> Built:
     return Built(residents.MDS_COLUMNS, rows, (
         ("Needing action", str(len(action))),
         ("Overdue or late", str(len(failing))),
-    ), ("Calendar days, never rolled past a weekend or holiday (42 CFR 483.20; RAI Manual "
+    ), (("Calendar days, never rolled past a weekend or holiday (42 CFR 483.20; RAI Manual "
         "ch. 2). A hospital leave recorded as an admission is an MDS discharge and "
-        "re-entry.",), failing)
+        "re-entry."),), failing)
 
 
 def _census(facts: FacilityFacts, start: date, end: date, today: date) -> Built:
@@ -152,8 +152,8 @@ def _discharges(facts: FacilityFacts, start: date, end: date, today: date) -> Bu
 def _stats(facts: FacilityFacts, start: date, end: date, today: date) -> Built:
     del today
     statistics, note = residents.stats(facts, start, end)
-    notes = ("Midnight census; leave and bed-hold days are reported apart; each day goes "
-             "to the payer in force that day (docs/rules.md §4).",)
+    notes = (("Midnight census; leave and bed-hold days are reported apart; each day goes "
+             "to the payer in force that day (docs/rules.md §4)."),)
     return Built(residents.STATS_COLUMNS, residents.stats_rows(statistics),
                  residents.stats_summary(statistics), (*notes, *([note] if note else [])))
 

@@ -78,8 +78,8 @@ class Report:
         """What every page says: facility, period, profile, when and from what data."""
         return [
             f"{self.facility_name} ({self.state_code}) — {self.title}",
-            f"Period {self.period} · staffing profile {self.profile} · facility day starts "
-            f"at {self.day_start}",
+            (f"Period {self.period} · staffing profile {self.profile} · facility day starts "
+            f"at {self.day_start}"),
             f"Produced {self.meta.produced_at}"
             + (f" by {self.meta.produced_by}" if self.meta.produced_by else "")
             + f" · data as of {self.meta.data_as_of or 'unknown'}",

@@ -70,6 +70,6 @@ def pbj_for(facts: FacilityFacts, quarter: Quarter, *, today: date,
     result = export(header, employees, entries, process_type=process_type, today=today)
     words = tuple(problem_words(p, facts, by_employee) for p in result.problems)
     if not facts.settings.pbj_facility_id:
-        words = ("No PBJ facility id is recorded for this facility: the regional manager "
-                 "records it centrally (chartkeep-server set-facility --pbj-id).", *words)
+        words = (("No PBJ facility id is recorded for this facility: the regional manager "
+                 "records it centrally (chartkeep-server set-facility --pbj-id)."), *words)
     return PbjResult(result, quarter, len(employees), words)

@@ -67,9 +67,9 @@ def roster_rows(facts: FacilityFacts, start: date, end: date, today: date
                          job_title(facts.staff[staff_id].get("job_title_code")),
                          item.what, "", "", day_text(item.done_on), "", str(item.status),
                          item.why))
-    unlicensed = [i for i in unlicensed_work(
+    unlicensed = list(unlicensed_work(
         [e for e in facts.entries if start <= e.work_date <= end], facts.license_records,
-        required=ROLE_LICENSES)]
+        required=ROLE_LICENSES))
     for item in unlicensed:
         failing.add(len(rows))
         rows.append((facts.staff_name(item.subject), facts.employee_id(item.subject),
@@ -103,7 +103,8 @@ def aide_due_items(facts: FacilityFacts, today: date) -> list[DueItem]:
 def training_rows(facts: FacilityFacts, today: date
                   ) -> tuple[tuple[tuple[str, ...], ...], frozenset[int], list[DueItem]]:
     items = aide_due_items(facts, today)
-    rows, failing = [], set()
+    rows: list[tuple[str, ...]] = []
+    failing: set[int] = set()
     for item in sorted(items, key=lambda i: (facts.staff_name(i.subject), i.due or date.max)):
         if item.status in BAD:
             failing.add(len(rows))

@@ -118,7 +118,7 @@ def _numbered_canvas(report: Report, page: tuple[float, float], margin: float) -
 
         def showPage(self) -> None:  # noqa: N802  ReportLab's name
             self._pages.append(dict(self.__dict__))
-            self._startPage()
+            self._startPage()  # type: ignore[attr-defined]  # ReportLab's own reset
 
         def save(self) -> None:
             total = len(self._pages)

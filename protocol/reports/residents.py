@@ -47,7 +47,8 @@ def mds_rows(facts: FacilityFacts, start: date, end: date, today: date
     """Items due in the period, plus every item still needing action."""
     items = mds_items(facts, today)
     shown = [i for i in items if i.needs_action or (i.due is not None and start <= i.due <= end)]
-    rows, failing = [], set()
+    rows: list[tuple[str, ...]] = []
+    failing: set[int] = set()
     for item in sorted(shown, key=lambda i: (i.due or date.max, facts.resident_name(i.subject))):
         if item.status in BAD:
             failing.add(len(rows))
@@ -151,8 +152,8 @@ def bed_counts(facts: FacilityFacts, start: date) -> tuple[tuple[BedCount, ...],
     if any(c.start <= start for c in counts):
         return counts, None
     return ((BedCount(start, facts.beds), *counts),
-            f"No licensed-bed count is recorded from {start.isoformat()}: the {facts.beds} "
-            "beds on the bed board are counted instead. Record the licensed count centrally.")
+            (f"No licensed-bed count is recorded from {start.isoformat()}: the {facts.beds} "
+            "beds on the bed board are counted instead. Record the licensed count centrally."))
 
 
 def stats(facts: FacilityFacts, start: date, end: date) -> tuple[CensusStatistics, str | None]:

@@ -130,8 +130,8 @@ def posting_rows(facts: FacilityFacts, start: date, end: date
 
 
 def posting_retention(end: date) -> str:
-    return f"keep these postings through {keep_until(end).isoformat()} (18 months; longer " \
-           "where state law says so)"
+    return (f"keep these postings through {keep_until(end).isoformat()} (18 months; longer "
+            "where state law says so)")
 
 
 # --- by day -------------------------------------------------------------------------------

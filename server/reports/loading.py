@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,7 +28,7 @@ def data_as_of(conn: Connection, facility_id: str) -> str:
         T.audit.c.chain == facility_id)).scalar()
     if at is None:
         return ""
-    return datetime.fromtimestamp(at / 1000).strftime("%Y-%m-%d %H:%M")
+    return datetime.fromtimestamp(at / 1000, tz=UTC).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def load_facts(conn: Connection, facility_id: str) -> FacilityFacts:

@@ -50,7 +50,7 @@ def test_terminal_and_server_reports_agree(world) -> None:
 
 
 def test_the_deliberate_problems_are_found(world) -> None:
-    _org, session, w = world
+    _org, session, _w = world
     days = session.compliance.report("staffing-days", OCT, date(2026, 10, 31))
     by_date = {row[0]: row for row in days.rows}
     assert by_date["2026-10-04"][-2] == "FAIL"

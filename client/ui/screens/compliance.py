@@ -114,12 +114,12 @@ class ComplianceScreen(WorkScreen):
             points = [(i, float(v)) for i, v in enumerate(status.chart.series.get(key, []))
                       if v is not None]
             if points:
-                plt.plot([p[0] for p in points], [p[1] for p in points], label=label,
+                plt.plot([float(p[0]) for p in points], [p[1] for p in points], label=label,
                          marker="braille")
         for key, minimum in status.chart.minimums.items():
             plt.hline(float(minimum))
             del key
-        plt.xticks(list(range(len(labels)))[::2], labels[::2])
+        plt.xticks([float(i) for i in range(len(labels))][::2], labels[::2])
         plt.title(f"Hours per resident day, last {len(days)} days")
         plot.refresh()
 

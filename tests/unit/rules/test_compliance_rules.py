@@ -12,7 +12,7 @@ import pytest
 from protocol.errors import ValidationError
 from protocol.reports.settings import FacilitySettings
 from protocol.rules.dates import check_record_dates
-from protocol.rules.residents.census_stats import StayFacts, census_statistics, BedCount
+from protocol.rules.residents.census_stats import BedCount, StayFacts, census_statistics
 from protocol.rules.residents.mds import MovementKind
 from protocol.rules.residents.mds_movements import resident_movements
 from protocol.rules.residents.stays import TRANSITIONS, Facts
