@@ -248,7 +248,7 @@ def populate_quarter(front: Session, residents: dict[str, str]) -> None:
         if day.weekday() < 5:
             shift(front, staff["E-1005"], day, "08:00", 8, 5, 1)
         day += timedelta(days=1)
-    for i, family in enumerate(("Okafor", "Smith [Jr]", "Nguyen", "Kowalski")):
+    for i, family in enumerate(r[0] for r in RESIDENTS):
         admitted = TODAY - timedelta(days=3 + 9 * i)
         if i == 3:
             continue  # admitted 30 days ago: no admission assessment at all (overdue)
@@ -257,6 +257,9 @@ def populate_quarter(front: Session, residents: dict[str, str]) -> None:
         if ard < TODAY - timedelta(days=2):
             fields |= {"completed_on": (ard + timedelta(days=2)).isoformat(),
                        "caa_on": (ard + timedelta(days=2)).isoformat()}
+        if ard < TODAY - timedelta(days=9):
+            fields |= {"care_plan_on": (ard + timedelta(days=6)).isoformat(),
+                       "transmitted_on": (ard + timedelta(days=8)).isoformat()}
         if ard <= TODAY:
             front.assessments.add(residents[family], fields)
         front.assessments.add(residents[family], {
