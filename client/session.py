@@ -14,6 +14,9 @@ Created by :func:`client.terminal.enroll` or :func:`client.terminal.unlock`::
     session.outbox      this terminal's changes and where each stands; the
                         sync state line
     session.users       add a user to this terminal; change one's passphrase
+    session.assessments a resident's MDS assessments; record one, fill in its dates
+    session.compliance  licensure compliance offline: status, due lists, reports,
+                        the PBJ file, and explicit (audited) exports
     session.sync()      push, then pull
     session.permits()   whether the signed-in user may do something here
 
@@ -33,7 +36,9 @@ from protocol.records import RecordKind
 
 from .clock import Clock
 from .errors import SessionLocked
+from .records.assessments import Assessments
 from .records.beds import Beds
+from .records.compliance import Compliance
 from .records.conflicts import Conflicts
 from .records.notes import Notes
 from .records.outbox_review import OutboxReview
@@ -51,7 +56,9 @@ from .views import SyncProgress, SyncReport, UserInfo
 
 __all__ = [
     "Action",
+    "Assessments",
     "Beds",
+    "Compliance",
     "Conflicts",
     "Notes",
     "OutboxReview",
@@ -92,6 +99,8 @@ class Session:
         self.tasks = Tasks(self._actor)
         self.conflicts = Conflicts(self._actor)
         self.outbox = OutboxReview(self._actor)
+        self.assessments = Assessments(self._actor)
+        self.compliance = Compliance(self._actor, self.facility_name)
         self.users = TerminalUsers(self._actor, slots_path=home / "slots.json",
                                    facility_name=self.facility_name,
                                    store_key=self._require_key, sleep=sleep)

@@ -29,6 +29,7 @@ class CommandName(StrEnum):
     ASSIGN_BED = "assign_bed"
     LEAVE = "leave"
     RETURN = "return"
+    CHANGE_PAYER = "change_payer"
 
 
 DISPOSITIONS = ("home", "hospital", "other_facility", "death", "other")
@@ -87,6 +88,8 @@ COMMANDS: Mapping[CommandName, CommandSpec] = {
             _STAY, Arg("discharged_at", _date, required=True),
             Arg("disposition", _choice(*DISPOSITIONS)),
             Arg("destination", _text(200, allow_empty=True)),
+            # MDS: a discharge with return anticipated may be followed by a re-entry.
+            Arg("return_anticipated", _bool),
         ), TRANSITIONS["discharge"], "discharge the resident"),
         CommandSpec(CommandName.TRANSFER, (
             _STAY, Arg("to_facility_id", _record_id, required=True),
@@ -98,10 +101,17 @@ COMMANDS: Mapping[CommandName, CommandSpec] = {
         CommandSpec(CommandName.LEAVE, (
             _STAY, Arg("leave_type", _choice(*LEAVE_TYPES), required=True),
             Arg("at", _date_or_datetime, required=True), Arg("bed_hold", _bool),
+            # A hospital leave the hospital admitted the resident for (an MDS
+            # discharge and re-entry), rather than observation.
+            Arg("hospital_admission", _bool),
         ), TRANSITIONS["leave"], "record a leave of absence"),
         CommandSpec(CommandName.RETURN, (
             _STAY, Arg("at", _date_or_datetime, required=True),
         ), TRANSITIONS["return"], "record the return from leave"),
+        CommandSpec(CommandName.CHANGE_PAYER, (
+            _STAY, Arg("payer", _choice(*PAYERS), required=True),
+            Arg("on", _date, required=True),
+        ), TRANSITIONS["change_payer"], "change the payer"),
     )
 }
 

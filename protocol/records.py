@@ -38,6 +38,16 @@ class RecordKind(StrEnum):
     LICENSE = "license"
     HOURS = "hours"
     TASK = "task"
+    ASSESSMENT = "assessment"
+    """An MDS assessment or tracking record of a resident."""
+    TRAINING = "training"
+    """An in-service training session and who attended it."""
+    REVIEW = "review"
+    """A nurse aide's performance review."""
+    REGISTRY_CHECK = "registry_check"
+    """A nurse-aide registry verification."""
+    PAID_LEAVE = "paid_leave"
+    """Paid time off of a staff member (never worked hours)."""
 
 
 class MergeClass(StrEnum):
@@ -144,6 +154,54 @@ def _record_id(name: str, value: Any) -> str:
     return str(value)
 
 
+def _record_ids(name: str, value: Any) -> list[str]:
+    """A list of 1–500 record ids, each once (the attendees of a training)."""
+    if not isinstance(value, list | tuple) or not 1 <= len(value) <= 500:
+        raise ValidationError(name, "must list 1–500 records")
+    ids = [_record_id(name, item) for item in value]
+    return sorted(set(ids))
+
+
+def _minutes(low: int, high: int) -> Check:
+    """A whole number of minutes, given as a number or as text."""
+
+    def check(name: str, value: Any) -> int:
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value.strip())
+        return int(_int_range(low, high)(name, value))
+
+    return check
+
+
+TOPIC = re.compile(r"[a-z][a-z0-9_]{1,39}")
+
+
+def _topics(name: str, value: Any) -> list[str]:
+    """Training topics as codes (``dementia_management``, ``abuse_prevention``):
+    a list, or text separated by commas or spaces."""
+    items = value.replace(",", " ").split() if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or len(items) > 40:
+        raise ValidationError(name, "must list topic codes such as dementia_management")
+    out = []
+    for item in items:
+        code = str(item).strip().lower().replace("-", "_")
+        if not TOPIC.fullmatch(code):
+            raise ValidationError(name, f"{item!r} is not a topic code (letters, digits, _)")
+        out.append(code)
+    return sorted(set(out))
+
+
+def _states(name: str, value: Any) -> str:
+    """Two-letter state codes separated by spaces or commas, kept as ``"OH PA"``."""
+    if not isinstance(value, str):
+        raise ValidationError(name, "must be state codes such as OH PA")
+    codes = value.replace(",", " ").upper().split()
+    bad = [code for code in codes if code not in US_STATES]
+    if bad:
+        raise ValidationError(name, f"{bad[0]} is not a US state or territory code")
+    return " ".join(sorted(set(codes)))
+
+
 ICD10_CM = re.compile(r"[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?")
 
 
@@ -186,6 +244,11 @@ US_STATES = [
     "VI", "WA", "WV", "WI", "WY", "GU",
 ]
 
+def state_codes(value: Any) -> frozenset[str]:
+    """The codes of a :func:`_states` field (empty when not set)."""
+    return frozenset(value.split()) if isinstance(value, str) else frozenset()
+
+
 # --- field specs -------------------------------------------------------------
 
 
@@ -207,6 +270,12 @@ def _specs(*specs: FieldSpec) -> dict[str, FieldSpec]:
 
 
 PAYERS = ("medicare", "medicaid", "private", "other")
+ASSESSMENT_TYPES = (
+    "admission", "quarterly", "annual", "significant_change",
+    "significant_correction_comprehensive", "significant_correction_quarterly", "discharge",
+    "entry", "death",
+)
+"""MDS assessment and tracking record types (``protocol.rules.residents.mds``)."""
 
 FIELDS: dict[RecordKind, dict[str, FieldSpec]] = {
     RecordKind.RESIDENT: _specs(
@@ -254,6 +323,14 @@ FIELDS: dict[RecordKind, dict[str, FieldSpec]] = {
         FieldSpec("hire_date", _date),
         FieldSpec("termination_date", _date),
         FieldSpec("phone", _pattern(r"[0-9+()\-. ]{0,30}", "must be a phone number")),
+        # The designated RN Director of Nursing (full-time DON rule).
+        FieldSpec("director_of_nursing", _bool),
+        # Every state whose nurse-aide registry is believed to hold information.
+        FieldSpec("registry_states", _states),
+        # The last nurse-aide training and competency evaluation passed.
+        FieldSpec("competent_on", _date),
+        # The last day of paid nursing work before this facility, if known.
+        FieldSpec("paid_nursing_before_hire", _date),
     ),
     RecordKind.LICENSE: _specs(
         FieldSpec("staff_id", _record_id, required=True, editable=False),
@@ -276,7 +353,64 @@ FIELDS: dict[RecordKind, dict[str, FieldSpec]] = {
         FieldSpec("job_title_code", _int_range(1, 40), required=True),
         FieldSpec("pay_type_code", _int_range(1, 3), required=True),
         FieldSpec("shift", _choice("day", "evening", "night")),
+        # On site from (facility wall-clock time); with ``clock_out`` the shift is split at
+        # midnight and judged for RN coverage.
+        FieldSpec("clock_in", _datetime),
+        FieldSpec("clock_out", _datetime),
+        FieldSpec("meal_minutes", _minutes(0, 240)),
+        FieldSpec("meal_start", _datetime),
         FieldSpec("corrects", _record_id),
+        FieldSpec("entered_in_error_of", _record_id),
+    ),
+    RecordKind.ASSESSMENT: _specs(
+        FieldSpec("resident_id", _record_id, required=True, editable=False),
+        FieldSpec("assessment_type", _choice(*ASSESSMENT_TYPES), required=True),
+        # A2300, the assessment reference date (a discharge assessment: the discharge date).
+        FieldSpec("ard", _date),
+        # A1600 entry date or A2000 death date of a tracking record.
+        FieldSpec("event_on", _date),
+        # When a significant change or error was determined.
+        FieldSpec("determination_on", _date),
+        # Z0500B.
+        FieldSpec("completed_on", _date),
+        # V0200B2.
+        FieldSpec("caa_on", _date),
+        # V0200C2.
+        FieldSpec("care_plan_on", _date),
+        FieldSpec("transmitted_on", _date),
+        FieldSpec("note", _text(400, allow_empty=True)),
+    ),
+    RecordKind.TRAINING: _specs(
+        FieldSpec("held_on", _date, required=True),
+        FieldSpec("minutes", _minutes(1, 960), required=True),
+        FieldSpec("topics", _topics, required=True),
+        FieldSpec("title", _text(200), required=True),
+        # Staff record ids.
+        FieldSpec("attendees", _record_ids, required=True),
+        FieldSpec("entered_in_error_of", _record_id),
+    ),
+    RecordKind.REVIEW: _specs(
+        FieldSpec("staff_id", _record_id, required=True),
+        FieldSpec("reviewed_on", _date, required=True),
+        # Topics the in-service training must now address.
+        FieldSpec("weaknesses", _topics),
+        FieldSpec("reviewer", _text(80, allow_empty=True)),
+        FieldSpec("entered_in_error_of", _record_id),
+    ),
+    RecordKind.REGISTRY_CHECK: _specs(
+        FieldSpec("staff_id", _record_id, required=True),
+        FieldSpec("state", _choice(*US_STATES), required=True),
+        FieldSpec("checked_on", _date, required=True),
+        # Listed as competent, with no finding that bars work as an aide.
+        FieldSpec("in_good_standing", _bool, required=True),
+        FieldSpec("source", _text(80, allow_empty=True)),
+        FieldSpec("entered_in_error_of", _record_id),
+    ),
+    RecordKind.PAID_LEAVE: _specs(
+        FieldSpec("staff_id", _record_id, required=True),
+        FieldSpec("leave_date", _date, required=True),
+        FieldSpec("hours", check_hours, required=True),
+        FieldSpec("leave_type", _choice("vacation", "sick", "holiday", "other")),
         FieldSpec("entered_in_error_of", _record_id),
     ),
     RecordKind.BED: _specs(
@@ -300,14 +434,22 @@ MERGE_CLASS: dict[RecordKind, MergeClass] = {
     RecordKind.STAY: MergeClass.COMMAND,
     RecordKind.NOTE: MergeClass.IMMUTABLE,
     RecordKind.HOURS: MergeClass.IMMUTABLE,
+    RecordKind.ASSESSMENT: MergeClass.MERGEABLE,
+    RecordKind.TRAINING: MergeClass.IMMUTABLE,
+    RecordKind.REVIEW: MergeClass.IMMUTABLE,
+    RecordKind.REGISTRY_CHECK: MergeClass.IMMUTABLE,
+    RecordKind.PAID_LEAVE: MergeClass.IMMUTABLE,
 }
 
 CREATABLE = frozenset({RecordKind.RESIDENT, RecordKind.DIAGNOSIS, RecordKind.NOTE,
-                       RecordKind.STAFF, RecordKind.LICENSE, RecordKind.HOURS})
+                       RecordKind.STAFF, RecordKind.LICENSE, RecordKind.HOURS,
+                       RecordKind.ASSESSMENT, RecordKind.TRAINING, RecordKind.REVIEW,
+                       RecordKind.REGISTRY_CHECK, RecordKind.PAID_LEAVE})
 """Kinds a terminal may create. Stays are created by the ``admit`` command."""
 
 UPDATABLE = frozenset({RecordKind.RESIDENT, RecordKind.DIAGNOSIS, RecordKind.STAFF,
-                       RecordKind.LICENSE, RecordKind.BED, RecordKind.TASK})
+                       RecordKind.LICENSE, RecordKind.BED, RecordKind.TASK,
+                       RecordKind.ASSESSMENT})
 """Kinds a terminal may change field by field. Who may do either is
 :mod:`protocol.rules.permissions`."""
 

@@ -272,6 +272,41 @@ def census_app(tmp: Path, residents: int) -> tuple[float, float]:
     return start, filter_s
 
 
+def compliance_figures(tmp: Path, targets: list[Target], *, facilities: int) -> None:
+    """A 120-bed facility at a terminal; one report for many facilities at the server."""
+    from scripts.bench_compliance import (
+        facility_rows,
+        fill_server,
+        fill_terminal,
+        server_seconds,
+        terminal_seconds,
+    )
+
+    with server_on(None, tmp) as (settings, engine, server, facility):
+        session = enroll(settings, engine, server, facility, tmp / "compliance", "bench.rm")
+        rows = facility_rows(facility)
+        fill_terminal(session, rows)
+        hours = sum(1 for r in rows if r["kind"] == "hours")
+        figures = terminal_seconds(session)
+        session.lock()
+        say(f"  compliance at a terminal, 120 beds, 150 staff, {hours:,} shifts in 90 days: "
+            f"floor (read + decode) {figures['floor']:.2f} s, staffing compliance "
+            f"{figures['staffing']:.2f} s, PBJ file {figures['pbj']:.2f} s")
+        targets.append(Target("terminal_quarter_staffing_s", figures["staffing"], 1.0, "s",
+                              False))
+        targets.append(Target("terminal_pbj_export_s", figures["pbj"], 1.0, "s", False))
+        ids = fill_server(engine, facilities)
+        server_figures = server_seconds(engine, ids)
+        say(f"  server, {facilities} such facilities: floor (read + decode) "
+            f"{server_figures['floor']:.2f} s, census statistics "
+            f"{server_figures['census_stats']:.2f} s, staffing over the quarter "
+            f"{server_figures['staffing']:.2f} s")
+        targets.append(Target(f"server_census_stats_{facilities}_facilities_s",
+                              server_figures["census_stats"], 5.0, "s", False))
+        targets.append(Target(f"server_staffing_quarter_{facilities}_facilities_s",
+                              server_figures["staffing"], 5.0, "s", False))
+
+
 def postgres_url(requested: str | None, *, skip: bool) -> str | None:
     if skip:
         return None
@@ -295,6 +330,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres-url", help=f"PostgreSQL to measure (default {DEFAULT_PG})")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-app", action="store_true", help="skip the terminal app figures")
+    parser.add_argument("--no-sync", action="store_true",
+                        help="skip the sync, unlock and app figures (compliance only)")
     args = parser.parse_args(argv)
     count = args.ops or (10_000 if args.quick else 100_000)
     residents = 2_000 if args.quick else 10_000
@@ -304,6 +341,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         say(f"Chartkeep benchmark — {count:,} operations, {os.cpu_count()} cores, "
             f"Python {sys.version.split()[0]}")
+        compliance_figures(tmp / "compliance", targets, facilities=10 if args.quick else 50)
+        if args.no_sync:
+            say()
+            for target in targets:
+                say(target.line())
+            return 0
         floor = measure_floor(min(count, 50_000))
         say(f"  floor (encrypted read + sign + HTTP + verify + raw insert): {floor:,.0f} ops/s")
         sqlite = push_and_pull(None, count, tmp / "sqlite")

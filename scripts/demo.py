@@ -35,7 +35,9 @@ from client import terminal
 from client.clock import SystemClock
 from client.errors import TerminalError
 from client.session import Session
+from protocol.rules.calendar import Quarter
 from server import admin
+from server.admin.compliance import set_facility
 from server.settings import Settings
 from server.storage.db import make_engine
 
@@ -110,6 +112,8 @@ def seed_server(data_dir: Path) -> Demo:
                               role=role, display_name=display)
     admin.create_user(engine, settings, facility_id=None, username="regional.morgan",
                       role="regional_manager", display_name="Morgan Ellis")
+    set_facility(engine, settings, facility_id=maple, pbj_facility_id="OH-MG-0001",
+                 licensed_beds=((TODAY - timedelta(days=400)).isoformat(), 12))
     return Demo(settings, engine, maple, oak, maple_beds, oak_beds)
 
 
@@ -173,15 +177,94 @@ def populate(demo: Demo, front: Session) -> dict[str, str]:
                                "hire_date": (TODAY - timedelta(days=400)).isoformat()})
         front.staff.add_license(sid, {"license_type": kind, "number": f"{kind}-{employee_id[2:]}",
                                 "issuing_state": state,
+                                "verified_on": (TODAY - timedelta(days=30)).isoformat(),
                                 "expires_on": (TODAY + timedelta(days=days)).isoformat()})
         for back in range(1, 4):
             front.staff.add_hours(sid, {"work_date": (TODAY - timedelta(days=back)).isoformat(),
                                   "hours": "7.5", "job_title_code": title,
                                   "pay_type_code": pay, "shift": "day"})
+    populate_quarter(front, ids)
     report = front.sync()
     if report.error:
         raise SystemExit(f"Seeding the demo facility failed: {report.error}")
     return ids
+
+
+def shift(front: Session, staff_id: str, day: Any, start: str, hours: float, code: int,
+          pay: int) -> None:
+    """One shift with its clock times and a 30-minute meal."""
+    from datetime import datetime
+
+    clock_in = datetime.fromisoformat(f"{day.isoformat()}T{start}")
+    clock_out = clock_in + timedelta(hours=hours, minutes=30)
+    front.staff.add_hours(staff_id, {
+        "work_date": day.isoformat(), "hours": f"{hours:.2f}", "job_title_code": code,
+        "pay_type_code": pay, "clock_in": clock_in.isoformat(timespec="minutes"),
+        "clock_out": clock_out.isoformat(timespec="minutes"), "meal_minutes": 30})
+
+
+def populate_quarter(front: Session, residents: dict[str, str]) -> None:
+    """Clocked shifts from the start of the last full quarter to yesterday, MDS
+    assessments and aide records, with a few deliberate problems: a Sunday with no
+    RN, an aide who worked without a registry check, an expired CNA license (above),
+    a late and a missing MDS assessment."""
+    staff = {row.employee_id: row.id for row in front.staff.roster(limit=100).rows}
+    extra = (("E-1007", "Ito", "Hana", 7, 2), ("E-1008", "Novak", "Petra", 10, 2),
+             ("E-1009", "Diallo", "Amadou", 10, 2))
+    for employee_id, family, given, title, pay in extra:
+        staff[employee_id] = front.staff.add({
+            "employee_id": employee_id, "family_name": family, "given_name": given,
+            "job_title_code": title, "pay_type_code": pay, "registry_states": "OH",
+            "hire_date": (TODAY - timedelta(days=700)).isoformat()})
+    front.staff.update(staff["E-1005"], {"director_of_nursing": True})
+    front.staff.add_license(staff["E-1007"], {"license_type": "RN", "number": "RN-1007",
+                                              "issuing_state": "OH", "verified_on":
+                                              (TODAY - timedelta(days=200)).isoformat(),
+                                              "expires_on": (TODAY + timedelta(days=500)
+                                                             ).isoformat()})
+    for employee_id in ("E-1003", "E-1008", "E-1009"):
+        front.staff.add_registry_check(staff[employee_id], {
+            "state": "OH", "checked_on": (TODAY - timedelta(days=720)).isoformat(),
+            "in_good_standing": True})
+    front.staff.add_training({"held_on": (TODAY - timedelta(days=60)).isoformat(),
+                              "minutes": 480, "title": "Dementia care and abuse prevention",
+                              "topics": "dementia_management abuse_prevention",
+                              "attendees": [staff["E-1003"], staff["E-1008"]]})
+    front.staff.add_review(staff["E-1008"], {"reviewed_on": (TODAY - timedelta(days=90)
+                                                             ).isoformat(),
+                                             "weaknesses": "infection_control"})
+    first = Quarter.of(Quarter.of(TODAY).start - timedelta(days=1)).start
+    day = first
+    missing_rn = TODAY - timedelta(days=(TODAY.weekday() + 1) % 7 + 7)  # a recent Sunday
+    while day < TODAY:
+        if day != missing_rn:
+            shift(front, staff["E-1001"] if day.toordinal() % 2 else staff["E-1007"], day,
+                  "07:00", 8, 7, 2)
+        shift(front, staff["E-1002"], day, "15:00", 8, 9, 2)
+        shift(front, staff["E-1008"], day, "07:00", 8, 10, 2)
+        shift(front, staff["E-1009"] if day.toordinal() % 3 else staff["E-1003"], day,
+              "23:00", 7.5, 10, 2)
+        shift(front, staff["E-1004"], day, "15:00", 8, 10, 3)  # agency aide, never checked
+        if day.weekday() < 5:
+            shift(front, staff["E-1005"], day, "08:00", 8, 5, 1)
+        day += timedelta(days=1)
+    for i, family in enumerate(r[0] for r in RESIDENTS):
+        admitted = TODAY - timedelta(days=3 + 9 * i)
+        if i == 3:
+            continue  # admitted 30 days ago: no admission assessment at all (overdue)
+        ard = admitted + timedelta(days=5 if i != 2 else 16)  # Nguyen's ARD was late
+        fields = {"assessment_type": "admission", "ard": ard.isoformat()}
+        if ard < TODAY - timedelta(days=2):
+            fields |= {"completed_on": (ard + timedelta(days=2)).isoformat(),
+                       "caa_on": (ard + timedelta(days=2)).isoformat()}
+        if ard < TODAY - timedelta(days=9):
+            fields |= {"care_plan_on": (ard + timedelta(days=6)).isoformat(),
+                       "transmitted_on": (ard + timedelta(days=8)).isoformat()}
+        if ard <= TODAY:
+            front.assessments.add(residents[family], fields)
+        front.assessments.add(residents[family], {
+            "assessment_type": "entry", "event_on": admitted.isoformat(),
+            "completed_on": admitted.isoformat(), "transmitted_on": admitted.isoformat()})
 
 
 def last_seq(session: Session) -> int:
@@ -262,11 +345,31 @@ def headless(demo: Demo, url: str, var: Path) -> int:
     say(f"  Nurses' station: {status.pending} pending, {status.rejected} rejected, "
         f"{status.conflicts} open conflicts — each shown to the clerk with its reason.")
 
+    print_compliance(front, var)
     broken = admin.verify_audit(demo.engine)
     say("\nAudit chain: " + ("intact" if broken is None else f"BROKEN at {broken}"))
     front.lock()
     station.lock()
     return 0 if broken is None else 1
+
+
+def print_compliance(front: Session, var: Path) -> None:
+    """The facility's compliance, computed offline at the front desk, and its PBJ file."""
+    status = front.compliance.status()
+    say(f"\nCompliance at {front.facility_name} today, computed offline at the front desk "
+        f"({status.level.upper()}):")
+    for line in status.lines:
+        say(f"  {line.level.upper():<4}  {line.text}")
+    quarter = Quarter.of(Quarter.of(TODAY).start - timedelta(days=1))
+    path = var / f"pbj-{quarter}.xml"
+    result = front.compliance.export_pbj(quarter, path)
+    if result.blocked:
+        say(f"PBJ {quarter}: CMS would reject the file; nothing written:")
+        for problem in result.problems:
+            say(f"  {problem}")
+    else:
+        say(f"PBJ {quarter}: {result.employees} employees written to {path} "
+            f"(an audited, plaintext export)")
 
 
 def interactive(demo: Demo, url: str, var: Path) -> int:

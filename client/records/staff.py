@@ -111,6 +111,35 @@ class Staff(Area):
                              subject_id=values.get("staff_id"))
 
 
+    # --- compliance records ------------------------------------------------------------
+
+    def add_training(self, fields: Mapping[str, Any]) -> str:
+        """An in-service session (date, minutes, topics, title) and its attendees."""
+        count = len(fields.get("attendees") or ())
+        return create_record(self.actor, RecordKind.TRAINING, fields,
+                             summary=f"In-service {fields.get('title', '')} on "
+                                     f"{fields.get('held_on', '')} ({count} attending)")
+
+    def add_review(self, staff_id: str, fields: Mapping[str, Any]) -> str:
+        """A performance review, with the weaknesses in-service must now address."""
+        return create_record(self.actor, RecordKind.REVIEW, {**fields, "staff_id": staff_id},
+                             summary=f"Performance review on {fields.get('reviewed_on', '')}",
+                             subject_id=staff_id)
+
+    def add_registry_check(self, staff_id: str, fields: Mapping[str, Any]) -> str:
+        """A nurse-aide registry verification (state, date, standing)."""
+        return create_record(self.actor, RecordKind.REGISTRY_CHECK,
+                             {**fields, "staff_id": staff_id},
+                             summary=f"{fields.get('state', '')} registry check on "
+                                     f"{fields.get('checked_on', '')}", subject_id=staff_id)
+
+    def add_paid_leave(self, staff_id: str, fields: Mapping[str, Any]) -> str:
+        """Paid time off (never worked hours; a short DON week because of it is a review)."""
+        return create_record(self.actor, RecordKind.PAID_LEAVE, {**fields, "staff_id": staff_id},
+                             summary=f"Paid leave on {fields.get('leave_date', '')}",
+                             subject_id=staff_id)
+
+
 # --- reads -------------------------------------------------------------------------------
 
 

@@ -1,5 +1,5 @@
 """Stays: the commands the server executes against real constraints (admit,
-discharge, transfer, assign a bed, leave, return), shown as pending until it
+discharge, transfer, assign a bed, leave, return, change the payer), shown as pending until it
 answers, and the admissions and discharges of the last days."""
 
 from __future__ import annotations
@@ -52,14 +52,23 @@ class Stays(Area):
         return stay_id
 
     def discharge(self, stay_id: str, *, discharged_at: str, disposition: str | None = None,
-                  destination: str | None = None) -> int:
+                  destination: str | None = None,
+                  return_anticipated: bool | None = None) -> int:
         actor = self.actor
         resident_id, label = _resident_of(actor, stay_id)
         return _command(actor, "discharge", {"stay_id": stay_id,
                                              "discharged_at": discharged_at,
                                              "disposition": disposition,
-                                             "destination": destination},
+                                             "destination": destination,
+                                             "return_anticipated": return_anticipated},
                         resident_id=resident_id, summary=f"Discharge {label}")
+
+    def change_payer(self, stay_id: str, *, payer: str, on: str) -> int:
+        """The payer in force from ``on`` (census days count to it from then)."""
+        actor = self.actor
+        resident_id, label = _resident_of(actor, stay_id)
+        return _command(actor, "change_payer", {"stay_id": stay_id, "payer": payer, "on": on},
+                        resident_id=resident_id, summary=f"Payer of {label} from {on}: {payer}")
 
     def transfer(self, stay_id: str, *, to_facility_id: str, at: str) -> int:
         actor = self.actor
@@ -80,11 +89,15 @@ class Stays(Area):
                         summary=f"Assign bed {bed.get('label', '')} to {label}"
                         .replace("  ", " "))
 
-    def leave(self, stay_id: str, *, leave_type: str, at: str, bed_hold: bool = True) -> int:
+    def leave(self, stay_id: str, *, leave_type: str, at: str, bed_hold: bool = True,
+              hospital_admission: bool | None = None) -> int:
+        """``hospital_admission``: the hospital admitted the resident (an MDS
+        discharge and re-entry), rather than keeping them under observation."""
         actor = self.actor
         resident_id, label = _resident_of(actor, stay_id)
         return _command(actor, "leave", {"stay_id": stay_id, "leave_type": leave_type,
-                                         "at": at, "bed_hold": bed_hold},
+                                         "at": at, "bed_hold": bed_hold,
+                                         "hospital_admission": hospital_admission},
                         resident_id=resident_id, summary=f"Leave of absence for {label}")
 
     def return_from_leave(self, stay_id: str, *, at: str) -> int:

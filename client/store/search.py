@@ -74,6 +74,12 @@ def _fill_bed(conn: Connection, eff: Effective) -> None:
     data["_unit_name"] = bed_data.get("unit_name")
 
 
+STAFF_CHILDREN = {RecordKind.LICENSE: "expires_on", RecordKind.HOURS: "work_date",
+                  RecordKind.REVIEW: "reviewed_on", RecordKind.REGISTRY_CHECK: "checked_on",
+                  RecordKind.PAID_LEAVE: "leave_date"}
+"""A staff member's records, and the date each sorts by."""
+
+
 def fold(*parts: Any) -> str:
     return " ".join(str(p) for p in parts if p not in (None, "")).casefold()
 
@@ -97,12 +103,14 @@ def search_columns(kind: str, record_id: str, state: RecordState) -> dict[str, A
                                      d.get("employee_id")),
                     sort_key=fold(d.get("family_name")) + "\x1f" + fold(d.get("given_name"))
                     + "\x1f" + record_id)
-    elif kind in (RecordKind.STAY, RecordKind.DIAGNOSIS, RecordKind.NOTE):
-        key = {"stay": "admitted_at", "diagnosis": "code", "note": "clinical_time"}[kind]
+    elif kind in (RecordKind.STAY, RecordKind.DIAGNOSIS, RecordKind.NOTE,
+                  RecordKind.ASSESSMENT):
+        key = {"stay": "admitted_at", "diagnosis": "code", "note": "clinical_time",
+               "assessment": "ard"}[kind]
         cols.update(parent_id=d.get("resident_id"), label=str(d.get(key) or ""),
                     search_text="", sort_key=str(d.get(key) or "") + "\x1f" + record_id)
-    elif kind in (RecordKind.LICENSE, RecordKind.HOURS):
-        key = "expires_on" if kind == RecordKind.LICENSE else "work_date"
+    elif kind in STAFF_CHILDREN:
+        key = STAFF_CHILDREN[RecordKind(kind)]
         cols.update(parent_id=d.get("staff_id"), label=str(d.get(key) or ""),
                     search_text="", sort_key=str(d.get(key) or "") + "\x1f" + record_id)
     elif kind == RecordKind.BED:

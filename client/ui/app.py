@@ -75,6 +75,8 @@ class ChartkeepApp(App[None]):
                 tooltip="Who can sign in here; add a user; change your passphrase"),
         Binding("f7", "duplicates", "Duplicates", id="app.duplicates", show=False,
                 tooltip="Possible duplicate records to merge or dismiss (records managers)"),
+        Binding("f8", "section('compliance')", "Compliance", id="app.compliance",
+                tooltip="Staffing, licenses, MDS and PBJ: today's status, due lists, exports"),
         Binding("ctrl+s", "sync_now", "Sync now", id="app.sync_now",
                 tooltip="Send pending changes and fetch others' now"),
         Binding("ctrl+l", "lock", "Lock", id="app.lock",

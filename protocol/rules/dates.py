@@ -108,10 +108,57 @@ def _after(name: str, earlier: str, what: str) -> Callable[[Mapping[str, Any], d
     return rule
 
 
+def _shift_times(fields: Mapping[str, Any], today: date) -> None:
+    """A shift entered with its clock times: both times, in order, starting on the
+    work date, the meal inside it, and the hours equal to clock-in to clock-out
+    less the meal (rounded half up to 2 decimals, as PBJ hours are)."""
+    from decimal import Decimal
+
+    from protocol.rules.calendar import round_half_up
+
+    clock_in, clock_out = moment_of(fields.get("clock_in")), moment_of(fields.get("clock_out"))
+    if clock_in is None and clock_out is None:
+        if fields.get("meal_start") or fields.get("meal_minutes"):
+            raise ValidationError("clock_in", "a meal needs the shift's clock-in and clock-out")
+        return
+    if clock_in is None or clock_out is None:
+        raise ValidationError("clock_in" if clock_in is None else "clock_out",
+                              "is needed with the other clock time")
+    if clock_out <= clock_in:
+        raise ValidationError("clock_out", "must be after the clock-in")
+    check_not_future("clock_out", fields.get("clock_out"), today)
+    work_date = day_of(fields.get("work_date"))
+    if work_date is not None and clock_in.date() != work_date:
+        raise ValidationError("work_date", "must be the day the shift began (the clock-in date)")
+    length = int((clock_out - clock_in).total_seconds() // 60)
+    meal = int(fields.get("meal_minutes") or 0)
+    if meal > length:
+        raise ValidationError("meal_minutes", "cannot be longer than the shift")
+    meal_start = moment_of(fields.get("meal_start"))
+    if meal_start is not None and not clock_in <= meal_start < clock_out:
+        raise ValidationError("meal_start", "must fall inside the shift")
+    expected = round_half_up(Decimal(length - meal) / 60)
+    hours = fields.get("hours")
+    if hours is not None and Decimal(str(hours)) != expected:
+        raise ValidationError("hours", f"must be {expected}: clock-in to clock-out less the "
+                              f"{meal}-minute meal")
+
+
 RULES: Mapping[RecordKind, tuple[tuple[frozenset[str], Callable[[Mapping[str, Any], date],
                                                                None]], ...]] = {
     RecordKind.RESIDENT: ((frozenset({"birth_date"}), _birth_date),),
-    RecordKind.HOURS: ((frozenset({"work_date"}), _not_future("work_date")),),
+    RecordKind.HOURS: (
+        (frozenset({"work_date"}), _not_future("work_date")),
+        (frozenset({"work_date", "hours", "clock_in", "clock_out", "meal_minutes",
+                    "meal_start"}), _shift_times),
+    ),
+    RecordKind.ASSESSMENT: tuple(
+        (frozenset({name}), _not_future(name))
+        for name in ("determination_on", "completed_on", "caa_on", "care_plan_on",
+                     "transmitted_on", "event_on")),
+    RecordKind.TRAINING: ((frozenset({"held_on"}), _not_future("held_on")),),
+    RecordKind.REVIEW: ((frozenset({"reviewed_on"}), _not_future("reviewed_on")),),
+    RecordKind.REGISTRY_CHECK: ((frozenset({"checked_on"}), _not_future("checked_on")),),
     RecordKind.DIAGNOSIS: ((frozenset({"onset_date"}), _not_future("onset_date")),),
     RecordKind.LICENSE: (
         (frozenset({"issued_on"}), _not_future("issued_on")),
@@ -122,6 +169,7 @@ RULES: Mapping[RecordKind, tuple[tuple[frozenset[str], Callable[[Mapping[str, An
     RecordKind.STAFF: (
         (frozenset({"termination_date", "hire_date"}),
          _after("termination_date", "hire_date", "the hire date")),
+        (frozenset({"competent_on"}), _not_future("competent_on")),
     ),
 }
 """The date rules of each kind, with the fields each one reads."""

@@ -4,8 +4,10 @@
 role               may, at a terminal of their own facility
 =================  =====================================================================
 clerk              register and edit residents and diagnoses, write notes (amendments and
-                   entered-in-error notes included), run stay commands; read staff data
-records manager    all a clerk may, plus staff, licenses and worked hours; mark records
+                   entered-in-error notes included), run stay commands, record MDS
+                   assessments; read staff data
+records manager    all a clerk may, plus staff, licenses, worked hours, paid leave,
+                   in-service training, performance reviews, registry checks; mark records
                    entered in error; merge duplicates; resolve conflicts; take beds out of
                    service; close tasks
 regional manager   nothing at a terminal (works on the central server)
@@ -40,12 +42,18 @@ RULES: Mapping[tuple[OpType, RecordKind], frozenset[Role]] = {
     (OpType.CREATE, K.STAFF): RM,
     (OpType.CREATE, K.LICENSE): RM,
     (OpType.CREATE, K.HOURS): RM,
+    (OpType.CREATE, K.ASSESSMENT): BOTH,
+    (OpType.CREATE, K.TRAINING): RM,
+    (OpType.CREATE, K.REVIEW): RM,
+    (OpType.CREATE, K.REGISTRY_CHECK): RM,
+    (OpType.CREATE, K.PAID_LEAVE): RM,
     (OpType.UPDATE, K.RESIDENT): BOTH,
     (OpType.UPDATE, K.DIAGNOSIS): BOTH,
     (OpType.UPDATE, K.STAFF): RM,
     (OpType.UPDATE, K.LICENSE): RM,
     (OpType.UPDATE, K.BED): RM,
     (OpType.UPDATE, K.TASK): RM,
+    (OpType.UPDATE, K.ASSESSMENT): BOTH,
     (OpType.COMMAND, K.STAY): BOTH,
     (OpType.RESOLVE, K.RESIDENT): RM,
     (OpType.RESOLVE, K.DIAGNOSIS): RM,
@@ -53,6 +61,7 @@ RULES: Mapping[tuple[OpType, RecordKind], frozenset[Role]] = {
     (OpType.RESOLVE, K.LICENSE): RM,
     (OpType.RESOLVE, K.BED): RM,
     (OpType.RESOLVE, K.TASK): RM,
+    (OpType.RESOLVE, K.ASSESSMENT): RM,
     (OpType.VOID, K.RESIDENT): RM,
     (OpType.VOID, K.DIAGNOSIS): RM,
     (OpType.MERGE, K.RESIDENT): RM,

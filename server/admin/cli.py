@@ -1,7 +1,8 @@
 """``chartkeep-server``: initialise, serve and administer the Chartkeep server.
 
-Exit codes: 0 success, 1 a check failed (``verify-audit``), 2 bad usage or an
-administrative error (the message says what to do).
+Exit codes: 0 success, 1 a check failed (``verify-audit``) or CMS would reject
+the PBJ file (``pbj``), 2 bad usage or an administrative error (the message says
+what to do). The compliance commands are in :mod:`.compliance_cli`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from server.http.runner import serve_forever
 from server.settings import Settings
 from server.storage.db import make_engine
 
-from . import actions
+from . import actions, compliance_cli
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_ERROR = 0, 1, 2
 
@@ -70,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--decision", required=True, choices=["apply", "reject"])
     p.add_argument("--reviewer", help="who decided (recorded in the audit log)")
     sub.add_parser("verify-audit", help="check every audit hash chain")
+    compliance_cli.add_parsers(sub)
     return parser
 
 
@@ -101,6 +103,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_OK
     engine = make_engine(settings.database_url)
     try:
+        if args.command in compliance_cli.COMMANDS:
+            return compliance_cli.run(args, engine, settings)
         if args.command == "init":
             key = actions.init(engine, settings)
             print(f"database ready; server key {key.hex()}")

@@ -26,8 +26,9 @@ from .fingerprints import match_key, stable_hash
 from .outcomes import Outcome, applied, rejected
 
 IMMUTABLE_KINDS = frozenset(k for k, c in MERGE_CLASS.items() if c is MergeClass.IMMUTABLE)
-RESIDENT_LINKED = frozenset({RecordKind.NOTE, RecordKind.DIAGNOSIS})
-STAFF_LINKED = frozenset({RecordKind.LICENSE, RecordKind.HOURS})
+RESIDENT_LINKED = frozenset({RecordKind.NOTE, RecordKind.DIAGNOSIS, RecordKind.ASSESSMENT})
+STAFF_LINKED = frozenset({RecordKind.LICENSE, RecordKind.HOURS, RecordKind.REVIEW,
+                          RecordKind.REGISTRY_CHECK, RecordKind.PAID_LEAVE})
 
 
 # --- create --------------------------------------------------------------------------
@@ -70,10 +71,14 @@ def create(ctx: Context, payload: Mapping[str, Any], author: merge.Author) -> Ou
             return rejected(reason, "no such staff member here", target=rec_id)
         subject_id = staff.id
         for link in ("corrects", "entered_in_error_of"):
-            target = b.get(fields.get(link), RecordKind.HOURS) if fields.get(link) else None
+            target = b.get(fields.get(link), kind) if fields.get(link) else None
             if fields.get(link) and (target is None or target.data["staff_id"] != staff.id):
-                return rejected(Reason.NOT_FOUND, f"{link} must name hours of the same "
-                                "staff member", target=rec_id)
+                return rejected(Reason.NOT_FOUND, f"{link} must name a {kind} record of the "
+                                "same staff member", target=rec_id)
+    elif kind is RecordKind.TRAINING:
+        problem_text = _check_training(ctx, fields)
+        if problem_text is not None:
+            return rejected(Reason.NOT_FOUND, problem_text, target=rec_id)
     state = merge.new_record(fields)
     if kind in IMMUTABLE_KINDS:
         # A signed entry names who wrote it and when they recorded it.
@@ -114,6 +119,21 @@ def _check_note(ctx: Context, fields: dict[str, Any], resident: Rec,
             fields["stay_id"] = resident.data.get("_stay_id")
             fields["_original_stay_id"] = stay_id
             flags.append("relinked")
+    return None
+
+
+def _check_training(ctx: Context, fields: Mapping[str, Any]) -> str | None:
+    """Every attendee is a staff member of this facility; a voiding entry names a
+    training recorded here."""
+    for staff_id in fields["attendees"]:
+        staff = ctx.b.get(staff_id, RecordKind.STAFF)
+        if staff is None or staff.facility_id != ctx.facility_id:
+            return f"attendee {staff_id} is not a staff member here"
+    voided = fields.get("entered_in_error_of")
+    if voided:
+        target = ctx.b.get(voided, RecordKind.TRAINING)
+        if target is None or target.facility_id != ctx.facility_id:
+            return "entered_in_error_of must name a training recorded here"
     return None
 
 

@@ -30,6 +30,7 @@ STAY_COMMANDS: Mapping[CommandName, CommandHandler] = MappingProxyType({
     CommandName.ASSIGN_BED: stays.assign_bed,
     CommandName.LEAVE: stays.leave,
     CommandName.RETURN: stays.return_from_leave,
+    CommandName.CHANGE_PAYER: stays.change_payer,
 })
 
 

@@ -1,4 +1,4 @@
-"""Stay commands (admit, discharge, transfer, assign bed, leave, return),
+"""Stay commands (admit, discharge, transfer, assign bed, leave, return, change payer),
 executed against the ``stays`` table's real constraints.
 
 Each command checks its preconditions first (the facility's head row is locked,
@@ -302,3 +302,16 @@ def return_from_leave(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         return rejected(Reason.NOT_ON_LEAVE, target=stay.id)
     stay.data = after
     return applied(_refresh(ctx, stay), target=stay.id)
+
+
+def change_payer(ctx: Context, args: Mapping[str, Any]) -> Outcome:
+    """A dated payer change: the stay keeps its payer at admission and lists each
+    change; census statistics count every day to the payer in force."""
+    stay = _stay_for_command(ctx, args)
+    if isinstance(stay, Outcome):
+        return stay
+    after = _transition(ctx, "change_payer", stay, args)
+    if isinstance(after, Outcome):
+        return after
+    stay.data = after
+    return applied(ctx.b.emit(stay), target=stay.id)

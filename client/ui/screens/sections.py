@@ -1,4 +1,4 @@
-"""The sections of the work (F2 to F7) and the screen that opens each one."""
+"""The sections of the work (F2 to F8) and the screen that opens each one."""
 
 from __future__ import annotations
 
@@ -27,6 +27,10 @@ def section_screen(section: str) -> WorkScreen:
         from .duplicates import DuplicatesScreen
 
         return DuplicatesScreen()
+    if section == "compliance":
+        from .compliance import ComplianceScreen
+
+        return ComplianceScreen()
     if section == "users":
         from .users import UsersScreen
 

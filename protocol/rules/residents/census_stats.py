@@ -98,10 +98,21 @@ class StayFacts:
             for leave in stay.get("leaves") or []
             if (left := day_of(leave.get("left_at"))) is not None)
         if payers is None:
-            payer = stay.get("payer")
-            payers = [PayerPeriod(str(payer), admitted)] if payer else []
+            payers = payer_periods(stay, admitted)
         return cls(stay_id, admitted, day_of(stay.get("discharged_at")),
                    stay.get("disposition") == "death", leaves, tuple(payers))
+
+
+def payer_periods(stay: Mapping[str, Any], admitted: date) -> list[PayerPeriod]:
+    """The payer at admission (``payer``), then each dated ``change_payer``
+    (``payer_changes``: ``{payer, on}``), in order."""
+    payer = stay.get("payer")
+    periods = [PayerPeriod(str(payer), admitted)] if payer else []
+    for change in stay.get("payer_changes") or []:
+        on = day_of(change.get("on"))
+        if on is not None and change.get("payer"):
+            periods.append(PayerPeriod(str(change["payer"]), on))
+    return periods
 
 
 class DayState(StrEnum):

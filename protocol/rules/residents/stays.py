@@ -45,7 +45,8 @@ NEW_STAY: Mapping[str, Any] = {
     "resident_id": None, "admitted_at": None, "discharged_at": None, "bed_id": None,
     "status": str(StayStatus.ACTIVE), "leave_type": None, "bed_hold": None, "left_at": None,
     "returned_at": None, "payer": None, "admission_type": "new", "disposition": None,
-    "destination": None, "transferred_to": None, "leaves": [],
+    "destination": None, "transferred_to": None, "leaves": [], "payer_changes": [],
+    "return_anticipated": None,
 }
 """Every field a stay has, as a new admission starts it."""
 
@@ -80,6 +81,18 @@ def _check_ending(field: str) -> Callable[[Stay | None, Mapping[str, Any], Facts
             check_order(field, value, current.get("left_at"), "the start of the leave")
 
     return check
+
+
+def _check_change_payer(stay: Stay | None, args: Mapping[str, Any], facts: Facts) -> None:
+    """A dated payer change: a current stay; not before the admission or the last
+    change, not in the future."""
+    current = _require_current(stay)
+    on = args.get("on")
+    check_not_future("on", on, facts.today)
+    check_order("on", on, current.get("admitted_at"), "the admission date")
+    changes = current.get("payer_changes") or []
+    if changes:
+        check_order("on", on, changes[-1].get("on"), "the last payer change")
 
 
 def _check_assign_bed(stay: Stay | None, args: Mapping[str, Any], facts: Facts) -> None:
@@ -119,7 +132,15 @@ def _admit(stay: Stay | None, args: Mapping[str, Any]) -> dict[str, Any]:
 def _discharge(stay: Stay | None, args: Mapping[str, Any]) -> dict[str, Any]:
     return {**(stay or {}), "status": str(StayStatus.DISCHARGED),
             "discharged_at": args.get("discharged_at"), "disposition": args.get("disposition"),
-            "destination": args.get("destination")}
+            "destination": args.get("destination"),
+            "return_anticipated": args.get("return_anticipated")}
+
+
+def _change_payer(stay: Stay | None, args: Mapping[str, Any]) -> dict[str, Any]:
+    changes = [dict(c) for c in (stay or {}).get("payer_changes") or []]
+    changes.append({"payer": args.get("payer"), "on": args.get("on")})
+    # ``payer`` stays the payer at admission; the dated changes follow it.
+    return {**(stay or {}), "payer_changes": changes}
 
 
 def _transfer(stay: Stay | None, args: Mapping[str, Any]) -> dict[str, Any]:
@@ -137,6 +158,8 @@ def _leave(stay: Stay | None, args: Mapping[str, Any]) -> dict[str, Any]:
     bed_hold = bool(args.get("bed_hold", True))
     leave = {"leave_type": args.get("leave_type"), "left_at": args.get("at"),
              "returned_at": None, "bed_hold": bed_hold}
+    if args.get("hospital_admission") is not None:
+        leave["hospital_admission"] = bool(args["hospital_admission"])
     out = {**(stay or {}), "status": str(StayStatus.ON_LEAVE),
            "leave_type": leave["leave_type"], "bed_hold": bed_hold, "left_at": leave["left_at"],
            "returned_at": None, "leaves": [*_leaves(stay), leave]}
@@ -195,6 +218,7 @@ TRANSITIONS: Mapping[str, Transition] = {
     "assign_bed": Transition(_check_assign_bed, _assign_bed),
     "leave": Transition(_check_leave, _leave),
     "return": Transition(_check_return, _return),
+    "change_payer": Transition(_check_change_payer, _change_payer),
 }
 """By command name (:class:`protocol.commands.CommandName`)."""
 

@@ -26,6 +26,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -128,12 +129,49 @@ def facility_day(day: date, day_start: time = time()) -> tuple[datetime, datetim
     return begins, begins + ONE_DAY
 
 
-def average_occupancy(census: Mapping[date, int], day: date, today: date) -> Decimal | None:
-    """ADC of the calendar quarter containing ``day``, to date while it is open."""
+class OccupancyMethod(StrEnum):
+    """How the average daily occupancy that decides whether the DON counts is
+    taken (a facility setting, printed on every staffing report)."""
+
+    QUARTER_TO_DATE = "quarter_to_date"
+    """The quarter containing the day, to today while it is open, whole once it
+    has ended (re-running an early day of a past quarter may change the answer)."""
+    QUARTER_THROUGH_DAY = "quarter_through_day"
+    """The quarter containing the day, from its first day through the day itself:
+    the answer for a day never changes later."""
+    PREVIOUS_QUARTER = "previous_quarter"
+    """The whole previous quarter: known on the quarter's first day and fixed for it."""
+
+
+OCCUPANCY_WORDS: Mapping[OccupancyMethod, str] = {
+    OccupancyMethod.QUARTER_TO_DATE: "average daily census of the quarter, to date",
+    OccupancyMethod.QUARTER_THROUGH_DAY: "average daily census of the quarter through the day",
+    OccupancyMethod.PREVIOUS_QUARTER: "average daily census of the previous quarter",
+}
+
+
+def occupancy_span(day: date, today: date,
+                   method: OccupancyMethod = OccupancyMethod.QUARTER_TO_DATE
+                   ) -> tuple[date, date]:
+    """The days whose census gives the occupancy ``method`` uses for ``day``."""
     quarter = Quarter.of(day)
-    last = min(quarter.end, max(today, day))
-    check_census(census, quarter.start, last)
-    days = list(each_day(quarter.start, last))
+    if method is OccupancyMethod.PREVIOUS_QUARTER:
+        previous = Quarter.of(quarter.start - ONE_DAY)
+        return previous.start, previous.end
+    if method is OccupancyMethod.QUARTER_THROUGH_DAY:
+        return quarter.start, day
+    return quarter.start, min(quarter.end, max(today, day))
+
+
+def average_occupancy(census: Mapping[date, int], day: date, today: date,
+                      method: OccupancyMethod = OccupancyMethod.QUARTER_TO_DATE
+                      ) -> Decimal | None:
+    """Average daily occupancy for the DON rule, taken as ``method`` says (by
+    default the ADC of the calendar quarter containing ``day``, to date while it
+    is open)."""
+    first, last = occupancy_span(day, today, method)
+    check_census(census, first, last)
+    days = list(each_day(first, last))
     return ratio(sum(census[d] for d in days), len(days))
 
 
@@ -148,6 +186,14 @@ def _union(intervals: Iterable[tuple[datetime, datetime]]) -> tuple[Run, ...]:
     return tuple(runs)
 
 
+def _touching(shifts: list[Shift], begins: datetime, ends: datetime, longest: timedelta
+              ) -> list[Shift]:
+    """The shifts (sorted by clock-in) that may overlap ``begins``–``ends``."""
+    low = bisect_left(shifts, begins - longest, key=lambda s: s.clock_in)
+    high = bisect_left(shifts, ends, key=lambda s: s.clock_in)
+    return shifts[low:high]
+
+
 def _clip(shift: Shift, begins: datetime, ends: datetime) -> tuple[datetime, datetime] | None:
     start, end = max(shift.clock_in, begins), min(shift.clock_out, ends)
     return (start, end) if start < end else None
@@ -155,18 +201,28 @@ def _clip(shift: Shift, begins: datetime, ends: datetime) -> tuple[datetime, dat
 
 def rn_coverage(shifts: Iterable[Shift], census: Mapping[date, int], start: date, end: date,
                 *, today: date, profile: StaffingProfile, day_start: time = time(),
-                waivers: Iterable[Waiver] = ()) -> tuple[DayCoverage, ...]:
+                waivers: Iterable[Waiver] = (),
+                occupancy_method: OccupancyMethod = OccupancyMethod.QUARTER_TO_DATE
+                ) -> tuple[DayCoverage, ...]:
     """Each facility day from ``start`` through ``end``. ``census`` needs every
-    day of each quarter touched, from its first day to date."""
-    rn_shifts = [s for s in shifts if s.job_title_code in RN_CODES]
+    day the occupancy method reads (:func:`occupancy_span`): by default each
+    quarter touched, from its first day to date."""
+    rn_shifts = sorted((s for s in shifts if s.job_title_code in RN_CODES),
+                       key=lambda s: s.clock_in)
+    longest = max((s.clock_out - s.clock_in for s in rn_shifts), default=timedelta(0))
     waived = {d for w in waivers for d in each_day(w.start, w.end)}
     out: list[DayCoverage] = []
+    occupancies: dict[tuple[date, date], Decimal | None] = {}
     for day in each_day(start, end):
         begins, ends = facility_day(day, day_start)
-        occupancy = average_occupancy(census, day, today)
+        span = occupancy_span(day, today, occupancy_method)
+        if span not in occupancies:
+            occupancies[span] = average_occupancy(census, day, today, occupancy_method)
+        occupancy = occupancies[span]
         don_countable = occupancy is not None and \
             occupancy <= profile.don_charge_nurse_max_occupancy
-        pieces = [(s, piece) for s in rn_shifts if (piece := _clip(s, begins, ends))]
+        pieces = [(s, piece) for s in _touching(rn_shifts, begins, ends, longest)
+                  if (piece := _clip(s, begins, ends))]
         rn_seconds = sum((b - a) // timedelta(seconds=1) for _, (a, b) in pieces)
         runs = _union(piece for s, piece in pieces
                       if s.job_title_code in ALWAYS_COUNTABLE

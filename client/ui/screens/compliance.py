@@ -1,0 +1,165 @@
+"""Compliance (F8): today's status in words and colour, the 14-day staffing chart,
+the due lists, and exports — all offline, for this facility only.
+
+The figures are the shared report definitions' (``protocol.reports``), computed
+from this terminal's store. An export writes resident or staff data to a
+plaintext file: it happens only when the clerk asks, after a warning, and the
+terminal's audit records it (``session.compliance``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
+from textual_plotext import PlotextPlot
+
+from protocol.reports.status import ComplianceStatus
+from protocol.rules.due import DueItem
+
+from ..dialogs import compliance_forms
+from ..engine import Session
+from .base import PaletteCommand, WorkScreen
+
+LEVEL = {"ok": ("OK  ", "green"), "warn": ("LOOK", "bold yellow"),
+         "fail": ("FAIL", "bold white on red")}
+LISTS = (("mds", "MDS"), ("licenses", "Licenses"), ("registry", "Registry"),
+         ("in_service", "In-service"), ("reviews", "Reviews"))
+SERIES = (("total", "Total"), ("rn", "RN"), ("aide", "Aides"))
+
+
+def status_text(status: ComplianceStatus) -> Text:
+    """Every status line, its level in words and in colour."""
+    text = Text()
+    word, style = LEVEL[status.level]
+    text.append(f" {word} ", style=style)
+    text.append(f"  Compliance on {status.today.isoformat()}\n", style="bold")
+    for line in status.lines:
+        word, style = LEVEL[line.level]
+        text.append(f" {word} ", style=style)
+        text.append(f"  {line.text}\n")
+    return text
+
+
+class ComplianceScreen(WorkScreen):
+    BINDINGS = [
+        Binding("x", "export", "Export report", id="compliance.export",
+                tooltip="Write a report to a file (PDF, CSV or JSON): plaintext, audited"),
+        Binding("p", "pbj", "PBJ file", id="compliance.pbj",
+                tooltip="Check a quarter's PBJ file and write it when CMS would accept it"),
+        Binding("ctrl+r", "reload", "Refresh", id="compliance.refresh",
+                tooltip="Compute the status again from this terminal's records"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, status: ComplianceStatus, names: dict[str, str]) -> None:
+            super().__init__()
+            self.status = status
+            self.names = names
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="compliance-body"):
+            with Horizontal(id="compliance-top"):
+                yield Static(Text("Computing…", style="dim"), id="compliance-status")
+                yield PlotextPlot(id="compliance-chart")
+            with TabbedContent(id="compliance-lists"):
+                for key, title in LISTS:
+                    with TabPane(title, id=f"due-{key}"):
+                        yield DataTable(id=f"list-{key}", cursor_type="row",
+                                        zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        for key, _title in LISTS:
+            self.query_one(f"#list-{key}", DataTable).add_columns(
+                "Who", "What", "Status", "Due", "Why")
+        self.reload()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self._load(self.session)
+
+    @work(thread=True, exclusive=True, group="compliance", exit_on_error=False)
+    def _load(self, session: Session) -> None:
+        status = session.compliance.status()
+        facts = session.compliance.facts()
+        names = {**{sid: facts.staff_name(sid) for sid in facts.staff},
+                 **{rid: facts.resident_name(rid) for rid in facts.residents}}
+        self.post_message(self.Loaded(status, names))
+
+    def on_compliance_screen_loaded(self, message: Loaded) -> None:
+        status = message.status
+        self.query_one("#compliance-status", Static).update(status_text(status))
+        self._chart(status)
+        for key, _title in LISTS:
+            self._fill(self.query_one(f"#list-{key}", DataTable),
+                       status.due.get(key, []), message.names)
+
+    def _chart(self, status: ComplianceStatus) -> None:
+        plot = self.query_one(PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        days = status.chart.days
+        labels = [d.strftime("%m-%d") for d in days]
+        for key, label in SERIES:
+            points = [(i, float(v)) for i, v in enumerate(status.chart.series.get(key, []))
+                      if v is not None]
+            if points:
+                plt.plot([float(p[0]) for p in points], [p[1] for p in points], label=label,
+                         marker="braille")
+        for key, minimum in status.chart.minimums.items():
+            plt.hline(float(minimum))
+            del key
+        plt.xticks([float(i) for i in range(len(labels))][::2], labels[::2])
+        plt.title(f"Hours per resident day, last {len(days)} days")
+        plot.refresh()
+
+    @staticmethod
+    def _fill(table: DataTable[Any], items: list[DueItem], names: dict[str, str]) -> None:
+        table.clear()
+        shown = sorted((i for i in items if i.needs_action),
+                       key=lambda i: (i.due or date.max, i.subject))
+        for item in shown:
+            style = "bold red" if item.status in {"overdue", "violation"} else "yellow"
+            table.add_row(Text(names.get(item.subject, item.subject)), Text(item.what),
+                          Text(str(item.status).replace("_", " "), style=style),
+                          Text(item.due.isoformat() if item.due else ""),
+                          Text(item.why))
+        if not shown:
+            table.add_row(Text("Nothing needs action.", style="dim"), "", "", "", "")
+
+    # --- exports -----------------------------------------------------------------------
+
+    def action_export(self) -> None:
+        today = self.chartkeep.today()
+        session = self.session
+        self.app.push_screen(compliance_forms.export_report(
+            today - timedelta(days=30), today - timedelta(days=1), session.home,
+            session.compliance.export_report), self._exported)
+
+    def action_pbj(self) -> None:
+        session = self.session
+        self.app.push_screen(compliance_forms.export_pbj(
+            self.chartkeep.today(), session.home, session.compliance.export_pbj),
+            self._exported)
+
+    def _exported(self, result: object) -> None:
+        if result is not None:
+            self.app.notify(f"Written to {result}. It is plaintext: keep it safe and delete "
+                            "it when done.", title="Exported", markup=False)
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        return [
+            ("Export a compliance report", "PDF, CSV or JSON (plaintext, audited)",
+             self.action_export),
+            ("Write the PBJ file", "Checked against CMS's edits first", self.action_pbj),
+        ]

@@ -1,0 +1,242 @@
+"""One facility's records, turned once into what the compliance rules read.
+
+The terminal reads its encrypted store and the server its database; both hand
+the same plain rows (:class:`Row`: kind, id, fields, status) to
+:meth:`FacilityFacts.from_rows`, so a report computed at the terminal and at the
+server from the same records is the same report.
+
+Corrections never overwrite (docs/rules.md §5.5): an hours entry that another
+``corrects`` no longer counts, nor does one ``entered_in_error_of`` names (nor
+the voiding entry itself); the same holds for training, reviews, registry checks
+and paid leave. Records marked entered in error or merged are left out.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+from protocol.merge import ACTIVE
+from protocol.records import state_codes
+from protocol.rules.dates import day_of, moment_of
+from protocol.rules.residents.census_stats import StayFacts
+from protocol.rules.residents.mds import Assessment, AssessmentType
+from protocol.rules.residents.mds_movements import is_record_error
+from protocol.rules.staffing.license_standing import LicenseRecord
+from protocol.rules.staffing.nurse_aides import Aide, InService, RegistryCheck, Review
+from protocol.rules.staffing.posting import PostedWork, shift_of
+from protocol.rules.staffing.worktime import (
+    MINUTES_PER_HOUR,
+    PaidLeave,
+    Shift,
+    WorkEntry,
+    split_shift,
+)
+
+from .settings import FacilitySettings
+
+
+@dataclass(frozen=True)
+class Row:
+    """A record as either side holds it."""
+
+    kind: str
+    id: str
+    data: Mapping[str, Any]
+    status: str = ACTIVE
+
+
+def _live(rows: list[Row]) -> list[Row]:
+    """Immutable facts less those corrected or voided (and the voiding entries)."""
+    gone = {r.data.get(link) for r in rows for link in ("corrects", "entered_in_error_of")
+            if r.data.get(link)}
+    return [r for r in rows if r.id not in gone and not r.data.get("entered_in_error_of")]
+
+
+def _d(data: Mapping[str, Any], name: str) -> date | None:
+    return day_of(data.get(name))
+
+
+@dataclass(frozen=True)
+class FacilityFacts:
+    facility_id: str
+    name: str
+    state_code: str
+    settings: FacilitySettings
+    residents: Mapping[str, Mapping[str, Any]]
+    stays: Mapping[str, Mapping[str, Any]]
+    assessments: tuple[Row, ...]
+    staff: Mapping[str, Mapping[str, Any]]
+    licenses: tuple[Row, ...]
+    hours: tuple[Row, ...]
+    trainings: tuple[Row, ...]
+    reviews: tuple[Row, ...]
+    registry: tuple[Row, ...]
+    leave: tuple[Row, ...]
+    beds: int = 0
+    """Bed records of the facility (used when no licensed-bed count is recorded)."""
+    data_as_of: str = ""
+    """When the data was last brought up to date (a terminal: its last sync)."""
+    problems: tuple[str, ...] = field(default=())
+    """Records that could not be read, each in words (never silently dropped)."""
+
+    @classmethod
+    def from_rows(cls, facility: Row, rows: Iterable[Row], *, data_as_of: str = ""
+                  ) -> FacilityFacts:
+        by_kind: dict[str, list[Row]] = defaultdict(list)
+        for row in rows:
+            by_kind[row.kind].append(row)
+        residents = {r.id: r.data for r in by_kind["resident"] if r.status == ACTIVE}
+        stays = {r.id: r.data for r in by_kind["stay"]
+                 if r.data.get("resident_id") in residents and not is_record_error(r.data)}
+        staff = {r.id: r.data for r in by_kind["staff"] if r.status == ACTIVE}
+        state = str(facility.data.get("state_code") or "")
+        settings = FacilitySettings.from_dict(facility.data.get("compliance"), state=state)
+
+        def mine(kind: str, owner: str, among: Mapping[str, Any]) -> tuple[Row, ...]:
+            return tuple(r for r in _live(by_kind[kind]) if r.data.get(owner) in among)
+
+        trainings = tuple(r for r in _live(by_kind["training"]))
+        return cls(
+            facility_id=facility.id, name=str(facility.data.get("name") or ""),
+            state_code=state, settings=settings, residents=residents, stays=stays,
+            assessments=tuple(r for r in by_kind["assessment"] if r.status == ACTIVE
+                              and r.data.get("resident_id") in residents),
+            staff=staff, licenses=tuple(r for r in by_kind["license"] if r.status == ACTIVE
+                                        and r.data.get("staff_id") in staff),
+            hours=mine("hours", "staff_id", staff), trainings=trainings,
+            reviews=mine("review", "staff_id", staff),
+            registry=mine("registry_check", "staff_id", staff),
+            leave=mine("paid_leave", "staff_id", staff), beds=len(by_kind["bed"]),
+            data_as_of=data_as_of)
+
+    # --- staffing -----------------------------------------------------------------------
+
+    def _shift(self, row: Row) -> Shift | None:
+        d = row.data
+        clock_in, clock_out = moment_of(d.get("clock_in")), moment_of(d.get("clock_out"))
+        if clock_in is None or clock_out is None or clock_out <= clock_in:
+            return None
+        return Shift(row.data["staff_id"], int(d["job_title_code"]), int(d["pay_type_code"]),
+                     clock_in, clock_out, int(d.get("meal_minutes") or 0),
+                     moment_of(d.get("meal_start")))
+
+    @cached_property
+    def shifts(self) -> tuple[Shift, ...]:
+        """Entries with clock times, as shifts (RN coverage needs them)."""
+        return tuple(s for r in self.hours if (s := self._shift(r)) is not None)
+
+    @cached_property
+    def entries(self) -> tuple[WorkEntry, ...]:
+        """Worked minutes per calendar day: timed shifts split at midnight, the
+        others on their work date. ``staff_id`` is the staff record's id."""
+        out: list[WorkEntry] = []
+        for row in self.hours:
+            shift = self._shift(row)
+            if shift is not None:
+                out.extend(split_shift(shift))
+                continue
+            day = _d(row.data, "work_date")
+            if day is not None:
+                out.append(WorkEntry(row.data["staff_id"], int(row.data["job_title_code"]),
+                                     int(row.data["pay_type_code"]), day,
+                                     Decimal(str(row.data["hours"])) * MINUTES_PER_HOUR))
+        return tuple(out)
+
+    @cached_property
+    def untimed_rn_days(self) -> frozenset[date]:
+        """Days with RN hours entered without clock times (coverage cannot be judged)."""
+        return frozenset(d for r in self.hours if self._shift(r) is None
+                         and int(r.data["job_title_code"]) in {5, 6, 7}
+                         and (d := _d(r.data, "work_date")) is not None)
+
+    @cached_property
+    def posted_work(self) -> tuple[PostedWork, ...]:
+        out = []
+        for row in self.hours:
+            day = _d(row.data, "work_date")
+            if day is None:
+                continue
+            out.append(PostedWork(row.data["staff_id"], int(row.data["job_title_code"]), day,
+                                  shift_of(row.data.get("shift"),
+                                           moment_of(row.data.get("clock_in"))),
+                                  Decimal(str(row.data["hours"])) * MINUTES_PER_HOUR))
+        return tuple(out)
+
+    @cached_property
+    def paid_leave(self) -> tuple[PaidLeave, ...]:
+        return tuple(PaidLeave(r.data["staff_id"], d, Decimal(str(r.data["hours"])) * 60)
+                     for r in self.leave if (d := _d(r.data, "leave_date")) is not None)
+
+    @property
+    def don_staff_id(self) -> str | None:
+        named = sorted(sid for sid, d in self.staff.items() if d.get("director_of_nursing"))
+        return named[0] if named else None
+
+    # --- people ---------------------------------------------------------------------------
+
+    def staff_name(self, staff_id: str) -> str:
+        d = self.staff.get(staff_id, {})
+        return f"{d.get('family_name', '')}, {d.get('given_name', '')}".strip(", ") or staff_id
+
+    def employee_id(self, staff_id: str) -> str:
+        return str(self.staff.get(staff_id, {}).get("employee_id") or staff_id)
+
+    @cached_property
+    def license_records(self) -> tuple[LicenseRecord, ...]:
+        return tuple(LicenseRecord.from_fields(r.id, r.data) for r in self.licenses)
+
+    def aide(self, staff_id: str) -> Aide:
+        d = self.staff[staff_id]
+        return Aide(staff_id, _d(d, "hire_date"), state_codes(d.get("registry_states")),
+                    _d(d, "competent_on"), _d(d, "paid_nursing_before_hire"))
+
+    @cached_property
+    def registry_checks(self) -> tuple[RegistryCheck, ...]:
+        return tuple(RegistryCheck(r.data["staff_id"], str(r.data["state"]), d,
+                                   bool(r.data.get("in_good_standing")))
+                     for r in self.registry if (d := _d(r.data, "checked_on")) is not None)
+
+    @cached_property
+    def in_services(self) -> tuple[InService, ...]:
+        return tuple(InService(staff_id, d, Decimal(int(r.data["minutes"])),
+                               frozenset(r.data.get("topics") or ()), r.id)
+                     for r in self.trainings if (d := _d(r.data, "held_on")) is not None
+                     for staff_id in r.data.get("attendees") or () if staff_id in self.staff)
+
+    @cached_property
+    def performance_reviews(self) -> tuple[Review, ...]:
+        return tuple(Review(r.data["staff_id"], d, frozenset(r.data.get("weaknesses") or ()),
+                            r.id)
+                     for r in self.reviews if (d := _d(r.data, "reviewed_on")) is not None)
+
+    # --- residents ------------------------------------------------------------------------
+
+    def resident_name(self, resident_id: str) -> str:
+        d = self.residents.get(resident_id, {})
+        return f"{d.get('family_name', '')}, {d.get('given_name', '')}".strip(", ")
+
+    @cached_property
+    def stay_facts(self) -> tuple[StayFacts, ...]:
+        return tuple(StayFacts.from_stay(sid, s) for sid, s in sorted(self.stays.items())
+                     if day_of(s.get("admitted_at")) is not None)
+
+    def stays_of(self, resident_id: str) -> list[Mapping[str, Any]]:
+        return [s for s in self.stays.values() if s.get("resident_id") == resident_id]
+
+    def assessments_of(self, resident_id: str) -> list[Assessment]:
+        out = []
+        for row in self.assessments:
+            d = row.data
+            if d.get("resident_id") != resident_id:
+                continue
+            out.append(Assessment(
+                AssessmentType(d["assessment_type"]), _d(d, "ard"), _d(d, "event_on"),
+                _d(d, "determination_on"), _d(d, "completed_on"), _d(d, "caa_on"),
+                _d(d, "care_plan_on"), _d(d, "transmitted_on"), row.id))
+        return out

@@ -1,0 +1,164 @@
+"""Compliance figures for scripts/bench: a 120-bed facility (150 staff, 90 days of
+clocked shifts) at a terminal, and one report for 50 such facilities at the server.
+
+The records are written straight into a real terminal's encrypted store and the
+real server's database, as a sync would leave them (each record's current state);
+what is timed is what a clerk or an inspector waits for: reading the records and
+computing the staffing compliance or the PBJ file from them. The floor is reading
+and decoding the same rows without computing anything, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from protocol.ids import new_id
+from protocol.rules.calendar import Quarter
+
+QUARTER = Quarter.parse("2026Q4")  # July–September 2026
+TODAY = date(2026, 10, 20)
+
+
+def facility_rows(facility_id: str, *, beds: int = 120, staff: int = 150,
+                  seed: int = 11) -> list[dict[str, Any]]:
+    """Residents in most beds, staff in the usual mix, and 90 days of shifts."""
+    rng = random.Random(seed)
+    rows: list[dict[str, Any]] = [{"kind": "facility", "id": facility_id, "data": {
+        "name": f"Bench Manor {facility_id[-4:]}", "state_code": "CA", "compliance": {
+            "pbj_facility_id": "CA-BENCH-1",
+            "bed_counts": [{"start": "2026-01-01", "beds": beds}]}}}]
+    start = QUARTER.start
+    for i in range(int(beds * 0.9)):
+        rid, sid = new_id(), new_id()
+        rows.append({"kind": "resident", "id": rid, "data": {
+            "mrn": f"B{i}", "family_name": f"Family{i:03d}", "given_name": "Pat",
+            "birth_date": "1940-01-01", "sex": "female", "_bed_label": f"{i}-A"}})
+        admitted = start - timedelta(days=rng.randrange(0, 400))
+        stay = {"resident_id": rid, "admitted_at": admitted.isoformat(), "status": "active",
+                "payer": rng.choice(["medicare", "medicaid", "private"]), "leaves": []}
+        if rng.random() < 0.2:
+            stay |= {"status": "discharged", "discharged_at": (
+                start + timedelta(days=rng.randrange(1, 90))).isoformat(),
+                "disposition": "home"}
+        rows.append({"kind": "stay", "id": sid, "data": stay})
+    mix = [5] + [7] * 20 + [9] * 25 + [10] * 95 + [16] * 9
+    people = []
+    for n, code in enumerate(mix[:staff]):
+        sid = new_id()
+        people.append((sid, code))
+        rows.append({"kind": "staff", "id": sid, "data": {
+            "employee_id": f"E{n:04d}", "family_name": f"Staff{n:03d}", "given_name": "Lee",
+            "job_title_code": code, "pay_type_code": 2, "hire_date": "2024-01-02",
+            "director_of_nursing": code == 5, "registry_states": "CA"}})
+        if code in (5, 7, 9):
+            rows.append({"kind": "license", "id": new_id(), "data": {
+                "staff_id": sid, "license_type": "RN" if code != 9 else "LPN",
+                "number": f"L{n}", "issuing_state": "CA", "expires_on": "2027-06-30",
+                "verified_on": "2026-01-05"}})
+    for offset in range(90):
+        day = start + timedelta(days=offset)
+        for sid, code in people:
+            if rng.random() > 5 / 7:
+                continue
+            begin = datetime.combine(day, datetime.min.time()) + timedelta(
+                hours=rng.choice([7, 15, 23]))
+            rows.append({"kind": "hours", "id": new_id(), "data": {
+                "staff_id": sid, "work_date": day.isoformat(), "hours": "8.00",
+                "job_title_code": code, "pay_type_code": 2,
+                "clock_in": begin.isoformat(timespec="minutes"),
+                "clock_out": (begin + timedelta(hours=8, minutes=30)).isoformat(
+                    timespec="minutes"), "meal_minutes": 30}})
+    return rows
+
+
+def fill_terminal(session: Any, rows: list[dict[str, Any]]) -> None:
+    from client.store.database import RECORDS, dumps
+    from client.store.search import search_columns
+    from protocol.merge import RecordState
+
+    values = []
+    for row in rows:
+        cols = search_columns(row["kind"], row["id"], RecordState(data=row["data"]))
+        values.append({"id": row["id"], "kind": row["kind"],
+                       "facility_id": session.facility_id, "data": dumps(row["data"]),
+                       "versions": "{}", "conflicts": "{}", "status": "active", "seq": 1,
+                       **cols, "pending": 0})
+    for row in values:
+        if row["kind"] == "facility":
+            row["id"] = session.facility_id
+    with session.store.write() as conn:
+        conn.execute(RECORDS.delete().where(RECORDS.c.id == session.facility_id))
+        conn.execute(RECORDS.insert(), values)
+
+
+def terminal_seconds(session: Any) -> dict[str, float]:
+    """Median of three: the quarter's staffing compliance, and the PBJ file."""
+    from client.store.database import RECORDS
+
+    def median(run: Any) -> float:
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - started)
+        return sorted(times)[1]
+
+    def floor() -> None:
+        with session.store.read() as conn:
+            for (data,) in conn.execute(sa.select(RECORDS.c.data)):
+                json.loads(data)
+
+    def staffing() -> None:
+        report = session.compliance.report("staffing-quarter", QUARTER.start, QUARTER.end)
+        assert report.rows
+
+    def pbj() -> None:
+        result = session.compliance.pbj(QUARTER)
+        assert result.export.xml is not None, result.problems[:3]
+
+    return {"floor": median(floor), "staffing": median(staffing), "pbj": median(pbj)}
+
+
+def fill_server(engine: Any, count: int) -> list[str]:
+    """``count`` facilities of the bench's size in the server's records table."""
+    from server.storage.models import T
+
+    ids = []
+    with engine.begin() as conn:
+        for n in range(count):
+            fid = new_id()
+            ids.append(fid)
+            rows = facility_rows(fid, seed=n)
+            conn.execute(sa.insert(T.records), [
+                {"id": r["id"], "kind": r["kind"], "facility_id": fid, "data": r["data"],
+                 "versions": {}, "conflicts": {}, "status": "active", "seq": 1}
+                for r in rows])
+    return ids
+
+
+def server_seconds(engine: Any, ids: list[str]) -> dict[str, float]:
+    from server.reports.compliance import facility_report
+    from server.reports.loading import load_facts
+    from server.storage.db import read_tx
+
+    started = time.perf_counter()
+    with read_tx(engine) as conn:
+        for fid in ids:
+            load_facts(conn, fid)
+    floor = time.perf_counter() - started
+    started = time.perf_counter()
+    for fid in ids:
+        facility_report(engine, "census-stats", fid, QUARTER.start, QUARTER.end, today=TODAY,
+                        produced_at="bench")
+    stats = time.perf_counter() - started
+    started = time.perf_counter()
+    for fid in ids:
+        facility_report(engine, "staffing-quarter", fid, QUARTER.start, QUARTER.end,
+                        today=TODAY, produced_at="bench")
+    return {"floor": floor, "census_stats": stats, "staffing": time.perf_counter() - started}

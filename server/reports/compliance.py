@@ -1,0 +1,53 @@
+"""Compliance reports and the PBJ file of one facility, as the server computes them.
+
+``facility_report`` gives a report's bytes in the format asked for;
+``facility_pbj`` the quarter's PBJ file (or why CMS would reject it). The
+regional dashboard and the inspectors' endpoints will call the same functions.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.engine import Engine
+
+from protocol.reports.catalog import build_report
+from protocol.reports.facts import FacilityFacts
+from protocol.reports.model import Report, ReportMeta
+from protocol.reports.pbj_file import PbjResult, pbj_for
+from protocol.reports.render import render
+from protocol.reports.status import ComplianceStatus, compliance_status
+from protocol.rules.calendar import Quarter
+from server.storage.db import read_tx
+
+from .loading import load_facts
+
+__all__ = ["facility_pbj", "facility_report", "facility_status", "load_facts"]
+
+
+def facts_of(engine: Engine, facility_id: str) -> FacilityFacts:
+    with read_tx(engine) as conn:
+        return load_facts(conn, facility_id)
+
+
+def facility_report(engine: Engine, name: str, facility_id: str, start: date, end: date, *,
+                    today: date, produced_at: str, produced_by: str = "") -> Report:
+    facts = facts_of(engine, facility_id)
+    return build_report(name, facts, start, end, today=today, meta=ReportMeta(
+        produced_at=produced_at, data_as_of=f"{facts.data_as_of} (server)",
+        produced_by=produced_by))
+
+
+def facility_report_bytes(engine: Engine, name: str, facility_id: str, start: date,
+                          end: date, fmt: str, *, today: date, produced_at: str) -> bytes:
+    return render(facility_report(engine, name, facility_id, start, end, today=today,
+                                  produced_at=produced_at), fmt)
+
+
+def facility_pbj(engine: Engine, facility_id: str, quarter: Quarter, *, today: date
+                 ) -> PbjResult:
+    return pbj_for(facts_of(engine, facility_id), quarter, today=today)
+
+
+def facility_status(engine: Engine, facility_id: str, *, today: date) -> ComplianceStatus:
+    return compliance_status(facts_of(engine, facility_id), today)

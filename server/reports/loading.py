@@ -1,0 +1,51 @@
+"""A facility's records, read once for the shared report definitions."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from protocol.reports.facts import FacilityFacts, Row
+from server.errors import NotFound
+from server.storage.models import T
+
+KINDS = ("facility", "bed", "resident", "stay", "assessment", "staff", "license", "hours",
+         "training", "review", "registry_check", "paid_leave")
+"""The kinds the reports read (notes, diagnoses and tasks are not needed)."""
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def data_as_of(conn: Connection, facility_id: str) -> str:
+    """When the facility's records last changed: its newest audit entry."""
+    at = conn.execute(sa.select(sa.func.max(T.audit.c.at)).where(
+        T.audit.c.chain == facility_id)).scalar()
+    if at is None:
+        return ""
+    return datetime.fromtimestamp(at / 1000, tz=UTC).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def load_facts(conn: Connection, facility_id: str) -> FacilityFacts:
+    """Every record of the facility the reports need, as the shared facts."""
+    records = T.records
+    rows = conn.execute(sa.select(records.c.kind, records.c.id, records.c.data,
+                                  records.c.status)
+                        .where(records.c.facility_id == facility_id,
+                               records.c.kind.in_(KINDS))).all()
+    facility = None
+    out = []
+    for kind, rec_id, data, status in rows:
+        row = Row(kind, rec_id, _json(data) or {}, status)
+        if kind == "facility" and rec_id == facility_id:
+            facility = row
+        else:
+            out.append(row)
+    if facility is None:
+        raise NotFound(f"no facility {facility_id}")
+    return FacilityFacts.from_rows(facility, out, data_as_of=data_as_of(conn, facility_id))

@@ -1,0 +1,121 @@
+"""One rule, one place: the terminal (offline, from its encrypted store) and the
+server (from its database) compute the same compliance reports from the same
+records, and the PBJ file the server writes is one CMS's schema accepts."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from client.clock import ManualClock
+from protocol.reports.catalog import REPORTS
+from server.reports.compliance import facility_report
+
+from .compliance_world import OCT, TODAY, build
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def world(org):
+    from datetime import datetime
+
+    clock = ManualClock(datetime(2026, 11, 10, 9, 0))
+    session = org.terminal(org.a, "rm.MG", clock=clock)
+    w = build(session, org.a.beds)
+    report = session.sync()
+    assert report.error is None
+    assert report.rejected == 0 and report.conflicts == 0
+    yield org, session, w
+    session.lock()
+
+
+def test_terminal_and_server_reports_agree(world) -> None:
+    org, session, _w = world
+    end = date(2026, 10, 31)
+    for name in sorted(REPORTS):
+        here = session.compliance.report(name, OCT, end)
+        there = facility_report(org.engine, name, org.a.id, OCT, end, today=TODAY,
+                                produced_at="x")
+        assert here.columns == there.columns, name
+        assert here.rows == there.rows, name
+        assert here.summary == there.summary, name
+        assert here.failing == there.failing, name
+        assert here.rows, f"{name} has no rows for the test facility"
+    assert session.compliance.status().lines == __import__(
+        "server.reports", fromlist=["facility_status"]).facility_status(
+        org.engine, org.a.id, today=TODAY).lines
+
+
+def test_the_deliberate_problems_are_found(world) -> None:
+    _org, session, _w = world
+    days = session.compliance.report("staffing-days", OCT, date(2026, 10, 31))
+    by_date = {row[0]: row for row in days.rows}
+    assert by_date["2026-10-04"][-2] == "FAIL"
+    assert "RN 8 consecutive hours not met" in by_date["2026-10-04"][-1]
+    assert by_date["2026-10-06"][-2] == "ok"
+    roster = session.compliance.report("licenses", OCT, date(2026, 10, 31))
+    lines = [r for r in roster.rows if r[0] == "Osei, Pat"]
+    assert any(r[8] == "violation" for r in lines)
+    assert any(r[3] == "LPN" and r[8] == "expired" for r in roster.rows)
+    assert any(r[3] == "worked unlicensed" and r[0] == "Thompson, Pat" for r in roster.rows)
+
+
+def test_pbj_file_from_the_server_cli_is_valid(world, tmp_path: Path) -> None:
+    import xmlschema
+
+    from server.admin import cli
+    from server.admin.compliance import set_facility
+
+    org, _session, _w = world
+    out = tmp_path / "pbj.xml"
+    base = ["--database-url", org.settings.database_url]
+    assert cli.main([*base, "pbj", "--facility", org.a.id, "--quarter", "2027Q1", "--out",
+                     str(out), "--today", TODAY.isoformat()]) == 1
+    assert not out.exists()  # no PBJ facility id yet: CMS would reject it
+    set_facility(org.engine, org.settings, facility_id=org.a.id, pbj_facility_id="OH-123456")
+    assert cli.main([*base, "pbj", "--facility", org.a.id, "--quarter", "2027Q1", "--out",
+                     str(out), "--today", TODAY.isoformat()]) == 0
+    schema = xmlschema.XMLSchema(str(Path(__file__).parents[1] / "unit" / "rules" / "data"
+                                     / "nhpbj_4_10_0.xsd"))
+    schema.validate(str(out))
+    text = out.read_text()
+    assert "<facilityId>OH-123456</facilityId>" in text
+    assert "<employeeId>E-1</employeeId>" in text
+
+
+def test_pdf_figures_are_the_csv_figures(world, tmp_path: Path) -> None:
+    import csv
+    import io
+
+    from pypdf import PdfReader
+
+    _org, session, _w = world
+    pdf = session.compliance.export_report("staffing-days", OCT, date(2026, 10, 31), "pdf",
+                                           tmp_path / "days.pdf")
+    data = session.compliance.export_report("staffing-days", OCT, date(2026, 10, 31), "csv",
+                                            tmp_path / "days.csv")
+    reader = PdfReader(str(pdf))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    rows = list(csv.reader(io.StringIO(data.read_text(encoding="utf-8-sig"))))
+    assert rows[0][:3] == ["Date", "Census", "Nurse hours"]
+    assert len(rows) == 32
+    pages = len(reader.pages)
+    assert f"Page {pages} of {pages}" in text
+    assert "Maple Grove Care Center" in text and "2026-10-01 to 2026-10-31" in text
+    assert "data as of" in text
+    lines = [line.strip() for line in text.splitlines()]
+    for row in rows[1:]:
+        # each day's figures follow its date in the PDF, cell by cell, as in the CSV
+        at = lines.index(row[0])
+        figures = [cell for cell in row[1:10] if cell]
+        assert lines[at + 1:at + 1 + len(figures)] == figures, row
+    with session.store.read() as conn:
+        import sqlalchemy as sa
+
+        from client.store.database import AUDIT
+        events = conn.execute(sa.select(AUDIT.c.event, AUDIT.c.detail)).all()
+    exports = [e for e in events if e.event == "export"]
+    assert len(exports) == 2 and "days.pdf" in exports[0].detail
