@@ -16,16 +16,20 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from protocol.ids import new_id
+from protocol.merkle import Checkpoint
 from protocol.ops import OpResult
 from protocol.records import US_STATES, RecordKind, Role
 from server.core import held_review
+from server.core.audit_log import AuditLog
 from server.core.enrollment import code_hash
 from server.core.passwords import check_password, hash_password
 from server.errors import AdminError, NotFound
 from server.settings import Settings
-from server.storage import audit
+from server.storage import audit_verify, checkpoints
+from server.storage.audit_verify import AuditBreak
 from server.storage.batch import Batch, Rec
 from server.storage.db import read_tx, write_tx
+from server.storage.keys import load_server_key
 from server.storage.models import T
 from server.storage.setup import initialise
 
@@ -254,6 +258,22 @@ def review_held(engine: Engine, settings: Settings, *, terminal_id: str, seq: in
                                    apply=decision == "apply", reviewer=reviewer)
 
 
-def verify_audit(engine: Engine) -> audit.AuditBreak | None:
+def verify_audit(engine: Engine, *, held: list[Checkpoint] | None = None
+                 ) -> AuditBreak | None:
+    """Chains, trees and history (:mod:`server.storage.audit_verify`); ``held``:
+    checkpoints kept outside the database, e.g. from a bundle."""
     with read_tx(engine) as conn:
-        return audit.verify_audit(conn)
+        public = load_server_key(conn).public_key().public_bytes_raw()
+        return audit_verify.verify_audit(conn, public, held or [])
+
+
+def publish_checkpoints(engine: Engine, settings: Settings) -> list[Checkpoint]:
+    """Publish a checkpoint of every audit chain that grew, and return the
+    latest checkpoint of every chain (what an auditor keeps outside)."""
+    log = AuditLog(engine, settings)
+    log.publish_due()
+    with read_tx(engine) as conn:
+        chains = conn.execute(sa.select(T.heads.c.facility_id).order_by(
+            T.heads.c.facility_id)).scalars().all()
+        found = [checkpoints.latest(conn, chain) for chain in chains]
+    return [p.checkpoint for p in found if p is not None]

@@ -7,14 +7,18 @@ administrative error (the message says what to do).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from protocol.audit_log import checkpoint_from_json, checkpoint_to_json
+from protocol.merkle import Checkpoint, ProofError
 from server.core.passwords import PasswordRejected
-from server.errors import ServerError
+from server.errors import AdminError, ServerError
 from server.http.runner import serve_forever
 from server.settings import Settings
 from server.storage.db import make_engine
@@ -69,13 +73,33 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seq", required=True, type=int)
     p.add_argument("--decision", required=True, choices=["apply", "reject"])
     p.add_argument("--reviewer", help="who decided (recorded in the audit log)")
-    sub.add_parser("verify-audit", help="check every audit hash chain")
+    p = sub.add_parser("verify-audit", help="check every audit chain, its Merkle tree and "
+                       "its history against signed checkpoints")
+    p.add_argument("--against", action="append", type=Path, default=[], metavar="FILE",
+                   help="checkpoints kept outside the database (from `checkpoint --out`); "
+                   "may be given more than once")
+    p = sub.add_parser("checkpoint", help="publish signed checkpoints of the audit logs now "
+                       "and print the latest of each")
+    p.add_argument("--out", type=Path, help="also write them to this JSON file, to keep "
+                   "outside the database for `verify-audit --against`")
     return parser
 
 
 def _when(ms: int | None) -> str:
     return "-" if ms is None else datetime.fromtimestamp(ms / 1000, UTC).strftime(
         "%Y-%m-%d %H:%M UTC")
+
+
+def _held(paths: list[Path]) -> list[Checkpoint]:
+    held: list[Checkpoint] = []
+    for path in paths:
+        try:
+            value = json.loads(path.read_text(encoding="utf-8"))
+            items = value if isinstance(value, list) else [value]
+            held.extend(checkpoint_from_json(item) for item in items)
+        except (OSError, ValueError, ProofError) as exc:
+            raise AdminError(f"{path} holds no checkpoints: {exc}") from None
+    return held
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -134,8 +158,15 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                                        seq=args.seq, decision=args.decision,
                                        reviewer=args.reviewer)
             print(f"{result.status}" + (f" ({result.reason})" if result.reason else ""))
+        elif args.command == "checkpoint":
+            found = [checkpoint_to_json(c) for c in actions.publish_checkpoints(engine,
+                                                                               settings)]
+            for item in found:
+                print(json.dumps(item))
+            if args.out is not None:
+                args.out.write_text(json.dumps(found, indent=1) + "\n", encoding="utf-8")
         elif args.command == "verify-audit":
-            problem = actions.verify_audit(engine)
+            problem = actions.verify_audit(engine, held=_held(args.against))
             if problem is not None:
                 print(problem, file=sys.stderr)
                 return EXIT_CHECK_FAILED

@@ -221,6 +221,18 @@ def assert_bed_invariants(engine: sa.Engine) -> None:
     assert len(beds) == len(set(beds)), "a bed has two occupants"
 
 
+def drop_append_only(conn: Any) -> None:
+    """What a database owner can do and the server never does: drop the
+    triggers that keep the audit insert-only (to simulate tampering)."""
+    if conn.dialect.name == "postgresql":
+        for table in ("audit", "audit_nodes", "audit_checkpoints"):
+            conn.execute(sa.text(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"))
+        return
+    for table in ("audit", "audit_nodes", "audit_checkpoints"):
+        for event in ("update", "delete"):
+            conn.execute(sa.text(f"DROP TRIGGER IF EXISTS {table}_no_{event}"))
+
+
 @pytest.fixture
 def h() -> Any:
     """The helpers above, for test modules (conftest is not importable by name
@@ -231,4 +243,5 @@ def h() -> Any:
         new_resident=new_resident, admit=admit, note=note, record=record,
         audit_rows=audit_rows, current_stays=current_stays,
         assert_bed_invariants=assert_bed_invariants, resident_fields=resident_fields,
-        make_facility=make_facility, Term=Term, Clock=Clock)
+        make_facility=make_facility, Term=Term, Clock=Clock,
+        drop_append_only=drop_append_only)
