@@ -21,6 +21,7 @@ from protocol.messages import operation_from_wire
 from protocol.ops import Operation
 from protocol.reasons import REASON_TEXT
 from server.errors import NotFound
+from server.storage import checkpoints
 from server.storage.models import T
 
 from .principals import Principal
@@ -105,8 +106,10 @@ def _counts(conn: Connection, stmt: Any) -> dict[str, int]:
     return {row[0]: int(row[1]) for row in conn.execute(stmt)}
 
 
-def summaries(conn: Connection, principal: Principal, now: int) -> list[FacilitySummary]:
-    refs = facilities_in_scope(conn, principal)
+def summaries(conn: Connection, principal: Principal, now: int,
+              only: str | None = None) -> list[FacilitySummary]:
+    """Each facility in scope (or just ``only``) with its counts: five grouped queries."""
+    refs = [ref for ref in facilities_in_scope(conn, principal) if only in (None, ref.id)]
     ids = [ref.id for ref in refs]
     term, ops, rec = T.terminals, T.ops, T.records
     joined = ops.join(term, term.c.id == ops.c.terminal_id)
@@ -228,3 +231,22 @@ def users(conn: Connection, facility_id: str) -> list[UserView]:
     rows = conn.execute(sa.select(T.users).where(T.users.c.facility_id == facility_id)
                         .order_by(T.users.c.username))
     return [UserView(r.id, r.username, r.display_name, r.role, r.active) for r in rows]
+
+
+@dataclass(frozen=True)
+class AuditState:
+    entries: int
+    checkpoint_size: int | None
+    checkpoint_at: int | None
+    checkpoint_root: str | None
+
+
+def audit_state(conn: Connection, facility_id: str) -> AuditState:
+    """How long the facility's audit log is and its latest published checkpoint."""
+    entries = conn.execute(sa.select(T.heads.c.audit_seq).where(
+        T.heads.c.facility_id == facility_id)).scalar() or 0
+    published = checkpoints.latest(conn, facility_id)
+    if published is None:
+        return AuditState(int(entries), None, None, None)
+    return AuditState(int(entries), published.checkpoint.size, published.published_at,
+                      published.checkpoint.root.hex())

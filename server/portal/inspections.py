@@ -300,3 +300,20 @@ def revoke(engine: Engine, settings: Settings, manager: Principal, access_id: st
                 at=now, action="inspection:revoke", outcome="applied", actor=manager.actor,
                 target=access_id, facility_id=facility_id, purpose="security")
         batch.write()
+
+
+def access_log(conn: Connection, manager: Principal, access_id: str,
+               facility_id: str) -> list[Any]:
+    """The audit entries of one access at one facility: its issue, redemption,
+    views and revocation (for the access-log bundle), in order."""
+    if not manager.sees(facility_id):
+        raise NotFound("There is no such facility.")
+    covered = conn.execute(sa.select(P.access_facilities.c.facility_id).where(
+        P.access_facilities.c.access_id == access_id,
+        P.access_facilities.c.facility_id == facility_id)).first()
+    if covered is None:
+        raise NotFound("There is no such inspector access.")
+    return list(conn.execute(sa.select(T.audit).where(
+        T.audit.c.chain == facility_id,
+        sa.or_(T.audit.c.actor == f"inspector:{access_id}", T.audit.c.target == access_id))
+        .order_by(T.audit.c.seq)))
