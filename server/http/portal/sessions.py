@@ -58,7 +58,7 @@ def cookie_key(settings: Settings, server_key: Ed25519PrivateKey) -> bytes:
 
 def cookie_storage(settings: Settings, key: bytes) -> EncryptedCookieStorage:
     return EncryptedCookieStorage(key, cookie_name=COOKIE,
-                                  httponly=True, samesite="Strict", path="/portal",
+                                  httponly=True, samesite="Strict", path="/",
                                   secure=settings.portal_https or None)
 
 
