@@ -55,6 +55,8 @@ class AccessUnavailable(PortalError):
         "not_yet": "This inspector access is not valid yet.",
         "locked": "This inspector link is locked after too many wrong codes. Ask the "
                   "regional manager for a new access.",
+        "session_ended": "Your inspector session has ended. Each link works once; ask the "
+                         "regional manager for a new access to continue.",
     }
 
     def __init__(self, reason: str) -> None:

@@ -189,8 +189,8 @@ def _held(row: Any, op: Operation, users: dict[str, str]) -> HeldOp:
 
 
 def _usernames(conn: Connection, user_ids: set[str]) -> dict[str, str]:
-    return dict(conn.execute(sa.select(T.users.c.id, T.users.c.username).where(
-        T.users.c.id.in_(sorted(user_ids)))).tuples().all())
+    return {row.id: row.username for row in conn.execute(
+        sa.select(T.users.c.id, T.users.c.username).where(T.users.c.id.in_(sorted(user_ids))))}
 
 
 def held(conn: Connection, facility_id: str, limit: int = 200) -> list[HeldOp]:

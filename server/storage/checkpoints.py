@@ -12,6 +12,7 @@ than the interval and a bundle or pull can always have one that covers now.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,8 @@ from protocol.merkle import Checkpoint
 from .audit_tree import TreeReader
 from .merkle_models import L
 from .models import T
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -110,19 +113,27 @@ def all_of(conn: Connection, chain: str) -> list[Published]:
 
 def current_checkpoint(conn: Connection, key: Ed25519PrivateKey, chain: str,
                        now: int) -> Published:
-    """A checkpoint of the chain as it is now: the latest one if the chain has
-    not grown since, else a new one, published. Call in a write transaction."""
+    """A checkpoint of the chain as it is now, signed over the root its stored
+    tree gives now: the published one of this size if it states the same root,
+    else a new one, published. A stored checkpoint that disagrees with the tree,
+    or one larger than the log, means the log was rewritten or cut: the new
+    checkpoint is still signed for what is there (holders of the earlier one
+    then see the break) and the server logs an error. Call in a write
+    transaction."""
     size = conn.execute(sa.select(T.heads.c.audit_seq).where(
         T.heads.c.facility_id == chain)).scalar_one()
+    checkpoint = sign_checkpoint(conn, key, chain, size)
     if size == 0:
-        return Published(chain, sign_checkpoint(conn, key, chain, 0), now)
-    found = latest(conn, chain)
-    if found is not None and found.checkpoint.size == size:
-        return found
-    published = publish(conn, key, now, [chain])
-    if published:
-        return published[0]
-    again = at_size(conn, chain, size)
-    if again is None:
-        raise LookupError(f"no checkpoint of {chain} at size {size}")
-    return again
+        return Published(chain, checkpoint, now)
+    stored = at_size(conn, chain, size)
+    if stored is not None and stored.checkpoint.root == checkpoint.root:
+        return stored
+    newest = latest(conn, chain)
+    if stored is not None or (newest is not None and newest.checkpoint.size > size):
+        log.error("the audit log of %s no longer matches its published checkpoints; "
+                  "run chartkeep-server verify-audit", chain)
+    if stored is None:
+        _insert_ignoring_existing(conn, {"chain": chain, "size": size, "root": checkpoint.root,
+                                         "signature": checkpoint.signature,
+                                         "published_at": now})
+    return Published(chain, checkpoint, now)

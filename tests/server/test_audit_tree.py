@@ -5,13 +5,11 @@ later hash recomputed, and a cut tail with the head moved back — named."""
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
 import sqlalchemy as sa
 
-from protocol.audit_log import checkpoint_to_json, entry_bytes, entry_leaf, verify_entry
-from protocol.merkle import leaf_hash, node_hash, root_of, verify_consistency
+from protocol.audit_log import checkpoint_to_json, entry_leaf, verify_entry
+from protocol.merkle import leaf_hash, root_of, verify_consistency
 from server import admin
 from server.storage import checkpoints
 from server.storage.audit_tree import TreeReader
@@ -86,39 +84,6 @@ def test_the_server_cannot_change_or_remove_audit_rows(terminal, h, engine, worl
     assert admin.verify_audit(engine) is None
 
 
-def rewrite(engine, h, chain, *, keep: int, new_tail: list[dict]) -> None:
-    """A database owner's forgery: keep the first ``keep`` entries, replace the
-    rest, and recompute every hash, node and the head, so the chain is whole."""
-    log = entries(engine, chain)[:keep]
-    prev = log[-1]["hash"] if log else ""
-    rows = []
-    for seq, fields in enumerate(new_tail, keep + 1):
-        entry = {**fields, "seq": seq}
-        digest = hashlib.sha256(prev.encode() + entry_bytes(entry)).hexdigest()
-        rows.append({**entry, "prev_hash": prev, "hash": digest})
-        prev = digest
-    leaves = [entry_leaf(e) for e in log + rows]
-    with engine.begin() as conn:
-        h.drop_append_only(conn)
-        conn.execute(sa.delete(T.audit).where(T.audit.c.chain == chain, T.audit.c.seq > keep))
-        if rows:
-            conn.execute(sa.insert(T.audit), rows)
-        conn.execute(sa.delete(L.nodes).where(L.nodes.c.chain == chain))
-        conn.execute(sa.insert(L.nodes), tree_rows(chain, leaves))
-        conn.execute(sa.update(T.heads).where(T.heads.c.facility_id == chain)
-                     .values(audit_seq=len(leaves), audit_head=prev))
-
-
-def tree_rows(chain, leaves):
-    rows, level, nodes = [], 0, list(leaves)
-    while nodes:
-        rows += [{"chain": chain, "level": level, "idx": i, "hash": n}
-                 for i, n in enumerate(nodes)]
-        nodes = [node_hash(nodes[i], nodes[i + 1]) for i in range(0, len(nodes) - 1, 2)]
-        level += 1
-    return rows
-
-
 def forget_checkpoints(engine, h, chain):
     with engine.begin() as conn:
         h.drop_append_only(conn)
@@ -138,7 +103,7 @@ def test_a_rewritten_entry_with_every_hash_recomputed_is_named(terminal, h, engi
     victim = len(log) // 2
     forged = [{k: e[k] for k in e if k not in ("prev_hash", "hash")} for e in log[victim:]]
     forged[0]["outcome"] = "rejected"
-    rewrite(engine, h, world.a.id, keep=victim, new_tail=forged)
+    h.rewrite_audit(engine, world.a.id, keep=victim, new_tail=forged)
     problem = admin.verify_audit(engine)
     assert problem.chain == world.a.id and "rewritten" in problem.problem
     # Remove the stored checkpoints too: only a checkpoint held outside shows it.
@@ -153,7 +118,7 @@ def test_a_cut_tail_with_the_head_moved_back_is_named(terminal, h, engine, world
     publish(engine)
     held = held_checkpoint(engine, world.a.id)
     keep = held.size - 4
-    rewrite(engine, h, world.a.id, keep=keep, new_tail=[])
+    h.rewrite_audit(engine, world.a.id, keep=keep, new_tail=[])
     problem = admin.verify_audit(engine)
     assert (problem.chain, problem.seq) == (world.a.id, keep + 1)
     assert "were cut" in problem.problem

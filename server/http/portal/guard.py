@@ -50,6 +50,9 @@ async def load_principal(request: web.Request, session: Session) -> Principal | 
     now = settings.clock()
     if sessions.expired(settings, session, now):
         sessions.end(session)
+        if kind == "inspector":  # no sign-in page to send them to: say why, plainly
+            await blocking(request, inspections.load_inspector, engine, settings, ident)
+            raise AccessUnavailable("session_ended")
         await sessions.flash(request, "Your session ended; sign in again.")
         return None
     principal: Principal | None
