@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from protocol.audit_log import checkpoint_from_json, checkpoint_to_json
@@ -20,6 +21,7 @@ from protocol.merkle import Checkpoint, ProofError
 from server.core.passwords import PasswordRejected
 from server.errors import AdminError, ServerError
 from server.http.runner import serve_forever
+from server.portal import accounts
 from server.settings import Settings
 from server.storage.db import make_engine
 
@@ -58,6 +60,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--display-name", default="")
     p.add_argument("--password-stdin", action="store_true",
                    help="read the password from the first line of standard input")
+    for command, what in (("create-admin", "an administrator of the portal"),
+                          ("create-manager", "a regional manager (with --facilities)")):
+        p = sub.add_parser(command, help=f"add {what}; prints the password (unless given "
+                           "with --password-stdin) and the TOTP secret, once")
+        p.add_argument("--username", required=True)
+        p.add_argument("--display-name", default="")
+        p.add_argument("--password-stdin", action="store_true",
+                       help="read the password from the first line of standard input")
+        if command == "create-manager":
+            p.add_argument("--facilities", required=True, nargs="+", metavar="FACILITY",
+                           help="facility ids of the manager's region")
     p = sub.add_parser("deactivate-user", help="deactivate a user; their pending changes "
                        "will be held for review")
     p.add_argument("--username", required=True)
@@ -88,6 +101,21 @@ def _parser() -> argparse.ArgumentParser:
 def _when(ms: int | None) -> str:
     return "-" if ms is None else datetime.fromtimestamp(ms / 1000, UTC).strftime(
         "%Y-%m-%d %H:%M UTC")
+
+
+def _create_account(engine: Engine, settings: Settings, args: argparse.Namespace) -> None:
+    password = sys.stdin.readline().rstrip("\r\n") if args.password_stdin else None
+    made = accounts.create_account(
+        engine, settings, username=args.username, display_name=args.display_name,
+        role="administrator" if args.command == "create-admin" else "regional_manager",
+        password=password, facilities=getattr(args, "facilities", ()) or ())
+    print(f"account {made.id} ({made.username})")
+    if made.password:
+        print(f"password: {made.password}")
+    print(f"TOTP secret: {made.totp_secret}")
+    print(f"TOTP URI: {made.totp_uri}")
+    print("These are shown once. Enter the secret (or the URI as a QR code) in an "
+          "authenticator app; sign in at /portal.")
 
 
 def _held(paths: list[Path]) -> list[Checkpoint]:
@@ -141,6 +169,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             print(actions.create_user(engine, settings, facility_id=args.facility,
                                     username=args.username, role=args.role,
                                     password=password, display_name=args.display_name))
+        elif args.command in ("create-admin", "create-manager"):
+            _create_account(engine, settings, args)
         elif args.command == "deactivate-user":
             actions.deactivate_user(engine, settings, username=args.username)
         elif args.command == "issue-code":

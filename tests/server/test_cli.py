@@ -154,3 +154,41 @@ def test_serve_runs_as_a_subprocess_and_stops_on_sigterm(tmp_path):
             proc.wait()
         proc.stdout.close()
         proc.stderr.close()
+
+
+def test_portal_accounts_from_the_command_line(server_db_url, capsys, monkeypatch):
+    """create-admin / create-manager print the password and TOTP secret once;
+    the secret gives codes the portal accepts."""
+    import re
+
+    from server.portal import accounts
+    from server.settings import Settings
+    from server.storage.db import make_engine
+
+    db = ["--database-url", server_db_url]
+    assert run(capsys, *db, "init")[0] == 0
+    _, facility, _ = run(capsys, *db, "create-facility", "--name", "Maple Grove",
+                         "--state", "OH", "--mrn-prefix", "MG")
+    code, out, _ = run(capsys, *db, "create-manager", "--username", "rm", "--facilities",
+                       facility)
+    assert code == 0
+    password = re.search(r"password: (\S+)", out).group(1)
+    secret = re.search(r"TOTP secret: ([A-Z2-7]+)", out).group(1)
+    assert "otpauth://totp/Chartkeep:rm?secret=" + secret in out
+    code, out, _ = run(capsys, *db, "create-admin", "--username", "ops", "--password-stdin",
+                       stdin="the cold river runs under the bridge\n", monkeypatch=monkeypatch)
+    assert code == 0 and "password:" not in out and "TOTP secret:" in out
+    code, _, err = run(capsys, *db, "create-manager", "--username", "rm2", "--facilities",
+                       "nope")
+    assert code == 2 and "no facility" in err
+    engine = make_engine(server_db_url)
+    try:
+        settings = Settings(database_url=server_db_url)
+        passed = accounts.password_step(engine, settings, username="rm", password=password,
+                                        source="test")
+        principal, _ = accounts.code_step(engine, settings, account_id=passed.account_id,
+                                          code=accounts.totp_code(secret, settings.clock()),
+                                          source="test")
+        assert principal.facilities == frozenset({facility})
+    finally:
+        engine.dispose()
