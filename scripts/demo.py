@@ -4,7 +4,11 @@ either the clerk's terminal app (default) or a scripted sync demonstration
 
     scripts/demo              # server + demo facility + the terminal app
     scripts/demo --headless   # server + demo facility + two terminals working offline,
-                              # a conflicting edit and a contested bed, then the results
+                              # a conflicting edit and a contested bed, then the results;
+                              # then the portal: an inspector access issued and redeemed
+
+Both print the portal's address and a regional manager's login (password and
+TOTP secret, for the demo only, with a current code).
 
 Everything lives under ``var/demo/`` (made afresh on each run unless --keep).
 """
@@ -28,8 +32,12 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for _path in (ROOT, ROOT / "scripts"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+
+from demo_portal import Login, describe, inspector_walkthrough
+from demo_portal import seed as seed_portal
 
 from client import terminal
 from client.clock import SystemClock
@@ -72,6 +80,7 @@ class Demo:
     oak: str
     maple_beds: list[str]
     oak_beds: list[str]
+    portal: Login
 
 
 def say(text: str = "") -> None:
@@ -108,9 +117,8 @@ def seed_server(data_dir: Path) -> Demo:
         for username, role, display in users:
             admin.create_user(engine, settings, facility_id=facility, username=username,
                               role=role, display_name=display)
-    admin.create_user(engine, settings, facility_id=None, username="regional.morgan",
-                      role="regional_manager", display_name="Morgan Ellis")
-    return Demo(settings, engine, maple, oak, maple_beds, oak_beds)
+    portal = seed_portal(engine, settings, [maple, oak])
+    return Demo(settings, engine, maple, oak, maple_beds, oak_beds, portal)
 
 
 @contextlib.contextmanager
@@ -262,11 +270,15 @@ def headless(demo: Demo, url: str, var: Path) -> int:
     say(f"  Nurses' station: {status.pending} pending, {status.rejected} rejected, "
         f"{status.conflicts} open conflicts — each shown to the clerk with its reason.")
 
+    portal_ok = inspector_walkthrough(url, demo.portal, demo.maple, say)
+    describe(url, demo.portal, say)
+
     broken = admin.verify_audit(demo.engine)
-    say("\nAudit chain: " + ("intact" if broken is None else f"BROKEN at {broken}"))
+    say("\nAudit chain and Merkle trees: " + ("intact" if broken is None
+                                             else f"BROKEN at {broken}"))
     front.lock()
     station.lock()
-    return 0 if broken is None else 1
+    return 0 if broken is None and portal_ok else 1
 
 
 def interactive(demo: Demo, url: str, var: Path) -> int:
@@ -278,6 +290,7 @@ def interactive(demo: Demo, url: str, var: Path) -> int:
     say("\n  Demo login:  user  dana")
     say(f"               passphrase  {PASSWORD}")
     say(f"  (server {url}; terminal files in {home})")
+    describe(url, demo.portal, say)
     say("  Press F1 in the app for help; ctrl+q quits.\n")
     time.sleep(1.5)
     from client.ui.app import run
