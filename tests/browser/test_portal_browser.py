@@ -123,3 +123,16 @@ def test_an_inspector_access_is_issued_used_and_revoked(page: Page, browser: Bro
         "This inspector access was revoked by the regional manager.")
     inspector.goto(link)
     expect(inspector.get_by_role("alert")).to_contain_text("revoked")
+
+
+@pytest.mark.parametrize("width", [768, 1280])
+def test_pages_fit_a_tablet_and_a_laptop(page: Page, portal, width):
+    """No page scrolls sideways: wide tables scroll inside their own region."""
+    held_operation(portal)
+    page.set_viewport_size({"width": width, "height": 1024})
+    sign_in(page, portal)
+    for path in ("/portal", f"/portal/facilities/{portal.facility_a}",
+                 f"/portal/facilities/{portal.facility_a}/users", "/portal/inspections/new"):
+        page.goto(portal.url + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, (path, width, overflow)
