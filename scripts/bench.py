@@ -46,6 +46,7 @@ from client.views import SyncReport
 from protocol.codec import encode
 from protocol.ids import new_id
 from scripts.bench_floor import measure_floor
+from scripts.bench_portal import portal_pages
 from server import admin
 from server.http.runner import ServerThread
 from server.settings import Settings
@@ -332,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-app", action="store_true", help="skip the terminal app figures")
     parser.add_argument("--no-sync", action="store_true",
                         help="skip the sync, unlock and app figures (compliance only)")
+    parser.add_argument("--no-portal", action="store_true", help="skip the portal's pages")
     args = parser.parse_args(argv)
     count = args.ops or (10_000 if args.quick else 100_000)
     residents = 2_000 if args.quick else 10_000
@@ -370,6 +372,14 @@ def main(argv: list[str] | None = None) -> int:
             targets.append(Target(f"app_start_to_census_{residents}_s", start, 2.0, "s", False))
             targets.append(Target(f"app_filter_{residents}_ms", filter_s * 1000, 100, "ms",
                                   False))
+        if not args.no_portal:
+            pages = portal_pages(tmp / "portal", facilities=50,
+                                 residents=50 if args.quick else 200)
+            for page, (median, p95) in pages.items():
+                say(f"  portal, 50 facilities, {page:34} median {median:5.1f} ms  "
+                    f"p95 {p95:5.1f} ms")
+            targets.append(Target("portal_page_p95_ms_50_facilities",
+                                  max(p95 for _, p95 in pages.values()), 200, "ms", False))
         say()
         for target in targets:
             say(target.line())

@@ -4,7 +4,11 @@ either the clerk's terminal app (default) or a scripted sync demonstration
 
     scripts/demo              # server + demo facility + the terminal app
     scripts/demo --headless   # server + demo facility + two terminals working offline,
-                              # a conflicting edit and a contested bed, then the results
+                              # a conflicting edit and a contested bed, then the results;
+                              # then the portal: an inspector access issued and redeemed
+
+Both print the portal's address and a regional manager's login (password and
+TOTP secret, for the demo only, with a current code).
 
 Everything lives under ``var/demo/`` (made afresh on each run unless --keep).
 """
@@ -28,8 +32,12 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for _path in (ROOT, ROOT / "scripts"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+
+from demo_portal import Login, describe, inspector_walkthrough
+from demo_portal import seed as seed_portal
 
 from client import terminal
 from client.clock import SystemClock
@@ -74,6 +82,7 @@ class Demo:
     oak: str
     maple_beds: list[str]
     oak_beds: list[str]
+    portal: Login
 
 
 def say(text: str = "") -> None:
@@ -114,7 +123,8 @@ def seed_server(data_dir: Path) -> Demo:
                       role="regional_manager", display_name="Morgan Ellis")
     set_facility(engine, settings, facility_id=maple, pbj_facility_id="OH-MG-0001",
                  licensed_beds=((TODAY - timedelta(days=400)).isoformat(), 12))
-    return Demo(settings, engine, maple, oak, maple_beds, oak_beds)
+    portal = seed_portal(engine, settings, [maple, oak])
+    return Demo(settings, engine, maple, oak, maple_beds, oak_beds, portal)
 
 
 @contextlib.contextmanager
@@ -346,11 +356,15 @@ def headless(demo: Demo, url: str, var: Path) -> int:
         f"{status.conflicts} open conflicts — each shown to the clerk with its reason.")
 
     print_compliance(front, var)
+    portal_ok = inspector_walkthrough(url, demo.portal, demo.maple, say)
+    describe(url, demo.portal, say)
+
     broken = admin.verify_audit(demo.engine)
-    say("\nAudit chain: " + ("intact" if broken is None else f"BROKEN at {broken}"))
+    say("\nAudit chain and Merkle trees: " + ("intact" if broken is None
+                                             else f"BROKEN at {broken}"))
     front.lock()
     station.lock()
-    return 0 if broken is None else 1
+    return 0 if broken is None and portal_ok else 1
 
 
 def print_compliance(front: Session, var: Path) -> None:
@@ -381,6 +395,7 @@ def interactive(demo: Demo, url: str, var: Path) -> int:
     say("\n  Demo login:  user  dana")
     say(f"               passphrase  {PASSWORD}")
     say(f"  (server {url}; terminal files in {home})")
+    describe(url, demo.portal, say)
     say("  Press F1 in the app for help; ctrl+q quits.\n")
     time.sleep(1.5)
     from client.ui.app import run

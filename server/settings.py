@@ -6,6 +6,7 @@ Tests build a ``Settings`` directly, with a ``clock`` they move by hand and a
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +36,16 @@ class Settings:
     mrn_pool_size: int = 1000
     db_pool_size: int = 5
     worker_threads: int = 8
+    portal_cookie_key: bytes | None = None
+    """32 bytes that encrypt the portal's session cookies; ``None`` derives them
+    from the server key, so every process of one deployment agrees."""
+    portal_https: bool = False
+    """Served over TLS (directly or behind a proxy): cookies marked Secure, HSTS sent."""
+    portal_idle_ms: int = 30 * 60 * 1000
+    portal_session_ms: int = 12 * HOUR_MS
+    """A portal session ends after this long, or after ``portal_idle_ms`` unused."""
+    checkpoint_interval_s: float = 120.0
+    """How often each server process publishes audit checkpoints of logs that grew."""
     faults: FaultHook | None = None
     clock: Callable[[], int] = system_ms
     """Server time in milliseconds since the epoch."""
@@ -58,6 +69,10 @@ class Settings:
             "host": env.get("CHARTKEEP_SERVER_HOST", DEFAULT_HOST),
             "port": int(env.get("CHARTKEEP_SERVER_PORT", str(DEFAULT_PORT))),
         }
+        if env.get("CHARTKEEP_SERVER_PORTAL_KEY"):
+            values["portal_cookie_key"] = base64.b64decode(env["CHARTKEEP_SERVER_PORTAL_KEY"])
+        if env.get("CHARTKEEP_SERVER_PORTAL_HTTPS", "").lower() in ("1", "true", "yes"):
+            values["portal_https"] = True
         if "CHARTKEEP_SERVER_CODE_TTL_HOURS" in env:
             values["enrollment_code_ttl_ms"] = int(
                 float(env["CHARTKEEP_SERVER_CODE_TTL_HOURS"]) * HOUR_MS)

@@ -17,8 +17,10 @@ from .actions import (
     init,
     issue_code,
     list_terminals,
+    publish_checkpoints,
     review_held,
     revoke_terminal,
+    update_facility,
     verify_audit,
 )
 
@@ -32,7 +34,9 @@ __all__ = [
     "init",
     "issue_code",
     "list_terminals",
+    "publish_checkpoints",
     "review_held",
     "revoke_terminal",
+    "update_facility",
     "verify_audit",
 ]

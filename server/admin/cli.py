@@ -8,15 +8,21 @@ what to do). The compliance commands are in :mod:`.compliance_cli`.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from protocol.audit_log import checkpoint_from_json, checkpoint_to_json
+from protocol.merkle import Checkpoint, ProofError
 from server.core.passwords import PasswordRejected
-from server.errors import ServerError
+from server.errors import AdminError, ServerError
 from server.http.runner import serve_forever
+from server.portal import accounts
 from server.settings import Settings
 from server.storage.db import make_engine
 
@@ -55,6 +61,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--display-name", default="")
     p.add_argument("--password-stdin", action="store_true",
                    help="read the password from the first line of standard input")
+    for command, what in (("create-admin", "an administrator of the portal"),
+                          ("create-manager", "a regional manager (with --facilities)")):
+        p = sub.add_parser(command, help=f"add {what}; prints the password (unless given "
+                           "with --password-stdin) and the TOTP secret, once")
+        p.add_argument("--username", required=True)
+        p.add_argument("--display-name", default="")
+        p.add_argument("--password-stdin", action="store_true",
+                       help="read the password from the first line of standard input")
+        if command == "create-manager":
+            p.add_argument("--facilities", required=True, nargs="+", metavar="FACILITY",
+                           help="facility ids of the manager's region")
     p = sub.add_parser("deactivate-user", help="deactivate a user; their pending changes "
                        "will be held for review")
     p.add_argument("--username", required=True)
@@ -72,12 +89,48 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--reviewer", help="who decided (recorded in the audit log)")
     sub.add_parser("verify-audit", help="check every audit hash chain")
     compliance_cli.add_parsers(sub)
+    p = sub.add_parser("verify-audit", help="check every audit chain, its Merkle tree and "
+                       "its history against signed checkpoints")
+    p.add_argument("--against", action="append", type=Path, default=[], metavar="FILE",
+                   help="checkpoints kept outside the database (from `checkpoint --out`); "
+                   "may be given more than once")
+    p = sub.add_parser("checkpoint", help="publish signed checkpoints of the audit logs now "
+                       "and print the latest of each")
+    p.add_argument("--out", type=Path, help="also write them to this JSON file, to keep "
+                   "outside the database for `verify-audit --against`")
     return parser
 
 
 def _when(ms: int | None) -> str:
     return "-" if ms is None else datetime.fromtimestamp(ms / 1000, UTC).strftime(
         "%Y-%m-%d %H:%M UTC")
+
+
+def _create_account(engine: Engine, settings: Settings, args: argparse.Namespace) -> None:
+    password = sys.stdin.readline().rstrip("\r\n") if args.password_stdin else None
+    made = accounts.create_account(
+        engine, settings, username=args.username, display_name=args.display_name,
+        role="administrator" if args.command == "create-admin" else "regional_manager",
+        password=password, facilities=getattr(args, "facilities", ()) or ())
+    print(f"account {made.id} ({made.username})")
+    if made.password:
+        print(f"password: {made.password}")
+    print(f"TOTP secret: {made.totp_secret}")
+    print(f"TOTP URI: {made.totp_uri}")
+    print("These are shown once. Enter the secret (or the URI as a QR code) in an "
+          "authenticator app; sign in at /portal.")
+
+
+def _held(paths: list[Path]) -> list[Checkpoint]:
+    held: list[Checkpoint] = []
+    for path in paths:
+        try:
+            value = json.loads(path.read_text(encoding="utf-8"))
+            items = value if isinstance(value, list) else [value]
+            held.extend(checkpoint_from_json(item) for item in items)
+        except (OSError, ValueError, ProofError) as exc:
+            raise AdminError(f"{path} holds no checkpoints: {exc}") from None
+    return held
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -121,6 +174,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             print(actions.create_user(engine, settings, facility_id=args.facility,
                                     username=args.username, role=args.role,
                                     password=password, display_name=args.display_name))
+        elif args.command in ("create-admin", "create-manager"):
+            _create_account(engine, settings, args)
         elif args.command == "deactivate-user":
             actions.deactivate_user(engine, settings, username=args.username)
         elif args.command == "issue-code":
@@ -138,8 +193,15 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                                        seq=args.seq, decision=args.decision,
                                        reviewer=args.reviewer)
             print(f"{result.status}" + (f" ({result.reason})" if result.reason else ""))
+        elif args.command == "checkpoint":
+            found = [checkpoint_to_json(c) for c in actions.publish_checkpoints(engine,
+                                                                               settings)]
+            for item in found:
+                print(json.dumps(item))
+            if args.out is not None:
+                args.out.write_text(json.dumps(found, indent=1) + "\n", encoding="utf-8")
         elif args.command == "verify-audit":
-            problem = actions.verify_audit(engine)
+            problem = actions.verify_audit(engine, held=_held(args.against))
             if problem is not None:
                 print(problem, file=sys.stderr)
                 return EXIT_CHECK_FAILED

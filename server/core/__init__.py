@@ -14,6 +14,8 @@ threads).
 :mod:`.results`         stored results and audit entries of operations
 :mod:`.answers`         the server's signature on its answers
 :mod:`.passwords`       account passwords: the shared rules, Argon2id hashing
+:mod:`.directory`       a facility's users, enrollment codes and settings (CLI and portal)
+:mod:`.audit_log`       checkpoints, consistency statements and signed bundles
 
 What each operation does to records is :mod:`server.commands`; the tables and
 transactions are :mod:`server.storage`.

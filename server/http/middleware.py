@@ -4,6 +4,11 @@
   msgpack bodies with a 4xx status (400 codec/schema, 401 ``bad_signature``,
   403, 409 ``replayed_message``, 410 ``enrollment_code_invalid``, 413
   ``message_too_large``). Hostile input never produces a 500.
+The portal (``/portal``) has its own edge (:mod:`server.http.portal.edge`:
+cookies, HTML error pages, security headers) outside these two: ``errors``
+lets its requests through untouched and ``guard`` hands its policies to
+:mod:`server.http.portal.guard`.
+
 * ``guard`` enforces each route's declared access policy
   (:mod:`server.http.access`): it reads the body under ``client_max_size``
   (an oversized body is refused with 413 before any decoding), opens the
@@ -23,7 +28,9 @@ from protocol.errors import CodecError, MessageTooLarge, ProtocolError, Signatur
 from protocol.signing import open_envelope
 from server.errors import ServerError
 
-from .access import Access, policy_of
+from .access import PORTAL_POLICIES, Access, policy_of
+from .portal.edge import is_portal
+from .portal.guard import portal_guard
 from .responses import error_response
 from .state import AUTH, ENVELOPE, SERVICE, SETTINGS, blocking
 
@@ -33,6 +40,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 @web.middleware
 async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if is_portal(request.path):
+        return await handler(request)
     try:
         return await handler(request)
     except web.HTTPRequestEntityTooLarge:
@@ -72,6 +81,8 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         return error_response(403, "not_permitted", "this route is not open to anyone")
     if policy is Access.PUBLIC:
         return await handler(request)
+    if policy in PORTAL_POLICIES:
+        return await portal_guard(request, handler, policy)
     body = await request.read()
     if not body:
         raise CodecError("the message is empty", code="truncated_message")

@@ -9,17 +9,25 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from aiohttp import web
+from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from protocol.signing import Envelope
+from server.core.audit_log import AuditLog
 from server.core.authentication import TerminalInfo
 from server.core.service import SyncService
+from server.portal.principals import Principal
 from server.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
 SERVICE = web.AppKey("service", SyncService)
 EXECUTOR = web.AppKey("executor", ThreadPoolExecutor)
 
+COOKIES = web.AppKey("portal_cookies", EncryptedCookieStorage)
+AUDIT_LOG = web.AppKey("audit_log", AuditLog)
+
 ENVELOPE = web.RequestKey("envelope", Envelope)
+PRINCIPAL = web.RequestKey("principal", Principal)
+"""The portal's signed-in account or inspector (set by the portal guard)."""
 AUTH = web.RequestKey("auth", tuple[Envelope, TerminalInfo])
 
 R = TypeVar("R")

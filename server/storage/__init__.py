@@ -6,7 +6,11 @@ audit hash chains and the server's signing key.
                     facility head locks, bulk inserts
 :mod:`.batch`       one write transaction's working set: records in memory, the
                     change log and audit entries written in bulk at the end
-:mod:`.audit`       the append-only, hash-chained audit log and its verifier
+:mod:`.audit`       the append-only, hash-chained audit log
+:mod:`.audit_tree`  each chain's Merkle tree: appending, roots and proofs from stored nodes
+:mod:`.checkpoints` signed checkpoints of every chain, published by any process
+:mod:`.audit_verify` the verifier: chains, trees, history against checkpoints
+:mod:`.merkle_models`, :mod:`.portal_models`  the tables of the trees and of the portal
 :mod:`.keys`        the server's Ed25519 key, kept in the database
 :mod:`.migrations`  the Alembic tree (upgrade, downgrade)
 

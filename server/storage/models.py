@@ -224,6 +224,8 @@ class FacilityHead(ServerTable, table=True):
 
 class AuditEntry(ServerTable, table=True):
     __tablename__ = "audit"
+    # Who looked at what: an inspector's views are found by actor.
+    __table_args__ = (sa.Index(None, "actor"),)
     chain: str = Field(primary_key=True, sa_type=ID)
     seq: int = Field(primary_key=True, sa_type=sa.BigInteger)
     at: int = Field(sa_type=sa.BigInteger)
@@ -271,3 +273,8 @@ class Tables:
 
 
 T = Tables
+
+
+# The tables of the audit's Merkle trees and of the portal live in modules of
+# their own; importing them here puts them on ``metadata`` for Alembic and tests.
+from . import merkle_models, portal_models  # noqa: E402, F401  registration, after metadata

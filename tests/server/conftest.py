@@ -4,6 +4,7 @@ facility world, and terminals that enroll and sync through the real service
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,7 +12,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from protocol.audit_log import entry_bytes, entry_leaf
 from protocol.ids import new_id
+from protocol.merkle import node_hash
 from protocol.messages import EnrollRequest, PullRequest, PullResponse, PushRequest, PushResponse
 from protocol.ops import Operation, OpType
 from protocol.signing import new_private_key, prove_possession, public_bytes, seal
@@ -20,6 +23,7 @@ from server.core.authentication import TerminalInfo
 from server.core.service import SyncService
 from server.settings import Settings
 from server.storage.db import make_engine
+from server.storage.merkle_models import L
 from server.storage.models import T
 
 START_MS = 1_790_000_000_000
@@ -221,6 +225,55 @@ def assert_bed_invariants(engine: sa.Engine) -> None:
     assert len(beds) == len(set(beds)), "a bed has two occupants"
 
 
+def drop_append_only(conn: Any) -> None:
+    """What a database owner can do and the server never does: drop the
+    triggers that keep the audit insert-only (to simulate tampering)."""
+    if conn.dialect.name == "postgresql":
+        for table in ("audit", "audit_nodes", "audit_checkpoints"):
+            conn.execute(sa.text(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"))
+        return
+    for table in ("audit", "audit_nodes", "audit_checkpoints"):
+        for event in ("update", "delete"):
+            conn.execute(sa.text(f"DROP TRIGGER IF EXISTS {table}_no_{event}"))
+
+
+def rewrite_audit(engine: sa.Engine, chain: str, *, keep: int, new_tail: list[dict[str, Any]]
+                  ) -> None:
+    """A database owner's forgery: keep the first ``keep`` entries, replace the
+    rest, and recompute every hash, node and the head, so the chain is whole."""
+    with engine.connect() as conn:
+        log = [r._asdict() for r in conn.execute(
+            sa.select(T.audit).where(T.audit.c.chain == chain, T.audit.c.seq <= keep)
+            .order_by(T.audit.c.seq))]
+    prev = log[-1]["hash"] if log else ""
+    rows: list[dict[str, Any]] = []
+    for seq, fields in enumerate(new_tail, keep + 1):
+        entry = {**fields, "seq": seq}
+        digest = hashlib.sha256(prev.encode() + entry_bytes(entry)).hexdigest()
+        rows.append({**entry, "prev_hash": prev, "hash": digest})
+        prev = digest
+    leaves = [entry_leaf(e) for e in log + rows]
+    with engine.begin() as conn:
+        drop_append_only(conn)
+        conn.execute(sa.delete(T.audit).where(T.audit.c.chain == chain, T.audit.c.seq > keep))
+        if rows:
+            conn.execute(sa.insert(T.audit), rows)
+        conn.execute(sa.delete(L.nodes).where(L.nodes.c.chain == chain))
+        conn.execute(sa.insert(L.nodes), tree_rows(chain, leaves))
+        conn.execute(sa.update(T.heads).where(T.heads.c.facility_id == chain)
+                     .values(audit_seq=len(leaves), audit_head=prev))
+
+
+def tree_rows(chain: str, leaves: list[bytes]) -> list[dict[str, Any]]:
+    rows, level, nodes = [], 0, list(leaves)
+    while nodes:
+        rows += [{"chain": chain, "level": level, "idx": i, "hash": n}
+                 for i, n in enumerate(nodes)]
+        nodes = [node_hash(nodes[i], nodes[i + 1]) for i in range(0, len(nodes) - 1, 2)]
+        level += 1
+    return rows
+
+
 @pytest.fixture
 def h() -> Any:
     """The helpers above, for test modules (conftest is not importable by name
@@ -231,4 +284,5 @@ def h() -> Any:
         new_resident=new_resident, admit=admit, note=note, record=record,
         audit_rows=audit_rows, current_stays=current_stays,
         assert_bed_invariants=assert_bed_invariants, resident_fields=resident_fields,
-        make_facility=make_facility, Term=Term, Clock=Clock)
+        make_facility=make_facility, Term=Term, Clock=Clock,
+        drop_append_only=drop_append_only, rewrite_audit=rewrite_audit)

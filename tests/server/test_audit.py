@@ -32,6 +32,7 @@ def test_edited_entry_is_named(terminal, h, engine, world):
     rows = h.audit_rows(engine, chain=world.a.id)
     victim = rows[len(rows) // 2]
     with engine.begin() as conn:
+        h.drop_append_only(conn)
         conn.execute(sa.update(T.audit).where(T.audit.c.chain == victim.chain,
                                               T.audit.c.seq == victim.seq)
                      .values(outcome="rejected"))
@@ -44,6 +45,7 @@ def test_removed_tail_is_detected(terminal, h, engine, world):
     t.push([h.new_resident(t)[1] for _ in range(2)])
     last = h.audit_rows(engine, chain=world.a.id)[-1]
     with engine.begin() as conn:
+        h.drop_append_only(conn)
         conn.execute(sa.delete(T.audit).where(T.audit.c.chain == last.chain,
                                               T.audit.c.seq == last.seq))
     problem = admin.verify_audit(engine)

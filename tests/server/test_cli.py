@@ -24,7 +24,7 @@ def run(capsys, *args, stdin=None, monkeypatch=None):
     return code, out.strip(), err.strip()
 
 
-def test_admin_commands_end_to_end(server_db_url, capsys, monkeypatch):
+def test_admin_commands_end_to_end(server_db_url, capsys, monkeypatch, h):
     db = ["--database-url", server_db_url]
     assert run(capsys, *db, "init")[0] == 0
     code, facility, _ = run(capsys, *db, "create-facility", "--name", "Maple Grove",
@@ -62,11 +62,54 @@ def test_admin_commands_end_to_end(server_db_url, capsys, monkeypatch):
             stored = conn.execute(sa.select(T.users.c.password_hash).where(
                 T.users.c.id == user)).scalar_one()
             assert stored.startswith("$argon2id$") and "m=65536,t=3" in stored
+            h.drop_append_only(conn)
             conn.execute(sa.update(T.audit).where(T.audit.c.seq == 2).values(at=0))
     finally:
         engine.dispose()
     code, _, err = run(capsys, *db, "verify-audit")
     assert code == 1 and "entry 2" in err
+
+
+def test_checkpoints_kept_outside_expose_a_cut_tail(server_db_url, capsys, tmp_path, h):
+    """An auditor saves checkpoints with `checkpoint --out`; after a database owner
+    cuts the tail, moves the head back and removes the stored checkpoints,
+    `verify-audit` alone passes and `verify-audit --against` names the cut."""
+    import json
+
+    from server.storage.merkle_models import L
+
+    db = ["--database-url", server_db_url]
+    assert run(capsys, *db, "init")[0] == 0
+    code, facility, _ = run(capsys, *db, "create-facility", "--name", "Maple Grove",
+                            "--state", "OH", "--mrn-prefix", "MG")
+    for n in range(4):
+        assert run(capsys, *db, "create-unit", "--facility", facility, "--name", f"U{n}")[0] == 0
+    saved = tmp_path / "held.json"
+    code, out, _ = run(capsys, *db, "checkpoint", "--out", str(saved))
+    assert code == 0
+    held = {c["origin"]: c for c in json.loads(saved.read_text())}
+    assert held[f"chartkeep/audit/{facility}"]["size"] == 5
+    assert f'"chartkeep/audit/{facility}"' in out
+    engine = sa.create_engine(server_db_url)
+    try:
+        with engine.begin() as conn:
+            h.drop_append_only(conn)
+            kept = conn.execute(sa.select(T.audit).where(T.audit.c.chain == facility,
+                                                         T.audit.c.seq == 3)).one()
+            conn.execute(sa.delete(T.audit).where(T.audit.c.chain == facility,
+                                                  T.audit.c.seq > 3))
+            node_end = (L.nodes.c.idx + 1).op("<<")(L.nodes.c.level)
+            conn.execute(sa.delete(L.nodes).where(L.nodes.c.chain == facility, node_end > 3))
+            conn.execute(sa.delete(L.checkpoints))
+            conn.execute(sa.update(T.heads).where(T.heads.c.facility_id == facility)
+                         .values(audit_seq=3, audit_head=kept.hash))
+    finally:
+        engine.dispose()
+    assert run(capsys, *db, "verify-audit")[:2] == (0, "audit log intact")
+    code, _, err = run(capsys, *db, "verify-audit", "--against", str(saved))
+    assert code == 1 and "entry 4" in err and "were cut" in err
+    code, _, err = run(capsys, *db, "verify-audit", "--against", str(tmp_path / "none.json"))
+    assert code == 2 and "holds no checkpoints" in err
 
 
 def test_uninitialised_database_gives_a_clear_error(tmp_path, capsys):
@@ -111,3 +154,41 @@ def test_serve_runs_as_a_subprocess_and_stops_on_sigterm(tmp_path):
             proc.wait()
         proc.stdout.close()
         proc.stderr.close()
+
+
+def test_portal_accounts_from_the_command_line(server_db_url, capsys, monkeypatch):
+    """create-admin / create-manager print the password and TOTP secret once;
+    the secret gives codes the portal accepts."""
+    import re
+
+    from server.portal import accounts
+    from server.settings import Settings
+    from server.storage.db import make_engine
+
+    db = ["--database-url", server_db_url]
+    assert run(capsys, *db, "init")[0] == 0
+    _, facility, _ = run(capsys, *db, "create-facility", "--name", "Maple Grove",
+                         "--state", "OH", "--mrn-prefix", "MG")
+    code, out, _ = run(capsys, *db, "create-manager", "--username", "rm", "--facilities",
+                       facility)
+    assert code == 0
+    password = re.search(r"password: (\S+)", out).group(1)
+    secret = re.search(r"TOTP secret: ([A-Z2-7]+)", out).group(1)
+    assert "otpauth://totp/Chartkeep:rm?secret=" + secret in out
+    code, out, _ = run(capsys, *db, "create-admin", "--username", "ops", "--password-stdin",
+                       stdin="the cold river runs under the bridge\n", monkeypatch=monkeypatch)
+    assert code == 0 and "password:" not in out and "TOTP secret:" in out
+    code, _, err = run(capsys, *db, "create-manager", "--username", "rm2", "--facilities",
+                       "nope")
+    assert code == 2 and "no facility" in err
+    engine = make_engine(server_db_url)
+    try:
+        settings = Settings(database_url=server_db_url)
+        passed = accounts.password_step(engine, settings, username="rm", password=password,
+                                        source="test")
+        principal, _ = accounts.code_step(engine, settings, account_id=passed.account_id,
+                                          code=accounts.totp_code(secret, settings.clock()),
+                                          source="test")
+        assert principal.facilities == frozenset({facility})
+    finally:
+        engine.dispose()

@@ -1,0 +1,112 @@
+"""The portal's part of the demo: a regional manager's login (password and TOTP
+secret, for the demo only), and — headless — an inspector access issued and
+redeemed over plain HTTP, the way a browser without JavaScript does it."""
+
+from __future__ import annotations
+
+import html
+import http.cookiejar
+import re
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+from server.portal import accounts
+
+MANAGER = "morgan"
+MANAGER_PASSWORD = "lanterns along the harbor wall"
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+ALERT = re.compile(r'role="alert">([^<]+)<')
+
+
+@dataclass
+class Login:
+    username: str
+    password: str
+    secret: str
+
+
+def seed(engine: Any, settings: Any, facilities: list[str]) -> Login:
+    made = accounts.create_account(engine, settings, username=MANAGER,
+                                   role="regional_manager", display_name="Morgan Ellis",
+                                   password=MANAGER_PASSWORD, facilities=facilities)
+    return Login(made.username, MANAGER_PASSWORD, made.totp_secret or "")
+
+
+def describe(url: str, login: Login, say: Any) -> None:
+    now_ms = int(time.time() * 1000)
+    left = 30 - (now_ms // 1000) % 30
+    say(f"\n  Portal:  {url}/portal   (regional manager, both facilities)")
+    say(f"    user {login.username}   password  {login.password}")
+    say(f"    TOTP secret {login.secret}  (for the demo only; add it to an authenticator app)")
+    say(f"    {accounts.totp_uri(login.secret, login.username)}")
+    say(f"    current code {accounts.totp_code(login.secret, now_ms)} "
+        f"(good for {left} more seconds)")
+
+
+class Browser:
+    """Cookies and form tokens, as a browser without JavaScript keeps them."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.csrf = ""
+
+    def open(self, path: str, form: dict[str, str] | None = None) -> tuple[str, str]:
+        data = None
+        if form is not None:
+            data = urllib.parse.urlencode({**form, "csrf": self.csrf}).encode()
+        with self.opener.open(self.url + path if path.startswith("/") else path, data,
+                              timeout=30) as answer:
+            text = answer.read().decode()
+            final = answer.geturl()
+        found = CSRF.search(text)
+        if found:
+            self.csrf = found.group(1)
+        return final, text
+
+
+def inspector_walkthrough(url: str, login: Login, facility_id: str, say: Any) -> bool:
+    say("\nThe portal: the regional manager signs in (password, then the TOTP code)…")
+    manager = Browser(url)
+    manager.open("/portal/sign-in")
+    manager.open("/portal/sign-in", {"username": login.username, "password": login.password})
+    _, page = manager.open("/portal/sign-in/code", {
+        "code": accounts.totp_code(login.secret, int(time.time() * 1000))})
+    if "<h1>Facilities</h1>" not in page:
+        say("  sign-in failed")
+        return False
+    say("  signed in; issuing an inspector access to Maple Grove for 3 days…")
+    manager.open("/portal/inspections/new")
+    _, page = manager.open("/portal/inspections", {
+        "inspector_name": "Dana Surveyor", "agency": "Ohio Department of Health",
+        "purpose": "Annual recertification survey", "facilities": facility_id, "days": "3"})
+    secrets_shown = [html.unescape(s) for s in re.findall(r'<code class="secret">([^<]+)</code>',
+                                                          page)]
+    link, code = secrets_shown[0], secrets_shown[1]
+    access_page = re.search(r'href="(/portal/inspections/[0-9A-Z]+)"', page)
+    say(f"  link (sent to the inspector): {link}")
+    say(f"  code (given separately):      {code}")
+    say("The inspector opens the link in another browser and types the code…")
+    inspector = Browser(url)
+    where, _ = inspector.open(link)
+    say(f"  the link's token left the address bar: now at {where[len(url):]}")
+    _, page = inspector.open("/portal/access", {"code": code})
+    names = re.findall(r'<a href="/portal/inspect/facilities/[^"]+">([^<]+)</a>', page)
+    say(f"  signed in as an inspector; facilities in the access: {', '.join(names)}")
+    inspector.open("/portal/inspect/facilities/" + facility_id)
+    try:
+        inspector.open(link)
+    except urllib.error.HTTPError as exc:
+        alert = ALERT.search(exc.read().decode())
+        say(f"  the same link again: {exc.code} — {alert.group(1) if alert else exc.reason}")
+    if access_page:
+        _, page = manager.open(access_page.group(1))
+        views = page.count("<tr><td>")
+        say(f"  the manager's page for the access lists {views} views, each with its "
+            "stated purpose, from the audit log")
+    return bool(names)

@@ -1,0 +1,61 @@
+"""Reading form fields: text trimmed and bounded, numbers and dates checked,
+each failure an :class:`~server.portal.errors.InputInvalid` naming the field."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from aiohttp import web
+from multidict import MultiDictProxy
+
+from server.portal.errors import InputInvalid
+
+Form = MultiDictProxy[str | bytes | bytearray | web.FileField]
+
+
+async def read(request: web.Request) -> Form:
+    return await request.post()
+
+
+def text(form: Form, name: str, *, limit: int = 500, required: bool = True,
+         label: str = "") -> str:
+    raw = form.get(name)
+    value = raw.strip() if isinstance(raw, str) else ""
+    if required and not value:
+        raise InputInvalid(name, f"{label or name.replace('_', ' ').capitalize()} is needed.")
+    if len(value) > limit:
+        raise InputInvalid(name, f"{label or name} has at most {limit} characters.")
+    return value
+
+
+def secret(form: Form, name: str) -> str:
+    """A password or code: as typed, never trimmed."""
+    raw = form.get(name)
+    return raw if isinstance(raw, str) else ""
+
+
+def number(form: Form, name: str, *, low: int, high: int, label: str) -> int:
+    raw = form.get(name)
+    try:
+        value = int(raw.strip()) if isinstance(raw, str) else None
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise InputInvalid(name, f"{label} is a whole number from {low} to {high}.")
+    return value
+
+
+def day_start(form: Form, name: str, *, label: str) -> int | None:
+    """A date field (YYYY-MM-DD) as the start of that day, UTC, in ms; empty → None."""
+    raw = form.get(name)
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    try:
+        chosen = date.fromisoformat(raw.strip())
+    except ValueError:
+        raise InputInvalid(name, f"{label} is a date like 2026-03-02.") from None
+    return int(datetime(chosen.year, chosen.month, chosen.day, tzinfo=UTC).timestamp() * 1000)
+
+
+def choices(form: Form, name: str) -> list[str]:
+    return [value for value in form.getall(name, []) if isinstance(value, str) and value]

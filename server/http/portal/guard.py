@@ -1,0 +1,93 @@
+"""Who may open a portal route: the session's principal, loaded afresh on every
+request, against the route's policy.
+
+* ``portal_open``: anyone (the sign-in pages, an inspector's link);
+* ``account``: an administrator or regional manager — nobody signed in is sent
+  to the sign-in page (the JSON twin answers 401), an inspector gets 404;
+* ``administrator``: an administrator — anyone else signed in gets 404;
+* ``inspector``: an inspector with a live access — an account gets 404; an access
+  revoked or expired since gets its clear page (410).
+
+Every request that is not a plain read must carry the session's CSRF token
+(403 without). Sessions end after ``portal_idle_ms`` unused and
+``portal_session_ms`` in all (an inspector's at most 8 hours and never past the
+access's end); an account's end at once when it is deactivated or signs out
+everywhere (its generation moves).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from aiohttp import web
+from aiohttp_session import Session, get_session
+
+from server.errors import NotFound, ServerError
+from server.portal import accounts, inspections
+from server.portal.errors import AccessUnavailable
+from server.portal.principals import Principal
+
+from ..access import Access
+from ..state import PRINCIPAL, SERVICE, SETTINGS, blocking
+from . import sessions
+from .pages import Handler, see_other, wants_json
+
+
+class SignInRequired(ServerError):
+    code = "sign_in_required"
+    status = 401
+
+    def __init__(self) -> None:
+        super().__init__("Sign in to see this page.")
+
+
+async def load_principal(request: web.Request, session: Session) -> Principal | None:
+    kind, ident = session.get("kind"), session.get("id")
+    if kind not in ("account", "inspector") or not isinstance(ident, str):
+        return None
+    settings = request.app[SETTINGS]
+    engine = request.app[SERVICE].engine
+    now = settings.clock()
+    if sessions.expired(settings, session, now):
+        sessions.end(session)
+        if kind == "inspector":  # no sign-in page to send them to: say why, plainly
+            await blocking(request, inspections.load_inspector, engine, settings, ident)
+            raise AccessUnavailable("session_ended")
+        await sessions.flash(request, "Your session ended; sign in again.")
+        return None
+    principal: Principal | None
+    if kind == "account":
+        principal = await blocking(request, accounts.load_account, engine, ident,
+                                   session.get("gen", -1))
+    else:
+        try:
+            principal = await blocking(request, inspections.load_inspector, engine, settings,
+                                       ident)
+        except AccessUnavailable:
+            sessions.end(session)
+            raise
+    if principal is None:
+        sessions.end(session)
+        return None
+    session["seen"] = now
+    return principal
+
+
+async def portal_guard(request: web.Request, handler: Handler,
+                       policy: Access) -> web.StreamResponse:
+    session = await get_session(request)
+    sessions.ensure_csrf(session)
+    await sessions.check_csrf(request, session)
+    principal = await load_principal(request, session)
+    if principal is not None:
+        request[PRINCIPAL] = principal
+    if policy is Access.PORTAL_OPEN:
+        return await handler(request)
+    if principal is None:
+        if wants_json(request) or request.method != "GET":
+            raise SignInRequired
+        return see_other("/portal/sign-in?next=" + quote(request.path_qs, safe="/"))
+    if (policy is Access.INSPECTOR) != principal.is_inspector or (
+            policy is Access.ADMINISTRATOR and not principal.is_administrator):
+        raise NotFound("There is no such page.")
+    return await handler(request)

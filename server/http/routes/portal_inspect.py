@@ -1,0 +1,96 @@
+"""The inspector's side: redeeming a one-time link with its code, then the
+facilities the access names. The link's token leaves the address bar at once
+(it moves into the encrypted session cookie) and is spent when the code is
+right; the inspector then holds a session like anyone else's. Every page the
+inspector opens, and its JSON twin, is an audit entry in the facility's chain
+with the access's stated purpose. Reports come in a later release; the
+facility page says which."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from aiohttp_session import get_session
+
+from server.http.access import Access, access
+from server.http.portal import forms, sessions
+from server.http.portal.context import call, principal, read
+from server.http.portal.pages import page, render, see_other
+from server.portal import inspections, scope
+from server.portal.errors import AccessUnavailable, InputInvalid
+
+routes = web.RouteTableDef()
+
+REPORTS_TO_COME = [
+    "Census and occupancy",
+    "Staffing compliance for the survey period, with the posted staffing sheets",
+    "License roster and licenses expiring",
+    "MDS assessment schedule",
+    "Admissions in the last 30 days",
+    "The entrance-conference pack: all of the above in one download",
+]
+
+
+@routes.get("/portal/access/{token}")
+@access(Access.PORTAL_OPEN)
+async def open_link(request: web.Request) -> web.Response:
+    token = request.match_info["token"]
+    await call(request, inspections.check_link, token)
+    (await get_session(request))["link"] = token
+    return see_other("/portal/access")
+
+
+async def _code_form(request: web.Request, *, error: str = "",
+                     status: int = 200) -> web.Response:
+    has_link = isinstance((await get_session(request)).get("link"), str)
+    return await render(request, "access_code.html", {
+        "title": "Inspector sign-in", "has_link": has_link, "error": error}, status=status)
+
+
+@routes.get("/portal/access")
+@access(Access.PORTAL_OPEN)
+async def code_form(request: web.Request) -> web.Response:
+    return await _code_form(request)
+
+
+@routes.post("/portal/access")
+@access(Access.PORTAL_OPEN)
+async def redeem(request: web.Request) -> web.Response:
+    session = await get_session(request)
+    token = session.get("link")
+    if not isinstance(token, str):
+        return await _code_form(request, status=400,
+                                error="Open the link you were given first.")
+    form = await forms.read(request)
+    try:
+        inspector = await call(request, inspections.redeem, token=token,
+                               code=forms.secret(form, "code"), source=request.remote or "")
+    except InputInvalid as exc:
+        return await _code_form(request, error=exc.detail, status=400)
+    except AccessUnavailable:
+        session.pop("link", None)
+        raise
+    await sessions.start(request, inspector)
+    return see_other("/portal/inspect")
+
+
+@page(routes, "/portal/inspect", "inspect.html", Access.INSPECTOR)
+async def landing(request: web.Request) -> dict[str, Any]:
+    who = principal(request)
+    refs = await read(request, scope.facilities, who)
+    for ref in refs:
+        await call(request, inspections.record_view, who, ref.id, request.path)
+    return {"title": "Your inspector access", "inspector": who.name, "agency": who.agency,
+            "purpose": who.purpose, "expires_at": who.expires_at, "facilities": refs,
+            "reports_to_come": REPORTS_TO_COME}
+
+
+@page(routes, "/portal/inspect/facilities/{facility_id}", "inspect_facility.html",
+      Access.INSPECTOR)
+async def facility(request: web.Request) -> dict[str, Any]:
+    who = principal(request)
+    ref = await read(request, scope.facility, who, request.match_info["facility_id"])
+    await call(request, inspections.record_view, who, ref.id, request.path)
+    return {"title": ref.name, "facility": ref, "purpose": who.purpose,
+            "expires_at": who.expires_at, "reports_to_come": REPORTS_TO_COME}

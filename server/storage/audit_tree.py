@@ -1,0 +1,151 @@
+"""Each audit chain's Merkle tree in the database: appending leaves, and roots
+and proofs read from stored nodes (:mod:`.merkle_models` says which).
+
+Appending needs only the tree's *frontier* — the complete subtrees of the
+current size, one per set bit of it — so a push batch reads at most a few dozen
+node rows and writes each new leaf plus the nodes it completes (two rows per
+entry on average). Proofs and roots decompose every range a proof asks for
+into stored power-of-two subtrees and fetch them in one query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from protocol.merkle import (
+    EMPTY_ROOT,
+    consistency_proof,
+    inclusion_proof,
+    node_hash,
+    split_point,
+)
+
+from .merkle_models import L
+
+Key = tuple[int, int]
+"""``(level, idx)`` of a stored node."""
+
+
+def frontier_keys(size: int) -> list[Key]:
+    """The complete subtrees of a tree of ``size`` leaves, largest first."""
+    return [(level, (size >> level) - 1) for level in range(size.bit_length() - 1, -1, -1)
+            if size >> level & 1]
+
+
+def blocks(start: int, end: int) -> list[Key]:
+    """The stored nodes whose hashes make up the tree hash of leaves
+    ``start``..``end`` (the ranges RFC 9162's proofs ask for)."""
+    n = end - start
+    if n & (n - 1) == 0 and start % n == 0:
+        level = n.bit_length() - 1
+        return [(level, start >> level)]
+    k = split_point(n)
+    return [*blocks(start, start + k), *blocks(start + k, end)]
+
+
+def range_hash(start: int, end: int, nodes: dict[Key, bytes]) -> bytes:
+    n = end - start
+    if n == 0:
+        return EMPTY_ROOT
+    if n & (n - 1) == 0 and start % n == 0:
+        level = n.bit_length() - 1
+        return nodes[(level, start >> level)]
+    k = split_point(n)
+    return node_hash(range_hash(start, start + k, nodes), range_hash(start + k, end, nodes))
+
+
+def load_nodes(conn: Connection, chain: str, keys: Iterable[Key]) -> dict[Key, bytes]:
+    wanted = sorted(set(keys))
+    found: dict[Key, bytes] = {}
+    nodes = L.nodes
+    for at in range(0, len(wanted), 400):
+        chunk = wanted[at:at + 400]
+        rows = conn.execute(sa.select(nodes.c.level, nodes.c.idx, nodes.c.hash).where(
+            nodes.c.chain == chain, sa.tuple_(nodes.c.level, nodes.c.idx).in_(chunk)))
+        found.update({(row.level, row.idx): bytes(row.hash) for row in rows})
+    return found
+
+
+class TreeAppender:
+    """Grows one chain's tree from its frontier; collects the node rows to insert."""
+
+    def __init__(self, chain: str, size: int, frontier: list[bytes]) -> None:
+        self.chain = chain
+        self.size = size
+        levels = [level for level, _ in frontier_keys(size)]
+        self._stack: list[tuple[int, bytes]] = list(zip(levels, frontier, strict=True))
+        self.rows: list[dict[str, Any]] = []
+
+    @classmethod
+    def load(cls, conn: Connection, chain: str, size: int) -> TreeAppender:
+        keys = frontier_keys(size)
+        nodes = load_nodes(conn, chain, keys)
+        missing = [key for key in keys if key not in nodes]
+        if missing:
+            raise LookupError(f"the audit tree of {chain} lacks node {missing[0]}")
+        return cls(chain, size, [nodes[key] for key in keys])
+
+    def append(self, leaf: bytes) -> None:
+        index = self.size
+        self.size += 1
+        self.rows.append({"chain": self.chain, "level": 0, "idx": index, "hash": leaf})
+        self._stack.append((0, leaf))
+        while len(self._stack) > 1 and self._stack[-1][0] == self._stack[-2][0]:
+            (level, right), (_, left) = self._stack.pop(), self._stack.pop()
+            merged = node_hash(left, right)
+            self._stack.append((level + 1, merged))
+            self.rows.append({"chain": self.chain, "level": level + 1,
+                              "idx": (self.size >> (level + 1)) - 1, "hash": merged})
+
+    def root(self) -> bytes:
+        """The tree hash at the current size (right to left over the frontier)."""
+        if not self._stack:
+            return EMPTY_ROOT
+        acc = self._stack[-1][1]
+        for _, left in reversed(self._stack[:-1]):
+            acc = node_hash(left, acc)
+        return acc
+
+
+class TreeReader:
+    """Roots and proofs of one chain, from stored nodes."""
+
+    def __init__(self, conn: Connection, chain: str) -> None:
+        self.conn = conn
+        self.chain = chain
+
+    def _with_nodes(self, compute: Callable[[Callable[[int, int], bytes]], Any]) -> Any:
+        """Run a proof twice: once to learn which ranges it needs, once for real."""
+        wanted: list[Key] = []
+
+        def record(start: int, end: int) -> bytes:
+            wanted.extend(blocks(start, end))
+            return EMPTY_ROOT
+
+        compute(record)
+        nodes = load_nodes(self.conn, self.chain, wanted)
+        missing = set(wanted) - set(nodes)
+        if missing:
+            raise LookupError(f"the audit tree of {self.chain} lacks node {min(missing)}")
+        return compute(lambda start, end: range_hash(start, end, nodes))
+
+    def root(self, size: int) -> bytes:
+        if size == 0:
+            return EMPTY_ROOT
+        root: bytes = self._with_nodes(lambda subtree: subtree(0, size))
+        return root
+
+    def inclusion(self, seq: int, size: int) -> list[bytes]:
+        """The proof that entry ``seq`` (from 1) is in the tree of ``size``."""
+        proof: list[bytes] = self._with_nodes(
+            lambda subtree: inclusion_proof(seq - 1, size, subtree))
+        return proof
+
+    def consistency(self, old_size: int, size: int) -> list[bytes]:
+        proof: list[bytes] = self._with_nodes(
+            lambda subtree: consistency_proof(old_size, size, subtree))
+        return proof

@@ -1,0 +1,171 @@
+"""Checking the audit: every chain's hash links, its Merkle tree, and its
+history against signed checkpoints.
+
+For each chain, one pass over its entries in order:
+
+1. the hash chain (as before the Merkle tree existed): every ``prev_hash`` link
+   and every entry hash, and the head row's count and hash at the end;
+2. the tree: each entry's leaf is recomputed from its bytes and every stored
+   node is compared with the one the entries give (page by page, so memory
+   stays bounded), so a node that was edited on its own is named;
+3. history: every checkpoint the server published, and every checkpoint a
+   holder brings from outside (``verify-audit --against``), must be signed by
+   the server key and be a prefix of the log as it is now, proven with the
+   consistency proof the server would serve. A history rewritten with every
+   hash recomputed, or cut with the head moved back, fails here — against the
+   stored checkpoints unless those were rewritten too, and against any
+   checkpoint held outside the database in every case.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy.engine import Connection
+
+from protocol.audit_log import chain_of
+from protocol.merkle import Checkpoint, ProofError, leaf_hash, verify_consistency
+
+from . import checkpoints
+from .audit import entry_bytes
+from .audit_tree import TreeAppender, TreeReader
+from .merkle_models import L
+from .models import T
+
+PAGE = 4096
+
+
+@dataclass(frozen=True)
+class AuditBreak:
+    chain: str
+    seq: int
+    problem: str
+
+    def __str__(self) -> str:
+        return f"audit chain {self.chain!r} breaks at entry {self.seq}: {self.problem}"
+
+
+def verify_audit(conn: Connection, public_key: bytes | None = None,
+                 held: Iterable[Checkpoint] = ()) -> AuditBreak | None:
+    """Name the first entry that does not hold, in any chain. ``public_key``:
+    the server's (checkpoints are checked only with it); ``held``: checkpoints
+    kept outside the database."""
+    outside: dict[str, list[Checkpoint]] = {}
+    for checkpoint in held:
+        try:
+            outside.setdefault(chain_of(checkpoint.origin), []).append(checkpoint)
+        except ProofError:
+            return AuditBreak(checkpoint.origin, 0, "the checkpoint is not of a Chartkeep "
+                              "audit log")
+    heads = conn.execute(sa.select(T.heads).order_by(T.heads.c.facility_id)).all()
+    known = {head.facility_id for head in heads}
+    for chain in sorted(set(outside) - known):
+        return AuditBreak(chain, 1, "a checkpoint names a log the database no longer has")
+    for head in heads:
+        problem = _verify_chain(conn, head, public_key, outside.get(head.facility_id, []))
+        if problem is not None:
+            return problem
+    return None
+
+
+def _verify_chain(conn: Connection, head: Any, public_key: bytes | None,
+                  outside: list[Checkpoint]) -> AuditBreak | None:
+    chain = head.facility_id
+    tree = TreeAppender(chain, 0, [])
+    prev_hash = ""
+    expected_seq = 1
+    for page in _pages(conn, chain):
+        first = expected_seq
+        for row in page:
+            entry = row._asdict()
+            if entry["seq"] != expected_seq:
+                return AuditBreak(chain, expected_seq, "entry missing")
+            if entry["prev_hash"] != prev_hash:
+                return AuditBreak(chain, entry["seq"], "link to the previous entry broken")
+            data = entry_bytes(entry)
+            if hashlib.sha256(prev_hash.encode() + data).hexdigest() != entry["hash"]:
+                return AuditBreak(chain, entry["seq"], "entry altered")
+            tree.append(leaf_hash(data))
+            prev_hash = entry["hash"]
+            expected_seq += 1
+        problem = _compare_nodes(conn, chain, tree, first)
+        if problem is not None:
+            return problem
+    size = expected_seq - 1
+    if size != head.audit_seq or prev_hash != head.audit_head:
+        return AuditBreak(chain, expected_seq, "entries after this point were removed")
+    extra = conn.execute(sa.select(sa.func.count()).select_from(L.nodes).where(
+        L.nodes.c.chain == chain, L.nodes.c.level == 0, L.nodes.c.idx >= size)).scalar_one()
+    if extra:
+        return AuditBreak(chain, size + 1, "the tree holds leaves of entries that were removed")
+    return _check_history(conn, chain, size, tree.root(), public_key, outside)
+
+
+def _pages(conn: Connection, chain: str) -> Iterator[Sequence[Any]]:
+    after = 0
+    while True:
+        rows = conn.execute(sa.select(T.audit).where(T.audit.c.chain == chain,
+                                                     T.audit.c.seq > after)
+                            .order_by(T.audit.c.seq).limit(PAGE)).all()
+        if rows:
+            yield rows
+        if len(rows) < PAGE:
+            return
+        after = rows[-1].seq
+
+
+def _compare_nodes(conn: Connection, chain: str, tree: TreeAppender,
+                   first_seq: int) -> AuditBreak | None:
+    """Every stored node completed by this page's entries against the recomputed one."""
+    computed = {(row["level"], row["idx"]): row["hash"] for row in tree.rows}
+    tree.rows.clear()
+    if not computed:
+        return None
+    nodes = L.nodes
+    by_level: dict[int, list[int]] = {}
+    for level, idx in computed:
+        by_level.setdefault(level, []).append(idx)
+    clause = sa.or_(*(sa.and_(nodes.c.level == level, nodes.c.idx.between(min(ids), max(ids)))
+                      for level, ids in by_level.items()))
+    stored = {(row.level, row.idx): bytes(row.hash) for row in conn.execute(
+        sa.select(nodes.c.level, nodes.c.idx, nodes.c.hash).where(nodes.c.chain == chain,
+                                                                 clause))}
+    for key in sorted(computed, key=lambda k: (k[1] << k[0], k[0])):
+        if stored.get(key) != computed[key]:
+            level, idx = key
+            seq = max(first_seq, (idx << level) + 1)
+            what = "leaf" if level == 0 else f"tree node ({level}, {idx})"
+            return AuditBreak(chain, seq, f"the stored {what} does not match the entries")
+    return None
+
+
+def _check_history(conn: Connection, chain: str, size: int, root: bytes,
+                   public_key: bytes | None, outside: list[Checkpoint]) -> AuditBreak | None:
+    stored = [p.checkpoint for p in checkpoints.all_of(conn, chain)]
+    key = Ed25519PublicKey.from_public_bytes(public_key) if public_key else None
+    reader = TreeReader(conn, chain)
+    for source, found in (("a published", stored), ("a held", outside)):
+        for checkpoint in found:
+            if key is not None:
+                try:
+                    checkpoint.verify(key)
+                except ProofError:
+                    return AuditBreak(chain, checkpoint.size,
+                                      f"{source} checkpoint is not signed by this server")
+            if checkpoint.size > size:
+                return AuditBreak(chain, size + 1, f"{source} checkpoint of "
+                                  f"{checkpoint.size} entries shows entries after "
+                                  f"{size} were cut")
+            try:
+                verify_consistency(checkpoint.size, checkpoint.root, size, root,
+                                   reader.consistency(checkpoint.size, size))
+            except ProofError:
+                return AuditBreak(chain, checkpoint.size, "the log is not an extension of "
+                                  f"{source} checkpoint of {checkpoint.size} entries: "
+                                  "this entry or one before it was rewritten")
+    return None

@@ -1,0 +1,138 @@
+"""The portal in a real browser (Chromium, no JavaScript needed): a regional
+manager signs in with a TOTP code, drills down to a facility, reviews a held
+operation, issues an inspector access; the inspector signs in with the link
+and the code in another browser; the manager revokes the access and the
+inspector's next page says so."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from protocol import hlc
+from protocol.ids import new_id
+from protocol.messages import EnrollRequest, PushRequest
+from protocol.ops import Operation, OpType
+from protocol.signing import new_private_key, prove_possession, public_bytes, seal
+from server import admin
+from server.core.authentication import TerminalInfo
+from server.core.service import SyncService
+from server.portal import accounts
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "a long walk by the quiet lake"
+
+
+def held_operation(portal) -> str:
+    """A terminal of Maple Grove sends a new resident after its clerk was deactivated."""
+    engine, settings = portal.engine, portal.settings
+    admin.create_user(engine, settings, facility_id=portal.facility_a, username="clerk_a",
+                      role="clerk")
+    service = SyncService(engine, settings)
+    key = new_private_key()
+    code = admin.issue_code(engine, settings, facility_id=portal.facility_a)
+    request = EnrollRequest(code, "front desk", public_bytes(key),
+                            prove_possession(key, code), "clerk_a")
+    enrolled = service.enroll(seal(key, "enroll", "new", 0, request.to_wire()), request)
+    terminal = TerminalInfo(enrolled.terminal_id, enrolled.facility_id, public_bytes(key))
+    admin.deactivate_user(engine, settings, username="clerk_a")
+    now = settings.clock()
+    op = Operation(new_id(), 1, OpType.CREATE, portal.facility_a, enrolled.user_id,
+                   hlc.pack(now, 0), {"kind": "resident", "id": new_id(), "fields": {
+                       "mrn": "MG900", "family_name": "Okafor", "given_name": "Adaeze",
+                       "birth_date": "1941-03-02", "sex": "female"}}, 1)
+    push = PushRequest([op], 1)
+    result = service.push(terminal, seal(key, "push", terminal.id, 1, push.to_wire(), ts=now),
+                          push).results[0]
+    assert result.status == "held"
+    return terminal.id
+
+
+def sign_in(page: Page, portal) -> None:
+    page.goto(portal.url + "/portal")
+    expect(page).to_have_url(re.compile(r"/portal/sign-in\?next=/portal$"))
+    page.get_by_label("User name").fill(portal.manager)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Code").fill(accounts.totp_code(portal.secret, portal.settings.clock()))
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Facilities")
+
+
+def test_sign_in_drill_down_and_review_a_held_operation(page: Page, portal):
+    held_operation(portal)
+    sign_in(page, portal)
+    table = page.get_by_role("table")
+    expect(table).to_contain_text("Maple Grove")
+    expect(table).not_to_contain_text("Oak Hill")
+    page.get_by_role("link", name="Maple Grove").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Maple Grove")
+    expect(page.get_by_role("table")).to_contain_text("front desk")
+    page.get_by_role("navigation", name="Maple Grove").get_by_role(
+        "link", name="Held operations").click()
+    page.get_by_role("link", name="front desk").click()
+    expect(page.get_by_role("table")).to_contain_text("Adaeze")
+    page.get_by_label("Apply it, as if the user were still active").check()
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.get_by_role("status")).to_have_text("Operation 1 reviewed: applied.")
+    expect(page.get_by_text("Nothing is held for review.")).to_be_visible()
+
+
+def test_the_skip_link_comes_first_for_keyboard_users(page: Page, portal):
+    sign_in(page, portal)
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused == "Skip to main content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_an_inspector_access_is_issued_used_and_revoked(page: Page, browser: Browser, portal):
+    sign_in(page, portal)
+    page.get_by_role("link", name="Inspector accesses").click()
+    page.get_by_role("link", name="Issue an inspector access").click()
+    page.get_by_label("Inspector's name").fill("Dana Surveyor")
+    page.get_by_label("Agency").fill("Ohio Department of Health")
+    page.get_by_label("Purpose (recorded with every view)").fill("Annual recertification")
+    page.get_by_label("Maple Grove (OH)").check()
+    page.get_by_label("Number of days (1–30)").fill("3")
+    page.get_by_role("button", name="Issue the access").click()
+    codes = page.locator("code.secret").all_inner_texts()
+    link, code = codes[0], codes[1]
+    assert link.startswith(portal.url + "/portal/access/")
+
+    inspector = browser.new_context().new_page()
+    inspector.goto(link)
+    expect(inspector).to_have_url(portal.url + "/portal/access")  # the token left the URL
+    inspector.get_by_label("Access code").fill(code)
+    inspector.get_by_role("button", name="Sign in").click()
+    expect(inspector.get_by_role("heading", level=1)).to_have_text("Your inspector access")
+    inspector.get_by_role("link", name="Maple Grove").click()
+    expect(inspector.get_by_role("heading", level=1)).to_have_text("Maple Grove")
+
+    page.get_by_role("link", name="See this access").click()
+    expect(page.get_by_role("table")).to_contain_text("/portal/inspect/facilities/")
+    page.get_by_role("button", name="Revoke now").click()
+    expect(page.get_by_role("status")).to_contain_text("The access is revoked")
+
+    inspector.reload()
+    expect(inspector.get_by_role("alert")).to_have_text(
+        "This inspector access was revoked by the regional manager.")
+    inspector.goto(link)
+    expect(inspector.get_by_role("alert")).to_contain_text("revoked")
+
+
+@pytest.mark.parametrize("width", [768, 1280])
+def test_pages_fit_a_tablet_and_a_laptop(page: Page, portal, width):
+    """No page scrolls sideways: wide tables scroll inside their own region."""
+    held_operation(portal)
+    page.set_viewport_size({"width": width, "height": 1024})
+    sign_in(page, portal)
+    for path in ("/portal", f"/portal/facilities/{portal.facility_a}",
+                 f"/portal/facilities/{portal.facility_a}/users", "/portal/inspections/new"):
+        page.goto(portal.url + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, (path, width, overflow)

@@ -1,0 +1,207 @@
+"""Inspector access over HTTP: issued by a manager (link and code shown once,
+only hashes kept), redeemed once for a session, every view audited with the
+stated purpose, expired, revoked, replayed and locked links answered with a
+clear page; the manager sees who looked at what and downloads it as a signed
+bundle that ``chartkeep-verify`` checks — and that exposes a history rewritten
+after it was made."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+import pytest
+import sqlalchemy as sa
+
+from protocol.bundles import BundleError, verify_bundle
+from server.portal import inspections
+from server.storage.portal_models import P
+
+pytestmark = pytest.mark.usefixtures("world")
+DAY_MS = inspections.DAY_MS
+
+
+async def redeem(visitor, issued, code=None):
+    await visitor.get(f"/portal/access/{issued.token}")
+    return await visitor.post("/portal/access", {"code": code or issued.code})
+
+
+async def test_a_manager_issues_an_access_and_the_inspector_signs_in_with_link_and_code(
+        visitors, manager, world, engine):
+    rm, inspector = await visitors(), await visitors()
+    await rm.sign_in(manager)
+    await rm.get("/portal/inspections/new")
+    status, text = await rm.post("/portal/inspections", [
+        ("inspector_name", "Dana Surveyor"), ("agency", "Ohio Department of Health"),
+        ("purpose", "Complaint investigation 2026-114"), ("facilities", world.a.id),
+        ("days", "5")])
+    assert status == 200 and "Inspector access issued" in text
+    link = re.search(r'<code class="secret">(http[^<]+)</code>', text).group(1)
+    code = re.findall(r'<code class="secret">([A-Z0-9-]+)</code>', text)[-1]
+    token = link.rsplit("/", 1)[1]
+    with engine.connect() as conn:
+        stored = conn.execute(sa.select(P.accesses)).one()
+    assert token not in (stored.token_hash, stored.code_hash) and code not in stored.code_hash
+    response = await inspector.response("GET", link.split("://", 1)[1].split("/", 1)[1]
+                                        .join(["/", ""]))
+    assert response.status == 303 and response.headers["Location"] == "/portal/access"
+    status, text = await inspector.get("/portal/access")
+    assert "Type the code" in text and token not in text
+    status, text = await inspector.post("/portal/access", {"code": code.lower()})
+    assert status == 200 and "Your inspector access" in text and "Maple Grove" in text
+    assert "Complaint investigation 2026-114" in text and "Oak Hill" not in text
+
+
+async def test_every_view_is_audited_with_the_stated_purpose(visitors, manager, world, engine,
+                                                              settings, p, h):
+    issued = p.issue_access(engine, settings, manager, [world.a.id])
+    inspector = await visitors()
+    await redeem(inspector, issued)
+    status, body = await inspector.json(f"/portal/inspect/facilities/{world.a.id}.json")
+    assert status == 200 and body["facility"]["name"] == "Maple Grove"
+    views = [a for a in h.audit_rows(engine, chain=world.a.id) if a.action == "inspect:view"]
+    assert [v.detail["page"] for v in views] == [
+        "/portal/inspect", f"/portal/inspect/facilities/{world.a.id}.json"]
+    assert {v.detail["stated_purpose"] for v in views} == {"Annual recertification survey"}
+    assert {v.actor for v in views} == {f"inspector:{issued.id}"}
+    assert {v.purpose for v in views} == {"inspection"}
+    rm = await visitors()
+    await rm.sign_in(manager)
+    _, body = await rm.json(f"/portal/inspections/{issued.id}.json")
+    assert [v["page"] for v in body["views"]] == [v.detail["page"] for v in views]
+    assert body["access"]["state"] == "active"
+
+
+async def test_a_link_works_once(visitors, manager, world, engine, settings, p):
+    issued = p.issue_access(engine, settings, manager, [world.a.id])
+    assert (await redeem(await visitors(), issued))[0] == 200
+    status, text = await (await visitors()).get(f"/portal/access/{issued.token}")
+    assert status == 410 and "already been used" in text and "Maple Grove" not in text
+
+
+async def test_wrong_codes_lock_the_link(visitor, manager, world, engine, settings, p):
+    issued = p.issue_access(engine, settings, manager, [world.a.id])
+    for left in range(inspections.MAX_CODE_FAILURES - 1, 0, -1):
+        status, text = await redeem(visitor, issued, code="WRONG-CODE0")
+        assert status == 400 and f"{left} attempt" in text
+    status, text = await redeem(visitor, issued, code="WRONG-CODE0")
+    assert status == 410 and "locked" in text
+    status, text = await visitor.get(f"/portal/access/{issued.token}")
+    assert status == 410 and "locked" in text  # even with the right code from now on
+    status, _ = await visitor.post("/portal/access", {"code": issued.code})
+    assert status == 400
+
+
+async def test_an_expired_access_gets_a_clear_page(visitors, manager, world, engine, settings,
+                                                   clock, p):
+    issued = p.issue_access(engine, settings, manager, [world.a.id], days=2)
+    inspector = await visitors()
+    await redeem(inspector, issued)
+    clock.advance(2 * DAY_MS + 1000)
+    status, text = await inspector.get("/portal/inspect")
+    assert status == 410 and "has expired" in text and "Maple Grove" not in text
+    unused = p.issue_access(engine, settings, manager, [world.a.id], days=1)
+    clock.advance(DAY_MS + 1000)
+    status, text = await (await visitors()).get(f"/portal/access/{unused.token}")
+    assert status == 410 and "has expired" in text
+
+
+async def test_an_access_not_valid_yet_gets_a_clear_page(visitor, manager, world, engine,
+                                                         settings, clock, p):
+    issued = p.issue_access(engine, settings, manager, [world.a.id],
+                            not_before=clock.now + DAY_MS)
+    status, text = await visitor.get(f"/portal/access/{issued.token}")
+    assert status == 410 and "not valid yet" in text
+    clock.advance(DAY_MS)
+    assert (await redeem(visitor, issued))[0] == 200
+
+
+async def test_a_revoked_access_ends_at_the_next_request(visitors, manager, world, engine,
+                                                         settings, p, h):
+    issued = p.issue_access(engine, settings, manager, [world.a.id])
+    inspector, rm = await visitors(), await visitors()
+    await redeem(inspector, issued)
+    await rm.sign_in(manager)
+    await rm.get(f"/portal/inspections/{issued.id}")
+    status, text = await rm.post(f"/portal/inspections/{issued.id}/revoke")
+    assert "The access is revoked" in text and "revoked" in text
+    status, text = await inspector.get(f"/portal/inspect/facilities/{world.a.id}")
+    assert status == 410 and "was revoked" in text
+    status, _ = await inspector.json("/portal/inspect.json")
+    assert status == 401  # the session ended with it
+    actions = [a.action for a in h.audit_rows(engine, chain=world.a.id)
+               if a.target == issued.id]
+    assert actions == ["inspection:issue", "inspection:redeem", "inspection:revoke"]
+
+
+async def test_an_unknown_link_gets_a_clear_page(visitor):
+    status, text = await visitor.get("/portal/access/not-a-real-token")
+    assert status == 410 and "not valid" in text
+
+
+async def test_issuing_checks_the_form(visitor, manager, world):
+    await visitor.sign_in(manager)
+    await visitor.get("/portal/inspections/new")
+    base = [("inspector_name", "Dana"), ("agency", "ODH"), ("purpose", "Survey")]
+    status, text = await visitor.post("/portal/inspections",
+                                      [*base, ("facilities", world.a.id), ("days", "31")])
+    assert status == 400 and "1 to 30" in text and 'value="Dana"' in text
+    status, text = await visitor.post("/portal/inspections", [*base, ("days", "3")])
+    assert status == 400 and "at least one facility" in text
+    status, text = await visitor.post("/portal/inspections",
+                                      [*base, ("facilities", world.b.id), ("days", "3")])
+    assert status == 404
+    status, text = await visitor.post("/portal/inspections",
+                                      [*base[:2], ("purpose", " "), ("facilities", world.a.id),
+                                       ("days", "3")])
+    assert status == 400 and "The purpose needs" in text
+
+
+def test_an_access_lasts_at_most_30_days(engine, settings, manager, world, p):
+    from server.portal.errors import InputInvalid
+
+    with pytest.raises(InputInvalid, match="at most 30 days"):
+        p.issue_access(engine, settings, manager, [world.a.id], days=31)
+
+
+async def test_the_access_log_bundle_verifies_and_exposes_a_later_rewrite(
+        visitors, manager, world, engine, settings, p, h):
+    issued = p.issue_access(engine, settings, manager, [world.a.id])
+    inspector, rm = await visitors(), await visitors()
+    await redeem(inspector, issued)
+    await inspector.get(f"/portal/inspect/facilities/{world.a.id}")
+    await rm.sign_in(manager)
+    response = await rm.response(
+        "GET", f"/portal/inspections/{issued.id}/facilities/{world.a.id}/bundle.zip")
+    assert response.status == 200 and response.content_type == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(response._body)) as archive:
+        contents = {name: archive.read(name) for name in archive.namelist()}
+    report = verify_bundle(contents)
+    assert report.entries == 4  # issued, redeemed, two views
+    assert b"inspect:view" in contents["files/access-log.csv"]
+    size = report.checkpoint.size
+    _, fine = await rm.json(f"/portal/facilities/{world.a.id}/audit/consistency.json"
+                            f"?from={size}")
+    verify_bundle(contents, statement=fine)
+    # A database owner rewrites the views (same number of entries, every hash
+    # recomputed): the server's next statement does not extend the bundle's checkpoint.
+    log = h.audit_rows(engine, chain=world.a.id)
+    first_view = next(a.seq for a in log if a.action == "inspect:view")
+    forged = [{**{k: getattr(a, k) for k in ("chain", "at", "actor", "terminal_id",
+                                             "facility_id", "action", "target", "outcome",
+                                             "purpose")},
+               "detail": {**a.detail, "page": "/portal/inspect"}}
+              for a in log if a.seq >= first_view]
+    h.rewrite_audit(engine, world.a.id, keep=first_view - 1, new_tail=forged)
+    _, statement = await rm.json(f"/portal/facilities/{world.a.id}/audit/consistency.json"
+                                 f"?from={size}")
+    with pytest.raises(BundleError, match="rewritten or cut"):
+        verify_bundle(contents, statement=statement)
+    # Cut the tail and move the head back: the server cannot prove the old size at all.
+    h.rewrite_audit(engine, world.a.id, keep=first_view - 1, new_tail=[])
+    status, body = await rm.json(f"/portal/facilities/{world.a.id}/audit/consistency.json"
+                                 f"?from={size}")
+    assert status == 404 and f"not {size}" in body["detail"]
+    _, audit_page = await rm.json(f"/portal/facilities/{world.a.id}/audit.json")
+    assert audit_page["checkpoint"]["size"] == first_view - 1
