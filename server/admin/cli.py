@@ -87,7 +87,6 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seq", required=True, type=int)
     p.add_argument("--decision", required=True, choices=["apply", "reject"])
     p.add_argument("--reviewer", help="who decided (recorded in the audit log)")
-    sub.add_parser("verify-audit", help="check every audit hash chain")
     compliance_cli.add_parsers(sub)
     p = sub.add_parser("verify-audit", help="check every audit chain, its Merkle tree and "
                        "its history against signed checkpoints")
