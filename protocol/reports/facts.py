@@ -16,12 +16,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
 from protocol.merge import ACTIVE
+from protocol.pbj import RN_CODES
 from protocol.records import state_codes
 from protocol.rules.dates import day_of, moment_of
 from protocol.rules.residents.census_stats import StayFacts
@@ -35,7 +36,7 @@ from protocol.rules.staffing.worktime import (
     PaidLeave,
     Shift,
     WorkEntry,
-    split_shift,
+    worked_days,
 )
 
 from .settings import FacilitySettings
@@ -60,6 +61,18 @@ def _live(rows: list[Row]) -> list[Row]:
 
 def _d(data: Mapping[str, Any], name: str) -> date | None:
     return day_of(data.get(name))
+
+
+ShiftTimes = tuple[datetime, datetime, int, datetime | None]
+"""Clock-in, clock-out, meal minutes, meal start: a shift's times as read."""
+
+
+def _times(data: Mapping[str, Any]) -> ShiftTimes | None:
+    clock_in, clock_out = moment_of(data.get("clock_in")), moment_of(data.get("clock_out"))
+    if clock_in is None or clock_out is None or clock_out <= clock_in:
+        return None
+    return clock_in, clock_out, int(data.get("meal_minutes") or 0), \
+        moment_of(data.get("meal_start"))
 
 
 @dataclass(frozen=True)
@@ -117,41 +130,57 @@ class FacilityFacts:
 
     # --- staffing -----------------------------------------------------------------------
 
-    def _shift(self, row: Row) -> Shift | None:
-        d = row.data
-        clock_in, clock_out = moment_of(d.get("clock_in")), moment_of(d.get("clock_out"))
-        if clock_in is None or clock_out is None or clock_out <= clock_in:
-            return None
-        return Shift(row.data["staff_id"], int(d["job_title_code"]), int(d["pay_type_code"]),
-                     clock_in, clock_out, int(d.get("meal_minutes") or 0),
-                     moment_of(d.get("meal_start")))
+    @cached_property
+    def _timed(self) -> tuple[tuple[Row, ShiftTimes | None], ...]:
+        """Each hours entry with its clock times read (None without usable ones),
+        once: the shifts, the daily entries and the untimed RN days all use them."""
+        return tuple((row, _times(row.data)) for row in self.hours)
+
+    def _shifts(self, codes: frozenset[int] | None = None) -> tuple[Shift, ...]:
+        out = []
+        for row, times in self._timed:
+            if times is None:
+                continue
+            code = int(row.data["job_title_code"])
+            if codes is None or code in codes:
+                out.append(Shift(row.data["staff_id"], code, int(row.data["pay_type_code"]),
+                                 *times))
+        return tuple(out)
 
     @cached_property
     def shifts(self) -> tuple[Shift, ...]:
-        """Entries with clock times, as shifts (RN coverage needs them)."""
-        return tuple(s for r in self.hours if (s := self._shift(r)) is not None)
+        """Entries with clock times, as shifts."""
+        return self._shifts()
+
+    @cached_property
+    def rn_shifts(self) -> tuple[Shift, ...]:
+        """The shifts coded 5–7: all that RN coverage reads (a tenth of the hours)."""
+        return self._shifts(RN_CODES)
 
     @cached_property
     def entries(self) -> tuple[WorkEntry, ...]:
         """Worked minutes per calendar day: timed shifts split at midnight, the
         others on their work date. ``staff_id`` is the staff record's id."""
         out: list[WorkEntry] = []
-        for row in self.hours:
-            shift = self._shift(row)
-            if shift is not None:
-                out.extend(split_shift(shift))
+        for row, times in self._timed:
+            d = row.data
+            if times is not None:
+                staff_id, code, pay = d["staff_id"], int(d["job_title_code"]), \
+                    int(d["pay_type_code"])
+                out.extend(WorkEntry(staff_id, code, pay, day, minutes)
+                           for day, minutes in worked_days(*times))
                 continue
-            day = _d(row.data, "work_date")
+            day = _d(d, "work_date")
             if day is not None:
-                out.append(WorkEntry(row.data["staff_id"], int(row.data["job_title_code"]),
-                                     int(row.data["pay_type_code"]), day,
-                                     Decimal(str(row.data["hours"])) * MINUTES_PER_HOUR))
+                out.append(WorkEntry(d["staff_id"], int(d["job_title_code"]),
+                                     int(d["pay_type_code"]), day,
+                                     Decimal(str(d["hours"])) * MINUTES_PER_HOUR))
         return tuple(out)
 
     @cached_property
     def untimed_rn_days(self) -> frozenset[date]:
         """Days with RN hours entered without clock times (coverage cannot be judged)."""
-        return frozenset(d for r in self.hours if self._shift(r) is None
+        return frozenset(d for r, times in self._timed if times is None
                          and int(r.data["job_title_code"]) in {5, 6, 7}
                          and (d := _d(r.data, "work_date")) is not None)
 

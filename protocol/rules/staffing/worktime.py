@@ -62,13 +62,19 @@ class Shift:
     """When the meal began, if known: its minutes come off that calendar day."""
 
     def __post_init__(self) -> None:
-        if self.clock_out <= self.clock_in:
-            raise ValidationError("clock_out", "must be after the clock-in")
-        length = (self.clock_out - self.clock_in) / timedelta(minutes=1)
-        if not 0 <= self.meal_minutes <= length:
-            raise ValidationError("meal_minutes", "must be between 0 and the shift's length")
-        if self.meal_start is not None and not self.clock_in <= self.meal_start < self.clock_out:
-            raise ValidationError("meal_start", "must fall inside the shift")
+        check_times(self.clock_in, self.clock_out, self.meal_minutes, self.meal_start)
+
+
+def check_times(clock_in: datetime, clock_out: datetime, meal_minutes: int = 0,
+                meal_start: datetime | None = None) -> None:
+    """What a shift's clock and meal times must satisfy (raises ValidationError)."""
+    if clock_out <= clock_in:
+        raise ValidationError("clock_out", "must be after the clock-in")
+    length = (clock_out - clock_in) / timedelta(minutes=1)
+    if not 0 <= meal_minutes <= length:
+        raise ValidationError("meal_minutes", "must be between 0 and the shift's length")
+    if meal_start is not None and not clock_in <= meal_start < clock_out:
+        raise ValidationError("meal_start", "must fall inside the shift")
 
 
 @dataclass(frozen=True)
@@ -97,29 +103,56 @@ def day_parts(start: datetime, end: datetime) -> list[tuple[date, Decimal]]:
     return parts
 
 
-def split_shift(shift: Shift) -> tuple[WorkEntry, ...]:
-    """The shift as worked minutes per calendar day, the meal break taken off.
+def worked_days(clock_in: datetime, clock_out: datetime, meal_minutes: int = 0,
+                meal_start: datetime | None = None) -> tuple[tuple[date, Decimal], ...]:
+    """Minutes worked on each calendar day from clock-in to clock-out, the meal
+    break taken off, days with nothing left out (raises ValidationError as a
+    :class:`Shift` would).
 
     The meal comes off the day it began on when ``meal_start`` is known; else off
     the day holding most of the shift (the earlier day on a tie). Minutes the
     meal has beyond that day's part come off the other days, nearest first.
     """
-    parts = day_parts(shift.clock_in, shift.clock_out)
+    check_times(clock_in, clock_out, meal_minutes, meal_start)
+    return _worked_days(clock_in, clock_out, meal_minutes, meal_start)
+
+
+def _worked_days(clock_in: datetime, clock_out: datetime, meal_minutes: int,
+                 meal_start: datetime | None) -> tuple[tuple[date, Decimal], ...]:
+    # A report splits every shift of a quarter: the one-day shift, most of them, is
+    # taken without building the general case's lists.
+    if clock_out <= _midnight(clock_in.date() + ONE_DAY):
+        minutes = Decimal((clock_out - clock_in).total_seconds()) / 60
+        if meal_minutes:
+            minutes -= min(Decimal(meal_minutes), minutes)
+        return ((clock_in.date(), minutes),) if minutes > 0 else ()
+    parts = day_parts(clock_in, clock_out)
     worked = [minutes for _, minutes in parts]
-    if shift.meal_minutes:
-        if shift.meal_start is not None:
-            first = next(i for i, (day, _) in enumerate(parts) if day == shift.meal_start.date())
+    if meal_minutes:
+        if meal_start is not None:
+            first = next(i for i, (day, _) in enumerate(parts) if day == meal_start.date())
         else:
-            first = max(range(len(parts)), key=lambda i: (worked[i], -i))
-        order = sorted(range(len(parts)), key=lambda i: (abs(i - first), i))
-        meal = Decimal(shift.meal_minutes)
+            first = worked.index(max(worked))  # the earlier day on a tie
+        # Nearest first; of two days equally near, the earlier.
+        order = [first, *(i for step in range(1, len(parts)) for i in (first - step,
+                                                                       first + step)
+                          if 0 <= i < len(parts))]
+        meal = Decimal(meal_minutes)
         for index in order:
             taken = min(meal, worked[index])
             worked[index] -= taken
             meal -= taken
+    return tuple((day, minutes) for (day, _), minutes in zip(parts, worked, strict=True)
+                 if minutes > 0)
+
+
+def split_shift(shift: Shift) -> tuple[WorkEntry, ...]:
+    """The shift as worked minutes per calendar day, the meal break taken off
+    (:func:`worked_days`)."""
     return tuple(WorkEntry(shift.staff_id, shift.job_title_code, shift.pay_type_code, day,
                            minutes)
-                 for (day, _), minutes in zip(parts, worked, strict=True) if minutes > 0)
+                 for day, minutes in _worked_days(shift.clock_in, shift.clock_out,
+                                                  shift.meal_minutes, shift.meal_start))
 
 
 def entries_of(shifts: Iterable[Shift]) -> tuple[WorkEntry, ...]:
