@@ -75,6 +75,16 @@ def _times(data: Mapping[str, Any]) -> ShiftTimes | None:
         moment_of(data.get("meal_start"))
 
 
+class _Hours(NamedTuple):
+    """An hours entry as the staffing rules read it."""
+
+    row: Row
+    staff_id: str
+    code: int
+    pay: int
+    times: ShiftTimes | None
+
+
 @dataclass(frozen=True)
 class FacilityFacts:
     facility_id: str
@@ -131,21 +141,16 @@ class FacilityFacts:
     # --- staffing -----------------------------------------------------------------------
 
     @cached_property
-    def _timed(self) -> tuple[tuple[Row, ShiftTimes | None], ...]:
-        """Each hours entry with its clock times read (None without usable ones),
-        once: the shifts, the daily entries and the untimed RN days all use them."""
-        return tuple((row, _times(row.data)) for row in self.hours)
+    def _timed(self) -> tuple[_Hours, ...]:
+        """Each hours entry read once, clock times included: the shifts, the daily
+        entries and the untimed RN days all use them."""
+        return tuple(_Hours(row, d["staff_id"], int(d["job_title_code"]),
+                            int(d["pay_type_code"]), _times(d))
+                     for row in self.hours for d in (row.data,))
 
     def _shifts(self, codes: frozenset[int] | None = None) -> tuple[Shift, ...]:
-        out = []
-        for row, times in self._timed:
-            if times is None:
-                continue
-            code = int(row.data["job_title_code"])
-            if codes is None or code in codes:
-                out.append(Shift(row.data["staff_id"], code, int(row.data["pay_type_code"]),
-                                 *times))
-        return tuple(out)
+        return tuple(Shift(h.staff_id, h.code, h.pay, *h.times) for h in self._timed
+                     if h.times is not None and (codes is None or h.code in codes))
 
     @cached_property
     def shifts(self) -> tuple[Shift, ...]:
@@ -162,27 +167,22 @@ class FacilityFacts:
         """Worked minutes per calendar day: timed shifts split at midnight, the
         others on their work date. ``staff_id`` is the staff record's id."""
         out: list[WorkEntry] = []
-        for row, times in self._timed:
-            d = row.data
-            if times is not None:
-                staff_id, code, pay = d["staff_id"], int(d["job_title_code"]), \
-                    int(d["pay_type_code"])
-                out.extend(WorkEntry(staff_id, code, pay, day, minutes)
-                           for day, minutes in worked_days(*times))
+        for h in self._timed:
+            if h.times is not None:
+                for day, minutes in worked_days(*h.times):
+                    out.append(WorkEntry(h.staff_id, h.code, h.pay, day, minutes))
                 continue
-            day = _d(d, "work_date")
-            if day is not None:
-                out.append(WorkEntry(d["staff_id"], int(d["job_title_code"]),
-                                     int(d["pay_type_code"]), day,
-                                     Decimal(str(d["hours"])) * MINUTES_PER_HOUR))
+            worked_on = _d(h.row.data, "work_date")
+            if worked_on is not None:
+                out.append(WorkEntry(h.staff_id, h.code, h.pay, worked_on,
+                                     Decimal(str(h.row.data["hours"])) * MINUTES_PER_HOUR))
         return tuple(out)
 
     @cached_property
     def untimed_rn_days(self) -> frozenset[date]:
         """Days with RN hours entered without clock times (coverage cannot be judged)."""
-        return frozenset(d for r, times in self._timed if times is None
-                         and int(r.data["job_title_code"]) in {5, 6, 7}
-                         and (d := _d(r.data, "work_date")) is not None)
+        return frozenset(d for h in self._timed if h.times is None and h.code in RN_CODES
+                         and (d := _d(h.row.data, "work_date")) is not None)
 
     @cached_property
     def posted_work(self) -> tuple[PostedWork, ...]:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from protocol.errors import ValidationError
 from protocol.rules.calendar import ONE_DAY
@@ -26,9 +26,12 @@ from protocol.rules.calendar import ONE_DAY
 MINUTES_PER_HOUR = Decimal(60)
 
 
-@dataclass(frozen=True)
-class WorkEntry:
-    """Minutes worked by one person on one calendar day in one job title and pay type."""
+class WorkEntry(NamedTuple):
+    """Minutes worked by one person on one calendar day in one job title and pay type.
+
+    A named tuple, immutable like the other facts: a large facility's quarter makes
+    thirteen thousand of them, and a tuple is made several times faster than a
+    frozen dataclass."""
 
     staff_id: str
     """Who worked (for a PBJ file: the PBJ employee id)."""
@@ -70,8 +73,7 @@ def check_times(clock_in: datetime, clock_out: datetime, meal_minutes: int = 0,
     """What a shift's clock and meal times must satisfy (raises ValidationError)."""
     if clock_out <= clock_in:
         raise ValidationError("clock_out", "must be after the clock-in")
-    length = (clock_out - clock_in) / timedelta(minutes=1)
-    if not 0 <= meal_minutes <= length:
+    if meal_minutes < 0 or timedelta(minutes=meal_minutes) > clock_out - clock_in:
         raise ValidationError("meal_minutes", "must be between 0 and the shift's length")
     if meal_start is not None and not clock_in <= meal_start < clock_out:
         raise ValidationError("meal_start", "must fall inside the shift")
