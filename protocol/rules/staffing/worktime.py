@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
@@ -73,7 +73,8 @@ def check_times(clock_in: datetime, clock_out: datetime, meal_minutes: int = 0,
     """What a shift's clock and meal times must satisfy (raises ValidationError)."""
     if clock_out <= clock_in:
         raise ValidationError("clock_out", "must be after the clock-in")
-    if meal_minutes < 0 or timedelta(minutes=meal_minutes) > clock_out - clock_in:
+    if meal_minutes and (meal_minutes < 0
+                         or meal_minutes * 60 > (clock_out - clock_in).total_seconds()):
         raise ValidationError("meal_minutes", "must be between 0 and the shift's length")
     if meal_start is not None and not clock_in <= meal_start < clock_out:
         raise ValidationError("meal_start", "must fall inside the shift")
@@ -89,19 +90,18 @@ class PaidLeave:
     minutes: Decimal
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time())
+MIDNIGHT = time()
 
 
 def day_parts(start: datetime, end: datetime) -> list[tuple[date, Decimal]]:
     """Minutes of ``[start, end)`` on each calendar day it touches, in order."""
     parts: list[tuple[date, Decimal]] = []
-    moment = start
+    moment, day = start, start.date()
     while moment < end:
-        next_midnight = _midnight(moment.date() + ONE_DAY)
-        stop = min(end, next_midnight)
-        parts.append((moment.date(), Decimal((stop - moment).total_seconds()) / 60))
-        moment = stop
+        next_day = day + ONE_DAY
+        stop = min(end, datetime.combine(next_day, MIDNIGHT))
+        parts.append((day, Decimal((stop - moment).total_seconds()) / 60))
+        moment, day = stop, next_day
     return parts
 
 
@@ -123,29 +123,31 @@ def _worked_days(clock_in: datetime, clock_out: datetime, meal_minutes: int,
                  meal_start: datetime | None) -> tuple[tuple[date, Decimal], ...]:
     # A report splits every shift of a quarter: the one-day shift, most of them, is
     # taken without building the general case's lists.
-    if clock_out <= _midnight(clock_in.date() + ONE_DAY):
+    day = clock_in.date()
+    if clock_out <= datetime.combine(day + ONE_DAY, MIDNIGHT):
         minutes = Decimal((clock_out - clock_in).total_seconds()) / 60
         if meal_minutes:
             minutes -= min(Decimal(meal_minutes), minutes)
-        return ((clock_in.date(), minutes),) if minutes > 0 else ()
+        return ((day, minutes),) if minutes > 0 else ()
     parts = day_parts(clock_in, clock_out)
+    if not meal_minutes:
+        return tuple(part for part in parts if part[1] > 0)
     worked = [minutes for _, minutes in parts]
-    if meal_minutes:
-        if meal_start is not None:
-            first = next(i for i, (day, _) in enumerate(parts) if day == meal_start.date())
-        else:
-            first = worked.index(max(worked))  # the earlier day on a tie
-        # Nearest first; of two days equally near, the earlier.
-        order = [first, *(i for step in range(1, len(parts)) for i in (first - step,
-                                                                       first + step)
-                          if 0 <= i < len(parts))]
-        meal = Decimal(meal_minutes)
-        for index in order:
+    if meal_start is not None:
+        first = next(i for i, (day, _) in enumerate(parts) if day == meal_start.date())
+    else:
+        first = worked.index(max(worked))  # the earlier day on a tie
+    meal = Decimal(meal_minutes)
+    taken = min(meal, worked[first])
+    worked[first] -= taken
+    meal -= taken
+    if meal:  # longer than that day's part: the rest off the others, nearest (earlier) first
+        for index in sorted(range(len(parts)), key=lambda i: (abs(i - first), i))[1:]:
             taken = min(meal, worked[index])
             worked[index] -= taken
             meal -= taken
-    return tuple((day, minutes) for (day, _), minutes in zip(parts, worked, strict=True)
-                 if minutes > 0)
+    return tuple([(day, minutes) for (day, _), minutes in zip(parts, worked, strict=True)
+                  if minutes > 0])
 
 
 def split_shift(shift: Shift) -> tuple[WorkEntry, ...]:
