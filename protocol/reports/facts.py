@@ -54,8 +54,8 @@ class Row(NamedTuple):
 
 def _live(rows: list[Row]) -> list[Row]:
     """Immutable facts less those corrected or voided (and the voiding entries)."""
-    gone = {r.data.get(link) for r in rows for link in ("corrects", "entered_in_error_of")
-            if r.data.get(link)}
+    gone = {target for r in rows for link in ("corrects", "entered_in_error_of")
+            if (target := r.data.get(link))}
     return [r for r in rows if r.id not in gone and not r.data.get("entered_in_error_of")]
 
 

@@ -245,11 +245,13 @@ def risk_flags(entries: Iterable[WorkEntry], start: date, end: date) -> tuple[Ri
                 RiskKind.NO_RN_DAYS, max(start, quarter.start), min(end, quarter.end),
                 f"{len(days)} days in {quarter} with no RN hours (CMS flags 4 or more: "
                 "one-star staffing rating)", days=days))
-    per_month: dict[tuple[str, int, int], Decimal] = defaultdict(Decimal)
-    per_day: dict[tuple[str, date], Decimal] = defaultdict(Decimal)
+    per_day: dict[tuple[str, date], Decimal] = {}
     for e in inside:
-        per_month[(e.staff_id, e.work_date.year, e.work_date.month)] += e.minutes
-        per_day[(e.staff_id, e.work_date)] += e.minutes
+        key = (e.staff_id, e.work_date)
+        per_day[key] = per_day[key] + e.minutes if key in per_day else e.minutes
+    per_month: dict[tuple[str, int, int], Decimal] = defaultdict(Decimal)
+    for (staff_id, day), minutes in per_day.items():
+        per_month[(staff_id, day.year, day.month)] += minutes
     # Only the sums over a limit are sorted, in key order (a quarter has thousands).
     for (staff_id, year, month), minutes in sorted(
             item for item in per_month.items() if item[1] > MONTH_LIMIT_MINUTES):
