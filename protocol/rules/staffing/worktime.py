@@ -121,14 +121,29 @@ def worked_days(clock_in: datetime, clock_out: datetime, meal_minutes: int = 0,
 
 def _worked_days(clock_in: datetime, clock_out: datetime, meal_minutes: int,
                  meal_start: datetime | None) -> tuple[tuple[date, Decimal], ...]:
-    # A report splits every shift of a quarter: the one-day shift, most of them, is
-    # taken without building the general case's lists.
+    # A report splits every shift of a quarter: the one-day shift (most of them) and the
+    # night shift across one midnight are taken without building the general case's lists.
     day = clock_in.date()
-    if clock_out <= datetime.combine(day + ONE_DAY, MIDNIGHT):
+    midnight = datetime.combine(day + ONE_DAY, MIDNIGHT)
+    if clock_out <= midnight:
         minutes = Decimal((clock_out - clock_in).total_seconds()) / 60
         if meal_minutes:
             minutes -= min(Decimal(meal_minutes), minutes)
         return ((day, minutes),) if minutes > 0 else ()
+    if meal_minutes and clock_out <= midnight + ONE_DAY:  # across one midnight: two days
+        before = Decimal((midnight - clock_in).total_seconds()) / 60
+        after = Decimal((clock_out - midnight).total_seconds()) / 60
+        meal = Decimal(meal_minutes)
+        # The meal's day, else the day with most of the shift (the earlier on a tie).
+        on_first = meal_start.date() == day if meal_start is not None else before >= after
+        if on_first:
+            taken = min(meal, before)
+            before, after = before - taken, after - min(meal - taken, after)
+        else:
+            taken = min(meal, after)
+            before, after = before - min(meal - taken, before), after - taken
+        return tuple([part for part in ((day, before), (midnight.date(), after))
+                      if part[1] > 0])
     parts = day_parts(clock_in, clock_out)
     if not meal_minutes:
         return tuple(part for part in parts if part[1] > 0)

@@ -147,6 +147,11 @@ def _split_as_stated(start: datetime, end: datetime, meal: int, meal_start: date
 @example(datetime(2026, 10, 5, 23, 50), 60 * 60, 45, 0.1, True)
 @example(datetime(2026, 10, 5, 23, 0), 80 * 60, 240, None, True)
 @example(datetime(2026, 10, 5, 22, 0), 50 * 3600, 120, 0.99, False)
+# Across one midnight, the meal overflowing the later day (the larger part; its start).
+@example(datetime(2026, 10, 5, 23, 50), 30 * 60, 25, None, False)
+@example(datetime(2026, 10, 5, 22, 0), 130 * 60, 30, 0.9385, False)
+# Exactly half on each day: the meal comes off the earlier.
+@example(datetime(2026, 10, 5, 12, 0), 24 * 3600, 30, None, False)
 @given(start=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2029, 1, 1)),
        length=st.integers(min_value=1, max_value=60 * 60 * 60),
        meal=st.integers(min_value=0, max_value=240),
