@@ -173,4 +173,25 @@ def server_seconds(engine: Any, ids: list[str]) -> dict[str, float]:
         run()
         out[key] = time.perf_counter() - started
         out[f"{key}_cpu"] = time.process_time() - cpu
+    out.update(workers_seconds(engine.url.render_as_string(hide_password=False), ids))
     return out
+
+
+def workers_seconds(url: str, ids: list[str]) -> dict[str, float]:
+    """The staffing report for every facility by the server's worker processes: the
+    first run (starting the workers included), then again as a running server would."""
+    from server.reports.workers import ReportWorkers
+
+    def staffing(workers: ReportWorkers) -> None:
+        reports = workers.reports("staffing-quarter", ids, QUARTER.start, QUARTER.end,
+                                  today=TODAY, produced_at="bench")
+        assert len(reports) == len(ids)
+
+    started = time.perf_counter()
+    with ReportWorkers(url) as workers:
+        staffing(workers)
+        first = time.perf_counter() - started
+        started = time.perf_counter()
+        staffing(workers)
+        again = time.perf_counter() - started
+    return {"workers_first": first, "workers": again, "processes": workers.processes}
