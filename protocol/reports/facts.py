@@ -43,8 +43,8 @@ from .settings import FacilitySettings
 
 
 class Row(NamedTuple):
-    """A record as either side holds it (a named tuple: a facility's quarter is
-    ten thousand of them, made as cheaply as Python can)."""
+    """A record as either side holds it (a named tuple: a large facility's quarter
+    is ten thousand of them, and a tuple is the cheapest record Python makes)."""
 
     kind: str
     id: str
@@ -159,7 +159,7 @@ class FacilityFacts:
 
     @cached_property
     def rn_shifts(self) -> tuple[Shift, ...]:
-        """The shifts coded 5–7: all that RN coverage reads (a tenth of the hours)."""
+        """The shifts coded 5–7: all that RN coverage reads (a small part of the hours)."""
         return self._shifts(RN_CODES)
 
     @cached_property
