@@ -143,22 +143,55 @@ def fill_server(engine: Any, count: int) -> list[str]:
 
 
 def server_seconds(engine: Any, ids: list[str]) -> dict[str, float]:
+    """Wall and CPU seconds (``*_cpu``) of this process for 50 facilities: the floor
+    (one query per facility for its records' snapshots, each decoded, nothing
+    else), census statistics, and the staffing report over the quarter."""
     from server.reports.compliance import facility_report
-    from server.reports.loading import load_facts
+    from server.reports.loading import KINDS
     from server.storage.db import read_tx
+    from server.storage.models import T
+
+    records = T.records
+
+    def floor() -> None:
+        with read_tx(engine) as conn:
+            for fid in ids:
+                for (data,) in conn.execute(
+                        sa.select(sa.type_coerce(records.c.data, sa.Text)).where(
+                            records.c.facility_id == fid, records.c.kind.in_(KINDS))).all():
+                    json.loads(data) if isinstance(data, str) else data
+
+    def report(name: str) -> None:
+        for fid in ids:
+            facility_report(engine, name, fid, QUARTER.start, QUARTER.end, today=TODAY,
+                            produced_at="bench")
+
+    out: dict[str, float] = {}
+    for key, run in (("floor", floor), ("census_stats", lambda: report("census-stats")),
+                     ("staffing", lambda: report("staffing-quarter"))):
+        started, cpu = time.perf_counter(), time.process_time()
+        run()
+        out[key] = time.perf_counter() - started
+        out[f"{key}_cpu"] = time.process_time() - cpu
+    out.update(workers_seconds(engine.url.render_as_string(hide_password=False), ids))
+    return out
+
+
+def workers_seconds(url: str, ids: list[str]) -> dict[str, float]:
+    """The staffing report for every facility by the server's worker processes: the
+    first run (starting the workers included), then again as a running server would."""
+    from server.reports.workers import ReportWorkers
+
+    def staffing(workers: ReportWorkers) -> None:
+        reports = workers.reports("staffing-quarter", ids, QUARTER.start, QUARTER.end,
+                                  today=TODAY, produced_at="bench")
+        assert len(reports) == len(ids)
 
     started = time.perf_counter()
-    with read_tx(engine) as conn:
-        for fid in ids:
-            load_facts(conn, fid)
-    floor = time.perf_counter() - started
-    started = time.perf_counter()
-    for fid in ids:
-        facility_report(engine, "census-stats", fid, QUARTER.start, QUARTER.end, today=TODAY,
-                        produced_at="bench")
-    stats = time.perf_counter() - started
-    started = time.perf_counter()
-    for fid in ids:
-        facility_report(engine, "staffing-quarter", fid, QUARTER.start, QUARTER.end,
-                        today=TODAY, produced_at="bench")
-    return {"floor": floor, "census_stats": stats, "staffing": time.perf_counter() - started}
+    with ReportWorkers(url) as workers:
+        staffing(workers)
+        first = time.perf_counter() - started
+        started = time.perf_counter()
+        staffing(workers)
+        again = time.perf_counter() - started
+    return {"workers_first": first, "workers": again, "processes": workers.processes}

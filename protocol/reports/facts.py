@@ -16,12 +16,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from protocol.merge import ACTIVE
+from protocol.pbj import RN_CODES
 from protocol.records import state_codes
 from protocol.rules.dates import day_of, moment_of
 from protocol.rules.residents.census_stats import StayFacts
@@ -35,15 +36,15 @@ from protocol.rules.staffing.worktime import (
     PaidLeave,
     Shift,
     WorkEntry,
-    split_shift,
+    worked_days,
 )
 
 from .settings import FacilitySettings
 
 
-@dataclass(frozen=True)
-class Row:
-    """A record as either side holds it."""
+class Row(NamedTuple):
+    """A record as either side holds it (a named tuple: a large facility's quarter
+    is ten thousand of them, and a tuple is the cheapest record Python makes)."""
 
     kind: str
     id: str
@@ -53,13 +54,35 @@ class Row:
 
 def _live(rows: list[Row]) -> list[Row]:
     """Immutable facts less those corrected or voided (and the voiding entries)."""
-    gone = {r.data.get(link) for r in rows for link in ("corrects", "entered_in_error_of")
-            if r.data.get(link)}
+    gone = {target for r in rows for link in ("corrects", "entered_in_error_of")
+            if (target := r.data.get(link))}
     return [r for r in rows if r.id not in gone and not r.data.get("entered_in_error_of")]
 
 
 def _d(data: Mapping[str, Any], name: str) -> date | None:
     return day_of(data.get(name))
+
+
+ShiftTimes = tuple[datetime, datetime, int, datetime | None]
+"""Clock-in, clock-out, meal minutes, meal start: a shift's times as read."""
+
+
+def _times(data: Mapping[str, Any]) -> ShiftTimes | None:
+    clock_in, clock_out = moment_of(data.get("clock_in")), moment_of(data.get("clock_out"))
+    if clock_in is None or clock_out is None or clock_out <= clock_in:
+        return None
+    return clock_in, clock_out, int(data.get("meal_minutes") or 0), \
+        moment_of(data.get("meal_start"))
+
+
+class _Hours(NamedTuple):
+    """An hours entry as the staffing rules read it."""
+
+    row: Row
+    staff_id: str
+    code: int
+    pay: int
+    times: ShiftTimes | None
 
 
 @dataclass(frozen=True)
@@ -117,43 +140,49 @@ class FacilityFacts:
 
     # --- staffing -----------------------------------------------------------------------
 
-    def _shift(self, row: Row) -> Shift | None:
-        d = row.data
-        clock_in, clock_out = moment_of(d.get("clock_in")), moment_of(d.get("clock_out"))
-        if clock_in is None or clock_out is None or clock_out <= clock_in:
-            return None
-        return Shift(row.data["staff_id"], int(d["job_title_code"]), int(d["pay_type_code"]),
-                     clock_in, clock_out, int(d.get("meal_minutes") or 0),
-                     moment_of(d.get("meal_start")))
+    @cached_property
+    def _timed(self) -> tuple[_Hours, ...]:
+        """Each hours entry read once, clock times included: the shifts, the daily
+        entries and the untimed RN days all use them."""
+        return tuple(_Hours(row, d["staff_id"], int(d["job_title_code"]),
+                            int(d["pay_type_code"]), _times(d))
+                     for row in self.hours for d in (row.data,))
+
+    def _shifts(self, codes: frozenset[int] | None = None) -> tuple[Shift, ...]:
+        return tuple(Shift(h.staff_id, h.code, h.pay, *h.times) for h in self._timed
+                     if h.times is not None and (codes is None or h.code in codes))
 
     @cached_property
     def shifts(self) -> tuple[Shift, ...]:
-        """Entries with clock times, as shifts (RN coverage needs them)."""
-        return tuple(s for r in self.hours if (s := self._shift(r)) is not None)
+        """Entries with clock times, as shifts."""
+        return self._shifts()
+
+    @cached_property
+    def rn_shifts(self) -> tuple[Shift, ...]:
+        """The shifts coded 5–7: all that RN coverage reads (a small part of the hours)."""
+        return self._shifts(RN_CODES)
 
     @cached_property
     def entries(self) -> tuple[WorkEntry, ...]:
         """Worked minutes per calendar day: timed shifts split at midnight, the
         others on their work date. ``staff_id`` is the staff record's id."""
         out: list[WorkEntry] = []
-        for row in self.hours:
-            shift = self._shift(row)
-            if shift is not None:
-                out.extend(split_shift(shift))
+        for h in self._timed:
+            if h.times is not None:
+                for day, minutes in worked_days(*h.times):
+                    out.append(WorkEntry(h.staff_id, h.code, h.pay, day, minutes))
                 continue
-            day = _d(row.data, "work_date")
-            if day is not None:
-                out.append(WorkEntry(row.data["staff_id"], int(row.data["job_title_code"]),
-                                     int(row.data["pay_type_code"]), day,
-                                     Decimal(str(row.data["hours"])) * MINUTES_PER_HOUR))
+            worked_on = _d(h.row.data, "work_date")
+            if worked_on is not None:
+                out.append(WorkEntry(h.staff_id, h.code, h.pay, worked_on,
+                                     Decimal(str(h.row.data["hours"])) * MINUTES_PER_HOUR))
         return tuple(out)
 
     @cached_property
     def untimed_rn_days(self) -> frozenset[date]:
         """Days with RN hours entered without clock times (coverage cannot be judged)."""
-        return frozenset(d for r in self.hours if self._shift(r) is None
-                         and int(r.data["job_title_code"]) in {5, 6, 7}
-                         and (d := _d(r.data, "work_date")) is not None)
+        return frozenset(d for h in self._timed if h.times is None and h.code in RN_CODES
+                         and (d := _d(h.row.data, "work_date")) is not None)
 
     @cached_property
     def posted_work(self) -> tuple[PostedWork, ...]:

@@ -93,7 +93,7 @@ def staffing_findings(facts: FacilityFacts, start: date, end: date, today: date
     census = daily_census(facts.stay_facts, first, last)
     entries = facts.entries
     assessment = assess_staffing(entries, census, start, end, settings.profile)
-    coverage = rn_coverage(facts.shifts, census, start, end, today=today,
+    coverage = rn_coverage(facts.rn_shifts, census, start, end, today=today,
                            profile=settings.profile, day_start=settings.day_start,
                            waivers=settings.waivers,
                            occupancy_method=settings.occupancy_method)

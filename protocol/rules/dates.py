@@ -51,9 +51,12 @@ def moment_of(value: Any) -> datetime | None:
     if not isinstance(value, str) or "T" not in value:
         return None
     try:
-        return datetime.fromisoformat(value).replace(tzinfo=None)
+        moment = datetime.fromisoformat(value)
     except ValueError:
         return None
+    # Records store naive wall-clock times; ``replace`` copies, so only an offset pays it
+    # (a report reads every shift's clock times).
+    return moment if moment.tzinfo is None else moment.replace(tzinfo=None)
 
 
 def out_of_order(earlier: Any, later: Any) -> bool:

@@ -56,6 +56,8 @@ def id_refs(raw: Any) -> Iterable[str]:
                         "entered_in_error_of", "corrects"):
                 if isinstance(inner.get(key), str):
                     yield inner[key]
+            if isinstance(inner.get("attendees"), list):  # a training's staff
+                yield from (i for i in inner["attendees"] if isinstance(i, str))
 
 
 def handle(ctx: Context, op: Operation, user: UserInfo | None, terminal_id: str, *,

@@ -20,6 +20,7 @@ from protocol.reports.status import ComplianceStatus, compliance_status
 from protocol.rules.calendar import Quarter
 from server.storage.db import read_tx
 
+from .collector import collector_paused
 from .loading import load_facts
 
 __all__ = ["facility_pbj", "facility_report", "facility_status", "load_facts"]
@@ -32,10 +33,11 @@ def facts_of(engine: Engine, facility_id: str) -> FacilityFacts:
 
 def facility_report(engine: Engine, name: str, facility_id: str, start: date, end: date, *,
                     today: date, produced_at: str, produced_by: str = "") -> Report:
-    facts = facts_of(engine, facility_id)
-    return build_report(name, facts, start, end, today=today, meta=ReportMeta(
-        produced_at=produced_at, data_as_of=f"{facts.data_as_of} (server)",
-        produced_by=produced_by))
+    with collector_paused():
+        facts = facts_of(engine, facility_id)
+        return build_report(name, facts, start, end, today=today, meta=ReportMeta(
+            produced_at=produced_at, data_as_of=f"{facts.data_as_of} (server)",
+            produced_by=produced_by))
 
 
 def facility_report_bytes(engine: Engine, name: str, facility_id: str, start: date,
@@ -46,8 +48,10 @@ def facility_report_bytes(engine: Engine, name: str, facility_id: str, start: da
 
 def facility_pbj(engine: Engine, facility_id: str, quarter: Quarter, *, today: date
                  ) -> PbjResult:
-    return pbj_for(facts_of(engine, facility_id), quarter, today=today)
+    with collector_paused():
+        return pbj_for(facts_of(engine, facility_id), quarter, today=today)
 
 
 def facility_status(engine: Engine, facility_id: str, *, today: date) -> ComplianceStatus:
-    return compliance_status(facts_of(engine, facility_id), today)
+    with collector_paused():
+        return compliance_status(facts_of(engine, facility_id), today)

@@ -152,14 +152,21 @@ def daily_staffing(entries: Iterable[WorkEntry], census: Mapping[date, int], sta
                    end: date, profile: StaffingProfile) -> tuple[DayStaffing, ...]:
     """Minutes per category on each day from ``start`` through ``end``, with its census."""
     check_census(census, start, end)
-    per_day: dict[date, dict[Category, Decimal]] = defaultdict(dict)
+    # Minutes per day and job title first, then each title's into its categories: a
+    # quarter of a large facility is ten thousand entries but a few hundred such sums.
+    by_code: dict[tuple[date, int], Decimal] = {}
     for entry in entries:
-        if not start <= entry.work_date <= end:
-            continue
-        for category in Category:
-            if entry.job_title_code in profile.codes(category):
-                bucket = per_day[entry.work_date]
-                bucket[category] = bucket.get(category, Decimal(0)) + entry.minutes
+        if start <= entry.work_date <= end:
+            key = (entry.work_date, entry.job_title_code)
+            by_code[key] = by_code[key] + entry.minutes if key in by_code else entry.minutes
+    categories: dict[int, tuple[Category, ...]] = {}
+    per_day: dict[date, dict[Category, Decimal]] = defaultdict(dict)
+    for (day, code), minutes in by_code.items():
+        if code not in categories:
+            categories[code] = tuple(c for c in Category if code in profile.codes(c))
+        bucket = per_day[day]
+        for category in categories[code]:
+            bucket[category] = bucket.get(category, Decimal(0)) + minutes
     return tuple(DayStaffing(day, census[day], dict(per_day.get(day, {})))
                  for day in each_day(start, end))
 
@@ -238,23 +245,26 @@ def risk_flags(entries: Iterable[WorkEntry], start: date, end: date) -> tuple[Ri
                 RiskKind.NO_RN_DAYS, max(start, quarter.start), min(end, quarter.end),
                 f"{len(days)} days in {quarter} with no RN hours (CMS flags 4 or more: "
                 "one-star staffing rating)", days=days))
-    per_month: dict[tuple[str, int, int], Decimal] = defaultdict(Decimal)
-    per_day: dict[tuple[str, date], Decimal] = defaultdict(Decimal)
+    per_day: dict[tuple[str, date], Decimal] = {}
     for e in inside:
-        per_month[(e.staff_id, e.work_date.year, e.work_date.month)] += e.minutes
-        per_day[(e.staff_id, e.work_date)] += e.minutes
-    for (staff_id, year, month), minutes in sorted(per_month.items()):
-        if minutes > MONTH_LIMIT_MINUTES:
-            first = date(year, month, 1)
-            last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
-            flags.append(RiskFlag(
-                RiskKind.MONTH_OVER_400, max(start, first), min(end, last),
-                f"{staff_id}: {_hours_text(minutes)} in {year}-{month:02d}, over 400 hours "
-                "in a month", staff_id=staff_id))
-    for (staff_id, day), minutes in sorted(per_day.items()):
-        if minutes > DAY_LIMIT_MINUTES:
-            flags.append(RiskFlag(
-                RiskKind.DAY_OVER_22_5, day, day,
-                f"{staff_id}: {_hours_text(minutes)} on {day.isoformat()}, over 22.5 hours "
-                "in a day (PBJ edit -4025, fatal)", staff_id=staff_id, days=(day,)))
+        key = (e.staff_id, e.work_date)
+        per_day[key] = per_day[key] + e.minutes if key in per_day else e.minutes
+    per_month: dict[tuple[str, int, int], Decimal] = defaultdict(Decimal)
+    for (staff_id, day), minutes in per_day.items():
+        per_month[(staff_id, day.year, day.month)] += minutes
+    # Only the sums over a limit are sorted, in key order (a quarter has thousands).
+    for (staff_id, year, month), minutes in sorted(
+            item for item in per_month.items() if item[1] > MONTH_LIMIT_MINUTES):
+        first = date(year, month, 1)
+        last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+        flags.append(RiskFlag(
+            RiskKind.MONTH_OVER_400, max(start, first), min(end, last),
+            f"{staff_id}: {_hours_text(minutes)} in {year}-{month:02d}, over 400 hours "
+            "in a month", staff_id=staff_id))
+    for (staff_id, day), minutes in sorted(
+            item for item in per_day.items() if item[1] > DAY_LIMIT_MINUTES):
+        flags.append(RiskFlag(
+            RiskKind.DAY_OVER_22_5, day, day,
+            f"{staff_id}: {_hours_text(minutes)} on {day.isoformat()}, over 22.5 hours "
+            "in a day (PBJ edit -4025, fatal)", staff_id=staff_id, days=(day,)))
     return tuple(flags)

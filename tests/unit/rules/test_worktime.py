@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from protocol.errors import ValidationError
@@ -115,3 +115,59 @@ def test_splitting_keeps_every_worked_minute(start: datetime, length: int, meal:
         # Each part lies on a calendar day the shift touches, and none is empty.
         assert start.date() <= part.work_date <= (start + timedelta(minutes=length)).date()
         assert 0 < part.minutes <= 24 * 60
+
+
+def _split_as_stated(start: datetime, end: datetime, meal: int, meal_start: datetime | None
+                     ) -> list[tuple[date, str]]:
+    """The rule read plainly, as first written: every calendar day's part, the meal off
+    its day (or the day with most of the shift, the earlier on a tie), what is left of
+    it off the other days nearest first; the empty days dropped."""
+    parts: list[tuple[date, Decimal]] = []
+    moment = start
+    while moment < end:
+        stop = min(end, datetime.combine(moment.date() + timedelta(days=1), datetime.min.time()))
+        parts.append((moment.date(), Decimal((stop - moment).total_seconds()) / 60))
+        moment = stop
+    worked = [m for _, m in parts]
+    if meal:
+        if meal_start is not None:
+            first = next(i for i, (day, _) in enumerate(parts) if day == meal_start.date())
+        else:
+            first = max(range(len(parts)), key=lambda i: (worked[i], -i))
+        left = Decimal(meal)
+        for i in sorted(range(len(parts)), key=lambda i: (abs(i - first), i)):
+            taken = min(left, worked[i])
+            worked[i] -= taken
+            left -= taken
+    # str() keeps each Decimal's exponent: the figures must print the same too.
+    return [(day, str(m)) for (day, _), m in zip(parts, worked, strict=True) if m > 0]
+
+
+# A meal longer than its day's part (with and without its start), across three days.
+@example(datetime(2026, 10, 5, 23, 50), 60 * 60, 45, 0.1, True)
+@example(datetime(2026, 10, 5, 23, 0), 80 * 60, 240, None, True)
+@example(datetime(2026, 10, 5, 22, 0), 50 * 3600, 120, 0.99, False)
+# Across one midnight, the meal overflowing the later day (the larger part; its start).
+@example(datetime(2026, 10, 5, 23, 50), 30 * 60, 25, None, False)
+@example(datetime(2026, 10, 5, 22, 0), 130 * 60, 30, 0.9385, False)
+# Exactly half on each day: the meal comes off the earlier.
+@example(datetime(2026, 10, 5, 12, 0), 24 * 3600, 30, None, False)
+@given(start=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2029, 1, 1)),
+       length=st.integers(min_value=1, max_value=60 * 60 * 60),
+       meal=st.integers(min_value=0, max_value=240),
+       meal_at=st.none() | st.floats(min_value=0, max_value=1, exclude_max=True),
+       whole_minutes=st.booleans())
+def test_the_quick_paths_split_as_the_rule_is_stated(start: datetime, length: int, meal: int,
+                                                     meal_at: float | None,
+                                                     whole_minutes: bool) -> None:
+    # Lengths in seconds (up to 60 hours); records hold whole minutes, so mostly those.
+    if whole_minutes:
+        start, length = start.replace(second=0, microsecond=0), length - length % 60 + 60
+    start = start.replace(microsecond=0)
+    end = start + timedelta(seconds=length)
+    meal = min(meal, length // 60)
+    meal_start = (None if meal_at is None
+                  else start + timedelta(seconds=int(length * meal_at)))
+    got = split_shift(Shift("S", 7, 2, start, end, meal, meal_start))
+    assert [(e.work_date, str(e.minutes)) for e in got] == _split_as_stated(
+        start, end, meal, meal_start)

@@ -1,0 +1,43 @@
+"""Reports pause Python's cycle collector and leave it as they found it."""
+
+import gc
+import threading
+
+from server.reports.collector import collector_paused
+
+
+def test_paused_inside_nested_and_across_threads_then_resumed() -> None:
+    assert gc.isenabled()
+    inside = threading.Event()
+    leave = threading.Event()
+    seen: list[bool] = []
+
+    def other_report() -> None:
+        with collector_paused():
+            inside.set()
+            leave.wait(timeout=30)
+        seen.append(gc.isenabled())
+
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+        worker = threading.Thread(target=other_report)
+        worker.start()
+        assert inside.wait(timeout=30)
+    assert not gc.isenabled(), "the other thread's report still runs"
+    leave.set()
+    worker.join(timeout=30)
+    assert seen == [True]
+    assert gc.isenabled()
+
+
+def test_a_collector_switched_off_elsewhere_stays_off() -> None:
+    gc.disable()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
