@@ -89,6 +89,8 @@ def check_value(spec: FormField, text: str) -> Any:
 class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
     """A data-entry dialog; dismisses with ``submit``'s result, or ``None`` on cancel."""
 
+    AUTO_FOCUS = None  # on_mount focuses the first field, not the scrolling box around it
+
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="form.cancel",
                 tooltip="Close the form without saving"),
@@ -136,6 +138,11 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
                 yield Button(self.submit_label, id="form-save", variant="primary",
                              tooltip="Save (ctrl+s)")
                 yield Button("Cancel", id="form-cancel", tooltip="Close without saving (esc)")
+
+    def on_mount(self) -> None:
+        """The cursor starts in the first field: the first keystroke is never lost."""
+        if self.fields:
+            self.query_one(f"#field-{self.fields[0].name}").focus()
 
     def _editor(self, spec: FormField) -> Input | Select[str] | TextArea:
         widget_id = f"field-{spec.name}"

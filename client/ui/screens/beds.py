@@ -34,6 +34,8 @@ MOVEMENT_DAYS = 30
 class BedsScreen(WorkScreen):
     """Beds by unit with their state, and recent movements."""
 
+    AUTO_FOCUS = "#beds"
+
     BINDINGS = [
         Binding("ctrl+r", "reload", "Refresh", id="beds.refresh",
                 tooltip="Read the bed board again"),

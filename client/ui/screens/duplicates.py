@@ -52,6 +52,8 @@ def _who(view: ResidentView) -> Text:
 class DuplicatesScreen(WorkScreen):
     """Open possible-duplicate tasks, one row per pair of residents."""
 
+    AUTO_FOCUS = "#duplicates"
+
     BINDINGS = [
         Binding("1", "open(0)", "Open first", id="duplicates.open_first",
                 tooltip="Open the record registered first"),
