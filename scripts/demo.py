@@ -10,13 +10,16 @@ either the clerk's terminal app (default) or a scripted sync demonstration
 Both print the portal's address and a regional manager's login (password and
 TOTP secret, for the demo only, with a current code).
 
-Everything lives under ``var/demo/`` (made afresh on each run unless --keep).
+Everything lives under ``var/demo/``. The app's demo keeps it from one run to the
+next (what you changed is still there) unless you ask for ``--fresh``; the scripted
+demonstration always starts from fresh data. Each run says which it did.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -43,6 +46,7 @@ from client import terminal
 from client.clock import SystemClock
 from client.errors import TerminalError
 from client.session import Session
+from client.sync.transport import HttpTransport
 from protocol.rules.calendar import Quarter
 from server import admin
 from server.admin.compliance import set_facility
@@ -386,21 +390,41 @@ def print_compliance(front: Session, var: Path) -> None:
             f"(an audited, plaintext export)")
 
 
+def kept_demo(var: Path) -> Login | None:
+    """The portal login of a demo an earlier run left in ``var``, if it is whole."""
+    login_file = var / "portal-login.json"
+    server_db = var / "server" / "chartkeep.db"
+    if not (login_file.is_file() and server_db.is_file()
+            and terminal.is_enrolled(var / "terminals" / "front-desk")):
+        return None
+    try:
+        return Login(**json.loads(login_file.read_text()))
+    except (ValueError, TypeError):
+        return None
+
+
 def interactive(demo: Demo, url: str, var: Path) -> int:
     home = var / "terminals" / "front-desk"
     say("Enrolling the front-desk terminal and recording the demo facility…")
     front = enroll(demo, url, home, demo.maple, "dana", PASSWORD, "Front desk")
     populate(demo, front)
     front.lock()
+    # Kept for the next run, which reuses this demo (demo credentials only).
+    (var / "portal-login.json").write_text(json.dumps(demo.portal.__dict__))
+    return open_app(url, home, demo.portal)
+
+
+def open_app(url: str, home: Path, portal: Login) -> int:
     say("\n  Demo login:  user  dana")
     say(f"               passphrase  {PASSWORD}")
     say(f"  (server {url}; terminal files in {home})")
-    describe(url, demo.portal, say)
+    describe(url, portal, say)
     say("  Press F1 in the app for help; ctrl+q quits.\n")
     time.sleep(1.5)
     from client.ui.app import run
 
-    run(home)
+    # The server may listen on another port than when the terminal enrolled.
+    run(home, transport=HttpTransport(url))
     return 0
 
 
@@ -411,14 +435,26 @@ def main(argv: list[str] | None = None) -> int:
                         help="run the scripted sync demonstration instead of the app")
     parser.add_argument("--port", type=int, default=0, help="server port (default: any free)")
     parser.add_argument("--var", type=Path, default=ROOT / "var" / "demo",
-                        help="where the demo keeps its files (wiped first)")
+                        help="where the demo keeps its files")
+    parser.add_argument("--fresh", action="store_true",
+                        help="start over: remove the demo's files and record it anew")
     args = parser.parse_args(argv)
     headless_mode = args.headless or not (sys.stdin.isatty() and sys.stdout.isatty())
     if not args.headless and headless_mode:
         say("No interactive terminal here: running the scripted demonstration (--headless).")
     var: Path = args.var
+    kept = None if headless_mode or args.fresh else kept_demo(var)
+    if kept is not None:
+        say(f"Reusing the demo in {var}: what you changed last time is still there "
+            "(scripts/demo --fresh starts over).")
+        return reopen(var, kept, args.port)
     if var.exists():
+        reason = ("the scripted demonstration needs fresh data" if headless_mode
+                  else "--fresh" if args.fresh else "the earlier demo there was incomplete")
+        say(f"Starting over ({reason}): removing {var}.")
         shutil.rmtree(var)
+    else:
+        say(f"Recording a new demo in {var}.")
     server_dir = var / "server"
     say(f"Starting the Chartkeep server on SQLite ({server_dir / 'chartkeep.db'})…")
     demo = seed_server(server_dir)
@@ -435,6 +471,21 @@ def main(argv: list[str] | None = None) -> int:
         return code
     finally:
         demo.engine.dispose()
+
+
+def reopen(var: Path, portal: Login, port: int) -> int:
+    """Start the kept demo's server and open the app on its front-desk terminal."""
+    server_dir = var / "server"
+    say(f"Starting the Chartkeep server on SQLite ({server_dir / 'chartkeep.db'})…")
+    try:
+        with running_server(server_dir, port or free_port(), var / "server.log") as url:
+            say(f"  listening on {url}")
+            code = open_app(url, var / "terminals" / "front-desk", portal)
+    except TerminalError as exc:
+        say(f"Demo stopped: {exc.message}")
+        return 1
+    say("Server stopped cleanly.")
+    return code
 
 
 if __name__ == "__main__":

@@ -43,8 +43,8 @@ from .engine import (
 )
 from .errors import SessionLockedError
 from .messages import DataChanged, SessionOpened, SyncFinished, SyncProgressed, SyncStatusRead
+from .quitting import QuittingApp
 from .settings import UISettings
-from .unexpected import SurvivingApp
 
 if TYPE_CHECKING:
 
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class ChartkeepApp(SurvivingApp):
+class ChartkeepApp(QuittingApp):
     """The clerk's terminal: one encrypted store, one clerk at a time."""
 
     TITLE = "Chartkeep"
@@ -215,6 +215,8 @@ class ChartkeepApp(SurvivingApp):
             # A form is open: leaving it would throw away what the clerk typed.
             if action in {"section", "duplicates", "switch_user"} and self._modal_open():
                 return False
+            if action == "duplicates":  # a records manager's work: not offered to a clerk
+                return self.session.permits(OpType.MERGE, RecordKind.RESIDENT)
         return True
 
     def action_section(self, section: str) -> None:
@@ -372,7 +374,7 @@ class ChartkeepApp(SurvivingApp):
 
     def on_sync_finished(self, message: SyncFinished) -> None:
         report = message.report
-        if not self.unlocked:
+        if not self.unlocked or self.quit_after_sync(report):
             return
         if report.error:
             if not message.background:

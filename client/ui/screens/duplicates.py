@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -19,12 +20,15 @@ from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable, Label, Static
 
+from protocol.ops import OpType
+from protocol.records import RecordKind
+
 from ..dialogs import record_forms
 from ..dialogs.choice import ChoiceDialog
 from ..dialogs.message import ConfirmDialog
 from ..engine import ResidentView, Session, TaskRow
 from ..messages import DataChanged
-from .base import PaletteCommand, WorkScreen
+from .base import PaletteCommand, RoleKey, WorkScreen
 
 EMPTY = "No possible duplicates to review."
 
@@ -53,6 +57,11 @@ class DuplicatesScreen(WorkScreen):
     """Open possible-duplicate tasks, one row per pair of residents."""
 
     AUTO_FOCUS = "#duplicates"
+    ROLE_KEYS: ClassVar[dict[str, RoleKey]] = {
+        "merge": RoleKey(OpType.MERGE, RecordKind.RESIDENT, "merge duplicate records"),
+        "dismiss_pair": RoleKey(OpType.MERGE, RecordKind.RESIDENT,
+                                "dismiss possible duplicates"),
+    }
 
     BINDINGS = [
         Binding("1", "open(0)", "Open first", id="duplicates.open_first",

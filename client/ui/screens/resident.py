@@ -11,7 +11,7 @@ commands live in :mod:`.resident_stays`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -28,7 +28,7 @@ from ..dialogs.resident_picker import ResidentPickerDialog
 from ..engine import Action, NoteView, ResidentRow, ResidentView, Session
 from ..permissions import permitted_or_told
 from ..widgets.resident_record import ResidentRecord
-from .base import PaletteCommand
+from .base import PaletteCommand, RoleKey
 from .resident_stays import StayActions
 
 
@@ -50,7 +50,7 @@ class ResidentScreen(StayActions):
                 tooltip="Start a leave of absence (hospital or therapeutic)"),
         Binding("r", "return_from_leave", "Return", id="resident.return",
                 tooltip="Record the return from a leave of absence"),
-        Binding("t", "transfer", "Transfer", id="resident.transfer", show=False,
+        Binding("t", "transfer", "Transfer", id="resident.transfer",
                 tooltip="Transfer the resident to another facility"),
         Binding("i", "add_diagnosis", "Diagnosis", id="resident.add_diagnosis",
                 tooltip="Add a diagnosis (ICD-10-CM)"),
@@ -60,13 +60,19 @@ class ResidentScreen(StayActions):
                 tooltip="Amend the highlighted note (the original is kept)"),
         Binding("x", "note_in_error", "In error", id="resident.note_in_error",
                 tooltip="Mark the highlighted note entered in error, with a reason"),
-        Binding("X", "void_resident", "Record in error", id="resident.void", show=False,
+        Binding("X", "void_resident", "Record in error", id="resident.void",
                 tooltip="Mark this whole record entered in error, with a reason "
                         "(records managers)"),
-        Binding("M", "merge", "Merge duplicate", id="resident.merge", show=False,
+        Binding("M", "merge", "Merge duplicate", id="resident.merge",
                 tooltip="Merge this record, a duplicate, into the resident's other record "
                         "(records managers)"),
     ]
+
+    ROLE_KEYS: ClassVar[dict[str, RoleKey]] = {
+        "void_resident": RoleKey(OpType.VOID, RecordKind.RESIDENT,
+                                 "mark a resident entered in error"),
+        "merge": RoleKey(OpType.MERGE, RecordKind.RESIDENT, "merge duplicate records"),
+    }
 
     class Loaded(Message):
         def __init__(self, view: ResidentView) -> None:

@@ -8,7 +8,7 @@ alone. The roster is paged like the census.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -28,13 +28,18 @@ from ..engine import Action, Page, Session, StaffRow, StaffView
 from ..messages import DataChanged
 from ..permissions import permitted_or_told
 from ..widgets.staff_detail import StaffDetail
-from .base import PAGE_SIZE, PaletteCommand, WorkScreen, turned_page
+from .base import PAGE_SIZE, PaletteCommand, RoleKey, WorkScreen, turned_page
 
 
 class StaffScreen(WorkScreen):
     """The roster on the left, the highlighted staff member's licenses and hours on the right."""
 
     AUTO_FOCUS = "#staff-filter"
+    ROLE_KEYS: ClassVar[dict[str, RoleKey]] = {
+        "add_hours": RoleKey(OpType.CREATE, RecordKind.HOURS, "enter hours worked"),
+        "add_license": RoleKey(OpType.CREATE, RecordKind.LICENSE, "add licenses"),
+        "add_staff": RoleKey(OpType.CREATE, RecordKind.STAFF, "add staff members"),
+    }
 
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter", id="staff.filter",
