@@ -29,7 +29,7 @@ from server.core.directory import (
 )
 from server.errors import AdminError, NotFound
 from server.settings import Settings
-from server.storage import audit_verify, checkpoints
+from server.storage import audit_verify, checkpoints, roles
 from server.storage.audit_verify import AuditBreak
 from server.storage.batch import Batch, Rec
 from server.storage.db import read_tx, write_tx
@@ -181,6 +181,13 @@ def verify_audit(engine: Engine, *, held: list[Checkpoint] | None = None
     with read_tx(engine) as conn:
         public = load_server_key(conn).public_key().public_bytes_raw()
         return audit_verify.verify_audit(conn, public, held or [])
+
+
+def grant_app_role(engine: Engine, role: str) -> None:
+    """PostgreSQL: let ``role`` run the server without UPDATE or DELETE on the
+    audit tables (:mod:`server.storage.roles`). Run as the database owner."""
+    with engine.begin() as conn:
+        roles.grant_app_role(conn, role)
 
 
 def publish_checkpoints(engine: Engine, settings: Settings) -> list[Checkpoint]:

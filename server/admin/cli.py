@@ -93,6 +93,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--against", action="append", type=Path, default=[], metavar="FILE",
                    help="checkpoints kept outside the database (from `checkpoint --out`); "
                    "may be given more than once")
+    p = sub.add_parser("grant-app-role", help="PostgreSQL: grant an existing role what the "
+                       "server needs, without UPDATE/DELETE on the audit tables; run as the "
+                       "owner, then serve with a database URL naming that role")
+    p.add_argument("--role", required=True)
     p = sub.add_parser("checkpoint", help="publish signed checkpoints of the audit logs now "
                        "and print the latest of each")
     p.add_argument("--out", type=Path, help="also write them to this JSON file, to keep "
@@ -192,6 +196,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                                        seq=args.seq, decision=args.decision,
                                        reviewer=args.reviewer)
             print(f"{result.status}" + (f" ({result.reason})" if result.reason else ""))
+        elif args.command == "grant-app-role":
+            actions.grant_app_role(engine, args.role)
+            print(f"role {args.role} may read and write, and only append to the audit log")
         elif args.command == "checkpoint":
             found = [checkpoint_to_json(c) for c in actions.publish_checkpoints(engine,
                                                                                settings)]
