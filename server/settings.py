@@ -46,6 +46,11 @@ class Settings:
     """A portal session ends after this long, or after ``portal_idle_ms`` unused."""
     checkpoint_interval_s: float = 120.0
     """How often each server process publishes audit checkpoints of logs that grew."""
+    flood_window_s: float = 60.0
+    flood_limit: int = 30
+    """Refused unauthenticated or malformed requests a source may send per
+    ``flood_window_s`` before it is answered 429 (per process; server/core/floods.py)."""
+    flood_max_sources: int = 10_000
     faults: FaultHook | None = None
     clock: Callable[[], int] = system_ms
     """Server time in milliseconds since the epoch."""

@@ -58,6 +58,17 @@ async def _publish_checkpoints(app: web.Application) -> None:
             log.exception("publishing audit checkpoints failed; trying again next round")
 
 
+async def _flush_floods(app: web.Application) -> None:
+    """Every flood interval, the aggregated audit entries of the one that ended."""
+    loop = asyncio.get_running_loop()
+    while True:
+        await asyncio.sleep(app[SETTINGS].flood_window_s)
+        try:
+            await loop.run_in_executor(app[EXECUTOR], app[SERVICE].flush_floods)
+        except Exception:  # the loop must outlive one failed round; log.exception says why
+            log.exception("writing aggregated refusals failed; trying again next round")
+
+
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
@@ -67,13 +78,20 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[AUDIT_LOG] = audit_log = AuditLog(engine, settings)
     key = await asyncio.get_running_loop().run_in_executor(executor, audit_log.key)
     app[COOKIES] = cookie_storage(settings, cookie_key(settings, key))
-    publisher = asyncio.create_task(_publish_checkpoints(app))
+    tasks = [asyncio.create_task(_publish_checkpoints(app)),
+             asyncio.create_task(_flush_floods(app))]
     try:
         yield
     finally:
-        publisher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await publisher
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        try:
+            await asyncio.get_running_loop().run_in_executor(
+                executor, lambda: app[SERVICE].flush_floods(everything=True))
+        except Exception:  # shutting down must finish; log.exception says what was lost
+            log.exception("writing the last aggregated refusals failed")
         executor.shutdown(wait=True)
         engine.dispose()
 
