@@ -33,7 +33,7 @@ from server.storage import audit_verify, checkpoints, roles
 from server.storage.audit_verify import AuditBreak
 from server.storage.batch import Batch, Rec
 from server.storage.db import read_tx, write_tx
-from server.storage.keys import load_server_key
+from server.storage.keys import load_public_key
 from server.storage.models import T
 from server.storage.setup import initialise
 
@@ -46,7 +46,7 @@ __all__ = [  # the directory's actions are the core's (server.core.directory), s
 
 def init(engine: Engine, settings: Settings) -> bytes:
     """Create or upgrade the schema and make the server key; return its public half."""
-    return initialise(engine, settings.clock())
+    return initialise(engine, settings)
 
 
 def create_facility(engine: Engine, settings: Settings, *, name: str, state: str,
@@ -179,7 +179,7 @@ def verify_audit(engine: Engine, *, held: list[Checkpoint] | None = None
     """Chains, trees and history (:mod:`server.storage.audit_verify`); ``held``:
     checkpoints kept outside the database, e.g. from a bundle."""
     with read_tx(engine) as conn:
-        public = load_server_key(conn).public_key().public_bytes_raw()
+        public = load_public_key(conn)
         return audit_verify.verify_audit(conn, public, held or [])
 
 

@@ -34,7 +34,7 @@ class SyncService:
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine = engine
         self.settings = settings
-        self._signer = AnswerSigner(engine, settings.clock)
+        self._signer = AnswerSigner(engine, settings)
         self.floods = floods.FloodGate(int(settings.flood_window_s * 1000),
                                        settings.flood_limit, settings.flood_max_sources)
 

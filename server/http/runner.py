@@ -22,7 +22,7 @@ from .app import create_app
 def _initialise(settings: Settings) -> None:
     engine = make_engine(settings.database_url)
     try:
-        initialise(engine, settings.clock())
+        initialise(engine, settings)
     finally:
         engine.dispose()
 
