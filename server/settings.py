@@ -51,6 +51,10 @@ class Settings:
     """Refused unauthenticated or malformed requests a source may send per
     ``flood_window_s`` before it is answered 429 (per process; server/core/floods.py)."""
     flood_max_sources: int = 10_000
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    """PEM certificate chain and private key: ``serve`` speaks HTTPS itself (and the
+    portal marks cookies Secure and sends HSTS)."""
     key_file: Path | None = None
     """The sealed signing key; ``None`` means ``<data_dir>/server-key.json``."""
     key_passphrase: str | None = field(default_factory=lambda: key_passphrase_from_env(
@@ -64,6 +68,8 @@ class Settings:
         self.data_dir = Path(self.data_dir)
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'chartkeep.db'}"
+        if self.tls_cert is not None:
+            self.portal_https = True
         if self.key_file is None:
             self.key_file = self.data_dir / "server-key.json"
         self.key_file = Path(self.key_file)
@@ -82,6 +88,9 @@ class Settings:
             "host": env.get("CHARTKEEP_SERVER_HOST", DEFAULT_HOST),
             "port": int(env.get("CHARTKEEP_SERVER_PORT", str(DEFAULT_PORT))),
         }
+        for name in ("tls_cert", "tls_key"):
+            if env.get(f"CHARTKEEP_SERVER_{name.upper()}"):
+                values[name] = Path(env[f"CHARTKEEP_SERVER_{name.upper()}"])
         if env.get("CHARTKEEP_SERVER_KEY_FILE"):
             values["key_file"] = Path(env["CHARTKEEP_SERVER_KEY_FILE"])
         values["key_passphrase"] = key_passphrase_from_env(env)

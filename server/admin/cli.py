@@ -43,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve terminals until SIGINT/SIGTERM")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument("--tls-cert", type=Path, help="PEM certificate (chain): serve HTTPS")
+    serve.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
     p = sub.add_parser("create-facility", help="add a facility; prints its id")
     p.add_argument("--name", required=True)
     p.add_argument("--state", required=True, help="two-letter state code, e.g. OH")
@@ -140,7 +142,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings.from_env(database_url=args.database_url, data_dir=args.data_dir,
                                  host=getattr(args, "host", None),
-                                 port=getattr(args, "port", None))
+                                 port=getattr(args, "port", None),
+                                 tls_cert=getattr(args, "tls_cert", None),
+                                 tls_key=getattr(args, "tls_key", None))
     try:
         return _run(args, settings)
     except (ServerError, PasswordRejected) as exc:
