@@ -21,6 +21,7 @@ from .actions import (
     publish_checkpoints,
     review_held,
     revoke_terminal,
+    rotate_key,
     update_facility,
     verify_audit,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "publish_checkpoints",
     "review_held",
     "revoke_terminal",
+    "rotate_key",
     "update_facility",
     "verify_audit",
 ]

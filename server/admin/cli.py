@@ -95,6 +95,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--against", action="append", type=Path, default=[], metavar="FILE",
                    help="checkpoints kept outside the database (from `checkpoint --out`); "
                    "may be given more than once")
+    sub.add_parser("rotate-key", help="make a new server signing key, announced signed by "
+                   "the current one (enrolled terminals follow it); restart every server "
+                   "process with the new key file")
     p = sub.add_parser("grant-app-role", help="PostgreSQL: grant an existing role what the "
                        "server needs, without UPDATE/DELETE on the audit tables; run as the "
                        "owner, then serve with a database URL naming that role")
@@ -200,6 +203,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                                        seq=args.seq, decision=args.decision,
                                        reviewer=args.reviewer)
             print(f"{result.status}" + (f" ({result.reason})" if result.reason else ""))
+        elif args.command == "rotate-key":
+            public = actions.rotate_key(engine, settings)
+            print(f"new server key {public.hex()}; restart every server process")
         elif args.command == "grant-app-role":
             actions.grant_app_role(engine, args.role)
             print(f"role {args.role} may read and write, and only append to the audit log")

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from protocol.key_rotation import KeyLink
 from protocol.messages import (
     EnrollRequest,
     EnrollResponse,
@@ -22,6 +23,8 @@ from protocol.messages import (
 from protocol.ops import OpResult
 from protocol.signing import Envelope
 from server.settings import Settings
+from server.storage import keys
+from server.storage.db import read_tx
 
 from . import authentication, enrollment, floods, held_review, pull, push
 from .answers import AnswerSigner
@@ -41,6 +44,11 @@ class SyncService:
     def seal(self, msg_type: str, body: Any, reply_to: bytes) -> bytes:
         """Sign an answer (see :mod:`.answers`)."""
         return self._signer.seal(msg_type, body, reply_to)
+
+    def key_chain(self) -> list[KeyLink]:
+        """Every server key, oldest first, each announced by the one before."""
+        with read_tx(self.engine) as conn:
+            return keys.key_chain(conn)
 
     def authenticate(self, envelope: Envelope, source: str = "") -> TerminalInfo:
         """The signing terminal; a refusal is audited per ``source`` (:mod:`.floods`)."""

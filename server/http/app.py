@@ -33,6 +33,7 @@ from .portal.pages import day, when
 from .portal.sessions import cookie_key, cookie_storage
 from .routes import (
     health,
+    keys,
     portal_accounts,
     portal_audit,
     portal_facilities,
@@ -107,7 +108,7 @@ def create_app(settings: Settings) -> web.Application:
     aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("server.http", "templates"),
                          filters={"when": when, "day": day}, trim_blocks=True,
                          lstrip_blocks=True)
-    for module in (health, sync, portal_sign_in, portal_facilities, portal_manage,
+    for module in (health, sync, keys, portal_sign_in, portal_facilities, portal_manage,
                    portal_inspections, portal_inspect, portal_accounts, portal_audit):
         app.add_routes(module.routes)
     return app

@@ -11,6 +11,10 @@ Every server process of a deployment needs the file and the passphrase.
 
 A database made before this (its private key in ``server_keys``) is moved at
 the next ``init``: the key is sealed into the file and the column emptied.
+
+``chartkeep-server rotate-key`` makes a new key announced signed by the current
+one (:mod:`protocol.key_rotation`); terminals that pinned an older key follow the
+announcements (``POST /v1/keys``) without enrolling again.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from sqlalchemy.engine import Connection
 
+from protocol.key_rotation import KeyLink, announce
 from protocol.signing import new_private_key, private_bytes, private_from_bytes, public_bytes
 from server.errors import AdminError
 from server.settings import Settings
@@ -83,7 +88,40 @@ def load_public_key(conn: Connection) -> bytes:
 
 
 def _row(conn: Connection) -> Any:
-    return conn.execute(sa.select(T.server_keys).order_by(T.server_keys.c.id).limit(1)).first()
+    """The newest key (the one the server signs with)."""
+    return conn.execute(sa.select(T.server_keys).order_by(T.server_keys.c.id.desc())
+                        .limit(1)).first()
+
+
+def key_chain(conn: Connection) -> list[KeyLink]:
+    """Every key the server has had, oldest first, each after the first announced
+    by the one before (what ``POST /v1/keys`` answers)."""
+    rows = conn.execute(sa.select(T.server_keys).order_by(T.server_keys.c.id))
+    return [KeyLink(bytes(r.public_key), int(r.created_at),
+                    bytes(r.announcement) if r.announcement is not None else None)
+            for r in rows]
+
+
+def rotate_server_key(conn: Connection, settings: Settings, now: int) -> bytes:
+    """Make a new key, announced signed by the current one; seal it into the key
+    file (the old file is kept beside it, renamed) and return its public half.
+    Running server processes sign with the new key once restarted."""
+    old = load_server_key(conn, settings)
+    key = new_private_key()
+    link = announce(old, public_bytes(key), now)
+    conn.execute(sa.insert(T.server_keys).values(
+        private_key=b"", public_key=link.key, created_at=now, announcement=link.by))
+    path = key_path(settings)
+    retired = path.with_name(f"{path.name}.{public_bytes(old).hex()[:16]}.retired")
+    if path.exists():
+        path.replace(retired)
+    try:
+        write_key_file(settings, key, now)
+    except BaseException:
+        if retired.exists():
+            retired.replace(path)
+        raise
+    return link.key
 
 
 # --- the key file -----------------------------------------------------------------
