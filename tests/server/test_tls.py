@@ -38,6 +38,16 @@ def self_signed(tmp_path):
     return cert_path, key_path
 
 
+def plain_http_get(port):
+    """The refusal may come at the request or only at reading the answer."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", "/health")
+        return connection.getresponse()
+    finally:
+        connection.close()
+
+
 def test_the_server_serves_https_with_its_certificate(engine, settings, tmp_path):
     settings.tls_cert, settings.tls_key = self_signed(tmp_path)
     settings.portal_https = True
@@ -55,15 +65,12 @@ def test_the_server_serves_https_with_its_certificate(engine, settings, tmp_path
         assert response.getheader("Strict-Transport-Security") == "max-age=31536000"
         connection.close()
         # A client that does not trust the certificate refuses it; plain HTTP gets no answer.
+        untrusting = http.client.HTTPSConnection("127.0.0.1", server.port, timeout=10,
+                                                 context=ssl.create_default_context())
         with pytest.raises(ssl.SSLCertVerificationError):
-            untrusting = http.client.HTTPSConnection("127.0.0.1", server.port, timeout=10,
-                                                     context=ssl.create_default_context())
             untrusting.request("GET", "/health")
-        plain = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
         with pytest.raises((http.client.HTTPException, ConnectionError)):
-            plain.request("GET", "/health")
-            plain.getresponse()
-        plain.close()
+            plain_http_get(server.port)
 
 
 def test_a_missing_certificate_is_a_clear_error(tmp_path, capsys):

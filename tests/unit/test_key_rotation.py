@@ -11,8 +11,7 @@ from protocol.signing import new_private_key, public_bytes
 def rotated(n):
     keys = [new_private_key() for _ in range(n)]
     chain = [KeyLink(public_bytes(keys[0]), 1)]
-    for i in range(1, n):
-        chain.append(announce(keys[i - 1], public_bytes(keys[i]), i + 1))
+    chain.extend(announce(keys[i - 1], public_bytes(keys[i]), i + 1) for i in range(1, n))
     return keys, chain
 
 
