@@ -98,6 +98,8 @@ class Settings:
             values["portal_cookie_key"] = base64.b64decode(env["CHARTKEEP_SERVER_PORTAL_KEY"])
         if env.get("CHARTKEEP_SERVER_PORTAL_HTTPS", "").lower() in ("1", "true", "yes"):
             values["portal_https"] = True
+        if env.get("CHARTKEEP_SERVER_FLOOD_LIMIT"):
+            values["flood_limit"] = int(env["CHARTKEEP_SERVER_FLOOD_LIMIT"])
         if "CHARTKEEP_SERVER_CODE_TTL_HOURS" in env:
             values["enrollment_code_ttl_ms"] = int(
                 float(env["CHARTKEEP_SERVER_CODE_TTL_HOURS"]) * HOUR_MS)
