@@ -33,6 +33,7 @@ from .portal.pages import day, when
 from .portal.sessions import cookie_key, cookie_storage
 from .routes import (
     health,
+    keys,
     portal_accounts,
     portal_audit,
     portal_facilities,
@@ -58,6 +59,17 @@ async def _publish_checkpoints(app: web.Application) -> None:
             log.exception("publishing audit checkpoints failed; trying again next round")
 
 
+async def _flush_floods(app: web.Application) -> None:
+    """Every flood interval, the aggregated audit entries of the one that ended."""
+    loop = asyncio.get_running_loop()
+    while True:
+        await asyncio.sleep(app[SETTINGS].flood_window_s)
+        try:
+            await loop.run_in_executor(app[EXECUTOR], app[SERVICE].flush_floods)
+        except Exception:  # the loop must outlive one failed round; log.exception says why
+            log.exception("writing aggregated refusals failed; trying again next round")
+
+
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
@@ -67,13 +79,20 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[AUDIT_LOG] = audit_log = AuditLog(engine, settings)
     key = await asyncio.get_running_loop().run_in_executor(executor, audit_log.key)
     app[COOKIES] = cookie_storage(settings, cookie_key(settings, key))
-    publisher = asyncio.create_task(_publish_checkpoints(app))
+    tasks = [asyncio.create_task(_publish_checkpoints(app)),
+             asyncio.create_task(_flush_floods(app))]
     try:
         yield
     finally:
-        publisher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await publisher
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        try:
+            await asyncio.get_running_loop().run_in_executor(
+                executor, lambda: app[SERVICE].flush_floods(everything=True))
+        except Exception:  # shutting down must finish; log.exception says what was lost
+            log.exception("writing the last aggregated refusals failed")
         executor.shutdown(wait=True)
         engine.dispose()
 
@@ -89,7 +108,7 @@ def create_app(settings: Settings) -> web.Application:
     aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("server.http", "templates"),
                          filters={"when": when, "day": day}, trim_blocks=True,
                          lstrip_blocks=True)
-    for module in (health, sync, portal_sign_in, portal_facilities, portal_manage,
+    for module in (health, sync, keys, portal_sign_in, portal_facilities, portal_manage,
                    portal_inspections, portal_inspect, portal_accounts, portal_audit):
         app.add_routes(module.routes)
     return app

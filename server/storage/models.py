@@ -242,8 +242,10 @@ class AuditEntry(ServerTable, table=True):
 
 
 class ServerKey(ServerTable, table=True):
-    """The server's Ed25519 signing key, made at ``init`` and shared by every
-    server process through the database.
+    """The server's Ed25519 signing keys, oldest first: the public halves (the
+    private one of the newest is sealed in the key file, server/storage/keys.py;
+    ``private_key`` is empty once moved there) and, after the first, the
+    previous key's signature announcing each (``announcement``).
     """
 
     __tablename__ = "server_keys"
@@ -251,6 +253,7 @@ class ServerKey(ServerTable, table=True):
     private_key: bytes = Field(sa_type=sa.LargeBinary)
     public_key: bytes = Field(sa_type=sa.LargeBinary)
     created_at: int = Field(sa_type=sa.BigInteger)
+    announcement: bytes | None = Field(default=None, sa_type=sa.LargeBinary, nullable=True)
 
 
 class Tables:
