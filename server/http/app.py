@@ -39,6 +39,7 @@ from .routes import (
     portal_inspect,
     portal_inspections,
     portal_manage,
+    portal_reports,
     portal_sign_in,
     sync,
 )
@@ -90,6 +91,7 @@ def create_app(settings: Settings) -> web.Application:
                          filters={"when": when, "day": day}, trim_blocks=True,
                          lstrip_blocks=True)
     for module in (health, sync, portal_sign_in, portal_facilities, portal_manage,
-                   portal_inspections, portal_inspect, portal_accounts, portal_audit):
+                   portal_inspections, portal_inspect, portal_accounts, portal_audit,
+                   portal_reports):
         app.add_routes(module.routes)
     return app
