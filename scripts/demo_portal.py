@@ -69,6 +69,12 @@ class Browser:
             self.csrf = found.group(1)
         return final, text
 
+    def fetch(self, path: str) -> bytes:
+        """A download, as bytes."""
+        with self.opener.open(self.url + path, timeout=60) as answer:
+            data: bytes = answer.read()
+        return data
+
 
 def inspector_walkthrough(url: str, login: Login, facility_id: str, say: Any) -> bool:
     say("\nThe portal: the regional manager signs in (password, then the TOTP code)…")

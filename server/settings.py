@@ -46,6 +46,9 @@ class Settings:
     """A portal session ends after this long, or after ``portal_idle_ms`` unused."""
     checkpoint_interval_s: float = 120.0
     """How often each server process publishes audit checkpoints of logs that grew."""
+    figures_interval_s: float = 60.0
+    """How often each server process recomputes the dashboard figures of facilities
+    whose records changed (or whose figures are of an earlier day)."""
     faults: FaultHook | None = None
     clock: Callable[[], int] = system_ms
     """Server time in milliseconds since the epoch."""

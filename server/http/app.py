@@ -6,7 +6,9 @@ Every route is wrapped by the ``errors`` and ``guard`` middlewares
 headers). The engine, the thread pool, the sync service, the audit log's
 signer and the cookie key are made when the app starts and closed when it
 stops (``cleanup_ctx``), so nothing is created at import time. While it runs,
-each process publishes audit checkpoints every ``checkpoint_interval_s``.
+each process publishes audit checkpoints every ``checkpoint_interval_s`` and
+refreshes the dashboard figures of facilities that changed every
+``figures_interval_s``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from aiohttp import web
 
 from server.core.audit_log import AuditLog
 from server.core.service import SyncService
+from server.portal import figures
 from server.settings import Settings
 from server.storage.db import make_engine
 
@@ -59,6 +62,19 @@ async def _publish_checkpoints(app: web.Application) -> None:
             log.exception("publishing audit checkpoints failed; trying again next round")
 
 
+async def _refresh_figures(app: web.Application) -> None:
+    """Every interval, the dashboard figures of facilities that changed (any process may)."""
+    loop = asyncio.get_running_loop()
+    service = app[SERVICE]
+    while True:
+        await asyncio.sleep(app[SETTINGS].figures_interval_s)
+        try:
+            await loop.run_in_executor(app[EXECUTOR], figures.refresh_stale, service.engine,
+                                       service.settings)
+        except Exception:  # the loop must outlive one failed round; log.exception says why
+            log.exception("refreshing the dashboard figures failed; trying again next round")
+
+
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
@@ -68,13 +84,15 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[AUDIT_LOG] = audit_log = AuditLog(engine, settings)
     key = await asyncio.get_running_loop().run_in_executor(executor, audit_log.key)
     app[COOKIES] = cookie_storage(settings, cookie_key(settings, key))
-    publisher = asyncio.create_task(_publish_checkpoints(app))
+    tasks = [asyncio.create_task(_publish_checkpoints(app)),
+             asyncio.create_task(_refresh_figures(app))]
     try:
         yield
     finally:
-        publisher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await publisher
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         executor.shutdown(wait=True)
         engine.dispose()
 

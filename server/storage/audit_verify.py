@@ -73,6 +73,15 @@ def verify_audit(conn: Connection, public_key: bytes | None = None,
     return None
 
 
+def verify_chain(conn: Connection, chain: str, public_key: bytes | None = None
+                 ) -> AuditBreak | None:
+    """:func:`verify_audit` for one chain (the dashboard's audit state)."""
+    head = conn.execute(sa.select(T.heads).where(T.heads.c.facility_id == chain)).first()
+    if head is None:
+        return AuditBreak(chain, 1, "the database has no such log")
+    return _verify_chain(conn, head, public_key, [])
+
+
 def _verify_chain(conn: Connection, head: Any, public_key: bytes | None,
                   outside: list[Checkpoint]) -> AuditBreak | None:
     chain = head.facility_id
