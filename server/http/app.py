@@ -38,6 +38,7 @@ from .routes import (
     health,
     portal_accounts,
     portal_audit,
+    portal_compliance,
     portal_facilities,
     portal_inspect,
     portal_inspections,
@@ -110,6 +111,6 @@ def create_app(settings: Settings) -> web.Application:
                          lstrip_blocks=True)
     for module in (health, sync, portal_sign_in, portal_facilities, portal_manage,
                    portal_inspections, portal_inspect, portal_accounts, portal_audit,
-                   portal_reports):
+                   portal_reports, portal_compliance):
         app.add_routes(module.routes)
     return app

@@ -100,7 +100,7 @@ async def test_an_inspector_gets_404_outside_their_access_and_on_every_other_pag
     assert status == 200
     values = {"facility_id": world.a.id, "terminal_id": new_id(), "seq": "1",
               "user_id": world.a.clerk, "access_id": issued.id, "account_id": manager.id,
-              "token": "x", "file": "census.pdf"}
+              "token": "x", "file": "census.pdf", "key": "CA"}
     before = audit_count(engine)
     checked = 0
     for method, path, policy in portal_routes(settings):
@@ -133,7 +133,8 @@ async def test_an_inspector_gets_404_outside_their_access_and_on_every_other_pag
 async def test_a_manager_gets_404_on_administrator_and_inspector_pages(
         visitor, manager, world, settings):
     await visitor.sign_in(manager)
-    values = {"facility_id": world.a.id, "account_id": manager.id, "file": "census.pdf"}
+    values = {"facility_id": world.a.id, "account_id": manager.id, "file": "census.pdf",
+              "key": "CA"}
     checked = 0
     for method, path, policy in portal_routes(settings):
         if policy not in (Access.ADMINISTRATOR, Access.INSPECTOR):
