@@ -43,7 +43,7 @@ def trend_svg(chart: Chart, facility_name: str) -> str:
 
     style = Style(background="#ffffff", plot_background="#ffffff", foreground="#1a1a1a",
                   foreground_strong="#1a1a1a", foreground_subtle="#6a6a6a",
-                  colors=("#0b4f8a", "#1d5e20", "#8a1c00", "#8a1c00"),
+                  colors=("#0b4f8a", "#1d5e20", "#6f9fd1", "#74b377"),
                   font_family="system-ui, sans-serif", label_font_size=11,
                   legend_font_size=12, major_label_font_size=11)
     line = pygal.Line(js=[], style=style, width=640, height=260, explicit_size=False,
