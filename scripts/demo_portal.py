@@ -119,8 +119,8 @@ def inspector_walkthrough(url: str, login: Login, facility_id: str, say: Any,
     if access_page:
         _, page = manager.open(access_page.group(1))
         views = page.count("<tr><td>")
-        say(f"  the manager's page for the access lists {views} views, each with its "
-            "stated purpose, from the audit log")
+        say(f"  the manager's page for the access lists {views} views and downloads, each "
+            "with its stated purpose, from the audit log")
     return bool(names) and verified
 
 

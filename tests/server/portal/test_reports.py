@@ -218,3 +218,17 @@ async def test_the_entrance_conference_pack_is_one_verified_bundle(
     download = manifest["entries"][1]["entry"]
     assert download["actor"] == f"inspector:{issued.id}"
     assert download["detail"]["stated_purpose"] == "Annual recertification survey"
+
+
+async def test_the_manager_sees_the_inspectors_downloads_with_the_views(
+        visitors, manager, world, engine, settings, p):
+    issued = p.issue_access(engine, settings, manager, [world.a.id])
+    inspector, rm = await visitors(), await visitors()
+    await redeem(inspector, issued)
+    await fetch(inspector, f"/portal/inspect/facilities/{world.a.id}/reports/mds.csv" + PERIOD)
+    await rm.sign_in(manager)
+    _, body = await rm.json(f"/portal/inspections/{issued.id}.json")
+    assert [(v["action"], v["page"]) for v in body["views"]] == [
+        ("inspect:view", "/portal/inspect"),
+        ("report:download", f"/portal/inspect/facilities/{world.a.id}/reports/mds.csv"
+         + PERIOD)]
