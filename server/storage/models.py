@@ -280,4 +280,4 @@ T = Tables
 
 # The tables of the audit's Merkle trees and of the portal live in modules of
 # their own; importing them here puts them on ``metadata`` for Alembic and tests.
-from . import merkle_models, portal_models  # noqa: E402, F401  registration, after metadata
+from . import dashboard_models, merkle_models, portal_models  # noqa: E402, F401  registration
