@@ -155,10 +155,19 @@ RULES: Mapping[RecordKind, tuple[tuple[frozenset[str], Callable[[Mapping[str, An
         (frozenset({"work_date", "hours", "clock_in", "clock_out", "meal_minutes",
                     "meal_start"}), _shift_times),
     ),
-    RecordKind.ASSESSMENT: tuple(
-        (frozenset({name}), _not_future(name))
-        for name in ("determination_on", "completed_on", "caa_on", "care_plan_on",
-                     "transmitted_on", "event_on")),
+    RecordKind.ASSESSMENT: (
+        *((frozenset({name}), _not_future(name))
+          for name in ("determination_on", "completed_on", "caa_on", "care_plan_on",
+                       "transmitted_on", "event_on")),
+        # An MDS record is completed on or after the date it speaks for (Z0500B on or
+        # after A2300, or the tracking record's event), and transmitted once completed.
+        (frozenset({"completed_on", "ard"}),
+         _after("completed_on", "ard", "the assessment reference date")),
+        (frozenset({"completed_on", "event_on"}),
+         _after("completed_on", "event_on", "the entry or death date")),
+        (frozenset({"transmitted_on", "completed_on"}),
+         _after("transmitted_on", "completed_on", "the completion date")),
+    ),
     RecordKind.TRAINING: ((frozenset({"held_on"}), _not_future("held_on")),),
     RecordKind.REVIEW: ((frozenset({"reviewed_on"}), _not_future("reviewed_on")),),
     RecordKind.REGISTRY_CHECK: ((frozenset({"checked_on"}), _not_future("checked_on")),),

@@ -24,6 +24,11 @@ TODAY = date(2026, 12, 6)
     ("license", {"issued_on": "2026-01-01", "expires_on": "2025-12-31"}, "expires_on"),
     ("staff", {"hire_date": "2026-01-01", "termination_date": "2025-12-31"},
      "termination_date"),
+    ("assessment", {"ard": "2026-11-10", "completed_on": "2026-11-09"}, "completed_on"),
+    ("assessment", {"event_on": "2026-11-10", "completed_on": "2026-11-09"}, "completed_on"),
+    ("assessment", {"completed_on": "2026-11-10", "transmitted_on": "2026-11-09"},
+     "transmitted_on"),
+    ("assessment", {"ard": "2026-11-10", "transmitted_on": "2026-12-07"}, "transmitted_on"),
 ])
 def test_impossible_dates_are_refused(kind: str, fields: dict[str, str], field: str) -> None:
     with pytest.raises(ValidationError) as refused:
@@ -39,6 +44,9 @@ def test_impossible_dates_are_refused(kind: str, fields: dict[str, str], field: 
     ("license", {"expires_on": "2020-01-01"}),  # an expired license is a fact, not an error
     ("staff", {"hire_date": "2027-01-04"}),     # a hire who starts next month
     ("note", {"clinical_time": "2026-12-06T10:00"}),
+    ("assessment", {"ard": "2026-12-20"}),      # a planned reference date
+    ("assessment", {"ard": "2026-11-10", "completed_on": "2026-11-10",
+                    "transmitted_on": "2026-11-10"}),
 ])
 def test_possible_dates_pass(kind: str, fields: dict[str, str]) -> None:
     check_record_dates(kind, fields, today=TODAY)
