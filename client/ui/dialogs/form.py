@@ -96,6 +96,9 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
                 tooltip="Check every field and save the form"),
     ]
 
+    AUTO_FOCUS = "#form-fields > *"
+    """The cursor starts in the first field (not on the scroll area around the fields)."""
+
     class Saved(Message):
         def __init__(self, result: Any) -> None:
             super().__init__()
