@@ -74,3 +74,17 @@ def test_an_update_is_checked_only_against_the_rules_it_touches() -> None:
         check_record_dates("license", old_license, today=TODAY, changed=["issued_on"])
     with pytest.raises(ValidationError):
         check_record_dates("license", old_license, today=TODAY, changed=["expires_on"])
+
+
+def test_clocked_hours_cross_midnight_less_the_meal() -> None:
+    from datetime import datetime
+    from decimal import Decimal
+
+    from protocol.rules.dates import clocked_hours
+
+    # 23:00 to 07:30 the next morning is 8 h 30 min; less a 30-minute meal, 8.00.
+    assert clocked_hours(datetime(2026, 12, 5, 23, 0), datetime(2026, 12, 6, 7, 30),
+                         30) == Decimal("8.00")
+    # 7 h 20 min is 7.333… hours: 7.33 (half up at the third decimal).
+    assert clocked_hours(datetime(2026, 12, 5, 7, 0), datetime(2026, 12, 5, 14, 20)
+                         ) == Decimal("7.33")
