@@ -40,6 +40,10 @@ async def test_record_an_assessment_and_its_dates_from_the_resident(admitted, ma
         await pilot.press("n")
         form = await ui.wait_for_screen(FormDialog)
         assert app.focused is form.query_one("#field-assessment_type")
+        # Nine fields on 24 lines: they scroll, and the Save button stays in view.
+        await pilot.pause()
+        save = form.query_one("#form-save").region
+        assert save.height and save.bottom <= app.size.height
         await ui.fill(assessment_type="admission", ard="2026-01-13",
                       completed_on="2026-01-12")
         await pilot.press("ctrl+s")

@@ -16,7 +16,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from textual_plotext import PlotextPlot
@@ -87,7 +87,8 @@ class ComplianceScreen(WorkScreen):
     def compose_body(self) -> ComposeResult:
         with Vertical(id="compliance-body"):
             with Horizontal(id="compliance-top"):
-                yield Static(Text("Computing…", style="dim"), id="compliance-status")
+                with VerticalScroll(id="compliance-status-scroll"):
+                    yield Static(Text("Computing…", style="dim"), id="compliance-status")
                 yield PlotextPlot(id="compliance-chart")
             with TabbedContent(id="compliance-lists"):
                 for key, title in LISTS:
