@@ -14,6 +14,7 @@ from textual.widgets import DataTable
 from client import terminal
 from client.clock import ManualClock
 from client.ui.dialogs.form import FormDialog
+from client.ui.dialogs.staff_status import StaffCompliance
 from client.ui.screens.compliance import ComplianceScreen
 from client.ui.screens.staff import StaffScreen
 
@@ -93,6 +94,16 @@ async def test_registry_check_and_in_service_clear_the_lists(aide_and_nurse, mak
         await open_compliance(ui, pilot)
         await ui.wait_for(lambda: "Osei" not in ui.table_text("#list-registry"))
         await ui.wait_for(lambda: "Osei" not in ui.table_text("#list-in_service"))
+
+        # And on the staff screen, the aide's own compliance, done and due.
+        await open_staff(ui, pilot, "Osei")
+        await pilot.press("s")
+        await ui.wait_for_screen(StaffCompliance)
+        await ui.wait_for(lambda: "in-service" in ui.table_text("#staff-status"))
+        mine = ui.table_text("#staff-status")
+        assert "verify a nurse aide registry | done | 2026-01-13 | 2026-01-12" in mine
+        assert "12 hours of in-service training | done | 2026-11-30 | 2026-01-15" in mine
+        assert "performance review | due | 2026-12-01" in mine
 
 
 async def test_review_weakness_becomes_an_in_service_item(aide_and_nurse, make_app, drive):

@@ -23,6 +23,7 @@ from protocol.ops import OpType
 from protocol.records import RecordKind
 
 from ..dialogs import staff_compliance_forms, staff_forms
+from ..dialogs.staff_status import StaffCompliance
 from ..display import license_state, plain, when
 from ..engine import Action, Page, Session, StaffRow, StaffView
 from ..messages import DataChanged
@@ -45,6 +46,9 @@ class StaffScreen(WorkScreen):
                         "correct the highlighted entry"),
         Binding("c", "add_license", "License", id="staff.add_license",
                 tooltip="Add a license or credential (records managers)"),
+        Binding("s", "compliance_status", "Status", id="staff.compliance_status",
+                tooltip="The highlighted staff member's compliance, done and due: licenses, "
+                        "registry, in-service, reviews"),
         Binding("k", "compliance_form('clocked')", "Clock times", id="staff.clocked_hours",
                 tooltip="A shift by its clock-in and clock-out (a night shift across "
                         "midnight) for the highlighted staff member (records managers)"),
@@ -234,6 +238,11 @@ class StaffScreen(WorkScreen):
                     and self.session.permits(OpType.CREATE, kind))
         return True
 
+    def action_compliance_status(self) -> None:
+        staff = self._need_detail()
+        if staff is not None:
+            self.app.push_screen(StaffCompliance(self.session, staff.id, staff.display_name))
+
     def action_compliance_form(self, which: str) -> None:
         staff = self._need_detail()
         kind, form, done = staff_compliance_forms.FORMS[which]
@@ -312,6 +321,8 @@ class StaffScreen(WorkScreen):
              self.action_add_hours),
             ("Add a license", "A license or credential with its expiry",
              self.action_add_license),
+            ("Compliance of the staff member", "Licenses, registry, in-service, reviews",
+             self.action_compliance_status),
             ("Enter a shift by clock times", "Clock-in and clock-out, across midnight too",
              lambda: self.action_compliance_form("clocked")),
             ("Record in-service training", "Date, hours, topics",
