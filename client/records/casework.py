@@ -27,8 +27,9 @@ from protocol.rules.records.commands.reading import (
     closed_record_of,
     disclosure_of,
     hold_of,
+    suspension_of,
 )
-from protocol.rules.records.commands.requests import release_basis, suspension_of
+from protocol.rules.records.commands.requests import release_basis
 from protocol.rules.records.completeness import Checklist
 from protocol.rules.records.disclosures import Accounting, accounting, accounting_period
 from protocol.rules.records.due_list import DueItem, due_items, status_line

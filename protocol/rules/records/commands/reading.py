@@ -17,7 +17,7 @@ from protocol.rules.dates import day_of, moment_of
 from protocol.rules.records.amendments import Amendment, DenialGround, Outcome, amendment_due
 from protocol.rules.records.completeness import Deficiency, Review
 from protocol.rules.records.deadlines import ExtensionNotice
-from protocol.rules.records.disclosures import Basis, Disclosure, accounting_due
+from protocol.rules.records.disclosures import Basis, Disclosure, Suspension, accounting_due
 from protocol.rules.records.profile import RecordsProfile
 from protocol.rules.records.requests import Due, request_clock
 from protocol.rules.records.retention import ClosedRecord, LegalHold, record_span
@@ -87,6 +87,12 @@ def disclosure_of(data: Mapping[str, Any]) -> Disclosure:
                       purpose=str(data.get("purpose") or ""),
                       permitted=bool(data.get("permitted", True)),
                       business_associate=str(data.get("business_associate") or ""))
+
+
+def suspension_of(data: Mapping[str, Any]) -> Suspension:
+    return Suspension(recipient=str(data["recipient"]), stated_on=_day(data["stated_on"]),
+                      written=bool(data["written"]), until=day_of(data.get("until")),
+                      documented_by=str(data.get("documented_by") or ""))
 
 
 def review_of(review_id: str, case: Mapping[str, Any]) -> Review:

@@ -26,6 +26,7 @@ from protocol.rules.records.disclosures import (
     basis_for_release,
     check_entry,
     classify,
+    suspension_problem,
 )
 from protocol.rules.records.requests import (
     OWN_ACCESS,
@@ -46,7 +47,7 @@ from .fields import (
     record_ids,
     texts,
 )
-from .reading import disclosure_of, notices_of
+from .reading import disclosure_of, notices_of, suspension_of
 from .spec import (
     RM,
     Case,
@@ -246,20 +247,10 @@ def _log(_case: Case | None, args: Mapping[str, Any], user_id: str) -> Case:
 
 
 def _check_suspension(_case: Case | None, args: Mapping[str, Any], facts: CaseFacts) -> None:
-    from protocol.rules.records.disclosures import suspension_problem
-
     not_future("stated_on", args["stated_on"], facts.today)
     problem = suspension_problem(suspension_of(args))
     if problem is not None:
         raise problem
-
-
-def suspension_of(data: Mapping[str, Any]) -> Any:
-    from protocol.rules.records.disclosures import Suspension
-
-    return Suspension(recipient=data["recipient"], stated_on=dated(data["stated_on"]),
-                      written=bool(data["written"]), until=day_of(data.get("until")),
-                      documented_by=data.get("documented_by") or "")
 
 
 def _suspend(_case: Case | None, args: Mapping[str, Any], user_id: str) -> Case:
