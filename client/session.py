@@ -20,6 +20,7 @@ Created by :func:`client.terminal.enroll` or :func:`client.terminal.unlock`::
     session.casework    the records department: requests for records, releases,
                         disclosures and accountings, amendments, completeness
                         reviews, legal holds and destruction; the due list
+    session.extracts    research extracts (Safe Harbor, limited data set) as CSV
     session.sync()      push, then pull
     session.permits()   whether the signed-in user may do something here
 
@@ -44,6 +45,7 @@ from .records.beds import Beds
 from .records.casework import Casework
 from .records.compliance import Compliance
 from .records.conflicts import Conflicts
+from .records.extracts import Extracts
 from .records.notes import Notes
 from .records.outbox_review import OutboxReview
 from .records.permissions import Action, TerminalAction, permitted
@@ -65,6 +67,7 @@ __all__ = [
     "Casework",
     "Compliance",
     "Conflicts",
+    "Extracts",
     "Notes",
     "OutboxReview",
     "Residents",
@@ -107,6 +110,7 @@ class Session:
         self.assessments = Assessments(self._actor)
         self.compliance = Compliance(self._actor, self.facility_name)
         self.casework = Casework(self._actor)
+        self.extracts = Extracts(self._actor)
         self.users = TerminalUsers(self._actor, slots_path=home / "slots.json",
                                    facility_name=self.facility_name,
                                    store_key=self._require_key, sleep=sleep)

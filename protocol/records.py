@@ -62,6 +62,8 @@ class RecordKind(StrEnum):
     """A legal hold on a resident's record."""
     DESTRUCTION = "destruction"
     """A destruction list, its approval and its certificate."""
+    EXTRACT = "extract"
+    """A research or statistics extract: how, for whom, why (the file stays local)."""
 
 
 class MergeClass(StrEnum):
@@ -438,7 +440,7 @@ FIELDS: dict[RecordKind, dict[str, FieldSpec]] = {
 CASE_KINDS = frozenset({
     RecordKind.RECORD_REQUEST, RecordKind.DISCLOSURE, RecordKind.ACCOUNTING_SUSPENSION,
     RecordKind.AMENDMENT_REQUEST, RecordKind.COMPLETENESS_REVIEW, RecordKind.LEGAL_HOLD,
-    RecordKind.DESTRUCTION,
+    RecordKind.DESTRUCTION, RecordKind.EXTRACT,
 })
 """The records department's case records: changed only by records commands
 (:mod:`protocol.rules.records.commands`)."""

@@ -45,7 +45,7 @@ from .area import Area
 from .permissions import require_permitted
 
 
-def _named_rows(conn: Connection, rows: Iterable[Any]) -> list[Named]:
+def shown_rows(conn: Connection, rows: Iterable[Any]) -> list[Named]:
     """Rows as this terminal shows them: the server's state with pending work on top."""
     listed = list(rows)
     ops = overlay_ops(conn, [r.id for r in listed if r.pending or r.data is None])
@@ -66,7 +66,7 @@ def _by_ids(conn: Connection, ids: Iterable[str]) -> dict[str, Named]:
     if not wanted:
         return {}
     rows = conn.execute(sa.select(RECORDS).where(RECORDS.c.id.in_(wanted))).all()
-    return {n.id: n for n in _named_rows(conn, rows)}
+    return {n.id: n for n in shown_rows(conn, rows)}
 
 
 def _about(conn: Connection, resident_ids: Iterable[str]) -> dict[str, tuple[Named, ...]]:
@@ -75,7 +75,7 @@ def _about(conn: Connection, resident_ids: Iterable[str]) -> dict[str, tuple[Nam
         return {}
     rows = conn.execute(sa.select(RECORDS).where(RECORDS.c.parent_id.in_(wanted))).all()
     out: dict[str, list[Named]] = {r: [] for r in wanted}
-    for named in _named_rows(conn, rows):
+    for named in shown_rows(conn, rows):
         rid = named.data.get("resident_id")
         if rid in out:
             out[rid].append(named)
@@ -122,6 +122,14 @@ class Casework(Area):
     def command(self, name: str, args: Mapping[str, Any], *, summary: str = "") -> str:
         """Check a records command by the server's rule, then record it; returns
         the id of the case it acts on. :class:`InputError` names what is wrong."""
+        return self._command(name, args, summary=summary, record=True)
+
+    def check(self, name: str, args: Mapping[str, Any]) -> None:
+        """Check a records command as :meth:`command` does, without recording it."""
+        self._command(name, args, summary="", record=False)
+
+    def _command(self, name: str, args: Mapping[str, Any], *, summary: str,
+                 record: bool) -> str:
         actor = self.actor
         spec = RECORDS_COMMANDS.get(name)
         if spec is None:
@@ -142,6 +150,8 @@ class Casework(Area):
                                  "terminal.", reason="not_found")
             facts = self._facts(conn, clean, before.data if before else None)
         _check(spec, dict(before.data) if before else None, clean, facts)
+        if not record:
+            return str(target)
         resident = clean.get("resident_id") or (before.data.get("resident_id") if before
                                                 else None)
         name_of = _resident_name(facts, resident)
@@ -229,7 +239,7 @@ class Casework(Area):
             rows = conn.execute(sa.select(RECORDS).where(
                 RECORDS.c.kind == str(kind),
                 RECORDS.c.facility_id == self.actor.facility_id)).all()
-            named = _named_rows(conn, rows)
+            named = shown_rows(conn, rows)
         return sorted(named, key=lambda n: n.id, reverse=True)
 
     def case(self, record_id: str) -> Named | None:
@@ -241,13 +251,13 @@ class Casework(Area):
             rows = conn.execute(sa.select(RECORDS).where(
                 RECORDS.c.kind == str(RecordKind.RESIDENT),
                 RECORDS.c.facility_id == self.actor.facility_id)).all()
-            return {n.id: n.data for n in _named_rows(conn, rows) if n.status == "active"}
+            return {n.id: n.data for n in shown_rows(conn, rows) if n.status == "active"}
 
     def _stays(self) -> dict[str, list[Mapping[str, Any]]]:
         with self.actor.store.read() as conn:
             rows = conn.execute(sa.select(RECORDS).where(
                 RECORDS.c.kind == str(RecordKind.STAY))).all()
-            named = _named_rows(conn, rows)
+            named = shown_rows(conn, rows)
         out: dict[str, list[Mapping[str, Any]]] = {}
         for n in named:
             out.setdefault(str(n.data.get("resident_id")), []).append(n.data)
@@ -260,7 +270,7 @@ class Casework(Area):
             rows = conn.execute(sa.select(RECORDS).where(
                 RECORDS.c.kind.in_([str(k) for k in CASE_KINDS]),
                 RECORDS.c.facility_id == self.actor.facility_id)).all()
-            cases = _named_rows(conn, rows)
+            cases = shown_rows(conn, rows)
         return due_items(cases, self.residents(), self._stays(), self.profile(), moment)
 
     def status_line(self, now: datetime | None = None) -> str:

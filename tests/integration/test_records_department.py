@@ -318,3 +318,64 @@ def test_a_completeness_review_opened_at_discharge_becomes_delinquent(org: Org) 
     server = org.server_records(org.a)[("completeness_review", review)]["data"]
     assert [d["assignee"] for d in server["deficiencies"]] == [None, "Dr. Ruiz"]
     assert all(d["resolved_on"] == "2026-11-10" for d in server["deficiencies"])
+
+
+AGREEMENT = {"agreement_id": "DUA-7", "recipient": "State University", "purpose": "research",
+             "permitted_uses": "falls study", "permitted_users": "study team",
+             "signed_on": "2026-10-01", "no_other_use_or_disclosure": True,
+             "safeguards": True, "reports_other_use": True, "agents_bound": True,
+             "no_identification_or_contact": True}
+
+
+def test_a_safe_harbor_extract_field_by_field_and_a_limited_data_set_only_under_agreement(
+        org: Org, tmp_path: Any) -> None:
+    manager = org.terminal(org.a, "rm.MG")
+    clerk = org.terminal(org.a, "clerk.MG")
+    old = manager.residents.register(resident(
+        family_name="Okafor", given_name="Adaeze", birth_date="1931-05-06",
+        address="12 Elm Street, Dayton, OH 45402", phone="937-555-0100",
+        emergency_contact="Chidi Okafor (son)"))
+    manager.stays.admit(old, admitted_at="2026-10-01", bed_id=org.a.beds[0], payer="medicare")
+    manager.residents.add_diagnosis(old, {"code": "I10", "description": "Hypertension"})
+    young = manager.residents.register(resident(
+        family_name="Lund", given_name="Erik", birth_date="1946-02-11", sex="male",
+        address="4 Mill Road, Keene, NH 03601"))
+    stay = manager.stays.admit(young, admitted_at="2025-12-30", bed_id=org.a.beds[1])
+    manager.stays.discharge(stay, discharged_at="2026-01-04", disposition="hospital")
+    with pytest.raises(NotPermitted):
+        clerk.extracts.write("safe_harbor", tmp_path / "x.csv", purpose="falls study",
+                             recipient="State University")
+    result = manager.extracts.write("safe_harbor", tmp_path / "falls.csv",
+                                    purpose="falls study", recipient="State University")
+    assert result.columns == ("birth_date", "sex", "state", "zip", "payer", "admitted_on",
+                              "discharged_on", "disposition", "diagnoses", "age", "note")
+    lines = (tmp_path / "falls.csv").read_text().splitlines()
+    assert lines == [
+        ("birth_date,sex,state,zip,payer,admitted_on,discharged_on,disposition,diagnoses,age,"
+         "note"),
+        # 80 on the extract date: birth year kept; NH 036 is a restricted ZIP3 → 000.
+        "1946,male,NH,000,,2025,2026,hospital,,80,",
+        # 95: "90 or older", no birth year; ZIP 45402 → 454; dates → the year.
+        ",female,OH,454,medicare,2026,,,I10,90 or older,",
+    ]
+    text = (tmp_path / "falls.csv").read_text()
+    for identifier in ("Okafor", "Adaeze", "Chidi", "Elm", "Dayton", "937-555", "45402",
+                       "1931", "2026-10-01", "101-A", "MG-"):
+        assert identifier not in text
+    with pytest.raises(InputError) as no_agreement:
+        manager.extracts.write("limited_data_set", tmp_path / "lds.csv", purpose="falls",
+                               recipient="State University")
+    assert no_agreement.value.reason == "no_data_use_agreement"
+    assert not (tmp_path / "lds.csv").exists()
+    lds = manager.extracts.write("limited_data_set", tmp_path / "lds.csv", purpose="falls",
+                                 recipient="State University", agreement=AGREEMENT)
+    rows = (tmp_path / "lds.csv").read_text().splitlines()
+    assert "2026-10-01" in rows[2] and "Dayton" in rows[2] and "45402" in rows[2]
+    assert "Okafor" not in rows[2] and "Elm" not in rows[2]
+    manager.sync()
+    server = org.server_records(org.a)
+    recorded = server[("extract", lds.extract_id)]["data"]
+    assert (recorded["method"], recorded["recipient"], recorded["purpose"], recorded["rows"]) \
+        == ("limited_data_set", "State University", "falls", 2)
+    assert [(r.action, r.outcome) for r in org.audit_actions(result.extract_id)] == \
+        [("command:record_extract", "applied")]

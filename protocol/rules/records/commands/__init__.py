@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from . import amendments, completeness, requests, retention
+from . import amendments, completeness, extracts, requests, retention
 from .spec import CaseFacts, CaseSpec, Named
 
 RECORDS_COMMANDS: Mapping[str, CaseSpec] = {
     spec.name: spec for spec in (*requests.SPECS, *amendments.SPECS, *completeness.SPECS,
-                                 *retention.SPECS)
+                                 *retention.SPECS, *extracts.SPECS)
 }
 
 __all__ = ["RECORDS_COMMANDS", "CaseFacts", "CaseSpec", "Named"]
