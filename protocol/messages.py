@@ -7,8 +7,11 @@ Message types (envelope ``type``) and bodies:
                proof of possession, first user's name
 ``enrolled``   server → terminal: terminal id, facility, server public key,
                the user, first record-number pool
-``push``       terminal → server: operations in sequence order
-``pushed``     server → terminal: one result per operation it handled
+``push``       terminal → server: operations in sequence order, the terminal's
+               protocol (``proto``) and schema versions
+``pushed``     server → terminal: one result per operation it handled, the
+               server's ``proto`` and ``schema``; ``upgrade`` (terminal too old)
+               or ``too_old`` (server too old): nothing handled, nothing dropped
 ``pull``       terminal → server: cursor, page size, sequence numbers of held
                operations to re-check, whether it needs record numbers
 ``pulled``     server → terminal: a page of record snapshots and the new cursor
@@ -41,6 +44,13 @@ from .schema import (
 )
 
 MAX_OPS_PER_PUSH = 1000
+PROTOCOL_VERSION = 2
+"""The sync protocol this code speaks. 2: requests say their protocol version,
+answers carry the server's protocol and schema versions, ``pushed`` can say
+the server is too old for the terminal's changes."""
+MIN_PROTOCOL_VERSION = 1
+"""The oldest terminal protocol a server of this version still serves (a
+request without ``proto`` is version 1)."""
 OP_TYPES = frozenset(str(t) for t in OpType)
 RECORD_KINDS = frozenset(str(k) for k in RecordKind)
 MAX_PULL_PAGE = 5000
@@ -66,23 +76,48 @@ def operation_from_wire(raw_value: Any) -> Operation:
     )
 
 
+def _proto(raw: Mapping[str, Any]) -> int:
+    """A request's protocol version; terminals before version 2 did not say."""
+    return req_int(raw, "proto", 1, 10_000) if "proto" in raw else 1
+
+
+@dataclass(frozen=True)
+class Versions:
+    """What a server answer says about the server: its protocol and schema."""
+
+    protocol: int = PROTOCOL_VERSION
+    schema: int = SCHEMA_VERSION
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"proto": self.protocol, "schema": self.schema}
+
+    @classmethod
+    def from_wire(cls, raw: Mapping[str, Any]) -> Versions:
+        """Absent in a version-1 answer: that server spoke protocol 1, schema 1."""
+        if "proto" not in raw:
+            return cls(1, 1)
+        return cls(req_int(raw, "proto", 1, 10_000), req_int(raw, "schema", 0, 10_000))
+
+
 @dataclass(frozen=True)
 class PushRequest:
     ops: list[Operation]
     schema: int = SCHEMA_VERSION
+    protocol: int = PROTOCOL_VERSION
 
     def to_wire(self) -> dict[str, Any]:
-        return {"ops": [op.to_wire() for op in self.ops], "schema": self.schema}
+        return {"ops": [op.to_wire() for op in self.ops], "schema": self.schema,
+                "proto": self.protocol}
 
     @classmethod
     def from_wire(cls, value: Any) -> PushRequest:
         raw = as_map(value, "push")
-        only_keys(raw, {"ops", "schema"}, "push")
+        only_keys(raw, {"ops", "schema", "proto"}, "push")
         ops = [operation_from_wire(item) for item in req_list(raw, "ops", MAX_OPS_PER_PUSH)]
         for before, after in pairwise(ops):
             if after.seq != before.seq + 1:
                 raise SchemaError("operations must be in consecutive sequence order")
-        return cls(ops=ops, schema=req_int(raw, "schema", 0, 10_000))
+        return cls(ops=ops, schema=req_int(raw, "schema", 0, 10_000), protocol=_proto(raw))
 
 
 @dataclass(frozen=True)
@@ -92,10 +127,15 @@ class PushResponse:
     """The sequence number the server expects next from this terminal."""
     server_time: int
     upgrade_required: bool = False
+    """The terminal is too old for this server: nothing was handled."""
+    server_too_old: bool = False
+    """The terminal's changes need a newer server: nothing was handled."""
+    versions: Versions = field(default_factory=Versions)
 
     def to_wire(self) -> dict[str, Any]:
         return {"results": [r.to_wire() for r in self.results], "next": self.next_seq,
-                "time": self.server_time, "upgrade": self.upgrade_required}
+                "time": self.server_time, "upgrade": self.upgrade_required,
+                "too_old": self.server_too_old, **self.versions.to_wire()}
 
     @classmethod
     def from_wire(cls, value: Any) -> PushResponse:
@@ -105,6 +145,8 @@ class PushResponse:
                      for r in req_list(raw, "results", MAX_OPS_PER_PUSH)],
             next_seq=req_int(raw, "next", 1), server_time=req_int(raw, "time"),
             upgrade_required=req_bool(raw, "upgrade"),
+            server_too_old="too_old" in raw and req_bool(raw, "too_old"),
+            versions=Versions.from_wire(raw),
         )
 
 
@@ -114,17 +156,19 @@ class PullRequest:
     limit: int = 1000
     held: list[int] = field(default_factory=list)
     want_mrns: bool = False
+    protocol: int = PROTOCOL_VERSION
 
     def to_wire(self) -> dict[str, Any]:
         return {"cursor": self.cursor, "limit": self.limit, "held": self.held,
-                "mrns": self.want_mrns}
+                "mrns": self.want_mrns, "proto": self.protocol}
 
     @classmethod
     def from_wire(cls, value: Any) -> PullRequest:
         raw = as_map(value, "pull")
-        only_keys(raw, {"cursor", "limit", "held", "mrns"}, "pull")
+        only_keys(raw, {"cursor", "limit", "held", "mrns", "proto"}, "pull")
         return cls(cursor=req_int(raw, "cursor"), limit=req_int(raw, "limit", 1, MAX_PULL_PAGE),
-                   held=int_list(raw, "held", 1000), want_mrns=req_bool(raw, "mrns"))
+                   held=int_list(raw, "held", 1000), want_mrns=req_bool(raw, "mrns"),
+                   protocol=_proto(raw))
 
 
 @dataclass(frozen=True)
@@ -190,12 +234,14 @@ class PullResponse:
     server_time: int
     results: list[OpResult] = field(default_factory=list)
     mrn_pool: MrnPool | None = None
+    versions: Versions = field(default_factory=Versions)
 
     def to_wire(self) -> dict[str, Any]:
         return {"changes": [c.to_wire() for c in self.changes], "cursor": self.cursor,
                 "more": self.more, "time": self.server_time,
                 "results": [r.to_wire() for r in self.results],
-                "mrns": self.mrn_pool.to_wire() if self.mrn_pool else None}
+                "mrns": self.mrn_pool.to_wire() if self.mrn_pool else None,
+                **self.versions.to_wire()}
 
     @classmethod
     def from_wire(cls, value: Any) -> PullResponse:
@@ -208,6 +254,7 @@ class PullResponse:
             results=[OpResult.from_wire(as_map(r, "result"))
                      for r in req_list(raw, "results", 1000)],
             mrn_pool=MrnPool.from_wire(mrns) if mrns is not None else None,
+            versions=Versions.from_wire(raw),
         )
 
 
@@ -268,7 +315,8 @@ def error_from_wire(value: Any) -> tuple[str, str]:
 
 
 __all__ = [
-    "MAX_OPS_PER_PUSH", "MAX_PULL_PAGE", "EnrollRequest", "EnrollResponse", "MrnPool",
-    "PullRequest", "PullResponse", "PushRequest", "PushResponse", "Snapshot",
-    "error_from_wire", "operation_from_wire",
+    "MAX_OPS_PER_PUSH", "MAX_PULL_PAGE", "MIN_PROTOCOL_VERSION", "PROTOCOL_VERSION",
+    "EnrollRequest", "EnrollResponse", "MrnPool", "PullRequest", "PullResponse",
+    "PushRequest", "PushResponse", "Snapshot", "Versions", "error_from_wire",
+    "operation_from_wire",
 ]

@@ -17,6 +17,7 @@ from typing import Any
 from protocol.codec import decode
 from protocol.errors import ProtocolError
 from protocol.messages import error_from_wire
+from protocol.reasons import REASON_TEXT, Reason
 from protocol.signing import Envelope, open_envelope, private_from_bytes, seal
 
 from ..clock import Clock
@@ -81,6 +82,12 @@ class Channel:
                 continue
             if status == 401:
                 raise SyncError(REVOKED, retry=False)
+            if status == 426:
+                raise SyncError(REASON_TEXT[Reason.UPGRADE_REQUIRED], retry=False)
+            if status == 400 and code == "invalid_message" and "unknown field" in detail:
+                # A server from before this terminal's protocol refuses the
+                # fields it does not know: it is too old; nothing was handled.
+                raise SyncError(REASON_TEXT[Reason.SERVER_TOO_OLD], retry=False)
             if status >= 500 or status == 429:
                 failures += 1
                 if failures >= self.max_attempts:

@@ -2,8 +2,9 @@
 
 Operations go in sequence order, in batches that fit one message; every result
 of an answer is stored in one transaction. The server's ``next_seq`` says where
-to resume (it may ask for earlier operations again); ``upgrade_required`` stops
-the round with the operations kept.
+to resume (it may ask for earlier operations again); ``upgrade_required`` (this
+terminal is too old) and ``server_too_old`` (its changes need a newer server)
+stop the round with the operations kept, pending, for the next sync.
 """
 
 from __future__ import annotations
@@ -66,13 +67,16 @@ class Push:
                 reply = inflight.result()
                 gap = reply.next_seq < ops[0].seq
                 inflight = None
-                if following and not gap and not reply.upgrade_required:
+                stop = reply.upgrade_required or reply.server_too_old
+                if following and not gap and not stop:
                     inflight = pool.submit(self._send, following)
                 sent.update(op.seq for op in ops)
                 counts.pushed = len(sent)
                 handled = self._record_results(reply.results, counts)
                 if reply.upgrade_required:
                     raise SyncError(REASON_TEXT[Reason.UPGRADE_REQUIRED], retry=False)
+                if reply.server_too_old:
+                    raise SyncError(REASON_TEXT[Reason.SERVER_TOO_OLD], retry=False)
                 progress(SyncProgress("push", min(len(sent), total), total))
                 stalls = 0 if handled else stalls + 1
                 if stalls >= 2:

@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from protocol.codec import MAX_MESSAGE_BYTES, decode
-from protocol.messages import PullRequest, PullResponse, Snapshot
+from protocol.messages import MIN_PROTOCOL_VERSION, PullRequest, PullResponse, Snapshot
 from protocol.records import RecordKind
 from protocol.signing import Envelope
-from server.errors import ReplayedMessage
+from server.errors import ReplayedMessage, TerminalTooOld
 from server.settings import Settings
 from server.storage.db import write_tx
 from server.storage.models import T
@@ -34,6 +34,8 @@ SNAPSHOT_OVERHEAD = 32
 def pull(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: Envelope,
          request: PullRequest) -> PullResponse:
     now = settings.clock()
+    if request.protocol < MIN_PROTOCOL_VERSION:
+        raise TerminalTooOld
     try:
         with write_tx(engine) as conn:
             consume_counter(conn, terminal, envelope.counter)

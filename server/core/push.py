@@ -24,8 +24,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from protocol.hlc import is_skewed
-from protocol.messages import PushRequest, PushResponse
-from protocol.ops import MIN_SCHEMA_VERSION, Operation, OpResult, OpStatus, OpType, Reason
+from protocol.messages import MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, PushRequest, PushResponse
+from protocol.ops import (
+    MIN_SCHEMA_VERSION,
+    SCHEMA_VERSION,
+    Operation,
+    OpResult,
+    OpStatus,
+    OpType,
+    Reason,
+)
 from protocol.signing import Envelope
 from server.commands.context import Context
 from server.commands.fingerprints import match_key, payload_hash
@@ -75,10 +83,23 @@ def _push_once(engine: Engine, settings: Settings, terminal: TerminalInfo, envel
         consume_counter(conn, terminal, envelope.counter)
         last_seq = conn.execute(sa.select(T.terminals.c.last_seq).where(
             T.terminals.c.id == terminal.id)).scalar_one()
-        if request.schema < MIN_SCHEMA_VERSION or any(
-                op.schema < MIN_SCHEMA_VERSION for op in request.ops):
+        if request.protocol < MIN_PROTOCOL_VERSION or request.schema < MIN_SCHEMA_VERSION \
+                or any(op.schema < MIN_SCHEMA_VERSION for op in request.ops):
             settings.fault("push:before_commit")
             return PushResponse([], last_seq + 1, now, upgrade_required=True), alarms
+        if request.protocol > PROTOCOL_VERSION or any(
+                op.schema > SCHEMA_VERSION for op in request.ops):
+            # Written under rules this server does not know yet: deciding them
+            # now could reject a valid change for good. They wait on the
+            # terminal until the server is upgraded.
+            batch.chain(terminal.facility_id).append(
+                at=now, action="push:server_too_old", outcome="deferred", actor=None,
+                terminal_id=terminal.id, facility_id=terminal.facility_id,
+                purpose="operations",
+                detail={"proto": request.protocol,
+                        "schema": max(op.schema for op in request.ops) if request.ops else 0})
+            batch.write()
+            return PushResponse([], last_seq + 1, now, server_too_old=True), alarms
         hashes = {op.seq: payload_hash(op) for op in request.ops}
         old = [op for op in request.ops if op.seq <= last_seq]
         new = [op for op in request.ops if op.seq > last_seq]
