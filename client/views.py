@@ -92,6 +92,9 @@ class OpRow:
     record_id: str | None
     detail: str | None = None
     flags: tuple[str, ...] = ()
+    depends_on: OpRow | None = None
+    """For a ``dependency`` rejection: this terminal's rejected change that
+    should have created the record this one refers to, shown with it."""
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from protocol.ops import REASON_TEXT, SCHEMA_VERSION, Operation, OpResult, OpTyp
 from ..clock import Clock
 from ..errors import SyncError
 from ..store.database import OUTBOX, Store, audit, get_meta, unpack_payload
+from ..store.outbox import merged_flags
 from ..store.overlay import ANSWERED_STATUSES, records_touched
 from ..store.search import refresh_many
 from ..views import SyncProgress
@@ -157,8 +158,7 @@ class Push:
                 updates.append({
                     "b_seq": row.seq, "status": str(result.status), "reason": result.reason,
                     "detail": result.detail, "server_seq": result.server_seq,
-                    "flags": ",".join(sorted({*filter(None, (row.flags or "").split(",")),
-                                              *result.flags}))})
+                    "flags": merged_flags(row.flags, result)})
                 # An answered operation whose effect the terminal has not pulled
                 # yet keeps overlaying exactly as it did while pending, so the
                 # records it touches look the same: nothing to recompute.

@@ -44,6 +44,7 @@ from server.storage.db import insert_many, write_tx
 from server.storage.models import T
 
 from .authentication import TerminalInfo, audit_replay, consume_counter
+from .dependencies import RejectedCreates
 from .dispatch import handle, id_refs, load_users
 from .results import audit_fields, op_row, result_from_row, result_of
 
@@ -158,8 +159,11 @@ def _handle_new(batch: Batch, terminal: TerminalInfo, envelope: Envelope,
     chain = batch.chain(terminal.facility_id)
     results: list[OpResult] = []
     op_rows: list[dict[str, Any]] = []
+    rejected_creates = RejectedCreates(batch)
     for op in ops:
-        outcome = handle(ctx, op, users.get(op.user_id), terminal.id)
+        outcome = rejected_creates.explain(op, handle(ctx, op, users.get(op.user_id),
+                                                      terminal.id))
+        rejected_creates.note(op, outcome)
         outcome.flags.extend(skew)
         result = result_of(op, outcome)
         results.append(result)
