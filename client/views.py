@@ -146,6 +146,8 @@ class NoteView:
     fields: dict[str, Any]
     author_name: str | None = None
     """The author's display name (else user name), when the server has sent it."""
+    documented_after_discharge: bool = False
+    """Its clinical time lies after its stay ended; kept, linked, and marked."""
 
 
 @dataclass(frozen=True)

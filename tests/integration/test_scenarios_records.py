@@ -155,3 +155,19 @@ def test_changes_depending_on_a_rejected_registration_are_shown_with_it(org: Org
     assert second.depends_on is not None and second.depends_on.seq == registration
     assert second.depends_on.reason == "invalid"
     assert "rejected" in (second.reason_text or "")
+
+
+def test_note_written_after_the_discharge_is_kept_linked_and_marked(org: Org) -> None:
+    a = org.terminal(org.a, "rm.MG")
+    rid = a.residents.register(resident())
+    stay = a.stays.admit(rid, admitted_at="2026-11-01", bed_id=org.a.beds[0])
+    a.stays.discharge(stay, discharged_at="2026-11-05", disposition="home")
+    assert a.sync().error is None
+    late = a.notes.add(rid, note("Family called after discharge.", "2026-11-07T10:00"))
+    assert a.sync().error is None
+    sent = next(r for r in a.outbox.operations() if r.record_id == late)
+    assert sent.status == "applied"
+    assert "documented_after_discharge" in sent.flags
+    shown = next(n for n in a.residents.get(rid).notes if n.id == late)
+    assert shown.documented_after_discharge
+    assert shown.fields["stay_id"] == stay
