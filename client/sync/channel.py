@@ -54,6 +54,8 @@ class Channel:
         self.rng = rng or random.Random()  # noqa: S311  retry jitter, not a secret
         self.reached = False
         """Whether any request got an answer (the status line's online or offline)."""
+        self.server_offset: int | None = None
+        """The server's clock minus ours at the latest verified answer."""
         with store.read() as conn:
             self._key = private_from_bytes(bytes.fromhex(get_meta(conn, "terminal_key")))
             self._server_key = bytes.fromhex(get_meta(conn, "server_key"))
@@ -115,6 +117,7 @@ class Channel:
             reply.verify(self._server_key)
             if reply.reply_to != request.digest or reply.msg_type != reply_type:
                 raise SyncError(BAD_ANSWER)
+            self.server_offset = reply.ts - self.clock.ms()
             return reply.decoded_body()
         except ProtocolError as exc:
             raise SyncError(BAD_ANSWER) from exc

@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from protocol.hlc import is_skewed
+from protocol.hlc import MAX_DRIFT_MS, is_skewed, wall_ms
 from protocol.messages import MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, PushRequest, PushResponse
 from protocol.ops import (
     MIN_SCHEMA_VERSION,
@@ -155,7 +155,7 @@ def _handle_new(batch: Batch, terminal: TerminalInfo, envelope: Envelope,
         and isinstance(op.payload.get("fields"), dict))))
     users = load_users(conn, {op.user_id for op in ops})
     ctx = Context(batch, terminal.facility_id)
-    skew = ["clock_skew"] if is_skewed(envelope.ts, batch.now) else []
+    sent_skewed = is_skewed(envelope.ts, batch.now)
     chain = batch.chain(terminal.facility_id)
     results: list[OpResult] = []
     op_rows: list[dict[str, Any]] = []
@@ -164,7 +164,10 @@ def _handle_new(batch: Batch, terminal: TerminalInfo, envelope: Envelope,
         outcome = rejected_creates.explain(op, handle(ctx, op, users.get(op.user_id),
                                                       terminal.id))
         rejected_creates.note(op, outcome)
-        outcome.flags.extend(skew)
+        # Skewed: sent by a clock far from ours, or stamped in our future (a
+        # clock that ran ahead and was corrected since: the stamp keeps its flag).
+        if sent_skewed or wall_ms(op.recorded_at) - batch.now > MAX_DRIFT_MS:
+            outcome.flags.append("clock_skew")
         result = result_of(op, outcome)
         results.append(result)
         op_rows.append(op_row(terminal.id, op, hashes[op.seq], result, batch.now,
