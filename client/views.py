@@ -272,6 +272,8 @@ class SyncReport:
     held: int = 0
     pulled: int = 0
     error: str | None = None
+    notices: tuple[str, ...] = ()
+    """What the round found that the clerk should know (in words)."""
 
 
 @dataclass(frozen=True)

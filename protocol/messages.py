@@ -13,8 +13,11 @@ Message types (envelope ``type``) and bodies:
                server's ``proto`` and ``schema``; ``upgrade`` (terminal too old)
                or ``too_old`` (server too old): nothing handled, nothing dropped
 ``pull``       terminal → server: cursor, page size, sequence numbers of held
-               operations to re-check, whether it needs record numbers
-``pulled``     server → terminal: a page of record snapshots and the new cursor
+               operations to re-check, whether it needs record numbers, the
+               top of the record numbers it holds (``mrn_top``)
+``pulled``     server → terminal: a page of record snapshots and the new cursor,
+               the server's versions and where its log stands (``log``:
+               generation, head, the operation number it expects next)
 ``error``      server → terminal: ``{error, detail}``
 =============  ==============================================================
 """
@@ -157,18 +160,26 @@ class PullRequest:
     held: list[int] = field(default_factory=list)
     want_mrns: bool = False
     protocol: int = PROTOCOL_VERSION
+    mrn_top: int = 0
+    """One past the highest record number this terminal holds or has used: a
+    server restored from a backup issues no pool below it."""
+    generation: str | None = None
+    """The log generation this terminal last saw (None before its first pull)."""
 
     def to_wire(self) -> dict[str, Any]:
         return {"cursor": self.cursor, "limit": self.limit, "held": self.held,
-                "mrns": self.want_mrns, "proto": self.protocol}
+                "mrns": self.want_mrns, "proto": self.protocol, "mrn_top": self.mrn_top,
+                "gen": self.generation}
 
     @classmethod
     def from_wire(cls, value: Any) -> PullRequest:
         raw = as_map(value, "pull")
-        only_keys(raw, {"cursor", "limit", "held", "mrns", "proto"}, "pull")
+        only_keys(raw, {"cursor", "limit", "held", "mrns", "proto", "mrn_top", "gen"}, "pull")
         return cls(cursor=req_int(raw, "cursor"), limit=req_int(raw, "limit", 1, MAX_PULL_PAGE),
                    held=int_list(raw, "held", 1000), want_mrns=req_bool(raw, "mrns"),
-                   protocol=_proto(raw))
+                   protocol=_proto(raw),
+                   mrn_top=req_int(raw, "mrn_top") if "mrn_top" in raw else 0,
+                   generation=opt_str(raw, "gen", 64))
 
 
 @dataclass(frozen=True)
@@ -227,6 +238,29 @@ class MrnPool:
 
 
 @dataclass(frozen=True)
+class LogPosition:
+    """Where the server's log stands, on every pull answer: a terminal that
+    sees a new ``generation`` (the server was restored from a backup), a
+    ``head`` behind its cursor, or a ``next_seq`` at or below operations the
+    server once answered knows the server lost work: it re-sends what the server
+    no longer has and pulls everything again."""
+
+    generation: str
+    head: int
+    """The facility's last change-log position."""
+    next_seq: int
+    """The operation number the server expects next from this terminal."""
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"gen": self.generation, "head": self.head, "next": self.next_seq}
+
+    @classmethod
+    def from_wire(cls, value: Any) -> LogPosition:
+        raw = as_map(value, "log")
+        return cls(req_str(raw, "gen", 64), req_int(raw, "head"), req_int(raw, "next", 1))
+
+
+@dataclass(frozen=True)
 class PullResponse:
     changes: list[Snapshot]
     cursor: int
@@ -235,13 +269,18 @@ class PullResponse:
     results: list[OpResult] = field(default_factory=list)
     mrn_pool: MrnPool | None = None
     versions: Versions = field(default_factory=Versions)
+    log: LogPosition | None = None
+    """Where the server's log stands (absent from a version-1 server)."""
 
     def to_wire(self) -> dict[str, Any]:
-        return {"changes": [c.to_wire() for c in self.changes], "cursor": self.cursor,
+        wire = {"changes": [c.to_wire() for c in self.changes], "cursor": self.cursor,
                 "more": self.more, "time": self.server_time,
                 "results": [r.to_wire() for r in self.results],
                 "mrns": self.mrn_pool.to_wire() if self.mrn_pool else None,
                 **self.versions.to_wire()}
+        if self.log is not None:
+            wire["log"] = self.log.to_wire()
+        return wire
 
     @classmethod
     def from_wire(cls, value: Any) -> PullResponse:
@@ -255,6 +294,7 @@ class PullResponse:
                      for r in req_list(raw, "results", 1000)],
             mrn_pool=MrnPool.from_wire(mrns) if mrns is not None else None,
             versions=Versions.from_wire(raw),
+            log=LogPosition.from_wire(raw["log"]) if raw.get("log") is not None else None,
         )
 
 
@@ -316,7 +356,7 @@ def error_from_wire(value: Any) -> tuple[str, str]:
 
 __all__ = [
     "MAX_OPS_PER_PUSH", "MAX_PULL_PAGE", "MIN_PROTOCOL_VERSION", "PROTOCOL_VERSION",
-    "EnrollRequest", "EnrollResponse", "MrnPool", "PullRequest", "PullResponse",
+    "EnrollRequest", "EnrollResponse", "LogPosition", "MrnPool", "PullRequest", "PullResponse",
     "PushRequest", "PushResponse", "Snapshot", "Versions", "error_from_wire",
     "operation_from_wire",
 ]

@@ -30,6 +30,7 @@ from .channel import BAD_ANSWER, MAX_ATTEMPTS, TIMEOUT_S, Channel
 from .counts import Counts
 from .pull import PULL_PAGE, Pull
 from .push import PUSH_BATCH, Push
+from .restore import SERVER_RESTORED
 from .transport import Transport
 
 
@@ -48,7 +49,8 @@ class SyncEngine:
                                rng=rng)
         self.push = Push(store, self.channel, clock=clock, facility_id=facility_id,
                          batch_size=batch_size)
-        self.pull = Pull(store, self.channel, facility_id=facility_id, page_size=page_size)
+        self.pull = Pull(store, self.channel, clock=clock, facility_id=facility_id,
+                         page_size=page_size)
 
     def sync(self, on_progress: Callable[[SyncProgress], None] | None = None) -> SyncReport:
         """Push everything pending, then pull everything new."""
@@ -58,6 +60,12 @@ class SyncEngine:
         try:
             self.push.run(counts, progress)
             self.pull.run(counts, progress)
+            if self.pull.restored:
+                resent = self.pull.resent
+                if resent:  # what the server lost goes again, then comes back
+                    self.push.run(counts, progress)
+                    self.pull.run(counts, progress)
+                counts.notices.append(SERVER_RESTORED.format(resent=resent))
         except SyncError as exc:
             error = exc.message
         except ProtocolError:
@@ -66,6 +74,8 @@ class SyncEngine:
             self._check_clock(conn)
             set_meta(conn, "online", self.channel.reached)
             set_meta(conn, "last_error", error)
+            if counts.notices:
+                set_meta(conn, "last_notice", " ".join(counts.notices))
             if error is None:
                 set_meta(conn, "last_sync_at", self.clock.ms())
             else:

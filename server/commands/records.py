@@ -89,9 +89,16 @@ def create(ctx: Context, payload: Mapping[str, Any], author: merge.Author) -> Ou
         state.data["_author"] = author.user_id
         state.data["_recorded_at"] = author.recorded_at
     key = match_key(fields) if kind is RecordKind.RESIDENT else None
+    mrn = str(fields["mrn"]) if kind is RecordKind.RESIDENT else None
+    if mrn is not None and b.mrn_taken(facility_id, mrn):
+        # Numbers come from per-terminal pools and are never issued twice; a
+        # repeat means a pool was handed out again (a server restored from an
+        # old backup). Never two residents under one number.
+        return rejected(Reason.DUPLICATE_MRN, f"record number {mrn} is already in use here",
+                        target=rec_id)
     rec = Rec(id=rec_id, kind=str(kind), facility_id=facility_id, data=state.data,
               versions=state.versions, created_hash=created_hash, match_key=key,
-              subject_id=subject_id)
+              subject_id=subject_id, mrn=mrn)
     if kind is RecordKind.RESIDENT:
         set_census(rec, None, None)
         rec.data["_replaced_by"] = None  # set when a merge replaces it

@@ -12,9 +12,11 @@ review side by side; nothing from either copy is applied or dropped.
 
 from __future__ import annotations
 
+import secrets
 from typing import ClassVar
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 from sqlmodel import Field
 
 from .models import ID, ServerTable
@@ -54,3 +56,10 @@ class Continuity:
 
 
 C = Continuity
+
+
+def ensure_generation(conn: Connection, now: int) -> None:
+    """A database without a log generation gets its first one."""
+    if conn.execute(sa.select(sa.func.count()).select_from(C.generations)).scalar_one() == 0:
+        conn.execute(sa.insert(C.generations).values(
+            id=secrets.token_hex(16), started_at=now, reason="init", detail=""))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 
 from . import migrations
+from .continuity_models import ensure_generation
 from .db import write_tx
 from .keys import ensure_server_key
 
@@ -15,4 +16,5 @@ def initialise(engine: Engine, now: int) -> bytes:
     """Create or upgrade the schema and make the server key; return its public half."""
     migrations.upgrade(engine)
     with write_tx(engine) as conn:
+        ensure_generation(conn, now)
         return ensure_server_key(conn, now)
