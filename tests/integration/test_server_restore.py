@@ -83,3 +83,41 @@ def test_declared_restore_makes_every_terminal_pull_again(org: Org) -> None:
     assert b.sync().error is None
     assert gone in _census_ids(b)
     assert terminal_records(a) == org.server_records(org.a) == terminal_records(b)
+
+
+def test_terminal_enrolled_after_the_backup_registers_again_and_loses_nothing(
+        org: Org) -> None:
+    a = org.terminal(org.a, "clerk.MG")
+    a.residents.register(resident(family_name="Early"))
+    assert a.sync().error is None
+    backup = take_backup(org, org.tmp)
+    late = org.terminal(org.a, "clerk2.MG")  # enrolled after the backup
+    newcomer = late.residents.register(resident(family_name="Newcomer"))
+    note = late.notes.add(newcomer, {"category": "progress", "body": "First day.",
+                                     "clinical_time": "2026-11-09T09:00"})
+    assert late.sync().error is None
+    restore_backup(org, backup)
+    report = late.sync()  # unknown to the restored server: it shows its certificate
+    assert report.error is None
+    assert late.sync().error is None
+    server = org.server_records(org.a)
+    assert {("resident", newcomer), ("note", note)} <= set(server)
+    assert all(row.status == "applied" for row in late.outbox.operations())
+    assert terminal_records(late) == server
+    actions = {(r.action, r.outcome) for r in org.audit_actions()}
+    assert ("terminal:reregistered", "applied") in actions
+    assert ("server:restored", "detected") in actions
+    assert a.sync().error is None
+    assert newcomer in _census_ids(a)
+
+
+def test_a_revoked_terminal_cannot_register_again(org: Org) -> None:
+    a = org.terminal(org.a, "clerk.MG")
+    assert a.sync().error is None
+    admin.revoke_terminal(org.engine, org.settings, terminal_id=a.terminal_id)
+    a.residents.register(resident())
+    report = a.sync()
+    assert report.error is not None and "revoked or is unknown" in report.error
+    assert a.outbox.status().pending == 1
+    assert ("terminal:reregistered", "applied") not in {
+        (r.action, r.outcome) for r in org.audit_actions()}
