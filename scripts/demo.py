@@ -5,7 +5,9 @@ either the clerk's terminal app (default) or a scripted sync demonstration
     scripts/demo              # server + demo facility + the terminal app
     scripts/demo --headless   # server + demo facility + two terminals working offline,
                               # a conflicting edit and a contested bed, then the results;
-                              # then the portal: an inspector access issued and redeemed
+                              # then the portal: an inspector access issued and redeemed,
+                              # the entrance-conference pack downloaded as a signed
+                              # bundle and checked with chartkeep-verify
 
 Both print the portal's address and a regional manager's login (password and
 TOTP secret, for the demo only, with a current code).
@@ -21,6 +23,7 @@ import argparse
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -360,7 +363,7 @@ def headless(demo: Demo, url: str, var: Path) -> int:
         f"{status.conflicts} open conflicts — each shown to the clerk with its reason.")
 
     print_compliance(front, var)
-    portal_ok = inspector_walkthrough(url, demo.portal, demo.maple, say)
+    portal_ok = inspector_walkthrough(url, demo.portal, demo.maple, say, var)
     describe(url, demo.portal, say)
 
     broken = admin.verify_audit(demo.engine)
@@ -443,11 +446,20 @@ def main(argv: list[str] | None = None) -> int:
     if not args.headless and headless_mode:
         say("No interactive terminal here: running the scripted demonstration (--headless).")
     var: Path = args.var
+    passphrase_file = var / "server-passphrase"
     kept = None if headless_mode or args.fresh else kept_demo(var)
     if kept is not None:
         say(f"Reusing the demo in {var}: what you changed last time is still there "
             "(scripts/demo --fresh starts over).")
+        if passphrase_file.is_file():
+            os.environ.setdefault("CHARTKEEP_SERVER_KEY_PASSPHRASE",
+                                  passphrase_file.read_text().strip())
         return reopen(var, kept, args.port)
+    # The server seals its signing key with a passphrase from the environment; the
+    # demo makes one up (a deployment supplies its own) and keeps it beside the demo
+    # so the next run can open the same server.
+    made_up = "CHARTKEEP_SERVER_KEY_PASSPHRASE" not in os.environ
+    os.environ.setdefault("CHARTKEEP_SERVER_KEY_PASSPHRASE", secrets.token_urlsafe(24))
     if var.exists():
         reason = ("the scripted demonstration needs fresh data" if headless_mode
                   else "--fresh" if args.fresh else "the earlier demo there was incomplete")
@@ -458,6 +470,10 @@ def main(argv: list[str] | None = None) -> int:
     server_dir = var / "server"
     say(f"Starting the Chartkeep server on SQLite ({server_dir / 'chartkeep.db'})…")
     demo = seed_server(server_dir)
+    if made_up:
+        descriptor = os.open(passphrase_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            out.write(os.environ["CHARTKEEP_SERVER_KEY_PASSPHRASE"])
     port = args.port or free_port()
     try:
         with running_server(server_dir, port, var / "server.log") as url:
