@@ -215,8 +215,6 @@ class ChartkeepApp(QuittingApp):
             # A form is open: leaving it would throw away what the clerk typed.
             if action in {"section", "duplicates", "switch_user"} and self._modal_open():
                 return False
-            if action == "duplicates":  # a records manager's work: not offered to a clerk
-                return self.session.permits(OpType.MERGE, RecordKind.RESIDENT)
         return True
 
     def action_section(self, section: str) -> None:
@@ -378,9 +376,9 @@ class ChartkeepApp(QuittingApp):
             return
         if report.error:
             if not message.background:
-                self.notify(f"Could not reach the server: {report.error}. "
-                            "Your changes are kept and will be sent later.",
-                            title="Offline", severity="warning", markup=False)
+                # The engine's sentence already says the changes are kept: said once.
+                self.notify(report.error,
+                            title="Sync did not finish", severity="warning", markup=False)
         else:
             summary = f"{report.pushed} sent, {report.pulled} received"
             problems = [f"{report.rejected} rejected"] if report.rejected else []

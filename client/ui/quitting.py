@@ -91,5 +91,5 @@ class QuittingApp(SurvivingApp):
             self.exit()
         elif self.unlocked:
             self._asking_to_quit = True
-            self._count_pending(self.session, f"could not reach the server ({report.error})")
+            self._count_pending(self.session, report.error)
         return True

@@ -87,7 +87,11 @@ async def test_review_possible_duplicates(facility, make_app, drive):
         await pilot.press("m")
         await ui.wait_for_screen(ChoiceDialog)
         assert "registered first" in ui.screen_text()
-        await pilot.press("enter")  # keep the record registered first
+        await pilot.press("enter")  # no default in a merge: Enter at once cancels
+        await ui.wait_for(lambda: app.screen is screen)
+        await pilot.press("m")
+        await ui.wait_for_screen(ChoiceDialog)
+        await pilot.press("shift+tab", "shift+tab", "enter")  # keep the one registered first
         await ui.wait_for_screen(FormDialog)
         await pilot.press("ctrl+s")
         await ui.wait_for(lambda: app.screen is screen)

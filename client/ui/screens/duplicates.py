@@ -174,7 +174,8 @@ class DuplicatesScreen(WorkScreen):
             if which is not None:
                 self._confirm_merge(pair, which)
 
-        self.app.push_screen(ChoiceDialog("Merge possible duplicates", intro, choices), chosen)
+        self.app.push_screen(ChoiceDialog("Merge possible duplicates", intro, choices,
+                                          default=None), chosen)
 
     def _confirm_merge(self, pair: Pair, which: str) -> None:
         survivor, duplicate = ((pair.older, pair.newer) if which == "older"

@@ -192,9 +192,15 @@ class ResidentScreen(StayActions):
         if not FIELDS[RecordKind.RESIDENT][name].editable:
             self.app.notify("The record number cannot be changed.", severity="warning")
             return
-        self._open_form(resident_forms.edit_resident_field(
-            name, view.fields.get(name),
-            lambda changes: session.residents.update(view.id, changes)), "Change saved")
+        current = view.fields.get(name)
+
+        def submit(changes: dict[str, Any]) -> int:
+            # No operation for no change: the sync would carry a write that changes nothing.
+            changed = {k: v for k, v in changes.items() if v != view.fields.get(k)}
+            return session.residents.update(view.id, changed) if changed else 0
+
+        self._open_form(resident_forms.edit_resident_field(name, current, submit),
+                        "Change saved")
 
     def _edit_diagnosis(self) -> None:
         if self.view is None or not self.view.diagnoses:

@@ -20,7 +20,7 @@ from protocol.records import FIELDS, RecordKind, resident_display_name
 from protocol.rules.residents.census_stats import current_payer
 
 from ..dialogs.resident_forms import RESIDENT_LABELS
-from ..display import census_status, next_step, op_status, plain, when
+from ..display import census_status, next_step, op_status, plain, stay_status, when
 from ..engine import NoteView, ResidentView, UserInfo, permitted
 
 
@@ -158,9 +158,7 @@ class ResidentRecord(Vertical):
         table = self.query_one("#stays", DataTable)
         table.clear()
         for stay in reversed(view.stays):
-            status = Text(stay.status or "")
-            if stay.leave_type:
-                status.append(f" ({stay.leave_type})")
+            status = stay_status(stay.status, stay.leave_type)
             table.add_row(plain(stay.admitted_at), plain(stay.discharged_at),
                           plain(stay.bed_label or ("awaiting bed" if stay.status else "")),
                           status, plain(stay.admission_type), plain(current_payer(stay.fields)),
