@@ -12,8 +12,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from ..outliving import OutlivesClosing
 
-class ChoiceDialog(ModalScreen[str | None]):
+
+class ChoiceDialog(OutlivesClosing, ModalScreen[str | None]):
     """One button per choice; returns the chosen value, ``None`` on escape."""
 
     BINDINGS = [
