@@ -47,6 +47,9 @@ def signed_in(ui_driver, then=None):
         await ui.sign_in()
         await ui.wait_for(lambda: pilot.app.screen.query_one("#census-table", DataTable)
                           .row_count == 4)
+        # The status line and the page line come from their own workers: wait for both.
+        await ui.wait_for(lambda: pilot.app.sync_status is not None
+                          and "of 4" in ui.text_of("#census-page"))
         if then is not None:
             await then(ui, pilot)
         await pilot.pause()
