@@ -63,6 +63,7 @@ async def test_review_possible_duplicates(facility, make_app, drive):
         rows = ui.table_text("#duplicates")
         assert rows.count("Hale [Jr], Tom") == 2  # both records named, as typed
         assert rows.count("Ito, Ken") == 2
+        assert rows.count("born 1938-07-09") == 2  # what tells two people apart
 
         # Sorted by name: Hale first. Open the record registered later.
         await pilot.press("2")

@@ -26,6 +26,7 @@ from protocol.records import RecordKind
 from ..dialogs import record_forms
 from ..dialogs.choice import ChoiceDialog
 from ..dialogs.message import ConfirmDialog
+from ..display import census_status
 from ..engine import ResidentView, Session, TaskRow
 from ..messages import DataChanged
 from .base import PaletteCommand, RoleKey, WorkScreen
@@ -47,9 +48,17 @@ class Pair:
 
 
 def _who(view: ResidentView) -> Text:
+    """Name and record number, then what tells two people apart: birth date, sex,
+    where the record stands (a records manager decides a duplicate on these)."""
     text = Text(view.display_name or "")
     if view.mrn:
         text.append(f"  MRN {view.mrn}", style="dim")
+    facts = [f"born {view.fields['birth_date']}" if view.fields.get("birth_date")
+             else "birth date not recorded"]
+    if view.fields.get("sex"):
+        facts.append(str(view.fields["sex"]))
+    text.append("\n" + " · ".join(facts) + " · ")
+    text.append_text(census_status(view.census_status))
     return text
 
 
@@ -127,7 +136,8 @@ class DuplicatesScreen(WorkScreen):
                 state.append("merged; closes at the next sync", style="yellow")
             elif pair.task.pending:
                 state.append("⟳ pending", style="yellow")
-            table.add_row(_who(pair.older), _who(pair.newer), state, key=pair.task.id)
+            table.add_row(_who(pair.older), _who(pair.newer), state, key=pair.task.id,
+                          height=2)
         table.move_cursor(row=cursor)
         empty = self.query_one("#duplicates-empty", Static)
         empty.update(Text(EMPTY))
