@@ -96,3 +96,23 @@ async def test_the_footer_always_offers_every_key(staffed, make_app, drive, key)
         keys = list(app.screen.query(FooterKey))
         assert keys and keys[0].action == "help" and fully_visible(keys[0])
         assert "Help" in ui.screen_text()
+
+
+async def test_corrected_hours_are_marked_at_80_columns(staffed, make_app, drive):
+    session = staffed.session()
+    staff_id = session.staff.roster("reyes").rows[0].id
+    original = session.staff.get(staff_id).hours[0].id
+    session.staff.correct_hours(original, {"work_date": "2026-01-14", "hours": "7.5",
+                                           "shift": "day", "job_title_code": 7,
+                                           "pay_type_code": 2})
+    session.lock()
+    app = make_app(staffed)
+    async with app.run_test(size=SIZE) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("f4")
+        staff = await ui.wait_for_screen(StaffScreen)
+        await ui.wait_for(lambda: staff.detail is not None and len(staff.detail.hours) == 2)
+        await pilot.pause(0.2)
+        text = ui.screen_text()
+        assert "corrected" in text and "correction" in text
