@@ -55,6 +55,8 @@ class Channel:
         self.rng = rng or random.Random()  # noqa: S311  retry jitter, not a secret
         self.reached = False
         """Whether any request got an answer (the status line's online or offline)."""
+        self.server_ms: int | None = None
+        """The server's time in the latest verified answer (the offline window's start)."""
         with store.read() as conn:
             self._key = private_from_bytes(bytes.fromhex(get_meta(conn, "terminal_key")))
             self._server_key = bytes.fromhex(get_meta(conn, "server_key"))
@@ -113,6 +115,7 @@ class Channel:
                 self._follow_rotation(reply)
             if reply.reply_to != request.digest or reply.msg_type != reply_type:
                 raise SyncError(BAD_ANSWER)
+            self.server_ms = max(self.server_ms or 0, reply.ts)
             return reply.decoded_body()
         except ProtocolError as exc:
             raise SyncError(BAD_ANSWER) from exc
