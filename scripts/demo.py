@@ -5,7 +5,9 @@ either the clerk's terminal app (default) or a scripted sync demonstration
     scripts/demo              # server + demo facility + the terminal app
     scripts/demo --headless   # server + demo facility + two terminals working offline,
                               # a conflicting edit and a contested bed, then the results;
-                              # then the portal: an inspector access issued and redeemed
+                              # then the portal: an inspector access issued and redeemed,
+                              # the entrance-conference pack downloaded as a signed
+                              # bundle and checked with chartkeep-verify
 
 Both print the portal's address and a regional manager's login (password and
 TOTP secret, for the demo only, with a current code).
@@ -357,7 +359,7 @@ def headless(demo: Demo, url: str, var: Path) -> int:
         f"{status.conflicts} open conflicts — each shown to the clerk with its reason.")
 
     print_compliance(front, var)
-    portal_ok = inspector_walkthrough(url, demo.portal, demo.maple, say)
+    portal_ok = inspector_walkthrough(url, demo.portal, demo.maple, say, var)
     describe(url, demo.portal, say)
 
     broken = admin.verify_audit(demo.engine)

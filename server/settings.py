@@ -60,6 +60,9 @@ class Settings:
     key_passphrase: str | None = field(default_factory=lambda: key_passphrase_from_env(
         dict(os.environ)))
     """Opens the key file (server/storage/keys.py); read from the environment."""
+    figures_interval_s: float = 60.0
+    """How often each server process recomputes the dashboard figures of facilities
+    whose records changed (or whose figures are of an earlier day)."""
     faults: FaultHook | None = None
     clock: Callable[[], int] = system_ms
     """Server time in milliseconds since the epoch."""

@@ -18,12 +18,13 @@ from typing import Any
 from protocol.codec import decode
 from protocol.errors import ProtocolError, SignatureError
 from protocol.key_rotation import chain_from_wire, follow
-from protocol.messages import error_from_wire
+from protocol.messages import ReregisterRequest, error_from_wire
+from protocol.reasons import REASON_TEXT, Reason
 from protocol.signing import Envelope, open_envelope, private_from_bytes, seal
 
 from ..clock import Clock
 from ..errors import SyncError
-from ..store.database import Store, get_meta, set_meta
+from ..store.database import Store, audit, get_meta, set_meta
 from .transport import Transport, TransportError
 
 TIMEOUT_S = 30.0
@@ -56,7 +57,10 @@ class Channel:
         self.reached = False
         """Whether any request got an answer (the status line's online or offline)."""
         self.server_ms: int | None = None
-        """The server's time in the latest verified answer (the offline window's start)."""
+        """The server's time in the latest verified answer (a contact: the offline
+        window starts again)."""
+        self.server_offset: int | None = None
+        """The server's clock minus ours at the latest verified answer."""
         with store.read() as conn:
             self._key = private_from_bytes(bytes.fromhex(get_meta(conn, "terminal_key")))
             self._server_key = bytes.fromhex(get_meta(conn, "server_key"))
@@ -64,7 +68,7 @@ class Channel:
     def exchange(self, path: str, msg_type: str, body: Any, reply_type: str) -> Any:
         """Send ``body`` as a ``msg_type`` envelope; return the verified answer's body."""
         failures = 0
-        replay_retried = False
+        replay_retried = reregistered = False
         while True:
             request = self._seal(msg_type, body)
             try:
@@ -84,7 +88,16 @@ class Channel:
                 self._bump_counter(REPLAY_BUMP)
                 continue
             if status == 401:
-                raise SyncError(REVOKED, retry=False)
+                if reregistered or not self._reregister():
+                    raise SyncError(REVOKED, retry=False)
+                reregistered = True
+                continue
+            if status == 426:
+                raise SyncError(REASON_TEXT[Reason.UPGRADE_REQUIRED], retry=False)
+            if status == 400 and code == "invalid_message" and "unknown field" in detail:
+                # A server from before this terminal's protocol refuses the
+                # fields it does not know: it is too old; nothing was handled.
+                raise SyncError(REASON_TEXT[Reason.SERVER_TOO_OLD], retry=False)
             if status >= 500 or status == 429:
                 failures += 1
                 if failures >= self.max_attempts:
@@ -94,6 +107,32 @@ class Channel:
                 continue
             raise SyncError(f"The server refused the sync ({code}): {detail}".rstrip(": "),
                             retry=False)
+
+    def _reregister(self) -> bool:
+        """The server does not know this terminal: if it holds the certificate
+        the server gave it at enrollment, present it (a server restored from a
+        backup older than the enrollment registers it again). True if it did."""
+        with self.store.read() as conn:
+            cert = get_meta(conn, "terminal_cert")
+            generation = get_meta(conn, "log_generation")
+        if not cert:
+            return False
+        request = self._seal("reregister", ReregisterRequest(bytes.fromhex(cert),
+                                                             generation).to_wire())
+        try:
+            status, data = self.transport.post("/v1/reregister", request.to_bytes(),
+                                               self.timeout)
+        except (TransportError, OSError):
+            return False
+        if status != 200:
+            return False
+        try:
+            self._open_reply(data, request, "reregistered")
+        except SyncError:
+            return False
+        with self.store.write() as conn:
+            audit(conn, self.clock.ms(), "reregistered", None, generation=generation)
+        return True
 
     def _seal(self, msg_type: str, body: Any) -> Envelope:
         counter = self._bump_counter(1)
@@ -116,6 +155,7 @@ class Channel:
             if reply.reply_to != request.digest or reply.msg_type != reply_type:
                 raise SyncError(BAD_ANSWER)
             self.server_ms = max(self.server_ms or 0, reply.ts)
+            self.server_offset = reply.ts - self.clock.ms()
             return reply.decoded_body()
         except ProtocolError as exc:
             raise SyncError(BAD_ANSWER) from exc

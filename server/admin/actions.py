@@ -17,7 +17,7 @@ from protocol.ids import new_id
 from protocol.merkle import Checkpoint
 from protocol.ops import OpResult
 from protocol.records import US_STATES, RecordKind
-from server.core import held_review
+from server.core import continuity, held_review
 from server.core.audit_log import AuditLog
 from server.core.directory import (
     create_user,
@@ -45,6 +45,7 @@ __all__ = [  # the directory's actions are the core's (server.core.directory), s
     "create_unit",
     "create_user",
     "deactivate_user",
+    "declare_restore",
     "grant_app_role",
     "init",
     "issue_code",
@@ -62,6 +63,15 @@ __all__ = [  # the directory's actions are the core's (server.core.directory), s
 def init(engine: Engine, settings: Settings) -> bytes:
     """Create or upgrade the schema and make the server key; return its public half."""
     return initialise(engine, settings)
+
+
+def declare_restore(engine: Engine, settings: Settings, *, note: str = "") -> str:
+    """Mark the database as restored from a backup: a new log generation
+    (:mod:`server.core.continuity`); returns its id."""
+    with write_tx(engine) as conn:
+        if conn.execute(sa.select(sa.func.count()).select_from(T.heads)).scalar_one() == 0:
+            raise AdminError("the database is not initialised; run chartkeep-server init")
+    return continuity.start(engine, settings, "restore", {"note": note[:500]})
 
 
 def create_facility(engine: Engine, settings: Settings, *, name: str, state: str,

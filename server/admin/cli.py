@@ -40,6 +40,10 @@ def _parser() -> argparse.ArgumentParser:
                         "or ./var/server)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("init", help="create or upgrade the database and the server key")
+    p = sub.add_parser("restore", help="declare that the database was just restored from a "
+                       "backup: a new log generation, so every terminal re-sends what the "
+                       "backup lacks and pulls again; run it before serving")
+    p.add_argument("--note", default="", help="what was restored, from when (audited)")
     serve = sub.add_parser("serve", help="serve terminals until SIGINT/SIGTERM")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
@@ -175,6 +179,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "init":
             key = actions.init(engine, settings)
             print(f"database ready; server key {key.hex()}")
+        elif args.command == "restore":
+            generation = actions.declare_restore(engine, settings, note=args.note)
+            print(f"log generation {generation}: terminals will re-send what this database "
+                  "lacks at their next sync")
         elif args.command == "create-facility":
             print(actions.create_facility(engine, settings, name=args.name, state=args.state,
                                         mrn_prefix=args.mrn_prefix))

@@ -18,6 +18,8 @@ class Outcome:
     target: str | None = None
     audit: dict[str, Any] = field(default_factory=dict)
     """Extra facts for the audit entry (field names changed, links…)."""
+    depends_on: str | None = None
+    """For a ``dependency`` rejection: the rejected operation it depended on."""
 
 
 def applied(server_seq: int | None = None, *, target: str | None = None,

@@ -19,6 +19,8 @@ from protocol.messages import (
     PullResponse,
     PushRequest,
     PushResponse,
+    ReregisterRequest,
+    TerminalCertificate,
 )
 from protocol.ops import OpResult
 from protocol.signing import Envelope
@@ -26,7 +28,7 @@ from server.settings import Settings
 from server.storage import keys
 from server.storage.db import read_tx
 
-from . import authentication, enrollment, floods, held_review, pull, push
+from . import authentication, enrollment, floods, held_review, pull, push, reregistration
 from .answers import AnswerSigner
 from .authentication import TerminalInfo
 
@@ -91,7 +93,14 @@ class SyncService:
 
     def enroll(self, envelope: Envelope, request: EnrollRequest) -> EnrollResponse:
         return enrollment.enroll(self.engine, self.settings, self._signer.public_key,
-                                 envelope, request)
+                                 envelope, request, self._certify)
+
+    def _certify(self, cert: TerminalCertificate) -> bytes:
+        return self._signer.seal(reregistration.CERT_TYPE, cert.to_wire(), b"")
+
+    def reregister(self, envelope: Envelope, request: ReregisterRequest) -> str:
+        return reregistration.reregister(self.engine, self.settings, self._signer.public_key,
+                                         envelope, request)
 
     def push(self, terminal: TerminalInfo, envelope: Envelope,
              request: PushRequest) -> PushResponse:

@@ -75,6 +75,16 @@ def verify_audit(conn: Connection, public_key: bytes | Sequence[bytes] | None = 
     return None
 
 
+def verify_chain(conn: Connection, chain: str,
+                 public_key: bytes | Sequence[bytes] | None = None) -> AuditBreak | None:
+    """:func:`verify_audit` for one chain (the dashboard's audit state)."""
+    keys = [public_key] if isinstance(public_key, bytes) else list(public_key or ())
+    head = conn.execute(sa.select(T.heads).where(T.heads.c.facility_id == chain)).first()
+    if head is None:
+        return AuditBreak(chain, 1, "the database has no such log")
+    return _verify_chain(conn, head, keys, [])
+
+
 def _verify_chain(conn: Connection, head: Any, public_keys: list[bytes],
                   outside: list[Checkpoint]) -> AuditBreak | None:
     chain = head.facility_id

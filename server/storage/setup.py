@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from server.settings import Settings
 
 from . import migrations
+from .continuity_models import ensure_generation
 from .db import write_tx
 from .keys import ensure_server_key
 
@@ -18,4 +19,5 @@ def initialise(engine: Engine, settings: Settings) -> bytes:
     file); return its public half."""
     migrations.upgrade(engine)
     with write_tx(engine) as conn:
+        ensure_generation(conn, settings.clock())
         return ensure_server_key(conn, settings, settings.clock())

@@ -241,3 +241,23 @@ def test_portal_accounts_from_the_command_line(server_db_url, capsys, monkeypatc
         assert principal.facilities == frozenset({facility})
     finally:
         engine.dispose()
+
+
+def test_restore_declares_a_new_log_generation(server_db_url, capsys, tmp_path):
+    from server.storage.continuity_models import C
+
+    db = ["--database-url", server_db_url, "--data-dir", str(tmp_path)]
+    assert run(capsys, *db, "init")[0] == 0
+    code, out, _ = run(capsys, *db, "restore", "--note", "from Sunday's backup")
+    assert code == 0 and "log generation" in out
+    engine = sa.create_engine(server_db_url)
+    try:
+        with engine.connect() as conn:
+            reasons = conn.execute(sa.select(C.generations.c.reason).order_by(
+                C.generations.c.started_at)).scalars().all()
+            audited = conn.execute(sa.select(T.audit.c.detail).where(
+                T.audit.c.action == "server:restored")).scalars().all()
+    finally:
+        engine.dispose()
+    assert reasons == ["init", "restore"]
+    assert any("Sunday" in str(detail) for detail in audited)
