@@ -4,7 +4,8 @@ Each request is a sealed envelope whose message counter is committed before it
 is sent, so a crash can never reuse one; each answer must be signed with the
 server key pinned at enrollment and name our request (``re``). Network trouble
 and server overload are retried with bounded exponential backoff and jitter; a
-replayed counter jumps ahead once; anything else ends the round with a sentence
+counter the server has seen already steps ahead in growing, audited steps (a
+store restored from an older copy is behind by many); anything else ends the round with a sentence
 for the clerk (:class:`client.errors.SyncError`).
 """
 
@@ -30,6 +31,7 @@ MAX_ATTEMPTS = 5
 BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 30.0
 REPLAY_BUMP = 1000
+MAX_REPLAY_STEPS = 24
 
 UNREACHABLE = ("The server could not be reached; your changes are kept and will be sent at "
                "the next sync.")
@@ -63,7 +65,8 @@ class Channel:
     def exchange(self, path: str, msg_type: str, body: Any, reply_type: str) -> Any:
         """Send ``body`` as a ``msg_type`` envelope; return the verified answer's body."""
         failures = 0
-        replay_retried = reregistered = False
+        replays = 0
+        reregistered = False
         while True:
             request = self._seal(msg_type, body)
             try:
@@ -78,9 +81,15 @@ class Channel:
             if status == 200:
                 return self._open_reply(data, request, reply_type)
             code, detail = _error_body(data)
-            if status == 409 and code == "replayed_message" and not replay_retried:
-                replay_retried = True
-                self._bump_counter(REPLAY_BUMP)
+            if status == 409 and code == "replayed_message" and replays < MAX_REPLAY_STEPS:
+                # The counter is behind the server's: a counter step lost in a
+                # power cut, or a store restored from an older copy. Step past
+                # it (each step audited by the server, and here).
+                replays += 1
+                step = REPLAY_BUMP * 2 ** (replays - 1)
+                self._bump_counter(step)
+                with self.store.write(durable=False) as conn:
+                    audit(conn, self.clock.ms(), "message_counter_behind", None, step=step)
                 continue
             if status == 401:
                 if reregistered or not self._reregister():

@@ -31,6 +31,7 @@ from .counts import Counts
 from .pull import PULL_PAGE, Pull
 from .push import PUSH_BATCH, Push
 from .restore import SERVER_RESTORED
+from .terminal_restore import TERMINAL_RESTORED, renew_record_numbers, renumber
 from .transport import Transport
 
 
@@ -59,13 +60,18 @@ class SyncEngine:
         error: str | None = None
         try:
             self.push.run(counts, progress)
-            self.pull.run(counts, progress)
-            if self.pull.restored:
-                resent = self.pull.resent
-                if resent:  # what the server lost goes again, then comes back
-                    self.push.run(counts, progress)
-                    self.pull.run(counts, progress)
-                counts.notices.append(SERVER_RESTORED.format(resent=resent))
+            behind = self.push.behind
+            if behind is None:
+                self.pull.run(counts, progress)
+                behind = self.pull.behind
+                if self.pull.restored:
+                    resent = self.pull.resent
+                    if resent:  # what the server lost goes again, then comes back
+                        self.push.run(counts, progress)
+                        self.pull.run(counts, progress)
+                    counts.notices.append(SERVER_RESTORED.format(resent=resent))
+            if behind is not None:
+                self._carry_on_after_restore(behind, counts, progress)
         except SyncError as exc:
             error = exc.message
         except ProtocolError:
@@ -81,6 +87,19 @@ class SyncEngine:
             else:
                 audit(conn, self.clock.ms(), "sync_failed", None, error=error)
         return counts.report(error)
+
+    def _carry_on_after_restore(self, next_seq: int, counts: Counts,
+                                progress: Callable[[SyncProgress], None]) -> None:
+        """This store is an older copy (:mod:`.terminal_restore`): renumber the
+        changes made since, fetch new record numbers, send, and pull."""
+        with self.store.write() as conn:
+            renumbered = renumber(conn, next_seq, self.clock.ms())
+        self.pull.run(counts, progress)  # new record-number pools
+        with self.store.write() as conn:
+            renew_record_numbers(conn, self.pull.facility_id)
+        self.push.run(counts, progress)
+        self.pull.run(counts, progress)
+        counts.notices.append(TERMINAL_RESTORED.format(renumbered=renumbered))
 
     def _check_clock(self, conn: Connection) -> None:
         """Start a new clock epoch once the server confirms a clock that had run

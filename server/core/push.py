@@ -32,7 +32,6 @@ from protocol.ops import (
     OpResult,
     OpStatus,
     OpType,
-    Reason,
 )
 from protocol.signing import Envelope
 from server.commands.context import Context
@@ -82,8 +81,10 @@ def _push_once(engine: Engine, settings: Settings, terminal: TerminalInfo, envel
     with write_tx(engine) as conn:
         batch = Batch(conn, {terminal.facility_id, *extra}, now)
         consume_counter(conn, terminal, envelope.counter)
-        last_seq = conn.execute(sa.select(T.terminals.c.last_seq).where(
-            T.terminals.c.id == terminal.id)).scalar_one()
+        last_seq, epoch = conn.execute(sa.select(T.terminals.c.last_seq, T.terminals.c.epoch)
+                                       .where(T.terminals.c.id == terminal.id)).one()
+        if request.epoch > epoch:
+            _new_epoch(batch, terminal, request, last_seq)
         if request.protocol < MIN_PROTOCOL_VERSION or request.schema < MIN_SCHEMA_VERSION \
                 or any(op.schema < MIN_SCHEMA_VERSION for op in request.ops):
             settings.fault("push:before_commit")
@@ -107,6 +108,12 @@ def _push_once(engine: Engine, settings: Settings, terminal: TerminalInfo, envel
         if new and new[0].seq != last_seq + 1:
             new = []  # a gap: the terminal resends from last_seq + 1
         results = _stored_results(batch, terminal, old, hashes, alarms)
+        if alarms:
+            # Other operations were handled under these numbers: this copy of
+            # the terminal is behind (restored from an older copy, or a clone).
+            # Nothing is decided; it renumbers its new changes and sends again.
+            batch.write()
+            return PushResponse([], last_seq + 1, now, behind=True), alarms
         if new:
             results.extend(_handle_new(batch, terminal, envelope, new, hashes))
             last_seq = new[-1].seq
@@ -115,6 +122,19 @@ def _push_once(engine: Engine, settings: Settings, terminal: TerminalInfo, envel
         batch.write()
         settings.fault("push:before_commit")
     return PushResponse(results, last_seq + 1, now), alarms
+
+
+def _new_epoch(batch: Batch, terminal: TerminalInfo, request: PushRequest,
+               last_seq: int) -> None:
+    """A copy restored from an older backup renumbered its new changes: note
+    its new epoch (a copy still on an older one is then a clone)."""
+    batch.conn.execute(sa.update(T.terminals).where(T.terminals.c.id == terminal.id)
+                       .values(epoch=request.epoch))
+    batch.chain(terminal.facility_id).append(
+        at=batch.now, action="terminal:restored", outcome="renumbered",
+        terminal_id=terminal.id, facility_id=terminal.facility_id, purpose="security",
+        detail={"epoch": request.epoch, "from_seq": last_seq + 1,
+                "ops": len(request.ops)})
 
 
 def _stored_results(batch: Batch, terminal: TerminalInfo, old: list[Operation],
@@ -136,12 +156,9 @@ def _stored_results(batch: Batch, terminal: TerminalInfo, old: list[Operation],
                  "stored_op": row.op_id if row else None}
         alarms.append(alarm)
         batch.chain(terminal.facility_id).append(
-            at=batch.now, action="push:seq_mismatch", outcome="alarm", actor=op.user_id,
+            at=batch.now, action="push:seq_mismatch", outcome="behind", actor=op.user_id,
             terminal_id=terminal.id, facility_id=terminal.facility_id,
             purpose="security", detail=alarm)
-        results.append(OpResult(op.seq, op.op_id, OpStatus.REJECTED,
-                                str(Reason.SEQ_MISMATCH),
-                                "a different change is stored under this number"))
     return results
 
 
