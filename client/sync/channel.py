@@ -38,6 +38,11 @@ UNREACHABLE = ("The server could not be reached; your changes are kept and will 
 REVOKED = ("The server does not recognise this terminal (it was revoked or is unknown); "
            "ask a regional manager to enroll it again. Your changes are kept.")
 BAD_ANSWER = "The server's answer could not be verified; your changes are kept."
+QUARANTINED = ("Two machines are using this terminal's identity (a copied disk or image). "
+               "The server accepts nothing more from either until both are enrolled again; "
+               "nothing is lost: your changes are kept here (and what reached the server is "
+               "held for review). Ask for an enrollment code and enroll this terminal again; "
+               "its pending changes are carried over.")
 
 
 class Channel:
@@ -96,6 +101,11 @@ class Channel:
                     raise SyncError(REVOKED, retry=False)
                 reregistered = True
                 continue
+            if status == 403 and code == "terminal_quarantined":
+                with self.store.write() as conn:
+                    set_meta(conn, "quarantined", True)
+                    audit(conn, self.clock.ms(), "terminal_quarantined", None)
+                raise SyncError(QUARANTINED, retry=False)
             if status == 426:
                 raise SyncError(REASON_TEXT[Reason.UPGRADE_REQUIRED], retry=False)
             if status == 400 and code == "invalid_message" and "unknown field" in detail:

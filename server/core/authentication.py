@@ -30,6 +30,9 @@ class TerminalInfo:
     id: str
     facility_id: str
     public_key: bytes
+    quarantined: bool = False
+    """Two machines were seen using this identity (:mod:`.clones`): push and
+    pull refuse it with that reason, keeping what it sends."""
 
 
 def authenticate(engine: Engine, settings: Settings, envelope: Envelope) -> TerminalInfo:
@@ -47,7 +50,8 @@ def authenticate(engine: Engine, settings: Settings, envelope: Envelope) -> Term
         except SignatureError:
             why = "bad signature"
         else:
-            return TerminalInfo(row.id, row.facility_id, bytes(row.public_key))
+            return TerminalInfo(row.id, row.facility_id, bytes(row.public_key),
+                                row.quarantined_at is not None)
     audit_rejection(engine, settings, row.facility_id if row else None, "auth:rejected",
                     "bad_signature", terminal_id=envelope.sender,
                     detail={"why": why, "type": envelope.msg_type})

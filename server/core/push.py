@@ -42,6 +42,7 @@ from server.storage.batch import Batch, with_facility_locks
 from server.storage.db import insert_many, write_tx
 from server.storage.models import T
 
+from . import clones
 from .authentication import TerminalInfo, audit_replay, consume_counter
 from .dependencies import RejectedCreates
 from .dispatch import handle, id_refs, load_users
@@ -102,6 +103,7 @@ def _push_once(engine: Engine, settings: Settings, terminal: TerminalInfo, envel
                         "schema": max(op.schema for op in request.ops) if request.ops else 0})
             batch.write()
             return PushResponse([], last_seq + 1, now, server_too_old=True), alarms
+        clones.mark_resent(conn, [op.op_id for op in request.ops])
         hashes = {op.seq: payload_hash(op) for op in request.ops}
         old = [op for op in request.ops if op.seq <= last_seq]
         new = [op for op in request.ops if op.seq > last_seq]

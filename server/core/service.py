@@ -25,7 +25,7 @@ from protocol.ops import OpResult
 from protocol.signing import Envelope
 from server.settings import Settings
 
-from . import authentication, enrollment, held_review, pull, push, reregistration
+from . import authentication, clones, enrollment, held_review, pull, push, reregistration
 from .answers import AnswerSigner
 from .authentication import TerminalInfo
 
@@ -64,10 +64,12 @@ class SyncService:
 
     def push(self, terminal: TerminalInfo, envelope: Envelope,
              request: PushRequest) -> PushResponse:
+        clones.check(self.engine, self.settings, terminal, request.epoch, request)
         return push.push(self.engine, self.settings, terminal, envelope, request)
 
     def pull(self, terminal: TerminalInfo, envelope: Envelope,
              request: PullRequest) -> PullResponse:
+        clones.check(self.engine, self.settings, terminal, request.epoch)
         return pull.pull(self.engine, self.settings, terminal, envelope, request)
 
     def review_held(self, terminal_id: str, seq: int, *, apply: bool,
