@@ -8,8 +8,11 @@ transaction as the effects. A crash before the commit leaves the counter
 unused, so the very same envelope may be resent.
 
 Operations at or below the terminal's last sequence number get their stored
-result back (a different payload under the same number is an alarm:
-``seq_mismatch``, audited, not stored). A batch that starts past the next
+result back. A different payload under a handled number means this copy of
+the terminal is behind the server (restored from an older copy, or a clone):
+audited ``push:seq_mismatch``, nothing in the batch is decided, and the answer
+says ``behind`` so the terminal renumbers its new changes in a new epoch
+(:mod:`client.sync.terminal_restore`). A batch that starts past the next
 expected number is not handled at all; ``next_seq`` tells the terminal where
 to resume. Each new operation is decided by :func:`server.core.dispatch.handle`
 and always gets a result; a failing one never blocks the ones after it.
