@@ -117,21 +117,28 @@ class PushRequest:
     epoch: int = 0
     """The terminal's numbering epoch: raised when a copy of it restored from
     an older backup renumbers its new changes (:mod:`client.sync.terminal_restore`)."""
+    resume: bool = False
+    """The operations before the first were forgotten by the terminal (older
+    than its retention window) after the server lost them: continue from here."""
+    generation: str | None = None
+    """The log generation the terminal last saw."""
 
     def to_wire(self) -> dict[str, Any]:
         return {"ops": [op.to_wire() for op in self.ops], "schema": self.schema,
-                "proto": self.protocol, "epoch": self.epoch}
+                "proto": self.protocol, "epoch": self.epoch, "resume": self.resume,
+                "gen": self.generation}
 
     @classmethod
     def from_wire(cls, value: Any) -> PushRequest:
         raw = as_map(value, "push")
-        only_keys(raw, {"ops", "schema", "proto", "epoch"}, "push")
+        only_keys(raw, {"ops", "schema", "proto", "epoch", "resume", "gen"}, "push")
         ops = [operation_from_wire(item) for item in req_list(raw, "ops", MAX_OPS_PER_PUSH)]
         for before, after in pairwise(ops):
             if after.seq != before.seq + 1:
                 raise SchemaError("operations must be in consecutive sequence order")
         return cls(ops=ops, schema=req_int(raw, "schema", 0, 10_000), protocol=_proto(raw),
-                   epoch=_epoch(raw))
+                   epoch=_epoch(raw), resume="resume" in raw and req_bool(raw, "resume"),
+                   generation=opt_str(raw, "gen", 64))
 
 
 @dataclass(frozen=True)

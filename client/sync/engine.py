@@ -30,7 +30,7 @@ from .channel import BAD_ANSWER, MAX_ATTEMPTS, TIMEOUT_S, Channel
 from .counts import Counts
 from .pull import PULL_PAGE, Pull
 from .push import PUSH_BATCH, Push
-from .restore import SERVER_RESTORED
+from .restore import ANSWERED_RETENTION_DAYS, DAY_MS, SERVER_RESTORED, prune_answered
 from .terminal_restore import TERMINAL_RESTORED, renew_record_numbers, renumber
 from .transport import Transport
 
@@ -42,9 +42,11 @@ class SyncEngine:
                  facility_id: str, sleep: Callable[[float], None],
                  batch_size: int = PUSH_BATCH, page_size: int = PULL_PAGE,
                  max_attempts: int = MAX_ATTEMPTS, timeout: float = TIMEOUT_S,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None,
+                 retention_days: int = ANSWERED_RETENTION_DAYS) -> None:
         self.store = store
         self.clock = clock
+        self.retention_days = retention_days
         self.channel = Channel(store, transport, clock=clock, terminal_id=terminal_id,
                                sleep=sleep, max_attempts=max_attempts, timeout=timeout,
                                rng=rng)
@@ -84,6 +86,7 @@ class SyncEngine:
                 set_meta(conn, "last_notice", " ".join(counts.notices))
             if error is None:
                 set_meta(conn, "last_sync_at", self.clock.ms())
+                prune_answered(conn, self.clock.ms() - self.retention_days * DAY_MS)
             else:
                 audit(conn, self.clock.ms(), "sync_failed", None, error=error)
         return counts.report(error)

@@ -45,7 +45,7 @@ from server.storage.batch import Batch, with_facility_locks
 from server.storage.db import insert_many, write_tx
 from server.storage.models import T
 
-from . import clones
+from . import clones, continuity
 from .authentication import TerminalInfo, audit_replay, consume_counter
 from .dependencies import RejectedCreates
 from .dispatch import handle, id_refs, load_users
@@ -64,13 +64,19 @@ def push(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: E
                 and isinstance(args.get("to_facility_id"), str):
             extra.add(args["to_facility_id"])
     try:
-        response, alarms = with_facility_locks(
+        response, alarms, forgotten = with_facility_locks(
             lambda facilities: _push_once(engine, settings, terminal, envelope, request,
                                           extra=facilities),
             extra, "a push")
     except ReplayedMessage:
         audit_replay(engine, settings, terminal, envelope)
         raise
+    if forgotten:
+        # The terminal holds answers to operations this server no longer has:
+        # the database came back from an older copy (continuity).
+        continuity.start(engine, settings, "detected", {
+            "terminal": terminal.id, "expected": response.next_seq,
+            "sent_from": request.ops[0].seq})
     settings.fault("push:after_commit")
     for alarm in alarms:
         log.warning("sequence mismatch from terminal %s: %s", terminal.id, alarm)
@@ -79,7 +85,9 @@ def push(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: E
 
 def _push_once(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: Envelope,
                request: PushRequest, *, extra: set[str]
-               ) -> tuple[PushResponse, list[dict[str, Any]]]:
+               ) -> tuple[PushResponse, list[dict[str, Any]], bool]:
+    """The push in one transaction: the answer, the alarms to log, and whether
+    the terminal showed the server forgot operations it had answered."""
     now = settings.clock()
     alarms: list[dict[str, Any]] = []
     with write_tx(engine) as conn:
@@ -92,7 +100,7 @@ def _push_once(engine: Engine, settings: Settings, terminal: TerminalInfo, envel
         if request.protocol < MIN_PROTOCOL_VERSION or request.schema < MIN_SCHEMA_VERSION \
                 or any(op.schema < MIN_SCHEMA_VERSION for op in request.ops):
             settings.fault("push:before_commit")
-            return PushResponse([], last_seq + 1, now, upgrade_required=True), alarms
+            return PushResponse([], last_seq + 1, now, upgrade_required=True), alarms, False
         if request.protocol > PROTOCOL_VERSION or any(
                 op.schema > SCHEMA_VERSION for op in request.ops):
             # Written under rules this server does not know yet: deciding them
@@ -105,20 +113,33 @@ def _push_once(engine: Engine, settings: Settings, terminal: TerminalInfo, envel
                 detail={"proto": request.protocol,
                         "schema": max(op.schema for op in request.ops) if request.ops else 0})
             batch.write()
-            return PushResponse([], last_seq + 1, now, server_too_old=True), alarms
+            return PushResponse([], last_seq + 1, now, server_too_old=True), alarms, False
         clones.mark_resent(conn, [op.op_id for op in request.ops])
         hashes = {op.seq: payload_hash(op) for op in request.ops}
         old = [op for op in request.ops if op.seq <= last_seq]
         new = [op for op in request.ops if op.seq > last_seq]
+        # Only pending operations are sent first: one past the next expected
+        # number means the server forgot answers the terminal holds.
+        forgotten = bool(new) and new[0].seq > last_seq + 1 and not old \
+            and request.generation in (None, continuity.current(conn))
         if new and new[0].seq != last_seq + 1:
-            new = []  # a gap: the terminal resends from last_seq + 1
+            if request.resume and not old:
+                # The server lost these (a restore) and the terminal no longer
+                # has them (past its retention window): gone for good; say so.
+                batch.chain(terminal.facility_id).append(
+                    at=now, action="push:gap_accepted", outcome="lost", actor=None,
+                    terminal_id=terminal.id, facility_id=terminal.facility_id,
+                    purpose="security", detail={"from": last_seq + 1, "to": new[0].seq - 1})
+                last_seq = new[0].seq - 1
+            else:
+                new = []  # a gap: the terminal resends from last_seq + 1
         results = _stored_results(batch, terminal, old, hashes, alarms)
         if alarms:
             # Other operations were handled under these numbers: this copy of
             # the terminal is behind (restored from an older copy, or a clone).
             # Nothing is decided; it renumbers its new changes and sends again.
             batch.write()
-            return PushResponse([], last_seq + 1, now, behind=True), alarms
+            return PushResponse([], last_seq + 1, now, behind=True), alarms, False
         if new:
             results.extend(_handle_new(batch, terminal, envelope, new, hashes))
             last_seq = new[-1].seq
@@ -126,7 +147,7 @@ def _push_once(engine: Engine, settings: Settings, terminal: TerminalInfo, envel
                          .values(last_seq=last_seq))
         batch.write()
         settings.fault("push:before_commit")
-    return PushResponse(results, last_seq + 1, now), alarms
+    return PushResponse(results, last_seq + 1, now), alarms, forgotten
 
 
 def _new_epoch(batch: Batch, terminal: TerminalInfo, request: PushRequest,
