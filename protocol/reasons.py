@@ -19,6 +19,8 @@ class Reason(StrEnum):
     ALREADY_EXISTS = "already_exists"
     NOT_PERMITTED = "not_permitted"
     NOT_OWNER = "not_owner"
+    """Kept by the server's audit only: a terminal naming another facility's record
+    is answered ``not_found``, exactly as for an id that exists nowhere."""
     OUT_OF_SCOPE = "out_of_scope"
     IMMUTABLE = "immutable"
     ALREADY_ADMITTED = "already_admitted"

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from protocol.codec import encode
+from protocol.commands import records_command
 from protocol.errors import SchemaError, ValidationError
 from protocol.hlc import HybridClock
 from protocol.ids import new_id
@@ -122,7 +123,9 @@ def record_op(actor: Actor, op_type: OpType, payload: PayloadSource, *, summary:
         kind = body.get("kind")
         record_id = body.get("id")
         if op_type is OpType.COMMAND:
-            kind, record_id = RecordKind.STAY, body["args"]["stay_id"]
+            case = records_command(body["name"])
+            kind, record_id = ((case.kind, body["args"][case.target]) if case is not None
+                               else (RecordKind.STAY, body["args"]["stay_id"]))
         elif op_type is OpType.MERGE:
             kind, record_id = RecordKind.RESIDENT, body["duplicate_id"]
         conn.execute(OUTBOX.insert().values(

@@ -2,7 +2,8 @@
 
 Each request is a sealed envelope whose message counter is committed before it
 is sent, so a crash can never reuse one; each answer must be signed with the
-server key pinned at enrollment and name our request (``re``). Network trouble
+server key pinned at enrollment, or a newer one the pinned key announced
+(``POST /v1/keys``, :mod:`protocol.key_rotation`), and name our request (``re``). Network trouble
 and server overload are retried with bounded exponential backoff and jitter; a
 counter the server has seen already steps ahead in growing, audited steps (a
 store restored from an older copy is behind by many); anything else ends the round with a sentence
@@ -16,7 +17,8 @@ from collections.abc import Callable
 from typing import Any
 
 from protocol.codec import decode
-from protocol.errors import ProtocolError
+from protocol.errors import ProtocolError, SignatureError
+from protocol.key_rotation import chain_from_wire, follow
 from protocol.messages import ReregisterRequest, error_from_wire
 from protocol.reasons import REASON_TEXT, Reason
 from protocol.signing import Envelope, open_envelope, private_from_bytes, seal
@@ -162,13 +164,32 @@ class Channel:
     def _open_reply(self, data: bytes, request: Envelope, reply_type: str) -> Any:
         try:
             reply = open_envelope(data)
-            reply.verify(self._server_key)
+            try:
+                reply.verify(self._server_key)
+            except SignatureError:
+                self._follow_rotation(reply)
             if reply.reply_to != request.digest or reply.msg_type != reply_type:
                 raise SyncError(BAD_ANSWER)
             self.server_offset = reply.ts - self.clock.ms()
             return reply.decoded_body()
         except ProtocolError as exc:
             raise SyncError(BAD_ANSWER) from exc
+
+    def _follow_rotation(self, reply: Envelope) -> None:
+        """The answer is not signed by the pinned key: ask for the server's key chain
+        and pin the newest key reachable from ours by signed announcements, if the
+        answer is signed by it (:mod:`protocol.key_rotation`). Else SignatureError."""
+        try:
+            status, data = self.transport.post("/v1/keys", b"", self.timeout)
+        except (TransportError, OSError):
+            raise SignatureError from None
+        if status != 200:
+            raise SignatureError
+        newest = follow(self._server_key, chain_from_wire(decode(data)))
+        reply.verify(newest)
+        with self.store.write() as conn:
+            set_meta(conn, "server_key", newest.hex())
+        self._server_key = newest
 
     def _backoff(self, failures: int) -> None:
         ceiling = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (failures - 1))

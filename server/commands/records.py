@@ -27,7 +27,7 @@ from . import stays
 from .census import set_census
 from .context import Context
 from .fingerprints import match_key, stable_hash
-from .outcomes import Outcome, applied, rejected
+from .outcomes import Outcome, applied, not_found, rejected
 
 IMMUTABLE_KINDS = frozenset(k for k, c in MERGE_CLASS.items() if c is MergeClass.IMMUTABLE)
 RESIDENT_LINKED = frozenset({RecordKind.NOTE, RecordKind.DIAGNOSIS, RecordKind.ASSESSMENT})
@@ -56,13 +56,12 @@ def create(ctx: Context, payload: Mapping[str, Any], author: merge.Author) -> Ou
     facility_id = ctx.facility_id
     subject_id: str | None = rec_id if kind in (RecordKind.RESIDENT, RecordKind.STAFF) else None
     if kind in RESIDENT_LINKED:
-        resident = b.get(fields["resident_id"], RecordKind.RESIDENT)
-        if resident is None:
-            return rejected(Reason.NOT_FOUND, "no such resident", target=rec_id)
-        problem = ctx.scope_error(resident)
-        if problem is Reason.NOT_OWNER:
-            return rejected(problem, target=rec_id)
         # Clinical facts follow a resident who moved away; never lost.
+        resident = ctx.find(fields["resident_id"], RecordKind.RESIDENT, "no such resident",
+                            moved_ok=True)
+        if isinstance(resident, Outcome):
+            resident.target = rec_id
+            return resident
         facility_id, subject_id = resident.facility_id, resident.id
         if kind is RecordKind.NOTE:
             problem_text = _check_note(ctx, fields, resident, flags)
@@ -71,8 +70,8 @@ def create(ctx: Context, payload: Mapping[str, Any], author: merge.Author) -> Ou
     elif kind in STAFF_LINKED:
         staff = b.get(fields["staff_id"], RecordKind.STAFF)
         if staff is None or staff.facility_id != ctx.facility_id:
-            reason = Reason.NOT_FOUND if staff is None else Reason.NOT_OWNER
-            return rejected(reason, "no such staff member here", target=rec_id)
+            return not_found("no such staff member here", target=rec_id,
+                             actual=None if staff is None else Reason.NOT_OWNER)
         subject_id = staff.id
         for link in ("corrects", "entered_in_error_of"):
             target = b.get(fields.get(link), kind) if fields.get(link) else None
@@ -189,13 +188,7 @@ def _date_problem(ctx: Context, kind: RecordKind, fields: Mapping[str, Any], *,
 
 def _target(ctx: Context, payload: Mapping[str, Any]) -> Rec | Outcome:
     """The record a command names, or the outcome that refuses it."""
-    rec = ctx.b.get(payload["id"], str(payload["kind"]))
-    if rec is None:
-        return rejected(Reason.NOT_FOUND, target=payload["id"])
-    problem = ctx.scope_error(rec)
-    if problem is not None:
-        return rejected(problem, target=rec.id)
-    return rec
+    return ctx.find(payload["id"], str(payload["kind"]))
 
 
 def update(ctx: Context, payload: Mapping[str, Any], author: merge.Author) -> Outcome:

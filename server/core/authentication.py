@@ -10,6 +10,7 @@ only in the audit entry; a replayed message is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,8 +36,14 @@ class TerminalInfo:
     pull refuse it with that reason, keeping what it sends."""
 
 
-def authenticate(engine: Engine, settings: Settings, envelope: Envelope) -> TerminalInfo:
-    """The terminal that signed ``envelope``, or an audited :class:`SignatureError`."""
+Refusal = Callable[[str | None, str | None, dict[str, Any]], None]
+"""Audits a refused request: (chain, terminal id, detail)."""
+
+
+def authenticate(engine: Engine, settings: Settings, envelope: Envelope,
+                 refuse: Refusal | None = None) -> TerminalInfo:
+    """The terminal that signed ``envelope``, or an audited :class:`SignatureError`
+    (through ``refuse``, which the HTTP edge aggregates per source)."""
     with read_tx(engine) as conn:
         row = conn.execute(sa.select(T.terminals).where(
             T.terminals.c.id == envelope.sender)).first()
@@ -52,9 +59,13 @@ def authenticate(engine: Engine, settings: Settings, envelope: Envelope) -> Term
         else:
             return TerminalInfo(row.id, row.facility_id, bytes(row.public_key),
                                 row.quarantined_at is not None)
-    audit_rejection(engine, settings, row.facility_id if row else None, "auth:rejected",
-                    "bad_signature", terminal_id=envelope.sender,
-                    detail={"why": why, "type": envelope.msg_type})
+    chain = row.facility_id if row else None
+    detail = {"why": why, "type": envelope.msg_type}
+    if refuse is not None:
+        refuse(chain, envelope.sender, detail)
+    else:
+        audit_rejection(engine, settings, chain, "auth:rejected", "bad_signature",
+                        terminal_id=envelope.sender, detail=detail)
     raise SignatureError
 
 

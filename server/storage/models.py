@@ -263,8 +263,10 @@ class AuditEntry(ServerTable, table=True):
 
 
 class ServerKey(ServerTable, table=True):
-    """The server's Ed25519 signing key, made at ``init`` and shared by every
-    server process through the database.
+    """The server's Ed25519 signing keys, oldest first: the public halves (the
+    private one of the newest is sealed in the key file, server/storage/keys.py;
+    ``private_key`` is empty once moved there) and, after the first, the
+    previous key's signature announcing each (``announcement``).
     """
 
     __tablename__ = "server_keys"
@@ -272,6 +274,7 @@ class ServerKey(ServerTable, table=True):
     private_key: bytes = Field(sa_type=sa.LargeBinary)
     public_key: bytes = Field(sa_type=sa.LargeBinary)
     created_at: int = Field(sa_type=sa.BigInteger)
+    announcement: bytes | None = Field(default=None, sa_type=sa.LargeBinary, nullable=True)
 
 
 class Tables:
@@ -298,4 +301,9 @@ T = Tables
 
 # The tables of the audit's Merkle trees and of the portal live in modules of
 # their own; importing them here puts them on ``metadata`` for Alembic and tests.
-from . import continuity_models, merkle_models, portal_models  # noqa: E402, F401  registration, after metadata
+from . import (  # noqa: E402, F401  registration, after metadata
+    continuity_models,
+    dashboard_models,
+    merkle_models,
+    portal_models,
+)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from protocol.errors import Refused
+from protocol.errors import Refused, ValidationError
 from protocol.reasons import Reason
 from protocol.rules.dates import check_not_future, check_order
 from protocol.rules.residents.census import StayStatus, is_current, resident_view
@@ -95,6 +95,14 @@ def _check_change_payer(stay: Stay | None, args: Mapping[str, Any], facts: Facts
         check_order("on", on, changes[-1].get("on"), "the last payer change")
 
 
+def _check_discharge(stay: Stay | None, args: Mapping[str, Any], facts: Facts) -> None:
+    """As :func:`_check_ending`; and a death is never a discharge with return anticipated
+    (the MDS records a death in the facility, with no re-entry to follow)."""
+    _check_ending("discharged_at")(stay, args, facts)
+    if args.get("return_anticipated") and args.get("disposition") == "death":
+        raise ValidationError("return_anticipated", "cannot be yes for a death")
+
+
 def _check_assign_bed(stay: Stay | None, args: Mapping[str, Any], facts: Facts) -> None:
     del facts
     current = _require_current(stay)
@@ -109,6 +117,9 @@ def _check_leave(stay: Stay | None, args: Mapping[str, Any], facts: Facts) -> No
     check_not_future("at", at, facts.today)
     check_order("at", at, stay.get("admitted_at"), "the admission date")
     check_order("at", at, stay.get("returned_at"), "the return from the last leave")
+    if args.get("hospital_admission") and args.get("leave_type") != "hospital":
+        # The flag makes the leave an MDS discharge and re-entry (mds_movements).
+        raise ValidationError("hospital_admission", "applies only to a hospital leave")
 
 
 def _check_return(stay: Stay | None, args: Mapping[str, Any], facts: Facts) -> None:
@@ -213,7 +224,7 @@ class Transition:
 
 TRANSITIONS: Mapping[str, Transition] = {
     "admit": Transition(_check_admit, _admit, creates_stay=True),
-    "discharge": Transition(_check_ending("discharged_at"), _discharge),
+    "discharge": Transition(_check_discharge, _discharge),
     "transfer": Transition(_check_ending("at"), _transfer),
     "assign_bed": Transition(_check_assign_bed, _assign_bed),
     "leave": Transition(_check_leave, _leave),
