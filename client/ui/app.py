@@ -387,6 +387,8 @@ class ChartkeepApp(SurvivingApp):
                 self.notify(summary + ("; " + ", ".join(problems) if problems else ""),
                             title="Synced", severity="warning" if problems else "information",
                             markup=False)
+        for notice in report.notices:  # a restored server or store: said in words, always
+            self.notify(notice, title="Nothing lost", severity="warning", markup=False)
         self.reload_screens()
         self.refresh_sync_status()
 
