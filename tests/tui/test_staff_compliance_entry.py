@@ -144,6 +144,18 @@ async def test_a_night_shift_by_clock_times_and_paid_leave(aide_and_nurse, make_
         await ui.wait_for(lambda: "8.00" in ui.table_text("#hours"))
         assert "2026-01-13" in ui.table_text("#hours")  # the day the shift began
 
+        # Corrected by its times: the clock-out was 08:00, so 8.50 hours.
+        staff.query_one("#hours", DataTable).focus()
+        await pilot.press("e")
+        form = await ui.wait_for_screen(FormDialog)
+        assert form.query_one("#field-clock_in").value == "2026-01-13 23:00"
+        await ui.fill(clock_out="2026-01-14 08:00")
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: app.screen is staff)
+        await ui.wait_for(lambda: "8.50" in ui.table_text("#hours"))
+        assert "corrected" in ui.table_text("#hours")
+        staff.query_one("#roster", DataTable).focus()
+
         await pilot.press("p")
         await ui.wait_for_screen(FormDialog)
         await ui.fill(leave_date="2026-01-20", hours="8", leave_type="holiday")
@@ -153,11 +165,11 @@ async def test_a_night_shift_by_clock_times_and_paid_leave(aide_and_nurse, make_
     session = aide_and_nurse.session()
     facts = session.compliance.facts()
     reyes = next(sid for sid in facts.staff if facts.staff_name(sid) == "Reyes, Marisol")
-    [shift] = session.staff.get(reyes).hours
+    shifts = {(h.fields["clock_out"], h.hours, bool(h.corrects))
+              for h in session.staff.get(reyes).hours}
     leave = [(p.day, p.minutes) for p in facts.paid_leave if p.staff_id == reyes]
     session.lock()
-    assert (shift.fields["clock_in"], shift.fields["clock_out"], shift.hours) == (
-        "2026-01-13T23:00", "2026-01-14T07:30", "8.00")
+    assert shifts == {("2026-01-14T07:30", "8.00", False), ("2026-01-14T08:00", "8.50", True)}
     assert leave == [(date(2026, 1, 20), Decimal(480))]
 
 

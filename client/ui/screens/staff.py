@@ -8,6 +8,7 @@ alone. The roster is paged like the census.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from rich.text import Text
@@ -298,7 +299,9 @@ class StaffScreen(WorkScreen):
                             "instead.", severity="warning")
             return
         session = self.session
-        self.app.push_screen(staff_forms.correct_hours(
+        form = (partial(staff_compliance_forms.correct_clocked_hours, self.chartkeep.today())
+                if entry.fields.get("clock_in") else staff_forms.correct_hours)
+        self.app.push_screen(form(
             staff, entry, lambda values: session.staff.correct_hours(entry.id, values)),
             self._after("Correction saved"))
 
