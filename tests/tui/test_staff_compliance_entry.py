@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from textual.widgets import DataTable
+from textual.widgets import DataTable, TabbedContent
 
 from client import terminal
 from client.clock import ManualClock
@@ -202,3 +202,31 @@ async def test_a_clerk_does_not_see_the_records_managers_keys(clerk_terminal, ai
             await pilot.press("t")
             await pilot.pause()
             assert isinstance(app.screen, FormDialog) is shown
+
+
+async def test_a_due_item_opens_the_form_for_that_person(aide_and_nurse, make_app, drive):
+    app = make_app(aide_and_nurse)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        screen = await open_compliance(ui, pilot)
+        screen.query_one(TabbedContent).active = "due-registry"
+        await pilot.pause()
+        screen.query_one("#list-registry", DataTable).focus()
+        await pilot.press("enter")
+        form = await ui.wait_for_screen(FormDialog)
+        assert "Registry check — Osei, Kwame" in form.form_title
+        await ui.fill(state="OH", checked_on="2026-01-12")
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: app.screen is screen)
+        await ui.wait_for(lambda: "Osei" not in ui.table_text("#list-registry"))
+
+        # An in-service item opens the training form for the aide.
+        screen.query_one(TabbedContent).active = "due-in_service"
+        await pilot.pause()
+        screen.query_one("#list-in_service", DataTable).focus()
+        await pilot.press("enter")
+        form = await ui.wait_for_screen(FormDialog)
+        assert "In-service training — Osei, Kwame" in form.form_title
+        await pilot.press("escape")
+        await ui.wait_for(lambda: app.screen is screen)
