@@ -9,10 +9,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from textual.widgets import DataTable, TabbedContent
+from textual.widgets import DataTable, SelectionList, TabbedContent
 
 from client import terminal
 from client.clock import ManualClock
+from client.ui.dialogs.attendee_picker import AttendeePicker
 from client.ui.dialogs.form import FormDialog
 from client.ui.dialogs.staff_status import StaffCompliance
 from client.ui.screens.compliance import ComplianceScreen
@@ -79,6 +80,10 @@ async def test_registry_check_and_in_service_clear_the_lists(aide_and_nurse, mak
         await ui.wait_for(lambda: app.screen is staff)
 
         await pilot.press("t")
+        picker = await ui.wait_for_screen(AttendeePicker)
+        assert app.focused is picker.query_one("#attendee-filter")
+        await ui.wait_for(lambda: "1 chosen: Osei, Kwame" in ui.text_of("#attendee-count"))
+        await pilot.press("ctrl+s")
         form = await ui.wait_for_screen(FormDialog)
         assert app.focused is form.query_one("#field-held_on")
         await ui.fill(hours="20", title="Annual in-service day",
@@ -104,6 +109,8 @@ async def test_registry_check_and_in_service_clear_the_lists(aide_and_nurse, mak
         assert "verify a nurse aide registry | done | 2026-01-13 | 2026-01-12" in mine
         assert "12 hours of in-service training | done | 2026-11-30 | 2026-01-15" in mine
         assert "performance review | due | 2026-12-01" in mine
+        # The highlighted item's rule in full below the table.
+        assert "42 CFR 483.35(d)" in ui.text_of("#staff-status-why")
 
 
 async def test_review_weakness_becomes_an_in_service_item(aide_and_nurse, make_app, drive):
@@ -230,3 +237,35 @@ async def test_a_due_item_opens_the_form_for_that_person(aide_and_nurse, make_ap
         assert "In-service training — Osei, Kwame" in form.form_title
         await pilot.press("escape")
         await ui.wait_for(lambda: app.screen is screen)
+
+
+async def test_one_in_service_session_with_several_attendees(aide_and_nurse, make_app, drive):
+    app = make_app(aide_and_nurse)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        staff = await open_staff(ui, pilot, "Osei")
+        await pilot.press("t")
+        picker = await ui.wait_for_screen(AttendeePicker)
+        await ui.wait_for(lambda: "1 chosen" in ui.text_of("#attendee-count"))
+        await pilot.press(*"reyes")
+        listing = picker.query_one("#attendees", SelectionList)
+        await ui.wait_for(lambda: listing.option_count == 1)
+        listing.focus()
+        listing.highlighted = 0
+        await pilot.press("space")
+        await ui.wait_for(lambda: "2 chosen: Osei, Kwame; Reyes, Marisol"
+                          in ui.text_of("#attendee-count"))
+        await pilot.press("ctrl+s")
+        form = await ui.wait_for_screen(FormDialog)
+        assert form.form_title == "In-service training — 2 attending"
+        await ui.fill(hours="1.25", title="Hand hygiene", topics="infection_control")
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: app.screen is staff)
+
+    session = aide_and_nurse.session()
+    facts = session.compliance.facts()
+    attended = sorted((facts.staff_name(t.staff_id), t.minutes) for t in facts.in_services)
+    session.lock()
+    assert attended == [("Osei, Kwame", 75), ("Reyes, Marisol", 75)]
+

@@ -9,7 +9,7 @@ completion in the future) with the field named.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -20,6 +20,7 @@ from protocol.rules.dates import check_record_dates, clocked_hours
 from protocol.rules.staffing.nurse_aides import IN_SERVICE_MINUTES, REQUIRED_TOPICS
 
 from ..engine import HoursView, InputError, Session, StaffView
+from .attendee_picker import Attendee
 from .date_checks import dated
 from .form import FormDialog, FormField, whole_number
 from .resident_forms import YES_NO, drop_empty
@@ -131,9 +132,11 @@ def correct_clocked_hours(today: date, staff: StaffView, entry: HoursView,
                       submit_label="Save correction")
 
 
-def add_training(today: date, staff: StaffView,
-                 submit: Callable[[dict[str, Any]], str]) -> FormDialog[str]:
-    """An in-service session this staff member attended."""
+def add_training(today: date, staff: StaffView, submit: Callable[[dict[str, Any]], str],
+                 attendees: Sequence[Attendee] = ()) -> FormDialog[str]:
+    """An in-service session: one record with its attendees (``attendees``, by
+    default the staff member alone)."""
+    who = list(attendees) or [(staff.id, staff.display_name)]
     fields = [
         FormField("held_on", "Held on", today.isoformat(), kind=RecordKind.TRAINING,
                   check=dated(RecordKind.TRAINING, today), hint="YYYY-MM-DD"),
@@ -147,10 +150,12 @@ def add_training(today: date, staff: StaffView,
     def send(values: dict[str, Any]) -> str:
         record = {"held_on": values["held_on"], "minutes": values["hours"],
                   "title": values["title"], "topics": values["topics"],
-                  "attendees": [staff.id]}
+                  "attendees": [staff_id for staff_id, _name in who]}
         return submit(record)
 
-    return FormDialog(f"In-service training — {staff.display_name}", fields, send,
+    title = who[0][1] if len(who) == 1 else f"{len(who)} attending"
+    return FormDialog(f"In-service training — {title}", fields, send,
+                      intro="Attending: " + "; ".join(name for _id, name in who),
                       submit_label="Save training")
 
 
