@@ -268,3 +268,23 @@ def predict_resident_view(view: Mapping[str, Any], name: str, args: Mapping[str,
         derived["_bed_label"] = view.get("_bed_label")
         derived["_unit_name"] = view.get("_unit_name")
     return {**view, **derived}
+
+
+def documented_after_discharge(clinical_time: str | None, stay: Stay | None) -> bool:
+    """Whether a note's clinical time lies after its stay ended (discharge or
+    transfer). Such a note is kept and linked to the stay, and flagged. The
+    discharge is recorded as a day: a note from that day is within the stay."""
+    if not clinical_time or stay is None or is_current(stay):
+        return False
+    ended = stay.get("discharged_at")
+    if not isinstance(ended, str) or not ended:
+        return False
+    if len(ended) <= 10:
+        return clinical_time[:10] > ended
+    return clinical_time > ended
+
+
+def latest_stay(stays: list[Stay]) -> Stay | None:
+    """A resident's most recent stay (by admission date), for a note that names none."""
+    dated = [s for s in stays if isinstance(s.get("admitted_at"), str)]
+    return max(dated, key=lambda s: str(s["admitted_at"])) if dated else None
