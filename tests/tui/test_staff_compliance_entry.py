@@ -208,7 +208,7 @@ async def test_a_clerk_does_not_see_the_records_managers_keys(clerk_terminal, ai
                 assert (key in footer) is shown, (term.username, key)
             await pilot.press("t")
             await pilot.pause()
-            assert isinstance(app.screen, FormDialog) is shown
+            assert isinstance(app.screen, AttendeePicker) is shown  # t: who attended first
 
 
 async def test_a_due_item_opens_the_form_for_that_person(aide_and_nurse, make_app, drive):
