@@ -17,6 +17,10 @@ Created by :func:`client.terminal.enroll` or :func:`client.terminal.unlock`::
     session.assessments a resident's MDS assessments; record one, fill in its dates
     session.compliance  licensure compliance offline: status, due lists, reports,
                         the PBJ file, and explicit (audited) exports
+    session.casework    the records department: requests for records, releases,
+                        disclosures and accountings, amendments, completeness
+                        reviews, legal holds and destruction; the due list
+    session.extracts    research extracts (Safe Harbor, limited data set) as CSV
     session.sync()      push, then pull
     session.permits()   whether the signed-in user may do something here
 
@@ -38,8 +42,10 @@ from .clock import Clock
 from .errors import SessionLocked
 from .records.assessments import Assessments
 from .records.beds import Beds
+from .records.casework import Casework
 from .records.compliance import Compliance
 from .records.conflicts import Conflicts
+from .records.extracts import Extracts
 from .records.notes import Notes
 from .records.outbox_review import OutboxReview
 from .records.permissions import Action, TerminalAction, permitted
@@ -58,8 +64,10 @@ __all__ = [
     "Action",
     "Assessments",
     "Beds",
+    "Casework",
     "Compliance",
     "Conflicts",
+    "Extracts",
     "Notes",
     "OutboxReview",
     "Residents",
@@ -101,6 +109,8 @@ class Session:
         self.outbox = OutboxReview(self._actor)
         self.assessments = Assessments(self._actor)
         self.compliance = Compliance(self._actor, self.facility_name)
+        self.casework = Casework(self._actor)
+        self.extracts = Extracts(self._actor)
         self.users = TerminalUsers(self._actor, slots_path=home / "slots.json",
                                    facility_name=self.facility_name,
                                    store_key=self._require_key, sleep=sleep)

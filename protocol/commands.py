@@ -1,5 +1,8 @@
-"""Stay commands, one spec each: the arguments a command takes and the rules
-that check them, and the stay transition it makes.
+"""Commands, one spec each: the arguments a command takes and the rules
+that check them, and what it makes of its record. Stay commands are here;
+the records department's (requests, amendments, completeness, retention) are
+in :mod:`protocol.rules.records.commands` and are looked up through
+:func:`command_spec` too.
 
 The server looks a command up here to validate its payload and to run its
 transition (plus the constraints only the database can check: one current
@@ -17,8 +20,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from .errors import SchemaError, ValidationError
-from .records import PAYERS, Check, _bool, _choice, _date, _datetime, _record_id, _text
+from .args import Arg, clean_args
+from .errors import SchemaError
+from .records import PAYERS, _bool, _choice, _date, _datetime, _record_id, _text
+from .rules.records.commands import RECORDS_COMMANDS, CaseFacts, CaseSpec, Named
 from .rules.residents.stays import TRANSITIONS, Transition
 
 
@@ -43,13 +48,6 @@ def _date_or_datetime(name: str, value: Any) -> str:
 
 
 @dataclass(frozen=True)
-class Arg:
-    name: str
-    check: Check
-    required: bool = False
-
-
-@dataclass(frozen=True)
 class CommandSpec:
     name: CommandName
     args: tuple[Arg, ...]
@@ -59,20 +57,7 @@ class CommandSpec:
 
     def clean_args(self, args: Mapping[str, Any]) -> dict[str, Any]:
         """Check every argument; return the cleaned ones (absent optional ones left out)."""
-        known = {arg.name: arg for arg in self.args}
-        unknown = set(args) - set(known)
-        if unknown:
-            raise SchemaError(f"unknown argument(s) for {self.name}: "
-                              f"{', '.join(sorted(map(str, unknown)))}")
-        out: dict[str, Any] = {}
-        for arg in self.args:
-            value = args.get(arg.name)
-            if value is None:
-                if arg.required:
-                    raise ValidationError(arg.name, "is required")
-                continue
-            out[arg.name] = arg.check(arg.name, value)
-        return out
+        return clean_args(str(self.name), self.args, args)
 
 
 _STAY = Arg("stay_id", _record_id, required=True)
@@ -118,8 +103,20 @@ COMMANDS: Mapping[CommandName, CommandSpec] = {
 _NAMES = frozenset(str(name) for name in CommandName)
 
 
-def command_spec(name: Any) -> CommandSpec:
-    """The spec of a command named on the wire; :class:`SchemaError` if unknown."""
+def command_spec(name: Any) -> CommandSpec | CaseSpec:
+    """The spec of a command named on the wire (a stay command or a records
+    command); :class:`SchemaError` if unknown."""
+    if isinstance(name, str) and name in RECORDS_COMMANDS:
+        return RECORDS_COMMANDS[name]
     if not isinstance(name, str) or name not in _NAMES:
         raise SchemaError("unknown command")
     return COMMANDS[CommandName(name)]
+
+
+def records_command(name: Any) -> CaseSpec | None:
+    """The records command of that name, or None for a stay command (or none)."""
+    return RECORDS_COMMANDS.get(name) if isinstance(name, str) else None
+
+
+__all__ = ["COMMANDS", "RECORDS_COMMANDS", "Arg", "CaseFacts", "CaseSpec", "CommandName",
+           "CommandSpec", "Named", "command_spec", "records_command"]

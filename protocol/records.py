@@ -48,6 +48,22 @@ class RecordKind(StrEnum):
     """A nurse-aide registry verification."""
     PAID_LEAVE = "paid_leave"
     """Paid time off of a staff member (never worked hours)."""
+    RECORD_REQUEST = "record_request"
+    """A request for a resident's records (release of information)."""
+    DISCLOSURE = "disclosure"
+    """A disclosure of a resident's information, logged for the accounting."""
+    ACCOUNTING_SUSPENSION = "accounting_suspension"
+    """An agency's statement suspending the accounting of its disclosures."""
+    AMENDMENT_REQUEST = "amendment_request"
+    """A resident's request to amend their record, and its decision."""
+    COMPLETENESS_REVIEW = "completeness_review"
+    """The completeness review of a discharge and its deficiencies."""
+    LEGAL_HOLD = "legal_hold"
+    """A legal hold on a resident's record."""
+    DESTRUCTION = "destruction"
+    """A destruction list, its approval and its certificate."""
+    EXTRACT = "extract"
+    """A research or statistics extract: how, for whom, why (the file stays local)."""
 
 
 class MergeClass(StrEnum):
@@ -421,6 +437,14 @@ FIELDS: dict[RecordKind, dict[str, FieldSpec]] = {
     ),
 }
 
+CASE_KINDS = frozenset({
+    RecordKind.RECORD_REQUEST, RecordKind.DISCLOSURE, RecordKind.ACCOUNTING_SUSPENSION,
+    RecordKind.AMENDMENT_REQUEST, RecordKind.COMPLETENESS_REVIEW, RecordKind.LEGAL_HOLD,
+    RecordKind.DESTRUCTION, RecordKind.EXTRACT,
+})
+"""The records department's case records: changed only by records commands
+(:mod:`protocol.rules.records.commands`)."""
+
 MERGE_CLASS: dict[RecordKind, MergeClass] = {
     RecordKind.FACILITY: MergeClass.REFERENCE,
     RecordKind.UNIT: MergeClass.REFERENCE,
@@ -439,6 +463,7 @@ MERGE_CLASS: dict[RecordKind, MergeClass] = {
     RecordKind.REVIEW: MergeClass.IMMUTABLE,
     RecordKind.REGISTRY_CHECK: MergeClass.IMMUTABLE,
     RecordKind.PAID_LEAVE: MergeClass.IMMUTABLE,
+    **dict.fromkeys(CASE_KINDS, MergeClass.COMMAND),
 }
 
 CREATABLE = frozenset({RecordKind.RESIDENT, RecordKind.DIAGNOSIS, RecordKind.NOTE,

@@ -136,8 +136,11 @@ def portal_pages(tmp: Path, *, facilities: int = 50, residents: int = 200,
 
 
 if __name__ == "__main__":
+    import os
+    import secrets
     import tempfile
 
+    os.environ.setdefault("CHARTKEEP_SERVER_KEY_PASSPHRASE", secrets.token_urlsafe(24))
     with tempfile.TemporaryDirectory(prefix="chartkeep-portal-bench-") as where:
         for name, (median, p95) in portal_pages(Path(where)).items():
             print(f"{name:40} median {median:6.1f} ms   p95 {p95:6.1f} ms")

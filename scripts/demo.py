@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -419,6 +420,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.headless and headless_mode:
         say("No interactive terminal here: running the scripted demonstration (--headless).")
     var: Path = args.var
+    # The server seals its signing key with a passphrase from the environment; the
+    # demo makes one up for this run (a deployment supplies its own).
+    os.environ.setdefault("CHARTKEEP_SERVER_KEY_PASSPHRASE", secrets.token_urlsafe(24))
     if var.exists():
         shutil.rmtree(var)
     server_dir = var / "server"

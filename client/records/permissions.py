@@ -29,7 +29,8 @@ class TerminalAction(StrEnum):
 
 Action = OpType | TerminalAction
 
-def permitted(role: str, action: Action, kind: RecordKind | None = None) -> bool:
+def permitted(role: str, action: Action, kind: RecordKind | None = None, *,
+              command: str | None = None) -> bool:
     """May a user with ``role`` do ``action`` (to a ``kind`` record) at this terminal?
 
     A synced operation is decided by the rule the server applies
@@ -38,12 +39,12 @@ def permitted(role: str, action: Action, kind: RecordKind | None = None) -> bool
     """
     if isinstance(action, TerminalAction):
         return role == Role.RECORDS_MANAGER
-    return decide(role, action, kind).allowed
+    return decide(role, action, kind, command=command).allowed
 
 
 def require_permitted(user: UserInfo, action: Action, kind: RecordKind | None = None, *,
-                      what: str) -> None:
+                      what: str, command: str | None = None) -> None:
     """Raise :class:`NotPermitted` ("Only a records manager may ``what``.") unless
     :func:`permitted`."""
-    if not permitted(user.role, action, kind):
+    if not permitted(user.role, action, kind, command=command):
         raise NotPermitted(f"Only a records manager may {what}.")

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from protocol.commands import command_spec
+from protocol.commands import COMMANDS, CommandName
 from protocol.errors import Refused, SchemaError, ValidationError
 from protocol.ids import new_id
 from protocol.ops import REASON_TEXT, OpType
@@ -119,7 +119,7 @@ def _command(actor: Actor, name: str, args: Mapping[str, Any], *, resident_id: s
     with the same reason, is everything the server would certainly refuse: a
     clerk's mistake is corrected in the form, never discovered after a sync."""
     require_permitted(actor.user, OpType.COMMAND, RecordKind.STAY, what="change stays")
-    spec = command_spec(name)
+    spec = COMMANDS[CommandName(name)]
     try:
         clean = spec.clean_args({k: v for k, v in args.items() if v is not None})
     except (ValidationError, SchemaError) as exc:

@@ -17,10 +17,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from protocol.codec import encode
+from protocol.commands import records_command
 from protocol.errors import SchemaError, ValidationError
 from protocol.hlc import HybridClock
 from protocol.ids import new_id
-from protocol.ops import SCHEMA_VERSION, FieldChange, OpType, check_payload
+from protocol.ops import SCHEMA_VERSION, FieldChange, OpResult, OpType, check_payload
 from protocol.records import RecordKind, validate_fields
 from protocol.rules.dates import check_record_dates
 
@@ -122,7 +123,9 @@ def record_op(actor: Actor, op_type: OpType, payload: PayloadSource, *, summary:
         kind = body.get("kind")
         record_id = body.get("id")
         if op_type is OpType.COMMAND:
-            kind, record_id = RecordKind.STAY, body["args"]["stay_id"]
+            case = records_command(body["name"])
+            kind, record_id = ((case.kind, body["args"][case.target]) if case is not None
+                               else (RecordKind.STAY, body["args"]["stay_id"]))
         elif op_type is OpType.MERGE:
             kind, record_id = RecordKind.RESIDENT, body["duplicate_id"]
         conn.execute(OUTBOX.insert().values(
@@ -145,3 +148,15 @@ def next_seq(conn: Connection) -> int:
     by ``BEGIN IMMEDIATE``; a rolled-back write leaves no number behind)."""
     top = conn.execute(sa.select(sa.func.max(OUTBOX.c.seq))).scalar()
     return (top or 0) + 1
+
+
+DEPENDS_ON = "depends_on="
+"""A flag naming the rejected operation a ``dependency`` rejection points to."""
+
+
+def merged_flags(stored: str | None, result: OpResult) -> str:
+    """The outbox row's flags with the result's, and its dependency if any."""
+    flags = {*filter(None, (stored or "").split(",")), *result.flags}
+    if result.depends_on:
+        flags.add(DEPENDS_ON + result.depends_on)
+    return ",".join(sorted(flags))

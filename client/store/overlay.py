@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from protocol.commands import CaseSpec, records_command
 from protocol.merge import ACTIVE, REPLACED, VOIDED, RecordState
 from protocol.records import RecordKind
 from protocol.rules.residents.stays import TRANSITIONS, predict_resident_view
@@ -103,6 +104,9 @@ def op_effects(op: OpInfo) -> list[Effect]:
         return [Effect(p["duplicate_id"], RecordKind.RESIDENT,
                        {"_replaced_by": p["survivor_id"]}, status=REPLACED)]
     if op.op_type == "command":
+        case = records_command(p["name"])
+        if case is not None:
+            return case_command_effects(case, p["args"], op.user_id)
         return stay_command_effects(p["name"], p["args"], op.subject_id)
     return []
 
@@ -129,6 +133,19 @@ def stay_command_effects(name: str, args: Mapping[str, Any], resident_id: str | 
     if resident_id:
         effects.append(Effect(resident_id, RecordKind.RESIDENT, transform=resident_after))
     return effects
+
+
+def case_command_effects(case: CaseSpec, args: Mapping[str, Any], user_id: str
+                         ) -> list[Effect]:
+    """What the terminal shows for a records command not yet answered: the
+    case as the command's own effect makes it. A record the command also
+    creates on the server (the disclosure a release logs) is read from the
+    case until the pull brings it (:mod:`client.records.casework`)."""
+
+    def after(data: dict[str, Any]) -> dict[str, Any]:
+        return case.effect(data or None, args, user_id)
+
+    return [Effect(args[case.target], case.kind, transform=after, creates=case.creates)]
 
 
 # --- loading ---------------------------------------------------------------------

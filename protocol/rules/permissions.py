@@ -10,6 +10,12 @@ records manager    all a clerk may, plus staff, licenses, worked hours, paid lea
                    in-service training, performance reviews, registry checks; mark records
                    entered in error; merge duplicates; resolve conflicts; take beds out of
                    service; close tasks
+records work       clerks open requests for records, record authorizations, log
+                   disclosures, record amendment requests and statements of disagreement,
+                   open completeness reviews and work their deficiencies; records managers
+                   also extend, release and close requests, decide amendments, suspend
+                   accountings, place and release legal holds, list, approve and record
+                   destructions (each command's roles: ``CaseSpec.roles``)
 regional manager   nothing at a terminal (works on the central server)
 inspector          nothing at a terminal (reads reports from the central server)
 =================  =====================================================================
@@ -24,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from protocol.commands import records_command
 from protocol.ops import OpType
 from protocol.reasons import Reason
 from protocol.records import RecordKind, Role
@@ -106,14 +113,21 @@ def target_kind(op_type: OpType, kind: RecordKind | str | None) -> RecordKind | 
         return None
 
 
-def decide(role: Role | str, op_type: OpType | str, kind: RecordKind | str | None = None
-           ) -> Decision:
-    """May ``role`` send an operation of ``op_type`` on a record of ``kind``?"""
+def decide(role: Role | str, op_type: OpType | str, kind: RecordKind | str | None = None,
+           *, command: str | None = None) -> Decision:
+    """May ``role`` send an operation of ``op_type`` on a record of ``kind``?
+    For a records command, ``command`` names it: each has its own roles."""
     op = OpType(op_type)
     target = target_kind(op, kind)
     if role not in TERMINAL_ROLES:
         return Decision(False, Reason.NOT_PERMITTED,
                         "this role works on the central server, not at terminals")
+    spec = records_command(command) if op is OpType.COMMAND else None
+    if spec is not None:
+        if role in spec.roles:
+            return ALLOWED
+        return Decision(False, Reason.NOT_PERMITTED,
+                        f"only a records manager may {spec.what}")
     doing = _DOING[op].format(kind=target or "such")
     if target is None or (op, target) not in RULES:
         return Decision(False, Reason.NOT_PERMITTED, f"a terminal cannot {doing}")

@@ -13,10 +13,11 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
+from protocol.commands import RECORDS_COMMANDS
 from protocol.merge import Author
 from protocol.ops import CommandName, OpType
 
-from . import records, stays
+from . import casework, records, stays
 from .context import Context
 from .outcomes import Outcome
 
@@ -34,9 +35,12 @@ STAY_COMMANDS: Mapping[CommandName, CommandHandler] = MappingProxyType({
 })
 
 
-def run_command(ctx: Context, payload: Mapping[str, Any], _author: Author) -> Outcome:
-    """A ``command`` operation: the stay command its payload names."""
-    outcome = STAY_COMMANDS[CommandName(payload["name"])](ctx, payload["args"])
+def run_command(ctx: Context, payload: Mapping[str, Any], author: Author) -> Outcome:
+    """A ``command`` operation: the stay command or records command its payload names."""
+    name = str(payload["name"])
+    if name in RECORDS_COMMANDS:
+        return casework.run(ctx, name, payload["args"], author.user_id)
+    outcome = STAY_COMMANDS[CommandName(name)](ctx, payload["args"])
     outcome.audit.setdefault("command", str(payload["name"]))
     return outcome
 

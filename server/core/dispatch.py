@@ -79,7 +79,8 @@ def handle(ctx: Context, op: Operation, user: UserInfo | None, terminal_id: str,
         payload = check_payload(op.op_type, op.payload)
     except (ValidationError, SchemaError) as exc:
         return rejected(Reason.INVALID, exc.detail, target=op.target_id)
-    decision = decide(user.role, op.op_type, payload.get("kind"))
+    decision = decide(user.role, op.op_type, payload.get("kind"),
+                      command=str(payload["name"]) if op.op_type is OpType.COMMAND else None)
     if not decision.allowed:
         return rejected(decision.reason or Reason.NOT_PERMITTED, decision.detail,
                         target=op.target_id)

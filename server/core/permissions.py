@@ -24,6 +24,8 @@ def acts_for(user_facility_id: str | None, role: str, facility_id: str) -> bool:
     return user_facility_id == facility_id and role in permissions.TERMINAL_ROLES
 
 
-def decide(role: str, op_type: OpType, kind: RecordKind | None) -> Decision:
-    """The permission rule: by role, operation type and record kind."""
-    return permissions.decide(role, op_type, kind)
+def decide(role: str, op_type: OpType, kind: RecordKind | None, *,
+           command: str | None = None) -> Decision:
+    """The permission rule: by role, operation type and record kind (and, for a
+    records command, the command)."""
+    return permissions.decide(role, op_type, kind, command=command)

@@ -36,6 +36,7 @@ from .portal.pages import day, when
 from .portal.sessions import cookie_key, cookie_storage
 from .routes import (
     health,
+    keys,
     portal_accounts,
     portal_audit,
     portal_compliance,
@@ -63,6 +64,17 @@ async def _publish_checkpoints(app: web.Application) -> None:
             log.exception("publishing audit checkpoints failed; trying again next round")
 
 
+async def _flush_floods(app: web.Application) -> None:
+    """Every flood interval, the aggregated audit entries of the one that ended."""
+    loop = asyncio.get_running_loop()
+    while True:
+        await asyncio.sleep(app[SETTINGS].flood_window_s)
+        try:
+            await loop.run_in_executor(app[EXECUTOR], app[SERVICE].flush_floods)
+        except Exception:  # the loop must outlive one failed round; log.exception says why
+            log.exception("writing aggregated refusals failed; trying again next round")
+
+
 async def _refresh_figures(app: web.Application) -> None:
     """Every interval, the dashboard figures of facilities that changed (any process may)."""
     loop = asyncio.get_running_loop()
@@ -86,6 +98,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     key = await asyncio.get_running_loop().run_in_executor(executor, audit_log.key)
     app[COOKIES] = cookie_storage(settings, cookie_key(settings, key))
     tasks = [asyncio.create_task(_publish_checkpoints(app)),
+             asyncio.create_task(_flush_floods(app)),
              asyncio.create_task(_refresh_figures(app))]
     try:
         yield
@@ -94,6 +107,11 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        try:
+            await asyncio.get_running_loop().run_in_executor(
+                executor, lambda: app[SERVICE].flush_floods(everything=True))
+        except Exception:  # shutting down must finish; log.exception says what was lost
+            log.exception("writing the last aggregated refusals failed")
         executor.shutdown(wait=True)
         engine.dispose()
 
@@ -109,7 +127,7 @@ def create_app(settings: Settings) -> web.Application:
     aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("server.http", "templates"),
                          filters={"when": when, "day": day}, trim_blocks=True,
                          lstrip_blocks=True)
-    for module in (health, sync, portal_sign_in, portal_facilities, portal_manage,
+    for module in (health, sync, keys, portal_sign_in, portal_facilities, portal_manage,
                    portal_inspections, portal_inspect, portal_accounts, portal_audit,
                    portal_reports, portal_compliance):
         app.add_routes(module.routes)

@@ -33,7 +33,7 @@ from server.settings import Settings
 from server.storage.audit_verify import verify_chain
 from server.storage.dashboard_models import D
 from server.storage.db import read_tx, write_tx
-from server.storage.keys import load_server_key
+from server.storage.keys import key_chain
 from server.storage.models import T
 
 from .reports import local_now
@@ -112,7 +112,7 @@ def refresh(engine: Engine, settings: Settings, facility_id: str) -> None:
                 T.heads.c.facility_id == facility_id)).scalar() or 0
             facts = load_facts(conn, facility_id)
             problem = verify_chain(conn, facility_id,
-                                   load_server_key(conn).public_key().public_bytes_raw())
+                                   [link.key for link in key_chain(conn)])
             entries = conn.execute(sa.select(T.heads.c.audit_seq).where(
                 T.heads.c.facility_id == facility_id)).scalar() or 0
         figures, chart = compute(facts, today)

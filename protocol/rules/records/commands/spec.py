@@ -1,0 +1,146 @@
+"""What a records-department command is: its arguments, its check and its effect.
+
+A records command acts on one *case* record (a request for records, an
+amendment request, a completeness review, a legal hold, a destruction, a
+logged disclosure …). Like a stay command it is checked by the same pure
+function at the terminal (before it is saved offline) and at the server
+(before it is applied), and its effect — the case as it is afterwards — is
+computed from the case before and the arguments alone, so the terminal shows
+exactly what the server will send back.
+
+Whatever the effect writes comes from the arguments; what the check needs to
+know beyond the case itself (the resident, the other records named, the
+facility's profile and checklist) arrives as :class:`CaseFacts`, gathered by
+each side from its own store. The server may add derived fields (leading
+underscore) with :attr:`CaseSpec.derive`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from protocol.args import Arg, clean_args
+from protocol.errors import Refused, ValidationError
+from protocol.reasons import Reason
+from protocol.records import RecordKind, Role
+from protocol.rules.dates import day_of
+from protocol.rules.records.completeness import Checklist
+from protocol.rules.records.profile import FEDERAL_FALLBACK, RecordsProfile
+
+Case = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Named:
+    """A record as one side sees it: its kind, id, data and status."""
+
+    kind: str
+    id: str
+    data: Mapping[str, Any]
+    status: str = "active"
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What a check may need beyond the case itself."""
+
+    today: date
+    """The caller's today (the server passes the latest facility date)."""
+    profile: RecordsProfile = FEDERAL_FALLBACK
+    checklist: Checklist | None = None
+    records: Mapping[str, Named] = field(default_factory=dict)
+    """The records the arguments name, by id (residents, notes …)."""
+    about: Mapping[str, tuple[Named, ...]] = field(default_factory=dict)
+    """By resident id: every record about that resident (stays, holds,
+    amendment requests …)."""
+
+    def record(self, record_id: str | None, kind: RecordKind) -> Named | None:
+        found = self.records.get(record_id or "")
+        return found if found is not None and found.kind == kind else None
+
+    def about_kind(self, resident_id: str, kind: RecordKind) -> tuple[Named, ...]:
+        return tuple(n for n in self.about.get(resident_id, ()) if n.kind == kind)
+
+
+Check = Callable[[Case | None, Mapping[str, Any], CaseFacts], None]
+Effect = Callable[[Case | None, Mapping[str, Any], str], Case]
+"""(the case before or None, the cleaned arguments, the acting user's id) → the case after."""
+Also = Callable[[Mapping[str, Any], Case], tuple[tuple[RecordKind, str, Case], ...]]
+"""Other records a command creates: (kind, id, data) from the arguments and the case after."""
+Derive = Callable[[Case, Mapping[str, Any], CaseFacts], Case]
+
+BOTH = frozenset({Role.CLERK, Role.RECORDS_MANAGER})
+RM = frozenset({Role.RECORDS_MANAGER})
+
+
+def _no_others(_args: Mapping[str, Any], _after: Case) -> tuple[tuple[RecordKind, str, Case], ...]:
+    return ()
+
+
+@dataclass(frozen=True)
+class CaseSpec:
+    name: str
+    kind: RecordKind
+    """The kind of case record it acts on."""
+    target: str
+    """The argument holding that record's id."""
+    args: tuple[Arg, ...]
+    check: Check
+    effect: Effect
+    what: str
+    """The command in words, for the clerk: "open a request for records"."""
+    roles: frozenset[Role] = BOTH
+    creates: bool = False
+    also: Also = _no_others
+    derive: Derive | None = None
+
+    def clean_args(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        return clean_args(self.name, self.args, args)
+
+    def apply(self, before: Case | None, args: Mapping[str, Any], facts: CaseFacts,
+              user_id: str) -> Case:
+        """Check, then return the case afterwards (with derived fields)."""
+        self.check(before, args, facts)
+        after = self.effect(before, args, user_id)
+        return self.derive(after, args, facts) if self.derive else after
+
+
+# --- helpers the checks share -----------------------------------------------------------------
+
+
+def need_case(case: Case | None, what: str) -> Case:
+    if case is None:
+        raise Refused(Reason.NOT_FOUND, f"no such {what}")
+    return case
+
+
+def need_resident(facts: CaseFacts, resident_id: Any) -> Named:
+    resident = facts.record(str(resident_id or ""), RecordKind.RESIDENT)
+    if resident is None:
+        raise Refused(Reason.NOT_FOUND, "no such resident at this facility")
+    return resident
+
+
+def not_future(name: str, value: Any, today: date) -> date:
+    day = day_of(value)
+    if day is None:
+        raise ValidationError(name, "must be a date")
+    if day > today:
+        raise ValidationError(name, "cannot be in the future")
+    return day
+
+
+def not_before(name: str, value: Any, earlier: Any, what: str) -> None:
+    day, first = day_of(value), day_of(earlier)
+    if day is not None and first is not None and day < first:
+        raise ValidationError(name, f"cannot be before {what} ({first.isoformat()})")
+
+
+def dated(value: Any) -> date:
+    day = day_of(value)
+    if day is None:
+        raise ValidationError("date", "must be a date")
+    return day

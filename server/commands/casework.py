@@ -1,0 +1,129 @@
+"""Records-department commands: one handler for all of them.
+
+The command's spec (:mod:`protocol.rules.records.commands`) holds its check
+and its effect; this handler gathers what the check needs from the batch —
+the records the arguments name, every record about the residents involved,
+the facility's records profile and checklist — runs the check, writes the
+case record (and any record the command also creates, such as the
+disclosure a release logs) and emits their snapshots. A refused command is
+``rejected`` with the rule's reason code and sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from protocol.errors import Refused, ValidationError
+from protocol.ops import Reason
+from protocol.records import RecordKind
+from protocol.rules.dates import latest_facility_date
+from protocol.rules.records.commands import RECORDS_COMMANDS, CaseFacts, Named
+from protocol.rules.records.completeness import Checklist
+from protocol.rules.records.profile import RecordsProfile, default_profile
+from server.storage.batch import Rec
+
+from .context import Context
+from .fingerprints import stable_hash
+from .outcomes import Outcome, applied, rejected
+
+
+def facility_profile(data: Mapping[str, Any]) -> RecordsProfile:
+    """The facility's records profile: its own when set, else its state's default."""
+    raw = data.get("records_profile")
+    if isinstance(raw, Mapping):
+        try:
+            return RecordsProfile.from_dict(raw)
+        except ValidationError:
+            pass  # a bad stored profile falls back to the state's; never a traceback
+    return default_profile(str(data.get("state_code") or "US"))
+
+
+def facility_checklist(data: Mapping[str, Any]) -> Checklist | None:
+    raw = data.get("completeness_checklist")
+    if isinstance(raw, Mapping):
+        try:
+            return Checklist.from_dict(raw)
+        except ValidationError:
+            return None
+    return None
+
+
+def _ids_in(args: Mapping[str, Any]) -> list[str]:
+    ids = [args[k] for k in ("resident_id", "amendment_entry_id") if isinstance(args.get(k), str)]
+    ids.extend(i for i in args.get("entry_ids") or () if isinstance(i, str))
+    ids.extend(r["resident_id"] for r in args.get("records") or () if "resident_id" in r)
+    return ids
+
+
+def _named(rec: Rec) -> Named:
+    return Named(rec.kind, rec.id, rec.data, rec.status)
+
+
+def gather_facts(ctx: Context, args: Mapping[str, Any], case: Rec | None) -> CaseFacts:
+    b = ctx.b
+    facility = b.get(ctx.facility_id, str(RecordKind.FACILITY))
+    data = facility.data if facility else {}
+    ids = _ids_in(args)
+    if case is not None:
+        ids.extend(_ids_in(case.data))
+    b.prefetch(ids)
+    records = {rec.id: _named(rec) for i in ids
+               if (rec := b.get(i)) is not None and rec.facility_id == ctx.facility_id}
+    residents = [i for i, n in records.items() if n.kind == RecordKind.RESIDENT]
+    about = {rid: tuple(_named(r) for r in b.by_subject(rid, ctx.facility_id))
+             for rid in residents}
+    return CaseFacts(today=latest_facility_date(b.now), profile=facility_profile(data),
+                     checklist=facility_checklist(data), records=records, about=about)
+
+
+def run(ctx: Context, name: str, args: Mapping[str, Any], user_id: str) -> Outcome:
+    """A records command (``name``) with its cleaned arguments."""
+    spec = RECORDS_COMMANDS[name]
+    b = ctx.b
+    target = str(args[spec.target])
+    rec = b.get(target)
+    created_hash = stable_hash([name, dict(args)]) if spec.creates else None
+    if spec.creates:
+        if rec is not None:
+            if rec.created_hash == created_hash and rec.kind == spec.kind:
+                return applied(rec.seq, target=target, repeated=True)
+            return rejected(Reason.ALREADY_EXISTS, target=target)
+    elif rec is None or rec.kind != spec.kind:
+        return rejected(Reason.NOT_FOUND, f"no such {str(spec.kind).replace('_', ' ')}",
+                        target=target)
+    elif rec.facility_id != ctx.facility_id:
+        return rejected(Reason.NOT_OWNER, target=target)
+    facts = gather_facts(ctx, args, rec)
+    try:
+        after = spec.apply(dict(rec.data) if rec else None, args, facts, user_id)
+    except Refused as refused:
+        return rejected(refused.reason, refused.detail, target=target)
+    except ValidationError as invalid:
+        return rejected(Reason.INVALID, invalid.detail, target=target)
+    subject = after.get("resident_id")
+    if rec is None:
+        rec = b.add(Rec(id=target, kind=str(spec.kind), facility_id=ctx.facility_id,
+                        data=after, created_hash=created_hash,
+                        subject_id=subject if isinstance(subject, str) else None))
+    else:
+        rec.data = after
+        rec.dirty = True
+    seq = b.emit(rec)
+    others = _write_others(ctx, spec.also(args, after))
+    return applied(seq, target=target, command=name, **({"also": others} if others else {}))
+
+
+def _write_others(ctx: Context, others: Iterable[tuple[RecordKind, str, dict[str, Any]]]
+                  ) -> list[str]:
+    written = []
+    for kind, rec_id, data in others:
+        if ctx.b.get(rec_id) is not None:
+            continue  # a resend: it was written with the command the first time
+        subject = data.get("resident_id")
+        rec = ctx.b.add(Rec(id=rec_id, kind=str(kind), facility_id=ctx.facility_id, data=data,
+                            created_hash=stable_hash([str(kind), data]),
+                            subject_id=subject if isinstance(subject, str) else None))
+        ctx.b.emit(rec)
+        written.append(rec_id)
+    return written
