@@ -387,6 +387,9 @@ class ChartkeepApp(SurvivingApp):
                 self.notify(summary + ("; " + ", ".join(problems) if problems else ""),
                             title="Synced", severity="warning" if problems else "information",
                             markup=False)
+        for notice in report.notices:  # e.g. the server's audit log no longer extends ours
+            self.notify(notice, title="From the last sync", severity="error", markup=False,
+                        timeout=30)
         self.reload_screens()
         self.refresh_sync_status()
 
