@@ -387,8 +387,10 @@ class ChartkeepApp(SurvivingApp):
                 self.notify(summary + ("; " + ", ".join(problems) if problems else ""),
                             title="Synced", severity="warning" if problems else "information",
                             markup=False)
-        for notice in report.notices:  # a restored server or store: said in words, always
-            self.notify(notice, title="Nothing lost", severity="warning", markup=False)
+        for notice in report.notices:  # a restored server or store, an audit log that no
+            # longer extends ours: said in words, always, and kept on screen a while
+            self.notify(notice, title="From the last sync", severity="warning", markup=False,
+                        timeout=30)
         self.reload_screens()
         self.refresh_sync_status()
 
