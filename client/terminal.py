@@ -186,6 +186,7 @@ def _create(home: Path, server_url: str, terminal_name: str, password: str, cloc
                 "server_key": reply.server_public_key.hex(), "cursor": 0, "msg_counter": 0,
                 "hlc_last": 0, "enrolled_at": clock.ms(), "server_time_at_enroll":
                 reply.server_time, "mrn_pools": [],
+                "terminal_cert": reply.certificate.hex(),
             }.items():
                 set_meta(conn, name, value)
             add_mrn_pool(conn, reply.mrn_pool)

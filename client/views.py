@@ -92,6 +92,9 @@ class OpRow:
     record_id: str | None
     detail: str | None = None
     flags: tuple[str, ...] = ()
+    depends_on: OpRow | None = None
+    """For a ``dependency`` rejection: this terminal's rejected change that
+    should have created the record this one refers to, shown with it."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,8 @@ class NoteView:
     fields: dict[str, Any]
     author_name: str | None = None
     """The author's display name (else user name), when the server has sent it."""
+    documented_after_discharge: bool = False
+    """Its clinical time lies after its stay ended; kept, linked, and marked."""
 
 
 @dataclass(frozen=True)
@@ -267,6 +272,8 @@ class SyncReport:
     held: int = 0
     pulled: int = 0
     error: str | None = None
+    notices: tuple[str, ...] = ()
+    """What the round found that the clerk should know (in words)."""
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,19 @@ class HybridClock:
         return stamp + 1
 
 
+def new_epoch_due(last: int, physical_ms: int, server_offset_ms: int | None,
+                  max_drift_ms: int = MAX_DRIFT_MS) -> bool:
+    """Whether a clock should start a new epoch: its stamps ran far ahead of a
+    wall clock that the server has since confirmed (``server_offset_ms`` is the
+    server's time minus ours at the last answer). Without one, a clock that ran
+    a year ahead and was corrected would stamp every later change with the
+    future date, flagged, for a year. In the new epoch stamps start again from
+    the real time; the stamps of the old one keep their flag. Order within a
+    terminal is its sequence numbers', never these stamps'."""
+    return (server_offset_ms is not None and abs(server_offset_ms) <= max_drift_ms
+            and wall_ms(last) - physical_ms > max_drift_ms)
+
+
 def skew_ms(terminal_ms: int, server_ms: int) -> int:
     return terminal_ms - server_ms
 

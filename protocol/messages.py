@@ -7,11 +7,20 @@ Message types (envelope ``type``) and bodies:
                proof of possession, first user's name
 ``enrolled``   server → terminal: terminal id, facility, server public key,
                the user, first record-number pool
-``push``       terminal → server: operations in sequence order
-``pushed``     server → terminal: one result per operation it handled
+``push``       terminal → server: operations in sequence order, the terminal's
+               protocol (``proto``) and schema versions
+``pushed``     server → terminal: one result per operation it handled, the
+               server's ``proto`` and ``schema``; ``upgrade`` (terminal too old)
+               or ``too_old`` (server too old): nothing handled, nothing dropped
 ``pull``       terminal → server: cursor, page size, sequence numbers of held
-               operations to re-check, whether it needs record numbers
-``pulled``     server → terminal: a page of record snapshots and the new cursor
+               operations to re-check, whether it needs record numbers, the
+               top of the record numbers it holds (``mrn_top``)
+``pulled``     server → terminal: a page of record snapshots and the new cursor,
+               the server's versions and where its log stands (``log``:
+               generation, head, the operation number it expects next)
+``reregister`` terminal → server: the certificate from ``enrolled``, from a
+               terminal the server does not know after a restore
+``reregistered`` server → terminal: ``{terminal, time}``
 ``error``      server → terminal: ``{error, detail}``
 =============  ==============================================================
 """
@@ -41,6 +50,13 @@ from .schema import (
 )
 
 MAX_OPS_PER_PUSH = 1000
+PROTOCOL_VERSION = 2
+"""The sync protocol this code speaks. 2: requests say their protocol version,
+answers carry the server's protocol and schema versions, ``pushed`` can say
+the server is too old for the terminal's changes."""
+MIN_PROTOCOL_VERSION = 1
+"""The oldest terminal protocol a server of this version still serves (a
+request without ``proto`` is version 1)."""
 OP_TYPES = frozenset(str(t) for t in OpType)
 RECORD_KINDS = frozenset(str(k) for k in RecordKind)
 MAX_PULL_PAGE = 5000
@@ -66,23 +82,48 @@ def operation_from_wire(raw_value: Any) -> Operation:
     )
 
 
+def _proto(raw: Mapping[str, Any]) -> int:
+    """A request's protocol version; terminals before version 2 did not say."""
+    return req_int(raw, "proto", 1, 10_000) if "proto" in raw else 1
+
+
+@dataclass(frozen=True)
+class Versions:
+    """What a server answer says about the server: its protocol and schema."""
+
+    protocol: int = PROTOCOL_VERSION
+    schema: int = SCHEMA_VERSION
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"proto": self.protocol, "schema": self.schema}
+
+    @classmethod
+    def from_wire(cls, raw: Mapping[str, Any]) -> Versions:
+        """Absent in a version-1 answer: that server spoke protocol 1, schema 1."""
+        if "proto" not in raw:
+            return cls(1, 1)
+        return cls(req_int(raw, "proto", 1, 10_000), req_int(raw, "schema", 0, 10_000))
+
+
 @dataclass(frozen=True)
 class PushRequest:
     ops: list[Operation]
     schema: int = SCHEMA_VERSION
+    protocol: int = PROTOCOL_VERSION
 
     def to_wire(self) -> dict[str, Any]:
-        return {"ops": [op.to_wire() for op in self.ops], "schema": self.schema}
+        return {"ops": [op.to_wire() for op in self.ops], "schema": self.schema,
+                "proto": self.protocol}
 
     @classmethod
     def from_wire(cls, value: Any) -> PushRequest:
         raw = as_map(value, "push")
-        only_keys(raw, {"ops", "schema"}, "push")
+        only_keys(raw, {"ops", "schema", "proto"}, "push")
         ops = [operation_from_wire(item) for item in req_list(raw, "ops", MAX_OPS_PER_PUSH)]
         for before, after in pairwise(ops):
             if after.seq != before.seq + 1:
                 raise SchemaError("operations must be in consecutive sequence order")
-        return cls(ops=ops, schema=req_int(raw, "schema", 0, 10_000))
+        return cls(ops=ops, schema=req_int(raw, "schema", 0, 10_000), protocol=_proto(raw))
 
 
 @dataclass(frozen=True)
@@ -92,10 +133,15 @@ class PushResponse:
     """The sequence number the server expects next from this terminal."""
     server_time: int
     upgrade_required: bool = False
+    """The terminal is too old for this server: nothing was handled."""
+    server_too_old: bool = False
+    """The terminal's changes need a newer server: nothing was handled."""
+    versions: Versions = field(default_factory=Versions)
 
     def to_wire(self) -> dict[str, Any]:
         return {"results": [r.to_wire() for r in self.results], "next": self.next_seq,
-                "time": self.server_time, "upgrade": self.upgrade_required}
+                "time": self.server_time, "upgrade": self.upgrade_required,
+                "too_old": self.server_too_old, **self.versions.to_wire()}
 
     @classmethod
     def from_wire(cls, value: Any) -> PushResponse:
@@ -105,6 +151,8 @@ class PushResponse:
                      for r in req_list(raw, "results", MAX_OPS_PER_PUSH)],
             next_seq=req_int(raw, "next", 1), server_time=req_int(raw, "time"),
             upgrade_required=req_bool(raw, "upgrade"),
+            server_too_old="too_old" in raw and req_bool(raw, "too_old"),
+            versions=Versions.from_wire(raw),
         )
 
 
@@ -114,17 +162,27 @@ class PullRequest:
     limit: int = 1000
     held: list[int] = field(default_factory=list)
     want_mrns: bool = False
+    protocol: int = PROTOCOL_VERSION
+    mrn_top: int = 0
+    """One past the highest record number this terminal holds or has used: a
+    server restored from a backup issues no pool below it."""
+    generation: str | None = None
+    """The log generation this terminal last saw (None before its first pull)."""
 
     def to_wire(self) -> dict[str, Any]:
         return {"cursor": self.cursor, "limit": self.limit, "held": self.held,
-                "mrns": self.want_mrns}
+                "mrns": self.want_mrns, "proto": self.protocol, "mrn_top": self.mrn_top,
+                "gen": self.generation}
 
     @classmethod
     def from_wire(cls, value: Any) -> PullRequest:
         raw = as_map(value, "pull")
-        only_keys(raw, {"cursor", "limit", "held", "mrns"}, "pull")
+        only_keys(raw, {"cursor", "limit", "held", "mrns", "proto", "mrn_top", "gen"}, "pull")
         return cls(cursor=req_int(raw, "cursor"), limit=req_int(raw, "limit", 1, MAX_PULL_PAGE),
-                   held=int_list(raw, "held", 1000), want_mrns=req_bool(raw, "mrns"))
+                   held=int_list(raw, "held", 1000), want_mrns=req_bool(raw, "mrns"),
+                   protocol=_proto(raw),
+                   mrn_top=req_int(raw, "mrn_top") if "mrn_top" in raw else 0,
+                   generation=opt_str(raw, "gen", 64))
 
 
 @dataclass(frozen=True)
@@ -183,6 +241,29 @@ class MrnPool:
 
 
 @dataclass(frozen=True)
+class LogPosition:
+    """Where the server's log stands, on every pull answer: a terminal that
+    sees a new ``generation`` (the server was restored from a backup), a
+    ``head`` behind its cursor, or a ``next_seq`` at or below operations the
+    server once answered knows the server lost work: it re-sends what the server
+    no longer has and pulls everything again."""
+
+    generation: str
+    head: int
+    """The facility's last change-log position."""
+    next_seq: int
+    """The operation number the server expects next from this terminal."""
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"gen": self.generation, "head": self.head, "next": self.next_seq}
+
+    @classmethod
+    def from_wire(cls, value: Any) -> LogPosition:
+        raw = as_map(value, "log")
+        return cls(req_str(raw, "gen", 64), req_int(raw, "head"), req_int(raw, "next", 1))
+
+
+@dataclass(frozen=True)
 class PullResponse:
     changes: list[Snapshot]
     cursor: int
@@ -190,12 +271,19 @@ class PullResponse:
     server_time: int
     results: list[OpResult] = field(default_factory=list)
     mrn_pool: MrnPool | None = None
+    versions: Versions = field(default_factory=Versions)
+    log: LogPosition | None = None
+    """Where the server's log stands (absent from a version-1 server)."""
 
     def to_wire(self) -> dict[str, Any]:
-        return {"changes": [c.to_wire() for c in self.changes], "cursor": self.cursor,
+        wire = {"changes": [c.to_wire() for c in self.changes], "cursor": self.cursor,
                 "more": self.more, "time": self.server_time,
                 "results": [r.to_wire() for r in self.results],
-                "mrns": self.mrn_pool.to_wire() if self.mrn_pool else None}
+                "mrns": self.mrn_pool.to_wire() if self.mrn_pool else None,
+                **self.versions.to_wire()}
+        if self.log is not None:
+            wire["log"] = self.log.to_wire()
+        return wire
 
     @classmethod
     def from_wire(cls, value: Any) -> PullResponse:
@@ -208,6 +296,8 @@ class PullResponse:
             results=[OpResult.from_wire(as_map(r, "result"))
                      for r in req_list(raw, "results", 1000)],
             mrn_pool=MrnPool.from_wire(mrns) if mrns is not None else None,
+            versions=Versions.from_wire(raw),
+            log=LogPosition.from_wire(raw["log"]) if raw.get("log") is not None else None,
         )
 
 
@@ -243,12 +333,17 @@ class EnrollResponse:
     role: str
     mrn_pool: MrnPool
     server_time: int
+    certificate: bytes = b""
+    """A ``terminal_cert`` envelope the server signed: this terminal's id, key
+    and facility. With it a terminal enrolled after the server's last backup
+    re-registers itself if the server is restored from that backup."""
 
     def to_wire(self) -> dict[str, Any]:
         return {"terminal": self.terminal_id, "facility": self.facility_id,
                 "facility_name": self.facility_name, "server_key": self.server_public_key,
                 "user_id": self.user_id, "user": self.username, "role": self.role,
-                "mrns": self.mrn_pool.to_wire(), "time": self.server_time}
+                "mrns": self.mrn_pool.to_wire(), "time": self.server_time,
+                "cert": self.certificate}
 
     @classmethod
     def from_wire(cls, value: Any) -> EnrollResponse:
@@ -259,7 +354,51 @@ class EnrollResponse:
                    server_public_key=req_bytes(raw, "server_key", 32),
                    user_id=req_str(raw, "user_id", 64), username=req_str(raw, "user", 100),
                    role=req_str(raw, "role", 32), mrn_pool=MrnPool.from_wire(raw.get("mrns")),
-                   server_time=req_int(raw, "time"))
+                   server_time=req_int(raw, "time"),
+                   certificate=req_bytes(raw, "cert", max_len=4096) if "cert" in raw else b"")
+
+
+@dataclass(frozen=True)
+class ReregisterRequest:
+    """A terminal the server does not know (restored from a backup older than
+    its enrollment) presents the certificate the server gave it at enrollment;
+    the envelope is signed by the key the certificate names."""
+
+    certificate: bytes
+    generation: str | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"cert": self.certificate, "gen": self.generation}
+
+    @classmethod
+    def from_wire(cls, value: Any) -> ReregisterRequest:
+        raw = as_map(value, "reregister")
+        only_keys(raw, {"cert", "gen"}, "reregister")
+        return cls(req_bytes(raw, "cert", max_len=4096), opt_str(raw, "gen", 64))
+
+
+@dataclass(frozen=True)
+class TerminalCertificate:
+    """The body of a ``terminal_cert`` envelope."""
+
+    terminal_id: str
+    facility_id: str
+    public_key: bytes
+    enrolled_by: str
+    enrolled_at: int
+    name: str
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"terminal": self.terminal_id, "facility": self.facility_id,
+                "key": self.public_key, "by": self.enrolled_by, "at": self.enrolled_at,
+                "name": self.name}
+
+    @classmethod
+    def from_wire(cls, value: Any) -> TerminalCertificate:
+        raw = as_map(value, "terminal_cert")
+        return cls(req_str(raw, "terminal", 64), req_str(raw, "facility", 64),
+                   req_bytes(raw, "key", 32), req_str(raw, "by", 64), req_int(raw, "at"),
+                   req_str(raw, "name", 100))
 
 
 def error_from_wire(value: Any) -> tuple[str, str]:
@@ -268,7 +407,9 @@ def error_from_wire(value: Any) -> tuple[str, str]:
 
 
 __all__ = [
-    "MAX_OPS_PER_PUSH", "MAX_PULL_PAGE", "EnrollRequest", "EnrollResponse", "MrnPool",
-    "PullRequest", "PullResponse", "PushRequest", "PushResponse", "Snapshot",
-    "error_from_wire", "operation_from_wire",
+    "MAX_OPS_PER_PUSH", "MAX_PULL_PAGE", "MIN_PROTOCOL_VERSION", "PROTOCOL_VERSION",
+    "EnrollRequest", "EnrollResponse", "LogPosition", "MrnPool", "PullRequest", "PullResponse",
+    "PushRequest", "PushResponse", "ReregisterRequest", "Snapshot", "TerminalCertificate",
+    "Versions", "error_from_wire",
+    "operation_from_wire",
 ]

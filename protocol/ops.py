@@ -98,13 +98,19 @@ class OpResult:
     server_seq: int | None = None
     """The change-log position of the operation's effect, when it had one."""
     flags: tuple[str, ...] = field(default=())
+    depends_on: str | None = None
+    """For a ``dependency`` rejection: the id of the rejected operation that
+    should have created the record this one refers to."""
 
     def to_wire(self) -> dict[str, Any]:
-        return {
+        wire = {
             "seq": self.seq, "id": self.op_id, "status": str(self.status),
             "reason": self.reason, "detail": self.detail, "sseq": self.server_seq,
             "flags": list(self.flags),
         }
+        if self.depends_on is not None:
+            wire["dep"] = self.depends_on
+        return wire
 
     @classmethod
     def from_wire(cls, raw: Mapping[str, Any]) -> OpResult:
@@ -115,6 +121,7 @@ class OpResult:
             status=OpStatus(_enum(raw, "status", OpStatus)),
             reason=opt_str(raw, "reason"), detail=opt_str(raw, "detail"),
             server_seq=opt_int(raw, "sseq"), flags=tuple(str_list(raw, "flags")),
+            depends_on=opt_str(raw, "dep", 64),
         )
 
 

@@ -19,6 +19,8 @@ class Reason(StrEnum):
     ALREADY_EXISTS = "already_exists"
     NOT_PERMITTED = "not_permitted"
     NOT_OWNER = "not_owner"
+    """Kept by the server's audit only: a terminal naming another facility's record
+    is answered ``not_found``, exactly as for an id that exists nowhere."""
     OUT_OF_SCOPE = "out_of_scope"
     IMMUTABLE = "immutable"
     ALREADY_ADMITTED = "already_admitted"
@@ -33,6 +35,9 @@ class Reason(StrEnum):
     USER_INACTIVE = "user_inactive"
     SEQ_MISMATCH = "seq_mismatch"
     UPGRADE_REQUIRED = "upgrade_required"
+    SERVER_TOO_OLD = "server_too_old"
+    DEPENDENCY = "dependency"
+    DUPLICATE_MRN = "duplicate_mrn"
 
 
 REASON_TEXT: dict[str, str] = {
@@ -63,4 +68,12 @@ REASON_TEXT: dict[str, str] = {
                          "the terminal's store may have been restored from an old copy.",
     Reason.UPGRADE_REQUIRED: "This terminal's software is too old for the server; upgrade it. "
                              "Your changes are kept and will be sent after the upgrade.",
+    Reason.SERVER_TOO_OLD: "The server is older than this terminal and cannot take its "
+                           "changes yet; they are kept here and will be sent once the server "
+                           "is upgraded.",
+    Reason.DUPLICATE_MRN: "Another resident of this facility already has this record number "
+                          "(the server handed it out again after a restore); register the "
+                          "resident again to get a new number.",
+    Reason.DEPENDENCY: "The record this change refers to was itself rejected; see that "
+                       "change (named here) and enter both again once it is corrected.",
 }

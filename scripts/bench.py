@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import secrets
 import shutil
 import sys
 import tempfile
@@ -346,6 +347,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip the sync, unlock and app figures (compliance only)")
     parser.add_argument("--no-portal", action="store_true", help="skip the portal's pages")
     args = parser.parse_args(argv)
+    # The servers measured seal their signing key with a passphrase (made up here).
+    os.environ.setdefault("CHARTKEEP_SERVER_KEY_PASSPHRASE", secrets.token_urlsafe(24))
     count = args.ops or (10_000 if args.quick else 100_000)
     residents = 2_000 if args.quick else 10_000
     pg = postgres_url(args.postgres_url, skip=args.no_postgres)
@@ -390,7 +393,8 @@ def main(argv: list[str] | None = None) -> int:
                 say(f"  portal, 50 facilities, {page:34} median {median:5.1f} ms  "
                     f"p95 {p95:5.1f} ms")
             targets.append(Target("portal_page_p95_ms_50_facilities",
-                                  max(p95 for _, p95 in pages.values()), 200, "ms", False))
+                                  max(p95 for name, (_, p95) in pages.items()
+                                      if name.startswith("/")), 200, "ms", False))
         say()
         for target in targets:
             say(target.line())

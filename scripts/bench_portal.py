@@ -1,7 +1,9 @@
 """Portal page times at 50 facilities on SQLite: each page (and a few JSON
 twins) fetched over loopback HTTP by a signed-in regional manager of all of
 them, after every facility has a terminal, residents, notes, held and
-rejected operations. Reports the median and the 95th percentile per page."""
+rejected operations, and its dashboard figures have been computed (the time
+that takes per facility is reported too). Reports the median and the 95th
+percentile per page, and of a report download apart (a download is not a page)."""
 
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from server import admin
 from server.core.authentication import TerminalInfo
 from server.core.service import SyncService
 from server.http.runner import ServerThread
-from server.portal import accounts
+from server.portal import accounts, figures
 from server.settings import Settings
 from server.storage.db import make_engine
 
@@ -74,9 +76,15 @@ def _facility(engine: Any, settings: Settings, service: SyncService, n: int,
     return fid
 
 
+DOWNLOADS = ("/reports/census.csv", "/reports/census.pdf", "/reports/entrance-pack.zip")
+"""Downloads timed apart from the pages (prefix ``download``)."""
+
+
 def portal_pages(tmp: Path, *, facilities: int = 50, residents: int = 200,
                  repeats: int = 20) -> dict[str, tuple[float, float]]:
-    """``{page: (median ms, p95 ms)}``."""
+    """``{page: (median ms, p95 ms)}``; downloads as ``download …``, and the
+    figures' computation per facility as ``figures per facility`` (median and
+    slowest)."""
     settings = Settings(data_dir=tmp, worker_threads=4)
     with ServerThread(settings) as server:
         engine = make_engine(settings.database_url)
@@ -87,6 +95,11 @@ def portal_pages(tmp: Path, *, facilities: int = 50, residents: int = 200,
             made = accounts.create_account(engine, settings, username="bench_rm",
                                            role="regional_manager", password=PASSWORD,
                                            facilities=ids)
+            computing = []
+            for fid in ids:
+                started = time.perf_counter()
+                figures.refresh(engine, settings, fid)
+                computing.append((time.perf_counter() - started) * 1000)
         finally:
             engine.dispose()
         browser = Browser(server.url)
@@ -96,29 +109,38 @@ def portal_pages(tmp: Path, *, facilities: int = 50, residents: int = 200,
             "code": accounts.totp_code(made.totp_secret or "", int(time.time() * 1000))})
         _, dashboard = browser.open("/portal.json")
         expected = '"held": 3, "rejected": 5'
-        if dashboard.count(expected) != facilities:
+        if dashboard.count(expected) != facilities or dashboard.count('"audit_ok": true') \
+                != facilities:
             raise RuntimeError("the benchmark's facilities are not populated as intended")
         one = f"/portal/facilities/{ids[facilities // 2]}"
         pages = ["/portal", "/portal.json", one, one + ".json", one + "/held", one + "/rejected",
                  one + "/conflicts", one + "/users", one + "/settings", one + "/audit",
+                 one + "/reports", one + "/trend.svg",
                  "/portal/inspections", "/portal/inspections/new", "/portal/account"]
-        out: dict[str, tuple[float, float]] = {}
-        for page in pages:
-            browser.open(page)  # warm
+        computing.sort()
+        out: dict[str, tuple[float, float]] = {
+            "figures per facility": (statistics.median(computing), computing[-1])}
+        for page in [*pages, *(one + d for d in DOWNLOADS)]:
+            get = browser.fetch if page.endswith((*DOWNLOADS, ".svg")) else browser.open
+            get(page)  # warm
             times = []
             for _ in range(repeats):
                 started = time.perf_counter()
-                browser.open(page)
+                get(page)
                 times.append((time.perf_counter() - started) * 1000)
             times.sort()
-            out[page.replace(ids[facilities // 2], "{id}")] = (
+            name = page.replace(ids[facilities // 2], "{id}")
+            out[("download " if page.endswith(DOWNLOADS) else "") + name] = (
                 statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)])
         return out
 
 
 if __name__ == "__main__":
+    import os
+    import secrets
     import tempfile
 
+    os.environ.setdefault("CHARTKEEP_SERVER_KEY_PASSPHRASE", secrets.token_urlsafe(24))
     with tempfile.TemporaryDirectory(prefix="chartkeep-portal-bench-") as where:
         for name, (median, p95) in portal_pages(Path(where)).items():
             print(f"{name:40} median {median:6.1f} ms   p95 {p95:6.1f} ms")

@@ -5,7 +5,9 @@ either the clerk's terminal app (default) or a scripted sync demonstration
     scripts/demo              # server + demo facility + the terminal app
     scripts/demo --headless   # server + demo facility + two terminals working offline,
                               # a conflicting edit and a contested bed, then the results;
-                              # then the portal: an inspector access issued and redeemed
+                              # then the portal: an inspector access issued and redeemed,
+                              # the entrance-conference pack downloaded as a signed
+                              # bundle and checked with chartkeep-verify
 
 Both print the portal's address and a regional manager's login (password and
 TOTP secret, for the demo only, with a current code).
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -356,7 +359,7 @@ def headless(demo: Demo, url: str, var: Path) -> int:
         f"{status.conflicts} open conflicts — each shown to the clerk with its reason.")
 
     print_compliance(front, var)
-    portal_ok = inspector_walkthrough(url, demo.portal, demo.maple, say)
+    portal_ok = inspector_walkthrough(url, demo.portal, demo.maple, say, var)
     describe(url, demo.portal, say)
 
     broken = admin.verify_audit(demo.engine)
@@ -417,6 +420,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.headless and headless_mode:
         say("No interactive terminal here: running the scripted demonstration (--headless).")
     var: Path = args.var
+    # The server seals its signing key with a passphrase from the environment; the
+    # demo makes one up for this run (a deployment supplies its own).
+    os.environ.setdefault("CHARTKEEP_SERVER_KEY_PASSPHRASE", secrets.token_urlsafe(24))
     if var.exists():
         shutil.rmtree(var)
     server_dir = var / "server"

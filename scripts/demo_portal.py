@@ -1,17 +1,21 @@
 """The portal's part of the demo: a regional manager's login (password and TOTP
 secret, for the demo only), and — headless — an inspector access issued and
-redeemed over plain HTTP, the way a browser without JavaScript does it."""
+redeemed over plain HTTP, the way a browser without JavaScript does it, and the
+entrance-conference pack downloaded as a signed bundle and verified offline."""
 
 from __future__ import annotations
 
 import html
 import http.cookiejar
 import re
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from server.portal import accounts
@@ -69,8 +73,15 @@ class Browser:
             self.csrf = found.group(1)
         return final, text
 
+    def fetch(self, path: str) -> bytes:
+        """A download, as bytes."""
+        with self.opener.open(self.url + path, timeout=60) as answer:
+            data: bytes = answer.read()
+        return data
 
-def inspector_walkthrough(url: str, login: Login, facility_id: str, say: Any) -> bool:
+
+def inspector_walkthrough(url: str, login: Login, facility_id: str, say: Any,
+                          out: Path | None = None) -> bool:
     say("\nThe portal: the regional manager signs in (password, then the TOTP code)…")
     manager = Browser(url)
     manager.open("/portal/sign-in")
@@ -99,6 +110,7 @@ def inspector_walkthrough(url: str, login: Login, facility_id: str, say: Any) ->
     names = re.findall(r'<a href="/portal/inspect/facilities/[^"]+">([^<]+)</a>', page)
     say(f"  signed in as an inspector; facilities in the access: {', '.join(names)}")
     inspector.open("/portal/inspect/facilities/" + facility_id)
+    verified = out is None or _bundle(inspector, facility_id, out, say)
     try:
         inspector.open(link)
     except urllib.error.HTTPError as exc:
@@ -107,6 +119,21 @@ def inspector_walkthrough(url: str, login: Login, facility_id: str, say: Any) ->
     if access_page:
         _, page = manager.open(access_page.group(1))
         views = page.count("<tr><td>")
-        say(f"  the manager's page for the access lists {views} views, each with its "
-            "stated purpose, from the audit log")
-    return bool(names)
+        say(f"  the manager's page for the access lists {views} views and downloads, each "
+            "with its stated purpose, from the audit log")
+    return bool(names) and verified
+
+
+def _bundle(inspector: Browser, facility_id: str, out: Path, say: Any) -> bool:
+    """The inspector downloads the entrance-conference pack as a signed bundle,
+    and it is checked offline with chartkeep-verify."""
+    path = out / "entrance-pack.zip"
+    path.write_bytes(inspector.fetch(
+        f"/portal/inspect/facilities/{facility_id}/reports/entrance-pack.zip"))
+    say(f"  downloaded the entrance-conference pack as a signed bundle: {path}")
+    checked = subprocess.run([sys.executable, "-m", "verifier.cli", str(path)],
+                             capture_output=True, text=True, check=False,
+                             cwd=Path(__file__).resolve().parent.parent)
+    for line in (checked.stdout or checked.stderr).splitlines():
+        say(f"    chartkeep-verify: {line.strip()}")
+    return checked.returncode == 0

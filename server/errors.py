@@ -3,6 +3,7 @@
     ServerError                    root of everything the server raises on purpose
     ├── EnrollmentCodeInvalid      410: unknown, used, expired or foreign code
     ├── ReplayedMessage            409: message counter not above the last one seen
+    ├── TerminalTooOld             426: the terminal speaks a protocol this server dropped
     ├── NotPermitted               403: a known sender asking for something it may not
     └── AdminError                 an administrative command that cannot be done
         └── NotFound               the named facility, user, terminal… does not exist
@@ -38,6 +39,15 @@ class ReplayedMessage(ServerError):
     status = 409
 
     def __init__(self, detail: str = "this message was already received") -> None:
+        super().__init__(detail)
+
+
+class TerminalTooOld(ServerError):
+    code = "upgrade_required"
+    status = 426
+
+    def __init__(self, detail: str = "this terminal's software is too old for the server; "
+                 "update it (its changes are kept)") -> None:
         super().__init__(detail)
 
 

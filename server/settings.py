@@ -46,6 +46,23 @@ class Settings:
     """A portal session ends after this long, or after ``portal_idle_ms`` unused."""
     checkpoint_interval_s: float = 120.0
     """How often each server process publishes audit checkpoints of logs that grew."""
+    flood_window_s: float = 60.0
+    flood_limit: int = 30
+    """Refused unauthenticated or malformed requests a source may send per
+    ``flood_window_s`` before it is answered 429 (per process; server/core/floods.py)."""
+    flood_max_sources: int = 10_000
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    """PEM certificate chain and private key: ``serve`` speaks HTTPS itself (and the
+    portal marks cookies Secure and sends HSTS)."""
+    key_file: Path | None = None
+    """The sealed signing key; ``None`` means ``<data_dir>/server-key.json``."""
+    key_passphrase: str | None = field(default_factory=lambda: key_passphrase_from_env(
+        dict(os.environ)))
+    """Opens the key file (server/storage/keys.py); read from the environment."""
+    figures_interval_s: float = 60.0
+    """How often each server process recomputes the dashboard figures of facilities
+    whose records changed (or whose figures are of an earlier day)."""
     faults: FaultHook | None = None
     clock: Callable[[], int] = system_ms
     """Server time in milliseconds since the epoch."""
@@ -54,6 +71,11 @@ class Settings:
         self.data_dir = Path(self.data_dir)
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'chartkeep.db'}"
+        if self.tls_cert is not None:
+            self.portal_https = True
+        if self.key_file is None:
+            self.key_file = self.data_dir / "server-key.json"
+        self.key_file = Path(self.key_file)
 
     def fault(self, stage: str) -> None:
         if self.faults is not None:
@@ -69,12 +91,34 @@ class Settings:
             "host": env.get("CHARTKEEP_SERVER_HOST", DEFAULT_HOST),
             "port": int(env.get("CHARTKEEP_SERVER_PORT", str(DEFAULT_PORT))),
         }
+        for name in ("tls_cert", "tls_key"):
+            if env.get(f"CHARTKEEP_SERVER_{name.upper()}"):
+                values[name] = Path(env[f"CHARTKEEP_SERVER_{name.upper()}"])
+        if env.get("CHARTKEEP_SERVER_KEY_FILE"):
+            values["key_file"] = Path(env["CHARTKEEP_SERVER_KEY_FILE"])
+        values["key_passphrase"] = key_passphrase_from_env(env)
         if env.get("CHARTKEEP_SERVER_PORTAL_KEY"):
             values["portal_cookie_key"] = base64.b64decode(env["CHARTKEEP_SERVER_PORTAL_KEY"])
         if env.get("CHARTKEEP_SERVER_PORTAL_HTTPS", "").lower() in ("1", "true", "yes"):
             values["portal_https"] = True
+        if env.get("CHARTKEEP_SERVER_FLOOD_LIMIT"):
+            values["flood_limit"] = int(env["CHARTKEEP_SERVER_FLOOD_LIMIT"])
         if "CHARTKEEP_SERVER_CODE_TTL_HOURS" in env:
             values["enrollment_code_ttl_ms"] = int(
                 float(env["CHARTKEEP_SERVER_CODE_TTL_HOURS"]) * HOUR_MS)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
+
+
+def key_passphrase_from_env(env: dict[str, str]) -> str | None:
+    """``CHARTKEEP_SERVER_KEY_PASSPHRASE``, or the first line of the file named by
+    ``CHARTKEEP_SERVER_KEY_PASSPHRASE_FILE`` (e.g. a mounted secret)."""
+    if env.get("CHARTKEEP_SERVER_KEY_PASSPHRASE"):
+        return env["CHARTKEEP_SERVER_KEY_PASSPHRASE"]
+    path = env.get("CHARTKEEP_SERVER_KEY_PASSPHRASE_FILE")
+    if path:
+        try:
+            return Path(path).read_text(encoding="utf-8").splitlines()[0]
+        except (OSError, IndexError):
+            return None
+    return None

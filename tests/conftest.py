@@ -56,6 +56,8 @@ def isolated_home(
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    # Every server a test starts seals its signing key with this (server/storage/keys.py).
+    monkeypatch.setenv("CHARTKEEP_SERVER_KEY_PASSPHRASE", "test passphrase for the server key")
     return home
 
 

@@ -119,4 +119,5 @@ def _view(item: tuple[str, dict[str, Any], bool, int | None, str | None],
                     body=d.get("body"), author=author,
                     author_name=names.get(author or "") or None, server_seq=seq, pending=pending,
                     amends=d.get("amends"), entered_in_error_of=d.get("entered_in_error_of"),
-                    amendments=amendments, entered_in_error=voided, fields=d)
+                    amendments=amendments, entered_in_error=voided, fields=d,
+                    documented_after_discharge=bool(d.get("_documented_after_discharge")))

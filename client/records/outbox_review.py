@@ -4,14 +4,17 @@ and the sync state line every screen shows."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
-from protocol.ops import REASON_TEXT
+from protocol.ops import REASON_TEXT, Reason
 
 from ..store.database import OUTBOX, RECORDS, get_meta
+from ..store.outbox import DEPENDS_ON
 from ..views import OpRow, SyncStatus
 from .area import Area
 
@@ -26,7 +29,8 @@ class OutboxReview(Area):
         if statuses:
             query = query.where(OUTBOX.c.status.in_(sorted(statuses)))
         with self.actor.store.read() as conn:
-            return [op_row(r) for r in conn.execute(query)]
+            rows = [op_row(r) for r in conn.execute(query)]
+            return [_with_cause(conn, row) for row in rows]
 
     def status(self) -> SyncStatus:
         """Online or not, how much waits or needs a person, and the last sync."""
@@ -49,9 +53,23 @@ class OutboxReview(Area):
 def op_row(row: Any) -> OpRow:
     """An outbox row as the view the screens show."""
     reason = row.reason
+    flags = [f for f in (row.flags or "").split(",") if f]
     return OpRow(seq=row.seq, op_id=row.op_id, op_type=row.op_type, summary=row.summary,
                  status=row.status, reason=reason,
                  reason_text=REASON_TEXT.get(reason) if reason else None,
                  created_at=datetime.fromtimestamp(row.created_at / 1000).astimezone(),
                  record_kind=row.kind, record_id=row.record_id, detail=row.detail,
-                 flags=tuple(f for f in (row.flags or "").split(",") if f))
+                 flags=tuple(f for f in flags if not f.startswith(DEPENDS_ON)))
+
+
+def _with_cause(conn: Connection, row: OpRow) -> OpRow:
+    """A ``dependency`` rejection carries the rejected change it depends on."""
+    if row.reason != Reason.DEPENDENCY:
+        return row
+    stored = conn.execute(sa.select(OUTBOX.c.flags).where(OUTBOX.c.seq == row.seq)).scalar()
+    cause = next((f[len(DEPENDS_ON):] for f in (stored or "").split(",")
+                  if f.startswith(DEPENDS_ON)), None)
+    if cause is None:
+        return row
+    found = conn.execute(sa.select(OUTBOX).where(OUTBOX.c.op_id == cause)).first()
+    return replace(row, depends_on=op_row(found)) if found is not None else row

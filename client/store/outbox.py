@@ -21,7 +21,7 @@ from protocol.commands import records_command
 from protocol.errors import SchemaError, ValidationError
 from protocol.hlc import HybridClock
 from protocol.ids import new_id
-from protocol.ops import SCHEMA_VERSION, FieldChange, OpType, check_payload
+from protocol.ops import SCHEMA_VERSION, FieldChange, OpResult, OpType, check_payload
 from protocol.records import RecordKind, validate_fields
 from protocol.rules.dates import check_record_dates
 
@@ -148,3 +148,15 @@ def next_seq(conn: Connection) -> int:
     by ``BEGIN IMMEDIATE``; a rolled-back write leaves no number behind)."""
     top = conn.execute(sa.select(sa.func.max(OUTBOX.c.seq))).scalar()
     return (top or 0) + 1
+
+
+DEPENDS_ON = "depends_on="
+"""A flag naming the rejected operation a ``dependency`` rejection points to."""
+
+
+def merged_flags(stored: str | None, result: OpResult) -> str:
+    """The outbox row's flags with the result's, and its dependency if any."""
+    flags = {*filter(None, (stored or "").split(",")), *result.flags}
+    if result.depends_on:
+        flags.add(DEPENDS_ON + result.depends_on)
+    return ",".join(sorted(flags))

@@ -27,6 +27,14 @@ def add_mrn_pool(conn: Connection, pool: MrnPool) -> None:
     if not any(p[0] == pool.prefix and p[2] == pool.end for p in pools):
         pools.append([pool.prefix, pool.start, pool.end])
     set_meta(conn, "mrn_pools", pools)
+    set_meta(conn, "mrn_top", max(mrn_top(conn), pool.end))
+
+
+def mrn_top(conn: Connection) -> int:
+    """One past the highest record number this terminal was ever given (used
+    or not): a server restored from a backup must never issue it again."""
+    held = [int(p[2]) for p in get_meta(conn, "mrn_pools", [])]
+    return max([int(get_meta(conn, "mrn_top", 0)), *held])
 
 
 def take_mrn(conn: Connection) -> str:

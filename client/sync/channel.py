@@ -2,7 +2,8 @@
 
 Each request is a sealed envelope whose message counter is committed before it
 is sent, so a crash can never reuse one; each answer must be signed with the
-server key pinned at enrollment and name our request (``re``). Network trouble
+server key pinned at enrollment, or a newer one the pinned key announced
+(``POST /v1/keys``, :mod:`protocol.key_rotation`), and name our request (``re``). Network trouble
 and server overload are retried with bounded exponential backoff and jitter; a
 replayed counter jumps ahead once; anything else ends the round with a sentence
 for the clerk (:class:`client.errors.SyncError`).
@@ -15,13 +16,15 @@ from collections.abc import Callable
 from typing import Any
 
 from protocol.codec import decode
-from protocol.errors import ProtocolError
-from protocol.messages import error_from_wire
+from protocol.errors import ProtocolError, SignatureError
+from protocol.key_rotation import chain_from_wire, follow
+from protocol.messages import ReregisterRequest, error_from_wire
+from protocol.reasons import REASON_TEXT, Reason
 from protocol.signing import Envelope, open_envelope, private_from_bytes, seal
 
 from ..clock import Clock
 from ..errors import SyncError
-from ..store.database import Store, get_meta, set_meta
+from ..store.database import Store, audit, get_meta, set_meta
 from .transport import Transport, TransportError
 
 TIMEOUT_S = 30.0
@@ -53,6 +56,8 @@ class Channel:
         self.rng = rng or random.Random()  # noqa: S311  retry jitter, not a secret
         self.reached = False
         """Whether any request got an answer (the status line's online or offline)."""
+        self.server_offset: int | None = None
+        """The server's clock minus ours at the latest verified answer."""
         with store.read() as conn:
             self._key = private_from_bytes(bytes.fromhex(get_meta(conn, "terminal_key")))
             self._server_key = bytes.fromhex(get_meta(conn, "server_key"))
@@ -60,7 +65,7 @@ class Channel:
     def exchange(self, path: str, msg_type: str, body: Any, reply_type: str) -> Any:
         """Send ``body`` as a ``msg_type`` envelope; return the verified answer's body."""
         failures = 0
-        replay_retried = False
+        replay_retried = reregistered = False
         while True:
             request = self._seal(msg_type, body)
             try:
@@ -80,7 +85,16 @@ class Channel:
                 self._bump_counter(REPLAY_BUMP)
                 continue
             if status == 401:
-                raise SyncError(REVOKED, retry=False)
+                if reregistered or not self._reregister():
+                    raise SyncError(REVOKED, retry=False)
+                reregistered = True
+                continue
+            if status == 426:
+                raise SyncError(REASON_TEXT[Reason.UPGRADE_REQUIRED], retry=False)
+            if status == 400 and code == "invalid_message" and "unknown field" in detail:
+                # A server from before this terminal's protocol refuses the
+                # fields it does not know: it is too old; nothing was handled.
+                raise SyncError(REASON_TEXT[Reason.SERVER_TOO_OLD], retry=False)
             if status >= 500 or status == 429:
                 failures += 1
                 if failures >= self.max_attempts:
@@ -90,6 +104,32 @@ class Channel:
                 continue
             raise SyncError(f"The server refused the sync ({code}): {detail}".rstrip(": "),
                             retry=False)
+
+    def _reregister(self) -> bool:
+        """The server does not know this terminal: if it holds the certificate
+        the server gave it at enrollment, present it (a server restored from a
+        backup older than the enrollment registers it again). True if it did."""
+        with self.store.read() as conn:
+            cert = get_meta(conn, "terminal_cert")
+            generation = get_meta(conn, "log_generation")
+        if not cert:
+            return False
+        request = self._seal("reregister", ReregisterRequest(bytes.fromhex(cert),
+                                                             generation).to_wire())
+        try:
+            status, data = self.transport.post("/v1/reregister", request.to_bytes(),
+                                               self.timeout)
+        except (TransportError, OSError):
+            return False
+        if status != 200:
+            return False
+        try:
+            self._open_reply(data, request, "reregistered")
+        except SyncError:
+            return False
+        with self.store.write() as conn:
+            audit(conn, self.clock.ms(), "reregistered", None, generation=generation)
+        return True
 
     def _seal(self, msg_type: str, body: Any) -> Envelope:
         counter = self._bump_counter(1)
@@ -105,12 +145,32 @@ class Channel:
     def _open_reply(self, data: bytes, request: Envelope, reply_type: str) -> Any:
         try:
             reply = open_envelope(data)
-            reply.verify(self._server_key)
+            try:
+                reply.verify(self._server_key)
+            except SignatureError:
+                self._follow_rotation(reply)
             if reply.reply_to != request.digest or reply.msg_type != reply_type:
                 raise SyncError(BAD_ANSWER)
+            self.server_offset = reply.ts - self.clock.ms()
             return reply.decoded_body()
         except ProtocolError as exc:
             raise SyncError(BAD_ANSWER) from exc
+
+    def _follow_rotation(self, reply: Envelope) -> None:
+        """The answer is not signed by the pinned key: ask for the server's key chain
+        and pin the newest key reachable from ours by signed announcements, if the
+        answer is signed by it (:mod:`protocol.key_rotation`). Else SignatureError."""
+        try:
+            status, data = self.transport.post("/v1/keys", b"", self.timeout)
+        except (TransportError, OSError):
+            raise SignatureError from None
+        if status != 200:
+            raise SignatureError
+        newest = follow(self._server_key, chain_from_wire(decode(data)))
+        reply.verify(newest)
+        with self.store.write() as conn:
+            set_meta(conn, "server_key", newest.hex())
+        self._server_key = newest
 
     def _backoff(self, failures: int) -> None:
         ceiling = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (failures - 1))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from protocol.ops import OpResult
 
@@ -21,6 +21,8 @@ class Counts:
     rejected: int = 0
     held: int = 0
     pulled: int = 0
+    notices: list[str] = field(default_factory=list)
+    """Sentences for the clerk about what this round found (a restored server)."""
 
     def count(self, result: OpResult) -> None:
         status = str(result.status)
@@ -36,4 +38,4 @@ class Counts:
     def report(self, error: str | None) -> SyncReport:
         return SyncReport(pushed=self.pushed, applied=self.applied, conflicts=self.conflicts,
                           rejected=self.rejected, held=self.held, pulled=self.pulled,
-                          error=error)
+                          error=error, notices=tuple(self.notices))

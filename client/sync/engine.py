@@ -17,16 +17,20 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
+from sqlalchemy.engine import Connection
+
 from protocol.errors import ProtocolError
+from protocol.hlc import new_epoch_due, wall_ms
 
 from ..clock import Clock
 from ..errors import SyncError
-from ..store.database import Store, audit, set_meta
+from ..store.database import Store, audit, get_meta, set_meta
 from ..views import SyncProgress, SyncReport
 from .channel import BAD_ANSWER, MAX_ATTEMPTS, TIMEOUT_S, Channel
 from .counts import Counts
 from .pull import PULL_PAGE, Pull
 from .push import PUSH_BATCH, Push
+from .restore import SERVER_RESTORED
 from .transport import Transport
 
 
@@ -45,7 +49,8 @@ class SyncEngine:
                                rng=rng)
         self.push = Push(store, self.channel, clock=clock, facility_id=facility_id,
                          batch_size=batch_size)
-        self.pull = Pull(store, self.channel, facility_id=facility_id, page_size=page_size)
+        self.pull = Pull(store, self.channel, clock=clock, facility_id=facility_id,
+                         page_size=page_size)
 
     def sync(self, on_progress: Callable[[SyncProgress], None] | None = None) -> SyncReport:
         """Push everything pending, then pull everything new."""
@@ -55,15 +60,39 @@ class SyncEngine:
         try:
             self.push.run(counts, progress)
             self.pull.run(counts, progress)
+            if self.pull.restored:
+                resent = self.pull.resent
+                if resent:  # what the server lost goes again, then comes back
+                    self.push.run(counts, progress)
+                    self.pull.run(counts, progress)
+                counts.notices.append(SERVER_RESTORED.format(resent=resent))
         except SyncError as exc:
             error = exc.message
         except ProtocolError:
             error = BAD_ANSWER  # a verified answer that does not match the schema
         with self.store.write() as conn:
+            self._check_clock(conn)
             set_meta(conn, "online", self.channel.reached)
             set_meta(conn, "last_error", error)
+            if counts.notices:
+                set_meta(conn, "last_notice", " ".join(counts.notices))
             if error is None:
                 set_meta(conn, "last_sync_at", self.clock.ms())
             else:
                 audit(conn, self.clock.ms(), "sync_failed", None, error=error)
         return counts.report(error)
+
+    def _check_clock(self, conn: Connection) -> None:
+        """Start a new clock epoch once the server confirms a clock that had run
+        ahead is right again (:func:`protocol.hlc.new_epoch_due`)."""
+        offset = self.channel.server_offset
+        if offset is None:
+            return
+        set_meta(conn, "server_offset", offset)
+        last = int(get_meta(conn, "hlc_last", 0))
+        now = self.clock.ms()
+        if new_epoch_due(last, now, offset):
+            epoch = int(get_meta(conn, "clock_epoch", 0)) + 1
+            set_meta(conn, "clock_epoch", epoch)
+            set_meta(conn, "hlc_last", 0)
+            audit(conn, now, "clock_epoch", None, epoch=epoch, ahead_ms=wall_ms(last) - now)

@@ -14,15 +14,17 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from protocol.merge import RecordState
-from protocol.messages import PullRequest, PullResponse, Snapshot
+from protocol.messages import LogPosition, PullRequest, PullResponse, Snapshot
 
+from ..clock import Clock
 from ..store.database import OUTBOX, RECORDS, Store, dumps, get_meta, set_meta
 from ..store.overlay import overlay_ops, records_touched
-from ..store.record_numbers import MRN_LOW_WATER, add_mrn_pool, mrns_left
+from ..store.record_numbers import MRN_LOW_WATER, add_mrn_pool, mrn_top, mrns_left
 from ..store.search import refresh_many, search_columns
 from ..views import SyncProgress
 from .channel import Channel
 from .counts import Counts, Progress
+from .restore import check_log, finish_repull
 
 PULL_PAGE = 2500
 
@@ -30,12 +32,17 @@ PULL_PAGE = 2500
 class Pull:
     """The pull half of a round."""
 
-    def __init__(self, store: Store, channel: Channel, *, facility_id: str,
+    def __init__(self, store: Store, channel: Channel, *, clock: Clock, facility_id: str,
                  page_size: int = PULL_PAGE) -> None:
         self.store = store
         self.channel = channel
+        self.clock = clock
         self.facility_id = facility_id
         self.page_size = page_size
+        self.resent = 0
+        """Operations the server had lost, made pending again by the last run."""
+        self.restored = False
+        """Whether the last run found the server restored from a backup."""
 
     def run(self, counts: Counts, progress: Progress) -> None:
         with self.store.read() as conn:
@@ -43,22 +50,43 @@ class Pull:
                                                .where(OUTBOX.c.status == "held")
                                                .order_by(OUTBOX.c.seq).limit(1000))]
         asked_mrns = False
+        self.resent, self.restored = 0, False
         progress(SyncProgress("pull", 0, None))
         while True:
             with self.store.read() as conn:
                 cursor = int(get_meta(conn, "cursor", 0))
                 want = not asked_mrns and mrns_left(conn) < MRN_LOW_WATER
-            request = PullRequest(cursor=cursor, limit=self.page_size, held=held,
-                                  want_mrns=want)
+                request = PullRequest(cursor=cursor, limit=self.page_size, held=held,
+                                      want_mrns=want, mrn_top=mrn_top(conn),
+                                      generation=get_meta(conn, "log_generation"))
             reply = PullResponse.from_wire(self.channel.exchange("/v1/pull", "pull",
                                                                  request.to_wire(), "pulled"))
+            if reply.log is not None and self._server_lost_work(reply, reply.log, cursor):
+                asked_mrns = asked_mrns or want
+                continue  # pull again from the start
             self._apply_page(reply, cursor, counts)
             held = []
             asked_mrns = asked_mrns or want
             counts.pulled += len(reply.changes)
             progress(SyncProgress("pull", counts.pulled, None))
             if not reply.more or (reply.cursor <= cursor and not reply.changes):
+                with self.store.write() as conn:
+                    finish_repull(conn, self.facility_id)
                 return
+
+    def _server_lost_work(self, reply: PullResponse, log: LogPosition, cursor: int) -> bool:
+        """Check the answer's log position (:mod:`.restore`); True when this
+        terminal must pull again from the start."""
+        with self.store.write() as conn:
+            if int(get_meta(conn, "cursor", 0)) != cursor:
+                return True  # another sync moved on meanwhile: ask again
+            if reply.mrn_pool is not None:
+                add_mrn_pool(conn, reply.mrn_pool)
+            repull, resent = check_log(conn, log, cursor, self.clock.ms(),
+                                       self.facility_id)
+        self.resent += resent
+        self.restored = self.restored or repull or resent > 0
+        return repull
 
     def _apply_page(self, reply: PullResponse, cursor: int, counts: Counts) -> None:
         # Everything in a page is the server's and is pulled again if a power

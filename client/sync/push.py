@@ -2,8 +2,9 @@
 
 Operations go in sequence order, in batches that fit one message; every result
 of an answer is stored in one transaction. The server's ``next_seq`` says where
-to resume (it may ask for earlier operations again); ``upgrade_required`` stops
-the round with the operations kept.
+to resume (it may ask for earlier operations again); ``upgrade_required`` (this
+terminal is too old) and ``server_too_old`` (its changes need a newer server)
+stop the round with the operations kept, pending, for the next sync.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from protocol.ops import REASON_TEXT, SCHEMA_VERSION, Operation, OpResult, OpTyp
 from ..clock import Clock
 from ..errors import SyncError
 from ..store.database import OUTBOX, Store, audit, get_meta, unpack_payload
+from ..store.outbox import merged_flags
 from ..store.overlay import ANSWERED_STATUSES, records_touched
 from ..store.search import refresh_many
 from ..views import SyncProgress
@@ -66,13 +68,16 @@ class Push:
                 reply = inflight.result()
                 gap = reply.next_seq < ops[0].seq
                 inflight = None
-                if following and not gap and not reply.upgrade_required:
+                stop = reply.upgrade_required or reply.server_too_old
+                if following and not gap and not stop:
                     inflight = pool.submit(self._send, following)
                 sent.update(op.seq for op in ops)
                 counts.pushed = len(sent)
                 handled = self._record_results(reply.results, counts)
                 if reply.upgrade_required:
                     raise SyncError(REASON_TEXT[Reason.UPGRADE_REQUIRED], retry=False)
+                if reply.server_too_old:
+                    raise SyncError(REASON_TEXT[Reason.SERVER_TOO_OLD], retry=False)
                 progress(SyncProgress("push", min(len(sent), total), total))
                 stalls = 0 if handled else stalls + 1
                 if stalls >= 2:
@@ -153,8 +158,7 @@ class Push:
                 updates.append({
                     "b_seq": row.seq, "status": str(result.status), "reason": result.reason,
                     "detail": result.detail, "server_seq": result.server_seq,
-                    "flags": ",".join(sorted({*filter(None, (row.flags or "").split(",")),
-                                              *result.flags}))})
+                    "flags": merged_flags(row.flags, result)})
                 # An answered operation whose effect the terminal has not pulled
                 # yet keeps overlaying exactly as it did while pending, so the
                 # records it touches look the same: nothing to recompute.

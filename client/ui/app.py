@@ -34,7 +34,6 @@ from .commands import NavigationCommands, ResidentSearchCommands, ScreenCommands
 from .engine import (
     Clock,
     Session,
-    SessionLocked,
     SyncProgress,
     SyncStatus,
     SystemClock,
@@ -45,15 +44,16 @@ from .engine import (
 from .errors import SessionLockedError
 from .messages import DataChanged, SessionOpened, SyncFinished, SyncProgressed, SyncStatusRead
 from .settings import UISettings
-from .workers import show_worker_error
+from .unexpected import SurvivingApp
 
 if TYPE_CHECKING:
+
     from .screens.lock import LockScreen
 
 log = logging.getLogger(__name__)
 
 
-class ChartkeepApp(App[None]):
+class ChartkeepApp(SurvivingApp):
     """The clerk's terminal: one encrypted store, one clerk at a time."""
 
     TITLE = "Chartkeep"
@@ -113,6 +113,9 @@ class ChartkeepApp(App[None]):
         self._session: Session | None = None
         self.locked_username: str | None = None
         self.last_activity_ms = self.clock.ms()
+        self._wanted_section: object = _ARRIVED
+        self._navigating = False
+        self._help_wanted = False
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's commands, less "Screenshot": it would write resident data to an
@@ -195,8 +198,7 @@ class ChartkeepApp(App[None]):
             self.pop_screen()
             self.reload_screens()
         else:
-            self.run_worker(self._reset_to_section("census"), group="navigate",
-                            exclusive=True)
+            self.navigate("census")
         self.refresh_sync_status()
 
     def on_unmount(self) -> None:
@@ -221,7 +223,7 @@ class ChartkeepApp(App[None]):
         return True
 
     def action_section(self, section: str) -> None:
-        self.run_worker(self._reset_to_section(section), group="navigate", exclusive=True)
+        self.navigate(section)
 
     def action_duplicates(self) -> None:
         """Possible duplicates are a records manager's work; a clerk is told so."""
@@ -231,18 +233,40 @@ class ChartkeepApp(App[None]):
                              RecordKind.RESIDENT):
             self.action_section("duplicates")
 
-    async def _reset_to_section(self, section: str) -> None:
-        from .screens.sections import section_screen
+    def navigate(self, section: str | None) -> None:
+        """Show ``section`` (``None``: the sign-in screen) on a fresh stack.
 
-        screen = section_screen(section)
-        while len(self.screen_stack) > 1:
-            await self.pop_screen()
-        await self.push_screen(screen)
+        Keys arrive in bursts (type-ahead, F4 F1 typed at once). Screens are
+        popped and pushed by one navigator at a time, never cancelled halfway: a
+        request while it runs only changes where it ends, and help asked for
+        meanwhile opens on the screen it ends on.
+        """
+        self._wanted_section = section
+        if not self._navigating:
+            self._navigating = True
+            self._navigate()
+
+    @work(group="navigate", exit_on_error=False)
+    async def _navigate(self) -> None:
+        try:
+            while self._wanted_section is not _ARRIVED:
+                wanted, self._wanted_section = self._wanted_section, _ARRIVED
+                screen = _screen_for(wanted if isinstance(wanted, str) else None)
+                while len(self.screen_stack) > 1:
+                    await self.pop_screen()
+                await self.push_screen(screen, wait_for_dismiss=False)
+        finally:
+            self._navigating = False
+        if self._help_wanted:
+            self._help_wanted = False
+            self.action_help()
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen
 
-        if not isinstance(self.screen, HelpScreen):
+        if self._navigating:
+            self._help_wanted = True  # shown on the screen the navigation ends on
+        elif not isinstance(self.screen, HelpScreen) and self.screen.is_mounted:
             self.push_screen(HelpScreen(self.screen))
 
     def reload_screens(self) -> None:
@@ -308,14 +332,7 @@ class ChartkeepApp(App[None]):
         self.sub_title = ""
         if session is not None:
             self._drop_session(session)
-        self.run_worker(self._show_unlock(), group="navigate", exclusive=True)
-
-    async def _show_unlock(self) -> None:
-        from .screens.unlock import UnlockScreen
-
-        while len(self.screen_stack) > 1:
-            await self.pop_screen()
-        await self.push_screen(UnlockScreen())
+        self.navigate(None)
 
     # --- sync -------------------------------------------------------------------
 
@@ -380,15 +397,16 @@ class ChartkeepApp(App[None]):
         self.reload_screens()
         self.refresh_sync_status()
 
-    # --- the one place unexpected worker failures end up --------------------------
 
-    def report_worker_error(self, error: BaseException, worker_name: str = "") -> None:
-        """Show a failed worker's error to the clerk: a notification or a dialog."""
-        if isinstance(error, SessionLockedError | SessionLocked) or not self.unlocked:
-            # Work cut short by the lock: the clerk will see fresh data after unlocking.
-            log.info("worker %s stopped by the lock: %r", worker_name, error)
-            return
-        show_worker_error(self, error, worker_name)
+_ARRIVED = object()
+"""The navigator has no section left to show."""
+
+
+def _screen_for(section: str | None) -> Screen[Any]:
+    from .screens.sections import section_screen
+    from .screens.unlock import UnlockScreen
+
+    return UnlockScreen() if section is None else section_screen(section)
 
 
 def _lock_screen_type() -> type[LockScreen]:

@@ -71,6 +71,9 @@ NEXT_STEP = {
     "upgrade_required": "Ask for the terminal to be upgraded; nothing is lost.",
     "user_inactive": "A supervisor will review the change.",
     "record_voided": "A records manager will review the change.",
+    "dependency": "Correct the rejected change it names first, then enter this one again.",
+    "duplicate_mrn": "Register the resident again; a new record number is given.",
+    "server_too_old": "Nothing to do: it is sent once the server is upgraded.",
 }
 
 

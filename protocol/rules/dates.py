@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from protocol.errors import ValidationError
 from protocol.records import RecordKind
+from protocol.rules.calendar import round_half_up
 
 OLDEST_BIRTH_YEARS = 125
 """A birth date further back than this is a typing error, not a resident."""
@@ -111,14 +113,17 @@ def _after(name: str, earlier: str, what: str) -> Callable[[Mapping[str, Any], d
     return rule
 
 
+def clocked_hours(clock_in: datetime, clock_out: datetime, meal_minutes: int = 0) -> Decimal:
+    """The hours an entry with clock times carries: clock-in to clock-out (across
+    midnight if need be) less the meal, rounded half up to 2 decimals as PBJ hours are."""
+    length = int((clock_out - clock_in).total_seconds() // 60)
+    return round_half_up(Decimal(length - meal_minutes) / 60)
+
+
 def _shift_times(fields: Mapping[str, Any], today: date) -> None:
     """A shift entered with its clock times: both times, in order, starting on the
     work date, the meal inside it, and the hours equal to clock-in to clock-out
-    less the meal (rounded half up to 2 decimals, as PBJ hours are)."""
-    from decimal import Decimal
-
-    from protocol.rules.calendar import round_half_up
-
+    less the meal (:func:`clocked_hours`)."""
     clock_in, clock_out = moment_of(fields.get("clock_in")), moment_of(fields.get("clock_out"))
     if clock_in is None and clock_out is None:
         if fields.get("meal_start") or fields.get("meal_minutes"):
@@ -140,7 +145,7 @@ def _shift_times(fields: Mapping[str, Any], today: date) -> None:
     meal_start = moment_of(fields.get("meal_start"))
     if meal_start is not None and not clock_in <= meal_start < clock_out:
         raise ValidationError("meal_start", "must fall inside the shift")
-    expected = round_half_up(Decimal(length - meal) / 60)
+    expected = clocked_hours(clock_in, clock_out, meal)
     hours = fields.get("hours")
     if hours is not None and Decimal(str(hours)) != expected:
         raise ValidationError("hours", f"must be {expected}: clock-in to clock-out less the "
@@ -155,10 +160,19 @@ RULES: Mapping[RecordKind, tuple[tuple[frozenset[str], Callable[[Mapping[str, An
         (frozenset({"work_date", "hours", "clock_in", "clock_out", "meal_minutes",
                     "meal_start"}), _shift_times),
     ),
-    RecordKind.ASSESSMENT: tuple(
-        (frozenset({name}), _not_future(name))
-        for name in ("determination_on", "completed_on", "caa_on", "care_plan_on",
-                     "transmitted_on", "event_on")),
+    RecordKind.ASSESSMENT: (
+        *((frozenset({name}), _not_future(name))
+          for name in ("determination_on", "completed_on", "caa_on", "care_plan_on",
+                       "transmitted_on", "event_on")),
+        # An MDS record is completed on or after the date it speaks for (Z0500B on or
+        # after A2300, or the tracking record's event), and transmitted once completed.
+        (frozenset({"completed_on", "ard"}),
+         _after("completed_on", "ard", "the assessment reference date")),
+        (frozenset({"completed_on", "event_on"}),
+         _after("completed_on", "event_on", "the entry or death date")),
+        (frozenset({"transmitted_on", "completed_on"}),
+         _after("transmitted_on", "completed_on", "the completion date")),
+    ),
     RecordKind.TRAINING: ((frozenset({"held_on"}), _not_future("held_on")),),
     RecordKind.REVIEW: ((frozenset({"reviewed_on"}), _not_future("reviewed_on")),),
     RecordKind.REGISTRY_CHECK: ((frozenset({"checked_on"}), _not_future("checked_on")),),

@@ -17,7 +17,7 @@ from protocol.ids import new_id
 from protocol.merkle import Checkpoint
 from protocol.ops import OpResult
 from protocol.records import US_STATES, RecordKind
-from server.core import held_review
+from server.core import continuity, held_review
 from server.core.audit_log import AuditLog
 from server.core.directory import (
     create_user,
@@ -29,24 +29,47 @@ from server.core.directory import (
 )
 from server.errors import AdminError, NotFound
 from server.settings import Settings
-from server.storage import audit_verify, checkpoints
+from server.storage import audit, audit_verify, checkpoints, roles
 from server.storage.audit_verify import AuditBreak
 from server.storage.batch import Batch, Rec
 from server.storage.db import read_tx, write_tx
-from server.storage.keys import load_server_key
+from server.storage.keys import key_chain, rotate_server_key
 from server.storage.models import T
 from server.storage.setup import initialise
 
 __all__ = [  # the directory's actions are the core's (server.core.directory), shared
-    "TerminalRow", "create_bed", "create_facility", "create_unit", "create_user",
-    "deactivate_user", "init", "issue_code", "list_terminals", "publish_checkpoints",
-    "review_held", "revoke_terminal", "update_facility", "verify_audit",
+    "TerminalRow",
+    "create_bed",
+    "create_facility",
+    "create_unit",
+    "create_user",
+    "deactivate_user",
+    "declare_restore",
+    "grant_app_role",
+    "init",
+    "issue_code",
+    "list_terminals",
+    "publish_checkpoints",
+    "review_held",
+    "revoke_terminal",
+    "rotate_key",
+    "update_facility",
+    "verify_audit",
 ]
 
 
 def init(engine: Engine, settings: Settings) -> bytes:
     """Create or upgrade the schema and make the server key; return its public half."""
-    return initialise(engine, settings.clock())
+    return initialise(engine, settings)
+
+
+def declare_restore(engine: Engine, settings: Settings, *, note: str = "") -> str:
+    """Mark the database as restored from a backup: a new log generation
+    (:mod:`server.core.continuity`); returns its id."""
+    with write_tx(engine) as conn:
+        if conn.execute(sa.select(sa.func.count()).select_from(T.heads)).scalar_one() == 0:
+            raise AdminError("the database is not initialised; run chartkeep-server init")
+    return continuity.start(engine, settings, "restore", {"note": note[:500]})
 
 
 def create_facility(engine: Engine, settings: Settings, *, name: str, state: str,
@@ -179,8 +202,26 @@ def verify_audit(engine: Engine, *, held: list[Checkpoint] | None = None
     """Chains, trees and history (:mod:`server.storage.audit_verify`); ``held``:
     checkpoints kept outside the database, e.g. from a bundle."""
     with read_tx(engine) as conn:
-        public = load_server_key(conn).public_key().public_bytes_raw()
+        public = [link.key for link in key_chain(conn)]
         return audit_verify.verify_audit(conn, public, held or [])
+
+
+def rotate_key(engine: Engine, settings: Settings) -> bytes:
+    """A new server key, announced signed by the current one; its public half.
+    Restart every server process with the new key file (server/storage/keys.py)."""
+    with write_tx(engine) as conn:
+        public = rotate_server_key(conn, settings, settings.clock())
+        audit.record_event(conn, None, at=settings.clock(), action="admin:rotate_key",
+                           outcome="applied", purpose="security",
+                           detail={"key": public.hex()})
+    return public
+
+
+def grant_app_role(engine: Engine, role: str) -> None:
+    """PostgreSQL: let ``role`` run the server without UPDATE or DELETE on the
+    audit tables (:mod:`server.storage.roles`). Run as the database owner."""
+    with engine.begin() as conn:
+        roles.grant_app_role(conn, role)
 
 
 def publish_checkpoints(engine: Engine, settings: Settings) -> list[Checkpoint]:

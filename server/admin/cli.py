@@ -40,9 +40,15 @@ def _parser() -> argparse.ArgumentParser:
                         "or ./var/server)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("init", help="create or upgrade the database and the server key")
+    p = sub.add_parser("restore", help="declare that the database was just restored from a "
+                       "backup: a new log generation, so every terminal re-sends what the "
+                       "backup lacks and pulls again; run it before serving")
+    p.add_argument("--note", default="", help="what was restored, from when (audited)")
     serve = sub.add_parser("serve", help="serve terminals until SIGINT/SIGTERM")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument("--tls-cert", type=Path, help="PEM certificate (chain): serve HTTPS")
+    serve.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
     p = sub.add_parser("create-facility", help="add a facility; prints its id")
     p.add_argument("--name", required=True)
     p.add_argument("--state", required=True, help="two-letter state code, e.g. OH")
@@ -93,6 +99,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--against", action="append", type=Path, default=[], metavar="FILE",
                    help="checkpoints kept outside the database (from `checkpoint --out`); "
                    "may be given more than once")
+    sub.add_parser("rotate-key", help="make a new server signing key, announced signed by "
+                   "the current one (enrolled terminals follow it); restart every server "
+                   "process with the new key file")
+    p = sub.add_parser("grant-app-role", help="PostgreSQL: grant an existing role what the "
+                       "server needs, without UPDATE/DELETE on the audit tables; run as the "
+                       "owner, then serve with a database URL naming that role")
+    p.add_argument("--role", required=True)
     p = sub.add_parser("checkpoint", help="publish signed checkpoints of the audit logs now "
                        "and print the latest of each")
     p.add_argument("--out", type=Path, help="also write them to this JSON file, to keep "
@@ -136,7 +149,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings.from_env(database_url=args.database_url, data_dir=args.data_dir,
                                  host=getattr(args, "host", None),
-                                 port=getattr(args, "port", None))
+                                 port=getattr(args, "port", None),
+                                 tls_cert=getattr(args, "tls_cert", None),
+                                 tls_key=getattr(args, "tls_key", None))
     try:
         return _run(args, settings)
     except (ServerError, PasswordRejected) as exc:
@@ -160,6 +175,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "init":
             key = actions.init(engine, settings)
             print(f"database ready; server key {key.hex()}")
+        elif args.command == "restore":
+            generation = actions.declare_restore(engine, settings, note=args.note)
+            print(f"log generation {generation}: terminals will re-send what this database "
+                  "lacks at their next sync")
         elif args.command == "create-facility":
             print(actions.create_facility(engine, settings, name=args.name, state=args.state,
                                         mrn_prefix=args.mrn_prefix))
@@ -192,6 +211,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                                        seq=args.seq, decision=args.decision,
                                        reviewer=args.reviewer)
             print(f"{result.status}" + (f" ({result.reason})" if result.reason else ""))
+        elif args.command == "rotate-key":
+            public = actions.rotate_key(engine, settings)
+            print(f"new server key {public.hex()}; restart every server process")
+        elif args.command == "grant-app-role":
+            actions.grant_app_role(engine, args.role)
+            print(f"role {args.role} may read and write, and only append to the audit log")
         elif args.command == "checkpoint":
             found = [checkpoint_to_json(c) for c in actions.publish_checkpoints(engine,
                                                                                settings)]

@@ -8,6 +8,8 @@ from protocol.ops import Reason
 from server.storage.batch import Batch, Rec
 from server.storage.models import T
 
+from .outcomes import Outcome, not_found, rejected
+
 
 class Context:
     """The batch of one write transaction and the facility whose terminal acts."""
@@ -24,15 +26,25 @@ class Context:
             T.transfers.c.from_facility_id == facility_id).limit(1)).first()
         return row is not None
 
-    def scope_error(self, rec: Rec) -> Reason | None:
-        """None when the record is this facility's; else why it may not be touched.
+    def find(self, rec_id: str, kind: str, detail: str | None = None, *,
+             moved_ok: bool = False) -> Rec | Outcome:
+        """The record ``rec_id`` if this facility may touch it, else the refusal.
 
-        A record of a resident who moved away is ``out_of_scope`` (administrative
-        changes from the old facility end with the transfer); any other record of
-        another facility is ``not_owner``.
+        A record of a resident who moved away from here is ``out_of_scope``
+        (administrative changes from the old facility end with the transfer), or
+        the record itself when ``moved_ok`` (clinical facts follow the resident).
+        Any other record of another facility answers exactly as a missing id —
+        same reason, same ``detail``, after the same lookups — and only the audit
+        keeps the real reason (``not_owner``).
         """
-        if rec.facility_id == self.facility_id:
-            return None
-        if self.transferred_from(rec.subject_id, self.facility_id):
-            return Reason.OUT_OF_SCOPE
-        return Reason.NOT_OWNER
+        rec = self.b.get(rec_id, kind)
+        if rec is not None and rec.facility_id == self.facility_id:
+            return rec
+        # Missing and foreign ids both pay for the transfer lookup.
+        moved = self.transferred_from(rec.subject_id if rec and rec.subject_id else rec_id,
+                                      self.facility_id)
+        if rec is None:
+            return not_found(detail, target=rec_id)
+        if moved:
+            return rec if moved_ok else rejected(Reason.OUT_OF_SCOPE, target=rec.id)
+        return not_found(detail, target=rec_id, actual=Reason.NOT_OWNER)

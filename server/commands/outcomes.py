@@ -18,6 +18,8 @@ class Outcome:
     target: str | None = None
     audit: dict[str, Any] = field(default_factory=dict)
     """Extra facts for the audit entry (field names changed, links…)."""
+    depends_on: str | None = None
+    """For a ``dependency`` rejection: the rejected operation it depended on."""
 
 
 def applied(server_seq: int | None = None, *, target: str | None = None,
@@ -29,3 +31,14 @@ def applied(server_seq: int | None = None, *, target: str | None = None,
 def rejected(reason: Reason | str, detail: str | None = None, *,
              target: str | None = None) -> Outcome:
     return Outcome(OpStatus.REJECTED, reason=str(reason), detail=detail, target=target)
+
+
+def not_found(detail: str | None = None, *, target: str | None = None,
+              actual: Reason | None = None) -> Outcome:
+    """``not_found``. ``actual``: the real reason (a record of another facility),
+    kept for the audit only, so the terminal's answer is the very one a missing
+    id gets and no clerk can probe which ids exist elsewhere."""
+    outcome = rejected(Reason.NOT_FOUND, detail, target=target)
+    if actual is not None:
+        outcome.audit["actual_reason"] = str(actual)
+    return outcome

@@ -11,19 +11,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import sqlalchemy as sa
+
 from protocol import merge
 from protocol.errors import ValidationError
 from protocol.ids import new_id
 from protocol.ops import OpStatus, Reason
 from protocol.records import MERGE_CLASS, MergeClass, RecordKind, identity_fields
 from protocol.rules.dates import check_record_dates, latest_facility_date
+from protocol.rules.residents.stays import documented_after_discharge, latest_stay
 from server.storage.batch import Rec
+from server.storage.models import T
 
 from . import stays
 from .census import set_census
 from .context import Context
 from .fingerprints import match_key, stable_hash
-from .outcomes import Outcome, applied, rejected
+from .outcomes import Outcome, applied, not_found, rejected
 
 IMMUTABLE_KINDS = frozenset(k for k, c in MERGE_CLASS.items() if c is MergeClass.IMMUTABLE)
 RESIDENT_LINKED = frozenset({RecordKind.NOTE, RecordKind.DIAGNOSIS, RecordKind.ASSESSMENT})
@@ -52,13 +56,12 @@ def create(ctx: Context, payload: Mapping[str, Any], author: merge.Author) -> Ou
     facility_id = ctx.facility_id
     subject_id: str | None = rec_id if kind in (RecordKind.RESIDENT, RecordKind.STAFF) else None
     if kind in RESIDENT_LINKED:
-        resident = b.get(fields["resident_id"], RecordKind.RESIDENT)
-        if resident is None:
-            return rejected(Reason.NOT_FOUND, "no such resident", target=rec_id)
-        problem = ctx.scope_error(resident)
-        if problem is Reason.NOT_OWNER:
-            return rejected(problem, target=rec_id)
         # Clinical facts follow a resident who moved away; never lost.
+        resident = ctx.find(fields["resident_id"], RecordKind.RESIDENT, "no such resident",
+                            moved_ok=True)
+        if isinstance(resident, Outcome):
+            resident.target = rec_id
+            return resident
         facility_id, subject_id = resident.facility_id, resident.id
         if kind is RecordKind.NOTE:
             problem_text = _check_note(ctx, fields, resident, flags)
@@ -67,8 +70,8 @@ def create(ctx: Context, payload: Mapping[str, Any], author: merge.Author) -> Ou
     elif kind in STAFF_LINKED:
         staff = b.get(fields["staff_id"], RecordKind.STAFF)
         if staff is None or staff.facility_id != ctx.facility_id:
-            reason = Reason.NOT_FOUND if staff is None else Reason.NOT_OWNER
-            return rejected(reason, "no such staff member here", target=rec_id)
+            return not_found("no such staff member here", target=rec_id,
+                             actual=None if staff is None else Reason.NOT_OWNER)
         subject_id = staff.id
         for link in ("corrects", "entered_in_error_of"):
             target = b.get(fields.get(link), kind) if fields.get(link) else None
@@ -85,9 +88,16 @@ def create(ctx: Context, payload: Mapping[str, Any], author: merge.Author) -> Ou
         state.data["_author"] = author.user_id
         state.data["_recorded_at"] = author.recorded_at
     key = match_key(fields) if kind is RecordKind.RESIDENT else None
+    mrn = str(fields["mrn"]) if kind is RecordKind.RESIDENT else None
+    if mrn is not None and b.mrn_taken(facility_id, mrn):
+        # Numbers come from per-terminal pools and are never issued twice; a
+        # repeat means a pool was handed out again (a server restored from an
+        # old backup). Never two residents under one number.
+        return rejected(Reason.DUPLICATE_MRN, f"record number {mrn} is already in use here",
+                        target=rec_id)
     rec = Rec(id=rec_id, kind=str(kind), facility_id=facility_id, data=state.data,
               versions=state.versions, created_hash=created_hash, match_key=key,
-              subject_id=subject_id)
+              subject_id=subject_id, mrn=mrn)
     if kind is RecordKind.RESIDENT:
         set_census(rec, None, None)
         rec.data["_replaced_by"] = None  # set when a merge replaces it
@@ -113,13 +123,29 @@ def _check_note(ctx: Context, fields: dict[str, Any], resident: Rec,
             if target is None or target.data.get("resident_id") != resident.id:
                 return f"{link} must name a note of the same resident"
     stay_id = fields.get("stay_id")
-    if stay_id:
-        stay = b.get(stay_id, RecordKind.STAY)
-        if stay is None or stay.data.get("resident_id") != resident.id:
-            fields["stay_id"] = resident.data.get("_stay_id")
-            fields["_original_stay_id"] = stay_id
-            flags.append("relinked")
+    stay = b.get(stay_id, RecordKind.STAY) if stay_id else None
+    if stay_id and (stay is None or stay.data.get("resident_id") != resident.id):
+        fields["stay_id"] = resident.data.get("_stay_id")
+        fields["_original_stay_id"] = stay_id
+        flags.append("relinked")
+        stay = b.get(fields["stay_id"], RecordKind.STAY)
+    if stay is None and not fields.get("stay_id"):
+        # No current stay to name: the note belongs to the one that ended last.
+        stay = _last_stay(ctx, resident.id)
+        if stay is not None:
+            fields["stay_id"] = stay.id
+    if stay is not None and documented_after_discharge(fields.get("clinical_time"), stay.data):
+        fields["_documented_after_discharge"] = True
+        flags.append("documented_after_discharge")
     return None
+
+
+def _last_stay(ctx: Context, resident_id: str) -> Rec | None:
+    ids = ctx.b.conn.execute(sa.select(T.stays.c.id).where(
+        T.stays.c.resident_id == resident_id)).scalars().all()
+    stays = [rec for i in ids if (rec := ctx.b.get(i, RecordKind.STAY)) is not None]
+    latest = latest_stay([s.data for s in stays])
+    return next((s for s in stays if s.data is latest), None)
 
 
 def _check_training(ctx: Context, fields: Mapping[str, Any]) -> str | None:
@@ -162,13 +188,7 @@ def _date_problem(ctx: Context, kind: RecordKind, fields: Mapping[str, Any], *,
 
 def _target(ctx: Context, payload: Mapping[str, Any]) -> Rec | Outcome:
     """The record a command names, or the outcome that refuses it."""
-    rec = ctx.b.get(payload["id"], str(payload["kind"]))
-    if rec is None:
-        return rejected(Reason.NOT_FOUND, target=payload["id"])
-    problem = ctx.scope_error(rec)
-    if problem is not None:
-        return rejected(problem, target=rec.id)
-    return rec
+    return ctx.find(payload["id"], str(payload["kind"]))
 
 
 def update(ctx: Context, payload: Mapping[str, Any], author: merge.Author) -> Outcome:

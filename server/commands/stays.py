@@ -138,26 +138,21 @@ def _refresh_bed(ctx: Context, bed: Rec) -> None:
 
 def _stay_for_command(ctx: Context, args: Mapping[str, Any]) -> Rec | Outcome:
     """The stay a command names, or the outcome that refuses it."""
-    stay = ctx.b.get(args["stay_id"], STAY)
-    if stay is None:
-        return rejected(Reason.NOT_FOUND, "no such stay", target=args["stay_id"])
-    problem = ctx.scope_error(stay)
-    if problem is not None:
-        return rejected(problem, target=stay.id)
-    return stay
+    return ctx.find(args["stay_id"], STAY, "no such stay")
 
 
-def _check_bed(ctx: Context, bed_id: str) -> tuple[Rec | None, Reason | None]:
-    bed = ctx.b.get(bed_id, BED)
-    if bed is None:
-        return None, Reason.NOT_FOUND
-    if bed.facility_id != ctx.facility_id:
-        return None, Reason.NOT_OWNER
+def _check_bed(ctx: Context, bed_id: str, detail: str | None = None
+               ) -> tuple[Rec | None, Reason | None, Outcome | None]:
+    """The bed if it is free; else the reason it cannot be taken, and the outcome
+    when it is no bed of this facility (missing and foreign alike)."""
+    bed = ctx.find(bed_id, BED, detail)
+    if isinstance(bed, Outcome):
+        return None, Reason.NOT_FOUND, bed
     if bed.data.get("out_of_service"):
-        return None, Reason.BED_OUT_OF_SERVICE
+        return None, Reason.BED_OUT_OF_SERVICE, None
     if _bed_taken_by(ctx, bed_id) is not None:
-        return None, Reason.BED_OCCUPIED
-    return bed, None
+        return None, Reason.BED_OCCUPIED, None
+    return bed, None, None
 
 
 # --- commands ---------------------------------------------------------------------
@@ -165,12 +160,9 @@ def _check_bed(ctx: Context, bed_id: str) -> tuple[Rec | None, Reason | None]:
 
 def admit(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     b = ctx.b
-    resident = b.get(args["resident_id"], RESIDENT)
-    if resident is None:
-        return rejected(Reason.NOT_FOUND, "no such resident", target=args["resident_id"])
-    problem = ctx.scope_error(resident)
-    if problem is not None:
-        return rejected(problem, target=resident.id)
+    resident = ctx.find(args["resident_id"], RESIDENT, "no such resident")
+    if isinstance(resident, Outcome):
+        return resident
     if resident.status != "active":
         return rejected(Reason.RECORD_VOIDED, target=resident.id)
     if b.get(args["stay_id"]) is not None:
@@ -184,10 +176,10 @@ def admit(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         return data
     bed, bed_problem = (None, None)
     if args.get("bed_id"):
-        bed, bed_problem = _check_bed(ctx, args["bed_id"])
-        if bed_problem in (Reason.NOT_FOUND, Reason.NOT_OWNER):
-            return rejected(bed_problem, "the bed named is not this facility's",
-                            target=args["bed_id"])
+        bed, bed_problem, refusal = _check_bed(ctx, args["bed_id"],
+                                               "the bed named is not this facility's")
+        if refusal is not None:
+            return refusal
     row = {"id": args["stay_id"], "facility_id": ctx.facility_id, "resident_id": resident.id,
            "bed_id": bed.id if bed else None, "status": data["status"]}
     if not _guarded(ctx, sa.insert(T.stays).values(**row)):
@@ -268,7 +260,9 @@ def assign_bed(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         return after
     if stay.data.get("bed_id") == args["bed_id"]:
         return applied(stay.seq, target=stay.id)
-    bed, bed_problem = _check_bed(ctx, args["bed_id"])
+    bed, bed_problem, refusal = _check_bed(ctx, args["bed_id"])
+    if refusal is not None:
+        return refusal
     if bed is None:
         return rejected(bed_problem or Reason.NOT_FOUND, target=args["bed_id"])
     if not _set_stay_row(ctx, stay.id, bed_id=bed.id):

@@ -15,6 +15,7 @@ threads).
 :mod:`.answers`         the server's signature on its answers
 :mod:`.passwords`       account passwords: the shared rules, Argon2id hashing
 :mod:`.directory`       a facility's users, enrollment codes and settings (CLI and portal)
+:mod:`.compliance_settings` a facility's compliance settings and the staffing profiles
 :mod:`.audit_log`       checkpoints, consistency statements and signed bundles
 
 What each operation does to records is :mod:`server.commands`; the tables and

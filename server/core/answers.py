@@ -2,20 +2,20 @@
 
 Every answer is an envelope from ``"server"`` whose counter is the server clock
 in milliseconds, kept strictly rising within the process; the terminal checks
-it against the key it pinned at enrollment. The key lives in the database
-(every server process signs with the same one) and is read once, on first use.
+it against the key it pinned at enrollment. Every server process signs with the
+same key, opened from the key file (:mod:`server.storage.keys`) once, on first use.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import Engine
 
 from protocol.signing import public_bytes, seal
+from server.settings import Settings
 from server.storage.db import read_tx
 from server.storage.keys import load_server_key
 
@@ -23,9 +23,10 @@ from server.storage.keys import load_server_key
 class AnswerSigner:
     """Seals the server's answers; safe to share between worker threads."""
 
-    def __init__(self, engine: Engine, clock: Callable[[], int]) -> None:
+    def __init__(self, engine: Engine, settings: Settings) -> None:
         self._engine = engine
-        self._clock = clock
+        self._settings = settings
+        self._clock = settings.clock
         self._key: Ed25519PrivateKey | None = None
         self._key_lock = threading.Lock()
         self._counter_lock = threading.Lock()
@@ -35,7 +36,7 @@ class AnswerSigner:
         with self._key_lock:
             if self._key is None:
                 with read_tx(self._engine) as conn:
-                    self._key = load_server_key(conn)
+                    self._key = load_server_key(conn, self._settings)
             return self._key
 
     def public_key(self) -> bytes:

@@ -43,7 +43,7 @@ class AuditLog:
         with self._lock:
             if self._key is None:
                 with read_tx(self.engine) as conn:
-                    self._key = load_server_key(conn)
+                    self._key = load_server_key(conn, self.settings)
             return self._key
 
     def publish_due(self) -> list[Published]:

@@ -10,6 +10,7 @@ only in the audit entry; a replayed message is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,8 +33,14 @@ class TerminalInfo:
     public_key: bytes
 
 
-def authenticate(engine: Engine, settings: Settings, envelope: Envelope) -> TerminalInfo:
-    """The terminal that signed ``envelope``, or an audited :class:`SignatureError`."""
+Refusal = Callable[[str | None, str | None, dict[str, Any]], None]
+"""Audits a refused request: (chain, terminal id, detail)."""
+
+
+def authenticate(engine: Engine, settings: Settings, envelope: Envelope,
+                 refuse: Refusal | None = None) -> TerminalInfo:
+    """The terminal that signed ``envelope``, or an audited :class:`SignatureError`
+    (through ``refuse``, which the HTTP edge aggregates per source)."""
     with read_tx(engine) as conn:
         row = conn.execute(sa.select(T.terminals).where(
             T.terminals.c.id == envelope.sender)).first()
@@ -48,9 +55,13 @@ def authenticate(engine: Engine, settings: Settings, envelope: Envelope) -> Term
             why = "bad signature"
         else:
             return TerminalInfo(row.id, row.facility_id, bytes(row.public_key))
-    audit_rejection(engine, settings, row.facility_id if row else None, "auth:rejected",
-                    "bad_signature", terminal_id=envelope.sender,
-                    detail={"why": why, "type": envelope.msg_type})
+    chain = row.facility_id if row else None
+    detail = {"why": why, "type": envelope.msg_type}
+    if refuse is not None:
+        refuse(chain, envelope.sender, detail)
+    else:
+        audit_rejection(engine, settings, chain, "auth:rejected", "bad_signature",
+                        terminal_id=envelope.sender, detail=detail)
     raise SignatureError
 
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import replace
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from protocol.ids import new_id
-from protocol.messages import EnrollRequest, EnrollResponse
+from protocol.messages import EnrollRequest, EnrollResponse, TerminalCertificate
 from protocol.signing import Envelope, check_possession
 from server.errors import EnrollmentCodeInvalid, NotPermitted
 from server.settings import Settings
@@ -38,13 +39,15 @@ def code_hash(code: str) -> str:
 
 
 def enroll(engine: Engine, settings: Settings, server_public_key: Callable[[], bytes],
-           envelope: Envelope, request: EnrollRequest) -> EnrollResponse:
-    """Bind the request's key to a new terminal, or refuse (audited)."""
+           envelope: Envelope, request: EnrollRequest,
+           certify: Callable[[TerminalCertificate], bytes]) -> EnrollResponse:
+    """Bind the request's key to a new terminal, or refuse (audited). ``certify``
+    signs the certificate the terminal keeps (:mod:`.reregistration`)."""
     envelope.verify(request.public_key)
     check_possession(request.public_key, request.code, request.proof)
     now = settings.clock()
     try:
-        return _enroll(engine, settings, server_public_key, request, now)
+        response = _enroll(engine, settings, server_public_key, request, now)
     except EnrollmentCodeInvalid as exc:
         audit_rejection(engine, settings, None, "enroll", "enrollment_code_invalid",
                         detail={"why": exc.detail, "user": request.username})
@@ -53,6 +56,9 @@ def enroll(engine: Engine, settings: Settings, server_public_key: Callable[[], b
         audit_rejection(engine, settings, None, "enroll", "not_permitted",
                         detail={"why": exc.detail, "user": request.username})
         raise
+    cert = TerminalCertificate(response.terminal_id, response.facility_id, request.public_key,
+                               response.user_id, now, request.terminal_name)
+    return replace(response, certificate=certify(cert))
 
 
 def _enroll(engine: Engine, settings: Settings, server_public_key: Callable[[], bytes],

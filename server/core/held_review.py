@@ -25,6 +25,7 @@ from server.storage.db import write_tx
 from server.storage.models import T
 
 from .authentication import TerminalInfo
+from .dependencies import RejectedCreates
 from .dispatch import handle, id_refs, load_users
 from .results import audit_fields, result_of
 
@@ -55,8 +56,9 @@ def _review_once(engine: Engine, settings: Settings, terminal_id: str, seq: int,
         if apply:
             users = load_users(conn, {op.user_id})
             batch.prefetch(id_refs(op.payload))
-            outcome = handle(Context(batch, term.facility_id), op, users.get(op.user_id),
-                             term.id, reviewed=True)
+            outcome = RejectedCreates(batch).explain(op, handle(
+                Context(batch, term.facility_id), op, users.get(op.user_id), term.id,
+                reviewed=True))
         else:
             outcome = Outcome(OpStatus.REJECTED, reason=str(Reason.USER_INACTIVE),
                               detail="rejected at supervisor review")
@@ -66,7 +68,7 @@ def _review_once(engine: Engine, settings: Settings, terminal_id: str, seq: int,
             T.ops.c.terminal_id == terminal_id, T.ops.c.seq == seq).values(
             status=str(result.status), reason=result.reason, detail=result.detail,
             server_seq=result.server_seq, flags=",".join(result.flags),
-            held_op=None, handled_at=now))
+            depends_on=result.depends_on, held_op=None, handled_at=now))
         fields = audit_fields(info, op, row.payload_hash, outcome, now)
         fields["action"] = "review:" + fields["action"]
         fields["detail"]["reviewer"] = reviewer

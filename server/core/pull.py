@@ -10,17 +10,24 @@ one message the terminal will accept; ``more`` says whether to ask again.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from protocol.codec import MAX_MESSAGE_BYTES, decode
-from protocol.messages import PullRequest, PullResponse, Snapshot
+from protocol.messages import (
+    MIN_PROTOCOL_VERSION,
+    LogPosition,
+    PullRequest,
+    PullResponse,
+    Snapshot,
+)
 from protocol.records import RecordKind
 from protocol.signing import Envelope
-from server.errors import ReplayedMessage
+from server.errors import ReplayedMessage, TerminalTooOld
 from server.settings import Settings
 from server.storage.db import write_tx
 from server.storage.models import T
 
+from . import continuity
 from .authentication import TerminalInfo, audit_replay, consume_counter
 from .mrn_pools import top_up
 from .results import result_from_row
@@ -34,9 +41,15 @@ SNAPSHOT_OVERHEAD = 32
 def pull(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: Envelope,
          request: PullRequest) -> PullResponse:
     now = settings.clock()
+    if request.protocol < MIN_PROTOCOL_VERSION:
+        raise TerminalTooOld
     try:
         with write_tx(engine) as conn:
             consume_counter(conn, terminal, envelope.counter)
+            generation = continuity.current(conn)
+            head = conn.execute(sa.select(T.heads.c.change_seq).where(
+                T.heads.c.facility_id == terminal.facility_id)).scalar_one()
+            last_seq, mrns_behind = _high_water(conn, terminal, request)
             rows = conn.execute(
                 sa.select(T.changes.c.seq, T.changes.c.snapshot).where(
                     T.changes.c.facility_id == terminal.facility_id,
@@ -54,6 +67,14 @@ def pull(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: E
     except ReplayedMessage:
         audit_replay(engine, settings, terminal, envelope)
         raise
+    knows_current = request.generation in (None, generation)
+    if knows_current and (request.cursor > head or mrns_behind):
+        # This terminal saw more of the log, or holds numbers the counter has
+        # not reached: the database came back from an older copy.
+        generation = continuity.start(engine, settings, "detected", {
+            "terminal": terminal.id, "cursor": request.cursor, "head": head,
+            "mrn_top": request.mrn_top})
+    log = LogPosition(generation, head, last_seq + 1)
     more = len(rows) > request.limit
     rows = rows[:request.limit]
     # A page must fit in one message the terminal will accept: stop early
@@ -68,7 +89,24 @@ def pull(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: E
     rows = rows[:taken]
     changes = [_snapshot(row.seq, bytes(row.snapshot)) for row in rows]
     cursor = rows[-1].seq if rows else request.cursor
-    return PullResponse(changes, cursor, more, now, results, pool)
+    return PullResponse(changes, cursor, more, now, results, pool, log=log)
+
+
+def _high_water(conn: Connection, terminal: TerminalInfo, request: PullRequest
+                ) -> tuple[int, bool]:
+    """Record the terminal's high-water marks (pull cursor, record numbers);
+    raise the facility's record-number counter above the numbers it holds.
+    Returns its last handled operation and whether the counter was behind."""
+    row = conn.execute(sa.select(T.terminals.c.last_seq, T.terminals.c.last_cursor,
+                                 T.terminals.c.mrn_used).where(
+        T.terminals.c.id == terminal.id)).one()
+    conn.execute(sa.update(T.terminals).where(T.terminals.c.id == terminal.id).values(
+        last_cursor=max(row.last_cursor, request.cursor),
+        mrn_used=max(row.mrn_used, request.mrn_top)))
+    behind = conn.execute(sa.update(T.facilities).where(
+        T.facilities.c.id == terminal.facility_id,
+        T.facilities.c.mrn_next < request.mrn_top).values(mrn_next=request.mrn_top))
+    return int(row.last_seq), behind.rowcount > 0
 
 
 def _snapshot(seq: int, raw: bytes) -> Snapshot:

@@ -23,9 +23,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from protocol.hlc import is_skewed
-from protocol.messages import PushRequest, PushResponse
-from protocol.ops import MIN_SCHEMA_VERSION, Operation, OpResult, OpStatus, OpType, Reason
+from protocol.hlc import MAX_DRIFT_MS, is_skewed, wall_ms
+from protocol.messages import MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, PushRequest, PushResponse
+from protocol.ops import (
+    MIN_SCHEMA_VERSION,
+    SCHEMA_VERSION,
+    Operation,
+    OpResult,
+    OpStatus,
+    OpType,
+    Reason,
+)
 from protocol.signing import Envelope
 from server.commands.context import Context
 from server.commands.fingerprints import match_key, payload_hash
@@ -36,6 +44,7 @@ from server.storage.db import insert_many, write_tx
 from server.storage.models import T
 
 from .authentication import TerminalInfo, audit_replay, consume_counter
+from .dependencies import RejectedCreates
 from .dispatch import handle, id_refs, load_users
 from .results import audit_fields, op_row, result_from_row, result_of
 
@@ -75,10 +84,23 @@ def _push_once(engine: Engine, settings: Settings, terminal: TerminalInfo, envel
         consume_counter(conn, terminal, envelope.counter)
         last_seq = conn.execute(sa.select(T.terminals.c.last_seq).where(
             T.terminals.c.id == terminal.id)).scalar_one()
-        if request.schema < MIN_SCHEMA_VERSION or any(
-                op.schema < MIN_SCHEMA_VERSION for op in request.ops):
+        if request.protocol < MIN_PROTOCOL_VERSION or request.schema < MIN_SCHEMA_VERSION \
+                or any(op.schema < MIN_SCHEMA_VERSION for op in request.ops):
             settings.fault("push:before_commit")
             return PushResponse([], last_seq + 1, now, upgrade_required=True), alarms
+        if request.protocol > PROTOCOL_VERSION or any(
+                op.schema > SCHEMA_VERSION for op in request.ops):
+            # Written under rules this server does not know yet: deciding them
+            # now could reject a valid change for good. They wait on the
+            # terminal until the server is upgraded.
+            batch.chain(terminal.facility_id).append(
+                at=now, action="push:server_too_old", outcome="deferred", actor=None,
+                terminal_id=terminal.id, facility_id=terminal.facility_id,
+                purpose="operations",
+                detail={"proto": request.protocol,
+                        "schema": max(op.schema for op in request.ops) if request.ops else 0})
+            batch.write()
+            return PushResponse([], last_seq + 1, now, server_too_old=True), alarms
         hashes = {op.seq: payload_hash(op) for op in request.ops}
         old = [op for op in request.ops if op.seq <= last_seq]
         new = [op for op in request.ops if op.seq > last_seq]
@@ -133,13 +155,19 @@ def _handle_new(batch: Batch, terminal: TerminalInfo, envelope: Envelope,
         and isinstance(op.payload.get("fields"), dict))))
     users = load_users(conn, {op.user_id for op in ops})
     ctx = Context(batch, terminal.facility_id)
-    skew = ["clock_skew"] if is_skewed(envelope.ts, batch.now) else []
+    sent_skewed = is_skewed(envelope.ts, batch.now)
     chain = batch.chain(terminal.facility_id)
     results: list[OpResult] = []
     op_rows: list[dict[str, Any]] = []
+    rejected_creates = RejectedCreates(batch)
     for op in ops:
-        outcome = handle(ctx, op, users.get(op.user_id), terminal.id)
-        outcome.flags.extend(skew)
+        outcome = rejected_creates.explain(op, handle(ctx, op, users.get(op.user_id),
+                                                      terminal.id))
+        rejected_creates.note(op, outcome)
+        # Skewed: sent by a clock far from ours, or stamped in our future (a
+        # clock that ran ahead and was corrected since: the stamp keeps its flag).
+        if sent_skewed or wall_ms(op.recorded_at) - batch.now > MAX_DRIFT_MS:
+            outcome.flags.append("clock_skew")
         result = result_of(op, outcome)
         results.append(result)
         op_rows.append(op_row(terminal.id, op, hashes[op.seq], result, batch.now,

@@ -7,7 +7,7 @@ from typing import Any
 
 from protocol.codec import encode
 from protocol.ids import is_id
-from protocol.ops import Operation, OpResult, OpStatus
+from protocol.ops import Operation, OpResult, OpStatus, OpType
 from server.commands.outcomes import Outcome
 
 from .authentication import TerminalInfo
@@ -15,12 +15,13 @@ from .authentication import TerminalInfo
 
 def result_of(op: Operation, outcome: Outcome) -> OpResult:
     return OpResult(op.seq, op.op_id, outcome.status, outcome.reason, outcome.detail,
-                    outcome.server_seq, tuple(outcome.flags))
+                    outcome.server_seq, tuple(outcome.flags), outcome.depends_on)
 
 
 def result_from_row(row: Any) -> OpResult:
     return OpResult(row.seq, row.op_id, OpStatus(row.status), row.reason, row.detail,
-                    row.server_seq, tuple(row.flags.split(",")) if row.flags else ())
+                    row.server_seq, tuple(row.flags.split(",")) if row.flags else (),
+                    row.depends_on)
 
 
 def op_row(terminal_id: str, op: Operation, phash: str, result: OpResult, now: int, *,
@@ -30,7 +31,10 @@ def op_row(terminal_id: str, op: Operation, phash: str, result: OpResult, now: i
             "payload_hash": phash, "status": str(result.status), "reason": result.reason,
             "detail": result.detail, "server_seq": result.server_seq,
             "flags": ",".join(result.flags), "handled_at": now,
-            "held_op": encode(op.to_wire()) if held else None}
+            "held_op": encode(op.to_wire()) if held else None,
+            "target_id": op.target_id if op.op_type is OpType.CREATE and is_id(op.target_id)
+            else None,
+            "depends_on": result.depends_on}
 
 
 def audit_fields(terminal: TerminalInfo, op: Operation, phash: str, outcome: Outcome,
@@ -44,6 +48,8 @@ def audit_fields(terminal: TerminalInfo, op: Operation, phash: str, outcome: Out
         detail["reason"] = outcome.reason
     if outcome.server_seq is not None:
         detail["server_seq"] = outcome.server_seq
+    if outcome.depends_on is not None:
+        detail["depends_on"] = outcome.depends_on
     if outcome.flags:
         detail["flags"] = list(outcome.flags)
     detail.update(outcome.audit)

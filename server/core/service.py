@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from protocol.key_rotation import KeyLink
 from protocol.messages import (
     EnrollRequest,
     EnrollResponse,
@@ -18,12 +19,16 @@ from protocol.messages import (
     PullResponse,
     PushRequest,
     PushResponse,
+    ReregisterRequest,
+    TerminalCertificate,
 )
 from protocol.ops import OpResult
 from protocol.signing import Envelope
 from server.settings import Settings
+from server.storage import keys
+from server.storage.db import read_tx
 
-from . import authentication, enrollment, held_review, pull, push
+from . import authentication, enrollment, floods, held_review, pull, push, reregistration
 from .answers import AnswerSigner
 from .authentication import TerminalInfo
 
@@ -34,14 +39,47 @@ class SyncService:
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine = engine
         self.settings = settings
-        self._signer = AnswerSigner(engine, settings.clock)
+        self._signer = AnswerSigner(engine, settings)
+        self.floods = floods.FloodGate(int(settings.flood_window_s * 1000),
+                                       settings.flood_limit, settings.flood_max_sources)
 
     def seal(self, msg_type: str, body: Any, reply_to: bytes) -> bytes:
         """Sign an answer (see :mod:`.answers`)."""
         return self._signer.seal(msg_type, body, reply_to)
 
-    def authenticate(self, envelope: Envelope) -> TerminalInfo:
-        return authentication.authenticate(self.engine, self.settings, envelope)
+    def key_chain(self) -> list[KeyLink]:
+        """Every server key, oldest first, each announced by the one before."""
+        with read_tx(self.engine) as conn:
+            return keys.key_chain(conn)
+
+    def authenticate(self, envelope: Envelope, source: str = "") -> TerminalInfo:
+        """The signing terminal; a refusal is audited per ``source`` (:mod:`.floods`)."""
+        def refuse(chain: str | None, terminal_id: str | None, detail: dict[str, Any]) -> None:
+            self.refuse(source, chain, "auth:rejected", "bad_signature",
+                        terminal_id=terminal_id, detail=detail)
+        return authentication.authenticate(self.engine, self.settings, envelope, refuse)
+
+    def refuse(self, source: str, chain: str | None, action: str, outcome: str, *,
+               terminal_id: str | None = None, detail: dict[str, Any] | None = None) -> None:
+        """Audit a request refused before anyone was known to ask: the source's first
+        refusal of the interval now, the rest counted into one entry per interval."""
+        detail = {**(detail or {}), "peer": source}
+        first = {k: str(v)[:120] for k, v in detail.items() if k in ("path", "why", "type")}
+        now, due = self.floods.refused(source, outcome, self.settings.clock(), first)
+        if now:
+            self.audit_rejection(chain, action, outcome, terminal_id=terminal_id, detail=detail)
+        self._write_summaries(due)
+
+    def flush_floods(self, *, everything: bool = False) -> int:
+        """Write the aggregated entries of ended intervals (every interval when
+        ``everything``, at shut-down); how many were written."""
+        due = self.floods.due(self.settings.clock(), everything=everything)
+        self._write_summaries(due)
+        return len(due)
+
+    def _write_summaries(self, due: list[floods.Summary]) -> None:
+        for summary in due:
+            self.audit_rejection(None, "request:flood", "aggregated", detail=summary.detail())
 
     def audit_rejection(self, chain: str | None, action: str, outcome: str, *,
                         terminal_id: str | None = None, detail: dict[str, Any] | None = None,
@@ -51,7 +89,14 @@ class SyncService:
 
     def enroll(self, envelope: Envelope, request: EnrollRequest) -> EnrollResponse:
         return enrollment.enroll(self.engine, self.settings, self._signer.public_key,
-                                 envelope, request)
+                                 envelope, request, self._certify)
+
+    def _certify(self, cert: TerminalCertificate) -> bytes:
+        return self._signer.seal(reregistration.CERT_TYPE, cert.to_wire(), b"")
+
+    def reregister(self, envelope: Envelope, request: ReregisterRequest) -> str:
+        return reregistration.reregister(self.engine, self.settings, self._signer.public_key,
+                                         envelope, request)
 
     def push(self, terminal: TerminalInfo, envelope: Envelope,
              request: PushRequest) -> PushResponse:

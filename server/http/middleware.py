@@ -13,7 +13,9 @@ lets its requests through untouched and ``guard`` hands its policies to
   (:mod:`server.http.access`): it reads the body under ``client_max_size``
   (an oversized body is refused with 413 before any decoding), opens the
   envelope with the bounded codec and, for terminal routes, verifies the
-  sender. Rejections are audited.
+  sender. Rejections are audited, per source in aggregate, and a source past
+  ``flood_limit`` refusals in an interval is answered 429 with ``Retry-After``
+  before its body is read (:mod:`server.core.floods`).
 """
 
 from __future__ import annotations
@@ -64,11 +66,28 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 async def _audit(request: web.Request, outcome: str, detail: dict[str, Any]) -> None:
-    """Malformed input is a security event too; the entry goes to ``_system``."""
+    """Malformed input is a security event too; the entry goes to ``_system``,
+    aggregated per source (:mod:`server.core.floods`)."""
     service = request.app[SERVICE]
-    detail = {**detail, "path": request.path, "peer": request.remote or ""}
-    await blocking(request, lambda: service.audit_rejection(
-        None, "request:rejected", outcome, detail=detail))
+    detail = {**detail, "path": request.path}
+    await blocking(request, lambda: service.refuse(
+        _source(request), None, "request:rejected", outcome, detail=detail))
+
+
+def _source(request: web.Request) -> str:
+    return request.remote or ""
+
+
+def _rate_limited(request: web.Request) -> web.Response | None:
+    """429 before the body is read, for a source past its refusals this interval."""
+    settings = request.app[SETTINGS]
+    wait = request.app[SERVICE].floods.retry_after(_source(request), settings.clock())
+    if wait is None:
+        return None
+    response = error_response(429, "rate_limited", "too many refused requests from this "
+                              f"address; try again in {wait} s")
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 @web.middleware
@@ -83,6 +102,9 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await handler(request)
     if policy in PORTAL_POLICIES:
         return await portal_guard(request, handler, policy)
+    limited = _rate_limited(request)
+    if limited is not None:
+        return limited
     body = await request.read()
     if not body:
         raise CodecError("the message is empty", code="truncated_message")
@@ -98,13 +120,14 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         except SignatureError:
             await _audit_signature(request, "enrollment proof or signature invalid")
             raise
-    terminal = await blocking(request, request.app[SERVICE].authenticate, envelope)
+    terminal = await blocking(request, request.app[SERVICE].authenticate, envelope,
+                              _source(request))
     request[AUTH] = (envelope, terminal)
     return await handler(request)
 
 
 async def _audit_signature(request: web.Request, why: str) -> None:
     service = request.app[SERVICE]
-    await blocking(request, lambda: service.audit_rejection(
-        None, "auth:rejected", "bad_signature",
-        detail={"why": why, "path": request.path, "peer": request.remote or ""}))
+    await blocking(request, lambda: service.refuse(
+        _source(request), None, "auth:rejected", "bad_signature",
+        detail={"why": why, "path": request.path}))

@@ -7,11 +7,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import ssl
 import threading
 from types import TracebackType
 
 from aiohttp import web
 
+from server.errors import AdminError
 from server.settings import Settings
 from server.storage.db import make_engine
 from server.storage.setup import initialise
@@ -19,10 +21,27 @@ from server.storage.setup import initialise
 from .app import create_app
 
 
+def tls_context(settings: Settings) -> ssl.SSLContext | None:
+    """The server's TLS context when it has a certificate and key (TLS 1.2 at least),
+    else None (plain HTTP: loopback or behind a TLS proxy)."""
+    if settings.tls_cert is None and settings.tls_key is None:
+        return None
+    if settings.tls_cert is None or settings.tls_key is None:
+        raise AdminError("TLS needs both --tls-cert and --tls-key")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        context.load_cert_chain(settings.tls_cert, settings.tls_key)
+    except (OSError, ssl.SSLError) as exc:
+        raise AdminError(f"cannot use the TLS certificate {settings.tls_cert} and key "
+                         f"{settings.tls_key}: {exc}") from None
+    return context
+
+
 def _initialise(settings: Settings) -> None:
     engine = make_engine(settings.database_url)
     try:
-        initialise(engine, settings.clock())
+        initialise(engine, settings)
     finally:
         engine.dispose()
 
@@ -46,7 +65,8 @@ class ServerThread:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        scheme = "https" if self.settings.tls_cert is not None else "http"
+        return f"{scheme}://{self.host}:{self.port}"
 
     def start(self) -> ServerThread:
         if self.init:
@@ -74,7 +94,8 @@ class ServerThread:
         runner = web.AppRunner(create_app(self.settings), access_log=None, shutdown_timeout=5)
         await runner.setup()
         try:
-            site = web.TCPSite(runner, self.host, self.port)
+            site = web.TCPSite(runner, self.host, self.port,
+                               ssl_context=tls_context(self.settings))
             await site.start()
             if self.port == 0:
                 self.port = runner.addresses[0][1]
@@ -101,6 +122,8 @@ class ServerThread:
 def serve_forever(settings: Settings) -> None:
     """Serve until SIGINT or SIGTERM, then finish in-flight requests and stop."""
 
+    context = tls_context(settings)  # a bad certificate stops here, before binding
+
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -109,9 +132,10 @@ def serve_forever(settings: Settings) -> None:
                 loop.add_signal_handler(sig, stop.set)
         runner = web.AppRunner(create_app(settings), shutdown_timeout=10)
         await runner.setup()
-        site = web.TCPSite(runner, settings.host, settings.port)
+        site = web.TCPSite(runner, settings.host, settings.port, ssl_context=context)
         await site.start()
-        print(f"chartkeep-server listening on http://{settings.host}:{settings.port}",  # noqa: T201  the operator reads this on the console
+        scheme = "https" if context is not None else "http"
+        print(f"chartkeep-server listening on {scheme}://{settings.host}:{settings.port}",  # noqa: T201  the operator reads this on the console
               flush=True)
         try:
             await stop.wait()

@@ -3,8 +3,9 @@ and rejected operations, open conflicts and users. Read-only queries, a few
 per page whatever the number of facilities (grouped in SQL).
 
 What the server knows of a terminal is what it received: the last operation
-handled and when, and the results it gave. Work still waiting on a terminal
-(pending, quarantined) is known only to the terminal until it reports it.
+handled and when, the results it gave, and when it last pulled. Work still
+waiting on a terminal (pending, quarantined) is known only to the terminal
+until it reports it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from protocol.ops import Operation
 from protocol.reasons import REASON_TEXT
 from server.errors import NotFound
 from server.storage import checkpoints
+from server.storage.dashboard_models import D
 from server.storage.models import T
 
 from .principals import Principal
@@ -42,6 +44,8 @@ class FacilitySummary:
     rejected: int
     """Rejected operations in the last :data:`RECENT_DAYS` days."""
     conflicts: int
+    last_pull: int | None = None
+    """The last time one of its terminals pulled."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class TerminalView:
     last_received: int | None
     held: int
     rejected: int
+    last_pull: int | None = None
 
 
 @dataclass(frozen=True)
@@ -127,9 +132,12 @@ def summaries(conn: Connection, principal: Principal, now: int,
                        .group_by(term.c.facility_id))
     conflicts = _counts(conn, sa.select(rec.c.facility_id, sa.func.count()).where(
         rec.c.facility_id.in_(ids), _has_conflicts()).group_by(rec.c.facility_id))
+    pulls = _counts(conn, sa.select(term.c.facility_id, sa.func.max(D.pulls.c.last_pull_at))
+                    .select_from(D.pulls.join(term, term.c.id == D.pulls.c.terminal_id))
+                    .where(term.c.facility_id.in_(ids)).group_by(term.c.facility_id))
     return [FacilitySummary(r.id, r.name, r.state_code, terminals.get(r.id, 0),
                             last.get(r.id), held.get(r.id, 0), rejected.get(r.id, 0),
-                            conflicts.get(r.id, 0)) for r in refs]
+                            conflicts.get(r.id, 0), pulls.get(r.id)) for r in refs]
 
 
 def _has_conflicts() -> Any:
@@ -144,12 +152,15 @@ def terminals(conn: Connection, facility_id: str) -> list[TerminalView]:
                        sa.func.sum(sa.case((ops.c.status == "rejected", 1), else_=0))
                        .label("rejected"))
              .group_by(ops.c.terminal_id).subquery())
-    rows = conn.execute(sa.select(term, stats.c.last, stats.c.held, stats.c.rejected)
-                        .select_from(term.outerjoin(stats, stats.c.terminal_id == term.c.id))
+    rows = conn.execute(sa.select(term, stats.c.last, stats.c.held, stats.c.rejected,
+                                  D.pulls.c.last_pull_at)
+                        .select_from(term.outerjoin(stats, stats.c.terminal_id == term.c.id)
+                                     .outerjoin(D.pulls, D.pulls.c.terminal_id == term.c.id))
                         .where(term.c.facility_id == facility_id)
                         .order_by(term.c.revoked_at.is_not(None), term.c.name))
     return [TerminalView(r.id, r.name, r.enrolled_at, r.revoked_at, r.last_seq, r.last,
-                         int(r.held or 0), int(r.rejected or 0)) for r in rows]
+                         int(r.held or 0), int(r.rejected or 0), r.last_pull_at)
+            for r in rows]
 
 
 def _ops(conn: Connection, facility_id: str, *where: Any, limit: int) -> list[Any]:

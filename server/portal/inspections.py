@@ -74,6 +74,8 @@ class View:
     facility_id: str
     page: str
     purpose: str
+    action: str = "inspect:view"
+    """``inspect:view`` (a page) or ``report:download`` (a report or bundle)."""
 
 
 def token_hash(token: str) -> str:
@@ -265,7 +267,8 @@ def list_accesses(engine: Engine, settings: Settings, manager: Principal) -> lis
 
 def access(engine: Engine, settings: Settings, manager: Principal,
            access_id: str) -> tuple[AccessRow, list[View]]:
-    """One access and its views (in the manager's facilities), or not found."""
+    """One access and its views and downloads (in the manager's facilities), or
+    not found."""
     now = settings.clock()
     with read_tx(engine) as conn:
         row = conn.execute(sa.select(P.accesses, P.accounts.c.username).join(
@@ -275,11 +278,12 @@ def access(engine: Engine, settings: Settings, manager: Principal,
         if row is None or not _visible(manager, facilities):
             raise NotFound("There is no such inspector access.")
         views = [View(v.at, v.chain, str((v.detail or {}).get("page", "")),
-                      str((v.detail or {}).get("stated_purpose", "")))
+                      str((v.detail or {}).get("stated_purpose", "")), v.action)
                  for v in conn.execute(sa.select(T.audit.c.at, T.audit.c.chain,
-                                                 T.audit.c.detail).where(
+                                                 T.audit.c.detail, T.audit.c.action).where(
                      T.audit.c.actor == f"inspector:{access_id}",
-                     T.audit.c.action == "inspect:view").order_by(T.audit.c.at))
+                     T.audit.c.action.in_(("inspect:view", "report:download")))
+                     .order_by(T.audit.c.at, T.audit.c.seq))
                  if manager.sees(v.chain)]
     return _row(row, facilities, row.username, now), views
 

@@ -10,7 +10,8 @@ audit hash chains and the server's signing key.
 :mod:`.audit_tree`  each chain's Merkle tree: appending, roots and proofs from stored nodes
 :mod:`.checkpoints` signed checkpoints of every chain, published by any process
 :mod:`.audit_verify` the verifier: chains, trees, history against checkpoints
-:mod:`.merkle_models`, :mod:`.portal_models`  the tables of the trees and of the portal
+:mod:`.merkle_models`, :mod:`.portal_models`, :mod:`.dashboard_models`
+                    the tables of the trees, the portal and its dashboard
 :mod:`.keys`        the server's Ed25519 key, kept in the database
 :mod:`.migrations`  the Alembic tree (upgrade, downgrade)
 

@@ -50,11 +50,13 @@ class AuditBreak:
         return f"audit chain {self.chain!r} breaks at entry {self.seq}: {self.problem}"
 
 
-def verify_audit(conn: Connection, public_key: bytes | None = None,
+def verify_audit(conn: Connection, public_key: bytes | Sequence[bytes] | None = None,
                  held: Iterable[Checkpoint] = ()) -> AuditBreak | None:
     """Name the first entry that does not hold, in any chain. ``public_key``:
-    the server's (checkpoints are checked only with it); ``held``: checkpoints
-    kept outside the database."""
+    the server's, or every key it has had (a checkpoint must be signed by one of
+    them; none given: signatures are not checked); ``held``: checkpoints kept
+    outside the database."""
+    keys = [public_key] if isinstance(public_key, bytes) else list(public_key or ())
     outside: dict[str, list[Checkpoint]] = {}
     for checkpoint in held:
         try:
@@ -67,13 +69,23 @@ def verify_audit(conn: Connection, public_key: bytes | None = None,
     for chain in sorted(set(outside) - known):
         return AuditBreak(chain, 1, "a checkpoint names a log the database no longer has")
     for head in heads:
-        problem = _verify_chain(conn, head, public_key, outside.get(head.facility_id, []))
+        problem = _verify_chain(conn, head, keys, outside.get(head.facility_id, []))
         if problem is not None:
             return problem
     return None
 
 
-def _verify_chain(conn: Connection, head: Any, public_key: bytes | None,
+def verify_chain(conn: Connection, chain: str,
+                 public_key: bytes | Sequence[bytes] | None = None) -> AuditBreak | None:
+    """:func:`verify_audit` for one chain (the dashboard's audit state)."""
+    keys = [public_key] if isinstance(public_key, bytes) else list(public_key or ())
+    head = conn.execute(sa.select(T.heads).where(T.heads.c.facility_id == chain)).first()
+    if head is None:
+        return AuditBreak(chain, 1, "the database has no such log")
+    return _verify_chain(conn, head, keys, [])
+
+
+def _verify_chain(conn: Connection, head: Any, public_keys: list[bytes],
                   outside: list[Checkpoint]) -> AuditBreak | None:
     chain = head.facility_id
     tree = TreeAppender(chain, 0, [])
@@ -103,7 +115,7 @@ def _verify_chain(conn: Connection, head: Any, public_key: bytes | None,
         L.nodes.c.chain == chain, L.nodes.c.level == 0, L.nodes.c.idx >= size)).scalar_one()
     if extra:
         return AuditBreak(chain, size + 1, "the tree holds leaves of entries that were removed")
-    return _check_history(conn, chain, size, tree.root(), public_key, outside)
+    return _check_history(conn, chain, size, tree.root(), public_keys, outside)
 
 
 def _pages(conn: Connection, chain: str) -> Iterator[Sequence[Any]]:
@@ -145,18 +157,15 @@ def _compare_nodes(conn: Connection, chain: str, tree: TreeAppender,
 
 
 def _check_history(conn: Connection, chain: str, size: int, root: bytes,
-                   public_key: bytes | None, outside: list[Checkpoint]) -> AuditBreak | None:
+                   public_keys: list[bytes], outside: list[Checkpoint]) -> AuditBreak | None:
     stored = [p.checkpoint for p in checkpoints.all_of(conn, chain)]
-    key = Ed25519PublicKey.from_public_bytes(public_key) if public_key else None
+    keys = [Ed25519PublicKey.from_public_bytes(k) for k in public_keys]
     reader = TreeReader(conn, chain)
     for source, found in (("a published", stored), ("a held", outside)):
         for checkpoint in found:
-            if key is not None:
-                try:
-                    checkpoint.verify(key)
-                except ProofError:
-                    return AuditBreak(chain, checkpoint.size,
-                                      f"{source} checkpoint is not signed by this server")
+            if keys and not any(_signed_by(checkpoint, key) for key in keys):
+                return AuditBreak(chain, checkpoint.size,
+                                  f"{source} checkpoint is not signed by this server")
             if checkpoint.size > size:
                 return AuditBreak(chain, size + 1, f"{source} checkpoint of "
                                   f"{checkpoint.size} entries shows entries after "
@@ -169,3 +178,11 @@ def _check_history(conn: Connection, chain: str, size: int, root: bytes,
                                   f"{source} checkpoint of {checkpoint.size} entries: "
                                   "this entry or one before it was rewritten")
     return None
+
+
+def _signed_by(checkpoint: Checkpoint, key: Ed25519PublicKey) -> bool:
+    try:
+        checkpoint.verify(key)
+    except ProofError:
+        return False
+    return True

@@ -49,6 +49,7 @@ class Rec:
     created_hash: str | None = None
     match_key: str | None = None
     subject_id: str | None = None
+    mrn: str | None = None
     is_new: bool = False
     dirty: bool = False
 
@@ -64,14 +65,14 @@ class Rec:
         return {"id": self.id, "kind": self.kind, "facility_id": self.facility_id,
                 "data": self.data, "versions": self.versions, "conflicts": self.conflicts,
                 "status": self.status, "seq": self.seq, "created_hash": self.created_hash,
-                "match_key": self.match_key, "subject_id": self.subject_id}
+                "match_key": self.match_key, "subject_id": self.subject_id, "mrn": self.mrn}
 
 
 def _rec_from_row(row: Any) -> Rec:
     return Rec(id=row.id, kind=row.kind, facility_id=row.facility_id, data=row.data,
                versions=row.versions, conflicts=row.conflicts, status=row.status, seq=row.seq,
                created_hash=row.created_hash, match_key=row.match_key,
-               subject_id=row.subject_id)
+               subject_id=row.subject_id, mrn=row.mrn)
 
 
 class NeedLocks(Exception):
@@ -192,6 +193,15 @@ class Batch:
                 if rec.kind == kind and rec.facility_id == facility_id
                 and rec.match_key == match_key]
 
+    def mrn_taken(self, facility_id: str, mrn: str) -> bool:
+        """Whether a resident of the facility already has this record number."""
+        if any(rec is not None and rec.is_new and rec.mrn == mrn
+               and rec.facility_id == facility_id for rec in self.recs.values()):
+            return True
+        found = self.conn.execute(sa.select(T.records.c.id).where(
+            T.records.c.facility_id == facility_id, T.records.c.mrn == mrn).limit(1)).first()
+        return found is not None
+
     # --- change log and audit ----------------------------------------------------
 
     def emit(self, rec: Rec, *, facility_id: str | None = None, gone: bool = False) -> int:
@@ -232,7 +242,8 @@ class Batch:
             stmt = (sa.update(records).where(records.c.id == sa.bindparam("b_id"))
                     .values({name: sa.bindparam(f"b_{name}") for name in
                              ("kind", "facility_id", "data", "versions", "conflicts",
-                              "status", "seq", "created_hash", "match_key", "subject_id")}))
+                              "status", "seq", "created_hash", "match_key", "subject_id",
+                              "mrn")}))
             conn.execute(stmt, [{f"b_{k}": v for k, v in row.items()} for row in old_rows])
         if self.change_rows:
             insert_many(conn, T.changes, self.change_rows)

@@ -102,6 +102,18 @@ class Terminal(ServerTable, table=True):
     mrn_start: int = Field(default=0, sa_type=sa.BigInteger)
     mrn_next: int = Field(default=0, sa_type=sa.BigInteger)
     """End (exclusive) of the latest record-number pool issued to the terminal."""
+    mrn_used: int = Field(default=0, sa_type=sa.BigInteger)
+    """The highest record number the terminal reported having used."""
+    last_cursor: int = Field(default=0, sa_type=sa.BigInteger)
+    """The highest pull cursor the terminal sent (a high-water mark: a terminal
+    that comes back below it was restored from an older copy)."""
+    epoch: int = Field(default=0)
+    """The terminal's numbering epoch: raised each time a restored copy of it
+    renumbers the changes it made after the restore."""
+    quarantined_at: int | None = Field(default=None, sa_type=sa.BigInteger)
+    quarantine_reason: str | None = Field(default=None, sa_type=sa.String(200))
+    """Set when two machines were seen using this identity: refused at
+    authentication until both re-enroll."""
 
 
 class EnrollmentCode(ServerTable, table=True):
@@ -122,6 +134,7 @@ class Record(ServerTable, table=True):
         sa.Index(None, "facility_id", "kind"),
         sa.Index(None, "facility_id", "match_key"),
         sa.Index(None, "subject_id"),
+        sa.Index(None, "facility_id", "mrn"),
     )
     id: str = Field(primary_key=True, sa_type=ID)
     kind: str = Field(sa_type=sa.String(16))
@@ -138,6 +151,8 @@ class Record(ServerTable, table=True):
     subject_id: str | None = Field(default=None, sa_type=ID)
     """The resident (or staff member) the record is about, so a transfer can
     move a resident's whole chart."""
+    mrn: str | None = Field(default=None, sa_type=sa.String(40))
+    """Residents: the medical record number, unique within a facility."""
 
 
 class Stay(ServerTable, table=True):
@@ -195,6 +210,7 @@ class Change(ServerTable, table=True):
 
 class OpRecord(ServerTable, table=True):
     __tablename__ = "ops"
+    __table_args__ = (sa.Index(None, "target_id"),)
     terminal_id: str = Field(primary_key=True, sa_type=ID)
     seq: int = Field(primary_key=True, sa_type=sa.BigInteger)
     op_id: str = Field(sa_type=ID)
@@ -208,6 +224,11 @@ class OpRecord(ServerTable, table=True):
     held_op: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
     """For held operations only: the operation, to apply after review."""
     handled_at: int = Field(sa_type=sa.BigInteger)
+    target_id: str | None = Field(default=None, sa_type=ID)
+    """The record a ``create`` made (or tried to): an operation that refers to
+    a record whose creation was rejected is rejected ``dependency``."""
+    depends_on: str | None = Field(default=None, sa_type=ID)
+    """For a ``dependency`` rejection: the rejected operation it depended on."""
 
 
 class FacilityHead(ServerTable, table=True):
@@ -242,8 +263,10 @@ class AuditEntry(ServerTable, table=True):
 
 
 class ServerKey(ServerTable, table=True):
-    """The server's Ed25519 signing key, made at ``init`` and shared by every
-    server process through the database.
+    """The server's Ed25519 signing keys, oldest first: the public halves (the
+    private one of the newest is sealed in the key file, server/storage/keys.py;
+    ``private_key`` is empty once moved there) and, after the first, the
+    previous key's signature announcing each (``announcement``).
     """
 
     __tablename__ = "server_keys"
@@ -251,6 +274,7 @@ class ServerKey(ServerTable, table=True):
     private_key: bytes = Field(sa_type=sa.LargeBinary)
     public_key: bytes = Field(sa_type=sa.LargeBinary)
     created_at: int = Field(sa_type=sa.BigInteger)
+    announcement: bytes | None = Field(default=None, sa_type=sa.LargeBinary, nullable=True)
 
 
 class Tables:
@@ -277,4 +301,9 @@ T = Tables
 
 # The tables of the audit's Merkle trees and of the portal live in modules of
 # their own; importing them here puts them on ``metadata`` for Alembic and tests.
-from . import merkle_models, portal_models  # noqa: E402, F401  registration, after metadata
+from . import (  # noqa: E402, F401  registration, after metadata
+    continuity_models,
+    dashboard_models,
+    merkle_models,
+    portal_models,
+)

@@ -92,6 +92,7 @@ class Portal:
     facility_b: str
     manager: str
     secret: str
+    manager_id: str = ""
 
 
 @pytest.fixture
@@ -108,7 +109,7 @@ def portal(tmp_path: Path) -> Iterator[Portal]:
                                            role="regional_manager", password=PASSWORD,
                                            display_name="Robin North", facilities=[a])
             yield Portal(server.url, settings, engine, a, b, made.username,
-                         made.totp_secret or "")
+                         made.totp_secret or "", made.id)
         finally:
             engine.dispose()
 

@@ -2,16 +2,23 @@
 manager signs in with a TOTP code, drills down to a facility, reviews a held
 operation, issues an inspector access; the inspector signs in with the link
 and the code in another browser; the manager revokes the access and the
-inspector's next page says so."""
+inspector's next page says so. Reports: the manager drills down to a facility's
+reports and downloads one and its signed bundle; the inspector downloads the
+entrance-conference pack, which verifies, until the access is revoked."""
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
+from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from protocol import hlc
+from protocol.bundles import verify_bundle
 from protocol.ids import new_id
 from protocol.messages import EnrollRequest, PushRequest
 from protocol.ops import Operation, OpType
@@ -19,7 +26,8 @@ from protocol.signing import new_private_key, prove_possession, public_bytes, se
 from server import admin
 from server.core.authentication import TerminalInfo
 from server.core.service import SyncService
-from server.portal import accounts
+from server.portal import accounts, inspections
+from server.portal.principals import PortalRole, Principal
 
 pytestmark = pytest.mark.browser
 
@@ -136,3 +144,61 @@ def test_pages_fit_a_tablet_and_a_laptop(page: Page, portal, width):
         page.goto(portal.url + path)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, (path, width, overflow)
+
+
+def _download(page: Page, link: Any) -> bytes:
+    with page.expect_download() as info:
+        link.click()
+    path = info.value.path()
+    return Path(path).read_bytes()
+
+
+def _verified(data: bytes) -> Any:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return verify_bundle({name: archive.read(name) for name in archive.namelist()})
+
+
+def test_a_manager_drills_down_to_a_report_and_its_signed_bundle(page: Page, portal):
+    sign_in(page, portal)
+    page.get_by_role("link", name="Maple Grove").first.click()
+    page.get_by_role("navigation", name="Maple Grove").get_by_role("link", name="Reports").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reports — Maple Grove")
+    page.get_by_label("From", exact=True).fill("2026-09-01")
+    page.get_by_label("To", exact=True).fill("2026-09-14")
+    page.get_by_role("button", name="Show reports for this period").click()
+    csv_data = _download(page, page.get_by_role("link", name="Alphabetical census as CSV"))
+    assert csv_data.decode("utf-8-sig").startswith("Resident")
+    bundle = _download(page, page.get_by_role(
+        "link", name="License and registry roster as a signed bundle"))
+    report = _verified(bundle)
+    assert report.facility_name == "Maple Grove" and len(report.files) == 3
+    assert report.entries == 2
+
+
+def test_an_inspector_downloads_the_entrance_pack_until_revoked(page: Page, browser: Browser,
+                                                                 portal):
+    issued = inspections.issue(
+        portal.engine, portal.settings,
+        Principal("account", portal.manager_id, portal.manager, PortalRole.REGIONAL_MANAGER,
+                  frozenset([portal.facility_a])),
+        inspector_name="Dana Surveyor", agency="Ohio Department of Health",
+        purpose="Complaint 2026-114", facility_ids=[portal.facility_a],
+        not_before=portal.settings.clock(),
+        expires_at=portal.settings.clock() + 3 * inspections.DAY_MS)
+    inspector = browser.new_context(accept_downloads=True).new_page()
+    inspector.goto(f"{portal.url}/portal/access/{issued.token}")
+    inspector.get_by_label("Access code").fill(issued.code)
+    inspector.get_by_role("button", name="Sign in").click()
+    inspector.get_by_role("link", name="Maple Grove").click()
+    inspector.get_by_role("link", name=re.compile("entrance-conference pack")).click()
+    link = inspector.get_by_role("link", name=re.compile("Download the entrance-conference"))
+    report = _verified(_download(inspector, link))
+    assert report.title.startswith("Entrance-conference pack") and len(report.files) == 12
+
+    sign_in(page, portal)
+    page.goto(f"{portal.url}/portal/inspections/{issued.id}")
+    page.get_by_role("button", name="Revoke now").click()
+    expect(page.get_by_role("status")).to_contain_text("The access is revoked")
+    inspector.goto(portal.url + link.get_attribute("href"))
+    expect(inspector.get_by_role("alert")).to_have_text(
+        "This inspector access was revoked by the regional manager.")

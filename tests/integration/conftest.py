@@ -145,13 +145,18 @@ def org(server_db_url: str, tmp_path: Path) -> Iterator[Org]:
                         worker_threads=4, db_pool_size=4)
     server = ServerThread(settings).start()
     engine = make_engine(settings.database_url)
+    made: Org | None = None
     try:
         a = make_facility(engine, settings, "Maple Grove Care Center", "MG", beds=3)
         b = make_facility(engine, settings, "Oak Hill Nursing", "OH", beds=2)
-        yield Org(settings, engine, server, clock, tmp_path, a, b)
+        made = Org(settings, engine, server, clock, tmp_path, a, b)
+        yield made
     finally:
         server.stop()
         engine.dispose()
+        if made is not None:  # a test may have restarted it on a restored database
+            made.server.stop()
+            made.engine.dispose()
 
 
 def resident(**overrides: Any) -> dict[str, Any]:

@@ -137,3 +137,37 @@ def test_scenario_14_transfer_while_another_terminal_keeps_editing(org: Org) -> 
     c.sync()
     moved = c.residents.get(rid)
     assert "Ate lunch." in [n.body for n in moved.notes]
+
+
+def test_changes_depending_on_a_rejected_registration_are_shown_with_it(org: Org) -> None:
+    from protocol.ids import new_id
+
+    a = org.terminal(org.a, "clerk.MG")
+    rid = new_id()
+    registration = inject_raw_op(a, "create", {"kind": "resident", "id": rid, "fields": {
+        **resident(), "mrn": "MG999001", "birth_date": "1941-02-30"}})
+    edit = inject_raw_op(a, "update", {"kind": "resident", "id": rid,
+                                       "changes": {"phone": ["555-0101", 1]}})
+    assert a.sync().error is None
+    first, second = op(a, registration), op(a, edit)
+    assert (first.status, first.reason) == ("rejected", "invalid")
+    assert (second.status, second.reason) == ("rejected", "dependency")
+    assert second.depends_on is not None and second.depends_on.seq == registration
+    assert second.depends_on.reason == "invalid"
+    assert "rejected" in (second.reason_text or "")
+
+
+def test_note_written_after_the_discharge_is_kept_linked_and_marked(org: Org) -> None:
+    a = org.terminal(org.a, "rm.MG")
+    rid = a.residents.register(resident())
+    stay = a.stays.admit(rid, admitted_at="2026-11-01", bed_id=org.a.beds[0])
+    a.stays.discharge(stay, discharged_at="2026-11-05", disposition="home")
+    assert a.sync().error is None
+    late = a.notes.add(rid, note("Family called after discharge.", "2026-11-07T10:00"))
+    assert a.sync().error is None
+    sent = next(r for r in a.outbox.operations() if r.record_id == late)
+    assert sent.status == "applied"
+    assert "documented_after_discharge" in sent.flags
+    shown = next(n for n in a.residents.get(rid).notes if n.id == late)
+    assert shown.documented_after_discharge
+    assert shown.fields["stay_id"] == stay

@@ -31,7 +31,8 @@ class RoundRobin:
 
 def test_two_server_processes_behind_a_balancer(org: Org, tmp_path: Path) -> None:
     second = ServerThread(Settings(database_url=org.settings.database_url,
-                                   data_dir=tmp_path / "second", clock=org.clock),
+                                   data_dir=tmp_path / "second", clock=org.clock,
+                                   key_file=org.settings.key_file),
                           init=False).start()
     try:
         balancer = RoundRobin([org.url, second.url])

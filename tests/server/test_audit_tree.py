@@ -19,9 +19,9 @@ from server.storage.merkle_models import L
 from server.storage.models import T
 
 
-def publish(engine, now=1):
+def publish(engine, settings, now=1):
     with write_tx(engine) as conn:
-        return checkpoints.publish(conn, load_server_key(conn), now)
+        return checkpoints.publish(conn, load_server_key(conn, settings), now)
 
 
 def entries(engine, chain):
@@ -37,9 +37,9 @@ def busy_facility(terminal, h, n_batches=3):
     return t
 
 
-def test_tree_root_and_proofs_match_the_entries(terminal, h, engine, world):
+def test_tree_root_and_proofs_match_the_entries(terminal, h, engine, world, settings):
     busy_facility(terminal, h)
-    published = {p.chain: p.checkpoint for p in publish(engine)}
+    published = {p.chain: p.checkpoint for p in publish(engine, settings)}
     log = entries(engine, world.a.id)
     leaves = [entry_leaf(e) for e in log]
     cp = published[world.a.id]
@@ -56,28 +56,29 @@ def test_tree_root_and_proofs_match_the_entries(terminal, h, engine, world):
 def test_checkpoints_are_published_once_per_size_by_any_process(terminal, h, engine, world,
                                                                  settings):
     busy_facility(terminal, h, 1)
-    first = publish(engine)
+    first = publish(engine, settings)
     assert {p.chain for p in first} >= {world.a.id, world.b.id}
-    assert publish(engine) == []  # nothing grew
+    assert publish(engine, settings) == []  # nothing grew
     other = make_engine(settings.database_url)  # a second server process
     try:
         busy_facility(terminal, h, 1)
-        a, b = publish(engine, 2), publish(other, 2)
+        a, b = publish(engine, settings, 2), publish(other, settings, 2)
         assert [p.chain for p in a] == [world.a.id] and b == []
     finally:
         other.dispose()
     with read_tx(engine) as conn:
         sizes = [p.checkpoint.size for p in checkpoints.all_of(conn, world.a.id)]
-        key = load_server_key(conn).public_key()
+        key = load_server_key(conn, settings).public_key()
         for p in checkpoints.all_of(conn, world.a.id):
             p.checkpoint.verify(key)
     assert sizes == sorted(set(sizes)) and len(sizes) == 2
 
 
 @pytest.mark.parametrize("table", ["audit", "audit_nodes", "audit_checkpoints"])
-def test_the_server_cannot_change_or_remove_audit_rows(terminal, h, engine, world, table):
+def test_the_server_cannot_change_or_remove_audit_rows(terminal, h, engine, world, table,
+                                                      settings):
     busy_facility(terminal, h, 1)
-    publish(engine)
+    publish(engine, settings)
     for statement in (f"UPDATE {table} SET chain = chain", f"DELETE FROM {table}"):
         with pytest.raises(sa.exc.DBAPIError, match="append-only"), engine.begin() as conn:
             conn.execute(sa.text(statement))
@@ -95,9 +96,10 @@ def held_checkpoint(engine, chain):
         return checkpoints.latest(conn, chain).checkpoint
 
 
-def test_a_rewritten_entry_with_every_hash_recomputed_is_named(terminal, h, engine, world):
+def test_a_rewritten_entry_with_every_hash_recomputed_is_named(terminal, h, engine, world,
+                                                              settings):
     busy_facility(terminal, h)
-    publish(engine)
+    publish(engine, settings)
     held = held_checkpoint(engine, world.a.id)
     log = entries(engine, world.a.id)
     victim = len(log) // 2
@@ -113,9 +115,9 @@ def test_a_rewritten_entry_with_every_hash_recomputed_is_named(terminal, h, engi
     assert problem.chain == world.a.id and "rewritten" in problem.problem
 
 
-def test_a_cut_tail_with_the_head_moved_back_is_named(terminal, h, engine, world):
+def test_a_cut_tail_with_the_head_moved_back_is_named(terminal, h, engine, world, settings):
     busy_facility(terminal, h)
-    publish(engine)
+    publish(engine, settings)
     held = held_checkpoint(engine, world.a.id)
     keep = held.size - 4
     h.rewrite_audit(engine, world.a.id, keep=keep, new_tail=[])
@@ -140,11 +142,11 @@ def test_a_stored_node_edited_on_its_own_is_named(terminal, h, engine, world):
     assert "tree node (1, 2)" in problem.problem
 
 
-def test_a_checkpoint_signed_by_another_key_is_named(terminal, h, engine, world):
+def test_a_checkpoint_signed_by_another_key_is_named(terminal, h, engine, world, settings):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     busy_facility(terminal, h, 1)
-    publish(engine)
+    publish(engine, settings)
     held = held_checkpoint(engine, world.a.id)
     foreign = type(held)(held.origin, held.size, held.root).signed(
         Ed25519PrivateKey.generate())

@@ -24,8 +24,8 @@ def run(capsys, *args, stdin=None, monkeypatch=None):
     return code, out.strip(), err.strip()
 
 
-def test_admin_commands_end_to_end(server_db_url, capsys, monkeypatch, h):
-    db = ["--database-url", server_db_url]
+def test_admin_commands_end_to_end(server_db_url, capsys, monkeypatch, h, tmp_path):
+    db = ["--database-url", server_db_url, "--data-dir", str(tmp_path)]
     assert run(capsys, *db, "init")[0] == 0
     code, facility, _ = run(capsys, *db, "create-facility", "--name", "Maple Grove",
                             "--state", "oh", "--mrn-prefix", "MG")
@@ -78,7 +78,7 @@ def test_checkpoints_kept_outside_expose_a_cut_tail(server_db_url, capsys, tmp_p
 
     from server.storage.merkle_models import L
 
-    db = ["--database-url", server_db_url]
+    db = ["--database-url", server_db_url, "--data-dir", str(tmp_path)]
     assert run(capsys, *db, "init")[0] == 0
     code, facility, _ = run(capsys, *db, "create-facility", "--name", "Maple Grove",
                             "--state", "OH", "--mrn-prefix", "MG")
@@ -118,6 +118,52 @@ def test_uninitialised_database_gives_a_clear_error(tmp_path, capsys):
     assert code == 2 and "init" in err
 
 
+def test_the_server_key_is_sealed_outside_the_database(tmp_path, capsys, monkeypatch):
+    db = ["--database-url", f"sqlite:///{tmp_path / 'k.db'}", "--data-dir", str(tmp_path)]
+    monkeypatch.delenv("CHARTKEEP_SERVER_KEY_PASSPHRASE")
+    code, _, err = run(capsys, *db, "init")
+    assert code == 2 and "CHARTKEEP_SERVER_KEY_PASSPHRASE" in err
+    monkeypatch.setenv("CHARTKEEP_SERVER_KEY_PASSPHRASE", "the right one")
+    code, out, _ = run(capsys, *db, "init")
+    assert code == 0
+    public = out.rsplit(" ", 1)[1]
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'k.db'}")
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(T.server_keys)).one()
+    engine.dispose()
+    assert bytes(row.private_key) == b"" and bytes(row.public_key).hex() == public
+    sealed = (tmp_path / "server-key.json").read_text()
+    assert public in sealed and oct((tmp_path / "server-key.json").stat().st_mode)[-3:] == "600"
+    monkeypatch.setenv("CHARTKEEP_SERVER_KEY_PASSPHRASE", "the wrong one")
+    code, _, err = run(capsys, *db, "init")
+    assert code == 2 and "passphrase does not open" in err
+
+
+def test_a_key_kept_in_the_database_is_moved_into_the_key_file(tmp_path, capsys):
+    """A database from before the key file: ``init`` seals its key and empties the column."""
+    from protocol.signing import new_private_key, private_bytes, public_bytes
+    from server.settings import Settings
+    from server.storage.db import read_tx
+    from server.storage.keys import load_server_key
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    db = ["--database-url", url, "--data-dir", str(tmp_path)]
+    assert run(capsys, *db, "init")[0] == 0
+    (tmp_path / "server-key.json").unlink()
+    old = new_private_key()
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.update(T.server_keys).values(private_key=private_bytes(old),
+                                                     public_key=public_bytes(old)))
+    assert run(capsys, *db, "init")[0] == 0
+    with engine.connect() as conn:
+        assert bytes(conn.execute(sa.select(T.server_keys.c.private_key)).scalar_one()) == b""
+    with read_tx(engine) as conn:
+        moved = load_server_key(conn, Settings(database_url=url, data_dir=tmp_path))
+    engine.dispose()
+    assert public_bytes(moved) == public_bytes(old)
+
+
 def _free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -128,6 +174,9 @@ def _free_port():
 def test_serve_runs_as_a_subprocess_and_stops_on_sigterm(tmp_path):
     url = f"sqlite:///{tmp_path / 'serve.db'}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHARTKEEP_SERVER")}
+    (tmp_path / "passphrase").write_text("a passphrase from a mounted secret\n")
+    env["CHARTKEEP_SERVER_KEY_PASSPHRASE_FILE"] = str(tmp_path / "passphrase")
+    env["CHARTKEEP_SERVER_DATA"] = str(tmp_path)
     subprocess.run([sys.executable, "-m", "server", "--database-url", url, "init"],
                    check=True, env=env, capture_output=True)
     port = _free_port()
@@ -156,7 +205,7 @@ def test_serve_runs_as_a_subprocess_and_stops_on_sigterm(tmp_path):
         proc.stderr.close()
 
 
-def test_portal_accounts_from_the_command_line(server_db_url, capsys, monkeypatch):
+def test_portal_accounts_from_the_command_line(server_db_url, capsys, monkeypatch, tmp_path):
     """create-admin / create-manager print the password and TOTP secret once;
     the secret gives codes the portal accepts."""
     import re
@@ -165,7 +214,7 @@ def test_portal_accounts_from_the_command_line(server_db_url, capsys, monkeypatc
     from server.settings import Settings
     from server.storage.db import make_engine
 
-    db = ["--database-url", server_db_url]
+    db = ["--database-url", server_db_url, "--data-dir", str(tmp_path)]
     assert run(capsys, *db, "init")[0] == 0
     _, facility, _ = run(capsys, *db, "create-facility", "--name", "Maple Grove",
                          "--state", "OH", "--mrn-prefix", "MG")
@@ -183,7 +232,7 @@ def test_portal_accounts_from_the_command_line(server_db_url, capsys, monkeypatc
     assert code == 2 and "no facility" in err
     engine = make_engine(server_db_url)
     try:
-        settings = Settings(database_url=server_db_url)
+        settings = Settings(database_url=server_db_url, data_dir=tmp_path)
         passed = accounts.password_step(engine, settings, username="rm", password=password,
                                         source="test")
         principal, _ = accounts.code_step(engine, settings, account_id=passed.account_id,
@@ -192,3 +241,23 @@ def test_portal_accounts_from_the_command_line(server_db_url, capsys, monkeypatc
         assert principal.facilities == frozenset({facility})
     finally:
         engine.dispose()
+
+
+def test_restore_declares_a_new_log_generation(server_db_url, capsys):
+    from server.storage.continuity_models import C
+
+    db = ["--database-url", server_db_url]
+    assert run(capsys, *db, "init")[0] == 0
+    code, out, _ = run(capsys, *db, "restore", "--note", "from Sunday's backup")
+    assert code == 0 and "log generation" in out
+    engine = sa.create_engine(server_db_url)
+    try:
+        with engine.connect() as conn:
+            reasons = conn.execute(sa.select(C.generations.c.reason).order_by(
+                C.generations.c.started_at)).scalars().all()
+            audited = conn.execute(sa.select(T.audit.c.detail).where(
+                T.audit.c.action == "server:restored")).scalars().all()
+    finally:
+        engine.dispose()
+    assert reasons == ["init", "restore"]
+    assert any("Sunday" in str(detail) for detail in audited)

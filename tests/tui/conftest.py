@@ -230,7 +230,9 @@ def server_thread(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from server.http.runner import ServerThread
     from server.settings import Settings
 
-    settings = Settings(data_dir=tmp_path_factory.mktemp("server"))
+    # Module-scoped: made before the per-test environment, so the passphrase is given here.
+    settings = Settings(data_dir=tmp_path_factory.mktemp("server"),
+                        key_passphrase="test passphrase for the server key")
     with ServerThread(settings) as running:
         yield running
 

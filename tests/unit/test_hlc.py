@@ -71,3 +71,16 @@ def test_counter_overflow_moves_to_the_next_millisecond() -> None:
 def test_skew_check() -> None:
     assert is_skewed(JAN_2000_MS, NOV_2026_MS)
     assert not is_skewed(NOV_2026_MS + 1000, NOV_2026_MS)
+
+
+def test_new_epoch_only_when_the_server_confirms_a_clock_that_ran_ahead() -> None:
+    from protocol.hlc import MAX_DRIFT_MS, new_epoch_due, pack
+
+    year = 365 * 86_400_000
+    now = 1_790_000_000_000
+    ran_ahead = pack(now + year, 3)
+    assert new_epoch_due(ran_ahead, now, server_offset_ms=1_000)
+    assert not new_epoch_due(ran_ahead, now, server_offset_ms=-year)  # still wrong
+    assert not new_epoch_due(ran_ahead, now, server_offset_ms=None)  # never confirmed
+    assert not new_epoch_due(pack(now + MAX_DRIFT_MS, 0), now, server_offset_ms=0)
+    assert not new_epoch_due(pack(now - year, 0), now, server_offset_ms=0)

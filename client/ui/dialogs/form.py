@@ -96,6 +96,9 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
                 tooltip="Check every field and save the form"),
     ]
 
+    AUTO_FOCUS = "#form-fields > *"
+    """The cursor starts in the first field (not on the scroll area around the fields)."""
+
     class Saved(Message):
         def __init__(self, result: Any) -> None:
             super().__init__()
@@ -137,6 +140,26 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
                              tooltip="Save (ctrl+s)")
                 yield Button("Cancel", id="form-cancel", tooltip="Close without saving (esc)")
 
+    # --- fitting a small terminal -------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._fit)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit)
+
+    def _fit(self) -> None:
+        """Let the fields scroll in what the dialog's title, intro and buttons leave of
+        the screen, so the Save button stays in view on an 80×24 terminal."""
+        form, fields = self.query_one("#form"), self.query_one("#form-fields")
+        limit = int(self.size.height * 0.9)
+        others = form.styles.gutter.height + sum(
+            child.outer_size.height + child.styles.margin.height
+            for child in form.children if child is not fields and child.display)
+        room = max(limit - others, 3)
+        if fields.styles.max_height is None or fields.styles.max_height.value != room:
+            fields.styles.max_height = room
+
     def _editor(self, spec: FormField) -> Input | Select[str] | TextArea:
         widget_id = f"field-{spec.name}"
         if spec.choices is not None:
@@ -167,6 +190,7 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
         """Put ``message`` next to field ``name`` (or under the form when it names none)."""
         target = f"#error-{name}" if name and self._has_field(name) else "#form-error"
         self.query_one(target, Static).update(Text(message))
+        self.call_after_refresh(self._fit)  # a long message under the form takes room
         if name and self._has_field(name):
             self.query_one(f"#field-{name}").focus()
 

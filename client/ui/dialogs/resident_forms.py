@@ -132,6 +132,9 @@ def discharge(today: date, submit: Callable[[dict[str, Any]], int]) -> FormDialo
                   choices=tuple((d.replace("_", " ").capitalize(), d) for d in DISPOSITIONS),
                   required=False),
         FormField("destination", "Destination (name, address)", required=False),
+        FormField("return_anticipated", "Return anticipated", "false", choices=YES_NO,
+                  parse=_bool, hint="MDS: a return within 30 days continues the "
+                                    "assessment schedule (a re-entry)"),
     ]
     return FormDialog("Discharge", fields, submit, submit_label="Discharge")
 
@@ -142,6 +145,9 @@ def leave(now: str, submit: Callable[[dict[str, Any]], int]) -> FormDialog[int]:
         FormField("at", "Left at", now, check=check_datetime,
                   hint="YYYY-MM-DDTHH:MM"),
         FormField("bed_hold", "Hold the bed", "true", choices=YES_NO, parse=_bool),
+        FormField("hospital_admission", "Admitted to the hospital", "false", choices=YES_NO,
+                  parse=_bool, hint="hospital leave: admitted, not kept for observation "
+                                    "(an MDS discharge and re-entry)"),
     ]
     return FormDialog("Leave of absence", fields, submit, submit_label="Start leave")
 

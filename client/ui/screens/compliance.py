@@ -13,19 +13,24 @@ from datetime import date, timedelta
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from textual_plotext import PlotextPlot
 
+from protocol.ops import OpType
+from protocol.records import RecordKind
 from protocol.reports.status import ComplianceStatus
 from protocol.rules.due import DueItem
+from protocol.rules.residents.mds import record_asked_for
 
-from ..dialogs import compliance_forms
+from ..dialogs import assessment_forms, compliance_forms
 from ..engine import Session
+from ..messages import DataChanged
+from ..permissions import permitted_or_told
 from .base import PaletteCommand, WorkScreen
 
 LEVEL = {"ok": ("OK  ", "green"), "warn": ("LOOK", "bold yellow"),
@@ -56,6 +61,9 @@ class ComplianceScreen(WorkScreen):
                 tooltip="Check a quarter's PBJ file and write it when CMS would accept it"),
         Binding("ctrl+r", "reload", "Refresh", id="compliance.refresh",
                 tooltip="Compute the status again from this terminal's records"),
+        Binding("enter", "open_item", "Open", id="compliance.open",
+                tooltip="In the MDS list: record the assessment the highlighted item asks "
+                        "for, or fill in its dates"),
     ]
 
     class Loaded(Message):
@@ -64,10 +72,23 @@ class ComplianceScreen(WorkScreen):
             self.status = status
             self.names = names
 
+    class AssessmentFound(Message):
+        def __init__(self, item: DueItem, assessment: dict[str, Any] | None) -> None:
+            super().__init__()
+            self.item = item
+            self.assessment = assessment
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: dict[str, str] = {}
+        self.shown: dict[str, list[DueItem]] = {}
+        """The items each due list shows, in row order."""
+
     def compose_body(self) -> ComposeResult:
         with Vertical(id="compliance-body"):
             with Horizontal(id="compliance-top"):
-                yield Static(Text("Computing…", style="dim"), id="compliance-status")
+                with VerticalScroll(id="compliance-status-scroll"):
+                    yield Static(Text("Computing…", style="dim"), id="compliance-status")
                 yield PlotextPlot(id="compliance-chart")
             with TabbedContent(id="compliance-lists"):
                 for key, title in LISTS:
@@ -97,11 +118,12 @@ class ComplianceScreen(WorkScreen):
 
     def on_compliance_screen_loaded(self, message: Loaded) -> None:
         status = message.status
+        self.names = message.names
         self.query_one("#compliance-status", Static).update(status_text(status))
         self._chart(status)
         for key, _title in LISTS:
-            self._fill(self.query_one(f"#list-{key}", DataTable),
-                       status.due.get(key, []), message.names)
+            self.shown[key] = self._fill(self.query_one(f"#list-{key}", DataTable),
+                                         status.due.get(key, []), message.names)
 
     def _chart(self, status: ComplianceStatus) -> None:
         plot = self.query_one(PlotextPlot)
@@ -124,7 +146,8 @@ class ComplianceScreen(WorkScreen):
         plot.refresh()
 
     @staticmethod
-    def _fill(table: DataTable[Any], items: list[DueItem], names: dict[str, str]) -> None:
+    def _fill(table: DataTable[Any], items: list[DueItem], names: dict[str, str]
+              ) -> list[DueItem]:
         table.clear()
         shown = sorted((i for i in items if i.needs_action),
                        key=lambda i: (i.due or date.max, i.subject))
@@ -136,6 +159,56 @@ class ComplianceScreen(WorkScreen):
                           Text(item.why))
         if not shown:
             table.add_row(Text("Nothing needs action.", style="dim"), "", "", "", "")
+        return shown
+
+    # --- the MDS due list: an item opens the assessment it asks for ----------------------
+
+    @on(DataTable.RowSelected, "#list-mds")
+    def action_open_item(self) -> None:
+        table = self.query_one("#list-mds", DataTable)
+        items = self.shown.get("mds", [])
+        if not items or self.query_one(TabbedContent).active != "due-mds":
+            return
+        item = items[min(max(table.cursor_row, 0), len(items) - 1)]
+        if not permitted_or_told(self.app, self.session, "record assessments",
+                                 OpType.CREATE, RecordKind.ASSESSMENT):
+            return
+        if item.ref is None:
+            self._open_assessment(item, None)
+        else:
+            self._find_assessment(self.session, item)
+
+    @work(thread=True, exclusive=True, group="compliance-item", exit_on_error=False)
+    def _find_assessment(self, session: Session, item: DueItem) -> None:
+        found = next((a for a in session.assessments.of_resident(item.subject)
+                      if a["id"] == item.ref), None)
+        self.post_message(self.AssessmentFound(item, found))
+
+    def on_compliance_screen_assessment_found(self, message: AssessmentFound) -> None:
+        self._open_assessment(message.item, message.assessment)
+
+    def _open_assessment(self, item: DueItem, assessment: dict[str, Any] | None) -> None:
+        session, today = self.session, self.chartkeep.today()
+        name = self.names.get(item.subject, "a resident")
+        if assessment is not None:
+            self.app.push_screen(assessment_forms.edit_assessment(
+                today, name, assessment,
+                lambda changes: session.assessments.update(assessment["id"], changes)),
+                self._saved)
+            return
+        resident = item.subject
+        self.app.push_screen(assessment_forms.add_assessment(
+            today, name, lambda values: session.assessments.add(resident, values),
+            prefill=record_asked_for(item), intro=f"Due: {item.what}. {item.why}."),
+            self._saved)
+
+    def _saved(self, result: object) -> None:
+        if result == 0:
+            self.app.notify("Nothing changed, so nothing was saved.")
+        elif result is not None:
+            self.app.notify("Assessment saved; it will be sent at the next sync.",
+                            title="Saved")
+            self.app.post_message(DataChanged())
 
     # --- exports -----------------------------------------------------------------------
 

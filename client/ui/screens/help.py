@@ -7,6 +7,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Label, Static
 
@@ -28,16 +29,22 @@ class HelpScreen(ModalScreen[None]):
             yield Label("Keys", classes="dialog-title")
             yield Static("ctrl+p opens the command palette: type to find any command, "
                          "screen or resident.", classes="dialog-intro")
-            yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
+            yield self._keys_table()
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Close", id="help-close", variant="primary")
 
-    def on_mount(self) -> None:
-        table = self.query_one("#help-keys", DataTable)
+    def _keys_table(self) -> DataTable[Text]:
+        """The keys, filled before mounting: nothing to look up once the dialog is up."""
+        table: DataTable[Text] = DataTable(id="help-keys", cursor_type="row",
+                                           zebra_stripes=True)
         table.add_columns("Key", "Does", "Details")
         for key, description, tooltip in self.rows:
             table.add_row(Text(key, style="bold"), Text(description), Text(tooltip))
-        table.focus()
+        return table
+
+    def on_mount(self) -> None:
+        for table in self.query("#help-keys").results(DataTable):
+            table.focus()
 
     @on(Button.Pressed, "#help-close")
     def action_close(self) -> None:
@@ -45,16 +52,29 @@ class HelpScreen(ModalScreen[None]):
 
 
 def binding_rows(screen: Screen[object]) -> list[tuple[str, str, str]]:
-    """(key, description, tooltip) for every enabled binding of ``screen``."""
+    """(key, description, tooltip) for every key of ``screen`` the user may press now.
+
+    The focused widget's keys first, then the screen's and the app's: all of the
+    screen's keys are listed even while a text field has the focus (where a letter
+    key types instead, the clerk leaves the field with Enter or Tab first).
+    Actions the screen disables (``check_action``) are left out.
+    """
+    app = screen.app
+    chain: list[DOMNode] = list(screen.focused.ancestors_with_self) if screen.focused else []
+    chain += [node for node in (screen, app) if node not in chain]
     rows: list[tuple[str, str, str]] = []
     seen: set[str] = set()
-    for active in screen.active_bindings.values():
-        binding = active.binding
-        if not binding.description or not active.enabled:
-            continue
-        key = screen.app.get_key_display(binding)
-        if f"{binding.action}:{key}" in seen:
-            continue
-        seen.add(f"{binding.action}:{key}")
-        rows.append((key, binding.description, binding.tooltip or ""))
+    for node in chain:
+        if node.is_modal and node is not screen:
+            break
+        for _key, binding in node._bindings:  # noqa: SLF001  the node's own keys, unfiltered
+            if not binding.description:
+                continue
+            if app._check_action_state(binding.action, node) is False:  # noqa: SLF001  Textual's check
+                continue
+            key = app.get_key_display(binding)
+            if f"{binding.action}:{key}" in seen or key in seen:
+                continue
+            seen.update({f"{binding.action}:{key}", key})
+            rows.append((key, binding.description, binding.tooltip or ""))
     return rows

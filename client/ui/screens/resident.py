@@ -22,7 +22,7 @@ from textual.widgets import DataTable, TabbedContent
 from protocol.ops import OpType
 from protocol.records import FIELDS, RecordKind, resident_display_name
 
-from ..dialogs import note_forms, record_forms, resident_forms
+from ..dialogs import assessment_forms, note_forms, record_forms, resident_forms
 from ..dialogs.conflict import ConflictDialog
 from ..dialogs.resident_picker import ResidentPickerDialog
 from ..engine import Action, NoteView, ResidentRow, ResidentView, Session
@@ -50,6 +50,8 @@ class ResidentScreen(StayActions):
                 tooltip="Start a leave of absence (hospital or therapeutic)"),
         Binding("r", "return_from_leave", "Return", id="resident.return",
                 tooltip="Record the return from a leave of absence"),
+        Binding("P", "change_payer", "Payer", id="resident.change_payer",
+                tooltip="Change the payer of the active stay from a date"),
         Binding("t", "transfer", "Transfer", id="resident.transfer", show=False,
                 tooltip="Transfer the resident to another facility"),
         Binding("i", "add_diagnosis", "Diagnosis", id="resident.add_diagnosis",
@@ -60,6 +62,8 @@ class ResidentScreen(StayActions):
                 tooltip="Amend the highlighted note (the original is kept)"),
         Binding("x", "note_in_error", "In error", id="resident.note_in_error",
                 tooltip="Mark the highlighted note entered in error, with a reason"),
+        Binding("s", "assessments", "MDS", id="resident.assessments",
+                tooltip="The resident's MDS assessments: record one, fill in its dates"),
         Binding("X", "void_resident", "Record in error", id="resident.void", show=False,
                 tooltip="Mark this whole record entered in error, with a reason "
                         "(records managers)"),
@@ -212,6 +216,16 @@ class ResidentScreen(StayActions):
             lambda values: session.residents.add_diagnosis(resident_id, values)),
             "Diagnosis added", tab="diagnoses")
 
+    # --- MDS assessments ---------------------------------------------------------------
+
+    def action_assessments(self) -> None:
+        view = self.view
+        if view is None or not permitted_or_told(self.app, self.session, "record assessments",
+                                                 OpType.CREATE, RecordKind.ASSESSMENT):
+            return
+        self.app.push_screen(assessment_forms.AssessmentList(
+            self.session, view.id, view.display_name, self.chartkeep.today()))
+
     # --- the whole record (records managers) --------------------------------------------
 
     def _record_to_change(self, what: str, action: Action) -> ResidentView | None:
@@ -267,8 +281,12 @@ class ResidentScreen(StayActions):
             ("Discharge", "End the active stay", self.action_discharge),
             ("Leave of absence", "Hospital or therapeutic leave", self.action_leave),
             ("Return from leave", "End the leave of absence", self.action_return_from_leave),
+            ("Change the payer", "Medicare, Medicaid, private or other, from a date",
+             self.action_change_payer),
             ("Transfer to another facility", "Send the resident to another facility",
              self.action_transfer),
+            ("MDS assessments", "Record an assessment, fill in completion and transmission",
+             self.action_assessments),
             ("Mark record entered in error", "The whole record, with a reason (records managers)",
              self.action_void_resident),
             ("Merge duplicate record",

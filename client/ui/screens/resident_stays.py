@@ -21,7 +21,7 @@ from textual.widgets import TabbedContent
 
 from protocol.rules.residents.census import is_current
 
-from ..dialogs import resident_forms
+from ..dialogs import resident_forms, stay_forms
 from ..engine import BedRow, ResidentView, StayView
 from ..messages import DataChanged
 from .base import WorkScreen
@@ -105,6 +105,15 @@ class StayActions(WorkScreen):
             self._open_form(resident_forms.return_from_leave(
                 self._now(), lambda values: session.stays.return_from_leave(stay.id, **values)),
                 "Return saved", tab="stays")
+
+    def action_change_payer(self) -> None:
+        stay = self._stay_or_warn()
+        if stay is not None:
+            session = self.session
+            self._open_form(stay_forms.change_payer(
+                self.chartkeep.today(), stay,
+                lambda values: session.stays.change_payer(stay.id, **values)),
+                "Payer change saved", tab="stays")
 
     def action_transfer(self) -> None:
         stay = self._stay_or_warn()

@@ -22,7 +22,8 @@ from textual.widgets import DataTable, Input, Static
 from protocol.ops import OpType
 from protocol.records import RecordKind
 
-from ..dialogs import staff_forms
+from ..dialogs import staff_compliance_forms, staff_forms
+from ..dialogs.staff_status import StaffCompliance
 from ..display import license_state, plain, when
 from ..engine import Action, Page, Session, StaffRow, StaffView
 from ..messages import DataChanged
@@ -45,6 +46,21 @@ class StaffScreen(WorkScreen):
                         "correct the highlighted entry"),
         Binding("c", "add_license", "License", id="staff.add_license",
                 tooltip="Add a license or credential (records managers)"),
+        Binding("s", "compliance_status", "Status", id="staff.compliance_status",
+                tooltip="The highlighted staff member's compliance, done and due: licenses, "
+                        "registry, in-service, reviews"),
+        Binding("k", "compliance_form('clocked')", "Clock times", id="staff.clocked_hours",
+                tooltip="A shift by its clock-in and clock-out (a night shift across "
+                        "midnight) for the highlighted staff member (records managers)"),
+        Binding("t", "compliance_form('training')", "In-service", id="staff.training",
+                tooltip="In-service training attended: date, hours, topics "
+                        "(records managers)"),
+        Binding("v", "compliance_form('review')", "Review", id="staff.review",
+                tooltip="A performance review (records managers)"),
+        Binding("g", "compliance_form('registry')", "Registry", id="staff.registry",
+                tooltip="A nurse-aide registry check (records managers)"),
+        Binding("p", "compliance_form('leave')", "Paid leave", id="staff.paid_leave",
+                tooltip="Paid time off, never counted as worked (records managers)"),
         Binding("ctrl+n", "add_staff", "New staff", id="staff.add",
                 tooltip="Add a staff member (records managers)"),
         Binding("ctrl+r", "reload", "Refresh", id="staff.refresh",
@@ -214,6 +230,27 @@ class StaffScreen(WorkScreen):
         self.app.push_screen(staff_forms.add_staff(self.session.staff.add),
                              self._after("Staff member added"))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The compliance forms' keys show only to the roles that may use them."""
+        if action == "compliance_form" and parameters:
+            kind = staff_compliance_forms.FORMS[str(parameters[0])][0]
+            return (self.chartkeep.signed_in_user is not None
+                    and self.session.permits(OpType.CREATE, kind))
+        return True
+
+    def action_compliance_status(self) -> None:
+        staff = self._need_detail()
+        if staff is not None:
+            self.app.push_screen(StaffCompliance(self.session, staff.id, staff.display_name))
+
+    def action_compliance_form(self, which: str) -> None:
+        staff = self._need_detail()
+        kind, form, done = staff_compliance_forms.FORMS[which]
+        if staff is None or not self._permitted(f"add {kind} records", OpType.CREATE, kind):
+            return
+        self.app.push_screen(form(self.chartkeep.today(), staff, staff_compliance_forms.saver(
+            which, self.session, staff.id)), self._after(done))
+
     # --- edits and corrections -----------------------------------------------------------
 
     def action_edit(self) -> None:
@@ -284,6 +321,18 @@ class StaffScreen(WorkScreen):
              self.action_add_hours),
             ("Add a license", "A license or credential with its expiry",
              self.action_add_license),
+            ("Compliance of the staff member", "Licenses, registry, in-service, reviews",
+             self.action_compliance_status),
+            ("Enter a shift by clock times", "Clock-in and clock-out, across midnight too",
+             lambda: self.action_compliance_form("clocked")),
+            ("Record in-service training", "Date, hours, topics",
+             lambda: self.action_compliance_form("training")),
+            ("Record a performance review", "Records managers only",
+             lambda: self.action_compliance_form("review")),
+            ("Record a registry check", "Before the first shift as a nurse aide",
+             lambda: self.action_compliance_form("registry")),
+            ("Record paid leave", "Never counted as worked",
+             lambda: self.action_compliance_form("leave")),
             ("Add a staff member", "Records managers only", self.action_add_staff),
             ("Edit the staff member", "Name, job title, pay type, dates (records managers)",
              self.action_edit),

@@ -16,6 +16,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from protocol.records import FIELDS, RecordKind, resident_display_name
+from protocol.rules.residents.census_stats import current_payer
 
 from ..dialogs.resident_forms import RESIDENT_LABELS
 from ..display import census_status, next_step, op_status, plain, when
@@ -154,7 +155,7 @@ class ResidentRecord(Vertical):
                 status.append(f" ({stay.leave_type})")
             table.add_row(plain(stay.admitted_at), plain(stay.discharged_at),
                           plain(stay.bed_label or ("awaiting bed" if stay.status else "")),
-                          status, plain(stay.admission_type), plain(stay.payer),
+                          status, plain(stay.admission_type), plain(current_payer(stay.fields)),
                           Text("⟳ pending", style="yellow") if stay.pending else Text(""),
                           key=stay.id)
         self._empty("stays", "No stays yet: press a to admit.", empty=not view.stays)

@@ -115,6 +115,14 @@ def payer_periods(stay: Mapping[str, Any], admitted: date) -> list[PayerPeriod]:
     return periods
 
 
+def current_payer(stay: Mapping[str, Any]) -> str | None:
+    """The payer in force now: the last dated change's, else the payer at admission
+    (a change is never dated in the future: :mod:`protocol.rules.residents.stays`)."""
+    changes = [c for c in stay.get("payer_changes") or [] if c.get("payer")]
+    payer = changes[-1]["payer"] if changes else stay.get("payer")
+    return str(payer) if payer else None
+
+
 class DayState(StrEnum):
     IN_HOUSE = "in_house"
     LEAVE = "leave"

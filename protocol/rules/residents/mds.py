@@ -42,6 +42,10 @@ from protocol.rules.due import DueItem, DueStatus, status_of
 
 REENTRY_DAYS = 30
 CENSUS_FLAG_DAYS = 150
+TRACKING_DAYS = 7
+"""An entry or death tracking record is completed within 7 days of the event."""
+COMPLETION_DAYS = 14
+"""A discharge assessment is completed within 14 days of its ARD (the discharge date)."""
 
 
 class AssessmentType(StrEnum):
@@ -312,14 +316,16 @@ def _tracking(resident: str, movements: Sequence[Movement], records: list[Assess
         name = NAMES[kind]
         if kind is T.DISCHARGE:
             why = f"ARD = discharge date {_d(move.on)}; completion ≤ ARD + 14"
-            step("discharge_completion", f"{name}: completion (Z0500B)", _plus(move.on, 14), why,
+            step("discharge_completion", f"{name}: completion (Z0500B)",
+                 _plus(move.on, COMPLETION_DAYS), why,
                  found.completed_on if found else None, ref)
             base = found.completed_on if found else None
             base_words = "completion (Z0500B)"
         else:
             event = "entry" if kind is T.ENTRY else "death"
-            step(f"{kind}_completion", f"{name}: completion", _plus(move.on, 7),
-                 f"{event} {_d(move.on)} + 7", found.completed_on if found else None, ref)
+            step(f"{kind}_completion", f"{name}: completion", _plus(move.on, TRACKING_DAYS),
+                 f"{event} {_d(move.on)} + {TRACKING_DAYS}",
+                 found.completed_on if found else None, ref)
             base, base_words = (move.on, event) if found else (None, event)
         if base is not None and found is not None:
             step(f"{kind}_transmission", f"{name}: transmission", _plus(base, 14),
@@ -344,7 +350,7 @@ def _census_flags(resident: str, movements: Sequence[Movement], records: list[As
     if last_move is not None and last_move.kind is MovementKind.DISCHARGE and not closed \
             and today > _plus(last_move.on, 14):
         items.append(DueItem(resident, "no_discharge_record", "discharge assessment",
-                             DueStatus.REVIEW, _plus(last_move.on, 14),
+                             DueStatus.REVIEW, _plus(last_move.on, COMPLETION_DAYS),
                              f"discharged {_d(last_move.on)} with no discharge assessment: CMS "
                              "still counts the resident in its MDS census"))
     dated = [a.target for a in records if a.target is not None and a.target <= today]
@@ -356,3 +362,22 @@ def _census_flags(resident: str, movements: Sequence[Movement], records: list[As
                              f"({_d(last)}): CMS counts a resident until a discharge or death "
                              "record, or 150 days with no record"))
     return items
+
+
+def record_asked_for(item: DueItem) -> dict[str, str]:
+    """The new assessment record an MDS due item asks for: its type and the date it
+    speaks for (the ARD, or a tracking record's event date), as the clerk's form is
+    prefilled. Empty when the item points at a record already there (``ref``: that
+    record is completed instead) or asks for no record in particular."""
+    if item.ref is not None or item.due is None:
+        return {}
+    kind, _, step = item.rule.rpartition("_")
+    if item.rule in {"no_discharge_record", "discharge_completion"}:
+        ard = item.due - timedelta(days=COMPLETION_DAYS)
+        return {"assessment_type": str(T.DISCHARGE), "ard": ard.isoformat()}
+    if step == "completion" and kind in {T.ENTRY, T.DEATH}:
+        event = item.due - timedelta(days=TRACKING_DAYS)
+        return {"assessment_type": kind, "event_on": event.isoformat()}
+    if step == "ard" and kind in set(AssessmentType):
+        return {"assessment_type": kind, "ard": item.due.isoformat()}
+    return {}

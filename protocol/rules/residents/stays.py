@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from protocol.errors import Refused
+from protocol.errors import Refused, ValidationError
 from protocol.reasons import Reason
 from protocol.rules.dates import check_not_future, check_order
 from protocol.rules.residents.census import StayStatus, is_current, resident_view
@@ -95,6 +95,14 @@ def _check_change_payer(stay: Stay | None, args: Mapping[str, Any], facts: Facts
         check_order("on", on, changes[-1].get("on"), "the last payer change")
 
 
+def _check_discharge(stay: Stay | None, args: Mapping[str, Any], facts: Facts) -> None:
+    """As :func:`_check_ending`; and a death is never a discharge with return anticipated
+    (the MDS records a death in the facility, with no re-entry to follow)."""
+    _check_ending("discharged_at")(stay, args, facts)
+    if args.get("return_anticipated") and args.get("disposition") == "death":
+        raise ValidationError("return_anticipated", "cannot be yes for a death")
+
+
 def _check_assign_bed(stay: Stay | None, args: Mapping[str, Any], facts: Facts) -> None:
     del facts
     current = _require_current(stay)
@@ -109,6 +117,9 @@ def _check_leave(stay: Stay | None, args: Mapping[str, Any], facts: Facts) -> No
     check_not_future("at", at, facts.today)
     check_order("at", at, stay.get("admitted_at"), "the admission date")
     check_order("at", at, stay.get("returned_at"), "the return from the last leave")
+    if args.get("hospital_admission") and args.get("leave_type") != "hospital":
+        # The flag makes the leave an MDS discharge and re-entry (mds_movements).
+        raise ValidationError("hospital_admission", "applies only to a hospital leave")
 
 
 def _check_return(stay: Stay | None, args: Mapping[str, Any], facts: Facts) -> None:
@@ -213,7 +224,7 @@ class Transition:
 
 TRANSITIONS: Mapping[str, Transition] = {
     "admit": Transition(_check_admit, _admit, creates_stay=True),
-    "discharge": Transition(_check_ending("discharged_at"), _discharge),
+    "discharge": Transition(_check_discharge, _discharge),
     "transfer": Transition(_check_ending("at"), _transfer),
     "assign_bed": Transition(_check_assign_bed, _assign_bed),
     "leave": Transition(_check_leave, _leave),
@@ -257,3 +268,23 @@ def predict_resident_view(view: Mapping[str, Any], name: str, args: Mapping[str,
         derived["_bed_label"] = view.get("_bed_label")
         derived["_unit_name"] = view.get("_unit_name")
     return {**view, **derived}
+
+
+def documented_after_discharge(clinical_time: str | None, stay: Stay | None) -> bool:
+    """Whether a note's clinical time lies after its stay ended (discharge or
+    transfer). Such a note is kept and linked to the stay, and flagged. The
+    discharge is recorded as a day: a note from that day is within the stay."""
+    if not clinical_time or stay is None or is_current(stay):
+        return False
+    ended = stay.get("discharged_at")
+    if not isinstance(ended, str) or not ended:
+        return False
+    if len(ended) <= 10:
+        return clinical_time[:10] > ended
+    return clinical_time > ended
+
+
+def latest_stay(stays: list[Stay]) -> Stay | None:
+    """A resident's most recent stay (by admission date), for a note that names none."""
+    dated = [s for s in stays if isinstance(s.get("admitted_at"), str)]
+    return max(dated, key=lambda s: str(s["admitted_at"])) if dated else None

@@ -10,10 +10,10 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.engine import Connection
 
-from server.http.access import Access
-from server.http.portal.context import principal, read, settings
+from server.http.access import Access, access
+from server.http.portal.context import call, principal, read, settings
 from server.http.portal.pages import page
-from server.portal import facilities, scope
+from server.portal import facilities, figures, scope
 from server.portal.principals import Principal
 from server.portal.scope import FacilityRef
 
@@ -42,20 +42,29 @@ async def _with_facility(request: web.Request, fn: Any, *args: Any
 
 @page(routes, "/portal", "dashboard.html", Access.ACCOUNT)
 async def dashboard(request: web.Request) -> dict[str, Any]:
-    rows = await read(request, facilities.summaries, principal(request),
-                      settings(request).clock())
-    return {"title": "Facilities", "facilities": rows,
+    now = settings(request).clock()
+
+    def load(conn: Connection) -> tuple[list[facilities.FacilitySummary],
+                                         dict[str, figures.Figures]]:
+        rows = facilities.summaries(conn, principal(request), now)
+        return rows, figures.kept(conn, [r.id for r in rows], now)
+
+    rows, kept = await read(request, load)
+    return {"title": "Facilities", "facilities": rows, "figures": kept,
             "recent_days": facilities.RECENT_DAYS}
 
 
 def _overview(conn: Connection, facility_id: str, who: Principal, now: int) -> dict[str, Any]:
     summary = facilities.summaries(conn, who, now, only=facility_id)[0]
     return {"summary": summary, "terminals": facilities.terminals(conn, facility_id),
-            "audit": facilities.audit_state(conn, facility_id)}
+            "audit": facilities.audit_state(conn, facility_id),
+            "figures": figures.kept(conn, [facility_id], now).get(facility_id)}
 
 
 @page(routes, FACILITY, "facility.html", Access.ACCOUNT)
 async def facility(request: web.Request) -> dict[str, Any]:
+    await read(request, scope.facility, principal(request), request.match_info["facility_id"])
+    await call(request, figures.ensure_fresh, request.match_info["facility_id"])
     ref, found = await _with_facility(request, _overview, principal(request),
                                       settings(request).clock())
     return {"title": ref.name, "facility": ref, **found,
@@ -99,3 +108,14 @@ async def users(request: web.Request) -> dict[str, Any]:
 async def facility_settings(request: web.Request) -> dict[str, Any]:
     ref, _ = await _with_facility(request, lambda _conn, _fid: None)
     return {"title": f"Settings — {ref.name}", "facility": ref}
+
+
+@routes.get(FACILITY + "/trend.svg")
+@access(Access.ACCOUNT)
+async def trend(request: web.Request) -> web.Response:
+    """The facility's 14-day staffing trend, as last computed (an image: its
+    own content policy lets the chart's embedded stylesheet apply, nothing else)."""
+    _, svg = await _with_facility(request, figures.chart)
+    if svg is None:
+        raise web.HTTPNotFound
+    return web.Response(text=svg, content_type="image/svg+xml")

@@ -3,8 +3,8 @@ facilities the access names. The link's token leaves the address bar at once
 (it moves into the encrypted session cookie) and is spent when the code is
 right; the inspector then holds a session like anyone else's. Every page the
 inspector opens, and its JSON twin, is an audit entry in the facility's chain
-with the access's stated purpose. Reports come in a later release; the
-facility page says which."""
+with the access's stated purpose; so is every report downloaded
+(:mod:`.portal_reports`)."""
 
 from __future__ import annotations
 
@@ -22,14 +22,6 @@ from server.portal.errors import AccessUnavailable, InputInvalid
 
 routes = web.RouteTableDef()
 
-REPORTS_TO_COME = [
-    "Census and occupancy",
-    "Staffing compliance for the survey period, with the posted staffing sheets",
-    "License roster and licenses expiring",
-    "MDS assessment schedule",
-    "Admissions in the last 30 days",
-    "The entrance-conference pack: all of the above in one download",
-]
 
 
 @routes.get("/portal/access/{token}")
@@ -82,8 +74,7 @@ async def landing(request: web.Request) -> dict[str, Any]:
     for ref in refs:
         await call(request, inspections.record_view, who, ref.id, request.path)
     return {"title": "Your inspector access", "inspector": who.name, "agency": who.agency,
-            "purpose": who.purpose, "expires_at": who.expires_at, "facilities": refs,
-            "reports_to_come": REPORTS_TO_COME}
+            "purpose": who.purpose, "expires_at": who.expires_at, "facilities": refs}
 
 
 @page(routes, "/portal/inspect/facilities/{facility_id}", "inspect_facility.html",
@@ -93,4 +84,5 @@ async def facility(request: web.Request) -> dict[str, Any]:
     ref = await read(request, scope.facility, who, request.match_info["facility_id"])
     await call(request, inspections.record_view, who, ref.id, request.path)
     return {"title": ref.name, "facility": ref, "purpose": who.purpose,
-            "expires_at": who.expires_at, "reports_to_come": REPORTS_TO_COME}
+            "expires_at": who.expires_at,
+            "reports": f"/portal/inspect/facilities/{ref.id}/reports"}

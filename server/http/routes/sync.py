@@ -1,4 +1,4 @@
-"""The sync API: ``/v1/enroll``, ``/v1/push``, ``/v1/pull``.
+"""The sync API: ``/v1/enroll``, ``/v1/push``, ``/v1/pull``, ``/v1/reregister``.
 
 The guard middleware (:mod:`server.http.middleware`) has already read the body
 under the size cap, opened the envelope and, for ``terminal`` routes, verified
@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from protocol.errors import SchemaError
-from protocol.messages import EnrollRequest, PullRequest, PushRequest
+from protocol.messages import EnrollRequest, PullRequest, PushRequest, ReregisterRequest
 from protocol.signing import Envelope
 from server.http.access import Access, access
 from server.http.responses import msgpack_response
@@ -63,3 +63,15 @@ async def pull(request: web.Request) -> web.Response:
     body = PullRequest.from_wire(envelope.decoded_body())
     result = await blocking(request, request.app[SERVICE].pull, terminal, envelope, body)
     return await answer(request, "pulled", result.to_wire(), envelope)
+
+
+@routes.post("/v1/reregister")
+@access(Access.ENROLLMENT)  # the handler checks the certificate and the signature
+async def reregister(request: web.Request) -> web.Response:
+    envelope = request[ENVELOPE]
+    _expect(envelope, "reregister")
+    body = ReregisterRequest.from_wire(envelope.decoded_body())
+    terminal_id = await blocking(request, request.app[SERVICE].reregister, envelope, body)
+    return await answer(request, "reregistered",
+                        {"terminal": terminal_id, "time": request.app[SERVICE].settings.clock()},
+                        envelope)

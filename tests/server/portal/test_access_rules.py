@@ -55,7 +55,7 @@ async def test_a_manager_outside_their_region_gets_404_everywhere(
     await visitor.sign_in(manager)
     b_access = p.issue_access(engine, settings, manager, [world.b.id])
     outside = {"facility_id": world.b.id, "terminal_id": new_id(), "seq": "1",
-               "user_id": world.b.clerk, "access_id": b_access.id}
+               "user_id": world.b.clerk, "access_id": b_access.id, "file": "census.pdf"}
     missing = {**outside, "facility_id": new_id(), "access_id": new_id()}
     before = audit_count(engine)
     checked = 0
@@ -100,7 +100,7 @@ async def test_an_inspector_gets_404_outside_their_access_and_on_every_other_pag
     assert status == 200
     values = {"facility_id": world.a.id, "terminal_id": new_id(), "seq": "1",
               "user_id": world.a.clerk, "access_id": issued.id, "account_id": manager.id,
-              "token": "x"}
+              "token": "x", "file": "census.pdf", "key": "CA"}
     before = audit_count(engine)
     checked = 0
     for method, path, policy in portal_routes(settings):
@@ -124,14 +124,17 @@ async def test_an_inspector_gets_404_outside_their_access_and_on_every_other_pag
     for path in (f"/portal/inspect/facilities/{world.b.id}",
                  f"/portal/inspect/facilities/{world.b.id}.json",
                  f"/portal/inspect/facilities/{new_id()}",
-                 f"/portal/inspect/facilities/{world.b.id}/audit"):
+                 f"/portal/inspect/facilities/{world.b.id}/audit",
+                 f"/portal/inspect/facilities/{world.b.id}/reports",
+                 f"/portal/inspect/facilities/{world.b.id}/reports/census.pdf"):
         assert (await inspector.response("GET", path)).status == 404, path
 
 
 async def test_a_manager_gets_404_on_administrator_and_inspector_pages(
         visitor, manager, world, settings):
     await visitor.sign_in(manager)
-    values = {"facility_id": world.a.id, "account_id": manager.id}
+    values = {"facility_id": world.a.id, "account_id": manager.id, "file": "census.pdf",
+              "key": "CA"}
     checked = 0
     for method, path, policy in portal_routes(settings):
         if policy not in (Access.ADMINISTRATOR, Access.INSPECTOR):

@@ -28,6 +28,7 @@ from protocol.rules.residents.mds import (
     episodes,
     is_reentry,
     mds_schedule,
+    record_asked_for,
 )
 
 T = AssessmentType
@@ -244,3 +245,21 @@ def test_the_150_day_flag() -> None:
 def test_movements_must_alternate() -> None:
     with pytest.raises(ValidationError, match="alternate"):
         episodes([Movement(ENTRY, ADMITTED), Movement(ENTRY, date(2026, 10, 2))])
+
+
+def test_a_due_item_names_the_record_it_asks_for() -> None:
+    """Entered 2026-10-01, discharged 2026-12-20: the schedule's items with no record
+    yet prefill the clerk's form; one pointing at a record asks for no new one."""
+    moves = [*IN, Movement(DISCHARGE, date(2026, 12, 20))]
+    items = {i.rule: i for i in mds_schedule("R1", moves, [], date(2026, 10, 2))}
+    assert record_asked_for(items["entry_completion"]) == {
+        "assessment_type": "entry", "event_on": "2026-10-01"}
+    assert record_asked_for(items["admission_ard"]) == {
+        "assessment_type": "admission", "ard": "2026-10-14"}
+    assert record_asked_for(items["discharge_completion"]) == {
+        "assessment_type": "discharge", "ard": "2026-12-20"}
+    done = [Assessment(T.ENTRY, event_on=ADMITTED, record_id="E1")]
+    items = {i.rule: i for i in mds_schedule("R1", IN, done, date(2026, 10, 2))}
+    assert items["entry_completion"].ref == "E1"
+    assert record_asked_for(items["entry_completion"]) == {}
+

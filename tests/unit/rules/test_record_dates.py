@@ -24,6 +24,11 @@ TODAY = date(2026, 12, 6)
     ("license", {"issued_on": "2026-01-01", "expires_on": "2025-12-31"}, "expires_on"),
     ("staff", {"hire_date": "2026-01-01", "termination_date": "2025-12-31"},
      "termination_date"),
+    ("assessment", {"ard": "2026-11-10", "completed_on": "2026-11-09"}, "completed_on"),
+    ("assessment", {"event_on": "2026-11-10", "completed_on": "2026-11-09"}, "completed_on"),
+    ("assessment", {"completed_on": "2026-11-10", "transmitted_on": "2026-11-09"},
+     "transmitted_on"),
+    ("assessment", {"ard": "2026-11-10", "transmitted_on": "2026-12-07"}, "transmitted_on"),
 ])
 def test_impossible_dates_are_refused(kind: str, fields: dict[str, str], field: str) -> None:
     with pytest.raises(ValidationError) as refused:
@@ -39,6 +44,9 @@ def test_impossible_dates_are_refused(kind: str, fields: dict[str, str], field: 
     ("license", {"expires_on": "2020-01-01"}),  # an expired license is a fact, not an error
     ("staff", {"hire_date": "2027-01-04"}),     # a hire who starts next month
     ("note", {"clinical_time": "2026-12-06T10:00"}),
+    ("assessment", {"ard": "2026-12-20"}),      # a planned reference date
+    ("assessment", {"ard": "2026-11-10", "completed_on": "2026-11-10",
+                    "transmitted_on": "2026-11-10"}),
 ])
 def test_possible_dates_pass(kind: str, fields: dict[str, str]) -> None:
     check_record_dates(kind, fields, today=TODAY)
@@ -66,3 +74,17 @@ def test_an_update_is_checked_only_against_the_rules_it_touches() -> None:
         check_record_dates("license", old_license, today=TODAY, changed=["issued_on"])
     with pytest.raises(ValidationError):
         check_record_dates("license", old_license, today=TODAY, changed=["expires_on"])
+
+
+def test_clocked_hours_cross_midnight_less_the_meal() -> None:
+    from datetime import datetime
+    from decimal import Decimal
+
+    from protocol.rules.dates import clocked_hours
+
+    # 23:00 to 07:30 the next morning is 8 h 30 min; less a 30-minute meal, 8.00.
+    assert clocked_hours(datetime(2026, 12, 5, 23, 0), datetime(2026, 12, 6, 7, 30),
+                         30) == Decimal("8.00")
+    # 7 h 20 min is 7.333… hours: 7.33 (half up at the third decimal).
+    assert clocked_hours(datetime(2026, 12, 5, 7, 0), datetime(2026, 12, 5, 14, 20)
+                         ) == Decimal("7.33")

@@ -166,3 +166,20 @@ def test_a_residents_page_predicts_the_census_the_server_will_derive() -> None:
     assert (held["_census"], held["_bed_label"]) == ("on_leave", "101-A")
     assert predict_resident_view(held, "return", {"stay_id": "S", "at": "2026-11-06"}
                                  )["_census"] == "in_house"
+
+
+def test_the_mds_flags_only_where_they_mean_something() -> None:
+    with pytest.raises(ValidationError) as invalid:
+        run("leave", admitted(), leave_type="therapeutic", at="2026-11-20",
+            hospital_admission=True)
+    assert invalid.value.field == "hospital_admission"
+    left = run("leave", admitted(), leave_type="hospital", at="2026-11-20",
+               hospital_admission=True)
+    assert left["leaves"][-1]["hospital_admission"] is True
+    with pytest.raises(ValidationError) as invalid:
+        run("discharge", admitted(), discharged_at="2026-11-20", disposition="death",
+            return_anticipated=True)
+    assert invalid.value.field == "return_anticipated"
+    ended = run("discharge", admitted(), discharged_at="2026-11-20", disposition="hospital",
+                return_anticipated=True)
+    assert ended["return_anticipated"] is True

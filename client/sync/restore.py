@@ -1,0 +1,81 @@
+"""Noticing that the server came back from a backup, and putting it right.
+
+Every pull answer says where the server's log stands (:class:`LogPosition`).
+This terminal knows the server lost work when
+
+* the log's **generation** differs from the one it last saw (a declared or
+  detected restore), or the log's **head** is behind this terminal's cursor:
+  its records may hold changes the server no longer has, and the positions
+  after its cursor are being reused. It pulls everything again from the start;
+  records the server does not send back are dropped (or, when this terminal
+  still has changes for them, kept as its own pending work);
+* the **operation number the server expects next** is at or below one the
+  server once answered: those operations become pending again and are re-sent
+  (the outbox keeps answered operations for a retention window).
+
+Each step is one local transaction, audited at the terminal; the clerk is told
+in words (:data:`SERVER_RESTORED`).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from protocol.messages import LogPosition
+
+from ..store.database import OUTBOX, RECORDS, audit, get_meta, set_meta
+from ..store.overlay import records_touched
+from ..store.search import refresh_many
+
+UNCONFIRMED = -1
+"""``records.seq`` of a record the server has not confirmed since a restore."""
+
+SERVER_RESTORED = ("The server was restored from a backup. This terminal re-sent {resent} "
+                   "change(s) the server no longer had and pulled its records again; nothing "
+                   "was lost.")
+
+
+def check_log(conn: Connection, log: LogPosition, cursor: int, now: int, facility_id: str
+              ) -> tuple[bool, int]:
+    """Compare the server's log with what this terminal knows, inside the
+    caller's write transaction. Returns (pull again from the start, how many
+    operations became pending again to be re-sent)."""
+    known = get_meta(conn, "log_generation")
+    set_meta(conn, "log_generation", log.generation)
+    answered_top = conn.execute(sa.select(sa.func.max(OUTBOX.c.seq)).where(
+        OUTBOX.c.status != "pending")).scalar()
+    resent = 0
+    if answered_top is not None and log.next_seq <= answered_top:
+        lost = OUTBOX.c.seq >= log.next_seq
+        touched = [t for row in conn.execute(sa.select(OUTBOX).where(
+            lost, OUTBOX.c.status != "pending")) for t in records_touched(row)]
+        resent = conn.execute(OUTBOX.update().where(lost, OUTBOX.c.status != "pending").values(
+            status="pending", reason=None, detail=None, server_seq=None)).rowcount
+        refresh_many(conn, touched, facility_id)
+    repull = (known is not None and known != log.generation) or log.head < cursor
+    if repull:
+        set_meta(conn, "cursor", 0)
+        set_meta(conn, "repull", True)
+        conn.execute(RECORDS.update().where(RECORDS.c.data.is_not(None))
+                     .values(seq=UNCONFIRMED))
+    if repull or resent:
+        audit(conn, now, "server_restored", None, generation=log.generation,
+              previous=known, head=log.head, cursor=cursor, next_seq=log.next_seq,
+              resent=resent)
+    return repull, resent
+
+
+def finish_repull(conn: Connection, facility_id: str) -> None:
+    """After pulling everything again: the records the server did not send back
+    are gone from it. Drop them, unless this terminal still has changes for
+    them (then they stand on those changes alone until the server has them)."""
+    if not get_meta(conn, "repull", False):
+        return
+    stale = conn.execute(sa.select(RECORDS.c.id, RECORDS.c.kind).where(
+        RECORDS.c.seq == UNCONFIRMED)).all()
+    if stale:
+        conn.execute(RECORDS.update().where(RECORDS.c.seq == UNCONFIRMED).values(
+            data=None, versions="{}", conflicts="{}", seq=None))
+        refresh_many(conn, [(row.kind, row.id) for row in stale], facility_id)
+    set_meta(conn, "repull", False)

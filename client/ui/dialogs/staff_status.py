@@ -1,0 +1,91 @@
+"""One staff member's compliance, done and due: licenses, registry checks, the
+4-month and 24-month rules, in-service years, review weaknesses and reviews.
+
+The items are the compliance screen's (``session.compliance.status``: the shared
+rules over this terminal's records), those about this one person, so what a
+records manager has just entered shows here at once, with the rule that makes
+each item due.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Label, Static
+
+from protocol.rules.due import DueItem, DueStatus
+
+from ..engine import Session
+from ..workers import WorkerErrorsToApp
+
+STYLE = {DueStatus.DONE: "green", DueStatus.LATE: "yellow", DueStatus.DUE: "yellow",
+         DueStatus.OVERDUE: "bold red", DueStatus.VIOLATION: "bold red",
+         DueStatus.REVIEW: "yellow", DueStatus.ON_HOLD: "dim"}
+
+
+def items_of(due: dict[str, list[DueItem]], staff_id: str) -> list[DueItem]:
+    """Every item about ``staff_id``, what needs action first, then by due date."""
+    mine = [item for items in due.values() for item in items if item.subject == staff_id]
+    return sorted(mine, key=lambda i: (not i.needs_action, i.due or date.max, i.what))
+
+
+def _day(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+class StaffCompliance(WorkerErrorsToApp, ModalScreen[None]):
+    """The highlighted staff member's compliance items (read-only; every role)."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="staff_status.close",
+                tooltip="Back to the staff roster"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, items: list[DueItem]) -> None:
+            super().__init__()
+            self.items = items
+
+    def __init__(self, session: Session, staff_id: str, staff_name: str) -> None:
+        super().__init__()
+        self.session = session
+        self.staff_id = staff_id
+        self.staff_name = staff_name
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog staff-status-dialog"):
+            yield Label(Text(f"Compliance — {self.staff_name}"), classes="dialog-title")
+            yield DataTable(id="staff-status", cursor_type="row", zebra_stripes=True)
+            yield Static(Text("Computing…", style="dim"), id="staff-status-note",
+                         classes="dialog-intro")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#staff-status", DataTable)
+        table.add_columns("What", "Status", "Due", "Done", "Why")
+        table.focus()
+        self._load(self.session, self.staff_id)
+
+    @work(thread=True, exclusive=True, group="staff-status", exit_on_error=False)
+    def _load(self, session: Session, staff_id: str) -> None:
+        self.post_message(self.Loaded(items_of(session.compliance.status().due, staff_id)))
+
+    def on_staff_compliance_loaded(self, message: Loaded) -> None:
+        table = self.query_one("#staff-status", DataTable)
+        table.clear()
+        for item in message.items:
+            table.add_row(Text(item.what), Text(str(item.status).replace("_", " "),
+                                                style=STYLE.get(item.status, "")),
+                          Text(_day(item.due)), Text(_day(item.done_on)), Text(item.why))
+        note = ("No compliance items: none of the rules applies to this job title yet."
+                if not message.items else "esc  close")
+        self.query_one("#staff-status-note", Static).update(Text(note))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

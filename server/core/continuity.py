@@ -1,0 +1,68 @@
+"""The change log's generations: noticing that the server came back from a
+backup, declared or not.
+
+A generation is a random id; the first is made when the schema is created,
+a new one by ``chartkeep-server restore`` (declared) or when a terminal shows
+the server is behind what it once said (detected: a pull cursor beyond the
+facility's log head, or record numbers beyond the facility's counter, from a
+terminal that knows the current generation). Every pull answer carries the
+generation with the log's head and the operation number the server expects
+next from that terminal, so terminals re-send what the server lost and pull
+everything again (:mod:`client.sync.pull`).
+
+A new generation also moves every facility's record-number counter on by a
+margin, so pools issued after a restore do not repeat numbers terminals took
+from pools the backup never saw; each terminal's pull also reports the top of
+the numbers it holds and the counter is raised above it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from server.settings import Settings
+from server.storage.batch import Batch
+from server.storage.continuity_models import C
+from server.storage.db import write_tx
+from server.storage.models import SYSTEM_CHAIN, T
+
+RESTORE_POOLS_GAP = 20
+"""After a restore, each facility's counter moves on by this many pools."""
+
+
+def current(conn: Connection) -> str:
+    """The change log's current generation (made by the migration if missing)."""
+    gen = conn.execute(sa.select(C.generations.c.id).order_by(
+        C.generations.c.started_at.desc(), C.generations.c.id.desc()).limit(1)).scalar()
+    if gen is None:
+        raise LookupError("the database has no log generation; run chartkeep-server init")
+    return str(gen)
+
+
+def start(engine: Engine, settings: Settings, reason: str, detail: dict[str, Any]) -> str:
+    """Begin a new generation (``restore`` declared, or ``detected``); audited
+    in every facility's chain and the system chain. Returns its id."""
+    now = settings.clock()
+    gap = settings.mrn_pool_size * RESTORE_POOLS_GAP
+    with write_tx(engine) as conn:
+        facilities = list(conn.execute(sa.select(T.facilities.c.id)).scalars())
+        batch = Batch(conn, [*facilities, SYSTEM_CHAIN], now)
+        previous = current(conn)
+        latest = conn.execute(sa.select(sa.func.max(C.generations.c.started_at))).scalar()
+        generation = secrets.token_hex(16)
+        conn.execute(sa.insert(C.generations).values(
+            # started_at only grows, so the newest row stays the current one
+            id=generation, started_at=max(now, int(latest or 0) + 1), reason=reason,
+            detail=str(detail)[:2000]))
+        conn.execute(sa.update(T.facilities).values(mrn_next=T.facilities.c.mrn_next + gap))
+        event = {"generation": generation, "previous": previous, "mrn_gap": gap, **detail}
+        for chain in (*facilities, SYSTEM_CHAIN):
+            batch.chain(chain).append(at=now, action="server:restored", outcome=reason,
+                                      facility_id=None if chain == SYSTEM_CHAIN else chain,
+                                      purpose="security", detail=event)
+        batch.write()
+    return generation

@@ -1,0 +1,175 @@
+"""The dashboard's figures for each facility: census and occupancy, today's
+staffing compliance and its 14-day trend (an SVG), licenses expired or
+expiring, MDS items overdue, and whether the facility's audit log verifies.
+
+They come from the shared report definitions (``compliance_status`` is what
+the terminal's compliance screen shows) and cost a facility's report to
+compute, so they are kept in ``facility_figures`` and recomputed only when the
+facility's records changed (its change sequence moved), on a new day, or when
+asked: a page of fifty facilities then reads fifty rows. Any server process
+refreshes them (:func:`refresh_stale`, on a timer) and any reads them; a
+facility's own page refreshes its figures first if they are stale.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from protocol.reports import residents
+from protocol.reports.facts import FacilityFacts
+from protocol.reports.status import compliance_status
+from protocol.rules.due import due_list, overdue_list
+from server.reports.collector import collector_paused
+from server.reports.compliance import load_facts
+from server.settings import Settings
+from server.storage.audit_verify import verify_chain
+from server.storage.dashboard_models import D
+from server.storage.db import read_tx, write_tx
+from server.storage.keys import key_chain
+from server.storage.models import T
+
+from .reports import local_now
+from .trend_chart import trend_svg
+
+EXPIRING_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Figures:
+    facility_id: str
+    day: str
+    computed_at: int
+    stale: bool
+    census: int
+    in_house: int
+    beds: int
+    occupancy: str
+    """Percent of beds occupied by the census, one decimal; empty without beds."""
+    level: str
+    """Today's compliance overall: ``ok``, ``warn`` or ``fail``."""
+    staffing: str
+    """``ok``/``warn``/``fail`` for staffing alone."""
+    staffing_text: list[str]
+    licenses_expired: int
+    licenses_expiring: int
+    mds_overdue: int
+    audit_ok: bool
+    audit_text: str
+
+
+def _worst(levels: Iterable[str]) -> str:
+    found = set(levels)
+    return "fail" if "fail" in found else "warn" if "warn" in found else "ok"
+
+
+def compute(facts: FacilityFacts, today: date) -> tuple[dict[str, Any], str]:
+    """The figures (JSON-ready) and the trend chart of one facility on ``today``."""
+    status = compliance_status(facts, today)
+    rows = residents.census_rows(facts, today)
+    in_house = sum(1 for row in rows if not row[5].startswith("OUT"))
+    staffing = [line for line in status.lines if line.topic == "staffing"]
+    licenses = status.due["licenses"]
+    soon = today + timedelta(days=EXPIRING_DAYS)
+    figures = {
+        "census": len(rows), "in_house": in_house, "beds": facts.beds,
+        "occupancy": f"{100 * len(rows) / facts.beds:.1f}" if facts.beds else "",
+        "level": status.level, "staffing": _worst(line.level for line in staffing),
+        "staffing_text": [line.text for line in staffing],
+        "licenses_expired": len(overdue_list(licenses)),
+        "licenses_expiring": sum(1 for item in due_list(licenses)
+                                 if item.due is not None and item.due <= soon),
+        "mds_overdue": len(overdue_list(status.due["mds"])),
+    }
+    return figures, trend_svg(status.chart, facts.name)
+
+
+
+def _stale_ids(conn: Connection, ids: list[str], today: str) -> list[str]:
+    heads = dict(conn.execute(sa.select(T.heads.c.facility_id, T.heads.c.change_seq).where(
+        T.heads.c.facility_id.in_(ids))).all())
+    kept = {row.facility_id: row for row in conn.execute(
+        sa.select(D.figures.c.facility_id, D.figures.c.day, D.figures.c.change_seq).where(
+            D.figures.c.facility_id.in_(ids)))}
+    return [i for i in ids if i not in kept or kept[i].day != today
+            or kept[i].change_seq != heads.get(i, 0)]
+
+
+def refresh(engine: Engine, settings: Settings, facility_id: str) -> None:
+    """Compute one facility's figures now and keep them."""
+    now = settings.clock()
+    today = local_now(now).date()
+    with collector_paused():
+        with read_tx(engine) as conn:
+            change_seq = conn.execute(sa.select(T.heads.c.change_seq).where(
+                T.heads.c.facility_id == facility_id)).scalar() or 0
+            facts = load_facts(conn, facility_id)
+            problem = verify_chain(conn, facility_id,
+                                   [link.key for link in key_chain(conn)])
+            entries = conn.execute(sa.select(T.heads.c.audit_seq).where(
+                T.heads.c.facility_id == facility_id)).scalar() or 0
+        figures, chart = compute(facts, today)
+    figures["audit_ok"] = problem is None
+    figures["audit_text"] = (f"{entries} entries verified" if problem is None
+                             else str(problem))
+    values = {"day": today.isoformat(), "change_seq": change_seq, "computed_at": now,
+              "figures": json.dumps(figures), "chart": chart}
+    with write_tx(engine) as conn:
+        done = conn.execute(sa.update(D.figures).where(
+            D.figures.c.facility_id == facility_id).values(**values))
+        if done.rowcount == 0:
+            try:
+                with conn.begin_nested():
+                    conn.execute(sa.insert(D.figures).values(facility_id=facility_id,
+                                                             **values))
+            except IntegrityError:  # another process kept them first: theirs stand
+                pass
+
+
+def refresh_stale(engine: Engine, settings: Settings, limit: int | None = None) -> int:
+    """Refresh every facility whose figures are missing or stale (at most
+    ``limit``); how many were refreshed."""
+    today = local_now(settings.clock()).date().isoformat()
+    with read_tx(engine) as conn:
+        ids = list(conn.execute(sa.select(T.facilities.c.id).order_by(T.facilities.c.id))
+                   .scalars())
+        stale = _stale_ids(conn, ids, today)[:limit]
+    for facility_id in stale:
+        refresh(engine, settings, facility_id)
+    return len(stale)
+
+
+def ensure_fresh(engine: Engine, settings: Settings, facility_id: str) -> None:
+    """Refresh one facility's figures if they are stale (its own page)."""
+    today = local_now(settings.clock()).date().isoformat()
+    with read_tx(engine) as conn:
+        stale = _stale_ids(conn, [facility_id], today)
+    if stale:
+        refresh(engine, settings, facility_id)
+
+
+def kept(conn: Connection, ids: list[str], now: int) -> dict[str, Figures]:
+    """The figures kept for these facilities (those computed), marked stale
+    when the records changed since or they are of an earlier day."""
+    today = local_now(now).date().isoformat()
+    stale = set(_stale_ids(conn, ids, today))
+    out = {}
+    for row in conn.execute(sa.select(D.figures.c.facility_id, D.figures.c.day,
+                                      D.figures.c.computed_at, D.figures.c.figures)
+                            .where(D.figures.c.facility_id.in_(ids))):
+        data = json.loads(row.figures)
+        out[row.facility_id] = Figures(row.facility_id, row.day, row.computed_at,
+                                       row.facility_id in stale, **data)
+    return out
+
+
+def chart(conn: Connection, facility_id: str) -> str | None:
+    return conn.execute(sa.select(D.figures.c.chart).where(
+        D.figures.c.facility_id == facility_id)).scalar()

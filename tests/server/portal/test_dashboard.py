@@ -1,0 +1,91 @@
+"""The dashboard's figures per facility: computed from the shared report
+definitions, kept per facility and recomputed only when its records changed;
+the trend chart an SVG drawn on the server, served as an image; the audit
+state saying when the log no longer verifies."""
+
+from __future__ import annotations
+
+import pytest
+
+from server import admin
+from server.http.portal.edge import CHART_CSP
+from server.portal import figures
+
+pytestmark = pytest.mark.usefixtures("world")
+
+
+@pytest.fixture
+def resident(terminal, h, world):
+    term = terminal("a")
+    rid, create = h.new_resident(term, family="Quillfeather", given="Ada")
+    _, admit = h.admit(term, rid, world.a.beds[0])
+    term.push([create, admit])
+    return term
+
+
+async def test_the_dashboard_shows_each_facilitys_figures(visitor, admin_account, world,
+                                                           resident, engine, settings):
+    await visitor.sign_in(admin_account)
+    _, before = await visitor.json("/portal.json")
+    assert before["figures"] == {}  # nothing computed yet: the page says so, computes nothing
+    status, text = await visitor.get("/portal")
+    assert status == 200 and "being computed" in text
+    assert figures.refresh_stale(engine, settings) == 2
+    assert figures.refresh_stale(engine, settings) == 0  # nothing changed since
+    _, body = await visitor.json("/portal.json")
+    a = body["figures"][world.a.id]
+    assert (a["census"], a["in_house"], a["beds"], a["occupancy"]) == (1, 1, 3, "33.3")
+    assert a["staffing"] in ("ok", "warn", "fail") and a["staffing_text"]
+    assert a["audit_ok"] is True and a["stale"] is False
+    assert body["figures"][world.b.id]["census"] == 0
+    status, text = await visitor.get("/portal")
+    assert f'src="/portal/facilities/{world.a.id}/trend.svg"' in text
+    assert "33.3% of 3 beds" in text
+
+
+async def test_figures_go_stale_when_the_records_change(visitor, manager, world, resident, h,
+                                                         engine, settings):
+    figures.refresh_stale(engine, settings)
+    rid, create = h.new_resident(resident, family="Brightwater", given="Bo")
+    _, admit = h.admit(resident, rid, world.a.beds[1])
+    resident.push([create, admit])
+    await visitor.sign_in(manager)
+    _, body = await visitor.json("/portal.json")
+    assert body["figures"][world.a.id]["stale"] is True
+    assert body["figures"][world.a.id]["census"] == 1
+    # Opening the facility brings its figures up to date first.
+    _, page = await visitor.json(f"/portal/facilities/{world.a.id}.json")
+    assert page["figures"]["census"] == 2 and page["figures"]["stale"] is False
+    assert figures.refresh_stale(engine, settings) == 0
+
+
+async def test_the_trend_chart_is_an_svg_image_in_scope_only(visitor, manager, world,
+                                                             resident, engine, settings):
+    figures.refresh_stale(engine, settings)
+    await visitor.sign_in(manager)
+    response = await visitor.response("GET", f"/portal/facilities/{world.a.id}/trend.svg")
+    assert response.status == 200 and response.content_type == "image/svg+xml"
+    svg = response._body.decode()
+    assert svg.startswith("<svg") and "<title>Staffing at Maple Grove" in svg
+    assert "<script" not in svg and "href=\"http" not in svg
+    assert response.headers["Content-Security-Policy"] == CHART_CSP
+    outside = await visitor.response("GET", f"/portal/facilities/{world.b.id}/trend.svg")
+    assert outside.status == 404
+
+
+async def test_the_audit_state_says_when_the_log_no_longer_verifies(
+        visitor, manager, world, resident, engine, settings, h):
+    admin.publish_checkpoints(engine, settings)  # what every process does on a timer
+    log = h.audit_rows(engine, chain=world.a.id)
+    fields = ("chain", "at", "actor", "terminal_id", "facility_id", "action", "target",
+              "outcome", "purpose", "detail")
+    forged = [{k: getattr(a, k) for k in fields} for a in log]
+    forged[0]["outcome"] = "rejected"
+    h.rewrite_audit(engine, world.a.id, keep=0, new_tail=forged)
+    figures.refresh_stale(engine, settings)
+    await visitor.sign_in(manager)
+    _, body = await visitor.json("/portal.json")
+    state = body["figures"][world.a.id]
+    assert state["audit_ok"] is False and "rewritten" in state["audit_text"]
+    _, text = await visitor.get("/portal")
+    assert "does not verify" in text
