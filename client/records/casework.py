@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -245,6 +246,24 @@ class Casework(Area):
     def case(self, record_id: str) -> Named | None:
         with self.actor.store.read() as conn:
             return _by_ids(conn, [record_id]).get(record_id)
+
+    def about(self, resident_id: str) -> tuple[Named, ...]:
+        """Every record about the resident here (stays, notes, cases …), as shown."""
+        with self.actor.store.read() as conn:
+            return _about(conn, [resident_id]).get(resident_id, ())
+
+    def release_packet(self, request_id: str, path: Path, *, parts: list[str],
+                       entry_ids: list[str] | None = None,
+                       released_on: str | None = None) -> Path:
+        """Write the request's release packet (cover sheet + the chosen parts) as
+        PDF to ``path`` (plaintext: the caller has warned the user); audited."""
+        from .notes import user_names
+        from .packets import write_packet
+
+        with self.actor.store.read() as conn:
+            names = user_names(conn)
+        return write_packet(self, request_id, path, parts=parts, entry_ids=entry_ids or [],
+                            released_on=released_on, user_names=names)
 
     def residents(self) -> dict[str, Mapping[str, Any]]:
         with self.actor.store.read() as conn:
