@@ -27,6 +27,8 @@ from protocol.rules.records.commands.completeness import DEFAULT_CHECKLIST, defi
 from protocol.rules.records.commands.reading import (
     closed_record_of,
     disclosure_of,
+    facility_checklist,
+    facility_profile,
     hold_of,
     suspension_of,
 )
@@ -34,7 +36,7 @@ from protocol.rules.records.commands.requests import release_basis
 from protocol.rules.records.completeness import Checklist
 from protocol.rules.records.disclosures import Accounting, accounting, accounting_period
 from protocol.rules.records.due_list import DueItem, due_items, status_line
-from protocol.rules.records.profile import RecordsProfile, default_profile
+from protocol.rules.records.profile import RecordsProfile
 from protocol.rules.records.reasons import RECORDS_REASON_TEXT
 from protocol.rules.records.retention import RetentionSchedule, retention_schedule
 
@@ -102,11 +104,11 @@ class Casework(Area):
 
     def profile(self) -> RecordsProfile:
         with self.actor.store.read() as conn:
-            return _profile(self._facility(conn))
+            return facility_profile(self._facility(conn))
 
     def checklist(self) -> Checklist:
         with self.actor.store.read() as conn:
-            return _checklist(self._facility(conn)) or DEFAULT_CHECKLIST
+            return facility_checklist(self._facility(conn)) or DEFAULT_CHECKLIST
 
     def _facts(self, conn: Connection, args: Mapping[str, Any],
                case: Mapping[str, Any] | None) -> CaseFacts:
@@ -114,8 +116,8 @@ class Casework(Area):
         ids = _ids_in(args) + (_ids_in(case) if case else [])
         records = _by_ids(conn, ids)
         residents = [i for i, n in records.items() if n.kind == RecordKind.RESIDENT]
-        return CaseFacts(today=self.actor.clock.today(), profile=_profile(facility),
-                         checklist=_checklist(facility), records=records,
+        return CaseFacts(today=self.actor.clock.today(), profile=facility_profile(facility),
+                         checklist=facility_checklist(facility), records=records,
                          about=_about(conn, residents))
 
     # --- any command ---------------------------------------------------------------------------
@@ -367,26 +369,6 @@ def _check(spec: CaseSpec, before: dict[str, Any] | None, args: Mapping[str, Any
                          reason=refused.reason) from None
     except ValidationError as exc:
         raise input_error(exc) from None
-
-
-def _profile(facility: Mapping[str, Any]) -> RecordsProfile:
-    raw = facility.get("records_profile")
-    if isinstance(raw, Mapping):
-        try:
-            return RecordsProfile.from_dict(raw)
-        except ValidationError:
-            pass  # the state's default, as the server does
-    return default_profile(str(facility.get("state_code") or "US"))
-
-
-def _checklist(facility: Mapping[str, Any]) -> Checklist | None:
-    raw = facility.get("completeness_checklist")
-    if isinstance(raw, Mapping):
-        try:
-            return Checklist.from_dict(raw)
-        except ValidationError:
-            return None
-    return None
 
 
 def _resident_name(facts: CaseFacts, resident_id: Any) -> str:
