@@ -30,10 +30,11 @@ from protocol.rules.records.commands.reading import (
     facility_checklist,
     facility_profile,
     hold_of,
+    review_of,
     suspension_of,
 )
 from protocol.rules.records.commands.requests import release_basis
-from protocol.rules.records.completeness import Checklist
+from protocol.rules.records.completeness import Checklist, MonthlyDelinquency, monthly_delinquency
 from protocol.rules.records.disclosures import Accounting, accounting, accounting_period
 from protocol.rules.records.due_list import DueItem, due_items, status_line
 from protocol.rules.records.profile import RecordsProfile
@@ -342,6 +343,15 @@ class Casework(Area):
         closed = closed_record_of(resident_id, resident.data,
                                   [n.data for n in about if n.kind == RecordKind.STAY])
         return retention_schedule(closed, self.profile()) if closed else None
+
+    def delinquency(self, year: int, month: int) -> MonthlyDelinquency:
+        """The month's delinquency figures: records incomplete after the profile's
+        days, against average monthly discharges (benchmark ≤ 50 %)."""
+        reviews = [review_of(n.id, n.data)
+                   for n in self.cases(RecordKind.COMPLETENESS_REVIEW)]
+        return monthly_delinquency(reviews, year, month,
+                                   days=self.profile().delinquent_after_days,
+                                   as_of=self.actor.clock.today())
 
     def holds(self, resident_id: str) -> list[Any]:
         return [hold_of(n.data) for n in self.cases(RecordKind.LEGAL_HOLD)

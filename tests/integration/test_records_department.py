@@ -322,6 +322,11 @@ def test_a_completeness_review_opened_at_discharge_becomes_delinquent(org: Org) 
     # 10 November the review is overdue.
     [item] = [i for i in manager.casework.due() if i.area == "completeness"]
     assert (item.due_text, item.overdue) == ("2026-11-08", True)
+    # November so far: one record delinquent against 1 discharge in 12 months
+    # (1/12 a month on average): 1200 %, far over the 50 % benchmark.
+    month = manager.casework.delinquency(2026, 11)
+    assert (month.delinquent, month.discharges_averaged, month.meets_benchmark) == (1, 1, False)
+    assert month.rate_percent == 1200
     assert not [i for i in manager.casework.due() if i.area == "review_to_open"]
     for code in codes:
         manager.casework.command("resolve_deficiency", {"review_id": review, "code": code,
