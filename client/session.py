@@ -152,10 +152,12 @@ class Session:
         self._store = None
         self._key = None
 
-    def permits(self, action: Action, kind: RecordKind | None = None) -> bool:
-        """Whether the signed-in user may do ``action`` (to a ``kind`` record) here;
-        the screens ask before opening a form, the writes check again."""
-        return permitted(self.user.role, action, kind)
+    def permits(self, action: Action, kind: RecordKind | None = None, *,
+                command: str | None = None) -> bool:
+        """Whether the signed-in user may do ``action`` (to a ``kind`` record, or
+        the records ``command``) here; the screens ask before opening a form, the
+        writes check again."""
+        return permitted(self.user.role, action, kind, command=command)
 
     def sync(self, on_progress: Callable[[SyncProgress], None] | None = None) -> SyncReport:
         """Push, then pull. Never raises for network trouble: the error is in the
