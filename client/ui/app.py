@@ -43,8 +43,8 @@ from .engine import (
 )
 from .errors import SessionLockedError
 from .messages import DataChanged, SessionOpened, SyncFinished, SyncProgressed, SyncStatusRead
+from .quitting import QuittingApp
 from .settings import UISettings
-from .unexpected import SurvivingApp
 
 if TYPE_CHECKING:
 
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class ChartkeepApp(SurvivingApp):
+class ChartkeepApp(QuittingApp):
     """The clerk's terminal: one encrypted store, one clerk at a time."""
 
     TITLE = "Chartkeep"
@@ -379,13 +379,13 @@ class ChartkeepApp(SurvivingApp):
 
     def on_sync_finished(self, message: SyncFinished) -> None:
         report = message.report
-        if not self.unlocked:
+        if not self.unlocked or self.quit_after_sync(report):
             return
         if report.error:
             if not message.background:
-                self.notify(f"Could not reach the server: {report.error}. "
-                            "Your changes are kept and will be sent later.",
-                            title="Offline", severity="warning", markup=False)
+                # The engine's sentence already says the changes are kept: said once.
+                self.notify(report.error,
+                            title="Sync did not finish", severity="warning", markup=False)
         else:
             summary = f"{report.pushed} sent, {report.pulled} received"
             problems = [f"{report.rejected} rejected"] if report.rejected else []

@@ -89,6 +89,7 @@ def check_value(spec: FormField, text: str) -> Any:
 class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
     """A data-entry dialog; dismisses with ``submit``'s result, or ``None`` on cancel."""
 
+
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="form.cancel",
                 tooltip="Close the form without saving"),
@@ -143,6 +144,10 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
     # --- fitting a small terminal -------------------------------------------------------
 
     def on_mount(self) -> None:
+        """The cursor starts in the first field (the first keystroke is never lost);
+        the fields fit the screen once it is drawn."""
+        if self.fields:
+            self.query_one(f"#field-{self.fields[0].name}").focus()
         self.call_after_refresh(self._fit)
 
     def on_resize(self) -> None:
