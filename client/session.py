@@ -60,6 +60,7 @@ from .store.database import DB_ERRORS, RECORDS, Store, audit, loads
 from .store.keyslots import SLOTS_FILE, SlotFile
 from .store.outbox import Actor
 from .sync.engine import SyncEngine
+from .sync.restore import ANSWERED_RETENTION_DAYS
 from .sync.transport import HttpTransport, Transport
 from .views import SyncProgress, SyncReport, UserInfo
 
@@ -94,6 +95,12 @@ class Session:
         self.user = user
         self.terminal_id: str = terminal["terminal_id"]
         self.facility_id: str = terminal["facility_id"]
+        retention = terminal.get("answered_retention_days")
+        self.retention_days = (int(retention) if isinstance(retention, int) and retention > 0
+                               else ANSWERED_RETENTION_DAYS)
+        """How long answered operations stay in the outbox (``terminal.json``
+        ``answered_retention_days``): a server restored from a backup is sent
+        again what it lost within that window."""
         self.facility_name: str = terminal["facility_name"]
         self.server_url: str = terminal.get("server_url", "")
         self._store: Store | None = store
@@ -145,10 +152,12 @@ class Session:
         self._store = None
         self._key = None
 
-    def permits(self, action: Action, kind: RecordKind | None = None) -> bool:
-        """Whether the signed-in user may do ``action`` (to a ``kind`` record) here;
-        the screens ask before opening a form, the writes check again."""
-        return permitted(self.user.role, action, kind)
+    def permits(self, action: Action, kind: RecordKind | None = None, *,
+                command: str | None = None) -> bool:
+        """Whether the signed-in user may do ``action`` (to a ``kind`` record, or
+        the records ``command``) here; the screens ask before opening a form, the
+        writes check again."""
+        return permitted(self.user.role, action, kind, command=command)
 
     def sync(self, on_progress: Callable[[SyncProgress], None] | None = None) -> SyncReport:
         """Push, then pull. Never raises for network trouble: the error is in the
@@ -157,7 +166,7 @@ class Session:
         with self._sync_lock:
             engine = SyncEngine(self.store, transport, clock=self._clock,
                                 terminal_id=self.terminal_id, facility_id=self.facility_id,
-                                sleep=self._sleep)
+                                sleep=self._sleep, retention_days=self.retention_days)
             report = engine.sync(on_progress)
             self._drop_deactivated_slots()
             return report

@@ -1,5 +1,5 @@
-"""Entry points: is this directory an enrolled terminal, enroll it, list its
-users, unlock it for one user.
+"""Entry points: is this directory an enrolled terminal, enroll it (or again,
+after a quarantine, carrying its pending changes), list its users, unlock it.
 
 A terminal lives in one directory: ``store.db`` (SQLCipher, random key),
 ``slots.json`` (one key slot per user) and ``terminal.json`` (ids, facility
@@ -43,10 +43,13 @@ from .errors import (
 )
 from .session import Session
 from .store import offline
-from .store.database import RECORDS, Store, audit, dumps, loads, set_meta
+from .store.database import OUTBOX, RECORDS, Store, audit, dumps, loads, set_meta
 from .store.keyslots import SLOTS_FILE, SlotFile, atomic_write, check_password
 from .store.offline import record_contact
+from .store.outbox import next_seq
+from .store.overlay import records_touched
 from .store.record_numbers import add_mrn_pool
+from .store.search import refresh_many
 from .sync.transport import HttpTransport, Transport, TransportError
 from .views import SlotInfo, UserInfo
 
@@ -262,3 +265,50 @@ def _create(home: Path, server_url: str, terminal_name: str, password: str, cloc
         "facility_name": reply.facility_name, "server_url": server_url,
         "terminal_name": terminal_name,
     }, indent=1).encode())
+
+
+# --- enrolling again after a quarantine ---------------------------------------------------
+# Two machines were using one identity (server.core.clones). The old directory is
+# kept, renamed (``<home>.quarantined-<ms>``): nothing in it is deleted. The new
+# enrollment takes its place; every change the old identity had not had answered
+# is written into the new outbox under new numbers with its original operation id
+# (the server then marks the copy it held for review as sent again). Changes held
+# for a supervisor stay with the old identity's review at the server.
+
+CARRIED = ("op_id", "op_type", "kind", "record_id", "subject_id", "user_id", "recorded_at",
+           "schema_version", "payload", "created_at", "summary")
+
+
+def reenroll(session: Session, code: str, terminal_name: str, password: str, *,
+             transport: Transport | None = None, clock: Clock | None = None,
+             sleep: Callable[[float], None] = time.sleep) -> Session:
+    """Enroll ``session``'s directory again with ``code``; return the new,
+    unlocked session with the old pending changes in its outbox."""
+    clock = clock or SystemClock()
+    home, server_url = session.home, session.server_url
+    username, old_terminal = session.user.username, session.terminal_id
+    with session.store.read() as conn:
+        pending = [{c.name: getattr(row, c.name) for c in OUTBOX.c} for row in conn.execute(
+            sa.select(OUTBOX).where(OUTBOX.c.status == "pending").order_by(OUTBOX.c.seq))]
+    session.lock()
+    kept = home.with_name(f"{home.name}.quarantined-{clock.ms()}")
+    home.rename(kept)
+    try:
+        fresh = enroll(home, server_url, code, terminal_name, username, password,
+                       transport=transport, clock=clock, sleep=sleep)
+    except Exception:
+        if not home.exists():
+            kept.rename(home)  # nothing changed: the old directory is back in place
+        raise
+    with fresh.store.write() as conn:
+        first = next_seq(conn)
+        rows: list[dict[str, Any]] = [
+            {**{name: row[name] for name in CARRIED}, "seq": first + i, "status": "pending",
+             "flags": ""} for i, row in enumerate(pending)]
+        if rows:
+            conn.execute(OUTBOX.insert(), rows)
+        refresh_many(conn, [t for row in conn.execute(sa.select(OUTBOX))
+                            for t in records_touched(row)], fresh.facility_id)
+        audit(conn, clock.ms(), "reenrolled", fresh.user.id, old_terminal=old_terminal,
+              carried=len(rows), old_directory=kept.name)
+    return fresh

@@ -28,7 +28,16 @@ from server.settings import Settings
 from server.storage import keys
 from server.storage.db import read_tx
 
-from . import authentication, enrollment, floods, held_review, pull, push, reregistration
+from . import (
+    authentication,
+    clones,
+    enrollment,
+    floods,
+    held_review,
+    pull,
+    push,
+    reregistration,
+)
 from .answers import AnswerSigner
 from .authentication import TerminalInfo
 
@@ -104,10 +113,12 @@ class SyncService:
 
     def push(self, terminal: TerminalInfo, envelope: Envelope,
              request: PushRequest) -> PushResponse:
+        clones.check(self.engine, self.settings, terminal, request.epoch, request)
         return push.push(self.engine, self.settings, terminal, envelope, request)
 
     def pull(self, terminal: TerminalInfo, envelope: Envelope,
              request: PullRequest) -> PullResponse:
+        clones.check(self.engine, self.settings, terminal, request.epoch)
         return pull.pull(self.engine, self.settings, terminal, envelope, request)
 
     def review_held(self, terminal_id: str, seq: int, *, apply: bool,
