@@ -33,6 +33,7 @@ from ..views import SyncProgress
 from .channel import Channel
 from .counts import Counts, Progress
 from .restore import check_log, finish_repull
+from .terminal_restore import is_behind
 
 PULL_PAGE = 2500
 
@@ -51,6 +52,9 @@ class Pull:
         """Operations the server had lost, made pending again by the last run."""
         self.restored = False
         """Whether the last run found the server restored from a backup."""
+        self.behind: int | None = None
+        """Set when the server handled operation numbers this store never wrote
+        (it is a restored copy): the number the server expects next."""
 
     def run(self, counts: Counts, progress: Progress) -> None:
         with self.store.read() as conn:
@@ -58,7 +62,7 @@ class Pull:
                                                .where(OUTBOX.c.status == "held")
                                                .order_by(OUTBOX.c.seq).limit(1000))]
         asked_mrns = False
-        self.resent, self.restored = 0, False
+        self.resent, self.restored, self.behind = 0, False, None
         progress(SyncProgress("pull", 0, None))
         while True:
             with self.store.read() as conn:
@@ -68,6 +72,7 @@ class Pull:
                 request = PullRequest(cursor=cursor, limit=self.page_size, held=held,
                                       want_mrns=want, mrn_top=mrn_top(conn),
                                       generation=get_meta(conn, "log_generation"),
+                                      epoch=int(get_meta(conn, "epoch", 0)),
                                       audit_size=kept.size if kept is not None else 0)
             reply = PullResponse.from_wire(self.channel.exchange("/v1/pull", "pull",
                                                                  request.to_wire(), "pulled"))
@@ -92,6 +97,8 @@ class Pull:
                 return True  # another sync moved on meanwhile: ask again
             if reply.mrn_pool is not None:
                 add_mrn_pool(conn, reply.mrn_pool)
+            if is_behind(conn, log.next_seq):
+                self.behind = log.next_seq
             repull, resent = check_log(conn, log, cursor, self.clock.ms(),
                                        self.facility_id)
         self.resent += resent

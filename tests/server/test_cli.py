@@ -243,10 +243,10 @@ def test_portal_accounts_from_the_command_line(server_db_url, capsys, monkeypatc
         engine.dispose()
 
 
-def test_restore_declares_a_new_log_generation(server_db_url, capsys):
+def test_restore_declares_a_new_log_generation(server_db_url, capsys, tmp_path):
     from server.storage.continuity_models import C
 
-    db = ["--database-url", server_db_url]
+    db = ["--database-url", server_db_url, "--data-dir", str(tmp_path)]
     assert run(capsys, *db, "init")[0] == 0
     code, out, _ = run(capsys, *db, "restore", "--note", "from Sunday's backup")
     assert code == 0 and "log generation" in out
