@@ -164,3 +164,13 @@ async def test_unknown_portal_pages_are_pages_too(visitor, path):
     assert response.status == 404
     assert response.headers["Content-Type"].startswith("text/html")
     assert "Content-Security-Policy" in response.headers
+
+
+async def test_a_form_body_that_is_not_text_is_refused_not_a_server_error(visitor):
+    """Found by the route fuzzer: bytes that are not UTF-8 in a form body."""
+    await visitor.get("/portal/sign-in")
+    for path in ("/portal/access", "/portal/sign-in"):
+        response = await visitor.response(
+            "POST", path, data=b"\x80\x81csrf=" + visitor.csrf.encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert response.status == 403, path
