@@ -18,6 +18,7 @@ from protocol.errors import Refused, ValidationError
 from protocol.ops import Reason
 from protocol.records import RecordKind
 from protocol.rules.dates import latest_facility_date
+from protocol.rules.department.budget import limit_of
 from protocol.rules.records.commands import RECORDS_COMMANDS, CaseFacts, Named
 from protocol.rules.records.completeness import Checklist
 from protocol.rules.records.profile import RecordsProfile, default_profile
@@ -50,7 +51,8 @@ def facility_checklist(data: Mapping[str, Any]) -> Checklist | None:
 
 
 def _ids_in(args: Mapping[str, Any]) -> list[str]:
-    ids = [args[k] for k in ("resident_id", "amendment_entry_id") if isinstance(args.get(k), str)]
+    ids = [args[k] for k in ("resident_id", "amendment_entry_id", "line_id")
+           if isinstance(args.get(k), str)]
     ids.extend(i for i in args.get("entry_ids") or () if isinstance(i, str))
     ids.extend(r["resident_id"] for r in args.get("records") or () if "resident_id" in r)
     return ids
@@ -74,7 +76,8 @@ def gather_facts(ctx: Context, args: Mapping[str, Any], case: Rec | None) -> Cas
     about = {rid: tuple(_named(r) for r in b.by_subject(rid, ctx.facility_id))
              for rid in residents}
     return CaseFacts(today=latest_facility_date(b.now), profile=facility_profile(data),
-                     checklist=facility_checklist(data), records=records, about=about)
+                     checklist=facility_checklist(data), records=records, about=about,
+                     expenditure_limit=limit_of(data))
 
 
 def run(ctx: Context, name: str, args: Mapping[str, Any], user_id: str) -> Outcome:

@@ -46,6 +46,7 @@ from .routes import (
     portal_manage,
     portal_reports,
     portal_sign_in,
+    portal_spending,
     sync,
 )
 from .state import AUDIT_LOG, COOKIES, EXECUTOR, SERVICE, SETTINGS
@@ -129,6 +130,6 @@ def create_app(settings: Settings) -> web.Application:
                          lstrip_blocks=True)
     for module in (health, sync, keys, portal_sign_in, portal_facilities, portal_manage,
                    portal_inspections, portal_inspect, portal_accounts, portal_audit,
-                   portal_reports, portal_compliance):
+                   portal_reports, portal_compliance, portal_spending):
         app.add_routes(module.routes)
     return app
