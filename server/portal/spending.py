@@ -34,9 +34,11 @@ from protocol.rules.department.budget import (
     committed,
     limit_of,
     line_of,
+    money,
 )
 from server.commands import casework
 from server.commands.context import Context
+from server.core.directory import publish
 from server.errors import NotFound
 from server.settings import Settings
 from server.storage.batch import Batch, with_facility_locks
@@ -141,3 +143,33 @@ def _decide_once(engine: Engine, settings: Settings, who: Principal, facility_id
             raise NotFound("There is no such expenditure request.")
         raise InputInvalid("decision", outcome.detail or str(outcome.reason))
     return decision
+
+
+def set_limit(engine: Engine, settings: Settings, who: Principal, *, facility_id: str,
+              limit: str) -> Decimal:
+    """Set what the facility's records manager may approve alone (a regional manager
+    of the facility, or an administrator); the facility record carries it to the
+    terminals at their next pull. Audited (``portal:set_expenditure_limit``)."""
+    if who.role is PortalRole.INSPECTOR:
+        raise NotFound("There is no such page.")
+    with read_tx(engine) as conn:
+        facility_in_scope(conn, who, facility_id)
+    try:
+        amount = money("expenditure_limit", limit)
+    except ValidationError as exc:
+        raise InputInvalid("limit", f"The limit {exc.reason}.") from None
+    now = settings.clock()
+    with write_tx(engine) as conn:
+        batch = Batch(conn, [facility_id], now)
+        rec = batch.get(facility_id, str(RecordKind.FACILITY))
+        if rec is None:
+            raise NotFound("There is no such facility.")
+        before = rec.data.get("expenditure_limit")
+        rec.data["expenditure_limit"] = amount
+        publish(batch, rec, new=False)
+        batch.chain(facility_id).append(
+            at=now, action="portal:set_expenditure_limit", outcome="applied",
+            actor=who.actor, facility_id=facility_id, target=facility_id,
+            detail={"from": before, "to": amount})
+        batch.write()
+    return Decimal(amount)

@@ -82,6 +82,18 @@ async def spending_chart(request: web.Request) -> web.Response:
                         content_type="image/svg+xml")
 
 
+@routes.post(FACILITY + "/spending/limit")
+@access(Access.ACCOUNT)
+async def set_limit(request: web.Request) -> web.Response:
+    form = await forms.read(request)
+    limit = forms.text(form, "limit", limit=20, required=False)  # checked after the scope
+    await call(request, spending.set_limit, principal(request), facility_id=_fid(request),
+               limit=limit)
+    await sessions.flash(request, "Approval limit saved; the facility's terminals apply it "
+                         "from their next sync.")
+    return see_other(f"/portal/facilities/{_fid(request)}/spending")
+
+
 @routes.post(FACILITY + "/spending/{expenditure_id}")
 @access(Access.ACCOUNT)
 async def decide(request: web.Request) -> web.Response:

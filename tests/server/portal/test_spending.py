@@ -97,3 +97,24 @@ async def test_an_administrator_may_look_but_not_decide(visitors, world, termina
     assert status == 200 and "Iron Mountain" in text and 'name="decision"' not in text
     status, _ = await visitor.post(f"{page}/{big}", {"decision": "approve"})
     assert status == 404
+
+
+async def test_the_limit_is_data_the_region_sets(visitor, manager, world, terminal, h, engine):
+    rm, big, _small, _waiting = _spend(terminal, world)
+    await visitor.sign_in(manager)
+    page = f"/portal/facilities/{world.a.id}/spending"
+    await visitor.get(page)
+    status, text = await visitor.post(page + "/limit", {"limit": "lots"})
+    assert status == 400 and "The limit must be an amount" in text
+    status, text = await visitor.post(page + "/limit", {"limit": "5,000"})
+    assert status == 200 and "Approval limit saved" in text
+    assert h.record(engine, world.a.id).data["expenditure_limit"] == "5000.00"
+    # Now the records manager decides the 4,800.00 request at the terminal.
+    result = rm.push([rm.op("command", {"name": "decide_expenditure", "args": {
+        "expenditure_id": big, "decision": "approved", "decided_on": TODAY}})]).results[0]
+    assert result.status == "applied"
+    _, body = await visitor.json(page + ".json")
+    assert body["limit"] == "5000.00" and body["awaiting_region"] == []
+    [entry] = [a for a in h.audit_rows(engine, chain=world.a.id)
+               if a.action == "portal:set_expenditure_limit"]
+    assert entry.detail == {"from": None, "to": "5000.00"}
