@@ -21,6 +21,7 @@ Created by :func:`client.terminal.enroll` or :func:`client.terminal.unlock`::
                         disclosures and accountings, amendments, completeness
                         reviews, legal holds and destruction; the due list
     session.extracts    research extracts (Safe Harbor, limited data set) as CSV
+    session.bulletins   regulation bulletins from the region, acknowledged here
     session.spending    budget lines, expenditure requests and decisions, the journal
                         of approved spending, budget against actual by month
     session.sync()      push, then pull
@@ -44,6 +45,7 @@ from .clock import Clock
 from .errors import SessionLocked
 from .records.assessments import Assessments
 from .records.beds import Beds
+from .records.bulletins import Bulletins
 from .records.casework import Casework
 from .records.compliance import Compliance
 from .records.conflicts import Conflicts
@@ -115,6 +117,7 @@ class Session:
         self.casework = Casework(self._actor)
         self.extracts = Extracts(self._actor)
         self.spending = Spending(self._actor)
+        self.bulletins = Bulletins(self._actor)
         self.users = TerminalUsers(self._actor, slots_path=home / "slots.json",
                                    facility_name=self.facility_name,
                                    store_key=self._require_key, sleep=sleep)

@@ -68,6 +68,8 @@ class RecordKind(StrEnum):
     """A department's budget for one account and fiscal year."""
     EXPENDITURE = "expenditure"
     """A request to spend against a budget line, and its decision."""
+    BULLETIN = "bulletin"
+    """A regulation bulletin the region published to a facility, and who acknowledged it."""
 
 
 class MergeClass(StrEnum):
@@ -445,6 +447,7 @@ CASE_KINDS = frozenset({
     RecordKind.RECORD_REQUEST, RecordKind.DISCLOSURE, RecordKind.ACCOUNTING_SUSPENSION,
     RecordKind.AMENDMENT_REQUEST, RecordKind.COMPLETENESS_REVIEW, RecordKind.LEGAL_HOLD,
     RecordKind.DESTRUCTION, RecordKind.EXTRACT, RecordKind.BUDGET_LINE, RecordKind.EXPENDITURE,
+    RecordKind.BULLETIN,
 })
 """The records department's case records: changed only by records commands
 (:mod:`protocol.rules.records.commands`)."""

@@ -39,6 +39,7 @@ from .routes import (
     keys,
     portal_accounts,
     portal_audit,
+    portal_bulletins,
     portal_compliance,
     portal_facilities,
     portal_inspect,
@@ -130,6 +131,6 @@ def create_app(settings: Settings) -> web.Application:
                          lstrip_blocks=True)
     for module in (health, sync, keys, portal_sign_in, portal_facilities, portal_manage,
                    portal_inspections, portal_inspect, portal_accounts, portal_audit,
-                   portal_reports, portal_compliance, portal_spending):
+                   portal_reports, portal_compliance, portal_spending, portal_bulletins):
         app.add_routes(module.routes)
     return app
