@@ -77,6 +77,8 @@ class ChartkeepApp(SurvivingApp):
                 tooltip="Possible duplicate records to merge or dismiss (records managers)"),
         Binding("f8", "section('compliance')", "Compliance", id="app.compliance",
                 tooltip="Staffing, licenses, MDS and PBJ: today's status, due lists, exports"),
+        Binding("f9", "section('department')", "Department", id="app.department", show=False,
+                tooltip="Regulation bulletins to acknowledge; expenditure requests"),
         Binding("ctrl+s", "sync_now", "Sync now", id="app.sync_now",
                 tooltip="Send pending changes and fetch others' now"),
         Binding("ctrl+l", "lock", "Lock", id="app.lock",
