@@ -21,6 +21,7 @@ Created by :func:`client.terminal.enroll` or :func:`client.terminal.unlock`::
                         disclosures and accountings, amendments, completeness
                         reviews, legal holds and destruction; the due list
     session.extracts    research extracts (Safe Harbor, limited data set) as CSV
+    session.hiring      applicants, stages, hire, onboarding before a first shift
     session.bulletins   regulation bulletins from the region, acknowledged here
     session.spending    budget lines, expenditure requests and decisions, the journal
                         of approved spending, budget against actual by month
@@ -50,6 +51,7 @@ from .records.casework import Casework
 from .records.compliance import Compliance
 from .records.conflicts import Conflicts
 from .records.extracts import Extracts
+from .records.hiring import Hiring
 from .records.notes import Notes
 from .records.outbox_review import OutboxReview
 from .records.permissions import Action, TerminalAction, permitted
@@ -118,6 +120,7 @@ class Session:
         self.extracts = Extracts(self._actor)
         self.spending = Spending(self._actor)
         self.bulletins = Bulletins(self._actor)
+        self.hiring = Hiring(self._actor)
         self.users = TerminalUsers(self._actor, slots_path=home / "slots.json",
                                    facility_name=self.facility_name,
                                    store_key=self._require_key, sleep=sleep)

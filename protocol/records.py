@@ -68,6 +68,8 @@ class RecordKind(StrEnum):
     """A department's budget for one account and fiscal year."""
     EXPENDITURE = "expenditure"
     """A request to spend against a budget line, and its decision."""
+    APPLICANT = "applicant"
+    """An applicant for a position, their stages, hire and onboarding checklist."""
     BULLETIN = "bulletin"
     """A regulation bulletin the region published to a facility, and who acknowledged it."""
 
@@ -447,7 +449,7 @@ CASE_KINDS = frozenset({
     RecordKind.RECORD_REQUEST, RecordKind.DISCLOSURE, RecordKind.ACCOUNTING_SUSPENSION,
     RecordKind.AMENDMENT_REQUEST, RecordKind.COMPLETENESS_REVIEW, RecordKind.LEGAL_HOLD,
     RecordKind.DESTRUCTION, RecordKind.EXTRACT, RecordKind.BUDGET_LINE, RecordKind.EXPENDITURE,
-    RecordKind.BULLETIN,
+    RecordKind.BULLETIN, RecordKind.APPLICANT,
 })
 """The records department's case records: changed only by records commands
 (:mod:`protocol.rules.records.commands`)."""

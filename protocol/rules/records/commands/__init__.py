@@ -12,13 +12,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from . import amendments, bulletins, completeness, expenditures, extracts, requests, retention
+from . import (
+    amendments,
+    bulletins,
+    completeness,
+    expenditures,
+    extracts,
+    hiring,
+    requests,
+    retention,
+)
 from .spec import CaseFacts, CaseSpec, Named
 
 RECORDS_COMMANDS: Mapping[str, CaseSpec] = {
     spec.name: spec for spec in (*requests.SPECS, *amendments.SPECS, *completeness.SPECS,
                                  *retention.SPECS, *extracts.SPECS, *expenditures.SPECS,
-                                 *bulletins.SPECS)
+                                 *bulletins.SPECS, *hiring.SPECS)
 }
 
 __all__ = ["RECORDS_COMMANDS", "CaseFacts", "CaseSpec", "Named"]
