@@ -1,7 +1,8 @@
-"""The demo's department: a regulation bulletin the region published, which the
-records manager acknowledged and the clerk has not (one person overdue), and a
-budget line with one approved request and one, above the records manager's
-limit, pending for the regional manager in the portal."""
+"""The demo's department: an open position with two applicants; a regulation
+bulletin the region published, which the records manager acknowledged and the
+clerk has not (one person overdue); and a budget line with one approved request
+and one, above the records manager's limit, pending for the regional manager in
+the portal."""
 
 from __future__ import annotations
 
@@ -44,6 +45,20 @@ def seed(engine: Any, settings: Any, facilities: list[str], manager: str, front:
                                          "before the annual survey",
                            requested_on=today.isoformat(),
                            attachments=["iron-mountain-quote-1187.pdf"])
+    for family, given, stage in (("Osei", "Kwame", "interviewed"), ("Lindqvist", "Maja", None)):
+        applicant = front.hiring.add_applicant(
+            position="Health information technician (RHIT), 32 hours",
+            department="Health information", job_title_code=17, pay_type_code=1,
+            family_name=family, given_name=given,
+            applied_on=(today - timedelta(days=6)).isoformat(),
+            checklist=["background_check", "orientation", "credential"])
+        if stage:
+            front.hiring.record_stage(applicant, stage="screened",
+                                      on=(today - timedelta(days=4)).isoformat())
+            front.hiring.record_stage(applicant, stage=stage,
+                                      on=(today - timedelta(days=1)).isoformat(),
+                                      interviewers=["Dana Whitfield"],
+                                      notes="Coding and release-of-information experience")
     report = front.sync()
     if report.error:
         raise SystemExit(f"Seeding the department failed: {report.error}")
@@ -59,3 +74,6 @@ def describe(front: Session, say: Any) -> None:
         decides = " (the regional manager decides it in the portal)" if (
             r.get("_decider") == "regional_manager" and r["status"] == "pending") else ""
         say(f"  {r['vendor']}: ${float(r['amount']):,.2f} {r['status']}{decides}")
+    for a in front.hiring.applicants():
+        say(f"  applicant {a['given_name']} {a['family_name']} for {a['position']}: "
+            f"{a['stage']}")
