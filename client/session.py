@@ -40,10 +40,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from protocol.records import RecordKind
 
 from .clock import Clock
-from .errors import SessionLocked
+from .errors import SessionLocked, StoreUnreadable
 from .records.assessments import Assessments
 from .records.beds import Beds
 from .records.bulletins import Bulletins
@@ -61,9 +63,11 @@ from .records.staff import Staff
 from .records.stays import Stays
 from .records.tasks import Tasks
 from .records.users import TerminalUsers
-from .store.database import Store, audit
+from .store.database import DB_ERRORS, RECORDS, Store, audit, loads
+from .store.keyslots import SLOTS_FILE, SlotFile
 from .store.outbox import Actor
 from .sync.engine import SyncEngine
+from .sync.restore import ANSWERED_RETENTION_DAYS
 from .sync.transport import HttpTransport, Transport
 from .views import SyncProgress, SyncReport, UserInfo
 
@@ -98,6 +102,12 @@ class Session:
         self.user = user
         self.terminal_id: str = terminal["terminal_id"]
         self.facility_id: str = terminal["facility_id"]
+        retention = terminal.get("answered_retention_days")
+        self.retention_days = (int(retention) if isinstance(retention, int) and retention > 0
+                               else ANSWERED_RETENTION_DAYS)
+        """How long answered operations stay in the outbox (``terminal.json``
+        ``answered_retention_days``): a server restored from a backup is sent
+        again what it lost within that window."""
         self.facility_name: str = terminal["facility_name"]
         self.server_url: str = terminal.get("server_url", "")
         self._store: Store | None = store
@@ -145,15 +155,19 @@ class Session:
             try:
                 with self._store.write() as conn:
                     audit(conn, self._clock.ms(), "lock", self.user.id)
+            except (StoreUnreadable, *DB_ERRORS):
+                pass  # a damaged store cannot take the entry; locking must still happen
             finally:
                 self._store.close()
         self._store = None
         self._key = None
 
-    def permits(self, action: Action, kind: RecordKind | None = None) -> bool:
-        """Whether the signed-in user may do ``action`` (to a ``kind`` record) here;
-        the screens ask before opening a form, the writes check again."""
-        return permitted(self.user.role, action, kind)
+    def permits(self, action: Action, kind: RecordKind | None = None, *,
+                command: str | None = None) -> bool:
+        """Whether the signed-in user may do ``action`` (to a ``kind`` record, or
+        the records ``command``) here; the screens ask before opening a form, the
+        writes check again."""
+        return permitted(self.user.role, action, kind, command=command)
 
     def sync(self, on_progress: Callable[[SyncProgress], None] | None = None) -> SyncReport:
         """Push, then pull. Never raises for network trouble: the error is in the
@@ -162,8 +176,37 @@ class Session:
         with self._sync_lock:
             engine = SyncEngine(self.store, transport, clock=self._clock,
                                 terminal_id=self.terminal_id, facility_id=self.facility_id,
-                                sleep=self._sleep)
-            return engine.sync(on_progress)
+                                sleep=self._sleep, retention_days=self.retention_days)
+            report = engine.sync(on_progress)
+            self._drop_deactivated_slots()
+            return report
+
+    def contact_server(self) -> bool:
+        """Reach the server once without syncing (a new offline window); whether it
+        answered. At most two attempts: a clerk is waiting at the sign-in."""
+        transport = self._transport or HttpTransport(self.server_url)
+        with self._sync_lock:
+            return SyncEngine(self.store, transport, clock=self._clock,
+                              terminal_id=self.terminal_id, facility_id=self.facility_id,
+                              sleep=self._sleep, max_attempts=2).contact()
+
+    def _drop_deactivated_slots(self) -> None:
+        """A user the server deactivated (their pulled record says so) loses their key
+        slot here, so they cannot sign in at this terminal even offline."""
+        with self.store.read() as conn:
+            rows = conn.execute(sa.select(RECORDS.c.id, RECORDS.c.data)
+                                .where(RECORDS.c.kind == str(RecordKind.USER))).all()
+        inactive = [r.id for r in rows if isinstance(user := loads(r.data), dict)
+                    and user.get("active") is False]
+        if not inactive:
+            return
+        slots = SlotFile.load(self.home / SLOTS_FILE)
+        removed = [user_id for user_id in inactive if slots.remove(user_id)]
+        if removed:
+            with self.store.write() as conn:
+                for user_id in removed:
+                    audit(conn, self._clock.ms(), "slot_removed", user_id,
+                          reason="user_inactive")
 
     def _actor(self) -> Actor:
         return Actor(store=self.store, clock=self._clock, facility_id=self.facility_id,

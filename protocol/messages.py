@@ -34,6 +34,7 @@ from typing import Any
 
 from .errors import SchemaError
 from .ids import is_id
+from .merkle import Checkpoint, ProofError
 from .ops import SCHEMA_VERSION, Operation, OpResult, OpType
 from .records import RecordKind
 from .schema import (
@@ -82,6 +83,10 @@ def operation_from_wire(raw_value: Any) -> Operation:
     )
 
 
+def _epoch(raw: Mapping[str, Any]) -> int:
+    return req_int(raw, "epoch", 0, 1_000_000) if "epoch" in raw else 0
+
+
 def _proto(raw: Mapping[str, Any]) -> int:
     """A request's protocol version; terminals before version 2 did not say."""
     return req_int(raw, "proto", 1, 10_000) if "proto" in raw else 1
@@ -110,20 +115,31 @@ class PushRequest:
     ops: list[Operation]
     schema: int = SCHEMA_VERSION
     protocol: int = PROTOCOL_VERSION
+    epoch: int = 0
+    """The terminal's numbering epoch: raised when a copy of it restored from
+    an older backup renumbers its new changes (:mod:`client.sync.terminal_restore`)."""
+    resume: bool = False
+    """The operations before the first were forgotten by the terminal (older
+    than its retention window) after the server lost them: continue from here."""
+    generation: str | None = None
+    """The log generation the terminal last saw."""
 
     def to_wire(self) -> dict[str, Any]:
         return {"ops": [op.to_wire() for op in self.ops], "schema": self.schema,
-                "proto": self.protocol}
+                "proto": self.protocol, "epoch": self.epoch, "resume": self.resume,
+                "gen": self.generation}
 
     @classmethod
     def from_wire(cls, value: Any) -> PushRequest:
         raw = as_map(value, "push")
-        only_keys(raw, {"ops", "schema", "proto"}, "push")
+        only_keys(raw, {"ops", "schema", "proto", "epoch", "resume", "gen"}, "push")
         ops = [operation_from_wire(item) for item in req_list(raw, "ops", MAX_OPS_PER_PUSH)]
         for before, after in pairwise(ops):
             if after.seq != before.seq + 1:
                 raise SchemaError("operations must be in consecutive sequence order")
-        return cls(ops=ops, schema=req_int(raw, "schema", 0, 10_000), protocol=_proto(raw))
+        return cls(ops=ops, schema=req_int(raw, "schema", 0, 10_000), protocol=_proto(raw),
+                   epoch=_epoch(raw), resume="resume" in raw and req_bool(raw, "resume"),
+                   generation=opt_str(raw, "gen", 64))
 
 
 @dataclass(frozen=True)
@@ -137,11 +153,16 @@ class PushResponse:
     server_too_old: bool = False
     """The terminal's changes need a newer server: nothing was handled."""
     versions: Versions = field(default_factory=Versions)
+    behind: bool = False
+    """The server handled other operations under these numbers: the terminal
+    was restored from an older copy (or cloned). Nothing was handled; the
+    terminal renumbers its new changes from ``next_seq`` in a new epoch."""
 
     def to_wire(self) -> dict[str, Any]:
         return {"results": [r.to_wire() for r in self.results], "next": self.next_seq,
                 "time": self.server_time, "upgrade": self.upgrade_required,
-                "too_old": self.server_too_old, **self.versions.to_wire()}
+                "too_old": self.server_too_old, "behind": self.behind,
+                **self.versions.to_wire()}
 
     @classmethod
     def from_wire(cls, value: Any) -> PushResponse:
@@ -153,6 +174,7 @@ class PushResponse:
             upgrade_required=req_bool(raw, "upgrade"),
             server_too_old="too_old" in raw and req_bool(raw, "too_old"),
             versions=Versions.from_wire(raw),
+            behind="behind" in raw and req_bool(raw, "behind"),
         )
 
 
@@ -168,21 +190,28 @@ class PullRequest:
     server restored from a backup issues no pool below it."""
     generation: str | None = None
     """The log generation this terminal last saw (None before its first pull)."""
+    epoch: int = 0
+    audit_size: int = 0
+    """The size of the facility's audit checkpoint this terminal holds (0: none):
+    the answer proves that the log today extends it."""
 
     def to_wire(self) -> dict[str, Any]:
         return {"cursor": self.cursor, "limit": self.limit, "held": self.held,
                 "mrns": self.want_mrns, "proto": self.protocol, "mrn_top": self.mrn_top,
-                "gen": self.generation}
+                "gen": self.generation, "epoch": self.epoch, "audit": self.audit_size}
 
     @classmethod
     def from_wire(cls, value: Any) -> PullRequest:
         raw = as_map(value, "pull")
-        only_keys(raw, {"cursor", "limit", "held", "mrns", "proto", "mrn_top", "gen"}, "pull")
+        only_keys(raw, {"cursor", "limit", "held", "mrns", "proto", "mrn_top", "gen", "epoch",
+                        "audit"},
+                  "pull")
         return cls(cursor=req_int(raw, "cursor"), limit=req_int(raw, "limit", 1, MAX_PULL_PAGE),
                    held=int_list(raw, "held", 1000), want_mrns=req_bool(raw, "mrns"),
                    protocol=_proto(raw),
                    mrn_top=req_int(raw, "mrn_top") if "mrn_top" in raw else 0,
-                   generation=opt_str(raw, "gen", 64))
+                   generation=opt_str(raw, "gen", 64), epoch=_epoch(raw),
+                   audit_size=req_int(raw, "audit") if "audit" in raw else 0)
 
 
 @dataclass(frozen=True)
@@ -274,6 +303,10 @@ class PullResponse:
     versions: Versions = field(default_factory=Versions)
     log: LogPosition | None = None
     """Where the server's log stands (absent from a version-1 server)."""
+    checkpoint: Checkpoint | None = None
+    """The facility's latest published audit checkpoint, signed by the server."""
+    audit_proof: list[bytes] = field(default_factory=list)
+    """The consistency proof from the checkpoint the terminal said it holds."""
 
     def to_wire(self) -> dict[str, Any]:
         wire = {"changes": [c.to_wire() for c in self.changes], "cursor": self.cursor,
@@ -283,12 +316,16 @@ class PullResponse:
                 **self.versions.to_wire()}
         if self.log is not None:
             wire["log"] = self.log.to_wire()
+        if self.checkpoint is not None:
+            wire["cp"] = self.checkpoint.to_wire()
+            wire["cproof"] = list(self.audit_proof)
         return wire
 
     @classmethod
     def from_wire(cls, value: Any) -> PullResponse:
         raw = as_map(value, "pulled")
         mrns = raw.get("mrns")
+        checkpoint, proof = _checkpoint_from_wire(raw)
         return cls(
             changes=[Snapshot.from_wire(c) for c in req_list(raw, "changes", MAX_PULL_PAGE)],
             cursor=req_int(raw, "cursor"), more=req_bool(raw, "more"),
@@ -298,7 +335,23 @@ class PullResponse:
             mrn_pool=MrnPool.from_wire(mrns) if mrns is not None else None,
             versions=Versions.from_wire(raw),
             log=LogPosition.from_wire(raw["log"]) if raw.get("log") is not None else None,
+            checkpoint=checkpoint, audit_proof=proof,
         )
+
+
+def _checkpoint_from_wire(raw: Mapping[str, Any]) -> tuple[Checkpoint | None, list[bytes]]:
+    """A pull answer's audit checkpoint and consistency proof (both optional)."""
+    if raw.get("cp") is None:
+        return None, []
+    try:
+        checkpoint = Checkpoint.from_wire(raw["cp"])
+    except ProofError:
+        raise SchemaError("cp must be an audit checkpoint") from None
+    proof = raw.get("cproof") or []
+    if not isinstance(proof, list) or len(proof) > 128 or any(
+            not isinstance(node, bytes) or len(node) != 32 for node in proof):
+        raise SchemaError("cproof must be a list of 32-byte hashes")
+    return checkpoint, list(proof)
 
 
 @dataclass(frozen=True)

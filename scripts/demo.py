@@ -43,6 +43,7 @@ from demo_department import describe as describe_department
 from demo_department import seed as seed_department
 from demo_portal import Login, describe, inspector_walkthrough
 from demo_portal import seed as seed_portal
+from demo_records import populate_records, print_records_due
 
 from client import terminal
 from client.clock import SystemClock
@@ -199,6 +200,7 @@ def populate(demo: Demo, front: Session) -> dict[str, str]:
                                   "hours": "7.5", "job_title_code": title,
                                   "pay_type_code": pay, "shift": "day"})
     populate_quarter(front, ids)
+    populate_records(front, ids, demo.maple_beds[-3], TODAY)
     report = front.sync()
     if report.error:
         raise SystemExit(f"Seeding the demo facility failed: {report.error}")
@@ -363,6 +365,7 @@ def headless(demo: Demo, url: str, var: Path) -> int:
         f"{status.conflicts} open conflicts — each shown to the clerk with its reason.")
 
     print_compliance(front, var)
+    print_records_due(front, say)
     describe_department(front, say)
     portal_ok = inspector_walkthrough(url, demo.portal, demo.maple, say, var)
     describe(url, demo.portal, say)

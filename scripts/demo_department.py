@@ -66,7 +66,7 @@ def seed(engine: Any, settings: Any, facilities: list[str], manager: str, front:
 
 def describe(front: Session, say: Any) -> None:
     """What the department looks like from the records manager's terminal."""
-    say("\nThe department at the front desk (F9):")
+    say("\nThe department at the front desk (F10):")
     for b, late in front.bulletins.overdue():
         say(f"  bulletin \"{b['title']}\" was due {b['due_on']}; overdue: "
             + ", ".join(p.name for p in late))

@@ -4,6 +4,7 @@
     ├── EnrollmentCodeInvalid      410: unknown, used, expired or foreign code
     ├── ReplayedMessage            409: message counter not above the last one seen
     ├── TerminalTooOld             426: the terminal speaks a protocol this server dropped
+    ├── TerminalQuarantined        403: two machines use one terminal identity
     ├── NotPermitted               403: a known sender asking for something it may not
     └── AdminError                 an administrative command that cannot be done
         └── NotFound               the named facility, user, terminal… does not exist
@@ -48,6 +49,16 @@ class TerminalTooOld(ServerError):
 
     def __init__(self, detail: str = "this terminal's software is too old for the server; "
                  "update it (its changes are kept)") -> None:
+        super().__init__(detail)
+
+
+class TerminalQuarantined(ServerError):
+    code = "terminal_quarantined"
+    status = 403
+
+    def __init__(self, detail: str = "two machines are using this terminal's identity; "
+                 "nothing more is accepted from either until both are enrolled again (their "
+                 "changes are kept and held for review)") -> None:
         super().__init__(detail)
 
 

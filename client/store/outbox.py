@@ -145,9 +145,11 @@ def record_op(actor: Actor, op_type: OpType, payload: PayloadSource, *, summary:
 
 def next_seq(conn: Connection) -> int:
     """Gapless: one more than the highest ever written (writers are serialised
-    by ``BEGIN IMMEDIATE``; a rolled-back write leaves no number behind)."""
+    by ``BEGIN IMMEDIATE``; a rolled-back write leaves no number behind), or
+    than the highest the server handled when this store is a restored copy
+    (:mod:`client.sync.terminal_restore`)."""
     top = conn.execute(sa.select(sa.func.max(OUTBOX.c.seq))).scalar()
-    return (top or 0) + 1
+    return max(top or 0, int(get_meta(conn, "seq_floor", 0))) + 1
 
 
 DEPENDS_ON = "depends_on="

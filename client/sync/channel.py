@@ -5,7 +5,8 @@ is sent, so a crash can never reuse one; each answer must be signed with the
 server key pinned at enrollment, or a newer one the pinned key announced
 (``POST /v1/keys``, :mod:`protocol.key_rotation`), and name our request (``re``). Network trouble
 and server overload are retried with bounded exponential backoff and jitter; a
-replayed counter jumps ahead once; anything else ends the round with a sentence
+counter the server has seen already steps ahead in growing, audited steps (a
+store restored from an older copy is behind by many); anything else ends the round with a sentence
 for the clerk (:class:`client.errors.SyncError`).
 """
 
@@ -32,12 +33,18 @@ MAX_ATTEMPTS = 5
 BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 30.0
 REPLAY_BUMP = 1000
+MAX_REPLAY_STEPS = 24
 
 UNREACHABLE = ("The server could not be reached; your changes are kept and will be sent at "
                "the next sync.")
 REVOKED = ("The server does not recognise this terminal (it was revoked or is unknown); "
            "ask a regional manager to enroll it again. Your changes are kept.")
 BAD_ANSWER = "The server's answer could not be verified; your changes are kept."
+QUARANTINED = ("Two machines are using this terminal's identity (a copied disk or image). "
+               "The server accepts nothing more from either until both are enrolled again; "
+               "nothing is lost: your changes are kept here (and what reached the server is "
+               "held for review). Ask for an enrollment code and enroll this terminal again; "
+               "its pending changes are carried over.")
 
 
 class Channel:
@@ -56,6 +63,9 @@ class Channel:
         self.rng = rng or random.Random()  # noqa: S311  retry jitter, not a secret
         self.reached = False
         """Whether any request got an answer (the status line's online or offline)."""
+        self.server_ms: int | None = None
+        """The server's time in the latest verified answer (a contact: the offline
+        window starts again)."""
         self.server_offset: int | None = None
         """The server's clock minus ours at the latest verified answer."""
         with store.read() as conn:
@@ -65,7 +75,8 @@ class Channel:
     def exchange(self, path: str, msg_type: str, body: Any, reply_type: str) -> Any:
         """Send ``body`` as a ``msg_type`` envelope; return the verified answer's body."""
         failures = 0
-        replay_retried = reregistered = False
+        replays = 0
+        reregistered = False
         while True:
             request = self._seal(msg_type, body)
             try:
@@ -80,15 +91,26 @@ class Channel:
             if status == 200:
                 return self._open_reply(data, request, reply_type)
             code, detail = _error_body(data)
-            if status == 409 and code == "replayed_message" and not replay_retried:
-                replay_retried = True
-                self._bump_counter(REPLAY_BUMP)
+            if status == 409 and code == "replayed_message" and replays < MAX_REPLAY_STEPS:
+                # The counter is behind the server's: a counter step lost in a
+                # power cut, or a store restored from an older copy. Step past
+                # it (each step audited by the server, and here).
+                replays += 1
+                step = REPLAY_BUMP * 2 ** (replays - 1)
+                self._bump_counter(step)
+                with self.store.write(durable=False) as conn:
+                    audit(conn, self.clock.ms(), "message_counter_behind", None, step=step)
                 continue
             if status == 401:
                 if reregistered or not self._reregister():
                     raise SyncError(REVOKED, retry=False)
                 reregistered = True
                 continue
+            if status == 403 and code == "terminal_quarantined":
+                with self.store.write() as conn:
+                    set_meta(conn, "quarantined", True)
+                    audit(conn, self.clock.ms(), "terminal_quarantined", None)
+                raise SyncError(QUARANTINED, retry=False)
             if status == 426:
                 raise SyncError(REASON_TEXT[Reason.UPGRADE_REQUIRED], retry=False)
             if status == 400 and code == "invalid_message" and "unknown field" in detail:
@@ -151,6 +173,7 @@ class Channel:
                 self._follow_rotation(reply)
             if reply.reply_to != request.digest or reply.msg_type != reply_type:
                 raise SyncError(BAD_ANSWER)
+            self.server_ms = max(self.server_ms or 0, reply.ts)
             self.server_offset = reply.ts - self.clock.ms()
             return reply.decoded_body()
         except ProtocolError as exc:

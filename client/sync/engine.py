@@ -21,16 +21,20 @@ from sqlalchemy.engine import Connection
 
 from protocol.errors import ProtocolError
 from protocol.hlc import new_epoch_due, wall_ms
+from protocol.messages import PullRequest
 
 from ..clock import Clock
 from ..errors import SyncError
 from ..store.database import Store, audit, get_meta, set_meta
+from ..store.offline import record_contact
+from ..store.record_numbers import mrn_top
 from ..views import SyncProgress, SyncReport
 from .channel import BAD_ANSWER, MAX_ATTEMPTS, TIMEOUT_S, Channel
 from .counts import Counts
 from .pull import PULL_PAGE, Pull
 from .push import PUSH_BATCH, Push
-from .restore import SERVER_RESTORED
+from .restore import ANSWERED_RETENTION_DAYS, DAY_MS, SERVER_RESTORED, prune_answered
+from .terminal_restore import TERMINAL_RESTORED, renew_record_numbers, renumber
 from .transport import Transport
 
 
@@ -41,9 +45,12 @@ class SyncEngine:
                  facility_id: str, sleep: Callable[[float], None],
                  batch_size: int = PUSH_BATCH, page_size: int = PULL_PAGE,
                  max_attempts: int = MAX_ATTEMPTS, timeout: float = TIMEOUT_S,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None,
+                 retention_days: int = ANSWERED_RETENTION_DAYS) -> None:
         self.store = store
         self.clock = clock
+        self.facility_id = facility_id
+        self.retention_days = retention_days
         self.channel = Channel(store, transport, clock=clock, terminal_id=terminal_id,
                                sleep=sleep, max_attempts=max_attempts, timeout=timeout,
                                rng=rng)
@@ -52,6 +59,24 @@ class SyncEngine:
         self.pull = Pull(store, self.channel, clock=clock, facility_id=facility_id,
                          page_size=page_size)
 
+    def contact(self) -> bool:
+        """One signed exchange that changes nothing here (a pull of one change,
+        not applied): proof the server still knows this terminal, which grants a
+        new offline window. Whether it got through."""
+        with self.store.read() as conn:
+            # The very position a pull would send (so the server's restore check
+            # sees nothing new), asking for one change it does not apply.
+            request = PullRequest(cursor=int(get_meta(conn, "cursor", 0)), limit=1,
+                                  mrn_top=mrn_top(conn),
+                                  generation=get_meta(conn, "log_generation"))
+        try:
+            self.channel.exchange("/v1/pull", "pull", request.to_wire(), "pulled")
+        except (SyncError, ProtocolError):
+            return False
+        with self.store.write() as conn:
+            record_contact(conn, self.clock.ms(), self.facility_id)
+        return True
+
     def sync(self, on_progress: Callable[[SyncProgress], None] | None = None) -> SyncReport:
         """Push everything pending, then pull everything new."""
         counts = Counts()
@@ -59,13 +84,18 @@ class SyncEngine:
         error: str | None = None
         try:
             self.push.run(counts, progress)
-            self.pull.run(counts, progress)
-            if self.pull.restored:
-                resent = self.pull.resent
-                if resent:  # what the server lost goes again, then comes back
-                    self.push.run(counts, progress)
-                    self.pull.run(counts, progress)
-                counts.notices.append(SERVER_RESTORED.format(resent=resent))
+            behind = self.push.behind
+            if behind is None:
+                self.pull.run(counts, progress)
+                behind = self.pull.behind
+                if self.pull.restored:
+                    resent = self.pull.resent
+                    if resent:  # what the server lost goes again, then comes back
+                        self.push.run(counts, progress)
+                        self.pull.run(counts, progress)
+                    counts.notices.append(SERVER_RESTORED.format(resent=resent))
+            if behind is not None:
+                self._carry_on_after_restore(behind, counts, progress)
         except SyncError as exc:
             error = exc.message
         except ProtocolError:
@@ -78,9 +108,25 @@ class SyncEngine:
                 set_meta(conn, "last_notice", " ".join(counts.notices))
             if error is None:
                 set_meta(conn, "last_sync_at", self.clock.ms())
+                if self.channel.server_ms is not None:  # a verified answer came
+                    record_contact(conn, self.clock.ms(), self.facility_id)
+                prune_answered(conn, self.clock.ms() - self.retention_days * DAY_MS)
             else:
                 audit(conn, self.clock.ms(), "sync_failed", None, error=error)
         return counts.report(error)
+
+    def _carry_on_after_restore(self, next_seq: int, counts: Counts,
+                                progress: Callable[[SyncProgress], None]) -> None:
+        """This store is an older copy (:mod:`.terminal_restore`): renumber the
+        changes made since, fetch new record numbers, send, and pull."""
+        with self.store.write() as conn:
+            renumbered = renumber(conn, next_seq, self.clock.ms())
+        self.pull.run(counts, progress)  # new record-number pools
+        with self.store.write() as conn:
+            renew_record_numbers(conn, self.pull.facility_id)
+        self.push.run(counts, progress)
+        self.pull.run(counts, progress)
+        counts.notices.append(TERMINAL_RESTORED.format(renumbered=renumbered))
 
     def _check_clock(self, conn: Connection) -> None:
         """Start a new clock epoch once the server confirms a clock that had run

@@ -10,6 +10,7 @@ stop the round with the operations kept, pending, for the next sync.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -46,15 +47,23 @@ class Push:
         self.clock = clock
         self.facility_id = facility_id
         self.batch_size = max(1, min(batch_size, MAX_OPS_PER_PUSH))
+        self.behind: int | None = None
+        """Set when the server said this store is behind it (restored from an
+        older copy): the operation number it expects next."""
+        self.epoch = 0
+        self.generation: str | None = None
 
     def run(self, counts: Counts, progress: Progress) -> None:
         """Send pending operations in order, one batch at a time. While the
         server works on batch k+1 this thread records the results of batch k
         (the next batch is read and launched as soon as k's answer arrives, so
         the server still sees the batches strictly in order)."""
+        self.behind = None
         with self.store.read() as conn:
             total = conn.execute(sa.select(sa.func.count()).select_from(OUTBOX)
                                  .where(OUTBOX.c.status == "pending")).scalar() or 0
+            self.epoch = int(get_meta(conn, "epoch", 0))
+            self.generation = get_meta(conn, "log_generation")
         if total == 0:
             return
         progress(SyncProgress("push", 0, total))
@@ -68,7 +77,7 @@ class Push:
                 reply = inflight.result()
                 gap = reply.next_seq < ops[0].seq
                 inflight = None
-                stop = reply.upgrade_required or reply.server_too_old
+                stop = reply.upgrade_required or reply.server_too_old or reply.behind
                 if following and not gap and not stop:
                     inflight = pool.submit(self._send, following)
                 sent.update(op.seq for op in ops)
@@ -78,25 +87,33 @@ class Push:
                     raise SyncError(REASON_TEXT[Reason.UPGRADE_REQUIRED], retry=False)
                 if reply.server_too_old:
                     raise SyncError(REASON_TEXT[Reason.SERVER_TOO_OLD], retry=False)
+                if reply.behind:
+                    self.behind = reply.next_seq  # the engine renumbers, then sends again
+                    return
                 progress(SyncProgress("push", min(len(sent), total), total))
                 stalls = 0 if handled else stalls + 1
                 if stalls >= 2:
                     raise SyncError("The server did not take this terminal's changes; they "
                                     "are kept and will be sent at the next sync.")
+                resume = False
                 if gap:
                     # The server wants earlier operations again (it lost track of
                     # them, or a previous answer never arrived): resend from there.
                     ops = self._batch(reply.next_seq)
+                    # Those before the first one left here were forgotten after
+                    # the retention window: say so, or the server waits for them.
+                    resume = bool(ops) and ops[0].seq > reply.next_seq
                 elif inflight is None:
                     ops = self._batch(None)  # anything recorded while we were pushing
                 else:
                     ops = following
                     continue
                 if ops:
-                    inflight = pool.submit(self._send, ops)
+                    inflight = pool.submit(partial(self._send, resume=resume), ops)
 
-    def _send(self, ops: list[Operation]) -> PushResponse:
-        request = PushRequest(ops=ops, schema=SCHEMA_VERSION)
+    def _send(self, ops: list[Operation], *, resume: bool = False) -> PushResponse:
+        request = PushRequest(ops=ops, schema=SCHEMA_VERSION, epoch=self.epoch,
+                              resume=resume, generation=self.generation)
         return PushResponse.from_wire(self.channel.exchange("/v1/push", "push",
                                                             request.to_wire(), "pushed"))
 

@@ -28,6 +28,10 @@ from ..store.database import OUTBOX, RECORDS, audit, get_meta, set_meta
 from ..store.overlay import records_touched
 from ..store.search import refresh_many
 
+ANSWERED_RETENTION_DAYS = 60
+"""Answered operations stay in the outbox this long (configurable per terminal)."""
+DAY_MS = 86_400_000
+
 UNCONFIRMED = -1
 """``records.seq`` of a record the server has not confirmed since a restore."""
 
@@ -79,3 +83,18 @@ def finish_repull(conn: Connection, facility_id: str) -> None:
             data=None, versions="{}", conflicts="{}", seq=None))
         refresh_many(conn, [(row.kind, row.id) for row in stale], facility_id)
     set_meta(conn, "repull", False)
+
+
+def prune_answered(conn: Connection, before_ms: int) -> int:
+    """Forget operations applied (or raised as a conflict) before ``before_ms``
+    whose effect this terminal has pulled. Rejected and held ones stay until a
+    person acts on them. Numbering continues from the highest ever written."""
+    cursor = int(get_meta(conn, "cursor", 0))
+    old = sa.and_(OUTBOX.c.status.in_(("applied", "conflict")),
+                  OUTBOX.c.created_at < before_ms,
+                  sa.or_(OUTBOX.c.server_seq.is_(None), OUTBOX.c.server_seq <= cursor))
+    top = conn.execute(sa.select(sa.func.max(OUTBOX.c.seq)).where(old)).scalar()
+    if top is None:
+        return 0
+    set_meta(conn, "seq_floor", max(int(get_meta(conn, "seq_floor", 0)), int(top)))
+    return int(conn.execute(OUTBOX.delete().where(old)).rowcount)

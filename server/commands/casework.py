@@ -21,34 +21,12 @@ from protocol.records import MergeClass, RecordKind, merge_class
 from protocol.rules.dates import latest_facility_date
 from protocol.rules.department.budget import limit_of
 from protocol.rules.records.commands import RECORDS_COMMANDS, CaseFacts, Named
-from protocol.rules.records.completeness import Checklist
-from protocol.rules.records.profile import RecordsProfile, default_profile
+from protocol.rules.records.commands.reading import facility_checklist, facility_profile
 from server.storage.batch import Rec
 
 from .context import Context
 from .fingerprints import stable_hash
 from .outcomes import Outcome, applied, rejected
-
-
-def facility_profile(data: Mapping[str, Any]) -> RecordsProfile:
-    """The facility's records profile: its own when set, else its state's default."""
-    raw = data.get("records_profile")
-    if isinstance(raw, Mapping):
-        try:
-            return RecordsProfile.from_dict(raw)
-        except ValidationError:
-            pass  # a bad stored profile falls back to the state's; never a traceback
-    return default_profile(str(data.get("state_code") or "US"))
-
-
-def facility_checklist(data: Mapping[str, Any]) -> Checklist | None:
-    raw = data.get("completeness_checklist")
-    if isinstance(raw, Mapping):
-        try:
-            return Checklist.from_dict(raw)
-        except ValidationError:
-            return None
-    return None
 
 
 def _ids_in(args: Mapping[str, Any]) -> list[str]:

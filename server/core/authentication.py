@@ -31,6 +31,9 @@ class TerminalInfo:
     id: str
     facility_id: str
     public_key: bytes
+    quarantined: bool = False
+    """Two machines were seen using this identity (:mod:`.clones`): push and
+    pull refuse it with that reason, keeping what it sends."""
 
 
 Refusal = Callable[[str | None, str | None, dict[str, Any]], None]
@@ -54,7 +57,8 @@ def authenticate(engine: Engine, settings: Settings, envelope: Envelope,
         except SignatureError:
             why = "bad signature"
         else:
-            return TerminalInfo(row.id, row.facility_id, bytes(row.public_key))
+            return TerminalInfo(row.id, row.facility_id, bytes(row.public_key),
+                                row.quarantined_at is not None)
     chain = row.facility_id if row else None
     detail = {"why": why, "type": envelope.msg_type}
     if refuse is not None:

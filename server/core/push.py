@@ -8,8 +8,11 @@ transaction as the effects. A crash before the commit leaves the counter
 unused, so the very same envelope may be resent.
 
 Operations at or below the terminal's last sequence number get their stored
-result back (a different payload under the same number is an alarm:
-``seq_mismatch``, audited, not stored). A batch that starts past the next
+result back. A different payload under a handled number means this copy of
+the terminal is behind the server (restored from an older copy, or a clone):
+audited ``push:seq_mismatch``, nothing in the batch is decided, and the answer
+says ``behind`` so the terminal renumbers its new changes in a new epoch
+(:mod:`client.sync.terminal_restore`). A batch that starts past the next
 expected number is not handled at all; ``next_seq`` tells the terminal where
 to resume. Each new operation is decided by :func:`server.core.dispatch.handle`
 and always gets a result; a failing one never blocks the ones after it.
@@ -32,7 +35,6 @@ from protocol.ops import (
     OpResult,
     OpStatus,
     OpType,
-    Reason,
 )
 from protocol.signing import Envelope
 from server.commands.context import Context
@@ -43,6 +45,7 @@ from server.storage.batch import Batch, with_facility_locks
 from server.storage.db import insert_many, write_tx
 from server.storage.models import T
 
+from . import clones, continuity
 from .authentication import TerminalInfo, audit_replay, consume_counter
 from .dependencies import RejectedCreates
 from .dispatch import handle, id_refs, load_users
@@ -61,13 +64,19 @@ def push(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: E
                 and isinstance(args.get("to_facility_id"), str):
             extra.add(args["to_facility_id"])
     try:
-        response, alarms = with_facility_locks(
+        response, alarms, forgotten = with_facility_locks(
             lambda facilities: _push_once(engine, settings, terminal, envelope, request,
                                           extra=facilities),
             extra, "a push")
     except ReplayedMessage:
         audit_replay(engine, settings, terminal, envelope)
         raise
+    if forgotten:
+        # The terminal holds answers to operations this server no longer has:
+        # the database came back from an older copy (continuity).
+        continuity.start(engine, settings, "detected", {
+            "terminal": terminal.id, "expected": response.next_seq,
+            "sent_from": request.ops[0].seq})
     settings.fault("push:after_commit")
     for alarm in alarms:
         log.warning("sequence mismatch from terminal %s: %s", terminal.id, alarm)
@@ -76,18 +85,22 @@ def push(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: E
 
 def _push_once(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: Envelope,
                request: PushRequest, *, extra: set[str]
-               ) -> tuple[PushResponse, list[dict[str, Any]]]:
+               ) -> tuple[PushResponse, list[dict[str, Any]], bool]:
+    """The push in one transaction: the answer, the alarms to log, and whether
+    the terminal showed the server forgot operations it had answered."""
     now = settings.clock()
     alarms: list[dict[str, Any]] = []
     with write_tx(engine) as conn:
         batch = Batch(conn, {terminal.facility_id, *extra}, now)
         consume_counter(conn, terminal, envelope.counter)
-        last_seq = conn.execute(sa.select(T.terminals.c.last_seq).where(
-            T.terminals.c.id == terminal.id)).scalar_one()
+        last_seq, epoch = conn.execute(sa.select(T.terminals.c.last_seq, T.terminals.c.epoch)
+                                       .where(T.terminals.c.id == terminal.id)).one()
+        if request.epoch > epoch:
+            _new_epoch(batch, terminal, request, last_seq)
         if request.protocol < MIN_PROTOCOL_VERSION or request.schema < MIN_SCHEMA_VERSION \
                 or any(op.schema < MIN_SCHEMA_VERSION for op in request.ops):
             settings.fault("push:before_commit")
-            return PushResponse([], last_seq + 1, now, upgrade_required=True), alarms
+            return PushResponse([], last_seq + 1, now, upgrade_required=True), alarms, False
         if request.protocol > PROTOCOL_VERSION or any(
                 op.schema > SCHEMA_VERSION for op in request.ops):
             # Written under rules this server does not know yet: deciding them
@@ -100,13 +113,33 @@ def _push_once(engine: Engine, settings: Settings, terminal: TerminalInfo, envel
                 detail={"proto": request.protocol,
                         "schema": max(op.schema for op in request.ops) if request.ops else 0})
             batch.write()
-            return PushResponse([], last_seq + 1, now, server_too_old=True), alarms
+            return PushResponse([], last_seq + 1, now, server_too_old=True), alarms, False
+        clones.mark_resent(conn, [op.op_id for op in request.ops])
         hashes = {op.seq: payload_hash(op) for op in request.ops}
         old = [op for op in request.ops if op.seq <= last_seq]
         new = [op for op in request.ops if op.seq > last_seq]
+        # Only pending operations are sent first: one past the next expected
+        # number means the server forgot answers the terminal holds.
+        forgotten = bool(new) and new[0].seq > last_seq + 1 and not old \
+            and request.generation in (None, continuity.current(conn))
         if new and new[0].seq != last_seq + 1:
-            new = []  # a gap: the terminal resends from last_seq + 1
+            if request.resume and not old:
+                # The server lost these (a restore) and the terminal no longer
+                # has them (past its retention window): gone for good; say so.
+                batch.chain(terminal.facility_id).append(
+                    at=now, action="push:gap_accepted", outcome="lost", actor=None,
+                    terminal_id=terminal.id, facility_id=terminal.facility_id,
+                    purpose="security", detail={"from": last_seq + 1, "to": new[0].seq - 1})
+                last_seq = new[0].seq - 1
+            else:
+                new = []  # a gap: the terminal resends from last_seq + 1
         results = _stored_results(batch, terminal, old, hashes, alarms)
+        if alarms:
+            # Other operations were handled under these numbers: this copy of
+            # the terminal is behind (restored from an older copy, or a clone).
+            # Nothing is decided; it renumbers its new changes and sends again.
+            batch.write()
+            return PushResponse([], last_seq + 1, now, behind=True), alarms, False
         if new:
             results.extend(_handle_new(batch, terminal, envelope, new, hashes))
             last_seq = new[-1].seq
@@ -114,7 +147,20 @@ def _push_once(engine: Engine, settings: Settings, terminal: TerminalInfo, envel
                          .values(last_seq=last_seq))
         batch.write()
         settings.fault("push:before_commit")
-    return PushResponse(results, last_seq + 1, now), alarms
+    return PushResponse(results, last_seq + 1, now), alarms, forgotten
+
+
+def _new_epoch(batch: Batch, terminal: TerminalInfo, request: PushRequest,
+               last_seq: int) -> None:
+    """A copy restored from an older backup renumbered its new changes: note
+    its new epoch (a copy still on an older one is then a clone)."""
+    batch.conn.execute(sa.update(T.terminals).where(T.terminals.c.id == terminal.id)
+                       .values(epoch=request.epoch))
+    batch.chain(terminal.facility_id).append(
+        at=batch.now, action="terminal:restored", outcome="renumbered",
+        terminal_id=terminal.id, facility_id=terminal.facility_id, purpose="security",
+        detail={"epoch": request.epoch, "from_seq": last_seq + 1,
+                "ops": len(request.ops)})
 
 
 def _stored_results(batch: Batch, terminal: TerminalInfo, old: list[Operation],
@@ -136,12 +182,9 @@ def _stored_results(batch: Batch, terminal: TerminalInfo, old: list[Operation],
                  "stored_op": row.op_id if row else None}
         alarms.append(alarm)
         batch.chain(terminal.facility_id).append(
-            at=batch.now, action="push:seq_mismatch", outcome="alarm", actor=op.user_id,
+            at=batch.now, action="push:seq_mismatch", outcome="behind", actor=op.user_id,
             terminal_id=terminal.id, facility_id=terminal.facility_id,
             purpose="security", detail=alarm)
-        results.append(OpResult(op.seq, op.op_id, OpStatus.REJECTED,
-                                str(Reason.SEQ_MISMATCH),
-                                "a different change is stored under this number"))
     return results
 
 

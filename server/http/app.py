@@ -45,6 +45,7 @@ from .routes import (
     portal_inspect,
     portal_inspections,
     portal_manage,
+    portal_records,
     portal_reports,
     portal_sign_in,
     portal_spending,
@@ -131,6 +132,7 @@ def create_app(settings: Settings) -> web.Application:
                          lstrip_blocks=True)
     for module in (health, sync, keys, portal_sign_in, portal_facilities, portal_manage,
                    portal_inspections, portal_inspect, portal_accounts, portal_audit,
-                   portal_reports, portal_compliance, portal_spending, portal_bulletins):
+                   portal_reports, portal_compliance, portal_records, portal_spending,
+                   portal_bulletins):
         app.add_routes(module.routes)
     return app

@@ -1,4 +1,5 @@
 import io
+import json
 
 import pytest
 from terminal_helpers import MANAGER_PASSWORD, resident_fields
@@ -26,6 +27,12 @@ def home(session, server, monkeypatch):
     session.stays.admit(rid, admitted_at="2026-01-15", bed_id=bed)
     path = session.home
     session.lock()
+    # The session wrote on a test clock in January; the CLI runs on the system
+    # clock, months later: keep answered changes longer than that gap, or the
+    # applied one would be forgotten as past its retention window.
+    settings_file = path / "terminal.json"
+    settings_file.write_text(json.dumps({**json.loads(settings_file.read_text()),
+                                         "answered_retention_days": 36_500}))
     real_unlock = cli.unlock
     monkeypatch.setattr(cli, "unlock", lambda *a, **k: real_unlock(*a, transport=server,
                                                                    sleep=lambda _s: None, **k))

@@ -121,3 +121,38 @@ def test_a_revoked_terminal_cannot_register_again(org: Org) -> None:
     assert a.outbox.status().pending == 1
     assert ("terminal:reregistered", "applied") not in {
         (r.action, r.outcome) for r in org.audit_actions()}
+
+
+def test_answered_changes_are_kept_for_the_retention_window_then_forgotten(org: Org) -> None:
+    """Answered operations stay in the outbox 60 days (``terminal.json``
+    ``answered_retention_days``); a restore from a backup older than that can
+    only get back what the terminal still holds, and says what it lost."""
+    from datetime import timedelta
+
+    from client.clock import ManualClock
+
+    from .conftest import START
+
+    clock = ManualClock(START)
+    a = org.terminal(org.a, "clerk.MG", clock=clock)
+    backup = take_backup(org, org.tmp)
+    old = a.residents.register(resident(family_name="Old"))
+    assert a.sync().error is None
+    clock.advance(timedelta(days=30))
+    kept = a.residents.register(resident(family_name="Kept"))
+    assert a.sync().error is None
+    assert [r.seq for r in a.outbox.operations()] == [2, 1]  # within the window
+    clock.advance(timedelta(days=31))
+    assert a.sync().error is None
+    assert [r.seq for r in a.outbox.operations()] == [2]  # the first is 61 days old
+    restore_backup(org, backup)
+    later = a.residents.register(resident(family_name="Later"))
+    assert op(a, 3).record_id == later  # numbering goes on past the forgotten one
+    assert a.sync().error is None
+    assert a.sync().error is None
+    server = org.server_records(org.a)
+    assert {("resident", kept), ("resident", later)} <= set(server)
+    assert ("resident", old) not in server
+    assert terminal_records(a) == server
+    assert ("push:gap_accepted", "lost") in {(r.action, r.outcome)
+                                              for r in org.audit_actions()}

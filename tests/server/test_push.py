@@ -27,19 +27,21 @@ def test_resend_returns_original_results_and_applies_once(terminal, h, engine):
     assert count == 1
 
 
-def test_same_seq_other_payload_is_an_alarm_and_not_stored(terminal, h, engine):
+def test_same_seq_other_payload_says_behind_and_decides_nothing(terminal, h, engine):
+    """A copy restored from an older backup (or a clone) reuses numbers the
+    server handled: nothing is rejected for good; it is told to renumber."""
     t = terminal()
     _rid, create = h.new_resident(t)
     t.push([create])
     t.seq = 0
     _, forged = h.new_resident(t, family="Other")
     response = t.push([forged])
-    assert statuses(response) == [("rejected", "seq_mismatch")]
+    assert response.behind and response.results == [] and response.next_seq == 2
     with engine.connect() as conn:
         stored = conn.execute(sa.select(T.ops.c.op_id).where(
             T.ops.c.terminal_id == t.info.id)).scalars().all()
     assert stored == [create.op_id]
-    assert [a.outcome for a in h.audit_rows(engine, action="push:seq_mismatch")] == ["alarm"]
+    assert [a.outcome for a in h.audit_rows(engine, action="push:seq_mismatch")] == ["behind"]
 
 
 def test_gap_handles_nothing_and_asks_for_the_missing_seq(terminal, h):

@@ -1,4 +1,4 @@
-"""The department screen (F9) against the real server: a bulletin the region
+"""The department screen (F10) against the real server: a bulletin the region
 published arrives at the pull; the records manager reads it, sees who is
 overdue, acknowledges it with one key (saved offline, shown at once), and sees
 the expenditure requests with who decides each. An empty facility says so."""
@@ -50,7 +50,7 @@ async def test_the_records_manager_reads_and_acknowledges_a_bulletin(facility, m
     async with app.run_test(size=(80, 24)) as pilot:
         ui = drive(pilot)
         await ui.sign_in()
-        await pilot.press("f9")
+        await pilot.press("f10")
         screen = await ui.wait_for_screen(DepartmentScreen)
         await ui.wait_for(lambda: "Copy fees [2027]" in ui.table_text("#bulletins"))
         assert "to acknowledge" in ui.table_text("#bulletins")
@@ -78,7 +78,7 @@ async def test_an_empty_department_says_so(facility, make_app, drive):
     async with app.run_test(size=(80, 24)) as pilot:
         ui = drive(pilot)
         await ui.sign_in()
-        await pilot.press("f9")
+        await pilot.press("f10")
         await ui.wait_for_screen(DepartmentScreen)
         await ui.wait_for(lambda: NO_BULLETINS in ui.text_of("#bulletins-empty"))
         assert NO_REQUESTS in ui.text_of("#requests-empty")

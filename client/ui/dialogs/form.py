@@ -152,7 +152,9 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
         """Let the fields scroll in what the dialog's title, intro and buttons leave of
         the screen, so the Save button stays in view on an 80×24 terminal."""
         form, fields = self.query_one("#form"), self.query_one("#form-fields")
-        limit = int(self.size.height * 0.9)
+        tallest = form.styles.max_height  # the dialog's own limit, from the stylesheet
+        limit = (int(tallest.resolve(self.size, self.app.size)) if tallest is not None
+                 else self.size.height)
         others = form.styles.gutter.height + sum(
             child.outer_size.height + child.styles.margin.height
             for child in form.children if child is not fields and child.display)

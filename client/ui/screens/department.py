@@ -1,4 +1,4 @@
-"""The department (F9): regulation bulletins to acknowledge, who is overdue on
+"""The department (F10): regulation bulletins to acknowledge, who is overdue on
 them (records managers), and the department's expenditure requests with who
 decides each.
 

@@ -8,6 +8,7 @@ alone. The roster is paged like the census.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from rich.text import Text
@@ -23,6 +24,7 @@ from protocol.ops import OpType
 from protocol.records import RecordKind
 
 from ..dialogs import staff_compliance_forms, staff_forms
+from ..dialogs.attendee_picker import Attendee, AttendeePicker
 from ..dialogs.staff_status import StaffCompliance
 from ..display import license_state, plain, when
 from ..engine import Action, Page, Session, StaffRow, StaffView
@@ -248,8 +250,19 @@ class StaffScreen(WorkScreen):
         kind, form, done = staff_compliance_forms.FORMS[which]
         if staff is None or not self._permitted(f"add {kind} records", OpType.CREATE, kind):
             return
-        self.app.push_screen(form(self.chartkeep.today(), staff, staff_compliance_forms.saver(
-            which, self.session, staff.id)), self._after(done))
+        today, save = self.chartkeep.today(), staff_compliance_forms.saver(
+            which, self.session, staff.id)
+        if which != "training":
+            self.app.push_screen(form(today, staff, save), self._after(done))
+            return
+
+        def attended(who: list[Attendee] | None) -> None:  # an in-service: who came, first
+            if who:
+                self.app.push_screen(staff_compliance_forms.add_training(
+                    today, staff, save, attendees=who), self._after(done))
+
+        self.app.push_screen(AttendeePicker(self.session, (staff.id, staff.display_name)),
+                             attended)
 
     # --- edits and corrections -----------------------------------------------------------
 
@@ -298,7 +311,9 @@ class StaffScreen(WorkScreen):
                             "instead.", severity="warning")
             return
         session = self.session
-        self.app.push_screen(staff_forms.correct_hours(
+        form = (partial(staff_compliance_forms.correct_clocked_hours, self.chartkeep.today())
+                if entry.fields.get("clock_in") else staff_forms.correct_hours)
+        self.app.push_screen(form(
             staff, entry, lambda values: session.staff.correct_hours(entry.id, values)),
             self._after("Correction saved"))
 
