@@ -86,7 +86,7 @@ class SyncEngine:
                 set_meta(conn, "last_notice", " ".join(counts.notices))
             if error is None:
                 set_meta(conn, "last_sync_at", self.clock.ms())
-                prune_answered(conn, self.clock.ms() - self.retention_days * DAY_MS)
+                prune_answered(conn, self.clock.ms(), self.retention_days * DAY_MS)
             else:
                 audit(conn, self.clock.ms(), "sync_failed", None, error=error)
         return counts.report(error)
