@@ -106,6 +106,8 @@ def _sync(session: Session) -> int:
     report = session.sync()
     print(f"pushed {report.pushed}: applied {report.applied}, conflicts {report.conflicts}, "
           f"rejected {report.rejected}, held {report.held}; received {report.pulled} changes")
+    for notice in report.notices:
+        print(f"chartkeep: {notice}", file=sys.stderr)
     if report.error:
         print(f"chartkeep: {report.error}", file=sys.stderr)
         return 1

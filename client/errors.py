@@ -39,6 +39,13 @@ class SlotDisabled(TerminalError):
                        "attempts; a records manager must reset the sign-in.")
 
 
+class OfflineExpired(TerminalError):
+    """Outside the offline window the server granted, or the clock is earlier than
+    the latest time this terminal has seen (:mod:`protocol.rules.offline_access`)."""
+
+    default_message = ("Connect this terminal to the network to refresh its sign-in.")
+
+
 class StoreUnreadable(TerminalError):
     default_message = ("The terminal's store cannot be opened; it may be damaged — "
                        "re-sync from the server.")

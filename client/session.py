@@ -21,6 +21,10 @@ Created by :func:`client.terminal.enroll` or :func:`client.terminal.unlock`::
                         disclosures and accountings, amendments, completeness
                         reviews, legal holds and destruction; the due list
     session.extracts    research extracts (Safe Harbor, limited data set) as CSV
+    session.hiring      applicants, stages, hire, onboarding before a first shift
+    session.bulletins   regulation bulletins from the region, acknowledged here
+    session.spending    budget lines, expenditure requests and decisions, the journal
+                        of approved spending, budget against actual by month
     session.sync()      push, then pull
     session.permits()   whether the signed-in user may do something here
 
@@ -36,25 +40,31 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from protocol.records import RecordKind
 
 from .clock import Clock
-from .errors import SessionLocked
+from .errors import SessionLocked, StoreUnreadable
 from .records.assessments import Assessments
 from .records.beds import Beds
+from .records.bulletins import Bulletins
 from .records.casework import Casework
 from .records.compliance import Compliance
 from .records.conflicts import Conflicts
 from .records.extracts import Extracts
+from .records.hiring import Hiring
 from .records.notes import Notes
 from .records.outbox_review import OutboxReview
 from .records.permissions import Action, TerminalAction, permitted
 from .records.residents import Residents
+from .records.spending import Spending
 from .records.staff import Staff
 from .records.stays import Stays
 from .records.tasks import Tasks
 from .records.users import TerminalUsers
-from .store.database import Store, audit
+from .store.database import DB_ERRORS, RECORDS, Store, audit, loads
+from .store.keyslots import SLOTS_FILE, SlotFile
 from .store.outbox import Actor
 from .sync.engine import SyncEngine
 from .sync.restore import ANSWERED_RETENTION_DAYS
@@ -118,6 +128,9 @@ class Session:
         self.compliance = Compliance(self._actor, self.facility_name)
         self.casework = Casework(self._actor)
         self.extracts = Extracts(self._actor)
+        self.spending = Spending(self._actor)
+        self.bulletins = Bulletins(self._actor)
+        self.hiring = Hiring(self._actor)
         self.users = TerminalUsers(self._actor, slots_path=home / "slots.json",
                                    facility_name=self.facility_name,
                                    store_key=self._require_key, sleep=sleep)
@@ -142,15 +155,19 @@ class Session:
             try:
                 with self._store.write() as conn:
                     audit(conn, self._clock.ms(), "lock", self.user.id)
+            except (StoreUnreadable, *DB_ERRORS):
+                pass  # a damaged store cannot take the entry; locking must still happen
             finally:
                 self._store.close()
         self._store = None
         self._key = None
 
-    def permits(self, action: Action, kind: RecordKind | None = None) -> bool:
-        """Whether the signed-in user may do ``action`` (to a ``kind`` record) here;
-        the screens ask before opening a form, the writes check again."""
-        return permitted(self.user.role, action, kind)
+    def permits(self, action: Action, kind: RecordKind | None = None, *,
+                command: str | None = None) -> bool:
+        """Whether the signed-in user may do ``action`` (to a ``kind`` record, or
+        the records ``command``) here; the screens ask before opening a form, the
+        writes check again."""
+        return permitted(self.user.role, action, kind, command=command)
 
     def sync(self, on_progress: Callable[[SyncProgress], None] | None = None) -> SyncReport:
         """Push, then pull. Never raises for network trouble: the error is in the
@@ -160,7 +177,36 @@ class Session:
             engine = SyncEngine(self.store, transport, clock=self._clock,
                                 terminal_id=self.terminal_id, facility_id=self.facility_id,
                                 sleep=self._sleep, retention_days=self.retention_days)
-            return engine.sync(on_progress)
+            report = engine.sync(on_progress)
+            self._drop_deactivated_slots()
+            return report
+
+    def contact_server(self) -> bool:
+        """Reach the server once without syncing (a new offline window); whether it
+        answered. At most two attempts: a clerk is waiting at the sign-in."""
+        transport = self._transport or HttpTransport(self.server_url)
+        with self._sync_lock:
+            return SyncEngine(self.store, transport, clock=self._clock,
+                              terminal_id=self.terminal_id, facility_id=self.facility_id,
+                              sleep=self._sleep, max_attempts=2).contact()
+
+    def _drop_deactivated_slots(self) -> None:
+        """A user the server deactivated (their pulled record says so) loses their key
+        slot here, so they cannot sign in at this terminal even offline."""
+        with self.store.read() as conn:
+            rows = conn.execute(sa.select(RECORDS.c.id, RECORDS.c.data)
+                                .where(RECORDS.c.kind == str(RecordKind.USER))).all()
+        inactive = [r.id for r in rows if isinstance(user := loads(r.data), dict)
+                    and user.get("active") is False]
+        if not inactive:
+            return
+        slots = SlotFile.load(self.home / SLOTS_FILE)
+        removed = [user_id for user_id in inactive if slots.remove(user_id)]
+        if removed:
+            with self.store.write() as conn:
+                for user_id in removed:
+                    audit(conn, self._clock.ms(), "slot_removed", user_id,
+                          reason="user_inactive")
 
     def _actor(self) -> Actor:
         return Actor(store=self.store, clock=self._clock, facility_id=self.facility_id,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from protocol.codec import decode
 from protocol.errors import ProtocolError
@@ -32,10 +33,19 @@ from protocol.signing import (
 )
 
 from .clock import Clock, SystemClock
-from .errors import EnrollmentFailed, InputError, NotEnrolled, StoreUnreadable
+from .errors import (
+    EnrollmentFailed,
+    InputError,
+    InvalidCredentials,
+    NotEnrolled,
+    OfflineExpired,
+    StoreUnreadable,
+)
 from .session import Session
-from .store.database import OUTBOX, RECORDS, Store, audit, dumps, set_meta
-from .store.keyslots import SlotFile, atomic_write, check_password
+from .store import offline
+from .store.database import OUTBOX, RECORDS, Store, audit, dumps, loads, set_meta
+from .store.keyslots import SLOTS_FILE, SlotFile, atomic_write, check_password
+from .store.offline import record_contact
 from .store.outbox import next_seq
 from .store.overlay import records_touched
 from .store.record_numbers import add_mrn_pool
@@ -44,7 +54,6 @@ from .sync.transport import HttpTransport, Transport, TransportError
 from .views import SlotInfo, UserInfo
 
 STORE_FILE = "store.db"
-SLOTS_FILE = "slots.json"
 TERMINAL_FILE = "terminal.json"
 ENROLL_TIMEOUT_S = 30.0
 
@@ -108,11 +117,53 @@ def unlock(home: Path, username: str, password: str, *, transport: Transport | N
         for failure in failures:
             audit(conn, int(failure.get("at", 0)), "unlock_failed", failure.get("user_id"),
                   slot=failure.get("slot_id"))
-        audit(conn, clock.ms(), "unlock", slot.user_id)
+        refusal = _refusal(conn, slot.user_id, clock.ms())
+        if refusal is None:
+            audit(conn, clock.ms(), "unlock", slot.user_id)
+        elif refusal == USER_INACTIVE:
+            audit(conn, clock.ms(), "unlock_refused", slot.user_id, reason=refusal)
+        # outside the offline window: _refresh_sign_in records how it ends
     slots.take_failed_attempts()
-    return Session(home=home, store=store, store_key=key,
-                   user=UserInfo(slot.user_id, slot.username, slot.role), terminal=terminal,
-                   clock=clock, transport=transport, sleep=sleep)
+    if refusal == USER_INACTIVE:
+        store.close()
+        slots.remove(slot.user_id)
+        raise InvalidCredentials
+    session = Session(home=home, store=store, store_key=key,
+                      user=UserInfo(slot.user_id, slot.username, slot.role), terminal=terminal,
+                      clock=clock, transport=transport, sleep=sleep)
+    if refusal is not None:
+        _refresh_sign_in(session, clock, on_progress)
+    return session
+
+
+def _refresh_sign_in(session: Session, clock: Clock,
+                     on_progress: Callable[[str], None] | None) -> None:
+    """Outside the offline window: reaching the server grants a new one; if it
+    cannot, or the clock is behind, the sign-in is refused (and audited here)."""
+    if on_progress:
+        on_progress("Connecting to the server to refresh this terminal's sign-in…")
+    session.contact_server()
+    with session.store.write() as conn:
+        refusal = offline.sign_in_refusal(conn, clock.ms())
+        audit(conn, clock.ms(), "unlock_refreshed" if refusal is None else "unlock_refused",
+              session.user.id, **({"reason": refusal} if refusal else {}))
+    if refusal is not None:
+        session.lock()
+        raise OfflineExpired
+
+
+USER_INACTIVE = "user_inactive"
+
+
+def _refusal(conn: Connection, user_id: str, now_ms: int) -> str | None:
+    """Why this user may not sign in here now, or None: deactivated at the server
+    (the pulled user record), or outside the offline window."""
+    raw = conn.execute(sa.select(RECORDS.c.data).where(
+        RECORDS.c.id == user_id, RECORDS.c.kind == "user")).scalar()
+    user = loads(raw) if raw else None
+    if isinstance(user, dict) and user.get("active") is False:
+        return USER_INACTIVE
+    return offline.sign_in_refusal(conn, now_ms)
 
 
 def enroll(home: Path, server_url: str, code: str, terminal_name: str, username: str,
@@ -194,6 +245,7 @@ def _create(home: Path, server_url: str, terminal_name: str, password: str, cloc
                 "terminal_cert": reply.certificate.hex(),
             }.items():
                 set_meta(conn, name, value)
+            record_contact(conn, clock.ms(), reply.facility_id)
             add_mrn_pool(conn, reply.mrn_pool)
             user = {"id": reply.user_id, "username": reply.username, "role": reply.role,
                     "active": True}

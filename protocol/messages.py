@@ -34,6 +34,7 @@ from typing import Any
 
 from .errors import SchemaError
 from .ids import is_id
+from .merkle import Checkpoint, ProofError
 from .ops import SCHEMA_VERSION, Operation, OpResult, OpType
 from .records import RecordKind
 from .schema import (
@@ -190,22 +191,27 @@ class PullRequest:
     generation: str | None = None
     """The log generation this terminal last saw (None before its first pull)."""
     epoch: int = 0
+    audit_size: int = 0
+    """The size of the facility's audit checkpoint this terminal holds (0: none):
+    the answer proves that the log today extends it."""
 
     def to_wire(self) -> dict[str, Any]:
         return {"cursor": self.cursor, "limit": self.limit, "held": self.held,
                 "mrns": self.want_mrns, "proto": self.protocol, "mrn_top": self.mrn_top,
-                "gen": self.generation, "epoch": self.epoch}
+                "gen": self.generation, "epoch": self.epoch, "audit": self.audit_size}
 
     @classmethod
     def from_wire(cls, value: Any) -> PullRequest:
         raw = as_map(value, "pull")
-        only_keys(raw, {"cursor", "limit", "held", "mrns", "proto", "mrn_top", "gen", "epoch"},
+        only_keys(raw, {"cursor", "limit", "held", "mrns", "proto", "mrn_top", "gen", "epoch",
+                        "audit"},
                   "pull")
         return cls(cursor=req_int(raw, "cursor"), limit=req_int(raw, "limit", 1, MAX_PULL_PAGE),
                    held=int_list(raw, "held", 1000), want_mrns=req_bool(raw, "mrns"),
                    protocol=_proto(raw),
                    mrn_top=req_int(raw, "mrn_top") if "mrn_top" in raw else 0,
-                   generation=opt_str(raw, "gen", 64), epoch=_epoch(raw))
+                   generation=opt_str(raw, "gen", 64), epoch=_epoch(raw),
+                   audit_size=req_int(raw, "audit") if "audit" in raw else 0)
 
 
 @dataclass(frozen=True)
@@ -297,6 +303,10 @@ class PullResponse:
     versions: Versions = field(default_factory=Versions)
     log: LogPosition | None = None
     """Where the server's log stands (absent from a version-1 server)."""
+    checkpoint: Checkpoint | None = None
+    """The facility's latest published audit checkpoint, signed by the server."""
+    audit_proof: list[bytes] = field(default_factory=list)
+    """The consistency proof from the checkpoint the terminal said it holds."""
 
     def to_wire(self) -> dict[str, Any]:
         wire = {"changes": [c.to_wire() for c in self.changes], "cursor": self.cursor,
@@ -306,12 +316,16 @@ class PullResponse:
                 **self.versions.to_wire()}
         if self.log is not None:
             wire["log"] = self.log.to_wire()
+        if self.checkpoint is not None:
+            wire["cp"] = self.checkpoint.to_wire()
+            wire["cproof"] = list(self.audit_proof)
         return wire
 
     @classmethod
     def from_wire(cls, value: Any) -> PullResponse:
         raw = as_map(value, "pulled")
         mrns = raw.get("mrns")
+        checkpoint, proof = _checkpoint_from_wire(raw)
         return cls(
             changes=[Snapshot.from_wire(c) for c in req_list(raw, "changes", MAX_PULL_PAGE)],
             cursor=req_int(raw, "cursor"), more=req_bool(raw, "more"),
@@ -321,7 +335,23 @@ class PullResponse:
             mrn_pool=MrnPool.from_wire(mrns) if mrns is not None else None,
             versions=Versions.from_wire(raw),
             log=LogPosition.from_wire(raw["log"]) if raw.get("log") is not None else None,
+            checkpoint=checkpoint, audit_proof=proof,
         )
+
+
+def _checkpoint_from_wire(raw: Mapping[str, Any]) -> tuple[Checkpoint | None, list[bytes]]:
+    """A pull answer's audit checkpoint and consistency proof (both optional)."""
+    if raw.get("cp") is None:
+        return None, []
+    try:
+        checkpoint = Checkpoint.from_wire(raw["cp"])
+    except ProofError:
+        raise SchemaError("cp must be an audit checkpoint") from None
+    proof = raw.get("cproof") or []
+    if not isinstance(proof, list) or len(proof) > 128 or any(
+            not isinstance(node, bytes) or len(node) != 32 for node in proof):
+        raise SchemaError("cproof must be a list of 32-byte hashes")
+    return checkpoint, list(proof)
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,16 @@ either the clerk's terminal app (default) or a scripted sync demonstration
 Both print the portal's address and a regional manager's login (password and
 TOTP secret, for the demo only, with a current code).
 
-Everything lives under ``var/demo/`` (made afresh on each run unless --keep).
+Everything lives under ``var/demo/``. The app's demo keeps it from one run to the
+next (what you changed is still there) unless you ask for ``--fresh``; the scripted
+demonstration always starts from fresh data. Each run says which it did.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import secrets
 import shutil
@@ -39,13 +42,17 @@ for _path in (ROOT, ROOT / "scripts"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
+from demo_department import describe as describe_department
+from demo_department import seed as seed_department
 from demo_portal import Login, describe, inspector_walkthrough
 from demo_portal import seed as seed_portal
+from demo_records import populate_records, print_records_due
 
 from client import terminal
 from client.clock import SystemClock
 from client.errors import TerminalError
 from client.session import Session
+from client.sync.transport import HttpTransport
 from protocol.rules.calendar import Quarter
 from server import admin
 from server.admin.compliance import set_facility
@@ -197,9 +204,12 @@ def populate(demo: Demo, front: Session) -> dict[str, str]:
                                   "hours": "7.5", "job_title_code": title,
                                   "pay_type_code": pay, "shift": "day"})
     populate_quarter(front, ids)
+    populate_records(front, ids, demo.maple_beds[-3], TODAY)
     report = front.sync()
     if report.error:
         raise SystemExit(f"Seeding the demo facility failed: {report.error}")
+    seed_department(demo.engine, demo.settings, [demo.maple, demo.oak], demo.portal.username,
+                    front, TODAY)
     return ids
 
 
@@ -359,6 +369,8 @@ def headless(demo: Demo, url: str, var: Path) -> int:
         f"{status.conflicts} open conflicts — each shown to the clerk with its reason.")
 
     print_compliance(front, var)
+    print_records_due(front, say)
+    describe_department(front, say)
     portal_ok = inspector_walkthrough(url, demo.portal, demo.maple, say, var)
     describe(url, demo.portal, say)
 
@@ -389,21 +401,41 @@ def print_compliance(front: Session, var: Path) -> None:
             f"(an audited, plaintext export)")
 
 
+def kept_demo(var: Path) -> Login | None:
+    """The portal login of a demo an earlier run left in ``var``, if it is whole."""
+    login_file = var / "portal-login.json"
+    server_db = var / "server" / "chartkeep.db"
+    if not (login_file.is_file() and server_db.is_file()
+            and terminal.is_enrolled(var / "terminals" / "front-desk")):
+        return None
+    try:
+        return Login(**json.loads(login_file.read_text()))
+    except (ValueError, TypeError):
+        return None
+
+
 def interactive(demo: Demo, url: str, var: Path) -> int:
     home = var / "terminals" / "front-desk"
     say("Enrolling the front-desk terminal and recording the demo facility…")
     front = enroll(demo, url, home, demo.maple, "dana", PASSWORD, "Front desk")
     populate(demo, front)
     front.lock()
+    # Kept for the next run, which reuses this demo (demo credentials only).
+    (var / "portal-login.json").write_text(json.dumps(demo.portal.__dict__))
+    return open_app(url, home, demo.portal)
+
+
+def open_app(url: str, home: Path, portal: Login) -> int:
     say("\n  Demo login:  user  dana")
     say(f"               passphrase  {PASSWORD}")
     say(f"  (server {url}; terminal files in {home})")
-    describe(url, demo.portal, say)
+    describe(url, portal, say)
     say("  Press F1 in the app for help; ctrl+q quits.\n")
     time.sleep(1.5)
     from client.ui.app import run
 
-    run(home)
+    # The server may listen on another port than when the terminal enrolled.
+    run(home, transport=HttpTransport(url))
     return 0
 
 
@@ -414,20 +446,42 @@ def main(argv: list[str] | None = None) -> int:
                         help="run the scripted sync demonstration instead of the app")
     parser.add_argument("--port", type=int, default=0, help="server port (default: any free)")
     parser.add_argument("--var", type=Path, default=ROOT / "var" / "demo",
-                        help="where the demo keeps its files (wiped first)")
+                        help="where the demo keeps its files")
+    parser.add_argument("--fresh", action="store_true",
+                        help="start over: remove the demo's files and record it anew")
     args = parser.parse_args(argv)
     headless_mode = args.headless or not (sys.stdin.isatty() and sys.stdout.isatty())
     if not args.headless and headless_mode:
         say("No interactive terminal here: running the scripted demonstration (--headless).")
     var: Path = args.var
+    passphrase_file = var / "server-passphrase"
+    kept = None if headless_mode or args.fresh else kept_demo(var)
+    if kept is not None:
+        say(f"Reusing the demo in {var}: what you changed last time is still there "
+            "(scripts/demo --fresh starts over).")
+        if passphrase_file.is_file():
+            os.environ.setdefault("CHARTKEEP_SERVER_KEY_PASSPHRASE",
+                                  passphrase_file.read_text().strip())
+        return reopen(var, kept, args.port)
     # The server seals its signing key with a passphrase from the environment; the
-    # demo makes one up for this run (a deployment supplies its own).
+    # demo makes one up (a deployment supplies its own) and keeps it beside the demo
+    # so the next run can open the same server.
+    made_up = "CHARTKEEP_SERVER_KEY_PASSPHRASE" not in os.environ
     os.environ.setdefault("CHARTKEEP_SERVER_KEY_PASSPHRASE", secrets.token_urlsafe(24))
     if var.exists():
+        reason = ("the scripted demonstration needs fresh data" if headless_mode
+                  else "--fresh" if args.fresh else "the earlier demo there was incomplete")
+        say(f"Starting over ({reason}): removing {var}.")
         shutil.rmtree(var)
+    else:
+        say(f"Recording a new demo in {var}.")
     server_dir = var / "server"
     say(f"Starting the Chartkeep server on SQLite ({server_dir / 'chartkeep.db'})…")
     demo = seed_server(server_dir)
+    if made_up:
+        descriptor = os.open(passphrase_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            out.write(os.environ["CHARTKEEP_SERVER_KEY_PASSPHRASE"])
     port = args.port or free_port()
     try:
         with running_server(server_dir, port, var / "server.log") as url:
@@ -441,6 +495,21 @@ def main(argv: list[str] | None = None) -> int:
         return code
     finally:
         demo.engine.dispose()
+
+
+def reopen(var: Path, portal: Login, port: int) -> int:
+    """Start the kept demo's server and open the app on its front-desk terminal."""
+    server_dir = var / "server"
+    say(f"Starting the Chartkeep server on SQLite ({server_dir / 'chartkeep.db'})…")
+    try:
+        with running_server(server_dir, port or free_port(), var / "server.log") as url:
+            say(f"  listening on {url}")
+            code = open_app(url, var / "terminals" / "front-desk", portal)
+    except TerminalError as exc:
+        say(f"Demo stopped: {exc.message}")
+        return 1
+    say("Server stopped cleanly.")
+    return code
 
 
 if __name__ == "__main__":

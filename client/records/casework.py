@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,18 +23,22 @@ from protocol.errors import Refused, SchemaError, ValidationError
 from protocol.ids import new_id
 from protocol.ops import REASON_TEXT, OpType
 from protocol.records import CASE_KINDS, RecordKind, resident_display_name
+from protocol.rules.department.budget import limit_of
 from protocol.rules.records.commands.completeness import DEFAULT_CHECKLIST, deficiencies_for
 from protocol.rules.records.commands.reading import (
     closed_record_of,
     disclosure_of,
+    facility_checklist,
+    facility_profile,
     hold_of,
+    review_of,
     suspension_of,
 )
 from protocol.rules.records.commands.requests import release_basis
-from protocol.rules.records.completeness import Checklist
+from protocol.rules.records.completeness import Checklist, MonthlyDelinquency, monthly_delinquency
 from protocol.rules.records.disclosures import Accounting, accounting, accounting_period
 from protocol.rules.records.due_list import DueItem, due_items, status_line
-from protocol.rules.records.profile import RecordsProfile, default_profile
+from protocol.rules.records.profile import RecordsProfile
 from protocol.rules.records.reasons import RECORDS_REASON_TEXT
 from protocol.rules.records.retention import RetentionSchedule, retention_schedule
 
@@ -83,7 +88,8 @@ def _about(conn: Connection, resident_ids: Iterable[str]) -> dict[str, tuple[Nam
 
 
 def _ids_in(args: Mapping[str, Any]) -> list[str]:
-    ids = [args[k] for k in ("resident_id", "amendment_entry_id") if isinstance(args.get(k), str)]
+    ids = [args[k] for k in ("resident_id", "amendment_entry_id", "line_id")
+           if isinstance(args.get(k), str)]
     ids.extend(args.get("entry_ids") or ())
     ids.extend(r["resident_id"] for r in args.get("records") or ())
     return ids
@@ -101,11 +107,11 @@ class Casework(Area):
 
     def profile(self) -> RecordsProfile:
         with self.actor.store.read() as conn:
-            return _profile(self._facility(conn))
+            return facility_profile(self._facility(conn))
 
     def checklist(self) -> Checklist:
         with self.actor.store.read() as conn:
-            return _checklist(self._facility(conn)) or DEFAULT_CHECKLIST
+            return facility_checklist(self._facility(conn)) or DEFAULT_CHECKLIST
 
     def _facts(self, conn: Connection, args: Mapping[str, Any],
                case: Mapping[str, Any] | None) -> CaseFacts:
@@ -113,9 +119,10 @@ class Casework(Area):
         ids = _ids_in(args) + (_ids_in(case) if case else [])
         records = _by_ids(conn, ids)
         residents = [i for i, n in records.items() if n.kind == RecordKind.RESIDENT]
-        return CaseFacts(today=self.actor.clock.today(), profile=_profile(facility),
-                         checklist=_checklist(facility), records=records,
-                         about=_about(conn, residents))
+        return CaseFacts(today=self.actor.clock.today(), profile=facility_profile(facility),
+                         checklist=facility_checklist(facility), records=records,
+                         about=_about(conn, residents),
+                         expenditure_limit=limit_of(facility))
 
     # --- any command ---------------------------------------------------------------------------
 
@@ -246,6 +253,24 @@ class Casework(Area):
         with self.actor.store.read() as conn:
             return _by_ids(conn, [record_id]).get(record_id)
 
+    def about(self, resident_id: str) -> tuple[Named, ...]:
+        """Every record about the resident here (stays, notes, cases …), as shown."""
+        with self.actor.store.read() as conn:
+            return _about(conn, [resident_id]).get(resident_id, ())
+
+    def release_packet(self, request_id: str, path: Path, *, parts: list[str],
+                       entry_ids: list[str] | None = None,
+                       released_on: str | None = None) -> Path:
+        """Write the request's release packet (cover sheet + the chosen parts) as
+        PDF to ``path`` (plaintext: the caller has warned the user); audited."""
+        from .notes import user_names
+        from .packets import write_packet
+
+        with self.actor.store.read() as conn:
+            names = user_names(conn)
+        return write_packet(self, request_id, path, parts=parts, entry_ids=entry_ids or [],
+                            released_on=released_on, user_names=names)
+
     def residents(self) -> dict[str, Mapping[str, Any]]:
         with self.actor.store.read() as conn:
             rows = conn.execute(sa.select(RECORDS).where(
@@ -274,8 +299,16 @@ class Casework(Area):
         return due_items(cases, self.residents(), self._stays(), self.profile(), moment)
 
     def status_line(self, now: datetime | None = None) -> str:
+        """The clocks of open requests, amendments and reviews in a few words
+        (read from the case records alone, so it is cheap enough for the
+        status line's polling)."""
         moment = (now or self.actor.clock.now()).replace(tzinfo=None)
-        return status_line(self.due(moment), moment)
+        with self.actor.store.read() as conn:
+            rows = conn.execute(sa.select(RECORDS).where(
+                RECORDS.c.kind.in_([str(k) for k in CASE_KINDS]),
+                RECORDS.c.facility_id == self.actor.facility_id)).all()
+            cases = shown_rows(conn, rows)
+        return status_line(due_items(cases, {}, {}, self.profile(), moment), moment)
 
     def disclosures(self, resident_id: str) -> list[Mapping[str, Any]]:
         """The resident's logged disclosures, with those of releases not yet
@@ -314,6 +347,15 @@ class Casework(Area):
                                   [n.data for n in about if n.kind == RecordKind.STAY])
         return retention_schedule(closed, self.profile()) if closed else None
 
+    def delinquency(self, year: int, month: int) -> MonthlyDelinquency:
+        """The month's delinquency figures: records incomplete after the profile's
+        days, against average monthly discharges (benchmark ≤ 50 %)."""
+        reviews = [review_of(n.id, n.data)
+                   for n in self.cases(RecordKind.COMPLETENESS_REVIEW)]
+        return monthly_delinquency(reviews, year, month,
+                                   days=self.profile().delinquent_after_days,
+                                   as_of=self.actor.clock.today())
+
     def holds(self, resident_id: str) -> list[Any]:
         return [hold_of(n.data) for n in self.cases(RecordKind.LEGAL_HOLD)
                 if n.data.get("resident_id") == resident_id]
@@ -340,26 +382,6 @@ def _check(spec: CaseSpec, before: dict[str, Any] | None, args: Mapping[str, Any
                          reason=refused.reason) from None
     except ValidationError as exc:
         raise input_error(exc) from None
-
-
-def _profile(facility: Mapping[str, Any]) -> RecordsProfile:
-    raw = facility.get("records_profile")
-    if isinstance(raw, Mapping):
-        try:
-            return RecordsProfile.from_dict(raw)
-        except ValidationError:
-            pass  # the state's default, as the server does
-    return default_profile(str(facility.get("state_code") or "US"))
-
-
-def _checklist(facility: Mapping[str, Any]) -> Checklist | None:
-    raw = facility.get("completeness_checklist")
-    if isinstance(raw, Mapping):
-        try:
-            return Checklist.from_dict(raw)
-        except ValidationError:
-            return None
-    return None
 
 
 def _resident_name(facts: CaseFacts, resident_id: Any) -> str:

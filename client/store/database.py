@@ -170,9 +170,14 @@ class Store:
         return conn
 
     def _verify(self) -> None:
+        """Every page's MAC (``cipher_integrity_check``), then the structure the
+        pages make (``quick_check``: a page damaged but carrying a valid MAC)."""
         with self.engine.connect() as conn:
             problems = conn.exec_driver_sql("PRAGMA cipher_integrity_check").fetchall()
             if problems:
+                raise StoreUnreadable
+            if [tuple(r) for r in conn.exec_driver_sql("PRAGMA quick_check").fetchall()] \
+                    != [("ok",)]:
                 raise StoreUnreadable
             names = {row[0] for row in conn.exec_driver_sql(
                 "SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -197,21 +202,42 @@ class Store:
                 raw.execute("PRAGMA synchronous = NORMAL")
             try:
                 conn = plain.execution_options(immediate=True)
-                with conn.begin():
+                with _damage_is_unreadable(), conn.begin():
                     yield conn
             finally:
                 if not durable and raw is not None:
-                    raw.execute("PRAGMA synchronous = FULL")
+                    with _damage_is_unreadable():
+                        raw.execute("PRAGMA synchronous = FULL")
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A consistent read (one deferred transaction)."""
-        with self.engine.connect() as conn, conn.begin():
+        with _damage_is_unreadable(), self.engine.connect() as conn, conn.begin():
             yield conn
 
     def close(self) -> None:
         self.engine.dispose()
         self._key_pragma = ""
+
+
+DB_ERRORS = (sa.exc.DBAPIError, sqlcipher3.Error)
+"""What the store's driver can raise (sqlcipher3's own errors reach us unwrapped:
+SQLAlchemy's SQLite dialect wraps only the standard sqlite3 module's)."""
+
+_DAMAGE = ("malformed", "not a database", "corrupt", "disk i/o", "disk image")
+
+
+@contextmanager
+def _damage_is_unreadable() -> Iterator[None]:
+    """A database error that means the file is damaged (at any read or write, not
+    only at open) becomes the clerk's :class:`StoreUnreadable`, never a traceback.
+    Other errors (a constraint, a busy timeout) pass through unchanged."""
+    try:
+        yield
+    except (sa.exc.DatabaseError, sqlcipher3.DatabaseError) as exc:
+        if any(word in str(exc).lower() for word in _DAMAGE):
+            raise StoreUnreadable from exc
+        raise
 
 
 def _engine(connect: Callable[[], Any]) -> Engine:

@@ -34,6 +34,7 @@ from protocol.passwords import check_password as shared_check
 from ..errors import InputError, InvalidCredentials, SlotDisabled, StoreUnreadable
 
 FILE_VERSION = 1
+SLOTS_FILE = "slots.json"
 DELAY_AFTER = 3
 DISABLE_AFTER = 10
 MAX_DELAY_S = 30.0
@@ -141,6 +142,15 @@ class SlotFile:
         self._wrap(slot, password, store_key)
         self.slots.append(slot)
         return slot
+
+    def remove(self, user_id: str) -> bool:
+        """Drop the user's slot (deactivated at the server) and save; whether there was one."""
+        kept = [s for s in self.slots if s.user_id != user_id]
+        if len(kept) == len(self.slots):
+            return False
+        self.slots = kept
+        self.save()
+        return True
 
     def rewrap(self, slot: KeySlot, password: str, store_key: bytes) -> None:
         slot.kdf = KdfParams(salt=os.urandom(16), memory_cost=slot.kdf.memory_cost,

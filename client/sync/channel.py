@@ -63,6 +63,9 @@ class Channel:
         self.rng = rng or random.Random()  # noqa: S311  retry jitter, not a secret
         self.reached = False
         """Whether any request got an answer (the status line's online or offline)."""
+        self.server_ms: int | None = None
+        """The server's time in the latest verified answer (a contact: the offline
+        window starts again)."""
         self.server_offset: int | None = None
         """The server's clock minus ours at the latest verified answer."""
         with store.read() as conn:
@@ -170,6 +173,7 @@ class Channel:
                 self._follow_rotation(reply)
             if reply.reply_to != request.digest or reply.msg_type != reply_type:
                 raise SyncError(BAD_ANSWER)
+            self.server_ms = max(self.server_ms or 0, reply.ts)
             self.server_offset = reply.ts - self.clock.ms()
             return reply.decoded_body()
         except ProtocolError as exc:

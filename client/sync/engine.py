@@ -21,10 +21,13 @@ from sqlalchemy.engine import Connection
 
 from protocol.errors import ProtocolError
 from protocol.hlc import new_epoch_due, wall_ms
+from protocol.messages import PullRequest
 
 from ..clock import Clock
 from ..errors import SyncError
 from ..store.database import Store, audit, get_meta, set_meta
+from ..store.offline import record_contact
+from ..store.record_numbers import mrn_top
 from ..views import SyncProgress, SyncReport
 from .channel import BAD_ANSWER, MAX_ATTEMPTS, TIMEOUT_S, Channel
 from .counts import Counts
@@ -46,6 +49,7 @@ class SyncEngine:
                  retention_days: int = ANSWERED_RETENTION_DAYS) -> None:
         self.store = store
         self.clock = clock
+        self.facility_id = facility_id
         self.retention_days = retention_days
         self.channel = Channel(store, transport, clock=clock, terminal_id=terminal_id,
                                sleep=sleep, max_attempts=max_attempts, timeout=timeout,
@@ -54,6 +58,24 @@ class SyncEngine:
                          batch_size=batch_size)
         self.pull = Pull(store, self.channel, clock=clock, facility_id=facility_id,
                          page_size=page_size)
+
+    def contact(self) -> bool:
+        """One signed exchange that changes nothing here (a pull of one change,
+        not applied): proof the server still knows this terminal, which grants a
+        new offline window. Whether it got through."""
+        with self.store.read() as conn:
+            # The very position a pull would send (so the server's restore check
+            # sees nothing new), asking for one change it does not apply.
+            request = PullRequest(cursor=int(get_meta(conn, "cursor", 0)), limit=1,
+                                  mrn_top=mrn_top(conn),
+                                  generation=get_meta(conn, "log_generation"))
+        try:
+            self.channel.exchange("/v1/pull", "pull", request.to_wire(), "pulled")
+        except (SyncError, ProtocolError):
+            return False
+        with self.store.write() as conn:
+            record_contact(conn, self.clock.ms(), self.facility_id)
+        return True
 
     def sync(self, on_progress: Callable[[SyncProgress], None] | None = None) -> SyncReport:
         """Push everything pending, then pull everything new."""
@@ -86,6 +108,8 @@ class SyncEngine:
                 set_meta(conn, "last_notice", " ".join(counts.notices))
             if error is None:
                 set_meta(conn, "last_sync_at", self.clock.ms())
+                if self.channel.server_ms is not None:  # a verified answer came
+                    record_contact(conn, self.clock.ms(), self.facility_id)
                 prune_answered(conn, self.clock.ms(), self.retention_days * DAY_MS)
             else:
                 audit(conn, self.clock.ms(), "sync_failed", None, error=error)

@@ -5,6 +5,12 @@ applied in one transaction, so an interrupted pull resumes from the last
 complete page and a page applied twice changes nothing. A record that left the
 facility (``gone``) is forgotten once this terminal has nothing left to send
 for it.
+
+Each answer also carries the facility's latest audit checkpoint: the terminal
+keeps it only if it extends the one held before
+(:func:`protocol.audit_log.accept_checkpoint`). If it does not, the server's
+audit history was rewritten or cut: the held checkpoint stays, the alarm is
+kept in the store (``audit_alarm``) and the round's notices say so.
 """
 
 from __future__ import annotations
@@ -13,7 +19,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
+from protocol.audit_log import accept_checkpoint, checkpoint_from_json, checkpoint_to_json
 from protocol.merge import RecordState
+from protocol.merkle import Checkpoint, ProofError
 from protocol.messages import LogPosition, PullRequest, PullResponse, Snapshot
 
 from ..clock import Clock
@@ -60,10 +68,12 @@ class Pull:
             with self.store.read() as conn:
                 cursor = int(get_meta(conn, "cursor", 0))
                 want = not asked_mrns and mrns_left(conn) < MRN_LOW_WATER
+                kept = held_checkpoint(conn)
                 request = PullRequest(cursor=cursor, limit=self.page_size, held=held,
                                       want_mrns=want, mrn_top=mrn_top(conn),
                                       generation=get_meta(conn, "log_generation"),
-                                      epoch=int(get_meta(conn, "epoch", 0)))
+                                      epoch=int(get_meta(conn, "epoch", 0)),
+                                      audit_size=kept.size if kept is not None else 0)
             reply = PullResponse.from_wire(self.channel.exchange("/v1/pull", "pull",
                                                                  request.to_wire(), "pulled"))
             if reply.log is not None and self._server_lost_work(reply, reply.log, cursor):
@@ -114,6 +124,10 @@ class Pull:
                 touched += records_touched(row)
             if reply.mrn_pool is not None:
                 add_mrn_pool(conn, reply.mrn_pool)
+            if reply.checkpoint is not None:
+                alarm = check_checkpoint(conn, reply)
+                if alarm is not None and alarm not in counts.notices:
+                    counts.notices.append(alarm)
             new_cursor = max(cursor, reply.cursor)
             set_meta(conn, "cursor", new_cursor)
             # operations whose effect this page carried stop overlaying
@@ -162,6 +176,30 @@ class Pull:
             set_={c.name: stmt.excluded[c.name] for c in RECORDS.c if c.name != "id"})
         conn.execute(stmt, rows)
         return with_ops
+
+
+def held_checkpoint(conn: Connection) -> Checkpoint | None:
+    """The facility's audit checkpoint this terminal keeps."""
+    wire = get_meta(conn, "audit_checkpoint", None)
+    return None if wire is None else checkpoint_from_json(wire)
+
+
+def check_checkpoint(conn: Connection, reply: PullResponse) -> str | None:
+    """Keep the server's checkpoint if it extends the one held; if it does not,
+    keep the held one and return (and store) the alarm in words."""
+    assert reply.checkpoint is not None
+    held = held_checkpoint(conn)
+    try:
+        kept = accept_checkpoint(held, reply.checkpoint, reply.audit_proof,
+                                 bytes.fromhex(get_meta(conn, "server_key")))
+    except ProofError as exc:
+        alarm = (f"The server's audit log no longer extends the one this terminal saw "
+                 f"({held.size if held else 0} entries): its history was rewritten or cut "
+                 f"({exc}). Tell a supervisor.")
+        set_meta(conn, "audit_alarm", alarm)
+        return alarm
+    set_meta(conn, "audit_checkpoint", checkpoint_to_json(kept))
+    return None
 
 
 def _mark_gone(conn: Connection, snap: Snapshot) -> None:

@@ -43,8 +43,8 @@ from .engine import (
 )
 from .errors import SessionLockedError
 from .messages import DataChanged, SessionOpened, SyncFinished, SyncProgressed, SyncStatusRead
+from .quitting import QuittingApp
 from .settings import UISettings
-from .unexpected import SurvivingApp
 
 if TYPE_CHECKING:
 
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class ChartkeepApp(SurvivingApp):
+class ChartkeepApp(QuittingApp):
     """The clerk's terminal: one encrypted store, one clerk at a time."""
 
     TITLE = "Chartkeep"
@@ -77,6 +77,11 @@ class ChartkeepApp(SurvivingApp):
                 tooltip="Possible duplicate records to merge or dismiss (records managers)"),
         Binding("f8", "section('compliance')", "Compliance", id="app.compliance",
                 tooltip="Staffing, licenses, MDS and PBJ: today's status, due lists, exports"),
+        Binding("f9", "section('records')", "Records", id="app.records", show=False,
+                tooltip="The records department: due list, requests, amendments, reviews, "
+                        "retention, extracts"),
+        Binding("f10", "section('department')", "Department", id="app.department", show=False,
+                tooltip="Regulation bulletins to acknowledge; expenditure requests"),
         Binding("ctrl+s", "sync_now", "Sync now", id="app.sync_now",
                 tooltip="Send pending changes and fetch others' now"),
         Binding("ctrl+l", "lock", "Lock", id="app.lock",
@@ -88,6 +93,8 @@ class ChartkeepApp(SurvivingApp):
     sync_status: var[SyncStatus | None] = var(None)
     syncing: var[bool] = var(False)
     sync_progress: var[SyncProgress | None] = var(None)
+    records_line: var[str] = var("")
+    """The records department's due clocks, for the status line."""
 
     def __init__(self, home: Path, *, clock: Clock | None = None,
                  transport: Transport | None = None,
@@ -337,10 +344,12 @@ class ChartkeepApp(SurvivingApp):
 
     @work(thread=True, exclusive=True, group="sync-status", exit_on_error=False)
     def _read_sync_status(self, session: Session) -> None:
-        self.post_message(SyncStatusRead(session.outbox.status()))
+        self.post_message(SyncStatusRead(session.outbox.status(),
+                                         session.casework.status_line()))
 
     def on_sync_status_read(self, message: SyncStatusRead) -> None:
         if self.unlocked:
+            self.records_line = message.records_line
             self.sync_status = message.status
 
     def action_sync_now(self) -> None:
@@ -372,13 +381,13 @@ class ChartkeepApp(SurvivingApp):
 
     def on_sync_finished(self, message: SyncFinished) -> None:
         report = message.report
-        if not self.unlocked:
+        if not self.unlocked or self.quit_after_sync(report):
             return
         if report.error:
             if not message.background:
-                self.notify(f"Could not reach the server: {report.error}. "
-                            "Your changes are kept and will be sent later.",
-                            title="Offline", severity="warning", markup=False)
+                # The engine's sentence already says the changes are kept: said once.
+                self.notify(report.error,
+                            title="Sync did not finish", severity="warning", markup=False)
         else:
             summary = f"{report.pushed} sent, {report.pulled} received"
             problems = [f"{report.rejected} rejected"] if report.rejected else []
@@ -387,8 +396,10 @@ class ChartkeepApp(SurvivingApp):
                 self.notify(summary + ("; " + ", ".join(problems) if problems else ""),
                             title="Synced", severity="warning" if problems else "information",
                             markup=False)
-        for notice in report.notices:  # a restored server or store: said in words, always
-            self.notify(notice, title="Nothing lost", severity="warning", markup=False)
+        for notice in report.notices:  # a restored server or store, an audit log that no
+            # longer extends ours: said in words, always, and kept on screen a while
+            self.notify(notice, title="From the last sync", severity="warning", markup=False,
+                        timeout=30)
         self.reload_screens()
         self.refresh_sync_status()
 

@@ -87,6 +87,28 @@ def census_status(status: str) -> Text:
     return Text(label, style=_STATUS_STYLE.get(cls, ""))
 
 
+STAY_STATUS = {
+    "active": "In the facility",
+    "on_leave": "On leave",
+    "discharged": "Discharged",
+    "transferred": "Transferred out",
+}
+LEAVE_WORDS = {"hospital": "in hospital", "therapeutic": "therapeutic leave"}
+
+
+def stay_status(status: str | None, leave_type: str | None) -> Text:
+    """A stay's state in plain words: "On leave — in hospital", "In the facility".
+
+    The leave type is the current leave's; after the return it no longer applies.
+    """
+    if not status:
+        return Text("")
+    label = STAY_STATUS.get(status, status.replace("_", " ").capitalize())
+    if status == "on_leave" and leave_type:
+        label += f" — {LEAVE_WORDS.get(leave_type, leave_type.replace('_', ' '))}"
+    return Text(label, style="yellow" if status == "on_leave" else "")
+
+
 def bed_state(state: str) -> Text:
     label, style = BED_STATE.get(state, (state, ""))
     return Text(label, style=style)

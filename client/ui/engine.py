@@ -16,6 +16,7 @@ from typing import Protocol
 
 from client.clock import Clock, SystemClock
 from client.errors import InputError, InvalidCredentials, SessionLocked, TerminalError
+from client.records.permissions import permitted
 from client.session import Action, Session, TerminalAction
 from client.store.keyslots import check_password
 from client.sync.transport import Transport
@@ -79,6 +80,7 @@ __all__ = [
     "check_password",
     "clerk_message",
     "default_terminal",
+    "permitted",
 ]
 
 

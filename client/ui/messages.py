@@ -18,9 +18,11 @@ class SessionOpened(Message):
 
 
 class SyncStatusRead(Message):
-    def __init__(self, status: SyncStatus) -> None:
+    def __init__(self, status: SyncStatus, records_line: str = "") -> None:
         super().__init__()
         self.status = status
+        self.records_line = records_line
+        """The records department's clocks in a few words (``session.casework.status_line``)."""
 
 
 class SyncProgressed(Message):

@@ -15,12 +15,11 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual.message import Message
 from textual.worker import Worker, WorkerState
 
 from .dialogs.message import MessageDialog
 from .engine import TerminalError, clerk_message
-from .errors import SessionLockedError
+from .outliving import OutlivesClosing
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -28,22 +27,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class WorkerErrorsToApp:
-    """Mixin for screens and dialogs: forward failed workers to the app's handler.
-
-    It also lets a screen outlive the lock: a handler that asks for the session
-    just after the terminal locked (a page that arrived as ctrl+l was pressed)
-    stops there, and the screen reads its data again after the unlock. Without
-    this, Textual would end the screen's message loop.
-    """
+class WorkerErrorsToApp(OutlivesClosing):
+    """Mixin for screens and dialogs: forward failed workers to the app's handler
+    (and outlive the lock and an early close, :mod:`.outliving`)."""
 
     app: App[Any]
-
-    async def _on_message(self, message: Message) -> None:
-        try:
-            await super()._on_message(message)  # type: ignore[misc]  # Textual's MessagePump
-        except SessionLockedError:
-            log.info("%r: %s stopped by the lock", self, type(message).__name__)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is not WorkerState.ERROR:

@@ -23,6 +23,7 @@ from .actions import (
     review_held,
     revoke_terminal,
     rotate_key,
+    set_offline_window,
     update_facility,
     verify_audit,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "review_held",
     "revoke_terminal",
     "rotate_key",
+    "set_offline_window",
     "update_facility",
     "verify_audit",
 ]

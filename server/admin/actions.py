@@ -24,6 +24,7 @@ from server.core.directory import (
     facility_row,
     issue_code,
     publish,
+    set_offline_window,
     set_user_active,
     update_facility,
 )
@@ -53,6 +54,7 @@ __all__ = [  # the directory's actions are the core's (server.core.directory), s
     "review_held",
     "revoke_terminal",
     "rotate_key",
+    "set_offline_window",
     "update_facility",
     "verify_audit",
 ]

@@ -99,6 +99,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--against", action="append", type=Path, default=[], metavar="FILE",
                    help="checkpoints kept outside the database (from `checkpoint --out`); "
                    "may be given more than once")
+    p = sub.add_parser("set-offline-window", help="how many days the facility's terminals "
+                       "may sign users in without reaching the server (default 14)")
+    p.add_argument("--facility", required=True)
+    p.add_argument("--days", required=True, type=int)
     sub.add_parser("rotate-key", help="make a new server signing key, announced signed by "
                    "the current one (enrolled terminals follow it); restart every server "
                    "process with the new key file")
@@ -211,6 +215,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                                        seq=args.seq, decision=args.decision,
                                        reviewer=args.reviewer)
             print(f"{result.status}" + (f" ({result.reason})" if result.reason else ""))
+        elif args.command == "set-offline-window":
+            actions.set_offline_window(engine, settings, facility_id=args.facility,
+                                       days=args.days)
         elif args.command == "rotate-key":
             public = actions.rotate_key(engine, settings)
             print(f"new server key {public.hex()}; restart every server process")

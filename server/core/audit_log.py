@@ -16,10 +16,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from protocol.audit_log import HASHED_FIELDS
 from protocol.bundles import AuditProof, Earlier, consistency_statement, make_bundle
+from protocol.merkle import Checkpoint, ProofError
 from server.errors import NotFound
 from server.settings import Settings
 from server.storage import checkpoints
@@ -99,6 +100,25 @@ class AuditLog:
             T.heads.c.facility_id == chain)).first()
         if found is None:
             raise NotFound(f"no audit log {chain}")
+
+
+def for_terminal(conn: Connection, chain: str, held_size: int
+                 ) -> tuple[Checkpoint | None, list[bytes]]:
+    """What a pull carries: the chain's latest published checkpoint and the
+    consistency proof from the size the terminal holds (none when it holds none,
+    the same size, or more — the terminal then sees that the log shrank). A tree
+    that can no longer prove it (rewritten or cut) gives no proof, and the
+    terminal's check fails, as it should."""
+    published = checkpoints.latest(conn, chain)
+    if published is None:
+        return None, []
+    checkpoint = published.checkpoint
+    if not 0 < held_size < checkpoint.size:
+        return checkpoint, []
+    try:
+        return checkpoint, TreeReader(conn, chain).consistency(held_size, checkpoint.size)
+    except (LookupError, ProofError):
+        return checkpoint, []
 
 
 def zip_bundle(contents: Mapping[str, bytes]) -> bytes:

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from protocol.ids import new_id
 from protocol.records import US_STATES, RecordKind, Role
+from protocol.rules import offline_access
 from server.errors import AdminError, NotFound
 from server.settings import Settings
 from server.storage.batch import Batch, Rec
@@ -174,4 +175,31 @@ def update_facility(engine: Engine, settings: Settings, *, facility_id: str, nam
         batch.chain(facility_id).append(at=now, action="admin:update_facility",
                                         outcome="applied", target=facility_id, actor=actor,
                                         facility_id=facility_id, detail=changed)
+        batch.write()
+
+
+def set_offline_window(engine: Engine, settings: Settings, *, facility_id: str, days: int,
+                       actor: str | None = None) -> None:
+    """How long the facility's terminals may sign users in without reaching the
+    server (:mod:`protocol.rules.offline_access`); synced with the facility record."""
+    if not 1 <= days <= offline_access.MAX_WINDOW_DAYS:
+        raise AdminError(f"the offline window is 1-{offline_access.MAX_WINDOW_DAYS} days")
+    now = settings.clock()
+    with write_tx(engine) as conn:
+        facility_row(conn, facility_id)
+        batch = Batch(conn, [facility_id], now)
+        old = facility_row(conn, facility_id)
+        rec = batch.get(facility_id, str(RecordKind.FACILITY))
+        if rec is None:
+            rec = Rec(id=facility_id, kind=str(RecordKind.FACILITY), facility_id=facility_id,
+                      data={"name": old.name, "state_code": old.state_code,
+                            "mrn_prefix": old.mrn_prefix})
+            rec.data["offline_window_days"] = days
+            publish(batch, rec, new=True)
+        else:
+            rec.data["offline_window_days"] = days
+            publish(batch, rec, new=False)
+        batch.chain(facility_id).append(at=now, action="admin:set_offline_window",
+                                        outcome="applied", target=facility_id, actor=actor,
+                                        facility_id=facility_id, detail={"days": days})
         batch.write()

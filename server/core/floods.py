@@ -13,7 +13,9 @@ log without limit. Now, per source address and fixed interval
   ``Retry-After`` (seconds to the interval's end) before its body is read; those
   answers are counted in the same entry.
 
-So a source adds at most two audit entries per interval, whatever it sends. The
+So a source adds at most two audit entries per interval for anonymous refusals
+(the service also audits each refusal naming an enrolled terminal, at most
+``flood_limit`` of them before the source is refused unread). The
 table of sources is cleared every interval and holds at most
 ``flood_max_sources`` of them (the rest share one ``"other"`` tally), so memory
 is bounded too.

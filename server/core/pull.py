@@ -1,6 +1,9 @@
 """Pull: a page of the facility's change log after the terminal's cursor, the
-results of operations it holds as ``held``, and a new record-number pool when
-it asks for one.
+results of operations it holds as ``held``, a new record-number pool when it
+asks for one, and the facility's latest published audit checkpoint with the
+proof that it extends the one the terminal holds (the terminal checks it with
+:func:`protocol.audit_log.accept_checkpoint`). The time of each pull is kept
+for the regional dashboard.
 
 The message counter is checked and advanced (and a new pool issued) in one
 transaction with the read. A page holds at most ``limit`` changes and fits in
@@ -26,8 +29,10 @@ from server.errors import ReplayedMessage, TerminalTooOld
 from server.settings import Settings
 from server.storage.db import write_tx
 from server.storage.models import T
+from server.storage.pulls import note_pull
 
 from . import continuity
+from .audit_log import for_terminal
 from .authentication import TerminalInfo, audit_replay, consume_counter
 from .mrn_pools import top_up
 from .results import result_from_row
@@ -64,6 +69,8 @@ def pull(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: E
             pool = None
             if request.want_mrns:
                 pool = top_up(conn, terminal.id, terminal.facility_id, settings.mrn_pool_size)
+            checkpoint, proof = for_terminal(conn, terminal.facility_id, request.audit_size)
+            note_pull(conn, terminal.id, now)
     except ReplayedMessage:
         audit_replay(engine, settings, terminal, envelope)
         raise
@@ -89,7 +96,8 @@ def pull(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: E
     rows = rows[:taken]
     changes = [_snapshot(row.seq, bytes(row.snapshot)) for row in rows]
     cursor = rows[-1].seq if rows else request.cursor
-    return PullResponse(changes, cursor, more, now, results, pool, log=log)
+    return PullResponse(changes, cursor, more, now, results, pool, log=log,
+                        checkpoint=checkpoint, audit_proof=proof)
 
 
 def _high_water(conn: Connection, terminal: TerminalInfo, request: PullRequest

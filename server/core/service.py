@@ -71,11 +71,15 @@ class SyncService:
     def refuse(self, source: str, chain: str | None, action: str, outcome: str, *,
                terminal_id: str | None = None, detail: dict[str, Any] | None = None) -> None:
         """Audit a request refused before anyone was known to ask: the source's first
-        refusal of the interval now, the rest counted into one entry per interval."""
+        refusal of the interval now, the rest counted into one entry per interval.
+        A refusal naming an enrolled terminal (``chain``: its facility; revoked, or
+        the wrong key) is a security event of that facility and is audited now, every
+        time: the limiter bounds those too (past ``flood_limit`` the source is refused
+        before its body is read)."""
         detail = {**(detail or {}), "peer": source}
         first = {k: str(v)[:120] for k, v in detail.items() if k in ("path", "why", "type")}
         now, due = self.floods.refused(source, outcome, self.settings.clock(), first)
-        if now:
+        if now or chain is not None:
             self.audit_rejection(chain, action, outcome, terminal_id=terminal_id, detail=detail)
         self._write_summaries(due)
 

@@ -39,13 +39,16 @@ from .routes import (
     keys,
     portal_accounts,
     portal_audit,
+    portal_bulletins,
     portal_compliance,
     portal_facilities,
     portal_inspect,
     portal_inspections,
     portal_manage,
+    portal_records,
     portal_reports,
     portal_sign_in,
+    portal_spending,
     sync,
 )
 from .state import AUDIT_LOG, COOKIES, EXECUTOR, SERVICE, SETTINGS
@@ -129,6 +132,7 @@ def create_app(settings: Settings) -> web.Application:
                          lstrip_blocks=True)
     for module in (health, sync, keys, portal_sign_in, portal_facilities, portal_manage,
                    portal_inspections, portal_inspect, portal_accounts, portal_audit,
-                   portal_reports, portal_compliance):
+                   portal_reports, portal_compliance, portal_records, portal_spending,
+                   portal_bulletins):
         app.add_routes(module.routes)
     return app

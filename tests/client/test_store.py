@@ -105,6 +105,26 @@ def test_damaged_store_refuses_to_open(filled, how, clock, sleeps):
     assert error.value.message.startswith("The terminal's store cannot be opened")
 
 
+def test_damage_found_while_the_store_is_open_is_the_clerks_message(filled):
+    """Pages damaged after the terminal opened its store: the next read says
+    "re-sync from the server", never a raw sqlcipher error."""
+    session, rid, _ = filled
+    raw = session.store.engine.raw_connection()  # outside any transaction
+    try:
+        raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    finally:
+        raw.close()
+    path = session.home / "store.db"
+    data = bytearray(path.read_bytes())
+    for page in range(1, len(data) // 4096):
+        data[page * 4096 + 2000] ^= 0x55
+    path.write_bytes(bytes(data))
+    session.store.engine.dispose()  # the next read opens the file again
+    with pytest.raises(StoreUnreadable) as error:
+        session.residents.get(rid)
+    assert "re-sync" in error.value.message
+
+
 def test_missing_store_is_unreadable(filled, clock, sleeps):
     session, _, _ = filled
     home = session.home

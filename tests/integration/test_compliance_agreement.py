@@ -49,6 +49,26 @@ def test_terminal_and_server_reports_agree(world) -> None:
         org.engine, org.a.id, today=TODAY).lines
 
 
+def test_the_portal_dashboard_figures_are_the_terminals_status(world) -> None:
+    """What a regional manager sees for the facility is what its clerk's
+    compliance screen says, offline, from the same records."""
+    from protocol.rules.due import overdue_list
+    from server.portal import figures
+    from server.reports.compliance import facts_of
+
+    org, session, _w = world
+    status = session.compliance.status()
+    computed, svg = figures.compute(facts_of(org.engine, org.a.id), TODAY)
+    assert computed["level"] == status.level
+    assert computed["staffing_text"] == [line.text for line in status.lines
+                                         if line.topic == "staffing"]
+    assert computed["mds_overdue"] == len(overdue_list(status.due["mds"])) > 0
+    assert computed["licenses_expired"] == len(overdue_list(status.due["licenses"])) > 0
+    census = session.compliance.report("census", TODAY, TODAY)
+    assert computed["census"] == len(census.rows) > 0
+    assert svg.startswith("<svg") and "Total nursing HPRD" in svg
+
+
 def test_the_deliberate_problems_are_found(world) -> None:
     _org, session, _w = world
     days = session.compliance.report("staffing-days", OCT, date(2026, 10, 31))

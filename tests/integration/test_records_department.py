@@ -6,9 +6,11 @@ the roles that may do each, refused alike at the terminal and at the server."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 
 from client.errors import InputError, NotPermitted
 from protocol.records import RecordKind
@@ -222,7 +224,7 @@ def _letter() -> dict[str, Any]:
             "states_complaint_to_hhs": True}
 
 
-def test_amendment_links_go_with_a_later_release(org: Org) -> None:
+def test_amendment_links_go_with_a_later_release(org: Org, tmp_path: Path) -> None:
     manager = org.terminal(org.a, "rm.MG")
     clerk = org.terminal(org.a, "clerk.MG")
     rid = _admitted(org, manager)
@@ -271,6 +273,17 @@ def test_amendment_links_go_with_a_later_release(org: Org) -> None:
     request = manager.casework.open_request(rid, received_at="2026-11-09T10:00",
                                             requester="Adaeze Okafor", authority="resident",
                                             what="Nursing notes of November")
+    packet = manager.casework.release_packet(request, tmp_path / "packet.pdf",
+                                             parts=["notes", "diagnoses"],
+                                             entry_ids=[first, second, amendment_note])
+    text = " ".join(" ".join(page.extract_text().split())
+                    for page in PdfReader(str(packet)).pages)
+    assert "Release of information — cover sheet" in text
+    assert "Requested by Adaeze Okafor" in text
+    assert "Accepted amendment" in text
+    assert "The resident's statement of disagreement — I was helped to the floor." in text
+    assert "The facility's rebuttal — Two staff saw the fall." in text
+    assert "Refused breakfast." in text and "Ate half of breakfast" in text
     manager.casework.release_records(request, released_on="2026-11-10", parts=["nursing"],
                                      entry_ids=[first, second], description="Nursing notes")
     manager.sync()
@@ -309,6 +322,11 @@ def test_a_completeness_review_opened_at_discharge_becomes_delinquent(org: Org) 
     # 10 November the review is overdue.
     [item] = [i for i in manager.casework.due() if i.area == "completeness"]
     assert (item.due_text, item.overdue) == ("2026-11-08", True)
+    # November so far: one record delinquent against 1 discharge in 12 months
+    # (1/12 a month on average): 1200 %, far over the 50 % benchmark.
+    month = manager.casework.delinquency(2026, 11)
+    assert (month.delinquent, month.discharges_averaged, month.meets_benchmark) == (1, 1, False)
+    assert month.rate_percent == 1200
     assert not [i for i in manager.casework.due() if i.area == "review_to_open"]
     for code in codes:
         manager.casework.command("resolve_deficiency", {"review_id": review, "code": code,

@@ -21,13 +21,14 @@ from server import admin
 from .conftest import PASSWORD, Org, resident
 
 pytestmark = pytest.mark.e2e
-COLUMNS, LINES = 120, 40
+SIZES = [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24")]
+"""(columns, lines): a roomy window and the smallest a clerk's terminal must serve."""
 
 
 class Screen:
-    def __init__(self, child: object) -> None:
+    def __init__(self, child: object, columns: int, lines: int) -> None:
         self.child = child
-        self.screen = pyte.Screen(COLUMNS, LINES)
+        self.screen = pyte.Screen(columns, lines)
         self.stream = pyte.ByteStream(self.screen)
 
     def pump(self) -> None:
@@ -52,7 +53,10 @@ class Screen:
         raise AssertionError(f"{needle!r} never appeared on screen:\n{self.text()}")
 
 
-def test_clerk_signs_in_and_reads_the_census(org: Org, tmp_path: Path) -> None:
+@pytest.mark.parametrize("size", SIZES)
+def test_clerk_signs_in_and_reads_the_census(org: Org, tmp_path: Path,
+                                             size: tuple[int, int]) -> None:
+    columns, lines = size
     writer = org.terminal(org.a, "rm.MG")
     for family, given in (("Okafor", "Adaeze"), ("Smith [Jr]", "Walter")):
         rid = writer.residents.register(resident(family_name=family, given_name=given))
@@ -64,21 +68,24 @@ def test_clerk_signs_in_and_reads_the_census(org: Org, tmp_path: Path) -> None:
     session.sync()
     session.lock()
 
-    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(COLUMNS),
-           "LINES": str(LINES), "CHARTKEEP_HOME": str(home)}
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(columns),
+           "LINES": str(lines), "CHARTKEEP_HOME": str(home)}
     child = pexpect.spawn(sys.executable, ["-m", "client.cli", "--home", str(home)],
-                          env=env, dimensions=(LINES, COLUMNS),
+                          env=env, dimensions=(lines, columns),
                           cwd=str(Path(__file__).resolve().parents[2]))
-    screen = Screen(child)
+    screen = Screen(child, columns, lines)
     try:
         # The terminal lists its users; with one, the name is filled in and the
         # cursor waits in the passphrase field.
-        screen.wait_for("clerk.MG")
+        signing_in = screen.wait_for("clerk.MG")
+        assert "Passphrase" in signing_in and "Unlock" in signing_in  # in view, even at 80×24
         time.sleep(0.5)
         child.send(PASSWORD + "\r")
         shown = screen.wait_for("Okafor")
         assert "Smith [Jr]" in shown  # patient data exactly as typed, not read as markup
         assert "Maple Grove" in shown or "census" in shown.lower()
+        footer = screen.wait_for("f1 Help").splitlines()[-1]
+        assert "f1 Help" in footer  # F1, which lists every key, first in the footer
     finally:
         child.sendcontrol("q")
         child.expect(pexpect.EOF, timeout=15)

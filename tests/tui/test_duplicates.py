@@ -63,6 +63,7 @@ async def test_review_possible_duplicates(facility, make_app, drive):
         rows = ui.table_text("#duplicates")
         assert rows.count("Hale [Jr], Tom") == 2  # both records named, as typed
         assert rows.count("Ito, Ken") == 2
+        assert rows.count("born 1938-07-09") == 2  # what tells two people apart
 
         # Sorted by name: Hale first. Open the record registered later.
         await pilot.press("2")
@@ -87,7 +88,11 @@ async def test_review_possible_duplicates(facility, make_app, drive):
         await pilot.press("m")
         await ui.wait_for_screen(ChoiceDialog)
         assert "registered first" in ui.screen_text()
-        await pilot.press("enter")  # keep the record registered first
+        await pilot.press("enter")  # no default in a merge: Enter at once cancels
+        await ui.wait_for(lambda: app.screen is screen)
+        await pilot.press("m")
+        await ui.wait_for_screen(ChoiceDialog)
+        await pilot.press("shift+tab", "shift+tab", "enter")  # keep the one registered first
         await ui.wait_for_screen(FormDialog)
         await pilot.press("ctrl+s")
         await ui.wait_for(lambda: app.screen is screen)

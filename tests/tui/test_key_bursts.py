@@ -35,7 +35,7 @@ KEYS = ["f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "escape", "enter", "tab"
 CHARACTERS = {"question_mark": "?", "slash": "/", "space": " "}
 
 SECTIONS = {"census": None, "beds": "f3", "staff": "f4", "sync": "f5", "users": "f6",
-            "duplicates": "f7", "compliance": "f8", "resident": "enter"}
+            "duplicates": "f7", "compliance": "f8", "records": "f9", "resident": "enter"}
 
 bursts = st.lists(st.lists(st.sampled_from(KEYS), min_size=1, max_size=10),
                   min_size=1, max_size=4)
@@ -64,6 +64,8 @@ def prepared_home(tmp_path_factory: pytest.TempPathFactory) -> Terminal:
     resident_id = session.residents.register({"family_name": "Okafor", "given_name": "Ada",
                                               "birth_date": "1941-03-02", "sex": "female"})
     session.stays.admit(resident_id, admitted_at="2026-01-02")
+    session.casework.open_request(resident_id, received_at="2026-01-14T10:00",
+                                  requester="Doe LLP", authority="attorney", what="notes")
     staff_id = session.staff.add({"employee_id": "E-1001", "family_name": "Reyes",
                                   "given_name": "Marisol", "job_title_code": 7,
                                   "pay_type_code": 2})

@@ -4,6 +4,7 @@ input keeps the form open with the message next to the field."""
 from __future__ import annotations
 
 import pytest
+from textual.notifications import Notify
 from textual.widgets import DataTable, TextArea
 
 from client.ui.dialogs.form import FormDialog
@@ -90,3 +91,27 @@ async def test_diagnosis_code_is_checked_as_typed(resident_terminal, make_app, d
         await pilot.press("ctrl+s")
         await ui.wait_for(lambda: app.screen is screen)
         await ui.wait_for(lambda: "E11.9" in ui.table_text("#diagnoses"))
+
+
+async def test_saving_an_unchanged_field_records_nothing(resident_terminal, make_app, drive):
+    app = make_app(resident_terminal)
+    seen: list[object] = []
+    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+        ui = drive(pilot)
+        await open_first_resident(ui, pilot)
+        session = resident_terminal.session()
+        before = session.outbox.status().pending
+        session.lock()
+        app.screen.query_one("#demographics").focus()
+        await pilot.press("down", "e")  # the first row is the record number, which stays
+        await ui.wait_for_screen(FormDialog)
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: any(isinstance(m, Notify) and "Nothing changed"
+                                      in m.notification.message for m in seen))
+        assert not any(isinstance(m, Notify) and "Change saved" in m.notification.message
+                       for m in seen)
+    session = resident_terminal.session()
+    try:
+        assert session.outbox.status().pending == before
+    finally:
+        session.lock()

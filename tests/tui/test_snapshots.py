@@ -9,12 +9,13 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable
 
+from client.ui.dialogs.form import FormDialog
 from client.ui.screens.resident import ResidentScreen
 from client.ui.screens.sync import SyncScreen
 
 pytestmark = pytest.mark.tui
 
-SIZE = (120, 36)
+SIZES = [pytest.param((120, 36), id="120x36"), pytest.param((80, 24), id="80x24")]
 
 
 @pytest.fixture
@@ -46,6 +47,9 @@ def signed_in(ui_driver, then=None):
         await ui.sign_in()
         await ui.wait_for(lambda: pilot.app.screen.query_one("#census-table", DataTable)
                           .row_count == 4)
+        # The status line and the page line come from their own workers: wait for both.
+        await ui.wait_for(lambda: pilot.app.sync_status is not None
+                          and "of 4" in ui.text_of("#census-page"))
         if then is not None:
             await then(ui, pilot)
         await pilot.pause()
@@ -53,7 +57,8 @@ def signed_in(ui_driver, then=None):
     return run_before
 
 
-def test_unlock_screen(offline_terminal, make_app, drive, snap_compare):
+@pytest.mark.parametrize("size", SIZES)
+def test_unlock_screen(offline_terminal, make_app, drive, snap_compare, size):
     async def run_before(pilot) -> None:
         ui = drive(pilot)
         from client.ui.screens.unlock import UnlockScreen
@@ -61,15 +66,17 @@ def test_unlock_screen(offline_terminal, make_app, drive, snap_compare):
         screen = await ui.wait_for_screen(UnlockScreen)
         await ui.wait_for(lambda: screen.query_one("#username").value == "alice")
 
-    assert snap_compare(make_app(offline_terminal), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make_app(offline_terminal), terminal_size=size, run_before=run_before)
 
 
-def test_census_screen(demo_terminal, make_app, drive, snap_compare):
-    assert snap_compare(make_app(demo_terminal), terminal_size=SIZE,
+@pytest.mark.parametrize("size", SIZES)
+def test_census_screen(demo_terminal, make_app, drive, snap_compare, size):
+    assert snap_compare(make_app(demo_terminal), terminal_size=size,
                         run_before=signed_in(drive))
 
 
-def test_resident_screen(demo_terminal, make_app, drive, snap_compare):
+@pytest.mark.parametrize("size", SIZES)
+def test_resident_screen(demo_terminal, make_app, drive, snap_compare, size):
     async def open_okafor(ui, pilot) -> None:
         table = pilot.app.screen.query_one("#census-table", DataTable)
         table.focus()
@@ -79,15 +86,28 @@ def test_resident_screen(demo_terminal, make_app, drive, snap_compare):
         await pilot.press("right", "right", "right")  # the Notes tab
         await pilot.pause()
 
-    assert snap_compare(make_app(demo_terminal), terminal_size=SIZE,
+    assert snap_compare(make_app(demo_terminal), terminal_size=size,
                         run_before=signed_in(drive, open_okafor))
 
 
-def test_sync_screen(demo_terminal, make_app, drive, snap_compare):
+@pytest.mark.parametrize("size", SIZES)
+def test_sync_screen(demo_terminal, make_app, drive, snap_compare, size):
     async def open_sync(ui, pilot) -> None:
         await pilot.press("f5")
         screen = await ui.wait_for_screen(SyncScreen)
         await ui.wait_for(lambda: screen.query_one("#pending", DataTable).row_count > 0)
 
-    assert snap_compare(make_app(demo_terminal), terminal_size=SIZE,
+    assert snap_compare(make_app(demo_terminal), terminal_size=size,
                         run_before=signed_in(drive, open_sync))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_register_form(demo_terminal, make_app, drive, snap_compare, size):
+    async def open_form(ui, pilot) -> None:
+        await pilot.press("ctrl+n")
+        await ui.wait_for_screen(FormDialog)
+        await pilot.press(*"Okafor [Jr]")
+        await pilot.press("tab", *"Adaeze", "tab", *"1941-13-02")  # a date that cannot be
+
+    assert snap_compare(make_app(demo_terminal), terminal_size=size,
+                        run_before=signed_in(drive, open_form))

@@ -9,10 +9,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from textual.widgets import DataTable
+from textual.widgets import DataTable, SelectionList, TabbedContent
 
 from client import terminal
 from client.clock import ManualClock
+from client.ui.dialogs.attendee_picker import AttendeePicker
 from client.ui.dialogs.form import FormDialog
 from client.ui.dialogs.staff_status import StaffCompliance
 from client.ui.screens.compliance import ComplianceScreen
@@ -79,6 +80,10 @@ async def test_registry_check_and_in_service_clear_the_lists(aide_and_nurse, mak
         await ui.wait_for(lambda: app.screen is staff)
 
         await pilot.press("t")
+        picker = await ui.wait_for_screen(AttendeePicker)
+        assert app.focused is picker.query_one("#attendee-filter")
+        await ui.wait_for(lambda: "1 chosen: Osei, Kwame" in ui.text_of("#attendee-count"))
+        await pilot.press("ctrl+s")
         form = await ui.wait_for_screen(FormDialog)
         assert app.focused is form.query_one("#field-held_on")
         await ui.fill(hours="20", title="Annual in-service day",
@@ -104,6 +109,8 @@ async def test_registry_check_and_in_service_clear_the_lists(aide_and_nurse, mak
         assert "verify a nurse aide registry | done | 2026-01-13 | 2026-01-12" in mine
         assert "12 hours of in-service training | done | 2026-11-30 | 2026-01-15" in mine
         assert "performance review | due | 2026-12-01" in mine
+        # The highlighted item's rule in full below the table.
+        assert "42 CFR 483.35(d)" in ui.text_of("#staff-status-why")
 
 
 async def test_review_weakness_becomes_an_in_service_item(aide_and_nurse, make_app, drive):
@@ -144,6 +151,18 @@ async def test_a_night_shift_by_clock_times_and_paid_leave(aide_and_nurse, make_
         await ui.wait_for(lambda: "8.00" in ui.table_text("#hours"))
         assert "2026-01-13" in ui.table_text("#hours")  # the day the shift began
 
+        # Corrected by its times: the clock-out was 08:00, so 8.50 hours.
+        staff.query_one("#hours", DataTable).focus()
+        await pilot.press("e")
+        form = await ui.wait_for_screen(FormDialog)
+        assert form.query_one("#field-clock_in").value == "2026-01-13 23:00"
+        await ui.fill(clock_out="2026-01-14 08:00")
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: app.screen is staff)
+        await ui.wait_for(lambda: "8.50" in ui.table_text("#hours"))
+        assert "corrected" in ui.table_text("#hours")
+        staff.query_one("#roster", DataTable).focus()
+
         await pilot.press("p")
         await ui.wait_for_screen(FormDialog)
         await ui.fill(leave_date="2026-01-20", hours="8", leave_type="holiday")
@@ -153,11 +172,11 @@ async def test_a_night_shift_by_clock_times_and_paid_leave(aide_and_nurse, make_
     session = aide_and_nurse.session()
     facts = session.compliance.facts()
     reyes = next(sid for sid in facts.staff if facts.staff_name(sid) == "Reyes, Marisol")
-    [shift] = session.staff.get(reyes).hours
+    shifts = {(h.fields["clock_out"], h.hours, bool(h.corrects))
+              for h in session.staff.get(reyes).hours}
     leave = [(p.day, p.minutes) for p in facts.paid_leave if p.staff_id == reyes]
     session.lock()
-    assert (shift.fields["clock_in"], shift.fields["clock_out"], shift.hours) == (
-        "2026-01-13T23:00", "2026-01-14T07:30", "8.00")
+    assert shifts == {("2026-01-14T07:30", "8.00", False), ("2026-01-14T08:00", "8.50", True)}
     assert leave == [(date(2026, 1, 20), Decimal(480))]
 
 
@@ -189,4 +208,64 @@ async def test_a_clerk_does_not_see_the_records_managers_keys(clerk_terminal, ai
                 assert (key in footer) is shown, (term.username, key)
             await pilot.press("t")
             await pilot.pause()
-            assert isinstance(app.screen, FormDialog) is shown
+            assert isinstance(app.screen, AttendeePicker) is shown  # t: who attended first
+
+
+async def test_a_due_item_opens_the_form_for_that_person(aide_and_nurse, make_app, drive):
+    app = make_app(aide_and_nurse)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        screen = await open_compliance(ui, pilot)
+        screen.query_one(TabbedContent).active = "due-registry"
+        await pilot.pause()
+        screen.query_one("#list-registry", DataTable).focus()
+        await pilot.press("enter")
+        form = await ui.wait_for_screen(FormDialog)
+        assert "Registry check — Osei, Kwame" in form.form_title
+        await ui.fill(state="OH", checked_on="2026-01-12")
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: app.screen is screen)
+        await ui.wait_for(lambda: "Osei" not in ui.table_text("#list-registry"))
+
+        # An in-service item opens the training form for the aide.
+        screen.query_one(TabbedContent).active = "due-in_service"
+        await pilot.pause()
+        screen.query_one("#list-in_service", DataTable).focus()
+        await pilot.press("enter")
+        form = await ui.wait_for_screen(FormDialog)
+        assert "In-service training — Osei, Kwame" in form.form_title
+        await pilot.press("escape")
+        await ui.wait_for(lambda: app.screen is screen)
+
+
+async def test_one_in_service_session_with_several_attendees(aide_and_nurse, make_app, drive):
+    app = make_app(aide_and_nurse)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        staff = await open_staff(ui, pilot, "Osei")
+        await pilot.press("t")
+        picker = await ui.wait_for_screen(AttendeePicker)
+        await ui.wait_for(lambda: "1 chosen" in ui.text_of("#attendee-count"))
+        await pilot.press(*"reyes")
+        listing = picker.query_one("#attendees", SelectionList)
+        await ui.wait_for(lambda: listing.option_count == 1)
+        listing.focus()
+        listing.highlighted = 0
+        await pilot.press("space")
+        await ui.wait_for(lambda: "2 chosen: Osei, Kwame; Reyes, Marisol"
+                          in ui.text_of("#attendee-count"))
+        await pilot.press("ctrl+s")
+        form = await ui.wait_for_screen(FormDialog)
+        assert form.form_title == "In-service training — 2 attending"
+        await ui.fill(hours="1.25", title="Hand hygiene", topics="infection_control")
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: app.screen is staff)
+
+    session = aide_and_nurse.session()
+    facts = session.compliance.facts()
+    attended = sorted((facts.staff_name(t.staff_id), t.minutes) for t in facts.in_services)
+    session.lock()
+    assert attended == [("Osei, Kwame", 75), ("Reyes, Marisol", 75)]
+

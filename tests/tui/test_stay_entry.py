@@ -10,6 +10,7 @@ from client.ui.dialogs.form import FormDialog
 from client.ui.screens.compliance import ComplianceScreen
 
 from .test_resident import open_first_resident
+from .test_sync import register_and_open
 
 pytestmark = pytest.mark.tui
 
@@ -31,6 +32,26 @@ def the_stay(term):
     [stay] = session.residents.get(resident.id).stays
     session.lock()
     return stay.fields
+
+
+async def test_admit_with_the_payer(offline_terminal, make_app, drive):
+    app = make_app(offline_terminal)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        screen = await register_and_open(ui, pilot, "Delacroix")
+        await pilot.press("a")
+        form = await ui.wait_for_screen(FormDialog)
+        assert app.focused is form.query_one("#field-admitted_at")
+        await ui.fill(admitted_at="2026-01-16", payer="medicare")
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: "cannot be in the future" in ui.text_of("#error-admitted_at"))
+        assert app.screen is form
+        await ui.fill(admitted_at="2026-01-12")
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: app.screen is screen)
+        await ui.wait_for(lambda: "medicare" in ui.table_text("#stays"))
+    assert the_stay(offline_terminal)["payer"] == "medicare"
 
 
 async def test_change_the_payer_from_a_date(admitted, make_app, drive):

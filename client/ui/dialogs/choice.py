@@ -12,8 +12,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from ..outliving import OutlivesClosing
 
-class ChoiceDialog(ModalScreen[str | None]):
+
+class ChoiceDialog(OutlivesClosing, ModalScreen[str | None]):
     """One button per choice; returns the chosen value, ``None`` on escape."""
 
     BINDINGS = [
@@ -21,11 +23,14 @@ class ChoiceDialog(ModalScreen[str | None]):
     ]
 
     def __init__(self, title: str, intro: str | Text,
-                 choices: Sequence[tuple[Text, str]]) -> None:
+                 choices: Sequence[tuple[Text, str]], *, default: int | None = 0) -> None:
+        """``default``: the choice Enter takes at once; ``None`` for a choice that cannot
+        be taken back (a merge), where the cursor starts on Cancel."""
         super().__init__()
         self.title_text = title
         self.intro = intro
         self.choices = list(choices)
+        self.default = default
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -34,11 +39,13 @@ class ChoiceDialog(ModalScreen[str | None]):
                          classes="dialog-intro")
             for index, (label, _value) in enumerate(self.choices):
                 yield Button(label, id=f"choice-{index}",
-                             variant="primary" if index == 0 else "default")
+                             variant="primary" if index == self.default else "default")
             yield Button("Cancel", id="choice-cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#choice-0").focus()
+        target = "#choice-cancel" if self.default is None else f"#choice-{self.default}"
+        for button in self.query(target).results(Button):
+            button.focus()
 
     @on(Button.Pressed)
     def _chosen(self, event: Button.Pressed) -> None:

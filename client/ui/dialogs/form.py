@@ -89,6 +89,7 @@ def check_value(spec: FormField, text: str) -> Any:
 class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
     """A data-entry dialog; dismisses with ``submit``'s result, or ``None`` on cancel."""
 
+
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="form.cancel",
                 tooltip="Close the form without saving"),
@@ -143,6 +144,10 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
     # --- fitting a small terminal -------------------------------------------------------
 
     def on_mount(self) -> None:
+        """The cursor starts in the first field (the first keystroke is never lost);
+        the fields fit the screen once it is drawn."""
+        if self.fields:
+            self.query_one(f"#field-{self.fields[0].name}").focus()
         self.call_after_refresh(self._fit)
 
     def on_resize(self) -> None:
@@ -152,7 +157,9 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
         """Let the fields scroll in what the dialog's title, intro and buttons leave of
         the screen, so the Save button stays in view on an 80×24 terminal."""
         form, fields = self.query_one("#form"), self.query_one("#form-fields")
-        limit = int(self.size.height * 0.9)
+        tallest = form.styles.max_height  # the dialog's own limit, from the stylesheet
+        limit = (int(tallest.resolve(self.size, self.app.size)) if tallest is not None
+                 else self.size.height)
         others = form.styles.gutter.height + sum(
             child.outer_size.height + child.styles.margin.height
             for child in form.children if child is not fields and child.display)

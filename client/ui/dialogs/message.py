@@ -10,8 +10,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from ..outliving import OutlivesClosing
 
-class MessageDialog(ModalScreen[None]):
+
+class MessageDialog(OutlivesClosing, ModalScreen[None]):
     """A message the clerk must acknowledge (an error, a notice)."""
 
     BINDINGS = [
@@ -45,7 +47,7 @@ class MessageDialog(ModalScreen[None]):
         self.dismiss(None)
 
 
-class ConfirmDialog(ModalScreen[bool]):
+class ConfirmDialog(OutlivesClosing, ModalScreen[bool]):
     """Ask before an action that cannot be taken back (entered-in-error, discharge)."""
 
     BINDINGS = [

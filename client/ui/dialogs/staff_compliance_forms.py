@@ -9,7 +9,7 @@ completion in the future) with the field named.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -19,7 +19,8 @@ from protocol.records import US_STATES, RecordKind, state_codes, validate_field
 from protocol.rules.dates import check_record_dates, clocked_hours
 from protocol.rules.staffing.nurse_aides import IN_SERVICE_MINUTES, REQUIRED_TOPICS
 
-from ..engine import InputError, Session, StaffView
+from ..engine import HoursView, InputError, Session, StaffView
+from .attendee_picker import Attendee
 from .date_checks import dated
 from .form import FormDialog, FormField, whole_number
 from .resident_forms import YES_NO, drop_empty
@@ -55,30 +56,43 @@ def training_minutes(name: str, value: Any) -> int:
         raise ValidationError(name, "must be more than 0 and at most 16 hours") from None
 
 
-def add_clocked_hours(today: date, staff: StaffView,
-                      submit: Callable[[dict[str, Any]], str]) -> FormDialog[str]:
-    """A shift by its clock times (a night shift ends the next day); the work date is
-    the clock-in's, the hours are the time on site less the meal (PBJ splits the
-    shift at midnight from these times)."""
-    start = f"{today.isoformat()} 07:00"
-    fields = [
-        FormField("clock_in", "Clocked in", start, kind=RecordKind.HOURS,
-                  hint="YYYY-MM-DD HH:MM (the facility's time)"),
-        FormField("clock_out", "Clocked out", kind=RecordKind.HOURS,
+def _shown_time(value: Any) -> str:
+    return str(value).replace("T", " ") if value else ""
+
+
+def _clocked_fields(staff: StaffView, current: Mapping[str, Any], start: str
+                    ) -> list[FormField]:
+    def code(name: str) -> str:
+        value = current.get(name, staff.fields.get(name))
+        return "" if value is None else str(value)
+
+    meal = current.get("meal_minutes")
+    return [
+        FormField("clock_in", "Clocked in", _shown_time(current.get("clock_in")) or start,
+                  kind=RecordKind.HOURS, hint="YYYY-MM-DD HH:MM (the facility's time)"),
+        FormField("clock_out", "Clocked out", _shown_time(current.get("clock_out")),
+                  kind=RecordKind.HOURS,
                   hint="YYYY-MM-DD HH:MM — the next day's date for a night shift"),
-        FormField("meal_minutes", "Meal break (minutes)", "0", kind=RecordKind.HOURS,
-                  required=False, hint="paid or unpaid, it does not count as worked"),
-        FormField("shift", "Shift", kind=RecordKind.HOURS, choices=SHIFTS, required=False),
-        FormField("job_title_code", "PBJ job title", _staff_default(staff, "job_title_code"),
+        FormField("meal_minutes", "Meal break (minutes)", "0" if meal is None else str(meal),
+                  kind=RecordKind.HOURS, required=False,
+                  hint="paid or unpaid, it does not count as worked"),
+        FormField("shift", "Shift", str(current.get("shift") or ""), kind=RecordKind.HOURS,
+                  choices=SHIFTS, required=False),
+        FormField("job_title_code", "PBJ job title", code("job_title_code"),
                   kind=RecordKind.HOURS, choices=JOB_TITLE_CHOICES, parse=whole_number),
-        FormField("pay_type_code", "Pay type", _staff_default(staff, "pay_type_code"),
-                  kind=RecordKind.HOURS, choices=PAY_TYPE_CHOICES, parse=whole_number),
+        FormField("pay_type_code", "Pay type", code("pay_type_code"), kind=RecordKind.HOURS,
+                  choices=PAY_TYPE_CHOICES, parse=whole_number),
     ]
 
+
+def _with_hours(today: date, fields: list[FormField],
+                submit: Callable[[dict[str, Any]], str]) -> Callable[[dict[str, Any]], str]:
+    """Work the hours out from the clock times once the shift rule accepts the times."""
     labels = {spec.name: spec.label for spec in fields}
 
     def send(values: dict[str, Any]) -> str:
         entry = drop_empty(values)
+        entry.setdefault("meal_minutes", 0)
         clock_in = datetime.fromisoformat(entry["clock_in"])
         entry["work_date"] = clock_in.date().isoformat()
         try:  # the times first: the hours are worked out only from times in order
@@ -87,17 +101,42 @@ def add_clocked_hours(today: date, staff: StaffView,
             raise InputError(exc.field, f"{labels.get(exc.field, exc.field)}: {exc.reason}"
                              ) from None
         entry["hours"] = str(clocked_hours(clock_in, datetime.fromisoformat(entry["clock_out"]),
-                                           int(entry.get("meal_minutes") or 0)))
+                                           int(entry["meal_minutes"])))
         return submit(entry)
 
-    return FormDialog(f"Shift by clock times — {staff.display_name}", fields, send,
+    return send
+
+
+def add_clocked_hours(today: date, staff: StaffView,
+                      submit: Callable[[dict[str, Any]], str]) -> FormDialog[str]:
+    """A shift by its clock times (a night shift ends the next day); the work date is
+    the clock-in's, the hours are the time on site less the meal (PBJ splits the
+    shift at midnight from these times)."""
+    fields = _clocked_fields(staff, {}, f"{today.isoformat()} 07:00")
+    return FormDialog(f"Shift by clock times — {staff.display_name}", fields,
+                      _with_hours(today, fields, submit),
                       intro="The hours are worked out from the times, less the meal.",
                       submit_label="Save shift")
 
 
-def add_training(today: date, staff: StaffView,
-                 submit: Callable[[dict[str, Any]], str]) -> FormDialog[str]:
-    """An in-service session this staff member attended."""
+def correct_clocked_hours(today: date, staff: StaffView, entry: HoursView,
+                          submit: Callable[[dict[str, Any]], str]) -> FormDialog[str]:
+    """The correction of a shift entered by its clock times: the times are corrected
+    and the hours worked out again (a new entry naming the original)."""
+    fields = _clocked_fields(staff, entry.fields, "")
+    intro = ("Worked hours are never changed in place: the correction is a new entry "
+             "that names this one, and the original stays, marked corrected. The hours "
+             "are worked out from the corrected times.")
+    return FormDialog(f"Correct a shift — {staff.display_name}", fields,
+                      _with_hours(today, fields, submit), intro=intro,
+                      submit_label="Save correction")
+
+
+def add_training(today: date, staff: StaffView, submit: Callable[[dict[str, Any]], str],
+                 attendees: Sequence[Attendee] = ()) -> FormDialog[str]:
+    """An in-service session: one record with its attendees (``attendees``, by
+    default the staff member alone)."""
+    who = list(attendees) or [(staff.id, staff.display_name)]
     fields = [
         FormField("held_on", "Held on", today.isoformat(), kind=RecordKind.TRAINING,
                   check=dated(RecordKind.TRAINING, today), hint="YYYY-MM-DD"),
@@ -111,10 +150,12 @@ def add_training(today: date, staff: StaffView,
     def send(values: dict[str, Any]) -> str:
         record = {"held_on": values["held_on"], "minutes": values["hours"],
                   "title": values["title"], "topics": values["topics"],
-                  "attendees": [staff.id]}
+                  "attendees": [staff_id for staff_id, _name in who]}
         return submit(record)
 
-    return FormDialog(f"In-service training — {staff.display_name}", fields, send,
+    title = who[0][1] if len(who) == 1 else f"{len(who)} attending"
+    return FormDialog(f"In-service training — {title}", fields, send,
+                      intro="Attending: " + "; ".join(name for _id, name in who),
                       submit_label="Save training")
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -58,13 +58,14 @@ class StaffCompliance(WorkerErrorsToApp, ModalScreen[None]):
         self.session = session
         self.staff_id = staff_id
         self.staff_name = staff_name
+        self.items: list[DueItem] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog staff-status-dialog"):
             yield Label(Text(f"Compliance — {self.staff_name}"), classes="dialog-title")
             yield DataTable(id="staff-status", cursor_type="row", zebra_stripes=True)
-            yield Static(Text("Computing…", style="dim"), id="staff-status-note",
-                         classes="dialog-intro")
+            yield Static(Text("Computing…", style="dim"), id="staff-status-why")
+            yield Static(Text("esc  close"), classes="dialog-intro")
 
     def on_mount(self) -> None:
         table = self.query_one("#staff-status", DataTable)
@@ -77,15 +78,23 @@ class StaffCompliance(WorkerErrorsToApp, ModalScreen[None]):
         self.post_message(self.Loaded(items_of(session.compliance.status().due, staff_id)))
 
     def on_staff_compliance_loaded(self, message: Loaded) -> None:
+        self.items = message.items
         table = self.query_one("#staff-status", DataTable)
         table.clear()
         for item in message.items:
             table.add_row(Text(item.what), Text(str(item.status).replace("_", " "),
                                                 style=STYLE.get(item.status, "")),
                           Text(_day(item.due)), Text(_day(item.done_on)), Text(item.why))
-        note = ("No compliance items: none of the rules applies to this job title yet."
-                if not message.items else "esc  close")
-        self.query_one("#staff-status-note", Static).update(Text(note))
+        if not message.items:
+            self.query_one("#staff-status-why", Static).update(Text(
+                "No compliance items: none of the rules applies to this job title yet."))
+
+    @on(DataTable.RowHighlighted)
+    def _why(self, event: DataTable.RowHighlighted) -> None:
+        """The highlighted item's rule and dates in full (the table cuts them short)."""
+        if 0 <= event.cursor_row < len(self.items):
+            item = self.items[event.cursor_row]
+            self.query_one("#staff-status-why", Static).update(Text(f"{item.what}: {item.why}"))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, cast
 
+from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Header
 
-from ..engine import Page, Session
+from protocol.records import RecordKind
+
+from ..engine import Action, Page, Session
+from ..permissions import records_manager_only
 from ..widgets.key_footer import KeyFooter
 from ..widgets.sync_bar import SyncBar
 from ..workers import WorkerErrorsToApp
@@ -19,6 +23,15 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 50
 """Rows a paged list (census, staff roster) shows at once; paging is in SQL."""
+
+class RoleKey(NamedTuple):
+    """What a key's action needs of the user's role, and how to say it is not theirs."""
+
+    action: Action
+    kind: RecordKind | None
+    what: str
+    """Completes "Only a records manager can …"."""
+
 
 PaletteCommand = tuple[str, str, Callable[[], object]]
 """A command for the palette: name, help text, what it runs."""
@@ -41,9 +54,34 @@ class WorkScreen(WorkerErrorsToApp, Screen[None]):
     unlocks again.
     """
 
+    ROLE_KEYS: ClassVar[dict[str, RoleKey]] = {}
+    """Action name -> what it needs. A key whose action the signed-in user's role
+    does not allow is neither shown (footer, help) nor run; pressed anyway, it says
+    who can. The rule is the engine's (``session.permits``), checked again on write."""
+
     @property
     def chartkeep(self) -> ChartkeepApp:
         return cast("ChartkeepApp", self.app)
+
+    def check_action(self, action: str,
+                     parameters: tuple[object, ...]) -> bool | None:  # noqa: ARG002  Textual's signature
+        needs = self.ROLE_KEYS.get(action)
+        if needs is None or not self.chartkeep.unlocked:
+            return True
+        return self.session.permits(needs.action, needs.kind)
+
+    def on_key(self, event: events.Key) -> None:
+        """A key not offered to this role, pressed anyway: say who can do it."""
+        if not self.chartkeep.unlocked:
+            return
+        for key, binding in self._bindings:
+            needs = self.ROLE_KEYS.get(binding.action)
+            if key == event.key and needs is not None and not self.session.permits(
+                    needs.action, needs.kind):
+                event.stop()
+                self.app.notify(records_manager_only(needs.what), severity="warning",
+                                title="Records managers only", markup=False, timeout=8)
+                return
 
     @property
     def session(self) -> Session:

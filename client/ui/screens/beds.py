@@ -8,6 +8,7 @@ returns it from here; the board shows the change at once, pending until synced.
 from __future__ import annotations
 
 from collections import Counter
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -26,13 +27,18 @@ from ..display import BED_STATE, bed_state, plain
 from ..engine import BedRow, InputError, Movement, Session, clerk_message
 from ..messages import DataChanged
 from ..permissions import permitted_or_told
-from .base import WorkScreen
+from .base import RoleKey, WorkScreen
 
 MOVEMENT_DAYS = 30
 
 
 class BedsScreen(WorkScreen):
     """Beds by unit with their state, and recent movements."""
+
+    AUTO_FOCUS = "#beds"
+    ROLE_KEYS: ClassVar[dict[str, RoleKey]] = {
+        "toggle_service": RoleKey(OpType.UPDATE, RecordKind.BED, "take beds out of service"),
+    }
 
     BINDINGS = [
         Binding("ctrl+r", "reload", "Refresh", id="beds.refresh",

@@ -22,6 +22,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static, Tab, Tabs
 
@@ -77,6 +78,8 @@ class CensusScreen(WorkScreen):
         self._fetch_again = False
         self._shown_rows: list[ResidentRow] | None = None
         self._texts: dict[str, str] = {}
+        self._open_when_loaded = False
+        """Enter was pressed in the filter before its matches arrived."""
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="census-body"):
@@ -140,6 +143,10 @@ class CensusScreen(WorkScreen):
             return  # stale: the newer page is on its way
         self.page = message.page
         self.show_page(message.page)
+        if self._open_when_loaded:
+            self._open_when_loaded = False
+            if message.page.rows:
+                self.open_resident(message.page.rows[0].id)
 
     def show_page(self, page: Page[ResidentRow]) -> None:
         table = self.query_one("#census-table", DataTable)
@@ -156,6 +163,8 @@ class CensusScreen(WorkScreen):
     def _fill_table(self, table: DataTable[Any], rows: list[ResidentRow]) -> None:
         self._shown_rows = rows
         cursor = table.cursor_row
+        chosen = (table.coordinate_to_cell_key(Coordinate(cursor, 0)).row_key.value
+                  if 0 <= cursor < table.row_count else None)
         table.clear()
         today = self.chartkeep.today()
         for row in rows:
@@ -166,7 +175,10 @@ class CensusScreen(WorkScreen):
                 Text("⟳ pending", style="yellow") if row.pending else Text(""),
                 key=row.id,
             )
-        if rows and cursor > 0:
+        ids = [row.id for row in rows]
+        if chosen in ids:  # the cursor stays on the resident the clerk chose
+            table.move_cursor(row=ids.index(chosen))
+        elif rows and cursor > 0:
             table.move_cursor(row=min(cursor, len(rows) - 1))
 
     def _show_empty_state(self, page: Page[ResidentRow]) -> None:
@@ -203,7 +215,14 @@ class CensusScreen(WorkScreen):
 
     @on(Input.Submitted, "#census-filter")
     def _to_table(self) -> None:
-        self.query_one("#census-table", DataTable).focus()
+        """Enter in the filter opens the first match (once the list has caught up
+        with what was typed); the list takes the focus for arrows and Enter later."""
+        table = self.query_one("#census-table", DataTable)
+        table.focus()
+        if self._fetching or self._fetch_again:
+            self._open_when_loaded = True
+        elif self._shown_rows:
+            self.open_resident(self._shown_rows[0].id)
 
     @on(Tabs.TabActivated, "#census-status")
     def _status(self, event: Tabs.TabActivated) -> None:

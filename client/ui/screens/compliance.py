@@ -9,6 +9,7 @@ terminal's audit records it (``session.compliance``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -27,8 +28,9 @@ from protocol.reports.status import ComplianceStatus
 from protocol.rules.due import DueItem
 from protocol.rules.residents.mds import record_asked_for
 
-from ..dialogs import assessment_forms, compliance_forms
-from ..engine import Session
+from ..dialogs import assessment_forms, compliance_forms, staff_compliance_forms
+from ..dialogs.staff_status import StaffCompliance
+from ..engine import Session, StaffView
 from ..messages import DataChanged
 from ..permissions import permitted_or_told
 from .base import PaletteCommand, WorkScreen
@@ -38,6 +40,8 @@ LEVEL = {"ok": ("OK  ", "green"), "warn": ("LOOK", "bold yellow"),
 LISTS = (("mds", "MDS"), ("licenses", "Licenses"), ("registry", "Registry"),
          ("in_service", "In-service"), ("reviews", "Reviews"))
 SERIES = (("total", "Total"), ("rn", "RN"), ("aide", "Aides"))
+STAFF_FORMS = {"registry": "registry", "in_service": "training", "reviews": "review"}
+"""The staff compliance form an item of each due list opens (licenses: none)."""
 
 
 def status_text(status: ComplianceStatus) -> Text:
@@ -62,8 +66,9 @@ class ComplianceScreen(WorkScreen):
         Binding("ctrl+r", "reload", "Refresh", id="compliance.refresh",
                 tooltip="Compute the status again from this terminal's records"),
         Binding("enter", "open_item", "Open", id="compliance.open",
-                tooltip="In the MDS list: record the assessment the highlighted item asks "
-                        "for, or fill in its dates"),
+                tooltip="Open the highlighted item: the MDS assessment it asks for, the "
+                        "registry check, in-service or review form, or the staff member's "
+                        "compliance"),
     ]
 
     class Loaded(Message):
@@ -71,6 +76,12 @@ class ComplianceScreen(WorkScreen):
             super().__init__()
             self.status = status
             self.names = names
+
+    class StaffFound(Message):
+        def __init__(self, key: str, staff: StaffView) -> None:
+            super().__init__()
+            self.key = key
+            self.staff = staff
 
     class AssessmentFound(Message):
         def __init__(self, item: DueItem, assessment: dict[str, Any] | None) -> None:
@@ -161,22 +172,43 @@ class ComplianceScreen(WorkScreen):
             table.add_row(Text("Nothing needs action.", style="dim"), "", "", "", "")
         return shown
 
-    # --- the MDS due list: an item opens the assessment it asks for ----------------------
+    # --- a due item opens the record it asks for ---------------------------------------
 
-    @on(DataTable.RowSelected, "#list-mds")
+    @on(DataTable.RowSelected)
     def action_open_item(self) -> None:
-        table = self.query_one("#list-mds", DataTable)
-        items = self.shown.get("mds", [])
-        if not items or self.query_one(TabbedContent).active != "due-mds":
+        """MDS: the assessment the item asks for (or points at). Registry, in-service,
+        reviews: that form for the staff member (records managers); otherwise, and for
+        licenses, the staff member's compliance."""
+        key = str(self.query_one(TabbedContent).active).removeprefix("due-")
+        items = self.shown.get(key, [])
+        if not items:
             return
+        table = self.query_one(f"#list-{key}", DataTable)
         item = items[min(max(table.cursor_row, 0), len(items) - 1)]
-        if not permitted_or_told(self.app, self.session, "record assessments",
-                                 OpType.CREATE, RecordKind.ASSESSMENT):
+        if key != "mds":
+            self._find_staff(self.session, key, item.subject)
+        elif not permitted_or_told(self.app, self.session, "record assessments",
+                                   OpType.CREATE, RecordKind.ASSESSMENT):
             return
-        if item.ref is None:
+        elif item.ref is None:
             self._open_assessment(item, None)
         else:
             self._find_assessment(self.session, item)
+
+    @work(thread=True, exclusive=True, group="compliance-item", exit_on_error=False)
+    def _find_staff(self, session: Session, key: str, staff_id: str) -> None:
+        self.post_message(self.StaffFound(key, session.staff.get(staff_id)))
+
+    def on_compliance_screen_staff_found(self, message: StaffFound) -> None:
+        staff, session = message.staff, self.session
+        which = STAFF_FORMS.get(message.key)
+        kind = staff_compliance_forms.FORMS[which][0] if which else None
+        if which is None or kind is None or not session.permits(OpType.CREATE, kind):
+            self.app.push_screen(StaffCompliance(session, staff.id, staff.display_name))
+            return
+        _kind, form, done = staff_compliance_forms.FORMS[which]
+        self.app.push_screen(form(self.chartkeep.today(), staff, staff_compliance_forms.saver(
+            which, session, staff.id)), self._saved_as(done))
 
     @work(thread=True, exclusive=True, group="compliance-item", exit_on_error=False)
     def _find_assessment(self, session: Session, item: DueItem) -> None:
@@ -194,21 +226,23 @@ class ComplianceScreen(WorkScreen):
             self.app.push_screen(assessment_forms.edit_assessment(
                 today, name, assessment,
                 lambda changes: session.assessments.update(assessment["id"], changes)),
-                self._saved)
+                self._saved_as("Assessment saved"))
             return
         resident = item.subject
         self.app.push_screen(assessment_forms.add_assessment(
             today, name, lambda values: session.assessments.add(resident, values),
             prefill=record_asked_for(item), intro=f"Due: {item.what}. {item.why}."),
-            self._saved)
+            self._saved_as("Assessment saved"))
 
-    def _saved(self, result: object) -> None:
-        if result == 0:
-            self.app.notify("Nothing changed, so nothing was saved.")
-        elif result is not None:
-            self.app.notify("Assessment saved; it will be sent at the next sync.",
-                            title="Saved")
-            self.app.post_message(DataChanged())
+    def _saved_as(self, done: str) -> Callable[[object], None]:
+        def saved(result: object) -> None:
+            if result == 0:
+                self.app.notify("Nothing changed, so nothing was saved.")
+            elif result is not None:
+                self.app.notify(f"{done}; it will be sent at the next sync.", title="Saved")
+                self.app.post_message(DataChanged())
+
+        return saved
 
     # --- exports -----------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -19,12 +20,16 @@ from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable, Label, Static
 
+from protocol.ops import OpType
+from protocol.records import RecordKind
+
 from ..dialogs import record_forms
 from ..dialogs.choice import ChoiceDialog
 from ..dialogs.message import ConfirmDialog
+from ..display import census_status
 from ..engine import ResidentView, Session, TaskRow
 from ..messages import DataChanged
-from .base import PaletteCommand, WorkScreen
+from .base import PaletteCommand, RoleKey, WorkScreen
 
 EMPTY = "No possible duplicates to review."
 
@@ -43,14 +48,29 @@ class Pair:
 
 
 def _who(view: ResidentView) -> Text:
+    """Name and record number, then what tells two people apart: birth date, sex,
+    where the record stands (a records manager decides a duplicate on these)."""
     text = Text(view.display_name or "")
     if view.mrn:
         text.append(f"  MRN {view.mrn}", style="dim")
+    facts = [f"born {view.fields['birth_date']}" if view.fields.get("birth_date")
+             else "birth date not recorded"]
+    if view.fields.get("sex"):
+        facts.append(str(view.fields["sex"]))
+    text.append("\n" + " · ".join(facts) + " · ")
+    text.append_text(census_status(view.census_status))
     return text
 
 
 class DuplicatesScreen(WorkScreen):
     """Open possible-duplicate tasks, one row per pair of residents."""
+
+    AUTO_FOCUS = "#duplicates"
+    ROLE_KEYS: ClassVar[dict[str, RoleKey]] = {
+        "merge": RoleKey(OpType.MERGE, RecordKind.RESIDENT, "merge duplicate records"),
+        "dismiss_pair": RoleKey(OpType.MERGE, RecordKind.RESIDENT,
+                                "dismiss possible duplicates"),
+    }
 
     BINDINGS = [
         Binding("1", "open(0)", "Open first", id="duplicates.open_first",
@@ -116,7 +136,8 @@ class DuplicatesScreen(WorkScreen):
                 state.append("merged; closes at the next sync", style="yellow")
             elif pair.task.pending:
                 state.append("⟳ pending", style="yellow")
-            table.add_row(_who(pair.older), _who(pair.newer), state, key=pair.task.id)
+            table.add_row(_who(pair.older), _who(pair.newer), state, key=pair.task.id,
+                          height=2)
         table.move_cursor(row=cursor)
         empty = self.query_one("#duplicates-empty", Static)
         empty.update(Text(EMPTY))
@@ -163,7 +184,8 @@ class DuplicatesScreen(WorkScreen):
             if which is not None:
                 self._confirm_merge(pair, which)
 
-        self.app.push_screen(ChoiceDialog("Merge possible duplicates", intro, choices), chosen)
+        self.app.push_screen(ChoiceDialog("Merge possible duplicates", intro, choices,
+                                          default=None), chosen)
 
     def _confirm_merge(self, pair: Pair, which: str) -> None:
         survivor, duplicate = ((pair.older, pair.newer) if which == "older"

@@ -11,8 +11,10 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Label, Static
 
+from ..outliving import OutlivesClosing
 
-class HelpScreen(ModalScreen[None]):
+
+class HelpScreen(OutlivesClosing, ModalScreen[None]):
     """Keys of the screen below (its own, its widgets' and the app's)."""
 
     BINDINGS = [

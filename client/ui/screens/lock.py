@@ -10,7 +10,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Center, Horizontal, Vertical
+from textual.containers import Center, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Label, Static
 
 from ..widgets.key_footer import KeyFooter
@@ -31,7 +31,7 @@ class LockScreen(Unlocking):
         self.facility_name = facility_name
 
     def compose(self) -> ComposeResult:
-        with Center(), Vertical(classes="start-box"):
+        with VerticalScroll(classes="start-scroll"), Center(), Vertical(classes="start-box"):
             yield Label("Chartkeep is locked", classes="start-title")
             intro = Text(f"{self.facility_name} — locked by {self.username}. "
                          "Enter the passphrase to go back to where you were.")

@@ -11,7 +11,7 @@ commands live in :mod:`.resident_stays`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -28,7 +28,7 @@ from ..dialogs.resident_picker import ResidentPickerDialog
 from ..engine import Action, NoteView, ResidentRow, ResidentView, Session
 from ..permissions import permitted_or_told
 from ..widgets.resident_record import ResidentRecord
-from .base import PaletteCommand
+from .base import PaletteCommand, RoleKey
 from .resident_stays import StayActions
 
 
@@ -52,7 +52,7 @@ class ResidentScreen(StayActions):
                 tooltip="Record the return from a leave of absence"),
         Binding("P", "change_payer", "Payer", id="resident.change_payer",
                 tooltip="Change the payer of the active stay from a date"),
-        Binding("t", "transfer", "Transfer", id="resident.transfer", show=False,
+        Binding("t", "transfer", "Transfer", id="resident.transfer",
                 tooltip="Transfer the resident to another facility"),
         Binding("i", "add_diagnosis", "Diagnosis", id="resident.add_diagnosis",
                 tooltip="Add a diagnosis (ICD-10-CM)"),
@@ -64,13 +64,19 @@ class ResidentScreen(StayActions):
                 tooltip="Mark the highlighted note entered in error, with a reason"),
         Binding("s", "assessments", "MDS", id="resident.assessments",
                 tooltip="The resident's MDS assessments: record one, fill in its dates"),
-        Binding("X", "void_resident", "Record in error", id="resident.void", show=False,
+        Binding("X", "void_resident", "Record in error", id="resident.void",
                 tooltip="Mark this whole record entered in error, with a reason "
                         "(records managers)"),
-        Binding("M", "merge", "Merge duplicate", id="resident.merge", show=False,
+        Binding("M", "merge", "Merge duplicate", id="resident.merge",
                 tooltip="Merge this record, a duplicate, into the resident's other record "
                         "(records managers)"),
     ]
+
+    ROLE_KEYS: ClassVar[dict[str, RoleKey]] = {
+        "void_resident": RoleKey(OpType.VOID, RecordKind.RESIDENT,
+                                 "mark a resident entered in error"),
+        "merge": RoleKey(OpType.MERGE, RecordKind.RESIDENT, "merge duplicate records"),
+    }
 
     class Loaded(Message):
         def __init__(self, view: ResidentView) -> None:
@@ -186,9 +192,15 @@ class ResidentScreen(StayActions):
         if not FIELDS[RecordKind.RESIDENT][name].editable:
             self.app.notify("The record number cannot be changed.", severity="warning")
             return
-        self._open_form(resident_forms.edit_resident_field(
-            name, view.fields.get(name),
-            lambda changes: session.residents.update(view.id, changes)), "Change saved")
+        current = view.fields.get(name)
+
+        def submit(changes: dict[str, Any]) -> int:
+            # No operation for no change: the sync would carry a write that changes nothing.
+            changed = {k: v for k, v in changes.items() if v != view.fields.get(k)}
+            return session.residents.update(view.id, changed) if changed else 0
+
+        self._open_form(resident_forms.edit_resident_field(name, current, submit),
+                        "Change saved")
 
     def _edit_diagnosis(self) -> None:
         if self.view is None or not self.view.diagnoses:

@@ -144,6 +144,9 @@ class StayActions(WorkScreen):
         def after(result: Any) -> None:
             if result is None:
                 return
+            if result == 0 and not isinstance(result, bool):  # a form that changed nothing
+                self.app.notify("Nothing changed, so nothing was saved.")
+                return
             self.app.notify(f"{done}; it will be sent at the next sync.", title="Saved")
             self.app.post_message(DataChanged())
 

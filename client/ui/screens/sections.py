@@ -1,4 +1,4 @@
-"""The sections of the work (F2 to F8) and the screen that opens each one."""
+"""The sections of the work (F2 to F10) and the screen that opens each one."""
 
 from __future__ import annotations
 
@@ -31,6 +31,14 @@ def section_screen(section: str) -> WorkScreen:
         from .compliance import ComplianceScreen
 
         return ComplianceScreen()
+    if section == "records":
+        from .records import RecordsScreen
+
+        return RecordsScreen()
+    if section == "department":
+        from .department import DepartmentScreen
+
+        return DepartmentScreen()
     if section == "users":
         from .users import UsersScreen
 

@@ -8,7 +8,8 @@ alone. The roster is paged like the census.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from functools import partial
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -23,17 +24,25 @@ from protocol.ops import OpType
 from protocol.records import RecordKind
 
 from ..dialogs import staff_compliance_forms, staff_forms
+from ..dialogs.attendee_picker import Attendee, AttendeePicker
 from ..dialogs.staff_status import StaffCompliance
 from ..display import license_state, plain, when
 from ..engine import Action, Page, Session, StaffRow, StaffView
 from ..messages import DataChanged
 from ..permissions import permitted_or_told
 from ..widgets.staff_detail import StaffDetail
-from .base import PAGE_SIZE, PaletteCommand, WorkScreen, turned_page
+from .base import PAGE_SIZE, PaletteCommand, RoleKey, WorkScreen, turned_page
 
 
 class StaffScreen(WorkScreen):
     """The roster on the left, the highlighted staff member's licenses and hours on the right."""
+
+    AUTO_FOCUS = "#staff-filter"
+    ROLE_KEYS: ClassVar[dict[str, RoleKey]] = {
+        "add_hours": RoleKey(OpType.CREATE, RecordKind.HOURS, "enter hours worked"),
+        "add_license": RoleKey(OpType.CREATE, RecordKind.LICENSE, "add licenses"),
+        "add_staff": RoleKey(OpType.CREATE, RecordKind.STAFF, "add staff members"),
+    }
 
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter", id="staff.filter",
@@ -88,6 +97,8 @@ class StaffScreen(WorkScreen):
         self.page_offset = 0
         self.page: Page[StaffRow] | None = None
         self.detail: StaffView | None = None
+        self._waiting: tuple[str, Callable[[StaffView], object]] | None = None
+        """A key pressed for a staff member whose record is still being read."""
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="staff-body"):
@@ -106,7 +117,6 @@ class StaffScreen(WorkScreen):
         roster.add_column("License", key="license", width=18)
         roster.add_column("Next expiry", key="expiry", width=11)
         self.query_one("#roster-empty").display = False
-        self.query_one("#roster", DataTable).focus()
         note = self.query_one("#staff-role-note", Static)
         note.display = not self.session.permits(OpType.UPDATE, RecordKind.STAFF)
         note.update(Text("Signed in as a clerk: you can read staff records; hours, staff and "
@@ -136,7 +146,7 @@ class StaffScreen(WorkScreen):
             return
         self.page = page = message.page
         table = self.query_one("#roster", DataTable)
-        cursor = table.cursor_row
+        cursor, chosen = table.cursor_row, _highlighted_key(table)
         table.clear()
         for row in page.rows:
             table.add_row(plain(row.display_name), plain(row.employee_id),
@@ -144,7 +154,10 @@ class StaffScreen(WorkScreen):
                           license_state(row.license_state, row.license_days_left),
                           plain(when(row.next_license_expiry)), key=row.id)
         if page.rows:
-            table.move_cursor(row=min(cursor, len(page.rows) - 1))
+            # The cursor stays on the person the clerk chose (after a save, a sync).
+            ids = [row.id for row in page.rows]
+            table.move_cursor(row=ids.index(chosen) if chosen in ids
+                              else min(cursor, len(ids) - 1))
         if not page.rows:
             self._no_detail()
         empty = self.query_one("#roster-empty", Static)
@@ -195,19 +208,36 @@ class StaffScreen(WorkScreen):
     def on_staff_screen_detail_loaded(self, message: DetailLoaded) -> None:
         self.detail = message.view
         self.query_one(StaffDetail).show(message.view)
+        waiting, self._waiting = self._waiting, None
+        if waiting is not None and waiting[0] == message.view.id:
+            waiting[1](message.view)
 
     # --- entering hours, licenses, staff -----------------------------------------------
 
-    def _need_detail(self) -> StaffView | None:
-        if self.detail is None:
-            self.app.notify("Highlight a staff member first.", severity="warning")
-        return self.detail
+    def _for_highlighted(self, act: Callable[[StaffView], object]) -> None:
+        """Run ``act`` on the staff member highlighted in the roster.
+
+        The detail pane is read in the background as the cursor moves; a key
+        pressed before it caught up (type-ahead, a filter that just changed the
+        list) waits for the highlighted person's record rather than acting on
+        whoever was shown before.
+        """
+        staff_id = _highlighted_key(self.query_one("#roster", DataTable))
+        if staff_id is None:
+            self.app.notify("No staff member is highlighted: filter the roster or add one.",
+                            severity="warning")
+        elif self.detail is not None and self.detail.id == staff_id:
+            act(self.detail)
+        else:
+            self._waiting = (staff_id, act)
+            self._fetch_detail(self.session, staff_id)
 
     def action_add_hours(self) -> None:
-        staff = self._need_detail()
-        if staff is None or not permitted_or_told(self.app, self.session, "enter hours worked",
-                                                   OpType.CREATE, RecordKind.HOURS):
-            return
+        if permitted_or_told(self.app, self.session, "enter hours worked", OpType.CREATE,
+                             RecordKind.HOURS):
+            self._for_highlighted(self._add_hours)
+
+    def _add_hours(self, staff: StaffView) -> None:
         session = self.session
         self.app.push_screen(staff_forms.add_hours(
             self.chartkeep.today(), staff,
@@ -215,10 +245,10 @@ class StaffScreen(WorkScreen):
             self._after("Hours saved"))
 
     def action_add_license(self) -> None:
-        staff = self._need_detail()
-        if staff is None or not self._permitted("add licenses", OpType.CREATE,
-                                                RecordKind.LICENSE):
-            return
+        if self._permitted("add licenses", OpType.CREATE, RecordKind.LICENSE):
+            self._for_highlighted(self._add_license)
+
+    def _add_license(self, staff: StaffView) -> None:
         session = self.session
         self.app.push_screen(staff_forms.add_license(
             staff, lambda values: session.staff.add_license(staff.id, values)),
@@ -236,28 +266,40 @@ class StaffScreen(WorkScreen):
             kind = staff_compliance_forms.FORMS[str(parameters[0])][0]
             return (self.chartkeep.signed_in_user is not None
                     and self.session.permits(OpType.CREATE, kind))
-        return True
+        return super().check_action(action, parameters)
 
     def action_compliance_status(self) -> None:
-        staff = self._need_detail()
-        if staff is not None:
-            self.app.push_screen(StaffCompliance(self.session, staff.id, staff.display_name))
+        self._for_highlighted(lambda staff: self.app.push_screen(
+            StaffCompliance(self.session, staff.id, staff.display_name)))
 
     def action_compliance_form(self, which: str) -> None:
-        staff = self._need_detail()
-        kind, form, done = staff_compliance_forms.FORMS[which]
-        if staff is None or not self._permitted(f"add {kind} records", OpType.CREATE, kind):
+        kind, _form, _done = staff_compliance_forms.FORMS[which]
+        if self._permitted(f"add {kind} records", OpType.CREATE, kind):
+            self._for_highlighted(lambda staff: self._compliance_form(which, staff))
+
+    def _compliance_form(self, which: str, staff: StaffView) -> None:
+        _kind, form, done = staff_compliance_forms.FORMS[which]
+        today, save = self.chartkeep.today(), staff_compliance_forms.saver(
+            which, self.session, staff.id)
+        if which != "training":
+            self.app.push_screen(form(today, staff, save), self._after(done))
             return
-        self.app.push_screen(form(self.chartkeep.today(), staff, staff_compliance_forms.saver(
-            which, self.session, staff.id)), self._after(done))
+
+        def attended(who: list[Attendee] | None) -> None:  # an in-service: who came, first
+            if who:
+                self.app.push_screen(staff_compliance_forms.add_training(
+                    today, staff, save, attendees=who), self._after(done))
+
+        self.app.push_screen(AttendeePicker(self.session, (staff.id, staff.display_name)),
+                             attended)
 
     # --- edits and corrections -----------------------------------------------------------
 
     def action_edit(self) -> None:
         """Edit what the focused table highlights: staff member, license or hours."""
-        staff = self._need_detail()
-        if staff is None:
-            return
+        self._for_highlighted(self._edit)
+
+    def _edit(self, staff: StaffView) -> None:
         focused = self.focused.id if self.focused is not None else None
         if focused == "licenses":
             self._edit_license(staff)
@@ -298,7 +340,9 @@ class StaffScreen(WorkScreen):
                             "instead.", severity="warning")
             return
         session = self.session
-        self.app.push_screen(staff_forms.correct_hours(
+        form = (partial(staff_compliance_forms.correct_clocked_hours, self.chartkeep.today())
+                if entry.fields.get("clock_in") else staff_forms.correct_hours)
+        self.app.push_screen(form(
             staff, entry, lambda values: session.staff.correct_hours(entry.id, values)),
             self._after("Correction saved"))
 
@@ -343,16 +387,12 @@ class StaffScreen(WorkScreen):
         ]
 
     def _edit_license_command(self) -> None:
-        staff = self._need_detail()
-        if staff is not None:
-            self.query_one("#licenses", DataTable).focus()
-            self._edit_license(staff)
+        self.query_one("#licenses", DataTable).focus()
+        self._for_highlighted(self._edit_license)
 
     def _correct_hours_command(self) -> None:
-        staff = self._need_detail()
-        if staff is not None:
-            self.query_one("#hours", DataTable).focus()
-            self._correct_hours(staff)
+        self.query_one("#hours", DataTable).focus()
+        self._for_highlighted(self._correct_hours)
 
 
 def _highlighted_key(table: DataTable[Any]) -> str | None:

@@ -4,6 +4,8 @@ and the conflicts a records manager resolves (side by side, as a synced change).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -12,19 +14,26 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Label, ProgressBar, Static
 
+from protocol.ops import OpType
+from protocol.records import RecordKind
+
 from ..dialogs.conflict import ConflictDialog
 from ..display import next_step, op_status, plain, when
 from ..engine import ConflictRow, OpRow, Session, SyncStatus
 from ..messages import DataChanged
 from ..widgets.sync_bar import describe
-from .base import PaletteCommand, WorkScreen
+from .base import PaletteCommand, RoleKey, WorkScreen
 
 
 class SyncScreen(WorkScreen):
     """The outbox and the server's answers, with conflicts to resolve."""
 
+    ROLE_KEYS: ClassVar[dict[str, RoleKey]] = {
+        "resolve": RoleKey(OpType.RESOLVE, RecordKind.RESIDENT, "resolve conflicts"),
+    }
+
     BINDINGS = [
-        Binding("enter", "resolve", "Resolve", id="sync.resolve", show=False,
+        Binding("enter", "resolve", "Resolve", id="sync.resolve",
                 tooltip="Choose the value to keep for the highlighted conflict"),
         Binding("ctrl+r", "reload", "Refresh", id="sync.refresh",
                 tooltip="Read the outbox and conflicts again"),

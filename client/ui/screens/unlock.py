@@ -15,7 +15,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Center, Horizontal, Vertical
+from textual.containers import Center, Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, OptionList, ProgressBar, Static
@@ -159,9 +159,9 @@ class UnlockScreen(Unlocking):
     ]
 
     def compose(self) -> ComposeResult:
-        with Center(), Vertical(classes="start-box"):
-            yield Label("Chartkeep", classes="start-title")
-            yield Static("Sign in to open this terminal's records.", classes="dialog-intro")
+        with VerticalScroll(classes="start-scroll"), Center(), Vertical(classes="start-box"):
+            yield Label("Chartkeep — sign in to open this terminal's records",
+                        classes="start-title")
             yield Label("Users at this terminal", classes="field-label")
             yield OptionList(id="users")
             yield UnlockForm()

@@ -29,6 +29,8 @@ ROLES = {"records_manager": "Records manager", "clerk": "Clerk"}
 class UsersScreen(WorkScreen):
     """Who may sign in at this terminal, and their passphrases."""
 
+    AUTO_FOCUS = "#users"
+
     BINDINGS = [
         Binding("a", "add_user", "Add user", id="users.add",
                 tooltip="Let a user of the facility sign in here, or reset a disabled "

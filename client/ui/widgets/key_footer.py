@@ -1,10 +1,13 @@
-"""The footer of keys, redrawn once per burst of binding changes."""
+"""The footer of keys: F1 (every key of the screen) first, redrawn once per burst
+of binding changes."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from textual.app import ComposeResult
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
 
 class KeyFooter(Footer):
@@ -17,6 +20,15 @@ class KeyFooter(Footer):
     meanwhile waits behind them. Signals that arrive before the next refresh are
     folded into one rebuild; the footer still shows the keys of the moment.
     """
+
+    FIRST = "help"
+    """The key shown first: at 80 columns the footer cannot show every key, so the
+    one that lists them all (F1) is never the one cut off."""
+
+    def compose(self) -> ComposeResult:
+        keys = list(super().compose())
+        first = [key for key in keys if isinstance(key, FooterKey) and key.action == self.FIRST]
+        yield from first + [key for key in keys if key not in first]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -15,12 +15,13 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
+from protocol.ops import OpType
 from protocol.records import FIELDS, RecordKind, resident_display_name
 from protocol.rules.residents.census_stats import current_payer
 
 from ..dialogs.resident_forms import RESIDENT_LABELS
-from ..display import census_status, next_step, op_status, plain, when
-from ..engine import NoteView, ResidentView, UserInfo
+from ..display import census_status, next_step, op_status, plain, stay_status, when
+from ..engine import NoteView, ResidentView, UserInfo, permitted
 
 
 def _value_text(value: Any) -> Text:
@@ -124,8 +125,15 @@ class ResidentRecord(Vertical):
                 alerts.append("\n")
         if view.conflicts:
             names = ", ".join(sorted(view.conflicts))
-            alerts.append(f"⚠ Conflicting changes to {names}: press e on the field to "
-                          "choose the value to keep.\n", style="dark_orange")
+            # Only a records manager may resolve: a clerk is told who will.
+            me = self.me
+            can_resolve = me is not None and permitted(me.role, OpType.RESOLVE,
+                                                       RecordKind.RESIDENT)
+            alerts.append(f"⚠ Conflicting changes to {names}: "
+                          + ("press e on the field to choose the value to keep.\n"
+                             if can_resolve else
+                             "a records manager will choose the value to keep.\n"),
+                          style="dark_orange")
         alerts.rstrip()
         widget = self.query_one("#resident-alerts", Static)
         widget.update(alerts)
@@ -150,9 +158,7 @@ class ResidentRecord(Vertical):
         table = self.query_one("#stays", DataTable)
         table.clear()
         for stay in reversed(view.stays):
-            status = Text(stay.status or "")
-            if stay.leave_type:
-                status.append(f" ({stay.leave_type})")
+            status = stay_status(stay.status, stay.leave_type)
             table.add_row(plain(stay.admitted_at), plain(stay.discharged_at),
                           plain(stay.bed_label or ("awaiting bed" if stay.status else "")),
                           status, plain(stay.admission_type), plain(current_payer(stay.fields)),

@@ -29,8 +29,10 @@ class StaffDetail(Vertical):
     def on_mount(self) -> None:
         self.query_one("#licenses", DataTable).add_columns(
             "Type", "Number", "State", "Expires", "Status", "")
+        # The corrected / correction marker comes right after the hours it qualifies,
+        # so it shows in a narrow window too.
         self.query_one("#hours", DataTable).add_columns(
-            "Date", "Shift", "Hours", "Job title", "Pay type", "")
+            "Date", "Hours", "", "Shift", "Job title", "Pay type")
 
     def show_nobody(self) -> None:
         """Nobody highlighted: say so rather than show another person's licenses."""
@@ -77,10 +79,10 @@ class StaffDetail(Vertical):
             if entry.pending:
                 flag.append(" ⟳ pending", style="yellow")
             hours.add_row(Text(entry.work_date or "", style=style),
+                          Text(str(entry.hours or ""), style=style), flag,
                           Text(entry.shift or "", style=style),
-                          Text(str(entry.hours or ""), style=style),
                           plain(job_title(entry.job_title_code)),
-                          plain(PAY_TYPES.get(entry.pay_type_code or 0, "")), flag,
+                          plain(PAY_TYPES.get(entry.pay_type_code or 0, "")),
                           key=entry.id)
         if not view.hours:
             hours.add_row(Text("No hours entered", style="dim"), "", "", "", "", "")

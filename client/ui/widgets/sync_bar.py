@@ -27,13 +27,20 @@ class SyncBar(Static):
     def on_mount(self) -> None:
         self.watch(self.app, "sync_status", self.show_status, init=True)
         self.watch(self.app, "syncing", self.show_status_again, init=False)
+        if hasattr(self.app, "records_line"):
+            self.watch(self.app, "records_line", self.show_status_again, init=False)
 
-    def show_status_again(self, _syncing: bool) -> None:  # noqa: FBT001  a watcher's argument
+    def show_status_again(self, _changed: object) -> None:
         self.show_status(getattr(self.app, "sync_status", None))
 
     def show_status(self, status: SyncStatus | None) -> None:
-        self.update(describe(status, syncing=bool(getattr(self.app, "syncing", False)),
-                             today=_today(self.app)))
+        text = describe(status, syncing=bool(getattr(self.app, "syncing", False)),
+                        today=_today(self.app))
+        records = str(getattr(self.app, "records_line", "") or "")
+        if status is not None and records and records != "records: nothing due":
+            text.append("  ·  ")
+            text.append(records, style="bold red" if "overdue" in records else "")
+        self.update(text)
 
 
 def _today(app: App[Any]) -> date | None:

@@ -12,7 +12,7 @@ destruction list).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -56,27 +56,32 @@ AREA_TITLES: Mapping[str, str] = {
 }
 
 
-def _name(residents: Mapping[str, Mapping[str, Any]], resident_id: str) -> str:
-    return resident_display_name(residents.get(resident_id) or {}) or "(unknown resident)"
+Label = Callable[[Mapping[str, Any]], str]
+
+
+def _name(residents: Mapping[str, Mapping[str, Any]], resident_id: str,
+          label: Label = resident_display_name) -> str:
+    return label(residents.get(resident_id) or {}) or "(unknown resident)"
 
 
 def _request_item(case: Named, residents: Mapping[str, Mapping[str, Any]],
-                  profile: RecordsProfile, now: datetime) -> DueItem:
+                  profile: RecordsProfile, now: datetime, label: Label) -> DueItem:
     clock = request_clock_of(case.data, profile)
     d = case.data
     ask = str(d.get("ask") or "copies")
     return DueItem("request", case.id, str(d["resident_id"]),
-                   _name(residents, str(d["resident_id"])),
+                   _name(residents, str(d["resident_id"]), label),
                    f"{ask} for {d.get('requester')} ({str(d.get('authority')).replace('_', ' ')})",
                    clock.due, clock.basis, clock.is_overdue(now))
 
 
 def due_items(cases: Iterable[Named], residents: Mapping[str, Mapping[str, Any]],
               stays: Mapping[str, list[Mapping[str, Any]]], profile: RecordsProfile,
-              now: datetime) -> list[DueItem]:
+              now: datetime, *, label: Label = resident_display_name) -> list[DueItem]:
     """Everything due, soonest first. ``cases``: the facility's case records;
     ``residents``: resident data by id; ``stays``: stay data by resident id;
-    ``now``: facility local time."""
+    ``now``: facility local time; ``label``: how a resident is named (the
+    portal names them by record number)."""
     today = now.date()
     items: list[DueItem] = []
     reviewed: set[tuple[str, str]] = set()
@@ -90,11 +95,11 @@ def due_items(cases: Iterable[Named], residents: Mapping[str, Mapping[str, Any]]
     for case in all_cases:
         d = case.data
         if case.kind == RecordKind.RECORD_REQUEST and d.get("status") == "open":
-            items.append(_request_item(case, residents, profile, now))
+            items.append(_request_item(case, residents, profile, now, label))
         elif case.kind == RecordKind.AMENDMENT_REQUEST and d.get("outcome") == "pending":
             clock = amendment_clock_of(d)
             items.append(DueItem("amendment", case.id, str(d["resident_id"]),
-                                 _name(residents, str(d["resident_id"])),
+                                 _name(residents, str(d["resident_id"]), label),
                                  "decide the amendment request", clock.due, clock.basis,
                                  clock.is_overdue(now)))
         elif case.kind == RecordKind.COMPLETENESS_REVIEW:
@@ -104,7 +109,7 @@ def due_items(cases: Iterable[Named], residents: Mapping[str, Mapping[str, Any]]
                 due = Due(add_days(discharged, profile.delinquent_after_days))
                 items.append(DueItem(
                     "completeness", case.id, str(d["resident_id"]),
-                    _name(residents, str(d["resident_id"])),
+                    _name(residents, str(d["resident_id"]), label),
                     f"{len(open_)} deficienc{'y' if len(open_) == 1 else 'ies'}: "
                     + ", ".join(str(x["title"]) for x in open_[:3]), due,
                     f"record delinquent {profile.delinquent_after_days} days after discharge",

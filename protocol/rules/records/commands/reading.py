@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from protocol.errors import ValidationError
 from protocol.rules.dates import day_of, moment_of
 from protocol.rules.records.amendments import Amendment, DenialGround, Outcome, amendment_due
-from protocol.rules.records.completeness import Deficiency, Review
+from protocol.rules.records.completeness import Checklist, Deficiency, Review
 from protocol.rules.records.deadlines import ExtensionNotice
 from protocol.rules.records.disclosures import Basis, Disclosure, Suspension, accounting_due
-from protocol.rules.records.profile import RecordsProfile
+from protocol.rules.records.profile import RecordsProfile, default_profile
 from protocol.rules.records.requests import Due, request_clock
 from protocol.rules.records.retention import ClosedRecord, LegalHold, record_span
 
@@ -124,3 +125,26 @@ def closed_record_of(resident_id: str, resident: Mapping[str, Any],
 
 def moment(value: Any) -> datetime | None:
     return moment_of(value)
+
+
+def facility_profile(facility: Mapping[str, Any]) -> RecordsProfile:
+    """A facility's records profile from its record: its own (``records_profile``)
+    when set and valid, else its state's default (``state_code``)."""
+    raw = facility.get("records_profile")
+    if isinstance(raw, Mapping):
+        try:
+            return RecordsProfile.from_dict(raw)
+        except ValidationError:
+            pass  # an unreadable stored profile falls back to the state's
+    return default_profile(str(facility.get("state_code") or "US"))
+
+
+def facility_checklist(facility: Mapping[str, Any]) -> Checklist | None:
+    """A facility's own completeness checklist (``completeness_checklist``), if any."""
+    raw = facility.get("completeness_checklist")
+    if isinstance(raw, Mapping):
+        try:
+            return Checklist.from_dict(raw)
+        except ValidationError:
+            return None
+    return None

@@ -1,0 +1,168 @@
+"""Forms of the records department: a request for records, an extension, a
+release, an amendment request, a legal hold, a deficiency resolved, an
+extract. Each saves through ``session.casework`` (or ``session.extracts``),
+which checks it by the server's own rule; a refusal keeps the form open with
+the reason under the field it names."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from protocol.errors import ValidationError
+from protocol.rules.records.requests import Authority
+
+from ..engine import Session
+from .form import FormDialog, FormField
+
+AUTHORITIES = tuple((str(a).replace("_", " "), str(a)) for a in Authority)
+ASKS = (("copies", "copies"), ("inspect", "inspect"), ("accounting of disclosures",
+                                                        "accounting"))
+YES_NO = (("yes", "yes"), ("no", "no"))
+
+EXTRACT_WARNING = ("This writes resident data to a PLAINTEXT file outside the encrypted store. "
+                   "A Safe Harbor extract removes the 18 identifiers; a limited data set keeps "
+                   "dates, city and ZIP and needs a data-use agreement (agreement fields). "
+                   "The extract is recorded with its purpose and recipient.")
+
+
+def _date(name: str, value: Any) -> str:
+    try:
+        return date.fromisoformat(str(value).strip()).isoformat()
+    except ValueError:
+        raise ValidationError(name, "must be a date written YYYY-MM-DD") from None
+
+
+def _moment(name: str, value: Any) -> str:
+    try:
+        return datetime.fromisoformat(str(value).strip()).isoformat(timespec="minutes")
+    except ValueError:
+        raise ValidationError(name, "must be a date and time written YYYY-MM-DD HH:MM") from None
+
+
+def _lines(_name: str, value: Any) -> list[str]:
+    return [part.strip() for part in str(value).replace(";", ",").split(",") if part.strip()]
+
+
+def new_request(session: Session, resident_id: str, who: str, now: datetime
+                ) -> FormDialog[str]:
+    fields = [
+        FormField("received_at", "Received (date and time)", now.strftime("%Y-%m-%d %H:%M"),
+                  check=_moment),
+        FormField("requester", "Requester", placeholder="who asks"),
+        FormField("authority", "Authority", "resident", choices=AUTHORITIES),
+        FormField("ask", "Asks for", "copies", choices=ASKS),
+        FormField("what", "What is asked for", placeholder="e.g. nursing notes, March 2026"),
+        FormField("why", "Why", required=False),
+        FormField("respond_by", "Respond by (a subpoena's date)", check=_date, required=False),
+    ]
+
+    def submit(values: dict[str, Any]) -> str:
+        return session.casework.open_request(resident_id, **{k: v for k, v in values.items()
+                                                             if v is not None})
+
+    return FormDialog(f"Request for the records of {who}", fields, submit,
+                      intro="The clock starts when the request is received. An attorney or "
+                            "an insurer needs the resident's authorization before release.")
+
+
+def extend(session: Session, name: str, target: str, case_id: str, today: date
+           ) -> FormDialog[str]:
+    fields = [
+        FormField("given_on", "Written notice given on", today.isoformat(), check=_date),
+        FormField("reason", "Reason for the delay"),
+        FormField("new_due_on", "New due date (at most 30 days later)", check=_date),
+    ]
+
+    def submit(values: dict[str, Any]) -> str:
+        return session.casework.command(name, {target: case_id, **values, "in_writing": True})
+
+    return FormDialog("Extend once, with written notice", fields, submit,
+                      intro="Only one extension, and only with a written notice given within "
+                            "the first period.")
+
+
+def release(session: Session, request_id: str, today: date) -> FormDialog[str]:
+    fields = [
+        FormField("released_on", "Released on", today.isoformat(), check=_date),
+        FormField("parts", "Parts released (comma-separated)", parse=lambda t: _lines("", t)),
+        FormField("description", "What was released, briefly"),
+    ]
+
+    def submit(values: dict[str, Any]) -> str:
+        return session.casework.release_records(request_id, **values)
+
+    return FormDialog("Release the records", fields, submit,
+                      intro="The release is logged as a disclosure; amendments and statements "
+                            "of disagreement of released entries go with it.")
+
+
+def new_amendment(session: Session, resident_id: str, who: str, today: date,
+                  entry_ids: list[str]) -> FormDialog[str]:
+    fields = [
+        FormField("received_on", "Received on", today.isoformat(), check=_date),
+        FormField("entry_ids", "Entries to amend (record ids, comma-separated)",
+                  ", ".join(entry_ids), parse=lambda t: _lines("", t)),
+        FormField("asked", "What the resident asks to change", multiline=True),
+        FormField("named_parties", "People the resident names (comma-separated)",
+                  required=False, parse=lambda t: _lines("", t)),
+    ]
+
+    def submit(values: dict[str, Any]) -> str:
+        return session.casework.request_amendment(
+            resident_id, **{k: v for k, v in values.items() if v is not None})
+
+    return FormDialog(f"Amendment request of {who}", fields, submit,
+                      intro="A decision is due within 60 days of receipt.")
+
+
+def legal_hold(session: Session, resident_id: str, who: str, today: date) -> FormDialog[str]:
+    fields = [
+        FormField("placed_by", "Placed by (who ordered it)"),
+        FormField("reason", "Matter or case"),
+        FormField("placed_on", "From", today.isoformat(), check=_date),
+    ]
+
+    def submit(values: dict[str, Any]) -> str:
+        return session.casework.place_hold(resident_id, **values)
+
+    return FormDialog(f"Legal hold on the record of {who}", fields, submit,
+                      intro="Nothing on hold can be destroyed, whatever its retention date.")
+
+
+def resolve_deficiency(session: Session, review_id: str, codes: list[tuple[str, str]],
+                       today: date) -> FormDialog[str]:
+    fields = [
+        FormField("code", "Deficiency", codes[0][1] if codes else "", choices=codes),
+        FormField("resolved_on", "Completed on", today.isoformat(), check=_date),
+    ]
+
+    def submit(values: dict[str, Any]) -> str:
+        return session.casework.command("resolve_deficiency", {"review_id": review_id,
+                                                               **values})
+
+    return FormDialog("Mark a deficiency completed", fields, submit)
+
+
+def extract(session: Session, home: Path, on_written: Callable[[Path, int], None]
+            ) -> FormDialog[Path]:
+    fields = [
+        FormField("method", "Method", "safe_harbor",
+                  choices=(("Safe Harbor (de-identified)", "safe_harbor"),
+                           ("Limited data set (needs an agreement)", "limited_data_set"))),
+        FormField("purpose", "Purpose"),
+        FormField("recipient", "Recipient"),
+        FormField("path", "File", str(home / "exports" / "extract.csv")),
+    ]
+
+    def submit(values: dict[str, Any]) -> Path:
+        result = session.extracts.write(values["method"], Path(values["path"]),
+                                        purpose=values["purpose"],
+                                        recipient=values["recipient"])
+        on_written(result.path, result.rows)
+        return result.path
+
+    return FormDialog("Research or statistics extract (CSV)", fields, submit,
+                      intro=EXTRACT_WARNING, submit_label="Write the file")

@@ -1,0 +1,375 @@
+"""The records department (F9): its due list, requests for records, amendment
+requests, completeness reviews, retention and extracts.
+
+One table, six lists (``ctrl+t`` cycles them): the **due list** — every clock
+that runs, soonest first, overdue in red — and one list per kind of work. Type
+to filter any list (a name, a requester, a word of what is due). The keys act
+on the highlighted row; each form checks by the server's own rule, offline.
+Everything is read in a thread worker; names are shown as typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.coordinate import Coordinate
+from textual.message import Message
+from textual.widgets import DataTable, Input, Label, Static
+
+from protocol.ops import OpType
+from protocol.records import RecordKind
+from protocol.rules.records.due_list import AREA_TITLES
+
+from ..dialogs import records_forms
+from ..dialogs.message import MessageDialog
+from ..dialogs.resident_picker import ResidentPickerDialog
+from ..engine import Session
+from .base import PaletteCommand, WorkScreen
+
+LISTS: tuple[tuple[str, str], ...] = (
+    ("due", "Due list"), ("requests", "Requests for records"),
+    ("amendments", "Amendment requests"), ("completeness", "Completeness reviews"),
+    ("retention", "Retention and destruction"), ("extracts", "Extracts"),
+)
+EMPTY = {
+    "due": "Nothing is due: no open request, amendment or deficiency, no record to destroy.",
+    "requests": "No request for records yet. Press n to record one.",
+    "amendments": "No amendment request yet. Press a to record one.",
+    "completeness": "No completeness review yet; discharges to review appear in the due list.",
+    "retention": "No legal hold, destruction list or record past its retention date.",
+    "extracts": "No extract made yet. Press x to write one.",
+}
+COLUMNS = {
+    "due": ("Due", "Work", "Resident", "What"),
+    "requests": ("Received", "Resident", "Requester", "Asks", "Status"),
+    "amendments": ("Received", "Resident", "Asked", "Outcome"),
+    "completeness": ("Discharged", "Resident", "Open deficiencies"),
+    "retention": ("Date", "Kind", "Resident(s)", "State"),
+    "extracts": ("Made", "Method", "Recipient", "Purpose", "Rows"),
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    cells: tuple[str | Text, ...]
+    kind: str
+    """What the row is: a case kind, or ``due:<area>``."""
+    resident_id: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def _cell(value: object) -> Text:
+    return Text("" if value is None else str(value))
+
+
+def _due_rows(session: Session) -> list[Row]:
+    rows = []
+    for item in session.casework.due():
+        style = "bold red" if item.overdue else ""
+        rows.append(Row(f"due:{item.area}:{item.record_id}", (
+            Text(item.due_text + (" overdue" if item.overdue else ""), style=style),
+            _cell(AREA_TITLES[item.area]), _cell(item.resident), _cell(item.what)),
+            f"due:{item.area}", item.resident_id, {"id": item.record_id, "basis": item.basis}))
+    return rows
+
+
+def _case_rows(session: Session, which: str) -> list[Row]:
+    names = {rid: f"{d.get('family_name', '')}, {d.get('given_name', '')}"
+             for rid, d in session.casework.residents().items()}
+    rows: list[Row] = []
+
+    def add(case: Any, *cells: object) -> None:
+        rows.append(Row(case.id, tuple(_cell(c) for c in cells), case.kind,
+                        case.data.get("resident_id"), dict(case.data, id=case.id)))
+
+    if which == "requests":
+        for c in session.casework.cases(RecordKind.RECORD_REQUEST):
+            d = c.data
+            add(c, d.get("received_at"), names.get(str(d.get("resident_id")), ""),
+                d.get("requester"), d.get("ask"), d.get("status"))
+    elif which == "amendments":
+        for c in session.casework.cases(RecordKind.AMENDMENT_REQUEST):
+            d = c.data
+            add(c, d.get("received_on"), names.get(str(d.get("resident_id")), ""), d.get("asked"),
+                d.get("outcome"))
+    elif which == "completeness":
+        for c in session.casework.cases(RecordKind.COMPLETENESS_REVIEW):
+            d = c.data
+            still = [x["title"] for x in d.get("deficiencies", []) if not x.get("resolved_on")]
+            add(c, d.get("discharged_on"), names.get(str(d.get("resident_id")), ""),
+                ", ".join(still) or "complete")
+    elif which == "retention":
+        for c in session.casework.cases(RecordKind.LEGAL_HOLD):
+            d = c.data
+            add(c, d.get("placed_on"), "legal hold", names.get(str(d.get("resident_id")), ""),
+                "released " + str(d["released_on"]) if d.get("released_on") else "on hold")
+        for c in session.casework.cases(RecordKind.DESTRUCTION):
+            d = c.data
+            add(c, d.get("listed_on"), "destruction list",
+                ", ".join(r["name"] for r in d.get("records", [])), d.get("status"))
+        rows.extend(r for r in _due_rows(session) if r.kind == "due:destruction")
+    elif which == "extracts":
+        for c in session.casework.cases(RecordKind.EXTRACT):
+            d = c.data
+            add(c, d.get("made_on"), d.get("method"), d.get("recipient"), d.get("purpose"),
+                d.get("rows"))
+    return rows
+
+
+class RecordsScreen(WorkScreen):
+    """The records department's lists and due dates."""
+
+    AUTO_FOCUS = "#records-table"
+
+    BINDINGS = [
+        Binding("ctrl+t", "next_list", "Next list", id="records.next_list",
+                tooltip="Due list, requests, amendments, completeness, retention, extracts"),
+        Binding("slash", "filter", "Filter", id="records.filter",
+                tooltip="Type part of a name, requester or what is due"),
+        Binding("n", "new_request", "Request", id="records.new_request",
+                tooltip="Record a request for a resident's records"),
+        Binding("a", "new_amendment", "Amendment", id="records.new_amendment",
+                tooltip="Record a resident's request to amend their record"),
+        Binding("e", "extend", "Extend", id="records.extend",
+                tooltip="Extend the highlighted request or amendment once, with notice"),
+        Binding("r", "release", "Release", id="records.release",
+                tooltip="Release the records of the highlighted request"),
+        Binding("o", "open_review", "Open review", id="records.open_review",
+                tooltip="Open the completeness review of the highlighted discharge"),
+        Binding("c", "resolve", "Completed", id="records.resolve",
+                tooltip="Mark a deficiency of the highlighted review completed"),
+        Binding("h", "hold", "Legal hold", id="records.hold",
+                tooltip="Place a legal hold on the highlighted resident's record"),
+        Binding("x", "extract", "Extract", id="records.extract",
+                tooltip="Write a research extract (CSV, de-identified)"),
+        Binding("ctrl+r", "reload", "Refresh", id="records.refresh",
+                tooltip="Read the lists again"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, which: str, rows: list[Row], line: str) -> None:
+            super().__init__()
+            self.which = which
+            self.rows = rows
+            self.line = line
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.which = "due"
+        self.rows: list[Row] = []
+        self.by_key: dict[str, Row] = {}
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="records-body"):
+            yield Label("", id="records-title", classes="section-label")
+            yield Input(id="records-filter", placeholder="Type to filter this list")
+            yield DataTable(id="records-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="records-empty", classes="empty-state")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#records-table", DataTable)
+        table.loading = True
+        table.focus()  # the keys act on the list; / goes to the filter
+        self.reload()
+
+    def reload(self) -> None:
+        self._fetch(self.session, self.which)
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    @work(thread=True, exclusive=True, group="records", exit_on_error=False)
+    def _fetch(self, session: Session, which: str) -> None:
+        rows = _due_rows(session) if which == "due" else _case_rows(session, which)
+        self.post_message(self.Loaded(which, rows, session.casework.status_line()))
+
+    def on_records_screen_loaded(self, message: Loaded) -> None:
+        if message.which != self.which:
+            return
+        self.rows = message.rows
+        self.by_key = {row.key: row for row in message.rows}
+        title = dict(LISTS)[self.which]
+        self.query_one("#records-title", Label).update(
+            Text(f"{title}  ·  {message.line}  ·  ctrl+t next list"))
+        self._show()
+
+    @on(Input.Changed, "#records-filter")
+    def _filtered(self) -> None:
+        self._show()
+
+    @on(Input.Submitted, "#records-filter")
+    def _to_list(self) -> None:
+        self.query_one("#records-table", DataTable).focus()
+
+    def _show(self) -> None:
+        table = self.query_one("#records-table", DataTable)
+        table.loading = False
+        table.clear(columns=True)
+        table.add_columns(*COLUMNS[self.which])
+        words = self.query_one("#records-filter", Input).value.casefold().split()
+        shown = [row for row in self.rows
+                 if all(any(w in str(c).casefold() for c in row.cells) for w in words)]
+        for row in shown:
+            table.add_row(*row.cells, key=row.key)
+        empty = self.query_one("#records-empty", Static)
+        empty.update(Text(EMPTY[self.which] if not words else "Nothing matches the filter."))
+        empty.display = not shown
+        table.display = bool(shown)
+
+    def highlighted(self) -> Row | None:
+        table = self.query_one("#records-table", DataTable)
+        if not table.row_count or not table.display:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0))
+        return self.by_key.get(row_key.value or "")
+
+    # --- lists -------------------------------------------------------------------------------
+
+    def action_next_list(self) -> None:
+        names = [name for name, _ in LISTS]
+        self.which = names[(names.index(self.which) + 1) % len(names)]
+        self.query_one("#records-table", DataTable).loading = True
+        self.reload()
+
+    def action_filter(self) -> None:
+        self.query_one("#records-filter", Input).focus()
+
+    @on(DataTable.RowSelected, "#records-table")
+    def _details(self) -> None:
+        row = self.highlighted()
+        if row is None:
+            return
+        lines = Text()
+        for key, value in sorted(row.data.items()):
+            if key.startswith("_") or value in (None, "", [], {}):
+                continue
+            lines.append(f"{key.replace('_', ' ')}: ", style="bold")
+            lines.append(f"{value}\n")
+        self.app.push_screen(MessageDialog(str(row.cells[1]), lines))
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def _may(self, name: str, what: str) -> bool:
+        if self.session.permits(OpType.COMMAND, command=name):
+            return True
+        self.app.notify(f"Only a records manager can {what}.", title="Records managers only",
+                        severity="warning", markup=False)
+        return False
+
+    def _saved(self, result: object) -> None:
+        if result is not None:
+            self.app.notify("Saved; it will be sent at the next sync.", title="Saved")
+            self.reload()
+            self.chartkeep.refresh_sync_status()
+
+    def _pick_resident(self, title: str, then: Any) -> None:
+        def chosen(row: Any) -> None:
+            if row is not None:
+                then(row.id, row.display_name)
+
+        self.app.push_screen(ResidentPickerDialog(self.session, title), chosen)
+
+    def action_new_request(self) -> None:
+        now = self.session.clock.now()
+
+        def then(resident_id: str, who: str) -> None:
+            self.app.push_screen(records_forms.new_request(self.session, resident_id, who, now),
+                                 self._saved)
+
+        self._pick_resident("Whose records are asked for?", then)
+
+    def action_new_amendment(self) -> None:
+        today = self.session.clock.today()
+
+        def then(resident_id: str, who: str) -> None:
+            self.app.push_screen(records_forms.new_amendment(self.session, resident_id, who,
+                                                             today, []), self._saved)
+
+        self._pick_resident("Whose record is to be amended?", then)
+
+    def action_extend(self) -> None:
+        row = self.highlighted()
+        case_id = str(row.data.get("id")) if row else ""
+        kind = row.kind if row else ""
+        if kind in ("record_request", "due:request"):
+            name, target = "extend_request", "request_id"
+        elif kind in ("amendment_request", "due:amendment"):
+            name, target = "extend_amendment", "amendment_id"
+        else:
+            self.app.notify("Highlight an open request or amendment request first.")
+            return
+        if self._may(name, "extend a request"):
+            self.app.push_screen(records_forms.extend(self.session, name, target, case_id,
+                                                      self.session.clock.today()), self._saved)
+
+    def action_release(self) -> None:
+        row = self.highlighted()
+        if row is None or row.kind not in ("record_request", "due:request"):
+            self.app.notify("Highlight an open request for records first.")
+            return
+        if self._may("release_records", "release records"):
+            self.app.push_screen(records_forms.release(self.session, str(row.data["id"]),
+                                                       self.session.clock.today()), self._saved)
+
+    def action_open_review(self) -> None:
+        row = self.highlighted()
+        if row is None or row.kind != "due:review_to_open" or row.resident_id is None:
+            self.app.notify("Highlight a discharge to review (in the due list) first.")
+            return
+        self._open_review(self.session, row.resident_id, str(row.cells[3]).rsplit(" ", 1)[-1])
+
+    @work(thread=True, group="records-write", exit_on_error=False)
+    def _open_review(self, session: Session, resident_id: str, discharged_on: str) -> None:
+        session.casework.open_review(resident_id, discharged_on=discharged_on)
+        self.app.call_from_thread(self._saved, True)
+
+    def action_resolve(self) -> None:
+        row = self.highlighted()
+        if row is None or row.kind not in ("completeness_review", "due:completeness"):
+            self.app.notify("Highlight a completeness review first.")
+            return
+        review = self.session.casework.case(str(row.data["id"]))
+        codes = [(str(d["title"]), str(d["code"])) for d in
+                 (review.data.get("deficiencies", []) if review else [])
+                 if not d.get("resolved_on")]
+        if not codes:
+            self.app.notify("Every deficiency of this review is completed.")
+            return
+        self.app.push_screen(records_forms.resolve_deficiency(
+            self.session, str(row.data["id"]), codes, self.session.clock.today()), self._saved)
+
+    def action_hold(self) -> None:
+        if not self._may("place_hold", "place a legal hold"):
+            return
+        today = self.session.clock.today()
+
+        def then(resident_id: str, who: str) -> None:
+            self.app.push_screen(records_forms.legal_hold(self.session, resident_id, who, today),
+                                 self._saved)
+
+        self._pick_resident("Whose record goes on legal hold?", then)
+
+    def action_extract(self) -> None:
+        if not self._may("record_extract", "write a research extract"):
+            return
+
+        def written(path: Any, rows: int) -> None:
+            self.app.call_from_thread(self.app.notify, f"{rows} rows written to {path}.",
+                                      title="Extract written", markup=False)
+
+        self.app.push_screen(records_forms.extract(self.session, self.chartkeep.home, written),
+                             self._saved)
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        return [("Records: next list", "Due list, requests, amendments, …",
+                 self.action_next_list),
+                ("Records: new request for records", "Pick the resident, then fill in",
+                 self.action_new_request),
+                ("Records: research extract", "CSV, Safe Harbor", self.action_extract)]

@@ -1,0 +1,82 @@
+"""The offline window, against the real server and real encrypted terminals:
+sign-in 400 days after the last contact, or with the clock set back, is refused
+with the sentence to reconnect (and recorded at the terminal); reaching the
+server refreshes it; a user deactivated at the server loses their key slot at the
+next pull."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from client import terminal
+from client.clock import ManualClock
+from client.errors import InvalidCredentials, OfflineExpired
+from client.store.database import AUDIT
+from client.sync.transport import HttpTransport
+from server import admin
+
+from .conftest import PASSWORD, START, Link, Org
+
+
+def events(session) -> list[tuple[str, dict]]:
+    with session.store.read() as conn:
+        return [(r.event, json.loads(r.detail)) for r in
+                conn.execute(sa.select(AUDIT.c.event, AUDIT.c.detail).order_by(AUDIT.c.id))]
+
+
+def test_sign_in_after_the_window_or_with_the_clock_set_back_is_refused(org: Org) -> None:
+    clock = ManualClock(START)
+    link = Link(HttpTransport(org.url))
+    a = org.terminal(org.a, "clerk.MG", transport=link, clock=clock)
+    assert a.sync().error is None
+    home = a.home
+    a.lock()
+    link.blocked.add("*")  # offline from here on
+    clock.advance(days=13)
+    a = terminal.unlock(home, "clerk.MG", PASSWORD, transport=link, clock=clock)
+    a.lock()
+    clock.advance(days=400)
+    with pytest.raises(OfflineExpired, match="Connect this terminal to the network to "
+                                              "refresh its sign-in"):
+        terminal.unlock(home, "clerk.MG", PASSWORD, transport=link, clock=clock)
+    clock.advance(days=-403)  # back to three days before the latest time it has seen
+    with pytest.raises(OfflineExpired):
+        terminal.unlock(home, "clerk.MG", PASSWORD, transport=link, clock=clock)
+    clock.advance(days=403)
+    link.blocked.clear()  # connected again: the sign-in syncs and goes through
+    a = terminal.unlock(home, "clerk.MG", PASSWORD, transport=link, clock=clock)
+    refused = [d["reason"] for e, d in events(a) if e == "unlock_refused"]
+    assert refused == ["offline_window_expired", "clock_behind"]
+    assert [e for e, _ in events(a)][-1] == "unlock_refreshed"
+
+
+def test_the_facilitys_window_comes_from_the_server(org: Org) -> None:
+    admin.set_offline_window(org.engine, org.settings, facility_id=org.a.id, days=2)
+    clock = ManualClock(START)
+    link = Link(HttpTransport(org.url))
+    a = org.terminal(org.a, "clerk.MG", transport=link, clock=clock)
+    assert a.sync().error is None  # pulls the facility record with its window
+    home = a.home
+    a.lock()
+    link.blocked.add("*")
+    clock.advance(days=3)
+    with pytest.raises(OfflineExpired):
+        terminal.unlock(home, "clerk.MG", PASSWORD, transport=link, clock=clock)
+
+
+def test_a_deactivated_user_loses_the_key_slot_at_the_next_pull(org: Org) -> None:
+    clock = ManualClock(START)
+    manager = org.terminal(org.a, "rm.MG", clock=clock)
+    home = manager.home
+    assert manager.sync().error is None  # the facility's users arrive
+    manager.users.add("clerk.MG", PASSWORD)
+    assert "clerk.MG" in [s.username for s in terminal.list_users(home)]
+    admin.deactivate_user(org.engine, org.settings, username="clerk.MG")
+    assert manager.sync().error is None
+    assert "clerk.MG" not in [s.username for s in terminal.list_users(home)]
+    assert ("slot_removed", {"reason": "user_inactive"}) in events(manager)
+    with pytest.raises(InvalidCredentials):
+        terminal.unlock(home, "clerk.MG", PASSWORD, clock=clock)

@@ -1,0 +1,114 @@
+"""The records department (F9) at 80×24: the due list with its overdue request
+first, a filter, the other lists, a request recorded through the resident
+picker and its form, a refusal that keeps the form open, and the empty
+states. Offline: every check is the server's rule, at the terminal."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable, Input
+
+from client.ui.dialogs.form import FormDialog
+from client.ui.dialogs.resident_picker import ResidentPickerDialog
+from client.ui.screens.records import RecordsScreen
+
+pytestmark = pytest.mark.tui
+
+SIZE = (80, 24)
+
+
+@pytest.fixture
+def department(offline_terminal):
+    """Thursday 15 January 2026: an attorney's request received 10 December 2025
+    (30 days → 9 January: overdue), and the resident's own inspection asked
+    today at 08:00 (due Friday 16 January 08:00)."""
+    session = offline_terminal.session()
+    rid = session.residents.register({"family_name": "Okafor [Jr]", "given_name": "Adaeze",
+                                      "birth_date": "1941-03-02", "sex": "female"})
+    session.stays.admit(rid, admitted_at="2025-11-02")
+    session.casework.open_request(rid, received_at="2025-12-10T10:00", requester="Doe LLP",
+                                  authority="attorney", what="Progress notes",
+                                  current_resident=False)
+    session.casework.open_request(rid, received_at="2026-01-15T08:00",
+                                  requester="Adaeze Okafor", authority="resident",
+                                  ask="inspect", what="Her chart")
+    session.lock()
+    return offline_terminal
+
+
+async def test_an_empty_department_says_so(offline_terminal, make_app, drive):
+    app = make_app(offline_terminal)
+    async with app.run_test(size=SIZE) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("f9")
+        await ui.wait_for_screen(RecordsScreen)
+        await ui.wait_for(lambda: "Nothing is due" in ui.text_of("#records-empty"))
+        assert "records: nothing due" in ui.text_of("#records-title")
+        await pilot.press("ctrl+t")
+        await ui.wait_for(lambda: "No request for records yet" in ui.text_of("#records-empty"))
+
+
+async def test_the_due_list_filter_lists_and_a_new_request(department, make_app, drive):
+    app = make_app(department)
+    async with app.run_test(size=SIZE) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("f9")
+        screen = await ui.wait_for_screen(RecordsScreen)
+        table = screen.query_one("#records-table", DataTable)
+        await ui.wait_for(lambda: table.row_count == 2)
+        rows = ui.table_text("#records-table").splitlines()
+        assert rows[0].startswith("2026-01-09 overdue | Request for records | Okafor [Jr]")
+        assert rows[1].startswith("2026-01-16 08:00 | Request for records")
+        assert "records: 2 due · 1 overdue · next 2026-01-16 08:00" in ui.text_of(
+            "#records-title")
+        # The status line says it on every screen.
+        await ui.wait_for(lambda: "1 overdue" in str(screen.query_one(".sync-bar").render()))
+
+        await pilot.press("slash")
+        await pilot.press(*"doe llp")
+        await ui.wait_for(lambda: table.row_count == 1)
+        screen.query_one("#records-filter", Input).value = ""
+        await ui.wait_for(lambda: table.row_count == 2)
+
+        screen.query_one("#records-table", DataTable).focus()
+        await pilot.press("ctrl+t")
+        await ui.wait_for(lambda: screen.which == "requests" and table.row_count == 2)
+        assert "Doe LLP" in ui.table_text("#records-table")
+
+        await pilot.press("n")
+        picker = await ui.wait_for_screen(ResidentPickerDialog)
+        await pilot.press(*"okafor")
+        await ui.wait_for(lambda: picker.query_one("#picker-table", DataTable).row_count == 1)
+        await pilot.press("enter", "enter")
+        form = await ui.wait_for_screen(FormDialog)
+        await ui.fill(requester="Acme Health", authority="insurer", what="Claims file")
+        await ui.fill(received_at="2026-01-16 09:00")  # tomorrow: refused, form kept
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: "cannot be in the future" in ui.text_of("#error-received_at"))
+        assert form.is_attached
+        await ui.fill(received_at="2026-01-14 09:00")
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: not form.is_attached)
+        await ui.wait_for(lambda: table.row_count == 3)
+        assert "Acme Health" in ui.table_text("#records-table")
+
+
+async def test_a_release_without_the_authorization_is_refused_in_the_form(
+        department, make_app, drive):
+    app = make_app(department)
+    async with app.run_test(size=SIZE) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("f9")
+        screen = await ui.wait_for_screen(RecordsScreen)
+        await ui.wait_for(lambda: screen.query_one("#records-table", DataTable).row_count == 2)
+        screen.query_one("#records-table", DataTable).focus()
+        await pilot.press("r")
+        form = await ui.wait_for_screen(FormDialog)
+        await ui.fill(parts="progress notes", description="notes")
+        await pilot.press("ctrl+s")
+        # The attorney has no authorization on file: the release is refused at entry.
+        await ui.wait_for(lambda: "authorization" in ui.text_of("#form-error"))
+        assert form.is_attached

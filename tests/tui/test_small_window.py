@@ -1,0 +1,118 @@
+"""At 80×24 every screen is usable: sign-in shows the passphrase and Unlock,
+forms keep Save in view and scroll their fields, and F1 (every key) is always
+in the footer."""
+
+from __future__ import annotations
+
+import pytest
+from textual.containers import ScrollableContainer
+from textual.widgets import Input
+from textual.widgets._footer import FooterKey
+
+from client.ui.dialogs.form import FormDialog
+from client.ui.screens.staff import StaffScreen
+from client.ui.screens.unlock import UnlockScreen
+
+pytestmark = pytest.mark.tui
+
+SIZE = (80, 24)
+
+
+def fully_visible(widget) -> bool:
+    """The widget is drawn whole: inside the screen and inside every scroller around it."""
+    region = widget.region
+    if region.area == 0 or not widget.display:
+        return False
+    outer = [widget.screen, *(node for node in widget.ancestors
+                              if isinstance(node, ScrollableContainer))]
+    return all(node.region.contains_region(region) for node in outer)
+
+
+@pytest.fixture
+def staffed(offline_terminal):
+    session = offline_terminal.session()
+    staff_id = session.staff.add({"employee_id": "E-1001", "family_name": "Reyes",
+                                  "given_name": "Marisol", "job_title_code": 7,
+                                  "pay_type_code": 2})
+    session.staff.add_hours(staff_id, {"work_date": "2026-01-14", "hours": "8",
+                                       "shift": "day", "job_title_code": 7,
+                                       "pay_type_code": 2})
+    session.lock()
+    return offline_terminal
+
+
+async def test_sign_in_shows_passphrase_and_unlock(offline_terminal, make_app, drive):
+    app = make_app(offline_terminal)
+    async with app.run_test(size=SIZE) as pilot:
+        ui = drive(pilot)
+        screen = await ui.wait_for_screen(UnlockScreen)
+        await ui.wait_for(lambda: screen.query_one("#username", Input).value)
+        for selector in ("#username", "#password", "#unlock"):
+            assert fully_visible(screen.query_one(selector)), selector
+        await pilot.press("ctrl+l")  # nothing to lock yet; the keys stay harmless
+        await ui.sign_in()
+        await pilot.press("ctrl+l")
+        await pilot.pause(0.2)
+        for selector in ("#password", "#unlock", "#switch-user"):
+            assert fully_visible(app.screen.query_one(selector)), selector
+
+
+async def test_forms_keep_save_in_view_and_scroll(staffed, make_app, drive):
+    app = make_app(staffed)
+    async with app.run_test(size=SIZE) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("ctrl+n")  # register a resident: the longest form
+        form = await ui.wait_for_screen(FormDialog)
+        assert fully_visible(form.query_one("#form-save"))
+        last = form.query_one(f"#field-{form.fields[-1].name}")
+        last.focus()
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+        assert fully_visible(last)  # the fields scroll to it
+        assert fully_visible(form.query_one("#form-save"))
+        await pilot.press("escape")
+
+        await pilot.press("f4")
+        staff = await ui.wait_for_screen(StaffScreen)
+        await ui.wait_for(lambda: staff.detail is not None and staff.detail.hours)
+        staff.query_one("#hours").focus()
+        await pilot.press("e")  # correct hours: a form with an introduction
+        form = await ui.wait_for_screen(FormDialog)
+        assert fully_visible(form.query_one("#form-save"))
+        assert fully_visible(form.query_one("#form-cancel"))
+
+
+@pytest.mark.parametrize("key", [None, "f3", "f4", "f5", "f6", "f8"])
+async def test_the_footer_always_offers_every_key(staffed, make_app, drive, key):
+    app = make_app(staffed)
+    async with app.run_test(size=SIZE) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        if key:
+            await pilot.press(key)
+            await pilot.pause(0.3)
+        await pilot.pause(0.2)
+        keys = list(app.screen.query(FooterKey))
+        assert keys and keys[0].action == "help" and fully_visible(keys[0])
+        assert "Help" in ui.screen_text()
+
+
+async def test_corrected_hours_are_marked_at_80_columns(staffed, make_app, drive):
+    session = staffed.session()
+    staff_id = session.staff.roster("reyes").rows[0].id
+    original = session.staff.get(staff_id).hours[0].id
+    session.staff.correct_hours(original, {"work_date": "2026-01-14", "hours": "7.5",
+                                           "shift": "day", "job_title_code": 7,
+                                           "pay_type_code": 2})
+    session.lock()
+    app = make_app(staffed)
+    async with app.run_test(size=SIZE) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("f4")
+        staff = await ui.wait_for_screen(StaffScreen)
+        await ui.wait_for(lambda: staff.detail is not None and len(staff.detail.hours) == 2)
+        await pilot.pause(0.2)
+        text = ui.screen_text()
+        assert "corrected" in text and "correction" in text
