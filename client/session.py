@@ -21,6 +21,10 @@ Created by :func:`client.terminal.enroll` or :func:`client.terminal.unlock`::
                         disclosures and accountings, amendments, completeness
                         reviews, legal holds and destruction; the due list
     session.extracts    research extracts (Safe Harbor, limited data set) as CSV
+    session.hiring      applicants, stages, hire, onboarding before a first shift
+    session.bulletins   regulation bulletins from the region, acknowledged here
+    session.spending    budget lines, expenditure requests and decisions, the journal
+                        of approved spending, budget against actual by month
     session.sync()      push, then pull
     session.permits()   whether the signed-in user may do something here
 
@@ -44,14 +48,17 @@ from .clock import Clock
 from .errors import SessionLocked, StoreUnreadable
 from .records.assessments import Assessments
 from .records.beds import Beds
+from .records.bulletins import Bulletins
 from .records.casework import Casework
 from .records.compliance import Compliance
 from .records.conflicts import Conflicts
 from .records.extracts import Extracts
+from .records.hiring import Hiring
 from .records.notes import Notes
 from .records.outbox_review import OutboxReview
 from .records.permissions import Action, TerminalAction, permitted
 from .records.residents import Residents
+from .records.spending import Spending
 from .records.staff import Staff
 from .records.stays import Stays
 from .records.tasks import Tasks
@@ -121,6 +128,9 @@ class Session:
         self.compliance = Compliance(self._actor, self.facility_name)
         self.casework = Casework(self._actor)
         self.extracts = Extracts(self._actor)
+        self.spending = Spending(self._actor)
+        self.bulletins = Bulletins(self._actor)
+        self.hiring = Hiring(self._actor)
         self.users = TerminalUsers(self._actor, slots_path=home / "slots.json",
                                    facility_name=self.facility_name,
                                    store_key=self._require_key, sleep=sleep)

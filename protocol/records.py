@@ -64,6 +64,14 @@ class RecordKind(StrEnum):
     """A destruction list, its approval and its certificate."""
     EXTRACT = "extract"
     """A research or statistics extract: how, for whom, why (the file stays local)."""
+    BUDGET_LINE = "budget_line"
+    """A department's budget for one account and fiscal year."""
+    EXPENDITURE = "expenditure"
+    """A request to spend against a budget line, and its decision."""
+    APPLICANT = "applicant"
+    """An applicant for a position, their stages, hire and onboarding checklist."""
+    BULLETIN = "bulletin"
+    """A regulation bulletin the region published to a facility, and who acknowledged it."""
 
 
 class MergeClass(StrEnum):
@@ -440,7 +448,8 @@ FIELDS: dict[RecordKind, dict[str, FieldSpec]] = {
 CASE_KINDS = frozenset({
     RecordKind.RECORD_REQUEST, RecordKind.DISCLOSURE, RecordKind.ACCOUNTING_SUSPENSION,
     RecordKind.AMENDMENT_REQUEST, RecordKind.COMPLETENESS_REVIEW, RecordKind.LEGAL_HOLD,
-    RecordKind.DESTRUCTION, RecordKind.EXTRACT,
+    RecordKind.DESTRUCTION, RecordKind.EXTRACT, RecordKind.BUDGET_LINE, RecordKind.EXPENDITURE,
+    RecordKind.BULLETIN, RecordKind.APPLICANT,
 })
 """The records department's case records: changed only by records commands
 (:mod:`protocol.rules.records.commands`)."""

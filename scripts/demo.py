@@ -42,6 +42,8 @@ for _path in (ROOT, ROOT / "scripts"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
+from demo_department import describe as describe_department
+from demo_department import seed as seed_department
 from demo_portal import Login, describe, inspector_walkthrough
 from demo_portal import seed as seed_portal
 from demo_records import populate_records, print_records_due
@@ -206,6 +208,8 @@ def populate(demo: Demo, front: Session) -> dict[str, str]:
     report = front.sync()
     if report.error:
         raise SystemExit(f"Seeding the demo facility failed: {report.error}")
+    seed_department(demo.engine, demo.settings, [demo.maple, demo.oak], demo.portal.username,
+                    front, TODAY)
     return ids
 
 
@@ -366,6 +370,7 @@ def headless(demo: Demo, url: str, var: Path) -> int:
 
     print_compliance(front, var)
     print_records_due(front, say)
+    describe_department(front, say)
     portal_ok = inspector_walkthrough(url, demo.portal, demo.maple, say, var)
     describe(url, demo.portal, say)
 

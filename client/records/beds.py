@@ -90,6 +90,7 @@ def _lay_pending_stay_commands(conn: Connection, beds_state: dict[str, dict[str,
     """
     stay_ids = [unpack_payload(row.payload)["args"]["stay_id"] for row in conn.execute(
         sa.select(OUTBOX.c.payload).where(OUTBOX.c.op_type == "command",
+                                          OUTBOX.c.kind == "stay",  # not records commands
                                           OUTBOX.c.status.in_(("pending", "held")))
         .order_by(OUTBOX.c.seq))]
     for stay_id in dict.fromkeys(stay_ids):

@@ -23,6 +23,7 @@ from protocol.errors import Refused, SchemaError, ValidationError
 from protocol.ids import new_id
 from protocol.ops import REASON_TEXT, OpType
 from protocol.records import CASE_KINDS, RecordKind, resident_display_name
+from protocol.rules.department.budget import limit_of
 from protocol.rules.records.commands.completeness import DEFAULT_CHECKLIST, deficiencies_for
 from protocol.rules.records.commands.reading import (
     closed_record_of,
@@ -87,7 +88,8 @@ def _about(conn: Connection, resident_ids: Iterable[str]) -> dict[str, tuple[Nam
 
 
 def _ids_in(args: Mapping[str, Any]) -> list[str]:
-    ids = [args[k] for k in ("resident_id", "amendment_entry_id") if isinstance(args.get(k), str)]
+    ids = [args[k] for k in ("resident_id", "amendment_entry_id", "line_id")
+           if isinstance(args.get(k), str)]
     ids.extend(args.get("entry_ids") or ())
     ids.extend(r["resident_id"] for r in args.get("records") or ())
     return ids
@@ -119,7 +121,8 @@ class Casework(Area):
         residents = [i for i, n in records.items() if n.kind == RecordKind.RESIDENT]
         return CaseFacts(today=self.actor.clock.today(), profile=facility_profile(facility),
                          checklist=facility_checklist(facility), records=records,
-                         about=_about(conn, residents))
+                         about=_about(conn, residents),
+                         expenditure_limit=limit_of(facility))
 
     # --- any command ---------------------------------------------------------------------------
 

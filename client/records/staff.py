@@ -11,11 +11,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from protocol.errors import Refused
 from protocol.pbj import job_title
 from protocol.records import RecordKind, resident_display_name
+from protocol.rules.department.onboarding import check_first_shift
 from protocol.rules.staffing.licenses import Expiry, expiry, most_urgent
 
-from ..errors import NotFound
+from ..errors import InputError, NotFound
 from ..store.database import RECORDS, loads
 from ..store.overlay import combine, effective, overlay_ops
 from ..store.search import search_filter
@@ -92,9 +94,20 @@ class Staff(Area):
         """Hours worked in one shift."""
         values = {**fields, "staff_id": staff_id}
         values.pop("corrects", None)
+        self._check_first_shift(staff_id)
         return create_record(self.actor, RecordKind.HOURS, values,
                              summary=f"Record {fields.get('hours', '')} hours on "
                                      f"{fields.get('work_date', '')}", subject_id=staff_id)
+
+    def _check_first_shift(self, staff_id: str) -> None:
+        """The server's rule: no worked hours before the hire's onboarding is complete."""
+        from .casework import Casework
+
+        applicants = [n.data for n in Casework(self._actor).cases(RecordKind.APPLICANT)]
+        try:
+            check_first_shift(staff_id, applicants)
+        except Refused as refused:
+            raise InputError("staff_id", refused.detail, reason=refused.reason) from None
 
     def correct_hours(self, hours_id: str, fields: Mapping[str, Any]) -> str:
         """Worked hours are immutable: the correction is a new entry that names the

@@ -110,7 +110,7 @@ class SyncEngine:
                 set_meta(conn, "last_sync_at", self.clock.ms())
                 if self.channel.server_ms is not None:  # a verified answer came
                     record_contact(conn, self.clock.ms(), self.facility_id)
-                prune_answered(conn, self.clock.ms() - self.retention_days * DAY_MS)
+                prune_answered(conn, self.clock.ms(), self.retention_days * DAY_MS)
             else:
                 audit(conn, self.clock.ms(), "sync_failed", None, error=error)
         return counts.report(error)

@@ -61,6 +61,7 @@ def check_log(conn: Connection, log: LogPosition, cursor: int, now: int, facilit
     if repull:
         set_meta(conn, "cursor", 0)
         set_meta(conn, "repull", True)
+        set_meta(conn, "cursor_marks", [])  # positions of a log that is gone
         conn.execute(RECORDS.update().where(RECORDS.c.data.is_not(None))
                      .values(seq=UNCONFIRMED))
     if repull or resent:
@@ -85,16 +86,28 @@ def finish_repull(conn: Connection, facility_id: str) -> None:
     set_meta(conn, "repull", False)
 
 
-def prune_answered(conn: Connection, before_ms: int) -> int:
-    """Forget operations applied (or raised as a conflict) before ``before_ms``
-    whose effect this terminal has pulled. Rejected and held ones stay until a
-    person acts on them. Numbering continues from the highest ever written."""
+def prune_answered(conn: Connection, now: int, retention_ms: int) -> int:
+    """Forget operations answered (applied, or raised as a conflict) and pulled
+    more than ``retention_ms`` ago. Rejected and held ones stay until a person
+    acts on them. Numbering goes on from the highest ever written.
+
+    When an operation was answered is told by the cursor: each successful sync
+    leaves a mark (time, cursor), at most one a day; an operation whose effect
+    lies at or below the cursor of a mark older than the window was answered
+    before that mark. A re-pull after a server restore clears the marks."""
     cursor = int(get_meta(conn, "cursor", 0))
-    old = sa.and_(OUTBOX.c.status.in_(("applied", "conflict")),
-                  OUTBOX.c.created_at < before_ms,
-                  sa.or_(OUTBOX.c.server_seq.is_(None), OUTBOX.c.server_seq <= cursor))
-    top = conn.execute(sa.select(sa.func.max(OUTBOX.c.seq)).where(old)).scalar()
+    marks = [list(m) for m in get_meta(conn, "cursor_marks", [])]
+    if not marks or now - int(marks[-1][0]) >= DAY_MS:
+        marks.append([now, cursor])
+    old = [m for m in marks if now - int(m[0]) >= retention_ms]
+    set_meta(conn, "cursor_marks", (marks[len(old) - 1:] if old else marks)[-400:])
+    if not old:
+        return 0
+    answered = sa.and_(OUTBOX.c.status.in_(("applied", "conflict")),
+                       OUTBOX.c.server_seq.is_not(None),
+                       OUTBOX.c.server_seq <= int(old[-1][1]))
+    top = conn.execute(sa.select(sa.func.max(OUTBOX.c.seq)).where(answered)).scalar()
     if top is None:
         return 0
     set_meta(conn, "seq_floor", max(int(get_meta(conn, "seq_floor", 0)), int(top)))
-    return int(conn.execute(OUTBOX.delete().where(old)).rowcount)
+    return int(conn.execute(OUTBOX.delete().where(answered)).rowcount)

@@ -80,6 +80,8 @@ class ChartkeepApp(QuittingApp):
         Binding("f9", "section('records')", "Records", id="app.records", show=False,
                 tooltip="The records department: due list, requests, amendments, reviews, "
                         "retention, extracts"),
+        Binding("f10", "section('department')", "Department", id="app.department", show=False,
+                tooltip="Regulation bulletins to acknowledge; expenditure requests"),
         Binding("ctrl+s", "sync_now", "Sync now", id="app.sync_now",
                 tooltip="Send pending changes and fetch others' now"),
         Binding("ctrl+l", "lock", "Lock", id="app.lock",

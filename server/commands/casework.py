@@ -15,9 +15,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from protocol.errors import Refused, ValidationError
+from protocol.merge import new_record
 from protocol.ops import Reason
-from protocol.records import RecordKind
+from protocol.records import MergeClass, RecordKind, merge_class
 from protocol.rules.dates import latest_facility_date
+from protocol.rules.department.budget import limit_of
 from protocol.rules.records.commands import RECORDS_COMMANDS, CaseFacts, Named
 from protocol.rules.records.commands.reading import facility_checklist, facility_profile
 from server.storage.batch import Rec
@@ -28,7 +30,8 @@ from .outcomes import Outcome, applied, rejected
 
 
 def _ids_in(args: Mapping[str, Any]) -> list[str]:
-    ids = [args[k] for k in ("resident_id", "amendment_entry_id") if isinstance(args.get(k), str)]
+    ids = [args[k] for k in ("resident_id", "amendment_entry_id", "line_id")
+           if isinstance(args.get(k), str)]
     ids.extend(i for i in args.get("entry_ids") or () if isinstance(i, str))
     ids.extend(r["resident_id"] for r in args.get("records") or () if "resident_id" in r)
     return ids
@@ -52,7 +55,8 @@ def gather_facts(ctx: Context, args: Mapping[str, Any], case: Rec | None) -> Cas
     about = {rid: tuple(_named(r) for r in b.by_subject(rid, ctx.facility_id))
              for rid in residents}
     return CaseFacts(today=latest_facility_date(b.now), profile=facility_profile(data),
-                     checklist=facility_checklist(data), records=records, about=about)
+                     checklist=facility_checklist(data), records=records, about=about,
+                     expenditure_limit=limit_of(data))
 
 
 def run(ctx: Context, name: str, args: Mapping[str, Any], user_id: str) -> Outcome:
@@ -79,7 +83,8 @@ def run(ctx: Context, name: str, args: Mapping[str, Any], user_id: str) -> Outco
         return rejected(refused.reason, refused.detail, target=target)
     except ValidationError as invalid:
         return rejected(Reason.INVALID, invalid.detail, target=target)
-    subject = after.get("resident_id")
+    # A case is about a resident, or (an applicant) the staff member they become.
+    subject = after.get("resident_id") or after.get("staff_id")
     if rec is None:
         rec = b.add(Rec(id=target, kind=str(spec.kind), facility_id=ctx.facility_id,
                         data=after, created_hash=created_hash,
@@ -98,9 +103,10 @@ def _write_others(ctx: Context, others: Iterable[tuple[RecordKind, str, dict[str
     for kind, rec_id, data in others:
         if ctx.b.get(rec_id) is not None:
             continue  # a resend: it was written with the command the first time
-        subject = data.get("resident_id")
+        subject = data.get("resident_id") or (rec_id if kind is RecordKind.STAFF else None)
+        versions = new_record(data).versions if merge_class(kind) is MergeClass.MERGEABLE else {}
         rec = ctx.b.add(Rec(id=rec_id, kind=str(kind), facility_id=ctx.facility_id, data=data,
-                            created_hash=stable_hash([str(kind), data]),
+                            versions=versions, created_hash=stable_hash([str(kind), data]),
                             subject_id=subject if isinstance(subject, str) else None))
         ctx.b.emit(rec)
         written.append(rec_id)

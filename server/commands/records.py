@@ -14,11 +14,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from protocol import merge
-from protocol.errors import ValidationError
+from protocol.errors import Refused, ValidationError
 from protocol.ids import new_id
 from protocol.ops import OpStatus, Reason
 from protocol.records import MERGE_CLASS, MergeClass, RecordKind, identity_fields
 from protocol.rules.dates import check_record_dates, latest_facility_date
+from protocol.rules.department.onboarding import check_first_shift
 from protocol.rules.residents.stays import documented_after_discharge, latest_stay
 from server.storage.batch import Rec
 from server.storage.models import T
@@ -73,6 +74,13 @@ def create(ctx: Context, payload: Mapping[str, Any], author: merge.Author) -> Ou
             return not_found("no such staff member here", target=rec_id,
                              actual=None if staff is None else Reason.NOT_OWNER)
         subject_id = staff.id
+        if kind is RecordKind.HOURS and not (fields.get("corrects")
+                                             or fields.get("entered_in_error_of")):
+            try:
+                check_first_shift(staff.id, [r.data for r in b.by_subject(staff.id, facility_id)
+                                             if r.kind == RecordKind.APPLICANT])
+            except Refused as refused:
+                return rejected(refused.reason, refused.detail, target=rec_id)
         for link in ("corrects", "entered_in_error_of"):
             target = b.get(fields.get(link), kind) if fields.get(link) else None
             if fields.get(link) and (target is None or target.data["staff_id"] != staff.id):

@@ -39,6 +39,7 @@ from .routes import (
     keys,
     portal_accounts,
     portal_audit,
+    portal_bulletins,
     portal_compliance,
     portal_facilities,
     portal_inspect,
@@ -47,6 +48,7 @@ from .routes import (
     portal_records,
     portal_reports,
     portal_sign_in,
+    portal_spending,
     sync,
 )
 from .state import AUDIT_LOG, COOKIES, EXECUTOR, SERVICE, SETTINGS
@@ -130,6 +132,7 @@ def create_app(settings: Settings) -> web.Application:
                          lstrip_blocks=True)
     for module in (health, sync, keys, portal_sign_in, portal_facilities, portal_manage,
                    portal_inspections, portal_inspect, portal_accounts, portal_audit,
-                   portal_reports, portal_compliance, portal_records):
+                   portal_reports, portal_compliance, portal_records, portal_spending,
+                   portal_bulletins):
         app.add_routes(module.routes)
     return app

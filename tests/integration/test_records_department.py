@@ -50,6 +50,8 @@ def test_a_request_is_refused_without_every_authorization_element_then_released(
     request = clerk.casework.open_request(rid, received_at="2026-11-09T10:00",
                                           requester="Doe & Roe LLP", authority="attorney",
                                           what="Progress notes", why="litigation")
+    # A pending records command is not a stay command: the bed board still reads.
+    assert {b.bed_id: b.state for b in clerk.beds.board()}[org.a.beds[0]] == "occupied"
     with pytest.raises(NotPermitted):
         clerk.casework.release_records(request, released_on="2026-11-10",
                                        parts=["progress notes"], description="notes")

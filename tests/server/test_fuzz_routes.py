@@ -78,3 +78,18 @@ def test_the_fuzz_reaches_every_route(settings):
     table = routes(settings)
     assert ("POST", "/v1/push") in table and ("POST", "/v1/keys") in table
     assert any(path.startswith("/portal") for _, path in table)
+
+
+def test_a_form_that_is_not_utf8_is_refused_not_a_server_error(fuzz_server):
+    """What the fuzz found once: a portal form post of invalid UTF-8 raised in the
+    CSRF check (500); it is refused like a form without its token."""
+    server, _ = fuzz_server
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        connection.request("POST", "/portal/access", body=b"\x80",
+                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+        response = connection.getresponse()
+        response.read()
+    finally:
+        connection.close()
+    assert response.status == 403

@@ -118,6 +118,6 @@ async def test_discharge_with_return_anticipated(admitted, make_app, drive):
         await ui.fill(disposition="hospital", destination="Mercy General")
         await pilot.press("ctrl+s")
         await ui.wait_for(lambda: app.screen is screen)
-        await ui.wait_for(lambda: "discharged" in ui.table_text("#stays"))
+        await ui.wait_for(lambda: "Discharged" in ui.table_text("#stays"))
     fields = the_stay(admitted)
     assert (fields["disposition"], fields["return_anticipated"]) == ("hospital", True)

@@ -155,8 +155,12 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
 
     def _fit(self) -> None:
         """Let the fields scroll in what the dialog's title, intro and buttons leave of
-        the screen, so the Save button stays in view on an 80×24 terminal."""
-        form, fields = self.query_one("#form"), self.query_one("#form-fields")
+        the screen, so the Save button stays in view on an 80×24 terminal. A dialog
+        closed before its refresh came (keys typed ahead) has nothing left to fit."""
+        found_form, found_fields = self.query("#form"), self.query("#form-fields")
+        if not self.is_attached or not found_form or not found_fields:
+            return
+        form, fields = found_form.first(), found_fields.first()
         tallest = form.styles.max_height  # the dialog's own limit, from the stylesheet
         limit = (int(tallest.resolve(self.size, self.app.size)) if tallest is not None
                  else self.size.height)

@@ -1,4 +1,4 @@
-"""The sections of the work (F2 to F9) and the screen that opens each one."""
+"""The sections of the work (F2 to F10) and the screen that opens each one."""
 
 from __future__ import annotations
 
@@ -35,6 +35,10 @@ def section_screen(section: str) -> WorkScreen:
         from .records import RecordsScreen
 
         return RecordsScreen()
+    if section == "department":
+        from .department import DepartmentScreen
+
+        return DepartmentScreen()
     if section == "users":
         from .users import UsersScreen
 

@@ -14,7 +14,10 @@ Form = MultiDictProxy[str | bytes | bytearray | web.FileField]
 
 
 async def read(request: web.Request) -> Form:
-    return await request.post()
+    try:
+        return await request.post()
+    except ValueError:  # not a form in its charset (UnicodeDecodeError is one)
+        raise InputInvalid("form", "The form could not be read.") from None
 
 
 def text(form: Form, name: str, *, limit: int = 500, required: bool = True,

@@ -74,7 +74,10 @@ async def check_csrf(request: web.Request, session: Session) -> None:
     """Every request that changes something carries the session's token."""
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
-    form = await request.post()
+    try:
+        form = await request.post()
+    except ValueError:  # a form that is not valid UTF-8 (found by the route fuzz): no token
+        raise CsrfRefused from None
     sent = form.get("csrf")
     expected = session.get("csrf")
     if not isinstance(sent, str) or not isinstance(expected, str) \

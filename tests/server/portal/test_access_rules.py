@@ -55,7 +55,8 @@ async def test_a_manager_outside_their_region_gets_404_everywhere(
     await visitor.sign_in(manager)
     b_access = p.issue_access(engine, settings, manager, [world.b.id])
     outside = {"facility_id": world.b.id, "terminal_id": new_id(), "seq": "1",
-               "user_id": world.b.clerk, "access_id": b_access.id, "file": "census.pdf"}
+               "user_id": world.b.clerk, "access_id": b_access.id, "file": "census.pdf",
+               "expenditure_id": new_id()}
     missing = {**outside, "facility_id": new_id(), "access_id": new_id()}
     before = audit_count(engine)
     checked = 0
@@ -100,7 +101,7 @@ async def test_an_inspector_gets_404_outside_their_access_and_on_every_other_pag
     assert status == 200
     values = {"facility_id": world.a.id, "terminal_id": new_id(), "seq": "1",
               "user_id": world.a.clerk, "access_id": issued.id, "account_id": manager.id,
-              "token": "x", "file": "census.pdf", "key": "CA"}
+              "token": "x", "file": "census.pdf", "key": "CA", "expenditure_id": new_id()}
     before = audit_count(engine)
     checked = 0
     for method, path, policy in portal_routes(settings):
@@ -164,3 +165,13 @@ async def test_unknown_portal_pages_are_pages_too(visitor, path):
     assert response.status == 404
     assert response.headers["Content-Type"].startswith("text/html")
     assert "Content-Security-Policy" in response.headers
+
+
+async def test_a_form_body_that_is_not_text_is_refused_not_a_server_error(visitor):
+    """Found by the route fuzzer: bytes that are not UTF-8 in a form body."""
+    await visitor.get("/portal/sign-in")
+    for path in ("/portal/access", "/portal/sign-in"):
+        response = await visitor.response(
+            "POST", path, data=b"\x80\x81csrf=" + visitor.csrf.encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert response.status == 403, path

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from protocol.args import Arg, clean_args
@@ -27,6 +28,7 @@ from protocol.errors import Refused, ValidationError
 from protocol.reasons import Reason
 from protocol.records import RecordKind, Role
 from protocol.rules.dates import day_of
+from protocol.rules.department.budget import DEFAULT_LIMIT
 from protocol.rules.records.completeness import Checklist
 from protocol.rules.records.profile import FEDERAL_FALLBACK, RecordsProfile
 
@@ -56,6 +58,8 @@ class CaseFacts:
     about: Mapping[str, tuple[Named, ...]] = field(default_factory=dict)
     """By resident id: every record about that resident (stays, holds,
     amendment requests …)."""
+    expenditure_limit: Decimal = DEFAULT_LIMIT
+    """What the records manager may approve alone (the facility's, as data)."""
 
     def record(self, record_id: str | None, kind: RecordKind) -> Named | None:
         found = self.records.get(record_id or "")

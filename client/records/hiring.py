@@ -1,0 +1,53 @@
+"""Hiring at the terminal, offline: applicants and their stages, the hire that
+makes a staff member from what the applicant already holds, and the
+onboarding checklist a first shift waits for
+(:mod:`protocol.rules.records.commands.hiring`; the same checks as the server)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from protocol.records import RecordKind
+from protocol.rules.department.onboarding import open_items
+
+from .area import Area
+from .casework import Casework
+
+
+class Hiring(Area):
+    """``session.hiring``."""
+
+    def _cw(self) -> Casework:
+        return Casework(self._actor)
+
+    def add_applicant(self, **args: Any) -> str:
+        """An applicant for a position (``position``, ``job_title_code``,
+        ``pay_type_code``, names, ``applied_on``, ``checklist``); the staff id they
+        will have if hired is chosen now (``applicant(…)["staff_id"]``)."""
+        cw = self._cw()
+        return cw.command("add_applicant", {"applicant_id": cw.new_id(),
+                                            "staff_id": cw.new_id(), **args},
+                          summary=f"Applicant {args.get('family_name', '')}")
+
+    def record_stage(self, applicant_id: str, **args: Any) -> str:
+        return self._cw().command("record_stage", {"applicant_id": applicant_id, **args})
+
+    def hire(self, applicant_id: str, **args: Any) -> str:
+        """Hire (after an offer): the staff member is created from the applicant;
+        returns the staff id."""
+        self._cw().command("hire_applicant", {"applicant_id": applicant_id, **args})
+        return str(self.applicant(applicant_id)["staff_id"])
+
+    def complete(self, applicant_id: str, **args: Any) -> str:
+        return self._cw().command("complete_onboarding", {"applicant_id": applicant_id,
+                                                          **args})
+
+    def applicant(self, applicant_id: str) -> dict[str, Any]:
+        found = self._cw().case(applicant_id)
+        if found is None:
+            return {}
+        return {**found.data, "id": found.id, "open_items": open_items(found.data)}
+
+    def applicants(self) -> list[dict[str, Any]]:
+        return [{**n.data, "id": n.id, "open_items": open_items(n.data)}
+                for n in self._cw().cases(RecordKind.APPLICANT)]

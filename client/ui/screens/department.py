@@ -1,0 +1,182 @@
+"""The department (F10): regulation bulletins to acknowledge, who is overdue on
+them (records managers), and the department's expenditure requests with who
+decides each.
+
+The person signed in acknowledges the highlighted bulletin with ``a`` (after
+reading it with ``enter``); the acknowledgement is saved offline and sent at
+the next sync. Bulletin and vendor text is shown as typed, never as markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.coordinate import Coordinate
+from textual.message import Message
+from textual.widgets import DataTable, Label, Static
+
+from ..dialogs.message import MessageDialog
+from ..engine import InputError, Session, clerk_message
+from ..messages import DataChanged
+from .base import PaletteCommand, WorkScreen
+
+NO_BULLETINS = "No regulation bulletins from the region yet."
+NO_REQUESTS = "No expenditure requests."
+
+
+@dataclass(frozen=True)
+class Department:
+    bulletins: list[dict[str, Any]]
+    overdue: list[tuple[str, list[str]]]
+    """(bulletin title, names overdue) — records managers only."""
+    requests: list[dict[str, Any]]
+    limit: Decimal
+
+
+def _amount(value: Any) -> str:
+    return f"${Decimal(str(value)):,.2f}"
+
+
+class DepartmentScreen(WorkScreen):
+    """Bulletins and spending requests of this facility."""
+
+    BINDINGS = [
+        Binding("a", "acknowledge", "Acknowledge", id="department.acknowledge",
+                tooltip="Acknowledge the highlighted bulletin as the person signed in"),
+        Binding("enter", "read", "Read", id="department.read", show=False,
+                tooltip="Read the highlighted bulletin's text"),
+        Binding("ctrl+r", "reload", "Refresh", id="department.refresh",
+                tooltip="Read bulletins and requests again"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, department: Department) -> None:
+            super().__init__()
+            self.department = department
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bulletins: dict[str, dict[str, Any]] = {}
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="department-body"):
+            yield Label("Regulation bulletins (a acknowledge, enter read)",
+                        classes="section-label")
+            yield DataTable(id="bulletins", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="bulletins-empty", classes="empty-state")
+            yield Static("", id="bulletins-overdue")
+            yield Label("Expenditure requests", classes="section-label")
+            yield DataTable(id="requests", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="requests-empty", classes="empty-state")
+
+    def on_mount(self) -> None:
+        self.query_one("#bulletins", DataTable).add_columns("Due", "Title", "Source", "You")
+        self.query_one("#requests", DataTable).add_columns(
+            "Requested", "Vendor", "Amount", "Status", "Decides")
+        self.query_one("#bulletins", DataTable).loading = True
+        self.reload()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self._fetch(self.session)
+
+    @work(thread=True, exclusive=True, group="department", exit_on_error=False)
+    def _fetch(self, session: Session) -> None:
+        manager = session.user.role == "records_manager"
+        overdue = ([(str(b.get("title", "")), [p.name for p in people])
+                    for b, people in session.bulletins.overdue()] if manager else [])
+        self.post_message(self.Loaded(Department(
+            session.bulletins.received(), overdue, session.spending.requests(),
+            session.spending.limit())))
+
+    def on_department_screen_loaded(self, message: Loaded) -> None:
+        found = message.department
+        table = self.query_one("#bulletins", DataTable)
+        table.loading = False
+        cursor = table.cursor_row
+        table.clear()
+        self.bulletins = {b["id"]: b for b in found.bulletins}
+        for b in found.bulletins:
+            you = (Text(f"acknowledged {b['mine']}", style="green") if b["mine"]
+                   else Text("to acknowledge", style="yellow"))
+            table.add_row(Text(str(b.get("due_on", ""))), Text(str(b.get("title", ""))),
+                          Text(str(b.get("source", ""))), you, key=b["id"])
+        table.move_cursor(row=cursor)
+        self._show_empty("bulletins", NO_BULLETINS, rows=bool(found.bulletins))
+        overdue = Text()
+        for title, names in found.overdue:
+            overdue.append("Overdue: ", style="bold red").append(title).append(
+                " — " + ", ".join(names) + "\n")
+        self.query_one("#bulletins-overdue", Static).update(overdue)
+        requests = self.query_one("#requests", DataTable)
+        requests.clear()
+        for r in found.requests:
+            decides = {"regional_manager": "region (portal)",
+                       "records_manager": "records manager"}.get(
+                str(r.get("_decider", "")), "")
+            if not decides and r.get("status") == "pending":
+                decides = ("region (portal)" if Decimal(str(r["amount"])) > found.limit
+                           else "records manager")
+            requests.add_row(Text(str(r.get("requested_on", ""))), Text(str(r.get("vendor", ""))),
+                             Text(_amount(r.get("amount", "0")), justify="right"),
+                             Text(str(r.get("status", ""))), Text(decides), key=r["id"])
+        self._show_empty("requests", NO_REQUESTS, rows=bool(found.requests))
+
+    def _show_empty(self, name: str, text: str, *, rows: bool) -> None:
+        empty = self.query_one(f"#{name}-empty", Static)
+        empty.update(Text(text))
+        empty.display = not rows
+        self.query_one(f"#{name}", DataTable).display = rows
+
+    def highlighted(self) -> dict[str, Any] | None:
+        table = self.query_one("#bulletins", DataTable)
+        if not table.row_count:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0))
+        return self.bulletins.get(row_key.value or "")
+
+    @on(DataTable.RowSelected, "#bulletins")
+    def action_read(self) -> None:
+        b = self.highlighted()
+        if b is None:
+            return
+        body = Text(f"{b.get('source', '')} · effective {b.get('effective_on', '')} · "
+                    f"acknowledge by {b.get('due_on', '')}\n\n", style="dim")
+        body.append(str(b.get("text", "")))
+        self.app.push_screen(MessageDialog(str(b.get("title", "Bulletin")), body))
+
+    def action_acknowledge(self) -> None:
+        b = self.highlighted()
+        if b is None:
+            self.app.notify(NO_BULLETINS, severity="warning")
+            return
+        if b["mine"]:
+            self.app.notify(f"You acknowledged it on {b['mine']}.")
+            return
+        self._acknowledge(self.session, b["id"])
+
+    @work(thread=True, group="department-write", exit_on_error=False)
+    def _acknowledge(self, session: Session, bulletin_id: str) -> None:
+        try:
+            session.bulletins.acknowledge(bulletin_id)
+        except InputError as exc:
+            self.app.call_from_thread(self.app.notify, clerk_message(exc), severity="error")
+            return
+        self.app.call_from_thread(self._saved)
+
+    def _saved(self) -> None:
+        self.app.notify("Acknowledged; it will be sent at the next sync.", title="Saved")
+        self.app.post_message(DataChanged())
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        return [("Acknowledge the highlighted bulletin", "As the person signed in, today",
+                 self.action_acknowledge)]

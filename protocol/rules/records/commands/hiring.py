@@ -1,0 +1,145 @@
+"""Hiring: applicants and their stages, the hire that makes a staff member
+without retyping, and the onboarding checklist that must be complete before a
+first shift (:mod:`protocol.rules.department.onboarding`).
+
+An applicant is added with the position's details and checklist and with the
+staff id they will have if hired, so the checklist can be found from the staff
+member at the terminal and at the server alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from protocol.args import Arg
+from protocol.errors import Refused, ValidationError
+from protocol.reasons import Reason
+from protocol.records import (
+    PBJ_EMPLOYEE_ID,
+    RecordKind,
+    _choice,
+    _date,
+    _int_range,
+    _pattern,
+    _record_id,
+)
+from protocol.rules.department.onboarding import CREDENTIALS, ITEMS, STAGES
+
+from .fields import OPTIONAL_TEXT, TEXT, texts
+from .spec import RM, Case, CaseFacts, CaseSpec, need_case, not_future
+
+
+def _checklist(name: str, value: Any) -> list[str]:
+    items: list[str] = texts(len(ITEMS), 40)(name, value)
+    bad = [i for i in items if i not in ITEMS]
+    if bad:
+        raise ValidationError(name, f"{bad[0]!r} is not one of " + ", ".join(ITEMS))
+    return items
+
+
+def _nothing(_case: Case | None, args: Mapping[str, Any], facts: CaseFacts) -> None:
+    not_future("applied_on", args["applied_on"], facts.today)
+
+
+def _applicant(_case: Case | None, args: Mapping[str, Any], user_id: str) -> Case:
+    return {**{k: v for k, v in args.items() if k != "applicant_id"}, "stage": "applied",
+            "stages": [{"stage": "applied", "on": args["applied_on"], "by": user_id}],
+            "completed": []}
+
+
+def _not_closed(case: Case | None) -> Case:
+    case = need_case(case, "applicant")
+    if case.get("stage") in ("hired", "declined"):
+        raise Refused(Reason.INVALID, f"this applicant is already {case['stage']}")
+    return case
+
+
+def _stage_check(case: Case | None, args: Mapping[str, Any], facts: CaseFacts) -> None:
+    _not_closed(case)
+    not_future("on", args["on"], facts.today)
+
+
+def _stage(case: Case | None, args: Mapping[str, Any], user_id: str) -> Case:
+    assert case is not None
+    entry = {"stage": args["stage"], "on": args["on"], "by": user_id,
+             "interviewers": list(args.get("interviewers") or ()),
+             "notes": args.get("notes") or ""}
+    return {**case, "stage": args["stage"], "stages": [*case.get("stages", ()), entry]}
+
+
+def _hire_check(case: Case | None, args: Mapping[str, Any], facts: CaseFacts) -> None:
+    case = _not_closed(case)
+    if case.get("stage") != "offered":
+        raise Refused(Reason.INVALID, "make an offer before hiring")
+    not_future("hire_date", args["hire_date"], facts.today)
+
+
+def _hire(case: Case | None, args: Mapping[str, Any], user_id: str) -> Case:
+    assert case is not None
+    return {**case, "stage": "hired", "employee_id": args["employee_id"],
+            "hire_date": args["hire_date"],
+            "stages": [*case.get("stages", ()), {"stage": "hired", "on": args["hire_date"],
+                                                 "by": user_id}]}
+
+
+def _staff_from(_args: Mapping[str, Any], after: Case) -> tuple[tuple[RecordKind, str, Case],
+                                                                 ...]:
+    """The staff member the hire makes, from what the applicant already holds."""
+    return ((RecordKind.STAFF, after["staff_id"], {
+        "employee_id": after["employee_id"], "family_name": after["family_name"],
+        "given_name": after["given_name"], "job_title_code": after["job_title_code"],
+        "pay_type_code": after["pay_type_code"], "department": after.get("department", ""),
+        "hire_date": after["hire_date"]}),)
+
+
+def _complete_check(case: Case | None, args: Mapping[str, Any], facts: CaseFacts) -> None:
+    case = need_case(case, "applicant")
+    if args["item"] not in (case.get("checklist") or ()):
+        raise ValidationError("item", "is not on this applicant's checklist")
+    done_on = not_future("done_on", args["done_on"], facts.today)
+    if args["item"] == "credential":
+        if not args.get("credential") or not args.get("expires_on"):
+            raise ValidationError("credential", "name the credential and its expiry")
+        if args["expires_on"] <= done_on.isoformat():
+            raise ValidationError("expires_on", "the credential has expired")
+
+
+def _complete(case: Case | None, args: Mapping[str, Any], user_id: str) -> Case:
+    assert case is not None
+    done = [i for i in case.get("completed") or () if i["item"] != args["item"]]
+    entry = {"item": args["item"], "done_on": args["done_on"], "by": user_id,
+             "detail": args.get("detail") or "", "credential": args.get("credential"),
+             "expires_on": args.get("expires_on")}
+    return {**case, "completed": [*done, entry]}
+
+
+_ID = Arg("applicant_id", _record_id, required=True)
+
+SPECS = (
+    CaseSpec("add_applicant", RecordKind.APPLICANT, "applicant_id", (
+        _ID, Arg("staff_id", _record_id, required=True),
+        Arg("position", TEXT, required=True), Arg("department", OPTIONAL_TEXT),
+        Arg("job_title_code", _int_range(1, 40), required=True),
+        Arg("pay_type_code", _int_range(1, 3), required=True),
+        Arg("family_name", TEXT, required=True), Arg("given_name", TEXT, required=True),
+        Arg("contact", OPTIONAL_TEXT), Arg("applied_on", _date, required=True),
+        Arg("checklist", _checklist, required=True),
+    ), _nothing, _applicant, "add an applicant", roles=RM, creates=True),
+    CaseSpec("record_stage", RecordKind.APPLICANT, "applicant_id", (
+        _ID, Arg("stage", _choice(*(s for s in STAGES if s not in ("applied", "hired"))),
+                 required=True),
+        Arg("on", _date, required=True), Arg("interviewers", texts(10, 80)),
+        Arg("notes", OPTIONAL_TEXT),
+    ), _stage_check, _stage, "record an applicant's stage", roles=RM),
+    CaseSpec("hire_applicant", RecordKind.APPLICANT, "applicant_id", (
+        _ID, Arg("employee_id", _pattern(PBJ_EMPLOYEE_ID, "is a PBJ employee id"),
+                 required=True),
+        Arg("hire_date", _date, required=True),
+    ), _hire_check, _hire, "hire the applicant", roles=RM, also=_staff_from),
+    CaseSpec("complete_onboarding", RecordKind.APPLICANT, "applicant_id", (
+        _ID, Arg("item", _choice(*ITEMS), required=True), Arg("done_on", _date, required=True),
+        Arg("detail", OPTIONAL_TEXT), Arg("credential", _choice(*CREDENTIALS)),
+        Arg("expires_on", _date),
+    ), _complete_check, _complete, "complete an onboarding item", roles=RM),
+)

@@ -1,0 +1,61 @@
+"""Hiring end to end: a real server on loopback and real encrypted terminals.
+An applicant goes through the stages (with interviewers and notes), is hired —
+the staff member comes from the applicant, nothing retyped — and their first
+shift is refused at the terminal and at the server until every onboarding item
+is done; then it is accepted."""
+
+from __future__ import annotations
+
+import pytest
+
+from client.errors import InputError
+
+from .conftest import Org, inject_raw_op, op
+
+
+def test_a_first_shift_waits_for_the_onboarding_checklist(org: Org) -> None:
+    manager = org.terminal(org.a, "rm.MG")
+    applicant = manager.hiring.add_applicant(
+        position="Health information technician", department="HIM", job_title_code=17,
+        pay_type_code=1, family_name="Osei", given_name="Kwame", applied_on="2026-11-01",
+        checklist=["background_check", "orientation", "credential"])
+    manager.hiring.record_stage(applicant, stage="screened", on="2026-11-02")
+    manager.hiring.record_stage(applicant, stage="interviewed", on="2026-11-04",
+                                interviewers=["Dana Whitfield", "Sam Ortiz"],
+                                notes="Strong on release of information")
+    with pytest.raises(InputError, match="make an offer before hiring"):
+        manager.hiring.hire(applicant, employee_id="E-2044", hire_date="2026-11-09")
+    manager.hiring.record_stage(applicant, stage="offered", on="2026-11-05")
+    staff_id = manager.hiring.hire(applicant, employee_id="E-2044", hire_date="2026-11-09")
+    assert manager.sync().error is None
+    staff = manager.staff.get(staff_id)
+    assert (staff.fields["family_name"], staff.fields["employee_id"],
+            staff.fields["job_title_code"]) == ("Osei", "E-2044", 17)
+
+    shift = {"work_date": "2026-11-10", "hours": "7.5", "job_title_code": 17,
+             "pay_type_code": 1}
+    with pytest.raises(InputError, match="still open — background check, orientation") as no:
+        manager.staff.add_hours(staff_id, shift)
+    assert no.value.reason == "onboarding_incomplete"
+    seq = inject_raw_op(manager, "create", {"kind": "hours", "id": manager.casework.new_id(),
+                                            "fields": {**shift, "staff_id": staff_id}})
+    manager.sync()
+    assert (op(manager, seq).status, op(manager, seq).reason) == ("rejected",
+                                                                   "onboarding_incomplete")
+    manager.hiring.complete(applicant, item="background_check", done_on="2026-11-06",
+                            detail="State police check clear")
+    manager.hiring.complete(applicant, item="orientation", done_on="2026-11-09")
+    with pytest.raises(InputError, match="expired"):
+        manager.hiring.complete(applicant, item="credential", done_on="2026-11-09",
+                                credential="RHIT", expires_on="2026-01-01")
+    with pytest.raises(InputError, match="still open — credential"):
+        manager.staff.add_hours(staff_id, shift)
+    manager.hiring.complete(applicant, item="credential", done_on="2026-11-09",
+                            credential="RHIT", expires_on="2028-06-30")
+    manager.staff.add_hours(staff_id, shift)
+    assert manager.sync().error is None
+    assert manager.outbox.status().rejected == 1  # only the injected one
+    hours = [k for k, v in org.server_records(org.a).items()
+             if k[0] == "hours" and v["data"]["staff_id"] == staff_id]
+    assert len(hours) == 1
+    assert manager.hiring.applicant(applicant)["open_items"] == []

@@ -1,0 +1,120 @@
+"""A facility's budget and spending in the portal, over HTTP: the page and its
+JSON twin list lines, requests, the journal and budget against actual; a
+regional manager approves a request above the facility's limit with the form
+(audited under their name, sent to the terminals at their next pull); the CSV
+and the chart come with it; an administrator may look but not decide."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from protocol.ids import new_id
+
+from .conftest import make_account
+
+pytestmark = pytest.mark.usefixtures("world")
+TODAY = "2026-09-21"
+
+
+def _spend(terminal, world):
+    rm = terminal("a", "rm_MG")
+    line, big, small, waiting = new_id(), new_id(), new_id(), new_id()
+    ops = [rm.op("command", {"name": "set_budget_line", "args": {
+        "line_id": line, "fiscal_year": 2026, "department": "HIM", "account": "Scanning",
+        "amount": "12000.00"}})]
+    for rid, amount, vendor in ((big, "4800.00", "Iron Mountain"), (small, "180.00", "Staples"),
+                                (waiting, "300.00", "Uline")):
+        ops.append(rm.op("command", {"name": "request_expenditure", "args": {
+            "expenditure_id": rid, "line_id": line, "amount": amount, "vendor": vendor,
+            "justification": "Closed charts <b>backlog</b>", "requested_on": TODAY}}))
+    ops.append(rm.op("command", {"name": "decide_expenditure", "args": {
+        "expenditure_id": small, "decision": "approved", "decided_on": TODAY}}))
+    ops.append(rm.op("command", {"name": "decide_expenditure", "args": {
+        "expenditure_id": big, "decision": "approved", "decided_on": TODAY}}))
+    results = rm.push(ops).results
+    assert [r.status for r in results[:-1]] == ["applied"] * 5
+    assert (results[-1].status, results[-1].reason) == ("rejected", "not_permitted")
+    return rm, big, small, waiting
+
+
+async def test_the_region_approves_a_request_above_the_limit(visitor, manager, world, terminal,
+                                                             h, engine):
+    rm, big, small, waiting = _spend(terminal, world)
+    await visitor.sign_in(manager)
+    page = f"/portal/facilities/{world.a.id}/spending"
+    status, body = await visitor.json(page + ".json")
+    assert status == 200 and body["limit"] == "2500.00"
+    assert body["awaiting_region"] == [big]
+    assert [j["id"] for j in body["journal"]] == [small]
+    status, text = await visitor.get(page)
+    assert status == 200 and "Iron Mountain" in text and 'name="decision"' in text
+    assert "&lt;b&gt;backlog&lt;/b&gt;" in text  # typed text is shown as typed
+    status, text = await visitor.post(f"{page}/{waiting}", {"decision": "refuse",
+                                                            "reason": "no"})
+    assert status == 400 and "within the records manager&#39;s limit" in text
+    status, text = await visitor.post(f"{page}/{big}", {"decision": "refuse"})
+    assert status == 400 and "say why" in text
+    status, text = await visitor.post(f"{page}/{big}", {"decision": "approve",
+                                                        "reason": "survey backlog"})
+    assert status == 200 and "Expenditure request approved" in text
+    _, body = await visitor.json(page + ".json")
+    assert body["awaiting_region"] == []
+    assert sorted(j["id"] for j in body["journal"]) == sorted([big, small])
+    entries = [a for a in h.audit_rows(engine, chain=world.a.id)
+               if a.action == "portal:decide_expenditure_above_limit"]
+    # The refused attempts are audited too, with the rule's reason.
+    assert [(a.target, a.outcome) for a in entries] == [
+        (waiting, "rejected"), (big, "rejected"), (big, "applied")]
+    assert entries[0].detail["refused"] == "not_permitted"
+    entry = entries[-1]
+    assert (entry.actor, entry.target, entry.detail["reason"]) == (
+        "portal:rm_north", big, "survey backlog")
+    changes, _ = rm.pull_all()
+    [seen] = [c for c in changes if c.record_id == big and c.data.get("status") == "approved"]
+    assert seen.data["decided_by"] == "portal:rm_north"
+
+    response = await visitor.response("GET", page + ".csv")
+    rows = list(csv.DictReader(io.StringIO(response._body.decode())))
+    september = next(r for r in rows if r["month"] == "2026-09")
+    assert (september["budget"], september["actual"]) == ("1000.00", "4980.00")
+    assert len(rows) == 12
+    chart = await visitor.response("GET", page + ".svg")
+    assert chart.status == 200 and chart.content_type == "image/svg+xml"
+    assert b"Budget against actual" in chart._body
+
+
+async def test_an_administrator_may_look_but_not_decide(visitors, world, terminal, engine,
+                                                        settings):
+    _rm, big, _small, _waiting = _spend(terminal, world)
+    admin = make_account(engine, settings, "admin_one", role="administrator")
+    visitor = await visitors()
+    await visitor.sign_in(admin)
+    page = f"/portal/facilities/{world.a.id}/spending"
+    status, text = await visitor.get(page)
+    assert status == 200 and "Iron Mountain" in text and 'name="decision"' not in text
+    status, _ = await visitor.post(f"{page}/{big}", {"decision": "approve"})
+    assert status == 404
+
+
+async def test_the_limit_is_data_the_region_sets(visitor, manager, world, terminal, h, engine):
+    rm, big, _small, _waiting = _spend(terminal, world)
+    await visitor.sign_in(manager)
+    page = f"/portal/facilities/{world.a.id}/spending"
+    await visitor.get(page)
+    status, text = await visitor.post(page + "/limit", {"limit": "lots"})
+    assert status == 400 and "The limit must be an amount" in text
+    status, text = await visitor.post(page + "/limit", {"limit": "5,000"})
+    assert status == 200 and "Approval limit saved" in text
+    assert h.record(engine, world.a.id).data["expenditure_limit"] == "5000.00"
+    # Now the records manager decides the 4,800.00 request at the terminal.
+    result = rm.push([rm.op("command", {"name": "decide_expenditure", "args": {
+        "expenditure_id": big, "decision": "approved", "decided_on": TODAY}})]).results[0]
+    assert result.status == "applied"
+    _, body = await visitor.json(page + ".json")
+    assert body["limit"] == "5000.00" and body["awaiting_region"] == []
+    [entry] = [a for a in h.audit_rows(engine, chain=world.a.id)
+               if a.action == "portal:set_expenditure_limit"]
+    assert entry.detail == {"from": None, "to": "5000.00"}
