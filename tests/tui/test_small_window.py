@@ -113,6 +113,6 @@ async def test_corrected_hours_are_marked_at_80_columns(staffed, make_app, drive
         await pilot.press("f4")
         staff = await ui.wait_for_screen(StaffScreen)
         await ui.wait_for(lambda: staff.detail is not None and len(staff.detail.hours) == 2)
-        await pilot.pause(0.2)
-        text = ui.screen_text()
-        assert "corrected" in text and "correction" in text
+        # Drawn, not only loaded: the table repaints after the detail arrives.
+        await ui.wait_for(lambda: "corrected" in ui.screen_text())
+        assert "correction" in ui.screen_text()
