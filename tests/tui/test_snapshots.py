@@ -108,6 +108,10 @@ def test_register_form(demo_terminal, make_app, drive, snap_compare, size):
         await ui.wait_for_screen(FormDialog)
         await pilot.press(*"Okafor [Jr]")
         await pilot.press("tab", *"Adaeze", "tab", *"1941-13-02")  # a date that cannot be
+        form = ui.app.screen
+        # The fields are fitted to the screen after a refresh: wait for it, then draw.
+        await ui.wait_for(lambda: form.query_one("#form-fields").styles.max_height is not None)
+        await pilot.pause()
 
     assert snap_compare(make_app(demo_terminal), terminal_size=size,
                         run_before=signed_in(drive, open_form))
