@@ -203,7 +203,11 @@ async def test_a_clerk_does_not_see_the_records_managers_keys(clerk_terminal, ai
             if shown:
                 await ui.wait_for(lambda s=staff: s.detail is not None)
             staff.query_one("#roster", DataTable).focus()  # F4 opens in the filter
-            await pilot.pause()
+            # The footer is redrawn once per burst of binding changes: wait for a key
+            # every role has, and for a records manager the keys they are given.
+            await ui.wait_for(lambda u=ui: "Status" in u.screen_text())
+            if shown:
+                await ui.wait_for(lambda u=ui: "Paid leave" in u.screen_text())
             footer = ui.screen_text()
             for key in ("In-service", "Registry", "Paid leave", "Clock times"):
                 assert (key in footer) is shown, (term.username, key)
