@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import aiohttp_jinja2
@@ -56,39 +56,17 @@ from .state import AUDIT_LOG, COOKIES, EXECUTOR, SERVICE, SETTINGS
 log = logging.getLogger(__name__)
 
 
-async def _publish_checkpoints(app: web.Application) -> None:
-    """Every interval, a checkpoint of each audit log that grew (any process may)."""
+async def _every(app: web.Application, seconds: float, work: Callable[[], object],
+                 what: str) -> None:
+    """Run ``work`` on the database threads every ``seconds``; a failed round is
+    logged and the loop goes on (any process may do each of these)."""
     loop = asyncio.get_running_loop()
     while True:
-        await asyncio.sleep(app[SETTINGS].checkpoint_interval_s)
+        await asyncio.sleep(seconds)
         try:
-            await loop.run_in_executor(app[EXECUTOR], app[AUDIT_LOG].publish_due)
+            await loop.run_in_executor(app[EXECUTOR], work)
         except Exception:  # the loop must outlive one failed round; log.exception says why
-            log.exception("publishing audit checkpoints failed; trying again next round")
-
-
-async def _flush_floods(app: web.Application) -> None:
-    """Every flood interval, the aggregated audit entries of the one that ended."""
-    loop = asyncio.get_running_loop()
-    while True:
-        await asyncio.sleep(app[SETTINGS].flood_window_s)
-        try:
-            await loop.run_in_executor(app[EXECUTOR], app[SERVICE].flush_floods)
-        except Exception:  # the loop must outlive one failed round; log.exception says why
-            log.exception("writing aggregated refusals failed; trying again next round")
-
-
-async def _refresh_figures(app: web.Application) -> None:
-    """Every interval, the dashboard figures of facilities that changed (any process may)."""
-    loop = asyncio.get_running_loop()
-    service = app[SERVICE]
-    while True:
-        await asyncio.sleep(app[SETTINGS].figures_interval_s)
-        try:
-            await loop.run_in_executor(app[EXECUTOR], figures.refresh_stale, service.engine,
-                                       service.settings)
-        except Exception:  # the loop must outlive one failed round; log.exception says why
-            log.exception("refreshing the dashboard figures failed; trying again next round")
+            log.exception("%s failed; trying again next round", what)
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
@@ -100,9 +78,17 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[AUDIT_LOG] = audit_log = AuditLog(engine, settings)
     key = await asyncio.get_running_loop().run_in_executor(executor, audit_log.key)
     app[COOKIES] = cookie_storage(settings, cookie_key(settings, key))
-    tasks = [asyncio.create_task(_publish_checkpoints(app)),
-             asyncio.create_task(_flush_floods(app)),
-             asyncio.create_task(_refresh_figures(app))]
+    service = app[SERVICE]
+    tasks = [  # checkpoints of logs that grew; aggregated refusals; stale dashboard figures
+        asyncio.create_task(_every(app, settings.checkpoint_interval_s, audit_log.publish_due,
+                                   "publishing audit checkpoints")),
+        asyncio.create_task(_every(app, settings.flood_window_s, service.flush_floods,
+                                   "writing aggregated refusals")),
+        asyncio.create_task(_every(
+            app, settings.figures_interval_s,
+            lambda: figures.refresh_stale(service.engine, service.settings),
+            "refreshing the dashboard figures")),
+    ]
     try:
         yield
     finally:
