@@ -26,15 +26,6 @@ VALID_AUTHORIZATION: dict[str, Any] = {
 }
 
 
-def _known_postgres_defect(org: Org, request: pytest.FixtureRequest) -> None:
-    """On PostgreSQL, records commands made at one terminal were not seen in the other
-    terminal's due list after both synced (found at the end of a stop, not yet
-    diagnosed): the test still runs there, and its failure is reported as expected."""
-    if org.settings.database_url.startswith("postgresql"):
-        request.applymarker(pytest.mark.xfail(
-            strict=False, reason="records commands not seen across terminals via PostgreSQL"))
-
-
 def _admitted(org: Org, session: Any, **fields: Any) -> str:
     rid = session.residents.register(resident(**fields))
     session.stays.admit(rid, admitted_at="2026-10-01", bed_id=org.a.beds[0])
@@ -235,9 +226,7 @@ def _letter() -> dict[str, Any]:
             "states_complaint_to_hhs": True}
 
 
-def test_amendment_links_go_with_a_later_release(org: Org, tmp_path: Path,
-                                                  request: pytest.FixtureRequest) -> None:
-    _known_postgres_defect(org, request)
+def test_amendment_links_go_with_a_later_release(org: Org, tmp_path: Path) -> None:
     manager = org.terminal(org.a, "rm.MG")
     clerk = org.terminal(org.a, "clerk.MG")
     rid = _admitted(org, manager)
@@ -311,9 +300,7 @@ def test_amendment_links_go_with_a_later_release(org: Org, tmp_path: Path,
     assert manager.casework.accounting(rid, org_today()).lines == ()
 
 
-def test_a_completeness_review_opened_at_discharge_becomes_delinquent(
-        org: Org, request: pytest.FixtureRequest) -> None:
-    _known_postgres_defect(org, request)
+def test_a_completeness_review_opened_at_discharge_becomes_delinquent(org: Org) -> None:
     manager = org.terminal(org.a, "rm.MG")
     clerk = org.terminal(org.a, "clerk.MG")
     rid = manager.residents.register(resident())
@@ -348,7 +335,7 @@ def test_a_completeness_review_opened_at_discharge_becomes_delinquent(
                                                         "resolved_on": "2026-11-10"})
     manager.sync()
     assert not [i for i in manager.casework.due() if i.area == "completeness"]
-    server = org.server_records(org.a)[("completeness_review", review)]["data"]
+    server = org.server_records(org.a)[(RecordKind.COMPLETENESS_REVIEW, review)]["data"]
     assert [d["assignee"] for d in server["deficiencies"]] == [None, "Dr. Ruiz"]
     assert all(d["resolved_on"] == "2026-11-10" for d in server["deficiencies"])
 

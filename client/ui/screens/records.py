@@ -300,7 +300,7 @@ class RecordsScreen(WorkScreen):
         kind = row.kind if row else ""
         if kind in ("record_request", "due:request"):
             name, target = "extend_request", "request_id"
-        elif kind in ("amendment_request", "due:amendment"):
+        elif kind in (RecordKind.AMENDMENT_REQUEST, "due:amendment"):
             name, target = "extend_amendment", "amendment_id"
         else:
             self.app.notify("Highlight an open request or amendment request first.")
@@ -332,7 +332,7 @@ class RecordsScreen(WorkScreen):
 
     def action_resolve(self) -> None:
         row = self.highlighted()
-        if row is None or row.kind not in ("completeness_review", "due:completeness"):
+        if row is None or row.kind not in (RecordKind.COMPLETENESS_REVIEW, "due:completeness"):
             self.app.notify("Highlight a completeness review first.")
             return
         review = self.session.casework.case(str(row.data["id"]))
