@@ -24,7 +24,11 @@ from protocol.ids import new_id
 from protocol.ops import REASON_TEXT, OpType
 from protocol.records import CASE_KINDS, RecordKind, resident_display_name
 from protocol.rules.department.budget import limit_of
-from protocol.rules.records.commands.completeness import DEFAULT_CHECKLIST, deficiencies_for
+from protocol.rules.records.commands.completeness import (
+    DEFAULT_CHECKLIST,
+    deficiencies_for,
+    review_at_discharge,
+)
 from protocol.rules.records.commands.reading import (
     closed_record_of,
     disclosure_of,
@@ -35,6 +39,7 @@ from protocol.rules.records.commands.reading import (
     suspension_of,
 )
 from protocol.rules.records.commands.requests import release_basis
+from protocol.rules.records.commands.spec import named_ids
 from protocol.rules.records.completeness import Checklist, MonthlyDelinquency, monthly_delinquency
 from protocol.rules.records.disclosures import Accounting, accounting, accounting_period
 from protocol.rules.records.due_list import DueItem, due_items, status_line
@@ -87,14 +92,6 @@ def _about(conn: Connection, resident_ids: Iterable[str]) -> dict[str, tuple[Nam
     return {k: tuple(v) for k, v in out.items()}
 
 
-def _ids_in(args: Mapping[str, Any]) -> list[str]:
-    ids = [args[k] for k in ("resident_id", "amendment_entry_id", "line_id")
-           if isinstance(args.get(k), str)]
-    ids.extend(args.get("entry_ids") or ())
-    ids.extend(r["resident_id"] for r in args.get("records") or ())
-    return ids
-
-
 class Casework(Area):
     """``session.casework``: the records department's commands and lists."""
 
@@ -116,7 +113,7 @@ class Casework(Area):
     def _facts(self, conn: Connection, args: Mapping[str, Any],
                case: Mapping[str, Any] | None) -> CaseFacts:
         facility = self._facility(conn)
-        ids = _ids_in(args) + (_ids_in(case) if case else [])
+        ids = named_ids(args) + (named_ids(case) if case else [])
         records = _by_ids(conn, ids)
         residents = [i for i, n in records.items() if n.kind == RecordKind.RESIDENT]
         return CaseFacts(today=self.actor.clock.today(), profile=facility_profile(facility),
@@ -213,6 +210,18 @@ class Casework(Area):
             "review_id": self.new_id(), "resident_id": resident_id, "stay_id": stay_id,
             "discharged_on": discharged_on, "disposition": disposition,
             "present": list(present or []), "deficiencies": wanted})
+
+    def open_at_discharge(self, stay_id: str) -> str:
+        """Open the review a discharge opens by itself (recorded right after the
+        discharge, by the rule the server applies when the discharge reaches it:
+        :func:`review_at_discharge`); returns the review's id."""
+        with self.actor.store.read() as conn:
+            stay = _by_ids(conn, [stay_id]).get(stay_id)
+        if stay is None or stay.kind != RecordKind.STAY:
+            raise InputError("stay_id", "That stay is not at this terminal.", reason="not_found")
+        args = review_at_discharge(stay_id, stay.data, self.checklist())
+        return self.command("open_review", args, summary="Open the completeness review of "
+                            f"the discharge on {args['discharged_on']}")
 
     def place_hold(self, resident_id: str, **args: Any) -> str:
         return self.command("place_hold", {"hold_id": self.new_id(),
