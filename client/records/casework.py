@@ -10,7 +10,7 @@ command's own effect makes it, and syncs like every other operation.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -50,46 +50,11 @@ from protocol.rules.records.retention import RetentionSchedule, retention_schedu
 from ..errors import InputError
 from ..store.database import RECORDS, loads
 from ..store.outbox import input_error, record_op
-from ..store.overlay import combine, overlay_ops
 from .area import Area
+from .case_reads import about as _about
+from .case_reads import by_ids as _by_ids
+from .case_reads import shown_rows
 from .permissions import require_permitted
-
-
-def shown_rows(conn: Connection, rows: Iterable[Any]) -> list[Named]:
-    """Rows as this terminal shows them: the server's state with pending work on top."""
-    listed = list(rows)
-    ops = overlay_ops(conn, [r.id for r in listed if r.pending or r.data is None])
-    out = []
-    for row in listed:
-        if row.id in ops:
-            eff = combine(row.kind, row.id, row, ops[row.id])
-            if eff.state is None:
-                continue
-            out.append(Named(row.kind, row.id, eff.state.data, eff.state.status))
-        elif row.data is not None:
-            out.append(Named(row.kind, row.id, loads(row.data) or {}, row.status))
-    return out
-
-
-def _by_ids(conn: Connection, ids: Iterable[str]) -> dict[str, Named]:
-    wanted = list(dict.fromkeys(ids))
-    if not wanted:
-        return {}
-    rows = conn.execute(sa.select(RECORDS).where(RECORDS.c.id.in_(wanted))).all()
-    return {n.id: n for n in shown_rows(conn, rows)}
-
-
-def _about(conn: Connection, resident_ids: Iterable[str]) -> dict[str, tuple[Named, ...]]:
-    wanted = list(dict.fromkeys(resident_ids))
-    if not wanted:
-        return {}
-    rows = conn.execute(sa.select(RECORDS).where(RECORDS.c.parent_id.in_(wanted))).all()
-    out: dict[str, list[Named]] = {r: [] for r in wanted}
-    for named in shown_rows(conn, rows):
-        rid = named.data.get("resident_id")
-        if rid in out:
-            out[rid].append(named)
-    return {k: tuple(v) for k, v in out.items()}
 
 
 class Casework(Area):
@@ -344,6 +309,16 @@ class Casework(Area):
                        for n in self.cases(RecordKind.ACCOUNTING_SUSPENSION)]
         return accounting([disclosure_of(d) for d in self.disclosures(resident_id)], period,
                           provided_on=self.actor.clock.today(), suspensions=suspensions)
+
+    def accounting_document(self, resident_id: str, path: Path, *, request_on: date,
+                            asked_from: date | None = None,
+                            asked_to: date | None = None) -> tuple[Path, Path]:
+        """Write the resident's accounting as PDF to ``path`` and as CSV beside it
+        (plaintext: the caller has warned the user); audited."""
+        from .accountings import write_accounting
+
+        return write_accounting(self, resident_id, path, request_on=request_on,
+                                asked_from=asked_from, asked_to=asked_to)
 
     def retention(self, resident_id: str) -> RetentionSchedule | None:
         """The closed record's retention schedule (None while a stay is current)."""
