@@ -53,8 +53,8 @@ def test_the_csv_has_one_row_per_line_oldest_first_with_repeats_summarised() -> 
     text = to_csv(_document([POLICE, *ABUSE, TREATMENT, SURVEY]))
     assert text.splitlines() == [
         "disclosed_on,recipient,recipient_address,description,purpose,count,last_on",
-        '2026-03-02,Ohio Department of Health,"246 N High St, Columbus",Care plan,'
-        "annual survey,1,",
+        ('2026-03-02,Ohio Department of Health,"246 N High St, Columbus",Care plan,'
+         "annual survey,1,"),
         # Three abuse reports to one agency for one purpose: the first, 3, the last.
         "2026-04-05,County adult protective services,,Nursing notes,abuse report,3,2026-08-05",
         # The purpose is the written request, whose copy goes with the accounting.
