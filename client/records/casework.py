@@ -43,6 +43,7 @@ from protocol.rules.records.commands.spec import named_ids
 from protocol.rules.records.completeness import Checklist, MonthlyDelinquency, monthly_delinquency
 from protocol.rules.records.disclosures import Accounting, accounting, accounting_period
 from protocol.rules.records.due_list import DueItem, due_items, status_line
+from protocol.rules.records.facility_time import local_now
 from protocol.rules.records.profile import RecordsProfile
 from protocol.rules.records.reasons import RECORDS_REASON_TEXT
 from protocol.rules.records.retention import RetentionSchedule, retention_schedule
@@ -66,6 +67,11 @@ class Casework(Area):
         row = conn.execute(sa.select(RECORDS.c.data).where(
             RECORDS.c.id == self.actor.facility_id)).first()
         return (loads(row.data) or {}) if row is not None and row.data else {}
+
+    def _wall_clock(self, conn: Connection, now: datetime | None) -> datetime:
+        if now is not None and now.tzinfo is None:
+            return now
+        return local_now(self._facility(conn), now or self.actor.clock.now())
 
     def profile(self) -> RecordsProfile:
         with self.actor.store.read() as conn:
@@ -263,9 +269,11 @@ class Casework(Area):
         return out
 
     def due(self, now: datetime | None = None) -> list[DueItem]:
-        """The department's due list, soonest first (see :mod:`protocol.rules.records.due_list`)."""
-        moment = (now or self.actor.clock.now()).replace(tzinfo=None)
+        """The department's due list, soonest first (see :mod:`protocol.rules.records.due_list`),
+        judged on the facility's wall clock (``now``: a moment, default this
+        terminal's clock; a naive one is taken as the facility's wall-clock time)."""
         with self.actor.store.read() as conn:
+            moment = self._wall_clock(conn, now)
             rows = conn.execute(sa.select(RECORDS).where(
                 RECORDS.c.kind.in_([str(k) for k in CASE_KINDS]),
                 RECORDS.c.facility_id == self.actor.facility_id)).all()
@@ -276,8 +284,8 @@ class Casework(Area):
         """The clocks of open requests, amendments and reviews in a few words
         (read from the case records alone, so it is cheap enough for the
         status line's polling)."""
-        moment = (now or self.actor.clock.now()).replace(tzinfo=None)
         with self.actor.store.read() as conn:
+            moment = self._wall_clock(conn, now)
             rows = conn.execute(sa.select(RECORDS).where(
                 RECORDS.c.kind.in_([str(k) for k in CASE_KINDS]),
                 RECORDS.c.facility_id == self.actor.facility_id)).all()

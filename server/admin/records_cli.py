@@ -3,6 +3,7 @@
     records-settings --facility ID                       the profile and checklist in force
     set-records-settings --facility ID [--profile FILE.json | --state-default]
                                        [--checklist FILE.json | --default-checklist]
+                                       [--timezone ZONE | --state-timezone]
 
 A profile or checklist file holds the JSON that ``records-settings`` prints for
 it (``records_profile`` / ``completeness_checklist``), so the usual way is to
@@ -41,6 +42,11 @@ def add_parsers(sub: Any) -> None:
     checklist.add_argument("--checklist", type=Path, help="the completeness checklist (JSON)")
     checklist.add_argument("--default-checklist", action="store_true",
                            help="go back to the default completeness checklist")
+    zone = p.add_mutually_exclusive_group()
+    zone.add_argument("--timezone", help="the zone the records clocks run on (an IANA name, "
+                      "e.g. America/Denver; default: the zone most of the state keeps)")
+    zone.add_argument("--state-timezone", action="store_true",
+                      help="go back to the state's time zone")
 
 
 def _json(path: Path | None, what: str) -> dict[str, Any] | None:
@@ -65,14 +71,15 @@ def run(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
         found = records_settings(engine, args.facility)
     else:
         if not (args.profile or args.state_default or args.checklist
-                or args.default_checklist):
-            raise AdminError("nothing to set: give --profile, --state-default, --checklist "
-                             "or --default-checklist")
+                or args.default_checklist or args.timezone or args.state_timezone):
+            raise AdminError("nothing to set: give --profile, --state-default, --checklist, "
+                             "--default-checklist, --timezone or --state-timezone")
         found = set_records_settings(
             engine, settings, facility_id=args.facility,
             profile=_json(args.profile, "records profile"),
             checklist=_json(args.checklist, "completeness checklist"),
-            default_profile=args.state_default, default_checklist=args.default_checklist,
+            timezone=args.timezone, default_profile=args.state_default,
+            default_checklist=args.default_checklist, default_timezone=args.state_timezone,
             actor="chartkeep-server")
     print(json.dumps(found.to_dict(), indent=2))
     return 0

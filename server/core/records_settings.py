@@ -1,7 +1,8 @@
 """A facility's records-department settings, kept on its facility record so the
 terminals receive them at their next pull: the records profile (retention, the
 access clocks, delinquency, holidays — :class:`RecordsProfile`) and the
-completeness checklist of documents required at discharge (:class:`Checklist`).
+completeness checklist of documents required at discharge (:class:`Checklist`),
+and the time zone its records clocks run on (:mod:`protocol.rules.records.facility_time`).
 
 Unset, each side reads the state's default profile and the default checklist
 (:mod:`protocol.rules.records.commands.reading`), so clearing a setting returns
@@ -24,6 +25,7 @@ from protocol.records import RecordKind
 from protocol.rules.records.commands.completeness import DEFAULT_CHECKLIST
 from protocol.rules.records.commands.reading import facility_checklist, facility_profile
 from protocol.rules.records.completeness import Checklist
+from protocol.rules.records.facility_time import TIMEZONE_FIELD, zone_name, zone_of
 from protocol.rules.records.profile import RecordsProfile
 from server.errors import AdminError, NotFound
 from server.settings import Settings
@@ -44,9 +46,13 @@ class RecordsSettings:
     """False: the state's default profile applies."""
     checklist: Checklist
     checklist_is_own: bool
+    timezone: str
+    timezone_is_own: bool
 
     def to_dict(self) -> dict[str, Any]:
-        return {"records_profile": self.profile.to_dict(),
+        return {"timezone": self.timezone,
+                "timezone_source": "facility" if self.timezone_is_own else "state default",
+                "records_profile": self.profile.to_dict(),
                 "records_profile_source": "facility" if self.profile_is_own else "state default",
                 "completeness_checklist": self.checklist.to_dict(),
                 "completeness_checklist_source":
@@ -55,8 +61,10 @@ class RecordsSettings:
 
 def _settings_of(data: Mapping[str, Any]) -> RecordsSettings:
     own = facility_checklist(data)
+    zone = zone_name(data)
     return RecordsSettings(facility_profile(data), isinstance(data.get(PROFILE_FIELD), Mapping),
-                           own or DEFAULT_CHECKLIST, own is not None)
+                           own or DEFAULT_CHECKLIST, own is not None, zone,
+                           data.get(TIMEZONE_FIELD) == zone)
 
 
 def _facility(batch: Batch, facility_id: str) -> Rec:
@@ -101,13 +109,20 @@ def _checked_checklist(raw: Mapping[str, Any]) -> dict[str, Any]:
 def set_records_settings(engine: Engine, settings: Settings, *, facility_id: str,
                          profile: Mapping[str, Any] | None = None,
                          checklist: Mapping[str, Any] | None = None,
+                         timezone: str | None = None,
                          default_profile: bool = False, default_checklist: bool = False,
+                         default_timezone: bool = False,
                          actor: str | None = None) -> RecordsSettings:
-    """Set (or with ``default_*`` clear) the facility's own profile and checklist."""
+    """Set (or with ``default_*`` clear) the facility's own profile, checklist and zone."""
     if profile is not None and default_profile:
         raise AdminError("give a records profile or go back to the state's default, not both")
     if checklist is not None and default_checklist:
         raise AdminError("give a checklist or go back to the default, not both")
+    if timezone is not None and default_timezone:
+        raise AdminError("give a time zone or go back to the state's, not both")
+    if timezone is not None and zone_of(timezone) is None:
+        raise AdminError(f"timezone: no time zone called {timezone!r} (an IANA name such as "
+                         "America/Denver)")
     now = settings.clock()
     with write_tx(engine) as conn:
         batch = Batch(conn, [facility_id], now)
@@ -126,6 +141,12 @@ def set_records_settings(engine: Engine, settings: Settings, *, facility_id: str
         elif default_checklist and CHECKLIST_FIELD in rec.data:
             del rec.data[CHECKLIST_FIELD]
             changed[CHECKLIST_FIELD] = "default"
+        if timezone is not None:
+            rec.data[TIMEZONE_FIELD] = timezone
+            changed[TIMEZONE_FIELD] = timezone
+        elif default_timezone and TIMEZONE_FIELD in rec.data:
+            del rec.data[TIMEZONE_FIELD]
+            changed[TIMEZONE_FIELD] = "state default"
         if changed:
             publish(batch, rec, new=False)
             batch.chain(facility_id).append(

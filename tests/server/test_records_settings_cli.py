@@ -29,6 +29,15 @@ def test_a_facility_s_records_settings_printed_set_refused_and_reset(
     assert (shown["records_profile_source"], shown["completeness_checklist_source"]) == \
         ("state default", "default")
     assert shown["records_profile"]["state"] == "WA"
+    assert (shown["timezone"], shown["timezone_source"]) == ("America/Los_Angeles",
+                                                             "state default")
+    code, _, err = run(capsys, *db, "set-records-settings", "--facility", facility,
+                       "--timezone", "America/Atlantis")
+    assert code == 2 and "no time zone called 'America/Atlantis'" in err
+    code, out, _ = run(capsys, *db, "set-records-settings", "--facility", facility,
+                       "--timezone", "America/Boise")
+    assert (json.loads(out)["timezone"], json.loads(out)["timezone_source"]) == \
+        ("America/Boise", "facility")
 
     profile = dict(shown["records_profile"], delinquent_after_days=14)
     (tmp_path / "profile.json").write_text(json.dumps(profile))
@@ -84,6 +93,7 @@ def test_a_facility_s_records_settings_printed_set_refused_and_reset(
     finally:
         engine.dispose()
     assert [json.loads(d) if isinstance(d, str) else d for d in audited] == [
+        {"changed": {"timezone": "America/Boise"}},
         {"changed": {"records_profile": "set", "completeness_checklist": "set"}},
         {"changed": {"records_profile": "state default",
                      "completeness_checklist": "default"}}]
