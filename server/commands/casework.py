@@ -27,6 +27,7 @@ from protocol.rules.records.commands.spec import named_ids
 from server.storage.batch import Rec
 
 from .context import Context
+from .destruction import purge_destroyed
 from .fingerprints import stable_hash
 from .outcomes import Outcome, applied, rejected
 
@@ -88,7 +89,10 @@ def run(ctx: Context, name: str, args: Mapping[str, Any], user_id: str) -> Outco
         rec.dirty = True
     seq = b.emit(rec)
     others = _write_others(ctx, spec.also(args, after))
-    return applied(seq, target=target, command=name, **({"also": others} if others else {}))
+    audit: dict[str, Any] = {"also": others} if others else {}
+    if name == "record_destruction":
+        audit["purged"] = len(purge_destroyed(ctx, rec))
+    return applied(seq, target=target, command=name, **audit)
 
 
 def _write_others(ctx: Context, others: Iterable[tuple[RecordKind, str, dict[str, Any]]]
