@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from protocol.errors import ValidationError
 from protocol.records import resident_display_name
 from protocol.reports.accounting_document import AccountingDocument, to_csv, to_pdf
 
@@ -26,8 +27,11 @@ def write_accounting(casework: Casework, resident_id: str, path: Path, *, reques
     if resident is None:
         raise InputError("resident_id", "That resident is not at this terminal.")
     actor = casework.actor
-    made = casework.accounting(resident_id, request_on, asked_from=asked_from,
-                               asked_to=asked_to)
+    try:
+        made = casework.accounting(resident_id, request_on, asked_from=asked_from,
+                                   asked_to=asked_to)
+    except ValidationError as exc:
+        raise InputError(exc.field, f"The period {exc.reason}.") from None
     facility = casework.case(actor.facility_id)
     document = AccountingDocument(
         facility=str(facility.data.get("name") or "") if facility else "",

@@ -150,3 +150,36 @@ async def test_a_limited_data_set_is_written_from_the_form_only_with_its_agreeme
     assert (made.data["method"], made.data["agreement"]["agreement_id"],
             made.data["agreement"]["recipient"]) == ("limited_data_set", "DUA-7",
                                                      "State University")
+
+
+async def test_an_accounting_of_disclosures_is_written_from_the_picker(
+        department, make_app, drive, tmp_path):
+    session = department.session()
+    [rid] = list(session.casework.residents())
+    session.casework.log_disclosure(rid, disclosed_on="2026-01-05", basis="abuse_neglect",
+                                    recipient="County adult protective services",
+                                    description="Nursing notes", purpose="abuse report")
+    session.lock()
+    app = make_app(department)
+    target = tmp_path / "acct.pdf"
+    async with app.run_test(size=SIZE) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("f9")
+        await ui.wait_for_screen(RecordsScreen)
+        await pilot.press("d")
+        picker = await ui.wait_for_screen(ResidentPickerDialog)
+        await pilot.press(*"okafor")
+        await ui.wait_for(lambda: picker.query_one("#picker-table", DataTable).row_count == 1)
+        await pilot.press("enter", "enter")
+        form = await ui.wait_for_screen(FormDialog)
+        await ui.fill(asked_from="2026-01-10", asked_to="2026-01-01", path=str(target))
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: "ends before it starts" in ui.text_of("#error-asked_to"))
+        assert form.is_attached and not target.exists()
+        await ui.fill(asked_from="", asked_to="")
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: not form.is_attached)
+    assert target.exists()
+    assert target.with_suffix(".csv").read_text().splitlines()[1] == (
+        "2026-01-05,County adult protective services,,Nursing notes,abuse report,1,")

@@ -147,6 +147,38 @@ def resolve_deficiency(session: Session, review_id: str, codes: list[tuple[str, 
     return FormDialog("Mark a deficiency completed", fields, submit)
 
 
+ACCOUNTING_WARNING = ("This writes the resident's accounting of disclosures to PLAINTEXT files "
+                      "outside the encrypted store: a PDF for the resident and a CSV beside it. "
+                      "The export is recorded.")
+
+
+def accounting(session: Session, resident_id: str, who: str, home: Path, today: date,
+               on_written: Callable[[Path, Path], None]) -> FormDialog[Path]:
+    """The accounting of a resident's disclosures for a request made on a date:
+    the 6 years before it, or the shorter period the resident asked for."""
+    fields = [
+        FormField("request_on", "Requested on", today.isoformat(), check=_date),
+        FormField("asked_from", "Only from (a shorter period asked)", check=_date,
+                  required=False),
+        FormField("asked_to", "Only to", check=_date, required=False),
+        FormField("path", "File (PDF; the CSV goes beside it)",
+                  str(home / "exports" / "accounting.pdf")),
+    ]
+
+    def submit(values: dict[str, Any]) -> Path:
+        def day(name: str) -> date | None:
+            return date.fromisoformat(values[name]) if values.get(name) else None
+
+        pdf, csv_path = session.casework.accounting_document(
+            resident_id, Path(values["path"]), request_on=date.fromisoformat(
+                values["request_on"]), asked_from=day("asked_from"), asked_to=day("asked_to"))
+        on_written(pdf, csv_path)
+        return pdf
+
+    return FormDialog(f"Accounting of disclosures of {who}", fields, submit,
+                      intro=ACCOUNTING_WARNING, submit_label="Write the files")
+
+
 DUA_PURPOSES = (("research", "research"), ("public health", "public_health"),
                 ("health care operations", "health_care_operations"))
 DUA_PROMISES = (
