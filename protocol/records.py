@@ -24,6 +24,11 @@ from typing import Any
 
 from .errors import ValidationError
 
+KIND_MAX_LENGTH = 16
+"""The longest a record kind's name may be: the server stores it in 16-character
+columns (``records.kind``, ``changes.kind``), which PostgreSQL enforces and SQLite
+does not, so a longer name works against SQLite and fails every push on PostgreSQL."""
+
 
 class RecordKind(StrEnum):
     FACILITY = "facility"
@@ -52,11 +57,11 @@ class RecordKind(StrEnum):
     """A request for a resident's records (release of information)."""
     DISCLOSURE = "disclosure"
     """A disclosure of a resident's information, logged for the accounting."""
-    ACCOUNTING_SUSPENSION = "accounting_suspension"
+    ACCOUNTING_SUSPENSION = "acct_suspension"
     """An agency's statement suspending the accounting of its disclosures."""
-    AMENDMENT_REQUEST = "amendment_request"
+    AMENDMENT_REQUEST = "amend_request"
     """A resident's request to amend their record, and its decision."""
-    COMPLETENESS_REVIEW = "completeness_review"
+    COMPLETENESS_REVIEW = "completeness"
     """The completeness review of a discharge and its deficiencies."""
     LEGAL_HOLD = "legal_hold"
     """A legal hold on a resident's record."""

@@ -2,7 +2,8 @@
 
 Exit codes: 0 success, 1 a check failed (``verify-audit``) or CMS would reject
 the PBJ file (``pbj``), 2 bad usage or an administrative error (the message says
-what to do). The compliance commands are in :mod:`.compliance_cli`.
+what to do). The compliance commands are in :mod:`.compliance_cli`, the records
+department's settings in :mod:`.records_cli`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from server.portal import accounts
 from server.settings import Settings
 from server.storage.db import make_engine
 
-from . import actions, compliance_cli
+from . import actions, compliance_cli, records_cli
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_ERROR = 0, 1, 2
 
@@ -94,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--decision", required=True, choices=["apply", "reject"])
     p.add_argument("--reviewer", help="who decided (recorded in the audit log)")
     compliance_cli.add_parsers(sub)
+    records_cli.add_parsers(sub)
     p = sub.add_parser("verify-audit", help="check every audit chain, its Merkle tree and "
                        "its history against signed checkpoints")
     p.add_argument("--against", action="append", type=Path, default=[], metavar="FILE",
@@ -176,6 +178,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.command in compliance_cli.COMMANDS:
             return compliance_cli.run(args, engine, settings)
+        if args.command in records_cli.COMMANDS:
+            return records_cli.run(args, engine, settings)
         if args.command == "init":
             key = actions.init(engine, settings)
             print(f"database ready; server key {key.hex()}")
