@@ -148,6 +148,9 @@ class NoteView:
     """The author's display name (else user name), when the server has sent it."""
     documented_after_discharge: bool = False
     """Its clinical time lies after its stay ended; kept, linked, and marked."""
+    error_marking: NoteView | None = None
+    """The note that marked this one entered in error: its body is the reason,
+    its author and time say who marked it and when."""
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,33 @@ async def test_add_and_amend_a_note(resident_terminal, make_app, drive):
         assert "pending" in detail  # not yet on the server
 
 
+async def test_a_note_entered_in_error_is_struck_through_with_who_when_why(
+        resident_terminal, make_app, drive):
+    app = make_app(resident_terminal)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        screen = await open_first_resident(ui, pilot)
+        await pilot.press("n")
+        await ui.wait_for_screen(FormDialog)
+        await ui.fill(body="Walked to the garden.")
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: "Walked to the garden" in ui.table_text("#notes"))
+        await pilot.press("x")
+        await ui.wait_for_screen(FormDialog)
+        await ui.fill(reason="Charted on the wrong resident")
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: app.screen is screen)
+        await ui.wait_for(lambda: "entered in error" in ui.table_text("#notes"))
+        table = screen.query_one("#notes", DataTable)
+        assert table.row_count == 1  # the reason is not a note of its own
+        body = table.get_row_at(0)[3]
+        assert "strike" in str(body.style)
+        detail = ui.text_of("#note-detail")
+        assert "Walked to the garden." in detail
+        assert "Entered in error" in detail and "alice" in detail
+        assert "Charted on the wrong resident" in detail
+
+
 async def test_bad_input_keeps_the_form_and_says_what_is_wrong(resident_terminal, make_app,
                                                                drive):
     app = make_app(resident_terminal)

@@ -231,6 +231,13 @@ class ResidentRecord(Vertical):
             detail.append(f"{when(note.clinical_time)}  {note.category or ''}  "
                           f"by {author_name(note, self.me)}\n", style="bold")
             detail.append(note.body or "", style="strike" if note.entered_in_error else "")
+            marking = note.error_marking
+            if marking is not None:
+                detail.append(f"\n\nEntered in error — marked {when(marking.clinical_time)} by "
+                              f"{author_name(marking, self.me)}"
+                              f"{' (pending)' if marking.pending else ''}. Why:\n",
+                              style="bold red")
+                detail.append(marking.body or "")
             for amendment in note.amendments:
                 detail.append(f"\n\nAmended {when(amendment.clinical_time)} by "
                               f"{author_name(amendment, self.me)}"
