@@ -167,6 +167,9 @@ class ResidentView:
     diagnoses: list[DiagnosisView]
     notes: list[NoteView]
     pending_commands: list[OpRow]
+    answers: list[OpRow] = field(default_factory=list)
+    """The latest of this resident's changes the server refused, held, found in
+    conflict, or applied with a note (its flags), newest first."""
     mrn: str = ""
     display_name: str = ""
     bed_label: str | None = None

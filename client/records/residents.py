@@ -29,6 +29,9 @@ from .outbox_review import op_row
 from .permissions import require_permitted
 from .writes import create_record, load_record, update_record
 
+ANSWERS_SHOWN = 20
+"""The latest server answers shown on a resident's record (the sync screen has all)."""
+
 
 class Residents(Area):
     """``session.residents``: the census, a resident's page, and their record."""
@@ -214,6 +217,16 @@ def _resident_view(conn: Connection, resident_id: str) -> ResidentView:
                                 OUTBOX.c.op_type == "command",
                                 OUTBOX.c.status.in_(("pending", "held", "rejected")))
         .order_by(OUTBOX.c.seq)).all()
+    listed = {c.seq for c in commands}
+    # The server's answers about this resident that a clerk should read: a
+    # refusal, a conflict, or an applied change it noted something about.
+    answered = [row for row in conn.execute(
+        sa.select(OUTBOX).where(OUTBOX.c.subject_id == resident_id,
+                                OUTBOX.c.status != "pending",
+                                sa.or_(OUTBOX.c.flags != "",
+                                       OUTBOX.c.status.in_(("conflict", "rejected", "held"))))
+        .order_by(OUTBOX.c.seq.desc()).limit(ANSWERS_SHOWN)) if row.seq not in listed]
+    answers = [op for op in map(op_row, answered) if op.flags or op.status != "applied"]
     status = eff.state.status
     return ResidentView(
         id=resident_id, fields={k: v for k, v in data.items() if not k.startswith("_")},
@@ -224,7 +237,8 @@ def _resident_view(conn: Connection, resident_id: str) -> ResidentView:
         census_status=data.get("_census") or "pre_admission", stays=stays,
         diagnoses=diagnoses, notes=notes_of(conn, [c for c in children if c.kind == "note"],
                                             child_ops),
-        pending_commands=[op_row(c) for c in commands], mrn=str(data.get("mrn") or ""),
+        pending_commands=[op_row(c) for c in commands], answers=answers,
+        mrn=str(data.get("mrn") or ""),
         display_name=resident_display_name(data), bed_label=data.get("_bed_label"),
         unit_name=data.get("_unit_name"), pending=eff.pending)
 
