@@ -166,27 +166,3 @@ def transfer(now: str, submit: Callable[[dict[str, Any]], int]) -> FormDialog[in
                   hint="YYYY-MM-DDTHH:MM"),
     ]
     return FormDialog("Transfer to another facility", fields, submit, submit_label="Transfer")
-
-
-def diagnosis(submit: Callable[[dict[str, Any]], Any], *,
-              current: dict[str, Any] | None = None) -> FormDialog[Any]:
-    values = current or {}
-
-    def shown(name: str) -> str:
-        value = values.get(name)
-        return "" if value is None else str(value)
-
-    fields = [
-        FormField("code", "ICD-10-CM code", shown("code"), kind=RecordKind.DIAGNOSIS,
-                  hint="e.g. I10, E11.9, S72.001A"),
-        FormField("description", "Description", shown("description"),
-                  kind=RecordKind.DIAGNOSIS),
-        FormField("onset_date", "Onset date", shown("onset_date"), kind=RecordKind.DIAGNOSIS,
-                  required=False, hint="YYYY-MM-DD"),
-        FormField("rank", "Rank", shown("rank") or "secondary", kind=RecordKind.DIAGNOSIS,
-                  choices=(("Principal", "principal"), ("Secondary", "secondary"))),
-        FormField("status", "Status", shown("status") or "active", kind=RecordKind.DIAGNOSIS,
-                  choices=(("Active", "active"), ("Resolved", "resolved"))),
-    ]
-    title = "Change diagnosis" if current else "Add a diagnosis"
-    return FormDialog(title, fields, lambda v: submit(drop_empty(v)))
