@@ -76,6 +76,19 @@ class ConflictValue:
     user: str | None
     terminal: str | None
     at: datetime | None
+    user_name: str | None = None
+    """Who made the change, by name, when the server sent the user's record."""
+    terminal_name: str | None = None
+    """The terminal's name, when the server sent it (terminals of this facility)."""
+
+
+@dataclass(frozen=True)
+class FacilityInfo:
+    """A facility as the terminal names it: this one, or one to transfer to."""
+
+    id: str
+    name: str
+    state_code: str | None
 
 
 @dataclass(frozen=True)

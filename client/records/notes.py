@@ -6,18 +6,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from protocol.merge import note_order_key
 from protocol.records import RecordKind
 
 from ..errors import InputError
-from ..store.database import RECORDS, loads
 from ..store.outbox import Actor
 from ..store.overlay import OpInfo, combine
 from ..views import NoteView
 from .area import Area
+from .directory import user_names
 from .writes import create_record, load_record
 
 
@@ -102,17 +101,6 @@ def notes_of(conn: Connection, rows: list[Any], ops: Mapping[str, list[OpInfo]]
         items.sort(key=lambda n: note_order_key(n.clinical_time or "", n.server_seq))
     return [_view(i, amendments.get(i[0], []), marking=markings.get(i[0]), names=names)
             for i in originals]
-
-
-def user_names(conn: Connection) -> dict[str, str]:
-    """Display name (else user name) of every user the server sent this
-    terminal, by user id."""
-    names: dict[str, str] = {}
-    for row in conn.execute(sa.select(RECORDS.c.id, RECORDS.c.data)
-                            .where(RECORDS.c.kind == "user", RECORDS.c.data.is_not(None))):
-        data = loads(row.data) or {}
-        names[row.id] = str(data.get("display_name") or data.get("username") or "")
-    return names
 
 
 def _view(item: tuple[str, dict[str, Any], bool, int | None, str | None],

@@ -24,6 +24,7 @@ from ..store.search import search_filter
 from ..views import DiagnosisView, Page, ResidentRow, ResidentView, StayView
 from .area import Area
 from .conflicts import conflict_values
+from .directory import names
 from .notes import notes_of
 from .outbox_review import op_row
 from .permissions import require_permitted
@@ -177,6 +178,7 @@ def _bed_names(conn: Connection, bed_id: str) -> dict[str, Any]:
 
 
 def _resident_view(conn: Connection, resident_id: str) -> ResidentView:
+    known = names(conn)
     eff = effective(conn, "resident", resident_id)
     if eff.state is None:
         raise NotFound("That resident is not at this terminal.")
@@ -210,7 +212,7 @@ def _resident_view(conn: Connection, resident_id: str) -> ResidentView:
                 onset_date=d.get("onset_date"), rank=d.get("rank"), status=d.get("status"),
                 record_status=ceff.state.status, pending=ceff.pending, fields=dict(d),
                 versions=dict(ceff.state.versions),
-                conflicts=conflict_values(ceff.state.conflicts)))
+                conflicts=conflict_values(ceff.state.conflicts, known)))
     stays.sort(key=lambda s: (s.admitted_at or "", s.id), reverse=True)
     commands = conn.execute(
         sa.select(OUTBOX).where(OUTBOX.c.subject_id == resident_id,
@@ -230,7 +232,7 @@ def _resident_view(conn: Connection, resident_id: str) -> ResidentView:
     status = eff.state.status
     return ResidentView(
         id=resident_id, fields={k: v for k, v in data.items() if not k.startswith("_")},
-        versions=dict(eff.state.versions), conflicts=conflict_values(eff.state.conflicts),
+        versions=dict(eff.state.versions), conflicts=conflict_values(eff.state.conflicts, known),
         pending_fields=set(eff.pending_fields), status=status,
         replaced_by=data.get("_replaced_by") if status == REPLACED or data.get("_replaced_by")
         else None,

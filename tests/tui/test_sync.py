@@ -183,6 +183,14 @@ async def test_resolve_a_field_conflict(manager_terminal, other_terminal, make_a
         await pilot.press("enter")
         dialog = await ui.wait_for_screen(ConflictDialog)
         values = [str(v.value) for v in dialog.values]
+        # Who changed each value and at which terminal, by name, never by id.
+        who = [str(w.render()) for w in dialog.query(".conflict-who")]
+        mine_at = who[values.index("Kenny")]
+        theirs_at = who[values.index("Mr. Nakamura")]
+        assert "mrivera." in mine_at and "Records office" in mine_at
+        assert "bwong." in theirs_at and "Nurses' station" in theirs_at
+        assert not any(v.user in " ".join(who) for v in dialog.values if v.user)
+        assert not any(v.terminal in " ".join(who) for v in dialog.values if v.terminal)
         await pilot.click(f"#keep-{values.index('Kenny')}")
         await ui.wait_for_screen(SyncScreen)
         await synced(ui, pilot)
