@@ -49,6 +49,20 @@ class ResidentRow:
 
 
 @dataclass(frozen=True)
+class Departure:
+    """A resident transferred out of this facility, as the facility keeps them."""
+
+    resident_id: str
+    display_name: str
+    mrn: str
+    birth_date: str | None
+    admitted_at: str | None
+    left_on: str | None
+    to_facility: str
+    """The receiving facility's name (or "another facility" if its name never came)."""
+
+
+@dataclass(frozen=True)
 class BedRow:
     unit_name: str
     bed_id: str

@@ -1,12 +1,15 @@
 """Transfers pick the receiving facility by name, from the facilities the server
-sent; new licenses start at the facility's state."""
+sent, and the sending facility keeps a Transferred out list; new licenses start
+at the facility's state."""
 
 from __future__ import annotations
 
 import pytest
-from textual.widgets import DataTable, Select
+from textual.widgets import DataTable, Select, Static, Tabs
 
 from client.ui.dialogs.form import FormDialog
+from client.ui.dialogs.message import MessageDialog
+from client.ui.screens.census import CensusScreen
 from client.ui.screens.resident import ResidentScreen
 from client.ui.screens.staff import StaffScreen
 
@@ -73,6 +76,20 @@ async def test_transfer_picks_the_receiving_facility_by_name(
         await ui.wait_for(lambda: not app.syncing)
         await ui.wait_for(lambda: app.sync_status is not None and app.sync_status.pending == 0)
         assert app.sync_status.rejected == 0
+
+        # The record moved; this facility keeps a Transferred out list.
+        await pilot.press("f2")
+        census = await ui.wait_for_screen(CensusScreen)
+        await ui.wait_for(lambda: "Okafor" not in ui.table_text("#census-table"))
+        census.query_one("#census-status", Tabs).active = "tab-transferred_out"
+        await ui.wait_for(lambda: "Okafor, Adaeze" in ui.table_text("#census-table"))
+        assert "Transferred" in ui.table_text("#census-table")
+        census.query_one("#census-table", DataTable).focus()
+        await pilot.press("enter")
+        dialog = await ui.wait_for_screen(MessageDialog)
+        facts = str(dialog.query_one("#message-body", Static).render())
+        assert "1941-03-02" in facts
+        assert "To: Oak Hill Nursing" in facts
 
 
 async def test_a_new_license_starts_at_the_facilitys_state(facility, manager_terminal,
