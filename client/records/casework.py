@@ -243,7 +243,7 @@ class Casework(Area):
                        released_on: str | None = None) -> Path:
         """Write the request's release packet (cover sheet + the chosen parts) as
         PDF to ``path`` (plaintext: the caller has warned the user); audited."""
-        from .notes import user_names
+        from .directory import user_names
         from .packets import write_packet
 
         with self.actor.store.read() as conn:

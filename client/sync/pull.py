@@ -26,6 +26,7 @@ from protocol.messages import LogPosition, PullRequest, PullResponse, Snapshot
 
 from ..clock import Clock
 from ..store.database import OUTBOX, RECORDS, Store, dumps, get_meta, set_meta
+from ..store.departures import note_departure
 from ..store.overlay import overlay_ops, records_touched
 from ..store.record_numbers import MRN_LOW_WATER, add_mrn_pool, mrn_top, mrns_left
 from ..store.search import refresh_many, search_columns
@@ -205,6 +206,7 @@ def check_checkpoint(conn: Connection, reply: PullResponse) -> str | None:
 def _mark_gone(conn: Connection, snap: Snapshot) -> None:
     """A record left this facility: forget it and its children, unless this
     terminal still has changes for it to send (then after they are sent)."""
+    note_departure(conn, str(snap.kind), snap.record_id, snap.data)
     gone = set(get_meta(conn, "gone_pending", []))
     gone.add(snap.record_id)
     set_meta(conn, "gone_pending", sorted(gone))

@@ -50,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.add_argument("--tls-cert", type=Path, help="PEM certificate (chain): serve HTTPS")
     serve.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
+    sub.add_parser("publish-directory", help="send every facility's terminals the names of "
+                   "the other facilities and of their own terminals (once, after upgrading "
+                   "a server whose facilities predate it)")
     p = sub.add_parser("create-facility", help="add a facility; prints its id")
     p.add_argument("--name", required=True)
     p.add_argument("--state", required=True, help="two-letter state code, e.g. OH")
@@ -187,6 +190,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             generation = actions.declare_restore(engine, settings, note=args.note)
             print(f"log generation {generation}: terminals will re-send what this database "
                   "lacks at their next sync")
+        elif args.command == "publish-directory":
+            count = actions.publish_directory(engine, settings)
+            print(f"names sent to the terminals of {count} facilities")
         elif args.command == "create-facility":
             print(actions.create_facility(engine, settings, name=args.name, state=args.state,
                                         mrn_prefix=args.mrn_prefix))

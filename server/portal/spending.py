@@ -42,7 +42,7 @@ from protocol.rules.department.budget import (
 from protocol.rules.records.facility_time import local_now_ms
 from server.commands import casework
 from server.commands.context import Context
-from server.core.directory import publish
+from server.core.facility_names import publish
 from server.errors import NotFound
 from server.settings import Settings
 from server.storage.batch import Batch, with_facility_locks
