@@ -38,6 +38,9 @@ class Reason(StrEnum):
     SERVER_TOO_OLD = "server_too_old"
     DEPENDENCY = "dependency"
     DUPLICATE_MRN = "duplicate_mrn"
+    DISCARDED = "discarded"
+    """A records manager discarded the change when reviewing what the copies of
+    a cloned terminal sent (:mod:`server.core.clone_review`)."""
 
 
 REASON_TEXT: dict[str, str] = {
@@ -76,6 +79,8 @@ REASON_TEXT: dict[str, str] = {
                           "resident again to get a new number.",
     Reason.DEPENDENCY: "The record this change refers to was itself rejected; see that "
                        "change (named here) and enter both again once it is corrected.",
+    Reason.DISCARDED: "This terminal's disk was copied to another machine; a records manager "
+                      "compared both copies' changes and discarded this one.",
 }
 
 

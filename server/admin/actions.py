@@ -17,8 +17,9 @@ from protocol.ids import new_id
 from protocol.merkle import Checkpoint
 from protocol.ops import OpResult
 from protocol.records import US_STATES, RecordKind
-from server.core import continuity, held_review
+from server.core import clone_review, continuity, held_review
 from server.core.audit_log import AuditLog
+from server.core.clone_review import CloneReview, Decision
 from server.core.directory import (
     create_user,
     issue_code,
@@ -50,6 +51,7 @@ __all__ = [  # the directory's actions are the core's (server.core.directory), s
     "create_unit",
     "create_user",
     "deactivate_user",
+    "decide_copy",
     "declare_restore",
     "grant_app_role",
     "init",
@@ -57,6 +59,7 @@ __all__ = [  # the directory's actions are the core's (server.core.directory), s
     "list_terminals",
     "publish_checkpoints",
     "publish_directory",
+    "review_copies",
     "review_held",
     "revoke_terminal",
     "rotate_key",
@@ -205,6 +208,25 @@ def review_held(engine: Engine, settings: Settings, *, terminal_id: str, seq: in
         raise AdminError("the decision is apply or reject")
     return held_review.review_held(engine, settings, terminal_id, seq,
                                    apply=decision == "apply", reviewer=reviewer)
+
+
+def review_copies(engine: Engine, *, terminal_id: str) -> CloneReview:
+    """What the two copies of a quarantined (cloned) terminal sent, side by side."""
+    with read_tx(engine) as conn:
+        facility_id = conn.execute(sa.select(T.terminals.c.facility_id).where(
+            T.terminals.c.id == terminal_id)).scalar()
+        if facility_id is None:
+            raise NotFound(f"no terminal {terminal_id}")
+        return clone_review.review(conn, facility_id, terminal_id)
+
+
+def decide_copy(engine: Engine, settings: Settings, *, terminal_id: str, kept_id: int,
+                decision: str, reviewer: str | None = None) -> Decision:
+    """Accept (apply) or discard one operation a copy of a cloned terminal sent."""
+    if decision not in ("accept", "discard"):
+        raise AdminError("the decision is accept or discard")
+    return clone_review.decide(engine, settings, terminal_id, kept_id,
+                               accept=decision == "accept", reviewer=reviewer)
 
 
 def verify_audit(engine: Engine, *, held: list[Checkpoint] | None = None

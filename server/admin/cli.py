@@ -32,6 +32,29 @@ from . import actions, compliance_cli, records_cli
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_ERROR = 0, 1, 2
 
 
+def _review_copies(engine: Engine, settings: Settings, args: argparse.Namespace) -> None:
+    if args.accept is not None or args.discard is not None:
+        accept = args.accept is not None
+        done = actions.decide_copy(engine, settings, terminal_id=args.terminal,
+                                   kept_id=args.accept if accept else args.discard,
+                                   decision="accept" if accept else "discard",
+                                   reviewer=args.reviewer)
+        print(f"{done.id}\tnumber {done.seq}\t{done.review}"
+              + (f" ({done.reason})" if done.reason and done.review != "discarded" else ""))
+        return
+    found = actions.review_copies(engine, terminal_id=args.terminal)
+    print(f"{found.terminal.name}: stopped {_when(found.terminal.quarantined_at)} "
+          f"({found.terminal.reason}); {found.terminal.open} of {found.terminal.kept} "
+          "waiting for a decision")
+    for side in found.records:
+        print(f"\n{side.label} [{side.record_id}]")
+        for copy in found.copies:
+            for op in side.by_copy.get(copy, []):
+                fields = ", ".join(f"{k}={v}" for k, v in op.fields)
+                print(f"  {op.id}\t{copy}\tnumber {op.seq}\t{op.review}\t"
+                      f"{op.op_type} {op.kind} by {op.username}: {fields}")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chartkeep-server",
                                      description="The Chartkeep central sync server.")
@@ -96,6 +119,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--terminal", required=True)
     p.add_argument("--seq", required=True, type=int)
     p.add_argument("--decision", required=True, choices=["apply", "reject"])
+    p.add_argument("--reviewer", help="who decided (recorded in the audit log)")
+    p = sub.add_parser("review-copies", help="show what the two copies of a cloned "
+                       "(quarantined) terminal sent, record by record; with --accept or "
+                       "--discard, decide one of them (the number in the first column)")
+    p.add_argument("--terminal", required=True)
+    decision = p.add_mutually_exclusive_group()
+    decision.add_argument("--accept", type=int, metavar="KEPT")
+    decision.add_argument("--discard", type=int, metavar="KEPT")
     p.add_argument("--reviewer", help="who decided (recorded in the audit log)")
     compliance_cli.add_parsers(sub)
     records_cli.add_parsers(sub)
@@ -225,6 +256,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                                        seq=args.seq, decision=args.decision,
                                        reviewer=args.reviewer)
             print(f"{result.status}" + (f" ({result.reason})" if result.reason else ""))
+        elif args.command == "review-copies":
+            _review_copies(engine, settings, args)
         elif args.command == "set-offline-window":
             actions.set_offline_window(engine, settings, facility_id=args.facility,
                                        days=args.days)
