@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import msgpack
+import orjson
 import sqlalchemy as sa
 import sqlcipher3
 from sqlalchemy import event
@@ -86,6 +87,10 @@ class Outbox(StoreBase, table=True):
         sa.Index("ix_outbox_status", "status", "seq"),
         sa.Index("ix_outbox_record", "record_id"),
         sa.Index("ix_outbox_subject", "subject_id"),
+        # Each pulled page looks up the answered operations whose effect it
+        # carries (server_seq in the page's range); without this index that was
+        # a scan of every answered row a busy terminal keeps for 60 days.
+        sa.Index("ix_outbox_answered", "status", "server_seq"),
     )
     seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     op_id: str = Field(unique=True)
@@ -140,6 +145,7 @@ class Store:
                     StoreBase.metadata.create_all(conn, tables=TABLES)
                     set_meta(conn, "store_format", STORE_FORMAT)
             self._verify()
+            self._add_indexes()
         except StoreUnreadable:
             self.close()
             raise
@@ -185,6 +191,14 @@ class Store:
                 raise StoreUnreadable
             if get_meta(conn, "store_format") != STORE_FORMAT:
                 raise StoreUnreadable
+
+    def _add_indexes(self) -> None:
+        """Indexes added after a store was created (same store format: an index
+        changes no row), made on first open by a newer terminal."""
+        with self.write() as conn:
+            for table in TABLES:
+                for index in table.indexes:
+                    index.create(conn, checkfirst=True)
 
     @contextmanager
     def write(self, *, durable: bool = True) -> Iterator[Connection]:
@@ -283,11 +297,17 @@ def unpack_payload(data: bytes) -> Any:
 
 
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_jsonable)
+    """A record column as compact JSON text (the store's SQL reads it with
+    ``json_extract``). orjson writes the same text as ``json.dumps`` with
+    ``ensure_ascii=False`` and compact separators, in a twentieth of the time:
+    a pulled page writes three columns per record."""
+    if not value and isinstance(value, dict):
+        return "{}"
+    return orjson.dumps(value, default=_jsonable, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def loads(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
+    return None if text is None else orjson.loads(text)
 
 
 def _jsonable(value: Any) -> Any:

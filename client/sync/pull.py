@@ -16,7 +16,6 @@ kept in the store (``audit_alarm``) and the round's notices say so.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from protocol.audit_log import accept_checkpoint, checkpoint_from_json, checkpoint_to_json
@@ -26,7 +25,7 @@ from protocol.messages import LogPosition, PullRequest, PullResponse, Snapshot
 
 from ..clock import Clock
 from ..store.database import OUTBOX, RECORDS, Store, dumps, get_meta, set_meta
-from ..store.overlay import overlay_ops, records_touched
+from ..store.overlay import overlay_filter, overlay_ops, records_touched
 from ..store.record_numbers import MRN_LOW_WATER, add_mrn_pool, mrn_top, mrns_left
 from ..store.search import refresh_many, search_columns
 from ..views import SyncProgress
@@ -161,21 +160,28 @@ class Pull:
         with_ops: list[tuple[str, str]] = []
         for snap in live:
             kind = str(snap.kind)
-            state = RecordState(dict(snap.data), dict(snap.versions), dict(snap.conflicts),
-                                snap.status)
             if snap.record_id in pending:
                 with_ops.append((kind, snap.record_id))
-            cols = search_columns(kind, snap.record_id, state)
-            rows.append({"id": snap.record_id, "kind": kind, "facility_id": snap.facility_id,
-                         "data": dumps(dict(snap.data)), "versions": dumps(dict(snap.versions)),
-                         "conflicts": dumps(dict(snap.conflicts)), "status": snap.status,
-                         "seq": snap.seq, "pending": 0, **cols})
-        stmt = sqlite_insert(RECORDS)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[RECORDS.c.id],
-            set_={c.name: stmt.excluded[c.name] for c in RECORDS.c if c.name != "id"})
-        conn.execute(stmt, rows)
+            data = dict(snap.data)
+            cols = search_columns(kind, snap.record_id, RecordState(data, status=snap.status))
+            rows.append((snap.record_id, kind, snap.facility_id, dumps(data),
+                         dumps(dict(snap.versions)), dumps(dict(snap.conflicts)), snap.status,
+                         snap.seq, cols["parent_id"], cols["label"], cols["search_text"],
+                         cols["sort_key"], cols["census"], cols["live_status"], 0))
+        # A page is thousands of rows of plain values: straight to the driver's
+        # executemany (SQLAlchemy's per-row parameter processing cost as much
+        # as the insert).
+        conn.exec_driver_sql(_UPSERT, rows)
         return with_ops
+
+
+_UPSERT_COLUMNS = ("id", "kind", "facility_id", "data", "versions", "conflicts", "status",
+                   "seq", "parent_id", "label", "search_text", "sort_key", "census",
+                   "live_status", "pending")
+_UPSERT = (f"INSERT INTO records ({', '.join(_UPSERT_COLUMNS)}) "  # noqa: S608 - names are constants above; values are bound
+           f"VALUES ({', '.join('?' for _ in _UPSERT_COLUMNS)}) ON CONFLICT (id) DO UPDATE SET "
+           + ", ".join(f"{c} = excluded.{c}" for c in _UPSERT_COLUMNS if c != "id"))
+"""A pulled snapshot replaces the record's row (every column the store keeps)."""
 
 
 def held_checkpoint(conn: Connection) -> Checkpoint | None:
@@ -230,5 +236,13 @@ def drop_gone(conn: Connection) -> None:
 
 
 def _ids_with_work(conn: Connection, ids: list[str]) -> set[str]:
-    """Which of ``ids`` have operations of this terminal laid over them."""
+    """Which of ``ids`` have operations of this terminal laid over them.
+
+    Most pages find none at all (a terminal that sends little, or one pulling
+    a whole facility for the first time): one indexed probe says so before
+    looking record by record."""
+    cursor = int(get_meta(conn, "cursor", 0))
+    if conn.execute(sa.select(OUTBOX.c.seq).where(overlay_filter(cursor)).limit(1)).first() \
+            is None:
+        return set()
     return {i for i, ops in overlay_ops(conn, ids).items() if ops}
