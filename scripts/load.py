@@ -261,8 +261,10 @@ def run_backend(name: str, url: str | None, processes: int, args: argparse.Names
             urls = [u for u, _ in started]
             timings = Timings()
             harness_cpu = time.process_time()
+            sessions = _pg_sessions(url)
             before, after, elapsed = asyncio.run(simulated(urls, facilities, args, timings))
             harness_cpu = time.process_time() - harness_cpu
+            opened = None if sessions is None else _pg_sessions(url) - sessions
             buckets, statuses, cpu = stats_delta(before, after)
             report: dict[str, Any] = {
                 "backend": name, "processes": processes,
@@ -288,10 +290,25 @@ def run_backend(name: str, url: str | None, processes: int, args: argparse.Names
                 "server_cpu": {"cores_used": sum(cpu) / elapsed,
                                "per_process_s": [round(c, 2) for c in cpu]},
                 "harness_cpu_cores": harness_cpu / elapsed,
+                "pg_connections_opened": opened,
             }
             if args.engines:
                 report["engines"] = engines_run(settings, engine, urls, args, tmp / "engines")
     return report
+
+
+def _pg_sessions(url: str | None) -> int | None:
+    """Connections ever opened to the PostgreSQL database (its statistics)."""
+    if url is None:
+        return None
+    base = sa.create_engine(url.split("?")[0])
+    try:
+        with base.connect() as conn:
+            return int(conn.execute(sa.text(
+                "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+            )).scalar() or 0)
+    finally:
+        base.dispose()
 
 
 def _ms(seconds: float | None) -> float | None:
@@ -350,6 +367,9 @@ def print_report(report: dict[str, Any]) -> None:
     say(f"    server CPU {report['server_cpu']['cores_used']:.2f} cores "
         f"(per process, s: {report['server_cpu']['per_process_s']}); the harness "
         f"{report['harness_cpu_cores']:.2f} cores")
+    if report.get("pg_connections_opened") is not None:
+        say(f"    PostgreSQL connections opened during the run: "
+            f"{report['pg_connections_opened']} (the harness's own included)")
     engines = report.get("engines")
     if engines:
         s = engines["sync_ms"]

@@ -110,7 +110,14 @@ class Pull:
         with self.store.write(durable=False) as conn:
             if int(get_meta(conn, "cursor", 0)) != cursor:
                 return  # another sync applied this page meanwhile
-            touched = self._apply_snapshots(conn, reply.changes)
+            # The cursor moves first: an operation whose effect this page
+            # carries no longer overlays, so a record whose snapshot is here and
+            # has nothing else pending gets its search columns from the
+            # snapshot alone (a terminal pulling back what it pushed used to
+            # recompute every such record a second time).
+            new_cursor = max(cursor, reply.cursor)
+            set_meta(conn, "cursor", new_cursor)
+            touched, applied = self._apply_snapshots(conn, reply.changes)
             for result in reply.results:
                 row = conn.execute(sa.select(OUTBOX).where(OUTBOX.c.seq == result.seq)).first()
                 if (row is None or row.op_id != result.op_id or row.status != "held"
@@ -127,21 +134,21 @@ class Pull:
                 alarm = check_checkpoint(conn, reply)
                 if alarm is not None and alarm not in counts.notices:
                     counts.notices.append(alarm)
-            new_cursor = max(cursor, reply.cursor)
-            set_meta(conn, "cursor", new_cursor)
-            # operations whose effect this page carried stop overlaying
+            # operations whose effect this page carried stop overlaying: the
+            # records they touched that this page did not bring are recomputed
             answered = conn.execute(sa.select(OUTBOX).where(
                 OUTBOX.c.server_seq > cursor, OUTBOX.c.server_seq <= new_cursor,
                 OUTBOX.c.status.in_(("applied", "conflict")))).all()
             for row in answered:
-                touched += records_touched(row)
+                touched += [key for key in records_touched(row) if key[1] not in applied]
             refresh_many(conn, touched, self.facility_id)
             drop_gone(conn)
 
     def _apply_snapshots(self, conn: Connection, snapshots: list[Snapshot]
-                         ) -> list[tuple[str, str]]:
-        """Upsert a page's snapshots (Core, executemany); return the records
-        that also have pending work here, to refresh once the cursor moved."""
+                         ) -> tuple[list[tuple[str, str]], set[str]]:
+        """Upsert a page's snapshots (straight through the driver); return the
+        records that also have work of this terminal laid over them (to refresh),
+        and the ids of every record written."""
         latest: dict[str, Snapshot] = {}
         for snap in snapshots:
             if snap.facility_id != self.facility_id and not snap.gone:
@@ -154,7 +161,7 @@ class Pull:
             if snap.gone:
                 _mark_gone(conn, snap)
         if not live:
-            return []
+            return [], set()
         pending = _ids_with_work(conn, [s.record_id for s in live])
         rows = []
         with_ops: list[tuple[str, str]] = []
@@ -172,7 +179,7 @@ class Pull:
         # executemany (SQLAlchemy's per-row parameter processing cost as much
         # as the insert).
         conn.exec_driver_sql(_UPSERT, rows)
-        return with_ops
+        return with_ops, {s.record_id for s in live}
 
 
 _UPSERT_COLUMNS = ("id", "kind", "facility_id", "data", "versions", "conflicts", "status",
