@@ -36,6 +36,8 @@ from .middleware import errors, guard
 from .portal.edge import portal_edge
 from .portal.pages import day, when
 from .portal.sessions import cookie_key, cookie_storage
+from .request_stats import STATS, RequestStats, timing
+from .request_stats import routes as stats_routes
 from .routes import (
     health,
     keys,
@@ -75,7 +77,11 @@ async def _every(app: web.Application, seconds: float, work: Callable[[], object
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    # Every worker thread may hold a connection at once (and the periodic rounds
+    # run on them too): a pool smaller than the threads made each PostgreSQL
+    # process open and close ~100 overflow connections a minute under load.
+    engine = make_engine(settings.database_url,
+                         pool_size=max(settings.db_pool_size, settings.worker_threads + 1))
     executor = ThreadPoolExecutor(settings.worker_threads, thread_name_prefix="chartkeep-db")
     app[EXECUTOR] = executor
     app[SERVICE] = SyncService(engine, settings)
@@ -116,9 +122,14 @@ def create_app(settings: Settings) -> web.Application:
     # aiohttp-session (2.12) keeps the session under plain string request keys,
     # which aiohttp warns about on every request; the keys are its own and safe.
     warnings.filterwarnings("ignore", category=web.NotAppKeyWarning, module="aiohttp_session")
-    app = web.Application(middlewares=[portal_edge, errors, guard],
-                          client_max_size=settings.client_max_size)
+    middlewares = [portal_edge, errors, guard]
+    if settings.request_stats:  # scripts/load reads the times inside the server
+        middlewares.insert(0, timing)
+    app = web.Application(middlewares=middlewares, client_max_size=settings.client_max_size)
     app[SETTINGS] = settings
+    if settings.request_stats:
+        app[STATS] = RequestStats()
+        app.add_routes(stats_routes)
     app.cleanup_ctx.append(_resources)
     aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("server.http", "templates"),
                          filters={"when": when, "day": day}, trim_blocks=True,
