@@ -10,6 +10,7 @@ never sends (ext types, msgpack timestamps).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import msgpack
@@ -45,6 +46,22 @@ def _reject_ext(_code: int, _data: bytes) -> Any:
 
 def encode(value: Any) -> bytes:
     return msgpack.packb(value, use_bin_type=True)  # type: ignore[no-any-return]
+
+
+def encode_with_encoded_list(value: dict[str, Any], key: str, items: Sequence[bytes]) -> bytes:
+    """``encode({**value, key: [...]})`` where each item of the list is already
+    msgpack bytes: a pull answer sends the snapshots as the server stored them,
+    without decoding and encoding each one again. ``key`` goes first."""
+    packer = msgpack.Packer(use_bin_type=True)
+    out = bytearray(packer.pack_map_header(len(value) + 1))
+    out += packer.pack(key)
+    out += packer.pack_array_header(len(items))
+    for item in items:
+        out += item
+    for name, field in value.items():
+        out += packer.pack(name)
+        out += packer.pack(field)
+    return bytes(out)
 
 
 def canonical(value: Any) -> bytes:

@@ -15,6 +15,8 @@ kept in the store (``audit_alarm``) and the round's notices say so.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -139,7 +141,7 @@ class Pull:
             refresh_many(conn, touched, self.facility_id)
             drop_gone(conn)
 
-    def _apply_snapshots(self, conn: Connection, snapshots: list[Snapshot]
+    def _apply_snapshots(self, conn: Connection, snapshots: Sequence[Snapshot]
                          ) -> list[tuple[str, str]]:
         """Upsert a page's snapshots (Core, executemany); return the records
         that also have pending work here, to refresh once the cursor moved."""

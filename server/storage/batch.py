@@ -22,8 +22,8 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from protocol.codec import encode
 from protocol.merge import RecordState
+from protocol.messages import stored_snapshot
 
 from .audit import ChainWriter, writer_for
 from .db import insert_many, lock_heads
@@ -239,10 +239,10 @@ class Batch:
         self.need_facility(fid)
         seq = self.next_seq[fid] + 1
         self.next_seq[fid] = seq
-        wire = {"k": rec.kind, "id": rec.id, "f": fid, "d": rec.data, "v": rec.versions,
-                "c": rec.conflicts, "s": rec.status, "gone": gone}
+        snapshot = stored_snapshot(rec.kind, rec.id, fid, rec.data, rec.versions,
+                                   rec.conflicts, rec.status, gone=gone)
         self.change_rows.append({"facility_id": fid, "seq": seq, "kind": rec.kind,
-                                 "record_id": rec.id, "snapshot": encode(wire)})
+                                 "record_id": rec.id, "snapshot": snapshot})
         if not gone:
             rec.seq = seq
             rec.dirty = True
