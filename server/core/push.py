@@ -188,6 +188,15 @@ def _stored_results(batch: Batch, terminal: TerminalInfo, old: list[Operation],
     return results
 
 
+def _note_resident(op: Operation) -> str | None:
+    """The resident a new note is about (its stays are read with the batch's)."""
+    fields = op.payload.get("fields")
+    if op.payload.get("kind") != "note" or not isinstance(fields, dict):
+        return None
+    resident = fields.get("resident_id")
+    return resident if isinstance(resident, str) else None
+
+
 def _handle_new(batch: Batch, terminal: TerminalInfo, envelope: Envelope,
                 ops: list[Operation], hashes: dict[int, str]) -> list[OpResult]:
     conn = batch.conn
@@ -196,6 +205,8 @@ def _handle_new(batch: Batch, terminal: TerminalInfo, envelope: Envelope,
         match_key(op.payload["fields"]) for op in ops
         if op.op_type is OpType.CREATE and op.payload.get("kind") == "resident"
         and isinstance(op.payload.get("fields"), dict))))
+    batch.prefetch_stays(filter(None, (
+        _note_resident(op) for op in ops if op.op_type is OpType.CREATE)))
     users = load_users(conn, {op.user_id for op in ops})
     ctx = Context(batch, terminal.facility_id)
     sent_skewed = is_skewed(envelope.ts, batch.now)

@@ -195,6 +195,18 @@ class Batch:
             ).scalars())
         return ids
 
+    def prefetch_stays(self, resident_ids: Iterable[str]) -> None:
+        """Read the stays of these residents in one query per 500 (a batch of notes
+        asks for the stays of their residents)."""
+        wanted = [r for r in set(resident_ids) if r not in self.stays_of]
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start:start + _CHUNK]
+            found: dict[str, list[str]] = {r: [] for r in chunk}
+            for row in self.conn.execute(sa.select(T.stays.c.id, T.stays.c.resident_id)
+                                         .where(T.stays.c.resident_id.in_(chunk))):
+                found[row.resident_id].append(row.id)
+            self.stays_of.update(found)
+
     def stays_changed(self) -> None:
         """A stay command wrote the ``stays`` table: forget what was read of it."""
         self.stays_of.clear()
