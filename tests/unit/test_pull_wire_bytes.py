@@ -61,7 +61,7 @@ def test_a_pull_answer_from_stored_bytes_decodes_like_one_encoded_anew(
     assert decode(served.to_bytes()) == fresh.to_wire()
     assert PullResponse.from_wire(decode(served.to_bytes())) == fresh
     assert served.changes == snaps
-    assert served.changes + [] == snaps
+    assert served.changes + snaps == [*snaps, *snaps] == snaps + served.changes
 
 
 def test_encoding_with_an_encoded_list_matches_plain_encoding() -> None:
