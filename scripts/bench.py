@@ -49,7 +49,7 @@ from protocol.ids import new_id
 from scripts.bench_floor import measure_floor
 from scripts.bench_portal import portal_pages
 from server import admin
-from server.http.runner import ServerThread
+from server.http.runner import ServerThread, tune_gc
 from server.settings import Settings
 from server.storage.db import make_engine
 
@@ -354,6 +354,9 @@ def main(argv: list[str] | None = None) -> int:
     pg = postgres_url(args.postgres_url, skip=args.no_postgres)
     tmp = Path(tempfile.mkdtemp(prefix="chartkeep-bench-"))
     targets: list[Target] = []
+    # The measured servers run in this process: tune its collector the way
+    # `chartkeep-server serve` does after start-up (the floor runs under it too).
+    tune_gc()
     try:
         say(f"Chartkeep benchmark — {count:,} operations, {os.cpu_count()} cores, "
             f"Python {sys.version.split()[0]}")
