@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from .codec import MAX_MESSAGE_BYTES, decode, encode
+from .codec import MAX_MESSAGE_BYTES, decode, decode_signed, encode
 from .errors import SchemaError, SignatureError
 from .schema import as_map, only_keys, req_bytes, req_int, req_str
 
@@ -70,7 +70,9 @@ class Envelope:
             raise SignatureError from None
 
     def decoded_body(self) -> Any:
-        return decode(self.body)
+        """The body, decoded (:func:`~protocol.codec.decode_signed`: its bytes are
+        what the sender signed; the same answer as the strict decoder)."""
+        return decode_signed(self.body)
 
 
 def seal(private_key: Ed25519PrivateKey, msg_type: str, sender: str, counter: int,
