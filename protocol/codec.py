@@ -148,8 +148,9 @@ def decode_signed(data: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES) -> Any:
     depth, the container count and that every key is text. Duplicate keys are
     refused because the body must then encode back to exactly its own bytes: a
     map that lost a repeated key is shorter. A body in any other form (valid
-    msgpack that is not minimal, a repeated key, …) goes to :func:`decode`,
-    which accepts or refuses it with the precise reason.
+    msgpack that is not minimal, a repeated key, …) and any body this path
+    would refuse go to :func:`decode`, which accepts or refuses it with its
+    precise reason: both decoders always give the same answer.
     """
     if not isinstance(data, bytes) or not 0 < len(data) <= max_bytes:
         return decode(data, max_bytes=max_bytes)
@@ -159,12 +160,13 @@ def decode_signed(data: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES) -> Any:
             max_str_len=MAX_STR_LEN, max_bin_len=max_bytes, max_array_len=MAX_ARRAY_LEN,
             max_map_len=MAX_MAP_LEN, max_ext_len=64,
         )
-    except CodecError:
-        raise
     except Exception:  # noqa: BLE001 - the strict decoder names the problem
         return decode(data, max_bytes=max_bytes)
-    # A bytes key needs a bin marker somewhere in the body; most bodies have none.
-    _check_tree(value, keys=any(marker in data for marker in _BIN_MARKERS))
+    try:
+        # A bytes key needs a bin marker somewhere in the body.
+        _check_tree(value, keys=any(marker in data for marker in _BIN_MARKERS))
+    except CodecError:
+        return decode(data, max_bytes=max_bytes)  # refused: with the strict decoder's reason
     if encode(value) != data:
         return decode(data, max_bytes=max_bytes)
     return value
@@ -172,10 +174,12 @@ def decode_signed(data: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES) -> Any:
 
 def _check_tree(root: Any, *, keys: bool) -> None:
     """Depth and container count of a value decoded without hooks (only
-    containers go on the stack) and, when ``keys``, that every map key is text."""
+    containers go on the stack) and, when ``keys``, that every map key is text
+    (gathered as the walk goes, checked once at the end)."""
     if type(root) not in _CONTAINERS:
         return
     stack: list[tuple[Any, int]] = [(root, 1)]
+    names: list[Any] = []
     containers = 0
     while stack:
         value, depth = stack.pop()
@@ -185,12 +189,14 @@ def _check_tree(root: Any, *, keys: bool) -> None:
         if containers > MAX_CONTAINERS:
             raise CodecError("the message holds too many items", code="too_many_items")
         if type(value) is dict:
-            if keys and not _TEXT.issuperset(map(type, value)):
-                raise CodecError("map keys must be text", code="non_string_key")
+            if keys:
+                names.extend(value)
             value = value.values()
         for child in value:
             if type(child) is dict or type(child) is list:
                 stack.append((child, depth + 1))  # noqa: PERF401 - no generator per map
+    if keys and not _TEXT.issuperset(map(type, names)):
+        raise CodecError("map keys must be text", code="non_string_key")
 
 
 def _check_shape(root: Any) -> None:
