@@ -15,6 +15,8 @@ kept in the store (``audit_alarm``) and the round's notices say so.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -145,7 +147,7 @@ class Pull:
             refresh_many(conn, touched, self.facility_id)
             drop_gone(conn)
 
-    def _apply_snapshots(self, conn: Connection, snapshots: list[Snapshot]
+    def _apply_snapshots(self, conn: Connection, snapshots: Sequence[Snapshot]
                          ) -> tuple[list[tuple[str, str]], set[str]]:
         """Upsert a page's snapshots (straight through the driver); return the
         records that also have work of this terminal laid over them (to refresh),
