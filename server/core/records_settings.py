@@ -33,7 +33,7 @@ from server.storage.batch import Batch, Rec
 from server.storage.db import read_tx, write_tx
 from server.storage.models import T
 
-from .directory import publish
+from .facility_names import publish
 
 PROFILE_FIELD = "records_profile"
 CHECKLIST_FIELD = "completeness_checklist"
