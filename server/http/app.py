@@ -45,6 +45,7 @@ from .routes import (
     portal_inspect,
     portal_inspections,
     portal_manage,
+    portal_people,
     portal_records,
     portal_reports,
     portal_sign_in,
@@ -119,6 +120,6 @@ def create_app(settings: Settings) -> web.Application:
     for module in (health, sync, keys, portal_sign_in, portal_facilities, portal_manage,
                    portal_inspections, portal_inspect, portal_accounts, portal_audit,
                    portal_reports, portal_compliance, portal_records, portal_spending,
-                   portal_bulletins):
+                   portal_bulletins, portal_people):
         app.add_routes(module.routes)
     return app
