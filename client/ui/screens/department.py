@@ -22,6 +22,9 @@ from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable, Label, Static
 
+from protocol.ops import OpType
+
+from ..dialogs import department_forms
 from ..dialogs.message import MessageDialog
 from ..engine import InputError, Session, clerk_message
 from ..messages import DataChanged
@@ -52,6 +55,10 @@ class DepartmentScreen(WorkScreen):
                 tooltip="Acknowledge the highlighted bulletin as the person signed in"),
         Binding("enter", "read", "Read", id="department.read", show=False,
                 tooltip="Read the highlighted bulletin's text"),
+        Binding("s", "new_request", "Spend", id="department.new_request",
+                tooltip="Request an expenditure against a budget line"),
+        Binding("d", "decide", "Decide", id="department.decide",
+                tooltip="Approve or refuse the highlighted expenditure request"),
         Binding("ctrl+r", "reload", "Refresh", id="department.refresh",
                 tooltip="Read bulletins and requests again"),
     ]
@@ -64,6 +71,7 @@ class DepartmentScreen(WorkScreen):
     def __init__(self) -> None:
         super().__init__()
         self.bulletins: dict[str, dict[str, Any]] = {}
+        self.requests: dict[str, dict[str, Any]] = {}
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="department-body"):
@@ -119,6 +127,7 @@ class DepartmentScreen(WorkScreen):
         self.query_one("#bulletins-overdue", Static).update(overdue)
         requests = self.query_one("#requests", DataTable)
         requests.clear()
+        self.requests = {r["id"]: r for r in found.requests}
         for r in found.requests:
             decides = {"regional_manager": "region (portal)",
                        "records_manager": "records manager"}.get(
@@ -177,6 +186,57 @@ class DepartmentScreen(WorkScreen):
         self.app.notify("Acknowledged; it will be sent at the next sync.", title="Saved")
         self.app.post_message(DataChanged())
 
+    # --- spending ------------------------------------------------------------------------------
+
+    def action_new_request(self) -> None:
+        if not self.session.permits(OpType.COMMAND, command="request_expenditure"):
+            self.app.notify("Your role cannot request expenditures.", severity="warning")
+            return
+        self._open_request_form(self.session)
+
+    @work(thread=True, group="department-write", exit_on_error=False)
+    def _open_request_form(self, session: Session) -> None:
+        lines = session.spending.lines()
+        today = session.clock.today()
+
+        def show() -> None:
+            if not lines:
+                self.app.notify("There is no budget line to spend against yet.",
+                                severity="warning")
+                return
+            self.app.push_screen(department_forms.new_request(session, lines, today),
+                                 self._form_saved)
+
+        self.app.call_from_thread(show)
+
+    def action_decide(self) -> None:
+        table = self.query_one("#requests", DataTable)
+        request = None
+        if table.row_count and table.display:
+            row_key, _ = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0))
+            request = self.requests.get(row_key.value or "")
+        if request is None or request.get("status") != "pending":
+            self.app.notify("Highlight a pending expenditure request first.",
+                            severity="warning")
+            return
+        if not self.session.permits(OpType.COMMAND, command="decide_expenditure"):
+            self.app.notify("Only a records manager decides expenditure requests.",
+                            title="Records managers only", severity="warning")
+            return
+        self.app.push_screen(department_forms.decide(self.session, request,
+                                                     self.session.clock.today()),
+                             self._form_saved)
+
+    def _form_saved(self, result: object) -> None:
+        if result is not None:
+            self.app.notify("Saved; it will be sent at the next sync.", title="Saved")
+            self.app.post_message(DataChanged())
+            self.reload()
+
     def palette_commands(self) -> list[PaletteCommand]:
         return [("Acknowledge the highlighted bulletin", "As the person signed in, today",
-                 self.action_acknowledge)]
+                 self.action_acknowledge),
+                ("Request an expenditure", "Against one of the budget lines",
+                 self.action_new_request),
+                ("Decide the highlighted expenditure request", "Approve or refuse",
+                 self.action_decide)]
