@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable
 
+from client.ui.dialogs.choice import ChoiceDialog
 from client.ui.dialogs.form import FormDialog
 from client.ui.screens.department import DepartmentScreen
 
@@ -78,3 +79,60 @@ async def test_a_request_entered_then_decided_and_one_above_the_limit_refused(
     [staples] = [r for r in budgeted.session().spending.requests()
                  if r["vendor"] == "Staples [HQ]"]
     assert (staples["status"], staples["amount"]) == ("approved", "186.40")
+
+
+async def _choose(ui, pilot, key: str, who: str):
+    await pilot.press(key)
+    picker = await ui.wait_for_screen(ChoiceDialog)
+    assert who in ui.screen_text()
+    picker.query_one("#choice-0").press()
+    return await ui.wait_for_screen(FormDialog)
+
+
+async def test_an_applicant_hired_and_onboarded_at_the_terminal(budgeted, make_app, drive):
+    app = make_app(budgeted)
+    async with app.run_test(size=SIZE) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("f10")
+        await ui.wait_for_screen(DepartmentScreen)
+        await pilot.press("p")
+        form = await ui.wait_for_screen(FormDialog)
+        await ui.fill(position="Health information technician", job_title_code="2",
+                      family_name="Lindqvist [RHIT]", given_name="Maja",
+                      needs_credential="yes")
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: not form.is_attached)
+
+        # Not offered yet: nobody to hire.
+        await pilot.press("H")
+        await ui.wait_for(lambda: any("No applicant is at that step" in str(n.message)
+                                      for n in app._notifications))
+        form = await _choose(ui, pilot, "g", "Lindqvist [RHIT]")
+        await ui.fill(stage="offered", interviewers="Dana Ruiz, Sam Ortiz")
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: not form.is_attached)
+
+        form = await _choose(ui, pilot, "H", "Lindqvist [RHIT]")
+        await ui.fill(employee_id="E-0042")
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: not form.is_attached)
+
+        form = await _choose(ui, pilot, "o", "Lindqvist [RHIT]")
+        await ui.fill(item="credential", credential="RHIT")
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: "expiry" in ui.text_of("#error-credential"))
+        await ui.fill(expires_on="2028-06-30")
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: not form.is_attached)
+    session = budgeted.session()
+    [applicant] = session.hiring.applicants()
+    assert applicant["stage"] == "hired" and applicant["employee_id"] == "E-0042"
+    assert [s["interviewers"] for s in applicant["stages"] if s["stage"] == "offered"] == [
+        ["Dana Ruiz", "Sam Ortiz"]]
+    assert applicant["checklist"] == ["background_check", "orientation", "credential"]
+    assert applicant["open_items"] == ["background_check", "orientation"]
+    # The server makes the staff member from these details when the hire reaches it
+    # (tests/integration/test_hiring.py); the terminal holds what it will use.
+    assert (applicant["family_name"], applicant["job_title_code"],
+            applicant["hire_date"]) == ("Lindqvist [RHIT]", 2, "2026-01-15")
