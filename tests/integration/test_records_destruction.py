@@ -5,6 +5,7 @@ and every terminal of the facility — and one enrolled afterwards — forgets i
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from pypdf import PdfReader
 
 from protocol.codec import decode
 from server.admin.cli import main
+from server.reports.compliance import facility_report
 
 from .conftest import Org, terminal_records
 from .test_records_department import _closed, _facility_in, resident
@@ -78,6 +80,12 @@ def test_a_destruction_purges_the_record_at_the_server_and_every_terminal(
         assert listing in {k[1] for k in held}
     assert ("command:record_destruction", "applied") in [
         (r.action, r.outcome) for r in org.audit_actions(listing)]
+
+    # The server's reports read past the purged forms (residents not active are left out).
+    for name in ("census", "census-stats"):  # June 2018: Adams was in house then
+        report = facility_report(org.engine, name, wa.id, date(2018, 6, 1), date(2018, 6, 30),
+                                 today=date(2026, 11, 10), produced_at="2026-11-10 09:00")
+        assert "Adams" not in str(report.rows), name
 
     # The accounting of disclosures outlives the record: made at the server, by MRN.
     out = tmp_path / "accounting.pdf"
