@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from protocol.errors import Refused, ValidationError
+from protocol.errors import Refused, SchemaError, ValidationError
 from protocol.merge import new_record
 from protocol.ops import Reason
 from protocol.records import MergeClass, RecordKind, merge_class
@@ -122,5 +122,9 @@ def open_at_discharge(ctx: Context, stay_id: str, user_id: str) -> Outcome:
     facility = ctx.b.get(ctx.facility_id, str(RecordKind.FACILITY))
     checklist = facility_checklist(facility.data if facility else {})
     spec = RECORDS_COMMANDS["open_review"]
-    args = spec.clean_args(review_at_discharge(stay.id, stay.data, checklist))
+    try:
+        args = spec.clean_args(review_at_discharge(stay.id, stay.data, checklist))
+    except (ValidationError, SchemaError) as invalid:
+        # The discharge stands; the review waits on the due list ("discharge to review").
+        return rejected(Reason.INVALID, str(invalid), target=stay_id)
     return run(ctx, spec.name, args, user_id)

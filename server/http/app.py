@@ -51,6 +51,7 @@ from .routes import (
     portal_inspections,
     portal_manage,
     portal_offline,
+    portal_people,
     portal_records,
     portal_reports,
     portal_sign_in,
@@ -137,6 +138,6 @@ def create_app(settings: Settings) -> web.Application:
     for module in (health, sync, keys, portal_sign_in, portal_facilities, portal_manage,
                    portal_inspections, portal_inspect, portal_accounts, portal_audit,
                    portal_reports, portal_compliance, portal_records, portal_spending,
-                   portal_bulletins, portal_copies, portal_offline):
+                   portal_bulletins, portal_copies, portal_offline, portal_people):
         app.add_routes(module.routes)
     return app

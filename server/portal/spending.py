@@ -28,7 +28,6 @@ from protocol.records import RecordKind
 from protocol.reports.budget import budget_report
 from protocol.reports.model import ReportMeta
 from protocol.reports.render import to_pdf
-from protocol.rules.dates import latest_facility_date
 from protocol.rules.department.budget import (
     LineMonth,
     Spent,
@@ -143,8 +142,12 @@ def _decide_once(engine: Engine, settings: Settings, who: Principal, facility_id
     now = settings.clock()
     with write_tx(engine) as conn:
         batch = Batch(conn, {facility_id, *extra}, now)
+        facility = batch.get(facility_id, str(RecordKind.FACILITY))
+        # The facility's own date, not the latest any facility has reached: a
+        # facility behind UTC would otherwise see a decision dated tomorrow.
+        today = local_now_ms(facility.data if facility else {}, now).date()
         args = {"expenditure_id": expenditure_id, "decision": decision,
-                "decided_on": latest_facility_date(now).isoformat()}
+                "decided_on": today.isoformat()}
         if reason.strip():
             args["reason"] = reason.strip()
         try:

@@ -5,17 +5,23 @@ and every terminal of the facility — and one enrolled afterwards — forgets i
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from pypdf import PdfReader
 
 from protocol.codec import decode
+from server.admin.cli import main
+from server.reports.compliance import facility_report
 
 from .conftest import Org, terminal_records
 from .test_records_department import _closed, _facility_in, resident
 
 
-def test_a_destruction_purges_the_record_at_the_server_and_every_terminal(org: Org) -> None:
+def test_a_destruction_purges_the_record_at_the_server_and_every_terminal(
+        org: Org, tmp_path: Path) -> None:
     wa = _facility_in(org, "WA")
     manager = org.terminal(wa, "rm.WA")
     clerk = org.terminal(wa, "clerk.WA")
@@ -74,6 +80,25 @@ def test_a_destruction_purges_the_record_at_the_server_and_every_terminal(org: O
         assert listing in {k[1] for k in held}
     assert ("command:record_destruction", "applied") in [
         (r.action, r.outcome) for r in org.audit_actions(listing)]
+
+    # The server's reports read past the purged forms (residents not active are left out).
+    for name in ("census", "census-stats"):  # June 2018: Adams was in house then
+        report = facility_report(org.engine, name, wa.id, date(2018, 6, 1), date(2018, 6, 30),
+                                 today=date(2026, 11, 10), produced_at="2026-11-10 09:00")
+        assert "Adams" not in str(report.rows), name
+
+    # The accounting of disclosures outlives the record: made at the server, by MRN.
+    out = tmp_path / "accounting.pdf"
+    code = main(["--database-url", org.settings.database_url, "--data-dir",
+                 str(org.settings.data_dir), "accounting", "--facility", wa.id,
+                 "--mrn", certificate["records"][0]["mrn"], "--requested-on", "2026-11-10",
+                 "--out", str(out)])
+    assert code == 0
+    assert out.with_suffix(".csv").read_text().splitlines()[1:] == [
+        "2021-03-01,Washington DSHS,,Care plan,complaint survey,1,"]
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(str(out)).pages)
+    assert "Adams, Adaeze (record destroyed)" in text
+    assert "admin:export" in [r.action for r in org.audit_actions(wa.id)]
 
 
 def _is_about(org: Org, facility: Any, key: tuple[str, str], resident_id: str) -> bool:

@@ -29,7 +29,7 @@ EXTRACT_WARNING = ("This writes resident data to a PLAINTEXT file outside the en
                    "The extract is recorded with its purpose and recipient.")
 
 
-def _date(name: str, value: Any) -> str:
+def iso_date(name: str, value: Any) -> str:
     try:
         return date.fromisoformat(str(value).strip()).isoformat()
     except ValueError:
@@ -57,7 +57,7 @@ def new_request(session: Session, resident_id: str, who: str, now: datetime
         FormField("ask", "Asks for", "copies", choices=ASKS),
         FormField("what", "What is asked for", placeholder="e.g. nursing notes, March 2026"),
         FormField("why", "Why", required=False),
-        FormField("respond_by", "Respond by (a subpoena's date)", check=_date, required=False),
+        FormField("respond_by", "Respond by (a subpoena's date)", check=iso_date, required=False),
     ]
 
     def submit(values: dict[str, Any]) -> str:
@@ -72,9 +72,9 @@ def new_request(session: Session, resident_id: str, who: str, now: datetime
 def extend(session: Session, name: str, target: str, case_id: str, today: date
            ) -> FormDialog[str]:
     fields = [
-        FormField("given_on", "Written notice given on", today.isoformat(), check=_date),
+        FormField("given_on", "Written notice given on", today.isoformat(), check=iso_date),
         FormField("reason", "Reason for the delay"),
-        FormField("new_due_on", "New due date (at most 30 days later)", check=_date),
+        FormField("new_due_on", "New due date (at most 30 days later)", check=iso_date),
     ]
 
     def submit(values: dict[str, Any]) -> str:
@@ -87,7 +87,7 @@ def extend(session: Session, name: str, target: str, case_id: str, today: date
 
 def release(session: Session, request_id: str, today: date) -> FormDialog[str]:
     fields = [
-        FormField("released_on", "Released on", today.isoformat(), check=_date),
+        FormField("released_on", "Released on", today.isoformat(), check=iso_date),
         FormField("parts", "Parts released (comma-separated)", parse=lambda t: _lines("", t)),
         FormField("description", "What was released, briefly"),
     ]
@@ -103,7 +103,7 @@ def release(session: Session, request_id: str, today: date) -> FormDialog[str]:
 def new_amendment(session: Session, resident_id: str, who: str, today: date,
                   entry_ids: list[str]) -> FormDialog[str]:
     fields = [
-        FormField("received_on", "Received on", today.isoformat(), check=_date),
+        FormField("received_on", "Received on", today.isoformat(), check=iso_date),
         FormField("entry_ids", "Entries to amend (record ids, comma-separated)",
                   ", ".join(entry_ids), parse=lambda t: _lines("", t)),
         FormField("asked", "What the resident asks to change", multiline=True),
@@ -123,7 +123,7 @@ def legal_hold(session: Session, resident_id: str, who: str, today: date) -> For
     fields = [
         FormField("placed_by", "Placed by (who ordered it)"),
         FormField("reason", "Matter or case"),
-        FormField("placed_on", "From", today.isoformat(), check=_date),
+        FormField("placed_on", "From", today.isoformat(), check=iso_date),
     ]
 
     def submit(values: dict[str, Any]) -> str:
@@ -137,7 +137,7 @@ def resolve_deficiency(session: Session, review_id: str, codes: list[tuple[str, 
                        today: date) -> FormDialog[str]:
     fields = [
         FormField("code", "Deficiency", codes[0][1] if codes else "", choices=codes),
-        FormField("resolved_on", "Completed on", today.isoformat(), check=_date),
+        FormField("resolved_on", "Completed on", today.isoformat(), check=iso_date),
     ]
 
     def submit(values: dict[str, Any]) -> str:
@@ -157,10 +157,10 @@ def accounting(session: Session, resident_id: str, who: str, home: Path, today: 
     """The accounting of a resident's disclosures for a request made on a date:
     the 6 years before it, or the shorter period the resident asked for."""
     fields = [
-        FormField("request_on", "Requested on", today.isoformat(), check=_date),
-        FormField("asked_from", "Only from (a shorter period asked)", check=_date,
+        FormField("request_on", "Requested on", today.isoformat(), check=iso_date),
+        FormField("asked_from", "Only from (a shorter period asked)", check=iso_date,
                   required=False),
-        FormField("asked_to", "Only to", check=_date, required=False),
+        FormField("asked_to", "Only to", check=iso_date, required=False),
         FormField("path", "File (PDF; the CSV goes beside it)",
                   str(home / "exports" / "accounting.pdf")),
     ]
@@ -200,8 +200,8 @@ def _agreement_fields() -> list[FormField]:
         FormField("permitted_uses", "Agreement: permitted uses", required=False),
         FormField("permitted_users", "Agreement: who may use or receive the data",
                   required=False),
-        FormField("signed_on", "Agreement: signed on", check=_date, required=False),
-        FormField("expires_on", "Agreement: expires on", check=_date, required=False),
+        FormField("signed_on", "Agreement: signed on", check=iso_date, required=False),
+        FormField("expires_on", "Agreement: expires on", check=iso_date, required=False),
         *(FormField(name, f"Agreement: {words}", "no", choices=YES_NO)
           for name, words in DUA_PROMISES),
     ]

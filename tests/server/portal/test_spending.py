@@ -142,3 +142,19 @@ async def test_budget_against_actual_as_pdf_says_what_the_csv_says(visitor, mana
         assert " ".join(row) in pdf, row
     # Only the approved request counts; the one above the limit waits for the region.
     assert "Approved spending 180.00" in pdf and "Remaining 11820.00" in pdf
+
+
+async def test_a_decision_is_dated_on_the_facility_s_own_day(visitor, manager, world,
+                                                             terminal, clock):
+    """At 02:00 UTC on 22 September it is still the 21st in Ohio (UTC-4): the
+    region's decision is dated the 21st, not the 22nd some facility has reached."""
+    _rm, big, _small, _waiting = _spend(terminal, world)
+    clock.now = 1_790_042_400_000  # 2026-09-22 02:00 UTC
+    await visitor.sign_in(manager)
+    page = f"/portal/facilities/{world.a.id}/spending"
+    status, _ = await visitor.post(f"{page}/{big}", {"decision": "approve",
+                                                     "reason": "survey backlog"})
+    assert status == 200
+    _, body = await visitor.json(page + ".json")
+    [decided] = [r for r in body["requests"] if r["id"] == big]
+    assert (decided["status"], decided["decided_on"]) == ("approved", TODAY)
