@@ -288,7 +288,9 @@ def run_backend(name: str, url: str | None, processes: int, args: argparse.Names
                               for kind, h in sorted(buckets.items())
                               if kind != "/v1/stats" and sum(h.values())},
                 "server_cpu": {"cores_used": sum(cpu) / elapsed,
-                               "per_process_s": [round(c, 2) for c in cpu]},
+                               "per_process_s": [round(c, 2) for c in cpu],
+                               "ms_per_exchange": (1000 * sum(cpu) / timings.rounds
+                                                   if timings.rounds else None)},
                 "harness_cpu_cores": harness_cpu / elapsed,
                 "pg_connections_opened": opened,
             }
@@ -365,7 +367,8 @@ def print_report(report: dict[str, Any]) -> None:
                 f"p95 {_f(s['p95'])}  p99 {_f(s['p99'])} ms")
     say(f"    errors {report['errors']['count']}  {report['errors']['examples'][:2]}")
     say(f"    server CPU {report['server_cpu']['cores_used']:.2f} cores "
-        f"(per process, s: {report['server_cpu']['per_process_s']}); the harness "
+        f"(per process, s: {report['server_cpu']['per_process_s']}; "
+        f"{_f(report['server_cpu']['ms_per_exchange']).strip()} ms per exchange); the harness "
         f"{report['harness_cpu_cores']:.2f} cores")
     if report.get("pg_connections_opened") is not None:
         say(f"    PostgreSQL connections opened during the run: "

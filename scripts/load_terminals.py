@@ -152,8 +152,10 @@ class SimulatedTerminal:
 
     async def run(self, http: aiohttp.ClientSession, deadline: float, think_s: float,
                   rng: random.Random, timings: Timings) -> None:
-        await asyncio.sleep(rng.uniform(0, think_s))
+        pause = rng.uniform(0, think_s)
         for r, (count, body) in enumerate(self.pushes, start=1):
+            # never pause past the end of the run (the wall time is the rates' divisor)
+            await asyncio.sleep(max(0.0, min(pause, deadline - time.perf_counter())))
             if time.perf_counter() >= deadline:
                 return
             started = time.perf_counter()
@@ -168,7 +170,7 @@ class SimulatedTerminal:
             else:
                 timings.add("exchange", time.perf_counter() - started)
                 timings.rounds += 1
-            await asyncio.sleep(rng.expovariate(1 / think_s) if think_s > 0 else 0)
+            pause = rng.expovariate(1 / think_s) if think_s > 0 else 0.0
 
 
 # --- real terminal engines ---------------------------------------------------------------

@@ -161,8 +161,9 @@ class Push:
         with self.store.write() as conn:
             touched: list[tuple[str, str]] = []
             cursor = int(get_meta(conn, "cursor", 0))
-            rows = _outbox_rows(conn, [r.seq for r in results])
+            rows = _outbox_heads(conn, [r.seq for r in results])
             updates = []
+            settled: list[int] = []
             for result in results:
                 row = rows.get(result.seq)
                 if row is None:
@@ -172,19 +173,20 @@ class Push:
                 if row.op_id != result.op_id:
                     self._alarm(conn, row.seq)
                     continue
-                updates.append({
-                    "b_seq": row.seq, "status": str(result.status), "reason": result.reason,
-                    "detail": result.detail, "server_seq": result.server_seq,
-                    "flags": merged_flags(row.flags, result)})
+                updates.append((str(result.status), result.reason, result.detail,
+                                result.server_seq, merged_flags(row.flags, result), row.seq))
                 # An answered operation whose effect the terminal has not pulled
                 # yet keeps overlaying exactly as it did while pending, so the
                 # records it touches look the same: nothing to recompute.
                 if not (str(result.status) in ANSWERED_STATUSES
                         and result.server_seq is not None and result.server_seq > cursor):
-                    touched += records_touched(row)
+                    settled.append(row.seq)
+            # Only the operations that stop overlaying are read whole (their
+            # payload says which records they touch); the rest need three columns.
+            for row in _outbox_rows(conn, settled).values():
+                touched += records_touched(row)
             if updates:
-                conn.execute(OUTBOX.update().where(OUTBOX.c.seq == sa.bindparam("b_seq")),
-                             updates)
+                conn.exec_driver_sql(_RECORD_RESULT, updates)
             refresh_many(conn, touched, self.facility_id)
             drop_gone(conn)
         return handled
@@ -194,6 +196,32 @@ class Push:
             status="rejected", reason=Reason.SEQ_MISMATCH,
             detail="The server holds a different change under this number."))
         audit(conn, self.clock.ms(), "seq_mismatch", None, seq=seq)
+
+
+_RECORD_RESULT = ("UPDATE outbox SET status = ?, reason = ?, detail = ?, server_seq = ?, "
+                  "flags = ? WHERE seq = ?")
+"""One result into its outbox row (through the driver: an answer holds up to a
+thousand, and SQLAlchemy's per-row parameter processing cost more than the
+update)."""
+
+
+def _outbox_heads(conn: Connection, seqs: list[int]) -> dict[int, Any]:
+    """seq, op_id and flags of the outbox rows ``seqs`` name. An answer's
+    results are usually one unbroken run of numbers: one range read then."""
+    if not seqs:
+        return {}
+    columns = (OUTBOX.c.seq, OUTBOX.c.op_id, OUTBOX.c.flags)
+    low, high = min(seqs), max(seqs)
+    if high - low < 2 * len(seqs):
+        wanted = set(seqs)
+        return {row.seq: row for row in conn.execute(
+            sa.select(*columns).where(OUTBOX.c.seq.between(low, high))) if row.seq in wanted}
+    rows: dict[int, Any] = {}
+    for start in range(0, len(seqs), 500):
+        for row in conn.execute(sa.select(*columns).where(
+                OUTBOX.c.seq.in_(seqs[start:start + 500]))):
+            rows[row.seq] = row
+    return rows
 
 
 def _outbox_rows(conn: Connection, seqs: list[int]) -> dict[int, Any]:
