@@ -107,6 +107,8 @@ class ResidentRecord(Vertical):
             title.append(f"   bed {view.bed_label}")
             if view.unit_name:
                 title.append(f" ({view.unit_name})", style="dim")
+        if view.transferred_from:
+            title.append(f"   transferred from {view.transferred_from}", style="dim")
         self.query_one("#resident-title", Static).update(title)
 
     def _show_alerts(self, view: ResidentView) -> None:
