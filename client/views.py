@@ -194,6 +194,9 @@ class ResidentView:
     diagnoses: list[DiagnosisView]
     notes: list[NoteView]
     pending_commands: list[OpRow]
+    transferred_from: str | None = None
+    """The facility the resident was transferred from, by name ("another facility"
+    when its name never came)."""
     answers: list[OpRow] = field(default_factory=list)
     """The latest of this resident's changes the server refused, held, found in
     conflict, or applied with a note (its flags), newest first."""

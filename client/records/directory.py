@@ -65,6 +65,14 @@ def names(conn: Connection) -> Names:
     return Names(users=user_names(conn), terminals=terminals)
 
 
+def facility_name(conn: Connection, facility_id: str | None) -> str | None:
+    """A facility's name as the server sent it, or None."""
+    if not facility_id:
+        return None
+    found = next((d for i, d in _facility_rows(conn) if i == facility_id), None)
+    return str(found.get("name") or "") or None if found is not None else None
+
+
 def _info(record_id: str, data: Mapping[str, object]) -> FacilityInfo:
     state = data.get("state_code")
     return FacilityInfo(id=record_id, name=str(data.get("name") or ""),

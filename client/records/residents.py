@@ -24,7 +24,7 @@ from ..store.search import search_filter
 from ..views import DiagnosisView, Page, ResidentRow, ResidentView, StayView
 from .area import Area
 from .conflicts import conflict_values
-from .directory import names
+from .directory import facility_name, names
 from .notes import notes_of
 from .outbox_review import op_row
 from .permissions import require_permitted
@@ -240,6 +240,8 @@ def _resident_view(conn: Connection, resident_id: str) -> ResidentView:
         diagnoses=diagnoses, notes=notes_of(conn, [c for c in children if c.kind == "note"],
                                             child_ops),
         pending_commands=[op_row(c) for c in commands], answers=answers,
+        transferred_from=(facility_name(conn, data["_transferred_from"]) or "another facility"
+                          if data.get("_transferred_from") else None),
         mrn=str(data.get("mrn") or ""),
         display_name=resident_display_name(data), bed_label=data.get("_bed_label"),
         unit_name=data.get("_unit_name"), pending=eff.pending)

@@ -107,7 +107,7 @@ def create_facility(engine: Engine, settings: Settings, *, name: str, state: str
         batch.chain(facility_id).append(at=now, action="admin:create_facility",
                                         outcome="applied", target=facility_id,
                                         facility_id=facility_id, detail={"name": name})
-        share_facilities(batch, conn, [facility_id])
+        share_facilities(batch, conn, [facility_id], new=True)
         batch.write()
     return facility_id
 

@@ -46,18 +46,20 @@ def all_facility_ids(conn: Connection) -> list[str]:
     return list(conn.execute(sa.select(T.facilities.c.id)).scalars())
 
 
-def share_facilities(batch: Batch, conn: Connection, changed: Iterable[str] | None = None
-                     ) -> None:
+def share_facilities(batch: Batch, conn: Connection, changed: Iterable[str] | None = None,
+                     *, new: bool = False) -> None:
     """Send the name and state of each facility in ``changed`` (default: all) to
-    every other facility's terminals, and, to a facility in ``changed``, every
-    other facility's: a terminal picks the receiving facility of a transfer by
-    name. The batch must hold every facility's head (:func:`all_facility_ids`)."""
+    every other facility's terminals; a ``new`` facility's terminals also get
+    every other facility's (a terminal picks the receiving facility of a
+    transfer by name). The batch must hold every facility's head
+    (:func:`all_facility_ids`)."""
     rows = conn.execute(sa.select(T.facilities.c.id, T.facilities.c.name,
                                   T.facilities.c.state_code)).all()
     wanted = set(changed) if changed is not None else {row.id for row in rows}
     for target in rows:
         for other in rows:
-            if other.id != target.id and (other.id in wanted or target.id in wanted):
+            if other.id != target.id and (other.id in wanted
+                                          or (new and target.id in wanted)):
                 batch.emit(_listing(other), facility_id=target.id)
 
 

@@ -133,10 +133,17 @@ def test_scenario_14_transfer_while_another_terminal_keeps_editing(org: Org) -> 
     # After its pending changes are pushed, the resident leaves B's terminal.
     assert rid not in {r.id for r in b.residents.census().rows}
     assert all(key[1] != rid for key in terminal_records(b))
+    # The sending facility keeps who left and where to, by name.
+    a.sync()
+    departure = a.departures.get(rid)
+    assert departure.to_facility == org.b.name
+    assert departure.left_on == "2026-11-03" and departure.admitted_at == "2026-11-01"
+    assert [r.id for r in a.departures.page().rows] == [rid]
     c = org.terminal(org.b, "clerk.OH")
     c.sync()
     moved = c.residents.get(rid)
     assert "Ate lunch." in [n.body for n in moved.notes]
+    assert moved.transferred_from == org.a.name  # a name, never the facility's id
 
 
 def test_changes_depending_on_a_rejected_registration_are_shown_with_it(org: Org) -> None:

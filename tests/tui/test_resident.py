@@ -177,3 +177,20 @@ async def test_saving_an_unchanged_field_records_nothing(resident_terminal, make
         assert session.outbox.status().pending == before
     finally:
         session.lock()
+
+
+def test_a_note_author_is_named_never_shown_as_an_id():
+    from client.ui.engine import NoteView, UserInfo
+    from client.ui.widgets.resident_record import author_name
+
+    def note(author, name=None):
+        return NoteView(id="n1", category="nursing", clinical_time=None, body="", author=author,
+                        server_seq=None, pending=False, amends=None, entered_in_error_of=None,
+                        amendments=[], entered_in_error=False, fields={}, author_name=name)
+
+    me = UserInfo(id="01ME", username="alice", role="clerk")
+    stranger = "01J0STRANGERUSERID00000000"
+    assert author_name(note(stranger, "Dana Whitfield"), me) == "Dana Whitfield"
+    assert author_name(note("01ME"), me) == "alice"
+    assert author_name(note(stranger), me) == "a user of another facility"
+    assert stranger[-6:] not in author_name(note(stranger), me)

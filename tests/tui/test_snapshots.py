@@ -7,7 +7,7 @@ look at the new SVGs before committing them.
 from __future__ import annotations
 
 import pytest
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
 
 from client.ui.dialogs.form import FormDialog
 from client.ui.screens.resident import ResidentScreen
@@ -41,6 +41,15 @@ def demo_terminal(offline_terminal):
     return offline_terminal
 
 
+async def steady(pilot) -> None:
+    """Stop the text cursors blinking (hidden), so a snapshot never depends on when
+    in the blink it was taken."""
+    for screen in pilot.app.screen_stack:
+        for field in screen.query(Input):
+            field.cursor_blink = False
+    await pilot.pause()
+
+
 def signed_in(ui_driver, then=None):
     async def run_before(pilot) -> None:
         ui = ui_driver(pilot)
@@ -52,7 +61,7 @@ def signed_in(ui_driver, then=None):
                           and "of 4" in ui.text_of("#census-page"))
         if then is not None:
             await then(ui, pilot)
-        await pilot.pause()
+        await steady(pilot)
 
     return run_before
 
@@ -65,6 +74,7 @@ def test_unlock_screen(offline_terminal, make_app, drive, snap_compare, size):
 
         screen = await ui.wait_for_screen(UnlockScreen)
         await ui.wait_for(lambda: screen.query_one("#username").value == "alice")
+        await steady(pilot)
 
     assert snap_compare(make_app(offline_terminal), terminal_size=size, run_before=run_before)
 

@@ -34,12 +34,14 @@ def _value_text(value: Any) -> Text:
 
 def author_name(note: NoteView, me: UserInfo | None) -> str:
     """The author's name as the server sent it; a note still waiting to be sent
-    is the signed-in clerk's own."""
+    is the signed-in clerk's own. The server sends the users of this facility:
+    an author it did not name wrote at another facility (a resident transferred
+    in), and is said so, never shown as an id."""
     if note.author_name:
         return str(note.author_name)
     if me is not None and note.author == me.id:
         return me.username
-    return f"user …{note.author[-6:]}" if note.author else ""
+    return "a user of another facility" if note.author else ""
 
 
 class ResidentRecord(Vertical):
@@ -105,6 +107,8 @@ class ResidentRecord(Vertical):
             title.append(f"   bed {view.bed_label}")
             if view.unit_name:
                 title.append(f" ({view.unit_name})", style="dim")
+        if view.transferred_from:
+            title.append(f"   transferred from {view.transferred_from}", style="dim")
         self.query_one("#resident-title", Static).update(title)
 
     def _show_alerts(self, view: ResidentView) -> None:
