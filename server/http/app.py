@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import threading
 import warnings
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +24,6 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from protocol.rules.residents import diagnosis_codes
 from server.core.audit_log import AuditLog
 from server.core.service import SyncService
 from server.portal import figures
@@ -90,9 +88,6 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     key = await asyncio.get_running_loop().run_in_executor(executor, audit_log.key)
     app[COOKIES] = cookie_storage(settings, cookie_key(settings, key))
     service = app[SERVICE]
-    # The ICD-10-CM code set takes seconds to read: read it beside the first
-    # requests, so the first diagnosis a terminal sends does not wait under a lock.
-    threading.Thread(target=diagnosis_codes.load, name="chartkeep-icd10", daemon=True).start()
     tasks = [  # checkpoints of logs that grew; aggregated refusals; stale dashboard figures
         asyncio.create_task(_every(app, settings.checkpoint_interval_s, audit_log.publish_due,
                                    "publishing audit checkpoints")),

@@ -70,3 +70,23 @@ def test_search_limits_and_empty_text():
     assert diagnosis_codes.search("   ") == []
     assert len(diagnosis_codes.search("fracture", limit=5)) == 5
     assert diagnosis_codes.search("no such words qqq") == []
+
+
+def test_the_check_agrees_with_the_whole_classification_on_every_code():
+    """The check reads only the package's flat list; the package's own tree (the
+    whole classification, as descriptions and search read it) must agree with it
+    on every code: which are billable, which are categories, which do not exist."""
+    import simple_icd_10_cm as icd
+
+    diagnosis_codes.load()
+    checked = 0
+    for code in icd.get_all_codes(True):
+        if icd.is_chapter_or_block(code):
+            continue
+        problem = diagnosis_codes.problem(code)
+        if icd.is_leaf(code):
+            assert problem is None, code
+        else:
+            assert problem is not None and "not a billable code" in problem, code
+        checked += 1
+    assert checked > 90_000
