@@ -22,6 +22,7 @@ import timeit
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,24 +35,61 @@ from server.storage.db import make_engine
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@dataclass
+class OnTop:
+    """Push to an empty server and on top of many operations: ops/s end to end,
+    and the server's own CPU per operation (thread time in SyncService.push,
+    which a busy machine does not blur the way it blurs wall time)."""
+
+    empty: float
+    on_top: float
+    empty_cpu_us: float
+    on_top_cpu_us: float
+
+
+@contextmanager
+def server_push_cpu() -> Iterator[dict[str, float]]:
+    """Seconds of CPU the server's push handling used, while inside."""
+    from server.core.service import SyncService
+
+    spent = {"cpu": 0.0}
+    original = SyncService.push
+
+    def timed(self: SyncService, *args: Any) -> Any:
+        started = time.thread_time()
+        try:
+            return original(self, *args)
+        finally:
+            spent["cpu"] += time.thread_time() - started
+
+    SyncService.push = timed  # type: ignore[method-assign]
+    try:
+        yield spent
+    finally:
+        SyncService.push = original  # type: ignore[method-assign]
+
+
 def push_on_top(server_on: Callable[..., Any], enroll: Callable[..., Any],
                 queue: Callable[..., int], push: Callable[[Any], float],
-                url: str | None, count: int, existing: int, tmp: Path) -> tuple[float, float]:
-    """ops/s pushing ``count`` operations to an empty server, and to the same
-    server once it holds ``existing`` more."""
+                url: str | None, count: int, existing: int, tmp: Path) -> OnTop:
+    """Pushing ``count`` operations to an empty server, and to the same server
+    once it holds ``existing`` more."""
     with server_on(url, tmp) as (settings, engine, server, facility):
         first = enroll(settings, engine, server, facility, tmp / "first", "bench.rm")
         queue(first, count, seed=11, first_mrn=100_000)
-        empty = push(first)
+        with server_push_cpu() as spent_empty:
+            empty = push(first)
         seeder = enroll(settings, engine, server, facility, tmp / "seeder", "bench.rm")
         queue(seeder, existing, seed=12, first_mrn=200_000)
         push(seeder)
         last = enroll(settings, engine, server, facility, tmp / "last", "bench.rm")
         queue(last, count, seed=13, first_mrn=300_000)
-        on_top = push(last)
+        with server_push_cpu() as spent_on_top:
+            on_top = push(last)
         for session in (first, seeder, last):
             session.lock()
-    return empty, on_top
+    return OnTop(empty, on_top, spent_empty["cpu"] / count * 1e6,
+                 spent_on_top["cpu"] / count * 1e6)
 
 
 def _free_port() -> int:
