@@ -331,39 +331,6 @@ def _wall_cpu(figures: dict[str, float], key: str) -> str:
     return f"{figures[key]:.2f} s (CPU {figures[key + '_cpu']:.2f} s)"
 
 
-def server_scale(count: int, tmp: Path, targets: list[Target]) -> None:
-    """The server's decoding, push on top of five times the operations (500,000
-    in the full run), and a server process's memory after ``count`` pushed."""
-    from scripts.bench_server import decode_us_per_op, push_on_top, rss_mib, server_process
-
-    strict, signed = decode_us_per_op()
-    say(f"  decoding a 1,000-operation push body: strict decoder {strict:.1f} µs/op, "
-        f"signed-body decoder {signed:.1f} µs/op")
-    existing = 5 * count
-    top = push_on_top(server_on, enroll, queue_operations,
-                      lambda session: push_everything(session, session.server_url),
-                      None, count, existing, tmp / "on_top")
-    slower = 1 - top.on_top / top.empty
-    cpu_slower = top.on_top_cpu_us / top.empty_cpu_us - 1
-    say(f"  SQLite   push {count:,} ops: empty server {top.empty:,.0f} ops/s "
-        f"(server CPU {top.empty_cpu_us:.0f} µs/op), on top of {existing + count:,} "
-        f"{top.on_top:,.0f} ops/s ({top.on_top_cpu_us:.0f} µs/op): {slower:+.0%} wall, "
-        f"{cpu_slower:+.0%} server CPU")
-    targets.append(Target(f"push_on_{existing}_ops_slower_than_empty", slower, 0.10, "",
-                          False))
-    targets.append(Target(f"push_on_{existing}_ops_server_cpu_slower", cpu_slower, 0.10, "",
-                          False))
-    with server_process(tmp / "rss") as (settings, engine, url, facility, pid):
-        session = enroll(settings, engine, url, facility, tmp / "rss" / "terminal", "bench.rm")
-        queue_operations(session, count)
-        rate = push_everything(session, url)
-        rss = rss_mib(pid)
-        session.lock()
-    say(f"  server process (SQLite) after {count:,} pushed operations ({rate:,.0f} ops/s): "
-        f"{rss:.0f} MiB resident")
-    targets.append(Target(f"server_rss_mib_after_{count}_ops", rss, 150, "MiB", False))
-
-
 def postgres_url(requested: str | None, *, skip: bool) -> str | None:
     if skip:
         return None
@@ -426,7 +393,11 @@ def main(argv: list[str] | None = None) -> int:
                 f"floor)   pull+apply {post['pull']:>9,.0f} records/s ({post['pulled']:,.0f})")
             targets.append(Target("push_postgres_ops_per_s", post["push"], 8_000, "", True))
         if not args.no_scale:
-            server_scale(count, tmp, targets)
+            from scripts.bench_server import Harness, server_scale
+
+            server_scale(count, tmp, targets, Harness(
+                server_on, enroll, queue_operations,
+                lambda session: push_everything(session, session.server_url), say, Target))
         unlock = unlock_seconds(tmp / "unlock")
         say(f"  terminal unlock (Argon2id 64 MiB, t=3, + open store): {unlock:.2f} s")
         targets.append(Target("unlock_s", unlock, 1.0, "s", False))

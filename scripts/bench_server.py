@@ -165,3 +165,46 @@ def decode_us_per_op(ops: int = 1000, rounds: int = 30) -> tuple[float, float]:
         signed = min(signed, timeit.timeit(lambda: decode_signed(body), number=3) / 3)
     return strict / ops * 1e6, signed / ops * 1e6
 
+
+
+@dataclass
+class Harness:
+    """What scripts/bench lends the server's figures: its world and its report."""
+
+    server_on: Callable[..., Any]
+    enroll: Callable[..., Any]
+    queue: Callable[..., int]
+    push: Callable[[Any], float]
+    say: Callable[[str], None]
+    target: Callable[..., Any]
+
+
+def server_scale(count: int, tmp: Path, targets: list[Any], bench: Harness) -> None:
+    """The server's decoding, push on top of five times the operations (500,000
+    in the full run), and a server process's memory after ``count`` pushed."""
+    strict, signed = decode_us_per_op()
+    bench.say(f"  decoding a 1,000-operation push body: strict decoder {strict:.1f} µs/op, "
+              f"signed-body decoder {signed:.1f} µs/op")
+    existing = 5 * count
+    top = push_on_top(bench.server_on, bench.enroll, bench.queue, bench.push, None, count,
+                      existing, tmp / "on_top")
+    slower = 1 - top.on_top / top.empty
+    cpu_slower = top.on_top_cpu_us / top.empty_cpu_us - 1
+    bench.say(f"  SQLite   push {count:,} ops: empty server {top.empty:,.0f} ops/s "
+              f"(server CPU {top.empty_cpu_us:.0f} µs/op), on top of {existing + count:,} "
+              f"{top.on_top:,.0f} ops/s ({top.on_top_cpu_us:.0f} µs/op): {slower:+.0%} wall, "
+              f"{cpu_slower:+.0%} server CPU")
+    targets.append(bench.target(f"push_on_{existing}_ops_slower_than_empty", slower, 0.10,
+                                "", False))
+    targets.append(bench.target(f"push_on_{existing}_ops_server_cpu_slower", cpu_slower,
+                                0.10, "", False))
+    with server_process(tmp / "rss") as (settings, engine, url, facility, pid):
+        session = bench.enroll(settings, engine, url, facility, tmp / "rss" / "terminal",
+                               "bench.rm")
+        bench.queue(session, count)
+        rate = bench.push(session)
+        rss = rss_mib(pid)
+        session.lock()
+    bench.say(f"  server process (SQLite) after {count:,} pushed operations ({rate:,.0f} "
+              f"ops/s): {rss:.0f} MiB resident")
+    targets.append(bench.target(f"server_rss_mib_after_{count}_ops", rss, 150, "MiB", False))
