@@ -140,7 +140,8 @@ def enroll(settings: Settings, engine: Any, server: ServerThread | str, facility
 
 
 def queue_operations(session: Session, count: int, *, residents: int = 200,
-                     seed: int = 7, admit: bool = False, first_mrn: int = 900_000) -> int:
+                     seed: int = 7, admit: bool = False, first_mrn: int = 900_000,
+                     family: str = "Family") -> int:
     """Fill the terminal's encrypted outbox with a clinical mix, as a busy
     terminal's offline backlog: new residents, then notes (70 %), demographic
     edits with correct base versions (20 %) and worked hours (10 %)."""
@@ -165,7 +166,7 @@ def queue_operations(session: Session, count: int, *, residents: int = 200,
             rid = new_id(now)
             resident_ids.append(rid)
             add("create", "resident", rid, {"kind": "resident", "id": rid, "fields": {
-                "mrn": f"BM{first_mrn + i}", "family_name": f"Family{i:05d}",
+                "mrn": f"BM{first_mrn + i}", "family_name": f"{family}{i:05d}",
                 "given_name": "Pat", "birth_date": "1940-01-01", "sex": "female",
                 "phone": "555-0100"}}, rid)
         if admit:  # in house, awaiting a bed: on the census's default list

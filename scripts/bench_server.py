@@ -73,17 +73,18 @@ def push_on_top(server_on: Callable[..., Any], enroll: Callable[..., Any],
                 queue: Callable[..., int], push: Callable[[Any], float],
                 url: str | None, count: int, existing: int, tmp: Path) -> OnTop:
     """Pushing ``count`` operations to an empty server, and to the same server
-    once it holds ``existing`` more."""
+    once it holds ``existing`` more. Each terminal admits residents of its own
+    names and numbers: no push is slowed by finding the others' as duplicates."""
     with server_on(url, tmp) as (settings, engine, server, facility):
         first = enroll(settings, engine, server, facility, tmp / "first", "bench.rm")
-        queue(first, count, seed=11, first_mrn=100_000)
+        queue(first, count, seed=11, first_mrn=100_000, family="First")
         with server_push_cpu() as spent_empty:
             empty = push(first)
         seeder = enroll(settings, engine, server, facility, tmp / "seeder", "bench.rm")
-        queue(seeder, existing, seed=12, first_mrn=200_000)
+        queue(seeder, existing, seed=12, first_mrn=200_000, family="Seed")
         push(seeder)
         last = enroll(settings, engine, server, facility, tmp / "last", "bench.rm")
-        queue(last, count, seed=13, first_mrn=300_000)
+        queue(last, count, seed=13, first_mrn=300_000, family="Last")
         with server_push_cpu() as spent_on_top:
             on_top = push(last)
         for session in (first, seeder, last):
