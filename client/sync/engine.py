@@ -29,6 +29,7 @@ from ..store.database import Store, audit, get_meta, set_meta
 from ..store.offline import record_contact
 from ..store.record_numbers import mrn_top
 from ..views import SyncProgress, SyncReport
+from . import events
 from .channel import BAD_ANSWER, MAX_ATTEMPTS, TIMEOUT_S, Channel
 from .counts import Counts
 from .pull import PULL_PAGE, Pull
@@ -96,6 +97,7 @@ class SyncEngine:
                     counts.notices.append(SERVER_RESTORED.format(resent=resent))
             if behind is not None:
                 self._carry_on_after_restore(behind, counts, progress)
+            events.send(self.store, self.channel)  # refused sign-ins, to the server's audit
         except SyncError as exc:
             error = exc.message
         except ProtocolError:

@@ -17,16 +17,22 @@ from protocol.ids import new_id
 from protocol.merkle import Checkpoint
 from protocol.ops import OpResult
 from protocol.records import US_STATES, RecordKind
-from server.core import continuity, held_review
+from server.core import clone_review, continuity, held_review
 from server.core.audit_log import AuditLog
+from server.core.clone_review import CloneReview, Decision
 from server.core.directory import (
     create_user,
-    facility_row,
     issue_code,
-    publish,
+    publish_directory,
     set_offline_window,
     set_user_active,
     update_facility,
+)
+from server.core.facility_names import (
+    all_facility_ids,
+    facility_row,
+    publish,
+    share_facilities,
 )
 from server.errors import AdminError, NotFound
 from server.settings import Settings
@@ -45,12 +51,15 @@ __all__ = [  # the directory's actions are the core's (server.core.directory), s
     "create_unit",
     "create_user",
     "deactivate_user",
+    "decide_copy",
     "declare_restore",
     "grant_app_role",
     "init",
     "issue_code",
     "list_terminals",
     "publish_checkpoints",
+    "publish_directory",
+    "review_copies",
     "review_held",
     "revoke_terminal",
     "rotate_key",
@@ -89,7 +98,8 @@ def create_facility(engine: Engine, settings: Settings, *, name: str, state: str
             mrn_next=1, created_at=now))
         conn.execute(sa.insert(T.heads).values(facility_id=facility_id, change_seq=0,
                                                audit_seq=0, audit_head=""))
-        batch = Batch(conn, [facility_id], now)
+        # Every head: the other facilities' terminals learn this one's name, and it theirs.
+        batch = Batch(conn, all_facility_ids(conn), now)
         publish(batch, Rec(id=facility_id, kind=str(RecordKind.FACILITY),
                             facility_id=facility_id,
                             data={"name": name.strip(), "state_code": state,
@@ -97,6 +107,7 @@ def create_facility(engine: Engine, settings: Settings, *, name: str, state: str
         batch.chain(facility_id).append(at=now, action="admin:create_facility",
                                         outcome="applied", target=facility_id,
                                         facility_id=facility_id, detail={"name": name})
+        share_facilities(batch, conn, [facility_id])
         batch.write()
     return facility_id
 
@@ -197,6 +208,25 @@ def review_held(engine: Engine, settings: Settings, *, terminal_id: str, seq: in
         raise AdminError("the decision is apply or reject")
     return held_review.review_held(engine, settings, terminal_id, seq,
                                    apply=decision == "apply", reviewer=reviewer)
+
+
+def review_copies(engine: Engine, *, terminal_id: str) -> CloneReview:
+    """What the two copies of a quarantined (cloned) terminal sent, side by side."""
+    with read_tx(engine) as conn:
+        facility_id = conn.execute(sa.select(T.terminals.c.facility_id).where(
+            T.terminals.c.id == terminal_id)).scalar()
+        if facility_id is None:
+            raise NotFound(f"no terminal {terminal_id}")
+        return clone_review.review(conn, facility_id, terminal_id)
+
+
+def decide_copy(engine: Engine, settings: Settings, *, terminal_id: str, kept_id: int,
+                decision: str, reviewer: str | None = None) -> Decision:
+    """Accept (apply) or discard one operation a copy of a cloned terminal sent."""
+    if decision not in ("accept", "discard"):
+        raise AdminError("the decision is accept or discard")
+    return clone_review.decide(engine, settings, terminal_id, kept_id,
+                               accept=decision == "accept", reviewer=reviewer)
 
 
 def verify_audit(engine: Engine, *, held: list[Checkpoint] | None = None

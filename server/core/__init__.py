@@ -9,6 +9,7 @@ threads).
 :mod:`.push`            a batch of operations in one transaction
 :mod:`.pull`            pages of the change log
 :mod:`.held_review`     a supervisor's decision on a held operation
+:mod:`.clone_review`    a records manager's decision on what a cloned terminal's copies sent
 :mod:`.dispatch`        the checks every operation passes, then its handler
 :mod:`.permissions`     who may do what: the only place it is decided
 :mod:`.results`         stored results and audit entries of operations

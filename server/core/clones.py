@@ -6,10 +6,10 @@ request that still comes under an older epoch is from another live copy: the
 identity is **quarantined**. From then on push and pull refuse it with that
 reason (``403 terminal_quarantined``), and every operation either copy sends
 is kept in ``quarantined_ops`` with the epoch it came under, for a records
-manager to review side by side; nothing is applied, nothing dropped. Both
-copies tell their clerks to enroll again, which carries their pending changes
-over to a new identity (:func:`client.terminal.reenroll`); an operation that
-arrives again that way is marked ``resent`` in the review.
+manager to review side by side (:mod:`.clone_review`); nothing is applied,
+nothing dropped. Both copies tell their clerks to enroll again, which carries
+their pending changes over to a new identity (:func:`client.terminal.reenroll`);
+an operation that arrives again that way is marked ``resent`` in the review.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from sqlalchemy.engine import Connection, Engine
 
 from protocol.codec import encode
 from protocol.messages import PushRequest
+from protocol.ops import REASON_TEXT, OpStatus, Reason
 from server.commands.fingerprints import payload_hash
+from server.commands.outcomes import Outcome
 from server.errors import TerminalQuarantined
 from server.settings import Settings
 from server.storage.batch import Batch
@@ -94,6 +96,29 @@ def held_from_copies(engine: Engine, terminal_id: str) -> list[HeldFromCopy]:
             C.quarantined.c.terminal_id == terminal_id)
             .order_by(C.quarantined.c.seq, C.quarantined.c.origin)).all()
     return [HeldFromCopy(r.seq, r.op_id, r.origin, r.review, r.received_at) for r in rows]
+
+
+_DECIDED = {"applied": OpStatus.APPLIED, "conflict": OpStatus.CONFLICT,
+            "rejected": OpStatus.REJECTED, "discarded": OpStatus.REJECTED}
+
+
+def decided_at_review(conn: Connection, op_ids: list[str]) -> dict[str, Outcome]:
+    """Operations a records manager already decided at the review of a cloned
+    terminal (:mod:`.clone_review`), by operation id: a re-enrolled copy that
+    sends one again gets that decision, and nothing is applied twice."""
+    if not op_ids:
+        return {}
+    rows = conn.execute(sa.select(C.quarantined.c.op_id, C.quarantined.c.review).where(
+        C.quarantined.c.op_id.in_(op_ids), C.quarantined.c.review.in_(list(_DECIDED))))
+    found: dict[str, Outcome] = {}
+    for op_id, review in rows:
+        discarded = review == "discarded"
+        found[op_id] = Outcome(
+            _DECIDED[review], reason=str(Reason.DISCARDED) if discarded else None,
+            detail=REASON_TEXT[Reason.DISCARDED] if discarded else
+            f"decided ({review}) when a records manager reviewed the copied terminal",
+            flags=["clone_review"])
+    return found
 
 
 def mark_resent(conn: Connection, op_ids: list[str]) -> None:

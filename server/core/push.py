@@ -226,9 +226,10 @@ def _handle_new(batch: Batch, terminal: TerminalInfo, envelope: Envelope,
     results: list[OpResult] = []
     op_rows: list[dict[str, Any]] = []
     rejected_creates = RejectedCreates(batch)
+    reviewed = clones.decided_at_review(conn, [op.op_id for op in ops])
     for op in ops:
-        outcome = rejected_creates.explain(op, handle(ctx, op, users.get(op.user_id),
-                                                      terminal.id, checked=checked.get(op.seq)))
+        outcome = reviewed.get(op.op_id) or rejected_creates.explain(
+            op, handle(ctx, op, users.get(op.user_id), terminal.id, checked=checked.get(op.seq)))
         rejected_creates.note(op, outcome)
         # Skewed: sent by a clock far from ours, or stamped in our future (a
         # clock that ran ahead and was corrected since: the stamp keeps its flag).

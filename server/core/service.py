@@ -24,6 +24,7 @@ from protocol.messages import (
 )
 from protocol.ops import OpResult
 from protocol.signing import Envelope
+from protocol.terminal_events import EventsRequest
 from server.settings import Settings
 from server.storage import keys
 from server.storage.db import read_tx
@@ -37,6 +38,7 @@ from . import (
     pull,
     push,
     reregistration,
+    terminal_events,
 )
 from .answers import AnswerSigner
 from .authentication import TerminalInfo
@@ -124,6 +126,11 @@ class SyncService:
              request: PullRequest) -> PullResponse:
         clones.check(self.engine, self.settings, terminal, request.epoch)
         return pull.pull(self.engine, self.settings, terminal, envelope, request)
+
+    def keep_events(self, terminal: TerminalInfo, envelope: Envelope,
+                    request: EventsRequest) -> int:
+        """Sign-ins the terminal refused or saw fail offline, into the audit."""
+        return terminal_events.keep(self.engine, self.settings, terminal, envelope, request)
 
     def review_held(self, terminal_id: str, seq: int, *, apply: bool,
                     reviewer: str | None = None) -> OpResult:

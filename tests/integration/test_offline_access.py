@@ -80,3 +80,66 @@ def test_a_deactivated_user_loses_the_key_slot_at_the_next_pull(org: Org) -> Non
     assert ("slot_removed", {"reason": "user_inactive"}) in events(manager)
     with pytest.raises(InvalidCredentials):
         terminal.unlock(home, "clerk.MG", PASSWORD, clock=clock)
+
+
+def test_refused_sign_ins_reach_the_servers_audit_at_the_next_sync_once(org: Org) -> None:
+    clock = ManualClock(START)
+    link = Link(HttpTransport(org.url))
+    a = org.terminal(org.a, "clerk.MG", transport=link, clock=clock)
+    assert a.sync().error is None
+    home = a.home
+    a.lock()
+    link.blocked.add("*")
+    clock.advance(days=400)
+    with pytest.raises(OfflineExpired):
+        terminal.unlock(home, "clerk.MG", PASSWORD, transport=link, clock=clock)
+    with pytest.raises(InvalidCredentials):
+        terminal.unlock(home, "clerk.MG", "not the passphrase at all", transport=link,
+                        clock=clock)
+    link.blocked.clear()
+    a = terminal.unlock(home, "clerk.MG", PASSWORD, transport=link, clock=clock)
+    assert not _server_events(org)  # the sign-in's own contact sends nothing yet
+    assert a.sync().error is None
+    kept = _server_events(org)
+    assert [(r.action, r.outcome, r.actor) for r in kept] == [
+        ("terminal:sign_in_refused", "offline_window_expired", org.a.users["clerk.MG"]),
+        ("terminal:sign_in_failed", "wrong_password", org.a.users["clerk.MG"])]
+    assert all(r.terminal_id == a.terminal_id and r.purpose == "security" for r in kept)
+    detail = kept[0].detail
+    detail = json.loads(detail) if isinstance(detail, str) else detail
+    assert detail["terminal_at"] > START.timestamp() * 1000 + 399 * 86_400_000
+    # The answer was lost (the terminal forgets it sent them): sent again, kept once.
+    from client.store.database import set_meta
+    from client.sync.events import SENT_META
+
+    with a.store.write() as conn:
+        set_meta(conn, SENT_META, 0)
+    assert a.sync().error is None
+    assert len(_server_events(org)) == 2
+    assert a.sync().error is None and len(_server_events(org)) == 2
+
+
+def test_refused_sign_ins_wait_while_the_server_cannot_take_them(org: Org) -> None:
+    clock = ManualClock(START)
+    link = Link(HttpTransport(org.url))
+    a = org.terminal(org.a, "clerk.MG", transport=link, clock=clock)
+    home = a.home
+    a.lock()
+    link.blocked.add("*")
+    clock.advance(days=30)
+    with pytest.raises(OfflineExpired):
+        terminal.unlock(home, "clerk.MG", PASSWORD, transport=link, clock=clock)
+    link.blocked.clear()
+    a = terminal.unlock(home, "clerk.MG", PASSWORD, transport=link, clock=clock,
+                        sleep=lambda _s: None)
+    link.blocked.add("/v1/events")  # e.g. an older server: the sync still succeeds
+    assert a.sync().error is None and not _server_events(org)
+    link.blocked.clear()
+    assert a.sync().error is None and len(_server_events(org)) == 1
+
+
+def _server_events(org: Org) -> list:
+    with org.engine.connect() as conn:
+        return conn.execute(sa.text(
+            "SELECT action, outcome, actor, terminal_id, purpose, detail FROM audit "
+            "WHERE action LIKE 'terminal:sign_in_%' ORDER BY chain, seq")).all()

@@ -1,4 +1,5 @@
-"""The sync API: ``/v1/enroll``, ``/v1/push``, ``/v1/pull``, ``/v1/reregister``.
+"""The sync API: ``/v1/enroll``, ``/v1/push``, ``/v1/pull``, ``/v1/reregister``,
+``/v1/events``.
 
 The guard middleware (:mod:`server.http.middleware`) has already read the body
 under the size cap, opened the envelope and, for ``terminal`` routes, verified
@@ -22,6 +23,7 @@ from protocol.messages import (
     ReregisterRequest,
 )
 from protocol.signing import Envelope
+from protocol.terminal_events import EventsRequest, kept_to_wire
 from server.core.service import SyncService
 from server.http.access import Access, access
 from server.http.responses import msgpack_response
@@ -90,3 +92,15 @@ async def reregister(request: web.Request) -> web.Response:
     return await answer(request, "reregistered",
                         {"terminal": terminal_id, "time": request.app[SERVICE].settings.clock()},
                         envelope)
+
+
+@routes.post("/v1/events")
+@access(Access.TERMINAL)
+async def events(request: web.Request) -> web.Response:
+    """Sign-ins the terminal refused or saw fail while offline (its local audit)."""
+    envelope, terminal = request[AUTH]
+    _expect(envelope, "events")
+    body = EventsRequest.from_wire(envelope.decoded_body())
+    through = await blocking(request, request.app[SERVICE].keep_events, terminal, envelope,
+                             body)
+    return await answer(request, "events_kept", kept_to_wire(through), envelope)

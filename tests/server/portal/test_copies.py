@@ -1,0 +1,104 @@
+"""The review of a cloned terminal's copies in the browser: the two copies'
+changes side by side per record, a decision that goes through the push path
+(audited under the manager's name), CSRF on the form, and a facility or
+terminal outside the manager's scope not found."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from protocol.ids import new_id
+from protocol.messages import PushRequest
+from server.errors import TerminalQuarantined
+
+pytestmark = pytest.mark.usefixtures("world")
+
+
+def _push(t, ops, epoch):
+    request = PushRequest(ops, epoch=epoch)
+    return t.service.push(t.info, t.envelope("push", request.to_wire()), request)
+
+
+def cloned(terminal, h):
+    """One identity, two copies: B renumbered under epoch 1, then A (epoch 0)
+    and B both edit the same resident; the server keeps both edits."""
+    t = terminal()
+    rid, create = h.new_resident(t, family="Copy", given="Cora")
+    assert t.push([create]).results[0].status == "applied"
+    b_seq = t.seq
+    _, on_b = h.new_resident(t, family="FromB", given="Bea")
+    assert _push(t, [on_b], epoch=1).results[0].status == "applied"
+    t.seq = b_seq  # copy A never saw B's change: it reuses the number
+    on_a = t.op("update", {"kind": "resident", "id": rid,
+                           "changes": {"phone": ["555-0101", 1]}})
+    with pytest.raises(TerminalQuarantined):
+        _push(t, [on_a], epoch=0)
+    t.info = dataclasses.replace(t.info, quarantined=True)  # as authentication now loads it
+    t.seq = on_b.seq
+    b_edit = t.op("update", {"kind": "resident", "id": rid,
+                             "changes": {"phone": ["555-0102", 1]}})
+    with pytest.raises(TerminalQuarantined):
+        _push(t, [b_edit], epoch=1)
+    return t, rid
+
+
+async def test_both_copies_side_by_side_and_one_accepted(visitor, manager, world, terminal,
+                                                         h, engine):
+    t, rid = cloned(terminal, h)
+    await visitor.sign_in(manager)
+    base = f"/portal/facilities/{world.a.id}/copies"
+    _, listing = await visitor.json(base + ".json")
+    [term] = listing["terminals"]
+    assert (term["id"], term["kept"], term["open"]) == (t.info.id, 2, 2)
+    page = f"{base}/{t.info.id}"
+    status, text = await visitor.get(page)
+    assert status == 200 and "Copy under epoch 0" in text and "Copy under epoch 1" in text
+    assert "resident Copy, Cora" in text and "555-0101" in text and "555-0102" in text
+    _, body = await visitor.json(page + ".json")
+    [side] = body["review"]["records"]
+    assert side["record_id"] == rid and sorted(side["by_copy"]) == ["epoch 0", "epoch 1"]
+    a_id = side["by_copy"]["epoch 0"][0]["id"]
+    b_id = side["by_copy"]["epoch 1"][0]["id"]
+    # Without the form's token nothing is decided.
+    status, _ = await visitor.post(f"{page}/{b_id}", {"decision": "accept"}, csrf=False)
+    assert status == 403
+    status, text = await visitor.post(f"{page}/{b_id}", {"decision": "accept"})
+    assert status == 200 and "accepted: applied" in text
+    assert h.record(engine, rid).data["phone"] == "555-0102"
+    status, text = await visitor.post(f"{page}/{a_id}", {"decision": "discard"})
+    assert status == 200 and "discarded" in text
+    assert h.record(engine, rid).data["phone"] == "555-0102"
+    _, body = await visitor.json(page + ".json")
+    reviews = {copy: ops[0]["review"] for copy, ops in
+               body["review"]["records"][0]["by_copy"].items()}
+    assert reviews == {"epoch 0": "discarded", "epoch 1": "applied"}
+    decided = [(a.action, a.outcome, a.detail["reviewer"], a.detail["decision"])
+               for a in h.audit_rows(engine, chain=world.a.id)
+               if a.action.startswith("clone_review:")]
+    assert decided == [("clone_review:update:resident", "applied", "portal:rm_north", "accept"),
+                       ("clone_review:update:resident", "rejected", "portal:rm_north",
+                        "discard")]
+    status, _ = await visitor.post(f"{page}/{a_id}", {"decision": "accept"})
+    assert status == 404  # decided once
+    status, _ = await visitor.post(f"{page}/{a_id}", {"decision": "maybe"})
+    assert status == 400
+
+
+async def test_another_facilitys_copies_are_not_found(visitor, manager, world, terminal, h,
+                                                      engine):
+    t, _ = cloned(lambda: terminal("b"), h)
+    await visitor.sign_in(manager)  # manages facility A only
+    for path in (f"/portal/facilities/{world.b.id}/copies",
+                 f"/portal/facilities/{world.b.id}/copies/{t.info.id}",
+                 f"/portal/facilities/{world.a.id}/copies/{t.info.id}",
+                 f"/portal/facilities/{world.a.id}/copies/{new_id()}"):
+        assert (await visitor.response("GET", path)).status == 404, path
+    await visitor.get(f"/portal/facilities/{world.a.id}/copies")
+    status, _ = await visitor.post(f"/portal/facilities/{world.a.id}/copies/{t.info.id}/1",
+                                   {"decision": "accept"})
+    assert status == 404
+    status, _ = await visitor.post(f"/portal/facilities/{world.b.id}/copies/{t.info.id}/1",
+                                   {"decision": "accept"})
+    assert status == 404
