@@ -140,7 +140,8 @@ def enroll(settings: Settings, engine: Any, server: ServerThread | str, facility
 
 
 def queue_operations(session: Session, count: int, *, residents: int = 200,
-                     seed: int = 7, admit: bool = False, first_mrn: int = 900_000) -> int:
+                     seed: int = 7, admit: bool = False, first_mrn: int = 900_000,
+                     family: str = "Family") -> int:
     """Fill the terminal's encrypted outbox with a clinical mix, as a busy
     terminal's offline backlog: new residents, then notes (70 %), demographic
     edits with correct base versions (20 %) and worked hours (10 %)."""
@@ -165,7 +166,7 @@ def queue_operations(session: Session, count: int, *, residents: int = 200,
             rid = new_id(now)
             resident_ids.append(rid)
             add("create", "resident", rid, {"kind": "resident", "id": rid, "fields": {
-                "mrn": f"BM{first_mrn + i}", "family_name": f"Family{i:05d}",
+                "mrn": f"BM{first_mrn + i}", "family_name": f"{family}{i:05d}",
                 "given_name": "Pat", "birth_date": "1940-01-01", "sex": "female",
                 "phone": "555-0100"}}, rid)
         if admit:  # in house, awaiting a bed: on the census's default list
@@ -331,34 +332,6 @@ def _wall_cpu(figures: dict[str, float], key: str) -> str:
     return f"{figures[key]:.2f} s (CPU {figures[key + '_cpu']:.2f} s)"
 
 
-def server_scale(count: int, tmp: Path, targets: list[Target]) -> None:
-    """The server's decoding, push on top of five times the operations (500,000
-    in the full run), and a server process's memory after ``count`` pushed."""
-    from scripts.bench_server import decode_us_per_op, push_on_top, rss_mib, server_process
-
-    strict, signed = decode_us_per_op()
-    say(f"  decoding a 1,000-operation push body: strict decoder {strict:.1f} µs/op, "
-        f"signed-body decoder {signed:.1f} µs/op")
-    existing = 5 * count
-    empty, on_top = push_on_top(server_on, enroll, queue_operations,
-                                lambda session: push_everything(session, session.server_url),
-                                None, count, existing, tmp / "on_top")
-    slower = 1 - on_top / empty
-    say(f"  SQLite   push {count:,} ops: empty server {empty:,.0f} ops/s, on top of "
-        f"{existing + count:,} {on_top:,.0f} ops/s ({slower:+.0%} slower)")
-    targets.append(Target(f"push_on_{existing}_ops_slower_than_empty", slower, 0.10, "",
-                          False))
-    with server_process(tmp / "rss") as (settings, engine, url, facility, pid):
-        session = enroll(settings, engine, url, facility, tmp / "rss" / "terminal", "bench.rm")
-        queue_operations(session, count)
-        rate = push_everything(session, url)
-        rss = rss_mib(pid)
-        session.lock()
-    say(f"  server process (SQLite) after {count:,} pushed operations ({rate:,.0f} ops/s): "
-        f"{rss:.0f} MiB resident")
-    targets.append(Target(f"server_rss_mib_after_{count}_ops", rss, 150, "MiB", False))
-
-
 def postgres_url(requested: str | None, *, skip: bool) -> str | None:
     if skip:
         return None
@@ -421,7 +394,11 @@ def main(argv: list[str] | None = None) -> int:
                 f"floor)   pull+apply {post['pull']:>9,.0f} records/s ({post['pulled']:,.0f})")
             targets.append(Target("push_postgres_ops_per_s", post["push"], 8_000, "", True))
         if not args.no_scale:
-            server_scale(count, tmp, targets)
+            from scripts.bench_server import Harness, server_scale
+
+            server_scale(count, tmp, targets, Harness(
+                server_on, enroll, queue_operations,
+                lambda session: push_everything(session, session.server_url), say, Target))
         unlock = unlock_seconds(tmp / "unlock")
         say(f"  terminal unlock (Argon2id 64 MiB, t=3, + open store): {unlock:.2f} s")
         targets.append(Target("unlock_s", unlock, 1.0, "s", False))

@@ -22,6 +22,7 @@ import timeit
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,24 +35,62 @@ from server.storage.db import make_engine
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@dataclass
+class OnTop:
+    """Push to an empty server and on top of many operations: ops/s end to end,
+    and the server's own CPU per operation (thread time in SyncService.push,
+    which a busy machine does not blur the way it blurs wall time)."""
+
+    empty: float
+    on_top: float
+    empty_cpu_us: float
+    on_top_cpu_us: float
+
+
+@contextmanager
+def server_push_cpu() -> Iterator[dict[str, float]]:
+    """Seconds of CPU the server's push handling used, while inside."""
+    from server.core.service import SyncService
+
+    spent = {"cpu": 0.0}
+    original = SyncService.push
+
+    def timed(self: SyncService, *args: Any) -> Any:
+        started = time.thread_time()
+        try:
+            return original(self, *args)
+        finally:
+            spent["cpu"] += time.thread_time() - started
+
+    SyncService.push = timed  # type: ignore[method-assign]
+    try:
+        yield spent
+    finally:
+        SyncService.push = original  # type: ignore[method-assign]
+
+
 def push_on_top(server_on: Callable[..., Any], enroll: Callable[..., Any],
                 queue: Callable[..., int], push: Callable[[Any], float],
-                url: str | None, count: int, existing: int, tmp: Path) -> tuple[float, float]:
-    """ops/s pushing ``count`` operations to an empty server, and to the same
-    server once it holds ``existing`` more."""
+                url: str | None, count: int, existing: int, tmp: Path) -> OnTop:
+    """Pushing ``count`` operations to an empty server, and to the same server
+    once it holds ``existing`` more. Each terminal admits residents of its own
+    names and numbers: no push is slowed by finding the others' as duplicates."""
     with server_on(url, tmp) as (settings, engine, server, facility):
         first = enroll(settings, engine, server, facility, tmp / "first", "bench.rm")
-        queue(first, count, seed=11, first_mrn=100_000)
-        empty = push(first)
+        queue(first, count, seed=11, first_mrn=100_000, family="First")
+        with server_push_cpu() as spent_empty:
+            empty = push(first)
         seeder = enroll(settings, engine, server, facility, tmp / "seeder", "bench.rm")
-        queue(seeder, existing, seed=12, first_mrn=200_000)
+        queue(seeder, existing, seed=12, first_mrn=200_000, family="Seed")
         push(seeder)
         last = enroll(settings, engine, server, facility, tmp / "last", "bench.rm")
-        queue(last, count, seed=13, first_mrn=300_000)
-        on_top = push(last)
+        queue(last, count, seed=13, first_mrn=300_000, family="Last")
+        with server_push_cpu() as spent_on_top:
+            on_top = push(last)
         for session in (first, seeder, last):
             session.lock()
-    return empty, on_top
+    return OnTop(empty, on_top, spent_empty["cpu"] / count * 1e6,
+                 spent_on_top["cpu"] / count * 1e6)
 
 
 def _free_port() -> int:
@@ -127,3 +166,46 @@ def decode_us_per_op(ops: int = 1000, rounds: int = 30) -> tuple[float, float]:
         signed = min(signed, timeit.timeit(lambda: decode_signed(body), number=3) / 3)
     return strict / ops * 1e6, signed / ops * 1e6
 
+
+
+@dataclass
+class Harness:
+    """What scripts/bench lends the server's figures: its world and its report."""
+
+    server_on: Callable[..., Any]
+    enroll: Callable[..., Any]
+    queue: Callable[..., int]
+    push: Callable[[Any], float]
+    say: Callable[[str], None]
+    target: Callable[..., Any]
+
+
+def server_scale(count: int, tmp: Path, targets: list[Any], bench: Harness) -> None:
+    """The server's decoding, push on top of five times the operations (500,000
+    in the full run), and a server process's memory after ``count`` pushed."""
+    strict, signed = decode_us_per_op()
+    bench.say(f"  decoding a 1,000-operation push body: strict decoder {strict:.1f} µs/op, "
+              f"signed-body decoder {signed:.1f} µs/op")
+    existing = 5 * count
+    top = push_on_top(bench.server_on, bench.enroll, bench.queue, bench.push, None, count,
+                      existing, tmp / "on_top")
+    slower = 1 - top.on_top / top.empty
+    cpu_slower = top.on_top_cpu_us / top.empty_cpu_us - 1
+    bench.say(f"  SQLite   push {count:,} ops: empty server {top.empty:,.0f} ops/s "
+              f"(server CPU {top.empty_cpu_us:.0f} µs/op), on top of {existing + count:,} "
+              f"{top.on_top:,.0f} ops/s ({top.on_top_cpu_us:.0f} µs/op): {slower:+.0%} wall, "
+              f"{cpu_slower:+.0%} server CPU")
+    targets.append(bench.target(f"push_on_{existing}_ops_slower_than_empty", slower, 0.10,
+                                "", False))
+    targets.append(bench.target(f"push_on_{existing}_ops_server_cpu_slower", cpu_slower,
+                                0.10, "", False))
+    with server_process(tmp / "rss") as (settings, engine, url, facility, pid):
+        session = bench.enroll(settings, engine, url, facility, tmp / "rss" / "terminal",
+                               "bench.rm")
+        bench.queue(session, count)
+        rate = bench.push(session)
+        rss = rss_mib(pid)
+        session.lock()
+    bench.say(f"  server process (SQLite) after {count:,} pushed operations ({rate:,.0f} "
+              f"ops/s): {rss:.0f} MiB resident")
+    targets.append(bench.target(f"server_rss_mib_after_{count}_ops", rss, 150, "MiB", False))

@@ -210,10 +210,13 @@ def _handle_new(batch: Batch, terminal: TerminalInfo, envelope: Envelope,
                 ) -> list[OpResult]:
     conn = batch.conn
     batch.prefetch(ref for op in ops for ref in id_refs(op.payload))
-    batch.prefetch_match_keys(terminal.facility_id, filter(None, (
-        match_key(op.payload["fields"]) for op in ops
-        if op.op_type is OpType.CREATE and op.payload.get("kind") == "resident"
-        and isinstance(op.payload.get("fields"), dict))))
+    new_residents = [op.payload["fields"] for op in ops
+                     if op.op_type is OpType.CREATE and op.payload.get("kind") == "resident"
+                     and isinstance(op.payload.get("fields"), dict)]
+    batch.prefetch_match_keys(terminal.facility_id,
+                              filter(None, (match_key(f) for f in new_residents)))
+    batch.prefetch_mrns(terminal.facility_id, (str(f["mrn"]) for f in new_residents
+                                               if f.get("mrn") is not None))
     batch.prefetch_stays(filter(None, (
         _note_resident(op) for op in ops if op.op_type is OpType.CREATE)))
     users = load_users(conn, {op.user_id for op in ops})

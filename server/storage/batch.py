@@ -115,6 +115,8 @@ class Batch:
         self.new_by_subject: dict[str, list[Rec]] = {}
         self.subject_loaded: dict[tuple[str, str, str | None], list[str]] = {}
         self.stays_of: dict[str, list[str]] = {}
+        self.new_by_mrn: dict[str, list[Rec]] = {}
+        self.mrn_loaded: dict[tuple[str, str], bool] = {}
 
     # --- locks -----------------------------------------------------------------
 
@@ -160,6 +162,8 @@ class Batch:
             self.new_by_match.setdefault((rec.facility_id, rec.match_key), []).append(rec)
         if rec.subject_id:
             self.new_by_subject.setdefault(rec.subject_id, []).append(rec)
+        if rec.mrn:
+            self.new_by_mrn.setdefault(rec.mrn, []).append(rec)
         return rec
 
     def by_subject(self, subject_id: str, facility_id: str, kind: str | None = None
@@ -234,14 +238,25 @@ class Batch:
                 if rec.kind == kind and rec.facility_id == facility_id
                 and rec.match_key == match_key]
 
+    def prefetch_mrns(self, facility_id: str, mrns: Iterable[str]) -> None:
+        """Which of these record numbers residents of the facility already have
+        (one query per 500: a batch of new residents checks each one)."""
+        wanted = [m for m in set(mrns) if (facility_id, m) not in self.mrn_loaded]
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start:start + _CHUNK]
+            taken = set(self.conn.execute(sa.select(T.records.c.mrn).where(
+                T.records.c.facility_id == facility_id, T.records.c.mrn.in_(chunk))).scalars())
+            for mrn in chunk:
+                self.mrn_loaded[(facility_id, mrn)] = mrn in taken
+
     def mrn_taken(self, facility_id: str, mrn: str) -> bool:
         """Whether a resident of the facility already has this record number."""
-        if any(rec is not None and rec.is_new and rec.mrn == mrn
-               and rec.facility_id == facility_id for rec in self.recs.values()):
+        if any(rec.is_new and rec.facility_id == facility_id
+               for rec in self.new_by_mrn.get(mrn, ())):
             return True
-        found = self.conn.execute(sa.select(T.records.c.id).where(
-            T.records.c.facility_id == facility_id, T.records.c.mrn == mrn).limit(1)).first()
-        return found is not None
+        if (facility_id, mrn) not in self.mrn_loaded:
+            self.prefetch_mrns(facility_id, [mrn])
+        return self.mrn_loaded[(facility_id, mrn)]
 
     # --- change log and audit ----------------------------------------------------
 

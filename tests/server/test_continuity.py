@@ -65,6 +65,19 @@ def test_a_record_number_already_in_use_is_refused(terminal, h):
         ("rejected", "duplicate_mrn")]
 
 
+def test_a_record_number_stored_earlier_is_refused_in_a_later_batch(terminal, h):
+    """A batch reads which of its new residents' numbers are taken in one query:
+    one stored by an earlier batch is among them."""
+    t = terminal()
+    _, first = h.new_resident(t, mrn="MG000779")
+    assert t.push([first]).results[0].status == "applied"
+    _, fresh = h.new_resident(t, family="Fresh", mrn="MG000780")
+    _, again = h.new_resident(t, family="Again", mrn="MG000779")
+    results = t.push([fresh, again]).results
+    assert [(r.status, r.reason) for r in results] == [
+        ("applied", None), ("rejected", "duplicate_mrn")]
+
+
 def _request(cursor, *, generation=None, mrn_top=0):
     from protocol.messages import PullRequest
 
