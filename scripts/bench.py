@@ -387,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
             f"floor)   pull+apply {sqlite['pull']:>9,.0f} records/s ({sqlite['pulled']:,.0f})")
         targets.append(Target("push_sqlite_ops_per_s", sqlite["push"], 10_000, "", True))
         targets.append(Target("push_sqlite_vs_floor", sqlite["push"] / floor, 0.25, "", True))
-        targets.append(Target("pull_apply_ops_per_s", sqlite["pull"], 20_000, "", True))
+        targets.append(Target("pull_apply_ops_per_s", sqlite["pull"], 30_000, "", True))
         if pg:
             post = push_and_pull(pg, count, tmp / "postgres")
             say(f"  Postgres push {post['push']:>9,.0f} ops/s  ({post['push'] / floor:.0%} of "
