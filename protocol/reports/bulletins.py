@@ -39,6 +39,8 @@ NOTE = ("Each person who must read a bulletin (its audience, among the facility'
         "users) acknowledges it at a terminal, signed in as themselves; the due day itself "
         "is still in time. Overdue and late acknowledgements are printed in red.")
 
+CONTEXT = "regulation bulletins in force in the period; standing on the day produced"
+
 Rows = tuple[tuple[str, ...], ...]
 
 

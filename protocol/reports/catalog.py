@@ -41,6 +41,8 @@ class Built:
     summary: tuple[tuple[str, str], ...] = ()
     notes: tuple[str, ...] = ()
     failing: frozenset[int] = frozenset()
+    context: str = ""
+    """The page header's words after the period, for a report not about staffing."""
 
 
 Builder = Callable[[FacilityFacts, date, date, date], Built]
@@ -163,7 +165,7 @@ def _stats(facts: FacilityFacts, start: date, end: date, today: date) -> Built:
 def _bulletins(facts: FacilityFacts, start: date, end: date, today: date) -> Built:
     found = bulletins.acknowledgements(facts, start, end, today)
     return Built(bulletins.COLUMNS, found.rows, found.summary(), (bulletins.NOTE,),
-                 found.failing)
+                 found.failing, bulletins.CONTEXT)
 
 
 REPORTS: dict[str, tuple[str, Builder]] = {
@@ -201,4 +203,4 @@ def build_report(name: str, facts: FacilityFacts, start: date, end: date, *, tod
                   profile=profile.name + (" (informational)" if profile.informational else ""),
                   day_start=facts.settings.day_start_words, columns=built.columns,
                   rows=built.rows, meta=meta, summary=built.summary, notes=built.notes,
-                  failing=built.failing)
+                  failing=built.failing, context=built.context)

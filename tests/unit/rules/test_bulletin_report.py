@@ -61,6 +61,9 @@ def test_each_reader_with_when_they_acknowledged_or_that_they_are_overdue() -> N
          "records manager", "", "not yet due"),
     ]  # the January bulletin is outside the period; clerks need not read B2
     assert report.failing == frozenset({1})
+    assert report.header_lines()[1] == ("Period 2026-11-01 to 2026-11-30 · regulation "
+                                        "bulletins in force in the period; standing on the "
+                                        "day produced")
     assert dict(report.summary) == {"Bulletins": "2", "Acknowledged": "2",
                                     "Acknowledged late": "0", "Overdue": "1",
                                     "Not yet due": "1"}
