@@ -74,6 +74,8 @@ class RecordKind(StrEnum):
     """A department's budget for one account and fiscal year."""
     EXPENDITURE = "expenditure"
     """A request to spend against a budget line, and its decision."""
+    JOB_POSTING = "job_posting"
+    """An open position: title, department, hours a week, requirements; closed once."""
     APPLICANT = "applicant"
     """An applicant for a position, their stages, hire and onboarding checklist."""
     BULLETIN = "bulletin"
@@ -466,7 +468,7 @@ CASE_KINDS = frozenset({
     RecordKind.RECORD_REQUEST, RecordKind.DISCLOSURE, RecordKind.ACCOUNTING_SUSPENSION,
     RecordKind.AMENDMENT_REQUEST, RecordKind.COMPLETENESS_REVIEW, RecordKind.LEGAL_HOLD,
     RecordKind.DESTRUCTION, RecordKind.EXTRACT, RecordKind.BUDGET_LINE, RecordKind.EXPENDITURE,
-    RecordKind.BULLETIN, RecordKind.APPLICANT,
+    RecordKind.BULLETIN, RecordKind.APPLICANT, RecordKind.JOB_POSTING,
 })
 """The records department's case records: changed only by records commands
 (:mod:`protocol.rules.records.commands`)."""

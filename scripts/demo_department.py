@@ -1,4 +1,4 @@
-"""The demo's department: an open position with two applicants; a regulation
+"""The demo's department: an open job posting with two applicants answering it; a regulation
 bulletin the region published, which the records manager acknowledged and the
 clerk has not (one person overdue); and a budget line with one approved request
 and one, above the records manager's limit, pending for the regional manager in
@@ -45,9 +45,13 @@ def seed(engine: Any, settings: Any, facilities: list[str], manager: str, front:
                                          "before the annual survey",
                            requested_on=today.isoformat(),
                            attachments=["iron-mountain-quote-1187.pdf"])
+    posting = front.hiring.post_job(
+        position="Health information technician", department="Health information",
+        hours_per_week=32, requirements=["RHIT", "Release of information experience"],
+        posted_on=(today - timedelta(days=10)).isoformat())
     for family, given, stage in (("Osei", "Kwame", "interviewed"), ("Lindqvist", "Maja", None)):
         applicant = front.hiring.add_applicant(
-            position="Health information technician (RHIT), 32 hours",
+            posting_id=posting, position="Health information technician",
             department="Health information", job_title_code=17, pay_type_code=1,
             family_name=family, given_name=given,
             applied_on=(today - timedelta(days=6)).isoformat(),
@@ -74,6 +78,10 @@ def describe(front: Session, say: Any) -> None:
         decides = " (the regional manager decides it in the portal)" if (
             r.get("_decider") == "regional_manager" and r["status"] == "pending") else ""
         say(f"  {r['vendor']}: ${float(r['amount']):,.2f} {r['status']}{decides}")
+    for p in front.hiring.postings():
+        say(f"  job posting {p['position']} ({p['hours_per_week']} h/week, "
+            f"{', '.join(p.get('requirements') or ())}): {p['status']}, "
+            f"{len(p['applicants'])} applicant(s)")
     for a in front.hiring.applicants():
         say(f"  applicant {a['given_name']} {a['family_name']} for {a['position']}: "
             f"{a['stage']}")

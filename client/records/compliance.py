@@ -32,7 +32,7 @@ from ..store.overlay import combine, overlay_ops
 from .area import Area
 
 KINDS = ("facility", "bed", "resident", "stay", "assessment", "staff", "license", "hours",
-         "training", "review", "registry_check", "paid_leave")
+         "training", "review", "registry_check", "paid_leave", "bulletin", "user")
 
 
 def load_facts(conn: Connection, facility_id: str, facility_name: str = "") -> FacilityFacts:

@@ -20,8 +20,33 @@ class Hiring(Area):
     def _cw(self) -> Casework:
         return Casework(self._actor)
 
+    def post_job(self, **args: Any) -> str:
+        """A job posting (``position``, ``department``, ``hours_per_week``,
+        ``requirements``, ``posted_on``), open until closed; returns its id."""
+        cw = self._cw()
+        posting_id = cw.new_id()
+        cw.command("post_job", {"posting_id": posting_id, **args},
+                   summary=f"Job posting {args.get('position', '')}")
+        return posting_id
+
+    def close_posting(self, posting_id: str, **args: Any) -> str:
+        """Close it (``closed_on``, ``reason``): no further applicant may answer it."""
+        return self._cw().command("close_posting", {"posting_id": posting_id, **args})
+
+    def postings(self) -> list[dict[str, Any]]:
+        """Every job posting here, open ones first, each with its applicants' ids."""
+        answering: dict[str, list[str]] = {}
+        for n in self._cw().cases(RecordKind.APPLICANT):
+            if n.data.get("posting_id"):
+                answering.setdefault(str(n.data["posting_id"]), []).append(n.id)
+        rows = [{**n.data, "id": n.id, "applicants": answering.get(n.id, [])}
+                for n in self._cw().cases(RecordKind.JOB_POSTING)]
+        return sorted(rows, key=lambda p: (p.get("status") != "open",
+                                           str(p.get("posted_on", "")), p["id"]))
+
     def add_applicant(self, **args: Any) -> str:
-        """An applicant for a position (``position``, ``job_title_code``,
+        """An applicant for a position (``posting_id`` of the open posting they
+        answer, if any; ``position``, ``job_title_code``,
         ``pay_type_code``, names, ``applied_on``, ``checklist``); the staff id they
         will have if hired is chosen now (``applicant(…)["staff_id"]``)."""
         cw = self._cw()

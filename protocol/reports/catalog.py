@@ -2,19 +2,21 @@
 CSV and JSON renderers (:mod:`protocol.reports.render`) print, at the terminal,
 at the server, and for the portal and inspectors next.
 
-=====================  ==========================================================
-``posted-staffing``    posted daily staffing sheet, shift by shift (483.35(g))
-``staffing-days``      staffing compliance by day: HPRD, RN 8 hours, why a day fails
-``staffing-quarter``   staffing over the period: minimums by week and period, DON
-                       weeks, CMS risk flags, every failing day
-``licenses``           license and registry roster with expiry
-``training``           nurse aides' in-service hours, reviews, 4- and 24-month rules
-``mds``                MDS schedule: due, overdue and late items
-``census``             alphabetical census on the last day, who is out and where
-``admissions``         admissions in the 30 days ending on the last day
-``discharges``         discharges in the 3 months ending on the last day
-``census-stats``       census statistics for the period, by payer
-=====================  ==========================================================
+=============================  ==========================================================
+``posted-staffing``            posted daily staffing sheet, shift by shift (483.35(g))
+``staffing-days``              staffing compliance by day: HPRD, RN 8 hours, why a day fails
+``staffing-quarter``           staffing over the period: minimums by week and period, DON
+                               weeks, CMS risk flags, every failing day
+``licenses``                   license and registry roster with expiry
+``training``                   nurse aides' in-service hours, reviews, 4- and 24-month rules
+``mds``                        MDS schedule: due, overdue and late items
+``census``                     alphabetical census on the last day, who is out and where
+``admissions``                 admissions in the 30 days ending on the last day
+``discharges``                 discharges in the 3 months ending on the last day
+``census-stats``               census statistics for the period, by payer
+``bulletin-acknowledgements``  regulation bulletins: who acknowledged each when, who is
+                               overdue by its due date
+=============================  ==========================================================
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from datetime import date
 
 from protocol.rules.staffing.pbj import submission_deadline
 
-from . import people, residents, staffing
+from . import bulletins, people, residents, staffing
 from .facts import FacilityFacts
 from .model import Column, Report, ReportMeta
 
@@ -39,6 +41,8 @@ class Built:
     summary: tuple[tuple[str, str], ...] = ()
     notes: tuple[str, ...] = ()
     failing: frozenset[int] = frozenset()
+    context: str = ""
+    """The page header's words after the period, for a report not about staffing."""
 
 
 Builder = Callable[[FacilityFacts, date, date, date], Built]
@@ -158,6 +162,12 @@ def _stats(facts: FacilityFacts, start: date, end: date, today: date) -> Built:
                  residents.stats_summary(statistics), (*notes, *([note] if note else [])))
 
 
+def _bulletins(facts: FacilityFacts, start: date, end: date, today: date) -> Built:
+    found = bulletins.acknowledgements(facts, start, end, today)
+    return Built(bulletins.COLUMNS, found.rows, found.summary(), (bulletins.NOTE,),
+                 found.failing, bulletins.CONTEXT)
+
+
 REPORTS: dict[str, tuple[str, Builder]] = {
     "posted-staffing": ("Posted daily staffing", _posted),
     "staffing-days": ("Staffing compliance by day", _days),
@@ -169,6 +179,7 @@ REPORTS: dict[str, tuple[str, Builder]] = {
     "admissions": ("Admissions in the last 30 days", _admissions),
     "discharges": ("Discharges in the last 3 months", _discharges),
     "census-stats": ("Census statistics", _stats),
+    "bulletin-acknowledgements": ("Regulation bulletin acknowledgements", _bulletins),
 }
 """Name → (title, definition)."""
 
@@ -192,4 +203,4 @@ def build_report(name: str, facts: FacilityFacts, start: date, end: date, *, tod
                   profile=profile.name + (" (informational)" if profile.informational else ""),
                   day_start=facts.settings.day_start_words, columns=built.columns,
                   rows=built.rows, meta=meta, summary=built.summary, notes=built.notes,
-                  failing=built.failing)
+                  failing=built.failing, context=built.context)

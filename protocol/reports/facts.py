@@ -25,6 +25,7 @@ from protocol.merge import ACTIVE
 from protocol.pbj import RN_CODES
 from protocol.records import state_codes
 from protocol.rules.dates import day_of, moment_of
+from protocol.rules.department.bulletins import Person
 from protocol.rules.residents.census_stats import StayFacts
 from protocol.rules.residents.mds import Assessment, AssessmentType
 from protocol.rules.residents.mds_movements import is_record_error
@@ -61,6 +62,12 @@ def _live(rows: list[Row]) -> list[Row]:
 
 def _d(data: Mapping[str, Any], name: str) -> date | None:
     return day_of(data.get(name))
+
+
+def _person(row: Row) -> Person:
+    d = row.data
+    return Person(row.id, str(d.get("display_name") or d.get("username") or row.id),
+                  str(d.get("role") or ""), bool(d.get("active", True)))
 
 
 ShiftTimes = tuple[datetime, datetime, int, datetime | None]
@@ -101,6 +108,11 @@ class FacilityFacts:
     reviews: tuple[Row, ...]
     registry: tuple[Row, ...]
     leave: tuple[Row, ...]
+    bulletins: tuple[Row, ...] = ()
+    """Regulation bulletins the region published to the facility, acknowledgements
+    included."""
+    people: tuple[Person, ...] = ()
+    """The facility's users (clerks and records managers): who must read a bulletin."""
     beds: int = 0
     """Bed records of the facility (used when no licensed-bed count is recorded)."""
     data_as_of: str = ""
@@ -135,7 +147,9 @@ class FacilityFacts:
             hours=mine("hours", "staff_id", staff), trainings=trainings,
             reviews=mine("review", "staff_id", staff),
             registry=mine("registry_check", "staff_id", staff),
-            leave=mine("paid_leave", "staff_id", staff), beds=len(by_kind["bed"]),
+            leave=mine("paid_leave", "staff_id", staff),
+            bulletins=tuple(r for r in by_kind["bulletin"] if r.status == ACTIVE),
+            people=tuple(_person(r) for r in by_kind["user"]), beds=len(by_kind["bed"]),
             data_as_of=data_as_of)
 
     # --- staffing -----------------------------------------------------------------------

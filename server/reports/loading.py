@@ -14,7 +14,7 @@ from server.errors import NotFound
 from server.storage.models import T
 
 KINDS = ("facility", "bed", "resident", "stay", "assessment", "staff", "license", "hours",
-         "training", "review", "registry_check", "paid_leave")
+         "training", "review", "registry_check", "paid_leave", "bulletin", "user")
 """The kinds the reports read (notes, diagnoses and tasks are not needed)."""
 
 

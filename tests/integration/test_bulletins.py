@@ -15,6 +15,7 @@ from client.errors import InputError
 from server.portal import bulletins
 from server.portal.errors import InputInvalid
 from server.portal.principals import PortalRole, Principal
+from server.reports.compliance import facility_report
 from server.storage.db import read_tx
 
 from .conftest import Org
@@ -73,6 +74,20 @@ def test_published_pulled_acknowledged_offline_and_overdue_after_sync(org: Org) 
     assert {a["user_id"] for a in stored["acknowledgements"]} == {
         org.a.users["clerk.MG"], org.a.users["rm.MG"]}
     assert stored["mine"] == "2026-11-10"
+
+    # The acknowledgement record is a compliance report: the same at the records
+    # manager's terminal and the server, and after the due day it names who is overdue.
+    manager.sync()
+    nov, end = date(2026, 11, 1), date(2026, 11, 30)
+    here = manager.compliance.report("bulletin-acknowledgements", nov, end)
+    there = facility_report(org.engine, "bulletin-acknowledgements", org.a.id, nov, end,
+                            today=manager.clock.today(), produced_at="x")
+    assert (here.rows, here.summary) == (there.rows, there.summary)
+    late = facility_report(org.engine, "bulletin-acknowledgements", org.a.id, nov, end,
+                           today=after_due, produced_at="x")
+    assert [(r[4], r[6], r[7]) for r in late.rows] == [
+        ("clerk.MG", "2026-11-10", "acknowledged"), ("clerk2.MG", "", "overdue"),
+        ("rm.MG", "2026-11-10", "acknowledged")]
 
     # The records manager's own list at the terminal, by the same rule.
     manager.clock.advance(days=6)

@@ -11,6 +11,8 @@ import pytest
 
 from client.clock import ManualClock
 from protocol.reports.catalog import REPORTS
+from server.portal import bulletins
+from server.portal.principals import PortalRole, Principal
 from server.reports.compliance import facility_report
 
 from .compliance_world import OCT, TODAY, build
@@ -25,6 +27,13 @@ def world(org):
     clock = ManualClock(datetime(2026, 11, 10, 9, 0))
     session = org.terminal(org.a, "rm.MG", clock=clock)
     w = build(session, org.a.beds)
+    # A bulletin from the region, so the acknowledgements report has rows on both sides.
+    region = Principal("account", "01J0000000000000000000RM01", "rm_north",
+                       PortalRole.REGIONAL_MANAGER, frozenset({org.a.id}))
+    bulletins.publish(org.engine, org.settings, region, facility_ids=[org.a.id], fields={
+        "title": "Revised copy fees", "source": "State Medicaid notice 2026-14",
+        "effective_on": "2026-10-20", "text": "Fees are capped.", "audience": "everyone",
+        "due_on": "2026-10-30"})
     report = session.sync()
     assert report.error is None
     assert report.rejected == 0 and report.conflicts == 0

@@ -59,3 +59,32 @@ def test_a_first_shift_waits_for_the_onboarding_checklist(org: Org) -> None:
              if k[0] == "hours" and v["data"]["staff_id"] == staff_id]
     assert len(hours) == 1
     assert manager.hiring.applicant(applicant)["open_items"] == []
+
+
+def test_a_job_posting_syncs_and_its_applicants_reference_it(org: Org) -> None:
+    manager = org.terminal(org.a, "rm.MG")
+    posting = manager.hiring.post_job(
+        position="Cancer registrar", department="HIM", hours_per_week=32,
+        requirements=["CTR"], posted_on="2026-11-02")
+    applicant = manager.hiring.add_applicant(
+        posting_id=posting, position="Cancer registrar", department="HIM", job_title_code=17,
+        pay_type_code=1, family_name="Lind", given_name="Maja", applied_on="2026-11-05",
+        checklist=["orientation"])
+    assert manager.sync().error is None
+    stored = org.server_records(org.a)
+    assert stored[("job_posting", posting)]["data"]["requirements"] == ["CTR"]
+    assert stored[("applicant", applicant)]["data"]["posting_id"] == posting
+
+    other = org.terminal(org.a, "rm.MG")  # a second terminal pulls both
+    assert other.sync().error is None
+    [seen] = other.hiring.postings()
+    assert (seen["position"], seen["hours_per_week"], seen["status"], seen["applicants"]) == (
+        "Cancer registrar", 32, "open", [applicant])
+    other.hiring.close_posting(posting, closed_on="2026-11-09", reason="Filled")
+    with pytest.raises(InputError, match="closed"):
+        other.hiring.add_applicant(
+            posting_id=posting, position="Cancer registrar", job_title_code=17,
+            pay_type_code=1, family_name="Berg", given_name="Ola", applied_on="2026-11-09",
+            checklist=["orientation"])
+    assert other.sync().error is None
+    assert org.server_records(org.a)[("job_posting", posting)]["data"]["status"] == "closed"

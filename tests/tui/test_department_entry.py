@@ -136,3 +136,38 @@ async def test_an_applicant_hired_and_onboarded_at_the_terminal(budgeted, make_a
     # (tests/integration/test_hiring.py); the terminal holds what it will use.
     assert (applicant["family_name"], applicant["job_title_code"],
             applicant["hire_date"]) == ("Lindqvist [RHIT]", 2, "2026-01-15")
+
+
+async def test_a_job_posted_and_an_applicant_answering_one(budgeted, make_app, drive):
+    session = budgeted.session()
+    registrar = session.hiring.post_job(position="Cancer registrar", department="HIM",
+                                        hours_per_week=32, requirements=["CTR"],
+                                        posted_on="2026-01-02")
+    session.lock()
+    app = make_app(budgeted)
+    async with app.run_test(size=SIZE) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("f10")
+        await ui.wait_for_screen(DepartmentScreen)
+        await pilot.press("j")
+        form = await ui.wait_for_screen(FormDialog)
+        await ui.fill(position="File clerk", hours_per_week="20",
+                      requirements="Filing experience\nLifting 25 lb")
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: not form.is_attached)
+        await pilot.press("p")
+        form = await ui.wait_for_screen(FormDialog)
+        await ui.fill(posting_id=registrar, position="Cancer registrar", job_title_code="2",
+                      family_name="Berg", given_name="Ola")
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: not form.is_attached)
+    session = budgeted.session()
+    postings = {p["position"]: p for p in session.hiring.postings()}
+    clerk = postings["File clerk"]
+    assert (clerk["department"], clerk["hours_per_week"], clerk["requirements"],
+            clerk["status"]) == ("Health information", 20,
+                                 ["Filing experience", "Lifting 25 lb"], "open")
+    [applicant] = session.hiring.applicants()
+    assert applicant["posting_id"] == registrar
+    assert postings["Cancer registrar"]["applicants"] == [applicant["id"]]

@@ -1,5 +1,6 @@
 """Forms of the department screen (F10): an expenditure request against a budget
-line, a records manager's decision on one, and an applicant for a position.
+line, a records manager's decision on one, a job posting, and an applicant for a
+position (answering an open posting or not).
 Each saves through ``session.spending`` or ``session.hiring``, which check it by
 the server's own rule: a request above the facility's limit is refused to the
 records manager here, with the reason, and left to the region's portal."""
@@ -80,8 +81,40 @@ def _names(text: str) -> list[str]:
     return [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
 
 
-def new_applicant(session: Session, today: date) -> FormDialog[str]:
+def _lines(text: str) -> list[str]:
+    return [part.strip() for part in text.replace(";", "\n").splitlines() if part.strip()]
+
+
+def post_job(session: Session, today: date) -> FormDialog[str]:
     fields = [
+        FormField("position", "Position", placeholder="e.g. Cancer registrar"),
+        FormField("department", "Department", "Health information"),
+        FormField("hours_per_week", "Hours a week", "40", parse=whole_number),
+        FormField("requirements", "Requirements (one a line)", required=False,
+                  multiline=True, parse=_lines),
+        FormField("posted_on", "Posted on", today.isoformat(), check=iso_date),
+    ]
+
+    def submit(values: dict[str, Any]) -> str:
+        return session.hiring.post_job(**{k: v for k, v in values.items() if v is not None})
+
+    return FormDialog("Job posting", fields, submit,
+                      intro="Open until you close it; applicants can answer it.")
+
+
+def posting_label(posting: dict[str, Any]) -> str:
+    return (f"{posting.get('position', '')} — {posting.get('department', '')}, "
+            f"{posting.get('hours_per_week', '')} h/week")
+
+
+def new_applicant(session: Session, today: date, postings: list[dict[str, Any]] | None = None
+                  ) -> FormDialog[str]:
+    open_postings = [p for p in postings or () if p.get("status") == "open"]
+    fields = [
+        FormField("posting_id", "Answers the posting", "",
+                  choices=[("none (no posting)", ""),
+                           *((posting_label(p), str(p["id"])) for p in open_postings)],
+                  required=False),
         FormField("position", "Position", placeholder="e.g. Health information technician"),
         FormField("department", "Department", "Health information", required=False),
         FormField("job_title_code", "PBJ job title", choices=JOB_TITLE_CHOICES,
@@ -99,7 +132,8 @@ def new_applicant(session: Session, today: date) -> FormDialog[str]:
 
     def submit(values: dict[str, Any]) -> str:
         checklist = [item for item in ONBOARDING_ITEMS if values.get(f"needs_{item}") == "yes"]
-        args = {k: v for k, v in values.items() if not k.startswith("needs_") and v is not None}
+        args = {k: v for k, v in values.items()
+                if not k.startswith("needs_") and v not in (None, "")}
         return session.hiring.add_applicant(**args, checklist=checklist)
 
     return FormDialog("New applicant", fields, submit,

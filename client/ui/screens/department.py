@@ -1,7 +1,7 @@
 """The department (F10): regulation bulletins to acknowledge, who is overdue on
 them (records managers), and the department's expenditure requests with who
-decides each; requests entered (s) and decided (d) here, and hiring: an
-applicant (p), their stages (g), the hire (H) and onboarding items (o).
+decides each; requests entered (s) and decided (d) here, and hiring: a
+job posting (j), applicant (p), their stages (g), the hire (H) and onboarding items (o).
 
 The person signed in acknowledges the highlighted bulletin with ``a`` (after
 reading it with ``enter``); the acknowledgement is saved offline and sent at
@@ -61,6 +61,8 @@ class DepartmentScreen(WorkScreen):
                 tooltip="Request an expenditure against a budget line"),
         Binding("d", "decide", "Decide", id="department.decide",
                 tooltip="Approve or refuse the highlighted expenditure request"),
+        Binding("j", "post_job", "Post job", id="department.post_job",
+                tooltip="Post an open position (department, hours, requirements)"),
         Binding("p", "new_applicant", "Applicant", id="department.new_applicant",
                 tooltip="Record an applicant for a position"),
         Binding("g", "stage", "Stage", id="department.stage",
@@ -246,10 +248,25 @@ class DepartmentScreen(WorkScreen):
                         title="Records managers only", severity="warning")
         return False
 
+    def action_post_job(self) -> None:
+        if self._may_hire():
+            self.app.push_screen(department_forms.post_job(
+                self.session, self.session.clock.today()), self._form_saved)
+
     def action_new_applicant(self) -> None:
         if self._may_hire():
-            self.app.push_screen(department_forms.new_applicant(
-                self.session, self.session.clock.today()), self._form_saved)
+            self._new_applicant(self.session)
+
+    @work(thread=True, group="department-write", exit_on_error=False)
+    def _new_applicant(self, session: Session) -> None:
+        postings = session.hiring.postings()  # read off the UI thread
+        today = session.clock.today()
+
+        def show() -> None:
+            self.app.push_screen(department_forms.new_applicant(session, today, postings),
+                                 self._form_saved)
+
+        self.app.call_from_thread(show)
 
     def action_stage(self) -> None:
         self._pick_applicant(("applied", "screened", "interviewed"), "Which applicant?",
@@ -304,6 +321,8 @@ class DepartmentScreen(WorkScreen):
                  self.action_new_request),
                 ("Decide the highlighted expenditure request", "Approve or refuse",
                  self.action_decide),
+                ("Post a job", "Position, department, hours, requirements",
+                 self.action_post_job),
                 ("New applicant", "For a position, with the onboarding checklist",
                  self.action_new_applicant),
                 ("Applicant's next stage", "Screened, interviewed, offered or declined",

@@ -58,3 +58,16 @@ def overdue(bulletin: Mapping[str, Any], people: Iterable[Person], today: date) 
     if not isinstance(due, str) or today <= date.fromisoformat(due):
         return []
     return unacknowledged(bulletin, people)
+
+
+def standing(bulletin: Mapping[str, Any], person_id: str, today: date) -> str:
+    """Where one person stands on a bulletin they must read, in words the reports
+    print: ``acknowledged``, ``acknowledged late`` (after the due date), ``overdue``
+    (the due date has passed without it) or ``not yet due``."""
+    on = acknowledged_by(bulletin).get(person_id)
+    due = bulletin.get("due_on")
+    due_on = date.fromisoformat(due) if isinstance(due, str) and due else None
+    if on is not None:
+        late = due_on is not None and date.fromisoformat(on) > due_on
+        return "acknowledged late" if late else "acknowledged"
+    return "overdue" if due_on is not None and today > due_on else "not yet due"

@@ -2,9 +2,11 @@
 without retyping, and the onboarding checklist that must be complete before a
 first shift (:mod:`protocol.rules.department.onboarding`).
 
-An applicant is added with the position's details and checklist and with the
-staff id they will have if hired, so the checklist can be found from the staff
-member at the terminal and at the server alike.
+A job posting is its own record (position, department, hours a week,
+requirements), open until the records manager closes it. An applicant is added
+with the posting they answer (open, at this facility), the position's details
+and checklist, and the staff id they will have if hired, so the checklist can be
+found from the staff member at the terminal and at the server alike.
 """
 
 from __future__ import annotations
@@ -38,8 +40,41 @@ def _checklist(name: str, value: Any) -> list[str]:
     return items
 
 
+def _posting_check(_case: Case | None, args: Mapping[str, Any], facts: CaseFacts) -> None:
+    not_future("posted_on", args["posted_on"], facts.today)
+
+
+def _posting(_case: Case | None, args: Mapping[str, Any], user_id: str) -> Case:
+    return {**{k: v for k, v in args.items() if k != "posting_id"},
+            "requirements": list(args.get("requirements") or ()), "posted_by": user_id,
+            "status": "open"}
+
+
+def _close_check(case: Case | None, args: Mapping[str, Any], facts: CaseFacts) -> None:
+    case = need_case(case, "job posting")
+    if case.get("status") == "closed":
+        raise Refused(Reason.INVALID, "this posting is already closed")
+    closed_on = not_future("closed_on", args["closed_on"], facts.today)
+    if closed_on.isoformat() < str(case.get("posted_on") or ""):
+        raise ValidationError("closed_on", "is before the posting was posted")
+
+
+def _close(case: Case | None, args: Mapping[str, Any], user_id: str) -> Case:
+    assert case is not None
+    return {**case, "status": "closed", "closed_on": args["closed_on"], "closed_by": user_id,
+            "close_reason": args.get("reason") or ""}
+
+
 def _nothing(_case: Case | None, args: Mapping[str, Any], facts: CaseFacts) -> None:
     not_future("applied_on", args["applied_on"], facts.today)
+    posting_id = args.get("posting_id")
+    if posting_id is None:
+        return
+    posting = facts.record(posting_id, RecordKind.JOB_POSTING)
+    if posting is None:
+        raise Refused(Reason.NOT_FOUND, "no such job posting at this facility")
+    if posting.data.get("status") == "closed":
+        raise Refused(Reason.INVALID, "this job posting is closed")
 
 
 def _applicant(_case: Case | None, args: Mapping[str, Any], user_id: str) -> Case:
@@ -115,10 +150,19 @@ def _complete(case: Case | None, args: Mapping[str, Any], user_id: str) -> Case:
 
 
 _ID = Arg("applicant_id", _record_id, required=True)
+_POSTING = Arg("posting_id", _record_id, required=True)
 
 SPECS = (
+    CaseSpec("post_job", RecordKind.JOB_POSTING, "posting_id", (
+        _POSTING, Arg("position", TEXT, required=True), Arg("department", TEXT, required=True),
+        Arg("hours_per_week", _int_range(1, 80), required=True),
+        Arg("requirements", texts(20, 200)), Arg("posted_on", _date, required=True),
+    ), _posting_check, _posting, "post a job", roles=RM, creates=True),
+    CaseSpec("close_posting", RecordKind.JOB_POSTING, "posting_id", (
+        _POSTING, Arg("closed_on", _date, required=True), Arg("reason", OPTIONAL_TEXT),
+    ), _close_check, _close, "close a job posting", roles=RM),
     CaseSpec("add_applicant", RecordKind.APPLICANT, "applicant_id", (
-        _ID, Arg("staff_id", _record_id, required=True),
+        _ID, Arg("staff_id", _record_id, required=True), Arg("posting_id", _record_id),
         Arg("position", TEXT, required=True), Arg("department", OPTIONAL_TEXT),
         Arg("job_title_code", _int_range(1, 40), required=True),
         Arg("pay_type_code", _int_range(1, 3), required=True),
