@@ -56,7 +56,7 @@ async def test_a_manager_outside_their_region_gets_404_everywhere(
     b_access = p.issue_access(engine, settings, manager, [world.b.id])
     outside = {"facility_id": world.b.id, "terminal_id": new_id(), "seq": "1",
                "user_id": world.b.clerk, "access_id": b_access.id, "file": "census.pdf",
-               "expenditure_id": new_id()}
+               "expenditure_id": new_id(), "kept_id": "1"}
     missing = {**outside, "facility_id": new_id(), "access_id": new_id()}
     before = audit_count(engine)
     checked = 0
@@ -101,7 +101,8 @@ async def test_an_inspector_gets_404_outside_their_access_and_on_every_other_pag
     assert status == 200
     values = {"facility_id": world.a.id, "terminal_id": new_id(), "seq": "1",
               "user_id": world.a.clerk, "access_id": issued.id, "account_id": manager.id,
-              "token": "x", "file": "census.pdf", "key": "CA", "expenditure_id": new_id()}
+              "token": "x", "file": "census.pdf", "key": "CA", "expenditure_id": new_id(),
+              "kept_id": "1"}
     before = audit_count(engine)
     checked = 0
     for method, path, policy in portal_routes(settings):
