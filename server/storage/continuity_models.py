@@ -48,7 +48,8 @@ class QuarantinedOp(ServerTable, table=True):
     review: str = Field(default="open", sa_type=sa.String(16))
     """``open`` until a records manager decides (:mod:`server.core.clone_review`):
     then ``applied``, ``conflict`` or ``rejected`` (accepted, with the outcome of
-    applying it) or ``discarded``; ``resent`` when a re-enrolled copy sent it again."""
+    applying it) or ``discarded``; ``resent`` when a re-enrolled copy sent it again;
+    ``handled`` when the server had already handled it under that number."""
 
 
 class Continuity:

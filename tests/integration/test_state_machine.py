@@ -337,7 +337,7 @@ def facility_machine(org: Org) -> type[RuleBasedStateMachine]:
                         if review in ("applied", "conflict", "rejected")]
             assert len(accepted) == len(set(accepted)), "a change was accepted twice"
             for op_id, review in kept:
-                if review in ("resent", "discarded"):
+                if review in ("resent", "discarded", "handled"):
                     assert op_id in handled or op_id in accepted, (op_id, review)
                 else:
                     assert review in ("applied", "conflict", "rejected"), (op_id, review)
