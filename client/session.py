@@ -52,6 +52,8 @@ from .records.bulletins import Bulletins
 from .records.casework import Casework
 from .records.compliance import Compliance
 from .records.conflicts import Conflicts
+from .records.departures import Departures
+from .records.directory import Directory
 from .records.extracts import Extracts
 from .records.hiring import Hiring
 from .records.notes import Notes
@@ -123,6 +125,8 @@ class Session:
         self.staff = Staff(self._actor)
         self.tasks = Tasks(self._actor)
         self.conflicts = Conflicts(self._actor)
+        self.directory = Directory(self._actor)
+        self.departures = Departures(self._actor)
         self.outbox = OutboxReview(self._actor)
         self.assessments = Assessments(self._actor)
         self.compliance = Compliance(self._actor, self.facility_name)

@@ -49,6 +49,20 @@ class ResidentRow:
 
 
 @dataclass(frozen=True)
+class Departure:
+    """A resident transferred out of this facility, as the facility keeps them."""
+
+    resident_id: str
+    display_name: str
+    mrn: str
+    birth_date: str | None
+    admitted_at: str | None
+    left_on: str | None
+    to_facility: str
+    """The receiving facility's name (or "another facility" if its name never came)."""
+
+
+@dataclass(frozen=True)
 class BedRow:
     unit_name: str
     bed_id: str
@@ -76,6 +90,19 @@ class ConflictValue:
     user: str | None
     terminal: str | None
     at: datetime | None
+    user_name: str | None = None
+    """Who made the change, by name, when the server sent the user's record."""
+    terminal_name: str | None = None
+    """The terminal's name, when the server sent it (terminals of this facility)."""
+
+
+@dataclass(frozen=True)
+class FacilityInfo:
+    """A facility as the terminal names it: this one, or one to transfer to."""
+
+    id: str
+    name: str
+    state_code: str | None
 
 
 @dataclass(frozen=True)
@@ -148,6 +175,9 @@ class NoteView:
     """The author's display name (else user name), when the server has sent it."""
     documented_after_discharge: bool = False
     """Its clinical time lies after its stay ended; kept, linked, and marked."""
+    error_marking: NoteView | None = None
+    """The note that marked this one entered in error: its body is the reason,
+    its author and time say who marked it and when."""
 
 
 @dataclass(frozen=True)
@@ -164,6 +194,9 @@ class ResidentView:
     diagnoses: list[DiagnosisView]
     notes: list[NoteView]
     pending_commands: list[OpRow]
+    answers: list[OpRow] = field(default_factory=list)
+    """The latest of this resident's changes the server refused, held, found in
+    conflict, or applied with a note (its flags), newest first."""
     mrn: str = ""
     display_name: str = ""
     bed_label: str | None = None

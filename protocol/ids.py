@@ -6,6 +6,7 @@ they must never collide and should sort roughly by when they were made.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import time
@@ -35,3 +36,19 @@ def id_time_ms(value: str) -> int:
     for char in value:
         number = number * 32 + _ALPHABET.index(char)
     return number >> 80
+
+
+def derived_id(source_id: str, purpose: str) -> str:
+    """The id of the one record that ``source_id`` gives rise to for ``purpose``
+    (the completeness review a discharge opens): the source's time, then 80 bits
+    of a hash, so the terminal and the server name the same record the same way
+    without talking to each other."""
+    if not is_id(source_id):
+        raise ValueError(f"not a record id: {source_id!r}")
+    digest = hashlib.sha256(f"{purpose}:{source_id}".encode()).digest()
+    value = int.from_bytes(digest[:10], "big")
+    tail = []
+    for _ in range(16):
+        tail.append(_ALPHABET[value & 31])
+        value >>= 5
+    return source_id[:10] + "".join(reversed(tail))

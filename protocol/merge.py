@@ -80,6 +80,12 @@ class UpdateOutcome:
         return any(o is not FieldOutcome.UNCHANGED for o in self.fields.values())
 
 
+SET_BY = "_set_by"
+"""In a record's data: who set each field by an update (``{field: {"op", "user",
+"terminal", "at"}}``), so that a later conflict on the field names the person and
+terminal behind the value it holds, not only the one who changed it."""
+
+
 def new_record(fields: Mapping[str, Any]) -> RecordState:
     return RecordState(data=dict(fields), versions=dict.fromkeys(fields, 1))
 
@@ -93,7 +99,7 @@ def apply_update(kind: RecordKind, current: RecordState, changes: Mapping[str, F
     if state.status != ACTIVE:
         for name, change in changes.items():
             _open_conflict(state, name, state.data.get(name), change.value, author,
-                           Reason.RECORD_VOIDED, previous_author)
+                           Reason.RECORD_VOIDED, _set_by(state, name, previous_author))
             outcomes[name] = FieldOutcome.CONFLICT
         return UpdateOutcome(OpStatus.CONFLICT, state, Reason.RECORD_VOIDED, outcomes)
     identity = identity_fields(kind)
@@ -106,19 +112,37 @@ def apply_update(kind: RecordKind, current: RecordState, changes: Mapping[str, F
             else:
                 state.data[name] = change.value
                 state.versions[name] = now_version + 1
+                _note_setter(state, name, author)
                 outcomes[name] = FieldOutcome.APPLIED
         elif change.value == now_value:
             outcomes[name] = FieldOutcome.UNCHANGED
         else:
             _open_conflict(state, name, now_value, change.value, author,
-                           Reason.FIELD_CONFLICT, previous_author)
+                           Reason.FIELD_CONFLICT, _set_by(state, name, previous_author))
             if name not in identity:
                 state.data[name] = change.value
+                _note_setter(state, name, author)
             state.versions[name] = now_version + 1
             outcomes[name] = FieldOutcome.CONFLICT
     if FieldOutcome.CONFLICT in outcomes.values():
         return UpdateOutcome(OpStatus.CONFLICT, state, Reason.FIELD_CONFLICT, outcomes)
     return UpdateOutcome(OpStatus.APPLIED, state, None, outcomes)
+
+
+def _set_by(state: RecordState, name: str, fallback: Mapping[str, Any] | None
+            ) -> Mapping[str, Any] | None:
+    """Who set the value a field holds (:data:`SET_BY`), else ``fallback``."""
+    by = state.data.get(SET_BY)
+    entry = by.get(name) if isinstance(by, Mapping) else None
+    return entry if isinstance(entry, Mapping) else fallback
+
+
+def _note_setter(state: RecordState, name: str, author: Author) -> None:
+    by = state.data.get(SET_BY)
+    noted = dict(by) if isinstance(by, Mapping) else {}
+    noted[name] = {"op": author.op_id, "user": author.user_id,
+                   "terminal": author.terminal_id, "at": author.recorded_at}
+    state.data[SET_BY] = noted
 
 
 def _open_conflict(state: RecordState, name: str, current_value: Any, proposed: Any,

@@ -27,11 +27,12 @@ Message types (envelope ``type``) and bodies:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import Any
+from typing import Any, overload
 
+from .codec import decode, encode, encode_with_encoded_list
 from .errors import SchemaError
 from .ids import is_id
 from .merkle import Checkpoint, ProofError
@@ -247,6 +248,68 @@ class Snapshot:
                    gone=req_bool(raw, "gone"))
 
 
+_STORED_SNAPSHOT_MAP = 0x88
+"""The first byte of a stored snapshot: a msgpack map of its 8 wire fields
+(every field but ``seq``, which is the change's position in the log)."""
+_SEQ_KEY = encode("seq")
+
+
+def stored_snapshot(kind: str, record_id: str, facility_id: str, data: Mapping[str, Any],
+                    versions: Mapping[str, Any], conflicts: Mapping[str, Any], status: str,
+                    *, gone: bool) -> bytes:
+    """What the server keeps in its change log for one change: the snapshot's
+    wire form without ``seq`` (:func:`served_snapshot` adds it when serving)."""
+    return encode({"k": kind, "id": record_id, "f": facility_id, "d": data, "v": versions,
+                   "c": conflicts, "s": status, "gone": gone})
+
+
+def served_snapshot(stored: bytes, seq: int) -> bytes:
+    """The wire bytes of a snapshot at log position ``seq``, from the bytes the
+    server stored for it (its wire form without ``seq``): the ``seq`` field is
+    appended to the map without decoding the rest."""
+    if stored[:1] == bytes([_STORED_SNAPSHOT_MAP]):
+        return bytes([_STORED_SNAPSHOT_MAP + 1]) + stored[1:] + _SEQ_KEY + encode(seq)
+    wire = decode(stored)
+    wire["seq"] = seq
+    return encode(wire)
+
+
+class EncodedSnapshots(Sequence[Snapshot]):
+    """Snapshots held as their wire bytes (:func:`served_snapshot`): a pull
+    answer sends them as they are; one is decoded only if read here."""
+
+    def __init__(self, items: list[bytes]) -> None:
+        self.items = items
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @overload
+    def __getitem__(self, index: int) -> Snapshot: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Snapshot]: ...
+
+    def __getitem__(self, index: int | slice) -> Snapshot | list[Snapshot]:
+        if isinstance(index, slice):
+            return [Snapshot.from_wire(decode(item)) for item in self.items[index]]
+        return Snapshot.from_wire(decode(self.items[index]))
+
+    # Read like the list of snapshots it stands for (the server's own tests do).
+    def __add__(self, other: Sequence[Snapshot]) -> list[Snapshot]:
+        return [*self, *other]
+
+    def __radd__(self, other: Sequence[Snapshot]) -> list[Snapshot]:
+        return [*other, *self]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, EncodedSnapshots):
+            return self.items == other.items
+        return isinstance(other, list | tuple) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]  # compares by content, like a list
+
+
 @dataclass(frozen=True)
 class MrnPool:
     prefix: str
@@ -294,7 +357,7 @@ class LogPosition:
 
 @dataclass(frozen=True)
 class PullResponse:
-    changes: list[Snapshot]
+    changes: Sequence[Snapshot]
     cursor: int
     more: bool
     server_time: int
@@ -309,8 +372,17 @@ class PullResponse:
     """The consistency proof from the checkpoint the terminal said it holds."""
 
     def to_wire(self) -> dict[str, Any]:
-        wire = {"changes": [c.to_wire() for c in self.changes], "cursor": self.cursor,
-                "more": self.more, "time": self.server_time,
+        return {"changes": [c.to_wire() for c in self.changes], **self._wire_besides_changes()}
+
+    def to_bytes(self) -> bytes:
+        """``encode(self.to_wire())``, but snapshots held as bytes go as they are."""
+        if isinstance(self.changes, EncodedSnapshots):
+            return encode_with_encoded_list(self._wire_besides_changes(), "changes",
+                                            self.changes.items)
+        return encode(self.to_wire())
+
+    def _wire_besides_changes(self) -> dict[str, Any]:
+        wire = {"cursor": self.cursor, "more": self.more, "time": self.server_time,
                 "results": [r.to_wire() for r in self.results],
                 "mrns": self.mrn_pool.to_wire() if self.mrn_pool else None,
                 **self.versions.to_wire()}
@@ -461,8 +533,9 @@ def error_from_wire(value: Any) -> tuple[str, str]:
 
 __all__ = [
     "MAX_OPS_PER_PUSH", "MAX_PULL_PAGE", "MIN_PROTOCOL_VERSION", "PROTOCOL_VERSION",
-    "EnrollRequest", "EnrollResponse", "LogPosition", "MrnPool", "PullRequest", "PullResponse",
+    "EncodedSnapshots", "EnrollRequest", "EnrollResponse", "LogPosition", "MrnPool",
+    "PullRequest", "PullResponse",
     "PushRequest", "PushResponse", "ReregisterRequest", "Snapshot", "TerminalCertificate",
     "Versions", "error_from_wire",
-    "operation_from_wire",
+    "operation_from_wire", "served_snapshot", "stored_snapshot",
 ]

@@ -82,3 +82,38 @@ REASON_TEXT: dict[str, str] = {
     Reason.DISCARDED: "This terminal's disk was copied to another machine; a records manager "
                       "compared both copies' changes and discarded this one.",
 }
+
+
+class Flag(StrEnum):
+    """What the server noted about a change it applied (or answered): each has
+    a sentence for the clerk in :data:`FLAG_TEXT`."""
+
+    CLOCK_SKEW = "clock_skew"
+    RELINKED = "relinked"
+    POSSIBLE_DUPLICATE = "possible_duplicate"
+    ADMITTED_WITHOUT_BED = "admitted_without_bed"
+    MOVED_WITH_RESIDENT = "moved_with_resident"
+    DOCUMENTED_AFTER_DISCHARGE = "documented_after_discharge"
+    REVIEWED = "reviewed"
+
+
+FLAG_TEXT: dict[str, str] = {
+    Flag.CLOCK_SKEW: "This terminal's clock was off when the change was made; the server "
+                     "kept the order in which changes happened.",
+    Flag.RELINKED: "The note named a stay that is not the resident's; it was filed under the "
+                   "resident's current stay.",
+    Flag.POSSIBLE_DUPLICATE: "The resident may already be registered; a records manager "
+                             "will compare the two (Duplicates, F7).",
+    Flag.ADMITTED_WITHOUT_BED: "Admitted without a bed (the bed was taken first); choose a "
+                               "free bed (b).",
+    Flag.MOVED_WITH_RESIDENT: "The resident had been transferred; the entry went with them to "
+                              "the receiving facility.",
+    Flag.DOCUMENTED_AFTER_DISCHARGE: "The note's time is after the resident's discharge; it "
+                                     "is marked as documented late.",
+    Flag.REVIEWED: "A supervisor reviewed the change before it was applied.",
+}
+
+
+def flag_text(flag: str) -> str:
+    """The clerk's sentence for a result flag (an unknown flag is named as it came)."""
+    return FLAG_TEXT.get(flag, f"The server noted: {flag.replace('_', ' ')}.")

@@ -23,6 +23,12 @@ from enum import StrEnum
 from typing import Any
 
 from .errors import ValidationError
+from .rules.residents import diagnosis_codes
+
+KIND_MAX_LENGTH = 16
+"""The longest a record kind's name may be: the server stores it in 16-character
+columns (``records.kind``, ``changes.kind``), which PostgreSQL enforces and SQLite
+does not, so a longer name works against SQLite and fails every push on PostgreSQL."""
 
 
 class RecordKind(StrEnum):
@@ -52,11 +58,11 @@ class RecordKind(StrEnum):
     """A request for a resident's records (release of information)."""
     DISCLOSURE = "disclosure"
     """A disclosure of a resident's information, logged for the accounting."""
-    ACCOUNTING_SUSPENSION = "accounting_suspension"
+    ACCOUNTING_SUSPENSION = "acct_suspension"
     """An agency's statement suspending the accounting of its disclosures."""
-    AMENDMENT_REQUEST = "amendment_request"
+    AMENDMENT_REQUEST = "amend_request"
     """A resident's request to amend their record, and its decision."""
-    COMPLETENESS_REVIEW = "completeness_review"
+    COMPLETENESS_REVIEW = "completeness"
     """The completeness review of a discharge and its deficiencies."""
     LEGAL_HOLD = "legal_hold"
     """A legal hold on a resident's record."""
@@ -230,7 +236,18 @@ ICD10_CM = re.compile(r"[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?")
 
 
 def check_icd10(name: str, value: Any) -> str:
-    """ICD-10-CM: 3–7 characters, a letter first, a dot after the third."""
+    """ICD-10-CM: shaped like one (:func:`check_icd10_shape`) and a billable code
+    of the real code set (:mod:`protocol.rules.residents.diagnosis_codes`)."""
+    code = check_icd10_shape(name, value)
+    problem = diagnosis_codes.problem(code)
+    if problem is not None:
+        raise ValidationError(name, problem)
+    return code
+
+
+def check_icd10_shape(name: str, value: Any) -> str:
+    """The shape of an ICD-10-CM code: 3–7 characters, a letter first, a dot after
+    the third (checked at once, before the code set is read)."""
     if not isinstance(value, str):
         raise ValidationError(name, "must be an ICD-10-CM code such as E11.9")
     code = value.strip().upper()

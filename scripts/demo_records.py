@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from client.session import Session
+from protocol.records import RecordKind
 
 AUTHORIZATION = {
     "information": "Progress and nursing notes", "disclosers": "Maple Grove Care Center",
@@ -51,9 +52,9 @@ def populate_records(front: Session, ids: dict[str, str], free_bed: str, today: 
                                      "payer": "medicare"})
     stay = front.stays.admit(gone, admitted_at=ago(60), bed_id=free_bed, payer="medicare")
     front.stays.discharge(stay, discharged_at=ago(20), disposition="home")
-    review = work.open_review(gone, discharged_on=ago(20), disposition="home", stay_id=stay,
-                              present=["discharge_summary", "discharge_order", "discharge_mds",
-                                       "care_plan"])
+    review = _review_of(front, stay)
+    _found(front, review, ["discharge_summary", "discharge_order", "discharge_mds", "care_plan"],
+           on=ago(20))
     work.command("assign_deficiency", {"review_id": review, "code": "final_progress_note",
                                        "assignee": "Dr. Amara Obi"})
     # A record closed in 2016: Ohio has no rule of its own, so the federal 5 years
@@ -62,8 +63,25 @@ def populate_records(front: Session, ids: dict[str, str], free_bed: str, today: 
                                     "birth_date": "1921-04-18", "sex": "male"})
     old_stay = front.stays.admit(old, admitted_at="2015-01-10", bed_id=free_bed)
     front.stays.discharge(old_stay, discharged_at="2016-05-01", disposition="death")
-    work.open_review(old, discharged_on="2016-05-01", disposition="death", stay_id=old_stay,
-                     present=[d.code for d in work.checklist().documents])
+    old_review = _review_of(front, old_stay)
+    _found(front, old_review, [d.code for d in work.checklist().documents], on="2016-05-01")
+
+
+def _review_of(front: Session, stay_id: str) -> str:
+    """The completeness review the stay's discharge opened."""
+    return next(c.id for c in front.casework.cases(RecordKind.COMPLETENESS_REVIEW)
+                if c.data.get("stay_id") == stay_id)
+
+
+def _found(front: Session, review_id: str, codes: list[str], *, on: str) -> None:
+    """The documents found in the chart: those deficiencies completed."""
+    review = front.casework.case(review_id)
+    open_codes = {d["code"] for d in (review.data["deficiencies"] if review else [])
+                  if not d.get("resolved_on")}
+    for code in codes:
+        if code in open_codes:
+            front.casework.command("resolve_deficiency", {"review_id": review_id, "code": code,
+                                                          "resolved_on": on})
 
 
 def print_records_due(front: Session, say: Callable[[str], None]) -> None:

@@ -35,7 +35,11 @@ class Settings:
     enrollment_code_ttl_ms: int = 24 * HOUR_MS
     mrn_pool_size: int = 1000
     db_pool_size: int = 5
+    """Connections kept open; never fewer than ``worker_threads`` + 1 (app.py)."""
     worker_threads: int = 8
+    request_stats: bool = False
+    """Time requests per kind inside the process and answer them at ``GET /v1/stats``
+    to loopback callers (``CHARTKEEP_SERVER_REQUEST_STATS=1``; scripts/load)."""
     portal_cookie_key: bytes | None = None
     """32 bytes that encrypt the portal's session cookies; ``None`` derives them
     from the server key, so every process of one deployment agrees."""
@@ -101,6 +105,8 @@ class Settings:
             values["portal_cookie_key"] = base64.b64decode(env["CHARTKEEP_SERVER_PORTAL_KEY"])
         if env.get("CHARTKEEP_SERVER_PORTAL_HTTPS", "").lower() in ("1", "true", "yes"):
             values["portal_https"] = True
+        if env.get("CHARTKEEP_SERVER_REQUEST_STATS", "").lower() in ("1", "true", "yes"):
+            values["request_stats"] = True
         if env.get("CHARTKEEP_SERVER_FLOOD_LIMIT"):
             values["flood_limit"] = int(env["CHARTKEEP_SERVER_FLOOD_LIMIT"])
         if "CHARTKEEP_SERVER_CODE_TTL_HOURS" in env:

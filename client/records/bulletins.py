@@ -15,7 +15,8 @@ from protocol.rules.department.bulletins import Person, acknowledged_by, overdue
 
 from ..store.database import RECORDS
 from .area import Area
-from .casework import Casework, shown_rows
+from .case_reads import shown_rows
+from .casework import Casework
 
 
 class Bulletins(Area):

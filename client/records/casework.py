@@ -10,7 +10,7 @@ command's own effect makes it, and syncs like every other operation.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,11 @@ from protocol.ids import new_id
 from protocol.ops import REASON_TEXT, OpType
 from protocol.records import CASE_KINDS, RecordKind, resident_display_name
 from protocol.rules.department.budget import limit_of
-from protocol.rules.records.commands.completeness import DEFAULT_CHECKLIST, deficiencies_for
+from protocol.rules.records.commands.completeness import (
+    DEFAULT_CHECKLIST,
+    deficiencies_for,
+    review_at_discharge,
+)
 from protocol.rules.records.commands.reading import (
     closed_record_of,
     disclosure_of,
@@ -35,9 +39,11 @@ from protocol.rules.records.commands.reading import (
     suspension_of,
 )
 from protocol.rules.records.commands.requests import release_basis
+from protocol.rules.records.commands.spec import named_ids
 from protocol.rules.records.completeness import Checklist, MonthlyDelinquency, monthly_delinquency
 from protocol.rules.records.disclosures import Accounting, accounting, accounting_period
 from protocol.rules.records.due_list import DueItem, due_items, status_line
+from protocol.rules.records.facility_time import local_now
 from protocol.rules.records.profile import RecordsProfile
 from protocol.rules.records.reasons import RECORDS_REASON_TEXT
 from protocol.rules.records.retention import RetentionSchedule, retention_schedule
@@ -45,54 +51,11 @@ from protocol.rules.records.retention import RetentionSchedule, retention_schedu
 from ..errors import InputError
 from ..store.database import RECORDS, loads
 from ..store.outbox import input_error, record_op
-from ..store.overlay import combine, overlay_ops
 from .area import Area
+from .case_reads import about as _about
+from .case_reads import by_ids as _by_ids
+from .case_reads import shown_rows
 from .permissions import require_permitted
-
-
-def shown_rows(conn: Connection, rows: Iterable[Any]) -> list[Named]:
-    """Rows as this terminal shows them: the server's state with pending work on top."""
-    listed = list(rows)
-    ops = overlay_ops(conn, [r.id for r in listed if r.pending or r.data is None])
-    out = []
-    for row in listed:
-        if row.id in ops:
-            eff = combine(row.kind, row.id, row, ops[row.id])
-            if eff.state is None:
-                continue
-            out.append(Named(row.kind, row.id, eff.state.data, eff.state.status))
-        elif row.data is not None:
-            out.append(Named(row.kind, row.id, loads(row.data) or {}, row.status))
-    return out
-
-
-def _by_ids(conn: Connection, ids: Iterable[str]) -> dict[str, Named]:
-    wanted = list(dict.fromkeys(ids))
-    if not wanted:
-        return {}
-    rows = conn.execute(sa.select(RECORDS).where(RECORDS.c.id.in_(wanted))).all()
-    return {n.id: n for n in shown_rows(conn, rows)}
-
-
-def _about(conn: Connection, resident_ids: Iterable[str]) -> dict[str, tuple[Named, ...]]:
-    wanted = list(dict.fromkeys(resident_ids))
-    if not wanted:
-        return {}
-    rows = conn.execute(sa.select(RECORDS).where(RECORDS.c.parent_id.in_(wanted))).all()
-    out: dict[str, list[Named]] = {r: [] for r in wanted}
-    for named in shown_rows(conn, rows):
-        rid = named.data.get("resident_id")
-        if rid in out:
-            out[rid].append(named)
-    return {k: tuple(v) for k, v in out.items()}
-
-
-def _ids_in(args: Mapping[str, Any]) -> list[str]:
-    ids = [args[k] for k in ("resident_id", "amendment_entry_id", "line_id")
-           if isinstance(args.get(k), str)]
-    ids.extend(args.get("entry_ids") or ())
-    ids.extend(r["resident_id"] for r in args.get("records") or ())
-    return ids
 
 
 class Casework(Area):
@@ -105,6 +68,11 @@ class Casework(Area):
             RECORDS.c.id == self.actor.facility_id)).first()
         return (loads(row.data) or {}) if row is not None and row.data else {}
 
+    def _wall_clock(self, conn: Connection, now: datetime | None) -> datetime:
+        if now is not None and now.tzinfo is None:
+            return now
+        return local_now(self._facility(conn), now or self.actor.clock.now())
+
     def profile(self) -> RecordsProfile:
         with self.actor.store.read() as conn:
             return facility_profile(self._facility(conn))
@@ -116,7 +84,7 @@ class Casework(Area):
     def _facts(self, conn: Connection, args: Mapping[str, Any],
                case: Mapping[str, Any] | None) -> CaseFacts:
         facility = self._facility(conn)
-        ids = _ids_in(args) + (_ids_in(case) if case else [])
+        ids = named_ids(args) + (named_ids(case) if case else [])
         records = _by_ids(conn, ids)
         residents = [i for i, n in records.items() if n.kind == RecordKind.RESIDENT]
         return CaseFacts(today=self.actor.clock.today(), profile=facility_profile(facility),
@@ -214,6 +182,18 @@ class Casework(Area):
             "discharged_on": discharged_on, "disposition": disposition,
             "present": list(present or []), "deficiencies": wanted})
 
+    def open_at_discharge(self, stay_id: str) -> str:
+        """Open the review a discharge opens by itself (recorded right after the
+        discharge, by the rule the server applies when the discharge reaches it:
+        :func:`review_at_discharge`); returns the review's id."""
+        with self.actor.store.read() as conn:
+            stay = _by_ids(conn, [stay_id]).get(stay_id)
+        if stay is None or stay.kind != RecordKind.STAY:
+            raise InputError("stay_id", "That stay is not at this terminal.", reason="not_found")
+        args = review_at_discharge(stay_id, stay.data, self.checklist())
+        return self.command("open_review", args, summary="Open the completeness review of "
+                            f"the discharge on {args['discharged_on']}")
+
     def place_hold(self, resident_id: str, **args: Any) -> str:
         return self.command("place_hold", {"hold_id": self.new_id(),
                                            "resident_id": resident_id, **args})
@@ -263,7 +243,7 @@ class Casework(Area):
                        released_on: str | None = None) -> Path:
         """Write the request's release packet (cover sheet + the chosen parts) as
         PDF to ``path`` (plaintext: the caller has warned the user); audited."""
-        from .notes import user_names
+        from .directory import user_names
         from .packets import write_packet
 
         with self.actor.store.read() as conn:
@@ -289,9 +269,11 @@ class Casework(Area):
         return out
 
     def due(self, now: datetime | None = None) -> list[DueItem]:
-        """The department's due list, soonest first (see :mod:`protocol.rules.records.due_list`)."""
-        moment = (now or self.actor.clock.now()).replace(tzinfo=None)
+        """The department's due list, soonest first (see :mod:`protocol.rules.records.due_list`),
+        judged on the facility's wall clock (``now``: a moment, default this
+        terminal's clock; a naive one is taken as the facility's wall-clock time)."""
         with self.actor.store.read() as conn:
+            moment = self._wall_clock(conn, now)
             rows = conn.execute(sa.select(RECORDS).where(
                 RECORDS.c.kind.in_([str(k) for k in CASE_KINDS]),
                 RECORDS.c.facility_id == self.actor.facility_id)).all()
@@ -302,8 +284,8 @@ class Casework(Area):
         """The clocks of open requests, amendments and reviews in a few words
         (read from the case records alone, so it is cheap enough for the
         status line's polling)."""
-        moment = (now or self.actor.clock.now()).replace(tzinfo=None)
         with self.actor.store.read() as conn:
+            moment = self._wall_clock(conn, now)
             rows = conn.execute(sa.select(RECORDS).where(
                 RECORDS.c.kind.in_([str(k) for k in CASE_KINDS]),
                 RECORDS.c.facility_id == self.actor.facility_id)).all()
@@ -335,6 +317,16 @@ class Casework(Area):
                        for n in self.cases(RecordKind.ACCOUNTING_SUSPENSION)]
         return accounting([disclosure_of(d) for d in self.disclosures(resident_id)], period,
                           provided_on=self.actor.clock.today(), suspensions=suspensions)
+
+    def accounting_document(self, resident_id: str, path: Path, *, request_on: date,
+                            asked_from: date | None = None,
+                            asked_to: date | None = None) -> tuple[Path, Path]:
+        """Write the resident's accounting as PDF to ``path`` and as CSV beside it
+        (plaintext: the caller has warned the user); audited."""
+        from .accountings import write_accounting
+
+        return write_accounting(self, resident_id, path, request_on=request_on,
+                                asked_from=asked_from, asked_to=asked_to)
 
     def retention(self, resident_id: str) -> RetentionSchedule | None:
         """The closed record's retention schedule (None while a stay is current)."""

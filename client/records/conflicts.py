@@ -21,6 +21,7 @@ from ..store.database import RECORDS, loads
 from ..store.outbox import record_op
 from ..views import ConflictRow, ConflictValue
 from .area import Area
+from .directory import Names, names
 from .permissions import require_permitted
 from .writes import load_record
 
@@ -35,10 +36,11 @@ class Conflicts(Area):
                                           RECORDS.c.conflicts)
                                 .where(RECORDS.c.conflicts != "{}", RECORDS.c.data.is_not(None))
                                 .order_by(RECORDS.c.kind, RECORDS.c.sort_key)).all()
+            known = names(conn)
         out = []
         for kind, record_id, label, raw in rows:
             conflicts: dict[str, Any] = loads(raw) or {}
-            values = conflict_values(conflicts)
+            values = conflict_values(conflicts, known)
             for name in sorted(conflicts):
                 entry = conflicts[name]
                 out.append(ConflictRow(kind=kind, record_id=record_id, record_label=label,
@@ -61,16 +63,19 @@ class Conflicts(Area):
         return seq
 
 
-def conflict_values(conflicts: Mapping[str, Any]) -> dict[str, list[ConflictValue]]:
-    """The values of each conflicting field, as views."""
+def conflict_values(conflicts: Mapping[str, Any], names: Names | None = None
+                    ) -> dict[str, list[ConflictValue]]:
+    """The values of each conflicting field, as views, naming who and where
+    (``names``) when the server sent those names."""
     out: dict[str, list[ConflictValue]] = {}
     for name, entry in conflicts.items():
         values = entry.get("values", []) if isinstance(entry, Mapping) else entry
-        out[name] = [_conflict_value(v) for v in values if isinstance(v, Mapping)]
+        out[name] = [_conflict_value(v, names or Names()) for v in values
+                     if isinstance(v, Mapping)]
     return out
 
 
-def _conflict_value(raw: Mapping[str, Any]) -> ConflictValue:
+def _conflict_value(raw: Mapping[str, Any], names: Names) -> ConflictValue:
     at = raw.get("at")
     when: datetime | None = None
     if isinstance(at, int) and not isinstance(at, bool) and at > 0:
@@ -78,5 +83,8 @@ def _conflict_value(raw: Mapping[str, Any]) -> ConflictValue:
             when = to_datetime(at)
         except (OverflowError, OSError, ValueError):
             when = None
-    return ConflictValue(value=raw.get("value"), user=raw.get("user"),
-                         terminal=raw.get("terminal"), at=when)
+    user, terminal = raw.get("user"), raw.get("terminal")
+    return ConflictValue(value=raw.get("value"), user=user, terminal=terminal, at=when,
+                         user_name=names.user(user if isinstance(user, str) else None),
+                         terminal_name=names.terminal(
+                             terminal if isinstance(terminal, str) else None))

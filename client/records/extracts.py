@@ -25,7 +25,8 @@ from protocol.rules.research.limited_data_set import DataUseAgreement
 from ..errors import InputError
 from ..store.database import RECORDS, audit
 from .area import Area
-from .casework import Casework, shown_rows
+from .case_reads import shown_rows
+from .casework import Casework
 
 
 @dataclass(frozen=True)

@@ -6,18 +6,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from protocol.merge import note_order_key
 from protocol.records import RecordKind
 
 from ..errors import InputError
-from ..store.database import RECORDS, loads
 from ..store.outbox import Actor
 from ..store.overlay import OpInfo, combine
 from ..views import NoteView
 from .area import Area
+from .directory import user_names
 from .writes import create_record, load_record
 
 
@@ -82,42 +81,36 @@ def notes_of(conn: Connection, rows: list[Any], ops: Mapping[str, list[OpInfo]]
         plain.append((row.id, dict(eff.data), eff.pending, row.seq if row.data else None,
                       author))
     amendments: dict[str, list[NoteView]] = {}
-    voided: set[str] = set()
+    markings: dict[str, NoteView] = {}
     originals: list[tuple[str, dict[str, Any], bool, int | None, str | None]] = []
+    present = {item[0] for item in plain}
     for item in plain:
         data = item[1]
         if data.get("amends"):
             amendments.setdefault(data["amends"], []).append(
-                _view(item, [], voided=False, names=names))
-        elif data.get("entered_in_error_of"):
-            voided.add(data["entered_in_error_of"])
-            originals.append(item)
+                _view(item, [], marking=None, names=names))
+        elif data.get("entered_in_error_of") in present:
+            # Shown on the note it voids (struck through, with who, when and
+            # why), not as a note of its own.
+            markings.setdefault(data["entered_in_error_of"],
+                                _view(item, [], marking=None, names=names))
         else:
             originals.append(item)
     originals.sort(key=lambda i: note_order_key(i[1].get("clinical_time") or "", i[3]))
     for items in amendments.values():
         items.sort(key=lambda n: note_order_key(n.clinical_time or "", n.server_seq))
-    return [_view(i, amendments.get(i[0], []), voided=i[0] in voided, names=names)
+    return [_view(i, amendments.get(i[0], []), marking=markings.get(i[0]), names=names)
             for i in originals]
 
 
-def user_names(conn: Connection) -> dict[str, str]:
-    """Display name (else user name) of every user the server sent this
-    terminal, by user id."""
-    names: dict[str, str] = {}
-    for row in conn.execute(sa.select(RECORDS.c.id, RECORDS.c.data)
-                            .where(RECORDS.c.kind == "user", RECORDS.c.data.is_not(None))):
-        data = loads(row.data) or {}
-        names[row.id] = str(data.get("display_name") or data.get("username") or "")
-    return names
-
-
 def _view(item: tuple[str, dict[str, Any], bool, int | None, str | None],
-          amendments: list[NoteView], *, voided: bool, names: Mapping[str, str]) -> NoteView:
+          amendments: list[NoteView], *, marking: NoteView | None,
+          names: Mapping[str, str]) -> NoteView:
     note_id, d, pending, seq, author = item
     return NoteView(id=note_id, category=d.get("category"), clinical_time=d.get("clinical_time"),
                     body=d.get("body"), author=author,
                     author_name=names.get(author or "") or None, server_seq=seq, pending=pending,
                     amends=d.get("amends"), entered_in_error_of=d.get("entered_in_error_of"),
-                    amendments=amendments, entered_in_error=voided, fields=d,
+                    amendments=amendments, entered_in_error=marking is not None,
+                    error_marking=marking, fields=d,
                     documented_after_discharge=bool(d.get("_documented_after_discharge")))

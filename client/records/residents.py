@@ -24,10 +24,14 @@ from ..store.search import search_filter
 from ..views import DiagnosisView, Page, ResidentRow, ResidentView, StayView
 from .area import Area
 from .conflicts import conflict_values
+from .directory import names
 from .notes import notes_of
 from .outbox_review import op_row
 from .permissions import require_permitted
 from .writes import create_record, load_record, update_record
+
+ANSWERS_SHOWN = 20
+"""The latest server answers shown on a resident's record (the sync screen has all)."""
 
 
 class Residents(Area):
@@ -174,6 +178,7 @@ def _bed_names(conn: Connection, bed_id: str) -> dict[str, Any]:
 
 
 def _resident_view(conn: Connection, resident_id: str) -> ResidentView:
+    known = names(conn)
     eff = effective(conn, "resident", resident_id)
     if eff.state is None:
         raise NotFound("That resident is not at this terminal.")
@@ -207,24 +212,35 @@ def _resident_view(conn: Connection, resident_id: str) -> ResidentView:
                 onset_date=d.get("onset_date"), rank=d.get("rank"), status=d.get("status"),
                 record_status=ceff.state.status, pending=ceff.pending, fields=dict(d),
                 versions=dict(ceff.state.versions),
-                conflicts=conflict_values(ceff.state.conflicts)))
+                conflicts=conflict_values(ceff.state.conflicts, known)))
     stays.sort(key=lambda s: (s.admitted_at or "", s.id), reverse=True)
     commands = conn.execute(
         sa.select(OUTBOX).where(OUTBOX.c.subject_id == resident_id,
                                 OUTBOX.c.op_type == "command",
                                 OUTBOX.c.status.in_(("pending", "held", "rejected")))
         .order_by(OUTBOX.c.seq)).all()
+    listed = {c.seq for c in commands}
+    # The server's answers about this resident that a clerk should read: a
+    # refusal, a conflict, or an applied change it noted something about.
+    answered = [row for row in conn.execute(
+        sa.select(OUTBOX).where(OUTBOX.c.subject_id == resident_id,
+                                OUTBOX.c.status != "pending",
+                                sa.or_(OUTBOX.c.flags != "",
+                                       OUTBOX.c.status.in_(("conflict", "rejected", "held"))))
+        .order_by(OUTBOX.c.seq.desc()).limit(ANSWERS_SHOWN)) if row.seq not in listed]
+    answers = [op for op in map(op_row, answered) if op.flags or op.status != "applied"]
     status = eff.state.status
     return ResidentView(
         id=resident_id, fields={k: v for k, v in data.items() if not k.startswith("_")},
-        versions=dict(eff.state.versions), conflicts=conflict_values(eff.state.conflicts),
+        versions=dict(eff.state.versions), conflicts=conflict_values(eff.state.conflicts, known),
         pending_fields=set(eff.pending_fields), status=status,
         replaced_by=data.get("_replaced_by") if status == REPLACED or data.get("_replaced_by")
         else None,
         census_status=data.get("_census") or "pre_admission", stays=stays,
         diagnoses=diagnoses, notes=notes_of(conn, [c for c in children if c.kind == "note"],
                                             child_ops),
-        pending_commands=[op_row(c) for c in commands], mrn=str(data.get("mrn") or ""),
+        pending_commands=[op_row(c) for c in commands], answers=answers,
+        mrn=str(data.get("mrn") or ""),
         display_name=resident_display_name(data), bed_label=data.get("_bed_label"),
         unit_name=data.get("_unit_name"), pending=eff.pending)
 

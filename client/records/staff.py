@@ -24,6 +24,7 @@ from ..store.search import search_filter
 from ..views import HoursView, LicenseView, Page, StaffRow, StaffView
 from .area import Area
 from .conflicts import conflict_values
+from .directory import names
 from .writes import create_record, load_record, update_record
 
 NO_LICENSE = "none"
@@ -198,6 +199,7 @@ def _license_expiries(conn: Connection, staff_ids: list[str]) -> dict[str, list[
 
 
 def _staff_view(conn: Connection, staff_id: str, today: date) -> StaffView:
+    known = names(conn)
     eff = effective(conn, "staff", staff_id)
     if eff.state is None:
         raise NotFound("That staff member is not at this terminal.")
@@ -219,7 +221,7 @@ def _staff_view(conn: Connection, staff_id: str, today: date) -> StaffView:
                 state=str(lic_expiry.band), days_left=lic_expiry.days_left,
                 pending=ceff.pending, fields=dict(d),
                 versions=dict(ceff.state.versions),
-                conflicts=conflict_values(ceff.state.conflicts)))
+                conflicts=conflict_values(ceff.state.conflicts, known)))
         elif child.kind == "hours":
             hours.append(HoursView(
                 id=child.id, work_date=d.get("work_date"), hours=d.get("hours"),
@@ -232,7 +234,7 @@ def _staff_view(conn: Connection, staff_id: str, today: date) -> StaffView:
     band, days_left = standing([expiry(lic.expires_on, today) for lic in licenses])
     return StaffView(
         id=staff_id, fields={k: v for k, v in data.items() if not k.startswith("_")},
-        versions=dict(eff.state.versions), conflicts=conflict_values(eff.state.conflicts),
+        versions=dict(eff.state.versions), conflicts=conflict_values(eff.state.conflicts, known),
         pending_fields=set(eff.pending_fields), display_name=resident_display_name(data),
         job_title=job_title(data.get("job_title_code")), licenses=licenses, hours=hours,
         license_state=band, license_days_left=days_left, pending=eff.pending)

@@ -4,6 +4,7 @@ answers, and the admissions and discharges of the last days."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
@@ -24,6 +25,7 @@ from ..store.outbox import Actor, input_error, record_op
 from ..store.overlay import combine, overlay_ops
 from ..views import Movement
 from .area import Area
+from .casework import Casework
 from .permissions import require_permitted
 from .writes import load_record
 
@@ -54,14 +56,22 @@ class Stays(Area):
     def discharge(self, stay_id: str, *, discharged_at: str, disposition: str | None = None,
                   destination: str | None = None,
                   return_anticipated: bool | None = None) -> int:
+        """Discharge the stay; its completeness review opens with it (recorded
+        as the next operation, by the rule the server applies too)."""
         actor = self.actor
         resident_id, label = _resident_of(actor, stay_id)
-        return _command(actor, "discharge", {"stay_id": stay_id,
-                                             "discharged_at": discharged_at,
-                                             "disposition": disposition,
-                                             "destination": destination,
-                                             "return_anticipated": return_anticipated},
-                        resident_id=resident_id, summary=f"Discharge {label}")
+        seq = _command(actor, "discharge", {"stay_id": stay_id,
+                                            "discharged_at": discharged_at,
+                                            "disposition": disposition,
+                                            "destination": destination,
+                                            "return_anticipated": return_anticipated},
+                       resident_id=resident_id, summary=f"Discharge {label}")
+        # The discharge stands whatever the review's check says: a review already
+        # opened by hand for this discharge (``review_exists``) is the one kept,
+        # and any other refusal leaves it on the due list as "discharge to review".
+        with contextlib.suppress(InputError):
+            Casework(self._actor).open_at_discharge(stay_id)
+        return seq
 
     def change_payer(self, stay_id: str, *, payer: str, on: str) -> int:
         """The payer in force from ``on`` (census days count to it from then)."""

@@ -15,8 +15,9 @@ kept in the store (``audit_alarm``) and the round's notices say so.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from protocol.audit_log import accept_checkpoint, checkpoint_from_json, checkpoint_to_json
@@ -26,7 +27,8 @@ from protocol.messages import LogPosition, PullRequest, PullResponse, Snapshot
 
 from ..clock import Clock
 from ..store.database import OUTBOX, RECORDS, Store, dumps, get_meta, set_meta
-from ..store.overlay import overlay_ops, records_touched
+from ..store.departures import note_departure
+from ..store.overlay import overlay_filter, overlay_ops, records_touched
 from ..store.record_numbers import MRN_LOW_WATER, add_mrn_pool, mrn_top, mrns_left
 from ..store.search import refresh_many, search_columns
 from ..views import SyncProgress
@@ -111,7 +113,14 @@ class Pull:
         with self.store.write(durable=False) as conn:
             if int(get_meta(conn, "cursor", 0)) != cursor:
                 return  # another sync applied this page meanwhile
-            touched = self._apply_snapshots(conn, reply.changes)
+            # The cursor moves first: an operation whose effect this page
+            # carries no longer overlays, so a record whose snapshot is here and
+            # has nothing else pending gets its search columns from the
+            # snapshot alone (a terminal pulling back what it pushed used to
+            # recompute every such record a second time).
+            new_cursor = max(cursor, reply.cursor)
+            set_meta(conn, "cursor", new_cursor)
+            touched, applied = self._apply_snapshots(conn, reply.changes)
             for result in reply.results:
                 row = conn.execute(sa.select(OUTBOX).where(OUTBOX.c.seq == result.seq)).first()
                 if (row is None or row.op_id != result.op_id or row.status != "held"
@@ -128,21 +137,21 @@ class Pull:
                 alarm = check_checkpoint(conn, reply)
                 if alarm is not None and alarm not in counts.notices:
                     counts.notices.append(alarm)
-            new_cursor = max(cursor, reply.cursor)
-            set_meta(conn, "cursor", new_cursor)
-            # operations whose effect this page carried stop overlaying
+            # operations whose effect this page carried stop overlaying: the
+            # records they touched that this page did not bring are recomputed
             answered = conn.execute(sa.select(OUTBOX).where(
                 OUTBOX.c.server_seq > cursor, OUTBOX.c.server_seq <= new_cursor,
                 OUTBOX.c.status.in_(("applied", "conflict")))).all()
             for row in answered:
-                touched += records_touched(row)
+                touched += [key for key in records_touched(row) if key[1] not in applied]
             refresh_many(conn, touched, self.facility_id)
             drop_gone(conn)
 
-    def _apply_snapshots(self, conn: Connection, snapshots: list[Snapshot]
-                         ) -> list[tuple[str, str]]:
-        """Upsert a page's snapshots (Core, executemany); return the records
-        that also have pending work here, to refresh once the cursor moved."""
+    def _apply_snapshots(self, conn: Connection, snapshots: Sequence[Snapshot]
+                         ) -> tuple[list[tuple[str, str]], set[str]]:
+        """Upsert a page's snapshots (straight through the driver); return the
+        records that also have work of this terminal laid over them (to refresh),
+        and the ids of every record written."""
         latest: dict[str, Snapshot] = {}
         for snap in snapshots:
             if snap.facility_id != self.facility_id and not snap.gone:
@@ -155,27 +164,34 @@ class Pull:
             if snap.gone:
                 _mark_gone(conn, snap)
         if not live:
-            return []
+            return [], set()
         pending = _ids_with_work(conn, [s.record_id for s in live])
         rows = []
         with_ops: list[tuple[str, str]] = []
         for snap in live:
             kind = str(snap.kind)
-            state = RecordState(dict(snap.data), dict(snap.versions), dict(snap.conflicts),
-                                snap.status)
             if snap.record_id in pending:
                 with_ops.append((kind, snap.record_id))
-            cols = search_columns(kind, snap.record_id, state)
-            rows.append({"id": snap.record_id, "kind": kind, "facility_id": snap.facility_id,
-                         "data": dumps(dict(snap.data)), "versions": dumps(dict(snap.versions)),
-                         "conflicts": dumps(dict(snap.conflicts)), "status": snap.status,
-                         "seq": snap.seq, "pending": 0, **cols})
-        stmt = sqlite_insert(RECORDS)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[RECORDS.c.id],
-            set_={c.name: stmt.excluded[c.name] for c in RECORDS.c if c.name != "id"})
-        conn.execute(stmt, rows)
-        return with_ops
+            data = dict(snap.data)
+            cols = search_columns(kind, snap.record_id, RecordState(data, status=snap.status))
+            rows.append((snap.record_id, kind, snap.facility_id, dumps(data),
+                         dumps(dict(snap.versions)), dumps(dict(snap.conflicts)), snap.status,
+                         snap.seq, cols["parent_id"], cols["label"], cols["search_text"],
+                         cols["sort_key"], cols["census"], cols["live_status"], 0))
+        # A page is thousands of rows of plain values: straight to the driver's
+        # executemany (SQLAlchemy's per-row parameter processing cost as much
+        # as the insert).
+        conn.exec_driver_sql(_UPSERT, rows)
+        return with_ops, {s.record_id for s in live}
+
+
+_UPSERT_COLUMNS = ("id", "kind", "facility_id", "data", "versions", "conflicts", "status",
+                   "seq", "parent_id", "label", "search_text", "sort_key", "census",
+                   "live_status", "pending")
+_UPSERT = (f"INSERT INTO records ({', '.join(_UPSERT_COLUMNS)}) "  # noqa: S608 - names are constants above; values are bound
+           f"VALUES ({', '.join('?' for _ in _UPSERT_COLUMNS)}) ON CONFLICT (id) DO UPDATE SET "
+           + ", ".join(f"{c} = excluded.{c}" for c in _UPSERT_COLUMNS if c != "id"))
+"""A pulled snapshot replaces the record's row (every column the store keeps)."""
 
 
 def held_checkpoint(conn: Connection) -> Checkpoint | None:
@@ -205,6 +221,7 @@ def check_checkpoint(conn: Connection, reply: PullResponse) -> str | None:
 def _mark_gone(conn: Connection, snap: Snapshot) -> None:
     """A record left this facility: forget it and its children, unless this
     terminal still has changes for it to send (then after they are sent)."""
+    note_departure(conn, str(snap.kind), snap.record_id, snap.data)
     gone = set(get_meta(conn, "gone_pending", []))
     gone.add(snap.record_id)
     set_meta(conn, "gone_pending", sorted(gone))
@@ -230,5 +247,13 @@ def drop_gone(conn: Connection) -> None:
 
 
 def _ids_with_work(conn: Connection, ids: list[str]) -> set[str]:
-    """Which of ``ids`` have operations of this terminal laid over them."""
+    """Which of ``ids`` have operations of this terminal laid over them.
+
+    Most pages find none at all (a terminal that sends little, or one pulling
+    a whole facility for the first time): one indexed probe says so before
+    looking record by record."""
+    cursor = int(get_meta(conn, "cursor", 0))
+    if conn.execute(sa.select(OUTBOX.c.seq).where(overlay_filter(cursor)).limit(1)).first() \
+            is None:
+        return set()
     return {i for i, ops in overlay_ops(conn, ids).items() if ops}

@@ -21,10 +21,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import events, work
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.reactive import var
 from textual.screen import ModalScreen, Screen
 
 from protocol.ops import OpType
@@ -34,16 +33,14 @@ from .commands import NavigationCommands, ResidentSearchCommands, ScreenCommands
 from .engine import (
     Clock,
     Session,
-    SyncProgress,
-    SyncStatus,
     SystemClock,
     TerminalAPI,
     Transport,
     UserInfo,
 )
 from .errors import SessionLockedError
-from .messages import DataChanged, SessionOpened, SyncFinished, SyncProgressed, SyncStatusRead
-from .quitting import QuittingApp
+from .locking import LockingApp
+from .messages import DataChanged, SessionOpened
 from .settings import UISettings
 
 if TYPE_CHECKING:
@@ -53,7 +50,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class ChartkeepApp(QuittingApp):
+class ChartkeepApp(LockingApp):
     """The clerk's terminal: one encrypted store, one clerk at a time."""
 
     TITLE = "Chartkeep"
@@ -89,12 +86,6 @@ class ChartkeepApp(QuittingApp):
         Binding("ctrl+o", "switch_user", "Switch user", id="app.switch_user",
                 tooltip="Lock and let another clerk sign in"),
     ]
-
-    sync_status: var[SyncStatus | None] = var(None)
-    syncing: var[bool] = var(False)
-    sync_progress: var[SyncProgress | None] = var(None)
-    records_line: var[str] = var("")
-    """The records department's due clocks, for the status line."""
 
     def __init__(self, home: Path, *, clock: Clock | None = None,
                  transport: Transport | None = None,
@@ -283,127 +274,6 @@ class ChartkeepApp(QuittingApp):
         self.reload_screens()
         self.refresh_sync_status()
 
-    # --- idle lock, lock, switch user ------------------------------------------
-
-    async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown
-                      | events.MouseScrollUp | events.Paste):
-            self.touch()
-        await super().on_event(event)
-
-    def touch(self) -> None:
-        self.last_activity_ms = self.clock.ms()
-
-    def check_idle_lock(self) -> None:
-        """Lock when nobody has touched the terminal for the idle-lock time."""
-        if not self.unlocked or self.settings.idle_lock_seconds <= 0:
-            return
-        idle = (self.clock.ms() - self.last_activity_ms) / 1000
-        if idle >= self.settings.idle_lock_seconds:
-            self.lock()
-
-    def action_lock(self) -> None:
-        self.lock()
-
-    def lock(self) -> None:
-        """Hide everything behind the lock screen and drop the session's key."""
-        session = self._session
-        if session is None:
-            return
-        from .screens.lock import LockScreen
-
-        self._session = None
-        self.locked_username = session.user.username
-        self.sync_status = None
-        self.push_screen(LockScreen(session.user.username, session.facility_name))
-        self._drop_session(session)
-
-    @work(thread=True, group="lock", exit_on_error=False)
-    def _drop_session(self, session: Session) -> None:
-        session.lock()
-
-    def action_switch_user(self) -> None:
-        self.switch_user()
-
-    def switch_user(self) -> None:
-        """Lock, forget the screens of the clerk who was here, show the user list."""
-        session = self._session
-        self._session = None
-        self.locked_username = None
-        self.sync_status = None
-        self.sub_title = ""
-        if session is not None:
-            self._drop_session(session)
-        self.navigate(None)
-
-    # --- sync -------------------------------------------------------------------
-
-    def refresh_sync_status(self) -> None:
-        if self.unlocked:
-            self._read_sync_status(self.session)
-
-    @work(thread=True, exclusive=True, group="sync-status", exit_on_error=False)
-    def _read_sync_status(self, session: Session) -> None:
-        self.post_message(SyncStatusRead(session.outbox.status(),
-                                         session.casework.status_line()))
-
-    def on_sync_status_read(self, message: SyncStatusRead) -> None:
-        if self.unlocked:
-            self.records_line = message.records_line
-            self.sync_status = message.status
-
-    def action_sync_now(self) -> None:
-        self.sync_now(background=False)
-
-    def _background_sync(self) -> None:
-        self.sync_now(background=True)
-
-    def sync_now(self, *, background: bool) -> None:
-        if not self.unlocked or self.syncing:
-            return
-        self.syncing = True
-        self.sync_progress = None
-        self._sync(self.session, background=background)
-
-    @work(thread=True, group="sync", exit_on_error=False)
-    def _sync(self, session: Session, *, background: bool) -> None:
-        def progressed(progress: SyncProgress) -> None:
-            self.post_message(SyncProgressed(progress))
-
-        try:
-            report = session.sync(on_progress=progressed)
-        finally:
-            self.call_from_thread(setattr, self, "syncing", False)
-        self.post_message(SyncFinished(report, background=background))
-
-    def on_sync_progressed(self, message: SyncProgressed) -> None:
-        self.sync_progress = message.progress
-
-    def on_sync_finished(self, message: SyncFinished) -> None:
-        report = message.report
-        if not self.unlocked or self.quit_after_sync(report):
-            return
-        if report.error:
-            if not message.background:
-                # The engine's sentence already says the changes are kept: said once.
-                self.notify(report.error,
-                            title="Sync did not finish", severity="warning", markup=False)
-        else:
-            summary = f"{report.pushed} sent, {report.pulled} received"
-            problems = [f"{report.rejected} rejected"] if report.rejected else []
-            problems += [f"{report.conflicts} conflicts"] if report.conflicts else []
-            if problems or not message.background:
-                self.notify(summary + ("; " + ", ".join(problems) if problems else ""),
-                            title="Synced", severity="warning" if problems else "information",
-                            markup=False)
-        for notice in report.notices:  # a restored server or store, an audit log that no
-            # longer extends ours: said in words, always, and kept on screen a while
-            self.notify(notice, title="From the last sync", severity="warning", markup=False,
-                        timeout=30)
-        self.reload_screens()
-        self.refresh_sync_status()
-
-
 _ARRIVED = object()
 """The navigator has no section left to show."""
 
@@ -424,4 +294,3 @@ def _lock_screen_type() -> type[LockScreen]:
 def run(home: Path, *, clock: Clock | None = None, transport: Transport | None = None) -> None:
     """Run the terminal app on the terminal stored in ``home`` (``chartkeep``)."""
     ChartkeepApp(home, clock=clock, transport=transport).run()
-

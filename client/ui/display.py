@@ -11,6 +11,7 @@ from typing import Any
 
 from rich.text import Text
 
+from protocol.reasons import flag_text
 from protocol.rules.staffing.licenses import Band, Expiry
 
 CENSUS_STATUS = {
@@ -129,6 +130,11 @@ def license_state(state: str, days_left: int | None) -> Text:
 def op_status(status: str) -> Text:
     label, style = OP_STATUS.get(status, (status, ""))
     return Text(label, style=style)
+
+
+def answer_notes(flags: tuple[str, ...]) -> str:
+    """What the server noted about an answered change, in sentences."""
+    return " ".join(flag_text(flag) for flag in flags)
 
 
 def next_step(reason: str | None) -> str:

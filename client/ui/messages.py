@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from .engine import Session, SyncProgress, SyncReport, SyncStatus
+from .engine import FacilityInfo, Session, SyncProgress, SyncReport, SyncStatus
 
 
 class SessionOpened(Message):
@@ -18,11 +18,17 @@ class SessionOpened(Message):
 
 
 class SyncStatusRead(Message):
-    def __init__(self, status: SyncStatus, records_line: str = "") -> None:
+    def __init__(self, status: SyncStatus, records_line: str = "", *,
+                 facility: FacilityInfo | None = None,
+                 facilities: tuple[FacilityInfo, ...] = ()) -> None:
         super().__init__()
         self.status = status
         self.records_line = records_line
         """The records department's clocks in a few words (``session.casework.status_line``)."""
+        self.facility = facility
+        """This facility, as the server sent it."""
+        self.facilities = facilities
+        """The other facilities (transfer destinations), by name."""
 
 
 class SyncProgressed(Message):

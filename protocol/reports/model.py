@@ -68,6 +68,9 @@ class Report:
     notes: tuple[str, ...] = ()
     failing: frozenset[int] = field(default=frozenset())
     """Indexes of rows that show a failure (printed in red)."""
+    context: str = ""
+    """What the page header says after the period, for a report that is not about
+    staffing (a budget); empty: the staffing profile and the facility's day."""
 
     @property
     def period(self) -> str:
@@ -78,8 +81,9 @@ class Report:
         """What every page says: facility, period, profile, when and from what data."""
         return [
             f"{self.facility_name} ({self.state_code}) — {self.title}",
-            (f"Period {self.period} · staffing profile {self.profile} · facility day starts "
-            f"at {self.day_start}"),
+            (f"Period {self.period} · {self.context}" if self.context else
+             f"Period {self.period} · staffing profile {self.profile} · facility day starts "
+             f"at {self.day_start}"),
             f"Produced {self.meta.produced_at}"
             + (f" by {self.meta.produced_by}" if self.meta.produced_by else "")
             + f" · data as of {self.meta.data_as_of or 'unknown'}",

@@ -22,12 +22,17 @@ from server.core.audit_log import AuditLog
 from server.core.clone_review import CloneReview, Decision
 from server.core.directory import (
     create_user,
-    facility_row,
     issue_code,
-    publish,
+    publish_directory,
     set_offline_window,
     set_user_active,
     update_facility,
+)
+from server.core.facility_names import (
+    all_facility_ids,
+    facility_row,
+    publish,
+    share_facilities,
 )
 from server.errors import AdminError, NotFound
 from server.settings import Settings
@@ -53,6 +58,7 @@ __all__ = [  # the directory's actions are the core's (server.core.directory), s
     "issue_code",
     "list_terminals",
     "publish_checkpoints",
+    "publish_directory",
     "review_copies",
     "review_held",
     "revoke_terminal",
@@ -92,7 +98,8 @@ def create_facility(engine: Engine, settings: Settings, *, name: str, state: str
             mrn_next=1, created_at=now))
         conn.execute(sa.insert(T.heads).values(facility_id=facility_id, change_seq=0,
                                                audit_seq=0, audit_head=""))
-        batch = Batch(conn, [facility_id], now)
+        # Every head: the other facilities' terminals learn this one's name, and it theirs.
+        batch = Batch(conn, all_facility_ids(conn), now)
         publish(batch, Rec(id=facility_id, kind=str(RecordKind.FACILITY),
                             facility_id=facility_id,
                             data={"name": name.strip(), "state_code": state,
@@ -100,6 +107,7 @@ def create_facility(engine: Engine, settings: Settings, *, name: str, state: str
         batch.chain(facility_id).append(at=now, action="admin:create_facility",
                                         outcome="applied", target=facility_id,
                                         facility_id=facility_id, detail={"name": name})
+        share_facilities(batch, conn, [facility_id])
         batch.write()
     return facility_id
 

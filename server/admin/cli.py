@@ -2,7 +2,8 @@
 
 Exit codes: 0 success, 1 a check failed (``verify-audit``) or CMS would reject
 the PBJ file (``pbj``), 2 bad usage or an administrative error (the message says
-what to do). The compliance commands are in :mod:`.compliance_cli`.
+what to do). The compliance commands are in :mod:`.compliance_cli`, the records
+department's settings in :mod:`.records_cli`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from server.portal import accounts
 from server.settings import Settings
 from server.storage.db import make_engine
 
-from . import actions, compliance_cli
+from . import actions, compliance_cli, records_cli
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_ERROR = 0, 1, 2
 
@@ -72,6 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.add_argument("--tls-cert", type=Path, help="PEM certificate (chain): serve HTTPS")
     serve.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
+    sub.add_parser("publish-directory", help="send every facility's terminals the names of "
+                   "the other facilities and of their own terminals (once, after upgrading "
+                   "a server whose facilities predate it)")
     p = sub.add_parser("create-facility", help="add a facility; prints its id")
     p.add_argument("--name", required=True)
     p.add_argument("--state", required=True, help="two-letter state code, e.g. OH")
@@ -125,6 +129,7 @@ def _parser() -> argparse.ArgumentParser:
     decision.add_argument("--discard", type=int, metavar="KEPT")
     p.add_argument("--reviewer", help="who decided (recorded in the audit log)")
     compliance_cli.add_parsers(sub)
+    records_cli.add_parsers(sub)
     p = sub.add_parser("verify-audit", help="check every audit chain, its Merkle tree and "
                        "its history against signed checkpoints")
     p.add_argument("--against", action="append", type=Path, default=[], metavar="FILE",
@@ -207,6 +212,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.command in compliance_cli.COMMANDS:
             return compliance_cli.run(args, engine, settings)
+        if args.command in records_cli.COMMANDS:
+            return records_cli.run(args, engine, settings)
         if args.command == "init":
             key = actions.init(engine, settings)
             print(f"database ready; server key {key.hex()}")
@@ -214,6 +221,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             generation = actions.declare_restore(engine, settings, note=args.note)
             print(f"log generation {generation}: terminals will re-send what this database "
                   "lacks at their next sync")
+        elif args.command == "publish-directory":
+            count = actions.publish_directory(engine, settings)
+            print(f"names sent to the terminals of {count} facilities")
         elif args.command == "create-facility":
             print(actions.create_facility(engine, settings, name=args.name, state=args.state,
                                         mrn_prefix=args.mrn_prefix))

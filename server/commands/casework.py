@@ -14,27 +14,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from protocol.errors import Refused, ValidationError
+from protocol.errors import Refused, SchemaError, ValidationError
 from protocol.merge import new_record
 from protocol.ops import Reason
 from protocol.records import MergeClass, RecordKind, merge_class
 from protocol.rules.dates import latest_facility_date
 from protocol.rules.department.budget import limit_of
 from protocol.rules.records.commands import RECORDS_COMMANDS, CaseFacts, Named
+from protocol.rules.records.commands.completeness import review_at_discharge
 from protocol.rules.records.commands.reading import facility_checklist, facility_profile
+from protocol.rules.records.commands.spec import named_ids
 from server.storage.batch import Rec
 
 from .context import Context
+from .destruction import purge_destroyed
 from .fingerprints import stable_hash
 from .outcomes import Outcome, applied, rejected
-
-
-def _ids_in(args: Mapping[str, Any]) -> list[str]:
-    ids = [args[k] for k in ("resident_id", "amendment_entry_id", "line_id")
-           if isinstance(args.get(k), str)]
-    ids.extend(i for i in args.get("entry_ids") or () if isinstance(i, str))
-    ids.extend(r["resident_id"] for r in args.get("records") or () if "resident_id" in r)
-    return ids
 
 
 def _named(rec: Rec) -> Named:
@@ -45,9 +40,9 @@ def gather_facts(ctx: Context, args: Mapping[str, Any], case: Rec | None) -> Cas
     b = ctx.b
     facility = b.get(ctx.facility_id, str(RecordKind.FACILITY))
     data = facility.data if facility else {}
-    ids = _ids_in(args)
+    ids = named_ids(args)
     if case is not None:
-        ids.extend(_ids_in(case.data))
+        ids.extend(named_ids(case.data))
     b.prefetch(ids)
     records = {rec.id: _named(rec) for i in ids
                if (rec := b.get(i)) is not None and rec.facility_id == ctx.facility_id}
@@ -65,7 +60,7 @@ def run(ctx: Context, name: str, args: Mapping[str, Any], user_id: str) -> Outco
     b = ctx.b
     target = str(args[spec.target])
     rec = b.get(target)
-    created_hash = stable_hash([name, dict(args)]) if spec.creates else None
+    created_hash = stable_hash([name, spec.identity(args)]) if spec.creates else None
     if spec.creates:
         if rec is not None:
             if rec.created_hash == created_hash and rec.kind == spec.kind:
@@ -94,7 +89,10 @@ def run(ctx: Context, name: str, args: Mapping[str, Any], user_id: str) -> Outco
         rec.dirty = True
     seq = b.emit(rec)
     others = _write_others(ctx, spec.also(args, after))
-    return applied(seq, target=target, command=name, **({"also": others} if others else {}))
+    audit: dict[str, Any] = {"also": others} if others else {}
+    if name == "record_destruction":
+        audit["purged"] = len(purge_destroyed(ctx, rec))
+    return applied(seq, target=target, command=name, **audit)
 
 
 def _write_others(ctx: Context, others: Iterable[tuple[RecordKind, str, dict[str, Any]]]
@@ -111,3 +109,22 @@ def _write_others(ctx: Context, others: Iterable[tuple[RecordKind, str, dict[str
         ctx.b.emit(rec)
         written.append(rec_id)
     return written
+
+
+def open_at_discharge(ctx: Context, stay_id: str, user_id: str) -> Outcome:
+    """The completeness review a discharge opens, by the rule the discharging
+    terminal ran too (:func:`review_at_discharge`): the same id and arguments, so
+    the terminal's own ``open_review`` arrives as a repeat. A discharge whose
+    review was already opened by hand keeps that one (``review_exists``)."""
+    stay = ctx.b.get(stay_id, str(RecordKind.STAY))
+    if stay is None:
+        return rejected(Reason.NOT_FOUND, target=stay_id)
+    facility = ctx.b.get(ctx.facility_id, str(RecordKind.FACILITY))
+    checklist = facility_checklist(facility.data if facility else {})
+    spec = RECORDS_COMMANDS["open_review"]
+    try:
+        args = spec.clean_args(review_at_discharge(stay.id, stay.data, checklist))
+    except (ValidationError, SchemaError) as invalid:
+        # The discharge stands; the review waits on the due list ("discharge to review").
+        return rejected(Reason.INVALID, str(invalid), target=stay_id)
+    return run(ctx, spec.name, args, user_id)

@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import sqlalchemy as sa
-
 from protocol import merge
 from protocol.errors import Refused, ValidationError
 from protocol.ids import new_id
@@ -22,7 +20,6 @@ from protocol.rules.dates import check_record_dates, latest_facility_date
 from protocol.rules.department.onboarding import check_first_shift
 from protocol.rules.residents.stays import documented_after_discharge, latest_stay
 from server.storage.batch import Rec
-from server.storage.models import T
 
 from . import stays
 from .census import set_census
@@ -77,8 +74,8 @@ def create(ctx: Context, payload: Mapping[str, Any], author: merge.Author) -> Ou
         if kind is RecordKind.HOURS and not (fields.get("corrects")
                                              or fields.get("entered_in_error_of")):
             try:
-                check_first_shift(staff.id, [r.data for r in b.by_subject(staff.id, facility_id)
-                                             if r.kind == RecordKind.APPLICANT])
+                check_first_shift(staff.id, [r.data for r in b.by_subject(
+                    staff.id, facility_id, str(RecordKind.APPLICANT))])
             except Refused as refused:
                 return rejected(refused.reason, refused.detail, target=rec_id)
         for link in ("corrects", "entered_in_error_of"):
@@ -149,9 +146,8 @@ def _check_note(ctx: Context, fields: dict[str, Any], resident: Rec,
 
 
 def _last_stay(ctx: Context, resident_id: str) -> Rec | None:
-    ids = ctx.b.conn.execute(sa.select(T.stays.c.id).where(
-        T.stays.c.resident_id == resident_id)).scalars().all()
-    stays = [rec for i in ids if (rec := ctx.b.get(i, RecordKind.STAY)) is not None]
+    stays = [rec for i in ctx.b.stay_ids(resident_id)
+             if (rec := ctx.b.get(i, RecordKind.STAY)) is not None]
     latest = latest_stay([s.data for s in stays])
     return next((s for s in stays if s.data is latest), None)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from protocol.commands import RECORDS_COMMANDS
 from protocol.merge import Author
-from protocol.ops import CommandName, OpType
+from protocol.ops import CommandName, OpStatus, OpType
 
 from . import casework, records, stays
 from .context import Context
@@ -42,6 +42,11 @@ def run_command(ctx: Context, payload: Mapping[str, Any], author: Author) -> Out
         return casework.run(ctx, name, payload["args"], author.user_id)
     outcome = STAY_COMMANDS[CommandName(name)](ctx, payload["args"])
     outcome.audit.setdefault("command", str(payload["name"]))
+    if name == CommandName.DISCHARGE and outcome.status is OpStatus.APPLIED:
+        review = casework.open_at_discharge(ctx, str(payload["args"]["stay_id"]),
+                                            author.user_id)
+        if review.target and review.status is OpStatus.APPLIED:
+            outcome.audit["completeness_review"] = review.target
     return outcome
 
 

@@ -60,6 +60,7 @@ def _bed_taken_by(ctx: Context, bed_id: str) -> str | None:
 
 def _guarded(ctx: Context, statement: sa.Executable) -> bool:
     """Run one constraint-bearing statement in a SAVEPOINT; False if it broke one."""
+    ctx.b.stays_changed()
     try:
         with ctx.b.conn.begin_nested():
             ctx.b.conn.execute(statement)

@@ -14,7 +14,8 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import Engine
 
-from protocol.signing import public_bytes, seal
+from protocol.codec import encode
+from protocol.signing import public_bytes, seal_encoded
 from server.settings import Settings
 from server.storage.db import read_tx
 from server.storage.keys import load_server_key
@@ -45,9 +46,13 @@ class AnswerSigner:
 
     def seal(self, msg_type: str, body: Any, reply_to: bytes) -> bytes:
         """Sign an answer to the request whose digest is ``reply_to``."""
+        return self.seal_encoded(msg_type, encode(body), reply_to)
+
+    def seal_encoded(self, msg_type: str, body: bytes, reply_to: bytes) -> bytes:
+        """Sign an answer whose body is already msgpack bytes."""
         now = self._clock()
         with self._counter_lock:
             self._counter = max(self._counter + 1, now)
             counter = self._counter
-        return seal(self._private_key(), msg_type, "server", counter, body, reply_to=reply_to,
-                    ts=now).to_bytes()
+        return seal_encoded(self._private_key(), msg_type, "server", counter, body,
+                            reply_to=reply_to, ts=now).to_bytes()

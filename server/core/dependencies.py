@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from protocol.ops import Operation, OpStatus, OpType, Reason
 from server.commands.outcomes import Outcome, rejected
 from server.storage.batch import Batch
-from server.storage.models import T
+from server.storage.models import REJECTED, T
 
 from .dispatch import id_refs
 
@@ -53,6 +53,6 @@ class RejectedCreates:
     def _stored(self, record_id: str) -> tuple[str, int, str | None] | None:
         row = self.batch.conn.execute(
             sa.select(T.ops.c.op_id, T.ops.c.seq, T.ops.c.reason)
-            .where(T.ops.c.target_id == record_id, T.ops.c.status == str(OpStatus.REJECTED))
+            .where(T.ops.c.target_id == record_id, REJECTED)
             .order_by(T.ops.c.handled_at.desc()).limit(1)).first()
         return (row.op_id, row.seq, row.reason) if row is not None else None

@@ -4,18 +4,19 @@ facility's own settings. The command line (:mod:`server.admin`) and the portal
 
 Each change is one transaction that locks the facility's head row first, sends
 the record terminals need through the facility's change log (user and
-facility records go out like any other record) and appends to the facility's
-audit chain, naming who did it (``actor``: ``None`` for the operator's command
+facility records go out like any other record; a facility's name and state
+also go to every other facility's terminals, for the transfer pick list, and
+its terminals' names in its own record) and appends to the facility's audit
+chain, naming who did it (``actor``: ``None`` for the operator's command
 line, ``portal:<username>`` for an account in the portal).
 """
 
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from protocol.ids import new_id
@@ -28,25 +29,17 @@ from server.storage.db import write_tx
 from server.storage.models import T
 
 from .enrollment import code_hash
+from .facility_names import (
+    all_facility_ids,
+    facility_row,
+    name_terminals,
+    publish,
+    share_facilities,
+)
 from .passwords import check_password, hash_password
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 FACILITY_ROLES = (Role.CLERK, Role.RECORDS_MANAGER)
-
-
-def facility_row(conn: Connection, facility_id: str) -> Any:
-    row = conn.execute(sa.select(T.facilities).where(T.facilities.c.id == facility_id)).first()
-    if row is None:
-        raise NotFound(f"no facility {facility_id}")
-    return row
-
-
-def publish(batch: Batch, rec: Rec, *, new: bool) -> None:
-    if new:
-        batch.add(rec)
-    else:
-        rec.dirty = True
-    batch.emit(rec)
 
 
 def _user_rec(user_id: str, facility_id: str, username: str, role: str, *, active: bool,
@@ -156,7 +149,8 @@ def update_facility(engine: Engine, settings: Settings, *, facility_id: str, nam
     now = settings.clock()
     with write_tx(engine) as conn:
         facility_row(conn, facility_id)
-        batch = Batch(conn, [facility_id], now)
+        # Every head: the new name goes to the other facilities' terminals too.
+        batch = Batch(conn, all_facility_ids(conn), now)
         old = facility_row(conn, facility_id)
         if (old.name, old.state_code) == (name, state):
             return
@@ -175,7 +169,25 @@ def update_facility(engine: Engine, settings: Settings, *, facility_id: str, nam
         batch.chain(facility_id).append(at=now, action="admin:update_facility",
                                         outcome="applied", target=facility_id, actor=actor,
                                         facility_id=facility_id, detail=changed)
+        share_facilities(batch, conn, [facility_id])
         batch.write()
+
+
+def publish_directory(engine: Engine, settings: Settings) -> int:
+    """Send every facility's terminals the names they show instead of ids (the
+    other facilities, their own terminals): once after upgrading a server whose
+    facilities were created before these names went out. Returns the facilities."""
+    now = settings.clock()
+    with write_tx(engine) as conn:
+        ids = all_facility_ids(conn)
+        if not ids:
+            return 0
+        batch = Batch(conn, ids, now)
+        share_facilities(batch, conn)
+        for facility_id in ids:
+            name_terminals(batch, conn, facility_id)
+        batch.write()
+    return len(ids)
 
 
 def set_offline_window(engine: Engine, settings: Settings, *, facility_id: str, days: int,

@@ -60,9 +60,23 @@ def id_refs(raw: Any) -> Iterable[str]:
                 yield from (i for i in inner["attendees"] if isinstance(i, str))
 
 
+Checked = dict[str, Any] | ValidationError | SchemaError
+"""An operation's payload as :func:`check` left it: cleaned, or why it is not valid."""
+
+
+def check(op: Operation) -> Checked:
+    """Validate a payload (pure: a push does it before taking any lock)."""
+    try:
+        return check_payload(op.op_type, op.payload)
+    except (ValidationError, SchemaError) as exc:
+        return exc
+
+
 def handle(ctx: Context, op: Operation, user: UserInfo | None, terminal_id: str, *,
-           reviewed: bool = False) -> Outcome:
-    """Decide one operation. ``reviewed``: a supervisor approved a held one."""
+           reviewed: bool = False, checked: Checked | None = None) -> Outcome:
+    """Decide one operation. ``reviewed``: a supervisor approved a held one.
+    ``checked``: :func:`check` of it, done ahead (used once: the handlers may
+    change the cleaned payload)."""
     if op.facility_id != ctx.facility_id:
         return rejected(Reason.NOT_PERMITTED, "the operation names another facility")
     if user is None or not acts_for(user.facility_id, user.role, ctx.facility_id):
@@ -75,10 +89,9 @@ def handle(ctx: Context, op: Operation, user: UserInfo | None, terminal_id: str,
             and isinstance(kind_raw, str) and kind_raw in IMMUTABLE_KINDS):
         return rejected(Reason.IMMUTABLE, f"a {kind_raw} cannot be changed once recorded",
                         target=op.target_id)
-    try:
-        payload = check_payload(op.op_type, op.payload)
-    except (ValidationError, SchemaError) as exc:
-        return rejected(Reason.INVALID, exc.detail, target=op.target_id)
+    payload = check(op) if checked is None else checked
+    if isinstance(payload, ValidationError | SchemaError):
+        return rejected(Reason.INVALID, payload.detail, target=op.target_id)
     decision = decide(user.role, op.op_type, payload.get("kind"),
                       command=str(payload["name"]) if op.op_type is OpType.COMMAND else None)
     if not decision.allowed:

@@ -28,6 +28,7 @@ from server.storage.db import write_tx
 from server.storage.models import T
 
 from .authentication import audit_rejection
+from .facility_names import name_terminals
 from .mrn_pools import allocate_pool
 from .permissions import acts_for
 
@@ -90,6 +91,7 @@ def _enroll(engine: Engine, settings: Settings, server_public_key: Callable[[], 
             last_seq=0, last_msg_ctr=0, mrn_start=pool.start, mrn_next=pool.end))
         conn.execute(sa.update(T.codes).where(T.codes.c.code_hash == code.code_hash)
                      .values(used_at=now, terminal_id=terminal_id))
+        name_terminals(batch, conn, facility.id)
         batch.chain(facility.id).append(
             at=now, action="enroll", outcome="applied", actor=user.id,
             terminal_id=terminal_id, facility_id=facility.id, purpose="security",

@@ -15,15 +15,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from protocol.codec import MAX_MESSAGE_BYTES, decode
+from protocol.codec import MAX_MESSAGE_BYTES
 from protocol.messages import (
     MIN_PROTOCOL_VERSION,
+    EncodedSnapshots,
     LogPosition,
     PullRequest,
     PullResponse,
-    Snapshot,
+    served_snapshot,
 )
-from protocol.records import RecordKind
 from protocol.signing import Envelope
 from server.errors import ReplayedMessage, TerminalTooOld
 from server.settings import Settings
@@ -94,7 +94,9 @@ def pull(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: E
             break
         taken += 1
     rows = rows[:taken]
-    changes = [_snapshot(row.seq, bytes(row.snapshot)) for row in rows]
+    # The stored snapshots are the server's own bytes: sent as they are (with
+    # their log position added), not decoded and encoded again.
+    changes = EncodedSnapshots([served_snapshot(bytes(row.snapshot), row.seq) for row in rows])
     cursor = rows[-1].seq if rows else request.cursor
     return PullResponse(changes, cursor, more, now, results, pool, log=log,
                         checkpoint=checkpoint, audit_proof=proof)
@@ -116,9 +118,3 @@ def _high_water(conn: Connection, terminal: TerminalInfo, request: PullRequest
         T.facilities.c.mrn_next < request.mrn_top).values(mrn_next=request.mrn_top))
     return int(row.last_seq), behind.rowcount > 0
 
-
-def _snapshot(seq: int, raw: bytes) -> Snapshot:
-    wire = decode(raw)
-    return Snapshot(kind=RecordKind(wire["k"]), record_id=wire["id"], facility_id=wire["f"],
-                    data=wire["d"], versions=wire["v"], conflicts=wire["c"], status=wire["s"],
-                    seq=seq, gone=wire["gone"])

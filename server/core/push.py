@@ -48,7 +48,7 @@ from server.storage.models import T
 from . import clones, continuity
 from .authentication import TerminalInfo, audit_replay, consume_counter
 from .dependencies import RejectedCreates
-from .dispatch import handle, id_refs, load_users
+from .dispatch import Checked, check, handle, id_refs, load_users
 from .results import audit_fields, op_row, result_from_row, result_of
 
 log = logging.getLogger(__name__)
@@ -63,11 +63,20 @@ def push(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: E
         if op.op_type is OpType.COMMAND and isinstance(args, dict) \
                 and isinstance(args.get("to_facility_id"), str):
             extra.add(args["to_facility_id"])
+    # Hashed and validated before any lock is taken: the facility's pushes wait
+    # on each other only for the decisions and the writes. A payload checked
+    # ahead serves one attempt (a handler may change its cleaned copy); a rare
+    # second attempt (more facilities to lock) checks again.
+    hashes = {op.seq: payload_hash(op) for op in request.ops}
+    ahead = [{op.seq: check(op) for op in request.ops}]
+
+    def attempt(facilities: set[str]) -> tuple[PushResponse, list[dict[str, Any]], bool]:
+        checked = ahead.pop() if ahead else {}
+        return _push_once(engine, settings, terminal, envelope, request, hashes, checked,
+                          extra=facilities)
+
     try:
-        response, alarms, forgotten = with_facility_locks(
-            lambda facilities: _push_once(engine, settings, terminal, envelope, request,
-                                          extra=facilities),
-            extra, "a push")
+        response, alarms, forgotten = with_facility_locks(attempt, extra, "a push")
     except ReplayedMessage:
         audit_replay(engine, settings, terminal, envelope)
         raise
@@ -84,8 +93,8 @@ def push(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: E
 
 
 def _push_once(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: Envelope,
-               request: PushRequest, *, extra: set[str]
-               ) -> tuple[PushResponse, list[dict[str, Any]], bool]:
+               request: PushRequest, hashes: dict[int, str], checked: dict[int, Checked], *,
+               extra: set[str]) -> tuple[PushResponse, list[dict[str, Any]], bool]:
     """The push in one transaction: the answer, the alarms to log, and whether
     the terminal showed the server forgot operations it had answered."""
     now = settings.clock()
@@ -115,7 +124,6 @@ def _push_once(engine: Engine, settings: Settings, terminal: TerminalInfo, envel
             batch.write()
             return PushResponse([], last_seq + 1, now, server_too_old=True), alarms, False
         clones.mark_resent(conn, [op.op_id for op in request.ops])
-        hashes = {op.seq: payload_hash(op) for op in request.ops}
         old = [op for op in request.ops if op.seq <= last_seq]
         new = [op for op in request.ops if op.seq > last_seq]
         # Only pending operations are sent first: one past the next expected
@@ -143,7 +151,7 @@ def _push_once(engine: Engine, settings: Settings, terminal: TerminalInfo, envel
             batch.write()
             return PushResponse(results, last_seq + 1, now, behind=True), alarms, False
         if new:
-            results.extend(_handle_new(batch, terminal, envelope, new, hashes))
+            results.extend(_handle_new(batch, terminal, envelope, new, hashes, checked))
             last_seq = new[-1].seq
             conn.execute(sa.update(T.terminals).where(T.terminals.c.id == terminal.id)
                          .values(last_seq=last_seq))
@@ -190,14 +198,26 @@ def _stored_results(batch: Batch, terminal: TerminalInfo, old: list[Operation],
     return results
 
 
+def _note_resident(op: Operation) -> str | None:
+    """The resident a new note is about (its stays are read with the batch's)."""
+    fields = op.payload.get("fields")
+    if op.payload.get("kind") != "note" or not isinstance(fields, dict):
+        return None
+    resident = fields.get("resident_id")
+    return resident if isinstance(resident, str) else None
+
+
 def _handle_new(batch: Batch, terminal: TerminalInfo, envelope: Envelope,
-                ops: list[Operation], hashes: dict[int, str]) -> list[OpResult]:
+                ops: list[Operation], hashes: dict[int, str], checked: dict[int, Checked]
+                ) -> list[OpResult]:
     conn = batch.conn
     batch.prefetch(ref for op in ops for ref in id_refs(op.payload))
     batch.prefetch_match_keys(terminal.facility_id, filter(None, (
         match_key(op.payload["fields"]) for op in ops
         if op.op_type is OpType.CREATE and op.payload.get("kind") == "resident"
         and isinstance(op.payload.get("fields"), dict))))
+    batch.prefetch_stays(filter(None, (
+        _note_resident(op) for op in ops if op.op_type is OpType.CREATE)))
     users = load_users(conn, {op.user_id for op in ops})
     ctx = Context(batch, terminal.facility_id)
     sent_skewed = is_skewed(envelope.ts, batch.now)
@@ -208,7 +228,7 @@ def _handle_new(batch: Batch, terminal: TerminalInfo, envelope: Envelope,
     reviewed = clones.decided_at_review(conn, [op.op_id for op in ops])
     for op in ops:
         outcome = reviewed.get(op.op_id) or rejected_creates.explain(
-            op, handle(ctx, op, users.get(op.user_id), terminal.id))
+            op, handle(ctx, op, users.get(op.user_id), terminal.id, checked=checked.get(op.seq)))
         rejected_creates.note(op, outcome)
         # Skewed: sent by a clock far from ours, or stamped in our future (a
         # clock that ran ahead and was corrected since: the stamp keeps its flag).

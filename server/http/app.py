@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import warnings
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +25,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from protocol.rules.residents import diagnosis_codes
 from server.core.audit_log import AuditLog
 from server.core.service import SyncService
 from server.portal import figures
@@ -34,6 +36,8 @@ from .middleware import errors, guard
 from .portal.edge import portal_edge
 from .portal.pages import day, when
 from .portal.sessions import cookie_key, cookie_storage
+from .request_stats import STATS, RequestStats, timing
+from .request_stats import routes as stats_routes
 from .routes import (
     health,
     keys,
@@ -47,6 +51,7 @@ from .routes import (
     portal_inspections,
     portal_manage,
     portal_offline,
+    portal_people,
     portal_records,
     portal_reports,
     portal_sign_in,
@@ -73,7 +78,11 @@ async def _every(app: web.Application, seconds: float, work: Callable[[], object
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    # Every worker thread may hold a connection at once (and the periodic rounds
+    # run on them too): a pool smaller than the threads made each PostgreSQL
+    # process open and close ~100 overflow connections a minute under load.
+    engine = make_engine(settings.database_url,
+                         pool_size=max(settings.db_pool_size, settings.worker_threads + 1))
     executor = ThreadPoolExecutor(settings.worker_threads, thread_name_prefix="chartkeep-db")
     app[EXECUTOR] = executor
     app[SERVICE] = SyncService(engine, settings)
@@ -81,6 +90,9 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     key = await asyncio.get_running_loop().run_in_executor(executor, audit_log.key)
     app[COOKIES] = cookie_storage(settings, cookie_key(settings, key))
     service = app[SERVICE]
+    # The ICD-10-CM code set takes seconds to read: read it beside the first
+    # requests, so the first diagnosis a terminal sends does not wait under a lock.
+    threading.Thread(target=diagnosis_codes.load, name="chartkeep-icd10", daemon=True).start()
     tasks = [  # checkpoints of logs that grew; aggregated refusals; stale dashboard figures
         asyncio.create_task(_every(app, settings.checkpoint_interval_s, audit_log.publish_due,
                                    "publishing audit checkpoints")),
@@ -111,9 +123,14 @@ def create_app(settings: Settings) -> web.Application:
     # aiohttp-session (2.12) keeps the session under plain string request keys,
     # which aiohttp warns about on every request; the keys are its own and safe.
     warnings.filterwarnings("ignore", category=web.NotAppKeyWarning, module="aiohttp_session")
-    app = web.Application(middlewares=[portal_edge, errors, guard],
-                          client_max_size=settings.client_max_size)
+    middlewares = [portal_edge, errors, guard]
+    if settings.request_stats:  # scripts/load reads the times inside the server
+        middlewares.insert(0, timing)
+    app = web.Application(middlewares=middlewares, client_max_size=settings.client_max_size)
     app[SETTINGS] = settings
+    if settings.request_stats:
+        app[STATS] = RequestStats()
+        app.add_routes(stats_routes)
     app.cleanup_ctx.append(_resources)
     aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("server.http", "templates"),
                          filters={"when": when, "day": day}, trim_blocks=True,
@@ -121,6 +138,6 @@ def create_app(settings: Settings) -> web.Application:
     for module in (health, sync, keys, portal_sign_in, portal_facilities, portal_manage,
                    portal_inspections, portal_inspect, portal_accounts, portal_audit,
                    portal_reports, portal_compliance, portal_records, portal_spending,
-                   portal_bulletins, portal_copies, portal_offline):
+                   portal_bulletins, portal_copies, portal_offline, portal_people):
         app.add_routes(module.routes)
     return app

@@ -19,8 +19,8 @@ from sqlalchemy.engine import Connection, Engine
 from protocol.errors import ValidationError
 from protocol.ids import new_id
 from protocol.records import RecordKind, _choice, _date, _text
-from protocol.rules.dates import latest_facility_date
 from protocol.rules.department.bulletins import AUDIENCES, Person, overdue, unacknowledged
+from protocol.rules.records.facility_time import local_now_ms
 from server.errors import NotFound
 from server.settings import Settings
 from server.storage.batch import Batch, Rec
@@ -83,8 +83,11 @@ def publish(engine: Engine, settings: Settings, who: Principal, *, facility_ids:
     with write_tx(engine) as conn:
         batch = Batch(conn, chosen, now)
         for facility_id in chosen:
+            facility = batch.get(facility_id, str(RecordKind.FACILITY))
+            # Each facility's own date (a facility behind UTC is still on the day before).
+            published_on = local_now_ms(facility.data if facility else {}, now).date()
             data = {**clean, "group": group, "published_by": who.actor,
-                    "published_on": latest_facility_date(now).isoformat(),
+                    "published_on": published_on.isoformat(),
                     "acknowledgements": []}
             rec = batch.add(Rec(id=new_id(now), kind=str(RecordKind.BULLETIN),
                                 facility_id=facility_id, data=data))

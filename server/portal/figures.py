@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -63,6 +63,10 @@ class Figures:
     mds_overdue: int
     audit_ok: bool
     audit_text: str
+    people_overdue: list[dict[str, str]] = field(default_factory=list)
+    """Overdue in-service training and performance reviews (the compliance rules'
+    items: name, employee id, rule, what, due, why). Figures kept before they were
+    counted have none until refreshed."""
 
 
 def _worst(levels: Iterable[str]) -> str:
@@ -87,6 +91,11 @@ def compute(facts: FacilityFacts, today: date) -> tuple[dict[str, Any], str]:
         "licenses_expiring": sum(1 for item in due_list(licenses)
                                  if item.due is not None and item.due <= soon),
         "mds_overdue": len(overdue_list(status.due["mds"])),
+        "people_overdue": [
+            {"name": facts.staff_name(item.subject), "employee_id": facts.employee_id(
+                item.subject), "rule": item.rule, "what": item.what,
+             "due": item.due.isoformat() if item.due else "", "why": item.why}
+            for item in overdue_list([*status.due["in_service"], *status.due["reviews"]])],
     }
     return figures, trend_svg(status.chart, facts.name)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +21,7 @@ from protocol.commands import Named
 from protocol.records import RecordKind
 from protocol.rules.records.commands.reading import facility_profile
 from protocol.rules.records.due_list import AREA_TITLES, due_items
+from protocol.rules.records.facility_time import local_now_ms
 from server.storage.models import T
 
 from .principals import Principal
@@ -76,11 +76,12 @@ def region_due(conn: Connection, principal: Principal, now_ms: int) -> list[DueR
         sa.select(rec.c.id, rec.c.data).where(rec.c.id.in_(sorted(resident_ids))))}
     facility_data = {r.id: _load(r.data) for r in conn.execute(
         sa.select(rec.c.id, rec.c.data).where(rec.c.id.in_(list(by_facility))))}
-    # Server time; a facility's local date differs by hours at most.
-    now = datetime.fromtimestamp(now_ms / 1000, tz=UTC).replace(tzinfo=None)
     out: list[DueRow] = []
     for facility_id, cases in by_facility.items():
-        profile = facility_profile(facility_data.get(facility_id, {}))
+        facility = facility_data.get(facility_id, {})
+        profile = facility_profile(facility)
+        # Each facility's clocks run on its own wall clock, as at its terminals.
+        now = local_now_ms(facility, now_ms)
         out.extend(DueRow(facility_id, refs[facility_id].name, item.area,
                           AREA_TITLES[item.area], item.resident, item.what, item.due_text,
                           item.basis, item.overdue)

@@ -25,7 +25,9 @@ from protocol.errors import SchemaError, ValidationError
 from protocol.ids import is_id
 from protocol.ops import OpStatus
 from protocol.records import RecordKind
-from protocol.rules.dates import latest_facility_date
+from protocol.reports.budget import budget_report
+from protocol.reports.model import ReportMeta
+from protocol.reports.render import to_pdf
 from protocol.rules.department.budget import (
     LineMonth,
     Spent,
@@ -36,9 +38,10 @@ from protocol.rules.department.budget import (
     line_of,
     money,
 )
+from protocol.rules.records.facility_time import local_now_ms
 from server.commands import casework
 from server.commands.context import Context
-from server.core.directory import publish
+from server.core.facility_names import publish
 from server.errors import NotFound
 from server.settings import Settings
 from server.storage.batch import Batch, with_facility_locks
@@ -99,6 +102,23 @@ def spending(conn: Connection, who: Principal, facility_id: str) -> Spending:
         requests, journal, months)
 
 
+def budget_pdf(conn: Connection, who: Principal, facility_id: str, now_ms: int) -> bytes:
+    """Budget against actual as a PDF: the CSV's rows (:mod:`protocol.reports.budget`),
+    produced at the facility's local time."""
+    seen = spending(conn, who, facility_id)
+    data = conn.execute(sa.select(T.records.c.data).where(
+        T.records.c.id == facility_id)).scalar()
+    local = local_now_ms(data if isinstance(data, dict) else {}, now_ms)
+    latest = conn.execute(sa.select(sa.func.max(T.changes.c.seq)).where(
+        T.changes.c.facility_id == facility_id)).scalar()
+    meta = ReportMeta(produced_at=local.strftime("%Y-%m-%d %H:%M"),
+                      data_as_of=f"change {latest or 0}", produced_by=who.actor)
+    report = budget_report(seen.months, facility_id=facility_id,
+                           facility_name=seen.facility.name,
+                           state_code=seen.facility.state_code, meta=meta, today=local.date())
+    return to_pdf(report)
+
+
 def decide(engine: Engine, settings: Settings, who: Principal, *, facility_id: str,
            expenditure_id: str, decision: str, reason: str) -> str:
     """The regional manager approves or refuses a request above the facility's
@@ -122,8 +142,12 @@ def _decide_once(engine: Engine, settings: Settings, who: Principal, facility_id
     now = settings.clock()
     with write_tx(engine) as conn:
         batch = Batch(conn, {facility_id, *extra}, now)
+        facility = batch.get(facility_id, str(RecordKind.FACILITY))
+        # The facility's own date, not the latest any facility has reached: a
+        # facility behind UTC would otherwise see a decision dated tomorrow.
+        today = local_now_ms(facility.data if facility else {}, now).date()
         args = {"expenditure_id": expenditure_id, "decision": decision,
-                "decided_on": latest_facility_date(now).isoformat()}
+                "decided_on": today.isoformat()}
         if reason.strip():
             args["reason"] = reason.strip()
         try:

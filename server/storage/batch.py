@@ -22,8 +22,8 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from protocol.codec import encode
 from protocol.merge import RecordState
+from protocol.messages import stored_snapshot
 
 from .audit import ChainWriter, writer_for
 from .db import insert_many, lock_heads
@@ -112,6 +112,9 @@ class Batch:
         self.change_rows: list[dict[str, Any]] = []
         self.new_by_match: dict[tuple[str, str], list[Rec]] = {}
         self.match_loaded: dict[tuple[str, str], list[str]] = {}
+        self.new_by_subject: dict[str, list[Rec]] = {}
+        self.subject_loaded: dict[tuple[str, str, str | None], list[str]] = {}
+        self.stays_of: dict[str, list[str]] = {}
 
     # --- locks -----------------------------------------------------------------
 
@@ -155,20 +158,58 @@ class Batch:
         self.recs[rec.id] = rec
         if rec.match_key:
             self.new_by_match.setdefault((rec.facility_id, rec.match_key), []).append(rec)
+        if rec.subject_id:
+            self.new_by_subject.setdefault(rec.subject_id, []).append(rec)
         return rec
 
-    def by_subject(self, subject_id: str, facility_id: str) -> list[Rec]:
-        """Every record about one resident in one facility (for a transfer)."""
-        rows = self.conn.execute(sa.select(T.records.c.id).where(
-            T.records.c.subject_id == subject_id, T.records.c.facility_id == facility_id))
-        ids = [row.id for row in rows]
-        self.prefetch(ids)
+    def by_subject(self, subject_id: str, facility_id: str, kind: str | None = None
+                   ) -> list[Rec]:
+        """Every record about one resident or staff member in one facility (of one
+        kind if given). The stored ones are read once per batch: the records table
+        is written only at the end, and a record's subject never changes, so the
+        ones added since are found through :attr:`new_by_subject` (not by walking
+        every record of the batch: an hours entry asks this for its staff member)."""
+        key = (subject_id, facility_id, kind)
+        ids = self.subject_loaded.get(key)
+        if ids is None:
+            stmt = sa.select(T.records.c.id).where(T.records.c.subject_id == subject_id,
+                                                   T.records.c.facility_id == facility_id)
+            if kind is not None:
+                stmt = stmt.where(T.records.c.kind == kind)
+            ids = self.subject_loaded[key] = [row.id for row in self.conn.execute(stmt)]
+            self.prefetch(ids)
         found = {rec.id: rec for rec_id in ids if (rec := self.recs[rec_id]) is not None}
-        for rec in self.recs.values():
-            if (rec is not None and rec.is_new and rec.subject_id == subject_id
-                    and rec.facility_id == facility_id):
+        for rec in self.new_by_subject.get(subject_id, ()):
+            if rec.is_new and rec.facility_id == facility_id:
                 found[rec.id] = rec
-        return [rec for rec in found.values() if rec.facility_id == facility_id]
+        return [rec for rec in found.values() if rec.facility_id == facility_id
+                and (kind is None or rec.kind == kind)]
+
+    def stay_ids(self, resident_id: str) -> list[str]:
+        """Every stay of a resident (the ``stays`` table), read once per batch until
+        a stay command writes that table (:meth:`stays_changed`)."""
+        ids = self.stays_of.get(resident_id)
+        if ids is None:
+            ids = self.stays_of[resident_id] = list(self.conn.execute(
+                sa.select(T.stays.c.id).where(T.stays.c.resident_id == resident_id)
+            ).scalars())
+        return ids
+
+    def prefetch_stays(self, resident_ids: Iterable[str]) -> None:
+        """Read the stays of these residents in one query per 500 (a batch of notes
+        asks for the stays of their residents)."""
+        wanted = [r for r in set(resident_ids) if r not in self.stays_of]
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start:start + _CHUNK]
+            found: dict[str, list[str]] = {r: [] for r in chunk}
+            for row in self.conn.execute(sa.select(T.stays.c.id, T.stays.c.resident_id)
+                                         .where(T.stays.c.resident_id.in_(chunk))):
+                found[row.resident_id].append(row.id)
+            self.stays_of.update(found)
+
+    def stays_changed(self) -> None:
+        """A stay command wrote the ``stays`` table: forget what was read of it."""
+        self.stays_of.clear()
 
     def prefetch_match_keys(self, facility_id: str, keys: Iterable[str]) -> None:
         """Load every record with one of these match keys (one query per 500 keys)."""
@@ -210,10 +251,10 @@ class Batch:
         self.need_facility(fid)
         seq = self.next_seq[fid] + 1
         self.next_seq[fid] = seq
-        wire = {"k": rec.kind, "id": rec.id, "f": fid, "d": rec.data, "v": rec.versions,
-                "c": rec.conflicts, "s": rec.status, "gone": gone}
+        snapshot = stored_snapshot(rec.kind, rec.id, fid, rec.data, rec.versions,
+                                   rec.conflicts, rec.status, gone=gone)
         self.change_rows.append({"facility_id": fid, "seq": seq, "kind": rec.kind,
-                                 "record_id": rec.id, "snapshot": encode(wire)})
+                                 "record_id": rec.id, "snapshot": snapshot})
         if not gone:
             rec.seq = seq
             rec.dirty = True

@@ -33,6 +33,10 @@ NAMING_CONVENTION = {
 
 metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
+REJECTED = sa.text("status = 'rejected'")
+"""The condition of the partial index on ``ops.target_id`` (and of the query
+that uses it: a bound parameter would not let SQLite pick a partial index)."""
+
 SYSTEM_CHAIN = "_system"
 """Audit chain (and head row) for events tied to no facility."""
 
@@ -133,7 +137,9 @@ class Record(ServerTable, table=True):
     __table_args__ = (
         sa.Index(None, "facility_id", "kind"),
         sa.Index(None, "facility_id", "match_key"),
-        sa.Index(None, "subject_id"),
+        # By subject, facility and kind (an hours entry reads its staff member's
+        # applicants): migration 0007.
+        sa.Index(None, "subject_id", "facility_id", "kind"),
         sa.Index(None, "facility_id", "mrn"),
     )
     id: str = Field(primary_key=True, sa_type=ID)
@@ -210,7 +216,10 @@ class Change(ServerTable, table=True):
 
 class OpRecord(ServerTable, table=True):
     __tablename__ = "ops"
-    __table_args__ = (sa.Index(None, "target_id"),)
+    # Read only to find a rejected create (a ``dependency`` rejection): only
+    # those rows are indexed (migration 0007).
+    __table_args__ = (sa.Index(None, "target_id", sqlite_where=REJECTED,
+                               postgresql_where=REJECTED),)
     terminal_id: str = Field(primary_key=True, sa_type=ID)
     seq: int = Field(primary_key=True, sa_type=sa.BigInteger)
     op_id: str = Field(sa_type=ID)

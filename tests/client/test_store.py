@@ -141,3 +141,47 @@ def test_lock_drops_the_store(session):
 
     with pytest.raises(SessionLocked):
         session.residents.census()
+
+
+def test_an_older_store_gains_the_pull_index_on_open(tmp_path):
+    """A store made before the answered-by-server_seq index gets it at its next
+    open, rows untouched (same store format)."""
+    key = os.urandom(32)
+    store = Store(tmp_path / "old.db", key, create=True)
+    with store.write() as conn:
+        conn.exec_driver_sql("DROP INDEX ix_outbox_answered")
+    store.close()
+    store = Store(tmp_path / "old.db", key)
+    with store.read() as conn:
+        names = {r[0] for r in conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox'")}
+        plan = " ".join(str(r) for r in conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT seq FROM outbox WHERE status = 'applied' "
+            "AND server_seq > 10 AND server_seq <= 20"))
+    store.close()
+    assert "ix_outbox_answered" in names
+    assert "ix_outbox_answered" in plan
+
+
+def test_a_pulled_page_leaves_its_checkpoint_to_the_background(tmp_path):
+    """A non-durable commit (a pulled page) turns SQLite's own checkpoint off only
+    for itself: the connection goes back to the pool checkpointing and waiting
+    for the disk as before, and the background checkpoint empties the WAL."""
+    store = Store(tmp_path / "s.db", os.urandom(32), create=True)
+    with store.write(durable=False) as conn:
+        conn.exec_driver_sql("CREATE TABLE filler (x BLOB)")
+        conn.exec_driver_sql("INSERT INTO filler SELECT randomblob(4000) FROM "
+                             "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                             "WHERE i < 300) SELECT i FROM n)")
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        assert raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+        assert raw.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    before = (tmp_path / "s.db").stat().st_size  # the pages are still in the WAL
+    store._checkpointer.stop()  # runs the checkpoint asked for, then ends
+    assert store._checkpointer.failed is None
+    assert raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+    assert raw.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    after = (tmp_path / "s.db").stat().st_size
+    store.close()
+    assert before < 300 * 4000 <= after

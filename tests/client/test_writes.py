@@ -139,11 +139,15 @@ def test_notes_amend_and_entered_in_error(session):
     session.notes.amend(early, "Amended: vitals were normal")
     session.notes.mark_entered_in_error(late, "Charted on the wrong resident")
     notes = session.residents.get(rid).notes
-    originals = [n for n in notes if not n.entered_in_error_of]
-    assert [n.id for n in originals] == [early, late]
-    assert originals[1].body == "Second entry [sic] as typed"
-    assert originals[0].amendments[0].body == "Amended: vitals were normal"
-    assert originals[1].entered_in_error
+    # The marking is shown on the note it voids, never as a note of its own.
+    assert [n.id for n in notes] == [early, late]
+    assert not any(n.entered_in_error_of for n in notes)
+    assert notes[1].body == "Second entry [sic] as typed"
+    assert notes[0].amendments[0].body == "Amended: vitals were normal"
+    assert notes[1].entered_in_error and not notes[0].entered_in_error
+    marking = notes[1].error_marking
+    assert marking is not None and marking.body == "Charted on the wrong resident"
+    assert marking.author == notes[1].author
     assert all(n.pending for n in notes)
 
 

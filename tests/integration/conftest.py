@@ -110,11 +110,14 @@ def _norm(data: Any, versions: Any, conflicts: Any, status: str) -> dict[str, An
 
 
 def terminal_records(session: Session) -> dict[tuple[str, str], dict[str, Any]]:
-    """What a terminal holds as the server's confirmed state."""
+    """What a terminal holds as the server's confirmed state of its facility (the
+    other facilities' names, which it also holds for transfers, are not part of it)."""
+    listing = sa.and_(RECORDS.c.kind == "facility", RECORDS.c.id != session.facility_id)
     with session.store.read() as conn:
         rows = conn.execute(sa.select(RECORDS.c.kind, RECORDS.c.id, RECORDS.c.data,
                                       RECORDS.c.versions, RECORDS.c.conflicts,
-                                      RECORDS.c.status).where(RECORDS.c.data.is_not(None))
+                                      RECORDS.c.status).where(RECORDS.c.data.is_not(None),
+                                                              ~listing)
                             ).all()
     return {(r.kind, r.id): _norm(r.data, r.versions, r.conflicts, r.status) for r in rows}
 

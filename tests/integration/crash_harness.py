@@ -39,6 +39,8 @@ from typing import Any
 import sqlalchemy as sa
 
 PHASES = ("write", "push", "pull", "idle")
+AIMED = ("write", "push", "pull", None, None, None)
+"""What each kill aims at: a phase, or (None) any moment of the terminal's work."""
 
 
 @dataclass
@@ -183,7 +185,15 @@ class Campaign:
             self.phase.write_bytes(b"idle    ")
             seed = self.rng.randrange(2**32)
             term = _child(partial(self._terminal_work, seed))
-            time.sleep(self.rng.uniform(0.05, max_delay_s))
+            # Half the kills aim at a phase: the kill comes within 20 ms of the terminal
+            # entering it (a pull of one terminal's own changes is short, and a delay
+            # counted from the fork lands mostly in start-up on a busy machine); the other
+            # half come at a random time after the terminal's first step of work.
+            target = self.rng.choice(AIMED)
+            if _wait_for_phase(self.phase, target):
+                time.sleep(self.rng.uniform(0.0, 0.02))
+            else:
+                time.sleep(self.rng.uniform(0.05, max_delay_s))
             phase = self.phase.read_bytes().decode().strip() or "idle"
             if self.rng.random() < 0.3:
                 assert self.server_pid is not None
@@ -203,6 +213,20 @@ class Campaign:
         if self.server_pid is not None:
             _kill(self.server_pid)
             self.server_pid = None
+
+
+def _wait_for_phase(phase: Path, target: str | None, timeout_s: float = 30.0) -> bool:
+    """Until the terminal child marks ``target`` (``None``: any phase of work);
+    whether that phase was seen before the timeout."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        seen = phase.read_bytes().decode().strip()
+        if seen == target:
+            return True
+        if target is None and seen not in ("", "idle"):
+            return False
+        time.sleep(0.002)
+    return False
 
 
 def saved_entries(log: Path) -> list[dict[str, Any]]:

@@ -13,10 +13,11 @@ import pytest
 from pypdf import PdfReader
 
 from client.errors import InputError, NotPermitted
+from protocol.ids import derived_id
 from protocol.records import RecordKind
 from server import admin
 
-from .conftest import Facility, Org, inject_raw_op, op, resident
+from .conftest import Facility, Org, inject_raw_op, op, outbox_statuses, resident
 
 VALID_AUTHORIZATION: dict[str, Any] = {
     "information": "Progress notes, March 2026", "disclosers": "Maple Grove Care Center",
@@ -24,15 +25,6 @@ VALID_AUTHORIZATION: dict[str, Any] = {
     "expires_on": "2027-06-30", "signed_by": "Adaeze Okafor", "signed_on": "2026-11-01",
     "states_right_to_revoke": True, "states_conditioning": True, "states_redisclosure": True,
 }
-
-
-def _known_postgres_defect(org: Org, request: pytest.FixtureRequest) -> None:
-    """On PostgreSQL, records commands made at one terminal were not seen in the other
-    terminal's due list after both synced (found at the end of a stop, not yet
-    diagnosed): the test still runs there, and its failure is reported as expected."""
-    if org.settings.database_url.startswith("postgresql"):
-        request.applymarker(pytest.mark.xfail(
-            strict=False, reason="records commands not seen across terminals via PostgreSQL"))
 
 
 def _admitted(org: Org, session: Any, **fields: Any) -> str:
@@ -235,9 +227,7 @@ def _letter() -> dict[str, Any]:
             "states_complaint_to_hhs": True}
 
 
-def test_amendment_links_go_with_a_later_release(org: Org, tmp_path: Path,
-                                                  request: pytest.FixtureRequest) -> None:
-    _known_postgres_defect(org, request)
+def test_amendment_links_go_with_a_later_release(org: Org, tmp_path: Path) -> None:
     manager = org.terminal(org.a, "rm.MG")
     clerk = org.terminal(org.a, "clerk.MG")
     rid = _admitted(org, manager)
@@ -311,24 +301,35 @@ def test_amendment_links_go_with_a_later_release(org: Org, tmp_path: Path,
     assert manager.casework.accounting(rid, org_today()).lines == ()
 
 
-def test_a_completeness_review_opened_at_discharge_becomes_delinquent(
-        org: Org, request: pytest.FixtureRequest) -> None:
-    _known_postgres_defect(org, request)
+CHECKLIST_AT_DEATH = ["discharge_summary", "discharge_order", "final_progress_note",
+                      "medication_reconciliation", "discharge_mds", "care_plan",
+                      "death_certificate"]
+
+
+def test_a_discharge_opens_its_completeness_review_which_becomes_delinquent(org: Org) -> None:
     manager = org.terminal(org.a, "rm.MG")
     clerk = org.terminal(org.a, "clerk.MG")
     rid = manager.residents.register(resident())
     stay = manager.stays.admit(rid, admitted_at="2026-09-01", bed_id=org.a.beds[0])
     manager.stays.discharge(stay, discharged_at="2026-10-09", disposition="death")
+    # Opened at once at the discharging terminal, offline: every document the
+    # checklist requires at a death is a deficiency until someone finds it.
+    [opened] = manager.casework.cases(RecordKind.COMPLETENESS_REVIEW)
+    review = opened.id
+    assert [d["code"] for d in opened.data["deficiencies"]] == CHECKLIST_AT_DEATH
+    assert not [i for i in manager.casework.due() if i.area == "review_to_open"]
     manager.sync()
+    # The server opened the same review when it applied the discharge; the
+    # terminal's own opening arrived as that one, not as a second review.
+    assert set(outbox_statuses(manager).values()) == {"applied"}
+    reviews = [k for k in org.server_records(org.a) if k[0] == RecordKind.COMPLETENESS_REVIEW]
+    assert reviews == [(RecordKind.COMPLETENESS_REVIEW, review)]
     clerk.sync()
-    [todo] = [i for i in clerk.casework.due() if i.area == "review_to_open"]
-    assert (todo.resident_id, todo.due_text) == (rid, "2026-11-08")
-    review = clerk.casework.open_review(rid, discharged_on="2026-10-09", disposition="death",
-                                        present=["discharge_summary", "discharge_order",
-                                                 "final_progress_note", "discharge_mds",
-                                                 "care_plan"], stay_id=stay)
-    codes = [d["code"] for d in clerk.casework.case(review).data["deficiencies"]]  # type: ignore[union-attr]
-    assert codes == ["medication_reconciliation", "death_certificate"]
+    found = ["discharge_summary", "discharge_order", "final_progress_note", "discharge_mds",
+             "care_plan"]
+    for code in found:
+        clerk.casework.command("resolve_deficiency", {"review_id": review, "code": code,
+                                                      "resolved_on": "2026-10-09"})
     clerk.casework.command("assign_deficiency", {"review_id": review, "code":
                                                  "death_certificate", "assignee": "Dr. Ruiz"})
     clerk.sync()
@@ -342,15 +343,38 @@ def test_a_completeness_review_opened_at_discharge_becomes_delinquent(
     month = manager.casework.delinquency(2026, 11)
     assert (month.delinquent, month.discharges_averaged, month.meets_benchmark) == (1, 1, False)
     assert month.rate_percent == 1200
-    assert not [i for i in manager.casework.due() if i.area == "review_to_open"]
-    for code in codes:
+    for code in ("medication_reconciliation", "death_certificate"):
         manager.casework.command("resolve_deficiency", {"review_id": review, "code": code,
                                                         "resolved_on": "2026-11-10"})
     manager.sync()
     assert not [i for i in manager.casework.due() if i.area == "completeness"]
-    server = org.server_records(org.a)[("completeness_review", review)]["data"]
-    assert [d["assignee"] for d in server["deficiencies"]] == [None, "Dr. Ruiz"]
-    assert all(d["resolved_on"] == "2026-11-10" for d in server["deficiencies"])
+    server = org.server_records(org.a)[(RecordKind.COMPLETENESS_REVIEW, review)]["data"]
+    assert [d["assignee"] for d in server["deficiencies"]] == [None] * 6 + ["Dr. Ruiz"]
+    assert [d["resolved_on"] for d in server["deficiencies"]] == \
+        ["2026-10-09"] * 3 + ["2026-11-10", "2026-10-09", "2026-10-09", "2026-11-10"]
+
+
+def test_the_server_opens_the_review_of_a_discharge_sent_without_one(org: Org) -> None:
+    """An older terminal sends the discharge alone: the server's rule opens the review."""
+    manager = org.terminal(org.a, "rm.MG")
+    rid = manager.residents.register(resident())
+    stay = manager.stays.admit(rid, admitted_at="2026-09-01", bed_id=org.a.beds[0])
+    manager.sync()
+    inject_raw_op(manager, "command", {"name": "discharge", "args": {
+        "stay_id": stay, "discharged_at": "2026-10-09", "disposition": "hospital"}})
+    manager.sync()
+    [(key, record)] = [(k, r) for k, r in org.server_records(org.a).items()
+                       if k[0] == RecordKind.COMPLETENESS_REVIEW]
+    assert key[1] == derived_id(stay, "completeness_review")
+    assert (record["data"]["stay_id"], record["data"]["discharged_on"]) == (stay, "2026-10-09")
+    assert [d["code"] for d in record["data"]["deficiencies"]] == [
+        "discharge_summary", "discharge_order", "final_progress_note",
+        "medication_reconciliation", "discharge_mds", "care_plan", "transfer_form"]
+    assert manager.casework.case(key[1]) is not None
+    # A review that names a stay not discharged on that date is refused.
+    with pytest.raises(InputError) as refused:
+        manager.casework.open_review(rid, discharged_on="2026-10-08", stay_id=stay)
+    assert refused.value.reason == "not_discharged"
 
 
 AGREEMENT = {"agreement_id": "DUA-7", "recipient": "State University", "purpose": "research",

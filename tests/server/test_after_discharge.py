@@ -25,3 +25,22 @@ def test_note_after_discharge_is_kept_linked_and_flagged(terminal, h, world, eng
         data = h.record(engine, note_id).data
         assert data["stay_id"] == sid
         assert bool(data.get("_documented_after_discharge")) is flagged
+
+
+def test_stays_written_within_a_batch_are_seen_by_its_later_notes(terminal, h, world, engine):
+    """A push batch reads a resident's stays once and again after a stay command
+    writes them: a note before the admission has no stay, one after the discharge
+    in the same batch is linked to it."""
+    t = terminal()
+    rid, create = h.new_resident(t)
+    early_id, early = h.note(t, rid, clinical_time="2026-01-01T09:00")
+    sid, admit = h.admit(t, rid, world.a.beds[0])
+    discharge = t.op("command", {"name": "discharge", "args": {
+        "stay_id": sid, "discharged_at": "2026-01-10", "disposition": "home"}})
+    late_id, late = h.note(t, rid, clinical_time="2026-01-12T09:00")
+    results = t.push([create, early, admit, discharge, late]).results
+    assert [r.status for r in results] == ["applied"] * 5
+    assert "stay_id" not in h.record(engine, early_id).data
+    late_data = h.record(engine, late_id).data
+    assert late_data["stay_id"] == sid
+    assert late_data["_documented_after_discharge"] is True

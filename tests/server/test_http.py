@@ -20,7 +20,14 @@ from protocol.messages import (
     PushRequest,
     PushResponse,
 )
-from protocol.signing import new_private_key, open_envelope, prove_possession, public_bytes, seal
+from protocol.signing import (
+    Envelope,
+    new_private_key,
+    open_envelope,
+    prove_possession,
+    public_bytes,
+    seal,
+)
 from server import admin
 from server.http.access import policy_of
 from server.http.app import create_app
@@ -209,6 +216,21 @@ async def test_well_signed_but_malformed_body_is_400(client, engine, settings, w
         assert (status, decode(payload)["error"]) == (400, "invalid_message")
     wrong_type = seal(key, "pull", enrolled.terminal_id, 9, {"ops": []}).to_bytes()
     assert (await post(client, "/v1/push", wrong_type))[0] == 400
+
+
+async def test_a_signed_body_with_a_repeated_map_key_is_refused(client, engine, settings, world):
+    """The signature covers the body's bytes, not one reading of them: a map with
+    a key twice could mean two things, so it is refused whoever signed it."""
+    key, enrolled = await enroll(client, engine, settings, world.a.id, "clerk_MG")
+    body = encode({"ops": [], "schema": 1})
+    repeated = b"\x83" + body[1:] + encode("schema") + encode(2)  # "schema" twice
+    unsigned = seal(key, "push", enrolled.terminal_id, 1, {})
+    envelope = Envelope(**{**{f: getattr(unsigned, f) for f in Envelope.__slots__},
+                           "body": repeated, "signature": b""})
+    signed = Envelope(**{**{f: getattr(envelope, f) for f in Envelope.__slots__},
+                         "signature": key.sign(envelope.signed_bytes())})
+    status, payload = await post(client, "/v1/push", signed.to_bytes())
+    assert (status, decode(payload)["error"]) == (400, "duplicate_key")
 
 
 @pytest.fixture

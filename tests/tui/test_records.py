@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Input
 from client.ui.dialogs.form import FormDialog
 from client.ui.dialogs.resident_picker import ResidentPickerDialog
 from client.ui.screens.records import RecordsScreen
+from protocol.records import RecordKind
 
 pytestmark = pytest.mark.tui
 
@@ -112,3 +113,73 @@ async def test_a_release_without_the_authorization_is_refused_in_the_form(
         # The attorney has no authorization on file: the release is refused at entry.
         await ui.wait_for(lambda: "authorization" in ui.text_of("#form-error"))
         assert form.is_attached
+
+
+async def test_a_limited_data_set_is_written_from_the_form_only_with_its_agreement(
+        department, make_app, drive, tmp_path):
+    app = make_app(department)
+    target = tmp_path / "lds.csv"
+    async with app.run_test(size=SIZE) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("f9")
+        screen = await ui.wait_for_screen(RecordsScreen)
+        await ui.wait_for(lambda: screen.query_one("#records-table", DataTable).row_count == 2)
+        await pilot.press("x")
+        form = await ui.wait_for_screen(FormDialog)
+        await ui.fill(method="limited_data_set", purpose="falls study",
+                      recipient="State University", path=str(target))
+        await pilot.press("ctrl+s")
+        # No agreement typed: refused at entry with the reason, nothing written.
+        await ui.wait_for(lambda: "data-use agreement" in ui.text_of("#form-error"))
+        assert form.is_attached and not target.exists()
+        await ui.fill(agreement_id="DUA-7", permitted_uses="falls study",
+                      permitted_users="the study team", signed_on="2026-01-02",
+                      no_other_use_or_disclosure="yes", safeguards="yes",
+                      reports_other_use="yes", agents_bound="yes")
+        await pilot.press("ctrl+s")
+        # One promise is still missing, and the form says which.
+        await ui.wait_for(lambda: "identify or contact" in ui.text_of("#form-error"))
+        assert form.is_attached and not target.exists()
+        await ui.fill(no_identification_or_contact="yes")
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: not form.is_attached)
+    rows = target.read_text().splitlines()
+    assert len(rows) == 2 and "2025-11-02" in rows[1]  # a limited data set keeps dates
+    [made] = department.session().casework.cases(RecordKind.EXTRACT)
+    assert (made.data["method"], made.data["agreement"]["agreement_id"],
+            made.data["agreement"]["recipient"]) == ("limited_data_set", "DUA-7",
+                                                     "State University")
+
+
+async def test_an_accounting_of_disclosures_is_written_from_the_picker(
+        department, make_app, drive, tmp_path):
+    session = department.session()
+    [rid] = list(session.casework.residents())
+    session.casework.log_disclosure(rid, disclosed_on="2026-01-05", basis="abuse_neglect",
+                                    recipient="County adult protective services",
+                                    description="Nursing notes", purpose="abuse report")
+    session.lock()
+    app = make_app(department)
+    target = tmp_path / "acct.pdf"
+    async with app.run_test(size=SIZE) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("f9")
+        await ui.wait_for_screen(RecordsScreen)
+        await pilot.press("d")
+        picker = await ui.wait_for_screen(ResidentPickerDialog)
+        await pilot.press(*"okafor")
+        await ui.wait_for(lambda: picker.query_one("#picker-table", DataTable).row_count == 1)
+        await pilot.press("enter", "enter")
+        form = await ui.wait_for_screen(FormDialog)
+        await ui.fill(asked_from="2026-01-10", asked_to="2026-01-01", path=str(target))
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: "ends before it starts" in ui.text_of("#error-asked_to"))
+        assert form.is_attached and not target.exists()
+        await ui.fill(asked_from="", asked_to="")
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: not form.is_attached)
+    assert target.exists()
+    assert target.with_suffix(".csv").read_text().splitlines()[1] == (
+        "2026-01-05,County adult protective services,,Nursing notes,abuse report,1,")

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 from textual.notifications import Notify
-from textual.widgets import DataTable, TextArea
+from textual.widgets import DataTable, Input, TextArea
 
+from client.ui.dialogs.diagnosis_form import CodeSearchDialog
 from client.ui.dialogs.form import FormDialog
 from client.ui.screens.resident import ResidentScreen
+from protocol.rules.residents import diagnosis_codes
 
 pytestmark = pytest.mark.tui
 
@@ -60,6 +62,33 @@ async def test_add_and_amend_a_note(resident_terminal, make_app, drive):
         assert "pending" in detail  # not yet on the server
 
 
+async def test_a_note_entered_in_error_is_struck_through_with_who_when_why(
+        resident_terminal, make_app, drive):
+    app = make_app(resident_terminal)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        screen = await open_first_resident(ui, pilot)
+        await pilot.press("n")
+        await ui.wait_for_screen(FormDialog)
+        await ui.fill(body="Walked to the garden.")
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: "Walked to the garden" in ui.table_text("#notes"))
+        await pilot.press("x")
+        await ui.wait_for_screen(FormDialog)
+        await ui.fill(reason="Charted on the wrong resident")
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: app.screen is screen)
+        await ui.wait_for(lambda: "entered in error" in ui.table_text("#notes"))
+        table = screen.query_one("#notes", DataTable)
+        assert table.row_count == 1  # the reason is not a note of its own
+        body = table.get_row_at(0)[3]
+        assert "strike" in str(body.style)
+        detail = ui.text_of("#note-detail")
+        assert "Walked to the garden." in detail
+        assert "Entered in error" in detail and "alice" in detail
+        assert "Charted on the wrong resident" in detail
+
+
 async def test_bad_input_keeps_the_form_and_says_what_is_wrong(resident_terminal, make_app,
                                                                drive):
     app = make_app(resident_terminal)
@@ -78,19 +107,52 @@ async def test_bad_input_keeps_the_form_and_says_what_is_wrong(resident_terminal
 
 async def test_diagnosis_code_is_checked_as_typed(resident_terminal, make_app, drive):
     app = make_app(resident_terminal)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         ui = drive(pilot)
         screen = await open_first_resident(ui, pilot)
         await pilot.press("i")
         await ui.wait_for_screen(FormDialog)
         await ui.fill(code="E119")
         assert "dot after the third character" in ui.text_of("#error-code")
-        await ui.fill(code="E11.9", description="Type 2 diabetes mellitus without "
-                                                "complications")
-        assert ui.text_of("#error-code") == ""
+        await ui.wait_for(diagnosis_codes.is_loaded)
+        # The right shape, but no such code: refused here as the server refuses it.
+        await ui.fill(code="Z99.99")
+        await ui.wait_for(lambda: "not in the ICD-10-CM code set" in ui.text_of("#error-code"))
+        await ui.fill(code="E11")
+        await ui.wait_for(lambda: "not a billable code" in ui.text_of("#error-code"))
+        await ui.fill(code="E11.9")
+        await ui.wait_for(lambda: ui.text_of("#error-code") == "")
+        # The description comes from the code set.
+        described = app.screen.query_one("#field-description", Input)
+        await ui.wait_for(lambda: described.value
+                          == "Type 2 diabetes mellitus without complications")
         await pilot.press("ctrl+s")
         await ui.wait_for(lambda: app.screen is screen)
         await ui.wait_for(lambda: "E11.9" in ui.table_text("#diagnoses"))
+        assert "without complications" in ui.table_text("#diagnoses")
+
+
+async def test_a_diagnosis_is_found_by_words(resident_terminal, make_app, drive):
+    app = make_app(resident_terminal)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        screen = await open_first_resident(ui, pilot)
+        await pilot.press("i")
+        form = await ui.wait_for_screen(FormDialog)
+        await pilot.press("ctrl+f")
+        search = await ui.wait_for_screen(CodeSearchDialog)
+        await pilot.press(*"hypertension essential")
+        await ui.wait_for(lambda: "I10" in ui.table_text("#code-table"))
+        await pilot.press("enter")  # to the matches
+        await pilot.press("enter")  # the first: the general code
+        await ui.wait_for(lambda: app.screen is form)
+        assert search is not app.screen
+        assert form.query_one("#field-code", Input).value == "I10"
+        assert form.query_one("#field-description", Input).value == (
+            "Essential (primary) hypertension")
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: app.screen is screen)
+        await ui.wait_for(lambda: "I10" in ui.table_text("#diagnoses"))
 
 
 async def test_saving_an_unchanged_field_records_nothing(resident_terminal, make_app, drive):

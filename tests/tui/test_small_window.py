@@ -11,6 +11,7 @@ from textual.widgets._footer import FooterKey
 
 from client.ui.dialogs.form import FormDialog
 from client.ui.screens.staff import StaffScreen
+from client.ui.screens.sync import SyncScreen
 from client.ui.screens.unlock import UnlockScreen
 
 pytestmark = pytest.mark.tui
@@ -119,3 +120,22 @@ async def test_corrected_hours_are_marked_at_80_columns(staffed, make_app, drive
         # Drawn, not only loaded: the table repaints after the detail arrives.
         await ui.wait_for(lambda: "corrected" in ui.screen_text())
         assert "correction" in ui.screen_text()
+
+
+async def test_the_sync_screen_opens_at_its_summary(offline_terminal, make_app, drive):
+    session = offline_terminal.session()
+    for given in ("Ada", "Ben", "Cleo", "Dev", "Eve", "Finn", "Gus", "Hana"):
+        session.residents.register({"family_name": "Okafor", "given_name": given,
+                                    "birth_date": "1941-03-02", "sex": "female"})
+    session.lock()
+    app = make_app(offline_terminal)
+    async with app.run_test(size=SIZE) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("f5")
+        screen = await ui.wait_for_screen(SyncScreen)
+        await ui.wait_for(lambda: ui.table_text("#pending").count("Register") == 8)
+        await pilot.pause(0.2)
+        assert fully_visible(screen.query_one("#sync-summary"))
+        assert "8 changes waiting" in ui.text_of("#sync-summary")
+        assert app.focused is screen.query_one("#pending")  # the first list with rows

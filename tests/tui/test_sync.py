@@ -122,9 +122,34 @@ async def test_bed_taken_first_by_another_terminal_shows_the_rejection(
         assert "choose a free bed" in alert
         assert screen.view.census_status == "awaiting_bed"
 
+        # The server's note on the refusal, in words, on the record and on the sync screen.
+        changes = ui.table_text("#changes")
+        assert "Admitted without a bed" in changes
+
         await pilot.press("f5")
         await ui.wait_for_screen(SyncScreen)
         await ui.wait_for(lambda: "took that bed first" in ui.table_text("#rejected"))
+        assert "Admitted without a bed" in ui.table_text("#rejected")
+
+
+async def test_the_servers_answers_are_listed_in_words(
+        facility, manager_terminal, make_app, drive):
+    app = make_app(manager_terminal)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await register_and_open(ui, pilot, "Lindqvist")
+        await pilot.press("escape")
+        await register_and_open(ui, pilot, "Lindqvist")  # the same person, registered twice
+        await synced(ui, pilot)
+        assert app.sync_status.pending == 0
+
+        await pilot.press("f5")
+        await ui.wait_for_screen(SyncScreen)
+        await ui.wait_for(lambda: "may already be registered" in ui.table_text("#answered"))
+        rows = ui.table_text("#answered").splitlines()
+        assert all("Saved on server" in row for row in rows)
+        assert sum("may already be registered" in row for row in rows) == 1
 
 
 async def test_resolve_a_field_conflict(manager_terminal, other_terminal, make_app, drive):
@@ -158,6 +183,14 @@ async def test_resolve_a_field_conflict(manager_terminal, other_terminal, make_a
         await pilot.press("enter")
         dialog = await ui.wait_for_screen(ConflictDialog)
         values = [str(v.value) for v in dialog.values]
+        # Who changed each value and at which terminal, by name, never by id.
+        who = [str(w.render()) for w in dialog.query(".conflict-who")]
+        mine_at = who[values.index("Kenny")]
+        theirs_at = who[values.index("Mr. Nakamura")]
+        assert "mrivera." in mine_at and "Records office" in mine_at
+        assert "bwong." in theirs_at and "Nurses' station" in theirs_at
+        assert not any(v.user in " ".join(who) for v in dialog.values if v.user)
+        assert not any(v.terminal in " ".join(who) for v in dialog.values if v.terminal)
         await pilot.click(f"#keep-{values.index('Kenny')}")
         await ui.wait_for_screen(SyncScreen)
         await synced(ui, pilot)

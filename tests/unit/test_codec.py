@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from protocol.codec import MAX_ARRAY_LEN, MAX_DEPTH, canonical, decode, encode
+from protocol.codec import MAX_ARRAY_LEN, MAX_DEPTH, canonical, decode, decode_signed, encode
 from protocol.errors import CodecError, MessageTooLarge
 
 scalars = st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | st.floats(
@@ -26,6 +26,38 @@ values = st.recursive(
 @given(values)
 def test_round_trip(value: object) -> None:
     assert decode(encode(value)) == value
+    assert decode_signed(encode(value)) == value
+
+
+DUPLICATE_KEY = b"\x82\xa1a\x01\xa1a\x02"  # {"a": 1, "a": 2}
+
+
+@pytest.mark.parametrize("decoder", [decode, decode_signed])
+@pytest.mark.parametrize("data", [
+    DUPLICATE_KEY,
+    b"\x91" + DUPLICATE_KEY,  # inside a list
+    b"\x81\xa1p\x83\xa1x\x01\xa1y\x02\xa1x\x01",  # {"p": {"x": 1, "y": 2, "x": 1}}
+])
+def test_duplicate_map_keys_are_refused(decoder, data: bytes) -> None:
+    with pytest.raises(CodecError) as info:
+        decoder(data)
+    assert info.value.code == "duplicate_key"
+
+
+@given(st.binary(max_size=300))
+def test_the_signed_body_decoder_answers_as_the_strict_one(data: bytes) -> None:
+    def outcome(decoder):
+        try:
+            return ("ok", decoder(data))
+        except CodecError as exc:
+            return ("refused", exc.code)
+
+    assert outcome(decode_signed) == outcome(decode)
+
+
+def test_a_valid_body_not_in_minimal_form_is_still_accepted() -> None:
+    # {"a": 1} with the key as str8 and the value as uint32: valid, not minimal.
+    assert decode_signed(b"\x81\xd9\x01a\xce\x00\x00\x00\x01") == {"a": 1}
 
 
 @given(st.binary(max_size=300))
@@ -67,17 +99,19 @@ def test_truncation_is_reported(value: object, cut: int) -> None:
     ],
 )
 def test_hostile_inputs_get_precise_codes(data: bytes, code: str) -> None:
-    with pytest.raises(CodecError) as info:
-        decode(data)
-    assert info.value.code == code
+    for decoder in (decode, decode_signed):
+        with pytest.raises(CodecError) as info:
+            decoder(data)
+        assert info.value.code == code
 
 
 def test_a_million_empty_maps_stop_early() -> None:
     # 100 arrays of 10,000 empty maps: 1,000,000 containers in about 1 MB.
     bomb = msgpack.packb([[{}] * 10_000] * 100)
-    with pytest.raises(CodecError) as info:
-        decode(bomb)
-    assert info.value.code == "too_many_items"
+    for decoder in (decode, decode_signed):
+        with pytest.raises(CodecError) as info:
+            decoder(bomb)
+        assert info.value.code == "too_many_items"
 
 
 def test_size_cap_is_checked_before_decoding() -> None:

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from protocol.merge import (
+    SET_BY,
     VOIDED,
     Author,
     FieldOutcome,
@@ -35,6 +36,19 @@ def test_change_on_current_version_applies() -> None:
     assert out.status is OpStatus.APPLIED
     assert out.state.data["phone"] == "555-0199"
     assert out.state.versions["phone"] == 2
+
+
+def test_a_conflict_names_who_set_the_value_it_holds() -> None:
+    first = apply_update(R, resident(), {"phone": FieldChange("555-0001", 1)}, A)
+    second = apply_update(R, first.state, {"phone": FieldChange("555-0002", 1)}, B)
+    held, proposed = second.state.conflicts["phone"]["values"]
+    assert (held["value"], held["user"], held["terminal"]) == ("555-0001", "user-a", "term-a")
+    assert (proposed["user"], proposed["terminal"]) == ("user-b", "term-b")
+    # The value a field was created with has no setter to name: the entry says so by
+    # having no user, and the next setter is noted.
+    third = apply_update(R, resident(), {"address": FieldChange("2 Oak", 0)}, B)
+    assert third.state.conflicts["address"]["values"][0].get("user") is None
+    assert third.state.data[SET_BY]["address"]["user"] == "user-b"
 
 
 def test_scenario_1_concurrent_different_values_conflict_keeping_both() -> None:

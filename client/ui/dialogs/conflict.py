@@ -23,6 +23,26 @@ from ..engine import ConflictValue, TerminalError, clerk_message
 from ..workers import WorkerErrorsToApp
 
 
+def _who(value: ConflictValue) -> Text:
+    """Who changed the value, where and when, in words: a name the server sent,
+    else "a user of another facility" (never an id)."""
+    who = Text("Changed by ", style="dim")
+    if value.user_name:
+        who.append(value.user_name, style="bold")
+    elif value.user:
+        who.append("a user this terminal does not know (another facility's?)")
+    else:
+        who = Text("The value the record held (who set it is not recorded)", style="dim")
+    if value.terminal_name:
+        who.append(" at ")
+        who.append(value.terminal_name, style="bold")
+    elif value.terminal:
+        who.append(" at another terminal")
+    if value.at:
+        who.append(f", {when(value.at)}")
+    return who
+
+
 def _shown(value: Any) -> str:
     if value is None or value == "":
         return "(empty)"
@@ -78,12 +98,7 @@ class ConflictDialog(WorkerErrorsToApp, ModalScreen[int | None]):
                     with Vertical(classes="conflict-value"):
                         yield Static(Text(_shown(value.value), style="bold"),
                                      classes="conflict-text")
-                        who = Text(f"by {value.user or 'unknown'}", style="dim")
-                        if value.terminal:
-                            who.append(f" at {value.terminal}", style="dim")
-                        if value.at:
-                            who.append(f", {when(value.at)}", style="dim")
-                        yield Static(who)
+                        yield Static(_who(value), classes="conflict-who")
                         yield Button("Keep this", id=f"keep-{index}", variant="primary")
             yield Static("", id="conflict-error", classes="form-error")
 

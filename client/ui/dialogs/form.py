@@ -57,6 +57,9 @@ class FormField:
     required: bool = True
     placeholder: str = ""
     hint: str = ""
+    no_default: bool = False
+    """A required choice that starts on "Choose…" (the first choice is never taken
+    for the clerk: a transfer's receiving facility)."""
 
 
 def whole_number(text: str) -> int:
@@ -174,7 +177,8 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
     def _editor(self, spec: FormField) -> Input | Select[str] | TextArea:
         widget_id = f"field-{spec.name}"
         if spec.choices is not None:
-            return Select(list(spec.choices), id=widget_id, allow_blank=not spec.required,
+            return Select(list(spec.choices), id=widget_id,
+                          allow_blank=not spec.required or spec.no_default,
                           value=spec.value or Select.NULL,
                           prompt="Choose…")
         if spec.multiline:

@@ -24,11 +24,12 @@ YES_NO = (("yes", "yes"), ("no", "no"))
 
 EXTRACT_WARNING = ("This writes resident data to a PLAINTEXT file outside the encrypted store. "
                    "A Safe Harbor extract removes the 18 identifiers; a limited data set keeps "
-                   "dates, city and ZIP and needs a data-use agreement (agreement fields). "
+                   "dates, city and ZIP and needs a data-use agreement (the agreement fields "
+                   "below, with this recipient). "
                    "The extract is recorded with its purpose and recipient.")
 
 
-def _date(name: str, value: Any) -> str:
+def iso_date(name: str, value: Any) -> str:
     try:
         return date.fromisoformat(str(value).strip()).isoformat()
     except ValueError:
@@ -56,7 +57,7 @@ def new_request(session: Session, resident_id: str, who: str, now: datetime
         FormField("ask", "Asks for", "copies", choices=ASKS),
         FormField("what", "What is asked for", placeholder="e.g. nursing notes, March 2026"),
         FormField("why", "Why", required=False),
-        FormField("respond_by", "Respond by (a subpoena's date)", check=_date, required=False),
+        FormField("respond_by", "Respond by (a subpoena's date)", check=iso_date, required=False),
     ]
 
     def submit(values: dict[str, Any]) -> str:
@@ -71,9 +72,9 @@ def new_request(session: Session, resident_id: str, who: str, now: datetime
 def extend(session: Session, name: str, target: str, case_id: str, today: date
            ) -> FormDialog[str]:
     fields = [
-        FormField("given_on", "Written notice given on", today.isoformat(), check=_date),
+        FormField("given_on", "Written notice given on", today.isoformat(), check=iso_date),
         FormField("reason", "Reason for the delay"),
-        FormField("new_due_on", "New due date (at most 30 days later)", check=_date),
+        FormField("new_due_on", "New due date (at most 30 days later)", check=iso_date),
     ]
 
     def submit(values: dict[str, Any]) -> str:
@@ -86,7 +87,7 @@ def extend(session: Session, name: str, target: str, case_id: str, today: date
 
 def release(session: Session, request_id: str, today: date) -> FormDialog[str]:
     fields = [
-        FormField("released_on", "Released on", today.isoformat(), check=_date),
+        FormField("released_on", "Released on", today.isoformat(), check=iso_date),
         FormField("parts", "Parts released (comma-separated)", parse=lambda t: _lines("", t)),
         FormField("description", "What was released, briefly"),
     ]
@@ -102,7 +103,7 @@ def release(session: Session, request_id: str, today: date) -> FormDialog[str]:
 def new_amendment(session: Session, resident_id: str, who: str, today: date,
                   entry_ids: list[str]) -> FormDialog[str]:
     fields = [
-        FormField("received_on", "Received on", today.isoformat(), check=_date),
+        FormField("received_on", "Received on", today.isoformat(), check=iso_date),
         FormField("entry_ids", "Entries to amend (record ids, comma-separated)",
                   ", ".join(entry_ids), parse=lambda t: _lines("", t)),
         FormField("asked", "What the resident asks to change", multiline=True),
@@ -122,7 +123,7 @@ def legal_hold(session: Session, resident_id: str, who: str, today: date) -> For
     fields = [
         FormField("placed_by", "Placed by (who ordered it)"),
         FormField("reason", "Matter or case"),
-        FormField("placed_on", "From", today.isoformat(), check=_date),
+        FormField("placed_on", "From", today.isoformat(), check=iso_date),
     ]
 
     def submit(values: dict[str, Any]) -> str:
@@ -136,7 +137,7 @@ def resolve_deficiency(session: Session, review_id: str, codes: list[tuple[str, 
                        today: date) -> FormDialog[str]:
     fields = [
         FormField("code", "Deficiency", codes[0][1] if codes else "", choices=codes),
-        FormField("resolved_on", "Completed on", today.isoformat(), check=_date),
+        FormField("resolved_on", "Completed on", today.isoformat(), check=iso_date),
     ]
 
     def submit(values: dict[str, Any]) -> str:
@@ -144,6 +145,77 @@ def resolve_deficiency(session: Session, review_id: str, codes: list[tuple[str, 
                                                                **values})
 
     return FormDialog("Mark a deficiency completed", fields, submit)
+
+
+ACCOUNTING_WARNING = ("This writes the resident's accounting of disclosures to PLAINTEXT files "
+                      "outside the encrypted store: a PDF for the resident and a CSV beside it. "
+                      "The export is recorded.")
+
+
+def accounting(session: Session, resident_id: str, who: str, home: Path, today: date,
+               on_written: Callable[[Path, Path], None]) -> FormDialog[Path]:
+    """The accounting of a resident's disclosures for a request made on a date:
+    the 6 years before it, or the shorter period the resident asked for."""
+    fields = [
+        FormField("request_on", "Requested on", today.isoformat(), check=iso_date),
+        FormField("asked_from", "Only from (a shorter period asked)", check=iso_date,
+                  required=False),
+        FormField("asked_to", "Only to", check=iso_date, required=False),
+        FormField("path", "File (PDF; the CSV goes beside it)",
+                  str(home / "exports" / "accounting.pdf")),
+    ]
+
+    def submit(values: dict[str, Any]) -> Path:
+        def day(name: str) -> date | None:
+            return date.fromisoformat(values[name]) if values.get(name) else None
+
+        pdf, csv_path = session.casework.accounting_document(
+            resident_id, Path(values["path"]), request_on=date.fromisoformat(
+                values["request_on"]), asked_from=day("asked_from"), asked_to=day("asked_to"))
+        on_written(pdf, csv_path)
+        return pdf
+
+    return FormDialog(f"Accounting of disclosures of {who}", fields, submit,
+                      intro=ACCOUNTING_WARNING, submit_label="Write the files")
+
+
+DUA_PURPOSES = (("research", "research"), ("public health", "public_health"),
+                ("health care operations", "health_care_operations"))
+DUA_PROMISES = (
+    ("no_other_use_or_disclosure", "Recipient uses or discloses it only as agreed"),
+    ("safeguards", "Recipient uses appropriate safeguards"),
+    ("reports_other_use", "Recipient reports any use not agreed"),
+    ("agents_bound", "Recipient binds its agents to the same terms"),
+    ("no_identification_or_contact", "Recipient will not identify or contact anyone"),
+)
+"""The recipient's five promises a data-use agreement must hold (164.514(e)(4)(ii)(C))."""
+
+
+def _agreement_fields() -> list[FormField]:
+    hint = "limited data set only"
+    return [
+        FormField("agreement_id", "Data-use agreement: its number", required=False,
+                  hint=hint),
+        FormField("dua_purpose", "Agreement: purpose", "research", choices=DUA_PURPOSES),
+        FormField("permitted_uses", "Agreement: permitted uses", required=False),
+        FormField("permitted_users", "Agreement: who may use or receive the data",
+                  required=False),
+        FormField("signed_on", "Agreement: signed on", check=iso_date, required=False),
+        FormField("expires_on", "Agreement: expires on", check=iso_date, required=False),
+        *(FormField(name, f"Agreement: {words}", "no", choices=YES_NO)
+          for name, words in DUA_PROMISES),
+    ]
+
+
+def agreement_of_form(values: dict[str, Any], recipient: str) -> dict[str, Any]:
+    """The data-use agreement as the extract records it (its recipient is the
+    extract's: an agreement with anyone else does not allow the data set)."""
+    return {"agreement_id": values.get("agreement_id") or "", "recipient": recipient,
+            "purpose": values["dua_purpose"],
+            "permitted_uses": values.get("permitted_uses") or "",
+            "permitted_users": values.get("permitted_users") or "",
+            "signed_on": values.get("signed_on"), "expires_on": values.get("expires_on"),
+            **{name: values.get(name) == "yes" for name, _words in DUA_PROMISES}}
 
 
 def extract(session: Session, home: Path, on_written: Callable[[Path, int], None]
@@ -155,12 +227,15 @@ def extract(session: Session, home: Path, on_written: Callable[[Path, int], None
         FormField("purpose", "Purpose"),
         FormField("recipient", "Recipient"),
         FormField("path", "File", str(home / "exports" / "extract.csv")),
+        *_agreement_fields(),
     ]
 
     def submit(values: dict[str, Any]) -> Path:
+        limited = values["method"] == "limited_data_set"
+        agreement = agreement_of_form(values, values["recipient"]) if limited else None
         result = session.extracts.write(values["method"], Path(values["path"]),
                                         purpose=values["purpose"],
-                                        recipient=values["recipient"])
+                                        recipient=values["recipient"], agreement=agreement)
         on_written(result.path, result.rows)
         return result.path
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -13,6 +13,7 @@ from protocol.errors import ValidationError
 from protocol.ids import is_id
 from protocol.records import FIELDS, PAYERS, RecordKind
 
+from ..engine import FacilityInfo
 from .form import FormDialog, FormField
 
 SEX = (("Female", "female"), ("Male", "male"), ("Unknown", "unknown"))
@@ -158,35 +159,18 @@ def return_from_leave(now: str, submit: Callable[[dict[str, Any]], int]) -> Form
     return FormDialog("Return from leave", fields, submit, submit_label="Record return")
 
 
-def transfer(now: str, submit: Callable[[dict[str, Any]], int]) -> FormDialog[int]:
+def transfer(now: str, facilities: Sequence[FacilityInfo],
+             submit: Callable[[dict[str, Any]], int]) -> FormDialog[int]:
+    """The receiving facility is picked by name (the server sent the list); no
+    facility is chosen for the clerk."""
+    choices = [(Text(f"{f.name} ({f.state_code})" if f.state_code else f.name), f.id)
+               for f in facilities]
     fields = [
-        FormField("to_facility_id", "Receiving facility id", check=check_record_id,
-                  hint="the facility's record id (26 characters)"),
+        FormField("to_facility_id", "Receiving facility", choices=choices, no_default=True),
         FormField("at", "Transferred at", now, check=check_datetime,
                   hint="YYYY-MM-DDTHH:MM"),
     ]
-    return FormDialog("Transfer to another facility", fields, submit, submit_label="Transfer")
-
-
-def diagnosis(submit: Callable[[dict[str, Any]], Any], *,
-              current: dict[str, Any] | None = None) -> FormDialog[Any]:
-    values = current or {}
-
-    def shown(name: str) -> str:
-        value = values.get(name)
-        return "" if value is None else str(value)
-
-    fields = [
-        FormField("code", "ICD-10-CM code", shown("code"), kind=RecordKind.DIAGNOSIS,
-                  hint="e.g. I10, E11.9, S72.001A"),
-        FormField("description", "Description", shown("description"),
-                  kind=RecordKind.DIAGNOSIS),
-        FormField("onset_date", "Onset date", shown("onset_date"), kind=RecordKind.DIAGNOSIS,
-                  required=False, hint="YYYY-MM-DD"),
-        FormField("rank", "Rank", shown("rank") or "secondary", kind=RecordKind.DIAGNOSIS,
-                  choices=(("Principal", "principal"), ("Secondary", "secondary"))),
-        FormField("status", "Status", shown("status") or "active", kind=RecordKind.DIAGNOSIS,
-                  choices=(("Active", "active"), ("Resolved", "resolved"))),
-    ]
-    title = "Change diagnosis" if current else "Add a diagnosis"
-    return FormDialog(title, fields, lambda v: submit(drop_empty(v)))
+    intro = Text("The resident's whole record moves to the receiving facility; this "
+                 "facility keeps them in its Transferred out list.")
+    return FormDialog("Transfer to another facility", fields, submit, intro=intro,
+                      submit_label="Transfer")

@@ -61,12 +61,15 @@ def add_staff(submit: Callable[[dict[str, Any]], str]) -> FormDialog[str]:
     return FormDialog("Add a staff member", fields, lambda v: submit(drop_empty(v)))
 
 
-def add_license(staff: StaffView, submit: Callable[[dict[str, Any]], str]) -> FormDialog[str]:
+def add_license(staff: StaffView, submit: Callable[[dict[str, Any]], str], *,
+                facility_state: str | None = None) -> FormDialog[str]:
+    """A new license; its issuing state starts at the facility's (most licenses are
+    issued where the facility is), or on "Choose…" until the server has sent it."""
     fields = [
         FormField("license_type", "Type", kind=RecordKind.LICENSE, choices=LICENSE_TYPES),
         FormField("number", "Number", kind=RecordKind.LICENSE),
-        FormField("issuing_state", "Issuing state", kind=RecordKind.LICENSE,
-                  choices=STATE_CHOICES),
+        FormField("issuing_state", "Issuing state", facility_state or "",
+                  kind=RecordKind.LICENSE, choices=STATE_CHOICES, no_default=True),
         FormField("expires_on", "Expires on", kind=RecordKind.LICENSE, hint="YYYY-MM-DD"),
         FormField("multistate", "Multistate (NLC)", "false", kind=RecordKind.LICENSE,
                   choices=YES_NO, parse=_bool),

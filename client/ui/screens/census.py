@@ -27,8 +27,9 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Static, Tab, Tabs
 
 from ..dialogs import resident_forms
+from ..dialogs.message import MessageDialog
 from ..display import census_status, plain, when
-from ..engine import Page, ResidentRow, Session
+from ..engine import Departure, Page, ResidentRow, Session
 from .base import PAGE_SIZE, PaletteCommand, WorkScreen, turned_page
 
 STATUS_TABS: dict[str, tuple[str, set[str] | None]] = {
@@ -39,8 +40,12 @@ STATUS_TABS: dict[str, tuple[str, set[str] | None]] = {
     "awaiting_bed": ("Awaiting bed", {"awaiting_bed"}),
     "pre_admission": ("Pre-admission", {"pre_admission"}),
     "discharged": ("Discharged", {"discharged", "transferred"}),
+    "transferred_out": ("Transferred out", set()),
     "all": ("All", None),
 }
+TRANSFERRED_OUT = "transferred_out"
+"""Residents whose record moved to another facility: kept by this terminal
+(``session.departures``), not in the census's records."""
 
 
 class CensusScreen(WorkScreen):
@@ -131,8 +136,11 @@ class CensusScreen(WorkScreen):
     @work(thread=True, exclusive=True, group="census", exit_on_error=False)
     def _fetch(self, session: Session, key: tuple[str, str, int]) -> None:
         query, status_key, offset = key
-        page = session.residents.census(query, statuses=STATUS_TABS[status_key][1], offset=offset,
-                              limit=PAGE_SIZE)
+        if status_key == TRANSFERRED_OUT:
+            page = session.departures.page(query, offset=offset, limit=PAGE_SIZE)
+        else:
+            page = session.residents.census(query, statuses=STATUS_TABS[status_key][1],
+                                            offset=offset, limit=PAGE_SIZE)
         self.post_message(self.PageLoaded(key, page))
 
     def on_census_screen_page_loaded(self, message: PageLoaded) -> None:
@@ -252,7 +260,33 @@ class CensusScreen(WorkScreen):
     def open_resident(self, resident_id: str) -> None:
         from .resident import ResidentScreen
 
+        if self.status_key == TRANSFERRED_OUT:
+            self._read_departure(self.session, resident_id)
+            return
         self.app.push_screen(ResidentScreen(resident_id))
+
+    @work(thread=True, exclusive=True, group="departure", exit_on_error=False)
+    def _read_departure(self, session: Session, resident_id: str) -> None:
+        self.post_message(self.DepartureRead(session.departures.get(resident_id)))
+
+    class DepartureRead(Message):
+        def __init__(self, departure: Departure) -> None:
+            super().__init__()
+            self.departure = departure
+
+    def on_census_screen_departure_read(self, message: DepartureRead) -> None:
+        """What this facility keeps of a resident it transferred out."""
+        d = message.departure
+        facts = Text()
+        for label, value in (("Record no.", d.mrn), ("Born", d.birth_date),
+                             ("Admitted", d.admitted_at), ("Transferred", d.left_on),
+                             ("To", d.to_facility)):
+            facts.append(f"{label}: ", style="bold")
+            facts.append(f"{value or 'not recorded'}\n")
+        facts.rstrip()
+        self.app.push_screen(MessageDialog(
+            f"Transferred out: {d.display_name}", facts, severity="information",
+            next_step=f"The record, with everything written since, is now at {d.to_facility}."))
 
     def action_register(self) -> None:
         session = self.session

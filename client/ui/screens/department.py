@@ -1,6 +1,7 @@
 """The department (F10): regulation bulletins to acknowledge, who is overdue on
 them (records managers), and the department's expenditure requests with who
-decides each.
+decides each; requests entered (s) and decided (d) here, and hiring: an
+applicant (p), their stages (g), the hire (H) and onboarding items (o).
 
 The person signed in acknowledges the highlighted bulletin with ``a`` (after
 reading it with ``enter``); the acknowledgement is saved offline and sent at
@@ -22,6 +23,10 @@ from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable, Label, Static
 
+from protocol.ops import OpType
+
+from ..dialogs import department_forms
+from ..dialogs.choice import ChoiceDialog
 from ..dialogs.message import MessageDialog
 from ..engine import InputError, Session, clerk_message
 from ..messages import DataChanged
@@ -52,6 +57,18 @@ class DepartmentScreen(WorkScreen):
                 tooltip="Acknowledge the highlighted bulletin as the person signed in"),
         Binding("enter", "read", "Read", id="department.read", show=False,
                 tooltip="Read the highlighted bulletin's text"),
+        Binding("s", "new_request", "Spend", id="department.new_request",
+                tooltip="Request an expenditure against a budget line"),
+        Binding("d", "decide", "Decide", id="department.decide",
+                tooltip="Approve or refuse the highlighted expenditure request"),
+        Binding("p", "new_applicant", "Applicant", id="department.new_applicant",
+                tooltip="Record an applicant for a position"),
+        Binding("g", "stage", "Stage", id="department.stage",
+                tooltip="Record the stage an applicant reached (screened … offered)"),
+        Binding("H", "hire", "Hire", id="department.hire",
+                tooltip="Hire an applicant who was offered the position"),
+        Binding("o", "onboarding", "Onboarding", id="department.onboarding",
+                tooltip="Mark an onboarding item of a hire done"),
         Binding("ctrl+r", "reload", "Refresh", id="department.refresh",
                 tooltip="Read bulletins and requests again"),
     ]
@@ -64,6 +81,7 @@ class DepartmentScreen(WorkScreen):
     def __init__(self) -> None:
         super().__init__()
         self.bulletins: dict[str, dict[str, Any]] = {}
+        self.requests: dict[str, dict[str, Any]] = {}
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="department-body"):
@@ -119,6 +137,7 @@ class DepartmentScreen(WorkScreen):
         self.query_one("#bulletins-overdue", Static).update(overdue)
         requests = self.query_one("#requests", DataTable)
         requests.clear()
+        self.requests = {r["id"]: r for r in found.requests}
         for r in found.requests:
             decides = {"regional_manager": "region (portal)",
                        "records_manager": "records manager"}.get(
@@ -177,6 +196,117 @@ class DepartmentScreen(WorkScreen):
         self.app.notify("Acknowledged; it will be sent at the next sync.", title="Saved")
         self.app.post_message(DataChanged())
 
+    # --- spending ------------------------------------------------------------------------------
+
+    def action_new_request(self) -> None:
+        if not self.session.permits(OpType.COMMAND, command="request_expenditure"):
+            self.app.notify("Your role cannot request expenditures.", severity="warning")
+            return
+        self._open_request_form(self.session)
+
+    @work(thread=True, group="department-write", exit_on_error=False)
+    def _open_request_form(self, session: Session) -> None:
+        lines = session.spending.lines()
+        today = session.clock.today()
+
+        def show() -> None:
+            if not lines:
+                self.app.notify("There is no budget line to spend against yet.",
+                                severity="warning")
+                return
+            self.app.push_screen(department_forms.new_request(session, lines, today),
+                                 self._form_saved)
+
+        self.app.call_from_thread(show)
+
+    def action_decide(self) -> None:
+        table = self.query_one("#requests", DataTable)
+        request = None
+        if table.row_count and table.display:
+            row_key, _ = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0))
+            request = self.requests.get(row_key.value or "")
+        if request is None or request.get("status") != "pending":
+            self.app.notify("Highlight a pending expenditure request first.",
+                            severity="warning")
+            return
+        if not self.session.permits(OpType.COMMAND, command="decide_expenditure"):
+            self.app.notify("Only a records manager decides expenditure requests.",
+                            title="Records managers only", severity="warning")
+            return
+        self.app.push_screen(department_forms.decide(self.session, request,
+                                                     self.session.clock.today()),
+                             self._form_saved)
+
+    # --- hiring -------------------------------------------------------------------------------
+
+    def _may_hire(self) -> bool:
+        if self.session.permits(OpType.COMMAND, command="add_applicant"):
+            return True
+        self.app.notify("Only a records manager records applicants and hires.",
+                        title="Records managers only", severity="warning")
+        return False
+
+    def action_new_applicant(self) -> None:
+        if self._may_hire():
+            self.app.push_screen(department_forms.new_applicant(
+                self.session, self.session.clock.today()), self._form_saved)
+
+    def action_stage(self) -> None:
+        self._pick_applicant(("applied", "screened", "interviewed"), "Which applicant?",
+                             department_forms.stage)
+
+    def action_hire(self) -> None:
+        self._pick_applicant(("offered",), "Hire whom? (applicants offered the position)",
+                             department_forms.hire)
+
+    def action_onboarding(self) -> None:
+        self._pick_applicant(("hired",), "Whose onboarding item? (hires with items open)",
+                             department_forms.onboarding_item, open_items=True)
+
+    def _pick_applicant(self, stages: tuple[str, ...], title: str, form: Any, *,
+                        open_items: bool = False) -> None:
+        if self._may_hire():
+            self._read_applicants(self.session, stages, title, form, open_items=open_items)
+
+    @work(thread=True, group="department-write", exit_on_error=False)
+    def _read_applicants(self, session: Session, stages: tuple[str, ...], title: str,
+                         form: Any, *, open_items: bool) -> None:
+        found = [a for a in session.hiring.applicants() if a.get("stage") in stages
+                 and (a.get("open_items") or not open_items)]
+        today = session.clock.today()
+        by_id = {str(a["id"]): a for a in found}
+
+        def chosen(applicant_id: str | None) -> None:
+            if applicant_id is not None:
+                self.app.push_screen(form(session, by_id[applicant_id], today),
+                                     self._form_saved)
+
+        def show() -> None:
+            if not found:
+                self.app.notify("No applicant is at that step.", severity="warning")
+                return
+            self.app.push_screen(ChoiceDialog(title, "", [
+                (Text(department_forms.applicant_label(a)), str(a["id"])) for a in found]),
+                chosen)
+
+        self.app.call_from_thread(show)
+
+    def _form_saved(self, result: object) -> None:
+        if result is not None:
+            self.app.notify("Saved; it will be sent at the next sync.", title="Saved")
+            self.app.post_message(DataChanged())
+            self.reload()
+
     def palette_commands(self) -> list[PaletteCommand]:
         return [("Acknowledge the highlighted bulletin", "As the person signed in, today",
-                 self.action_acknowledge)]
+                 self.action_acknowledge),
+                ("Request an expenditure", "Against one of the budget lines",
+                 self.action_new_request),
+                ("Decide the highlighted expenditure request", "Approve or refuse",
+                 self.action_decide),
+                ("New applicant", "For a position, with the onboarding checklist",
+                 self.action_new_applicant),
+                ("Applicant's next stage", "Screened, interviewed, offered or declined",
+                 self.action_stage),
+                ("Hire an applicant", "Makes the staff member", self.action_hire),
+                ("Onboarding item done", "Before the first shift", self.action_onboarding)]

@@ -147,6 +147,8 @@ class RecordsScreen(WorkScreen):
                 tooltip="Mark a deficiency of the highlighted review completed"),
         Binding("h", "hold", "Legal hold", id="records.hold",
                 tooltip="Place a legal hold on the highlighted resident's record"),
+        Binding("d", "accounting", "Accounting", id="records.accounting",
+                tooltip="Write a resident's accounting of disclosures (PDF and CSV)"),
         Binding("x", "extract", "Extract", id="records.extract",
                 tooltip="Write a research extract (CSV, de-identified)"),
         Binding("ctrl+r", "reload", "Refresh", id="records.refresh",
@@ -300,7 +302,7 @@ class RecordsScreen(WorkScreen):
         kind = row.kind if row else ""
         if kind in ("record_request", "due:request"):
             name, target = "extend_request", "request_id"
-        elif kind in ("amendment_request", "due:amendment"):
+        elif kind in (RecordKind.AMENDMENT_REQUEST, "due:amendment"):
             name, target = "extend_amendment", "amendment_id"
         else:
             self.app.notify("Highlight an open request or amendment request first.")
@@ -332,7 +334,7 @@ class RecordsScreen(WorkScreen):
 
     def action_resolve(self) -> None:
         row = self.highlighted()
-        if row is None or row.kind not in ("completeness_review", "due:completeness"):
+        if row is None or row.kind not in (RecordKind.COMPLETENESS_REVIEW, "due:completeness"):
             self.app.notify("Highlight a completeness review first.")
             return
         review = self.session.casework.case(str(row.data["id"]))
@@ -356,6 +358,19 @@ class RecordsScreen(WorkScreen):
 
         self._pick_resident("Whose record goes on legal hold?", then)
 
+    def action_accounting(self) -> None:
+        today = self.session.clock.today()
+
+        def written(pdf: Any, csv_path: Any) -> None:
+            self.app.call_from_thread(self.app.notify, f"Written to {pdf} and {csv_path}.",
+                                      title="Accounting of disclosures", markup=False)
+
+        def then(resident_id: str, who: str) -> None:
+            self.app.push_screen(records_forms.accounting(
+                self.session, resident_id, who, self.chartkeep.home, today, written))
+
+        self._pick_resident("Whose accounting of disclosures?", then)
+
     def action_extract(self) -> None:
         if not self._may("record_extract", "write a research extract"):
             return
@@ -372,4 +387,6 @@ class RecordsScreen(WorkScreen):
                  self.action_next_list),
                 ("Records: new request for records", "Pick the resident, then fill in",
                  self.action_new_request),
+                ("Records: accounting of disclosures", "A resident's, as PDF and CSV",
+                 self.action_accounting),
                 ("Records: research extract", "CSV, Safe Harbor", self.action_extract)]

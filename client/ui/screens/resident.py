@@ -22,7 +22,13 @@ from textual.widgets import DataTable, TabbedContent
 from protocol.ops import OpType
 from protocol.records import FIELDS, RecordKind, resident_display_name
 
-from ..dialogs import assessment_forms, note_forms, record_forms, resident_forms
+from ..dialogs import (
+    assessment_forms,
+    diagnosis_form,
+    note_forms,
+    record_forms,
+    resident_forms,
+)
 from ..dialogs.conflict import ConflictDialog
 from ..dialogs.resident_picker import ResidentPickerDialog
 from ..engine import Action, NoteView, ResidentRow, ResidentView, Session
@@ -220,11 +226,11 @@ class ResidentScreen(StayActions):
             changes = {k: v for k, v in values.items() if v != dx.fields.get(k)}
             return session.residents.update_diagnosis(dx.id, changes) if changes else 0
 
-        self._open_form(resident_forms.diagnosis(submit, current=dx.fields), "Diagnosis saved")
+        self._open_form(diagnosis_form.diagnosis(submit, current=dx.fields), "Diagnosis saved")
 
     def action_add_diagnosis(self) -> None:
         session, resident_id = self.session, self.resident_id
-        self._open_form(resident_forms.diagnosis(
+        self._open_form(diagnosis_form.diagnosis(
             lambda values: session.residents.add_diagnosis(resident_id, values)),
             "Diagnosis added", tab="diagnoses")
 

@@ -117,11 +117,19 @@ class StayActions(WorkScreen):
 
     def action_transfer(self) -> None:
         stay = self._stay_or_warn()
-        if stay is not None:
-            session = self.session
-            self._open_form(resident_forms.transfer(
-                self._now(), lambda values: session.stays.transfer(stay.id, **values)),
-                "Transfer saved", tab="stays")
+        if stay is None:
+            return
+        facilities = self.chartkeep.transfer_facilities
+        if not facilities:
+            self.app.notify("No other facility is known at this terminal yet. Sync (ctrl+s): "
+                            "the server sends the facilities a resident may go to.",
+                            title="Transfer", severity="warning", markup=False)
+            return
+        session = self.session
+        self._open_form(resident_forms.transfer(
+            self._now(), facilities,
+            lambda values: session.stays.transfer(stay.id, **values)),
+            "Transfer saved", tab="stays")
 
     def _stay_or_warn(self) -> StayView | None:
         stay = active_stay(self.view) if self.view is not None else None

@@ -250,8 +250,10 @@ class StaffScreen(WorkScreen):
 
     def _add_license(self, staff: StaffView) -> None:
         session = self.session
+        facility = self.chartkeep.facility
         self.app.push_screen(staff_forms.add_license(
-            staff, lambda values: session.staff.add_license(staff.id, values)),
+            staff, lambda values: session.staff.add_license(staff.id, values),
+            facility_state=facility.state_code if facility is not None else None),
             self._after("License saved"))
 
     def action_add_staff(self) -> None:

@@ -1,5 +1,9 @@
 """Sync: progress while syncing, what waits to be sent, what the server refused,
-and the conflicts a records manager resolves (side by side, as a synced change).
+the server's latest answers with what it noted about each, and the conflicts a
+records manager resolves (side by side, as a synced change).
+
+It opens at its summary, even at 80×24: the first table takes the focus
+without scrolling the summary away.
 """
 
 from __future__ import annotations
@@ -18,11 +22,14 @@ from protocol.ops import OpType
 from protocol.records import RecordKind
 
 from ..dialogs.conflict import ConflictDialog
-from ..display import next_step, op_status, plain, when
+from ..display import answer_notes, next_step, op_status, plain, when
 from ..engine import ConflictRow, OpRow, Session, SyncStatus
 from ..messages import DataChanged
 from ..widgets.sync_bar import describe
 from .base import PaletteCommand, RoleKey, WorkScreen
+
+ANSWERS_SHOWN = 50
+"""Applied and conflicting changes listed, newest first (refusals have their own list)."""
 
 
 class SyncScreen(WorkScreen):
@@ -41,15 +48,17 @@ class SyncScreen(WorkScreen):
 
     class Loaded(Message):
         def __init__(self, rejected: list[OpRow], pending: list[OpRow],
-                     conflicts: list[ConflictRow]) -> None:
+                     conflicts: list[ConflictRow], answered: list[OpRow]) -> None:
             super().__init__()
             self.rejected = rejected
             self.pending = pending
             self.conflicts = conflicts
+            self.answered = answered
 
     def __init__(self) -> None:
         super().__init__()
         self.conflicts: list[ConflictRow] = []
+        self._opened = False
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="sync-body"):
@@ -66,16 +75,20 @@ class SyncScreen(WorkScreen):
             yield Label("Waiting to be sent", classes="section-label")
             yield DataTable(id="pending", cursor_type="row")
             yield Static("", id="pending-empty", classes="empty-state")
+            yield Label("Latest answers from the server", classes="section-label")
+            yield DataTable(id="answered", cursor_type="row")
+            yield Static("", id="answered-empty", classes="empty-state")
 
     def on_mount(self) -> None:
         self.query_one("#conflicts", DataTable).add_columns("Record", "Field", "Values")
         self.query_one("#rejected", DataTable).add_columns(
             "Change", "Made", "Why it was rejected", "What next")
         self.query_one("#pending", DataTable).add_columns("No.", "Change", "Made", "Status")
+        self.query_one("#answered", DataTable).add_columns("Change", "Made", "Answer", "Noted")
         self.watch(self.app, "sync_status", self._show_summary)
         self.watch(self.app, "syncing", self._show_progress)
         self.watch(self.app, "sync_progress", self._show_progress)
-        self.query_one("#conflicts", DataTable).focus()
+        self.query_one("#conflicts", DataTable).focus(scroll_visible=False)
         self.reload()
 
     def _show_summary(self, status: SyncStatus | None) -> None:
@@ -106,7 +119,8 @@ class SyncScreen(WorkScreen):
         rejected = session.outbox.operations({"rejected", "held"})
         pending = session.outbox.operations({"pending"})
         conflicts = session.conflicts.unresolved()
-        self.post_message(self.Loaded(rejected, pending, conflicts))
+        answered = session.outbox.operations({"applied", "conflict"}, limit=ANSWERS_SHOWN)
+        self.post_message(self.Loaded(rejected, pending, conflicts, answered))
 
     def on_sync_screen_loaded(self, message: Loaded) -> None:
         today = self.chartkeep.today()
@@ -124,6 +138,8 @@ class SyncScreen(WorkScreen):
             why = Text(op.reason_text or op.reason or "")
             if op.status == "held":
                 why = Text("Held for a supervisor's review. ") + why
+            if op.flags:
+                why.append(" " + answer_notes(op.flags))
             rejected.add_row(plain(op.summary), plain(when(op.created_at, today=today)), why,
                              plain(next_step(op.reason)), key=str(op.seq))
         self._empty("rejected", "Nothing was rejected.", empty=not message.rejected)
@@ -135,6 +151,27 @@ class SyncScreen(WorkScreen):
                             key=str(op.seq))
         self._empty("pending", "No pending changes: everything typed here is on the server.",
                     empty=not message.pending)
+        answered = self.query_one("#answered", DataTable)
+        answered.clear()
+        for op in message.answered:
+            noted = answer_notes(op.flags) or (op.reason_text or "")
+            answered.add_row(plain(op.summary), plain(when(op.created_at, today=today)),
+                             op_status(op.status), Text(noted), key=str(op.seq))
+        self._empty("answered", "No answers yet: they show here after a sync.",
+                    empty=not message.answered)
+        if not self._opened:
+            self._opened = True
+            self._focus_first_list()
+
+    def _focus_first_list(self) -> None:
+        """The first list with rows takes the focus, without scrolling: the
+        screen opens at its summary, even at 80×24."""
+        tables = [self.query_one(f"#{name}", DataTable)
+                  for name in ("conflicts", "rejected", "pending", "answered")]
+        first = next((t for t in tables if t.display), tables[0])
+        first.focus(scroll_visible=False)
+        body = self.query_one("#sync-body", VerticalScroll)
+        self.call_after_refresh(body.scroll_home, animate=False)
 
     def _empty(self, name: str, message: str, *, empty: bool) -> None:
         widget = self.query_one(f"#{name}-empty", Static)

@@ -20,7 +20,7 @@ from protocol.records import FIELDS, RecordKind, resident_display_name
 from protocol.rules.residents.census_stats import current_payer
 
 from ..dialogs.resident_forms import RESIDENT_LABELS
-from ..display import census_status, next_step, op_status, plain, stay_status, when
+from ..display import answer_notes, census_status, next_step, op_status, plain, stay_status, when
 from ..engine import NoteView, ResidentView, UserInfo, permitted
 
 
@@ -200,13 +200,13 @@ class ResidentRecord(Vertical):
     def _show_changes(self, view: ResidentView) -> None:
         table = self.query_one("#changes", DataTable)
         table.clear()
-        for op in view.pending_commands:
-            table.add_row(plain(op.summary), op_status(op.status),
-                          plain(op.reason_text or ""), plain(next_step(op.reason)),
-                          key=str(op.seq))
+        for op in [*view.pending_commands, *view.answers]:
+            why = " ".join(filter(None, (op.reason_text, answer_notes(op.flags))))
+            table.add_row(plain(op.summary), op_status(op.status), plain(why),
+                          plain(next_step(op.reason)), key=str(op.seq))
         self._empty("changes",
                     "No pending changes: everything for this resident is on the server.",
-                    empty=not view.pending_commands)
+                    empty=not (view.pending_commands or view.answers))
 
     def _empty(self, name: str, message: str, *, empty: bool) -> None:
         widget = self.query_one(f"#{name}-empty", Static)
@@ -231,6 +231,13 @@ class ResidentRecord(Vertical):
             detail.append(f"{when(note.clinical_time)}  {note.category or ''}  "
                           f"by {author_name(note, self.me)}\n", style="bold")
             detail.append(note.body or "", style="strike" if note.entered_in_error else "")
+            marking = note.error_marking
+            if marking is not None:
+                detail.append(f"\n\nEntered in error — marked {when(marking.clinical_time)} by "
+                              f"{author_name(marking, self.me)}"
+                              f"{' (pending)' if marking.pending else ''}. Why:\n",
+                              style="bold red")
+                detail.append(marking.body or "")
             for amendment in note.amendments:
                 detail.append(f"\n\nAmended {when(amendment.clinical_time)} by "
                               f"{author_name(amendment, self.me)}"

@@ -22,6 +22,7 @@ class RecordsReason(StrEnum):
     RETENTION_NOT_ENDED = "retention_not_ended"
     ON_LEGAL_HOLD = "on_legal_hold"
     NO_DATA_USE_AGREEMENT = "no_data_use_agreement"
+    NOT_DISCHARGED = "not_discharged"
 
 
 RECORDS_REASON_TEXT: dict[str, str] = {
@@ -42,4 +43,6 @@ RECORDS_REASON_TEXT: dict[str, str] = {
         "The record is on legal hold; nothing on hold may be destroyed.",
     RecordsReason.NO_DATA_USE_AGREEMENT:
         "A limited data set needs a recorded, valid data-use agreement with this recipient.",
+    RecordsReason.NOT_DISCHARGED:
+        "The stay was not discharged on that date, so there is no discharge to review.",
 }

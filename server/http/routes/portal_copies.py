@@ -44,16 +44,17 @@ async def copies_one(request: web.Request) -> dict[str, Any]:
 @routes.post(COPIES + "/{terminal_id}/{kept_id}")
 @access(Access.ACCOUNT)
 async def decide(request: web.Request) -> web.Response:
-    form = await forms.read(request)
-    facility_id, terminal_id = request.match_info["facility_id"], request.match_info["terminal_id"]
-    # Outside the scope is not found, whatever the form says (as for every facility route).
-    await read(request, scope.facility, principal(request), facility_id)
-    decision = form.get("decision")
-    if decision not in ("accept", "discard"):
-        raise InputInvalid("decision", "Choose accept or discard.")
     raw = request.match_info["kept_id"]
     if not raw.isdigit() or len(raw) > 18:
         raise web.HTTPNotFound
+    facility_id, terminal_id = request.match_info["facility_id"], request.match_info["terminal_id"]
+    # Outside the account's scope the answer is 404 whatever the form says.
+    who = principal(request)
+    await read(request, lambda conn: scope.facility(conn, who, facility_id))
+    form = await forms.read(request)
+    decision = form.get("decision")
+    if decision not in ("accept", "discard"):
+        raise InputInvalid("decision", "Choose accept or discard.")
     back = f"/portal/facilities/{facility_id}/copies/{terminal_id}"
     try:
         result = await call(request, copies.decide, principal(request),

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from server.http.access import Access, access
 from server.http.portal import forms, sessions
-from server.http.portal.context import call, principal, read
+from server.http.portal.context import call, principal, read, settings
 from server.http.portal.pages import page, see_other
 from server.portal import spending
 from server.portal.principals import PortalRole
@@ -70,6 +70,16 @@ async def spending_csv(request: web.Request) -> web.Response:
                          m.cumulative_actual])
     return web.Response(text=out.getvalue(), content_type="text/csv", headers={
         "Content-Disposition": 'attachment; filename="budget-vs-actual.csv"'})
+
+
+@routes.get(FACILITY + "/spending.pdf")
+@access(Access.ACCOUNT)
+async def spending_pdf(request: web.Request) -> web.Response:
+    """The same rows as the CSV, as a PDF report (page n of N, over-budget months in red)."""
+    data = await read(request, spending.budget_pdf, principal(request), _fid(request),
+                      settings(request).clock())
+    return web.Response(body=data, content_type="application/pdf", headers={
+        "Content-Disposition": 'attachment; filename="budget-vs-actual.pdf"'})
 
 
 @routes.get(FACILITY + "/spending.svg")

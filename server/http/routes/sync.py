@@ -15,9 +15,16 @@ from typing import Any
 from aiohttp import web
 
 from protocol.errors import SchemaError
-from protocol.messages import EnrollRequest, PullRequest, PushRequest, ReregisterRequest
+from protocol.messages import (
+    EnrollRequest,
+    PullRequest,
+    PullResponse,
+    PushRequest,
+    ReregisterRequest,
+)
 from protocol.signing import Envelope
 from protocol.terminal_events import EventsRequest, kept_to_wire
+from server.core.service import SyncService
 from server.http.access import Access, access
 from server.http.responses import msgpack_response
 from server.http.state import AUTH, ENVELOPE, SERVICE, blocking
@@ -63,8 +70,16 @@ async def pull(request: web.Request) -> web.Response:
     envelope, terminal = request[AUTH]
     _expect(envelope, "pull")
     body = PullRequest.from_wire(envelope.decoded_body())
-    result = await blocking(request, request.app[SERVICE].pull, terminal, envelope, body)
-    return await answer(request, "pulled", result.to_wire(), envelope)
+    service = request.app[SERVICE]
+    result = await blocking(request, service.pull, terminal, envelope, body)
+    # Encoding a page of snapshots splices stored bytes; signing a few MiB: both
+    # off the event loop.
+    data = await blocking(request, _seal_pulled, service, result, envelope.digest)
+    return msgpack_response(data)
+
+
+def _seal_pulled(service: SyncService, result: PullResponse, reply_to: bytes) -> bytes:
+    return service.seal_encoded("pulled", result.to_bytes(), reply_to)
 
 
 @routes.post("/v1/reregister")

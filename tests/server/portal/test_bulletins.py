@@ -40,3 +40,15 @@ async def test_a_bulletin_is_published_pulled_and_acknowledged(visitor, manager,
     [row] = body["bulletins"]
     assert (row["acknowledged"], row["must_read"]) == (1, 3)
     assert row["waiting"] == ["clerk2_MG", "rm_MG"] and row["overdue"] == []
+
+
+async def test_a_bulletin_is_published_on_each_facility_s_own_day(visitor, manager, world,
+                                                                 terminal, clock):
+    """At 02:00 UTC on 22 September it is still the 21st in Ohio (UTC-4)."""
+    clock.now = 1_790_042_400_000  # 2026-09-22 02:00 UTC
+    await visitor.sign_in(manager)
+    status, _ = await visitor.post("/portal/bulletins", {**FORM, "facilities": world.a.id})
+    assert status == 200
+    changes, _ = terminal("a", "clerk_MG").pull_all()
+    [bulletin] = [c for c in changes if c.kind == "bulletin"]
+    assert bulletin.data["published_on"] == "2026-09-21"

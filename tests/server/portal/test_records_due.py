@@ -56,3 +56,27 @@ async def test_nothing_due_says_so(visitor, manager):
     await visitor.sign_in(manager)
     status, text = await visitor.get("/portal/records")
     assert status == 200 and "Nothing is due" in text
+
+
+async def test_each_facility_s_clocks_run_on_its_own_wall_clock(visitor, manager, terminal, h,
+                                                                engine, settings, world):
+    """Server time is Monday 21 September 2026, 14:13 UTC. A resident asked on
+    Friday at 07:30 to inspect their record: due Monday 07:30 (24 working-day
+    hours). In Ohio it is 10:13: overdue. Named as a Los Angeles facility it is
+    07:13 there: not yet."""
+    from server.core.records_settings import set_records_settings
+
+    a = terminal("a", "rm_MG")
+    rid, create = h.new_resident(a, mrn="MG0042")
+    asked = a.op("command", {"name": "open_request", "args": {
+        "request_id": new_id(), "resident_id": rid, "received_at": "2026-09-18T07:30",
+        "requester": "the resident", "authority": "resident", "ask": "inspect",
+        "what": "the chart", "current_resident": True}})
+    assert [r.status for r in a.push([create, asked]).results] == ["applied"] * 2
+    await visitor.sign_in(manager)
+    _, body = await visitor.json("/portal/records.json")
+    assert [(r["due"], r["overdue"]) for r in body["rows"]] == [("2026-09-21 07:30", True)]
+    set_records_settings(engine, settings, facility_id=world.a.id,
+                         timezone="America/Los_Angeles")
+    _, body = await visitor.json("/portal/records.json")
+    assert [(r["due"], r["overdue"]) for r in body["rows"]] == [("2026-09-21 07:30", False)]

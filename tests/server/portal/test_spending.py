@@ -118,3 +118,43 @@ async def test_the_limit_is_data_the_region_sets(visitor, manager, world, termin
     [entry] = [a for a in h.audit_rows(engine, chain=world.a.id)
                if a.action == "portal:set_expenditure_limit"]
     assert entry.detail == {"from": None, "to": "5000.00"}
+
+
+async def test_budget_against_actual_as_pdf_says_what_the_csv_says(visitor, manager, world,
+                                                                   terminal):
+    from pypdf import PdfReader
+
+    _spend(terminal, world)
+    await visitor.sign_in(manager)
+    page = f"/portal/facilities/{world.a.id}/spending"
+    status, text = await visitor.get(page)
+    assert status == 200 and "spending.pdf" in text
+    response = await visitor.response("GET", page + ".pdf")
+    assert response.status == 200 and response.content_type == "application/pdf"
+    pages = PdfReader(io.BytesIO(response._body)).pages
+    pdf = " ".join(" ".join(p.extract_text().split()) for p in pages)
+    assert "Budget against actual" in pdf and f"Page 1 of {len(pages)}" in pdf
+    assert "Period 2026-01-01 to 2026-12-31" in pdf
+    csv_rows = list(csv.reader(io.StringIO(
+        (await visitor.response("GET", page + ".csv"))._body.decode())))[1:]
+    assert len(csv_rows) == 12
+    for row in csv_rows:  # each CSV row's cells, in order, on the PDF's page
+        assert " ".join(row) in pdf, row
+    # Only the approved request counts; the one above the limit waits for the region.
+    assert "Approved spending 180.00" in pdf and "Remaining 11820.00" in pdf
+
+
+async def test_a_decision_is_dated_on_the_facility_s_own_day(visitor, manager, world,
+                                                             terminal, clock):
+    """At 02:00 UTC on 22 September it is still the 21st in Ohio (UTC-4): the
+    region's decision is dated the 21st, not the 22nd some facility has reached."""
+    _rm, big, _small, _waiting = _spend(terminal, world)
+    clock.now = 1_790_042_400_000  # 2026-09-22 02:00 UTC
+    await visitor.sign_in(manager)
+    page = f"/portal/facilities/{world.a.id}/spending"
+    status, _ = await visitor.post(f"{page}/{big}", {"decision": "approve",
+                                                     "reason": "survey backlog"})
+    assert status == 200
+    _, body = await visitor.json(page + ".json")
+    [decided] = [r for r in body["requests"] if r["id"] == big]
+    assert (decided["status"], decided["decided_on"]) == ("approved", TODAY)

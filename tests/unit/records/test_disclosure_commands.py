@@ -11,7 +11,7 @@ import pytest
 
 from protocol.commands import RECORDS_COMMANDS
 from protocol.errors import ValidationError
-from protocol.records import Role
+from protocol.records import RecordKind, Role
 from protocol.rules.permissions import decide
 from protocol.rules.records.commands.reading import disclosure_of, suspension_of
 from protocol.rules.records.disclosures import (
@@ -37,7 +37,7 @@ def log(desk: Desk, n: int, basis: Basis | str, on: str = "2026-05-04", **more: 
 def listed(desk: Desk, request_on: date, provided_on: date | None = None) -> list[str]:
     disclosures = [disclosure_of(n.data) for n in desk.cases() if n.kind == "disclosure"]
     suspensions = [suspension_of(n.data) for n in desk.cases()
-                   if n.kind == "accounting_suspension"]
+                   if n.kind == RecordKind.ACCOUNTING_SUSPENSION]
     result = accounting(disclosures, accounting_period(request_on),
                         provided_on=provided_on or request_on, suspensions=suspensions)
     return [f"{line.first.basis}:{line.first.disclosed_on}" for line in result.lines]

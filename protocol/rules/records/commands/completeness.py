@@ -1,7 +1,9 @@
 """Completeness reviews at discharge: the checklist, deficiencies, who completes them.
 
-A review is opened for a discharge (a death too) with a deficiency for each
-document of the facility's checklist that the clerk did not find; each is
+A discharge (a death too) opens its review by itself (:func:`review_at_discharge`,
+run by the terminal that discharges and by the server that applies the
+discharge) with every document of the facility's checklist as a deficiency; a
+review opened by hand lists only the documents the clerk did not find. Each is
 assigned to the person who must complete it and resolved when done. The
 record is delinquent from discharge + the profile's days + 1 while any is
 open (:mod:`protocol.rules.records.completeness`).
@@ -14,8 +16,12 @@ from typing import Any
 
 from protocol.args import Arg
 from protocol.errors import Refused, ValidationError
+from protocol.ids import derived_id
+from protocol.reasons import Reason
 from protocol.records import RecordKind, _date, _record_id, _text
 from protocol.rules.records.completeness import Checklist, RequiredDocument
+from protocol.rules.records.reasons import RecordsReason
+from protocol.rules.residents.census import StayStatus
 
 from .fields import TEXT, map_list, texts
 from .spec import Case, CaseFacts, CaseSpec, need_case, need_resident, not_before, not_future
@@ -49,9 +55,38 @@ def deficiencies_for(checklist: Checklist, disposition: str | None,
             for d in checklist.required_for(disposition) if d.code not in present]
 
 
+def review_at_discharge(stay_id: str, stay: Mapping[str, Any],
+                        checklist: Checklist | None) -> dict[str, Any]:
+    """The ``open_review`` arguments of the review a discharged stay opens: every
+    document the checklist requires for its disposition is a deficiency until
+    completed. The review's id comes from the stay's, so the review the
+    discharging terminal opens and the one the server opens are one record."""
+    disposition = stay.get("disposition")
+    return {"review_id": derived_id(stay_id, "completeness_review"),
+            "resident_id": stay["resident_id"], "stay_id": stay_id,
+            "discharged_on": str(stay["discharged_at"])[:10], "disposition": disposition,
+            "present": [],
+            "deficiencies": deficiencies_for(checklist or DEFAULT_CHECKLIST,
+                                             str(disposition) if disposition else None, [])}
+
+
+def _check_stay(args: Mapping[str, Any], facts: CaseFacts) -> None:
+    """A review that names its stay is of that stay's discharge (so a review opened
+    with a discharge the server then refused is refused too)."""
+    stay = facts.record(args["stay_id"], RecordKind.STAY)
+    if stay is None or stay.data.get("resident_id") != args["resident_id"]:
+        raise Refused(Reason.NOT_FOUND, "no such stay of this resident")
+    if (stay.data.get("status") != StayStatus.DISCHARGED
+            or str(stay.data.get("discharged_at") or "")[:10] != args["discharged_on"]):
+        raise Refused(RecordsReason.NOT_DISCHARGED, "that stay was not discharged on "
+                      f"{args['discharged_on']}")
+
+
 def _check_open(_case: Case | None, args: Mapping[str, Any], facts: CaseFacts) -> None:
     need_resident(facts, args["resident_id"])
     not_future("discharged_on", args["discharged_on"], facts.today)
+    if args.get("stay_id"):
+        _check_stay(args, facts)
     checklist = _checklist(facts)
     known = {d.code for d in checklist.documents}
     unknown = [c for c in args.get("present", []) if c not in known]
@@ -126,7 +161,7 @@ SPECS = (
         Arg("discharged_on", _date, required=True), Arg("disposition", _text(40)),
         Arg("present", texts(100, 60)), Arg("deficiencies", _deficiencies, required=True),
     ), _check_open, _open, "open the completeness review of a discharge", creates=True,
-        derive=_derive_open),
+        derive=_derive_open, predicted=("deficiencies",)),
     CaseSpec("assign_deficiency", REVIEW, "review_id", (
         _ID, Arg("code", _CODE, required=True), Arg("assignee", _text(80), required=True),
     ), _check_assign, _assign, "assign a deficiency"),

@@ -100,9 +100,18 @@ class CaseSpec:
     creates: bool = False
     also: Also = _no_others
     derive: Derive | None = None
+    predicted: tuple[str, ...] = ()
+    """Arguments the terminal predicts and the server derives anew (a review's
+    deficiencies from the server's checklist): left out when the server
+    recognises a create it already made, so a terminal whose copy of the data
+    was older still sees its create as the same one."""
 
     def clean_args(self, args: Mapping[str, Any]) -> dict[str, Any]:
         return clean_args(self.name, self.args, args)
+
+    def identity(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        """What makes two creates the same case: the arguments less those predicted."""
+        return {k: v for k, v in args.items() if k not in self.predicted}
 
     def apply(self, before: Case | None, args: Mapping[str, Any], facts: CaseFacts,
               user_id: str) -> Case:
@@ -110,6 +119,17 @@ class CaseSpec:
         self.check(before, args, facts)
         after = self.effect(before, args, user_id)
         return self.derive(after, args, facts) if self.derive else after
+
+
+def named_ids(args: Mapping[str, Any]) -> list[str]:
+    """The ids of the records a command's arguments (or its case) name, which
+    each side reads from its own store for :attr:`CaseFacts.records`."""
+    ids = [args[k] for k in ("resident_id", "stay_id", "amendment_entry_id", "line_id")
+           if isinstance(args.get(k), str)]
+    ids.extend(i for i in args.get("entry_ids") or () if isinstance(i, str))
+    ids.extend(r["resident_id"] for r in args.get("records") or ()
+               if isinstance(r, Mapping) and isinstance(r.get("resident_id"), str))
+    return ids
 
 
 # --- helpers the checks share -----------------------------------------------------------------

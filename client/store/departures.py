@@ -1,0 +1,49 @@
+"""Residents transferred out of this facility: what the facility keeps of them.
+
+A transfer moves the resident's whole record to the receiving facility, and the
+server tells this facility's terminals to forget it (``gone``). The facility
+still answers for the stay it had (a records request, a survey, a call from the
+receiving facility), so before the records are forgotten the terminal keeps
+who left, their record number and birth date, the stay's dates and where they
+went, in its encrypted store (``meta`` key ``transferred_out``). The census's
+"Transferred out" list reads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from protocol.records import RecordKind, resident_display_name
+
+from .database import get_meta, set_meta
+
+KEY = "transferred_out"
+
+
+def note_departure(conn: Connection, kind: str, record_id: str,
+                   data: Mapping[str, Any]) -> None:
+    """A gone snapshot arrived: keep what a transfer's resident and stay say."""
+    if kind == RecordKind.RESIDENT and data:
+        _merge(conn, record_id, {"name": resident_display_name(data),
+                                 "mrn": str(data.get("mrn") or ""),
+                                 "birth_date": data.get("birth_date")})
+    elif (kind == RecordKind.STAY and data.get("status") == "transferred"
+          and isinstance(data.get("resident_id"), str)):
+        _merge(conn, data["resident_id"], {
+            "admitted_at": data.get("admitted_at"), "left_on": data.get("discharged_at"),
+            "to_facility_id": data.get("transferred_to"), "stay_id": record_id})
+
+
+def _merge(conn: Connection, resident_id: str, facts: dict[str, Any]) -> None:
+    kept: dict[str, dict[str, Any]] = dict(get_meta(conn, KEY, {}))
+    kept[resident_id] = {**kept.get(resident_id, {}), **facts}
+    set_meta(conn, KEY, kept)
+
+
+def departures(conn: Connection) -> dict[str, dict[str, Any]]:
+    """Every resident transferred out (whose stay's transfer arrived), by id."""
+    kept: dict[str, dict[str, Any]] = get_meta(conn, KEY, {})
+    return {rid: facts for rid, facts in kept.items() if facts.get("to_facility_id")}

@@ -1,0 +1,162 @@
+"""Forms of the department screen (F10): an expenditure request against a budget
+line, a records manager's decision on one, and an applicant for a position.
+Each saves through ``session.spending`` or ``session.hiring``, which check it by
+the server's own rule: a request above the facility's limit is refused to the
+records manager here, with the reason, and left to the region's portal."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from rich.text import Text
+
+from protocol.pbj import PAY_TYPES
+from protocol.records import RecordKind
+from protocol.rules.department.onboarding import CREDENTIALS
+from protocol.rules.department.onboarding import ITEMS as ONBOARDING_ITEMS
+
+from ..engine import Session
+from .form import FormDialog, FormField, whole_number
+from .records_forms import iso_date
+from .staff_forms import JOB_TITLE_CHOICES
+
+PAY_TYPE_CHOICES = tuple((title, str(code)) for code, title in PAY_TYPES.items())
+
+DECISIONS = (("approve", "approved"), ("refuse", "refused"))
+
+
+def _money_text(value: Any) -> str:
+    return f"${Decimal(str(value)):,.2f}"
+
+
+def new_request(session: Session, lines: list[dict[str, Any]], today: date
+                ) -> FormDialog[str]:
+    choices = [(Text(f"{ln['department']} — {ln['account']} FY{ln['fiscal_year']} "
+                     f"({_money_text(ln['remaining'])} left)"), str(ln["id"])) for ln in lines]
+    fields = [
+        FormField("line_id", "Budget line", choices[0][1] if choices else "", choices=choices),
+        FormField("amount", "Amount (dollars and cents)", placeholder="e.g. 186.40"),
+        FormField("vendor", "Vendor"),
+        FormField("justification", "Why it is needed", multiline=True),
+        FormField("requested_on", "Requested on", today.isoformat(), check=iso_date),
+    ]
+
+    def submit(values: dict[str, Any]) -> str:
+        return session.spending.request(
+            values["line_id"], amount=values["amount"], vendor=values["vendor"],
+            justification=values["justification"], requested_on=values["requested_on"])
+
+    return FormDialog("Expenditure request", fields, submit,
+                      intro="The records manager decides up to the facility's limit; the "
+                            "regional manager decides above it, in the portal.")
+
+
+def decide(session: Session, request: dict[str, Any], today: date) -> FormDialog[str]:
+    fields = [
+        FormField("decision", "Decision", "approved", choices=DECISIONS),
+        FormField("decided_on", "Decided on", today.isoformat(), check=iso_date),
+        FormField("reason", "Why (required to refuse)", required=False),
+    ]
+
+    def submit(values: dict[str, Any]) -> str:
+        return session.spending.decide(str(request["id"]), decision=values["decision"],
+                                       decided_on=values["decided_on"],
+                                       reason=values.get("reason"))
+
+    return FormDialog(f"Decide: {request.get('vendor', '')} "
+                      f"{_money_text(request.get('amount', '0'))}", fields, submit,
+                      intro=str(request.get("justification", "")))
+
+
+STAGE_CHOICES = (("screened", "screened"), ("interviewed", "interviewed"),
+                 ("offered", "offered"), ("declined", "declined"))
+YES_NO = (("yes", "yes"), ("no", "no"))
+ON_BY_DEFAULT = frozenset({"background_check", "orientation"})
+
+
+def _names(text: str) -> list[str]:
+    return [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+
+
+def new_applicant(session: Session, today: date) -> FormDialog[str]:
+    fields = [
+        FormField("position", "Position", placeholder="e.g. Health information technician"),
+        FormField("department", "Department", "Health information", required=False),
+        FormField("job_title_code", "PBJ job title", choices=JOB_TITLE_CHOICES,
+                  parse=whole_number),
+        FormField("pay_type_code", "Pay type", "2", choices=PAY_TYPE_CHOICES,
+                  parse=whole_number),
+        FormField("family_name", "Family name"),
+        FormField("given_name", "Given name"),
+        FormField("contact", "Phone or e-mail", required=False),
+        FormField("applied_on", "Applied on", today.isoformat(), check=iso_date),
+        *(FormField(f"needs_{item}", f"Before the first shift: {words}",
+                    "yes" if item in ON_BY_DEFAULT else "no", choices=YES_NO)
+          for item, words in ONBOARDING_ITEMS.items()),
+    ]
+
+    def submit(values: dict[str, Any]) -> str:
+        checklist = [item for item in ONBOARDING_ITEMS if values.get(f"needs_{item}") == "yes"]
+        args = {k: v for k, v in values.items() if not k.startswith("needs_") and v is not None}
+        return session.hiring.add_applicant(**args, checklist=checklist)
+
+    return FormDialog("New applicant", fields, submit,
+                      intro="Hiring makes the staff member from these details; the "
+                            "onboarding items chosen here must be done before a first shift.")
+
+
+def stage(session: Session, applicant: dict[str, Any], today: date) -> FormDialog[str]:
+    fields = [
+        FormField("stage", "Stage reached", "screened", choices=STAGE_CHOICES),
+        FormField("on", "On", today.isoformat(), check=iso_date),
+        FormField("interviewers", "Interviewers (comma-separated)", required=False,
+                  parse=_names),
+        FormField("notes", "Notes", required=False, multiline=True),
+    ]
+
+    def submit(values: dict[str, Any]) -> str:
+        return session.hiring.record_stage(str(applicant["id"]), **{
+            k: v for k, v in values.items() if v is not None})
+
+    return FormDialog(f"{applicant_label(applicant)}: next stage", fields, submit)
+
+
+def hire(session: Session, applicant: dict[str, Any], today: date) -> FormDialog[str]:
+    fields = [
+        FormField("employee_id", "Employee id (PBJ)", kind=RecordKind.STAFF),
+        FormField("hire_date", "Hired on", today.isoformat(), check=iso_date),
+    ]
+
+    def submit(values: dict[str, Any]) -> str:
+        return session.hiring.hire(str(applicant["id"]), **values)
+
+    return FormDialog(f"Hire {applicant_label(applicant)}", fields, submit,
+                      intro="The staff member is made from the applicant's details; the "
+                            "first shift waits for the onboarding checklist.")
+
+
+def onboarding_item(session: Session, applicant: dict[str, Any], today: date
+                    ) -> FormDialog[str]:
+    open_items = [str(i) for i in applicant.get("open_items") or ()]
+    fields = [
+        FormField("item", "Item done", open_items[0] if open_items else "",
+                  choices=[(ONBOARDING_ITEMS[i], i) for i in open_items]),
+        FormField("done_on", "Done on", today.isoformat(), check=iso_date),
+        FormField("detail", "Detail (who checked, reference)", required=False),
+        FormField("credential", "Credential (for the credential item)", "",
+                  choices=[("none", ""), *((c, c) for c in CREDENTIALS)], required=False),
+        FormField("expires_on", "Credential expires on", check=iso_date, required=False),
+    ]
+
+    def submit(values: dict[str, Any]) -> str:
+        return session.hiring.complete(str(applicant["id"]), **{
+            k: v for k, v in values.items() if v not in (None, "")})
+
+    return FormDialog(f"Onboarding of {applicant_label(applicant)}", fields, submit)
+
+
+def applicant_label(applicant: dict[str, Any]) -> str:
+    return (f"{applicant.get('family_name', '')}, {applicant.get('given_name', '')} "
+            f"({applicant.get('position', '')}, {applicant.get('stage', '')})")

@@ -1,0 +1,104 @@
+"""Sync as the app runs it: the status line every screen shows, the names the
+server sent (this facility, the facilities a resident may be transferred to),
+sync on ctrl+s and in the background, and what the clerk is told after it.
+"""
+
+from __future__ import annotations
+
+from textual import work
+from textual.reactive import var
+
+from .engine import FacilityInfo, Session, SyncProgress, SyncStatus
+from .messages import SyncFinished, SyncProgressed, SyncStatusRead
+from .quitting import QuittingApp
+
+
+class SyncingApp(QuittingApp):
+    """The app's sync: status, progress, the result in words."""
+
+    sync_status: var[SyncStatus | None] = var(None)
+    syncing: var[bool] = var(False)
+    sync_progress: var[SyncProgress | None] = var(None)
+    records_line: var[str] = var("")
+    """The records department's due clocks, for the status line."""
+    facility: var[FacilityInfo | None] = var(None)
+    """This facility as the server sent it (its state: new licenses default to it)."""
+    transfer_facilities: var[tuple[FacilityInfo, ...]] = var(())
+    """The other facilities, by name: where a resident may be transferred to."""
+
+    @property
+    def unlocked(self) -> bool:
+        raise NotImplementedError
+
+    def reload_screens(self) -> None:
+        raise NotImplementedError
+
+    def refresh_sync_status(self) -> None:
+        if self.unlocked:
+            self._read_sync_status(self.session)
+
+    @work(thread=True, exclusive=True, group="sync-status", exit_on_error=False)
+    def _read_sync_status(self, session: Session) -> None:
+        directory = session.directory
+        self.post_message(SyncStatusRead(session.outbox.status(),
+                                         session.casework.status_line(),
+                                         facility=directory.facility(),
+                                         facilities=tuple(directory.other_facilities())))
+
+    def on_sync_status_read(self, message: SyncStatusRead) -> None:
+        if self.unlocked:
+            self.records_line = message.records_line
+            self.sync_status = message.status
+            self.facility = message.facility
+            self.transfer_facilities = message.facilities
+
+    def action_sync_now(self) -> None:
+        self.sync_now(background=False)
+
+    def _background_sync(self) -> None:
+        self.sync_now(background=True)
+
+    def sync_now(self, *, background: bool) -> None:
+        if not self.unlocked or self.syncing:
+            return
+        self.syncing = True
+        self.sync_progress = None
+        self._sync(self.session, background=background)
+
+    @work(thread=True, group="sync", exit_on_error=False)
+    def _sync(self, session: Session, *, background: bool) -> None:
+        def progressed(progress: SyncProgress) -> None:
+            self.post_message(SyncProgressed(progress))
+
+        try:
+            report = session.sync(on_progress=progressed)
+        finally:
+            self.call_from_thread(setattr, self, "syncing", False)
+        self.post_message(SyncFinished(report, background=background))
+
+    def on_sync_progressed(self, message: SyncProgressed) -> None:
+        self.sync_progress = message.progress
+
+    def on_sync_finished(self, message: SyncFinished) -> None:
+        report = message.report
+        if not self.unlocked or self.quit_after_sync(report):
+            return
+        if report.error:
+            if not message.background:
+                # The engine's sentence already says the changes are kept: said once.
+                self.notify(report.error,
+                            title="Sync did not finish", severity="warning", markup=False)
+        else:
+            summary = f"{report.pushed} sent, {report.pulled} received"
+            problems = [f"{report.rejected} rejected"] if report.rejected else []
+            problems += [f"{report.conflicts} conflicts"] if report.conflicts else []
+            if problems or not message.background:
+                self.notify(summary + ("; " + ", ".join(problems) if problems else ""),
+                            title="Synced", severity="warning" if problems else "information",
+                            markup=False)
+        for notice in report.notices:  # a restored server or store, an audit log that no
+            # longer extends ours: said in words, always, and kept on screen a while
+            self.notify(notice, title="From the last sync", severity="warning", markup=False,
+                        timeout=30)
+        self.reload_screens()
+        self.refresh_sync_status()

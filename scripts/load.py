@@ -1,0 +1,455 @@
+"""Chartkeep under load: many terminals syncing at once against real server processes.
+
+    scripts/load                      # 100 simulated terminals, 5 facilities, 60 s:
+                                      # 2 processes on PostgreSQL, then 1 on SQLite;
+                                      # then 10 real terminal engines end to end
+    scripts/load --backend sqlite --terminals 4 --facilities 2 --duration 5 --engines 2
+
+Everything runs on this machine over loopback: the servers are started here
+(``chartkeep-server serve`` on 127.0.0.1, with request timing on) on a fresh
+SQLite file or a fresh schema of the PostgreSQL database named by
+``--postgres-url`` (default: database ``ck_perf_client``), and stopped at the
+end. The run is bounded in time (``--duration``) and in count (``--rounds``
+per terminal).
+
+Simulated terminals (scripts/load_terminals.py) push pre-built signed batches
+and pull everything new, each round after a random pause (``--think``,
+exponential); their Python work is small, so the figures are the servers'. A
+smaller run of real terminal engines (``--engines``) then syncs end to end and
+checks that every terminal of a facility ends with the same records.
+
+Reported per backend: latency p50/p95/p99 per request kind measured inside the
+servers (``GET /v1/stats``, server/http/request_stats.py) and at the terminals
+(each request, and the whole exchange: a push and the pulls after it), errors,
+throughput, and the server processes' CPU. The last lines are one per target:
+``<target> <measured> <goal> ok|short``. ``--json FILE`` writes the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import random
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import aiohttp
+import sqlalchemy as sa
+
+from protocol.ids import new_id
+from scripts.load_terminals import (
+    EngineTerminal,
+    SimulatedTerminal,
+    Timings,
+    converged,
+    home_for,
+    real_engine_rounds,
+)
+from server import admin
+from server.http.request_stats import percentile
+from server.settings import Settings
+from server.storage.db import make_engine
+from server.storage.setup import initialise
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/ck_perf_client"
+PASSWORD = "load is measured not guessed"
+TARGET_SERVER_P95_MS = 100.0
+TARGET_EXCHANGE_P95_MS = 1000.0
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+# --- the servers -------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def database(url: str | None, tmp: Path) -> Iterator[tuple[Settings, sa.Engine]]:
+    """A fresh, initialised server database: an SQLite file, or a new schema."""
+    schema = None
+    if url is not None:
+        schema = f"ckload_{new_id().lower()[-10:]}"
+        base = sa.create_engine(url, connect_args={"connect_timeout": 5})
+        with base.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        base.dispose()
+        url = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    settings = Settings(data_dir=tmp / "server", database_url=url or "")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url)
+    try:
+        initialise(engine, settings)
+        yield settings, engine
+    finally:
+        engine.dispose()
+        if schema is not None and url is not None:
+            base = sa.create_engine(url.split("?")[0])
+            with base.begin() as conn:
+                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+            base.dispose()
+
+
+@contextmanager
+def server_processes(settings: Settings, count: int, logs: Path) -> Iterator[list[Any]]:
+    """``count`` server processes on loopback; yields (url, Popen) pairs."""
+    env = {**os.environ, "CHARTKEEP_SERVER_REQUEST_STATS": "1",
+           "CHARTKEEP_SERVER_KEY_PASSPHRASE": settings.key_passphrase or "",
+           "PYTHONPATH": str(ROOT)}
+    started: list[tuple[str, subprocess.Popen[bytes]]] = []
+    try:
+        for n in range(count):
+            port = _free_port()
+            out = (logs / f"server{n}.log").open("wb")
+            process = subprocess.Popen(
+                [sys.executable, "-m", "server", "--database-url", settings.database_url,
+                 "--data-dir", str(settings.data_dir), "serve", "--host", "127.0.0.1",
+                 "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT)
+            started.append((f"http://127.0.0.1:{port}", process))
+        for url, process in started:
+            _wait_healthy(url, process, logs)
+        yield started
+    finally:
+        for _url, process in started:
+            process.send_signal(signal.SIGTERM)
+        for _url, process in started:
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], logs: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"a server process ended at start; see {logs}")
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as answer:  # noqa: S310 - loopback
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"a server process did not answer /health in 60 s; see {logs}")
+
+
+def server_stats(urls: list[str]) -> list[dict[str, Any]]:
+    out = []
+    for url in urls:
+        with urllib.request.urlopen(f"{url}/v1/stats", timeout=10) as answer:  # noqa: S310 - loopback
+            out.append(json.loads(answer.read()))
+    return out
+
+
+def stats_delta(before: list[dict[str, Any]], after: list[dict[str, Any]]
+                ) -> tuple[dict[str, dict[int, int]], dict[str, dict[str, int]], list[float]]:
+    """Per kind: the histogram and status counts of the requests between two
+    snapshots, all processes added up; and each process's CPU seconds."""
+    buckets: dict[str, dict[int, int]] = {}
+    statuses: dict[str, dict[str, int]] = {}
+    cpu = []
+    for b, a in zip(before, after, strict=True):
+        cpu.append(a["cpu_s"] - b["cpu_s"])
+        for kind, entry in a["kinds"].items():
+            earlier = b["kinds"].get(kind, {"buckets": {}, "status": {}})
+            hist = buckets.setdefault(kind, {})
+            for index, n in entry["buckets"].items():
+                delta = n - earlier["buckets"].get(index, 0)
+                if delta:
+                    hist[int(index)] = hist.get(int(index), 0) + delta
+            counts = statuses.setdefault(kind, {})
+            for klass, n in entry["status"].items():
+                counts[klass] = counts.get(klass, 0) + n - earlier["status"].get(klass, 0)
+    return buckets, statuses, cpu
+
+
+# --- one run ------------------------------------------------------------------------------
+
+
+def _exact(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def _summary_ms(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {"count": 0}
+    return {"count": len(values), "p50": _exact(values, 0.5) * 1000,
+            "p95": _exact(values, 0.95) * 1000, "p99": _exact(values, 0.99) * 1000}
+
+
+def _facilities(settings: Settings, engine: sa.Engine, count: int, per_facility: int,
+                tag: str = "L") -> list[tuple[str, str, list[str]]]:
+    """(facility id, clerk username, enrollment codes) for each facility."""
+    out = []
+    for n in range(count):
+        fid = admin.create_facility(engine, settings, name=f"Load Manor {tag}{n}", state="OH",
+                                    mrn_prefix=f"{tag}{n:02d}")
+        username = f"load.clerk.{tag.lower()}{n}"
+        admin.create_user(engine, settings, facility_id=fid, username=username, role="clerk")
+        codes = [admin.issue_code(engine, settings, facility_id=fid)
+                 for _ in range(per_facility)]
+        out.append((fid, username, codes))
+    return out
+
+
+async def simulated(urls: list[str], facilities: list[tuple[str, str, list[str]]],
+                    args: argparse.Namespace, timings: Timings) -> tuple[list[Any], list[Any],
+                                                                          float]:
+    """Enroll the simulated terminals, build their pushes, run them; return the
+    server snapshots around the run and its wall time."""
+    connector = aiohttp.TCPConnector(limit=0)
+    timeout = aiohttp.ClientTimeout(total=120)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
+        terminals: list[SimulatedTerminal] = []
+        for fid, username, codes in facilities:
+            for code in codes:
+                terminal = SimulatedTerminal(urls[len(terminals) % len(urls)], fid)
+                await terminal.enroll(http, code, username)
+                terminals.append(terminal)
+        for fid, _username, _codes in facilities:
+            first = next(t for t in terminals if t.facility_id == fid)
+            resident = await first.push_resident(http)
+            for terminal in (t for t in terminals if t.facility_id == fid):
+                terminal.build_pushes(args.rounds, args.ops, resident)
+        warm = Timings()
+        await asyncio.gather(*(t.pull_all(http, 900, warm) for t in terminals))
+        rng = random.Random(args.seed)
+        before = await asyncio.to_thread(server_stats, urls)
+        started = time.perf_counter()
+        deadline = started + args.duration
+        await asyncio.gather(*(t.run(http, deadline, args.think,
+                                     random.Random(rng.random()), timings)
+                               for t in terminals))
+        elapsed = time.perf_counter() - started
+        after = await asyncio.to_thread(server_stats, urls)
+    return before, after, elapsed
+
+
+def run_backend(name: str, url: str | None, processes: int, args: argparse.Namespace,
+                tmp: Path) -> dict[str, Any]:
+    tmp.mkdir(parents=True)
+    with database(url, tmp) as (settings, engine):
+        per = max(1, args.terminals // args.facilities)
+        facilities = _facilities(settings, engine, args.facilities, per)
+        with server_processes(settings, processes, tmp) as started:
+            urls = [u for u, _ in started]
+            timings = Timings()
+            harness_cpu = time.process_time()
+            sessions = _pg_sessions(url)
+            before, after, elapsed = asyncio.run(simulated(urls, facilities, args, timings))
+            harness_cpu = time.process_time() - harness_cpu
+            opened = None if sessions is None else _pg_sessions(url) - sessions
+            buckets, statuses, cpu = stats_delta(before, after)
+            report: dict[str, Any] = {
+                "backend": name, "processes": processes,
+                "terminals": per * args.facilities, "facilities": args.facilities,
+                "wall_s": elapsed, "rounds": timings.rounds, "ops_pushed": timings.ops_pushed,
+                "ops_not_applied": timings.ops_not_applied,
+                "records_pulled": timings.records_pulled,
+                "throughput": {"exchanges_per_s": timings.rounds / elapsed,
+                               "ops_per_s": timings.ops_pushed / elapsed,
+                               "records_pulled_per_s": timings.records_pulled / elapsed,
+                               "requests_per_s": sum(len(v) for k, v in
+                                                     timings.latencies.items()
+                                                     if k != "exchange") / elapsed},
+                "errors": {"count": len(timings.errors), "examples": timings.errors[:5]},
+                "client_ms": {k: _summary_ms(v) for k, v in sorted(timings.latencies.items())},
+                "server_ms": {kind: {"count": sum(h.values()),
+                                     "p50": _ms(percentile(h, 0.5)),
+                                     "p95": _ms(percentile(h, 0.95)),
+                                     "p99": _ms(percentile(h, 0.99)),
+                                     "status": statuses.get(kind, {})}
+                              for kind, h in sorted(buckets.items())
+                              if kind != "/v1/stats" and sum(h.values())},
+                "server_cpu": {"cores_used": sum(cpu) / elapsed,
+                               "per_process_s": [round(c, 2) for c in cpu]},
+                "harness_cpu_cores": harness_cpu / elapsed,
+                "pg_connections_opened": opened,
+            }
+            if args.engines:
+                report["engines"] = engines_run(settings, engine, urls, args, tmp / "engines")
+    return report
+
+
+def _pg_sessions(url: str | None) -> int | None:
+    """Connections ever opened to the PostgreSQL database (its statistics)."""
+    if url is None:
+        return None
+    base = sa.create_engine(url.split("?")[0])
+    try:
+        with base.connect() as conn:
+            return int(conn.execute(sa.text(
+                "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+            )).scalar() or 0)
+    finally:
+        base.dispose()
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else seconds * 1000
+
+
+def engines_run(settings: Settings, engine: sa.Engine, urls: list[str],
+                args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    """Real terminal engines, end to end, and whether they converged."""
+    from client import terminal as client_terminal
+
+    facilities = max(1, min(args.facilities, args.engines // 2 or 1))
+    per = max(1, args.engines // facilities)
+    made = _facilities(settings, engine, facilities, per, tag="E")
+    terminals: list[EngineTerminal] = []
+    for fid, username, codes in made:
+        for code in codes:
+            home = home_for(tmp, len(terminals))
+            session = client_terminal.enroll(home, urls[len(terminals) % len(urls)], code,
+                                             home.name, username, PASSWORD)
+            terminals.append(EngineTerminal(session, fid))
+    timings = Timings()
+    started = time.perf_counter()
+    real_engine_rounds(terminals, args.engine_rounds, args.ops, timings)
+    elapsed = time.perf_counter() - started
+    agreed = converged(terminals)
+    for t in terminals:
+        t.session.lock()
+    return {"terminals": len(terminals), "facilities": facilities, "wall_s": elapsed,
+            "rounds": timings.rounds, "ops_pushed": timings.ops_pushed,
+            "records_pulled": timings.records_pulled,
+            "errors": {"count": len(timings.errors), "examples": timings.errors[:5]},
+            "sync_ms": _summary_ms(timings.latencies.get("engine_sync", [])),
+            "converged": all(agreed.values()) and bool(agreed)}
+
+
+# --- the report ---------------------------------------------------------------------------
+
+
+def print_report(report: dict[str, Any]) -> None:
+    say(f"  {report['backend']}: {report['processes']} process(es), {report['terminals']} "
+        f"simulated terminals in {report['facilities']} facilities, {report['wall_s']:.1f} s")
+    t = report["throughput"]
+    say(f"    {report['rounds']:,} exchanges ({t['exchanges_per_s']:.1f}/s), "
+        f"{report['ops_pushed']:,} operations pushed ({t['ops_per_s']:,.0f}/s, "
+        f"{report['ops_not_applied']} not applied), {report['records_pulled']:,} records "
+        f"pulled ({t['records_pulled_per_s']:,.0f}/s), {t['requests_per_s']:.1f} requests/s")
+    for kind, s in report["server_ms"].items():
+        say(f"    server {kind:24} n={s['count']:>6}  p50 {_f(s['p50'])}  p95 {_f(s['p95'])}  "
+            f"p99 {_f(s['p99'])} ms  {s['status']}")
+    for kind, s in report["client_ms"].items():
+        if s["count"]:
+            say(f"    client {kind:24} n={s['count']:>6}  p50 {_f(s['p50'])}  "
+                f"p95 {_f(s['p95'])}  p99 {_f(s['p99'])} ms")
+    say(f"    errors {report['errors']['count']}  {report['errors']['examples'][:2]}")
+    say(f"    server CPU {report['server_cpu']['cores_used']:.2f} cores "
+        f"(per process, s: {report['server_cpu']['per_process_s']}); the harness "
+        f"{report['harness_cpu_cores']:.2f} cores")
+    if report.get("pg_connections_opened") is not None:
+        say(f"    PostgreSQL connections opened during the run: "
+            f"{report['pg_connections_opened']} (the harness's own included)")
+    engines = report.get("engines")
+    if engines:
+        s = engines["sync_ms"]
+        say(f"    real engines: {engines['terminals']} in {engines['facilities']} facilities, "
+            f"{engines['rounds']} syncs, sync p50 {_f(s.get('p50'))} p95 {_f(s.get('p95'))} ms, "
+            f"errors {engines['errors']['count']}, converged {engines['converged']}")
+
+
+def _f(value: float | None) -> str:
+    return "    -" if value is None else f"{value:7.1f}"
+
+
+def target_lines(report: dict[str, Any]) -> list[str]:
+    name = f"load_{report['backend']}_{report['processes']}p_{report['terminals']}t"
+    server_p95 = max((s["p95"] for k, s in report["server_ms"].items()
+                      if k in ("/v1/push", "/v1/pull") and s["p95"] is not None), default=None)
+    exchange = report["client_ms"].get("exchange", {}).get("p95")
+    lines = []
+    for label, value, goal in ((f"{name}_server_p95_ms", server_p95, TARGET_SERVER_P95_MS),
+                               (f"{name}_exchange_p95_ms", exchange, TARGET_EXCHANGE_P95_MS)):
+        ok = value is not None and value <= goal
+        lines.append(f"{label} {_f(value).strip()}ms <={goal:.0f}ms {'ok' if ok else 'short'}")
+    errors = report["errors"]["count"] + report.get("engines", {}).get("errors", {}).get(
+        "count", 0)
+    lines.append(f"{name}_errors {errors} <=0 {'ok' if errors == 0 else 'short'}")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/load", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backend", choices=("postgres", "sqlite", "both"), default="both")
+    parser.add_argument("--postgres-url", default=os.environ.get("CHARTKEEP_LOAD_POSTGRES_URL",
+                                                                 DEFAULT_PG))
+    parser.add_argument("--pg-processes", type=int, default=2)
+    parser.add_argument("--sqlite-processes", type=int, default=1)
+    parser.add_argument("--terminals", type=int, default=100)
+    parser.add_argument("--facilities", type=int, default=5)
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds (at most 600)")
+    parser.add_argument("--rounds", type=int, default=200, help="rounds per terminal, at most")
+    parser.add_argument("--ops", type=int, default=10, help="operations per push")
+    parser.add_argument("--think", type=float, default=1.0,
+                        help="mean pause between a terminal's rounds, seconds")
+    parser.add_argument("--engines", type=int, default=10, help="real terminal engines (0: none)")
+    parser.add_argument("--engine-rounds", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", type=Path, help="write the report here as JSON")
+    args = parser.parse_args(argv)
+    if not 0 < args.duration <= 600 or not 0 < args.terminals <= 1000 or args.rounds < 1 \
+            or args.ops < 1 or args.facilities < 1 or args.engines < 0 or args.think < 0:
+        parser.error("bounds: 0 < duration <= 600, 0 < terminals <= 1000, rounds, ops and "
+                     "facilities >= 1, engines and think >= 0")
+    os.environ.setdefault("CHARTKEEP_SERVER_KEY_PASSPHRASE", secrets.token_urlsafe(24))
+    tmp = Path(tempfile.mkdtemp(prefix="chartkeep-load-"))
+    reports = []
+    try:
+        say(f"Chartkeep load — {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+        plan = []
+        if args.backend in ("postgres", "both"):
+            plan.append(("postgres", args.postgres_url, args.pg_processes))
+        if args.backend in ("sqlite", "both"):
+            plan.append(("sqlite", None, args.sqlite_processes))
+        for name, url, processes in plan:
+            try:
+                report = run_backend(name, url, processes, args, tmp / name)
+            except sa.exc.OperationalError as exc:
+                say(f"  {name}: database not available ({exc.orig}); skipped")
+                continue
+            print_report(report)
+            reports.append(report)
+        say()
+        for report in reports:
+            for line in target_lines(report):
+                say(line)
+        if args.json:
+            args.json.write_text(json.dumps(reports, indent=2), encoding="utf-8")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0 if reports else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""Transfers pick the receiving facility by name, from the facilities the server
+sent, and the sending facility keeps a Transferred out list; new licenses start
+at the facility's state."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable, Select, Static, Tabs
+
+from client.ui.dialogs.form import FormDialog
+from client.ui.dialogs.message import MessageDialog
+from client.ui.screens.census import CensusScreen
+from client.ui.screens.resident import ResidentScreen
+from client.ui.screens.staff import StaffScreen
+
+pytestmark = [
+    pytest.mark.tui,
+    pytest.mark.e2e,
+    # As in test_sync: the server's runner passes an argument aiohttp 3.14 deprecates.
+    pytest.mark.filterwarnings(
+        "ignore:shutdown_timeout should be set on BaseRunner:DeprecationWarning"),
+]
+
+
+@pytest.fixture
+def receiving(facility):
+    from server import admin
+
+    return admin.create_facility(facility.engine, facility.settings, name="Oak Hill Nursing",
+                                 state="PA", mrn_prefix="OHN")
+
+
+@pytest.fixture
+def manager_terminal(facility, receiving):
+    return facility.enroll(facility.add_user("mrivera", "records_manager"), "Records office")
+
+
+@pytest.fixture
+def admitted(facility, manager_terminal):
+    session = manager_terminal.session()
+    resident_id = session.residents.register({"family_name": "Okafor", "given_name": "Adaeze",
+                                             "birth_date": "1941-03-02", "sex": "female"})
+    session.stays.admit(resident_id, admitted_at=facility.clock.today().isoformat(),
+                        bed_id=facility.beds["101A"])
+    assert session.sync().rejected == 0
+    session.lock()
+    return resident_id
+
+
+async def test_transfer_picks_the_receiving_facility_by_name(
+        facility, manager_terminal, receiving, admitted, make_app, drive):
+    app = make_app(manager_terminal)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await ui.wait_for(lambda: app.transfer_facilities)
+        await ui.wait_for(lambda: "Okafor" in ui.table_text("#census-table"))
+        app.screen.query_one("#census-table", DataTable).focus()
+        await pilot.press("enter")
+        screen = await ui.wait_for_screen(ResidentScreen)
+        await ui.wait_for(lambda: screen.view is not None)
+        await pilot.press("t")
+        form = await ui.wait_for_screen(FormDialog)
+        picker = form.query_one("#field-to_facility_id", Select)
+        labels = [str(label) for label, _ in picker._options]
+        assert "Oak Hill Nursing (PA)" in labels
+        assert not any(facility.facility_id in label for label in labels)  # not itself
+        assert picker.value is Select.NULL  # nothing chosen for the clerk
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: "required" in ui.text_of("#error-to_facility_id"))
+        assert app.screen is form
+        await ui.fill(to_facility_id=receiving)
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: app.screen is screen)
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: not app.syncing)
+        await ui.wait_for(lambda: app.sync_status is not None and app.sync_status.pending == 0)
+        assert app.sync_status.rejected == 0
+
+        # The record moved; this facility keeps a Transferred out list.
+        await pilot.press("f2")
+        census = await ui.wait_for_screen(CensusScreen)
+        await ui.wait_for(lambda: "Okafor" not in ui.table_text("#census-table"))
+        census.query_one("#census-status", Tabs).active = "tab-transferred_out"
+        await ui.wait_for(lambda: "Okafor, Adaeze" in ui.table_text("#census-table"))
+        assert "Transferred" in ui.table_text("#census-table")
+        census.query_one("#census-table", DataTable).focus()
+        await pilot.press("enter")
+        dialog = await ui.wait_for_screen(MessageDialog)
+        facts = str(dialog.query_one("#message-body", Static).render())
+        assert "1941-03-02" in facts
+        assert "To: Oak Hill Nursing" in facts
+
+
+async def test_a_new_license_starts_at_the_facilitys_state(facility, manager_terminal,
+                                                            make_app, drive):
+    session = manager_terminal.session()
+    session.staff.add({"employee_id": "E-1001", "family_name": "Reyes",
+                       "given_name": "Marisol", "job_title_code": 7, "pay_type_code": 2})
+    session.lock()
+    app = make_app(manager_terminal)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await ui.wait_for(lambda: app.facility is not None)
+        assert app.facility.name == "Maple Grove Care Center"
+        await pilot.press("f4")
+        screen = await ui.wait_for_screen(StaffScreen)
+        await ui.wait_for(lambda: "Reyes" in ui.table_text("#roster"))
+        screen.query_one("#roster", DataTable).focus()
+        await pilot.press("c")
+        form = await ui.wait_for_screen(FormDialog)
+        assert form.query_one("#field-issuing_state", Select).value == "OH"
