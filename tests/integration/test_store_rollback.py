@@ -45,8 +45,12 @@ def test_a_page_rolled_back_to_an_older_genuine_copy_is_never_shown(org: Org) ->
     other.residents.update(rid, {"phone": "555-0199"})
     assert other.sync().error is None
     a = _open(org, home)
+    assert not a.store.rolled_back  # an ordinary reopen finds nothing
     _pull_until(a, rid, "555-0199")
     a.lock()
+    again = _open(org, home)
+    assert not again.store.rolled_back  # nor after a sync's writes
+    again.lock()
     newer = (home / STORE_FILE).read_bytes()
     changed = [i for i, (old, new) in enumerate(zip(_pages(older), _pages(newer),
                                                     strict=False)) if old != new]
