@@ -16,6 +16,8 @@ Tables:
                 computed from that state with this terminal's pending changes on top
 * ``outbox``    every change made here, gapless by ``seq``, with its result
 * ``local_audit`` sign-ins, failed attempts and other events at this terminal
+* ``record_integrity`` each record's version and MAC (:mod:`client.store.integrity`:
+                a page rolled back to an older genuine copy is found at open)
 
 Writes go through :meth:`Store.write` (``BEGIN IMMEDIATE``: one writer at a
 time, no lock upgrades between the UI's worker threads and sync).
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,6 +44,7 @@ from sqlalchemy.pool import QueuePool
 from sqlmodel import Field, SQLModel
 
 from ..errors import StoreUnreadable
+from . import integrity
 
 STORE_FORMAT = 1
 BUSY_TIMEOUT_S = 15.0
@@ -143,15 +147,22 @@ class Store:
                                   "and re-sync from the server.")
         self.path = path
         self._key_pragma = f"PRAGMA key = \"x'{key.hex()}'\""
+        self._integrity_key = integrity.derive_key(key)
         self.engine = _engine(self._connect)
         self._checkpointer = _Checkpointer(self.engine)
+        self.rolled_back = False
+        """Whether a part of the store was found rolled back to an older version
+        at open: records set aside, pulled again at the next sync
+        (:mod:`client.store.integrity`)."""
         try:
             if create:
                 with self.engine.begin() as conn:
                     StoreBase.metadata.create_all(conn, tables=TABLES)
                     set_meta(conn, "store_format", STORE_FORMAT)
+                self.engine.dispose()  # new connections get the integrity triggers
             self._verify()
             self._add_indexes()
+            self._check_integrity()
         except StoreUnreadable:
             self.close()
             raise
@@ -177,6 +188,9 @@ class Store:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
+            if conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+                            "AND name = 'records'").fetchone()[0]:
+                integrity.prepare_connection(conn)
         except sqlcipher3.DatabaseError as exc:
             conn.close()
             raise StoreUnreadable from exc
@@ -207,6 +221,20 @@ class Store:
                 for index in table.indexes:
                     index.create(conn, checkfirst=True)
 
+    def _check_integrity(self) -> None:
+        """A page rolled back to an older genuine copy of itself: set the records
+        aside and pull again (:mod:`client.store.integrity`)."""
+        with self.read() as conn:
+            finding = integrity.check(conn, self._integrity_key)
+        if finding is not None and finding.clean:
+            return
+        with self.write() as conn:
+            if finding is None:  # a store from before the check: version it now
+                integrity.rebuild(conn, self._integrity_key)
+            else:
+                integrity.repair(conn, self._integrity_key, finding, int(time.time() * 1000))
+                self.rolled_back = True
+
     @contextmanager
     def write(self, *, durable: bool = True) -> Iterator[Connection]:
         """One write transaction (``BEGIN IMMEDIATE``); commits on success.
@@ -232,6 +260,9 @@ class Store:
                 conn = plain.execution_options(immediate=True)
                 with _damage_is_unreadable(), conn.begin():
                     yield conn
+                    # The one write choke point: records this transaction touched
+                    # get their version and MAC before it commits.
+                    integrity.seal(conn, self._integrity_key)
                 committed = True
             finally:
                 if not durable and raw is not None:

@@ -25,6 +25,7 @@ from protocol.messages import PullRequest
 
 from ..clock import Clock
 from ..errors import SyncError
+from ..store import integrity
 from ..store.database import Store, audit, get_meta, set_meta
 from ..store.offline import record_contact
 from ..store.record_numbers import mrn_top
@@ -83,6 +84,11 @@ class SyncEngine:
         counts = Counts()
         progress = on_progress or (lambda _p: None)
         error: str | None = None
+        with self.store.read() as conn:
+            repull = bool(get_meta(conn, integrity.REPULL_META, False))
+        if repull:  # a store page was found rolled back at open: pull everything again
+            with self.store.write() as conn:
+                integrity.begin_repull(conn)
         try:
             self.push.run(counts, progress)
             behind = self.push.behind
@@ -103,6 +109,10 @@ class SyncEngine:
         except ProtocolError:
             error = BAD_ANSWER  # a verified answer that does not match the schema
         with self.store.write() as conn:
+            # Found at open; told once the records came back from the server.
+            rolled_back = integrity.take_notice(conn) if error is None else None
+            if rolled_back:
+                counts.notices.insert(0, rolled_back)
             self._check_clock(conn)
             set_meta(conn, "online", self.channel.reached)
             set_meta(conn, "last_error", error)

@@ -71,9 +71,15 @@ def check(engine: Engine, settings: Settings, terminal: TerminalInfo, epoch: int
 def _hold(conn: Connection, terminal_id: str, push: PushRequest, epoch: int, now: int) -> None:
     kept = set(conn.execute(sa.select(C.quarantined.c.op_id).where(
         C.quarantined.c.terminal_id == terminal_id)).scalars())
+    # Answered ones a copy sends again (after a lost answer, or a restore) are
+    # kept too, but there is nothing to decide: the server has them.
+    handled = set(conn.execute(sa.select(T.ops.c.op_id).where(
+        T.ops.c.terminal_id == terminal_id,
+        T.ops.c.seq.in_([op.seq for op in push.ops]))).scalars())
     rows = [{"terminal_id": terminal_id, "seq": op.seq, "op_id": op.op_id,
              "payload_hash": payload_hash(op), "op": encode(op.to_wire()),
-             "received_at": now, "origin": f"epoch {epoch}", "review": "open"}
+             "received_at": now, "origin": f"epoch {epoch}",
+             "review": "handled" if op.op_id in handled else "open"}
             for op in push.ops if op.op_id not in kept]
     if rows:
         conn.execute(sa.insert(C.quarantined), rows)

@@ -145,9 +145,11 @@ def _push_once(engine: Engine, settings: Settings, terminal: TerminalInfo, envel
         if alarms:
             # Other operations were handled under these numbers: this copy of
             # the terminal is behind (restored from an older copy, or a clone).
-            # Nothing is decided; it renumbers its new changes and sends again.
+            # Nothing new is decided; it renumbers its new changes and sends
+            # again. The answers to the ones it shares with the server go back
+            # with it, or it would renumber and send those a second time.
             batch.write()
-            return PushResponse([], last_seq + 1, now, behind=True), alarms, False
+            return PushResponse(results, last_seq + 1, now, behind=True), alarms, False
         if new:
             results.extend(_handle_new(batch, terminal, envelope, new, hashes, checked))
             last_seq = new[-1].seq

@@ -59,6 +59,9 @@ class TerminalView:
     held: int
     rejected: int
     last_pull: int | None = None
+    quarantined_at: int | None = None
+    """Two machines were found using this identity: its copies' changes wait on
+    the facility's Copied terminals page."""
 
 
 @dataclass(frozen=True)
@@ -159,7 +162,8 @@ def terminals(conn: Connection, facility_id: str) -> list[TerminalView]:
                         .where(term.c.facility_id == facility_id)
                         .order_by(term.c.revoked_at.is_not(None), term.c.name))
     return [TerminalView(r.id, r.name, r.enrolled_at, r.revoked_at, r.last_seq, r.last,
-                         int(r.held or 0), int(r.rejected or 0), r.last_pull_at)
+                         int(r.held or 0), int(r.rejected or 0), r.last_pull_at,
+                         r.quarantined_at)
             for r in rows]
 
 

@@ -43,11 +43,13 @@ class QuarantinedOp(ServerTable, table=True):
     """The operation's wire form (msgpack), exactly as it arrived."""
     received_at: int = Field(sa_type=sa.BigInteger)
     origin: str = Field(sa_type=sa.String(16))
-    """Which copy sent it, as far as the server can tell: ``stored`` for the
-    operation the server had already handled under that number, ``arrived``
-    for the different one that came in under the same number."""
+    """Which copy sent it, as far as the server can tell: ``epoch N``, the
+    numbering epoch the request came under (each live copy has its own)."""
     review: str = Field(default="open", sa_type=sa.String(16))
-    """``open`` until a records manager decides."""
+    """``open`` until a records manager decides (:mod:`server.core.clone_review`):
+    then ``applied``, ``conflict`` or ``rejected`` (accepted, with the outcome of
+    applying it) or ``discarded``; ``resent`` when a re-enrolled copy sent it again;
+    ``handled`` when the server had already handled it under that number."""
 
 
 class Continuity:

@@ -1,10 +1,14 @@
 """Scenario 34: 2-5 terminals of one facility make random changes offline while
 the link drops, duplicates and replays messages, the server fails mid-push
 before or after committing, the server is restored from a backup taken earlier
-(a real file copy, undeclared) and terminals are restored from older copies of
-their directories; after quiescence every terminal equals the server's state
-for its facility, every operation has exactly one result, and the occupancy
-invariants held at every server state the test looked at."""
+(a real file copy, undeclared), terminals are restored from older copies of
+their directories, and a terminal's directory is cloned to a second live
+machine (both copies go on writing and syncing until the server quarantines the
+identity; each copy then enrolls again, carrying its pending changes); after
+quiescence every terminal equals the server's state for its facility, every
+operation has exactly one result, nothing either clone sent is lost or applied
+twice, and the occupancy invariants held at every server state the test looked
+at."""
 
 from __future__ import annotations
 
@@ -31,8 +35,11 @@ from hypothesis.stateful import (
 from client import terminal
 from client.clock import ManualClock
 from client.errors import TerminalError
-from client.store.database import OUTBOX
+from client.store.database import OUTBOX, get_meta
 from client.sync.transport import FaultyTransport, HttpTransport
+from server import admin
+from server.core import clone_review
+from server.errors import AdminError
 
 from .backups import restore_backup, take_backup
 from .conftest import PASSWORD, START, Org, make_facility, resident, terminal_records
@@ -58,6 +65,18 @@ class Stale:
 
 
 def run_machine(org: Org) -> None:
+    machine = facility_machine(org)
+    machine.TestCase.settings = settings(
+        max_examples=15 if IN_CI else 6, stateful_step_count=25, deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
+    machine.TestCase().runTest()
+
+
+def facility_machine(org: Org) -> type[RuleBasedStateMachine]:
+    """The state machine, on its own: a test may also replay one sequence of
+    its steps by hand (a regression found by Hypothesis)."""
+
     class Facility(RuleBasedStateMachine):
         residents = Bundle("residents")
 
@@ -71,20 +90,26 @@ def run_machine(org: Org) -> None:
             self.links: list[FaultyTransport] = []
             self.stale: list[Stale] = []
             self.terms = []
+            self.rng = rng
             for i in range(n):
-                stale = Stale(HttpTransport(org.url))
-                link = FaultyTransport(stale, p_drop_request=0.15, p_drop_response=0.15,
-                                       p_duplicate=0.1, rng=random.Random(rng.random()),
-                                       paths=frozenset({"/v1/push", "/v1/pull"}),
-                                       sleep=lambda _s: None)
-                self.links.append(link)
-                self.stale.append(stale)
                 self.terms.append(org.terminal(self.fac, users[i % len(users)],
-                                               transport=link))
+                                               transport=self._new_link()))
             self.usernames = [users[i % len(users)] for i in range(n)]
             self.server_backup: Path | None = None
             self.term_copies: dict[int, Path] = {}
             self.restored: set[int] = set()
+            self.cloned = False
+            self.identities: set[str] = {term.terminal_id for term in self.terms}
+
+        def _new_link(self) -> FaultyTransport:
+            stale = Stale(HttpTransport(org.url))
+            link = FaultyTransport(stale, p_drop_request=0.15, p_drop_response=0.15,
+                                   p_duplicate=0.1, rng=random.Random(self.rng.random()),
+                                   paths=frozenset({"/v1/push", "/v1/pull"}),
+                                   sleep=lambda _s: None)
+            self.links.append(link)
+            self.stale.append(stale)
+            return link
 
         @rule(target=residents, t=st.integers(0, 4), name=st.sampled_from(["Ng", "Ruiz"]))
         def register(self, t: int, name: str) -> str:
@@ -178,6 +203,37 @@ def run_machine(org: Org) -> None:
             self.terms[i] = self._reopen(i)
             self.restored.add(i)
 
+        @precondition(lambda self: not getattr(self, "cloned", True))
+        @rule(t=st.integers(0, 4))
+        def clone_a_terminal(self, t: int) -> None:
+            """The disk is copied to a second machine, which goes on as a live
+            terminal under the same identity (once per run, to bound it)."""
+            i = t % len(self.terms)
+            term = self.terms[i]
+            term.lock()
+            clone = org.tmp / f"clone-{next(_names)}"
+            shutil.copytree(term.home, clone)
+            self.terms[i] = self._reopen(i)
+            self._new_link()
+            self.usernames.append(self.usernames[i])
+            self.terms.append(terminal.unlock(clone, self.usernames[i], PASSWORD,
+                                              transport=self.links[-1],
+                                              clock=ManualClock(START), sleep=lambda _s: None))
+            self.cloned = True
+
+        @precondition(lambda self: any(_quarantined(term) for term in getattr(self, "terms", [])))
+        @rule(t=st.integers(0, 4))
+        def enroll_a_quarantined_copy_again(self, t: int) -> None:
+            stopped = [i for i, term in enumerate(self.terms) if _quarantined(term)]
+            self._reenroll(stopped[t % len(stopped)])
+
+        def _reenroll(self, i: int) -> None:
+            code = admin.issue_code(org.engine, org.settings, facility_id=self.fac.id)
+            self.terms[i] = terminal.reenroll(self.terms[i], code, f"Again {next(_names)}",
+                                              PASSWORD, transport=self.links[i],
+                                              clock=ManualClock(START), sleep=lambda _s: None)
+            self.identities.add(self.terms[i].terminal_id)
+
         def _reopen(self, i: int) -> Any:
             return terminal.unlock(self.terms[i].home, self.usernames[i], PASSWORD,
                                    transport=self.links[i], clock=ManualClock(START),
@@ -217,9 +273,17 @@ def run_machine(org: Org) -> None:
             for link in self.links:
                 link.p_drop_request = link.p_drop_response = link.p_duplicate = 0.0
             for _ in range(3):
-                for term in self.terms:
+                for i in range(len(self.terms)):
+                    report = self.terms[i].sync()
+                    if report.error is not None and _quarantined(self.terms[i]):
+                        self._reenroll(i)  # the clerk enrolls again, as told
+                        report = self.terms[i].sync()
+                    assert report.error is None, report.error
+            if self._review_what_the_copies_kept():
+                for term in self.terms:  # what the review applied reaches every terminal
                     report = term.sync()
                     assert report.error is None, report.error
+            self._nothing_from_a_clone_lost_or_doubled()
             server = org.server_records(self.fac)
             with org.engine.connect() as conn:
                 stored = {(r.terminal_id, r.seq): r.status for r in conn.execute(sa.text(
@@ -237,12 +301,71 @@ def run_machine(org: Org) -> None:
                     assert stored[(term.terminal_id, row.seq)] == row.status
                 term.lock()
 
-    Facility.TestCase.settings = settings(
-        max_examples=15 if IN_CI else 6, stateful_step_count=25, deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-    )
-    Facility.TestCase().runTest()
+        def _review_what_the_copies_kept(self) -> int:
+            """The records manager's part: accept every change still waiting in
+            the review (one that reached the server another way cannot be
+            accepted: discard it). How many were decided."""
+            with org.engine.connect() as conn:
+                waiting = conn.execute(sa.text(
+                    "SELECT q.id, q.terminal_id FROM quarantined_ops q JOIN terminals t "
+                    "ON t.id = q.terminal_id WHERE t.facility_id = :f AND q.review = 'open' "
+                    "ORDER BY q.seq, q.id"), {"f": self.fac.id}).all()
+            for kept_id, terminal_id in waiting:
+                try:
+                    clone_review.decide(org.engine, org.settings, terminal_id, kept_id,
+                                        accept=True, reviewer="rm")
+                except AdminError:
+                    clone_review.decide(org.engine, org.settings, terminal_id, kept_id,
+                                        accept=False, reviewer="rm")
+            return len(waiting)
+
+        def _nothing_from_a_clone_lost_or_doubled(self) -> None:
+            """Every change either copy of a cloned identity sent while it was
+            quarantined has exactly one result: from its re-enrolled copy
+            (``resent``) or from the review; no change has two."""
+            ids = sorted(self.identities)
+            with org.engine.connect() as conn:
+                kept = conn.execute(sa.text(
+                    "SELECT op_id, review FROM quarantined_ops WHERE terminal_id IN "
+                    "(SELECT id FROM terminals WHERE facility_id = :f)"),
+                    {"f": self.fac.id}).all()
+                handled = list(conn.execute(sa.text(
+                    "SELECT op_id FROM ops WHERE terminal_id IN :ids").bindparams(
+                    sa.bindparam("ids", expanding=True)), {"ids": ids}).scalars())
+            assert len(handled) == len(set(handled)), "a change was applied twice"
+            accepted = [op_id for op_id, review in kept
+                        if review in ("applied", "conflict", "rejected")]
+            assert len(accepted) == len(set(accepted)), "a change was accepted twice"
+            for op_id, review in kept:
+                if review in ("resent", "discarded", "handled"):
+                    assert op_id in handled or op_id in accepted, (op_id, review)
+                else:
+                    assert review in ("applied", "conflict", "rejected"), (op_id, review)
+                    assert op_id not in handled, (op_id, "applied twice")
+
+    return Facility
+
+
+def _quarantined(term: Any) -> bool:
+    """The server refused this copy: two machines use its identity."""
+    with term.store.read() as conn:
+        return bool(get_meta(conn, "quarantined", False))
 
 
 def test_scenario_34_random_terminals_faults_and_quiescence(org: Org) -> None:
     run_machine(org)
+
+
+def test_a_clone_sharing_an_answered_change_does_not_send_it_twice(org: Org) -> None:
+    """Found by the clone step: a copy whose first pending change the other copy
+    had already sent was answered ``behind`` without that change's result, so it
+    renumbered it with its own and sent it again (rejected ``already_exists``,
+    one change with two results). The ``behind`` answer now carries the results
+    of the changes both copies share."""
+    state = facility_machine(org)()
+    state.setup(n=2, seed=419)
+    state.register(name="Ng", t=0)  # pending on both copies
+    state.clone_a_terminal(t=0)
+    state.register(name="Ruiz", t=0)
+    state.register(name="Ng", t=2)  # the clone's own, under the same number
+    state.teardown()  # converges; nothing lost, nothing applied twice

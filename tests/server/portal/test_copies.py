@@ -53,6 +53,8 @@ async def test_both_copies_side_by_side_and_one_accepted(visitor, manager, world
     [term] = listing["terminals"]
     assert (term["id"], term["kept"], term["open"]) == (t.info.id, 2, 2)
     page = f"{base}/{t.info.id}"
+    _, text = await visitor.get(f"/portal/facilities/{world.a.id}")
+    assert f'href="{page}"' in text and "used by two machines" in text
     status, text = await visitor.get(page)
     assert status == 200 and "Copy under epoch 0" in text and "Copy under epoch 1" in text
     assert "resident Copy, Cora" in text and "555-0101" in text and "555-0102" in text
