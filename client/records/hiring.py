@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from protocol.records import RecordKind
-from protocol.rules.department.onboarding import open_items
+import sqlalchemy as sa
 
+from protocol.records import RecordKind
+from protocol.rules.department.onboarding import EVIDENCED, open_items
+
+from ..store.database import RECORDS
 from .area import Area
+from .case_reads import shown_rows
 from .casework import Casework
 
 
@@ -66,6 +70,30 @@ class Hiring(Area):
     def complete(self, applicant_id: str, **args: Any) -> str:
         return self._cw().command("complete_onboarding", {"applicant_id": applicant_id,
                                                           **args})
+
+    def evidence(self, applicant: dict[str, Any]) -> list[tuple[str, str]]:
+        """The records that can show a registry or license item of the hire's
+        checklist (their registry checks and licenses, entered at the staff screen),
+        as (label, id), newest first."""
+        with self.actor.store.read() as conn:
+            rows = conn.execute(sa.select(RECORDS).where(
+                RECORDS.c.parent_id == str(applicant.get("staff_id")),
+                RECORDS.c.kind.in_(sorted(set(EVIDENCED.values()))))).all()
+            shown = shown_rows(conn, rows)
+        out = []
+        for named in shown:
+            d = named.data
+            if named.kind == "registry_check":
+                label = (f"Registry check {d.get('state', '')} {d.get('checked_on', '')}"
+                         + ("" if d.get("in_good_standing") else " (not in good standing)"))
+                when = str(d.get("checked_on", ""))
+            else:
+                label = (f"{d.get('license_type', '')} license {d.get('number', '')} "
+                         f"({d.get('issuing_state', '')}), verified "
+                         f"{d.get('verified_on') or 'not yet'}")
+                when = str(d.get("verified_on") or "")
+            out.append((when, label, named.id))
+        return [(label, rid) for when, label, rid in sorted(out, reverse=True)]
 
     def applicant(self, applicant_id: str) -> dict[str, Any]:
         found = self._cw().case(applicant_id)

@@ -88,3 +88,71 @@ def test_a_job_posting_syncs_and_its_applicants_reference_it(org: Org) -> None:
             checklist=["orientation"])
     assert other.sync().error is None
     assert org.server_records(org.a)[("job_posting", posting)]["data"]["status"] == "closed"
+
+
+def _hire(manager, *, job_title_code: int, checklist: list[str]) -> tuple[str, str]:
+    applicant = manager.hiring.add_applicant(
+        position="Nursing", department="Nursing", job_title_code=job_title_code,
+        pay_type_code=1, family_name="Mensah", given_name="Ama", applied_on="2026-11-01",
+        checklist=checklist)
+    manager.hiring.record_stage(applicant, stage="offered", on="2026-11-03")
+    return applicant, manager.hiring.hire(applicant, employee_id="E-3001",
+                                          hire_date="2026-11-09")
+
+
+def test_registry_and_license_items_are_shown_by_records_that_pass_the_staffing_rules(
+        org: Org) -> None:
+    manager = org.terminal(org.a, "rm.MG")
+    aide_applicant, aide = _hire(manager, job_title_code=10,
+                                 checklist=["registry_verification"])
+    # Not on anyone's word: the item names the record that shows it.
+    with pytest.raises(InputError, match="name a registry check") as refused:
+        manager.hiring.complete(aide_applicant, item="registry_verification",
+                                done_on="2026-11-09")
+    assert refused.value.field == "evidence_id"
+    barred = manager.staff.add_registry_check(aide, {
+        "state": "OH", "checked_on": "2026-11-08", "in_good_standing": False})
+    with pytest.raises(InputError, match="did not find the person in good standing"):
+        manager.hiring.complete(aide_applicant, item="registry_verification",
+                                done_on="2026-11-09", evidence_id=barred)
+    listed = manager.staff.add_registry_check(aide, {
+        "state": "OH", "checked_on": "2026-11-08", "in_good_standing": True})
+    applicant_now = manager.hiring.applicant(aide_applicant)
+    assert {rid for _label, rid in manager.hiring.evidence(applicant_now)} == {barred, listed}
+    manager.hiring.complete(aide_applicant, item="registry_verification",
+                            done_on="2026-11-09", evidence_id=listed)
+
+    nurse_applicant, nurse = _hire(manager, job_title_code=9,
+                                   checklist=["license_verification"])
+    aide_cert = manager.staff.add_license(nurse, {
+        "license_type": "RN", "number": "RN-1", "issuing_state": "OH",
+        "expires_on": "2025-06-30", "verified_on": "2026-11-08"})
+    with pytest.raises(InputError, match="not valid on that day"):
+        manager.hiring.complete(nurse_applicant, item="license_verification",
+                                done_on="2026-11-09", evidence_id=aide_cert)
+    lpn = manager.staff.add_license(nurse, {
+        "license_type": "LPN", "number": "LPN-77", "issuing_state": "OH",
+        "expires_on": "2027-06-30"})
+    with pytest.raises(InputError, match="not been verified"):
+        manager.hiring.complete(nurse_applicant, item="license_verification",
+                                done_on="2026-11-09", evidence_id=lpn)
+    with pytest.raises(InputError, match="is not a license record"):
+        manager.hiring.complete(nurse_applicant, item="license_verification",
+                                done_on="2026-11-09", evidence_id=listed)
+    manager.staff.update_license(lpn, {"verified_on": "2026-11-09"})
+    manager.hiring.complete(nurse_applicant, item="license_verification",
+                            done_on="2026-11-09", evidence_id=lpn)
+    assert manager.sync().error is None
+    assert manager.outbox.status().rejected == 0  # the server found the same records good
+    stored = org.server_records(org.a)
+    [done] = stored[("applicant", nurse_applicant)]["data"]["completed"]
+    assert done["evidence_id"] == lpn
+
+    # At the server: the same rule, for a terminal that sends an item without its record.
+    again, _staff = _hire(manager, job_title_code=10, checklist=["registry_verification"])
+    assert manager.sync().error is None
+    seq = inject_raw_op(manager, "command", {"name": "complete_onboarding", "args": {
+        "applicant_id": again, "item": "registry_verification", "done_on": "2026-11-09",
+        "evidence_id": listed}})
+    manager.sync()
+    assert (op(manager, seq).status, op(manager, seq).reason) == ("rejected", "invalid")

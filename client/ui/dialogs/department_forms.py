@@ -182,6 +182,10 @@ def onboarding_item(session: Session, applicant: dict[str, Any], today: date
         FormField("credential", "Credential (for the credential item)", "",
                   choices=[("none", ""), *((c, c) for c in CREDENTIALS)], required=False),
         FormField("expires_on", "Credential expires on", check=iso_date, required=False),
+        # Registry and license items are shown by a record, not ticked: the hire's
+        # registry checks and licenses (entered at the staff screen, F4).
+        FormField("evidence_id", "Record that shows it (registry or license item)", "",
+                  choices=[("none", ""), *session.hiring.evidence(applicant)], required=False),
     ]
 
     def submit(values: dict[str, Any]) -> str:

@@ -6,14 +6,22 @@ hired, so the terminal and the server both find the checklist of a staff
 member. :func:`check_first_shift` refuses worked hours for a staff member
 whose checklist still has open items — the same function at the terminal
 (before the hours are saved) and at the server.
+
+The registry and license items are not ticked on anyone's word: each names
+the record that shows it (:func:`evidence_problem`) — a registry check in good
+standing, or a verified license of a type the position needs, valid that day —
+the same records and rules the staffing compliance reads.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
 from protocol.errors import Refused
+from protocol.rules.staffing.license_standing import ROLE_LICENSES, LicenseRecord
+from protocol.rules.staffing.licenses import is_valid_on
 
 ITEMS: Mapping[str, str] = {
     "registry_verification": "nurse-aide registry verification",
@@ -25,6 +33,43 @@ ITEMS: Mapping[str, str] = {
 CREDENTIALS = ("RHIA", "RHIT", "CCS", "CTR")
 STAGES = ("applied", "screened", "interviewed", "offered", "hired", "declined")
 ONBOARDING_INCOMPLETE = "onboarding_incomplete"
+EVIDENCED = {"registry_verification": "registry_check", "license_verification": "license"}
+"""Items done only by naming the record that shows them, and that record's kind."""
+
+
+def evidence_problem(item: str, staff_id: str, job_title_code: int, done_on: date,
+                     kind: str | None, data: Mapping[str, Any] | None,
+                     status: str = "active") -> str | None:
+    """Why a record (``kind``/``data``; None: not found here) cannot show that
+    ``item`` was done for ``staff_id`` on ``done_on``, or None if it can."""
+    wanted = EVIDENCED.get(item)
+    if wanted is None:
+        return None
+    what = "a registry check" if wanted == "registry_check" else "a license record"
+    if kind is None or data is None:
+        return f"name {what} of this facility that shows it"
+    if kind != wanted:
+        return f"is not {what}"
+    if status != "active" or data.get("entered_in_error_of"):
+        return f"{what} marked entered in error shows nothing"
+    if data.get("staff_id") != staff_id:
+        return f"{what} of another person"
+    if wanted == "registry_check":
+        if not data.get("in_good_standing"):
+            return "the registry check did not find the person in good standing"
+        if str(data.get("checked_on") or "9999")[:10] > done_on.isoformat():
+            return "the registry check is dated after the item"
+        return None
+    found = LicenseRecord.from_fields(None, data)
+    needed = ROLE_LICENSES.get(job_title_code)
+    if needed and found.license_type not in needed:
+        return (f"a {found.license_type} license does not cover this position (needs "
+                + " or ".join(sorted(needed)) + ")")
+    if found.verified_on is None or found.verified_on > done_on:
+        return "the license has not been verified with the issuing state by that day"
+    if not is_valid_on(found.expires_on, done_on):
+        return "the license is not valid on that day"
+    return None
 
 
 def open_items(applicant: Mapping[str, Any]) -> list[str]:

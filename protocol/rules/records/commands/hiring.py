@@ -26,7 +26,13 @@ from protocol.records import (
     _pattern,
     _record_id,
 )
-from protocol.rules.department.onboarding import CREDENTIALS, ITEMS, STAGES
+from protocol.rules.department.onboarding import (
+    CREDENTIALS,
+    EVIDENCED,
+    ITEMS,
+    STAGES,
+    evidence_problem,
+)
 
 from .fields import OPTIONAL_TEXT, TEXT, texts
 from .spec import RM, Case, CaseFacts, CaseSpec, need_case, not_future
@@ -138,6 +144,14 @@ def _complete_check(case: Case | None, args: Mapping[str, Any], facts: CaseFacts
             raise ValidationError("credential", "name the credential and its expiry")
         if args["expires_on"] <= done_on.isoformat():
             raise ValidationError("expires_on", "the credential has expired")
+    if args["item"] in EVIDENCED:
+        shown = facts.records.get(str(args.get("evidence_id") or ""))
+        problem = evidence_problem(
+            args["item"], str(case.get("staff_id")), int(case.get("job_title_code") or 0),
+            done_on, shown.kind if shown else None, shown.data if shown else None,
+            shown.status if shown else "active")
+        if problem:
+            raise ValidationError("evidence_id", problem)
 
 
 def _complete(case: Case | None, args: Mapping[str, Any], user_id: str) -> Case:
@@ -146,6 +160,8 @@ def _complete(case: Case | None, args: Mapping[str, Any], user_id: str) -> Case:
     entry = {"item": args["item"], "done_on": args["done_on"], "by": user_id,
              "detail": args.get("detail") or "", "credential": args.get("credential"),
              "expires_on": args.get("expires_on")}
+    if args.get("evidence_id"):
+        entry["evidence_id"] = args["evidence_id"]
     return {**case, "completed": [*done, entry]}
 
 
@@ -184,6 +200,6 @@ SPECS = (
     CaseSpec("complete_onboarding", RecordKind.APPLICANT, "applicant_id", (
         _ID, Arg("item", _choice(*ITEMS), required=True), Arg("done_on", _date, required=True),
         Arg("detail", OPTIONAL_TEXT), Arg("credential", _choice(*CREDENTIALS)),
-        Arg("expires_on", _date),
+        Arg("expires_on", _date), Arg("evidence_id", _record_id),
     ), _complete_check, _complete, "complete an onboarding item", roles=RM),
 )

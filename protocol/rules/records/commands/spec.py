@@ -125,7 +125,7 @@ def named_ids(args: Mapping[str, Any]) -> list[str]:
     """The ids of the records a command's arguments (or its case) name, which
     each side reads from its own store for :attr:`CaseFacts.records`."""
     ids = [args[k] for k in ("resident_id", "stay_id", "amendment_entry_id", "line_id",
-                                "posting_id")
+                                "posting_id", "evidence_id")
            if isinstance(args.get(k), str)]
     ids.extend(i for i in args.get("entry_ids") or () if isinstance(i, str))
     ids.extend(r["resident_id"] for r in args.get("records") or ()
