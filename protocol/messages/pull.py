@@ -1,0 +1,280 @@
+"""``pull`` and ``pulled``: a page of record snapshots (sent as the server stored
+them), record-number pools and where the server's log stands."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, overload
+
+from ..codec import decode, encode, encode_with_encoded_list
+from ..errors import SchemaError
+from ..merkle import Checkpoint, ProofError
+from ..ops import OpResult
+from ..records import RecordKind
+from ..schema import (
+    as_map,
+    int_list,
+    only_keys,
+    opt_str,
+    req_bool,
+    req_int,
+    req_list,
+    req_map,
+    req_str,
+)
+from .common import (
+    MAX_PULL_PAGE,
+    PROTOCOL_VERSION,
+    RECORD_KINDS,
+    Versions,
+    _epoch,
+    _proto,
+)
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    cursor: int
+    limit: int = 1000
+    held: list[int] = field(default_factory=list)
+    want_mrns: bool = False
+    protocol: int = PROTOCOL_VERSION
+    mrn_top: int = 0
+    """One past the highest record number this terminal holds or has used: a
+    server restored from a backup issues no pool below it."""
+    generation: str | None = None
+    """The log generation this terminal last saw (None before its first pull)."""
+    epoch: int = 0
+    audit_size: int = 0
+    """The size of the facility's audit checkpoint this terminal holds (0: none):
+    the answer proves that the log today extends it."""
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"cursor": self.cursor, "limit": self.limit, "held": self.held,
+                "mrns": self.want_mrns, "proto": self.protocol, "mrn_top": self.mrn_top,
+                "gen": self.generation, "epoch": self.epoch, "audit": self.audit_size}
+
+    @classmethod
+    def from_wire(cls, value: Any) -> PullRequest:
+        raw = as_map(value, "pull")
+        only_keys(raw, {"cursor", "limit", "held", "mrns", "proto", "mrn_top", "gen", "epoch",
+                        "audit"},
+                  "pull")
+        return cls(cursor=req_int(raw, "cursor"), limit=req_int(raw, "limit", 1, MAX_PULL_PAGE),
+                   held=int_list(raw, "held", 1000), want_mrns=req_bool(raw, "mrns"),
+                   protocol=_proto(raw),
+                   mrn_top=req_int(raw, "mrn_top") if "mrn_top" in raw else 0,
+                   generation=opt_str(raw, "gen", 64), epoch=_epoch(raw),
+                   audit_size=req_int(raw, "audit") if "audit" in raw else 0)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The whole current state of one record as the server holds it."""
+
+    kind: RecordKind
+    record_id: str
+    facility_id: str
+    data: Mapping[str, Any]
+    versions: Mapping[str, int]
+    conflicts: Mapping[str, Any]
+    status: str
+    seq: int
+    gone: bool = False
+    """True when the record left this facility's scope (e.g. a transfer)."""
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"k": str(self.kind), "id": self.record_id, "f": self.facility_id,
+                "d": dict(self.data), "v": dict(self.versions), "c": dict(self.conflicts),
+                "s": self.status, "seq": self.seq, "gone": self.gone}
+
+    @classmethod
+    def from_wire(cls, value: Any) -> Snapshot:
+        raw = as_map(value, "snapshot")
+        kind = raw.get("k")
+        if not isinstance(kind, str) or kind not in RECORD_KINDS:
+            raise SchemaError("snapshot kind is not known")
+        return cls(kind=RecordKind(kind), record_id=req_str(raw, "id", 64),
+                   facility_id=req_str(raw, "f", 64), data=req_map(raw, "d"),
+                   versions=req_map(raw, "v"), conflicts=req_map(raw, "c"),
+                   status=req_str(raw, "s", 32), seq=req_int(raw, "seq"),
+                   gone=req_bool(raw, "gone"))
+
+
+_STORED_SNAPSHOT_MAP = 0x88
+"""The first byte of a stored snapshot: a msgpack map of its 8 wire fields
+(every field but ``seq``, which is the change's position in the log)."""
+_SEQ_KEY = encode("seq")
+
+
+def stored_snapshot(kind: str, record_id: str, facility_id: str, data: Mapping[str, Any],
+                    versions: Mapping[str, Any], conflicts: Mapping[str, Any], status: str,
+                    *, gone: bool) -> bytes:
+    """What the server keeps in its change log for one change: the snapshot's
+    wire form without ``seq`` (:func:`served_snapshot` adds it when serving)."""
+    return encode({"k": kind, "id": record_id, "f": facility_id, "d": data, "v": versions,
+                   "c": conflicts, "s": status, "gone": gone})
+
+
+def served_snapshot(stored: bytes, seq: int) -> bytes:
+    """The wire bytes of a snapshot at log position ``seq``, from the bytes the
+    server stored for it (its wire form without ``seq``): the ``seq`` field is
+    appended to the map without decoding the rest."""
+    if stored[:1] == bytes([_STORED_SNAPSHOT_MAP]):
+        return bytes([_STORED_SNAPSHOT_MAP + 1]) + stored[1:] + _SEQ_KEY + encode(seq)
+    wire = decode(stored)
+    wire["seq"] = seq
+    return encode(wire)
+
+
+class EncodedSnapshots(Sequence[Snapshot]):
+    """Snapshots held as their wire bytes (:func:`served_snapshot`): a pull
+    answer sends them as they are; one is decoded only if read here."""
+
+    def __init__(self, items: list[bytes]) -> None:
+        self.items = items
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @overload
+    def __getitem__(self, index: int) -> Snapshot: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Snapshot]: ...
+
+    def __getitem__(self, index: int | slice) -> Snapshot | list[Snapshot]:
+        if isinstance(index, slice):
+            return [Snapshot.from_wire(decode(item)) for item in self.items[index]]
+        return Snapshot.from_wire(decode(self.items[index]))
+
+    # Read like the list of snapshots it stands for (the server's own tests do).
+    def __add__(self, other: Sequence[Snapshot]) -> list[Snapshot]:
+        return [*self, *other]
+
+    def __radd__(self, other: Sequence[Snapshot]) -> list[Snapshot]:
+        return [*other, *self]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, EncodedSnapshots):
+            return self.items == other.items
+        return isinstance(other, list | tuple) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]  # compares by content, like a list
+
+
+@dataclass(frozen=True)
+class MrnPool:
+    prefix: str
+    start: int
+    end: int
+    """Numbers ``start`` up to but not including ``end`` are this terminal's."""
+
+    def to_wire(self) -> list[Any]:
+        return [self.prefix, self.start, self.end]
+
+    @classmethod
+    def from_wire(cls, value: Any) -> MrnPool:
+        if (not isinstance(value, list) or len(value) != 3 or not isinstance(value[0], str)
+                or not all(isinstance(v, int) and not isinstance(v, bool) for v in value[1:])
+                or not 0 <= value[1] <= value[2]):
+            raise SchemaError("mrn pool must be [prefix, start, end]")
+        return cls(value[0], value[1], value[2])
+
+    def format(self, number: int) -> str:
+        return f"{self.prefix}{number:06d}"
+
+
+@dataclass(frozen=True)
+class LogPosition:
+    """Where the server's log stands, on every pull answer: a terminal that
+    sees a new ``generation`` (the server was restored from a backup), a
+    ``head`` behind its cursor, or a ``next_seq`` at or below operations the
+    server once answered knows the server lost work: it re-sends what the server
+    no longer has and pulls everything again."""
+
+    generation: str
+    head: int
+    """The facility's last change-log position."""
+    next_seq: int
+    """The operation number the server expects next from this terminal."""
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"gen": self.generation, "head": self.head, "next": self.next_seq}
+
+    @classmethod
+    def from_wire(cls, value: Any) -> LogPosition:
+        raw = as_map(value, "log")
+        return cls(req_str(raw, "gen", 64), req_int(raw, "head"), req_int(raw, "next", 1))
+
+
+@dataclass(frozen=True)
+class PullResponse:
+    changes: Sequence[Snapshot]
+    cursor: int
+    more: bool
+    server_time: int
+    results: list[OpResult] = field(default_factory=list)
+    mrn_pool: MrnPool | None = None
+    versions: Versions = field(default_factory=Versions)
+    log: LogPosition | None = None
+    """Where the server's log stands (absent from a version-1 server)."""
+    checkpoint: Checkpoint | None = None
+    """The facility's latest published audit checkpoint, signed by the server."""
+    audit_proof: list[bytes] = field(default_factory=list)
+    """The consistency proof from the checkpoint the terminal said it holds."""
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"changes": [c.to_wire() for c in self.changes], **self._wire_besides_changes()}
+
+    def to_bytes(self) -> bytes:
+        """``encode(self.to_wire())``, but snapshots held as bytes go as they are."""
+        if isinstance(self.changes, EncodedSnapshots):
+            return encode_with_encoded_list(self._wire_besides_changes(), "changes",
+                                            self.changes.items)
+        return encode(self.to_wire())
+
+    def _wire_besides_changes(self) -> dict[str, Any]:
+        wire = {"cursor": self.cursor, "more": self.more, "time": self.server_time,
+                "results": [r.to_wire() for r in self.results],
+                "mrns": self.mrn_pool.to_wire() if self.mrn_pool else None,
+                **self.versions.to_wire()}
+        if self.log is not None:
+            wire["log"] = self.log.to_wire()
+        if self.checkpoint is not None:
+            wire["cp"] = self.checkpoint.to_wire()
+            wire["cproof"] = list(self.audit_proof)
+        return wire
+
+    @classmethod
+    def from_wire(cls, value: Any) -> PullResponse:
+        raw = as_map(value, "pulled")
+        mrns = raw.get("mrns")
+        checkpoint, proof = _checkpoint_from_wire(raw)
+        return cls(
+            changes=[Snapshot.from_wire(c) for c in req_list(raw, "changes", MAX_PULL_PAGE)],
+            cursor=req_int(raw, "cursor"), more=req_bool(raw, "more"),
+            server_time=req_int(raw, "time"),
+            results=[OpResult.from_wire(as_map(r, "result"))
+                     for r in req_list(raw, "results", 1000)],
+            mrn_pool=MrnPool.from_wire(mrns) if mrns is not None else None,
+            versions=Versions.from_wire(raw),
+            log=LogPosition.from_wire(raw["log"]) if raw.get("log") is not None else None,
+            checkpoint=checkpoint, audit_proof=proof,
+        )
+
+
+def _checkpoint_from_wire(raw: Mapping[str, Any]) -> tuple[Checkpoint | None, list[bytes]]:
+    """A pull answer's audit checkpoint and consistency proof (both optional)."""
+    if raw.get("cp") is None:
+        return None, []
+    try:
+        checkpoint = Checkpoint.from_wire(raw["cp"])
+    except ProofError:
+        raise SchemaError("cp must be an audit checkpoint") from None
+    proof = raw.get("cproof") or []
+    if not isinstance(proof, list) or len(proof) > 128 or any(
+            not isinstance(node, bytes) or len(node) != 32 for node in proof):
+        raise SchemaError("cproof must be a list of 32-byte hashes")
+    return checkpoint, list(proof)
