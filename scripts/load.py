@@ -8,7 +8,7 @@
 Everything runs on this machine over loopback: the servers are started here
 (``chartkeep-server serve`` on 127.0.0.1, with request timing on) on a fresh
 SQLite file or a fresh schema of the PostgreSQL database named by
-``--postgres-url`` (default: database ``ck_perf_client``), and stopped at the
+``--postgres-url`` (default: database ``test``, as scripts/bench), and stopped at the
 end. The run is bounded in time (``--duration``) and in count (``--rounds``
 per terminal).
 
@@ -69,7 +69,7 @@ from server.settings import Settings
 from server.storage.db import make_engine
 from server.storage.setup import initialise
 
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/ck_perf_client"
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PASSWORD = "load is measured not guessed"
 TARGET_SERVER_P95_MS = 100.0
 TARGET_EXCHANGE_P95_MS = 1000.0
