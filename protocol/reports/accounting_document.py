@@ -27,6 +27,8 @@ from typing import Any
 
 from protocol.rules.records.disclosures import Accounting, AccountingLine
 
+from .render import pdf_text as _escape
+
 COLUMNS: tuple[str, ...] = ("disclosed_on", "recipient", "recipient_address", "description",
                             "purpose", "count", "last_on")
 HEADINGS: tuple[str, ...] = ("Date", "Recipient", "Address", "What was disclosed", "Purpose",
@@ -77,10 +79,6 @@ def heading_rows(document: AccountingDocument) -> list[tuple[str, str]]:
     return [("Facility", document.facility), ("Resident", document.resident),
             ("Record number", document.mrn or "—"), ("Period covered", document.period),
             ("Provided", document.provided_on)]
-
-
-def _escape(text: object) -> str:
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def to_pdf(document: AccountingDocument) -> bytes:

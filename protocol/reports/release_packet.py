@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .render import pdf_text as _escape
+
 ATTACHMENT_TITLES: Mapping[str, str] = {
     "amendment": "Accepted amendment",
     "amendment_request": "The resident's request for amendment",
@@ -68,10 +70,6 @@ class Packet:
             ("Parts released", ", ".join(p.title for p in self.parts) or "—"),
             ("Produced", self.produced_at),
         ]
-
-
-def _escape(text: object) -> str:
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def to_pdf(packet: Packet) -> bytes:

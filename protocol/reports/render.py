@@ -68,7 +68,7 @@ def to_pdf(report: Report) -> bytes:
     small = ParagraphStyle("small", parent=styles["BodyText"], fontSize=8, leading=10)
     flow: list[Any] = []
     if report.summary:
-        summary = Table([[Paragraph(_escape(k), small), Paragraph(_escape(v), small)]
+        summary = Table([[Paragraph(pdf_text(k), small), Paragraph(pdf_text(v), small)]
                          for k, v in report.summary],
                         colWidths=[3.2 * inch, 6.5 * inch], hAlign="LEFT")
         summary.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
@@ -78,8 +78,8 @@ def to_pdf(report: Report) -> bytes:
     width = page[0] - 2 * margin
     weights = [c.width for c in report.columns]
     col_widths = [width * w / sum(weights) for w in weights]
-    header = [Paragraph(f"<b>{_escape(c.title)}</b>", cell) for c in report.columns]
-    body = [[Paragraph(_escape(value), cell) for value in row] for row in report.rows]
+    header = [Paragraph(f"<b>{pdf_text(c.title)}</b>", cell) for c in report.columns]
+    body = [[Paragraph(pdf_text(value), cell) for value in row] for row in report.rows]
     if not body:
         body = [[Paragraph("(nothing in this period)", cell)]
                 + [Paragraph("", cell)] * (len(report.columns) - 1)]
@@ -95,14 +95,17 @@ def to_pdf(report: Report) -> bytes:
     flow.append(table)
     if report.notes:
         flow.append(Spacer(1, 8))
-        flow += [Paragraph(_escape(note), small) for note in report.notes]
+        flow += [Paragraph(pdf_text(note), small) for note in report.notes]
     canvas_class = _numbered_canvas(report, page, margin)
     doc.build(flow, canvasmaker=canvas_class)
     return buffer.getvalue()
 
 
-def _escape(text: str) -> str:
-    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+def pdf_text(text: object) -> str:
+    """Text as ReportLab's paragraph markup reads it: ``&``, ``<`` and ``>`` escaped.
+    Every PDF this package writes (reports, release packets, accountings) uses it."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
 
 
 def _numbered_canvas(report: Report, page: tuple[float, float], margin: float) -> Any:
