@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import SchemaError, ValidationError
-from .records import Check
+from .records.checks import Check
 
 
 @dataclass(frozen=True)

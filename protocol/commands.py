@@ -22,7 +22,8 @@ from typing import Any
 
 from .args import Arg, clean_args
 from .errors import SchemaError
-from .records import PAYERS, _bool, _choice, _date, _datetime, _record_id, _text
+from .records import PAYERS
+from .records.checks import _bool, _choice, _date, _datetime, _record_id, _text
 from .rules.records.commands import RECORDS_COMMANDS, CaseFacts, CaseSpec, Named
 from .rules.residents.stays import TRANSITIONS, Transition
 

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 from protocol.merge import ACTIVE
 from protocol.pbj import RN_CODES
-from protocol.records import state_codes
+from protocol.records.codes import state_codes
 from protocol.rules.dates import day_of, moment_of
 from protocol.rules.department.bulletins import Person
 from protocol.rules.residents.census_stats import StayFacts

@@ -16,7 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from protocol.ids import new_id
 from protocol.merkle import Checkpoint
 from protocol.ops import OpResult
-from protocol.records import US_STATES, RecordKind
+from protocol.records import RecordKind
+from protocol.records.codes import US_STATES
 from server.core import clone_review, continuity, held_review
 from server.core.audit_log import AuditLog
 from server.core.clone_review import CloneReview, Decision

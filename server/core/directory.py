@@ -20,7 +20,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from protocol.ids import new_id
-from protocol.records import US_STATES, RecordKind, Role
+from protocol.records import RecordKind, Role
+from protocol.records.codes import US_STATES
 from protocol.rules import offline_access
 from server.errors import AdminError, NotFound
 from server.settings import Settings

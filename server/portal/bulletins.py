@@ -18,7 +18,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from protocol.errors import ValidationError
 from protocol.ids import new_id
-from protocol.records import RecordKind, _choice, _date, _text
+from protocol.records import RecordKind
+from protocol.records.checks import _choice, _date, _text
 from protocol.rules.department.bulletins import AUDIENCES, Person, overdue, unacknowledged
 from protocol.rules.records.facility_time import local_now_ms
 from server.errors import NotFound

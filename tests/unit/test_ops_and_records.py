@@ -7,7 +7,8 @@ import pytest
 from protocol.errors import SchemaError, ValidationError
 from protocol.ids import id_time_ms, is_id, new_id
 from protocol.ops import OpType, check_payload
-from protocol.records import RecordKind, check_hours, check_icd10, validate_field
+from protocol.records import RecordKind, validate_field
+from protocol.records.codes import check_hours, check_icd10
 
 
 def resident_fields(**extra: object) -> dict[str, object]:

@@ -21,7 +21,8 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
-from protocol.records import RecordKind, check_icd10, check_icd10_shape
+from protocol.records import RecordKind
+from protocol.records.codes import check_icd10, check_icd10_shape
 from protocol.rules.residents import diagnosis_codes
 from protocol.rules.residents.diagnosis_codes import Code
 

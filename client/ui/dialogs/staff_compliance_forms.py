@@ -15,7 +15,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from protocol.errors import ValidationError
-from protocol.records import US_STATES, RecordKind, state_codes, validate_field
+from protocol.records import RecordKind, validate_field
+from protocol.records.codes import US_STATES, state_codes
 from protocol.rules.dates import check_record_dates, clocked_hours
 from protocol.rules.staffing.nurse_aides import IN_SERVICE_MINUTES, REQUIRED_TOPICS
 

@@ -7,7 +7,8 @@ from datetime import date
 from typing import Any
 
 from protocol.pbj import JOB_TITLES, PAY_TYPES
-from protocol.records import US_STATES, RecordKind
+from protocol.records import RecordKind
+from protocol.records.codes import US_STATES
 
 from ..engine import HoursView, LicenseView, StaffView
 from .form import FormDialog, FormField, whole_number

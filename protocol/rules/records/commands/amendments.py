@@ -18,7 +18,8 @@ from typing import Any
 
 from protocol.args import Arg
 from protocol.errors import Refused, ValidationError
-from protocol.records import RecordKind, _bool, _date, _record_id
+from protocol.records import RecordKind
+from protocol.records.checks import _bool, _date, _record_id
 from protocol.rules.records.amendments import (
     DenialGround,
     DenialLetter,

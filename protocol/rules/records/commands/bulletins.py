@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from protocol.args import Arg
-from protocol.records import RecordKind, _date, _record_id
+from protocol.records import RecordKind
+from protocol.records.checks import _date, _record_id
 
 from .spec import BOTH, Case, CaseFacts, CaseSpec, need_case, not_future
 

@@ -18,7 +18,8 @@ from protocol.args import Arg
 from protocol.errors import Refused, ValidationError
 from protocol.ids import derived_id
 from protocol.reasons import Reason
-from protocol.records import RecordKind, _date, _record_id, _text
+from protocol.records import RecordKind
+from protocol.records.checks import _date, _record_id, _text
 from protocol.rules.records.completeness import Checklist, RequiredDocument
 from protocol.rules.records.reasons import RecordsReason
 from protocol.rules.residents.census import StayStatus

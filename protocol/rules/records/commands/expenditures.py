@@ -17,7 +17,8 @@ from typing import Any
 from protocol.args import Arg
 from protocol.errors import Refused, ValidationError
 from protocol.reasons import Reason
-from protocol.records import RecordKind, Role, _choice, _date, _int_range, _record_id
+from protocol.records import RecordKind, Role
+from protocol.records.checks import _choice, _date, _int_range, _record_id
 from protocol.rules.department.budget import check_decider, decider_for, money
 
 from .fields import LONG_TEXT, OPTIONAL_TEXT, TEXT, texts

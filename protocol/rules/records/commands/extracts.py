@@ -12,7 +12,8 @@ from typing import Any
 
 from protocol.args import Arg
 from protocol.errors import ValidationError
-from protocol.records import RecordKind, _bool, _date, _int_range, _record_id, _text
+from protocol.records import RecordKind
+from protocol.records.checks import _bool, _date, _int_range, _record_id, _text
 from protocol.rules.research.extract import Method
 from protocol.rules.research.limited_data_set import DataUseAgreement, LdsPurpose, check_agreement
 

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from protocol.errors import ValidationError
-from protocol.records import Check, _bool, _date, _record_id, _text
+from protocol.records.checks import Check, _bool, _date, _record_id, _text
 from protocol.rules.records.authorizations import Authorization
 
 TEXT = _text(200)

@@ -17,15 +17,9 @@ from typing import Any
 from protocol.args import Arg
 from protocol.errors import Refused, ValidationError
 from protocol.reasons import Reason
-from protocol.records import (
-    PBJ_EMPLOYEE_ID,
-    RecordKind,
-    _choice,
-    _date,
-    _int_range,
-    _pattern,
-    _record_id,
-)
+from protocol.records import RecordKind
+from protocol.records.checks import _choice, _date, _int_range, _pattern, _record_id
+from protocol.records.codes import PBJ_EMPLOYEE_ID
 from protocol.rules.department.onboarding import (
     CREDENTIALS,
     EVIDENCED,

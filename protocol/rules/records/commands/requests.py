@@ -17,7 +17,8 @@ from typing import Any
 
 from protocol.args import Arg
 from protocol.errors import Refused, ValidationError
-from protocol.records import RecordKind, _bool, _choice, _date, _datetime, _record_id, _text
+from protocol.records import RecordKind
+from protocol.records.checks import _bool, _choice, _date, _datetime, _record_id, _text
 from protocol.rules.dates import day_of, moment_of
 from protocol.rules.records.authorizations import check_authorization
 from protocol.rules.records.deadlines import ACCOUNTING_DAYS, ExtensionNotice, check_extension

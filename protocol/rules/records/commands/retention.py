@@ -15,7 +15,8 @@ from typing import Any
 
 from protocol.args import Arg
 from protocol.errors import Refused, ValidationError
-from protocol.records import RecordKind, _date, _record_id, _text
+from protocol.records import RecordKind
+from protocol.records.checks import _date, _record_id, _text
 from protocol.rules.records.reasons import RecordsReason
 from protocol.rules.records.retention import (
     ClosedRecord,
