@@ -26,7 +26,8 @@ for _path in (ROOT, ROOT / "scripts"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-from demo import PASSWORD, enroll, free_port, populate, running_server, say, seed_server
+from demo_facility import PASSWORD, enroll, populate, seed_server
+from demo_running import free_port, running_server, say
 
 from client.sync.transport import HttpTransport
 

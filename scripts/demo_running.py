@@ -1,0 +1,107 @@
+"""Running the demo: the server as its own process, the terminal app on the
+front-desk terminal, and the demo an earlier run kept in ``var/demo``."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from demo_facility import PASSWORD
+from demo_portal import Login, describe
+
+from client import terminal
+from client.errors import TerminalError
+from client.sync.transport import HttpTransport
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def running_server(data_dir: Path, port: int, log: Path) -> Iterator[str]:
+    """``chartkeep-server serve`` as its own process, stopped with SIGTERM."""
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "CHARTKEEP_SERVER_DATA": str(data_dir), "PYTHONPATH": str(ROOT)}
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1",
+             "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/health", timeout=1) as answer:  # noqa: S310  our http://127.0.0.1 URL
+                        if answer.status == 200:
+                            break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        raise SystemExit(f"The server did not start; see {log}") from None
+                    time.sleep(0.1)
+            yield url
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def kept_demo(var: Path) -> Login | None:
+    """The portal login of a demo an earlier run left in ``var``, if it is whole."""
+    login_file = var / "portal-login.json"
+    server_db = var / "server" / "chartkeep.db"
+    if not (login_file.is_file() and server_db.is_file()
+            and terminal.is_enrolled(var / "terminals" / "front-desk")):
+        return None
+    try:
+        return Login(**json.loads(login_file.read_text()))
+    except (ValueError, TypeError):
+        return None
+
+
+def open_app(url: str, home: Path, portal: Login) -> int:
+    say("\n  Demo login:  user  dana")
+    say(f"               passphrase  {PASSWORD}")
+    say(f"  (server {url}; terminal files in {home})")
+    describe(url, portal, say)
+    say("  Press F1 in the app for help; ctrl+q quits.\n")
+    time.sleep(1.5)
+    from client.ui.app import run
+
+    # The server may listen on another port than when the terminal enrolled.
+    run(home, transport=HttpTransport(url))
+    return 0
+
+
+def reopen(var: Path, portal: Login, port: int) -> int:
+    """Start the kept demo's server and open the app on its front-desk terminal."""
+    server_dir = var / "server"
+    say(f"Starting the Chartkeep server on SQLite ({server_dir / 'chartkeep.db'})…")
+    try:
+        with running_server(server_dir, port or free_port(), var / "server.log") as url:
+            say(f"  listening on {url}")
+            code = open_app(url, var / "terminals" / "front-desk", portal)
+    except TerminalError as exc:
+        say(f"Demo stopped: {exc.message}")
+        return 1
+    say("Server stopped cleanly.")
+    return code
