@@ -27,6 +27,7 @@ from typing import Any
 
 from protocol.rules.records.disclosures import Accounting, AccountingLine
 
+from .render import confidential_footer
 from .render import pdf_text as _escape
 
 COLUMNS: tuple[str, ...] = ("disclosed_on", "recipient", "recipient_address", "description",
@@ -114,14 +115,8 @@ def to_pdf(document: AccountingDocument) -> bytes:
         "given in full with their number and the date of the last (45 CFR 164.528(b)(3)).",
         body)]
 
-    def footer(canvas: Any, _doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont("Helvetica", 7.5)
-        canvas.drawString(margin, 0.4 * inch, f"{document.facility} · {document.resident} · "
-                          f"{document.period} · provided {document.provided_on} · confidential")
-        canvas.drawRightString(page[0] - margin, 0.4 * inch, f"Page {canvas.getPageNumber()}")
-        canvas.restoreState()
-
+    footer = confidential_footer(document.facility, document.resident, document.period,
+                                 f"provided {document.provided_on}")
     doc.build(flow, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()
 

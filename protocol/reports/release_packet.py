@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .render import confidential_footer
 from .render import pdf_text as _escape
 
 ATTACHMENT_TITLES: Mapping[str, str] = {
@@ -123,14 +124,8 @@ def to_pdf(packet: Packet) -> bytes:
                      Paragraph(_escape(entry.text).replace("\n", "<br/>"), body),
                      Spacer(1, 6)]
 
-    def footer(canvas: Any, _doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont("Helvetica", 7.5)
-        canvas.drawString(margin, 0.45 * inch, f"{packet.facility} · {packet.resident} · "
-                          f"released {packet.released_on} to {packet.requester} · confidential")
-        canvas.drawRightString(letter[0] - margin, 0.45 * inch, f"Page {canvas.getPageNumber()}")
-        canvas.restoreState()
-
+    footer = confidential_footer(packet.facility, packet.resident,
+                                 f"released {packet.released_on} to {packet.requester}")
     doc.build(flow, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from typing import Any
 
 from .model import Report
@@ -106,6 +107,27 @@ def pdf_text(text: object) -> str:
     Every PDF this package writes (reports, release packets, accountings) uses it."""
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
+
+FOOTER_BASELINE = 0.4 * 72
+"""Points above the page's bottom edge (0.4 inch), inside every document's bottom margin."""
+
+
+def confidential_footer(*about: str) -> Callable[[Any, Any], None]:
+    """The page footer of a document given to or about one resident (the release packet,
+    the accounting of disclosures): what it is, ending "confidential", on the left and the
+    page number on the right, in the bottom margin of whatever page size the document uses.
+    Pass it to ``doc.build`` as ``onFirstPage`` and ``onLaterPages``."""
+    text = " · ".join((*about, "confidential"))
+
+    def footer(canvas: Any, doc: Any) -> None:
+        canvas.saveState()
+        canvas.setFont("Helvetica", 7.5)
+        canvas.drawString(doc.leftMargin, FOOTER_BASELINE, text)
+        canvas.drawRightString(doc.pagesize[0] - doc.rightMargin, FOOTER_BASELINE,
+                               f"Page {canvas.getPageNumber()}")
+        canvas.restoreState()
+
+    return footer
 
 
 def _numbered_canvas(report: Report, page: tuple[float, float], margin: float) -> Any:
