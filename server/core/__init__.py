@@ -10,6 +10,7 @@ threads).
 :mod:`.pull`            pages of the change log
 :mod:`.held_review`     a supervisor's decision on a held operation
 :mod:`.clone_review`    a records manager's decision on what a cloned terminal's copies sent
+:mod:`.kept_review`     deciding one kept operation: the step both reviews share
 :mod:`.dispatch`        the checks every operation passes, then its handler
 :mod:`.permissions`     who may do what: the only place it is decided
 :mod:`.results`         stored results and audit entries of operations

@@ -31,20 +31,17 @@ from sqlalchemy.engine import Connection, Engine
 from protocol import hlc
 from protocol.codec import decode
 from protocol.messages import operation_from_wire
-from protocol.ops import REASON_TEXT, Operation, OpStatus, Reason
-from server.commands.context import Context
+from protocol.ops import REASON_TEXT, Operation, OpResult, OpStatus, Reason
 from server.commands.outcomes import Outcome
 from server.errors import AdminError, NotFound
 from server.settings import Settings
-from server.storage.batch import Batch, with_facility_locks
+from server.storage.batch import Batch
 from server.storage.continuity_models import C
-from server.storage.db import read_tx, write_tx
+from server.storage.db import read_tx
 from server.storage.models import T
 
-from .authentication import TerminalInfo
-from .dependencies import RejectedCreates
-from .dispatch import handle, id_refs, load_users
-from .results import audit_fields, result_of
+from .dispatch import id_refs
+from .kept_review import Kept, KeptDecision, decide_kept, dispatch_kept
 
 OPEN = "open"
 DISCARDED = "discarded"
@@ -197,53 +194,59 @@ def _copy_op(row: Any, op: Operation, names: dict[str, str]) -> CopyOp:
 def decide(engine: Engine, settings: Settings, terminal_id: str, kept_id: int, *,
            accept: bool, reviewer: str | None) -> Decision:
     """Accept (apply through the push path) or discard one kept operation."""
-    return with_facility_locks(
-        lambda facilities: _decide_once(engine, settings, terminal_id, kept_id, facilities,
-                                        accept=accept, reviewer=reviewer),
-        set(), "the review")
+    return decide_kept(engine, settings,
+                       _CopyDecision(terminal_id, kept_id, accept=accept, reviewer=reviewer))
 
 
-def _decide_once(engine: Engine, settings: Settings, terminal_id: str, kept_id: int,
-                 extra: set[str], *, accept: bool, reviewer: str | None) -> Decision:
-    now = settings.clock()
-    with write_tx(engine) as conn:
-        term = conn.execute(sa.select(T.terminals).where(
-            T.terminals.c.id == terminal_id)).first()
-        if term is None or term.quarantined_at is None:
+class _CopyDecision(KeptDecision[Decision]):
+    """The operation ``kept_id`` a copy of a quarantined terminal sent, kept in
+    ``quarantined_ops``."""
+
+    flag = "clone_review"
+
+    def __init__(self, terminal_id: str, kept_id: int, *, accept: bool,
+                 reviewer: str | None) -> None:
+        super().__init__(terminal_id, accept=accept, reviewer=reviewer)
+        self.kept_id = kept_id
+
+    def terminal(self, row: Any | None) -> Any:
+        if row is None or row.quarantined_at is None:
             raise NotFound("There is no such quarantined terminal.")
-        batch = Batch(conn, {term.facility_id, *extra}, now)
+        return row
+
+    def load(self, conn: Connection) -> Kept:
         row = conn.execute(sa.select(C.quarantined).where(
-            C.quarantined.c.id == kept_id, C.quarantined.c.terminal_id == terminal_id)).first()
+            C.quarantined.c.id == self.kept_id,
+            C.quarantined.c.terminal_id == self.terminal_id)).first()
         if row is None or row.review != OPEN:
             raise NotFound("There is no such operation waiting for review.")
-        op = operation_from_wire(decode(bytes(row.op)))
-        info = TerminalInfo(term.id, term.facility_id, bytes(term.public_key))
-        if accept:
-            _not_handled_yet(conn, op)
-            users = load_users(conn, {op.user_id})
-            batch.prefetch(id_refs(op.payload))
-            outcome = RejectedCreates(batch).explain(op, handle(
-                Context(batch, term.facility_id), op, users.get(op.user_id), term.id))
-            if outcome.status is OpStatus.HELD:
-                raise AdminError("The user who made this change has been deactivated: make "
-                                 "them active again to accept it, or discard it.")
-            decided = str(outcome.status)
-        else:
-            outcome = Outcome(OpStatus.REJECTED, reason=str(Reason.DISCARDED),
-                              detail=REASON_TEXT[Reason.DISCARDED])
-            decided = DISCARDED
-        outcome.flags.append("clone_review")
-        result = result_of(op, outcome)
-        conn.execute(sa.update(C.quarantined).where(C.quarantined.c.id == kept_id)
+        return Kept(row, operation_from_wire(decode(bytes(row.op))))
+
+    def apply(self, conn: Connection, batch: Batch, terminal: Any, op: Operation) -> Outcome:
+        _not_handled_yet(conn, op)
+        outcome = dispatch_kept(conn, batch, terminal, op)
+        if outcome.status is OpStatus.HELD:
+            raise AdminError("The user who made this change has been deactivated: make "
+                             "them active again to accept it, or discard it.")
+        return outcome
+
+    def refusal(self) -> Outcome:
+        return Outcome(OpStatus.REJECTED, reason=str(Reason.DISCARDED),
+                       detail=REASON_TEXT[Reason.DISCARDED])
+
+    def store(self, conn: Connection, kept: Kept, result: OpResult, _now: int) -> Decision:
+        decided = str(result.status) if self.accept else DISCARDED
+        conn.execute(sa.update(C.quarantined).where(C.quarantined.c.id == self.kept_id)
                      .values(review=decided))
-        fields = audit_fields(info, op, row.payload_hash, outcome, now)
+        return Decision(self.kept_id, kept.row.seq, kept.row.op_id, decided, result.reason,
+                        result.detail)
+
+    def audit(self, fields: dict[str, Any], kept: Kept) -> None:
         fields["action"] = ("clone_review:" + fields["action"])[:64]
-        fields["purpose"] = "security" if not accept else fields["purpose"]
-        fields["detail"].update(reviewer=reviewer, kept=kept_id, origin=row.origin,
-                                decision="accept" if accept else "discard")
-        batch.chain(term.facility_id).append(**fields)
-        batch.write()
-        return Decision(kept_id, row.seq, row.op_id, decided, result.reason, result.detail)
+        fields["purpose"] = "security" if not self.accept else fields["purpose"]
+        fields["detail"].update(reviewer=self.reviewer, kept=self.kept_id,
+                                origin=kept.row.origin,
+                                decision="accept" if self.accept else "discard")
 
 
 def _not_handled_yet(conn: Connection, op: Operation) -> None:

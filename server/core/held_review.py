@@ -10,68 +10,66 @@ result carries the ``reviewed`` flag, and the terminal learns it through
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from protocol.codec import decode
 from protocol.messages import operation_from_wire
-from protocol.ops import OpResult, OpStatus, Reason
-from server.commands.context import Context
+from protocol.ops import Operation, OpResult, OpStatus, Reason
 from server.commands.outcomes import Outcome
 from server.errors import NotFound
 from server.settings import Settings
-from server.storage.batch import Batch, with_facility_locks
-from server.storage.db import write_tx
+from server.storage.batch import Batch
 from server.storage.models import T
 
-from .authentication import TerminalInfo
-from .dependencies import RejectedCreates
-from .dispatch import handle, id_refs, load_users
-from .results import audit_fields, result_of
+from .kept_review import Kept, KeptDecision, decide_kept, dispatch_kept
 
 
 def review_held(engine: Engine, settings: Settings, terminal_id: str, seq: int, *,
                 apply: bool, reviewer: str | None = None) -> OpResult:
-    return with_facility_locks(
-        lambda facilities: _review_once(engine, settings, terminal_id, seq, facilities,
-                                        apply=apply, reviewer=reviewer),
-        set(), "the review")
+    return decide_kept(engine, settings,
+                       _HeldDecision(terminal_id, seq, accept=apply, reviewer=reviewer))
 
 
-def _review_once(engine: Engine, settings: Settings, terminal_id: str, seq: int,
-                 extra: set[str], *, apply: bool, reviewer: str | None) -> OpResult:
-    now = settings.clock()
-    with write_tx(engine) as conn:
-        term = conn.execute(sa.select(T.terminals).where(
-            T.terminals.c.id == terminal_id)).first()
-        if term is None:
-            raise NotFound(f"no terminal {terminal_id}")
-        batch = Batch(conn, {term.facility_id, *extra}, now)
+class _HeldDecision(KeptDecision[OpResult]):
+    """The held operation ``seq`` of a terminal, kept in its row of ``ops``."""
+
+    flag = "reviewed"
+
+    def __init__(self, terminal_id: str, seq: int, *, accept: bool,
+                 reviewer: str | None) -> None:
+        super().__init__(terminal_id, accept=accept, reviewer=reviewer)
+        self.seq = seq
+
+    def terminal(self, row: Any | None) -> Any:
+        if row is None:
+            raise NotFound(f"no terminal {self.terminal_id}")
+        return row
+
+    def load(self, conn: Connection) -> Kept:
         row = conn.execute(sa.select(T.ops).where(
-            T.ops.c.terminal_id == terminal_id, T.ops.c.seq == seq)).first()
+            T.ops.c.terminal_id == self.terminal_id, T.ops.c.seq == self.seq)).first()
         if row is None or row.status != OpStatus.HELD or row.held_op is None:
-            raise NotFound(f"no held operation {seq} from terminal {terminal_id}")
-        op = operation_from_wire(decode(bytes(row.held_op)))
-        info = TerminalInfo(term.id, term.facility_id, bytes(term.public_key))
-        if apply:
-            users = load_users(conn, {op.user_id})
-            batch.prefetch(id_refs(op.payload))
-            outcome = RejectedCreates(batch).explain(op, handle(
-                Context(batch, term.facility_id), op, users.get(op.user_id), term.id,
-                reviewed=True))
-        else:
-            outcome = Outcome(OpStatus.REJECTED, reason=str(Reason.USER_INACTIVE),
-                              detail="rejected at supervisor review")
-        outcome.flags.append("reviewed")
-        result = result_of(op, outcome)
+            raise NotFound(f"no held operation {self.seq} from terminal {self.terminal_id}")
+        return Kept(row, operation_from_wire(decode(bytes(row.held_op))))
+
+    def apply(self, conn: Connection, batch: Batch, terminal: Any, op: Operation) -> Outcome:
+        return dispatch_kept(conn, batch, terminal, op, reviewed=True)
+
+    def refusal(self) -> Outcome:
+        return Outcome(OpStatus.REJECTED, reason=str(Reason.USER_INACTIVE),
+                       detail="rejected at supervisor review")
+
+    def store(self, conn: Connection, _kept: Kept, result: OpResult, now: int) -> OpResult:
         conn.execute(sa.update(T.ops).where(
-            T.ops.c.terminal_id == terminal_id, T.ops.c.seq == seq).values(
+            T.ops.c.terminal_id == self.terminal_id, T.ops.c.seq == self.seq).values(
             status=str(result.status), reason=result.reason, detail=result.detail,
             server_seq=result.server_seq, flags=",".join(result.flags),
             depends_on=result.depends_on, held_op=None, handled_at=now))
-        fields = audit_fields(info, op, row.payload_hash, outcome, now)
-        fields["action"] = "review:" + fields["action"]
-        fields["detail"]["reviewer"] = reviewer
-        batch.chain(term.facility_id).append(**fields)
-        batch.write()
         return result
+
+    def audit(self, fields: dict[str, Any], _kept: Kept) -> None:
+        fields["action"] = "review:" + fields["action"]
+        fields["detail"]["reviewer"] = self.reviewer
