@@ -52,6 +52,9 @@ def _amount(value: Any) -> str:
 class DepartmentScreen(WorkScreen):
     """Bulletins and spending requests of this facility."""
 
+    # At 80 columns the footer holds F1 and four keys: acknowledge, spend, decide, post a
+    # job. The hiring steps after that and Refresh (show=False) work all the same; F1 lists
+    # every key and the command palette (ctrl+p) offers each of them by name.
     BINDINGS = [
         Binding("a", "acknowledge", "Acknowledge", id="department.acknowledge",
                 tooltip="Acknowledge the highlighted bulletin as the person signed in"),
@@ -63,15 +66,15 @@ class DepartmentScreen(WorkScreen):
                 tooltip="Approve or refuse the highlighted expenditure request"),
         Binding("j", "post_job", "Post job", id="department.post_job",
                 tooltip="Post an open position (department, hours, requirements)"),
-        Binding("p", "new_applicant", "Applicant", id="department.new_applicant",
+        Binding("p", "new_applicant", "Applicant", id="department.new_applicant", show=False,
                 tooltip="Record an applicant for a position"),
-        Binding("g", "stage", "Stage", id="department.stage",
+        Binding("g", "stage", "Stage", id="department.stage", show=False,
                 tooltip="Record the stage an applicant reached (screened … offered)"),
-        Binding("H", "hire", "Hire", id="department.hire",
+        Binding("H", "hire", "Hire", id="department.hire", show=False,
                 tooltip="Hire an applicant who was offered the position"),
-        Binding("o", "onboarding", "Onboarding", id="department.onboarding",
+        Binding("o", "onboarding", "Onboarding", id="department.onboarding", show=False,
                 tooltip="Mark an onboarding item of a hire done"),
-        Binding("ctrl+r", "reload", "Refresh", id="department.refresh",
+        Binding("ctrl+r", "reload", "Refresh", id="department.refresh", show=False,
                 tooltip="Read bulletins and requests again"),
     ]
 
@@ -328,4 +331,6 @@ class DepartmentScreen(WorkScreen):
                 ("Applicant's next stage", "Screened, interviewed, offered or declined",
                  self.action_stage),
                 ("Hire an applicant", "Makes the staff member", self.action_hire),
-                ("Onboarding item done", "Before the first shift", self.action_onboarding)]
+                ("Onboarding item done", "Before the first shift", self.action_onboarding),
+                ("Department: refresh", "Read bulletins and requests again",
+                 self.action_reload)]

@@ -128,6 +128,9 @@ class RecordsScreen(WorkScreen):
 
     AUTO_FOCUS = "#records-table"
 
+    # At 80 columns the footer holds F1 and four keys: the lists, the filter, a new request
+    # and a release. The others (show=False) work all the same; F1 lists every key and the
+    # command palette (ctrl+p) offers each of them by name.
     BINDINGS = [
         Binding("ctrl+t", "next_list", "Next list", id="records.next_list",
                 tooltip="Due list, requests, amendments, completeness, retention, extracts"),
@@ -135,23 +138,23 @@ class RecordsScreen(WorkScreen):
                 tooltip="Type part of a name, requester or what is due"),
         Binding("n", "new_request", "Request", id="records.new_request",
                 tooltip="Record a request for a resident's records"),
-        Binding("a", "new_amendment", "Amendment", id="records.new_amendment",
+        Binding("a", "new_amendment", "Amendment", id="records.new_amendment", show=False,
                 tooltip="Record a resident's request to amend their record"),
-        Binding("e", "extend", "Extend", id="records.extend",
+        Binding("e", "extend", "Extend", id="records.extend", show=False,
                 tooltip="Extend the highlighted request or amendment once, with notice"),
         Binding("r", "release", "Release", id="records.release",
                 tooltip="Release the records of the highlighted request"),
-        Binding("o", "open_review", "Open review", id="records.open_review",
+        Binding("o", "open_review", "Open review", id="records.open_review", show=False,
                 tooltip="Open the completeness review of the highlighted discharge"),
-        Binding("c", "resolve", "Completed", id="records.resolve",
+        Binding("c", "resolve", "Completed", id="records.resolve", show=False,
                 tooltip="Mark a deficiency of the highlighted review completed"),
-        Binding("h", "hold", "Legal hold", id="records.hold",
+        Binding("h", "hold", "Legal hold", id="records.hold", show=False,
                 tooltip="Place a legal hold on the highlighted resident's record"),
-        Binding("d", "accounting", "Accounting", id="records.accounting",
+        Binding("d", "accounting", "Accounting", id="records.accounting", show=False,
                 tooltip="Write a resident's accounting of disclosures (PDF and CSV)"),
-        Binding("x", "extract", "Extract", id="records.extract",
+        Binding("x", "extract", "Extract", id="records.extract", show=False,
                 tooltip="Write a research extract (CSV, de-identified)"),
-        Binding("ctrl+r", "reload", "Refresh", id="records.refresh",
+        Binding("ctrl+r", "reload", "Refresh", id="records.refresh", show=False,
                 tooltip="Read the lists again"),
     ]
 
@@ -383,10 +386,21 @@ class RecordsScreen(WorkScreen):
                              self._saved)
 
     def palette_commands(self) -> list[PaletteCommand]:
-        return [("Records: next list", "Due list, requests, amendments, …",
-                 self.action_next_list),
-                ("Records: new request for records", "Pick the resident, then fill in",
-                 self.action_new_request),
-                ("Records: accounting of disclosures", "A resident's, as PDF and CSV",
-                 self.action_accounting),
-                ("Records: research extract", "CSV, Safe Harbor", self.action_extract)]
+        return [
+            ("Records: next list", "Due list, requests, amendments, …", self.action_next_list),
+            ("Records: new request for records", "Pick the resident, then fill in",
+             self.action_new_request),
+            ("Records: release", "The records of the highlighted request", self.action_release),
+            ("Records: new amendment request", "A resident's request to amend their record",
+             self.action_new_amendment),
+            ("Records: extend", "The highlighted request or amendment, once, with notice",
+             self.action_extend),
+            ("Records: open the completeness review", "Of the highlighted discharge",
+             self.action_open_review),
+            ("Records: deficiency completed", "Of the highlighted review", self.action_resolve),
+            ("Records: legal hold", "On the highlighted resident's record", self.action_hold),
+            ("Records: accounting of disclosures", "A resident's, as PDF and CSV",
+             self.action_accounting),
+            ("Records: research extract", "CSV, Safe Harbor", self.action_extract),
+            ("Records: refresh", "Read the lists again", self.action_reload),
+        ]
