@@ -46,6 +46,8 @@ from .kept_review import Kept, KeptDecision, decide_kept, dispatch_kept
 OPEN = "open"
 DISCARDED = "discarded"
 DECIDED = ("applied", "conflict", "rejected", DISCARDED)
+PAGE_SIZE = 100
+"""Kept operations the portal shows on one page of a review."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,10 @@ class CloneReview:
     copies: list[str]
     """The copies, as the server tells them apart (``epoch N``), in order."""
     records: list[RecordSide]
+    page: int = 1
+    pages: int = 1
+    """The kept operations in pages of :data:`PAGE_SIZE`, in the order of their
+    numbers; a record whose changes span two pages shows on both."""
 
 
 @dataclass(frozen=True)
@@ -121,19 +127,29 @@ def quarantined_terminals(conn: Connection, facility_id: str) -> list[Quarantine
                                 int(r.kept or 0), int(r.open or 0)) for r in rows]
 
 
-def review(conn: Connection, facility_id: str, terminal_id: str) -> CloneReview:
+def review(conn: Connection, facility_id: str, terminal_id: str, *,
+           page: int | None = None) -> CloneReview:
     """Both copies' operations of one quarantined identity, record by record;
-    not found unless the identity is this facility's and quarantined."""
+    not found unless the identity is this facility's and quarantined. ``page``:
+    only that page of :data:`PAGE_SIZE` operations (from 1; a page past the last
+    is not found), else all of them."""
     found = [t for t in quarantined_terminals(conn, facility_id) if t.id == terminal_id]
     if not found:
         raise NotFound("There is no such quarantined terminal.")
-    rows = conn.execute(sa.select(C.quarantined).where(C.quarantined.c.terminal_id == terminal_id)
-                        .order_by(C.quarantined.c.seq, C.quarantined.c.id)).all()
+    pages = max(1, -(-found[0].kept // PAGE_SIZE))
+    query = (sa.select(C.quarantined).where(C.quarantined.c.terminal_id == terminal_id)
+             .order_by(C.quarantined.c.seq, C.quarantined.c.id))
+    if page is not None:
+        if not 1 <= page <= pages:
+            raise NotFound("There is no such page.")
+        query = query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    rows = conn.execute(query).all()
     ops = [operation_from_wire(decode(bytes(r.op))) for r in rows]
     names = {r.id: r.username for r in conn.execute(
         sa.select(T.users.c.id, T.users.c.username)
         .where(T.users.c.id.in_(sorted({op.user_id for op in ops}))))}
-    copies = sorted({r.origin for r in rows}, key=_copy_order)
+    copies = sorted(conn.execute(sa.select(C.quarantined.c.origin).distinct().where(
+        C.quarantined.c.terminal_id == terminal_id)).scalars(), key=_copy_order)
     known = {r.id: r.data for r in conn.execute(
         sa.select(T.records.c.id, T.records.c.data).where(
             T.records.c.id.in_(sorted({_record_of(op) for op in ops})),
@@ -146,7 +162,8 @@ def review(conn: Connection, facility_id: str, terminal_id: str) -> CloneReview:
             side = records[record_id] = RecordSide(record_id, _label(op, record_id,
                                                                      known.get(record_id)))
         side.by_copy.setdefault(row.origin, []).append(_copy_op(row, op, names))
-    return CloneReview(found[0], copies, list(records.values()))
+    return CloneReview(found[0], copies, list(records.values()), page or 1,
+                       pages if page is not None else 1)
 
 
 def _copy_order(origin: str) -> tuple[int, str]:

@@ -24,8 +24,9 @@ def terminals(conn: Connection, facility_id: str) -> list[QuarantinedTerminal]:
     return clone_review.quarantined_terminals(conn, facility_id)
 
 
-def review(conn: Connection, facility_id: str, terminal_id: str) -> CloneReview:
-    return clone_review.review(conn, facility_id, terminal_id)
+def review(conn: Connection, facility_id: str, terminal_id: str, page: int = 1) -> CloneReview:
+    """One page of the review (:data:`~server.core.clone_review.PAGE_SIZE` kept operations)."""
+    return clone_review.review(conn, facility_id, terminal_id, page=page)
 
 
 def decide(engine: Engine, settings: Settings, manager: Principal, *, facility_id: str,

@@ -35,9 +35,19 @@ async def copies_list(request: web.Request) -> dict[str, Any]:
     return {"title": f"Copied terminals — {ref.name}", "facility": ref, "terminals": rows}
 
 
+def _page_number(raw: object) -> int:
+    """``?page=N`` (from 1; 1 when absent); anything else is a page that does not exist."""
+    if raw is None or raw == "":
+        return 1
+    if not isinstance(raw, str) or not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+        raise web.HTTPNotFound
+    return int(raw)
+
+
 @page(routes, COPIES + "/{terminal_id}", "copies_one.html", Access.ACCOUNT)
 async def copies_one(request: web.Request) -> dict[str, Any]:
-    ref, found = await _scoped(request, copies.review, request.match_info["terminal_id"])
+    ref, found = await _scoped(request, copies.review, request.match_info["terminal_id"],
+                               _page_number(request.query.get("page")))
     return {"title": f"Copies of {found.terminal.name}", "facility": ref, "review": found}
 
 
@@ -45,7 +55,7 @@ async def copies_one(request: web.Request) -> dict[str, Any]:
 @access(Access.ACCOUNT)
 async def decide(request: web.Request) -> web.Response:
     raw = request.match_info["kept_id"]
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise web.HTTPNotFound
     facility_id, terminal_id = request.match_info["facility_id"], request.match_info["terminal_id"]
     # Outside the account's scope the answer is 404 whatever the form says.
@@ -56,6 +66,10 @@ async def decide(request: web.Request) -> web.Response:
     if decision not in ("accept", "discard"):
         raise InputInvalid("decision", "Choose accept or discard.")
     back = f"/portal/facilities/{facility_id}/copies/{terminal_id}"
+    on_page = form.get("page")  # back to the page the decision was made on
+    if isinstance(on_page, str) and on_page.isascii() and on_page.isdigit() \
+            and int(on_page[:9]) > 1:
+        back += f"?page={int(on_page[:9])}"
     try:
         result = await call(request, copies.decide, principal(request),
                             facility_id=facility_id, terminal_id=terminal_id,

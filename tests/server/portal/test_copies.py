@@ -104,3 +104,35 @@ async def test_another_facilitys_copies_are_not_found(visitor, manager, world, t
     status, _ = await visitor.post(f"/portal/facilities/{world.b.id}/copies/{t.info.id}/1",
                                    {"decision": "accept"})
     assert status == 404
+
+
+async def test_the_review_is_paged_and_a_decision_returns_to_its_page(
+        visitor, manager, world, terminal, h, engine, monkeypatch):
+    from server.core import clone_review
+
+    monkeypatch.setattr(clone_review, "PAGE_SIZE", 1)  # two kept changes: two pages
+    t, rid = cloned(terminal, h)
+    await visitor.sign_in(manager)
+    page = f"/portal/facilities/{world.a.id}/copies/{t.info.id}"
+    _, first = await visitor.json(page + ".json")
+    _, second = await visitor.json(page + ".json?page=2")
+    assert (first["review"]["page"], first["review"]["pages"]) == (1, 2)
+    assert (second["review"]["page"], second["review"]["pages"]) == (2, 2)
+    # Both copies are columns on every page; each page holds one of the changes.
+    assert first["review"]["copies"] == second["review"]["copies"] == ["epoch 0", "epoch 1"]
+    [on_first] = first["review"]["records"]
+    [on_second] = second["review"]["records"]
+    assert sorted(on_first["by_copy"]) == ["epoch 0"]
+    assert sorted(on_second["by_copy"]) == ["epoch 1"]
+    _, text = await visitor.get(page)
+    assert "Page 1 of 2" in text and f'href="{page}?page=2" rel="next"' in text
+    for bad in ("3", "0", "abc", "-1", "%C2%B2"):  # the last: a superscript two
+        assert (await visitor.response("GET", f"{page}?page={bad}")).status == 404, bad
+    b_id = on_second["by_copy"]["epoch 1"][0]["id"]
+    _, text = await visitor.get(f"{page}?page=2")
+    assert 'name="page" value="2"' in text
+    status, _ = await visitor.post(f"{page}/%C2%B2", {"decision": "accept"})
+    assert status == 404  # a digit to str.isdigit, not a number
+    status, text = await visitor.post(f"{page}/{b_id}", {"decision": "accept", "page": "2"})
+    assert status == 200 and "accepted: applied" in text and "Page 2 of 2" in text
+    assert h.record(engine, rid).data["phone"] == "555-0102"
