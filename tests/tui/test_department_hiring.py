@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable, Input, Select
 
+from client.ui.dialogs.choice import ChoiceDialog
 from client.ui.dialogs.form import FormDialog
 from client.ui.screens.department import DepartmentScreen
 from client.ui.widgets.hiring_board import NO_POSTINGS
@@ -120,3 +121,42 @@ async def test_applicants_under_their_posting_searched_and_a_posting_closed(
     closed = next(p for p in term.session().hiring.postings() if p["id"] == registrar)
     assert (closed["status"], closed["outcome"], closed["close_reason"], closed["closed_on"]
             ) == ("closed", "no suitable applicant", "Nobody holds a CTR", "2026-01-15")
+
+
+async def test_an_item_shown_by_a_record_since_voided_is_open_again_at_f10(
+        facility, make_app, drive):
+    """Against the real server: the hire's registry check is marked entered in error
+    after it showed the item; F10's onboarding key offers the hire again, says why,
+    and no longer offers the voided check as evidence."""
+    manager = facility.enroll(facility.add_user("mrivera", "records_manager"), "Records")
+    session = manager.session()
+    today = facility.clock.today().isoformat()
+    applicant = session.hiring.add_applicant(
+        position="Nurse aide", department="Nursing", job_title_code=10, pay_type_code=1,
+        family_name="Mensah", given_name="Ama", applied_on=today,
+        checklist=["registry_verification"])
+    session.hiring.record_stage(applicant, stage="offered", on=today)
+    aide = session.hiring.hire(applicant, employee_id="E-3001", hire_date=today)
+    assert session.sync().error is None
+    check = session.staff.add_registry_check(aide, {
+        "state": "OH", "checked_on": today, "in_good_standing": True})
+    session.hiring.complete(applicant, item="registry_verification", done_on=today,
+                            evidence_id=check)
+    session.staff.add_registry_check(aide, {"state": "OH", "checked_on": today,
+                                            "in_good_standing": True,
+                                            "entered_in_error_of": check})
+    assert session.sync().error is None
+    session.lock()
+    app = make_app(manager)
+    async with app.run_test(size=SIZE) as pilot:
+        ui = drive(pilot)
+        await _department(ui, pilot)
+        await pilot.press("o")
+        picker = await ui.wait_for_screen(ChoiceDialog)
+        assert "Mensah" in ui.screen_text()
+        picker.query_one("#choice-0").press()
+        form = await ui.wait_for_screen(FormDialog)
+        assert "Open again: nurse-aide registry verification" in ui.text_of(".dialog-intro")
+        evidence = [value for _label, value in form.query_one(
+            "#field-evidence_id", Select)._options]
+        assert check not in evidence

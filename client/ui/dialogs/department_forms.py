@@ -148,7 +148,11 @@ def onboarding_item(session: Session, applicant: dict[str, Any], today: date
         return session.hiring.complete(str(applicant["id"]), **{
             k: v for k, v in values.items() if v not in (None, "")})
 
-    return FormDialog(f"Onboarding of {applicant_label(applicant)}", fields, submit)
+    reopened = [ONBOARDING_ITEMS.get(str(i), str(i)) for i in applicant.get("reopened") or ()]
+    intro = ("Open again: " + ", ".join(reopened) + " — the record that showed it was "
+             "marked entered in error; name another record." if reopened else "")
+    return FormDialog(f"Onboarding of {applicant_label(applicant)}", fields, submit,
+                      intro=intro)
 
 
 def applicant_label(applicant: dict[str, Any]) -> str:
