@@ -39,14 +39,15 @@ def by_ids(conn: Connection, ids: Iterable[str]) -> dict[str, Named]:
     return {n.id: n for n in shown_rows(conn, rows)}
 
 
-def about(conn: Connection, resident_ids: Iterable[str]) -> dict[str, tuple[Named, ...]]:
-    wanted = list(dict.fromkeys(resident_ids))
+def about(conn: Connection, subject_ids: Iterable[str]) -> dict[str, tuple[Named, ...]]:
+    """By resident or staff id: every record about them, as shown here."""
+    wanted = list(dict.fromkeys(subject_ids))
     if not wanted:
         return {}
     rows = conn.execute(sa.select(RECORDS).where(RECORDS.c.parent_id.in_(wanted))).all()
     out: dict[str, list[Named]] = {r: [] for r in wanted}
     for named in shown_rows(conn, rows):
-        rid = named.data.get("resident_id")
+        rid = named.data.get("resident_id") or named.data.get("staff_id")
         if rid in out:
             out[rid].append(named)
     return {k: tuple(v) for k, v in out.items()}

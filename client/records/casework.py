@@ -86,10 +86,11 @@ class Casework(Area):
         facility = self._facility(conn)
         ids = named_ids(args) + (named_ids(case) if case else [])
         records = _by_ids(conn, ids)
-        residents = [i for i, n in records.items() if n.kind == RecordKind.RESIDENT]
+        subjects = [i for i, n in records.items()
+                    if n.kind in (RecordKind.RESIDENT, RecordKind.STAFF)]
         return CaseFacts(today=self.actor.clock.today(), profile=facility_profile(facility),
                          checklist=facility_checklist(facility), records=records,
-                         about=_about(conn, residents),
+                         about=_about(conn, subjects),
                          expenditure_limit=limit_of(facility))
 
     # --- any command ---------------------------------------------------------------------------

@@ -5,17 +5,35 @@ onboarding checklist a first shift waits for
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from protocol.records import RecordKind
-from protocol.rules.department.onboarding import EVIDENCED, open_items
+from protocol.rules.department.onboarding import (
+    EVIDENCE_KINDS,
+    open_items,
+    reopened_items,
+    voided_evidence,
+)
 
 from ..store.database import RECORDS
 from .area import Area
 from .case_reads import shown_rows
 from .casework import Casework
+
+
+def voided_for(conn: Connection, staff_ids: Iterable[str]) -> frozenset[str]:
+    """Which of these staff members' registry checks and licenses show nothing
+    any more (:func:`voided_evidence`), as this terminal shows them."""
+    wanted = sorted(set(staff_ids))
+    if not wanted:
+        return frozenset()
+    rows = conn.execute(sa.select(RECORDS).where(
+        RECORDS.c.parent_id.in_(wanted), RECORDS.c.kind.in_(sorted(EVIDENCE_KINDS)))).all()
+    return voided_evidence((n.id, n.data, n.status) for n in shown_rows(conn, rows))
 
 
 class Hiring(Area):
@@ -34,7 +52,9 @@ class Hiring(Area):
         return posting_id
 
     def close_posting(self, posting_id: str, **args: Any) -> str:
-        """Close it (``closed_on``, ``reason``): no further applicant may answer it."""
+        """Close it (``closed_on``, ``outcome`` — one of
+        :data:`~protocol.rules.department.onboarding.POSTING_OUTCOMES` — and
+        ``reason``): no further applicant may answer it."""
         return self._cw().command("close_posting", {"posting_id": posting_id, **args})
 
     def postings(self) -> list[dict[str, Any]]:
@@ -50,10 +70,16 @@ class Hiring(Area):
 
     def add_applicant(self, **args: Any) -> str:
         """An applicant for a position (``posting_id`` of the open posting they
-        answer, if any; ``position``, ``job_title_code``,
+        answer, if any — the position and department are then the posting's;
+        otherwise ``position``; ``job_title_code``,
         ``pay_type_code``, names, ``applied_on``, ``checklist``); the staff id they
         will have if hired is chosen now (``applicant(…)["staff_id"]``)."""
         cw = self._cw()
+        posting = cw.case(str(args["posting_id"])) if args.get("posting_id") else None
+        if posting is not None and posting.kind == RecordKind.JOB_POSTING:
+            for name in ("position", "department"):
+                if not args.get(name) and posting.data.get(name):
+                    args[name] = posting.data[name]
         return cw.command("add_applicant", {"applicant_id": cw.new_id(),
                                             "staff_id": cw.new_id(), **args},
                           summary=f"Applicant {args.get('family_name', '')}")
@@ -73,15 +99,16 @@ class Hiring(Area):
 
     def evidence(self, applicant: dict[str, Any]) -> list[tuple[str, str]]:
         """The records that can show a registry or license item of the hire's
-        checklist (their registry checks and licenses, entered at the staff screen),
-        as (label, id), newest first."""
+        checklist (their registry checks and licenses, entered at the staff screen,
+        less those voided), as (label, id), newest first."""
         with self.actor.store.read() as conn:
             rows = conn.execute(sa.select(RECORDS).where(
                 RECORDS.c.parent_id == str(applicant.get("staff_id")),
-                RECORDS.c.kind.in_(sorted(set(EVIDENCED.values()))))).all()
+                RECORDS.c.kind.in_(sorted(EVIDENCE_KINDS)))).all()
             shown = shown_rows(conn, rows)
+        voided = voided_evidence((n.id, n.data, n.status) for n in shown)
         out = []
-        for named in shown:
+        for named in (n for n in shown if n.id not in voided):
             d = named.data
             if named.kind == "registry_check":
                 label = (f"Registry check {d.get('state', '')} {d.get('checked_on', '')}"
@@ -96,11 +123,19 @@ class Hiring(Area):
         return [(label, rid) for when, label, rid in sorted(out, reverse=True)]
 
     def applicant(self, applicant_id: str) -> dict[str, Any]:
+        """The applicant with ``open_items`` (what a first shift still waits for)
+        and ``reopened`` (items ticked on a record since voided)."""
         found = self._cw().case(applicant_id)
         if found is None:
             return {}
-        return {**found.data, "id": found.id, "open_items": open_items(found.data)}
+        return self._with_items([{**found.data, "id": found.id}])[0]
 
     def applicants(self) -> list[dict[str, Any]]:
-        return [{**n.data, "id": n.id, "open_items": open_items(n.data)}
-                for n in self._cw().cases(RecordKind.APPLICANT)]
+        return self._with_items([{**n.data, "id": n.id}
+                                 for n in self._cw().cases(RecordKind.APPLICANT)])
+
+    def _with_items(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        with self.actor.store.read() as conn:
+            voided = voided_for(conn, [str(r.get("staff_id")) for r in rows])
+        return [{**r, "open_items": open_items(r, voided),
+                 "reopened": reopened_items(r, voided)} for r in rows]

@@ -103,10 +103,13 @@ class Staff(Area):
     def _check_first_shift(self, staff_id: str) -> None:
         """The server's rule: no worked hours before the hire's onboarding is complete."""
         from .casework import Casework
+        from .hiring import voided_for
 
         applicants = [n.data for n in Casework(self._actor).cases(RecordKind.APPLICANT)]
+        with self.actor.store.read() as conn:
+            voided = voided_for(conn, [staff_id])
         try:
-            check_first_shift(staff_id, applicants)
+            check_first_shift(staff_id, applicants, voided)
         except Refused as refused:
             raise InputError("staff_id", refused.detail, reason=refused.reason) from None
 

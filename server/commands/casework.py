@@ -20,6 +20,7 @@ from protocol.ops import Reason
 from protocol.records import MergeClass, RecordKind, merge_class
 from protocol.rules.dates import latest_facility_date
 from protocol.rules.department.budget import limit_of
+from protocol.rules.department.onboarding import EVIDENCE_KINDS
 from protocol.rules.records.commands import RECORDS_COMMANDS, CaseFacts, Named
 from protocol.rules.records.commands.completeness import review_at_discharge
 from protocol.rules.records.commands.reading import facility_checklist, facility_profile
@@ -49,6 +50,9 @@ def gather_facts(ctx: Context, args: Mapping[str, Any], case: Rec | None) -> Cas
     residents = [i for i, n in records.items() if n.kind == RecordKind.RESIDENT]
     about = {rid: tuple(_named(r) for r in b.by_subject(rid, ctx.facility_id))
              for rid in residents}
+    for sid in (i for i, n in records.items() if n.kind == RecordKind.STAFF):
+        about[sid] = tuple(_named(r) for kind in sorted(EVIDENCE_KINDS)
+                           for r in b.by_subject(sid, ctx.facility_id, kind))
     return CaseFacts(today=latest_facility_date(b.now), profile=facility_profile(data),
                      checklist=facility_checklist(data), records=records, about=about,
                      expenditure_limit=limit_of(data))

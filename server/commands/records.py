@@ -17,7 +17,11 @@ from protocol.ids import new_id
 from protocol.ops import OpStatus, Reason
 from protocol.records import MERGE_CLASS, MergeClass, RecordKind, identity_fields
 from protocol.rules.dates import check_record_dates, latest_facility_date
-from protocol.rules.department.onboarding import check_first_shift
+from protocol.rules.department.onboarding import (
+    EVIDENCE_KINDS,
+    check_first_shift,
+    voided_evidence,
+)
 from protocol.rules.residents.stays import documented_after_discharge, latest_stay
 from server.storage.batch import Rec
 
@@ -73,9 +77,12 @@ def create(ctx: Context, payload: Mapping[str, Any], author: merge.Author) -> Ou
         subject_id = staff.id
         if kind is RecordKind.HOURS and not (fields.get("corrects")
                                              or fields.get("entered_in_error_of")):
+            shown_by = [(r.id, r.data, r.status) for kind in sorted(EVIDENCE_KINDS)
+                        for r in b.by_subject(staff.id, facility_id, kind)]
             try:
                 check_first_shift(staff.id, [r.data for r in b.by_subject(
-                    staff.id, facility_id, str(RecordKind.APPLICANT))])
+                    staff.id, facility_id, str(RecordKind.APPLICANT))],
+                    voided_evidence(shown_by))
             except Refused as refused:
                 return rejected(refused.reason, refused.detail, target=rec_id)
         for link in ("corrects", "entered_in_error_of"):

@@ -241,6 +241,28 @@ def record_view(engine: Engine, settings: Settings, inspector: Principal, facili
         batch.write()
 
 
+def record_refused_write(engine: Engine, settings: Settings, inspector: Principal,
+                         method: str, page: str) -> None:
+    """Audit an inspector's attempt to change something (any request but a read
+    on a page that is not theirs: publishing a bulletin, deciding a request …),
+    refused, in the chain of every facility the access names. An inspector's
+    access is read-only; the attempt is answered as a page that does not exist."""
+    now = settings.clock()
+    facility_ids = sorted(inspector.facilities or ())
+    if not facility_ids:
+        return
+    with write_tx(engine) as conn:
+        batch = Batch(conn, facility_ids, now)
+        for facility_id in facility_ids:
+            batch.chain(facility_id).append(
+                at=now, action="inspect:write_refused", outcome="refused",
+                actor=inspector.actor, target=facility_id, facility_id=facility_id,
+                purpose="inspection",
+                detail={"method": method[:10], "page": page[:200], "inspector": inspector.name,
+                        "agency": inspector.agency, "stated_purpose": inspector.purpose})
+        batch.write()
+
+
 def _visible(manager: Principal, facilities: Iterable[str]) -> bool:
     return any(manager.sees(f) for f in facilities)
 

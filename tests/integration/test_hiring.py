@@ -156,3 +156,89 @@ def test_registry_and_license_items_are_shown_by_records_that_pass_the_staffing_
         "evidence_id": listed}})
     manager.sync()
     assert (op(manager, seq).status, op(manager, seq).reason) == ("rejected", "invalid")
+
+
+def test_a_registry_check_voided_later_reopens_the_item_at_terminal_and_server(
+        org: Org) -> None:
+    """The item was ticked on a registry check that a separate entry later marks
+    entered in error: the item is open again and the first shift is refused at the
+    terminal and at the server, until another record shows it."""
+    manager = org.terminal(org.a, "rm.MG")
+    applicant, aide = _hire(manager, job_title_code=10, checklist=["registry_verification"])
+    shown = manager.staff.add_registry_check(aide, {
+        "state": "OH", "checked_on": "2026-11-08", "in_good_standing": True})
+    manager.hiring.complete(applicant, item="registry_verification", done_on="2026-11-09",
+                            evidence_id=shown)
+    assert manager.hiring.applicant(applicant)["open_items"] == []
+    assert manager.sync().error is None
+
+    # The check was of another person: a correction marks it entered in error.
+    voiding = manager.staff.add_registry_check(aide, {
+        "state": "OH", "checked_on": "2026-11-08", "in_good_standing": True,
+        "entered_in_error_of": shown})
+    now = manager.hiring.applicant(applicant)
+    assert (now["open_items"], now["reopened"]) == (["registry_verification"],
+                                                   ["registry_verification"])
+    assert manager.hiring.evidence(now) == []  # neither the voided check nor its voiding
+    shift = {"work_date": "2026-11-10", "hours": "7.5", "job_title_code": 10,
+             "pay_type_code": 1}
+    with pytest.raises(InputError, match="registry verification \\(the record that showed "
+                                         "it was marked entered in error\\)") as no:
+        manager.staff.add_hours(aide, shift)
+    assert no.value.reason == "onboarding_incomplete"
+    with pytest.raises(InputError, match="marked entered in error shows nothing"):
+        manager.hiring.complete(applicant, item="registry_verification",
+                                done_on="2026-11-09", evidence_id=shown)
+
+    # The server: the same rule, for a terminal that sends the shift or the item anyway.
+    first_shift = inject_raw_op(manager, "create", {
+        "kind": "hours", "id": manager.casework.new_id(),
+        "fields": {**shift, "staff_id": aide}})
+    ticked_again = inject_raw_op(manager, "command", {"name": "complete_onboarding", "args": {
+        "applicant_id": applicant, "item": "registry_verification", "done_on": "2026-11-09",
+        "evidence_id": shown}})
+    manager.sync()
+    assert (op(manager, first_shift).status, op(manager, first_shift).reason) == (
+        "rejected", "onboarding_incomplete")
+    assert (op(manager, ticked_again).status, op(manager, ticked_again).reason) == (
+        "rejected", "invalid")
+    stored = org.server_records(org.a)
+    assert stored[("registry_check", voiding)]["data"]["entered_in_error_of"] == shown
+    assert not [k for k, v in stored.items()
+                if k[0] == "hours" and v["data"]["staff_id"] == aide]
+
+    # Another record shows it: the first shift is accepted at both.
+    recheck = manager.staff.add_registry_check(aide, {
+        "state": "OH", "checked_on": "2026-11-09", "in_good_standing": True})
+    manager.hiring.complete(applicant, item="registry_verification", done_on="2026-11-09",
+                            evidence_id=recheck)
+    manager.staff.add_hours(aide, shift)
+    assert manager.sync().error is None
+    assert manager.outbox.status().rejected == 2  # only the two injected
+    assert len([k for k, v in org.server_records(org.a).items()
+                if k[0] == "hours" and v["data"]["staff_id"] == aide]) == 1
+
+
+def test_an_applicant_answering_a_posting_takes_its_position(org: Org) -> None:
+    manager = org.terminal(org.a, "rm.MG")
+    posting = manager.hiring.post_job(
+        position="Coder", department="HIM", hours_per_week=40, posted_on="2026-11-02")
+    applicant = manager.hiring.add_applicant(
+        posting_id=posting, job_title_code=17, pay_type_code=1, family_name="Ruiz",
+        given_name="Ana", applied_on="2026-11-05", checklist=["orientation"])
+    assert (manager.hiring.applicant(applicant)["position"],
+            manager.hiring.applicant(applicant)["department"]) == ("Coder", "HIM")
+    with pytest.raises(InputError, match="is the posting's: Coder") as refused:
+        manager.hiring.add_applicant(
+            posting_id=posting, position="Cancer registrar", job_title_code=17,
+            pay_type_code=1, family_name="Berg", given_name="Ola", applied_on="2026-11-05",
+            checklist=["orientation"])
+    assert refused.value.field == "position"
+    typed = inject_raw_op(manager, "command", {"name": "add_applicant", "args": {
+        "applicant_id": manager.casework.new_id(), "staff_id": manager.casework.new_id(),
+        "posting_id": posting, "position": "Cancer registrar", "job_title_code": 17,
+        "pay_type_code": 1, "family_name": "Berg", "given_name": "Ola",
+        "applied_on": "2026-11-05", "checklist": ["orientation"]}})
+    manager.sync()
+    assert (op(manager, typed).status, op(manager, typed).reason) == ("rejected", "invalid")
+    assert org.server_records(org.a)[("applicant", applicant)]["data"]["position"] == "Coder"

@@ -6,7 +6,7 @@ reason (the region decides it in the portal)."""
 from __future__ import annotations
 
 import pytest
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
 
 from client.ui.dialogs.choice import ChoiceDialog
 from client.ui.dialogs.form import FormDialog
@@ -158,8 +158,23 @@ async def test_a_job_posted_and_an_applicant_answering_one(budgeted, make_app, d
         await ui.wait_for(lambda: not form.is_attached)
         await pilot.press("p")
         form = await ui.wait_for_screen(FormDialog)
-        await ui.fill(posting_id=registrar, position="Cancer registrar", job_title_code="2",
+        # The posting is picked from the open ones; its position is shown, not typed.
+        position = form.query_one("#field-position", Input)
+        await ui.fill(posting_id=registrar, job_title_code="2",
                       family_name="Berg", given_name="Ola")
+        assert (position.value, position.disabled) == ("Cancer registrar", True)
+        assert form.query_one("#field-department", Input).value == "HIM"
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: not form.is_attached)
+        # No posting: the position is typed, and required then.
+        await pilot.press("p")
+        form = await ui.wait_for_screen(FormDialog)
+        await ui.fill(posting_id="none", job_title_code="2", family_name="Ruiz",
+                      given_name="Ana")
+        assert not form.query_one("#field-position", Input).disabled
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: "Type the position" in ui.text_of("#error-position"))
+        await ui.fill(position="Secretary")
         await pilot.press("ctrl+s")
         await ui.wait_for(lambda: not form.is_attached)
     session = budgeted.session()
@@ -168,6 +183,10 @@ async def test_a_job_posted_and_an_applicant_answering_one(budgeted, make_app, d
     assert (clerk["department"], clerk["hours_per_week"], clerk["requirements"],
             clerk["status"]) == ("Health information", 20,
                                  ["Filing experience", "Lifting 25 lb"], "open")
-    [applicant] = session.hiring.applicants()
-    assert applicant["posting_id"] == registrar
+    by_name = {a["family_name"]: a for a in session.hiring.applicants()}
+    applicant = by_name["Berg"]
+    assert (applicant["posting_id"], applicant["position"], applicant["department"]) == (
+        registrar, "Cancer registrar", "HIM")
     assert postings["Cancer registrar"]["applicants"] == [applicant["id"]]
+    assert (by_name["Ruiz"]["position"], by_name["Ruiz"].get("posting_id")) == (
+        "Secretary", None)

@@ -1,6 +1,7 @@
 """Forms of the department screen (F10): an expenditure request against a budget
-line, a records manager's decision on one, a job posting, and an applicant for a
-position (answering an open posting or not).
+line, a records manager's decision on one, a job posting, an applicant's stage,
+the hire and an onboarding item (the applicant and the close of a posting are in
+:mod:`.hiring_forms`).
 Each saves through ``session.spending`` or ``session.hiring``, which check it by
 the server's own rule: a request above the facility's limit is refused to the
 records manager here, with the reason, and left to the region's portal."""
@@ -13,7 +14,6 @@ from typing import Any
 
 from rich.text import Text
 
-from protocol.pbj import PAY_TYPES
 from protocol.records import RecordKind
 from protocol.rules.department.onboarding import CREDENTIALS
 from protocol.rules.department.onboarding import ITEMS as ONBOARDING_ITEMS
@@ -21,9 +21,6 @@ from protocol.rules.department.onboarding import ITEMS as ONBOARDING_ITEMS
 from ..engine import Session
 from .form import FormDialog, FormField, whole_number
 from .records_forms import iso_date
-from .staff_forms import JOB_TITLE_CHOICES
-
-PAY_TYPE_CHOICES = tuple((title, str(code)) for code, title in PAY_TYPES.items())
 
 DECISIONS = (("approve", "approved"), ("refuse", "refused"))
 
@@ -73,8 +70,6 @@ def decide(session: Session, request: dict[str, Any], today: date) -> FormDialog
 
 STAGE_CHOICES = (("screened", "screened"), ("interviewed", "interviewed"),
                  ("offered", "offered"), ("declined", "declined"))
-YES_NO = (("yes", "yes"), ("no", "no"))
-ON_BY_DEFAULT = frozenset({"background_check", "orientation"})
 
 
 def _names(text: str) -> list[str]:
@@ -100,45 +95,6 @@ def post_job(session: Session, today: date) -> FormDialog[str]:
 
     return FormDialog("Job posting", fields, submit,
                       intro="Open until you close it; applicants can answer it.")
-
-
-def posting_label(posting: dict[str, Any]) -> str:
-    return (f"{posting.get('position', '')} — {posting.get('department', '')}, "
-            f"{posting.get('hours_per_week', '')} h/week")
-
-
-def new_applicant(session: Session, today: date, postings: list[dict[str, Any]] | None = None
-                  ) -> FormDialog[str]:
-    open_postings = [p for p in postings or () if p.get("status") == "open"]
-    fields = [
-        FormField("posting_id", "Answers the posting", "",
-                  choices=[("none (no posting)", ""),
-                           *((posting_label(p), str(p["id"])) for p in open_postings)],
-                  required=False),
-        FormField("position", "Position", placeholder="e.g. Health information technician"),
-        FormField("department", "Department", "Health information", required=False),
-        FormField("job_title_code", "PBJ job title", choices=JOB_TITLE_CHOICES,
-                  parse=whole_number),
-        FormField("pay_type_code", "Pay type", "2", choices=PAY_TYPE_CHOICES,
-                  parse=whole_number),
-        FormField("family_name", "Family name"),
-        FormField("given_name", "Given name"),
-        FormField("contact", "Phone or e-mail", required=False),
-        FormField("applied_on", "Applied on", today.isoformat(), check=iso_date),
-        *(FormField(f"needs_{item}", f"Before the first shift: {words}",
-                    "yes" if item in ON_BY_DEFAULT else "no", choices=YES_NO)
-          for item, words in ONBOARDING_ITEMS.items()),
-    ]
-
-    def submit(values: dict[str, Any]) -> str:
-        checklist = [item for item in ONBOARDING_ITEMS if values.get(f"needs_{item}") == "yes"]
-        args = {k: v for k, v in values.items()
-                if not k.startswith("needs_") and v not in (None, "")}
-        return session.hiring.add_applicant(**args, checklist=checklist)
-
-    return FormDialog("New applicant", fields, submit,
-                      intro="Hiring makes the staff member from these details; the "
-                            "onboarding items chosen here must be done before a first shift.")
 
 
 def stage(session: Session, applicant: dict[str, Any], today: date) -> FormDialog[str]:
@@ -192,7 +148,11 @@ def onboarding_item(session: Session, applicant: dict[str, Any], today: date
         return session.hiring.complete(str(applicant["id"]), **{
             k: v for k, v in values.items() if v not in (None, "")})
 
-    return FormDialog(f"Onboarding of {applicant_label(applicant)}", fields, submit)
+    reopened = [ONBOARDING_ITEMS.get(str(i), str(i)) for i in applicant.get("reopened") or ()]
+    intro = ("Open again: " + ", ".join(reopened) + " — the record that showed it was "
+             "marked entered in error; name another record." if reopened else "")
+    return FormDialog(f"Onboarding of {applicant_label(applicant)}", fields, submit,
+                      intro=intro)
 
 
 def applicant_label(applicant: dict[str, Any]) -> str:

@@ -1,7 +1,9 @@
 """The department (F10): regulation bulletins to acknowledge, who is overdue on
 them (records managers), and the department's expenditure requests with who
 decides each; requests entered (s) and decided (d) here, and hiring: a
-job posting (j), applicant (p), their stages (g), the hire (H) and onboarding items (o).
+job posting (j), applicant (p), their stages (g), the hire (H) and onboarding items (o),
+the postings with their applicants listed under them (searched with /) and the close
+of a posting (c) — :mod:`.department_hiring`.
 
 The person signed in acknowledges the highlighted bulletin with ``a`` (after
 reading it with ``enter``); the acknowledgement is saved offline and sent at
@@ -18,7 +20,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable, Label, Static
@@ -26,11 +28,12 @@ from textual.widgets import DataTable, Label, Static
 from protocol.ops import OpType
 
 from ..dialogs import department_forms
-from ..dialogs.choice import ChoiceDialog
 from ..dialogs.message import MessageDialog
 from ..engine import InputError, Session, clerk_message
 from ..messages import DataChanged
-from .base import PaletteCommand, WorkScreen
+from ..widgets.hiring_board import HiringBoard
+from .base import PaletteCommand
+from .department_hiring import HiringKeys
 
 NO_BULLETINS = "No regulation bulletins from the region yet."
 NO_REQUESTS = "No expenditure requests."
@@ -43,14 +46,17 @@ class Department:
     """(bulletin title, names overdue) — records managers only."""
     requests: list[dict[str, Any]]
     limit: Decimal
+    postings: list[dict[str, Any]] | None
+    """Every job posting here — records managers only (None for others)."""
+    applicants: list[dict[str, Any]]
 
 
 def _amount(value: Any) -> str:
     return f"${Decimal(str(value)):,.2f}"
 
 
-class DepartmentScreen(WorkScreen):
-    """Bulletins and spending requests of this facility."""
+class DepartmentScreen(HiringKeys):
+    """Bulletins, spending requests, and job postings with their applicants."""
 
     # At 80 columns the footer holds F1 and four keys: acknowledge, spend, decide, post a
     # job. The hiring steps after that and Refresh (show=False) work all the same; F1 lists
@@ -74,6 +80,10 @@ class DepartmentScreen(WorkScreen):
                 tooltip="Hire an applicant who was offered the position"),
         Binding("o", "onboarding", "Onboarding", id="department.onboarding", show=False,
                 tooltip="Mark an onboarding item of a hire done"),
+        Binding("c", "close_posting", "Close posting", id="department.close_posting",
+                show=False, tooltip="Close the highlighted job posting, with its outcome and why"),
+        Binding("slash", "search_hiring", "Search hiring", id="department.search_hiring",
+                show=False, tooltip="Search the job postings and applicants"),
         Binding("ctrl+r", "reload", "Refresh", id="department.refresh", show=False,
                 tooltip="Read bulletins and requests again"),
     ]
@@ -89,7 +99,7 @@ class DepartmentScreen(WorkScreen):
         self.requests: dict[str, dict[str, Any]] = {}
 
     def compose_body(self) -> ComposeResult:
-        with Vertical(id="department-body"):
+        with VerticalScroll(id="department-body"):
             yield Label("Regulation bulletins (a acknowledge, enter read)",
                         classes="section-label")
             yield DataTable(id="bulletins", cursor_type="row", zebra_stripes=True)
@@ -98,6 +108,7 @@ class DepartmentScreen(WorkScreen):
             yield Label("Expenditure requests", classes="section-label")
             yield DataTable(id="requests", cursor_type="row", zebra_stripes=True)
             yield Static("", id="requests-empty", classes="empty-state")
+            yield HiringBoard(id="hiring-board")
 
     def on_mount(self) -> None:
         self.query_one("#bulletins", DataTable).add_columns("Due", "Title", "Source", "You")
@@ -119,7 +130,8 @@ class DepartmentScreen(WorkScreen):
                     for b, people in session.bulletins.overdue()] if manager else [])
         self.post_message(self.Loaded(Department(
             session.bulletins.received(), overdue, session.spending.requests(),
-            session.spending.limit())))
+            session.spending.limit(), session.hiring.postings() if manager else None,
+            session.hiring.applicants() if manager else [])))
 
     def on_department_screen_loaded(self, message: Loaded) -> None:
         found = message.department
@@ -154,6 +166,7 @@ class DepartmentScreen(WorkScreen):
                              Text(_amount(r.get("amount", "0")), justify="right"),
                              Text(str(r.get("status", ""))), Text(decides), key=r["id"])
         self._show_empty("requests", NO_REQUESTS, rows=bool(found.requests))
+        self.query_one(HiringBoard).show(found.postings, found.applicants)
 
     def _show_empty(self, name: str, text: str, *, rows: bool) -> None:
         empty = self.query_one(f"#{name}-empty", Static)
@@ -220,7 +233,7 @@ class DepartmentScreen(WorkScreen):
                                 severity="warning")
                 return
             self.app.push_screen(department_forms.new_request(session, lines, today),
-                                 self._form_saved)
+                                 self.form_saved)
 
         self.app.call_from_thread(show)
 
@@ -240,82 +253,7 @@ class DepartmentScreen(WorkScreen):
             return
         self.app.push_screen(department_forms.decide(self.session, request,
                                                      self.session.clock.today()),
-                             self._form_saved)
-
-    # --- hiring -------------------------------------------------------------------------------
-
-    def _may_hire(self) -> bool:
-        if self.session.permits(OpType.COMMAND, command="add_applicant"):
-            return True
-        self.app.notify("Only a records manager records applicants and hires.",
-                        title="Records managers only", severity="warning")
-        return False
-
-    def action_post_job(self) -> None:
-        if self._may_hire():
-            self.app.push_screen(department_forms.post_job(
-                self.session, self.session.clock.today()), self._form_saved)
-
-    def action_new_applicant(self) -> None:
-        if self._may_hire():
-            self._new_applicant(self.session)
-
-    @work(thread=True, group="department-write", exit_on_error=False)
-    def _new_applicant(self, session: Session) -> None:
-        postings = session.hiring.postings()  # read off the UI thread
-        today = session.clock.today()
-
-        def show() -> None:
-            self.app.push_screen(department_forms.new_applicant(session, today, postings),
-                                 self._form_saved)
-
-        self.app.call_from_thread(show)
-
-    def action_stage(self) -> None:
-        self._pick_applicant(("applied", "screened", "interviewed"), "Which applicant?",
-                             department_forms.stage)
-
-    def action_hire(self) -> None:
-        self._pick_applicant(("offered",), "Hire whom? (applicants offered the position)",
-                             department_forms.hire)
-
-    def action_onboarding(self) -> None:
-        self._pick_applicant(("hired",), "Whose onboarding item? (hires with items open)",
-                             department_forms.onboarding_item, open_items=True)
-
-    def _pick_applicant(self, stages: tuple[str, ...], title: str, form: Any, *,
-                        open_items: bool = False) -> None:
-        if self._may_hire():
-            self._read_applicants(self.session, stages, title, form, open_items=open_items)
-
-    @work(thread=True, group="department-write", exit_on_error=False)
-    def _read_applicants(self, session: Session, stages: tuple[str, ...], title: str,
-                         form: Any, *, open_items: bool) -> None:
-        found = [a for a in session.hiring.applicants() if a.get("stage") in stages
-                 and (a.get("open_items") or not open_items)]
-        today = session.clock.today()
-        by_id = {str(a["id"]): a for a in found}
-
-        def chosen(applicant_id: str | None) -> None:
-            if applicant_id is not None:
-                self.app.push_screen(form(session, by_id[applicant_id], today),
-                                     self._form_saved)
-
-        def show() -> None:
-            if not found:
-                self.app.notify("No applicant is at that step.", severity="warning")
-                return
-            self.app.push_screen(ChoiceDialog(title, "", [
-                (Text(department_forms.applicant_label(a)), str(a["id"])) for a in found]),
-                chosen)
-
-        self.app.call_from_thread(show)
-
-    def _form_saved(self, result: object) -> None:
-        if result is not None:
-            self.app.notify("Saved; it will be sent at the next sync.", title="Saved")
-            self.app.post_message(DataChanged())
-            self.reload()
+                             self.form_saved)
 
     def palette_commands(self) -> list[PaletteCommand]:
         return [("Acknowledge the highlighted bulletin", "As the person signed in, today",
@@ -332,5 +270,9 @@ class DepartmentScreen(WorkScreen):
                  self.action_stage),
                 ("Hire an applicant", "Makes the staff member", self.action_hire),
                 ("Onboarding item done", "Before the first shift", self.action_onboarding),
+                ("Close the highlighted job posting", "With its outcome and why",
+                 self.action_close_posting),
+                ("Search job postings and applicants", "Position, name or stage",
+                 self.action_search_hiring),
                 ("Department: refresh", "Read bulletins and requests again",
                  self.action_reload)]

@@ -8,6 +8,10 @@ request, against the route's policy.
 * ``inspector``: an inspector with a live access — an account gets 404; an access
   revoked or expired since gets its clear page (410).
 
+An inspector's access is read-only: a request other than a read on an account's
+route (publishing a bulletin, deciding an expenditure …) gets the same 404 and is
+audited (``inspect:write_refused``) in each facility of the access.
+
 Every request that is not a plain read must carry the session's CSRF token
 (403 without). Sessions end after ``portal_idle_ms`` unused and
 ``portal_session_ms`` in all (an inspector's at most 8 hours and never past the
@@ -89,5 +93,10 @@ async def portal_guard(request: web.Request, handler: Handler,
         return see_other("/portal/sign-in?next=" + quote(request.path_qs, safe="/"))
     if (policy is Access.INSPECTOR) != principal.is_inspector or (
             policy is Access.ADMINISTRATOR and not principal.is_administrator):
+        if principal.is_inspector and request.method not in ("GET", "HEAD"):
+            # Read-only access: a write attempt is refused and audited (security.md, case 12).
+            await blocking(request, inspections.record_refused_write,
+                           request.app[SERVICE].engine, request.app[SETTINGS], principal,
+                           request.method, request.path)
         raise NotFound("There is no such page.")
     return await handler(request)

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from protocol.rules.department.onboarding import evidence_problem
+import pytest
+
+from protocol.errors import Refused
+from protocol.rules.department.onboarding import (
+    check_first_shift,
+    evidence_problem,
+    open_items,
+    reopened_items,
+    voided_evidence,
+)
 
 DAY = date(2026, 11, 9)
 LICENSE = {"staff_id": "S1", "license_type": "LPN", "number": "L1", "issuing_state": "OH",
@@ -50,3 +59,36 @@ def test_missing_or_voided_records_show_nothing():
                                          CHECK, status="void")
     assert "entered in error" in problem("registry_verification", 10, "registry_check",
                                          {**CHECK, "entered_in_error_of": "R0"})
+
+
+def test_a_record_voided_by_a_later_entry_shows_nothing():
+    assert "entered in error" in problem_voided("registry_verification", 10,
+                                                "registry_check", CHECK)
+
+
+def problem_voided(item: str, code: int, kind: str, data: dict):
+    return evidence_problem(item, "S1", code, DAY, kind, data, voided=True)
+
+
+HIRED = {"staff_id": "S1", "stage": "hired",
+         "checklist": ["registry_verification", "orientation"],
+         "completed": [{"item": "registry_verification", "evidence_id": "R1"},
+                       {"item": "orientation"}]}
+
+
+def test_voided_evidence_names_records_voided_by_status_or_by_a_later_entry():
+    rows = [("R1", CHECK, "active"), ("R2", {**CHECK, "entered_in_error_of": "R1"}, "active"),
+            ("R3", CHECK, "active"), ("L1", LICENSE, "void")]
+    assert voided_evidence(rows) == {"R1", "R2", "L1"}
+
+
+def test_an_item_shown_by_a_voided_record_is_open_again_and_the_shift_refused():
+    assert open_items(HIRED, voided_evidence([("R1", CHECK, "active")])) == []
+    check_first_shift("S1", [HIRED], frozenset())
+    voided = voided_evidence([("R1", CHECK, "active"),
+                              ("R2", {**CHECK, "entered_in_error_of": "R1"}, "active")])
+    assert open_items(HIRED, voided) == ["registry_verification"]
+    assert reopened_items(HIRED, voided) == ["registry_verification"]
+    with pytest.raises(Refused, match="registry verification \\(the record that showed it"):
+        check_first_shift("S1", [HIRED], voided)
+    check_first_shift("S2", [HIRED], voided)  # another staff member's checklist

@@ -3,9 +3,10 @@ without retyping, and the onboarding checklist that must be complete before a
 first shift (:mod:`protocol.rules.department.onboarding`).
 
 A job posting is its own record (position, department, hours a week,
-requirements), open until the records manager closes it. An applicant is added
-with the posting they answer (open, at this facility), the position's details
-and checklist, and the staff id they will have if hired, so the checklist can be
+requirements), open until the records manager closes it (with its outcome and
+why). An applicant is added with the posting they answer (open, at this
+facility; its position and department, never typed again), the position's
+details and checklist, and the staff id they will have if hired, so the checklist can be
 found from the staff member at the terminal and at the server alike.
 """
 
@@ -24,8 +25,10 @@ from protocol.rules.department.onboarding import (
     CREDENTIALS,
     EVIDENCED,
     ITEMS,
+    POSTING_OUTCOMES,
     STAGES,
     evidence_problem,
+    voided_evidence,
 )
 
 from .fields import OPTIONAL_TEXT, TEXT, texts
@@ -62,7 +65,7 @@ def _close_check(case: Case | None, args: Mapping[str, Any], facts: CaseFacts) -
 def _close(case: Case | None, args: Mapping[str, Any], user_id: str) -> Case:
     assert case is not None
     return {**case, "status": "closed", "closed_on": args["closed_on"], "closed_by": user_id,
-            "close_reason": args.get("reason") or ""}
+            "close_reason": args.get("reason") or "", "outcome": args.get("outcome") or ""}
 
 
 def _nothing(_case: Case | None, args: Mapping[str, Any], facts: CaseFacts) -> None:
@@ -75,6 +78,10 @@ def _nothing(_case: Case | None, args: Mapping[str, Any], facts: CaseFacts) -> N
         raise Refused(Reason.NOT_FOUND, "no such job posting at this facility")
     if posting.data.get("status") == "closed":
         raise Refused(Reason.INVALID, "this job posting is closed")
+    for name in ("position", "department"):
+        posted = str(posting.data.get(name) or "")
+        if args.get(name) and args[name] != posted:
+            raise ValidationError(name, f"is the posting's: {posted}")
 
 
 def _applicant(_case: Case | None, args: Mapping[str, Any], user_id: str) -> Case:
@@ -139,11 +146,13 @@ def _complete_check(case: Case | None, args: Mapping[str, Any], facts: CaseFacts
         if args["expires_on"] <= done_on.isoformat():
             raise ValidationError("expires_on", "the credential has expired")
     if args["item"] in EVIDENCED:
+        staff_id = str(case.get("staff_id"))
         shown = facts.records.get(str(args.get("evidence_id") or ""))
+        voided = voided_evidence((n.id, n.data, n.status) for n in facts.about.get(staff_id, ()))
         problem = evidence_problem(
-            args["item"], str(case.get("staff_id")), int(case.get("job_title_code") or 0),
+            args["item"], staff_id, int(case.get("job_title_code") or 0),
             done_on, shown.kind if shown else None, shown.data if shown else None,
-            shown.status if shown else "active")
+            shown.status if shown else "active", voided=shown is not None and shown.id in voided)
         if problem:
             raise ValidationError("evidence_id", problem)
 
@@ -170,6 +179,7 @@ SPECS = (
     ), _posting_check, _posting, "post a job", roles=RM, creates=True),
     CaseSpec("close_posting", RecordKind.JOB_POSTING, "posting_id", (
         _POSTING, Arg("closed_on", _date, required=True), Arg("reason", OPTIONAL_TEXT),
+        Arg("outcome", _choice(*POSTING_OUTCOMES)),
     ), _close_check, _close, "close a job posting", roles=RM),
     CaseSpec("add_applicant", RecordKind.APPLICANT, "applicant_id", (
         _ID, Arg("staff_id", _record_id, required=True), Arg("posting_id", _record_id),

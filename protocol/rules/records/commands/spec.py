@@ -57,7 +57,8 @@ class CaseFacts:
     """The records the arguments name, by id (residents, notes …)."""
     about: Mapping[str, tuple[Named, ...]] = field(default_factory=dict)
     """By resident id: every record about that resident (stays, holds,
-    amendment requests …)."""
+    amendment requests …); by staff id: that staff member's registry checks
+    and licenses (what an onboarding item names, and the entries voiding them)."""
     expenditure_limit: Decimal = DEFAULT_LIMIT
     """What the records manager may approve alone (the facility's, as data)."""
 
@@ -125,7 +126,7 @@ def named_ids(args: Mapping[str, Any]) -> list[str]:
     """The ids of the records a command's arguments (or its case) name, which
     each side reads from its own store for :attr:`CaseFacts.records`."""
     ids = [args[k] for k in ("resident_id", "stay_id", "amendment_entry_id", "line_id",
-                                "posting_id", "evidence_id")
+                                "posting_id", "evidence_id", "staff_id")
            if isinstance(args.get(k), str)]
     ids.extend(i for i in args.get("entry_ids") or () if isinstance(i, str))
     ids.extend(r["resident_id"] for r in args.get("records") or ()
