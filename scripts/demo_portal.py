@@ -91,11 +91,11 @@ def inspector_walkthrough(url: str, login: Login, facility_id: str, say: Any,
     if "<h1>Facilities</h1>" not in page:
         say("  sign-in failed")
         return False
-    say("  signed in; issuing an inspector access to Maple Grove for 3 days…")
+    say("  signed in; issuing an inspector access to Maple Grove for 72 hours…")
     manager.open("/portal/inspections/new")
     _, page = manager.open("/portal/inspections", {
         "inspector_name": "Dana Surveyor", "agency": "Ohio Department of Health",
-        "purpose": "Annual recertification survey", "facilities": facility_id, "days": "3"})
+        "purpose": "Annual recertification survey", "facilities": facility_id, "hours": "72"})
     secrets_shown = [html.unescape(s) for s in re.findall(r'<code class="secret">([^<]+)</code>',
                                                           page)]
     link, code = secrets_shown[0], secrets_shown[1]

@@ -95,7 +95,7 @@ def totp_code(secret: str, now_ms: int) -> str:
 
 def matching_step(secret: str, code: str, now_ms: int) -> int | None:
     """The 30-second step whose code is ``code``, within one step of now."""
-    code = "".join(ch for ch in code if ch.isdigit())
+    code = "".join(ch for ch in code if ch in "0123456789")
     if len(code) != 6:
         return None
     totp = pyotp.TOTP(secret)

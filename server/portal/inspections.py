@@ -1,5 +1,6 @@
 """Inspector accesses: a regional manager lets a state inspector see named
-facilities for a stated purpose, for at most 30 days.
+facilities for a stated purpose, for at most 72 hours (the security scheme's
+bound on an inspector's token); a longer survey gets a new access.
 
 The manager gets a one-time link and, separately, a code; the server keeps
 only the SHA-256 of the link's token and the SHA-256 of the code bound to the
@@ -36,8 +37,9 @@ from server.storage.portal_models import P
 from .errors import AccessUnavailable, InputInvalid
 from .principals import PortalRole, Principal
 
-DAY_MS = 24 * 3600 * 1000
-MAX_DAYS = 30
+HOUR_MS = 3600 * 1000
+DAY_MS = 24 * HOUR_MS
+MAX_HOURS = 72
 MAX_CODE_FAILURES = 5
 
 
@@ -117,8 +119,8 @@ def issue(engine: Engine, settings: Settings, manager: Principal, *, inspector_n
     now = settings.clock()
     if expires_at <= max(now, not_before):
         raise InputInvalid("expires_at", "The access must end after it starts and after now.")
-    if expires_at - not_before > MAX_DAYS * DAY_MS:
-        raise InputInvalid("expires_at", f"An access lasts at most {MAX_DAYS} days.")
+    if expires_at - not_before > MAX_HOURS * HOUR_MS:
+        raise InputInvalid("expires_at", f"An access lasts at most {MAX_HOURS} hours.")
     token = secrets.token_urlsafe(32)
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
     code = f"{raw[:5]}-{raw[5:]}"

@@ -94,7 +94,7 @@ def set_compliance(engine: Engine, settings: Settings, manager: Principal, *,
     _in_scope(engine, manager, facility_id)
     licensed: tuple[str, int] | None = None
     if beds_from or beds:
-        if not beds.isdigit() or not beds_from:
+        if not (beds.isascii() and beds.isdigit()) or len(beds) > 6 or not beds_from:
             raise InputInvalid("beds", "Give the licensed beds as a whole number and the "
                                "date the count starts.")
         licensed = (beds_from, int(beds))

@@ -106,7 +106,7 @@ def test_an_inspector_access_is_issued_used_and_revoked(page: Page, browser: Bro
     page.get_by_label("Agency").fill("Ohio Department of Health")
     page.get_by_label("Purpose (recorded with every view)").fill("Annual recertification")
     page.get_by_label("Maple Grove (OH)").check()
-    page.get_by_label("Number of days (1–30)").fill("3")
+    page.get_by_label("Number of hours (1–72)").fill("72")
     page.get_by_role("button", name="Issue the access").click()
     codes = page.locator("code.secret").all_inner_texts()
     link, code = codes[0], codes[1]

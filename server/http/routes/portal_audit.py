@@ -51,7 +51,7 @@ async def _statement(request: web.Request) -> web.Response:
     ref = await read(request, scope.facility, principal(request),
                      request.match_info["facility_id"])
     raw = request.query.get("from", "")
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise InputInvalid("from", "Give the size of the checkpoint you hold: ?from=N.")
     audit_log = request.app[AUDIT_LOG]
     statement = await blocking(request, audit_log.statement, ref.id, int(raw))

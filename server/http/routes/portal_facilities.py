@@ -23,7 +23,7 @@ FACILITY = "/portal/facilities/{facility_id}"
 
 def _seq(request: web.Request) -> int:
     raw = request.match_info["seq"]
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise web.HTTPNotFound
     return int(raw)
 

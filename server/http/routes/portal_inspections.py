@@ -20,7 +20,7 @@ from server.portal import inspections, scope
 from server.portal.errors import InputInvalid
 
 routes = web.RouteTableDef()
-DAY_MS = inspections.DAY_MS
+HOUR_MS = inspections.HOUR_MS
 
 
 @page(routes, "/portal/inspections", "inspections.html", Access.ACCOUNT)
@@ -36,7 +36,8 @@ async def _new_form(request: web.Request, *, error: str = "", field: str = "",
     refs = await read(request, scope.facilities, principal(request))
     return await render(request, "inspection_new.html", {
         "title": "Issue an inspector access", "facilities": refs, "error": error,
-        "field": field, "typed": typed or {"days": "7"}, "max_days": inspections.MAX_DAYS},
+        "field": field, "typed": typed or {"hours": str(inspections.MAX_HOURS)},
+        "max_hours": inspections.MAX_HOURS},
         status=status)
 
 
@@ -44,7 +45,7 @@ async def _new_form(request: web.Request, *, error: str = "", field: str = "",
 async def new_access(request: web.Request) -> dict[str, Any]:
     refs = await read(request, scope.facilities, principal(request))
     return {"title": "Issue an inspector access", "facilities": refs,
-            "typed": {"days": "7"}, "max_days": inspections.MAX_DAYS}
+            "typed": {"hours": str(inspections.MAX_HOURS)}, "max_hours": inspections.MAX_HOURS}
 
 
 @routes.post("/portal/inspections")
@@ -53,18 +54,18 @@ async def issue(request: web.Request) -> web.Response:
     form = await forms.read(request)
     typed: dict[str, Any] = {name: forms.text(form, name, required=False, limit=600)
                              for name in ("inspector_name", "agency", "purpose", "valid_from",
-                                          "days")}
+                                          "hours")}
     typed["facilities"] = forms.choices(form, "facilities")
     now = settings(request).clock()
     try:
-        days = forms.number(form, "days", low=1, high=inspections.MAX_DAYS,
-                            label="The number of days")
+        hours = forms.number(form, "hours", low=1, high=inspections.MAX_HOURS,
+                             label="The number of hours")
         start = forms.day_start(form, "valid_from", label="The first day")
         not_before = now if start is None or start <= now else start
         issued = await call(request, inspections.issue, principal(request),
                             inspector_name=typed["inspector_name"], agency=typed["agency"],
                             purpose=typed["purpose"], facility_ids=typed["facilities"],
-                            not_before=not_before, expires_at=not_before + days * DAY_MS)
+                            not_before=not_before, expires_at=not_before + hours * HOUR_MS)
     except InputInvalid as exc:
         return await _new_form(request, error=exc.detail, field=exc.field, typed=typed,
                                status=400)
@@ -72,7 +73,7 @@ async def issue(request: web.Request) -> web.Response:
     return await render(request, "inspection_issued.html", {
         "title": "Inspector access issued", "access_id": issued.id, "link": link,
         "code": issued.code, "inspector_name": typed["inspector_name"],
-        "not_before": not_before, "expires_at": not_before + days * DAY_MS})
+        "not_before": not_before, "expires_at": not_before + hours * HOUR_MS})
 
 
 @page(routes, "/portal/inspections/{access_id}", "inspection.html", Access.ACCOUNT)

@@ -36,7 +36,7 @@ async def review(request: web.Request) -> web.Response:
     if decision not in ("apply", "reject"):
         raise InputInvalid("decision", "Choose apply or reject.")
     raw_seq = request.match_info["seq"]
-    if not raw_seq.isdigit():
+    if not (raw_seq.isascii() and raw_seq.isdigit()) or len(raw_seq) > 18:
         raise web.HTTPNotFound
     result = await call(request, management.review_held, principal(request),
                         facility_id=_fid(request), terminal_id=request.match_info["terminal_id"],

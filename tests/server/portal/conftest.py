@@ -133,7 +133,7 @@ def admin_account(engine, settings, world) -> Account:
 
 
 def issue_access(engine, settings, manager: Account, facility_ids: list[str], *,
-                 days: int = 7, not_before: int | None = None) -> inspections.Issued:
+                 hours: int = 48, not_before: int | None = None) -> inspections.Issued:
     issuer = Principal("account", manager.id, manager.username, PortalRole.REGIONAL_MANAGER,
                        frozenset(facility_ids))
     start = settings.clock() if not_before is None else not_before
@@ -141,7 +141,7 @@ def issue_access(engine, settings, manager: Account, facility_ids: list[str], *,
                              agency="Ohio Department of Health",
                              purpose="Annual recertification survey",
                              facility_ids=facility_ids, not_before=start,
-                             expires_at=start + days * inspections.DAY_MS)
+                             expires_at=start + hours * inspections.HOUR_MS)
 
 
 @pytest.fixture

@@ -118,7 +118,7 @@ async def test_an_inspector_gets_404_outside_their_access_and_on_every_other_pag
                                                    "username": "x", "role": "clerk",
                                                    "name": "X", "state": "OH",
                                                    "inspector_name": "x", "agency": "x",
-                                                   "purpose": "x", "days": "3",
+                                                   "purpose": "x", "hours": "3",
                                                    "facilities": world.a.id})
         assert status == 404, (method, path, status)
         checked += 1

@@ -35,7 +35,7 @@ async def test_a_manager_issues_an_access_and_the_inspector_signs_in_with_link_a
     status, text = await rm.post("/portal/inspections", [
         ("inspector_name", "Dana Surveyor"), ("agency", "Ohio Department of Health"),
         ("purpose", "Complaint investigation 2026-114"), ("facilities", world.a.id),
-        ("days", "5")])
+        ("hours", "5")])
     assert status == 200 and "Inspector access issued" in text
     link = re.search(r'<code class="secret">(http[^<]+)</code>', text).group(1)
     code = re.findall(r'<code class="secret">([A-Z0-9-]+)</code>', text)[-1]
@@ -95,13 +95,13 @@ async def test_wrong_codes_lock_the_link(visitor, manager, world, engine, settin
 
 async def test_an_expired_access_gets_a_clear_page(visitors, manager, world, engine, settings,
                                                    clock, p):
-    issued = p.issue_access(engine, settings, manager, [world.a.id], days=2)
+    issued = p.issue_access(engine, settings, manager, [world.a.id], hours=48)
     inspector = await visitors()
     await redeem(inspector, issued)
     clock.advance(2 * DAY_MS + 1000)
     status, text = await inspector.get("/portal/inspect")
     assert status == 410 and "has expired" in text and "Maple Grove" not in text
-    unused = p.issue_access(engine, settings, manager, [world.a.id], days=1)
+    unused = p.issue_access(engine, settings, manager, [world.a.id], hours=24)
     clock.advance(DAY_MS + 1000)
     status, text = await (await visitors()).get(f"/portal/access/{unused.token}")
     assert status == 410 and "has expired" in text
@@ -145,24 +145,26 @@ async def test_issuing_checks_the_form(visitor, manager, world):
     await visitor.get("/portal/inspections/new")
     base = [("inspector_name", "Dana"), ("agency", "ODH"), ("purpose", "Survey")]
     status, text = await visitor.post("/portal/inspections",
-                                      [*base, ("facilities", world.a.id), ("days", "31")])
-    assert status == 400 and "1 to 30" in text and 'value="Dana"' in text
-    status, text = await visitor.post("/portal/inspections", [*base, ("days", "3")])
+                                      [*base, ("facilities", world.a.id), ("hours", "73")])
+    assert status == 400 and "1 to 72" in text and 'value="Dana"' in text
+    status, text = await visitor.post("/portal/inspections", [*base, ("hours", "3")])
     assert status == 400 and "at least one facility" in text
     status, text = await visitor.post("/portal/inspections",
-                                      [*base, ("facilities", world.b.id), ("days", "3")])
+                                      [*base, ("facilities", world.b.id), ("hours", "3")])
     assert status == 404
     status, text = await visitor.post("/portal/inspections",
                                       [*base[:2], ("purpose", " "), ("facilities", world.a.id),
-                                       ("days", "3")])
+                                       ("hours", "3")])
     assert status == 400 and "The purpose needs" in text
 
 
-def test_an_access_lasts_at_most_30_days(engine, settings, manager, world, p):
+def test_an_access_lasts_at_most_72_hours(engine, settings, manager, world, p):
+    """The security scheme bounds an inspector's token to 72 hours."""
     from server.portal.errors import InputInvalid
 
-    with pytest.raises(InputInvalid, match="at most 30 days"):
-        p.issue_access(engine, settings, manager, [world.a.id], days=31)
+    assert p.issue_access(engine, settings, manager, [world.a.id], hours=72).id
+    with pytest.raises(InputInvalid, match="at most 72 hours"):
+        p.issue_access(engine, settings, manager, [world.a.id], hours=73)
 
 
 async def test_the_access_log_bundle_verifies_and_exposes_a_later_rewrite(
