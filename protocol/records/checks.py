@@ -114,7 +114,8 @@ def _minutes(low: int, high: int) -> Check:
     """A whole number of minutes, given as a number or as text."""
 
     def check(name: str, value: Any) -> int:
-        if isinstance(value, str) and value.strip().isdigit():
+        # isascii: "²" is a digit to str.isdigit but not to int()
+        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
             value = int(value.strip())
         return int(_int_range(low, high)(name, value))
 

@@ -115,3 +115,12 @@ def test_pbj_employee_id_rules() -> None:
         validate_field(RecordKind.STAFF, "employee_id", "E#1001")
     with pytest.raises(ValidationError):
         validate_field(RecordKind.STAFF, "employee_id", "x" * 31)
+
+
+@pytest.mark.parametrize("typed", ["²", "1²", "٣٠"])
+def test_minutes_typed_in_other_digits_are_refused_as_any_bad_number(typed):
+    """str.isdigit accepts "²" and Arabic-Indic digits; a number of minutes
+    is written in ASCII digits, and anything else is a field error, not a crash."""
+    assert validate_field(RecordKind.TRAINING, "minutes", "30") == 30
+    with pytest.raises(ValidationError):
+        validate_field(RecordKind.TRAINING, "minutes", typed)
