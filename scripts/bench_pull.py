@@ -143,11 +143,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", choices=("terminal", "server"),
                         help="cProfile that side's stages; print the top functions")
     parser.add_argument("--top", type=int, default=35)
+    parser.add_argument("--default-gc", action="store_true",
+                        help="keep Python's default collector, as a terminal process has "
+                             "(by default the collector is tuned as the server's is)")
     args = parser.parse_args(argv)
     os.environ["CHARTKEEP_SERVER_KEY_PASSPHRASE"] = PASSPHRASE
     world = args.world or Path(tempfile.mkdtemp(prefix="chartkeep-pull-"))
     world.mkdir(parents=True, exist_ok=True)
-    tune_gc()
+    if not args.default_gc:
+        tune_gc()
     facts_file = world / "world.json"
     if facts_file.is_file():
         facts = json.loads(facts_file.read_text())
@@ -157,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  pushed at {facts['push_ops_per_s']:,.0f} ops/s", flush=True)
     stages = Stages()
     if args.profile:
-        stages.profiles[args.profile] = cProfile.Profile()
+        stages.profiles[args.profile] = cProfile.Profile(time.thread_time)
     undo = [
         stages.wrap(sync_routes.SyncService, "pull", "server.read"),
         stages.wrap(sync_routes, "_seal_pulled", "server.seal"),

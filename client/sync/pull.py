@@ -33,6 +33,7 @@ from ..store.record_numbers import MRN_LOW_WATER, add_mrn_pool, mrn_top, mrns_le
 from ..store.search import refresh_many, search_columns
 from ..views import SyncProgress
 from .channel import Channel
+from .collector import collector_paused
 from .counts import Counts, Progress
 from .restore import check_log, finish_repull
 from .terminal_restore import is_behind
@@ -81,12 +82,13 @@ class Pull:
                                       generation=get_meta(conn, "log_generation"),
                                       epoch=int(get_meta(conn, "epoch", 0)),
                                       audit_size=kept.size if kept is not None else 0)
-            reply = PullResponse.from_wire(self.channel.exchange("/v1/pull", "pull",
-                                                                 request.to_wire(), "pulled"))
-            if reply.log is not None and self._server_lost_work(reply, reply.log, cursor):
-                asked_mrns = asked_mrns or want
-                continue  # pull again from the start
-            self._apply_page(reply, cursor, counts)
+            with collector_paused():  # a page is thousands of short-lived objects
+                reply = PullResponse.from_wire(self.channel.exchange(
+                    "/v1/pull", "pull", request.to_wire(), "pulled"))
+                if reply.log is not None and self._server_lost_work(reply, reply.log, cursor):
+                    asked_mrns = asked_mrns or want
+                    continue  # pull again from the start
+                self._apply_page(reply, cursor, counts)
             held = []
             asked_mrns = asked_mrns or want
             counts.pulled += len(reply.changes)
