@@ -95,12 +95,15 @@ class Snapshot:
         kind = raw.get("k")
         if not isinstance(kind, str) or kind not in RECORD_KINDS:
             raise SchemaError("snapshot kind is not known")
-        return cls(kind=RecordKind(kind), record_id=req_str(raw, "id", 64),
+        return cls(kind=_KIND_BY_NAME[kind], record_id=req_str(raw, "id", 64),
                    facility_id=req_str(raw, "f", 64), data=req_map(raw, "d"),
                    versions=req_map(raw, "v"), conflicts=req_map(raw, "c"),
                    status=req_str(raw, "s", 32), seq=req_int(raw, "seq"),
                    gone=req_bool(raw, "gone"))
 
+
+_KIND_BY_NAME = {str(kind): kind for kind in RecordKind}
+"""A kind by its wire name, without the enum's call (a page is thousands of snapshots)."""
 
 _STORED_SNAPSHOT_MAP = 0x88
 """The first byte of a stored snapshot: a msgpack map of its 8 wire fields

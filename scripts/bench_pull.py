@@ -1,0 +1,201 @@
+"""Pull + apply alone, with where its time goes: a fresh terminal pulls a facility's
+whole change log from a real server (in this process, over loopback HTTP), and the
+CPU of each stage is read per record.
+
+    scripts/bench_pull.py --ops 100000 --world /tmp/pull-world   # build once, then reuse
+    scripts/bench_pull.py --world /tmp/pull-world --runs 3
+    scripts/bench_pull.py --world /tmp/pull-world --profile terminal   # cProfile, top lines
+
+``scripts/bench`` pushes its operations again on every run (minutes for 100,000 on a busy
+machine); this keeps the pushed server (``--world``) and measures only the pull, so a
+change on the pull path can be judged run after run. The stages, each as CPU of the
+thread that does it (``time.thread_time``), so a busy machine changes the wall time but
+hardly these:
+
+- ``server``: the pull handler (reading the page) and sealing the answer;
+- ``exchange``: the terminal's request, the wait for the answer (not CPU), and opening,
+  verifying and decoding the answer (the terminal's thread only);
+- ``from_wire``: the answer's schema check into snapshots;
+- ``apply``: writing the page into the encrypted store and committing it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import shutil
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from client.sync import pull as pull_module
+from client.sync.counts import Counts
+from client.sync.engine import SyncEngine
+from client.sync.transport import HttpTransport
+from scripts.bench import enroll, push_everything, queue_operations
+from server import admin
+from server.http.routes import sync as sync_routes
+from server.http.runner import ServerThread, tune_gc
+from server.settings import Settings
+from server.storage.db import make_engine
+
+# The bench world's server key is sealed with this (a throwaway server on loopback).
+PASSPHRASE = "a pull benchmark's throwaway server key"
+
+
+class Stages:
+    """CPU seconds per stage, summed over the threads that run it."""
+
+    def __init__(self) -> None:
+        self.cpu: dict[str, float] = defaultdict(float)
+        self.profiles: dict[str, cProfile.Profile] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        profile = self.profiles.get(name.split(".", 1)[0])
+        start = time.thread_time()
+        if profile is not None:
+            profile.enable()
+        try:
+            yield
+        finally:
+            if profile is not None:
+                profile.disable()
+            self.cpu[name] += time.thread_time() - start
+
+    def wrap(self, owner: Any, attribute: str, name: str) -> Callable[[], None]:
+        original = getattr(owner, attribute)
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            with self.stage(name):
+                return original(*args, **kwargs)
+
+        setattr(owner, attribute, timed)
+        return lambda: setattr(owner, attribute, original)
+
+
+def build_world(world: Path, ops: int) -> dict[str, Any]:
+    """A SQLite server with ``ops`` operations pushed by one terminal (kept in ``world``)."""
+    settings = Settings(data_dir=world / "server", database_url="")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with ServerThread(settings) as server:
+        engine = make_engine(settings.database_url)
+        facility = admin.create_facility(engine, settings, name="Bench Manor", state="OH",
+                                         mrn_prefix="BM")
+        unit = admin.create_unit(engine, settings, facility_id=facility, name="North")
+        admin.create_bed(engine, settings, unit_id=unit, label="101-A")
+        for username, role in (("bench.rm", "records_manager"), ("bench.clerk", "clerk")):
+            admin.create_user(engine, settings, facility_id=facility, username=username,
+                              role=role)
+        writer = enroll(settings, engine, server, facility, world / "writer", "bench.rm")
+        queue_operations(writer, ops)
+        rate = push_everything(writer, server.url)
+        writer.lock()
+        engine.dispose()
+    facts = {"ops": ops, "facility": facility, "push_ops_per_s": rate}
+    (world / "world.json").write_text(json.dumps(facts))
+    return facts
+
+
+def pull_once(world: Path, facts: dict[str, Any], home: Path, stages: Stages,
+              page_size: int | None) -> dict[str, float]:
+    settings = Settings(data_dir=world / "server", database_url="")
+    with ServerThread(settings) as server:
+        engine = make_engine(settings.database_url)
+        reader = enroll(settings, engine, server, facts["facility"], home, "bench.clerk")
+        engine.dispose()
+        sync = SyncEngine(reader.store, HttpTransport(server.url), clock=reader.clock,
+                          terminal_id=reader.terminal_id, facility_id=reader.facility_id,
+                          sleep=time.sleep, **({"page_size": page_size} if page_size else {}))
+        counts = Counts()
+        stages.cpu.clear()
+        wall0, cpu0, thread0 = time.perf_counter(), time.process_time(), time.thread_time()
+        with stages.stage("terminal"):
+            sync.pull.run(counts, lambda _p: None)
+        wall = time.perf_counter() - wall0
+        process_cpu = time.process_time() - cpu0
+        thread_cpu = time.thread_time() - thread0
+        reader.lock()
+    return {"records": counts.pulled, "wall": wall, "process_cpu": process_cpu,
+            "terminal_cpu": thread_cpu, **stages.cpu}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/bench_pull.py", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ops", type=int, default=100_000,
+                        help="operations pushed when the world is built (default 100000)")
+    parser.add_argument("--world", type=Path, help="keep (and reuse) the pushed server here")
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--page-size", type=int, help="the terminal's pull page (changes)")
+    parser.add_argument("--profile", choices=("terminal", "server"),
+                        help="cProfile that side's stages; print the top functions")
+    parser.add_argument("--top", type=int, default=35)
+    parser.add_argument("--default-gc", action="store_true",
+                        help="keep Python's default collector, as a terminal process has "
+                             "(by default the collector is tuned as the server's is)")
+    args = parser.parse_args(argv)
+    os.environ["CHARTKEEP_SERVER_KEY_PASSPHRASE"] = PASSPHRASE
+    world = args.world or Path(tempfile.mkdtemp(prefix="chartkeep-pull-"))
+    world.mkdir(parents=True, exist_ok=True)
+    if not args.default_gc:
+        tune_gc()
+    facts_file = world / "world.json"
+    if facts_file.is_file():
+        facts = json.loads(facts_file.read_text())
+    else:
+        print(f"building the world: {args.ops:,} operations pushed …", flush=True)
+        facts = build_world(world, args.ops)
+        print(f"  pushed at {facts['push_ops_per_s']:,.0f} ops/s", flush=True)
+    stages = Stages()
+    if args.profile:
+        stages.profiles[args.profile] = cProfile.Profile(time.thread_time)
+    undo = [
+        stages.wrap(sync_routes.SyncService, "pull", "server.read"),
+        stages.wrap(sync_routes, "_seal_pulled", "server.seal"),
+        stages.wrap(pull_module.Pull, "_apply_page", "terminal.apply"),
+        stages.wrap(pull_module.PullResponse, "from_wire", "terminal.from_wire"),
+        stages.wrap(pull_module.Channel, "_open_reply", "terminal.open_reply"),
+    ]
+    try:
+        for run in range(args.runs):
+            home = world / f"reader-{time.time_ns()}"
+            figures = pull_once(world, facts, home, stages, args.page_size)
+            n = figures["records"]
+            print(f"run {run + 1}: {n:,} records, {n / figures['wall']:,.0f} records/s wall, "
+                  f"{n / figures['process_cpu']:,.0f} records per CPU-second "
+                  f"(process {figures['process_cpu']:.2f} s, wall {figures['wall']:.2f} s)")
+            for name in ("terminal", "terminal.open_reply", "terminal.from_wire",
+                         "terminal.apply", "server.read", "server.seal"):
+                print(f"    {name:22} {figures.get(name, 0.0) / n * 1e6:7.1f} µs/record CPU")
+            other = (figures["process_cpu"] - figures.get("terminal", 0.0)
+                     - figures.get("server.read", 0.0) - figures.get("server.seal", 0.0))
+            print(f"    {'other threads':22} {other / n * 1e6:7.1f} µs/record CPU "
+                  "(HTTP server loop, checkpoint thread)")
+            size = sum(f.stat().st_size for f in home.glob("store.db*"))
+            print(f"    the terminal's store: {size / 2**20:.1f} MiB")
+            shutil.rmtree(home, ignore_errors=True)
+    finally:
+        for step in undo:
+            step()
+    if args.profile:
+        stats = pstats.Stats(stages.profiles[args.profile])
+        stats.sort_stats("tottime").print_stats(args.top)
+        stats.sort_stats("cumulative").print_stats(args.top)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""Pull pages: as large as the server serves, each decoded and applied with the
+cycle collector paused, which is left as it was found whatever happens."""
+
+import gc
+import threading
+
+import pytest
+
+from client.sync import pull as pull_module
+from client.sync.collector import collector_paused
+from client.sync.engine import SyncEngine
+from client.sync.transport import TransportError
+from protocol.codec import decode
+from protocol.ids import new_id
+from protocol.messages import MAX_PULL_PAGE
+from protocol.records import RecordKind
+from protocol.signing import open_envelope
+
+
+class _Spy:
+    """A transport in front of the fake server that keeps each pull request's body."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.pulls: list[dict] = []
+        self.fail = False
+        self.tried: list[str] = []
+
+    def post(self, path: str, body: bytes, timeout: float) -> tuple[int, bytes]:
+        self.tried.append(path)
+        if self.fail:
+            raise TransportError("offline")
+        if path == "/v1/pull":
+            self.pulls.append(decode(open_envelope(body).body))
+        return self.inner.post(path, body, timeout)
+
+
+def _residents(server, count: int) -> None:
+    for i in range(count):
+        server.put(RecordKind.RESIDENT, new_id(), server.facility_id, {
+            "mrn": f"P{i}", "family_name": "Page", "given_name": f"N{i}",
+            "birth_date": "1950-01-01", "sex": "female", "_census": "in_house"})
+
+
+def _engine(session, transport, sleeps) -> SyncEngine:
+    return SyncEngine(session.store, transport, clock=session.clock,
+                      terminal_id=session.terminal_id, facility_id=session.facility_id,
+                      sleep=sleeps)
+
+
+def test_a_pull_asks_for_as_many_changes_as_the_server_serves(make_terminal, server, sleeps):
+    a = make_terminal(transport=server)
+    _residents(server, 3)
+    spy = _Spy(server)
+    report = _engine(a, spy, sleeps).sync()
+    assert report.error is None and report.pulled >= 3
+    assert [p["limit"] for p in spy.pulls] == [MAX_PULL_PAGE]
+    assert a.residents.census().total == 3
+
+
+def test_each_page_is_applied_with_the_collector_paused_then_it_resumes(
+        make_terminal, server, sleeps, monkeypatch):
+    a = make_terminal(transport=server)
+    _residents(server, 7)
+    seen: list[bool] = []
+    apply_page = pull_module.Pull._apply_page
+
+    def spying(self, reply, cursor, counts):
+        seen.append(gc.isenabled())
+        return apply_page(self, reply, cursor, counts)
+
+    monkeypatch.setattr(pull_module.Pull, "_apply_page", spying)
+    engine = SyncEngine(a.store, server, clock=a.clock, terminal_id=a.terminal_id,
+                        facility_id=a.facility_id, sleep=sleeps, page_size=3)
+    assert gc.isenabled()
+    report = engine.sync()
+    assert report.error is None and report.pulled >= 7
+    assert len(seen) >= 3 and not any(seen)  # pages of at most 3: every one paused
+    assert gc.isenabled()
+    assert a.residents.census().total == 7
+
+
+def test_a_pull_that_fails_leaves_the_collector_on(make_terminal, server, sleeps):
+    a = make_terminal(transport=server)
+    spy = _Spy(server)
+    spy.fail = True
+    report = _engine(a, spy, sleeps).sync()
+    assert report.error  # the link gave up …
+    assert "/v1/pull" in spy.tried  # … in the middle of a page
+    assert gc.isenabled()
+
+
+def test_paused_inside_nested_and_across_threads_then_resumed() -> None:
+    assert gc.isenabled()
+    inside = threading.Event()
+    leave = threading.Event()
+    seen: list[bool] = []
+
+    def other_page() -> None:
+        with collector_paused():
+            inside.set()
+            leave.wait(timeout=30)
+        seen.append(gc.isenabled())
+
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+        worker = threading.Thread(target=other_page)
+        worker.start()
+        assert inside.wait(timeout=30)
+    assert not gc.isenabled(), "the other thread's page is still being applied"
+    leave.set()
+    worker.join(timeout=30)
+    assert seen == [True]
+    assert gc.isenabled()
+
+
+def test_an_error_inside_resumes_the_collector() -> None:
+    with pytest.raises(RuntimeError), collector_paused():
+        raise RuntimeError("a page that failed")
+    assert gc.isenabled()
