@@ -81,7 +81,7 @@ async def test_an_inspector_reads_the_acknowledgements_report_and_cannot_publish
 async def test_the_read_lasts_only_as_long_as_the_access(
         visitors, visitor, manager, world, terminal, engine, settings, clock, p, h):
     await _published_and_acknowledged(visitor, manager, world, terminal)
-    issued = p.issue_access(engine, settings, manager, [world.a.id], days=1)
+    issued = p.issue_access(engine, settings, manager, [world.a.id], hours=24)
     inspector = await visitors()
     await inspector.get(f"/portal/access/{issued.token}")
     await inspector.post("/portal/access", {"code": issued.code})
