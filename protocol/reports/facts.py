@@ -37,7 +37,7 @@ from protocol.rules.staffing.worktime import (
     PaidLeave,
     Shift,
     WorkEntry,
-    worked_days,
+    work_entries,
 )
 
 from .settings import FacilitySettings
@@ -80,16 +80,6 @@ def _times(data: Mapping[str, Any]) -> ShiftTimes | None:
         return None
     return clock_in, clock_out, int(data.get("meal_minutes") or 0), \
         moment_of(data.get("meal_start"))
-
-
-class _Hours(NamedTuple):
-    """An hours entry as the staffing rules read it."""
-
-    row: Row
-    staff_id: str
-    code: int
-    pay: int
-    times: ShiftTimes | None
 
 
 @dataclass(frozen=True)
@@ -154,17 +144,11 @@ class FacilityFacts:
 
     # --- staffing -----------------------------------------------------------------------
 
-    @cached_property
-    def _timed(self) -> tuple[_Hours, ...]:
-        """Each hours entry read once, clock times included: the shifts, the daily
-        entries and the untimed RN days all use them."""
-        return tuple(_Hours(row, d["staff_id"], int(d["job_title_code"]),
-                            int(d["pay_type_code"]), _times(d))
-                     for row in self.hours for d in (row.data,))
-
     def _shifts(self, codes: frozenset[int] | None = None) -> tuple[Shift, ...]:
-        return tuple(Shift(h.staff_id, h.code, h.pay, *h.times) for h in self._timed
-                     if h.times is not None and (codes is None or h.code in codes))
+        return tuple(Shift(d["staff_id"], code, int(d["pay_type_code"]), *times)
+                     for row in self.hours for d in (row.data,)
+                     if ((code := int(d["job_title_code"])) in codes if codes else True)
+                     and (times := _times(d)) is not None)
 
     @cached_property
     def shifts(self) -> tuple[Shift, ...]:
@@ -179,24 +163,32 @@ class FacilityFacts:
     @cached_property
     def entries(self) -> tuple[WorkEntry, ...]:
         """Worked minutes per calendar day: timed shifts split at midnight, the
-        others on their work date. ``staff_id`` is the staff record's id."""
+        others on their work date. ``staff_id`` is the staff record's id.
+
+        Each record is read here once (a quarter of a large facility is ten
+        thousand): no shift is made on the way, and the split counts whole
+        minutes as integers (:func:`~protocol.rules.staffing.worktime.work_entries`)."""
         out: list[WorkEntry] = []
-        for h in self._timed:
-            if h.times is not None:
-                for day, minutes in worked_days(*h.times):
-                    out.append(WorkEntry(h.staff_id, h.code, h.pay, day, minutes))
+        for row in self.hours:
+            d = row.data
+            code, pay = int(d["job_title_code"]), int(d["pay_type_code"])
+            times = _times(d)
+            if times is not None:
+                out += work_entries(d["staff_id"], code, pay, *times)
                 continue
-            worked_on = _d(h.row.data, "work_date")
+            worked_on = _d(d, "work_date")
             if worked_on is not None:
-                out.append(WorkEntry(h.staff_id, h.code, h.pay, worked_on,
-                                     Decimal(str(h.row.data["hours"])) * MINUTES_PER_HOUR))
+                out.append(WorkEntry(d["staff_id"], code, pay, worked_on,
+                                     Decimal(str(d["hours"])) * MINUTES_PER_HOUR))
         return tuple(out)
 
     @cached_property
     def untimed_rn_days(self) -> frozenset[date]:
         """Days with RN hours entered without clock times (coverage cannot be judged)."""
-        return frozenset(d for h in self._timed if h.times is None and h.code in RN_CODES
-                         and (d := _d(h.row.data, "work_date")) is not None)
+        return frozenset(d for row in self.hours
+                         if int(row.data["job_title_code"]) in RN_CODES
+                         and _times(row.data) is None
+                         and (d := _d(row.data, "work_date")) is not None)
 
     @cached_property
     def posted_work(self) -> tuple[PostedWork, ...]:
