@@ -75,11 +75,28 @@ ShiftTimes = tuple[datetime, datetime, int, datetime | None]
 
 
 def _times(data: Mapping[str, Any]) -> ShiftTimes | None:
-    clock_in, clock_out = moment_of(data.get("clock_in")), moment_of(data.get("clock_out"))
-    if clock_in is None or clock_out is None or clock_out <= clock_in:
+    clock_in, clock_out = data.get("clock_in"), data.get("clock_out")
+    start: datetime | None
+    end: datetime | None
+    if clock_in.__class__ is str and clock_out.__class__ is str and len(clock_in) == 16 \
+            and len(clock_out) == 16 and clock_in[10] == "T" == clock_out[10] \
+            and clock_in[13] == ":" == clock_out[13]:
+        # As records keep them (YYYY-MM-DDTHH:MM, no offset): what moment_of reads,
+        # without its checks (a report reads ten thousand).
+        try:
+            start, end = _parse_moment(clock_in), _parse_moment(clock_out)
+        except ValueError:
+            return None
+    else:
+        start, end = moment_of(clock_in), moment_of(clock_out)
+    if start is None or end is None or end <= start:
         return None
-    return clock_in, clock_out, int(data.get("meal_minutes") or 0), \
-        moment_of(data.get("meal_start"))
+    meal_start = data.get("meal_start")
+    return start, end, int(data.get("meal_minutes") or 0), \
+        None if meal_start is None else moment_of(meal_start)
+
+
+_parse_moment = datetime.fromisoformat
 
 
 @dataclass(frozen=True)
@@ -144,21 +161,25 @@ class FacilityFacts:
 
     # --- staffing -----------------------------------------------------------------------
 
-    def _shifts(self, codes: frozenset[int] | None = None) -> tuple[Shift, ...]:
-        return tuple(Shift(d["staff_id"], code, int(d["pay_type_code"]), *times)
-                     for row in self.hours for d in (row.data,)
-                     if ((code := int(d["job_title_code"])) in codes if codes else True)
-                     and (times := _times(d)) is not None)
-
     @cached_property
     def shifts(self) -> tuple[Shift, ...]:
         """Entries with clock times, as shifts."""
-        return self._shifts()
+        return tuple(Shift(d["staff_id"], int(d["job_title_code"]), int(d["pay_type_code"]),
+                           *times)
+                     for row in self.hours for d in (row.data,)
+                     if (times := _times(d)) is not None)
+
+    @cached_property
+    def _rn_hours(self) -> tuple[tuple[Row, int, ShiftTimes | None], ...]:
+        """The entries coded 5–7 (a small part of the hours), with their clock times."""
+        return tuple((row, code, _times(row.data)) for row in self.hours
+                     if (code := int(row.data["job_title_code"])) in RN_CODES)
 
     @cached_property
     def rn_shifts(self) -> tuple[Shift, ...]:
-        """The shifts coded 5–7: all that RN coverage reads (a small part of the hours)."""
-        return self._shifts(RN_CODES)
+        """The shifts coded 5–7: all that RN coverage reads."""
+        return tuple(Shift(row.data["staff_id"], code, int(row.data["pay_type_code"]), *times)
+                     for row, code, times in self._rn_hours if times is not None)
 
     @cached_property
     def entries(self) -> tuple[WorkEntry, ...]:
@@ -185,10 +206,8 @@ class FacilityFacts:
     @cached_property
     def untimed_rn_days(self) -> frozenset[date]:
         """Days with RN hours entered without clock times (coverage cannot be judged)."""
-        return frozenset(d for row in self.hours
-                         if int(row.data["job_title_code"]) in RN_CODES
-                         and _times(row.data) is None
-                         and (d := _d(row.data, "work_date")) is not None)
+        return frozenset(d for row, _, times in self._rn_hours
+                         if times is None and (d := _d(row.data, "work_date")) is not None)
 
     @cached_property
     def posted_work(self) -> tuple[PostedWork, ...]:
