@@ -14,7 +14,7 @@ and paid leave. Records marked entered in error or merged are left out.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -58,6 +58,20 @@ def _live(rows: list[Row]) -> list[Row]:
     gone = {target for r in rows for link in ("corrects", "entered_in_error_of")
             if (target := r.data.get(link))}
     return [r for r in rows if r.id not in gone and not r.data.get("entered_in_error_of")]
+
+
+HoursDays = Callable[[FacilitySettings], tuple[date, date]]
+"""The first and last day on which an hours entry that counts may begin."""
+
+
+def _begun_within(data: Mapping[str, Any], first: str, last: str) -> bool:
+    """Whether an hours entry must be kept for ``first``–``last`` (ISO dates): begun
+    inside (its clock-in, else its work date), a correction or void (it changes
+    another entry, whatever its date), or without a readable date."""
+    text = data.get("clock_in") or data.get("work_date")
+    if text.__class__ is str and first <= text[:10] <= last:
+        return True
+    return bool(data.get("corrects") or data.get("entered_in_error_of")) or day_of(text) is None
 
 
 def _d(data: Mapping[str, Any], name: str) -> date | None:
@@ -128,8 +142,12 @@ class FacilityFacts:
     """Records that could not be read, each in words (never silently dropped)."""
 
     @classmethod
-    def from_rows(cls, facility: Row, rows: Iterable[Row], *, data_as_of: str = ""
-                  ) -> FacilityFacts:
+    def from_rows(cls, facility: Row, rows: Iterable[Row], *, data_as_of: str = "",
+                  hours_days: HoursDays | None = None) -> FacilityFacts:
+        """``hours_days``, when given, names the days (from the facility's settings)
+        outside which an hours entry cannot change what is asked (e.g.
+        :func:`protocol.reports.staffing.hours_window`): the entries begun outside
+        them are left out, corrections and voids always kept (they change others)."""
         by_kind: dict[str, list[Row]] = defaultdict(list)
         for row in rows:
             by_kind[row.kind].append(row)
@@ -139,6 +157,9 @@ class FacilityFacts:
         staff = {r.id: r.data for r in by_kind["staff"] if r.status == ACTIVE}
         state = str(facility.data.get("state_code") or "")
         settings = FacilitySettings.from_dict(facility.data.get("compliance"), state=state)
+        if hours_days is not None:
+            first, last = (day.isoformat() for day in hours_days(settings))
+            by_kind["hours"] = [r for r in by_kind["hours"] if _begun_within(r.data, first, last)]
 
         def mine(kind: str, owner: str, among: Mapping[str, Any]) -> tuple[Row, ...]:
             return tuple(r for r in _live(by_kind[kind]) if r.data.get(owner) in among)
