@@ -159,7 +159,10 @@ class FacilityFacts:
         settings = FacilitySettings.from_dict(facility.data.get("compliance"), state=state)
         if hours_days is not None:
             first, last = (day.isoformat() for day in hours_days(settings))
-            by_kind["hours"] = [r for r in by_kind["hours"] if _begun_within(r.data, first, last)]
+            by_kind["hours"] = [  # the usual case tested here, the rest by _begun_within
+                r for r in by_kind["hours"]
+                if ((text := r.data.get("clock_in") or r.data.get("work_date")).__class__ is str
+                    and first <= text[:10] <= last) or _begun_within(r.data, first, last)]
 
         def mine(kind: str, owner: str, among: Mapping[str, Any]) -> tuple[Row, ...]:
             return tuple(r for r in _live(by_kind[kind]) if r.data.get(owner) in among)
