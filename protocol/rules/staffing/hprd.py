@@ -232,7 +232,14 @@ def days_without_rn_hours(entries: Iterable[WorkEntry], start: date, end: date
 
 def risk_flags(entries: Iterable[WorkEntry], start: date, end: date) -> tuple[RiskFlag, ...]:
     """The flags CMS raises on a period's hours (entries outside it are ignored)."""
-    inside = [e for e in entries if start <= e.work_date <= end]
+    inside: list[WorkEntry] = []
+    per_day: dict[tuple[str, date], Decimal] = {}  # minutes per employee and day
+    for entry in entries:
+        staff_id, _, _, day, minutes = entry
+        if start <= day <= end:
+            inside.append(entry)
+            key = (staff_id, day)
+            per_day[key] = per_day[key] + minutes if key in per_day else minutes
     flags: list[RiskFlag] = []
     no_rn = days_without_rn_hours(inside, start, end)
     by_quarter: dict[Quarter, list[date]] = defaultdict(list)
@@ -245,10 +252,6 @@ def risk_flags(entries: Iterable[WorkEntry], start: date, end: date) -> tuple[Ri
                 RiskKind.NO_RN_DAYS, max(start, quarter.start), min(end, quarter.end),
                 f"{len(days)} days in {quarter} with no RN hours (CMS flags 4 or more: "
                 "one-star staffing rating)", days=days))
-    per_day: dict[tuple[str, date], Decimal] = {}
-    for staff_id, _, _, day, minutes in inside:
-        key = (staff_id, day)
-        per_day[key] = per_day[key] + minutes if key in per_day else minutes
     per_month: dict[tuple[str, int, int], Decimal] = defaultdict(Decimal)
     for (staff_id, day), minutes in per_day.items():
         per_month[(staff_id, day.year, day.month)] += minutes
