@@ -17,8 +17,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from protocol.reports.catalog import build_report
-from protocol.reports.facts import FacilityFacts, Row
+from protocol.reports.catalog import Reads, build_report
+from protocol.reports.catalog import reads as report_reads
+from protocol.reports.facts import FacilityFacts, HoursDays, Row
 from protocol.reports.model import Report, ReportMeta
 from protocol.reports.pbj_file import PbjResult, pbj_for
 from protocol.reports.render import FORMATS, render
@@ -35,9 +36,15 @@ KINDS = ("facility", "bed", "resident", "stay", "assessment", "staff", "license"
          "training", "review", "registry_check", "paid_leave", "bulletin", "user")
 
 
-def load_facts(conn: Connection, facility_id: str, facility_name: str = "") -> FacilityFacts:
-    """This facility's records as the terminal shows them (pending work on top)."""
-    rows = conn.execute(sa.select(RECORDS).where(RECORDS.c.kind.in_(KINDS),
+def load_facts(conn: Connection, facility_id: str, facility_name: str = "", *,
+               reads: Reads | None = None, hours_days: HoursDays | None = None
+               ) -> FacilityFacts:
+    """This facility's records as the terminal shows them (pending work on top); of
+    the kinds ``reads`` names and the hours ``hours_days`` keeps, when given
+    (:class:`protocol.reports.catalog.Reads`)."""
+    kinds = KINDS if reads is None or reads.kinds is None else [
+        k for k in KINDS if k in reads.kinds]
+    rows = conn.execute(sa.select(RECORDS).where(RECORDS.c.kind.in_(kinds),
                                                  RECORDS.c.facility_id == facility_id)).all()
     ops = overlay_ops(conn, [r.id for r in rows if r.pending or r.data is None])
     facility = Row("facility", facility_id, {"name": facility_name})
@@ -58,7 +65,7 @@ def load_facts(conn: Connection, facility_id: str, facility_name: str = "") -> F
     last = get_meta(conn, "last_sync_at")
     synced = datetime.fromtimestamp(last / 1000, tz=UTC).astimezone() if last else None
     as_of = f"{synced:%Y-%m-%d %H:%M} (last sync)" if synced else "never synced"
-    return FacilityFacts.from_rows(facility, out, data_as_of=as_of)
+    return FacilityFacts.from_rows(facility, out, data_as_of=as_of, hours_days=hours_days)
 
 
 class Compliance(Area):
@@ -68,10 +75,12 @@ class Compliance(Area):
         super().__init__(actor)
         self._facility_name = facility_name
 
-    def facts(self) -> FacilityFacts:
+    def facts(self, reads: Reads | None = None, hours_days: HoursDays | None = None
+              ) -> FacilityFacts:
         actor = self.actor
         with actor.store.read() as conn:
-            return load_facts(conn, actor.facility_id, self._facility_name)
+            return load_facts(conn, actor.facility_id, self._facility_name, reads=reads,
+                              hours_days=hours_days)
 
     def status(self) -> ComplianceStatus:
         """Today's status in words, the 14-day staffing chart and the due lists."""
@@ -82,7 +91,8 @@ class Compliance(Area):
         actor = self.actor
         if end < start:
             raise InputError("end", "The period ends before it starts.")
-        facts = self.facts()
+        read = report_reads(name)
+        facts = self.facts(read, read.hours_days(start, end, actor.clock.today()))
         try:
             return build_report(name, facts, start, end, today=actor.clock.today(),
                                 meta=ReportMeta(

@@ -28,8 +28,9 @@ from datetime import date
 from protocol.rules.staffing.pbj import submission_deadline
 
 from . import bulletins, people, residents, staffing
-from .facts import FacilityFacts
+from .facts import FacilityFacts, HoursDays
 from .model import Column, Report, ReportMeta
+from .settings import FacilitySettings
 
 Rows = tuple[tuple[str, ...], ...]
 
@@ -46,6 +47,31 @@ class Built:
 
 
 Builder = Callable[[FacilityFacts, date, date, date], Built]
+
+
+@dataclass(frozen=True)
+class Reads:
+    """What a report reads of a facility's records, so a loader may read no more
+    (the facts from fewer records give the same report)."""
+
+    kinds: frozenset[str] | None = None
+    """The record kinds (None: every kind the reports read)."""
+    hours: Callable[[FacilitySettings, date, date, date], tuple[date, date]] | None = None
+    """The days on which the hours entries it reads begin, from the facility's
+    settings, the period and today (None: all of them)."""
+
+    def hours_days(self, start: date, end: date, today: date) -> HoursDays | None:
+        """:attr:`hours` for one period, as :meth:`FacilityFacts.from_rows` takes it."""
+        window = self.hours
+        if window is None:
+            return None
+        return lambda settings: window(settings, start, end, today)
+
+
+STAFFING_READS = Reads(frozenset({"facility", "resident", "stay", "staff", "hours",
+                                  "paid_leave"}), staffing.hours_window)
+"""The staffing findings: the census (residents, stays), the staff and the hours
+around the period (:func:`~protocol.reports.staffing.hours_window`), paid leave."""
 
 
 def _posted(facts: FacilityFacts, start: date, end: date, today: date) -> Built:
@@ -182,6 +208,14 @@ REPORTS: dict[str, tuple[str, Builder]] = {
     "bulletin-acknowledgements": ("Regulation bulletin acknowledgements", _bulletins),
 }
 """Name → (title, definition)."""
+
+READS: dict[str, Reads] = {"staffing-days": STAFFING_READS, "staffing-quarter": STAFFING_READS}
+"""What the reports that read less than everything read."""
+
+
+def reads(name: str) -> Reads:
+    """What the report ``name`` reads (everything unless :data:`READS` says less)."""
+    return READS.get(name, Reads())
 
 
 class UnknownReport(ValueError):

@@ -14,7 +14,7 @@ and paid leave. Records marked entered in error or merged are left out.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -37,7 +37,7 @@ from protocol.rules.staffing.worktime import (
     PaidLeave,
     Shift,
     WorkEntry,
-    worked_days,
+    work_entries,
 )
 
 from .settings import FacilitySettings
@@ -53,11 +53,36 @@ class Row(NamedTuple):
     status: str = ACTIVE
 
 
-def _live(rows: list[Row]) -> list[Row]:
-    """Immutable facts less those corrected or voided (and the voiding entries)."""
-    gone = {target for r in rows for link in ("corrects", "entered_in_error_of")
-            if (target := r.data.get(link))}
-    return [r for r in rows if r.id not in gone and not r.data.get("entered_in_error_of")]
+def _live(rows: list[Row], owner: str | None = None, among: Mapping[str, Any] | None = None
+          ) -> list[Row]:
+    """Immutable facts less those corrected or voided (and the voiding entries); with
+    ``owner``, only those whose ``owner`` field names one of ``among``. One pass
+    each (a facility's hours are ten thousand)."""
+    gone = set()
+    for r in rows:
+        d = r.data
+        if (target := d.get("corrects")):
+            gone.add(target)
+        if (target := d.get("entered_in_error_of")):
+            gone.add(target)
+    if owner is None or among is None:
+        return [r for r in rows if r.id not in gone and not r.data.get("entered_in_error_of")]
+    return [r for r in rows if (d := r.data).get(owner) in among and r.id not in gone
+            and not d.get("entered_in_error_of")]
+
+
+HoursDays = Callable[[FacilitySettings], tuple[date, date]]
+"""The first and last day on which an hours entry that counts may begin."""
+
+
+def _begun_within(data: Mapping[str, Any], first: str, last: str) -> bool:
+    """Whether an hours entry must be kept for ``first``–``last`` (ISO dates): begun
+    inside (its clock-in, else its work date), a correction or void (it changes
+    another entry, whatever its date), or without a readable date."""
+    text = data.get("clock_in") or data.get("work_date")
+    if text.__class__ is str and first <= text[:10] <= last:
+        return True
+    return bool(data.get("corrects") or data.get("entered_in_error_of")) or day_of(text) is None
 
 
 def _d(data: Mapping[str, Any], name: str) -> date | None:
@@ -75,21 +100,28 @@ ShiftTimes = tuple[datetime, datetime, int, datetime | None]
 
 
 def _times(data: Mapping[str, Any]) -> ShiftTimes | None:
-    clock_in, clock_out = moment_of(data.get("clock_in")), moment_of(data.get("clock_out"))
-    if clock_in is None or clock_out is None or clock_out <= clock_in:
+    clock_in, clock_out = data.get("clock_in"), data.get("clock_out")
+    start: datetime | None
+    end: datetime | None
+    if clock_in.__class__ is str and clock_out.__class__ is str and len(clock_in) == 16 \
+            and len(clock_out) == 16 and clock_in[10] == "T" == clock_out[10] \
+            and clock_in[13] == ":" == clock_out[13]:
+        # As records keep them (YYYY-MM-DDTHH:MM, no offset): what moment_of reads,
+        # without its checks (a report reads ten thousand).
+        try:
+            start, end = _parse_moment(clock_in), _parse_moment(clock_out)
+        except ValueError:
+            return None
+    else:
+        start, end = moment_of(clock_in), moment_of(clock_out)
+    if start is None or end is None or end <= start:
         return None
-    return clock_in, clock_out, int(data.get("meal_minutes") or 0), \
-        moment_of(data.get("meal_start"))
+    meal_start = data.get("meal_start")
+    return start, end, int(data.get("meal_minutes") or 0), \
+        None if meal_start is None else moment_of(meal_start)
 
 
-class _Hours(NamedTuple):
-    """An hours entry as the staffing rules read it."""
-
-    row: Row
-    staff_id: str
-    code: int
-    pay: int
-    times: ShiftTimes | None
+_parse_moment = datetime.fromisoformat
 
 
 @dataclass(frozen=True)
@@ -121,8 +153,12 @@ class FacilityFacts:
     """Records that could not be read, each in words (never silently dropped)."""
 
     @classmethod
-    def from_rows(cls, facility: Row, rows: Iterable[Row], *, data_as_of: str = ""
-                  ) -> FacilityFacts:
+    def from_rows(cls, facility: Row, rows: Iterable[Row], *, data_as_of: str = "",
+                  hours_days: HoursDays | None = None) -> FacilityFacts:
+        """``hours_days``, when given, names the days (from the facility's settings)
+        outside which an hours entry cannot change what is asked (e.g.
+        :func:`protocol.reports.staffing.hours_window`): the entries begun outside
+        them are left out, corrections and voids always kept (they change others)."""
         by_kind: dict[str, list[Row]] = defaultdict(list)
         for row in rows:
             by_kind[row.kind].append(row)
@@ -132,9 +168,15 @@ class FacilityFacts:
         staff = {r.id: r.data for r in by_kind["staff"] if r.status == ACTIVE}
         state = str(facility.data.get("state_code") or "")
         settings = FacilitySettings.from_dict(facility.data.get("compliance"), state=state)
+        if hours_days is not None:
+            first, last = (day.isoformat() for day in hours_days(settings))
+            by_kind["hours"] = [  # the usual case tested here, the rest by _begun_within
+                r for r in by_kind["hours"]
+                if ((text := r.data.get("clock_in") or r.data.get("work_date")).__class__ is str
+                    and first <= text[:10] <= last) or _begun_within(r.data, first, last)]
 
         def mine(kind: str, owner: str, among: Mapping[str, Any]) -> tuple[Row, ...]:
-            return tuple(r for r in _live(by_kind[kind]) if r.data.get(owner) in among)
+            return tuple(_live(by_kind[kind], owner, among))
 
         trainings = tuple(r for r in _live(by_kind["training"]))
         return cls(
@@ -155,48 +197,52 @@ class FacilityFacts:
     # --- staffing -----------------------------------------------------------------------
 
     @cached_property
-    def _timed(self) -> tuple[_Hours, ...]:
-        """Each hours entry read once, clock times included: the shifts, the daily
-        entries and the untimed RN days all use them."""
-        return tuple(_Hours(row, d["staff_id"], int(d["job_title_code"]),
-                            int(d["pay_type_code"]), _times(d))
-                     for row in self.hours for d in (row.data,))
-
-    def _shifts(self, codes: frozenset[int] | None = None) -> tuple[Shift, ...]:
-        return tuple(Shift(h.staff_id, h.code, h.pay, *h.times) for h in self._timed
-                     if h.times is not None and (codes is None or h.code in codes))
-
-    @cached_property
     def shifts(self) -> tuple[Shift, ...]:
         """Entries with clock times, as shifts."""
-        return self._shifts()
+        return tuple(Shift(d["staff_id"], int(d["job_title_code"]), int(d["pay_type_code"]),
+                           *times)
+                     for row in self.hours for d in (row.data,)
+                     if (times := _times(d)) is not None)
+
+    @cached_property
+    def _rn_hours(self) -> tuple[tuple[Row, int, ShiftTimes | None], ...]:
+        """The entries coded 5–7 (a small part of the hours), with their clock times."""
+        return tuple((row, code, _times(row.data)) for row in self.hours
+                     if (code := int(row.data["job_title_code"])) in RN_CODES)
 
     @cached_property
     def rn_shifts(self) -> tuple[Shift, ...]:
-        """The shifts coded 5–7: all that RN coverage reads (a small part of the hours)."""
-        return self._shifts(RN_CODES)
+        """The shifts coded 5–7: all that RN coverage reads."""
+        return tuple(Shift(row.data["staff_id"], code, int(row.data["pay_type_code"]), *times)
+                     for row, code, times in self._rn_hours if times is not None)
 
     @cached_property
     def entries(self) -> tuple[WorkEntry, ...]:
         """Worked minutes per calendar day: timed shifts split at midnight, the
-        others on their work date. ``staff_id`` is the staff record's id."""
+        others on their work date. ``staff_id`` is the staff record's id.
+
+        Each record is read here once (a quarter of a large facility is ten
+        thousand): no shift is made on the way, and the split counts whole
+        minutes as integers (:func:`~protocol.rules.staffing.worktime.work_entries`)."""
         out: list[WorkEntry] = []
-        for h in self._timed:
-            if h.times is not None:
-                for day, minutes in worked_days(*h.times):
-                    out.append(WorkEntry(h.staff_id, h.code, h.pay, day, minutes))
+        for row in self.hours:
+            d = row.data
+            code, pay = int(d["job_title_code"]), int(d["pay_type_code"])
+            times = _times(d)
+            if times is not None:
+                out += work_entries(d["staff_id"], code, pay, *times)
                 continue
-            worked_on = _d(h.row.data, "work_date")
+            worked_on = _d(d, "work_date")
             if worked_on is not None:
-                out.append(WorkEntry(h.staff_id, h.code, h.pay, worked_on,
-                                     Decimal(str(h.row.data["hours"])) * MINUTES_PER_HOUR))
+                out.append(WorkEntry(d["staff_id"], code, pay, worked_on,
+                                     Decimal(str(d["hours"])) * MINUTES_PER_HOUR))
         return tuple(out)
 
     @cached_property
     def untimed_rn_days(self) -> frozenset[date]:
         """Days with RN hours entered without clock times (coverage cannot be judged)."""
-        return frozenset(d for h in self._timed if h.times is None and h.code in RN_CODES
-                         and (d := _d(h.row.data, "work_date")) is not None)
+        return frozenset(d for row, _, times in self._rn_hours
+                         if times is None and (d := _d(row.data, "work_date")) is not None)
 
     @cached_property
     def posted_work(self) -> tuple[PostedWork, ...]:

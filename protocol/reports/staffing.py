@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
 
@@ -34,16 +34,42 @@ from protocol.rules.staffing.rn_coverage import (
 
 from .facts import FacilityFacts
 from .model import Column, figure
+from .settings import FacilitySettings
 
 SHOWN = (Category.TOTAL, Category.RN, Category.LPN, Category.AIDE)
 
 
 def census_span(facts: FacilityFacts, start: date, end: date, today: date) -> tuple[date, date]:
     """The days whose midnight census the staffing rules read for ``start``–``end``."""
-    method = facts.settings.occupancy_method
+    return _census_span(facts.settings, start, end, today)
+
+
+def _census_span(settings: FacilitySettings, start: date, end: date, today: date
+                 ) -> tuple[date, date]:
+    method = settings.occupancy_method
     first = min(occupancy_span(start, today, method)[0], start)
     last = max(occupancy_span(end, today, method)[1], end)
     return first, last
+
+
+SHIFT_REACH = timedelta(days=2)
+"""How far past the day it began a shift can reach: at most 22.5 hours worked plus a
+meal of at most 4 hours (the hours record's checks), so the two days after it."""
+WEEK_REACH = timedelta(days=6)
+"""A week touching the period begins at most six days before it and ends at most six
+days after it (:func:`~protocol.rules.staffing.rn_coverage.full_time_don`)."""
+
+
+def hours_window(settings: FacilitySettings, start: date, end: date, today: date
+                 ) -> tuple[date, date]:
+    """The days on which an hours entry must begin to count in the staffing findings
+    for ``start``–``end``: the weeks the full-time DON rule reads around the period,
+    the census span (an RN entry without clock times in it is noted), and the days
+    before them that a shift begun earlier still reaches. Entries outside it change
+    none of the findings, so a report need not read them."""
+    first, last = _census_span(settings, start, end, today)
+    return (min(first, start - WEEK_REACH) - SHIFT_REACH, max(last, end + WEEK_REACH))
+
 
 
 @dataclass(frozen=True)

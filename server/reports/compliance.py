@@ -11,8 +11,9 @@ from datetime import date
 
 from sqlalchemy.engine import Engine
 
-from protocol.reports.catalog import build_report
-from protocol.reports.facts import FacilityFacts
+from protocol.reports.catalog import Reads, build_report
+from protocol.reports.catalog import reads as report_reads
+from protocol.reports.facts import FacilityFacts, HoursDays
 from protocol.reports.model import Report, ReportMeta
 from protocol.reports.pbj_file import PbjResult, pbj_for
 from protocol.reports.render import render
@@ -26,15 +27,20 @@ from .loading import load_facts
 __all__ = ["facility_pbj", "facility_report", "facility_status", "load_facts"]
 
 
-def facts_of(engine: Engine, facility_id: str) -> FacilityFacts:
+def facts_of(engine: Engine, facility_id: str, reads: Reads | None = None,
+             hours_days: HoursDays | None = None) -> FacilityFacts:
     with read_tx(engine) as conn:
-        return load_facts(conn, facility_id)
+        return load_facts(conn, facility_id, kinds=reads.kinds if reads else None,
+                          hours_days=hours_days)
 
 
 def facility_report(engine: Engine, name: str, facility_id: str, start: date, end: date, *,
                     today: date, produced_at: str, produced_by: str = "") -> Report:
+    """The report ``name``, from the records it reads (:func:`protocol.reports.catalog.reads`):
+    a staffing report reads the hours around its period, not the facility's every year."""
+    reads = report_reads(name)
     with collector_paused():
-        facts = facts_of(engine, facility_id)
+        facts = facts_of(engine, facility_id, reads, reads.hours_days(start, end, today))
         return build_report(name, facts, start, end, today=today, meta=ReportMeta(
             produced_at=produced_at, data_as_of=f"{facts.data_as_of} (server)",
             produced_by=produced_by))

@@ -148,6 +148,13 @@ def daily_census(stays: Iterable[StayFacts], start: date, end: date) -> dict[dat
     """The midnight census of each day from ``start`` through ``end``."""
     census = dict.fromkeys(each_day(start, end), 0)
     for stay in stays:
+        if not stay.leaves:  # in house every day from admission to the day before discharge
+            discharged = stay.discharged_on
+            last = end if discharged is None else min(end, discharged if discharged ==
+                                                      stay.admitted_on else discharged - ONE_DAY)
+            for day in each_day(max(start, stay.admitted_on), last):
+                census[day] += 1
+            continue
         for day in each_day(max(start, stay.admitted_on), end):
             if stay.discharged_on is not None and day > stay.discharged_on:
                 break

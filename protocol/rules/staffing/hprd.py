@@ -155,10 +155,10 @@ def daily_staffing(entries: Iterable[WorkEntry], census: Mapping[date, int], sta
     # Minutes per day and job title first, then each title's into its categories: a
     # quarter of a large facility is ten thousand entries but a few hundred such sums.
     by_code: dict[tuple[date, int], Decimal] = {}
-    for entry in entries:
-        if start <= entry.work_date <= end:
-            key = (entry.work_date, entry.job_title_code)
-            by_code[key] = by_code[key] + entry.minutes if key in by_code else entry.minutes
+    for _, code, _, day, minutes in entries:
+        if start <= day <= end:
+            key = (day, code)
+            by_code[key] = by_code[key] + minutes if key in by_code else minutes
     categories: dict[int, tuple[Category, ...]] = {}
     per_day: dict[date, dict[Category, Decimal]] = defaultdict(dict)
     for (day, code), minutes in by_code.items():
@@ -226,13 +226,20 @@ class RiskFlag:
 def days_without_rn_hours(entries: Iterable[WorkEntry], start: date, end: date
                           ) -> tuple[date, ...]:
     """Days with no hours in codes 5–7 (the DON's hours count as RN hours)."""
-    worked = {e.work_date for e in entries if e.job_title_code in RN_CODES and e.minutes > 0}
+    worked = {day for _, code, _, day, minutes in entries if code in RN_CODES and minutes > 0}
     return tuple(day for day in each_day(start, end) if day not in worked)
 
 
 def risk_flags(entries: Iterable[WorkEntry], start: date, end: date) -> tuple[RiskFlag, ...]:
     """The flags CMS raises on a period's hours (entries outside it are ignored)."""
-    inside = [e for e in entries if start <= e.work_date <= end]
+    inside: list[WorkEntry] = []
+    per_day: dict[tuple[str, date], Decimal] = {}  # minutes per employee and day
+    for entry in entries:
+        staff_id, _, _, day, minutes = entry
+        if start <= day <= end:
+            inside.append(entry)
+            key = (staff_id, day)
+            per_day[key] = per_day[key] + minutes if key in per_day else minutes
     flags: list[RiskFlag] = []
     no_rn = days_without_rn_hours(inside, start, end)
     by_quarter: dict[Quarter, list[date]] = defaultdict(list)
@@ -245,10 +252,6 @@ def risk_flags(entries: Iterable[WorkEntry], start: date, end: date) -> tuple[Ri
                 RiskKind.NO_RN_DAYS, max(start, quarter.start), min(end, quarter.end),
                 f"{len(days)} days in {quarter} with no RN hours (CMS flags 4 or more: "
                 "one-star staffing rating)", days=days))
-    per_day: dict[tuple[str, date], Decimal] = {}
-    for e in inside:
-        key = (e.staff_id, e.work_date)
-        per_day[key] = per_day[key] + e.minutes if key in per_day else e.minutes
     per_month: dict[tuple[str, int, int], Decimal] = defaultdict(Decimal)
     for (staff_id, day), minutes in per_day.items():
         per_month[(staff_id, day.year, day.month)] += minutes

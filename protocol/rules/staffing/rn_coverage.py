@@ -290,9 +290,9 @@ def full_time_don(entries: Iterable[WorkEntry], start: date, end: date,
     worked: dict[tuple[date, str], Decimal] = defaultdict(Decimal)
     week_of = {d: first + timedelta(days=7 * ((d - first).days // 7))
                for d in each_day(first, end + timedelta(days=6))}
-    for e in entries:
-        if e.job_title_code == DON_CODE and e.work_date in week_of:
-            worked[(week_of[e.work_date], e.staff_id)] += e.minutes
+    for worker, code, _, day, minutes in entries:
+        if code == DON_CODE and day in week_of:
+            worked[(week_of[day], worker)] += minutes
     away: dict[tuple[date, str], Decimal] = defaultdict(Decimal)
     for p in leave:
         if p.day in week_of:

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from protocol.errors import ValidationError
 from protocol.rules.calendar import ONE_DAY
@@ -121,8 +121,72 @@ def worked_days(clock_in: datetime, clock_out: datetime, meal_minutes: int = 0,
 
 def _worked_days(clock_in: datetime, clock_out: datetime, meal_minutes: int,
                  meal_start: datetime | None) -> tuple[tuple[date, Decimal], ...]:
-    # A report splits every shift of a quarter: the one-day shift (most of them) and the
-    # night shift across one midnight are taken without building the general case's lists.
+    # A report splits every shift of a quarter. Records keep clock times to the minute,
+    # so the parts are whole minutes: counted as integers (:func:`_whole_minute_days`),
+    # each made a Decimal once at the end, equal to the exact path's figure, exponent
+    # included (``Decimal(28800) / 60`` is ``Decimal(480)``).
+    if clock_in.second or clock_in.microsecond or clock_out.second or clock_out.microsecond:
+        return _exact_worked_days(clock_in, clock_out, meal_minutes, meal_start)
+    return tuple([(day, Decimal(minutes)) for day, minutes in
+                  _whole_minute_days(clock_in, clock_out, meal_minutes, meal_start)])
+
+
+ONE_MINUTE = timedelta(minutes=1)
+MINUTES_PER_DAY = 24 * 60
+Amount = TypeVar("Amount", int, Decimal)
+
+
+def _whole_minute_days(clock_in: datetime, clock_out: datetime, meal_minutes: int,
+                       meal_start: datetime | None) -> list[tuple[date, int]]:
+    """:func:`_exact_worked_days` for clock times on whole minutes, in integer minutes."""
+    day = clock_in.date()
+    length = (clock_out - clock_in) // ONE_MINUTE
+    before = MINUTES_PER_DAY - clock_in.hour * 60 - clock_in.minute  # up to the 1st midnight
+    if length <= before:  # within one day (most shifts)
+        minutes = length - min(meal_minutes, length)
+        return [(day, minutes)] if minutes > 0 else []
+    after = length - before
+    if after <= MINUTES_PER_DAY:  # across one midnight: two days
+        if meal_minutes:
+            # The meal's day, else the day with most of the shift (the earlier on a tie).
+            on_first = meal_start.date() == day if meal_start is not None else before >= after
+            if on_first:
+                taken = min(meal_minutes, before)
+                before, after = before - taken, after - min(meal_minutes - taken, after)
+            else:
+                taken = min(meal_minutes, after)
+                before, after = before - min(meal_minutes - taken, before), after - taken
+        return [part for part in ((day, before), (day + ONE_DAY, after)) if part[1] > 0]
+    worked = [before]
+    while after > MINUTES_PER_DAY:
+        worked.append(MINUTES_PER_DAY)
+        after -= MINUTES_PER_DAY
+    worked.append(after)
+    days = [day + timedelta(days=i) for i in range(len(worked))]
+    if meal_minutes:
+        _take_meal(worked, days, meal_minutes, meal_start)
+    return [(d, minutes) for d, minutes in zip(days, worked, strict=True) if minutes > 0]
+
+
+def _take_meal(worked: list[Amount], days: list[date], meal: Amount,
+               meal_start: datetime | None) -> None:
+    """The meal off its day's part, else off the day with most of the shift (the
+    earlier on a tie); what the part cannot hold off the others, nearest (earlier) first."""
+    first = (days.index(meal_start.date()) if meal_start is not None
+             else worked.index(max(worked)))
+    taken = min(meal, worked[first])
+    worked[first] -= taken
+    meal -= taken
+    if meal:
+        for index in sorted(range(len(worked)), key=lambda i: (abs(i - first), i))[1:]:
+            taken = min(meal, worked[index])
+            worked[index] -= taken
+            meal -= taken
+
+
+def _exact_worked_days(clock_in: datetime, clock_out: datetime, meal_minutes: int,
+                       meal_start: datetime | None) -> tuple[tuple[date, Decimal], ...]:
+    """The split in ``Decimal`` minutes, for clock times with seconds."""
     day = clock_in.date()
     midnight = datetime.combine(day + ONE_DAY, MIDNIGHT)
     if clock_out <= midnight:
@@ -145,33 +209,53 @@ def _worked_days(clock_in: datetime, clock_out: datetime, meal_minutes: int,
         return tuple([part for part in ((day, before), (midnight.date(), after))
                       if part[1] > 0])
     parts = day_parts(clock_in, clock_out)
-    if not meal_minutes:
-        return tuple(part for part in parts if part[1] > 0)
     worked = [minutes for _, minutes in parts]
-    if meal_start is not None:
-        first = next(i for i, (day, _) in enumerate(parts) if day == meal_start.date())
-    else:
-        first = worked.index(max(worked))  # the earlier day on a tie
-    meal = Decimal(meal_minutes)
-    taken = min(meal, worked[first])
-    worked[first] -= taken
-    meal -= taken
-    if meal:  # longer than that day's part: the rest off the others, nearest (earlier) first
-        for index in sorted(range(len(parts)), key=lambda i: (abs(i - first), i))[1:]:
-            taken = min(meal, worked[index])
-            worked[index] -= taken
-            meal -= taken
-    return tuple([(day, minutes) for (day, _), minutes in zip(parts, worked, strict=True)
+    if meal_minutes:
+        _take_meal(worked, [d for d, _ in parts], Decimal(meal_minutes), meal_start)
+    return tuple([(d, minutes) for (d, _), minutes in zip(parts, worked, strict=True)
                   if minutes > 0])
+
+
+def work_entries(staff_id: str, job_title_code: int, pay_type_code: int, clock_in: datetime,
+                 clock_out: datetime, meal_minutes: int = 0,
+                 meal_start: datetime | None = None) -> list[WorkEntry]:
+    """One shift's entries: :func:`worked_days` made work entries (raises
+    ValidationError as a :class:`Shift` would). What a report calls for each
+    clocked hours record, without making the shift first."""
+    if clock_in.second or clock_in.microsecond or clock_out.second or clock_out.microsecond:
+        check_times(clock_in, clock_out, meal_minutes, meal_start)
+        return [WorkEntry(staff_id, job_title_code, pay_type_code, day, minutes)
+                for day, minutes in _exact_worked_days(clock_in, clock_out, meal_minutes,
+                                                       meal_start)]
+    length = (clock_out - clock_in) // ONE_MINUTE
+    if not 0 <= meal_minutes <= length or length <= 0 or (
+            meal_start is not None and not clock_in <= meal_start < clock_out):
+        check_times(clock_in, clock_out, meal_minutes, meal_start)  # says what is wrong
+    before = MINUTES_PER_DAY - clock_in.hour * 60 - clock_in.minute
+    if length <= before:  # within one day (most shifts): as _whole_minute_days, unrolled
+        minutes = length - meal_minutes
+        return ([_entry(WorkEntry, (staff_id, job_title_code, pay_type_code, clock_in.date(),
+                                    _DAY_MINUTES[minutes]))] if minutes > 0 else [])
+    return [_entry(WorkEntry, (staff_id, job_title_code, pay_type_code, day,
+                               _DAY_MINUTES[minutes]))
+            for day, minutes in _whole_minute_days(clock_in, clock_out, meal_minutes,
+                                                   meal_start)]
+
+
+# A report makes ten thousand entries: each made as the tuple it is (the named tuple's
+# own constructor is a Python function, three times slower), its minutes one of the
+# day's 1,441 Decimals made once (a part of a day is never more than a day; a Decimal
+# never changes, so they are shared).
+_entry = tuple.__new__
+_DAY_MINUTES = tuple(Decimal(minutes) for minutes in range(MINUTES_PER_DAY + 1))
 
 
 def split_shift(shift: Shift) -> tuple[WorkEntry, ...]:
     """The shift as worked minutes per calendar day, the meal break taken off
     (:func:`worked_days`)."""
-    return tuple(WorkEntry(shift.staff_id, shift.job_title_code, shift.pay_type_code, day,
-                           minutes)
-                 for day, minutes in _worked_days(shift.clock_in, shift.clock_out,
-                                                  shift.meal_minutes, shift.meal_start))
+    return tuple(work_entries(shift.staff_id, shift.job_title_code, shift.pay_type_code,
+                              shift.clock_in, shift.clock_out, shift.meal_minutes,
+                              shift.meal_start))
 
 
 def entries_of(shifts: Iterable[Shift]) -> tuple[WorkEntry, ...]:
