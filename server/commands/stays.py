@@ -32,7 +32,7 @@ from protocol.records import RecordKind
 from protocol.rules.dates import latest_facility_date
 from protocol.rules.residents import stays as rules
 from server.storage.batch import Rec
-from server.storage.models import CURRENT_STAY, T
+from server.storage.models import STAY_HOLDS_BED, STAY_IS_CURRENT, T
 
 from .census import bed_view, set_census
 from .context import Context
@@ -48,13 +48,15 @@ BED = str(RecordKind.BED)
 
 def _current_stay_of(ctx: Context, resident_id: str) -> str | None:
     row = ctx.b.conn.execute(sa.select(T.stays.c.id).where(
-        T.stays.c.resident_id == resident_id, T.stays.c.status.in_(CURRENT_STAY))).first()
+        T.stays.c.resident_id == resident_id, STAY_IS_CURRENT)).first()
     return row.id if row else None
 
 
 def _bed_taken_by(ctx: Context, bed_id: str) -> str | None:
+    # The partial index's own condition, so SQLite reads the bed's current stay
+    # through it instead of every stay the facility ever had.
     row = ctx.b.conn.execute(sa.select(T.stays.c.id).where(
-        T.stays.c.bed_id == bed_id, T.stays.c.status.in_(CURRENT_STAY))).first()
+        T.stays.c.bed_id == bed_id, STAY_HOLDS_BED)).first()
     return row.id if row else None
 
 

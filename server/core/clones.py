@@ -108,11 +108,17 @@ _DECIDED = {"applied": OpStatus.APPLIED, "conflict": OpStatus.CONFLICT,
             "rejected": OpStatus.REJECTED, "discarded": OpStatus.REJECTED}
 
 
+def any_kept(conn: Connection) -> bool:
+    """Whether any operation was ever kept from a cloned terminal: nearly never,
+    so a push asks this one-row question before naming its operations."""
+    return conn.execute(sa.select(C.quarantined.c.id).limit(1)).first() is not None
+
+
 def decided_at_review(conn: Connection, op_ids: list[str]) -> dict[str, Outcome]:
     """Operations a records manager already decided at the review of a cloned
     terminal (:mod:`.clone_review`), by operation id: a re-enrolled copy that
     sends one again gets that decision, and nothing is applied twice."""
-    if not op_ids:
+    if not op_ids or not any_kept(conn):
         return {}
     rows = conn.execute(sa.select(C.quarantined.c.op_id, C.quarantined.c.review).where(
         C.quarantined.c.op_id.in_(op_ids), C.quarantined.c.review.in_(list(_DECIDED))))
@@ -129,9 +135,9 @@ def decided_at_review(conn: Connection, op_ids: list[str]) -> dict[str, Outcome]
 
 def mark_resent(conn: Connection, op_ids: list[str]) -> None:
     """Operations that arrived again from a re-enrolled copy are not pending review.
-    (Nearly always nothing is: one cheap look before naming every operation.)"""
-    if op_ids and conn.execute(sa.select(C.quarantined.c.op_id).where(
-            C.quarantined.c.review == "open").limit(1)).first() is not None:
+    (Nearly always nothing was ever kept: one cheap look before naming every
+    operation; then the look-up goes by operation id, through its index.)"""
+    if op_ids and any_kept(conn):
         conn.execute(sa.update(C.quarantined).where(C.quarantined.c.op_id.in_(op_ids),
                                                     C.quarantined.c.review == "open")
                      .values(review="resent"))

@@ -59,13 +59,23 @@ def range_hash(start: int, end: int, nodes: dict[Key, bytes]) -> bytes:
 
 
 def load_nodes(conn: Connection, chain: str, keys: Iterable[Key]) -> dict[Key, bytes]:
+    """The stored hashes of these nodes, by key (absent ones are left out).
+
+    One indexed look-up per level: each OR term names the whole primary key
+    (chain, level, idx IN …). A row-value ``(level, idx) IN (…)`` reads the same
+    on paper, but SQLite then searches by chain alone and tests every node of
+    the chain, so each push batch read the whole tree and slowed as the audit
+    log grew."""
     wanted = sorted(set(keys))
     found: dict[Key, bytes] = {}
     nodes = L.nodes
     for at in range(0, len(wanted), 400):
-        chunk = wanted[at:at + 400]
-        rows = conn.execute(sa.select(nodes.c.level, nodes.c.idx, nodes.c.hash).where(
-            nodes.c.chain == chain, sa.tuple_(nodes.c.level, nodes.c.idx).in_(chunk)))
+        by_level: dict[int, list[int]] = {}
+        for level, idx in wanted[at:at + 400]:
+            by_level.setdefault(level, []).append(idx)
+        rows = conn.execute(sa.select(nodes.c.level, nodes.c.idx, nodes.c.hash).where(sa.or_(
+            *(sa.and_(nodes.c.chain == chain, nodes.c.level == level, nodes.c.idx.in_(idxs))
+              for level, idxs in by_level.items()))))
         found.update({(row.level, row.idx): bytes(row.hash) for row in rows})
     return found
 

@@ -200,8 +200,8 @@ class Batch:
         return ids
 
     def prefetch_stays(self, resident_ids: Iterable[str]) -> None:
-        """Read the stays of these residents in one query per 500 (a batch of notes
-        asks for the stays of their residents)."""
+        """Read the stays of these residents, and their records, in one query each
+        per 500 (a batch of notes asks for the stays of their residents)."""
         wanted = [r for r in set(resident_ids) if r not in self.stays_of]
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start:start + _CHUNK]
@@ -210,6 +210,7 @@ class Batch:
                                          .where(T.stays.c.resident_id.in_(chunk))):
                 found[row.resident_id].append(row.id)
             self.stays_of.update(found)
+            self.prefetch(i for ids in found.values() for i in ids)
 
     def stays_changed(self) -> None:
         """A stay command wrote the ``stays`` table: forget what was read of it."""

@@ -33,7 +33,9 @@ class LogGeneration(ServerTable, table=True):
 
 class QuarantinedOp(ServerTable, table=True):
     __tablename__ = "quarantined_ops"
-    __table_args__ = (sa.Index(None, "terminal_id", "seq"),)
+    # By operation id: every push asks whether one of its operations was
+    # decided at a review (migration 0008).
+    __table_args__ = (sa.Index(None, "terminal_id", "seq"), sa.Index(None, "op_id"))
     id: int | None = Field(default=None, primary_key=True)
     terminal_id: str = Field(sa_type=ID)
     seq: int = Field(sa_type=sa.BigInteger)

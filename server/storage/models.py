@@ -21,8 +21,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-from protocol.rules.residents import census
-
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -37,11 +35,15 @@ REJECTED = sa.text("status = 'rejected'")
 """The condition of the partial index on ``ops.target_id`` (and of the query
 that uses it: a bound parameter would not let SQLite pick a partial index)."""
 
+STAY_IS_CURRENT = sa.text("status IN ('active', 'on_leave')")
+STAY_HOLDS_BED = sa.text("status IN ('active', 'on_leave') AND bed_id IS NOT NULL")
+"""The conditions of the partial unique indexes on ``stays``. A query that
+looks up current stays names them as these literals: SQLite uses a partial
+index only when the query's own condition shows it applies."""
+
 SYSTEM_CHAIN = "_system"
 """Audit chain (and head row) for events tied to no facility."""
 
-CURRENT_STAY = tuple(sorted(str(status) for status in census.CURRENT_STAY))
-"""Stay statuses that hold a resident and a bed (the partial unique indexes use them)."""
 
 ID = sa.String(64)
 
@@ -169,12 +171,12 @@ class Stay(ServerTable, table=True):
     __tablename__ = "stays"
     __table_args__ = (
         sa.Index("uq_stays_current_resident", "resident_id", unique=True,
-                 sqlite_where=sa.text("status IN ('active', 'on_leave')"),
-                 postgresql_where=sa.text("status IN ('active', 'on_leave')")),
+                 sqlite_where=STAY_IS_CURRENT, postgresql_where=STAY_IS_CURRENT),
         sa.Index("uq_stays_current_bed", "bed_id", unique=True,
-                 sqlite_where=sa.text("status IN ('active', 'on_leave') AND bed_id IS NOT NULL"),
-                 postgresql_where=sa.text(
-                     "status IN ('active', 'on_leave') AND bed_id IS NOT NULL")),
+                 sqlite_where=STAY_HOLDS_BED, postgresql_where=STAY_HOLDS_BED),
+        # Every stay of a resident, current or not (a note is filed under its
+        # resident's last stay): migration 0008.
+        sa.Index(None, "resident_id"),
         sa.CheckConstraint("status IN ('active', 'on_leave', 'discharged', 'transferred')",
                            name="status"),
     )
@@ -218,8 +220,11 @@ class OpRecord(ServerTable, table=True):
     __tablename__ = "ops"
     # Read only to find a rejected create (a ``dependency`` rejection): only
     # those rows are indexed (migration 0007).
+    # ``op_id``: the clone review looks a handled operation up by its id
+    # (migration 0008).
     __table_args__ = (sa.Index(None, "target_id", sqlite_where=REJECTED,
-                               postgresql_where=REJECTED),)
+                               postgresql_where=REJECTED),
+                      sa.Index(None, "op_id"))
     terminal_id: str = Field(primary_key=True, sa_type=ID)
     seq: int = Field(primary_key=True, sa_type=sa.BigInteger)
     op_id: str = Field(sa_type=ID)

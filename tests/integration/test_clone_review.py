@@ -7,6 +7,7 @@ or discards them — audited, never twice."""
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -87,8 +88,10 @@ def test_the_retired_copys_change_is_reviewed_side_by_side_and_accepted(org: Org
     assert new_a.sync().error is None
     assert "555-0102" in repr(new_a.residents.get(first))
     [entry] = [r for r in org.audit_actions() if r.action.startswith("clone_review:")]
-    assert '"reviewer": "rm.MG"' in str(entry.detail).replace("'", '"')
-    assert '"decision": "accept"' in str(entry.detail).replace("'", '"')
+    # Read as JSON (PostgreSQL's driver hands the column over already parsed).
+    detail = entry.detail if isinstance(entry.detail, dict) else json.loads(entry.detail)
+    assert detail["reviewer"] == "rm.MG"
+    assert detail["decision"] == "accept"
     # Decided once: not again.
     with pytest.raises(NotFound):
         admin.decide_copy(org.engine, org.settings, terminal_id=a.terminal_id,

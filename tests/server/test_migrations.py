@@ -8,7 +8,7 @@ from server.storage import migrations
 from server.storage.db import make_engine
 from server.storage.models import metadata
 
-HEAD = "0007"
+HEAD = "0008"
 
 
 def test_upgrade_downgrade_upgrade(server_db_url):
@@ -80,5 +80,54 @@ def test_upgrade_builds_the_trees_of_an_existing_audit(server_db_url):
             assert TreeReader(conn, "_system").root(37) == root_of(
                 [entry_leaf(e) for e in entries])
             assert verify_audit(conn) is None
+    finally:
+        engine.dispose()
+
+
+def test_0008_indexes_a_populated_0007_database(server_db_url):
+    """The look-up indexes are added to a server that already holds results,
+    kept operations and stays, which stay as they were; and taken off again."""
+    from server.storage.continuity_models import C
+    from server.storage.models import T
+
+    engine = make_engine(server_db_url)
+    added = {"ops": "ix_ops_op_id", "quarantined_ops": "ix_quarantined_ops_op_id",
+             "stays": "ix_stays_resident_id"}
+
+    def indexes(table: str) -> set[str]:
+        return {ix["name"] for ix in sa.inspect(engine).get_indexes(table)}
+
+    def contents() -> list[list[tuple[object, ...]]]:
+        with engine.connect() as conn:
+            return [[tuple(row) for row in conn.execute(
+                sa.select(table).order_by(*table.primary_key))]
+                for table in (T.ops, C.quarantined, T.stays)]
+
+    try:
+        migrations.upgrade(engine, "0007")
+        with engine.begin() as conn:
+            conn.execute(sa.insert(T.facilities).values(
+                id="F1", name="Maple Grove", state_code="OH", mrn_prefix="MG", created_at=1))
+            conn.execute(sa.insert(T.ops), [
+                {"terminal_id": "T1", "seq": seq, "op_id": f"OP{seq:04d}", "payload_hash": "h",
+                 "status": "applied", "flags": "", "handled_at": seq} for seq in range(1, 301)])
+            conn.execute(sa.insert(C.quarantined), [
+                {"terminal_id": "T2", "seq": seq, "op_id": f"Q{seq:04d}", "payload_hash": "h",
+                 "op": b"\x80", "received_at": seq, "origin": "epoch 0", "review": "open"}
+                for seq in range(1, 21)])
+            conn.execute(sa.insert(T.stays), [
+                {"id": f"S{i:03d}", "facility_id": "F1", "resident_id": f"R{i % 40:03d}",
+                 "status": "active" if i < 40 else "discharged"} for i in range(120)])
+        before = contents()
+        assert not any(name in indexes(table) for table, name in added.items())
+        migrations.upgrade(engine)
+        assert migrations.current(engine) == HEAD
+        assert all(name in indexes(table) for table, name in added.items())
+        assert contents() == before
+        migrations.downgrade(engine, "0007")
+        assert not any(name in indexes(table) for table, name in added.items())
+        assert contents() == before
+        migrations.upgrade(engine)
+        assert all(name in indexes(table) for table, name in added.items())
     finally:
         engine.dispose()

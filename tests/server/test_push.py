@@ -1,5 +1,7 @@
 """Push semantics: idempotency, gaps, permissions, validation and merge classes."""
 
+from dataclasses import replace
+
 import sqlalchemy as sa
 
 from protocol.hlc import MAX_DRIFT_MS
@@ -25,6 +27,22 @@ def test_resend_returns_original_results_and_applies_once(terminal, h, engine):
         count = conn.execute(sa.select(sa.func.count()).select_from(T.changes).where(
             T.changes.c.record_id == rid)).scalar_one()
     assert count == 1
+
+
+def test_resend_with_its_maps_in_another_order_is_the_same_operation(terminal, h):
+    """A terminal of another version may write the same operation's maps in
+    another order: it is recognised, not taken for a copy that is behind."""
+    t = terminal()
+    rid, create = h.new_resident(t)
+    _, n = h.note(t, rid)
+    first = t.push([create, n])
+    reordered = [replace(op, payload={k: (dict(reversed(v.items())) if isinstance(v, dict)
+                                          else v) for k, v in reversed(op.payload.items())})
+                 for op in (create, n)]
+    assert list(reordered[1].payload) != list(n.payload)
+    again = t.push(reordered)
+    assert not again.behind
+    assert again.results == first.results
 
 
 def test_same_seq_other_payload_says_behind_and_decides_nothing(terminal, h, engine):
