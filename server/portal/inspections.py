@@ -89,12 +89,18 @@ def code_hash(token: str, code: str) -> str:
     return hashlib.sha256(f"{token.strip()}:{folded}".encode()).hexdigest()
 
 
+def ends_at(row: Any) -> int:
+    """When the access ends: its expiry, and never more than :data:`MAX_HOURS` after
+    its start, also for an access issued while the portal still allowed 30 days."""
+    return int(min(row.expires_at, row.not_before + MAX_HOURS * HOUR_MS))
+
+
 def _state(row: Any, now: int) -> str:
     if row.revoked_at is not None:
         return "revoked"
     if row.code_failures >= MAX_CODE_FAILURES and row.redeemed_at is None:
         return "locked"
-    if row.expires_at <= now:
+    if ends_at(row) <= now:
         return "expired"
     return "active" if row.redeemed_at is not None else "waiting"
 
@@ -177,7 +183,7 @@ def _facilities(conn: Connection, access_id: str) -> tuple[str, ...]:
 def _principal(row: Any, facilities: Iterable[str]) -> Principal:
     return Principal("inspector", row.id, row.inspector_name, PortalRole.INSPECTOR,
                      frozenset(facilities), display_name=row.inspector_name,
-                     agency=row.agency, purpose=row.purpose, expires_at=row.expires_at)
+                     agency=row.agency, purpose=row.purpose, expires_at=ends_at(row))
 
 
 def redeem(engine: Engine, settings: Settings, *, token: str, code: str,
@@ -271,7 +277,7 @@ def _visible(manager: Principal, facilities: Iterable[str]) -> bool:
 
 def _row(row: Any, facilities: tuple[str, ...], issuer: str, now: int) -> AccessRow:
     return AccessRow(row.id, row.inspector_name, row.agency, row.purpose, facilities, issuer,
-                     row.issued_at, row.not_before, row.expires_at, row.redeemed_at,
+                     row.issued_at, row.not_before, ends_at(row), row.redeemed_at,
                      row.revoked_at, _state(row, now))
 
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from protocol.bundles import BundleError, verify_bundle
 from server.portal import inspections
+from server.portal.principals import PortalRole, Principal
 from server.storage.portal_models import P
 
 pytestmark = pytest.mark.usefixtures("world")
@@ -105,6 +106,29 @@ async def test_an_expired_access_gets_a_clear_page(visitors, manager, world, eng
     clock.advance(DAY_MS + 1000)
     status, text = await (await visitors()).get(f"/portal/access/{unused.token}")
     assert status == 410 and "has expired" in text
+
+
+async def test_an_access_issued_for_30_days_before_the_bound_still_ends_after_72_hours(
+        visitors, manager, world, engine, settings, clock, p):
+    """Accesses issued while the portal still allowed 30 days keep their stored
+    expiry; they end 72 hours after their start all the same (security.md)."""
+    old = p.issue_access(engine, settings, manager, [world.a.id], hours=72)
+    unused = p.issue_access(engine, settings, manager, [world.a.id], hours=72)
+    with engine.begin() as conn:
+        conn.execute(sa.update(P.accesses).where(P.accesses.c.id.in_([old.id, unused.id]))
+                     .values(expires_at=P.accesses.c.not_before + 30 * DAY_MS))
+    inspector = await visitors()
+    assert (await redeem(inspector, old))[0] == 200
+    clock.advance(72 * inspections.HOUR_MS + 1000)
+    status, text = await (await visitors()).get(f"/portal/access/{unused.token}")
+    assert status == 410 and "has expired" in text
+    with pytest.raises(inspections.AccessUnavailable) as refused:
+        inspections.load_inspector(engine, settings, old.id)
+    assert refused.value.reason == "expired"
+    issuer = Principal("account", manager.id, manager.username, PortalRole.REGIONAL_MANAGER,
+                       frozenset([world.a.id]))
+    states = {a.id: a.state for a in inspections.list_accesses(engine, settings, issuer)}
+    assert states[old.id] == states[unused.id] == "expired"
 
 
 async def test_an_access_not_valid_yet_gets_a_clear_page(visitor, manager, world, engine,
