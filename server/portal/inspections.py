@@ -171,7 +171,11 @@ def check_link(engine: Engine, settings: Settings, token: str) -> None:
             P.accesses.c.token_hash == token_hash(token))).first()
     if row is None:
         raise AccessUnavailable("unknown")
-    _check_usable(row, settings.clock())
+    try:
+        _check_usable(row, settings.clock())
+    except AccessUnavailable as refused:
+        _record_refused_use(engine, settings, row.id, refused.reason, "/portal/access")
+        raise
 
 
 def _facilities(conn: Connection, access_id: str) -> tuple[str, ...]:
@@ -230,9 +234,30 @@ def load_inspector(engine: Engine, settings: Settings, access_id: str) -> Princi
         if row is None:
             raise AccessUnavailable("unknown")
         state = _state(row, settings.clock())
-        if state != "active":
-            raise AccessUnavailable("unknown" if state == "waiting" else state)
-        return _principal(row, _facilities(conn, access_id))
+        if state == "active":
+            return _principal(row, _facilities(conn, access_id))
+    if state != "waiting":
+        _record_refused_use(engine, settings, access_id, state, "session")
+    raise AccessUnavailable("unknown" if state == "waiting" else state)
+
+
+def _record_refused_use(engine: Engine, settings: Settings, access_id: str, reason: str,
+                        page: str) -> None:
+    """Audit a use of an access that is refused (its link used again, the access
+    expired, revoked, locked or not valid yet) in the chain of each facility it
+    names (security.md, case 12)."""
+    now = settings.clock()
+    with write_tx(engine) as conn:
+        facility_ids = _facilities(conn, access_id)
+        if not facility_ids:
+            return
+        batch = Batch(conn, facility_ids, now)
+        for facility_id in facility_ids:
+            batch.chain(facility_id).append(
+                at=now, action="inspect:refused", outcome="refused",
+                actor=f"inspector:{access_id}", target=access_id, facility_id=facility_id,
+                purpose="security", detail={"reason": reason, "page": page[:200]})
+        batch.write()
 
 
 def record_view(engine: Engine, settings: Settings, inspector: Principal, facility_id: str,

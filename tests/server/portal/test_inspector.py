@@ -131,6 +131,28 @@ async def test_an_access_issued_for_30_days_before_the_bound_still_ends_after_72
     assert states[old.id] == states[unused.id] == "expired"
 
 
+async def test_every_refused_use_of_an_access_is_audited(visitors, manager, world, engine,
+                                                         settings, clock, p, h):
+    """security.md, case 12: an inspector token used again, before its start or after
+    its end is refused and audited, in the chain of each facility of the access."""
+    issued = p.issue_access(engine, settings, manager, [world.a.id], hours=24)
+    early = p.issue_access(engine, settings, manager, [world.a.id],
+                           not_before=clock.now + DAY_MS)
+    inspector = await visitors()
+    assert (await redeem(inspector, issued))[0] == 200
+    assert (await (await visitors()).get(f"/portal/access/{issued.token}"))[0] == 410
+    assert (await (await visitors()).get(f"/portal/access/{early.token}"))[0] == 410
+    clock.advance(DAY_MS + 1000)
+    status, text = await inspector.get("/portal/inspect")
+    assert status == 410 and "has expired" in text
+    refused = [(a.target, a.detail["reason"], a.outcome, a.actor)
+               for a in h.audit_rows(engine, chain=world.a.id)
+               if a.action == "inspect:refused"]
+    assert refused == [(issued.id, "used", "refused", f"inspector:{issued.id}"),
+                       (early.id, "not_yet", "refused", f"inspector:{early.id}"),
+                       (issued.id, "expired", "refused", f"inspector:{issued.id}")]
+
+
 async def test_an_access_not_valid_yet_gets_a_clear_page(visitor, manager, world, engine,
                                                          settings, clock, p):
     issued = p.issue_access(engine, settings, manager, [world.a.id],
@@ -156,7 +178,9 @@ async def test_a_revoked_access_ends_at_the_next_request(visitors, manager, worl
     assert status == 401  # the session ended with it
     actions = [a.action for a in h.audit_rows(engine, chain=world.a.id)
                if a.target == issued.id]
-    assert actions == ["inspection:issue", "inspection:redeem", "inspection:revoke"]
+    # The use after the revocation is refused and audited (security.md, case 12).
+    assert actions == ["inspection:issue", "inspection:redeem", "inspection:revoke",
+                       "inspect:refused"]
 
 
 async def test_an_unknown_link_gets_a_clear_page(visitor):
