@@ -153,6 +153,19 @@ async def test_every_refused_use_of_an_access_is_audited(visitors, manager, worl
                        (issued.id, "expired", "refused", f"inspector:{issued.id}")]
 
 
+async def test_the_list_of_accesses_says_when_each_ends_to_the_minute(
+        visitor, manager, world, engine, settings, clock, p):
+    """Accesses last hours now: the list gives each one's start and end with the time."""
+    from server.http.portal.pages import when
+
+    issued = p.issue_access(engine, settings, manager, [world.a.id], hours=5)
+    await visitor.sign_in(manager)
+    status, text = await visitor.get("/portal/inspections")
+    assert status == 200
+    assert f"{when(clock.now)} – {when(clock.now + 5 * inspections.HOUR_MS)}" in text
+    assert issued.id in text
+
+
 async def test_an_access_not_valid_yet_gets_a_clear_page(visitor, manager, world, engine,
                                                          settings, clock, p):
     issued = p.issue_access(engine, settings, manager, [world.a.id],
