@@ -192,7 +192,8 @@ def _principal(row: Any, facilities: Iterable[str]) -> Principal:
 
 def redeem(engine: Engine, settings: Settings, *, token: str, code: str,
            source: str) -> Principal:
-    """Exchange the link and its code for an inspector's session (once)."""
+    """Exchange the link and its code for an inspector's session (once); a link
+    that may not be used (any more) is refused and audited."""
     now = settings.clock()
     with write_tx(engine) as conn:
         row = conn.execute(sa.select(P.accesses).where(
@@ -203,21 +204,33 @@ def redeem(engine: Engine, settings: Settings, *, token: str, code: str,
         batch = Batch(conn, facilities, now)  # heads first, like every writer
         row = conn.execute(sa.select(P.accesses).where(P.accesses.c.id == row.id)
                            .with_for_update()).one()
-        _check_usable(row, now)
-        good = hmac.compare_digest(row.code_hash, code_hash(token, code))
-        if good:
-            conn.execute(sa.update(P.accesses).where(P.accesses.c.id == row.id)
-                         .values(redeemed_at=now))
+        try:
+            _check_usable(row, now)
+        except AccessUnavailable as refused:
+            for facility_id in facilities:
+                batch.chain(facility_id).append(**_refused_use(
+                    now, row.id, facility_id, refused.reason, "/portal/access"))
+            batch.write()
+            unusable: AccessUnavailable | None = refused
         else:
-            conn.execute(sa.update(P.accesses).where(P.accesses.c.id == row.id)
-                         .values(code_failures=P.accesses.c.code_failures + 1))
-        for facility_id in facilities:
-            batch.chain(facility_id).append(
-                at=now, action="inspection:redeem", outcome="applied" if good else "refused",
-                actor=f"inspector:{row.id}", target=row.id, facility_id=facility_id,
-                purpose="security", detail={"source": source,
-                                            "failures": row.code_failures + (not good)})
-        batch.write()
+            unusable = None
+            good = hmac.compare_digest(row.code_hash, code_hash(token, code))
+            if good:
+                conn.execute(sa.update(P.accesses).where(P.accesses.c.id == row.id)
+                             .values(redeemed_at=now))
+            else:
+                conn.execute(sa.update(P.accesses).where(P.accesses.c.id == row.id)
+                             .values(code_failures=P.accesses.c.code_failures + 1))
+            for facility_id in facilities:
+                batch.chain(facility_id).append(
+                    at=now, action="inspection:redeem",
+                    outcome="applied" if good else "refused",
+                    actor=f"inspector:{row.id}", target=row.id, facility_id=facility_id,
+                    purpose="security", detail={"source": source,
+                                                "failures": row.code_failures + (not good)})
+            batch.write()
+    if unusable is not None:
+        raise unusable
     if not good:
         left = MAX_CODE_FAILURES - row.code_failures - 1
         if left <= 0:
@@ -253,11 +266,17 @@ def _record_refused_use(engine: Engine, settings: Settings, access_id: str, reas
             return
         batch = Batch(conn, facility_ids, now)
         for facility_id in facility_ids:
-            batch.chain(facility_id).append(
-                at=now, action="inspect:refused", outcome="refused",
-                actor=f"inspector:{access_id}", target=access_id, facility_id=facility_id,
-                purpose="security", detail={"reason": reason, "page": page[:200]})
+            batch.chain(facility_id).append(**_refused_use(now, access_id, facility_id,
+                                                           reason, page))
         batch.write()
+
+
+def _refused_use(now: int, access_id: str, facility_id: str, reason: str,
+                 page: str) -> dict[str, Any]:
+    return {"at": now, "action": "inspect:refused", "outcome": "refused",
+            "actor": f"inspector:{access_id}", "target": access_id,
+            "facility_id": facility_id, "purpose": "security",
+            "detail": {"reason": reason, "page": page[:200]}}
 
 
 def record_view(engine: Engine, settings: Settings, inspector: Principal, facility_id: str,

@@ -138,19 +138,24 @@ async def test_every_refused_use_of_an_access_is_audited(visitors, manager, worl
     issued = p.issue_access(engine, settings, manager, [world.a.id], hours=24)
     early = p.issue_access(engine, settings, manager, [world.a.id],
                            not_before=clock.now + DAY_MS)
-    inspector = await visitors()
+    late = p.issue_access(engine, settings, manager, [world.a.id], hours=24)
+    inspector, slow = await visitors(), await visitors()
     assert (await redeem(inspector, issued))[0] == 200
     assert (await (await visitors()).get(f"/portal/access/{issued.token}"))[0] == 410
     assert (await (await visitors()).get(f"/portal/access/{early.token}"))[0] == 410
+    assert (await slow.get(f"/portal/access/{late.token}"))[0] == 200  # the code form
     clock.advance(DAY_MS + 1000)
     status, text = await inspector.get("/portal/inspect")
+    assert status == 410 and "has expired" in text
+    status, text = await slow.post("/portal/access", {"code": late.code})  # too late
     assert status == 410 and "has expired" in text
     refused = [(a.target, a.detail["reason"], a.outcome, a.actor)
                for a in h.audit_rows(engine, chain=world.a.id)
                if a.action == "inspect:refused"]
     assert refused == [(issued.id, "used", "refused", f"inspector:{issued.id}"),
                        (early.id, "not_yet", "refused", f"inspector:{early.id}"),
-                       (issued.id, "expired", "refused", f"inspector:{issued.id}")]
+                       (issued.id, "expired", "refused", f"inspector:{issued.id}"),
+                       (late.id, "expired", "refused", f"inspector:{late.id}")]
 
 
 async def test_the_list_of_accesses_says_when_each_ends_to_the_minute(
