@@ -27,7 +27,7 @@ from typing import Any
 
 from protocol.rules.records.disclosures import Accounting, AccountingLine
 
-from .render import confidential_footer
+from .render import confidential_canvas
 from .render import pdf_text as _escape
 
 COLUMNS: tuple[str, ...] = ("disclosed_on", "recipient", "recipient_address", "description",
@@ -115,9 +115,9 @@ def to_pdf(document: AccountingDocument) -> bytes:
         "given in full with their number and the date of the last (45 CFR 164.528(b)(3)).",
         body)]
 
-    footer = confidential_footer(document.facility, document.resident, document.period,
-                                 f"provided {document.provided_on}")
-    doc.build(flow, onFirstPage=footer, onLaterPages=footer)
+    doc.build(flow, canvasmaker=confidential_canvas(
+        document.facility, document.resident, document.period,
+        f"provided {document.provided_on}", page=page, margin=margin))
     return buffer.getvalue()
 
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .render import confidential_footer
+from .render import confidential_canvas
 from .render import pdf_text as _escape
 
 ATTACHMENT_TITLES: Mapping[str, str] = {
@@ -124,9 +124,9 @@ def to_pdf(packet: Packet) -> bytes:
                      Paragraph(_escape(entry.text).replace("\n", "<br/>"), body),
                      Spacer(1, 6)]
 
-    footer = confidential_footer(packet.facility, packet.resident,
-                                 f"released {packet.released_on} to {packet.requester}")
-    doc.build(flow, onFirstPage=footer, onLaterPages=footer)
+    doc.build(flow, canvasmaker=confidential_canvas(
+        packet.facility, packet.resident, f"released {packet.released_on} to {packet.requester}",
+        page=letter, margin=margin))
     return buffer.getvalue()
 
 

@@ -112,29 +112,27 @@ FOOTER_BASELINE = 0.4 * 72
 """Points above the page's bottom edge (0.4 inch), inside every document's bottom margin."""
 
 
-def confidential_footer(*about: str) -> Callable[[Any, Any], None]:
-    """The page footer of a document given to or about one resident (the release packet,
-    the accounting of disclosures): what it is, ending "confidential", on the left and the
-    page number on the right, in the bottom margin of whatever page size the document uses.
-    Pass it to ``doc.build`` as ``onFirstPage`` and ``onLaterPages``."""
+def confidential_canvas(*about: str, page: tuple[float, float], margin: float) -> Any:
+    """The canvas of a document given to or about one resident (the release packet,
+    the accounting of disclosures): on every page, what it is, ending "confidential",
+    on the left and "Page n of N" on the right (a recipient can tell that no page is
+    missing), in the bottom margin of the document's page size. Pass it
+    to ``doc.build`` as ``canvasmaker``."""
     text = " · ".join((*about, "confidential"))
 
-    def footer(canvas: Any, doc: Any) -> None:
-        canvas.saveState()
+    def decorate(canvas: Any, number: int, total: int) -> None:
         canvas.setFont("Helvetica", 7.5)
-        canvas.drawString(doc.leftMargin, FOOTER_BASELINE, text)
-        canvas.drawRightString(doc.pagesize[0] - doc.rightMargin, FOOTER_BASELINE,
-                               f"Page {canvas.getPageNumber()}")
-        canvas.restoreState()
+        canvas.drawString(margin, FOOTER_BASELINE, text)
+        canvas.drawRightString(page[0] - margin, FOOTER_BASELINE,
+                               f"Page {number} of {total}")
 
-    return footer
+    return _deferred_canvas(decorate)
 
 
-def _numbered_canvas(report: Report, page: tuple[float, float], margin: float) -> Any:
-    """A canvas that draws the header and footer once the page count is known."""
+def _deferred_canvas(decorate: Callable[[Any, int, int], None]) -> Any:
+    """A canvas that keeps its pages until the count is known, then has ``decorate``
+    draw on each (canvas, page number, page count) before writing it."""
     from reportlab.pdfgen.canvas import Canvas
-
-    header = report.header_lines()
 
     class NumberedCanvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -149,19 +147,26 @@ def _numbered_canvas(report: Report, page: tuple[float, float], margin: float) -
             total = len(self._pages)
             for number, state in enumerate(self._pages, start=1):
                 self.__dict__.update(state)
-                self._decorate(number, total)
+                decorate(self, number, total)
                 super().showPage()
             super().save()
 
-        def _decorate(self, number: int, total: int) -> None:
-            width, height = page
-            self.setFont("Helvetica-Bold", 10)
-            self.drawString(margin, height - 0.45 * 72, header[0])
-            self.setFont("Helvetica", 8)
-            self.drawString(margin, height - 0.62 * 72, header[1])
-            self.drawString(margin, height - 0.76 * 72, header[2])
-            self.drawString(margin, 0.35 * 72, f"Chartkeep · {report.name} · "
-                            "contains resident or staff data: keep confidential")
-            self.drawRightString(width - margin, 0.35 * 72, f"Page {number} of {total}")
-
     return NumberedCanvas
+
+
+def _numbered_canvas(report: Report, page: tuple[float, float], margin: float) -> Any:
+    """A canvas that draws the header and footer once the page count is known."""
+    header = report.header_lines()
+
+    def decorate(canvas: Any, number: int, total: int) -> None:
+        width, height = page
+        canvas.setFont("Helvetica-Bold", 10)
+        canvas.drawString(margin, height - 0.45 * 72, header[0])
+        canvas.setFont("Helvetica", 8)
+        canvas.drawString(margin, height - 0.62 * 72, header[1])
+        canvas.drawString(margin, height - 0.76 * 72, header[2])
+        canvas.drawString(margin, 0.35 * 72, f"Chartkeep · {report.name} · "
+                          "contains resident or staff data: keep confidential")
+        canvas.drawRightString(width - margin, 0.35 * 72, f"Page {number} of {total}")
+
+    return _deferred_canvas(decorate)

@@ -170,7 +170,9 @@ class Quarter:
     @classmethod
     def parse(cls, text: str) -> Quarter:
         cleaned = text.strip().upper()
-        if len(cleaned) != 6 or cleaned[4] != "Q" or not cleaned[:4].isdigit() \
+        # isascii: "²" is a digit to str.isdigit but not to int(); "２" is one to both
+        if len(cleaned) != 6 or cleaned[4] != "Q" or not cleaned[:4].isascii() \
+                or not cleaned[:4].isdigit() \
                 or cleaned[5] not in "1234":
             raise ValueError("a quarter is written like 2027Q1")
         return cls(int(cleaned[:4]), int(cleaned[5]))

@@ -89,12 +89,18 @@ def code_hash(token: str, code: str) -> str:
     return hashlib.sha256(f"{token.strip()}:{folded}".encode()).hexdigest()
 
 
+def ends_at(row: Any) -> int:
+    """When the access ends: its expiry, and never more than :data:`MAX_HOURS` after
+    its start, also for an access issued while the portal still allowed 30 days."""
+    return int(min(row.expires_at, row.not_before + MAX_HOURS * HOUR_MS))
+
+
 def _state(row: Any, now: int) -> str:
     if row.revoked_at is not None:
         return "revoked"
     if row.code_failures >= MAX_CODE_FAILURES and row.redeemed_at is None:
         return "locked"
-    if row.expires_at <= now:
+    if ends_at(row) <= now:
         return "expired"
     return "active" if row.redeemed_at is not None else "waiting"
 
@@ -165,7 +171,11 @@ def check_link(engine: Engine, settings: Settings, token: str) -> None:
             P.accesses.c.token_hash == token_hash(token))).first()
     if row is None:
         raise AccessUnavailable("unknown")
-    _check_usable(row, settings.clock())
+    try:
+        _check_usable(row, settings.clock())
+    except AccessUnavailable as refused:
+        _record_refused_use(engine, settings, row.id, refused.reason, "/portal/access")
+        raise
 
 
 def _facilities(conn: Connection, access_id: str) -> tuple[str, ...]:
@@ -177,12 +187,13 @@ def _facilities(conn: Connection, access_id: str) -> tuple[str, ...]:
 def _principal(row: Any, facilities: Iterable[str]) -> Principal:
     return Principal("inspector", row.id, row.inspector_name, PortalRole.INSPECTOR,
                      frozenset(facilities), display_name=row.inspector_name,
-                     agency=row.agency, purpose=row.purpose, expires_at=row.expires_at)
+                     agency=row.agency, purpose=row.purpose, expires_at=ends_at(row))
 
 
 def redeem(engine: Engine, settings: Settings, *, token: str, code: str,
            source: str) -> Principal:
-    """Exchange the link and its code for an inspector's session (once)."""
+    """Exchange the link and its code for an inspector's session (once); a link
+    that may not be used (any more) is refused and audited."""
     now = settings.clock()
     with write_tx(engine) as conn:
         row = conn.execute(sa.select(P.accesses).where(
@@ -193,21 +204,33 @@ def redeem(engine: Engine, settings: Settings, *, token: str, code: str,
         batch = Batch(conn, facilities, now)  # heads first, like every writer
         row = conn.execute(sa.select(P.accesses).where(P.accesses.c.id == row.id)
                            .with_for_update()).one()
-        _check_usable(row, now)
-        good = hmac.compare_digest(row.code_hash, code_hash(token, code))
-        if good:
-            conn.execute(sa.update(P.accesses).where(P.accesses.c.id == row.id)
-                         .values(redeemed_at=now))
+        try:
+            _check_usable(row, now)
+        except AccessUnavailable as refused:
+            for facility_id in facilities:
+                batch.chain(facility_id).append(**_refused_use(
+                    now, row.id, facility_id, refused.reason, "/portal/access"))
+            batch.write()
+            unusable: AccessUnavailable | None = refused
         else:
-            conn.execute(sa.update(P.accesses).where(P.accesses.c.id == row.id)
-                         .values(code_failures=P.accesses.c.code_failures + 1))
-        for facility_id in facilities:
-            batch.chain(facility_id).append(
-                at=now, action="inspection:redeem", outcome="applied" if good else "refused",
-                actor=f"inspector:{row.id}", target=row.id, facility_id=facility_id,
-                purpose="security", detail={"source": source,
-                                            "failures": row.code_failures + (not good)})
-        batch.write()
+            unusable = None
+            good = hmac.compare_digest(row.code_hash, code_hash(token, code))
+            if good:
+                conn.execute(sa.update(P.accesses).where(P.accesses.c.id == row.id)
+                             .values(redeemed_at=now))
+            else:
+                conn.execute(sa.update(P.accesses).where(P.accesses.c.id == row.id)
+                             .values(code_failures=P.accesses.c.code_failures + 1))
+            for facility_id in facilities:
+                batch.chain(facility_id).append(
+                    at=now, action="inspection:redeem",
+                    outcome="applied" if good else "refused",
+                    actor=f"inspector:{row.id}", target=row.id, facility_id=facility_id,
+                    purpose="security", detail={"source": source,
+                                                "failures": row.code_failures + (not good)})
+            batch.write()
+    if unusable is not None:
+        raise unusable
     if not good:
         left = MAX_CODE_FAILURES - row.code_failures - 1
         if left <= 0:
@@ -224,9 +247,36 @@ def load_inspector(engine: Engine, settings: Settings, access_id: str) -> Princi
         if row is None:
             raise AccessUnavailable("unknown")
         state = _state(row, settings.clock())
-        if state != "active":
-            raise AccessUnavailable("unknown" if state == "waiting" else state)
-        return _principal(row, _facilities(conn, access_id))
+        if state == "active":
+            return _principal(row, _facilities(conn, access_id))
+    if state != "waiting":
+        _record_refused_use(engine, settings, access_id, state, "session")
+    raise AccessUnavailable("unknown" if state == "waiting" else state)
+
+
+def _record_refused_use(engine: Engine, settings: Settings, access_id: str, reason: str,
+                        page: str) -> None:
+    """Audit a use of an access that is refused (its link used again, the access
+    expired, revoked, locked or not valid yet) in the chain of each facility it
+    names (security.md, case 12)."""
+    now = settings.clock()
+    with write_tx(engine) as conn:
+        facility_ids = _facilities(conn, access_id)
+        if not facility_ids:
+            return
+        batch = Batch(conn, facility_ids, now)
+        for facility_id in facility_ids:
+            batch.chain(facility_id).append(**_refused_use(now, access_id, facility_id,
+                                                           reason, page))
+        batch.write()
+
+
+def _refused_use(now: int, access_id: str, facility_id: str, reason: str,
+                 page: str) -> dict[str, Any]:
+    return {"at": now, "action": "inspect:refused", "outcome": "refused",
+            "actor": f"inspector:{access_id}", "target": access_id,
+            "facility_id": facility_id, "purpose": "security",
+            "detail": {"reason": reason, "page": page[:200]}}
 
 
 def record_view(engine: Engine, settings: Settings, inspector: Principal, facility_id: str,
@@ -271,7 +321,7 @@ def _visible(manager: Principal, facilities: Iterable[str]) -> bool:
 
 def _row(row: Any, facilities: tuple[str, ...], issuer: str, now: int) -> AccessRow:
     return AccessRow(row.id, row.inspector_name, row.agency, row.purpose, facilities, issuer,
-                     row.issued_at, row.not_before, row.expires_at, row.redeemed_at,
+                     row.issued_at, row.not_before, ends_at(row), row.redeemed_at,
                      row.revoked_at, _state(row, now))
 
 

@@ -11,7 +11,8 @@ from textual.widgets import DataTable, Input, Select
 from client.ui.dialogs.choice import ChoiceDialog
 from client.ui.dialogs.form import FormDialog
 from client.ui.screens.department import DepartmentScreen
-from client.ui.widgets.hiring_board import NO_POSTINGS
+from client.ui.widgets.hiring_board import NO_POSTINGS, _posting_row
+from protocol.rules.department.postings import group_by_posting
 
 pytestmark = pytest.mark.tui
 
@@ -160,3 +161,17 @@ async def test_an_item_shown_by_a_record_since_voided_is_open_again_at_f10(
         evidence = [value for _label, value in form.query_one(
             "#field-evidence_id", Select)._options]
         assert check not in evidence
+
+
+def test_a_closed_posting_says_closed_once_and_its_outcome_if_it_has_one() -> None:
+    """A posting closed before outcomes were recorded has none: "closed", not
+    "closed · closed"."""
+    postings = [("P1", {"position": "Coder", "department": "HIM", "status": "closed",
+                        "posted_on": "2026-10-01", "closed_on": "2026-10-20",
+                        "outcome": "filled"}),
+                ("P0", {"position": "Typist", "department": "Records", "status": "closed",
+                        "posted_on": "2025-01-01", "closed_on": "2025-02-01"}),
+                ("P2", {"position": "Registrar", "department": "HIM", "status": "open",
+                        "posted_on": "2026-11-02"})]
+    rows = {g.id: _posting_row(g)[1].plain for g in group_by_posting(postings, [])}
+    assert rows == {"P1": "closed · filled", "P0": "closed", "P2": "open"}

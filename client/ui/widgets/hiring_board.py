@@ -33,7 +33,8 @@ def _posting_row(group: PostingGroup) -> tuple[Text, Text, Text]:
         status = Text("open", style="green")
         since = Text(f"posted {group.posted_on}")
     else:
-        status = Text(f"closed · {group.outcome or 'closed'}", style="dim")
+        # A posting closed before outcomes were recorded has none: "closed", not "closed · closed".
+        status = Text("closed" + (f" · {group.outcome}" if group.outcome else ""), style="dim")
         since = Text(f"closed {group.closed_on}", style="dim")
     counts = ", ".join(f"{n} {stage}" for stage, n in group.stage_counts.items() if n)
     title.append(f"  ({counts or 'no applicants'})", style="dim")

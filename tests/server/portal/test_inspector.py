@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from protocol.bundles import BundleError, verify_bundle
 from server.portal import inspections
+from server.portal.principals import PortalRole, Principal
 from server.storage.portal_models import P
 
 pytestmark = pytest.mark.usefixtures("world")
@@ -107,6 +108,69 @@ async def test_an_expired_access_gets_a_clear_page(visitors, manager, world, eng
     assert status == 410 and "has expired" in text
 
 
+async def test_an_access_issued_for_30_days_before_the_bound_still_ends_after_72_hours(
+        visitors, manager, world, engine, settings, clock, p):
+    """Accesses issued while the portal still allowed 30 days keep their stored
+    expiry; they end 72 hours after their start all the same (security.md)."""
+    old = p.issue_access(engine, settings, manager, [world.a.id], hours=72)
+    unused = p.issue_access(engine, settings, manager, [world.a.id], hours=72)
+    with engine.begin() as conn:
+        conn.execute(sa.update(P.accesses).where(P.accesses.c.id.in_([old.id, unused.id]))
+                     .values(expires_at=P.accesses.c.not_before + 30 * DAY_MS))
+    inspector = await visitors()
+    assert (await redeem(inspector, old))[0] == 200
+    clock.advance(72 * inspections.HOUR_MS + 1000)
+    status, text = await (await visitors()).get(f"/portal/access/{unused.token}")
+    assert status == 410 and "has expired" in text
+    with pytest.raises(inspections.AccessUnavailable) as refused:
+        inspections.load_inspector(engine, settings, old.id)
+    assert refused.value.reason == "expired"
+    issuer = Principal("account", manager.id, manager.username, PortalRole.REGIONAL_MANAGER,
+                       frozenset([world.a.id]))
+    states = {a.id: a.state for a in inspections.list_accesses(engine, settings, issuer)}
+    assert states[old.id] == states[unused.id] == "expired"
+
+
+async def test_every_refused_use_of_an_access_is_audited(visitors, manager, world, engine,
+                                                         settings, clock, p, h):
+    """security.md, case 12: an inspector token used again, before its start or after
+    its end is refused and audited, in the chain of each facility of the access."""
+    issued = p.issue_access(engine, settings, manager, [world.a.id], hours=24)
+    early = p.issue_access(engine, settings, manager, [world.a.id],
+                           not_before=clock.now + DAY_MS)
+    late = p.issue_access(engine, settings, manager, [world.a.id], hours=24)
+    inspector, slow = await visitors(), await visitors()
+    assert (await redeem(inspector, issued))[0] == 200
+    assert (await (await visitors()).get(f"/portal/access/{issued.token}"))[0] == 410
+    assert (await (await visitors()).get(f"/portal/access/{early.token}"))[0] == 410
+    assert (await slow.get(f"/portal/access/{late.token}"))[0] == 200  # the code form
+    clock.advance(DAY_MS + 1000)
+    status, text = await inspector.get("/portal/inspect")
+    assert status == 410 and "has expired" in text
+    status, text = await slow.post("/portal/access", {"code": late.code})  # too late
+    assert status == 410 and "has expired" in text
+    refused = [(a.target, a.detail["reason"], a.outcome, a.actor)
+               for a in h.audit_rows(engine, chain=world.a.id)
+               if a.action == "inspect:refused"]
+    assert refused == [(issued.id, "used", "refused", f"inspector:{issued.id}"),
+                       (early.id, "not_yet", "refused", f"inspector:{early.id}"),
+                       (issued.id, "expired", "refused", f"inspector:{issued.id}"),
+                       (late.id, "expired", "refused", f"inspector:{late.id}")]
+
+
+async def test_the_list_of_accesses_says_when_each_ends_to_the_minute(
+        visitor, manager, world, engine, settings, clock, p):
+    """Accesses last hours now: the list gives each one's start and end with the time."""
+    from server.http.portal.pages import when
+
+    issued = p.issue_access(engine, settings, manager, [world.a.id], hours=5)
+    await visitor.sign_in(manager)
+    status, text = await visitor.get("/portal/inspections")
+    assert status == 200
+    assert f"{when(clock.now)} – {when(clock.now + 5 * inspections.HOUR_MS)}" in text
+    assert issued.id in text
+
+
 async def test_an_access_not_valid_yet_gets_a_clear_page(visitor, manager, world, engine,
                                                          settings, clock, p):
     issued = p.issue_access(engine, settings, manager, [world.a.id],
@@ -132,7 +196,9 @@ async def test_a_revoked_access_ends_at_the_next_request(visitors, manager, worl
     assert status == 401  # the session ended with it
     actions = [a.action for a in h.audit_rows(engine, chain=world.a.id)
                if a.target == issued.id]
-    assert actions == ["inspection:issue", "inspection:redeem", "inspection:revoke"]
+    # The use after the revocation is refused and audited (security.md, case 12).
+    assert actions == ["inspection:issue", "inspection:redeem", "inspection:revoke",
+                       "inspect:refused"]
 
 
 async def test_an_unknown_link_gets_a_clear_page(visitor):

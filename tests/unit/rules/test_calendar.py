@@ -81,6 +81,14 @@ def test_quarters() -> None:
         Quarter.parse("2027-1")
 
 
+@pytest.mark.parametrize("typed", ["²027Q1", "２０２７Q1", "٢٠٢٧Q1"])
+def test_a_quarter_is_written_in_ascii_digits(typed: str) -> None:
+    """A superscript or non-Latin digit is a digit to str.isdigit: the clerk gets the
+    form's own sentence, never Python's "invalid literal for int()"."""
+    with pytest.raises(ValueError, match="a quarter is written like 2027Q1"):
+        Quarter.parse(typed)
+
+
 def test_rounding_and_ratios() -> None:
     assert round_half_up(Decimal("2.345")) == Decimal("2.35")
     assert round_half_up(2.675) == Decimal("2.68")  # the float's text, not its binary value

@@ -1,6 +1,6 @@
 """The page footer the release packet and the accounting of disclosures share
-(``protocol.reports.render.confidential_footer``): on every page, read back from the
-PDF, what the document is, "confidential" and the page number."""
+(``protocol.reports.render.confidential_canvas``): on every page, read back from the
+PDF, what the document is, "confidential" and "page n of N"."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def test_every_page_of_a_release_packet_says_what_it_is_and_its_number() -> None
     for number, text in enumerate(pages, start=1):
         assert ("Maple Grove Care Center · Okafor, Adaeze · released 2026-11-09 to "
                 "Hart & Lowe LLP · confidential") in text
-        assert f"Page {number}" in text
+        assert f"Page {number} of {len(pages)}" in text
 
 
 def test_every_page_of_an_accounting_says_what_it_is_and_its_number() -> None:
@@ -51,4 +51,4 @@ def test_every_page_of_an_accounting_says_what_it_is_and_its_number() -> None:
     for number, text in enumerate(pages, start=1):
         assert (f"Maple Grove Care Center · Okafor, Adaeze · {document.period} · provided "
                 f"{document.provided_on} · confidential") in text
-        assert f"Page {number}" in text
+        assert f"Page {number} of {len(pages)}" in text
