@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from protocol.audit_log import accept_checkpoint, checkpoint_from_json, checkpoint_to_json
+from protocol.collector import collector_paused
 from protocol.merge import RecordState
 from protocol.merkle import Checkpoint, ProofError
 from protocol.messages import MAX_PULL_PAGE, LogPosition, PullRequest, PullResponse, Snapshot
@@ -33,7 +34,6 @@ from ..store.record_numbers import MRN_LOW_WATER, add_mrn_pool, mrn_top, mrns_le
 from ..store.search import refresh_many, search_columns
 from ..views import SyncProgress
 from .channel import Channel
-from .collector import collector_paused
 from .counts import Counts, Progress
 from .restore import check_log, finish_repull
 from .terminal_restore import is_behind

@@ -23,11 +23,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from protocol.collector import collector_paused
 from protocol.reports import residents
 from protocol.reports.facts import FacilityFacts
 from protocol.reports.status import compliance_status
 from protocol.rules.due import due_list, overdue_list
-from server.reports.collector import collector_paused
 from server.reports.compliance import load_facts
 from server.settings import Settings
 from server.storage.audit_verify import verify_chain

@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlalchemy.engine import Engine
 
+from protocol.collector import collector_paused
 from protocol.reports.catalog import Reads, build_report
 from protocol.reports.catalog import reads as report_reads
 from protocol.reports.facts import FacilityFacts, HoursDays
@@ -21,7 +22,6 @@ from protocol.reports.status import ComplianceStatus, compliance_status
 from protocol.rules.calendar import Quarter
 from server.storage.db import read_tx
 
-from .collector import collector_paused
 from .loading import load_facts
 
 __all__ = ["facility_pbj", "facility_report", "facility_status", "load_facts"]

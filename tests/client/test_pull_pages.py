@@ -7,10 +7,10 @@ import threading
 import pytest
 
 from client.sync import pull as pull_module
-from client.sync.collector import collector_paused
 from client.sync.engine import SyncEngine
 from client.sync.transport import TransportError
 from protocol.codec import decode
+from protocol.collector import collector_paused
 from protocol.ids import new_id
 from protocol.messages import MAX_PULL_PAGE
 from protocol.records import RecordKind

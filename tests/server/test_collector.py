@@ -3,7 +3,7 @@
 import gc
 import threading
 
-from server.reports.collector import collector_paused
+from protocol.collector import collector_paused
 
 
 def test_paused_inside_nested_and_across_threads_then_resumed() -> None:
