@@ -13,6 +13,15 @@ from server.portal.errors import InputInvalid
 Form = MultiDictProxy[str | bytes | bytearray | web.FileField]
 
 
+def digits(raw: object, *, at_most: int = 18) -> int | None:
+    """A whole number written in ASCII digits (at most ``at_most`` of them), as
+    in a path, a query or a form; ``None`` for anything else. ``str.isdigit``
+    alone is not enough: "²" is a digit to it and not to ``int``."""
+    if not isinstance(raw, str) or not raw or len(raw) > at_most:
+        return None
+    return int(raw) if raw.isascii() and raw.isdigit() else None
+
+
 async def read(request: web.Request) -> Form:
     try:
         return await request.post()

@@ -14,6 +14,7 @@ from aiohttp import web
 from protocol.audit_log import checkpoint_to_json
 from protocol.bundles import key_fingerprint
 from server.http.access import Access, access
+from server.http.portal import forms
 from server.http.portal.context import principal, read
 from server.http.portal.pages import page
 from server.http.state import AUDIT_LOG, blocking
@@ -51,10 +52,11 @@ async def _statement(request: web.Request) -> web.Response:
     ref = await read(request, scope.facility, principal(request),
                      request.match_info["facility_id"])
     raw = request.query.get("from", "")
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+    size = forms.digits(raw)
+    if size is None:
         raise InputInvalid("from", "Give the size of the checkpoint you hold: ?from=N.")
     audit_log = request.app[AUDIT_LOG]
-    statement = await blocking(request, audit_log.statement, ref.id, int(raw))
+    statement = await blocking(request, audit_log.statement, ref.id, size)
     return web.json_response(statement)
 
 

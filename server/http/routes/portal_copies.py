@@ -39,9 +39,10 @@ def _page_number(raw: object) -> int:
     """``?page=N`` (from 1; 1 when absent); anything else is a page that does not exist."""
     if raw is None or raw == "":
         return 1
-    if not isinstance(raw, str) or not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+    number = forms.digits(raw, at_most=9)
+    if number is None:
         raise web.HTTPNotFound
-    return int(raw)
+    return number
 
 
 @page(routes, COPIES + "/{terminal_id}", "copies_one.html", Access.ACCOUNT)
@@ -54,8 +55,8 @@ async def copies_one(request: web.Request) -> dict[str, Any]:
 @routes.post(COPIES + "/{terminal_id}/{kept_id}")
 @access(Access.ACCOUNT)
 async def decide(request: web.Request) -> web.Response:
-    raw = request.match_info["kept_id"]
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+    kept_id = forms.digits(request.match_info["kept_id"])
+    if kept_id is None:
         raise web.HTTPNotFound
     facility_id, terminal_id = request.match_info["facility_id"], request.match_info["terminal_id"]
     # Outside the account's scope the answer is 404 whatever the form says.
@@ -67,13 +68,13 @@ async def decide(request: web.Request) -> web.Response:
         raise InputInvalid("decision", "Choose accept or discard.")
     back = f"/portal/facilities/{facility_id}/copies/{terminal_id}"
     on_page = form.get("page")  # back to the page the decision was made on
-    if isinstance(on_page, str) and on_page.isascii() and on_page.isdigit() \
-            and int(on_page[:9]) > 1:
-        back += f"?page={int(on_page[:9])}"
+    page_number = forms.digits(on_page, at_most=9)
+    if page_number is not None and page_number > 1:
+        back += f"?page={page_number}"
     try:
         result = await call(request, copies.decide, principal(request),
                             facility_id=facility_id, terminal_id=terminal_id,
-                            kept_id=int(raw), accept=decision == "accept")
+                            kept_id=kept_id, accept=decision == "accept")
     except AdminError as exc:
         if exc.status == 404:
             raise

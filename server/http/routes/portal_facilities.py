@@ -11,6 +11,7 @@ from aiohttp import web
 from sqlalchemy.engine import Connection
 
 from server.http.access import Access, access
+from server.http.portal import forms
 from server.http.portal.context import call, principal, read, settings
 from server.http.portal.pages import page
 from server.portal import facilities, figures, scope
@@ -22,10 +23,10 @@ FACILITY = "/portal/facilities/{facility_id}"
 
 
 def _seq(request: web.Request) -> int:
-    raw = request.match_info["seq"]
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+    seq = forms.digits(request.match_info["seq"])
+    if seq is None:
         raise web.HTTPNotFound
-    return int(raw)
+    return seq
 
 
 async def _with_facility(request: web.Request, fn: Any, *args: Any

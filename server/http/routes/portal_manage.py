@@ -35,12 +35,12 @@ async def review(request: web.Request) -> web.Response:
     decision = form.get("decision")
     if decision not in ("apply", "reject"):
         raise InputInvalid("decision", "Choose apply or reject.")
-    raw_seq = request.match_info["seq"]
-    if not (raw_seq.isascii() and raw_seq.isdigit()) or len(raw_seq) > 18:
+    seq = forms.digits(request.match_info["seq"])
+    if seq is None:
         raise web.HTTPNotFound
     result = await call(request, management.review_held, principal(request),
                         facility_id=_fid(request), terminal_id=request.match_info["terminal_id"],
-                        seq=int(raw_seq), apply=decision == "apply")
+                        seq=seq, apply=decision == "apply")
     outcome = str(result.status) + (f" ({result.reason})" if result.reason else "")
     await sessions.flash(request, f"Operation {result.seq} reviewed: {outcome}.")
     return see_other(f"/portal/facilities/{_fid(request)}/held")

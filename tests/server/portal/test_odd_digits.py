@@ -46,3 +46,12 @@ async def test_an_odd_digit_sign_in_code_gets_the_one_answer(visitor, manager):
                                            "password": manager.password})
     status, text = await visitor.post("/portal/sign-in/code", {"code": ODD * 6})
     assert status != 500 and "The user name, password or code is not right." in text
+
+
+@pytest.mark.parametrize(("raw", "number"), [
+    ("0", 0), ("42", 42), ("9" * 18, int("9" * 18)), ("9" * 19, None), ("", None),
+    ("²", None), ("٣", None), ("-1", None), (" 1", None), ("1.0", None), (None, None)])
+def test_the_portal_reads_a_number_in_ascii_digits_only(raw, number):
+    from server.http.portal.forms import digits
+
+    assert digits(raw) == number
