@@ -35,7 +35,7 @@ from ..store.search import refresh_many, search_columns
 from ..views import SyncProgress
 from .channel import Channel
 from .counts import Counts, Progress
-from .restore import check_log, finish_repull
+from .restore import answered_top, check_log, finish_repull
 from .terminal_restore import is_behind
 
 PULL_PAGE = MAX_PULL_PAGE
@@ -81,7 +81,8 @@ class Pull:
                                       want_mrns=want, mrn_top=mrn_top(conn),
                                       generation=get_meta(conn, "log_generation"),
                                       epoch=int(get_meta(conn, "epoch", 0)),
-                                      audit_size=kept.size if kept is not None else 0)
+                                      audit_size=kept.size if kept is not None else 0,
+                                      answered=answered_top(conn))
             with collector_paused():  # a page is thousands of short-lived objects
                 reply = PullResponse.from_wire(self.channel.exchange(
                     "/v1/pull", "pull", request.to_wire(), "pulled"))

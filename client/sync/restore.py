@@ -47,10 +47,9 @@ def check_log(conn: Connection, log: LogPosition, cursor: int, now: int, facilit
     operations became pending again to be re-sent)."""
     known = get_meta(conn, "log_generation")
     set_meta(conn, "log_generation", log.generation)
-    answered_top = conn.execute(sa.select(sa.func.max(OUTBOX.c.seq)).where(
-        OUTBOX.c.status != "pending")).scalar()
+    top = answered_top(conn)
     resent = 0
-    if answered_top is not None and log.next_seq <= answered_top:
+    if top and log.next_seq <= top:
         lost = OUTBOX.c.seq >= log.next_seq
         touched = [t for row in conn.execute(sa.select(OUTBOX).where(
             lost, OUTBOX.c.status != "pending")) for t in records_touched(row)]
@@ -69,6 +68,15 @@ def check_log(conn: Connection, log: LogPosition, cursor: int, now: int, facilit
               previous=known, head=log.head, cursor=cursor, next_seq=log.next_seq,
               resent=resent)
     return repull, resent
+
+
+def answered_top(conn: Connection) -> int:
+    """The highest operation number this terminal holds the server's answer to
+    (0: none). Sent with every pull: a server whose last handled number is below
+    it lost work, and starts a new generation so that every terminal pulls
+    again (:mod:`server.core.pull`)."""
+    return int(conn.execute(sa.select(sa.func.max(OUTBOX.c.seq)).where(
+        OUTBOX.c.status != "pending")).scalar() or 0)
 
 
 def finish_repull(conn: Connection, facility_id: str) -> None:

@@ -49,24 +49,30 @@ class PullRequest:
     audit_size: int = 0
     """The size of the facility's audit checkpoint this terminal holds (0: none):
     the answer proves that the log today extends it."""
+    answered: int = 0
+    """The highest operation number this terminal holds the server's answer to
+    (0: none): a server whose last handled number is below it came back from a
+    backup."""
 
     def to_wire(self) -> dict[str, Any]:
         return {"cursor": self.cursor, "limit": self.limit, "held": self.held,
                 "mrns": self.want_mrns, "proto": self.protocol, "mrn_top": self.mrn_top,
-                "gen": self.generation, "epoch": self.epoch, "audit": self.audit_size}
+                "gen": self.generation, "epoch": self.epoch, "audit": self.audit_size,
+                "answered": self.answered}
 
     @classmethod
     def from_wire(cls, value: Any) -> PullRequest:
         raw = as_map(value, "pull")
         only_keys(raw, {"cursor", "limit", "held", "mrns", "proto", "mrn_top", "gen", "epoch",
-                        "audit"},
+                        "audit", "answered"},
                   "pull")
         return cls(cursor=req_int(raw, "cursor"), limit=req_int(raw, "limit", 1, MAX_PULL_PAGE),
                    held=int_list(raw, "held", 1000), want_mrns=req_bool(raw, "mrns"),
                    protocol=_proto(raw),
                    mrn_top=req_int(raw, "mrn_top") if "mrn_top" in raw else 0,
                    generation=opt_str(raw, "gen", 64), epoch=_epoch(raw),
-                   audit_size=req_int(raw, "audit") if "audit" in raw else 0)
+                   audit_size=req_int(raw, "audit") if "audit" in raw else 0,
+                   answered=req_int(raw, "answered") if "answered" in raw else 0)
 
 
 @dataclass(frozen=True)

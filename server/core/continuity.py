@@ -4,11 +4,12 @@ backup, declared or not.
 A generation is a random id; the first is made when the schema is created,
 a new one by ``chartkeep-server restore`` (declared) or when a terminal shows
 the server is behind what it once said (detected: a pull cursor beyond the
-facility's log head, or record numbers beyond the facility's counter, from a
-terminal that knows the current generation). Every pull answer carries the
-generation with the log's head and the operation number the server expects
-next from that terminal, so terminals re-send what the server lost and pull
-everything again (:mod:`client.sync.pull`).
+facility's log head, record numbers beyond the facility's counter, or answers
+to operations past the last one the server handled for it, from a terminal
+that knows the current generation; a push past the next expected operation).
+Every pull answer carries the generation with the log's head and the
+operation number the server expects next from that terminal, so terminals
+re-send what the server lost and pull everything again (:mod:`client.sync.pull`).
 
 A new generation also moves every facility's record-number counter on by a
 margin, so pools issued after a restore do not repeat numbers terminals took

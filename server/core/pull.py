@@ -75,12 +75,17 @@ def pull(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: E
         audit_replay(engine, settings, terminal, envelope)
         raise
     knows_current = request.generation in (None, generation)
-    if knows_current and (request.cursor > head or mrns_behind):
-        # This terminal saw more of the log, or holds numbers the counter has
-        # not reached: the database came back from an older copy.
+    if knows_current and (request.cursor > head or mrns_behind or request.answered > last_seq):
+        # This terminal saw more of the log, holds numbers the counter has not
+        # reached, or holds answers to operations this server has no record of
+        # handling: the database came back from an older copy. (The head alone
+        # can pass a cursor again before anyone pulls: the lost positions are
+        # reused, and only a new generation makes the terminals that pulled
+        # them pull again.)
         generation = continuity.start(engine, settings, "detected", {
             "terminal": terminal.id, "cursor": request.cursor, "head": head,
-            "mrn_top": request.mrn_top})
+            "mrn_top": request.mrn_top, "answered": request.answered,
+            "last_seq": last_seq})
     log = LogPosition(generation, head, last_seq + 1)
     more = len(rows) > request.limit
     rows = rows[:request.limit]

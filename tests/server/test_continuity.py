@@ -1,5 +1,5 @@
 """The change log's generation and head on every pull answer; a restore
-noticed from a terminal's cursor or record numbers; record numbers never
+noticed from a terminal's cursor, record numbers or answers; record numbers never
 issued twice."""
 
 import sqlalchemy as sa
@@ -33,6 +33,31 @@ def test_a_cursor_beyond_the_head_starts_a_new_generation_once(terminal, h, engi
     events = [r for r in h.audit_rows(engine) if r.action == "server:restored"]
     assert {r.outcome for r in events} == {"detected"}
     assert len({r.detail["generation"] for r in events}) == 1
+
+
+def test_answers_past_the_last_handled_operation_start_a_new_generation_once(terminal, h,
+                                                                            engine):
+    """A terminal holds answers the server has no record of giving: the server
+    came back from a backup, even when its head has grown past the terminal's
+    cursor again (its lost positions reused by other changes)."""
+    t = terminal()
+    _, create = h.new_resident(t)
+    t.push([create])
+    first = t.pull()
+    assert first.log is not None
+    same = t.service.pull(t.info, t.envelope("pull", {}), _request(
+        first.cursor, generation=first.log.generation, answered=1))
+    assert same.log is not None and same.log.generation == first.log.generation
+    lost = t.service.pull(t.info, t.envelope("pull", {}), _request(
+        first.cursor, generation=first.log.generation, answered=3))
+    assert lost.log is not None and lost.log.generation != first.log.generation
+    # Told on the old generation again (its answer was lost): no third one.
+    again = t.service.pull(t.info, t.envelope("pull", {}), _request(
+        first.cursor, generation=first.log.generation, answered=3))
+    assert again.log is not None and again.log.generation == lost.log.generation
+    events = [r for r in h.audit_rows(engine) if r.action == "server:restored"]
+    assert [(r.outcome, r.detail["answered"], r.detail["last_seq"]) for r in events
+            if r.facility_id == t.info.facility_id] == [("detected", 3, 1)]
 
 
 def test_declared_restore_moves_the_counter_past_old_pools(terminal, engine, settings, world):
@@ -78,7 +103,8 @@ def test_a_record_number_stored_earlier_is_refused_in_a_later_batch(terminal, h)
         ("applied", None), ("rejected", "duplicate_mrn")]
 
 
-def _request(cursor, *, generation=None, mrn_top=0):
+def _request(cursor, *, generation=None, mrn_top=0, answered=0):
     from protocol.messages import PullRequest
 
-    return PullRequest(cursor, 1000, [], False, mrn_top=mrn_top, generation=generation)
+    return PullRequest(cursor, 1000, [], False, mrn_top=mrn_top, generation=generation,
+                       answered=answered)
