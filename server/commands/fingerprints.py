@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,6 +13,9 @@ import orjson
 
 from protocol.codec import canonical
 from protocol.ops import Operation
+
+_MAY_BE_FLOAT = re.compile(rb"[0-9][.eE]")
+"""Every float orjson writes has a digit followed by a point or an exponent."""
 
 
 def stable_hash(value: Any) -> str:
@@ -21,16 +25,18 @@ def stable_hash(value: Any) -> str:
 
     The JSON is written by orjson, which gives the very bytes ``json.dumps``
     gives here (sorted keys, compact, UTF-8) at half the cost, except that it
-    writes a non-finite float as ``null`` where ``json.dumps`` refuses it: so
-    text holding a ``null`` is written again the old way. Either way the hash
-    is the one stored before, so stored results and created records still
-    match their resends.
+    writes a non-finite float as ``null`` where ``json.dumps`` refuses it, and
+    writes exponents its own way (``1e-7`` where ``json.dumps`` writes
+    ``1e-07``): so text holding a ``null``, or anything that may be a float (a
+    digit followed by ``.`` or ``e``; in a string that only costs the slower
+    way), is written again the old way. Either way the hash is the one stored
+    before, so stored results and created records still match their resends.
     """
     try:
         text = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
     except TypeError:
         text = b"null"  # a type orjson does not write: the old way decides
-    if b"null" in text:
+    if b"null" in text or _MAY_BE_FLOAT.search(text):
         return _json_hash(value)
     return hashlib.sha256(b"j" + text).hexdigest()
 

@@ -30,6 +30,12 @@ def test_map_order_does_not_change_the_hash() -> None:
     assert stable_hash({**one, "id": "01K"}) != stable_hash(one)
 
 
+def test_floats_keep_the_hash_json_dumps_gave() -> None:
+    """orjson writes exponents as 1e-7 and 1e16, json.dumps as 1e-07 and 1e+16."""
+    for value in (1.192092896e-07, 1e16, 1.5e300, -2.5e-5, 0.1, 7.0, {"h": 1e-9}, [3e20]):
+        assert stable_hash(value) == _json_hash(value)
+
+
 def test_values_json_writes_differently_keep_their_old_hash() -> None:
     """orjson writes a non-finite float as null, json.dumps refuses it (so the
     hash came from canonical msgpack): the old way still decides those."""
