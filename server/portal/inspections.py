@@ -315,6 +315,26 @@ def record_refused_write(engine: Engine, settings: Settings, inspector: Principa
         batch.write()
 
 
+def record_other_facility(engine: Engine, settings: Settings, inspector: Principal,
+                          page: str) -> None:
+    """Audit an inspector's request for a facility the access does not name (or
+    that does not exist: the answer is the same), refused, in the chain of every
+    facility the access names; the id asked for is in the page."""
+    now = settings.clock()
+    facility_ids = sorted(inspector.facilities or ())
+    if not facility_ids:
+        return
+    with write_tx(engine) as conn:
+        batch = Batch(conn, facility_ids, now)
+        for facility_id in facility_ids:
+            batch.chain(facility_id).append(
+                at=now, action="inspect:refused", outcome="refused", actor=inspector.actor,
+                target=facility_id, facility_id=facility_id, purpose="inspection",
+                detail={"reason": "other_facility", "page": page[:200],
+                        "inspector": inspector.name, "agency": inspector.agency})
+        batch.write()
+
+
 def _visible(manager: Principal, facilities: Iterable[str]) -> bool:
     return any(manager.sees(f) for f in facilities)
 

@@ -99,4 +99,16 @@ async def portal_guard(request: web.Request, handler: Handler,
                            request.app[SERVICE].engine, request.app[SETTINGS], principal,
                            request.method, request.path)
         raise NotFound("There is no such page.")
+    if principal.is_inspector:
+        try:
+            return await handler(request)
+        except NotFound:
+            facility_id = request.match_info.get("facility_id")
+            if facility_id is not None and facility_id not in (principal.facilities or ()):
+                # A facility the access does not name: answered as one that does not
+                # exist, and audited (security.md, case 12: "for another facility").
+                await blocking(request, inspections.record_other_facility,
+                               request.app[SERVICE].engine, request.app[SETTINGS], principal,
+                               request.path)
+            raise
     return await handler(request)

@@ -93,7 +93,7 @@ def _main(html: str) -> str:
 
 
 async def test_an_inspector_gets_404_outside_their_access_and_on_every_other_page(
-        visitors, manager, world, settings, engine, p):
+        visitors, manager, world, settings, engine, p, h):
     issued = p.issue_access(engine, settings, manager, [world.a.id])
     inspector = await visitors()
     await inspector.get(f"/portal/access/{issued.token}")
@@ -127,13 +127,23 @@ async def test_an_inspector_gets_404_outside_their_access_and_on_every_other_pag
     # a page that is not the inspector's is not (it answers as one that does not exist).
     assert writes >= 10
     assert audit_count(engine) == before + writes
-    for path in (f"/portal/inspect/facilities/{world.b.id}",
-                 f"/portal/inspect/facilities/{world.b.id}.json",
-                 f"/portal/inspect/facilities/{new_id()}",
-                 f"/portal/inspect/facilities/{world.b.id}/audit",
-                 f"/portal/inspect/facilities/{world.b.id}/reports",
-                 f"/portal/inspect/facilities/{world.b.id}/reports/census.pdf"):
+    outside = (f"/portal/inspect/facilities/{world.b.id}",
+               f"/portal/inspect/facilities/{world.b.id}.json",
+               f"/portal/inspect/facilities/{new_id()}",
+               f"/portal/inspect/facilities/{world.b.id}/audit",
+               f"/portal/inspect/facilities/{world.b.id}/reports",
+               f"/portal/inspect/facilities/{world.b.id}/reports/census.pdf")
+    for path in outside:
         assert (await inspector.response("GET", path)).status == 404, path
+    # Another facility's pages (or one that does not exist: the same answer) are
+    # refused and audited in the access's own facility (security.md, case 12).
+    refused = [a for a in h.audit_rows(engine, chain=world.a.id)
+               if a.action == "inspect:refused" and a.detail["reason"] == "other_facility"]
+    assert sorted(a.detail["page"] for a in refused) == sorted(
+        path.split("?")[0] for path in outside)
+    assert all(a.actor == f"inspector:{issued.id}" for a in refused)
+    assert not [a for a in h.audit_rows(engine, chain=world.b.id)
+                if a.action.startswith("inspect:")]
 
 
 async def test_a_manager_gets_404_on_administrator_and_inspector_pages(
