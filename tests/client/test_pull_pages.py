@@ -2,15 +2,11 @@
 cycle collector paused, which is left as it was found whatever happens."""
 
 import gc
-import threading
-
-import pytest
 
 from client.sync import pull as pull_module
 from client.sync.engine import SyncEngine
 from client.sync.transport import TransportError
 from protocol.codec import decode
-from protocol.collector import collector_paused
 from protocol.ids import new_id
 from protocol.messages import MAX_PULL_PAGE
 from protocol.records import RecordKind
@@ -87,37 +83,4 @@ def test_a_pull_that_fails_leaves_the_collector_on(make_terminal, server, sleeps
     report = _engine(a, spy, sleeps).sync()
     assert report.error  # the link gave up …
     assert "/v1/pull" in spy.tried  # … in the middle of a page
-    assert gc.isenabled()
-
-
-def test_paused_inside_nested_and_across_threads_then_resumed() -> None:
-    assert gc.isenabled()
-    inside = threading.Event()
-    leave = threading.Event()
-    seen: list[bool] = []
-
-    def other_page() -> None:
-        with collector_paused():
-            inside.set()
-            leave.wait(timeout=30)
-        seen.append(gc.isenabled())
-
-    with collector_paused():
-        assert not gc.isenabled()
-        with collector_paused():
-            assert not gc.isenabled()
-        assert not gc.isenabled()
-        worker = threading.Thread(target=other_page)
-        worker.start()
-        assert inside.wait(timeout=30)
-    assert not gc.isenabled(), "the other thread's page is still being applied"
-    leave.set()
-    worker.join(timeout=30)
-    assert seen == [True]
-    assert gc.isenabled()
-
-
-def test_an_error_inside_resumes_the_collector() -> None:
-    with pytest.raises(RuntimeError), collector_paused():
-        raise RuntimeError("a page that failed")
     assert gc.isenabled()

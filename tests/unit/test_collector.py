@@ -1,7 +1,11 @@
-"""Reports pause Python's cycle collector and leave it as they found it."""
+"""One pause of Python's cycle collector for the pull's pages and the reports
+(protocol.collector): it nests, holds across threads, and leaves the collector as
+it found it, whatever happens inside."""
 
 import gc
 import threading
+
+import pytest
 
 from protocol.collector import collector_paused
 
@@ -41,3 +45,9 @@ def test_a_collector_switched_off_elsewhere_stays_off() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_an_error_inside_resumes_the_collector() -> None:
+    with pytest.raises(RuntimeError), collector_paused():
+        raise RuntimeError("a page that failed")
+    assert gc.isenabled()
