@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -21,13 +23,25 @@ KINDS = ("facility", "bed", "resident", "stay", "assessment", "staff", "license"
 
 _raw_decode = json.JSONDecoder().raw_decode
 _tuple_new = tuple.__new__
+_orjson_loads = orjson.loads
+_orjson_error = orjson.JSONDecodeError
+_LONG_NUMBER = re.compile(r"\d{19}").search
+"""A run of 19 digits: an integer orjson may read as a float (past 64 bits)."""
 
 
 def _decode(text: str) -> Any:
-    """``json.loads(text)``, without its two whitespace scans when the text is one
-    JSON value and nothing else, as the server writes every snapshot (a third of
-    the decoding time); anything else goes to ``json.loads`` and so gives what it
-    gives, value or error."""
+    """``json.loads(text)``, by orjson where it gives the same value (three times
+    faster: a 50-facility staffing report decodes half a million snapshots).
+
+    orjson reads an integer past 64 bits as a float (a text with 19 digits in a
+    row goes to :mod:`json`), and refuses what :mod:`json` reads (``NaN``, a lone
+    surrogate, a number past a double): those go to :mod:`json` too, so the value
+    or the error is always what ``json.loads`` gives."""
+    if _LONG_NUMBER(text) is None:
+        try:
+            return _orjson_loads(text)
+        except _orjson_error:
+            pass
     try:
         value, end = _raw_decode(text)
     except json.JSONDecodeError:
@@ -50,15 +64,15 @@ def load_facts(conn: Connection, facility_id: str, *, kinds: Iterable[str] | Non
     hours ``hours_days`` keeps: :class:`protocol.reports.catalog.Reads`), as the
     shared facts.
 
-    The snapshot column is read as it is stored (JSON text on SQLite; psycopg
-    hands PostgreSQL's ``json`` over already decoded) and decoded here, once
-    (:func:`_decode`), without SQLAlchemy's per-row result processing: a large
-    facility's quarter is ten thousand rows, and that processing cost as much as
-    the decoding.
+    The snapshot column is read as the text it is stored as (cast to text, so
+    that psycopg does not decode PostgreSQL's ``json`` with :mod:`json` itself)
+    and decoded here, once (:func:`_decode`), without SQLAlchemy's per-row result
+    processing: a large facility's quarter is ten thousand rows, and that
+    processing cost as much as the decoding.
     """
     records = T.records
     result = conn.execute(sa.select(records.c.kind, records.c.id,
-                                    sa.type_coerce(records.c.data, sa.Text),
+                                    sa.cast(records.c.data, sa.Text),
                                     records.c.status)
                           .where(records.c.facility_id == facility_id,
                                  records.c.kind.in_(KINDS if kinds is None else
@@ -67,7 +81,7 @@ def load_facts(conn: Connection, facility_id: str, *, kinds: Iterable[str] | Non
     out: list[Row] = []
     append = out.append
     for kind, rec_id, data, status in result.all():
-        decoded: Any = _decode(data) if data.__class__ is str else data
+        decoded: Any = _decode(data) if data.__class__ is str else data  # NULL: None
         # Made as the tuple it is: Row's own constructor is a Python function, and
         # costs, over a facility's ten thousand rows, a tenth of their decoding.
         row: Row = _tuple_new(Row, (kind, rec_id, decoded or {}, status))

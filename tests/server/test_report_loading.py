@@ -4,6 +4,8 @@ import json
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from server.reports.loading import _decode
 
@@ -12,6 +14,11 @@ TEXTS = [
     '{"name": "Smith [Jr]", "leaves": [], "x": 1.5e3, "y": -0.0, "z": null, "w": true}',
     '"caf\\u00e9 \\ud83d\\ude00"',
     "123456789012345678901234567890",
+    "-9223372036854775809",
+    '{"big": 18446744073709551616, "small": -18446744073709551616}',
+    '{"a": 1, "a": 2}',
+    "1e400",
+    "-1e400",
     '  {"padded": 1}\n',
     "[1, 2]  ",
     "{}",
@@ -37,3 +44,16 @@ def test_same_errors_as_json_loads(text: str) -> None:
     with pytest.raises(json.JSONDecodeError) as got:
         _decode(text)
     assert str(got.value) == str(expected.value)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12)
+
+
+@given(JSON_VALUES, st.booleans())
+def test_any_json_reads_as_json_loads_reads_it(value: object, ascii_only: bool) -> None:
+    text = json.dumps(value, ensure_ascii=ascii_only)
+    assert _decode(text) == json.loads(text)
+    assert repr(_decode(text)) == repr(json.loads(text))  # an int stays an int, -0.0 stays
