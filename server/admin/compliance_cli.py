@@ -1,6 +1,8 @@
 """The compliance commands of ``chartkeep-server``: reports, PBJ files, settings.
 
     report NAME --facility ID --from DATE --to DATE --format pdf|csv|json --out FILE
+    report NAME --all-facilities (or --facility ID --facility ID …) … --out DIRECTORY
+                                                          one file per facility
     pbj --facility ID --quarter 2027Q1 --out FILE.xml     (exit 1 + problems if CMS
                                                            would reject the file)
     compliance --facility ID                              today's status in words
@@ -15,20 +17,25 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from protocol.reports.catalog import REPORTS, UnknownReport
+from protocol.reports.catalog import REPORTS
+from protocol.reports.model import Report
 from protocol.reports.render import FORMATS, render
 from protocol.rules.calendar import Quarter
 from protocol.rules.staffing.pbj import submission_deadline
 from server.errors import AdminError
 from server.reports.compliance import facility_pbj, facility_report, facility_status
+from server.reports.workers import facility_reports
 from server.settings import Settings
+from server.storage.models import T
 
 from . import compliance
 
@@ -39,12 +46,18 @@ EXIT_OK, EXIT_REJECTED = 0, 1
 def add_parsers(sub: Any) -> None:
     p = sub.add_parser("report", help="write a compliance report (" + ", ".join(REPORTS) + ")")
     p.add_argument("name", choices=sorted(REPORTS), metavar="NAME")
-    p.add_argument("--facility", required=True)
+    p.add_argument("--facility", action="append", default=[],
+                   help="the facility (give it again for several)")
+    p.add_argument("--all-facilities", action="store_true",
+                   help="every facility, by name (--out is then a directory)")
     p.add_argument("--from", dest="start", required=True, help="first day, YYYY-MM-DD")
     p.add_argument("--to", dest="end", required=True, help="last day, YYYY-MM-DD")
     p.add_argument("--format", choices=FORMATS, default="pdf")
-    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--out", required=True, type=Path,
+                   help="the file; for several facilities, the directory for their files")
     p.add_argument("--today", help="judge as of this date (default: today)")
+    p.add_argument("--processes", type=int,
+                   help="worker processes for several facilities (default: the cores)")
     p = sub.add_parser("pbj", help="write the quarter's PBJ file (exits 1 and lists the "
                        "problems when CMS would reject it)")
     p.add_argument("--facility", required=True)
@@ -126,20 +139,83 @@ def _report(args: argparse.Namespace, engine: Engine, settings: Settings) -> int
     start, end = _day(args.start, "--from"), _day(args.end, "--to")
     if end < start:
         raise AdminError("--to is before --from")
-    try:
-        report = facility_report(engine, args.name, args.facility, start, end,
+    if args.processes is not None and args.processes < 1:
+        raise AdminError("--processes is a whole number, 1 or more")
+    names = _facilities(engine, args.facility, every=args.all_facilities)
+    if len(names) == 1 and not args.all_facilities:
+        (facility_id,) = names
+        report = facility_report(engine, args.name, facility_id, start, end,
                                  today=_day(args.today, "--today"), produced_at=_now(),
                                  produced_by="chartkeep-server")
-    except UnknownReport as exc:
-        raise AdminError(str(exc)) from None
-    data = render(report, args.format)
-    _write(args.out, data)
-    compliance.audit_export(engine, settings, facility_id=args.facility,
-                            what=f"report {args.name} {args.format} {report.period}",
-                            path=str(args.out))
-    print(f"{report.title}: {len(report.rows)} rows, {len(report.failing)} flagged → "
-          f"{args.out}")
+        _write_report(engine, settings, report, facility_id, args.format, args.out)
+        print(f"{report.title}: {len(report.rows)} rows, {len(report.failing)} flagged → "
+              f"{args.out}")
+        return EXIT_OK
+    _directory(args.out)
+    flagged = 0
+    reports = facility_reports(
+        engine, settings.database_url, args.name, list(names), start, end,
+        today=_day(args.today, "--today"), produced_at=_now(), produced_by="chartkeep-server",
+        processes=args.processes, progress=_progress)
+    for (facility_id, facility_name), report in zip(names.items(), reports, strict=True):
+        path = args.out / report_file_name(args.name, start, end, facility_name, facility_id,
+                                           args.format)
+        _write_report(engine, settings, report, facility_id, args.format, path)
+        flagged += bool(report.failing)
+    print(f"{args.name} {start.isoformat()} to {end.isoformat()}: {len(names)} facilities, "
+          f"{flagged} with flagged rows → {args.out}")
     return EXIT_OK
+
+
+def _facilities(engine: Engine, asked: list[str], *, every: bool) -> dict[str, str]:
+    """The facilities asked for (id → name), in the order asked, or every one by
+    name; an unknown id is refused before any report is computed."""
+    if every and asked:
+        raise AdminError("give --facility or --all-facilities, not both")
+    if not every and not asked:
+        raise AdminError("name the facility (--facility ID, again for several) or give "
+                         "--all-facilities")
+    with engine.connect() as conn:
+        known = dict(conn.execute(sa.select(T.facilities.c.id, T.facilities.c.name)
+                                  .order_by(T.facilities.c.name, T.facilities.c.id)).all())
+    if every:
+        if not known:
+            raise AdminError("there are no facilities yet (chartkeep-server create-facility)")
+        return known
+    unknown = [f for f in asked if f not in known]
+    if unknown:
+        raise AdminError("no such facility: " + ", ".join(unknown))
+    return {f: known[f] for f in dict.fromkeys(asked)}
+
+
+def report_file_name(name: str, start: date, end: date, facility_name: str,
+                     facility_id: str, fmt: str) -> str:
+    """``staffing-quarter_2026-07-01_2026-09-30_maple-grove_01J….csv``: sorts by report and
+    period, reads by facility, and is unique by the facility's id."""
+    slug = re.sub(r"[^a-z0-9]+", "-", facility_name.lower()).strip("-")[:40] or "facility"
+    return f"{name}_{start.isoformat()}_{end.isoformat()}_{slug}_{facility_id}.{fmt}"
+
+
+def _write_report(engine: Engine, settings: Settings, report: Report, facility_id: str,
+                  fmt: str, path: Path) -> None:
+    _write(path, render(report, fmt))
+    compliance.audit_export(engine, settings, facility_id=facility_id,
+                            what=f"report {report.name} {fmt} {report.period}",
+                            path=str(path))
+
+
+def _progress(done: int, total: int) -> None:
+    print(f"\r  {done}/{total} facilities", end="\n" if done == total else "",
+          file=sys.stderr, flush=True)
+
+
+def _directory(path: Path) -> None:
+    if path.exists() and not path.is_dir():
+        raise AdminError(f"{path} is a file: for several facilities --out names a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise AdminError(f"cannot make {path}: {exc}") from None
 
 
 def _pbj(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:

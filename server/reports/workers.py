@@ -7,21 +7,28 @@ reports are independent, and a server process keeps no state of its own
 computes whole facilities with :func:`~.compliance.facility_report`, exactly as
 one process does (a test compares them).
 
-Workers are started once and reused, as a server keeps them for its lifetime:
-starting one imports the server, several times the work of one facility's
-report. Processes are spawned, never forked, so a pool may be started from a
-threaded server. Whether they help depends on idle cores (docs/performance.md).
+A threaded server spawns its workers (a fork copies locks other threads may
+hold) and keeps them for its lifetime: starting one imports the server, several
+times the work of one facility's report. A command run once, with no other
+thread, forks them: they start at once, with the server already imported.
+Whether they help depends on idle cores (docs/performance/compliance.md).
 
     with ReportWorkers(database_url, processes=2) as workers:
         reports = workers.reports("staffing-quarter", facility_ids, start, end,
                                   today=today, produced_at=now)
+
+:func:`facility_reports` is the entry for one report over many facilities
+(``chartkeep-server report NAME --all-facilities``): workers when there are
+several facilities and cores, one process otherwise, the reports in order as
+they are done.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from types import TracebackType
 
@@ -32,7 +39,7 @@ from server.storage.db import make_engine
 
 from .compliance import facility_report
 
-__all__ = ["ReportWorkers"]
+__all__ = ["ReportWorkers", "facility_reports"]
 
 MAX_PROCESSES = 8
 
@@ -59,12 +66,17 @@ def _report(job: Job) -> Report:
 class ReportWorkers:
     """Worker processes computing reports, one facility per task.
 
-    ``processes`` defaults to the machine's cores (at most eight).
+    ``processes`` defaults to the machine's cores (at most eight). They are
+    forked when this is the process's only thread, spawned otherwise (or as
+    ``start`` says).
     """
 
-    def __init__(self, database_url: str, *, processes: int | None = None) -> None:
-        self.processes = max(1, processes or min(os.cpu_count() or 1, MAX_PROCESSES))
-        context = multiprocessing.get_context("spawn")
+    def __init__(self, database_url: str, *, processes: int | None = None,
+                 start: str | None = None) -> None:
+        self.processes = max(1, processes or default_processes())
+        if start is None:
+            start = "fork" if _forkable() else "spawn"
+        context = multiprocessing.get_context(start)
         self._pool = context.Pool(self.processes, initializer=_open,
                                   initargs=(database_url,))
 
@@ -75,6 +87,13 @@ class ReportWorkers:
         jobs: list[Job] = [(name, facility_id, start, end, today, produced_at, produced_by)
                            for facility_id in facility_ids]
         return self._pool.map(_report, jobs, chunksize=1)
+
+    def each(self, name: str, facility_ids: Sequence[str], start: date, end: date, *,
+             today: date, produced_at: str, produced_by: str = "") -> Iterator[Report]:
+        """:meth:`reports`, each given as soon as it and those before it are done."""
+        jobs: list[Job] = [(name, facility_id, start, end, today, produced_at, produced_by)
+                           for facility_id in facility_ids]
+        return self._pool.imap(_report, jobs, chunksize=1)
 
     def close(self) -> None:
         """Let the workers finish and stop them."""
@@ -91,3 +110,46 @@ class ReportWorkers:
         else:
             self._pool.terminate()
             self._pool.join()
+
+
+def default_processes() -> int:
+    """The machine's cores, at most :data:`MAX_PROCESSES`."""
+    return min(os.cpu_count() or 1, MAX_PROCESSES)
+
+
+def _forkable() -> bool:
+    """Whether forking is safe here: no other thread (that could hold a lock the
+    child would inherit locked), and a platform that forks."""
+    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
+def facility_reports(engine: Engine, database_url: str, name: str,
+                     facility_ids: Sequence[str], start: date, end: date, *, today: date,
+                     produced_at: str, produced_by: str = "", processes: int | None = None,
+                     progress: Callable[[int, int], None] | None = None) -> Iterator[Report]:
+    """The report ``name`` for each facility, in the order given, each as soon as it
+    (and those before it) is done; ``progress(done, total)`` after each.
+
+    Several facilities on several cores are computed by :class:`ReportWorkers`
+    (``processes``, default the cores, never more than the facilities); one
+    facility or one core in this process, with ``engine``. Either way each report
+    is :func:`~.compliance.facility_report`'s, and a facility that cannot be
+    reported raises what it raises.
+    """
+    total = len(facility_ids)
+    wanted = min(processes or default_processes(), total)
+    if wanted > 1:
+        with ReportWorkers(database_url, processes=wanted) as workers:
+            for done, report in enumerate(workers.each(
+                    name, facility_ids, start, end, today=today, produced_at=produced_at,
+                    produced_by=produced_by), start=1):
+                if progress is not None:
+                    progress(done, total)
+                yield report
+        return
+    for done, facility_id in enumerate(facility_ids, start=1):
+        report = facility_report(engine, name, facility_id, start, end, today=today,
+                                 produced_at=produced_at, produced_by=produced_by)
+        if progress is not None:
+            progress(done, total)
+        yield report

@@ -4,6 +4,7 @@ records, and the PBJ file the server writes is one CMS's schema accepts."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -148,3 +149,72 @@ def test_pdf_figures_are_the_csv_figures(world, tmp_path: Path) -> None:
         events = conn.execute(sa.select(AUDIT.c.event, AUDIT.c.detail)).all()
     exports = [e for e in events if e.event == "export"]
     assert len(exports) == 2 and "days.pdf" in exports[0].detail
+
+
+def _exports(org, facility_id: str) -> int:
+    return [r.action for r in org.audit_actions(facility_id)].count("admin:export")
+
+
+def _without_time(data: bytes) -> dict:
+    value = json.loads(data)
+    value.pop("produced_at")
+    return value
+
+
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_one_report_for_every_facility_from_the_server_cli(world, tmp_path: Path, capsys,
+                                                           processes: str) -> None:
+    """A regional sweep: one file per facility, each the facility's own report (the
+    same with worker processes as in one), each written audited in its own chain."""
+    import sqlalchemy as sa
+
+    from protocol.reports.render import render
+    from server.admin import cli
+    from server.storage.models import T
+
+    org, _session, _w = world
+    with org.engine.connect() as conn:
+        facilities = dict(conn.execute(sa.select(T.facilities.c.id, T.facilities.c.name)).all())
+    assert len(facilities) >= 2
+    before = {fid: _exports(org, fid) for fid in facilities}
+    expected = {fid: _without_time(render(facility_report(
+        org.engine, "staffing-days", fid, OCT, date(2026, 10, 31), today=TODAY,
+        produced_at="x", produced_by="chartkeep-server"), "json")) for fid in facilities}
+    out = tmp_path / "sweep"
+    assert cli.main(["--database-url", org.settings.database_url, "report", "staffing-days",
+                     "--all-facilities", "--from", OCT.isoformat(), "--to", "2026-10-31",
+                     "--format", "json", "--out", str(out), "--today", TODAY.isoformat(),
+                     "--processes", processes]) == 0
+    files = {path.name: path for path in out.iterdir()}
+    assert len(files) == len(facilities)
+    for fid in facilities:
+        (name,) = [n for n in files if n.endswith(f"_{fid}.json")]
+        assert name.startswith("staffing-days_2026-10-01_2026-10-31_")
+        assert _without_time(files[name].read_bytes()) == expected[fid]
+        assert _exports(org, fid) == before[fid] + 1
+    assert any(json.loads(p.read_bytes())["rows"] for p in files.values())
+    err = capsys.readouterr().err
+    assert f"{len(facilities)}/{len(facilities)} facilities" in err
+
+
+def test_many_facility_report_refuses_before_writing(world, tmp_path: Path, capsys) -> None:
+    from server.admin import cli
+
+    org, _session, _w = world
+    base = ["--database-url", org.settings.database_url, "report", "staffing-days", "--from",
+            OCT.isoformat(), "--to", "2026-10-31", "--format", "csv"]
+    out = tmp_path / "sweep"
+    assert cli.main([*base, "--facility", org.a.id, "--facility", "01NOSUCHFACILITY0000000000",
+                     "--out", str(out)]) == 2
+    assert "no such facility: 01NOSUCHFACILITY0000000000" in capsys.readouterr().err
+    assert not out.exists()
+    assert cli.main([*base, "--facility", org.a.id, "--all-facilities", "--out", str(out)]) == 2
+    assert "not both" in capsys.readouterr().err
+    assert cli.main([*base, "--out", str(out)]) == 2
+    assert "--all-facilities" in capsys.readouterr().err
+    a_file = tmp_path / "a-file"
+    a_file.write_text("keep")
+    assert cli.main([*base, "--all-facilities", "--out", str(a_file)]) == 2
+    assert "names a directory" in capsys.readouterr().err
+    assert a_file.read_text() == "keep"
+    assert not out.exists()
