@@ -289,12 +289,14 @@ def census_app(tmp: Path, residents: int) -> tuple[float, float]:
 def compliance_figures(tmp: Path, targets: list[Target], *, facilities: int) -> None:
     """A 120-bed facility at a terminal; one report for many facilities at the server."""
     from scripts.bench_compliance import (
+        command_seconds,
         facility_rows,
         fill_server,
         fill_terminal,
         server_seconds,
         terminal_seconds,
     )
+    from server.reports.workers import default_processes
 
     with server_on(None, tmp) as (settings, engine, server, facility):
         session = enroll(settings, engine, server, facility, tmp / "compliance", "bench.rm")
@@ -309,21 +311,21 @@ def compliance_figures(tmp: Path, targets: list[Target], *, facilities: int) -> 
         targets.append(Target("terminal_quarter_staffing_s", figures["staffing"], 1.0, "s",
                               False))
         targets.append(Target("terminal_pbj_export_s", figures["pbj"], 1.0, "s", False))
-        ids = fill_server(engine, facilities)
+        ids = fill_server(engine, settings, facilities)
         server_figures = server_seconds(engine, ids)
         say(f"  server, {facilities} such facilities: floor (read + decode) "
             f"{_wall_cpu(server_figures, 'floor')}, census statistics "
             f"{_wall_cpu(server_figures, 'census_stats')}, staffing over the quarter "
             f"{_wall_cpu(server_figures, 'staffing')}")
-        say(f"  server, the same staffing report by {server_figures['processes']:.0f} worker "
-            f"processes: {server_figures['workers']:.2f} s (the first run, starting them: "
-            f"{server_figures['workers_first']:.2f} s)")
+        command = command_seconds(settings, ids, tmp / "reports")
+        say(f"  chartkeep-server report staffing-quarter --facility … ({facilities} CSV "
+            f"files, {min(default_processes(), facilities)} worker processes): {command:.2f} s")
         targets.append(Target(f"server_census_stats_{facilities}_facilities_s",
                               server_figures["census_stats"], 5.0, "s", False))
         targets.append(Target(f"server_staffing_quarter_{facilities}_facilities_s",
                               server_figures["staffing"], 5.0, "s", False))
-        targets.append(Target(f"server_staffing_quarter_{facilities}_facilities_workers_s",
-                              server_figures["workers"], 5.0, "s", False))
+        targets.append(Target(f"server_staffing_quarter_{facilities}_facilities_command_s",
+                              command, 5.0, "s", False))
 
 
 def _wall_cpu(figures: dict[str, float], key: str) -> str:

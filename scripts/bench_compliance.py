@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
+import sys
 import time
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -125,20 +128,25 @@ def terminal_seconds(session: Any) -> dict[str, float]:
     return {"floor": median(floor), "staffing": median(staffing), "pbj": median(pbj)}
 
 
-def fill_server(engine: Any, count: int) -> list[str]:
-    """``count`` facilities of the bench's size in the server's records table."""
+def fill_server(engine: Any, settings: Any, count: int) -> list[str]:
+    """``count`` facilities of the bench's size, made as ``chartkeep-server
+    create-facility`` makes them, their records in the server's records table."""
+    from server import admin
     from server.storage.models import T
 
     ids = []
-    with engine.begin() as conn:
-        for n in range(count):
-            fid = new_id()
-            ids.append(fid)
-            rows = facility_rows(fid, seed=n)
+    for n in range(count):
+        fid = admin.create_facility(engine, settings, name=f"Bench Manor {n:02d}", state="CA",
+                                    mrn_prefix=f"B{n:02d}")
+        ids.append(fid)
+        rows = facility_rows(fid, seed=n)
+        with engine.begin() as conn:
+            conn.execute(sa.update(T.records).where(T.records.c.id == fid).values(
+                data=rows[0]["data"]))
             conn.execute(sa.insert(T.records), [
                 {"id": r["id"], "kind": r["kind"], "facility_id": fid, "data": r["data"],
                  "versions": {}, "conflicts": {}, "status": "active", "seq": 1}
-                for r in rows])
+                for r in rows[1:]])
     return ids
 
 
@@ -148,6 +156,7 @@ def server_seconds(engine: Any, ids: list[str]) -> dict[str, float]:
     else), census statistics, and the staffing report over the quarter."""
     from server.reports.compliance import facility_report
     from server.reports.loading import KINDS
+    from server.reports.loading import _decode as decode
     from server.storage.db import read_tx
     from server.storage.models import T
 
@@ -157,9 +166,9 @@ def server_seconds(engine: Any, ids: list[str]) -> dict[str, float]:
         with read_tx(engine) as conn:
             for fid in ids:
                 for (data,) in conn.execute(
-                        sa.select(sa.type_coerce(records.c.data, sa.Text)).where(
+                        sa.select(sa.cast(records.c.data, sa.Text)).where(
                             records.c.facility_id == fid, records.c.kind.in_(KINDS))).all():
-                    json.loads(data) if isinstance(data, str) else data
+                    decode(data) if isinstance(data, str) else data
 
     def report(name: str) -> None:
         for fid in ids:
@@ -173,25 +182,23 @@ def server_seconds(engine: Any, ids: list[str]) -> dict[str, float]:
         run()
         out[key] = time.perf_counter() - started
         out[f"{key}_cpu"] = time.process_time() - cpu
-    out.update(workers_seconds(engine.url.render_as_string(hide_password=False), ids))
     return out
 
 
-def workers_seconds(url: str, ids: list[str]) -> dict[str, float]:
-    """The staffing report for every facility by the server's worker processes: the
-    first run (starting the workers included), then again as a running server would."""
-    from server.reports.workers import ReportWorkers
-
-    def staffing(workers: ReportWorkers) -> None:
-        reports = workers.reports("staffing-quarter", ids, QUARTER.start, QUARTER.end,
-                                  today=TODAY, produced_at="bench")
-        assert len(reports) == len(ids)
-
+def command_seconds(settings: Any, ids: list[str], out: Path) -> float:
+    """Wall seconds of ``chartkeep-server report staffing-quarter`` for the
+    facilities ``ids`` in its own process, as a regional manager runs it: start,
+    worker processes, the reports, one CSV file each, each audited."""
     started = time.perf_counter()
-    with ReportWorkers(url) as workers:
-        staffing(workers)
-        first = time.perf_counter() - started
-        started = time.perf_counter()
-        staffing(workers)
-        again = time.perf_counter() - started
-    return {"workers_first": first, "workers": again, "processes": workers.processes}
+    subprocess.run([str(Path(sys.executable).with_name("chartkeep-server")),
+                    "--database-url", settings.database_url, "--data-dir",
+                    str(settings.data_dir), "report", "staffing-quarter",
+                    *(arg for fid in ids for arg in ("--facility", fid)),
+                    "--from", QUARTER.start.isoformat(), "--to", QUARTER.end.isoformat(),
+                    "--today", TODAY.isoformat(), "--format", "csv", "--out", str(out)],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seconds = time.perf_counter() - started
+    written = len(list(out.iterdir()))
+    if written != len(ids):
+        raise RuntimeError(f"the command wrote {written} reports for {len(ids)} facilities")
+    return seconds
