@@ -209,7 +209,15 @@ REPORTS: dict[str, tuple[str, Builder]] = {
 }
 """Name → (title, definition)."""
 
-READS: dict[str, Reads] = {"staffing-days": STAFFING_READS, "staffing-quarter": STAFFING_READS}
+RESIDENT_READS = Reads(frozenset({"facility", "bed", "resident", "stay", "assessment"}))
+"""The resident reports (MDS schedule, census, admissions, discharges, census
+statistics): the facility's settings and beds, the residents, their stays and
+assessments; never the staff or their hours (most of a facility's records)."""
+
+READS: dict[str, Reads] = {
+    "staffing-days": STAFFING_READS, "staffing-quarter": STAFFING_READS,
+    **dict.fromkeys(("mds", "census", "admissions", "discharges", "census-stats"),
+                    RESIDENT_READS)}
 """What the reports that read less than everything read."""
 
 

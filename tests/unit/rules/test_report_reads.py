@@ -187,3 +187,46 @@ def test_an_rn_entry_without_clock_times_early_in_the_quarter_is_still_noted() -
     assert any("without clock times" in note for note in full.notes)
     assert _same(build_report("staffing-quarter", some, start, end, today=today, meta=META),
                  full)
+
+
+def _with_residents(rows: list[Row]) -> list[Row]:
+    """The rows with beds, assessments (on time, late, a discharge) and a leave with
+    its bed held: what the resident reports show."""
+    extra = [Row("bed", f"B{n}", {"label": f"{n}-A", "unit_id": "U1"}) for n in range(14)]
+    for n in range(12):
+        stay = next(r for r in rows if r.kind == "stay" and r.data["resident_id"] == f"R{n}")
+        admitted = date.fromisoformat(stay.data["admitted_at"])
+        extra.append(Row("assessment", f"A{n}", {
+            "resident_id": f"R{n}", "assessment_type": "admission",
+            "ard": (admitted + timedelta(days=n % 16)).isoformat(),
+            "completed_on": (admitted + timedelta(days=n % 16 + 1)).isoformat()}))
+        if stay.data["status"] == "discharged":
+            extra.append(Row("assessment", f"D{n}", {
+                "resident_id": f"R{n}", "assessment_type": "discharge",
+                "ard": stay.data["discharged_at"]}))
+    extra.append(Row("resident", "R-LEAVE", {"family_name": "Leave", "given_name": "Sam",
+                                            "birth_date": "1938-05-05", "sex": "male"}))
+    extra.append(Row("stay", "S-LEAVE", {
+        "resident_id": "R-LEAVE", "admitted_at": "2026-08-01", "status": "active",
+        "payer": "medicare", "leaves": [{"left_at": "2026-08-10", "returned_at": "2026-08-13",
+                                         "leave_type": "hospital", "bed_hold": True}]}))
+    return rows + extra
+
+
+@pytest.mark.parametrize("settings", [{}, {"bed_counts": [{"start": "2026-01-01", "beds": 14}]}])
+@pytest.mark.parametrize("name", ["mds", "census", "admissions", "discharges", "census-stats"])
+def test_a_resident_report_reads_no_staff_records(name: str, settings: dict[str, Any]) -> None:
+    """The resident reports read the residents, stays, assessments, beds and the
+    facility: never a staff member or an hours entry, and the same report."""
+    read = reads(name)
+    assert read.kinds is not None and not read.kinds & {"staff", "hours", "paid_leave"}
+    rows = _with_residents(_rows(seed=3))
+    facility = _facility(settings)
+    everything = FacilityFacts.from_rows(facility, rows)
+    some = FacilityFacts.from_rows(facility, [r for r in rows if r.kind in read.kinds])
+    shown = 0
+    for start, end, today in PERIODS:
+        want = build_report(name, everything, start, end, today=today, meta=META)
+        shown += len(want.rows)
+        assert _same(build_report(name, some, start, end, today=today, meta=META), want)
+    assert shown, name
