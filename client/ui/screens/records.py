@@ -224,9 +224,15 @@ class RecordsScreen(WorkScreen):
         for row in shown:
             table.add_row(*row.cells, key=row.key)
         empty = self.query_one("#records-empty", Static)
-        empty.update(Text(EMPTY[self.which] if not words else "Nothing matches the filter."))
+        empty.update(Text(EMPTY[self.which] if not self.rows or not words
+                          else "Nothing matches the filter."))
         empty.display = not shown
         table.display = bool(shown)
+        # An empty list has nothing to filter: the filter goes, so the cursor is not left
+        # in it, taking the letter keys (n, a, x: the first item) out of the footer.
+        self.query_one("#records-filter", Input).display = bool(self.rows or words)
+        if shown and self.app.focused is None:
+            table.focus()
 
     def highlighted(self) -> Row | None:
         table = self.query_one("#records-table", DataTable)
