@@ -27,7 +27,7 @@ from aiohttp import web
 from aiohttp_session import Session, get_session
 
 from server.errors import NotFound, ServerError
-from server.portal import accounts, inspections
+from server.portal import accounts, inspections, inspector_audit
 from server.portal.errors import AccessUnavailable
 from server.portal.principals import Principal
 
@@ -95,7 +95,7 @@ async def portal_guard(request: web.Request, handler: Handler,
             policy is Access.ADMINISTRATOR and not principal.is_administrator):
         if principal.is_inspector and request.method not in ("GET", "HEAD"):
             # Read-only access: a write attempt is refused and audited (security.md, case 12).
-            await blocking(request, inspections.record_refused_write,
+            await blocking(request, inspector_audit.record_refused_write,
                            request.app[SERVICE].engine, request.app[SETTINGS], principal,
                            request.method, request.path)
         raise NotFound("There is no such page.")
@@ -107,7 +107,7 @@ async def portal_guard(request: web.Request, handler: Handler,
             if facility_id is not None and facility_id not in (principal.facilities or ()):
                 # A facility the access does not name: answered as one that does not
                 # exist, and audited (security.md, case 12: "for another facility").
-                await blocking(request, inspections.record_other_facility,
+                await blocking(request, inspector_audit.record_other_facility,
                                request.app[SERVICE].engine, request.app[SETTINGS], principal,
                                request.path)
             raise
