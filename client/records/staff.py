@@ -15,6 +15,7 @@ from protocol.errors import Refused
 from protocol.pbj import job_title
 from protocol.records import RecordKind, resident_display_name
 from protocol.rules.department.onboarding import check_first_shift
+from protocol.rules.staffing.corrections import link_problem, voided_ids
 from protocol.rules.staffing.licenses import Expiry, expiry, most_urgent
 
 from ..errors import InputError, NotFound
@@ -30,6 +31,9 @@ from .writes import create_record, load_record, update_record
 NO_LICENSE = "none"
 """A staff member with no license on file (a license without an expiry date is
 ``needs_verification``, never current: :mod:`protocol.rules.staffing.licenses`)."""
+ENTERED_IN_ERROR = "entered_in_error"
+"""The state of a license a later entry names as entered in error, and of that
+entry: shown on the staff member's page, counted nowhere."""
 
 
 def standing(expiries: list[Expiry]) -> tuple[str, int | None]:
@@ -80,9 +84,35 @@ class Staff(Area):
                              subject_id=staff_id)
 
     def add_license(self, staff_id: str, fields: Mapping[str, Any]) -> str:
+        self._check_voided(RecordKind.LICENSE, staff_id, fields)
         return create_record(self.actor, RecordKind.LICENSE, {**fields, "staff_id": staff_id},
                              summary=f"Add {fields.get('license_type', '')} license",
                              subject_id=staff_id)
+
+    def void_license(self, license_id: str) -> str:
+        """Mark a license entered in error by a later entry that names it (as a
+        registry check is): it then counts nowhere (roster, standing, onboarding).
+        The entry repeats the license's values, which its kind needs."""
+        actor = self.actor
+        with actor.store.read() as conn:
+            original = dict(load_record(conn, RecordKind.LICENSE, license_id).data)
+        values = {k: v for k, v in original.items()
+                  if not k.startswith("_") and k != "entered_in_error_of"}
+        staff_id = str(values.pop("staff_id", ""))
+        return self.add_license(staff_id, {**values, "entered_in_error_of": license_id})
+
+    def _check_voided(self, kind: RecordKind, staff_id: str, fields: Mapping[str, Any]) -> None:
+        """The server's rule (:func:`~protocol.rules.staffing.corrections.link_problem`):
+        an entry names as entered in error a record of its kind and staff member."""
+        voided = fields.get("entered_in_error_of")
+        if not voided:
+            return
+        with self.actor.store.read() as conn:
+            target = effective(conn, kind, str(voided))
+        problem = link_problem("entered_in_error_of", str(kind), staff_id,
+                               None if target.state is None else target.data)
+        if problem is not None:
+            raise InputError("entered_in_error_of", problem, reason="not_found")
 
     def update_license(self, license_id: str, changes: Mapping[str, Any]) -> int:
         actor = self.actor
@@ -145,6 +175,7 @@ class Staff(Area):
 
     def add_registry_check(self, staff_id: str, fields: Mapping[str, Any]) -> str:
         """A nurse-aide registry verification (state, date, standing)."""
+        self._check_voided(RecordKind.REGISTRY_CHECK, staff_id, fields)
         return create_record(self.actor, RecordKind.REGISTRY_CHECK,
                              {**fields, "staff_id": staff_id},
                              summary=f"{fields.get('state', '')} registry check on "
@@ -194,10 +225,13 @@ def _license_expiries(conn: Connection, staff_ids: list[str]) -> dict[str, list[
                                                  RECORDS.c.parent_id.in_(staff_ids),
                                                  RECORDS.c.live_status == "active")).all()
     ops = overlay_ops(conn, [r.id for r in rows if r.pending or r.data is None])
+    found = [(row.parent_id, row.id, combine("license", row.id, row, ops.get(row.id, [])).data)
+             for row in rows]
+    voided = voided_ids((rec_id, data) for _, rec_id, data in found)
     out: dict[str, list[date | None]] = {}
-    for row in rows:
-        data = combine("license", row.id, row, ops.get(row.id, [])).data
-        out.setdefault(row.parent_id, []).append(parse_date(data.get("expires_on")))
+    for staff_id, rec_id, data in found:
+        if rec_id not in voided:
+            out.setdefault(staff_id, []).append(parse_date(data.get("expires_on")))
     return out
 
 
@@ -209,9 +243,12 @@ def _staff_view(conn: Connection, staff_id: str, today: date) -> StaffView:
     children = conn.execute(sa.select(RECORDS).where(RECORDS.c.parent_id == staff_id)
                             .order_by(RECORDS.c.sort_key)).all()
     ops = overlay_ops(conn, [c.id for c in children])
+    combined = [(child, combine(child.kind, child.id, child, ops[child.id]))
+                for child in children]
+    voided = voided_ids((child.id, ceff.data) for child, ceff in combined
+                        if child.kind == "license" and ceff.state is not None)
     licenses, hours = [], []
-    for child in children:
-        ceff = combine(child.kind, child.id, child, ops[child.id])
+    for child, ceff in combined:
         if ceff.state is None:
             continue
         d = ceff.data
@@ -221,7 +258,8 @@ def _staff_view(conn: Connection, staff_id: str, today: date) -> StaffView:
             licenses.append(LicenseView(
                 id=child.id, license_type=d.get("license_type"), number=d.get("number"),
                 issuing_state=d.get("issuing_state"), expires_on=expires,
-                state=str(lic_expiry.band), days_left=lic_expiry.days_left,
+                state=ENTERED_IN_ERROR if child.id in voided else str(lic_expiry.band),
+                days_left=lic_expiry.days_left,
                 pending=ceff.pending, fields=dict(d),
                 versions=dict(ceff.state.versions),
                 conflicts=conflict_values(ceff.state.conflicts, known)))
@@ -234,7 +272,8 @@ def _staff_view(conn: Connection, staff_id: str, today: date) -> StaffView:
                 fields=dict(d)))
     hours.sort(key=lambda h: (h.work_date or "", h.id), reverse=True)
     data = eff.state.data
-    band, days_left = standing([expiry(lic.expires_on, today) for lic in licenses])
+    band, days_left = standing([expiry(lic.expires_on, today) for lic in licenses
+                                if lic.state != ENTERED_IN_ERROR])
     return StaffView(
         id=staff_id, fields={k: v for k, v in data.items() if not k.startswith("_")},
         versions=dict(eff.state.versions), conflicts=conflict_values(eff.state.conflicts, known),

@@ -120,6 +120,8 @@ def license_state(state: str, days_left: int | None) -> Text:
     ("8 days left", "expired 3 days ago")."""
     if state == "none":
         label = "No license on file"
+    elif state == "entered_in_error":
+        label = "Entered in error"
     elif state == "current":
         label = "Current"
     else:

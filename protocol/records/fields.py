@@ -119,6 +119,8 @@ FIELDS: dict[RecordKind, dict[str, FieldSpec]] = {
         FieldSpec("verification_source", _text(80, allow_empty=True)),
         FieldSpec("verifier", _text(80, allow_empty=True)),
         FieldSpec("discipline_flag", _bool),
+        # A later license entry voids one entered in error (it no longer counts).
+        FieldSpec("entered_in_error_of", _record_id, editable=False),
     ),
     RecordKind.HOURS: _specs(
         FieldSpec("staff_id", _record_id, required=True),

@@ -7,8 +7,8 @@ server from the same records is the same report.
 
 Corrections never overwrite (docs/rules.md §5.5): an hours entry that another
 ``corrects`` no longer counts, nor does one ``entered_in_error_of`` names (nor
-the voiding entry itself); the same holds for training, reviews, registry checks
-and paid leave. Records marked entered in error or merged are left out.
+the voiding entry itself); the same holds for licenses, training, reviews,
+registry checks and paid leave. Records marked entered in error or merged are left out.
 """
 
 from __future__ import annotations
@@ -184,8 +184,8 @@ class FacilityFacts:
             state_code=state, settings=settings, residents=residents, stays=stays,
             assessments=tuple(r for r in by_kind["assessment"] if r.status == ACTIVE
                               and r.data.get("resident_id") in residents),
-            staff=staff, licenses=tuple(r for r in by_kind["license"] if r.status == ACTIVE
-                                        and r.data.get("staff_id") in staff),
+            staff=staff, licenses=tuple(r for r in _live(by_kind["license"], "staff_id", staff)
+                                        if r.status == ACTIVE),
             hours=mine("hours", "staff_id", staff), trainings=trainings,
             reviews=mine("review", "staff_id", staff),
             registry=mine("registry_check", "staff_id", staff),

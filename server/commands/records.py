@@ -23,6 +23,7 @@ from protocol.rules.department.onboarding import (
     voided_evidence,
 )
 from protocol.rules.residents.stays import documented_after_discharge, latest_stay
+from protocol.rules.staffing.corrections import LINKS, link_problem
 from server.storage.batch import Rec
 
 from . import stays
@@ -85,11 +86,14 @@ def create(ctx: Context, payload: Mapping[str, Any], author: merge.Author) -> Ou
                     voided_evidence(shown_by))
             except Refused as refused:
                 return rejected(refused.reason, refused.detail, target=rec_id)
-        for link in ("corrects", "entered_in_error_of"):
-            target = b.get(fields.get(link), kind) if fields.get(link) else None
-            if fields.get(link) and (target is None or target.data["staff_id"] != staff.id):
-                return rejected(Reason.NOT_FOUND, f"{link} must name a {kind} record of the "
-                                "same staff member", target=rec_id)
+        for link in LINKS:
+            if not fields.get(link):
+                continue
+            target = b.get(fields[link], kind)
+            problem = link_problem(link, str(kind), staff.id,
+                                   None if target is None else target.data)
+            if problem is not None:
+                return rejected(Reason.NOT_FOUND, problem, target=rec_id)
     elif kind is RecordKind.TRAINING:
         problem_text = _check_training(ctx, fields)
         if problem_text is not None:

@@ -26,7 +26,7 @@ from aiohttp import web
 
 from server.core.audit_log import AuditLog
 from server.core.service import SyncService
-from server.portal import figures
+from server.portal import figures, inspector_audit
 from server.settings import Settings
 from server.storage.db import make_engine
 
@@ -57,7 +57,7 @@ from .routes import (
     portal_spending,
     sync,
 )
-from .state import AUDIT_LOG, COOKIES, EXECUTOR, SERVICE, SETTINGS
+from .state import AUDIT_LOG, COOKIES, EXECUTOR, REFUSED_WRITES, SERVICE, SETTINGS
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +98,11 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             app, settings.figures_interval_s,
             lambda: figures.refresh_stale(service.engine, service.settings),
             "refreshing the dashboard figures")),
+        asyncio.create_task(_every(
+            app, inspector_audit.WRITE_WINDOW_MS / 1000,
+            lambda: inspector_audit.flush_refused_writes(service.engine, service.settings,
+                                                         app[REFUSED_WRITES]),
+            "writing aggregated inspector write refusals")),
     ]
     try:
         yield
@@ -109,6 +114,9 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         try:
             await asyncio.get_running_loop().run_in_executor(
                 executor, lambda: app[SERVICE].flush_floods(everything=True))
+            await asyncio.get_running_loop().run_in_executor(
+                executor, lambda: inspector_audit.flush_refused_writes(
+                    service.engine, service.settings, app[REFUSED_WRITES], everything=True))
         except Exception:  # shutting down must finish; log.exception says what was lost
             log.exception("writing the last aggregated refusals failed")
         executor.shutdown(wait=True)
@@ -124,6 +132,7 @@ def create_app(settings: Settings) -> web.Application:
         middlewares.insert(0, timing)
     app = web.Application(middlewares=middlewares, client_max_size=settings.client_max_size)
     app[SETTINGS] = settings
+    app[REFUSED_WRITES] = inspector_audit.refused_writes()
     if settings.request_stats:
         app[STATS] = RequestStats()
         app.add_routes(stats_routes)

@@ -14,6 +14,7 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from protocol.signing import Envelope
 from server.core.audit_log import AuditLog
 from server.core.authentication import TerminalInfo
+from server.core.floods import FloodGate
 from server.core.service import SyncService
 from server.portal.principals import Principal
 from server.settings import Settings
@@ -24,6 +25,8 @@ EXECUTOR = web.AppKey("executor", ThreadPoolExecutor)
 
 COOKIES = web.AppKey("portal_cookies", EncryptedCookieStorage)
 AUDIT_LOG = web.AppKey("audit_log", AuditLog)
+REFUSED_WRITES = web.AppKey("inspector_refused_writes", FloodGate)
+"""This process's tally of refused inspector writes (audited in bounded form)."""
 
 ENVELOPE = web.RequestKey("envelope", Envelope)
 PRINCIPAL = web.RequestKey("principal", Principal)

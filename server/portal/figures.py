@@ -8,7 +8,9 @@ compute, so they are kept in ``facility_figures`` and recomputed only when the
 facility's records changed (its change sequence moved), on a new day, or when
 asked: a page of fifty facilities then reads fifty rows. Any server process
 refreshes them (:func:`refresh_stale`, on a timer) and any reads them; a
-facility's own page refreshes its figures first if they are stale.
+facility's own page refreshes its figures first if they are stale. A process
+claims a facility before computing its figures (:mod:`server.storage.claims`),
+so two processes never compute the same facility's at once: the other skips it.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from protocol.rules.due import due_list, overdue_list
 from server.reports.compliance import load_facts
 from server.settings import Settings
 from server.storage.audit_verify import verify_chain
+from server.storage.claims import claim
 from server.storage.dashboard_models import D
 from server.storage.db import read_tx, write_tx
 from server.storage.keys import key_chain
@@ -111,8 +114,25 @@ def _stale_ids(conn: Connection, ids: list[str], today: str) -> list[str]:
             or kept[i].change_seq != heads.get(i, 0)]
 
 
-def refresh(engine: Engine, settings: Settings, facility_id: str) -> None:
-    """Compute one facility's figures now and keep them."""
+def refresh(engine: Engine, settings: Settings, facility_id: str, *,
+            only_if_stale: bool = False) -> bool:
+    """Compute one facility's figures now and keep them, unless another process
+    is computing them at this moment (it claimed the facility: the work would be
+    done twice) or, with ``only_if_stale``, they are fresh by the time the claim
+    is held (another process just kept them). Whether this call computed them."""
+    with claim(engine, f"figures:{facility_id}") as held:
+        if not held:
+            return False
+        if only_if_stale:
+            today = local_now(settings.clock()).date().isoformat()
+            with read_tx(engine) as conn:
+                if not _stale_ids(conn, [facility_id], today):
+                    return False
+        _compute_and_keep(engine, settings, facility_id)
+        return True
+
+
+def _compute_and_keep(engine: Engine, settings: Settings, facility_id: str) -> None:
     now = settings.clock()
     today = local_now(now).date()
     with collector_paused():
@@ -144,24 +164,24 @@ def refresh(engine: Engine, settings: Settings, facility_id: str) -> None:
 
 def refresh_stale(engine: Engine, settings: Settings, limit: int | None = None) -> int:
     """Refresh every facility whose figures are missing or stale (at most
-    ``limit``); how many were refreshed."""
+    ``limit``) and not claimed by another process; how many this one refreshed."""
     today = local_now(settings.clock()).date().isoformat()
     with read_tx(engine) as conn:
         ids = list(conn.execute(sa.select(T.facilities.c.id).order_by(T.facilities.c.id))
                    .scalars())
         stale = _stale_ids(conn, ids, today)[:limit]
-    for facility_id in stale:
-        refresh(engine, settings, facility_id)
-    return len(stale)
+    return sum(refresh(engine, settings, facility_id, only_if_stale=True)
+               for facility_id in stale)
 
 
 def ensure_fresh(engine: Engine, settings: Settings, facility_id: str) -> None:
-    """Refresh one facility's figures if they are stale (its own page)."""
+    """Refresh one facility's figures if they are stale (its own page); while
+    another process is computing them, the page shows those kept, marked stale."""
     today = local_now(settings.clock()).date().isoformat()
     with read_tx(engine) as conn:
         stale = _stale_ids(conn, [facility_id], today)
     if stale:
-        refresh(engine, settings, facility_id)
+        refresh(engine, settings, facility_id, only_if_stale=True)
 
 
 def kept(conn: Connection, ids: list[str], now: int) -> dict[str, Figures]:

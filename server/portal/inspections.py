@@ -9,8 +9,8 @@ The inspector opens the link, types the code and gets a session: the token is
 then spent and never appears in a URL again. A wrong code counts; after
 :data:`MAX_CODE_FAILURES` the link is locked. Every view the inspector makes is
 an audit entry in the viewed facility's chain, naming the access and its
-stated purpose; the manager sees them on the access's page and can revoke the
-access at once (the inspector's next request is refused).
+stated purpose (:mod:`.inspector_audit`); the manager sees them on the access's
+page and can revoke the access at once (the inspector's next request is refused).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from server.storage.models import T
 from server.storage.portal_models import P
 
 from .errors import AccessUnavailable, InputInvalid
+from .inspector_audit import access_facilities, record_refused_use, refused_use
 from .principals import PortalRole, Principal
 
 HOUR_MS = 3600 * 1000
@@ -174,14 +175,8 @@ def check_link(engine: Engine, settings: Settings, token: str) -> None:
     try:
         _check_usable(row, settings.clock())
     except AccessUnavailable as refused:
-        _record_refused_use(engine, settings, row.id, refused.reason, "/portal/access")
+        record_refused_use(engine, settings, row.id, refused.reason, "/portal/access")
         raise
-
-
-def _facilities(conn: Connection, access_id: str) -> tuple[str, ...]:
-    return tuple(conn.execute(sa.select(P.access_facilities.c.facility_id).where(
-        P.access_facilities.c.access_id == access_id).order_by(
-        P.access_facilities.c.facility_id)).scalars())
 
 
 def _principal(row: Any, facilities: Iterable[str]) -> Principal:
@@ -200,7 +195,7 @@ def redeem(engine: Engine, settings: Settings, *, token: str, code: str,
             P.accesses.c.token_hash == token_hash(token))).first()
         if row is None:
             raise AccessUnavailable("unknown")
-        facilities = _facilities(conn, row.id)
+        facilities = access_facilities(conn, row.id)
         batch = Batch(conn, facilities, now)  # heads first, like every writer
         row = conn.execute(sa.select(P.accesses).where(P.accesses.c.id == row.id)
                            .with_for_update()).one()
@@ -208,7 +203,7 @@ def redeem(engine: Engine, settings: Settings, *, token: str, code: str,
             _check_usable(row, now)
         except AccessUnavailable as refused:
             for facility_id in facilities:
-                batch.chain(facility_id).append(**_refused_use(
+                batch.chain(facility_id).append(**refused_use(
                     now, row.id, facility_id, refused.reason, "/portal/access"))
             batch.write()
             unusable: AccessUnavailable | None = refused
@@ -248,91 +243,10 @@ def load_inspector(engine: Engine, settings: Settings, access_id: str) -> Princi
             raise AccessUnavailable("unknown")
         state = _state(row, settings.clock())
         if state == "active":
-            return _principal(row, _facilities(conn, access_id))
+            return _principal(row, access_facilities(conn, access_id))
     if state != "waiting":
-        _record_refused_use(engine, settings, access_id, state, "session")
+        record_refused_use(engine, settings, access_id, state, "session")
     raise AccessUnavailable("unknown" if state == "waiting" else state)
-
-
-def _record_refused_use(engine: Engine, settings: Settings, access_id: str, reason: str,
-                        page: str) -> None:
-    """Audit a use of an access that is refused (its link used again, the access
-    expired, revoked, locked or not valid yet) in the chain of each facility it
-    names (security.md, case 12)."""
-    now = settings.clock()
-    with write_tx(engine) as conn:
-        facility_ids = _facilities(conn, access_id)
-        if not facility_ids:
-            return
-        batch = Batch(conn, facility_ids, now)
-        for facility_id in facility_ids:
-            batch.chain(facility_id).append(**_refused_use(now, access_id, facility_id,
-                                                           reason, page))
-        batch.write()
-
-
-def _refused_use(now: int, access_id: str, facility_id: str, reason: str,
-                 page: str) -> dict[str, Any]:
-    return {"at": now, "action": "inspect:refused", "outcome": "refused",
-            "actor": f"inspector:{access_id}", "target": access_id,
-            "facility_id": facility_id, "purpose": "security",
-            "detail": {"reason": reason, "page": page[:200]}}
-
-
-def record_view(engine: Engine, settings: Settings, inspector: Principal, facility_id: str,
-                page: str) -> None:
-    """Audit one view, with the access's stated purpose, in the facility's chain."""
-    now = settings.clock()
-    with write_tx(engine) as conn:
-        batch = Batch(conn, [facility_id], now)
-        batch.chain(facility_id).append(
-            at=now, action="inspect:view", outcome="applied", actor=inspector.actor,
-            target=facility_id, facility_id=facility_id, purpose="inspection",
-            detail={"page": page[:200], "inspector": inspector.name, "agency": inspector.agency,
-                    "stated_purpose": inspector.purpose})
-        batch.write()
-
-
-def record_refused_write(engine: Engine, settings: Settings, inspector: Principal,
-                         method: str, page: str) -> None:
-    """Audit an inspector's attempt to change something (any request but a read
-    on a page that is not theirs: publishing a bulletin, deciding a request …),
-    refused, in the chain of every facility the access names. An inspector's
-    access is read-only; the attempt is answered as a page that does not exist."""
-    now = settings.clock()
-    facility_ids = sorted(inspector.facilities or ())
-    if not facility_ids:
-        return
-    with write_tx(engine) as conn:
-        batch = Batch(conn, facility_ids, now)
-        for facility_id in facility_ids:
-            batch.chain(facility_id).append(
-                at=now, action="inspect:write_refused", outcome="refused",
-                actor=inspector.actor, target=facility_id, facility_id=facility_id,
-                purpose="inspection",
-                detail={"method": method[:10], "page": page[:200], "inspector": inspector.name,
-                        "agency": inspector.agency, "stated_purpose": inspector.purpose})
-        batch.write()
-
-
-def record_other_facility(engine: Engine, settings: Settings, inspector: Principal,
-                          page: str) -> None:
-    """Audit an inspector's request for a facility the access does not name (or
-    that does not exist: the answer is the same), refused, in the chain of every
-    facility the access names; the id asked for is in the page."""
-    now = settings.clock()
-    facility_ids = sorted(inspector.facilities or ())
-    if not facility_ids:
-        return
-    with write_tx(engine) as conn:
-        batch = Batch(conn, facility_ids, now)
-        for facility_id in facility_ids:
-            batch.chain(facility_id).append(
-                at=now, action="inspect:refused", outcome="refused", actor=inspector.actor,
-                target=facility_id, facility_id=facility_id, purpose="inspection",
-                detail={"reason": "other_facility", "page": page[:200],
-                        "inspector": inspector.name, "agency": inspector.agency})
-        batch.write()
 
 
 def _visible(manager: Principal, facilities: Iterable[str]) -> bool:
@@ -368,7 +282,7 @@ def access(engine: Engine, settings: Settings, manager: Principal,
         row = conn.execute(sa.select(P.accesses, P.accounts.c.username).join(
             P.accounts, P.accounts.c.id == P.accesses.c.issued_by).where(
             P.accesses.c.id == access_id)).first()
-        facilities = _facilities(conn, access_id) if row is not None else ()
+        facilities = access_facilities(conn, access_id) if row is not None else ()
         if row is None or not _visible(manager, facilities):
             raise NotFound("There is no such inspector access.")
         views = [View(v.at, v.chain, str((v.detail or {}).get("page", "")),

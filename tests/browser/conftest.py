@@ -9,6 +9,7 @@ is skipped, and the run says so.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserType, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserType, Page, Playwright, expect, sync_playwright
 
 from server import admin
 from server.http.runner import ServerThread
@@ -112,6 +113,28 @@ def portal(tmp_path: Path) -> Iterator[Portal]:
                          made.totp_secret or "", made.id)
         finally:
             engine.dispose()
+
+
+def sign_in(page: Page, portal: Portal) -> None:
+    """Sign in as the portal's regional manager (password, then a current TOTP
+    code) from the portal's front page; ends on the list of facilities."""
+    page.goto(portal.url + "/portal")
+    expect(page).to_have_url(re.compile(r"/portal/sign-in\?next=/portal$"))
+    page.get_by_label("User name").fill(portal.manager)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Code").fill(accounts.totp_code(portal.secret, portal.settings.clock()))
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Facilities")
+
+
+@pytest.fixture
+def signed_in(page: Page, portal: Portal) -> Page:
+    """The browser's page, signed in as the regional manager, on the facilities list.
+    Records a test sends through a terminal after this are read when a page is
+    opened (no page is cached)."""
+    sign_in(page, portal)
+    return page
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -17,8 +17,6 @@ from server import admin
 from server.core.authentication import TerminalInfo
 from server.core.service import SyncService
 
-from .test_portal_browser import sign_in
-
 pytestmark = pytest.mark.browser
 
 
@@ -53,8 +51,8 @@ def request_above_limit(portal) -> str:
     return wanted
 
 
-def test_a_bulletin_is_published_and_listed(page: Page, portal):
-    sign_in(page, portal)
+def test_a_bulletin_is_published_and_listed(signed_in: Page, portal):
+    page = signed_in
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Bulletins").click()
     expect(page.get_by_text("No bulletins yet.")).to_be_visible()
     page.get_by_role("link", name="Publish a regulation bulletin").click()
@@ -70,9 +68,9 @@ def test_a_bulletin_is_published_and_listed(page: Page, portal):
     expect(page.get_by_role("table")).to_contain_text("0 of 0")
 
 
-def test_the_region_approves_a_request_above_the_limit(page: Page, portal):
+def test_the_region_approves_a_request_above_the_limit(signed_in: Page, portal):
+    page = signed_in
     request_above_limit(portal)
-    sign_in(page, portal)
     page.get_by_role("link", name="Maple Grove").click()
     page.get_by_role("navigation", name="Maple Grove").get_by_role(
         "link", name="Spending").click()

@@ -20,8 +20,6 @@ from server import admin
 from server.core.authentication import TerminalInfo
 from server.core.service import SyncService
 
-from .test_portal_browser import sign_in
-
 pytestmark = pytest.mark.browser
 
 
@@ -55,7 +53,8 @@ def _applicant(posting: str, family: str) -> tuple[str, dict[str, Any]]:
         "applied_on": "2026-01-03", "checklist": ["background_check", "orientation"]})
 
 
-def test_the_region_sees_postings_applicants_and_onboarding(page: Page, portal):
+def test_the_region_sees_postings_applicants_and_onboarding(signed_in: Page, portal):
+    page = signed_in
     posting, hired = new_id(), _applicant("", "Berg [Jr]")
     hired[1]["posting_id"] = posting
     records_manager_sends(portal, [
@@ -69,7 +68,6 @@ def test_the_region_sees_postings_applicants_and_onboarding(page: Page, portal):
         ("complete_onboarding", {"applicant_id": hired[1]["applicant_id"],
                                  "item": "background_check", "done_on": "2026-01-05"}),
     ])
-    sign_in(page, portal)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Hiring").click()
     postings = page.get_by_role("table", name="Open job postings at Maple Grove")
     expect(postings).to_contain_text("Cancer registrar")

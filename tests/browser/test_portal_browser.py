@@ -26,12 +26,10 @@ from protocol.signing import new_private_key, prove_possession, public_bytes, se
 from server import admin
 from server.core.authentication import TerminalInfo
 from server.core.service import SyncService
-from server.portal import accounts, inspections
+from server.portal import inspections
 from server.portal.principals import PortalRole, Principal
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "a long walk by the quiet lake"
 
 
 def held_operation(portal) -> str:
@@ -59,20 +57,9 @@ def held_operation(portal) -> str:
     return terminal.id
 
 
-def sign_in(page: Page, portal) -> None:
-    page.goto(portal.url + "/portal")
-    expect(page).to_have_url(re.compile(r"/portal/sign-in\?next=/portal$"))
-    page.get_by_label("User name").fill(portal.manager)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Code").fill(accounts.totp_code(portal.secret, portal.settings.clock()))
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Facilities")
-
-
-def test_sign_in_drill_down_and_review_a_held_operation(page: Page, portal):
+def test_sign_in_drill_down_and_review_a_held_operation(signed_in: Page, portal):
+    page = signed_in
     held_operation(portal)
-    sign_in(page, portal)
     table = page.get_by_role("table")
     expect(table).to_contain_text("Maple Grove")
     expect(table).not_to_contain_text("Oak Hill")
@@ -89,8 +76,8 @@ def test_sign_in_drill_down_and_review_a_held_operation(page: Page, portal):
     expect(page.get_by_text("Nothing is held for review.")).to_be_visible()
 
 
-def test_the_skip_link_comes_first_for_keyboard_users(page: Page, portal):
-    sign_in(page, portal)
+def test_the_skip_link_comes_first_for_keyboard_users(signed_in: Page):
+    page = signed_in
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.textContent")
     assert focused == "Skip to main content"
@@ -98,8 +85,9 @@ def test_the_skip_link_comes_first_for_keyboard_users(page: Page, portal):
     assert page.evaluate("document.activeElement.id") == "main"
 
 
-def test_an_inspector_access_is_issued_used_and_revoked(page: Page, browser: Browser, portal):
-    sign_in(page, portal)
+def test_an_inspector_access_is_issued_used_and_revoked(signed_in: Page, browser: Browser,
+                                                         portal):
+    page = signed_in
     page.get_by_role("link", name="Inspector accesses").click()
     page.get_by_role("link", name="Issue an inspector access").click()
     page.get_by_label("Inspector's name").fill("Dana Surveyor")
@@ -134,11 +122,11 @@ def test_an_inspector_access_is_issued_used_and_revoked(page: Page, browser: Bro
 
 
 @pytest.mark.parametrize("width", [768, 1280])
-def test_pages_fit_a_tablet_and_a_laptop(page: Page, portal, width):
+def test_pages_fit_a_tablet_and_a_laptop(signed_in: Page, portal, width):
     """No page scrolls sideways: wide tables scroll inside their own region."""
+    page = signed_in
     held_operation(portal)
     page.set_viewport_size({"width": width, "height": 1024})
-    sign_in(page, portal)
     for path in ("/portal", f"/portal/facilities/{portal.facility_a}",
                  f"/portal/facilities/{portal.facility_a}/users", "/portal/inspections/new"):
         page.goto(portal.url + path)
@@ -158,8 +146,8 @@ def _verified(data: bytes) -> Any:
         return verify_bundle({name: archive.read(name) for name in archive.namelist()})
 
 
-def test_a_manager_drills_down_to_a_report_and_its_signed_bundle(page: Page, portal):
-    sign_in(page, portal)
+def test_a_manager_drills_down_to_a_report_and_its_signed_bundle(signed_in: Page):
+    page = signed_in
     page.get_by_role("link", name="Maple Grove").first.click()
     page.get_by_role("navigation", name="Maple Grove").get_by_role("link", name="Reports").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Reports — Maple Grove")
@@ -175,8 +163,9 @@ def test_a_manager_drills_down_to_a_report_and_its_signed_bundle(page: Page, por
     assert report.entries == 2
 
 
-def test_an_inspector_downloads_the_entrance_pack_until_revoked(page: Page, browser: Browser,
-                                                                 portal):
+def test_an_inspector_downloads_the_entrance_pack_until_revoked(signed_in: Page,
+                                                                 browser: Browser, portal):
+    page = signed_in
     issued = inspections.issue(
         portal.engine, portal.settings,
         Principal("account", portal.manager_id, portal.manager, PortalRole.REGIONAL_MANAGER,
@@ -195,7 +184,6 @@ def test_an_inspector_downloads_the_entrance_pack_until_revoked(page: Page, brow
     report = _verified(_download(inspector, link))
     assert report.title.startswith("Entrance-conference pack") and len(report.files) == 12
 
-    sign_in(page, portal)
     page.goto(f"{portal.url}/portal/inspections/{issued.id}")
     page.get_by_role("button", name="Revoke now").click()
     expect(page.get_by_role("status")).to_contain_text("The access is revoked")

@@ -19,11 +19,9 @@ from protocol.signing import new_private_key, prove_possession, public_bytes, se
 from server import admin
 from server.core.authentication import TerminalInfo
 from server.core.service import SyncService
-from server.portal import accounts
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "a long walk by the quiet lake"
 
 
 def push_requests(portal, facility_id: str, username: str, mrn: str,
@@ -55,7 +53,8 @@ def push_requests(portal, facility_id: str, username: str, mrn: str,
     assert [r.status for r in results] == ["applied"] * len(ops)
 
 
-def test_the_managers_region_due_and_overdue_requests(page: Page, portal):
+def test_the_managers_region_due_and_overdue_requests(signed_in: Page, portal):
+    page = signed_in
     today = datetime.fromtimestamp(portal.settings.clock() / 1000, UTC).date()
     late, recent = today - timedelta(days=45), today - timedelta(days=1)
     push_requests(portal, portal.facility_a, "rm_a", "MG0042",
@@ -63,12 +62,6 @@ def test_the_managers_region_due_and_overdue_requests(page: Page, portal):
                    (f"{recent.isoformat()}T09:00", "Roe LLP")])
     push_requests(portal, portal.facility_b, "rm_b", "OK0007",
                   [(f"{late.isoformat()}T09:00", "Far Away LLP")])
-    page.goto(portal.url + "/portal")
-    page.get_by_label("User name").fill(portal.manager)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Code").fill(accounts.totp_code(portal.secret, portal.settings.clock()))
-    page.get_by_role("button", name="Sign in").click()
     page.get_by_role("link", name="Records requests").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Records requests due")
     rows = page.get_by_role("table").get_by_role("row")

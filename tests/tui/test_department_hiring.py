@@ -175,3 +175,31 @@ def test_a_closed_posting_says_closed_once_and_its_outcome_if_it_has_one() -> No
                         "posted_on": "2026-11-02"})]
     rows = {g.id: _posting_row(g)[1].plain for g in group_by_posting(postings, [])}
     assert rows == {"P1": "closed · filled", "P0": "closed", "P2": "open"}
+
+
+async def test_postings_fit_80_columns_without_scrolling_sideways(hiring, make_app, drive):
+    """At 80×24 a posting's row (position, department, hours, how many applicants at
+    which stage, its status and date) wraps inside the screen's width instead of
+    running past it: nothing on F10 scrolls sideways."""
+    term, _registrar = hiring
+    session = term.session()
+    session.hiring.post_job(position="Health information management director",
+                            department="Health information", hours_per_week=40,
+                            posted_on="2026-01-09")
+    line = session.spending.set_line(fiscal_year=2026, department="HIM", account="Scanning",
+                                     amount="90000")
+    session.spending.request(line, amount="48000", vendor="Iron Mountain Information "
+                             "Management Services", justification="Closed charts",
+                             requested_on="2026-01-09")
+    session.lock()
+    app = make_app(term)
+    async with app.run_test(size=SIZE) as pilot:
+        ui = drive(pilot)
+        screen = await _department(ui, pilot)
+        await ui.wait_for(lambda: "Cancer registrar" in ui.table_text("#hiring"))
+        await ui.wait_for(lambda: "Iron Mountain" in ui.table_text("#requests"))
+        await pilot.pause(0.2)
+        for selector in ("#hiring", "#requests", "#department-body"):
+            widget = screen.query_one(selector)
+            assert widget.display and widget.max_scroll_x == 0, selector
+        assert "Health information management" in ui.screen_text()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import DataTable, Input
+from textual.widgets._footer import FooterKey
 
 from client.ui.dialogs.form import FormDialog
 from client.ui.dialogs.resident_picker import ResidentPickerDialog
@@ -48,6 +49,30 @@ async def test_an_empty_department_says_so(offline_terminal, make_app, drive):
         assert "records: nothing due" in ui.text_of("#records-title")
         await pilot.press("ctrl+t")
         await ui.wait_for(lambda: "No request for records yet" in ui.text_of("#records-empty"))
+
+
+async def test_an_empty_list_keeps_its_keys_in_the_footer(offline_terminal, make_app, drive):
+    """With nothing to list there is nothing to filter: the cursor is not left in the
+    filter (which would take the letter keys and hide them from the footer), so the
+    clerk reads the empty state, F1 and the key that records the first item, and
+    that key works at once."""
+    app = make_app(offline_terminal)
+    async with app.run_test(size=SIZE) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("f9")
+        screen = await ui.wait_for_screen(RecordsScreen)
+        for which, words in (("due", "Nothing is due"), ("requests", "Press n")):
+            await ui.wait_for(lambda w=words: w in ui.text_of("#records-empty"))
+            await pilot.pause(0.2)
+            assert screen.which == which
+            assert not isinstance(app.focused, Input)
+            assert not screen.query_one("#records-filter", Input).display
+            keys = [key.key for key in app.screen.query(FooterKey)]
+            assert keys[0] == "f1" and "n" in keys, keys
+            await pilot.press("ctrl+t")
+        await pilot.press("n")
+        await ui.wait_for_screen(ResidentPickerDialog)
 
 
 async def test_the_due_list_filter_lists_and_a_new_request(department, make_app, drive):

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -31,12 +31,19 @@ from ..dialogs import department_forms
 from ..dialogs.message import MessageDialog
 from ..engine import InputError, Session, clerk_message
 from ..messages import DataChanged
+from ..widgets.fitted_columns import fit_columns
 from ..widgets.hiring_board import HiringBoard
 from .base import PaletteCommand
 from .department_hiring import HiringKeys
 
 NO_BULLETINS = "No regulation bulletins from the region yet."
 NO_REQUESTS = "No expenditure requests."
+BULLETIN_COLUMNS: tuple[tuple[str, int | None], ...] = (
+    ("Due", 10), ("Title", None), ("Source", None), ("You", 14))
+REQUEST_COLUMNS: tuple[tuple[str, int | None], ...] = (
+    ("Requested", 10), ("Vendor", None), ("Amount", 13), ("Status", 8), ("Decides", 15))
+"""At 80 columns titles, sources and vendors wrap in their column: nothing scrolls
+sideways."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,8 @@ class DepartmentScreen(HiringKeys):
         super().__init__()
         self.bulletins: dict[str, dict[str, Any]] = {}
         self.requests: dict[str, dict[str, Any]] = {}
+        self.found: Department | None = None
+        self._drawn_width = 0
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="department-body"):
@@ -111,11 +120,15 @@ class DepartmentScreen(HiringKeys):
             yield HiringBoard(id="hiring-board")
 
     def on_mount(self) -> None:
-        self.query_one("#bulletins", DataTable).add_columns("Due", "Title", "Source", "You")
-        self.query_one("#requests", DataTable).add_columns(
-            "Requested", "Vendor", "Amount", "Status", "Decides")
         self.query_one("#bulletins", DataTable).loading = True
         self.reload()
+
+    def on_resize(self, event: events.Resize) -> None:  # noqa: ARG002  Textual's signature
+        if self.found is not None and self._body_width() != self._drawn_width:
+            self._draw(self.found)  # the columns fit the new width
+
+    def _body_width(self) -> int:
+        return self.query_one("#department-body").size.width
 
     def action_reload(self) -> None:
         self.reload()
@@ -134,17 +147,21 @@ class DepartmentScreen(HiringKeys):
             session.hiring.applicants() if manager else [])))
 
     def on_department_screen_loaded(self, message: Loaded) -> None:
-        found = message.department
+        self.found = message.department
+        self._draw(message.department)
+
+    def _draw(self, found: Department) -> None:
+        width = self._drawn_width = self._body_width()
         table = self.query_one("#bulletins", DataTable)
         table.loading = False
         cursor = table.cursor_row
-        table.clear()
+        fit_columns(table, BULLETIN_COLUMNS, width)
         self.bulletins = {b["id"]: b for b in found.bulletins}
         for b in found.bulletins:
             you = (Text(f"acknowledged {b['mine']}", style="green") if b["mine"]
                    else Text("to acknowledge", style="yellow"))
             table.add_row(Text(str(b.get("due_on", ""))), Text(str(b.get("title", ""))),
-                          Text(str(b.get("source", ""))), you, key=b["id"])
+                          Text(str(b.get("source", ""))), you, key=b["id"], height=None)
         table.move_cursor(row=cursor)
         self._show_empty("bulletins", NO_BULLETINS, rows=bool(found.bulletins))
         overdue = Text()
@@ -153,7 +170,7 @@ class DepartmentScreen(HiringKeys):
                 " — " + ", ".join(names) + "\n")
         self.query_one("#bulletins-overdue", Static).update(overdue)
         requests = self.query_one("#requests", DataTable)
-        requests.clear()
+        fit_columns(requests, REQUEST_COLUMNS, width)
         self.requests = {r["id"]: r for r in found.requests}
         for r in found.requests:
             decides = {"regional_manager": "region (portal)",
@@ -164,7 +181,8 @@ class DepartmentScreen(HiringKeys):
                            else "records manager")
             requests.add_row(Text(str(r.get("requested_on", ""))), Text(str(r.get("vendor", ""))),
                              Text(_amount(r.get("amount", "0")), justify="right"),
-                             Text(str(r.get("status", ""))), Text(decides), key=r["id"])
+                             Text(str(r.get("status", ""))), Text(decides), key=r["id"],
+                             height=None)
         self._show_empty("requests", NO_REQUESTS, rows=bool(found.requests))
         self.query_one(HiringBoard).show(found.postings, found.applicants)
 

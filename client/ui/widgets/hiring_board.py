@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -18,9 +18,15 @@ from textual.widgets import DataTable, Input, Label, Static
 
 from protocol.rules.department.postings import PostingGroup, group_by_posting, search
 
+from .fitted_columns import fit_columns
+
 NO_POSTINGS = ("No job postings or applicants yet. Press j to post a job, p to record "
                "an applicant.")
 NOT_SHOWN = "Job postings and applicants are shown to records managers."
+COLUMNS: tuple[tuple[str, int | None], ...] = (
+    ("Posting / applicant", None), ("Stage", 16), ("Since", 18))
+"""At 80 columns a posting's title (position, department, hours, its applicants'
+stages) wraps in the first column rather than pushing the table past the screen."""
 
 
 def _posting_row(group: PostingGroup) -> tuple[Text, Text, Text]:
@@ -56,6 +62,7 @@ class HiringBoard(Vertical):
         self.rows: dict[str, str] = {}
         """Row key -> the posting id it belongs to (a posting's row or an applicant's)."""
         self.shown = False
+        self._drawn_width = 0
 
     def compose(self) -> ComposeResult:
         yield Label("Job postings and applicants (/ search, c close a posting)",
@@ -66,8 +73,11 @@ class HiringBoard(Vertical):
         yield Static("", id="hiring-empty", classes="empty-state")
 
     def on_mount(self) -> None:
-        self.query_one("#hiring", DataTable).add_columns("Posting / applicant", "Stage",
-                                                         "Since")
+        fit_columns(self.query_one("#hiring", DataTable), COLUMNS, self.size.width)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if event.size.width != self._drawn_width:
+            self._draw()  # the columns fit the new width
 
     def show(self, postings: list[dict[str, Any]] | None,
              applicants: list[dict[str, Any]]) -> None:
@@ -90,15 +100,17 @@ class HiringBoard(Vertical):
         query = self.query_one("#hiring-search", Input).value
         found = search(self.groups, query)
         table = self.query_one("#hiring", DataTable)
-        table.clear()
+        fit_columns(table, COLUMNS, self.size.width)
+        self._drawn_width = self.size.width
         self.rows = {}
         for group in found:
             key = f"posting:{group.id or ''}"
-            table.add_row(*_posting_row(group), key=key)
+            table.add_row(*_posting_row(group), key=key, height=None)
             self.rows[key] = group.id or ""
             for a in group.applicants:
                 table.add_row(Text("   " + a.name), Text(a.stage),
-                              Text(f"applied {a.applied_on}"), key=f"applicant:{a.id}")
+                              Text(f"applied {a.applied_on}"), key=f"applicant:{a.id}",
+                              height=None)
                 self.rows[f"applicant:{a.id}"] = group.id or ""
         empty = self.query_one("#hiring-empty", Static)
         if not self.shown:

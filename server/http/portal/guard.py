@@ -10,7 +10,8 @@ request, against the route's policy.
 
 An inspector's access is read-only: a request other than a read on an account's
 route (publishing a bulletin, deciding an expenditure …) gets the same 404 and is
-audited (``inspect:write_refused``) in each facility of the access.
+audited (``inspect:write_refused``) in each facility of the access: the first
+attempt per access, route and minute, then one aggregated count per minute.
 
 Every request that is not a plain read must carry the session's CSRF token
 (403 without). Sessions end after ``portal_idle_ms`` unused and
@@ -27,12 +28,12 @@ from aiohttp import web
 from aiohttp_session import Session, get_session
 
 from server.errors import NotFound, ServerError
-from server.portal import accounts, inspections
+from server.portal import accounts, inspections, inspector_audit
 from server.portal.errors import AccessUnavailable
 from server.portal.principals import Principal
 
 from ..access import Access
-from ..state import PRINCIPAL, SERVICE, SETTINGS, blocking
+from ..state import PRINCIPAL, REFUSED_WRITES, SERVICE, SETTINGS, blocking
 from . import sessions
 from .pages import Handler, see_other, wants_json
 
@@ -95,9 +96,13 @@ async def portal_guard(request: web.Request, handler: Handler,
             policy is Access.ADMINISTRATOR and not principal.is_administrator):
         if principal.is_inspector and request.method not in ("GET", "HEAD"):
             # Read-only access: a write attempt is refused and audited (security.md, case 12).
-            await blocking(request, inspections.record_refused_write,
-                           request.app[SERVICE].engine, request.app[SETTINGS], principal,
-                           request.method, request.path)
+            # At most one entry per access, route and minute, then a count.
+            resource = request.match_info.route.resource
+            route = resource.canonical if resource is not None else "(no route)"
+            await blocking(request, inspector_audit.record_refused_write,
+                           request.app[SERVICE].engine, request.app[SETTINGS],
+                           request.app[REFUSED_WRITES], principal, request.method,
+                           request.path, route)
         raise NotFound("There is no such page.")
     if principal.is_inspector:
         try:
@@ -107,7 +112,7 @@ async def portal_guard(request: web.Request, handler: Handler,
             if facility_id is not None and facility_id not in (principal.facilities or ()):
                 # A facility the access does not name: answered as one that does not
                 # exist, and audited (security.md, case 12: "for another facility").
-                await blocking(request, inspections.record_other_facility,
+                await blocking(request, inspector_audit.record_other_facility,
                                request.app[SERVICE].engine, request.app[SETTINGS], principal,
                                request.path)
             raise

@@ -17,7 +17,7 @@ from server.http.access import Access, access
 from server.http.portal import forms, sessions
 from server.http.portal.context import call, principal, read
 from server.http.portal.pages import page, render, see_other
-from server.portal import inspections, scope
+from server.portal import inspections, inspector_audit, scope
 from server.portal.errors import AccessUnavailable, InputInvalid
 
 routes = web.RouteTableDef()
@@ -72,7 +72,7 @@ async def landing(request: web.Request) -> dict[str, Any]:
     who = principal(request)
     refs = await read(request, scope.facilities, who)
     for ref in refs:
-        await call(request, inspections.record_view, who, ref.id, request.path)
+        await call(request, inspector_audit.record_view, who, ref.id, request.path)
     return {"title": "Your inspector access", "inspector": who.name, "agency": who.agency,
             "purpose": who.purpose, "expires_at": who.expires_at, "facilities": refs}
 
@@ -82,7 +82,7 @@ async def landing(request: web.Request) -> dict[str, Any]:
 async def facility(request: web.Request) -> dict[str, Any]:
     who = principal(request)
     ref = await read(request, scope.facility, who, request.match_info["facility_id"])
-    await call(request, inspections.record_view, who, ref.id, request.path)
+    await call(request, inspector_audit.record_view, who, ref.id, request.path)
     return {"title": ref.name, "facility": ref, "purpose": who.purpose,
             "expires_at": who.expires_at,
             "reports": f"/portal/inspect/facilities/{ref.id}/reports"}

@@ -16,7 +16,7 @@ from server.http.access import Access, access
 from server.http.portal.context import call, principal, read, settings
 from server.http.portal.pages import page
 from server.http.state import AUDIT_LOG
-from server.portal import inspections, reports, scope
+from server.portal import inspector_audit, reports, scope
 
 routes = web.RouteTableDef()
 
@@ -27,7 +27,7 @@ async def _list(request: web.Request, base: str) -> dict[str, Any]:
     start, end = reports.period(settings(request), request.query.get("from"),
                                 request.query.get("to"))
     if who.is_inspector:
-        await call(request, inspections.record_view, who, ref.id, request.path)
+        await call(request, inspector_audit.record_view, who, ref.id, request.path)
     query = f"?from={start.isoformat()}&to={end.isoformat()}"
     here = f"{base}/facilities/{ref.id}/reports/"
 

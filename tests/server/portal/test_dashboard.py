@@ -5,11 +5,15 @@ state saying when the log no longer verifies."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from server import admin
 from server.http.portal.edge import CHART_CSP
 from server.portal import figures
+from server.storage.db import read_tx
 
 pytestmark = pytest.mark.usefixtures("world")
 
@@ -89,3 +93,35 @@ async def test_the_audit_state_says_when_the_log_no_longer_verifies(
     assert state["audit_ok"] is False and "rewritten" in state["audit_text"]
     _, text = await visitor.get("/portal")
     assert "does not verify" in text
+
+
+HOLD_A_CLAIM = """
+import sys
+from server.storage.claims import claim
+from server.storage.db import make_engine
+with claim(make_engine(sys.argv[1]), sys.argv[2]) as held:
+    print(held, flush=True)
+    sys.stdin.read()  # held until the test closes the pipe
+"""
+
+
+def test_a_facility_another_process_is_refreshing_is_left_to_it(world, resident,
+                                                                engine, settings):
+    """Several server processes refresh on their timers: the one that claimed a
+    facility computes its figures and the others skip it, instead of computing the
+    same report twice; once the claim ends, the next round computes them once."""
+    name = f"figures:{world.a.id}"
+    other = subprocess.Popen([sys.executable, "-c", HOLD_A_CLAIM, settings.database_url,
+                              name], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert other.stdout is not None and other.stdout.readline().strip() == "True"
+        assert figures.refresh_stale(engine, settings) == 1  # the other facility only
+        figures.ensure_fresh(engine, settings, world.a.id)  # its page does not compute it
+        with read_tx(engine) as conn:
+            assert set(figures.kept(conn, [world.a.id, world.b.id], settings.clock())) == {
+                world.b.id}
+    finally:
+        other.communicate("")
+    assert other.returncode == 0
+    assert figures.refresh_stale(engine, settings) == 1  # the claim ended with its holder
+    assert figures.refresh_stale(engine, settings) == 0

@@ -92,3 +92,41 @@ async def test_the_read_lasts_only_as_long_as_the_access(
     downloads = [a for a in h.audit_rows(engine, chain=world.a.id)
                  if a.action == "report:download"]
     assert len(downloads) == 1
+
+
+async def test_a_script_hammering_write_routes_adds_two_entries_a_minute_per_route(
+        visitors, manager, world, engine, settings, clock, p, h):
+    """Every refused write is still accounted for, but not one entry each: per
+    access, route and minute the first attempt is audited in full and the rest
+    counted, in one aggregated entry when the minute ends. Varying the ids in the
+    path is the same route. The answer stays 404, as for a page that does not exist."""
+    issued = p.issue_access(engine, settings, manager, [world.a.id])
+    inspector = await visitors()
+    await inspector.get(f"/portal/access/{issued.token}")
+    await inspector.post("/portal/access", {"code": issued.code})
+
+    def refused():
+        return [a for a in h.audit_rows(engine, chain=world.a.id)
+                if a.action == "inspect:write_refused"]
+
+    for _ in range(25):
+        status, _ = await inspector.post("/portal/bulletins", {**FORM,
+                                                               "facilities": world.a.id})
+        assert status == 404
+    for n in range(5):
+        status, _ = await inspector.post(f"/portal/inspections/{n:026d}/revoke", {})
+        assert status == 404
+    entries = refused()
+    assert [(e.outcome, e.detail["page"]) for e in entries] == [
+        ("refused", "/portal/bulletins"),
+        ("refused", "/portal/inspections/00000000000000000000000000/revoke")]
+
+    clock.advance(61_000)  # the minute ended: the next attempt writes its tallies first
+    status, _ = await inspector.post("/portal/bulletins", {**FORM, "facilities": world.a.id})
+    assert status == 404
+    counted = {e.detail["route"]: e.detail["count"] for e in refused()
+               if e.outcome == "aggregated"}
+    assert counted == {"/portal/bulletins": 25,
+                       "/portal/inspections/{access_id}/revoke": 5}
+    assert all(e.actor == f"inspector:{issued.id}" for e in refused())
+    assert [e.outcome for e in refused()].count("refused") == 3  # a new minute, a new first
