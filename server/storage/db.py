@@ -15,6 +15,7 @@ locking the facility's head row (:func:`lock_heads`), not by isolation level.
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -125,12 +126,20 @@ def insert_many(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -
         return
     names = list(rows[0])
     json_columns = {c.name for c in table.columns if isinstance(c.type, sa.JSON)}
-    dumps = json_text
-    if json_columns:
-        params = [tuple(dumps(row[n]) if n in json_columns else row[n] for n in names)
-                  for row in rows]
+    # Rows to tuples and JSON columns to text a column at a time, in C where it
+    # can be (itemgetter, zip, map): a generator per row cost about 1 µs a row.
+    getter = operator.itemgetter(*names)
+    params: list[Any]
+    if len(names) == 1:
+        params = [(value,) for value in map(getter, rows)]
     else:
-        params = [tuple(row[n] for n in names) for row in rows]
+        params = list(map(getter, rows))
+    if json_columns & set(names):
+        columns_of = list(zip(*params))
+        for at, name in enumerate(names):
+            if name in json_columns:
+                columns_of[at] = tuple(map(json_text, columns_of[at]))
+        params = list(zip(*columns_of))
     columns = ", ".join(f'"{n}"' for n in names)
     if conn.dialect.name == "postgresql":
         # COPY streams the rows in one statement (executemany still pays a
