@@ -135,11 +135,11 @@ def insert_many(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -
     else:
         params = list(map(getter, rows))
     if json_columns & set(names):
-        columns_of = list(zip(*params))
+        columns_of = list(zip(*params, strict=True))
         for at, name in enumerate(names):
             if name in json_columns:
                 columns_of[at] = tuple(map(json_text, columns_of[at]))
-        params = list(zip(*columns_of))
+        params = list(zip(*columns_of, strict=True))
     columns = ", ".join(f'"{n}"' for n in names)
     if conn.dialect.name == "postgresql":
         # COPY streams the rows in one statement (executemany still pays a
