@@ -42,7 +42,8 @@ def _sorted_value(value: Any) -> Any:
     if isinstance(value, dict):
         if _SCALARS.issuperset(map(type, value.values())):
             return dict(sorted(value.items()))  # the usual detail: one level
-        return {k: _sorted_value(value[k]) for k in sorted(value)}
+        return {k: v if type(v) in _SCALARS else _sorted_value(v)
+                for k, v in sorted(value.items())}
     if isinstance(value, list | tuple):
         if _SCALARS.issuperset(map(type, value)):
             return value  # encoded as the same array
