@@ -35,6 +35,8 @@ PUSH_BATCH = 1000
 PUSH_BATCH_BYTES = MAX_MESSAGE_BYTES * 3 // 4
 """Payload bytes in one push, leaving room for the envelope and operation fields."""
 OP_OVERHEAD = 160
+_OP_TYPE = {str(t): t for t in OpType}
+"""Each operation type by its stored name (a dict look-up per operation sent)."""
 
 
 class Push:
@@ -147,7 +149,8 @@ class Push:
             if taken and size > PUSH_BATCH_BYTES:
                 rows = rows[:taken]
                 break
-        return [Operation(op_id=r.op_id, seq=r.seq, op_type=OpType(r.op_type),
+        return [Operation(op_id=r.op_id, seq=r.seq,
+                          op_type=_OP_TYPE.get(r.op_type) or OpType(r.op_type),
                           facility_id=self.facility_id, user_id=r.user_id,
                           recorded_at=r.recorded_at, payload=unpack_payload(r.payload),
                           schema=r.schema_version) for r in rows]
