@@ -203,13 +203,15 @@ def check_payload(op_type: OpType, payload: Mapping[str, Any]) -> dict[str, Any]
 
 
 _KINDS = frozenset(str(k) for k in RecordKind)
+_KIND = {str(k): k for k in RecordKind}
+"""Each kind by its name (a dict look-up: every pushed operation names one)."""
 
 
 def _kind(payload: Mapping[str, Any], allowed: frozenset[RecordKind]) -> RecordKind:
     raw = payload.get("kind")
     if not isinstance(raw, str) or raw not in _KINDS:
         raise SchemaError("kind must name a record kind")
-    kind = RecordKind(raw)
+    kind = _KIND[raw]
     if kind not in allowed:
         raise ValidationError("kind", f"a terminal cannot do that to a {kind} record")
     return kind
@@ -230,6 +232,8 @@ def _map(payload: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 
 
 def _only(payload: Mapping[str, Any], allowed: set[str]) -> None:
+    if allowed.issuperset(payload):
+        return
     extra = set(payload) - allowed
     if extra:
         raise SchemaError(f"unknown field(s): {', '.join(sorted(map(str, extra)))}")
