@@ -48,7 +48,8 @@ class RecordState:
 
     def copy(self) -> RecordState:
         return RecordState(dict(self.data), dict(self.versions),
-                           copy.deepcopy(self.conflicts), self.status)
+                           copy.deepcopy(self.conflicts) if self.conflicts else {},
+                           self.status)
 
     def version(self, name: str) -> int:
         return self.versions.get(name, 0)

@@ -27,6 +27,7 @@ from .errors import SchemaError, ValidationError
 from .ids import is_id
 from .reasons import REASON_TEXT, Reason
 from .records import CREATABLE, UPDATABLE, RecordKind, validate_fields
+from .schema import opt_int, opt_str, req_int, req_str, str_list
 
 SCHEMA_VERSION = 1
 MIN_SCHEMA_VERSION = 1
@@ -114,11 +115,9 @@ class OpResult:
 
     @classmethod
     def from_wire(cls, raw: Mapping[str, Any]) -> OpResult:
-        from .schema import opt_int, opt_str, req_int, req_str, str_list
-
         return cls(
             seq=req_int(raw, "seq"), op_id=req_str(raw, "id"),
-            status=OpStatus(_enum(raw, "status", OpStatus)),
+            status=_STATUS[_enum(raw, "status", OpStatus)],
             reason=opt_str(raw, "reason"), detail=opt_str(raw, "detail"),
             server_seq=opt_int(raw, "sseq"), flags=tuple(str_list(raw, "flags")),
             depends_on=opt_str(raw, "dep", 64),
@@ -126,6 +125,8 @@ class OpResult:
 
 
 _MEMBERS: dict[type[StrEnum], frozenset[str]] = {}
+_STATUS = {str(status): status for status in OpStatus}
+"""Each status by its wire name (a dict look-up: an answer holds a thousand)."""
 
 
 def _enum(raw: Mapping[str, Any], key: str, enum: type[StrEnum]) -> str:
@@ -202,13 +203,15 @@ def check_payload(op_type: OpType, payload: Mapping[str, Any]) -> dict[str, Any]
 
 
 _KINDS = frozenset(str(k) for k in RecordKind)
+_KIND = {str(k): k for k in RecordKind}
+"""Each kind by its name (a dict look-up: every pushed operation names one)."""
 
 
 def _kind(payload: Mapping[str, Any], allowed: frozenset[RecordKind]) -> RecordKind:
     raw = payload.get("kind")
     if not isinstance(raw, str) or raw not in _KINDS:
         raise SchemaError("kind must name a record kind")
-    kind = RecordKind(raw)
+    kind = _KIND[raw]
     if kind not in allowed:
         raise ValidationError("kind", f"a terminal cannot do that to a {kind} record")
     return kind
@@ -229,6 +232,8 @@ def _map(payload: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 
 
 def _only(payload: Mapping[str, Any], allowed: set[str]) -> None:
+    if allowed.issuperset(payload):
+        return
     extra = set(payload) - allowed
     if extra:
         raise SchemaError(f"unknown field(s): {', '.join(sorted(map(str, extra)))}")

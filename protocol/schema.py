@@ -86,7 +86,7 @@ def int_list(raw: Mapping[str, Any], key: str, max_len: int = 10_000) -> list[in
     return value
 
 
-def only_keys(raw: Mapping[str, Any], allowed: set[str], where: str) -> None:
+def only_keys(raw: Mapping[str, Any], allowed: set[str] | frozenset[str], where: str) -> None:
     extra = set(raw) - allowed
     if extra:
         raise SchemaError(f"unknown field(s) in {where}: {', '.join(sorted(map(str, extra)))}")

@@ -4,6 +4,7 @@ in µs per operation for each stage of the write path.
     scripts/bench_profile.py                     # 20,000 operations on an empty SQLite server
     scripts/bench_profile.py --on-top 60000      # … on a server already holding 60,000 more
     scripts/bench_profile.py --postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/test
+    scripts/bench_profile.py --sides             # the whole push, both sides, by thread CPU
 
 The terminal, the HTTP edge and the envelope checks run as in ``scripts/bench``;
 only the server's push handling (the worker thread running ``SyncService.push``)
@@ -216,6 +217,72 @@ def run(url: str | None, ops: int, on_top: int, tmp: Path, top: int) -> None:
             stats.sort_stats("tottime").print_stats(top)
 
 
+SIDES = [
+    # (label, module, owner, attribute): thread CPU of every call, per operation
+    ("server: push handling (SyncService.push)", "server.core.service", "SyncService", "push"),
+    ("server: push body to operations (PushRequest.from_wire)", "protocol.messages.push",
+     "PushRequest", "from_wire"),
+    ("server: sealing answers (SyncService.seal)", "server.core.service", "SyncService",
+     "seal"),
+    ("terminal: reading batches (Push._batch)", "client.sync.push", "Push", "_batch"),
+    ("terminal: sending, HTTP, answers (Push._send)", "client.sync.push", "Push", "_send"),
+    ("terminal: recording results (Push._record_results)", "client.sync.push", "Push",
+     "_record_results"),
+]
+
+
+@contextmanager
+def timed_sides() -> Iterator[dict[str, float]]:
+    """Thread CPU of each part of :data:`SIDES`, summed over its calls."""
+    import importlib
+
+    spent: dict[str, float] = dict.fromkeys([label for label, *_ in SIDES], 0.0)
+    undo = []
+    for label, module, owner_name, name in SIDES:
+        owner = getattr(importlib.import_module(module), owner_name)
+        original = owner.__dict__[name]
+        call = original.__func__ if isinstance(original, classmethod) else original
+
+        def wrapped(*args: Any, _call: Any = call, _label: str = label, **kwargs: Any) -> Any:
+            started = time.thread_time()
+            try:
+                return _call(*args, **kwargs)
+            finally:
+                spent[_label] += time.thread_time() - started
+
+        setattr(owner, name, classmethod(wrapped) if isinstance(original, classmethod)
+                else wrapped)
+        undo.append((owner, name, original))
+    try:
+        yield spent
+    finally:
+        for owner, name, original in undo:
+            setattr(owner, name, original)
+
+
+def sides(ops: int, tmp: Path) -> None:
+    """The whole push (``scripts/bench``'s) by part: process CPU and thread CPU."""
+    import resource
+
+    from scripts import bench
+
+    with bench.server_on(None, tmp) as (settings, engine, server, facility):
+        writer = bench.enroll(settings, engine, server, facility, tmp / "writer", "bench.rm")
+        bench.queue_operations(writer, ops)
+        before = resource.getrusage(resource.RUSAGE_SELF)
+        with timed_sides() as spent:
+            rate = bench.push_everything(writer, server.url)
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        writer.lock()
+    cpu = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) / ops * 1e6
+    bench.say(f"SQLite, {ops:,} operations pushed end to end: {rate:,.0f} ops/s, "
+              f"process CPU {cpu:.0f} µs/op")
+    for label, seconds in spent.items():
+        bench.say(f"  {label:58} {seconds / ops * 1e6:7.1f} µs/op")
+    rest = cpu - sum(spent.values()) / ops * 1e6
+    bench.say(f"  {'the rest (both edges, HTTP, collector)':58} {rest:7.1f} µs/op")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench_profile.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -223,6 +290,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--on-top", type=int, default=0,
                         help="operations pushed first, untimed (the data the push lands on)")
     parser.add_argument("--postgres-url", help="profile on PostgreSQL (a fresh schema in it)")
+    parser.add_argument("--sides", action="store_true",
+                        help="the whole push by part and side, by thread CPU (no profiler)")
     parser.add_argument("--top", type=int, default=25,
                         help="also print the N functions with the most own time (0: none)")
     args = parser.parse_args(argv)
@@ -232,7 +301,10 @@ def main(argv: list[str] | None = None) -> int:
     tune_gc()
     tmp = Path(tempfile.mkdtemp(prefix="chartkeep-profile-"))
     try:
-        run(args.postgres_url, args.ops, args.on_top, tmp, args.top)
+        if args.sides:
+            sides(args.ops, tmp)
+        else:
+            run(args.postgres_url, args.ops, args.on_top, tmp, args.top)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0

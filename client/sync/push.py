@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -35,6 +35,8 @@ PUSH_BATCH = 1000
 PUSH_BATCH_BYTES = MAX_MESSAGE_BYTES * 3 // 4
 """Payload bytes in one push, leaving room for the envelope and operation fields."""
 OP_OVERHEAD = 160
+_OP_TYPE = {str(t): t for t in OpType}
+"""Each operation type by its stored name (a dict look-up per operation sent)."""
 
 
 class Push:
@@ -123,8 +125,7 @@ class Push:
         the run of pending operations starting at the first one after ``after``."""
         with self.store.read() as conn:
             if resend_from is not None:
-                rows = conn.execute(sa.select(OUTBOX).where(OUTBOX.c.seq >= resend_from)
-                                    .order_by(OUTBOX.c.seq).limit(self.batch_size)).all()
+                rows = _sendable(conn, resend_from, self.batch_size)
             else:
                 pending = OUTBOX.c.status == "pending"
                 if after is not None:
@@ -133,8 +134,7 @@ class Push:
                                      .where(pending)).scalar()
                 if first is None or (after is not None and first != after + 1):
                     return []
-                rows = conn.execute(sa.select(OUTBOX).where(OUTBOX.c.seq >= first)
-                                    .order_by(OUTBOX.c.seq).limit(self.batch_size)).all()
+                rows = _sendable(conn, first, self.batch_size)
                 run: list[Any] = []
                 for row in rows:
                     if row.status != "pending" or (run and row.seq != run[-1].seq + 1):
@@ -149,7 +149,8 @@ class Push:
             if taken and size > PUSH_BATCH_BYTES:
                 rows = rows[:taken]
                 break
-        return [Operation(op_id=r.op_id, seq=r.seq, op_type=OpType(r.op_type),
+        return [Operation(op_id=r.op_id, seq=r.seq,
+                          op_type=_OP_TYPE.get(r.op_type) or OpType(r.op_type),
                           facility_id=self.facility_id, user_id=r.user_id,
                           recorded_at=r.recorded_at, payload=unpack_payload(r.payload),
                           schema=r.schema_version) for r in rows]
@@ -205,23 +206,55 @@ thousand, and SQLAlchemy's per-row parameter processing cost more than the
 update)."""
 
 
-def _outbox_heads(conn: Connection, seqs: list[int]) -> dict[int, Any]:
+class _Sendable(NamedTuple):
+    seq: int
+    op_id: str
+    op_type: str
+    user_id: str
+    recorded_at: int
+    payload: bytes
+    schema_version: int
+    status: str
+
+
+def _sendable(conn: Connection, first: int, limit: int) -> list[_Sendable]:
+    """Up to ``limit`` outbox rows from ``first`` on, with what a push sends:
+    through the driver, only those columns (a batch reads a thousand rows)."""
+    found = conn.exec_driver_sql(_SENDABLE, (first, limit))
+    return [_Sendable(*row) for row in found]
+
+
+_SENDABLE = ("SELECT seq, op_id, op_type, user_id, recorded_at, payload, schema_version, "
+             "status FROM outbox WHERE seq >= ? ORDER BY seq LIMIT ?")
+
+
+class _Head(NamedTuple):
+    seq: int
+    op_id: str
+    flags: str | None
+
+
+def _outbox_heads(conn: Connection, seqs: list[int]) -> dict[int, _Head]:
     """seq, op_id and flags of the outbox rows ``seqs`` name. An answer's
-    results are usually one unbroken run of numbers: one range read then."""
+    results are usually one unbroken run of numbers: one range read then.
+    Read through the driver: a thousand SQLAlchemy rows cost more than the read."""
     if not seqs:
         return {}
-    columns = (OUTBOX.c.seq, OUTBOX.c.op_id, OUTBOX.c.flags)
     low, high = min(seqs), max(seqs)
     if high - low < 2 * len(seqs):
         wanted = set(seqs)
-        return {row.seq: row for row in conn.execute(
-            sa.select(*columns).where(OUTBOX.c.seq.between(low, high))) if row.seq in wanted}
-    rows: dict[int, Any] = {}
+        found = conn.exec_driver_sql(_HEADS + "seq BETWEEN ? AND ?", (low, high))
+        return {row[0]: _Head(*row) for row in found if row[0] in wanted}
+    rows: dict[int, _Head] = {}
     for start in range(0, len(seqs), 500):
-        for row in conn.execute(sa.select(*columns).where(
-                OUTBOX.c.seq.in_(seqs[start:start + 500]))):
-            rows[row.seq] = row
+        chunk = seqs[start:start + 500]
+        found = conn.exec_driver_sql(
+            _HEADS + f"seq IN ({', '.join('?' * len(chunk))})", tuple(chunk))
+        rows.update((row[0], _Head(*row)) for row in found)
     return rows
+
+
+_HEADS = "SELECT seq, op_id, flags FROM outbox WHERE "
 
 
 def _outbox_rows(conn: Connection, seqs: list[int]) -> dict[int, Any]:

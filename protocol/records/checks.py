@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ..errors import ValidationError
+from ..ids import is_id
 
 Check = Callable[[str, Any], Any]
 
@@ -95,8 +96,6 @@ def _int_range(low: int, high: int) -> Check:
 
 
 def _record_id(name: str, value: Any) -> str:
-    from ..ids import is_id
-
     if not is_id(value):
         raise ValidationError(name, "must be a record id")
     return str(value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from ..errors import ValidationError
@@ -198,7 +199,9 @@ FIELDS: dict[RecordKind, dict[str, FieldSpec]] = {
 }
 
 
+@cache
 def identity_fields(kind: RecordKind) -> frozenset[str]:
+    """The fields that identify a record of ``kind`` (asked by every merge)."""
     return frozenset(name for name, spec in FIELDS.get(kind, {}).items() if spec.identity)
 
 

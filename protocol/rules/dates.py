@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from protocol.errors import ValidationError
@@ -31,8 +32,10 @@ LATEST_UTC_OFFSET = timedelta(hours=10)
 Marianas, UTC+10): no facility's local date is later than UTC + 10 hours."""
 
 
+@lru_cache(maxsize=64)
 def latest_facility_date(now_ms: int) -> date:
-    """The latest calendar date that is "today" for some US facility at ``now_ms``."""
+    """The latest calendar date that is "today" for some US facility at ``now_ms``
+    (remembered: every operation of a push batch asks it for the batch's time)."""
     return (datetime.fromtimestamp(now_ms / 1000, tz=UTC) + LATEST_UTC_OFFSET).date()
 
 

@@ -27,7 +27,7 @@ class RejectedCreates:
 
     def note(self, op: Operation, outcome: Outcome) -> None:
         """Remember a create this batch rejected."""
-        if (op.op_type is OpType.CREATE and outcome.status is OpStatus.REJECTED
+        if (outcome.status is OpStatus.REJECTED and op.op_type is OpType.CREATE
                 and op.target_id is not None):
             self.here[op.target_id] = (op.op_id, op.seq, outcome.reason)
 

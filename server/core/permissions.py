@@ -13,6 +13,8 @@ the payload is even read; the role rule needs the validated record kind):
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from protocol.ops import OpType
 from protocol.records import RecordKind
 from protocol.rules import permissions
@@ -24,8 +26,10 @@ def acts_for(user_facility_id: str | None, role: str, facility_id: str) -> bool:
     return user_facility_id == facility_id and role in permissions.TERMINAL_ROLES
 
 
+@lru_cache(maxsize=1024)
 def decide(role: str, op_type: OpType, kind: RecordKind | None, *,
            command: str | None = None) -> Decision:
     """The permission rule: by role, operation type and record kind (and, for a
-    records command, the command)."""
+    records command, the command). The rule is pure and its answer immutable,
+    so each question is answered once (a push asks it for every operation)."""
     return permissions.decide(role, op_type, kind, command=command)

@@ -35,12 +35,18 @@ __all__ = ["HASHED_FIELDS", "ChainWriter", "entry_bytes", "entry_hash", "record_
 
 
 _SORTED_FIELDS = tuple(sorted(HASHED_FIELDS))
+_SCALARS = frozenset({str, int, float, bool, bytes, type(None)})
 
 
 def _sorted_value(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _sorted_value(value[k]) for k in sorted(value)}
+        if _SCALARS.issuperset(map(type, value.values())):
+            return dict(sorted(value.items()))  # the usual detail: one level
+        return {k: v if type(v) in _SCALARS else _sorted_value(v)
+                for k, v in sorted(value.items())}
     if isinstance(value, list | tuple):
+        if _SCALARS.issuperset(map(type, value)):
+            return value  # encoded as the same array
         return [_sorted_value(v) for v in value]
     return value
 
@@ -72,11 +78,13 @@ class ChainWriter:
                target: str | None = None, purpose: str = "operations",
                detail: dict[str, Any] | None = None) -> None:
         self.seq += 1
-        entry = {"chain": self.chain, "seq": self.seq, "at": at, "actor": actor,
-                 "terminal_id": terminal_id, "facility_id": facility_id, "action": action,
-                 "target": target, "outcome": outcome, "purpose": purpose,
-                 "detail": detail or {}}
-        data = entry_bytes(entry)
+        # Written in canonical order (the hashed fields' names sorted, the
+        # detail's keys sorted), so its encoding is the entry's canonical bytes.
+        entry = {"action": action, "actor": actor, "at": at, "chain": self.chain,
+                 "detail": _sorted_value(detail or {}), "facility_id": facility_id,
+                 "outcome": outcome, "purpose": purpose, "seq": self.seq, "target": target,
+                 "terminal_id": terminal_id}
+        data = encode(entry)
         digest = hashlib.sha256(self.head.encode() + data).hexdigest()
         self.leaves.append(leaf_hash(data))
         entry["prev_hash"] = self.head

@@ -26,7 +26,7 @@ from protocol.merge import RecordState
 from protocol.messages import stored_snapshot
 
 from .audit import ChainWriter, writer_for
-from .db import insert_many, lock_heads
+from .db import insert_many, lock_heads, update_many
 from .models import T
 
 _CHUNK = 500
@@ -113,6 +113,7 @@ class Batch:
         self.new_by_match: dict[tuple[str, str], list[Rec]] = {}
         self.match_loaded: dict[tuple[str, str], list[str]] = {}
         self.new_by_subject: dict[str, list[Rec]] = {}
+        self.new_by_subject_kind: dict[tuple[str, str], list[Rec]] = {}
         self.subject_loaded: dict[tuple[str, str, str | None], list[str]] = {}
         self.stays_of: dict[str, list[str]] = {}
         self.new_by_mrn: dict[str, list[Rec]] = {}
@@ -162,6 +163,7 @@ class Batch:
             self.new_by_match.setdefault((rec.facility_id, rec.match_key), []).append(rec)
         if rec.subject_id:
             self.new_by_subject.setdefault(rec.subject_id, []).append(rec)
+            self.new_by_subject_kind.setdefault((rec.subject_id, rec.kind), []).append(rec)
         if rec.mrn:
             self.new_by_mrn.setdefault(rec.mrn, []).append(rec)
         return rec
@@ -172,7 +174,8 @@ class Batch:
         kind if given). The stored ones are read once per batch: the records table
         is written only at the end, and a record's subject never changes, so the
         ones added since are found through :attr:`new_by_subject` (not by walking
-        every record of the batch: an hours entry asks this for its staff member)."""
+        every record of the batch: an hours entry asks this for its staff member;
+        nor every new record of the subject, when one kind is asked for)."""
         key = (subject_id, facility_id, kind)
         ids = self.subject_loaded.get(key)
         if ids is None:
@@ -183,7 +186,11 @@ class Batch:
             ids = self.subject_loaded[key] = [row.id for row in self.conn.execute(stmt)]
             self.prefetch(ids)
         found = {rec.id: rec for rec_id in ids if (rec := self.recs[rec_id]) is not None}
-        for rec in self.new_by_subject.get(subject_id, ()):
+        # Of one kind: only that kind's new records (every hours entry of a
+        # batch asks for its staff member's applicants and evidence records).
+        added = self.new_by_subject.get(subject_id, ()) if kind is None \
+            else self.new_by_subject_kind.get((subject_id, kind), ())
+        for rec in added:
             if rec.is_new and rec.facility_id == facility_id:
                 found[rec.id] = rec
         return [rec for rec in found.values() if rec.facility_id == facility_id
@@ -295,13 +302,7 @@ class Batch:
         if new_rows:
             insert_many(conn, T.records, new_rows)
         if old_rows:
-            records = T.records
-            stmt = (sa.update(records).where(records.c.id == sa.bindparam("b_id"))
-                    .values({name: sa.bindparam(f"b_{name}") for name in
-                             ("kind", "facility_id", "data", "versions", "conflicts",
-                              "status", "seq", "created_hash", "match_key", "subject_id",
-                              "mrn")}))
-            conn.execute(stmt, [{f"b_{k}": v for k, v in row.items()} for row in old_rows])
+            update_many(conn, T.records, "id", old_rows)
         if self.change_rows:
             insert_many(conn, T.changes, self.change_rows)
             self.change_rows = []

@@ -15,6 +15,7 @@ locking the facility's head row (:func:`lock_heads`), not by isolation level.
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -112,6 +113,27 @@ def _holds_float(value: Any) -> bool:
     return any(_holds_float(item) for item in value)
 
 
+def _as_tuples(table: sa.Table, names: list[str], rows: list[dict[str, Any]]
+               ) -> list[tuple[Any, ...]]:
+    """Each row's values of ``names`` as a tuple, JSON columns as text. Done a
+    column at a time, in C where it can be (itemgetter, zip, map): a generator
+    per row cost about 1 µs a row."""
+    json_columns = {c.name for c in table.columns if isinstance(c.type, sa.JSON)}
+    getter = operator.itemgetter(*names)
+    params: list[Any]
+    if len(names) == 1:
+        params = [(value,) for value in map(getter, rows)]
+    else:
+        params = list(map(getter, rows))
+    if json_columns & set(names):
+        columns_of = list(zip(*params, strict=True))
+        for at, name in enumerate(names):
+            if name in json_columns:
+                columns_of[at] = tuple(map(json_text, columns_of[at]))
+        params = list(zip(*columns_of, strict=True))
+    return params
+
+
 def insert_many(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     """Bulk insert straight through the driver's ``executemany``.
 
@@ -124,13 +146,7 @@ def insert_many(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -
     if not rows:
         return
     names = list(rows[0])
-    json_columns = {c.name for c in table.columns if isinstance(c.type, sa.JSON)}
-    dumps = json_text
-    if json_columns:
-        params = [tuple(dumps(row[n]) if n in json_columns else row[n] for n in names)
-                  for row in rows]
-    else:
-        params = [tuple(row[n] for n in names) for row in rows]
+    params = _as_tuples(table, names, rows)
     columns = ", ".join(f'"{n}"' for n in names)
     if conn.dialect.name == "postgresql":
         # COPY streams the rows in one statement (executemany still pays a
@@ -143,6 +159,22 @@ def insert_many(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     marks = ", ".join([mark] * len(names))
     sql = f"INSERT INTO {table.name} ({columns}) VALUES ({marks})"  # noqa: S608  names from our metadata, values bound
+    conn.exec_driver_sql(sql, params)
+
+
+def update_many(conn: Connection, table: sa.Table, key: str, rows: list[dict[str, Any]]
+                ) -> None:
+    """Update rows by ``key`` straight through the driver's ``executemany``
+    (every other column of the first row is set; every row has the same keys):
+    as for :func:`insert_many`, SQLAlchemy's per-row parameter processing cost
+    more than the updates (a push batch updates every record it edits)."""
+    if not rows:
+        return
+    names = [name for name in rows[0] if name != key]
+    params = _as_tuples(table, [*names, key], rows)
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sets = ", ".join(f'"{n}" = {mark}' for n in names)
+    sql = f'UPDATE {table.name} SET {sets} WHERE "{key}" = {mark}'  # noqa: S608  names from our metadata, values bound
     conn.exec_driver_sql(sql, params)
 
 

@@ -1,10 +1,14 @@
 """The hash-chained audit log: intact after work, and a direct edit is named exactly."""
 
+import hashlib
+
 import sqlalchemy as sa
 
+from protocol.audit_log import entry_bytes as protocol_entry_bytes
+from protocol.audit_log import entry_leaf
 from protocol.codec import canonical
 from server import admin
-from server.storage.audit import HASHED_FIELDS, entry_bytes
+from server.storage.audit import HASHED_FIELDS, ChainWriter, entry_bytes
 from server.storage.models import T
 
 
@@ -50,3 +54,22 @@ def test_removed_tail_is_detected(terminal, h, engine, world):
                                               T.audit.c.seq == last.seq))
     problem = admin.verify_audit(engine)
     assert (problem.chain, problem.seq) == (world.a.id, last.seq)
+
+
+def test_appended_entries_hash_their_canonical_bytes():
+    """ChainWriter.append writes each entry in canonical order itself: its hash
+    and leaf are those of protocol.audit_log.entry_bytes, nested detail included."""
+    writer = ChainWriter("c", 0, "0" * 64)
+    details = [None, {}, {"z": 1, "a": "é", "m": None}, {"flags": ["b", "a"], "seq": 2},
+               {"z": [{"b": 1, "a": [2, {"d": 1, "c": 0}]}], "a": (1, {"y": 2, "x": 3})},
+               {"k": {"b": {"d": 1, "c": 2.5}, "a": b"\x00"}}]
+    for at, detail in enumerate(details):
+        writer.append(at=at, action="x", outcome="applied", actor="u", terminal_id=None,
+                      facility_id="c", target=None, purpose="operations", detail=detail)
+    prev = "0" * 64
+    for row, leaf in zip(writer.rows, writer.leaves, strict=True):
+        data = protocol_entry_bytes(row)
+        assert row["prev_hash"] == prev
+        assert row["hash"] == hashlib.sha256(prev.encode() + data).hexdigest()
+        assert leaf == entry_leaf(row)
+        prev = row["hash"]
