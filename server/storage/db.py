@@ -162,6 +162,21 @@ def read_tx(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
+@contextmanager
+def single_read(engine: Engine) -> Iterator[Connection]:
+    """A read of one statement. On PostgreSQL it runs outside any transaction
+    (one statement sees one snapshot by itself): one round trip, where a
+    transaction costs three (BEGIN, the statement, COMMIT). Every terminal
+    request authenticates this way. On SQLite it is :func:`read_tx`."""
+    if engine.dialect.name != "postgresql":
+        with read_tx(engine) as conn:
+            yield conn
+        return
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield conn
+
+
 def lock_heads(conn: Connection, facility_ids: Iterable[str]) -> dict[str, sa.Row[Any]]:
     """Lock facility head rows in id order (no deadlock between two transfers
     in opposite directions) and return them. On SQLite the whole write
