@@ -99,6 +99,26 @@ def consume_counter(conn: Connection, terminal: TerminalInfo, counter: int) -> N
         raise ReplayedMessage
 
 
+_CTR = sa.bindparam("ctr", type_=sa.BigInteger)
+_CONSUME_FOR_PUSH = (
+    sa.update(T.terminals)
+    .where(T.terminals.c.id == sa.bindparam("terminal"), T.terminals.c.last_msg_ctr < _CTR,
+           T.terminals.c.revoked_at.is_(None))
+    .values(last_msg_ctr=_CTR)
+    .returning(T.terminals.c.last_seq, T.terminals.c.epoch))
+
+
+def consume_counter_for_push(conn: Connection, terminal: TerminalInfo, counter: int
+                             ) -> tuple[int, int]:
+    """:func:`consume_counter`, returning in the same statement what a push reads
+    next of the terminal's row (locked by it): its last handled operation and
+    its numbering epoch."""
+    row = conn.execute(_CONSUME_FOR_PUSH, {"terminal": terminal.id, "ctr": counter}).first()
+    if row is None:
+        raise ReplayedMessage
+    return int(row.last_seq), int(row.epoch)
+
+
 def audit_replay(engine: Engine, settings: Settings, terminal: TerminalInfo,
                  envelope: Envelope) -> None:
     audit_rejection(engine, settings, terminal.facility_id, "auth:replay", "replayed_message",
