@@ -74,6 +74,8 @@ class SimulatedTerminal:
     generation: str | None = None
     pushes: list[tuple[int, bytes]] = field(default_factory=list)
     """(operations, sealed envelope) per round, built before the run."""
+    rounds_done: int = 0
+    """The last round sent: a second run (another pace) goes on after it."""
 
     async def enroll(self, http: aiohttp.ClientSession, code: str, username: str) -> None:
         request = EnrollRequest(code, f"load {new_id()[-6:]}", public_bytes(self.key),
@@ -151,9 +153,17 @@ class SimulatedTerminal:
                 return counter
 
     async def run(self, http: aiohttp.ClientSession, deadline: float, think_s: float,
-                  rng: random.Random, timings: Timings) -> None:
-        pause = rng.uniform(0, think_s)
-        for r, (count, body) in enumerate(self.pushes, start=1):
+                  rng: random.Random, timings: Timings, *, every_s: float | None = None,
+                  first_round: int = 1) -> None:
+        """Exchange until ``deadline``: after a random pause each time (exponential,
+        mean ``think_s``: the stress pace), or, with ``every_s``, on a fixed
+        schedule from a random start within the first period, as the terminal
+        app's background sync does (the real pace). Rounds start at
+        ``first_round`` (each round's push is sealed for its own counters)."""
+        pause = rng.uniform(0, every_s if every_s is not None else think_s)
+        next_at = time.perf_counter() + pause
+        for r in range(first_round, len(self.pushes) + 1):
+            count, body = self.pushes[r - 1]
             # never pause past the end of the run (the wall time is the rates' divisor)
             await asyncio.sleep(max(0.0, min(pause, deadline - time.perf_counter())))
             if time.perf_counter() >= deadline:
@@ -170,7 +180,12 @@ class SimulatedTerminal:
             else:
                 timings.add("exchange", time.perf_counter() - started)
                 timings.rounds += 1
-            pause = rng.expovariate(1 / think_s) if think_s > 0 else 0.0
+            self.rounds_done = r
+            if every_s is not None:
+                next_at += every_s  # a sync that ran long delays the next, never doubles it
+                pause = next_at - time.perf_counter()
+            else:
+                pause = rng.expovariate(1 / think_s) if think_s > 0 else 0.0
 
 
 # --- real terminal engines ---------------------------------------------------------------

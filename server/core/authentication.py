@@ -22,7 +22,7 @@ from protocol.signing import Envelope
 from server.errors import ReplayedMessage
 from server.settings import Settings
 from server.storage import audit
-from server.storage.db import read_tx, write_tx
+from server.storage.db import single_read, write_tx
 from server.storage.models import T
 
 
@@ -34,7 +34,17 @@ class TerminalInfo:
     quarantined: bool = False
     """Two machines were seen using this identity (:mod:`.clones`): push and
     pull refuse it with that reason, keeping what it sends."""
+    epoch: int | None = None
+    """The numbering epoch the server held when it authenticated the request
+    (:mod:`.clones` compares the request's with it); None: not read."""
 
+
+_SIGNER = sa.select(
+    T.terminals.c.id, T.terminals.c.facility_id, T.terminals.c.public_key,
+    T.terminals.c.revoked_at, T.terminals.c.quarantined_at, T.terminals.c.epoch,
+).where(T.terminals.c.id == sa.bindparam("sender"))
+"""What authentication reads of the signer, built once: every terminal request
+runs it, and building the statement cost more than running it."""
 
 Refusal = Callable[[str | None, str | None, dict[str, Any]], None]
 """Audits a refused request: (chain, terminal id, detail)."""
@@ -44,9 +54,8 @@ def authenticate(engine: Engine, settings: Settings, envelope: Envelope,
                  refuse: Refusal | None = None) -> TerminalInfo:
     """The terminal that signed ``envelope``, or an audited :class:`SignatureError`
     (through ``refuse``, which the HTTP edge aggregates per source)."""
-    with read_tx(engine) as conn:
-        row = conn.execute(sa.select(T.terminals).where(
-            T.terminals.c.id == envelope.sender)).first()
+    with single_read(engine) as conn:
+        row = conn.execute(_SIGNER, {"sender": envelope.sender}).first()
     if row is None:
         why = "unknown terminal"
     elif row.revoked_at is not None:
@@ -58,7 +67,7 @@ def authenticate(engine: Engine, settings: Settings, envelope: Envelope,
             why = "bad signature"
         else:
             return TerminalInfo(row.id, row.facility_id, bytes(row.public_key),
-                                row.quarantined_at is not None)
+                                row.quarantined_at is not None, int(row.epoch))
     chain = row.facility_id if row else None
     detail = {"why": why, "type": envelope.msg_type}
     if refuse is not None:
@@ -88,6 +97,26 @@ def consume_counter(conn: Connection, terminal: TerminalInfo, counter: int) -> N
         T.terminals.c.revoked_at.is_(None)).values(last_msg_ctr=counter))
     if result.rowcount == 0:
         raise ReplayedMessage
+
+
+_CTR = sa.bindparam("ctr", type_=sa.BigInteger)
+_CONSUME_FOR_PUSH = (
+    sa.update(T.terminals)
+    .where(T.terminals.c.id == sa.bindparam("terminal"), T.terminals.c.last_msg_ctr < _CTR,
+           T.terminals.c.revoked_at.is_(None))
+    .values(last_msg_ctr=_CTR)
+    .returning(T.terminals.c.last_seq, T.terminals.c.epoch))
+
+
+def consume_counter_for_push(conn: Connection, terminal: TerminalInfo, counter: int
+                             ) -> tuple[int, int]:
+    """:func:`consume_counter`, returning in the same statement what a push reads
+    next of the terminal's row (locked by it): its last handled operation and
+    its numbering epoch."""
+    row = conn.execute(_CONSUME_FOR_PUSH, {"terminal": terminal.id, "ctr": counter}).first()
+    if row is None:
+        raise ReplayedMessage
+    return int(row.last_seq), int(row.epoch)
 
 
 def audit_replay(engine: Engine, settings: Settings, terminal: TerminalInfo,

@@ -37,11 +37,15 @@ from .authentication import TerminalInfo
 def check(engine: Engine, settings: Settings, terminal: TerminalInfo, epoch: int,
           push: PushRequest | None = None) -> None:
     """Refuse a quarantined identity, or quarantine one whose request comes
-    under an epoch older than the server's; keep what a push carried."""
+    under an epoch older than the server's; keep what a push carried. The
+    server's epoch is the one authentication read with the terminal's key (the
+    same moment before the request's transaction as a read of its own)."""
     if not terminal.quarantined:
-        with read_tx(engine) as conn:
-            known = conn.execute(sa.select(T.terminals.c.epoch).where(
-                T.terminals.c.id == terminal.id)).scalar_one()
+        known = terminal.epoch
+        if known is None:  # not read at authentication
+            with read_tx(engine) as conn:
+                known = conn.execute(sa.select(T.terminals.c.epoch).where(
+                    T.terminals.c.id == terminal.id)).scalar_one()
         if epoch >= known:
             return
     now = settings.clock()

@@ -35,10 +35,18 @@ RESTORE_POOLS_GAP = 20
 """After a restore, each facility's counter moves on by this many pools."""
 
 
+CURRENT = sa.select(C.generations.c.id).order_by(
+    C.generations.c.started_at.desc(), C.generations.c.id.desc()).limit(1)
+"""The current generation's id (a pull reads it as a scalar subquery)."""
+
+
 def current(conn: Connection) -> str:
     """The change log's current generation (made by the migration if missing)."""
-    gen = conn.execute(sa.select(C.generations.c.id).order_by(
-        C.generations.c.started_at.desc(), C.generations.c.id.desc()).limit(1)).scalar()
+    return known(conn.execute(CURRENT).scalar())
+
+
+def known(gen: object) -> str:
+    """The generation read, or the error of a database that has none."""
     if gen is None:
         raise LookupError("the database has no log generation; run chartkeep-server init")
     return str(gen)

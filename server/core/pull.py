@@ -33,7 +33,7 @@ from server.storage.pulls import note_pull
 
 from . import continuity
 from .audit_log import for_terminal
-from .authentication import TerminalInfo, audit_replay, consume_counter
+from .authentication import TerminalInfo, audit_replay
 from .mrn_pools import top_up
 from .results import result_from_row
 
@@ -50,16 +50,14 @@ def pull(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: E
         raise TerminalTooOld
     try:
         with write_tx(engine) as conn:
-            consume_counter(conn, terminal, envelope.counter)
-            generation = continuity.current(conn)
-            head = conn.execute(sa.select(T.heads.c.change_seq).where(
-                T.heads.c.facility_id == terminal.facility_id)).scalar_one()
-            last_seq, mrns_behind = _high_water(conn, terminal, request)
-            rows = conn.execute(
-                sa.select(T.changes.c.seq, T.changes.c.snapshot).where(
-                    T.changes.c.facility_id == terminal.facility_id,
-                    T.changes.c.seq > request.cursor)
-                .order_by(T.changes.c.seq).limit(request.limit + 1)).all()
+            last_seq = _advance(conn, terminal, envelope.counter, request)
+            head, generation, mrn_next = conn.execute(
+                _POSITION, {"facility": terminal.facility_id}).one()
+            generation = continuity.known(generation)
+            mrns_behind = _raise_mrn_counter(conn, terminal, request, int(mrn_next))
+            rows = conn.execute(_PAGE, {"facility": terminal.facility_id,
+                                        "cursor": request.cursor,
+                                        "limit": request.limit + 1}).all()
             results = []
             if request.held:
                 held_rows = conn.execute(sa.select(T.ops).where(
@@ -107,19 +105,60 @@ def pull(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: E
                         checkpoint=checkpoint, audit_proof=proof)
 
 
-def _high_water(conn: Connection, terminal: TerminalInfo, request: PullRequest
-                ) -> tuple[int, bool]:
-    """Record the terminal's high-water marks (pull cursor, record numbers);
-    raise the facility's record-number counter above the numbers it holds.
-    Returns its last handled operation and whether the counter was behind."""
-    row = conn.execute(sa.select(T.terminals.c.last_seq, T.terminals.c.last_cursor,
-                                 T.terminals.c.mrn_used).where(
-        T.terminals.c.id == terminal.id)).one()
-    conn.execute(sa.update(T.terminals).where(T.terminals.c.id == terminal.id).values(
-        last_cursor=max(row.last_cursor, request.cursor),
-        mrn_used=max(row.mrn_used, request.mrn_top)))
+_TERMINALS = T.terminals
+_CTR = sa.bindparam("ctr", type_=sa.BigInteger)
+_CURSOR = sa.bindparam("cursor", type_=sa.BigInteger)
+_MRN_TOP = sa.bindparam("mrn_top", type_=sa.BigInteger)
+_ADVANCE = (
+    sa.update(_TERMINALS)
+    .where(_TERMINALS.c.id == sa.bindparam("terminal"), _TERMINALS.c.last_msg_ctr < _CTR,
+           _TERMINALS.c.revoked_at.is_(None))
+    .values(last_msg_ctr=_CTR,
+            last_cursor=sa.case((_TERMINALS.c.last_cursor < _CURSOR, _CURSOR),
+                                else_=_TERMINALS.c.last_cursor),
+            mrn_used=sa.case((_TERMINALS.c.mrn_used < _MRN_TOP, _MRN_TOP),
+                             else_=_TERMINALS.c.mrn_used))
+    .returning(_TERMINALS.c.last_seq))
+"""The message counter (a replay moves no row) and the terminal's high-water
+marks (pull cursor, record numbers), in one statement."""
+
+_POSITION = (
+    sa.select(T.heads.c.change_seq, continuity.CURRENT.scalar_subquery(),
+              T.facilities.c.mrn_next)
+    .select_from(T.heads.join(T.facilities, T.facilities.c.id == T.heads.c.facility_id))
+    .where(T.heads.c.facility_id == sa.bindparam("facility")))
+"""The facility's log head, the log's generation and the facility's record-number
+counter, in one read."""
+
+_PAGE = (
+    sa.select(T.changes.c.seq, T.changes.c.snapshot)
+    .where(T.changes.c.facility_id == sa.bindparam("facility"),
+           T.changes.c.seq > sa.bindparam("cursor", type_=sa.BigInteger))
+    .order_by(T.changes.c.seq).limit(sa.bindparam("limit", type_=sa.Integer)))
+
+
+def _advance(conn: Connection, terminal: TerminalInfo, counter: int,
+             request: PullRequest) -> int:
+    """Check and advance the message counter and record the terminal's
+    high-water marks; return its last handled operation. A counter not above
+    the last one seen (or a terminal revoked since it was authenticated) is a
+    replay, as :func:`~.authentication.consume_counter` says."""
+    last_seq = conn.execute(_ADVANCE, {"terminal": terminal.id, "ctr": counter,
+                                       "cursor": request.cursor,
+                                       "mrn_top": request.mrn_top}).scalar()
+    if last_seq is None:
+        raise ReplayedMessage
+    return int(last_seq)
+
+
+def _raise_mrn_counter(conn: Connection, terminal: TerminalInfo, request: PullRequest,
+                       mrn_next: int) -> bool:
+    """Raise the facility's record-number counter above the numbers the terminal
+    holds; whether it was behind. The counter only grows, so one read at or
+    above them settles it without a write."""
+    if mrn_next >= request.mrn_top:
+        return False
     behind = conn.execute(sa.update(T.facilities).where(
         T.facilities.c.id == terminal.facility_id,
         T.facilities.c.mrn_next < request.mrn_top).values(mrn_next=request.mrn_top))
-    return int(row.last_seq), behind.rowcount > 0
-
+    return behind.rowcount > 0

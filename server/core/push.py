@@ -46,7 +46,7 @@ from server.storage.db import insert_many, write_tx
 from server.storage.models import T
 
 from . import clones, continuity
-from .authentication import TerminalInfo, audit_replay, consume_counter
+from .authentication import TerminalInfo, audit_replay, consume_counter_for_push
 from .dependencies import RejectedCreates
 from .dispatch import Checked, check, handle, id_refs, load_users
 from .results import audit_fields, op_row, result_from_row, result_of
@@ -101,9 +101,7 @@ def _push_once(engine: Engine, settings: Settings, terminal: TerminalInfo, envel
     alarms: list[dict[str, Any]] = []
     with write_tx(engine) as conn:
         batch = Batch(conn, {terminal.facility_id, *extra}, now)
-        consume_counter(conn, terminal, envelope.counter)
-        last_seq, epoch = conn.execute(sa.select(T.terminals.c.last_seq, T.terminals.c.epoch)
-                                       .where(T.terminals.c.id == terminal.id)).one()
+        last_seq, epoch = consume_counter_for_push(conn, terminal, envelope.counter)
         if request.epoch > epoch:
             _new_epoch(batch, terminal, request, last_seq)
         if request.protocol < MIN_PROTOCOL_VERSION or request.schema < MIN_SCHEMA_VERSION \

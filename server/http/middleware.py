@@ -12,8 +12,9 @@ lets its requests through untouched and ``guard`` hands its policies to
 * ``guard`` enforces each route's declared access policy
   (:mod:`server.http.access`): it reads the body under ``client_max_size``
   (an oversized body is refused with 413 before any decoding), opens the
-  envelope with the bounded codec and, for terminal routes, verifies the
-  sender. Rejections are audited, per source in aggregate, and a source past
+  envelope with the bounded codec and, for terminal routes, has the handler
+  verify the sender before anything else (:class:`~.state.AsTerminal`).
+  Rejections are audited, per source in aggregate, and a source past
   ``flood_limit`` refusals in an interval is answered 429 with ``Retry-After``
   before its body is read (:mod:`server.core.floods`).
 """
@@ -34,7 +35,7 @@ from .access import PORTAL_POLICIES, Access, policy_of
 from .portal.edge import is_portal
 from .portal.guard import portal_guard
 from .responses import error_response
-from .state import AUTH, ENVELOPE, SERVICE, SETTINGS, blocking
+from .state import AS_TERMINAL, ENVELOPE, SERVICE, SETTINGS, AsTerminal, blocking
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -120,10 +121,16 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         except SignatureError:
             await _audit_signature(request, "enrollment proof or signature invalid")
             raise
-    terminal = await blocking(request, request.app[SERVICE].authenticate, envelope,
-                              _source(request))
-    request[AUTH] = (envelope, terminal)
-    return await handler(request)
+    # The sender is authenticated in the handler's own trip to the worker
+    # threads (AsTerminal), before its body is decoded; an answer given
+    # without that is refused.
+    as_terminal = request[AS_TERMINAL] = AsTerminal(request, envelope, _source(request))
+    response = await handler(request)
+    if not as_terminal.authenticated:
+        log.error("route %s answered without authenticating its terminal; refused",
+                  request.path)
+        return error_response(403, "not_permitted", "this route is not open to anyone")
+    return response
 
 
 async def _audit_signature(request: web.Request, why: str) -> None:

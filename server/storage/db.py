@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import operator
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,9 +51,45 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, pool_size)
-    return sa.create_engine(parsed, pool_size=pool_size, max_overflow=pool_size,
-                            pool_pre_ping=True, pool_recycle=1800,
-                            json_serializer=json_text)
+    engine = sa.create_engine(parsed, pool_size=pool_size, max_overflow=pool_size,
+                              pool_use_lifo=True, pool_recycle=1800,
+                              json_serializer=json_text)
+    _ping_when_idle(engine)
+    return engine
+
+
+PING_IDLE_S = 5.0
+"""A pooled PostgreSQL connection unused for this long is checked with a round
+trip before it is handed out; one in steady use is not."""
+_IDLE_SINCE = "chartkeep_idle_since"
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """SQLAlchemy's ``pool_pre_ping``, for connections that sat idle only.
+
+    Pinging every checkout cost a round trip per transaction (a pull is one
+    transaction, authentication a read of its own). A database restarted while
+    connections sat idle is noticed here and they are replaced, as before. One
+    restarted under traffic fails the requests that use a connection within
+    ``PING_IDLE_S`` of its last use (a terminal's sync tries again), and the
+    first such failure makes SQLAlchemy discard every connection of the pool.
+    The pool hands out the most recently used connection first, so under light
+    traffic the others age and are checked when next needed.
+    """
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is None or time.monotonic() - since < PING_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            # the pool drops this connection and checks out another
+            raise sa.exc.DisconnectionError(str(exc)) from exc
 
 
 def _sqlite_engine(url: sa.URL, pool_size: int) -> Engine:
@@ -192,6 +229,21 @@ def read_tx(engine: Engine) -> Iterator[Connection]:
         conn.execution_options(**{READ_ONLY: True})
         with conn.begin():
             yield conn
+
+
+@contextmanager
+def single_read(engine: Engine) -> Iterator[Connection]:
+    """A read of one statement. On PostgreSQL it runs outside any transaction
+    (one statement sees one snapshot by itself): one round trip, where a
+    transaction costs three (BEGIN, the statement, COMMIT). Every terminal
+    request authenticates this way. On SQLite it is :func:`read_tx`."""
+    if engine.dialect.name != "postgresql":
+        with read_tx(engine) as conn:
+            yield conn
+        return
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield conn
 
 
 def lock_heads(conn: Connection, facility_ids: Iterable[str]) -> dict[str, sa.Row[Any]]:

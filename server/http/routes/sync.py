@@ -2,10 +2,11 @@
 ``/v1/events``.
 
 The guard middleware (:mod:`server.http.middleware`) has already read the body
-under the size cap, opened the envelope and, for ``terminal`` routes, verified
-the sender. Handlers decode the body strictly, hand the work to the synchronous
-:class:`~server.core.service.SyncService` in a worker thread, and answer with
-an envelope signed by the server whose ``re`` is the request's digest.
+under the size cap and opened the envelope. A ``terminal`` route's work runs in
+one trip to the worker threads (:class:`~server.http.state.AsTerminal`): the
+sender is verified, then the body decoded strictly, the synchronous
+:class:`~server.core.service.SyncService` does the work, and the answer is an
+envelope signed by the server whose ``re`` is the request's digest.
 """
 
 from __future__ import annotations
@@ -15,19 +16,13 @@ from typing import Any
 from aiohttp import web
 
 from protocol.errors import SchemaError
-from protocol.messages import (
-    EnrollRequest,
-    PullRequest,
-    PullResponse,
-    PushRequest,
-    ReregisterRequest,
-)
+from protocol.messages import EnrollRequest, PullRequest, PushRequest, ReregisterRequest
 from protocol.signing import Envelope
 from protocol.terminal_events import EventsRequest, kept_to_wire
-from server.core.service import SyncService
+from server.core.authentication import TerminalInfo
 from server.http.access import Access, access
 from server.http.responses import msgpack_response
-from server.http.state import AUTH, ENVELOPE, SERVICE, blocking
+from server.http.state import AS_TERMINAL, ENVELOPE, SERVICE, blocking
 
 routes = web.RouteTableDef()
 
@@ -57,29 +52,30 @@ async def enroll(request: web.Request) -> web.Response:
 @routes.post("/v1/push")
 @access(Access.TERMINAL)
 async def push(request: web.Request) -> web.Response:
-    envelope, terminal = request[AUTH]
-    _expect(envelope, "push")
-    body = PushRequest.from_wire(envelope.decoded_body())
-    result = await blocking(request, request.app[SERVICE].push, terminal, envelope, body)
-    return await answer(request, "pushed", result.to_wire(), envelope)
+    service = request.app[SERVICE]
+
+    def work(envelope: Envelope, terminal: TerminalInfo) -> bytes:
+        _expect(envelope, "push")
+        body = PushRequest.from_wire(envelope.decoded_body())
+        result = service.push(terminal, envelope, body)
+        return service.seal("pushed", result.to_wire(), envelope.digest)
+
+    return msgpack_response(await request[AS_TERMINAL](work))
 
 
 @routes.post("/v1/pull")
 @access(Access.TERMINAL)
 async def pull(request: web.Request) -> web.Response:
-    envelope, terminal = request[AUTH]
-    _expect(envelope, "pull")
-    body = PullRequest.from_wire(envelope.decoded_body())
     service = request.app[SERVICE]
-    result = await blocking(request, service.pull, terminal, envelope, body)
-    # Encoding a page of snapshots splices stored bytes; signing a few MiB: both
-    # off the event loop.
-    data = await blocking(request, _seal_pulled, service, result, envelope.digest)
-    return msgpack_response(data)
 
+    def work(envelope: Envelope, terminal: TerminalInfo) -> bytes:
+        _expect(envelope, "pull")
+        body = PullRequest.from_wire(envelope.decoded_body())
+        result = service.pull(terminal, envelope, body)
+        # The page's snapshots are stored bytes, spliced in as they are.
+        return service.seal_encoded("pulled", result.to_bytes(), envelope.digest)
 
-def _seal_pulled(service: SyncService, result: PullResponse, reply_to: bytes) -> bytes:
-    return service.seal_encoded("pulled", result.to_bytes(), reply_to)
+    return msgpack_response(await request[AS_TERMINAL](work))
 
 
 @routes.post("/v1/reregister")
@@ -98,9 +94,12 @@ async def reregister(request: web.Request) -> web.Response:
 @access(Access.TERMINAL)
 async def events(request: web.Request) -> web.Response:
     """Sign-ins the terminal refused or saw fail while offline (its local audit)."""
-    envelope, terminal = request[AUTH]
-    _expect(envelope, "events")
-    body = EventsRequest.from_wire(envelope.decoded_body())
-    through = await blocking(request, request.app[SERVICE].keep_events, terminal, envelope,
-                             body)
-    return await answer(request, "events_kept", kept_to_wire(through), envelope)
+    service = request.app[SERVICE]
+
+    def work(envelope: Envelope, terminal: TerminalInfo) -> bytes:
+        _expect(envelope, "events")
+        body = EventsRequest.from_wire(envelope.decoded_body())
+        through = service.keep_events(terminal, envelope, body)
+        return service.seal("events_kept", kept_to_wire(through), envelope.digest)
+
+    return msgpack_response(await request[AS_TERMINAL](work))
