@@ -26,7 +26,7 @@ from protocol.merge import RecordState
 from protocol.messages import stored_snapshot
 
 from .audit import ChainWriter, writer_for
-from .db import insert_many, lock_heads
+from .db import insert_many, lock_heads, update_many
 from .models import T
 
 _CHUNK = 500
@@ -294,14 +294,7 @@ class Batch:
             rec.is_new = rec.dirty = False
         if new_rows:
             insert_many(conn, T.records, new_rows)
-        if old_rows:
-            records = T.records
-            stmt = (sa.update(records).where(records.c.id == sa.bindparam("b_id"))
-                    .values({name: sa.bindparam(f"b_{name}") for name in
-                             ("kind", "facility_id", "data", "versions", "conflicts",
-                              "status", "seq", "created_hash", "match_key", "subject_id",
-                              "mrn")}))
-            conn.execute(stmt, [{f"b_{k}": v for k, v in row.items()} for row in old_rows])
+        update_many(conn, T.records, "id", old_rows)
         if self.change_rows:
             insert_many(conn, T.changes, self.change_rows)
             self.change_rows = []
