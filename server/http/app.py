@@ -28,7 +28,7 @@ from server.core.audit_log import AuditLog
 from server.core.service import SyncService
 from server.portal import figures, inspector_audit
 from server.settings import Settings
-from server.storage.db import make_engine
+from server.storage.db import WalCheckpoints, make_engine, wal_file
 
 from .middleware import errors, guard
 from .portal.edge import portal_edge
@@ -75,6 +75,10 @@ async def _every(app: web.Application, seconds: float, work: Callable[[], object
             log.exception("%s failed; trying again next round", what)
 
 
+WAL_CHECK_S = 0.5
+"""How often the server looks whether its SQLite WAL changed (and checkpoints it)."""
+
+
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     # Every worker thread may hold a connection at once (and the periodic rounds
@@ -104,6 +108,10 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
                                                          app[REFUSED_WRITES]),
             "writing aggregated inspector write refusals")),
     ]
+    wal = wal_file(engine)
+    if wal is not None:  # SQLite: the WAL copied into the database off the request path
+        tasks.append(asyncio.create_task(_every(app, WAL_CHECK_S, WalCheckpoints(engine, wal).run,
+                                                "checkpointing the WAL")))
     try:
         yield
     finally:
