@@ -24,7 +24,14 @@ from protocol.audit_log import accept_checkpoint, checkpoint_from_json, checkpoi
 from protocol.collector import collector_paused
 from protocol.merge import RecordState
 from protocol.merkle import Checkpoint, ProofError
-from protocol.messages import MAX_PULL_PAGE, LogPosition, PullRequest, PullResponse, Snapshot
+from protocol.messages import (
+    MAX_PULL_PAGE,
+    SERVED_PULL_PAGE,
+    LogPosition,
+    PullRequest,
+    PullResponse,
+    Snapshot,
+)
 
 from ..clock import Clock
 from ..store.database import OUTBOX, RECORDS, Store, dumps, get_meta, set_meta
@@ -38,12 +45,14 @@ from .counts import Counts, Progress
 from .restore import answered_top, check_log, finish_repull
 from .terminal_restore import is_behind
 
-PULL_PAGE = MAX_PULL_PAGE
+PULL_PAGE = SERVED_PULL_PAGE
 """Changes asked for per page: as many as the server serves (it also stops a
 page at ¾ of a message's bytes). Each page is one commit, and a commit rewrites
 every index page the page's records land on; records spread over the whole
 index, so fewer, larger pages write far fewer pages in all (at 100,000 records:
-apply 68 µs per record at 2,500 a page, 50 at 5,000; docs/performance.md)."""
+apply 68 µs per record at 2,500 a page, 50 at 5,000; docs/performance.md). The
+first page of a run asks for :data:`MAX_PULL_PAGE`, which every server serves;
+the next ones for what the server's answer says it serves (``page``)."""
 
 
 class Pull:
@@ -70,6 +79,7 @@ class Pull:
                                                .where(OUTBOX.c.status == "held")
                                                .order_by(OUTBOX.c.seq).limit(1000))]
         asked_mrns = False
+        served = MAX_PULL_PAGE  # until the server says it serves more
         self.resent, self.restored, self.behind = 0, False, None
         progress(SyncProgress("pull", 0, None))
         while True:
@@ -77,8 +87,8 @@ class Pull:
                 cursor = int(get_meta(conn, "cursor", 0))
                 want = not asked_mrns and mrns_left(conn) < MRN_LOW_WATER
                 kept = held_checkpoint(conn)
-                request = PullRequest(cursor=cursor, limit=self.page_size, held=held,
-                                      want_mrns=want, mrn_top=mrn_top(conn),
+                request = PullRequest(cursor=cursor, limit=min(self.page_size, served),
+                                      held=held, want_mrns=want, mrn_top=mrn_top(conn),
                                       generation=get_meta(conn, "log_generation"),
                                       epoch=int(get_meta(conn, "epoch", 0)),
                                       audit_size=kept.size if kept is not None else 0,
@@ -86,6 +96,7 @@ class Pull:
             with collector_paused():  # a page is thousands of short-lived objects
                 reply = PullResponse.from_wire(self.channel.exchange(
                     "/v1/pull", "pull", request.to_wire(), "pulled"))
+                served = reply.page_served
                 if reply.log is not None and self._server_lost_work(reply, reply.log, cursor):
                     asked_mrns = asked_mrns or want
                     continue  # pull again from the start

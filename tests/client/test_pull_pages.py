@@ -8,7 +8,7 @@ from client.sync.engine import SyncEngine
 from client.sync.transport import TransportError
 from protocol.codec import decode
 from protocol.ids import new_id
-from protocol.messages import MAX_PULL_PAGE
+from protocol.messages import MAX_PULL_PAGE, SERVED_PULL_PAGE
 from protocol.records import RecordKind
 from protocol.signing import open_envelope
 
@@ -84,3 +84,23 @@ def test_a_pull_that_fails_leaves_the_collector_on(make_terminal, server, sleeps
     assert report.error  # the link gave up …
     assert "/v1/pull" in spy.tried  # … in the middle of a page
     assert gc.isenabled()
+
+
+def test_larger_pages_are_asked_for_only_from_a_server_that_says_it_serves_them(
+        make_terminal, server, sleeps):
+    a = make_terminal(transport=server)
+    _residents(server, 12)
+    server.page_cap = 5  # pages cut short (as a byte budget would): several in a round
+    older = _Spy(server)  # a server from before larger pages does not say
+    report = _engine(a, older, sleeps).sync()
+    assert report.error is None  # it refuses a larger limit: never asked for one
+    assert len(older.pulls) >= 3 and {p["limit"] for p in older.pulls} == {MAX_PULL_PAGE}
+    _residents(server, 12)
+    server.serves_page = SERVED_PULL_PAGE  # says so in every answer, as servers now do
+    newer = _Spy(server)
+    report = _engine(a, newer, sleeps).sync()
+    assert report.error is None
+    # the first page asks what every server serves; the next ones what this one said
+    limits = [p["limit"] for p in newer.pulls]
+    assert len(limits) >= 3 and limits == [MAX_PULL_PAGE] + [SERVED_PULL_PAGE] * (len(limits) - 1)
+    assert a.residents.census().total == 24
