@@ -163,6 +163,43 @@ def test_an_older_store_gains_the_pull_index_on_open(tmp_path):
     assert "ix_outbox_answered" in plan
 
 
+def test_the_census_index_holds_only_residents_and_replaces_the_older_one(tmp_path):
+    """The census index is partial (only residents have a census state), so a
+    pulled note or hours record costs no entry in it; a store made with the
+    older index over every record gets the new one at its next open, and the
+    census query still reads it."""
+    key = os.urandom(32)
+    store = Store(tmp_path / "old.db", key, create=True)
+    with store.write() as conn:
+        conn.exec_driver_sql("DROP INDEX ix_records_census")
+        conn.exec_driver_sql("CREATE INDEX ix_records_kind_census ON records "
+                             "(kind, census, sort_key)")
+    store.close()
+    store = Store(tmp_path / "old.db", key)
+    with store.write() as conn:
+        for i, (kind, census) in enumerate([("resident", "in_house"), ("note", None),
+                                            ("hours", None), ("resident", "discharged")]):
+            conn.exec_driver_sql(
+                "INSERT INTO records (id, kind, facility_id, versions, conflicts, status, "
+                "label, search_text, sort_key, census, live_status, pending) "
+                "VALUES (?, ?, 'f', '{}', '{}', 'active', '', '', ?, ?, 'active', 0)",
+                (f"r{i}", kind, f"{i}", census))
+    with store.read() as conn:
+        names = {r[0]: r[1] for r in conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'records'")}
+        found = [r[0] for r in conn.exec_driver_sql(
+            "SELECT id FROM records WHERE kind = 'resident' AND census IN ('in_house', "
+            "'discharged') ORDER BY sort_key")]
+        plan = " ".join(str(r) for r in conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT id FROM records WHERE kind = 'resident' "
+            "AND census IN ('in_house') ORDER BY sort_key"))
+    store.close()
+    assert "ix_records_kind_census" not in names
+    assert "WHERE census IS NOT NULL" in names["ix_records_census"]
+    assert found == ["r0", "r3"]
+    assert "ix_records_census" in plan
+
+
 def test_a_pulled_page_leaves_its_checkpoint_to_the_background(tmp_path):
     """A non-durable commit (a pulled page) turns SQLite's own checkpoint off only
     for itself: the connection goes back to the pool checkpointing and waiting
