@@ -16,6 +16,8 @@ kept in the store (``audit_alarm``) and the round's notices say so.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -32,6 +34,7 @@ from protocol.messages import (
     PullResponse,
     Snapshot,
 )
+from protocol.signing import Envelope
 
 from ..clock import Clock
 from ..store.database import OUTBOX, RECORDS, Store, dumps, get_meta, set_meta
@@ -82,33 +85,72 @@ class Pull:
         served = MAX_PULL_PAGE  # until the server says it serves more
         self.resent, self.restored, self.behind = 0, False, None
         progress(SyncProgress("pull", 0, None))
-        while True:
-            with self.store.read() as conn:
-                cursor = int(get_meta(conn, "cursor", 0))
-                want = not asked_mrns and mrns_left(conn) < MRN_LOW_WATER
-                kept = held_checkpoint(conn)
-                request = PullRequest(cursor=cursor, limit=min(self.page_size, served),
-                                      held=held, want_mrns=want, mrn_top=mrn_top(conn),
-                                      generation=get_meta(conn, "log_generation"),
-                                      epoch=int(get_meta(conn, "epoch", 0)),
-                                      audit_size=kept.size if kept is not None else 0,
-                                      answered=answered_top(conn))
-            with collector_paused():  # a page is thousands of short-lived objects
-                reply = PullResponse.from_wire(self.channel.exchange(
-                    "/v1/pull", "pull", request.to_wire(), "pulled"))
+        ahead: _Ahead | None = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull-ahead") as fetcher:
+            while True:
+                if ahead is not None:  # asked for while the previous page was written
+                    cursor, want, reply = ahead.cursor, ahead.want, ahead.answer.result()
+                    ahead = None
+                else:
+                    with self.store.read() as conn:
+                        cursor = int(get_meta(conn, "cursor", 0))
+                        want = not asked_mrns and mrns_left(conn) < MRN_LOW_WATER
+                        request = self._request(conn, cursor, min(self.page_size, served),
+                                                held, want=want)
+                    reply = self._fetch(request)
                 served = reply.page_served
-                if reply.log is not None and self._server_lost_work(reply, reply.log, cursor):
+                with collector_paused():  # a page is thousands of short-lived objects
+                    if reply.log is not None and self._server_lost_work(reply, reply.log,
+                                                                        cursor):
+                        asked_mrns = asked_mrns or want
+                        continue  # pull again from the start
                     asked_mrns = asked_mrns or want
-                    continue  # pull again from the start
-                self._apply_page(reply, cursor, counts)
-            held = []
-            asked_mrns = asked_mrns or want
-            counts.pulled += len(reply.changes)
-            progress(SyncProgress("pull", counts.pulled, None))
-            if not reply.more or (reply.cursor <= cursor and not reply.changes):
-                with self.store.write() as conn:
-                    finish_repull(conn, self.facility_id)
-                return
+                    if reply.more and reply.cursor > cursor:
+                        ahead = self._ask_ahead(fetcher, reply, min(self.page_size, served),
+                                                asked_mrns=asked_mrns)
+                    self._apply_page(reply, cursor, counts)
+                held = []
+                counts.pulled += len(reply.changes)
+                progress(SyncProgress("pull", counts.pulled, None))
+                if not reply.more or (reply.cursor <= cursor and not reply.changes):
+                    with self.store.write() as conn:
+                        finish_repull(conn, self.facility_id)
+                    return
+
+    def _request(self, conn: Connection, cursor: int, limit: int, held: list[int], *,
+                 want: bool, audit_size: int | None = None) -> PullRequest:
+        """A pull request from ``cursor``, with what this store holds."""
+        if audit_size is None:
+            kept = held_checkpoint(conn)
+            audit_size = kept.size if kept is not None else 0
+        return PullRequest(cursor=cursor, limit=limit, held=held, want_mrns=want,
+                           mrn_top=mrn_top(conn), generation=get_meta(conn, "log_generation"),
+                           epoch=int(get_meta(conn, "epoch", 0)), audit_size=audit_size,
+                           answered=answered_top(conn))
+
+    def _fetch(self, request: PullRequest, sealed: Envelope | None = None) -> PullResponse:
+        with collector_paused():
+            return PullResponse.from_wire(self.channel.exchange(
+                "/v1/pull", "pull", request.to_wire(), "pulled", sealed=sealed))
+
+    def _ask_ahead(self, fetcher: ThreadPoolExecutor, reply: PullResponse, limit: int, *,
+                   asked_mrns: bool) -> _Ahead:
+        """Ask for the page after ``reply`` while ``reply`` is being written.
+
+        The request is what the sequential loop would send once this page is
+        committed: from the page's cursor, holding the audit checkpoint the page
+        brings. Its envelope is sealed here, so its message counter is committed
+        before the page's write transaction begins; the answer is applied only
+        after this page commits, and only if the store's cursor is still the one
+        it was asked from (else it is asked for again). A crash in between loses
+        nothing: the store's cursor is the last page committed, and the server
+        serves that page again."""
+        with self.store.read() as conn:
+            want = not asked_mrns and mrns_left(conn) < MRN_LOW_WATER
+            size = reply.checkpoint.size if reply.checkpoint is not None else None
+            request = self._request(conn, reply.cursor, limit, [], want=want, audit_size=size)
+        sealed = self.channel.seal("pull", request.to_wire())
+        return _Ahead(reply.cursor, want, fetcher.submit(self._fetch, request, sealed))
 
     def _server_lost_work(self, reply: PullResponse, log: LogPosition, cursor: int) -> bool:
         """Check the answer's log position (:mod:`.restore`); True when this
@@ -211,6 +253,15 @@ _UPSERT = (f"INSERT INTO records ({', '.join(_UPSERT_COLUMNS)}) "  # noqa: S608 
            f"VALUES ({', '.join('?' for _ in _UPSERT_COLUMNS)}) ON CONFLICT (id) DO UPDATE SET "
            + ", ".join(f"{c} = excluded.{c}" for c in _UPSERT_COLUMNS if c != "id"))
 """A pulled snapshot replaces the record's row (every column the store keeps)."""
+
+
+@dataclass(frozen=True)
+class _Ahead:
+    """The next page, asked for while the previous one is written."""
+
+    cursor: int
+    want: bool
+    answer: Future[PullResponse]
 
 
 def held_checkpoint(conn: Connection) -> Checkpoint | None:

@@ -3,6 +3,8 @@ cycle collector paused, which is left as it was found whatever happens."""
 
 import gc
 
+import pytest
+
 from client.sync import pull as pull_module
 from client.sync.engine import SyncEngine
 from client.sync.transport import TransportError
@@ -104,3 +106,46 @@ def test_larger_pages_are_asked_for_only_from_a_server_that_says_it_serves_them(
     limits = [p["limit"] for p in newer.pulls]
     assert len(limits) >= 3 and limits == [MAX_PULL_PAGE] + [SERVED_PULL_PAGE] * (len(limits) - 1)
     assert a.residents.census().total == 24
+
+
+def test_the_next_page_is_asked_for_while_this_one_is_written_and_a_failure_loses_nothing(
+        make_terminal, server, sleeps, monkeypatch):
+    from client.store.database import get_meta
+
+    a = make_terminal(transport=server)
+    _residents(server, 12)
+    server.page_cap = 4  # pages of at most four changes: several in a round
+
+    class Committed(_Spy):
+        """Keeps, with each pull request, the cursor the store had committed."""
+
+        def post(self, path: str, body: bytes, timeout: float) -> tuple[int, bytes]:
+            if path == "/v1/pull":
+                with a.store.read() as conn:
+                    self.committed.append(int(get_meta(conn, "cursor", 0)))
+            return super().post(path, body, timeout)
+
+    spy = Committed(server)
+    spy.committed = []
+    apply_page = pull_module.Pull._apply_page
+    written: list[int] = []
+
+    def failing_third(self, reply, cursor, counts):
+        written.append(cursor)
+        if len(written) == 3:
+            raise RuntimeError("the terminal died writing the third page")
+        return apply_page(self, reply, cursor, counts)
+
+    monkeypatch.setattr(pull_module.Pull, "_apply_page", failing_third)
+    with pytest.raises(RuntimeError):
+        _engine(a, spy, sleeps).sync()
+    asked = [p["cursor"] for p in spy.pulls]
+    # the second page was asked for before the first was committed
+    assert len(asked) >= 3 and asked[1] > spy.committed[1]
+    with a.store.read() as conn:
+        kept = int(get_meta(conn, "cursor", 0))
+    assert kept == written[2]  # the third page not half-applied: the cursor is the second's
+    monkeypatch.setattr(pull_module.Pull, "_apply_page", apply_page)
+    report = _engine(a, server, sleeps).sync()
+    assert report.error is None
+    assert a.residents.census().total == 12
