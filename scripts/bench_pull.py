@@ -109,14 +109,32 @@ def build_world(world: Path, ops: int) -> dict[str, Any]:
     return facts
 
 
+class SlowLink(HttpTransport):
+    """Loopback HTTP that takes as long as a link of ``mbit`` Mbit/s with a
+    ``rtt_ms`` round trip would (a terminal on a facility's network): each
+    exchange sleeps for the round trip and the bytes both ways."""
+
+    def __init__(self, url: str, mbit: float, rtt_ms: float) -> None:
+        super().__init__(url)
+        self.bytes_per_s = mbit * 1e6 / 8
+        self.rtt_s = rtt_ms / 1000
+
+    def post(self, path: str, body: bytes, timeout: float) -> tuple[int, bytes]:
+        status, data = super().post(path, body, timeout)
+        time.sleep(self.rtt_s + (len(body) + len(data)) / self.bytes_per_s)
+        return status, data
+
+
 def pull_once(world: Path, facts: dict[str, Any], home: Path, stages: Stages,
-              page_size: int | None) -> dict[str, float]:
+              page_size: int | None, link: tuple[float, float] | None = None
+              ) -> dict[str, float]:
     settings = Settings(data_dir=world / "server", database_url="")
     with ServerThread(settings) as server:
         engine = make_engine(settings.database_url)
         reader = enroll(settings, engine, server, facts["facility"], home, "bench.clerk")
         engine.dispose()
-        sync = SyncEngine(reader.store, HttpTransport(server.url), clock=reader.clock,
+        transport = HttpTransport(server.url) if link is None else SlowLink(server.url, *link)
+        sync = SyncEngine(reader.store, transport, clock=reader.clock,
                           terminal_id=reader.terminal_id, facility_id=reader.facility_id,
                           sleep=time.sleep, **({"page_size": page_size} if page_size else {}))
         counts = Counts()
@@ -143,6 +161,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", choices=("terminal", "server"),
                         help="cProfile that side's stages; print the top functions")
     parser.add_argument("--top", type=int, default=35)
+    parser.add_argument("--link-mbit", type=float,
+                        help="as if over a link of this many Mbit/s (loopback by default)")
+    parser.add_argument("--rtt-ms", type=float, default=2.0,
+                        help="the link's round trip, with --link-mbit (default 2 ms)")
     parser.add_argument("--default-gc", action="store_true",
                         help="keep Python's default collector, as a terminal process has "
                              "(by default the collector is tuned as the server's is)")
@@ -172,7 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for run in range(args.runs):
             home = world / f"reader-{time.time_ns()}"
-            figures = pull_once(world, facts, home, stages, args.page_size)
+            link = None if args.link_mbit is None else (args.link_mbit, args.rtt_ms)
+            figures = pull_once(world, facts, home, stages, args.page_size, link)
             n = figures["records"]
             print(f"run {run + 1}: {n:,} records, {n / figures['wall']:,.0f} records/s wall, "
                   f"{n / figures['process_cpu']:,.0f} records per CPU-second "

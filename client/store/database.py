@@ -70,7 +70,12 @@ class Record(StoreBase, table=True):
     __table_args__ = (
         sa.Index("ix_records_kind_sort", "kind", "live_status", "sort_key"),
         sa.Index("ix_records_parent", "parent_id", "kind"),
-        sa.Index("ix_records_kind_census", "kind", "census", "sort_key"),
+        # Only residents have a census state: the index holds only them. (It
+        # held every record, and each of a pull's notes and hours paid for an
+        # entry no list reads; a query naming census values implies the
+        # condition, so its plans are unchanged.)
+        sa.Index("ix_records_census", "kind", "census", "sort_key",
+                 sqlite_where=sa.text("census IS NOT NULL")),
     )
     id: str = Field(primary_key=True)
     kind: str
@@ -128,6 +133,9 @@ class LocalAudit(StoreBase, table=True):
     user_id: str | None = None
     detail: str = "{}"
 
+
+RETIRED_INDEXES = ("ix_records_kind_census",)
+"""Indexes of older stores that a newer one replaced (``ix_records_census``)."""
 
 META = Meta.__table__  # type: ignore[attr-defined]
 RECORDS = Record.__table__  # type: ignore[attr-defined]
@@ -215,8 +223,11 @@ class Store:
 
     def _add_indexes(self) -> None:
         """Indexes added after a store was created (same store format: an index
-        changes no row), made on first open by a newer terminal."""
+        changes no row), made on first open by a newer terminal; indexes they
+        replace are dropped."""
         with self.write() as conn:
+            for name in RETIRED_INDEXES:
+                conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
             for table in TABLES:
                 for index in table.indexes:
                     index.create(conn, checkfirst=True)

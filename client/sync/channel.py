@@ -72,13 +72,18 @@ class Channel:
             self._key = private_from_bytes(bytes.fromhex(get_meta(conn, "terminal_key")))
             self._server_key = bytes.fromhex(get_meta(conn, "server_key"))
 
-    def exchange(self, path: str, msg_type: str, body: Any, reply_type: str) -> Any:
-        """Send ``body`` as a ``msg_type`` envelope; return the verified answer's body."""
+    def exchange(self, path: str, msg_type: str, body: Any, reply_type: str, *,
+                 sealed: Envelope | None = None) -> Any:
+        """Send ``body`` as a ``msg_type`` envelope; return the verified answer's body.
+
+        ``sealed`` is that envelope sealed beforehand (:meth:`seal`): sent first,
+        so an exchange started on another thread commits no counter of its own
+        unless it must retry."""
         failures = 0
         replays = 0
         reregistered = False
         while True:
-            request = self._seal(msg_type, body)
+            request, sealed = sealed or self._seal(msg_type, body), None
             try:
                 status, data = self.transport.post(path, request.to_bytes(), self.timeout)
             except (TransportError, OSError) as exc:
@@ -152,6 +157,10 @@ class Channel:
         with self.store.write() as conn:
             audit(conn, self.clock.ms(), "reregistered", None, generation=generation)
         return True
+
+    def seal(self, msg_type: str, body: Any) -> Envelope:
+        """A request envelope with the next message counter, committed now."""
+        return self._seal(msg_type, body)
 
     def _seal(self, msg_type: str, body: Any) -> Envelope:
         counter = self._bump_counter(1)

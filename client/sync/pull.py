@@ -16,6 +16,8 @@ kept in the store (``audit_alarm``) and the round's notices say so.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -24,7 +26,15 @@ from protocol.audit_log import accept_checkpoint, checkpoint_from_json, checkpoi
 from protocol.collector import collector_paused
 from protocol.merge import RecordState
 from protocol.merkle import Checkpoint, ProofError
-from protocol.messages import MAX_PULL_PAGE, LogPosition, PullRequest, PullResponse, Snapshot
+from protocol.messages import (
+    MAX_PULL_PAGE,
+    SERVED_PULL_PAGE,
+    LogPosition,
+    PullRequest,
+    PullResponse,
+    Snapshot,
+)
+from protocol.signing import Envelope
 
 from ..clock import Clock
 from ..store.database import OUTBOX, RECORDS, Store, dumps, get_meta, set_meta
@@ -38,12 +48,14 @@ from .counts import Counts, Progress
 from .restore import answered_top, check_log, finish_repull
 from .terminal_restore import is_behind
 
-PULL_PAGE = MAX_PULL_PAGE
+PULL_PAGE = SERVED_PULL_PAGE
 """Changes asked for per page: as many as the server serves (it also stops a
 page at ¾ of a message's bytes). Each page is one commit, and a commit rewrites
 every index page the page's records land on; records spread over the whole
 index, so fewer, larger pages write far fewer pages in all (at 100,000 records:
-apply 68 µs per record at 2,500 a page, 50 at 5,000; docs/performance.md)."""
+apply 68 µs per record at 2,500 a page, 50 at 5,000; docs/performance.md). The
+first page of a run asks for :data:`MAX_PULL_PAGE`, which every server serves;
+the next ones for what the server's answer says it serves (``page``)."""
 
 
 class Pull:
@@ -70,34 +82,75 @@ class Pull:
                                                .where(OUTBOX.c.status == "held")
                                                .order_by(OUTBOX.c.seq).limit(1000))]
         asked_mrns = False
+        served = MAX_PULL_PAGE  # until the server says it serves more
         self.resent, self.restored, self.behind = 0, False, None
         progress(SyncProgress("pull", 0, None))
-        while True:
-            with self.store.read() as conn:
-                cursor = int(get_meta(conn, "cursor", 0))
-                want = not asked_mrns and mrns_left(conn) < MRN_LOW_WATER
-                kept = held_checkpoint(conn)
-                request = PullRequest(cursor=cursor, limit=self.page_size, held=held,
-                                      want_mrns=want, mrn_top=mrn_top(conn),
-                                      generation=get_meta(conn, "log_generation"),
-                                      epoch=int(get_meta(conn, "epoch", 0)),
-                                      audit_size=kept.size if kept is not None else 0,
-                                      answered=answered_top(conn))
-            with collector_paused():  # a page is thousands of short-lived objects
-                reply = PullResponse.from_wire(self.channel.exchange(
-                    "/v1/pull", "pull", request.to_wire(), "pulled"))
-                if reply.log is not None and self._server_lost_work(reply, reply.log, cursor):
+        ahead: _Ahead | None = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull-ahead") as fetcher:
+            while True:
+                if ahead is not None:  # asked for while the previous page was written
+                    cursor, want, reply = ahead.cursor, ahead.want, ahead.answer.result()
+                    ahead = None
+                else:
+                    with self.store.read() as conn:
+                        cursor = int(get_meta(conn, "cursor", 0))
+                        want = not asked_mrns and mrns_left(conn) < MRN_LOW_WATER
+                        request = self._request(conn, cursor, min(self.page_size, served),
+                                                held, want=want)
+                    reply = self._fetch(request)
+                served = reply.page_served
+                with collector_paused():  # a page is thousands of short-lived objects
+                    if reply.log is not None and self._server_lost_work(reply, reply.log,
+                                                                        cursor):
+                        asked_mrns = asked_mrns or want
+                        continue  # pull again from the start
                     asked_mrns = asked_mrns or want
-                    continue  # pull again from the start
-                self._apply_page(reply, cursor, counts)
-            held = []
-            asked_mrns = asked_mrns or want
-            counts.pulled += len(reply.changes)
-            progress(SyncProgress("pull", counts.pulled, None))
-            if not reply.more or (reply.cursor <= cursor and not reply.changes):
-                with self.store.write() as conn:
-                    finish_repull(conn, self.facility_id)
-                return
+                    if reply.more and reply.cursor > cursor:
+                        ahead = self._ask_ahead(fetcher, reply, min(self.page_size, served),
+                                                asked_mrns=asked_mrns)
+                    self._apply_page(reply, cursor, counts)
+                held = []
+                counts.pulled += len(reply.changes)
+                progress(SyncProgress("pull", counts.pulled, None))
+                if not reply.more or (reply.cursor <= cursor and not reply.changes):
+                    with self.store.write() as conn:
+                        finish_repull(conn, self.facility_id)
+                    return
+
+    def _request(self, conn: Connection, cursor: int, limit: int, held: list[int], *,
+                 want: bool, audit_size: int | None = None) -> PullRequest:
+        """A pull request from ``cursor``, with what this store holds."""
+        if audit_size is None:
+            kept = held_checkpoint(conn)
+            audit_size = kept.size if kept is not None else 0
+        return PullRequest(cursor=cursor, limit=limit, held=held, want_mrns=want,
+                           mrn_top=mrn_top(conn), generation=get_meta(conn, "log_generation"),
+                           epoch=int(get_meta(conn, "epoch", 0)), audit_size=audit_size,
+                           answered=answered_top(conn))
+
+    def _fetch(self, request: PullRequest, sealed: Envelope | None = None) -> PullResponse:
+        with collector_paused():
+            return PullResponse.from_wire(self.channel.exchange(
+                "/v1/pull", "pull", request.to_wire(), "pulled", sealed=sealed))
+
+    def _ask_ahead(self, fetcher: ThreadPoolExecutor, reply: PullResponse, limit: int, *,
+                   asked_mrns: bool) -> _Ahead:
+        """Ask for the page after ``reply`` while ``reply`` is being written.
+
+        The request is what the sequential loop would send once this page is
+        committed: from the page's cursor, holding the audit checkpoint the page
+        brings. Its envelope is sealed here, so its message counter is committed
+        before the page's write transaction begins; the answer is applied only
+        after this page commits, and only if the store's cursor is still the one
+        it was asked from (else it is asked for again). A crash in between loses
+        nothing: the store's cursor is the last page committed, and the server
+        serves that page again."""
+        with self.store.read() as conn:
+            want = not asked_mrns and mrns_left(conn) < MRN_LOW_WATER
+            size = reply.checkpoint.size if reply.checkpoint is not None else None
+            request = self._request(conn, reply.cursor, limit, [], want=want, audit_size=size)
+        sealed = self.channel.seal("pull", request.to_wire())
+        return _Ahead(reply.cursor, want, fetcher.submit(self._fetch, request, sealed))
 
     def _server_lost_work(self, reply: PullResponse, log: LogPosition, cursor: int) -> bool:
         """Check the answer's log position (:mod:`.restore`); True when this
@@ -200,6 +253,15 @@ _UPSERT = (f"INSERT INTO records ({', '.join(_UPSERT_COLUMNS)}) "  # noqa: S608 
            f"VALUES ({', '.join('?' for _ in _UPSERT_COLUMNS)}) ON CONFLICT (id) DO UPDATE SET "
            + ", ".join(f"{c} = excluded.{c}" for c in _UPSERT_COLUMNS if c != "id"))
 """A pulled snapshot replaces the record's row (every column the store keeps)."""
+
+
+@dataclass(frozen=True)
+class _Ahead:
+    """The next page, asked for while the previous one is written."""
+
+    cursor: int
+    want: bool
+    answer: Future[PullResponse]
 
 
 def held_checkpoint(conn: Connection) -> Checkpoint | None:

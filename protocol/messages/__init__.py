@@ -32,6 +32,7 @@ from .common import (
     OP_TYPES,
     PROTOCOL_VERSION,
     RECORD_KINDS,
+    SERVED_PULL_PAGE,
     Versions,
     error_from_wire,
 )
@@ -50,8 +51,8 @@ from .push import PushRequest, PushResponse, operation_from_wire
 
 __all__ = [
     "MAX_OPS_PER_PUSH", "MAX_PULL_PAGE", "MIN_PROTOCOL_VERSION", "OP_TYPES", "PROTOCOL_VERSION",
-    "RECORD_KINDS", "EncodedSnapshots", "EnrollRequest", "EnrollResponse", "LogPosition",
-    "MrnPool", "PullRequest", "PullResponse", "PushRequest", "PushResponse", "ReregisterRequest",
-    "Snapshot", "TerminalCertificate", "Versions", "error_from_wire", "operation_from_wire",
-    "served_snapshot", "stored_snapshot",
+    "RECORD_KINDS", "SERVED_PULL_PAGE", "EncodedSnapshots", "EnrollRequest", "EnrollResponse",
+    "LogPosition", "MrnPool", "PullRequest", "PullResponse", "PushRequest", "PushResponse",
+    "ReregisterRequest", "Snapshot", "TerminalCertificate", "Versions", "error_from_wire",
+    "operation_from_wire", "served_snapshot", "stored_snapshot",
 ]

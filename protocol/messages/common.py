@@ -26,6 +26,14 @@ request without ``proto`` is version 1)."""
 OP_TYPES = frozenset(str(t) for t in OpType)
 RECORD_KINDS = frozenset(str(k) for k in RecordKind)
 MAX_PULL_PAGE = 5000
+"""Changes per pull page that every server serves: a server from before
+:data:`SERVED_PULL_PAGE` refuses a larger ``limit`` (``invalid_message``)."""
+SERVED_PULL_PAGE = 10_000
+"""Changes per pull page a server of this version serves; it says so in every
+pull answer (``page``), and a terminal asks for more than :data:`MAX_PULL_PAGE`
+only from a server that said so. Each page is one commit at the terminal, and
+fewer, larger commits rewrite fewer index pages (docs/performance/sync-terminal.md).
+A page also stops at ¾ of a message's bytes, so its memory stays bounded."""
 
 
 

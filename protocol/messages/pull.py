@@ -27,6 +27,7 @@ from .common import (
     MAX_PULL_PAGE,
     PROTOCOL_VERSION,
     RECORD_KINDS,
+    SERVED_PULL_PAGE,
     Versions,
     _epoch,
     _proto,
@@ -66,7 +67,7 @@ class PullRequest:
         only_keys(raw, {"cursor", "limit", "held", "mrns", "proto", "mrn_top", "gen", "epoch",
                         "audit", "answered"},
                   "pull")
-        return cls(cursor=req_int(raw, "cursor"), limit=req_int(raw, "limit", 1, MAX_PULL_PAGE),
+        return cls(cursor=req_int(raw, "cursor"), limit=req_int(raw, "limit", 1, SERVED_PULL_PAGE),
                    held=int_list(raw, "held", 1000), want_mrns=req_bool(raw, "mrns"),
                    protocol=_proto(raw),
                    mrn_top=req_int(raw, "mrn_top") if "mrn_top" in raw else 0,
@@ -233,6 +234,15 @@ class PullResponse:
     """The facility's latest published audit checkpoint, signed by the server."""
     audit_proof: list[bytes] = field(default_factory=list)
     """The consistency proof from the checkpoint the terminal said it holds."""
+    page: int | None = None
+    """The most changes this server serves in one page (absent from a server
+    before :data:`SERVED_PULL_PAGE`: it serves :data:`MAX_PULL_PAGE`). Older
+    terminals ignore it; a newer one asks for more only once it has read it."""
+
+    @property
+    def page_served(self) -> int:
+        """The largest ``limit`` this server accepts."""
+        return MAX_PULL_PAGE if self.page is None else self.page
 
     def to_wire(self) -> dict[str, Any]:
         return {"changes": [c.to_wire() for c in self.changes], **self._wire_besides_changes()}
@@ -254,6 +264,8 @@ class PullResponse:
         if self.checkpoint is not None:
             wire["cp"] = self.checkpoint.to_wire()
             wire["cproof"] = list(self.audit_proof)
+        if self.page is not None:
+            wire["page"] = self.page
         return wire
 
     @classmethod
@@ -262,7 +274,7 @@ class PullResponse:
         mrns = raw.get("mrns")
         checkpoint, proof = _checkpoint_from_wire(raw)
         return cls(
-            changes=[Snapshot.from_wire(c) for c in req_list(raw, "changes", MAX_PULL_PAGE)],
+            changes=[Snapshot.from_wire(c) for c in req_list(raw, "changes", SERVED_PULL_PAGE)],
             cursor=req_int(raw, "cursor"), more=req_bool(raw, "more"),
             server_time=req_int(raw, "time"),
             results=[OpResult.from_wire(as_map(r, "result"))
@@ -271,6 +283,9 @@ class PullResponse:
             versions=Versions.from_wire(raw),
             log=LogPosition.from_wire(raw["log"]) if raw.get("log") is not None else None,
             checkpoint=checkpoint, audit_proof=proof,
+            # a later server may serve more: this terminal asks for what it knows
+            page=min(req_int(raw, "page", 1), SERVED_PULL_PAGE) if raw.get("page") is not None
+            else None,
         )
 
 

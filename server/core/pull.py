@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 from protocol.codec import MAX_MESSAGE_BYTES
 from protocol.messages import (
     MIN_PROTOCOL_VERSION,
+    SERVED_PULL_PAGE,
     EncodedSnapshots,
     LogPosition,
     PullRequest,
@@ -55,9 +56,7 @@ def pull(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: E
                 _POSITION, {"facility": terminal.facility_id}).one()
             generation = continuity.known(generation)
             mrns_behind = _raise_mrn_counter(conn, terminal, request, int(mrn_next))
-            rows = conn.execute(_PAGE, {"facility": terminal.facility_id,
-                                        "cursor": request.cursor,
-                                        "limit": request.limit + 1}).all()
+            rows, more = _page(conn, terminal.facility_id, request)
             results = []
             if request.held:
                 held_rows = conn.execute(sa.select(T.ops).where(
@@ -85,24 +84,39 @@ def pull(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: E
             "mrn_top": request.mrn_top, "answered": request.answered,
             "last_seq": last_seq})
     log = LogPosition(generation, head, last_seq + 1)
-    more = len(rows) > request.limit
-    rows = rows[:request.limit]
-    # A page must fit in one message the terminal will accept: stop early
-    # (always taking at least one change) when the snapshots grow large.
-    taken, size = 0, 0
-    for row in rows:
-        size += len(row.snapshot) + SNAPSHOT_OVERHEAD
-        if taken and size > PULL_PAGE_BYTES:
-            more = True
-            break
-        taken += 1
-    rows = rows[:taken]
     # The stored snapshots are the server's own bytes: sent as they are (with
     # their log position added), not decoded and encoded again.
-    changes = EncodedSnapshots([served_snapshot(bytes(row.snapshot), row.seq) for row in rows])
-    cursor = rows[-1].seq if rows else request.cursor
+    changes = EncodedSnapshots([served_snapshot(snapshot, seq) for seq, snapshot in rows])
+    cursor = rows[-1][0] if rows else request.cursor
     return PullResponse(changes, cursor, more, now, results, pool, log=log,
-                        checkpoint=checkpoint, audit_proof=proof)
+                        checkpoint=checkpoint, audit_proof=proof, page=SERVED_PULL_PAGE)
+
+
+def _page(conn: Connection, facility_id: str, request: PullRequest
+          ) -> tuple[list[tuple[int, bytes]], bool]:
+    """The changes after the request's cursor, at most ``limit``, and whether
+    more follow. A page must fit in one message the terminal will accept: it
+    stops early (always taking at least one change) when the snapshots grow
+    large, and rows are fetched in steps, so a page of large snapshots never
+    holds ``limit`` of them in memory."""
+    result = conn.execute(_PAGE, {"facility": facility_id, "cursor": request.cursor,
+                                  "limit": request.limit + 1})
+    rows: list[tuple[int, bytes]] = []
+    size = 0
+    try:
+        while batch := result.fetchmany(_FETCH_STEP):
+            for seq, snapshot in batch:
+                size += len(snapshot) + SNAPSHOT_OVERHEAD
+                if len(rows) == request.limit or (rows and size > PULL_PAGE_BYTES):
+                    return rows, True
+                rows.append((seq, bytes(snapshot)))
+        return rows, False
+    finally:
+        result.close()
+
+
+_FETCH_STEP = 1000
+"""Rows read from the change log at a time while a page fills."""
 
 
 _TERMINALS = T.terminals

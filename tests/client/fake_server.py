@@ -21,6 +21,7 @@ from protocol.merge import ACTIVE, REPLACED, Author, RecordState, apply_update, 
 from protocol.merge import resolve_conflict as merge_resolve
 from protocol.merge import void as merge_void
 from protocol.messages import (
+    MAX_PULL_PAGE,
     EnrollRequest,
     EnrollResponse,
     MrnPool,
@@ -78,6 +79,8 @@ class FakeServer:
         self.upgrade_required = False
         self.handled_pushes = 0
         self.fail_next: list[int] = []  # statuses to answer with before handling
+        self.serves_page: int | None = None  # says the page it serves (as servers now do)
+        self.page_cap: int | None = None  # cuts pages shorter (as its byte budget would)
 
     # --- setting up ------------------------------------------------------------------
 
@@ -165,6 +168,10 @@ class FakeServer:
         if path == "/v1/push":
             reply_type, answer = "pushed", self._push(terminal, envelope.decoded_body())
         elif path == "/v1/pull":
+            served = self.serves_page or MAX_PULL_PAGE
+            if envelope.decoded_body().get("limit", 0) > served:  # as an older server refuses
+                return 400, encode({"error": "invalid_message",
+                                    "detail": f"limit must be a whole number from 1 to {served}"})
             reply_type, answer = "pulled", self._pull(terminal, envelope.decoded_body())
         else:
             return 404, encode({"error": "not_found", "detail": path})
@@ -349,7 +356,7 @@ class FakeServer:
     def _pull(self, terminal: Terminal, body: Any) -> dict[str, Any]:
         request = PullRequest.from_wire(body)
         entries = [e for e in self.log if e[0] > request.cursor and e[1] == terminal.facility_id]
-        page = entries[:request.limit]
+        page = entries[:min(request.limit, self.page_cap or request.limit)]
         changes = []
         for seq, _fac, record_id, gone in page:
             rec = self.records[record_id]
@@ -361,7 +368,8 @@ class FakeServer:
         cursor = page[-1][0] if more else max(request.cursor, self.seq)
         results = [terminal.results[s][1] for s in request.held if s in terminal.results]
         return PullResponse(changes, cursor, more, SERVER_TIME, results,
-                            self._pool() if request.want_mrns else None).to_wire()
+                            self._pool() if request.want_mrns else None,
+                            page=self.serves_page).to_wire()
 
 
 def decode_reply(body: bytes) -> Any:

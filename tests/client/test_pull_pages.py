@@ -3,12 +3,14 @@ cycle collector paused, which is left as it was found whatever happens."""
 
 import gc
 
+import pytest
+
 from client.sync import pull as pull_module
 from client.sync.engine import SyncEngine
 from client.sync.transport import TransportError
 from protocol.codec import decode
 from protocol.ids import new_id
-from protocol.messages import MAX_PULL_PAGE
+from protocol.messages import MAX_PULL_PAGE, SERVED_PULL_PAGE
 from protocol.records import RecordKind
 from protocol.signing import open_envelope
 
@@ -84,3 +86,66 @@ def test_a_pull_that_fails_leaves_the_collector_on(make_terminal, server, sleeps
     assert report.error  # the link gave up …
     assert "/v1/pull" in spy.tried  # … in the middle of a page
     assert gc.isenabled()
+
+
+def test_larger_pages_are_asked_for_only_from_a_server_that_says_it_serves_them(
+        make_terminal, server, sleeps):
+    a = make_terminal(transport=server)
+    _residents(server, 12)
+    server.page_cap = 5  # pages cut short (as a byte budget would): several in a round
+    older = _Spy(server)  # a server from before larger pages does not say
+    report = _engine(a, older, sleeps).sync()
+    assert report.error is None  # it refuses a larger limit: never asked for one
+    assert len(older.pulls) >= 3 and {p["limit"] for p in older.pulls} == {MAX_PULL_PAGE}
+    _residents(server, 12)
+    server.serves_page = SERVED_PULL_PAGE  # says so in every answer, as servers now do
+    newer = _Spy(server)
+    report = _engine(a, newer, sleeps).sync()
+    assert report.error is None
+    # the first page asks what every server serves; the next ones what this one said
+    limits = [p["limit"] for p in newer.pulls]
+    assert len(limits) >= 3 and limits == [MAX_PULL_PAGE] + [SERVED_PULL_PAGE] * (len(limits) - 1)
+    assert a.residents.census().total == 24
+
+
+def test_the_next_page_is_asked_for_while_this_one_is_written_and_a_failure_loses_nothing(
+        make_terminal, server, sleeps, monkeypatch):
+    from client.store.database import get_meta
+
+    a = make_terminal(transport=server)
+    _residents(server, 12)
+    server.page_cap = 4  # pages of at most four changes: several in a round
+
+    class Committed(_Spy):
+        """Keeps, with each pull request, the cursor the store had committed."""
+
+        def post(self, path: str, body: bytes, timeout: float) -> tuple[int, bytes]:
+            if path == "/v1/pull":
+                with a.store.read() as conn:
+                    self.committed.append(int(get_meta(conn, "cursor", 0)))
+            return super().post(path, body, timeout)
+
+    spy = Committed(server)
+    spy.committed = []
+    apply_page = pull_module.Pull._apply_page
+    written: list[int] = []
+
+    def failing_third(self, reply, cursor, counts):
+        written.append(cursor)
+        if len(written) == 3:
+            raise RuntimeError("the terminal died writing the third page")
+        return apply_page(self, reply, cursor, counts)
+
+    monkeypatch.setattr(pull_module.Pull, "_apply_page", failing_third)
+    with pytest.raises(RuntimeError):
+        _engine(a, spy, sleeps).sync()
+    asked = [p["cursor"] for p in spy.pulls]
+    # the second page was asked for before the first was committed
+    assert len(asked) >= 3 and asked[1] > spy.committed[1]
+    with a.store.read() as conn:
+        kept = int(get_meta(conn, "cursor", 0))
+    assert kept == written[2]  # the third page not half-applied: the cursor is the second's
+    monkeypatch.setattr(pull_module.Pull, "_apply_page", apply_page)
+    report = _engine(a, server, sleeps).sync()
+    assert report.error is None
+    assert a.residents.census().total == 12

@@ -163,6 +163,43 @@ def test_an_older_store_gains_the_pull_index_on_open(tmp_path):
     assert "ix_outbox_answered" in plan
 
 
+def test_the_census_index_holds_only_residents_and_replaces_the_older_one(tmp_path):
+    """The census index is partial (only residents have a census state), so a
+    pulled note or hours record costs no entry in it; a store made with the
+    older index over every record gets the new one at its next open, and the
+    census query still reads it."""
+    key = os.urandom(32)
+    store = Store(tmp_path / "old.db", key, create=True)
+    with store.write() as conn:
+        conn.exec_driver_sql("DROP INDEX ix_records_census")
+        conn.exec_driver_sql("CREATE INDEX ix_records_kind_census ON records "
+                             "(kind, census, sort_key)")
+    store.close()
+    store = Store(tmp_path / "old.db", key)
+    with store.write() as conn:
+        for i, (kind, census) in enumerate([("resident", "in_house"), ("note", None),
+                                            ("hours", None), ("resident", "discharged")]):
+            conn.exec_driver_sql(
+                "INSERT INTO records (id, kind, facility_id, versions, conflicts, status, "
+                "label, search_text, sort_key, census, live_status, pending) "
+                "VALUES (?, ?, 'f', '{}', '{}', 'active', '', '', ?, ?, 'active', 0)",
+                (f"r{i}", kind, f"{i}", census))
+    with store.read() as conn:
+        names = {r[0]: r[1] for r in conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'records'")}
+        found = [r[0] for r in conn.exec_driver_sql(
+            "SELECT id FROM records WHERE kind = 'resident' AND census IN ('in_house', "
+            "'discharged') ORDER BY sort_key")]
+        plan = " ".join(str(r) for r in conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT id FROM records WHERE kind = 'resident' "
+            "AND census IN ('in_house') ORDER BY sort_key"))
+    store.close()
+    assert "ix_records_kind_census" not in names
+    assert "WHERE census IS NOT NULL" in names["ix_records_census"]
+    assert found == ["r0", "r3"]
+    assert "ix_records_census" in plan
+
+
 def test_a_pulled_page_leaves_its_checkpoint_to_the_background(tmp_path):
     """A non-durable commit (a pulled page) turns SQLite's own checkpoint off only
     for itself: the connection goes back to the pool checkpointing and waiting
@@ -185,3 +222,23 @@ def test_a_pulled_page_leaves_its_checkpoint_to_the_background(tmp_path):
     after = (tmp_path / "s.db").stat().st_size
     store.close()
     assert before < 300 * 4000 <= after
+
+
+def test_a_page_of_rows_is_sealed_with_exactly_the_macs_one_row_gets():
+    """The seal MACs a pulled page's rows with one packer and the key set up
+    once (integrity._Macs); each MAC is the one the definition gives a row on
+    its own, so stores sealed before and after verify alike."""
+    from client.store import integrity
+
+    key = integrity.derive_key(os.urandom(32))
+    rows = [("r1", "note", "f", '{"body": "Comfortable"}', "{}", "{}", "active", 7, "p1",
+             "2026-11-02", "", "2026-11-02\x1fr1", None, "active", 0),
+            ("r2", "resident", "f", '{"family_name": "Smith [Jr]"}', '{"phone": 3}', "{}",
+             "active", 2**40, None, "Smith [Jr]", "smith [jr]", "smith\x1f\x1fr2", "in_house",
+             "active", 1),
+            ("r3", "bed", "f", None, "{}", "{}", "void", None, None, "", "", "", None, "void", 2)]
+    macs = integrity._Macs(key)
+    for version in (1, 9, 2**31):
+        assert [macs(row[0], version, row) for row in rows] \
+            == [integrity._mac(key, row[0], version, row) for row in rows]
+    assert macs("r1", 1, rows[0]) != macs("r1", 2, rows[0])

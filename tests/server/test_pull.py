@@ -98,3 +98,42 @@ def test_pull_never_skips_under_concurrent_pushes(terminal, h, world, engine, se
             T.changes.c.facility_id == world.a.id)).all())
     assert seen == log
     assert len(log) >= 4 * 8 * 5
+
+
+def test_a_page_stops_at_its_byte_budget_and_the_next_resumes(terminal, h, monkeypatch):
+    from server.core import pull as pull_core
+
+    t = terminal()
+    t.push([h.new_resident(t)[1] for _ in range(12)])
+    whole = t.pull(0, limit=1000)
+    assert not whole.more
+    sizes = [len(item) + pull_core.SNAPSHOT_OVERHEAD for item in whole.changes.items]
+    budget = 3 * max(sizes)
+    monkeypatch.setattr(pull_core, "PULL_PAGE_BYTES", budget)
+    monkeypatch.setattr(pull_core, "_FETCH_STEP", 2)  # pages fill across fetches
+    seen, cursor, pages = [], 0, 0
+    while True:
+        page = t.pull(cursor, limit=1000)
+        pages += 1
+        assert page.changes  # always at least one change
+        assert sum(len(i) + pull_core.SNAPSHOT_OVERHEAD for i in page.changes.items) <= budget
+        seen += page.changes.items
+        cursor = page.cursor
+        if not page.more:
+            break
+    assert seen == whole.changes.items
+    assert pages > 1 and pages >= sum(sizes) // budget
+
+
+def test_the_server_serves_pages_of_its_size_and_says_so(terminal, h):
+    from protocol.messages import MAX_PULL_PAGE, SERVED_PULL_PAGE
+
+    t = terminal()
+    t.push([h.new_resident(t)[1] for _ in range(5)])
+    answer = t.pull(0, limit=SERVED_PULL_PAGE)
+    assert answer.page == answer.page_served == SERVED_PULL_PAGE > MAX_PULL_PAGE
+    assert not answer.more
+    exact = t.pull(0, limit=len(answer.changes))  # a page that ends with the log
+    assert exact.changes == answer.changes and not exact.more
+    short = t.pull(0, limit=len(answer.changes) - 1)
+    assert short.more and short.changes == answer.changes[:-1]

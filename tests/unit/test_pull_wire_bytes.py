@@ -69,3 +69,27 @@ def test_encoding_with_an_encoded_list_matches_plain_encoding() -> None:
     assert decode(encode_with_encoded_list({"x": 1, "y": "z"}, "items",
                                            [encode(i) for i in items])) == \
         {"items": items, "x": 1, "y": "z"}
+
+
+def test_a_pull_answer_says_the_page_its_server_serves() -> None:
+    import pytest
+
+    from protocol.errors import SchemaError
+    from protocol.messages import MAX_PULL_PAGE, SERVED_PULL_PAGE, PullRequest
+
+    served = PullResponse([], 0, False, 1, page=SERVED_PULL_PAGE)
+    assert PullResponse.from_wire(decode(served.to_bytes())).page_served == SERVED_PULL_PAGE
+    # a server from before larger pages does not say: it serves the old maximum
+    older = PullResponse([], 0, False, 1)
+    assert "page" not in older.to_wire()
+    assert PullResponse.from_wire(older.to_wire()).page_served == MAX_PULL_PAGE
+    # a later server may serve more: this terminal asks for what it knows
+    later = {**served.to_wire(), "page": 4 * SERVED_PULL_PAGE}
+    assert PullResponse.from_wire(later).page_served == SERVED_PULL_PAGE
+    with pytest.raises(SchemaError):
+        PullResponse.from_wire({**served.to_wire(), "page": 0})
+    # the server takes a limit up to what it serves, no more
+    assert PullRequest.from_wire(PullRequest(0, SERVED_PULL_PAGE).to_wire()).limit \
+        == SERVED_PULL_PAGE
+    with pytest.raises(SchemaError):
+        PullRequest.from_wire(PullRequest(0, SERVED_PULL_PAGE + 1).to_wire())
