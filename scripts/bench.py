@@ -146,15 +146,25 @@ def queue_operations(session: Session, count: int, *, residents: int = 200,
     terminal's offline backlog: new residents, then notes (70 %), demographic
     edits with correct base versions (20 %) and worked hours (10 %)."""
     rng = random.Random(seed)
-    now = session.clock.ms()
+    global _ids_made_until  # noqa: PLW0603 - one timeline for every terminal of the run
+    now = max(session.clock.ms(), _ids_made_until)
     rows: list[dict[str, Any]] = []
     with session.store.write() as conn:
         seq = next_seq(conn)
 
+        def new_id_now() -> str:
+            # Each id a millisecond after the last, as a clerk's operations are made one
+            # after another: ids in time order, as real terminals make them. (With one
+            # frozen time all ids shared a millisecond and sorted at random, so every
+            # index on them took inserts all over: a cost no terminal causes.)
+            nonlocal now
+            now += 1
+            return new_id(now)
+
         def add(op_type: str, kind: str, record_id: str, payload: dict[str, Any],
                 subject: str | None) -> None:
             nonlocal seq
-            rows.append({"seq": seq, "op_id": new_id(now), "op_type": op_type, "kind": kind,
+            rows.append({"seq": seq, "op_id": new_id_now(), "op_type": op_type, "kind": kind,
                          "record_id": record_id, "subject_id": subject,
                          "user_id": session.user.id, "recorded_at": (now << 16) + seq,
                          "schema_version": 1, "payload": encode(payload), "created_at": now,
@@ -163,7 +173,7 @@ def queue_operations(session: Session, count: int, *, residents: int = 200,
 
         resident_ids = []
         for i in range(min(residents, count)):
-            rid = new_id(now)
+            rid = new_id_now()
             resident_ids.append(rid)
             add("create", "resident", rid, {"kind": "resident", "id": rid, "fields": {
                 "mrn": f"BM{first_mrn + i}", "family_name": f"{family}{i:05d}",
@@ -171,11 +181,11 @@ def queue_operations(session: Session, count: int, *, residents: int = 200,
                 "phone": "555-0100"}}, rid)
         if admit:  # in house, awaiting a bed: on the census's default list
             for rid in resident_ids:
-                stay_id = new_id(now)
+                stay_id = new_id_now()
                 add("command", "stay", stay_id, {"name": "admit", "args": {
                     "stay_id": stay_id, "resident_id": rid, "admitted_at": "2026-11-01"}},
                     rid)
-        staff_id = new_id(now)
+        staff_id = new_id_now()
         add("create", "staff", staff_id, {"kind": "staff", "id": staff_id, "fields": {
             "employee_id": "E-1", "family_name": "Reyes", "given_name": "Maria",
             "job_title_code": 10, "pay_type_code": 2}}, staff_id)
@@ -184,7 +194,7 @@ def queue_operations(session: Session, count: int, *, residents: int = 200,
             roll = rng.random()
             rid = rng.choice(resident_ids)
             if roll < 0.7:
-                nid = new_id(now)
+                nid = new_id_now()
                 add("create", "note", nid, {"kind": "note", "id": nid, "fields": {
                     "resident_id": rid, "category": "nursing",
                     "clinical_time": "2026-11-02T09:00",
@@ -194,13 +204,19 @@ def queue_operations(session: Session, count: int, *, residents: int = 200,
                     "phone": [f"555-{rng.randrange(10000):04d}", versions[rid]]}}, rid)
                 versions[rid] += 1
             else:
-                hid = new_id(now)
+                hid = new_id_now()
                 add("create", "hours", hid, {"kind": "hours", "id": hid, "fields": {
                     "staff_id": staff_id, "work_date": "2026-11-01", "hours": "7.50",
                     "job_title_code": 10, "pay_type_code": 2}}, staff_id)
         for start in range(0, len(rows), 5000):
             conn.execute(OUTBOX.insert(), rows[start:start + 5000])
+    _ids_made_until = now
     return len(rows)
+
+
+_ids_made_until = 0
+"""The time of the last id :func:`queue_operations` made, in this run: a terminal
+queued later makes later ids, as on a server that has run for a while."""
 
 
 def push_and_pull(url: str | None, count: int, tmp: Path) -> dict[str, float]:
