@@ -67,3 +67,28 @@ async def test_a_terminal_route_answering_without_authenticating_is_refused(
     stranger = seal(key, "pull", new_id(), 1, PullRequest(0).to_wire())
     status, body = await post(client, "/v1/careless", stranger.to_bytes())
     assert status == 403
+
+
+def test_a_terminal_trip_leaves_no_cycle_through_its_request() -> None:
+    """The request (and the push body it holds) is freed as soon as it is done
+    with, by reference counting: a cycle through it waited for a full collection,
+    rare with the server's collector settings, and the server's memory grew with
+    every push."""
+    import gc
+    import weakref
+
+    from aiohttp import web
+    from aiohttp.test_utils import make_mocked_request
+
+    from server.http.state import AS_TERMINAL, AsTerminal
+
+    app = web.Application()
+    gc.disable()
+    try:
+        request = make_mocked_request("POST", "/v1/push", app=app)
+        request[AS_TERMINAL] = AsTerminal(request, None, "127.0.0.1")  # type: ignore[arg-type]
+        gone = weakref.ref(request)
+        del request
+        assert gone() is None
+    finally:
+        gc.enable()
