@@ -13,6 +13,7 @@ import orjson
 
 from protocol.codec import canonical
 from protocol.ops import Operation
+from server.storage.db import holds_float
 
 _EXPONENT = re.compile(rb"e[-0-9]")
 
@@ -46,19 +47,9 @@ def stable_hash(value: Any) -> str:
         text = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
     except TypeError:
         return _json_hash(value)  # a type orjson does not write: the old way decides
-    if _may_differ(text) or (b"null" in text and _holds_float(value)):
+    if _may_differ(text) or (b"null" in text and holds_float(value)):
         return _json_hash(value)
     return hashlib.sha256(b"j" + text).hexdigest()
-
-
-def _holds_float(value: Any) -> bool:
-    if type(value) is float:
-        return True
-    if type(value) is dict:
-        value = value.values()
-    elif type(value) is not list and type(value) is not tuple:
-        return False
-    return any(_holds_float(item) for item in value)
 
 
 def _json_hash(value: Any) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from protocol.reports.facts import FacilityFacts, HoursDays, Row
 from server.errors import NotFound
+from server.storage.db import holds_float
 from server.storage.models import T
 
 KINDS = ("facility", "bed", "resident", "stay", "assessment", "staff", "license", "hours",
@@ -24,19 +25,6 @@ _raw_decode = json.JSONDecoder().raw_decode
 _tuple_new = tuple.__new__
 _orjson_loads = orjson.loads
 _orjson_error = orjson.JSONDecodeError
-_NESTED = frozenset({dict, list})
-
-
-def _holds_float(value: Any) -> bool:
-    """Whether a float is anywhere in ``value``, a dict or a list (each level's
-    types gathered in C: a Python loop over every value cost as much as orjson's
-    decoding)."""
-    items = value.values() if value.__class__ is dict else value
-    types = set(map(type, items))
-    if float in types:
-        return True
-    return bool(types & _NESTED) and any(
-        _holds_float(item) for item in items if item.__class__ in _NESTED)
 
 
 def _decode(text: str) -> Any:
@@ -54,11 +42,7 @@ def _decode(text: str) -> Any:
     except _orjson_error:
         pass
     else:
-        cls = value.__class__
-        if cls in _NESTED:
-            if not _holds_float(value):
-                return value
-        elif cls is not float:
+        if not holds_float(value):
             return value
     try:
         value, end = _raw_decode(text)

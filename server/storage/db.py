@@ -207,19 +207,31 @@ def json_text(value: Any) -> str:
         text = orjson.dumps(value, option=_JSON_AS_BEFORE)
     except TypeError:
         return json.dumps(value)
-    if b"null" in text and _holds_float(value):
+    if b"null" in text and holds_float(value):
         return json.dumps(value)
     return text.decode()
 
 
-def _holds_float(value: Any) -> bool:
-    if type(value) is float:
+_CONTAINERS = frozenset({dict, list, tuple})
+
+
+def holds_float(value: Any) -> bool:
+    """Whether ``value`` is or holds a float anywhere in its dicts, lists and
+    tuples: where orjson and :mod:`json` may differ (orjson writes a non-finite
+    float as ``null``, and reads an integer past 64 bits as a float). Each
+    level's types are gathered in C: a Python loop over every value cost as much
+    as orjson's own work."""
+    cls = value.__class__
+    if cls is float:
         return True
-    if type(value) is dict:
-        value = value.values()
-    elif type(value) is not list and type(value) is not tuple:
+    if cls not in _CONTAINERS:
         return False
-    return any(_holds_float(item) for item in value)
+    items = value.values() if cls is dict else value
+    types = set(map(type, items))
+    if float in types:
+        return True
+    return bool(types & _CONTAINERS) and any(
+        holds_float(item) for item in items if item.__class__ in _CONTAINERS)
 
 
 def _as_tuples(table: sa.Table, names: list[str], rows: list[dict[str, Any]]
