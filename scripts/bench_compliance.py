@@ -131,6 +131,7 @@ def terminal_seconds(session: Any) -> dict[str, float]:
 def fill_server(engine: Any, settings: Any, count: int) -> list[str]:
     """``count`` facilities of the bench's size, made as ``chartkeep-server
     create-facility`` makes them, their records in the server's records table."""
+    from protocol.reports.facts import hours_begin_day
     from server import admin
     from server.storage.models import T
 
@@ -145,7 +146,8 @@ def fill_server(engine: Any, settings: Any, count: int) -> list[str]:
                 data=rows[0]["data"]))
             conn.execute(sa.insert(T.records), [
                 {"id": r["id"], "kind": r["kind"], "facility_id": fid, "data": r["data"],
-                 "versions": {}, "conflicts": {}, "status": "active", "seq": 1}
+                 "versions": {}, "conflicts": {}, "status": "active", "seq": 1,
+                 "work_day": hours_begin_day(r["data"]) if r["kind"] == "hours" else None}
                 for r in rows[1:]])
     return ids
 

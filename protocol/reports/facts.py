@@ -75,6 +75,23 @@ HoursDays = Callable[[FacilitySettings], tuple[date, date]]
 """The first and last day on which an hours entry that counts may begin."""
 
 
+def hours_begin_day(data: Mapping[str, Any]) -> str | None:
+    """The day an hours entry began (``YYYY-MM-DD``: its clock-in's, else its work
+    date), as a report's hours window reads it; None when a report must read the
+    entry whatever its period: a correction or a void (it changes another entry,
+    whatever either's date), or an entry without a readable date.
+
+    The server keeps it beside each hours record (``records.work_day``) so that a
+    report's query reads only its window's entries and every correction and void:
+    the rows :meth:`FacilityFacts.from_rows` would keep, and perhaps a few more."""
+    if data.get("corrects") or data.get("entered_in_error_of"):
+        return None
+    text = data.get("clock_in") or data.get("work_date")
+    if text.__class__ is not str or day_of(text) is None:
+        return None
+    return str(text)[:10]
+
+
 def _begun_within(data: Mapping[str, Any], first: str, last: str) -> bool:
     """Whether an hours entry must be kept for ``first``–``last`` (ISO dates): begun
     inside (its clock-in, else its work date), a correction or void (it changes

@@ -42,7 +42,7 @@ def facility_report(engine: Engine, name: str, facility_id: str, start: date, en
     with collector_paused():
         facts = facts_of(engine, facility_id, reads, reads.hours_days(start, end, today))
         return build_report(name, facts, start, end, today=today, meta=ReportMeta(
-            produced_at=produced_at, data_as_of=f"{facts.data_as_of} (server)",
+            produced_at=produced_at, data_as_of=f"{facts.data_as_of} (server, last change)",
             produced_by=produced_by))
 
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from protocol.reports.facts import FacilityFacts, HoursDays, Row
+from protocol.reports.settings import FacilitySettings
 from server.errors import NotFound
 from server.storage.db import holds_float
 from server.storage.models import T
@@ -52,12 +53,22 @@ def _decode(text: str) -> Any:
 
 
 def data_as_of(conn: Connection, facility_id: str) -> str:
-    """When the facility's records last changed: its newest audit entry."""
-    at = conn.execute(sa.select(sa.func.max(T.audit.c.at)).where(
-        T.audit.c.chain == facility_id)).scalar()
+    """When the facility's records last changed (``facility_heads.changed_at``,
+    moved by every change the server stores): not the newest audit entry, which
+    may be a read, such as a report written or an inspector's view."""
+    at = conn.execute(sa.select(T.heads.c.changed_at).where(
+        T.heads.c.facility_id == facility_id)).scalar()
     if at is None:
         return ""
     return datetime.fromtimestamp(at / 1000, tz=UTC).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _snapshots(conn: Connection, where: Any) -> list[Any]:
+    """Kind, id, snapshot (as text) and status of the records ``where`` names."""
+    records = T.records
+    return list(conn.execute(sa.select(records.c.kind, records.c.id,
+                                  sa.cast(records.c.data, sa.Text), records.c.status)
+                        .where(where)).all())
 
 
 def load_facts(conn: Connection, facility_id: str, *, kinds: Iterable[str] | None = None,
@@ -66,6 +77,12 @@ def load_facts(conn: Connection, facility_id: str, *, kinds: Iterable[str] | Non
     hours ``hours_days`` keeps: :class:`protocol.reports.catalog.Reads`), as the
     shared facts.
 
+    With ``hours_days``, the facility's record is read first (the window depends
+    on its settings), then the hours entries begun within the window
+    (``records.work_day``) and every correction and void, whatever its date
+    (no ``work_day``): a report for one quarter does not read the facility's
+    years of hours. :meth:`FacilityFacts.from_rows` applies the same window.
+
     The snapshot column is read as the text it is stored as (cast to text, so
     that psycopg does not decode PostgreSQL's ``json`` with :mod:`json` itself)
     and decoded here, once (:func:`_decode`), without SQLAlchemy's per-row result
@@ -73,25 +90,42 @@ def load_facts(conn: Connection, facility_id: str, *, kinds: Iterable[str] | Non
     processing cost as much as the decoding.
     """
     records = T.records
-    result = conn.execute(sa.select(records.c.kind, records.c.id,
-                                    sa.cast(records.c.data, sa.Text),
-                                    records.c.status)
-                          .where(records.c.facility_id == facility_id,
-                                 records.c.kind.in_(KINDS if kinds is None else
-                                                    [k for k in KINDS if k in kinds])))
-    facility = None
+    wanted = [k for k in KINDS if kinds is None or k in kinds]
+    mine = records.c.facility_id == facility_id
+    facility_rows = _snapshots(conn, sa.and_(mine, records.c.kind == "facility",
+                                             records.c.id == facility_id))
+    if not facility_rows:
+        raise NotFound(f"no facility {facility_id}")
+    facility = _row(*facility_rows[0])
+    others = [k for k in wanted if k != "hours"]
+    found = _snapshots(conn, sa.and_(mine, records.c.kind.in_(others))) if others else []
+    if "hours" in wanted:
+        if hours_days is None:
+            found += _snapshots(conn, sa.and_(mine, records.c.kind == "hours"))
+        else:
+            first, last = (d.isoformat() for d in hours_days(_settings(facility)))
+            hours = sa.and_(mine, records.c.kind == "hours")
+            found += _snapshots(conn, sa.and_(hours, records.c.work_day.between(first, last)))
+            found += _snapshots(conn, sa.and_(hours, records.c.work_day.is_(None)))
     out: list[Row] = []
     append = out.append
-    for kind, rec_id, data, status in result.all():
+    for kind, rec_id, data, status in found:
+        if kind == "facility" and rec_id == facility_id:
+            continue
         decoded: Any = _decode(data) if data.__class__ is str else data  # NULL: None
         # Made as the tuple it is: Row's own constructor is a Python function, and
         # costs, over a facility's ten thousand rows, a tenth of their decoding.
-        row: Row = _tuple_new(Row, (kind, rec_id, decoded or {}, status))
-        if kind == "facility" and rec_id == facility_id:
-            facility = row
-        else:
-            append(row)
-    if facility is None:
-        raise NotFound(f"no facility {facility_id}")
+        append(_tuple_new(Row, (kind, rec_id, decoded or {}, status)))
     return FacilityFacts.from_rows(facility, out, data_as_of=data_as_of(conn, facility_id),
                                    hours_days=hours_days)
+
+
+def _row(kind: str, rec_id: str, data: str | None, status: str) -> Row:
+    decoded: Any = _decode(data) if data.__class__ is str else data
+    return Row(kind, rec_id, decoded or {}, status)
+
+
+def _settings(facility: Row) -> FacilitySettings:
+    """The facility's compliance settings, as :meth:`FacilityFacts.from_rows` reads them."""
+    return FacilitySettings.from_dict(facility.data.get("compliance"),
+                                      state=str(facility.data.get("state_code") or ""))

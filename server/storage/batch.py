@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection
 
 from protocol.merge import RecordState
 from protocol.messages import stored_snapshot
+from protocol.reports.facts import hours_begin_day
 
 from .audit import ChainWriter, writer_for
 from .db import insert_many, lock_heads, update_many
@@ -65,7 +66,8 @@ class Rec:
         return {"id": self.id, "kind": self.kind, "facility_id": self.facility_id,
                 "data": self.data, "versions": self.versions, "conflicts": self.conflicts,
                 "status": self.status, "seq": self.seq, "created_hash": self.created_hash,
-                "match_key": self.match_key, "subject_id": self.subject_id, "mrn": self.mrn}
+                "match_key": self.match_key, "subject_id": self.subject_id, "mrn": self.mrn,
+                "work_day": hours_begin_day(self.data) if self.kind == "hours" else None}
 
 
 def _rec_from_row(row: Any) -> Rec:
@@ -308,7 +310,8 @@ class Batch:
             self.change_rows = []
         for fid, seq in self.next_seq.items():
             if seq != self.heads[fid].change_seq:
+                # The facility's records changed now: its reports' "data as of".
                 conn.execute(sa.update(T.heads).where(T.heads.c.facility_id == fid)
-                             .values(change_seq=seq))
+                             .values(change_seq=seq, changed_at=self.now))
         for writer in self.chains.values():
             writer.write(conn)

@@ -143,6 +143,9 @@ class Record(ServerTable, table=True):
         # applicants): migration 0007.
         sa.Index(None, "subject_id", "facility_id", "kind"),
         sa.Index(None, "facility_id", "mrn"),
+        # A report reads the hours of its period, by the day each began
+        # (migration 0009).
+        sa.Index(None, "facility_id", "kind", "work_day"),
     )
     id: str = Field(primary_key=True, sa_type=ID)
     kind: str = Field(sa_type=sa.String(16))
@@ -161,6 +164,10 @@ class Record(ServerTable, table=True):
     move a resident's whole chart."""
     mrn: str | None = Field(default=None, sa_type=sa.String(40))
     """Residents: the medical record number, unique within a facility."""
+    work_day: str | None = Field(default=None, sa_type=sa.String(10))
+    """Hours entries: the day the entry began, ``YYYY-MM-DD``
+    (:func:`protocol.reports.facts.hours_begin_day`); None for a correction or a
+    void, which a report reads whatever its period, and for other kinds."""
 
 
 class Stay(ServerTable, table=True):
@@ -255,6 +262,10 @@ class FacilityHead(ServerTable, table=True):
     change_seq: int = Field(default=0, sa_type=sa.BigInteger)
     audit_seq: int = Field(default=0, sa_type=sa.BigInteger)
     audit_head: str = Field(default="", sa_type=sa.String(64))
+    changed_at: int | None = Field(default=None, sa_type=sa.BigInteger)
+    """When the facility's records last changed (ms; moved with ``change_seq``):
+    the reports' "data as of". A read (an export, an inspector's view) adds to
+    the audit chain but leaves this as it was."""
 
 
 class AuditEntry(ServerTable, table=True):

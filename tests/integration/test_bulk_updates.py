@@ -34,7 +34,7 @@ def _record(n: int, **changes: Any) -> dict[str, Any]:
     row = {"id": f"R{n:025d}", "kind": "resident", "facility_id": "F" * 26,
            "data": {"family_name": f"Name{n}"}, "versions": {"family_name": 1},
            "conflicts": {}, "status": "active", "seq": n, "created_hash": None,
-           "match_key": None, "subject_id": f"R{n:025d}", "mrn": None}
+           "match_key": None, "subject_id": f"R{n:025d}", "mrn": None, "work_day": None}
     row.update(changes)
     return row
 
@@ -54,7 +54,7 @@ def test_whole_rows_are_updated_by_id_and_the_others_left_alone(engine: sa.Engin
                 versions={"family_name": 2, "weight": 1}, status="discharged",
                 seq=2**62, match_key="smith|1940-01-01", mrn="MG100"),
         _record(3, conflicts={"phone": {"ours": "555-0100", "theirs": None}},
-                created_hash="ab" * 32, subject_id=None),
+                created_hash="ab" * 32, subject_id=None, work_day="2026-07-31"),
     ]
     with write_tx(engine) as conn:
         update_many(conn, T.records, "id", updated)

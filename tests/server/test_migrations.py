@@ -8,7 +8,7 @@ from server.storage import migrations
 from server.storage.db import make_engine
 from server.storage.models import metadata
 
-HEAD = "0008"
+HEAD = "0009"
 
 
 def test_upgrade_downgrade_upgrade(server_db_url):
@@ -129,5 +129,70 @@ def test_0008_indexes_a_populated_0007_database(server_db_url):
         assert contents() == before
         migrations.upgrade(engine)
         assert all(name in indexes(table) for table, name in added.items())
+    finally:
+        engine.dispose()
+
+
+def test_0009_dates_the_hours_and_the_last_change_of_a_populated_0008_database(server_db_url):
+    """Existing hours entries get the day they began (none for a correction, a void
+    or an unreadable date), and each facility the time of its last applied change
+    (an export or an inspector's view after it is no change); and back again."""
+    import json
+
+    engine = make_engine(server_db_url)
+    records = sa.table("records", sa.column("id"), sa.column("kind"), sa.column("facility_id"),
+                       sa.column("data", sa.JSON), sa.column("versions", sa.JSON),
+                       sa.column("conflicts", sa.JSON), sa.column("status"), sa.column("seq"))
+    heads = sa.table("facility_heads", sa.column("facility_id"), sa.column("change_seq"),
+                     sa.column("audit_seq"), sa.column("audit_head"))
+    audit = sa.table("audit", sa.column("chain"), sa.column("seq"), sa.column("at"),
+                     sa.column("action"), sa.column("outcome"), sa.column("purpose"),
+                     sa.column("detail", sa.JSON), sa.column("prev_hash"), sa.column("hash"))
+    hours = {
+        "H1": ({"staff_id": "S", "work_date": "2026-07-31", "clock_in": "2026-07-31T23:00",
+                "clock_out": "2026-08-01T07:00"}, "2026-07-31"),
+        "H2": ({"staff_id": "S", "work_date": "2026-08-02"}, "2026-08-02"),
+        "H3": ({"staff_id": "S", "work_date": "2026-10-15", "corrects": "H2"}, None),
+        "H4": ({"staff_id": "S", "work_date": "2024-01-02", "entered_in_error_of": "H1"}, None),
+        "H5": ({"staff_id": "S", "work_date": "not a date"}, None),
+    }
+    try:
+        migrations.upgrade(engine, "0008")
+        with engine.begin() as conn:
+            conn.execute(sa.insert(heads), [
+                {"facility_id": f, "change_seq": 1, "audit_seq": 0, "audit_head": ""}
+                for f in ("F1", "F2")])
+            conn.execute(sa.insert(records), [
+                {"id": rid, "kind": "hours", "facility_id": "F1", "data": data, "versions": {},
+                 "conflicts": {}, "status": "active", "seq": 1}
+                for rid, (data, _) in hours.items()] + [
+                {"id": "R1", "kind": "resident", "facility_id": "F1",
+                 "data": {"work_date": "2026-01-01"}, "versions": {}, "conflicts": {},
+                 "status": "active", "seq": 1}])
+            conn.execute(sa.insert(audit), [
+                {"chain": "F1", "seq": seq, "at": at, "action": action, "outcome": outcome,
+                 "purpose": "operations", "detail": {}, "prev_hash": "", "hash": str(seq)}
+                for seq, (at, action, outcome) in enumerate([
+                    (1_000, "create:hours", "applied"), (2_000, "create:resident", "applied"),
+                    (3_000, "update:resident", "conflict"), (4_000, "admin:export", "applied"),
+                    (5_000, "report:download", "applied"), (6_000, "inspect:view", "applied"),
+                ], start=1)])
+        migrations.upgrade(engine)
+        with engine.connect() as conn:
+            days = dict(conn.execute(sa.text("SELECT id, work_day FROM records")).all())
+            changed = dict(conn.execute(sa.text(
+                "SELECT facility_id, changed_at FROM facility_heads")).all())
+            kept = {rid: json.loads(text) for rid, text in conn.execute(sa.text(
+                "SELECT id, CAST(data AS TEXT) FROM records")).all()}
+        assert days == {"R1": None} | {rid: day for rid, (_, day) in hours.items()}
+        assert changed == {"F1": 2_000, "F2": None, "_system": None}
+        assert kept == {"R1": {"work_date": "2026-01-01"}} | {
+            rid: data for rid, (data, _) in hours.items()}
+        migrations.downgrade(engine, "0008")
+        assert "work_day" not in {c["name"] for c in sa.inspect(engine).get_columns("records")}
+        assert "changed_at" not in {c["name"] for c in
+                                    sa.inspect(engine).get_columns("facility_heads")}
+        migrations.upgrade(engine)
+        assert migrations.current(engine) == HEAD
     finally:
         engine.dispose()
