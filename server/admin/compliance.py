@@ -6,6 +6,8 @@ chain, as it puts resident or staff data in a plaintext file.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -22,21 +24,33 @@ from server.storage.batch import Batch
 from server.storage.db import write_tx
 from server.storage.models import T
 
-__all__ = ["PROFILE_KIND", "audit_export", "current_settings", "profiles", "put_profile",
-           "set_facility"]
+__all__ = ["PROFILE_KIND", "audit_export", "audit_exports", "current_settings", "profiles",
+           "put_profile", "set_facility"]
 
 
 def audit_export(engine: Engine, settings: Settings, *, facility_id: str, what: str,
                  path: str, actor: str | None = None) -> None:
     """Record that a report or PBJ file of the facility was written to ``path``."""
+    audit_exports(engine, settings, [(facility_id, what, path)], actor=actor)
+
+
+def audit_exports(engine: Engine, settings: Settings, exports: Sequence[tuple[str, str, str]],
+                  *, actor: str | None = None) -> None:
+    """Record the files a sweep wrote (facility, what, path each), in one
+    transaction: fifty facilities' reports are fifty entries, one commit."""
+    if not exports:
+        return
     now = settings.clock()
+    facility_ids = {facility_id for facility_id, _, _ in exports}
     with write_tx(engine) as conn:
-        if conn.execute(sa.select(T.facilities.c.id).where(
-                T.facilities.c.id == facility_id)).first() is None:
-            raise NotFound(f"no facility {facility_id}")
-        batch = Batch(conn, [facility_id], now)
-        batch.chain(facility_id).append(at=now, action="admin:export", outcome="applied",
-                                        target=facility_id, facility_id=facility_id,
-                                        actor=actor, purpose="export",
-                                        detail={"what": what, "path": path})
+        known = set(conn.execute(sa.select(T.facilities.c.id).where(
+            T.facilities.c.id.in_(sorted(facility_ids)))).scalars())
+        if missing := sorted(facility_ids - known):
+            raise NotFound(f"no facility {missing[0]}")
+        batch = Batch(conn, facility_ids, now)
+        for facility_id, what, path in exports:
+            batch.chain(facility_id).append(at=now, action="admin:export", outcome="applied",
+                                            target=facility_id, facility_id=facility_id,
+                                            actor=actor, purpose="export",
+                                            detail={"what": what, "path": path})
         batch.write()

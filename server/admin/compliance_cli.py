@@ -19,6 +19,7 @@ import argparse
 import json
 import re
 import sys
+from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from protocol.rules.calendar import Quarter
 from protocol.rules.staffing.pbj import submission_deadline
 from server.errors import AdminError
 from server.reports.compliance import facility_pbj, facility_report, facility_status
-from server.reports.workers import facility_reports
+from server.reports.workers import ReportFile, facility_files
 from server.settings import Settings
 from server.storage.models import T
 
@@ -152,19 +153,39 @@ def _report(args: argparse.Namespace, engine: Engine, settings: Settings) -> int
               f"{args.out}")
         return EXIT_OK
     _directory(args.out)
-    flagged = 0
-    reports = facility_reports(
-        engine, settings.database_url, args.name, list(names), start, end,
+    files = facility_files(
+        engine, settings.database_url, args.name, list(names), start, end, args.format,
         today=_day(args.today, "--today"), produced_at=_now(), produced_by="chartkeep-server",
         processes=args.processes, progress=_progress)
-    for (facility_id, facility_name), report in zip(names.items(), reports, strict=True):
-        path = args.out / report_file_name(args.name, start, end, facility_name, facility_id,
-                                           args.format)
-        _write_report(engine, settings, report, facility_id, args.format, path)
-        flagged += bool(report.failing)
+    written = _write_files(engine, settings, files, names, args.out, args.format, start, end)
     print(f"{args.name} {start.isoformat()} to {end.isoformat()}: {len(names)} facilities, "
-          f"{flagged} with flagged rows → {args.out}")
+          f"{sum(f.flagged for f in written)} with flagged rows → {args.out}")
     return EXIT_OK
+
+
+def _write_files(engine: Engine, settings: Settings, files: Iterable[ReportFile],
+                 names: dict[str, str], out: Path, fmt: str, start: date, end: date
+                 ) -> list[ReportFile]:
+    """Write each facility's file as it comes, then audit them all in one
+    transaction, also those written before a facility failed. A file the audit
+    could not record is removed: none is left on disk unaccounted for."""
+    written: list[tuple[ReportFile, Path]] = []
+    try:
+        for file in files:
+            path = out / report_file_name(file.name, start, end, names[file.facility_id],
+                                          file.facility_id, fmt)
+            _write(path, file.data)
+            written.append((file, path))
+    finally:
+        try:
+            compliance.audit_exports(engine, settings, [
+                (f.facility_id, f"report {f.name} {fmt} {f.period}", str(path))
+                for f, path in written])
+        except BaseException:
+            for _, path in written:
+                path.unlink(missing_ok=True)
+            raise
+    return [f for f, _ in written]
 
 
 def _facilities(engine: Engine, asked: list[str], *, every: bool) -> dict[str, str]:
