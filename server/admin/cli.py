@@ -22,7 +22,6 @@ from protocol.audit_log import checkpoint_from_json, checkpoint_to_json
 from protocol.merkle import Checkpoint, ProofError
 from server.core.passwords import PasswordRejected
 from server.errors import AdminError, ServerError
-from server.http.runner import serve_forever
 from server.portal import accounts
 from server.settings import Settings
 from server.storage.db import make_engine
@@ -206,6 +205,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
+        # Imported here: the web server (aiohttp, the portal's templates) is a
+        # second of start-up that no other command needs.
+        from server.http.runner import serve_forever
+
         serve_forever(settings)
         return EXIT_OK
     engine = make_engine(settings.database_url)
