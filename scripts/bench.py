@@ -333,9 +333,10 @@ def compliance_figures(tmp: Path, targets: list[Target], *, facilities: int) -> 
             f"{_wall_cpu(server_figures, 'floor')}, census statistics "
             f"{_wall_cpu(server_figures, 'census_stats')}, staffing over the quarter "
             f"{_wall_cpu(server_figures, 'staffing')}")
-        command = command_seconds(settings, ids, tmp / "reports")
+        command, command_cpu = command_seconds(settings, ids, tmp / "reports")
         say(f"  chartkeep-server report staffing-quarter --facility … ({facilities} CSV "
-            f"files, {min(default_processes(), facilities)} worker processes): {command:.2f} s")
+            f"files, {min(default_processes(), facilities)} worker processes): {command:.2f} s "
+            f"(CPU {command_cpu:.2f} s, the command and its workers)")
         targets.append(Target(f"server_census_stats_{facilities}_facilities_s",
                               server_figures["census_stats"], 5.0, "s", False))
         targets.append(Target(f"server_staffing_quarter_{facilities}_facilities_s",
