@@ -41,9 +41,10 @@ def facility_report(engine: Engine, name: str, facility_id: str, start: date, en
     reads = report_reads(name)
     with collector_paused():
         facts = facts_of(engine, facility_id, reads, reads.hours_days(start, end, today))
+        as_of = (f"{facts.data_as_of} (server, last change)" if facts.data_as_of
+                 else "no change stored (server)")
         return build_report(name, facts, start, end, today=today, meta=ReportMeta(
-            produced_at=produced_at, data_as_of=f"{facts.data_as_of} (server, last change)",
-            produced_by=produced_by))
+            produced_at=produced_at, data_as_of=as_of, produced_by=produced_by))
 
 
 def facility_report_bytes(engine: Engine, name: str, facility_id: str, start: date,

@@ -130,3 +130,12 @@ def test_data_as_of_is_the_last_change_not_the_last_read(terminal, h, world, eng
                              produced_at="now")
     assert report.meta.data_as_of == f"{_minute(clock.now)} (server, last change)"
 
+
+
+def test_a_facility_with_no_change_stored_says_so(world, engine):
+    with engine.begin() as conn:  # as a server upgraded from before 0009 may hold it
+        conn.execute(sa.update(T.heads).where(T.heads.c.facility_id == world.a.id)
+                     .values(changed_at=None))
+    report = facility_report(engine, "staffing-quarter", world.a.id, *Q2, today=TODAY,
+                             produced_at="now")
+    assert report.meta.data_as_of == "no change stored (server)"
