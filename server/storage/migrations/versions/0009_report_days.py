@@ -22,7 +22,6 @@ Create Date: 2026-12-06
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -38,7 +37,7 @@ READS = ("admin:export", "report:produce", "report:download", "inspect:view",
          "inspect:refused", "inspect:write_refused", "admin:issue_code")
 """Applied audit entries that change no record: they do not date the data."""
 
-_CHUNK = 1000
+_CHUNK = 5000
 
 
 def upgrade() -> None:
@@ -54,20 +53,26 @@ def upgrade() -> None:
 
 
 def _work_days(conn: sa.Connection) -> None:
+    """Each hours entry's day, a page of entries at a time (by id: a server holds
+    years of hours, more than one read should hold in memory)."""
     records = sa.table("records", sa.column("id", sa.String), sa.column("kind", sa.String),
                        sa.column("data", sa.Text), sa.column("work_day", sa.String))
-    rows = conn.execute(sa.select(records.c.id, sa.cast(records.c.data, sa.Text))
-                        .where(records.c.kind == "hours")).all()
-    days: list[dict[str, Any]] = []
-    for rec_id, text in rows:
-        data = json.loads(text) if text else None
-        day = hours_begin_day(data) if isinstance(data, dict) else None
-        if day is not None:
-            days.append({"rid": rec_id, "day": day})
+    page = (sa.select(records.c.id, sa.cast(records.c.data, sa.Text))
+            .where(records.c.kind == "hours", records.c.id > sa.bindparam("after"))
+            .order_by(records.c.id).limit(_CHUNK))
     update = (sa.update(records).where(records.c.id == sa.bindparam("rid"))
               .values(work_day=sa.bindparam("day")))
-    for start in range(0, len(days), _CHUNK):
-        conn.execute(update, days[start:start + _CHUNK])
+    after = ""
+    while rows := conn.execute(page, {"after": after}).all():
+        after = rows[-1][0]
+        days = []
+        for rec_id, text in rows:
+            data = json.loads(text) if text else None
+            day = hours_begin_day(data) if isinstance(data, dict) else None
+            if day is not None:
+                days.append({"rid": rec_id, "day": day})
+        if days:
+            conn.execute(update, days)
 
 
 def _changed_at(conn: sa.Connection) -> None:
