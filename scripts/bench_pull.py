@@ -46,7 +46,7 @@ from client.sync.engine import SyncEngine
 from client.sync.transport import HttpTransport
 from scripts.bench import enroll, push_everything, queue_operations
 from server import admin
-from server.http.routes import sync as sync_routes
+from server.core.service import SyncService
 from server.http.runner import ServerThread, tune_gc
 from server.settings import Settings
 from server.storage.db import make_engine
@@ -185,8 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         stages.profiles[args.profile] = cProfile.Profile(time.thread_time)
     undo = [
-        stages.wrap(sync_routes.SyncService, "pull", "server.read"),
-        stages.wrap(sync_routes, "_seal_pulled", "server.seal"),
+        stages.wrap(SyncService, "pull", "server.read"),
+        stages.wrap(SyncService, "seal_encoded", "server.seal"),
         stages.wrap(pull_module.Pull, "_apply_page", "terminal.apply"),
         stages.wrap(pull_module.PullResponse, "from_wire", "terminal.from_wire"),
         stages.wrap(pull_module.Channel, "_open_reply", "terminal.open_reply"),
