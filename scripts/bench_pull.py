@@ -40,13 +40,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from client.store import database as database_module
 from client.sync import pull as pull_module
 from client.sync.counts import Counts
 from client.sync.engine import SyncEngine
 from client.sync.transport import HttpTransport
 from scripts.bench import enroll, push_everything, queue_operations
 from server import admin
-from server.http.routes import sync as sync_routes
+from server.core.service import SyncService
 from server.http.runner import ServerThread, tune_gc
 from server.settings import Settings
 from server.storage.db import make_engine
@@ -185,11 +186,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         stages.profiles[args.profile] = cProfile.Profile(time.thread_time)
     undo = [
-        stages.wrap(sync_routes.SyncService, "pull", "server.read"),
-        stages.wrap(sync_routes, "_seal_pulled", "server.seal"),
+        stages.wrap(SyncService, "pull", "server.read"),
+        stages.wrap(SyncService, "seal_encoded", "server.seal"),
         stages.wrap(pull_module.Pull, "_apply_page", "terminal.apply"),
         stages.wrap(pull_module.PullResponse, "from_wire", "terminal.from_wire"),
         stages.wrap(pull_module.Channel, "_open_reply", "terminal.open_reply"),
+        stages.wrap(pull_module, "put_rows", "apply.put_rows"),
+        stages.wrap(database_module.integrity, "seal", "apply.seal"),
     ]
     try:
         for run in range(args.runs):
@@ -201,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{n / figures['process_cpu']:,.0f} records per CPU-second "
                   f"(process {figures['process_cpu']:.2f} s, wall {figures['wall']:.2f} s)")
             for name in ("terminal", "terminal.open_reply", "terminal.from_wire",
-                         "terminal.apply", "server.read", "server.seal"):
+                         "terminal.apply", "apply.put_rows", "apply.seal",
+                         "server.read", "server.seal"):
                 print(f"    {name:22} {figures.get(name, 0.0) / n * 1e6:7.1f} µs/record CPU")
             other = (figures["process_cpu"] - figures.get("terminal", 0.0)
                      - figures.get("server.read", 0.0) - figures.get("server.seal", 0.0))

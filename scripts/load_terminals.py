@@ -27,11 +27,20 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from protocol import hlc
 from protocol.ids import new_id
-from protocol.messages import EnrollRequest, PullRequest, PushRequest
+from protocol.messages import (
+    MAX_PULL_PAGE,
+    SERVED_PULL_PAGE,
+    EnrollRequest,
+    PullRequest,
+    PushRequest,
+)
 from protocol.ops import Operation, OpType
 from protocol.signing import new_private_key, prove_possession, public_bytes, seal
 
-PULL_LIMIT = 2500
+PULL_LIMIT = SERVED_PULL_PAGE
+"""Changes asked for per page, as the terminal asks (client/sync/pull.py): the
+first page of a pull :data:`MAX_PULL_PAGE`, which every server serves, the next
+ones what the server's answer says it serves (``page``), up to this."""
 ROUND_STRIDE = 1000
 """Message counters of round r start at r × this: pre-built pushes and the
 pulls signed during the run never collide (the server wants them increasing,
@@ -138,8 +147,9 @@ class SimulatedTerminal:
     async def pull_all(self, http: aiohttp.ClientSession, counter: int,
                        timings: Timings) -> int:
         """Pull until nothing more; return the next free counter."""
+        served = MAX_PULL_PAGE  # until the server says it serves more
         while True:
-            request = PullRequest(cursor=self.cursor, limit=PULL_LIMIT,
+            request = PullRequest(cursor=self.cursor, limit=min(PULL_LIMIT, served),
                                   generation=self.generation)
             body = seal(self.key, "pull", self.terminal_id, counter,
                         request.to_wire()).to_bytes()
@@ -147,6 +157,7 @@ class SimulatedTerminal:
             answer = await self._post(http, "/v1/pull", body, timings)
             timings.records_pulled += len(answer["changes"])
             self.cursor = max(self.cursor, int(answer["cursor"]))
+            served = int(answer.get("page") or MAX_PULL_PAGE)
             if answer.get("log"):
                 self.generation = answer["log"].get("gen", self.generation)
             if not answer["more"]:

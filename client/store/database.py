@@ -270,12 +270,14 @@ class Store:
             try:
                 conn = plain.execution_options(immediate=True)
                 with _damage_is_unreadable(), conn.begin():
+                    integrity.begin(conn)
                     yield conn
                     # The one write choke point: records this transaction touched
                     # get their version and MAC before it commits.
                     integrity.seal(conn, self._integrity_key)
                 committed = True
             finally:
+                integrity.end(plain)
                 if not durable and raw is not None:
                     with _damage_is_unreadable():
                         raw.execute("PRAGMA synchronous = FULL")

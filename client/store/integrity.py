@@ -18,7 +18,12 @@ Writes are hooked at the store's one write choke point
 per connection) note which records a transaction touched, and just before the
 commit :func:`seal` advances the counter and re-MACs those rows — whatever code
 wrote them (pull, the clerk's changes, a restore), so the pull path may change
-freely. :func:`check` runs at open: a row whose content does not match its MAC
+freely. A bulk writer of whole rows (a pulled page: thousands of records) may
+instead write them through :func:`client.store.bulk_rows.put_rows`, which hands the seal the rows as
+written, so the same seal MACs them without noting each id and reading the row
+back; it works only inside :meth:`~client.store.database.Store.write`, and a
+row changed again later in the transaction is noted by the triggers and read
+back as any other. :func:`check` runs at open: a row whose content does not match its MAC
 (the row's page or the ledger's page is older than the other), a record or
 ledger entry without its partner, or a root that does not match the ledger
 (``meta``'s page is older) is a rollback. :func:`repair` then blanks the
@@ -41,6 +46,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgpack
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -68,9 +74,7 @@ _NOTE_NEW = ("INSERT INTO integrity_dirty SELECT NEW.id WHERE NOT EXISTS "
              "(SELECT 1 FROM integrity_dirty WHERE id = NEW.id);")
 _NOTE_OLD = ("INSERT INTO integrity_dirty SELECT OLD.id WHERE NOT EXISTS "
              "(SELECT 1 FROM integrity_dirty WHERE id = OLD.id);")
-_CONNECTION_DDL = (
-    "CREATE TEMP TABLE IF NOT EXISTS integrity_dirty (id TEXT)",
-    "CREATE INDEX IF NOT EXISTS temp.integrity_dirty_id ON integrity_dirty (id)",
+TRIGGERS_DDL = (
     "CREATE TEMP TRIGGER IF NOT EXISTS integrity_insert AFTER INSERT ON main.records BEGIN "
     + _NOTE_NEW + " END",
     "CREATE TEMP TRIGGER IF NOT EXISTS integrity_update AFTER UPDATE ON main.records BEGIN "
@@ -78,12 +82,21 @@ _CONNECTION_DDL = (
     "CREATE TEMP TRIGGER IF NOT EXISTS integrity_delete AFTER DELETE ON main.records BEGIN "
     + _NOTE_OLD + " END",
 )
+"""The triggers that note each touched record (one statement may set them
+aside: :func:`client.store.bulk_rows.put_rows`)."""
+_CONNECTION_DDL = ("CREATE TEMP TABLE IF NOT EXISTS integrity_dirty (id TEXT)",
+                   "CREATE INDEX IF NOT EXISTS temp.integrity_dirty_id ON integrity_dirty (id)",
+                   *TRIGGERS_DDL)
 _ALL_ROWS = sa.text("SELECT * FROM records")
 _SOME_ROWS = sa.text("SELECT * FROM records WHERE id IN :ids").bindparams(
     sa.bindparam("ids", expanding=True))
 _DIRTY_LEDGER = ("SELECT l.mac FROM record_integrity l "
                  "JOIN temp.integrity_dirty d ON d.id = l.id")
 _DIRTY_ROWS = "SELECT r.* FROM records r JOIN temp.integrity_dirty d ON d.id = r.id"
+IN_HAND = "integrity_in_hand"
+"""``Connection.info`` key of the rows handed to this transaction's seal."""
+_HAND_LEDGER = ("SELECT mac FROM record_integrity WHERE id IN "
+                "(SELECT value FROM json_each(?))")
 _DROP_GONE = ("DELETE FROM record_integrity WHERE id IN (SELECT id FROM temp.integrity_dirty) "
               "AND id NOT IN (SELECT id FROM records)")
 _UPSERT = ("INSERT INTO record_integrity (id, version, mac) VALUES (?, ?, ?) ON CONFLICT (id) "
@@ -197,13 +210,31 @@ def _upsert(conn: Connection, entries: list[dict[str, Any]]) -> None:
                                          "mac": stmt.excluded.mac}), entries)
 
 
+def begin(conn: Connection) -> None:
+    """A write transaction starts (:meth:`Store.write`): from here to its
+    :func:`seal` (or its end), :func:`~client.store.bulk_rows.put_rows` may
+    hand rows to the seal."""
+    conn.info[IN_HAND] = {}
+
+
+def end(conn: Connection) -> None:
+    """A write transaction ended, committed or not: rows handed to its seal
+    and not sealed (a rollback) are forgotten with it."""
+    conn.info.pop(IN_HAND, None)
+
+
 def seal(conn: Connection, key: bytes) -> None:
     """Before a write transaction commits: version and MAC every record it
     touched, and advance the sealed counter and root. Works on the driver's
-    own cursor with the touched ids joined in SQL: it runs on every write."""
+    own cursor with the touched ids joined in SQL: it runs on every write.
+    Rows handed over by :func:`~client.store.bulk_rows.put_rows` and not
+    touched since are MACed as
+    handed; every other touched record is read back."""
     raw = conn.connection.dbapi_connection
     assert raw is not None
-    if raw.execute("SELECT 1 FROM temp.integrity_dirty LIMIT 1").fetchone() is None:
+    in_hand: dict[str, tuple[Any, ...]] = conn.info.pop(IN_HAND, None) or {}
+    noted = raw.execute("SELECT 1 FROM temp.integrity_dirty LIMIT 1").fetchone() is not None
+    if not noted and not in_hand:
         return
     state = _state(conn, key)
     if state is None:  # a store from before this check, or its state unreadable
@@ -212,18 +243,30 @@ def seal(conn: Connection, key: bytes) -> None:
     counter, root_bytes = state
     counter += 1
     root = int.from_bytes(root_bytes, "big")
-    for (old_mac,) in raw.execute(_DIRTY_LEDGER):
-        root ^= int.from_bytes(old_mac, "big")
     entries = []
     macs = _Macs(key)
-    for row in raw.execute(_DIRTY_ROWS):
-        mac = macs(row[0], counter, row)
-        root ^= int.from_bytes(mac, "big")
-        entries.append((row[0], counter, mac))
-    raw.execute(_DROP_GONE)
+    if noted:
+        for (old_mac,) in raw.execute(_DIRTY_LEDGER):
+            root ^= int.from_bytes(old_mac, "big")
+        for row in raw.execute(_DIRTY_ROWS):
+            mac = macs(row[0], counter, row)
+            root ^= int.from_bytes(mac, "big")
+            entries.append((row[0], counter, mac))
+        for (record_id,) in raw.execute("SELECT id FROM temp.integrity_dirty"):
+            in_hand.pop(record_id, None)  # written again since: read back above
+    if in_hand:
+        for (old_mac,) in raw.execute(_HAND_LEDGER, (orjson.dumps(list(in_hand)).decode(),)):
+            root ^= int.from_bytes(old_mac, "big")
+        for record_id, row in in_hand.items():
+            mac = macs(record_id, counter, row)
+            root ^= int.from_bytes(mac, "big")
+            entries.append((record_id, counter, mac))
+    if noted:
+        raw.execute(_DROP_GONE)
     raw.executemany(_UPSERT, entries)
     _put_state(conn, key, counter, root.to_bytes(32, "big"))
-    raw.execute("DELETE FROM temp.integrity_dirty")
+    if noted:
+        raw.execute("DELETE FROM temp.integrity_dirty")
 
 
 def rebuild(conn: Connection, key: bytes) -> None:

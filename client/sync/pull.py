@@ -37,6 +37,7 @@ from protocol.messages import (
 from protocol.signing import Envelope
 
 from ..clock import Clock
+from ..store.bulk_rows import put_rows
 from ..store.database import OUTBOX, RECORDS, Store, dumps, get_meta, set_meta
 from ..store.departures import note_departure
 from ..store.overlay import overlay_filter, overlay_ops, records_touched
@@ -241,18 +242,9 @@ class Pull:
                          cols["sort_key"], cols["census"], cols["live_status"], 0))
         # A page is thousands of rows of plain values: straight to the driver's
         # executemany (SQLAlchemy's per-row parameter processing cost as much
-        # as the insert).
-        conn.exec_driver_sql(_UPSERT, rows)
+        # as the insert), handed to the integrity seal as written.
+        put_rows(conn, rows)
         return with_ops, {s.record_id for s in live}
-
-
-_UPSERT_COLUMNS = ("id", "kind", "facility_id", "data", "versions", "conflicts", "status",
-                   "seq", "parent_id", "label", "search_text", "sort_key", "census",
-                   "live_status", "pending")
-_UPSERT = (f"INSERT INTO records ({', '.join(_UPSERT_COLUMNS)}) "  # noqa: S608 - names are constants above; values are bound
-           f"VALUES ({', '.join('?' for _ in _UPSERT_COLUMNS)}) ON CONFLICT (id) DO UPDATE SET "
-           + ", ".join(f"{c} = excluded.{c}" for c in _UPSERT_COLUMNS if c != "id"))
-"""A pulled snapshot replaces the record's row (every column the store keeps)."""
 
 
 @dataclass(frozen=True)
