@@ -26,7 +26,7 @@ from protocol.merge import RecordState
 from protocol.messages import stored_snapshot
 
 from .audit import ChainWriter, writer_for
-from .db import insert_many, lock_heads, update_many
+from .db import insert_many, json_value, lock_heads, update_many
 from .models import T
 
 _CHUNK = 500
@@ -68,11 +68,33 @@ class Rec:
                 "match_key": self.match_key, "subject_id": self.subject_id, "mrn": self.mrn}
 
 
-def _rec_from_row(row: Any) -> Rec:
-    return Rec(id=row.id, kind=row.kind, facility_id=row.facility_id, data=row.data,
-               versions=row.versions, conflicts=row.conflicts, status=row.status, seq=row.seq,
-               created_hash=row.created_hash, match_key=row.match_key,
-               subject_id=row.subject_id, mrn=row.mrn)
+_RECORD_COLUMNS = ("id, kind, facility_id, CAST(data AS TEXT), CAST(versions AS TEXT), "
+                   "CAST(conflicts AS TEXT), status, seq, created_hash, match_key, subject_id, "
+                   "mrn")
+
+
+def _json(text: str | None) -> Any:
+    return None if text is None else json_value(text)
+
+
+def read_records(conn: Connection, ids: list[str]) -> list[Rec]:
+    """The records with these ids, read straight through the driver: through
+    SQLAlchemy (an ``IN`` of 500 ids rendered at each execution, a processor per
+    JSON column and row) a record cost 19 µs to read, through the driver with
+    its JSON columns read as text and decoded by :func:`json_value` about 5
+    (PostgreSQL's ``json`` too: psycopg would decode it with :mod:`json`)."""
+    if conn.dialect.name == "postgresql":
+        sql = f"SELECT {_RECORD_COLUMNS} FROM records WHERE records.id = ANY(%s::text[])"  # noqa: S608  no input in the text
+        params: tuple[Any, ...] = (ids,)
+    else:
+        marks = ", ".join("?" * len(ids))
+        sql = f"SELECT {_RECORD_COLUMNS} FROM records WHERE records.id IN ({marks})"  # noqa: S608  no input in the text
+        params = tuple(ids)
+    return [Rec(rec_id, kind, facility_id, _json(data), _json(versions), _json(conflicts),
+                status, seq, created_hash, match_key, subject_id, mrn)
+            for (rec_id, kind, facility_id, data, versions, conflicts, status, seq,
+                 created_hash, match_key, subject_id, mrn)
+            in conn.exec_driver_sql(sql, params)]
 
 
 class NeedLocks(Exception):
@@ -140,8 +162,7 @@ class Batch:
         missing = [i for i in set(ids) if i not in self.recs]
         for start in range(0, len(missing), _CHUNK):
             chunk = missing[start:start + _CHUNK]
-            rows = self.conn.execute(sa.select(T.records).where(T.records.c.id.in_(chunk)))
-            found = {row.id: _rec_from_row(row) for row in rows}
+            found = {rec.id: rec for rec in read_records(self.conn, chunk)}
             for rec_id in chunk:
                 self.recs[rec_id] = found.get(rec_id)
 

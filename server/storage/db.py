@@ -212,6 +212,35 @@ def json_text(value: Any) -> str:
     return text.decode()
 
 
+_orjson_loads = orjson.loads
+_orjson_error = orjson.JSONDecodeError
+_raw_decode = json.JSONDecoder().raw_decode
+
+
+def json_value(text: str) -> Any:
+    """``json.loads(text)`` of a JSON column's text, by orjson where it gives
+    the same value (three to four times faster: a push reads the records its
+    operations name, a report half a million snapshots).
+
+    orjson refuses some of what :mod:`json` reads (``NaN``, a lone surrogate, a
+    number past a double) and reads an integer past 64 bits as a float, where
+    :mod:`json` keeps it exact. So a value holding any float, and any text orjson
+    refuses, is read again by :mod:`json`: the value or the error is always what
+    ``json.loads`` gives. Snapshots seldom hold a float (hours are text)."""
+    try:
+        value = _orjson_loads(text)
+    except _orjson_error:
+        pass
+    else:
+        if not holds_float(value):
+            return value
+    try:
+        value, end = _raw_decode(text)
+    except json.JSONDecodeError:
+        return json.loads(text)
+    return value if end == len(text) else json.loads(text)
+
+
 _CONTAINERS = frozenset({dict, list, tuple})
 
 
