@@ -330,7 +330,10 @@ def update_many(conn: Connection, table: sa.Table, key: str,
     On PostgreSQL one statement joins the table to the rows sent as arrays
     (``UPDATE … FROM unnest(…)``): an ``executemany`` sent one bind and execute
     per row, and the push waited on each of them (a batch of 1,000 operations
-    updates a few hundred records). On SQLite the driver's ``executemany``,
+    updates a few hundred records). The arrays go in binary (``%b``): psycopg
+    writes a text array in Python, quoting and escaping every element with a
+    regular expression, and a record's JSON text is all quotes (44 → 8 µs of
+    CPU per record updated). On SQLite the driver's ``executemany``,
     without SQLAlchemy's per-row parameter processing (:func:`_as_tuples`).
     Every row must have the same keys, ``key`` among them, and no two rows the
     same key.
@@ -345,7 +348,7 @@ def update_many(conn: Connection, table: sa.Table, key: str,
         arrays = [[dumps(row[n]) if n in json_columns else row[n] for row in rows]
                   for n in columns]
         kinds = [_pg_array_type(table.c[n]) for n in columns]
-        unnest = ", ".join(f"%s::{kind}[]" for kind in kinds)
+        unnest = ", ".join(f"%b::{kind}[]" for kind in kinds)
         sets = ", ".join(f'"{n}" = v."{n}"' + ("::json" if n in json_columns else "")
                          for n in names)
         names_sql = ", ".join(f'"{n}"' for n in columns)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from protocol.ids import new_id
 from server.storage.batch import Rec, read_records
-from server.storage.db import insert_many, write_tx
+from server.storage.db import insert_many, update_many, write_tx
 from server.storage.models import T
 
 ODD_DATA: list[dict[str, Any]] = [
@@ -58,3 +58,28 @@ def test_records_read_through_the_driver_are_sqlalchemys(engine: sa.Engine) -> N
     assert len(ours) == len(odd)
     big = next(rec for rec in ours if "big" in rec.data)
     assert big.data["big"] == 2**70 and isinstance(big.data["big"], int)
+
+
+def test_records_updated_in_bulk_read_back_as_written(engine: sa.Engine) -> None:
+    """update_many sends PostgreSQL its columns as binary arrays: quotes,
+    backslashes, braces, NULLs and long integers come back as they went."""
+    ids = [new_id() for _ in range(3)]
+    base = {"kind": "resident", "facility_id": "F1", "status": "active", "seq": 1,
+            "created_hash": None, "match_key": None, "subject_id": None, "mrn": None}
+    with write_tx(engine) as conn:
+        insert_many(conn, T.records, [{"id": i, **base, "data": {}, "versions": {},
+                                       "conflicts": {}} for i in ids])
+    changed = [
+        {"id": ids[0], **base, "data": {"name": 'O\'Brien "Jr" \\ {a,b}', "n": 2**62},
+         "versions": {"name": [2, "01T"]}, "conflicts": {}, "seq": 9, "mrn": "MG-7"},
+        {"id": ids[1], **base, "data": {"x": None, "list": ["{", "}", ","]}, "versions": {},
+         "conflicts": {"x": [None, "b"]}, "match_key": "a|b|c", "subject_id": ids[1]},
+        {"id": ids[2], **base, "data": {"text": "café 😀 NULL"}, "versions": {},
+         "conflicts": {}, "created_hash": "f" * 64, "status": "voided"},
+    ]
+    with write_tx(engine) as conn:
+        update_many(conn, T.records, "id", [dict(row) for row in changed])
+    with engine.connect() as conn:
+        read = {rec.id: rec for rec in read_records(conn, ids)}
+    for row in changed:
+        assert _comparable(read[row["id"]]) == _comparable(Rec(**row))
