@@ -26,7 +26,7 @@ from protocol.merge import RecordState
 from protocol.messages import stored_snapshot
 
 from .audit import ChainWriter, writer_for
-from .db import insert_many, json_value, lock_heads, update_many
+from .db import insert_many, insert_tuples, json_text, json_value, lock_heads, update_many
 from .models import T
 
 _CHUNK = 500
@@ -66,6 +66,18 @@ class Rec:
                 "data": self.data, "versions": self.versions, "conflicts": self.conflicts,
                 "status": self.status, "seq": self.seq, "created_hash": self.created_hash,
                 "match_key": self.match_key, "subject_id": self.subject_id, "mrn": self.mrn}
+
+    def values(self) -> tuple[Any, ...]:
+        """The row's values in :data:`RECORD_NAMES` order, JSON columns as text: a
+        new record goes in as this tuple (from :meth:`row` through
+        :func:`insert_many` a record cost 3.0 µs, this 1.9)."""
+        return (self.id, self.kind, self.facility_id, json_text(self.data),
+                json_text(self.versions), json_text(self.conflicts), self.status, self.seq,
+                self.created_hash, self.match_key, self.subject_id, self.mrn)
+
+
+RECORD_NAMES = ["id", "kind", "facility_id", "data", "versions", "conflicts", "status", "seq",
+                "created_hash", "match_key", "subject_id", "mrn"]
 
 
 _RECORD_COLUMNS = ("id, kind, facility_id, CAST(data AS TEXT), CAST(versions AS TEXT), "
@@ -314,15 +326,18 @@ class Batch:
     def write(self) -> None:
         """Write everything queued; the caller commits."""
         conn = self.conn
-        new_rows: list[dict[str, Any]] = []
+        new_rows: list[tuple[Any, ...]] = []
         old_rows: list[dict[str, Any]] = []
         for rec in self.recs.values():
             if rec is None or not rec.dirty:
                 continue
-            (new_rows if rec.is_new else old_rows).append(rec.row())
+            if rec.is_new:
+                new_rows.append(rec.values())
+            else:
+                old_rows.append(rec.row())
             rec.is_new = rec.dirty = False
         if new_rows:
-            insert_many(conn, T.records, new_rows)
+            insert_tuples(conn, T.records, RECORD_NAMES, new_rows)
         if old_rows:
             update_many(conn, T.records, "id", old_rows)
         if self.change_rows:

@@ -296,7 +296,15 @@ def insert_many(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -
     if not rows:
         return
     names = list(rows[0])
-    params = _as_tuples(table, names, rows)
+    insert_tuples(conn, table, names, _as_tuples(table, names, rows))
+
+
+def insert_tuples(conn: Connection, table: sa.Table, names: list[str],
+                  params: list[tuple[Any, ...]]) -> None:
+    """:func:`insert_many` of rows already made tuples of ``names``' values, JSON
+    columns already text (:func:`json_text`)."""
+    if not params:
+        return
     columns = ", ".join(f'"{n}"' for n in names)
     if conn.dialect.name == "postgresql":
         # COPY streams the rows in one statement (executemany still pays a

@@ -10,8 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from protocol.ids import new_id
-from server.storage.batch import Rec, read_records
-from server.storage.db import insert_many, update_many, write_tx
+from server.storage.batch import RECORD_NAMES, Rec, read_records
+from server.storage.db import insert_many, json_text, update_many, write_tx
 from server.storage.models import T
 
 ODD_DATA: list[dict[str, Any]] = [
@@ -83,3 +83,16 @@ def test_records_updated_in_bulk_read_back_as_written(engine: sa.Engine) -> None
         read = {rec.id: rec for rec in read_records(conn, ids)}
     for row in changed:
         assert _comparable(read[row["id"]]) == _comparable(Rec(**row))
+
+
+def test_a_new_records_tuple_is_its_row() -> None:
+    """Batch.write inserts new records as Rec.values() in RECORD_NAMES order: every
+    column of the table, each value the one Rec.row() names (JSON as its text)."""
+    rec = Rec(id="01R", kind="resident", facility_id="F1", data={"family_name": "Ng", "n": 1.5},
+              versions={"family_name": [1, "01T"]}, conflicts={}, status="active", seq=4,
+              created_hash="c" * 64, match_key="ng|lee|1940-01-01", subject_id="01R", mrn="MG-1")
+    assert sorted(RECORD_NAMES) == sorted(c.name for c in T.records.columns)
+    values = dict(zip(RECORD_NAMES, rec.values(), strict=True))
+    row = rec.row()
+    assert values == {name: json_text(value) if name in ("data", "versions", "conflicts")
+                      else value for name, value in row.items()}
