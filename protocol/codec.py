@@ -10,6 +10,7 @@ never sends (ext types, msgpack timestamps).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -46,8 +47,21 @@ def _reject_ext(_code: int, _data: bytes) -> Any:
     raise CodecError("msgpack extension types are not accepted", code="ext_type_not_allowed")
 
 
+class _Packers(threading.local):
+    """One msgpack packer per thread: ``msgpack.packb`` builds a packer (and its
+    buffer) on every call, about a third of encoding a push's audit entry or
+    snapshot. A packer is not shared between threads (its buffer would be), and
+    it starts empty after a value it could not pack."""
+
+    def __init__(self) -> None:
+        self.pack = msgpack.Packer(use_bin_type=True).pack
+
+
+_PACKERS = _Packers()
+
+
 def encode(value: Any) -> bytes:
-    return msgpack.packb(value, use_bin_type=True)  # type: ignore[no-any-return]
+    return _PACKERS.pack(value)  # type: ignore[no-any-return]
 
 
 def encode_with_encoded_list(value: dict[str, Any], key: str, items: Sequence[bytes]) -> bytes:

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from protocol.reports.facts import FacilityFacts, HoursDays, Row
 from protocol.reports.settings import FacilitySettings
 from server.errors import NotFound
-from server.storage.db import holds_float
+from server.storage.db import json_value
 from server.storage.models import T
 
 KINDS = ("facility", "bed", "resident", "stay", "assessment", "staff", "license", "hours",
@@ -22,34 +20,9 @@ KINDS = ("facility", "bed", "resident", "stay", "assessment", "staff", "license"
 """The kinds the reports read (notes, diagnoses and tasks are not needed)."""
 
 
-_raw_decode = json.JSONDecoder().raw_decode
 _tuple_new = tuple.__new__
-_orjson_loads = orjson.loads
-_orjson_error = orjson.JSONDecodeError
-
-
-def _decode(text: str) -> Any:
-    """``json.loads(text)``, by orjson where it gives the same value (a 50-facility
-    staffing report decodes half a million snapshots; a large facility's ten
-    thousand: json 22 ms, this 17 ms, orjson alone 7 ms).
-
-    orjson refuses some of what :mod:`json` reads (``NaN``, a lone surrogate, a
-    number past a double) and reads an integer past 64 bits as a float, where
-    :mod:`json` keeps it exact. So a value holding any float, and any text orjson
-    refuses, is read again by :mod:`json`: the value or the error is always what
-    ``json.loads`` gives. Snapshots seldom hold a float (hours are text)."""
-    try:
-        value = _orjson_loads(text)
-    except _orjson_error:
-        pass
-    else:
-        if not holds_float(value):
-            return value
-    try:
-        value, end = _raw_decode(text)
-    except json.JSONDecodeError:
-        return json.loads(text)
-    return value if end == len(text) else json.loads(text)
+_decode = json_value
+"""A snapshot's text as ``json.loads`` reads it (:func:`server.storage.db.json_value`)."""
 
 
 def data_as_of(conn: Connection, facility_id: str) -> str:

@@ -212,6 +212,35 @@ def json_text(value: Any) -> str:
     return text.decode()
 
 
+_orjson_loads = orjson.loads
+_orjson_error = orjson.JSONDecodeError
+_raw_decode = json.JSONDecoder().raw_decode
+
+
+def json_value(text: str) -> Any:
+    """``json.loads(text)`` of a JSON column's text, by orjson where it gives
+    the same value (three to four times faster: a push reads the records its
+    operations name, a report half a million snapshots).
+
+    orjson refuses some of what :mod:`json` reads (``NaN``, a lone surrogate, a
+    number past a double) and reads an integer past 64 bits as a float, where
+    :mod:`json` keeps it exact. So a value holding any float, and any text orjson
+    refuses, is read again by :mod:`json`: the value or the error is always what
+    ``json.loads`` gives. Snapshots seldom hold a float (hours are text)."""
+    try:
+        value = _orjson_loads(text)
+    except _orjson_error:
+        pass
+    else:
+        if not holds_float(value):
+            return value
+    try:
+        value, end = _raw_decode(text)
+    except json.JSONDecodeError:
+        return json.loads(text)
+    return value if end == len(text) else json.loads(text)
+
+
 _CONTAINERS = frozenset({dict, list, tuple})
 
 
@@ -267,7 +296,15 @@ def insert_many(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -
     if not rows:
         return
     names = list(rows[0])
-    params = _as_tuples(table, names, rows)
+    insert_tuples(conn, table, names, _as_tuples(table, names, rows))
+
+
+def insert_tuples(conn: Connection, table: sa.Table, names: list[str],
+                  params: list[tuple[Any, ...]]) -> None:
+    """:func:`insert_many` of rows already made tuples of ``names``' values, JSON
+    columns already text (:func:`json_text`)."""
+    if not params:
+        return
     columns = ", ".join(f'"{n}"' for n in names)
     if conn.dialect.name == "postgresql":
         # COPY streams the rows in one statement (executemany still pays a
@@ -301,7 +338,10 @@ def update_many(conn: Connection, table: sa.Table, key: str,
     On PostgreSQL one statement joins the table to the rows sent as arrays
     (``UPDATE … FROM unnest(…)``): an ``executemany`` sent one bind and execute
     per row, and the push waited on each of them (a batch of 1,000 operations
-    updates a few hundred records). On SQLite the driver's ``executemany``,
+    updates a few hundred records). The arrays go in binary (``%b``): psycopg
+    writes a text array in Python, quoting and escaping every element with a
+    regular expression, and a record's JSON text is all quotes (44 → 8 µs of
+    CPU per record updated). On SQLite the driver's ``executemany``,
     without SQLAlchemy's per-row parameter processing (:func:`_as_tuples`).
     Every row must have the same keys, ``key`` among them, and no two rows the
     same key.
@@ -316,7 +356,7 @@ def update_many(conn: Connection, table: sa.Table, key: str,
         arrays = [[dumps(row[n]) if n in json_columns else row[n] for row in rows]
                   for n in columns]
         kinds = [_pg_array_type(table.c[n]) for n in columns]
-        unnest = ", ".join(f"%s::{kind}[]" for kind in kinds)
+        unnest = ", ".join(f"%b::{kind}[]" for kind in kinds)
         sets = ", ".join(f'"{n}" = v."{n}"' + ("::json" if n in json_columns else "")
                          for n in names)
         names_sql = ", ".join(f'"{n}"' for n in columns)

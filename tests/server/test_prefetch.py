@@ -23,7 +23,8 @@ def _record_reads(engine: sa.Engine, push: Any) -> int:
     seen: list[str] = []
 
     def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "records.id IN" in statement:
+        if statement.lstrip().upper().startswith("SELECT") and (
+                "records.id IN" in statement or "records.id = ANY" in statement):
             seen.append(statement)
 
     event.listen(engine, "before_cursor_execute", count)

@@ -123,3 +123,38 @@ def test_canonical_ignores_key_order() -> None:
     assert canonical({"b": 1, "a": {"d": 2, "c": 3}}) == canonical({"a": {"c": 3, "d": 2},
                                                                      "b": 1})
     assert canonical({"a": 1}) != canonical({"a": 2})
+
+
+@given(values)
+def test_encode_writes_what_msgpack_packb_writes(value: object) -> None:
+    assert encode(value) == msgpack.packb(value, use_bin_type=True)
+
+
+def test_encode_after_a_value_it_could_not_pack_starts_empty() -> None:
+    with pytest.raises(TypeError):
+        encode({"a": [1, object()]})
+    with pytest.raises(OverflowError):
+        encode({"a": 2**70})
+    assert encode({"b": 1}) == b"\x81\xa1b\x01"
+
+
+def test_encode_from_many_threads_at_once() -> None:
+    import threading
+
+    values = [{"n": n, "text": "x" * (n % 300), "list": list(range(n % 50))}
+              for n in range(400)]
+    expected = [msgpack.packb(v, use_bin_type=True) for v in values]
+    wrong: list[int] = []
+
+    def work() -> None:
+        for _ in range(20):
+            for n, v in enumerate(values):
+                if encode(v) != expected[n]:
+                    wrong.append(n)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wrong == []
