@@ -89,17 +89,26 @@ class Staff(Area):
                              summary=f"Add {fields.get('license_type', '')} license",
                              subject_id=staff_id)
 
-    def void_license(self, license_id: str) -> str:
-        """Mark a license entered in error by a later entry that names it (as a
-        registry check is): it then counts nowhere (roster, standing, onboarding).
-        The entry repeats the license's values, which its kind needs."""
+    def void_license(self, license_id: str, reason: str) -> str:
+        """Mark a license entered in error, saying why, by a later entry that names
+        it (as a registry check is): it then counts nowhere (roster, standing,
+        onboarding). The entry repeats the license's values, which its kind needs.
+        A license already voided, or an entry that voids one, is refused."""
+        if not isinstance(reason, str) or not reason.strip():
+            raise InputError("reason", "Say why the license was entered in error.")
         actor = self.actor
         with actor.store.read() as conn:
             original = dict(load_record(conn, RecordKind.LICENSE, license_id).data)
+        staff_id = str(original.get("staff_id", ""))
+        if any(lic.id == license_id and lic.state == ENTERED_IN_ERROR
+               for lic in self.get(staff_id).licenses):
+            raise InputError("entered_in_error_of", "That license is already marked entered "
+                             "in error.", reason="invalid")
         values = {k: v for k, v in original.items()
-                  if not k.startswith("_") and k != "entered_in_error_of"}
-        staff_id = str(values.pop("staff_id", ""))
-        return self.add_license(staff_id, {**values, "entered_in_error_of": license_id})
+                  if not k.startswith("_") and k not in ("entered_in_error_of", "error_reason",
+                                                         "staff_id")}
+        return self.add_license(staff_id, {**values, "entered_in_error_of": license_id,
+                                           "error_reason": reason.strip()})
 
     def _check_voided(self, kind: RecordKind, staff_id: str, fields: Mapping[str, Any]) -> None:
         """The server's rule (:func:`~protocol.rules.staffing.corrections.link_problem`):

@@ -358,6 +358,7 @@ def begin_repull(conn: Connection) -> bool:
     if not get_meta(conn, REPULL_META, False):
         return False
     set_meta(conn, "cursor", 0)
+    set_meta(conn, "cursor_mark", None)
     set_meta(conn, "repull", True)
     set_meta(conn, "cursor_marks", [])
     set_meta(conn, REPULL_META, False)

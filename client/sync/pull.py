@@ -33,6 +33,7 @@ from protocol.messages import (
     PullRequest,
     PullResponse,
     Snapshot,
+    change_mark,
 )
 from protocol.signing import Envelope
 
@@ -182,6 +183,10 @@ class Pull:
             # recompute every such record a second time).
             new_cursor = max(cursor, reply.cursor)
             set_meta(conn, "cursor", new_cursor)
+            if reply.changes and reply.cursor > cursor and reply.changes[-1].seq == reply.cursor:
+                # Which change sits at the cursor: the server names its own there
+                # on the next pull (:func:`.restore.check_log`).
+                set_meta(conn, "cursor_mark", change_mark(reply.changes[-1]))
             touched, applied = self._apply_snapshots(conn, reply.changes)
             for result in reply.results:
                 row = conn.execute(sa.select(OUTBOX).where(OUTBOX.c.seq == result.seq)).first()

@@ -9,6 +9,10 @@ This terminal knows the server lost work when
   after its cursor are being reused. It pulls everything again from the start;
   records the server does not send back are dropped (or, when this terminal
   still has changes for them, kept as its own pending work);
+* the change the server names **at this terminal's cursor** (its mark,
+  ``LogPosition.at``) is not the one this terminal pulled there: the restore
+  lost it and a new change took its position (the head alone cannot tell once
+  new changes reach the cursor again). It pulls everything again, as above;
 * the **operation number the server expects next** is at or below one the
   server once answered: those operations become pending again and are re-sent
   (the outbox keeps answered operations for a retention window).
@@ -56,9 +60,12 @@ def check_log(conn: Connection, log: LogPosition, cursor: int, now: int, facilit
         resent = conn.execute(OUTBOX.update().where(lost, OUTBOX.c.status != "pending").values(
             status="pending", reason=None, detail=None, server_seq=None)).rowcount
         refresh_many(conn, touched, facility_id)
-    repull = (known is not None and known != log.generation) or log.head < cursor
+    mark = get_meta(conn, "cursor_mark")
+    moved = log.at is not None and mark is not None and log.at != mark
+    repull = (known is not None and known != log.generation) or log.head < cursor or moved
     if repull:
         set_meta(conn, "cursor", 0)
+        set_meta(conn, "cursor_mark", None)
         set_meta(conn, "repull", True)
         set_meta(conn, "cursor_marks", [])  # positions of a log that is gone
         conn.execute(RECORDS.update().where(RECORDS.c.data.is_not(None))
@@ -66,7 +73,7 @@ def check_log(conn: Connection, log: LogPosition, cursor: int, now: int, facilit
     if repull or resent:
         audit(conn, now, "server_restored", None, generation=log.generation,
               previous=known, head=log.head, cursor=cursor, next_seq=log.next_seq,
-              resent=resent)
+              resent=resent, other_change_at_cursor=moved)
     return repull, resent
 
 

@@ -44,6 +44,7 @@ from .pull import (
     PullRequest,
     PullResponse,
     Snapshot,
+    change_mark,
     served_snapshot,
     stored_snapshot,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "MAX_OPS_PER_PUSH", "MAX_PULL_PAGE", "MIN_PROTOCOL_VERSION", "OP_TYPES", "PROTOCOL_VERSION",
     "RECORD_KINDS", "SERVED_PULL_PAGE", "EncodedSnapshots", "EnrollRequest", "EnrollResponse",
     "LogPosition", "MrnPool", "PullRequest", "PullResponse", "PushRequest", "PushResponse",
-    "ReregisterRequest", "Snapshot", "TerminalCertificate", "Versions", "error_from_wire",
+    "ReregisterRequest", "Snapshot", "TerminalCertificate", "Versions", "change_mark",
+    "error_from_wire",
     "operation_from_wire", "served_snapshot", "stored_snapshot",
 ]

@@ -3,6 +3,7 @@ them), record-number pools and where the server's log stands."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
@@ -109,6 +110,16 @@ class Snapshot:
                    gone=req_bool(raw, "gone"))
 
 
+def change_mark(snapshot: Snapshot) -> str:
+    """Which change a snapshot is, whatever its log position: a hash of every
+    field but ``seq``, the same from the server's stored form and the terminal's
+    decoded one. A restored server that gave a lost change's position to a new
+    change names a different mark there (:class:`LogPosition` ``at``)."""
+    wire = snapshot.to_wire()
+    del wire["seq"]
+    return hashlib.sha256(encode(wire)).hexdigest()[:32]
+
+
 _KIND_BY_NAME = {str(kind): kind for kind in RecordKind}
 """A kind by its wire name, without the enum's call (a page is thousands of snapshots)."""
 
@@ -209,14 +220,25 @@ class LogPosition:
     """The facility's last change-log position."""
     next_seq: int
     """The operation number the server expects next from this terminal."""
+    at: str | None = None
+    """The :func:`change_mark` of the change at the request's cursor (None: the
+    cursor is 0, the server keeps no change there, or it is older than marks).
+    A terminal that applied a different change there knows the server lost the
+    one it pulled, even when the head has reached its cursor again. Terminals
+    before marks ignore it."""
 
     def to_wire(self) -> dict[str, Any]:
-        return {"gen": self.generation, "head": self.head, "next": self.next_seq}
+        wire: dict[str, Any] = {"gen": self.generation, "head": self.head,
+                                "next": self.next_seq}
+        if self.at is not None:
+            wire["at"] = self.at
+        return wire
 
     @classmethod
     def from_wire(cls, value: Any) -> LogPosition:
         raw = as_map(value, "log")
-        return cls(req_str(raw, "gen", 64), req_int(raw, "head"), req_int(raw, "next", 1))
+        return cls(req_str(raw, "gen", 64), req_int(raw, "head"), req_int(raw, "next", 1),
+                   opt_str(raw, "at", 64))
 
 
 @dataclass(frozen=True)

@@ -120,8 +120,10 @@ FIELDS: dict[RecordKind, dict[str, FieldSpec]] = {
         FieldSpec("verification_source", _text(80, allow_empty=True)),
         FieldSpec("verifier", _text(80, allow_empty=True)),
         FieldSpec("discipline_flag", _bool),
-        # A later license entry voids one entered in error (it no longer counts).
+        # A later license entry voids one entered in error (it no longer counts)...
         FieldSpec("entered_in_error_of", _record_id, editable=False),
+        # ... and says why, in the words of the records manager who voided it.
+        FieldSpec("error_reason", _text(400), editable=False),
     ),
     RecordKind.HOURS: _specs(
         FieldSpec("staff_id", _record_id, required=True),

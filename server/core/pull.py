@@ -23,6 +23,7 @@ from protocol.messages import (
     LogPosition,
     PullRequest,
     PullResponse,
+    change_mark,
     served_snapshot,
 )
 from protocol.signing import Envelope
@@ -57,6 +58,7 @@ def pull(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: E
             generation = continuity.known(generation)
             mrns_behind = _raise_mrn_counter(conn, terminal, request, int(mrn_next))
             rows, more = _page(conn, terminal.facility_id, request)
+            at = _mark_at(conn, terminal.facility_id, request.cursor)
             results = []
             if request.held:
                 held_rows = conn.execute(sa.select(T.ops).where(
@@ -83,7 +85,7 @@ def pull(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: E
             "terminal": terminal.id, "cursor": request.cursor, "head": head,
             "mrn_top": request.mrn_top, "answered": request.answered,
             "last_seq": last_seq})
-    log = LogPosition(generation, head, last_seq + 1)
+    log = LogPosition(generation, head, last_seq + 1, at)
     # The stored snapshots are the server's own bytes: sent as they are (with
     # their log position added), not decoded and encoded again.
     changes = EncodedSnapshots([served_snapshot(snapshot, seq) for seq, snapshot in rows])
@@ -149,6 +151,25 @@ _PAGE = (
     .where(T.changes.c.facility_id == sa.bindparam("facility"),
            T.changes.c.seq > sa.bindparam("cursor", type_=sa.BigInteger))
     .order_by(T.changes.c.seq).limit(sa.bindparam("limit", type_=sa.Integer)))
+
+
+_AT = (
+    sa.select(T.changes.c.snapshot)
+    .where(T.changes.c.facility_id == sa.bindparam("facility"),
+           T.changes.c.seq == sa.bindparam("cursor", type_=sa.BigInteger)))
+
+
+def _mark_at(conn: Connection, facility_id: str, cursor: int) -> str | None:
+    """The mark of the change at the terminal's cursor, read as the terminal read
+    it (:func:`~protocol.messages.change_mark`); None at 0 or where the log keeps
+    no change any more (a destruction removes a record's earlier changes): no
+    position is taken for a lost one on that account."""
+    if cursor <= 0:
+        return None
+    stored = conn.execute(_AT, {"facility": facility_id, "cursor": cursor}).scalar()
+    if stored is None:
+        return None
+    return change_mark(EncodedSnapshots([served_snapshot(bytes(stored), cursor)])[0])
 
 
 def _advance(conn: Connection, terminal: TerminalInfo, counter: int,

@@ -242,3 +242,21 @@ def test_an_applicant_answering_a_posting_takes_its_position(org: Org) -> None:
     manager.sync()
     assert (op(manager, typed).status, op(manager, typed).reason) == ("rejected", "invalid")
     assert org.server_records(org.a)[("applicant", applicant)]["data"]["position"] == "Coder"
+
+
+def test_an_applicant_without_a_department_is_refused_at_terminal_and_server(org: Org) -> None:
+    """The hire makes the staff member from the applicant, department included."""
+    manager = org.terminal(org.a, "rm.MG")
+    walk_in = {"position": "Nurse aide", "job_title_code": 10, "pay_type_code": 1,
+               "family_name": "Berg", "given_name": "Ola", "applied_on": "2026-11-05",
+               "checklist": ["orientation"]}
+    with pytest.raises(InputError, match="department the applicant would work in") as no:
+        manager.hiring.add_applicant(**walk_in)
+    assert no.value.field == "department"
+    assert manager.hiring.applicants() == []
+    typed = inject_raw_op(manager, "command", {"name": "add_applicant", "args": {
+        "applicant_id": manager.casework.new_id(), "staff_id": manager.casework.new_id(),
+        "department": " ", **walk_in}})
+    assert manager.sync().error is None
+    assert (op(manager, typed).status, op(manager, typed).reason) == ("rejected", "invalid")
+    assert not [key for key in org.server_records(org.a) if key[0] == "applicant"]

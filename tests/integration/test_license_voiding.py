@@ -55,7 +55,11 @@ def test_a_license_entered_in_error_counts_nowhere_at_terminal_and_server(org: O
     assert op(manager, wrong).detail == str(refused.value)
 
     # The license was another nurse's: a later entry marks it entered in error.
-    voiding = manager.staff.void_license(shown)
+    with pytest.raises(InputError, match="Say why the license was entered in error"):
+        manager.staff.void_license(shown, "  ")
+    voiding = manager.staff.void_license(shown, "Another nurse's license")
+    with pytest.raises(InputError, match="already marked entered in error"):
+        manager.staff.void_license(shown, "twice")
     page = manager.staff.get(nurse)
     assert {lic.id: lic.state for lic in page.licenses} == {
         shown: ENTERED_IN_ERROR, voiding: ENTERED_IN_ERROR}
@@ -65,8 +69,9 @@ def test_a_license_entered_in_error_counts_nowhere_at_terminal_and_server(org: O
                                          "it was marked entered in error\\)"):
         manager.staff.add_hours(nurse, SHIFT)
     assert manager.sync().error is None
-    assert org.server_records(org.a)[("license", voiding)]["data"][
-        "entered_in_error_of"] == shown
+    voided_at_server = org.server_records(org.a)[("license", voiding)]["data"]
+    assert (voided_at_server["entered_in_error_of"], voided_at_server["error_reason"]) == (
+        shown, "Another nurse's license")
     assert _licenses_counted(org, manager, org.a) == (set(), set())
     first_shift = inject_raw_op(manager, "create", {
         "kind": "hours", "id": manager.casework.new_id(), "fields": {**SHIFT,

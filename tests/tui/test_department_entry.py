@@ -98,8 +98,8 @@ async def test_an_applicant_hired_and_onboarded_at_the_terminal(budgeted, make_a
         await ui.wait_for_screen(DepartmentScreen)
         await pilot.press("p")
         form = await ui.wait_for_screen(FormDialog)
-        await ui.fill(position="Health information technician", job_title_code="2",
-                      family_name="Lindqvist [RHIT]", given_name="Maja",
+        await ui.fill(position="Health information technician", department="HIM",
+                      job_title_code="2", family_name="Lindqvist [RHIT]", given_name="Maja",
                       needs_credential="yes")
         await pilot.press("ctrl+s")
         await ui.wait_for(lambda: not form.is_attached)
@@ -166,12 +166,18 @@ async def test_a_job_posted_and_an_applicant_answering_one(budgeted, make_app, d
         assert form.query_one("#field-department", Input).value == "HIM"
         await pilot.press("ctrl+s")
         await ui.wait_for(lambda: not form.is_attached)
-        # No posting: the position is typed, and required then.
+        # No posting: the position and department are typed, and required then (the
+        # hire makes the staff member from them: one with no department is refused).
         await pilot.press("p")
         form = await ui.wait_for_screen(FormDialog)
         await ui.fill(posting_id="none", job_title_code="2", family_name="Ruiz",
                       given_name="Ana")
         assert not form.query_one("#field-position", Input).disabled
+        assert not form.query_one("#field-department", Input).disabled
+        assert "Department (optional)" not in ui.screen_text()
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: "required" in ui.text_of("#error-department"))
+        await ui.fill(department="Administration")
         await pilot.press("ctrl+s")
         await ui.wait_for(lambda: "Type the position" in ui.text_of("#error-position"))
         await ui.fill(position="Secretary")
@@ -188,5 +194,5 @@ async def test_a_job_posted_and_an_applicant_answering_one(budgeted, make_app, d
     assert (applicant["posting_id"], applicant["position"], applicant["department"]) == (
         registrar, "Cancer registrar", "HIM")
     assert postings["Cancer registrar"]["applicants"] == [applicant["id"]]
-    assert (by_name["Ruiz"]["position"], by_name["Ruiz"].get("posting_id")) == (
-        "Secretary", None)
+    assert (by_name["Ruiz"]["position"], by_name["Ruiz"]["department"],
+            by_name["Ruiz"].get("posting_id")) == ("Secretary", "Administration", None)

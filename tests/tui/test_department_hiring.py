@@ -56,8 +56,9 @@ def hiring(offline_terminal):
     berg = next(a for a in session.hiring.applicants() if a["family_name"] == "Berg [Jr]")
     session.hiring.record_stage(berg["id"], stage="interviewed", on="2026-01-08")
     session.hiring.add_applicant(
-        position="Secretary", job_title_code=2, pay_type_code=2, family_name="Ruiz",
-        given_name="Ana", applied_on="2026-01-07", checklist=["orientation"])
+        position="Secretary", department="Administration", job_title_code=2,
+        pay_type_code=2, family_name="Ruiz", given_name="Ana", applied_on="2026-01-07",
+        checklist=["orientation"])
     session.lock()
     return offline_terminal, registrar
 

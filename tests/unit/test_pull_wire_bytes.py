@@ -10,6 +10,7 @@ from protocol.messages import (
     LogPosition,
     PullResponse,
     Snapshot,
+    change_mark,
     served_snapshot,
     stored_snapshot,
 )
@@ -93,3 +94,33 @@ def test_a_pull_answer_says_the_page_its_server_serves() -> None:
         == SERVED_PULL_PAGE
     with pytest.raises(SchemaError):
         PullRequest.from_wire(PullRequest(0, SERVED_PULL_PAGE + 1).to_wire())
+
+
+@given(snapshots(), st.integers(1, 2**40))
+def test_a_change_has_one_mark_from_the_servers_bytes_and_the_terminals_reading(
+        snap: Snapshot, elsewhere: int) -> None:
+    """The server marks the change it stored at a position; the terminal marks the
+    snapshot it decoded from the answer: the same, and not tied to the position."""
+    served = EncodedSnapshots([served_snapshot(_stored(snap), snap.seq)])
+    through_the_wire = PullResponse.from_wire(decode(PullResponse(
+        served, snap.seq, False, 0).to_bytes())).changes[-1]
+    at_server = EncodedSnapshots([served_snapshot(_stored(snap), elsewhere)])[0]
+    assert change_mark(through_the_wire) == change_mark(at_server) == change_mark(snap)
+
+
+def test_two_changes_to_one_record_with_equal_values_have_different_marks() -> None:
+    first = Snapshot(kind=RecordKind.NOTE, record_id="N1", facility_id="F1",
+                     data={"body": "Settled in.", "_recorded_at": 1}, versions={}, conflicts={},
+                     status="active", seq=7)
+    again = Snapshot(**{**first.__dict__, "data": {"body": "Settled in.", "_recorded_at": 2}})
+    assert change_mark(first) != change_mark(again)
+
+
+def test_the_mark_at_the_cursor_is_optional_on_the_wire() -> None:
+    """A server before marks sends none (the terminal then skips the check); a
+    terminal before marks reads an answer that has one."""
+    old = LogPosition.from_wire({"gen": "g", "head": 9, "next": 3})
+    assert old.at is None and "at" not in old.to_wire()
+    new = LogPosition("g", 9, 3, at="0" * 32)
+    assert LogPosition.from_wire(decode(encode(new.to_wire()))) == new
+    assert set(new.to_wire()) == {"gen", "head", "next", "at"}

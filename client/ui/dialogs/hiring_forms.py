@@ -80,7 +80,9 @@ def new_applicant(session: Session, today: date, postings: list[dict[str, Any]] 
                   hint="The position and department come from the posting."),
         FormField("position", "Position", required=False,
                   placeholder="e.g. Health information technician"),
-        FormField("department", "Department", required=False),
+        FormField("department", "Department", placeholder="e.g. Nursing",
+                  hint="Where they would work: the staff member the hire makes is "
+                       "placed in it."),
         FormField("job_title_code", "PBJ job title", choices=JOB_TITLE_CHOICES,
                   parse=whole_number),
         FormField("pay_type_code", "Pay type", "2", choices=PAY_TYPE_CHOICES,

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from rich.text import Text
+
 from protocol.pbj import JOB_TITLES, PAY_TYPES
 from protocol.records import RecordKind
 from protocol.records.codes import US_STATES
@@ -175,3 +177,22 @@ def correct_hours(staff: StaffView, entry: HoursView,
     return FormDialog(f"Correct hours — {staff.display_name}", fields,
                       lambda values: submit(drop_empty(values)), intro=intro,
                       submit_label="Save correction")
+
+
+def void_license(staff: StaffView, license_view: LicenseView,
+                 submit: Callable[[str], str]) -> FormDialog[str]:
+    """Mark a license entered in error; ``submit`` gets why. The form is the
+    confirmation: nothing is written until it is saved."""
+    intro = Text("Mark ")
+    intro.append(f"{license_view.license_type or ''} {license_view.number or ''} "
+                 f"({license_view.issuing_state or ''})", style="bold")
+    intro.append(" of ")
+    intro.append(staff.display_name, style="bold")
+    intro.append(" entered in error? It stays on file, marked so, with your reason, and no "
+                 "longer counts anywhere: the license roster, the staff member's standing, "
+                 "an onboarding item it showed (which opens again). Esc: keep it.")
+    fields = [FormField("reason", "Why was it entered in error?",
+                        placeholder="e.g. another nurse's license")]
+    return FormDialog(f"License entered in error — {staff.display_name}", fields,
+                      lambda values: submit(values["reason"]), intro=intro,
+                      submit_label="Mark entered in error")

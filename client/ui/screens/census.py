@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -28,8 +28,9 @@ from textual.widgets import DataTable, Input, Static, Tab, Tabs
 
 from ..dialogs import resident_forms
 from ..dialogs.message import MessageDialog
-from ..display import census_status, plain, when
 from ..engine import Departure, Page, ResidentRow, Session
+from ..widgets.fitted_columns import fit_columns
+from . import census_columns
 from .base import PAGE_SIZE, PaletteCommand, WorkScreen, turned_page
 
 STATUS_TABS: dict[str, tuple[str, set[str] | None]] = {
@@ -85,6 +86,9 @@ class CensusScreen(WorkScreen):
         self._texts: dict[str, str] = {}
         self._open_when_loaded = False
         """Enter was pressed in the filter before its matches arrived."""
+        self._columns: census_columns.Columns = census_columns.narrow()
+        self._fitted = (-1, 0)
+        self._page_info = ""
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="census-body"):
@@ -98,17 +102,25 @@ class CensusScreen(WorkScreen):
             yield Static("", id="census-page", classes="page-info")
 
     def on_mount(self) -> None:
-        table = self.query_one("#census-table", DataTable)
-        table.add_column("Name", key="name", width=26)
-        table.add_column("Record no.", key="mrn", width=12)
-        table.add_column("Bed", key="bed", width=8)
-        table.add_column("Unit", key="unit", width=12)
-        table.add_column("Status", key="status", width=13)
-        table.add_column("Admitted", key="admitted", width=10)
-        table.add_column("Born", key="born", width=10)
-        table.add_column("", key="pending", width=10)
+        self._fit_columns()
         self._set_text("#census-empty", "Reading the census…")
         self.load()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if event.size.width != self._fitted[0] and self._shown_rows is not None:
+            self._fill_table(self.query_one("#census-table", DataTable), self._shown_rows)
+
+    def _fit_columns(self, rows: list[ResidentRow] | None = None) -> None:
+        """Columns for the window's width and the record numbers shown, so the
+        list never scrolls sideways (changed only when either does)."""
+        table = self.query_one("#census-table", DataTable)
+        fitted = (self.size.width, census_columns.mrn_width(rows or ()))
+        if fitted == self._fitted:
+            return
+        self._fitted = fitted
+        self._columns = census_columns.columns_for(fitted[0], 2 * table.cell_padding,
+                                                   fitted[1])
+        fit_columns(table, self._columns, fitted[0])
 
     # --- loading ------------------------------------------------------------------
 
@@ -166,7 +178,18 @@ class CensusScreen(WorkScreen):
             first, last = page.offset + 1, page.offset + len(page.rows)
             more = "  ·  PgDn for more" if last < page.total else ""
             info = f"Residents {first:,}–{last:,} of {page.total:,}{more}"
-        self._set_text("#census-page", info)
+        self._page_info = info
+        self._show_left_out()
+
+    @on(DataTable.RowHighlighted, "#census-table")
+    def _show_left_out(self) -> None:
+        """Under the list: the page, and what narrow columns leave out of the
+        highlighted resident (their unit and admission)."""
+        table = self.query_one("#census-table", DataTable)
+        rows = self._shown_rows or []
+        row = rows[table.cursor_row] if 0 <= table.cursor_row < len(rows) else None
+        extra = census_columns.left_out(row, self._columns, self.chartkeep.today())
+        self._set_text("#census-page", " · ".join(t for t in (self._page_info, extra) if t))
 
     def _fill_table(self, table: DataTable[Any], rows: list[ResidentRow]) -> None:
         self._shown_rows = rows
@@ -174,15 +197,10 @@ class CensusScreen(WorkScreen):
         chosen = (table.coordinate_to_cell_key(Coordinate(cursor, 0)).row_key.value
                   if 0 <= cursor < table.row_count else None)
         table.clear()
+        self._fit_columns(rows)
         today = self.chartkeep.today()
         for row in rows:
-            table.add_row(
-                plain(row.display_name), plain(row.mrn), plain(row.bed_label),
-                plain(row.unit_name), census_status(row.census_status),
-                plain(when(row.admitted_at, today=today)), plain(row.birth_date),
-                Text("⟳ pending", style="yellow") if row.pending else Text(""),
-                key=row.id,
-            )
+            table.add_row(*census_columns.cells(row, self._columns, today), key=row.id)
         ids = [row.id for row in rows]
         if chosen in ids:  # the cursor stays on the resident the clerk chose
             table.move_cursor(row=ids.index(chosen))

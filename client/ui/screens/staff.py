@@ -35,6 +35,8 @@ class StaffScreen(StaffEntries):
     ROLE_KEYS: ClassVar[dict[str, RoleKey]] = {
         "add_hours": RoleKey(OpType.CREATE, RecordKind.HOURS, "enter hours worked"),
         "add_license": RoleKey(OpType.CREATE, RecordKind.LICENSE, "add licenses"),
+        "void_license": RoleKey(OpType.CREATE, RecordKind.LICENSE,
+                                "mark licenses entered in error"),
         "add_staff": RoleKey(OpType.CREATE, RecordKind.STAFF, "add staff members"),
     }
 
@@ -49,6 +51,10 @@ class StaffScreen(StaffEntries):
                         "correct the highlighted entry"),
         Binding("c", "add_license", "License", id="staff.add_license",
                 tooltip="Add a license or credential (records managers)"),
+        Binding("x", "void_license", "License in error", id="staff.void_license",
+                tooltip="Mark the license highlighted in the licenses table entered in "
+                        "error, with a reason (records managers): it stays on file and "
+                        "counts nowhere"),
         Binding("s", "compliance_status", "Status", id="staff.compliance_status",
                 tooltip="The highlighted staff member's compliance, done and due: licenses, "
                         "registry, in-service, reviews"),
@@ -232,6 +238,9 @@ class StaffScreen(StaffEntries):
              self.action_add_hours),
             ("Add a license", "A license or credential with its expiry",
              self.action_add_license),
+            ("Mark a license entered in error",
+             "The highlighted license, with a reason (records managers)",
+             self._void_license_command),
             ("Compliance of the staff member", "Licenses, registry, in-service, reviews",
              self.action_compliance_status),
             ("Enter a shift by clock times", "Clock-in and clock-out, across midnight too",

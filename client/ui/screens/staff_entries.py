@@ -28,6 +28,9 @@ from ..messages import DataChanged
 from ..permissions import permitted_or_told
 from .base import WorkScreen
 
+VOIDED = "entered_in_error"
+"""A license's state once marked entered in error (or the entry that marks one)."""
+
 
 def highlighted_key(table: DataTable[Any]) -> str | None:
     """The key of the table's highlighted row (None for an empty table)."""
@@ -138,6 +141,27 @@ class StaffEntries(WorkScreen):
             staff, lic, lambda changes: session.staff.update_license(lic.id, changes)),
             self._after("License saved"))
 
+    def action_void_license(self) -> None:
+        """Mark the license highlighted in the licenses table entered in error."""
+        if self._permitted("mark licenses entered in error", OpType.CREATE,
+                           RecordKind.LICENSE):
+            self._for_highlighted(self._void_license)
+
+    def _void_license(self, staff: StaffView) -> None:
+        license_id = highlighted_key(self.query_one("#licenses", DataTable))
+        lic = next((lic for lic in staff.licenses if lic.id == license_id), None)
+        if lic is None:
+            self.app.notify("No license on file to mark entered in error.", severity="warning")
+            return
+        if lic.state == VOIDED:
+            self.app.notify("That license is already marked entered in error (or is the "
+                            "entry that marks one): it counts nowhere.", severity="warning")
+            return
+        session = self.session
+        self.app.push_screen(staff_forms.void_license(
+            staff, lic, lambda reason: session.staff.void_license(lic.id, reason)),
+            self._after("License marked entered in error"))
+
     def _correct_hours(self, staff: StaffView) -> None:
         if not permitted_or_told(self.app, self.session, "correct hours worked",
                                  OpType.CREATE, RecordKind.HOURS):
@@ -179,3 +203,7 @@ class StaffEntries(WorkScreen):
     def _correct_hours_command(self) -> None:
         self.query_one("#hours", DataTable).focus()
         self._for_highlighted(self._correct_hours)
+
+    def _void_license_command(self) -> None:
+        self.query_one("#licenses", DataTable).focus()
+        self._for_highlighted(self._void_license)

@@ -14,6 +14,15 @@ from protocol.pbj import PAY_TYPES, job_title
 from ..display import license_state, plain, when
 from ..engine import StaffView
 
+LICENSE_COLUMNS = (("Type", 5), ("Number", 12), ("State", 5), ("Expires", 10),
+                   ("Status", 20), ("", 9))
+HOURS_COLUMNS = (("Date", 10), ("Hours", 5), ("", 10), ("Shift", 7), ("Job title", 24),
+                 ("Pay type", 10))
+"""The corrected / correction marker comes right after the hours it qualifies, so
+it shows in a narrow window too."""
+NO_LICENSES = "No licenses on file"
+NO_HOURS = "No hours entered"
+
 
 class StaffDetail(Vertical):
     """The highlighted staff member's licenses and hours (or why there are none)."""
@@ -23,16 +32,21 @@ class StaffDetail(Vertical):
         yield Static("", id="staff-role-note", classes="role-note")
         yield Label("Licenses and credentials", classes="section-label")
         yield DataTable(id="licenses", cursor_type="row")
+        yield Static(Text(NO_LICENSES, style="dim"), id="licenses-empty")
         yield Label("Hours worked", classes="section-label")
         yield DataTable(id="hours", cursor_type="row")
+        yield Static(Text(NO_HOURS, style="dim"), id="hours-empty")
 
     def on_mount(self) -> None:
-        self.query_one("#licenses", DataTable).add_columns(
-            "Type", "Number", "State", "Expires", "Status", "")
-        # The corrected / correction marker comes right after the hours it qualifies,
-        # so it shows in a narrow window too.
-        self.query_one("#hours", DataTable).add_columns(
-            "Date", "Hours", "", "Shift", "Job title", "Pay type")
+        # Widths given, not measured: a DataTable measures its cells only when idle,
+        # and rows drawn before that kept the header's widths on screen ("2026" for a
+        # date, no marker) until something else redrew them.
+        for table_id, columns in (("#licenses", LICENSE_COLUMNS), ("#hours", HOURS_COLUMNS)):
+            table = self.query_one(table_id, DataTable)
+            for label, width in columns:
+                table.add_column(label, width=width)
+        self.query_one("#licenses-empty").display = False
+        self.query_one("#hours-empty").display = False
 
     def show_nobody(self) -> None:
         """Nobody highlighted: say so rather than show another person's licenses."""
@@ -41,6 +55,8 @@ class StaffDetail(Vertical):
             "highlighted in the roster.", style="dim italic"))
         self.query_one("#licenses", DataTable).clear()
         self.query_one("#hours", DataTable).clear()
+        self.query_one("#licenses-empty").display = False
+        self.query_one("#hours-empty").display = False
 
     def show(self, view: StaffView) -> None:
         title = Text(view.display_name, style="bold")
@@ -62,8 +78,8 @@ class StaffDetail(Vertical):
                              license_state(lic.state, lic.days_left),
                              Text("⟳ pending", style="yellow") if lic.pending else Text(""),
                              key=lic.id)
-        if not view.licenses:
-            licenses.add_row(Text("No licenses on file", style="dim"), "", "", "", "", "")
+        licenses.display = bool(view.licenses)
+        self.query_one("#licenses-empty").display = not view.licenses
 
     def _show_hours(self, view: StaffView) -> None:
         hours = self.query_one("#hours", DataTable)
@@ -84,5 +100,5 @@ class StaffDetail(Vertical):
                           plain(job_title(entry.job_title_code)),
                           plain(PAY_TYPES.get(entry.pay_type_code or 0, "")),
                           key=entry.id)
-        if not view.hours:
-            hours.add_row(Text("No hours entered", style="dim"), "", "", "", "", "")
+        hours.display = bool(view.hours)
+        self.query_one("#hours-empty").display = not view.hours

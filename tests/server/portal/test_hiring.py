@@ -42,8 +42,9 @@ def _region(terminal) -> dict[str, str]:
                                    "posted_on": "2026-08-01"})
     _command(manager, "close_posting", {"posting_id": filled, "closed_on": "2026-09-10",
                                         "outcome": "withdrawn", "reason": "Budget"})
-    _applicant(manager, aides, "Lind", position="Nurse aide <nights>")
-    hired, staff = _applicant(manager, aides, "Okafor", position="Nurse aide <nights>")
+    _applicant(manager, aides, "Lind", position="Nurse aide <nights>", department="Nursing")
+    hired, staff = _applicant(manager, aides, "Okafor", position="Nurse aide <nights>",
+                               department="Nursing")
     _command(manager, "record_stage", {"applicant_id": hired, "stage": "offered",
                                        "on": "2026-09-05"})
     _command(manager, "hire_applicant", {"applicant_id": hired, "employee_id": "E-77",

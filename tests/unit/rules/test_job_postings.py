@@ -75,3 +75,19 @@ def test_an_applicant_answers_an_open_posting_here() -> None:
     # An applicant without a posting (a walk-in) is still taken.
     walk_in = {k: v for k, v in APPLICANT.items() if k != "posting_id"}
     assert "posting_id" not in _apply("add_applicant", None, walk_in)
+
+
+@pytest.mark.parametrize("department", [None, "", "   "])
+def test_an_applicant_without_a_department_is_refused_by_name(department: str | None) -> None:
+    """The hire makes the staff member from the applicant, department included: an
+    applicant who names none (a walk-in) is refused, saying what to give."""
+    walk_in = {k: v for k, v in APPLICANT.items() if k not in ("posting_id", "department")}
+    if department is not None:
+        walk_in["department"] = department
+    with pytest.raises(ValidationError, match="department the applicant would work in") as no:
+        _apply("add_applicant", None, walk_in)
+    assert no.value.field == "department"
+    # Answering a posting names none either way: the terminal copies the posting's.
+    posting = _apply("post_job", None, POSTING)
+    with pytest.raises(ValidationError, match="department"):
+        _apply("add_applicant", None, {**walk_in, "posting_id": POSTING_ID}, _facts(posting))

@@ -5,7 +5,8 @@ first shift (:mod:`protocol.rules.department.onboarding`).
 A job posting is its own record (position, department, hours a week,
 requirements), open until the records manager closes it (with its outcome and
 why). An applicant is added with the posting they answer (open, at this
-facility; its position and department, never typed again), the position's
+facility; its position and department, never typed again) or none (a walk-in:
+position and department typed; no department is refused), the position's
 details and checklist, and the staff id they will have if hired, so the checklist can be
 found from the staff member at the terminal and at the server alike.
 """
@@ -68,8 +69,17 @@ def _close(case: Case | None, args: Mapping[str, Any], user_id: str) -> Case:
             "close_reason": args.get("reason") or "", "outcome": args.get("outcome") or ""}
 
 
-def _nothing(_case: Case | None, args: Mapping[str, Any], facts: CaseFacts) -> None:
+NO_DEPARTMENT = ("name the department the applicant would work in (when they answer a "
+                 "posting, the posting's)")
+"""Why an applicant with no department is refused: the hire makes the staff member
+from the applicant, and a staff member with no department is one the department's
+rosters, budgets and postings cannot place."""
+
+
+def _applicant_check(_case: Case | None, args: Mapping[str, Any], facts: CaseFacts) -> None:
     not_future("applied_on", args["applied_on"], facts.today)
+    if not str(args.get("department") or "").strip():
+        raise ValidationError("department", NO_DEPARTMENT)
     posting_id = args.get("posting_id")
     if posting_id is None:
         return
@@ -189,7 +199,7 @@ SPECS = (
         Arg("family_name", TEXT, required=True), Arg("given_name", TEXT, required=True),
         Arg("contact", OPTIONAL_TEXT), Arg("applied_on", _date, required=True),
         Arg("checklist", _checklist, required=True),
-    ), _nothing, _applicant, "add an applicant", roles=RM, creates=True),
+    ), _applicant_check, _applicant, "add an applicant", roles=RM, creates=True),
     CaseSpec("record_stage", RecordKind.APPLICANT, "applicant_id", (
         _ID, Arg("stage", _choice(*(s for s in STAGES if s not in ("applied", "hired"))),
                  required=True),
