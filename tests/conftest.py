@@ -61,6 +61,50 @@ def isolated_home(
     return home
 
 
+# --- password derivations, each done once per test process --------------------
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _derive_each_password_once() -> Iterator[None]:
+    """Remember Argon2id results within one test process.
+
+    A derivation is a pure function of the password, salt and cost, and each costs
+    0.3–0.5 s of CPU by design (64 MiB, 3 passes). A terminal test enrolls once and
+    then unlocks the same slot several times (arranging data, signing in at the app,
+    switching users), and every server login verifies the same stored hash: the
+    suite spent a third of its CPU deriving keys it had already derived. Each new
+    salt or password is still derived by Argon2id itself, so a wrong password, a
+    rewrapped slot or an unknown user is as real as in the product; only an
+    identical derivation is answered from memory. Nothing in the product changes.
+    """
+    from client.store import keyslots
+    from server.core import passwords
+    from server.portal import accounts
+
+    derive = keyslots.KdfParams.derive
+    keys: dict[tuple[bytes, int, int, int, str], bytes] = {}
+
+    def derive_once(self: keyslots.KdfParams, password: str) -> bytes:
+        slot = (self.salt, self.memory_cost, self.iterations, self.lanes, password)
+        if slot not in keys:
+            keys[slot] = derive(self, password)
+        return keys[slot]
+
+    verify = passwords.verify_password
+    verdicts: dict[tuple[str, str], bool] = {}
+
+    def verify_once(password: str, encoded: str) -> bool:
+        if (password, encoded) not in verdicts:
+            verdicts[password, encoded] = verify(password, encoded)
+        return verdicts[password, encoded]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(keyslots.KdfParams, "derive", derive_once)
+        patch.setattr(passwords, "verify_password", verify_once)
+        patch.setattr(accounts, "verify_password", verify_once)
+        yield
+
+
 # --- the server's database, on each backend ----------------------------------
 
 
