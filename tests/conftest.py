@@ -167,6 +167,28 @@ def _with_search_path(url: URL, schema: str) -> URL:
     return url.update_query_dict({"options": options})
 
 
+# --- the longest tests first ---------------------------------------------------
+
+
+def _start_order(item: pytest.Item) -> int:
+    if item.get_closest_marker("slow"):
+        return 0
+    if item.get_closest_marker("tui") or item.get_closest_marker("browser"):
+        return 1
+    return 2
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Start the long tests first (``slow``, then the app's and the browser's).
+
+    pytest-xdist hands tests out in collection order; a minute-long test that
+    happened to be collected last kept one worker busy for minutes after the
+    others had finished. The sort is stable, so the order is the same in every
+    worker, as xdist requires.
+    """
+    items.sort(key=_start_order)
+
+
 # --- saying what happened to the PostgreSQL backend --------------------------
 
 

@@ -26,6 +26,7 @@ POINTS = int(os.environ.get("CHARTKEEP_CRASH_POINTS", "200"))
 SEED = int(os.environ.get("CHARTKEEP_CRASH_SEED", "8"))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="fork and SIGKILL")
 def test_killed_processes_lose_nothing(server_db_url: str, tmp_path) -> None:
     settings = Settings(database_url=server_db_url, data_dir=tmp_path / "server",

@@ -5,9 +5,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_load_reports_each_kind_errors_throughput_and_convergence(tmp_path):
     out = tmp_path / "load.json"
     run = subprocess.run(
@@ -44,6 +47,7 @@ def test_load_reports_each_kind_errors_throughput_and_convergence(tmp_path):
     assert "load_sqlite_1p_4t_errors" not in run.stdout
 
 
+@pytest.mark.slow
 def test_load_reports_the_real_pace_and_the_stress_pace_apart(tmp_path):
     out = tmp_path / "load.json"
     run = subprocess.run(

@@ -71,6 +71,7 @@ def test_scenario_16_terminal_clock_reset_to_2000(org: Org) -> None:
     assert a.residents.get(rid).fields["phone"] == "555-0002"
 
 
+@pytest.mark.slow
 def test_scenario_17_link_drops_mid_push_and_the_terminal_resumes(org: Org) -> None:
     link = FaultyTransport(HttpTransport(org.url), plan=[None, DROP_RESPONSE],
                            paths=frozenset({"/v1/push"}), sleep=lambda _s: None)

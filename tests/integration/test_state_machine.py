@@ -20,6 +20,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -371,6 +372,7 @@ def _quarantined(term: Any) -> bool:
         return bool(get_meta(conn, "quarantined", False))
 
 
+@pytest.mark.slow
 def test_scenario_34_random_terminals_faults_and_quiescence(org: Org) -> None:
     run_machine(org)
 

@@ -46,6 +46,7 @@ def test_shape_is_checked_before_the_code_set():
         validate_field(RecordKind.DIAGNOSIS, "code", "E119")
 
 
+@pytest.mark.slow
 def test_descriptions_come_from_the_code_set():
     assert diagnosis_codes.description("E11.9") == "Type 2 diabetes mellitus without complications"
     assert diagnosis_codes.description("e119") == diagnosis_codes.description("E11.9")
@@ -72,6 +73,7 @@ def test_search_limits_and_empty_text():
     assert diagnosis_codes.search("no such words qqq") == []
 
 
+@pytest.mark.slow
 def test_the_check_agrees_with_the_whole_classification_on_every_code():
     """The check reads only the package's flat list; the package's own tree (the
     whole classification, as descriptions and search read it) must agree with it
