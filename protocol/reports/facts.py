@@ -120,15 +120,16 @@ def _times(data: Mapping[str, Any]) -> ShiftTimes | None:
     clock_in, clock_out = data.get("clock_in"), data.get("clock_out")
     start: datetime | None
     end: datetime | None
-    if clock_in.__class__ is str and clock_out.__class__ is str and len(clock_in) == 16 \
-            and len(clock_out) == 16 and clock_in[10] == "T" == clock_out[10] \
-            and clock_in[13] == ":" == clock_out[13]:
-        # As records keep them (YYYY-MM-DDTHH:MM, no offset): what moment_of reads,
-        # without its checks (a report reads ten thousand).
+    if clock_in.__class__ is str and clock_out.__class__ is str and "T" in clock_in \
+            and "T" in clock_out:
+        # What moment_of reads, its steps inline (a report reads ten thousand): a text
+        # it cannot read is None, and so is the shift; an offset is dropped.
         try:
             start, end = _parse_moment(clock_in), _parse_moment(clock_out)
         except ValueError:
             return None
+        if start.tzinfo is not None or end.tzinfo is not None:
+            start, end = moment_of(clock_in), moment_of(clock_out)
     else:
         start, end = moment_of(clock_in), moment_of(clock_out)
     if start is None or end is None or end <= start:
@@ -222,10 +223,17 @@ class FacilityFacts:
                      if (times := _times(d)) is not None)
 
     @cached_property
+    def _timed_hours(self) -> tuple[tuple[Row, int, ShiftTimes | None], ...]:
+        """Each hours entry with its job title and clock times, read once: the
+        daily entries and the RN shifts both need them (a quarter of a large
+        facility is ten thousand entries, their clock times twenty thousand)."""
+        return tuple([(row, int(row.data["job_title_code"]), _times(row.data))
+                      for row in self.hours])
+
+    @cached_property
     def _rn_hours(self) -> tuple[tuple[Row, int, ShiftTimes | None], ...]:
         """The entries coded 5–7 (a small part of the hours), with their clock times."""
-        return tuple((row, code, _times(row.data)) for row in self.hours
-                     if (code := int(row.data["job_title_code"])) in RN_CODES)
+        return tuple([read for read in self._timed_hours if read[1] in RN_CODES])
 
     @cached_property
     def rn_shifts(self) -> tuple[Shift, ...]:
@@ -242,10 +250,9 @@ class FacilityFacts:
         thousand): no shift is made on the way, and the split counts whole
         minutes as integers (:func:`~protocol.rules.staffing.worktime.work_entries`)."""
         out: list[WorkEntry] = []
-        for row in self.hours:
+        for row, code, times in self._timed_hours:
             d = row.data
-            code, pay = int(d["job_title_code"]), int(d["pay_type_code"])
-            times = _times(d)
+            pay = int(d["pay_type_code"])
             if times is not None:
                 out += work_entries(d["staff_id"], code, pay, *times)
                 continue

@@ -232,16 +232,15 @@ def days_without_rn_hours(entries: Iterable[WorkEntry], start: date, end: date
 
 def risk_flags(entries: Iterable[WorkEntry], start: date, end: date) -> tuple[RiskFlag, ...]:
     """The flags CMS raises on a period's hours (entries outside it are ignored)."""
-    inside: list[WorkEntry] = []
+    entries = entries if isinstance(entries, (tuple, list)) else tuple(entries)  # read twice
     per_day: dict[tuple[str, date], Decimal] = {}  # minutes per employee and day
-    for entry in entries:
-        staff_id, _, _, day, minutes = entry
+    for staff_id, _, _, day, minutes in entries:
         if start <= day <= end:
-            inside.append(entry)
             key = (staff_id, day)
             per_day[key] = per_day[key] + minutes if key in per_day else minutes
     flags: list[RiskFlag] = []
-    no_rn = days_without_rn_hours(inside, start, end)
+    # Only the period's days are looked up: the entries outside it need no filtering out.
+    no_rn = days_without_rn_hours(entries, start, end)
     by_quarter: dict[Quarter, list[date]] = defaultdict(list)
     for day in no_rn:
         by_quarter[Quarter.of(day)].append(day)

@@ -139,9 +139,15 @@ Amount = TypeVar("Amount", int, Decimal)
 def _whole_minute_days(clock_in: datetime, clock_out: datetime, meal_minutes: int,
                        meal_start: datetime | None) -> list[tuple[date, int]]:
     """:func:`_exact_worked_days` for clock times on whole minutes, in integer minutes."""
-    day = clock_in.date()
-    length = (clock_out - clock_in) // ONE_MINUTE
-    before = MINUTES_PER_DAY - clock_in.hour * 60 - clock_in.minute  # up to the 1st midnight
+    return _split_minutes(clock_in.date(), (clock_out - clock_in) // ONE_MINUTE,
+                          MINUTES_PER_DAY - clock_in.hour * 60 - clock_in.minute,
+                          meal_minutes, meal_start)
+
+
+def _split_minutes(day: date, length: int, before: int, meal_minutes: int,
+                   meal_start: datetime | None) -> list[tuple[date, int]]:
+    """A shift begun on ``day``, ``length`` minutes long, ``before`` of them up to
+    the first midnight, split onto its days (:func:`_whole_minute_days`)."""
     if length <= before:  # within one day (most shifts)
         minutes = length - min(meal_minutes, length)
         return [(day, minutes)] if minutes > 0 else []
@@ -238,8 +244,8 @@ def work_entries(staff_id: str, job_title_code: int, pay_type_code: int, clock_i
                                     _DAY_MINUTES[minutes]))] if minutes > 0 else [])
     return [_entry(WorkEntry, (staff_id, job_title_code, pay_type_code, day,
                                _DAY_MINUTES[minutes]))
-            for day, minutes in _whole_minute_days(clock_in, clock_out, meal_minutes,
-                                                   meal_start)]
+            for day, minutes in _split_minutes(clock_in.date(), length, before, meal_minutes,
+                                               meal_start)]
 
 
 # A report makes ten thousand entries: each made as the tuple it is (the named tuple's
