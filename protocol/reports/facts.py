@@ -75,6 +75,13 @@ HoursDays = Callable[[FacilitySettings], tuple[date, date]]
 """The first and last day on which an hours entry that counts may begin."""
 
 
+def facility_settings(facility: Row) -> FacilitySettings:
+    """The facility's compliance settings, from its own record (its state's profile
+    unless it names another)."""
+    return FacilitySettings.from_dict(facility.data.get("compliance"),
+                                      state=str(facility.data.get("state_code") or ""))
+
+
 def hours_begin_day(data: Mapping[str, Any]) -> str | None:
     """The day an hours entry began (``YYYY-MM-DD``: its clock-in's, else its work
     date), as a report's hours window reads it; None when a report must read the
@@ -95,11 +102,10 @@ def hours_begin_day(data: Mapping[str, Any]) -> str | None:
 def _begun_within(data: Mapping[str, Any], first: str, last: str) -> bool:
     """Whether an hours entry must be kept for ``first``–``last`` (ISO dates): begun
     inside (its clock-in, else its work date), a correction or void (it changes
-    another entry, whatever its date), or without a readable date."""
-    text = data.get("clock_in") or data.get("work_date")
-    if text.__class__ is str and first <= text[:10] <= last:
-        return True
-    return bool(data.get("corrects") or data.get("entered_in_error_of")) or day_of(text) is None
+    another entry, whatever its date), or without a readable date: the rows the
+    server's query by :func:`hours_begin_day` reads, by the same function."""
+    day = hours_begin_day(data)
+    return day is None or first <= day <= last
 
 
 def _d(data: Mapping[str, Any], name: str) -> date | None:
@@ -185,7 +191,7 @@ class FacilityFacts:
                  if r.data.get("resident_id") in residents and not is_record_error(r.data)}
         staff = {r.id: r.data for r in by_kind["staff"] if r.status == ACTIVE}
         state = str(facility.data.get("state_code") or "")
-        settings = FacilitySettings.from_dict(facility.data.get("compliance"), state=state)
+        settings = facility_settings(facility)
         if hours_days is not None:
             first, last = (day.isoformat() for day in hours_days(settings))
             by_kind["hours"] = [  # the usual case tested here, the rest by _begun_within

@@ -9,8 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from protocol.reports.facts import FacilityFacts, HoursDays, Row
-from protocol.reports.settings import FacilitySettings
+from protocol.reports.facts import FacilityFacts, HoursDays, Row, facility_settings
 from server.errors import NotFound
 from server.storage.db import json_value
 from server.storage.models import T
@@ -77,7 +76,7 @@ def load_facts(conn: Connection, facility_id: str, *, kinds: Iterable[str] | Non
         if hours_days is None:
             found += _snapshots(conn, sa.and_(mine, records.c.kind == "hours"))
         else:
-            first, last = (d.isoformat() for d in hours_days(_settings(facility)))
+            first, last = (d.isoformat() for d in hours_days(facility_settings(facility)))
             hours = sa.and_(mine, records.c.kind == "hours")
             found += _snapshots(conn, sa.and_(hours, records.c.work_day.between(first, last)))
             found += _snapshots(conn, sa.and_(hours, records.c.work_day.is_(None)))
@@ -96,8 +95,3 @@ def _row(kind: str, rec_id: str, data: str | None, status: str) -> Row:
     decoded: Any = _decode(data) if data.__class__ is str else data
     return Row(kind, rec_id, decoded or {}, status)
 
-
-def _settings(facility: Row) -> FacilitySettings:
-    """The facility's compliance settings, as :meth:`FacilityFacts.from_rows` reads them."""
-    return FacilitySettings.from_dict(facility.data.get("compliance"),
-                                      state=str(facility.data.get("state_code") or ""))
