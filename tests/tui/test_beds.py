@@ -59,10 +59,12 @@ async def test_a_records_manager_takes_a_bed_out_of_service_and_back(facility, m
         ui = drive(pilot)
         screen = await open_board(ui, pilot)
         await pilot.press("f1")  # the help lists the new keys with what they do
-        await ui.wait_for_screen(HelpScreen)
+        help_screen = await ui.wait_for_screen(HelpScreen)
         keys = ui.table_text("#help-keys")
         assert "o | Out of service" in keys
-        assert "Duplicates | Possible duplicate records" in keys
+        assert "| Duplicates" in keys  # its details show under the table when highlighted
+        assert any(row.description == "Duplicates" and "duplicate records" in row.tooltip
+                   for row in help_screen.rows)
         await pilot.press("escape")
         await ui.wait_for(lambda: app.screen is screen)
         await highlight(screen, pilot, free)

@@ -31,7 +31,7 @@ def clerk(tmp_path) -> Terminal:
 
 
 def keys_offered(screen) -> set[str]:
-    return {description for _key, description, _tip in binding_rows(screen)}
+    return {row.description for row in binding_rows(screen)}
 
 
 async def test_a_clerk_is_offered_only_clerks_keys(clerk, make_app, drive):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -9,13 +11,27 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Label, Static
+from textual.widget import Widget
+from textual.widgets import Button, DataTable, Input, Label, Select, Static, TextArea
 
 from ..outliving import OutlivesClosing
 
+THIS_SCREEN = "On this screen"
+EVERYWHERE = "On every screen"
+
+
+class KeyRow(NamedTuple):
+    """One key the clerk may press now: where it works, the key, what it does."""
+
+    group: str
+    key: str
+    description: str
+    tooltip: str
+
 
 class HelpScreen(OutlivesClosing, ModalScreen[None]):
-    """Keys of the screen below (its own, its widgets' and the app's)."""
+    """Keys of the screen below: its own first, then every screen's, then the
+    focused field's (editing keys a clerk rarely looks for)."""
 
     BINDINGS = [
         Binding("escape,f1,q", "close", "Close", id="help.close", tooltip="Close the help"),
@@ -29,54 +45,116 @@ class HelpScreen(OutlivesClosing, ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog help-dialog"):
             yield Label("Keys", classes="dialog-title")
-            yield Static("ctrl+p opens the command palette: type to find any command, "
-                         "screen or resident.", classes="dialog-intro")
+            yield Static("ctrl+p finds any command, screen or resident by name. "
+                         "↑ ↓ move through the keys.", classes="dialog-intro")
             yield self._keys_table()
+            yield Static("", id="help-detail")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Close", id="help-close", variant="primary")
 
     def _keys_table(self) -> DataTable[Text]:
-        """The keys, filled before mounting: nothing to look up once the dialog is up."""
+        """The keys under their group's heading, filled before mounting: nothing to
+        look up once the dialog is up. A key's details show under the table (they
+        would not fit beside it on an 80-column terminal)."""
         table: DataTable[Text] = DataTable(id="help-keys", cursor_type="row",
                                            zebra_stripes=True)
-        table.add_columns("Key", "Does", "Details")
-        for key, description, tooltip in self.rows:
-            table.add_row(Text(key, style="bold"), Text(description), Text(tooltip))
+        table.add_columns("Key", "Does")
+        group = None
+        for row in self.rows:
+            if row.group != group:
+                group = row.group
+                table.add_row(Text(""), Text(group, style="bold underline"))
+            table.add_row(Text(row.key, style="bold"), Text(row.description),
+                          key=f"{len(table.rows)}")
         return table
 
     def on_mount(self) -> None:
         for table in self.query("#help-keys").results(DataTable):
             table.focus()
+            if table.row_count > 1:
+                table.move_cursor(row=1)  # the first key, under its heading
+
+    @on(DataTable.RowHighlighted, "#help-keys")
+    def _show_detail(self, event: DataTable.RowHighlighted) -> None:
+        """The highlighted key's details, or its group's when on a heading."""
+        cells = event.data_table.get_row_at(event.cursor_row)
+        key, does = str(cells[0]), str(cells[1])
+        detail = next((row.tooltip for row in self.rows
+                       if row.key == key and row.description == does), "")
+        text = f"{key}: {detail}" if key and detail else ""
+        self.query_one("#help-detail", Static).update(text)
 
     @on(Button.Pressed, "#help-close")
     def action_close(self) -> None:
         self.dismiss(None)
 
 
-def binding_rows(screen: Screen[object]) -> list[tuple[str, str, str]]:
-    """(key, description, tooltip) for every key of ``screen`` the user may press now.
+def binding_rows(screen: Screen[object]) -> list[KeyRow]:
+    """Every key of ``screen`` the user may press now, grouped.
 
-    The focused widget's keys first, then the screen's and the app's: all of the
-    screen's keys are listed even while a text field has the focus (where a letter
-    key types instead, the clerk leaves the field with Enter or Tab first).
-    Actions the screen disables (``check_action``) are left out.
+    The screen's own keys come first (what the clerk opened help for), then the
+    keys that work on every screen, then the focused field's or list's own keys.
+    All of the screen's keys are listed even while a text field has the focus
+    (where a letter key types instead, the clerk leaves the field with Enter or Tab
+    first). Actions the screen disables (``check_action``) are left out; a key is
+    listed once, in the first group that has it.
     """
     app = screen.app
-    chain: list[DOMNode] = list(screen.focused.ancestors_with_self) if screen.focused else []
-    chain += [node for node in (screen, app) if node not in chain]
-    rows: list[tuple[str, str, str]] = []
+    focused: list[DOMNode] = list(screen.focused.ancestors_with_self) if screen.focused else []
+    widget_nodes = [node for node in focused if node is not screen and node is not app]
+    # The containers between the screen and the focused widget belong to the screen.
+    field = widget_nodes[:1]
+    containers = widget_nodes[1:]
+    order: list[tuple[str, list[DOMNode]]] = [
+        (THIS_SCREEN, [*containers, screen]),
+        (EVERYWHERE, [app]),
+        (_field_group(field[0]) if field else "", field),
+    ]
+    rows: list[KeyRow] = []
     seen: set[str] = set()
-    for node in chain:
-        if node.is_modal and node is not screen:
-            break
-        for _key, binding in node._bindings:  # noqa: SLF001  the node's own keys, unfiltered
-            if not binding.description:
-                continue
-            if app._check_action_state(binding.action, node) is False:  # noqa: SLF001  Textual's check
-                continue
-            key = app.get_key_display(binding)
-            if f"{binding.action}:{key}" in seen or key in seen:
-                continue
-            seen.update({f"{binding.action}:{key}", key})
-            rows.append((key, binding.description, binding.tooltip or ""))
+    for group, nodes in order:
+        for node in nodes:
+            if node.is_modal and node is not screen:
+                return rows
+            for binding in _chartkeeps_first(node):
+                if not binding.description:
+                    continue
+                if app._check_action_state(binding.action, node) is False:  # noqa: SLF001  Textual's check
+                    continue
+                key = app.get_key_display(binding)
+                if f"{binding.action}:{key}" in seen or key in seen:
+                    continue
+                seen.update({f"{binding.action}:{key}", key})
+                rows.append(KeyRow(group, key, binding.description, binding.tooltip or ""))
     return rows
+
+
+def _chartkeeps_first(node: DOMNode) -> list[Binding]:
+    """The node's keys, Chartkeep's own before those every Textual screen or widget
+    has (tab, copy, cursor keys): a clerk looks for the screen's work first."""
+    generic = {pair for cls in type(node).__mro__ if cls.__module__.startswith("textual.")
+               for pair in _declared(cls)}
+    bindings = [binding for _key, binding in node._bindings]  # noqa: SLF001  the node's own keys, unfiltered
+    return sorted(bindings, key=lambda binding: (binding.key, binding.action) in generic)
+
+
+def _declared(cls: type) -> set[tuple[str, str]]:
+    """(key, action) of every key a class declares itself."""
+    pairs: set[tuple[str, str]] = set()
+    for item in cls.__dict__.get("BINDINGS", []):
+        spec, action = (item.key, item.action) if isinstance(item, Binding) else item[:2]
+        pairs.update((part.strip(), action) for part in spec.split(","))
+    return pairs
+
+
+def _field_group(node: DOMNode) -> str:
+    """How the clerk would name the focused widget's keys."""
+    if isinstance(node, Input | TextArea):
+        return "While typing in a field"
+    if isinstance(node, DataTable):
+        return "In the list"
+    if isinstance(node, Select):
+        return "In a choice list"
+    if isinstance(node, Widget):
+        return "On the highlighted item"
+    return THIS_SCREEN

@@ -1,0 +1,48 @@
+"""F1 at a shared 80×24 terminal: the screen's own keys come first, every key's
+details can be read without scrolling sideways, and the filter's editing keys come
+last, under their own heading."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable, Static
+
+from client.ui.screens.help import EVERYWHERE, THIS_SCREEN, HelpScreen
+
+pytestmark = pytest.mark.tui
+
+
+async def test_help_at_80_columns_puts_the_screens_keys_first(offline_terminal, make_app,
+                                                             drive):
+    app = make_app(offline_terminal)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        # The census opens with the filter field focused: its editing keys are the
+        # focused widget's, but the clerk pressed F1 for the census's own.
+        await pilot.press("f1")
+        help_screen = await ui.wait_for_screen(HelpScreen)
+        lines = ui.table_text("#help-keys").splitlines()
+        headings = [line.split(" | ")[1] for line in lines if line.startswith(" | ")]
+        assert headings[:2] == [THIS_SCREEN, EVERYWHERE]
+        assert headings[2] == "While typing in a field"
+        new_resident = next(i for i, line in enumerate(lines) if "New resident" in line)
+        editing = next(i for i, line in enumerate(lines) if "Delete character left" in line)
+        sync = next(i for i, line in enumerate(lines) if "Sync now" in line)
+        assert new_resident < sync < editing
+
+        table = help_screen.query_one("#help-keys", DataTable)
+        await ui.wait_for(lambda: table.virtual_size.width > 0)
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+
+        # Moving onto a key shows its details under the table, whole.
+        await ui.wait_for(lambda: table.has_focus)
+        row = next(i for i, line in enumerate(lines) if "Sync now" in line)
+        for _ in range(row - table.cursor_row):
+            await pilot.press("down")
+        detail = help_screen.query_one("#help-detail", Static)
+        tip = next(r.tooltip for r in help_screen.rows if r.description == "Sync now")
+        assert tip  # the app's keys carry their details
+        await ui.wait_for(lambda: tip in str(detail.render()))
+        await pilot.press("escape")
+        await ui.wait_for(lambda: not isinstance(app.screen, HelpScreen))
