@@ -19,7 +19,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from protocol.records import RecordKind
-from protocol.rules.research.extract import Method, deidentified, header, stay_rows, to_csv
+from protocol.rules.research.extract import (
+    Method,
+    deaths_by_mrn,
+    deidentified,
+    header,
+    stay_rows,
+    to_csv,
+)
 from protocol.rules.research.limited_data_set import DataUseAgreement
 
 from ..errors import InputError
@@ -67,7 +74,8 @@ class Extracts(Area):
                     str(data.get("code")))
         raw = stay_rows(residents, stays, diagnoses, today)
         dua = _agreement(agreement) if agreement else None
-        return deidentified(raw, chosen, extract_on=today, agreement=dua, recipient=recipient)
+        return deidentified(raw, chosen, extract_on=today, agreement=dua, recipient=recipient,
+                            died_on=deaths_by_mrn(residents, stays, today))
 
     def write(self, method: Method | str, path: Path, *, purpose: str, recipient: str,
               agreement: Mapping[str, Any] | None = None) -> ExtractResult:

@@ -399,6 +399,12 @@ def test_a_safe_harbor_extract_field_by_field_and_a_limited_data_set_only_under_
         address="4 Mill Road, Keene, NH 03601"))
     stay = manager.stays.admit(young, admitted_at="2025-12-30", bed_id=org.a.beds[1])
     manager.stays.discharge(stay, discharged_at="2026-01-04", disposition="hospital")
+    # Died at 89 on 2026-07-01; on the extract date she would be 90: aged at death.
+    died = manager.residents.register(resident(
+        family_name="Brennan", given_name="Rose", birth_date="1936-08-01",
+        address="7 Oak Lane, Dayton, OH 45402"))
+    last = manager.stays.admit(died, admitted_at="2026-06-01", bed_id=org.a.beds[1])
+    manager.stays.discharge(last, discharged_at="2026-07-01", disposition="death")
     with pytest.raises(NotPermitted):
         clerk.extracts.write("safe_harbor", tmp_path / "x.csv", purpose="falls study",
                              recipient="State University")
@@ -412,6 +418,8 @@ def test_a_safe_harbor_extract_field_by_field_and_a_limited_data_set_only_under_
          "note"),
         # 80 on the extract date: birth year kept; NH 036 is a restricted ZIP3 → 000.
         "1946,male,NH,000,,2025,2026,hospital,,80,",
+        # Died at 89: the age at death, and the birth year stays.
+        "1936,female,OH,454,,2026,2026,death,,89,",
         # 95: "90 or older", no birth year; ZIP 45402 → 454; dates → the year.
         ",female,OH,454,medicare,2026,,,I10,90 or older,",
     ]
@@ -427,12 +435,12 @@ def test_a_safe_harbor_extract_field_by_field_and_a_limited_data_set_only_under_
     lds = manager.extracts.write("limited_data_set", tmp_path / "lds.csv", purpose="falls",
                                  recipient="State University", agreement=AGREEMENT)
     rows = (tmp_path / "lds.csv").read_text().splitlines()
-    assert "2026-10-01" in rows[2] and "Dayton" in rows[2] and "45402" in rows[2]
-    assert "Okafor" not in rows[2] and "Elm" not in rows[2]
+    assert "2026-10-01" in rows[3] and "Dayton" in rows[3] and "45402" in rows[3]
+    assert "Okafor" not in rows[3] and "Elm" not in rows[3]
     manager.sync()
     server = org.server_records(org.a)
     recorded = server[("extract", lds.extract_id)]["data"]
     assert (recorded["method"], recorded["recipient"], recorded["purpose"], recorded["rows"]) \
-        == ("limited_data_set", "State University", "falls", 2)
+        == ("limited_data_set", "State University", "falls", 3)
     assert [(r.action, r.outcome) for r in org.audit_actions(result.extract_id)] == \
         [("command:record_extract", "applied")]

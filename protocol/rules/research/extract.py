@@ -72,12 +72,40 @@ def age_on(born: date | None, day: date) -> int | None:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+DEATH = "death"
+"""The disposition of a stay that ended with the resident's death."""
+
+
+def deaths(stays: Iterable[Mapping[str, Any]], extract_on: date) -> dict[str, date]:
+    """Each decedent resident's date of death (by resident id): the end of a
+    stay discharged with the disposition ``death``, on or before ``extract_on``."""
+    out: dict[str, date] = {}
+    for stay in stays:
+        ended = day_of(stay.get("discharged_at"))
+        if stay.get("disposition") == DEATH and ended is not None and ended <= extract_on:
+            out[str(stay.get("resident_id"))] = ended
+    return out
+
+
+def deaths_by_mrn(residents: Mapping[str, Mapping[str, Any]],
+                  stays: Iterable[Mapping[str, Any]], extract_on: date) -> dict[str, date]:
+    """:func:`deaths` keyed by the resident's record number, as
+    :func:`deidentified` looks them up (the row's MRN is still there before
+    de-identification)."""
+    return {str(residents[rid].get("mrn")): died
+            for rid, died in deaths(stays, extract_on).items() if rid in residents}
+
+
 def stay_rows(residents: Mapping[str, Mapping[str, Any]],
               stays: Iterable[Mapping[str, Any]],
               diagnoses: Mapping[str, list[str]], extract_on: date,
               notes: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
-    """One raw row per stay, every column of :data:`COLUMNS` (before de-identification)."""
+    """One raw row per stay, every column of :data:`COLUMNS` (before de-identification).
+    ``age`` is the resident's age on the extract date, or at death for a decedent
+    (the Safe Harbor convention: a resident who died at 85 is 85 in every row)."""
     rows = []
+    stays = list(stays)
+    died = deaths(stays, extract_on)
     for stay in sorted(stays, key=lambda s: (str(s.get("admitted_at")), str(s.get("resident_id")))):
         rid = str(stay.get("resident_id"))
         resident = residents.get(rid)
@@ -94,7 +122,7 @@ def stay_rows(residents: Mapping[str, Mapping[str, Any]],
             "admitted_on": stay.get("admitted_at"), "discharged_on": stay.get("discharged_at"),
             "disposition": stay.get("disposition"), "bed": resident.get("_bed_label"),
             "diagnoses": " ".join(diagnoses.get(rid, [])) or None,
-            "age": age_on(born, extract_on), "note": (notes or {}).get(rid),
+            "age": age_on(born, died.get(rid, extract_on)), "note": (notes or {}).get(rid),
         })
     return rows
 

@@ -237,3 +237,34 @@ def test_a_limited_data_set_keeps_dates_ages_city_and_zip() -> None:
                  "notified March 15. Dr. Patel examined. [name], a 91-year-old, born "
                  "10/02/1935. MRN [removed] flagged."),
     }
+
+
+def test_the_extract_ages_a_decedent_at_death_and_keeps_the_birth_year_while_89_or_less(
+        ) -> None:
+    """Born 1936-07-19, died 2026-01-10 at 89; on the extract date (2026-12-07) she
+    would be 90. The extract's rows carry her age at death, 89, and keep 1936; a
+    resident discharged home the same day is aged on the extract date."""
+    from protocol.rules.research.extract import Method, deaths, deidentified, stay_rows
+
+    residents = {
+        "R1": {"mrn": "MG1", "family_name": "Smith", "birth_date": "1936-07-19", "sex": "female"},
+        "R2": {"mrn": "MG2", "family_name": "Jones", "birth_date": "1936-07-19", "sex": "male"},
+    }
+    stays = [
+        {"resident_id": "R1", "admitted_at": "2025-03-01", "discharged_at": "2026-01-10",
+         "disposition": "death"},
+        {"resident_id": "R1", "admitted_at": "2024-01-05", "discharged_at": "2024-02-01",
+         "disposition": "hospital"},  # an earlier stay: also aged at death
+        {"resident_id": "R2", "admitted_at": "2025-03-01", "discharged_at": "2026-01-10",
+         "disposition": "home"},
+    ]
+    extract_on = date(2026, 12, 7)
+    assert deaths(stays, extract_on) == {"R1": date(2026, 1, 10)}
+    assert deaths(stays, date(2026, 1, 9)) == {}  # not dead yet on that day
+    raw = stay_rows(residents, stays, {}, extract_on)
+    assert [(r["mrn"], r["age"]) for r in raw] == [("MG1", 89), ("MG1", 89), ("MG2", 90)]
+    from protocol.rules.research.extract import deaths_by_mrn
+    shown = deidentified(raw, Method.SAFE_HARBOR, extract_on=extract_on,
+                         died_on=deaths_by_mrn(residents, stays, extract_on))
+    assert [(r["birth_date"], r["age"]) for r in shown] == [
+        (1936, 89), (1936, 89), (None, "90 or older")]
