@@ -96,26 +96,29 @@ def inspector_walkthrough(url: str, login: Login, facility_id: str, say: Any,
     _, page = manager.open("/portal/inspections", {
         "inspector_name": "Dana Surveyor", "agency": "Ohio Department of Health",
         "purpose": "Annual recertification survey", "facilities": facility_id, "hours": "72"})
-    secrets_shown = [html.unescape(s) for s in re.findall(r'<code class="secret">([^<]+)</code>',
-                                                          page)]
-    link, code = secrets_shown[0], secrets_shown[1]
+    key = html.unescape(re.search(r'<code class="secret" id="access-key">([^<]+)</code>',
+                                  page).group(1))
+    code = html.unescape(re.search(r'<code class="secret" id="access-code">([^<]+)</code>',
+                                   page).group(1))
     access_page = re.search(r'href="(/portal/inspections/[0-9A-Z]+)"', page)
-    say(f"  link (sent to the inspector): {link}")
-    say(f"  code (given separately):      {code}")
-    say("The inspector opens the link in another browser and types the code…")
+    say(f"  access key (sent to the inspector; never in a web address): {key}")
+    say(f"  code (given separately):                                    {code}")
+    say("The inspector pastes the key on /portal/access in another browser and types the code…")
     inspector = Browser(url)
-    where, _ = inspector.open(link)
-    say(f"  the link's token left the address bar: now at {where[len(url):]}")
+    inspector.open("/portal/access")
+    inspector.open("/portal/access/key", {"key": key})
     _, page = inspector.open("/portal/access", {"code": code})
     names = re.findall(r'<a href="/portal/inspect/facilities/[^"]+">([^<]+)</a>', page)
     say(f"  signed in as an inspector; facilities in the access: {', '.join(names)}")
     inspector.open("/portal/inspect/facilities/" + facility_id)
     verified = out is None or _bundle(inspector, facility_id, out, say)
+    again = Browser(url)
+    again.open("/portal/access")
     try:
-        inspector.open(link)
+        again.open("/portal/access/key", {"key": key})
     except urllib.error.HTTPError as exc:
         alert = ALERT.search(exc.read().decode())
-        say(f"  the same link again: {exc.code} — {alert.group(1) if alert else exc.reason}")
+        say(f"  the same key again: {exc.code} — {alert.group(1) if alert else exc.reason}")
     if access_page:
         _, page = manager.open(access_page.group(1))
         views = page.count("<tr><td>")

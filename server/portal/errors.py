@@ -46,16 +46,16 @@ class AccessUnavailable(PortalError):
     status = 410
 
     TEXT = {
-        "unknown": "This inspector link is not valid. Ask the facility's regional manager "
-                   "for a new access.",
-        "used": "This inspector link has already been used. Each link works once; ask the "
+        "unknown": "This inspector access key is not valid. Check that it was pasted whole, "
+                   "or ask the facility's regional manager for a new access.",
+        "used": "This inspector access key has already been used. Each key works once; ask the "
                 "regional manager for a new access if you need to sign in again.",
         "revoked": "This inspector access was revoked by the regional manager.",
         "expired": "This inspector access has expired.",
         "not_yet": "This inspector access is not valid yet.",
-        "locked": "This inspector link is locked after too many wrong codes. Ask the "
+        "locked": "This inspector access key is locked after too many wrong codes. Ask the "
                   "regional manager for a new access.",
-        "session_ended": "Your inspector session has ended. Each link works once; ask the "
+        "session_ended": "Your inspector session has ended. Each key works once; ask the "
                          "regional manager for a new access to continue.",
     }
 

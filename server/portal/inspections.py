@@ -2,12 +2,12 @@
 facilities for a stated purpose, for at most 72 hours (the security scheme's
 bound on an inspector's token); a longer survey gets a new access.
 
-The manager gets a one-time link and, separately, a code; the server keeps
-only the SHA-256 of the link's token and the SHA-256 of the code bound to the
-token (so a code is worthless without its link, and neither can be read back).
-The inspector opens the link, types the code and gets a session: the token is
-then spent and never appears in a URL again. A wrong code counts; after
-:data:`MAX_CODE_FAILURES` the link is locked. Every view the inspector makes is
+The manager gets a one-time access key (the token) and, separately, a code;
+the server keeps only the SHA-256 of the token and the SHA-256 of the code bound
+to the token (so a code is worthless without its key, and neither can be read
+back). The inspector pastes the key on the portal's access page (never in a URL:
+the security scheme), types the code and gets a session: the key is then spent. A wrong code counts; after
+:data:`MAX_CODE_FAILURES` the key is locked. Every view the inspector makes is
 an audit entry in the viewed facility's chain, naming the access and its
 stated purpose (:mod:`.inspector_audit`); the manager sees them on the access's
 page and can revoke the access at once (the inspector's next request is refused).
@@ -42,13 +42,15 @@ HOUR_MS = 3600 * 1000
 DAY_MS = 24 * HOUR_MS
 MAX_HOURS = 72
 MAX_CODE_FAILURES = 5
+MAX_KEY_LENGTH = 200
+"""Longer than any key the portal issues; a longer paste is refused unread."""
 
 
 @dataclass(frozen=True)
 class Issued:
     id: str
     token: str
-    """For the link: shown once, never stored."""
+    """The access key: shown once, never stored, never put in a URL."""
     code: str
     """Given to the inspector separately: shown once, never stored."""
 
@@ -67,7 +69,7 @@ class AccessRow:
     redeemed_at: int | None
     revoked_at: int | None
     state: str
-    """``waiting`` (link not used yet), ``active``, ``expired``, ``revoked``,
+    """``waiting`` (key not used yet), ``active``, ``expired``, ``revoked``,
     ``locked``."""
 
 
@@ -166,7 +168,7 @@ def _check_usable(row: Any, now: int) -> None:
 
 
 def check_link(engine: Engine, settings: Settings, token: str) -> None:
-    """Is this link still good to redeem? (:class:`AccessUnavailable` says why not.)"""
+    """Is this access key still good to redeem? (:class:`AccessUnavailable` says why not.)"""
     with read_tx(engine) as conn:
         row = conn.execute(sa.select(P.accesses).where(
             P.accesses.c.token_hash == token_hash(token))).first()
@@ -187,7 +189,7 @@ def _principal(row: Any, facilities: Iterable[str]) -> Principal:
 
 def redeem(engine: Engine, settings: Settings, *, token: str, code: str,
            source: str) -> Principal:
-    """Exchange the link and its code for an inspector's session (once); a link
+    """Exchange the access key and its code for an inspector's session (once); a key
     that may not be used (any more) is refused and audited."""
     now = settings.clock()
     with write_tx(engine) as conn:
@@ -231,7 +233,7 @@ def redeem(engine: Engine, settings: Settings, *, token: str, code: str,
         if left <= 0:
             raise AccessUnavailable("locked")
         raise InputInvalid("code", f"That code is not right. {left} attempt"
-                           f"{'s' if left != 1 else ''} left before the link is locked.")
+                           f"{'s' if left != 1 else ''} left before the access key is locked.")
     return _principal(row, facilities)
 
 

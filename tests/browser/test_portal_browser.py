@@ -96,13 +96,14 @@ def test_an_inspector_access_is_issued_used_and_revoked(signed_in: Page, browser
     page.get_by_label("Maple Grove (OH)").check()
     page.get_by_label("Number of hours (1–72)").fill("72")
     page.get_by_role("button", name="Issue the access").click()
-    codes = page.locator("code.secret").all_inner_texts()
-    link, code = codes[0], codes[1]
-    assert link.startswith(portal.url + "/portal/access/")
+    key = page.locator("#access-key").inner_text()
+    code = page.locator("#access-code").inner_text()
 
     inspector = browser.new_context().new_page()
-    inspector.goto(link)
-    expect(inspector).to_have_url(portal.url + "/portal/access")  # the token left the URL
+    inspector.goto(portal.url + "/portal/access")
+    inspector.get_by_label("Access key").fill(key)
+    inspector.get_by_role("button", name="Continue").click()
+    expect(inspector).to_have_url(portal.url + "/portal/access")  # the key is never in a URL
     inspector.get_by_label("Access code").fill(code)
     inspector.get_by_role("button", name="Sign in").click()
     expect(inspector.get_by_role("heading", level=1)).to_have_text("Your inspector access")
@@ -117,8 +118,11 @@ def test_an_inspector_access_is_issued_used_and_revoked(signed_in: Page, browser
     inspector.reload()
     expect(inspector.get_by_role("alert")).to_have_text(
         "This inspector access was revoked by the regional manager.")
-    inspector.goto(link)
-    expect(inspector.get_by_role("alert")).to_contain_text("revoked")
+    again = browser.new_context().new_page()
+    again.goto(portal.url + "/portal/access")
+    again.get_by_label("Access key").fill(key)
+    again.get_by_role("button", name="Continue").click()
+    expect(again.get_by_role("alert")).to_contain_text("revoked")
 
 
 @pytest.mark.parametrize("width", [768, 1280])
@@ -175,7 +179,9 @@ def test_an_inspector_downloads_the_entrance_pack_until_revoked(signed_in: Page,
         not_before=portal.settings.clock(),
         expires_at=portal.settings.clock() + 3 * inspections.DAY_MS)
     inspector = browser.new_context(accept_downloads=True).new_page()
-    inspector.goto(f"{portal.url}/portal/access/{issued.token}")
+    inspector.goto(f"{portal.url}/portal/access")
+    inspector.get_by_label("Access key").fill(issued.token)
+    inspector.get_by_role("button", name="Continue").click()
     inspector.get_by_label("Access code").fill(issued.code)
     inspector.get_by_role("button", name="Sign in").click()
     inspector.get_by_role("link", name="Maple Grove").click()

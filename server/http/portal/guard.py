@@ -1,7 +1,7 @@
 """Who may open a portal route: the session's principal, loaded afresh on every
 request, against the route's policy.
 
-* ``portal_open``: anyone (the sign-in pages, an inspector's link);
+* ``portal_open``: anyone (the sign-in pages, an inspector's access page);
 * ``account``: an administrator or regional manager — nobody signed in is sent
   to the sign-in page (the JSON twin answers 401), an inspector gets 404;
 * ``administrator``: an administrator — anyone else signed in gets 404;

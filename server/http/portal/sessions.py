@@ -7,8 +7,8 @@ Fields: ``csrf`` (the token every form carries), and once signed in ``kind``
 generation), ``issued`` and ``seen`` (server clock, ms) for the absolute and
 idle expiry. While signing in: ``pending`` (the account that passed the
 password step, when, and the TOTP secret being enrolled); while redeeming an
-inspector link: ``link`` (its token — kept here so it leaves the address bar at
-once). A session is replaced, never upgraded, at sign-in.
+inspector access: ``link`` (the pasted access key, kept here while the code is
+typed; it is never in a URL). A session is replaced, never upgraded, at sign-in.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
-"""The inspector's side: redeeming a one-time link with its code, then the
-facilities the access names. The link's token leaves the address bar at once
-(it moves into the encrypted session cookie) and is spent when the code is
-right; the inspector then holds a session like anyone else's. Every page the
+"""The inspector's side: redeeming a one-time access key with its code, then the
+facilities the access names. The key is pasted into a form (the security
+scheme: an inspector's token is never in a URL, so it never reaches a browser's
+history, a proxy's log or the server's access log); it is kept in the encrypted
+session cookie until the code is typed, and spent when the code is right; the
+inspector then holds a session like anyone else's. Every page the
 inspector opens, and its JSON twin, is an audit entry in the facility's chain
 with the access's stated purpose; so is every report downloaded
 (:mod:`.portal_reports`)."""
@@ -24,12 +26,19 @@ routes = web.RouteTableDef()
 
 
 
-@routes.get("/portal/access/{token}")
+@routes.post("/portal/access/key")
 @access(Access.PORTAL_OPEN)
-async def open_link(request: web.Request) -> web.Response:
-    token = request.match_info["token"]
-    await call(request, inspections.check_link, token)
-    (await get_session(request))["link"] = token
+async def enter_key(request: web.Request) -> web.Response:
+    """The access key, pasted: checked (an unknown, spent, locked, early or expired
+    key gets its clear page, and the refusal is audited), then kept in the session
+    while the inspector types the code."""
+    form = await forms.read(request)
+    key = forms.secret(form, "key").strip()
+    if not key or len(key) > inspections.MAX_KEY_LENGTH:
+        return await _code_form(request, status=400,
+                                error="Paste the access key the regional manager sent you.")
+    await call(request, inspections.check_link, key)
+    (await get_session(request))["link"] = key
     return see_other("/portal/access")
 
 
@@ -53,7 +62,7 @@ async def redeem(request: web.Request) -> web.Response:
     token = session.get("link")
     if not isinstance(token, str):
         return await _code_form(request, status=400,
-                                error="Open the link you were given first.")
+                                error="Paste the access key you were given first.")
     form = await forms.read(request)
     try:
         inspector = await call(request, inspections.redeem, token=token,

@@ -69,9 +69,10 @@ async def issue(request: web.Request) -> web.Response:
     except InputInvalid as exc:
         return await _new_form(request, error=exc.detail, field=exc.field, typed=typed,
                                status=400)
-    link = str(request.url.with_path(f"/portal/access/{issued.token}").with_query(None))
+    page = str(request.url.with_path("/portal/access").with_query(None))
     return await render(request, "inspection_issued.html", {
-        "title": "Inspector access issued", "access_id": issued.id, "link": link,
+        "title": "Inspector access issued", "access_id": issued.id, "page": page,
+        "key": issued.token,
         "code": issued.code, "inspector_name": typed["inspector_name"],
         "not_before": not_before, "expires_at": not_before + hours * HOUR_MS})
 

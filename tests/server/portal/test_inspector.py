@@ -1,6 +1,6 @@
-"""Inspector access over HTTP: issued by a manager (link and code shown once,
+"""Inspector access over HTTP: issued by a manager (key and code shown once,
 only hashes kept), redeemed once for a session, every view audited with the
-stated purpose, expired, revoked, replayed and locked links answered with a
+stated purpose, expired, revoked, replayed and locked keys answered with a
 clear page; the manager sees who looked at what and downloads it as a signed
 bundle that ``chartkeep-verify`` checks — and that exposes a history rewritten
 after it was made."""
@@ -24,12 +24,15 @@ DAY_MS = inspections.DAY_MS
 
 
 async def redeem(visitor, issued, code=None):
-    await visitor.get(f"/portal/access/{issued.token}")
+    await visitor.post("/portal/access/key", {"key": issued.token})
     return await visitor.post("/portal/access", {"code": code or issued.code})
 
 
-async def test_a_manager_issues_an_access_and_the_inspector_signs_in_with_link_and_code(
+async def test_a_manager_issues_an_access_and_the_inspector_signs_in_with_key_and_code(
         visitors, manager, world, engine):
+    """The access key is pasted into a form, never put in a URL (security.md:
+    "an opaque random token … never in a URL"): not in the issued page's links,
+    not in any address the inspector's browser is sent to."""
     rm, inspector = await visitors(), await visitors()
     await rm.sign_in(manager)
     await rm.get("/portal/inspections/new")
@@ -38,20 +41,43 @@ async def test_a_manager_issues_an_access_and_the_inspector_signs_in_with_link_a
         ("purpose", "Complaint investigation 2026-114"), ("facilities", world.a.id),
         ("hours", "5")])
     assert status == 200 and "Inspector access issued" in text
-    link = re.search(r'<code class="secret">(http[^<]+)</code>', text).group(1)
-    code = re.findall(r'<code class="secret">([A-Z0-9-]+)</code>', text)[-1]
-    token = link.rsplit("/", 1)[1]
+    key = re.search(r'<code class="secret" id="access-key">([^<]+)</code>', text).group(1)
+    code = re.search(r'<code class="secret" id="access-code">([^<]+)</code>', text).group(1)
+    page = re.search(r"<code>(http[^<]+)</code>", text).group(1)
+    assert page.endswith("/portal/access") and key not in page
+    assert not [href for href in re.findall(r'href="([^"]*)"', text) if key in href]
     with engine.connect() as conn:
         stored = conn.execute(sa.select(P.accesses)).one()
-    assert token not in (stored.token_hash, stored.code_hash) and code not in stored.code_hash
-    response = await inspector.response("GET", link.split("://", 1)[1].split("/", 1)[1]
-                                        .join(["/", ""]))
-    assert response.status == 303 and response.headers["Location"] == "/portal/access"
+    assert key not in (stored.token_hash, stored.code_hash) and code not in stored.code_hash
     status, text = await inspector.get("/portal/access")
-    assert "Type the code" in text and token not in text
+    assert status == 200 and "Paste the access key" in text
+    response = await inspector.session.post(inspector.url("/portal/access/key"), data={
+        "key": key, "csrf": inspector.csrf}, allow_redirects=False)
+    assert response.status == 303 and response.headers["Location"] == "/portal/access"
+    assert key not in response.headers["Location"]
+    status, text = await inspector.get("/portal/access")
+    assert "Type the code" in text and key not in text
     status, text = await inspector.post("/portal/access", {"code": code.lower()})
     assert status == 200 and "Your inspector access" in text and "Maple Grove" in text
     assert "Complaint investigation 2026-114" in text and "Oak Hill" not in text
+
+
+async def test_the_old_link_form_of_an_access_is_not_served(visitors, manager, world, engine,
+                                                            settings, p):
+    """A key put in the address anyway is not a way in (and spends nothing)."""
+    issued = p.issue_access(engine, settings, manager, [world.a.id])
+    status, _ = await (await visitors()).get(f"/portal/access/{issued.token}")
+    assert status == 404
+    assert (await redeem(await visitors(), issued))[0] == 200
+
+
+async def test_an_empty_or_oversized_key_is_asked_for_again(visitor):
+    await visitor.get("/portal/access")
+    for key in ("", "   ", "K" * 201):
+        status, text = await visitor.post("/portal/access/key", {"key": key})
+        assert status == 400 and "Paste the access key" in text
+    status, text = await visitor.post("/portal/access", {"code": "ABCDE-FGHIJ"})
+    assert status == 400 and "Paste the access key you were given first" in text
 
 
 async def test_every_view_is_audited_with_the_stated_purpose(visitors, manager, world, engine,
@@ -74,21 +100,21 @@ async def test_every_view_is_audited_with_the_stated_purpose(visitors, manager, 
     assert body["access"]["state"] == "active"
 
 
-async def test_a_link_works_once(visitors, manager, world, engine, settings, p):
+async def test_a_key_works_once(visitors, manager, world, engine, settings, p):
     issued = p.issue_access(engine, settings, manager, [world.a.id])
     assert (await redeem(await visitors(), issued))[0] == 200
-    status, text = await (await visitors()).get(f"/portal/access/{issued.token}")
+    status, text = await (await visitors()).post("/portal/access/key", {"key": issued.token})
     assert status == 410 and "already been used" in text and "Maple Grove" not in text
 
 
-async def test_wrong_codes_lock_the_link(visitor, manager, world, engine, settings, p):
+async def test_wrong_codes_lock_the_key(visitor, manager, world, engine, settings, p):
     issued = p.issue_access(engine, settings, manager, [world.a.id])
     for left in range(inspections.MAX_CODE_FAILURES - 1, 0, -1):
         status, text = await redeem(visitor, issued, code="WRONG-CODE0")
         assert status == 400 and f"{left} attempt" in text
     status, text = await redeem(visitor, issued, code="WRONG-CODE0")
     assert status == 410 and "locked" in text
-    status, text = await visitor.get(f"/portal/access/{issued.token}")
+    status, text = await visitor.post("/portal/access/key", {"key": issued.token})
     assert status == 410 and "locked" in text  # even with the right code from now on
     status, _ = await visitor.post("/portal/access", {"code": issued.code})
     assert status == 400
@@ -104,7 +130,7 @@ async def test_an_expired_access_gets_a_clear_page(visitors, manager, world, eng
     assert status == 410 and "has expired" in text and "Maple Grove" not in text
     unused = p.issue_access(engine, settings, manager, [world.a.id], hours=24)
     clock.advance(DAY_MS + 1000)
-    status, text = await (await visitors()).get(f"/portal/access/{unused.token}")
+    status, text = await (await visitors()).post("/portal/access/key", {"key": unused.token})
     assert status == 410 and "has expired" in text
 
 
@@ -120,7 +146,7 @@ async def test_an_access_issued_for_30_days_before_the_bound_still_ends_after_72
     inspector = await visitors()
     assert (await redeem(inspector, old))[0] == 200
     clock.advance(72 * inspections.HOUR_MS + 1000)
-    status, text = await (await visitors()).get(f"/portal/access/{unused.token}")
+    status, text = await (await visitors()).post("/portal/access/key", {"key": unused.token})
     assert status == 410 and "has expired" in text
     with pytest.raises(inspections.AccessUnavailable) as refused:
         inspections.load_inspector(engine, settings, old.id)
@@ -141,9 +167,9 @@ async def test_every_refused_use_of_an_access_is_audited(visitors, manager, worl
     late = p.issue_access(engine, settings, manager, [world.a.id], hours=24)
     inspector, slow = await visitors(), await visitors()
     assert (await redeem(inspector, issued))[0] == 200
-    assert (await (await visitors()).get(f"/portal/access/{issued.token}"))[0] == 410
-    assert (await (await visitors()).get(f"/portal/access/{early.token}"))[0] == 410
-    assert (await slow.get(f"/portal/access/{late.token}"))[0] == 200  # the code form
+    assert (await (await visitors()).post("/portal/access/key", {"key": issued.token}))[0] == 410
+    assert (await (await visitors()).post("/portal/access/key", {"key": early.token}))[0] == 410
+    assert (await slow.post("/portal/access/key", {"key": late.token}))[0] == 200  # the code form
     clock.advance(DAY_MS + 1000)
     status, text = await inspector.get("/portal/inspect")
     assert status == 410 and "has expired" in text
@@ -175,7 +201,7 @@ async def test_an_access_not_valid_yet_gets_a_clear_page(visitor, manager, world
                                                          settings, clock, p):
     issued = p.issue_access(engine, settings, manager, [world.a.id],
                             not_before=clock.now + DAY_MS)
-    status, text = await visitor.get(f"/portal/access/{issued.token}")
+    status, text = await visitor.post("/portal/access/key", {"key": issued.token})
     assert status == 410 and "not valid yet" in text
     clock.advance(DAY_MS)
     assert (await redeem(visitor, issued))[0] == 200
@@ -201,8 +227,9 @@ async def test_a_revoked_access_ends_at_the_next_request(visitors, manager, worl
                        "inspect:refused"]
 
 
-async def test_an_unknown_link_gets_a_clear_page(visitor):
-    status, text = await visitor.get("/portal/access/not-a-real-token")
+async def test_an_unknown_key_gets_a_clear_page(visitor):
+    await visitor.get("/portal/access")
+    status, text = await visitor.post("/portal/access/key", {"key": "not-a-real-key"})
     assert status == 410 and "not valid" in text
 
 

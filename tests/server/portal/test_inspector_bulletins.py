@@ -47,7 +47,7 @@ async def test_an_inspector_reads_the_acknowledgements_report_and_cannot_publish
     await _published_and_acknowledged(visitor, manager, world, terminal)
     issued = p.issue_access(engine, settings, manager, [world.a.id])
     inspector = await visitors()
-    await inspector.get(f"/portal/access/{issued.token}")
+    await inspector.post("/portal/access/key", {"key": issued.token})
     await inspector.post("/portal/access", {"code": issued.code})
 
     # The allowed read: the report, audited with the access's stated purpose.
@@ -83,7 +83,7 @@ async def test_the_read_lasts_only_as_long_as_the_access(
     await _published_and_acknowledged(visitor, manager, world, terminal)
     issued = p.issue_access(engine, settings, manager, [world.a.id], hours=24)
     inspector = await visitors()
-    await inspector.get(f"/portal/access/{issued.token}")
+    await inspector.post("/portal/access/key", {"key": issued.token})
     await inspector.post("/portal/access", {"code": issued.code})
     assert (await inspector.response("GET", REPORT.format(world.a.id))).status == 200
     clock.now += 2 * 86_400_000  # past the access's end
@@ -102,7 +102,7 @@ async def test_a_script_hammering_write_routes_adds_two_entries_a_minute_per_rou
     path is the same route. The answer stays 404, as for a page that does not exist."""
     issued = p.issue_access(engine, settings, manager, [world.a.id])
     inspector = await visitors()
-    await inspector.get(f"/portal/access/{issued.token}")
+    await inspector.post("/portal/access/key", {"key": issued.token})
     await inspector.post("/portal/access", {"code": issued.code})
 
     def refused():

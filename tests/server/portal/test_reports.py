@@ -34,7 +34,7 @@ def resident(terminal, h, world):
 
 
 async def redeem(visitor, issued):
-    await visitor.get(f"/portal/access/{issued.token}")
+    await visitor.post("/portal/access/key", {"key": issued.token})
     return await visitor.post("/portal/access", {"code": issued.code})
 
 
