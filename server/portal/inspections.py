@@ -6,11 +6,12 @@ The manager gets a one-time access key (the token) and, separately, a code;
 the server keeps only the SHA-256 of the token and the SHA-256 of the code bound
 to the token (so a code is worthless without its key, and neither can be read
 back). The inspector pastes the key on the portal's access page (never in a URL:
-the security scheme), types the code and gets a session: the key is then spent. A wrong code counts; after
-:data:`MAX_CODE_FAILURES` the key is locked. Every view the inspector makes is
-an audit entry in the viewed facility's chain, naming the access and its
-stated purpose (:mod:`.inspector_audit`); the manager sees them on the access's
-page and can revoke the access at once (the inspector's next request is refused).
+the security scheme), types the code and gets a session: the key is then spent.
+A wrong code counts; after :data:`MAX_CODE_FAILURES` the key is locked. Every
+view the inspector makes is an audit entry in the viewed facility's chain,
+naming the access and its stated purpose (:mod:`.inspector_audit`); the manager
+sees them on the access's page and can revoke the access at once (the
+inspector's next request is refused).
 """
 
 from __future__ import annotations
