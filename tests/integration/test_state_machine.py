@@ -84,7 +84,7 @@ def facility_machine(org: Org) -> type[RuleBasedStateMachine]:
     class Facility(RuleBasedStateMachine):
         residents = Bundle("residents")
 
-        @initialize(n=st.integers(2, 5), seed=st.integers(0, 2**32 - 1))
+        @initialize(n=st.integers(2, 8), seed=st.integers(0, 2**32 - 1))
         def setup(self, n: int, seed: int) -> None:
             number = next(_names)
             self.fac = make_facility(org.engine, org.settings, f"Facility {number}",
