@@ -8,7 +8,7 @@ from protocol.ops import Reason
 from server.storage.batch import Batch, Rec
 from server.storage.models import T
 
-from .outcomes import Outcome, not_found, rejected
+from .outcomes import Outcome, not_found, not_owner, rejected
 
 
 class Context:
@@ -33,9 +33,8 @@ class Context:
         A record of a resident who moved away from here is ``out_of_scope``
         (administrative changes from the old facility end with the transfer), or
         the record itself when ``moved_ok`` (clinical facts follow the resident).
-        Any other record of another facility answers exactly as a missing id —
-        same reason, same ``detail``, after the same lookups — and only the audit
-        keeps the real reason (``not_owner``).
+        Any other record of another facility is ``not_owner``; an id that exists
+        nowhere is ``not_found``.
         """
         rec = self.b.get(rec_id, kind)
         if rec is not None and rec.facility_id == self.facility_id:
@@ -47,4 +46,4 @@ class Context:
             return not_found(detail, target=rec_id)
         if moved:
             return rec if moved_ok else rejected(Reason.OUT_OF_SCOPE, target=rec.id)
-        return not_found(detail, target=rec_id, actual=Reason.NOT_OWNER)
+        return not_owner(target=rec_id)

@@ -33,12 +33,14 @@ def rejected(reason: Reason | str, detail: str | None = None, *,
     return Outcome(OpStatus.REJECTED, reason=str(reason), detail=detail, target=target)
 
 
-def not_found(detail: str | None = None, *, target: str | None = None,
-              actual: Reason | None = None) -> Outcome:
-    """``not_found``. ``actual``: the real reason (a record of another facility),
-    kept for the audit only, so the terminal's answer is the very one a missing
-    id gets and no clerk can probe which ids exist elsewhere."""
-    outcome = rejected(Reason.NOT_FOUND, detail, target=target)
-    if actual is not None:
-        outcome.audit["actual_reason"] = str(actual)
-    return outcome
+def not_found(detail: str | None = None, *, target: str | None = None) -> Outcome:
+    """``not_found``: the id exists nowhere the server knows."""
+    return rejected(Reason.NOT_FOUND, detail, target=target)
+
+
+def not_owner(*, target: str | None = None) -> Outcome:
+    """``not_owner``: the bed or record belongs to another facility (sync scenario
+    11: "the other is rejected (`not_owner`)"). Ids are random 128-bit values that
+    only the owning facility's terminals hold, so saying so tells a clerk why,
+    and nothing of the record."""
+    return rejected(Reason.NOT_OWNER, target=target)

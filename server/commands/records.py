@@ -30,7 +30,7 @@ from . import stays
 from .census import set_census
 from .context import Context
 from .fingerprints import match_key, stable_hash
-from .outcomes import Outcome, applied, not_found, rejected
+from .outcomes import Outcome, applied, not_found, not_owner, rejected
 
 IMMUTABLE_KINDS = frozenset(k for k, c in MERGE_CLASS.items() if c is MergeClass.IMMUTABLE)
 RESIDENT_LINKED = frozenset({RecordKind.NOTE, RecordKind.DIAGNOSIS, RecordKind.ASSESSMENT})
@@ -72,9 +72,10 @@ def create(ctx: Context, payload: Mapping[str, Any], author: merge.Author) -> Ou
                 return rejected(Reason.NOT_FOUND, problem_text, target=rec_id)
     elif kind in STAFF_LINKED:
         staff = b.get(fields["staff_id"], RecordKind.STAFF)
-        if staff is None or staff.facility_id != ctx.facility_id:
-            return not_found("no such staff member here", target=rec_id,
-                             actual=None if staff is None else Reason.NOT_OWNER)
+        if staff is None:
+            return not_found("no such staff member here", target=rec_id)
+        if staff.facility_id != ctx.facility_id:
+            return not_owner(target=rec_id)
         subject_id = staff.id
         if kind is RecordKind.HOURS and not (fields.get("corrects")
                                              or fields.get("entered_in_error_of")):

@@ -36,7 +36,7 @@ def test_scenario_11_only_the_beds_own_facility_can_assign_it(org: Org) -> None:
     b.sync()
     a.sync()
     assert op(b, seq_b).status == "rejected"
-    assert op(b, seq_b).reason == "not_found"
+    assert op(b, seq_b).reason == "not_owner"
     assert op(a, seq_a).status == "applied"
     _occupancy_holds(org)
 

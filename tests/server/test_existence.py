@@ -1,5 +1,6 @@
-"""No existence leaks: an id of another facility's record answers exactly as an id
-that exists nowhere (status, reason, text), and only the audit keeps the truth."""
+"""Another facility's records: an operation naming one is rejected ``not_owner``
+(sync scenario 11), one naming an id that exists nowhere ``not_found``; the other
+facility's records are untouched either way."""
 
 from typing import Any
 
@@ -22,7 +23,8 @@ def license_op(t: Any, staff_id: str) -> Any:
         "expires_on": "2027-01-01"}})
 
 
-def test_another_facilitys_ids_answer_as_missing_ones(terminal, h, world, engine):
+def test_another_facilitys_ids_are_not_owner_and_missing_ones_not_found(terminal, h, world,
+                                                                         engine):
     a, b = terminal("a"), terminal("b")
     manager_a, manager_b = terminal("a", "rm_MG"), terminal("b", "rm_OK")
     # Facility B's records: a resident with a stay in a bed, and a staff member.
@@ -55,8 +57,8 @@ def test_another_facilitys_ids_answer_as_missing_ones(terminal, h, world, engine
     }
     for name, make in probes.items():
         foreign, missing = probe(make)
-        assert foreign == missing, name
-        assert foreign[:2] == ("rejected", "not_found"), name
+        assert foreign[:2] == ("rejected", "not_owner"), name
+        assert missing[:2] == ("rejected", "not_found"), name
     # What only a records manager may do: void a record, record a staff member's license.
     for foreign_op, missing_op in (
             (manager_a.op("void", {"kind": "resident", "id": rb, "reason": "wrong person"}),
@@ -64,13 +66,14 @@ def test_another_facilitys_ids_answer_as_missing_ones(terminal, h, world, engine
                                    "reason": "wrong person"})),
             (license_op(manager_a, staff_b), license_op(manager_a, new_id()))):
         foreign, missing = answers(manager_a.push([foreign_op, missing_op]))
-        assert foreign == missing and foreign[:2] == ("rejected", "not_found")
-    # The audit keeps the real reason for the foreign ids only.
-    actual = [row.detail.get("actual_reason") for row in h.audit_rows(engine)
-              if row.outcome == "rejected" and row.terminal_id in (a.info.id,
-                                                                   manager_a.info.id)]
-    assert actual.count("not_owner") == len(probes) + 2
-    assert actual.count(None) >= len(probes) + 2
+        assert (foreign[:2], missing[:2]) == (("rejected", "not_owner"),
+                                              ("rejected", "not_found"))
+    # The audit says the same, for every refusal.
+    reasons = [row.detail.get("reason") for row in h.audit_rows(engine)
+               if row.outcome == "rejected" and row.terminal_id in (a.info.id,
+                                                                    manager_a.info.id)]
+    assert reasons.count("not_owner") == len(probes) + 2
+    assert reasons.count("not_found") >= len(probes) + 2
     # B's records are untouched.
     assert h.record(engine, rb).data.get("phone") is None
     assert h.record(engine, rb).status == "active"

@@ -37,7 +37,7 @@ def test_two_facilities_one_bed_only_the_owner_assigns(terminal, h, world, engin
     rb, cb = h.new_resident(b)
     _, admit_a = h.admit(a, ra, bed)
     _, admit_b = h.admit(b, rb, bed)
-    assert statuses(b.push([cb, admit_b]))[1] == ("rejected", "not_found")
+    assert statuses(b.push([cb, admit_b]))[1] == ("rejected", "not_owner")
     assert statuses(a.push([ca, admit_a]))[1] == ("applied", None)
     assert census(engine, h, ra) == "in_house"
     h.assert_bed_invariants(engine)
