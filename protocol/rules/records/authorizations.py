@@ -153,7 +153,7 @@ def _defects(auth: Authorization, today: date) -> list[AuthorizationProblem]:
             "the expiration event is known to have occurred"))
     if auth.revoked_on is not None and auth.revoked_on <= today:
         problems.append(AuthorizationProblem(
-            "revoked_on", "45 CFR 164.508(b)(2)(iv)",
+            "revoked_on", "45 CFR 164.508(b)(2)(iii)",
             f"the authorization was revoked on {auth.revoked_on.isoformat()}"))
     return problems
 

@@ -96,11 +96,11 @@ EXCLUDED: dict[Basis, str] = {
     Basis.INCIDENTAL: "incidental to a permitted disclosure (164.528(a)(1)(iii))",
     Basis.AUTHORIZATION: "under an authorization (164.528(a)(1)(iv))",
     Basis.FACILITY_DIRECTORY: "facility directory (164.528(a)(1)(v))",
-    Basis.INVOLVED_IN_CARE: "persons involved in care or notification (164.528(a)(1)(vi))",
-    Basis.NATIONAL_SECURITY: "national security or intelligence (164.528(a)(1)(vii))",
+    Basis.INVOLVED_IN_CARE: "persons involved in care or notification (164.528(a)(1)(v))",
+    Basis.NATIONAL_SECURITY: "national security or intelligence (164.528(a)(1)(vi))",
     Basis.CORRECTIONAL_CUSTODY: "correctional institution or law enforcement with custody "
-                                "(164.528(a)(1)(viii))",
-    Basis.LIMITED_DATA_SET: "part of a limited data set (164.528(a)(1)(ix))",
+                                "(164.528(a)(1)(vii))",
+    Basis.LIMITED_DATA_SET: "part of a limited data set (164.528(a)(1)(viii))",
 }
 
 INCLUDED: dict[Basis, str] = {

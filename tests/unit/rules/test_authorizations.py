@@ -92,6 +92,8 @@ def test_expiry_revocation_and_dates() -> None:
     assert fields(replace(VALID, expires_on=None, expiration_event="discharge",
                           expiration_event_occurred=True)) == ["expiration_event"]
     assert fields(replace(VALID, revoked_on=date(2026, 12, 6))) == ["revoked_on"]
+    [revoked] = authorization_problems(replace(VALID, revoked_on=date(2026, 12, 6)), TODAY)
+    assert revoked.citation == "45 CFR 164.508(b)(2)(iii)"  # (iv) is a (b)(3)/(4) violation
     assert fields(replace(VALID, revoked_on=date(2026, 12, 7))) == []  # not yet revoked
     assert fields(replace(VALID, signed_on=date(2026, 12, 7))) == ["signed_on"]
     assert fields(replace(VALID, expires_on=date(2026, 11, 30))) == ["expires_on"]
