@@ -3,8 +3,11 @@ only factor. One rule for the server's accounts and the terminal's key slots.
 
 At least 15 characters, up to 256 accepted, any characters (Unicode
 normalised with NFKC, each code point counts once), no composition rules, and
-a blocklist: common passwords, trivial patterns, and words from the context
-(facility name, user name, product name) that make up most of the password.
+a blocklist: common passwords (a short list of our own, and the 30,000 most
+common passwords of breach corpuses that the ``zxcvbn`` package ships), one or
+two of them run together ("sunshinedragon12"), trivial patterns, and words from
+the context (facility name, user name, product name) that make up most of the
+password.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import cache
 from itertools import pairwise
 
 from .errors import ValidationError
@@ -63,7 +67,7 @@ def check_password(password: str, context: Iterable[str] = ()) -> str:
     if len(value) > MAX_LENGTH:
         raise PasswordRejected(f"Use at most {MAX_LENGTH} characters.")
     folded = _folded(value)
-    if folded in COMMON or _strip_digits(folded) in COMMON:
+    if _is_common(folded) or _is_common(_strip_digits(folded)):
         raise PasswordRejected("That password is too common; choose something others "
                                "would not guess.")
     if len(set(folded)) <= 2 or _is_sequence(folded):
@@ -74,6 +78,25 @@ def check_password(password: str, context: Iterable[str] = ()) -> str:
             raise PasswordRejected("Do not build the password from the facility name, "
                                    "your user name or the product name.")
     return value
+
+
+@cache
+def breached() -> frozenset[str]:
+    """The 30,000 most common passwords of breach corpuses (zxcvbn's list, lower
+    case), read once, when a password is first checked."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(_NON_ALNUM.sub("", word) for word in FREQUENCY_LISTS["passwords"])
+
+
+def _is_common(folded: str) -> bool:
+    """A common or breached password, or two of them run together (each of at
+    least 4 characters: "sunshinedragon", "passwordpassword")."""
+    common = breached()
+    if folded in COMMON or folded in common:
+        return True
+    return any(folded[:cut] in common and folded[cut:] in common
+               for cut in range(4, len(folded) - 3))
 
 
 def _strip_digits(folded: str) -> str:

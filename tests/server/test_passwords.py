@@ -11,11 +11,22 @@ from server.core.passwords import (
 @pytest.mark.parametrize("password", [
     "Password123!", "short", "passwordpassword1", "aaaaaaaaaaaaaaaaaaa",
     "abcdefghijklmnopqrs", "Maple Grove Manor 1", "ann.smith-ann.smith",
+    # From breach corpuses, alone or two run together (zxcvbn's 30,000).
+    "qwertyuiop12345", "sunshinedragon12", "baseball football", "iloveyouiloveyou",
 ])
 def test_weak_passwords_are_rejected_with_guidance(password):
     with pytest.raises(PasswordRejected) as info:
         check_password(password, ["Maple Grove Manor", "ann.smith"])
     assert info.value.guidance
+
+
+def test_fourteen_characters_are_one_too_few():
+    """security.md case 5: 14 characters is rejected, with the reason and a hint."""
+    with pytest.raises(PasswordRejected) as info:
+        check_password("quiet heron 14", [])
+    assert len("quiet heron 14") == 14
+    assert "at least 15 characters" in info.value.guidance
+    assert check_password("quiet heron 015", []) == "quiet heron 015"
 
 
 @pytest.mark.parametrize("password", [

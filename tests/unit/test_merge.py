@@ -3,6 +3,8 @@ pure functions both the server and the terminal use."""
 
 from __future__ import annotations
 
+import pytest
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -78,13 +80,20 @@ def test_scenario_3_different_fields_both_apply() -> None:
     assert second.state.data["address"] == "9 Oak Ave"
 
 
-def test_identity_fields_never_resolve_automatically() -> None:
-    first = apply_update(R, resident(), {"family_name": FieldChange("Okafor-Diallo", 1)}, A)
-    second = apply_update(R, first.state, {"family_name": FieldChange("Diallo", 1)}, B)
+@pytest.mark.parametrize(("name", "a", "b"), [
+    ("family_name", "Okafor-Diallo", "Diallo"),
+    ("given_name", "Adaeze", "Ada"),
+    ("birth_date", "1941-03-12", "1941-02-03"),
+    ("sex", "unknown", "male"),
+])
+def test_identity_fields_never_resolve_automatically(name: str, a: str, b: str) -> None:
+    """Legal name, date of birth and sex: two different concurrent values are a
+    conflict, never a last-writer-wins (sync-semantics: identity fields)."""
+    first = apply_update(R, resident(), {name: FieldChange(a, 1)}, A)
+    second = apply_update(R, first.state, {name: FieldChange(b, 1)}, B)
     assert second.status is OpStatus.CONFLICT
-    assert second.state.data["family_name"] == "Okafor-Diallo"
-    assert [v["value"] for v in second.state.conflicts["family_name"]["values"]] == [
-        "Okafor-Diallo", "Diallo"]
+    assert second.state.data[name] == a
+    assert [v["value"] for v in second.state.conflicts[name]["values"]] == [a, b]
 
 
 def test_scenario_7_void_then_edit_is_kept_as_conflict_without_resurrection() -> None:
