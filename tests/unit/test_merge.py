@@ -4,7 +4,6 @@ pure functions both the server and the terminal use."""
 from __future__ import annotations
 
 import pytest
-
 from hypothesis import given
 from hypothesis import strategies as st
 
