@@ -147,6 +147,50 @@ def test_scenario_20_replayed_push_has_no_effect_and_bad_senders_are_audited(
     assert any("revoked" in str(row.detail) for row in rejected)
 
 
+def test_scenario_20_one_changed_byte_in_a_push_of_new_changes_applies_nothing(
+        org: Org) -> None:
+    """security.md case 6: a sync message with one byte changed is rejected, nothing
+    of it is applied, and the refusal is audited; the message as signed still
+    applies (the terminal's change was never lost)."""
+    held: list[bytes] = []
+
+    class Holding:
+        """Keeps the terminal's pushes, answering as a server that is down."""
+
+        def __init__(self, inner: Transport) -> None:
+            self.inner = inner
+
+        def post(self, path: str, body: bytes, timeout: float) -> tuple[int, bytes]:
+            if path == "/v1/push":
+                held.append(body)
+                return 503, b""
+            return self.inner.post(path, body, timeout)
+
+    a = org.terminal(org.a, "clerk.MG", transport=Holding(HttpTransport(org.url)))
+    rid = a.residents.register(resident(family_name="Tamperproof"))
+    report = a.sync()
+    assert report.error and held
+    raw = HttpTransport(org.url)
+    def refused() -> int:
+        return sum(row.outcome == "bad_signature" for row in org.audit_actions())
+
+    before = refused()
+    for at in (len(held[0]) // 3, len(held[0]) // 2, len(held[0]) - 5):
+        tampered = bytearray(held[0])
+        tampered[at] ^= 0x01
+        status, _ = raw.post("/v1/push", bytes(tampered), 10)
+        assert status in (400, 401), at
+    assert server_op_count(org, a) == 0
+    assert ("resident", rid) not in org.server_records(org.a)
+    assert refused() > before  # audited (the first from a source; then counted)
+    assert org.audit_actions(rid) == []  # nothing of the change reached the record
+    # The message as the terminal signed it is still good: applied once.
+    status, _ = raw.post("/v1/push", held[0], 10)
+    assert status == 200
+    assert server_op_count(org, a) == 1
+    assert ("resident", rid) in org.server_records(org.a)
+
+
 def test_scenario_23_interrupted_pull_never_advances_the_cursor(
         org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
     a = org.terminal(org.a, "rm.MG")
