@@ -207,6 +207,39 @@ async def test_hostile_bodies_get_400_with_a_code(client, name):
     assert decode(body)["error"] == code
 
 
+async def test_bombs_at_the_size_limit_keep_memory_bounded_and_the_server_answering(
+        client, engine, settings, world):
+    """security.md case 10: a body as large as the server accepts, claiming millions
+    of maps or nested arrays, is refused with 400 while the decoder holds little
+    memory (tracemalloc sees the server's allocations: it runs in this process), and
+    the server goes on answering signed requests afterwards."""
+    import tracemalloc
+
+    room = settings.client_max_size - 5
+    bombs = [
+        b"\xdd" + room.to_bytes(4, "big") + b"\x80" * room,  # millions of empty maps
+        b"\xdd" + room.to_bytes(4, "big") + b"\x90" * room,  # millions of empty arrays
+        b"\xdd" + (room // 2).to_bytes(4, "big") + b"\xa1a" * (room // 2),  # short strings
+    ]
+    key, enrolled = await enroll(client, engine, settings, world.a.id, "clerk_MG")
+    tracemalloc.start()
+    try:
+        for bomb in bombs:
+            tracemalloc.reset_peak()
+            status, body = await post(client, "/v1/push", bomb)
+            _, peak = tracemalloc.get_traced_memory()
+            assert status == 400 and decode(body)["error"] == "too_many_items"
+            # The body itself is held once or twice; a million decoded maps would be
+            # over 60 MB. Bounded: a small multiple of the accepted size.
+            assert peak < 4 * settings.client_max_size, peak
+    finally:
+        tracemalloc.stop()
+    envelope = seal(key, "pull", enrolled.terminal_id, 1, PullRequest(0).to_wire())
+    status, body = await post(client, "/v1/pull", envelope.to_bytes())
+    assert status == 200
+    open_envelope(body).verify(enrolled.server_public_key)
+
+
 async def test_well_signed_but_malformed_body_is_400(client, engine, settings, world):
     key, enrolled = await enroll(client, engine, settings, world.a.id, "clerk_MG")
     for counter, body in enumerate([{"ops": "nope", "schema": 1}, {"ops": [], "extra": 1},
