@@ -137,17 +137,28 @@ def _mac(key: bytes, record_id: str, version: int, row: Iterable[Any]) -> bytes:
 
 class _Macs:
     """:func:`_mac` for many rows under one key (a pulled page seals thousands):
-    one packer, and the HMAC keyed once and copied for each row. The same
-    bytes, so the same MACs. Made per call, never shared between threads."""
+    one packer, and HMAC-SHA256's two keyed hash states (RFC 2104: the key,
+    padded to SHA-256's 64-byte block, XORed with 0x36 and 0x5c) made once and
+    copied for each row, with hashlib's own objects (``hmac.HMAC``'s Python
+    wrapper cost a quarter of a row's MAC). The same bytes, so the same MACs (a
+    test compares them with :func:`_mac`'s). Made per call, never shared
+    between threads."""
 
     def __init__(self, key: bytes) -> None:
         self._pack = msgpack.Packer(use_bin_type=True).pack
-        self._keyed = hmac.new(key, digestmod=hashlib.sha256)
+        block = (key if len(key) <= _BLOCK else hashlib.sha256(key).digest()).ljust(_BLOCK, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
 
     def __call__(self, record_id: str, version: int, row: Iterable[Any]) -> bytes:
-        mac = self._keyed.copy()
-        mac.update(self._pack([record_id, version, list(row)]))
-        return mac.digest()
+        inner = self._inner.copy()
+        inner.update(self._pack([record_id, version, list(row)]))
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()
+
+
+_BLOCK = hashlib.sha256().block_size
 
 
 def _xor(a: bytes, b: bytes) -> bytes:

@@ -10,7 +10,7 @@ outbox.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -84,48 +84,59 @@ def fold(*parts: Any) -> str:
     return " ".join(str(p) for p in parts if p not in (None, "")).casefold()
 
 
+SEARCH_COLUMNS = ("parent_id", "label", "search_text", "sort_key", "census", "live_status")
+"""The columns :func:`search_values` gives, in its order."""
+
+_CHILD_COLUMNS: dict[str, tuple[str, str]] = {
+    RecordKind.STAY: ("resident_id", "admitted_at"),
+    RecordKind.DIAGNOSIS: ("resident_id", "code"),
+    RecordKind.NOTE: ("resident_id", "clinical_time"),
+    RecordKind.ASSESSMENT: ("resident_id", "ard"),
+    **{kind: ("staff_id", key) for kind, key in STAFF_CHILDREN.items()},
+}
+"""Records listed under a parent: the field naming the parent, and the one
+each is labelled and sorted by."""
+
+
 def search_columns(kind: str, record_id: str, state: RecordState) -> dict[str, Any]:
-    d = state.data
-    cols: dict[str, Any] = {"live_status": state.status, "parent_id": None, "census": None}
+    """A record's search columns, by name, from what the terminal shows of it."""
+    return dict(zip(SEARCH_COLUMNS, search_values(kind, record_id, state.data, state.status),
+                    strict=True))
+
+
+def search_values(kind: str, record_id: str, d: Mapping[str, Any], status: str
+                  ) -> tuple[Any, str, str, str, str | None, str]:
+    """:func:`search_columns` as a tuple in :data:`SEARCH_COLUMNS`' order, from a
+    record's data and status: a pulled page computes them for thousands of
+    records, most of them a resident's notes or a staff member's hours."""
+    child = _CHILD_COLUMNS.get(kind)
+    if child is not None:
+        label = str(d.get(child[1]) or "")
+        return d.get(child[0]), label, "", label + "\x1f" + record_id, None, status
     if kind == RecordKind.RESIDENT:
-        label = resident_display_name(d)
-        cols.update(label=label,
-                    search_text=fold(d.get("family_name"), d.get("given_name"),
-                                     d.get("preferred_name"), d.get("mrn"),
-                                     d.get("_bed_label"), d.get("_unit_name")),
-                    sort_key=fold(d.get("family_name")) + "\x1f" + fold(d.get("given_name"))
-                    + "\x1f" + record_id,
-                    census=d.get("_census") or "pre_admission")
-    elif kind == RecordKind.STAFF:
-        label = resident_display_name(d)
-        cols.update(label=label,
-                    search_text=fold(d.get("family_name"), d.get("given_name"),
-                                     d.get("employee_id")),
-                    sort_key=fold(d.get("family_name")) + "\x1f" + fold(d.get("given_name"))
-                    + "\x1f" + record_id)
-    elif kind in (RecordKind.STAY, RecordKind.DIAGNOSIS, RecordKind.NOTE,
-                  RecordKind.ASSESSMENT):
-        key = {"stay": "admitted_at", "diagnosis": "code", "note": "clinical_time",
-               "assessment": "ard"}[kind]
-        cols.update(parent_id=d.get("resident_id"), label=str(d.get(key) or ""),
-                    search_text="", sort_key=str(d.get(key) or "") + "\x1f" + record_id)
-    elif kind in STAFF_CHILDREN:
-        key = STAFF_CHILDREN[RecordKind(kind)]
-        cols.update(parent_id=d.get("staff_id"), label=str(d.get(key) or ""),
-                    search_text="", sort_key=str(d.get(key) or "") + "\x1f" + record_id)
-    elif kind == RecordKind.BED:
-        cols.update(parent_id=d.get("unit_id"), label=str(d.get("label") or ""),
-                    search_text=fold(d.get("label"), d.get("unit_name")),
-                    sort_key=fold(d.get("unit_name")) + "\x1f" + fold(d.get("label")))
-    elif kind == RecordKind.USER:
-        cols.update(label=str(d.get("username") or ""),
-                    search_text=fold(d.get("username"), d.get("display_name")),
-                    sort_key=fold(d.get("username")))
-    else:
-        name = d.get("name") or d.get("title") or d.get("label") or record_id
-        cols.update(label=str(name), search_text=fold(name), sort_key=fold(name),
-                    parent_id=d.get("resident_id") or d.get("unit_id"))
-    return cols
+        return (None, resident_display_name(d),
+                fold(d.get("family_name"), d.get("given_name"), d.get("preferred_name"),
+                     d.get("mrn"), d.get("_bed_label"), d.get("_unit_name")),
+                fold(d.get("family_name")) + "\x1f" + fold(d.get("given_name"))
+                + "\x1f" + record_id,
+                d.get("_census") or "pre_admission", status)
+    if kind == RecordKind.STAFF:
+        return (None, resident_display_name(d),
+                fold(d.get("family_name"), d.get("given_name"), d.get("employee_id")),
+                fold(d.get("family_name")) + "\x1f" + fold(d.get("given_name"))
+                + "\x1f" + record_id,
+                None, status)
+    if kind == RecordKind.BED:
+        return (d.get("unit_id"), str(d.get("label") or ""),
+                fold(d.get("label"), d.get("unit_name")),
+                fold(d.get("unit_name")) + "\x1f" + fold(d.get("label")), None, status)
+    if kind == RecordKind.USER:
+        return (None, str(d.get("username") or ""),
+                fold(d.get("username"), d.get("display_name")), fold(d.get("username")),
+                None, status)
+    name = d.get("name") or d.get("title") or d.get("label") or record_id
+    return (d.get("resident_id") or d.get("unit_id"), str(name), fold(name), fold(name), None,
+            status)
 
 
 def search_filter(query: str) -> list[sa.ColumnElement[bool]]:

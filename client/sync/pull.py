@@ -24,7 +24,6 @@ from sqlalchemy.engine import Connection
 
 from protocol.audit_log import accept_checkpoint, checkpoint_from_json, checkpoint_to_json
 from protocol.collector import collector_paused
-from protocol.merge import RecordState
 from protocol.merkle import Checkpoint, ProofError
 from protocol.messages import (
     MAX_PULL_PAGE,
@@ -43,7 +42,7 @@ from ..store.database import OUTBOX, RECORDS, Store, dumps, get_meta, set_meta
 from ..store.departures import note_departure
 from ..store.overlay import overlay_filter, overlay_ops, records_touched
 from ..store.record_numbers import MRN_LOW_WATER, add_mrn_pool, mrn_top, mrns_left
-from ..store.search import refresh_many, search_columns
+from ..store.search import refresh_many, search_values
 from ..views import SyncProgress
 from .channel import Channel
 from .counts import Counts, Progress
@@ -240,11 +239,9 @@ class Pull:
             if snap.record_id in pending:
                 with_ops.append((kind, snap.record_id))
             data = dict(snap.data)
-            cols = search_columns(kind, snap.record_id, RecordState(data, status=snap.status))
             rows.append((snap.record_id, kind, snap.facility_id, dumps(data),
                          dumps(dict(snap.versions)), dumps(dict(snap.conflicts)), snap.status,
-                         snap.seq, cols["parent_id"], cols["label"], cols["search_text"],
-                         cols["sort_key"], cols["census"], cols["live_status"], 0))
+                         snap.seq, *search_values(kind, snap.record_id, data, snap.status), 0))
         # A page is thousands of rows of plain values: straight to the driver's
         # executemany (SQLAlchemy's per-row parameter processing cost as much
         # as the insert), handed to the integrity seal as written.

@@ -99,6 +99,22 @@ class Snapshot:
 
     @classmethod
     def from_wire(cls, value: Any) -> Snapshot:
+        if type(value) is dict:
+            # A pulled page checks thousands: the common case (every field of
+            # its exact type and in range) in one expression, without the
+            # accessors' calls (the same limits); anything else is checked, and
+            # refused, below.
+            kind, rid, fac, data, versions, conflicts, status, seq, gone = map(
+                value.get, _SNAPSHOT_KEYS)
+            if (type(kind) is str and kind in RECORD_KINDS
+                    and type(rid) is str and 0 < len(rid) <= 64
+                    and type(fac) is str and 0 < len(fac) <= 64
+                    and type(data) is dict and type(versions) is dict
+                    and type(conflicts) is dict
+                    and type(status) is str and 0 < len(status) <= 32
+                    and type(seq) is int and 0 <= seq <= _MAX_INT and type(gone) is bool):
+                return cls(_KIND_BY_NAME[kind], rid, fac, data, versions, conflicts, status,
+                           seq, gone)
         raw = as_map(value, "snapshot")
         kind = raw.get("k")
         if not isinstance(kind, str) or kind not in RECORD_KINDS:
@@ -121,6 +137,9 @@ def change_mark(snapshot: Snapshot) -> str:
 
 
 _KIND_BY_NAME = {str(kind): kind for kind in RecordKind}
+_SNAPSHOT_KEYS = ("k", "id", "f", "d", "v", "c", "s", "seq", "gone")
+_MAX_INT = 2**63 - 1
+""":func:`~protocol.schema.req_int`'s default bound."""
 """A kind by its wire name, without the enum's call (a page is thousands of snapshots)."""
 
 _STORED_SNAPSHOT_MAP = 0x88

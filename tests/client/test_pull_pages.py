@@ -4,12 +4,16 @@ cycle collector paused, which is left as it was found whatever happens."""
 import gc
 
 import pytest
+import sqlalchemy as sa
 
+from client.store.database import RECORDS, loads
+from client.store.search import SEARCH_COLUMNS, search_columns
 from client.sync import pull as pull_module
 from client.sync.engine import SyncEngine
 from client.sync.transport import TransportError
 from protocol.codec import decode
 from protocol.ids import new_id
+from protocol.merge import RecordState
 from protocol.messages import MAX_PULL_PAGE, SERVED_PULL_PAGE
 from protocol.records import RecordKind
 from protocol.signing import open_envelope
@@ -149,3 +153,30 @@ def test_the_next_page_is_asked_for_while_this_one_is_written_and_a_failure_lose
     report = _engine(a, server, sleeps).sync()
     assert report.error is None
     assert a.residents.census().total == 12
+
+
+def test_pulled_rows_carry_the_search_columns_of_what_they_hold(make_terminal, server, sleeps):
+    """A pulled page computes its rows' search columns in bulk (a tuple per
+    row); they are the columns a clerk's write computes for the same state."""
+    a = make_terminal(transport=server)
+    resident, staff, unit = new_id(), new_id(), new_id()
+    server.put(RecordKind.RESIDENT, resident, server.facility_id, {
+        "mrn": "P1", "family_name": "Øster", "given_name": "Ann", "preferred_name": "Annie",
+        "birth_date": "1950-01-01", "sex": "female", "_census": "in_house"})
+    server.put(RecordKind.NOTE, new_id(), server.facility_id, {
+        "resident_id": resident, "clinical_time": "2026-12-01T08:00", "text": "Slept well"})
+    server.put(RecordKind.STAFF, staff, server.facility_id, {
+        "employee_id": "E7", "family_name": "Ng", "given_name": "Li"})
+    server.put(RecordKind.HOURS, new_id(), server.facility_id, {
+        "staff_id": staff, "work_date": "2026-12-01", "hours": 8})
+    server.put(RecordKind.BED, new_id(), server.facility_id, {
+        "unit_id": unit, "label": "101-A", "unit_name": "North"})
+    assert _engine(a, server, sleeps).sync().error is None
+    with a.store.read() as conn:
+        rows = conn.execute(sa.select(RECORDS).where(RECORDS.c.data.is_not(None))).all()
+    kinds = {row.kind for row in rows}
+    assert {"resident", "note", "staff", "hours", "bed"} <= kinds
+    for row in rows:
+        expected = search_columns(row.kind, row.id,
+                                  RecordState(loads(row.data), status=row.status))
+        assert {name: getattr(row, name) for name in SEARCH_COLUMNS} == expected

@@ -242,3 +242,6 @@ def test_a_page_of_rows_is_sealed_with_exactly_the_macs_one_row_gets():
         assert [macs(row[0], version, row) for row in rows] \
             == [integrity._mac(key, row[0], version, row) for row in rows]
     assert macs("r1", 1, rows[0]) != macs("r1", 2, rows[0])
+    # keys of every size HMAC handles: empty, a block, longer than a block
+    for other in (b"", b"k" * 64, b"k" * 65, os.urandom(200)):
+        assert integrity._Macs(other)("r1", 3, rows[0]) == integrity._mac(other, "r1", 3, rows[0])
