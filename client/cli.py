@@ -4,6 +4,8 @@
     chartkeep enroll --server URL --code CODE --user NAME [--name TERMINAL] --password-stdin
     chartkeep sync   --user NAME --password-stdin
     chartkeep status --user NAME --password-stdin
+    chartkeep set-aside                         keep a damaged store aside (encrypted),
+                                                then enroll again to fetch the records
 
 Every error a clerk can cause or meet ends in one sentence on stderr and exit
 code 1 (2 for a mistyped command or value), never a traceback.
@@ -15,11 +17,12 @@ import argparse
 import getpass
 import socket
 import sys
+import time
 from pathlib import Path
 
 from .errors import InputError, TerminalError
 from .session import Session
-from .terminal import default_home, enroll, is_enrolled, unlock
+from .terminal import default_home, enroll, is_enrolled, set_aside, unlock
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,6 +32,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command is None:
             return _run_app(home)
+        if args.command == "set-aside":
+            folder = set_aside(home, time.time_ns() // 1_000_000)
+            print(f"The terminal's files are kept, still encrypted, in {folder}. Enroll the "
+                  "terminal again with a new code from your regional manager: its first "
+                  "sync brings back every record the server holds.")
+            return 0
         password = _password(args)
         if args.command == "enroll":
             session = enroll(home, args.server, args.code, args.name or socket.gethostname(),
@@ -72,6 +81,8 @@ def _parser() -> argparse.ArgumentParser:
                        ("status", "show what is pending, applied, in conflict or rejected")):
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("--user", required=True, help="your user name")
+    sub.add_parser("set-aside", help="keep a damaged store aside (still encrypted) so the "
+                   "terminal can be enrolled again and fetch its records from the server")
     for cmd in sub.choices.values():
         cmd.add_argument("--password-stdin", action="store_true",
                          help="read the password from the first line of standard input")

@@ -47,8 +47,9 @@ class OfflineExpired(TerminalError):
 
 
 class StoreUnreadable(TerminalError):
-    default_message = ("The terminal's store cannot be opened; it may be damaged — "
-                       "re-sync from the server.")
+    default_message = ("The terminal's store cannot be opened; it may be damaged. Set it "
+                       "aside and re-sync from the server: enroll the terminal again and "
+                       "its first sync brings back the records.")
 
 
 class NotEnrolled(TerminalError):

@@ -50,11 +50,11 @@ from .store.outbox import next_seq
 from .store.overlay import records_touched
 from .store.record_numbers import add_mrn_pool
 from .store.search import refresh_many
+from .store.set_aside import STORE_FILE, TERMINAL_FILE, mark_noted, note_set_aside
+from .store.set_aside import set_aside as move_aside
 from .sync.transport import HttpTransport, Transport, TransportError
 from .views import SlotInfo, UserInfo
 
-STORE_FILE = "store.db"
-TERMINAL_FILE = "terminal.json"
 ENROLL_TIMEOUT_S = 30.0
 
 ENROLL_ERRORS = {
@@ -62,6 +62,12 @@ ENROLL_ERRORS = {
                                "mistyped); ask your regional manager for a new one.",
     "bad_signature": "The server refused the terminal's signature; try again.",
 }
+
+
+def set_aside(home: Path, now_ms: int) -> Path:
+    """Keep a damaged store's files aside, still encrypted, so the terminal can be
+    enrolled again (:mod:`client.store.set_aside`); the folder they went to."""
+    return move_aside(Path(home), now_ms)
 
 
 def default_home() -> Path:
@@ -234,6 +240,7 @@ def _create(home: Path, server_url: str, terminal_name: str, password: str, cloc
             (home / name).unlink()  # left by an enrollment that failed half-way
     store_key = os.urandom(32)
     store = Store(home / STORE_FILE, store_key, create=True)
+    noted: list[str] = []
     try:
         with store.write() as conn:
             for name, value in {
@@ -255,8 +262,10 @@ def _create(home: Path, server_url: str, terminal_name: str, password: str, cloc
                 label=reply.username, search_text=reply.username.casefold(),
                 sort_key=reply.username.casefold()))
             audit(conn, clock.ms(), "enrolled", reply.user_id, terminal=reply.terminal_id)
+            noted = note_set_aside(conn, home, clock.ms(), reply.user_id)
     finally:
         store.close()
+    mark_noted(home, noted)
     slots = SlotFile(path=home / SLOTS_FILE, terminal_id=reply.terminal_id)
     slots.add(reply.user_id, reply.username, reply.role, password, store_key)
     slots.save()

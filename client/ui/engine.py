@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import Protocol
 
 from client.clock import Clock, SystemClock
-from client.errors import InputError, InvalidCredentials, SessionLocked, TerminalError
+from client.errors import (
+    InputError,
+    InvalidCredentials,
+    SessionLocked,
+    StoreUnreadable,
+    TerminalError,
+)
 from client.records.permissions import permitted
 from client.session import Action, Session, TerminalAction
 from client.store.keyslots import check_password
@@ -71,6 +77,7 @@ __all__ = [
     "StaffRow",
     "StaffView",
     "StayView",
+    "StoreUnreadable",
     "SyncProgress",
     "SyncReport",
     "SyncStatus",
@@ -102,6 +109,8 @@ class TerminalAPI(Protocol):
     def unlock(self, home: Path, username: str, password: str, *,
                transport: Transport | None = None, clock: Clock | None = None,
                on_progress: Callable[[str], None] | None = None) -> Session: ...
+
+    def set_aside(self, home: Path, now_ms: int) -> Path: ...
 
 
 def default_terminal() -> TerminalAPI:

@@ -245,3 +245,52 @@ def test_a_page_of_rows_is_sealed_with_exactly_the_macs_one_row_gets():
     # keys of every size HMAC handles: empty, a block, longer than a block
     for other in (b"", b"k" * 64, b"k" * 65, os.urandom(200)):
         assert integrity._Macs(other)("r1", 3, rows[0]) == integrity._mac(other, "r1", 3, rows[0])
+
+
+def test_a_damaged_store_is_set_aside_and_the_terminal_re_syncs_from_the_server(
+        filled, server, clock, sleeps):
+    """Security case 3, the offer: the damaged files are kept aside (still
+    encrypted, nothing deleted), the terminal enrolls again and its first sync
+    brings back what the server holds; the new store's audit log records the
+    folder set aside and the terminal it held."""
+    from client.store.database import AUDIT
+    from client.terminal import enroll, is_enrolled, read_terminal, set_aside
+
+    session, rid, mrn = filled
+    home = session.home
+    old_terminal = read_terminal(home)["terminal_id"]
+    session.lock()
+    _break(home, "flip_middle")
+    with pytest.raises(StoreUnreadable):
+        unlock(home, "mrivera", MANAGER_PASSWORD, clock=clock, sleep=sleeps)
+    folder = set_aside(home, clock.ms())
+    assert folder.parent == home and folder.name.startswith("set-aside-")
+    assert not is_enrolled(home) and not (home / "store.db").exists()
+    kept = {path.name for path in folder.iterdir()}
+    assert {"store.db", "terminal.json", "slots.json"} <= kept
+    for path in folder.iterdir():  # still encrypted: no name, record number or note
+        data = path.read_bytes()
+        for secret in (NAME, mrn, NOTE[:20]):
+            assert secret.encode() not in data, (path.name, secret)
+    code = server.issue_code(server.facility_id, "mrivera")
+    again = enroll(home, "http://127.0.0.1:1", code, "Station again", "mrivera",
+                   MANAGER_PASSWORD, transport=server, clock=clock, sleep=sleeps)
+    try:
+        assert again.sync().error is None
+        assert again.residents.get(rid).fields["family_name"] == NAME  # from the server
+        with again.store.read() as conn:
+            rows = conn.execute(AUDIT.select().where(AUDIT.c.event == "store_set_aside")).all()
+        assert len(rows) == 1
+        assert f'"folder": "{folder.name}"' in rows[0].detail
+        assert old_terminal in rows[0].detail
+    finally:
+        again.lock()
+    assert (folder / "noted").exists()  # recorded once, not again at a later enrollment
+
+
+def test_set_aside_with_nothing_there_says_so(tmp_path, clock):
+    from client.errors import NotEnrolled
+    from client.terminal import set_aside
+
+    with pytest.raises(NotEnrolled):
+        set_aside(tmp_path / "nothing", clock.ms())

@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Label, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
-from ..engine import SlotInfo, TerminalError, clerk_message
+from ..engine import SlotInfo, StoreUnreadable, TerminalError, clerk_message
 from ..messages import SessionOpened
 from ..widgets.key_footer import KeyFooter
 from ..workers import WorkerErrorsToApp
@@ -116,9 +116,11 @@ class Unlocking(WorkerErrorsToApp, Screen[None]):
             self.step = step
 
     class Failed(Message):
-        def __init__(self, message: str) -> None:
+        def __init__(self, message: str, *, damaged: bool = False) -> None:
             super().__init__()
             self.message = message
+            self.damaged = damaged
+            """The store or its files cannot be read (not a wrong passphrase)."""
 
     def on_unlock_form_submitted(self, event: UnlockForm.Submitted) -> None:
         self.query_one(UnlockForm).busy("Checking the passphrase…")
@@ -136,7 +138,8 @@ class Unlocking(WorkerErrorsToApp, Screen[None]):
                 app.home, username, password, transport=app.transport,
                 clock=app.engine_clock, on_progress=progressed)
         except TerminalError as error:
-            self.post_message(Unlocking.Failed(clerk_message(error)))
+            self.post_message(Unlocking.Failed(clerk_message(error),
+                                               damaged=isinstance(error, StoreUnreadable)))
             return
         app.post_message(SessionOpened(session))
 
@@ -165,18 +168,69 @@ class UnlockScreen(Unlocking):
             yield Label("Users at this terminal", classes="field-label")
             yield OptionList(id="users")
             yield UnlockForm()
+            with Horizontal(classes="dialog-buttons", id="damaged-actions"):
+                yield Button("Set aside and enroll again", id="set-aside", variant="warning",
+                             tooltip="Keep the damaged files aside, still encrypted, and "
+                                     "enroll this terminal again to fetch its records")
         yield KeyFooter()
 
     def on_mount(self) -> None:
+        self.query_one("#damaged-actions").display = False
         self.action_reload_users()
+
+    def on_unlocking_failed(self, message: Unlocking.Failed) -> None:
+        super().on_unlocking_failed(message)
+        if message.damaged:
+            self._offer_set_aside()
+
+    def _offer_set_aside(self) -> None:
+        """A store that cannot be read: offer to start over from the server."""
+        self.query_one("#damaged-actions").display = True
+
+    @on(Button.Pressed, "#set-aside")
+    def _ask_set_aside(self) -> None:
+        from ..dialogs.message import ConfirmDialog
+
+        question = ("This terminal's store cannot be opened. Its files will be kept, still "
+                    "encrypted, in a folder under the terminal's directory, and the terminal "
+                    "enrolled again with a new code from your regional manager: its first "
+                    "sync brings back every record the server holds. Changes made here and "
+                    "never sent cannot be read from the damaged store.")
+        def answered(answer: bool | None) -> None:  # noqa: FBT001  the dialog's result
+            if answer:
+                self._set_aside()
+
+        self.app.push_screen(ConfirmDialog("Set the damaged store aside?", question,
+                                           yes="Set aside"), answered)
+
+    @work(thread=True, exclusive=True, group="set-aside", exit_on_error=False)
+    def _set_aside(self) -> None:
+        app = self.chartkeep
+        folder = app.terminal.set_aside(app.home, app.clock.ms())
+        self.app.call_from_thread(self._enroll_again, folder.name)
+
+    def _enroll_again(self, folder: str) -> None:
+        from .enroll import EnrollScreen
+
+        self.app.notify(f"The damaged files are kept in {folder}. Enroll this terminal "
+                        "with a new code.", timeout=15)
+        self.app.switch_screen(EnrollScreen())
 
     def action_reload_users(self) -> None:
         self._load_users()
 
     @work(thread=True, exclusive=True, group="users", exit_on_error=False)
     def _load_users(self) -> None:
-        users = self.chartkeep.terminal.list_users(self.chartkeep.home)
+        try:
+            users = self.chartkeep.terminal.list_users(self.chartkeep.home)
+        except StoreUnreadable as error:
+            self.app.call_from_thread(self._damaged, clerk_message(error))
+            return
         self.app.call_from_thread(self._show_users, users)
+
+    def _damaged(self, message: str) -> None:
+        self.query_one(UnlockForm).show_error(message)
+        self._offer_set_aside()
 
     def _show_users(self, users: list[SlotInfo]) -> None:
         options = self.query_one("#users", OptionList)
