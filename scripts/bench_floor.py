@@ -6,6 +6,10 @@ over HTTP to an aiohttp handler that verifies the signature, decodes the body
 with the same bounded codec, and inserts the rows raw with one executemany.
 No merge rules, no idempotency, no audit chain: Chartkeep's push is judged as
 a fraction of this.
+
+The handler runs in its own process (``python scripts/bench_floor.py serve …``), as
+the real server does in scripts/bench; ``in_process=True`` runs it in a thread of
+the measuring process, the shape of every floor figure before 2026-12-07.
 """
 
 from __future__ import annotations
@@ -14,7 +18,10 @@ import asyncio
 import http.client
 import os
 import secrets
+import signal
 import sqlite3
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -25,6 +32,10 @@ from typing import Any
 
 import sqlcipher3
 from aiohttp import web
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 from protocol.codec import encode
 from protocol.ids import new_id
@@ -93,8 +104,40 @@ def _floor_server(db_path: Path, public_key: bytes) -> Iterator[str]:
         conn.close()
 
 
-def measure_floor(n_ops: int) -> float:
-    """Operations per second through the floor pipeline."""
+@contextmanager
+def _floor_process(db_path: Path, public_key: bytes) -> Iterator[tuple[str, int]]:
+    """The floor's server in a child process: (address, pid)."""
+    process = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), "serve", str(db_path),
+         public_key.hex()], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        address = process.stdout.readline().strip()
+        if not address:
+            raise RuntimeError("the floor's server process did not start")
+        yield address, process.pid
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+
+
+def _serve(db_path: Path, public_key: bytes) -> None:
+    """``bench_floor.py serve DB KEY``: print the address, serve until SIGTERM."""
+    from server.http.runner import tune_gc
+
+    stop = threading.Event()
+    tune_gc()  # as `chartkeep-server serve` does after start-up
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with _floor_server(db_path, public_key) as address:
+        print(address, flush=True)
+        stop.wait()
+
+
+def measure_floor(n_ops: int, *, in_process: bool = False) -> tuple[float, float | None]:
+    """Operations per second through the floor pipeline, and (in its own process)
+    the floor server's CPU µs per operation (None in process)."""
+    from scripts.bench_world import process_cpu_s
+
     with tempfile.TemporaryDirectory(prefix="chartkeep-floor-") as tmp:
         tmp_path = Path(tmp)
         key = new_private_key()
@@ -108,8 +151,12 @@ def measure_floor(n_ops: int) -> float:
         store.commit()
         from protocol.codec import decode
 
-        with _floor_server(tmp_path / "floor.db", public_bytes(key)) as address:
+        server = (_floor_server(tmp_path / "floor.db", public_bytes(key)) if in_process
+                  else _floor_process(tmp_path / "floor.db", public_bytes(key)))
+        with server as served:
+            address, pid = (served, None) if isinstance(served, str) else served
             connection = http.client.HTTPConnection(address, timeout=60)
+            cpu0 = process_cpu_s(pid) if pid else 0.0
             started = time.perf_counter()
             sent, counter = 0, 0
             while sent < n_ops:
@@ -126,11 +173,17 @@ def measure_floor(n_ops: int) -> float:
                     raise RuntimeError(f"floor server answered {response.status}")
                 sent += len(ops)
             elapsed = time.perf_counter() - started
+            server_us = (process_cpu_s(pid) - cpu0) / n_ops * 1e6 if pid else None
             connection.close()
         store.close()
-    return n_ops / elapsed
+    return n_ops / elapsed, server_us
 
 
 if __name__ == "__main__":
-    count = int(os.environ.get("N", "20000"))
-    print(f"floor: {measure_floor(count):,.0f} ops/s over {count} ops")
+    if sys.argv[1:2] == ["serve"]:
+        _serve(Path(sys.argv[2]), bytes.fromhex(sys.argv[3]))
+    else:
+        count = int(os.environ.get("N", "20000"))
+        rate, server_us = measure_floor(count, in_process="--in-process" in sys.argv)
+        print(f"floor: {rate:,.0f} ops/s over {count} ops"
+              + (f", server CPU {server_us:.0f} µs/op" if server_us is not None else ""))
