@@ -57,21 +57,26 @@ def sync_figures(count: int, pg: str | None, tmp: Path, targets: list[Target], *
                  in_process: bool) -> None:
     """Floor, push and pull + apply on SQLite (and PostgreSQL), in one shape."""
     shape = "server in this process (diagnostic)" if in_process else "server in its own process"
-    floor, floor_us = measure_floor(min(count, 50_000), in_process=in_process)
-    cpu = f" (its server {floor_us:.0f} µs/op CPU)" if floor_us is not None else ""
+    measured = measure_floor(min(count, 50_000), in_process=in_process)
+    floor = measured.rate
+    server = "" if measured.server_us is None else f", its server {measured.server_us:.0f}"
     say(f"  [{shape}]")
-    say(f"  floor (encrypted read + sign + HTTP + verify + raw insert): {floor:,.0f} ops/s{cpu}")
+    say(f"  floor (encrypted read + sign + HTTP + verify + raw insert): {floor:,.0f} ops/s "
+        f"(CPU µs/op: this process {measured.client_us:.0f}{server})")
     for name, url in (("SQLite", None), ("Postgres", pg)):
         if name == "Postgres" and url is None:
             continue
         got = push_and_pull(url, count, tmp / name.lower(), in_process=in_process)
         say(f"  {name:8} push {got['push']:>9,.0f} ops/s  ({got['push'] / floor:.0%} of floor)"
             f"   pull+apply {got['pull']:>9,.0f} records/s ({got['pulled']:,.0f})")
-        server = ("push handling thread" if in_process else "server process")
-        pull = (f", server {got['server_pull_us']:.0f}" if "server_pull_us" in got else "")
-        say(f"           CPU µs per operation: push: terminal process "
-            f"{got['terminal_push_us']:.0f}, {server} {got['server_push_us']:.0f}; "
-            f"pull + apply: terminal process {got['terminal_pull_us']:.0f}{pull}")
+        here = "this process (terminal + server)" if in_process else "terminal process"
+        server = "push handling thread" if in_process else "server process"
+        pull = f", server {got['server_pull_us']:.0f}" if "server_pull_us" in got else ""
+        push_cpu = got["terminal_push_us"] + (0.0 if in_process else got["server_push_us"])
+        say(f"           CPU µs per operation: push: {here} {got['terminal_push_us']:.0f}, "
+            f"{server} {got['server_push_us']:.0f}; pull + apply: {here} "
+            f"{got['terminal_pull_us']:.0f}{pull}; floor/push by CPU, both sides: "
+            f"{measured.cpu_us:.0f}/{push_cpu:.0f} = {measured.cpu_us / push_cpu:.0%}")
         if name == "SQLite":
             targets.append(Target("push_sqlite_ops_per_s", got["push"], 10_000, "", True))
             targets.append(Target("push_sqlite_vs_floor", got["push"] / floor, 0.25, "", True))

@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -133,9 +134,25 @@ def _serve(db_path: Path, public_key: bytes) -> None:
         stop.wait()
 
 
-def measure_floor(n_ops: int, *, in_process: bool = False) -> tuple[float, float | None]:
-    """Operations per second through the floor pipeline, and (in its own process)
-    the floor server's CPU µs per operation (None in process)."""
+@dataclass
+class Floor:
+    """Operations per second through the floor pipeline; CPU µs per operation of
+    the measuring process (with ``in_process``, the server's included) and of the
+    server's own process (None in process)."""
+
+    rate: float
+    client_us: float
+    server_us: float | None
+
+    @property
+    def cpu_us(self) -> float:
+        """All the floor's CPU per operation, both sides."""
+        return self.client_us + (self.server_us or 0.0)
+
+
+def measure_floor(n_ops: int, *, in_process: bool = False) -> Floor:
+    """The floor pipeline over ``n_ops`` operations (the handler in its own process,
+    or with ``in_process`` in a thread of this one)."""
     from scripts.bench_world import process_cpu_s
 
     with tempfile.TemporaryDirectory(prefix="chartkeep-floor-") as tmp:
@@ -157,6 +174,7 @@ def measure_floor(n_ops: int, *, in_process: bool = False) -> tuple[float, float
             address, pid = (served, None) if isinstance(served, str) else served
             connection = http.client.HTTPConnection(address, timeout=60)
             cpu0 = process_cpu_s(pid) if pid else 0.0
+            client0 = time.process_time()
             started = time.perf_counter()
             sent, counter = 0, 0
             while sent < n_ops:
@@ -173,10 +191,11 @@ def measure_floor(n_ops: int, *, in_process: bool = False) -> tuple[float, float
                     raise RuntimeError(f"floor server answered {response.status}")
                 sent += len(ops)
             elapsed = time.perf_counter() - started
+            client_us = (time.process_time() - client0) / n_ops * 1e6
             server_us = (process_cpu_s(pid) - cpu0) / n_ops * 1e6 if pid else None
             connection.close()
         store.close()
-    return n_ops / elapsed, server_us
+    return Floor(n_ops / elapsed, client_us, server_us)
 
 
 if __name__ == "__main__":
@@ -184,6 +203,7 @@ if __name__ == "__main__":
         _serve(Path(sys.argv[2]), bytes.fromhex(sys.argv[3]))
     else:
         count = int(os.environ.get("N", "20000"))
-        rate, server_us = measure_floor(count, in_process="--in-process" in sys.argv)
-        print(f"floor: {rate:,.0f} ops/s over {count} ops"
-              + (f", server CPU {server_us:.0f} µs/op" if server_us is not None else ""))
+        floor = measure_floor(count, in_process="--in-process" in sys.argv)
+        server = "" if floor.server_us is None else f", server CPU {floor.server_us:.0f} µs/op"
+        print(f"floor: {floor.rate:,.0f} ops/s over {count} ops, "
+              f"CPU {floor.client_us:.0f} µs/op{server}")

@@ -11,7 +11,9 @@ pairs is reported. Besides wall ops/s, two figures a busy machine hardly moves:
 the server process's CPU per operation (/proc/<pid>/stat: its HTTP edge and WAL
 checkpoints included) and the bytes it read and wrote per operation (/proc/<pid>/io
 ``rchar``/``wchar``: files and sockets; the request and answer bytes are the same
-on both sides, so what differs is the database's pages).
+on both sides, so what differs is the database's pages). Before each timed push
+the server's WAL is checkpointed and emptied, so neither push pays for what an
+earlier one wrote.
 
 Memory: a server process (SQLite), ``count`` operations pushed to it over
 loopback, then its resident set read from /proc.
@@ -43,6 +45,8 @@ class Pushed:
     cpu_us: float
     read_kb: float
     written_kb: float
+    refresh_s: float
+    """CPU seconds of one refresh of the facility's dashboard figures, after it."""
 
 
 @dataclass
@@ -91,11 +95,63 @@ def _timed_push(world: tuple[Any, ...], home: Path, count: int, seed: int, mrn: 
     settings, engine, server, facility = world
     session = enroll(settings, engine, server, facility, home, "bench.rm")
     queue_operations(session, count, seed=seed, first_mrn=mrn, family=family)
-    with server.usage() as spent:
-        rate = push_everything(session, server.url)
+    with figures_held(engine, facility):
+        _settle_wal(engine)
+        with server.usage() as spent:
+            rate = push_everything(session, server.url)
     session.lock()
     per_op = spent.per_op(count)
-    return Pushed(rate, per_op["cpu_us"], per_op["read_kb"], per_op["written_kb"])
+    return Pushed(rate, per_op["cpu_us"], per_op["read_kb"], per_op["written_kb"],
+                  refresh_cpu_s(world))
+
+
+@contextmanager
+def figures_held(engine: Any, facility: str) -> Iterator[None]:
+    """Hold the claim on the facility's dashboard figures (server/storage/claims.py)
+    while inside, so the server leaves their refresh to "another process" and the
+    push is measured alone. The server refreshes a facility's figures within a
+    minute of any change, reading all its records, and whether a refresh landed in
+    a timed window was chance: on top of 140,000 operations one pair of three
+    measured 256 µs and 13.9 KB read per operation, the other two 112 µs and
+    2.0-2.4 KB (docs/performance/sync-server.md, fifth round). Waits for a
+    refresh already running."""
+    from server.storage.claims import claim
+
+    deadline = time.monotonic() + 120
+    while True:
+        with claim(engine, f"figures:{facility}") as held:
+            if held:
+                yield
+                return
+        if time.monotonic() > deadline:
+            raise SystemExit("the server's figures refresh held its claim for 2 minutes")
+        time.sleep(0.2)
+
+
+def refresh_cpu_s(world: tuple[Any, ...]) -> float:
+    """CPU seconds of one refresh of the facility's dashboard figures (what the
+    server does in the background within a minute of a change), run here."""
+    from server.portal import figures
+
+    settings, engine, _server, facility = world
+    started = time.process_time()
+    figures.refresh(engine, settings, facility)
+    return time.process_time() - started
+
+
+def _settle_wal(engine: Any) -> None:
+    """Copy an SQLite server's WAL into its database and empty it, so each timed
+    push starts from the same place: else the push timed right after the seeding
+    pays for checkpointing up to 32 MiB the seeder left in the WAL (the server
+    checkpoints once 8,192 pages wait), and the one on a fresh server does not.
+    The server is idle between pushes; nothing waits on this."""
+    if engine.dialect.name != "sqlite":
+        return
+    raw = engine.raw_connection()
+    try:
+        raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    finally:
+        raw.close()
 
 
 def push_on_top(url: str | None, count: int, existing: int, tmp: Path,
@@ -158,7 +214,8 @@ def server_scale(count: int, tmp: Path, targets: list[Target], *, rounds: int = 
         say(f"  SQLite   push {count:,} ops, pair {n + 1}: empty {e.rate:,.0f} ops/s, "
             f"{e.cpu_us:.0f} µs/op, read {e.read_kb:.1f} KB/op, written {e.written_kb:.1f}; "
             f"on top of {existing + n * count:,}: {t.rate:,.0f} ops/s, {t.cpu_us:.0f} µs/op, "
-            f"read {t.read_kb:.1f}, written {t.written_kb:.1f} (server process)")
+            f"read {t.read_kb:.1f}, written {t.written_kb:.1f} (server process); dashboard "
+            f"figures refresh {e.refresh_s:.2f} → {t.refresh_s:.2f} s CPU")
     wall = statistics.median(top.slower("rate"))
     cpu = statistics.median(top.slower("cpu_us"))
     say(f"  SQLite   push on top, median of {rounds} pairs: {wall:+.0%} wall, {cpu:+.0%} "

@@ -36,16 +36,19 @@ def test_bench_sync_figures_in_both_shapes_and_the_server_figures(tmp_path):
     own, in_process = out.split("[server in this process (diagnostic)]")
     assert "[server in its own process]" in own
     for part in (own, in_process):
-        assert re.search(rf"floor \(.*\): {NUMBER} ops/s", part)
+        assert re.search(rf"floor \(.*\): {NUMBER} ops/s \(CPU µs/op: this process \d+", part)
+        assert re.search(r"floor/push by CPU, both sides: \d+/\d+ = \d+%", part)
         assert re.search(rf"SQLite +push +{NUMBER} ops/s +\(\d+% of floor\) +pull\+apply "
                          rf"+{NUMBER} records/s \(30[0-9]\)", part)
-    assert re.search(r"its server \d+ µs/op CPU", own)
+    assert re.search(r"this process \d+, its server \d+\)", own)
     assert re.search(r"push: terminal process \d+, server process \d+; pull \+ apply: "
                      r"terminal process \d+, server \d+", own)
-    assert re.search(r"push: terminal process \d+, push handling thread \d+", in_process)
+    assert re.search(r"push: this process \(terminal \+ server\) \d+, push handling thread "
+                     r"\d+", in_process)
     assert len(re.findall(r"pair \d: empty .* on top of [\d,]+: ", out)) == 2
     assert re.search(r"push on top, median of 2 pairs: [-+]\d+% wall, [-+]\d+% server CPU",
                      out)
+    assert len(re.findall(r"dashboard figures refresh [\d.]+ → [\d.]+ s CPU", out)) == 2
     assert re.search(r"server process \(SQLite\) after 300 pushed operations .*: \d+ MiB", out)
     names = [line.split()[0] for line in out.splitlines()
              if re.fullmatch(r"\S+ \S+ [<>]=\S+ (ok|short)", line)]
@@ -57,9 +60,10 @@ def test_bench_sync_figures_in_both_shapes_and_the_server_figures(tmp_path):
 @pytest.mark.slow
 def test_bench_floor_runs_in_its_own_process_and_in_this_one():
     own = _run("scripts/bench_floor.py", env={"N": "600"})
-    assert re.fullmatch(rf"floor: {NUMBER} ops/s over 600 ops, server CPU \d+ µs/op\n", own)
+    assert re.fullmatch(rf"floor: {NUMBER} ops/s over 600 ops, CPU \d+ µs/op, "
+                        rf"server CPU \d+ µs/op\n", own)
     here = _run("scripts/bench_floor.py", "--in-process", env={"N": "600"})
-    assert re.fullmatch(rf"floor: {NUMBER} ops/s over 600 ops\n", here)
+    assert re.fullmatch(rf"floor: {NUMBER} ops/s over 600 ops, CPU \d+ µs/op\n", here)
 
 
 @pytest.mark.slow
