@@ -213,3 +213,48 @@ def command_seconds(settings: Any, ids: list[str], out: Path) -> tuple[float, fl
     if written != len(ids):
         raise RuntimeError(f"the command wrote {written} reports for {len(ids)} facilities")
     return seconds, cpu
+
+
+def compliance_figures(tmp: Path, targets: list[Any], *, facilities: int) -> None:
+    """scripts/bench's compliance lines: a 120-bed facility at a terminal; one
+    report for many facilities at the server (``facilities`` such)."""
+    from scripts.bench_world import Target, enroll, say, server_on
+    from server.reports.workers import default_processes
+
+    # The server (in this process, as before 2026-12-07) only enrolls the terminal:
+    # the records are written straight into both databases.
+    with server_on(None, tmp, in_process=True) as (settings, engine, server, facility):
+        session = enroll(settings, engine, server, facility, tmp / "compliance", "bench.rm")
+        rows = facility_rows(facility)
+        fill_terminal(session, rows)
+        hours = sum(1 for r in rows if r["kind"] == "hours")
+        figures = terminal_seconds(session)
+        session.lock()
+        say(f"  compliance at a terminal, 120 beds, 150 staff, {hours:,} shifts in 90 days: "
+            f"floor (read + decode) {figures['floor']:.2f} s, staffing compliance "
+            f"{figures['staffing']:.2f} s, PBJ file {figures['pbj']:.2f} s")
+        targets.append(Target("terminal_quarter_staffing_s", figures["staffing"], 1.0, "s",
+                              False))
+        targets.append(Target("terminal_pbj_export_s", figures["pbj"], 1.0, "s", False))
+        ids = fill_server(engine, settings, facilities)
+        server_figures = server_seconds(engine, ids)
+        say(f"  server, {facilities} such facilities: floor (read + decode) "
+            f"{_wall_cpu(server_figures, 'floor')}, census statistics "
+            f"{_wall_cpu(server_figures, 'census_stats')}, staffing over the quarter "
+            f"{_wall_cpu(server_figures, 'staffing')}")
+        command, command_cpu = command_seconds(settings, ids, tmp / "reports")
+        say(f"  chartkeep-server report staffing-quarter --facility … ({facilities} CSV "
+            f"files, {min(default_processes(), facilities)} worker processes): {command:.2f} s "
+            f"(CPU {command_cpu:.2f} s, the command and its workers)")
+        targets.append(Target(f"server_census_stats_{facilities}_facilities_s",
+                              server_figures["census_stats"], 5.0, "s", False))
+        targets.append(Target(f"server_staffing_quarter_{facilities}_facilities_s",
+                              server_figures["staffing"], 5.0, "s", False))
+        targets.append(Target(f"server_staffing_quarter_{facilities}_facilities_command_s",
+                              command, 5.0, "s", False))
+
+
+def _wall_cpu(figures: dict[str, float], key: str) -> str:
+    """Wall seconds, then this process's CPU seconds: on a machine shared with other
+    work, the gap between the two is time spent waiting for a core."""
+    return f"{figures[key]:.2f} s (CPU {figures[key + '_cpu']:.2f} s)"

@@ -6,6 +6,10 @@ over HTTP to an aiohttp handler that verifies the signature, decodes the body
 with the same bounded codec, and inserts the rows raw with one executemany.
 No merge rules, no idempotency, no audit chain: Chartkeep's push is judged as
 a fraction of this.
+
+The handler runs in its own process (``python scripts/bench_floor.py serve …``), as
+the real server does in scripts/bench; ``in_process=True`` runs it in a thread of
+the measuring process, the shape of every floor figure before 2026-12-07.
 """
 
 from __future__ import annotations
@@ -14,17 +18,25 @@ import asyncio
 import http.client
 import os
 import secrets
+import signal
 import sqlite3
+import subprocess
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import sqlcipher3
 from aiohttp import web
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 from protocol.codec import encode
 from protocol.ids import new_id
@@ -93,8 +105,56 @@ def _floor_server(db_path: Path, public_key: bytes) -> Iterator[str]:
         conn.close()
 
 
-def measure_floor(n_ops: int) -> float:
-    """Operations per second through the floor pipeline."""
+@contextmanager
+def _floor_process(db_path: Path, public_key: bytes) -> Iterator[tuple[str, int]]:
+    """The floor's server in a child process: (address, pid)."""
+    process = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), "serve", str(db_path),
+         public_key.hex()], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        address = process.stdout.readline().strip()
+        if not address:
+            raise RuntimeError("the floor's server process did not start")
+        yield address, process.pid
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+
+
+def _serve(db_path: Path, public_key: bytes) -> None:
+    """``bench_floor.py serve DB KEY``: print the address, serve until SIGTERM."""
+    from server.http.runner import tune_gc
+
+    stop = threading.Event()
+    tune_gc()  # as `chartkeep-server serve` does after start-up
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with _floor_server(db_path, public_key) as address:
+        print(address, flush=True)
+        stop.wait()
+
+
+@dataclass
+class Floor:
+    """Operations per second through the floor pipeline; CPU µs per operation of
+    the measuring process (with ``in_process``, the server's included) and of the
+    server's own process (None in process)."""
+
+    rate: float
+    client_us: float
+    server_us: float | None
+
+    @property
+    def cpu_us(self) -> float:
+        """All the floor's CPU per operation, both sides."""
+        return self.client_us + (self.server_us or 0.0)
+
+
+def measure_floor(n_ops: int, *, in_process: bool = False) -> Floor:
+    """The floor pipeline over ``n_ops`` operations (the handler in its own process,
+    or with ``in_process`` in a thread of this one)."""
+    from scripts.bench_world import process_cpu_s
+
     with tempfile.TemporaryDirectory(prefix="chartkeep-floor-") as tmp:
         tmp_path = Path(tmp)
         key = new_private_key()
@@ -108,8 +168,13 @@ def measure_floor(n_ops: int) -> float:
         store.commit()
         from protocol.codec import decode
 
-        with _floor_server(tmp_path / "floor.db", public_bytes(key)) as address:
+        server = (_floor_server(tmp_path / "floor.db", public_bytes(key)) if in_process
+                  else _floor_process(tmp_path / "floor.db", public_bytes(key)))
+        with server as served:
+            address, pid = (served, None) if isinstance(served, str) else served
             connection = http.client.HTTPConnection(address, timeout=60)
+            cpu0 = process_cpu_s(pid) if pid else 0.0
+            client0 = time.process_time()
             started = time.perf_counter()
             sent, counter = 0, 0
             while sent < n_ops:
@@ -126,11 +191,19 @@ def measure_floor(n_ops: int) -> float:
                     raise RuntimeError(f"floor server answered {response.status}")
                 sent += len(ops)
             elapsed = time.perf_counter() - started
+            client_us = (time.process_time() - client0) / n_ops * 1e6
+            server_us = (process_cpu_s(pid) - cpu0) / n_ops * 1e6 if pid else None
             connection.close()
         store.close()
-    return n_ops / elapsed
+    return Floor(n_ops / elapsed, client_us, server_us)
 
 
 if __name__ == "__main__":
-    count = int(os.environ.get("N", "20000"))
-    print(f"floor: {measure_floor(count):,.0f} ops/s over {count} ops")
+    if sys.argv[1:2] == ["serve"]:
+        _serve(Path(sys.argv[2]), bytes.fromhex(sys.argv[3]))
+    else:
+        count = int(os.environ.get("N", "20000"))
+        floor = measure_floor(count, in_process="--in-process" in sys.argv)
+        server = "" if floor.server_us is None else f", server CPU {floor.server_us:.0f} µs/op"
+        print(f"floor: {floor.rate:,.0f} ops/s over {count} ops, "
+              f"CPU {floor.client_us:.0f} µs/op{server}")

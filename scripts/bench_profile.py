@@ -179,8 +179,22 @@ def _measure(bench: Any, world: tuple[Any, ...], ops: int, tmp: Path, name: str,
     return rate, cpu[0], vm[0], pstats.Stats(profile)
 
 
+def _world() -> Any:
+    """scripts/bench's world with the server in this process: the profilers wrap
+    the server's functions, so it must run here."""
+    from functools import partial
+    from types import SimpleNamespace
+
+    from scripts import bench_sync, bench_world
+
+    return SimpleNamespace(server_on=partial(bench_world.server_on, in_process=True),
+                           enroll=bench_world.enroll, say=bench_world.say,
+                           queue_operations=bench_world.queue_operations,
+                           push_everything=bench_sync.push_everything)
+
+
 def run(url: str | None, ops: int, on_top: int, tmp: Path, top: int) -> None:
-    from scripts import bench
+    bench = _world()
 
     say = bench.say
     with bench.server_on(url, tmp) as world:
@@ -264,7 +278,7 @@ def sides(ops: int, tmp: Path) -> None:
     """The whole push (``scripts/bench``'s) by part: process CPU and thread CPU."""
     import resource
 
-    from scripts import bench
+    bench = _world()
 
     with bench.server_on(None, tmp) as (settings, engine, server, facility):
         writer = bench.enroll(settings, engine, server, facility, tmp / "writer", "bench.rm")

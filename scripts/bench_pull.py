@@ -45,7 +45,8 @@ from client.sync import pull as pull_module
 from client.sync.counts import Counts
 from client.sync.engine import SyncEngine
 from client.sync.transport import HttpTransport
-from scripts.bench import enroll, push_everything, queue_operations
+from scripts.bench_sync import push_everything
+from scripts.bench_world import enroll, queue_operations
 from server import admin
 from server.core.service import SyncService
 from server.http.runner import ServerThread, tune_gc
