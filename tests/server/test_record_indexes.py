@@ -1,5 +1,6 @@
-"""``records``' partial indexes (migration 0010): a note enters none of them, and
-every query that read through them still does."""
+"""The partial indexes of migration 0010: a note enters none of ``records``'
+look-up indexes, a clerk's audit entry not the one by actor, and every query
+that read through them still does."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from protocol.ops import OpStatus
 from server.reports import loading
 from server.storage.batch import Batch
 from server.storage.db import read_tx
+from server.storage.models import BY_INSPECTOR, T
 
 PARTIAL = {"ix_records_facility_id_match_key": "match_key IS NOT NULL",
            "ix_records_facility_id_mrn": "mrn IS NOT NULL",
-           "ix_records_facility_id_work_day": "kind = 'hours'"}
+           "ix_records_facility_id_work_day": "kind = 'hours'",
+           "ix_audit_actor": "actor LIKE 'inspector:%'"}
 
 
 def _index_sql(engine: sa.Engine) -> dict[str, str]:
@@ -24,31 +27,33 @@ def _index_sql(engine: sa.Engine) -> dict[str, str]:
         if engine.dialect.name == "sqlite":
             rows = conn.exec_driver_sql(
                 "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
-                "AND tbl_name = 'records'").all()
+                "AND tbl_name IN ('records', 'audit')").all()
         else:
             rows = conn.exec_driver_sql(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'records' "
-                "AND schemaname = current_schema()").all()
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN "
+                "('records', 'audit') AND schemaname = current_schema()").all()
     return {name: sql or "" for name, sql in rows}
 
 
 def test_the_look_up_indexes_hold_only_the_rows_they_find(engine):
     found = _index_sql(engine)
     for name, condition in PARTIAL.items():
-        # PostgreSQL writes the condition back its own way (casts, brackets).
+        # PostgreSQL writes the condition back its own way (casts, brackets,
+        # ``~~`` for LIKE).
         words = condition.replace("'", "").split()
-        text = found[name].split(" WHERE ", 1)[1].replace("'", "")
+        text = found[name].split(" WHERE ", 1)[1].replace("'", "").replace("~~", "LIKE")
         assert all(word in text for word in words), (name, found[name])
     assert "ix_records_facility_id_kind_work_day" not in found
 
 
 def _plans(engine: sa.Engine, run: Any) -> list[str]:
-    """SQLite's plan of every read of ``records`` that ``run(conn)`` makes."""
+    """SQLite's plan of every read of ``records`` or ``audit`` that ``run(conn)``
+    makes."""
     seen: list[tuple[str, Any]] = []
 
     def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
                executemany: bool) -> None:
-        if "FROM records" in statement:
+        if "FROM records" in statement or "FROM audit" in statement:
             seen.append((statement, parameters))
 
     event.listen(engine, "before_cursor_execute", record)
@@ -86,3 +91,11 @@ def test_the_batch_and_the_reports_still_read_through_them(terminal, h, world, e
     assert "ix_records_facility_id_work_day" in in_window
     assert "work_day>" in in_window
     assert "ix_records_facility_id_work_day" in undated
+
+
+def test_an_inspectors_views_are_still_found_by_actor(engine):
+    if engine.dialect.name != "sqlite":
+        return
+    views = sa.select(T.audit.c.seq).where(T.audit.c.actor == "inspector:X", BY_INSPECTOR)
+    (plan,) = _plans(engine, lambda conn: conn.execute(views).all())
+    assert "ix_audit_actor" in plan

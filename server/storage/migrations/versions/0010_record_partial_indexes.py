@@ -21,6 +21,11 @@ partial:
   statement's generic plan on PostgreSQL could not use the index then (SQLite
   re-prepares for the bound value, but needs no such help with a literal).
 
+The same for ``audit.actor``: it is read only to find an inspector's views
+(``actor = 'inspector:…'``), but every entry went in, a push's one per operation.
+It is now ``WHERE actor LIKE 'inspector:%'``, a condition those queries repeat
+word for word (:data:`server.storage.models.BY_INSPECTOR`).
+
 Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-07
@@ -39,6 +44,7 @@ depends_on = None
 HAS_MATCH_KEY = sa.text("match_key IS NOT NULL")
 HAS_MRN = sa.text("mrn IS NOT NULL")
 IS_HOURS = sa.text("kind = 'hours'")
+BY_INSPECTOR = sa.text("actor LIKE 'inspector:%'")
 
 _WAS = ("ix_records_facility_id_kind_work_day", ["facility_id", "kind", "work_day"])
 _NOW = ("ix_records_facility_id_work_day", ["facility_id", "work_day"])
@@ -53,9 +59,16 @@ def upgrade() -> None:
             batch.create_index(name, columns, sqlite_where=where, postgresql_where=where)
         batch.drop_index(_WAS[0])
         batch.create_index(*_NOW, sqlite_where=IS_HOURS, postgresql_where=IS_HOURS)
+    with op.batch_alter_table("audit") as batch:
+        batch.drop_index("ix_audit_actor")
+        batch.create_index("ix_audit_actor", ["actor"], sqlite_where=BY_INSPECTOR,
+                           postgresql_where=BY_INSPECTOR)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("audit") as batch:
+        batch.drop_index("ix_audit_actor")
+        batch.create_index("ix_audit_actor", ["actor"])
     with op.batch_alter_table("records") as batch:
         batch.drop_index(_NOW[0])
         batch.create_index(*_WAS)
