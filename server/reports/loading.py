@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from protocol.reports.facts import FacilityFacts, HoursDays, Row, facility_settings
 from server.errors import NotFound
 from server.storage.db import json_value
-from server.storage.models import T
+from server.storage.models import IS_HOURS, T
 
 KINDS = ("facility", "bed", "resident", "stay", "assessment", "staff", "license", "hours",
          "training", "review", "registry_check", "paid_leave", "bulletin", "user")
@@ -77,7 +77,8 @@ def load_facts(conn: Connection, facility_id: str, *, kinds: Iterable[str] | Non
             found += _snapshots(conn, sa.and_(mine, records.c.kind == "hours"))
         else:
             first, last = (d.isoformat() for d in hours_days(facility_settings(facility)))
-            hours = sa.and_(mine, records.c.kind == "hours")
+            # The kind as a literal: the work-day index holds hours entries only.
+            hours = sa.and_(mine, IS_HOURS)
             found += _snapshots(conn, sa.and_(hours, records.c.work_day.between(first, last)))
             found += _snapshots(conn, sa.and_(hours, records.c.work_day.is_(None)))
     out: list[Row] = []

@@ -35,6 +35,20 @@ REJECTED = sa.text("status = 'rejected'")
 """The condition of the partial index on ``ops.target_id`` (and of the query
 that uses it: a bound parameter would not let SQLite pick a partial index)."""
 
+HAS_MATCH_KEY = sa.text("match_key IS NOT NULL")
+HAS_MRN = sa.text("mrn IS NOT NULL")
+IS_HOURS = sa.text("kind = 'hours'")
+"""The conditions of ``records``' partial indexes (migration 0010): a note enters
+none of them. A query through the work-day index names the kind as this literal
+(PostgreSQL's generic plan of a prepared statement cannot use a partial index
+for a bound value); one through the other two compares the column, which shows
+it is not NULL."""
+
+BY_INSPECTOR = sa.text("actor LIKE 'inspector:%'")
+"""The condition of the partial index on ``audit.actor`` (migration 0010): a push
+writes an entry per operation, by a clerk; only an inspector's are looked up by
+actor. A query through it names this condition as it is written here."""
+
 STAY_IS_CURRENT = sa.text("status IN ('active', 'on_leave')")
 STAY_HOLDS_BED = sa.text("status IN ('active', 'on_leave') AND bed_id IS NOT NULL")
 """The conditions of the partial unique indexes on ``stays``. A query that
@@ -138,14 +152,16 @@ class Record(ServerTable, table=True):
     __tablename__ = "records"
     __table_args__ = (
         sa.Index(None, "facility_id", "kind"),
-        sa.Index(None, "facility_id", "match_key"),
+        sa.Index(None, "facility_id", "match_key", sqlite_where=HAS_MATCH_KEY,
+                 postgresql_where=HAS_MATCH_KEY),
         # By subject, facility and kind (an hours entry reads its staff member's
         # applicants): migration 0007.
         sa.Index(None, "subject_id", "facility_id", "kind"),
-        sa.Index(None, "facility_id", "mrn"),
+        sa.Index(None, "facility_id", "mrn", sqlite_where=HAS_MRN, postgresql_where=HAS_MRN),
         # A report reads the hours of its period, by the day each began
-        # (migration 0009).
-        sa.Index(None, "facility_id", "kind", "work_day"),
+        # (migration 0009); hours entries only (0010).
+        sa.Index(None, "facility_id", "work_day", sqlite_where=IS_HOURS,
+                 postgresql_where=IS_HOURS),
     )
     id: str = Field(primary_key=True, sa_type=ID)
     kind: str = Field(sa_type=sa.String(16))
@@ -270,8 +286,10 @@ class FacilityHead(ServerTable, table=True):
 
 class AuditEntry(ServerTable, table=True):
     __tablename__ = "audit"
-    # Who looked at what: an inspector's views are found by actor.
-    __table_args__ = (sa.Index(None, "actor"),)
+    # Who looked at what: an inspector's views are found by actor, and only
+    # an inspector's entries are indexed (migration 0010).
+    __table_args__ = (sa.Index(None, "actor", sqlite_where=BY_INSPECTOR,
+                               postgresql_where=BY_INSPECTOR),)
     chain: str = Field(primary_key=True, sa_type=ID)
     seq: int = Field(primary_key=True, sa_type=sa.BigInteger)
     at: int = Field(sa_type=sa.BigInteger)
