@@ -48,7 +48,8 @@ def test_duplicate_map_keys_are_refused(decoder, data: bytes) -> None:
 def test_the_signed_body_decoder_answers_as_the_strict_one(data: bytes) -> None:
     def outcome(decoder):
         try:
-            return ("ok", decoder(data))
+            # Compared as bytes: a decoded NaN is not equal to itself.
+            return ("ok", encode(decoder(data)))
         except CodecError as exc:
             return ("refused", exc.code)
 
