@@ -15,7 +15,12 @@ from protocol.errors import Refused
 from protocol.pbj import job_title
 from protocol.records import RecordKind, resident_display_name
 from protocol.rules.department.onboarding import check_first_shift
-from protocol.rules.staffing.corrections import link_problem, voided_ids
+from protocol.rules.staffing.corrections import (
+    change_problem,
+    in_entry_order,
+    link_problem,
+    voided_ids,
+)
 from protocol.rules.staffing.licenses import Expiry, expiry, most_urgent
 
 from ..errors import InputError, NotFound
@@ -124,9 +129,18 @@ class Staff(Area):
             raise InputError("entered_in_error_of", problem, reason="not_found")
 
     def update_license(self, license_id: str, changes: Mapping[str, Any]) -> int:
+        """Change a license's fields; one marked entered in error (or the entry that
+        marks it) is refused, by the server's rule
+        (:func:`~protocol.rules.staffing.corrections.change_problem`)."""
         actor = self.actor
         with actor.store.read() as conn:
-            staff_id = load_record(conn, RecordKind.LICENSE, license_id).data.get("staff_id")
+            data = load_record(conn, RecordKind.LICENSE, license_id).data
+        staff_id = data.get("staff_id")
+        kin = self.get(str(staff_id)).licenses if staff_id else []
+        problem = change_problem(str(RecordKind.LICENSE), license_id, data,
+                                 ((lic.id, lic.fields) for lic in kin if lic.id != license_id))
+        if problem is not None:
+            raise InputError("entered_in_error_of", problem, reason="invalid")
         return update_record(actor, RecordKind.LICENSE, license_id, changes,
                              summary="Change a license", subject_id=staff_id)
 
@@ -256,6 +270,9 @@ def _staff_view(conn: Connection, staff_id: str, today: date) -> StaffView:
                 for child in children]
     voided = voided_ids((child.id, ceff.data) for child, ceff in combined
                         if child.kind == "license" and ceff.state is not None)
+    reasons = {str(ceff.data["entered_in_error_of"]): str(ceff.data.get("error_reason") or "")
+               for child, ceff in combined if child.kind == "license"
+               and ceff.state is not None and ceff.data.get("entered_in_error_of")}
     licenses, hours = [], []
     for child, ceff in combined:
         if ceff.state is None:
@@ -269,6 +286,8 @@ def _staff_view(conn: Connection, staff_id: str, today: date) -> StaffView:
                 issuing_state=d.get("issuing_state"), expires_on=expires,
                 state=ENTERED_IN_ERROR if child.id in voided else str(lic_expiry.band),
                 days_left=lic_expiry.days_left,
+                error_reason=(reasons.get(child.id) or d.get("error_reason")
+                              if child.id in voided else None),
                 pending=ceff.pending, fields=dict(d),
                 versions=dict(ceff.state.versions),
                 conflicts=conflict_values(ceff.state.conflicts, known)))
@@ -279,7 +298,7 @@ def _staff_view(conn: Connection, staff_id: str, today: date) -> StaffView:
                 shift=d.get("shift"), corrects=d.get("corrects"),
                 entered_in_error_of=d.get("entered_in_error_of"), pending=ceff.pending,
                 fields=dict(d)))
-    hours.sort(key=lambda h: (h.work_date or "", h.id), reverse=True)
+    hours = in_entry_order(hours, lambda h: (h.id, h.fields), newest_day_first=True)
     data = eff.state.data
     band, days_left = standing([expiry(lic.expires_on, today) for lic in licenses
                                 if lic.state != ENTERED_IN_ERROR])
