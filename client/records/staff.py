@@ -135,10 +135,10 @@ class Staff(Area):
         actor = self.actor
         with actor.store.read() as conn:
             data = load_record(conn, RecordKind.LICENSE, license_id).data
-        staff_id = data.get("staff_id")
-        kin = self.get(str(staff_id)).licenses if staff_id else []
+            staff_id = data.get("staff_id")
+            kin = _licenses(conn, [str(staff_id)]).get(str(staff_id), []) if staff_id else []
         problem = change_problem(str(RecordKind.LICENSE), license_id, data,
-                                 ((lic.id, lic.fields) for lic in kin if lic.id != license_id))
+                                 ((rec_id, d) for rec_id, d in kin if rec_id != license_id))
         if problem is not None:
             raise InputError("entered_in_error_of", problem, reason="invalid")
         return update_record(actor, RecordKind.LICENSE, license_id, changes,
@@ -240,21 +240,29 @@ def _roster(conn: Connection, today: date, query: str = "", offset: int = 0,
     return Page(rows=out, total=total, offset=offset, limit=limit)
 
 
-def _license_expiries(conn: Connection, staff_ids: list[str]) -> dict[str, list[date | None]]:
-    """The expiry date (None when missing) of each staff member's active licenses."""
+def _licenses(conn: Connection, staff_ids: list[str]
+              ) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+    """Each staff member's active licenses (id, fields as this terminal has them)."""
     if not staff_ids:
         return {}
     rows = conn.execute(sa.select(RECORDS).where(RECORDS.c.kind == "license",
                                                  RECORDS.c.parent_id.in_(staff_ids),
                                                  RECORDS.c.live_status == "active")).all()
     ops = overlay_ops(conn, [r.id for r in rows if r.pending or r.data is None])
-    found = [(row.parent_id, row.id, combine("license", row.id, row, ops.get(row.id, [])).data)
-             for row in rows]
-    voided = voided_ids((rec_id, data) for _, rec_id, data in found)
+    out: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for row in rows:
+        out.setdefault(row.parent_id, []).append(
+            (row.id, combine("license", row.id, row, ops.get(row.id, [])).data))
+    return out
+
+
+def _license_expiries(conn: Connection, staff_ids: list[str]) -> dict[str, list[date | None]]:
+    """The expiry date (None when missing) of each staff member's active licenses."""
     out: dict[str, list[date | None]] = {}
-    for staff_id, rec_id, data in found:
-        if rec_id not in voided:
-            out.setdefault(staff_id, []).append(parse_date(data.get("expires_on")))
+    for staff_id, found in _licenses(conn, staff_ids).items():
+        voided = voided_ids(found)
+        out[staff_id] = [parse_date(data.get("expires_on")) for rec_id, data in found
+                         if rec_id not in voided]
     return out
 
 
