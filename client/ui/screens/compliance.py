@@ -43,11 +43,13 @@ LISTS = (("mds", "MDS"), ("licenses", "Licenses"), ("registry", "Registry"),
 SERIES = (("total", "Total"), ("rn", "RN"), ("aide", "Aides"))
 STAFF_FORMS = {"registry": "registry", "in_service": "training", "reviews": "review"}
 """The staff compliance form an item of each due list opens (licenses: none)."""
-WIDE_COLUMNS = (("Who", 24), ("What", 24), ("Status", 10), ("Due", 10), ("Why", None))
-NARROW_COLUMNS = (("Who", None), ("What", 20), ("Status", 10), ("Due", 10))
+WIDE_COLUMNS = (("Who", 24), ("What", 40), ("Status", 10), ("Due", 10), ("Why", None))
+NARROW_COLUMNS = (("Who", 22), ("What", None), ("Status", 10), ("Due", 10))
 """Below :data:`WIDE_FROM` columns the reason (a sentence) leaves the lists: the
-highlighted item's shows under them, and no list scrolls sideways."""
-WIDE_FROM = 120
+highlighted item's shows under them, and no list scrolls sideways. What is due
+("death in facility tracking record: completion") takes 40 cells when it can, and
+what is left in a narrow window; longer text wraps."""
+WIDE_FROM = 130
 
 
 def status_text(status: ComplianceStatus) -> Text:
