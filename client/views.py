@@ -238,6 +238,9 @@ class LicenseView:
     conflicts: dict[str, list[ConflictValue]]
     days_left: int | None = None
     """Expiry date − today; None without an expiry date."""
+    error_reason: str | None = None
+    """Of a license marked entered in error: why, in the words of the entry that
+    marked it (that entry carries them; on the entry itself, its own)."""
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,12 @@ from protocol.errors import Refused
 from protocol.pbj import job_title
 from protocol.records import RecordKind, resident_display_name
 from protocol.rules.department.onboarding import check_first_shift
-from protocol.rules.staffing.corrections import link_problem, voided_ids
+from protocol.rules.staffing.corrections import (
+    change_problem,
+    in_entry_order,
+    link_problem,
+    voided_ids,
+)
 from protocol.rules.staffing.licenses import Expiry, expiry, most_urgent
 
 from ..errors import InputError, NotFound
@@ -124,9 +129,18 @@ class Staff(Area):
             raise InputError("entered_in_error_of", problem, reason="not_found")
 
     def update_license(self, license_id: str, changes: Mapping[str, Any]) -> int:
+        """Change a license's fields; one marked entered in error (or the entry that
+        marks it) is refused, by the server's rule
+        (:func:`~protocol.rules.staffing.corrections.change_problem`)."""
         actor = self.actor
         with actor.store.read() as conn:
-            staff_id = load_record(conn, RecordKind.LICENSE, license_id).data.get("staff_id")
+            data = load_record(conn, RecordKind.LICENSE, license_id).data
+            staff_id = data.get("staff_id")
+            kin = _licenses(conn, [str(staff_id)]).get(str(staff_id), []) if staff_id else []
+        problem = change_problem(str(RecordKind.LICENSE), license_id, data,
+                                 ((rec_id, d) for rec_id, d in kin if rec_id != license_id))
+        if problem is not None:
+            raise InputError("entered_in_error_of", problem, reason="invalid")
         return update_record(actor, RecordKind.LICENSE, license_id, changes,
                              summary="Change a license", subject_id=staff_id)
 
@@ -226,21 +240,29 @@ def _roster(conn: Connection, today: date, query: str = "", offset: int = 0,
     return Page(rows=out, total=total, offset=offset, limit=limit)
 
 
-def _license_expiries(conn: Connection, staff_ids: list[str]) -> dict[str, list[date | None]]:
-    """The expiry date (None when missing) of each staff member's active licenses."""
+def _licenses(conn: Connection, staff_ids: list[str]
+              ) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+    """Each staff member's active licenses (id, fields as this terminal has them)."""
     if not staff_ids:
         return {}
     rows = conn.execute(sa.select(RECORDS).where(RECORDS.c.kind == "license",
                                                  RECORDS.c.parent_id.in_(staff_ids),
                                                  RECORDS.c.live_status == "active")).all()
     ops = overlay_ops(conn, [r.id for r in rows if r.pending or r.data is None])
-    found = [(row.parent_id, row.id, combine("license", row.id, row, ops.get(row.id, [])).data)
-             for row in rows]
-    voided = voided_ids((rec_id, data) for _, rec_id, data in found)
+    out: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for row in rows:
+        out.setdefault(row.parent_id, []).append(
+            (row.id, combine("license", row.id, row, ops.get(row.id, [])).data))
+    return out
+
+
+def _license_expiries(conn: Connection, staff_ids: list[str]) -> dict[str, list[date | None]]:
+    """The expiry date (None when missing) of each staff member's active licenses."""
     out: dict[str, list[date | None]] = {}
-    for staff_id, rec_id, data in found:
-        if rec_id not in voided:
-            out.setdefault(staff_id, []).append(parse_date(data.get("expires_on")))
+    for staff_id, found in _licenses(conn, staff_ids).items():
+        voided = voided_ids(found)
+        out[staff_id] = [parse_date(data.get("expires_on")) for rec_id, data in found
+                         if rec_id not in voided]
     return out
 
 
@@ -256,6 +278,9 @@ def _staff_view(conn: Connection, staff_id: str, today: date) -> StaffView:
                 for child in children]
     voided = voided_ids((child.id, ceff.data) for child, ceff in combined
                         if child.kind == "license" and ceff.state is not None)
+    reasons = {str(ceff.data["entered_in_error_of"]): str(ceff.data.get("error_reason") or "")
+               for child, ceff in combined if child.kind == "license"
+               and ceff.state is not None and ceff.data.get("entered_in_error_of")}
     licenses, hours = [], []
     for child, ceff in combined:
         if ceff.state is None:
@@ -269,6 +294,8 @@ def _staff_view(conn: Connection, staff_id: str, today: date) -> StaffView:
                 issuing_state=d.get("issuing_state"), expires_on=expires,
                 state=ENTERED_IN_ERROR if child.id in voided else str(lic_expiry.band),
                 days_left=lic_expiry.days_left,
+                error_reason=(reasons.get(child.id) or d.get("error_reason")
+                              if child.id in voided else None),
                 pending=ceff.pending, fields=dict(d),
                 versions=dict(ceff.state.versions),
                 conflicts=conflict_values(ceff.state.conflicts, known)))
@@ -279,7 +306,7 @@ def _staff_view(conn: Connection, staff_id: str, today: date) -> StaffView:
                 shift=d.get("shift"), corrects=d.get("corrects"),
                 entered_in_error_of=d.get("entered_in_error_of"), pending=ceff.pending,
                 fields=dict(d)))
-    hours.sort(key=lambda h: (h.work_date or "", h.id), reverse=True)
+    hours = in_entry_order(hours, lambda h: (h.id, h.fields), newest_day_first=True)
     data = eff.state.data
     band, days_left = standing([expiry(lic.expires_on, today) for lic in licenses
                                 if lic.state != ENTERED_IN_ERROR])

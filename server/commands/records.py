@@ -23,7 +23,7 @@ from protocol.rules.department.onboarding import (
     voided_evidence,
 )
 from protocol.rules.residents.stays import documented_after_discharge, latest_stay
-from protocol.rules.staffing.corrections import LINKS, link_problem
+from protocol.rules.staffing.corrections import LINKS, change_problem, link_problem
 from server.storage.batch import Rec
 
 from . import stays
@@ -212,6 +212,10 @@ def update(ctx: Context, payload: Mapping[str, Any], author: merge.Author) -> Ou
     if isinstance(rec, Outcome):
         return rec
     kind: RecordKind = payload["kind"]
+    if kind is RecordKind.LICENSE:
+        voided = _voided_problem(ctx, rec)
+        if voided is not None:
+            return rejected(Reason.INVALID, voided, target=rec.id)
     result = merge.apply_update(kind, rec.state(), payload["changes"], author)
     fields = sorted(payload["changes"])
     invalid = _date_problem(ctx, kind, result.state.data, changed=fields)
@@ -226,6 +230,16 @@ def update(ctx: Context, payload: Mapping[str, Any], author: merge.Author) -> Ou
     seq = ctx.b.emit(rec)
     return Outcome(result.status, reason=result.reason, server_seq=seq, target=rec.id,
                    audit={"fields": fields})
+
+
+def _voided_problem(ctx: Context, rec: Rec) -> str | None:
+    """The terminal's rule (:func:`~protocol.rules.staffing.corrections.change_problem`):
+    a license marked entered in error, or the entry that marks it, is not changed."""
+    if rec.data.get("entered_in_error_of"):
+        return change_problem(rec.kind, rec.id, rec.data, ())
+    kin = ctx.b.by_subject(rec.subject_id, rec.facility_id, rec.kind) if rec.subject_id \
+        else ()
+    return change_problem(rec.kind, rec.id, rec.data, ((k.id, k.data) for k in kin))
 
 
 def resolve(ctx: Context, payload: Mapping[str, Any], _author: merge.Author) -> Outcome:

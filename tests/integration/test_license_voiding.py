@@ -79,3 +79,49 @@ def test_a_license_entered_in_error_counts_nowhere_at_terminal_and_server(org: O
     manager.sync()
     assert (op(manager, first_shift).status, op(manager, first_shift).reason) == (
         "rejected", "onboarding_incomplete")
+
+
+def test_a_license_entered_in_error_is_not_changed_at_terminal_or_server(org: Org) -> None:
+    """An edit of a license marked entered in error (or of the entry that marks
+    it) is refused at the terminal and at the server by the same rule, in the
+    same words; another license of the same person is still changed."""
+    manager = org.terminal(org.a, "rm.MG")
+    nurse = manager.staff.add({"employee_id": "E-3003", "family_name": "Dahl",
+                               "given_name": "Ines", "job_title_code": 7, "pay_type_code": 1})
+    wrong = manager.staff.add_license(nurse, RN)
+    right = manager.staff.add_license(nurse, {**RN, "number": "RN-4411"})
+    assert manager.sync().error is None
+    # Another terminal's edit, made before the void reached it, arrives after it.
+    late_edit = inject_raw_op(manager, "update", {
+        "kind": "license", "id": wrong, "changes": {"expires_on": ["2029-06-30", 1]}})
+    voiding = manager.staff.void_license(wrong, "Typed on the wrong person")
+    ordered_after = inject_raw_op(manager, "update", {
+        "kind": "license", "id": voiding, "changes": {"expires_on": ["2029-06-30", 1]}})
+
+    with pytest.raises(InputError, match=r"this license was marked entered in error "
+                                         r"\(Typed on the wrong person\)") as refused:
+        manager.staff.update_license(wrong, {"expires_on": "2029-06-30"})
+    with pytest.raises(InputError, match="this entry marks another license entered in error"):
+        manager.staff.update_license(voiding, {"expires_on": "2029-06-30"})
+    assert manager.staff.update_license(right, {"expires_on": "2029-06-30"})  # its outbox no.
+    assert manager.sync().error is None
+
+    # The first edit was decided before the void arrived: applied, and the void
+    # still takes the license out of every count. The one after it is refused.
+    assert op(manager, late_edit).status == "applied"
+    assert (op(manager, ordered_after).status, op(manager, ordered_after).reason) == (
+        "rejected", "invalid")
+    assert "this entry marks another license entered in error" in op(
+        manager, ordered_after).detail
+    again = inject_raw_op(manager, "update", {
+        "kind": "license", "id": wrong, "changes": {"expires_on": ["2030-06-30", 2]}})
+    manager.sync()
+    assert (op(manager, again).status, op(manager, again).reason) == ("rejected", "invalid")
+    assert op(manager, again).detail == str(refused.value)
+    records = org.server_records(org.a)
+    assert records[("license", wrong)]["data"]["expires_on"] == "2029-06-30"
+    assert records[("license", right)]["data"]["expires_on"] == "2029-06-30"
+    page = manager.staff.get(nurse)
+    assert {lic.id: lic.state for lic in page.licenses}[right] != ENTERED_IN_ERROR
+    assert {lic.id: lic.error_reason for lic in page.licenses}[wrong] == (
+        "Typed on the wrong person")

@@ -83,3 +83,43 @@ async def test_a_license_marked_entered_in_error_with_a_reason(licensed, make_ap
     assert voiding.fields["error_reason"] == "Another nurse's license, typed on the wrong person"
     assert page.license_state == "none"
 
+
+
+async def test_a_voided_license_shows_its_reason_and_e_refuses_it(licensed, make_app, drive):
+    """The voided license is listed once, "Entered in error", with the reason under
+    the table; `e` on it says why it cannot be changed instead of opening the
+    form (the server would refuse the edit by the same rule)."""
+    term, staff_id, license_id = licensed
+    session = term.session()
+    right = session.staff.add_license(staff_id, {
+        "license_type": "RN", "number": "RN-55124", "issuing_state": "OH",
+        "expires_on": "2027-02-10"})
+    session.staff.void_license(license_id, "Typed on [the] wrong person")
+    session.lock()
+    app = make_app(term)
+    async with app.run_test(size=SIZE) as pilot:
+        ui = drive(pilot)
+        screen = await open_staff(ui, pilot)
+        await ui.wait_for(lambda: "Entered in error" in ui.table_text("#licenses"))
+        rows = ui.table_text("#licenses").splitlines()
+        assert len(rows) == 2  # the license and the right one; not the marking entry
+        assert sum("Entered in error" in row for row in rows) == 1
+        await ui.wait_for(lambda: "Typed on [the] wrong person" in ui.text_of(
+            "#licenses-voided"))
+        assert "RN RN-55123 entered in error" in ui.text_of("#licenses-voided")
+
+        table = screen.query_one("#licenses", DataTable)
+        table.focus()
+        table.move_cursor(row=next(i for i, row in enumerate(rows)
+                                   if "Entered in error" in row))
+        await pilot.press("e")
+        await ui.wait_for(lambda: _notified(app, "marked entered in error (Typed on [the] "
+                                                 "wrong person), so it cannot be changed"))
+        await pilot.pause()
+        assert not isinstance(app.screen, FormDialog)
+
+        table.move_cursor(row=next(i for i, row in enumerate(rows) if "RN-55124" in row))
+        await pilot.press("e")  # the right license is still edited as before
+        await ui.wait_for_screen(FormDialog)
+        await pilot.press("escape")
+    assert right in {lic.id for lic in term.session().staff.get(staff_id).licenses}

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -33,6 +33,7 @@ from ..dialogs.staff_status import StaffCompliance
 from ..engine import Session, StaffView
 from ..messages import DataChanged
 from ..permissions import permitted_or_told
+from ..widgets.fitted_columns import fit_columns
 from .base import PaletteCommand, WorkScreen
 
 LEVEL = {"ok": ("OK  ", "green"), "warn": ("LOOK", "bold yellow"),
@@ -42,6 +43,13 @@ LISTS = (("mds", "MDS"), ("licenses", "Licenses"), ("registry", "Registry"),
 SERIES = (("total", "Total"), ("rn", "RN"), ("aide", "Aides"))
 STAFF_FORMS = {"registry": "registry", "in_service": "training", "reviews": "review"}
 """The staff compliance form an item of each due list opens (licenses: none)."""
+WIDE_COLUMNS = (("Who", 24), ("What", 40), ("Status", 10), ("Due", 10), ("Why", None))
+NARROW_COLUMNS = (("Who", 22), ("What", None), ("Status", 10), ("Due", 10))
+"""Below :data:`WIDE_FROM` columns the reason (a sentence) leaves the lists: the
+highlighted item's shows under them, and no list scrolls sideways. What is due
+("death in facility tracking record: completion") takes 40 cells when it can, and
+what is left in a narrow window; longer text wraps."""
+WIDE_FROM = 130
 
 
 def status_text(status: ComplianceStatus) -> Text:
@@ -94,6 +102,8 @@ class ComplianceScreen(WorkScreen):
         self.names: dict[str, str] = {}
         self.shown: dict[str, list[DueItem]] = {}
         """The items each due list shows, in row order."""
+        self._due: dict[str, list[DueItem]] = {}
+        self._fitted = -1
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="compliance-body"):
@@ -106,12 +116,41 @@ class ComplianceScreen(WorkScreen):
                     with TabPane(title, id=f"due-{key}"):
                         yield DataTable(id=f"list-{key}", cursor_type="row",
                                         zebra_stripes=True)
+            yield Static("", id="due-why", classes="page-info")
 
     def on_mount(self) -> None:
-        for key, _title in LISTS:
-            self.query_one(f"#list-{key}", DataTable).add_columns(
-                "Who", "What", "Status", "Due", "Why")
+        self._fit()
         self.reload()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if event.size.width != self._fitted and self._due:
+            self._fill_lists()
+
+    def _fit(self) -> None:
+        """The lists' columns for the window's width (changed only when it does)."""
+        if self.size.width == self._fitted:
+            return
+        self._fitted = width = self.size.width
+        columns = WIDE_COLUMNS if width >= WIDE_FROM else NARROW_COLUMNS
+        for key, _title in LISTS:
+            fit_columns(self.query_one(f"#list-{key}", DataTable), columns, width)
+
+    @on(DataTable.RowHighlighted)
+    @on(TabbedContent.TabActivated)
+    def _show_why(self) -> None:
+        """Under the lists, in a narrow window: why the highlighted item is due."""
+        why = self.query_one("#due-why", Static)
+        key = str(self.query_one(TabbedContent).active).removeprefix("due-")
+        if key not in dict(LISTS):
+            return
+        items = self.shown.get(key, [])
+        table = self.query_one(f"#list-{key}", DataTable)
+        narrow = self._fitted < WIDE_FROM
+        why.display = narrow
+        if narrow and items and 0 <= table.cursor_row < len(items):
+            why.update(Text(items[table.cursor_row].why))
+        else:
+            why.update("")
 
     def action_reload(self) -> None:
         self.reload()
@@ -132,9 +171,15 @@ class ComplianceScreen(WorkScreen):
         self.names = message.names
         self.query_one("#compliance-status", Static).update(status_text(status))
         self._chart(status)
+        self._due = {key: status.due.get(key, []) for key, _title in LISTS}
+        self._fill_lists()
+
+    def _fill_lists(self) -> None:
+        self._fit()
         for key, _title in LISTS:
             self.shown[key] = self._fill(self.query_one(f"#list-{key}", DataTable),
-                                         status.due.get(key, []), message.names)
+                                         self._due[key], self.names)
+        self._show_why()
 
     def _chart(self, status: ComplianceStatus) -> None:
         plot = self.query_one(PlotextPlot)
@@ -162,14 +207,16 @@ class ComplianceScreen(WorkScreen):
         table.clear()
         shown = sorted((i for i in items if i.needs_action),
                        key=lambda i: (i.due or date.max, i.subject))
+        wide = len(table.columns) == len(WIDE_COLUMNS)
         for item in shown:
             style = "bold red" if item.status in {"overdue", "violation"} else "yellow"
-            table.add_row(Text(names.get(item.subject, item.subject)), Text(item.what),
-                          Text(str(item.status).replace("_", " "), style=style),
-                          Text(item.due.isoformat() if item.due else ""),
-                          Text(item.why))
+            cells = [Text(names.get(item.subject, item.subject)), Text(item.what),
+                     Text(str(item.status).replace("_", " "), style=style),
+                     Text(item.due.isoformat() if item.due else "")]
+            table.add_row(*cells, *([Text(item.why)] if wide else []), height=None)
         if not shown:
-            table.add_row(Text("Nothing needs action.", style="dim"), "", "", "", "")
+            table.add_row(Text("Nothing needs action.", style="dim"),
+                          *[""] * (len(table.columns) - 1))
         return shown
 
     # --- a due item opens the record it asks for ---------------------------------------

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -21,9 +21,10 @@ from textual.widgets import DataTable, Input, Static
 from protocol.ops import OpType
 from protocol.records import RecordKind
 
-from ..display import license_state, plain, when
 from ..engine import Page, Session, StaffRow, StaffView
+from ..widgets.fitted_columns import fit_columns
 from ..widgets.staff_detail import StaffDetail
+from . import staff_columns
 from .base import PAGE_SIZE, PaletteCommand, RoleKey, turned_page
 from .staff_entries import StaffEntries, highlighted_key
 
@@ -47,8 +48,8 @@ class StaffScreen(StaffEntries):
                 tooltip="Enter hours worked in a shift by the highlighted staff member"),
         Binding("e", "edit", "Edit", id="staff.edit",
                 tooltip="Edit the highlighted staff member; in the licenses table, the "
-                        "highlighted license (records managers); in the hours table, "
-                        "correct the highlighted entry"),
+                        "highlighted license (records managers; not one entered in error); "
+                        "in the hours table, correct the highlighted entry"),
         Binding("c", "add_license", "License", id="staff.add_license",
                 tooltip="Add a license or credential (records managers)"),
         Binding("x", "void_license", "License in error", id="staff.void_license",
@@ -99,6 +100,9 @@ class StaffScreen(StaffEntries):
         self.detail: StaffView | None = None
         self._waiting: tuple[str, Callable[[StaffView], object]] | None = None
         """A key pressed for a staff member whose record is still being read."""
+        self._columns: staff_columns.Columns = staff_columns.narrow()
+        self._fitted = -1
+        self._page_info = ""
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="staff-body"):
@@ -110,18 +114,34 @@ class StaffScreen(StaffEntries):
             yield StaffDetail(id="staff-detail")
 
     def on_mount(self) -> None:
-        roster = self.query_one("#roster", DataTable)
-        roster.add_column("Name", key="name", width=24)
-        roster.add_column("Employee id", key="employee", width=12)
-        roster.add_column("PBJ job title", key="job", width=26)
-        roster.add_column("License", key="license", width=18)
-        roster.add_column("Next expiry", key="expiry", width=11)
+        self._fit_layout()
         self.query_one("#roster-empty").display = False
         note = self.query_one("#staff-role-note", Static)
         note.display = not self.session.permits(OpType.UPDATE, RecordKind.STAFF)
         note.update(Text("Signed in as a clerk: you can read staff records; hours, staff and "
                          "license changes are entered by a records manager."))
         self.load()
+
+    # --- layout at the window's width ----------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        if event.size.width != self._fitted and self.page is not None:
+            self._fill_roster(self.page)
+
+    def _fit_layout(self) -> None:
+        """The detail pane beside or under the roster, and the roster's columns,
+        for the window's width, so that nothing scrolls sideways (changed only
+        when the width does; the roster's rows go with its columns)."""
+        width = self.size.width
+        if width == self._fitted:
+            return
+        self._fitted = width
+        body = self.query_one("#staff-body")
+        body.set_class(not staff_columns.side_by_side(width or 80), "-stacked")
+        roster = self.query_one("#roster", DataTable)
+        roster_width = staff_columns.roster_width(width or 80)
+        self._columns = staff_columns.columns_for(roster_width, 2 * roster.cell_padding)
+        fit_columns(roster, self._columns, roster_width)
 
     # --- roster -----------------------------------------------------------------
 
@@ -144,15 +164,16 @@ class StaffScreen(StaffEntries):
     def on_staff_screen_page_loaded(self, message: PageLoaded) -> None:
         if message.key != (self.query_text, self.page_offset):
             return
-        self.page = page = message.page
+        self.page = message.page
+        self._fill_roster(message.page)
+
+    def _fill_roster(self, page: Page[StaffRow]) -> None:
         table = self.query_one("#roster", DataTable)
         cursor, chosen = table.cursor_row, highlighted_key(table)
         table.clear()
+        self._fit_layout()
         for row in page.rows:
-            table.add_row(plain(row.display_name), plain(row.employee_id),
-                          plain(f"{row.job_title_code or '':>2} {row.job_title}"),
-                          license_state(row.license_state, row.license_days_left),
-                          plain(when(row.next_license_expiry)), key=row.id)
+            table.add_row(*staff_columns.cells(row, self._columns), key=row.id)
         if page.rows:
             # The cursor stays on the person the clerk chose (after a save, a sync).
             ids = [row.id for row in page.rows]
@@ -164,12 +185,22 @@ class StaffScreen(StaffEntries):
         empty.display = not page.rows
         empty.update(Text(f"No staff match '{self.query_text}'." if self.query_text
                           else "No staff on the roster yet."))
-        info = self.query_one("#roster-page", Static)
         if page.total:
             last = page.offset + len(page.rows)
-            info.update(Text(f"Staff {page.offset + 1:,}–{last:,} of {page.total:,}"))
+            self._page_info = f"Staff {page.offset + 1:,}–{last:,} of {page.total:,}"
         else:
-            info.update("")
+            self._page_info = ""
+        self._show_page_info()
+
+    def _show_page_info(self) -> None:
+        """Under the roster: the page, and what narrow columns leave out of the
+        highlighted person (employee id, next expiry)."""
+        table = self.query_one("#roster", DataTable)
+        rows = self.page.rows if self.page is not None else []
+        row = rows[table.cursor_row] if 0 <= table.cursor_row < len(rows) else None
+        extra = staff_columns.left_out(row, self._columns) if row is not None else ""
+        self.query_one("#roster-page", Static).update(
+            Text(" · ".join(t for t in (self._page_info, extra) if t)))
 
     def _no_detail(self) -> None:
         self.detail = None
@@ -198,6 +229,7 @@ class StaffScreen(StaffEntries):
 
     @on(DataTable.RowHighlighted, "#roster")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_page_info()
         if event.row_key.value:
             self._fetch_detail(self.session, event.row_key.value)
 

@@ -134,6 +134,12 @@ class StaffEntries(WorkScreen):
             self.app.notify("No license on file to edit; press c to add one.",
                             severity="warning")
             return
+        if lic.state == VOIDED:
+            why = f" ({lic.error_reason})" if lic.error_reason else ""
+            self.app.notify(f"That license was marked entered in error{why}, so it cannot "
+                            "be changed: press c to add the right license.",
+                            title="Not changed", severity="warning", markup=False)
+            return
         if not self._permitted("change licenses", OpType.UPDATE, RecordKind.LICENSE):
             return
         session = self.session

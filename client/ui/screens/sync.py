@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -25,11 +25,23 @@ from ..dialogs.conflict import ConflictDialog
 from ..display import answer_notes, next_step, op_status, plain, when
 from ..engine import ConflictRow, OpRow, Session, SyncStatus
 from ..messages import DataChanged
+from ..widgets.fitted_columns import SCROLLBAR, fit_columns
 from ..widgets.sync_bar import describe
 from .base import PaletteCommand, RoleKey, WorkScreen
 
 ANSWERS_SHOWN = 50
 """Applied and conflicting changes listed, newest first (refusals have their own list)."""
+
+
+SYNC_COLUMNS: dict[str, tuple[tuple[str, int | None], ...]] = {
+    "conflicts": (("Record", 24), ("Field", 16), ("Values", None)),
+    "rejected": (("Change", None), ("Made", 16), ("Why it was rejected", None),
+                 ("What next", None)),
+    "pending": (("No.", 6), ("Change", None), ("Made", 16), ("Status", 16)),
+    "answered": (("Change", None), ("Made", 16), ("Answer", 16), ("Noted", None)),
+}
+"""Each list's columns: the free text (what changed, why, what next) takes the
+width the window leaves and wraps; a time made before today needs 16 cells."""
 
 
 class SyncScreen(WorkScreen):
@@ -59,6 +71,8 @@ class SyncScreen(WorkScreen):
         super().__init__()
         self.conflicts: list[ConflictRow] = []
         self._opened = False
+        self._shown: SyncScreen.Loaded | None = None
+        self._fitted = -1
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="sync-body"):
@@ -80,11 +94,7 @@ class SyncScreen(WorkScreen):
             yield Static("", id="answered-empty", classes="empty-state")
 
     def on_mount(self) -> None:
-        self.query_one("#conflicts", DataTable).add_columns("Record", "Field", "Values")
-        self.query_one("#rejected", DataTable).add_columns(
-            "Change", "Made", "Why it was rejected", "What next")
-        self.query_one("#pending", DataTable).add_columns("No.", "Change", "Made", "Status")
-        self.query_one("#answered", DataTable).add_columns("Change", "Made", "Answer", "Noted")
+        self._fit()
         self.watch(self.app, "sync_status", self._show_summary)
         self.watch(self.app, "syncing", self._show_progress)
         self.watch(self.app, "sync_progress", self._show_progress)
@@ -122,7 +132,23 @@ class SyncScreen(WorkScreen):
         answered = session.outbox.operations({"applied", "conflict"}, limit=ANSWERS_SHOWN)
         self.post_message(self.Loaded(rejected, pending, conflicts, answered))
 
+    def on_resize(self, event: events.Resize) -> None:
+        if event.size.width != self._fitted and self._shown is not None:
+            self.on_sync_screen_loaded(self._shown)
+
+    def _fit(self) -> None:
+        """Columns that fit the window beside the body's scrollbar, the free text
+        wrapping, so no list scrolls sideways (changed only when the width does)."""
+        if self.size.width == self._fitted:
+            return
+        self._fitted = self.size.width
+        for table_id, columns in SYNC_COLUMNS.items():
+            fit_columns(self.query_one(f"#{table_id}", DataTable), columns,
+                        (self._fitted or 80) - SCROLLBAR)
+
     def on_sync_screen_loaded(self, message: Loaded) -> None:
+        self._shown = message
+        self._fit()
         today = self.chartkeep.today()
         self.conflicts = message.conflicts
         conflicts = self.query_one("#conflicts", DataTable)
@@ -130,7 +156,7 @@ class SyncScreen(WorkScreen):
         for index, conflict in enumerate(message.conflicts):
             values = Text(" ⟷ ".join(str(v.value) for v in conflict.values), style="dark_orange")
             conflicts.add_row(plain(conflict.record_label), plain(conflict.field.replace("_", " ")),
-                              values, key=str(index))
+                              values, key=str(index), height=None)
         self._empty("conflicts", "No open conflicts.", empty=not message.conflicts)
         rejected = self.query_one("#rejected", DataTable)
         rejected.clear()
@@ -141,14 +167,14 @@ class SyncScreen(WorkScreen):
             if op.flags:
                 why.append(" " + answer_notes(op.flags))
             rejected.add_row(plain(op.summary), plain(when(op.created_at, today=today)), why,
-                             plain(next_step(op.reason)), key=str(op.seq))
+                             plain(next_step(op.reason)), key=str(op.seq), height=None)
         self._empty("rejected", "Nothing was rejected.", empty=not message.rejected)
         pending = self.query_one("#pending", DataTable)
         pending.clear()
         for op in message.pending:
             pending.add_row(plain(op.seq), plain(op.summary),
                             plain(when(op.created_at, today=today)), op_status(op.status),
-                            key=str(op.seq))
+                            key=str(op.seq), height=None)
         self._empty("pending", "No pending changes: everything typed here is on the server.",
                     empty=not message.pending)
         answered = self.query_one("#answered", DataTable)
@@ -156,7 +182,8 @@ class SyncScreen(WorkScreen):
         for op in message.answered:
             noted = answer_notes(op.flags) or (op.reason_text or "")
             answered.add_row(plain(op.summary), plain(when(op.created_at, today=today)),
-                             op_status(op.status), Text(noted), key=str(op.seq))
+                             op_status(op.status), Text(noted), key=str(op.seq),
+                             height=None)
         self._empty("answered", "No answers yet: they show here after a sync.",
                     empty=not message.answered)
         if not self._opened:

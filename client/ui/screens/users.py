@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -21,9 +21,15 @@ from ..dialogs import user_forms
 from ..display import plain
 from ..engine import SlotInfo, TerminalAction
 from ..permissions import permitted_or_told
+from ..widgets.fitted_columns import fit_columns
 from .base import PaletteCommand, WorkScreen
 
 ROLES = {"records_manager": "Records manager", "clerk": "Clerk"}
+
+
+USER_COLUMNS = (("User name", 24), ("Role", 18), ("Sign-in", None))
+"""The sign-in state takes what the window leaves and wraps (the longest says
+how a disabled user is reset), so the list never scrolls sideways at 80 columns."""
 
 
 class UsersScreen(WorkScreen):
@@ -56,10 +62,7 @@ class UsersScreen(WorkScreen):
             yield Static(Text(user_forms.GUIDANCE), id="users-guidance", classes="role-note")
 
     def on_mount(self) -> None:
-        table = self.query_one("#users", DataTable)
-        table.add_column("User name", width=30)
-        table.add_column("Role", width=18)
-        table.add_column("Sign-in", width=40)
+        self._fit()
         session = self.session
         self.query_one("#users-title", Static).update(Text(
             f"{session.facility_name} · you are {session.user.username}"))
@@ -81,16 +84,35 @@ class UsersScreen(WorkScreen):
         app = self.chartkeep
         self.post_message(self.Loaded(app.terminal.list_users(app.home)))
 
+    _users: list[SlotInfo] | None = None
+    _fitted = -1
+
+    def on_resize(self, event: events.Resize) -> None:
+        if event.size.width != self._fitted and self._users is not None:
+            self._show(self._users)
+
+    def _fit(self) -> None:
+        """Columns that fit the window (the sign-in state takes what is left and
+        wraps), so the list never scrolls sideways at 80 columns."""
+        if self.size.width != self._fitted:
+            self._fitted = self.size.width
+            fit_columns(self.query_one("#users", DataTable), USER_COLUMNS, self._fitted)
+
     def on_users_screen_loaded(self, message: Loaded) -> None:
+        self._show(message.users)
+
+    def _show(self, users: list[SlotInfo]) -> None:
+        self._users = users
         table = self.query_one("#users", DataTable)
         table.clear()
-        for user in message.users:
+        self._fit()
+        for user in users:
             state = (Text("Disabled after failed sign-ins: a records manager resets it (a)",
                           style="bold red") if user.disabled else Text("Active", style="green"))
             table.add_row(plain(user.username), plain(ROLES.get(user.role, user.role)), state,
-                          key=user.username)
+                          key=user.username, height=None)
         empty = self.query_one("#users-empty", Static)
-        empty.display = not message.users
+        empty.display = not users
         empty.update(Text("Nobody can sign in here yet: enroll the terminal first."))
 
     def action_add_user(self) -> None:
