@@ -17,12 +17,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from protocol.codec import MAX_MESSAGE_BYTES
-from protocol.messages import MAX_OPS_PER_PUSH, PushRequest, PushResponse
-from protocol.ops import REASON_TEXT, SCHEMA_VERSION, Operation, OpResult, OpType, Reason
+from protocol.messages import MAX_OPS_PER_PUSH, PushRequest, PushResponse, encoded_operation
+from protocol.ops import REASON_TEXT, SCHEMA_VERSION, OpResult, OpType, Reason
 
 from ..clock import Clock
 from ..errors import SyncError
-from ..store.database import OUTBOX, Store, audit, get_meta, unpack_payload
+from ..store.database import OUTBOX, Store, audit, get_meta
 from ..store.outbox import merged_flags
 from ..store.overlay import ANSWERED_STATUSES, records_touched
 from ..store.search import refresh_many
@@ -35,8 +35,8 @@ PUSH_BATCH = 1000
 PUSH_BATCH_BYTES = MAX_MESSAGE_BYTES * 3 // 4
 """Payload bytes in one push, leaving room for the envelope and operation fields."""
 OP_OVERHEAD = 160
-_OP_TYPE = {str(t): t for t in OpType}
-"""Each operation type by its stored name (a dict look-up per operation sent)."""
+_OP_TYPES = frozenset(str(t) for t in OpType)
+"""Each operation type's stored name (a set look-up per operation sent)."""
 
 
 class Push:
@@ -113,14 +113,21 @@ class Push:
                 if ops:
                     inflight = pool.submit(partial(self._send, resume=resume), ops)
 
-    def _send(self, ops: list[Operation], *, resume: bool = False) -> PushResponse:
-        request = PushRequest(ops=ops, schema=SCHEMA_VERSION, epoch=self.epoch,
+    def _send(self, rows: list[_Sendable], *, resume: bool = False) -> PushResponse:
+        """Send a batch: each operation's payload goes as the outbox stores it
+        (msgpack, written by this terminal), spliced into the body, never decoded
+        and encoded again; the body is the same bytes either way."""
+        request = PushRequest(ops=[], schema=SCHEMA_VERSION, epoch=self.epoch,
                               resume=resume, generation=self.generation)
-        return PushResponse.from_wire(self.channel.exchange("/v1/push", "push",
-                                                            request.to_wire(), "pushed"))
+        facility = self.facility_id
+        body = request.encoded_with([
+            encoded_operation(r.op_id, r.seq, r.op_type, facility, r.user_id, r.recorded_at,
+                              r.schema_version, r.payload) for r in rows])
+        return PushResponse.from_wire(self.channel.exchange("/v1/push", "push", body,
+                                                            "pushed", encoded=True))
 
     def _batch(self, resend_from: int | None, *, after: int | None = None
-               ) -> list[Operation]:
+               ) -> list[_Sendable]:
         """The next batch: everything from ``resend_from`` (answered or not), or
         the run of pending operations starting at the first one after ``after``."""
         with self.store.read() as conn:
@@ -135,7 +142,7 @@ class Push:
                 if first is None or (after is not None and first != after + 1):
                     return []
                 rows = _sendable(conn, first, self.batch_size)
-                run: list[Any] = []
+                run: list[_Sendable] = []
                 for row in rows:
                     if row.status != "pending" or (run and row.seq != run[-1].seq + 1):
                         break
@@ -149,11 +156,10 @@ class Push:
             if taken and size > PUSH_BATCH_BYTES:
                 rows = rows[:taken]
                 break
-        return [Operation(op_id=r.op_id, seq=r.seq,
-                          op_type=_OP_TYPE.get(r.op_type) or OpType(r.op_type),
-                          facility_id=self.facility_id, user_id=r.user_id,
-                          recorded_at=r.recorded_at, payload=unpack_payload(r.payload),
-                          schema=r.schema_version) for r in rows]
+        for row in rows:
+            if row.op_type not in _OP_TYPES:
+                OpType(row.op_type)  # a type this terminal does not know: ValueError
+        return rows
 
     def _record_results(self, results: list[OpResult], counts: Counts) -> int:
         """Store every result of one answer in one transaction; return how many
