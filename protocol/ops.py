@@ -115,6 +115,25 @@ class OpResult:
 
     @classmethod
     def from_wire(cls, raw: Mapping[str, Any]) -> OpResult:
+        """A result from the wire. An answer holds up to a thousand: the usual
+        shape (plain text and numbers, within the limits) is checked inline,
+        anything else by the accessors, which name what is wrong."""
+        seq, op_id, status = raw.get("seq"), raw.get("id"), raw.get("status")
+        reason, detail, sseq = raw.get("reason"), raw.get("detail"), raw.get("sseq")
+        flags, dep = raw.get("flags", []), raw.get("dep")
+        if (type(seq) is int and 0 <= seq <= _MAX_INT
+                and type(op_id) is str and 0 < len(op_id) <= 500
+                and type(status) is str and status in _STATUS
+                and (reason is None or (type(reason) is str and len(reason) <= _MAX_TEXT))
+                and (detail is None or (type(detail) is str and len(detail) <= _MAX_TEXT))
+                and (sseq is None or (type(sseq) is int and 0 <= sseq <= _MAX_INT))
+                and type(flags) is list and (not flags or all(type(f) is str for f in flags))
+                and (dep is None or (type(dep) is str and len(dep) <= 64))):
+            return cls(seq, op_id, _STATUS[status], reason, detail, sseq, tuple(flags), dep)
+        return cls._checked(raw)
+
+    @classmethod
+    def _checked(cls, raw: Mapping[str, Any]) -> OpResult:
         return cls(
             seq=req_int(raw, "seq"), op_id=req_str(raw, "id"),
             status=_STATUS[_enum(raw, "status", OpStatus)],
@@ -127,6 +146,9 @@ class OpResult:
 _MEMBERS: dict[type[StrEnum], frozenset[str]] = {}
 _STATUS = {str(status): status for status in OpStatus}
 """Each status by its wire name (a dict look-up: an answer holds a thousand)."""
+_MAX_INT = 2**63 - 1
+_MAX_TEXT = 2000
+""":func:`~protocol.schema.req_int`'s and :func:`~protocol.schema.opt_str`'s limits."""
 
 
 def _enum(raw: Mapping[str, Any], key: str, enum: type[StrEnum]) -> str:

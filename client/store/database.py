@@ -395,15 +395,22 @@ def _engine(connect: Callable[[], Any]) -> Engine:
 
 
 def get_meta(conn: Connection, key: str, default: Any = None) -> Any:
-    value = conn.execute(sa.select(META.c.value).where(META.c.key == key)).scalar()
+    # Written-out SQL: a Core statement cost 71 µs of CPU to build, look up and
+    # run, the same SQL 12 µs (every sync round and message reads several).
+    value = conn.exec_driver_sql(_GET_META, (key,)).scalar()
     return default if value is None else json.loads(value)
 
 
 def set_meta(conn: Connection, key: str, value: Any) -> None:
     text = json.dumps(value)
-    updated = conn.execute(META.update().where(META.c.key == key).values(value=text))
+    updated = conn.exec_driver_sql(_SET_META, (text, key))
     if updated.rowcount == 0:
-        conn.execute(META.insert().values(key=key, value=text))
+        conn.exec_driver_sql(_ADD_META, (key, text))
+
+
+_GET_META = "SELECT value FROM meta WHERE key = ?"
+_SET_META = "UPDATE meta SET value = ? WHERE key = ?"
+_ADD_META = "INSERT INTO meta (key, value) VALUES (?, ?)"
 
 
 def audit(conn: Connection, at: int, event_name: str, user_id: str | None,

@@ -158,6 +158,8 @@ DEPENDS_ON = "depends_on="
 
 def merged_flags(stored: str | None, result: OpResult) -> str:
     """The outbox row's flags with the result's, and its dependency if any."""
+    if not result.flags and result.depends_on is None and (not stored or "," not in stored):
+        return stored or ""  # most results: none or one flag stays as it is
     flags = {*filter(None, (stored or "").split(",")), *result.flags}
     if result.depends_on:
         flags.add(DEPENDS_ON + result.depends_on)

@@ -21,7 +21,13 @@ from protocol.errors import ProtocolError, SignatureError
 from protocol.key_rotation import chain_from_wire, follow
 from protocol.messages import ReregisterRequest, error_from_wire
 from protocol.reasons import REASON_TEXT, Reason
-from protocol.signing import Envelope, open_envelope, private_from_bytes, seal
+from protocol.signing import (
+    Envelope,
+    open_envelope,
+    private_from_bytes,
+    seal,
+    seal_encoded,
+)
 
 from ..clock import Clock
 from ..errors import SyncError
@@ -73,17 +79,17 @@ class Channel:
             self._server_key = bytes.fromhex(get_meta(conn, "server_key"))
 
     def exchange(self, path: str, msg_type: str, body: Any, reply_type: str, *,
-                 sealed: Envelope | None = None) -> Any:
+                 sealed: Envelope | None = None, encoded: bool = False) -> Any:
         """Send ``body`` as a ``msg_type`` envelope; return the verified answer's body.
 
         ``sealed`` is that envelope sealed beforehand (:meth:`seal`): sent first,
         so an exchange started on another thread commits no counter of its own
-        unless it must retry."""
+        unless it must retry. ``encoded``: ``body`` is msgpack bytes already."""
         failures = 0
         replays = 0
         reregistered = False
         while True:
-            request, sealed = sealed or self._seal(msg_type, body), None
+            request, sealed = sealed or self._seal(msg_type, body, encoded=encoded), None
             try:
                 status, data = self.transport.post(path, request.to_bytes(), self.timeout)
             except (TransportError, OSError) as exc:
@@ -162,8 +168,11 @@ class Channel:
         """A request envelope with the next message counter, committed now."""
         return self._seal(msg_type, body)
 
-    def _seal(self, msg_type: str, body: Any) -> Envelope:
+    def _seal(self, msg_type: str, body: Any, *, encoded: bool = False) -> Envelope:
         counter = self._bump_counter(1)
+        if encoded:
+            return seal_encoded(self._key, msg_type, self.terminal_id, counter, body,
+                                ts=self.clock.ms())
         return seal(self._key, msg_type, self.terminal_id, counter, body, ts=self.clock.ms())
 
     def _bump_counter(self, by: int) -> int:

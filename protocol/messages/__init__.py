@@ -48,13 +48,13 @@ from .pull import (
     served_snapshot,
     stored_snapshot,
 )
-from .push import PushRequest, PushResponse, operation_from_wire
+from .push import PushRequest, PushResponse, encoded_operation, operation_from_wire
 
 __all__ = [
     "MAX_OPS_PER_PUSH", "MAX_PULL_PAGE", "MIN_PROTOCOL_VERSION", "OP_TYPES", "PROTOCOL_VERSION",
     "RECORD_KINDS", "SERVED_PULL_PAGE", "EncodedSnapshots", "EnrollRequest", "EnrollResponse",
     "LogPosition", "MrnPool", "PullRequest", "PullResponse", "PushRequest", "PushResponse",
     "ReregisterRequest", "Snapshot", "TerminalCertificate", "Versions", "change_mark",
-    "error_from_wire",
+    "encoded_operation", "error_from_wire",
     "operation_from_wire", "served_snapshot", "stored_snapshot",
 ]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
+from ..codec import encode, encode_with_encoded_list
 from ..errors import SchemaError
 from ..ids import is_id
 from ..ops import SCHEMA_VERSION, Operation, OpResult, OpType
@@ -56,6 +58,20 @@ def operation_from_wire(raw_value: Any) -> Operation:
 
 
 
+_P = encode("p")
+
+
+def encoded_operation(op_id: str, seq: int, op_type: str, facility_id: str, user_id: str,
+                      recorded_at: int, schema: int, payload: bytes) -> bytes:
+    """``encode(operation.to_wire())`` with the payload given as its msgpack
+    bytes: the seven other fields are encoded as one map and the payload
+    appended as its eighth entry (a map of at most 15 entries has a one-byte
+    header, ``0x80`` + its size)."""
+    head = encode({"id": op_id, "seq": seq, "type": op_type, "fac": facility_id,
+                   "user": user_id, "at": recorded_at, "schema": schema})
+    return b"".join((b"\x88", head[1:], _P, payload))
+
+
 @dataclass(frozen=True)
 class PushRequest:
     ops: list[Operation]
@@ -71,9 +87,18 @@ class PushRequest:
     """The log generation the terminal last saw."""
 
     def to_wire(self) -> dict[str, Any]:
-        return {"ops": [op.to_wire() for op in self.ops], "schema": self.schema,
-                "proto": self.protocol, "epoch": self.epoch, "resume": self.resume,
-                "gen": self.generation}
+        return {"ops": [op.to_wire() for op in self.ops], **self._wire_besides_ops()}
+
+    def _wire_besides_ops(self) -> dict[str, Any]:
+        return {"schema": self.schema, "proto": self.protocol, "epoch": self.epoch,
+                "resume": self.resume, "gen": self.generation}
+
+    def encoded_with(self, ops: Sequence[bytes]) -> bytes:
+        """``encode(self.to_wire())`` for operations already encoded
+        (:func:`encoded_operation`; ``self.ops`` is not used): a terminal sends
+        the payloads as its outbox stores them, without decoding them into
+        operations and encoding them again."""
+        return encode_with_encoded_list(self._wire_besides_ops(), "ops", ops)
 
     @classmethod
     def from_wire(cls, value: Any) -> PushRequest:

@@ -340,3 +340,35 @@ def test_a_clerk_terminal_receives_the_facility(make_terminal, server):
     assert not view.pending
     assert [d.code for d in view.diagnoses] == ["E11.9"]
     clerk.lock()
+
+
+def test_an_answer_without_a_reason_clears_the_one_an_earlier_answer_left(
+        make_terminal, server):
+    """A held operation's row keeps the reason it was held for; when the server
+    asks for it again (it lost track of it) and applies it, the row is left
+    with no reason and no detail."""
+    a = make_terminal()
+    rid = a.residents.register(resident_fields())
+    a.sync()
+    server.users[a.user.id]["active"] = False
+    a.residents.update(rid, {"phone": "555-0100"})
+    a.sync()
+
+    def row(seq):
+        with a.store.read() as conn:
+            return tuple(conn.execute(sa.select(OUTBOX.c.status, OUTBOX.c.reason,
+                                                OUTBOX.c.detail).where(OUTBOX.c.seq == seq)
+                                      ).one())
+
+    assert row(2)[0] == "held"
+    assert row(2)[1] is not None
+    assert row(2)[2] is not None
+    server.users[a.user.id]["active"] = True
+    terminal = server.terminals[a.terminal_id]
+    terminal.last_seq = 1  # the server forgot operation 2: it asks for it again
+    del terminal.results[2]
+    a.residents.update(rid, {"phone": "555-0101"})
+    report = a.sync()
+    assert report.error is None
+    assert row(2) == ("applied", None, None)
+    assert row(3) == ("applied", None, None)
