@@ -13,7 +13,7 @@ import orjson
 
 from protocol.codec import canonical
 from protocol.ops import Operation
-from server.storage.db import holds_float
+from server.storage.rows import holds_float
 
 _EXPONENT = re.compile(rb"e[-0-9]")
 

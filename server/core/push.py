@@ -42,8 +42,9 @@ from server.commands.fingerprints import match_key, payload_hash
 from server.errors import ReplayedMessage
 from server.settings import Settings
 from server.storage.batch import Batch, with_facility_locks
-from server.storage.db import insert_many, write_tx
+from server.storage.db import write_tx
 from server.storage.models import T
+from server.storage.rows import insert_many
 
 from . import clones, continuity
 from .authentication import TerminalInfo, audit_replay, consume_counter_for_push

@@ -11,8 +11,8 @@ from sqlalchemy.engine import Connection
 
 from protocol.reports.facts import FacilityFacts, HoursDays, Row, facility_settings
 from server.errors import NotFound
-from server.storage.db import json_value
 from server.storage.models import IS_HOURS, T
+from server.storage.rows import json_value
 
 KINDS = ("facility", "bed", "resident", "stay", "assessment", "staff", "license", "hours",
          "training", "review", "registry_check", "paid_leave", "bulletin", "user")
@@ -21,7 +21,7 @@ KINDS = ("facility", "bed", "resident", "stay", "assessment", "staff", "license"
 
 _tuple_new = tuple.__new__
 _decode = json_value
-"""A snapshot's text as ``json.loads`` reads it (:func:`server.storage.db.json_value`)."""
+"""A snapshot's text as ``json.loads`` reads it (:func:`server.storage.rows.json_value`)."""
 
 
 def data_as_of(conn: Connection, facility_id: str) -> str:

@@ -26,9 +26,10 @@ from protocol.codec import encode
 from protocol.merkle import leaf_hash
 
 from .audit_tree import TreeAppender
-from .db import insert_many, lock_heads
+from .db import lock_heads
 from .merkle_models import L
 from .models import SYSTEM_CHAIN, T
+from .rows import insert_many
 
 __all__ = ["HASHED_FIELDS", "ChainWriter", "entry_bytes", "entry_hash", "record_event",
            "writer_for"]

@@ -27,8 +27,9 @@ from protocol.messages import stored_snapshot
 from protocol.reports.facts import hours_begin_day
 
 from .audit import ChainWriter, writer_for
-from .db import insert_many, insert_tuples, json_text, json_value, lock_heads, update_many
+from .db import lock_heads
 from .models import T
+from .rows import insert_many, insert_tuples, json_text, json_value, update_many
 
 _CHUNK = 500
 MAX_LOCK_RETRIES = 4

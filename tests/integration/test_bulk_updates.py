@@ -16,8 +16,9 @@ import pytest
 import sqlalchemy as sa
 
 from server.storage import migrations
-from server.storage.db import insert_many, make_engine, read_tx, update_many, write_tx
+from server.storage.db import make_engine, read_tx, write_tx
 from server.storage.models import T
+from server.storage.rows import insert_many, update_many
 
 
 @pytest.fixture

@@ -18,8 +18,9 @@ import sqlalchemy as sa
 
 from protocol.records import KIND_MAX_LENGTH, RecordKind
 from server.storage import migrations
-from server.storage.db import insert_many, make_engine, read_tx, write_tx
+from server.storage.db import make_engine, read_tx, write_tx
 from server.storage.models import T
+from server.storage.rows import insert_many
 
 
 @pytest.fixture

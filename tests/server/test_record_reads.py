@@ -11,8 +11,9 @@ import sqlalchemy as sa
 
 from protocol.ids import new_id
 from server.storage.batch import RECORD_NAMES, Rec, read_records
-from server.storage.db import insert_many, json_text, update_many, write_tx
+from server.storage.db import write_tx
 from server.storage.models import T
+from server.storage.rows import insert_many, json_text, update_many
 
 ODD_DATA: list[dict[str, Any]] = [
     {"body": "Comfortable, ate well.", "resident_id": "01ABC"},
