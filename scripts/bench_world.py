@@ -169,7 +169,7 @@ def server_on(url: str | None, tmp: Path, *, in_process: bool = False
     the bench's facility and users: (settings, engine, server, facility). The
     server is a :class:`ServerProcess`, or with ``in_process`` a ``ServerThread``
     of this process; both have ``url``."""
-    from scripts.load import server_processes
+    from scripts.load_servers import server_processes
 
     with database(url, tmp) as settings:
         engine = make_engine(settings.database_url)
