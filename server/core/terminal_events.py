@@ -1,23 +1,34 @@
-"""Sign-ins a terminal refused or saw fail while offline, kept in the server's
-audit once the terminal reaches it (:mod:`protocol.terminal_events`).
+"""Security events a terminal recorded while it could not reach the server,
+kept in the server's audit once the terminal reaches it (:mod:`protocol.terminal_events`).
 
-Each event becomes one entry in the facility's audit chain
-(``terminal:sign_in_refused`` or ``terminal:sign_in_failed``, purpose
-``security``, the user as actor, the reason as outcome, the terminal's own
-number and clock time in the detail), so regional managers see them with the
-facility's other security events. The message counter is checked and
-advanced in the same transaction (a replay is refused); events at or below
-the highest number already kept for the terminal are skipped, so a resend
-after a lost answer keeps nothing twice.
+Each event becomes one entry in the facility's audit chain, purpose
+``security``, the user as actor, the terminal's own number and clock time in
+the detail, so regional managers see them with the facility's other security
+events:
+
+- ``terminal:sign_in_refused`` / ``terminal:sign_in_failed``, the reason as outcome;
+- ``terminal:emergency_access`` (break the glass, :mod:`protocol.rules.emergency_access`):
+  the resident as target, the reason typed and ``priority: high`` in the detail; a
+  regional manager reviews each (:mod:`server.portal.emergency_access`).
+
+The message counter is checked and advanced in the same transaction (a replay
+is refused). Numbers are kept per group (sign-ins, emergency accesses): events at
+or below the highest number already kept for the terminal in their group are
+skipped, so a resend after a lost answer keeps nothing twice, and a terminal
+whose emergency access an older server refused can still send it later, after
+sign-in events with higher numbers.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from protocol.rules.emergency_access import PRIORITY
 from protocol.signing import Envelope
-from protocol.terminal_events import KINDS, EventsRequest
+from protocol.terminal_events import EMERGENCY_ACCESS, SIGN_IN_KINDS, EventsRequest, TerminalEvent
 from server.errors import ReplayedMessage
 from server.settings import Settings
 from server.storage.batch import Batch
@@ -26,40 +37,58 @@ from server.storage.models import T
 
 from .authentication import TerminalInfo, audit_replay, consume_counter
 
-ACTIONS = tuple(f"terminal:{kind}" for kind in sorted(KINDS))
+ACTIONS = tuple(f"terminal:{kind}" for kind in sorted(SIGN_IN_KINDS))
+"""The sign-in events (refused, failed)."""
+EMERGENCY_ACTION = f"terminal:{EMERGENCY_ACCESS}"
+
+
+def _group(kind: str) -> tuple[str, ...]:
+    return (EMERGENCY_ACTION,) if kind == EMERGENCY_ACCESS else ACTIONS
 
 
 def keep(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: Envelope,
          request: EventsRequest) -> int:
-    """Audit the events not kept yet; return the highest number now kept."""
+    """Audit the events not kept yet; return the highest number now kept (of the
+    groups the request's events belong to; of sign-ins when it had none)."""
     now = settings.clock()
     try:
         with write_tx(engine) as conn:
             consume_counter(conn, terminal, envelope.counter)
-            through = kept_through(conn, terminal)
-            fresh = [e for e in request.events if e.n > through]
+            groups = {_group(e.kind) for e in request.events} or {ACTIONS}
+            kept = {group: kept_through(conn, terminal, group) for group in groups}
+            fresh = [e for e in request.events if e.n > kept[_group(e.kind)]]
             if fresh:
                 batch = Batch(conn, [terminal.facility_id], now)
                 chain = batch.chain(terminal.facility_id)
                 for event in fresh:
-                    chain.append(at=now, action=f"terminal:{event.kind}",
-                                 outcome=event.reason or event.kind, actor=event.user_id,
-                                 terminal_id=terminal.id, facility_id=terminal.facility_id,
-                                 purpose="security",
-                                 detail={"n": event.n, "terminal_at": event.at})
+                    chain.append(at=now, terminal_id=terminal.id,
+                                 facility_id=terminal.facility_id, purpose="security",
+                                 **_entry(event))
+                    kept[_group(event.kind)] = event.n
                 batch.write()
-                through = fresh[-1].n
     except ReplayedMessage:
         audit_replay(engine, settings, terminal, envelope)
         raise
-    return through
+    return max(kept.values())
 
 
-def kept_through(conn: Connection, terminal: TerminalInfo) -> int:
-    """The highest event number of this terminal already in the audit (0: none)."""
+def _entry(event: TerminalEvent) -> dict[str, Any]:
+    detail: dict[str, Any] = {"n": event.n, "terminal_at": event.at}
+    if event.kind == EMERGENCY_ACCESS:
+        return {"action": EMERGENCY_ACTION, "outcome": EMERGENCY_ACCESS,
+                "actor": event.user_id, "target": event.resident_id,
+                "detail": {**detail, "reason": event.reason, "priority": PRIORITY}}
+    return {"action": f"terminal:{event.kind}", "outcome": event.reason or event.kind,
+            "actor": event.user_id, "detail": detail}
+
+
+def kept_through(conn: Connection, terminal: TerminalInfo,
+                 actions: tuple[str, ...] = ACTIONS) -> int:
+    """The highest event number of this terminal already in the audit among
+    ``actions`` (0: none)."""
     detail = conn.execute(sa.select(T.audit.c.detail).where(
         T.audit.c.chain == terminal.facility_id, T.audit.c.terminal_id == terminal.id,
-        T.audit.c.action.in_(ACTIONS)).order_by(T.audit.c.seq.desc()).limit(1)).scalar()
+        T.audit.c.action.in_(actions)).order_by(T.audit.c.seq.desc()).limit(1)).scalar()
     if isinstance(detail, dict) and isinstance(detail.get("n"), int):
         return int(detail["n"])
     return 0
