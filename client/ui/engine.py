@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import Protocol
 
 from client.clock import Clock, SystemClock
-from client.errors import InputError, InvalidCredentials, SessionLocked, TerminalError
+from client.errors import (
+    InputError,
+    InvalidCredentials,
+    OfflineExpired,
+    SessionLocked,
+    TerminalError,
+)
 from client.records.permissions import permitted
 from client.session import Action, Session, TerminalAction
 from client.store.keyslots import check_password
@@ -61,6 +67,7 @@ __all__ = [
     "LicenseView",
     "Movement",
     "NoteView",
+    "OfflineExpired",
     "OpRow",
     "Page",
     "ResidentRow",
@@ -102,6 +109,10 @@ class TerminalAPI(Protocol):
     def unlock(self, home: Path, username: str, password: str, *,
                transport: Transport | None = None, clock: Clock | None = None,
                on_progress: Callable[[str], None] | None = None) -> Session: ...
+
+    def emergency_unlock(self, home: Path, username: str, password: str, reason: str, *,
+                         transport: Transport | None = None, clock: Clock | None = None,
+                         on_progress: Callable[[str], None] | None = None) -> Session: ...
 
 
 def default_terminal() -> TerminalAPI:
