@@ -72,6 +72,7 @@ from .records.users import TerminalUsers
 from .store.database import DB_ERRORS, RECORDS, Store, audit, loads
 from .store.keyslots import SLOTS_FILE, SlotFile
 from .store.outbox import Actor
+from .sync import events
 from .sync.engine import SyncEngine
 from .sync.restore import ANSWERED_RETENTION_DAYS
 from .sync.transport import HttpTransport, Transport
@@ -195,6 +196,7 @@ class Session:
         with self.store.write() as conn:
             audit(conn, self._clock.ms(), "emergency_access", self.user.id,
                   resident=resident_id, reason=access.reason, ends=access.ends_ms)
+            events.note_emergency(conn)
         access.resident_id = resident_id
         return view
 

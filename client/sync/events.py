@@ -20,6 +20,7 @@ import json
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from protocol.errors import ProtocolError
 from protocol.ids import is_id
@@ -39,18 +40,34 @@ from .channel import Channel
 
 SENT_META = "events_sent_through"
 EMERGENCY_SENT_META = "emergency_events_sent_through"
+EMERGENCY_LAST_META = "emergency_last"
+"""The local audit id of the latest emergency access (:func:`note_emergency`): while it
+is not above the sent mark there is nothing to look for, so a sync does not scan the
+local audit a second time."""
 KINDS = {"unlock_refused": SIGN_IN_REFUSED, "unlock_failed": SIGN_IN_FAILED}
-STREAMS = ((EMERGENCY_SENT_META, {"emergency_access": EMERGENCY_ACCESS}), (SENT_META, KINDS))
+EMERGENCY_KINDS = {"emergency_access": EMERGENCY_ACCESS}
+STREAMS = ((EMERGENCY_SENT_META, EMERGENCY_KINDS), (SENT_META, KINDS))
+
+
+def note_emergency(conn: Connection) -> None:
+    """Just after an emergency access was audited, in the same transaction."""
+    set_meta(conn, EMERGENCY_LAST_META, int(conn.execute(sa.select(sa.func.max(AUDIT.c.id)))
+                                            .scalar() or 0))
 
 
 def unsent(store: Store, meta: str = SENT_META,
            kinds: dict[str, str] | None = None) -> list[TerminalEvent]:
-    kinds = KINDS if kinds is None else kinds
     with store.read() as conn:
-        through = int(get_meta(conn, meta, 0))
-        rows = conn.execute(sa.select(AUDIT).where(AUDIT.c.id > through,
-                                                   AUDIT.c.event.in_(list(kinds)))
-                            .order_by(AUDIT.c.id).limit(MAX_EVENTS)).all()
+        return _unsent(conn, meta, KINDS if kinds is None else kinds)
+
+
+def _unsent(conn: Connection, meta: str, kinds: dict[str, str]) -> list[TerminalEvent]:
+    through = int(get_meta(conn, meta, 0))
+    if kinds is EMERGENCY_KINDS and int(get_meta(conn, EMERGENCY_LAST_META, 0)) <= through:
+        return []
+    rows = conn.execute(sa.select(AUDIT).where(AUDIT.c.id > through,
+                                               AUDIT.c.event.in_(list(kinds)))
+                        .order_by(AUDIT.c.id).limit(MAX_EVENTS)).all()
     return [_event(row, kinds[row.event]) for row in rows]
 
 
@@ -68,11 +85,14 @@ def _event(row: Any, kind: str) -> TerminalEvent:
 def send(store: Store, channel: Channel) -> int:
     """Send what the server does not have yet, stream by stream; how many were
     sent (0 when there was nothing, or the server could not take them now)."""
-    return sum(_send_stream(store, channel, meta, kinds) for meta, kinds in STREAMS)
+    with store.read() as conn:  # one read for both streams, as for one before
+        first = [_unsent(conn, meta, kinds) for meta, kinds in STREAMS]
+    return sum(_send_stream(store, channel, meta, kinds, events)
+               for (meta, kinds), events in zip(STREAMS, first, strict=True))
 
 
-def _send_stream(store: Store, channel: Channel, meta: str, kinds: dict[str, str]) -> int:
-    events = unsent(store, meta, kinds)
+def _send_stream(store: Store, channel: Channel, meta: str, kinds: dict[str, str],
+                 events: list[TerminalEvent]) -> int:
     sent = 0
     while events:
         try:

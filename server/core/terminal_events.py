@@ -8,8 +8,11 @@ events:
 
 - ``terminal:sign_in_refused`` / ``terminal:sign_in_failed``, the reason as outcome;
 - ``terminal:emergency_access`` (break the glass, :mod:`protocol.rules.emergency_access`):
-  the resident as target, the reason typed and ``priority: high`` in the detail; a
-  regional manager reviews each (:mod:`server.portal.emergency_access`).
+  the actor ``emergency:<user id>`` (the user acting under emergency access, as
+  ``portal:`` and ``inspector:`` name other principals; and the audit's one index is on
+  the actor, so these few entries are found without reading the chain), the resident
+  as target, the reason typed and ``priority: high`` in the detail; a regional manager
+  reviews each (:mod:`server.portal.emergency_access`).
 
 The message counter is checked and advanced in the same transaction (a replay
 is refused). Numbers are kept per group (sign-ins, emergency accesses): events at
@@ -40,6 +43,15 @@ from .authentication import TerminalInfo, audit_replay, consume_counter
 ACTIONS = tuple(f"terminal:{kind}" for kind in sorted(SIGN_IN_KINDS))
 """The sign-in events (refused, failed)."""
 EMERGENCY_ACTION = f"terminal:{EMERGENCY_ACCESS}"
+EMERGENCY_ACTOR = "emergency:"
+
+
+def emergency_actors(conn: Connection, facility_ids: list[str]) -> list[str]:
+    """The actors emergency accesses at ``facility_ids`` are recorded under: one per
+    user of those facilities (an indexed lookup each, instead of reading the chains)."""
+    return [EMERGENCY_ACTOR + user_id for user_id in conn.execute(
+        sa.select(T.users.c.id).where(T.users.c.facility_id.in_(sorted(facility_ids))))
+        .scalars()]
 
 
 def _group(kind: str) -> tuple[str, ...]:
@@ -76,7 +88,7 @@ def _entry(event: TerminalEvent) -> dict[str, Any]:
     detail: dict[str, Any] = {"n": event.n, "terminal_at": event.at}
     if event.kind == EMERGENCY_ACCESS:
         return {"action": EMERGENCY_ACTION, "outcome": EMERGENCY_ACCESS,
-                "actor": event.user_id, "target": event.resident_id,
+                "actor": f"{EMERGENCY_ACTOR}{event.user_id}", "target": event.resident_id,
                 "detail": {**detail, "reason": event.reason, "priority": PRIORITY}}
     return {"action": f"terminal:{event.kind}", "outcome": event.reason or event.kind,
             "actor": event.user_id, "detail": detail}
@@ -86,9 +98,15 @@ def kept_through(conn: Connection, terminal: TerminalInfo,
                  actions: tuple[str, ...] = ACTIONS) -> int:
     """The highest event number of this terminal already in the audit among
     ``actions`` (0: none)."""
-    detail = conn.execute(sa.select(T.audit.c.detail).where(
-        T.audit.c.chain == terminal.facility_id, T.audit.c.terminal_id == terminal.id,
-        T.audit.c.action.in_(actions)).order_by(T.audit.c.seq.desc()).limit(1)).scalar()
-    if isinstance(detail, dict) and isinstance(detail.get("n"), int):
-        return int(detail["n"])
-    return 0
+    audit = T.audit
+    if actions == (EMERGENCY_ACTION,):  # by the actor index, the chain checked here: not read
+        rows = conn.execute(sa.select(audit.c.chain, audit.c.detail).where(
+            audit.c.actor.in_(emergency_actors(conn, [terminal.facility_id])),
+            audit.c.terminal_id == terminal.id, audit.c.action == EMERGENCY_ACTION))
+        details = [r.detail for r in rows if r.chain == terminal.facility_id]
+    else:
+        details = list(conn.execute(sa.select(audit.c.detail).where(
+            audit.c.chain == terminal.facility_id, audit.c.terminal_id == terminal.id,
+            audit.c.action.in_(actions)).order_by(audit.c.seq.desc()).limit(1)).scalars())
+    return max((int(d["n"]) for d in details
+                if isinstance(d, dict) and isinstance(d.get("n"), int)), default=0)

@@ -9,6 +9,12 @@ is an audit entry too (``portal:emergency_access_reviewed``, the reviewer as
 actor, the access's ``seq`` and the note in the detail): an access is "to
 review" while no review entry names it. No table of its own: both live in the
 tamper-evident chain, and the chain is the record a surveyor is shown.
+
+Both are found through the audit's index on the actor (accesses: ``emergency:<user>``
+for the facility's users; reviews: ``portal:<account>``), never by reading a
+facility's whole chain: the dashboard asks on every load. The chain is checked in
+Python: given an equality on it, SQLite's planner prefers the primary key (chain,
+seq) and reads the whole chain (measured: 0.2 s per dashboard at 500,000 entries).
 """
 
 from __future__ import annotations
@@ -20,12 +26,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from server.core.terminal_events import EMERGENCY_ACTION
+from server.core.terminal_events import EMERGENCY_ACTION, EMERGENCY_ACTOR, emergency_actors
 from server.errors import NotFound
 from server.settings import Settings
 from server.storage.batch import Batch
 from server.storage.db import read_tx, write_tx
 from server.storage.models import T
+from server.storage.portal_models import P
 
 from .errors import InputInvalid
 from .principals import Principal
@@ -52,16 +59,22 @@ class EmergencyAccess:
     note: str | None = None
 
 
+def _reviewer_actors(conn: Connection) -> list[str]:
+    return [f"portal:{name}" for name in conn.execute(
+        sa.select(P.accounts.c.username)).scalars()]
+
+
 def _reviews(conn: Connection, facility_ids: Iterable[str]
              ) -> dict[tuple[str, int], dict[str, Any]]:
     """The review entries of ``facility_ids``' chains, by (chain, access seq)."""
     audit = T.audit
+    chains = set(facility_ids)
     rows = conn.execute(sa.select(audit.c.chain, audit.c.at, audit.c.actor, audit.c.detail)
-                        .where(audit.c.chain.in_(sorted(facility_ids)),
+                        .where(audit.c.actor.in_(_reviewer_actors(conn)),
                                audit.c.action == REVIEWED_ACTION)).all()
     return {(r.chain, int(r.detail["access"])): {"by": r.actor, "at": r.at,
                                                   "note": r.detail.get("note")}
-            for r in rows if isinstance(r.detail, dict)
+            for r in rows if r.chain in chains and isinstance(r.detail, dict)
             and isinstance(r.detail.get("access"), int)}
 
 
@@ -70,9 +83,9 @@ def to_review_counts(conn: Connection, facility_ids: list[str]) -> dict[str, int
     reviewed = _reviews(conn, facility_ids)
     counts: dict[str, int] = {}
     for chain, seq in conn.execute(sa.select(T.audit.c.chain, T.audit.c.seq).where(
-            T.audit.c.chain.in_(sorted(facility_ids)),
+            T.audit.c.actor.in_(emergency_actors(conn, facility_ids)),
             T.audit.c.action == EMERGENCY_ACTION)):
-        if (chain, seq) not in reviewed:
+        if chain in facility_ids and (chain, seq) not in reviewed:
             counts[chain] = counts.get(chain, 0) + 1
     return counts
 
@@ -80,15 +93,17 @@ def to_review_counts(conn: Connection, facility_ids: list[str]) -> dict[str, int
 def accesses(conn: Connection, facility_id: str, limit: int = 200) -> list[EmergencyAccess]:
     """The facility's emergency accesses, latest first, each with its review if any."""
     audit = T.audit
-    rows = conn.execute(sa.select(audit.c.seq, audit.c.at, audit.c.actor, audit.c.terminal_id,
-                                  audit.c.target, audit.c.detail).where(
-        audit.c.chain == facility_id, audit.c.action == EMERGENCY_ACTION)
-        .order_by(audit.c.seq.desc()).limit(limit)).all()
+    rows = [r for r in conn.execute(sa.select(
+        audit.c.chain, audit.c.seq, audit.c.at, audit.c.actor, audit.c.terminal_id,
+        audit.c.target, audit.c.detail).where(
+        audit.c.actor.in_(emergency_actors(conn, [facility_id])),
+        audit.c.action == EMERGENCY_ACTION)) if r.chain == facility_id]
+    rows = sorted(rows, key=lambda r: r.seq, reverse=True)[:limit]
     reviewed = _reviews(conn, [facility_id])
     terminals = dict(conn.execute(sa.select(T.terminals.c.id, T.terminals.c.name).where(
         T.terminals.c.id.in_(sorted({r.terminal_id for r in rows if r.terminal_id})))).all())
     users = dict(conn.execute(sa.select(T.users.c.id, T.users.c.username).where(
-        T.users.c.id.in_(sorted({r.actor for r in rows if r.actor})))).all())
+        T.users.c.id.in_(sorted({_user(r.actor) for r in rows})))).all())
     mrns = {r.id: str((r.data or {}).get("mrn") or "") for r in conn.execute(
         sa.select(T.records.c.id, T.records.c.data).where(
             T.records.c.id.in_(sorted({r.target for r in rows if r.target}))))}
@@ -99,10 +114,14 @@ def accesses(conn: Connection, facility_id: str, limit: int = 200) -> list[Emerg
         found.append(EmergencyAccess(
             r.seq, int(detail.get("terminal_at", r.at)), r.at,
             terminals.get(r.terminal_id or "", r.terminal_id or ""),
-            users.get(r.actor or "", "(unknown user)"), mrns.get(r.target or "", ""),
+            users.get(_user(r.actor), "(unknown user)"), mrns.get(r.target or "", ""),
             str(detail.get("reason") or ""), review.get("by"), review.get("at"),
             review.get("note")))
     return found
+
+
+def _user(actor: str | None) -> str:
+    return (actor or "").removeprefix(EMERGENCY_ACTOR)
 
 
 def review(engine: Engine, settings: Settings, manager: Principal, *, facility_id: str,

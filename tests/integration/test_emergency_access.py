@@ -114,7 +114,7 @@ def test_emergency_access_opens_one_resident_read_only_for_thirty_minutes(
     assert [r.action for r in kept] == [*sign_ins, "terminal:emergency_access"]
     access = kept[-1]
     detail = json.loads(access.detail) if isinstance(access.detail, str) else access.detail
-    assert (access.actor, access.target) == (org.a.users["clerk.MG"], ada)
+    assert (access.actor, access.target) == (f"emergency:{org.a.users['clerk.MG']}", ada)
     assert detail["priority"] == "high"
     assert detail["reason"] == "Resident fell at 02:10; nurse needs the allergy list"
     assert a.sync().error is None and len(_server_audit(org)) == 3  # kept once

@@ -37,7 +37,7 @@ async def test_an_access_is_audited_counted_and_reviewed_once(visitor, manager, 
     assert _report(t, [access]) == 6  # an answer lost, sent again: kept once
     [entry] = [a for a in h.audit_rows(engine, chain=world.a.id)
                if a.action == "terminal:emergency_access"]
-    assert (entry.actor, entry.target, entry.purpose) == (t.user, rid, "security")
+    assert (entry.actor, entry.target, entry.purpose) == (f"emergency:{t.user}", rid, "security")
     assert entry.detail["priority"] == "high" and entry.detail["reason"] == REASON
 
     await visitor.sign_in(manager)
