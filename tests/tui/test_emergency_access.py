@@ -82,6 +82,8 @@ async def test_emergency_access_opens_one_resident_read_only_until_the_time_box_
             assert app.screen is resident, key
         await pilot.press("n")
         await ui.wait_for(lambda: _told(app, "Emergency access is read-only"))
+        app.sync_now(background=True)  # the background sync's timer: not under emergency
+        assert not app.syncing
 
         expired_terminal.clock.advance(minutes=30)
         await ui.wait_for(lambda: not app.unlocked and isinstance(app.screen, UnlockScreen))
