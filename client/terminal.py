@@ -107,11 +107,8 @@ def unlock(home: Path, username: str, password: str, *, transport: Transport | N
     """Derive the user's slot key, unwrap the store key and open the store."""
     home = Path(home)
     clock = clock or SystemClock()
-    opened = _open(home, username, password, clock, on_progress, sleep)
-    with opened.store.write() as conn:
-        if opened.refusal is None:
-            audit(conn, clock.ms(), "unlock", opened.slot.user_id)
-        # outside the offline window: _refresh_sign_in records how it ends
+    opened = _open(home, username, password, clock, on_progress, sleep, signing_in=True)
+    # outside the offline window: _refresh_sign_in records how it ends
     session = opened.session(transport, sleep)
     if opened.refusal is not None:
         _refresh_sign_in(session, clock, on_progress)
@@ -167,9 +164,10 @@ class _Opened:
 
 
 def _open(home: Path, username: str, password: str, clock: Clock,
-          on_progress: Callable[[str], None] | None, sleep: Callable[[float], None]
-          ) -> _Opened:
-    """Open the user's key slot and the store; record failed attempts; a user
+          on_progress: Callable[[str], None] | None, sleep: Callable[[float], None], *,
+          signing_in: bool = False) -> _Opened:
+    """Open the user's key slot and the store; record failed attempts (and, when
+    ``signing_in`` and nothing refuses it, the sign-in) in one transaction; a user
     deactivated at the server loses the slot (:class:`InvalidCredentials`)."""
     terminal = read_terminal(home)
     slots = SlotFile.load(home / SLOTS_FILE)
@@ -186,7 +184,9 @@ def _open(home: Path, username: str, password: str, clock: Clock,
             audit(conn, int(failure.get("at", 0)), "unlock_failed", failure.get("user_id"),
                   slot=failure.get("slot_id"))
         refusal = _refusal(conn, slot.user_id, clock.ms())
-        if refusal == USER_INACTIVE:
+        if refusal is None and signing_in:
+            audit(conn, clock.ms(), "unlock", slot.user_id)
+        elif refusal == USER_INACTIVE:
             audit(conn, clock.ms(), "unlock_refused", slot.user_id, reason=refusal)
     slots.take_failed_attempts()
     if refusal == USER_INACTIVE:
