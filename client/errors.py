@@ -45,6 +45,12 @@ class OfflineExpired(TerminalError):
 
     default_message = ("Connect this terminal to the network to refresh its sign-in.")
 
+    def __init__(self, message: str | None = None, *, emergency_offered: bool = False) -> None:
+        super().__init__(message)
+        self.emergency_offered = emergency_offered
+        """The passphrase was right and only the window ran out: emergency access
+        (:mod:`protocol.rules.emergency_access`) may be offered."""
+
 
 class StoreUnreadable(TerminalError):
     default_message = ("The terminal's store cannot be opened; it may be damaged. Set it "

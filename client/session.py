@@ -27,6 +27,8 @@ Created by :func:`client.terminal.enroll` or :func:`client.terminal.unlock`::
                         of approved spending, budget against actual by month
     session.sync()      push, then pull
     session.permits()   whether the signed-in user may do something here
+    session.emergency   break-the-glass access (read-only, one resident, time-boxed),
+                        or None; ``open_emergency_resident`` chooses the resident
 
 Every call is blocking (the store is a synchronous driver); the Textual app
 makes them from thread workers. Values returned are frozen views
@@ -43,9 +45,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from protocol.records import RecordKind
+from protocol.rules.emergency_access import READ_ONLY_TEXT
 
 from .clock import Clock
-from .errors import SessionLocked, StoreUnreadable
+from .emergency import EmergencyAccess, EmergencyResidents, ReadOnlyStore
+from .errors import NotPermitted, SessionLocked, StoreUnreadable
 from .records.assessments import Assessments
 from .records.beds import Beds
 from .records.bulletins import Bulletins
@@ -68,10 +72,11 @@ from .records.users import TerminalUsers
 from .store.database import DB_ERRORS, RECORDS, Store, audit, loads
 from .store.keyslots import SLOTS_FILE, SlotFile
 from .store.outbox import Actor
+from .sync import events
 from .sync.engine import SyncEngine
 from .sync.restore import ANSWERED_RETENTION_DAYS
 from .sync.transport import HttpTransport, Transport
-from .views import SyncProgress, SyncReport, UserInfo
+from .views import ResidentView, SyncProgress, SyncReport, UserInfo
 
 __all__ = [
     "Action",
@@ -99,8 +104,12 @@ class Session:
 
     def __init__(self, *, home: Path, store: Store, store_key: bytes, user: UserInfo,
                  terminal: dict[str, Any], clock: Clock, transport: Transport | None,
-                 sleep: Callable[[float], None]) -> None:
+                 sleep: Callable[[float], None],
+                 emergency: EmergencyAccess | None = None) -> None:
         self.home = home
+        self.emergency = emergency
+        """Break-the-glass access (:mod:`client.emergency`): read-only, one
+        resident, until its time box ends; None for a normal sign-in."""
         self.user = user
         self.terminal_id: str = terminal["terminal_id"]
         self.facility_id: str = terminal["facility_id"]
@@ -118,7 +127,8 @@ class Session:
         self._transport = transport
         self._sleep = sleep
         self._sync_lock = threading.Lock()
-        self.residents = Residents(self._actor)
+        self.residents = (Residents(self._actor) if emergency is None
+                          else EmergencyResidents(self._actor, emergency))
         self.stays = Stays(self._actor)
         self.beds = Beds(self._actor)
         self.notes = Notes(self._actor)
@@ -170,12 +180,32 @@ class Session:
                 command: str | None = None) -> bool:
         """Whether the signed-in user may do ``action`` (to a ``kind`` record, or
         the records ``command``) here; the screens ask before opening a form, the
-        writes check again."""
-        return permitted(self.user.role, action, kind, command=command)
+        writes check again. Nothing under emergency access (read-only)."""
+        return self.emergency is None and permitted(self.user.role, action, kind,
+                                                    command=command)
+
+    def open_emergency_resident(self, resident_id: str) -> ResidentView:
+        """Emergency access: choose its one resident (once), recorded at once in this
+        terminal's audit (sent to the server at the next sync, high priority)."""
+        access, residents = self.emergency, self.residents
+        if access is None or not isinstance(residents, EmergencyResidents):
+            raise NotPermitted("This is not an emergency access.")
+        if access.resident_id is not None:
+            return residents.get(resident_id)  # that one again, or refused
+        view = residents.get_chosen(resident_id)
+        with self.store.write() as conn:
+            audit(conn, self._clock.ms(), "emergency_access", self.user.id,
+                  resident=resident_id, reason=access.reason, ends=access.ends_ms)
+            events.note_emergency(conn)
+        access.resident_id = resident_id
+        return view
 
     def sync(self, on_progress: Callable[[SyncProgress], None] | None = None) -> SyncReport:
         """Push, then pull. Never raises for network trouble: the error is in the
-        report and in ``outbox.status()``. One sync at a time per session."""
+        report and in ``outbox.status()``. One sync at a time per session.
+        Not under emergency access (it reads one resident, nothing else)."""
+        if self.emergency is not None:
+            raise NotPermitted(READ_ONLY_TEXT)
         transport = self._transport or HttpTransport(self.server_url)
         with self._sync_lock:
             engine = SyncEngine(self.store, transport, clock=self._clock,
@@ -213,7 +243,13 @@ class Session:
                           reason="user_inactive")
 
     def _actor(self) -> Actor:
-        return Actor(store=self.store, clock=self._clock, facility_id=self.facility_id,
+        store = self.store
+        if self.emergency is not None:
+            if self.emergency.over(self._clock.ms()):
+                self.lock()  # the time box ended: the key goes
+                raise SessionLocked
+            store = ReadOnlyStore(store)
+        return Actor(store=store, clock=self._clock, facility_id=self.facility_id,
                      terminal_id=self.terminal_id, user=self.user)
 
     def _require_key(self) -> bytes:

@@ -13,6 +13,7 @@ import json
 import os
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from protocol.codec import decode
-from protocol.errors import ProtocolError
+from protocol.errors import ProtocolError, ValidationError
 from protocol.messages import EnrollRequest, EnrollResponse, error_from_wire
+from protocol.rules import emergency_access as emergency_rule
 from protocol.rules.permissions import TERMINAL_ROLES
 from protocol.signing import (
     new_private_key,
@@ -33,11 +35,13 @@ from protocol.signing import (
 )
 
 from .clock import Clock, SystemClock
+from .emergency import EmergencyAccess
 from .errors import (
     EnrollmentFailed,
     InputError,
     InvalidCredentials,
     NotEnrolled,
+    NotPermitted,
     OfflineExpired,
     StoreUnreadable,
 )
@@ -109,6 +113,68 @@ def unlock(home: Path, username: str, password: str, *, transport: Transport | N
     """Derive the user's slot key, unwrap the store key and open the store."""
     home = Path(home)
     clock = clock or SystemClock()
+    opened = _open(home, username, password, clock, on_progress, sleep, signing_in=True)
+    # outside the offline window: _refresh_sign_in records how it ends
+    session = opened.session(transport, sleep)
+    if opened.refusal is not None:
+        _refresh_sign_in(session, clock, on_progress)
+    return session
+
+
+def emergency_unlock(home: Path, username: str, password: str, reason: str, *,
+                     transport: Transport | None = None, clock: Clock | None = None,
+                     on_progress: Callable[[str], None] | None = None,
+                     sleep: Callable[[float], None] = time.sleep) -> Session:
+    """Break the glass (:mod:`protocol.rules.emergency_access`): the passphrase is
+    right but the offline window ran out, so open the store for one resident,
+    read-only, for the time box. The resident is chosen with
+    ``session.open_emergency_resident``; the session cannot sync."""
+    home = Path(home)
+    clock = clock or SystemClock()
+    try:
+        reason = emergency_rule.clean_reason(reason)
+    except ValidationError as exc:
+        raise InputError("reason", f"The reason {exc.reason}.") from None
+    opened = _open(home, username, password, clock, on_progress, sleep)
+    offered = emergency_rule.offered(opened.refusal, opened.slot.role)
+    started = clock.ms()
+    access = EmergencyAccess(reason, started, emergency_rule.ends_at(started))
+    with opened.store.write() as conn:
+        audit(conn, started, "emergency_opened" if offered else "emergency_refused",
+              opened.slot.user_id, reason=reason, **(
+                  {"ends": access.ends_ms} if offered else {"refusal": opened.refusal}))
+    if not offered:
+        opened.store.close()
+        raise NotPermitted(emergency_rule.NOT_OFFERED_TEXT)
+    return opened.session(transport, sleep, emergency=access)
+
+
+@dataclass
+class _Opened:
+    """A key slot opened and its store with it; why a sign-in is refused, if it is."""
+
+    home: Path
+    terminal: dict[str, Any]
+    clock: Clock
+    slot: Any
+    key: bytes
+    store: Store
+    refusal: str | None
+
+    def session(self, transport: Transport | None, sleep: Callable[[float], None],
+                emergency: EmergencyAccess | None = None) -> Session:
+        return Session(home=self.home, store=self.store, store_key=self.key,
+                       user=UserInfo(self.slot.user_id, self.slot.username, self.slot.role),
+                       terminal=self.terminal, clock=self.clock, transport=transport,
+                       sleep=sleep, emergency=emergency)
+
+
+def _open(home: Path, username: str, password: str, clock: Clock,
+          on_progress: Callable[[str], None] | None, sleep: Callable[[float], None], *,
+          signing_in: bool = False) -> _Opened:
+    """Open the user's key slot and the store; record failed attempts (and, when
+    ``signing_in`` and nothing refuses it, the sign-in) in one transaction; a user
+    deactivated at the server loses the slot (:class:`InvalidCredentials`)."""
     terminal = read_terminal(home)
     slots = SlotFile.load(home / SLOTS_FILE)
     if slots.terminal_id != terminal["terminal_id"]:
@@ -124,22 +190,16 @@ def unlock(home: Path, username: str, password: str, *, transport: Transport | N
             audit(conn, int(failure.get("at", 0)), "unlock_failed", failure.get("user_id"),
                   slot=failure.get("slot_id"))
         refusal = _refusal(conn, slot.user_id, clock.ms())
-        if refusal is None:
+        if refusal is None and signing_in:
             audit(conn, clock.ms(), "unlock", slot.user_id)
         elif refusal == USER_INACTIVE:
             audit(conn, clock.ms(), "unlock_refused", slot.user_id, reason=refusal)
-        # outside the offline window: _refresh_sign_in records how it ends
     slots.take_failed_attempts()
     if refusal == USER_INACTIVE:
         store.close()
         slots.remove(slot.user_id)
         raise InvalidCredentials
-    session = Session(home=home, store=store, store_key=key,
-                      user=UserInfo(slot.user_id, slot.username, slot.role), terminal=terminal,
-                      clock=clock, transport=transport, sleep=sleep)
-    if refusal is not None:
-        _refresh_sign_in(session, clock, on_progress)
-    return session
+    return _Opened(home, terminal, clock, slot, key, store, refusal)
 
 
 def _refresh_sign_in(session: Session, clock: Clock,
@@ -155,7 +215,8 @@ def _refresh_sign_in(session: Session, clock: Clock,
               session.user.id, **({"reason": refusal} if refusal else {}))
     if refusal is not None:
         session.lock()
-        raise OfflineExpired
+        raise OfflineExpired(emergency_offered=emergency_rule.offered(refusal,
+                                                                      session.user.role))
 
 
 USER_INACTIVE = "user_inactive"

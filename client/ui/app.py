@@ -41,6 +41,7 @@ from .engine import (
 from .errors import SessionLockedError
 from .locking import LockingApp
 from .messages import DataChanged, SessionOpened
+from .permissions import EMERGENCY_REFUSED
 from .settings import UISettings
 
 if TYPE_CHECKING:
@@ -180,7 +181,7 @@ class ChartkeepApp(LockingApp):
 
     def open_session(self, session: Session) -> None:
         """The clerk is in: resume under the lock screen, or start at the census."""
-        resuming = (self.locked_username is not None
+        resuming = (self.locked_username is not None and session.emergency is None
                     and session.user.username == self.locked_username
                     and any(isinstance(s, _lock_screen_type()) for s in self.screen_stack))
         self._session = session
@@ -207,6 +208,9 @@ class ChartkeepApp(LockingApp):
 
     def check_action(self, action: str,
                      parameters: tuple[object, ...]) -> bool | None:  # noqa: ARG002  Textual's signature
+        if self.in_emergency() and (action in EMERGENCY_REFUSED or (
+                action == "pop_screen" and not self._modal_open())):
+            return False  # one resident's record, read-only: nowhere else to go
         if action in {"section", "duplicates", "sync_now", "lock", "switch_user"}:
             if not self.unlocked:
                 return False
@@ -214,6 +218,20 @@ class ChartkeepApp(LockingApp):
             if action in {"section", "duplicates", "switch_user"} and self._modal_open():
                 return False
         return True
+
+    def in_emergency(self) -> bool:
+        """Emergency ("break the glass") access: one resident, read-only."""
+        return self._session is not None and self._session.emergency is not None
+
+    def _screen_for(self, section: str | None) -> Screen[Any]:
+        """Under emergency access every section is the one resident's record."""
+        session = self._session
+        if section is not None and session is not None and session.emergency is not None \
+                and session.emergency.resident_id is not None:
+            from .screens.resident import ResidentScreen
+
+            return ResidentScreen(session.emergency.resident_id)
+        return _screen_for(section)
 
     def action_section(self, section: str) -> None:
         self.navigate(section)
@@ -244,7 +262,7 @@ class ChartkeepApp(LockingApp):
         try:
             while self._wanted_section is not _ARRIVED:
                 wanted, self._wanted_section = self._wanted_section, _ARRIVED
-                screen = _screen_for(wanted if isinstance(wanted, str) else None)
+                screen = self._screen_for(wanted if isinstance(wanted, str) else None)
                 while len(self.screen_stack) > 1:
                     await self.pop_screen()
                 await self.push_screen(screen, wait_for_dismiss=False)

@@ -18,6 +18,7 @@ from client.clock import Clock, SystemClock
 from client.errors import (
     InputError,
     InvalidCredentials,
+    OfflineExpired,
     SessionLocked,
     StoreUnreadable,
     TerminalError,
@@ -67,6 +68,7 @@ __all__ = [
     "LicenseView",
     "Movement",
     "NoteView",
+    "OfflineExpired",
     "OpRow",
     "Page",
     "ResidentRow",
@@ -111,6 +113,10 @@ class TerminalAPI(Protocol):
                on_progress: Callable[[str], None] | None = None) -> Session: ...
 
     def set_aside(self, home: Path, now_ms: int) -> Path: ...
+
+    def emergency_unlock(self, home: Path, username: str, password: str, reason: str, *,
+                         transport: Transport | None = None, clock: Clock | None = None,
+                         on_progress: Callable[[str], None] | None = None) -> Session: ...
 
 
 def default_terminal() -> TerminalAPI:

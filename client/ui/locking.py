@@ -35,7 +35,13 @@ class LockingApp(SyncingApp):
         self.last_activity_ms = self.clock.ms()
 
     def check_idle_lock(self) -> None:
-        """Lock when nobody has touched the terminal for the idle-lock time."""
+        """Lock when nobody has touched the terminal for the idle-lock time, or
+        when an emergency access's time box has ended."""
+        session = self._session
+        if session is not None and session.emergency is not None \
+                and session.emergency.over(self.clock.ms()):
+            self.lock()
+            return
         if not self.unlocked or self.settings.idle_lock_seconds <= 0:
             return
         idle = (self.clock.ms() - self.last_activity_ms) / 1000
@@ -50,6 +56,9 @@ class LockingApp(SyncingApp):
         session = self._session
         if session is None:
             return
+        if session.emergency is not None:
+            self._end_emergency()
+            return
         from .screens.lock import LockScreen
 
         self._session = None
@@ -57,6 +66,13 @@ class LockingApp(SyncingApp):
         self.sync_status = None
         self.push_screen(LockScreen(session.user.username, session.facility_name))
         self._drop_session(session)
+
+    def _end_emergency(self) -> None:
+        """Emergency access ends (time box, lock key, idle lock): the key is dropped
+        and the screens closed; nothing resumes it."""
+        self.switch_user()
+        self.notify("Emergency access ended; the terminal is locked.", title="Locked",
+                    timeout=10)
 
     @work(thread=True, group="lock", exit_on_error=False)
     def _drop_session(self, session: Session) -> None:

@@ -15,6 +15,10 @@ from protocol.records import RecordKind
 
 from .engine import Action, Session
 
+EMERGENCY_REFUSED = frozenset({"section", "duplicates", "sync_now", "command_palette"})
+"""The app's keys that emergency access refuses (F2 to F10, sync now, the palette);
+every key of the screen is refused too. Lock, switch user, quit and help stay."""
+
 
 def permitted_or_told(app: App[Any], session: Session, what: str, action: Action,
                       kind: RecordKind | None = None) -> bool:

@@ -37,8 +37,8 @@ class QuittingApp(SurvivingApp):
         raise NotImplementedError
 
     async def action_quit(self) -> None:
-        if not self.unlocked:
-            self.exit()
+        if not self.unlocked or self.session.emergency is not None:
+            self.exit()  # emergency access cannot sync: pending changes wait, as offline
         elif not self._asking_to_quit:
             self._asking_to_quit = True
             self._count_pending(self.session)

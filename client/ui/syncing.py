@@ -59,8 +59,8 @@ class SyncingApp(QuittingApp):
         self.sync_now(background=True)
 
     def sync_now(self, *, background: bool) -> None:
-        if not self.unlocked or self.syncing:
-            return
+        if not self.unlocked or self.syncing or self.session.emergency is not None:
+            return  # emergency access reads one resident: it does not sync
         self.syncing = True
         self.sync_progress = None
         self._sync(self.session, background=background)

@@ -13,6 +13,7 @@ nothing eagerly, so :mod:`protocol.ops` can use the rules without a cycle.
 ``permissions``              who may do what: role × operation × record kind
 ``due``                      due and overdue items, the shape every schedule returns
 ``offline_access``           may a terminal sign someone in offline (the window)
+``emergency_access``         break the glass once that window ran out: one resident
 ``residents.census``         census and bed state derived from a stay
 ``residents.stays``          the stay commands as state transitions
 ``residents.census_stats``   resident days, occupancy, length of stay, by payer

@@ -44,6 +44,7 @@ from .routes import (
     portal_bulletins,
     portal_compliance,
     portal_copies,
+    portal_emergency,
     portal_facilities,
     portal_hiring,
     portal_inspect,
@@ -151,7 +152,7 @@ def create_app(settings: Settings) -> web.Application:
     for module in (health, sync, keys, portal_sign_in, portal_facilities, portal_manage,
                    portal_inspections, portal_inspect, portal_accounts, portal_audit,
                    portal_reports, portal_compliance, portal_records, portal_spending,
-                   portal_bulletins, portal_copies, portal_offline, portal_people,
-                   portal_hiring):
+                   portal_bulletins, portal_copies, portal_emergency, portal_offline,
+                   portal_people, portal_hiring):
         app.add_routes(module.routes)
     return app

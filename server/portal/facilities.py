@@ -26,6 +26,7 @@ from server.storage import checkpoints
 from server.storage.dashboard_models import D
 from server.storage.models import T
 
+from . import emergency_access
 from .principals import Principal
 from .scope import facilities as facilities_in_scope
 
@@ -46,6 +47,8 @@ class FacilitySummary:
     conflicts: int
     last_pull: int | None = None
     """The last time one of its terminals pulled."""
+    emergency_to_review: int = 0
+    """Emergency ("break the glass") accesses no regional manager has reviewed yet."""
 
 
 @dataclass(frozen=True)
@@ -138,9 +141,11 @@ def summaries(conn: Connection, principal: Principal, now: int,
     pulls = _counts(conn, sa.select(term.c.facility_id, sa.func.max(D.pulls.c.last_pull_at))
                     .select_from(D.pulls.join(term, term.c.id == D.pulls.c.terminal_id))
                     .where(term.c.facility_id.in_(ids)).group_by(term.c.facility_id))
+    emergency = emergency_access.to_review_counts(conn, ids)
     return [FacilitySummary(r.id, r.name, r.state_code, terminals.get(r.id, 0),
                             last.get(r.id), held.get(r.id, 0), rejected.get(r.id, 0),
-                            conflicts.get(r.id, 0), pulls.get(r.id)) for r in refs]
+                            conflicts.get(r.id, 0), pulls.get(r.id),
+                            emergency.get(r.id, 0)) for r in refs]
 
 
 def _has_conflicts() -> Any:

@@ -32,7 +32,7 @@ from server.errors import NotFound
 from server.settings import Settings
 from server.storage.batch import Batch
 from server.storage.db import read_tx, write_tx
-from server.storage.models import BY_INSPECTOR, T
+from server.storage.models import LOOKED_UP_ACTOR, T
 from server.storage.portal_models import P
 
 from .errors import AccessUnavailable, InputInvalid
@@ -292,7 +292,7 @@ def access(engine: Engine, settings: Settings, manager: Principal,
                       str((v.detail or {}).get("stated_purpose", "")), v.action)
                  for v in conn.execute(sa.select(T.audit.c.at, T.audit.c.chain,
                                                  T.audit.c.detail, T.audit.c.action).where(
-                     T.audit.c.actor == f"inspector:{access_id}", BY_INSPECTOR,
+                     T.audit.c.actor == f"inspector:{access_id}", LOOKED_UP_ACTOR,
                      T.audit.c.action.in_(("inspect:view", "report:download")))
                      .order_by(T.audit.c.at, T.audit.c.seq))
                  if manager.sees(v.chain)]

@@ -14,12 +14,13 @@ from protocol.ops import OpStatus
 from server.reports import loading
 from server.storage.batch import Batch
 from server.storage.db import read_tx
-from server.storage.models import BY_INSPECTOR, T
+from server.storage.models import LOOKED_UP_ACTOR, T
 
 PARTIAL = {"ix_records_facility_id_match_key": "match_key IS NOT NULL",
            "ix_records_facility_id_mrn": "mrn IS NOT NULL",
            "ix_records_facility_id_work_day": "kind = 'hours'",
-           "ix_audit_actor": "actor LIKE 'inspector:%'"}
+           "ix_audit_actor": "actor LIKE 'inspector:%' OR actor LIKE 'emergency:%' OR "
+                             "actor LIKE 'portal:%'"}
 
 
 def _index_sql(engine: sa.Engine) -> dict[str, str]:
@@ -96,6 +97,18 @@ def test_the_batch_and_the_reports_still_read_through_them(terminal, h, world, e
 def test_an_inspectors_views_are_still_found_by_actor(engine):
     if engine.dialect.name != "sqlite":
         return
-    views = sa.select(T.audit.c.seq).where(T.audit.c.actor == "inspector:X", BY_INSPECTOR)
+    views = sa.select(T.audit.c.seq).where(T.audit.c.actor == "inspector:X", LOOKED_UP_ACTOR)
     (plan,) = _plans(engine, lambda conn: conn.execute(views).all())
     assert "ix_audit_actor" in plan
+
+
+def test_emergency_accesses_and_their_reviews_are_found_by_actor(engine):
+    """The dashboard counts each facility's emergency accesses to review on every
+    load: both reads go through the actor index, never a facility's whole chain."""
+    from server.portal.emergency_access import to_review_counts
+
+    if engine.dialect.name != "sqlite":
+        return
+    plans = _plans(engine, lambda conn: to_review_counts(conn, ["F"]))
+    assert len(plans) == 2
+    assert all("ix_audit_actor" in plan for plan in plans), plans

@@ -41,8 +41,11 @@ class ResidentPickerDialog(WorkerErrorsToApp, ModalScreen[ResidentRow | None]):
             self.rows = rows
 
     def __init__(self, session: Session, title: str, *, intro: str | Text = "",
-                 exclude: str | None = None) -> None:
+                 exclude: str | None = None,
+                 placeholder: str = "Name, room or record number of the record to keep"
+                 ) -> None:
         super().__init__()
+        self.placeholder = placeholder
         self.session = session
         self.title_text = title
         self.intro = intro
@@ -56,8 +59,7 @@ class ResidentPickerDialog(WorkerErrorsToApp, ModalScreen[ResidentRow | None]):
             if self.intro:
                 yield Static(Text(self.intro) if isinstance(self.intro, str) else self.intro,
                              classes="dialog-intro")
-            yield Input(id="picker-filter",
-                        placeholder="Name, room or record number of the record to keep")
+            yield Input(id="picker-filter", placeholder=self.placeholder)
             yield DataTable(id="picker-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="picker-empty", classes="empty-state")
             with Horizontal(classes="dialog-buttons"):

@@ -17,14 +17,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Button, Input, Label, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
-from ..engine import SlotInfo, StoreUnreadable, TerminalError, clerk_message
+from ..engine import OfflineExpired, SlotInfo, StoreUnreadable, TerminalError, clerk_message
 from ..messages import SessionOpened
 from ..widgets.key_footer import KeyFooter
 from ..workers import WorkerErrorsToApp
+from .emergency_entry import EmergencyEntry
 
 if TYPE_CHECKING:
     from ..app import ChartkeepApp
@@ -56,11 +56,14 @@ class UnlockForm(Vertical):
         yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="unlock-progress")
         yield Static("", id="unlock-status", classes="field-error")
         with Horizontal(classes="dialog-buttons"):
+            yield Button("Emergency access", id="emergency", variant="error",
+                         tooltip="One resident, read-only, time-boxed, audited (ctrl+g)")
             yield Button("Unlock", id="unlock", variant="primary",
                          tooltip="Open the terminal's store with your passphrase (enter)")
 
     def on_mount(self) -> None:
         self.query_one("#unlock-progress").display = False
+        self.offer_emergency(offered=False)
         self.query_one("#password" if self.username else "#username", Input).focus()
 
     @on(Input.Submitted, "#username")
@@ -86,6 +89,9 @@ class UnlockForm(Vertical):
         self.query_one("#username", Input).value = username
         self.query_one("#password", Input).focus()
 
+    def offer_emergency(self, *, offered: bool) -> None:
+        self.query_one("#emergency", Button).display = offered
+
     def busy(self, step: str) -> None:
         self.query_one("#unlock-progress").display = True
         self.query_one("#unlock", Button).disabled = True
@@ -102,9 +108,10 @@ class UnlockForm(Vertical):
         self.query_one("#unlock-status", Static).update(Text(message))
 
 
-class Unlocking(WorkerErrorsToApp, Screen[None]):
+class Unlocking(WorkerErrorsToApp, EmergencyEntry):
     """The unlock and lock screens' shared part: unlock a key slot in a thread
-    worker, report the outcome."""
+    worker, report the outcome; after an offline-window refusal of the right
+    passphrase, offer emergency access (:class:`EmergencyEntry`)."""
 
     @property
     def chartkeep(self) -> ChartkeepApp:
@@ -123,6 +130,7 @@ class Unlocking(WorkerErrorsToApp, Screen[None]):
             """The store or its files cannot be read (not a wrong passphrase)."""
 
     def on_unlock_form_submitted(self, event: UnlockForm.Submitted) -> None:
+        self.withdraw_emergency()
         self.query_one(UnlockForm).busy("Checking the passphrase…")
         self.unlock(event.username, event.password)
 
@@ -137,6 +145,13 @@ class Unlocking(WorkerErrorsToApp, Screen[None]):
             session = app.terminal.unlock(
                 app.home, username, password, transport=app.transport,
                 clock=app.engine_clock, on_progress=progressed)
+        except OfflineExpired as error:
+            if error.emergency_offered:
+                self.post_message(EmergencyEntry.Offered(username, password,
+                                                         clerk_message(error)))
+            else:
+                self.post_message(Unlocking.Failed(clerk_message(error)))
+            return
         except TerminalError as error:
             self.post_message(Unlocking.Failed(clerk_message(error),
                                                damaged=isinstance(error, StoreUnreadable)))
@@ -151,6 +166,9 @@ class Unlocking(WorkerErrorsToApp, Screen[None]):
 
     def on_worker_failed(self) -> None:
         self.query_one(UnlockForm).show_error("The terminal could not be unlocked.")
+
+    def unlock_form(self) -> UnlockForm:
+        return self.query_one(UnlockForm)
 
 
 class UnlockScreen(Unlocking):

@@ -22,9 +22,11 @@ partial:
   re-prepares for the bound value, but needs no such help with a literal).
 
 The same for ``audit.actor``: it is read only to find an inspector's views
-(``actor = 'inspector:…'``), but every entry went in, a push's one per operation.
-It is now ``WHERE actor LIKE 'inspector:%'``, a condition those queries repeat
-word for word (:data:`server.storage.models.BY_INSPECTOR`).
+(``actor = 'inspector:…'``), the emergency accesses at a facility's terminals
+(``emergency:<user>``) and their reviews (``portal:<account>``), but every entry
+went in, a push's one per operation. It now holds only those actors' entries, a
+condition those queries repeat word for word
+(:data:`server.storage.models.LOOKED_UP_ACTOR`).
 
 Revision ID: 0010
 Revises: 0009
@@ -44,7 +46,8 @@ depends_on = None
 HAS_MATCH_KEY = sa.text("match_key IS NOT NULL")
 HAS_MRN = sa.text("mrn IS NOT NULL")
 IS_HOURS = sa.text("kind = 'hours'")
-BY_INSPECTOR = sa.text("actor LIKE 'inspector:%'")
+LOOKED_UP_ACTOR = sa.text("(actor LIKE 'inspector:%' OR actor LIKE 'emergency:%' "
+                          "OR actor LIKE 'portal:%')")
 
 _WAS = ("ix_records_facility_id_kind_work_day", ["facility_id", "kind", "work_day"])
 _NOW = ("ix_records_facility_id_work_day", ["facility_id", "work_day"])
@@ -61,8 +64,8 @@ def upgrade() -> None:
         batch.create_index(*_NOW, sqlite_where=IS_HOURS, postgresql_where=IS_HOURS)
     with op.batch_alter_table("audit") as batch:
         batch.drop_index("ix_audit_actor")
-        batch.create_index("ix_audit_actor", ["actor"], sqlite_where=BY_INSPECTOR,
-                           postgresql_where=BY_INSPECTOR)
+        batch.create_index("ix_audit_actor", ["actor"], sqlite_where=LOOKED_UP_ACTOR,
+                           postgresql_where=LOOKED_UP_ACTOR)
 
 
 def downgrade() -> None:
