@@ -43,10 +43,12 @@ async def test_a_license_marked_entered_in_error_with_a_reason(licensed, make_ap
         ui = drive(pilot)
         screen = await open_staff(ui, pilot)
         await pilot.press("f1")
-        await ui.wait_for_screen(HelpScreen)
+        help_screen = await ui.wait_for_screen(HelpScreen)
         keys = ui.table_text("#help-keys")
-        assert any(row.startswith("x | ") and "entered in error" in row
-                   for row in keys.splitlines())
+        assert any(row.startswith("x | ") for row in keys.splitlines())
+        # Its details (shown under the list when highlighted) say what it does.
+        assert any(row.key == "x" and "entered in error" in f"{row.description} {row.tooltip}"
+                   for row in help_screen.rows)
         await pilot.press("escape")
         await ui.wait_for(lambda: app.screen is screen)
 
