@@ -213,7 +213,7 @@ def real_engine_rounds(terminals: list[EngineTerminal], rounds: int, ops_per_rou
     """Each engine, in its own thread: queue a clerk's batch, sync, ``rounds`` times."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from scripts.bench import queue_operations
+    from scripts.bench_world import queue_operations
 
     def one(index: int, terminal: EngineTerminal) -> None:
         for r in range(rounds):
