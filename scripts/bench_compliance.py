@@ -209,7 +209,8 @@ def command_seconds(settings: Any, ids: list[str], out: Path) -> tuple[float, fl
                     "--today", TODAY.isoformat(), "--format", "csv", "--out", str(out)],
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     seconds, cpu = time.perf_counter() - started, children_cpu() - cpu
-    written = len(list(out.iterdir()))
+    # One facility's report is written to ``out`` itself; several go into it as a folder.
+    written = len(list(out.iterdir())) if out.is_dir() else int(out.is_file())
     if written != len(ids):
         raise RuntimeError(f"the command wrote {written} reports for {len(ids)} facilities")
     return seconds, cpu

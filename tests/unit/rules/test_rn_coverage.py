@@ -57,6 +57,18 @@ def test_back_to_back_rns_join_into_one_run() -> None:
     assert result.words == "RN run of 9 h 00 min (05:00–14:00)"
 
 
+def test_a_meal_taken_on_site_does_not_split_the_run() -> None:
+    """Convention (ltc-rules §2): a meal break taken on site does not split a run. One
+    RN 07:00–15:30 with a 30-minute meal at 11:00 covers 07:00–15:30 in one run of
+    8 h 30 min (met); her worked time is 8 h. With the meal cut out the longest
+    stretch would be 4 h 30 min."""
+    shift = Shift("RN", 7, 2, at("2026-10-05T07:00"), at("2026-10-05T15:30"),
+                  meal_minutes=30, meal_start=at("2026-10-05T11:00"))
+    result = one_day([shift])
+    assert result.runs == (Run(at("2026-10-05T07:00"), at("2026-10-05T15:30")),)
+    assert result.status is CoverageStatus.MET
+
+
 def test_a_ten_minute_gap_splits_the_run() -> None:
     # §2: if B starts at 10:10 the runs are 5 h and 3 h 50 min: not met.
     result = one_day([rn("2026-10-05T05:00", "2026-10-05T10:00", staff="A"),
