@@ -176,7 +176,16 @@ class Batch:
     # --- records ---------------------------------------------------------------
 
     def prefetch(self, ids: Iterable[str]) -> None:
-        missing = [i for i in set(ids) if i not in self.recs]
+        missing = []
+        for rec_id in set(ids):
+            if rec_id in self.recs:
+                continue
+            if "\x00" in rec_id:
+                # No stored id holds a NUL (PostgreSQL text cannot): a hostile or
+                # broken payload's id is simply not found, never sent to the database.
+                self.recs[rec_id] = None
+                continue
+            missing.append(rec_id)
         for start in range(0, len(missing), _CHUNK):
             chunk = missing[start:start + _CHUNK]
             found = {rec.id: rec for rec in read_records(self.conn, chunk)}

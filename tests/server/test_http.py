@@ -207,6 +207,27 @@ async def test_hostile_bodies_get_400_with_a_code(client, name):
     assert decode(body)["error"] == code
 
 
+async def test_an_id_holding_a_nul_is_not_found_not_a_server_error(client, engine, settings,
+                                                                     world):
+    """Hypothesis found it on PostgreSQL, whose text cannot hold a NUL: a payload
+    naming such an id made the batch's record read fail (500). It is refused as an
+    id that exists nowhere, and the operations beside it still apply."""
+    key, enrolled = await enroll(client, engine, settings, world.a.id, "clerk_MG")
+    base = {"fac": world.a.id, "user": enrolled.user_id, "at": 0, "schema": 1}
+    bad = {"id": new_id(), "seq": 1, "type": "update", **base,
+           "p": {"kind": "resident", "id": "\x00" + new_id()[1:],
+                 "changes": {"phone": ["555-0100", 0]}}}
+    good = {"id": new_id(), "seq": 2, "type": "create", **base,
+            "p": {"kind": "resident", "id": new_id(), "fields": {
+                "mrn": "MG9", "family_name": "Lee", "given_name": "Ann",
+                "birth_date": "1939-05-06", "sex": "female"}}}
+    envelope = seal(key, "push", enrolled.terminal_id, 1, {"ops": [bad, good], "schema": 1})
+    status, body = await post(client, "/v1/push", envelope.to_bytes())
+    assert status == 200
+    pushed = PushResponse.from_wire(open_envelope(body).decoded_body())
+    assert [r.status for r in pushed.results] == ["rejected", "applied"]
+
+
 async def test_bombs_at_the_size_limit_keep_memory_bounded_and_the_server_answering(
         client, engine, settings, world):
     """security.md case 10: a body as large as the server accepts, claiming millions
