@@ -46,8 +46,7 @@ from client.sync.counts import Counts
 from client.sync.engine import SyncEngine
 from client.sync.transport import HttpTransport
 from scripts.bench_sync import push_everything
-from scripts.bench_world import enroll, queue_operations
-from server import admin
+from scripts.bench_world import bench_facility, enroll, queue_operations
 from server.core.service import SyncService
 from server.http.runner import ServerThread, tune_gc
 from server.settings import Settings
@@ -94,13 +93,7 @@ def build_world(world: Path, ops: int) -> dict[str, Any]:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with ServerThread(settings) as server:
         engine = make_engine(settings.database_url)
-        facility = admin.create_facility(engine, settings, name="Bench Manor", state="OH",
-                                         mrn_prefix="BM")
-        unit = admin.create_unit(engine, settings, facility_id=facility, name="North")
-        admin.create_bed(engine, settings, unit_id=unit, label="101-A")
-        for username, role in (("bench.rm", "records_manager"), ("bench.clerk", "clerk")):
-            admin.create_user(engine, settings, facility_id=facility, username=username,
-                              role=role)
+        facility = bench_facility(engine, settings)
         writer = enroll(settings, engine, server, facility, world / "writer", "bench.rm")
         queue_operations(writer, ops)
         rate = push_everything(writer, server.url)

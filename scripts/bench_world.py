@@ -26,8 +26,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 from client import terminal
 from client.clock import ManualClock
 from client.session import Session
@@ -38,8 +36,6 @@ from protocol.ids import new_id
 from server import admin
 from server.http.runner import ServerThread
 from server.settings import Settings
-from server.storage.db import make_engine
-from server.storage.setup import initialise
 
 PASSWORD = "benchmarks are measured not guessed"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -137,29 +133,16 @@ class ServerProcess:
         spent.io = {k: after.io[k] - before.io[k] for k in after.io}
 
 
-@contextmanager
-def database(url: str | None, tmp: Path) -> Iterator[Settings]:
-    """Settings of a fresh server database: an SQLite file, or a new PostgreSQL
-    schema (dropped on leaving)."""
-    schema = None
-    if url is not None:
-        schema = f"ckbench_{new_id().lower()[-10:]}"
-        base = sa.create_engine(url)
-        with base.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        base.dispose()
-        sep = "&" if "?" in url else "?"
-        url = f"{url}{sep}options=-csearch_path%3D{schema}"
-    settings = Settings(data_dir=tmp / "server", database_url=url or "")
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        yield settings
-    finally:
-        if schema is not None and url is not None:
-            base = sa.create_engine(url.split("?")[0])
-            with base.begin() as conn:
-                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-            base.dispose()
+def bench_facility(engine: Any, settings: Settings) -> str:
+    """The bench's facility, as an administrator makes it: one unit, one bed, a
+    records manager and a clerk; its id."""
+    facility = admin.create_facility(engine, settings, name="Bench Manor", state="OH",
+                                     mrn_prefix="BM")
+    unit = admin.create_unit(engine, settings, facility_id=facility, name="North")
+    admin.create_bed(engine, settings, unit_id=unit, label="101-A")
+    for username, role in (("bench.rm", "records_manager"), ("bench.clerk", "clerk")):
+        admin.create_user(engine, settings, facility_id=facility, username=username, role=role)
+    return facility
 
 
 @contextmanager
@@ -169,27 +152,16 @@ def server_on(url: str | None, tmp: Path, *, in_process: bool = False
     the bench's facility and users: (settings, engine, server, facility). The
     server is a :class:`ServerProcess`, or with ``in_process`` a ``ServerThread``
     of this process; both have ``url``."""
-    from scripts.load_servers import server_processes
+    from scripts.load_servers import database, server_processes
 
-    with database(url, tmp) as settings:
-        engine = make_engine(settings.database_url)
-        try:
-            initialise(engine, settings)
-            facility = admin.create_facility(engine, settings, name="Bench Manor", state="OH",
-                                             mrn_prefix="BM")
-            unit = admin.create_unit(engine, settings, facility_id=facility, name="North")
-            admin.create_bed(engine, settings, unit_id=unit, label="101-A")
-            for username, role in (("bench.rm", "records_manager"), ("bench.clerk", "clerk")):
-                admin.create_user(engine, settings, facility_id=facility, username=username,
-                                  role=role)
-            if in_process:
-                with ServerThread(settings, init=False) as thread:
-                    yield settings, engine, thread, facility
-            else:
-                with server_processes(settings, 1, tmp) as [(address, process)]:
-                    yield settings, engine, ServerProcess(address, process.pid), facility
-        finally:
-            engine.dispose()
+    with database(url, tmp) as (settings, engine):
+        facility = bench_facility(engine, settings)
+        if in_process:
+            with ServerThread(settings, init=False) as thread:
+                yield settings, engine, thread, facility
+        else:
+            with server_processes(settings, 1, tmp) as [(address, process)]:
+                yield settings, engine, ServerProcess(address, process.pid), facility
 
 
 def enroll(settings: Settings, engine: Any, server: Any, facility: str,
