@@ -15,6 +15,16 @@ A new generation also moves every facility's record-number counter on by a
 margin, so pools issued after a restore do not repeat numbers terminals took
 from pools the backup never saw; each terminal's pull also reports the top of
 the numbers it holds and the counter is raised above it.
+
+It also raises every terminal's message counter mark by
+:data:`RESTORE_COUNTER_GAP`. The backup put each mark back to what it was when
+the copy was taken, so every message a terminal signed after that, if captured,
+would be accepted once more (security case 8). Those messages carry counters
+between the old mark and the terminal's own counter; the gap puts the mark
+above them, so a replay is refused (409 ``replayed_message``, audited). The
+terminal's own next message is refused the same way, and it steps its counter
+ahead in doubling steps (:mod:`client.sync.channel`): ten refused exchanges, each
+audited on both sides, once per terminal after a restore.
 """
 
 from __future__ import annotations
@@ -33,6 +43,12 @@ from server.storage.models import SYSTEM_CHAIN, T
 
 RESTORE_POOLS_GAP = 20
 """After a restore, each facility's counter moves on by this many pools."""
+
+RESTORE_COUNTER_GAP = 1_000_000
+"""After a restore, each terminal's message counter mark moves on by this many.
+A terminal signs a few messages per sync round: a million is years of rounds
+between a backup and its restore, and the terminal's doubling steps of 1,000
+pass it in ten refused exchanges (they reach 16 billion in 24)."""
 
 
 CURRENT = sa.select(C.generations.c.id).order_by(
@@ -68,7 +84,11 @@ def start(engine: Engine, settings: Settings, reason: str, detail: dict[str, Any
             id=generation, started_at=max(now, int(latest or 0) + 1), reason=reason,
             detail=str(detail)[:2000]))
         conn.execute(sa.update(T.facilities).values(mrn_next=T.facilities.c.mrn_next + gap))
-        event = {"generation": generation, "previous": previous, "mrn_gap": gap, **detail}
+        # Messages signed after the backup must not be accepted a second time.
+        conn.execute(sa.update(T.terminals).values(
+            last_msg_ctr=T.terminals.c.last_msg_ctr + RESTORE_COUNTER_GAP))
+        event = {"generation": generation, "previous": previous, "mrn_gap": gap,
+                 "counter_gap": RESTORE_COUNTER_GAP, **detail}
         for chain in (*facilities, SYSTEM_CHAIN):
             batch.chain(chain).append(at=now, action="server:restored", outcome=reason,
                                       facility_id=None if chain == SYSTEM_CHAIN else chain,

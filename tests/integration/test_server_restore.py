@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from client.sync.transport import HttpTransport
+from protocol.codec import decode
 from server import admin
 
 from .backups import restore_backup, take_backup
@@ -83,6 +85,58 @@ def test_declared_restore_makes_every_terminal_pull_again(org: Org) -> None:
     assert b.sync().error is None
     assert gone in _census_ids(b)
     assert terminal_records(a) == org.server_records(org.a) == terminal_records(b)
+
+
+class Recorder:
+    """A transport that keeps a copy of every request it carries."""
+
+    def __init__(self, inner: HttpTransport) -> None:
+        self.inner = inner
+        self.sent: list[tuple[str, bytes]] = []
+
+    def post(self, path: str, body: bytes, timeout: float) -> tuple[int, bytes]:
+        self.sent.append((path, body))
+        return self.inner.post(path, body, timeout)
+
+
+def _replayed(org: Org, path: str, body: bytes) -> tuple[int, str | None]:
+    status, answer = HttpTransport(org.url).post(path, body, 10)
+    return status, decode(answer).get("error") if status != 200 else None
+
+
+def test_messages_signed_after_the_backup_are_not_accepted_again_after_a_restore(
+        org: Org) -> None:
+    """security.md case 8 across a restore: the backup put each terminal's
+    counter mark back, so without more every message signed after the backup
+    would be accepted once more if someone had captured it; the restore raises
+    the marks past them. The terminal's own next sync steps past the raised
+    mark and loses nothing."""
+    recorder = Recorder(HttpTransport(org.url))
+    a = org.terminal(org.a, "clerk.MG", transport=recorder)
+    a.residents.register(resident(family_name="Before"))
+    assert a.sync().error is None
+    backup = take_backup(org, org.tmp)
+    recorder.sent.clear()
+    lost = a.residents.register(resident(family_name="Lost", given_name="Lena"))
+    assert a.sync().error is None
+    captured = list(recorder.sent)
+    assert {path for path, _ in captured} >= {"/v1/push", "/v1/pull"}
+    restore_backup(org, backup)
+    admin.declare_restore(org.engine, org.settings, note="replay window")
+    refusals_before = sum(r.action == "auth:replay" for r in org.audit_actions())
+    for path, body in captured:
+        assert _replayed(org, path, body) == (409, "replayed_message"), path
+    assert ("resident", lost) not in org.server_records(org.a)  # the replayed push did nothing
+    assert sum(r.action == "auth:replay" for r in org.audit_actions()) \
+        == refusals_before + len(captured)
+    # The terminal itself carries on: its counter steps past the new mark, it
+    # re-sends what the restore lost and converges.
+    assert a.sync().error is None
+    assert a.sync().error is None
+    assert ("resident", lost) in org.server_records(org.a)
+    assert terminal_records(a) == org.server_records(org.a)
+    restored = [r for r in org.audit_actions() if r.action == "server:restored"]
+    assert restored and "counter_gap" in str(restored[-1].detail)
 
 
 def test_terminal_enrolled_after_the_backup_registers_again_and_loses_nothing(
