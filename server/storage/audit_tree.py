@@ -112,7 +112,7 @@ def _from_entries(conn: Connection, chain: str, keys: list[Key]) -> dict[Key, by
     for at in range(0, len(seqs), 400):
         for row in conn.execute(_ENTRIES, {"chain": chain, "seqs": seqs[at:at + 400]}
                                 ).mappings():
-            leaves[row["seq"]] = entry_leaf(row)
+            leaves[row["seq"]] = entry_leaf(dict(row))
     found: dict[Key, bytes] = {}
     for level, idx in keys:
         span = range((idx << level) + 1, ((idx + 1) << level) + 1)
