@@ -239,6 +239,8 @@ SIDES = [
     ("server: sealing answers (SyncService.seal)", "server.core.service", "SyncService",
      "seal"),
     ("terminal: reading batches (Push._batch)", "client.sync.push", "Push", "_batch"),
+    ("terminal: encoding, sealing batches (Push._sealed)", "client.sync.push", "Push",
+     "_sealed"),
     ("terminal: sending, HTTP, answers (Push._send)", "client.sync.push", "Push", "_send"),
     ("terminal: recording results (Push._record_results)", "client.sync.push", "Push",
      "_record_results"),

@@ -36,7 +36,8 @@ HERE = Path(__file__).resolve().parent.parent
 PARTS = [
     # (label, owner, attribute): thread CPU summed over every call
     ("reading batches (Push._batch)", "Push", "_batch"),
-    ("sealing, HTTP, answers (Push._send)", "Push", "_send"),
+    ("encoding, sealing batches (Push._sealed)", "Push", "_sealed"),
+    ("sending, HTTP, answers (Push._send)", "Push", "_send"),
     ("recording results (Push._record_results)", "Push", "_record_results"),
 ]
 

@@ -74,6 +74,8 @@ class Channel:
         window starts again)."""
         self.server_offset: int | None = None
         """The server's clock minus ours at the latest verified answer."""
+        self._last_counter = 0
+        """The highest message counter this channel committed."""
         with store.read() as conn:
             self._key = private_from_bytes(bytes.fromhex(get_meta(conn, "terminal_key")))
             self._server_key = bytes.fromhex(get_meta(conn, "server_key"))
@@ -84,10 +86,16 @@ class Channel:
 
         ``sealed`` is that envelope sealed beforehand (:meth:`seal`): sent first,
         so an exchange started on another thread commits no counter of its own
-        unless it must retry. ``encoded``: ``body`` is msgpack bytes already."""
+        unless it must retry. Sealed before an exchange that then sealed again
+        (a retry), its counter is no longer the highest sent and the server
+        would take it for a replay: it is sealed anew instead (the counter it
+        held is skipped, which the server accepts). ``encoded``: ``body`` is
+        msgpack bytes already."""
         failures = 0
         replays = 0
         reregistered = False
+        if sealed is not None and sealed.counter < self._last_counter:
+            sealed = None
         while True:
             request, sealed = sealed or self._seal(msg_type, body, encoded=encoded), None
             try:
@@ -164,9 +172,9 @@ class Channel:
             audit(conn, self.clock.ms(), "reregistered", None, generation=generation)
         return True
 
-    def seal(self, msg_type: str, body: Any) -> Envelope:
+    def seal(self, msg_type: str, body: Any, *, encoded: bool = False) -> Envelope:
         """A request envelope with the next message counter, committed now."""
-        return self._seal(msg_type, body)
+        return self._seal(msg_type, body, encoded=encoded)
 
     def _seal(self, msg_type: str, body: Any, *, encoded: bool = False) -> Envelope:
         counter = self._bump_counter(1)
@@ -180,6 +188,7 @@ class Channel:
         with self.store.write(durable=False) as conn:
             counter = int(get_meta(conn, "msg_counter", 0)) + by
             set_meta(conn, "msg_counter", counter)
+            self._last_counter = max(self._last_counter, counter)
         return counter
 
     def _open_reply(self, data: bytes, request: Envelope, reply_type: str) -> Any:

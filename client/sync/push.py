@@ -10,7 +10,6 @@ stop the round with the operations kept, pending, for the next sync.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -19,6 +18,7 @@ from sqlalchemy.engine import Connection
 from protocol.codec import MAX_MESSAGE_BYTES
 from protocol.messages import MAX_OPS_PER_PUSH, PushRequest, PushResponse, encoded_operation
 from protocol.ops import REASON_TEXT, SCHEMA_VERSION, OpResult, OpType, Reason
+from protocol.signing import Envelope
 
 from ..clock import Clock
 from ..errors import SyncError
@@ -72,16 +72,21 @@ class Push:
         stalls = 0
         sent: set[int] = set()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chartkeep-push") as pool:
+            # Every batch is sealed on this thread, in order, so a batch sealed
+            # ahead always holds a higher counter than the one before it.
             ops = self._batch(None)
-            inflight = pool.submit(self._send, ops) if ops else None
+            inflight = pool.submit(self._send, *self._sealed(ops)) if ops else None
             while inflight is not None:
                 following = self._batch(None, after=ops[-1].seq)
+                # Sealed while the server works on this batch, so the next one
+                # leaves as soon as the answer comes; unused if it says stop.
+                ready = self._sealed(following) if following else None
                 reply = inflight.result()
                 gap = reply.next_seq < ops[0].seq
                 inflight = None
                 stop = reply.upgrade_required or reply.server_too_old or reply.behind
-                if following and not gap and not stop:
-                    inflight = pool.submit(self._send, following)
+                if ready is not None and not gap and not stop:
+                    inflight = pool.submit(self._send, *ready)
                 sent.update(op.seq for op in ops)
                 counts.pushed = len(sent)
                 handled = self._record_results(reply.results, counts)
@@ -111,20 +116,29 @@ class Push:
                     ops = following
                     continue
                 if ops:
-                    inflight = pool.submit(partial(self._send, resume=resume), ops)
+                    inflight = pool.submit(self._send, *self._sealed(ops, resume=resume))
 
-    def _send(self, rows: list[_Sendable], *, resume: bool = False) -> PushResponse:
-        """Send a batch: each operation's payload goes as the outbox stores it
-        (msgpack, written by this terminal), spliced into the body, never decoded
-        and encoded again; the body is the same bytes either way."""
+    def _body(self, rows: list[_Sendable], *, resume: bool = False) -> bytes:
+        """A batch's push body: each operation's payload goes as the outbox
+        stores it (msgpack, written by this terminal), spliced into the body,
+        never decoded and encoded again; the body is the same bytes either way."""
         request = PushRequest(ops=[], schema=SCHEMA_VERSION, epoch=self.epoch,
                               resume=resume, generation=self.generation)
         facility = self.facility_id
-        body = request.encoded_with([
+        return request.encoded_with([
             encoded_operation(r.op_id, r.seq, r.op_type, facility, r.user_id, r.recorded_at,
                               r.schema_version, r.payload) for r in rows])
-        return PushResponse.from_wire(self.channel.exchange("/v1/push", "push", body,
-                                                            "pushed", encoded=True))
+
+    def _sealed(self, rows: list[_Sendable], *, resume: bool = False
+                ) -> tuple[bytes, Envelope]:
+        """A batch's body and its envelope, its message counter committed now."""
+        body = self._body(rows, resume=resume)
+        return body, self.channel.seal("push", body, encoded=True)
+
+    def _send(self, body: bytes, sealed: Envelope) -> PushResponse:
+        """Send a sealed batch (sealed again by the channel if it must retry)."""
+        return PushResponse.from_wire(self.channel.exchange(
+            "/v1/push", "push", body, "pushed", sealed=sealed, encoded=True))
 
     def _batch(self, resend_from: int | None, *, after: int | None = None
                ) -> list[_Sendable]:

@@ -3,9 +3,11 @@ and proofs read from stored nodes (:mod:`.merkle_models` says which).
 
 Appending needs only the tree's *frontier* — the complete subtrees of the
 current size, one per set bit of it — so a push batch reads at most a few dozen
-node rows and writes each new leaf plus the nodes it completes (two rows per
-entry on average). Proofs and roots decompose every range a proof asks for
-into stored power-of-two subtrees and fetch them in one query.
+node rows and writes the nodes its entries complete from
+:data:`~.merkle_models.LOWEST_STORED_LEVEL` up (one row per entry on average;
+leaves are not stored). Proofs and roots decompose every range a proof asks for
+into power-of-two subtrees and fetch them in one query; a subtree below the
+lowest stored level is computed from its entries.
 """
 
 from __future__ import annotations
@@ -13,17 +15,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from protocol.audit_log import HASHED_FIELDS, entry_leaf
 from protocol.merkle import (
     EMPTY_ROOT,
     consistency_proof,
     inclusion_proof,
     node_hash,
+    root_of,
     split_point,
 )
 
-from .merkle_models import L
+from .merkle_models import LOWEST_STORED_LEVEL, L
+from .models import T
 
 Key = tuple[int, int]
 """``(level, idx)`` of a stored node."""
@@ -84,15 +90,46 @@ def load_nodes(conn: Connection, chain: str, keys: Iterable[Key]) -> dict[Key, b
             f"SELECT level, idx, hash FROM {L.nodes.name} WHERE {' OR '.join(terms)}",  # noqa: S608  names from our metadata, values bound
             tuple(params))
         found.update({(level, idx): bytes(digest) for level, idx, digest in rows})
+    low = [(level, idx) for level, idx in wanted
+           if level < LOWEST_STORED_LEVEL and (level, idx) not in found]
+    if low:
+        found.update(_from_entries(conn, chain, low))
+    return found
+
+
+_ENTRIES = (sa.select(*(T.audit.c[name] for name in HASHED_FIELDS))
+            .where(T.audit.c.chain == sa.bindparam("chain"),
+                   T.audit.c.seq.in_(sa.bindparam("seqs", expanding=True))))
+
+
+def _from_entries(conn: Connection, chain: str, keys: list[Key]) -> dict[Key, bytes]:
+    """The hashes of these unstored low nodes, from the entries they cover
+    (node ``(level, idx)``: entries ``idx·2^level + 1`` to ``(idx+1)·2^level``).
+    A node whose entries are not all there is left out, like an absent stored one."""
+    seqs = sorted({seq for level, idx in keys
+                   for seq in range((idx << level) + 1, ((idx + 1) << level) + 1)})
+    leaves: dict[int, bytes] = {}
+    for at in range(0, len(seqs), 400):
+        for row in conn.execute(_ENTRIES, {"chain": chain, "seqs": seqs[at:at + 400]}
+                                ).mappings():
+            leaves[row["seq"]] = entry_leaf(dict(row))
+    found: dict[Key, bytes] = {}
+    for level, idx in keys:
+        span = range((idx << level) + 1, ((idx + 1) << level) + 1)
+        if all(seq in leaves for seq in span):
+            found[(level, idx)] = root_of([leaves[seq] for seq in span])
     return found
 
 
 class TreeAppender:
-    """Grows one chain's tree from its frontier; collects the node rows to insert."""
+    """Grows one chain's tree from its frontier; collects the node rows to insert
+    (those of level ``lowest`` and up: the stored ones unless told otherwise)."""
 
-    def __init__(self, chain: str, size: int, frontier: list[bytes]) -> None:
+    def __init__(self, chain: str, size: int, frontier: list[bytes], *,
+                 lowest: int = LOWEST_STORED_LEVEL) -> None:
         self.chain = chain
         self.size = size
+        self.lowest = lowest
         levels = [level for level, _ in frontier_keys(size)]
         self._stack: list[tuple[int, bytes]] = list(zip(levels, frontier, strict=True))
         self.rows: list[dict[str, Any]] = []
@@ -109,14 +146,18 @@ class TreeAppender:
     def append(self, leaf: bytes) -> None:
         index = self.size
         self.size += 1
-        self.rows.append({"chain": self.chain, "level": 0, "idx": index, "hash": leaf})
-        self._stack.append((0, leaf))
-        while len(self._stack) > 1 and self._stack[-1][0] == self._stack[-2][0]:
-            (level, right), (_, left) = self._stack.pop(), self._stack.pop()
+        if self.lowest == 0:
+            self.rows.append({"chain": self.chain, "level": 0, "idx": index, "hash": leaf})
+        stack = self._stack
+        stack.append((0, leaf))
+        while len(stack) > 1 and stack[-1][0] == stack[-2][0]:
+            (level, right), (_, left) = stack.pop(), stack.pop()
             merged = node_hash(left, right)
-            self._stack.append((level + 1, merged))
-            self.rows.append({"chain": self.chain, "level": level + 1,
-                              "idx": (self.size >> (level + 1)) - 1, "hash": merged})
+            level += 1
+            stack.append((level, merged))
+            if level >= self.lowest:
+                self.rows.append({"chain": self.chain, "level": level,
+                                  "idx": (self.size >> level) - 1, "hash": merged})
 
     def root(self) -> bytes:
         """The tree hash at the current size (right to left over the frontier)."""

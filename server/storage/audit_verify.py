@@ -7,7 +7,9 @@ For each chain, one pass over its entries in order:
    and every entry hash, and the head row's count and hash at the end;
 2. the tree: each entry's leaf is recomputed from its bytes and every stored
    node is compared with the one the entries give (page by page, so memory
-   stays bounded), so a node that was edited on its own is named;
+   stays bounded), so a node that was edited on its own is named; every node
+   from the lowest stored level up must be there (below it, a database written
+   before this layout holds them, one written since does not: either is whole);
 3. history: every checkpoint the server published, and every checkpoint a
    holder brings from outside (``verify-audit --against``), must be signed by
    the server key and be a prefix of the log as it is now, proven with the
@@ -34,7 +36,7 @@ from protocol.merkle import Checkpoint, ProofError, leaf_hash, verify_consistenc
 from . import checkpoints
 from .audit import entry_bytes
 from .audit_tree import TreeAppender, TreeReader
-from .merkle_models import L
+from .merkle_models import LOWEST_STORED_LEVEL, L
 from .models import T
 
 PAGE = 4096
@@ -88,7 +90,7 @@ def verify_chain(conn: Connection, chain: str,
 def _verify_chain(conn: Connection, head: Any, public_keys: list[bytes],
                   outside: list[Checkpoint]) -> AuditBreak | None:
     chain = head.facility_id
-    tree = TreeAppender(chain, 0, [])
+    tree = TreeAppender(chain, 0, [], lowest=0)
     prev_hash = ""
     expected_seq = 1
     for page in _pages(conn, chain):
@@ -111,10 +113,8 @@ def _verify_chain(conn: Connection, head: Any, public_keys: list[bytes],
     size = expected_seq - 1
     if size != head.audit_seq or prev_hash != head.audit_head:
         return AuditBreak(chain, expected_seq, "entries after this point were removed")
-    extra = conn.execute(sa.select(sa.func.count()).select_from(L.nodes).where(
-        L.nodes.c.chain == chain, L.nodes.c.level == 0, L.nodes.c.idx >= size)).scalar_one()
-    if extra:
-        return AuditBreak(chain, size + 1, "the tree holds leaves of entries that were removed")
+    if _nodes_past(conn, chain, size):
+        return AuditBreak(chain, size + 1, "the tree holds nodes of entries that were removed")
     return _check_history(conn, chain, size, tree.root(), public_keys, outside)
 
 
@@ -129,6 +129,19 @@ def _pages(conn: Connection, chain: str) -> Iterator[Sequence[Any]]:
         if len(rows) < PAGE:
             return
         after = rows[-1].seq
+
+
+def _nodes_past(conn: Connection, chain: str, size: int) -> int:
+    """How many stored nodes cover an entry after ``size``: node ``(level, idx)``
+    ends at entry ``(idx+1)·2^level``, past the end when ``idx >= size >> level``."""
+    nodes = L.nodes
+    top = size.bit_length()
+    past = sa.or_(nodes.c.level > top, *(sa.and_(nodes.c.level == level,
+                                                 nodes.c.idx >= size >> level)
+                                         for level in range(top + 1)))
+    count: int = conn.execute(sa.select(sa.func.count()).select_from(nodes).where(
+        nodes.c.chain == chain, past)).scalar_one()
+    return count
 
 
 def _compare_nodes(conn: Connection, chain: str, tree: TreeAppender,
@@ -148,6 +161,8 @@ def _compare_nodes(conn: Connection, chain: str, tree: TreeAppender,
         sa.select(nodes.c.level, nodes.c.idx, nodes.c.hash).where(nodes.c.chain == chain,
                                                                  clause))}
     for key in sorted(computed, key=lambda k: (k[1] << k[0], k[0])):
+        if key[0] < LOWEST_STORED_LEVEL and key not in stored:
+            continue  # computed from the entries when needed, not stored since
         if stored.get(key) != computed[key]:
             level, idx = key
             seq = max(first_seq, (idx << level) + 1)

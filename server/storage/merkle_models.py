@@ -4,10 +4,26 @@ checkpoints (signed tree heads). Both are insert-only, like the audit itself
 
 Node ``(level, idx)`` of a chain's tree is the hash of its leaves
 ``idx·2^level`` to ``(idx+1)·2^level`` (exclusive): level 0 holds the leaves
-(``SHA-256(0x00 || entry bytes)`` of entry ``seq = idx + 1``), and every
-complete power-of-two subtree is stored once it is complete. So any inclusion or
-consistency proof, and the root at any size, takes a few dozen indexed reads,
-never a rehash of the log.
+(``SHA-256(0x00 || entry bytes)`` of entry ``seq = idx + 1``). Every complete
+power-of-two subtree of level :data:`LOWEST_STORED_LEVEL` or above is stored
+once it is complete, so any inclusion or consistency proof, and the root at any
+size, takes a few dozen indexed reads, never a rehash of the log.
+
+Nodes below that level are not stored: a leaf is a hash of its entry's
+canonical bytes, which the ``audit`` row already holds, so storing it wrote a
+second row per entry (half of the tree's rows, about 1.9 µs of a push's
+SQLite work per operation) for nothing the entry cannot give. When a proof, a
+root or a push's frontier needs one, it is computed from the entries it covers
+(:func:`.audit_tree.load_nodes`; at most ``2^LOWEST_STORED_LEVEL`` entries per
+node). A database written before holds every level; a stored low node is read
+as before, and it equals the one computed, so both layouts, and a chain that
+holds both, give the same roots and proofs. The verifier checks every stored
+node, and requires every node from this level up.
+
+Level 1 is the lowest stored: each level left out halves the rows again (level
+4 would store one row per 16 entries), but then a proof reads up to 2^level
+entries per missing node, and an edited level-1 node would no longer be a
+stored node the verifier can name (its test edits one).
 """
 
 from __future__ import annotations
@@ -18,6 +34,9 @@ import sqlalchemy as sa
 from sqlmodel import Field
 
 from .models import ID, ServerTable
+
+LOWEST_STORED_LEVEL = 1
+"""Nodes of lower levels are computed from the audit entries when needed."""
 
 
 class AuditNode(ServerTable, table=True):
