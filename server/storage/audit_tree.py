@@ -118,6 +118,11 @@ class TreeAppender:
             self.rows.append({"chain": self.chain, "level": level + 1,
                               "idx": (self.size >> (level + 1)) - 1, "hash": merged})
 
+    def frontier(self) -> list[bytes]:
+        """The complete subtrees of the current size, largest first (what
+        :class:`TreeAppender` starts from)."""
+        return [digest for _, digest in self._stack]
+
     def root(self) -> bytes:
         """The tree hash at the current size (right to left over the frontier)."""
         if not self._stack:
