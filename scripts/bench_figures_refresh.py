@@ -42,26 +42,27 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import sqlalchemy as sa  # noqa: E402
+import sqlalchemy as sa
 
-from client.store.database import OUTBOX  # noqa: E402
-from client.store.outbox import next_seq  # noqa: E402
-from protocol.codec import encode  # noqa: E402
-from protocol.collector import collector_paused  # noqa: E402
-from protocol.ids import new_id  # noqa: E402
-from scripts.bench_server import figures_held  # noqa: E402
-from scripts.bench_sync import push_everything  # noqa: E402
-from scripts.bench_world import bench_facility, enroll, queue_operations  # noqa: E402
-from scripts.load_servers import server_processes  # noqa: E402
-from server.portal import figures  # noqa: E402
-from server.portal.reports import local_now  # noqa: E402
-from server.reports.compliance import load_facts  # noqa: E402
-from server.settings import Settings  # noqa: E402
-from server.storage.audit_verify import verify_chain  # noqa: E402
-from server.storage.db import make_engine, read_tx  # noqa: E402
-from server.storage.keys import key_chain  # noqa: E402
-from server.storage.models import T  # noqa: E402
-from server.storage.setup import initialise  # noqa: E402
+from client.store.database import OUTBOX
+from client.store.outbox import next_seq
+from protocol.codec import encode
+from protocol.collector import collector_paused
+from protocol.ids import new_id
+from scripts.bench_server import figures_held
+from scripts.bench_sync import push_everything
+from scripts.bench_world import bench_facility, enroll, queue_operations
+from scripts.load_servers import server_processes
+from server.portal import figures
+from server.portal.figures import _compute_and_keep as compute_and_keep
+from server.portal.reports import local_now
+from server.reports.compliance import load_facts
+from server.settings import Settings
+from server.storage.audit_verify import verify_chain
+from server.storage.db import make_engine, read_tx
+from server.storage.keys import key_chain
+from server.storage.models import T
+from server.storage.setup import initialise
 
 BATCH = 300
 """Operations in a minute's work (a busy facility's terminals, together)."""
@@ -167,7 +168,7 @@ def measure(settings: Settings, engine: Any, url: str, home: Path, facility: str
         with read_tx(engine) as conn:
             kept = conn.execute(sa.text("SELECT size FROM audit_verified WHERE chain = :f"),
                                 {"f": facility}).scalar()
-        spent, _ = cpu(lambda: figures._compute_and_keep(engine, settings, facility))
+        spent, _ = cpu(lambda: compute_and_keep(engine, settings, facility))
         print(f"  first refresh of this run: {spent:.2f} s ("
               + ("the whole chain verified)" if kept is None else
                  f"from the {kept:,} entries an earlier run verified)"))
@@ -203,7 +204,7 @@ def one_pair(engine: Any, settings: Settings, facility: str, *, old_first: bool
         return cpu(lambda: from_scratch(engine, settings, facility))
 
     def new() -> tuple[float, Any]:
-        spent, _ = cpu(lambda: figures._compute_and_keep(engine, settings, facility))
+        spent, _ = cpu(lambda: compute_and_keep(engine, settings, facility))
         return spent, kept_figures(engine, facility)
 
     if old_first:
