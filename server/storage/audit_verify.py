@@ -232,15 +232,9 @@ def _compare_nodes(conn: Connection, chain: str, tree: TreeAppender,
     tree.rows.clear()
     if not computed:
         return None
-    nodes = L.nodes
-    by_level: dict[int, list[int]] = {}
-    for level, idx in computed:
-        by_level.setdefault(level, []).append(idx)
-    clause = sa.or_(*(sa.and_(nodes.c.level == level, nodes.c.idx.between(min(ids), max(ids)))
-                      for level, ids in by_level.items()))
-    stored = {(row.level, row.idx): bytes(row.hash) for row in conn.execute(
-        sa.select(nodes.c.level, nodes.c.idx, nodes.c.hash).where(nodes.c.chain == chain,
-                                                                 clause))}
+    # By whole primary key (load_nodes): ranges OR'd together made SQLite walk
+    # the chain's every node, which a check of a few new entries then paid for.
+    stored = load_nodes(conn, chain, computed)
     for key in sorted(computed, key=lambda k: (k[1] << k[0], k[0])):
         if stored.get(key) != computed[key]:
             level, idx = key
