@@ -11,6 +11,9 @@ refreshes them (:func:`refresh_stale`, on a timer) and any reads them; a
 facility's own page refreshes its figures first if they are stale. A process
 claims a facility before computing its figures (:mod:`server.storage.claims`),
 so two processes never compute the same facility's at once: the other skips it.
+A refresh reads no more than changed (:func:`_compute_and_keep`): the audit chain
+from the last entry verified, the records only when one the figures read changed
+or the day turned.
 """
 
 from __future__ import annotations
