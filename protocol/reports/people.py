@@ -60,7 +60,8 @@ def roster_rows(facts: FacilityFacts, start: date, end: date, today: date
                      "" if s.expiry.days_left is None else str(s.expiry.days_left),
                      str(s.expiry.band).replace("_", " "), s.words))
     for staff_id in aides(facts):
-        for item in registry_items(facts.aide(staff_id), facts.registry_checks, facts.entries):
+        for item in registry_items(facts.aide(staff_id), facts.registry_checks,
+                                   facts.entries_of(staff_id)):
             if item.status in BAD:
                 failing.add(len(rows))
             rows.append((facts.staff_name(staff_id), facts.employee_id(staff_id),
@@ -89,9 +90,9 @@ TRAINING_COLUMNS = (
 def aide_due_items(facts: FacilityFacts, today: date) -> list[DueItem]:
     """Every in-service, review, 4-month and 24-month item of every aide."""
     items: list[DueItem] = []
-    entries = facts.entries
     for staff_id in aides(facts):
         aide = facts.aide(staff_id)
+        entries = facts.entries_of(staff_id)
         items += inservice_items(aide, facts.in_services, facts.performance_reviews, entries,
                                  today)
         items += review_items(aide, facts.performance_reviews, entries, today)

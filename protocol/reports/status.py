@@ -86,7 +86,7 @@ def compliance_status(facts: FacilityFacts, today: date) -> ComplianceStatus:
     mds = residents.mds_items(facts, today)
     lic = license_items(facts.license_records, today)
     registry = [i for sid in people.aides(facts) for i in registry_items(
-        facts.aide(sid), facts.registry_checks, facts.entries)]
+        facts.aide(sid), facts.registry_checks, facts.entries_of(sid))]
     aide_items = people.aide_due_items(facts, today)
     in_service = [i for i in aide_items if i.rule in {"in_service_hours", "review_weakness"}]
     reviews = [i for i in aide_items if i.rule == "performance_review"]

@@ -11,13 +11,16 @@ refreshes them (:func:`refresh_stale`, on a timer) and any reads them; a
 facility's own page refreshes its figures first if they are stale. A process
 claims a facility before computing its figures (:mod:`server.storage.claims`),
 so two processes never compute the same facility's at once: the other skips it.
+A refresh reads no more than changed (:func:`_compute_and_keep`): the audit chain
+from the last entry verified, the records only when one the figures read changed
+or the day turned.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from typing import Any
 
@@ -31,8 +34,9 @@ from protocol.reports.facts import FacilityFacts
 from protocol.reports.status import compliance_status
 from protocol.rules.due import due_list, overdue_list
 from server.reports.compliance import load_facts
+from server.reports.loading import KINDS
 from server.settings import Settings
-from server.storage.audit_verify import verify_chain
+from server.storage.audit_verify import Verified, verify_chain_since
 from server.storage.claims import claim
 from server.storage.dashboard_models import D
 from server.storage.db import read_tx, write_tx
@@ -133,33 +137,94 @@ def refresh(engine: Engine, settings: Settings, facility_id: str, *,
 
 
 def _compute_and_keep(engine: Engine, settings: Settings, facility_id: str) -> None:
+    """Compute the figures, reading no more than changed since those kept:
+
+    - the census, staffing, license, MDS and people figures and the chart are a
+      function of the records :data:`~server.reports.loading.KINDS` names and of
+      the day; when the day is the same and no change since those kept touched a
+      record of those kinds (a note, a task, a diagnosis moves the facility's
+      change sequence too), the kept ones are the ones a computation would give,
+      and are kept again; otherwise the facility's facts are read and computed;
+    - the audit state is checked from where the last check stopped
+      (:func:`~server.storage.audit_verify.verify_chain_since`, which says what
+      that proves): the entries appended since, not the whole chain."""
     now = settings.clock()
     today = local_now(now).date()
     with collector_paused():
         with read_tx(engine) as conn:
             change_seq = conn.execute(sa.select(T.heads.c.change_seq).where(
                 T.heads.c.facility_id == facility_id)).scalar() or 0
-            facts = load_facts(conn, facility_id)
-            problem = verify_chain(conn, facility_id,
-                                   [link.key for link in key_chain(conn)])
+            figures = _unchanged(conn, facility_id, today.isoformat(), change_seq)
+            facts = load_facts(conn, facility_id) if figures is None else None
+            problem, verified = verify_chain_since(
+                conn, facility_id, [link.key for link in key_chain(conn)],
+                _verified(conn, facility_id))
             entries = conn.execute(sa.select(T.heads.c.audit_seq).where(
                 T.heads.c.facility_id == facility_id)).scalar() or 0
-        figures, chart = compute(facts, today)
-    figures["audit_ok"] = problem is None
-    figures["audit_text"] = (f"{entries} entries verified" if problem is None
-                             else str(problem))
-    values = {"day": today.isoformat(), "change_seq": change_seq, "computed_at": now,
-              "figures": json.dumps(figures), "chart": chart}
+        if facts is not None:
+            figures = compute(facts, today)
+    assert figures is not None
+    values, chart = figures
+    values["audit_ok"] = problem is None
+    values["audit_text"] = (f"{entries} entries verified" if problem is None
+                            else str(problem))
     with write_tx(engine) as conn:
-        done = conn.execute(sa.update(D.figures).where(
-            D.figures.c.facility_id == facility_id).values(**values))
-        if done.rowcount == 0:
-            try:
-                with conn.begin_nested():
-                    conn.execute(sa.insert(D.figures).values(facility_id=facility_id,
-                                                             **values))
-            except IntegrityError:  # another process kept them first: theirs stand
-                pass
+        _keep(conn, D.figures, D.figures.c.facility_id, facility_id, {
+            "day": today.isoformat(), "change_seq": change_seq, "computed_at": now,
+            "figures": json.dumps(values), "chart": chart})
+        if verified is not None:
+            _keep(conn, D.verified, D.verified.c.chain, facility_id, {
+                "size": verified.size, "head": verified.head, "root": verified.root,
+                "frontier": b"".join(verified.frontier), "verified_at": now})
+
+
+AUDIT_FIELDS = ("audit_ok", "audit_text")
+RECORD_FIELDS = frozenset(f.name for f in fields(Figures)) - {
+    "facility_id", "day", "computed_at", "stale", *AUDIT_FIELDS}
+"""The kept figures :func:`compute` gives (all but the audit state)."""
+
+
+def _unchanged(conn: Connection, facility_id: str, today: str, change_seq: int
+               ) -> tuple[dict[str, Any], str] | None:
+    """The kept figures (less the audit state) and chart, when a computation now
+    would give the same: they are of today, and no record the figures read
+    changed since (the changes after theirs hold none of those kinds)."""
+    row = conn.execute(sa.select(D.figures.c.day, D.figures.c.change_seq,
+                                 D.figures.c.figures, D.figures.c.chart).where(
+        D.figures.c.facility_id == facility_id)).first()
+    if row is None or row.day != today or row.change_seq > change_seq:
+        return None
+    if row.change_seq < change_seq and conn.execute(sa.select(T.changes.c.seq).where(
+            T.changes.c.facility_id == facility_id, T.changes.c.seq > row.change_seq,
+            T.changes.c.seq <= change_seq, T.changes.c.kind.in_(KINDS)).limit(1)).first():
+        return None
+    data = json.loads(row.figures)
+    if not RECORD_FIELDS.issubset(data):  # kept before a figure was added
+        return None
+    return {k: v for k, v in data.items() if k not in AUDIT_FIELDS}, row.chart
+
+
+def _verified(conn: Connection, facility_id: str) -> Verified | None:
+    """What the last audit check of the facility verified (None: none kept)."""
+    row = conn.execute(sa.select(D.verified).where(D.verified.c.chain == facility_id)).first()
+    if row is None:
+        return None
+    frontier = bytes(row.frontier)
+    return Verified(row.size, row.head, tuple(frontier[i:i + 32]
+                                              for i in range(0, len(frontier), 32)),
+                    bytes(row.root))
+
+
+def _keep(conn: Connection, table: sa.Table, key: sa.Column[Any], value: str,
+          values: dict[str, Any]) -> None:
+    """Replace the facility's row of ``table``, or insert it."""
+    done = conn.execute(sa.update(table).where(key == value).values(**values))
+    if done.rowcount == 0:
+        try:
+            with conn.begin_nested():
+                conn.execute(sa.insert(table).values({key.name: value, **values}))
+        except IntegrityError:  # another process kept its own first: theirs stand
+            pass
 
 
 def refresh_stale(engine: Engine, settings: Settings, limit: int | None = None) -> int:

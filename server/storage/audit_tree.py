@@ -63,8 +63,12 @@ def range_hash(start: int, end: int, nodes: dict[Key, bytes]) -> bytes:
     return node_hash(range_hash(start, start + k, nodes), range_hash(start + k, end, nodes))
 
 
-def load_nodes(conn: Connection, chain: str, keys: Iterable[Key]) -> dict[Key, bytes]:
-    """The stored hashes of these nodes, by key (absent ones are left out).
+def load_nodes(conn: Connection, chain: str, keys: Iterable[Key], *,
+               stored_only: bool = False) -> dict[Key, bytes]:
+    """The hashes of these nodes, by key (absent ones are left out): stored ones,
+    and below :data:`~.merkle_models.LOWEST_STORED_LEVEL` those not stored
+    computed from their entries (``stored_only``: the verifier, which compares
+    what is stored with what it computed itself, leaves them out).
 
     One indexed look-up per level: each OR term names the whole primary key
     (chain, level, idx IN …). A row-value ``(level, idx) IN (…)`` reads the same
@@ -92,7 +96,7 @@ def load_nodes(conn: Connection, chain: str, keys: Iterable[Key]) -> dict[Key, b
         found.update({(level, idx): bytes(digest) for level, idx, digest in rows})
     low = [(level, idx) for level, idx in wanted
            if level < LOWEST_STORED_LEVEL and (level, idx) not in found]
-    if low:
+    if low and not stored_only:
         found.update(_from_entries(conn, chain, low))
     return found
 
@@ -158,6 +162,11 @@ class TreeAppender:
             if level >= self.lowest:
                 self.rows.append({"chain": self.chain, "level": level,
                                   "idx": (self.size >> level) - 1, "hash": merged})
+
+    def frontier(self) -> list[bytes]:
+        """The complete subtrees of the current size, largest first (what
+        :class:`TreeAppender` starts from)."""
+        return [digest for _, digest in self._stack]
 
     def root(self) -> bytes:
         """The tree hash at the current size (right to left over the frontier)."""

@@ -17,6 +17,10 @@ For each chain, one pass over its entries in order:
    hash recomputed, or cut with the head moved back, fails here — against the
    stored checkpoints unless those were rewritten too, and against any
    checkpoint held outside the database in every case.
+
+:func:`verify_chain_since` is the dashboard's check: it starts where its last
+check stopped (``audit_verified``) and reads only the entries since; its
+docstring says what that proves and what only the full check proves.
 """
 
 from __future__ import annotations
@@ -31,11 +35,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.engine import Connection
 
 from protocol.audit_log import chain_of
-from protocol.merkle import Checkpoint, ProofError, leaf_hash, verify_consistency
+from protocol.merkle import EMPTY_ROOT, Checkpoint, ProofError, leaf_hash, verify_consistency
 
 from . import checkpoints
 from .audit import entry_bytes
-from .audit_tree import TreeAppender, TreeReader
+from .audit_tree import TreeAppender, TreeReader, frontier_keys, load_nodes
 from .merkle_models import LOWEST_STORED_LEVEL, L
 from .models import T
 
@@ -71,29 +75,120 @@ def verify_audit(conn: Connection, public_key: bytes | Sequence[bytes] | None = 
     for chain in sorted(set(outside) - known):
         return AuditBreak(chain, 1, "a checkpoint names a log the database no longer has")
     for head in heads:
-        problem = _verify_chain(conn, head, keys, outside.get(head.facility_id, []))
-        if problem is not None:
-            return problem
+        found = _verify_chain(conn, head, keys, outside.get(head.facility_id, []))
+        if isinstance(found, AuditBreak):
+            return found
     return None
 
 
 def verify_chain(conn: Connection, chain: str,
                  public_key: bytes | Sequence[bytes] | None = None) -> AuditBreak | None:
-    """:func:`verify_audit` for one chain (the dashboard's audit state)."""
+    """:func:`verify_audit` for one chain."""
     keys = [public_key] if isinstance(public_key, bytes) else list(public_key or ())
     head = conn.execute(sa.select(T.heads).where(T.heads.c.facility_id == chain)).first()
     if head is None:
         return AuditBreak(chain, 1, "the database has no such log")
-    return _verify_chain(conn, head, keys, [])
+    found = _verify_chain(conn, head, keys, [])
+    return found if isinstance(found, AuditBreak) else None
+
+
+@dataclass(frozen=True)
+class Verified:
+    """What a check of one chain verified: its first ``size`` entries, the last of
+    which hashes to ``head``, give the Merkle tree whose complete subtrees are
+    ``frontier`` (largest first) and whose root is ``root``, all recomputed from
+    the entries' bytes."""
+
+    size: int
+    head: str
+    frontier: tuple[bytes, ...]
+    root: bytes
+
+
+NOTHING_VERIFIED = Verified(0, "", (), EMPTY_ROOT)
+
+
+def verify_chain_since(conn: Connection, chain: str, public_key: bytes | Sequence[bytes],
+                       kept: Verified | None) -> tuple[AuditBreak | None, Verified | None]:
+    """Check one chain from where an earlier check (``kept``) stopped: the
+    dashboard's audit state. Returns the problem (None if none) and what is now
+    verified, to keep for the next check (None when a problem was found).
+
+    What it proves, from ``kept`` on: the entry ``kept`` ended at still hashes to
+    ``kept.head`` and the stored tree's nodes at that size still equal
+    ``kept.frontier`` (so a history rewritten with every hash recomputed, or cut
+    back, is caught at once); every entry appended since links to the one
+    before, hashes to its stored hash and is in the stored tree (each stored node
+    it completes compared with the recomputed one); the head row names the last
+    of them; no leaf lies beyond it; and every checkpoint of ``kept.size``
+    entries or more is signed by the server and consistent with the new root.
+
+    What it does not prove: that the entries before ``kept.size`` are still the
+    bytes that were verified. One rewritten in place, keeping its stored hash, or
+    a stored node below the frontier edited, or a checkpoint of fewer entries
+    inserted since, is caught only by the full check (``chartkeep-server
+    verify-audit``, :func:`verify_audit`), which recomputes every entry.
+
+    When it finds a problem it checks the whole chain, so the problem it names is
+    the one the full check names (or its own, should the full check find none:
+    the log then changed under what was verified). With nothing ``kept`` it is
+    the full check."""
+    keys = [public_key] if isinstance(public_key, bytes) else list(public_key)
+    head = conn.execute(sa.select(T.heads).where(T.heads.c.facility_id == chain)).first()
+    if head is None:
+        return AuditBreak(chain, 1, "the database has no such log"), None
+    noticed = None
+    if kept is not None:
+        noticed = _still_there(conn, chain, kept, head.audit_seq)
+        if noticed is None:
+            found = _verify_chain(conn, head, keys, [], kept)
+            if isinstance(found, Verified):
+                return None, found
+            noticed = found
+    found = _verify_chain(conn, head, keys, [])
+    if isinstance(found, AuditBreak):
+        return found, None
+    return (noticed, None) if noticed is not None else (None, found)
+
+
+def _still_there(conn: Connection, chain: str, kept: Verified, size: int
+                 ) -> AuditBreak | None:
+    """Whether the log still ends its first ``kept.size`` entries as verified."""
+    if kept.size > size:
+        return AuditBreak(chain, size + 1, "entries verified before were removed")
+    if kept.size == 0:
+        return None
+    last = conn.execute(sa.select(T.audit.c.hash).where(
+        T.audit.c.chain == chain, T.audit.c.seq == kept.size)).scalar()
+    if last != kept.head:
+        return AuditBreak(chain, kept.size, "entry altered since it was verified")
+    keys = frontier_keys(kept.size)
+    stored = load_nodes(conn, chain, keys)
+    if [stored.get(key) for key in keys] != list(kept.frontier):
+        return AuditBreak(chain, kept.size, "the stored tree no longer holds the entries "
+                          "verified before")
+    return None
 
 
 def _verify_chain(conn: Connection, head: Any, public_keys: list[bytes],
-                  outside: list[Checkpoint]) -> AuditBreak | None:
+                  outside: list[Checkpoint], start: Verified = NOTHING_VERIFIED
+                  ) -> AuditBreak | Verified:
+    """The chain's entries after ``start`` (all of them by default), its tree and
+    the checkpoints of ``start.size`` entries or more: the first problem, or what
+    is now verified."""
+    walked = _walk(conn, head, start)
+    if isinstance(walked, AuditBreak):
+        return walked
+    return _check_history(conn, head.facility_id, walked.size, walked.root, public_keys,
+                          outside, start.size) or walked
+
+
+def _walk(conn: Connection, head: Any, start: Verified) -> AuditBreak | Verified:
     chain = head.facility_id
-    tree = TreeAppender(chain, 0, [], lowest=0)
-    prev_hash = ""
-    expected_seq = 1
-    for page in _pages(conn, chain):
+    tree = TreeAppender(chain, start.size, list(start.frontier), lowest=0)
+    prev_hash = start.head
+    expected_seq = start.size + 1
+    for page in _pages(conn, chain, start.size):
         first = expected_seq
         for row in page:
             entry = row._asdict()
@@ -115,11 +210,10 @@ def _verify_chain(conn: Connection, head: Any, public_keys: list[bytes],
         return AuditBreak(chain, expected_seq, "entries after this point were removed")
     if _nodes_past(conn, chain, size):
         return AuditBreak(chain, size + 1, "the tree holds nodes of entries that were removed")
-    return _check_history(conn, chain, size, tree.root(), public_keys, outside)
+    return Verified(size, prev_hash, tuple(tree.frontier()), tree.root())
 
 
-def _pages(conn: Connection, chain: str) -> Iterator[Sequence[Any]]:
-    after = 0
+def _pages(conn: Connection, chain: str, after: int) -> Iterator[Sequence[Any]]:
     while True:
         rows = conn.execute(sa.select(T.audit).where(T.audit.c.chain == chain,
                                                      T.audit.c.seq > after)
@@ -151,15 +245,9 @@ def _compare_nodes(conn: Connection, chain: str, tree: TreeAppender,
     tree.rows.clear()
     if not computed:
         return None
-    nodes = L.nodes
-    by_level: dict[int, list[int]] = {}
-    for level, idx in computed:
-        by_level.setdefault(level, []).append(idx)
-    clause = sa.or_(*(sa.and_(nodes.c.level == level, nodes.c.idx.between(min(ids), max(ids)))
-                      for level, ids in by_level.items()))
-    stored = {(row.level, row.idx): bytes(row.hash) for row in conn.execute(
-        sa.select(nodes.c.level, nodes.c.idx, nodes.c.hash).where(nodes.c.chain == chain,
-                                                                 clause))}
+    # By whole primary key (load_nodes): ranges OR'd together made SQLite walk
+    # the chain's every node, which a check of a few new entries then paid for.
+    stored = load_nodes(conn, chain, computed, stored_only=True)
     for key in sorted(computed, key=lambda k: (k[1] << k[0], k[0])):
         if key[0] < LOWEST_STORED_LEVEL and key not in stored:
             continue  # computed from the entries when needed, not stored since
@@ -172,8 +260,9 @@ def _compare_nodes(conn: Connection, chain: str, tree: TreeAppender,
 
 
 def _check_history(conn: Connection, chain: str, size: int, root: bytes,
-                   public_keys: list[bytes], outside: list[Checkpoint]) -> AuditBreak | None:
-    stored = [p.checkpoint for p in checkpoints.all_of(conn, chain)]
+                   public_keys: list[bytes], outside: list[Checkpoint], from_size: int = 0
+                   ) -> AuditBreak | None:
+    stored = [p.checkpoint for p in checkpoints.all_of(conn, chain, from_size=from_size)]
     keys = [Ed25519PublicKey.from_public_bytes(k) for k in public_keys]
     reader = TreeReader(conn, chain)
     for source, found in (("a published", stored), ("a held", outside)):

@@ -104,10 +104,12 @@ def before(conn: Connection, chain: str, size: int) -> Published | None:
     return None if row is None else _from_row(chain, row)
 
 
-def all_of(conn: Connection, chain: str) -> list[Published]:
+def all_of(conn: Connection, chain: str, *, from_size: int = 0) -> list[Published]:
+    """The chain's checkpoints by size (those of ``from_size`` entries or more)."""
     cps = L.checkpoints
     rows = conn.execute(sa.select(cps.c.size, cps.c.root, cps.c.signature, cps.c.published_at)
-                        .where(cps.c.chain == chain).order_by(cps.c.size)).all()
+                        .where(cps.c.chain == chain, cps.c.size >= from_size)
+                        .order_by(cps.c.size)).all()
     return [_from_row(chain, row) for row in rows]
 
 

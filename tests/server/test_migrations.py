@@ -8,7 +8,7 @@ from server.storage import migrations
 from server.storage.db import make_engine
 from server.storage.models import metadata
 
-HEAD = "0010"
+HEAD = "0011"
 
 
 def test_upgrade_downgrade_upgrade(server_db_url):
