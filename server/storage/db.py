@@ -207,6 +207,21 @@ def read_tx(engine: Engine) -> Iterator[Connection]:
 
 
 @contextmanager
+def snapshot_read(engine: Engine) -> Iterator[Connection]:
+    """:func:`read_tx` whose statements all see one snapshot on PostgreSQL too
+    (REPEATABLE READ; its default, READ COMMITTED, gives each statement its own).
+    For reads that walk a log page by page and then compare with its head, such
+    as the audit check: under READ COMMITTED a push committed in between made
+    the walk find more entries than the head it had read, reported as "entries
+    after this point were removed". Read-only, so it never fails to serialize.
+    SQLite's read transaction is one snapshot already."""
+    with read_tx(engine) as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield conn
+
+
+@contextmanager
 def single_read(engine: Engine) -> Iterator[Connection]:
     """A read of one statement. On PostgreSQL it runs outside any transaction
     (one statement sees one snapshot by itself): one round trip, where a
