@@ -25,7 +25,7 @@ from typing import Any
 from .commands import CommandName, command_spec
 from .errors import SchemaError, ValidationError
 from .ids import is_id
-from .reasons import REASON_TEXT, Reason
+from .reasons import REASON_TEXT, Reason, understood_by
 from .records import CREATABLE, UPDATABLE, RecordKind, validate_fields
 from .schema import NUL_REFUSED, nul_at, opt_int, opt_str, req_int, req_str, str_list
 
@@ -102,6 +102,15 @@ class OpResult:
     depends_on: str | None = None
     """For a ``dependency`` rejection: the id of the rejected operation that
     should have created the record this one refers to."""
+
+    def for_protocol(self, protocol: int) -> OpResult:
+        """This result as a terminal of sync ``protocol`` reads it: a reason newer
+        than that terminal becomes the one it knows (:func:`~protocol.reasons.understood_by`)."""
+        reason = understood_by(self.reason, protocol)
+        if reason == self.reason:
+            return self
+        return OpResult(self.seq, self.op_id, self.status, reason, self.detail,
+                        self.server_seq, self.flags, self.depends_on)
 
     def to_wire(self) -> dict[str, Any]:
         wire = {

@@ -21,6 +21,7 @@ and always gets a result; a failing one never blocks the ones after it.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -91,6 +92,9 @@ def push(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: E
     settings.fault("push:after_commit")
     for alarm in alarms:
         log.warning("sequence mismatch from terminal %s: %s", terminal.id, alarm)
+    if request.protocol < PROTOCOL_VERSION:  # reasons told as that terminal knows them
+        response = replace(response, results=[result.for_protocol(request.protocol)
+                                              for result in response.results])
     return response
 
 
