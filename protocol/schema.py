@@ -22,26 +22,58 @@ payload (:func:`nul_at`, in :func:`protocol.ops.check_payload`), a request's tex
 def nul_at(value: Any, where: str = "") -> str | None:
     """Where a decoded value holds a NUL (a map's keys or values, a list's items,
     nested): the path to it (``changes.phone``, a NUL in a key shown as ``␀``),
-    or None when it holds none. Answers name the path, never the NUL itself."""
-    if value.__class__ is str:
-        return (where or "value") if "\x00" in value else None
+    or None when it holds none. Answers name the path, never the NUL itself.
+    Every pushed payload goes through it: the common answer, none, is found by
+    :func:`_holds_nul` without building a path."""
+    if not _holds_nul(value):
+        return None
+    if isinstance(value, str):
+        return where or "value"
     if isinstance(value, Mapping):
         for key, item in value.items():
-            name = str(key).replace("\x00", "\u2400")
-            path = f"{where}.{name}" if where else name
-            if isinstance(key, str) and "\x00" in key:
+            path = str(key).replace("\x00", "\u2400")
+            path = f"{where}.{path}" if where else path
+            if _holds_nul(key):
                 return path
             found = nul_at(item, path)
             if found is not None:
                 return found
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            found = nul_at(item, f"{where}[{index}]")
-            if found is not None:
-                return found
-    elif isinstance(value, str) and "\x00" in value:  # a str subclass
-        return where or "value"
-    return None
+        return None  # pragma: no cover (_holds_nul and this walk see the same values)
+    for index, item in enumerate(value):  # a list or tuple: _holds_nul found one
+        found = nul_at(item, f"{where}[{index}]")
+        if found is not None:
+            return found
+    return None  # pragma: no cover (_holds_nul and this walk see the same values)
+
+
+def _holds_nul(value: Any) -> bool:
+    """Whether text anywhere in a decoded value holds a NUL: text and numbers
+    looked at inline, only maps and lists called into."""
+    cls = value.__class__
+    if cls is str:
+        return "\x00" in value
+    if cls is dict or isinstance(value, Mapping):
+        for key, item in value.items():
+            kind = item.__class__
+            if kind is str:
+                if "\x00" in item:
+                    return True
+            elif kind not in _PLAIN and _holds_nul(item):
+                return True
+            kind = key.__class__
+            if kind is str:
+                if "\x00" in key:
+                    return True
+            elif kind not in _PLAIN and _holds_nul(key):
+                return True
+        return False
+    if cls is list or cls is tuple or isinstance(value, list | tuple):
+        return any(item.__class__ not in _PLAIN and _holds_nul(item) for item in value)
+    return isinstance(value, str) and "\x00" in value
+
+
+_PLAIN = frozenset({int, float, bool, bytes, type(None)})
+"""Decoded values that hold no text."""
 
 
 def req_text(raw: Mapping[str, Any], key: str, max_len: int = 500) -> str:

@@ -87,3 +87,10 @@ def test_a_password_holding_a_nul_is_refused_with_guidance():
     assert check_password(phrase) == phrase
     with pytest.raises(PasswordRejected, match="NUL character"):
         check_password(phrase + NUL)
+
+
+def test_nul_at_looks_into_every_shape_a_decoded_value_has():
+    assert nul_at({"a": [1, 2.5, None, True, b"x", {"b": ("c", "d")}]}) is None
+    assert nul_at({"a": [1, {"b": ("c", "d" + NUL)}]}) == "a[1].b[1]"
+    assert nul_at({("k", NUL): 1}) == "('k', '\\x00')"  # named as written, no NUL
+    assert nul_at([[[["x" + NUL]]]]) == "[0][0][0][0]"
