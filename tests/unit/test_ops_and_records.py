@@ -132,3 +132,10 @@ def test_a_list_or_map_for_a_choice_is_invalid_not_a_crash(sent) -> None:
     list or map, which no handler catches: the server's answer would have been a 500."""
     with pytest.raises(ValidationError, match="sex: must be one of female, male, unknown"):
         validate_field(RecordKind.RESIDENT, "sex", sent)
+
+
+def test_an_id_followed_by_a_newline_is_not_an_id() -> None:
+    rid = new_id()
+    assert is_id(rid)
+    for bad in (rid + "\n", "\n" + rid, rid + "\x00", rid[:-1] + "\n"):
+        assert not is_id(bad), repr(bad)
