@@ -12,7 +12,7 @@ import re
 import time
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_ID_RE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+_ID_RE = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
 
 
 def new_id(now_ms: int | None = None) -> str:
@@ -27,7 +27,9 @@ def new_id(now_ms: int | None = None) -> str:
 
 
 def is_id(value: object) -> bool:
-    return isinstance(value, str) and _ID_RE.match(value) is not None
+    # fullmatch: with match and "^…$", an id followed by a newline passed ("$"
+    # matches before a final newline), and was stored under that id.
+    return isinstance(value, str) and _ID_RE.fullmatch(value) is not None
 
 
 def id_time_ms(value: str) -> int:

@@ -25,9 +25,9 @@ from typing import Any
 from .commands import CommandName, command_spec
 from .errors import SchemaError, ValidationError
 from .ids import is_id
-from .reasons import REASON_TEXT, Reason
+from .reasons import REASON_TEXT, Reason, understood_by
 from .records import CREATABLE, UPDATABLE, RecordKind, validate_fields
-from .schema import opt_int, opt_str, req_int, req_str, str_list
+from .schema import NUL_REFUSED, nul_at, opt_int, opt_str, req_int, req_str, str_list
 
 SCHEMA_VERSION = 1
 MIN_SCHEMA_VERSION = 1
@@ -103,6 +103,15 @@ class OpResult:
     """For a ``dependency`` rejection: the id of the rejected operation that
     should have created the record this one refers to."""
 
+    def for_protocol(self, protocol: int) -> OpResult:
+        """This result as a terminal of sync ``protocol`` reads it: a reason newer
+        than that terminal becomes the one it knows (:func:`~protocol.reasons.understood_by`)."""
+        reason = understood_by(self.reason, protocol)
+        if reason == self.reason:
+            return self
+        return OpResult(self.seq, self.op_id, self.status, reason, self.detail,
+                        self.server_seq, self.flags, self.depends_on)
+
     def to_wire(self) -> dict[str, Any]:
         wire = {
             "seq": self.seq, "id": self.op_id, "status": str(self.status),
@@ -167,8 +176,13 @@ def check_payload(op_type: OpType, payload: Mapping[str, Any]) -> dict[str, Any]
     """Validate an operation's payload strictly; return a cleaned copy.
 
     Raises :class:`ValidationError` (a clerk-fixable problem) or
-    :class:`SchemaError` (a malformed message).
+    :class:`SchemaError` (a malformed message). Text holding a NUL anywhere in
+    the payload, a key or a value, is invalid (:data:`~protocol.schema.NUL_REFUSED`),
+    before anything else reads it: no answer, audit entry or look-up carries one.
     """
+    where = nul_at(payload)
+    if where is not None:
+        raise ValidationError(_field_at(where), NUL_REFUSED)
     if op_type is OpType.CREATE:
         kind = _kind(payload, CREATABLE)
         _only(payload, {"kind", "id", "fields"})
@@ -222,6 +236,15 @@ def check_payload(op_type: OpType, payload: Mapping[str, Any]) -> dict[str, Any]
             raise ValidationError("duplicate_id", "must differ from the surviving record")
         return {"survivor_id": survivor, "duplicate_id": duplicate}
     raise SchemaError(f"unknown operation type {op_type}")
+
+
+def _field_at(path: str) -> str:
+    """The field a payload path names, as the field checks name it: ``family_name``
+    for ``fields.family_name`` or ``changes.family_name[0]`` (so the terminal puts
+    the message beside the field typed in), the path itself elsewhere."""
+    head, _, rest = path.partition(".")
+    name = rest if head in ("fields", "changes", "args") and rest else path
+    return name.partition("[")[0][:80] or path[:80]
 
 
 _KINDS = frozenset(str(k) for k in RecordKind)

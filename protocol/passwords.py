@@ -61,6 +61,9 @@ def _folded(text: str) -> str:
 def check_password(password: str, context: Iterable[str] = ()) -> str:
     """Return the normalised password, or raise :class:`PasswordRejected`."""
     value = normalise(password)
+    if "\x00" in value:  # the one NUL rule (protocol.schema.NUL_REFUSED): no form takes one
+        raise PasswordRejected("A password cannot contain the NUL character; use letters, "
+                               "digits, spaces or symbols.")
     if len(value) < MIN_LENGTH:
         raise PasswordRejected(f"Use at least {MIN_LENGTH} characters; a short sentence of "
                                "several words is easy to remember.")

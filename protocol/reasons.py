@@ -41,6 +41,10 @@ class Reason(StrEnum):
     DISCARDED = "discarded"
     """A records manager discarded the change when reviewing what the copies of
     a cloned terminal sent (:mod:`server.core.clone_review`)."""
+    ENTRY_VOIDED = "entry_voided"
+    """A change to a staff record marked entered in error, or to the entry that
+    marks it (:func:`protocol.rules.staffing.corrections.change_problem`): since
+    protocol 3; an older terminal is answered ``invalid`` (:func:`understood_by`)."""
 
 
 REASON_TEXT: dict[str, str] = {
@@ -81,7 +85,27 @@ REASON_TEXT: dict[str, str] = {
                        "change (named here) and enter both again once it is corrected.",
     Reason.DISCARDED: "This terminal's disk was copied to another machine; a records manager "
                       "compared both copies' changes and discarded this one.",
+    Reason.ENTRY_VOIDED: "This entry was marked entered in error (or is the entry that marks "
+                         "another one so) and can no longer be changed; add the right entry "
+                         "anew.",
 }
+
+NEWER_REASONS: dict[str, tuple[int, Reason]] = {
+    Reason.ENTRY_VOIDED: (3, Reason.INVALID),
+}
+"""Reasons added after protocol 1: the sync protocol version from which a
+terminal knows each, and the reason a terminal of an older protocol is answered
+instead (it shows that reason's sentence and the server's detail, which says the
+same in words). Every reason not listed is known from protocol 1."""
+
+
+def understood_by(reason: str | None, protocol: int) -> str | None:
+    """The reason to answer a terminal that speaks ``protocol`` with: ``reason``
+    itself, or, for one newer than that terminal, the reason it knows instead."""
+    newer = NEWER_REASONS.get(reason) if reason is not None else None
+    if newer is None or protocol >= newer[0]:
+        return reason
+    return newer[1]
 
 
 class Flag(StrEnum):

@@ -30,7 +30,7 @@ from typing import Any
 from .errors import SchemaError
 from .ids import is_id
 from .rules.emergency_access import REASON_MAX
-from .schema import as_map, only_keys, opt_str, req_int, req_list, req_str
+from .schema import as_map, only_keys, opt_str, opt_text, req_int, req_list, req_str
 
 MAX_EVENTS = 200
 SIGN_IN_REFUSED = "sign_in_refused"
@@ -71,7 +71,7 @@ class TerminalEvent:
         user = opt_str(raw, "user", 64)
         if user is not None and not is_id(user):
             raise SchemaError("user must be an id")
-        reason = opt_str(raw, "reason", REASON_MAX if emergency else CODE_MAX)
+        reason = opt_text(raw, "reason", REASON_MAX if emergency else CODE_MAX)
         resident = None
         if emergency:
             resident = req_str(raw, "resident", 64)

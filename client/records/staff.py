@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from protocol.errors import Refused
 from protocol.pbj import job_title
+from protocol.reasons import Reason
 from protocol.records import RecordKind, resident_display_name
 from protocol.rules.department.onboarding import check_first_shift
 from protocol.rules.staffing.corrections import (
@@ -140,7 +141,7 @@ class Staff(Area):
         problem = change_problem(str(RecordKind.LICENSE), license_id, data,
                                  ((rec_id, d) for rec_id, d in kin if rec_id != license_id))
         if problem is not None:
-            raise InputError("entered_in_error_of", problem, reason="invalid")
+            raise InputError("entered_in_error_of", problem, reason=str(Reason.ENTRY_VOIDED))
         return update_record(actor, RecordKind.LICENSE, license_id, changes,
                              summary="Change a license", subject_id=staff_id)
 

@@ -178,7 +178,7 @@ class SlotFile:
         if on_progress:
             on_progress("Checking the password…")
         if slot is None:
-            KdfParams.fresh().derive(password)
+            self.decoy_kdf().derive(password)
             with contextlib.suppress(InvalidTag):
                 AESGCM(bytes(32)).decrypt(bytes(12), bytes(48), b"")
             self.unknown_failures += 1
@@ -205,6 +205,19 @@ class SlotFile:
             self.unknown_failures = 0
             self.save()
         return slot, key
+
+    def decoy_kdf(self) -> KdfParams:
+        """The derivation an unknown user name costs: the parameters of this
+        terminal's slots (the costliest, should they differ: raised for some),
+        with a fresh salt; the defaults when there is no slot yet. With the
+        defaults alone, a slot whose parameters were raised or lowered took
+        longer or shorter than an unknown name, which told that it exists."""
+        if not self.slots:
+            return KdfParams.fresh()
+        top = max(self.slots, key=lambda s: (s.kdf.memory_cost * s.kdf.iterations,
+                                             s.kdf.lanes)).kdf
+        return KdfParams(salt=os.urandom(len(top.salt) or 16), memory_cost=top.memory_cost,
+                         iterations=top.iterations, lanes=top.lanes)
 
     def _record_failure(self, slot: KeySlot | None, now_ms: int) -> None:
         self.failed_attempts.append({"at": now_ms,

@@ -16,10 +16,12 @@ from ..schema import (
 )
 
 MAX_OPS_PER_PUSH = 1000
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 """The sync protocol this code speaks. 2: requests say their protocol version,
 answers carry the server's protocol and schema versions, ``pushed`` can say
-the server is too old for the terminal's changes."""
+the server is too old for the terminal's changes. 3: results may carry the
+reasons :data:`protocol.reasons.NEWER_REASONS` lists for it (``entry_voided``);
+a terminal of an older protocol is answered with the reason it knows instead."""
 MIN_PROTOCOL_VERSION = 1
 """The oldest terminal protocol a server of this version still serves (a
 request without ``proto`` is version 1)."""

@@ -9,10 +9,11 @@ from typing import Any
 from ..schema import (
     as_map,
     only_keys,
-    opt_str,
+    opt_text,
     req_bytes,
     req_int,
     req_str,
+    req_text,
 )
 from .pull import MrnPool
 
@@ -33,9 +34,9 @@ class EnrollRequest:
     def from_wire(cls, value: Any) -> EnrollRequest:
         raw = as_map(value, "enroll")
         only_keys(raw, {"code", "name", "key", "proof", "user"}, "enroll")
-        return cls(code=req_str(raw, "code", 64), terminal_name=req_str(raw, "name", 100),
+        return cls(code=req_text(raw, "code", 64), terminal_name=req_text(raw, "name", 100),
                    public_key=req_bytes(raw, "key", 32), proof=req_bytes(raw, "proof", 64),
-                   username=req_str(raw, "user", 100))
+                   username=req_text(raw, "user", 100))
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ class ReregisterRequest:
     def from_wire(cls, value: Any) -> ReregisterRequest:
         raw = as_map(value, "reregister")
         only_keys(raw, {"cert", "gen"}, "reregister")
-        return cls(req_bytes(raw, "cert", max_len=4096), opt_str(raw, "gen", 64))
+        return cls(req_bytes(raw, "cert", max_len=4096), opt_text(raw, "gen", 64))
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from ..schema import (
     int_list,
     only_keys,
     opt_str,
+    opt_text,
     req_bool,
     req_int,
     req_list,
@@ -72,7 +73,7 @@ class PullRequest:
                    held=int_list(raw, "held", 1000), want_mrns=req_bool(raw, "mrns"),
                    protocol=_proto(raw),
                    mrn_top=req_int(raw, "mrn_top") if "mrn_top" in raw else 0,
-                   generation=opt_str(raw, "gen", 64), epoch=_epoch(raw),
+                   generation=opt_text(raw, "gen", 64), epoch=_epoch(raw),
                    audit_size=req_int(raw, "audit") if "audit" in raw else 0,
                    answered=req_int(raw, "answered") if "answered" in raw else 0)
 

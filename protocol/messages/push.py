@@ -14,12 +14,12 @@ from ..ops import SCHEMA_VERSION, Operation, OpResult, OpType
 from ..schema import (
     as_map,
     only_keys,
-    opt_str,
+    opt_text,
     req_bool,
     req_int,
     req_list,
     req_map,
-    req_str,
+    req_text,
 )
 from .common import (
     MAX_OPS_PER_PUSH,
@@ -50,7 +50,7 @@ def operation_from_wire(raw_value: Any) -> Operation:
         raise SchemaError("operation type is not known")
     return Operation(
         op_id=str(op_id), seq=req_int(raw, "seq", 1), op_type=_OP_TYPE[op_type],
-        facility_id=req_str(raw, "fac", 64), user_id=req_str(raw, "user", 64),
+        facility_id=req_text(raw, "fac", 64), user_id=req_text(raw, "user", 64),
         recorded_at=req_int(raw, "at"), payload=req_map(raw, "p"),
         schema=req_int(raw, "schema", 0, 10_000),
     )
@@ -110,7 +110,7 @@ class PushRequest:
                 raise SchemaError("operations must be in consecutive sequence order")
         return cls(ops=ops, schema=req_int(raw, "schema", 0, 10_000), protocol=_proto(raw),
                    epoch=_epoch(raw), resume="resume" in raw and req_bool(raw, "resume"),
-                   generation=opt_str(raw, "gen", 64))
+                   generation=opt_text(raw, "gen", 64))
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,8 @@ def _choice(*options: str) -> Check:
     allowed = frozenset(options)
 
     def check(name: str, value: Any) -> str:
-        if value not in allowed:
+        # isinstance first: a list or map sent for a choice is unhashable (TypeError)
+        if not isinstance(value, str) or value not in allowed:
             raise ValidationError(name, "must be one of " + ", ".join(sorted(allowed)))
         return str(value)
 

@@ -215,7 +215,7 @@ def update(ctx: Context, payload: Mapping[str, Any], author: merge.Author) -> Ou
     if kind is RecordKind.LICENSE:
         voided = _voided_problem(ctx, rec)
         if voided is not None:
-            return rejected(Reason.INVALID, voided, target=rec.id)
+            return rejected(Reason.ENTRY_VOIDED, voided, target=rec.id)
     result = merge.apply_update(kind, rec.state(), payload["changes"], author)
     fields = sorted(payload["changes"])
     invalid = _date_problem(ctx, kind, result.state.data, changed=fields)

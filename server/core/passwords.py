@@ -8,6 +8,7 @@ slow: callers on an event loop run it in a thread.
 
 from __future__ import annotations
 
+import base64
 import os
 
 from cryptography.exceptions import InvalidKey
@@ -15,7 +16,7 @@ from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
 from protocol.passwords import PasswordRejected, check_password, normalise
 
-__all__ = ["PasswordRejected", "check_password", "hash_password", "verify_password"]
+__all__ = ["PasswordRejected", "check_password", "decoy_hash", "hash_password", "verify_password"]
 
 MEMORY_KIB = 64 * 1024
 ITERATIONS = 3
@@ -34,3 +35,18 @@ def verify_password(password: str, encoded: str) -> bool:
     except (InvalidKey, ValueError):
         return False
     return True
+
+
+def decoy_hash() -> str:
+    """A stored hash no password matches, for a user name nobody has: verifying
+    against it costs exactly what verifying a real account's does (one Argon2id
+    derivation with the same parameters, then a comparison that fails), so the
+    answer's timing does not tell whether the name exists. Written out, not
+    derived: making it costs nothing, so the first unknown name is no slower."""
+    return (f"$argon2id$v=19$m={MEMORY_KIB},t={ITERATIONS},p={LANES}"
+            f"${_phc_b64(os.urandom(16))}${_phc_b64(os.urandom(32))}")
+
+
+def _phc_b64(raw: bytes) -> str:
+    """The PHC string format's base64: standard alphabet, no padding."""
+    return base64.b64encode(raw).decode().rstrip("=")

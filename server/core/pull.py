@@ -64,7 +64,8 @@ def pull(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: E
                 held_rows = conn.execute(sa.select(T.ops).where(
                     T.ops.c.terminal_id == terminal.id,
                     T.ops.c.seq.in_(request.held))).all()
-                results = [result_from_row(row) for row in held_rows]
+                results = [result_from_row(row).for_protocol(request.protocol)
+                           for row in held_rows]
             pool = None
             if request.want_mrns:
                 pool = top_up(conn, terminal.id, terminal.facility_id, settings.mrn_pool_size)

@@ -21,12 +21,14 @@ and always gets a result; a failing one never blocks the ones after it.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from protocol.hlc import MAX_DRIFT_MS, is_skewed, wall_ms
+from protocol.ids import is_id
 from protocol.messages import MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, PushRequest, PushResponse
 from protocol.ops import (
     MIN_SCHEMA_VERSION,
@@ -62,7 +64,7 @@ def push(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: E
     for op in request.ops:
         args = op.payload.get("args")
         if op.op_type is OpType.COMMAND and isinstance(args, dict) \
-                and isinstance(args.get("to_facility_id"), str):
+                and is_id(args.get("to_facility_id")):
             extra.add(args["to_facility_id"])
     # Hashed and validated before any lock is taken: the facility's pushes wait
     # on each other only for the decisions and the writes. A payload checked
@@ -90,6 +92,9 @@ def push(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: E
     settings.fault("push:after_commit")
     for alarm in alarms:
         log.warning("sequence mismatch from terminal %s: %s", terminal.id, alarm)
+    if request.protocol < PROTOCOL_VERSION:  # reasons told as that terminal knows them
+        response = replace(response, results=[result.for_protocol(request.protocol)
+                                              for result in response.results])
     return response
 
 
@@ -210,8 +215,13 @@ def _handle_new(batch: Batch, terminal: TerminalInfo, envelope: Envelope,
                 ops: list[Operation], hashes: dict[int, str], checked: dict[int, Checked]
                 ) -> list[OpResult]:
     conn = batch.conn
-    batch.prefetch(ref for op in ops for ref in id_refs(op.payload))
-    new_residents = [op.payload["fields"] for op in ops
+    # What the batch reads ahead it reads for valid payloads only: an invalid
+    # one is rejected before any look-up, and its text may be anything (a NUL,
+    # which PostgreSQL's text cannot hold, in a name, a record number or an id).
+    checked = {op.seq: checked[op.seq] if op.seq in checked else check(op) for op in ops}
+    valid = [op for op in ops if isinstance(checked[op.seq], dict)]
+    batch.prefetch(ref for op in valid for ref in id_refs(op.payload))
+    new_residents = [op.payload["fields"] for op in valid
                      if op.op_type is OpType.CREATE and op.payload.get("kind") == "resident"
                      and isinstance(op.payload.get("fields"), dict)]
     batch.prefetch_match_keys(terminal.facility_id,
@@ -219,7 +229,7 @@ def _handle_new(batch: Batch, terminal: TerminalInfo, envelope: Envelope,
     batch.prefetch_mrns(terminal.facility_id, (str(f["mrn"]) for f in new_residents
                                                if f.get("mrn") is not None))
     batch.prefetch_stays(filter(None, (
-        _note_resident(op) for op in ops if op.op_type is OpType.CREATE)))
+        _note_resident(op) for op in valid if op.op_type is OpType.CREATE)))
     users = load_users(conn, {op.user_id for op in ops})
     ctx = Context(batch, terminal.facility_id)
     sent_skewed = is_skewed(envelope.ts, batch.now)

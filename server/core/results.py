@@ -42,6 +42,8 @@ def audit_fields(terminal: TerminalInfo, op: Operation, phash: str, outcome: Out
     """The audit entry of one handled operation (for :meth:`ChainWriter.append`)."""
     payload = op.payload
     what = payload.get("kind") or payload.get("name") or ""
+    if isinstance(what, str):  # a hostile payload's: its NUL shown, never stored
+        what = what.replace("\x00", "\u2400")
     detail: dict[str, Any] = {"op": op.op_id, "seq": op.seq, "hash": phash[:32],
                               "at": op.recorded_at}
     if outcome.reason:

@@ -15,7 +15,6 @@ which ends every session of the account on its next request.
 
 from __future__ import annotations
 
-import functools
 import hmac
 import secrets
 from collections.abc import Iterable
@@ -29,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from protocol.ids import new_id
 from protocol.passwords import PasswordRejected
-from server.core.passwords import check_password, hash_password, verify_password
+from server.core.passwords import check_password, decoy_hash, hash_password, verify_password
 from server.errors import AdminError, NotFound
 from server.settings import Settings
 from server.storage import audit
@@ -110,12 +109,6 @@ def initial_password() -> str:
     """A password the server chooses: 20 characters read aloud easily (about 98 bits)."""
     raw = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(20))
     return "-".join(raw[i:i + 5] for i in range(0, 20, 5))
-
-
-@functools.cache
-def _decoy_hash() -> str:
-    """Verified against when the name is unknown, so both answers take as long."""
-    return hash_password(secrets.token_urlsafe(24))
 
 
 def _audit(conn: Connection, now: int, action: str, outcome: str, *, actor: str | None,
@@ -234,7 +227,8 @@ def password_step(engine: Engine, settings: Settings, *, username: str, password
         throttle.check(conn, keys, settings.clock())
         row = conn.execute(sa.select(P.accounts).where(
             P.accounts.c.username == username)).first()
-    ok = verify_password(password, row.password_hash if row else _decoy_hash())
+    # An unknown name costs the same derivation as a known one (decoy_hash).
+    ok = verify_password(password, row.password_hash if row else decoy_hash())
     if row is None or not ok or not row.active:
         why = "unknown user" if row is None else "wrong password" if not ok else "inactive"
         raise _refuse(engine, settings, username, source, why)

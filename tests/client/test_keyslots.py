@@ -149,3 +149,72 @@ def test_weak_passwords_are_refused_with_guidance(weak):
                                     "🐢 slow and steady wins 🐢", "p" * 100 + "q r s t"])
 def test_long_passwords_with_spaces_and_emoji_are_accepted(strong):
     check_password(strong, username="mrivera", facility_name="Maple Grove Care Center")
+
+
+class _Counted:
+    """Records each Argon2id derivation (its cost parameters) and each AES-GCM
+    unwrap a sign-in does, calling the real ones."""
+
+    def __init__(self, monkeypatch):
+        from client.store import keyslots
+
+        self.derived: list[tuple[int, int, int]] = []
+        self.unwrapped: list[int] = []
+        derive, aesgcm = keyslots.KdfParams.derive, keyslots.AESGCM
+        counted = self
+
+        def counting_derive(params, password):
+            counted.derived.append((params.memory_cost, params.iterations, params.lanes))
+            return derive(params, password)
+
+        class CountingAESGCM:
+            def __init__(self, key):
+                self.real = aesgcm(key)
+
+            def encrypt(self, nonce, data, associated_data):
+                return self.real.encrypt(nonce, data, associated_data)
+
+            def decrypt(self, nonce, data, associated_data):
+                counted.unwrapped.append(len(data))
+                return self.real.decrypt(nonce, data, associated_data)
+
+        monkeypatch.setattr(keyslots.KdfParams, "derive", counting_derive)
+        monkeypatch.setattr(keyslots, "AESGCM", CountingAESGCM)
+
+    def take(self):
+        taken = (self.derived, self.unwrapped)
+        self.derived, self.unwrapped = [], []
+        return taken
+
+
+def test_an_unknown_user_costs_the_same_work_as_a_wrong_password(tmp_path, monkeypatch):
+    """security.md case 1: no user enumeration by timing. Counted, not timed: an
+    unknown name runs one Argon2id derivation with the same parameters as the
+    slot a known name opens (here lowered from the defaults, as a slot's
+    parameters may be raised or lowered), and one unwrap of as many bytes."""
+    from client.store.keyslots import KdfParams
+
+    slots = SlotFile(tmp_path / "slots.json", "terminal-1")
+    lowered = KdfParams(salt=bytes(16), memory_cost=8192, iterations=2, lanes=1)
+    slots.add("user-1", "dana", "clerk", "a long walk by the quiet lake", bytes(32), kdf=lowered)
+    slots.save()
+    counted = _Counted(monkeypatch)
+    attempts = {}
+    for name in ("dana", "nobody"):
+        with pytest.raises(InvalidCredentials):
+            slots.unlock(name, "not the password at all", now_ms=0, sleep=lambda _s: None)
+        attempts[name] = counted.take()
+    assert attempts["dana"] == attempts["nobody"] == ([(8192, 2, 1)], [48])
+    assert [a["slot_id"] is None for a in slots.failed_attempts] == [False, True]
+
+
+def test_with_no_slot_an_unknown_user_costs_the_default_derivation(tmp_path, monkeypatch):
+    from client.store.keyslots import KdfParams
+
+    slots = SlotFile(tmp_path / "slots.json", "terminal-1")
+    counted = _Counted(monkeypatch)
+    with pytest.raises(InvalidCredentials):
+        slots.unlock("nobody", "not the password at all", now_ms=0, sleep=lambda _s: None)
+    defaults = KdfParams(salt=b"")
+    assert counted.take() == ([(defaults.memory_cost, defaults.iterations, defaults.lanes)],
+                              [48])

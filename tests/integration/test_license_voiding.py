@@ -10,6 +10,7 @@ import pytest
 
 from client.errors import InputError
 from client.records.staff import ENTERED_IN_ERROR
+from protocol.reasons import REASON_TEXT, Reason
 from server.reports.compliance import load_facts
 
 from .conftest import Org, inject_raw_op, op
@@ -101,6 +102,7 @@ def test_a_license_entered_in_error_is_not_changed_at_terminal_or_server(org: Or
     with pytest.raises(InputError, match=r"this license was marked entered in error "
                                          r"\(Typed on the wrong person\)") as refused:
         manager.staff.update_license(wrong, {"expires_on": "2029-06-30"})
+    assert refused.value.reason == "entry_voided"
     with pytest.raises(InputError, match="this entry marks another license entered in error"):
         manager.staff.update_license(voiding, {"expires_on": "2029-06-30"})
     assert manager.staff.update_license(right, {"expires_on": "2029-06-30"})  # its outbox no.
@@ -110,13 +112,14 @@ def test_a_license_entered_in_error_is_not_changed_at_terminal_or_server(org: Or
     # still takes the license out of every count. The one after it is refused.
     assert op(manager, late_edit).status == "applied"
     assert (op(manager, ordered_after).status, op(manager, ordered_after).reason) == (
-        "rejected", "invalid")
+        "rejected", "entry_voided")
+    assert op(manager, ordered_after).reason_text == REASON_TEXT[Reason.ENTRY_VOIDED]
     assert "this entry marks another license entered in error" in op(
         manager, ordered_after).detail
     again = inject_raw_op(manager, "update", {
         "kind": "license", "id": wrong, "changes": {"expires_on": ["2030-06-30", 2]}})
     manager.sync()
-    assert (op(manager, again).status, op(manager, again).reason) == ("rejected", "invalid")
+    assert (op(manager, again).status, op(manager, again).reason) == ("rejected", "entry_voided")
     assert op(manager, again).detail == str(refused.value)
     records = org.server_records(org.a)
     assert records[("license", wrong)]["data"]["expires_on"] == "2029-06-30"

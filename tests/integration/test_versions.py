@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from protocol.messages import PROTOCOL_VERSION
 from protocol.ops import SCHEMA_VERSION
 
 from .conftest import Org, inject_raw_op, op, resident
@@ -39,8 +40,8 @@ def test_terminal_too_old_for_the_protocol_is_told_to_update(
         org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
     a = org.terminal(org.a, "clerk.MG")
     rid = a.residents.register(resident())
-    monkeypatch.setattr("server.core.pull.MIN_PROTOCOL_VERSION", 3)
-    monkeypatch.setattr("server.core.push.MIN_PROTOCOL_VERSION", 3)
+    monkeypatch.setattr("server.core.pull.MIN_PROTOCOL_VERSION", PROTOCOL_VERSION + 1)
+    monkeypatch.setattr("server.core.push.MIN_PROTOCOL_VERSION", PROTOCOL_VERSION + 1)
     report = a.sync()
     assert report.error is not None and "too old" in report.error
     assert a.outbox.status().pending == 1

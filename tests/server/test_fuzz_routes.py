@@ -53,7 +53,8 @@ CONTENT_TYPES = st.sampled_from(["application/x-msgpack", "application/x-www-for
 @hyp_settings(max_examples=150, deadline=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data(), body=BODIES, content_type=CONTENT_TYPES,
-       param=st.text(max_size=30), cookie=st.text(
+       param=st.text(max_size=30) | st.text(alphabet=st.sampled_from(["\x00", "a", "1"]),
+                                             max_size=6), cookie=st.text(
            alphabet=st.characters(min_codepoint=33, max_codepoint=126), max_size=60))
 def test_no_route_answers_random_input_with_a_server_error(fuzz_server, data, body,
                                                           content_type, param, cookie):

@@ -315,12 +315,17 @@ def test_random_bytes_never_cause_a_server_error(live_server, data, path):
     assert "error" in decode(payload)
 
 
+NUL_TEXT = st.text(alphabet=st.sampled_from(["\x00", "a", "1", "-", " ", "é"]), max_size=8)
+"""Text that often holds a NUL (PostgreSQL's text cannot; protocol.schema.NUL_REFUSED)."""
 SCALARS = (st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=30)
+           | NUL_TEXT
            | st.sampled_from(["create", "update", "command", "resident", "note", "admit",
-                              "bed", "stay", new_id()]))
+                              "bed", "stay", "license", "staff", "2026-01-02", new_id(),
+                              "\x00" + new_id()[1:]]))
 VALUES = st.recursive(SCALARS, lambda c: st.lists(c, max_size=4) | st.dictionaries(
     st.sampled_from(["kind", "id", "fields", "changes", "name", "args", "stay_id",
-                     "resident_id", "bed_id", "body", "family_name", "x"]), c, max_size=5),
+                     "resident_id", "bed_id", "body", "family_name", "mrn", "phone", "reason",
+                     "field", "value", "to_facility_id", "x", "x\x00"]), c, max_size=5),
     max_leaves=25)
 
 

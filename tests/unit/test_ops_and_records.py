@@ -124,3 +124,18 @@ def test_minutes_typed_in_other_digits_are_refused_as_any_bad_number(typed):
     assert validate_field(RecordKind.TRAINING, "minutes", "30") == 30
     with pytest.raises(ValidationError):
         validate_field(RecordKind.TRAINING, "minutes", typed)
+
+
+@pytest.mark.parametrize("sent", [[], ["female"], {"a": 1}])
+def test_a_list_or_map_for_a_choice_is_invalid_not_a_crash(sent) -> None:
+    """A choice checked ``value in allowed`` raised TypeError (unhashable) for a
+    list or map, which no handler catches: the server's answer would have been a 500."""
+    with pytest.raises(ValidationError, match="sex: must be one of female, male, unknown"):
+        validate_field(RecordKind.RESIDENT, "sex", sent)
+
+
+def test_an_id_followed_by_a_newline_is_not_an_id() -> None:
+    rid = new_id()
+    assert is_id(rid)
+    for bad in (rid + "\n", "\n" + rid, rid + "\x00", rid[:-1] + "\n"):
+        assert not is_id(bad), repr(bad)

@@ -17,6 +17,7 @@ from aiohttp_session import session_middleware
 from server.errors import ServerError
 
 from ..state import COOKIES, SETTINGS
+from . import forms
 from .pages import Handler, render, wants_json
 
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -65,6 +66,7 @@ async def portal_edge(request: web.Request, handler: Handler) -> web.StreamRespo
 
     async def answered(req: web.Request) -> web.StreamResponse:
         try:
+            await forms.refuse_nul(req)
             return await handler(req)
         except ServerError as exc:
             return await error_page(req, exc.status, exc.code, exc.detail)

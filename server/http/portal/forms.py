@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime
 from aiohttp import web
 from multidict import MultiDictProxy
 
+from protocol.schema import NUL_REFUSED
+from server.errors import NotFound
 from server.portal.errors import InputInvalid
 
 Form = MultiDictProxy[str | bytes | bytearray | web.FileField]
@@ -20,6 +22,35 @@ def digits(raw: object, *, at_most: int = 18) -> int | None:
     if not isinstance(raw, str) or not raw or len(raw) > at_most:
         return None
     return int(raw) if raw.isascii() and raw.isdigit() else None
+
+
+async def refuse_nul(request: web.Request) -> None:
+    """The one NUL rule (:data:`protocol.schema.NUL_REFUSED`) at the portal's edge,
+    before any view, look-up or audit entry sees the request: a path part holding
+    a NUL names nothing that exists (404, as any unknown id); a query or form
+    field holding one is refused as invalid (400), the field named."""
+    if any("\x00" in value for value in request.match_info.values()):
+        raise NotFound("There is no such page.")
+    for name, value in request.query.items():
+        if "\x00" in name or "\x00" in value:
+            raise InputInvalid("query", f"The address's {_shown(name)} {NUL_REFUSED}.")
+    if request.method != "POST" or request.content_type not in FORM_TYPES:
+        return
+    try:
+        form = await request.post()
+    except ValueError:  # not a form in its charset: the CSRF check refuses it (403)
+        return
+    for name, field in form.items():
+        if "\x00" in name or (isinstance(field, str) and "\x00" in field):
+            raise InputInvalid(_shown(name), f"{_shown(name).replace('_', ' ').capitalize()} "
+                                             f"{NUL_REFUSED}.")
+
+
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
+def _shown(name: str) -> str:
+    return name.replace("\x00", "\u2400")[:60] or "field"
 
 
 async def read(request: web.Request) -> Form:

@@ -41,6 +41,53 @@ async def test_a_wrong_password_an_unknown_name_and_a_wrong_code_get_one_answer(
     assert answers == {(401, True)}
 
 
+def test_an_unknown_name_costs_the_same_work_as_a_wrong_password(engine, settings, manager,
+                                                                 monkeypatch):
+    """security.md case 1 at the portal: no user enumeration by timing. Counted,
+    not timed: each attempt verifies one Argon2id hash with the parameters of
+    the account's own (so one derivation of the same cost) and fails on the
+    comparison (InvalidKey), not on reading the hash; an unknown name hashes
+    nothing first (the decoy is written out, not derived)."""
+    from cryptography.exceptions import InvalidKey
+
+    from server.core import passwords
+    from server.portal.errors import SignInRefused
+
+    real = passwords.Argon2id
+    calls: list[tuple[str, str]] = []
+
+    class Counted:
+        def __init__(self, **kw):
+            calls.append(("derive", ""))
+            self.real = real(**kw)
+
+        def derive_phc_encoded(self, key):
+            return self.real.derive_phc_encoded(key)
+
+        @staticmethod
+        def verify_phc_encoded(key, encoded):
+            params = encoded.split("$")[3]
+            try:
+                real.verify_phc_encoded(key, encoded)
+            except InvalidKey:
+                calls.append(("verified, no match", params))
+                raise
+            calls.append(("verified, match", params))
+
+    monkeypatch.setattr(passwords, "Argon2id", Counted)
+    with engine.connect() as conn:
+        stored = conn.execute(sa.text("SELECT password_hash FROM portal_accounts "
+                                      "WHERE username = :u"), {"u": manager.username}).scalar()
+    own = stored.split("$")[3]
+    seen = {}
+    for name in (manager.username, "nobody_here"):
+        with pytest.raises(SignInRefused):
+            accounts.password_step(engine, settings, username=name,
+                                   password=f"not it {name} {id(calls)}", source="10.0.0.9")
+        seen[name], calls[:] = list(calls), []
+    assert seen[manager.username] == seen["nobody_here"] == [("verified, no match", own)]
+
+
 async def test_a_code_is_good_once(visitors, manager, clock):
     first, second = await visitors(), await visitors()
     assert (await first.sign_in(manager))[0] == 200
