@@ -40,7 +40,7 @@ from server.settings import Settings
 from server.storage import audit, audit_verify, checkpoints, roles
 from server.storage.audit_verify import AuditBreak
 from server.storage.batch import Batch, Rec
-from server.storage.db import read_tx, snapshot_read, write_tx
+from server.storage.db import read_tx, write_tx
 from server.storage.keys import key_chain, rotate_server_key
 from server.storage.models import T
 from server.storage.setup import initialise
@@ -234,7 +234,7 @@ def verify_audit(engine: Engine, *, held: list[Checkpoint] | None = None
                  ) -> AuditBreak | None:
     """Chains, trees and history (:mod:`server.storage.audit_verify`); ``held``:
     checkpoints kept outside the database, e.g. from a bundle."""
-    with snapshot_read(engine) as conn:
+    with read_tx(engine) as conn:
         public = [link.key for link in key_chain(conn)]
         return audit_verify.verify_audit(conn, public, held or [])
 

@@ -39,7 +39,7 @@ from server.settings import Settings
 from server.storage.audit_verify import Verified, verify_chain_since
 from server.storage.claims import claim
 from server.storage.dashboard_models import D
-from server.storage.db import read_tx, snapshot_read, write_tx
+from server.storage.db import read_tx, write_tx
 from server.storage.keys import key_chain
 from server.storage.models import T
 
@@ -151,7 +151,7 @@ def _compute_and_keep(engine: Engine, settings: Settings, facility_id: str) -> N
     now = settings.clock()
     today = local_now(now).date()
     with collector_paused():
-        with snapshot_read(engine) as conn:
+        with read_tx(engine) as conn:
             change_seq = conn.execute(sa.select(T.heads.c.change_seq).where(
                 T.heads.c.facility_id == facility_id)).scalar() or 0
             figures = _unchanged(conn, facility_id, today.isoformat(), change_seq)

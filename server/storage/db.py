@@ -199,26 +199,19 @@ def write_tx(engine: Engine) -> Iterator[Connection]:
 
 @contextmanager
 def read_tx(engine: Engine) -> Iterator[Connection]:
-    """A consistent read (a deferred BEGIN on SQLite, so it never blocks writers)."""
+    """A consistent read: every statement sees one snapshot. On SQLite a
+    deferred BEGIN (it never blocks writers); on PostgreSQL REPEATABLE READ, as
+    its default READ COMMITTED gives each statement its own snapshot (a report
+    read in several statements could mix states, and the audit check, walking
+    the log page by page and comparing with the head it read first, took an
+    entry pushed meanwhile for a break: "entries after this point were
+    removed"). Read-only, so it never fails to serialize."""
     with engine.connect() as conn:
         conn.execution_options(**{READ_ONLY: True})
         with conn.begin():
+            if engine.dialect.name == "postgresql":
+                conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             yield conn
-
-
-@contextmanager
-def snapshot_read(engine: Engine) -> Iterator[Connection]:
-    """:func:`read_tx` whose statements all see one snapshot on PostgreSQL too
-    (REPEATABLE READ; its default, READ COMMITTED, gives each statement its own).
-    For reads that walk a log page by page and then compare with its head, such
-    as the audit check: under READ COMMITTED a push committed in between made
-    the walk find more entries than the head it had read, reported as "entries
-    after this point were removed". Read-only, so it never fails to serialize.
-    SQLite's read transaction is one snapshot already."""
-    with read_tx(engine) as conn:
-        if engine.dialect.name == "postgresql":
-            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        yield conn
 
 
 @contextmanager
