@@ -1,0 +1,147 @@
+"""Every table of the resident's record, the records department (F9), the MDS
+assessments and the help (F1) shows all it holds in an 80×24 window: no column
+runs past the edge, no cell is cut (long text wraps onto a further line), and
+the columns follow what the table shows now, not what it showed before."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable, TabbedContent
+
+from client.ui.dialogs.assessment_forms import AssessmentList
+from client.ui.screens.help import HelpScreen
+from client.ui.screens.records import RecordsScreen
+from client.ui.screens.resident import ResidentScreen
+from client.ui.widgets.fitted_columns import content_widths
+
+from .table_fit import fits
+
+pytestmark = pytest.mark.tui
+
+SIZE = (80, 24)
+LONG_NOTE = ("Admission note: arrived by ambulance from Riverside General after a fall at "
+             "home; alert, oriented, walks with a frame; daughter is the contact.")
+
+
+@pytest.fixture
+def charted(offline_terminal):
+    """A resident with two stays (the first discharged, the second on leave in
+    hospital), a diagnosis with a long description, a long note, an assessment,
+    and a request for records."""
+    session = offline_terminal.session()
+    rid = session.residents.register({"family_name": "Okafor-Williams",
+                                      "given_name": "Adaeze Chiamaka",
+                                      "birth_date": "1941-03-02", "sex": "female",
+                                      "address": "4471 Old Mill Creek Road, Apartment 12, "
+                                                 "Chillicothe, Ohio 45601"})
+    first = session.stays.admit(rid, admitted_at="2025-06-02", payer="medicare")
+    session.stays.discharge(session.residents.get(rid).stays[0].id,
+                            discharged_at="2025-07-30", disposition="home")
+    session.stays.admit(rid, admitted_at="2025-11-02", payer="medicaid")
+    stay = next(s for s in session.residents.get(rid).stays if not s.discharged_at)
+    session.stays.leave(stay.id, leave_type="hospital", at="2026-01-10")
+    session.residents.add_diagnosis(rid, {
+        "code": "E11.9", "description": "Type 2 diabetes mellitus without complications, "
+                                        "managed with diet and oral medication",
+        "rank": "principal", "status": "active"})
+    session.notes.add(rid, {"category": "admission", "clinical_time": "2025-11-02T14:30",
+                            "body": LONG_NOTE})
+    session.assessments.add(rid, {"assessment_type": "admission", "ard": "2025-11-08"})
+    session.casework.open_request(rid, received_at="2025-12-10T10:00",
+                                  requester="Hartley, Lowenstein & Abernathy LLP",
+                                  authority="attorney",
+                                  what="Progress notes and medication administration records",
+                                  current_resident=False)
+    del first
+    session.lock()
+    return offline_terminal
+
+
+def _problems(screen, *selectors: str) -> dict[str, list[str]]:
+    found = {}
+    for selector in selectors:
+        table = screen.query_one(selector, DataTable)
+        found[selector] = fits(table)
+    return {k: v for k, v in found.items() if v}
+
+
+async def _open_resident(ui, pilot) -> ResidentScreen:
+    await ui.sign_in()
+    await pilot.press("enter")
+    screen = await ui.wait_for_screen(ResidentScreen)
+    await ui.wait_for(lambda: screen.query_one("#stays", DataTable).row_count == 2)
+    return screen
+
+
+async def test_the_residents_record_fits_80_columns(charted, make_app, drive):
+    app = make_app(charted)
+    async with app.run_test(size=SIZE) as pilot:
+        ui = drive(pilot)
+        screen = await _open_resident(ui, pilot)
+        tabs = screen.query_one(TabbedContent)
+        for tab, table_id in (("tab-demographics", "#demographics"), ("tab-stays", "#stays"),
+                              ("tab-diagnoses", "#diagnoses"), ("tab-notes", "#notes"),
+                              ("tab-changes", "#changes")):
+            tabs.active = tab
+            table = screen.query_one(table_id, DataTable)
+            await ui.wait_for(lambda table=table: table.region.width > 0)
+            await pilot.pause()
+            assert table.row_count, table_id
+            assert table.region.right <= SIZE[0]
+            assert not fits(table), (table_id, fits(table))
+        stays = ui.table_text("#stays")
+        assert "On leave" in stays and "2025-07-30" in stays
+        assert "Okafor-Williams" in ui.text_of("#resident-title")
+
+
+async def test_the_assessments_and_help_fit_80_columns(charted, make_app, drive):
+    app = make_app(charted)
+    async with app.run_test(size=SIZE) as pilot:
+        ui = drive(pilot)
+        await _open_resident(ui, pilot)
+        await pilot.press("s")
+        dialog = await ui.wait_for_screen(AssessmentList)
+        table = dialog.query_one("#assessment-table", DataTable)
+        await ui.wait_for(lambda: table.row_count == 1 and bool(dialog.rows))
+        await pilot.pause()
+        assert not fits(table), fits(table)
+        await pilot.press("escape")
+        await pilot.press("f1")
+        help_screen = await ui.wait_for_screen(HelpScreen)
+        await pilot.pause()
+        keys = help_screen.query_one("#help-keys", DataTable)
+        assert keys.row_count > 10
+        assert not fits(keys), fits(keys)
+
+
+async def test_every_records_list_fits_80_columns(charted, make_app, drive):
+    app = make_app(charted)
+    async with app.run_test(size=SIZE) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("f9")
+        screen = await ui.wait_for_screen(RecordsScreen)
+        table = screen.query_one("#records-table", DataTable)
+        for which in ("due", "requests"):
+            await ui.wait_for(lambda which=which: screen.which == which and table.row_count
+                              and not table.loading)
+            await pilot.pause()
+            assert not fits(table), (which, fits(table))
+            assert "Hartley, Lowenstein" in ui.table_text("#records-table")
+            table.focus()
+            await pilot.press("ctrl+t")
+
+
+def test_columns_follow_their_content_and_share_what_is_left():
+    columns = (("Date", False), ("Note", True), ("", True))
+    short = [("2026-01-14", "Walked to breakfast.", "")]
+    assert content_widths(columns, short, 80, 2) == [10, 20, 0]
+    long = [("2026-01-14", "Alert and oriented; walked to breakfast with a frame. " * 2,
+             "amended ×1 ⟳ pending")]
+    widths = content_widths(columns, long, 80, 2)
+    assert widths[0] == 10 and sum(widths) == 80 - 2 - 6  # the scrollbar and padding
+    assert widths[1] > widths[2] >= len("amended")
+    # Too little room for the columns that do not wrap: the widest of them wraps.
+    wide = (("Code", False), ("Description", False))
+    widths = content_widths(wide, [("E11.9", "Type 2 diabetes mellitus " * 5)], 40, 2)
+    assert widths == [5, 40 - 2 - 4 - 5]
