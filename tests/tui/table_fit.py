@@ -55,3 +55,17 @@ def fits(table: DataTable) -> list[str]:
         problems.insert(0, f"scrolls sideways: {table.virtual_size.width} cells in "
                            f"{table.scrollable_content_region.width}")
     return problems
+
+
+def wider_than_content(table: DataTable) -> list[str]:
+    """Every column wider than its label and widest cell: widths left over from
+    rows the table no longer shows."""
+    wide = []
+    for column in table.ordered_columns:
+        width = column.get_render_width(table) - 2 * table.cell_padding
+        needed = max([cell_len(column.label.plain),
+                      *(max((cell_len(line) for line in _text(cell).plain.split("\n")),
+                            default=0) for cell in table.get_column(column.key))])
+        if width > needed:
+            wide.append(f"{column.label.plain!r} is {width} cells, needs {needed}")
+    return wide

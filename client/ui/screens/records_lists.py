@@ -27,14 +27,21 @@ EMPTY = {
     "retention": "No legal hold, destruction list or record past its retention date.",
     "extracts": "No extract made yet. Press x to write one.",
 }
-COLUMNS = {
-    "due": ("Due", "Work", "Resident", "What"),
-    "requests": ("Received", "Resident", "Requester", "Asks", "Status"),
-    "amendments": ("Received", "Resident", "Asked", "Outcome"),
-    "completeness": ("Discharged", "Resident", "Open deficiencies"),
-    "retention": ("Date", "Kind", "Resident(s)", "State"),
-    "extracts": ("Made", "Method", "Recipient", "Purpose", "Rows"),
+COLUMNS: dict[str, tuple[tuple[str, bool], ...]] = {
+    "due": (("Due", False), ("Work", True), ("Resident", True), ("What", True)),
+    "requests": (("Received", False), ("Resident", True), ("Requester", True), ("Asks", True),
+                 ("Status", False)),
+    "amendments": (("Received", False), ("Resident", True), ("Asked", True),
+                   ("Outcome", True)),
+    "completeness": (("Discharged", False), ("Resident", True),
+                     ("Open deficiencies", True)),
+    "retention": (("Date", False), ("Kind", True), ("Resident(s)", True), ("State", True)),
+    "extracts": (("Made", False), ("Method", True), ("Recipient", True), ("Purpose", True),
+                 ("Rows", False)),
 }
+"""Each list's columns, (label, wraps): dates and counts keep one line; names and
+what is asked or due wrap in the width the window leaves, so no list scrolls
+sideways at 80 columns (:func:`~client.ui.widgets.fitted_columns.show_fitted`)."""
 
 
 @dataclass(frozen=True)
