@@ -63,7 +63,7 @@ def wider_than_content(table: DataTable) -> list[str]:
     wide = []
     for column in table.ordered_columns:
         width = column.get_render_width(table) - 2 * table.cell_padding
-        needed = max([cell_len(column.label.plain),
+        needed = max([1, cell_len(column.label.plain),
                       *(max((cell_len(line) for line in _text(cell).plain.split("\n")),
                             default=0) for cell in table.get_column(column.key))])
         if width > needed:

@@ -1,7 +1,8 @@
-"""Every table of the resident's record, the records department (F9), the MDS
-assessments and the help (F1) shows all it holds in an 80×24 window: no column
-runs past the edge, no cell is cut (long text wraps onto a further line), and
-the columns follow what the table shows now, not what it showed before."""
+"""Every table of the resident's record, the bed board (F3), the records
+department (F9), the MDS assessments and the help (F1) shows all it holds in an
+80×24 window: no column runs past the edge, no cell is cut (long text wraps onto
+a further line), and the columns follow what the table shows now, not what it
+showed before."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import pytest
 from textual.widgets import DataTable, TabbedContent
 
 from client.ui.dialogs.assessment_forms import AssessmentList
+from client.ui.dialogs.message import ConfirmDialog
+from client.ui.screens.beds import BedsScreen
 from client.ui.screens.help import HelpScreen
 from client.ui.screens.records import RecordsScreen
 from client.ui.screens.records_lists import LISTS
@@ -150,7 +153,7 @@ async def test_every_records_list_fits_80_columns(charted, make_app, drive):
 def test_columns_follow_their_content_and_share_what_is_left():
     columns = (("Date", False), ("Note", True), ("", True))
     short = [("2026-01-14", "Walked to breakfast.", "")]
-    assert content_widths(columns, short, 80, 2) == [10, 20, 0]
+    assert content_widths(columns, short, 80, 2) == [10, 20, 1]
     long = [("2026-01-14", "Alert and oriented; walked to breakfast with a frame. " * 2,
              "amended ×1 ⟳ pending")]
     widths = content_widths(columns, long, 80, 2)
@@ -160,3 +163,57 @@ def test_columns_follow_their_content_and_share_what_is_left():
     wide = (("Code", False), ("Description", False))
     widths = content_widths(wide, [("E11.9", "Type 2 diabetes mellitus " * 5)], 40, 2)
     assert widths == [5, 40 - 2 - 4 - 5]
+
+
+@pytest.mark.e2e
+@pytest.mark.filterwarnings(
+    "ignore:shutdown_timeout should be set on BaseRunner:DeprecationWarning")
+async def test_the_bed_board_puts_the_movements_under_it_at_80_columns(facility, make_app,
+                                                                      drive):
+    """At 80 columns the movements go under the board, and both fit; a wide window
+    keeps them side by side. A change waiting on a bed widens its column, and the
+    column narrows again when nothing waits."""
+    term = facility.enroll(facility.add_user("mrivera", "records_manager"), "Records office")
+    session = term.session()
+    today = facility.clock.today().isoformat()
+    for bed, family in (("101A", "Okafor-Williams"), ("101B", "Vandenberghe-Castellanos")):
+        rid = session.residents.register({"family_name": family,
+                                          "given_name": "Adaeze Chiamaka",
+                                          "birth_date": "1941-03-02", "sex": "female"})
+        session.stays.admit(rid, admitted_at=today, bed_id=facility.beds[bed])
+    assert session.sync().error is None
+    session.lock()
+    app = make_app(term)
+    async with app.run_test(size=SIZE) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("f3")
+        screen = await ui.wait_for_screen(BedsScreen)
+        beds = screen.query_one("#beds", DataTable)
+        moves = screen.query_one("#movements", DataTable)
+        await ui.wait_for(lambda: beds.row_count == 3 and moves.row_count == 2)
+        await pilot.pause()
+        board, pane = screen.query_one("#bed-board"), screen.query_one("#movements-pane")
+        assert pane.region.y >= board.region.bottom
+        for table in (beds, moves):
+            assert table.region.right <= SIZE[0]
+            assert not fits(table), (table.id, fits(table))
+            assert not wider_than_content(table), (table.id, wider_than_content(table))
+        assert "Vandenberghe-Castellanos" in ui.table_text("#movements")
+        # A bed taken out of service: its change waits, then is sent.
+        beds.move_cursor(row=2)
+        await pilot.press("o")
+        await ui.wait_for_screen(ConfirmDialog)
+        await pilot.press("y")
+        await ui.wait_for(lambda: "pending" in ui.table_text("#beds"))
+        await pilot.pause()
+        assert not fits(beds), fits(beds)
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: "pending" not in ui.table_text("#beds"))
+        await pilot.pause()
+        assert not wider_than_content(beds), wider_than_content(beds)
+        await pilot.resize_terminal(160, 40)
+        await ui.wait_for(lambda: pane.region.x >= board.region.right)
+        await pilot.pause()
+        for table in (beds, moves):
+            assert not fits(table), (table.id, fits(table))

@@ -75,7 +75,8 @@ def content_widths(columns: Sequence[tuple[str, bool]], rows: Sequence[Sequence[
     do not wrap leave too little, the widest of them wraps too.
     """
     room = (width or WIDTH_AT_START) - SCROLLBAR - padding * len(columns)
-    needs = [max([text_width(label), *(text_width(row[i]) for row in rows)])
+    # At least a cell: Textual cannot wrap a row with a column of no width.
+    needs = [max([1, text_width(label), *(text_width(row[i]) for row in rows)])
              for i, (label, _) in enumerate(columns)]
     least = [min(needs[i], max([text_width(label), min(NARROWEST, needs[i]),
                                 *(min(longest_word(row[i]), LONGEST_WORD) for row in rows)]))
