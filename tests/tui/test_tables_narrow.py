@@ -121,6 +121,37 @@ async def test_the_assessments_and_help_fit_80_columns(charted, make_app, drive)
         assert not fits(keys), fits(keys)
 
 
+async def test_the_assessments_columns_follow_the_list_not_its_empty_sentence(
+        offline_terminal, make_app, drive):
+    """The empty list's sentence sits in the type column; once an assessment is
+    recorded the columns fit it (they kept the sentence's width and the dates
+    ran past the dialog's edge)."""
+    session = offline_terminal.session()
+    rid = session.residents.register({"family_name": "Okafor", "given_name": "Adaeze",
+                                      "birth_date": "1941-03-02", "sex": "female"})
+    session.stays.admit(rid, admitted_at="2026-01-10")
+    session.lock()
+    app = make_app(offline_terminal)
+    async with app.run_test(size=SIZE) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("enter")
+        await ui.wait_for_screen(ResidentScreen)
+        await pilot.press("s")
+        dialog = await ui.wait_for_screen(AssessmentList)
+        await ui.wait_for(lambda: "No assessments" in ui.table_text("#assessment-table"))
+        table = dialog.query_one("#assessment-table", DataTable)
+        assert not fits(table), fits(table)
+        app.session.assessments.add(rid, {"assessment_type": "admission",
+                                          "ard": "2026-01-13"})
+        dialog.load()
+        await ui.wait_for(lambda: "admission" in ui.table_text("#assessment-table"))
+        await pilot.pause()
+        assert not fits(table), fits(table)
+        assert not wider_than_content(table), wider_than_content(table)
+        assert "2026-01-13" in ui.table_text("#assessment-table")
+
+
 async def test_every_records_list_fits_80_columns(charted, make_app, drive):
     app = make_app(charted)
     async with app.run_test(size=SIZE) as pilot:
