@@ -1,5 +1,5 @@
-"""Every table of the resident's record, the bed board (F3), the records
-department (F9), the MDS assessments and the help (F1) shows all it holds in an
+"""Every table of the resident's record, the bed board (F3), the possible
+duplicates (F7), the records department (F9), the MDS assessments and the help (F1) shows all it holds in an
 80×24 window: no column runs past the edge, no cell is cut (long text wraps onto
 a further line), and the columns follow what the table shows now, not what it
 showed before."""
@@ -12,6 +12,7 @@ from textual.widgets import DataTable, TabbedContent
 from client.ui.dialogs.assessment_forms import AssessmentList
 from client.ui.dialogs.message import ConfirmDialog
 from client.ui.screens.beds import BedsScreen
+from client.ui.screens.duplicates import DuplicatesScreen
 from client.ui.screens.help import HelpScreen
 from client.ui.screens.records import RecordsScreen
 from client.ui.screens.records_lists import LISTS
@@ -248,3 +249,35 @@ async def test_the_bed_board_puts_the_movements_under_it_at_80_columns(facility,
         await pilot.pause()
         for table in (beds, moves):
             assert not fits(table), (table.id, fits(table))
+
+
+@pytest.mark.e2e
+@pytest.mark.filterwarnings(
+    "ignore:shutdown_timeout should be set on BaseRunner:DeprecationWarning")
+async def test_possible_duplicates_fit_80_columns(facility, make_app, drive):
+    """A pair of long names registered at two terminals (F7): both records' names
+    and facts wrap in their columns instead of running past the edge."""
+    manager = facility.enroll(facility.add_user("mrivera", "records_manager"), "Records")
+    clerk = facility.enroll(facility.add_user("bwong", "clerk"), "Nurses' station")
+    first, second = manager.session(), clerk.session()
+    person = {"family_name": "Vandenberghe-Castellanos", "given_name": "Maria Dolores",
+              "birth_date": "1938-07-09", "sex": "female"}
+    first.residents.register(person)
+    facility.clock.advance(seconds=1)
+    second.residents.register(person)
+    for session in (first, second, first):
+        assert session.sync().error is None
+    first.lock()
+    second.lock()
+    app = make_app(manager)
+    async with app.run_test(size=SIZE) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("f7")
+        screen = await ui.wait_for_screen(DuplicatesScreen)
+        table = screen.query_one("#duplicates", DataTable)
+        await ui.wait_for(lambda: table.row_count == 1)
+        await pilot.pause()
+        assert table.region.right <= SIZE[0]
+        assert not fits(table), fits(table)
+        assert ui.table_text("#duplicates").count("Vandenberghe-Castellanos") == 2
