@@ -23,8 +23,8 @@ def _text(cell: object) -> Text:
 def cut_cells(table: DataTable) -> list[str]:
     """Every label and cell of ``table`` that does not show whole, in words
     ("Status: 'On leave — in hospital' needs 22 cells, has 12"): a row of one line
-    cuts what is wider than its column; a taller row wraps it, and cuts a word
-    wider than the column or lines past the row's height."""
+    cuts what is wider than its column; a taller row wraps it (a word wider than
+    the column goes on over the next line) and cuts the lines past its height."""
     cut: list[str] = []
     for column in table.ordered_columns:
         width = column.get_render_width(table) - 2 * table.cell_padding
@@ -40,11 +40,10 @@ def cut_cells(table: DataTable) -> list[str]:
                 if "\n" in plain or cell_len(plain) > width:
                     cut.append(f"{label}: {plain!r} needs {cell_len(plain)} cells, has {width}")
                 continue
-            words = [w for w in plain.split() if cell_len(w) > width]
             lines = text.wrap(_CONSOLE, max(width, 1))
-            if words or len(lines) > row.height:
+            if len(lines) > row.height:
                 cut.append(f"{label}: {plain!r} in {width} cells needs {len(lines)} lines, "
-                           f"has {row.height}; words too wide: {words}")
+                           f"has {row.height}")
     return cut
 
 
