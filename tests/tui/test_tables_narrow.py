@@ -1,8 +1,8 @@
 """Every table of the resident's record, the bed board (F3), the possible
-duplicates (F7), the records department (F9), the MDS assessments and the help (F1) shows all it holds in an
-80×24 window: no column runs past the edge, no cell is cut (long text wraps onto
-a further line), and the columns follow what the table shows now, not what it
-showed before."""
+duplicates (F7), the records department (F9), the MDS assessments and the help
+(F1) shows all it holds in an 80×24 window: no column runs past the edge, no
+cell is cut (long text wraps onto a further line), and the columns follow what
+the table shows now, not what it showed before."""
 
 from __future__ import annotations
 

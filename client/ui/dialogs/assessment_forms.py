@@ -29,13 +29,13 @@ from ..engine import Session
 from ..messages import DataChanged
 from ..widgets.fitted_columns import show_fitted
 from ..workers import WorkerErrorsToApp
+from .date_checks import dated
+from .form import FormDialog, FormField
 
 ASSESSMENT_COLUMNS = (("Type", True), ("ARD / event", False), ("Completed", False),
                       ("Transmitted", False), ("", False))
 """The list's columns, (label, wraps): sized for the rows shown (an empty list's
 sentence no longer leaves the type column wide once an assessment is recorded)."""
-from .date_checks import dated
-from .form import FormDialog, FormField
 
 TYPE_CHOICES = tuple((NAMES[t].capitalize(), str(t)) for t in AssessmentType)
 

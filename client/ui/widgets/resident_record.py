@@ -7,6 +7,7 @@ thread worker and opens the forms that change the record.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rich.text import Text
@@ -183,7 +184,7 @@ class ResidentRecord(Vertical):
         self._fill("demographics", DEMOGRAPHICS, rows)
 
     def _fill(self, name: str, columns: Columns,
-              rows: list[tuple[str, tuple[Text, ...]]]) -> None:
+              rows: Sequence[tuple[str, Sequence[Text]]]) -> None:
         show_fitted(self.query_one(f"#{name}", DataTable), columns, rows,
                     self._fitted or self.app.size.width)
 
