@@ -232,6 +232,12 @@ async def test_the_bed_board_puts_the_movements_under_it_at_80_columns(facility,
             assert not fits(table), (table.id, fits(table))
             assert not wider_than_content(table), (table.id, wider_than_content(table))
         assert "Vandenberghe-Castellanos" in ui.table_text("#movements")
+        # Tab goes from the board to the movements under it and back.
+        assert app.focused is beds
+        await pilot.press("tab")
+        assert app.focused is moves
+        await pilot.press("tab")
+        assert app.focused is beds
         # A bed taken out of service: its change waits, then is sent.
         beds.move_cursor(row=2)
         await pilot.press("o")

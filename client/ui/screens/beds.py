@@ -53,7 +53,7 @@ class BedsScreen(WorkScreen):
     BINDINGS = [
         Binding("ctrl+r", "reload", "Refresh", id="beds.refresh",
                 tooltip="Read the bed board again"),
-        Binding("tab", "focus_next", "Next table", show=False, id="beds.next_table",
+        Binding("tab", "app.focus_next", "Next table", show=False, id="beds.next_table",
                 tooltip="Move between the bed board and the movements"),
         Binding("o", "toggle_service", "Out of service", id="beds.out_of_service",
                 tooltip="Take the highlighted free bed out of service, or return it to "
