@@ -180,6 +180,19 @@ async def test_every_records_list_fits_80_columns(charted, make_app, drive):
             await pilot.press("ctrl+t")
         assert {"due", "requests", "completeness"} <= seen
         assert len(line) > SIZE[0]
+        # Back on the due list: at 80 columns the work and what is due share a
+        # column; a wide window gives each its own.
+        while screen.which != "due":
+            await pilot.press("ctrl+t")
+            await ui.wait_for(lambda: not table.loading)
+        await ui.wait_for(lambda: table.row_count > 0)
+        assert [str(c.label) for c in table.columns.values()] == ["Due", "Resident", "Work"]
+        assert "Request for records: copies for Hartley" in ui.table_text("#records-table")
+        await pilot.resize_terminal(130, 30)
+        await ui.wait_for(lambda: len(table.columns) == 4)
+        await pilot.pause()
+        assert not fits(table), fits(table)
+        assert "Request for records | Okafor-Williams" in ui.table_text("#records-table")
 
 
 def test_columns_follow_their_content_and_share_what_is_left():

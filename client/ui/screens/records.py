@@ -31,7 +31,7 @@ from ..dialogs.resident_picker import ResidentPickerDialog
 from ..engine import Session
 from ..widgets.fitted_columns import show_fitted
 from .base import PaletteCommand, WorkScreen
-from .records_lists import COLUMNS, EMPTY, LISTS, Row, list_rows
+from .records_lists import EMPTY, LISTS, Row, list_rows, shown_cells, shown_columns
 
 
 class RecordsScreen(WorkScreen):
@@ -138,7 +138,8 @@ class RecordsScreen(WorkScreen):
         shown = [row for row in self.rows
                  if all(any(w in str(c).casefold() for c in row.cells) for w in words)]
         self._fitted = self.size.width
-        show_fitted(table, COLUMNS[self.which], [(row.key, row.cells) for row in shown],
+        columns = shown_columns(self.which, self._fitted)
+        show_fitted(table, columns, [(row.key, shown_cells(row, columns)) for row in shown],
                     self._fitted)
         empty = self.query_one("#records-empty", Static)
         empty.update(Text(EMPTY[self.which] if not self.rows or not words

@@ -68,11 +68,13 @@ def content_widths(columns: Sequence[tuple[str, bool]], rows: Sequence[Sequence[
     """Each column's width for ``rows`` in ``width`` cells (beside a scrollbar).
 
     ``columns`` are (label, wraps). A column that does not wrap is as wide as its
-    widest cell or label. A wrapping one is at least as wide as its label, its
-    longest word (so words are not broken) and :data:`NARROWEST` (or its widest
-    cell, if narrower); what is left beyond that is shared in proportion to what
-    each still needs to show its widest cell on one line. When the columns that
-    do not wrap leave too little, the widest of them wraps too.
+    widest cell or label. The wrapping ones share what is left: one whose widest
+    cell fits its even share is shown whole (the narrowest first, each leaving
+    more for the rest); the others are at least as wide as their label, longest
+    word (so words are not broken) and :data:`NARROWEST` (or their widest cell,
+    if narrower), and share what remains in proportion to what each still needs.
+    When the columns that do not wrap leave too little, the widest of them wraps
+    too.
     """
     room = (width or WIDTH_AT_START) - SCROLLBAR - padding * len(columns)
     # At least a cell: Textual cannot wrap a row with a column of no width.
@@ -89,9 +91,14 @@ def content_widths(columns: Sequence[tuple[str, bool]], rows: Sequence[Sequence[
             break
         wraps[max(unwrapped, key=lambda i: needs[i])] = True
     widths = [needs[i] if not wraps[i] else least[i] for i in range(len(columns))]
-    sharing = [i for i, w in enumerate(wraps) if w]
+    left = room - sum(w for w, wrap in zip(widths, wraps, strict=True) if not wrap)
+    sharing = sorted((i for i, w in enumerate(wraps) if w), key=lambda i: needs[i])
+    while sharing and needs[sharing[0]] <= left / len(sharing):
+        i = sharing.pop(0)  # short enough for its share: shown whole, on one line
+        widths[i] = needs[i]
+        left -= needs[i]
+    left -= sum(least[i] for i in sharing)
     wanted = sum(needs[i] - least[i] for i in sharing)
-    left = room - sum(widths)
     if wanted and left > 0:
         given = min(left, wanted)
         for i in sharing:  # what is left, shared in proportion to what each still needs
