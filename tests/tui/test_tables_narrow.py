@@ -11,6 +11,7 @@ from textual.widgets import DataTable, TabbedContent
 
 from client.ui.dialogs.assessment_forms import AssessmentList
 from client.ui.dialogs.message import ConfirmDialog
+from client.ui.dialogs.resident_picker import ResidentPickerDialog
 from client.ui.screens.beds import BedsScreen
 from client.ui.screens.duplicates import DuplicatesScreen
 from client.ui.screens.help import HelpScreen
@@ -300,3 +301,22 @@ async def test_possible_duplicates_fit_80_columns(facility, make_app, drive):
         assert table.region.right <= SIZE[0]
         assert not fits(table), fits(table)
         assert ui.table_text("#duplicates").count("Vandenberghe-Castellanos") == 2
+
+
+async def test_the_resident_picker_fits_its_dialog_at_80_columns(charted, make_app, drive):
+    """Choosing whose records are asked for (F9, n): the residents found fit the
+    dialog (its fixed columns needed 79 cells in 72)."""
+    app = make_app(charted)
+    async with app.run_test(size=SIZE) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("f9")
+        await ui.wait_for_screen(RecordsScreen)
+        await pilot.press("n")
+        picker = await ui.wait_for_screen(ResidentPickerDialog)
+        await pilot.press(*"okafor")
+        table = picker.query_one("#picker-table", DataTable)
+        await ui.wait_for(lambda: table.row_count == 1)
+        await pilot.pause()
+        assert not fits(table), fits(table)
+        assert "Okafor-Williams, Adaeze Chiamaka" in ui.table_text("#picker-table")
