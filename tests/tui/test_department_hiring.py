@@ -14,6 +14,8 @@ from client.ui.screens.department import DepartmentScreen
 from client.ui.widgets.hiring_board import NO_POSTINGS, _posting_row
 from protocol.rules.department.postings import group_by_posting
 
+from .table_fit import fits
+
 pytestmark = pytest.mark.tui
 
 SIZE = (80, 24)
@@ -203,4 +205,7 @@ async def test_postings_fit_80_columns_without_scrolling_sideways(hiring, make_a
         for selector in ("#hiring", "#requests", "#department-body"):
             widget = screen.query_one(selector)
             assert widget.display and widget.max_scroll_x == 0, selector
+        for selector in ("#hiring", "#requests"):  # and no cell is cut
+            table = screen.query_one(selector, DataTable)
+            assert not fits(table), (selector, fits(table))
         assert "Health information management" in ui.screen_text()

@@ -20,6 +20,7 @@ from client.ui.screens.compliance import ComplianceScreen
 from client.ui.screens.staff import StaffScreen
 
 from .conftest import PASSWORD, START, EnrollOnlyTransport, Terminal
+from .table_fit import fits
 
 pytestmark = pytest.mark.tui
 
@@ -111,6 +112,9 @@ async def test_registry_check_and_in_service_clear_the_lists(aide_and_nurse, mak
         assert "performance review | due | 2026-12-01" in mine
         # The highlighted item's rule in full below the table.
         assert "42 CFR 483.35(d)" in ui.text_of("#staff-status-why")
+        table = app.screen.query_one("#staff-status", DataTable)
+        assert not fits(table), fits(table)  # at 80 columns, the rule only under it
+        assert "Why" not in [str(c.label) for c in table.columns.values()]
 
 
 async def test_review_weakness_becomes_an_in_service_item(aide_and_nurse, make_app, drive):

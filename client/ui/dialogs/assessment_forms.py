@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -27,9 +27,15 @@ from protocol.rules.residents.mds import NAMES, AssessmentType
 
 from ..engine import Session
 from ..messages import DataChanged
+from ..widgets.fitted_columns import show_fitted
 from ..workers import WorkerErrorsToApp
 from .date_checks import dated
 from .form import FormDialog, FormField
+
+ASSESSMENT_COLUMNS = (("Type", True), ("ARD / event", False), ("Completed", False),
+                      ("Transmitted", False), ("", False))
+"""The list's columns, (label, wraps): sized for the rows shown (an empty list's
+sentence no longer leaves the type column wide once an assessment is recorded)."""
 
 TYPE_CHOICES = tuple((NAMES[t].capitalize(), str(t)) for t in AssessmentType)
 
@@ -136,6 +142,7 @@ class AssessmentList(WorkerErrorsToApp, ModalScreen[None]):
         self.resident_name = resident_name
         self.today = today
         self.rows: list[dict[str, Any]] = []
+        self.loaded = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="assessments", classes="dialog assessments-dialog"):
@@ -146,10 +153,12 @@ class AssessmentList(WorkerErrorsToApp, ModalScreen[None]):
                               "esc  close"), classes="dialog-intro")
 
     def on_mount(self) -> None:
-        table = self.query_one("#assessment-table", DataTable)
-        table.add_columns("Type", "ARD / event", "Completed", "Transmitted", "")
-        table.focus()
+        self.query_one("#assessment-table", DataTable).focus()
         self.load()
+
+    def on_resize(self, event: events.Resize) -> None:  # noqa: ARG002  Textual's signature
+        if self.loaded:
+            self._show()  # the columns fit the dialog's new width
 
     def load(self) -> None:
         self._fetch(self.session, self.resident_id)
@@ -160,13 +169,17 @@ class AssessmentList(WorkerErrorsToApp, ModalScreen[None]):
 
     def on_assessment_list_loaded(self, message: Loaded) -> None:
         self.rows = list(reversed(message.rows))
-        table = self.query_one("#assessment-table", DataTable)
-        table.clear()
-        for row in self.rows:
-            table.add_row(*summary(row), key=row["id"])
-        if not self.rows:
-            table.add_row(Text("No assessments recorded; press n to record one.",
-                               style="dim"), "", "", "", "")
+        self.loaded = True
+        self._show()
+
+    def _show(self) -> None:
+        rows: list[tuple[str | None, tuple[Text, ...]]] = [
+            (row["id"], summary(row)) for row in self.rows]
+        if not rows:
+            rows = [(None, (Text("No assessments recorded; press n to record one.",
+                                 style="dim"), Text(""), Text(""), Text(""), Text("")))]
+        show_fitted(self.query_one("#assessment-table", DataTable), ASSESSMENT_COLUMNS, rows,
+                    self.query_one("#assessments").size.width)
 
     def action_add(self) -> None:
         session, resident_id = self.session, self.resident_id

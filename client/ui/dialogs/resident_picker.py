@@ -13,8 +13,11 @@ from textual.widgets import Button, DataTable, Input, Label, Static
 
 from ..display import census_status, plain
 from ..engine import ResidentRow, Session
+from ..widgets.fitted_columns import show_fitted
 from ..workers import WorkerErrorsToApp
 
+PICKER_COLUMNS = (("Name", True), ("Record no.", False), ("Born", False), ("Bed", False),
+                  ("Status", False))
 LIMIT = 20
 
 
@@ -66,12 +69,6 @@ class ResidentPickerDialog(WorkerErrorsToApp, ModalScreen[ResidentRow | None]):
                 yield Button("Cancel", id="picker-cancel")
 
     def on_mount(self) -> None:
-        table = self.query_one("#picker-table", DataTable)
-        table.add_column("Name", width=26)
-        table.add_column("Record no.", width=12)
-        table.add_column("Born", width=10)
-        table.add_column("Bed", width=8)
-        table.add_column("Status", width=13)
         self._show([])
 
     @on(Input.Changed, "#picker-filter")
@@ -94,11 +91,13 @@ class ResidentPickerDialog(WorkerErrorsToApp, ModalScreen[ResidentRow | None]):
 
     def _show(self, rows: list[ResidentRow]) -> None:
         self.rows = rows
+        # Sized for the residents found, the name wrapping: fixed widths needed 79
+        # cells, more than the dialog has in an 80-column window.
         table = self.query_one("#picker-table", DataTable)
-        table.clear()
-        for row in rows:
-            table.add_row(plain(row.display_name), plain(row.mrn), plain(row.birth_date),
-                          plain(row.bed_label), census_status(row.census_status), key=row.id)
+        show_fitted(table, PICKER_COLUMNS,
+                    [(row.id, (plain(row.display_name), plain(row.mrn), plain(row.birth_date),
+                               plain(row.bed_label), census_status(row.census_status)))
+                     for row in rows], self.query_one(".picker-dialog").size.width)
         empty = self.query_one("#picker-empty", Static)
         empty.display = not rows
         table.display = bool(rows)

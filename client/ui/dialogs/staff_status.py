@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -23,7 +23,15 @@ from textual.widgets import DataTable, Label, Static
 from protocol.rules.due import DueItem, DueStatus
 
 from ..engine import Session
+from ..widgets.fitted_columns import show_fitted
 from ..workers import WorkerErrorsToApp
+
+STATUS_COLUMNS = (("What", True), ("Status", False), ("Due", False), ("Done", False),
+                  ("Why", True))
+"""The items' columns, (label, wraps), sized for the items shown."""
+WHY_FROM = 90
+"""The dialog's width from which the rule (a sentence) has a column; narrower
+(an 80-column window) it shows under the table only, for the highlighted item."""
 
 STYLE = {DueStatus.DONE: "green", DueStatus.LATE: "yellow", DueStatus.DUE: "yellow",
          DueStatus.OVERDUE: "bold red", DueStatus.VIOLATION: "bold red",
@@ -59,6 +67,7 @@ class StaffCompliance(WorkerErrorsToApp, ModalScreen[None]):
         self.staff_id = staff_id
         self.staff_name = staff_name
         self.items: list[DueItem] = []
+        self.loaded = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog staff-status-dialog"):
@@ -68,10 +77,12 @@ class StaffCompliance(WorkerErrorsToApp, ModalScreen[None]):
             yield Static(Text("esc  close"), classes="dialog-intro")
 
     def on_mount(self) -> None:
-        table = self.query_one("#staff-status", DataTable)
-        table.add_columns("What", "Status", "Due", "Done", "Why")
-        table.focus()
+        self.query_one("#staff-status", DataTable).focus()
         self._load(self.session, self.staff_id)
+
+    def on_resize(self, event: events.Resize) -> None:  # noqa: ARG002  Textual's signature
+        if self.loaded:
+            self._show()  # the columns fit the dialog's new width
 
     @work(thread=True, exclusive=True, group="staff-status", exit_on_error=False)
     def _load(self, session: Session, staff_id: str) -> None:
@@ -79,19 +90,27 @@ class StaffCompliance(WorkerErrorsToApp, ModalScreen[None]):
 
     def on_staff_compliance_loaded(self, message: Loaded) -> None:
         self.items = message.items
-        table = self.query_one("#staff-status", DataTable)
-        table.clear()
-        for item in message.items:
-            table.add_row(Text(item.what), Text(str(item.status).replace("_", " "),
-                                                style=STYLE.get(item.status, "")),
-                          Text(_day(item.due)), Text(_day(item.done_on)), Text(item.why))
+        self.loaded = True
+        self._show()
         if not message.items:
             self.query_one("#staff-status-why", Static).update(Text(
                 "No compliance items: none of the rules applies to this job title yet."))
 
+    def _show(self) -> None:
+        """The items in columns sized for them; the rule (why) only in a dialog wide
+        enough for it beside the rest (it is shown in full under the table)."""
+        width = self.query_one(".staff-status-dialog").size.width
+        columns = STATUS_COLUMNS if width >= WHY_FROM else STATUS_COLUMNS[:-1]
+        rows = [(str(index), (Text(item.what), Text(str(item.status).replace("_", " "),
+                                                    style=STYLE.get(item.status, "")),
+                              Text(_day(item.due)), Text(_day(item.done_on)),
+                              Text(item.why))[:len(columns)])
+                for index, item in enumerate(self.items)]
+        show_fitted(self.query_one("#staff-status", DataTable), columns, rows, width)
+
     @on(DataTable.RowHighlighted)
     def _why(self, event: DataTable.RowHighlighted) -> None:
-        """The highlighted item's rule and dates in full (the table cuts them short)."""
+        """The highlighted item's rule in full (a narrow dialog's table leaves it out)."""
         if 0 <= event.cursor_row < len(self.items):
             item = self.items[event.cursor_row]
             self.query_one("#staff-status-why", Static).update(Text(f"{item.what}: {item.why}"))

@@ -11,7 +11,7 @@ from collections import Counter
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -27,9 +27,19 @@ from ..display import BED_STATE, bed_state, plain
 from ..engine import BedRow, InputError, Movement, Session, clerk_message
 from ..messages import DataChanged
 from ..permissions import permitted_or_told
+from ..widgets.fitted_columns import show_fitted
 from .base import RoleKey, WorkScreen
 
 MOVEMENT_DAYS = 30
+SIDE_BY_SIDE = 130
+"""The window's width from which the movements sit beside the bed board: the
+board needs about 70 cells with a long name and a change waiting, the movements
+about 60. Below it they go under the board, each the window's width."""
+BED_COLUMNS = (("Unit", True), ("Bed", False), ("State", False), ("Resident", True),
+               ("", False))
+MOVEMENT_COLUMNS = (("Date", False), ("", False), ("Resident", True), ("", False))
+"""The two lists' columns, (label, wraps): sized for the rows shown, the names
+wrapping in what the rest leaves (:func:`show_fitted`)."""
 
 
 class BedsScreen(WorkScreen):
@@ -43,7 +53,7 @@ class BedsScreen(WorkScreen):
     BINDINGS = [
         Binding("ctrl+r", "reload", "Refresh", id="beds.refresh",
                 tooltip="Read the bed board again"),
-        Binding("tab", "focus_next", "Next table", show=False, id="beds.next_table",
+        Binding("tab", "app.focus_next", "Next table", show=False, id="beds.next_table",
                 tooltip="Move between the bed board and the movements"),
         Binding("o", "toggle_service", "Out of service", id="beds.out_of_service",
                 tooltip="Take the highlighted free bed out of service, or return it to "
@@ -68,6 +78,7 @@ class BedsScreen(WorkScreen):
         super().__init__()
         self.bed_residents: dict[str, str | None] = {}
         self.beds: dict[str, BedRow] = {}
+        self._shown: BedsScreen.Loaded | None = None
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="beds-body"):
@@ -82,10 +93,22 @@ class BedsScreen(WorkScreen):
                 yield Static("", id="movements-empty", classes="empty-state")
 
     def on_mount(self) -> None:
-        self.query_one("#beds", DataTable).add_columns("Unit", "Bed", "State", "Resident", "")
-        self.query_one("#movements", DataTable).add_columns("Date", "", "Resident", "")
+        self._place(self.app.size.width)
         self.query_one("#beds", DataTable).loading = True
         self.reload()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._place(event.size.width)
+        if self._shown is not None:
+            self.call_after_refresh(self._show, self._shown)  # fitted to the new panes
+
+    def _place(self, width: int) -> None:
+        """The movements beside the board in a wide window, under it in a narrow one."""
+        self.query_one("#beds-body").set_class(width < SIDE_BY_SIDE, "-stacked")
+
+    def _pane_width(self, pane: str) -> int:
+        """A pane's width as laid out (0 before: the window's is taken)."""
+        return self.query_one(pane).size.width
 
     def action_reload(self) -> None:
         self.reload()
@@ -98,30 +121,32 @@ class BedsScreen(WorkScreen):
         self.post_message(self.Loaded(session.beds.board(), session.stays.movements(MOVEMENT_DAYS)))
 
     def on_beds_screen_loaded(self, message: Loaded) -> None:
+        self._show(message)
+
+    def _show(self, message: Loaded) -> None:
+        self._shown = message
         beds = self.query_one("#beds", DataTable)
         beds.loading = False
-        cursor = beds.cursor_row
-        beds.clear()
         self.bed_residents = {bed.bed_id: bed.resident_id for bed in message.beds}
         self.beds = {bed.bed_id: bed for bed in message.beds}
-        for bed in message.beds:
-            beds.add_row(plain(bed.unit_name), plain(bed.label), bed_state(bed.state),
-                         plain(bed.resident_name),
-                         Text("⟳ pending", style="yellow") if bed.pending else Text(""),
-                         key=bed.bed_id)
-        beds.move_cursor(row=cursor)
+        show_fitted(beds, BED_COLUMNS, [
+            (bed.bed_id, (plain(bed.unit_name), plain(bed.label), bed_state(bed.state),
+                          plain(bed.resident_name),
+                          Text("⟳ pending", style="yellow") if bed.pending else Text("")))
+            for bed in message.beds], self._pane_width("#bed-board"))
         self._summary(message.beds)
         self.query_one("#beds-empty", Static).update(
             "" if message.beds else "No beds yet: sync to receive the facility's units and beds.")
         self.query_one("#beds-empty").display = not message.beds
-        moves = self.query_one("#movements", DataTable)
-        moves.clear()
-        for move in sorted(message.movements, key=lambda m: m.date, reverse=True):
-            kind = Text("Admitted", style="green") if move.kind == "admission" else Text(
-                "Discharged", style="dim")
-            moves.add_row(plain(move.date), kind, plain(move.resident_name),
-                          Text("⟳ pending", style="yellow") if move.pending else Text(""),
-                          key=f"{move.kind}:{move.resident_id}:{move.date}")
+        show_fitted(self.query_one("#movements", DataTable), MOVEMENT_COLUMNS, [
+            (f"{move.kind}:{move.resident_id}:{move.date}", (
+                plain(move.date),
+                Text("Admitted", style="green") if move.kind == "admission"
+                else Text("Discharged", style="dim"),
+                plain(move.resident_name),
+                Text("⟳ pending", style="yellow") if move.pending else Text("")))
+            for move in sorted(message.movements, key=lambda m: m.date, reverse=True)],
+            self._pane_width("#movements-pane"))
         empty = self.query_one("#movements-empty", Static)
         empty.update(f"No admissions or discharges in the last {MOVEMENT_DAYS} days.")
         empty.display = not message.movements

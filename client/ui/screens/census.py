@@ -200,7 +200,9 @@ class CensusScreen(WorkScreen):
         self._fit_columns(rows)
         today = self.chartkeep.today()
         for row in rows:
-            table.add_row(*census_columns.cells(row, self._columns, today), key=row.id)
+            # A long name wraps in its column rather than being cut.
+            table.add_row(*census_columns.cells(row, self._columns, today), key=row.id,
+                          height=None)
         ids = [row.id for row in rows]
         if chosen in ids:  # the cursor stays on the resident the clerk chose
             table.move_cursor(row=ids.index(chosen))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -29,9 +29,13 @@ from ..dialogs.message import ConfirmDialog
 from ..display import census_status
 from ..engine import ResidentView, Session, TaskRow
 from ..messages import DataChanged
+from ..widgets.fitted_columns import show_fitted
 from .base import PaletteCommand, RoleKey, WorkScreen
 
 EMPTY = "No possible duplicates to review."
+COLUMNS = (("Registered first", True), ("Registered later", True), ("", True))
+"""The list's columns, (label, wraps): both records' names and facts, and where
+the pair stands, wrapping in the window's width (:func:`show_fitted`)."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,11 @@ class DuplicatesScreen(WorkScreen):
     def __init__(self) -> None:
         super().__init__()
         self.pairs: dict[str, Pair] = {}
+        self._shown: DuplicatesScreen.Loaded | None = None
+
+    def on_resize(self, event: events.Resize) -> None:  # noqa: ARG002  Textual's signature
+        if self._shown is not None:
+            self.on_duplicates_screen_loaded(self._shown)  # the columns fit the new width
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="duplicates-body"):
@@ -102,8 +111,6 @@ class DuplicatesScreen(WorkScreen):
             yield Static("", id="duplicates-empty", classes="empty-state")
 
     def on_mount(self) -> None:
-        self.query_one("#duplicates", DataTable).add_columns(
-            "Registered first", "Registered later", "")
         self.query_one("#duplicates", DataTable).loading = True
         self.reload()
 
@@ -125,20 +132,19 @@ class DuplicatesScreen(WorkScreen):
         self.post_message(self.Loaded(pairs))
 
     def on_duplicates_screen_loaded(self, message: Loaded) -> None:
+        self._shown = message
         table = self.query_one("#duplicates", DataTable)
         table.loading = False
-        cursor = table.cursor_row
-        table.clear()
         self.pairs = {pair.task.id: pair for pair in message.pairs}
+        rows = []
         for pair in message.pairs:
             state = Text()
             if pair.merged:
                 state.append("merged; closes at the next sync", style="yellow")
             elif pair.task.pending:
                 state.append("⟳ pending", style="yellow")
-            table.add_row(_who(pair.older), _who(pair.newer), state, key=pair.task.id,
-                          height=2)
-        table.move_cursor(row=cursor)
+            rows.append((pair.task.id, (_who(pair.older), _who(pair.newer), state)))
+        show_fitted(table, COLUMNS, rows, self.size.width)
         empty = self.query_one("#duplicates-empty", Static)
         empty.update(Text(EMPTY))
         empty.display = not message.pairs

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -29,8 +29,9 @@ from ..dialogs import records_forms
 from ..dialogs.message import MessageDialog
 from ..dialogs.resident_picker import ResidentPickerDialog
 from ..engine import Session
+from ..widgets.fitted_columns import show_fitted
 from .base import PaletteCommand, WorkScreen
-from .records_lists import COLUMNS, EMPTY, LISTS, Row, list_rows
+from .records_lists import EMPTY, LISTS, Row, list_rows, shown_cells, shown_columns
 
 
 class RecordsScreen(WorkScreen):
@@ -80,6 +81,7 @@ class RecordsScreen(WorkScreen):
         self.which = "due"
         self.rows: list[Row] = []
         self.by_key: dict[str, Row] = {}
+        self._fitted = 0
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="records-body"):
@@ -123,16 +125,22 @@ class RecordsScreen(WorkScreen):
     def _to_list(self) -> None:
         self.query_one("#records-table", DataTable).focus()
 
+    def on_resize(self, event: events.Resize) -> None:
+        if event.size.width != self._fitted:
+            self._show()  # the columns fit the new width
+
     def _show(self) -> None:
+        """The list's rows that match the filter, its columns fitted to them and to
+        the window (the free text wrapping), so it never scrolls sideways."""
         table = self.query_one("#records-table", DataTable)
         table.loading = False
-        table.clear(columns=True)
-        table.add_columns(*COLUMNS[self.which])
         words = self.query_one("#records-filter", Input).value.casefold().split()
         shown = [row for row in self.rows
                  if all(any(w in str(c).casefold() for c in row.cells) for w in words)]
-        for row in shown:
-            table.add_row(*row.cells, key=row.key)
+        self._fitted = self.size.width
+        columns = shown_columns(self.which, self._fitted)
+        show_fitted(table, columns, [(row.key, shown_cells(row, columns)) for row in shown],
+                    self._fitted)
         empty = self.query_one("#records-empty", Static)
         empty.update(Text(EMPTY[self.which] if not self.rows or not words
                           else "Nothing matches the filter."))
@@ -156,7 +164,9 @@ class RecordsScreen(WorkScreen):
     def action_next_list(self) -> None:
         names = [name for name, _ in LISTS]
         self.which = names[(names.index(self.which) + 1) % len(names)]
-        self.query_one("#records-table", DataTable).loading = True
+        table = self.query_one("#records-table", DataTable)
+        table.move_cursor(row=0)  # a new list starts at its top
+        table.loading = True
         self.reload()
 
     def action_filter(self) -> None:

@@ -27,14 +27,39 @@ EMPTY = {
     "retention": "No legal hold, destruction list or record past its retention date.",
     "extracts": "No extract made yet. Press x to write one.",
 }
-COLUMNS = {
-    "due": ("Due", "Work", "Resident", "What"),
-    "requests": ("Received", "Resident", "Requester", "Asks", "Status"),
-    "amendments": ("Received", "Resident", "Asked", "Outcome"),
-    "completeness": ("Discharged", "Resident", "Open deficiencies"),
-    "retention": ("Date", "Kind", "Resident(s)", "State"),
-    "extracts": ("Made", "Method", "Recipient", "Purpose", "Rows"),
+COLUMNS: dict[str, tuple[tuple[str, bool], ...]] = {
+    "due": (("Due", False), ("Work", True), ("Resident", True), ("What", True)),
+    "requests": (("Received", False), ("Resident", True), ("Requester", True), ("Asks", True),
+                 ("Status", False)),
+    "amendments": (("Received", False), ("Resident", True), ("Asked", True),
+                   ("Outcome", True)),
+    "completeness": (("Discharged", False), ("Resident", True),
+                     ("Open deficiencies", True)),
+    "retention": (("Date", False), ("Kind", True), ("Resident(s)", True), ("State", True)),
+    "extracts": (("Made", False), ("Method", True), ("Recipient", True), ("Purpose", True),
+                 ("Rows", False)),
 }
+"""Each list's columns, (label, wraps): dates and counts keep one line; names and
+what is asked or due wrap in the width the window leaves, so no list scrolls
+sideways at 80 columns (:func:`~client.ui.widgets.fitted_columns.show_fitted`)."""
+DUE_NARROW = (("Due", True), ("Resident", True), ("Work", True))
+DUE_WIDE_FROM = 110
+"""Below this width the due list puts the kind of work and what is due in one
+column ("Request for records: copies for Hart & Lowe LLP (attorney)"): in four
+columns at 80 cells each would wrap onto two or three lines."""
+
+
+def shown_columns(which: str, width: int) -> tuple[tuple[str, bool], ...]:
+    """The columns of list ``which`` in a window ``width`` cells wide."""
+    return DUE_NARROW if which == "due" and width < DUE_WIDE_FROM else COLUMNS[which]
+
+
+def shown_cells(row: Row, columns: tuple[tuple[str, bool], ...]) -> tuple[str | Text, ...]:
+    """``row``'s cells for ``columns`` (the narrow due list: work and what in one)."""
+    if columns is not DUE_NARROW:
+        return row.cells
+    due, work, resident, what = row.cells
+    return due, resident, Text.assemble(Text(str(work), style="bold"), ": ", what)
 
 
 @dataclass(frozen=True)

@@ -173,7 +173,8 @@ class StaffScreen(StaffEntries):
         table.clear()
         self._fit_layout()
         for row in page.rows:
-            table.add_row(*staff_columns.cells(row, self._columns), key=row.id)
+            # A long job title or name wraps in its column rather than being cut.
+            table.add_row(*staff_columns.cells(row, self._columns), key=row.id, height=None)
         if page.rows:
             # The cursor stays on the person the clerk chose (after a save, a sync).
             ids = [row.id for row in page.rows]

@@ -7,10 +7,11 @@ thread worker and opens the forms that change the record.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
@@ -22,6 +23,33 @@ from protocol.rules.residents.census_stats import current_payer
 from ..dialogs.resident_forms import RESIDENT_LABELS
 from ..display import answer_notes, census_status, next_step, op_status, plain, stay_status, when
 from ..engine import NoteView, ResidentView, UserInfo, permitted
+from ..widgets.fitted_columns import show_fitted
+
+Columns = tuple[tuple[str, bool], ...]
+
+DEMOGRAPHICS: Columns = (("Field", False), ("Value", True), ("", True))
+STAYS: Columns = (("Admitted", False), ("Discharged", False), ("Bed", False),
+                  ("Status", True), ("Type", False), ("Payer", True), ("", False))
+DIAGNOSES: Columns = (("Code", False), ("Description", True), ("Onset", False),
+                      ("Rank", False), ("Status", False), ("", False))
+NOTES: Columns = (("Time", False), ("Category", False), ("Author", True), ("Note", True),
+                  ("", True))
+CHANGES: Columns = (("Change", True), ("Status", False), ("Why", True), ("What next", True))
+"""Each tab's columns, (label, wraps): sized for the rows shown, the free text
+wrapping in what the others leave (:func:`show_fitted`), so at 80 columns no
+column runs past the screen's edge and a column is never wider than it needs."""
+NOTE_PREVIEW = 60
+"""The most of a note's first line the list shows; the whole note is under it."""
+
+
+def preview(body: str | None) -> str:
+    """A note's first line, up to :data:`NOTE_PREVIEW` characters, cut at a word
+    with "…" when longer (the note shows whole under the list)."""
+    first = (body or "").splitlines()[0] if body else ""
+    if len(first) <= NOTE_PREVIEW:
+        return first
+    cut = first[:NOTE_PREVIEW].rsplit(" ", 1)[0] or first[:NOTE_PREVIEW]
+    return cut.rstrip() + "…"
 
 
 def _value_text(value: Any) -> Text:
@@ -51,6 +79,7 @@ class ResidentRecord(Vertical):
         super().__init__(id=id)
         self.view: ResidentView | None = None
         self.me: UserInfo | None = None
+        self._fitted = 0
 
     def compose(self) -> ComposeResult:
         yield Static("", id="resident-title", classes="record-title")
@@ -74,18 +103,16 @@ class ResidentRecord(Vertical):
                 yield Static("", id="changes-empty", classes="empty-state")
 
     def on_mount(self) -> None:
-        self.query_one("#demographics", DataTable).add_columns("Field", "Value", "")
-        self.query_one("#stays", DataTable).add_columns(
-            "Admitted", "Discharged", "Bed", "Status", "Type", "Payer", "")
-        self.query_one("#diagnoses", DataTable).add_columns(
-            "Code", "Description", "Onset", "Rank", "Status", "")
-        self.query_one("#notes", DataTable).add_columns("Time", "Category", "Author", "Note", "")
-        self.query_one("#changes", DataTable).add_columns("Change", "Status", "Why", "What next")
         self.query_one("#demographics", DataTable).loading = True
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.view is not None and event.size.width != self._fitted:
+            self.show(self.view, self.me)  # the columns fit the new width
 
     def show(self, view: ResidentView, me: UserInfo | None) -> None:
         """Show ``view``; ``me`` is the signed-in user (their pending notes are theirs)."""
         self.view, self.me = view, me
+        self._fitted = self.size.width
         self.query_one("#demographics", DataTable).loading = False
         self._show_title(view)
         self._show_alerts(view)
@@ -144,9 +171,7 @@ class ResidentRecord(Vertical):
         widget.display = bool(alerts.plain)
 
     def _show_demographics(self, view: ResidentView) -> None:
-        table = self.query_one("#demographics", DataTable)
-        cursor = table.cursor_row
-        table.clear()
+        rows = []
         for name in FIELDS[RecordKind.RESIDENT]:
             state = Text()
             if name in view.conflicts:
@@ -154,41 +179,42 @@ class ResidentRecord(Vertical):
                 state = Text(f"⚠ conflict: {values}", style="dark_orange")
             elif name in view.pending_fields:
                 state = Text("⟳ pending", style="yellow")
-            table.add_row(Text(RESIDENT_LABELS.get(name, name)),
-                          _value_text(view.fields.get(name)), state, key=name)
-        table.move_cursor(row=cursor)
+            rows.append((name, (Text(RESIDENT_LABELS.get(name, name)),
+                                _value_text(view.fields.get(name)), state)))
+        self._fill("demographics", DEMOGRAPHICS, rows)
+
+    def _fill(self, name: str, columns: Columns,
+              rows: Sequence[tuple[str, Sequence[Text]]]) -> None:
+        show_fitted(self.query_one(f"#{name}", DataTable), columns, rows,
+                    self._fitted or self.app.size.width)
 
     def _show_stays(self, view: ResidentView) -> None:
-        table = self.query_one("#stays", DataTable)
-        table.clear()
-        for stay in reversed(view.stays):
-            status = stay_status(stay.status, stay.leave_type)
-            table.add_row(plain(stay.admitted_at), plain(stay.discharged_at),
-                          plain(stay.bed_label or ("awaiting bed" if stay.status else "")),
-                          status, plain(stay.admission_type), plain(current_payer(stay.fields)),
-                          Text("⟳ pending", style="yellow") if stay.pending else Text(""),
-                          key=stay.id)
+        rows = [(stay.id, (plain(stay.admitted_at), plain(stay.discharged_at),
+                           plain(stay.bed_label or ("awaiting bed" if stay.status else "")),
+                           stay_status(stay.status, stay.leave_type),
+                           plain(stay.admission_type), plain(current_payer(stay.fields)),
+                           Text("⟳ pending", style="yellow") if stay.pending else Text("")))
+                for stay in reversed(view.stays)]
+        self._fill("stays", STAYS, rows)
         self._empty("stays", "No stays yet: press a to admit.", empty=not view.stays)
 
     def _show_diagnoses(self, view: ResidentView) -> None:
-        table = self.query_one("#diagnoses", DataTable)
-        table.clear()
+        rows = []
         for dx in view.diagnoses:
             flag = Text("⟳ pending", style="yellow") if dx.pending else Text("")
             if dx.conflicts:
                 flag = Text("⚠ conflict", style="dark_orange")
             if dx.record_status == "entered_in_error":
                 flag = Text("entered in error", style="red")
-            table.add_row(plain(dx.code), plain(dx.description), plain(dx.onset_date),
-                          plain(dx.rank), plain(dx.status), flag, key=dx.id)
+            rows.append((dx.id, (plain(dx.code), plain(dx.description), plain(dx.onset_date),
+                                 plain(dx.rank), plain(dx.status), flag)))
+        self._fill("diagnoses", DIAGNOSES, rows)
         self._empty("diagnoses", "No diagnoses: press i to add one.", empty=not view.diagnoses)
 
     def _show_notes(self, view: ResidentView) -> None:
-        table = self.query_one("#notes", DataTable)
-        table.clear()
+        rows = []
         for note in view.notes:
-            first_line = (note.body or "").splitlines()[0] if note.body else ""
-            body = Text(first_line[:60], style="strike dim" if note.entered_in_error else "")
+            body = Text(preview(note.body), style="strike dim" if note.entered_in_error else "")
             flags = Text()
             if note.entered_in_error:
                 flags.append("entered in error", style="red")
@@ -196,18 +222,19 @@ class ResidentRecord(Vertical):
                 flags.append(f"amended ×{len(note.amendments)}", style="cyan")
             if note.pending:
                 flags.append(" ⟳ pending", style="yellow")
-            table.add_row(plain(when(note.clinical_time)), plain(note.category),
-                          plain(author_name(note, self.me)), body, flags, key=note.id)
+            rows.append((note.id, (plain(when(note.clinical_time)), plain(note.category),
+                                   plain(author_name(note, self.me)), body, flags)))
+        self._fill("notes", NOTES, rows)
         self._empty("notes", "No notes yet: press n to add one.", empty=not view.notes)
         self._show_note_detail()
 
     def _show_changes(self, view: ResidentView) -> None:
-        table = self.query_one("#changes", DataTable)
-        table.clear()
+        rows = []
         for op in [*view.pending_commands, *view.answers]:
             why = " ".join(filter(None, (op.reason_text, answer_notes(op.flags))))
-            table.add_row(plain(op.summary), op_status(op.status), plain(why),
-                          plain(next_step(op.reason)), key=str(op.seq))
+            rows.append((str(op.seq), (plain(op.summary), op_status(op.status), plain(why),
+                                       plain(next_step(op.reason)))))
+        self._fill("changes", CHANGES, rows)
         self._empty("changes",
                     "No pending changes: everything for this resident is on the server.",
                     empty=not (view.pending_commands or view.answers))

@@ -87,7 +87,7 @@ class StaffDetail(VerticalScroll, can_focus=False):
                              plain(lic.issuing_state), plain(when(lic.expires_on)),
                              license_state(lic.state, lic.days_left),
                              Text("⟳ pending", style="yellow") if pending else Text(""),
-                             key=lic.id)
+                             key=lic.id, height=None)
         licenses.display = bool(shown)
         self.query_one("#licenses-empty").display = not shown
         note = voided_note([lic for lic, _ in shown])
@@ -113,7 +113,7 @@ class StaffDetail(VerticalScroll, can_focus=False):
                           Text(entry.shift or "", style=style),
                           plain(job_title(entry.job_title_code)),
                           plain(PAY_TYPES.get(entry.pay_type_code or 0, "")),
-                          key=entry.id)
+                          key=entry.id, height=None)  # a long job title wraps
         hours.display = bool(view.hours)
         self.query_one("#hours-empty").display = not view.hours
 
