@@ -50,6 +50,8 @@ class AuditVerified(ServerTable, table=True):
     """The complete subtrees of the tree of ``size`` leaves, largest first: 32
     bytes each, one per set bit of ``size``."""
     verified_at: int = Field(sa_type=sa.BigInteger)
+    """When the last check of every entry ran (the checks between carry it on):
+    a day later the dashboard checks every entry again."""
 
 
 class TerminalPull(ServerTable, table=True):

@@ -222,9 +222,10 @@ def test_a_history_rewritten_before_the_verified_entries_is_noticed(
 
 
 def test_an_entry_rewritten_in_place_before_the_verified_ones_is_left_to_the_full_check(
-        terminal, h, world, engine, settings):
+        terminal, h, world, engine, settings, clock):
     """What the incremental check does not prove (its docstring): an earlier entry
-    changed in place, its stored hash kept, is caught by ``verify-audit`` only."""
+    changed in place, its stored hash kept, is caught by ``verify-audit``, and by
+    the dashboard's daily check of every entry."""
     fid = world.a.id
     t = terminal()
     rid, create = h.new_resident(t)
@@ -240,3 +241,11 @@ def test_an_entry_rewritten_in_place_before_the_verified_ones_is_left_to_the_ful
     assert kept(engine, fid)[0]["audit_ok"] is True
     problem = admin.verify_audit(engine)
     assert problem is not None and problem.chain == fid and problem.seq == 1
+    # The dashboard checks every entry again once a day: then it shows too.
+    clock.advance(figures.FULL_CHECK_EVERY_MS - 1)
+    figures.refresh(engine, settings, fid)
+    assert kept(engine, fid)[0]["audit_ok"] is True
+    clock.advance(1)
+    figures.refresh(engine, settings, fid)
+    state = kept(engine, fid)[0]
+    assert state["audit_ok"] is False and state["audit_text"] == str(problem)
