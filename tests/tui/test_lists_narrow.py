@@ -11,8 +11,8 @@ from textual.widgets import DataTable, TabbedContent
 
 from client.ui.screens.compliance import ComplianceScreen
 
-from .table_fit import cut_cells
-from .test_staff_narrow import SIZE, _no_sideways_scroll
+from .table_fit import cut_cells, no_sideways_scroll
+from .test_staff_narrow import SIZE
 
 pytestmark = pytest.mark.tui
 
@@ -51,7 +51,7 @@ async def test_the_main_lists_never_scroll_sideways_at_80_columns(staffed, make_
         # No duplicates, casework, bulletins or requests here: those lists are hidden.
         assert shown or key in ("f7", "f9", "f10")
         for table in shown:
-            assert _no_sideways_scroll(table), (table.id, table.virtual_size.width,
+            assert no_sideways_scroll(table), (table.id, table.virtual_size.width,
                                                 table.scrollable_content_region.width)
             assert not cut_cells(table), (table.id, cut_cells(table))
 
@@ -72,7 +72,7 @@ async def test_compliance_lists_fit_80_columns_with_the_reason_under_them(
         await ui.wait_for(lambda: table.region.width > 0)
         table.focus()
         await pilot.pause(0.2)
-        assert _no_sideways_scroll(table), (table.virtual_size.width,
+        assert no_sideways_scroll(table), (table.virtual_size.width,
                                             table.scrollable_content_region.width)
         assert "Okafor-Williams" in ui.table_text("#list-licenses")
         why = screen.shown["licenses"][0].why
@@ -81,5 +81,5 @@ async def test_compliance_lists_fit_80_columns_with_the_reason_under_them(
         await ui.wait_for(lambda: "Why" in [str(c.label) for c in table.columns.values()])
         await ui.wait_for(lambda: why in ui.table_text("#list-licenses"))
         await pilot.pause()
-        assert _no_sideways_scroll(table)
+        assert no_sideways_scroll(table)
         assert not screen.query_one("#due-why").display

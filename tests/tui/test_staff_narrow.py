@@ -12,6 +12,8 @@ from textual.widgets import DataTable
 
 from client.ui.screens.staff import StaffScreen
 
+from .table_fit import no_sideways_scroll
+
 pytestmark = pytest.mark.tui
 
 SIZE = (80, 24)
@@ -41,11 +43,6 @@ def staffed(offline_terminal):
     return offline_terminal
 
 
-def _no_sideways_scroll(table: DataTable) -> bool:
-    return (table.virtual_size.width <= table.scrollable_content_region.width
-            and table.max_scroll_x == 0)
-
-
 async def _open_staff(ui, pilot) -> StaffScreen:
     await ui.sign_in()
     await pilot.press("f4")
@@ -63,7 +60,7 @@ async def test_the_staff_screen_fits_80_columns_with_its_key_facts(staffed, make
         for table_id in ("#roster", "#licenses", "#hours"):
             table = screen.query_one(table_id, DataTable)
             assert table.region.right <= SIZE[0]
-            assert _no_sideways_scroll(table), (table_id, table.virtual_size.width,
+            assert no_sideways_scroll(table), (table_id, table.virtual_size.width,
                                                 table.scrollable_content_region.width)
         roster = ui.table_text("#roster")
         for fact in ("Okafor-Williams, Adaeze Chiamaka", "Certified Nurse Aide", "26 days left"):
@@ -110,11 +107,11 @@ async def test_a_wide_window_keeps_every_roster_column_beside_the_detail(
         detail, roster_pane = screen.query_one("#staff-detail"), screen.query_one("#roster-pane")
         assert detail.region.x >= roster_pane.region.right
         for table_id in ("#roster", "#licenses", "#hours"):
-            assert _no_sideways_scroll(screen.query_one(table_id, DataTable)), table_id
+            assert no_sideways_scroll(screen.query_one(table_id, DataTable)), table_id
         await pilot.resize_terminal(*SIZE)
         await ui.wait_for(lambda: "Employee id" not in [str(c.label)
                                                        for c in table.columns.values()])
         await ui.wait_for(lambda: table.row_count == 1)
         await pilot.pause()
-        assert _no_sideways_scroll(table)
+        assert no_sideways_scroll(table)
         assert detail.region.y >= roster_pane.region.bottom
