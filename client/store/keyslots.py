@@ -8,7 +8,9 @@ never re-encrypted. The file holds no patient data.
 
 Failed attempts are throttled here (a growing delay after 3 in a row, the slot
 disabled after 10) and remembered until the next successful unlock, which moves
-them into the encrypted store's audit table.
+them into the encrypted store's audit table. A wrong passphrase, a name nobody
+has here and a disabled slot get one sentence (:class:`InvalidCredentials`),
+so the answer never tells which names exist.
 """
 
 from __future__ import annotations
@@ -167,10 +169,13 @@ class SlotFile:
     def unlock(self, username: str, password: str, *, now_ms: int,
                sleep: Callable[[float], None],
                on_progress: Callable[[str], None] | None = None) -> tuple[KeySlot, bytes]:
-        """The store key for this user, or InvalidCredentials / SlotDisabled.
+        """The store key for this user, or InvalidCredentials (SlotDisabled, its
+        subclass with the same sentence, once the name is locked out).
 
-        Unknown users cost one derivation too, and share the throttle, so
-        neither the answer nor its timing tells whether a name exists."""
+        Unknown users cost one derivation too, and share one count that throttles
+        them and locks them out as a slot's own count does (from the tenth
+        failure they answer SlotDisabled), so from a like start neither the
+        sentence, the error nor the delay tells whether a name exists."""
         slot = self.find(username)
         failures = slot.failures if slot else self.unknown_failures
         if failures >= DELAY_AFTER:
@@ -183,19 +188,17 @@ class SlotFile:
                 AESGCM(bytes(32)).decrypt(bytes(12), bytes(48), b"")
             self.unknown_failures += 1
             self._record_failure(None, now_ms)
+            if self.unknown_failures >= DISABLE_AFTER:
+                raise SlotDisabled
             raise InvalidCredentials
         try:
             key = AESGCM(slot.kdf.derive(password)).decrypt(
                 slot.nonce, slot.wrapped, slot.aad(self.terminal_id))
         except InvalidTag:
             key = None
-        if slot.disabled:
-            self._record_failure(slot, now_ms)
-            raise SlotDisabled
-        if key is None:
+        if slot.disabled or key is None:
             slot.failures += 1
-            if slot.failures >= DISABLE_AFTER:
-                slot.disabled = True
+            slot.disabled = slot.disabled or slot.failures >= DISABLE_AFTER
             self._record_failure(slot, now_ms)
             if slot.disabled:
                 raise SlotDisabled

@@ -61,6 +61,35 @@ def test_slot_disabled_after_ten_failures_even_for_the_right_password(home, cloc
     assert [u.disabled for u in list_users(home) if u.username == "mrivera"] == [True]
 
 
+def test_a_locked_out_name_and_an_unknown_one_answer_alike(home, clock, sleeps):
+    """security.md case 1: ten failures lock the known name out, and every
+    answer on the way (error, sentence, throttle delay) is the one a name
+    nobody has here gets; the lock-out and every attempt are still recorded,
+    the unknown name nowhere."""
+    answers: dict[str, list[tuple[type, str]]] = {}
+    waits: dict[str, list[float]] = {}
+    for name, right in (("mrivera", MANAGER_PASSWORD), ("ghost", "a right one for nobody")):
+        answers[name], sleeps[:] = [], []
+        for attempt in range(DISABLE_AFTER + 2):
+            password = right if attempt > DISABLE_AFTER else f"wrong password number {attempt}"
+            with pytest.raises(InvalidCredentials) as refused:
+                unlock(home, name, password, clock=clock, sleep=sleeps)
+            answers[name].append((type(refused.value), refused.value.message))
+        waits[name] = list(sleeps)
+    assert answers["mrivera"] == answers["ghost"]
+    assert answers["mrivera"][DISABLE_AFTER - 2][0] is InvalidCredentials
+    assert {kind for kind, _ in answers["mrivera"][DISABLE_AFTER - 1:]} == {SlotDisabled}
+    assert len({message for _, message in answers["mrivera"]}) == 1
+    assert waits["mrivera"] == waits["ghost"] == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0, 30.0, 30.0]
+    assert [u.disabled for u in list_users(home) if u.username == "mrivera"] == [True]
+    slots = json.loads((home / "slots.json").read_text())
+    attempts = slots["failed_attempts"]
+    assert len(attempts) == 2 * (DISABLE_AFTER + 2)
+    assert len({a["slot_id"] for a in attempts[:DISABLE_AFTER + 2]}) == 1
+    assert {a["slot_id"] for a in attempts[DISABLE_AFTER + 2:]} == {None}
+    assert "ghost" not in (home / "slots.json").read_text()
+
+
 def test_success_resets_the_counter(home, clock, sleeps):
     for _ in range(3):
         with pytest.raises(InvalidCredentials):
