@@ -269,3 +269,29 @@ def test_the_users_table_is_untouched_by_portal_accounts(engine, manager):
     with engine.connect() as conn:
         names = set(conn.execute(sa.select(T.users.c.username)).scalars())
     assert manager.username not in names
+
+
+async def test_a_blocked_known_name_and_a_blocked_unknown_name_get_one_answer(
+        visitors, manager, engine, h):
+    """security.md case 1 at the portal, past the throttle: a name is blocked
+    after as many failures whether an account has it or not, and the page, its
+    status and the audit's outcomes are the same, so blocking tells no one which
+    names exist (the terminal's lock-out gap did not recur here)."""
+    import re
+
+    seen = {}
+    for name in (manager.username, "nobody_here"):
+        visitor = await visitors()
+        pages = []
+        for attempt in range(throttle.ACCOUNT_LIMIT + 1):
+            password = manager.password if attempt == throttle.ACCOUNT_LIMIT else "wrong " * 4
+            status, text = await visitor.post("/portal/sign-in", {"username": name,
+                                                                 "password": password})
+            page = re.sub(r'name="csrf" value="[^"]*"', "", text).replace(name, "NAME")
+            pages.append((status, page))
+        seen[name] = pages
+    assert seen[manager.username] == seen["nobody_here"]
+    assert [status for status, _ in seen["nobody_here"]] == [401] * throttle.ACCOUNT_LIMIT + [429]
+    refused = [a.detail.get("username") for a in h.audit_rows(engine, chain="_system")
+               if a.action == "portal:sign_in" and a.outcome == "refused"]
+    assert refused.count(manager.username) == refused.count("nobody_here") == throttle.ACCOUNT_LIMIT
