@@ -40,6 +40,9 @@ SLOTS_FILE = "slots.json"
 DELAY_AFTER = 3
 DISABLE_AFTER = 10
 MAX_DELAY_S = 30.0
+MAX_MEMORY_KIB = 4 * 1024 * 1024
+MAX_ITERATIONS = 64
+MAX_LANES = 64
 
 
 @dataclass
@@ -57,6 +60,18 @@ class KdfParams:
     @classmethod
     def fresh(cls) -> KdfParams:
         return cls(salt=os.urandom(16))
+
+    def check(self) -> KdfParams:
+        """These parameters as read from ``slots.json``, or ValueError when no
+        slot this terminal wrote could hold them (an edited or damaged file):
+        Argon2id refuses some with its own errors, and a huge count would make
+        the sign-in hang instead of saying the file is damaged. The bounds leave
+        room to raise the parameters far beyond today's."""
+        if not (1 <= self.lanes <= MAX_LANES and 8 * self.lanes <= self.memory_cost
+                <= MAX_MEMORY_KIB and 1 <= self.iterations <= MAX_ITERATIONS
+                and 8 <= len(self.salt) <= 64):
+            raise ValueError("key slot parameters out of range")
+        return self
 
 
 @dataclass
@@ -95,18 +110,18 @@ class SlotFile:
             raw = json.loads(path.read_text(encoding="utf-8"))
             slots = [
                 KeySlot(
-                    slot_id=s["slot_id"], user_id=s["user_id"], username=s["username"],
-                    role=s["role"],
+                    slot_id=_text(s["slot_id"]), user_id=_text(s["user_id"]),
+                    username=_text(s["username"]), role=_text(s["role"]),
                     kdf=KdfParams(salt=_unb64(s["kdf"]["salt"]),
                                   memory_cost=int(s["kdf"]["memory_cost"]),
                                   iterations=int(s["kdf"]["iterations"]),
-                                  lanes=int(s["kdf"]["lanes"])),
-                    nonce=_unb64(s["nonce"]), wrapped=_unb64(s["wrapped"]),
+                                  lanes=int(s["kdf"]["lanes"])).check(),
+                    nonce=_nonce(_unb64(s["nonce"])), wrapped=_unb64(s["wrapped"]),
                     failures=int(s.get("failures", 0)), disabled=bool(s.get("disabled")),
                 )
                 for s in raw["slots"]
             ]
-            return cls(path=path, terminal_id=raw["terminal_id"], slots=slots,
+            return cls(path=path, terminal_id=_text(raw["terminal_id"]), slots=slots,
                        unknown_failures=int(raw.get("unknown_failures", 0)),
                        failed_attempts=list(raw.get("failed_attempts", [])))
         except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -277,6 +292,21 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
+
+
+def _text(value: object) -> str:
+    """A text field of ``slots.json``; anything else means the file was edited."""
+    if not isinstance(value, str):
+        raise TypeError("expected text")
+    return value
+
+
+def _nonce(value: bytes) -> bytes:
+    """AES-GCM's 96-bit nonce, as every slot is sealed with (another length
+    would fail as an unexpected error instead of a damaged file)."""
+    if len(value) != 12:
+        raise ValueError("key slot nonce of the wrong length")
+    return value
 
 
 def _unb64(text: str) -> bytes:

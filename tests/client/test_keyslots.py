@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 from terminal_helpers import MANAGER_PASSWORD, PASSWORD
 
-from client.errors import InputError, InvalidCredentials, SlotDisabled
+from client.errors import InputError, InvalidCredentials, SlotDisabled, StoreUnreadable
 from client.store.database import AUDIT
 from client.store.keyslots import DISABLE_AFTER, SlotFile, check_password, throttle_delay
 from client.terminal import list_users, unlock
@@ -247,3 +247,26 @@ def test_with_no_slot_an_unknown_user_costs_the_default_derivation(tmp_path, mon
     defaults = KdfParams(salt=b"")
     assert counted.take() == ([(defaults.memory_cost, defaults.iterations, defaults.lanes)],
                               [48])
+
+
+@pytest.mark.parametrize("edit", [
+    {"memory_cost": 2**40}, {"memory_cost": 8}, {"memory_cost": -5}, {"iterations": 0},
+    {"iterations": 10**9}, {"lanes": 0}, {"salt": ""}, {"memory_cost": "lots"},
+    {"nonce": ""}, {"username": 7}, {"wrapped": "!!not base64!!"},
+])
+def test_an_edited_sign_in_file_is_damaged_not_a_crash_or_a_hang(home, clock, sleeps, edit):
+    """A tampered slots.json (parameters no slot was written with, a nonce of
+    another length, a name that is not text) says the sign-in file is damaged,
+    as a file cut short does, before any derivation: never Argon2id's own
+    ValueError or OverflowError, never a sign-in that hangs on a huge count."""
+    path = home / "slots.json"
+    data = json.loads(path.read_text())
+    slot = data["slots"][0]
+    for key, value in edit.items():
+        kdf = key in ("memory_cost", "iterations", "lanes", "salt")
+        (slot["kdf"] if kdf else slot)[key] = value
+    path.write_text(json.dumps(data))
+    with pytest.raises(StoreUnreadable) as damaged:
+        unlock(home, "mrivera", MANAGER_PASSWORD, clock=clock, sleep=sleeps)
+    assert "sign-in file cannot be read" in damaged.value.message
+    assert sleeps == []
