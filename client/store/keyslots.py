@@ -123,7 +123,7 @@ class SlotFile:
             ]
             return cls(path=path, terminal_id=_text(raw["terminal_id"]), slots=slots,
                        unknown_failures=int(raw.get("unknown_failures", 0)),
-                       failed_attempts=list(raw.get("failed_attempts", [])))
+                       failed_attempts=_attempts(raw.get("failed_attempts", [])))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise StoreUnreadable("The terminal's sign-in file cannot be read; it may be "
                                   "damaged — re-enroll the terminal.") from exc
@@ -292,6 +292,22 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
+
+
+def _attempts(value: object) -> list[dict[str, Any]]:
+    """The failed attempts recorded in ``slots.json``, each as the audit takes it
+    (an edited list would otherwise fail the next sign-in as an unexpected error)."""
+    if not isinstance(value, list):
+        raise TypeError("expected a list")
+    kept = []
+    for item in value:
+        if not isinstance(item, dict) or not isinstance(item.get("at"), int):
+            raise TypeError("expected a failed attempt")
+        ids = {key: item.get(key) for key in ("slot_id", "user_id")}
+        if not all(v is None or isinstance(v, str) for v in ids.values()):
+            raise TypeError("expected ids as text")
+        kept.append({"at": item["at"], **ids})
+    return kept
 
 
 def _text(value: object) -> str:

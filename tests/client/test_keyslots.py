@@ -253,10 +253,13 @@ def test_with_no_slot_an_unknown_user_costs_the_default_derivation(tmp_path, mon
     {"memory_cost": 2**40}, {"memory_cost": 8}, {"memory_cost": -5}, {"iterations": 0},
     {"iterations": 10**9}, {"lanes": 0}, {"salt": ""}, {"memory_cost": "lots"},
     {"nonce": ""}, {"username": 7}, {"wrapped": "!!not base64!!"},
+    {"failed_attempts": [1]}, {"failed_attempts": [{"at": "noon"}]},
+    {"failed_attempts": [{"at": 5, "user_id": 7}]},
 ])
 def test_an_edited_sign_in_file_is_damaged_not_a_crash_or_a_hang(home, clock, sleeps, edit):
     """A tampered slots.json (parameters no slot was written with, a nonce of
-    another length, a name that is not text) says the sign-in file is damaged,
+    another length, a name that is not text, a list of failed attempts that
+    the audit could not take) says the sign-in file is damaged,
     as a file cut short does, before any derivation: never Argon2id's own
     ValueError or OverflowError, never a sign-in that hangs on a huge count."""
     path = home / "slots.json"
@@ -264,7 +267,7 @@ def test_an_edited_sign_in_file_is_damaged_not_a_crash_or_a_hang(home, clock, sl
     slot = data["slots"][0]
     for key, value in edit.items():
         kdf = key in ("memory_cost", "iterations", "lanes", "salt")
-        (slot["kdf"] if kdf else slot)[key] = value
+        (slot["kdf"] if kdf else data if key == "failed_attempts" else slot)[key] = value
     path.write_text(json.dumps(data))
     with pytest.raises(StoreUnreadable) as damaged:
         unlock(home, "mrivera", MANAGER_PASSWORD, clock=clock, sleep=sleeps)
