@@ -273,3 +273,49 @@ def test_an_edited_sign_in_file_is_damaged_not_a_crash_or_a_hang(home, clock, sl
         unlock(home, "mrivera", MANAGER_PASSWORD, clock=clock, sleep=sleeps)
     assert "sign-in file cannot be read" in damaged.value.message
     assert sleeps == []
+
+
+def test_every_refusal_costs_one_derivation_with_the_slots_parameters(home, clock, sleeps,
+                                                                      monkeypatch):
+    """security.md case 1, timing by work done (counted, not timed): a wrong
+    passphrase, a name nobody has here and a locked-out slot each derive one
+    Argon2id key with the parameters of the terminal's slot and then fail one
+    AES-GCM check, so none answers faster than another."""
+    from client.store import keyslots
+
+    work: list[tuple[str, object]] = []
+    real_kdf, real_aead = keyslots.Argon2id, keyslots.AESGCM
+
+    def counted_kdf(**params):
+        work.append(("argon2id", (params["memory_cost"], params["iterations"],
+                                  params["lanes"], params["length"])))
+        return real_kdf(**params)
+
+    class CountedAead:
+        def __init__(self, key):
+            self.real = real_aead(key)
+
+        def decrypt(self, *args):
+            work.append(("aes-gcm", None))
+            return self.real.decrypt(*args)
+
+    monkeypatch.setattr(keyslots, "Argon2id", counted_kdf)
+    monkeypatch.setattr(keyslots, "AESGCM", CountedAead)
+    own = json.loads((home / "slots.json").read_text())["slots"][0]["kdf"]
+    expected = [("argon2id", (own["memory_cost"], own["iterations"], own["lanes"], 32)),
+                ("aes-gcm", None)]
+    seen = {}
+    for label, name in (("wrong", "mrivera"), ("unknown", "ghost")):
+        work.clear()
+        with pytest.raises(InvalidCredentials):
+            unlock(home, name, "wrong password, sorry", clock=clock, sleep=sleeps)
+        seen[label] = list(work)
+    slots = SlotFile.load(home / "slots.json")
+    slots.slots[0].failures, slots.slots[0].disabled = DISABLE_AFTER, True
+    slots.save()
+    work.clear()
+    with pytest.raises(SlotDisabled):  # a password not tried before: the suite's
+        unlock(home, "mrivera", "one more guess, never tried",  # cache derives it anew
+               clock=clock, sleep=sleeps)
+    seen["locked out"] = list(work)
+    assert seen == {"wrong": expected, "unknown": expected, "locked out": expected}
