@@ -4,8 +4,9 @@ Callers (the Textual app, the CLI) catch :class:`TerminalError` and show
 ``.message``; nothing below it ever needs a traceback to be understood::
 
     TerminalError
-    ├── InvalidCredentials   wrong password or unknown user (one message for both)
-    ├── SlotDisabled         too many failed attempts; a records manager resets it
+    ├── InvalidCredentials   wrong password, unknown user or a locked-out slot
+    │   │                    (one message for all three)
+    │   └── SlotDisabled     too many failed attempts; a records manager resets it
     ├── StoreUnreadable      wrong key, flipped bytes, truncated store
     ├── NotEnrolled          no terminal in this directory yet
     ├── EnrollmentFailed     the server refused or could not be reached
@@ -31,12 +32,19 @@ class TerminalError(Exception):
 
 
 class InvalidCredentials(TerminalError):
-    default_message = "The user name or password is not correct."
+    """One answer for a wrong passphrase, a user name nobody has here and a sign-in
+    locked out after too many failures: a different sentence for the lock-out told
+    anyone at the terminal which names exist (security.md case 1)."""
+
+    default_message = ("The user name or passphrase is not correct, or this sign-in is "
+                       "locked after too many failed attempts (a records manager can "
+                       "reset it).")
 
 
-class SlotDisabled(TerminalError):
-    default_message = ("This user is locked out of this terminal after too many failed "
-                       "attempts; a records manager must reset the sign-in.")
+class SlotDisabled(InvalidCredentials):
+    """The slot is locked out (10 failures in a row), or a name nobody has here
+    was tried as often: for the engine's callers and the audit; the clerk sees
+    :class:`InvalidCredentials`' sentence, whatever the name."""
 
 
 class OfflineExpired(TerminalError):

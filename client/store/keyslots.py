@@ -8,7 +8,9 @@ never re-encrypted. The file holds no patient data.
 
 Failed attempts are throttled here (a growing delay after 3 in a row, the slot
 disabled after 10) and remembered until the next successful unlock, which moves
-them into the encrypted store's audit table.
+them into the encrypted store's audit table. A wrong passphrase, a name nobody
+has here and a disabled slot get one sentence (:class:`InvalidCredentials`),
+so the answer never tells which names exist.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ SLOTS_FILE = "slots.json"
 DELAY_AFTER = 3
 DISABLE_AFTER = 10
 MAX_DELAY_S = 30.0
+MAX_MEMORY_KIB = 4 * 1024 * 1024
+MAX_ITERATIONS = 64
+MAX_LANES = 64
 
 
 @dataclass
@@ -55,6 +60,18 @@ class KdfParams:
     @classmethod
     def fresh(cls) -> KdfParams:
         return cls(salt=os.urandom(16))
+
+    def check(self) -> KdfParams:
+        """These parameters as read from ``slots.json``, or ValueError when no
+        slot this terminal wrote could hold them (an edited or damaged file):
+        Argon2id refuses some with its own errors, and a huge count would make
+        the sign-in hang instead of saying the file is damaged. The bounds leave
+        room to raise the parameters far beyond today's."""
+        if not (1 <= self.lanes <= MAX_LANES and 8 * self.lanes <= self.memory_cost
+                <= MAX_MEMORY_KIB and 1 <= self.iterations <= MAX_ITERATIONS
+                and 8 <= len(self.salt) <= 64):
+            raise ValueError("key slot parameters out of range")
+        return self
 
 
 @dataclass
@@ -93,20 +110,20 @@ class SlotFile:
             raw = json.loads(path.read_text(encoding="utf-8"))
             slots = [
                 KeySlot(
-                    slot_id=s["slot_id"], user_id=s["user_id"], username=s["username"],
-                    role=s["role"],
+                    slot_id=_text(s["slot_id"]), user_id=_text(s["user_id"]),
+                    username=_text(s["username"]), role=_text(s["role"]),
                     kdf=KdfParams(salt=_unb64(s["kdf"]["salt"]),
                                   memory_cost=int(s["kdf"]["memory_cost"]),
                                   iterations=int(s["kdf"]["iterations"]),
-                                  lanes=int(s["kdf"]["lanes"])),
-                    nonce=_unb64(s["nonce"]), wrapped=_unb64(s["wrapped"]),
+                                  lanes=int(s["kdf"]["lanes"])).check(),
+                    nonce=_nonce(_unb64(s["nonce"])), wrapped=_unb64(s["wrapped"]),
                     failures=int(s.get("failures", 0)), disabled=bool(s.get("disabled")),
                 )
                 for s in raw["slots"]
             ]
-            return cls(path=path, terminal_id=raw["terminal_id"], slots=slots,
+            return cls(path=path, terminal_id=_text(raw["terminal_id"]), slots=slots,
                        unknown_failures=int(raw.get("unknown_failures", 0)),
-                       failed_attempts=list(raw.get("failed_attempts", [])))
+                       failed_attempts=_attempts(raw.get("failed_attempts", [])))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise StoreUnreadable("The terminal's sign-in file cannot be read; it may be "
                                   "damaged — re-enroll the terminal.") from exc
@@ -167,10 +184,13 @@ class SlotFile:
     def unlock(self, username: str, password: str, *, now_ms: int,
                sleep: Callable[[float], None],
                on_progress: Callable[[str], None] | None = None) -> tuple[KeySlot, bytes]:
-        """The store key for this user, or InvalidCredentials / SlotDisabled.
+        """The store key for this user, or InvalidCredentials (SlotDisabled, its
+        subclass with the same sentence, once the name is locked out).
 
-        Unknown users cost one derivation too, and share the throttle, so
-        neither the answer nor its timing tells whether a name exists."""
+        Unknown users cost one derivation too, and share one count that throttles
+        them and locks them out as a slot's own count does (from the tenth
+        failure they answer SlotDisabled), so from a like start neither the
+        sentence, the error nor the delay tells whether a name exists."""
         slot = self.find(username)
         failures = slot.failures if slot else self.unknown_failures
         if failures >= DELAY_AFTER:
@@ -183,19 +203,17 @@ class SlotFile:
                 AESGCM(bytes(32)).decrypt(bytes(12), bytes(48), b"")
             self.unknown_failures += 1
             self._record_failure(None, now_ms)
+            if self.unknown_failures >= DISABLE_AFTER:
+                raise SlotDisabled
             raise InvalidCredentials
         try:
             key = AESGCM(slot.kdf.derive(password)).decrypt(
                 slot.nonce, slot.wrapped, slot.aad(self.terminal_id))
         except InvalidTag:
             key = None
-        if slot.disabled:
-            self._record_failure(slot, now_ms)
-            raise SlotDisabled
-        if key is None:
+        if slot.disabled or key is None:
             slot.failures += 1
-            if slot.failures >= DISABLE_AFTER:
-                slot.disabled = True
+            slot.disabled = slot.disabled or slot.failures >= DISABLE_AFTER
             self._record_failure(slot, now_ms)
             if slot.disabled:
                 raise SlotDisabled
@@ -274,6 +292,37 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
+
+
+def _attempts(value: object) -> list[dict[str, Any]]:
+    """The failed attempts recorded in ``slots.json``, each as the audit takes it
+    (an edited list would otherwise fail the next sign-in as an unexpected error)."""
+    if not isinstance(value, list):
+        raise TypeError("expected a list")
+    kept = []
+    for item in value:
+        if not isinstance(item, dict) or not isinstance(item.get("at"), int):
+            raise TypeError("expected a failed attempt")
+        ids = {key: item.get(key) for key in ("slot_id", "user_id")}
+        if not all(v is None or isinstance(v, str) for v in ids.values()):
+            raise TypeError("expected ids as text")
+        kept.append({"at": item["at"], **ids})
+    return kept
+
+
+def _text(value: object) -> str:
+    """A text field of ``slots.json``; anything else means the file was edited."""
+    if not isinstance(value, str):
+        raise TypeError("expected text")
+    return value
+
+
+def _nonce(value: bytes) -> bytes:
+    """AES-GCM's 96-bit nonce, as every slot is sealed with (another length
+    would fail as an unexpected error instead of a damaged file)."""
+    if len(value) != 12:
+        raise ValueError("key slot nonce of the wrong length")
+    return value
 
 
 def _unb64(text: str) -> bytes:

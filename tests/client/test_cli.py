@@ -5,6 +5,7 @@ import pytest
 from terminal_helpers import MANAGER_PASSWORD, resident_fields
 
 from client import cli
+from client.errors import InvalidCredentials
 
 
 def _run(monkeypatch, capsys, args, password=MANAGER_PASSWORD):
@@ -56,8 +57,8 @@ def test_wrong_password_is_one_line_no_traceback(home, monkeypatch, capsys):
                                                 "mrivera", "--password-stdin"],
                           password="not the right password")
     assert code == 1
-    assert err.strip().splitlines()[-1] == (
-        "chartkeep: The user name or password is not correct.")
+    assert err.strip().splitlines()[-1] == f"chartkeep: {InvalidCredentials.default_message}"
+    assert "not correct" in err
     assert "Traceback" not in err + out
 
 

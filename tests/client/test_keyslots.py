@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 from terminal_helpers import MANAGER_PASSWORD, PASSWORD
 
-from client.errors import InputError, InvalidCredentials, SlotDisabled
+from client.errors import InputError, InvalidCredentials, SlotDisabled, StoreUnreadable
 from client.store.database import AUDIT
 from client.store.keyslots import DISABLE_AFTER, SlotFile, check_password, throttle_delay
 from client.terminal import list_users, unlock
@@ -59,6 +59,35 @@ def test_slot_disabled_after_ten_failures_even_for_the_right_password(home, cloc
         unlock(home, "mrivera", MANAGER_PASSWORD, clock=clock, sleep=sleeps)
     assert "records manager" in disabled.value.message
     assert [u.disabled for u in list_users(home) if u.username == "mrivera"] == [True]
+
+
+def test_a_locked_out_name_and_an_unknown_one_answer_alike(home, clock, sleeps):
+    """security.md case 1: ten failures lock the known name out, and every
+    answer on the way (error, sentence, throttle delay) is the one a name
+    nobody has here gets; the lock-out and every attempt are still recorded,
+    the unknown name nowhere."""
+    answers: dict[str, list[tuple[type, str]]] = {}
+    waits: dict[str, list[float]] = {}
+    for name, right in (("mrivera", MANAGER_PASSWORD), ("ghost", "a right one for nobody")):
+        answers[name], sleeps[:] = [], []
+        for attempt in range(DISABLE_AFTER + 2):
+            password = right if attempt > DISABLE_AFTER else f"wrong password number {attempt}"
+            with pytest.raises(InvalidCredentials) as refused:
+                unlock(home, name, password, clock=clock, sleep=sleeps)
+            answers[name].append((type(refused.value), refused.value.message))
+        waits[name] = list(sleeps)
+    assert answers["mrivera"] == answers["ghost"]
+    assert answers["mrivera"][DISABLE_AFTER - 2][0] is InvalidCredentials
+    assert {kind for kind, _ in answers["mrivera"][DISABLE_AFTER - 1:]} == {SlotDisabled}
+    assert len({message for _, message in answers["mrivera"]}) == 1
+    assert waits["mrivera"] == waits["ghost"] == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0, 30.0, 30.0]
+    assert [u.disabled for u in list_users(home) if u.username == "mrivera"] == [True]
+    slots = json.loads((home / "slots.json").read_text())
+    attempts = slots["failed_attempts"]
+    assert len(attempts) == 2 * (DISABLE_AFTER + 2)
+    assert len({a["slot_id"] for a in attempts[:DISABLE_AFTER + 2]}) == 1
+    assert {a["slot_id"] for a in attempts[DISABLE_AFTER + 2:]} == {None}
+    assert "ghost" not in (home / "slots.json").read_text()
 
 
 def test_success_resets_the_counter(home, clock, sleeps):
@@ -218,3 +247,46 @@ def test_with_no_slot_an_unknown_user_costs_the_default_derivation(tmp_path, mon
     defaults = KdfParams(salt=b"")
     assert counted.take() == ([(defaults.memory_cost, defaults.iterations, defaults.lanes)],
                               [48])
+
+
+@pytest.mark.parametrize("edit", [
+    {"memory_cost": 2**40}, {"memory_cost": 8}, {"memory_cost": -5}, {"iterations": 0},
+    {"iterations": 10**9}, {"lanes": 0}, {"salt": ""}, {"memory_cost": "lots"},
+    {"nonce": ""}, {"username": 7}, {"wrapped": "!!not base64!!"},
+    {"failed_attempts": [1]}, {"failed_attempts": [{"at": "noon"}]},
+    {"failed_attempts": [{"at": 5, "user_id": 7}]},
+])
+def test_an_edited_sign_in_file_is_damaged_not_a_crash_or_a_hang(home, clock, sleeps, edit):
+    """A tampered slots.json (parameters no slot was written with, a nonce of
+    another length, a name that is not text, a list of failed attempts that
+    the audit could not take) says the sign-in file is damaged,
+    as a file cut short does, before any derivation: never Argon2id's own
+    ValueError or OverflowError, never a sign-in that hangs on a huge count."""
+    path = home / "slots.json"
+    data = json.loads(path.read_text())
+    slot = data["slots"][0]
+    for key, value in edit.items():
+        kdf = key in ("memory_cost", "iterations", "lanes", "salt")
+        (slot["kdf"] if kdf else data if key == "failed_attempts" else slot)[key] = value
+    path.write_text(json.dumps(data))
+    with pytest.raises(StoreUnreadable) as damaged:
+        unlock(home, "mrivera", MANAGER_PASSWORD, clock=clock, sleep=sleeps)
+    assert "sign-in file cannot be read" in damaged.value.message
+    assert sleeps == []
+
+
+def test_a_locked_out_slot_costs_the_same_work_as_a_wrong_password(tmp_path, monkeypatch):
+    """security.md case 1, the lock-out: a disabled slot still runs its one
+    derivation and one unwrap before refusing, so its answer comes no sooner
+    than a wrong passphrase's or an unknown name's (counted, not timed)."""
+    from client.store.keyslots import KdfParams
+
+    slots = SlotFile(tmp_path / "slots.json", "terminal-1")
+    lowered = KdfParams(salt=bytes(16), memory_cost=8192, iterations=2, lanes=1)
+    slots.add("user-1", "dana", "clerk", "a long walk by the quiet lake", bytes(32), kdf=lowered)
+    slots.slots[0].failures, slots.slots[0].disabled = DISABLE_AFTER, True
+    slots.save()
+    counted = _Counted(monkeypatch)
+    with pytest.raises(SlotDisabled):
+        slots.unlock("dana", "a long walk by the quiet lake", now_ms=0, sleep=lambda _s: None)
+    assert counted.take() == ([(8192, 2, 1)], [48])

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from client.errors import InputError
 from client.views import SyncProgress
 
 from .conftest import Org, op, resident, terminal_records
@@ -61,6 +64,7 @@ def test_scenario_3_different_fields_both_apply(org: Org) -> None:
         assert view.fields["phone"] == "555-0004"
         assert view.fields["address"] == "9 Oak Avenue"
         assert not view.conflicts
+    assert terminal_records(a) == org.server_records(org.a) == terminal_records(b)
 
 
 def test_scenario_7_void_wins_and_the_concurrent_edit_waits_for_review(org: Org) -> None:
@@ -79,6 +83,37 @@ def test_scenario_7_void_wins_and_the_concurrent_edit_waits_for_review(org: Org)
         assert view.fields["phone"] == "555-0100"
         assert [v.value for v in view.conflicts["phone"]][-1] == "555-0005"
     assert terminal_records(a) == org.server_records(org.a) == terminal_records(b)
+
+
+def test_scenario_7_the_edit_arriving_first_stays_in_history_and_nothing_resurrects(
+        org: Org) -> None:
+    """Scenario 7 in the other arrival order: B's edit reaches the server before
+    A's void. It applies (kept in the record's history and audit), the void then
+    applies over it; B's next edit, made offline before it heard of the void,
+    does not bring the record back: it waits as a conflict. Once B knows of the
+    void, a further edit is refused at entry in words."""
+    a, b, rid = _shared_resident(org)
+    edit = b.residents.update(rid, {"phone": "555-0007"})
+    b.sync()
+    a.sync()
+    void = a.residents.void(rid, "registered twice by mistake")
+    late = b.residents.update(rid, {"phone": "555-0008"})
+    a.sync()
+    b.sync()
+    a.sync()
+    assert op(b, edit).status == "applied"
+    assert op(a, void).status == "applied"
+    assert (op(b, late).status, op(b, late).reason) == ("conflict", "record_voided")
+    for session in (a, b):
+        view = session.residents.get(rid)
+        assert view.status == "entered_in_error"
+        assert view.fields["phone"] == "555-0007"
+        assert [v.value for v in view.conflicts["phone"]][-1] == "555-0008"
+    assert terminal_records(a) == org.server_records(org.a) == terminal_records(b)
+    updates = [row for row in org.audit_actions(rid) if "update" in row.action]
+    assert len(updates) == 2
+    with pytest.raises(InputError, match="entered in error"):
+        b.residents.update(rid, {"phone": "555-0009"})
 
 
 def test_scenario_24_pull_never_hides_pending_local_edits(org: Org) -> None:

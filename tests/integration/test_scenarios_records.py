@@ -67,6 +67,8 @@ def test_scenario_6_changing_a_signed_note_is_rejected_and_shown(org: Org) -> No
     assert row.reason == "immutable"
     assert row.reason_text  # a sentence the clerk can read
     assert [n.body for n in a.residents.get(rid).notes] == ["Fell in the bathroom, no injury."]
+    stored = org.server_records(org.a)[("note", original)]["data"]
+    assert stored["body"] == "Fell in the bathroom, no injury."  # unchanged at the server too
     assert any(r.outcome == "rejected" for r in org.audit_actions(original))
 
 
@@ -113,6 +115,12 @@ def test_scenario_10_concurrent_admissions_one_applies_and_notes_are_relinked(
     assert kept.fields.get("stay_id") == stay_a
     stays = [s for s in b.residents.get(rid).stays if s.status == "active"]
     assert [s.id for s in stays] == [stay_a]
+    # Re-linked at the server, so every terminal sees the note on the stay that applied.
+    assert org.server_records(org.a)[("note", note_b)]["data"]["stay_id"] == stay_a
+    a.sync()
+    assert next(n for n in a.residents.get(rid).notes if n.id == note_b).fields.get(
+        "stay_id") == stay_a
+    assert terminal_records(a) == org.server_records(org.a) == terminal_records(b)
 
 
 def test_scenario_14_transfer_while_another_terminal_keeps_editing(org: Org) -> None:

@@ -77,3 +77,34 @@ async def test_switch_user_from_the_lock_screen(terminal_with_resident, make_app
         await ui.wait_for_screen(UnlockScreen)
         assert [type(s) for s in app.screen_stack[1:]] == [UnlockScreen]
         assert "Smith" not in ui.screen_text()
+
+
+async def test_nothing_gets_past_the_lock_but_the_passphrase(terminal_with_resident, make_app,
+                                                             drive):
+    """Security case 13, "unlock needs the password": at the lock screen the
+    section keys, escape, sync and the command palette show no resident, and a
+    wrong passphrase leaves it locked; only the right one opens it again."""
+    term = terminal_with_resident
+    app = make_app(term, idle_lock_seconds=300)
+    async with app.run_test(size=(120, 40)) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await ui.wait_for(lambda: NAME in ui.table_text("#census-table"))
+        term.clock.advance(seconds=301)
+        app.check_idle_lock()
+        lock = await ui.wait_for_screen(LockScreen)
+        for keys in (["f2"], ["f3"], ["f4"], ["f5"], ["f6"], ["f8"], ["f9"], ["escape"],
+                     ["ctrl+s"], ["ctrl+p", *"census", "enter"], ["escape"]):
+            await pilot.press(*keys)
+            await pilot.pause()
+            assert not app.unlocked, keys
+            assert "Smith" not in ui.screen_text() and "Walter" not in ui.screen_text(), keys
+        while app.screen is not lock:  # a palette left open closes
+            await pilot.press("escape")
+        lock.query_one("#password").focus()
+        await pilot.press(*"not the passphrase at all", "enter")
+        await ui.wait_for(lambda: "not correct" in ui.text_of("#unlock-status"))
+        assert app.screen is lock and not app.unlocked
+        assert "Smith" not in ui.screen_text()
+        await pilot.press(*term.password, "enter")
+        await ui.wait_for(lambda: isinstance(app.screen, CensusScreen) and app.unlocked)

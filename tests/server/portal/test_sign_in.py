@@ -269,3 +269,67 @@ def test_the_users_table_is_untouched_by_portal_accounts(engine, manager):
     with engine.connect() as conn:
         names = set(conn.execute(sa.select(T.users.c.username)).scalars())
     assert manager.username not in names
+
+
+async def test_a_blocked_known_name_and_a_blocked_unknown_name_get_one_answer(
+        visitors, manager, engine, h):
+    """security.md case 1 at the portal, past the throttle: a name is blocked
+    after as many failures whether an account has it or not, and the page, its
+    status and the audit's outcomes are the same, so blocking tells no one which
+    names exist (the terminal's lock-out gap did not recur here)."""
+    import re
+
+    seen = {}
+    for name in (manager.username, "nobody_here"):
+        visitor = await visitors()
+        pages = []
+        for attempt in range(throttle.ACCOUNT_LIMIT + 1):
+            password = manager.password if attempt == throttle.ACCOUNT_LIMIT else "wrong " * 4
+            status, text = await visitor.post("/portal/sign-in", {"username": name,
+                                                                 "password": password})
+            page = re.sub(r'name="csrf" value="[^"]*"', "", text).replace(name, "NAME")
+            pages.append((status, page))
+        seen[name] = pages
+    assert seen[manager.username] == seen["nobody_here"]
+    assert [status for status, _ in seen["nobody_here"]] == [401] * throttle.ACCOUNT_LIMIT + [429]
+    refused = [a.detail.get("username") for a in h.audit_rows(engine, chain="_system")
+               if a.action == "portal:sign_in" and a.outcome == "refused"]
+    assert refused.count(manager.username) == refused.count("nobody_here") == throttle.ACCOUNT_LIMIT
+
+
+def _tampered(value: str) -> dict[str, str]:
+    middle = len(value) // 2
+    flipped = value[:middle] + ("A" if value[middle] != "A" else "B") + value[middle + 1:]
+    return {"one character changed": flipped, "cut short": value[: middle],
+            "garbage appended": value + "Zm9v", "not base64": "%%%" + value[3:],
+            "empty": ""}
+
+
+async def test_a_tampered_session_cookie_is_no_session_never_an_error(
+        visitors, manager, world, engine, settings, p):
+    """A changed, cut or padded portal cookie (a manager's or an inspector's) is
+    treated as no session: the page asks to sign in (303), the JSON twin says
+    401, a form post is refused; never a 5xx, never a page of the facility. The
+    real sessions go on working."""
+    owner = await visitors()
+    await owner.sign_in(manager)
+    issued = p.issue_access(engine, settings, manager, [world.a.id])
+    inspector = await visitors()
+    await inspector.post("/portal/access/key", {"key": issued.token})
+    assert (await inspector.post("/portal/access", {"code": issued.code}))[0] == 200
+    for who, real, page in ((manager.username, owner, "/portal"),
+                            ("inspector", inspector, "/portal/inspect")):
+        for how, value in _tampered(cookie(real)).items():
+            forger = await visitors()
+            forger.session.cookie_jar.update_cookies({"chartkeep_portal": value},
+                                                     response_url=URL(forger.base + "/"))
+            response = await forger.response("GET", page)
+            assert response.status == 303, (who, how, response.status)
+            assert "/portal/" in response.headers["Location"]
+            status, body = await forger.json(page + ".json")
+            assert status == 401 and "Maple Grove" not in str(body), (who, how)
+            forged_post = await forger.response("POST", "/portal/account/sign-out-everywhere",
+                                                data={"csrf": real.csrf})
+            assert forged_post.status < 500 and forged_post.status != 200, (who, how)
+        status, body = await real.json(page + ".json")
+        assert status == 200 and "Maple Grove" in str(body), who
