@@ -269,3 +269,14 @@ def test_the_users_table_is_untouched_by_portal_accounts(engine, manager):
     with engine.connect() as conn:
         names = set(conn.execute(sa.select(T.users.c.username)).scalars())
     assert manager.username not in names
+
+
+async def test_the_portal_has_an_icon_so_no_page_logs_a_404(visitor):
+    """Every page names the icon, and ``/favicon.ico`` (where browsers look unasked)
+    answers with it too, without a session."""
+    status, text = await visitor.get("/portal/sign-in")
+    assert status == 200 and '<link rel="icon" href="/portal/static/favicon.svg"' in text
+    for path in ("/portal/static/favicon.svg", "/favicon.ico"):
+        response = await visitor.response("GET", path)
+        assert response.status == 200 and response.content_type == "image/svg+xml", path
+        assert response._body.startswith(b"<svg ") and b"<script" not in response._body
