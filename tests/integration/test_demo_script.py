@@ -37,3 +37,22 @@ def test_the_scripted_demonstration_never_touches_the_app_s_demo(tmp_path):
     # The portal's address comes while the server runs, and the end says it has gone.
     assert out.index("  Portal:  http://127.0.0.1:") < out.index("Enrolling the front-desk")
     assert "The addresses above were for this run only" in out.splitlines()[-1]
+
+
+def test_why_the_app_s_demo_starts_over_is_said_rightly(tmp_path, monkeypatch):
+    """An earlier scripted run left in var/demo (before it had its own directory) is
+    not called an incomplete demo; the scripted demonstration only names its own."""
+    monkeypatch.syspath_prepend(str(ROOT / "scripts"))
+    from demo import start_over_reason
+
+    var = tmp_path / "demo"
+    assert start_over_reason(var, headless_mode=False, fresh=False) is None
+    (var / "terminals" / "front-desk").mkdir(parents=True)
+    assert start_over_reason(var, headless_mode=False, fresh=False) == (
+        "the earlier demo there was incomplete")
+    assert start_over_reason(var, headless_mode=False, fresh=True) == "--fresh"
+    (var / "terminals" / "nurses-station").mkdir()
+    assert start_over_reason(var, headless_mode=False, fresh=False) == (
+        "it held a scripted demonstration, not the app's demo")
+    assert "fresh data every time" in str(start_over_reason(var, headless_mode=True,
+                                                            fresh=False))
