@@ -38,7 +38,9 @@ def print_results(name: str, session: Session, since: int) -> None:
 
 
 def headless(demo: Demo, url: str, var: Path) -> int:
-    say("Enrolling the front-desk terminal at Maple Grove (records manager Dana)…")
+    say("The portal, while this demonstration runs (the run signs in with it below):")
+    describe(url, demo.portal, say)
+    say("\nEnrolling the front-desk terminal at Maple Grove (records manager Dana)…")
     front = enroll(demo, url, var / "terminals" / "front-desk", demo.maple, "dana", PASSWORD,
                    "Front desk")
     say("Recording the demo facility through it: residents, beds, staff, licenses, hours…")
@@ -101,7 +103,6 @@ def headless(demo: Demo, url: str, var: Path) -> int:
     print_records_due(front, say)
     describe_department(front, say)
     portal_ok = inspector_walkthrough(url, demo.portal, demo.maple, say, var)
-    describe(url, demo.portal, say)
 
     broken = admin.verify_audit(demo.engine)
     say("\nAudit chain and Merkle trees: " + ("intact" if broken is None

@@ -23,6 +23,10 @@ from client.errors import TerminalError
 from client.sync.transport import HttpTransport
 
 ROOT = Path(__file__).resolve().parent.parent
+DEMO_PORT = 8471
+"""The app's demo server listens here when the port is free, so the portal's
+address is the same from run to run (the README names it)."""
+LOGIN_FILE = "portal-login.json"
 
 
 def say(text: str = "") -> None:
@@ -33,6 +37,34 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def port_or_free(port: int) -> int:
+    """``port`` if nothing listens there yet, else any free port."""
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return free_port()
+    return port
+
+
+def write_login(var: Path, portal: Login, url: str) -> None:
+    """Where and how to sign in to this run's demo, beside it (demo credentials
+    only; readable by this user alone): the next run reuses the portal login."""
+    data = {**portal.__dict__, "portal": f"{url}/portal",
+            "terminal": {"user": "dana", "passphrase": PASSWORD}}
+    path = var / LOGIN_FILE
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as out:
+        out.write(json.dumps(data, indent=2) + "\n")
+
+
+def sign_in_hint(url: str, login_file: Path) -> str:
+    """What the terminal's sign-in screen shows in the demo (never in a deployment)."""
+    shown = login_file.relative_to(ROOT) if login_file.is_relative_to(ROOT) else login_file
+    return (f"Demo: user dana, passphrase {PASSWORD}\n"
+            f"Portal {url}/portal (its login: {shown})")
 
 
 @contextlib.contextmanager
@@ -73,22 +105,32 @@ def kept_demo(var: Path) -> Login | None:
             and terminal.is_enrolled(var / "terminals" / "front-desk")):
         return None
     try:
-        return Login(**json.loads(login_file.read_text()))
-    except (ValueError, TypeError):
+        data = json.loads(login_file.read_text())
+        return Login(data["username"], data["password"], data["secret"])
+    except (ValueError, TypeError, KeyError):
         return None
 
 
-def open_app(url: str, home: Path, portal: Login) -> int:
+def print_logins(url: str, home: Path, portal: Login) -> None:
     say("\n  Demo login:  user  dana")
     say(f"               passphrase  {PASSWORD}")
     say(f"  (server {url}; terminal files in {home})")
     describe(url, portal, say)
+    say(f"  Both logins and the portal's address are in {home.parent.parent / LOGIN_FILE}.")
+
+
+def open_app(url: str, home: Path, portal: Login) -> int:
+    print_logins(url, home, portal)
     say("  Press F1 in the app for help; ctrl+q quits.\n")
     time.sleep(1.5)
     from client.ui.app import run
 
     # The server may listen on another port than when the terminal enrolled.
-    run(home, transport=HttpTransport(url))
+    run(home, transport=HttpTransport(url),
+        demo_hint=sign_in_hint(url, home.parent.parent / LOGIN_FILE))
+    say("The app has closed; the demo's logins once more (the server stops now, and "
+        "scripts/demo starts it again with what you changed):")
+    print_logins(url, home, portal)
     return 0
 
 
@@ -97,8 +139,10 @@ def reopen(var: Path, portal: Login, port: int) -> int:
     server_dir = var / "server"
     say(f"Starting the Chartkeep server on SQLite ({server_dir / 'chartkeep.db'})…")
     try:
-        with running_server(server_dir, port or free_port(), var / "server.log") as url:
+        with running_server(server_dir, port or port_or_free(DEMO_PORT),
+                            var / "server.log") as url:
             say(f"  listening on {url}")
+            write_login(var, portal, url)
             code = open_app(url, var / "terminals" / "front-desk", portal)
     except TerminalError as exc:
         say(f"Demo stopped: {exc.message}")

@@ -93,8 +93,11 @@ class ChartkeepApp(LockingApp):
                  terminal: TerminalAPI | None = None, settings: UISettings | None = None,
                  idle_lock_seconds: float | None = None,
                  auto_sync_seconds: float | None = None,
-                 status_poll_seconds: float | None = None) -> None:
+                 status_poll_seconds: float | None = None, demo_hint: str = "") -> None:
         super().__init__()
+        self.demo_hint = demo_hint
+        """The demo's login and portal address for the sign-in screen (scripts/demo
+        only; empty in a deployment: :mod:`.widgets.demo_hint`)."""
         self.settings = (settings or UISettings.from_env()).with_overrides(
             idle_lock_seconds=idle_lock_seconds, auto_sync_seconds=auto_sync_seconds,
             status_poll_seconds=status_poll_seconds)
@@ -309,6 +312,7 @@ def _lock_screen_type() -> type[LockScreen]:
     return LockScreen
 
 
-def run(home: Path, *, clock: Clock | None = None, transport: Transport | None = None) -> None:
+def run(home: Path, *, clock: Clock | None = None, transport: Transport | None = None,
+        demo_hint: str = "") -> None:
     """Run the terminal app on the terminal stored in ``home`` (``chartkeep``)."""
-    ChartkeepApp(home, clock=clock, transport=transport).run()
+    ChartkeepApp(home, clock=clock, transport=transport, demo_hint=demo_hint).run()

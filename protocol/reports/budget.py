@@ -35,10 +35,16 @@ COLUMNS = (
 )
 
 
+def amount(value: Decimal) -> str:
+    """Dollars as every cell of the report prints them: always two decimals, so a month
+    with nothing spent reads ``0.00`` beside ``1500.00``, not ``0``."""
+    return f"{value:.2f}"
+
+
 def _row(m: LineMonth) -> tuple[str, ...]:
     return (str(m.line.fiscal_year), m.line.department, m.line.account, m.month,
-            str(m.budget), str(m.actual), str(m.variance), str(m.cumulative_budget),
-            str(m.cumulative_actual))
+            amount(m.budget), amount(m.actual), amount(m.variance),
+            amount(m.cumulative_budget), amount(m.cumulative_actual))
 
 
 def _period(months: Sequence[LineMonth], today: date) -> tuple[date, date]:
@@ -63,8 +69,8 @@ def budget_report(months: Sequence[LineMonth], *, facility_id: str, facility_nam
         name=NAME, title=TITLE, facility_id=facility_id, facility_name=facility_name,
         state_code=state_code, start=start, end=end, profile="", day_start="",
         columns=COLUMNS, rows=tuple(_row(m) for m in months), meta=meta,
-        summary=(("Budget lines", str(lines)), ("Budget", str(budget)),
-                 ("Approved spending", str(actual)), ("Remaining", str(budget - actual)),
+        summary=(("Budget lines", str(lines)), ("Budget", amount(budget)),
+                 ("Approved spending", amount(actual)), ("Remaining", amount(budget - actual)),
                  ("Months over budget to date (in red)", str(len(over)))),
         notes=(NOT_COUNTED,),
         failing=over, context="approved spending against each line's budget, by month")

@@ -111,7 +111,14 @@ def parse_file(file: str) -> tuple[str, str]:
     return name, fmt
 
 
-def _produced_by(who: Principal) -> str:
+def produced_at(ms: int) -> str:
+    """When a report was produced, as every report's header prints it."""
+    return local_now(ms).strftime("%Y-%m-%d %H:%M")
+
+
+def produced_by(who: Principal) -> str:
+    """Who produced a report, as every report's header names them: a person's
+    name, not a login."""
     if who.is_inspector:
         return f"{who.name}, {who.agency} (inspector)"
     return who.display_name or who.name
@@ -120,13 +127,13 @@ def _produced_by(who: Principal) -> str:
 def _files(engine: Engine, settings: Settings, who: Principal, facility_id: str,
            names: Sequence[str], formats: Sequence[str], start: date,
            end: date) -> dict[str, bytes]:
-    now = local_now(settings.clock())
+    ms = settings.clock()
     out: dict[str, bytes] = {}
     for name in names:
         try:
-            report = facility_report(engine, name, facility_id, start, end, today=now.date(),
-                                     produced_at=now.strftime("%Y-%m-%d %H:%M"),
-                                     produced_by=_produced_by(who))
+            report = facility_report(engine, name, facility_id, start, end,
+                                     today=local_now(ms).date(), produced_at=produced_at(ms),
+                                     produced_by=produced_by(who))
         except UnknownReport:
             raise NotFound("There is no such report.") from None
         for fmt in formats:

@@ -26,8 +26,7 @@ from protocol.ids import is_id
 from protocol.ops import OpStatus
 from protocol.records import RecordKind
 from protocol.reports.budget import budget_report
-from protocol.reports.model import ReportMeta
-from protocol.reports.render import to_pdf
+from protocol.reports.render import render
 from protocol.rules.department.budget import (
     LineMonth,
     Spent,
@@ -43,13 +42,17 @@ from server.commands import casework
 from server.commands.context import Context
 from server.core.facility_names import publish
 from server.errors import NotFound
+from server.reports.compliance import server_meta
+from server.reports.loading import data_as_of
 from server.settings import Settings
 from server.storage.batch import Batch, with_facility_locks
 from server.storage.db import read_tx, write_tx
 from server.storage.models import T
 
+from .actor_names import actor_names
 from .errors import InputInvalid
 from .principals import PortalRole, Principal
+from .reports import local_now, produced_at, produced_by
 from .scope import FacilityRef
 from .scope import facility as facility_in_scope
 
@@ -66,6 +69,8 @@ class Spending:
     """Each request's data with ``id`` and ``account``, pending first, newest first."""
     journal: list[Spent]
     months: list[LineMonth]
+    names: dict[str, str]
+    """Who decided each request, in words (:func:`.actor_names.actor_names`)."""
 
     @property
     def awaiting_region(self) -> list[dict[str, Any]]:
@@ -97,26 +102,25 @@ def spending(conn: Connection, who: Principal, facility_id: str) -> Spending:
                   reverse=False)
     journal = approved(requests)
     months = budget_vs_actual([line_of(ln["id"], ln) for ln in lines], journal)
+    names = actor_names(conn, [r.get("decided_by") for r in requests])
     return Spending(ref, limit_of(facility or {}), sorted(
         lines, key=lambda ln: (ln["fiscal_year"], ln["department"], ln["account"])),
-        requests, journal, months)
+        requests, journal, months, names)
 
 
-def budget_pdf(conn: Connection, who: Principal, facility_id: str, now_ms: int) -> bytes:
-    """Budget against actual as a PDF: the CSV's rows (:mod:`protocol.reports.budget`),
-    produced at the facility's local time."""
+def budget_file(conn: Connection, who: Principal, facility_id: str, now_ms: int,
+                fmt: str) -> bytes:
+    """Budget against actual as a report file (``csv`` or ``pdf``,
+    :mod:`protocol.reports.budget`) with the header every report of the portal
+    has: produced when and by whom, and the data as of its last change."""
     seen = spending(conn, who, facility_id)
-    data = conn.execute(sa.select(T.records.c.data).where(
-        T.records.c.id == facility_id)).scalar()
-    local = local_now_ms(data if isinstance(data, dict) else {}, now_ms)
-    latest = conn.execute(sa.select(sa.func.max(T.changes.c.seq)).where(
-        T.changes.c.facility_id == facility_id)).scalar()
-    meta = ReportMeta(produced_at=local.strftime("%Y-%m-%d %H:%M"),
-                      data_as_of=f"change {latest or 0}", produced_by=who.actor)
+    meta = server_meta(data_as_of(conn, facility_id), produced_at=produced_at(now_ms),
+                       produced_by=produced_by(who))
     report = budget_report(seen.months, facility_id=facility_id,
                            facility_name=seen.facility.name,
-                           state_code=seen.facility.state_code, meta=meta, today=local.date())
-    return to_pdf(report)
+                           state_code=seen.facility.state_code, meta=meta,
+                           today=local_now(now_ms).date())
+    return render(report, fmt)
 
 
 def decide(engine: Engine, settings: Settings, who: Principal, *, facility_id: str,

@@ -24,7 +24,7 @@ from server.storage.db import read_tx
 
 from .loading import load_facts
 
-__all__ = ["facility_pbj", "facility_report", "facility_status", "load_facts"]
+__all__ = ["facility_pbj", "facility_report", "facility_status", "load_facts", "server_meta"]
 
 
 def facts_of(engine: Engine, facility_id: str, reads: Reads | None = None,
@@ -41,10 +41,16 @@ def facility_report(engine: Engine, name: str, facility_id: str, start: date, en
     reads = report_reads(name)
     with collector_paused():
         facts = facts_of(engine, facility_id, reads, reads.hours_days(start, end, today))
-        as_of = (f"{facts.data_as_of} (server, last change)" if facts.data_as_of
-                 else "no change stored (server)")
-        return build_report(name, facts, start, end, today=today, meta=ReportMeta(
-            produced_at=produced_at, data_as_of=as_of, produced_by=produced_by))
+        return build_report(name, facts, start, end, today=today, meta=server_meta(
+            facts.data_as_of, produced_at=produced_at, produced_by=produced_by))
+
+
+def server_meta(data_as_of: str, *, produced_at: str, produced_by: str = "") -> ReportMeta:
+    """What the header of every report the server produces says of when and from
+    what data: ``data_as_of`` is :func:`server.reports.loading.data_as_of`."""
+    as_of = (f"{data_as_of} (server, last change)" if data_as_of
+             else "no change stored (server)")
+    return ReportMeta(produced_at=produced_at, data_as_of=as_of, produced_by=produced_by)
 
 
 def facility_report_bytes(engine: Engine, name: str, facility_id: str, start: date,

@@ -1,7 +1,8 @@
 """The department's portal pages in a real browser (Chromium, no JavaScript): a
 regional manager publishes a regulation bulletin with the form and finds it on
 the bulletins list; then approves, on a facility's Spending tab, an expenditure
-request above the facility's limit that a terminal's records manager could not."""
+request above the facility's limit that a terminal's records manager could not, and
+sees their own name as the decider."""
 
 from __future__ import annotations
 
@@ -70,6 +71,8 @@ def test_a_bulletin_is_published_and_listed(signed_in: Page, portal):
 
 def test_the_region_approves_a_request_above_the_limit(signed_in: Page, portal):
     page = signed_in
+    missing: list[str] = []
+    page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
     request_above_limit(portal)
     page.get_by_role("link", name="Maple Grove").click()
     page.get_by_role("navigation", name="Maple Grove").get_by_role(
@@ -80,5 +83,9 @@ def test_the_region_approves_a_request_above_the_limit(signed_in: Page, portal):
     page.get_by_role("button", name="Record the decision").click()
     expect(page.get_by_role("status")).to_contain_text("Expenditure request approved")
     expect(page.get_by_text("No request above the limit is waiting.")).to_be_visible()
-    expect(page.get_by_role("table", name="Journal of approved spending")).to_contain_text(
-        "Iron Mountain")
+    journal = page.get_by_role("table", name="Journal of approved spending")
+    expect(journal).to_contain_text("Iron Mountain")
+    expect(journal).to_contain_text("Robin North")  # the person, not portal:rm_north
+    expect(page.get_by_role("table", name="Expenditure requests")).to_contain_text(
+        "Robin North on ")
+    assert missing == []  # not even /favicon.ico

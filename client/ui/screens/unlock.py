@@ -22,6 +22,7 @@ from textual.widgets.option_list import Option
 
 from ..engine import OfflineExpired, SlotInfo, StoreUnreadable, TerminalError, clerk_message
 from ..messages import SessionOpened
+from ..widgets.demo_hint import DemoHint
 from ..widgets.key_footer import KeyFooter
 from ..workers import WorkerErrorsToApp
 from .emergency_entry import EmergencyEntry
@@ -186,6 +187,8 @@ class UnlockScreen(Unlocking):
             yield Label("Users at this terminal", classes="field-label")
             yield OptionList(id="users")
             yield UnlockForm()
+            if self.chartkeep.demo_hint:
+                yield DemoHint(self.chartkeep.demo_hint)
             with Horizontal(classes="dialog-buttons", id="damaged-actions"):
                 yield Button("Set aside and enroll again", id="set-aside", variant="warning",
                              tooltip="Keep the damaged files aside, still encrypted, and "

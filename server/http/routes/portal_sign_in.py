@@ -1,6 +1,6 @@
 """Signing in to the portal: name and password, then a TOTP code — or, for an
 account without one yet, enrolment (a QR code drawn on the server, as SVG) —
-then a fresh session. Also signing out, and the portal's stylesheet."""
+then a fresh session. Also signing out, and the portal's stylesheet and icon."""
 
 from __future__ import annotations
 
@@ -37,6 +37,26 @@ async def stylesheet(_request: web.Request) -> web.Response:
     css = resources.files("server.http").joinpath("static/portal.css").read_bytes()
     return web.Response(body=css, content_type="text/css",
                         headers={"Cache-Control": "max-age=3600"})
+
+
+def _icon() -> web.Response:
+    svg = resources.files("server.http").joinpath("static/favicon.svg").read_bytes()
+    return web.Response(body=svg, content_type="image/svg+xml",
+                        headers={"Cache-Control": "max-age=86400"})
+
+
+@routes.get("/portal/static/favicon.svg")
+@access(Access.PORTAL_OPEN)
+async def icon(_request: web.Request) -> web.Response:
+    """The portal's icon, which every page names (``<link rel="icon">``)."""
+    return _icon()
+
+
+@routes.get("/favicon.ico")
+@access(Access.PUBLIC)
+async def favicon(_request: web.Request) -> web.Response:
+    """The same icon where browsers look for one unasked, so no page logs a 404."""
+    return _icon()
 
 
 @routes.get("/portal/sign-in")

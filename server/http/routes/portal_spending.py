@@ -5,8 +5,6 @@ facility's limit (:mod:`server.portal.spending`)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from aiohttp import web
@@ -17,6 +15,7 @@ from server.http.portal.context import call, principal, read, settings
 from server.http.portal.pages import page, see_other
 from server.portal import spending
 from server.portal.principals import PortalRole
+from server.portal.reports import FORMATS
 from server.portal.spending_chart import budget_svg
 
 routes = web.RouteTableDef()
@@ -41,10 +40,13 @@ async def spending_page(request: web.Request) -> dict[str, Any]:
         "limit": str(seen.limit),
         "lines": [{k: str(v) if k in ("committed", "remaining") else v for k, v in ln.items()}
                   for ln in seen.lines],
-        "requests": seen.requests,
+        "requests": [{**r, "decided_by_name": seen.names.get(r.get("decided_by") or "", "")}
+                     for r in seen.requests],
         "awaiting_region": [r["id"] for r in seen.awaiting_region],
         "journal": [{"id": s.id, "line_id": s.line_id, "on": s.on, "amount": str(s.amount),
-                     "vendor": s.vendor, "decided_by": s.decided_by} for s in seen.journal],
+                     "vendor": s.vendor, "decided_by": s.decided_by,
+                     "decided_by_name": seen.names.get(s.decided_by, s.decided_by)}
+                    for s in seen.journal],
         "budget_vs_actual": [
             {"line_id": m.line.id, "account": f"{m.line.department} — {m.line.account}",
              "month": m.month, "budget": str(m.budget), "actual": str(m.actual),
@@ -55,31 +57,27 @@ async def spending_page(request: web.Request) -> dict[str, Any]:
     }
 
 
+async def _budget_file(request: web.Request, fmt: str) -> web.Response:
+    data = await read(request, spending.budget_file, principal(request), _fid(request),
+                      settings(request).clock(), fmt)
+    return web.Response(body=data, headers={
+        "Content-Type": FORMATS[fmt],
+        "Content-Disposition": f'attachment; filename="budget-vs-actual.{fmt}"'})
+
+
 @routes.get(FACILITY + "/spending.csv")
 @access(Access.ACCOUNT)
 async def spending_csv(request: web.Request) -> web.Response:
-    """Budget against actual by line and every month of the fiscal year."""
-    seen = await read(request, spending.spending, principal(request), _fid(request))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["fiscal_year", "department", "account", "month", "budget", "actual",
-                     "variance", "cumulative_budget", "cumulative_actual"])
-    for m in seen.months:
-        writer.writerow([m.line.fiscal_year, m.line.department, m.line.account, m.month,
-                         m.budget, m.actual, m.variance, m.cumulative_budget,
-                         m.cumulative_actual])
-    return web.Response(text=out.getvalue(), content_type="text/csv", headers={
-        "Content-Disposition": 'attachment; filename="budget-vs-actual.csv"'})
+    """Budget against actual by line and every month of the fiscal year, written
+    as every report's CSV is (:func:`protocol.reports.render.to_csv`)."""
+    return await _budget_file(request, "csv")
 
 
 @routes.get(FACILITY + "/spending.pdf")
 @access(Access.ACCOUNT)
 async def spending_pdf(request: web.Request) -> web.Response:
     """The same rows as the CSV, as a PDF report (page n of N, over-budget months in red)."""
-    data = await read(request, spending.budget_pdf, principal(request), _fid(request),
-                      settings(request).clock())
-    return web.Response(body=data, content_type="application/pdf", headers={
-        "Content-Disposition": 'attachment; filename="budget-vs-actual.pdf"'})
+    return await _budget_file(request, "pdf")
 
 
 @routes.get(FACILITY + "/spending.svg")

@@ -333,3 +333,14 @@ async def test_a_tampered_session_cookie_is_no_session_never_an_error(
             assert forged_post.status < 500 and forged_post.status != 200, (who, how)
         status, body = await real.json(page + ".json")
         assert status == 200 and "Maple Grove" in str(body), who
+
+
+async def test_the_portal_has_an_icon_so_no_page_logs_a_404(visitor):
+    """Every page names the icon, and ``/favicon.ico`` (where browsers look unasked)
+    answers with it too, without a session."""
+    status, text = await visitor.get("/portal/sign-in")
+    assert status == 200 and '<link rel="icon" href="/portal/static/favicon.svg"' in text
+    for path in ("/portal/static/favicon.svg", "/favicon.ico"):
+        response = await visitor.response("GET", path)
+        assert response.status == 200 and response.content_type == "image/svg+xml", path
+        assert response._body.startswith(b"<svg ") and b"<script" not in response._body

@@ -77,9 +77,9 @@ async def test_the_region_approves_a_request_above_the_limit(visitor, manager, w
     assert seen.data["decided_by"] == "portal:rm_north"
 
     response = await visitor.response("GET", page + ".csv")
-    rows = list(csv.DictReader(io.StringIO(response._body.decode())))
-    september = next(r for r in rows if r["month"] == "2026-09")
-    assert (september["budget"], september["actual"]) == ("1000.00", "4980.00")
+    rows = list(csv.DictReader(io.StringIO(response._body.decode("utf-8-sig"))))
+    september = next(r for r in rows if r["Month"] == "2026-09")
+    assert (september["Budget"], september["Actual"]) == ("1000.00", "4980.00")
     assert len(rows) == 12
     chart = await visitor.response("GET", page + ".svg")
     assert chart.status == 200 and chart.content_type == "image/svg+xml"
@@ -136,7 +136,7 @@ async def test_budget_against_actual_as_pdf_says_what_the_csv_says(visitor, mana
     assert "Budget against actual" in pdf and f"Page 1 of {len(pages)}" in pdf
     assert "Period 2026-01-01 to 2026-12-31" in pdf
     csv_rows = list(csv.reader(io.StringIO(
-        (await visitor.response("GET", page + ".csv"))._body.decode())))[1:]
+        (await visitor.response("GET", page + ".csv"))._body.decode("utf-8-sig"))))[1:]
     assert len(csv_rows) == 12
     for row in csv_rows:  # each CSV row's cells, in order, on the PDF's page
         assert " ".join(row) in pdf, row
@@ -158,3 +158,50 @@ async def test_a_decision_is_dated_on_the_facility_s_own_day(visitor, manager, w
     _, body = await visitor.json(page + ".json")
     [decided] = [r for r in body["requests"] if r["id"] == big]
     assert (decided["status"], decided["decided_on"]) == ("approved", TODAY)
+
+
+async def test_who_decided_is_named_not_numbered(visitor, manager, world, terminal):
+    """The records manager's decision at a terminal and the region's in the portal
+    both show the person's name; the stored ids stay in the JSON twin."""
+    rm, big, _small, _waiting = _spend(terminal, world)
+    await visitor.sign_in(manager)
+    page = f"/portal/facilities/{world.a.id}/spending"
+    await visitor.get(page)
+    await visitor.post(f"{page}/{big}", {"decision": "approve", "reason": "survey backlog"})
+    status, text = await visitor.get(page)
+    assert status == 200 and rm.user not in text
+    assert f"<td>rm_MG on {TODAY}</td>" in text and f"<td>rm_north on {TODAY}</td>" in text
+    journal = text[text.index('id="journal-caption"'):]
+    assert "<td>rm_MG</td>" in journal and "<td>rm_north</td>" in journal
+    _, body = await visitor.json(page + ".json")
+    assert {j["decided_by"] for j in body["journal"]} == {rm.user, "portal:rm_north"}
+
+
+async def test_budget_files_are_written_like_every_other_report(visitor, manager, world,
+                                                                terminal, clock):
+    """The same header as the census (produced when, by whom, data as of when), the
+    same CSV (byte-order mark, column titles in words) and money always in cents."""
+    from pypdf import PdfReader
+
+    _spend(terminal, world)
+    await visitor.sign_in(manager)
+    base = f"/portal/facilities/{world.a.id}"
+    raw = (await visitor.response("GET", base + "/spending.csv"))._body
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0] == ["Fiscal year", "Department", "Account", "Month", "Budget", "Actual",
+                       "Variance", "Budget to date", "Actual to date"]
+    january = rows[1]
+    assert (january[3], january[5], january[6]) == ("2026-01", "0.00", "1000.00")
+
+    def produced_line(body: bytes) -> str:
+        text = " ".join(PdfReader(io.BytesIO(body)).pages[0].extract_text().split())
+        start = text.index("Produced")
+        return text[start:text.index("(server, last change)", start)]
+
+    budget = produced_line((await visitor.response("GET", base + "/spending.pdf"))._body)
+    census = produced_line((await visitor.response(
+        "GET", base + "/reports/census.pdf"))._body)
+    assert budget.startswith("Produced ") and " by rm_north · data as of " in budget
+    assert "portal:" not in budget and "change" not in budget
+    assert budget == census

@@ -24,6 +24,8 @@ def test_months_over_budget_to_date_are_marked_and_totals_add_up() -> None:
     assert (report.start, report.end) == (date(2026, 1, 1), date(2026, 12, 31))
     assert report.rows[1] == ("2026", "HIM", "Scanning", "2026-02", "100.00", "250.00",
                               "-150.00", "200.00", "250.00")
+    # Nothing spent in January reads 0.00 beside 100.00, not 0.
+    assert report.rows[0][4:] == ("100.00", "0.00", "100.00", "100.00", "0.00")
     assert report.failing == frozenset({1})
     assert dict(report.summary)["Budget"] == "1200.00"
     assert dict(report.summary)["Remaining"] == "950.00"
