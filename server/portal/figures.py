@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from protocol.collector import collector_paused
 from protocol.reports import residents
 from protocol.reports.facts import FacilityFacts
+from protocol.reports.model import figure
 from protocol.reports.status import compliance_status
 from protocol.rules.due import due_list, overdue_list
 from server.reports.compliance import load_facts
@@ -58,8 +59,9 @@ class Figures:
     census: int
     in_house: int
     beds: int
+    """Licensed beds in force today (the bed board's count when none is recorded)."""
     occupancy: str
-    """Percent of beds occupied by the census, one decimal; empty without beds."""
+    """Today's midnight census × 100 ÷ ``beds``, half up to 2 decimals; empty without beds."""
     level: str
     """Today's compliance overall: ``ok``, ``warn`` or ``fail``."""
     staffing: str
@@ -86,12 +88,16 @@ def compute(facts: FacilityFacts, today: date) -> tuple[dict[str, Any], str]:
     status = compliance_status(facts, today)
     rows = residents.census_rows(facts, today)
     in_house = sum(1 for row in rows if not row[5].startswith("OUT"))
+    # Occupancy as the census statistics count it (docs/rules.md §4.4), for today
+    # alone: the midnight census (residents away at midnight left out) × 100 ÷ the
+    # licensed beds in force today, shown half up to 2 decimals.
+    today_stats, _ = residents.stats(facts, today, today)
     staffing = [line for line in status.lines if line.topic == "staffing"]
     licenses = status.due["licenses"]
     soon = today + timedelta(days=EXPIRING_DAYS)
     figures = {
-        "census": len(rows), "in_house": in_house, "beds": facts.beds,
-        "occupancy": f"{100 * len(rows) / facts.beds:.1f}" if facts.beds else "",
+        "census": len(rows), "in_house": in_house, "beds": today_stats.bed_count_days,
+        "occupancy": figure(today_stats.occupancy_percent),
         "level": status.level, "staffing": _worst(line.level for line in staffing),
         "staffing_text": [line.text for line in staffing],
         "licenses_expired": len(overdue_list(licenses)),
