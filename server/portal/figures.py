@@ -44,7 +44,7 @@ from server.storage.db import read_tx, write_tx
 from server.storage.keys import key_chain
 from server.storage.models import T
 
-from .reports import local_now
+from .reports import facilities_now
 from .trend_chart import trend_svg
 
 EXPIRING_DAYS = 30
@@ -114,13 +114,22 @@ def compute(facts: FacilityFacts, today: date) -> tuple[dict[str, Any], str]:
 
 
 
-def _stale_ids(conn: Connection, ids: list[str], today: str) -> list[str]:
+def facility_days(conn: Connection, ids: list[str], now_ms: int) -> dict[str, str]:
+    """Each facility's date at ``now_ms`` on its own wall clock, as its terminals
+    judge "today" (docs/rules.md §0.1): a license expiring today is still valid
+    there, whatever the date is where the server runs."""
+    return {facility_id: now.date().isoformat()
+            for facility_id, now in facilities_now(conn, ids, now_ms).items()}
+
+
+def _stale_ids(conn: Connection, ids: list[str], now_ms: int) -> list[str]:
     heads = dict(conn.execute(sa.select(T.heads.c.facility_id, T.heads.c.change_seq).where(
         T.heads.c.facility_id.in_(ids))).all())
     kept = {row.facility_id: row for row in conn.execute(
         sa.select(D.figures.c.facility_id, D.figures.c.day, D.figures.c.change_seq).where(
             D.figures.c.facility_id.in_(ids)))}
-    return [i for i in ids if i not in kept or kept[i].day != today
+    today = facility_days(conn, ids, now_ms)
+    return [i for i in ids if i not in kept or kept[i].day != today[i]
             or kept[i].change_seq != heads.get(i, 0)]
 
 
@@ -134,9 +143,8 @@ def refresh(engine: Engine, settings: Settings, facility_id: str, *,
         if not held:
             return False
         if only_if_stale:
-            today = local_now(settings.clock()).date().isoformat()
             with read_tx(engine) as conn:
-                if not _stale_ids(conn, [facility_id], today):
+                if not _stale_ids(conn, [facility_id], settings.clock()):
                     return False
         _compute_and_keep(engine, settings, facility_id)
         return True
@@ -155,9 +163,9 @@ def _compute_and_keep(engine: Engine, settings: Settings, facility_id: str) -> N
       (:func:`~server.storage.audit_verify.verify_chain_since`, which says what
       that proves): the entries appended since, not the whole chain."""
     now = settings.clock()
-    today = local_now(now).date()
     with collector_paused():
         with read_tx(engine) as conn:
+            today = date.fromisoformat(facility_days(conn, [facility_id], now)[facility_id])
             change_seq = conn.execute(sa.select(T.heads.c.change_seq).where(
                 T.heads.c.facility_id == facility_id)).scalar() or 0
             figures = _unchanged(conn, facility_id, today.isoformat(), change_seq)
@@ -248,11 +256,10 @@ def _keep(conn: Connection, table: sa.Table, key: sa.Column[Any], value: str,
 def refresh_stale(engine: Engine, settings: Settings, limit: int | None = None) -> int:
     """Refresh every facility whose figures are missing or stale (at most
     ``limit``) and not claimed by another process; how many this one refreshed."""
-    today = local_now(settings.clock()).date().isoformat()
     with read_tx(engine) as conn:
         ids = list(conn.execute(sa.select(T.facilities.c.id).order_by(T.facilities.c.id))
                    .scalars())
-        stale = _stale_ids(conn, ids, today)[:limit]
+        stale = _stale_ids(conn, ids, settings.clock())[:limit]
     return sum(refresh(engine, settings, facility_id, only_if_stale=True)
                for facility_id in stale)
 
@@ -260,9 +267,8 @@ def refresh_stale(engine: Engine, settings: Settings, limit: int | None = None) 
 def ensure_fresh(engine: Engine, settings: Settings, facility_id: str) -> None:
     """Refresh one facility's figures if they are stale (its own page); while
     another process is computing them, the page shows those kept, marked stale."""
-    today = local_now(settings.clock()).date().isoformat()
     with read_tx(engine) as conn:
-        stale = _stale_ids(conn, [facility_id], today)
+        stale = _stale_ids(conn, [facility_id], settings.clock())
     if stale:
         refresh(engine, settings, facility_id, only_if_stale=True)
 
@@ -270,8 +276,7 @@ def ensure_fresh(engine: Engine, settings: Settings, facility_id: str) -> None:
 def kept(conn: Connection, ids: list[str], now: int) -> dict[str, Figures]:
     """The figures kept for these facilities (those computed), marked stale
     when the records changed since or they are of an earlier day."""
-    today = local_now(now).date().isoformat()
-    stale = set(_stale_ids(conn, ids, today))
+    stale = set(_stale_ids(conn, ids, now))
     out = {}
     for row in conn.execute(sa.select(D.figures.c.facility_id, D.figures.c.day,
                                       D.figures.c.computed_at, D.figures.c.figures)

@@ -70,6 +70,28 @@ async def test_occupancy_is_the_midnight_census_over_the_licensed_beds(
     assert (a["census"], a["in_house"], a["beds"], a["occupancy"]) == (2, 1, 120, "0.83")
 
 
+async def test_the_figures_are_of_the_facilitys_own_date(visitor, manager, world, engine,
+                                                          settings, clock):
+    """A facility's "today" is its own wall clock's (docs/rules.md §0.1), as at its
+    terminals: at 05:00 UTC on 22 September it is still 21 September in Honolulu,
+    so a license expiring on the 21st is still valid there and the MDS items due
+    that day are not yet overdue. The report period by default ends that day too."""
+    from datetime import UTC, datetime
+
+    from server.core.records_settings import set_records_settings
+
+    set_records_settings(engine, settings, facility_id=world.a.id, timezone="Pacific/Honolulu")
+    clock.now = int(datetime(2026, 9, 22, 5, 0, tzinfo=UTC).timestamp() * 1000)
+    figures.refresh_stale(engine, settings)
+    await visitor.sign_in(manager)
+    _, body = await visitor.json("/portal.json")
+    assert body["figures"][world.a.id]["day"] == "2026-09-21"
+    with read_tx(engine) as conn:  # Ohio, outside the manager's region: 01:00 on the 22nd
+        assert figures.kept(conn, [world.b.id], clock())[world.b.id].day == "2026-09-22"
+    _, page = await visitor.json(f"/portal/facilities/{world.a.id}/reports.json")
+    assert page["period"] == {"from": "2026-09-08", "to": "2026-09-21"}
+
+
 async def test_figures_go_stale_when_the_records_change(visitor, manager, world, resident, h,
                                                          engine, settings):
     figures.refresh_stale(engine, settings)
