@@ -34,7 +34,7 @@ from protocol.reports.facts import FacilityFacts
 from protocol.reports.model import figure
 from protocol.reports.status import compliance_status
 from protocol.rules.due import due_list, overdue_list
-from server.reports.compliance import load_facts
+from server.reports.compliance import facilities_now, load_facts
 from server.reports.loading import KINDS
 from server.settings import Settings
 from server.storage.audit_verify import Verified, verify_chain_since
@@ -44,7 +44,6 @@ from server.storage.db import read_tx, write_tx
 from server.storage.keys import key_chain
 from server.storage.models import T
 
-from .reports import facilities_now
 from .trend_chart import trend_svg
 
 EXPIRING_DAYS = 30

@@ -20,24 +20,20 @@ still says so.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from protocol.reports.catalog import REPORTS, UnknownReport
 from protocol.reports.render import render
-from protocol.rules.records.facility_time import local_now_ms
 from server.core.audit_log import AuditLog
 from server.errors import NotFound
-from server.reports.compliance import facility_report
+from server.reports.compliance import facility_now, facility_report
 from server.settings import Settings
 from server.storage.batch import Batch
 from server.storage.db import read_tx, write_tx
-from server.storage.models import T
 
 from . import scope
 from .errors import InputInvalid
@@ -75,25 +71,6 @@ class Download:
 def offered() -> list[Offered]:
     """Every report the portal offers, in the catalog's order."""
     return [Offered(name, title) for name, (title, _build) in REPORTS.items()]
-
-
-def facilities_now(conn: Connection, ids: Sequence[str], ms: int) -> dict[str, datetime]:
-    """The server's clock at ``ms`` on each facility's own wall clock (its record's
-    time zone, else its state's: :mod:`protocol.rules.records.facility_time`),
-    naive: a facility's "today" is its own, as at its terminals (docs/rules.md
-    §0.1), whatever the zone the server runs in."""
-    data = {row.id: row.data for row in conn.execute(
-        sa.select(T.records.c.id, T.records.c.data).where(T.records.c.id.in_(list(ids))))}
-    out = {}
-    for facility_id in ids:
-        raw = data.get(facility_id)
-        record = json.loads(raw) if isinstance(raw, str) else raw
-        out[facility_id] = local_now_ms(record if isinstance(record, dict) else {}, ms)
-    return out
-
-
-def facility_now(conn: Connection, facility_id: str, ms: int) -> datetime:
-    return facilities_now(conn, [facility_id], ms)[facility_id]
 
 
 def period(today: date, raw_from: str | None, raw_to: str | None) -> tuple[date, date]:

@@ -7,9 +7,12 @@ regional dashboard and the inspectors' endpoints will call the same functions.
 
 from __future__ import annotations
 
-from datetime import date
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
 
-from sqlalchemy.engine import Engine
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
 
 from protocol.collector import collector_paused
 from protocol.reports.catalog import Reads, build_report
@@ -20,11 +23,33 @@ from protocol.reports.pbj_file import PbjResult, pbj_for
 from protocol.reports.render import render
 from protocol.reports.status import ComplianceStatus, compliance_status
 from protocol.rules.calendar import Quarter
+from protocol.rules.records.facility_time import local_now_ms
 from server.storage.db import read_tx
+from server.storage.models import T
 
 from .loading import load_facts
 
-__all__ = ["facility_pbj", "facility_report", "facility_status", "load_facts"]
+__all__ = ["facilities_now", "facility_now", "facility_pbj", "facility_report",
+           "facility_status", "load_facts"]
+
+
+def facilities_now(conn: Connection, ids: Sequence[str], ms: int) -> dict[str, datetime]:
+    """The server's clock at ``ms`` on each facility's own wall clock (its record's
+    time zone, else its state's: :mod:`protocol.rules.records.facility_time`),
+    naive: a facility's "today" is its own, as at its terminals (docs/rules.md
+    §0.1), whatever the zone the server runs in."""
+    data = {row.id: row.data for row in conn.execute(
+        sa.select(T.records.c.id, T.records.c.data).where(T.records.c.id.in_(list(ids))))}
+    out = {}
+    for facility_id in ids:
+        raw = data.get(facility_id)
+        record = json.loads(raw) if isinstance(raw, str) else raw
+        out[facility_id] = local_now_ms(record if isinstance(record, dict) else {}, ms)
+    return out
+
+
+def facility_now(conn: Connection, facility_id: str, ms: int) -> datetime:
+    return facilities_now(conn, [facility_id], ms)[facility_id]
 
 
 def facts_of(engine: Engine, facility_id: str, reads: Reads | None = None,

@@ -21,8 +21,7 @@ from protocol.ids import new_id
 from protocol.ops import OpStatus
 from server import admin
 from server.portal import figures
-from server.portal.reports import facility_now
-from server.reports.compliance import load_facts
+from server.reports.compliance import facility_now, load_facts
 from server.storage.audit import record_event
 from server.storage.audit_verify import verify_chain
 from server.storage.db import read_tx, write_tx

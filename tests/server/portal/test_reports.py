@@ -17,7 +17,7 @@ import pytest
 from protocol.bundles import verify_bundle
 from protocol.reports.render import render
 from server.portal import reports
-from server.reports.compliance import facility_report
+from server.reports.compliance import facility_now, facility_report
 from server.storage.db import read_tx
 
 pytestmark = pytest.mark.usefixtures("world")
@@ -61,7 +61,7 @@ async def test_a_manager_downloads_a_report_as_pdf_csv_and_json(
         response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     with read_tx(engine) as conn:
-        today = reports.facility_now(conn, world.a.id, settings.clock()).date()
+        today = facility_now(conn, world.a.id, settings.clock()).date()
     start, end = reports.period(today, "2026-09-01", "2026-09-14")
     expected = facility_report(engine, "census", world.a.id, start, end, today=today,
                                produced_at="")
