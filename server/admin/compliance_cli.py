@@ -34,6 +34,7 @@ from protocol.rules.calendar import Quarter
 from protocol.rules.staffing.pbj import submission_deadline
 from server.errors import AdminError
 from server.reports.compliance import (
+    facilities_now,
     facility_now,
     facility_pbj,
     facility_report,
@@ -171,9 +172,15 @@ def _report(args: argparse.Namespace, engine: Engine, settings: Settings) -> int
               f"{args.out}")
         return EXIT_OK
     _directory(args.out)
+    if args.today is not None:
+        today: date | dict[str, date] = _day(args.today, "--today")
+    else:  # each facility as of its own date, as at its terminals
+        with read_tx(engine) as conn:
+            today = {fid: now.date() for fid, now in
+                     facilities_now(conn, list(names), settings.clock()).items()}
     files = facility_files(
         engine, settings.database_url, args.name, list(names), start, end, args.format,
-        today=_day(args.today, "--today"), produced_at=_now(), produced_by="chartkeep-server",
+        today=today, produced_at=_now(), produced_by="chartkeep-server",
         processes=args.processes, progress=_progress)
     written = _write_files(engine, settings, files, names, args.out, args.format, start, end)
     print(f"{args.name} {start.isoformat()} to {end.isoformat()}: {len(names)} facilities, "
