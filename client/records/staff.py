@@ -4,7 +4,8 @@ again). A license's state is computed with the terminal's clock."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -22,6 +23,7 @@ from protocol.rules.staffing.corrections import (
     link_problem,
     voided_ids,
 )
+from protocol.rules.staffing.license_standing import LicenseRecord, standings
 from protocol.rules.staffing.licenses import Expiry, expiry, most_urgent
 
 from ..errors import InputError, NotFound
@@ -44,7 +46,8 @@ entry: shown on the staff member's page, counted nowhere."""
 
 def standing(expiries: list[Expiry]) -> tuple[str, int | None]:
     """A staff member's license band and days left: the most urgent of their
-    licenses, or :data:`NO_LICENSE`."""
+    licenses as they stand (each license's newest verified record:
+    :func:`protocol.rules.staffing.license_standing.standings`), or :data:`NO_LICENSE`."""
     if not expiries:
         return NO_LICENSE, None
     worst = most_urgent(expiries)
@@ -229,9 +232,11 @@ def _roster(conn: Connection, today: date, query: str = "", offset: int = 0,
     for row in rows:
         data = (combine("staff", row.id, row, ops[row.id]).data if row.id in ops
                 else loads(row.data) or {})
-        dates = [d for d in expiries.get(row.id, []) if d is not None]
-        nxt = min(dates) if dates else None
-        band, days_left = standing([expiry(d, today) for d in expiries.get(row.id, [])])
+        counted = standings(expiries.get(row.id, []), today)
+        nxt = min((s.counting.expires_on for s in counted
+                   if s.counting is not None and s.counting.expires_on is not None),
+                  default=None)
+        band, days_left = standing([s.expiry for s in counted])
         out.append(StaffRow(
             id=row.id, employee_id=str(data.get("employee_id") or ""), display_name=row.label,
             job_title_code=data.get("job_title_code"),
@@ -257,14 +262,20 @@ def _licenses(conn: Connection, staff_ids: list[str]
     return out
 
 
-def _license_expiries(conn: Connection, staff_ids: list[str]) -> dict[str, list[date | None]]:
-    """The expiry date (None when missing) of each staff member's active licenses."""
-    out: dict[str, list[date | None]] = {}
-    for staff_id, found in _licenses(conn, staff_ids).items():
-        voided = voided_ids(found)
-        out[staff_id] = [parse_date(data.get("expires_on")) for rec_id, data in found
-                         if rec_id not in voided]
-    return out
+def _license_records(staff_id: str, found: Iterable[tuple[str, Mapping[str, Any]]]
+                     ) -> list[LicenseRecord]:
+    """A staff member's license records as the license rules read them (those
+    entered in error, and the entries voiding them, left out)."""
+    found = list(found)
+    voided = voided_ids(found)
+    return [replace(LicenseRecord.from_fields(rec_id, data), staff_id=staff_id)
+            for rec_id, data in found if rec_id not in voided]
+
+
+def _license_expiries(conn: Connection, staff_ids: list[str]) -> dict[str, list[LicenseRecord]]:
+    """Each staff member's license records that count anywhere."""
+    return {staff_id: _license_records(staff_id, found)
+            for staff_id, found in _licenses(conn, staff_ids).items()}
 
 
 def _staff_view(conn: Connection, staff_id: str, today: date) -> StaffView:
@@ -309,8 +320,8 @@ def _staff_view(conn: Connection, staff_id: str, today: date) -> StaffView:
                 fields=dict(d)))
     hours = in_entry_order(hours, lambda h: (h.id, h.fields), newest_day_first=True)
     data = eff.state.data
-    band, days_left = standing([expiry(lic.expires_on, today) for lic in licenses
-                                if lic.state != ENTERED_IN_ERROR])
+    band, days_left = standing([s.expiry for s in standings(_license_records(
+        staff_id, ((lic.id, lic.fields) for lic in licenses)), today)])
     return StaffView(
         id=staff_id, fields={k: v for k, v in data.items() if not k.startswith("_")},
         versions=dict(eff.state.versions), conflicts=conflict_values(eff.state.conflicts, known),

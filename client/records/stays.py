@@ -181,7 +181,8 @@ def resident_labels(conn: Connection, ids: list[str]) -> dict[str, str]:
 
 
 def _movements(conn: Connection, today: date, days: int) -> list[Movement]:
-    cutoff = (today - timedelta(days=days)).isoformat()
+    # the last ``days`` days, today included (as the admissions report counts them)
+    cutoff = (today - timedelta(days=days - 1)).isoformat()
     admitted = sa.func.json_extract(RECORDS.c.data, "$.admitted_at")
     discharged = sa.func.json_extract(RECORDS.c.data, "$.discharged_at")
     rows = conn.execute(sa.select(RECORDS).where(

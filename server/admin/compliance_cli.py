@@ -33,9 +33,17 @@ from protocol.reports.render import FORMATS, render
 from protocol.rules.calendar import Quarter
 from protocol.rules.staffing.pbj import submission_deadline
 from server.errors import AdminError
-from server.reports.compliance import facility_pbj, facility_report, facility_status
+from server.reports.compliance import (
+    facilities_now,
+    facility_now,
+    facility_pbj,
+    facility_report,
+    facility_status,
+    produced_at,
+)
 from server.reports.workers import ReportFile, facility_files
 from server.settings import Settings
+from server.storage.db import read_tx
 from server.storage.models import T
 
 from . import compliance
@@ -93,8 +101,14 @@ def _day(text: str | None, what: str) -> date:
         raise AdminError(f"{what} must be a date written YYYY-MM-DD") from None
 
 
-def _now() -> str:
-    return datetime.now().strftime("%Y-%m-%d %H:%M")
+def _facility_day(text: str | None, what: str, engine: Engine, settings: Settings,
+                  facility_id: str) -> date:
+    """The date given, else the facility's today on its own wall clock (as at its
+    terminals, docs/rules.md §0.1), not the date where the server runs."""
+    if text is not None:
+        return _day(text, what)
+    with read_tx(engine) as conn:
+        return facility_now(conn, facility_id, settings.clock()).date()
 
 
 def run(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
@@ -104,7 +118,8 @@ def run(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
     if command == "pbj":
         return _pbj(args, engine, settings)
     if command == "compliance":
-        status = facility_status(engine, args.facility, today=_day(args.today, "--today"))
+        status = facility_status(engine, args.facility, today=_facility_day(
+            args.today, "--today", engine, settings, args.facility))
         for line in status.lines:
             print(f"{line.level.upper():<4}  {line.text}")
         return EXIT_OK
@@ -146,16 +161,24 @@ def _report(args: argparse.Namespace, engine: Engine, settings: Settings) -> int
     if len(names) == 1 and not args.all_facilities:
         (facility_id,) = names
         report = facility_report(engine, args.name, facility_id, start, end,
-                                 today=_day(args.today, "--today"), produced_at=_now(),
+                                 today=_facility_day(args.today, "--today", engine, settings,
+                                                     facility_id),
+                                 produced_at=produced_at(settings.clock()),
                                  produced_by="chartkeep-server")
         _write_report(engine, settings, report, facility_id, args.format, args.out)
         print(f"{report.title}: {len(report.rows)} rows, {len(report.failing)} flagged → "
               f"{args.out}")
         return EXIT_OK
     _directory(args.out)
+    if args.today is not None:
+        today: date | dict[str, date] = _day(args.today, "--today")
+    else:  # each facility as of its own date, as at its terminals
+        with read_tx(engine) as conn:
+            today = {fid: now.date() for fid, now in
+                     facilities_now(conn, list(names), settings.clock()).items()}
     files = facility_files(
         engine, settings.database_url, args.name, list(names), start, end, args.format,
-        today=_day(args.today, "--today"), produced_at=_now(), produced_by="chartkeep-server",
+        today=today, produced_at=produced_at(settings.clock()), produced_by="chartkeep-server",
         processes=args.processes, progress=_progress)
     written = _write_files(engine, settings, files, names, args.out, args.format, start, end)
     print(f"{args.name} {start.isoformat()} to {end.isoformat()}: {len(names)} facilities, "
@@ -244,7 +267,8 @@ def _pbj(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
         quarter = Quarter.parse(args.quarter)
     except ValueError as exc:
         raise AdminError(str(exc)) from None
-    result = facility_pbj(engine, args.facility, quarter, today=_day(args.today, "--today"))
+    result = facility_pbj(engine, args.facility, quarter, today=_facility_day(
+        args.today, "--today", engine, settings, args.facility))
     for line in result.problems:
         print(line, file=sys.stderr)
     if result.export.xml is None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,9 @@ from protocol.reports.accounting_document import to_csv, to_pdf
 from server.core.accounting import resident_accounting
 from server.core.records_settings import records_settings, set_records_settings
 from server.errors import AdminError
+from server.reports.compliance import facility_now
 from server.settings import Settings
+from server.storage.db import read_tx
 
 from . import compliance
 
@@ -81,7 +83,8 @@ def _day(text: str | None, what: str) -> date | None:
 
 
 def _accounting(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
-    today = datetime.now().date()
+    with read_tx(engine) as conn:  # the facility's date, as at its terminals
+        today = facility_now(conn, args.facility, settings.clock()).date()
     document = resident_accounting(
         engine, args.facility, args.mrn, request_on=_day(args.requested_on,
                                                          "--requested-on") or today,

@@ -31,9 +31,10 @@ from sqlalchemy.exc import IntegrityError
 from protocol.collector import collector_paused
 from protocol.reports import residents
 from protocol.reports.facts import FacilityFacts
+from protocol.reports.model import figure
 from protocol.reports.status import compliance_status
 from protocol.rules.due import due_list, overdue_list
-from server.reports.compliance import load_facts
+from server.reports.compliance import facilities_now, load_facts
 from server.reports.loading import KINDS
 from server.settings import Settings
 from server.storage.audit_verify import Verified, verify_chain_since
@@ -43,7 +44,6 @@ from server.storage.db import read_tx, write_tx
 from server.storage.keys import key_chain
 from server.storage.models import T
 
-from .reports import local_now
 from .trend_chart import trend_svg
 
 EXPIRING_DAYS = 30
@@ -58,8 +58,9 @@ class Figures:
     census: int
     in_house: int
     beds: int
+    """Licensed beds in force today (the bed board's count when none is recorded)."""
     occupancy: str
-    """Percent of beds occupied by the census, one decimal; empty without beds."""
+    """Today's midnight census × 100 ÷ ``beds``, half up to 2 decimals; empty without beds."""
     level: str
     """Today's compliance overall: ``ok``, ``warn`` or ``fail``."""
     staffing: str
@@ -86,12 +87,16 @@ def compute(facts: FacilityFacts, today: date) -> tuple[dict[str, Any], str]:
     status = compliance_status(facts, today)
     rows = residents.census_rows(facts, today)
     in_house = sum(1 for row in rows if not row[5].startswith("OUT"))
+    # Occupancy as the census statistics count it (docs/rules.md §4.4), for today
+    # alone: the midnight census (residents away at midnight left out) × 100 ÷ the
+    # licensed beds in force today, shown half up to 2 decimals.
+    today_stats, _ = residents.stats(facts, today, today)
     staffing = [line for line in status.lines if line.topic == "staffing"]
     licenses = status.due["licenses"]
     soon = today + timedelta(days=EXPIRING_DAYS)
     figures = {
-        "census": len(rows), "in_house": in_house, "beds": facts.beds,
-        "occupancy": f"{100 * len(rows) / facts.beds:.1f}" if facts.beds else "",
+        "census": len(rows), "in_house": in_house, "beds": today_stats.bed_count_days,
+        "occupancy": figure(today_stats.occupancy_percent),
         "level": status.level, "staffing": _worst(line.level for line in staffing),
         "staffing_text": [line.text for line in staffing],
         "licenses_expired": len(overdue_list(licenses)),
@@ -108,13 +113,22 @@ def compute(facts: FacilityFacts, today: date) -> tuple[dict[str, Any], str]:
 
 
 
-def _stale_ids(conn: Connection, ids: list[str], today: str) -> list[str]:
+def facility_days(conn: Connection, ids: list[str], now_ms: int) -> dict[str, str]:
+    """Each facility's date at ``now_ms`` on its own wall clock, as its terminals
+    judge "today" (docs/rules.md §0.1): a license expiring today is still valid
+    there, whatever the date is where the server runs."""
+    return {facility_id: now.date().isoformat()
+            for facility_id, now in facilities_now(conn, ids, now_ms).items()}
+
+
+def _stale_ids(conn: Connection, ids: list[str], now_ms: int) -> list[str]:
     heads = dict(conn.execute(sa.select(T.heads.c.facility_id, T.heads.c.change_seq).where(
         T.heads.c.facility_id.in_(ids))).all())
     kept = {row.facility_id: row for row in conn.execute(
         sa.select(D.figures.c.facility_id, D.figures.c.day, D.figures.c.change_seq).where(
             D.figures.c.facility_id.in_(ids)))}
-    return [i for i in ids if i not in kept or kept[i].day != today
+    today = facility_days(conn, ids, now_ms)
+    return [i for i in ids if i not in kept or kept[i].day != today[i]
             or kept[i].change_seq != heads.get(i, 0)]
 
 
@@ -128,9 +142,8 @@ def refresh(engine: Engine, settings: Settings, facility_id: str, *,
         if not held:
             return False
         if only_if_stale:
-            today = local_now(settings.clock()).date().isoformat()
             with read_tx(engine) as conn:
-                if not _stale_ids(conn, [facility_id], today):
+                if not _stale_ids(conn, [facility_id], settings.clock()):
                     return False
         _compute_and_keep(engine, settings, facility_id)
         return True
@@ -149,9 +162,9 @@ def _compute_and_keep(engine: Engine, settings: Settings, facility_id: str) -> N
       (:func:`~server.storage.audit_verify.verify_chain_since`, which says what
       that proves): the entries appended since, not the whole chain."""
     now = settings.clock()
-    today = local_now(now).date()
     with collector_paused():
         with read_tx(engine) as conn:
+            today = date.fromisoformat(facility_days(conn, [facility_id], now)[facility_id])
             change_seq = conn.execute(sa.select(T.heads.c.change_seq).where(
                 T.heads.c.facility_id == facility_id)).scalar() or 0
             figures = _unchanged(conn, facility_id, today.isoformat(), change_seq)
@@ -242,11 +255,10 @@ def _keep(conn: Connection, table: sa.Table, key: sa.Column[Any], value: str,
 def refresh_stale(engine: Engine, settings: Settings, limit: int | None = None) -> int:
     """Refresh every facility whose figures are missing or stale (at most
     ``limit``) and not claimed by another process; how many this one refreshed."""
-    today = local_now(settings.clock()).date().isoformat()
     with read_tx(engine) as conn:
         ids = list(conn.execute(sa.select(T.facilities.c.id).order_by(T.facilities.c.id))
                    .scalars())
-        stale = _stale_ids(conn, ids, today)[:limit]
+        stale = _stale_ids(conn, ids, settings.clock())[:limit]
     return sum(refresh(engine, settings, facility_id, only_if_stale=True)
                for facility_id in stale)
 
@@ -254,9 +266,8 @@ def refresh_stale(engine: Engine, settings: Settings, limit: int | None = None) 
 def ensure_fresh(engine: Engine, settings: Settings, facility_id: str) -> None:
     """Refresh one facility's figures if they are stale (its own page); while
     another process is computing them, the page shows those kept, marked stale."""
-    today = local_now(settings.clock()).date().isoformat()
     with read_tx(engine) as conn:
-        stale = _stale_ids(conn, [facility_id], today)
+        stale = _stale_ids(conn, [facility_id], settings.clock())
     if stale:
         refresh(engine, settings, facility_id, only_if_stale=True)
 
@@ -264,8 +275,7 @@ def ensure_fresh(engine: Engine, settings: Settings, facility_id: str) -> None:
 def kept(conn: Connection, ids: list[str], now: int) -> dict[str, Figures]:
     """The figures kept for these facilities (those computed), marked stale
     when the records changed since or they are of an earlier day."""
-    today = local_now(now).date().isoformat()
-    stale = set(_stale_ids(conn, ids, today))
+    stale = set(_stale_ids(conn, ids, now))
     out = {}
     for row in conn.execute(sa.select(D.figures.c.facility_id, D.figures.c.day,
                                       D.figures.c.computed_at, D.figures.c.figures)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy.engine import Engine
 
@@ -30,7 +30,7 @@ from protocol.reports.catalog import REPORTS, UnknownReport
 from protocol.reports.render import render
 from server.core.audit_log import AuditLog
 from server.errors import NotFound
-from server.reports.compliance import facility_report
+from server.reports.compliance import facility_now, facility_report, produced_at
 from server.settings import Settings
 from server.storage.batch import Batch
 from server.storage.db import read_tx, write_tx
@@ -73,16 +73,9 @@ def offered() -> list[Offered]:
     return [Offered(name, title) for name, (title, _build) in REPORTS.items()]
 
 
-def local_now(ms: int) -> datetime:
-    """The server's clock as the server's local time (reports print local time,
-    as the command line's do)."""
-    return datetime.fromtimestamp(ms / 1000, UTC).astimezone()
-
-
-def period(settings: Settings, raw_from: str | None, raw_to: str | None) -> tuple[date, date]:
+def period(today: date, raw_from: str | None, raw_to: str | None) -> tuple[date, date]:
     """The period asked for (``YYYY-MM-DD``, both days included); by default the
-    last 14 days ending today."""
-    today = local_now(settings.clock()).date()
+    last 14 days ending ``today`` (the facility's)."""
     end = _day("to", raw_to) or today
     start = _day("from", raw_from) or end - timedelta(days=DEFAULT_DAYS - 1)
     if end < start:
@@ -111,11 +104,6 @@ def parse_file(file: str) -> tuple[str, str]:
     return name, fmt
 
 
-def produced_at(ms: int) -> str:
-    """When a report was produced, as every report's header prints it."""
-    return local_now(ms).strftime("%Y-%m-%d %H:%M")
-
-
 def produced_by(who: Principal) -> str:
     """Who produced a report, as every report's header names them: a person's
     name, not a login."""
@@ -128,11 +116,13 @@ def _files(engine: Engine, settings: Settings, who: Principal, facility_id: str,
            names: Sequence[str], formats: Sequence[str], start: date,
            end: date) -> dict[str, bytes]:
     ms = settings.clock()
+    with read_tx(engine) as conn:
+        today = facility_now(conn, facility_id, ms).date()
     out: dict[str, bytes] = {}
     for name in names:
         try:
             report = facility_report(engine, name, facility_id, start, end,
-                                     today=local_now(ms).date(), produced_at=produced_at(ms),
+                                     today=today, produced_at=produced_at(ms),
                                      produced_by=produced_by(who))
         except UnknownReport:
             raise NotFound("There is no such report.") from None

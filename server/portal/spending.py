@@ -42,7 +42,7 @@ from server.commands import casework
 from server.commands.context import Context
 from server.core.facility_names import publish
 from server.errors import NotFound
-from server.reports.compliance import server_meta
+from server.reports.compliance import facility_now, produced_at, server_meta
 from server.reports.loading import data_as_of
 from server.settings import Settings
 from server.storage.batch import Batch, with_facility_locks
@@ -52,7 +52,7 @@ from server.storage.models import T
 from .actor_names import actor_names
 from .errors import InputInvalid
 from .principals import PortalRole, Principal
-from .reports import local_now, produced_at, produced_by
+from .reports import produced_by
 from .scope import FacilityRef
 from .scope import facility as facility_in_scope
 
@@ -119,7 +119,7 @@ def budget_file(conn: Connection, who: Principal, facility_id: str, now_ms: int,
     report = budget_report(seen.months, facility_id=facility_id,
                            facility_name=seen.facility.name,
                            state_code=seen.facility.state_code, meta=meta,
-                           today=local_now(now_ms).date())
+                           today=facility_now(conn, facility_id, now_ms).date())
     return render(report, fmt)
 
 

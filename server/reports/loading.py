@@ -32,7 +32,7 @@ def data_as_of(conn: Connection, facility_id: str) -> str:
         T.heads.c.facility_id == facility_id)).scalar()
     if at is None:
         return ""
-    return datetime.fromtimestamp(at / 1000, tz=UTC).astimezone().strftime("%Y-%m-%d %H:%M")
+    return datetime.fromtimestamp(at / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _snapshots(conn: Connection, where: Any) -> list[Any]:

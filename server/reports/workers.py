@@ -28,7 +28,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from types import TracebackType
 from typing import NamedTuple
@@ -47,6 +47,14 @@ MAX_PROCESSES = 8
 
 Job = tuple[str, str, date, date, date, str, str]
 """Report name, facility id, start, end, today, produced at, produced by."""
+
+Today = date | Mapping[str, date]
+"""One date for every facility, or each facility's own (its wall clock's "today",
+:func:`~.compliance.facilities_now`)."""
+
+
+def day_of(today: Today, facility_id: str) -> date:
+    return today if isinstance(today, date) else today[facility_id]
 
 _engine: Engine | None = None
 """The worker process's own engine, opened by :func:`_open` when it starts."""
@@ -107,25 +115,28 @@ class ReportWorkers:
                                   initargs=(database_url,))
 
     def reports(self, name: str, facility_ids: Sequence[str], start: date, end: date, *,
-                today: date, produced_at: str, produced_by: str = "") -> list[Report]:
+                today: Today, produced_at: str, produced_by: str = "") -> list[Report]:
         """The report ``name`` for each facility, in the order given. A facility
         that cannot be reported raises here what :func:`facility_report` raises."""
-        jobs: list[Job] = [(name, facility_id, start, end, today, produced_at, produced_by)
+        jobs: list[Job] = [(name, facility_id, start, end, day_of(today, facility_id), produced_at,
+                            produced_by)
                            for facility_id in facility_ids]
         return self._pool.map(_report, jobs, chunksize=1)
 
     def each(self, name: str, facility_ids: Sequence[str], start: date, end: date, *,
-             today: date, produced_at: str, produced_by: str = "") -> Iterator[Report]:
+             today: Today, produced_at: str, produced_by: str = "") -> Iterator[Report]:
         """:meth:`reports`, each given as soon as it and those before it are done."""
-        jobs: list[Job] = [(name, facility_id, start, end, today, produced_at, produced_by)
+        jobs: list[Job] = [(name, facility_id, start, end, day_of(today, facility_id), produced_at,
+                            produced_by)
                            for facility_id in facility_ids]
         return self._pool.imap(_report, jobs, chunksize=1)
 
     def files(self, name: str, facility_ids: Sequence[str], start: date, end: date, fmt: str,
-              *, today: date, produced_at: str, produced_by: str = "") -> Iterator[ReportFile]:
+              *, today: Today, produced_at: str, produced_by: str = ""
+              ) -> Iterator[ReportFile]:
         """:meth:`each`, each report rendered in ``fmt`` by the worker that made it."""
-        jobs: list[FileJob] = [((name, facility_id, start, end, today, produced_at,
-                                 produced_by), fmt) for facility_id in facility_ids]
+        jobs: list[FileJob] = [((name, facility_id, start, end, day_of(today, facility_id),
+                                 produced_at, produced_by), fmt) for facility_id in facility_ids]
         return self._pool.imap(_file, jobs, chunksize=1)
 
     def close(self) -> None:
@@ -157,7 +168,7 @@ def _forkable() -> bool:
 
 
 def facility_reports(engine: Engine, database_url: str, name: str,
-                     facility_ids: Sequence[str], start: date, end: date, *, today: date,
+                     facility_ids: Sequence[str], start: date, end: date, *, today: Today,
                      produced_at: str, produced_by: str = "", processes: int | None = None,
                      progress: Callable[[int, int], None] | None = None) -> Iterator[Report]:
     """The report ``name`` for each facility, in the order given, each as soon as it
@@ -181,15 +192,16 @@ def facility_reports(engine: Engine, database_url: str, name: str,
                 yield report
         return
     for done, facility_id in enumerate(facility_ids, start=1):
-        report = facility_report(engine, name, facility_id, start, end, today=today,
-                                 produced_at=produced_at, produced_by=produced_by)
+        report = facility_report(engine, name, facility_id, start, end,
+                                 today=day_of(today, facility_id), produced_at=produced_at,
+                                 produced_by=produced_by)
         if progress is not None:
             progress(done, total)
         yield report
 
 
 def facility_files(engine: Engine, database_url: str, name: str, facility_ids: Sequence[str],
-                   start: date, end: date, fmt: str, *, today: date, produced_at: str,
+                   start: date, end: date, fmt: str, *, today: Today, produced_at: str,
                    produced_by: str = "", processes: int | None = None,
                    progress: Callable[[int, int], None] | None = None
                    ) -> Iterator[ReportFile]:

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from terminal_helpers import resident_fields
@@ -70,8 +70,37 @@ def _staff_with_license(session, expires_on):
                              "given_name": expires_on, "job_title_code": 7,
                              "pay_type_code": 2})
     session.staff.add_license(sid, {"license_type": "RN", "number": "RN123", "issuing_state": "OH",
-                              "expires_on": expires_on})
+                              "expires_on": expires_on, "verified_on": "2026-01-02"})
     return sid
+
+
+def test_the_staff_lists_license_state_is_the_newest_verified_record(session):
+    """docs/rules.md §7.3, as the compliance screen counts it: the old license a
+    verified renewal replaced no longer makes the nurse "expired", and a renewal
+    recorded but not verified extends nothing (today is 15 January 2026)."""
+    sid = _staff_with_license(session, "2026-01-10")  # expired 5 days ago
+    assert session.staff.roster().rows[0].license_state == "expired"
+    unverified = session.staff.add_license(sid, {
+        "license_type": "RN", "number": "RN123", "issuing_state": "OH",
+        "expires_on": "2028-01-10"})
+    row, page = session.staff.roster().rows[0], session.staff.get(sid)
+    assert (row.license_state, row.license_days_left) == ("expired", -5)
+    assert (page.license_state, page.license_days_left) == ("expired", -5)
+    session.staff.update_license(unverified, {"verified_on": "2026-01-14"})
+    row, page = session.staff.roster().rows[0], session.staff.get(sid)
+    assert (row.license_state, row.next_license_expiry) == ("current", date(2028, 1, 10))
+    assert page.license_state == "current"
+    # each record still shows its own expiry on the staff member's page
+    assert sorted(lic.state for lic in page.licenses) == ["current", "expired"]
+
+
+def test_a_license_never_verified_needs_verification(session):
+    sid = session.staff.add({"employee_id": "E-NV", "family_name": "Ng", "given_name": "Nv",
+                             "job_title_code": 7, "pay_type_code": 2})
+    session.staff.add_license(sid, {"license_type": "RN", "number": "RN9", "issuing_state": "OH",
+                              "expires_on": "2027-06-30"})
+    assert session.staff.roster().rows[0].license_state == "needs_verification"
+    assert session.staff.get(sid).license_state == "needs_verification"
 
 
 @pytest.mark.parametrize(("days", "state"), [(-1, "expired"), (0, "due_30"), (30, "due_30"),

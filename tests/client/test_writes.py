@@ -130,6 +130,18 @@ def test_admission_offline_shows_pending_census(session, server):
     assert {b.bed_id: b.state for b in session.beds.board()}[bed] == "free"
 
 
+def test_the_last_30_days_of_movements_are_30_days_today_included(session):
+    """As the admissions report counts them (docs/rules.md §6): today, 15 January,
+    and the 29 days before it, from 17 December; an admission on 16 December is
+    the 31st day back and is not listed."""
+    old = session.residents.register(resident_fields(given_name="Old"))
+    session.stays.admit(old, admitted_at="2025-12-16", payer="medicare")
+    new = session.residents.register(resident_fields(given_name="New"))
+    session.stays.admit(new, admitted_at="2025-12-17", payer="medicare")
+    assert [(m.kind, m.date) for m in session.stays.movements(30)] == [
+        ("admission", "2025-12-17")]
+
+
 def test_notes_amend_and_entered_in_error(session):
     rid = session.residents.register(resident_fields())
     late = session.notes.add(rid, {"category": "nursing", "clinical_time": "2026-01-15T10:00",

@@ -105,7 +105,7 @@ def test_a_quarters_report_reads_its_hours_and_every_correction(terminal, h, wor
 
 
 def _minute(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).astimezone().strftime("%Y-%m-%d %H:%M")
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def test_data_as_of_is_the_last_change_not_the_last_read(terminal, h, world, engine,

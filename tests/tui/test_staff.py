@@ -18,7 +18,8 @@ def staff_terminal(offline_terminal):
                                   "given_name": "Marisol", "job_title_code": 7,
                                   "pay_type_code": 2})
     session.staff.add_license(staff_id, {"license_type": "RN", "number": "RN-55123",
-                                   "issuing_state": "OH", "expires_on": "2026-02-10"})
+                                   "issuing_state": "OH", "expires_on": "2026-02-10",
+                                   "verified_on": "2026-01-14"})
     session.lock()
     return offline_terminal
 

@@ -26,7 +26,8 @@ def staffed(offline_terminal):
                                   "given_name": "Adaeze Chiamaka", "job_title_code": 10,
                                   "pay_type_code": 2})
     session.staff.add_license(staff_id, {"license_type": "CNA", "number": "CNA-55123",
-                                         "issuing_state": "OH", "expires_on": "2026-02-10"})
+                                         "issuing_state": "OH", "expires_on": "2026-02-10",
+                                         "verified_on": "2026-01-14"})
     shift = {"hours": "8", "shift": "day", "job_title_code": 10, "pay_type_code": 2}
     # Entered a minute apart (ids sort by when they were made): the day shift, the
     # evening shift, the day shift's correction, the next day's shift.

@@ -128,10 +128,16 @@ def open_review(record_id: str, checklist: Checklist, *, discharged_on: date,
         for d in checklist.required_for(disposition) if d.code not in have))
 
 
+def complete_by(discharged_on: date, days: int = DEFAULT_DELINQUENT_AFTER_DAYS) -> date:
+    """The last day a record may be completed without becoming delinquent
+    ("within N days of X" = on or before X + N)."""
+    return add_days(discharged_on, days)
+
+
 def delinquent_from(discharged_on: date,
                     days: int = DEFAULT_DELINQUENT_AFTER_DAYS) -> date:
     """The first day an incomplete record is delinquent."""
-    return add_days(discharged_on, days + 1)
+    return add_days(complete_by(discharged_on, days), 1)
 
 
 def is_delinquent(review: Review, day: date, days: int = DEFAULT_DELINQUENT_AFTER_DAYS) -> bool:

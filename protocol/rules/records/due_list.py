@@ -18,7 +18,6 @@ from datetime import date, datetime
 from typing import Any
 
 from protocol.records import RecordKind, resident_display_name
-from protocol.rules.calendar import add_days
 from protocol.rules.records.commands.reading import (
     amendment_clock_of,
     closed_record_of,
@@ -26,6 +25,7 @@ from protocol.rules.records.commands.reading import (
     request_clock_of,
 )
 from protocol.rules.records.commands.spec import Named
+from protocol.rules.records.completeness import complete_by
 from protocol.rules.records.profile import RecordsProfile
 from protocol.rules.records.requests import Due
 from protocol.rules.records.retention import destroy_from, retention_schedule
@@ -106,7 +106,7 @@ def due_items(cases: Iterable[Named], residents: Mapping[str, Mapping[str, Any]]
             open_ = [x for x in d.get("deficiencies") or () if not x.get("resolved_on")]
             if open_:
                 discharged = date.fromisoformat(str(d["discharged_on"]))
-                due = Due(add_days(discharged, profile.delinquent_after_days))
+                due = Due(complete_by(discharged, profile.delinquent_after_days))
                 items.append(DueItem(
                     "completeness", case.id, str(d["resident_id"]),
                     _name(residents, str(d["resident_id"]), label),
@@ -121,7 +121,7 @@ def due_items(cases: Iterable[Named], residents: Mapping[str, Mapping[str, Any]]
             continue
         last = closed.last_discharged_on.isoformat()
         if (resident_id, last) not in reviewed:
-            due = Due(add_days(closed.last_discharged_on, profile.delinquent_after_days))
+            due = Due(complete_by(closed.last_discharged_on, profile.delinquent_after_days))
             items.append(DueItem("review_to_open", resident_id, resident_id, closed.name,
                                  f"open the completeness review of the discharge on {last}",
                                  due, "a review opens at discharge", due.is_overdue(now)))

@@ -26,6 +26,7 @@ from protocol.rules.research.deidentify import (
     Column,
     FieldKind,
     Subject,
+    age_on,
     output_columns,
     safe_harbor_row,
 )
@@ -64,12 +65,6 @@ def split_address(address: str) -> dict[str, str | None]:
     if match is None:
         return {"street": address, "city": None, "state": None, "zip": None}
     return {k: (v.strip() if v else None) for k, v in match.groupdict().items()}
-
-
-def age_on(born: date | None, day: date) -> int | None:
-    if born is None:
-        return None
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 DEATH = "death"
@@ -122,7 +117,8 @@ def stay_rows(residents: Mapping[str, Mapping[str, Any]],
             "admitted_on": stay.get("admitted_at"), "discharged_on": stay.get("discharged_at"),
             "disposition": stay.get("disposition"), "bed": resident.get("_bed_label"),
             "diagnoses": " ".join(diagnoses.get(rid, [])) or None,
-            "age": age_on(born, died.get(rid, extract_on)), "note": (notes or {}).get(rid),
+            "age": None if born is None else age_on(born, died.get(rid, extract_on)),
+            "note": (notes or {}).get(rid),
         })
     return rows
 

@@ -14,8 +14,9 @@ passes:
    fax numbers, dates (each reduced to its year; a date without a year, a
    month alone or a two-digit year is removed), birth years (always removed
    in text: the age they show cannot be checked there), ages over 89
-   ("[90 or older]"), room/bed/unit numbers, street addresses, ZIP codes and
-   any other number of five digits or more.
+   ("[90 or older]"), room/bed/unit numbers, street addresses, ZIP codes,
+   Medicare beneficiary identifiers and any other number of five digits or
+   more.
 
 Patterns cannot recognise every identifier (a city or a relative the row does
 not name); the facility must still have no actual knowledge that what remains
@@ -80,9 +81,13 @@ _BIRTH_YEAR = re.compile(
     r"\b(?P<lead>(?:born|DOB|d\.o\.b\.|date of birth|birth ?date)\s*:?\s*(?:on\s+|in\s+)?)"
     r"(?:1[89]|2\d)\d\d\b", re.IGNORECASE)
 
+_OVER_89 = r"(?:9\d|1[0-4]\d)"
 _OLD_AGE = re.compile(
-    r"\b(?:aged?\s+)?(?:9\d|1[0-4]\d)(?:\s*-?\s*(?:years?|yrs?)(?:\s*-?\s*old)?|\s*y/?o)\b"
-    r"|\baged?\s+(?:9\d|1[0-4]\d)\b", re.IGNORECASE)
+    # "92-year-old", "92 yrs old", "92 y/o", "92 y.o.", "92yo" …
+    rf"\b(?:aged?\s+)?{_OVER_89}(?:\s*-?\s*(?:years?|yrs?)(?:\s*-?\s*old)?\b"
+    r"|\s*y\.?/?o\b\.?)"
+    # … and "aged 92", "Age: 92", "age of 92"
+    rf"|\baged?(?:\s*:|\s+of)?\s*{_OVER_89}\b", re.IGNORECASE)
 
 _PLACES: tuple[tuple[re.Pattern[str], Replacement], ...] = (
     (re.compile(r"\b(?:room|rm\.?|bed|apt\.?|apartment|unit|suite)\s*#?\s*[A-Za-z]?\d+"
@@ -92,7 +97,16 @@ _PLACES: tuple[tuple[re.Pattern[str], Replacement], ...] = (
                 r"Hwy)\b\.?"), "[address]"),
 )
 
-_LONG_NUMBER = re.compile(r"\b[A-Za-z]{0,4}[-#]?\d{5,}\b")
+_LONG_NUMBER = re.compile(r"\b[A-Za-z]{0,4}[-#]?\d{5,}"
+                          r"(?:(?!(?:iu|mg|mcg|ml|kg|cc)\b)[A-Za-z]{1,3})?\b", re.IGNORECASE)
+"""Any other number of five digits or more, letters before or after included (a
+Medicaid id "AB12345C", an old Medicare HICN "123456789A"); a dose glued to its
+unit ("50000iu") is not taken for one."""
+_MBI_LETTER = "[AC-HJKMNP-RT-Y]"
+_MBI = re.compile(rf"\b[1-9]{_MBI_LETTER}[AC-HJKMNP-RT-Y\d]\d-?{_MBI_LETTER}"
+                  rf"[AC-HJKMNP-RT-Y\d]\d-?{_MBI_LETTER}{{2}}\d{{2}}\b", re.IGNORECASE)
+"""A Medicare Beneficiary Identifier (11 characters, with or without its dashes):
+a health plan beneficiary number, 164.514(b)(2)(i)(I)."""
 _ZIP = re.compile(r"\b\d{5}(?:-\d{4})?\b")
 
 
@@ -137,6 +151,7 @@ def redact(text: str, *, names: Iterable[str] = (), values: Iterable[str] = (),
     text = _replace_literals(text, literal_values, REMOVED)
     text = _replace_literals(text, name_variants(names), NAME)
     text = _apply(text, _NUMBERS)
+    text = _MBI.sub("[number]", text)
     if not keep_dates:
         text = _apply(text, _DATES)
         text = _BIRTH_YEAR.sub(lambda m: m.group("lead") + "[year]", text)

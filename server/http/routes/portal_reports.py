@@ -17,6 +17,7 @@ from server.http.portal.context import call, principal, read, settings
 from server.http.portal.pages import page
 from server.http.state import AUDIT_LOG
 from server.portal import inspector_audit, reports, scope
+from server.reports.compliance import facility_now
 
 routes = web.RouteTableDef()
 
@@ -24,7 +25,8 @@ routes = web.RouteTableDef()
 async def _list(request: web.Request, base: str) -> dict[str, Any]:
     who = principal(request)
     ref = await read(request, scope.facility, who, request.match_info["facility_id"])
-    start, end = reports.period(settings(request), request.query.get("from"),
+    now = await read(request, facility_now, ref.id, settings(request).clock())
+    start, end = reports.period(now.date(), request.query.get("from"),
                                 request.query.get("to"))
     if who.is_inspector:
         await call(request, inspector_audit.record_view, who, ref.id, request.path)
@@ -59,7 +61,9 @@ async def reports_page_for_inspector(request: web.Request) -> dict[str, Any]:
 
 async def _download(request: web.Request) -> web.Response:
     who = principal(request)
-    start, end = reports.period(settings(request), request.query.get("from"),
+    now = await read(request, facility_now, request.match_info["facility_id"],
+                     settings(request).clock())
+    start, end = reports.period(now.date(), request.query.get("from"),
                                 request.query.get("to"))
     out = await call(request, reports.download, request.app[AUDIT_LOG], who,
                      request.match_info["facility_id"], request.match_info["file"],

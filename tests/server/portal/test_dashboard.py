@@ -38,13 +38,58 @@ async def test_the_dashboard_shows_each_facilitys_figures(visitor, admin_account
     assert figures.refresh_stale(engine, settings) == 0  # nothing changed since
     _, body = await visitor.json("/portal.json")
     a = body["figures"][world.a.id]
-    assert (a["census"], a["in_house"], a["beds"], a["occupancy"]) == (1, 1, 3, "33.3")
+    assert (a["census"], a["in_house"], a["beds"], a["occupancy"]) == (1, 1, 3, "33.33")
     assert a["staffing"] in ("ok", "warn", "fail") and a["staffing_text"]
     assert a["audit_ok"] is True and a["stale"] is False
     assert body["figures"][world.b.id]["census"] == 0
     status, text = await visitor.get("/portal")
     assert f'src="/portal/facilities/{world.a.id}/trend.svg"' in text
-    assert "33.3% of 3 beds" in text
+    assert "33.33% of 3 beds occupied" in text
+
+
+async def test_occupancy_is_the_midnight_census_over_the_licensed_beds(
+        visitor, manager, world, resident, h, engine, settings):
+    """As the census statistics count it (docs/rules.md §4.4): a resident away
+    at midnight (here in hospital, bed held) is in the census list but not in
+    the occupancy; the beds are the licensed count in force, not the bed board's,
+    and the figure is rounded half up to 2 decimals: 1 × 100 ÷ 120 = 0.83."""
+    rid, create = h.new_resident(resident, family="Brightwater", given="Bo")
+    sid, admit = h.admit(resident, rid, world.a.beds[1])
+    leave = resident.op("command", {"name": "leave", "args": {
+        "stay_id": sid, "leave_type": "hospital", "at": "2026-01-05", "bed_hold": True}})
+    assert [r.status for r in resident.push([create, admit, leave]).results] == ["applied"] * 3
+    await visitor.sign_in(manager)
+    await visitor.get(f"/portal/facilities/{world.a.id}/compliance")
+    status, _ = await visitor.post(f"/portal/facilities/{world.a.id}/compliance", {
+        "profile": "federal", "day_start": "00:00", "occupancy_method": "quarter_to_date",
+        "pbj_facility_id": "", "beds_from": "2026-01-01", "beds": "120"})
+    assert status == 200
+    figures.refresh_stale(engine, settings)
+    _, body = await visitor.json("/portal.json")
+    a = body["figures"][world.a.id]
+    assert (a["census"], a["in_house"], a["beds"], a["occupancy"]) == (2, 1, 120, "0.83")
+
+
+async def test_the_figures_are_of_the_facilitys_own_date(visitor, manager, world, engine,
+                                                          settings, clock):
+    """A facility's "today" is its own wall clock's (docs/rules.md §0.1), as at its
+    terminals: at 05:00 UTC on 22 September it is still 21 September in Honolulu,
+    so a license expiring on the 21st is still valid there and the MDS items due
+    that day are not yet overdue. The report period by default ends that day too."""
+    from datetime import UTC, datetime
+
+    from server.core.records_settings import set_records_settings
+
+    set_records_settings(engine, settings, facility_id=world.a.id, timezone="Pacific/Honolulu")
+    clock.now = int(datetime(2026, 9, 22, 5, 0, tzinfo=UTC).timestamp() * 1000)
+    figures.refresh_stale(engine, settings)
+    await visitor.sign_in(manager)
+    _, body = await visitor.json("/portal.json")
+    assert body["figures"][world.a.id]["day"] == "2026-09-21"
+    with read_tx(engine) as conn:  # Ohio, outside the manager's region: 01:00 on the 22nd
+        assert figures.kept(conn, [world.b.id], clock())[world.b.id].day == "2026-09-22"
+    _, page = await visitor.json(f"/portal/facilities/{world.a.id}/reports.json")
+    assert page["period"] == {"from": "2026-09-08", "to": "2026-09-21"}
 
 
 async def test_figures_go_stale_when_the_records_change(visitor, manager, world, resident, h,

@@ -21,8 +21,7 @@ from protocol.ids import new_id
 from protocol.ops import OpStatus
 from server import admin
 from server.portal import figures
-from server.portal.reports import local_now
-from server.reports.compliance import load_facts
+from server.reports.compliance import facility_now, load_facts
 from server.storage.audit import record_event
 from server.storage.audit_verify import verify_chain
 from server.storage.db import read_tx, write_tx
@@ -34,8 +33,8 @@ DAY_MS = 86_400_000
 
 def from_scratch(engine: Any, settings: Any, facility: str) -> tuple[dict[str, Any], str]:
     """The figures and chart as a full computation gives them now."""
-    today = local_now(settings.clock()).date()
     with read_tx(engine) as conn:
+        today = facility_now(conn, facility, settings.clock()).date()
         facts = load_facts(conn, facility)
         problem = verify_chain(conn, facility, [link.key for link in key_chain(conn)])
         entries = conn.execute(sa.select(T.heads.c.audit_seq).where(
@@ -98,7 +97,8 @@ def test_incremental_figures_equal_a_full_computation_after_each_change(
     fid = world.a.id
     reads = Reads(monkeypatch)
     t = terminal(username="rm_MG")
-    today = local_now(clock()).date()
+    with read_tx(engine) as conn:
+        today = facility_now(conn, fid, clock()).date()
 
     def day(back: int) -> str:
         return (today - timedelta(days=back)).isoformat()

@@ -17,7 +17,8 @@ import pytest
 from protocol.bundles import verify_bundle
 from protocol.reports.render import render
 from server.portal import reports
-from server.reports.compliance import facility_report
+from server.reports.compliance import facility_now, facility_report
+from server.storage.db import read_tx
 
 pytestmark = pytest.mark.usefixtures("world")
 PERIOD = "?from=2026-09-01&to=2026-09-14"
@@ -59,10 +60,11 @@ async def test_a_manager_downloads_a_report_as_pdf_csv_and_json(
     assert 'filename="census_MG_2026-09-01_2026-09-14.csv"' in \
         response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-    expected = facility_report(engine, "census", world.a.id, reports.period(
-        settings, "2026-09-01", "2026-09-14")[0], reports.period(
-        settings, "2026-09-01", "2026-09-14")[1], today=reports.local_now(
-        settings.clock()).date(), produced_at="")
+    with read_tx(engine) as conn:
+        today = facility_now(conn, world.a.id, settings.clock()).date()
+    start, end = reports.period(today, "2026-09-01", "2026-09-14")
+    expected = facility_report(engine, "census", world.a.id, start, end, today=today,
+                               produced_at="")
     assert rows == list(csv.reader(io.StringIO(
         render(expected, "csv").decode("utf-8-sig"))))
     assert any("Quillfeather" in cell for row in rows for cell in row)

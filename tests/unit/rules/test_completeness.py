@@ -13,6 +13,7 @@ from protocol.rules.records.completeness import (
     Deficiency,
     RequiredDocument,
     Review,
+    complete_by,
     delinquent_from,
     is_delinquent,
     monthly_delinquency,
@@ -46,6 +47,7 @@ def test_a_review_lists_each_missing_required_document_with_its_assignee() -> No
 def test_thirty_days_after_a_month_end_discharge() -> None:
     # 31 Jan 2026 + 30 days = 2 March (due by then); delinquent from 3 March
     assert delinquent_from(date(2026, 1, 31)) == date(2026, 3, 3)
+    assert complete_by(date(2026, 1, 31)) == date(2026, 3, 2)  # the due list's date
     review = Review("stay-1", date(2026, 1, 31),
                     (Deficiency("dc_summary", "Discharge summary", "dr-patel"),))
     assert not is_delinquent(review, date(2026, 3, 2))

@@ -157,6 +157,22 @@ def test_a_29_february_birthday_turns_90_on_1_march_in_a_common_year() -> None:
                            extract_on=date(2026, 3, 1)) == {"birth_date": None}
 
 
+@pytest.mark.parametrize(("extract_on", "age", "birth_year"), [
+    (date(2026, 2, 28), 89, 1936), (date(2026, 3, 1), "90 or older", None)])
+def test_the_extracts_age_column_and_birth_year_agree_on_a_29_february_birthday(
+        extract_on: date, age: object, birth_year: int | None) -> None:
+    """The extract's age column and the birth-year rule use one age (one function):
+    never an age of 89 beside a birth year removed as 90, nor the reverse."""
+    from protocol.rules.research.extract import Method, deidentified, header, stay_rows
+
+    residents = {"R1": {"mrn": "MG1", "birth_date": "1936-02-29", "sex": "female"}}
+    stays = [{"resident_id": "R1", "admitted_at": "2025-03-01"}]
+    raw = stay_rows(residents, stays, {}, extract_on)
+    [row] = deidentified(raw, Method.SAFE_HARBOR, extract_on=extract_on)
+    assert tuple(row) == header(Method.SAFE_HARBOR)
+    assert (row["age"], row["birth_date"]) == (age, birth_year)
+
+
 def test_a_relatives_age_is_on_the_extract_date_even_for_a_decedent_resident() -> None:
     columns = (Column("father_birth_date", K.BIRTH_DATE, S.RELATIVE),)
     # the resident died in 2000; the father, born 1931, is 95 on the extract date

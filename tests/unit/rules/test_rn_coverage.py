@@ -149,6 +149,36 @@ def test_the_don_counts_at_occupancy_60_not_61() -> None:
                            "61.00 the DON cannot be the RN on duty")
 
 
+def test_the_occupancy_limit_compares_the_unrounded_average() -> None:
+    # §0: thresholds compare unrounded values. October–December 2026 (92 days,
+    # closed on 10 January): 60 every day but one day of 61 → 5,521 ÷ 92 = 60.0109…,
+    # over 60 although it shows as 60.01: the DON is not the RN on duty.
+    census = dict.fromkeys(FULL_HOUSE, 60)
+    census[date(2026, 11, 1)] = 61
+    don = [rn("2026-12-15T08:00", "2026-12-15T16:00", code=5, staff="DON")]
+    result = one_day(don, date(2026, 12, 15), census=census, today=date(2027, 1, 10))
+    assert result.occupancy == Decimal(5521) / 92
+    assert not result.don_countable
+    assert result.status is CoverageStatus.NOT_MET
+    assert "average daily occupancy of 60.01" in result.words
+
+
+def test_a_facility_day_across_a_quarter_takes_the_occupancy_of_the_day_it_starts() -> None:
+    # The DON works 1 January 2027 00:00–08:00. October–December averaged 80 (the
+    # DON cannot be the RN on duty), January so far 50 (she can). With a 19:00 day
+    # start those hours fall in the facility day "31 December", judged on the
+    # quarter of 31 December; with midnight days, in "1 January", on January's.
+    census = {**FULL_HOUSE, **dict.fromkeys(each_day(date(2027, 1, 1), date(2027, 1, 10)), 50)}
+    don = [rn("2027-01-01T00:00", "2027-01-01T08:00", code=5, staff="DON")]
+    evening = one_day(don, date(2026, 12, 31), census=census, today=date(2027, 1, 10),
+                      day_start=time(19, 0))
+    assert (evening.occupancy, evening.don_countable, evening.status) == (
+        80, False, CoverageStatus.NOT_MET)
+    midnight = one_day(don, date(2027, 1, 1), census=census, today=date(2027, 1, 10))
+    assert (midnight.occupancy, midnight.don_countable, midnight.status) == (
+        50, True, CoverageStatus.MET)
+
+
 def test_don_and_rn_join_only_when_the_don_counts() -> None:
     shifts = [rn("2027-01-10T06:00", "2027-01-10T10:00", code=5, staff="DON"),
               rn("2027-01-10T10:00", "2027-01-10T14:00", staff="B")]

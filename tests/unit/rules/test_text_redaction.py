@@ -31,6 +31,11 @@ from protocol.rules.research.text_redaction import name_variants, redact
     ("95 y/o", "[90 or older]"),
     ("101 yrs old", "[90 or older]"),
     ("an 89-year-old man", "an 89-year-old man"),
+    ("Age: 92. Sex: F", "[90 or older]. Sex: F"),         # as a form writes it
+    ("at the age of 94", "at the [90 or older]"),
+    ("93 y.o. female", "[90 or older] female"),
+    ("a 96yo F", "a [90 or older] F"),
+    ("Age: 89", "Age: 89"),
     # contact details and numbers
     ("call (206) 555-0147 or +1 206.555.0148", "call [phone] or [phone]"),
     ("write jane@example.com", "write [e-mail]"),
@@ -38,6 +43,11 @@ from protocol.rules.research.text_redaction import name_variants, redact
     ("from 192.168.1.20", "from [ip address]"),
     ("SSN 123-45-6789", "SSN [ssn]"),
     ("policy 55512345 and license A1234567", "policy [number] and license [number]"),
+    # health plan beneficiary numbers: the Medicare MBI (11 characters, dashes or
+    # not) and numbers that end in letters (an old HICN, many Medicaid ids)
+    ("Medicare 1EG4-TE5-MK73, also 1EG4TE5MK73", "Medicare [number], also [number]"),
+    ("HICN 123456789A, Medicaid AB12345C", "HICN [number], Medicaid [number]"),
+    ("insulin 10 units, BP 150/90, BMI 24", "insulin 10 units, BP 150/90, BMI 24"),
     ("ZIP 98101 or 98101-1234", "ZIP [zip] or [zip]"),
     # places: the facility is the resident's home
     ("moved to Bed 3, Apt. 4B, unit 2-West", "moved to [location], [location], [location]"),
