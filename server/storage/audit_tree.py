@@ -4,10 +4,11 @@ and proofs read from stored nodes (:mod:`.merkle_models` says which).
 Appending needs only the tree's *frontier* — the complete subtrees of the
 current size, one per set bit of it — so a push batch reads at most a few dozen
 node rows and writes the nodes its entries complete from
-:data:`~.merkle_models.LOWEST_STORED_LEVEL` up (one row per entry on average;
-leaves are not stored). Proofs and roots decompose every range a proof asks for
-into power-of-two subtrees and fetch them in one query; a subtree below the
-lowest stored level is computed from its entries.
+:data:`~.merkle_models.LOWEST_STORED_LEVEL` up (one row per 16 entries on
+average; leaves and levels 1 to 3 are not stored). Proofs and roots decompose
+every range a proof asks for into power-of-two subtrees and fetch them in one
+query; a subtree below the lowest stored level is computed from its entries
+(their canonical bytes by :func:`.audit_bytes.entry_bytes`).
 """
 
 from __future__ import annotations
@@ -18,16 +19,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from protocol.audit_log import HASHED_FIELDS, entry_leaf
+from protocol.audit_log import HASHED_FIELDS
 from protocol.merkle import (
     EMPTY_ROOT,
     consistency_proof,
     inclusion_proof,
+    leaf_hash,
     node_hash,
     root_of,
     split_point,
 )
 
+from .audit_bytes import entry_bytes
 from .merkle_models import LOWEST_STORED_LEVEL, L
 from .models import T
 
@@ -116,7 +119,7 @@ def _from_entries(conn: Connection, chain: str, keys: list[Key]) -> dict[Key, by
     for at in range(0, len(seqs), 400):
         for row in conn.execute(_ENTRIES, {"chain": chain, "seqs": seqs[at:at + 400]}
                                 ).mappings():
-            leaves[row["seq"]] = entry_leaf(dict(row))
+            leaves[row["seq"]] = leaf_hash(entry_bytes(dict(row)))
     found: dict[Key, bytes] = {}
     for level, idx in keys:
         span = range((idx << level) + 1, ((idx + 1) << level) + 1)
