@@ -231,9 +231,9 @@ def test_an_entry_rewritten_in_place_before_the_verified_ones_is_left_to_the_ful
     t = terminal()
     rid, create = h.new_resident(t)
     # Enough entries that entry 1 is under a stored tree node. Under an unstored
-    # one the tree is recomputed from the entries, the edited one included, so a
-    # checkpoint published after the edit disagrees with the verified tree and
-    # the incremental check names it: not the blind spot this test is about.
+    # one the frontier the incremental check compares with the one it kept is
+    # recomputed from the entries, the edited one included, so it names the
+    # edit at once: not the blind spot this test is about.
     applied(t, [create] + [h.new_resident(t)[1]
                            for _ in range(1 << LOWEST_STORED_LEVEL)])
     figures.refresh(engine, settings, fid)
