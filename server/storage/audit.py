@@ -25,6 +25,7 @@ from protocol.audit_log import HASHED_FIELDS
 from protocol.codec import encode
 from protocol.merkle import leaf_hash
 
+from .audit_bytes import entry_bytes, sorted_value
 from .audit_tree import TreeAppender
 from .db import lock_heads
 from .merkle_models import L
@@ -33,31 +34,6 @@ from .rows import insert_many
 
 __all__ = ["HASHED_FIELDS", "ChainWriter", "entry_bytes", "entry_hash", "record_event",
            "writer_for"]
-
-
-_SORTED_FIELDS = tuple(sorted(HASHED_FIELDS))
-_SCALARS = frozenset({str, int, float, bool, bytes, type(None)})
-
-
-def _sorted_value(value: Any) -> Any:
-    if isinstance(value, dict):
-        if _SCALARS.issuperset(map(type, value.values())):
-            return dict(sorted(value.items()))  # the usual detail: one level
-        return {k: v if type(v) in _SCALARS else _sorted_value(v)
-                for k, v in sorted(value.items())}
-    if isinstance(value, list | tuple):
-        if _SCALARS.issuperset(map(type, value)):
-            return value  # encoded as the same array
-        return [_sorted_value(v) for v in value]
-    return value
-
-
-def entry_bytes(entry: dict[str, Any]) -> bytes:
-    """Exactly :func:`protocol.audit_log.entry_bytes` (a test holds it to that),
-    built without walking every scalar: a push hashes thousands.
-    """
-    return encode({name: _sorted_value(entry[name]) if name == "detail" else entry[name]
-                   for name in _SORTED_FIELDS})
 
 
 def entry_hash(prev_hash: str, entry: dict[str, Any]) -> str:
@@ -82,7 +58,7 @@ class ChainWriter:
         # Written in canonical order (the hashed fields' names sorted, the
         # detail's keys sorted), so its encoding is the entry's canonical bytes.
         entry = {"action": action, "actor": actor, "at": at, "chain": self.chain,
-                 "detail": _sorted_value(detail or {}), "facility_id": facility_id,
+                 "detail": sorted_value(detail or {}), "facility_id": facility_id,
                  "outcome": outcome, "purpose": purpose, "seq": self.seq, "target": target,
                  "terminal_id": terminal_id}
         data = encode(entry)

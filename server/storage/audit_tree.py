@@ -4,10 +4,11 @@ and proofs read from stored nodes (:mod:`.merkle_models` says which).
 Appending needs only the tree's *frontier* — the complete subtrees of the
 current size, one per set bit of it — so a push batch reads at most a few dozen
 node rows and writes the nodes its entries complete from
-:data:`~.merkle_models.LOWEST_STORED_LEVEL` up (one row per entry on average;
-leaves are not stored). Proofs and roots decompose every range a proof asks for
-into power-of-two subtrees and fetch them in one query; a subtree below the
-lowest stored level is computed from its entries.
+:data:`~.merkle_models.LOWEST_STORED_LEVEL` up (one row per 16 entries on
+average; leaves and levels 1 to 3 are not stored). Proofs and roots decompose
+every range a proof asks for into power-of-two subtrees and fetch them in one
+query; a subtree below the lowest stored level is computed from its entries
+(their canonical bytes by :func:`.audit_bytes.entry_bytes`).
 """
 
 from __future__ import annotations
@@ -15,21 +16,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from protocol.audit_log import HASHED_FIELDS, entry_leaf
+from protocol.audit_log import HASHED_FIELDS
 from protocol.merkle import (
     EMPTY_ROOT,
     consistency_proof,
     inclusion_proof,
+    leaf_hash,
     node_hash,
     root_of,
     split_point,
 )
 
+from .audit_bytes import entry_bytes
 from .merkle_models import LOWEST_STORED_LEVEL, L
 from .models import T
+from .rows import json_value
 
 Key = tuple[int, int]
 """``(level, idx)`` of a stored node."""
@@ -101,22 +104,31 @@ def load_nodes(conn: Connection, chain: str, keys: Iterable[Key], *,
     return found
 
 
-_ENTRIES = (sa.select(*(T.audit.c[name] for name in HASHED_FIELDS))
-            .where(T.audit.c.chain == sa.bindparam("chain"),
-                   T.audit.c.seq.in_(sa.bindparam("seqs", expanding=True))))
+_ENTRY_COLUMNS = ", ".join('CAST(detail AS TEXT)' if name == "detail" else f'"{name}"'
+                           for name in HASHED_FIELDS)
 
 
 def _from_entries(conn: Connection, chain: str, keys: list[Key]) -> dict[Key, bytes]:
     """The hashes of these unstored low nodes, from the entries they cover
     (node ``(level, idx)``: entries ``idx·2^level + 1`` to ``(idx+1)·2^level``).
-    A node whose entries are not all there is left out, like an absent stored one."""
+    A node whose entries are not all there is left out, like an absent stored one.
+
+    Read as the push reads records (the statement written out, the detail's
+    JSON decoded by :func:`~.rows.json_value`): through SQLAlchemy's JSON type
+    the read cost more than the hashing, and every proof makes one."""
     seqs = sorted({seq for level, idx in keys
                    for seq in range((idx << level) + 1, ((idx + 1) << level) + 1)})
     leaves: dict[int, bytes] = {}
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     for at in range(0, len(seqs), 400):
-        for row in conn.execute(_ENTRIES, {"chain": chain, "seqs": seqs[at:at + 400]}
-                                ).mappings():
-            leaves[row["seq"]] = entry_leaf(dict(row))
+        part = seqs[at:at + 400]
+        rows = conn.exec_driver_sql(
+            f"SELECT {_ENTRY_COLUMNS} FROM {T.audit.name} WHERE chain = {mark} "  # noqa: S608  names from our metadata, values bound
+            f"AND seq IN ({', '.join([mark] * len(part))})", (chain, *part))
+        for row in rows:
+            entry = dict(zip(HASHED_FIELDS, row, strict=True))
+            entry["detail"] = json_value(entry["detail"])
+            leaves[entry["seq"]] = leaf_hash(entry_bytes(entry))
     found: dict[Key, bytes] = {}
     for level, idx in keys:
         span = range((idx << level) + 1, ((idx + 1) << level) + 1)

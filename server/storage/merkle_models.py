@@ -10,20 +10,21 @@ once it is complete, so any inclusion or consistency proof, and the root at any
 size, takes a few dozen indexed reads, never a rehash of the log.
 
 Nodes below that level are not stored: a leaf is a hash of its entry's
-canonical bytes, which the ``audit`` row already holds, so storing it wrote a
-second row per entry (half of the tree's rows, about 1.9 µs of a push's
-SQLite work per operation) for nothing the entry cannot give. When a proof, a
-root or a push's frontier needs one, it is computed from the entries it covers
-(:func:`.audit_tree.load_nodes`; at most ``2^LOWEST_STORED_LEVEL`` entries per
-node). A database written before holds every level; a stored low node is read
-as before, and it equals the one computed, so both layouts, and a chain that
-holds both, give the same roots and proofs. The verifier checks every stored
+canonical bytes, which the ``audit`` row already holds, and a node of levels 1
+to 3 is a hash of at most eight such leaves. Storing leaves wrote a second row
+per entry; storing levels 1 to 3 wrote another 7 rows per 8 entries (about
+2 µs of a push's SQLite work per operation) for nothing the entries cannot give.
+When a proof, a root or a push's frontier needs one, it is computed from the
+entries it covers (:func:`.audit_tree.load_nodes`; at most
+``2^LOWEST_STORED_LEVEL`` entries per node, at most 15 for a push's frontier).
+A database written before holds lower levels; a stored low node is read as
+before, and it equals the one computed, so every layout, and a chain that holds
+several, gives the same roots and proofs. The verifier checks every stored
 node, and requires every node from this level up.
 
-Level 1 is the lowest stored: each level left out halves the rows again (level
-4 would store one row per 16 entries), but then a proof reads up to 2^level
-entries per missing node, and an edited level-1 node would no longer be a
-stored node the verifier can name (its test edits one).
+Level 4 is the lowest stored (one row per 16 entries). An edit of an unstored
+node cannot be made: what a proof serves below level 4 is computed from the
+entries, whose own hashes the verifier checks.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from sqlmodel import Field
 
 from .models import ID, ServerTable
 
-LOWEST_STORED_LEVEL = 1
+LOWEST_STORED_LEVEL = 4
 """Nodes of lower levels are computed from the audit entries when needed."""
 
 

@@ -77,7 +77,7 @@ def test_checkpoints_are_published_once_per_size_by_any_process(terminal, h, eng
 @pytest.mark.parametrize("table", ["audit", "audit_nodes", "audit_checkpoints"])
 def test_the_server_cannot_change_or_remove_audit_rows(terminal, h, engine, world, table,
                                                       settings):
-    busy_facility(terminal, h, 1)
+    busy_facility(terminal, h)  # enough entries for a stored tree node
     publish(engine, settings)
     for statement in (f"UPDATE {table} SET chain = chain", f"DELETE FROM {table}"):
         with pytest.raises(sa.exc.DBAPIError, match="append-only"), engine.begin() as conn:
@@ -132,14 +132,15 @@ def test_a_cut_tail_with_the_head_moved_back_is_named(terminal, h, engine, world
 
 def test_a_stored_node_edited_on_its_own_is_named(terminal, h, engine, world):
     busy_facility(terminal, h)
+    # The lowest stored level (4): node (4, 0) covers entries 1 to 16.
     with engine.begin() as conn:
         h.drop_append_only(conn)
         conn.execute(sa.update(L.nodes).where(L.nodes.c.chain == world.a.id,
-                                              L.nodes.c.level == 1, L.nodes.c.idx == 2)
+                                              L.nodes.c.level == 4, L.nodes.c.idx == 0)
                      .values(hash=leaf_hash(b"forged")))
     problem = admin.verify_audit(engine)
-    assert (problem.chain, problem.seq) == (world.a.id, 5)
-    assert "tree node (1, 2)" in problem.problem
+    assert (problem.chain, problem.seq) == (world.a.id, 1)
+    assert "tree node (4, 0)" in problem.problem
 
 
 def test_a_checkpoint_signed_by_another_key_is_named(terminal, h, engine, world, settings):

@@ -1,7 +1,7 @@
-"""The audit tree's stored layout: leaves are not stored (each is its entry's
-hash), every complete node above them is, and a database written before, which
-holds every level, gives the same roots and proofs and keeps growing — a chain
-can hold both layouts."""
+"""The audit tree's stored layout: nodes below the lowest stored level are not
+stored (each is computed from its entries), every complete node from it up is,
+and a database written before, which holds every level, gives the same roots
+and proofs and keeps growing — a chain can hold both layouts."""
 
 from __future__ import annotations
 
@@ -109,16 +109,19 @@ def test_a_missing_node_and_a_node_past_the_end_are_named(terminal, h, engine, w
     size = len(log)
     with engine.begin() as conn:
         h.drop_append_only(conn)
-        conn.execute(sa.delete(L.nodes).where(L.nodes.c.chain == chain, L.nodes.c.level == 2,
-                                              L.nodes.c.idx == 1))
+        conn.execute(sa.delete(L.nodes).where(L.nodes.c.chain == chain,
+                                              L.nodes.c.level == LOWEST_STORED_LEVEL,
+                                              L.nodes.c.idx == 0))
     problem = admin.verify_audit(engine)
-    assert (problem.chain, problem.seq) == (chain, 5)
-    assert "tree node (2, 1)" in problem.problem
+    assert (problem.chain, problem.seq) == (chain, 1)
+    assert f"tree node ({LOWEST_STORED_LEVEL}, 0)" in problem.problem
+    span = 1 << LOWEST_STORED_LEVEL
     with engine.begin() as conn:
-        conn.execute(sa.insert(L.nodes), [{"chain": chain, "level": 2, "idx": 1,
-                                           "hash": root_of([entry_leaf(e)
-                                                            for e in log[4:8]])},
-                                          {"chain": chain, "level": 1, "idx": size >> 1,
+        conn.execute(sa.insert(L.nodes), [{"chain": chain, "level": LOWEST_STORED_LEVEL,
+                                           "idx": 0, "hash": root_of([entry_leaf(e)
+                                                                      for e in log[:span]])},
+                                          {"chain": chain, "level": LOWEST_STORED_LEVEL,
+                                           "idx": size >> LOWEST_STORED_LEVEL,
                                            "hash": leaf_hash(b"ahead")}])
     problem = admin.verify_audit(engine)
     assert (problem.chain, problem.seq) == (chain, size + 1)

@@ -26,6 +26,7 @@ from server.storage.audit import record_event
 from server.storage.audit_verify import verify_chain
 from server.storage.db import read_tx, write_tx
 from server.storage.keys import key_chain
+from server.storage.merkle_models import LOWEST_STORED_LEVEL
 from server.storage.models import T
 
 DAY_MS = 86_400_000
@@ -229,7 +230,12 @@ def test_an_entry_rewritten_in_place_before_the_verified_ones_is_left_to_the_ful
     fid = world.a.id
     t = terminal()
     rid, create = h.new_resident(t)
-    applied(t, [create])
+    # Enough entries that entry 1 is under a stored tree node. Under an unstored
+    # one the frontier the incremental check compares with the one it kept is
+    # recomputed from the entries, the edited one included, so it names the
+    # edit at once: not the blind spot this test is about.
+    applied(t, [create] + [h.new_resident(t)[1]
+                           for _ in range(1 << LOWEST_STORED_LEVEL)])
     figures.refresh(engine, settings, fid)
     with engine.begin() as conn:
         h.drop_append_only(conn)
