@@ -23,7 +23,7 @@ from protocol.rules.residents.mds_movements import resident_movements
 from .facts import FacilityFacts
 from .model import Column, day_text, figure
 
-BAD = frozenset({DueStatus.OVERDUE, DueStatus.VIOLATION, DueStatus.LATE})
+BAD = frozenset({DueStatus.OVERDUE, DueStatus.VIOLATION, DueStatus.LATE, DueStatus.MISSED})
 
 MDS_COLUMNS = (
     Column("resident", "Resident", width=1.6), Column("mrn", "MRN"),
