@@ -77,11 +77,14 @@ class BedRow:
 @dataclass(frozen=True)
 class Movement:
     kind: str
-    """``admission`` or ``discharge``."""
+    """``admission``, ``discharge`` (deaths included) or ``transfer`` (to another
+    facility: a discharge for the census, docs/rules.md §4.3)."""
     date: str
     resident_id: str
     resident_name: str
     pending: bool = False
+    destination: str = ""
+    """For a transfer: the receiving facility."""
 
 
 @dataclass(frozen=True)

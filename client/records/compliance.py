@@ -25,12 +25,16 @@ from protocol.reports.pbj_file import PbjResult, pbj_for
 from protocol.reports.render import FORMATS, render
 from protocol.reports.status import ComplianceStatus, compliance_status
 from protocol.rules.calendar import Quarter
+from protocol.rules.residents.departures import ANOTHER_FACILITY
+from protocol.rules.residents.departures import KIND as TRANSFER_KIND
 
 from ..errors import InputError
 from ..store.database import RECORDS, audit, get_meta, loads
+from ..store.departures import departures
 from ..store.outbox import Actor
 from ..store.overlay import combine, overlay_ops
 from .area import Area
+from .directory import facility_names
 
 KINDS = ("facility", "bed", "resident", "stay", "assessment", "staff", "license", "hours",
          "training", "review", "registry_check", "paid_leave", "bulletin", "user")
@@ -62,10 +66,23 @@ def load_facts(conn: Connection, facility_id: str, facility_name: str = "", *,
             facility = item
         else:
             out.append(item)
+    if "stay" in kinds:
+        out += transfers_out(conn)
     last = get_meta(conn, "last_sync_at")
     synced = datetime.fromtimestamp(last / 1000, tz=UTC).astimezone() if last else None
     as_of = f"{synced:%Y-%m-%d %H:%M} (last sync)" if synced else "never synced"
     return FacilityFacts.from_rows(facility, out, data_as_of=as_of, hours_days=hours_days)
+
+
+def transfers_out(conn: Connection) -> list[Row]:
+    """The stays this facility transferred out, as kept when their records left
+    (:mod:`client.store.departures`), for the reports' lists of departures."""
+    places = facility_names(conn)
+    return [Row(TRANSFER_KIND, str(facts["stay_id"]), {
+        "resident_id": rid, "name": facts.get("name"), "mrn": facts.get("mrn"),
+        "admitted_at": facts.get("admitted_at"), "left_on": facts.get("left_on"),
+        "destination": places.get(str(facts.get("to_facility_id")), ANOTHER_FACILITY)})
+        for rid, facts in departures(conn).items() if facts.get("stay_id")]
 
 
 class Compliance(Area):

@@ -54,6 +54,11 @@ def _facility_rows(conn: Connection) -> list[tuple[str, dict[str, object]]]:
     return [(row.id, data) for row in rows if isinstance(data := loads(row.data), dict)]
 
 
+def facility_names(conn: Connection) -> dict[str, str]:
+    """Every facility the terminal knows (its own and the directory's), by id."""
+    return {i: str(d.get("name") or "") for i, d in _facility_rows(conn) if d.get("name")}
+
+
 def names(conn: Connection) -> Names:
     """Users of this facility and the terminals enrolled for it (only this
     facility's own record carries terminal names)."""

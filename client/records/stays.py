@@ -17,15 +17,18 @@ from protocol.errors import Refused, SchemaError, ValidationError
 from protocol.ids import new_id
 from protocol.ops import REASON_TEXT, OpType
 from protocol.records import RecordKind
+from protocol.rules.residents.departures import ANOTHER_FACILITY, DepartureKind, departure_kind
 from protocol.rules.residents.stays import Facts, stay_seen_from
 
 from ..errors import InputError
 from ..store.database import RECORDS, loads
+from ..store.departures import departures
 from ..store.outbox import Actor, input_error, record_op
 from ..store.overlay import combine, overlay_ops
 from ..views import Movement
 from .area import Area
 from .casework import Casework
+from .directory import facility_names
 from .permissions import require_permitted
 from .writes import load_record
 
@@ -190,7 +193,8 @@ def _movements(conn: Connection, today: date, days: int) -> list[Movement]:
         sa.or_(admitted >= cutoff, discharged >= cutoff, RECORDS.c.pending > 0,
                RECORDS.c.data.is_(None)))).all()
     ops = overlay_ops(conn, [r.id for r in rows if r.pending or r.data is None])
-    found: list[tuple[str, str, str, bool]] = []
+    found: list[tuple[str, str, str, bool, str]] = []
+    places = facility_names(conn)
     for row in rows:
         eff = combine("stay", row.id, row, ops.get(row.id, []))
         d = eff.data
@@ -198,10 +202,23 @@ def _movements(conn: Connection, today: date, days: int) -> list[Movement]:
         if not resident:
             continue
         if (d.get("admitted_at") or "") >= cutoff and d.get("admission_type") != "return":
-            found.append(("admission", str(d["admitted_at"])[:10], resident, eff.pending))
+            found.append(("admission", str(d["admitted_at"])[:10], resident, eff.pending, ""))
         if d.get("discharged_at") and str(d["discharged_at"]) >= cutoff:
-            found.append(("discharge", str(d["discharged_at"])[:10], resident, eff.pending))
+            # A transfer to another facility is a departure for the census (§4.3).
+            transfer = departure_kind(d) is DepartureKind.TRANSFER
+            found.append(("transfer" if transfer else "discharge", str(d["discharged_at"])[:10],
+                          resident, eff.pending, places.get(str(d.get("transferred_to")),
+                                                            ANOTHER_FACILITY)
+                          if transfer else ""))
+    seen = {(f[0], f[2]) for f in found}
+    for resident, kept in departures(conn).items():
+        left = str(kept.get("left_on") or "")
+        if left >= cutoff and ("transfer", resident) not in seen:
+            found.append(("transfer", left[:10], resident, False, places.get(
+                str(kept.get("to_facility_id")), ANOTHER_FACILITY)))
     names = resident_labels(conn, [f[2] for f in found])
+    gone = departures(conn)
     found.sort(key=lambda f: (f[1], f[0]), reverse=True)
-    return [Movement(kind=k, date=day, resident_id=r, resident_name=names.get(r, ""),
-                     pending=p) for k, day, r, p in found]
+    return [Movement(kind=k, date=day, resident_id=r,
+                     resident_name=names.get(r) or str(gone.get(r, {}).get("name") or ""),
+                     pending=p, destination=to) for k, day, r, p, to in found]

@@ -87,11 +87,15 @@ def _days(facts: FacilityFacts, start: date, end: date, today: date) -> Built:
     findings = staffing.staffing_findings(facts, start, end, today)
     rows, failing = staffing.day_rows(findings)
     a = findings.assessment
-    no_rn = sum(1 for c in findings.coverage if c.no_rn_hours)
+    no_rn = sum(1 for c in findings.coverage
+                if c.no_rn_hours and c.day not in findings.unjudged)
+    unjudged = (f", {len(findings.unjudged)} not judged (in progress or no residents)"
+                if findings.unjudged else "")
     return Built(staffing.DAY_COLUMNS, rows, (
         ("Minimums", staffing.minimums_words(findings)),
         ("Days", (f"{len(rows)} in the period, {len(failing)} failing, "
-                 f"{len(a.zero_census_days)} with census 0, {no_rn} with no RN hours")),
+                 f"{len(a.zero_census_days)} with census 0, {no_rn} with no RN hours"
+                  f"{unjudged}")),
         ("DON occupancy method", facts.settings.occupancy_words),
     ), _staffing_notes(findings), failing)
 

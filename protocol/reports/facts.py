@@ -27,6 +27,8 @@ from protocol.records.codes import state_codes
 from protocol.rules.dates import day_of, moment_of
 from protocol.rules.department.bulletins import Person
 from protocol.rules.residents.census_stats import StayFacts
+from protocol.rules.residents.departures import KIND as TRANSFER_KIND
+from protocol.rules.residents.departures import TransferOut
 from protocol.rules.residents.mds import Assessment, AssessmentType
 from protocol.rules.residents.mds_movements import is_record_error
 from protocol.rules.staffing.license_standing import LicenseRecord
@@ -175,6 +177,9 @@ class FacilityFacts:
     """When the data was last brought up to date (a terminal: its last sync)."""
     problems: tuple[str, ...] = field(default=())
     """Records that could not be read, each in words (never silently dropped)."""
+    transfers_out: tuple[TransferOut, ...] = ()
+    """Stays transferred to another facility (their records moved there): rows of
+    kind ``transferred_out`` (:mod:`protocol.rules.residents.departures`)."""
 
     @classmethod
     def from_rows(cls, facility: Row, rows: Iterable[Row], *, data_as_of: str = "",
@@ -187,8 +192,11 @@ class FacilityFacts:
         for row in rows:
             by_kind[row.kind].append(row)
         residents = {r.id: r.data for r in by_kind["resident"] if r.status == ACTIVE}
+        # A stay transferred *to* this facility moved here with the resident's record,
+        # but it was the sending facility's stay (its census, its discharge): not ours.
         stays = {r.id: r.data for r in by_kind["stay"]
-                 if r.data.get("resident_id") in residents and not is_record_error(r.data)}
+                 if r.data.get("resident_id") in residents and not is_record_error(r.data)
+                 and r.data.get("transferred_to") != facility.id}
         staff = {r.id: r.data for r in by_kind["staff"] if r.status == ACTIVE}
         state = str(facility.data.get("state_code") or "")
         settings = facility_settings(facility)
@@ -216,7 +224,9 @@ class FacilityFacts:
             leave=mine("paid_leave", "staff_id", staff),
             bulletins=tuple(r for r in by_kind["bulletin"] if r.status == ACTIVE),
             people=tuple(_person(r) for r in by_kind["user"]), beds=len(by_kind["bed"]),
-            data_as_of=data_as_of)
+            data_as_of=data_as_of, transfers_out=tuple(
+                t for r in by_kind[TRANSFER_KIND]
+                if (t := TransferOut.from_row(r.id, r.data)) is not None))
 
     # --- staffing -----------------------------------------------------------------------
 

@@ -17,13 +17,14 @@ from protocol.rules.residents.census_stats import (
     census_statistics,
     day_state,
 )
+from protocol.rules.residents.departures import ANOTHER_FACILITY, DepartureKind, departure_kind
 from protocol.rules.residents.mds import mds_schedule
 from protocol.rules.residents.mds_movements import resident_movements
 
 from .facts import FacilityFacts
 from .model import Column, day_text, figure
 
-BAD = frozenset({DueStatus.OVERDUE, DueStatus.VIOLATION, DueStatus.LATE})
+BAD = frozenset({DueStatus.OVERDUE, DueStatus.VIOLATION, DueStatus.LATE, DueStatus.MISSED})
 
 MDS_COLUMNS = (
     Column("resident", "Resident", width=1.6), Column("mrn", "MRN"),
@@ -120,21 +121,33 @@ DISCHARGE_COLUMNS = (
 
 
 def discharge_rows(facts: FacilityFacts, end: date) -> tuple[date, tuple[tuple[str, ...], ...]]:
+    """Discharges (deaths and transfers to another facility included: docs/rules.md
+    §4.3) in the 3 months ending on ``end``, oldest first."""
     first = add_days(add_months(end, -3), 1)
-    rows = []
-    for f in sorted(facts.stay_facts, key=lambda f: f.discharged_on or date.max):
+    found: list[tuple[date, tuple[str, ...]]] = []
+    moved = {t.stay_id: t for t in facts.transfers_out}
+    for f in facts.stay_facts:
         if f.discharged_on is None or not first <= f.discharged_on <= end:
             continue
         stay = facts.stays[f.stay_id]
         rid = str(stay.get("resident_id"))
-        disposition = str(stay.get("disposition") or "")
-        if stay.get("status") == "transferred":
-            disposition = "transferred"
-        rows.append((facts.resident_name(rid), str(facts.residents[rid].get("mrn") or ""),
-                     day_text(f.admitted_on), day_text(f.discharged_on),
-                     disposition.replace("_", " "), str(stay.get("destination") or ""),
-                     str(f.length_of_stay)))
-    return first, tuple(rows)
+        disposition = str(stay.get("disposition") or "").replace("_", " ")
+        destination = str(stay.get("destination") or "")
+        if departure_kind(stay) is DepartureKind.TRANSFER:
+            disposition = DepartureKind.TRANSFER.value
+            destination = moved[f.stay_id].destination if f.stay_id in moved else (
+                ANOTHER_FACILITY)
+        found.append((f.discharged_on, (
+            facts.resident_name(rid), str(facts.residents[rid].get("mrn") or ""),
+            day_text(f.admitted_on), day_text(f.discharged_on), disposition, destination,
+            str(f.length_of_stay))))
+    for t in facts.transfers_out:
+        if t.stay_id in facts.stays or not first <= t.left_on <= end:
+            continue
+        found.append((t.left_on, (t.name, t.mrn, day_text(t.admitted_on), day_text(t.left_on),
+                                  DepartureKind.TRANSFER.value, t.destination,
+                                  str(t.length_of_stay))))
+    return first, tuple(row for _, row in sorted(found, key=lambda item: item[0]))
 
 
 STATS_COLUMNS = (

@@ -20,6 +20,7 @@ from protocol.rules.staffing.hprd import (
     judgement_words,
     risk_flags,
 )
+from protocol.rules.staffing.judged_days import RESULT, WORDS, DayJudged, not_judged
 from protocol.rules.staffing.posting import POSTED, SHIFTS, daily_posting, keep_until
 from protocol.rules.staffing.profile import Basis, Category
 from protocol.rules.staffing.rn_coverage import (
@@ -82,6 +83,9 @@ class StaffingFindings:
     coverage: tuple[DayCoverage, ...]
     don_weeks: tuple[DonWeek, ...]
     flags: tuple[RiskFlag, ...]
+    unjudged: Mapping[date, DayJudged]
+    """The period's days no staffing rule judges, with why (§2.9): today and later
+    (in progress), days with no resident in the house."""
 
     @property
     def informational(self) -> bool:
@@ -89,11 +93,13 @@ class StaffingFindings:
 
     @cached_property
     def day_problems(self) -> dict[date, list[str]]:
-        """Each day's failures in words (a day not listed passed)."""
-        out: dict[date, list[str]] = {d: [] for d in each_day(self.start, self.end)}
+        """Each judged day's failures in words (a day not listed passed, or is not
+        judged: :attr:`unjudged`)."""
+        out: dict[date, list[str]] = {d: [] for d in each_day(self.start, self.end)
+                                      if d not in self.unjudged}
         if not self.informational:
             for j in self.assessment.shortfalls:
-                if j.minimum.basis is Basis.DAY:
+                if j.minimum.basis is Basis.DAY and j.start in out:
                     out[j.start].append(judgement_words(j))
         for c in self.coverage:
             if c.day not in out:
@@ -119,6 +125,8 @@ def staffing_findings(facts: FacilityFacts, start: date, end: date, today: date
     census = daily_census(facts.stay_facts, first, last)
     entries = facts.entries
     assessment = assess_staffing(entries, census, start, end, settings.profile)
+    unjudged = not_judged(start, end, today,
+                          daily_census(facts.stay_facts, start - ONE_DAY, end))
     coverage = rn_coverage(facts.rn_shifts, census, start, end, today=today,
                            profile=settings.profile, day_start=settings.day_start,
                            waivers=settings.waivers,
@@ -126,7 +134,7 @@ def staffing_findings(facts: FacilityFacts, start: date, end: date, today: date
     don = full_time_don(entries, start, end, settings.profile, leave=facts.paid_leave,
                         don_staff_id=facts.don_staff_id)
     return StaffingFindings(facts, start, end, census, assessment, coverage, don,
-                            risk_flags(entries, start, end))
+                            risk_flags(entries, start, end, not_judged=unjudged), unjudged)
 
 
 # --- posted daily staffing ----------------------------------------------------------------
@@ -187,6 +195,8 @@ def day_rows(findings: StaffingFindings) -> tuple[tuple[tuple[str, ...], ...], f
         result = "FAIL" if why else ("no value" if day.census == 0 else "ok")
         if day.census == 0:
             why = [*why, "census 0: no HPRD for this day"]
+        if (unjudged := findings.unjudged.get(day.day)) is not None:
+            result, why = RESULT[unjudged], [WORDS[unjudged]]
         if why and result == "FAIL":
             failing.add(index)
         rows.append((day.day.isoformat(), str(day.census),
@@ -219,27 +229,36 @@ def period_rows(findings: StaffingFindings) -> tuple[tuple[tuple[str, ...], ...]
         hours = a.minutes(category) / 60
         add(f"{category.value} HPRD", span, f"{figure(hours)} h ÷ {a.resident_days} resident "
             f"days = {figure(a.hprd(category))}", "figure")
+    unjudged = findings.unjudged
     for j in a.judgements:
         if j.minimum.basis is Basis.DAY:
             continue
         status = "met" if j.met else "no value" if j.met is None else (
             "benchmark gap" if profile.informational else "NOT MET")
+        if status != "met":
+            status = _unjudged_status(unjudged, j.start, j.end) or status
         add(f"{j.minimum.category.value} minimum ({j.minimum.basis.value})",
             f"{j.start.isoformat()} to {j.end.isoformat()}",
             judgement_words(j, informational=profile.informational), status,
             fails=status == "NOT MET")
-    counts = {s: sum(1 for c in findings.coverage if c.status is s) for s in CoverageStatus}
+    judged = [c for c in findings.coverage if c.day not in unjudged]
+    counts = {s: sum(1 for c in judged if c.status is s) for s in CoverageStatus}
+    skipped = sum(1 for c in findings.coverage if c.day in unjudged)
     add("RN 8 hours", span, f"{counts[CoverageStatus.MET]} days met, "
-        f"{counts[CoverageStatus.NOT_MET]} not met, {counts[CoverageStatus.WAIVED]} waived",
-        "NOT MET" if counts[CoverageStatus.NOT_MET] else "met",
+        f"{counts[CoverageStatus.NOT_MET]} not met, {counts[CoverageStatus.WAIVED]} waived"
+        + (f", {skipped} not judged (in progress or no residents)" if skipped else ""),
+        "NOT MET" if counts[CoverageStatus.NOT_MET] else "met" if judged else "not judged",
         fails=bool(counts[CoverageStatus.NOT_MET]))
     for week in findings.don_weeks:
-        bad = week.status is DonStatus.NOT_MET
+        status = str(week.status).replace("_", " ")
+        if week.status is DonStatus.NOT_MET:
+            status = _unjudged_status(unjudged, max(week.start, findings.start),
+                                      min(week.end, findings.end)) or "NOT MET"
+        bad = status == "NOT MET"
         who = findings.facts.staff_name(week.staff_id) if week.staff_id else ""
         add("Full-time DON", f"{week.start.isoformat()} to {week.end.isoformat()}",
             week.words.replace(f"{week.staff_id}: ", f"{who}: ") if week.staff_id
-            else week.words, "NOT MET" if bad else str(week.status).replace("_", " "),
-            fails=bad)
+            else week.words, status, fails=bad)
     for flag in findings.flags:
         words = flag.words
         if flag.staff_id:
@@ -249,6 +268,17 @@ def period_rows(findings: StaffingFindings) -> tuple[tuple[tuple[str, ...], ...]
     for day, problems in sorted(findings.day_problems.items()):
         add("Failing day", day.isoformat(), "; ".join(problems), "FAIL", fails=True)
     return tuple(rows), frozenset(failing)
+
+
+def _unjudged_status(unjudged: Mapping[date, DayJudged], start: date, end: date
+                     ) -> str | None:
+    """A span's status when a rule over it is short but cannot be judged yet (it
+    reaches today: in progress) or at all (no day of it had residents)."""
+    if end >= start and unjudged.get(end) is DayJudged.IN_PROGRESS:
+        return RESULT[DayJudged.IN_PROGRESS]
+    if all(unjudged.get(d) is DayJudged.NO_RESIDENTS for d in each_day(start, end)):
+        return RESULT[DayJudged.NO_RESIDENTS]
+    return None
 
 
 def minimums_words(findings: StaffingFindings) -> str:

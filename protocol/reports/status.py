@@ -13,7 +13,9 @@ from decimal import Decimal
 
 from protocol.rules.calendar import Quarter
 from protocol.rules.due import DueItem, DueStatus, due_list, overdue_list
+from protocol.rules.residents.census_stats import daily_census
 from protocol.rules.staffing.hprd import NO_RN_DAYS_LIMIT, days_without_rn_hours
+from protocol.rules.staffing.judged_days import WORDS, default_period, not_judged
 from protocol.rules.staffing.license_standing import license_items
 from protocol.rules.staffing.licenses import Band, expiry
 from protocol.rules.staffing.nurse_aides import registry_items
@@ -61,24 +63,30 @@ def _plural(n: int, word: str) -> str:
 
 def compliance_status(facts: FacilityFacts, today: date) -> ComplianceStatus:
     lines: list[StatusLine] = []
-    yesterday = today - timedelta(days=1)
-    first = today - timedelta(days=CHART_DAYS)
+    first, yesterday = default_period(today, CHART_DAYS)
     findings = staffing.staffing_findings(facts, first, yesterday, today)
     problems = findings.day_problems
     last = problems.get(yesterday)
+    quiet = findings.unjudged.get(yesterday)
     lines.append(StatusLine(
         "fail" if last else "ok", "staffing",
-        f"Yesterday ({yesterday.isoformat()}): " + ("; ".join(last) if last else
-                                                     "staffing met the profile and the RN "
-                                                     "8-hour rule")))
+        f"Yesterday ({yesterday.isoformat()}): " + (
+            "; ".join(last) if last else WORDS[quiet] if quiet else
+            "staffing met the profile and the RN 8-hour rule")))
     failing = len(problems)
+    empty = len(findings.unjudged) == CHART_DAYS
     lines.append(StatusLine("fail" if failing else "ok", "staffing",
-                            f"Last {CHART_DAYS} days: {_plural(failing, 'day')} failing"
+                            f"Last {CHART_DAYS} days: " + (
+                                "no residents, staffing not judged" if empty else
+                                f"{_plural(failing, 'day')} failing")
                             + (f" ({', '.join(d.isoformat() for d in sorted(problems))})"
                                if failing else "")))
     quarter = Quarter.of(today)
-    no_rn = days_without_rn_hours(facts.entries, quarter.start, yesterday) \
-        if yesterday >= quarter.start else ()
+    no_rn = days_without_rn_hours(
+        facts.entries, quarter.start, yesterday, not_judged=not_judged(
+            quarter.start, yesterday, today,
+            daily_census(facts.stay_facts, quarter.start - timedelta(days=1), yesterday))
+    ) if yesterday >= quarter.start else ()
     lines.append(StatusLine(
         "fail" if len(no_rn) >= NO_RN_DAYS_LIMIT else "warn" if no_rn else "ok", "staffing",
         f"{quarter} so far: {_plural(len(no_rn), 'day')} with no RN hours (CMS flags "

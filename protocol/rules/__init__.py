@@ -18,9 +18,12 @@ nothing eagerly, so :mod:`protocol.ops` can use the rules without a cycle.
 ``residents.stays``          the stay commands as state transitions
 ``residents.census_stats``   resident days, occupancy, length of stay, by payer
 ``residents.mds``            the MDS assessment schedule
+``residents.mds_closed``     when an MDS item stops being work (missed, closed stays)
+``residents.diagnosis_rank``  the rank a new diagnosis starts with
 ``staffing.profile``         a state's staffing minimums as editable data
 ``staffing.worktime``        shifts split at midnight into worked minutes
 ``staffing.hprd``            hours per resident day and their compliance
+``staffing.judged_days``     which days a staffing judgement covers (today, no residents)
 ``staffing.rn_coverage``     8 consecutive RN hours a day; the full-time DON
 ``staffing.nurse_aides``     registry, the 4-month rule, in-service hours, reviews
 ``staffing.licenses``        license expiry bands and days left

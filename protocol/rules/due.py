@@ -29,6 +29,9 @@ class DueStatus(StrEnum):
     """Something happened that the rule forbids (work before a check, say)."""
     REVIEW = "review"
     """Looks short, for a reason a person must judge."""
+    MISSED = "missed"
+    """Not done, and no longer anyone's work: the chance passed (an MDS assessment
+    not done before the resident left for good; anything of a closed stay)."""
 
 
 def status_of(due: date, done: date | None, today: date) -> DueStatus:

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 
 from protocol.reports.catalog import REPORTS, UnknownReport
 from protocol.reports.render import render
+from protocol.rules.staffing.judged_days import default_period
 from server.core.audit_log import AuditLog
 from server.errors import NotFound
 from server.reports.compliance import facility_now, facility_report, produced_at
@@ -75,9 +76,16 @@ def offered() -> list[Offered]:
 
 def period(today: date, raw_from: str | None, raw_to: str | None) -> tuple[date, date]:
     """The period asked for (``YYYY-MM-DD``, both days included); by default the
-    last 14 days ending ``today`` (the facility's)."""
-    end = _day("to", raw_to) or today
-    start = _day("from", raw_from) or end - timedelta(days=DEFAULT_DAYS - 1)
+    last 14 complete days, ending yesterday on the facility's own clock
+    (docs/rules.md §2.9: today is still in progress, and a staffing report does
+    not judge it)."""
+    start, end = _day("from", raw_from), _day("to", raw_to)
+    if end is None:
+        end = default_period(today, DEFAULT_DAYS)[1]
+        if start is not None and start > end:
+            end = start  # a period asked from today on: today alone, in progress
+    if start is None:
+        start = end - timedelta(days=DEFAULT_DAYS - 1)
     if end < start:
         raise InputInvalid("to", "The period ends before it starts.")
     if (end - start).days + 1 > MAX_DAYS:

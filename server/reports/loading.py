@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from protocol.reports.facts import FacilityFacts, HoursDays, Row, facility_settings
+from protocol.rules.residents.departures import KIND as TRANSFER_KIND
 from server.errors import NotFound
 from server.storage.models import IS_HOURS, T
 from server.storage.rows import json_value
@@ -81,7 +82,7 @@ def load_facts(conn: Connection, facility_id: str, *, kinds: Iterable[str] | Non
             hours = sa.and_(mine, IS_HOURS)
             found += _snapshots(conn, sa.and_(hours, records.c.work_day.between(first, last)))
             found += _snapshots(conn, sa.and_(hours, records.c.work_day.is_(None)))
-    out: list[Row] = []
+    out: list[Row] = _transfers_out(conn, facility_id) if "stay" in wanted else []
     append = out.append
     for kind, rec_id, data, status in found:
         decoded: Any = _decode(data) if data.__class__ is str else data  # NULL: None
@@ -90,6 +91,31 @@ def load_facts(conn: Connection, facility_id: str, *, kinds: Iterable[str] | Non
         append(_tuple_new(Row, (kind, rec_id, decoded or {}, status)))
     return FacilityFacts.from_rows(facility, out, data_as_of=data_as_of(conn, facility_id),
                                    hours_days=hours_days)
+
+
+def _transfers_out(conn: Connection, facility_id: str) -> list[Row]:
+    """The stays this facility transferred out, whose records moved with the resident
+    (:mod:`protocol.rules.residents.departures`): the stay's dates, the resident's
+    name and record number, the receiving facility's name."""
+    t, records, facilities = T.transfers, T.records, T.facilities
+    stay, resident = records.alias("stay"), records.alias("resident")
+    found = conn.execute(sa.select(
+        t.c.stay_id, t.c.resident_id, sa.cast(stay.c.data, sa.Text),
+        sa.cast(resident.c.data, sa.Text), facilities.c.name).select_from(
+        t.join(stay, stay.c.id == t.c.stay_id)
+        .outerjoin(resident, resident.c.id == t.c.resident_id)
+        .outerjoin(facilities, facilities.c.id == t.c.to_facility_id))
+        .where(t.c.from_facility_id == facility_id)).all()
+    out = []
+    for stay_id, resident_id, stay_data, resident_data, destination in found:
+        s: Any = _decode(stay_data) if stay_data else {}
+        r: Any = _decode(resident_data) if resident_data else {}
+        out.append(Row(TRANSFER_KIND, stay_id, {
+            "resident_id": resident_id,
+            "name": f"{r.get('family_name', '')}, {r.get('given_name', '')}".strip(", "),
+            "mrn": str(r.get("mrn") or ""), "admitted_at": s.get("admitted_at"),
+            "left_on": s.get("discharged_at"), "destination": destination or ""}))
+    return out
 
 
 def _row(kind: str, rec_id: str, data: str | None, status: str) -> Row:

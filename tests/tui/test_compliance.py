@@ -16,8 +16,12 @@ pytestmark = pytest.mark.tui
 
 @pytest.fixture
 def short_staffed(offline_terminal):
-    """Yesterday (2026-01-14) only an LPN worked: no RN at all."""
+    """Yesterday (2026-01-14) only an LPN worked: no RN at all, with a resident in
+    the house (a facility with none is not judged: docs/rules.md §2.9)."""
     session = offline_terminal.session()
+    resident = session.residents.register({"family_name": "Okafor", "given_name": "Adaeze",
+                                          "birth_date": "1941-03-02", "sex": "female"})
+    session.stays.admit(resident, admitted_at="2026-01-02")
     lpn = session.staff.add({"employee_id": "E-2", "family_name": "Thompson",
                              "given_name": "Keisha", "job_title_code": 9, "pay_type_code": 2})
     session.staff.add_hours(lpn, {"work_date": "2026-01-14", "hours": "8.00",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from textual.notifications import Notify
-from textual.widgets import DataTable, Input, TextArea
+from textual.widgets import DataTable, Input, Select, TextArea
 
 from client.ui.dialogs.diagnosis_form import CodeSearchDialog
 from client.ui.dialogs.form import FormDialog
@@ -150,9 +150,15 @@ async def test_a_diagnosis_is_found_by_words(resident_terminal, make_app, drive)
         assert form.query_one("#field-code", Input).value == "I10"
         assert form.query_one("#field-description", Input).value == (
             "Essential (primary) hypertension")
+        # Her first diagnosis: it starts as the principal one (docs/rules.md §5.4).
+        assert form.query_one("#field-rank", Select).value == "principal"
         await pilot.press("ctrl+s")
         await ui.wait_for(lambda: app.screen is screen)
         await ui.wait_for(lambda: "I10" in ui.table_text("#diagnoses"))
+        assert "principal" in ui.table_text("#diagnoses")
+        await pilot.press("i")  # the next one is secondary
+        second = await ui.wait_for_screen(FormDialog)
+        assert second.query_one("#field-rank", Select).value == "secondary"
 
 
 async def test_saving_an_unchanged_field_records_nothing(resident_terminal, make_app, drive):

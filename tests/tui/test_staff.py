@@ -57,6 +57,9 @@ async def test_enter_hours_for_a_shift(staff_terminal, make_app, drive):
         screen = await open_staff(ui, pilot)
         await pilot.press("h")
         dialog = await ui.wait_for_screen(FormDialog)
+        # An RN's hours without clock times cannot show the RN 8-hour run: said here.
+        hints = " ".join(str(w.render()) for w in dialog.query(".field-hint"))
+        assert "cannot show the RN 8 consecutive hours" in hints
         await ui.fill(hours="23")
         assert "at most 22.5" in ui.text_of("#error-hours")
         await pilot.press("ctrl+s")

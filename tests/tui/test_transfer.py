@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Select, Static, Tabs
 
 from client.ui.dialogs.form import FormDialog
 from client.ui.dialogs.message import MessageDialog
+from client.ui.screens.beds import BedsScreen
 from client.ui.screens.census import CensusScreen
 from client.ui.screens.resident import ResidentScreen
 from client.ui.screens.staff import StaffScreen
@@ -90,6 +91,19 @@ async def test_transfer_picks_the_receiving_facility_by_name(
         facts = str(dialog.query_one("#message-body", Static).render())
         assert "1941-03-02" in facts
         assert "To: Oak Hill Nursing" in facts
+
+        # A transfer out is a departure for the census (docs/rules.md §4.3): F3's
+        # movements and the discharges report list it, with where she went.
+        await pilot.press("escape")
+        await ui.wait_for(lambda: app.screen is census)
+        await pilot.press("f3")
+        await ui.wait_for_screen(BedsScreen)
+        await ui.wait_for(lambda: "Transferred" in ui.table_text("#movements"))
+        assert "Okafor, Adaeze → Oak Hill Nursing" in ui.table_text("#movements")
+        today = facility.clock.today()
+        report = census.session.compliance.report("discharges", today, today)
+        assert [(row[0], row[4], row[5]) for row in report.rows] == [
+            ("Okafor, Adaeze", "transfer", "Oak Hill Nursing")]
 
 
 async def test_a_new_license_starts_at_the_facilitys_state(facility, manager_terminal,

@@ -9,7 +9,7 @@ and the save (a worker too) checks the code in full, as the server will.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from rich.text import Text
@@ -25,6 +25,7 @@ from protocol.records import RecordKind
 from protocol.records.codes import check_icd10, check_icd10_shape
 from protocol.rules.residents import diagnosis_codes
 from protocol.rules.residents.diagnosis_codes import Code
+from protocol.rules.residents.diagnosis_rank import default_rank
 
 from ..display import plain
 from ..workers import WorkerErrorsToApp
@@ -95,7 +96,10 @@ class DiagnosisDialog(FormDialog[Any]):
 
 
 def diagnosis(submit: Callable[[dict[str, Any]], Any], *,
-              current: dict[str, Any] | None = None) -> DiagnosisDialog:
+              current: dict[str, Any] | None = None,
+              others: Iterable[Mapping[str, Any]] = ()) -> DiagnosisDialog:
+    """The form for a new diagnosis (``others``: the resident's recorded ones, which
+    decide the rank it starts with) or a change to ``current``."""
     values = current or {}
 
     def shown(name: str) -> str:
@@ -109,7 +113,7 @@ def diagnosis(submit: Callable[[dict[str, Any]], Any], *,
                   kind=RecordKind.DIAGNOSIS),
         FormField("onset_date", "Onset date", shown("onset_date"), kind=RecordKind.DIAGNOSIS,
                   required=False, hint="YYYY-MM-DD"),
-        FormField("rank", "Rank", shown("rank") or "secondary", kind=RecordKind.DIAGNOSIS,
+        FormField("rank", "Rank", shown("rank") or default_rank(others), kind=RecordKind.DIAGNOSIS,
                   choices=(("Principal", "principal"), ("Secondary", "secondary"))),
         FormField("status", "Status", shown("status") or "active", kind=RecordKind.DIAGNOSIS,
                   choices=(("Active", "active"), ("Resolved", "resolved"))),

@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.text import Text
 
-from protocol.pbj import JOB_TITLES, PAY_TYPES
+from protocol.pbj import JOB_TITLES, PAY_TYPES, RN_CODES
 from protocol.records import RecordKind
 from protocol.records.codes import US_STATES
 
@@ -24,6 +24,12 @@ LICENSE_TYPES = tuple((t, t) for t in ("RN", "LPN", "LVN", "CNA", "APRN", "RHIA"
 STATE_CHOICES = tuple((s, s) for s in US_STATES)
 
 
+RN_UNTIMED_HINT = (". An RN's hours without clock times count toward HPRD but cannot "
+                   "show the RN 8 consecutive hours: enter the shift with its clock times "
+                   "(k) for that")
+"""Shown under an RN's hours (docs/rules.md §2.6: the 8-hour rule reads clock times)."""
+
+
 def _bool(text: str) -> bool:
     return text == "true"
 
@@ -33,12 +39,14 @@ def add_hours(today: date, staff: StaffView,
     """Hours for one shift; job title and pay type default to the staff member's."""
     job = str(staff.fields.get("job_title_code") or "")
     pay = str(staff.fields.get("pay_type_code") or "")
+    hint = "e.g. 7.5 — more than 0, at most 22.5, two decimals"
+    if job.isdigit() and int(job) in RN_CODES:
+        hint += RN_UNTIMED_HINT
     fields = [
         FormField("work_date", "Work date", today.isoformat(), kind=RecordKind.HOURS,
                   hint="YYYY-MM-DD; not in the future"),
         FormField("shift", "Shift", "day", kind=RecordKind.HOURS, choices=SHIFTS),
-        FormField("hours", "Hours", kind=RecordKind.HOURS,
-                  hint="e.g. 7.5 — more than 0, at most 22.5, two decimals"),
+        FormField("hours", "Hours", kind=RecordKind.HOURS, hint=hint),
         FormField("job_title_code", "PBJ job title", job, kind=RecordKind.HOURS,
                   choices=JOB_TITLE_CHOICES, parse=whole_number),
         FormField("pay_type_code", "Pay type", pay, kind=RecordKind.HOURS,

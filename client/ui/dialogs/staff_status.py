@@ -35,7 +35,7 @@ WHY_FROM = 90
 
 STYLE = {DueStatus.DONE: "green", DueStatus.LATE: "yellow", DueStatus.DUE: "yellow",
          DueStatus.OVERDUE: "bold red", DueStatus.VIOLATION: "bold red",
-         DueStatus.REVIEW: "yellow", DueStatus.ON_HOLD: "dim"}
+         DueStatus.REVIEW: "yellow", DueStatus.ON_HOLD: "dim", DueStatus.MISSED: "yellow"}
 
 
 def items_of(due: dict[str, list[DueItem]], staff_id: str) -> list[DueItem]:

@@ -142,13 +142,16 @@ class BedsScreen(WorkScreen):
             (f"{move.kind}:{move.resident_id}:{move.date}", (
                 plain(move.date),
                 Text("Admitted", style="green") if move.kind == "admission"
+                else Text("Transferred", style="dim") if move.kind == "transfer"
                 else Text("Discharged", style="dim"),
-                plain(move.resident_name),
+                plain(move.resident_name + (f" → {move.destination}"
+                                            if move.kind == "transfer" else "")),
                 Text("⟳ pending", style="yellow") if move.pending else Text("")))
             for move in sorted(message.movements, key=lambda m: m.date, reverse=True)],
             self._pane_width("#movements-pane"))
         empty = self.query_one("#movements-empty", Static)
-        empty.update(f"No admissions or discharges in the last {MOVEMENT_DAYS} days.")
+        empty.update(f"No admissions, discharges or transfers in the last {MOVEMENT_DAYS} "
+                     "days.")
         empty.display = not message.movements
 
     def _summary(self, beds: list[BedRow]) -> None:
@@ -230,7 +233,13 @@ class BedsScreen(WorkScreen):
     def _open_movement(self, event: DataTable.RowSelected) -> None:
         key = event.row_key.value or ""
         parts = key.split(":")
-        if len(parts) == 3:
+        if len(parts) == 3 and parts[0] == "transfer":
+            # The record moved with the resident; the census's "Transferred out"
+            # list holds what this facility keeps of the stay.
+            self.app.notify("The record moved with the resident to the receiving "
+                            "facility; the census's \"Transferred out\" list has what "
+                            "this facility keeps of the stay.")
+        elif len(parts) == 3:
             self._open(parts[1])
 
     def _open(self, resident_id: str) -> None:

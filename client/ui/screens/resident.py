@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, TabbedContent
 
+from protocol.merge import ACTIVE
 from protocol.ops import OpType
 from protocol.records import FIELDS, RecordKind, resident_display_name
 
@@ -230,8 +231,11 @@ class ResidentScreen(StayActions):
 
     def action_add_diagnosis(self) -> None:
         session, resident_id = self.session, self.resident_id
+        others = [dx.fields for dx in self.view.diagnoses
+                  if dx.record_status == ACTIVE] if self.view else []
         self._open_form(diagnosis_form.diagnosis(
-            lambda values: session.residents.add_diagnosis(resident_id, values)),
+            lambda values: session.residents.add_diagnosis(resident_id, values),
+            others=others),
             "Diagnosis added", tab="diagnoses")
 
     # --- MDS assessments ---------------------------------------------------------------

@@ -39,6 +39,7 @@ from enum import StrEnum
 
 from protocol.errors import ValidationError
 from protocol.rules.due import DueItem, DueStatus, status_of
+from protocol.rules.residents.mds_closed import is_closed, settle
 
 REENTRY_DAYS = 30
 CENSUS_FLAG_DAYS = 150
@@ -293,10 +294,26 @@ def mds_schedule(resident_id: str, movements: Sequence[Movement],
             schedule.assessment(a)
         routine_pending = any(a.ard is None and a.kind not in SIGNIFICANT for a in mine)
         schedule.next_routine(pending=routine_pending)
-        items += schedule.items
-    items += _tracking(resident_id, movements, records, today)
-    items += _census_flags(resident_id, movements, records, today)
+        left = episode.last_day(today)
+        items += [settle(i, left_on=left, today=today, needs_resident=i.rule in OBRA_ARDS)
+                  for i in schedule.items]
+    items += [settle(i, left_on=_left_on(spans, i.due, today), today=today,
+                     needs_resident=False)
+              for i in _tracking(resident_id, movements, records, today)]
+    last = all_episodes[-1].last_day(today) if all_episodes else None
+    if last is None or not is_closed(last, today):
+        items += _census_flags(resident_id, movements, records, today)
     return items
+
+
+OBRA_ARDS = frozenset(f"{kind}_ard" for kind in OBRA)
+"""The items that need the resident here: an OBRA assessment's ARD (mds_closed)."""
+
+
+def _left_on(spans: list[tuple[Episode, date, date]], day: date | None, today: date
+             ) -> date | None:
+    episode = _episode_of(spans, day) if day is not None else None
+    return episode.last_day(today) if episode is not None else None
 
 
 def _tracking(resident: str, movements: Sequence[Movement], records: list[Assessment],

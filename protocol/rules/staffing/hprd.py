@@ -19,7 +19,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -223,15 +223,20 @@ class RiskFlag:
     days: tuple[date, ...] = ()
 
 
-def days_without_rn_hours(entries: Iterable[WorkEntry], start: date, end: date
-                          ) -> tuple[date, ...]:
-    """Days with no hours in codes 5–7 (the DON's hours count as RN hours)."""
+def days_without_rn_hours(entries: Iterable[WorkEntry], start: date, end: date, *,
+                          not_judged: Container[date] = ()) -> tuple[date, ...]:
+    """Days with no hours in codes 5–7 (the DON's hours count as RN hours), less
+    ``not_judged`` (:mod:`~protocol.rules.staffing.judged_days`: today, days with no
+    resident in the house)."""
     worked = {day for _, code, _, day, minutes in entries if code in RN_CODES and minutes > 0}
-    return tuple(day for day in each_day(start, end) if day not in worked)
+    return tuple(day for day in each_day(start, end)
+                 if day not in worked and day not in not_judged)
 
 
-def risk_flags(entries: Iterable[WorkEntry], start: date, end: date) -> tuple[RiskFlag, ...]:
-    """The flags CMS raises on a period's hours (entries outside it are ignored)."""
+def risk_flags(entries: Iterable[WorkEntry], start: date, end: date, *,
+               not_judged: Container[date] = ()) -> tuple[RiskFlag, ...]:
+    """The flags CMS raises on a period's hours (entries outside it are ignored;
+    days ``not_judged`` are never days with no RN hours)."""
     entries = entries if isinstance(entries, (tuple, list)) else tuple(entries)  # read twice
     per_day: dict[tuple[str, date], Decimal] = {}  # minutes per employee and day
     for staff_id, _, _, day, minutes in entries:
@@ -240,7 +245,7 @@ def risk_flags(entries: Iterable[WorkEntry], start: date, end: date) -> tuple[Ri
             per_day[key] = per_day[key] + minutes if key in per_day else minutes
     flags: list[RiskFlag] = []
     # Only the period's days are looked up: the entries outside it need no filtering out.
-    no_rn = days_without_rn_hours(entries, start, end)
+    no_rn = days_without_rn_hours(entries, start, end, not_judged=not_judged)
     by_quarter: dict[Quarter, list[date]] = defaultdict(list)
     for day in no_rn:
         by_quarter[Quarter.of(day)].append(day)

@@ -8,6 +8,7 @@ import pytest
 from protocol.errors import ValidationError
 from protocol.records import RecordKind, validate_field, validate_fields
 from protocol.rules.residents import diagnosis_codes
+from protocol.rules.residents.diagnosis_rank import default_rank
 
 
 @pytest.mark.parametrize("code", ["E11.9", "I10", "S72.001A", "T36.0X1A", "F03.90", "e11.9"])
@@ -92,3 +93,13 @@ def test_the_check_agrees_with_the_whole_classification_on_every_code():
             assert problem is not None and "not a billable code" in problem, code
         checked += 1
     assert checked > 90_000
+
+
+def test_a_residents_first_active_diagnosis_starts_as_principal() -> None:
+    assert default_rank([]) == "principal"
+    assert default_rank([{"code": "I10", "rank": "principal", "status": "active"}]) == (
+        "secondary")
+    assert default_rank([{"code": "I10", "rank": "secondary"}]) == "secondary"
+    # Only resolved ones: the new one is the resident's current principal diagnosis.
+    assert default_rank([{"code": "J18.9", "rank": "principal", "status": "resolved"}]) == (
+        "principal")

@@ -263,3 +263,44 @@ def test_a_due_item_names_the_record_it_asks_for() -> None:
     assert items["entry_completion"].ref == "E1"
     assert record_asked_for(items["entry_completion"]) == {}
 
+
+
+def test_after_the_resident_leaves_for_good_old_items_are_missed_not_overdue() -> None:
+    """docs/rules.md §5.2: MDS work is due while the resident is here, then only the
+    departure's records; a stay closed (15 months after it ended) owes nothing."""
+    # Admitted 2015-01-10, died 2016-05-01, no MDS record at all.
+    moves = [Movement(ENTRY, date(2015, 1, 10)), Movement(DEATH, date(2016, 5, 1))]
+    recent = schedule(moves, today=date(2016, 6, 1))
+    # A month after the death: the admission assessment was missed (she is gone),
+    # but the entry and death tracking records are still somebody's work.
+    assert find(recent, "admission_ard") == [(DueStatus.MISSED, date(2015, 1, 23))]
+    assert find(recent, "entry_completion") == [(DueStatus.OVERDUE, date(2015, 1, 17))]
+    assert find(recent, "death_completion") == [(DueStatus.OVERDUE, date(2016, 5, 8))]
+    # 2016-05-01 + 15 months = 2017-08-01: open through it, closed the day after.
+    assert find(schedule(moves, today=date(2017, 8, 1)), "death_completion") == [
+        (DueStatus.OVERDUE, date(2016, 5, 8))]
+    today = date(2026, 12, 7)
+    closed = schedule(moves, today=today)
+    assert {i.status for i in closed} == {DueStatus.MISSED}
+    assert all("not overdue work" in i.why for i in closed)
+    assert not [i for i in closed if i.needs_action]
+
+
+def test_a_resident_still_here_or_away_with_a_return_keeps_overdue_work() -> None:
+    # In the house: the admission assessment not done is overdue.
+    assert find(schedule(IN, today=date(2026, 12, 1)), "admission_ard") == [
+        (DueStatus.OVERDUE, date(2026, 10, 14))]
+    # Away with a return anticipated, within 30 days: not gone for good.
+    away = [*IN, Movement(DISCHARGE, date(2026, 11, 20), return_anticipated=True)]
+    assert find(schedule(away, today=date(2026, 12, 1)), "admission_ard") == [
+        (DueStatus.OVERDUE, date(2026, 10, 14))]
+    # Discharged home two years ago with no discharge assessment: closed, no flags.
+    gone = [Movement(ENTRY, date(2024, 1, 2)), Movement(DISCHARGE, date(2024, 6, 1))]
+    items = schedule(gone, today=date(2026, 12, 1))
+    assert not find(items, "no_discharge_record")
+    assert find(items, "discharge_completion") == [(DueStatus.MISSED, date(2024, 6, 15))]
+    # The same discharge last month: the discharge assessment is overdue work.
+    fresh = [Movement(ENTRY, date(2026, 9, 1)), Movement(DISCHARGE, date(2026, 11, 1))]
+    items = schedule(fresh, today=date(2026, 12, 1))
+    assert find(items, "discharge_completion") == [(DueStatus.OVERDUE, date(2026, 11, 15))]
+    assert find(items, "admission_ard") == [(DueStatus.MISSED, date(2026, 9, 14))]
