@@ -75,7 +75,8 @@ async def test_the_figures_are_of_the_facilitys_own_date(visitor, manager, world
     """A facility's "today" is its own wall clock's (docs/rules.md §0.1), as at its
     terminals: at 05:00 UTC on 22 September it is still 21 September in Honolulu,
     so a license expiring on the 21st is still valid there and the MDS items due
-    that day are not yet overdue. The report period by default ends that day too."""
+    that day are not yet overdue. The report period by default ends the day before
+    that one, the facility's yesterday (its last complete day, docs/rules.md §2.9)."""
     from datetime import UTC, datetime
 
     from server.core.records_settings import set_records_settings
@@ -89,7 +90,7 @@ async def test_the_figures_are_of_the_facilitys_own_date(visitor, manager, world
     with read_tx(engine) as conn:  # Ohio, outside the manager's region: 01:00 on the 22nd
         assert figures.kept(conn, [world.b.id], clock())[world.b.id].day == "2026-09-22"
     _, page = await visitor.json(f"/portal/facilities/{world.a.id}/reports.json")
-    assert page["period"] == {"from": "2026-09-08", "to": "2026-09-21"}
+    assert page["period"] == {"from": "2026-09-07", "to": "2026-09-20"}
 
 
 async def test_figures_go_stale_when_the_records_change(visitor, manager, world, resident, h,

@@ -101,19 +101,19 @@ async def test_the_reports_page_has_a_json_twin(visitor, manager, world):
 
 
 async def test_the_default_period_is_the_last_14_complete_days(visitor, manager, world,
-                                                              settings):
+                                                              engine, settings):
     """Today is in progress (docs/rules.md §2.9): the period a manager and an
     inspector get without choosing one ends yesterday, as the terminal's "last 14
     days" does; a period asked from today on is today alone."""
     await visitor.sign_in(manager)
     status, body = await visitor.json(f"/portal/facilities/{world.a.id}/reports.json")
-    today = reports.local_now(settings.clock()).date()
+    with read_tx(engine) as conn:
+        today = facility_now(conn, world.a.id, settings.clock()).date()
     assert status == 200 and body["period"] == {
         "from": (today - timedelta(days=14)).isoformat(),
         "to": (today - timedelta(days=1)).isoformat()}
-    assert reports.period(settings, today.isoformat(), None) == (today, today)
-    assert reports.period(settings, None, "2026-09-14") == (date(2026, 9, 1),
-                                                            date(2026, 9, 14))
+    assert reports.period(today, today.isoformat(), None) == (today, today)
+    assert reports.period(today, None, "2026-09-14") == (date(2026, 9, 1), date(2026, 9, 14))
 
 
 async def test_outside_the_region_a_report_is_not_found(visitor, manager, world):

@@ -13,15 +13,17 @@ import pytest
 
 from protocol.ids import new_id
 from protocol.reports.render import render
-from server.portal import figures, reports
-from server.reports.compliance import facility_report
+from server.portal import figures
+from server.reports.compliance import facility_now, facility_report
 from server.storage.db import read_tx
 
 pytestmark = pytest.mark.usefixtures("world")
 
 
-def _today(settings):
-    return reports.local_now(settings.clock()).date()
+def _today(engine, settings, facility_id):
+    """The facility's today, on its own clock (as the portal judges it)."""
+    with read_tx(engine) as conn:
+        return facility_now(conn, facility_id, settings.clock()).date()
 
 
 def _kept(engine, settings, facility_id):
@@ -30,8 +32,9 @@ def _kept(engine, settings, facility_id):
 
 
 def _rows(engine, settings, name, facility_id, start, end):
-    report = facility_report(engine, name, facility_id, start, end, today=_today(settings),
-                             produced_at="2026-09-21 10:00")
+    report = facility_report(engine, name, facility_id, start, end,
+                             today=_today(engine, settings, facility_id),
+                             produced_at="2026-09-21 10:00 UTC")
     return list(csv.DictReader(io.StringIO(render(report, "csv").decode("utf-8-sig"))))
 
 
@@ -73,11 +76,11 @@ def test_a_transfer_out_is_a_discharge_of_the_facility_that_sent_them(terminal, 
     term = terminal("a")
     rid, create = h.new_resident(term, family="Kowalski", given="Irene")
     sid, admit = h.admit(term, rid, world.a.beds[0])
-    left = _today(settings).replace(day=1).isoformat()
+    left = _today(engine, settings, world.a.id).replace(day=1).isoformat()
     move = term.op("command", {"name": "transfer", "args": {
         "stay_id": sid, "to_facility_id": world.b.id, "at": left}})
     term.push([create, admit, move])
-    end = _today(settings)
+    end = _today(engine, settings, world.a.id)
     rows = _rows(engine, settings, "discharges", world.a.id, end, end)
     assert [(r["Resident"], r["Discharged"], r["Disposition"], r["Destination"])
             for r in rows] == [("Kowalski, Irene", left, "transfer", "Oak Hill")]
