@@ -246,6 +246,11 @@ async def test_the_bed_board_puts_the_movements_under_it_at_80_columns(facility,
             assert not fits(table), (table.id, fits(table))
             assert not wider_than_content(table), (table.id, wider_than_content(table))
         assert "Vandenberghe-Castellanos" in ui.table_text("#movements")
+        # Every column has a heading (a blank one beside "Date" made the date
+        # look as if it spanned two columns).
+        assert [str(c.label) for c in moves.columns.values()] == [
+            "Date", "Movement", "Resident", "Sync"]
+        assert all(str(c.label).strip() for c in beds.columns.values())
         # Tab goes from the board to the movements under it and back.
         assert app.focused is beds
         await pilot.press("tab")
