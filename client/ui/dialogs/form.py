@@ -62,6 +62,18 @@ class FormField:
     for the clerk: a transfer's receiving facility)."""
 
 
+PREDICATES = ("is ", "are ", "must ", "may ", "cannot ", "needs ", "has ")
+"""How a reason that goes on from the field's name begins ("is required")."""
+
+
+def field_message(label: str, reason: str) -> str:
+    """A field's refusal in words: "Description is required", "Onset date must be
+    …"; a reason that is a sentence of its own after a colon ("ICD-10-CM code:
+    Z99.9 is not in the code set"). A colon before "is required" read as a
+    label with nothing after it."""
+    return f"{label} {reason}" if reason.startswith(PREDICATES) else f"{label}: {reason}"
+
+
 def whole_number(text: str) -> int:
     """Parse a whole number; the protocol's range check says the rest."""
     try:
@@ -216,7 +228,7 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
         try:
             value = check_value(spec, self.raw_value(spec))
         except ValidationError as error:
-            message = f"{spec.label}: {error.reason}"
+            message = field_message(spec.label, error.reason)
             self.query_one(f"#error-{spec.name}", Static).update(Text(message))
             return False, None
         self.query_one(f"#error-{spec.name}", Static).update("")
