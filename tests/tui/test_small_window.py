@@ -86,6 +86,38 @@ async def test_forms_keep_save_in_view_and_scroll(staffed, make_app, drive):
         assert fully_visible(form.query_one("#form-cancel"))
 
 
+async def test_a_focused_fields_name_shows_above_it(staffed, make_app, drive):
+    """At 80×24 the longest form (register a resident) scrolls its fields: the
+    focused field's name is in view with it, as the form opens, going down with
+    tab and back up with shift+tab (the form opened, and went back up, showing a
+    box with no name above it)."""
+    app = make_app(staffed)
+    async with app.run_test(size=SIZE) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("ctrl+n")
+        form = await ui.wait_for_screen(FormDialog)
+        names = [spec.name for spec in form.fields]
+        fields = form.query_one("#form-fields")
+        assert fields.max_scroll_y > 0  # the form scrolls at this size
+
+        async def named_in_view(name: str) -> None:
+            await ui.wait_for(lambda: app.focused is form.query_one(f"#field-{name}"))
+            await pilot.wait_for_scheduled_animations()
+            await pilot.pause()
+            await pilot.pause()
+            for part in (f"#label-{name}", f"#field-{name}"):
+                assert fully_visible(form.query_one(part)), (part, fields.scroll_offset)
+
+        await named_in_view(names[0])
+        for name in names[1:]:
+            await pilot.press("tab")
+            await named_in_view(name)
+        for name in reversed(names[:-1]):
+            await pilot.press("shift+tab")
+            await named_in_view(name)
+
+
 @pytest.mark.parametrize("key", [None, "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10"])
 async def test_the_footer_always_offers_every_key(staffed, make_app, drive, key):
     """F1 first, and every key the footer shows is shown whole: none runs under
