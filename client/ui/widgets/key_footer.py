@@ -45,8 +45,9 @@ class KeyFooter(Footer):
     def compose(self) -> ComposeResult:
         items = list(super().compose())
         first = [key for key in items if isinstance(key, FooterKey) and key.action == self.FIRST]
+        self._composed_width = self.size.width or self.app.size.width
         yield from fitting(first + [key for key in items if key not in first],
-                           self.size.width or self.app.size.width)
+                           self._composed_width)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -54,7 +55,7 @@ class KeyFooter(Footer):
         self._composed_width = 0
 
     def on_resize(self, event: events.Resize) -> None:
-        if event.size.width != self._composed_width:
+        if event.size.width != self._composed_width:  # not when first laid out at that width
             self._composed_width = event.size.width
             self.bindings_changed(self.screen)  # the keys that fit the new width
 
