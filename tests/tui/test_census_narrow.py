@@ -8,6 +8,8 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable
 
+from .table_fit import fits, no_sideways_scroll
+
 pytestmark = [
     pytest.mark.tui,
     pytest.mark.e2e,
@@ -30,10 +32,6 @@ def admitted(facility):
     return term
 
 
-def _no_sideways_scroll(table: DataTable) -> bool:
-    return table.virtual_size.width <= table.scrollable_content_region.width
-
-
 async def test_the_census_fits_80_columns_with_its_key_facts(admitted, make_app, drive):
     app = make_app(admitted)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -42,8 +40,8 @@ async def test_the_census_fits_80_columns_with_its_key_facts(admitted, make_app,
         table = app.screen.query_one("#census-table", DataTable)
         await ui.wait_for(lambda: table.row_count == 2)
         await pilot.pause()
-        assert _no_sideways_scroll(table), (table.virtual_size.width, table.size.width)
-        assert table.max_scroll_x == 0
+        assert no_sideways_scroll(table), (table.virtual_size.width, table.size.width)
+        assert not fits(table), fits(table)
         shown = ui.screen_text()
         for fact in ("Smith [Jr], Walter", "101B", "In house", "1938-07-04", "Record no.",
                      "Okafor-Williams,"):
@@ -66,10 +64,12 @@ async def test_a_wide_window_keeps_every_column(admitted, make_app, drive):
         await ui.wait_for(lambda: table.row_count == 2)
         labels = [str(c.label) for c in table.columns.values()]
         assert labels[:7] == ["Name", "Record no.", "Bed", "Unit", "Status", "Admitted", "Born"]
-        assert _no_sideways_scroll(table)
+        assert no_sideways_scroll(table), (table.virtual_size.width, table.size.width)
+        assert not fits(table), fits(table)
         await pilot.resize_terminal(80, 24)
         await ui.wait_for(lambda: "Unit" not in [str(c.label) for c in table.columns.values()])
         await ui.wait_for(lambda: table.row_count == 2)
         await pilot.pause()
-        assert _no_sideways_scroll(table)
+        assert no_sideways_scroll(table), (table.virtual_size.width, table.size.width)
+        assert not fits(table), fits(table)
         assert "Smith [Jr], Walter" in ui.screen_text()

@@ -57,6 +57,12 @@ async def test_the_records_manager_reads_and_acknowledges_a_bulletin(facility, m
         overdue = ui.text_of("#bulletins-overdue")
         assert "Overdue: Copy fees [2027]" in overdue and "bwong" in overdue
         assert "mrivera" in overdue
+        # In line with the section labels and the table text (it began a cell
+        # further left).
+        label = screen.query_one(".section-label")
+        shown = screen.query_one("#bulletins-overdue")
+        assert shown.content_region.x == label.content_region.x
+        assert shown.content_region.height == 1
         requests = ui.table_text("#requests")
         assert "Iron Mountain" in requests and "$4,800.00" in requests
         assert "region (portal)" in requests

@@ -6,6 +6,7 @@ are told who does this."""
 from __future__ import annotations
 
 import pytest
+from textual.notifications import Notify
 from textual.widgets import DataTable
 
 from client.ui.dialogs.choice import ChoiceDialog
@@ -124,3 +125,24 @@ async def test_a_clerk_is_told_who_reviews_duplicates(facility, make_app, drive)
         await pilot.press("f7")
         await ui.wait_for(lambda: told(seen, "review possible duplicates"))
         assert app.screen is census
+
+
+async def test_a_key_on_an_empty_list_says_why_it_did_nothing(offline_terminal, make_app,
+                                                              drive):
+    """No possible duplicates: open, merge and dismiss each say there is no pair
+    to act on (they did nothing at all)."""
+    app = make_app(offline_terminal)
+    seen: list[object] = []
+    async with app.run_test(size=(80, 24), message_hook=seen.append) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("f7")
+        duplicates = await ui.wait_for_screen(DuplicatesScreen)
+        await ui.wait_for(lambda: "No possible duplicates" in ui.text_of("#duplicates-empty"))
+        for key in ("1", "2", "m", "x"):
+            seen.clear()
+            await pilot.press(key)
+            await ui.wait_for(lambda: any(
+                isinstance(m, Notify) and "No pair of records is highlighted"
+                in m.notification.message for m in seen))
+            assert app.screen is duplicates

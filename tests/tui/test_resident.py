@@ -112,8 +112,15 @@ async def test_diagnosis_code_is_checked_as_typed(resident_terminal, make_app, d
         screen = await open_first_resident(ui, pilot)
         await pilot.press("i")
         await ui.wait_for_screen(FormDialog)
+        # Saved empty: each refusal reads as a sentence ("Description: is required"
+        # read as a label with nothing after it).
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: ui.text_of("#error-description") != "")
+        assert ui.text_of("#error-description") == "Description is required"
+        assert ui.text_of("#error-code") == "ICD-10-CM code is required"
         await ui.fill(code="E119")
-        assert "dot after the third character" in ui.text_of("#error-code")
+        assert ui.text_of("#error-code").startswith(
+            "ICD-10-CM code needs a dot after the third character")
         await ui.wait_for(diagnosis_codes.is_loaded)
         # The right shape, but no such code: refused here as the server refuses it.
         await ui.fill(code="Z99.99")

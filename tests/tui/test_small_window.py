@@ -5,6 +5,7 @@ in the footer."""
 from __future__ import annotations
 
 import pytest
+from rich.cells import cell_len
 from textual.containers import ScrollableContainer
 from textual.widgets import DataTable, Input
 from textual.widgets._footer import FooterKey
@@ -85,8 +86,42 @@ async def test_forms_keep_save_in_view_and_scroll(staffed, make_app, drive):
         assert fully_visible(form.query_one("#form-cancel"))
 
 
-@pytest.mark.parametrize("key", [None, "f3", "f4", "f5", "f6", "f8"])
+async def test_a_focused_fields_name_shows_above_it(staffed, make_app, drive):
+    """At 80×24 the longest form (register a resident) scrolls its fields: the
+    focused field's name is in view with it, as the form opens, going down with
+    tab and back up with shift+tab (the form opened, and went back up, showing a
+    box with no name above it)."""
+    app = make_app(staffed)
+    async with app.run_test(size=SIZE) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("ctrl+n")
+        form = await ui.wait_for_screen(FormDialog)
+        names = [spec.name for spec in form.fields]
+        fields = form.query_one("#form-fields")
+        assert fields.max_scroll_y > 0  # the form scrolls at this size
+
+        async def named_in_view(name: str) -> None:
+            await ui.wait_for(lambda: app.focused is form.query_one(f"#field-{name}"))
+            await pilot.wait_for_scheduled_animations()
+            await pilot.pause()
+            await pilot.pause()
+            for part in (f"#label-{name}", f"#field-{name}"):
+                assert fully_visible(form.query_one(part)), (part, fields.scroll_offset)
+
+        await named_in_view(names[0])
+        for name in names[1:]:
+            await pilot.press("tab")
+            await named_in_view(name)
+        for name in reversed(names[:-1]):
+            await pilot.press("shift+tab")
+            await named_in_view(name)
+
+
+@pytest.mark.parametrize("key", [None, "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10"])
 async def test_the_footer_always_offers_every_key(staffed, make_app, drive, key):
+    """F1 first, and every key the footer shows is shown whole: none runs under
+    the palette's key at the right (the census showed "^n New resid")."""
     app = make_app(staffed)
     async with app.run_test(size=SIZE) as pilot:
         ui = drive(pilot)
@@ -98,6 +133,39 @@ async def test_the_footer_always_offers_every_key(staffed, make_app, drive, key)
         keys = list(app.screen.query(FooterKey))
         assert keys and keys[0].action == "help" and fully_visible(keys[0])
         assert "Help" in ui.screen_text()
+        [palette] = [k for k in keys if k.has_class("-command-palette")]
+        for shown in keys:
+            if shown is not palette:
+                assert shown.region.right <= palette.region.x, (shown.description,
+                                                                shown.region, palette.region)
+        # A wider window shows more keys; back at 80 columns, the same as before.
+        await pilot.resize_terminal(160, 30)
+        await ui.wait_for(lambda: len(app.screen.query(FooterKey)) > len(keys))
+        await pilot.resize_terminal(*SIZE)
+        await ui.wait_for(lambda: [k.action for k in app.screen.query(FooterKey)]
+                          == [k.action for k in keys])
+
+
+async def test_the_status_line_keeps_the_overdue_count_at_80_columns(offline_terminal,
+                                                                     make_app, drive):
+    """The sync status and the records' clocks together run past 78 cells: the
+    line closes up its separators and leaves out the next clock due, so "1
+    overdue" still shows (it was cut off at the window's edge)."""
+    app = make_app(offline_terminal)
+    async with app.run_test(size=SIZE) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        bar = app.screen.query_one(".sync-bar")
+        await ui.wait_for(lambda: "last sync" in str(bar.render()))
+        app.records_line = "records: 5 due · 1 overdue · next 2026-12-09 08:00"
+        await ui.wait_for(lambda: "1 overdue" in str(bar.render()))
+        await pilot.pause()
+        line = str(bar.render())
+        assert cell_len(line) <= bar.content_region.width, (line, bar.content_region)
+        assert "records: 5 due · 1 overdue" in line
+        await pilot.resize_terminal(160, 30)  # room for all of it
+        await ui.wait_for(lambda: "next 2026-12-09 08:00" in str(bar.render()))
+        assert "  ·  records: 5 due" in str(bar.render())
 
 
 async def test_corrected_hours_are_marked_at_80_columns(staffed, make_app, drive):

@@ -10,6 +10,8 @@ import pytest
 from textual.widgets import DataTable, TabbedContent
 
 from client.ui.dialogs.assessment_forms import AssessmentList
+from client.ui.dialogs.diagnosis_form import CodeSearchDialog
+from client.ui.dialogs.form import FormDialog
 from client.ui.dialogs.message import ConfirmDialog
 from client.ui.dialogs.resident_picker import ResidentPickerDialog
 from client.ui.screens.beds import BedsScreen
@@ -20,7 +22,7 @@ from client.ui.screens.records_lists import LISTS
 from client.ui.screens.resident import ResidentScreen
 from client.ui.widgets.fitted_columns import content_widths
 
-from .table_fit import fits, wider_than_content
+from .table_fit import fits, no_sideways_scroll, wider_than_content
 
 pytestmark = pytest.mark.tui
 
@@ -154,6 +156,36 @@ async def test_the_assessments_columns_follow_the_list_not_its_empty_sentence(
         assert "2026-01-13" in ui.table_text("#assessment-table")
 
 
+async def test_the_diagnosis_code_list_fits_80_columns(charted, make_app, drive):
+    """The codes found by words (i, then ctrl+f): long descriptions wrap within
+    the dialog (the description column was as wide as its longest one and the
+    list scrolled sideways); a wider window gives them more room."""
+    app = make_app(charted)
+    async with app.run_test(size=SIZE) as pilot:
+        ui = drive(pilot)
+        await _open_resident(ui, pilot)
+        await pilot.press("i")
+        await ui.wait_for_screen(FormDialog)
+        await pilot.press("ctrl+f")
+        dialog = await ui.wait_for_screen(CodeSearchDialog)
+        await pilot.press(*"diabetes type 2 hyperosmolarity")
+        table = dialog.query_one("#code-table", DataTable)
+        await ui.wait_for(lambda: "E11.00" in ui.table_text("#code-table"))
+        await pilot.pause()
+        assert table.region.right <= SIZE[0]
+        assert no_sideways_scroll(table), (table.virtual_size, table.scrollable_content_region)
+        assert not fits(table), fits(table)
+        assert [str(c.label) for c in table.columns.values()] == ["Code", "Description"]
+        await pilot.resize_terminal(130, 30)
+        await ui.wait_for(lambda: table.size.width > SIZE[0] - 8)
+        await pilot.pause()
+        assert not fits(table), fits(table)
+        await pilot.resize_terminal(*SIZE)
+        await ui.wait_for(lambda: table.region.right <= SIZE[0])
+        await pilot.pause()
+        assert not fits(table), fits(table)
+
+
 async def test_every_records_list_fits_80_columns(charted, make_app, drive):
     app = make_app(charted)
     async with app.run_test(size=SIZE) as pilot:
@@ -246,6 +278,11 @@ async def test_the_bed_board_puts_the_movements_under_it_at_80_columns(facility,
             assert not fits(table), (table.id, fits(table))
             assert not wider_than_content(table), (table.id, wider_than_content(table))
         assert "Vandenberghe-Castellanos" in ui.table_text("#movements")
+        # Every column has a heading (a blank one beside "Date" made the date
+        # look as if it spanned two columns).
+        assert [str(c.label) for c in moves.columns.values()] == [
+            "Date", "Movement", "Resident", "Sync"]
+        assert all(str(c.label).strip() for c in beds.columns.values())
         # Tab goes from the board to the movements under it and back.
         assert app.focused is beds
         await pilot.press("tab")

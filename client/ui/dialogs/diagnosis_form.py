@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -28,6 +28,7 @@ from protocol.rules.residents.diagnosis_codes import Code
 from protocol.rules.residents.diagnosis_rank import default_rank
 
 from ..display import plain
+from ..widgets.fitted_columns import show_fitted
 from ..workers import WorkerErrorsToApp
 from .form import FormDialog, FormField
 from .resident_forms import drop_empty
@@ -122,6 +123,11 @@ def diagnosis(submit: Callable[[dict[str, Any]], Any], *,
     return DiagnosisDialog(title, fields, lambda v: submit(drop_empty(v)))
 
 
+CODE_COLUMNS = (("Code", False), ("Description", True))
+"""The matches' columns, (label, wraps): a long description wraps within the
+dialog instead of running past its edge (:func:`show_fitted`)."""
+
+
 class CodeSearchDialog(WorkerErrorsToApp, ModalScreen[Code | None]):
     """Find a billable ICD-10-CM code by words of its description or its start;
     returns the chosen code, or ``None`` on cancel."""
@@ -159,10 +165,10 @@ class CodeSearchDialog(WorkerErrorsToApp, ModalScreen[Code | None]):
                 yield Button("Cancel", id="code-cancel")
 
     def on_mount(self) -> None:
-        table = self.query_one("#code-table", DataTable)
-        table.add_column("Code", width=9)
-        table.add_column("Description")
         self._search_for(self.words)
+
+    def on_resize(self, event: events.Resize) -> None:  # noqa: ARG002  Textual's signature
+        self.call_after_refresh(self._fit)  # the columns follow the dialog's new width
 
     @on(Input.Changed, "#code-filter")
     def _typed(self, event: Input.Changed) -> None:
@@ -186,10 +192,8 @@ class CodeSearchDialog(WorkerErrorsToApp, ModalScreen[Code | None]):
 
     def _show(self, codes: list[Code]) -> None:
         self.codes = codes
+        self._fit()
         table = self.query_one("#code-table", DataTable)
-        table.clear()
-        for code in codes:
-            table.add_row(plain(code.code), plain(code.description), key=code.code)
         empty = self.query_one("#code-empty", Static)
         empty.display = not codes
         table.display = bool(codes)
@@ -197,6 +201,11 @@ class CodeSearchDialog(WorkerErrorsToApp, ModalScreen[Code | None]):
             empty.update(Text("Type at least two letters of the diagnosis or of its code."))
         else:
             empty.update(Text(f"No billable code matches '{self.query_text}'."))
+
+    def _fit(self) -> None:
+        show_fitted(self.query_one("#code-table", DataTable), CODE_COLUMNS,
+                    [(code.code, (plain(code.code), plain(code.description)))
+                     for code in self.codes], self.query_one(".picker-dialog").size.width)
 
     def action_to_table(self) -> None:
         if self.codes:

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from protocol.errors import ValidationError
@@ -60,6 +61,18 @@ class FormField:
     no_default: bool = False
     """A required choice that starts on "Choose…" (the first choice is never taken
     for the clerk: a transfer's receiving facility)."""
+
+
+PREDICATES = ("is ", "are ", "must ", "may ", "cannot ", "needs ", "has ")
+"""How a reason that goes on from the field's name begins ("is required")."""
+
+
+def field_message(label: str, reason: str) -> str:
+    """A field's refusal in words: "Description is required", "Onset date must be
+    …"; a reason that is a sentence of its own after a colon ("ICD-10-CM code:
+    Z99.9 is not in the code set"). A colon before "is required" read as a
+    label with nothing after it."""
+    return f"{label} {reason}" if reason.startswith(PREDICATES) else f"{label}: {reason}"
 
 
 def whole_number(text: str) -> int:
@@ -133,7 +146,7 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
             with VerticalScroll(id="form-fields"):
                 for spec in self.fields:
                     yield Label(Text(spec.label + ("" if spec.required else " (optional)")),
-                                classes="field-label")
+                                id=f"label-{spec.name}", classes="field-label")
                     yield self._editor(spec)
                     if spec.hint:
                         yield Static(Text(spec.hint), classes="field-hint")
@@ -149,8 +162,8 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
     def on_mount(self) -> None:
         """The cursor starts in the first field (the first keystroke is never lost);
         the fields fit the screen once it is drawn."""
-        if self.fields:
-            self.query_one(f"#field-{self.fields[0].name}").focus()
+        if self.fields:  # the form opens at its top: not scrolled to the field, past its name
+            self.query_one(f"#field-{self.fields[0].name}").focus(scroll_visible=False)
         self.call_after_refresh(self._fit)
 
     def on_resize(self) -> None:
@@ -173,6 +186,33 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
         room = max(limit - others, 3)
         if fields.styles.max_height is None or fields.styles.max_height.value != room:
             fields.styles.max_height = room
+        self.call_after_refresh(self._label_in_view)
+
+    @on(events.DescendantFocus)
+    def _focused(self) -> None:
+        self.call_after_refresh(self._label_in_view)
+
+    def scroll_to_center(self, widget: Widget, animate: bool = True,  # noqa: FBT001, FBT002  Textual's signature
+                         **kwargs: Any) -> None:
+        """A field focused out of view (tab, or the first as the form opens) is
+        scrolled to at once, then its name shown above it: an animated scroll
+        ended after the name was checked, past it."""
+        del animate
+        super().scroll_to_center(widget, False, **kwargs)
+        self.call_after_refresh(self._label_in_view)
+
+    def _label_in_view(self) -> None:
+        """The focused field's name stays in view above it: scrolled to the field
+        alone (the first, as the form opens at 80×24; any, going back up with
+        shift+tab), the form showed a box with no name."""
+        focused = self.focused
+        name = (focused.id or "").removeprefix("field-") if focused is not None else ""
+        if not self.is_attached or not name or not self._has_field(name):
+            return
+        fields = self.query_one("#form-fields", VerticalScroll)
+        label = self.query_one(f"#label-{name}")
+        if label.virtual_region.y < fields.scroll_offset.y:  # above what shows
+            fields.scroll_to(y=label.virtual_region.y, animate=False)
 
     def _editor(self, spec: FormField) -> Input | Select[str] | TextArea:
         widget_id = f"field-{spec.name}"
@@ -216,7 +256,7 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
         try:
             value = check_value(spec, self.raw_value(spec))
         except ValidationError as error:
-            message = f"{spec.label}: {error.reason}"
+            message = field_message(spec.label, error.reason)
             self.query_one(f"#error-{spec.name}", Static).update(Text(message))
             return False, None
         self.query_one(f"#error-{spec.name}", Static).update("")

@@ -36,10 +36,11 @@ SIDE_BY_SIDE = 130
 board needs about 70 cells with a long name and a change waiting, the movements
 about 60. Below it they go under the board, each the window's width."""
 BED_COLUMNS = (("Unit", True), ("Bed", False), ("State", False), ("Resident", True),
-               ("", False))
-MOVEMENT_COLUMNS = (("Date", False), ("", False), ("Resident", True), ("", False))
+               ("Sync", False))
+MOVEMENT_COLUMNS = (("Date", False), ("Movement", False), ("Resident", True), ("Sync", False))
 """The two lists' columns, (label, wraps): sized for the rows shown, the names
-wrapping in what the rest leaves (:func:`show_fitted`)."""
+wrapping in what the rest leaves (:func:`show_fitted`). Every column has a
+heading: a blank one beside "Date" read as the date spanning two columns."""
 
 
 class BedsScreen(WorkScreen):

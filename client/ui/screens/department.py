@@ -164,11 +164,12 @@ class DepartmentScreen(HiringKeys):
                           Text(str(b.get("source", ""))), you, key=b["id"], height=None)
         table.move_cursor(row=cursor)
         self._show_empty("bulletins", NO_BULLETINS, rows=bool(found.bulletins))
-        overdue = Text()
-        for title, names in found.overdue:
-            overdue.append("Overdue: ", style="bold red").append(title).append(
-                " — " + ", ".join(names) + "\n")
-        self.query_one("#bulletins-overdue", Static).update(overdue)
+        overdue = Text("\n").join(
+            Text.assemble(("Overdue: ", "bold red"), title, " — " + ", ".join(names))
+            for title, names in found.overdue)
+        shown = self.query_one("#bulletins-overdue", Static)
+        shown.update(overdue)
+        shown.display = bool(found.overdue)
         requests = self.query_one("#requests", DataTable)
         fit_columns(requests, REQUEST_COLUMNS, width)
         self.requests = {r["id"]: r for r in found.requests}

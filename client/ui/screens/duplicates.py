@@ -33,6 +33,7 @@ from ..widgets.fitted_columns import show_fitted
 from .base import PaletteCommand, RoleKey, WorkScreen
 
 EMPTY = "No possible duplicates to review."
+NO_PAIR = "No pair of records is highlighted: the list of possible duplicates is empty."
 COLUMNS = (("Registered first", True), ("Registered later", True), ("", True))
 """The list's columns, (label, wraps): both records' names and facts, and where
 the pair stands, wrapping in the window's width (:func:`show_fitted`)."""
@@ -157,10 +158,18 @@ class DuplicatesScreen(WorkScreen):
         row_key, _ = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0))
         return self.pairs.get(row_key.value or "")
 
+    def _highlighted_or_told(self) -> Pair | None:
+        """The highlighted pair; with none (an empty list), the clerk is told why
+        the key did nothing."""
+        pair = self.highlighted()
+        if pair is None:
+            self.app.notify(NO_PAIR, severity="warning")
+        return pair
+
     # --- open, merge, dismiss ------------------------------------------------------
 
     def action_open(self, which: int) -> None:
-        pair = self.highlighted()
+        pair = self._highlighted_or_told()
         if pair is not None:
             from .resident import ResidentScreen
 
@@ -171,7 +180,7 @@ class DuplicatesScreen(WorkScreen):
         self.action_open(0)
 
     def action_merge(self) -> None:
-        pair = self.highlighted()
+        pair = self._highlighted_or_told()
         if pair is None:
             return
         if pair.merged:
@@ -203,7 +212,7 @@ class DuplicatesScreen(WorkScreen):
             self._after("Merge saved"))
 
     def action_dismiss_pair(self) -> None:
-        pair = self.highlighted()
+        pair = self._highlighted_or_told()
         if pair is None:
             return
         question = Text("Dismiss ").append_text(_who(pair.older)).append(" and ").append_text(

@@ -11,7 +11,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
+from textual import events
 from textual.app import App
 from textual.widgets import Static
 
@@ -33,14 +35,35 @@ class SyncBar(Static):
     def show_status_again(self, _changed: object) -> None:
         self.show_status(getattr(self.app, "sync_status", None))
 
+    def on_resize(self, event: events.Resize) -> None:  # noqa: ARG002  Textual's signature
+        self.show_status_again(None)
+
     def show_status(self, status: SyncStatus | None) -> None:
-        text = describe(status, syncing=bool(getattr(self.app, "syncing", False)),
-                        today=_today(self.app))
         records = str(getattr(self.app, "records_line", "") or "")
-        if status is not None and records and records != "records: nothing due":
-            text.append("  ·  ")
-            text.append(records, style="bold red" if "overdue" in records else "")
-        self.update(text)
+        if status is None or records == "records: nothing due":
+            records = ""
+        width = self.content_region.width or self.app.size.width - 2
+        syncing = bool(getattr(self.app, "syncing", False))
+        for text in _variants(status, records, syncing=syncing, today=_today(self.app)):
+            if cell_len(text.plain) <= width:
+                break
+        self.update(text)  # the shortest, wrapping onto a second line if even it is too long
+
+
+def _variants(status: SyncStatus | None, records: str, *, syncing: bool,
+              today: date | None) -> list[Text]:
+    """The line from longest to shortest: wide separators, then narrow ones, then
+    the records' clocks without the next one due (an 80-column window cut the
+    overdue count off)."""
+    shorter = " · ".join(p for p in records.split(" · ") if not p.startswith("next "))
+    out = []
+    for sep, clocks in (("  ·  ", records), (" · ", records), (" · ", shorter)):
+        text = describe(status, syncing=syncing, today=today, sep=sep)
+        if clocks:
+            text.append(sep)
+            text.append(clocks, style="bold red" if "overdue" in clocks else "")
+        out.append(text)
+    return out
 
 
 def _today(app: App[Any]) -> date | None:
@@ -49,8 +72,9 @@ def _today(app: App[Any]) -> date | None:
 
 
 def describe(status: SyncStatus | None, *, syncing: bool = False,
-             today: date | None = None) -> Text:
-    """The status line for a ``SyncStatus`` (``None`` before the first reading)."""
+             today: date | None = None, sep: str = "  ·  ") -> Text:
+    """The status line for a ``SyncStatus`` (``None`` before the first reading),
+    its parts joined by ``sep``."""
     text = Text()
     if status is None:
         text.append("○ Checking sync status…", style="dim")
@@ -61,24 +85,24 @@ def describe(status: SyncStatus | None, *, syncing: bool = False,
         text.append("● Online", style="bold green")
     else:
         text.append("● Offline", style="bold red")
-    text.append("  ·  ")
+    text.append(sep)
     if status.pending:
         text.append(count(status.pending, "change") + " waiting to sync", style="yellow")
     else:
         text.append("No pending changes", style="dim")
-    text.append("  ·  ")
+    text.append(sep)
     last = when(status.last_sync_at, today=today) if status.last_sync_at else "never"
     text.append(f"last sync {last}")
     if status.rejected:
-        text.append("  ·  ")
+        text.append(sep)
         text.append(count(status.rejected, "rejected", "rejected"), style="bold red")
     if status.conflicts:
-        text.append("  ·  ")
+        text.append(sep)
         text.append(count(status.conflicts, "conflict"), style="bold dark_orange")
     if getattr(status, "held", 0):
-        text.append("  ·  ")
+        text.append(sep)
         text.append(f"{status.held:,} held", style="magenta")
     if status.last_error and not status.online:
-        text.append("  ·  ")
+        text.append(sep)
         text.append(str(status.last_error), style="dim")
     return text

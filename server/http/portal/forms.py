@@ -3,16 +3,28 @@ each failure an :class:`~server.portal.errors.InputInvalid` naming the field."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 
 from aiohttp import web
-from multidict import MultiDictProxy
+from multidict import MultiDict, MultiDictProxy
 
 from protocol.schema import NUL_REFUSED
 from server.errors import NotFound
 from server.portal.errors import InputInvalid
 
 Form = MultiDictProxy[str | bytes | bytearray | web.FileField]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Reshow = Callable[[web.Request, InputInvalid, Form], Awaitable[web.StreamResponse]]
+
+NUL_SHOWN = "\u2400"
+"""How a NUL the person typed is shown back in a re-shown form (␀): visible, so it
+can be found and deleted, and never sent to the browser as a raw NUL."""
+RESHOWS_ATTR = "__chartkeep_reshows_nul__"
+NUL_REFUSAL = web.RequestKey("nul_refusal", InputInvalid)
+"""A form field's NUL, found at the edge, for a handler that re-shows its form
+(:func:`reshown_on_nul`) instead of the error page."""
 
 
 def digits(raw: object, *, at_most: int = 18) -> int | None:
@@ -28,7 +40,9 @@ async def refuse_nul(request: web.Request) -> None:
     """The one NUL rule (:data:`protocol.schema.NUL_REFUSED`) at the portal's edge,
     before any view, look-up or audit entry sees the request: a path part holding
     a NUL names nothing that exists (404, as any unknown id); a query or form
-    field holding one is refused as invalid (400), the field named."""
+    field holding one is refused as invalid (400), the field named — a form whose
+    handler re-shows it (:func:`reshown_on_nul`) is shown again with the error and
+    what was typed, any other answers with the error page."""
     if any("\x00" in value for value in request.match_info.values()):
         raise NotFound("There is no such page.")
     for name, value in request.query.items():
@@ -42,8 +56,41 @@ async def refuse_nul(request: web.Request) -> None:
         return
     for name, field in form.items():
         if "\x00" in name or (isinstance(field, str) and "\x00" in field):
-            raise InputInvalid(_shown(name), f"{_shown(name).replace('_', ' ').capitalize()} "
-                                             f"{NUL_REFUSED}.")
+            refusal = InputInvalid(_shown(name), f"{_shown(name).replace('_', ' ').capitalize()} "
+                                                 f"{NUL_REFUSED}.")
+            if not getattr(request.match_info.handler, RESHOWS_ATTR, False):
+                raise refusal
+            request[NUL_REFUSAL] = refusal  # its form is shown again, the field named
+            return
+
+
+def reshown_on_nul(reshow: Reshow) -> Callable[[Handler], Handler]:
+    """A form's handler that, when a field holds a NUL, shows the form again
+    (``reshow(request, refusal, typed)``: the refusal names the field, ``typed`` is
+    the form as sent, each NUL shown as :data:`NUL_SHOWN`) instead of the
+    generic error page; the handler itself never runs, so no look-up or audit
+    entry sees the NUL. Goes under ``@access``, so the route's policy (and the
+    guard's checks) come first."""
+    def wrap(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def reshowing(request: web.Request) -> web.StreamResponse:
+            refusal = request.get(NUL_REFUSAL)
+            if refusal is None:
+                return await handler(request)
+            return await reshow(request, refusal, shown_back(await read(request)))
+
+        setattr(reshowing, RESHOWS_ATTR, True)
+        return reshowing
+
+    return wrap
+
+
+def shown_back(form: Form) -> Form:
+    """The form's text fields as typed, each NUL shown as :data:`NUL_SHOWN` (files left
+    out)."""
+    return MultiDictProxy(MultiDict(
+        (name.replace("\x00", NUL_SHOWN), value.replace("\x00", NUL_SHOWN))
+        for name, value in form.items() if isinstance(value, str)))
 
 
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})

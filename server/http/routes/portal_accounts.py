@@ -31,13 +31,27 @@ async def list_accounts(request: web.Request) -> dict[str, Any]:
     return await _page_data(request)
 
 
-@routes.post("/portal/accounts")
-@access(Access.ADMINISTRATOR)
-async def create(request: web.Request) -> web.Response:
-    form = await forms.read(request)
+def _typed(form: forms.Form) -> dict[str, Any]:
     typed: dict[str, Any] = {name: forms.text(form, name, required=False, limit=200)
                              for name in ("username", "display_name", "role")}
     typed["facilities"] = forms.choices(form, "facilities")
+    return typed
+
+
+async def _reshown(request: web.Request, refusal: InputInvalid,
+                   form: forms.Form) -> web.Response:
+    data = await _page_data(request)
+    return await render(request, "accounts.html", {**data, "error": refusal.detail,
+                                                   "field": refusal.field,
+                                                   "typed": _typed(form)}, status=400)
+
+
+@routes.post("/portal/accounts")
+@access(Access.ADMINISTRATOR)
+@forms.reshown_on_nul(_reshown)
+async def create(request: web.Request) -> web.Response:
+    form = await forms.read(request)
+    typed = _typed(form)
     try:
         made = await call(request, accounts.create_account, username=typed["username"],
                           role=typed["role"], display_name=typed["display_name"],
@@ -46,7 +60,8 @@ async def create(request: web.Request) -> web.Response:
     except InputInvalid as exc:
         data = await _page_data(request)
         return await render(request, "accounts.html", {**data, "error": exc.detail,
-                                                       "typed": typed}, status=400)
+                                                       "field": exc.field, "typed": typed},
+                            status=400)
     return await render(request, "account_issued.html", {
         "title": "Account created", "username": made.username, "password": made.password})
 

@@ -46,13 +46,25 @@ async def new_bulletin(request: web.Request) -> web.Response:
     return await _form(request)
 
 
-@routes.post("/portal/bulletins")
-@access(Access.ACCOUNT)
-async def publish(request: web.Request) -> web.Response:
-    form = await forms.read(request)
+def _typed(form: forms.Form) -> dict[str, Any]:
     typed: dict[str, Any] = {name: forms.text(form, name, required=False, limit=20_000)
                              for name in bulletins.FIELDS}
     typed["facilities"] = forms.choices(form, "facilities")
+    return typed
+
+
+async def _reshown(request: web.Request, refusal: InputInvalid,
+                   form: forms.Form) -> web.Response:
+    return await _form(request, error=refusal.detail, field=refusal.field, typed=_typed(form),
+                       status=400)
+
+
+@routes.post("/portal/bulletins")
+@access(Access.ACCOUNT)
+@forms.reshown_on_nul(_reshown)
+async def publish(request: web.Request) -> web.Response:
+    form = await forms.read(request)
+    typed = _typed(form)
     try:
         await call(request, bulletins.publish, principal(request),
                    facility_ids=typed["facilities"], fields=typed)

@@ -40,8 +40,21 @@ async def emergency(request: web.Request) -> dict[str, Any]:
     return await _state(request)
 
 
+async def _reshown(request: web.Request, refusal: InputInvalid,
+                   form: forms.Form) -> web.Response:
+    seq = forms.digits(request.match_info["seq"])
+    if seq is None:
+        raise web.HTTPNotFound
+    state = await _state(request)
+    return await render(request, "emergency.html", {**state, "error": refusal.detail,
+                                                    "error_seq": seq,
+                                                    "typed": form.get("note", "")},
+                        status=400)
+
+
 @routes.post(EMERGENCY + "/{seq}")
 @access(Access.ACCOUNT)
+@forms.reshown_on_nul(_reshown)
 async def review(request: web.Request) -> web.Response:
     seq = forms.digits(request.match_info["seq"])
     if seq is None:

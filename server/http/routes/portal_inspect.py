@@ -25,9 +25,21 @@ from server.portal.errors import AccessUnavailable, InputInvalid
 routes = web.RouteTableDef()
 
 
+async def _code_form(request: web.Request, *, error: str = "",
+                     status: int = 200) -> web.Response:
+    has_link = isinstance((await get_session(request)).get("link"), str)
+    return await render(request, "access_code.html", {
+        "title": "Inspector sign-in", "has_link": has_link, "error": error}, status=status)
+
+
+async def _reshown(request: web.Request, refusal: InputInvalid,
+                   form: forms.Form) -> web.Response:  # noqa: ARG001  a key and a code are not shown back
+    return await _code_form(request, error=refusal.detail, status=400)
+
 
 @routes.post("/portal/access/key")
 @access(Access.PORTAL_OPEN)
+@forms.reshown_on_nul(_reshown)
 async def enter_key(request: web.Request) -> web.Response:
     """The access key, pasted: checked (an unknown, spent, locked, early or expired
     key gets its clear page, and the refusal is audited), then kept in the session
@@ -42,13 +54,6 @@ async def enter_key(request: web.Request) -> web.Response:
     return see_other("/portal/access")
 
 
-async def _code_form(request: web.Request, *, error: str = "",
-                     status: int = 200) -> web.Response:
-    has_link = isinstance((await get_session(request)).get("link"), str)
-    return await render(request, "access_code.html", {
-        "title": "Inspector sign-in", "has_link": has_link, "error": error}, status=status)
-
-
 @routes.get("/portal/access")
 @access(Access.PORTAL_OPEN)
 async def code_form(request: web.Request) -> web.Response:
@@ -57,6 +62,7 @@ async def code_form(request: web.Request) -> web.Response:
 
 @routes.post("/portal/access")
 @access(Access.PORTAL_OPEN)
+@forms.reshown_on_nul(_reshown)
 async def redeem(request: web.Request) -> web.Response:
     session = await get_session(request)
     token = session.get("link")

@@ -48,14 +48,26 @@ async def new_access(request: web.Request) -> dict[str, Any]:
             "typed": {"hours": str(inspections.MAX_HOURS)}, "max_hours": inspections.MAX_HOURS}
 
 
-@routes.post("/portal/inspections")
-@access(Access.ACCOUNT)
-async def issue(request: web.Request) -> web.Response:
-    form = await forms.read(request)
+def _typed(form: forms.Form) -> dict[str, Any]:
     typed: dict[str, Any] = {name: forms.text(form, name, required=False, limit=600)
                              for name in ("inspector_name", "agency", "purpose", "valid_from",
                                           "hours")}
     typed["facilities"] = forms.choices(form, "facilities")
+    return typed
+
+
+async def _reshown(request: web.Request, refusal: InputInvalid,
+                   form: forms.Form) -> web.Response:
+    return await _new_form(request, error=refusal.detail, field=refusal.field,
+                           typed=_typed(form), status=400)
+
+
+@routes.post("/portal/inspections")
+@access(Access.ACCOUNT)
+@forms.reshown_on_nul(_reshown)
+async def issue(request: web.Request) -> web.Response:
+    form = await forms.read(request)
+    typed = _typed(form)
     now = settings(request).clock()
     try:
         hours = forms.number(form, "hours", low=1, high=inspections.MAX_HOURS,

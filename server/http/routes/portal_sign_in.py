@@ -17,7 +17,7 @@ from server.http.portal import forms, sessions
 from server.http.portal.pages import render, see_other
 from server.http.state import PRINCIPAL, SERVICE, SETTINGS, blocking
 from server.portal import accounts
-from server.portal.errors import SignInRefused, SignInThrottled
+from server.portal.errors import InputInvalid, SignInRefused, SignInThrottled
 
 routes = web.RouteTableDef()
 HOME = "/portal"
@@ -69,8 +69,19 @@ async def sign_in_form(request: web.Request) -> web.Response:
         "title": "Sign in", "next": safe_next(request.query.get("next"))})
 
 
+async def _sign_in_reshown(request: web.Request, refusal: InputInvalid,
+                           form: forms.Form) -> web.Response:
+    """A NUL in the user name or password: the form again, the user name as typed
+    (the password never shown back); no attempt is counted or audited."""
+    return await render(request, "sign_in.html", {
+        "title": "Sign in", "error": refusal.detail, "field": refusal.field,
+        "username": forms.text(form, "username", limit=100, required=False),
+        "next": safe_next(form.get("next"))}, status=400)
+
+
 @routes.post("/portal/sign-in")
 @access(Access.PORTAL_OPEN)
+@forms.reshown_on_nul(_sign_in_reshown)
 async def sign_in(request: web.Request) -> web.Response:
     form = await forms.read(request)
     username = forms.text(form, "username", limit=100, required=False)

@@ -60,6 +60,13 @@ async def test_an_access_is_audited_counted_and_reviewed_once(visitor, manager, 
     assert status == 403
     status, text = await visitor.post(form, {"note": "   "})
     assert status == 400 and "a note is required" in text
+    # A NUL in the note: the page again, the note kept (the NUL shown as ␀) beside
+    # the error, nothing reviewed.
+    status, text = await visitor.post(form, {"note": "Checked\x00 with the DON."})
+    assert status == 400 and "Note must not contain NUL characters" in text
+    assert "<title>Please check the form" not in text and REASON in text
+    note = f'aria-describedby="note-error-{shown["seq"]}">Checked\u2400 with the DON.</textarea>'
+    assert note in text
     status, text = await visitor.post(form, {"note": "Checked with the DON: needed."})
     assert status == 200 and "marked reviewed" in text
     status, text = await visitor.post(form, {"note": "again"})

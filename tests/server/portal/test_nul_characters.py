@@ -2,8 +2,11 @@
 text cannot hold one; the rule is :data:`protocol.schema.NUL_REFUSED`): a form
 field or a query holding one is refused as invalid (400, the field named), a
 path part holding one names nothing (404), before any look-up or audit entry
-sees it; the sign-in form included. Every route, signed in or not, with NULs in
-its path, query and every form field, answers below 500."""
+sees it; the sign-in form included. A form that shows its errors in place (the
+sign-in, a bulletin, an account, an inspector's access, an emergency access's
+review) is shown again with the field named and what was typed kept, the NUL
+shown as ␀ (never a password or key). Every route, signed in or not, with NULs
+in its path, query and every form field, answers below 500."""
 
 from __future__ import annotations
 
@@ -15,6 +18,8 @@ import pytest
 from server.http.app import create_app
 
 NUL = "\x00"
+SHOWN = "\u2400"
+ERROR_PAGE = "<title>Please check the form"
 FIELDS = ["active", "agency", "audience", "beds", "beds_from", "code", "day_start", "days",
           "decision", "display_name", "due_on", "effective_on", "facilities", "from", "hours",
           "inspector_name", "key", "limit", "name", "next", "note", "occupancy_method",
@@ -33,7 +38,13 @@ async def test_a_sign_in_with_a_nul_is_refused_as_invalid(visitor, manager, worl
         sent[field] = sent[field][:2] + NUL + sent[field][2:]
         status, text = await visitor.post("/portal/sign-in", sent)
         assert status == 400, field
-        assert "must not contain NUL characters" in text
+        assert f"{field.capitalize()} must not contain NUL characters" in text
+        # The sign-in form again, the user name as typed, the password not.
+        assert ERROR_PAGE not in text and 'action="/portal/sign-in"' in text
+        shown = sent["username"].replace(NUL, SHOWN)
+        assert f'value="{shown}"' in text
+        assert sent["password"].replace(NUL, SHOWN) not in text
+        assert NUL not in text
     status, text = await visitor.sign_in(manager)  # and the account still signs in
     assert status == 200 and "Sign out" in text
 
@@ -41,6 +52,8 @@ async def test_a_sign_in_with_a_nul_is_refused_as_invalid(visitor, manager, worl
 async def test_an_inspector_access_key_with_a_nul_is_refused_as_invalid(visitor, world):
     status, text = await visitor.post("/portal/access", {"key": "abc" + NUL, "code": "123456"})
     assert status == 400 and "Key must not contain NUL characters" in text
+    assert ERROR_PAGE not in text and 'action="/portal/access/key"' in text
+    assert "abc" not in text  # a key is never shown back
 
 
 async def test_a_form_field_with_a_nul_publishes_nothing(visitor, manager, world, terminal):
@@ -49,8 +62,44 @@ async def test_a_form_field_with_a_nul_publishes_nothing(visitor, manager, world
     status, text = await visitor.post("/portal/bulletins", {
         **BULLETIN, "title": "New" + NUL, "facilities": world.a.id})
     assert status == 400 and "Title must not contain NUL characters" in text
+    # The form again, with what was typed, the field named (a generic error page
+    # lost it all).
+    assert ERROR_PAGE not in text and 'action="/portal/bulletins"' in text
+    title = f'name="title" required maxlength="200" value="New{SHOWN}" aria-invalid="true"'
+    assert title in text
+    assert f'value="{BULLETIN["source"]}"' in text and ">Read it.</textarea>" in text
+    assert f'value="{world.a.id}" checked' in text
+    assert NUL not in text
     changes, _ = terminal("a", "clerk_MG").pull_all()
     assert [c for c in changes if c.kind == "bulletin"] == []
+
+
+async def test_an_account_or_inspector_access_form_with_a_nul_is_shown_again(
+        visitor, visitors, admin_account, manager, world):
+    await visitor.sign_in(admin_account)
+    await visitor.get("/portal/accounts")
+    status, text = await visitor.post("/portal/accounts", [
+        ("username", "rm_south"), ("display_name", "Ana" + NUL + " Ruiz"),
+        ("role", "regional_manager"), ("facilities", world.a.id)])
+    assert status == 400 and "Display name must not contain NUL characters" in text
+    assert ERROR_PAGE not in text and 'action="/portal/accounts"' in text
+    assert 'value="rm_south"' in text
+    assert f'value="Ana{SHOWN} Ruiz" aria-invalid="true"' in text
+    status, text = await visitor.get("/portal/accounts")
+    assert status == 200 and "rm_south" not in text  # no account made
+    rm = await visitors()
+    await rm.sign_in(manager)
+    await rm.get("/portal/inspections/new")
+    status, text = await rm.post("/portal/inspections", [
+        ("inspector_name", "Dana Surveyor"), ("agency", "Ohio Department of Health"),
+        ("purpose", "Complaint" + NUL), ("facilities", world.a.id), ("hours", "5")])
+    assert status == 400 and "Purpose must not contain NUL characters" in text
+    assert ERROR_PAGE not in text and 'action="/portal/inspections"' in text
+    assert 'value="Dana Surveyor"' in text and 'value="Ohio Department of Health"' in text
+    assert f'aria-invalid="true">Complaint{SHOWN}</textarea>' in text
+    assert 'value="5"' in text and f'value="{world.a.id}" checked' in text
+    status, text = await rm.get("/portal/inspections")
+    assert status == 200 and "Dana Surveyor" not in text  # no access issued
 
 
 async def test_a_path_or_query_with_a_nul_is_not_found_or_invalid(visitor, manager, world):
