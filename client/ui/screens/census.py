@@ -29,6 +29,7 @@ from textual.widgets import DataTable, Input, Static, Tab, Tabs
 from ..dialogs import resident_forms
 from ..dialogs.message import MessageDialog
 from ..engine import Departure, Page, ResidentRow, Session
+from ..widgets.filter_box import FilterBox
 from ..widgets.fitted_columns import fit_columns
 from . import census_columns
 from .base import PAGE_SIZE, PaletteCommand, WorkScreen, turned_page
@@ -52,7 +53,8 @@ TRANSFERRED_OUT = "transferred_out"
 class CensusScreen(WorkScreen):
     """Residents, filtered by name, room or record number, a page at a time."""
 
-    AUTO_FOCUS = "#census-filter"
+    AUTO_FOCUS = "#census-table"
+    """The cursor starts on the list (``/`` or typing a letter goes to the filter)."""
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter", id="census.filter",
                 tooltip="Type a name, room or record number to filter the census"),
@@ -93,8 +95,8 @@ class CensusScreen(WorkScreen):
     def compose_body(self) -> ComposeResult:
         with Vertical(id="census-body"):
             with Horizontal(classes="toolbar"):
-                yield Input(id="census-filter",
-                            placeholder="Filter by name, room or record number  ( / )")
+                yield FilterBox("#census-table", id="census-filter",
+                                placeholder="Filter by name, room or record number  ( / )")
             yield Tabs(*(Tab(label, id=f"tab-{key}") for key, (label, _) in STATUS_TABS.items()),
                        id="census-status")
             yield DataTable(id="census-table", cursor_type="row", zebra_stripes=True)
@@ -262,6 +264,16 @@ class CensusScreen(WorkScreen):
 
     def action_focus_filter(self) -> None:
         self.query_one("#census-filter", Input).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """A letter or digit typed on the list starts the filter: the census has no
+        letter keys, and a clerk types a name to find a resident."""
+        super().on_key(event)
+        table = self.query_one("#census-table", DataTable)
+        if self.app.focused is not table or not (event.character or "").isalnum():
+            return
+        event.stop()
+        self.query_one("#census-filter", FilterBox).type_ahead(event.character or "")
 
     def action_next_status(self) -> None:
         self.query_one("#census-status", Tabs).action_next_tab()
