@@ -85,6 +85,8 @@ class CensusScreen(WorkScreen):
         self._fetching = False
         self._fetch_again = False
         self._shown_rows: list[ResidentRow] | None = None
+        self._shown_key: tuple[str, str, int] | None = None
+        """The filter, list and offset of the rows on screen (Enter acts on those only)."""
         self._texts: dict[str, str] = {}
         self._open_when_loaded = False
         """Enter was pressed in the filter before its matches arrived."""
@@ -164,6 +166,7 @@ class CensusScreen(WorkScreen):
         if message.key != self.current_key():
             return  # stale: the newer page is on its way
         self.page = message.page
+        self._shown_key = message.key
         self.show_page(message.page)
         if self._open_when_loaded:
             self._open_when_loaded = False
@@ -286,8 +289,19 @@ class CensusScreen(WorkScreen):
 
     @on(DataTable.RowSelected, "#census-table")
     def _open(self, event: DataTable.RowSelected) -> None:
-        if event.row_key.value:
-            self.open_resident(event.row_key.value)
+        """Enter on a row opens that resident, only while the rows on screen are
+        the list the tabs and the filter say: keys typed ahead of a tab change
+        (ctrl+t ctrl+t Enter) must not open someone from the list before."""
+        resident_id = event.row_key.value
+        if not resident_id:
+            return
+        if self._shown_key != self.current_key() or resident_id not in {
+                row.id for row in self._shown_rows or ()}:
+            self.app.notify("The list was still changing; press Enter again to open the "
+                            "highlighted resident.", title="Not opened", severity="warning",
+                            markup=False)
+            return
+        self.open_resident(resident_id)
 
     def open_resident(self, resident_id: str) -> None:
         from .resident import ResidentScreen
