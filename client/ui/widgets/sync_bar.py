@@ -27,6 +27,8 @@ class SyncBar(Static):
     def on_mount(self) -> None:
         self.watch(self.app, "sync_status", self.show_status, init=True)
         self.watch(self.app, "syncing", self.show_status_again, init=False)
+        if hasattr(self.app, "sync_progress"):
+            self.watch(self.app, "sync_progress", self.show_status_again, init=False)
         if hasattr(self.app, "records_line"):
             self.watch(self.app, "records_line", self.show_status_again, init=False)
 
@@ -34,8 +36,10 @@ class SyncBar(Static):
         self.show_status(getattr(self.app, "sync_status", None))
 
     def show_status(self, status: SyncStatus | None) -> None:
+        progress = getattr(self.app, "sync_progress", None)
         text = describe(status, syncing=bool(getattr(self.app, "syncing", False)),
-                        today=_today(self.app))
+                        today=_today(self.app),
+                        retrying=getattr(progress, "retrying", "") or "")
         records = str(getattr(self.app, "records_line", "") or "")
         if status is not None and records and records != "records: nothing due":
             text.append("  ·  ")
@@ -49,13 +53,16 @@ def _today(app: App[Any]) -> date | None:
 
 
 def describe(status: SyncStatus | None, *, syncing: bool = False,
-             today: date | None = None) -> Text:
-    """The status line for a ``SyncStatus`` (``None`` before the first reading)."""
+             today: date | None = None, retrying: str = "") -> Text:
+    """The status line for a ``SyncStatus`` (``None`` before the first reading);
+    ``retrying``: what the running sync is waiting for, said instead of "Syncing"."""
     text = Text()
     if status is None:
         text.append("○ Checking sync status…", style="dim")
         return text
-    if syncing:
+    if syncing and retrying:
+        text.append(f"⟳ {retrying}", style="bold dark_orange")
+    elif syncing:
         text.append("⟳ Syncing", style="bold cyan")
     elif status.online:
         text.append("● Online", style="bold green")
