@@ -176,6 +176,23 @@ class Session:
         self._store = None
         self._key = None
 
+    def take_over(self, unlocked: Session) -> None:
+        """Become usable again with the store of ``unlocked``, a new session of the
+        same user on this terminal (unlocking after a lock).
+
+        What the screens kept from before the lock (a form's save, bound to this
+        session's ``residents.register``) then works again; ``unlocked`` is not
+        to be used afterwards.
+        """
+        if unlocked.user.id != self.user.id or unlocked.home != self.home \
+                or unlocked.emergency is not None or self.emergency is not None:
+            raise ValueError("only a normal unlock by the same user resumes a session")
+        if self._store is not None:
+            raise ValueError("the session is not locked")
+        self._store, self._key = unlocked._store, unlocked._key
+        self.user = unlocked.user
+        unlocked._store, unlocked._key = None, None
+
     def permits(self, action: Action, kind: RecordKind | None = None, *,
                 command: str | None = None) -> bool:
         """Whether the signed-in user may do ``action`` (to a ``kind`` record, or

@@ -303,6 +303,9 @@ class SyncProgress:
     """``push`` or ``pull``."""
     done: int
     total: int | None
+    retrying: str = ""
+    """The last request is being tried again, in words ("Server not answering —
+    retrying (2 of 2)"); empty while requests are answered."""
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from protocol.reports.accounting_document import AccountingDocument, to_csv, to_
 from ..errors import InputError
 from ..store.database import audit
 from .casework import Casework
+from .exported_files import write_owner_only
 
 
 def write_accounting(casework: Casework, resident_id: str, path: Path, *, request_on: date,
@@ -44,8 +45,8 @@ def write_accounting(casework: Casework, resident_id: str, path: Path, *, reques
     pdf_bytes, csv_text = to_pdf(document), to_csv(document)
     try:
         pdf.parent.mkdir(parents=True, exist_ok=True)
-        pdf.write_bytes(pdf_bytes)
-        csv_path.write_text(csv_text, encoding="utf-8")
+        write_owner_only(pdf, pdf_bytes)
+        write_owner_only(csv_path, csv_text.encode("utf-8"))
     except OSError as exc:
         raise InputError("path", f"Cannot write {pdf}: {exc.strerror or exc}.") from None
     with actor.store.write() as conn:

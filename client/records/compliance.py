@@ -35,6 +35,7 @@ from ..store.outbox import Actor
 from ..store.overlay import combine, overlay_ops
 from .area import Area
 from .directory import facility_names
+from .exported_files import write_owner_only
 
 KINDS = ("facility", "bed", "resident", "stay", "assessment", "staff", "license", "hours",
          "training", "review", "registry_check", "paid_leave", "bulletin", "user")
@@ -146,7 +147,7 @@ class Compliance(Area):
         target = Path(path).expanduser()
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            write_owner_only(target, data)
         except OSError as exc:
             raise InputError("path", f"Cannot write {target}: {exc.strerror or exc}.") from None
         with actor.store.write() as conn:

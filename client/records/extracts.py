@@ -34,6 +34,7 @@ from ..store.database import RECORDS, audit
 from .area import Area
 from .case_reads import shown_rows
 from .casework import Casework
+from .exported_files import write_owner_only
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ class Extracts(Area):
         target = Path(path).expanduser()
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            write_owner_only(target, data)
         except OSError as exc:
             raise InputError("path", f"Cannot write {target}: {exc.strerror or exc}.") from None
         casework.command("record_extract", {**args, "rows": len(rows)},

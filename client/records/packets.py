@@ -21,6 +21,7 @@ from protocol.rules.records.commands.amendments import attachments_of
 from ..errors import InputError
 from ..store.database import audit
 from .casework import Casework
+from .exported_files import write_owner_only
 
 
 def _entries(kind: str, items: Iterable[Named], names: Mapping[str, str]) -> tuple[Entry, ...]:
@@ -91,7 +92,7 @@ def write_packet(casework: Casework, request_id: str, path: Path, *, parts: Iter
     target = Path(path).expanduser()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        write_owner_only(target, data)
     except OSError as exc:
         raise InputError("path", f"Cannot write {target}: {exc.strerror or exc}.") from None
     with actor.store.write() as conn:

@@ -61,7 +61,7 @@ class Residents(Area):
         values = {k: v for k, v in fields.items() if k != "mrn"}
         cleaned = clean_fields(RecordKind.RESIDENT, {**values, "mrn": "pending"},
                                creating=True)
-        check_dates(RecordKind.RESIDENT, cleaned, actor.clock.today())
+        check_dates(RecordKind.RESIDENT, cleaned, actor.clock)
         record_id = new_id(actor.clock.ms())
 
         def build(conn: Connection) -> dict[str, Any]:

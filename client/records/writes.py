@@ -29,7 +29,7 @@ def create_record(actor: Actor, kind: RecordKind, fields: Mapping[str, Any], *,
                       what=f"add {kind} records at this terminal")
     record_id = new_id(actor.clock.ms())
     cleaned = clean_fields(kind, fields, creating=True)
-    check_dates(kind, cleaned, actor.clock.today())
+    check_dates(kind, cleaned, actor.clock)
     payload = {"kind": str(kind), "id": record_id, "fields": cleaned}
     record_op(actor, OpType.CREATE, payload, summary=summary, subject_id=subject_id)
     return record_id
@@ -71,7 +71,7 @@ def update_record(actor: Actor, kind: RecordKind, record_id: str,
         if eff.state is not None and eff.state.status != ACTIVE:
             raise InputError("", "This record was marked entered in error or merged; it "
                              "can no longer be changed.")
-        check_dates(kind, {**eff.data, **cleaned}, actor.clock.today(), changed=cleaned)
+        check_dates(kind, {**eff.data, **cleaned}, actor.clock, changed=cleaned)
         wire: dict[str, Any] = {}
         for name, value in cleaned.items():
             if eff.data.get(name) == value:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -61,12 +60,14 @@ def input_error(exc: ValidationError | SchemaError) -> InputError:
     return InputError("", f"The entry is not valid: {exc.detail}.")
 
 
-def check_dates(kind: RecordKind, fields: Mapping[str, Any], today: date, *,
+def check_dates(kind: RecordKind, fields: Mapping[str, Any], clock: Clock, *,
                 changed: Iterable[str] | None = None) -> None:
     """The shared date rules (:mod:`protocol.rules.dates`): refused here, with
-    the field named, exactly as the server would refuse them."""
+    the field named, as the server would refuse them (with the terminal's own
+    date and time, never later than the server's bound)."""
     try:
-        check_record_dates(kind, fields, today=today, changed=changed)
+        check_record_dates(kind, fields, today=clock.today(),
+                           now=clock.now().replace(tzinfo=None), changed=changed)
     except ValidationError as exc:
         raise input_error(exc) from None
 

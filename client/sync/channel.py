@@ -36,6 +36,13 @@ from .transport import Transport, TransportError
 
 TIMEOUT_S = 30.0
 MAX_ATTEMPTS = 5
+MAX_TIMEOUTS = 2
+"""Requests that got no answer in ``TIMEOUT_S`` before a round gives up. A server
+that accepts the connection and then says nothing (hung, stopped, a proxy holding
+the line) would otherwise keep the clerk at "Syncing" for five timeouts and their
+backoff, about three minutes. A second try covers a lost packet; the same batch
+again would wait as long again (each push batch is sent again whole next time,
+and the server takes each operation once)."""
 BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 30.0
 REPLAY_BUMP = 1000
@@ -45,6 +52,8 @@ UNREACHABLE = ("The server could not be reached; your changes are kept and will 
                "the next sync.")
 REVOKED = ("The server does not recognise this terminal (it was revoked or is unknown); "
            "ask a regional manager to enroll it again. Your changes are kept.")
+NOT_ANSWERING = ("The server is not answering (it took the connection but sent nothing); "
+                 "your changes are kept and will be sent at the next sync.")
 BAD_ANSWER = "The server's answer could not be verified; your changes are kept."
 QUARANTINED = ("Two machines are using this terminal's identity (a copied disk or image). "
                "The server accepts nothing more from either until both are enrolled again; "
@@ -67,6 +76,9 @@ class Channel:
         self.max_attempts = max_attempts
         self.timeout = timeout
         self.rng = rng or random.Random()  # noqa: S311  retry jitter, not a secret
+        self.on_retry: Callable[[str], None] | None = None
+        """Told, in words, each time a request is tried again (the status line says
+        "Server not answering — retrying (2 of 2)" instead of only "Syncing")."""
         self.reached = False
         """Whether any request got an answer (the status line's online or offline)."""
         self.server_ms: int | None = None
@@ -91,7 +103,7 @@ class Channel:
         would take it for a replay: it is sealed anew instead (the counter it
         held is skipped, which the server accepts). ``encoded``: ``body`` is
         msgpack bytes already."""
-        failures = 0
+        failures = timeouts = 0
         replays = 0
         reregistered = False
         if sealed is not None and sealed.counter < self._last_counter:
@@ -102,8 +114,15 @@ class Channel:
                 status, data = self.transport.post(path, request.to_bytes(), self.timeout)
             except (TransportError, OSError) as exc:
                 failures += 1
+                timed_out = _timed_out(exc)
+                timeouts += timed_out
+                limit = min(self.max_attempts, MAX_TIMEOUTS) if timed_out else self.max_attempts
+                if timed_out and timeouts >= limit:
+                    raise SyncError(NOT_ANSWERING) from exc
                 if failures >= self.max_attempts:
                     raise SyncError(UNREACHABLE) from exc
+                self._retrying("Server not answering" if timed_out else "Server not reached",
+                               (timeouts if timed_out else failures) + 1, limit)
                 self._backoff(failures)
                 continue
             self.reached = True
@@ -141,6 +160,7 @@ class Channel:
                 if failures >= self.max_attempts:
                     raise SyncError("The server is having trouble; your changes are kept and "
                                     "will be sent at the next sync.")
+                self._retrying("Server busy", failures + 1, self.max_attempts)
                 self._backoff(failures)
                 continue
             raise SyncError(f"The server refused the sync ({code}): {detail}".rstrip(": "),
@@ -222,9 +242,23 @@ class Channel:
             set_meta(conn, "server_key", newest.hex())
         self._server_key = newest
 
+    def _retrying(self, what: str, attempt: int, of: int) -> None:
+        if self.on_retry is not None:
+            self.on_retry(f"{what} — retrying ({attempt} of {of})")
+
     def _backoff(self, failures: int) -> None:
         ceiling = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (failures - 1))
         self.sleep(ceiling / 2 + self.rng.uniform(0, ceiling / 2))
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """Whether the request got no answer in time (rather than no connection)."""
+    current: BaseException | None = exc
+    while current is not None:
+        if isinstance(current, TimeoutError):
+            return True
+        current = current.__cause__
+    return False
 
 
 def _error_body(data: bytes) -> tuple[str, str]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from dataclasses import replace
 
 from sqlalchemy.engine import Connection
 
@@ -82,7 +83,18 @@ class SyncEngine:
     def sync(self, on_progress: Callable[[SyncProgress], None] | None = None) -> SyncReport:
         """Push everything pending, then pull everything new."""
         counts = Counts()
-        progress = on_progress or (lambda _p: None)
+        told = on_progress or (lambda _p: None)
+        last = SyncProgress("push", 0, None)
+
+        def progress(step: SyncProgress) -> None:
+            nonlocal last
+            last = step
+            told(step)
+
+        def retrying(what: str) -> None:
+            told(replace(last, retrying=what))  # until the next answered step
+
+        self.channel.on_retry = retrying
         error: str | None = None
         with self.store.read() as conn:
             repull = bool(get_meta(conn, integrity.REPULL_META, False))
@@ -108,6 +120,8 @@ class SyncEngine:
             error = exc.message
         except ProtocolError:
             error = BAD_ANSWER  # a verified answer that does not match the schema
+        finally:
+            self.channel.on_retry = None
         with self.store.write() as conn:
             # Found at open; told once the records came back from the server.
             rolled_back = integrity.take_notice(conn) if error is None else None

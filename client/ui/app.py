@@ -109,6 +109,7 @@ class ChartkeepApp(LockingApp):
         self._terminal = terminal
         self._session: Session | None = None
         self.locked_username: str | None = None
+        self.locked_session: Session | None = None
         self.last_activity_ms = self.clock.ms()
         self._wanted_section: object = _ARRIVED
         self._navigating = False
@@ -187,6 +188,12 @@ class ChartkeepApp(LockingApp):
         resuming = (self.locked_username is not None and session.emergency is None
                     and session.user.username == self.locked_username
                     and any(isinstance(s, _lock_screen_type()) for s in self.screen_stack))
+        previous, self.locked_session = self.locked_session, None
+        if resuming and previous is not None and previous.locked \
+                and previous.user.id == session.user.id:
+            # Forms left open under the lock hold the old session's methods.
+            previous.take_over(session)
+            session = previous
         self._session = session
         self.locked_username = None
         self.touch()

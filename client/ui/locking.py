@@ -20,6 +20,9 @@ class LockingApp(SyncingApp):
     clock: Clock
     _session: Session | None
     locked_username: str | None
+    locked_session: Session | None
+    """The session the lock dropped the key of; unlocking as the same clerk takes
+    it up again (:meth:`Session.take_over`), so what was open keeps working."""
     last_activity_ms: int
 
     def navigate(self, section: str | None) -> None:
@@ -63,6 +66,7 @@ class LockingApp(SyncingApp):
 
         self._session = None
         self.locked_username = session.user.username
+        self.locked_session = session
         self.sync_status = None
         self.push_screen(LockScreen(session.user.username, session.facility_name))
         self._drop_session(session)
@@ -86,6 +90,7 @@ class LockingApp(SyncingApp):
         session = self._session
         self._session = None
         self.locked_username = None
+        self.locked_session = None
         self.sync_status = None
         self.sub_title = ""
         if session is not None:

@@ -5,20 +5,29 @@ and sent at the next sync, but the clerk was not told, and a clerk leaving for
 the day may want them on the server now. So, when changes wait, the app asks:
 sync then quit, quit now (they are sent next time), or stay. A sync that fails
 asks again, with the reason.
+
+Before that, nothing typed is thrown away without a question: a form with
+changed fields (even one under the lock screen) makes the app ask "discard
+what you typed?", and a save still running is waited for, so the store is not
+closed under a write that the clerk saw as done.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from rich.text import Text
 from textual import work
 
 from .dialogs.choice import ChoiceDialog
+from .dialogs.form import FormDialog
 from .display import count
 from .engine import Session, SyncReport
 from .unexpected import SurvivingApp
 
 SYNC_THEN_QUIT = "sync"
 QUIT_NOW = "quit"
+DISCARD = "discard"
 
 
 class QuittingApp(SurvivingApp):
@@ -28,6 +37,7 @@ class QuittingApp(SurvivingApp):
         super().__init__()
         self._quit_after_sync = False
         self._asking_to_quit = False
+        self._quit_when_saved = False
 
     @property
     def session(self) -> Session:
@@ -36,10 +46,53 @@ class QuittingApp(SurvivingApp):
     def sync_now(self, *, background: bool) -> None:
         raise NotImplementedError
 
+    def open_forms(self) -> list[FormDialog[object]]:
+        """The data-entry dialogs open anywhere in the stack (under the lock too)."""
+        return [s for s in self.screen_stack if isinstance(s, FormDialog)]
+
+    def save_settled(self) -> None:
+        """A form's save ended: the quit that waited for it goes on."""
+        if self._quit_when_saved and not any(f.saving for f in self.open_forms()):
+            self._quit_when_saved = False
+            self.call_later(self.action_quit)
+
     async def action_quit(self) -> None:
+        if self._asking_to_quit:
+            return
+        forms = self.open_forms()
+        if any(form.saving for form in forms):
+            self._quit_when_saved = True
+            self.notify("Saving; Chartkeep closes when the save is done.",
+                        title="Saving before quitting", markup=False)
+            return
+        self._asking_to_quit = True
+        self.unless_typed_is_kept(self._quit_checking_changes, "Quitting",
+                                  "Discard the entries and quit",
+                                  on_stay=lambda: setattr(self, "_asking_to_quit", False))
+
+    def unless_typed_is_kept(self, then: Callable[[], object], doing: str, discard: str,
+                             on_stay: Callable[[], object] | None = None) -> None:
+        """Run ``then``, after asking when an open form has entries it would throw
+        away (quitting, another clerk signing in at the lock screen)."""
+        typed = [form for form in self.open_forms() if form.typed_changes()]
+        if not typed:
+            then()
+            return
+
+        def chosen(choice: str | None) -> None:
+            if choice == DISCARD:
+                then()
+            elif on_stay is not None:
+                on_stay()
+
+        self.push_screen(ChoiceDialog("Discard what you typed?", _typed_text(
+            typed, doing, locked=not self.unlocked), [(Text(discard), DISCARD)],
+            default=None), chosen)
+
+    def _quit_checking_changes(self) -> None:
         if not self.unlocked or self.session.emergency is not None:
             self.exit()  # emergency access cannot sync: pending changes wait, as offline
-        elif not self._asking_to_quit:
+        else:
             self._asking_to_quit = True
             self._count_pending(self.session)
 
@@ -93,3 +146,14 @@ class QuittingApp(SurvivingApp):
             self._asking_to_quit = True
             self._count_pending(self.session, report.error)
         return True
+
+
+def _typed_text(forms: list[FormDialog[object]], doing: str, *, locked: bool) -> Text:
+    """Which forms would lose entries; under the lock, not their titles (a title
+    names a resident or a staff member, and the lock screen shows no one's data)."""
+    if locked:
+        where = "A form left open when the terminal was locked"
+    else:
+        where = "The form " + ", ".join(f"\u201c{form.form_title}\u201d" for form in forms)
+    return Text(f"{where} has entries that are not saved. {doing} now throws them "
+                "away. Cancel to go back and save them (ctrl+s in the form).")

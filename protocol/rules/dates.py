@@ -39,6 +39,13 @@ def latest_facility_date(now_ms: int) -> date:
     return (datetime.fromtimestamp(now_ms / 1000, tz=UTC) + LATEST_UTC_OFFSET).date()
 
 
+def latest_facility_time(now_ms: int) -> datetime:
+    """The latest wall-clock time (naive, as records store clock times) that it can
+    be at any US facility at ``now_ms``: what the server checks a clock time against."""
+    return (datetime.fromtimestamp(now_ms / 1000, tz=UTC) + LATEST_UTC_OFFSET
+            ).replace(tzinfo=None)
+
+
 def day_of(value: Any) -> date | None:
     """The calendar date of ``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM`` text (else None)."""
     if isinstance(value, date) and not isinstance(value, datetime):
@@ -195,14 +202,32 @@ RULES: Mapping[RecordKind, tuple[tuple[frozenset[str], Callable[[Mapping[str, An
 """The date rules of each kind, with the fields each one reads."""
 
 
+SHIFT_END_READS = frozenset({"clock_out"})
+
+
+def check_not_later(field: str, value: Any, now: datetime) -> None:
+    """A clock time (``YYYY-MM-DDTHH:MM``) after ``now`` has not happened yet."""
+    moment = moment_of(value)
+    if moment is not None and moment > now:
+        raise ValidationError(field, "cannot be in the future")
+
+
 def check_record_dates(kind: RecordKind | str, fields: Mapping[str, Any], *, today: date,
+                       now: datetime | None = None,
                        changed: Iterable[str] | None = None) -> None:
     """Check the date rules of one record's fields: a whole new record, or the
     record as it would be after an update (``changed`` then names the fields
     the update sets, and only the rules that read one of them are checked, so
     an old record is never refused for a date nobody touched). Raises
-    :class:`ValidationError` naming the first field that breaks one."""
+    :class:`ValidationError` naming the first field that breaks one.
+
+    ``now`` (naive wall-clock time: the terminal's, or the server's
+    :func:`latest_facility_time`) also refuses a shift's clock-out later today
+    than now: a shift ending at 15:30 entered at 10:10 has not been worked."""
     touched = None if changed is None else frozenset(changed)
     for reads, rule in RULES.get(RecordKind(kind), ()):
         if touched is None or reads & touched:
             rule(fields, today)
+    if now is not None and RecordKind(kind) is RecordKind.HOURS \
+            and (touched is None or SHIFT_END_READS & touched):
+        check_not_later("clock_out", fields.get("clock_out"), now)

@@ -16,7 +16,11 @@ from protocol.errors import Refused, ValidationError
 from protocol.ids import new_id
 from protocol.ops import OpStatus, Reason
 from protocol.records import MERGE_CLASS, MergeClass, RecordKind, identity_fields
-from protocol.rules.dates import check_record_dates, latest_facility_date
+from protocol.rules.dates import (
+    check_record_dates,
+    latest_facility_date,
+    latest_facility_time,
+)
 from protocol.rules.department.onboarding import (
     EVIDENCE_KINDS,
     check_first_shift,
@@ -193,7 +197,8 @@ def _date_problem(ctx: Context, kind: RecordKind, fields: Mapping[str, Any], *,
     """The shared date rules (:mod:`protocol.rules.dates`), with the latest date
     any facility can call today: None, or why the record cannot say that."""
     try:
-        check_record_dates(kind, fields, today=latest_facility_date(ctx.b.now), changed=changed)
+        check_record_dates(kind, fields, today=latest_facility_date(ctx.b.now),
+                           now=latest_facility_time(ctx.b.now), changed=changed)
     except ValidationError as exc:
         return exc.detail
     return None

@@ -37,7 +37,7 @@ from server.storage.models import T
 from server.storage.portal_models import P
 
 from . import throttle
-from .errors import InputInvalid, SignInRefused
+from .errors import CODE_JUST_USED, InputInvalid, SignInRefused
 from .principals import PortalRole, Principal
 
 ISSUER = "Chartkeep"
@@ -249,13 +249,17 @@ def code_step(engine: Engine, settings: Settings, *, account_id: str, code: str,
     step = None if using is None or not row.active else matching_step(using, code, now)
     if step is None or step <= row.totp_last_step:
         why = "code reused" if step is not None else "wrong code"
-        raise _refuse(engine, settings, row.username, source, why)
+        refused = _refuse(engine, settings, row.username, source, why)
+        # The password passed already (this step runs for its account only), so a
+        # right code used before can be told apart from a wrong one: the clerk who
+        # signed out and back in within 30 s waits for the next code.
+        raise SignInRefused(CODE_JUST_USED) if step is not None else refused
     with write_tx(engine) as conn:
         updated = conn.execute(sa.update(P.accounts).where(
             P.accounts.c.id == account_id, P.accounts.c.totp_last_step < step).values(
             totp_last_step=step, totp_secret=using))
         if updated.rowcount == 0:  # the same code, used at the same moment elsewhere
-            raise SignInRefused
+            raise SignInRefused(CODE_JUST_USED)
         throttle.clear(conn, throttle.account_key(row.username))
         _audit(conn, now, "portal:enrol_totp" if secret is not None else "portal:sign_in",
                "applied", actor=f"portal:{row.username}", target=account_id,

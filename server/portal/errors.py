@@ -30,6 +30,11 @@ class SignInRefused(PortalError):
         super().__init__(detail)
 
 
+CODE_JUST_USED = "That code was just used; wait for the next one and enter it."
+"""Said only after the password step passed (the code was right, for this very
+account): it tells the person signing in nothing about anyone else."""
+
+
 class SignInThrottled(PortalError):
     code = "too_many_attempts"
     status = 429

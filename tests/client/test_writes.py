@@ -180,3 +180,22 @@ def test_overlay_rows_keep_search_columns(session):
     assert row.data is None  # nothing confirmed by the server yet
     assert "okafor" in row.search_text and row.pending == 1
     assert search.fold("Ä", None, "b") == "ä b"
+
+
+def test_a_shift_clocked_out_later_today_is_refused_at_entry(session):
+    """The clock is 09:30: a shift clocked out at 15:30 today is refused with the field
+    named (the server refuses it too); one that ended at 09:00 is taken."""
+    staff_id = session.staff.add({"employee_id": "E-77", "family_name": "Ruiz",
+                                  "given_name": "Ana", "job_title_code": 7,
+                                  "pay_type_code": 2})
+    shift = {"work_date": "2026-01-15", "hours": "8.00", "clock_in": "2026-01-15T07:00",
+             "clock_out": "2026-01-15T15:30", "meal_minutes": 30, "job_title_code": 7,
+             "pay_type_code": 2}
+    with pytest.raises(InputError) as refused:
+        session.staff.add_hours(staff_id, shift)
+    assert refused.value.field == "clock_out"
+    assert "future" in str(refused.value)
+    assert session.staff.get(staff_id).hours == []
+    session.staff.add_hours(staff_id, {**shift, "hours": "2.00", "clock_out": "2026-01-15T09:00",
+                                       "meal_minutes": 0})
+    assert len(session.staff.get(staff_id).hours) == 1

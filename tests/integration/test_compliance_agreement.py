@@ -218,3 +218,26 @@ def test_many_facility_report_refuses_before_writing(world, tmp_path: Path, caps
     assert "names a directory" in capsys.readouterr().err
     assert a_file.read_text() == "keep"
     assert not out.exists()
+
+
+def test_exports_are_readable_by_their_owner_only(world, tmp_path: Path) -> None:
+    """The export dialog says "choose a place only you can reach"; the file is owner-only
+    too, whatever the umask, and an older file in its place is narrowed."""
+    import os
+    import stat
+
+    _org, session, _w = world
+    old = tmp_path / "days.csv"
+    old.write_text("an older export\n")
+    old.chmod(0o644)
+    previous = os.umask(0o022)
+    try:
+        pdf = session.compliance.export_report("staffing-days", OCT, date(2026, 10, 31), "pdf",
+                                               tmp_path / "days.pdf")
+        data = session.compliance.export_report("staffing-days", OCT, date(2026, 10, 31),
+                                                "csv", old)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(pdf.stat().st_mode) == 0o600
+    assert stat.S_IMODE(data.stat().st_mode) == 0o600
+    assert data.read_text(encoding="utf-8-sig").startswith("Date,")

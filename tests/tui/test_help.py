@@ -18,8 +18,9 @@ async def test_help_at_80_columns_puts_the_screens_keys_first(offline_terminal, 
     async with app.run_test(size=(80, 24)) as pilot:
         ui = drive(pilot)
         await ui.sign_in()
-        # The census opens with the filter field focused: its editing keys are the
-        # focused widget's, but the clerk pressed F1 for the census's own.
+        # In the census filter (``/``) its editing keys are the focused widget's, but
+        # the clerk pressed F1 for the census's own.
+        await pilot.press("slash")
         await pilot.press("f1")
         help_screen = await ui.wait_for_screen(HelpScreen)
         lines = ui.table_text("#help-keys").splitlines()

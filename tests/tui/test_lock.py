@@ -50,7 +50,7 @@ async def test_idle_lock_hides_residents_and_drops_the_key(terminal_with_residen
         await pilot.press(*term.password, "enter")
         await ui.wait_for(lambda: isinstance(app.screen, CensusScreen) and app.unlocked)
         await ui.wait_for(lambda: NAME in ui.table_text("#census-table"))
-        assert app.session is not session
+        assert app.session is session and not session.locked  # resumed, with a new key
 
 
 async def test_activity_postpones_the_idle_lock(terminal_with_resident, make_app, drive):

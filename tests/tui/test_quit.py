@@ -1,8 +1,13 @@
-"""ctrl+q with changes waiting asks first: sync then quit, quit now, or stay."""
+"""ctrl+q with changes waiting asks first: sync then quit, quit now, or stay; with a
+form holding typed entries it asks before discarding them, and a save running is
+waited for."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from textual.widgets import Input
 
 from client.ui.dialogs.choice import ChoiceDialog
 
@@ -57,3 +62,132 @@ async def test_changes_waiting_ask_and_a_failed_sync_asks_again(with_pending, ma
         assert session.outbox.status().pending == 1  # kept for the next sync
     finally:
         session.lock()
+
+
+# --- nothing typed is lost: open forms and saves in flight ------------------------
+
+
+async def _open_register_form(app, pilot, ui):
+    from client.ui.dialogs.form import FormDialog
+
+    await ui.sign_in()
+    await pilot.press("ctrl+n")
+    form = await ui.wait_for_screen(FormDialog)
+    await pilot.press(*"Nakamura")
+    assert form.query_one("#field-family_name", Input).value == "Nakamura"
+    return form
+
+
+async def test_quit_in_a_form_with_typed_text_asks_and_stay_keeps_it(offline_terminal,
+                                                                    make_app, drive):
+    app = make_app(offline_terminal)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        form = await _open_register_form(app, pilot, ui)
+        await pilot.press("ctrl+q")
+        await ui.wait_for_screen(ChoiceDialog)
+        assert "Discard what you typed?" in ui.screen_text()
+        assert "Register a resident" in ui.screen_text()  # which form would lose it
+        await pilot.press("enter")  # the cursor starts on Cancel: Enter keeps the form
+        await ui.wait_for(lambda: app.screen is form)
+        assert app.is_running
+        assert form.query_one("#field-family_name", Input).value == "Nakamura"
+
+        await pilot.press("ctrl+q")
+        await ui.wait_for_screen(ChoiceDialog)
+        await pilot.press("shift+tab", "enter")  # discard the entries and quit
+        await ui.wait_for(lambda: not app.is_running)
+
+
+async def test_quit_in_an_untouched_form_quits_at_once(offline_terminal, make_app, drive):
+    from client.ui.dialogs.form import FormDialog
+
+    app = make_app(offline_terminal)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("ctrl+n")
+        await ui.wait_for_screen(FormDialog)
+        await pilot.press("ctrl+q")
+        await ui.wait_for(lambda: not app.is_running)
+
+
+async def test_quit_right_after_save_waits_for_the_save(offline_terminal, make_app, drive):
+    app = make_app(offline_terminal)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        form = await _open_register_form(app, pilot, ui)
+        await ui.fill(given_name="Aiko", birth_date="1938-05-06", sex="female")
+        real_submit = form.submit
+
+        def slow_submit(values):  # a store busy with a sync: the write takes a while
+            time.sleep(0.5)
+            return real_submit(values)
+
+        form.submit = slow_submit
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: form.saving)
+        await pilot.press("ctrl+q")  # 0.3 s after ctrl+s, as a clerk leaving does
+        await ui.wait_for(lambda: isinstance(app.screen, ChoiceDialog)
+                          and "Quit Chartkeep?" in ui.screen_text())  # it waits to be sent
+        await pilot.press("tab", "enter")  # quit now; send it next time
+        await ui.wait_for(lambda: not app.is_running)
+    session = offline_terminal.session()
+    try:
+        rows = session.residents.census("Nakamura", statuses=None, offset=0, limit=10).rows
+        assert [row.display_name for row in rows] == ["Nakamura, Aiko"]
+    finally:
+        session.lock()
+
+
+async def test_a_typed_form_survives_the_idle_lock_and_saves_after_unlock(
+        offline_terminal, make_app, drive):
+    from client.ui.screens.lock import LockScreen
+
+    app = make_app(offline_terminal, idle_lock_seconds=300)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        form = await _open_register_form(app, pilot, ui)
+        await ui.fill(given_name="Aiko", birth_date="1938-05-06", sex="female")
+        offline_terminal.clock.advance(seconds=301)
+        app.check_idle_lock()
+        await ui.wait_for_screen(LockScreen)
+        await pilot.press(*offline_terminal.password, "enter")
+        await ui.wait_for(lambda: app.screen is form and app.unlocked)
+        assert form.query_one("#field-family_name", Input).value == "Nakamura"
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: form not in app.screen_stack)
+    session = offline_terminal.session()
+    try:
+        rows = session.residents.census("Nakamura", statuses=None, offset=0, limit=10).rows
+        assert [row.display_name for row in rows] == ["Nakamura, Aiko"]
+    finally:
+        session.lock()
+
+
+async def test_switch_user_at_the_lock_asks_before_closing_a_typed_form(offline_terminal,
+                                                                       make_app, drive):
+    from client.ui.screens.lock import LockScreen
+    from client.ui.screens.unlock import UnlockScreen
+
+    app = make_app(offline_terminal, idle_lock_seconds=300)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        form = await _open_register_form(app, pilot, ui)
+        offline_terminal.clock.advance(seconds=301)
+        app.check_idle_lock()  # ctrl+l is not a key inside a form; the idle lock comes
+        lock = await ui.wait_for_screen(LockScreen)
+        await pilot.press("ctrl+o")
+        await ui.wait_for_screen(ChoiceDialog)
+        text = ui.screen_text()
+        assert "A form left open when the terminal was locked" in text
+        assert "Nakamura" not in text and "Register" not in text  # nothing shown while locked
+        await pilot.press("enter")  # Cancel: still locked, the form kept underneath
+        await ui.wait_for(lambda: app.screen is lock)
+        assert form in app.screen_stack
+
+        await pilot.press("ctrl+o")
+        await ui.wait_for_screen(ChoiceDialog)
+        await pilot.press("shift+tab", "enter")
+        await ui.wait_for_screen(UnlockScreen)
+        assert form not in app.screen_stack

@@ -102,6 +102,14 @@ def check_value(spec: FormField, text: str) -> Any:
     return value
 
 
+def _opening_value(spec: FormField) -> str:
+    """What ``raw_value`` reads in an untouched field: a required choice without a
+    value of its own starts on its first choice."""
+    if spec.choices and not spec.value and spec.required and not spec.no_default:
+        return str(spec.choices[0][1])
+    return spec.value or ""
+
+
 class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
     """A data-entry dialog; dismisses with ``submit``'s result, or ``None`` on cancel."""
 
@@ -136,6 +144,8 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
         self.intro = intro
         self.submit_label = submit_label
         self.saving = False
+        self.saved = False
+        """The engine took the change; the dialog is closing (nothing to lose)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form", classes="dialog"):
@@ -281,6 +291,15 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
         else:
             self.focus_next()
 
+    # --- what would be lost ----------------------------------------------------------
+
+    def typed_changes(self) -> bool:
+        """Whether the clerk changed any field since the form opened (quitting or
+        switching user would throw that away, so the app asks first)."""
+        if self.saved or not self.is_mounted:
+            return False
+        return any(self.raw_value(spec) != _opening_value(spec) for spec in self.fields)
+
     # --- saving -----------------------------------------------------------------
 
     @on(Button.Pressed, "#form-save")
@@ -312,10 +331,19 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
         self.post_message(self.Saved(result))
 
     def on_form_dialog_saved(self, message: Saved) -> None:
+        self.saving, self.saved = False, True
         self.dismiss(message.result)
+        self._save_settled()
+
+    def _save_settled(self) -> None:
+        """The save ended (taken or refused): a quit that waited for it goes on."""
+        settled = getattr(self.app, "save_settled", None)
+        if settled is not None:
+            settled()
 
     def on_form_dialog_failed(self, message: Failed) -> None:
         self.saving = False
+        self._save_settled()
         self.query_one("#form-save", Button).disabled = False
         self.query_one("#form-error", Static).update("")
         error = message.error
@@ -327,6 +355,7 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
     def on_worker_failed(self) -> None:
         """A defect in the save: re-enable the form so nothing typed is lost."""
         self.saving = False
+        self._save_settled()
         self.query_one("#form-save", Button).disabled = False
         self.query_one("#form-error", Static).update(
             Text("The change could not be saved; your entries are kept."))

@@ -29,6 +29,7 @@ from textual.widgets import DataTable, Input, Static, Tab, Tabs
 from ..dialogs import resident_forms
 from ..dialogs.message import MessageDialog
 from ..engine import Departure, Page, ResidentRow, Session
+from ..widgets.filter_box import FilterBox
 from ..widgets.fitted_columns import fit_columns
 from . import census_columns
 from .base import PAGE_SIZE, PaletteCommand, WorkScreen, turned_page
@@ -52,7 +53,8 @@ TRANSFERRED_OUT = "transferred_out"
 class CensusScreen(WorkScreen):
     """Residents, filtered by name, room or record number, a page at a time."""
 
-    AUTO_FOCUS = "#census-filter"
+    AUTO_FOCUS = "#census-table"
+    """The cursor starts on the list (``/`` or typing a letter goes to the filter)."""
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter", id="census.filter",
                 tooltip="Type a name, room or record number to filter the census"),
@@ -83,6 +85,8 @@ class CensusScreen(WorkScreen):
         self._fetching = False
         self._fetch_again = False
         self._shown_rows: list[ResidentRow] | None = None
+        self._shown_key: tuple[str, str, int] | None = None
+        """The filter, list and offset of the rows on screen (Enter acts on those only)."""
         self._texts: dict[str, str] = {}
         self._open_when_loaded = False
         """Enter was pressed in the filter before its matches arrived."""
@@ -93,8 +97,8 @@ class CensusScreen(WorkScreen):
     def compose_body(self) -> ComposeResult:
         with Vertical(id="census-body"):
             with Horizontal(classes="toolbar"):
-                yield Input(id="census-filter",
-                            placeholder="Filter by name, room or record number  ( / )")
+                yield FilterBox("#census-table", id="census-filter",
+                                placeholder="Filter by name, room or record number  ( / )")
             yield Tabs(*(Tab(label, id=f"tab-{key}") for key, (label, _) in STATUS_TABS.items()),
                        id="census-status")
             yield DataTable(id="census-table", cursor_type="row", zebra_stripes=True)
@@ -162,6 +166,7 @@ class CensusScreen(WorkScreen):
         if message.key != self.current_key():
             return  # stale: the newer page is on its way
         self.page = message.page
+        self._shown_key = message.key
         self.show_page(message.page)
         if self._open_when_loaded:
             self._open_when_loaded = False
@@ -263,6 +268,16 @@ class CensusScreen(WorkScreen):
     def action_focus_filter(self) -> None:
         self.query_one("#census-filter", Input).focus()
 
+    def on_key(self, event: events.Key) -> None:
+        """A letter or digit typed on the list starts the filter: the census has no
+        letter keys, and a clerk types a name to find a resident."""
+        super().on_key(event)
+        table = self.query_one("#census-table", DataTable)
+        if self.app.focused is not table or not (event.character or "").isalnum():
+            return
+        event.stop()
+        self.query_one("#census-filter", FilterBox).type_ahead(event.character or "")
+
     def action_next_status(self) -> None:
         self.query_one("#census-status", Tabs).action_next_tab()
 
@@ -274,8 +289,19 @@ class CensusScreen(WorkScreen):
 
     @on(DataTable.RowSelected, "#census-table")
     def _open(self, event: DataTable.RowSelected) -> None:
-        if event.row_key.value:
-            self.open_resident(event.row_key.value)
+        """Enter on a row opens that resident, only while the rows on screen are
+        the list the tabs and the filter say: keys typed ahead of a tab change
+        (ctrl+t ctrl+t Enter) must not open someone from the list before."""
+        resident_id = event.row_key.value
+        if not resident_id:
+            return
+        if self._shown_key != self.current_key() or resident_id not in {
+                row.id for row in self._shown_rows or ()}:
+            self.app.notify("The list was still changing; press Enter again to open the "
+                            "highlighted resident.", title="Not opened", severity="warning",
+                            markup=False)
+            return
+        self.open_resident(resident_id)
 
     def open_resident(self, resident_id: str) -> None:
         from .resident import ResidentScreen

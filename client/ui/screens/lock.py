@@ -44,4 +44,8 @@ class LockScreen(Unlocking):
 
     @on(Button.Pressed, "#switch-user")
     def action_switch_user(self) -> None:
-        self.chartkeep.switch_user()
+        """Another clerk signs in; a form left open under the lock would close, so
+        its entries are not thrown away without asking."""
+        self.chartkeep.unless_typed_is_kept(
+            self.chartkeep.switch_user, "Letting another clerk sign in",
+            "Discard the entries; switch user")

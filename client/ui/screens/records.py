@@ -29,6 +29,7 @@ from ..dialogs import records_forms
 from ..dialogs.message import MessageDialog
 from ..dialogs.resident_picker import ResidentPickerDialog
 from ..engine import Session
+from ..widgets.filter_box import FilterBox
 from ..widgets.fitted_columns import show_fitted
 from .base import PaletteCommand, WorkScreen
 from .records_lists import EMPTY, LISTS, Row, list_rows, shown_cells, shown_columns
@@ -86,7 +87,8 @@ class RecordsScreen(WorkScreen):
     def compose_body(self) -> ComposeResult:
         with Vertical(id="records-body"):
             yield Label("", id="records-title", classes="section-label")
-            yield Input(id="records-filter", placeholder="Type to filter this list")
+            yield FilterBox("#records-table", id="records-filter",
+                            placeholder="Type to filter this list")
             yield DataTable(id="records-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="records-empty", classes="empty-state")
 

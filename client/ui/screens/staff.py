@@ -22,6 +22,7 @@ from protocol.ops import OpType
 from protocol.records import RecordKind
 
 from ..engine import Page, Session, StaffRow, StaffView
+from ..widgets.filter_box import FilterBox
 from ..widgets.fitted_columns import fit_columns
 from ..widgets.staff_detail import StaffDetail
 from . import staff_columns
@@ -32,7 +33,8 @@ from .staff_entries import StaffEntries, highlighted_key
 class StaffScreen(StaffEntries):
     """The roster on the left, the highlighted staff member's licenses and hours on the right."""
 
-    AUTO_FOCUS = "#staff-filter"
+    AUTO_FOCUS = "#roster"
+    """The cursor starts on the roster, where the letter keys act; ``/`` filters."""
     ROLE_KEYS: ClassVar[dict[str, RoleKey]] = {
         "add_hours": RoleKey(OpType.CREATE, RecordKind.HOURS, "enter hours worked"),
         "add_license": RoleKey(OpType.CREATE, RecordKind.LICENSE, "add licenses"),
@@ -107,7 +109,8 @@ class StaffScreen(StaffEntries):
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="staff-body"):
             with Vertical(id="roster-pane"):
-                yield Input(id="staff-filter", placeholder="Filter by name or employee id  ( / )")
+                yield FilterBox("#roster", id="staff-filter",
+                                placeholder="Filter by name or employee id  ( / )")
                 yield DataTable(id="roster", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="roster-empty", classes="empty-state")
                 yield Static("", id="roster-page", classes="page-info")

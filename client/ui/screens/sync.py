@@ -115,7 +115,8 @@ class SyncScreen(WorkScreen):
             bar.update(total=None)
             return
         phase = "Sending changes" if progress.phase == "push" else "Receiving changes"
-        self.query_one("#sync-phase", Label).update(f"{phase}… ")
+        self.query_one("#sync-phase", Label).update(
+            f"{progress.retrying}: " if progress.retrying else f"{phase}… ")
         bar.update(total=progress.total, progress=progress.done)
 
     def action_reload(self) -> None:

@@ -29,6 +29,8 @@ class SyncBar(Static):
     def on_mount(self) -> None:
         self.watch(self.app, "sync_status", self.show_status, init=True)
         self.watch(self.app, "syncing", self.show_status_again, init=False)
+        if hasattr(self.app, "sync_progress"):
+            self.watch(self.app, "sync_progress", self.show_status_again, init=False)
         if hasattr(self.app, "records_line"):
             self.watch(self.app, "records_line", self.show_status_again, init=False)
 
@@ -44,21 +46,24 @@ class SyncBar(Static):
             records = ""
         width = self.content_region.width or self.app.size.width - 2
         syncing = bool(getattr(self.app, "syncing", False))
-        for text in _variants(status, records, syncing=syncing, today=_today(self.app)):
+        progress = getattr(self.app, "sync_progress", None)
+        retrying = getattr(progress, "retrying", "") or ""
+        for text in _variants(status, records, syncing=syncing, today=_today(self.app),
+                              retrying=retrying):
             if cell_len(text.plain) <= width:
                 break
         self.update(text)  # the shortest, wrapping onto a second line if even it is too long
 
 
 def _variants(status: SyncStatus | None, records: str, *, syncing: bool,
-              today: date | None) -> list[Text]:
+              today: date | None, retrying: str) -> list[Text]:
     """The line from longest to shortest: wide separators, then narrow ones, then
     the records' clocks without the next one due (an 80-column window cut the
     overdue count off)."""
     shorter = " · ".join(p for p in records.split(" · ") if not p.startswith("next "))
     out = []
     for sep, clocks in (("  ·  ", records), (" · ", records), (" · ", shorter)):
-        text = describe(status, syncing=syncing, today=today, sep=sep)
+        text = describe(status, syncing=syncing, today=today, sep=sep, retrying=retrying)
         if clocks:
             text.append(sep)
             text.append(clocks, style="bold red" if "overdue" in clocks else "")
@@ -72,14 +77,17 @@ def _today(app: App[Any]) -> date | None:
 
 
 def describe(status: SyncStatus | None, *, syncing: bool = False,
-             today: date | None = None, sep: str = "  ·  ") -> Text:
+             today: date | None = None, sep: str = "  ·  ", retrying: str = "") -> Text:
     """The status line for a ``SyncStatus`` (``None`` before the first reading),
-    its parts joined by ``sep``."""
+    its parts joined by ``sep``; ``retrying``: what the running sync is waiting
+    for, said instead of "Syncing"."""
     text = Text()
     if status is None:
         text.append("○ Checking sync status…", style="dim")
         return text
-    if syncing:
+    if syncing and retrying:
+        text.append(f"⟳ {retrying}", style="bold dark_orange")
+    elif syncing:
         text.append("⟳ Syncing", style="bold cyan")
     elif status.online:
         text.append("● Online", style="bold green")

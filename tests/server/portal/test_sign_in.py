@@ -344,3 +344,25 @@ async def test_the_portal_has_an_icon_so_no_page_logs_a_404(visitor):
         response = await visitor.response("GET", path)
         assert response.status == 200 and response.content_type == "image/svg+xml", path
         assert response._body.startswith(b"<svg ") and b"<script" not in response._body
+
+
+async def test_a_right_code_used_already_says_so_after_the_password(visitors, manager):
+    """Signing out and in again within the same 30 s: the code is right but spent. Once
+    the password passed, the portal says to wait for the next code; a wrong code still
+    gets the one answer for every wrong credential."""
+    first = await visitors()
+    status, _ = await first.sign_in(manager)
+    assert status == 200
+    spent = accounts.totp_code(manager.secret, first.clock.now)
+
+    again = await visitors()
+    await again.get("/portal/sign-in")
+    status, text = await again.post("/portal/sign-in", {"username": manager.username,
+                                                         "password": manager.password})
+    assert "Enter your code" in text
+    status, text = await again.post("/portal/sign-in/code", {"code": spent})
+    assert status == 401
+    assert "That code was just used; wait for the next one" in text
+    assert "The user name, password or code is not right." not in text
+    status, text = await again.post("/portal/sign-in/code", {"code": "000000"})
+    assert status == 401 and "The user name, password or code is not right." in text

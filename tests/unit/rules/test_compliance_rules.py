@@ -152,3 +152,33 @@ def test_facility_settings_round_trip_and_refuse_bad_values() -> None:
                 {"pbj_facility_id": "X" * 17}):
         with pytest.raises(ValidationError):
             FacilitySettings.from_dict(bad)
+
+
+def test_a_clock_out_later_today_than_now_is_refused() -> None:
+    """A shift ending at 15:30 entered at 10:10 has not been worked yet: the day alone
+    let it through. The server checks against the latest time any facility can have."""
+    from datetime import UTC
+
+    from protocol.rules.dates import latest_facility_time
+
+    shift = {"work_date": "2026-12-07", "hours": "8.00", "clock_in": "2026-12-07T07:00",
+             "clock_out": "2026-12-07T15:30", "meal_minutes": 30}
+    today = D("2026-12-07")
+    check_record_dates("hours", shift, today=today)  # the day alone: accepted
+    with pytest.raises(ValidationError) as future:
+        check_record_dates("hours", shift, today=today, now=datetime(2026, 12, 7, 10, 10))
+    assert future.value.field == "clock_out" and "future" in future.value.reason
+    check_record_dates("hours", shift, today=today, now=datetime(2026, 12, 7, 15, 30))
+    # An update that does not touch the clock-out is not refused for it.
+    check_record_dates("hours", shift, today=today, now=datetime(2026, 12, 7, 10, 10),
+                       changed=["shift"])
+    # The server: 10:10 in New York is 15:10 UTC, at most 01:10 the next day anywhere.
+    bound = latest_facility_time(int(datetime(2026, 12, 7, 15, 10, tzinfo=UTC).timestamp()
+                                     * 1000))
+    assert bound == datetime(2026, 12, 8, 1, 10)
+    check_record_dates("hours", shift, today=bound.date(), now=bound)  # maybe worked, there
+    with pytest.raises(ValidationError):
+        check_record_dates("hours", {**shift, "work_date": "2026-12-08",
+                                     "clock_in": "2026-12-08T01:00",
+                                     "clock_out": "2026-12-08T09:30"},
+                           today=bound.date(), now=bound)
