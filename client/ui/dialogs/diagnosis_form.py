@@ -27,6 +27,8 @@ from protocol.rules.residents import diagnosis_codes
 from protocol.rules.residents.diagnosis_codes import Code
 
 from ..display import plain
+from ..widgets.fitted_columns import fit_columns
+from ..widgets.key_footer import KeyFooter
 from ..workers import WorkerErrorsToApp
 from .form import FormDialog, FormField
 from .resident_forms import drop_empty
@@ -118,6 +120,15 @@ def diagnosis(submit: Callable[[dict[str, Any]], Any], *,
     return DiagnosisDialog(title, fields, lambda v: submit(drop_empty(v)))
 
 
+CODE_COLUMNS = (("Code", 8), ("Description", None))
+
+
+def _dialog_width(screen_width: int) -> int:
+    """The table's width inside the dialog (90 cells, at most 95% of the screen,
+    ``.picker-dialog``) less its border and padding, before it is laid out."""
+    return min(90, screen_width * 95 // 100) - 4
+
+
 class CodeSearchDialog(WorkerErrorsToApp, ModalScreen[Code | None]):
     """Find a billable ICD-10-CM code by words of its description or its start;
     returns the chosen code, or ``None`` on cancel."""
@@ -153,12 +164,17 @@ class CodeSearchDialog(WorkerErrorsToApp, ModalScreen[Code | None]):
             yield Static("", id="code-empty", classes="empty-state")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="code-cancel")
+        yield KeyFooter()
 
     def on_mount(self) -> None:
-        table = self.query_one("#code-table", DataTable)
-        table.add_column("Code", width=9)
-        table.add_column("Description")
+        self._fit_columns()
         self._search_for(self.words)
+
+    def _fit_columns(self) -> None:
+        """The description takes what the code leaves of the dialog's width, and a
+        long one wraps onto a further line of its row: nothing is cut."""
+        table = self.query_one("#code-table", DataTable)
+        fit_columns(table, CODE_COLUMNS, table.size.width or _dialog_width(self.app.size.width))
 
     @on(Input.Changed, "#code-filter")
     def _typed(self, event: Input.Changed) -> None:
@@ -183,9 +199,10 @@ class CodeSearchDialog(WorkerErrorsToApp, ModalScreen[Code | None]):
     def _show(self, codes: list[Code]) -> None:
         self.codes = codes
         table = self.query_one("#code-table", DataTable)
-        table.clear()
+        self._fit_columns()
         for code in codes:
-            table.add_row(plain(code.code), plain(code.description), key=code.code)
+            table.add_row(plain(code.code), plain(code.description), key=code.code,
+                          height=None)
         empty = self.query_one("#code-empty", Static)
         empty.display = not codes
         table.display = bool(codes)

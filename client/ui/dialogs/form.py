@@ -26,6 +26,7 @@ from protocol.errors import ValidationError
 from protocol.records import RecordKind, validate_field
 
 from ..engine import InputError, TerminalError, clerk_message
+from ..widgets.key_footer import KeyFooter
 from ..workers import WorkerErrorsToApp
 
 T = TypeVar("T")
@@ -143,6 +144,7 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
                 yield Button(self.submit_label, id="form-save", variant="primary",
                              tooltip="Save (ctrl+s)")
                 yield Button("Cancel", id="form-cancel", tooltip="Close without saving (esc)")
+        yield KeyFooter()  # the form's keys, not those of the screen behind it
 
     # --- fitting a small terminal -------------------------------------------------------
 
@@ -173,6 +175,15 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
         room = max(limit - others, 3)
         if fields.styles.max_height is None or fields.styles.max_height.value != room:
             fields.styles.max_height = room
+            if self._at_first_field():
+                # Focusing the first field scrolled it into view while the fields
+                # were still taller than the room they now have, leaving its label
+                # above the top: the form opens at its top, label and all.
+                fields.call_after_refresh(fields.scroll_home, animate=False)
+
+    def _at_first_field(self) -> bool:
+        return bool(self.fields) and self.focused is not None and \
+            self.focused.id == f"field-{self.fields[0].name}"
 
     def _editor(self, spec: FormField) -> Input | Select[str] | TextArea:
         widget_id = f"field-{spec.name}"
