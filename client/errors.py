@@ -4,7 +4,7 @@ Callers (the Textual app, the CLI) catch :class:`TerminalError` and show
 ``.message``; nothing below it ever needs a traceback to be understood::
 
     TerminalError
-    ├── InvalidCredentials   wrong password or unknown user (one message for both)
+    ├── InvalidCredentials   wrong passphrase or unknown user (one message for both)
     ├── SlotDisabled         too many failed attempts; a records manager resets it
     ├── StoreUnreadable      wrong key, flipped bytes, truncated store
     ├── NotEnrolled          no terminal in this directory yet
@@ -31,7 +31,7 @@ class TerminalError(Exception):
 
 
 class InvalidCredentials(TerminalError):
-    default_message = "The user name or password is not correct."
+    default_message = "The user name or passphrase is not correct."
 
 
 class SlotDisabled(TerminalError):

@@ -57,7 +57,7 @@ def test_wrong_password_is_one_line_no_traceback(home, monkeypatch, capsys):
                           password="not the right password")
     assert code == 1
     assert err.strip().splitlines()[-1] == (
-        "chartkeep: The user name or password is not correct.")
+        "chartkeep: The user name or passphrase is not correct.")
     assert "Traceback" not in err + out
 
 
