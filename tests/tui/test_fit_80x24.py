@@ -11,6 +11,7 @@ from rich.cells import cell_len
 from textual.widgets import DataTable, Label, Tab, Tabs
 from textual.widgets._footer import FooterKey
 
+from client.ui.dialogs.choice import ChoiceDialog
 from client.ui.dialogs.diagnosis_form import CodeSearchDialog
 from client.ui.dialogs.form import FormDialog
 from client.ui.screens.help import EVERYWHERE, THIS_SCREEN, HelpScreen
@@ -159,6 +160,28 @@ async def test_a_form_opens_with_its_first_label_in_view(busy, make_app, drive, 
         assert "Save" in words and "Cancel" in words, words
         assert not {"Filter", "New resident", "Hours", "Edit field"} & set(words), words
         assert footer_problems(app) == []
+
+
+async def test_dialogs_show_their_own_keys(busy, make_app, drive):
+    """The quit question and F1 show their own keys in the footer, whole."""
+    app = make_app(busy)
+    async with app.run_test(size=SIZE) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("ctrl+q")  # changes wait to be sent: Chartkeep asks first
+        await ui.wait_for(lambda: isinstance(app.screen, ChoiceDialog))
+        await _settle(pilot, ui)
+        words = footer_words(app)
+        assert "Cancel" in words, words
+        assert "New resident" not in words
+        assert footer_problems(app) == []
+        await pilot.press("escape")
+        await ui.wait_for(lambda: not isinstance(app.screen, ChoiceDialog))
+        await pilot.press("f1")
+        await ui.wait_for_screen(HelpScreen)
+        await _settle(pilot, ui)
+        assert footer_words(app) and "New resident" not in footer_words(app)
+        assert "Close" in footer_words(app)
 
 
 async def test_the_icd_search_wraps_long_descriptions(busy, make_app, drive):

@@ -15,6 +15,7 @@ from textual.widget import Widget
 from textual.widgets import Button, DataTable, Input, Label, Select, Static, TextArea
 
 from ..outliving import OutlivesClosing
+from ..widgets.key_footer import KeyFooter
 
 NEVER_SENT = ("super+",)
 """Keys a terminal never passes to the program (the command or Windows key):
@@ -55,6 +56,7 @@ class HelpScreen(OutlivesClosing, ModalScreen[None]):
             yield Static("", id="help-detail")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Close", id="help-close", variant="primary")
+        yield KeyFooter()  # the help's own keys, not the screen's behind it
 
     def _keys_table(self) -> DataTable[Text]:
         """The keys under their group's heading, filled before mounting: nothing to
