@@ -85,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
                    "terminal can be enrolled again and fetch its records from the server")
     for cmd in sub.choices.values():
         cmd.add_argument("--password-stdin", action="store_true",
-                         help="read the password from the first line of standard input")
+                         help="read the passphrase from the first line of standard input")
     return parser
 
 
@@ -93,7 +93,7 @@ def _password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         line = sys.stdin.readline()
         return line.removesuffix("\n")
-    return getpass.getpass("Password: ")
+    return getpass.getpass("Passphrase: ")
 
 
 def _progress(message: str) -> None:

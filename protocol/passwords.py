@@ -62,8 +62,8 @@ def check_password(password: str, context: Iterable[str] = ()) -> str:
     """Return the normalised password, or raise :class:`PasswordRejected`."""
     value = normalise(password)
     if "\x00" in value:  # the one NUL rule (protocol.schema.NUL_REFUSED): no form takes one
-        raise PasswordRejected("A password cannot contain the NUL character; use letters, "
-                               "digits, spaces or symbols.")
+        raise PasswordRejected("It cannot contain the NUL character; use letters, digits, "
+                               "spaces or symbols.")
     if len(value) < MIN_LENGTH:
         raise PasswordRejected(f"Use at least {MIN_LENGTH} characters; a short sentence of "
                                "several words is easy to remember.")
@@ -71,15 +71,15 @@ def check_password(password: str, context: Iterable[str] = ()) -> str:
         raise PasswordRejected(f"Use at most {MAX_LENGTH} characters.")
     folded = _folded(value)
     if _is_common(folded) or _is_common(_strip_digits(folded)):
-        raise PasswordRejected("That password is too common; choose something others "
+        raise PasswordRejected("That is too common a choice; choose something others "
                                "would not guess.")
     if len(set(folded)) <= 2 or _is_sequence(folded):
         raise PasswordRejected("Avoid repeated or sequential characters; choose a phrase.")
     words = {"chartkeep", *(_folded(word) for word in context)}
     for word in words:
         if len(word) >= 4 and word in folded and len(folded.replace(word, "")) < MIN_LENGTH:
-            raise PasswordRejected("Do not build the password from the facility name, "
-                                   "your user name or the product name.")
+            raise PasswordRejected("Do not build it from the facility name, your user "
+                                   "name or the product name.")
     return value
 
 

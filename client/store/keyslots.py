@@ -196,7 +196,7 @@ class SlotFile:
         if failures >= DELAY_AFTER:
             sleep(throttle_delay(failures))
         if on_progress:
-            on_progress("Checking the password…")
+            on_progress("Checking the passphrase…")
         if slot is None:
             self.decoy_kdf().derive(password)
             with contextlib.suppress(InvalidTag):

@@ -18,7 +18,7 @@ def test_unlock_reports_progress(session, clock, sleeps):
     seen = []
     unlock(home, "mrivera", MANAGER_PASSWORD, clock=clock, sleep=sleeps,
            on_progress=seen.append).lock()
-    assert seen == ["Checking the password…", "Opening the encrypted store…"]
+    assert seen == ["Checking the passphrase…", "Opening the encrypted store…"]
 
 
 def test_concurrent_writers_keep_the_outbox_gapless(session):

@@ -28,6 +28,7 @@ from protocol.rules.residents.mds import NAMES, AssessmentType
 from ..engine import Session
 from ..messages import DataChanged
 from ..widgets.fitted_columns import show_fitted
+from ..widgets.key_footer import KeyFooter
 from ..workers import WorkerErrorsToApp
 from .date_checks import dated
 from .form import FormDialog, FormField
@@ -151,6 +152,7 @@ class AssessmentList(WorkerErrorsToApp, ModalScreen[None]):
             yield DataTable(id="assessment-table", cursor_type="row", zebra_stripes=True)
             yield Static(Text("n  record an assessment    Enter  fill in its dates    "
                               "esc  close"), classes="dialog-intro")
+        yield KeyFooter()  # the dialog's own keys, not the screen's behind it
 
     def on_mount(self) -> None:
         self.query_one("#assessment-table", DataTable).focus()

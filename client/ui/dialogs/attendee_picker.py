@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, SelectionList, Static
 
 from ..engine import Session, StaffRow
+from ..widgets.key_footer import KeyFooter
 from ..workers import WorkerErrorsToApp
 
 Attendee = tuple[str, str]
@@ -55,6 +56,7 @@ class AttendeePicker(WorkerErrorsToApp, ModalScreen[list[Attendee] | None]):
             yield Static("", id="attendee-count")
             yield Static(Text("space or Enter: choose · ctrl+s: continue · esc: cancel"),
                          classes="dialog-intro")
+        yield KeyFooter()  # the dialog's own keys, not the screen's behind it
 
     def on_mount(self) -> None:
         self._load(self.session)

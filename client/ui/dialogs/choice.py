@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from ..outliving import OutlivesClosing
+from ..widgets.key_footer import KeyFooter
 
 
 class ChoiceDialog(OutlivesClosing, ModalScreen[str | None]):
@@ -41,6 +42,7 @@ class ChoiceDialog(OutlivesClosing, ModalScreen[str | None]):
                 yield Button(label, id=f"choice-{index}",
                              variant="primary" if index == self.default else "default")
             yield Button("Cancel", id="choice-cancel")
+        yield KeyFooter()  # the dialog's own keys, not the screen's behind it
 
     def on_mount(self) -> None:
         target = "#choice-cancel" if self.default is None else f"#choice-{self.default}"

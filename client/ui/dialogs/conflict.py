@@ -20,6 +20,7 @@ from textual.widgets import Button, Label, Static
 
 from ..display import when
 from ..engine import ConflictValue, TerminalError, clerk_message
+from ..widgets.key_footer import KeyFooter
 from ..workers import WorkerErrorsToApp
 
 
@@ -101,6 +102,7 @@ class ConflictDialog(WorkerErrorsToApp, ModalScreen[int | None]):
                         yield Static(_who(value), classes="conflict-who")
                         yield Button("Keep this", id=f"keep-{index}", variant="primary")
             yield Static("", id="conflict-error", classes="form-error")
+        yield KeyFooter()  # the dialog's own keys, not the screen's behind it
 
     def on_mount(self) -> None:
         self.query_one("#keep-0", Button).focus()

@@ -29,6 +29,7 @@ from protocol.rules.residents.diagnosis_rank import default_rank
 
 from ..display import plain
 from ..widgets.fitted_columns import show_fitted
+from ..widgets.key_footer import KeyFooter
 from ..workers import WorkerErrorsToApp
 from .form import FormDialog, FormField
 from .resident_forms import drop_empty
@@ -163,6 +164,7 @@ class CodeSearchDialog(WorkerErrorsToApp, ModalScreen[Code | None]):
             yield Static("", id="code-empty", classes="empty-state")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="code-cancel")
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._search_for(self.words)

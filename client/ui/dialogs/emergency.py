@@ -20,6 +20,8 @@ from textual.widgets import Button, Input, Label, Static
 from protocol.errors import ValidationError
 from protocol.rules import emergency_access as rule
 
+from ..widgets.key_footer import KeyFooter
+
 INTRO = (f"This terminal could not reach the server for too long to sign you in. In an "
          f"emergency you may open ONE resident's record, read-only, for "
          f"{rule.DURATION_MINUTES} minutes. The access is recorded at once, sent to the "
@@ -52,6 +54,7 @@ class EmergencyReasonDialog(ModalScreen[str | None]):
                 yield Button("Cancel", id="emergency-cancel")
                 yield Button("Find the resident", id="emergency-go", variant="error",
                              tooltip="Open the store read-only and find the one resident")
+        yield KeyFooter()  # the dialog's own keys, not the screen's behind it
 
     @on(Input.Submitted, "#emergency-reason")
     @on(Button.Pressed, "#emergency-go")

@@ -27,6 +27,7 @@ from protocol.errors import ValidationError
 from protocol.records import RecordKind, validate_field
 
 from ..engine import InputError, TerminalError, clerk_message
+from ..widgets.key_footer import KeyFooter
 from ..workers import WorkerErrorsToApp
 
 T = TypeVar("T")
@@ -166,6 +167,7 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
                 yield Button(self.submit_label, id="form-save", variant="primary",
                              tooltip="Save (ctrl+s)")
                 yield Button("Cancel", id="form-cancel", tooltip="Close without saving (esc)")
+        yield KeyFooter()  # the form's keys, not those of the screen behind it
 
     # --- fitting a small terminal -------------------------------------------------------
 

@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from ..outliving import OutlivesClosing
+from ..widgets.key_footer import KeyFooter
 
 
 class MessageDialog(OutlivesClosing, ModalScreen[None]):
@@ -38,6 +39,7 @@ class MessageDialog(OutlivesClosing, ModalScreen[None]):
                 yield Static(Text(self.next_step), id="message-next", classes="dialog-intro")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK", id="message-ok", variant="primary")
+        yield KeyFooter()  # the dialog's own keys, not the screen's behind it
 
     def on_mount(self) -> None:
         self.query_one("#message-ok").focus()
@@ -69,6 +71,7 @@ class ConfirmDialog(OutlivesClosing, ModalScreen[bool]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.yes, id="confirm-yes", variant="warning")
                 yield Button("No", id="confirm-no", variant="primary")
+        yield KeyFooter()  # the dialog's own keys, not the screen's behind it
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no").focus()

@@ -14,6 +14,7 @@ from textual.widgets import Button, DataTable, Input, Label, Static
 from ..display import census_status, plain
 from ..engine import ResidentRow, Session
 from ..widgets.fitted_columns import show_fitted
+from ..widgets.key_footer import KeyFooter
 from ..workers import WorkerErrorsToApp
 
 PICKER_COLUMNS = (("Name", True), ("Record no.", False), ("Born", False), ("Bed", False),
@@ -67,6 +68,7 @@ class ResidentPickerDialog(WorkerErrorsToApp, ModalScreen[ResidentRow | None]):
             yield Static("", id="picker-empty", classes="empty-state")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="picker-cancel")
+        yield KeyFooter()  # the dialog's own keys, not the screen's behind it
 
     def on_mount(self) -> None:
         self._show([])

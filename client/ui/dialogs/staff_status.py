@@ -24,6 +24,7 @@ from protocol.rules.due import DueItem, DueStatus
 
 from ..engine import Session
 from ..widgets.fitted_columns import show_fitted
+from ..widgets.key_footer import KeyFooter
 from ..workers import WorkerErrorsToApp
 
 STATUS_COLUMNS = (("What", True), ("Status", False), ("Due", False), ("Done", False),
@@ -75,6 +76,7 @@ class StaffCompliance(WorkerErrorsToApp, ModalScreen[None]):
             yield DataTable(id="staff-status", cursor_type="row", zebra_stripes=True)
             yield Static(Text("Computing…", style="dim"), id="staff-status-why")
             yield Static(Text("esc  close"), classes="dialog-intro")
+        yield KeyFooter()  # the dialog's own keys, not the screen's behind it
 
     def on_mount(self) -> None:
         self.query_one("#staff-status", DataTable).focus()

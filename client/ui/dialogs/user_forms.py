@@ -2,7 +2,7 @@
 
 Passphrases follow NIST SP 800-63B: at least 15 characters, any characters
 (spaces and punctuation welcome), no composition rules, no forced changes; not
-a common password and not the user's or the facility's name. The engine's
+a common one and not the user's or the facility's name. The engine's
 ``check_password`` is the rule; the form runs it as the passphrase is typed and
 shows its sentence next to the field, and the engine checks again on save.
 """
@@ -19,7 +19,7 @@ from .form import FormDialog, FormField
 
 GUIDANCE = ("A passphrase of at least 15 characters. Any characters work, spaces and "
             "punctuation included: a short sentence you will remember is best. Not a "
-            "common password, not your user name, not the facility's name.")
+            "common one, not your user name, not the facility's name.")
 
 
 def _nist_check(username: str, facility_name: str) -> Callable[[str, Any], Any]:

@@ -45,9 +45,21 @@ STATUS_TABS: dict[str, tuple[str, set[str] | None]] = {
     "transferred_out": ("Transferred out", set()),
     "all": ("All", None),
 }
+SHORT_LABELS: dict[str, str] = {
+    "on_leave": "Leave", "in_hospital": "Hospital", "awaiting_bed": "Awaiting",
+    "pre_admission": "Pre-admit", "transferred_out": "Out",
+}
+"""Tab labels when the full ones do not fit the window (all nine fit in 80 columns);
+each tab's tooltip keeps the full name."""
 TRANSFERRED_OUT = "transferred_out"
 """Residents whose record moved to another facility: kept by this terminal
 (``session.departures``), not in the census's records."""
+
+
+def short_tabs(width: int) -> bool:
+    """Whether the full tab labels (each with a cell of padding either side) are
+    wider than ``width`` cells."""
+    return sum(len(label) + 2 for label, _ in STATUS_TABS.values()) > width
 
 
 class CensusScreen(WorkScreen):
@@ -99,18 +111,39 @@ class CensusScreen(WorkScreen):
             with Horizontal(classes="toolbar"):
                 yield FilterBox("#census-table", id="census-filter",
                                 placeholder="Filter by name, room or record number  ( / )")
-            yield Tabs(*(Tab(label, id=f"tab-{key}") for key, (label, _) in STATUS_TABS.items()),
+            short = short_tabs(self.app.size.width)
+            yield Tabs(*(Tab(SHORT_LABELS.get(key, label) if short else label, id=f"tab-{key}")
+                         for key, (label, _) in STATUS_TABS.items()),
                        id="census-status")
             yield DataTable(id="census-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="census-empty", classes="empty-state")
             yield Static("", id="census-page", classes="page-info")
 
     def on_mount(self) -> None:
+        self._fit_tabs()
         self._fit_columns()
         self._set_text("#census-empty", "Reading the census…")
         self.load()
 
+    def _fit_tabs(self) -> None:
+        """Full tab labels when they all fit the window, the short ones when not:
+        every list's tab shows whole, none hidden past the edge."""
+        short = short_tabs(self.size.width or self.app.size.width)
+        changed = False
+        for tab in self.query("#census-status Tab").results(Tab):
+            key = (tab.id or "").removeprefix("tab-")
+            label = SHORT_LABELS.get(key, STATUS_TABS[key][0]) if short else STATUS_TABS[key][0]
+            if tab.label_text != label:
+                tab.label = label
+                changed = True
+            tab.tooltip = STATUS_TABS[key][0] if label != STATUS_TABS[key][0] else None
+        if changed:  # the underline follows the active tab to its new place
+            tabs = self.query_one("#census-status", Tabs)
+            underline = tabs._highlight_active  # noqa: SLF001  Textual's own redraw of it
+            tabs.call_after_refresh(underline, animate=False)
+
     def on_resize(self, event: events.Resize) -> None:
+        self._fit_tabs()
         if event.size.width != self._fitted[0] and self._shown_rows is not None:
             self._fill_table(self.query_one("#census-table", DataTable), self._shown_rows)
 

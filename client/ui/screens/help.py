@@ -15,6 +15,11 @@ from textual.widget import Widget
 from textual.widgets import Button, DataTable, Input, Label, Select, Static, TextArea
 
 from ..outliving import OutlivesClosing
+from ..widgets.key_footer import KeyFooter
+
+NEVER_SENT = ("super+",)
+"""Keys a terminal never passes to the program (the command or Windows key):
+Textual binds them for its own web and desktop drivers, not for a clerk."""
 
 THIS_SCREEN = "On this screen"
 EVERYWHERE = "On every screen"
@@ -51,6 +56,7 @@ class HelpScreen(OutlivesClosing, ModalScreen[None]):
             yield Static("", id="help-detail")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Close", id="help-close", variant="primary")
+        yield KeyFooter()  # the help's own keys, not the screen's behind it
 
     def _keys_table(self) -> DataTable[Text]:
         """The keys under their group's heading, filled before mounting: nothing to
@@ -116,8 +122,11 @@ def binding_rows(screen: Screen[object]) -> list[KeyRow]:
         for node in nodes:
             if node.is_modal and node is not screen:
                 return rows
+            generic = _textuals(node) if group in (THIS_SCREEN, EVERYWHERE) else set()
             for binding in _chartkeeps_first(node):
-                if not binding.description:
+                if not binding.description or binding.key.startswith(NEVER_SENT) or (
+                        (binding.key, binding.action) in generic
+                        and not _chartkeeps_action(node, binding.action)):
                     continue
                 if app._check_action_state(binding.action, node) is False:  # noqa: SLF001  Textual's check
                     continue
@@ -129,11 +138,26 @@ def binding_rows(screen: Screen[object]) -> list[KeyRow]:
     return rows
 
 
+def _textuals(node: DOMNode) -> set[tuple[str, str]]:
+    """(key, action) of every key Textual's own classes give ``node``."""
+    return {pair for cls in type(node).__mro__ if cls.__module__.startswith("textual.")
+            for pair in _declared(cls)}
+
+
+def _chartkeeps_action(node: DOMNode, action: str) -> bool:
+    """Whether Chartkeep does the work of ``action`` (ctrl+q asks before quitting),
+    not Textual alone (tab to the next widget, copy selected text: keys of every
+    Textual program, not the screen's, and left out of the screen's list)."""
+    namespace, _, name = action.rpartition(".")
+    target = {"app": node.app, "screen": node.screen}.get(namespace, node)
+    method = getattr(type(target), f"action_{name.split('(')[0]}", None)
+    return method is not None and not method.__module__.startswith("textual.")
+
+
 def _chartkeeps_first(node: DOMNode) -> list[Binding]:
     """The node's keys, Chartkeep's own before those every Textual screen or widget
     has (tab, copy, cursor keys): a clerk looks for the screen's work first."""
-    generic = {pair for cls in type(node).__mro__ if cls.__module__.startswith("textual.")
-               for pair in _declared(cls)}
+    generic = _textuals(node)
     bindings = [binding for _key, binding in node._bindings]  # noqa: SLF001  the node's own keys, unfiltered
     return sorted(bindings, key=lambda binding: (binding.key, binding.action) in generic)
 

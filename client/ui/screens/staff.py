@@ -29,6 +29,9 @@ from . import staff_columns
 from .base import PAGE_SIZE, PaletteCommand, RoleKey, turned_page
 from .staff_entries import StaffEntries, highlighted_key
 
+ROSTER_SHARE = 2 / 3
+"""The most of the body's height the roster takes when the details are under it."""
+
 
 class StaffScreen(StaffEntries):
     """The roster on the left, the highlighted staff member's licenses and hours on the right."""
@@ -130,6 +133,23 @@ class StaffScreen(StaffEntries):
     def on_resize(self, event: events.Resize) -> None:
         if event.size.width != self._fitted and self.page is not None:
             self._fill_roster(self.page)
+        self._fit_roster_height()
+
+    def _fit_roster_height(self) -> None:
+        """Under the roster (a narrow window) the details would take half the
+        height, leaving two or three people in view at 80×24: the roster is as
+        tall as its rows, up to :data:`ROSTER_SHARE` of the body (the filter and
+        page line included), and the details, which scroll, take the rest."""
+        body = self.query_one("#staff-body")
+        roster = self.query_one("#roster", DataTable)
+        if not body.has_class("-stacked"):
+            roster.styles.max_height = None
+            return
+        pane = self.query_one("#roster-pane")
+        others = sum(child.outer_size.height for child in pane.children
+                     if child is not roster and child.display)
+        height = body.size.height or self.size.height - 3  # header, status line, footer
+        roster.styles.max_height = max(3, int(height * ROSTER_SHARE) - max(others, 4))
 
     def _fit_layout(self) -> None:
         """The detail pane beside or under the roster, and the roster's columns,
@@ -141,6 +161,7 @@ class StaffScreen(StaffEntries):
         self._fitted = width
         body = self.query_one("#staff-body")
         body.set_class(not staff_columns.side_by_side(width or 80), "-stacked")
+        self.call_after_refresh(self._fit_roster_height)
         roster = self.query_one("#roster", DataTable)
         roster_width = staff_columns.roster_width(width or 80)
         self._columns = staff_columns.columns_for(roster_width, 2 * roster.cell_padding)
