@@ -51,6 +51,8 @@ class SyncBar(Static):
     def on_mount(self) -> None:
         self.watch(self.app, "sync_status", self.show_status, init=True)
         self.watch(self.app, "syncing", self.show_status_again, init=False)
+        if hasattr(self.app, "sync_progress"):
+            self.watch(self.app, "sync_progress", self.show_status_again, init=False)
         if hasattr(self.app, "records_line"):
             self.watch(self.app, "records_line", self.show_status_again, init=False)
 
