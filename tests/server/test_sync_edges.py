@@ -5,18 +5,18 @@ and a push carrying another facility's operation."""
 
 from __future__ import annotations
 
-import io
-
 import msgpack
 import pytest
 
 from protocol.codec import decode, encode
 from protocol.ids import new_id
-from protocol.messages import EnrollRequest, EnrollResponse, PullRequest, PushResponse
-from protocol.signing import new_private_key, open_envelope, prove_possession, public_bytes, seal
+from protocol.messages import PullRequest, PushResponse
+from protocol.signing import new_private_key, open_envelope, seal
 from protocol.terminal_events import EventsRequest
 from server import admin
 from server.http.app import create_app
+
+from .test_http import enroll, post
 
 MSGPACK = {"Content-Type": "application/x-msgpack"}
 SIGNED_ROUTES = ("/v1/enroll", "/v1/push", "/v1/pull", "/v1/reregister", "/v1/events")
@@ -44,20 +44,6 @@ async def client(aiohttp_client, engine, settings, world):
     return await aiohttp_client(create_app(settings))
 
 
-async def post(client, path, data):
-    response = await client.post(path, data=io.BytesIO(data), headers=MSGPACK)
-    return response.status, await response.read()
-
-
-async def enroll(client, engine, settings, facility_id, username):
-    key = new_private_key()
-    code = admin.issue_code(engine, settings, facility_id=facility_id)
-    request = EnrollRequest(code, "desk", public_bytes(key), prove_possession(key, code),
-                            username)
-    status, body = await post(client, "/v1/enroll",
-                              seal(key, "enroll", "new", 0, request.to_wire()).to_bytes())
-    assert status == 200, decode(body)
-    return key, EnrollResponse.from_wire(open_envelope(body).decoded_body())
 
 
 @pytest.mark.parametrize("path", SIGNED_ROUTES)
