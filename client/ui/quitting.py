@@ -20,14 +20,13 @@ from rich.text import Text
 from textual import work
 
 from .dialogs.choice import ChoiceDialog
-from .dialogs.form import FormDialog
+from .dialogs.form import DISCARD, FormDialog
 from .display import count
 from .engine import Session, SyncReport
 from .unexpected import SurvivingApp
 
 SYNC_THEN_QUIT = "sync"
 QUIT_NOW = "quit"
-DISCARD = "discard"
 
 
 class QuittingApp(SurvivingApp):

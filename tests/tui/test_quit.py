@@ -99,6 +99,42 @@ async def test_quit_in_a_form_with_typed_text_asks_and_stay_keeps_it(offline_ter
         await ui.wait_for(lambda: not app.is_running)
 
 
+async def test_escape_in_a_form_with_typed_text_asks_before_throwing_it_away(
+        offline_terminal, make_app, drive):
+    """Escape (or Cancel) closes a form at once only when nothing was typed; with
+    entries it asks, Escape or Enter on the question keeps the form and its text,
+    and only "Discard" closes it."""
+    from client.ui.dialogs.form import FormDialog
+
+    app = make_app(offline_terminal)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        form = await _open_register_form(app, pilot, ui)
+        await pilot.press("escape")
+        question = await ui.wait_for_screen(ChoiceDialog)
+        assert "Discard what you typed?" in ui.screen_text()
+        assert "Register a resident" in ui.screen_text()
+        await pilot.press("escape")  # no choice: back to the form
+        await ui.wait_for(lambda: app.screen is form)
+        await pilot.press("escape")
+        await ui.wait_for(lambda: isinstance(app.screen, ChoiceDialog)
+                          and app.screen is not question)
+        await pilot.press("enter")  # the cursor starts on Cancel
+        await ui.wait_for(lambda: app.screen is form)
+        assert form.query_one("#field-family_name", Input).value == "Nakamura"
+
+        await pilot.press("escape")
+        await ui.wait_for(lambda: isinstance(app.screen, ChoiceDialog))
+        await pilot.press("shift+tab", "enter")  # discard the entries and close
+        await ui.wait_for(lambda: not any(isinstance(s, FormDialog) for s in app.screen_stack))
+        assert app.is_running
+
+        await pilot.press("ctrl+n")  # an untouched form closes at once
+        await ui.wait_for_screen(FormDialog)
+        await pilot.press("escape")
+        await ui.wait_for(lambda: not any(isinstance(s, FormDialog) for s in app.screen_stack))
+
+
 async def test_quit_in_an_untouched_form_quits_at_once(offline_terminal, make_app, drive):
     from client.ui.dialogs.form import FormDialog
 

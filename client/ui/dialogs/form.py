@@ -29,8 +29,12 @@ from protocol.records import RecordKind, validate_field
 from ..engine import InputError, TerminalError, clerk_message
 from ..widgets.key_footer import KeyFooter
 from ..workers import WorkerErrorsToApp
+from .choice import ChoiceDialog
 
 T = TypeVar("T")
+
+DISCARD = "discard"
+"""The choice that throws a form's typed entries away (closing it, quitting)."""
 
 Parse = Callable[[str], Any]
 
@@ -364,4 +368,19 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
 
     @on(Button.Pressed, "#form-cancel")
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Close without saving: at once when nothing was typed, else only once the
+        clerk says to throw the entries away (an Escape pressed by mistake lost a
+        note typed at length)."""
+        if self.saving or not self.typed_changes():
+            self.dismiss(None)
+            return
+
+        def chosen(choice: str | None) -> None:
+            if choice == DISCARD and self.is_attached:
+                self.dismiss(None)
+
+        self.app.push_screen(ChoiceDialog(
+            "Discard what you typed?",
+            Text(f"The form \u201c{self.form_title}\u201d has entries that are not saved. "
+                 "Closing it throws them away. Cancel to go back and save them (ctrl+s)."),
+            [(Text("Discard the entries and close"), DISCARD)], default=None), chosen)
