@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 import resource
 import sys
 import tempfile
@@ -39,14 +40,13 @@ def _round(data_dir: str, mode: str, start: Any, out: Any) -> None:
     if mode == "claimed":
         done = figures.refresh_stale(engine, settings)
     else:  # as before the claim: every facility found stale is computed
-        from server.portal.figures import _compute_and_keep, _stale_ids, local_now
+        from server.portal.figures import _compute_and_keep, _stale_ids
         from server.storage.db import read_tx
         from server.storage.models import T
-        today = local_now(settings.clock()).date().isoformat()
         with read_tx(engine) as conn:
             ids = list(conn.execute(T.facilities.select().with_only_columns(
                 T.facilities.c.id)).scalars())
-            stale = _stale_ids(conn, ids, today)
+            stale = _stale_ids(conn, ids, settings.clock())
         for fid in stale:
             _compute_and_keep(engine, settings, fid)
         done = len(stale)
@@ -71,7 +71,15 @@ def measure(data_dir: str, processes: int, mode: str) -> tuple[int, float]:
                for _ in range(processes)]
     for w in workers:
         w.start()
-    results = [out.get() for _ in workers]
+    results = []
+    while len(results) < len(workers):
+        try:
+            results.append(out.get(timeout=1))
+        except queue.Empty:
+            if any(w.exitcode not in (None, 0) for w in workers):
+                for w in workers:
+                    w.kill()
+                sys.exit("a figures process failed (its traceback is above)")
     for w in workers:
         w.join()
     return sum(r[0] for r in results), sum(r[1] for r in results)

@@ -55,8 +55,7 @@ from scripts.bench_world import bench_facility, enroll, queue_operations
 from scripts.load_servers import server_processes
 from server.portal import figures
 from server.portal.figures import _compute_and_keep as compute_and_keep
-from server.portal.reports import local_now
-from server.reports.compliance import load_facts
+from server.reports.compliance import facility_now, load_facts
 from server.settings import Settings
 from server.storage.audit_verify import verify_chain
 from server.storage.db import make_engine, read_tx
@@ -71,9 +70,9 @@ BATCH = 300
 def from_scratch(engine: Any, settings: Settings, facility: str) -> dict[str, Any]:
     """The figures as the refresh computed them before: every record the reports
     read, and the whole audit chain verified (nothing written)."""
-    today = local_now(settings.clock()).date()
     with collector_paused():
         with read_tx(engine) as conn:
+            today = facility_now(conn, facility, settings.clock()).date()
             facts = load_facts(conn, facility)
             problem = verify_chain(conn, facility, [link.key for link in key_chain(conn)])
             entries = conn.execute(sa.select(T.heads.c.audit_seq).where(
