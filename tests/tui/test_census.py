@@ -55,6 +55,14 @@ async def test_filter_as_you_type_and_page(busy_terminal, make_app, drive):
         app.screen.query_one("#census-filter", Input).value = "xyz"
         await ui.wait_for(lambda: "No residents match 'xyz'" in ui.text_of("#census-empty"))
         assert not table.display or table.row_count == 0
+        # The message stands right under the list's header, where the clerk is
+        # looking, not at the foot of an empty 40-line pane.
+        empty = app.screen.query_one("#census-empty")
+        await ui.wait_for(lambda: empty.region.y <= table.region.y + 3)
+
+        app.screen.query_one("#census-filter", Input).value = ""  # and back again: rows fill
+        await ui.wait_for(lambda: table.row_count == PAGE_SIZE)
+        await ui.wait_for(lambda: table.region.height > PAGE_SIZE // 2)
 
 
 async def test_names_show_exactly_as_typed(busy_terminal, make_app, drive):

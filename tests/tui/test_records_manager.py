@@ -162,3 +162,20 @@ async def test_a_clerk_reads_staff_and_is_told_who_changes_them(clerk_terminal, 
         await pilot.press("ctrl+n")
         await ui.wait_for(lambda: told(seen, "add staff members"))
         assert app.screen is screen
+
+
+async def test_an_empty_roster_says_so_under_its_header(clerk_terminal, make_app, drive):
+    """Side by side with the details (160 columns), the roster fills the pane's
+    height; with nobody on it, the sentence stands under its header, where the
+    clerk is looking, not at the foot of an empty pane."""
+    from client.ui.screens.staff import StaffScreen
+
+    app = make_app(clerk_terminal)
+    async with app.run_test(size=(160, 40)) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("f4")
+        screen = await ui.wait_for_screen(StaffScreen)
+        await ui.wait_for(lambda: "No staff on the roster yet" in ui.text_of("#roster-empty"))
+        roster, empty = screen.query_one("#roster"), screen.query_one("#roster-empty")
+        await ui.wait_for(lambda: empty.region.y <= roster.region.y + 3)

@@ -139,6 +139,7 @@ class BedsScreen(WorkScreen):
         self.query_one("#beds-empty", Static).update(
             "" if message.beds else "No beds yet: sync to receive the facility's units and beds.")
         self.query_one("#beds-empty").display = not message.beds
+        beds.set_class(not message.beds, "-empty")
         show_fitted(self.query_one("#movements", DataTable), MOVEMENT_COLUMNS, [
             (f"{move.kind}:{move.resident_id}:{move.date}", (
                 plain(move.date),

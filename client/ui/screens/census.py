@@ -251,6 +251,7 @@ class CensusScreen(WorkScreen):
         empty = self.query_one("#census-empty", Static)
         if empty.display != (not page.rows):
             empty.display = not page.rows
+            self.query_one("#census-table", DataTable).set_class(not page.rows, "-empty")
         if page.rows:
             return
         label = STATUS_TABS[self.status_key][0].lower()

@@ -208,6 +208,7 @@ class StaffScreen(StaffEntries):
             self._no_detail()
         empty = self.query_one("#roster-empty", Static)
         empty.display = not page.rows
+        table.set_class(not page.rows, "-empty")
         empty.update(Text(f"No staff match '{self.query_text}'." if self.query_text
                           else "No staff on the roster yet."))
         if page.total:
