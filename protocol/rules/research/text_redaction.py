@@ -56,7 +56,9 @@ def _year(match: re.Match[str]) -> str:
 
 
 _ADDRESSES: tuple[tuple[re.Pattern[str], Replacement], ...] = (
-    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[e-mail]"),
+    # from the start of a run only: trying every position of a long word without
+    # an "@" took time growing with the square of its length
+    (re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[e-mail]"),
     (re.compile(r"\b(?:https?://|www\.)\S+?(?=[.,;:!?)\]]*(?:\s|$))", re.IGNORECASE), "[url]"),
     (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b"), "[ip address]"),
 )
