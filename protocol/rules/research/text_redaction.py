@@ -83,7 +83,8 @@ _DATES: tuple[tuple[re.Pattern[str], Replacement], ...] = (
 )
 
 _BIRTH_YEAR = re.compile(
-    r"\b(?P<lead>(?:born|b\.|DOB|d\.o\.b\.|date of birth|birth ?date)\s*:?\s*(?:on\s+|in\s+)?)"
+    r"\b(?P<lead>(?:born|(?-i:b\.)|DOB|d\.o\.b\.|date of birth|birth ?date)"
+    r"\s*:?\s*(?:on\s+|in\s+)?)"
     r"(?:1[89]|2\d)\d\d\b", re.IGNORECASE)
 
 _PLACES: tuple[tuple[re.Pattern[str], Replacement], ...] = (

@@ -115,6 +115,7 @@ def test_after_a_name_the_first_pass_found() -> None:
 def test_dates_are_left_to_the_date_rule_and_years_of_birth_go() -> None:
     assert redact("Admitted 3/14/1992; she is 92") == f"Admitted 1992; she is {OLD}"
     assert redact("b. 1931, 95 y/o") == f"b. [year], {OLD}"
+    assert redact("Hep B. 2019 series complete") == "Hep B. 2019 series complete"
 
 
 def test_a_limited_data_set_keeps_ages() -> None:
