@@ -47,7 +47,10 @@ def _row(m: LineMonth) -> tuple[str, ...]:
             amount(m.cumulative_budget), amount(m.cumulative_actual))
 
 
-def _period(months: Sequence[LineMonth], today: date) -> tuple[date, date]:
+def period(months: Sequence[LineMonth], today: date) -> tuple[date, date]:
+    """From the first day of the first month to the last day of the last; with no
+    budget line, the calendar year of ``today``. The report's period, and the one
+    the audit entry of its download names."""
     if not months:
         return date(today.year, 1, 1), date(today.year, 12, 31)
     first, last = min(m.month for m in months), max(m.month for m in months)
@@ -59,7 +62,7 @@ def _period(months: Sequence[LineMonth], today: date) -> tuple[date, date]:
 def budget_report(months: Sequence[LineMonth], *, facility_id: str, facility_name: str,
                   state_code: str, meta: ReportMeta, today: date) -> Report:
     """The report of these line-months (all of a facility's lines, every month)."""
-    start, end = _period(months, today)
+    start, end = period(months, today)
     budget = sum((m.budget for m in months), Decimal(0))
     actual = sum((m.actual for m in months), Decimal(0))
     over = frozenset(i for i, m in enumerate(months)

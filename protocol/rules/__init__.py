@@ -40,6 +40,7 @@ nothing eagerly, so :mod:`protocol.ops` can use the rules without a cycle.
 ``records.reasons``          the refusal codes of the records rules
 ``research.deidentify``      Safe Harbor extracts (164.514(b)(2))
 ``research.text_redaction``  identifiers in free text
+``research.stated_ages``     ages over 89 as notes state them
 ``research.limited_data_set``  limited data sets under a data-use agreement
 ===========================  ==================================================
 """

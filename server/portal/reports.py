@@ -139,10 +139,12 @@ def _files(engine: Engine, settings: Settings, who: Principal, facility_id: str,
     return out
 
 
-def _audit(engine: Engine, settings: Settings, who: Principal, facility_id: str, *,
-           what: str, start: date, end: date, files: Mapping[str, bytes], page: str,
-           bundle: bool) -> list[int]:
-    """The production and the download, in the facility's chain; their seqs."""
+def audit_download(engine: Engine, settings: Settings, who: Principal, facility_id: str, *,
+                   what: str, start: date, end: date, files: Mapping[str, bytes], page: str,
+                   bundle: bool) -> list[int]:
+    """The production and the download, in the facility's chain; their seqs.
+    Every file of resident, staffing or financial data the portal hands out is
+    written here first (the reports, the budget files of the spending page)."""
     now = settings.clock()
     download = {"report": what, "page": page[:200], "bundle": bundle}
     if who.is_inspector:
@@ -177,8 +179,8 @@ def download(engine: Engine, settings: Settings, audit_log: AuditLog, who: Princ
     names = PACK_REPORTS if name == PACK else (name,)
     formats = (PACK_FORMATS if name == PACK else tuple(FORMATS)) if fmt == BUNDLE else (fmt,)
     files = _files(engine, settings, who, facility_id, names, formats, start, end)
-    seqs = _audit(engine, settings, who, facility_id, what=name, start=start, end=end,
-                  files=files, page=page, bundle=fmt == BUNDLE)
+    seqs = audit_download(engine, settings, who, facility_id, what=name, start=start,
+                          end=end, files=files, page=page, bundle=fmt == BUNDLE)
     stem = f"{name}_{ref.mrn_prefix}_{start.isoformat()}_{end.isoformat()}"
     if fmt != BUNDLE:
         [(_, body)] = files.items()

@@ -25,8 +25,6 @@ from protocol.errors import SchemaError, ValidationError
 from protocol.ids import is_id
 from protocol.ops import OpStatus
 from protocol.records import RecordKind
-from protocol.reports.budget import budget_report
-from protocol.reports.render import render
 from protocol.rules.department.budget import (
     LineMonth,
     Spent,
@@ -42,8 +40,6 @@ from server.commands import casework
 from server.commands.context import Context
 from server.core.facility_names import publish
 from server.errors import NotFound
-from server.reports.compliance import facility_now, produced_at, server_meta
-from server.reports.loading import data_as_of
 from server.settings import Settings
 from server.storage.batch import Batch, with_facility_locks
 from server.storage.db import read_tx, write_tx
@@ -52,7 +48,6 @@ from server.storage.models import T
 from .actor_names import actor_names
 from .errors import InputInvalid
 from .principals import PortalRole, Principal
-from .reports import produced_by
 from .scope import FacilityRef
 from .scope import facility as facility_in_scope
 
@@ -70,7 +65,8 @@ class Spending:
     journal: list[Spent]
     months: list[LineMonth]
     names: dict[str, str]
-    """Who decided each request, in words (:func:`.actor_names.actor_names`)."""
+    """Who asked for and who decided each request, in words
+    (:func:`.actor_names.actor_names`)."""
 
     @property
     def awaiting_region(self) -> list[dict[str, Any]]:
@@ -102,25 +98,11 @@ def spending(conn: Connection, who: Principal, facility_id: str) -> Spending:
                   reverse=False)
     journal = approved(requests)
     months = budget_vs_actual([line_of(ln["id"], ln) for ln in lines], journal)
-    names = actor_names(conn, [r.get("decided_by") for r in requests])
+    names = actor_names(conn, [r.get(actor) for r in requests
+                               for actor in ("requested_by", "decided_by")])
     return Spending(ref, limit_of(facility or {}), sorted(
         lines, key=lambda ln: (ln["fiscal_year"], ln["department"], ln["account"])),
         requests, journal, months, names)
-
-
-def budget_file(conn: Connection, who: Principal, facility_id: str, now_ms: int,
-                fmt: str) -> bytes:
-    """Budget against actual as a report file (``csv`` or ``pdf``,
-    :mod:`protocol.reports.budget`) with the header every report of the portal
-    has: produced when and by whom, and the data as of its last change."""
-    seen = spending(conn, who, facility_id)
-    meta = server_meta(data_as_of(conn, facility_id), produced_at=produced_at(now_ms),
-                       produced_by=produced_by(who))
-    report = budget_report(seen.months, facility_id=facility_id,
-                           facility_name=seen.facility.name,
-                           state_code=seen.facility.state_code, meta=meta,
-                           today=facility_now(conn, facility_id, now_ms).date())
-    return render(report, fmt)
 
 
 def decide(engine: Engine, settings: Settings, who: Principal, *, facility_id: str,

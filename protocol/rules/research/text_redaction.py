@@ -14,9 +14,10 @@ passes:
    fax numbers, dates (each reduced to its year; a date without a year, a
    month alone or a two-digit year is removed), birth years (always removed
    in text: the age they show cannot be checked there), ages over 89
-   ("[90 or older]"), room/bed/unit numbers, street addresses, ZIP codes,
-   Medicare beneficiary identifiers and any other number of five digits or
-   more.
+   ("[90 or older]", in every common way a note states one:
+   :mod:`protocol.rules.research.stated_ages`), room/bed/unit numbers, street
+   addresses, ZIP codes, Medicare beneficiary identifiers and any other number
+   of five digits or more.
 
 Patterns cannot recognise every identifier (a city or a relative the row does
 not name); the facility must still have no actual knowledge that what remains
@@ -27,6 +28,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+
+from protocol.rules.research.stated_ages import mark_old_ages
 
 _MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|"
            "December")
@@ -53,7 +56,9 @@ def _year(match: re.Match[str]) -> str:
 
 
 _ADDRESSES: tuple[tuple[re.Pattern[str], Replacement], ...] = (
-    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[e-mail]"),
+    # from the start of a run only: trying every position of a long word without
+    # an "@" took time growing with the square of its length
+    (re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[e-mail]"),
     (re.compile(r"\b(?:https?://|www\.)\S+?(?=[.,;:!?)\]]*(?:\s|$))", re.IGNORECASE), "[url]"),
     (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b"), "[ip address]"),
 )
@@ -78,16 +83,9 @@ _DATES: tuple[tuple[re.Pattern[str], Replacement], ...] = (
 )
 
 _BIRTH_YEAR = re.compile(
-    r"\b(?P<lead>(?:born|DOB|d\.o\.b\.|date of birth|birth ?date)\s*:?\s*(?:on\s+|in\s+)?)"
+    r"\b(?P<lead>(?:born|(?-i:b\.)|DOB|d\.o\.b\.|date of birth|birth ?date)"
+    r"\s*:?\s*(?:on\s+|in\s+)?)"
     r"(?:1[89]|2\d)\d\d\b", re.IGNORECASE)
-
-_OVER_89 = r"(?:9\d|1[0-4]\d)"
-_OLD_AGE = re.compile(
-    # "92-year-old", "92 yrs old", "92 y/o", "92 y.o.", "92yo" …
-    rf"\b(?:aged?\s+)?{_OVER_89}(?:\s*-?\s*(?:years?|yrs?)(?:\s*-?\s*old)?\b"
-    r"|\s*y\.?/?o\b\.?)"
-    # … and "aged 92", "Age: 92", "age of 92"
-    rf"|\baged?(?:\s*:|\s+of)?\s*{_OVER_89}\b", re.IGNORECASE)
 
 _PLACES: tuple[tuple[re.Pattern[str], Replacement], ...] = (
     (re.compile(r"\b(?:room|rm\.?|bed|apt\.?|apartment|unit|suite)\s*#?\s*[A-Za-z]?\d+"
@@ -156,7 +154,7 @@ def redact(text: str, *, names: Iterable[str] = (), values: Iterable[str] = (),
         text = _apply(text, _DATES)
         text = _BIRTH_YEAR.sub(lambda m: m.group("lead") + "[year]", text)
     if not keep_ages:
-        text = _OLD_AGE.sub("[90 or older]", text)
+        text = mark_old_ages(text)
     text = _apply(text, _PLACES)
     if not keep_zip:
         text = _ZIP.sub("[zip]", text)

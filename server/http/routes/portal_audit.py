@@ -3,7 +3,8 @@ current signed checkpoint (published on demand), and a consistency statement
 from any earlier size — what ``chartkeep-verify --statement`` checks a bundle
 against, to tell whether the facility's history was rewritten or cut since the
 bundle was made. For accounts (in their scope) and for inspectors (for the
-facilities of their access)."""
+facilities of their access; each use audited as every inspector page,
+``inspect:view``)."""
 
 from __future__ import annotations
 
@@ -15,18 +16,26 @@ from protocol.audit_log import checkpoint_to_json
 from protocol.bundles import key_fingerprint
 from server.http.access import Access, access
 from server.http.portal import forms
-from server.http.portal.context import principal, read
+from server.http.portal.context import call, principal, read
 from server.http.portal.pages import page
 from server.http.state import AUDIT_LOG, blocking
-from server.portal import facilities, scope
+from server.portal import facilities, inspector_audit, scope
 from server.portal.errors import InputInvalid
 
 routes = web.RouteTableDef()
 
 
+async def _facility(request: web.Request) -> scope.FacilityRef:
+    """The facility in scope; an inspector's look is audited before anything is read."""
+    who = principal(request)
+    ref = await read(request, scope.facility, who, request.match_info["facility_id"])
+    if who.is_inspector:
+        await call(request, inspector_audit.record_view, who, ref.id, request.path)
+    return ref
+
+
 async def _state(request: web.Request) -> dict[str, Any]:
-    ref = await read(request, scope.facility, principal(request),
-                     request.match_info["facility_id"])
+    ref = await _facility(request)
     audit_log = request.app[AUDIT_LOG]
     published = await blocking(request, audit_log.current, ref.id)
     state = await read(request, facilities.audit_state, ref.id)
@@ -49,8 +58,7 @@ async def audit_page_for_inspector(request: web.Request) -> dict[str, Any]:
 
 
 async def _statement(request: web.Request) -> web.Response:
-    ref = await read(request, scope.facility, principal(request),
-                     request.match_info["facility_id"])
+    ref = await _facility(request)
     raw = request.query.get("from", "")
     size = forms.digits(raw)
     if size is None:

@@ -1,21 +1,23 @@
 """A facility's budget and spending in the portal: lines, requests, the journal
 of approved spending, budget against actual by line and month (page, JSON twin,
-CSV and a chart), and the regional manager's decision on a request above the
-facility's limit (:mod:`server.portal.spending`)."""
+CSV, PDF and a chart), and the regional manager's decision on a request above
+the facility's limit (:mod:`server.portal.spending`). The twin, the CSV and the
+PDF are audited before they are sent, as every report download
+(:mod:`server.portal.spending_files`)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aiohttp import web
 
 from server.http.access import Access, access
 from server.http.portal import forms, sessions
-from server.http.portal.context import call, principal, read, settings
-from server.http.portal.pages import page, see_other
-from server.portal import spending
-from server.portal.principals import PortalRole
-from server.portal.reports import FORMATS
+from server.http.portal.context import call, principal, read
+from server.http.portal.pages import jsonable, render, see_other
+from server.portal import spending, spending_files
+from server.portal.principals import PortalRole, Principal
 from server.portal.spending_chart import budget_svg
 
 routes = web.RouteTableDef()
@@ -30,22 +32,24 @@ def _money(value: Any) -> str:
     return f"{value:,.2f}" if value is not None else ""
 
 
-@page(routes, FACILITY + "/spending", "spending.html", Access.ACCOUNT)
-async def spending_page(request: web.Request) -> dict[str, Any]:
-    who = principal(request)
-    seen = await read(request, spending.spending, who, _fid(request))
+def _view(seen: spending.Spending, who: Principal) -> dict[str, Any]:
     months = [m for m in seen.months if m.actual or m.month[5:] in ("01", "07")]
+
+    def named(actor: str | None) -> str:
+        return seen.names.get(actor or "", actor or "")
+
     return {
         "title": f"Budget and spending — {seen.facility.name}", "facility": seen.facility,
         "limit": str(seen.limit),
         "lines": [{k: str(v) if k in ("committed", "remaining") else v for k, v in ln.items()}
                   for ln in seen.lines],
-        "requests": [{**r, "decided_by_name": seen.names.get(r.get("decided_by") or "", "")}
+        "requests": [{**r, "requested_by_name": named(r.get("requested_by")),
+                      "decided_by_name": named(r.get("decided_by"))}
                      for r in seen.requests],
         "awaiting_region": [r["id"] for r in seen.awaiting_region],
         "journal": [{"id": s.id, "line_id": s.line_id, "on": s.on, "amount": str(s.amount),
                      "vendor": s.vendor, "decided_by": s.decided_by,
-                     "decided_by_name": seen.names.get(s.decided_by, s.decided_by)}
+                     "decided_by_name": named(s.decided_by)}
                     for s in seen.journal],
         "budget_vs_actual": [
             {"line_id": m.line.id, "account": f"{m.line.department} — {m.line.account}",
@@ -57,26 +61,49 @@ async def spending_page(request: web.Request) -> dict[str, Any]:
     }
 
 
+@routes.get(FACILITY + "/spending")
+@access(Access.ACCOUNT)
+async def spending_page(request: web.Request) -> web.Response:
+    who = principal(request)
+    seen = await read(request, spending.spending, who, _fid(request))
+    return await render(request, "spending.html", _view(seen, who))
+
+
+@routes.get(FACILITY + "/spending.json")
+@access(Access.ACCOUNT)
+async def spending_json(request: web.Request) -> web.Response:
+    """The page's twin (as :func:`server.http.portal.pages.page` makes one),
+    audited as a download before it is sent: it is the page's data to take away."""
+    who = principal(request)
+    seen = await read(request, spending.spending, who, _fid(request))
+    text = json.dumps(jsonable(_view(seen, who)))
+    await call(request, spending_files.audit_twin, who, seen, text.encode(),
+               page=request.path_qs)
+    return web.Response(text=text, content_type="application/json")
+
+
 async def _budget_file(request: web.Request, fmt: str) -> web.Response:
-    data = await read(request, spending.budget_file, principal(request), _fid(request),
-                      settings(request).clock(), fmt)
-    return web.Response(body=data, headers={
-        "Content-Type": FORMATS[fmt],
-        "Content-Disposition": f'attachment; filename="budget-vs-actual.{fmt}"'})
+    out = await call(request, spending_files.budget_download, principal(request),
+                     _fid(request), fmt, page=request.path_qs)
+    return web.Response(body=out.body, headers={
+        "Content-Type": out.content_type,
+        "Content-Disposition": f'attachment; filename="{out.filename}"'})
 
 
 @routes.get(FACILITY + "/spending.csv")
 @access(Access.ACCOUNT)
 async def spending_csv(request: web.Request) -> web.Response:
     """Budget against actual by line and every month of the fiscal year, written
-    as every report's CSV is (:func:`protocol.reports.render.to_csv`)."""
+    as every report's CSV is (:func:`protocol.reports.render.to_csv`); audited
+    as every report download."""
     return await _budget_file(request, "csv")
 
 
 @routes.get(FACILITY + "/spending.pdf")
 @access(Access.ACCOUNT)
 async def spending_pdf(request: web.Request) -> web.Response:
-    """The same rows as the CSV, as a PDF report (page n of N, over-budget months in red)."""
+    """The same rows as the CSV, as a PDF report (page n of N, over-budget months in
+    red); audited as every report download."""
     return await _budget_file(request, "pdf")
 
 

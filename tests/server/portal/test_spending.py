@@ -7,6 +7,7 @@ and the chart come with it; an administrator may look but not decide."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 
 import pytest
@@ -205,3 +206,67 @@ async def test_budget_files_are_written_like_every_other_report(visitor, manager
     assert budget.startswith("Produced ") and " by rm_north · data as of " in budget
     assert "portal:" not in budget and "change" not in budget
     assert budget == census
+
+
+async def test_every_spending_file_and_the_twin_are_audited_as_report_downloads(
+        visitor, manager, world, terminal, h, engine, clock):
+    """The budget CSV and PDF and the page's JSON twin are each written in the
+    facility's chain before they are sent, exactly as a report download is: who
+    (the account), what (which report, which period, the SHA-256 of what left) and
+    when (the server's time), from which page. The page itself is a read."""
+    _spend(terminal, world)
+    await visitor.sign_in(manager)
+    page = f"/portal/facilities/{world.a.id}/spending"
+    await visitor.get(page)
+
+    def downloads():
+        return [a for a in h.audit_rows(engine, chain=world.a.id)
+                if a.action.startswith("report:")]
+
+    assert downloads() == []  # the page is a read, as every account page
+    bodies = {}
+    for ext in ("csv", "pdf", "json"):
+        clock.advance(60_000)
+        response = await visitor.response("GET", page + "." + ext)
+        assert response.status == 200, ext
+        bodies[ext] = (response._body, clock.now)
+    entries = downloads()
+    assert [a.action for a in entries] == ["report:produce", "report:download"] * 3
+    assert {(a.actor, a.facility_id, a.target, a.purpose, a.outcome) for a in entries} == {
+        ("portal:rm_north", world.a.id, world.a.id, "operations", "applied")}
+    for (produced, taken), (ext, (body, at)) in zip(
+            zip(entries[::2], entries[1::2], strict=True), bodies.items(), strict=True):
+        what = "spending" if ext == "json" else "budget-vs-actual"
+        assert produced.at == taken.at == at
+        assert produced.detail == {
+            "report": what, "from": "2026-01-01", "to": "2026-12-31",
+            "files": {f"{what}_2026-01-01_2026-12-31.{ext}": hashlib.sha256(body).hexdigest()}}
+        assert taken.detail == {"report": what, "page": f"{page}.{ext}", "bundle": False}
+    response = await visitor.response("GET", page + ".csv")
+    assert 'filename="budget-vs-actual_MG_2026-01-01_2026-12-31.csv"' in \
+        response.headers["Content-Disposition"]
+
+
+async def test_spending_files_outside_the_region_are_not_found_and_not_audited(
+        visitor, manager, world, terminal, h, engine):
+    _spend(terminal, world)
+    await visitor.sign_in(manager)
+    before = len(h.audit_rows(engine, chain=world.b.id))
+    for ext in ("csv", "pdf", "json"):
+        response = await visitor.response("GET", f"/portal/facilities/{world.b.id}/spending."
+                                          + ext)
+        assert response.status == 404, ext
+    assert len(h.audit_rows(engine, chain=world.b.id)) == before
+
+
+async def test_the_twin_names_who_asked_and_keeps_their_id(visitor, manager, world, terminal):
+    """``requested_by`` stays the stored id (a program may join on it, as on
+    ``decided_by``); ``requested_by_name`` is the person, as the page shows them."""
+    rm, big, _small, _waiting = _spend(terminal, world)
+    await visitor.sign_in(manager)
+    page = f"/portal/facilities/{world.a.id}/spending"
+    _, body = await visitor.json(page + ".json")
+    [request] = [r for r in body["requests"] if r["id"] == big]
+    assert (request["requested_by"], request["requested_by_name"]) == (rm.user, "rm_MG")
+    status, text = await visitor.get(page)
+    assert status == 200 and f"{TODAY} by rm_MG" in text and rm.user not in text
