@@ -206,10 +206,12 @@ class ChartkeepApp(LockingApp):
         self.refresh_sync_status()
 
     def on_unmount(self) -> None:
-        """Leaving the app drops the key, as locking does."""
+        """Leaving the app drops the key, as locking does (and the key a lock kept
+        for a save still running)."""
         session, self._session = self._session, None
-        if session is not None:
-            session.lock()
+        for open_session in (session, self.drop_kept_key()):
+            if open_session is not None:
+                open_session.lock()
 
     # --- navigation -------------------------------------------------------------
 
