@@ -16,7 +16,6 @@ from textual.widgets import Button, Label, Static
 from ..widgets.key_footer import KeyFooter
 from .unlock import UnlockForm, Unlocking
 
-
 FINISHING_SAVE = "Finishing the save that was running; your passphrase can be typed now."
 
 
