@@ -9,8 +9,9 @@ the network.
 Screen stack: Textual's blank default screen, then the section the clerk is in
 (census, beds, staff, sync), then whatever was opened from it (a resident, a
 dialog). Locking pushes the lock screen on top so nothing below is drawn, and
-drops the key; unlocking as the same clerk pops it again, so a half-typed note
-survives an idle lock. Switching user clears the stack.
+drops the key (once a save in flight has ended); unlocking as the same clerk
+pops it again, so a half-typed note survives an idle lock. Switching user clears
+the stack.
 """
 
 from __future__ import annotations
@@ -206,10 +207,12 @@ class ChartkeepApp(LockingApp):
         self.refresh_sync_status()
 
     def on_unmount(self) -> None:
-        """Leaving the app drops the key, as locking does."""
+        """Leaving the app drops the key, as locking does (and the key a lock kept
+        for a save still running)."""
         session, self._session = self._session, None
-        if session is not None:
-            session.lock()
+        for open_session in (session, self.drop_kept_key()):
+            if open_session is not None:
+                open_session.lock()
 
     # --- navigation -------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from textual.widgets import Button, Input, Label, Select, Static, TextArea
 from protocol.errors import ValidationError
 from protocol.records import RecordKind, validate_field
 
-from ..engine import InputError, TerminalError, clerk_message
+from ..engine import InputError, SessionLocked, TerminalError, clerk_message
 from ..widgets.key_footer import KeyFooter
 from ..workers import WorkerErrorsToApp
 from .choice import ChoiceDialog
@@ -151,6 +151,7 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
         self.saving = False
         self.saved = False
         """The engine took the change; the dialog is closing (nothing to lose)."""
+        self._result_after_unlock: tuple[Any] | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form", classes="dialog"):
@@ -338,8 +339,19 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
 
     def on_form_dialog_saved(self, message: Saved) -> None:
         self.saving, self.saved = False, True
-        self.dismiss(message.result)
+        if self.is_active:
+            self.dismiss(message.result)
+        else:
+            # Saved under the lock screen: dismissing would pop the lock, and the
+            # caller's notice or resident page would show over it. Closed on return.
+            self._result_after_unlock = (message.result,)
         self._save_settled()
+
+    @on(events.ScreenResume)
+    def _close_when_back(self) -> None:
+        kept, self._result_after_unlock = self._result_after_unlock, None
+        if kept is not None:
+            self.dismiss(kept[0])
 
     def _save_settled(self) -> None:
         """The save ended (taken or refused): a quit that waited for it goes on."""
@@ -355,6 +367,9 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
         error = message.error
         if isinstance(error, InputError):
             self.show_error(getattr(error, "field", None), clerk_message(error))
+        elif isinstance(error, SessionLocked):  # the lock's wait for this save ran out
+            self.show_error(None, "The terminal locked before this save finished; your "
+                                  "entries are kept here. Save again (ctrl+s).")
         else:
             self.show_error(None, clerk_message(error))
 

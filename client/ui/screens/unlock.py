@@ -131,9 +131,12 @@ class Unlocking(WorkerErrorsToApp, EmergencyEntry):
             """The store or its files cannot be read (not a wrong passphrase)."""
 
     def on_unlock_form_submitted(self, event: UnlockForm.Submitted) -> None:
+        self.start_unlock(event.username, event.password)
+
+    def start_unlock(self, username: str, password: str) -> None:
         self.withdraw_emergency()
         self.query_one(UnlockForm).busy("Checking the passphrase…")
-        self.unlock(event.username, event.password)
+        self.unlock(username, password)
 
     @work(thread=True, exclusive=True, group="unlock", exit_on_error=False)
     def unlock(self, username: str, password: str) -> None:

@@ -1,0 +1,104 @@
+"""Signing in while the server hangs (takes the connection, never answers): the
+census shows from the local store, and the sync's trouble is only on the status
+line. Within the offline window the sign-in sends nothing to the server at all;
+a sync (ctrl+s, or the background one) runs in its own worker.
+
+The server is a loopback socket that listens and never replies; the terminal
+uses its real HTTP transport (held until the test lets it go, then with its
+timeout shortened from 30 s).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from client.sync.transport import HttpTransport
+from client.ui.app import ChartkeepApp
+
+pytestmark = pytest.mark.tui
+
+TIMEOUT = 0.5
+HELD_S = 10.0
+"""A held request goes on by itself after this (a test that fails does not hang)."""
+
+
+@pytest.fixture
+def silent_listener() -> Iterator[socket.socket]:
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)  # the kernel completes the handshakes; nobody ever answers
+    listener.setblocking(False)
+    try:
+        yield listener
+    finally:
+        listener.close()  # a connection still waiting is reset: its sync ends
+
+
+def connections_made(listener: socket.socket) -> int:
+    """How many connections reached the silent server (taken off its queue)."""
+    made = 0
+    while True:
+        try:
+            conn, _ = listener.accept()
+        except BlockingIOError:
+            return made
+        conn.close()  # the client sees the link drop, as from a hung server's proxy
+        made += 1
+
+
+class HeldLink:
+    """The real HTTP transport to the silent server. Each request first waits for
+    ``release`` (so the sync is certainly still waiting while the test looks at
+    the census), then for the server, ``TIMEOUT`` seconds instead of 30."""
+
+    def __init__(self, url: str) -> None:
+        self.inner = HttpTransport(url)
+        self.requests: list[str] = []
+        self.release = threading.Event()
+
+    def post(self, path: str, body: bytes, timeout: float) -> tuple[int, bytes]:
+        self.requests.append(path)
+        self.release.wait(HELD_S)
+        return self.inner.post(path, body, min(timeout, TIMEOUT))
+
+
+@pytest.fixture
+def terminal_with_resident(offline_terminal):
+    session = offline_terminal.session()
+    resident_id = session.residents.register({"family_name": "Okafor", "given_name": "Ada",
+                                              "birth_date": "1941-03-02", "sex": "female"})
+    session.stays.admit(resident_id, admitted_at="2026-01-10")
+    session.lock()
+    return offline_terminal
+
+
+async def test_sign_in_shows_the_census_without_asking_a_hung_server(
+        terminal_with_resident, silent_listener, drive):
+    term = terminal_with_resident
+    url = f"http://127.0.0.1:{silent_listener.getsockname()[1]}"
+    transport = HeldLink(url)
+    app = ChartkeepApp(term.home, clock=term.clock, transport=transport,
+                       auto_sync_seconds=0, status_poll_seconds=0)
+    async with app.run_test(size=(120, 36)) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await ui.wait_for(lambda: "Okafor" in ui.table_text("#census-table"))
+        assert transport.requests == []  # the sign-in asked the server nothing
+        assert connections_made(silent_listener) == 0
+
+        await pilot.press("ctrl+s")  # a sync now: it hangs in its own worker
+        await ui.wait_for(lambda: transport.requests)
+        await pilot.press("f4", "f2")  # the clerk goes on meanwhile
+        await ui.wait_for(lambda: "Okafor" in ui.table_text("#census-table"))
+        assert app.syncing  # the sync is still waiting (held) meanwhile
+        assert "Syncing" in ui.text_of(".sync-bar")  # where the clerk sees it
+
+        transport.release.set()  # on to the silent server: it times out, twice
+        await ui.wait_for(lambda: not app.syncing, seconds=30)
+        await ui.wait_for(lambda: any("The server is not answering" in note.message
+                                      for note in app._notifications))
+        assert "Okafor" in ui.table_text("#census-table")
