@@ -4,9 +4,10 @@
 - The records department's casework about the resident (a request for records,
   an amendment request) stays with the facility that received it: on its server
   records, its terminals (the one that transferred, one that was offline, one
-  enrolled afterwards) and its due list with the same deadline; only it acts on
-  it. The receiving facility sees what is open there, read-only, on the
-  resident's record, kept up to date as the sending facility works.
+  enrolled afterwards), its due list with the same deadline and its portal
+  records page; only it acts on it. The receiving facility sees what is open
+  there, read-only, on the resident's record, kept up to date as the sending
+  facility works.
 - A transfer out is a discharge of the sending facility: its census statistics
   keep the stay's days up to the transfer, and its MDS due list the discharge
   assessment the stay owes (ARD = the transfer date, completion ≤ ARD + 14), at
@@ -21,16 +22,32 @@ from typing import Any
 from protocol.reports import residents as resident_reports
 from protocol.reports.facts import FacilityFacts
 from protocol.rules.residents.transfers import OPEN_ELSEWHERE
+from server.portal.principals import PortalRole, Principal
+from server.portal.records_due import region_due
 from server.reports.compliance import load_facts
 
 from .conftest import Org, inject_raw_op, op, resident, terminal_records
 
 TODAY = date(2026, 11, 10)  # the org's clock (conftest.START)
+AUTHORIZATION: dict[str, Any] = {
+    "information": "Progress notes, November 2026", "disclosers": "Maple Grove Care Center",
+    "recipients": "Doe & Roe LLP", "purposes": "at the request of the individual",
+    "expires_on": "2027-06-30", "signed_by": "Adaeze Okafor", "signed_on": "2026-11-01",
+    "states_right_to_revoke": True, "states_conditioning": True, "states_redisclosure": True,
+}
 
 
 def _server_facts(org: Org, facility: Any) -> FacilityFacts:
     with org.engine.connect() as conn:
         return load_facts(conn, facility.id)
+
+
+def _portal_due(org: Org, facility: Any) -> list[Any]:
+    """The portal's records page for a regional manager of ``facility`` alone."""
+    principal = Principal("account", "region", "region.rm", PortalRole.REGIONAL_MANAGER,
+                          frozenset({facility.id}))
+    with org.engine.connect() as conn:
+        return region_due(conn, principal, org.clock())
 
 
 def _admitted(org: Org, session: Any, *, on: str, payer: str | None = None) -> tuple[str, str]:
@@ -52,6 +69,9 @@ def test_open_casework_stays_with_the_facility_that_received_it(org: Org) -> Non
         rid, received_on="2026-11-04", entry_ids=[entry], asked="I did not fall.")
     assert manager.sync().error is None
     assert offline.sync().error is None
+    # While the resident is transferred, a clerk offline works on the request.
+    offline.casework.command("record_authorization", {
+        "request_id": request, "authorization": AUTHORIZATION})
     manager.stays.transfer(stay, to_facility_id=org.b.id, at="2026-11-10")
     assert manager.sync().error is None
 
@@ -62,9 +82,13 @@ def test_open_casework_stays_with_the_facility_that_received_it(org: Org) -> Non
     assert ("resident", rid) in at_b and ("resident", rid) not in at_a
 
     # Every terminal of the sending facility keeps them on its due list, with the
-    # same deadline: the one that transferred, one offline during the transfer,
-    # one enrolled since.
+    # same deadline: the one that transferred, one offline during the transfer
+    # (its work on the request applied), one enrolled since.
     assert offline.sync().error is None
+    assert [row.status for row in offline.outbox.operations() if row.record_id == request] \
+        == ["applied"]
+    on_file = org.server_records(org.a)[("record_request", request)]["data"]["authorization"]
+    assert on_file["signed_by"] == AUTHORIZATION["signed_by"]
     fresh = org.terminal(org.a, "clerk2.MG")
     assert fresh.sync().error is None
     for session in (manager, offline, fresh):
@@ -75,6 +99,14 @@ def test_open_casework_stays_with_the_facility_that_received_it(org: Org) -> Non
         assert due[request].resident == "Okafor, Adaeze (transferred out)"
         assert rid not in {r.id for r in session.residents.census().rows}
         assert terminal_records(session) == org.server_records(org.a)
+
+    # The sending facility's portal records page lists them, the resident by record
+    # number; a region of the receiving facility alone has nothing to answer.
+    mrn = org.server_records(org.b)[("resident", rid)]["data"]["mrn"]
+    assert [(r.facility_id, r.work, r.mrn, r.due) for r in _portal_due(org, org.a)] == [
+        (org.a.id, "Request for records", mrn, "2026-12-09"),
+        (org.a.id, "Amendment request", mrn, "2027-01-03")]
+    assert _portal_due(org, org.b) == []
 
     # The receiving facility sees both, read-only, naming who answers them.
     receiving = org.terminal(org.b, "rm.OH")
