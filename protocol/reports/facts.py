@@ -29,8 +29,8 @@ from protocol.rules.department.bulletins import Person
 from protocol.rules.residents.census_stats import StayFacts
 from protocol.rules.residents.departures import KIND as TRANSFER_KIND
 from protocol.rules.residents.departures import TransferOut
-from protocol.rules.residents.mds import Assessment, AssessmentType
-from protocol.rules.residents.mds_movements import is_record_error
+from protocol.rules.residents.mds import Assessment
+from protocol.rules.residents.mds_movements import assessment_of, is_record_error
 from protocol.rules.staffing.license_standing import LicenseRecord
 from protocol.rules.staffing.nurse_aides import Aide, InService, RegistryCheck, Review
 from protocol.rules.staffing.posting import PostedWork, shift_of
@@ -149,13 +149,6 @@ def _times(data: Mapping[str, Any]) -> ShiftTimes | None:
 
 _parse_moment = datetime.fromisoformat
 
-
-def assessment_of(record_id: str, d: Mapping[str, Any]) -> Assessment:
-    """An MDS record as the schedule reads it."""
-    return Assessment(
-        AssessmentType(d["assessment_type"]), _d(d, "ard"), _d(d, "event_on"),
-        _d(d, "determination_on"), _d(d, "completed_on"), _d(d, "caa_on"),
-        _d(d, "care_plan_on"), _d(d, "transmitted_on"), record_id)
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from protocol.rules.residents.census_stats import (
 )
 from protocol.rules.residents.departures import ANOTHER_FACILITY, DepartureKind, departure_kind
 from protocol.rules.residents.mds import mds_schedule
-from protocol.rules.residents.mds_movements import resident_movements
+from protocol.rules.residents.mds_movements import assessment_of, resident_movements
 
-from .facts import FacilityFacts, assessment_of
+from .facts import FacilityFacts
 from .model import Column, day_text, figure
 
 BAD = frozenset({DueStatus.OVERDUE, DueStatus.VIOLATION, DueStatus.LATE, DueStatus.MISSED})
