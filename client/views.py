@@ -200,6 +200,10 @@ class ResidentView:
     transferred_from: str | None = None
     """The facility the resident was transferred from, by name ("another facility"
     when its name never came)."""
+    open_elsewhere: tuple[str, ...] = ()
+    """Records casework still open at a facility that transferred the resident here
+    (docs/rules.md §5.6, N9), each in words with that facility's name: read-only
+    here, that facility answers it."""
     answers: list[OpRow] = field(default_factory=list)
     """The latest of this resident's changes the server refused, held, found in
     conflict, or applied with a note (its flags), newest first."""

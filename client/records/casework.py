@@ -11,6 +11,7 @@ command's own effect makes it, and syncs like every other operation.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,7 @@ from protocol.rules.records.retention import RetentionSchedule, retention_schedu
 
 from ..errors import InputError
 from ..store.database import RECORDS, loads
+from ..store.departures import departures
 from ..store.outbox import input_error, record_op
 from .area import Area
 from .case_reads import about as _about
@@ -279,7 +281,16 @@ class Casework(Area):
                 RECORDS.c.kind.in_([str(k) for k in CASE_KINDS]),
                 RECORDS.c.facility_id == self.actor.facility_id)).all()
             cases = shown_rows(conn, rows)
-        return due_items(cases, self.residents(), self._stays(), self.profile(), moment)
+            gone = departures(conn)
+        residents = self.residents()
+        items = due_items(cases, residents, self._stays(), self.profile(), moment)
+        # Casework kept here about a resident transferred out (docs/rules.md §5.6,
+        # N9): named as the facility kept them.
+        return [replace(item, resident=f"{gone[item.resident_id].get('name')} "
+                                       "(transferred out)")
+                if item.resident_id not in residents and gone.get(
+                    item.resident_id, {}).get("name") else item
+                for item in items]
 
     def status_line(self, now: datetime | None = None) -> str:
         """The clocks of open requests, amendments and reviews in a few words

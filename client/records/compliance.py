@@ -77,12 +77,14 @@ def load_facts(conn: Connection, facility_id: str, facility_name: str = "", *,
 
 def transfers_out(conn: Connection) -> list[Row]:
     """The stays this facility transferred out, as kept when their records left
-    (:mod:`client.store.departures`), for the reports' lists of departures."""
+    (:mod:`client.store.departures`): for the reports' lists of departures, and its
+    census and MDS due list up to the transfer."""
     places = facility_names(conn)
     return [Row(TRANSFER_KIND, str(facts["stay_id"]), {
         "resident_id": rid, "name": facts.get("name"), "mrn": facts.get("mrn"),
         "admitted_at": facts.get("admitted_at"), "left_on": facts.get("left_on"),
-        "destination": places.get(str(facts.get("to_facility_id")), ANOTHER_FACILITY)})
+        "destination": places.get(str(facts.get("to_facility_id")), ANOTHER_FACILITY),
+        "stay": facts.get("stay") or {}, "assessments": facts.get("assessments") or {}})
         for rid, facts in departures(conn).items() if facts.get("stay_id")]
 
 

@@ -14,6 +14,7 @@ from protocol.ids import new_id
 from protocol.merge import ACTIVE, REPLACED
 from protocol.ops import OpType
 from protocol.records import RecordKind, resident_display_name
+from protocol.rules.residents.transfers import OPEN_ELSEWHERE
 
 from ..errors import InputError, NotFound
 from ..store.database import OUTBOX, RECORDS, loads
@@ -242,6 +243,8 @@ def _resident_view(conn: Connection, resident_id: str) -> ResidentView:
         pending_commands=[op_row(c) for c in commands], answers=answers,
         transferred_from=(facility_name(conn, data["_transferred_from"]) or "another facility"
                           if data.get("_transferred_from") else None),
+        open_elsewhere=tuple(f"{entry.get('what')} — {entry.get('facility')} answers it"
+                             for entry in data.get(OPEN_ELSEWHERE) or ()),
         mrn=str(data.get("mrn") or ""),
         display_name=resident_display_name(data), bed_label=data.get("_bed_label"),
         unit_name=data.get("_unit_name"), pending=eff.pending)

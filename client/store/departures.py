@@ -4,9 +4,12 @@ A transfer moves the resident's whole record to the receiving facility, and the
 server tells this facility's terminals to forget it (``gone``). The facility
 still answers for the stay it had (a records request, a survey, a call from the
 receiving facility), so before the records are forgotten the terminal keeps
-who left, their record number and birth date, the stay's dates and where they
-went, in its encrypted store (``meta`` key ``transferred_out``). The census's
-"Transferred out" list reads it.
+who left, their record number and birth date, the stay as it ended (dates,
+leaves, payers: :func:`protocol.rules.residents.departures.kept_stay`), where
+they went, and the dates of their MDS records, in its encrypted store (``meta``
+key ``transferred_out``). The census's "Transferred out" list reads it, and the
+reports count the stay in this facility's census and MDS due list up to the
+transfer (:class:`protocol.rules.residents.departures.TransferOut`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from protocol.records import RecordKind, resident_display_name
+from protocol.rules.residents.departures import kept_assessment, kept_stay
 
 from .database import get_meta, set_meta
 
@@ -34,7 +38,24 @@ def note_departure(conn: Connection, kind: str, record_id: str,
           and isinstance(data.get("resident_id"), str)):
         _merge(conn, data["resident_id"], {
             "admitted_at": data.get("admitted_at"), "left_on": data.get("discharged_at"),
-            "to_facility_id": data.get("transferred_to"), "stay_id": record_id})
+            "to_facility_id": data.get("transferred_to"), "stay_id": record_id,
+            "stay": kept_stay(data)})
+    elif kind == RecordKind.ASSESSMENT and isinstance(data.get("resident_id"), str):
+        _keep_assessment(conn, data["resident_id"], record_id, data)
+
+
+def _keep_assessment(conn: Connection, resident_id: str, record_id: str,
+                     data: Mapping[str, Any]) -> None:
+    """An MDS record of a resident this facility transferred out (the server sends
+    the stay's transfer first): its dates, for the discharge assessment the
+    stay still owes here. Of anyone else, nothing is kept."""
+    kept: dict[str, dict[str, Any]] = dict(get_meta(conn, KEY, {}))
+    facts = kept.get(resident_id)
+    if not facts or not facts.get("stay_id"):
+        return
+    assessments = {**facts.get("assessments", {}), record_id: kept_assessment(data)}
+    kept[resident_id] = {**facts, "assessments": assessments}
+    set_meta(conn, KEY, kept)
 
 
 def _merge(conn: Connection, resident_id: str, facts: dict[str, Any]) -> None:

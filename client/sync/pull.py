@@ -34,6 +34,7 @@ from protocol.messages import (
     Snapshot,
     change_mark,
 )
+from protocol.rules.residents.transfers import STAYS_WITH_SENDER
 from protocol.signing import Envelope
 
 from ..clock import Clock
@@ -305,7 +306,11 @@ def drop_gone(conn: Connection) -> None:
         if waiting:
             keep.append(record_id)
             continue
-        conn.execute(RECORDS.delete().where(RECORDS.c.parent_id == record_id))
+        # Its records go with it, but for the casework that stays with this
+        # facility when a resident is transferred out (docs/rules.md §5.6, N9):
+        # the server tells of each record that leaves, and not of those.
+        conn.execute(RECORDS.delete().where(RECORDS.c.parent_id == record_id,
+                                            RECORDS.c.kind.not_in(sorted(STAYS_WITH_SENDER))))
         conn.execute(RECORDS.delete().where(RECORDS.c.id == record_id))
     set_meta(conn, "gone_pending", keep)
 

@@ -29,8 +29,8 @@ from protocol.rules.department.bulletins import Person
 from protocol.rules.residents.census_stats import StayFacts
 from protocol.rules.residents.departures import KIND as TRANSFER_KIND
 from protocol.rules.residents.departures import TransferOut
-from protocol.rules.residents.mds import Assessment, AssessmentType
-from protocol.rules.residents.mds_movements import is_record_error
+from protocol.rules.residents.mds import Assessment
+from protocol.rules.residents.mds_movements import assessment_of, is_record_error
 from protocol.rules.staffing.license_standing import LicenseRecord
 from protocol.rules.staffing.nurse_aides import Aide, InService, RegistryCheck, Review
 from protocol.rules.staffing.posting import PostedWork, shift_of
@@ -148,6 +148,7 @@ def _times(data: Mapping[str, Any]) -> ShiftTimes | None:
 
 
 _parse_moment = datetime.fromisoformat
+
 
 
 @dataclass(frozen=True)
@@ -360,25 +361,50 @@ class FacilityFacts:
     # --- residents ------------------------------------------------------------------------
 
     def resident_name(self, resident_id: str) -> str:
-        d = self.residents.get(resident_id, {})
+        """The resident's name; of one transferred out, the name kept with the stay."""
+        d = self.residents.get(resident_id)
+        if d is None and resident_id in self.departed:
+            return self.departed[resident_id].name
+        d = d or {}
         return f"{d.get('family_name', '')}, {d.get('given_name', '')}".strip(", ")
+
+    def resident_mrn(self, resident_id: str) -> str:
+        d = self.residents.get(resident_id)
+        if d is None and resident_id in self.departed:
+            return self.departed[resident_id].mrn
+        return str((d or {}).get("mrn") or "")
 
     @cached_property
     def stay_facts(self) -> tuple[StayFacts, ...]:
+        """The stays on file here (not those transferred out: :attr:`census_stays`)."""
         return tuple(StayFacts.from_stay(sid, s) for sid, s in sorted(self.stays.items())
                      if day_of(s.get("admitted_at")) is not None)
+
+    @cached_property
+    def moved_out(self) -> tuple[TransferOut, ...]:
+        """The stays transferred out whose records are no longer here (the terminal
+        keeps a stay it transferred until the server's answer takes it away)."""
+        return tuple(t for t in self.transfers_out if t.stay_id not in self.stays)
+
+    @cached_property
+    def departed(self) -> Mapping[str, TransferOut]:
+        """Residents transferred out and not here now, by id: their latest stay here."""
+        latest: dict[str, TransferOut] = {}
+        for t in sorted(self.moved_out, key=lambda t: (t.left_on, t.stay_id)):
+            if t.resident_id not in self.residents:
+                latest[t.resident_id] = t
+        return latest
+
+    @cached_property
+    def census_stays(self) -> tuple[StayFacts, ...]:
+        """Every stay this facility's census counts: those on file, and those it
+        transferred out up to the transfer (a transfer out is a discharge here:
+        :meth:`TransferOut.census_stay`)."""
+        return self.stay_facts + tuple(t.census_stay() for t in self.moved_out)
 
     def stays_of(self, resident_id: str) -> list[Mapping[str, Any]]:
         return [s for s in self.stays.values() if s.get("resident_id") == resident_id]
 
     def assessments_of(self, resident_id: str) -> list[Assessment]:
-        out = []
-        for row in self.assessments:
-            d = row.data
-            if d.get("resident_id") != resident_id:
-                continue
-            out.append(Assessment(
-                AssessmentType(d["assessment_type"]), _d(d, "ard"), _d(d, "event_on"),
-                _d(d, "determination_on"), _d(d, "completed_on"), _d(d, "caa_on"),
-                _d(d, "care_plan_on"), _d(d, "transmitted_on"), row.id))
-        return out
+        return [assessment_of(row.id, row.data) for row in self.assessments
+                if row.data.get("resident_id") == resident_id]

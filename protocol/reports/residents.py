@@ -19,7 +19,7 @@ from protocol.rules.residents.census_stats import (
 )
 from protocol.rules.residents.departures import ANOTHER_FACILITY, DepartureKind, departure_kind
 from protocol.rules.residents.mds import mds_schedule
-from protocol.rules.residents.mds_movements import resident_movements
+from protocol.rules.residents.mds_movements import assessment_of, resident_movements
 
 from .facts import FacilityFacts
 from .model import Column, day_text, figure
@@ -34,12 +34,19 @@ MDS_COLUMNS = (
 
 
 def mds_items(facts: FacilityFacts, today: date) -> list[DueItem]:
+    """The MDS schedule of every resident here, and of every stay transferred out
+    (a discharge of this facility: its discharge assessment is this facility's)."""
     items: list[DueItem] = []
     for resident_id in sorted(facts.residents, key=facts.resident_name):
         moves = resident_movements(facts.stays_of(resident_id))
         if not moves:
             continue
         items += mds_schedule(resident_id, moves, facts.assessments_of(resident_id), today)
+    for moved in sorted(facts.moved_out, key=lambda t: (t.name, t.left_on, t.stay_id)):
+        if moved.resident_id in facts.residents:
+            continue  # back here: the stays on file hold the schedule
+        items += mds_schedule(moved.resident_id, moved.movements(),
+                              [assessment_of(i, a) for i, a in moved.assessments], today)
     return items
 
 
@@ -53,8 +60,8 @@ def mds_rows(facts: FacilityFacts, start: date, end: date, today: date
     for item in sorted(shown, key=lambda i: (i.due or date.max, facts.resident_name(i.subject))):
         if item.status in BAD:
             failing.add(len(rows))
-        rows.append((facts.resident_name(item.subject),
-                     str(facts.residents[item.subject].get("mrn") or ""), item.what,
+        rows.append((facts.resident_name(item.subject), facts.resident_mrn(item.subject),
+                     item.what,
                      str(item.status).replace("_", " "), day_text(item.due),
                      day_text(item.done_on), item.why))
     return tuple(rows), frozenset(failing), items
@@ -110,7 +117,11 @@ def admission_rows(facts: FacilityFacts, end: date) -> tuple[date, tuple[tuple[s
                      day_text(f.admitted_on), str(stay.get("admission_type") or "new"),
                      f.payer_on(f.admitted_on),
                      str(facts.residents[rid].get("_bed_label") or "")))
-    return first, tuple(rows)
+    rows.extend((t.name, t.mrn, day_text(t.admitted_on),  # admitted, since transferred out
+                 str(t.stay.get("admission_type") or "new"),
+                 t.census_stay().payer_on(t.admitted_on), "")
+                for t in facts.moved_out if first <= t.admitted_on <= end)
+    return first, tuple(sorted(rows, key=lambda row: row[2]))
 
 
 DISCHARGE_COLUMNS = (
@@ -171,7 +182,7 @@ def bed_counts(facts: FacilityFacts, start: date) -> tuple[tuple[BedCount, ...],
 
 def stats(facts: FacilityFacts, start: date, end: date) -> tuple[CensusStatistics, str | None]:
     counts, note = bed_counts(facts, start)
-    return census_statistics(facts.stay_facts, counts, start, end), note
+    return census_statistics(facts.census_stays, counts, start, end), note
 
 
 def stats_rows(statistics: CensusStatistics) -> tuple[tuple[str, ...], ...]:

@@ -122,11 +122,11 @@ def staffing_findings(facts: FacilityFacts, start: date, end: date, today: date
                       ) -> StaffingFindings:
     settings = facts.settings
     first, last = census_span(facts, start, end, today)
-    census = daily_census(facts.stay_facts, first, last)
+    census = daily_census(facts.census_stays, first, last)
     entries = facts.entries
     assessment = assess_staffing(entries, census, start, end, settings.profile)
     unjudged = not_judged(start, end, today,
-                          daily_census(facts.stay_facts, start - ONE_DAY, end))
+                          daily_census(facts.census_stays, start - ONE_DAY, end))
     coverage = rn_coverage(facts.rn_shifts, census, start, end, today=today,
                            profile=settings.profile, day_start=settings.day_start,
                            waivers=settings.waivers,
@@ -150,7 +150,7 @@ POSTING_COLUMNS = (
 
 def posting_rows(facts: FacilityFacts, start: date, end: date
                  ) -> tuple[tuple[str, ...], ...]:
-    census = daily_census(facts.stay_facts, start, end)
+    census = daily_census(facts.census_stays, start, end)
     rows = []
     for day in each_day(start, end):
         sheet = daily_posting(facts.posted_work, day, census[day])

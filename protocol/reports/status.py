@@ -85,7 +85,7 @@ def compliance_status(facts: FacilityFacts, today: date) -> ComplianceStatus:
     no_rn = days_without_rn_hours(
         facts.entries, quarter.start, yesterday, not_judged=not_judged(
             quarter.start, yesterday, today,
-            daily_census(facts.stay_facts, quarter.start - timedelta(days=1), yesterday))
+            daily_census(facts.census_stays, quarter.start - timedelta(days=1), yesterday))
     ) if yesterday >= quarter.start else ()
     lines.append(StatusLine(
         "fail" if len(no_rn) >= NO_RN_DAYS_LIMIT else "warn" if no_rn else "ok", "staffing",

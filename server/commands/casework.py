@@ -31,6 +31,7 @@ from .context import Context
 from .destruction import purge_destroyed
 from .fingerprints import stable_hash
 from .outcomes import Outcome, applied, rejected
+from .stays_casework import refresh_open_elsewhere
 
 
 def _named(rec: Rec) -> Named:
@@ -93,6 +94,8 @@ def run(ctx: Context, name: str, args: Mapping[str, Any], user_id: str) -> Outco
         rec.dirty = True
     seq = b.emit(rec)
     others = _write_others(ctx, spec.also(args, after))
+    # A case kept here about a resident transferred out: their new facility's view.
+    refresh_open_elsewhere(ctx, after.get("resident_id"))
     audit: dict[str, Any] = {"also": others} if others else {}
     if name == "record_destruction":
         audit["purged"] = len(purge_destroyed(ctx, rec))

@@ -37,6 +37,7 @@ from server.storage.models import STAY_HOLDS_BED, STAY_IS_CURRENT, T
 from .census import bed_view, set_census
 from .context import Context
 from .outcomes import Outcome, applied, rejected
+from .stays_casework import moves_with_resident, note_open_elsewhere
 
 RESIDENT = str(RecordKind.RESIDENT)
 STAY = str(RecordKind.STAY)
@@ -239,14 +240,21 @@ def transfer(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         stay_id=stay.id, at=b.now))
     stay.data = after
     seq = _refresh(ctx, stay, old_bed)
-    # The resident's whole chart moves: the old facility's terminals are told
-    # it is gone, the new facility's receive every record.
-    for rec in b.by_subject(resident_id, ctx.facility_id):
+    # The resident's chart moves: the old facility's terminals are told it is
+    # gone, the new facility's receive every record. The records department's
+    # casework stays with the facility that received it (docs/rules.md §5.6, N9);
+    # the new facility sees what of it is open (``_open_elsewhere``), read-only.
+    # The stays first: a terminal keeps the dates of the stay's MDS records only
+    # once it knows the stay was transferred (client.store.departures).
+    for rec in sorted(b.by_subject(resident_id, ctx.facility_id), key=lambda r: r.kind != STAY):
+        if not moves_with_resident(rec.kind):
+            continue
         b.emit(rec, facility_id=ctx.facility_id, gone=True)
         rec.facility_id = to_facility
         if rec.kind == RESIDENT:
             set_census(rec, None, None)
             rec.data["_transferred_from"] = ctx.facility_id
+            note_open_elsewhere(ctx, rec, arriving_at=to_facility)
         b.emit(rec)
     b.chain(to_facility).append(
         at=b.now, action="command:transfer_in", outcome="applied", target=resident_id,

@@ -9,8 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from protocol.merge import ACTIVE
 from protocol.reports.facts import FacilityFacts, HoursDays, Row, facility_settings
 from protocol.rules.residents.departures import KIND as TRANSFER_KIND
+from protocol.rules.residents.departures import kept_assessment, kept_stay
 from server.errors import NotFound
 from server.storage.models import IS_HOURS, T
 from server.storage.rows import json_value
@@ -95,8 +97,9 @@ def load_facts(conn: Connection, facility_id: str, *, kinds: Iterable[str] | Non
 
 def _transfers_out(conn: Connection, facility_id: str) -> list[Row]:
     """The stays this facility transferred out, whose records moved with the resident
-    (:mod:`protocol.rules.residents.departures`): the stay's dates, the resident's
-    name and record number, the receiving facility's name."""
+    (:mod:`protocol.rules.residents.departures`): the stay as it was, the resident's
+    name and record number, the receiving facility's name, and the resident's MDS
+    records (the rule keeps those that speak for the stay)."""
     t, records, facilities = T.transfers, T.records, T.facilities
     stay, resident = records.alias("stay"), records.alias("resident")
     found = conn.execute(sa.select(
@@ -106,6 +109,7 @@ def _transfers_out(conn: Connection, facility_id: str) -> list[Row]:
         .outerjoin(resident, resident.c.id == t.c.resident_id)
         .outerjoin(facilities, facilities.c.id == t.c.to_facility_id))
         .where(t.c.from_facility_id == facility_id)).all()
+    assessments = _assessments_of(conn, {row.resident_id for row in found})
     out = []
     for stay_id, resident_id, stay_data, resident_data, destination in found:
         s: Any = _decode(stay_data) if stay_data else {}
@@ -114,7 +118,23 @@ def _transfers_out(conn: Connection, facility_id: str) -> list[Row]:
             "resident_id": resident_id,
             "name": f"{r.get('family_name', '')}, {r.get('given_name', '')}".strip(", "),
             "mrn": str(r.get("mrn") or ""), "admitted_at": s.get("admitted_at"),
-            "left_on": s.get("discharged_at"), "destination": destination or ""}))
+            "left_on": s.get("discharged_at"), "destination": destination or "",
+            "stay": kept_stay(s), "assessments": assessments.get(resident_id, {})}))
+    return out
+
+
+def _assessments_of(conn: Connection, resident_ids: set[str]) -> dict[str, dict[str, Any]]:
+    """The MDS records of these residents, wherever they are now, by resident."""
+    if not resident_ids:
+        return {}
+    records = T.records
+    out: dict[str, dict[str, Any]] = {}
+    for rec_id, subject, data in conn.execute(sa.select(
+            records.c.id, records.c.subject_id, sa.cast(records.c.data, sa.Text)).where(
+            records.c.kind == "assessment", records.c.status == ACTIVE,
+            records.c.subject_id.in_(sorted(resident_ids)))):
+        decoded: Any = _decode(data) if data else {}
+        out.setdefault(subject, {})[rec_id] = kept_assessment(decoded)
     return out
 
 

@@ -163,7 +163,8 @@ class ComplianceScreen(WorkScreen):
         status = session.compliance.status()
         facts = session.compliance.facts()
         names = {**{sid: facts.staff_name(sid) for sid in facts.staff},
-                 **{rid: facts.resident_name(rid) for rid in facts.residents}}
+                 **{rid: facts.resident_name(rid)
+                    for rid in (*facts.residents, *facts.departed)}}
         self.post_message(self.Loaded(status, names))
 
     def on_compliance_screen_loaded(self, message: Loaded) -> None:

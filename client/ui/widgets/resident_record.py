@@ -154,6 +154,10 @@ class ResidentRecord(Vertical):
                 if step:
                     alerts.append(f"  Next: {step}", style="italic")
                 alerts.append("\n")
+        for open_case in view.open_elsewhere:  # read-only: the sending facility answers
+            alerts.append("Open at the facility that sent this resident (read-only): ",
+                          style="bold")
+            alerts.append(f"{open_case}.\n")
         if view.conflicts:
             names = ", ".join(sorted(view.conflicts))
             # Only a records manager may resolve: a clerk is told who will.

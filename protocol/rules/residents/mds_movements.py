@@ -1,4 +1,5 @@
-"""A resident's MDS movements from Chartkeep's stays (docs/rules.md §5.2, N4).
+"""A resident's MDS movements from Chartkeep's stays, and its MDS records as the
+schedule reads them (docs/rules.md §5.2, N4).
 
 The MDS counts movements differently from the census (§4.2): a hospital leave the
 hospital **admitted** the resident for is an MDS discharge, return anticipated,
@@ -21,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from protocol.rules.dates import day_of
-from protocol.rules.residents.mds import Movement, MovementKind
+from protocol.rules.residents.mds import Assessment, AssessmentType, Movement, MovementKind
 
 RECORD_ERRORS = frozenset({"entered_in_error", "merged_duplicate"})
 """Dispositions of a stay closed because its resident record was not a person."""
@@ -64,3 +65,12 @@ def resident_movements(stays: Iterable[Mapping[str, Any]]) -> list[Movement]:
     for stay in ordered:
         moves += stay_movements(stay)
     return moves
+
+
+def assessment_of(record_id: str, data: Mapping[str, Any]) -> Assessment:
+    """An ``assessment`` record as the schedule reads it."""
+    return Assessment(
+        AssessmentType(data["assessment_type"]), day_of(data.get("ard")),
+        day_of(data.get("event_on")), day_of(data.get("determination_on")),
+        day_of(data.get("completed_on")), day_of(data.get("caa_on")),
+        day_of(data.get("care_plan_on")), day_of(data.get("transmitted_on")), record_id)

@@ -1,0 +1,98 @@
+"""The shared transfer rules (docs/rules.md §4, §5.2, §5.6 N9): what a transfer
+leaves with the sending facility, which MDS records speak for its stay, and the
+stay counted in its census up to the transfer, whether the stay is still on file
+(a terminal before its sync) or only what the facility kept of it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from protocol.records import CASE_KINDS, RecordKind
+from protocol.reports.facts import FacilityFacts, Row
+from protocol.reports.residents import mds_items, stats
+from protocol.rules.residents.departures import KIND, TransferOut, speaks_for_stay
+from protocol.rules.residents.transfers import (
+    moves_with_resident,
+    open_casework,
+    open_elsewhere,
+    replace_facility,
+)
+
+STAY = {"resident_id": "R1", "admitted_at": "2026-10-01", "discharged_at": "2026-11-05",
+        "status": "transferred", "transferred_to": "B", "payer": "medicaid",
+        "leaves": [{"left_at": "2026-10-20T09:00", "returned_at": "2026-10-22T10:00",
+                    "leave_type": "hospital", "bed_hold": True}]}
+MOVED = {"resident_id": "R1", "name": "Kowalski, Irene", "mrn": "MG1",
+         "admitted_at": "2026-10-01", "left_on": "2026-11-05", "destination": "Oak Hill",
+         "stay": STAY, "assessments": {
+             "E1": {"assessment_type": "entry", "event_on": "2026-10-01",
+                    "completed_on": "2026-10-03"},
+             "E2": {"assessment_type": "entry", "event_on": "2026-11-05"},  # the receiver's
+             "D1": {"assessment_type": "discharge", "ard": "2026-11-05"}}}
+
+
+def test_only_the_records_departments_casework_stays() -> None:
+    assert {k for k in map(str, RecordKind) if not moves_with_resident(k)} == {
+        str(k) for k in CASE_KINDS}
+    for kind in ("resident", "stay", "note", "diagnosis", "assessment"):
+        assert moves_with_resident(kind)
+
+
+def test_what_is_open_in_words() -> None:
+    assert open_casework("record_request", {"status": "open", "ask": "inspect",
+                                            "received_at": "2026-11-09T10:00"}) == (
+        "request for records (inspect) received 2026-11-09")
+    assert open_casework("record_request", {"status": "released"}) is None
+    assert open_casework("amend_request", {"outcome": "denied"}) is None
+    assert open_casework("completeness", {"discharged_on": "2026-11-05", "deficiencies": [
+        {"title": "Discharge summary"}, {"title": "MAR", "resolved_on": "2026-11-06"}]}) == (
+        "completeness review of the discharge on 2026-11-05: 1 deficiency open")
+    assert open_casework("legal_hold", {"placed_on": "2026-01-02", "released_on": None}) \
+        == "legal hold placed 2026-01-02"
+    assert open_casework("disclosure", {"disclosed_on": "2026-11-01"}) is None
+    entries = open_elsewhere("A", "Maple Grove", [
+        ("record_request", "C2", {"status": "open", "received_at": "2026-11-09"}),
+        ("record_request", "C1", {"status": "released"})])
+    assert [e["id"] for e in entries] == ["C2"]
+    # One facility's entries are replaced, another's kept.
+    kept = replace_facility([*entries, {"facility_id": "Z", "id": "C9"}], "A", [])
+    assert kept == [{"facility_id": "Z", "id": "C9"}]
+
+
+def test_which_mds_records_speak_for_the_senders_stay() -> None:
+    first, left = date(2026, 10, 1), date(2026, 11, 5)
+    assert speaks_for_stay({"assessment_type": "quarterly", "ard": "2026-10-30"}, first, left)
+    assert speaks_for_stay({"assessment_type": "discharge", "ard": "2026-11-05"}, first, left)
+    assert not speaks_for_stay({"assessment_type": "entry", "event_on": "2026-11-05"},
+                               first, left)
+    assert not speaks_for_stay({"assessment_type": "admission", "ard": "2026-11-05"},
+                               first, left)
+    assert not speaks_for_stay({"assessment_type": "quarterly", "ard": "2026-09-30"},
+                               first, left)
+    assert not speaks_for_stay({"assessment_type": "quarterly"}, first, left)
+    moved = TransferOut.from_row("S1", MOVED)
+    assert moved is not None
+    assert [rec_id for rec_id, _ in moved.assessments] == ["D1", "E1"]
+
+
+def _facts(rows: list[Row]) -> FacilityFacts:
+    return FacilityFacts.from_rows(Row("facility", "A", {"name": "Maple Grove"}), rows)
+
+
+def test_the_stay_counts_up_to_the_transfer_once() -> None:
+    kept = _facts([Row(KIND, "S1", MOVED)])
+    # Still on file at the terminal before its sync: the same stay, counted once.
+    on_file = _facts([Row("resident", "R1", {"family_name": "Kowalski", "mrn": "MG1"}),
+                      Row("stay", "S1", STAY), Row(KIND, "S1", MOVED)])
+    for facts in (kept, on_file):
+        october, _ = stats(facts, date(2026, 10, 1), date(2026, 10, 31))
+        assert (october.totals.resident_days, october.totals.leave_days,
+                october.totals.bed_hold_days) == (29, 2, 2)
+        assert list(october.by_payer) == ["medicaid"]
+        november, _ = stats(facts, date(2026, 11, 1), date(2026, 11, 30))
+        assert (november.totals.resident_days, november.totals.discharges,
+                november.totals.length_of_stay_days) == (4, 1, 35)
+    [due] = [i for i in mds_items(kept, date(2026, 11, 10))
+             if i.rule == "discharge_completion"]
+    assert (due.subject, due.due, due.ref) == ("R1", date(2026, 11, 19), "D1")
+    assert kept.resident_name("R1") == "Kowalski, Irene" and kept.resident_mrn("R1") == "MG1"
