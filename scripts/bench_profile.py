@@ -11,7 +11,10 @@ only the server's push handling (the worker thread running ``SyncService.push``)
 is profiled. cProfile roughly doubles the cost of small Python calls and runs
 on the wall clock, so read the stages as shares; the lines above the table give
 the server's CPU per operation (thread time) of a push of the same size on the
-same server without the profiler. With ``--on-top`` the same figures come
+same server without the profiler; on PostgreSQL also the statements and
+``COPY``s per push batch (round trips), the time the push waited in psycopg and
+the CPU of the PostgreSQL backend that served it, per operation, all of the
+unprofiled push (:func:`postgres_waits`). With ``--on-top`` the same figures come
 again after the server took that many more operations, with the functions
 whose own time grew most.
 """
@@ -30,7 +33,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +71,7 @@ STAGES = [
     ("    audit hashing (append)", "server/storage/audit.py", "append"),
     ("    writes (Batch.write)", "server/storage/batch.py", "write"),
     ("      audit rows + tree (ChainWriter.write)", "server/storage/audit.py", "write"),
-    ("      bulk inserts (insert_many, all)", "server/storage/db.py", "insert_many"),
+    ("      bulk inserts (insert_tuples, all)", "server/storage/rows.py", "insert_tuples"),
     ("    commit", "~", "<method 'commit' of 'sqlite3.Connection' objects>"),
 ]
 
@@ -95,13 +98,83 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.set_progress_handler(_count_vm, _VM_STEP)
 
 
+@event.listens_for(sa.engine.Engine, "before_cursor_execute")
+def _count_statement(*_args: Any) -> None:
+    if getattr(_IN_PUSH, "on", False):
+        _PG["statements"] += 1
+
+
+_PG: dict[str, float] = dict.fromkeys(("statements", "copies", "waits", "wait_s", "backend_s"),
+                                      0.0)
+_TICK = os.sysconf("SC_CLK_TCK")
+_PUSH_ENDED: list[Any] = []
+"""Called as each push ends, in the server's thread (:func:`postgres_waits`)."""
+
+
+def _process_cpu_s(pid: int) -> float:
+    """A process's CPU seconds (user + system) from /proc (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+@contextmanager
+def postgres_waits() -> Iterator[None]:
+    """While a push runs (on PostgreSQL): the statements it sends through
+    SQLAlchemy, its ``COPY``s, the wall time it waits in psycopg (for
+    PostgreSQL's answer, or to send), and the CPU of the PostgreSQL backend
+    serving it (its process on this machine, from /proc; read around each
+    push). Each SQLAlchemy statement and ``COPY`` is one round trip; psycopg
+    adds one ``BEGIN`` and one ``COMMIT`` per transaction."""
+    import psycopg
+
+    wait, copy = psycopg.Connection.wait, psycopg.Cursor.copy
+    backend: dict[str, float] = {}
+
+    def timed_wait(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if not getattr(_IN_PUSH, "on", False):
+            return wait(self, *args, **kwargs)
+        if "pid" not in backend:
+            backend["pid"] = self.info.backend_pid
+            backend["cpu"] = _process_cpu_s(self.info.backend_pid)
+        started = time.perf_counter()
+        try:
+            return wait(self, *args, **kwargs)
+        finally:
+            _PG["wait_s"] += time.perf_counter() - started
+            _PG["waits"] += 1
+
+    def counted_copy(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if getattr(_IN_PUSH, "on", False):
+            _PG["copies"] += 1
+        return copy(self, *args, **kwargs)
+
+    def push_ended() -> None:
+        if "pid" in backend:
+            _PG["backend_s"] += _process_cpu_s(int(backend.pop("pid"))) - backend.pop("cpu")
+
+    psycopg.Connection.wait = timed_wait  # type: ignore[method-assign]
+    psycopg.Cursor.copy = counted_copy  # type: ignore[method-assign]
+    _PUSH_ENDED.append(push_ended)
+    try:
+        yield
+    finally:
+        psycopg.Connection.wait = wait  # type: ignore[method-assign]
+        psycopg.Cursor.copy = copy  # type: ignore[method-assign]
+        _PUSH_ENDED.remove(push_ended)
+
+
 @contextmanager
 def profiled_push(profile: cProfile.Profile | None) -> Iterator[dict[str, float]]:
     """Profile (when given) and time, by thread CPU, every ``SyncService.push``;
-    count SQLite's instructions for them."""
+    count SQLite's instructions for them, and PostgreSQL's statements and waits
+    (:func:`postgres_waits`)."""
     from server.core.service import SyncService
 
     spent = {"cpu": 0.0, "calls": 0.0, "vm": 0.0}
+    pg_before = dict(_PG)
     original = SyncService.push
 
     def wrapped(self: SyncService, *args: Any) -> Any:
@@ -116,6 +189,8 @@ def profiled_push(profile: cProfile.Profile | None) -> Iterator[dict[str, float]
             if profile is not None:
                 profile.disable()
             _IN_PUSH.on = False
+            for ended in _PUSH_ENDED:
+                ended()
             spent["cpu"] += time.thread_time() - started
             spent["vm"] += _VM["steps"] - vm_before
             spent["calls"] += 1
@@ -125,6 +200,7 @@ def profiled_push(profile: cProfile.Profile | None) -> Iterator[dict[str, float]
         yield spent
     finally:
         SyncService.push = original  # type: ignore[method-assign]
+        spent.update({f"pg_{key}": _PG[key] - pg_before[key] for key in _PG})
 
 
 def stage_table(stats: pstats.Stats, ops: int) -> list[tuple[str, float, int]]:
@@ -164,6 +240,7 @@ def _measure(bench: Any, world: tuple[Any, ...], ops: int, tmp: Path, name: str,
     cpu, vm = [], []
     profile = cProfile.Profile()
     rate = 0.0
+    pg: dict[str, float] = {}
     for run, prof in enumerate((None, profile)):
         terminal = bench.enroll(settings, engine, server, facility, tmp / f"{name}{run}",
                                 "bench.rm")
@@ -176,7 +253,23 @@ def _measure(bench: Any, world: tuple[Any, ...], ops: int, tmp: Path, name: str,
         cpu.append(spent["cpu"] / ops * 1e6)
         vm.append(spent["vm"] / ops)
         rate = rate or pushed
+        pg = pg or {key[3:]: value for key, value in spent.items() if key.startswith("pg_")}
+        pg["batches"] = pg.get("batches") or spent["calls"]
+    _PG_FIGURES[name] = pg
     return rate, cpu[0], vm[0], pstats.Stats(profile)
+
+
+_PG_FIGURES: dict[str, dict[str, float]] = {}
+"""Per phase, the unprofiled push's PostgreSQL figures (:func:`postgres_waits`)."""
+
+
+def _postgres_line(pg: dict[str, float], ops: int) -> str:
+    batches = pg.get("batches") or 1
+    return (f"  PostgreSQL: per batch of {ops / batches:,.0f} operations "
+            f"{pg['statements'] / batches:.1f} statements and {pg['copies'] / batches:.1f} "
+            f"COPYs (+ BEGIN and COMMIT); per operation {pg['wait_s'] / ops * 1e6:.0f} µs "
+            f"waiting in psycopg, PostgreSQL backend CPU {pg['backend_s'] / ops * 1e6:.0f} µs "
+            f"(/proc, 10 ms ticks)")
 
 
 def _world() -> Any:
@@ -197,7 +290,8 @@ def run(url: str | None, ops: int, on_top: int, tmp: Path, top: int) -> None:
     bench = _world()
 
     say = bench.say
-    with bench.server_on(url, tmp) as world:
+    waits = postgres_waits() if url else nullcontext()
+    with waits, bench.server_on(url, tmp) as world:
         settings, engine, server, facility = world
         phases = [("empty", 0, *_measure(bench, world, ops, tmp, "empty", 1))]
         if on_top:
@@ -213,6 +307,9 @@ def run(url: str | None, ops: int, on_top: int, tmp: Path, top: int) -> None:
         steps = f", SQLite VM instructions {vm:,.0f}/op" if vm else ""
         say(f"{backend}, {ops:,} operations pushed, server holding {held:,} ({name}): "
             f"{rate:,.0f} ops/s, server CPU {cpu:.0f} µs/op without the profiler{steps}")
+        pg = _PG_FIGURES.get("empty" if name == "empty" else "top")
+        if url and pg:
+            say(_postgres_line(pg, ops))
     tables = [{label: (us, calls) for label, us, calls in stage_table(stats, ops)}
               for *_, stats in phases]
     head = "".join(f" {name:>10}" for name, *_ in phases)
