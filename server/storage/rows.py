@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 _JSON_AS_BEFORE = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
@@ -162,6 +163,8 @@ it as it reads the text form); ``Text`` is a ``String``."""
 
 
 def _copy_type(column: sa.Column[Any]) -> tuple[str, type] | None:
+    if isinstance(column.type, postgresql.JSONB):
+        return None  # its binary form is not its text (a version byte first)
     for sa_type, name, python_type in _PG_COPY_TYPES:
         if isinstance(column.type, sa_type):
             return name, python_type

@@ -15,12 +15,14 @@ from typing import Any
 import psycopg
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from server.storage import migrations
 from server.storage.db import make_engine, read_tx, write_tx
 from server.storage.merkle_models import L
 from server.storage.models import T
-from server.storage.rows import insert_many
+from server.storage.rows import binary_copy_types, insert_many
+
 
 @pytest.fixture
 def engine(server_db_url: str) -> Iterator[sa.Engine]:
@@ -110,3 +112,21 @@ def test_a_value_not_of_its_columns_type_goes_as_text_as_before(engine: sa.Engin
         insert_many(conn, T.records, [_record(1), _record(2, mrn=1234)])
     assert copies and copies[-1].endswith("FROM STDIN")
     assert [row["mrn"] for row in _read(engine, T.records)] == [None, "1234"]
+
+
+def test_only_values_of_their_columns_exact_type_go_in_binary() -> None:
+    """A ``jsonb`` value's binary form is not its text, and a date or a number
+    of another kind has no form here: those rows go as text. So does a value of
+    another type than its column's (a bool is an int to Python, not to a
+    ``bigint`` column)."""
+    table = sa.Table("t", sa.MetaData(), sa.Column("n", sa.BigInteger), sa.Column("s", sa.Text),
+                     sa.Column("j", sa.JSON), sa.Column("b", sa.LargeBinary),
+                     sa.Column("jb", postgresql.JSONB), sa.Column("d", sa.DateTime))
+    assert binary_copy_types(table, ["n", "s", "j", "b"], [(1, "x", "{}", b"\x00"),
+                                                           (None, None, None, None)]) \
+        == ["int8", "text", "text", "bytea"]
+    assert binary_copy_types(table, ["jb"], [("{}",)]) is None
+    assert binary_copy_types(table, ["d"], [(None,)]) is None
+    assert binary_copy_types(table, ["n"], [(1,), (True,)]) is None
+    assert binary_copy_types(table, ["s"], [("x",), (1,)]) is None
+    assert binary_copy_types(table, ["b"], [(bytearray(b"x"),)]) is None
