@@ -30,7 +30,6 @@ import shutil
 import sqlite3
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -43,6 +42,12 @@ from sqlalchemy import event
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from scripts.bench_pg_waits import IN_PUSH as _IN_PUSH
+from scripts.bench_pg_waits import PG as _PG
+from scripts.bench_pg_waits import PUSH_ENDED as _PUSH_ENDED
+from scripts.bench_pg_waits import postgres_line as _postgres_line
+from scripts.bench_pg_waits import postgres_waits
 
 # (label, module path suffix, function name): cumulative time of each, per operation.
 STAGES = [
@@ -76,7 +81,6 @@ STAGES = [
 ]
 
 
-_IN_PUSH = threading.local()
 _VM_STEP = 1000
 _VM: dict[str, float] = {"steps": 0.0}
 
@@ -96,74 +100,6 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
     short statements (most single-row inserts) and measures the long ones."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.set_progress_handler(_count_vm, _VM_STEP)
-
-
-@event.listens_for(sa.engine.Engine, "before_cursor_execute")
-def _count_statement(*_args: Any) -> None:
-    if getattr(_IN_PUSH, "on", False):
-        _PG["statements"] += 1
-
-
-_PG: dict[str, float] = dict.fromkeys(("statements", "copies", "waits", "wait_s", "backend_s"),
-                                      0.0)
-_TICK = os.sysconf("SC_CLK_TCK")
-_PUSH_ENDED: list[Any] = []
-"""Called as each push ends, in the server's thread (:func:`postgres_waits`)."""
-
-
-def _process_cpu_s(pid: int) -> float:
-    """A process's CPU seconds (user + system) from /proc (0 if it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / _TICK
-
-
-@contextmanager
-def postgres_waits() -> Iterator[None]:
-    """While a push runs (on PostgreSQL): the statements it sends through
-    SQLAlchemy, its ``COPY``s, the wall time it waits in psycopg (for
-    PostgreSQL's answer, or to send), and the CPU of the PostgreSQL backend
-    serving it (its process on this machine, from /proc; read around each
-    push). Each SQLAlchemy statement and ``COPY`` is one round trip; psycopg
-    adds one ``BEGIN`` and one ``COMMIT`` per transaction."""
-    import psycopg
-
-    wait, copy = psycopg.Connection.wait, psycopg.Cursor.copy
-    backend: dict[str, float] = {}
-
-    def timed_wait(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if not getattr(_IN_PUSH, "on", False):
-            return wait(self, *args, **kwargs)
-        if "pid" not in backend:
-            backend["pid"] = self.info.backend_pid
-            backend["cpu"] = _process_cpu_s(self.info.backend_pid)
-        started = time.perf_counter()
-        try:
-            return wait(self, *args, **kwargs)
-        finally:
-            _PG["wait_s"] += time.perf_counter() - started
-            _PG["waits"] += 1
-
-    def counted_copy(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if getattr(_IN_PUSH, "on", False):
-            _PG["copies"] += 1
-        return copy(self, *args, **kwargs)
-
-    def push_ended() -> None:
-        if "pid" in backend:
-            _PG["backend_s"] += _process_cpu_s(int(backend.pop("pid"))) - backend.pop("cpu")
-
-    psycopg.Connection.wait = timed_wait  # type: ignore[method-assign]
-    psycopg.Cursor.copy = counted_copy  # type: ignore[method-assign]
-    _PUSH_ENDED.append(push_ended)
-    try:
-        yield
-    finally:
-        psycopg.Connection.wait = wait  # type: ignore[method-assign]
-        psycopg.Cursor.copy = copy  # type: ignore[method-assign]
-        _PUSH_ENDED.remove(push_ended)
 
 
 @contextmanager
@@ -261,15 +197,6 @@ def _measure(bench: Any, world: tuple[Any, ...], ops: int, tmp: Path, name: str,
 
 _PG_FIGURES: dict[str, dict[str, float]] = {}
 """Per phase, the unprofiled push's PostgreSQL figures (:func:`postgres_waits`)."""
-
-
-def _postgres_line(pg: dict[str, float], ops: int) -> str:
-    batches = pg.get("batches") or 1
-    return (f"  PostgreSQL: per batch of {ops / batches:,.0f} operations "
-            f"{pg['statements'] / batches:.1f} statements and {pg['copies'] / batches:.1f} "
-            f"COPYs (+ BEGIN and COMMIT); per operation {pg['wait_s'] / ops * 1e6:.0f} µs "
-            f"waiting in psycopg, PostgreSQL backend CPU {pg['backend_s'] / ops * 1e6:.0f} µs "
-            f"(/proc, 10 ms ticks)")
 
 
 def _world() -> Any:
