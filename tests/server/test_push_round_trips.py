@@ -50,7 +50,7 @@ def test_a_batch_moves_its_facility_head_in_one_statement(terminal, h, engine):
 def test_a_batch_that_changes_no_record_leaves_the_change_sequence(terminal, h, engine):
     """A resend changes no record: the change sequence and its time stay."""
     t = terminal()
-    rid, create = h.new_resident(t)
+    _rid, create = h.new_resident(t)
     t.push([create])
     with engine.connect() as conn:
         before = conn.execute(sa.select(T.heads).where(
