@@ -11,7 +11,10 @@ only the server's push handling (the worker thread running ``SyncService.push``)
 is profiled. cProfile roughly doubles the cost of small Python calls and runs
 on the wall clock, so read the stages as shares; the lines above the table give
 the server's CPU per operation (thread time) of a push of the same size on the
-same server without the profiler. With ``--on-top`` the same figures come
+same server without the profiler; on PostgreSQL also the statements and
+``COPY``s per push batch (round trips), the time the push waited in psycopg and
+the CPU of the PostgreSQL backend that served it, per operation, all of the
+unprofiled push (:func:`postgres_waits`). With ``--on-top`` the same figures come
 again after the server took that many more operations, with the functions
 whose own time grew most.
 """
@@ -27,10 +30,9 @@ import shutil
 import sqlite3
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,12 @@ from sqlalchemy import event
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from scripts.bench_pg_waits import IN_PUSH as _IN_PUSH
+from scripts.bench_pg_waits import PG as _PG
+from scripts.bench_pg_waits import PUSH_ENDED as _PUSH_ENDED
+from scripts.bench_pg_waits import postgres_line as _postgres_line
+from scripts.bench_pg_waits import postgres_waits
 
 # (label, module path suffix, function name): cumulative time of each, per operation.
 STAGES = [
@@ -68,12 +76,11 @@ STAGES = [
     ("    audit hashing (append)", "server/storage/audit.py", "append"),
     ("    writes (Batch.write)", "server/storage/batch.py", "write"),
     ("      audit rows + tree (ChainWriter.write)", "server/storage/audit.py", "write"),
-    ("      bulk inserts (insert_many, all)", "server/storage/db.py", "insert_many"),
+    ("      bulk inserts (insert_tuples, all)", "server/storage/rows.py", "insert_tuples"),
     ("    commit", "~", "<method 'commit' of 'sqlite3.Connection' objects>"),
 ]
 
 
-_IN_PUSH = threading.local()
 _VM_STEP = 1000
 _VM: dict[str, float] = {"steps": 0.0}
 
@@ -98,10 +105,12 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
 @contextmanager
 def profiled_push(profile: cProfile.Profile | None) -> Iterator[dict[str, float]]:
     """Profile (when given) and time, by thread CPU, every ``SyncService.push``;
-    count SQLite's instructions for them."""
+    count SQLite's instructions for them, and PostgreSQL's statements and waits
+    (:func:`postgres_waits`)."""
     from server.core.service import SyncService
 
     spent = {"cpu": 0.0, "calls": 0.0, "vm": 0.0}
+    pg_before = dict(_PG)
     original = SyncService.push
 
     def wrapped(self: SyncService, *args: Any) -> Any:
@@ -116,6 +125,8 @@ def profiled_push(profile: cProfile.Profile | None) -> Iterator[dict[str, float]
             if profile is not None:
                 profile.disable()
             _IN_PUSH.on = False
+            for ended in _PUSH_ENDED:
+                ended()
             spent["cpu"] += time.thread_time() - started
             spent["vm"] += _VM["steps"] - vm_before
             spent["calls"] += 1
@@ -125,6 +136,7 @@ def profiled_push(profile: cProfile.Profile | None) -> Iterator[dict[str, float]
         yield spent
     finally:
         SyncService.push = original  # type: ignore[method-assign]
+        spent.update({f"pg_{key}": _PG[key] - pg_before[key] for key in _PG})
 
 
 def stage_table(stats: pstats.Stats, ops: int) -> list[tuple[str, float, int]]:
@@ -164,6 +176,7 @@ def _measure(bench: Any, world: tuple[Any, ...], ops: int, tmp: Path, name: str,
     cpu, vm = [], []
     profile = cProfile.Profile()
     rate = 0.0
+    pg: dict[str, float] = {}
     for run, prof in enumerate((None, profile)):
         terminal = bench.enroll(settings, engine, server, facility, tmp / f"{name}{run}",
                                 "bench.rm")
@@ -176,7 +189,14 @@ def _measure(bench: Any, world: tuple[Any, ...], ops: int, tmp: Path, name: str,
         cpu.append(spent["cpu"] / ops * 1e6)
         vm.append(spent["vm"] / ops)
         rate = rate or pushed
+        pg = pg or {key[3:]: value for key, value in spent.items() if key.startswith("pg_")}
+        pg["batches"] = pg.get("batches") or spent["calls"]
+    _PG_FIGURES[name] = pg
     return rate, cpu[0], vm[0], pstats.Stats(profile)
+
+
+_PG_FIGURES: dict[str, dict[str, float]] = {}
+"""Per phase, the unprofiled push's PostgreSQL figures (:func:`postgres_waits`)."""
 
 
 def _world() -> Any:
@@ -197,7 +217,8 @@ def run(url: str | None, ops: int, on_top: int, tmp: Path, top: int) -> None:
     bench = _world()
 
     say = bench.say
-    with bench.server_on(url, tmp) as world:
+    waits = postgres_waits() if url else nullcontext()
+    with waits, bench.server_on(url, tmp) as world:
         settings, engine, server, facility = world
         phases = [("empty", 0, *_measure(bench, world, ops, tmp, "empty", 1))]
         if on_top:
@@ -213,6 +234,9 @@ def run(url: str | None, ops: int, on_top: int, tmp: Path, top: int) -> None:
         steps = f", SQLite VM instructions {vm:,.0f}/op" if vm else ""
         say(f"{backend}, {ops:,} operations pushed, server holding {held:,} ({name}): "
             f"{rate:,.0f} ops/s, server CPU {cpu:.0f} µs/op without the profiler{steps}")
+        pg = _PG_FIGURES.get("empty" if name == "empty" else "top")
+        if url and pg:
+            say(_postgres_line(pg, ops))
     tables = [{label: (us, calls) for label, us, calls in stage_table(stats, ops)}
               for *_, stats in phases]
     head = "".join(f" {name:>10}" for name, *_ in phases)

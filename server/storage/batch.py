@@ -356,10 +356,10 @@ class Batch:
         if self.change_rows:
             insert_many(conn, T.changes, self.change_rows)
             self.change_rows = []
-        for fid, seq in self.next_seq.items():
-            if seq != self.heads[fid].change_seq:
-                # The facility's records changed now: its reports' "data as of".
-                conn.execute(sa.update(T.heads).where(T.heads.c.facility_id == fid)
-                             .values(change_seq=seq, changed_at=self.now))
-        for writer in self.chains.values():
-            writer.write(conn)
+        # The facility's records changed now: its reports' "data as of", set in
+        # the statement that moves its audit chain's head (every locked head has
+        # a chain writer).
+        changed = {fid: {"change_seq": seq, "changed_at": self.now}
+                   for fid, seq in self.next_seq.items() if seq != self.heads[fid].change_seq}
+        for fid, writer in self.chains.items():
+            writer.write(conn, changed.get(fid))

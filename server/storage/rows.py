@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 _JSON_AS_BEFORE = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
@@ -135,7 +136,14 @@ def insert_tuples(conn: Connection, table: sa.Table, names: list[str],
         # COPY streams the rows in one statement (executemany still pays a
         # round trip's worth of protocol per row, even pipelined).
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
+        types = binary_copy_types(table, names, params)
+        if types is None:
+            with cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
+                for row in params:
+                    copy.write_row(row)
+            return
+        with cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(types)
             for row in params:
                 copy.write_row(row)
         return
@@ -143,6 +151,52 @@ def insert_tuples(conn: Connection, table: sa.Table, names: list[str],
     marks = ", ".join([mark] * len(names))
     sql = f"INSERT INTO {table.name} ({columns}) VALUES ({marks})"  # noqa: S608  names from our metadata, values bound
     conn.exec_driver_sql(sql, params)
+
+
+_PG_COPY_TYPES: tuple[tuple[type[Any], str, type], ...] = (
+    (sa.BigInteger, "int8", int), (sa.SmallInteger, "int2", int), (sa.Integer, "int4", int),
+    (sa.Boolean, "bool", bool), (sa.LargeBinary, "bytea", bytes), (sa.JSON, "text", str),
+    (sa.String, "text", str))
+"""A column's type in a binary ``COPY``, and the one Python type its values may
+have. A ``json`` value's binary form is its text (PostgreSQL reads and checks
+it as it reads the text form); ``Text`` is a ``String``."""
+
+
+def _copy_type(column: sa.Column[Any]) -> tuple[str, type] | None:
+    if isinstance(column.type, postgresql.JSONB):
+        return None  # its binary form is not its text (a version byte first)
+    for sa_type, name, python_type in _PG_COPY_TYPES:
+        if isinstance(column.type, sa_type):
+            return name, python_type
+    return None
+
+
+def binary_copy_types(table: sa.Table, names: list[str], params: list[tuple[Any, ...]]
+                      ) -> list[str] | None:
+    """The column types of a binary ``COPY`` of these rows into ``table``, or None
+    when a value is not exactly its column's Python type (or None), or a column's
+    type is not one of :data:`_PG_COPY_TYPES`: those rows go as text, as before,
+    so PostgreSQL converts them as it always did (a text ``COPY`` takes an
+    integer for a text column; a binary one would refuse it in the client).
+
+    A push's rows cost psycopg about 1.1 µs of CPU each in binary, 2.2–2.5 as
+    text (the text format escapes every JSON text and writes ``bytea`` as hex),
+    and PostgreSQL reads them with less work; this check costs 0.4 µs a row (one
+    pass per column in C: ``map``, ``set``). Figures: docs/performance/
+    sync-server.md, "PostgreSQL push round"."""
+    types = []
+    for at, name in enumerate(names):
+        found = _copy_type(table.c[name])
+        if found is None:
+            return None
+        pg_type, python_type = found
+        if not set(map(type, map(operator.itemgetter(at), params))) <= {python_type, _NONE}:
+            return None
+        types.append(pg_type)
+    return types
+
+
+_NONE = type(None)
 
 
 _PG_ARRAY_TYPES = ((sa.BigInteger, "bigint"), (sa.Integer, "integer"),

@@ -94,6 +94,18 @@ def test_bench_profile_on_top_and_by_side():
 
 
 @pytest.mark.slow
+@pytest.mark.postgres
+def test_bench_profile_on_postgresql_counts_round_trips_and_waits():
+    url = os.environ.get("CHARTKEEP_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("CHARTKEEP_TEST_POSTGRES_URL not set")
+    out = _run("scripts/bench_profile.py", "--ops", "300", "--top", "0", "--postgres-url", url)
+    assert re.search(r"PostgreSQL, 300 operations pushed, .* server CPU \d+ µs/op", out)
+    assert re.search(r"PostgreSQL: per batch of 300 operations \d+\.\d statements and 5\.0 "
+                     r"COPYs .* µs waiting in psycopg, PostgreSQL backend CPU \d+ µs", out)
+
+
+@pytest.mark.slow
 def test_bench_compliance_app_and_portal_figures(tmp_path):
     out = _python(
         "from pathlib import Path\n"
