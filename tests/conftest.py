@@ -184,7 +184,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     pytest-xdist hands tests out in collection order; a minute-long test that
     happened to be collected last kept one worker busy for minutes after the
     others had finished. The sort is stable, so the order is the same in every
-    worker, as xdist requires.
+    worker, as xdist requires. scripts/test hands tests out two at a time
+    (``--maxschedchunk 2``), so the long ones start on every worker at once
+    rather than all on the first.
     """
     items.sort(key=_start_order)
 
