@@ -4,6 +4,7 @@ first, and a field conflict resolved by a records manager."""
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 from textual.widgets import DataTable
@@ -199,3 +200,63 @@ async def test_resolve_a_field_conflict(manager_terminal, other_terminal, make_a
         view = await asyncio.to_thread(app.session.residents.get, resident_id)
         assert view.fields["preferred_name"] == "Kenny"
         assert not view.conflicts
+
+
+async def test_a_conflict_resolved_as_the_terminal_locks_leaves_the_lock_on(
+        manager_terminal, other_terminal, make_app, drive):
+    """The resolution is written, and its answer arrives after the lock screen
+    went up: the dialog closes when the clerk is back, never by taking the lock
+    screen off (a dialog's dismiss pops whatever screen is on top)."""
+    from client.ui.screens.lock import LockScreen
+
+    other = other_terminal.session()
+    resident_id = other.residents.register({"family_name": "Nakamura", "given_name": "Kenji",
+                                           "birth_date": "1940-01-09", "sex": "male",
+                                           "preferred_name": "Ken"})
+    assert other.sync().error is None
+    mine = manager_terminal.session()
+    assert mine.sync().error is None
+    mine.residents.update(resident_id, {"preferred_name": "Kenny"})
+    other.residents.update(resident_id, {"preferred_name": "Mr. Nakamura"})
+    assert other.sync().error is None
+    assert mine.sync().conflicts == 1
+    mine.lock()
+    other.lock()
+
+    app = make_app(manager_terminal)
+    gate = threading.Event()
+    async with app.run_test(size=(140, 44)) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("f5")
+        await ui.wait_for_screen(SyncScreen)
+        await ui.wait_for(lambda: "Nakamura" in ui.table_text("#conflicts"))
+        app.screen.query_one("#conflicts", DataTable).focus()
+        await pilot.press("enter")
+        dialog = await ui.wait_for_screen(ConflictDialog)
+        real_resolve, done, answered = dialog.resolve, threading.Event(), threading.Event()
+
+        def resolved_then_held(value):
+            seq = real_resolve(value)  # written to the store before the lock
+            done.set()
+            gate.wait(10.0)
+            answered.set()
+            return seq
+
+        dialog.resolve = resolved_then_held
+        values = [str(v.value) for v in dialog.values]
+        await pilot.click(f"#keep-{values.index('Kenny')}")
+        await ui.wait_for(done.is_set)
+        app.action_lock()
+        lock = await ui.wait_for_screen(LockScreen)
+        gate.set()  # the answer arrives with the terminal locked
+        await ui.wait_for(answered.is_set)
+        await ui.wait_for(lambda: not any(w.is_running for w in dialog.workers))
+        await pilot.pause(0.3)  # the answer's message handled
+        assert app.screen is lock
+        assert "Nakamura" not in ui.screen_text()
+
+        await pilot.press(*manager_terminal.password, "enter")
+        await ui.wait_for(lambda: app.unlocked and dialog not in app.screen_stack)
+        view = await asyncio.to_thread(app.session.residents.get, resident_id)
+        assert view.fields["preferred_name"] == "Kenny"
