@@ -25,6 +25,7 @@ from client.sync.transport import HttpTransport, Transport
 from server import admin
 from server.http.runner import ServerThread
 from server.settings import Settings
+from server.storage import migrations
 from server.storage.db import make_engine
 
 PASSWORD = "a long passphrase for the night shift"
@@ -233,3 +234,15 @@ def bulk_notes(session: Session, resident_id: str, count: int, *,
             "resident_id": resident_id, "category": "nursing",
             "clinical_time": "2026-11-02T09:00", "body": body.format(i=i)}})
         for i in range(count)], subject_id=resident_id)
+
+
+@pytest.fixture
+def engine(server_db_url: str) -> Iterator[sa.Engine]:
+    """The server's database, migrated, on each backend (for tests of the storage
+    layer itself, without a server in front)."""
+    made = make_engine(server_db_url)
+    migrations.upgrade(made)
+    try:
+        yield made
+    finally:
+        made.dispose()

@@ -9,7 +9,6 @@ text full of quotes, backslashes and control characters, bytes of every value
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -17,21 +16,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from server.storage import migrations
-from server.storage.db import make_engine, read_tx, write_tx
+from server.storage.db import read_tx, write_tx
 from server.storage.merkle_models import L
 from server.storage.models import T
 from server.storage.rows import binary_copy_types, insert_many
-
-
-@pytest.fixture
-def engine(server_db_url: str) -> Iterator[sa.Engine]:
-    made = make_engine(server_db_url)
-    migrations.upgrade(made)
-    try:
-        yield made
-    finally:
-        made.dispose()
 
 
 @pytest.fixture

@@ -9,26 +9,13 @@ others, 64-bit numbers; rows not named stay as they were.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 
-from server.storage import migrations
-from server.storage.db import make_engine, read_tx, write_tx
+from server.storage.db import read_tx, write_tx
 from server.storage.models import T
 from server.storage.rows import insert_many, update_many
-
-
-@pytest.fixture
-def engine(server_db_url: str) -> Iterator[sa.Engine]:
-    made = make_engine(server_db_url)
-    migrations.upgrade(made)
-    try:
-        yield made
-    finally:
-        made.dispose()
 
 
 def _record(n: int, **changes: Any) -> dict[str, Any]:

@@ -11,26 +11,12 @@ terminals there. These tests read the widths from the migrated database itself
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 import sqlalchemy as sa
 
 from protocol.records import KIND_MAX_LENGTH, RecordKind
-from server.storage import migrations
-from server.storage.db import make_engine, read_tx, write_tx
+from server.storage.db import read_tx, write_tx
 from server.storage.models import T
 from server.storage.rows import insert_many
-
-
-@pytest.fixture
-def engine(server_db_url: str) -> Iterator[sa.Engine]:
-    made = make_engine(server_db_url)
-    migrations.upgrade(made)
-    try:
-        yield made
-    finally:
-        made.dispose()
 
 
 def test_every_kind_fits_the_columns_the_migrations_made(engine: sa.Engine) -> None:

@@ -1,6 +1,7 @@
 """A push batch reads the records its operations name in one query, however many
 they name: a training with twenty attendees costs what one with two does."""
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,21 +19,26 @@ def _staff(t: Any, n: int) -> list[str]:
     return ids
 
 
-def _record_reads(engine: sa.Engine, push: Any) -> int:
-    """SELECTs of records by id while ``push`` runs."""
+def statements_while(engine: sa.Engine, wanted: Callable[[str], bool], run: Any) -> int:
+    """How many statements ``wanted`` picks out of those sent while ``run()`` runs."""
     seen: list[str] = []
 
     def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and (
-                "records.id IN" in statement or "records.id = ANY" in statement):
+        if wanted(statement):
             seen.append(statement)
 
     event.listen(engine, "before_cursor_execute", count)
     try:
-        push()
+        run()
     finally:
         event.remove(engine, "before_cursor_execute", count)
     return len(seen)
+
+
+def _record_reads(engine: sa.Engine, push: Any) -> int:
+    """SELECTs of records by id while ``push`` runs."""
+    return statements_while(engine, lambda statement: statement.lstrip().upper().startswith(
+        "SELECT") and ("records.id IN" in statement or "records.id = ANY" in statement), push)
 
 
 def test_training_attendees_are_read_with_the_batch_not_one_by_one(terminal, engine):

@@ -5,25 +5,16 @@ PostgreSQL each statement is a round trip the push waits for."""
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from server.storage.models import T
+
+from .test_prefetch import statements_while
 
 
 def _head_updates(engine: sa.Engine, push: Any) -> int:
     """UPDATEs of facility_heads while ``push`` runs."""
-    seen: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().upper().startswith("UPDATE FACILITY_HEADS"):
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        push()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(seen)
+    return statements_while(engine, lambda statement: statement.lstrip().upper().startswith(
+        "UPDATE FACILITY_HEADS"), push)
 
 
 def test_a_batch_moves_its_facility_head_in_one_statement(terminal, h, engine):

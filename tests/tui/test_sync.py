@@ -153,8 +153,9 @@ async def test_the_servers_answers_are_listed_in_words(
         assert sum("may already be registered" in row for row in rows) == 1
 
 
-async def test_resolve_a_field_conflict(manager_terminal, other_terminal, make_app, drive):
-    # Both terminals know the resident, then change the same field while apart.
+def _a_field_conflict(manager_terminal, other_terminal) -> str:
+    """Both terminals know the resident, then change the same field while apart:
+    the manager's terminal holds one open conflict. Returns the resident's id."""
     other = other_terminal.session()
     resident_id = other.residents.register({"family_name": "Nakamura", "given_name": "Kenji",
                                            "birth_date": "1940-01-09", "sex": "male",
@@ -168,6 +169,11 @@ async def test_resolve_a_field_conflict(manager_terminal, other_terminal, make_a
     assert mine.sync().conflicts == 1
     mine.lock()
     other.lock()
+    return resident_id
+
+
+async def test_resolve_a_field_conflict(manager_terminal, other_terminal, make_app, drive):
+    resident_id = _a_field_conflict(manager_terminal, other_terminal)
 
     app = make_app(manager_terminal)
     async with app.run_test(size=(140, 44)) as pilot:
@@ -209,19 +215,7 @@ async def test_a_conflict_resolved_as_the_terminal_locks_leaves_the_lock_on(
     screen off (a dialog's dismiss pops whatever screen is on top)."""
     from client.ui.screens.lock import LockScreen
 
-    other = other_terminal.session()
-    resident_id = other.residents.register({"family_name": "Nakamura", "given_name": "Kenji",
-                                           "birth_date": "1940-01-09", "sex": "male",
-                                           "preferred_name": "Ken"})
-    assert other.sync().error is None
-    mine = manager_terminal.session()
-    assert mine.sync().error is None
-    mine.residents.update(resident_id, {"preferred_name": "Kenny"})
-    other.residents.update(resident_id, {"preferred_name": "Mr. Nakamura"})
-    assert other.sync().error is None
-    assert mine.sync().conflicts == 1
-    mine.lock()
-    other.lock()
+    resident_id = _a_field_conflict(manager_terminal, other_terminal)
 
     app = make_app(manager_terminal)
     gate = threading.Event()
