@@ -28,7 +28,7 @@ from protocol.rules.dates import day_of, moment_of
 from protocol.rules.department.bulletins import Person
 from protocol.rules.residents.census_stats import StayFacts
 from protocol.rules.residents.departures import KIND as TRANSFER_KIND
-from protocol.rules.residents.departures import TransferOut
+from protocol.rules.residents.departures import TransferOut, residence
 from protocol.rules.residents.mds import Assessment
 from protocol.rules.residents.mds_movements import assessment_of, is_record_error
 from protocol.rules.staffing.license_standing import LicenseRecord
@@ -193,11 +193,15 @@ class FacilityFacts:
         for row in rows:
             by_kind[row.kind].append(row)
         residents = {r.id: r.data for r in by_kind["resident"] if r.status == ACTIVE}
-        # A stay transferred *to* this facility moved here with the resident's record,
-        # but it was the sending facility's stay (its census, its discharge): not ours.
-        stays = {r.id: r.data for r in by_kind["stay"]
-                 if r.data.get("resident_id") in residents and not is_record_error(r.data)
-                 and r.data.get("transferred_to") != facility.id}
+        # The stays that moved here with a chart transferred in were the sending
+        # facilities' (their census, their discharges): ours are those since the
+        # chart last arrived (:func:`residence`).
+        charts: dict[Any, dict[str, Mapping[str, Any]]] = defaultdict(dict)
+        for r in by_kind["stay"]:
+            if r.data.get("resident_id") in residents and not is_record_error(r.data):
+                charts[r.data.get("resident_id")][r.id] = r.data
+        stays = {stay_id: chart[stay_id] for chart in charts.values()
+                 for stay_id in residence(chart, held_by=facility.id)}
         staff = {r.id: r.data for r in by_kind["staff"] if r.status == ACTIVE}
         state = str(facility.data.get("state_code") or "")
         settings = facility_settings(facility)
@@ -396,11 +400,26 @@ class FacilityFacts:
         return latest
 
     @cached_property
+    def kept_stays(self) -> tuple[tuple[TransferOut, StayFacts, Mapping[str, Any]], ...]:
+        """The stays of this facility that moved with a chart transferred out and are
+        no longer on file, each with its transfer and what is kept of it: every stay
+        of the residence the transfer ended (:meth:`TransferOut.census_stays`), once."""
+        seen = set(self.stays)
+        out = []
+        for t in self.transfers_out:
+            kept = {**dict(t.earlier), t.stay_id: t.stay}
+            for f in t.census_stays():
+                if f.stay_id not in seen:
+                    seen.add(f.stay_id)
+                    out.append((t, f, kept[f.stay_id]))
+        return tuple(out)
+
+    @cached_property
     def census_stays(self) -> tuple[StayFacts, ...]:
-        """Every stay this facility's census counts: those on file, and those it
-        transferred out up to the transfer (a transfer out is a discharge here:
-        :meth:`TransferOut.census_stay`)."""
-        return self.stay_facts + tuple(t.census_stay() for t in self.moved_out)
+        """Every stay this facility's census counts: those on file, and those that
+        moved with a chart it transferred out, the last up to the transfer (a
+        transfer out is a discharge here: :meth:`TransferOut.census_stay`)."""
+        return self.stay_facts + tuple(f for _, f, _ in self.kept_stays)
 
     def stays_of(self, resident_id: str) -> list[Mapping[str, Any]]:
         return [s for s in self.stays.values() if s.get("resident_id") == resident_id]
