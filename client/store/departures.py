@@ -6,10 +6,11 @@ still answers for the stay it had (a records request, a survey, a call from the
 receiving facility), so before the records are forgotten the terminal keeps
 who left, their record number and birth date, the stay as it ended and the
 chart's other stays (dates, leaves, payers:
-:func:`protocol.rules.residents.departures.kept_stay`), where they went, and the dates of their MDS records, in its encrypted store (``meta``
-key ``transferred_out``). The census's "Transferred out" list reads it, and the
-reports count the stay in this facility's census and MDS due list up to the
-transfer (:class:`protocol.rules.residents.departures.TransferOut`).
+:func:`protocol.rules.residents.departures.kept_stay`), where they went, and
+the dates of their MDS records, in its encrypted store (``meta`` key
+``transferred_out``). The census's "Transferred out" list reads it, and the
+reports count the stays of the residence the transfer ended in this facility's
+census, and the last in its MDS due list, up to the transfer (:class:`protocol.rules.residents.departures.TransferOut`).
 """
 
 from __future__ import annotations

@@ -50,8 +50,8 @@ for a stay transferred out (not a record kind: the record itself has moved)."""
 ANOTHER_FACILITY = "another facility"
 
 STAY_FIELDS = ("resident_id", "admitted_at", "discharged_at", "status", "disposition",
-               "destination", "return_anticipated", "leaves", "payer", "payer_changes", "transferred_to",
-               "admission_type")
+               "destination", "return_anticipated", "leaves", "payer", "payer_changes",
+               "transferred_to", "admission_type")
 """What the sending facility keeps of the stay it transferred out: what its census
 statistics and MDS schedule read (dates, leaves, payers), nothing clinical."""
 
