@@ -10,7 +10,8 @@ chart's other stays (dates, leaves, payers:
 the dates of their MDS records, in its encrypted store (``meta`` key
 ``transferred_out``). The census's "Transferred out" list reads it, and the
 reports count the stays of the residence the transfer ended in this facility's
-census, and the last in its MDS due list, up to the transfer (:class:`protocol.rules.residents.departures.TransferOut`).
+census, and the last in its MDS due list, up to the transfer
+(:class:`protocol.rules.residents.departures.TransferOut`).
 """
 
 from __future__ import annotations
