@@ -48,6 +48,7 @@ from protocol.rules.records.facility_time import local_now
 from protocol.rules.records.profile import RecordsProfile
 from protocol.rules.records.reasons import RECORDS_REASON_TEXT
 from protocol.rules.records.retention import RetentionSchedule, retention_schedule
+from protocol.rules.residents.transfers import departed_identity
 
 from ..errors import InputError
 from ..store.database import RECORDS, loads
@@ -90,10 +91,14 @@ class Casework(Area):
         records = _by_ids(conn, ids)
         subjects = [i for i, n in records.items()
                     if n.kind in (RecordKind.RESIDENT, RecordKind.STAFF)]
+        # Residents transferred out: the identity kept of them, as the server reads it.
+        gone = departures(conn)
+        departed = {i: departed_identity(gone[i]) for i in ids
+                    if i not in records and isinstance(i, str) and i in gone}
         return CaseFacts(today=self.actor.clock.today(), profile=facility_profile(facility),
                          checklist=facility_checklist(facility), records=records,
                          about=_about(conn, subjects),
-                         expenditure_limit=limit_of(facility))
+                         expenditure_limit=limit_of(facility), departed=departed)
 
     # --- any command ---------------------------------------------------------------------------
 
@@ -390,7 +395,9 @@ def _check(spec: CaseSpec, before: dict[str, Any] | None, args: Mapping[str, Any
 
 def _resident_name(facts: CaseFacts, resident_id: Any) -> str:
     found = facts.records.get(str(resident_id or ""))
-    return resident_display_name(found.data) if found is not None else ""
+    if found is None:
+        return str(facts.departed.get(str(resident_id or ""), {}).get("name") or "")
+    return resident_display_name(found.data)
 
 
 def _words(kind: RecordKind) -> str:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from protocol.records import CASE_KINDS, RecordKind
 from protocol.reports.facts import FacilityFacts, Row
 from protocol.reports.residents import mds_items, stats
@@ -138,3 +140,28 @@ def test_every_stay_of_the_residence_counts_for_the_sender_once() -> None:
         Row("resident", "R1", {"family_name": "Kowalski"}), Row("stay", "S0", earlier),
         Row("stay", "S1", STAY), Row("stay", "S2", moved["stays"]["S2"])])
     assert set(here.stays) == {"S2"}
+
+
+def test_which_cases_start_about_a_resident_transferred_out() -> None:
+    from protocol.commands import CaseFacts
+    from protocol.errors import Refused
+    from protocol.rules.records.commands.spec import need_resident
+    from protocol.rules.residents.transfers import departed_identity, new_case_after_transfer
+
+    kept = departed_identity({"family_name": "Kowalski", "given_name": "Irene", "mrn": "MG1",
+                              "birth_date": "1940-02-03", "diagnoses": ["I10"]})
+    assert kept == {"name": "Kowalski, Irene", "mrn": "MG1", "birth_date": "1940-02-03"}
+    assert departed_identity({"name": "Kowalski, Irene", "mrn": "MG1"})["name"] \
+        == "Kowalski, Irene"
+    for command in ("open_request", "log_disclosure"):
+        new_case_after_transfer(command, kept)
+    facts = CaseFacts(today=date(2026, 11, 10), departed={"R1": kept})
+    assert need_resident(facts, "R1", "open_request").data["mrn"] == "MG1"
+    for command in ("request_amendment", "open_review", "place_hold", "propose_destruction"):
+        with pytest.raises(Refused) as refused:
+            need_resident(facts, "R1", command)
+        assert refused.value.reason == "out_of_scope"
+        assert refused.value.detail.startswith("Kowalski, Irene was transferred out")
+    with pytest.raises(Refused) as unknown:
+        need_resident(facts, "R2", "open_request")
+    assert unknown.value.reason == "not_found"
