@@ -145,7 +145,7 @@ def test_the_terminal_refuses_what_the_server_refuses(org: Org) -> None:
                  else op(manager, seq).reason for name, seq in sent.items()}
     assert at_terminal == at_server == {
         "open_request": "applied", "log_disclosure": "applied",
-        **{name: "out_of_scope" for name in REFUSED}}
+        **dict.fromkeys(REFUSED, "out_of_scope")}
 
 
 @pytest.mark.parametrize("name", REFUSED)
