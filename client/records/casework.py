@@ -48,7 +48,6 @@ from protocol.rules.records.facility_time import local_now
 from protocol.rules.records.profile import RecordsProfile
 from protocol.rules.records.reasons import RECORDS_REASON_TEXT
 from protocol.rules.records.retention import RetentionSchedule, retention_schedule
-from protocol.rules.residents.transfers import departed_identity
 
 from ..errors import InputError
 from ..store.database import RECORDS, loads
@@ -57,7 +56,8 @@ from ..store.outbox import input_error, record_op
 from .area import Area
 from .case_reads import about as _about
 from .case_reads import by_ids as _by_ids
-from .case_reads import shown_rows
+from .case_reads import departed_named, shown_rows
+from .case_reads import identity as _identity
 from .permissions import require_permitted
 
 
@@ -91,10 +91,7 @@ class Casework(Area):
         records = _by_ids(conn, ids)
         subjects = [i for i, n in records.items()
                     if n.kind in (RecordKind.RESIDENT, RecordKind.STAFF)]
-        # Residents transferred out: the identity kept of them, as the server reads it.
-        gone = departures(conn)
-        departed = {i: departed_identity(gone[i]) for i in ids
-                    if i not in records and isinstance(i, str) and i in gone}
+        departed = departed_named(conn, [i for i in ids if i not in records])
         return CaseFacts(today=self.actor.clock.today(), profile=facility_profile(facility),
                          checklist=facility_checklist(facility), records=records,
                          about=_about(conn, subjects),
@@ -240,6 +237,11 @@ class Casework(Area):
     def case(self, record_id: str) -> Named | None:
         with self.actor.store.read() as conn:
             return _by_ids(conn, [record_id]).get(record_id)
+
+    def identity(self, resident_id: str) -> dict[str, Any] | None:
+        """Who the resident is, here or transferred out (:func:`.case_reads.identity`)."""
+        with self.actor.store.read() as conn:
+            return _identity(conn, resident_id)
 
     def about(self, resident_id: str) -> tuple[Named, ...]:
         """Every record about the resident here (stays, notes, cases …), as shown."""
