@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -43,6 +43,8 @@ from protocol.rules.staffing.worktime import (
 )
 
 from .settings import FacilitySettings
+from .shift_times import ShiftTimes
+from .shift_times import shift_times as _times
 
 
 class Row(NamedTuple):
@@ -118,37 +120,6 @@ def _person(row: Row) -> Person:
     d = row.data
     return Person(row.id, str(d.get("display_name") or d.get("username") or row.id),
                   str(d.get("role") or ""), bool(d.get("active", True)))
-
-
-ShiftTimes = tuple[datetime, datetime, int, datetime | None]
-"""Clock-in, clock-out, meal minutes, meal start: a shift's times as read."""
-
-
-def _times(data: Mapping[str, Any]) -> ShiftTimes | None:
-    clock_in, clock_out = data.get("clock_in"), data.get("clock_out")
-    start: datetime | None
-    end: datetime | None
-    if clock_in.__class__ is str and clock_out.__class__ is str and "T" in clock_in \
-            and "T" in clock_out:
-        # What moment_of reads, its steps inline (a report reads ten thousand): a text
-        # it cannot read is None, and so is the shift; an offset is dropped.
-        try:
-            start, end = _parse_moment(clock_in), _parse_moment(clock_out)
-        except ValueError:
-            return None
-        if start.tzinfo is not None or end.tzinfo is not None:
-            start, end = moment_of(clock_in), moment_of(clock_out)
-    else:
-        start, end = moment_of(clock_in), moment_of(clock_out)
-    if start is None or end is None or end <= start:
-        return None
-    meal_start = data.get("meal_start")
-    return start, end, int(data.get("meal_minutes") or 0), \
-        None if meal_start is None else moment_of(meal_start)
-
-
-_parse_moment = datetime.fromisoformat
-
 
 
 @dataclass(frozen=True)
