@@ -52,8 +52,9 @@ def _keep_stay(conn: Connection, resident_id: str, record_id: str,
     """A stay of the chart, as it left (in whatever order the stays arrive): the
     stays of the residence a transfer ended count in this facility's census
     (:func:`protocol.rules.residents.departures.residence`). A stay with no
-    admission date (a destruction's purged form) is nothing to count."""
-    if not data.get("admitted_at"):
+    admission date, or one a destruction purged (the chart did not leave), is
+    nothing to keep."""
+    if not data.get("admitted_at") or data.get("_destroyed"):
         return
     kept: dict[str, dict[str, Any]] = dict(get_meta(conn, KEY, {}))
     facts = kept.get(resident_id, {})
