@@ -10,7 +10,6 @@ from datetime import date
 from pathlib import Path
 
 from protocol.errors import ValidationError
-from protocol.records import resident_display_name
 from protocol.reports.accounting_document import AccountingDocument, to_csv, to_pdf
 
 from ..errors import InputError
@@ -24,7 +23,7 @@ def write_accounting(casework: Casework, resident_id: str, path: Path, *, reques
                      asked_to: date | None = None) -> tuple[Path, Path]:
     """Write the accounting for a request made on ``request_on`` to ``path`` (PDF)
     and the same name ending ``.csv``; returns both paths."""
-    resident = casework.case(resident_id)
+    resident = casework.identity(resident_id)
     if resident is None:
         raise InputError("resident_id", "That resident is not at this terminal.")
     actor = casework.actor
@@ -36,7 +35,7 @@ def write_accounting(casework: Casework, resident_id: str, path: Path, *, reques
     facility = casework.case(actor.facility_id)
     document = AccountingDocument(
         facility=str(facility.data.get("name") or "") if facility else "",
-        resident=resident_display_name(resident.data), mrn=str(resident.data.get("mrn") or ""),
+        resident=str(resident["name"]), mrn=str(resident["mrn"]),
         provided_on=actor.clock.today().isoformat(), accounting=made)
     pdf = Path(path).expanduser()
     if pdf.suffix.lower() != ".pdf":

@@ -10,8 +10,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from protocol.commands import Named
+from protocol.records import RecordKind
+from protocol.rules.residents.transfers import departed_identity
 
 from ..store.database import RECORDS, loads
+from ..store.departures import departures
 from ..store.overlay import combine, overlay_ops
 
 
@@ -51,3 +54,19 @@ def about(conn: Connection, subject_ids: Iterable[str]) -> dict[str, tuple[Named
         if rid in out:
             out[rid].append(named)
     return {k: tuple(v) for k, v in out.items()}
+
+
+def departed_named(conn: Connection, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Of these ids, the residents this facility transferred out: the identity it kept
+    of them, as the server reads it from the record (docs/rules.md §5.6 N9)."""
+    gone = departures(conn)
+    return {i: departed_identity(gone[i]) for i in ids if i in gone}
+
+
+def identity(conn: Connection, resident_id: str) -> dict[str, Any] | None:
+    """Who the resident is (name, record number, birth date), here or transferred out
+    (as this facility kept them); None if neither."""
+    found = by_ids(conn, [resident_id]).get(resident_id)
+    if found is not None and found.kind == RecordKind.RESIDENT:
+        return departed_identity(found.data)
+    return departed_named(conn, [resident_id]).get(resident_id)

@@ -56,7 +56,8 @@ from ..store.outbox import input_error, record_op
 from .area import Area
 from .case_reads import about as _about
 from .case_reads import by_ids as _by_ids
-from .case_reads import shown_rows
+from .case_reads import departed_named, shown_rows
+from .case_reads import identity as _identity
 from .permissions import require_permitted
 
 
@@ -90,10 +91,11 @@ class Casework(Area):
         records = _by_ids(conn, ids)
         subjects = [i for i, n in records.items()
                     if n.kind in (RecordKind.RESIDENT, RecordKind.STAFF)]
+        departed = departed_named(conn, [i for i in ids if i not in records])
         return CaseFacts(today=self.actor.clock.today(), profile=facility_profile(facility),
                          checklist=facility_checklist(facility), records=records,
                          about=_about(conn, subjects),
-                         expenditure_limit=limit_of(facility))
+                         expenditure_limit=limit_of(facility), departed=departed)
 
     # --- any command ---------------------------------------------------------------------------
 
@@ -235,6 +237,11 @@ class Casework(Area):
     def case(self, record_id: str) -> Named | None:
         with self.actor.store.read() as conn:
             return _by_ids(conn, [record_id]).get(record_id)
+
+    def identity(self, resident_id: str) -> dict[str, Any] | None:
+        """Who the resident is, here or transferred out (:func:`.case_reads.identity`)."""
+        with self.actor.store.read() as conn:
+            return _identity(conn, resident_id)
 
     def about(self, resident_id: str) -> tuple[Named, ...]:
         """Every record about the resident here (stays, notes, cases …), as shown."""
@@ -390,7 +397,9 @@ def _check(spec: CaseSpec, before: dict[str, Any] | None, args: Mapping[str, Any
 
 def _resident_name(facts: CaseFacts, resident_id: Any) -> str:
     found = facts.records.get(str(resident_id or ""))
-    return resident_display_name(found.data) if found is not None else ""
+    if found is None:
+        return str(facts.departed.get(str(resident_id or ""), {}).get("name") or "")
+    return resident_display_name(found.data)
 
 
 def _words(kind: RecordKind) -> str:

@@ -84,7 +84,8 @@ def transfers_out(conn: Connection) -> list[Row]:
         "resident_id": rid, "name": facts.get("name"), "mrn": facts.get("mrn"),
         "admitted_at": facts.get("admitted_at"), "left_on": facts.get("left_on"),
         "destination": places.get(str(facts.get("to_facility_id")), ANOTHER_FACILITY),
-        "stay": facts.get("stay") or {}, "assessments": facts.get("assessments") or {}})
+        "stay": facts.get("stay") or {}, "assessments": facts.get("assessments") or {},
+        "stays": facts.get("stays") or {}})
         for rid, facts in departures(conn).items() if facts.get("stay_id")]
 
 

@@ -4,12 +4,14 @@ A transfer moves the resident's whole record to the receiving facility, and the
 server tells this facility's terminals to forget it (``gone``). The facility
 still answers for the stay it had (a records request, a survey, a call from the
 receiving facility), so before the records are forgotten the terminal keeps
-who left, their record number and birth date, the stay as it ended (dates,
-leaves, payers: :func:`protocol.rules.residents.departures.kept_stay`), where
-they went, and the dates of their MDS records, in its encrypted store (``meta``
-key ``transferred_out``). The census's "Transferred out" list reads it, and the
-reports count the stay in this facility's census and MDS due list up to the
-transfer (:class:`protocol.rules.residents.departures.TransferOut`).
+who left, their record number and birth date, the stay as it ended and the
+chart's other stays (dates, leaves, payers:
+:func:`protocol.rules.residents.departures.kept_stay`), where they went, and
+the dates of their MDS records, in its encrypted store (``meta`` key
+``transferred_out``). The census's "Transferred out" list reads it, and the
+reports count the stays of the residence the transfer ended in this facility's
+census, and the last in its MDS due list, up to the transfer
+(:class:`protocol.rules.residents.departures.TransferOut`).
 """
 
 from __future__ import annotations
@@ -34,14 +36,31 @@ def note_departure(conn: Connection, kind: str, record_id: str,
         _merge(conn, record_id, {"name": resident_display_name(data),
                                  "mrn": str(data.get("mrn") or ""),
                                  "birth_date": data.get("birth_date")})
-    elif (kind == RecordKind.STAY and data.get("status") == "transferred"
-          and isinstance(data.get("resident_id"), str)):
-        _merge(conn, data["resident_id"], {
-            "admitted_at": data.get("admitted_at"), "left_on": data.get("discharged_at"),
-            "to_facility_id": data.get("transferred_to"), "stay_id": record_id,
-            "stay": kept_stay(data)})
+    elif kind == RecordKind.STAY and isinstance(data.get("resident_id"), str):
+        _keep_stay(conn, data["resident_id"], record_id, data)
+        if data.get("status") == "transferred":
+            _merge(conn, data["resident_id"], {
+                "admitted_at": data.get("admitted_at"), "left_on": data.get("discharged_at"),
+                "to_facility_id": data.get("transferred_to"), "stay_id": record_id,
+                "stay": kept_stay(data)})
     elif kind == RecordKind.ASSESSMENT and isinstance(data.get("resident_id"), str):
         _keep_assessment(conn, data["resident_id"], record_id, data)
+
+
+def _keep_stay(conn: Connection, resident_id: str, record_id: str,
+               data: Mapping[str, Any]) -> None:
+    """A stay of the chart, as it left (in whatever order the stays arrive): the
+    stays of the residence a transfer ended count in this facility's census
+    (:func:`protocol.rules.residents.departures.residence`). A stay with no
+    admission date, or one a destruction purged (the chart did not leave), is
+    nothing to keep."""
+    if not data.get("admitted_at") or data.get("_destroyed"):
+        return
+    kept: dict[str, dict[str, Any]] = dict(get_meta(conn, KEY, {}))
+    facts = kept.get(resident_id, {})
+    kept[resident_id] = {**facts, "stays": {**facts.get("stays", {}),
+                                            record_id: kept_stay(data)}}
+    set_meta(conn, KEY, kept)
 
 
 def _keep_assessment(conn: Connection, resident_id: str, record_id: str,

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -28,7 +28,7 @@ from protocol.rules.dates import day_of, moment_of
 from protocol.rules.department.bulletins import Person
 from protocol.rules.residents.census_stats import StayFacts
 from protocol.rules.residents.departures import KIND as TRANSFER_KIND
-from protocol.rules.residents.departures import TransferOut
+from protocol.rules.residents.departures import TransferOut, residence
 from protocol.rules.residents.mds import Assessment
 from protocol.rules.residents.mds_movements import assessment_of, is_record_error
 from protocol.rules.staffing.license_standing import LicenseRecord
@@ -43,6 +43,8 @@ from protocol.rules.staffing.worktime import (
 )
 
 from .settings import FacilitySettings
+from .shift_times import ShiftTimes
+from .shift_times import shift_times as _times
 
 
 class Row(NamedTuple):
@@ -120,37 +122,6 @@ def _person(row: Row) -> Person:
                   str(d.get("role") or ""), bool(d.get("active", True)))
 
 
-ShiftTimes = tuple[datetime, datetime, int, datetime | None]
-"""Clock-in, clock-out, meal minutes, meal start: a shift's times as read."""
-
-
-def _times(data: Mapping[str, Any]) -> ShiftTimes | None:
-    clock_in, clock_out = data.get("clock_in"), data.get("clock_out")
-    start: datetime | None
-    end: datetime | None
-    if clock_in.__class__ is str and clock_out.__class__ is str and "T" in clock_in \
-            and "T" in clock_out:
-        # What moment_of reads, its steps inline (a report reads ten thousand): a text
-        # it cannot read is None, and so is the shift; an offset is dropped.
-        try:
-            start, end = _parse_moment(clock_in), _parse_moment(clock_out)
-        except ValueError:
-            return None
-        if start.tzinfo is not None or end.tzinfo is not None:
-            start, end = moment_of(clock_in), moment_of(clock_out)
-    else:
-        start, end = moment_of(clock_in), moment_of(clock_out)
-    if start is None or end is None or end <= start:
-        return None
-    meal_start = data.get("meal_start")
-    return start, end, int(data.get("meal_minutes") or 0), \
-        None if meal_start is None else moment_of(meal_start)
-
-
-_parse_moment = datetime.fromisoformat
-
-
-
 @dataclass(frozen=True)
 class FacilityFacts:
     facility_id: str
@@ -193,11 +164,15 @@ class FacilityFacts:
         for row in rows:
             by_kind[row.kind].append(row)
         residents = {r.id: r.data for r in by_kind["resident"] if r.status == ACTIVE}
-        # A stay transferred *to* this facility moved here with the resident's record,
-        # but it was the sending facility's stay (its census, its discharge): not ours.
-        stays = {r.id: r.data for r in by_kind["stay"]
-                 if r.data.get("resident_id") in residents and not is_record_error(r.data)
-                 and r.data.get("transferred_to") != facility.id}
+        # The stays that moved here with a chart transferred in were the sending
+        # facilities' (their census, their discharges): ours are those since the
+        # chart last arrived (:func:`residence`).
+        charts: dict[Any, dict[str, Mapping[str, Any]]] = defaultdict(dict)
+        for r in by_kind["stay"]:
+            if r.data.get("resident_id") in residents and not is_record_error(r.data):
+                charts[r.data.get("resident_id")][r.id] = r.data
+        stays = {stay_id: chart[stay_id] for chart in charts.values()
+                 for stay_id in residence(chart, held_by=facility.id)}
         staff = {r.id: r.data for r in by_kind["staff"] if r.status == ACTIVE}
         state = str(facility.data.get("state_code") or "")
         settings = facility_settings(facility)
@@ -396,11 +371,26 @@ class FacilityFacts:
         return latest
 
     @cached_property
+    def kept_stays(self) -> tuple[tuple[TransferOut, StayFacts, Mapping[str, Any]], ...]:
+        """The stays of this facility that moved with a chart transferred out and are
+        no longer on file, each with its transfer and what is kept of it: every stay
+        of the residence the transfer ended (:meth:`TransferOut.census_stays`), once."""
+        seen = set(self.stays)
+        out = []
+        for t in self.transfers_out:
+            kept = {**dict(t.earlier), t.stay_id: t.stay}
+            for f in t.census_stays():
+                if f.stay_id not in seen:
+                    seen.add(f.stay_id)
+                    out.append((t, f, kept[f.stay_id]))
+        return tuple(out)
+
+    @cached_property
     def census_stays(self) -> tuple[StayFacts, ...]:
-        """Every stay this facility's census counts: those on file, and those it
-        transferred out up to the transfer (a transfer out is a discharge here:
-        :meth:`TransferOut.census_stay`)."""
-        return self.stay_facts + tuple(t.census_stay() for t in self.moved_out)
+        """Every stay this facility's census counts: those on file, and those that
+        moved with a chart it transferred out, the last up to the transfer (a
+        transfer out is a discharge here: :meth:`TransferOut.census_stay`)."""
+        return self.stay_facts + tuple(f for _, f, _ in self.kept_stays)
 
     def stays_of(self, resident_id: str) -> list[Mapping[str, Any]]:
         return [s for s in self.stays.values() if s.get("resident_id") == resident_id]

@@ -117,10 +117,9 @@ def admission_rows(facts: FacilityFacts, end: date) -> tuple[date, tuple[tuple[s
                      day_text(f.admitted_on), str(stay.get("admission_type") or "new"),
                      f.payer_on(f.admitted_on),
                      str(facts.residents[rid].get("_bed_label") or "")))
-    rows.extend((t.name, t.mrn, day_text(t.admitted_on),  # admitted, since transferred out
-                 str(t.stay.get("admission_type") or "new"),
-                 t.census_stay().payer_on(t.admitted_on), "")
-                for t in facts.moved_out if first <= t.admitted_on <= end)
+    rows.extend((t.name, t.mrn, day_text(f.admitted_on),  # admitted, since transferred out
+                 str(stay.get("admission_type") or "new"), f.payer_on(f.admitted_on), "")
+                for t, f, stay in facts.kept_stays if first <= f.admitted_on <= end)
     return first, tuple(sorted(rows, key=lambda row: row[2]))
 
 
@@ -152,12 +151,16 @@ def discharge_rows(facts: FacilityFacts, end: date) -> tuple[date, tuple[tuple[s
             facts.resident_name(rid), str(facts.residents[rid].get("mrn") or ""),
             day_text(f.admitted_on), day_text(f.discharged_on), disposition, destination,
             str(f.length_of_stay))))
-    for t in facts.transfers_out:
-        if t.stay_id in facts.stays or not first <= t.left_on <= end:
+    for t, f, stay in facts.kept_stays:  # here, since transferred out
+        if f.discharged_on is None or not first <= f.discharged_on <= end:
             continue
-        found.append((t.left_on, (t.name, t.mrn, day_text(t.admitted_on), day_text(t.left_on),
-                                  DepartureKind.TRANSFER.value, t.destination,
-                                  str(t.length_of_stay))))
+        transfer = f.stay_id == t.stay_id
+        found.append((f.discharged_on, (
+            t.name, t.mrn, day_text(f.admitted_on), day_text(f.discharged_on),
+            DepartureKind.TRANSFER.value if transfer
+            else str(stay.get("disposition") or "").replace("_", " "),
+            t.destination if transfer else str(stay.get("destination") or ""),
+            str(f.length_of_stay))))
     return first, tuple(row for _, row in sorted(found, key=lambda item: item[0]))
 
 

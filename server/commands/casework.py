@@ -25,6 +25,7 @@ from protocol.rules.records.commands import RECORDS_COMMANDS, CaseFacts, Named
 from protocol.rules.records.commands.completeness import review_at_discharge
 from protocol.rules.records.commands.reading import facility_checklist, facility_profile
 from protocol.rules.records.commands.spec import named_ids
+from protocol.rules.residents.transfers import departed_identity
 from server.storage.batch import Rec
 
 from .context import Context
@@ -46,8 +47,17 @@ def gather_facts(ctx: Context, args: Mapping[str, Any], case: Rec | None) -> Cas
     if case is not None:
         ids.extend(named_ids(case.data))
     b.prefetch(ids)
-    records = {rec.id: _named(rec) for i in ids
-               if (rec := b.get(i)) is not None and rec.facility_id == ctx.facility_id}
+    records: dict[str, Named] = {}
+    departed: dict[str, dict[str, Any]] = {}
+    for i in ids:
+        rec = b.get(i)
+        if rec is None:
+            continue
+        if rec.facility_id == ctx.facility_id:
+            records[rec.id] = _named(rec)
+        elif rec.kind == RecordKind.RESIDENT and ctx.transferred_from(rec.id, ctx.facility_id):
+            # Transferred out: who they are, to match a request (read-only).
+            departed[rec.id] = departed_identity(rec.data)
     residents = [i for i, n in records.items() if n.kind == RecordKind.RESIDENT]
     about = {rid: tuple(_named(r) for r in b.by_subject(rid, ctx.facility_id))
              for rid in residents}
@@ -56,7 +66,7 @@ def gather_facts(ctx: Context, args: Mapping[str, Any], case: Rec | None) -> Cas
                            for r in b.by_subject(sid, ctx.facility_id, kind))
     return CaseFacts(today=latest_facility_date(b.now), profile=facility_profile(data),
                      checklist=facility_checklist(data), records=records, about=about,
-                     expenditure_limit=limit_of(data))
+                     expenditure_limit=limit_of(data), departed=departed)
 
 
 def run(ctx: Context, name: str, args: Mapping[str, Any], user_id: str) -> Outcome:

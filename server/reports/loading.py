@@ -99,7 +99,7 @@ def _transfers_out(conn: Connection, facility_id: str) -> list[Row]:
     """The stays this facility transferred out, whose records moved with the resident
     (:mod:`protocol.rules.residents.departures`): the stay as it was, the resident's
     name and record number, the receiving facility's name, and the resident's MDS
-    records (the rule keeps those that speak for the stay)."""
+    records (the rule keeps those that speak for the stay), and the chart's stays."""
     t, records, facilities = T.transfers, T.records, T.facilities
     stay, resident = records.alias("stay"), records.alias("resident")
     found = conn.execute(sa.select(
@@ -110,6 +110,7 @@ def _transfers_out(conn: Connection, facility_id: str) -> list[Row]:
         .outerjoin(facilities, facilities.c.id == t.c.to_facility_id))
         .where(t.c.from_facility_id == facility_id)).all()
     assessments = _assessments_of(conn, {row.resident_id for row in found})
+    charts = _stays_of(conn, {row.resident_id for row in found})
     out = []
     for stay_id, resident_id, stay_data, resident_data, destination in found:
         s: Any = _decode(stay_data) if stay_data else {}
@@ -119,7 +120,25 @@ def _transfers_out(conn: Connection, facility_id: str) -> list[Row]:
             "name": f"{r.get('family_name', '')}, {r.get('given_name', '')}".strip(", "),
             "mrn": str(r.get("mrn") or ""), "admitted_at": s.get("admitted_at"),
             "left_on": s.get("discharged_at"), "destination": destination or "",
-            "stay": kept_stay(s), "assessments": assessments.get(resident_id, {})}))
+            "stay": kept_stay(s), "assessments": assessments.get(resident_id, {}),
+            "stays": charts.get(resident_id, {})}))
+    return out
+
+
+def _stays_of(conn: Connection, resident_ids: set[str]) -> dict[str, dict[str, Any]]:
+    """Every stay of these residents' charts, wherever they are now, by resident: the
+    rule (:func:`protocol.rules.residents.departures.residence`) keeps those of the
+    residence each transfer ended."""
+    if not resident_ids:
+        return {}
+    records = T.records
+    out: dict[str, dict[str, Any]] = {}
+    for rec_id, subject, data in conn.execute(sa.select(
+            records.c.id, records.c.subject_id, sa.cast(records.c.data, sa.Text)).where(
+            records.c.kind == "stay", records.c.status == ACTIVE,
+            records.c.subject_id.in_(sorted(resident_ids)))):
+        decoded: Any = _decode(data) if data else {}
+        out.setdefault(subject, {})[rec_id] = kept_stay(decoded)
     return out
 
 

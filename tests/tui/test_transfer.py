@@ -13,6 +13,7 @@ from client.ui.screens.beds import BedsScreen
 from client.ui.screens.census import CensusScreen
 from client.ui.screens.resident import ResidentScreen
 from client.ui.screens.staff import StaffScreen
+from protocol.records import RecordKind
 
 pytestmark = [
     pytest.mark.tui,
@@ -125,3 +126,54 @@ async def test_a_new_license_starts_at_the_facilitys_state(facility, manager_ter
         await pilot.press("c")
         form = await ui.wait_for_screen(FormDialog)
         assert form.query_one("#field-issuing_state", Select).value == "OH"
+
+
+async def test_a_request_for_the_records_of_a_resident_transferred_out(
+        facility, manager_terminal, receiving, admitted, make_app, drive, tmp_path):
+    """The records office picks a resident it transferred out by the identity it kept,
+    logs the request for their records, and writes the accounting of its disclosures
+    (docs/rules.md §5.6 N9)."""
+    from client.ui.dialogs.resident_picker import ResidentPickerDialog
+    from client.ui.screens.records import RecordsScreen
+
+    session = manager_terminal.session()
+    [stay] = session.residents.get(admitted).stays
+    session.casework.log_disclosure(admitted, disclosed_on=facility.clock.today().isoformat(),
+                                    basis="abuse_neglect", recipient="County APS",
+                                    description="Nursing notes", purpose="abuse report")
+    session.stays.transfer(stay.id, to_facility_id=receiving,
+                           at=facility.clock.today().isoformat())
+    assert session.sync().rejected == 0
+    assert admitted not in session.casework.residents()
+    session.lock()
+    app = make_app(manager_terminal)
+    target = tmp_path / "acct.pdf"
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("f9")
+        screen = await ui.wait_for_screen(RecordsScreen)
+        await pilot.press("n")
+        picker = await ui.wait_for_screen(ResidentPickerDialog)
+        await pilot.press(*"okafor")
+        await ui.wait_for(lambda: picker.query_one("#picker-table", DataTable).row_count == 1)
+        assert "Transferred" in ui.table_text("#picker-table")
+        await pilot.press("enter", "enter")
+        form = await ui.wait_for_screen(FormDialog)
+        await ui.fill(requester="Doe & Roe LLP", authority="resident", what="Nursing notes")
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: not form.is_attached)
+        assert app.screen is screen
+        await pilot.press("d")
+        picker = await ui.wait_for_screen(ResidentPickerDialog)
+        await pilot.press(*"okafor")
+        await ui.wait_for(lambda: picker.query_one("#picker-table", DataTable).row_count == 1)
+        await pilot.press("enter", "enter")
+        form = await ui.wait_for_screen(FormDialog)
+        await ui.fill(path=str(target))
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: not form.is_attached)
+    [request] = manager_terminal.session().casework.cases(RecordKind.RECORD_REQUEST)
+    assert (request.data["resident_id"], request.data["requester"]) == (
+        admitted, "Doe & Roe LLP")
+    assert "County APS" in target.with_suffix(".csv").read_text()

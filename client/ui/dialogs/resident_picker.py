@@ -27,7 +27,9 @@ class ResidentPickerDialog(WorkerErrorsToApp, ModalScreen[ResidentRow | None]):
 
     Searches every list (current, discharged, pre-admission) in a thread worker,
     ``LIMIT`` matches at a time; ``exclude`` leaves one resident out (the
-    duplicate being merged cannot be its own survivor).
+    duplicate being merged cannot be its own survivor). ``transferred_out`` adds
+    the residents this facility transferred out, by the identity it kept of them
+    (a request for their records is still this facility's to answer).
     """
 
     AUTO_FOCUS = "#picker-filter"
@@ -46,9 +48,10 @@ class ResidentPickerDialog(WorkerErrorsToApp, ModalScreen[ResidentRow | None]):
 
     def __init__(self, session: Session, title: str, *, intro: str | Text = "",
                  exclude: str | None = None,
-                 placeholder: str = "Name, room or record number of the record to keep"
-                 ) -> None:
+                 placeholder: str = "Name, room or record number of the record to keep",
+                 transferred_out: bool = False) -> None:
         super().__init__()
+        self.transferred_out = transferred_out
         self.placeholder = placeholder
         self.session = session
         self.title_text = title
@@ -84,7 +87,10 @@ class ResidentPickerDialog(WorkerErrorsToApp, ModalScreen[ResidentRow | None]):
     @work(thread=True, exclusive=True, group="picker", exit_on_error=False)
     def _find(self, query: str) -> None:
         page = self.session.residents.census(query, statuses=None, offset=0, limit=LIMIT + 1)
-        rows = [row for row in page.rows if row.id != self.exclude][:LIMIT]
+        found = list(page.rows)
+        if self.transferred_out:
+            found += self.session.departures.page(query, offset=0, limit=LIMIT).rows
+        rows = [row for row in found if row.id != self.exclude][:LIMIT]
         self.post_message(self.Found(query, rows))
 
     def on_resident_picker_dialog_found(self, message: Found) -> None:

@@ -202,12 +202,13 @@ class RecordsScreen(WorkScreen):
             self.reload()
             self.chartkeep.refresh_sync_status()
 
-    def _pick_resident(self, title: str, then: Any) -> None:
+    def _pick_resident(self, title: str, then: Any, *, transferred_out: bool = False) -> None:
         def chosen(row: Any) -> None:
             if row is not None:
                 then(row.id, row.display_name)
 
-        self.app.push_screen(ResidentPickerDialog(self.session, title), chosen)
+        self.app.push_screen(ResidentPickerDialog(self.session, title,
+                                                  transferred_out=transferred_out), chosen)
 
     def action_new_request(self) -> None:
         now = self.session.clock.now()
@@ -216,7 +217,9 @@ class RecordsScreen(WorkScreen):
             self.app.push_screen(records_forms.new_request(self.session, resident_id, who, now),
                                  self._saved)
 
-        self._pick_resident("Whose records are asked for?", then)
+        # A resident transferred out too: this facility answers for the records it
+        # kept (docs/rules.md §5.6 N9).
+        self._pick_resident("Whose records are asked for?", then, transferred_out=True)
 
     def action_new_amendment(self) -> None:
         today = self.session.clock.today()
@@ -300,7 +303,7 @@ class RecordsScreen(WorkScreen):
             self.app.push_screen(records_forms.accounting(
                 self.session, resident_id, who, self.chartkeep.home, today, written))
 
-        self._pick_resident("Whose accounting of disclosures?", then)
+        self._pick_resident("Whose accounting of disclosures?", then, transferred_out=True)
 
     def action_extract(self) -> None:
         if not self._may("record_extract", "write a research extract"):

@@ -21,6 +21,14 @@ the stay's days up to the transfer stay in the sender's census and statistics
 counted), and the discharge assessment it owes (ARD = the transfer date,
 completion ≤ ARD + 14) stays on the sender's MDS due list
 (:meth:`TransferOut.movements`, :func:`speaks_for_stay`).
+
+The chart moves with all its stays, the earlier ones too (admitted, discharged
+home, readmitted, then transferred), but every stay counts for the facility it
+took place at, for good: the census of a past quarter does not change when a
+resident is later transferred. :func:`residence` is that rule, for the facility
+that holds the chart (its stays since the chart last arrived there by transfer)
+and for a facility that transferred it out (the stays of the residence that the
+transfer ended, which it keeps: :meth:`TransferOut.census_stays`).
 """
 
 from __future__ import annotations
@@ -34,7 +42,7 @@ from typing import Any
 from protocol.rules.dates import day_of
 from protocol.rules.residents.census_stats import StayFacts
 from protocol.rules.residents.mds import AssessmentType, Movement
-from protocol.rules.residents.mds_movements import stay_movements
+from protocol.rules.residents.mds_movements import is_record_error, stay_movements
 
 KIND = "transferred_out"
 """The row kind the loaders hand to :meth:`protocol.reports.facts.FacilityFacts.from_rows`
@@ -42,8 +50,8 @@ for a stay transferred out (not a record kind: the record itself has moved)."""
 ANOTHER_FACILITY = "another facility"
 
 STAY_FIELDS = ("resident_id", "admitted_at", "discharged_at", "status", "disposition",
-               "return_anticipated", "leaves", "payer", "payer_changes", "transferred_to",
-               "admission_type")
+               "destination", "return_anticipated", "leaves", "payer", "payer_changes",
+               "transferred_to", "admission_type")
 """What the sending facility keeps of the stay it transferred out: what its census
 statistics and MDS schedule read (dates, leaves, payers), nothing clinical."""
 
@@ -76,6 +84,47 @@ def speaks_for_stay(assessment: Mapping[str, Any], admitted_on: date, left_on: d
         return assessment.get("assessment_type") == AssessmentType.DISCHARGE or (
             on == admitted_on and assessment.get("assessment_type") == AssessmentType.ENTRY)
     return admitted_on <= on < left_on
+
+
+def _in_order(stays: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """The dated stays' ids, oldest first (a stay ended by a transfer before the
+    one the receiving facility began that same day)."""
+    def key(stay_id: str) -> tuple[date, date, str]:
+        s = stays[stay_id]
+        return (day_of(s.get("admitted_at")) or date.min,
+                day_of(s.get("discharged_at")) or date.max, stay_id)
+    return sorted((i for i, s in stays.items() if day_of(s.get("admitted_at")) is not None),
+                  key=key)
+
+
+def residence(stays: Mapping[str, Mapping[str, Any]], *, held_by: str = "",
+              ended_by: str = "") -> tuple[str, ...]:
+    """Which of a chart's stays (id → stay: every stay the chart holds, wherever it
+    took place) are one residence at one facility, oldest first: the stays since
+    the chart last came there by transfer (or all of them, if it never did).
+
+    ``held_by``: the facility that holds the chart now; its residence runs to the
+    latest stay (one it transferred out itself, still on file at a terminal before
+    its sync, is its own). ``ended_by``: a stay with which a facility transferred
+    the resident out; the residence is the one that transfer ended, up to and
+    including that stay: the earlier stays of a resident admitted, discharged,
+    readmitted there and then transferred. A facility's earlier residence
+    (transferred out, back, then out again) is its earlier transfer's."""
+    order = _in_order(stays)
+    if ended_by:
+        if ended_by not in order:
+            return ()
+        order = order[:order.index(ended_by) + 1]
+    start = 0
+    for i, stay_id in enumerate(order):
+        stay = stays[stay_id]
+        if stay_id == ended_by or stay.get("status") != "transferred":
+            continue
+        # Before a transfer out, the chart's latest transfer is the one that
+        # brought it to the facility that sends it on.
+        if ended_by or stay.get("transferred_to") == held_by:
+            start = i + 1
+    return tuple(order[start:])
 
 
 class DepartureKind(StrEnum):
@@ -112,6 +161,9 @@ class TransferOut:
     dates are known."""
     assessments: tuple[tuple[str, Mapping[str, Any]], ...] = ()
     """The MDS records (id, :data:`MDS_FIELDS`) that speak for the stay."""
+    earlier: tuple[tuple[str, Mapping[str, Any]], ...] = ()
+    """The stays here before it in the same residence (id, :data:`STAY_FIELDS`),
+    oldest first: each ended here, and moved with the chart (:func:`residence`)."""
 
     @property
     def length_of_stay(self) -> int:
@@ -129,6 +181,17 @@ class TransferOut:
         date (that day not counted, a same-day stay 1 day), its leaves and payers."""
         return StayFacts.from_stay(self.stay_id, self._as_stay())
 
+    def census_stays(self) -> tuple[StayFacts, ...]:
+        """Every stay of the residence the transfer ended, for the sending facility's
+        census: the earlier ones as they ended, then :meth:`census_stay`. An earlier
+        stay whose dates cannot be read is left out."""
+        out = []
+        for stay_id, stay in self.earlier:
+            admitted, left = day_of(stay.get("admitted_at")), day_of(stay.get("discharged_at"))
+            if admitted is not None and left is not None and admitted <= left <= self.left_on:
+                out.append(StayFacts.from_stay(stay_id, stay))
+        return (*out, self.census_stay())
+
     def movements(self) -> list[Movement]:
         """The stay's MDS movements at the sending facility: its entry, any hospital
         discharges and re-entries, and the transfer, a discharge return not
@@ -138,7 +201,9 @@ class TransferOut:
     @classmethod
     def from_row(cls, stay_id: str, data: Mapping[str, Any]) -> TransferOut | None:
         """From the loaders' row (``resident_id``, ``name``, ``mrn``, ``admitted_at``,
-        ``left_on``, ``destination``); None without both dates."""
+        ``left_on``, ``destination``, ``stay``, ``assessments``, and ``stays``: the
+        chart's stays by id, wherever they took place, of which :func:`residence`
+        keeps those of the residence the transfer ended); None without both dates."""
         admitted, left = day_of(data.get("admitted_at")), day_of(data.get("left_on"))
         if admitted is None or left is None or left < admitted:
             return None
@@ -146,7 +211,14 @@ class TransferOut:
         kept = tuple(sorted(
             (str(rec_id), a) for rec_id, a in (data.get("assessments") or {}).items()
             if isinstance(a, Mapping) and speaks_for_stay(a, admitted, left)))
+        chart = {str(i): s for i, s in (data.get("stays") or {}).items()
+                 if isinstance(s, Mapping) and not is_record_error(s)}
+        chart[stay_id] = {**(stay if isinstance(stay, Mapping) else {}),
+                          "admitted_at": admitted.isoformat(), "discharged_at": left.isoformat(),
+                          "status": "transferred"}
+        earlier = tuple((i, kept_stay(chart[i])) for i in residence(chart, ended_by=stay_id)
+                        if i != stay_id)
         return cls(stay_id, str(data.get("resident_id") or ""), str(data.get("name") or ""),
                    str(data.get("mrn") or ""), admitted, left,
                    str(data.get("destination") or ANOTHER_FACILITY),
-                   kept_stay(stay) if isinstance(stay, Mapping) else {}, kept)
+                   kept_stay(stay) if isinstance(stay, Mapping) else {}, kept, earlier)

@@ -14,6 +14,13 @@ only it may act on them.
 The receiving facility sees what is still open at the sender, read-only
 (:func:`open_elsewhere`), so a requester who calls there can be told who is
 answering: the server keeps the resident's ``_open_elsewhere`` up to date.
+
+The sending facility still holds the records of the stays it had, under
+retention: a lawyer or a family asks it for copies long after the resident
+left, and whoever was the resident may ask it for the accounting of its
+disclosures. So it opens new cases about a resident it transferred out, of the
+kinds :func:`new_case_after_transfer` allows, against the identity it keeps of
+them (:func:`departed_identity`: name, record number, birth date; read-only).
 """
 
 from __future__ import annotations
@@ -21,7 +28,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from protocol.records import CASE_KINDS, RecordKind
+from protocol.errors import Refused
+from protocol.reasons import Reason
+from protocol.records import CASE_KINDS, RecordKind, resident_display_name
 
 STAYS_WITH_SENDER = frozenset(str(kind) for kind in CASE_KINDS)
 """The kinds a transfer leaves with the sending facility: the records department's
@@ -75,3 +84,37 @@ def replace_facility(entries: Iterable[Mapping[str, Any]], facility_id: str,
     ``fresh`` (the others' kept as they were)."""
     kept = [dict(e) for e in entries if e.get("facility_id") != facility_id]
     return kept + [dict(e) for e in fresh]
+
+
+OPENED_AFTER_TRANSFER = frozenset({"open_request", "log_disclosure"})
+"""The commands that start a case about a resident this facility transferred out:
+a request for records (copies, inspection or the accounting of disclosures: the
+right of access to the records it holds, 45 CFR 164.524, 164.528) and a
+disclosure it made, logged for that accounting. The others need the chart, which
+is now the receiving facility's: an amendment amends entries that moved with it
+(164.526 goes to whoever holds them), a completeness review belongs to the
+discharge it was opened at, a legal hold or a destruction acts on the record."""
+
+IDENTITY_FIELDS = ("name", "mrn", "birth_date")
+"""What a facility keeps of a resident it transferred out, to match a request."""
+
+
+def departed_identity(resident: Mapping[str, Any]) -> dict[str, Any]:
+    """The read-only identity of a resident transferred out (:data:`IDENTITY_FIELDS`),
+    from their resident record as it is now (the server) or as it left (a terminal)."""
+    return {"name": resident.get("name") or resident_display_name(resident),
+            "mrn": str(resident.get("mrn") or ""), "birth_date": resident.get("birth_date")}
+
+
+def new_case_after_transfer(command: str, departed: Mapping[str, Any]) -> None:
+    """Whether this facility may start ``command`` about a resident it transferred
+    out (``departed``: :func:`departed_identity`): raises :class:`Refused`
+    (``out_of_scope``, in words) unless the command is one of
+    :data:`OPENED_AFTER_TRANSFER`. The terminal and the server ask it alike."""
+    if command in OPENED_AFTER_TRANSFER:
+        return
+    name = str(departed.get("name") or "The resident")
+    raise Refused(Reason.OUT_OF_SCOPE,
+                  f"{name} was transferred out: their record is at the facility that "
+                  "received them, which alone can do this. Here a request for records or "
+                  "a disclosure can still be logged.")

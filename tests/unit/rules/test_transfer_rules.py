@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from protocol.records import CASE_KINDS, RecordKind
 from protocol.reports.facts import FacilityFacts, Row
 from protocol.reports.residents import mds_items, stats
-from protocol.rules.residents.departures import KIND, TransferOut, speaks_for_stay
+from protocol.rules.residents.departures import KIND, TransferOut, residence, speaks_for_stay
 from protocol.rules.residents.transfers import (
     moves_with_resident,
     open_casework,
@@ -96,3 +98,70 @@ def test_the_stay_counts_up_to_the_transfer_once() -> None:
              if i.rule == "discharge_completion"]
     assert (due.subject, due.due, due.ref) == ("R1", date(2026, 11, 19), "D1")
     assert kept.resident_name("R1") == "Kowalski, Irene" and kept.resident_mrn("R1") == "MG1"
+
+
+def _stay(admitted: str, left: str | None = None, to: str | None = None) -> dict[str, object]:
+    return {"resident_id": "R1", "admitted_at": admitted, "discharged_at": left,
+            "status": "transferred" if to else ("discharged" if left else "admitted"),
+            "transferred_to": to, "disposition": "home" if left and not to else None}
+
+
+def test_a_residence_is_the_stays_since_the_chart_came() -> None:
+    # Admitted at A, home, back to A, to B (the same day B admits), home, back to
+    # B, to A again, then to C.
+    chart = {"a1": _stay("2025-03-02", "2025-04-11"), "a2": _stay("2026-09-01", "2026-10-11", "B"),
+             "b1": _stay("2026-10-11", "2026-10-20"), "b2": _stay("2026-10-25", "2026-11-01", "A"),
+             "a3": _stay("2026-11-01", "2026-11-05", "C"), "c1": _stay("2026-11-05")}
+    assert residence(chart, ended_by="a2") == ("a1", "a2")
+    assert residence(chart, ended_by="b2") == ("b1", "b2")
+    assert residence(chart, ended_by="a3") == ("a3",)
+    assert residence(chart, ended_by="gone") == ()
+    assert residence(chart, held_by="C") == ("c1",)
+    # A terminal before its sync still holds its own transfer out: its residence.
+    before = {k: chart[k] for k in ("a1", "a2")}
+    assert residence(before, held_by="A") == ("a1", "a2")
+    assert residence({k: chart[k] for k in ("a1",)}, held_by="A") == ("a1",)
+
+
+def test_every_stay_of_the_residence_counts_for_the_sender_once() -> None:
+    earlier = {"resident_id": "R1", "admitted_at": "2026-03-02", "discharged_at": "2026-04-11",
+               "status": "discharged", "disposition": "home", "payer": "medicare"}
+    moved = {**MOVED, "stays": {"S0": earlier, "S1": STAY,
+                                "S2": {"resident_id": "R1", "admitted_at": "2026-11-05",
+                                       "status": "admitted"}}}
+    kept = _facts([Row(KIND, "S1", moved)])
+    march, _ = stats(kept, date(2026, 3, 1), date(2026, 3, 31))
+    april, _ = stats(kept, date(2026, 4, 1), date(2026, 4, 30))
+    assert (march.totals.resident_days, march.totals.admissions) == (30, 1)
+    assert (april.totals.resident_days, april.totals.discharges,
+            april.totals.length_of_stay_days) == (10, 1, 40)
+    # The receiving facility, holding the chart: only its own stay.
+    here = FacilityFacts.from_rows(Row("facility", "B", {}), [
+        Row("resident", "R1", {"family_name": "Kowalski"}), Row("stay", "S0", earlier),
+        Row("stay", "S1", STAY), Row("stay", "S2", moved["stays"]["S2"])])
+    assert set(here.stays) == {"S2"}
+
+
+def test_which_cases_start_about_a_resident_transferred_out() -> None:
+    from protocol.commands import CaseFacts
+    from protocol.errors import Refused
+    from protocol.rules.records.commands.spec import need_resident
+    from protocol.rules.residents.transfers import departed_identity, new_case_after_transfer
+
+    kept = departed_identity({"family_name": "Kowalski", "given_name": "Irene", "mrn": "MG1",
+                              "birth_date": "1940-02-03", "diagnoses": ["I10"]})
+    assert kept == {"name": "Kowalski, Irene", "mrn": "MG1", "birth_date": "1940-02-03"}
+    assert departed_identity({"name": "Kowalski, Irene", "mrn": "MG1"})["name"] \
+        == "Kowalski, Irene"
+    for command in ("open_request", "log_disclosure"):
+        new_case_after_transfer(command, kept)
+    facts = CaseFacts(today=date(2026, 11, 10), departed={"R1": kept})
+    assert need_resident(facts, "R1", "open_request").data["mrn"] == "MG1"
+    for command in ("request_amendment", "open_review", "place_hold", "propose_destruction"):
+        with pytest.raises(Refused) as refused:
+            need_resident(facts, "R1", command)
+        assert refused.value.reason == "out_of_scope"
+        assert refused.value.detail.startswith("Kowalski, Irene was transferred out")
+    with pytest.raises(Refused) as unknown:
+        need_resident(facts, "R2", "open_request")
+    assert unknown.value.reason == "not_found"

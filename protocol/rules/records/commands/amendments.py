@@ -58,7 +58,7 @@ def _need(case: Case | None, outcome: Outcome | None = Outcome.PENDING) -> Case:
 
 
 def _check_request(_case: Case | None, args: Mapping[str, Any], facts: CaseFacts) -> None:
-    need_resident(facts, args["resident_id"])
+    need_resident(facts, args["resident_id"], "request_amendment")
     not_future("received_on", args["received_on"], facts.today)
     if not args["entry_ids"]:
         raise ValidationError("entry_ids", "name the entries to amend")

@@ -84,7 +84,7 @@ def _check_stay(args: Mapping[str, Any], facts: CaseFacts) -> None:
 
 
 def _check_open(_case: Case | None, args: Mapping[str, Any], facts: CaseFacts) -> None:
-    need_resident(facts, args["resident_id"])
+    need_resident(facts, args["resident_id"], "open_review")
     not_future("discharged_on", args["discharged_on"], facts.today)
     if args.get("stay_id"):
         _check_stay(args, facts)

@@ -92,7 +92,7 @@ def _need_open(case: Case | None) -> Case:
 
 
 def _check_open(_case: Case | None, args: Mapping[str, Any], facts: CaseFacts) -> None:
-    need_resident(facts, args["resident_id"])
+    need_resident(facts, args["resident_id"], "open_request")
     received = not_future("received_at", args["received_at"], facts.today)
     if args.get("ask") == ACCOUNTING and args["authority"] not in OWN_ACCESS:
         raise ValidationError("ask", "only the resident or their personal representative may "
@@ -228,7 +228,7 @@ def _close(case: Case | None, args: Mapping[str, Any], _user: str) -> Case:
 
 
 def _check_disclosure(_case: Case | None, args: Mapping[str, Any], facts: CaseFacts) -> None:
-    need_resident(facts, args["resident_id"])
+    need_resident(facts, args["resident_id"], "log_disclosure")
     not_future("disclosed_on", args["disclosed_on"], facts.today)
     disclosure = disclosure_of(_log(None, args, ""))
     if classify(disclosure).accountable:

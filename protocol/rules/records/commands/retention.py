@@ -64,7 +64,7 @@ def holds_on(facts: CaseFacts, resident_id: str) -> tuple[LegalHold, ...]:
 
 
 def _check_place(_case: Case | None, args: Mapping[str, Any], facts: CaseFacts) -> None:
-    need_resident(facts, args["resident_id"])
+    need_resident(facts, args["resident_id"], "place_hold")
     not_future("placed_on", args["placed_on"], facts.today)
     problems = hold_problems(hold_of(args))
     if problems:
@@ -114,7 +114,7 @@ def _check_destroyable(facts: CaseFacts, entries: list[Mapping[str, Any]], on: d
 def _check_propose(_case: Case | None, args: Mapping[str, Any], facts: CaseFacts) -> None:
     listed = not_future("listed_on", args["listed_on"], facts.today)
     for entry in args["records"]:
-        need_resident(facts, entry["resident_id"])
+        need_resident(facts, entry["resident_id"], "propose_destruction")
     _check_destroyable(facts, args["records"], listed)
 
 

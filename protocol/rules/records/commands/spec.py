@@ -31,6 +31,7 @@ from protocol.rules.dates import day_of
 from protocol.rules.department.budget import DEFAULT_LIMIT
 from protocol.rules.records.completeness import Checklist
 from protocol.rules.records.profile import FEDERAL_FALLBACK, RecordsProfile
+from protocol.rules.residents.transfers import new_case_after_transfer
 
 Case = dict[str, Any]
 
@@ -61,6 +62,10 @@ class CaseFacts:
     and licenses (what an onboarding item names, and the entries voiding them)."""
     expenditure_limit: Decimal = DEFAULT_LIMIT
     """What the records manager may approve alone (the facility's, as data)."""
+    departed: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Of the residents the arguments name, those this facility transferred out and
+    no longer holds, by id: the identity it keeps of them
+    (:func:`protocol.rules.residents.transfers.departed_identity`)."""
 
     def record(self, record_id: str | None, kind: RecordKind) -> Named | None:
         found = self.records.get(record_id or "")
@@ -143,11 +148,19 @@ def need_case(case: Case | None, what: str) -> Case:
     return case
 
 
-def need_resident(facts: CaseFacts, resident_id: Any) -> Named:
+def need_resident(facts: CaseFacts, resident_id: Any, command: str) -> Named:
+    """The resident a case started by ``command`` is about: one here, or one this
+    facility transferred out, as far as
+    :func:`~protocol.rules.residents.transfers.new_case_after_transfer` allows
+    (their kept identity, read-only, status ``transferred``)."""
     resident = facts.record(str(resident_id or ""), RecordKind.RESIDENT)
-    if resident is None:
+    if resident is not None:
+        return resident
+    departed = facts.departed.get(str(resident_id or ""))
+    if departed is None:
         raise Refused(Reason.NOT_FOUND, "no such resident at this facility")
-    return resident
+    new_case_after_transfer(command, departed)
+    return Named(RecordKind.RESIDENT, str(resident_id), departed, "transferred")
 
 
 def not_future(name: str, value: Any, today: date) -> date:

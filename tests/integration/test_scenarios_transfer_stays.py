@@ -1,0 +1,97 @@
+"""Every stay a resident had at the sending facility counts there for good (docs/rules.md
+§4, §5.6 N9): a resident admitted, discharged home, readmitted and then transferred
+leaves both stays in the sending facility's census, at its terminal and its server
+alike, so a past period's figures do not change after the transfer; the receiving
+facility counts only from its own admission. A real server on loopback and real
+encrypted terminals.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from protocol.reports import residents as resident_reports
+from protocol.reports.facts import FacilityFacts
+
+from .conftest import Org
+from .test_scenarios_transfer_casework import _admitted, _server_facts
+
+PERIODS = (("2026-03-01", "2026-03-31"), ("2026-04-01", "2026-06-30"),
+           ("2026-09-01", "2026-09-30"), ("2026-10-01", "2026-10-31"))
+"""March and the quarter of the first stay, September and October of the second."""
+
+
+def _figures(facts: FacilityFacts, start: str, end: str) -> tuple[object, ...]:
+    figures, _ = resident_reports.stats(facts, date.fromisoformat(start),
+                                        date.fromisoformat(end))
+    t = figures.totals
+    return (t.resident_days, t.admissions, t.discharges, t.leave_days,
+            t.length_of_stay_days, tuple(sorted(figures.by_payer)))
+
+
+def _lists(facts: FacilityFacts, end: str) -> tuple[object, ...]:
+    """The admissions (30 days; not the room, which is where the resident is now)
+    and discharges (3 months) lists ending ``end``."""
+    on = date.fromisoformat(end)
+    return (tuple(row[:5] for row in resident_reports.admission_rows(facts, on)[1]),
+            resident_reports.discharge_rows(facts, on)[1])
+
+
+def test_every_stay_at_the_sending_facility_keeps_counting_there(org: Org) -> None:
+    manager = org.terminal(org.a, "rm.MG")
+    rid, first = _admitted(org, manager, on="2026-03-02", payer="medicare")
+    manager.stays.discharge(first, discharged_at="2026-04-11", disposition="home",
+                            destination="Home with family")
+    assert manager.sync().error is None
+    second = manager.stays.admit(rid, admitted_at="2026-09-01", bed_id=org.a.beds[0],
+                                 payer="medicaid")
+    manager.stays.leave(second, leave_type="hospital", at="2026-09-20", bed_hold=True,
+                        hospital_admission=False)
+    manager.stays.return_from_leave(second, at="2026-09-23")
+    assert manager.sync().error is None
+    before = {(s, e): _figures(manager.compliance.facts(), s, e) for s, e in PERIODS}
+    lists_before = {end: _lists(manager.compliance.facts(), end)
+                    for end in ("2026-03-31", "2026-04-30", "2026-09-30")}
+    # March 2–31 (30 days), April 1–10 (the discharge day not counted); September
+    # 1–30 less the three nights away (20, 21, 22); October 1–10.
+    assert before == {
+        PERIODS[0]: (30, 1, 0, 0, 0, ("medicare",)),
+        PERIODS[1]: (10, 0, 1, 0, 40, ("medicare",)),
+        PERIODS[2]: (27, 1, 0, 3, 0, ("medicaid",)),
+        PERIODS[3]: (31, 0, 0, 0, 0, ("medicaid",))}
+    for start, end in PERIODS:
+        assert _figures(_server_facts(org, org.a), start, end) == before[(start, end)]
+
+    manager.stays.transfer(str(second), to_facility_id=org.b.id, at="2026-10-11")
+    assert manager.sync().error is None
+    receiving = org.terminal(org.b, "rm.OH")
+    assert receiving.sync().error is None
+    receiving.stays.admit(rid, admitted_at="2026-10-11", bed_id=org.b.beds[0],
+                          payer="medicaid")
+    assert receiving.sync().error is None
+    assert manager.sync().error is None
+    enrolled_since = org.terminal(org.a, "clerk2.MG")
+    assert enrolled_since.sync().error is None
+
+    # The sending facility's past periods are what they were; October now ends
+    # with the transfer (1–10 October, a discharge).
+    after = {**before, PERIODS[3]: (10, 0, 1, 0, 40, ("medicaid",))}
+    for facts in (manager.compliance.facts(), _server_facts(org, org.a)):
+        for start, end in PERIODS:
+            assert _figures(facts, start, end) == after[(start, end)], (start, end)
+    for end, lists in lists_before.items():
+        assert _lists(manager.compliance.facts(), end) == lists, end
+        assert _lists(_server_facts(org, org.a), end) == lists, end
+    [discharge] = _lists(_server_facts(org, org.a), "2026-04-30")[1]
+    assert discharge[3:6] == ("2026-04-11", "home", "Home with family")
+
+    # The receiving facility counts from its own admission only.
+    for facts in (receiving.compliance.facts(), _server_facts(org, org.b)):
+        for start, end in PERIODS[:3]:
+            assert _figures(facts, start, end)[:5] == (0, 0, 0, 0, 0), (start, end)
+        assert _figures(facts, "2026-10-01", "2026-10-31") == (
+            21, 1, 0, 0, 0, ("medicaid",))
+    # A terminal enrolled at the sending facility since the transfer counts the
+    # same (its first sync reads the facility's log, where the chart left).
+    for start, end in PERIODS:
+        assert _figures(enrolled_since.compliance.facts(), start, end) == after[(start, end)]
