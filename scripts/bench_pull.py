@@ -128,7 +128,7 @@ class SlowLink(HttpTransport):
 
 
 @contextmanager
-def serving(settings: Settings, home: Path, own_process: bool) -> Iterator[Any]:
+def serving(settings: Settings, home: Path, *, own_process: bool) -> Iterator[Any]:
     """The world's server: a thread of this process, or (``own_process``) a
     process of its own, as in production and in ``scripts/bench``."""
     if not own_process:
@@ -141,10 +141,10 @@ def serving(settings: Settings, home: Path, own_process: bool) -> Iterator[Any]:
 
 
 def pull_once(world: Path, facts: dict[str, Any], home: Path, stages: Stages,
-              page_size: int | None, link: tuple[float, float] | None = None,
+              page_size: int | None, link: tuple[float, float] | None = None, *,
               own_process: bool = False) -> dict[str, float]:
     settings = Settings(data_dir=world / "server", database_url="")
-    with serving(settings, home, own_process) as server:
+    with serving(settings, home, own_process=own_process) as server:
         engine = make_engine(settings.database_url)
         reader = enroll(settings, engine, server, facts["facility"], home, "bench.clerk")
         engine.dispose()
@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
             home = world / f"reader-{time.time_ns()}"
             link = None if args.link_mbit is None else (args.link_mbit, args.rtt_ms)
             figures = pull_once(world, facts, home, stages, args.page_size, link,
-                                args.server_process)
+                                own_process=args.server_process)
             n = figures["records"]
             print(f"run {run + 1}: {n:,} records, {n / figures['wall']:,.0f} records/s wall, "
                   f"{n / figures['process_cpu']:,.0f} records per CPU-second "

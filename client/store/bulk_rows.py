@@ -58,7 +58,7 @@ def put_rows(conn: Connection, rows: list[Row]) -> None:
         for ddl in integrity.TRIGGERS_DDL:
             raw.execute(ddl)
     if all_fit(rows):  # a pulled page: every row as written, checked column by column
-        in_hand.update(zip(map(itemgetter(0), rows), rows))
+        in_hand.update(zip(map(itemgetter(0), rows), rows, strict=True))
         return
     other: list[tuple[str]] = []
     for row in rows:
@@ -102,7 +102,7 @@ def _row_shape() -> tuple[str, Callable[[Row], bool], Callable[[list[Row]], bool
 
     def all_fit(rows: list[Row]) -> bool:
         return set(map(len, rows)) == {width} and all(
-            a.issuperset(map(type, values)) for a, values in zip(column_types, zip(*rows),
-                                                                  strict=True))
+            a.issuperset(map(type, values))
+            for a, values in zip(column_types, zip(*rows, strict=True), strict=True))
 
     return statement, fits, all_fit
