@@ -46,7 +46,14 @@ from client.sync.counts import Counts
 from client.sync.engine import SyncEngine
 from client.sync.transport import HttpTransport
 from scripts.bench_sync import push_everything
-from scripts.bench_world import bench_facility, enroll, queue_operations
+from scripts.bench_world import (
+    ServerProcess,
+    bench_facility,
+    enroll,
+    process_cpu_s,
+    queue_operations,
+)
+from scripts.load_servers import server_processes
 from server.core.service import SyncService
 from server.http.runner import ServerThread, tune_gc
 from server.settings import Settings
@@ -120,11 +127,24 @@ class SlowLink(HttpTransport):
         return status, data
 
 
+@contextmanager
+def serving(settings: Settings, home: Path, *, own_process: bool) -> Iterator[Any]:
+    """The world's server: a thread of this process, or (``own_process``) a
+    process of its own, as in production and in ``scripts/bench``."""
+    if not own_process:
+        with ServerThread(settings) as thread:
+            yield thread
+        return
+    home.mkdir(parents=True, exist_ok=True)
+    with server_processes(settings, 1, home) as [(url, process)]:
+        yield ServerProcess(url, process.pid)
+
+
 def pull_once(world: Path, facts: dict[str, Any], home: Path, stages: Stages,
-              page_size: int | None, link: tuple[float, float] | None = None
-              ) -> dict[str, float]:
+              page_size: int | None, link: tuple[float, float] | None = None, *,
+              own_process: bool = False) -> dict[str, float]:
     settings = Settings(data_dir=world / "server", database_url="")
-    with ServerThread(settings) as server:
+    with serving(settings, home, own_process=own_process) as server:
         engine = make_engine(settings.database_url)
         reader = enroll(settings, engine, server, facts["facility"], home, "bench.clerk")
         engine.dispose()
@@ -134,12 +154,15 @@ def pull_once(world: Path, facts: dict[str, Any], home: Path, stages: Stages,
                           sleep=time.sleep, **({"page_size": page_size} if page_size else {}))
         counts = Counts()
         stages.cpu.clear()
+        server_cpu0 = process_cpu_s(server.pid) if own_process else 0.0
         wall0, cpu0, thread0 = time.perf_counter(), time.process_time(), time.thread_time()
         with stages.stage("terminal"):
             sync.pull.run(counts, lambda _p: None)
         wall = time.perf_counter() - wall0
         process_cpu = time.process_time() - cpu0
         thread_cpu = time.thread_time() - thread0
+        if own_process:
+            stages.cpu["server process"] = process_cpu_s(server.pid) - server_cpu0
         reader.lock()
     return {"records": counts.pulled, "wall": wall, "process_cpu": process_cpu,
             "terminal_cpu": thread_cpu, **stages.cpu}
@@ -160,6 +183,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="as if over a link of this many Mbit/s (loopback by default)")
     parser.add_argument("--rtt-ms", type=float, default=2.0,
                         help="the link's round trip, with --link-mbit (default 2 ms)")
+    parser.add_argument("--server-process", action="store_true",
+                        help="run the server in a process of its own (as scripts/bench "
+                             "does): the process CPU is then the terminal's alone")
     parser.add_argument("--default-gc", action="store_true",
                         help="keep Python's default collector, as a terminal process has "
                              "(by default the collector is tuned as the server's is)")
@@ -192,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
         for run in range(args.runs):
             home = world / f"reader-{time.time_ns()}"
             link = None if args.link_mbit is None else (args.link_mbit, args.rtt_ms)
-            figures = pull_once(world, facts, home, stages, args.page_size, link)
+            figures = pull_once(world, facts, home, stages, args.page_size, link,
+                                own_process=args.server_process)
             n = figures["records"]
             print(f"run {run + 1}: {n:,} records, {n / figures['wall']:,.0f} records/s wall, "
                   f"{n / figures['process_cpu']:,.0f} records per CPU-second "
@@ -203,8 +230,16 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"    {name:22} {figures.get(name, 0.0) / n * 1e6:7.1f} µs/record CPU")
             other = (figures["process_cpu"] - figures.get("terminal", 0.0)
                      - figures.get("server.read", 0.0) - figures.get("server.seal", 0.0))
-            print(f"    {'other threads':22} {other / n * 1e6:7.1f} µs/record CPU "
-                  "(HTTP server loop, checkpoint thread)")
+            if args.server_process:
+                print(f"    {'other threads':22} {other / n * 1e6:7.1f} µs/record CPU "
+                      "(asking ahead, checkpoint thread)")
+                print(f"    {'terminal process':22} {figures['process_cpu'] / n * 1e6:7.1f} "
+                      "µs/record CPU (all its threads)")
+                print(f"    {'server process':22} "
+                      f"{figures['server process'] / n * 1e6:7.1f} µs/record CPU")
+            else:
+                print(f"    {'other threads':22} {other / n * 1e6:7.1f} µs/record CPU "
+                      "(HTTP server loop, checkpoint thread)")
             size = sum(f.stat().st_size for f in home.glob("store.db*"))
             print(f"    the terminal's store: {size / 2**20:.1f} MiB")
             shutil.rmtree(home, ignore_errors=True)

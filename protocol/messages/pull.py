@@ -114,8 +114,15 @@ class Snapshot:
                     and type(conflicts) is dict
                     and type(status) is str and 0 < len(status) <= 32
                     and type(seq) is int and 0 <= seq <= _MAX_INT and type(gone) is bool):
-                return cls(_KIND_BY_NAME[kind], rid, fac, data, versions, conflicts, status,
-                           seq, gone)
+                # What ``cls(...)`` makes, without a frozen dataclass's
+                # __init__ (nine ``object.__setattr__`` calls: half of this
+                # check): the same fields, in a dict of the instance's own.
+                snap = _new(cls)
+                _set(snap, "__dict__", {
+                    "kind": _KIND_BY_NAME[kind], "record_id": rid, "facility_id": fac,
+                    "data": data, "versions": versions, "conflicts": conflicts,
+                    "status": status, "seq": seq, "gone": gone})
+                return snap
         raw = as_map(value, "snapshot")
         kind = raw.get("k")
         if not isinstance(kind, str) or kind not in RECORD_KINDS:
@@ -140,6 +147,8 @@ def change_mark(snapshot: Snapshot) -> str:
 _KIND_BY_NAME = {str(kind): kind for kind in RecordKind}
 _SNAPSHOT_KEYS = ("k", "id", "f", "d", "v", "c", "s", "seq", "gone")
 _MAX_INT = 2**63 - 1
+_new = object.__new__
+_set = object.__setattr__
 """:func:`~protocol.schema.req_int`'s default bound."""
 """A kind by its wire name, without the enum's call (a page is thousands of snapshots)."""
 

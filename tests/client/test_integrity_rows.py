@@ -99,6 +99,26 @@ def test_values_the_store_gives_back_as_other_types_are_read_back(opened) -> Non
     _reopened(store, path, key).close()
 
 
+def test_one_odd_value_in_a_page_is_read_back_and_the_rest_handed_over(opened) -> None:
+    """A page is checked column by column before row by row: one value of
+    another type anywhere in it (a number in a text column, a bool, a float in
+    an integer column) still sends exactly its row to the read-back."""
+    store, path, key = opened
+    rows = [_row(f"r{i}", f"label {i}", seq=i) for i in range(60)]
+    rows[37] = _row("r37", census=5)
+    rows[12] = _row("r12", seq=True)
+    rows[50] = _row("r50", seq=2.5)
+    with store.write() as conn:
+        put_rows(conn, rows)
+        raw = conn.connection.dbapi_connection
+        noted = {r[0] for r in raw.execute("SELECT id FROM temp.integrity_dirty")}
+        assert noted == {"r12", "r37", "r50"}
+        assert set(conn.info[integrity.IN_HAND]) == {f"r{i}" for i in range(60)} - noted
+    finding = _findings(store)
+    assert finding is not None and finding.clean
+    _reopened(store, path, key).close()
+
+
 def test_a_rolled_back_page_leaves_nothing_for_the_next_seal(opened) -> None:
     store, path, key = opened
 

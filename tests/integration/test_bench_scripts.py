@@ -80,6 +80,11 @@ def test_bench_pull_builds_a_world_then_pulls_it_again(tmp_path):
     assert all(int(records.replace(",", "")) >= 301 for _, records in runs)
     for stage in ("terminal.apply", "apply.put_rows", "server.read", "server.seal"):
         assert re.search(rf"{re.escape(stage)} +{NUMBER} µs/record CPU", again)
+    apart = _run("scripts/bench_pull.py", "--world", str(world), "--server-process",
+                 "--page-size", "100")
+    assert re.search(r"run 1: [\d,]+ records", apart)
+    for stage in ("terminal process", "server process", "terminal.apply"):
+        assert re.search(rf"{re.escape(stage)} +{NUMBER} µs/record CPU", apart)
 
 
 @pytest.mark.slow

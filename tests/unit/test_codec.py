@@ -106,6 +106,20 @@ def test_hostile_inputs_get_precise_codes(data: bytes, code: str) -> None:
         assert info.value.code == code
 
 
+def test_a_bytes_key_deep_in_a_page_is_refused() -> None:
+    """A pull answer carries bin values, so the signed-body decoder checks every
+    key of every map: one bytes key among thousands of text ones is refused."""
+    page = {"changes": [{"k": "note", "d": {"text": "x", "n": [1, {"a": b"v"}]}}
+                        for _ in range(500)], "cproof": [b"\x00" * 32]}
+    page["changes"][321]["d"]["n"][1] = {b"a": 1}
+    for decoder in (decode, decode_signed):
+        with pytest.raises(CodecError) as info:
+            decoder(msgpack.packb(page, use_bin_type=True))
+        assert info.value.code == "non_string_key"
+    del page["changes"][321]
+    assert decode_signed(encode(page)) == page
+
+
 def test_a_million_empty_maps_stop_early() -> None:
     # 100 arrays of 10,000 empty maps: 1,000,000 containers in about 1 MB.
     bomb = msgpack.packb([[{}] * 10_000] * 100)

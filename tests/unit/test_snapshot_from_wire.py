@@ -3,6 +3,7 @@ dict whose every field is of its exact type and in range); it must accept and
 refuse exactly what the field-by-field check does. The field-by-field check is
 what a map that is not a ``dict`` gets, so each case is read both ways."""
 
+from dataclasses import FrozenInstanceError, fields
 from types import MappingProxyType
 from typing import Any
 
@@ -55,6 +56,24 @@ def test_the_fast_path_gives_the_same_snapshot():
     fast = Snapshot.from_wire(dict(GOOD))
     assert fast == Snapshot.from_wire(MappingProxyType(GOOD))
     assert fast.kind is RecordKind.NOTE
+
+
+def test_the_fast_path_makes_what_the_constructor_makes():
+    """The fast path builds the instance without the dataclass's __init__: it
+    must hold every field (a field added to Snapshot and not here fails), of the
+    same values, and stay frozen and hashable as the constructor's."""
+    fast = Snapshot.from_wire({**GOOD, "d": {"text": "x", "n": 2}, "gone": True})
+    made = Snapshot(kind=RecordKind.NOTE, record_id="r1", facility_id="f1",
+                    data={"text": "x", "n": 2}, versions={"text": 1}, conflicts={},
+                    status="active", seq=7, gone=True)
+    assert type(fast) is Snapshot
+    assert vars(fast) == vars(made)
+    assert list(vars(fast)) == [f.name for f in fields(Snapshot)]
+    assert repr(fast) == repr(made)
+    assert fast.to_wire() == made.to_wire()
+    with pytest.raises(FrozenInstanceError):
+        fast.seq = 8  # type: ignore[misc]
+    assert fast.seq == 7
 
 
 @given(st.dictionaries(st.sampled_from(sorted(GOOD)), st.sampled_from(ODD), max_size=9))
