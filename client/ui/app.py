@@ -200,9 +200,10 @@ class ChartkeepApp(LockingApp):
         self.touch()
         self.sub_title = f"{session.facility_name} · {session.user.username}"
         if resuming:
-            self.pop_screen()
+            self.lift_lock()
             self.reload_screens()
         else:
+            self.forget_lock()  # emergency access from the lock screen: a fresh stack
             self.navigate("census")
         self.refresh_sync_status()
 
@@ -291,7 +292,8 @@ class ChartkeepApp(LockingApp):
         if self._navigating:
             self._help_wanted = True  # shown on the screen the navigation ends on
         elif not isinstance(self.screen, HelpScreen) and self.screen.is_mounted:
-            self.push_screen(HelpScreen(self.screen))
+            with self.over_the_lock():  # the keys of the screen on top: the lock's, if locked
+                self.push_screen(HelpScreen(self.screen))
 
     def reload_screens(self) -> None:
         """Ask every screen that shows data to read it again."""

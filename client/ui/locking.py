@@ -94,7 +94,7 @@ class LockingApp(SyncingApp):
         self.locked_session = session
         self.sync_status = None
         saving = self._saves_running()
-        self.push_screen(LockScreen(session.user.username, session.facility_name,
+        self.put_lock_on(LockScreen(session.user.username, session.facility_name,
                                     finishing_save=saving))
         if saving:
             self._key_waits_for = session
@@ -171,6 +171,7 @@ class LockingApp(SyncingApp):
         if session is not None:
             self._drop_session(session)
         self._drop_waiting_key()
+        self.forget_lock()
         self.navigate(None)
 
     def drop_kept_key(self) -> Session | None:
