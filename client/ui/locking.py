@@ -93,6 +93,7 @@ class LockingApp(SyncingApp):
         self.locked_username = session.user.username
         self.locked_session = session
         self.sync_status = None
+        self.sync_cut_by_lock()
         saving = self._saves_running()
         self.put_lock_on(LockScreen(session.user.username, session.facility_name,
                                     finishing_save=saving))
@@ -167,6 +168,7 @@ class LockingApp(SyncingApp):
         self.locked_username = None
         self.locked_session = None
         self.sync_status = None
+        self.sync_cut_by_lock()
         self.sub_title = ""
         if session is not None:
             self._drop_session(session)
