@@ -153,3 +153,27 @@ async def test_help_and_the_palette_still_open_at_the_lock_screen(
         await ui.wait_for(lambda: isinstance(app.screen, CommandPalette))
         await pilot.press("escape")
         await ui.wait_for(lambda: app.screen is lock)
+
+
+def test_every_screen_of_the_app_closes_through_the_guard():
+    """A screen with Textual's own dismiss would pop the lock screen from under it."""
+    import importlib
+    import pkgutil
+
+    from textual.screen import Screen
+
+    import client.ui.dialogs
+    import client.ui.screens
+    from client.ui.outliving import ClosesOnTop
+
+    for package in (client.ui.screens, client.ui.dialogs):
+        for module in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"{package.__name__}.{module.name}")
+
+    def subclasses(cls: type) -> set[type]:
+        found = set(cls.__subclasses__())
+        return found.union(*(subclasses(sub) for sub in found))
+
+    ours = [cls for cls in subclasses(Screen) if cls.__module__.startswith("client.")]
+    assert len(ours) > 20  # every screen and dialog was found
+    assert [cls.__qualname__ for cls in ours if not issubclass(cls, ClosesOnTop)] == []
