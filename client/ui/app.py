@@ -10,7 +10,8 @@ Screen stack: Textual's blank default screen, then the section the clerk is in
 (census, beds, staff, sync), then whatever was opened from it (a resident, a
 dialog). Locking pushes the lock screen on top so nothing below is drawn, and
 drops the key (once a save in flight has ended); unlocking as the same clerk
-pops it again, so a half-typed note survives an idle lock. Switching user clears
+pops it again, so a half-typed note survives an idle lock. Nothing else takes the
+lock screen off or shows above it (:mod:`.lock_guard`). Switching user clears
 the stack.
 """
 
