@@ -243,7 +243,9 @@ class LockGuardApp(SurvivingApp):
         stack = self.screen_stack
         self._close_on_top = {s: r for s, r in self._close_on_top.items() if s in stack}
         if stack and stack[-1] in self._close_on_top:
-            self.call_next(self._close_waiting, stack[-1])
+            # In the screen's own loop, after the ScreenResume the pop just sent it:
+            # where a dialog used to close itself on its return.
+            stack[-1].call_later(self._close_waiting, stack[-1])
 
     def _close_waiting(self, screen: Screen[Any]) -> None:
         stack = self.screen_stack
