@@ -10,7 +10,8 @@ Screen stack: Textual's blank default screen, then the section the clerk is in
 (census, beds, staff, sync), then whatever was opened from it (a resident, a
 dialog). Locking pushes the lock screen on top so nothing below is drawn, and
 drops the key (once a save in flight has ended); unlocking as the same clerk
-pops it again, so a half-typed note survives an idle lock. Switching user clears
+pops it again, so a half-typed note survives an idle lock. Nothing else takes the
+lock screen off or shows above it (:mod:`.lock_guard`). Switching user clears
 the stack.
 """
 
@@ -200,9 +201,10 @@ class ChartkeepApp(LockingApp):
         self.touch()
         self.sub_title = f"{session.facility_name} · {session.user.username}"
         if resuming:
-            self.pop_screen()
+            self.lift_lock()
             self.reload_screens()
         else:
+            self.forget_lock()  # emergency access from the lock screen: a fresh stack
             self.navigate("census")
         self.refresh_sync_status()
 
@@ -291,7 +293,8 @@ class ChartkeepApp(LockingApp):
         if self._navigating:
             self._help_wanted = True  # shown on the screen the navigation ends on
         elif not isinstance(self.screen, HelpScreen) and self.screen.is_mounted:
-            self.push_screen(HelpScreen(self.screen))
+            with self.over_the_lock():  # the keys of the screen on top: the lock's, if locked
+                self.push_screen(HelpScreen(self.screen))
 
     def reload_screens(self) -> None:
         """Ask every screen that shows data to read it again."""

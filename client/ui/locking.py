@@ -93,8 +93,9 @@ class LockingApp(SyncingApp):
         self.locked_username = session.user.username
         self.locked_session = session
         self.sync_status = None
+        self.sync_cut_by_lock()
         saving = self._saves_running()
-        self.push_screen(LockScreen(session.user.username, session.facility_name,
+        self.put_lock_on(LockScreen(session.user.username, session.facility_name,
                                     finishing_save=saving))
         if saving:
             self._key_waits_for = session
@@ -167,10 +168,12 @@ class LockingApp(SyncingApp):
         self.locked_username = None
         self.locked_session = None
         self.sync_status = None
+        self.sync_cut_by_lock()
         self.sub_title = ""
         if session is not None:
             self._drop_session(session)
         self._drop_waiting_key()
+        self.forget_lock()
         self.navigate(None)
 
     def drop_kept_key(self) -> Session | None:

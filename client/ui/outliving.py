@@ -11,6 +11,9 @@ Two things end a screen's message loop that are no defect of the screen:
 
 Without this mixin Textual would end the screen's loop and the app would report
 an unexpected error; every screen and dialog of the app mixes it in.
+
+A screen's ``dismiss`` goes through the app too (:class:`ClosesOnTop`): Textual's
+pops whatever screen is on top, and under the lock that is the lock screen.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import logging
 from typing import Any
 
 from textual.app import App
+from textual.await_complete import AwaitComplete
 from textual.css.query import NoMatches
 from textual.message import Message
 
@@ -27,8 +31,27 @@ from .errors import SessionLockedError
 log = logging.getLogger(__name__)
 
 
-class OutlivesClosing:
-    """Mixin for screens: a lock or an early close stops a handler, not the screen."""
+class ClosesOnTop:
+    """Mixin for screens: ``dismiss`` closes this screen, not the one on top.
+
+    The app decides (``close_screen``, :mod:`.lock_guard`): at once when the screen
+    is on top, else when it is on top again (after the unlock, after the question
+    above it), with the result given now; a screen already closed closes nothing.
+    """
+
+    app: App[Any]
+
+    def dismiss(self, result: Any = None) -> AwaitComplete:
+        close = getattr(self.app, "close_screen", None)
+        if close is None:  # an app without the guard (a test's bare App)
+            return super().dismiss(result)  # type: ignore[misc, no-any-return]  # Textual's Screen
+        closed: AwaitComplete = close(self, result)
+        return closed
+
+
+class OutlivesClosing(ClosesOnTop):
+    """Mixin for screens: a lock or an early close stops a handler, not the screen
+    (and a dismiss closes this screen, :class:`ClosesOnTop`)."""
 
     app: App[Any]
 

@@ -23,13 +23,13 @@ from .dialogs.choice import ChoiceDialog
 from .dialogs.form import DISCARD, FormDialog
 from .display import count
 from .engine import Session, SyncReport
-from .unexpected import SurvivingApp
+from .lock_guard import LockGuardApp
 
 SYNC_THEN_QUIT = "sync"
 QUIT_NOW = "quit"
 
 
-class QuittingApp(SurvivingApp):
+class QuittingApp(LockGuardApp):
     """The app's quit: ask first when changes wait to be sent."""
 
     def __init__(self) -> None:
@@ -84,9 +84,10 @@ class QuittingApp(SurvivingApp):
             elif on_stay is not None:
                 on_stay()
 
-        self.push_screen(ChoiceDialog("Discard what you typed?", _typed_text(
-            typed, doing, locked=not self.unlocked), [(Text(discard), DISCARD)],
-            default=None), chosen)
+        with self.over_the_lock():  # asked at the lock screen too; its text names no one
+            self.push_screen(ChoiceDialog("Discard what you typed?", _typed_text(
+                typed, doing, locked=not self.unlocked), [(Text(discard), DISCARD)],
+                default=None), chosen)
 
     def _quit_checking_changes(self) -> None:
         if not self.unlocked or self.session.emergency is not None:

@@ -1,9 +1,18 @@
 """Sync as the app runs it: the status line every screen shows, the names the
 server sent (this facility, the facilities a resident may be transferred to),
 sync on ctrl+s and in the background, and what the clerk is told after it.
+
+A sync running when the terminal locks cannot be stopped: its thread waits for
+the server's answer (with a hung server, two timeouts: about a minute), and then
+finds the store closed under it. Meanwhile a ctrl+s after the unlock used to do
+nothing at all. Now the clerk is told that the sync from before the lock is still
+ending and that theirs starts when it has, and it does; the old sync's failure
+on the closed store is logged, not shown (it says nothing about this store).
 """
 
 from __future__ import annotations
+
+import logging
 
 from textual import work
 from textual.reactive import var
@@ -11,6 +20,11 @@ from textual.reactive import var
 from .engine import FacilityInfo, Session, SyncProgress, SyncStatus
 from .messages import SyncFinished, SyncProgressed, SyncStatusRead
 from .quitting import QuittingApp
+
+log = logging.getLogger(__name__)
+
+SYNC_STILL_ENDING = ("The sync that was running when the terminal locked is still "
+                     "waiting for the server. Your sync starts as soon as it has ended.")
 
 
 class SyncingApp(QuittingApp):
@@ -25,6 +39,15 @@ class SyncingApp(QuittingApp):
     """This facility as the server sent it (its state: new licenses default to it)."""
     transfer_facilities: var[tuple[FacilityInfo, ...]] = var(())
     """The other facilities, by name: where a resident may be transferred to."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._locks = 0
+        """How many times the terminal locked: a sync started before the last lock
+        outlived its store."""
+        self._sync_started_at_lock = 0
+        self._sync_when_ended = False
+        """The clerk asked for a sync while one from before the lock was ending."""
 
     @property
     def unlocked(self) -> bool:
@@ -59,22 +82,49 @@ class SyncingApp(QuittingApp):
         self.sync_now(background=True)
 
     def sync_now(self, *, background: bool) -> None:
-        if not self.unlocked or self.syncing or self.session.emergency is not None:
+        if not self.unlocked or self.session.emergency is not None:
             return  # emergency access reads one resident: it does not sync
+        if self.syncing:
+            if not background and self.sync_outlived_lock:
+                self._sync_when_ended = True
+                self.notify(SYNC_STILL_ENDING, title="Sync waits", markup=False)
+            return
         self.syncing = True
         self.sync_progress = None
-        self._sync(self.session, background=background)
+        self._sync_started_at_lock = self._locks
+        self._sync(self.session, background=background, locks=self._locks)
+
+    @property
+    def sync_outlived_lock(self) -> bool:
+        """The sync running now was started before the terminal last locked."""
+        return self.syncing and self._sync_started_at_lock != self._locks
+
+    def sync_cut_by_lock(self) -> None:
+        """The terminal locks: a sync running now goes on against a closed store."""
+        self._locks += 1
 
     @work(thread=True, group="sync", exit_on_error=False)
-    def _sync(self, session: Session, *, background: bool) -> None:
+    def _sync(self, session: Session, *, background: bool, locks: int) -> None:
         def progressed(progress: SyncProgress) -> None:
             self.post_message(SyncProgressed(progress))
 
         try:
             report = session.sync(on_progress=progressed)
+        except Exception as error:
+            if locks == self._locks:
+                raise  # as before: the worker ends in the ERROR state
+            # The store closed under it at the lock: nothing to tell the clerk.
+            log.info("a sync cut by the lock ended: %r", error)
+            return
         finally:
-            self.call_from_thread(setattr, self, "syncing", False)
+            self.call_from_thread(self._sync_ended)
         self.post_message(SyncFinished(report, background=background))
+
+    def _sync_ended(self) -> None:
+        self.syncing = False
+        wanted, self._sync_when_ended = self._sync_when_ended, False
+        if wanted:
+            self.sync_now(background=False)
 
     def on_sync_progressed(self, message: SyncProgressed) -> None:
         self.sync_progress = message.progress

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -83,7 +83,6 @@ class ConflictDialog(WorkerErrorsToApp, ModalScreen[int | None]):
         self.field = field
         self.values = values
         self.resolve = resolve
-        self._seq_after_unlock: tuple[int] | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog conflict-dialog"):
@@ -127,18 +126,9 @@ class ConflictDialog(WorkerErrorsToApp, ModalScreen[int | None]):
         self.post_message(self.Resolved(seq))
 
     def on_conflict_dialog_resolved(self, message: Resolved) -> None:
-        if self.is_active:
-            self.dismiss(message.seq)
-        else:
-            # Resolved under the lock screen: dismissing pops the screen on top,
-            # which would be the lock. Closed when the clerk is back.
-            self._seq_after_unlock = (message.seq,)
-
-    @on(events.ScreenResume)
-    def _close_when_back(self) -> None:
-        kept, self._seq_after_unlock = self._seq_after_unlock, None
-        if kept is not None:
-            self.dismiss(kept[0])
+        # Resolved under the lock screen, the dialog closes after the unlock (the
+        # app's guard, .lock_guard).
+        self.dismiss(message.seq)
 
     def on_conflict_dialog_failed(self, message: Failed) -> None:
         for button in self.query(Button):

@@ -20,6 +20,7 @@ from textual.widgets import Button, Input, Label, Static
 from protocol.errors import ValidationError
 from protocol.rules import emergency_access as rule
 
+from ..outliving import ClosesOnTop
 from ..widgets.key_footer import KeyFooter
 
 INTRO = (f"This terminal could not reach the server for too long to sign you in. In an "
@@ -28,7 +29,7 @@ INTRO = (f"This terminal could not reach the server for too long to sign you in.
          f"server at the next sync and reviewed by your regional manager.")
 
 
-class EmergencyReasonDialog(ModalScreen[str | None]):
+class EmergencyReasonDialog(ClosesOnTop, ModalScreen[str | None]):
     """Returns the reason (as the rule records it), or ``None`` on cancel."""
 
     AUTO_FOCUS = "#emergency-reason"

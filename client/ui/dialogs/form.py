@@ -151,7 +151,6 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
         self.saving = False
         self.saved = False
         """The engine took the change; the dialog is closing (nothing to lose)."""
-        self._result_after_unlock: tuple[Any] | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form", classes="dialog"):
@@ -339,19 +338,10 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
 
     def on_form_dialog_saved(self, message: Saved) -> None:
         self.saving, self.saved = False, True
-        if self.is_active:
-            self.dismiss(message.result)
-        else:
-            # Saved under the lock screen: dismissing would pop the lock, and the
-            # caller's notice or resident page would show over it. Closed on return.
-            self._result_after_unlock = (message.result,)
+        # Saved under the lock screen, the form closes after the unlock, and the
+        # caller's notice or resident page shows then (the app's guard, .lock_guard).
+        self.dismiss(message.result)
         self._save_settled()
-
-    @on(events.ScreenResume)
-    def _close_when_back(self) -> None:
-        kept, self._result_after_unlock = self._result_after_unlock, None
-        if kept is not None:
-            self.dismiss(kept[0])
 
     def _save_settled(self) -> None:
         """The save ended (taken or refused): a quit that waited for it goes on."""

@@ -27,6 +27,7 @@ from ..dialogs.emergency import EmergencyReasonDialog
 from ..dialogs.resident_picker import ResidentPickerDialog
 from ..engine import ResidentRow, Session, TerminalError, clerk_message
 from ..messages import SessionOpened
+from ..outliving import ClosesOnTop
 
 if TYPE_CHECKING:
     from ..app import ChartkeepApp
@@ -36,7 +37,7 @@ OFFER_TEXT = (f" Emergency access (ctrl+g) opens one resident's record, read-onl
               f"{DURATION_MINUTES} minutes.")
 
 
-class EmergencyEntry(Screen[None]):
+class EmergencyEntry(ClosesOnTop, Screen[None]):
     """The emergency access part of the unlock and lock screens."""
 
     BINDINGS = [
