@@ -13,6 +13,8 @@ import threading
 import pytest
 from textual.widgets import Input, Static
 
+from client.ui.screens.resident import ResidentScreen
+
 pytestmark = pytest.mark.tui
 
 HELD_S = 10.0
@@ -77,6 +79,8 @@ async def test_a_save_running_at_the_idle_lock_lands_and_its_form_closes_after_u
 
         await pilot.press(*offline_terminal.password, "enter")
         await ui.wait_for(lambda: app.unlocked and form not in app.screen_stack)
+        # The form's result goes on as a save's always does: said, and the record opened.
+        await ui.wait_for_screen(ResidentScreen)
         assert any("Resident registered" in note.message for note in app._notifications)
     assert _registered(offline_terminal) == ["Nakamura, Aiko"]
 
@@ -97,6 +101,7 @@ async def test_the_passphrase_typed_while_the_save_finishes_unlocks_after_it(
         assert app.locked_session is not None and not app.locked_session.locked
         gate.set()
         await ui.wait_for(lambda: app.unlocked and form not in app.screen_stack)
+        await ui.wait_for_screen(ResidentScreen)  # the saved record opens, as after any save
     assert _registered(offline_terminal) == ["Nakamura, Aiko"]
 
 
