@@ -84,7 +84,9 @@ class ChartkeepApp(LockingApp):
                 tooltip="Regulation bulletins to acknowledge; expenditure requests"),
         Binding("ctrl+s", "sync_now", "Sync now", id="app.sync_now",
                 tooltip="Send pending changes and fetch others' now"),
-        Binding("ctrl+l", "lock", "Lock", id="app.lock",
+        # A priority key: a form or question is a modal screen, where Textual
+        # stops the app's ordinary keys, and a clerk called away mid-entry locks.
+        Binding("ctrl+l", "lock", "Lock", id="app.lock", priority=True,
                 tooltip="Lock the terminal now; unlocking needs your passphrase"),
         Binding("ctrl+o", "switch_user", "Switch user", id="app.switch_user",
                 tooltip="Lock and let another clerk sign in"),

@@ -108,3 +108,30 @@ async def test_nothing_gets_past_the_lock_but_the_passphrase(terminal_with_resid
         assert "Smith" not in ui.screen_text()
         await pilot.press(*term.password, "enter")
         await ui.wait_for(lambda: isinstance(app.screen, CensusScreen) and app.unlocked)
+
+
+async def test_ctrl_l_locks_over_an_open_form_and_the_entries_wait(terminal_with_resident,
+                                                                   make_app, drive):
+    """A clerk called away mid-entry presses ctrl+l: the form is a modal dialog,
+    where Textual stops the app's ordinary keys, so the lock must be a priority
+    key. The typed entries are still there after the unlock."""
+    from textual.widgets import Input
+
+    from client.ui.dialogs.form import FormDialog
+
+    term = terminal_with_resident
+    app = make_app(term)
+    async with app.run_test(size=(120, 40)) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("ctrl+n")
+        form = await ui.wait_for_screen(FormDialog)
+        await pilot.press(*"Nakamura")
+        await pilot.press("ctrl+l")
+        lock = await ui.wait_for_screen(LockScreen)
+        assert not app.unlocked
+        assert "Nakamura" not in ui.screen_text() and "Smith" not in ui.screen_text()
+        await pilot.press(*term.password, "enter")
+        await ui.wait_for(lambda: app.unlocked and app.screen is form)
+        assert lock not in app.screen_stack
+        assert "Nakamura" in [w.value for w in form.query(Input)]
