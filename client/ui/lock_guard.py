@@ -40,6 +40,7 @@ from textual._context import active_message_pump  # whom Textual delivers a resu
 from textual.await_complete import AwaitComplete
 from textual.dom import NoScreen
 from textual.message_pump import MessagePump
+from textual.notifications import SeverityLevel
 from textual.screen import Screen, ScreenResultCallbackType, ScreenResultType
 from textual.widget import AwaitMount, Widget
 
@@ -69,6 +70,8 @@ class LockGuardApp(SurvivingApp):
         self._lock_screen: Screen[Any] | None = None
         """The lock screen on the stack, while the lock is on."""
         self._held: list[HeldScreen] = []
+        self._held_notes: list[dict[str, Any]] = []
+        """Notifications asked for from under the lock, shown after the unlock."""
         self._close_on_top: dict[Screen[Any], Any] = {}
         """Screens dismissed while not on top, with their result."""
         self._for_the_clerk = 0
@@ -99,6 +102,9 @@ class LockGuardApp(SurvivingApp):
         held, self._held = self._held, []
         for push in held:
             self.call_next(self._push_held, push)
+        notes, self._held_notes = self._held_notes, []
+        for note in notes:
+            super().notify(**note)
 
     def forget_lock(self) -> None:
         """The stack is replaced (another clerk signs in, emergency access opens):
@@ -106,6 +112,7 @@ class LockGuardApp(SurvivingApp):
         next person at the terminal must not see it."""
         self._lock_screen = None
         held, self._held = self._held, []
+        self._held_notes = []
         self._close_on_top.clear()
         for push in held:
             log.info("%r, held at the lock, dropped: the stack is replaced", push.screen)
@@ -121,6 +128,20 @@ class LockGuardApp(SurvivingApp):
             yield
         finally:
             self._for_the_clerk -= 1
+
+    # --- notifications -------------------------------------------------------------
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Show a notification; while the lock is on, one asked for from under it (a
+        screen's worker: "Resident registered", a save's outcome) is held and shown
+        after the unlock, by the rule pushes follow: it may speak of the record."""
+        note = {"title": title, "severity": severity, "timeout": timeout, "markup": markup}
+        if self._lock_screen is not None and not self._shows_over_the_lock():
+            self._held_notes.append({"message": message, **note})
+            log.info("a notification held: the terminal is locked; shown after the unlock")
+            return
+        super().notify(message, **note)  # type: ignore[arg-type]
 
     # --- pushing -----------------------------------------------------------------------
 

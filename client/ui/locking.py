@@ -124,8 +124,9 @@ class LockingApp(SyncingApp):
         form keeps the entries, and its save fails or lands when it ends."""
         if self._key_waits_for is None:
             return
-        self.notify(SAVE_NOT_FINISHED, title="Save not finished", severity="warning",
-                    timeout=20, markup=False)
+        with self.over_the_lock():  # for the clerk at the lock screen
+            self.notify(SAVE_NOT_FINISHED, title="Save not finished", severity="warning",
+                        timeout=20, markup=False)
         self._drop_waiting_key()
 
     def _drop_waiting_key(self) -> None:

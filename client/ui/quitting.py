@@ -61,8 +61,9 @@ class QuittingApp(LockGuardApp):
         forms = self.open_forms()
         if any(form.saving for form in forms):
             self._quit_when_saved = True
-            self.notify("Saving; Chartkeep closes when the save is done.",
-                        title="Saving before quitting", markup=False)
+            with self.over_the_lock():  # quitting is asked at the lock screen too
+                self.notify("Saving; Chartkeep closes when the save is done.",
+                            title="Saving before quitting", markup=False)
             return
         self._asking_to_quit = True
         self.unless_typed_is_kept(self._quit_checking_changes, "Quitting",
@@ -128,8 +129,9 @@ class QuittingApp(LockGuardApp):
             self.exit()
         elif choice == SYNC_THEN_QUIT:
             self._quit_after_sync = True
-            self.notify("Sending your changes; Chartkeep closes when the sync is done.",
-                        title="Syncing before quitting", markup=False)
+            with self.over_the_lock():  # quitting is asked at the lock screen too
+                self.notify("Sending your changes; Chartkeep closes when the sync is done.",
+                            title="Syncing before quitting", markup=False)
             self.sync_now(background=False)
 
     def quit_after_sync(self, report: SyncReport) -> bool:

@@ -177,3 +177,25 @@ def test_every_screen_of_the_app_closes_through_the_guard():
     ours = [cls for cls in subclasses(Screen) if cls.__module__.startswith("client.")]
     assert len(ours) > 20  # every screen and dialog was found
     assert [cls.__qualname__ for cls in ours if not issubclass(cls, ClosesOnTop)] == []
+
+
+@pytest.mark.parametrize("via", ["app", "screen"])
+async def test_a_notification_asked_for_under_the_lock_shows_after_the_unlock(
+        offline_terminal, make_app, drive, via):
+    """A worker's notice ("Saved: Smith moved to bed 12") may speak of the record:
+    at the lock screen it would show it to whoever is at the terminal."""
+    app = make_app(offline_terminal, idle_lock_seconds=300)
+    async with app.run_test(size=(100, 30)) as pilot:
+        ui = drive(pilot)
+        census, lock = await _locked_at_the_census(pilot, ui)
+
+        worker = _in_a_worker(census, lambda: app.notify(SECRET, title="Saved"), via=via)
+        await ui.wait_for(lambda: worker.is_finished)
+        await pilot.pause()
+        assert app.screen is lock
+        assert not any(SECRET in note.message for note in app._notifications)
+        assert "bed 12" not in ui.screen_text()
+
+        await pilot.press(*offline_terminal.password, "enter")
+        await ui.wait_for(lambda: app.unlocked and app.screen is census)
+        await ui.wait_for(lambda: any(SECRET in note.message for note in app._notifications))
