@@ -280,7 +280,9 @@ class ChartkeepApp(LockingApp):
             while self._wanted_section is not _ARRIVED:
                 wanted, self._wanted_section = self._wanted_section, _ARRIVED
                 screen = self._screen_for(wanted if isinstance(wanted, str) else None)
-                while len(self.screen_stack) > 1:
+                # The lock may go on between two pops: the lock screen stays (only
+                # the unlock takes it off) and the section's screen waits under it.
+                while len(self.screen_stack) > 1 and not self.lock_on:
                     await self.pop_screen()
                 await self.push_screen(screen, wait_for_dismiss=False)
         finally:

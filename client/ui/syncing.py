@@ -17,6 +17,9 @@ import logging
 from textual import work
 from textual.reactive import var
 
+from client.errors import SessionLocked, StoreUnreadable
+from client.store.database import DB_ERRORS
+
 from .engine import FacilityInfo, Session, SyncProgress, SyncStatus
 from .messages import SyncFinished, SyncProgressed, SyncStatusRead
 from .quitting import QuittingApp
@@ -110,10 +113,11 @@ class SyncingApp(QuittingApp):
 
         try:
             report = session.sync(on_progress=progressed)
-        except Exception as error:
+        except (StoreUnreadable, SessionLocked, *DB_ERRORS) as error:
             if locks == self._locks:
                 raise  # as before: the worker ends in the ERROR state
-            # The store closed under it at the lock: nothing to tell the clerk.
+            # The store closed under it at the lock: nothing to tell the clerk. Any
+            # other error takes the usual path (the clerk is told).
             log.info("a sync cut by the lock ended: %r", error)
             return
         finally:

@@ -14,6 +14,7 @@ from protocol.rules.residents.census_stats import (
     CensusStatistics,
     DayState,
     Figures,
+    StayFacts,
     census_statistics,
     day_state,
 )
@@ -43,8 +44,8 @@ def mds_items(facts: FacilityFacts, today: date) -> list[DueItem]:
             continue
         items += mds_schedule(resident_id, moves, facts.assessments_of(resident_id), today)
     for moved in sorted(facts.moved_out, key=lambda t: (t.name, t.left_on, t.stay_id)):
-        if moved.resident_id in facts.residents:
-            continue  # back here: the stays on file hold the schedule
+        # Back here since: the stay transferred out is no longer among those on
+        # file (departures.residence), so its discharge assessment is listed here.
         items += mds_schedule(moved.resident_id, moved.movements(),
                               [assessment_of(i, a) for i, a in moved.assessments], today)
     return items
@@ -74,6 +75,16 @@ CENSUS_COLUMNS = (
 )
 
 
+def _where(f: StayFacts, on: date, state: DayState) -> str:
+    """In house, or out (and why) on ``on``."""
+    if state is DayState.IN_HOUSE:
+        return "in house"
+    leave = next(lv for lv in f.leaves if lv.left_on <= on
+                 and (lv.returned_on is None or lv.returned_on > on))
+    return (("OUT: hospital" if leave.leave_type == "hospital" else "OUT: leave")
+            + (" (bed held)" if leave.bed_hold else ""))
+
+
 def census_rows(facts: FacilityFacts, on: date) -> tuple[tuple[str, ...], ...]:
     """Everyone whose stay holds them on ``on``, alphabetically; who is out, and where."""
     rows = []
@@ -87,15 +98,17 @@ def census_rows(facts: FacilityFacts, on: date) -> tuple[tuple[str, ...], ...]:
             state = day_state(f, on)
             if state is None:
                 continue
-            where = "in house"
-            if state is not DayState.IN_HOUSE:
-                leave = next(lv for lv in f.leaves if lv.left_on <= on
-                             and (lv.returned_on is None or lv.returned_on > on))
-                where = ("OUT: hospital" if leave.leave_type == "hospital" else "OUT: leave") \
-                    + (" (bed held)" if leave.bed_hold else "")
             rows.append((facts.resident_name(resident_id), str(data.get("mrn") or ""),
                          str(data.get("_unit_name") or ""), str(data.get("_bed_label") or ""),
-                         day_text(f.admitted_on), where, f.payer_on(on)))
+                         day_text(f.admitted_on), _where(f, on, state), f.payer_on(on)))
+    # A past day of a stay that moved with a chart transferred out: counted in the
+    # census days, so listed too (no room: the bed board has moved on).
+    for t, f, _kept in sorted(facts.kept_stays, key=lambda k: k[0].name.casefold()):
+        state = day_state(f, on)
+        if state is None:
+            continue
+        rows.append((t.name, t.mrn, "", "", day_text(f.admitted_on),
+                     _where(f, on, state), f.payer_on(on)))
     return tuple(rows)
 
 

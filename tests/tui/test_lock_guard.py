@@ -8,6 +8,8 @@ delivered then. Another clerk signing in at the lock screen never sees either.
 
 from __future__ import annotations
 
+import _thread
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -124,14 +126,24 @@ async def test_what_was_held_for_a_clerk_is_dropped_when_another_signs_in(
         dialog = MessageDialog("Bed change", SECRET)
         worker = _in_a_worker(census, lambda: app.push_screen(dialog), via="app")
         await ui.wait_for(lambda: worker.is_finished)
+        noted = _in_a_worker(census, lambda: app.notify(SECRET), via="app")
+        await ui.wait_for(lambda: noted.is_finished)
 
         await pilot.press("ctrl+o")  # switch user at the lock screen
         await ui.wait_for_screen(UnlockScreen)
         await ui.sign_in()  # the next clerk (here the same name: a fresh stack all the same)
-        await ui.wait_for_screen(CensusScreen)
+        census = await ui.wait_for_screen(CensusScreen)
         await pilot.pause()
         assert dialog not in app.screen_stack
         assert "bed 12" not in ui.screen_text()
+        # The next clerk's own lock and unlock bring none of it back.
+        await pilot.press("ctrl+l")
+        await ui.wait_for_screen(LockScreen)
+        await pilot.press(*offline_terminal.password, "enter")
+        await ui.wait_for(lambda: app.unlocked and app.screen is census)
+        await pilot.pause()
+        assert dialog not in app.screen_stack
+        assert not any(SECRET in note.message for note in app._notifications)
 
 
 async def test_help_and_the_palette_still_open_at_the_lock_screen(
@@ -199,3 +211,31 @@ async def test_a_notification_asked_for_under_the_lock_shows_after_the_unlock(
         await pilot.press(*offline_terminal.password, "enter")
         await ui.wait_for(lambda: app.unlocked and app.screen is census)
         await ui.wait_for(lambda: any(SECRET in note.message for note in app._notifications))
+
+
+async def test_a_section_change_the_lock_interrupts_waits_under_the_lock(
+        offline_terminal, make_app, drive):
+    """The lock lands while a section change is closing screens: the change stops
+    at the lock screen (no pop of it, no endless retry) and ends after the unlock."""
+    from client.ui.screens.beds import BedsScreen
+
+    # The fault was a loop that never yields: the event loop blocks and no await
+    # times out. A watchdog interrupts the test instead of letting it hang.
+    watchdog = threading.Timer(60, _thread.interrupt_main)
+    watchdog.start()
+    app = make_app(offline_terminal, idle_lock_seconds=300)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            ui = drive(pilot)
+            await ui.sign_in()
+            await ui.wait_for_screen(CensusScreen)
+            app.navigate("beds")
+            app.lock()
+            lock = await ui.wait_for_screen(LockScreen)
+            await ui.wait_for(lambda: not app._navigating)
+            assert app.screen is lock
+            await pilot.press(*offline_terminal.password, "enter")
+            await ui.wait_for(lambda: app.unlocked and isinstance(app.screen, BedsScreen))
+            assert lock not in app.screen_stack
+    finally:
+        watchdog.cancel()

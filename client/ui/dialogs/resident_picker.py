@@ -88,8 +88,11 @@ class ResidentPickerDialog(WorkerErrorsToApp, ModalScreen[ResidentRow | None]):
     def _find(self, query: str) -> None:
         page = self.session.residents.census(query, statuses=None, offset=0, limit=LIMIT + 1)
         found = list(page.rows)
-        if self.transferred_out:
-            found += self.session.departures.page(query, offset=0, limit=LIMIT).rows
+        if self.transferred_out:  # one row each: a resident back after a transfer is on file
+            on_file = {row.id for row in found}
+            found += [row for row in self.session.departures.page(query, offset=0,
+                                                                   limit=LIMIT).rows
+                      if row.id not in on_file]
         rows = [row for row in found if row.id != self.exclude][:LIMIT]
         self.post_message(self.Found(query, rows))
 

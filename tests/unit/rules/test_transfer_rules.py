@@ -11,7 +11,7 @@ import pytest
 
 from protocol.records import CASE_KINDS, RecordKind
 from protocol.reports.facts import FacilityFacts, Row
-from protocol.reports.residents import mds_items, stats
+from protocol.reports.residents import census_rows, mds_items, stats
 from protocol.rules.residents.departures import KIND, TransferOut, residence, speaks_for_stay
 from protocol.rules.residents.transfers import (
     moves_with_resident,
@@ -165,3 +165,34 @@ def test_which_cases_start_about_a_resident_transferred_out() -> None:
     with pytest.raises(Refused) as unknown:
         need_resident(facts, "R2", "open_request")
     assert unknown.value.reason == "not_found"
+
+
+def _back_at_a() -> FacilityFacts:
+    """A transferred the resident to B on 5 Nov (STAY); B sent them back on 8 Nov and
+    A readmitted them: the chart, with all three stays, is A's again."""
+    b1 = {"resident_id": "R1", "admitted_at": "2026-11-05", "discharged_at": "2026-11-08",
+          "status": "transferred", "transferred_to": "A"}
+    a2 = {"resident_id": "R1", "admitted_at": "2026-11-08", "status": "admitted"}
+    resident = Row("resident", "R1", {"family_name": "Kowalski", "given_name": "Irene",
+                                      "mrn": "MG1"})
+    moved = {**MOVED, "stays": {"S1": STAY, "B1": b1, "A2": a2}}
+    return FacilityFacts.from_rows(Row("facility", "A", {}), [
+        resident, Row("stay", "S1", STAY), Row("stay", "B1", b1), Row("stay", "A2", a2),
+        Row(KIND, "S1", moved)])
+
+
+def test_back_after_a_transfer_the_stay_sent_away_still_owes_its_discharge_assessment() -> None:
+    items = {(i.rule, i.ref) for i in mds_items(_back_at_a(), date(2026, 11, 10))}
+    assert ("discharge_completion", "D1") in items  # the stay A transferred out
+    assert ("entry_completion", "E1") in items
+    assert any(rule == "entry_completion" and ref is None for rule, ref in items)  # the new stay
+
+
+def test_back_after_a_transfer_a_past_census_lists_the_stay_sent_away() -> None:
+    facts = _back_at_a()
+    on = date(2026, 10, 15)  # during the stay A transferred out
+    assert [(r[0], r[1], r[5]) for r in census_rows(facts, on)] == [
+        ("Kowalski, Irene", "MG1", "in house")]
+    october, _ = stats(facts, date(2026, 10, 1), date(2026, 10, 31))
+    assert october.totals.resident_days == 29  # the list and the figures agree
+    assert [r[5] for r in census_rows(facts, date(2026, 10, 21))] == ["OUT: hospital (bed held)"]
