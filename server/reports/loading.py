@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -129,31 +129,29 @@ def _stays_of(conn: Connection, resident_ids: set[str]) -> dict[str, dict[str, A
     """Every stay of these residents' charts, wherever they are now, by resident: the
     rule (:func:`protocol.rules.residents.departures.residence`) keeps those of the
     residence each transfer ended."""
-    if not resident_ids:
-        return {}
-    records = T.records
-    out: dict[str, dict[str, Any]] = {}
-    for rec_id, subject, data in conn.execute(sa.select(
-            records.c.id, records.c.subject_id, sa.cast(records.c.data, sa.Text)).where(
-            records.c.kind == "stay", records.c.status == ACTIVE,
-            records.c.subject_id.in_(sorted(resident_ids)))):
-        decoded: Any = _decode(data) if data else {}
-        out.setdefault(subject, {})[rec_id] = kept_stay(decoded)
-    return out
+    return _charts_of(conn, "stay", resident_ids, kept_stay)
 
 
 def _assessments_of(conn: Connection, resident_ids: set[str]) -> dict[str, dict[str, Any]]:
     """The MDS records of these residents, wherever they are now, by resident."""
+    return _charts_of(conn, "assessment", resident_ids, kept_assessment)
+
+
+def _charts_of(conn: Connection, kind: str, resident_ids: set[str],
+               kept: Callable[[Mapping[str, Any]], dict[str, Any]]
+               ) -> dict[str, dict[str, Any]]:
+    """The active records of one kind about these residents, wherever they are now,
+    by resident and id, each as ``kept`` keeps it."""
     if not resident_ids:
         return {}
     records = T.records
     out: dict[str, dict[str, Any]] = {}
     for rec_id, subject, data in conn.execute(sa.select(
             records.c.id, records.c.subject_id, sa.cast(records.c.data, sa.Text)).where(
-            records.c.kind == "assessment", records.c.status == ACTIVE,
+            records.c.kind == kind, records.c.status == ACTIVE,
             records.c.subject_id.in_(sorted(resident_ids)))):
         decoded: Any = _decode(data) if data else {}
-        out.setdefault(subject, {})[rec_id] = kept_assessment(decoded)
+        out.setdefault(subject, {})[rec_id] = kept(decoded)
     return out
 
 
