@@ -29,9 +29,12 @@ class HungServer:
     def __init__(self) -> None:
         self.released = threading.Event()
         self.requests = 0
+        self.threads: set[int] = set()
+        """The threads that sent requests: each sync runs on a worker thread of its own."""
 
     def post(self, path: str, body: bytes, timeout: float) -> tuple[int, bytes]:  # noqa: ARG002  Transport's signature
         self.requests += 1
+        self.threads.add(threading.get_ident())
         if self.requests == 1:
             self.released.wait(HELD_S)
         raise TransportError("the server could not be reached (timeout)")
@@ -63,5 +66,6 @@ async def test_ctrl_s_after_the_unlock_says_the_old_sync_is_ending_then_syncs(
 
         server.released.set()  # the old sync gives up; the clerk's starts
         await ui.wait_for(lambda: _told(app, "could not be reached"))
+        await ui.wait_for(lambda: len(server.threads) == 2)  # the clerk's own sync reached out
         await ui.wait_for(lambda: not app.syncing)
         assert app.unexpected_errors == []
