@@ -277,14 +277,18 @@ class ChartkeepApp(LockingApp):
     @work(group="navigate", exit_on_error=False)
     async def _navigate(self) -> None:
         try:
-            while self._wanted_section is not _ARRIVED:
-                wanted, self._wanted_section = self._wanted_section, _ARRIVED
-                screen = self._screen_for(wanted if isinstance(wanted, str) else None)
-                # The lock may go on between two pops: the lock screen stays (only
-                # the unlock takes it off) and the section's screen waits under it.
-                while len(self.screen_stack) > 1 and not self.lock_on:
-                    await self.pop_screen()
-                await self.push_screen(screen, wait_for_dismiss=False)
+            # Nothing is drawn until the new screen is on: each pop reveals the
+            # screen under it, which would be drawn for a frame (after a switch
+            # user, the record the clerk who locked had open).
+            with self.batch_update():
+                while self._wanted_section is not _ARRIVED:
+                    wanted, self._wanted_section = self._wanted_section, _ARRIVED
+                    screen = self._screen_for(wanted if isinstance(wanted, str) else None)
+                    # The lock may go on between two pops: the lock screen stays (only
+                    # the unlock takes it off) and the section's screen waits under it.
+                    while len(self.screen_stack) > 1 and not self.lock_on:
+                        await self.pop_screen()
+                    await self.push_screen(screen, wait_for_dismiss=False)
         finally:
             self._navigating = False
         if self._help_wanted:

@@ -6,6 +6,7 @@ import pytest
 
 from client.ui.screens.census import CensusScreen
 from client.ui.screens.lock import LockScreen
+from client.ui.screens.resident import ResidentScreen
 from client.ui.screens.unlock import UnlockScreen
 
 pytestmark = pytest.mark.tui
@@ -77,6 +78,38 @@ async def test_switch_user_from_the_lock_screen(terminal_with_resident, make_app
         await ui.wait_for_screen(UnlockScreen)
         assert [type(s) for s in app.screen_stack[1:]] == [UnlockScreen]
         assert "Smith" not in ui.screen_text()
+
+
+async def test_switch_user_from_the_lock_draws_no_screen_of_the_clerk_who_locked(
+        terminal_with_resident, make_app, drive):
+    """The next person at the terminal never sees a screen of the clerk who locked,
+    not even for a frame while the stack is replaced (each pop revealed the screen
+    under it: the resident's record, then the census)."""
+    app = make_app(terminal_with_resident)
+    drawn: list[object] = []
+    display = app._display
+
+    def recording(screen, renderable):
+        if renderable is not None and not app._batch_count:  # what reaches the terminal
+            drawn.append(screen)
+        display(screen, renderable)
+
+    app._display = recording
+    async with app.run_test(size=(120, 40)) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await ui.wait_for(lambda: NAME in ui.table_text("#census-table"))
+        await pilot.press("enter")  # the resident's record
+        await ui.wait_for_screen(ResidentScreen)
+        await pilot.press("ctrl+l")
+        await ui.wait_for_screen(LockScreen)
+        await pilot.pause()
+        drawn.clear()
+        await pilot.press("ctrl+o")
+        await ui.wait_for_screen(UnlockScreen)
+        await pilot.pause()
+        shown = {type(screen).__name__ for screen in drawn}
+        assert shown <= {"LockScreen", "UnlockScreen"}, shown
 
 
 async def test_nothing_gets_past_the_lock_but_the_passphrase(terminal_with_resident, make_app,
