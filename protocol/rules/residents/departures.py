@@ -39,6 +39,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from protocol.merge import ACTIVE, DESTROYED
 from protocol.rules.dates import day_of
 from protocol.rules.residents.census_stats import StayFacts
 from protocol.rules.residents.mds import AssessmentType, Movement
@@ -49,15 +50,32 @@ KIND = "transferred_out"
 for a stay transferred out (not a record kind: the record itself has moved)."""
 ANOTHER_FACILITY = "another facility"
 
-STAY_FIELDS = ("resident_id", "admitted_at", "discharged_at", "status", "disposition",
-               "destination", "return_anticipated", "leaves", "payer", "payer_changes",
-               "transferred_to", "admission_type")
+CENSUS_FIELDS = ("resident_id", "admitted_at", "discharged_at", "status", "disposition",
+                 "return_anticipated", "leaves", "payer", "payer_changes", "transferred_to",
+                 "transferred_from", "admission_type")
+"""What a facility's census statistics and MDS schedule read of a stay (dates,
+leaves, payers, where a transfer went and came from): nothing that says who the
+resident was. A destruction keeps them of every stay it purges
+(:data:`protocol.rules.records.destruction.KEPT_FIELDS`), so a facility that
+transferred the chart out counts its stays as before when the facility holding it
+destroys it."""
+
+STAY_FIELDS = (*CENSUS_FIELDS, "destination")
 """What the sending facility keeps of the stay it transferred out: what its census
-statistics and MDS schedule read (dates, leaves, payers), nothing clinical."""
+statistics and MDS schedule read, and the discharge's destination (for its
+discharges list), nothing clinical."""
 
 MDS_FIELDS = ("resident_id", "assessment_type", "ard", "event_on", "determination_on",
               "completed_on", "caa_on", "care_plan_on", "transmitted_on")
-"""What it keeps of an MDS record of that stay: the schedule's dates (never the note)."""
+"""What it keeps of an MDS record of that stay: the schedule's dates (never the note).
+A destruction keeps them too."""
+
+READ_STATUSES = (ACTIVE, DESTROYED)
+"""The statuses of a chart's stays and MDS records that a facility which transferred
+the chart out still reads (:func:`residence`, :meth:`TransferOut.from_row`): those
+on file wherever the chart is, and those a destruction there purged, which keep
+:data:`CENSUS_FIELDS` and :data:`MDS_FIELDS`. Every stay counts for the facility
+it took place at, for good: another facility's destruction does not take it away."""
 
 
 def kept_stay(data: Mapping[str, Any]) -> dict[str, Any]:
