@@ -159,3 +159,35 @@ def test_a_chart_destroyed_by_the_receiving_facility_leaves_the_senders_census(
             assert _figures(facts, start, end) == before[(start, end)], (start, end)
         for end, rows in lists.items():
             assert _counts(facts, end) == rows, end
+
+
+def test_a_same_day_chain_of_transfers_counts_each_day_once(org: Org) -> None:
+    """Admitted at A, sent to B and on to C on one day: each facility counts that
+    day once (a same-day stay), and C not A's, at every terminal and server. The
+    server records where each transfer came from, which orders the chain."""
+    from .test_records_department import _facility_in
+
+    c = _facility_in(org, "WA")
+    sending = org.terminal(org.a, "rm.MG")
+    rid = sending.residents.register(resident())
+    first = sending.stays.admit(rid, admitted_at="2026-11-02", bed_id=org.a.beds[0])
+    sending.stays.transfer(str(first), to_facility_id=org.b.id, at="2026-11-02")
+    assert sending.sync().error is None
+    middle = org.terminal(org.b, "rm.OH")
+    assert middle.sync().error is None
+    second = middle.stays.admit(rid, admitted_at="2026-11-02", bed_id=org.b.beds[0])
+    middle.stays.transfer(str(second), to_facility_id=c.id, at="2026-11-02")
+    assert middle.sync().error is None
+    last = org.terminal(c, "rm.WA")
+    assert last.sync().error is None
+    last.stays.admit(rid, admitted_at="2026-11-02", bed_id=c.beds[0])
+    for session in (last, middle, sending):
+        assert session.sync().error is None
+    stays = {k[1]: v["data"] for k, v in org.server_records(c).items() if k[0] == "stay"}
+    assert (stays[str(first)]["transferred_from"], stays[str(second)]["transferred_from"]) == (
+        org.a.id, org.b.id)
+    for session, facility in ((sending, org.a), (middle, org.b), (last, c)):
+        for facts in (session.compliance.facts(), _server_facts(org, facility)):
+            # A and B: 2 November, a same-day stay, and a discharge; C: 2 and 3 November.
+            assert _figures(facts, "2026-11-01", "2026-11-03")[:3] == (
+                (2, 1, 0) if facility is c else (1, 1, 1)), facility.name

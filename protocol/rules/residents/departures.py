@@ -105,14 +105,46 @@ def speaks_for_stay(assessment: Mapping[str, Any], admitted_on: date, left_on: d
 
 
 def _in_order(stays: Mapping[str, Mapping[str, Any]]) -> list[str]:
-    """The dated stays' ids, oldest first (a stay ended by a transfer before the
-    one the receiving facility began that same day)."""
-    def key(stay_id: str) -> tuple[date, date, str]:
+    """The dated stays' ids, oldest first: by admission and discharge day, and the
+    stays that tie on both (a chain of same-day transfers, A to B to C) along the
+    chain (:func:`_along_chain`)."""
+    def key(stay_id: str) -> tuple[date, date]:
         s = stays[stay_id]
         return (day_of(s.get("admitted_at")) or date.min,
-                day_of(s.get("discharged_at")) or date.max, stay_id)
-    return sorted((i for i, s in stays.items() if day_of(s.get("admitted_at")) is not None),
-                  key=key)
+                day_of(s.get("discharged_at")) or date.max)
+    ties: dict[tuple[date, date], list[str]] = {}
+    for stay_id in sorted(i for i, s in stays.items() if day_of(s.get("admitted_at"))):
+        ties.setdefault(key(stay_id), []).append(stay_id)
+    return [i for day in sorted(ties) for i in _along_chain(ties[day], stays)]
+
+
+def _along_chain(ids: list[str], stays: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Stays of one chart with the same admission and discharge day (``ids`` in id
+    order) in the order they took place: each transfer's sending stay before the
+    stay at the facility it went to (the transfer whose ``transferred_from`` is
+    that facility). The chain is read back from its end, the transfer to a
+    facility that sent none of them on (A to B, B to A, A to C: the one to C). The
+    stays that did not end with a transfer, whose facility is not recorded, come
+    after the transfers (the chain arrived where they took place), as do transfers
+    recorded before ``transferred_from`` was (in id order). With no facility
+    recorded, or a chain that ends where it began (A to B to A), the id order
+    stands where the chain does not decide."""
+    transfers = [i for i in ids if stays[i].get("status") == "transferred"
+                 and stays[i].get("transferred_from")]
+    if not transfers:
+        return ids
+    back: list[str] = []
+    while transfers:
+        sent_from = {stays[i].get("transferred_from") for i in transfers}
+        leads = [i for i in transfers if back
+                 and stays[i].get("transferred_to") == stays[back[-1]].get("transferred_from")]
+        ends = [i for i in transfers if stays[i].get("transferred_to") not in sent_from]
+        before = (leads or ends or transfers[::-1])[0]
+        back.append(before)
+        transfers.remove(before)
+    chain = back[::-1]
+    unplaced = [i for i in ids if i not in chain and stays[i].get("status") == "transferred"]
+    return chain + unplaced + [i for i in ids if stays[i].get("status") != "transferred"]
 
 
 def residence(stays: Mapping[str, Mapping[str, Any]], *, held_by: str = "",
