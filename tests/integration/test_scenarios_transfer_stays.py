@@ -191,3 +191,48 @@ def test_a_same_day_chain_of_transfers_counts_each_day_once(org: Org) -> None:
             # A and B: 2 November, a same-day stay, and a discharge; C: 2 and 3 November.
             assert _figures(facts, "2026-11-01", "2026-11-03")[:3] == (
                 (2, 1, 0) if facility is c else (1, 1, 1)), facility.name
+
+
+def test_a_resident_transferred_out_twice_counts_both_residences(org: Org) -> None:
+    """Sent from A to B, back to A, then to C: A's terminals keep both of A's
+    transfers out (not the latest alone) and count both residences as A's server
+    does; a terminal enrolled since counts the same."""
+    from .test_records_department import _facility_in
+
+    c = _facility_in(org, "WA")
+    sending = org.terminal(org.a, "rm.MG")
+    rid = sending.residents.register(resident())
+    first = sending.stays.admit(rid, admitted_at="2026-03-02", bed_id=org.a.beds[0],
+                                payer="medicare")
+    sending.stays.transfer(str(first), to_facility_id=org.b.id, at="2026-04-11")
+    assert sending.sync().error is None
+    middle = org.terminal(org.b, "rm.OH")
+    assert middle.sync().error is None
+    between = middle.stays.admit(rid, admitted_at="2026-04-11", bed_id=org.b.beds[0])
+    middle.stays.transfer(str(between), to_facility_id=org.a.id, at="2026-05-01")
+    assert middle.sync().error is None
+    assert sending.sync().error is None
+    second = sending.stays.admit(rid, admitted_at="2026-05-01", bed_id=org.a.beds[0],
+                                 payer="medicaid")
+    assert sending.sync().error is None
+    before = {(s, e): _figures(sending.compliance.facts(), s, e) for s, e in PERIODS[:2]}
+    assert before[PERIODS[1]] == (10 + 31 + 30, 1, 1, 0, 40, ("medicaid", "medicare"))
+    sending.stays.transfer(str(second), to_facility_id=c.id, at="2026-06-01")
+    assert sending.sync().error is None
+    enrolled_since = org.terminal(org.a, "clerk2.MG")
+    assert enrolled_since.sync().error is None
+
+    # March 2 – April 10, then May 1–31: two admissions, two transfers out.
+    after = {PERIODS[0]: before[PERIODS[0]],
+             PERIODS[1]: (10 + 31, 1, 2, 0, 40 + 31, ("medicaid", "medicare"))}
+    for facts in (_server_facts(org, org.a), sending.compliance.facts(),
+                  enrolled_since.compliance.facts()):
+        for start, end in PERIODS[:2]:
+            assert _figures(facts, start, end) == after[(start, end)], (start, end)
+        assert [row[3:6] for row in resident_reports.discharge_rows(
+            facts, date(2026, 6, 30))[1]] == [
+            ("2026-04-11", "transfer", org.b.name), ("2026-06-01", "transfer", c.name)]
+    # The terminal's admissions and discharges list (F3) shows both departures.
+    assert [(m.kind, m.date, m.destination) for m in sending.stays.movements(days=300)
+            if m.kind == "transfer"] == [("transfer", "2026-06-01", c.name),
+                                         ("transfer", "2026-04-11", org.b.name)]

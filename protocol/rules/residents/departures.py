@@ -177,6 +177,22 @@ def residence(stays: Mapping[str, Mapping[str, Any]], *, held_by: str = "",
     return tuple(order[start:])
 
 
+def sent_by(stay: Mapping[str, Any], facility_id: str) -> bool:
+    """Whether ``facility_id`` transferred this stay out: the facility the server
+    recorded as sending it (``transferred_from``); for a stay transferred before
+    that was recorded, any transfer but one to ``facility_id`` itself. A terminal
+    receives every stay of a chart it sends away, the other facilities' transfers
+    (the one that brought the resident back) among them: it keeps as its own
+    transfers out those this says it sent (:mod:`client.store.departures`), as
+    the server's transfers table does."""
+    if stay.get("status") != "transferred":
+        return False
+    sender = stay.get("transferred_from")
+    if sender:
+        return bool(sender == facility_id)
+    return bool(stay.get("transferred_to") != facility_id)
+
+
 class DepartureKind(StrEnum):
     DISCHARGE = "discharge"
     DEATH = "death"
