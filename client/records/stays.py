@@ -212,11 +212,11 @@ def _movements(conn: Connection, today: date, days: int) -> list[Movement]:
                           if transfer else ""))
     seen = {(f[0], f[1], f[2]) for f in found}
     for resident, kept in departures(conn).items():
-        for transfer in transfers_of(kept).values():  # each, if sent away twice
-            left = str(transfer.get("left_on") or "")
+        for sent in transfers_of(kept).values():  # each, if sent away twice
+            left = str(sent.get("left_on") or "")
             if left >= cutoff and ("transfer", left[:10], resident) not in seen:
                 found.append(("transfer", left[:10], resident, False, places.get(
-                    str(transfer.get("to_facility_id")), ANOTHER_FACILITY)))
+                    str(sent.get("to_facility_id")), ANOTHER_FACILITY)))
     names = resident_labels(conn, [f[2] for f in found])
     gone = departures(conn)
     found.sort(key=lambda f: (f[1], f[0]), reverse=True)

@@ -43,7 +43,7 @@ def note_departure(conn: Connection, kind: str, record_id: str,
                                  "birth_date": data.get("birth_date")})
     elif kind == RecordKind.STAY and isinstance(data.get("resident_id"), str):
         _keep_stay(conn, data["resident_id"], record_id, data)
-        if sent_by(data, facility_id):
+        if sent_by(data, facility_id) and not data.get("_destroyed"):
             _keep_transfer(conn, data["resident_id"], record_id, {
                 "admitted_at": data.get("admitted_at"), "left_on": data.get("discharged_at"),
                 "to_facility_id": data.get("transferred_to"), "stay_id": record_id,
