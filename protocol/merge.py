@@ -29,6 +29,8 @@ from .records import RecordKind, identity_fields
 ACTIVE = "active"
 VOIDED = "entered_in_error"
 REPLACED = "replaced"
+DESTROYED = "destroyed"
+"""A record whose content a destruction removed (:mod:`protocol.rules.records.destruction`)."""
 
 
 class FieldOutcome(StrEnum):

@@ -30,7 +30,7 @@ from protocol.rules.residents.departures import KIND as TRANSFER_KIND
 
 from ..errors import InputError
 from ..store.database import RECORDS, audit, get_meta, loads
-from ..store.departures import departures
+from ..store.departures import departures, transfers_of
 from ..store.outbox import Actor
 from ..store.overlay import combine, overlay_ops
 from .area import Area
@@ -80,13 +80,14 @@ def transfers_out(conn: Connection) -> list[Row]:
     (:mod:`client.store.departures`): for the reports' lists of departures, and its
     census and MDS due list up to the transfer."""
     places = facility_names(conn)
-    return [Row(TRANSFER_KIND, str(facts["stay_id"]), {
+    return [Row(TRANSFER_KIND, stay_id, {
         "resident_id": rid, "name": facts.get("name"), "mrn": facts.get("mrn"),
-        "admitted_at": facts.get("admitted_at"), "left_on": facts.get("left_on"),
-        "destination": places.get(str(facts.get("to_facility_id")), ANOTHER_FACILITY),
-        "stay": facts.get("stay") or {}, "assessments": facts.get("assessments") or {},
+        "admitted_at": t.get("admitted_at"), "left_on": t.get("left_on"),
+        "destination": places.get(str(t.get("to_facility_id")), ANOTHER_FACILITY),
+        "stay": t.get("stay") or {}, "assessments": facts.get("assessments") or {},
         "stays": facts.get("stays") or {}})
-        for rid, facts in departures(conn).items() if facts.get("stay_id")]
+        for rid, facts in departures(conn).items()
+        for stay_id, t in sorted(transfers_of(facts).items())]
 
 
 class Compliance(Area):

@@ -22,7 +22,7 @@ from protocol.rules.residents.stays import Facts, stay_seen_from
 
 from ..errors import InputError
 from ..store.database import RECORDS, loads
-from ..store.departures import departures
+from ..store.departures import departures, transfers_of
 from ..store.outbox import Actor, input_error, record_op
 from ..store.overlay import combine, overlay_ops
 from ..views import Movement
@@ -210,12 +210,13 @@ def _movements(conn: Connection, today: date, days: int) -> list[Movement]:
                           resident, eff.pending, places.get(str(d.get("transferred_to")),
                                                             ANOTHER_FACILITY)
                           if transfer else ""))
-    seen = {(f[0], f[2]) for f in found}
+    seen = {(f[0], f[1], f[2]) for f in found}
     for resident, kept in departures(conn).items():
-        left = str(kept.get("left_on") or "")
-        if left >= cutoff and ("transfer", resident) not in seen:
-            found.append(("transfer", left[:10], resident, False, places.get(
-                str(kept.get("to_facility_id")), ANOTHER_FACILITY)))
+        for sent in transfers_of(kept).values():  # each, if sent away twice
+            left = str(sent.get("left_on") or "")
+            if left >= cutoff and ("transfer", left[:10], resident) not in seen:
+                found.append(("transfer", left[:10], resident, False, places.get(
+                    str(sent.get("to_facility_id")), ANOTHER_FACILITY)))
     names = resident_labels(conn, [f[2] for f in found])
     gone = departures(conn)
     found.sort(key=lambda f: (f[1], f[0]), reverse=True)

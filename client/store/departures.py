@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from protocol.records import RecordKind, resident_display_name
-from protocol.rules.residents.departures import kept_assessment, kept_stay
+from protocol.rules.residents.departures import kept_assessment, kept_stay, sent_by
 
 from .database import get_meta, set_meta
 
@@ -30,21 +30,51 @@ KEY = "transferred_out"
 
 
 def note_departure(conn: Connection, kind: str, record_id: str,
-                   data: Mapping[str, Any]) -> None:
-    """A gone snapshot arrived: keep what a transfer's resident and stay say."""
+                   data: Mapping[str, Any], *, facility_id: str) -> None:
+    """A gone snapshot of this facility (``facility_id``) arrived: keep what a
+    transfer's resident and stays say. Every transfer out of this facility is
+    kept (``transfers``, by stay: a resident sent away, back, and away again left
+    twice), and the latest as the resident's departure; a transfer by another
+    facility that moved with the chart (the one that brought the resident back)
+    is only a stay of the chart (:func:`~protocol.rules.residents.departures.sent_by`)."""
     if kind == RecordKind.RESIDENT and data:
         _merge(conn, record_id, {"name": resident_display_name(data),
                                  "mrn": str(data.get("mrn") or ""),
                                  "birth_date": data.get("birth_date")})
     elif kind == RecordKind.STAY and isinstance(data.get("resident_id"), str):
         _keep_stay(conn, data["resident_id"], record_id, data)
-        if data.get("status") == "transferred":
-            _merge(conn, data["resident_id"], {
+        if sent_by(data, facility_id) and not data.get("_destroyed"):
+            _keep_transfer(conn, data["resident_id"], record_id, {
                 "admitted_at": data.get("admitted_at"), "left_on": data.get("discharged_at"),
                 "to_facility_id": data.get("transferred_to"), "stay_id": record_id,
                 "stay": kept_stay(data)})
     elif kind == RecordKind.ASSESSMENT and isinstance(data.get("resident_id"), str):
         _keep_assessment(conn, data["resident_id"], record_id, data)
+
+
+def _keep_transfer(conn: Connection, resident_id: str, stay_id: str,
+                   transfer: dict[str, Any]) -> None:
+    """One transfer out of this facility, beside those kept before; the latest
+    (by its date, then stay id) is the resident's departure."""
+    kept: dict[str, dict[str, Any]] = dict(get_meta(conn, KEY, {}))
+    facts = kept.get(resident_id, {})
+    transfers = {**transfers_of(facts), stay_id: transfer}
+    latest = max(transfers.values(), key=lambda t: (str(t.get("left_on") or ""),
+                                                    str(t.get("stay_id"))))
+    kept[resident_id] = {**facts, **latest, "transfers": transfers}
+    set_meta(conn, KEY, kept)
+
+
+def transfers_of(facts: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every transfer out of this facility kept of one resident, by stay id (the
+    latest alone for what was kept before every transfer was)."""
+    kept = facts.get("transfers")
+    if isinstance(kept, Mapping) and kept:
+        return {str(k): dict(v) for k, v in kept.items()}
+    if facts.get("stay_id"):
+        return {str(facts["stay_id"]): {k: facts.get(k) for k in (
+            "admitted_at", "left_on", "to_facility_id", "stay_id", "stay")}}
+    return {}
 
 
 def _keep_stay(conn: Connection, resident_id: str, record_id: str,

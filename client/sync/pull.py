@@ -286,7 +286,8 @@ def check_checkpoint(conn: Connection, reply: PullResponse) -> str | None:
 def _mark_gone(conn: Connection, snap: Snapshot) -> None:
     """A record left this facility: forget it and its children, unless this
     terminal still has changes for it to send (then after they are sent)."""
-    note_departure(conn, str(snap.kind), snap.record_id, snap.data)
+    note_departure(conn, str(snap.kind), snap.record_id, snap.data,
+                   facility_id=snap.facility_id)
     gone = set(get_meta(conn, "gone_pending", []))
     gone.add(snap.record_id)
     set_meta(conn, "gone_pending", sorted(gone))

@@ -222,7 +222,8 @@ def transfer(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     stay = _stay_for_command(ctx, args)
     if isinstance(stay, Outcome):
         return stay
-    after = _transition(ctx, "transfer", stay, args)
+    # The sending facility is the one the server applies the command for.
+    after = _transition(ctx, "transfer", stay, {**args, "from_facility_id": ctx.facility_id})
     if isinstance(after, Outcome):
         return after
     to_facility = args["to_facility_id"]

@@ -9,10 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from protocol.merge import ACTIVE
 from protocol.reports.facts import FacilityFacts, HoursDays, Row, facility_settings
 from protocol.rules.residents.departures import KIND as TRANSFER_KIND
-from protocol.rules.residents.departures import kept_assessment, kept_stay
+from protocol.rules.residents.departures import READ_STATUSES, kept_assessment, kept_stay
 from server.errors import NotFound
 from server.storage.models import IS_HOURS, T
 from server.storage.rows import json_value
@@ -140,15 +139,18 @@ def _assessments_of(conn: Connection, resident_ids: set[str]) -> dict[str, dict[
 def _charts_of(conn: Connection, kind: str, resident_ids: set[str],
                kept: Callable[[Mapping[str, Any]], dict[str, Any]]
                ) -> dict[str, dict[str, Any]]:
-    """The active records of one kind about these residents, wherever they are now,
-    by resident and id, each as ``kept`` keeps it."""
+    """The records of one kind about these residents, wherever they are now, by
+    resident and id, each as ``kept`` keeps it: those on file and those a
+    destruction purged (:data:`~protocol.rules.residents.departures.READ_STATUSES`:
+    the facility holding the chart destroying it takes nothing from the census of
+    a facility that transferred it out)."""
     if not resident_ids:
         return {}
     records = T.records
     out: dict[str, dict[str, Any]] = {}
     for rec_id, subject, data in conn.execute(sa.select(
             records.c.id, records.c.subject_id, sa.cast(records.c.data, sa.Text)).where(
-            records.c.kind == kind, records.c.status == ACTIVE,
+            records.c.kind == kind, records.c.status.in_(READ_STATUSES),
             records.c.subject_id.in_(sorted(resident_ids)))):
         decoded: Any = _decode(data) if data else {}
         out.setdefault(subject, {})[rec_id] = kept(decoded)

@@ -1,6 +1,6 @@
 """A destruction carried out purges the record: at the server only what the law
 still requires stays (the certificate, the department's HIPAA documentation,
-each stay's dates, the audit trail), the change log keeps no earlier content,
+each stay's census facts, the audit trail), the change log keeps no earlier content,
 and every terminal of the facility — and one enrolled afterwards — forgets it."""
 
 from __future__ import annotations
@@ -60,7 +60,10 @@ def test_a_destruction_purges_the_record_at_the_server_and_every_terminal(
     assert server[("note", note)]["data"] == {"resident_id": gone, "_destroyed": mark}
     assert server[("stay", stay)]["data"] == {
         "resident_id": gone, "admitted_at": "2016-01-10", "discharged_at": "2018-06-30",
-        "status": "discharged", "disposition": "home", "_destroyed": mark}
+        "status": "discharged", "disposition": "home", "return_anticipated": None,
+        "leaves": [], "payer": None, "payer_changes": [], "transferred_to": None,
+        "admission_type": "new",
+        "_destroyed": mark}
     # HIPAA documentation outlives the record (164.530(j)); the certificate is kept for good.
     assert server[("disclosure", disclosure)]["data"]["recipient"] == "Washington DSHS"
     certificate = server[("destruction", listing)]["data"]

@@ -1,8 +1,9 @@
 """What a destruction removes from a resident's record and what it keeps.
 
 A destroyed record's content goes: the resident's demographics, notes,
-diagnoses, assessments and tasks keep nothing but the link that says whose
-they were and the destruction that removed them. What the law still requires
+diagnoses and tasks keep nothing but the link that says whose they were and
+the destruction that removed them (MDS records keep their schedule's dates,
+below). What the law still requires
 stays:
 
 * the destruction record itself, the certificate (date, method, names and
@@ -12,8 +13,10 @@ stays:
   their denials and statements, completeness reviews, legal holds — which
   HIPAA has a facility keep 6 years from its making or last effect
   (45 CFR 164.530(j)), longer than the clinical record may have been kept;
-* of each stay only its dates, status and disposition: the facility's census
-  history, with nothing that says who the resident was;
+* of each stay only what a census reads (dates, status, disposition, leaves,
+  payers, the facilities a transfer linked), and of each MDS record its
+  schedule's dates: the census history of this facility and of any facility
+  that transferred the chart here, with nothing that says who the resident was;
 * the audit trail, which never held the record's content.
 
 Terminals forget the whole record (the resident and every record under it); the
@@ -25,16 +28,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from protocol.merge import DESTROYED
 from protocol.records import CASE_KINDS, RecordKind
+from protocol.rules.residents.departures import CENSUS_FIELDS, MDS_FIELDS
 
-DESTROYED = "destroyed"
-"""The status of a record whose content a destruction removed."""
+__all__ = ["DESTROYED", "KEPT_FIELDS", "is_purged", "purged"]
 
 KEPT_FIELDS: Mapping[str, tuple[str, ...]] = {
-    str(RecordKind.STAY): ("resident_id", "admitted_at", "discharged_at", "status",
-                           "disposition"),
+    str(RecordKind.STAY): CENSUS_FIELDS,
+    str(RecordKind.ASSESSMENT): MDS_FIELDS,
 }
-"""Of the kinds purged, the fields each keeps (all others keep only ``resident_id``)."""
+"""Of the kinds purged, the fields each keeps (all others keep only ``resident_id``):
+of a stay what a census reads, of an MDS record its schedule's dates, as a facility
+that transferred the chart out keeps them, so that facility counts its stays as
+before when the facility holding the chart destroys it (docs/rules.md §4.3)."""
 
 
 def is_purged(kind: str) -> bool:

@@ -39,6 +39,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from protocol.merge import ACTIVE, DESTROYED
 from protocol.rules.dates import day_of
 from protocol.rules.residents.census_stats import StayFacts
 from protocol.rules.residents.mds import AssessmentType, Movement
@@ -49,15 +50,32 @@ KIND = "transferred_out"
 for a stay transferred out (not a record kind: the record itself has moved)."""
 ANOTHER_FACILITY = "another facility"
 
-STAY_FIELDS = ("resident_id", "admitted_at", "discharged_at", "status", "disposition",
-               "destination", "return_anticipated", "leaves", "payer", "payer_changes",
-               "transferred_to", "admission_type")
+CENSUS_FIELDS = ("resident_id", "admitted_at", "discharged_at", "status", "disposition",
+                 "return_anticipated", "leaves", "payer", "payer_changes", "transferred_to",
+                 "transferred_from", "admission_type")
+"""What a facility's census statistics and MDS schedule read of a stay (dates,
+leaves, payers, where a transfer went and came from): nothing that says who the
+resident was. A destruction keeps them of every stay it purges
+(:data:`protocol.rules.records.destruction.KEPT_FIELDS`), so a facility that
+transferred the chart out counts its stays as before when the facility holding it
+destroys it."""
+
+STAY_FIELDS = (*CENSUS_FIELDS, "destination")
 """What the sending facility keeps of the stay it transferred out: what its census
-statistics and MDS schedule read (dates, leaves, payers), nothing clinical."""
+statistics and MDS schedule read, and the discharge's destination (for its
+discharges list), nothing clinical."""
 
 MDS_FIELDS = ("resident_id", "assessment_type", "ard", "event_on", "determination_on",
               "completed_on", "caa_on", "care_plan_on", "transmitted_on")
-"""What it keeps of an MDS record of that stay: the schedule's dates (never the note)."""
+"""What it keeps of an MDS record of that stay: the schedule's dates (never the note).
+A destruction keeps them too."""
+
+READ_STATUSES = (ACTIVE, DESTROYED)
+"""The statuses of a chart's stays and MDS records that a facility which transferred
+the chart out still reads (:func:`residence`, :meth:`TransferOut.from_row`): those
+on file wherever the chart is, and those a destruction there purged, which keep
+:data:`CENSUS_FIELDS` and :data:`MDS_FIELDS`. Every stay counts for the facility
+it took place at, for good: another facility's destruction does not take it away."""
 
 
 def kept_stay(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -87,14 +105,46 @@ def speaks_for_stay(assessment: Mapping[str, Any], admitted_on: date, left_on: d
 
 
 def _in_order(stays: Mapping[str, Mapping[str, Any]]) -> list[str]:
-    """The dated stays' ids, oldest first (a stay ended by a transfer before the
-    one the receiving facility began that same day)."""
-    def key(stay_id: str) -> tuple[date, date, str]:
+    """The dated stays' ids, oldest first: by admission and discharge day, and the
+    stays that tie on both (a chain of same-day transfers, A to B to C) along the
+    chain (:func:`_along_chain`)."""
+    def key(stay_id: str) -> tuple[date, date]:
         s = stays[stay_id]
         return (day_of(s.get("admitted_at")) or date.min,
-                day_of(s.get("discharged_at")) or date.max, stay_id)
-    return sorted((i for i, s in stays.items() if day_of(s.get("admitted_at")) is not None),
-                  key=key)
+                day_of(s.get("discharged_at")) or date.max)
+    ties: dict[tuple[date, date], list[str]] = {}
+    for stay_id in sorted(i for i, s in stays.items() if day_of(s.get("admitted_at"))):
+        ties.setdefault(key(stay_id), []).append(stay_id)
+    return [i for day in sorted(ties) for i in _along_chain(ties[day], stays)]
+
+
+def _along_chain(ids: list[str], stays: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Stays of one chart with the same admission and discharge day (``ids`` in id
+    order) in the order they took place: each transfer's sending stay before the
+    stay at the facility it went to (the transfer whose ``transferred_from`` is
+    that facility). The chain is read back from its end, the transfer to a
+    facility that sent none of them on (A to B, B to A, A to C: the one to C). The
+    stays that did not end with a transfer, whose facility is not recorded, come
+    after the transfers (the chain arrived where they took place), as do transfers
+    recorded before ``transferred_from`` was (in id order). With no facility
+    recorded, or a chain that ends where it began (A to B to A), the id order
+    stands where the chain does not decide."""
+    transfers = [i for i in ids if stays[i].get("status") == "transferred"
+                 and stays[i].get("transferred_from")]
+    if not transfers:
+        return ids
+    back: list[str] = []
+    while transfers:
+        sent_from = {stays[i].get("transferred_from") for i in transfers}
+        leads = [i for i in transfers if back
+                 and stays[i].get("transferred_to") == stays[back[-1]].get("transferred_from")]
+        ends = [i for i in transfers if stays[i].get("transferred_to") not in sent_from]
+        before = (leads or ends or transfers[::-1])[0]
+        back.append(before)
+        transfers.remove(before)
+    chain = back[::-1]
+    unplaced = [i for i in ids if i not in chain and stays[i].get("status") == "transferred"]
+    return chain + unplaced + [i for i in ids if stays[i].get("status") != "transferred"]
 
 
 def residence(stays: Mapping[str, Mapping[str, Any]], *, held_by: str = "",
@@ -125,6 +175,22 @@ def residence(stays: Mapping[str, Mapping[str, Any]], *, held_by: str = "",
         if ended_by or stay.get("transferred_to") == held_by:
             start = i + 1
     return tuple(order[start:])
+
+
+def sent_by(stay: Mapping[str, Any], facility_id: str) -> bool:
+    """Whether ``facility_id`` transferred this stay out: the facility the server
+    recorded as sending it (``transferred_from``); for a stay transferred before
+    that was recorded, any transfer but one to ``facility_id`` itself. A terminal
+    receives every stay of a chart it sends away, the other facilities' transfers
+    (the one that brought the resident back) among them: it keeps as its own
+    transfers out those this says it sent (:mod:`client.store.departures`), as
+    the server's transfers table does."""
+    if stay.get("status") != "transferred":
+        return False
+    sender = stay.get("transferred_from")
+    if sender:
+        return bool(sender == facility_id)
+    return bool(stay.get("transferred_to") != facility_id)
 
 
 class DepartureKind(StrEnum):

@@ -155,10 +155,17 @@ def _change_payer(stay: Stay | None, args: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _transfer(stay: Stay | None, args: Mapping[str, Any]) -> dict[str, Any]:
+    """``from_facility_id`` is the facility the server applies the transfer for
+    (never the command's own word): kept as ``transferred_from``, it lets the
+    chart's same-day transfers be ordered along the chain
+    (:func:`protocol.rules.residents.departures.residence`)."""
     at = args.get("at")
-    return {**(stay or {}), "status": str(StayStatus.TRANSFERRED),
-            "transferred_to": args.get("to_facility_id"),
-            "discharged_at": str(at)[:10] if at else None, "disposition": "other_facility"}
+    out = {**(stay or {}), "status": str(StayStatus.TRANSFERRED),
+           "transferred_to": args.get("to_facility_id"),
+           "discharged_at": str(at)[:10] if at else None, "disposition": "other_facility"}
+    if args.get("from_facility_id"):
+        out["transferred_from"] = args["from_facility_id"]
+    return out
 
 
 def _assign_bed(stay: Stay | None, args: Mapping[str, Any]) -> dict[str, Any]:

@@ -123,6 +123,25 @@ def test_a_residence_is_the_stays_since_the_chart_came() -> None:
     assert residence({k: chart[k] for k in ("a1",)}, held_by="A") == ("a1",)
 
 
+def test_a_same_day_chain_of_transfers_is_ordered_along_the_chain() -> None:
+    # Admitted at A, sent to B, and on to C, all on 1 November: the ids sort the
+    # other way round (B's stay first), so only the chain says which came first.
+    day = "2026-11-01"
+    chart = {"s3-a": {**_stay(day, day, "B"), "transferred_from": "A"},
+             "s1-b": {**_stay(day, day, "C"), "transferred_from": "B"},
+             "s2-c": _stay(day)}
+    assert residence(chart, held_by="C") == ("s2-c",)
+    assert residence(chart, ended_by="s1-b") == ("s1-b",)
+    assert residence(chart, ended_by="s3-a") == ("s3-a",)
+    # A to B to A to C in one day: each of A's transfers ends its own residence.
+    back = {"s4-a": {**_stay(day, day, "B"), "transferred_from": "A"},
+            "s2-b": {**_stay(day, day, "A"), "transferred_from": "B"},
+            "s1-a": {**_stay(day, day, "C"), "transferred_from": "A"}, "s3-c": _stay(day)}
+    assert residence(back, held_by="C") == ("s3-c",)
+    assert residence(back, ended_by="s1-a") == ("s1-a",)
+    assert residence(back, ended_by="s4-a") == ("s4-a",)
+
+
 def test_every_stay_of_the_residence_counts_for_the_sender_once() -> None:
     earlier = {"resident_id": "R1", "admitted_at": "2026-03-02", "discharged_at": "2026-04-11",
                "status": "discharged", "disposition": "home", "payer": "medicare"}
