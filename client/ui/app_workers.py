@@ -13,8 +13,8 @@ failure is written to the terminal's error log without the error's message (it
 may name a resident: a database error quotes the values it was given), only its
 type and where it happened; the clerk gets a short notice with the reason, never
 a traceback. A failure the lock caused (the session closed under the work)
-stays quiet, as it did: logged only. The same notice again (a status read fails
-at every poll) is not repeated until that worker has succeeded once.
+stays quiet, as it did: logged only. A status read that fails at every poll is
+told (and logged) once, until it has succeeded again.
 """
 
 from __future__ import annotations
@@ -50,13 +50,16 @@ class AppWorker:
     the lock's doing (the store closed under it), logged and not shown."""
     at_the_lock: bool = False
     """The lock's own work: told at the lock screen, whose clerk it concerns."""
+    polled: bool = False
+    """It runs on a timer, unasked: the same failure is told once, until it succeeds
+    (work the clerk asked for, a sync, says every time it failed)."""
 
 
 APP_WORKERS: dict[str, AppWorker] = {
     "start": AppWorker("Could not check whether this terminal is enrolled: {reason}",
                        reads_session=False),
     "navigate": AppWorker("Could not open that screen: {reason}", reads_session=False),
-    "sync-status": AppWorker("Could not read the sync status: {reason}"),
+    "sync-status": AppWorker("Could not read the sync status: {reason}", polled=True),
     "sync": AppWorker("The sync stopped: {reason}"),
     "lock": AppWorker("The terminal is locked, but its store did not close ({reason}). "
                       "Quit Chartkeep (ctrl+q) when you can.", reads_session=False,
@@ -124,7 +127,7 @@ class AppWorkersApp(LockGuardApp):
             log.info("worker %s stopped by the lock: %s", worker_name, type(error).__name__)
             return
         notice = known.notice.format(reason=reason(error, at_the_lock=known.at_the_lock))
-        if self._failing.get(group) == notice:
+        if known.polled and self._failing.get(group) == notice:
             log.info("worker %s failed again: %s", worker_name, type(error).__name__)
             return
         self._failing[group] = notice
