@@ -232,14 +232,17 @@ class Session:
             self._drop_deactivated_slots()
             return report
 
-    def contact_server(self) -> bool:
+    def contact_server(self, *, timeout: float) -> bool:
         """Reach the server once without syncing (a new offline window); whether it
-        answered. At most two attempts: a clerk is waiting at the sign-in."""
+        answered. A clerk is waiting at the sign-in: each request waits ``timeout``
+        seconds to connect and as long for the answer, the first timeout ends it,
+        and a link that fails at once is tried twice."""
         transport = self._transport or HttpTransport(self.server_url)
         with self._sync_lock:
             return SyncEngine(self.store, transport, clock=self._clock,
                               terminal_id=self.terminal_id, facility_id=self.facility_id,
-                              sleep=self._sleep, max_attempts=2).contact()
+                              sleep=self._sleep, max_attempts=2, timeout=timeout,
+                              max_timeouts=1).contact()
 
     def _drop_deactivated_slots(self) -> None:
         """A user the server deactivated (their pulled record says so) loses their key

@@ -60,6 +60,14 @@ from .sync.transport import HttpTransport, Transport, TransportError
 from .views import SlotInfo, UserInfo
 
 ENROLL_TIMEOUT_S = 30.0
+SIGN_IN_TIMEOUT_S = 5.0
+"""How long a sign-in past the offline window waits for the server it must reach
+(:func:`_refresh_sign_in`): to take the connection, then for its answer. The
+clerk is waiting at the sign-in screen: a server that takes the connection and
+never answers, or a link that swallows packets, used to hold them about a
+minute (a sync's two 30 s timeouts) before the refusal; now the first timeout
+ends the attempt and the refusal follows (a connection refused or cut at once
+is tried a second time)."""
 
 ENROLL_ERRORS = {
     "enrollment_code_invalid": "The enrollment code is not valid (already used, expired or "
@@ -207,8 +215,9 @@ def _refresh_sign_in(session: Session, clock: Clock,
     """Outside the offline window: reaching the server grants a new one; if it
     cannot, or the clock is behind, the sign-in is refused (and audited here)."""
     if on_progress:
-        on_progress("Connecting to the server to refresh this terminal's sign-in…")
-    session.contact_server()
+        on_progress("Reaching the server to renew this terminal's sign-in (it is given "
+                    f"{SIGN_IN_TIMEOUT_S:g} seconds to answer)…")
+    session.contact_server(timeout=SIGN_IN_TIMEOUT_S)
     with session.store.write() as conn:
         refusal = offline.sign_in_refusal(conn, clock.ms())
         audit(conn, clock.ms(), "unlock_refreshed" if refusal is None else "unlock_refused",

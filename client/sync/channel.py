@@ -67,7 +67,8 @@ class Channel:
 
     def __init__(self, store: Store, transport: Transport, *, clock: Clock, terminal_id: str,
                  sleep: Callable[[float], None], max_attempts: int = MAX_ATTEMPTS,
-                 timeout: float = TIMEOUT_S, rng: random.Random | None = None) -> None:
+                 timeout: float = TIMEOUT_S, max_timeouts: int = MAX_TIMEOUTS,
+                 rng: random.Random | None = None) -> None:
         self.store = store
         self.transport = transport
         self.clock = clock
@@ -75,6 +76,8 @@ class Channel:
         self.sleep = sleep
         self.max_attempts = max_attempts
         self.timeout = timeout
+        self.max_timeouts = max_timeouts
+        """Requests that got no answer in ``timeout`` before the exchange gives up."""
         self.rng = rng or random.Random()  # noqa: S311  retry jitter, not a secret
         self.on_retry: Callable[[str], None] | None = None
         """Told, in words, each time a request is tried again (the status line says
@@ -116,7 +119,8 @@ class Channel:
                 failures += 1
                 timed_out = _timed_out(exc)
                 timeouts += timed_out
-                limit = min(self.max_attempts, MAX_TIMEOUTS) if timed_out else self.max_attempts
+                limit = (min(self.max_attempts, self.max_timeouts) if timed_out
+                         else self.max_attempts)
                 if timed_out and timeouts >= limit:
                     raise SyncError(NOT_ANSWERING) from exc
                 if failures >= self.max_attempts:

@@ -32,7 +32,7 @@ from ..store.offline import record_contact
 from ..store.record_numbers import mrn_top
 from ..views import SyncProgress, SyncReport
 from . import events
-from .channel import BAD_ANSWER, MAX_ATTEMPTS, TIMEOUT_S, Channel
+from .channel import BAD_ANSWER, MAX_ATTEMPTS, MAX_TIMEOUTS, TIMEOUT_S, Channel
 from .counts import Counts
 from .pull import PULL_PAGE, Pull
 from .push import PUSH_BATCH, Push
@@ -48,7 +48,7 @@ class SyncEngine:
                  facility_id: str, sleep: Callable[[float], None],
                  batch_size: int = PUSH_BATCH, page_size: int = PULL_PAGE,
                  max_attempts: int = MAX_ATTEMPTS, timeout: float = TIMEOUT_S,
-                 rng: random.Random | None = None,
+                 max_timeouts: int = MAX_TIMEOUTS, rng: random.Random | None = None,
                  retention_days: int = ANSWERED_RETENTION_DAYS) -> None:
         self.store = store
         self.clock = clock
@@ -56,7 +56,7 @@ class SyncEngine:
         self.retention_days = retention_days
         self.channel = Channel(store, transport, clock=clock, terminal_id=terminal_id,
                                sleep=sleep, max_attempts=max_attempts, timeout=timeout,
-                               rng=rng)
+                               max_timeouts=max_timeouts, rng=rng)
         self.push = Push(store, self.channel, clock=clock, facility_id=facility_id,
                          batch_size=batch_size)
         self.pull = Pull(store, self.channel, clock=clock, facility_id=facility_id,

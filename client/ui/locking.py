@@ -146,9 +146,13 @@ class LockingApp(SyncingApp):
 
     @work(thread=True, group="lock", exit_on_error=False)
     def _drop_session(self, session: Session, *, then_unlock: bool = False) -> None:
-        session.lock()
-        if then_unlock:
-            self.call_from_thread(self._key_dropped)
+        """Drop the key. A failure is told at the lock screen (:mod:`.app_workers`);
+        an unlock waiting for the drop goes on all the same (it used to wait forever)."""
+        try:
+            session.lock()
+        finally:
+            if then_unlock:
+                self.call_from_thread(self._key_dropped)
 
     def _key_dropped(self) -> None:
         """The key the lock kept for a save is gone: the lock screen may unlock."""

@@ -19,17 +19,17 @@ from collections.abc import Callable
 from rich.text import Text
 from textual import work
 
+from .app_workers import AppWorkersApp
 from .dialogs.choice import ChoiceDialog
 from .dialogs.form import DISCARD, FormDialog
 from .display import count
 from .engine import Session, SyncReport
-from .lock_guard import LockGuardApp
 
 SYNC_THEN_QUIT = "sync"
 QUIT_NOW = "quit"
 
 
-class QuittingApp(LockGuardApp):
+class QuittingApp(AppWorkersApp):
     """The app's quit: ask first when changes wait to be sent."""
 
     def __init__(self) -> None:

@@ -66,10 +66,18 @@ class SyncingApp(QuittingApp):
     @work(thread=True, exclusive=True, group="sync-status", exit_on_error=False)
     def _read_sync_status(self, session: Session) -> None:
         directory = session.directory
-        self.post_message(SyncStatusRead(session.outbox.status(),
-                                         session.casework.status_line(),
-                                         facility=directory.facility(),
-                                         facilities=tuple(directory.other_facilities())))
+        try:
+            read = SyncStatusRead(session.outbox.status(), session.casework.status_line(),
+                                  facility=directory.facility(),
+                                  facilities=tuple(directory.other_facilities()))
+        except (StoreUnreadable, SessionLocked, *DB_ERRORS) as error:
+            if not session.locked:
+                raise  # the app tells the clerk (:mod:`.app_workers`)
+            # The lock closed the store under the read: nothing to tell (the lock
+            # cleared the status line; the next clerk's session reads its own).
+            log.info("a sync status read cut by the lock ended: %s", type(error).__name__)
+            return
+        self.post_message(read)
 
     def on_sync_status_read(self, message: SyncStatusRead) -> None:
         if self.unlocked:

@@ -49,13 +49,18 @@ ERROR_LOG = Path("logs") / "errors.log"
 
 def write_error_log(home: Path, error: BaseException) -> Path:
     """Append ``error`` with its traceback to the terminal's error log; its path."""
-    path = home / ERROR_LOG
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
     text = "".join(traceback.format_exception(error))
+    return append_to_error_log(home, f"--- {stamp}\n{text}\n")
+
+
+def append_to_error_log(home: Path, entry: str) -> Path:
+    """Append ``entry`` to the terminal's error log (its user's only); its path."""
+    path = home / ERROR_LOG
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     with os.fdopen(descriptor, "a", encoding="utf-8") as log_file:
-        log_file.write(f"--- {stamp}\n{text}\n")
+        log_file.write(entry)
     return path
 
 

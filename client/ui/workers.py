@@ -7,6 +7,7 @@ the worker in the ERROR state; Textual reports that to the node that started it
 :class:`WorkerErrorsToApp`, which hands the error to the app's
 ``report_worker_error``; that shows it with :func:`show_worker_error`: a
 notification for an engine error, a dialog for anything else, never a traceback.
+The app's own workers end at the app itself: :mod:`.app_workers`.
 """
 
 from __future__ import annotations

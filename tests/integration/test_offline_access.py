@@ -7,6 +7,9 @@ next pull."""
 from __future__ import annotations
 
 import json
+import socket
+import threading
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -15,6 +18,7 @@ from client import terminal
 from client.clock import ManualClock
 from client.errors import InvalidCredentials, OfflineExpired
 from client.store.database import AUDIT
+from client.store.set_aside import TERMINAL_FILE
 from client.sync.transport import HttpTransport
 from server import admin
 
@@ -143,3 +147,76 @@ def _server_events(org: Org) -> list:
         return conn.execute(sa.text(
             "SELECT action, outcome, actor, terminal_id, purpose, detail FROM audit "
             "WHERE action LIKE 'terminal:sign_in_%' ORDER BY chain, seq")).all()
+
+
+GIVE_UP_S = 20.0
+"""How long the test lets a sign-in run before calling it hung: the old sign-in
+waited two 30 s timeouts on a server that never answers."""
+
+
+def _point_at(home: Path, url: str) -> None:
+    """The terminal's server address in terminal.json (what a sign-in reaches)."""
+    path = home / TERMINAL_FILE
+    settings = json.loads(path.read_text(encoding="utf-8"))
+    settings["server_url"] = url
+    path.write_text(json.dumps(settings), encoding="utf-8")
+
+
+def test_a_sign_in_past_the_window_gives_up_on_a_server_that_never_answers(
+        org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server takes the connection and never answers (hung, or a proxy holding
+    the line): the sign-in's own reach to it ends at the first timeout,
+    ``SIGN_IN_TIMEOUT_S`` (made tiny here), with the refusal and the emergency
+    offer; the attempt is audited and nothing the clerk entered is lost. Its real
+    HTTP transport, from terminal.json's address, to a real loopback socket."""
+    monkeypatch.setattr(terminal, "SIGN_IN_TIMEOUT_S", 0.2, raising=False)
+    clock = ManualClock(START)
+    a = org.terminal(org.a, "clerk.MG", clock=clock)
+    assert a.sync().error is None
+    resident_id = a.residents.register({"family_name": "Okafor", "given_name": "Ada",
+                                        "birth_date": "1941-03-02", "sex": "female"})
+    home = a.home
+    a.lock()
+    clock.advance(days=20)  # past the 14-day window
+    silent = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # the kernel takes the connection; nobody ever answers
+    silent.setblocking(False)
+    _point_at(home, f"http://127.0.0.1:{silent.getsockname()[1]}")
+    outcome: list[BaseException | object] = []
+
+    def sign_in() -> None:
+        try:
+            outcome.append(terminal.unlock(home, "clerk.MG", PASSWORD, clock=clock))
+        except BaseException as error:  # noqa: BLE001  handed to the test's thread
+            outcome.append(error)
+
+    attempt = threading.Thread(target=sign_in, daemon=True)
+    try:
+        attempt.start()
+        attempt.join(GIVE_UP_S)
+        assert not attempt.is_alive(), "the sign-in was still waiting for the server"
+        reached = 0
+        while True:  # the connections the sign-in made, off the silent server's queue
+            try:
+                conn, _ = silent.accept()
+            except BlockingIOError:
+                break
+            conn.close()
+            reached += 1
+    finally:
+        silent.close()
+    [error] = outcome
+    assert isinstance(error, OfflineExpired)
+    assert error.message == "Connect this terminal to the network to refresh its sign-in."
+    assert error.emergency_offered  # the right passphrase: break-the-glass is offered
+    assert reached == 1  # it reached the server, waited once and gave up: no second wait
+
+    _point_at(home, org.url)  # the link is back: the sign-in renews the window
+    a = terminal.unlock(home, "clerk.MG", PASSWORD, clock=clock)
+    assert [(e, d.get("reason")) for e, d in events(a)
+            if e.startswith("unlock_")][-2:] == [("unlock_refused", "offline_window_expired"),
+                                                 ("unlock_refreshed", None)]
+    assert a.outbox.status().pending == 1  # the resident entered before is still there
+    assert a.sync().error is None
+    assert ("resident", resident_id) in org.server_records(org.a)

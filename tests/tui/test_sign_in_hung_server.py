@@ -1,7 +1,10 @@
 """Signing in while the server hangs (takes the connection, never answers): the
 census shows from the local store, and the sync's trouble is only on the status
 line. Within the offline window the sign-in sends nothing to the server at all;
-a sync (ctrl+s, or the background one) runs in its own worker.
+a sync (ctrl+s, or the background one) runs in its own worker. Past the window
+the sign-in must reach the server: it says so while it tries, gives up at the
+first timeout (``SIGN_IN_TIMEOUT_S``, tiny here) and refuses, offering emergency
+access; what the clerk typed before a lock waits under it.
 
 The server is a loopback socket that listens and never replies; the terminal
 uses its real HTTP transport (held until the test lets it go, then with its
@@ -16,12 +19,18 @@ from collections.abc import Iterator
 
 import pytest
 
+from client import terminal
 from client.sync.transport import HttpTransport
 from client.ui.app import ChartkeepApp
+from client.ui.screens.lock import LockScreen
+from client.ui.screens.unlock import UnlockForm, Unlocking, UnlockScreen
 
 pytestmark = pytest.mark.tui
 
 TIMEOUT = 0.5
+SIGN_IN_TIMEOUT = 0.2
+"""``SIGN_IN_TIMEOUT_S`` in these tests (5 s in use). The old sign-in waited two
+30 s timeouts: longer than the tests wait for the refusal (15 s), so they fail."""
 HELD_S = 10.0
 """A held request goes on by itself after this (a test that fails does not hang)."""
 
@@ -102,3 +111,67 @@ async def test_sign_in_shows_the_census_without_asking_a_hung_server(
         await ui.wait_for(lambda: any("The server is not answering" in note.message
                                       for note in app._notifications))
         assert "Okafor" in ui.table_text("#census-table")
+
+
+REFUSAL = "Connect this terminal to the network to refresh its sign-in."
+RENEWING = "Reaching the server to renew this terminal's sign-in"
+
+
+def _progress_shown(seen: list[object]) -> list[str]:
+    return [m.step for m in seen if isinstance(m, Unlocking.Progress)]
+
+
+async def test_a_sign_in_past_the_window_gives_up_on_a_hung_server_and_offers_emergency(
+        terminal_with_resident, silent_listener, drive, monkeypatch):
+    monkeypatch.setattr(terminal, "SIGN_IN_TIMEOUT_S", SIGN_IN_TIMEOUT, raising=False)
+    term = terminal_with_resident
+    term.clock.advance(days=20)  # no contact with the server for 20 days: the window is over
+    url = f"http://127.0.0.1:{silent_listener.getsockname()[1]}"
+    app = ChartkeepApp(term.home, clock=term.clock, transport=HttpTransport(url),
+                       auto_sync_seconds=0, status_poll_seconds=0)
+    seen: list[object] = []
+    async with app.run_test(size=(80, 24), message_hook=seen.append) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in(expect_census=False)
+        screen = app.screen
+        assert isinstance(screen, UnlockScreen)
+        await ui.wait_for(lambda: screen.query_one("#emergency").display)
+        assert any(step.startswith(RENEWING) for step in _progress_shown(seen))
+        status = ui.text_of("#unlock-status")
+        assert status.startswith(REFUSAL)
+        assert "Emergency access (ctrl+g)" in status
+        assert not app.unlocked
+        assert screen.query_one(UnlockForm).query_one("#username").value == term.username
+        assert connections_made(silent_listener) == 1  # reached it, waited once, gave up
+
+
+async def test_unlocking_past_the_window_keeps_the_form_typed_before_the_lock(
+        terminal_with_resident, silent_listener, drive, monkeypatch):
+    from textual.widgets import Input
+
+    from client.ui.dialogs.form import FormDialog
+
+    monkeypatch.setattr(terminal, "SIGN_IN_TIMEOUT_S", SIGN_IN_TIMEOUT, raising=False)
+    term = terminal_with_resident
+    url = f"http://127.0.0.1:{silent_listener.getsockname()[1]}"
+    app = ChartkeepApp(term.home, clock=term.clock, transport=HttpTransport(url),
+                       auto_sync_seconds=0, status_poll_seconds=0)
+    seen: list[object] = []
+    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("ctrl+n")
+        form = await ui.wait_for_screen(FormDialog)
+        await pilot.press(*"Nakamura")
+        await pilot.press("ctrl+l")
+        lock = await ui.wait_for_screen(LockScreen)
+        await ui.wait_for(lambda: app.locked_session.locked)
+        term.clock.advance(days=20)  # the window runs out while the terminal is locked
+        await pilot.press(*term.password, "enter")
+        await ui.wait_for(lambda: lock.query_one("#emergency").display)
+        assert any(step.startswith(RENEWING) for step in _progress_shown(seen))
+        assert ui.text_of("#unlock-status").startswith(REFUSAL)
+        assert app.screen is lock and not app.unlocked
+        assert form in app.screen_stack  # under the lock, with what was typed
+        assert "Nakamura" in [w.value for w in form.query(Input)]
+        assert connections_made(silent_listener) == 1
