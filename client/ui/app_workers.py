@@ -20,9 +20,7 @@ told (and logged) once, until it has succeeded again.
 from __future__ import annotations
 
 import logging
-import traceback
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from textual.notifications import SeverityLevel
 from textual.worker import Worker, WorkerState
@@ -31,6 +29,7 @@ from .engine import SessionLocked, TerminalError, clerk_message
 from .errors import SessionLockedError
 from .lock_guard import LockGuardApp
 from .unexpected import append_to_error_log
+from .unexpected import log_entry as unexpected_entry
 
 log = logging.getLogger(__name__)
 
@@ -86,21 +85,7 @@ def reason(error: BaseException, *, at_the_lock: bool = False) -> str:
 def log_entry(worker_name: str, group: str, error: BaseException) -> str:
     """The error log's entry for a failed worker: the error's types and where they
     were raised, not their messages (they may name a resident)."""
-    lines = [f"--- {datetime.now(UTC).isoformat(timespec='seconds')}",
-             (f"The app's worker {worker_name} ({group}) failed "
-              "(the messages are left out: they may name a resident)")]
-    chain: list[BaseException] = []
-    current: BaseException | None = error
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    for raised in reversed(chain):  # the first cause first, as a traceback reads
-        lines.append("Traceback (most recent call last):")
-        lines.extend(frame.rstrip("\n")
-                     for frame in traceback.format_list(traceback.extract_tb(
-                         raised.__traceback__)))
-        lines.append(type(raised).__qualname__)
-    return "\n".join(lines) + "\n\n"
+    return unexpected_entry(f"The app's worker {worker_name} ({group}) failed", error)
 
 
 class AppWorkersApp(LockGuardApp):

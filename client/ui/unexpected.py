@@ -4,9 +4,10 @@ Textual ends the app on any exception a message handler lets through, and the
 clerk sees the terminal vanish with whatever was typed in an open form. The app
 routes such errors here instead (``ChartkeepApp._handle_exception``):
 
-- the error and its traceback are appended to ``<home>/logs/errors.log`` (the
-  terminal's own directory, readable by its user only), so support can see what
-  happened;
+- the error's traceback is appended to ``<home>/logs/errors.log`` (the
+  terminal's own directory, readable by its user only), so support can see where
+  it happened: the exceptions' types and frames, not their messages, which may
+  hold a resident's data;
 - the widget or screen whose message loop the error ended is found; Textual
   stops that one loop, so a broken screen is taken off the stack (a dead dialog
   would swallow every key) and, when it was a form, what the clerk had typed is
@@ -48,10 +49,36 @@ ERROR_LOG = Path("logs") / "errors.log"
 
 
 def write_error_log(home: Path, error: BaseException) -> Path:
-    """Append ``error`` with its traceback to the terminal's error log; its path."""
+    """Append ``error``'s traceback to the terminal's error log, without the
+    messages (:func:`traceback_without_messages`); its path."""
+    return append_to_error_log(home, log_entry("An unexpected error", error))
+
+
+def log_entry(what: str, error: BaseException) -> str:
+    """An error log entry: when, ``what`` failed, and the traceback without messages."""
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
-    text = "".join(traceback.format_exception(error))
-    return append_to_error_log(home, f"--- {stamp}\n{text}\n")
+    return (f"--- {stamp}\n{what} (the messages are left out: they may name a "
+            f"resident)\n{traceback_without_messages(error)}\n")
+
+
+def traceback_without_messages(error: BaseException) -> str:
+    """``error``'s traceback, its causes first, as Python prints it but with each
+    exception's type only. A message may hold a resident's data (a database
+    error quotes the row it could not write), and the log is a plain file
+    beside the encrypted store (security case 4: no name, record number or
+    note text on disk); the clerk sees the message in the dialog."""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    lines: list[str] = []
+    for raised in reversed(chain):  # the first cause first, as a traceback reads
+        lines.append("Traceback (most recent call last):")
+        lines.extend(frame.rstrip("\n") for frame in traceback.format_list(
+            traceback.extract_tb(raised.__traceback__)))
+        lines.append(f"{type(raised).__module__}.{type(raised).__qualname__}")
+    return "\n".join(lines) + "\n"
 
 
 def append_to_error_log(home: Path, entry: str) -> Path:

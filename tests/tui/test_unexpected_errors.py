@@ -16,8 +16,10 @@ pytestmark = pytest.mark.tui
 
 async def test_a_dialog_that_fails_to_open_is_closed_and_reported(
         offline_terminal, make_app, drive, monkeypatch):
+    missing = "the keys table went missing"
+
     def broken_mount(self) -> None:
-        raise RuntimeError("the keys table went missing")
+        raise RuntimeError(missing)  # the log shows this line, not the message
 
     monkeypatch.setattr(HelpScreen, "on_mount", broken_mount)
     app = make_app(offline_terminal)
@@ -31,8 +33,10 @@ async def test_a_dialog_that_fails_to_open_is_closed_and_reported(
         text = ui.screen_text()
         assert "Something went wrong" in text
         assert "Chartkeep is still running" in text
+        assert "the keys table went missing" in text  # the clerk reads the message
         log = (offline_terminal.home / ERROR_LOG).read_text()
-        assert "the keys table went missing" in log and "Traceback" in log
+        assert "Traceback" in log and "RuntimeError" in log and "broken_mount" in log
+        assert "the keys table went missing" not in log  # a message may name a resident
         await pilot.press("enter")
         await ui.wait_for(lambda: dialog not in app.screen_stack)
         assert isinstance(app.screen, CensusScreen)
@@ -46,7 +50,7 @@ async def test_a_form_that_breaks_shows_what_was_typed(offline_terminal, make_ap
 
     def broken_check(self, spec):
         if self.raw_value(spec) == "Okafor!":
-            raise RuntimeError("checking the field failed")
+            raise RuntimeError(f"checking {self.raw_value(spec)!r} failed")  # names her
         return original(self, spec)
 
     monkeypatch.setattr(FormDialog, "_check", broken_check)
@@ -63,3 +67,8 @@ async def test_a_form_that_breaks_shows_what_was_typed(offline_terminal, make_ap
         text = ui.screen_text()
         assert "What you had typed" in text
         assert "given_name: Adaeze" in text and "family_name: Okafor!" in text
+        # Security case 4: no resident's name on disk, the error log included (the
+        # error's message named her; the log keeps its type and where it was raised).
+        log = (offline_terminal.home / ERROR_LOG).read_text()
+        assert "broken_check" in log and "RuntimeError" in log
+        assert "Okafor" not in log and "Adaeze" not in log
