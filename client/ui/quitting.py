@@ -134,6 +134,17 @@ class QuittingApp(AppWorkersApp):
                             title="Syncing before quitting", markup=False)
             self.sync_now(background=False)
 
+    def sync_broke(self, error: BaseException | None) -> None:
+        """A sync ended without a report (it broke, or the lock cut it short): a quit
+        waiting for it asks again, as after a failed sync, and is never left armed
+        for a later sync to set off (the clerk would see Chartkeep close unasked)."""
+        if not self._quit_after_sync:
+            return
+        self._quit_after_sync = False
+        if self.unlocked and error is not None:
+            self._asking_to_quit = True
+            self._count_pending(self.session, f"it stopped ({type(error).__name__})")
+
     def quit_after_sync(self, report: SyncReport) -> bool:
         """After a sync: quit, or ask again, when the clerk chose "sync, then quit".
 

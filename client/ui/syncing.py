@@ -123,11 +123,16 @@ class SyncingApp(QuittingApp):
             report = session.sync(on_progress=progressed)
         except (StoreUnreadable, SessionLocked, *DB_ERRORS) as error:
             if locks == self._locks:
+                self.call_from_thread(self.sync_broke, error)
                 raise  # as before: the worker ends in the ERROR state
             # The store closed under it at the lock: nothing to tell the clerk. Any
             # other error takes the usual path (the clerk is told).
             log.info("a sync cut by the lock ended: %r", error)
+            self.call_from_thread(self.sync_broke, None)
             return
+        except Exception as error:
+            self.call_from_thread(self.sync_broke, error)
+            raise
         finally:
             self.call_from_thread(self._sync_ended)
         self.post_message(SyncFinished(report, background=background))

@@ -64,6 +64,52 @@ async def test_changes_waiting_ask_and_a_failed_sync_asks_again(with_pending, ma
         session.lock()
 
 
+class BreakingTransport:
+    """A sync that breaks (an error no report carries), then the usual lost link (a
+    sync that ends with a report saying so)."""
+
+    def __init__(self, transport) -> None:
+        self.transport = transport
+        self.broken = True
+
+    def post(self, path: str, body: bytes, timeout: float) -> tuple[int, bytes]:
+        if self.broken:
+            raise RuntimeError("the sync broke")
+        return self.transport.post(path, body, timeout)
+
+
+async def test_a_sync_that_breaks_while_quitting_asks_again_and_never_quits_later(
+        with_pending, make_app, drive):
+    """"Sync, then quit", and the sync breaks (not a failed sync with a report): the
+    question comes back. Before, nothing came back and the quit stayed armed: the
+    next sync, asked for by the clerk, closed Chartkeep (or asked to quit) unasked."""
+    transport = BreakingTransport(with_pending.transport)
+    app = make_app(with_pending)
+    app.transport = transport
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("ctrl+q")
+        dialog = await ui.wait_for_screen(ChoiceDialog)
+        await pilot.press("enter")  # sync, then quit
+        await ui.wait_for(lambda: isinstance(app.screen, ChoiceDialog)
+                          and app.screen is not dialog)
+        await ui.wait_for(lambda: "The sync did not finish" in ui.screen_text())
+        await pilot.press("escape")  # stay
+        await ui.wait_for(lambda: not isinstance(app.screen, ChoiceDialog))
+
+        transport.broken = False
+        await pilot.press("ctrl+s")  # the clerk syncs again, and stays
+
+        def told_or_asked() -> bool:
+            told = any("could not be reached" in note.message for note in app._notifications)
+            return (told and not app.syncing) or isinstance(app.screen, ChoiceDialog)
+
+        await ui.wait_for(told_or_asked, seconds=60)  # the sync retries first
+        await pilot.pause()
+        assert app.is_running and not isinstance(app.screen, ChoiceDialog)
+
+
 # --- nothing typed is lost: open forms and saves in flight ------------------------
 
 
