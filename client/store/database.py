@@ -255,6 +255,8 @@ class _Checkpointer:
         self._stopping = False
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._idle = threading.Event()
+        self._idle.set()
         self.failed: str | None = None
         """The last checkpoint's error, if it failed (the next commit retries)."""
 
@@ -263,6 +265,7 @@ class _Checkpointer:
             if self._stopping:
                 return
             self._asked = True
+            self._idle.clear()
             self._wake.set()
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="store-checkpoint",
@@ -283,6 +286,9 @@ class _Checkpointer:
                     self.failed = None
                 except DB_ERRORS as exc:  # the WAL keeps the pages: nothing is lost
                     self.failed = str(exc)
+            with self._lock:
+                if not self._asked:
+                    self._idle.set()
             if stopping:
                 return
 
@@ -295,6 +301,11 @@ class _Checkpointer:
             self._wake.set()
         if thread is not None:
             thread.join()
+        self._idle.set()
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until no checkpoint is asked for or running; False on timeout."""
+        return self._idle.wait(timeout)
 
 
 def _engine(connect: Callable[[], Any]) -> Engine:
