@@ -88,6 +88,7 @@ class Pull:
         self.resent, self.restored, self.behind = 0, False, None
         progress(SyncProgress("pull", 0, None))
         ahead: _Ahead | None = None
+        pages = 0
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull-ahead") as fetcher:
             while True:
                 if ahead is not None:  # asked for while the previous page was written
@@ -112,11 +113,14 @@ class Pull:
                                                 asked_mrns=asked_mrns)
                     self._apply_page(reply, cursor, counts)
                 held = []
+                pages += 1
                 counts.pulled += len(reply.changes)
                 progress(SyncProgress("pull", counts.pulled, None))
                 if not reply.more or (reply.cursor <= cursor and not reply.changes):
                     with self.store.write() as conn:
                         finish_repull(conn, self.facility_id)
+                    if pages > 1:  # a long pull: leave no WAL behind
+                        self.store.trim_wal()
                     return
 
     def _request(self, conn: Connection, cursor: int, limit: int, held: list[int], *,
