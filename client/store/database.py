@@ -180,12 +180,8 @@ class Store:
         A non-durable commit also leaves the WAL checkpoint (copying the
         committed pages into the database file, with its disk wait) to a
         background thread, which does it while the pull waits for its next
-        page; a durable commit checkpoints as SQLite always does. A non-durable
-        write that finds the WAL past its bound first waits for that checkpoint
-        (:mod:`client.store.wal`), so a long pull's WAL stays bounded."""
+        page; a durable commit checkpoints as SQLite always does."""
         committed = False
-        if not durable:
-            self._checkpointer.wait_if_long()
         with self.engine.connect() as plain:
             raw = plain.connection.dbapi_connection
             if not durable and raw is not None:
@@ -208,6 +204,12 @@ class Store:
                         raw.execute(f"PRAGMA wal_autocheckpoint = {wal.WAL_AUTOCHECKPOINT_PAGES}")
         if committed and not durable:
             self._checkpointer.soon()
+
+    def bound_wal(self) -> None:
+        """Before a pulled page's write: if the WAL has grown past its bound, wait
+        for the background checkpoint, so the write starts the WAL over
+        (:mod:`client.store.wal`)."""
+        self._checkpointer.wait_if_long()
 
     def trim_wal(self) -> None:
         """After a long pull: copy the WAL into the database and cut its file to

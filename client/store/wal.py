@@ -14,9 +14,10 @@ largest it ever grew until the store closes. So:
 
 * every connection sets ``journal_size_limit`` (:data:`WAL_LIMIT_BYTES`): the
   first commit after the WAL starts over cuts the file back to it;
-* a non-durable write that finds the WAL file past the limit first waits for the
-  checkpoint running (:meth:`Checkpointer.wait_if_long`), so it starts the WAL
-  over: the file stays within about the limit and one page;
+* a pulled page's write that finds the WAL file past the limit first waits for
+  the checkpoint running (:meth:`Checkpointer.wait_if_long`, through
+  :meth:`~client.store.database.Store.bound_wal`), so it starts the WAL over:
+  the file stays within about the limit and one page;
 * at the end of a pull the checkpoint also cuts the file to nothing
   (:meth:`Checkpointer.soon` with ``truncate``), never waiting for a reader or
   a writer to do so.
@@ -80,7 +81,7 @@ class Checkpointer:
                 self._thread.start()
 
     def wait_if_long(self) -> None:
-        """Before a non-durable write: if the WAL file has grown past
+        """Before a pulled page's write: if the WAL file has grown past
         :data:`WAL_LIMIT_BYTES`, wait for the checkpoint asked for or running,
         so the write starts the WAL over (and its commit cuts the file back).
         A checkpoint a reader held back leaves the WAL as it is: the write goes

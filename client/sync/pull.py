@@ -176,7 +176,11 @@ class Pull:
 
     def _apply_page(self, reply: PullResponse, cursor: int, counts: Counts) -> None:
         # Everything in a page is the server's and is pulled again if a power
-        # cut takes the commit: no need to wait for the disk here.
+        # cut takes the commit: no need to wait for the disk here. A WAL grown
+        # past its bound waits for the checkpoint instead, here rather than
+        # before the next page is asked for: the thread that asks ahead decodes
+        # the answer meanwhile.
+        self.store.bound_wal()
         with self.store.write(durable=False) as conn:
             if int(get_meta(conn, "cursor", 0)) != cursor:
                 return  # another sync applied this page meanwhile
