@@ -17,6 +17,11 @@ hardly these:
   verifying and decoding the answer (the terminal's thread only);
 - ``from_wire``: the answer's schema check into snapshots;
 - ``apply``: writing the page into the encrypted store and committing it.
+
+It also reads the size of the terminal store's WAL file while the pull runs (its
+peak), when the pull returns, and once the background checkpoint is done.
+``--postgres-url`` builds (and reuses) the world on a PostgreSQL server instead of
+SQLite, so the terminal's cost of pulling from either can be compared world by world.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import pstats
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -94,9 +100,10 @@ class Stages:
         return lambda: setattr(owner, attribute, original)
 
 
-def build_world(world: Path, ops: int) -> dict[str, Any]:
-    """A SQLite server with ``ops`` operations pushed by one terminal (kept in ``world``)."""
-    settings = Settings(data_dir=world / "server", database_url="")
+def build_world(world: Path, ops: int, database_url: str = "") -> dict[str, Any]:
+    """A server (SQLite, or the PostgreSQL database at ``database_url``, which must be
+    empty) with ``ops`` operations pushed by one terminal (kept in ``world``)."""
+    settings = Settings(data_dir=world / "server", database_url=database_url)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with ServerThread(settings) as server:
         engine = make_engine(settings.database_url)
@@ -106,7 +113,8 @@ def build_world(world: Path, ops: int) -> dict[str, Any]:
         rate = push_everything(writer, server.url)
         writer.lock()
         engine.dispose()
-    facts = {"ops": ops, "facility": facility, "push_ops_per_s": rate}
+    facts = {"ops": ops, "facility": facility, "push_ops_per_s": rate,
+             "database_url": database_url}
     (world / "world.json").write_text(json.dumps(facts))
     return facts
 
@@ -127,6 +135,37 @@ class SlowLink(HttpTransport):
         return status, data
 
 
+class WalWatch:
+    """The size of a store's WAL file, read every few milliseconds on a thread of its
+    own: the largest seen (``peak``) and the last (``now``)."""
+
+    def __init__(self, store: Path, every_s: float = 0.005) -> None:
+        self.wal = Path(f"{store}-wal")
+        self.every_s = every_s
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="wal-watch", daemon=True)
+
+    def size(self) -> int:
+        try:
+            return self.wal.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every_s):
+            self.peak = max(self.peak, self.size())
+
+    def __enter__(self) -> WalWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.size())
+
+
 @contextmanager
 def serving(settings: Settings, home: Path, *, own_process: bool) -> Iterator[Any]:
     """The world's server: a thread of this process, or (``own_process``) a
@@ -143,7 +182,7 @@ def serving(settings: Settings, home: Path, *, own_process: bool) -> Iterator[An
 def pull_once(world: Path, facts: dict[str, Any], home: Path, stages: Stages,
               page_size: int | None, link: tuple[float, float] | None = None, *,
               own_process: bool = False) -> dict[str, float]:
-    settings = Settings(data_dir=world / "server", database_url="")
+    settings = Settings(data_dir=world / "server", database_url=facts.get("database_url", ""))
     with serving(settings, home, own_process=own_process) as server:
         engine = make_engine(settings.database_url)
         reader = enroll(settings, engine, server, facts["facility"], home, "bench.clerk")
@@ -156,16 +195,21 @@ def pull_once(world: Path, facts: dict[str, Any], home: Path, stages: Stages,
         stages.cpu.clear()
         server_cpu0 = process_cpu_s(server.pid) if own_process else 0.0
         wall0, cpu0, thread0 = time.perf_counter(), time.process_time(), time.thread_time()
-        with stages.stage("terminal"):
-            sync.pull.run(counts, lambda _p: None)
-        wall = time.perf_counter() - wall0
-        process_cpu = time.process_time() - cpu0
-        thread_cpu = time.thread_time() - thread0
+        with WalWatch(reader.store.path) as wal:
+            with stages.stage("terminal"):
+                sync.pull.run(counts, lambda _p: None)
+            wall = time.perf_counter() - wall0
+            process_cpu = time.process_time() - cpu0
+            thread_cpu = time.thread_time() - thread0
+            wal_end = wal.size()
+            reader.store._checkpointer.wait_idle()  # noqa: SLF001 - the bench reads it
+            wal_settled = wal.size()
         if own_process:
             stages.cpu["server process"] = process_cpu_s(server.pid) - server_cpu0
         reader.lock()
     return {"records": counts.pulled, "wall": wall, "process_cpu": process_cpu,
-            "terminal_cpu": thread_cpu, **stages.cpu}
+            "terminal_cpu": thread_cpu, "wal_peak": wal.peak, "wal_end": wal_end,
+            "wal_settled": wal_settled, **stages.cpu}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -186,6 +230,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server-process", action="store_true",
                         help="run the server in a process of its own (as scripts/bench "
                              "does): the process CPU is then the terminal's alone")
+    parser.add_argument("--postgres-url",
+                        help="build the world on this (empty) PostgreSQL database instead "
+                             "of SQLite; a world already built keeps its own")
     parser.add_argument("--default-gc", action="store_true",
                         help="keep Python's default collector, as a terminal process has "
                              "(by default the collector is tuned as the server's is)")
@@ -200,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         facts = json.loads(facts_file.read_text())
     else:
         print(f"building the world: {args.ops:,} operations pushed …", flush=True)
-        facts = build_world(world, args.ops)
+        facts = build_world(world, args.ops, args.postgres_url or "")
         print(f"  pushed at {facts['push_ops_per_s']:,.0f} ops/s", flush=True)
     stages = Stages()
     if args.profile:
@@ -241,7 +288,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"    {'other threads':22} {other / n * 1e6:7.1f} µs/record CPU "
                       "(HTTP server loop, checkpoint thread)")
             size = sum(f.stat().st_size for f in home.glob("store.db*"))
-            print(f"    the terminal's store: {size / 2**20:.1f} MiB")
+            print(f"    the terminal's store: {size / 2**20:.1f} MiB; its WAL: peak "
+                  f"{figures['wal_peak'] / 2**20:.1f} MiB, {figures['wal_end'] / 2**20:.1f} "
+                  f"MiB when the pull returned, {figures['wal_settled'] / 2**20:.1f} MiB "
+                  "once the background checkpoint was done")
             shutil.rmtree(home, ignore_errors=True)
     finally:
         for step in undo:

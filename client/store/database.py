@@ -26,7 +26,6 @@ time, no lock upgrades between the UI's worker threads and sync).
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -42,7 +41,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
 
 from ..errors import StoreUnreadable
-from . import integrity
+from . import integrity, wal
 from .tables import (  # re-exported: every reader imports the tables from here
     AUDIT,
     META,
@@ -77,7 +76,7 @@ class Store:
         self._key_pragma = f"PRAGMA key = \"x'{key.hex()}'\""
         self._integrity_key = integrity.derive_key(key)
         self.engine = _engine(self._connect)
-        self._checkpointer = _Checkpointer(self.engine)
+        self._checkpointer = wal.Checkpointer(self.engine, Path(f"{path}-wal"), BUSY_TIMEOUT_S)
         self.rolled_back = False
         """Whether a part of the store was found rolled back to an older version
         at open: records set aside, pulled again at the next sync
@@ -114,6 +113,7 @@ class Store:
             conn.execute("PRAGMA temp_store = MEMORY")
             conn.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KIB}")
             conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute(f"PRAGMA journal_size_limit = {wal.WAL_LIMIT_BYTES}")
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
             if conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' "
@@ -201,9 +201,21 @@ class Store:
                 if not durable and raw is not None:
                     with _damage_is_unreadable():
                         raw.execute("PRAGMA synchronous = FULL")
-                        raw.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
+                        raw.execute(f"PRAGMA wal_autocheckpoint = {wal.WAL_AUTOCHECKPOINT_PAGES}")
         if committed and not durable:
             self._checkpointer.soon()
+
+    def bound_wal(self) -> None:
+        """Before a pulled page's write: if the WAL has grown past its bound, wait
+        for the background checkpoint, so the write starts the WAL over
+        (:mod:`client.store.wal`)."""
+        self._checkpointer.wait_if_long()
+
+    def trim_wal(self) -> None:
+        """After a long pull: copy the WAL into the database and cut its file to
+        nothing, on the checkpoint thread (if a reader or writer is in the way,
+        the WAL stays within its bound instead)."""
+        self._checkpointer.soon(truncate=True)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -235,66 +247,6 @@ def _damage_is_unreadable() -> Iterator[None]:
         if any(word in str(exc).lower() for word in _DAMAGE):
             raise StoreUnreadable from exc
         raise
-
-
-WAL_AUTOCHECKPOINT_PAGES = 1000
-"""SQLite's default: a commit that leaves the WAL longer than this checkpoints."""
-
-
-class _Checkpointer:
-    """Checkpoints the WAL on its own thread and connection, when asked.
-
-    Several requests while one checkpoint runs make one more, not many. A
-    ``PASSIVE`` checkpoint never waits for readers or writers: what it cannot
-    copy yet stays in the WAL for the next one (or a durable commit's own)."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._wake = threading.Event()
-        self._asked = False
-        self._stopping = False
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-        self.failed: str | None = None
-        """The last checkpoint's error, if it failed (the next commit retries)."""
-
-    def soon(self) -> None:
-        with self._lock:
-            if self._stopping:
-                return
-            self._asked = True
-            self._wake.set()
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="store-checkpoint",
-                                                daemon=True)
-                self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            self._wake.wait()
-            with self._lock:
-                self._wake.clear()
-                asked, self._asked = self._asked, False
-                stopping = self._stopping
-            if asked:
-                try:
-                    with self._engine.connect() as conn:
-                        conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                    self.failed = None
-                except DB_ERRORS as exc:  # the WAL keeps the pages: nothing is lost
-                    self.failed = str(exc)
-            if stopping:
-                return
-
-    def stop(self) -> None:
-        """Run the checkpoint asked for, if any, then end the thread (before the
-        engine and the key go)."""
-        with self._lock:
-            self._stopping = True
-            thread, self._thread = self._thread, None
-            self._wake.set()
-        if thread is not None:
-            thread.join()
 
 
 def _engine(connect: Callable[[], Any]) -> Engine:

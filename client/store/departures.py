@@ -16,7 +16,7 @@ census, and the last in its MDS due list, up to the transfer
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -29,40 +29,58 @@ from .database import get_meta, set_meta
 KEY = "transferred_out"
 
 
-def note_departure(conn: Connection, kind: str, record_id: str,
-                   data: Mapping[str, Any], *, facility_id: str) -> None:
-    """A gone snapshot of this facility (``facility_id``) arrived: keep what a
-    transfer's resident and stays say. Every transfer out of this facility is
-    kept (``transfers``, by stay: a resident sent away, back, and away again left
-    twice), and the latest as the resident's departure; a transfer by another
-    facility that moved with the chart (the one that brought the resident back)
-    is only a stay of the chart (:func:`~protocol.rules.residents.departures.sent_by`)."""
+def note_departures(conn: Connection,
+                    gone: Iterable[tuple[str, str, Mapping[str, Any], str]]) -> None:
+    """A pulled page's gone snapshots as (kind, record id, data, the facility
+    whose log sent it: this one), in the page's order: keep what a transfer's
+    resident, stays and MDS records say. The map is read once and written once
+    for the page (it holds every resident ever transferred out: reading and
+    rewriting it for each snapshot cost a page of departures as much again for
+    each one)."""
+    kept: dict[str, dict[str, Any]] = dict(get_meta(conn, KEY, {}))
+    changed = False
+    for kind, record_id, data, facility_id in gone:
+        changed = _note(kept, kind, record_id, data, facility_id=facility_id) or changed
+    if changed:
+        set_meta(conn, KEY, kept)
+
+
+def _note(kept: dict[str, dict[str, Any]], kind: str, record_id: str,
+          data: Mapping[str, Any], *, facility_id: str) -> bool:
+    """One gone snapshot into the map in hand; whether it changed it. Every
+    transfer out of this facility is kept (``transfers``, by stay: a resident
+    sent away, back, and away again left twice), and the latest as the
+    resident's departure; a transfer by another facility that moved with the
+    chart (the one that brought the resident back) is only a stay of the chart
+    (:func:`~protocol.rules.residents.departures.sent_by`)."""
     if kind == RecordKind.RESIDENT and data:
-        _merge(conn, record_id, {"name": resident_display_name(data),
+        _merge(kept, record_id, {"name": resident_display_name(data),
                                  "mrn": str(data.get("mrn") or ""),
                                  "birth_date": data.get("birth_date")})
-    elif kind == RecordKind.STAY and isinstance(data.get("resident_id"), str):
-        _keep_stay(conn, data["resident_id"], record_id, data)
+        return True
+    if kind == RecordKind.STAY and isinstance(data.get("resident_id"), str):
+        changed = _keep_stay(kept, data["resident_id"], record_id, data)
         if sent_by(data, facility_id) and not data.get("_destroyed"):
-            _keep_transfer(conn, data["resident_id"], record_id, {
+            _keep_transfer(kept, data["resident_id"], record_id, {
                 "admitted_at": data.get("admitted_at"), "left_on": data.get("discharged_at"),
                 "to_facility_id": data.get("transferred_to"), "stay_id": record_id,
                 "stay": kept_stay(data)})
-    elif kind == RecordKind.ASSESSMENT and isinstance(data.get("resident_id"), str):
-        _keep_assessment(conn, data["resident_id"], record_id, data)
+            return True
+        return changed
+    if kind == RecordKind.ASSESSMENT and isinstance(data.get("resident_id"), str):
+        return _keep_assessment(kept, data["resident_id"], record_id, data)
+    return False
 
 
-def _keep_transfer(conn: Connection, resident_id: str, stay_id: str,
+def _keep_transfer(kept: dict[str, dict[str, Any]], resident_id: str, stay_id: str,
                    transfer: dict[str, Any]) -> None:
     """One transfer out of this facility, beside those kept before; the latest
     (by its date, then stay id) is the resident's departure."""
-    kept: dict[str, dict[str, Any]] = dict(get_meta(conn, KEY, {}))
     facts = kept.get(resident_id, {})
     transfers = {**transfers_of(facts), stay_id: transfer}
     latest = max(transfers.values(), key=lambda t: (str(t.get("left_on") or ""),
                                                     str(t.get("stay_id"))))
     kept[resident_id] = {**facts, **latest, "transfers": transfers}
-    set_meta(conn, KEY, kept)
 
 
 def transfers_of(facts: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -77,40 +95,36 @@ def transfers_of(facts: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return {}
 
 
-def _keep_stay(conn: Connection, resident_id: str, record_id: str,
-               data: Mapping[str, Any]) -> None:
+def _keep_stay(kept: dict[str, dict[str, Any]], resident_id: str, record_id: str,
+               data: Mapping[str, Any]) -> bool:
     """A stay of the chart, as it left (in whatever order the stays arrive): the
     stays of the residence a transfer ended count in this facility's census
     (:func:`protocol.rules.residents.departures.residence`). A stay with no
     admission date, or one a destruction purged (the chart did not leave), is
     nothing to keep."""
     if not data.get("admitted_at") or data.get("_destroyed"):
-        return
-    kept: dict[str, dict[str, Any]] = dict(get_meta(conn, KEY, {}))
+        return False
     facts = kept.get(resident_id, {})
     kept[resident_id] = {**facts, "stays": {**facts.get("stays", {}),
                                             record_id: kept_stay(data)}}
-    set_meta(conn, KEY, kept)
+    return True
 
 
-def _keep_assessment(conn: Connection, resident_id: str, record_id: str,
-                     data: Mapping[str, Any]) -> None:
+def _keep_assessment(kept: dict[str, dict[str, Any]], resident_id: str, record_id: str,
+                     data: Mapping[str, Any]) -> bool:
     """An MDS record of a resident this facility transferred out (the server sends
     the stay's transfer first): its dates, for the discharge assessment the
     stay still owes here. Of anyone else, nothing is kept."""
-    kept: dict[str, dict[str, Any]] = dict(get_meta(conn, KEY, {}))
     facts = kept.get(resident_id)
     if not facts or not facts.get("stay_id"):
-        return
+        return False
     assessments = {**facts.get("assessments", {}), record_id: kept_assessment(data)}
     kept[resident_id] = {**facts, "assessments": assessments}
-    set_meta(conn, KEY, kept)
+    return True
 
 
-def _merge(conn: Connection, resident_id: str, facts: dict[str, Any]) -> None:
-    kept: dict[str, dict[str, Any]] = dict(get_meta(conn, KEY, {}))
+def _merge(kept: dict[str, dict[str, Any]], resident_id: str, facts: dict[str, Any]) -> None:
     kept[resident_id] = {**kept.get(resident_id, {}), **facts}
-    set_meta(conn, KEY, kept)
 
 
 def departures(conn: Connection) -> dict[str, dict[str, Any]]:

@@ -40,7 +40,7 @@ from protocol.signing import Envelope
 from ..clock import Clock
 from ..store.bulk_rows import put_rows
 from ..store.database import OUTBOX, RECORDS, Store, dumps, get_meta, set_meta
-from ..store.departures import note_departure
+from ..store.departures import note_departures
 from ..store.overlay import overlay_filter, overlay_ops, records_touched
 from ..store.record_numbers import MRN_LOW_WATER, add_mrn_pool, mrn_top, mrns_left
 from ..store.search import refresh_many, search_values
@@ -88,6 +88,7 @@ class Pull:
         self.resent, self.restored, self.behind = 0, False, None
         progress(SyncProgress("pull", 0, None))
         ahead: _Ahead | None = None
+        pages = 0
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull-ahead") as fetcher:
             while True:
                 if ahead is not None:  # asked for while the previous page was written
@@ -112,11 +113,14 @@ class Pull:
                                                 asked_mrns=asked_mrns)
                     self._apply_page(reply, cursor, counts)
                 held = []
+                pages += 1
                 counts.pulled += len(reply.changes)
                 progress(SyncProgress("pull", counts.pulled, None))
                 if not reply.more or (reply.cursor <= cursor and not reply.changes):
                     with self.store.write() as conn:
                         finish_repull(conn, self.facility_id)
+                    if pages > 1:  # a long pull: leave no WAL behind
+                        self.store.trim_wal()
                     return
 
     def _request(self, conn: Connection, cursor: int, limit: int, held: list[int], *,
@@ -172,7 +176,11 @@ class Pull:
 
     def _apply_page(self, reply: PullResponse, cursor: int, counts: Counts) -> None:
         # Everything in a page is the server's and is pulled again if a power
-        # cut takes the commit: no need to wait for the disk here.
+        # cut takes the commit: no need to wait for the disk here. A WAL grown
+        # past its bound waits for the checkpoint instead, here rather than
+        # before the next page is asked for: the thread that asks ahead decodes
+        # the answer meanwhile.
+        self.store.bound_wal()
         with self.store.write(durable=False) as conn:
             if int(get_meta(conn, "cursor", 0)) != cursor:
                 return  # another sync applied this page meanwhile
@@ -227,9 +235,7 @@ class Pull:
             if previous is None or snap.seq >= previous.seq:
                 latest[snap.record_id] = snap
         live = [s for s in latest.values() if not s.gone]
-        for snap in latest.values():
-            if snap.gone:
-                _mark_gone(conn, snap)
+        _mark_gone(conn, [s for s in latest.values() if s.gone])
         if not live:
             return [], set()
         pending = _ids_with_work(conn, [s.record_id for s in live])
@@ -283,13 +289,18 @@ def check_checkpoint(conn: Connection, reply: PullResponse) -> str | None:
     return None
 
 
-def _mark_gone(conn: Connection, snap: Snapshot) -> None:
-    """A record left this facility: forget it and its children, unless this
-    terminal still has changes for it to send (then after they are sent)."""
-    note_departure(conn, str(snap.kind), snap.record_id, snap.data,
-                   facility_id=snap.facility_id)
+def _mark_gone(conn: Connection, snapshots: Sequence[Snapshot]) -> None:
+    """Records that left this facility (a page's, in its order): keep what the
+    facility keeps of a transfer, then forget them and their children, unless
+    this terminal still has changes for them to send (then after they are
+    sent). The departures and the list of records to forget are each read and
+    written once for the page."""
+    if not snapshots:
+        return
+    note_departures(conn, [(str(s.kind), s.record_id, s.data, s.facility_id)
+                           for s in snapshots])
     gone = set(get_meta(conn, "gone_pending", []))
-    gone.add(snap.record_id)
+    gone.update(s.record_id for s in snapshots)
     set_meta(conn, "gone_pending", sorted(gone))
     drop_gone(conn)
 

@@ -183,3 +183,55 @@ def test_pulled_rows_carry_the_search_columns_of_what_they_hold(make_terminal, s
         expected = search_columns(row.kind, row.id,
                                   RecordState(loads(row.data), status=row.status))
         assert {name: getattr(row, name) for name in SEARCH_COLUMNS} == expected
+
+
+def test_a_page_of_departures_reads_and_writes_what_the_facility_keeps_once(
+        make_terminal, server, sleeps, monkeypatch):
+    """Residents transferred out arrive as gone snapshots (the resident, the
+    stay, its MDS records): the map of departures is read and written once for
+    the page, not once or twice per snapshot, and keeps what it kept before."""
+    from client.store import departures as departures_module
+
+    a = make_terminal(transport=server)
+    fac = server.facility_id
+    moved = []
+    for i in range(3):
+        rid, sid, aid = new_id(), new_id(), new_id()
+        server.put(RecordKind.RESIDENT, rid, fac, {
+            "mrn": f"T{i}", "family_name": "Moved", "given_name": f"N{i}",
+            "birth_date": "1940-01-01", "sex": "male", "_census": "in_house"})
+        server.put(RecordKind.STAY, sid, fac, {
+            "resident_id": rid, "admitted_at": f"2026-01-0{i + 1}", "status": "transferred",
+            "discharged_at": "2026-03-01", "transferred_to": "F-OTHER"})
+        server.put(RecordKind.ASSESSMENT, aid, fac, {"resident_id": rid, "ard": "2026-03-01"})
+        moved.append((rid, sid, aid))
+    assert _engine(a, server, sleeps).sync().error is None
+    for rid, sid, aid in moved:  # the transfer: each record leaves, the stay before its MDS
+        for record_id in (rid, sid, aid):
+            server.records[record_id].facility_id = "F-OTHER"
+            server._log(record_id, gone_from=fac)
+    reads, writes = [], []
+    get_meta, set_meta = departures_module.get_meta, departures_module.set_meta
+
+    def reading(conn, key, default=None):
+        reads.append(key)
+        return get_meta(conn, key, default)
+
+    def writing(conn, key, value):
+        writes.append(key)
+        set_meta(conn, key, value)
+
+    monkeypatch.setattr(departures_module, "get_meta", reading)
+    monkeypatch.setattr(departures_module, "set_meta", writing)
+    assert _engine(a, server, sleeps).sync().error is None
+    assert reads.count(departures_module.KEY) == 1
+    assert writes.count(departures_module.KEY) == 1
+    with a.store.read() as conn:
+        kept = departures_module.departures(conn)
+    assert set(kept) == {rid for rid, _sid, _aid in moved}
+    for i, (rid, sid, aid) in enumerate(moved):
+        facts = kept[rid]
+        assert (facts["name"], facts["mrn"], facts["stay_id"], facts["to_facility_id"]) \
+            == (f"Moved, N{i}", f"T{i}", sid, "F-OTHER")
+        assert set(facts["stays"]) == {sid} and set(facts["assessments"]) == {aid}
+    assert a.residents.census().total == 0  # the records themselves are forgotten
