@@ -49,6 +49,11 @@ from .unexpected import SurvivingApp
 log = logging.getLogger(__name__)
 
 
+NOTICE_AFTER_UNLOCK_S = 5.0
+"""A notice the lock took off the screen shows again after the unlock for at least
+this long (its own time left, if longer)."""
+
+
 @dataclass
 class HeldScreen:
     """A push asked for while the lock was on, to make after the unlock."""
@@ -83,8 +88,19 @@ class LockGuardApp(SurvivingApp):
         return self._lock_screen is not None
 
     def put_lock_on(self, lock_screen: Screen[Any]) -> None:
-        """Push the lock screen: from now on only :meth:`lift_lock` takes it off."""
+        """Push the lock screen: from now on only :meth:`lift_lock` takes it off.
+        The notices on show go with the clerk's screens (Textual draws them over
+        whatever screen is on top, and one may name a resident: "Okafor, Ada
+        registered"): held, and shown again after the unlock for the time they
+        had left."""
         self._lock_screen = lock_screen
+        for shown in self._notifications:
+            if not shown.has_expired:
+                self._held_notes.append({
+                    "message": shown.message, "title": shown.title,
+                    "severity": shown.severity, "markup": shown.markup,
+                    "timeout": max(shown.time_left, NOTICE_AFTER_UNLOCK_S)})
+        self.clear_notifications()
         super().push_screen(lock_screen)
 
     def lift_lock(self) -> None:
@@ -113,6 +129,7 @@ class LockGuardApp(SurvivingApp):
         self._lock_screen = None
         held, self._held = self._held, []
         self._held_notes = []
+        self.clear_notifications()  # the notices on show were the last clerk's too
         self._close_on_top.clear()
         for push in held:
             log.info("%r, held at the lock, dropped: the stack is replaced", push.screen)

@@ -213,6 +213,44 @@ async def test_a_notification_asked_for_under_the_lock_shows_after_the_unlock(
         await ui.wait_for(lambda: any(SECRET in note.message for note in app._notifications))
 
 
+async def test_a_notice_on_show_when_the_terminal_locks_leaves_with_the_screens(
+        offline_terminal, make_app, drive):
+    """A notice shown a moment before the lock ("Saved: Smith moved to bed 12") stays
+    on screen for its timeout, and Textual draws notices over whatever screen is on
+    top: it was read at the lock screen by whoever came to the terminal. It is
+    taken off with the clerk's screens and shown again after the unlock."""
+    app = make_app(offline_terminal, idle_lock_seconds=300)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:  # toasts drawn
+        ui = drive(pilot)
+        await ui.sign_in()
+        census = await ui.wait_for_screen(CensusScreen)
+        app.notify(SECRET, title="Saved", timeout=60)
+        await ui.wait_for(lambda: "bed 12" in ui.screen_text())
+        await pilot.press("ctrl+l")
+        await ui.wait_for_screen(LockScreen)
+        await pilot.pause()
+        assert "bed 12" not in ui.screen_text()
+
+        await pilot.press(*offline_terminal.password, "enter")
+        await ui.wait_for(lambda: app.unlocked and app.screen is census)
+        await ui.wait_for(lambda: "bed 12" in ui.screen_text())
+
+
+async def test_a_notice_on_show_is_not_left_for_the_next_clerk(offline_terminal, make_app,
+                                                                drive):
+    app = make_app(offline_terminal, idle_lock_seconds=300)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:  # toasts drawn
+        ui = drive(pilot)
+        await ui.sign_in()
+        await ui.wait_for_screen(CensusScreen)
+        app.notify(SECRET, title="Saved", timeout=60)
+        await ui.wait_for(lambda: "bed 12" in ui.screen_text())
+        await pilot.press("ctrl+o")  # switch user, straight from the census
+        await ui.wait_for_screen(UnlockScreen)
+        await pilot.pause()
+        assert "bed 12" not in ui.screen_text()
+
+
 async def test_a_section_change_the_lock_interrupts_waits_under_the_lock(
         offline_terminal, make_app, drive):
     """The lock lands while a section change is closing screens: the change stops

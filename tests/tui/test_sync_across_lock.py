@@ -10,6 +10,7 @@ import threading
 
 import pytest
 
+from client.session import Session
 from client.sync.transport import TransportError
 from client.ui.app import ChartkeepApp
 from client.ui.screens.census import CensusScreen
@@ -29,12 +30,14 @@ class HungServer:
     def __init__(self) -> None:
         self.released = threading.Event()
         self.requests = 0
-        self.threads: set[int] = set()
-        """The threads that sent requests: each sync runs on a worker thread of its own."""
+        self.syncs = 0
+        """Syncs started so far (counted by the test)."""
+        self.sent_by: list[int] = []
+        """For each request, which sync (1, 2, …) was running when it was sent."""
 
     def post(self, path: str, body: bytes, timeout: float) -> tuple[int, bytes]:  # noqa: ARG002  Transport's signature
         self.requests += 1
-        self.threads.add(threading.get_ident())
+        self.sent_by.append(self.syncs)
         if self.requests == 1:
             self.released.wait(HELD_S)
         raise TransportError("the server could not be reached (timeout)")
@@ -45,8 +48,15 @@ def _told(app, text: str) -> bool:
 
 
 async def test_ctrl_s_after_the_unlock_says_the_old_sync_is_ending_then_syncs(
-        offline_terminal, drive):
+        offline_terminal, drive, monkeypatch):
     server = HungServer()
+    sync = Session.sync
+
+    def counted(self, *args, **kwargs):
+        server.syncs += 1
+        return sync(self, *args, **kwargs)
+
+    monkeypatch.setattr(Session, "sync", counted)
     app = ChartkeepApp(offline_terminal.home, clock=offline_terminal.clock, transport=server,
                        idle_lock_seconds=300, auto_sync_seconds=0, status_poll_seconds=0)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -66,6 +76,6 @@ async def test_ctrl_s_after_the_unlock_says_the_old_sync_is_ending_then_syncs(
 
         server.released.set()  # the old sync gives up; the clerk's starts
         await ui.wait_for(lambda: _told(app, "could not be reached"))
-        await ui.wait_for(lambda: len(server.threads) == 2)  # the clerk's own sync reached out
+        await ui.wait_for(lambda: 2 in server.sent_by)  # the clerk's own sync reached out
         await ui.wait_for(lambda: not app.syncing)
         assert app.unexpected_errors == []
