@@ -27,6 +27,7 @@ from protocol.errors import ValidationError
 from protocol.records import RecordKind, validate_field
 
 from ..engine import InputError, SessionLocked, TerminalError, clerk_message
+from ..widgets.field_input import FieldInput
 from ..widgets.key_footer import KeyFooter
 from ..workers import WorkerErrorsToApp
 from .choice import ChoiceDialog
@@ -241,8 +242,11 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
             area = TextArea(spec.value, id=widget_id, soft_wrap=True, tab_behavior="focus")
             area.show_line_numbers = False
             return area
-        return Input(spec.value, id=widget_id, placeholder=spec.placeholder,
-                     password=spec.password, select_on_focus=False)
+        # Enter goes on to the next field at once (keys typed ahead land there);
+        # in the last field it saves.
+        return FieldInput(spec.value, id=widget_id, placeholder=spec.placeholder,
+                          password=spec.password, select_on_focus=False,
+                          advance_on_enter=spec is not self.fields[-1])
 
     # --- reading and checking fields ----------------------------------------
 
