@@ -207,3 +207,20 @@ def test_a_note_author_is_named_never_shown_as_an_id():
     assert author_name(note("01ME"), me) == "alice"
     assert author_name(note(stranger), me) == "a user of another facility"
     assert stranger[-6:] not in author_name(note(stranger), me)
+
+
+async def test_down_from_the_tabs_reaches_the_field_to_edit(resident_terminal, make_app, drive):
+    """The record opens with the cursor on the tabs (left and right change the tab).
+    Driven at 80×24, down there did nothing, and ``e`` then edited the first row:
+    "The record number cannot be changed." Down now goes into the tab's list."""
+    app = make_app(resident_terminal)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        screen = await open_first_resident(ui, pilot)
+        await ui.wait_for(lambda: "Okafor" in ui.table_text("#demographics"))
+        assert app.focused is not screen.query_one("#demographics", DataTable)
+        await pilot.press("down")
+        assert app.focused is screen.query_one("#demographics", DataTable)
+        await pilot.press("down", "e")  # the first row is the record number
+        form = await ui.wait_for_screen(FormDialog)
+        assert form.form_title == "Change family name"

@@ -45,6 +45,9 @@ class ResidentScreen(StayActions):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="resident.back",
                 tooltip="Back to the list you came from"),
+        Binding("down", "into_list", "Into the list", show=False, id="resident.into_list",
+                tooltip="From the tabs, down into the tab's list (the cursor starts on "
+                        "the tabs, where left and right change the tab)"),
         Binding("e", "edit", "Edit field", id="resident.edit",
                 tooltip="Change the highlighted demographic field or diagnosis"),
         Binding("a", "admit", "Admit", id="resident.admit",
@@ -114,6 +117,16 @@ class ResidentScreen(StayActions):
         self.view = view = message.view
         self.query_one(ResidentRecord).show(view, self.chartkeep.signed_in_user)
         self.sub_title = view.display_name or resident_display_name(view.fields)
+
+    def action_into_list(self) -> None:
+        """Down on the tabs goes into the tab's list. The screen opens with the
+        cursor on the tabs (left and right change the tab), where up and down did
+        nothing: a clerk pressed down to reach a field and ``e`` edited the first
+        row, the record number."""
+        pane = self.query_one("#resident-tabs", TabbedContent).active_pane
+        tables = pane.query(DataTable) if pane is not None else None
+        if tables:
+            tables.first().focus()
 
     # --- notes ------------------------------------------------------------------
 
