@@ -92,3 +92,22 @@ async def test_user_name_and_passphrase_typed_ahead_sign_in(offline_terminal, ma
         post_read(app, keys_of(offline_terminal.username, "enter",
                                offline_terminal.password, "enter"))
         await ui.wait_for_screen(CensusScreen)
+
+
+async def test_enrollment_typed_ahead_fills_each_field(tmp_path, enroll_transport, drive):
+    from client.ui.app import ChartkeepApp
+    from client.ui.screens.enroll import EnrollScreen
+
+    app = ChartkeepApp(tmp_path / "new-terminal", transport=enroll_transport,
+                       auto_sync_seconds=0, status_poll_seconds=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        screen = await ui.wait_for_screen(EnrollScreen)
+        post_read(app, keys_of("http://127.0.0.1:9", "enter", "K7P-2QX", "tab", "Desk 2"))
+        terminal_name = screen.query_one("#enroll-terminal_name", Input)
+        await ui.wait_for(lambda: terminal_name.value == "Desk 2"
+                          or "Desk" in screen.query_one("#enroll-server_url", Input).value,
+                          seconds=5)
+        assert [screen.query_one(f"#enroll-{name}", Input).value
+                for name in ("server_url", "code", "terminal_name")] == [
+            "http://127.0.0.1:9", "K7P-2QX", "Desk 2"]
