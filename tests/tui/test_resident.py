@@ -224,3 +224,20 @@ async def test_down_from_the_tabs_reaches_the_field_to_edit(resident_terminal, m
         await pilot.press("down", "e")  # the first row is the record number
         form = await ui.wait_for_screen(FormDialog)
         assert form.form_title == "Change family name"
+
+
+async def test_down_down_e_typed_at_once_edits_the_second_field(resident_terminal, make_app,
+                                                                drive):
+    """The same keys in one read (typed ahead): the downs behind the first move
+    the list's cursor, and ``e`` edits the row they reach."""
+    from textual import events
+
+    app = make_app(resident_terminal)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        await open_first_resident(ui, pilot)
+        await ui.wait_for(lambda: "Okafor" in ui.table_text("#demographics"))
+        for key in ("down", "down", "e"):
+            app.post_message(events.Key(key, key if key == "e" else None))
+        form = await ui.wait_for_screen(FormDialog)
+        assert form.form_title == "Change family name"

@@ -125,8 +125,8 @@ class ResidentScreen(StayActions):
         row, the record number."""
         pane = self.query_one("#resident-tabs", TabbedContent).active_pane
         tables = pane.query(DataTable) if pane is not None else None
-        if tables:
-            tables.first().focus()
+        if tables:  # at once: the downs typed behind this one move the list's cursor
+            self.set_focus(tables.first())
 
     # --- notes ------------------------------------------------------------------
 
