@@ -47,3 +47,29 @@ async def test_help_at_80_columns_puts_the_screens_keys_first(offline_terminal, 
         await ui.wait_for(lambda: tip in str(detail.render()))
         await pilot.press("escape")
         await ui.wait_for(lambda: not isinstance(app.screen, HelpScreen))
+
+
+
+async def test_f1_in_a_form_lists_the_forms_keys(offline_terminal, make_app, drive):
+    """A form is a modal screen, where Textual stops the app's keys: driven at 80×24,
+    F1 in a form did nothing and the form's footer did not start with it."""
+    from textual.widgets._footer import FooterKey
+
+    from client.ui.dialogs.form import FormDialog
+
+    app = make_app(offline_terminal)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("ctrl+n")
+        form = await ui.wait_for_screen(FormDialog)
+        await ui.wait_for(lambda: list(form.query(FooterKey)))
+        assert next(iter(form.query(FooterKey))).action == "app.help"
+        await pilot.press("f1")
+        await ui.wait_for_screen(HelpScreen)
+        lines = ui.table_text("#help-keys").splitlines()
+        assert any("Save" in line for line in lines)
+        assert any("Delete character left" in line for line in lines)  # the field's keys
+        assert not any("Census" in line for line in lines)  # F2 does not work in a form
+        await pilot.press("escape")
+        await ui.wait_for(lambda: app.screen is form)

@@ -121,6 +121,8 @@ class AssessmentList(WorkerErrorsToApp, ModalScreen[None]):
     """A resident's MDS assessments: ``n`` records one, Enter fills in its dates."""
 
     BINDINGS = [
+        Binding("f1", "app.help", "Help", id="assessments.help",  # a modal: not the app's F1
+                tooltip="Every key of the assessment list"),
         Binding("escape", "close", "Close", id="assessments.close",
                 tooltip="Back to the resident"),
         Binding("n", "add", "New assessment", id="assessments.add",

@@ -121,6 +121,10 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
 
 
     BINDINGS = [
+        # A form is a modal screen, where Textual stops the app's keys: F1 did
+        # nothing in a form, and its footer did not start with it.
+        Binding("f1", "app.help", "Help", id="form.help",
+                tooltip="Every key of this form, and the field's editing keys"),
         Binding("escape", "cancel", "Cancel", id="form.cancel",
                 tooltip="Close the form without saving"),
         Binding("ctrl+s", "save", "Save", id="form.save", priority=True,
