@@ -73,3 +73,18 @@ async def test_f1_in_a_form_lists_the_forms_keys(offline_terminal, make_app, dri
         assert not any("Census" in line for line in lines)  # F2 does not work in a form
         await pilot.press("escape")
         await ui.wait_for(lambda: app.screen is form)
+
+
+async def test_the_palette_offers_one_help_the_apps(offline_terminal, make_app, drive):
+    """Driven at 80×24, the palette's "Keys" (Textual's own key panel) took half the
+    lock screen, named keys as Textual does and stayed: esc did not close it."""
+    from client.ui.screens.unlock import UnlockScreen
+
+    app = make_app(offline_terminal)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        screen = await ui.wait_for_screen(UnlockScreen)
+        titles = {command.title: command.help for command in app.get_system_commands(screen)}
+        assert "Keys" not in titles
+        assert "Screenshot" not in titles
+        assert "asks first" in titles["Quit"]
