@@ -23,10 +23,11 @@ pytestmark = pytest.mark.tui
 
 
 def keys_of(*parts: str) -> list[str]:
-    """Each part: a key name ("enter", "tab", "shift+tab") or text typed letter by letter."""
+    """Each part: a key name ("enter", "tab", "shift+tab", "ctrl+s") or text typed
+    letter by letter."""
     keys: list[str] = []
     for part in parts:
-        keys.extend([part] if part in {"enter", "tab", "shift+tab"} else list(part))
+        keys.extend([part] if part in {"enter", "tab", "shift+tab", "ctrl+s"} else list(part))
     return keys
 
 
@@ -111,3 +112,74 @@ async def test_enrollment_typed_ahead_fills_each_field(tmp_path, enroll_transpor
         assert [screen.query_one(f"#enroll-{name}", Input).value
                 for name in ("server_url", "code", "terminal_name")] == [
             "http://127.0.0.1:9", "K7P-2QX", "Desk 2"]
+
+
+@pytest.fixture
+def with_a_phone(offline_terminal):
+    session = offline_terminal.session()
+    resident_id = session.residents.register({"family_name": "Okafor", "given_name": "Ada",
+                                             "birth_date": "1941-03-02", "sex": "female",
+                                             "phone": "555-0100"})
+    session.stays.admit(resident_id, admitted_at="2026-01-02")
+    session.lock()
+    return offline_terminal, resident_id
+
+
+async def open_phone_form(ui, pilot):
+    from textual.widgets import DataTable
+
+    from client.ui.screens.resident import ResidentScreen
+
+    await ui.sign_in()
+    await ui.wait_for(lambda: "Okafor" in ui.table_text("#census-table"))
+    ui.app.screen.query_one("#census-table", DataTable).focus()
+    await pilot.press("enter")
+    screen = await ui.wait_for_screen(ResidentScreen)
+    await ui.wait_for(lambda: screen.view is not None)
+    screen.query_one("#demographics", DataTable).focus()
+    await pilot.press(*["down"] * 6, "e")
+    form = await ui.wait_for_screen(FormDialog)
+    assert form.form_title == "Change phone"
+    return screen, form
+
+
+async def test_ctrl_s_typed_right_after_the_entry_saves_the_whole_entry(with_a_phone, make_app,
+                                                                        drive):
+    """ctrl+s is acted on as the app reads it, before the letters read with it reach
+    the field: ``12`` ctrl+s in one read saved the old number (nothing changed) and
+    closed the form, the digits lost."""
+    term, resident_id = with_a_phone
+    app = make_app(term)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        screen, _form = await open_phone_form(ui, pilot)
+        post_read(app, keys_of("12", "ctrl+s"))
+        await ui.wait_for(lambda: app.screen is screen)
+        await ui.wait_for(lambda: "555-010012" in ui.table_text("#demographics"))
+    session = term.session()
+    try:
+        assert session.residents.get(resident_id).fields["phone"] == "555-010012"
+    finally:
+        session.lock()
+
+
+async def test_ctrl_s_after_enter_and_more_typing_waits_for_the_next_field(
+        offline_terminal, make_app, drive):
+    """Enter, the given name and ctrl+s in one read: the form is saved with the
+    given name typed into the next field (it was checked before the letters came,
+    refused as missing, and the form stayed open)."""
+    from client.ui.screens.resident import ResidentScreen
+
+    app = make_app(offline_terminal)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("ctrl+n")
+        form = await ui.wait_for_screen(FormDialog)
+        await ui.fill(family_name="Testperson", birth_date="1940-02-28", sex="female")
+        form.query_one("#field-family_name", Input).focus()
+        await pilot.pause()
+        post_read(app, keys_of("enter", "Alma", "ctrl+s"))
+        screen = await ui.wait_for_screen(ResidentScreen)
+        await ui.wait_for(lambda: screen.view is not None)
+        assert screen.view.fields["given_name"] == "Alma"

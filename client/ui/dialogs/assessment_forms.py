@@ -31,7 +31,8 @@ from ..widgets.fitted_columns import show_fitted
 from ..widgets.key_footer import KeyFooter
 from ..workers import WorkerErrorsToApp
 from .date_checks import dated
-from .form import FormDialog, FormField
+from .form import FormDialog
+from .form_fields import FormField
 
 ASSESSMENT_COLUMNS = (("Type", True), ("ARD / event", False), ("Completed", False),
                       ("Transmitted", False), ("", False))
