@@ -241,3 +241,31 @@ async def test_down_down_e_typed_at_once_edits_the_second_field(resident_termina
             app.post_message(events.Key(key, key if key == "e" else None))
         form = await ui.wait_for_screen(FormDialog)
         assert form.form_title == "Change family name"
+
+
+async def test_a_note_just_added_is_the_one_highlighted(resident_terminal, make_app, drive):
+    """Driven at 80×24: after saving a note the list's cursor stayed on the first
+    (oldest) note, whose text showed under the list; with a long history the new
+    note was out of sight, as if not saved."""
+    session = resident_terminal.session()
+    resident_id = session.residents.census().rows[0].id
+    for day in range(1, 13):
+        session.notes.add(resident_id, {"category": "progress",
+                                        "clinical_time": f"2026-01-{10 + day:02d}T09:00",
+                                        "body": f"Older note {day}"})
+    session.lock()
+    app = make_app(resident_terminal)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        screen = await open_first_resident(ui, pilot)
+        await ui.wait_for(lambda: "Older note 12" in ui.table_text("#notes"))
+        await pilot.press("n")
+        await ui.wait_for_screen(FormDialog)
+        await ui.fill(body="Walked to the dayroom with her frame.")
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: app.screen is screen)
+        await ui.wait_for(lambda: "Walked to the dayroom" in ui.table_text("#notes"))
+        await ui.wait_for(lambda: "with her frame" in ui.text_of("#note-detail"))
+        note = screen.selected_note()
+        assert note is not None
+        assert note.body == "Walked to the dayroom with her frame."
