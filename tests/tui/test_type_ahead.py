@@ -183,3 +183,19 @@ async def test_ctrl_s_after_enter_and_more_typing_waits_for_the_next_field(
         screen = await ui.wait_for_screen(ResidentScreen)
         await ui.wait_for(lambda: screen.view is not None)
         assert screen.view.fields["given_name"] == "Alma"
+
+
+async def test_corrections_typed_ahead_apply_where_they_were_typed(offline_terminal, make_app,
+                                                                   drive):
+    """Backspace and the arrows travelled up to the app's bindings while the field
+    took the letters behind them: ``ab`` backspace ``cd`` left ``x`` typed at once
+    gave ``abcd`` (the x deleted, the b kept) instead of ``acxd``."""
+    app = make_app(offline_terminal)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("ctrl+n")
+        form = await ui.wait_for_screen(FormDialog)
+        post_read(app, ["a", "b", "backspace", "c", "d", "left", "x", "end", "e"])
+        await ui.wait_for(lambda: value(form, "family_name").endswith("e"), seconds=5)
+        assert value(form, "family_name") == "acxde"

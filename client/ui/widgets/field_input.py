@@ -9,7 +9,8 @@ the first field and nothing in the second.
 
 :class:`FieldInput` moves the cursor on Enter (when asked to), Tab and
 shift+Tab at once, and passes every key it receives after that on to the widget
-the cursor is now in, in the order they were typed.
+the cursor is now in, in the order they were typed. Its own editing keys
+(backspace, the arrows, home, end…) act as they arrive, in turn with the letters.
 """
 
 from __future__ import annotations
@@ -55,4 +56,12 @@ class FieldInput(Input):
             else:
                 screen.focus_previous()
             return
+        # The field's own editing keys (backspace, left, home…) act here, in turn
+        # with the letters: left to travel up to the app's bindings, ``ab``
+        # backspace ``c`` typed at once gave ``abc`` less its last letter.
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+            if not binding.priority and await self.app.run_action(binding.action, self):
+                event.stop()
+                event.prevent_default()
+                return
         await super()._on_key(event)
