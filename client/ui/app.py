@@ -121,10 +121,16 @@ class ChartkeepApp(LockingApp):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's commands, less "Screenshot": it would write resident data to an
-        unencrypted file in the Downloads folder, and exports happen only on purpose.
-        """
+        unencrypted file in the Downloads folder, and exports happen only on purpose;
+        less "Keys": Textual's own key panel, a second help beside F1's that took
+        half an 80-column screen, listed Textual's names for the keys, and stayed
+        (esc did not close it; it was the only help the palette offered at the lock
+        screen). Quit says that it asks first, as ctrl+q does."""
         for command in super().get_system_commands(screen):
-            if command.title != "Screenshot":
+            if command.title == "Quit":
+                yield command._replace(help="Quit Chartkeep (asks first when changes wait "
+                                            "to be sent or a form has entries)")
+            elif command.title not in {"Screenshot", "Keys"}:
                 yield command
 
     # --- the engine ---------------------------------------------------------

@@ -47,3 +47,44 @@ async def test_help_at_80_columns_puts_the_screens_keys_first(offline_terminal, 
         await ui.wait_for(lambda: tip in str(detail.render()))
         await pilot.press("escape")
         await ui.wait_for(lambda: not isinstance(app.screen, HelpScreen))
+
+
+
+async def test_f1_in_a_form_lists_the_forms_keys(offline_terminal, make_app, drive):
+    """A form is a modal screen, where Textual stops the app's keys: driven at 80×24,
+    F1 in a form did nothing and the form's footer did not start with it."""
+    from textual.widgets._footer import FooterKey
+
+    from client.ui.dialogs.form import FormDialog
+
+    app = make_app(offline_terminal)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("ctrl+n")
+        form = await ui.wait_for_screen(FormDialog)
+        await ui.wait_for(lambda: list(form.query(FooterKey)))
+        assert next(iter(form.query(FooterKey))).action == "app.help"
+        await pilot.press("f1")
+        await ui.wait_for_screen(HelpScreen)
+        lines = ui.table_text("#help-keys").splitlines()
+        assert any("Save" in line for line in lines)
+        assert any("Delete character left" in line for line in lines)  # the field's keys
+        assert not any("Census" in line for line in lines)  # F2 does not work in a form
+        await pilot.press("escape")
+        await ui.wait_for(lambda: app.screen is form)
+
+
+async def test_the_palette_offers_one_help_the_apps(offline_terminal, make_app, drive):
+    """Driven at 80×24, the palette's "Keys" (Textual's own key panel) took half the
+    lock screen, named keys as Textual does and stayed: esc did not close it."""
+    from client.ui.screens.unlock import UnlockScreen
+
+    app = make_app(offline_terminal)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        screen = await ui.wait_for_screen(UnlockScreen)
+        titles = {command.title: command.help for command in app.get_system_commands(screen)}
+        assert "Keys" not in titles
+        assert "Screenshot" not in titles
+        assert "asks first" in titles["Quit"]

@@ -207,3 +207,65 @@ def test_a_note_author_is_named_never_shown_as_an_id():
     assert author_name(note("01ME"), me) == "alice"
     assert author_name(note(stranger), me) == "a user of another facility"
     assert stranger[-6:] not in author_name(note(stranger), me)
+
+
+async def test_down_from_the_tabs_reaches_the_field_to_edit(resident_terminal, make_app, drive):
+    """The record opens with the cursor on the tabs (left and right change the tab).
+    Driven at 80×24, down there did nothing, and ``e`` then edited the first row:
+    "The record number cannot be changed." Down now goes into the tab's list."""
+    app = make_app(resident_terminal)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        screen = await open_first_resident(ui, pilot)
+        await ui.wait_for(lambda: "Okafor" in ui.table_text("#demographics"))
+        assert app.focused is not screen.query_one("#demographics", DataTable)
+        await pilot.press("down")
+        assert app.focused is screen.query_one("#demographics", DataTable)
+        await pilot.press("down", "e")  # the first row is the record number
+        form = await ui.wait_for_screen(FormDialog)
+        assert form.form_title == "Change family name"
+
+
+async def test_down_down_e_typed_at_once_edits_the_second_field(resident_terminal, make_app,
+                                                                drive):
+    """The same keys in one read (typed ahead): the downs behind the first move
+    the list's cursor, and ``e`` edits the row they reach."""
+    from textual import events
+
+    app = make_app(resident_terminal)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        await open_first_resident(ui, pilot)
+        await ui.wait_for(lambda: "Okafor" in ui.table_text("#demographics"))
+        for key in ("down", "down", "e"):
+            app.post_message(events.Key(key, key if key == "e" else None))
+        form = await ui.wait_for_screen(FormDialog)
+        assert form.form_title == "Change family name"
+
+
+async def test_a_note_just_added_is_the_one_highlighted(resident_terminal, make_app, drive):
+    """Driven at 80×24: after saving a note the list's cursor stayed on the first
+    (oldest) note, whose text showed under the list; with a long history the new
+    note was out of sight, as if not saved."""
+    session = resident_terminal.session()
+    resident_id = session.residents.census().rows[0].id
+    for day in range(1, 13):
+        session.notes.add(resident_id, {"category": "progress",
+                                        "clinical_time": f"2026-01-{10 + day:02d}T09:00",
+                                        "body": f"Older note {day}"})
+    session.lock()
+    app = make_app(resident_terminal)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        screen = await open_first_resident(ui, pilot)
+        await ui.wait_for(lambda: "Older note 12" in ui.table_text("#notes"))
+        await pilot.press("n")
+        await ui.wait_for_screen(FormDialog)
+        await ui.fill(body="Walked to the dayroom with her frame.")
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: app.screen is screen)
+        await ui.wait_for(lambda: "Walked to the dayroom" in ui.table_text("#notes"))
+        await ui.wait_for(lambda: "with her frame" in ui.text_of("#note-detail"))
+        note = screen.selected_note()
+        assert note is not None
+        assert note.body == "Walked to the dayroom with her frame."

@@ -31,7 +31,8 @@ from ..widgets.fitted_columns import show_fitted
 from ..widgets.key_footer import KeyFooter
 from ..workers import WorkerErrorsToApp
 from .date_checks import dated
-from .form import FormDialog, FormField
+from .form import FormDialog
+from .form_fields import FormField
 
 ASSESSMENT_COLUMNS = (("Type", True), ("ARD / event", False), ("Completed", False),
                       ("Transmitted", False), ("", False))
@@ -121,6 +122,8 @@ class AssessmentList(WorkerErrorsToApp, ModalScreen[None]):
     """A resident's MDS assessments: ``n`` records one, Enter fills in its dates."""
 
     BINDINGS = [
+        Binding("f1", "app.help", "Help", id="assessments.help",  # a modal: not the app's F1
+                tooltip="Every key of the assessment list"),
         Binding("escape", "close", "Close", id="assessments.close",
                 tooltip="Back to the resident"),
         Binding("n", "add", "New assessment", id="assessments.add",

@@ -18,7 +18,8 @@ from protocol.reports.render import FORMATS
 from protocol.rules.calendar import Quarter
 
 from ..engine import InputError
-from .form import FormDialog, FormField
+from .form import FormDialog
+from .form_fields import FormField
 
 WARNING = ("This writes resident or staff data to a PLAINTEXT file outside the encrypted "
            "store. Choose a place only you can reach, hand it over securely, delete it when "

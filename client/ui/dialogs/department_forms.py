@@ -19,7 +19,8 @@ from protocol.rules.department.onboarding import CREDENTIALS
 from protocol.rules.department.onboarding import ITEMS as ONBOARDING_ITEMS
 
 from ..engine import Session
-from .form import FormDialog, FormField, whole_number
+from .form import FormDialog
+from .form_fields import FormField, whole_number
 from .records_forms import iso_date
 
 DECISIONS = (("approve", "approved"), ("refuse", "refused"))

@@ -31,7 +31,8 @@ from ..display import plain
 from ..widgets.fitted_columns import show_fitted
 from ..widgets.key_footer import KeyFooter
 from ..workers import WorkerErrorsToApp
-from .form import FormDialog, FormField
+from .form import FormDialog
+from .form_fields import FormField
 from .resident_forms import drop_empty
 
 

@@ -10,7 +10,6 @@ when the engine has taken the change, returning whatever ``submit`` returned.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from rich.text import Text
@@ -24,95 +23,18 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from protocol.errors import ValidationError
-from protocol.records import RecordKind, validate_field
 
 from ..engine import InputError, SessionLocked, TerminalError, clerk_message
+from ..widgets.field_input import FieldInput
 from ..widgets.key_footer import KeyFooter
 from ..workers import WorkerErrorsToApp
 from .choice import ChoiceDialog
+from .form_fields import FormField, check_value, field_message, opening_value
 
 T = TypeVar("T")
 
 DISCARD = "discard"
 """The choice that throws a form's typed entries away (closing it, quitting)."""
-
-Parse = Callable[[str], Any]
-
-
-@dataclass(frozen=True)
-class FormField:
-    """One field of a form, and how to check what the clerk typed in it.
-
-    ``kind`` checks the value with ``protocol.records.validate_field`` (the rule
-    lives once, in the protocol); ``check`` is for values that are not record
-    fields (a stay's admission date). ``parse`` turns the typed text into the
-    value the engine wants (a whole number for a job title code).
-    """
-
-    name: str
-    label: str
-    value: str = ""
-    kind: RecordKind | None = None
-    check_as: str | None = None
-    """The record field to check against, when it differs from ``name``."""
-    check: Callable[[str, Any], Any] | None = None
-    parse: Parse | None = None
-    choices: Sequence[tuple[str | Text, str]] | None = None
-    multiline: bool = False
-    password: bool = False
-    required: bool = True
-    placeholder: str = ""
-    hint: str = ""
-    no_default: bool = False
-    """A required choice that starts on "Choose…" (the first choice is never taken
-    for the clerk: a transfer's receiving facility)."""
-
-
-PREDICATES = ("is ", "are ", "must ", "may ", "cannot ", "needs ", "has ")
-"""How a reason that goes on from the field's name begins ("is required")."""
-
-
-def field_message(label: str, reason: str) -> str:
-    """A field's refusal in words: "Description is required", "Onset date must be
-    …"; a reason that is a sentence of its own after a colon ("ICD-10-CM code:
-    Z99.9 is not in the code set"). A colon before "is required" read as a
-    label with nothing after it."""
-    return f"{label} {reason}" if reason.startswith(PREDICATES) else f"{label}: {reason}"
-
-
-def whole_number(text: str) -> int:
-    """Parse a whole number; the protocol's range check says the rest."""
-    try:
-        return int(text.strip())
-    except ValueError:
-        raise ValidationError("value", "must be a whole number") from None
-
-
-def check_value(spec: FormField, text: str) -> Any:
-    """The value to send for ``text``, or :class:`ValidationError` saying what is wrong."""
-    if not text.strip():
-        if spec.required:
-            raise ValidationError(spec.name, "is required")
-        return None
-    value: Any = text
-    try:
-        if spec.parse is not None:
-            value = spec.parse(text)
-        if spec.kind is not None:
-            value = validate_field(spec.kind, spec.check_as or spec.name, value)
-        if spec.check is not None:
-            value = spec.check(spec.name, value)
-    except ValidationError as error:
-        raise ValidationError(spec.name, error.reason) from None
-    return value
-
-
-def _opening_value(spec: FormField) -> str:
-    """What ``raw_value`` reads in an untouched field: a required choice without a
-    value of its own starts on its first choice."""
-    if spec.choices and not spec.value and spec.required and not spec.no_default:
-        return str(spec.choices[0][1])
-    return spec.value or ""
 
 
 class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
@@ -120,6 +42,10 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
 
 
     BINDINGS = [
+        # A form is a modal screen, where Textual stops the app's keys: F1 did
+        # nothing in a form, and its footer did not start with it.
+        Binding("f1", "app.help", "Help", id="form.help",
+                tooltip="Every key of this form, and the field's editing keys"),
         Binding("escape", "cancel", "Cancel", id="form.cancel",
                 tooltip="Close the form without saving"),
         Binding("ctrl+s", "save", "Save", id="form.save", priority=True,
@@ -241,8 +167,11 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
             area = TextArea(spec.value, id=widget_id, soft_wrap=True, tab_behavior="focus")
             area.show_line_numbers = False
             return area
-        return Input(spec.value, id=widget_id, placeholder=spec.placeholder,
-                     password=spec.password, select_on_focus=False)
+        # Enter goes on to the next field at once (keys typed ahead land there);
+        # in the last field it saves.
+        return FieldInput(spec.value, id=widget_id, placeholder=spec.placeholder,
+                          password=spec.password, select_on_focus=False,
+                          advance_on_enter=spec is not self.fields[-1])
 
     # --- reading and checking fields ----------------------------------------
 
@@ -293,7 +222,7 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
         event.stop()
         editors = [self.query_one(f"#field-{s.name}") for s in self.fields]
         if event.input is editors[-1]:
-            self.action_save()
+            self._check_and_save()  # the field's keys before Enter are in it
         else:
             self.focus_next()
 
@@ -304,13 +233,39 @@ class FormDialog(WorkerErrorsToApp, ModalScreen[T | None], Generic[T]):
         switching user would throw that away, so the app asks first)."""
         if self.saved or not self.is_mounted:
             return False
-        return any(self.raw_value(spec) != _opening_value(spec) for spec in self.fields)
+        return any(self.raw_value(spec) != opening_value(spec) for spec in self.fields)
 
     # --- saving -----------------------------------------------------------------
 
     @on(Button.Pressed, "#form-save")
     def action_save(self) -> None:
-        if self.saving:
+        """ctrl+s (or the Save button): check and save what the fields hold once the
+        keys typed before it have reached them. ctrl+s is a priority key, acted on
+        as soon as the app reads it, while the letters typed just before it may
+        still wait in the field's queue: typed in one read, ``123`` ctrl+s in the
+        phone form saved the old number and closed the form, the digits lost."""
+        self._save_after_typing(self.focused)
+
+    def _save_after_typing(self, widget: Widget | None) -> None:
+        if widget is None or not widget.is_attached:
+            self._check_and_save()
+            return
+
+        def typed() -> None:
+            now = self.focused
+            if not self.is_attached:
+                return
+            if now is not None and now is not widget:
+                # Enter or Tab typed before ctrl+s moved on, and handed the keys
+                # behind it to the field now focused: save after those too.
+                self._save_after_typing(now)
+                return
+            self._check_and_save()
+
+        widget.call_later(typed)  # after the keys already queued for the widget
+
+    def _check_and_save(self) -> None:
+        if self.saving or not self.is_attached:
             return
         values: dict[str, Any] = {}
         first_bad: FormField | None = None

@@ -22,7 +22,8 @@ from protocol.rules.department.onboarding import ITEMS as ONBOARDING_ITEMS
 from protocol.rules.department.onboarding import POSTING_OUTCOMES
 
 from ..engine import InputError, Session
-from .form import FormDialog, FormField, whole_number
+from .form import FormDialog
+from .form_fields import FormField, whole_number
 from .records_forms import iso_date
 from .staff_forms import JOB_TITLE_CHOICES
 

@@ -10,7 +10,8 @@ from rich.text import Text
 from protocol.records import RecordKind
 
 from ..engine import NoteView
-from .form import FormDialog, FormField
+from .form import FormDialog
+from .form_fields import FormField
 
 CATEGORIES = ("progress", "nursing", "social", "dietary", "therapy", "physician", "admission",
               "other")

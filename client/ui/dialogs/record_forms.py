@@ -11,7 +11,8 @@ from typing import Any
 
 from rich.text import Text
 
-from .form import FormDialog, FormField
+from .form import FormDialog
+from .form_fields import FormField
 
 
 def _who(name: str, mrn: str) -> Text:

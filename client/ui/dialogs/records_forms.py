@@ -15,7 +15,8 @@ from protocol.errors import ValidationError
 from protocol.rules.records.requests import Authority
 
 from ..engine import Session
-from .form import FormDialog, FormField
+from .form import FormDialog
+from .form_fields import FormField
 
 AUTHORITIES = tuple((str(a).replace("_", " "), str(a)) for a in Authority)
 ASKS = (("copies", "copies"), ("inspect", "inspect"), ("accounting of disclosures",

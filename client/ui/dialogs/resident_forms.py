@@ -14,7 +14,8 @@ from protocol.ids import is_id
 from protocol.records import FIELDS, PAYERS, RecordKind
 
 from ..engine import FacilityInfo
-from .form import FormDialog, FormField
+from .form import FormDialog
+from .form_fields import FormField
 
 SEX = (("Female", "female"), ("Male", "male"), ("Unknown", "unknown"))
 PAYER_CHOICES = tuple((p.capitalize(), p) for p in PAYERS)

@@ -23,7 +23,8 @@ from protocol.rules.staffing.nurse_aides import IN_SERVICE_MINUTES, REQUIRED_TOP
 from ..engine import HoursView, InputError, Session, StaffView
 from .attendee_picker import Attendee
 from .date_checks import dated
-from .form import FormDialog, FormField, whole_number
+from .form import FormDialog
+from .form_fields import FormField, whole_number
 from .resident_forms import YES_NO, drop_empty
 from .staff_forms import JOB_TITLE_CHOICES, PAY_TYPE_CHOICES, SHIFTS
 

@@ -13,7 +13,8 @@ from protocol.records import RecordKind
 from protocol.records.codes import US_STATES
 
 from ..engine import HoursView, LicenseView, StaffView
-from .form import FormDialog, FormField, whole_number
+from .form import FormDialog
+from .form_fields import FormField, whole_number
 from .resident_forms import YES_NO, drop_empty
 
 JOB_TITLE_CHOICES = tuple((f"{code:>2} {title}", str(code)) for code, title in JOB_TITLES.items())

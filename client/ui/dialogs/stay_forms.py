@@ -15,7 +15,8 @@ from typing import Any
 from protocol.rules.residents.census_stats import current_payer
 
 from ..engine import StayView
-from .form import FormDialog, FormField
+from .form import FormDialog
+from .form_fields import FormField
 from .resident_forms import PAYER_CHOICES, check_date
 
 

@@ -15,7 +15,8 @@ from typing import Any
 from protocol.errors import ValidationError
 
 from ..engine import InputError, InvalidCredentials, check_password, clerk_message
-from .form import FormDialog, FormField
+from .form import FormDialog
+from .form_fields import FormField
 
 GUIDANCE = ("A passphrase of at least 15 characters. Any characters work, spaces and "
             "punctuation included: a short sentence you will remember is best. Not a "

@@ -22,6 +22,7 @@ from textual.widgets import Button, Input, Label, ProgressBar, Static
 
 from ..engine import InputError, TerminalError, clerk_message
 from ..messages import SessionOpened
+from ..widgets.field_input import FieldInput
 from ..widgets.key_footer import KeyFooter
 from ..workers import WorkerErrorsToApp
 
@@ -85,8 +86,11 @@ class EnrollScreen(WorkerErrorsToApp, Screen[None]):
                          "passphrase you will unlock it with.", classes="dialog-intro")
             for name, label, placeholder, secret in FIELDS:
                 yield Label(label, classes="field-label")
-                yield Input(id=f"enroll-{name}", placeholder=placeholder, password=secret,
-                            select_on_focus=False)
+                # Enter goes on to the next field at once (typed ahead, the next
+                # field's keys land there); in the last it enrolls.
+                yield FieldInput(id=f"enroll-{name}", placeholder=placeholder,
+                                 password=secret, select_on_focus=False,
+                                 advance_on_enter=name != FIELDS[-1][0])
                 if name == "password":
                     yield Static(PASSPHRASE_GUIDANCE, classes="field-hint")
                 yield Static("", id=f"error-{name}", classes="field-error")

@@ -45,6 +45,9 @@ class ResidentScreen(StayActions):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="resident.back",
                 tooltip="Back to the list you came from"),
+        Binding("down", "into_list", "Into the list", show=False, id="resident.into_list",
+                tooltip="From the tabs, down into the tab's list (the cursor starts on "
+                        "the tabs, where left and right change the tab)"),
         Binding("e", "edit", "Edit field", id="resident.edit",
                 tooltip="Change the highlighted demographic field or diagnosis"),
         Binding("a", "admit", "Admit", id="resident.admit",
@@ -94,6 +97,9 @@ class ResidentScreen(StayActions):
         super().__init__()
         self.resident_id = resident_id
         self.view: ResidentView | None = None
+        self._note_to_show: str | None = None
+        """A note just added: the list's cursor goes to it when it is read back
+        (it stayed on the first note, the oldest, whose text showed under the list)."""
 
     def compose_body(self) -> ComposeResult:
         yield ResidentRecord(id="resident-body")
@@ -112,8 +118,21 @@ class ResidentScreen(StayActions):
 
     def on_resident_screen_loaded(self, message: Loaded) -> None:
         self.view = view = message.view
-        self.query_one(ResidentRecord).show(view, self.chartkeep.signed_in_user)
+        record = self.query_one(ResidentRecord)
+        record.show(view, self.chartkeep.signed_in_user)
+        if self._note_to_show is not None and record.highlight_note(self._note_to_show):
+            self._note_to_show = None
         self.sub_title = view.display_name or resident_display_name(view.fields)
+
+    def action_into_list(self) -> None:
+        """Down on the tabs goes into the tab's list. The screen opens with the
+        cursor on the tabs (left and right change the tab), where up and down did
+        nothing: a clerk pressed down to reach a field and ``e`` edited the first
+        row, the record number."""
+        pane = self.query_one("#resident-tabs", TabbedContent).active_pane
+        tables = pane.query(DataTable) if pane is not None else None
+        if tables:  # at once: the downs typed behind this one move the list's cursor
+            self.set_focus(tables.first())
 
     # --- notes ------------------------------------------------------------------
 
@@ -126,7 +145,15 @@ class ResidentScreen(StayActions):
         def submit(values: dict[str, Any]) -> str:
             return session.notes.add(resident_id, resident_forms.drop_empty(values))
 
-        self._open_form(note_forms.add_note(self._now(), submit), "Note saved", tab="notes")
+        self.query_one("#resident-tabs", TabbedContent).active = "tab-notes"
+        saved = self._after_change("Note saved")
+
+        def after(note_id: Any) -> None:
+            if isinstance(note_id, str):
+                self._note_to_show = note_id  # shown once the record is read again
+            saved(note_id)
+
+        self.app.push_screen(note_forms.add_note(self._now(), submit), after)
 
     def action_amend_note(self) -> None:
         note = self._note_for("amend")

@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 from ..engine import OfflineExpired, SlotInfo, StoreUnreadable, TerminalError, clerk_message
 from ..messages import SessionOpened
 from ..widgets.demo_hint import DemoHint
+from ..widgets.field_input import FieldInput
 from ..widgets.key_footer import KeyFooter
 from ..workers import WorkerErrorsToApp
 from .emergency_entry import EmergencyEntry
@@ -50,10 +51,12 @@ class UnlockForm(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Label("User name", classes="field-label")
-        yield Input(self.username, id="username", placeholder="your user name",
-                    disabled=self.fixed_user)
+        # Enter in the user name goes on to the passphrase at once: a name and
+        # passphrase typed ahead land each in its own field.
+        yield FieldInput(self.username, id="username", placeholder="your user name",
+                         disabled=self.fixed_user, advance_on_enter=True)
         yield Label("Passphrase", classes="field-label")
-        yield Input(id="password", password=True, placeholder="your passphrase")
+        yield FieldInput(id="password", password=True, placeholder="your passphrase")
         yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="unlock-progress")
         yield Static("", id="unlock-status", classes="field-error")
         with Horizontal(classes="dialog-buttons"):

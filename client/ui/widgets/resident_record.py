@@ -258,6 +258,17 @@ class ResidentRecord(Vertical):
         index = min(max(table.cursor_row, 0), len(self.view.notes) - 1)
         return self.view.notes[index]
 
+    def highlight_note(self, note_id: str) -> bool:
+        """Put the notes list's cursor on ``note_id`` (its text shows under the list);
+        ``False`` when the view shown does not hold it yet."""
+        notes = self.view.notes if self.view is not None else []
+        index = next((i for i, note in enumerate(notes) if note.id == note_id), None)
+        if index is None:
+            return False
+        self.query_one("#notes", DataTable).move_cursor(row=index)
+        self._show_note_detail()
+        return True
+
     @on(DataTable.RowHighlighted, "#notes")
     def _show_note_detail(self) -> None:
         note = self.selected_note()
