@@ -235,7 +235,12 @@ class Pull:
             if previous is None or snap.seq >= previous.seq:
                 latest[snap.record_id] = snap
         live = [s for s in latest.values() if not s.gone]
-        _mark_gone(conn, [s for s in latest.values() if s.gone])
+        # In the log's order: a record keeps the place of its first snapshot in
+        # ``latest``, and what a departure keeps depends on it (the server sends a
+        # stay's transfer before the chart's MDS records, which are kept only for
+        # a resident whose transfer arrived).
+        _mark_gone(conn, sorted((s for s in latest.values() if s.gone),
+                                key=lambda s: s.seq))
         if not live:
             return [], set()
         pending = _ids_with_work(conn, [s.record_id for s in live])

@@ -235,3 +235,34 @@ def test_a_page_of_departures_reads_and_writes_what_the_facility_keeps_once(
             == (f"Moved, N{i}", f"T{i}", sid, "F-OTHER")
         assert set(facts["stays"]) == {sid} and set(facts["assessments"]) == {aid}
     assert a.residents.census().total == 0  # the records themselves are forgotten
+
+
+def test_an_mds_record_edited_then_transferred_in_one_page_keeps_its_dates(
+        make_terminal, server, sleeps):
+    """The sending terminal keeps the dates of a transferred resident's MDS records
+    (the discharge assessment the stay still owes here). In one page, a record
+    edited before the transfer took the place of its first snapshot, ahead of the
+    stay's transfer, and was kept for no one: its dates were lost."""
+    from client.store import departures
+
+    a = make_terminal(transport=server)
+    fac = server.facility_id
+    rid, sid, aid = new_id(), new_id(), new_id()
+    server.put(RecordKind.RESIDENT, rid, fac, {
+        "mrn": "T1", "family_name": "Moved", "given_name": "N",
+        "birth_date": "1940-01-01", "sex": "male", "_census": "in_house"})
+    server.put(RecordKind.STAY, sid, fac, {
+        "resident_id": rid, "admitted_at": "2026-01-01", "status": "active"})
+    server.put(RecordKind.ASSESSMENT, aid, fac, {"resident_id": rid, "ard": "2026-02-01"})
+    assert _engine(a, server, sleeps).sync().error is None
+    # Between two syncs: the MDS record is completed, then the resident transferred.
+    server.edit(aid, completed_on="2026-02-05")
+    server.records[sid].state.data.update(status="transferred", discharged_at="2026-03-01",
+                                          transferred_to="F-OTHER", transferred_from=fac)
+    for record_id in (sid, rid, aid):  # as server/commands/stays.py: the stay first
+        server.records[record_id].facility_id = "F-OTHER"
+        server._log(record_id, gone_from=fac)
+    assert _engine(a, server, sleeps).sync().error is None
+    with a.store.read() as conn:
+        kept = departures.departures(conn)
+    assert set(kept[rid].get("assessments", {})) == {aid}
