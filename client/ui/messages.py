@@ -38,10 +38,12 @@ class SyncProgressed(Message):
 
 
 class SyncFinished(Message):
-    def __init__(self, report: SyncReport, *, background: bool) -> None:
+    def __init__(self, report: SyncReport, *, background: bool, run: int = 0) -> None:
         super().__init__()
         self.report = report
         self.background = background
+        self.run = run
+        """Which sync of this app it was (:meth:`SyncingApp.sync_now` counts them)."""
 
 
 class DataChanged(Message):

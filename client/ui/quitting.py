@@ -34,7 +34,10 @@ class QuittingApp(AppWorkersApp):
 
     def __init__(self) -> None:
         super().__init__()
-        self._quit_after_sync = False
+        self._quit_after_sync: int | None = None
+        """The sync (its run number) "sync, then quit" waits for: the one it started,
+        or the one queued behind a sync from before the lock. Another sync's end
+        (the old one's) neither quits nor disarms it."""
         self._asking_to_quit = False
         self._quit_when_saved = False
 
@@ -43,6 +46,10 @@ class QuittingApp(AppWorkersApp):
         raise NotImplementedError
 
     def sync_now(self, *, background: bool) -> None:
+        raise NotImplementedError
+
+    def awaited_sync_run(self) -> int:
+        """The run number of the sync a clerk's ctrl+s just started or queued."""
         raise NotImplementedError
 
     def open_forms(self) -> list[FormDialog[object]]:
@@ -128,31 +135,33 @@ class QuittingApp(AppWorkersApp):
         if choice == QUIT_NOW:
             self.exit()
         elif choice == SYNC_THEN_QUIT:
-            self._quit_after_sync = True
             with self.over_the_lock():  # quitting is asked at the lock screen too
                 self.notify("Sending your changes; Chartkeep closes when the sync is done.",
                             title="Syncing before quitting", markup=False)
             self.sync_now(background=False)
+            self._quit_after_sync = self.awaited_sync_run()
 
-    def sync_broke(self, error: BaseException | None) -> None:
-        """A sync ended without a report (it broke, or the lock cut it short): a quit
-        waiting for it asks again, as after a failed sync, and is never left armed
-        for a later sync to set off (the clerk would see Chartkeep close unasked)."""
-        if not self._quit_after_sync:
+    def sync_broke(self, error: BaseException | None, run: int) -> None:
+        """Sync ``run`` ended without a report (it broke, or the lock cut it short):
+        a quit waiting for it asks again, as after a failed sync, and is never left
+        armed for a later sync to set off (the clerk would see Chartkeep close
+        unasked)."""
+        if self._quit_after_sync != run:
             return
-        self._quit_after_sync = False
+        self._quit_after_sync = None
         if self.unlocked and error is not None:
             self._asking_to_quit = True
             self._count_pending(self.session, f"it stopped ({type(error).__name__})")
 
-    def quit_after_sync(self, report: SyncReport) -> bool:
+    def quit_after_sync(self, report: SyncReport, run: int) -> bool:
         """After a sync: quit, or ask again, when the clerk chose "sync, then quit".
 
-        True when the sync was for quitting (the caller shows nothing more).
+        True when sync ``run`` was the one quitting waited for (the caller shows
+        nothing more).
         """
-        if not self._quit_after_sync:
+        if self._quit_after_sync != run:
             return False
-        self._quit_after_sync = False
+        self._quit_after_sync = None
         if report.error is None:
             self.exit()
         elif self.unlocked:

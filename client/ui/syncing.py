@@ -51,6 +51,8 @@ class SyncingApp(QuittingApp):
         self._sync_started_at_lock = 0
         self._sync_when_ended = False
         """The clerk asked for a sync while one from before the lock was ending."""
+        self._sync_runs = 0
+        """Syncs started so far: each knows its number (quitting waits for one)."""
 
     @property
     def unlocked(self) -> bool:
@@ -103,7 +105,14 @@ class SyncingApp(QuittingApp):
         self.syncing = True
         self.sync_progress = None
         self._sync_started_at_lock = self._locks
-        self._sync(self.session, background=background, locks=self._locks)
+        self._sync_runs += 1
+        self._sync(self.session, background=background, locks=self._locks,
+                   run=self._sync_runs)
+
+    def awaited_sync_run(self) -> int:
+        """The sync a clerk's ctrl+s just started, or the one queued behind a sync
+        from before the lock (it starts when that one has ended)."""
+        return self._sync_runs + 1 if self._sync_when_ended else self._sync_runs
 
     @property
     def sync_outlived_lock(self) -> bool:
@@ -115,7 +124,7 @@ class SyncingApp(QuittingApp):
         self._locks += 1
 
     @work(thread=True, group="sync", exit_on_error=False)
-    def _sync(self, session: Session, *, background: bool, locks: int) -> None:
+    def _sync(self, session: Session, *, background: bool, locks: int, run: int) -> None:
         def progressed(progress: SyncProgress) -> None:
             self.post_message(SyncProgressed(progress))
 
@@ -123,19 +132,19 @@ class SyncingApp(QuittingApp):
             report = session.sync(on_progress=progressed)
         except (StoreUnreadable, SessionLocked, *DB_ERRORS) as error:
             if locks == self._locks:
-                self.call_from_thread(self.sync_broke, error)
+                self.call_from_thread(self.sync_broke, error, run)
                 raise  # as before: the worker ends in the ERROR state
             # The store closed under it at the lock: nothing to tell the clerk. Any
             # other error takes the usual path (the clerk is told).
             log.info("a sync cut by the lock ended: %r", error)
-            self.call_from_thread(self.sync_broke, None)
+            self.call_from_thread(self.sync_broke, None, run)
             return
         except Exception as error:
-            self.call_from_thread(self.sync_broke, error)
+            self.call_from_thread(self.sync_broke, error, run)
             raise
         finally:
             self.call_from_thread(self._sync_ended)
-        self.post_message(SyncFinished(report, background=background))
+        self.post_message(SyncFinished(report, background=background, run=run))
 
     def _sync_ended(self) -> None:
         self.syncing = False
@@ -148,7 +157,7 @@ class SyncingApp(QuittingApp):
 
     def on_sync_finished(self, message: SyncFinished) -> None:
         report = message.report
-        if not self.unlocked or self.quit_after_sync(report):
+        if not self.unlocked or self.quit_after_sync(report, message.run):
             return
         if report.error:
             if not message.background:

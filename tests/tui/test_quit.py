@@ -4,12 +4,17 @@ waited for."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
 from textual.widgets import Input
 
+from client.sync.transport import TransportError
+from client.ui.app import ChartkeepApp
 from client.ui.dialogs.choice import ChoiceDialog
+from client.ui.screens.census import CensusScreen
+from client.ui.screens.lock import LockScreen
 
 pytestmark = pytest.mark.tui
 
@@ -108,6 +113,53 @@ async def test_a_sync_that_breaks_while_quitting_asks_again_and_never_quits_late
         await ui.wait_for(told_or_asked, seconds=60)  # the sync retries first
         await pilot.pause()
         assert app.is_running and not isinstance(app.screen, ChoiceDialog)
+
+
+class HeldThenRefused:
+    """The first request hangs until released (a sync from before the lock, waiting
+    for a server that stopped answering); every request fails."""
+
+    def __init__(self) -> None:
+        self.released = threading.Event()
+        self.requests = 0
+
+    def post(self, path: str, body: bytes, timeout: float) -> tuple[int, bytes]:  # noqa: ARG002  Transport's signature
+        self.requests += 1
+        if self.requests == 1:
+            self.released.wait(20)
+        raise TransportError("the server could not be reached (connection refused)")
+
+
+async def test_sync_then_quit_waits_for_its_own_sync_not_the_one_from_before_the_lock(
+        with_pending, drive):
+    """"Sync, then quit" chosen after the unlock, while a sync from before the lock
+    still waits for the server: the quit waits for the clerk's sync, queued behind
+    it. The old sync's end (cut short by the lock) disarmed it, and the clerk's own
+    failed sync then left Chartkeep open on the census, unasked."""
+    server = HeldThenRefused()
+    app = ChartkeepApp(with_pending.home, clock=with_pending.clock, transport=server,
+                       idle_lock_seconds=300, auto_sync_seconds=0, status_poll_seconds=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("ctrl+s")
+        await ui.wait_for(lambda: server.requests == 1)  # the sync waits for the server
+        await pilot.press("ctrl+l")
+        await ui.wait_for_screen(LockScreen)
+        await ui.wait_for(lambda: app.locked_session.locked)
+        await pilot.press(*with_pending.password, "enter")
+        await ui.wait_for(lambda: app.unlocked and isinstance(app.screen, CensusScreen))
+        assert app.syncing  # the sync from before the lock is still waiting
+        await pilot.press("ctrl+q")
+        dialog = await ui.wait_for_screen(ChoiceDialog)
+        await pilot.press("enter")  # sync, then quit: queued behind the old sync
+        await ui.wait_for(lambda: dialog not in app.screen_stack)
+
+        server.released.set()  # the old sync ends; the clerk's starts, and fails
+        await ui.wait_for(lambda: isinstance(app.screen, ChoiceDialog)
+                          and app.screen is not dialog, seconds=60)  # asked again
+        await ui.wait_for(lambda: "The sync did not finish" in ui.screen_text())
+        assert app.is_running
 
 
 # --- nothing typed is lost: open forms and saves in flight ------------------------
