@@ -117,6 +117,11 @@ class Checkpointer:
             if mode == "PASSIVE":
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                 return
+            # A passive checkpoint first copies what it can without blocking anyone;
+            # the TRUNCATE after it holds the writers back (SQLite's rule) only for
+            # what committed in between, not for a WAL's worth of pages, so a
+            # clerk's save does not wait behind the copy.
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
             # No busy wait: a writer or a reader in the way makes this a passive
             # checkpoint (SQLite's rule), instead of holding the clerk's next
             # write back while it waits for them.
