@@ -8,7 +8,8 @@ of them this facility's census counts:
   (:func:`~protocol.rules.residents.departures.residence`): the stays that moved
   here with a chart transferred in were the sending facilities';
 * of a chart this facility **destroyed** under its retention schedule (§5.13),
-  the same residence, from what the purge kept of each stay
+  the same residence and those its own transfers out ended (sent away and back),
+  from what the purge kept of each stay
   (:data:`~protocol.rules.residents.departures.CENSUS_FIELDS`, status
   ``destroyed``): a past period's census, admissions and discharges do not
   change when the facility later destroys the record. Nothing that says who the
@@ -51,9 +52,26 @@ def own_stays(stays: Iterable[tuple[str, Mapping[str, Any], str]],
             on_file[rid][stay_id] = data
         elif status == DESTROYED and data.get("_destroyed"):
             destroyed[rid][stay_id] = data
-    return _held(on_file, facility_id), _held(destroyed, facility_id)
+    return _held(on_file, facility_id), _held(destroyed, facility_id, sent_here=True)
 
 
-def _held(charts: Mapping[Any, Stays], facility_id: str) -> Stays:
-    return {stay_id: chart[stay_id] for chart in charts.values()
-            for stay_id in residence(chart, held_by=facility_id)}
+def _held(charts: Mapping[Any, Stays], facility_id: str, *, sent_here: bool = False
+          ) -> Stays:
+    """Each chart's residence held here; with ``sent_here``, also each residence
+    this facility ended by a transfer it is recorded as sending
+    (``transferred_from``): of a chart destroyed here, the stays before it was
+    sent away and came back. A terminal enrolled since the destruction knows
+    them only from the purged stays (the log's earlier snapshots, the
+    transfer's among them, went with the purge); the server and the terminals
+    that kept the transfer count them once (:attr:`~protocol.reports.facts.
+    FacilityFacts.kept_stays` leaves out a stay counted here)."""
+    out: Stays = {}
+    for chart in charts.values():
+        mine = set(residence(chart, held_by=facility_id))
+        if sent_here:
+            for stay_id, stay in chart.items():
+                if stay.get("status") == "transferred" and \
+                        stay.get("transferred_from") == facility_id:
+                    mine.update(residence(chart, ended_by=stay_id))
+        out.update({stay_id: chart[stay_id] for stay_id in sorted(mine)})
+    return out

@@ -358,8 +358,10 @@ class FacilityFacts:
     @cached_property
     def moved_out(self) -> tuple[TransferOut, ...]:
         """The stays transferred out whose records are no longer here (the terminal
-        keeps a stay it transferred until the server's answer takes it away)."""
-        return tuple(t for t in self.transfers_out if t.stay_id not in self.stays)
+        keeps a stay it transferred until the server's answer takes it away), nor
+        destroyed here since (sent away, back, then destroyed: nothing is owed)."""
+        return tuple(t for t in self.transfers_out
+                     if t.stay_id not in self.stays and t.stay_id not in self.destroyed_stays)
 
     @cached_property
     def departed(self) -> Mapping[str, TransferOut]:

@@ -72,7 +72,7 @@ def recent_movements(facts: FacilityFacts, first: date, last: date,
                  "discharged_at": f.discharged_on.isoformat() if f.discharged_on else None}
         if f.stay_id == t.stay_id:
             ended["status"] = "transferred"
-        add(f.stay_id, ended, t.resident_id, t.name)
+        add(f.stay_id, ended, t.resident_id, t.name or DESTROYED_NAME)
     for stay_id, stay in facts.destroyed_stays.items():
         add(stay_id, stay, "", DESTROYED_NAME)
     return sorted(out, key=lambda m: (m.on, m.kind, m.stay_id), reverse=True)

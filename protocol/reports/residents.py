@@ -119,8 +119,10 @@ def census_rows(facts: FacilityFacts, on: date) -> tuple[tuple[str, ...], ...]:
 def _kept_named(facts: FacilityFacts
                 ) -> list[tuple[str, str, StayFacts, Mapping[str, Any]]]:
     """The stays that moved with a chart transferred out (name, record number, the
-    stay's census facts and what is kept of it), by name."""
-    return [(t.name, t.mrn, f, stay)
+    stay's census facts and what is kept of it), by name; the name gone with a
+    destruction of the chart (here, back since, or where it went), as
+    :data:`DESTROYED_NAME`."""
+    return [(t.name or DESTROYED_NAME, t.mrn, f, stay)
             for t, f, stay in sorted(facts.kept_stays, key=lambda k: k[0].name.casefold())]
 
 
@@ -190,7 +192,7 @@ def discharge_rows(facts: FacilityFacts, end: date) -> tuple[date, tuple[tuple[s
             continue
         transfer = f.stay_id == t.stay_id
         found.append((f.discharged_on, (
-            t.name, t.mrn, day_text(f.admitted_on), day_text(f.discharged_on),
+            t.name or DESTROYED_NAME, t.mrn, day_text(f.admitted_on), day_text(f.discharged_on),
             DepartureKind.TRANSFER.value if transfer
             else str(stay.get("disposition") or "").replace("_", " "),
             t.destination if transfer else str(stay.get("destination") or ""),

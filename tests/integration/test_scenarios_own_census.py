@@ -145,3 +145,68 @@ def test_a_chart_the_facility_destroys_leaves_its_own_census_as_it_was(org: Org)
         assert set(kept) == {str(first), str(second)}
         assert "Zabriskie" not in meta and mrn not in meta and "daughter" not in meta
         assert {"destination", "bed_id"}.isdisjoint(kept[str(first)])
+
+
+def test_a_chart_sent_away_back_and_destroyed_here_keeps_both_facilities_census(
+        org: Org) -> None:
+    """A discharged the resident home, readmitted and sent them to B; B sent them back;
+    A discharged them (a death) and, years on, destroyed the chart. A's 2019 and B's
+    are as they were, at both servers and A's terminals; A's terminals keep nothing
+    of who the resident was (the transfer's kept identity, the free-text
+    destination of the earlier stay) and list no one as transferred out."""
+    manager = org.terminal(org.a, "rm.MG")
+    rid = manager.residents.register(resident(family_name="Zabriskie",
+                                              birth_date="1930-04-04"))
+    home = manager.stays.admit(rid, admitted_at="2019-01-05", bed_id=org.a.beds[0])
+    manager.stays.discharge(home, discharged_at="2019-02-01", disposition="home",
+                            destination="Home with her daughter")
+    assert manager.sync().error is None
+    sent = manager.stays.admit(rid, admitted_at="2019-03-02", bed_id=org.a.beds[0])
+    manager.stays.transfer(str(sent), to_facility_id=org.b.id, at="2019-04-11")
+    assert manager.sync().error is None
+    receiving = org.terminal(org.b, "rm.OH")
+    assert receiving.sync().error is None
+    between = receiving.stays.admit(rid, admitted_at="2019-04-11", bed_id=org.b.beds[0])
+    receiving.stays.transfer(str(between), to_facility_id=org.a.id, at="2019-05-01")
+    assert receiving.sync().error is None
+    assert manager.sync().error is None
+    last = manager.stays.admit(rid, admitted_at="2019-05-01", bed_id=org.a.beds[0])
+    manager.stays.discharge(last, discharged_at="2019-06-30", disposition="death")
+    assert manager.sync().error is None
+    mrn = manager.residents.get(rid).fields["mrn"]
+    assert [d.id for d in manager.departures.page().rows] == [rid]  # sent away once
+
+    def figures(facts: FacilityFacts) -> list[tuple[object, ...]]:
+        return [_figures(facts, *q) for q in QUARTERS[:2]]
+
+    a_before = figures(manager.compliance.facts())
+    # Jan 5 – Feb 1 and Mar 2–31; Apr 1–10 and May 1 – Jun 29.
+    assert a_before == [(27 + 30, 2, 1, 0, 27, ("unknown",)),
+                        (10 + 60, 1, 2, 0, 40 + 60, ("unknown",))]
+    b_before = figures(_server_facts(org, org.b))
+    assert b_before[1][:3] == (20, 1, 1)
+    assert figures(_server_facts(org, org.a)) == a_before
+
+    listing = manager.casework.propose_destruction([rid], listed_on="2026-11-10")
+    manager.casework.command("approve_destruction", {"destruction_id": listing,
+                                                     "approved_on": "2026-11-10"})
+    manager.casework.command("record_destruction", {
+        "destruction_id": listing, "destroyed_on": "2026-11-10", "method": "shredding",
+        "destroyed_by": "Pat Lee", "witnessed_by": "Sam Ortiz"})
+    assert manager.sync().error is None
+    enrolled_since = org.terminal(org.a, "clerk2.MG")
+    assert enrolled_since.sync().error is None
+
+    assert figures(_server_facts(org, org.b)) == b_before
+    for facts in (_server_facts(org, org.a), manager.compliance.facts(),
+                  enrolled_since.compliance.facts()):
+        assert figures(facts) == a_before
+        shown = [*resident_reports.discharge_rows(facts, date(2019, 6, 30))[1],
+                 *resident_reports.admission_rows(facts, date(2019, 5, 30))[1]]
+        assert {row[:2] for row in shown} == {("record destroyed", "")}, shown
+        assert "daughter" not in repr(shown)
+    for session in (manager, enrolled_since):
+        with session.store.read() as conn:
+            meta = " ".join(conn.execute(sa.select(META.c.value)).scalars())
+        assert "Zabriskie" not in meta and mrn not in meta and "daughter" not in meta
+        assert session.departures.page().rows == []

@@ -99,3 +99,27 @@ def test_a_chart_destroyed_here_counts_in_this_facilitys_census_as_before() -> N
         Row("resident", "R1", resident, "entered_in_error"),
         *(Row("stay", i, s) for i, s in chart.items())])
     assert figures(voided, *year[0])[:3] == (0, 0, 0)
+
+
+def test_a_chart_sent_away_back_and_destroyed_here_counts_each_stay_once() -> None:
+    # A sent R1 to B on 11 Apr; B sent them back on 1 May; A discharged them on 30
+    # Jun and destroyed the chart. A terminal enrolled since has only the purged
+    # stays; the server and the terminals that kept A's transfer have it too.
+    a1 = _stay("2019-03-02", "2019-04-11", status="transferred", transferred_to="B",
+               transferred_from="A", payer="medicare")
+    b1 = _stay("2019-04-11", "2019-05-01", status="transferred", transferred_to="A",
+               transferred_from="B", payer="medicare")
+    a2 = _stay("2019-05-01", "2019-06-30", disposition="home", payer="medicare")
+    purged_chart = [_destroyed(i, s) for i, s in (("A1", a1), ("B1", b1), ("A2", a2))]
+    transfer = Row(KIND, "A1", {"resident_id": "R1", "name": "", "mrn": "",
+                                "admitted_at": "2019-03-02", "left_on": "2019-04-11",
+                                "destination": "Oak Hill", "stay": a1, "stays": {"A1": a1}})
+    for rows in (purged_chart, [*purged_chart, transfer]):
+        facts = FacilityFacts.from_rows(Row("facility", "A", {}), rows)
+        s, _ = stats(facts, date(2019, 1, 1), date(2019, 6, 30))
+        # 2 Mar – 10 Apr and 1 May – 29 Jun; B's stay is B's.
+        assert (s.totals.resident_days, s.totals.admissions, s.totals.discharges) == (
+            40 + 60, 2, 2)
+        assert {r[0] for r in discharge_rows(facts, date(2019, 6, 30))[1]} == {
+            "record destroyed"}
+        assert facts.moved_out == ()  # nothing is owed of a chart destroyed here
