@@ -106,7 +106,7 @@ def transfers_out(conn: Connection, since: str = "") -> list[Row]:
         "destination": places.get(str(t.get("to_facility_id")), ANOTHER_FACILITY),
         "stay": t.get("stay") or {}, "assessments": facts.get("assessments") or {},
         "stays": facts.get("stays") or {}})
-        for rid, facts in departures(conn).items()
+        for rid, facts in departures(conn, destroyed=True).items()
         for stay_id, t in sorted(transfers_of(facts).items())
         if str(t.get("left_on") or "") >= since]
 

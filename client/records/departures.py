@@ -14,8 +14,6 @@ class Departures(Area):
     """Residents transferred out: a list to page and filter, and each one's facts."""
 
     def _all(self) -> list[Departure]:
-        """Every resident transferred out, but those whose chart this facility
-        destroyed since (back here, then destroyed: nothing is left to name)."""
         places = {f.id: f.name for f in Directory(self._actor).other_facilities()}
         with self.actor.store.read() as conn:
             kept = departures(conn)
@@ -24,7 +22,7 @@ class Departures(Area):
                          admitted_at=facts.get("admitted_at"), left_on=facts.get("left_on"),
                          to_facility=places.get(str(facts.get("to_facility_id")),
                                                 "another facility"))
-               for rid, facts in kept.items() if not facts.get("destroyed")]
+               for rid, facts in kept.items()]
         return sorted(out, key=lambda d: (d.left_on or "", d.display_name), reverse=True)
 
     def page(self, query: str = "", *, offset: int = 0, limit: int = 50) -> Page[ResidentRow]:

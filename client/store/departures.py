@@ -157,7 +157,11 @@ def _merge(kept: dict[str, dict[str, Any]], resident_id: str, facts: dict[str, A
     kept[resident_id] = {**kept.get(resident_id, {}), **facts}
 
 
-def departures(conn: Connection) -> dict[str, dict[str, Any]]:
-    """Every resident transferred out (whose stay's transfer arrived), by id."""
+def departures(conn: Connection, *, destroyed: bool = False) -> dict[str, dict[str, Any]]:
+    """Every resident transferred out (whose stay's transfer arrived), by id; with
+    ``destroyed``, also those whose chart this facility destroyed since (back
+    here, then destroyed): their transfers still count in its census, but there
+    is no one left to name, list or open a case about."""
     kept: dict[str, dict[str, Any]] = get_meta(conn, KEY, {})
-    return {rid: facts for rid, facts in kept.items() if facts.get("to_facility_id")}
+    return {rid: facts for rid, facts in kept.items() if facts.get("to_facility_id")
+            and (destroyed or not facts.get("destroyed"))}
