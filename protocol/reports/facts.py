@@ -154,9 +154,8 @@ class FacilityFacts:
     """Stays transferred to another facility (their records moved there): rows of
     kind ``transferred_out`` (:mod:`protocol.rules.residents.departures`)."""
     destroyed_stays: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    """What the purge kept of the stays of charts this facility destroyed, those of
-    the residence it held (:func:`~protocol.reports.charts.own_stays`): counted in
-    its census as before, named by nothing."""
+    """The purged stays of charts destroyed here that were this facility's
+    (:func:`~protocol.reports.charts.own_stays`): counted, named by nothing."""
 
     @classmethod
     def from_rows(cls, facility: Row, rows: Iterable[Row], *, data_as_of: str = "",
@@ -169,8 +168,7 @@ class FacilityFacts:
         for row in rows:
             by_kind[row.kind].append(row)
         residents = {r.id: r.data for r in by_kind["resident"] if r.status == ACTIVE}
-        # Ours: the stays since each chart last arrived, of the residents on file
-        # and of the charts we destroyed (:func:`own_stays`).
+        # Ours, of the residents on file and the charts destroyed here (own_stays).
         stays, destroyed = own_stays(((r.id, r.data, r.status) for r in by_kind["stay"]),
                                      residents, facility.id)
         staff = {r.id: r.data for r in by_kind["staff"] if r.status == ACTIVE}
@@ -358,8 +356,8 @@ class FacilityFacts:
     @cached_property
     def moved_out(self) -> tuple[TransferOut, ...]:
         """The stays transferred out whose records are no longer here (the terminal
-        keeps a stay it transferred until the server's answer takes it away), nor
-        destroyed here since (sent away, back, then destroyed: nothing is owed)."""
+        keeps a stay it transferred until the server's answer takes it away) nor
+        destroyed here since (then nothing is owed)."""
         return tuple(t for t in self.transfers_out
                      if t.stay_id not in self.stays and t.stay_id not in self.destroyed_stays)
 
@@ -389,16 +387,14 @@ class FacilityFacts:
 
     @cached_property
     def destroyed_facts(self) -> tuple[StayFacts, ...]:
-        """The stays of charts this facility destroyed (:attr:`destroyed_stays`)."""
-        return tuple(StayFacts.from_stay(sid, s) for sid, s in sorted(self.destroyed_stays.items())
+        return tuple(StayFacts.from_stay(i, s) for i, s in sorted(self.destroyed_stays.items())
                      if day_of(s.get("admitted_at")) is not None)
 
     @cached_property
     def census_stays(self) -> tuple[StayFacts, ...]:
         """Every stay this facility's census counts: those on file, those of charts
         it destroyed, and those that moved with a chart it transferred out, the last
-        up to the transfer (a transfer out is a discharge here:
-        :meth:`TransferOut.census_stay`)."""
+        up to the transfer (:meth:`TransferOut.census_stay`)."""
         return self.stay_facts + self.destroyed_facts + tuple(f for _, f, _ in self.kept_stays)
 
     def stays_of(self, resident_id: str) -> list[Mapping[str, Any]]:
