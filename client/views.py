@@ -81,10 +81,17 @@ class Movement:
     facility: a discharge for the census, docs/rules.md §4.3)."""
     date: str
     resident_id: str
+    """Empty for a chart destroyed here (listed as "record destroyed")."""
     resident_name: str
     pending: bool = False
     destination: str = ""
     """For a transfer: the receiving facility."""
+    on_file: bool = True
+    """Whether the resident's record is here to open (not transferred out, nor
+    destroyed here)."""
+    stay_id: str = ""
+    """The stay it is a movement of: the list's key (two stays of one resident
+    may be admitted on one day; a chart destroyed here names no resident)."""
 
 
 @dataclass(frozen=True)

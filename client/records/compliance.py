@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from protocol.merge import DESTROYED
 from protocol.reports.catalog import Reads, build_report
 from protocol.reports.catalog import reads as report_reads
 from protocol.reports.facts import FacilityFacts, HoursDays, Row
@@ -31,6 +33,7 @@ from protocol.rules.residents.departures import KIND as TRANSFER_KIND
 from ..errors import InputError
 from ..store.database import RECORDS, audit, get_meta, loads
 from ..store.departures import departures, transfers_of
+from ..store.destroyed import destroyed_stays
 from ..store.outbox import Actor
 from ..store.overlay import combine, overlay_ops
 from .area import Area
@@ -49,10 +52,27 @@ def load_facts(conn: Connection, facility_id: str, facility_name: str = "", *,
     (:class:`protocol.reports.catalog.Reads`)."""
     kinds = KINDS if reads is None or reads.kinds is None else [
         k for k in KINDS if k in reads.kinds]
-    rows = conn.execute(sa.select(RECORDS).where(RECORDS.c.kind.in_(kinds),
-                                                 RECORDS.c.facility_id == facility_id)).all()
-    ops = overlay_ops(conn, [r.id for r in rows if r.pending or r.data is None])
     facility = Row("facility", facility_id, {"name": facility_name})
+    out = []
+    for item in shown_rows(conn, sa.and_(RECORDS.c.kind.in_(kinds),
+                                         RECORDS.c.facility_id == facility_id)):
+        if item.kind == "facility" and item.id == facility_id:
+            facility = item
+        else:
+            out.append(item)
+    if "stay" in kinds:
+        out += transfers_out(conn) + kept_destroyed(conn)
+    last = get_meta(conn, "last_sync_at")
+    synced = datetime.fromtimestamp(last / 1000, tz=UTC).astimezone() if last else None
+    as_of = f"{synced:%Y-%m-%d %H:%M} (last sync)" if synced else "never synced"
+    return FacilityFacts.from_rows(facility, out, data_as_of=as_of, hours_days=hours_days)
+
+
+def shown_rows(conn: Connection, where: Any) -> list[Row]:
+    """The records ``where`` names as the terminal shows them (pending work on
+    top), as the reports' rows."""
+    rows = conn.execute(sa.select(RECORDS).where(where)).all()
+    ops = overlay_ops(conn, [r.id for r in rows if r.pending or r.data is None])
     out = []
     for row in rows:
         if row.id in ops:
@@ -62,23 +82,23 @@ def load_facts(conn: Connection, facility_id: str, facility_name: str = "", *,
             data, status = eff.state.data, eff.state.status
         else:
             data, status = loads(row.data) or {}, row.status
-        item = Row(row.kind, row.id, data, status)
-        if row.kind == "facility" and row.id == facility_id:
-            facility = item
-        else:
-            out.append(item)
-    if "stay" in kinds:
-        out += transfers_out(conn)
-    last = get_meta(conn, "last_sync_at")
-    synced = datetime.fromtimestamp(last / 1000, tz=UTC).astimezone() if last else None
-    as_of = f"{synced:%Y-%m-%d %H:%M} (last sync)" if synced else "never synced"
-    return FacilityFacts.from_rows(facility, out, data_as_of=as_of, hours_days=hours_days)
+        out.append(Row(row.kind, row.id, data, status))
+    return out
 
 
-def transfers_out(conn: Connection) -> list[Row]:
+def kept_destroyed(conn: Connection) -> list[Row]:
+    """What this facility keeps of the stays of charts it destroyed
+    (:mod:`client.store.destroyed`): its census counts them as before."""
+    return [Row("stay", stay_id, data, DESTROYED)
+            for stay_id, data in destroyed_stays(conn).items()]
+
+
+def transfers_out(conn: Connection, since: str = "") -> list[Row]:
     """The stays this facility transferred out, as kept when their records left
     (:mod:`client.store.departures`): for the reports' lists of departures, and its
-    census and MDS due list up to the transfer."""
+    census and MDS due list up to the transfer. ``since`` (an ISO date): only the
+    transfers from that day on, and so every stay of their residences admitted or
+    ended since."""
     places = facility_names(conn)
     return [Row(TRANSFER_KIND, stay_id, {
         "resident_id": rid, "name": facts.get("name"), "mrn": facts.get("mrn"),
@@ -86,8 +106,9 @@ def transfers_out(conn: Connection) -> list[Row]:
         "destination": places.get(str(t.get("to_facility_id")), ANOTHER_FACILITY),
         "stay": t.get("stay") or {}, "assessments": facts.get("assessments") or {},
         "stays": facts.get("stays") or {}})
-        for rid, facts in departures(conn).items()
-        for stay_id, t in sorted(transfers_of(facts).items())]
+        for rid, facts in departures(conn, destroyed=True).items()
+        for stay_id, t in sorted(transfers_of(facts).items())
+        if str(t.get("left_on") or "") >= since]
 
 
 class Compliance(Area):

@@ -17,17 +17,17 @@ from protocol.errors import Refused, SchemaError, ValidationError
 from protocol.ids import new_id
 from protocol.ops import REASON_TEXT, OpType
 from protocol.records import RecordKind
-from protocol.rules.residents.departures import ANOTHER_FACILITY, DepartureKind, departure_kind
+from protocol.reports.facts import FacilityFacts, Row
+from protocol.reports.movements import recent_movements
 from protocol.rules.residents.stays import Facts, stay_seen_from
 
 from ..errors import InputError
 from ..store.database import RECORDS, loads
-from ..store.departures import departures, transfers_of
 from ..store.outbox import Actor, input_error, record_op
-from ..store.overlay import combine, overlay_ops
 from ..views import Movement
 from .area import Area
 from .casework import Casework
+from .compliance import kept_destroyed, shown_rows, transfers_out
 from .directory import facility_names
 from .permissions import require_permitted
 from .writes import load_record
@@ -123,7 +123,7 @@ class Stays(Area):
         """Admissions and discharges dated within the last ``days`` days, newest first."""
         actor = self.actor
         with actor.store.read() as conn:
-            return _movements(conn, actor.clock.today(), days)
+            return _movements(conn, actor.clock.today(), days, actor.facility_id)
 
 
 def _command(actor: Actor, name: str, args: Mapping[str, Any], *, resident_id: str,
@@ -183,43 +183,36 @@ def resident_labels(conn: Connection, ids: list[str]) -> dict[str, str]:
                              .where(RECORDS.c.id.in_(sorted(set(ids))))).all())
 
 
-def _movements(conn: Connection, today: date, days: int) -> list[Movement]:
+def _movements(conn: Connection, today: date, days: int, facility_id: str) -> list[Movement]:
+    """The bed board's admissions and discharges (F3): the shared list
+    (:func:`protocol.reports.movements.recent_movements`) over the charts with a
+    stay in the window or work pending on one, each whole (which of its stays are
+    this facility's depends on all of them: :func:`~protocol.rules.residents.
+    departures.residence`), the transfers out since the window began and the
+    stays kept of charts destroyed here, as the reports read them."""
     # the last ``days`` days, today included (as the admissions report counts them)
-    cutoff = (today - timedelta(days=days - 1)).isoformat()
+    first = today - timedelta(days=days - 1)
+    cutoff = first.isoformat()
     admitted = sa.func.json_extract(RECORDS.c.data, "$.admitted_at")
     discharged = sa.func.json_extract(RECORDS.c.data, "$.discharged_at")
-    rows = conn.execute(sa.select(RECORDS).where(
-        RECORDS.c.kind == "stay",
+    recent = shown_rows(conn, sa.and_(
+        RECORDS.c.kind == "stay", RECORDS.c.facility_id == facility_id,
         sa.or_(admitted >= cutoff, discharged >= cutoff, RECORDS.c.pending > 0,
-               RECORDS.c.data.is_(None)))).all()
-    ops = overlay_ops(conn, [r.id for r in rows if r.pending or r.data is None])
-    found: list[tuple[str, str, str, bool, str]] = []
-    places = facility_names(conn)
-    for row in rows:
-        eff = combine("stay", row.id, row, ops.get(row.id, []))
-        d = eff.data
-        resident = d.get("resident_id")
-        if not resident:
-            continue
-        if (d.get("admitted_at") or "") >= cutoff and d.get("admission_type") != "return":
-            found.append(("admission", str(d["admitted_at"])[:10], resident, eff.pending, ""))
-        if d.get("discharged_at") and str(d["discharged_at"]) >= cutoff:
-            # A transfer to another facility is a departure for the census (§4.3).
-            transfer = departure_kind(d) is DepartureKind.TRANSFER
-            found.append(("transfer" if transfer else "discharge", str(d["discharged_at"])[:10],
-                          resident, eff.pending, places.get(str(d.get("transferred_to")),
-                                                            ANOTHER_FACILITY)
-                          if transfer else ""))
-    seen = {(f[0], f[1], f[2]) for f in found}
-    for resident, kept in departures(conn).items():
-        for sent in transfers_of(kept).values():  # each, if sent away twice
-            left = str(sent.get("left_on") or "")
-            if left >= cutoff and ("transfer", left[:10], resident) not in seen:
-                found.append(("transfer", left[:10], resident, False, places.get(
-                    str(sent.get("to_facility_id")), ANOTHER_FACILITY)))
-    names = resident_labels(conn, [f[2] for f in found])
-    gone = departures(conn)
-    found.sort(key=lambda f: (f[1], f[0]), reverse=True)
-    return [Movement(kind=k, date=day, resident_id=r,
-                     resident_name=names.get(r) or str(gone.get(r, {}).get("name") or ""),
-                     pending=p, destination=to) for k, day, r, p, to in found]
+               RECORDS.c.data.is_(None))))
+    charts = sorted({str(r.data.get("resident_id")) for r in recent
+                     if r.data.get("resident_id")})
+    rows = recent + shown_rows(conn, sa.and_(
+        RECORDS.c.facility_id == facility_id, sa.or_(
+            sa.and_(RECORDS.c.kind == "stay", RECORDS.c.parent_id.in_(charts)),
+            sa.and_(RECORDS.c.kind == "resident", RECORDS.c.id.in_(charts)))))
+    pending = {r.id for r in conn.execute(sa.select(RECORDS.c.id).where(
+        RECORDS.c.kind == "stay", sa.or_(RECORDS.c.pending > 0, RECORDS.c.data.is_(None))))}
+    facts = FacilityFacts.from_rows(Row("facility", facility_id, {}), [
+        *rows, *transfers_out(conn, since=cutoff), *kept_destroyed(conn)])
+    found = recent_movements(facts, first, today, facility_names(conn))
+    names = resident_labels(conn, [m.resident_id for m in found if m.resident_id])
+    return [Movement(kind=m.kind, date=m.on.isoformat(), resident_id=m.resident_id,
+                     resident_name=names.get(m.resident_id) or m.name,
+                     pending=m.stay_id in pending, destination=m.destination,
+                     on_file=m.resident_id in facts.residents, stay_id=m.stay_id)
+            for m in found]

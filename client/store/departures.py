@@ -22,7 +22,12 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from protocol.records import RecordKind, resident_display_name
-from protocol.rules.residents.departures import kept_assessment, kept_stay, sent_by
+from protocol.rules.residents.departures import (
+    CENSUS_FIELDS,
+    kept_assessment,
+    kept_stay,
+    sent_by,
+)
 
 from .database import get_meta, set_meta
 
@@ -53,6 +58,8 @@ def _note(kept: dict[str, dict[str, Any]], kind: str, record_id: str,
     resident's departure; a transfer by another facility that moved with the
     chart (the one that brought the resident back) is only a stay of the chart
     (:func:`~protocol.rules.residents.departures.sent_by`)."""
+    if kind == RecordKind.RESIDENT and data.get("_destroyed"):
+        return _destroyed(kept, record_id)
     if kind == RecordKind.RESIDENT and data:
         _merge(kept, record_id, {"name": resident_display_name(data),
                                  "mrn": str(data.get("mrn") or ""),
@@ -70,6 +77,29 @@ def _note(kept: dict[str, dict[str, Any]], kind: str, record_id: str,
     if kind == RecordKind.ASSESSMENT and isinstance(data.get("resident_id"), str):
         return _keep_assessment(kept, data["resident_id"], record_id, data)
     return False
+
+
+def _destroyed(kept: dict[str, dict[str, Any]], resident_id: str) -> bool:
+    """This facility destroyed the chart of a resident it had transferred out (and
+    got back): of what it kept, only what its census reads stays, as the purge at
+    the server keeps it (:data:`~protocol.rules.residents.departures.CENSUS_FIELDS`;
+    the MDS dates were all it kept of those): no name, record number, birth date,
+    nor any stay's free-text destination."""
+    facts = kept.get(resident_id)
+    if facts is None:
+        return False
+
+    def census(stay: Any) -> dict[str, Any]:
+        return {k: v for k, v in (stay or {}).items() if k in CENSUS_FIELDS}
+
+    kept[resident_id] = {
+        **{k: v for k, v in facts.items() if k not in {"name", "mrn", "birth_date"}},
+        "name": "", "mrn": "", "birth_date": None, "destroyed": True,
+        "stay": census(facts.get("stay")),
+        "stays": {i: census(s) for i, s in (facts.get("stays") or {}).items()},
+        "transfers": {i: {**t, "stay": census(t.get("stay"))}
+                      for i, t in transfers_of(facts).items()}}
+    return True
 
 
 def _keep_transfer(kept: dict[str, dict[str, Any]], resident_id: str, stay_id: str,
@@ -127,7 +157,11 @@ def _merge(kept: dict[str, dict[str, Any]], resident_id: str, facts: dict[str, A
     kept[resident_id] = {**kept.get(resident_id, {}), **facts}
 
 
-def departures(conn: Connection) -> dict[str, dict[str, Any]]:
-    """Every resident transferred out (whose stay's transfer arrived), by id."""
+def departures(conn: Connection, *, destroyed: bool = False) -> dict[str, dict[str, Any]]:
+    """Every resident transferred out (whose stay's transfer arrived), by id; with
+    ``destroyed``, also those whose chart this facility destroyed since (back
+    here, then destroyed): their transfers still count in its census, but there
+    is no one left to name, list or open a case about."""
     kept: dict[str, dict[str, Any]] = get_meta(conn, KEY, {})
-    return {rid: facts for rid, facts in kept.items() if facts.get("to_facility_id")}
+    return {rid: facts for rid, facts in kept.items() if facts.get("to_facility_id")
+            and (destroyed or not facts.get("destroyed"))}

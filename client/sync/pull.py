@@ -41,6 +41,7 @@ from ..clock import Clock
 from ..store.bulk_rows import put_rows
 from ..store.database import OUTBOX, RECORDS, Store, dumps, get_meta, set_meta
 from ..store.departures import note_departures
+from ..store.destroyed import note_destroyed
 from ..store.overlay import overlay_filter, overlay_ops, records_touched
 from ..store.record_numbers import MRN_LOW_WATER, add_mrn_pool, mrn_top, mrns_left
 from ..store.search import refresh_many, search_values
@@ -240,7 +241,7 @@ class Pull:
         # stay's transfer before the chart's MDS records, which are kept only for
         # a resident whose transfer arrived).
         _mark_gone(conn, sorted((s for s in latest.values() if s.gone),
-                                key=lambda s: s.seq))
+                                key=lambda s: s.seq), self.facility_id)
         if not live:
             return [], set()
         pending = _ids_with_work(conn, [s.record_id for s in live])
@@ -294,16 +295,17 @@ def check_checkpoint(conn: Connection, reply: PullResponse) -> str | None:
     return None
 
 
-def _mark_gone(conn: Connection, snapshots: Sequence[Snapshot]) -> None:
+def _mark_gone(conn: Connection, snapshots: Sequence[Snapshot], facility_id: str) -> None:
     """Records that left this facility (a page's, in its order): keep what the
-    facility keeps of a transfer, then forget them and their children, unless
-    this terminal still has changes for them to send (then after they are
-    sent). The departures and the list of records to forget are each read and
-    written once for the page."""
+    facility keeps of a transfer and of a chart it destroyed, then forget them
+    and their children, unless this terminal still has changes for them to send
+    (then after they are sent). The departures and the list of records to
+    forget are each read and written once for the page."""
     if not snapshots:
         return
-    note_departures(conn, [(str(s.kind), s.record_id, s.data, s.facility_id)
-                           for s in snapshots])
+    gone_facts = [(str(s.kind), s.record_id, s.data, s.facility_id) for s in snapshots]
+    note_departures(conn, gone_facts)
+    note_destroyed(conn, gone_facts, facility_id)
     gone = set(get_meta(conn, "gone_pending", []))
     gone.update(s.record_id for s in snapshots)
     set_meta(conn, "gone_pending", sorted(gone))

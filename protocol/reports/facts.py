@@ -28,9 +28,9 @@ from protocol.rules.dates import day_of, moment_of
 from protocol.rules.department.bulletins import Person
 from protocol.rules.residents.census_stats import StayFacts
 from protocol.rules.residents.departures import KIND as TRANSFER_KIND
-from protocol.rules.residents.departures import TransferOut, residence
+from protocol.rules.residents.departures import TransferOut
 from protocol.rules.residents.mds import Assessment
-from protocol.rules.residents.mds_movements import assessment_of, is_record_error
+from protocol.rules.residents.mds_movements import assessment_of
 from protocol.rules.staffing.license_standing import LicenseRecord
 from protocol.rules.staffing.nurse_aides import Aide, InService, RegistryCheck, Review
 from protocol.rules.staffing.posting import PostedWork, shift_of
@@ -42,6 +42,7 @@ from protocol.rules.staffing.worktime import (
     work_entries,
 )
 
+from .charts import own_stays
 from .settings import FacilitySettings
 from .shift_times import ShiftTimes
 from .shift_times import shift_times as _times
@@ -152,6 +153,9 @@ class FacilityFacts:
     transfers_out: tuple[TransferOut, ...] = ()
     """Stays transferred to another facility (their records moved there): rows of
     kind ``transferred_out`` (:mod:`protocol.rules.residents.departures`)."""
+    destroyed_stays: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """The purged stays of charts destroyed here that were this facility's
+    (:func:`~protocol.reports.charts.own_stays`): counted, named by nothing."""
 
     @classmethod
     def from_rows(cls, facility: Row, rows: Iterable[Row], *, data_as_of: str = "",
@@ -164,15 +168,9 @@ class FacilityFacts:
         for row in rows:
             by_kind[row.kind].append(row)
         residents = {r.id: r.data for r in by_kind["resident"] if r.status == ACTIVE}
-        # The stays that moved here with a chart transferred in were the sending
-        # facilities' (their census, their discharges): ours are those since the
-        # chart last arrived (:func:`residence`).
-        charts: dict[Any, dict[str, Mapping[str, Any]]] = defaultdict(dict)
-        for r in by_kind["stay"]:
-            if r.data.get("resident_id") in residents and not is_record_error(r.data):
-                charts[r.data.get("resident_id")][r.id] = r.data
-        stays = {stay_id: chart[stay_id] for chart in charts.values()
-                 for stay_id in residence(chart, held_by=facility.id)}
+        # Ours, of the residents on file and the charts destroyed here (own_stays).
+        stays, destroyed = own_stays(((r.id, r.data, r.status) for r in by_kind["stay"]),
+                                     residents, facility.id)
         staff = {r.id: r.data for r in by_kind["staff"] if r.status == ACTIVE}
         state = str(facility.data.get("state_code") or "")
         settings = facility_settings(facility)
@@ -200,7 +198,7 @@ class FacilityFacts:
             leave=mine("paid_leave", "staff_id", staff),
             bulletins=tuple(r for r in by_kind["bulletin"] if r.status == ACTIVE),
             people=tuple(_person(r) for r in by_kind["user"]), beds=len(by_kind["bed"]),
-            data_as_of=data_as_of, transfers_out=tuple(
+            data_as_of=data_as_of, destroyed_stays=destroyed, transfers_out=tuple(
                 t for r in by_kind[TRANSFER_KIND]
                 if (t := TransferOut.from_row(r.id, r.data)) is not None))
 
@@ -358,8 +356,10 @@ class FacilityFacts:
     @cached_property
     def moved_out(self) -> tuple[TransferOut, ...]:
         """The stays transferred out whose records are no longer here (the terminal
-        keeps a stay it transferred until the server's answer takes it away)."""
-        return tuple(t for t in self.transfers_out if t.stay_id not in self.stays)
+        keeps a stay it transferred until the server's answer takes it away) nor
+        destroyed here since (then nothing is owed)."""
+        return tuple(t for t in self.transfers_out
+                     if t.stay_id not in self.stays and t.stay_id not in self.destroyed_stays)
 
     @cached_property
     def departed(self) -> Mapping[str, TransferOut]:
@@ -375,7 +375,7 @@ class FacilityFacts:
         """The stays of this facility that moved with a chart transferred out and are
         no longer on file, each with its transfer and what is kept of it: every stay
         of the residence the transfer ended (:meth:`TransferOut.census_stays`), once."""
-        seen = set(self.stays)
+        seen = {*self.stays, *self.destroyed_stays}
         out = []
         for t in self.transfers_out:
             kept = {**dict(t.earlier), t.stay_id: t.stay}
@@ -386,11 +386,16 @@ class FacilityFacts:
         return tuple(out)
 
     @cached_property
+    def destroyed_facts(self) -> tuple[StayFacts, ...]:
+        return tuple(StayFacts.from_stay(i, s) for i, s in sorted(self.destroyed_stays.items())
+                     if day_of(s.get("admitted_at")) is not None)
+
+    @cached_property
     def census_stays(self) -> tuple[StayFacts, ...]:
-        """Every stay this facility's census counts: those on file, and those that
-        moved with a chart it transferred out, the last up to the transfer (a
-        transfer out is a discharge here: :meth:`TransferOut.census_stay`)."""
-        return self.stay_facts + tuple(f for _, f, _ in self.kept_stays)
+        """Every stay this facility's census counts: those on file, those of charts
+        it destroyed, and those that moved with a chart it transferred out, the last
+        up to the transfer (:meth:`TransferOut.census_stay`)."""
+        return self.stay_facts + self.destroyed_facts + tuple(f for _, f, _ in self.kept_stays)
 
     def stays_of(self, resident_id: str) -> list[Mapping[str, Any]]:
         return [s for s in self.stays.values() if s.get("resident_id") == resident_id]

@@ -4,7 +4,9 @@ statistics by payer (docs/rules.md §4, §5.2, §6)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from protocol.rules.calendar import add_days, add_months
 from protocol.rules.dates import day_of
@@ -22,6 +24,7 @@ from protocol.rules.residents.departures import ANOTHER_FACILITY, DepartureKind,
 from protocol.rules.residents.mds import mds_schedule
 from protocol.rules.residents.mds_movements import assessment_of, resident_movements
 
+from .charts import DESTROYED_NAME
 from .facts import FacilityFacts
 from .model import Column, day_text, figure
 
@@ -102,14 +105,33 @@ def census_rows(facts: FacilityFacts, on: date) -> tuple[tuple[str, ...], ...]:
                          str(data.get("_unit_name") or ""), str(data.get("_bed_label") or ""),
                          day_text(f.admitted_on), _where(f, on, state), f.payer_on(on)))
     # A past day of a stay that moved with a chart transferred out: counted in the
-    # census days, so listed too (no room: the bed board has moved on).
-    for t, f, _kept in sorted(facts.kept_stays, key=lambda k: k[0].name.casefold()):
+    # census days, so listed too (no room: the bed board has moved on); a stay of a
+    # chart destroyed here, without a name.
+    for name, mrn, f, _stay in [*_kept_named(facts), *_destroyed_named(facts)]:
         state = day_state(f, on)
         if state is None:
             continue
-        rows.append((t.name, t.mrn, "", "", day_text(f.admitted_on),
-                     _where(f, on, state), f.payer_on(on)))
+        rows.append((name, mrn, "", "", day_text(f.admitted_on), _where(f, on, state),
+                     f.payer_on(on)))
     return tuple(rows)
+
+
+def _kept_named(facts: FacilityFacts
+                ) -> list[tuple[str, str, StayFacts, Mapping[str, Any]]]:
+    """The stays that moved with a chart transferred out (name, record number, the
+    stay's census facts and what is kept of it), by name; the name gone with a
+    destruction of the chart (here, back since, or where it went), as
+    :data:`DESTROYED_NAME`."""
+    return [(t.name or DESTROYED_NAME, t.mrn, f, stay)
+            for t, f, stay in sorted(facts.kept_stays, key=lambda k: k[0].name.casefold())]
+
+
+def _destroyed_named(facts: FacilityFacts
+                     ) -> list[tuple[str, str, StayFacts, Mapping[str, Any]]]:
+    """The stays of charts destroyed here, as :func:`_kept_named`: named
+    :data:`DESTROYED_NAME`, no record number (the purge took them)."""
+    return [(DESTROYED_NAME, "", f, facts.destroyed_stays[f.stay_id])
+            for f in facts.destroyed_facts]
 
 
 ADMISSION_COLUMNS = (
@@ -130,9 +152,10 @@ def admission_rows(facts: FacilityFacts, end: date) -> tuple[date, tuple[tuple[s
                      day_text(f.admitted_on), str(stay.get("admission_type") or "new"),
                      f.payer_on(f.admitted_on),
                      str(facts.residents[rid].get("_bed_label") or "")))
-    rows.extend((t.name, t.mrn, day_text(f.admitted_on),  # admitted, since transferred out
+    rows.extend((name, mrn, day_text(f.admitted_on),  # since transferred out, or destroyed
                  str(stay.get("admission_type") or "new"), f.payer_on(f.admitted_on), "")
-                for t, f, stay in facts.kept_stays if first <= f.admitted_on <= end)
+                for name, mrn, f, stay in [*_kept_named(facts), *_destroyed_named(facts)]
+                if first <= f.admitted_on <= end)
     return first, tuple(sorted(rows, key=lambda row: row[2]))
 
 
@@ -169,11 +192,19 @@ def discharge_rows(facts: FacilityFacts, end: date) -> tuple[date, tuple[tuple[s
             continue
         transfer = f.stay_id == t.stay_id
         found.append((f.discharged_on, (
-            t.name, t.mrn, day_text(f.admitted_on), day_text(f.discharged_on),
+            t.name or DESTROYED_NAME, t.mrn, day_text(f.admitted_on), day_text(f.discharged_on),
             DepartureKind.TRANSFER.value if transfer
             else str(stay.get("disposition") or "").replace("_", " "),
             t.destination if transfer else str(stay.get("destination") or ""),
             str(f.length_of_stay))))
+    for name, mrn, f, stay in _destroyed_named(facts):  # the purge kept no destination
+        if f.discharged_on is not None and first <= f.discharged_on <= end:
+            kind = departure_kind(stay)
+            found.append((f.discharged_on, (
+                name, mrn, day_text(f.admitted_on), day_text(f.discharged_on),
+                DepartureKind.TRANSFER.value if kind is DepartureKind.TRANSFER
+                else str(stay.get("disposition") or "").replace("_", " "), "",
+                str(f.length_of_stay))))
     return first, tuple(row for _, row in sorted(found, key=lambda item: item[0]))
 
 

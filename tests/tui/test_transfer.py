@@ -177,3 +177,44 @@ async def test_a_request_for_the_records_of_a_resident_transferred_out(
     assert (request.data["resident_id"], request.data["requester"]) == (
         admitted, "Doe & Roe LLP")
     assert "County APS" in target.with_suffix(".csv").read_text()
+
+
+async def test_the_bed_boards_movements_of_a_resident_sent_away_and_back(
+        facility, manager_terminal, receiving, make_app, drive):
+    """Sent to Oak Hill and back: F3 lists this facility's admission, its transfer
+    to Oak Hill and its readmission, not Oak Hill's admission nor Oak Hill's
+    transfer back here (the chart, back on file, holds Oak Hill's stay too:
+    docs/rules.md §4.3)."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    def day(back: int) -> str:
+        return (facility.clock.today() - timedelta(days=back)).isoformat()
+
+    session = manager_terminal.session()
+    rid = session.residents.register({"family_name": "Okafor", "given_name": "Adaeze",
+                                      "birth_date": "1941-03-02", "sex": "female"})
+    first = session.stays.admit(rid, admitted_at=day(10), bed_id=facility.beds["101A"])
+    session.stays.transfer(first, to_facility_id=receiving, at=day(6))
+    assert session.sync().rejected == 0
+    oak_hill = replace(facility, facility_id=receiving, beds={})
+    other = oak_hill.enroll(oak_hill.add_user("oh", "records_manager")).session()
+    there = other.stays.admit(rid, admitted_at=day(6))
+    other.stays.transfer(there, to_facility_id=facility.facility_id, at=day(3))
+    assert other.sync().rejected == 0
+    assert session.sync().error is None
+    session.stays.admit(rid, admitted_at=day(3), bed_id=facility.beds["101A"])
+    assert session.sync().rejected == 0
+    session.lock()
+
+    app = make_app(manager_terminal)
+    async with app.run_test(size=(120, 30)) as pilot:
+        ui = drive(pilot)
+        await ui.sign_in()
+        await pilot.press("f3")
+        await ui.wait_for_screen(BedsScreen)
+        await ui.wait_for(lambda: "Transferred" in ui.table_text("#movements"))
+        rows = [row.split(" | ")[:2] for row in ui.table_text("#movements").splitlines()]
+        assert rows == [[day(3), "Admitted"], [day(6), "Transferred"], [day(10), "Admitted"]]
+        assert "Okafor, Adaeze → Oak Hill Nursing" in ui.table_text("#movements")
+        assert "Maple Grove" not in ui.table_text("#movements")

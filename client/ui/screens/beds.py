@@ -78,6 +78,7 @@ class BedsScreen(WorkScreen):
     def __init__(self) -> None:
         super().__init__()
         self.bed_residents: dict[str, str | None] = {}
+        self.moved: dict[str, Movement] = {}
         self.beds: dict[str, BedRow] = {}
         self._shown: BedsScreen.Loaded | None = None
 
@@ -130,6 +131,7 @@ class BedsScreen(WorkScreen):
         beds.loading = False
         self.bed_residents = {bed.bed_id: bed.resident_id for bed in message.beds}
         self.beds = {bed.bed_id: bed for bed in message.beds}
+        self.moved = {_key(move): move for move in message.movements}
         show_fitted(beds, BED_COLUMNS, [
             (bed.bed_id, (plain(bed.unit_name), plain(bed.label), bed_state(bed.state),
                           plain(bed.resident_name),
@@ -141,7 +143,7 @@ class BedsScreen(WorkScreen):
         self.query_one("#beds-empty").display = not message.beds
         beds.set_class(not message.beds, "-empty")
         show_fitted(self.query_one("#movements", DataTable), MOVEMENT_COLUMNS, [
-            (f"{move.kind}:{move.resident_id}:{move.date}", (
+            (_key(move), (
                 plain(move.date),
                 Text("Admitted", style="green") if move.kind == "admission"
                 else Text("Transferred", style="dim") if move.kind == "transfer"
@@ -233,18 +235,27 @@ class BedsScreen(WorkScreen):
 
     @on(DataTable.RowSelected, "#movements")
     def _open_movement(self, event: DataTable.RowSelected) -> None:
-        key = event.row_key.value or ""
-        parts = key.split(":")
-        if len(parts) == 3 and parts[0] == "transfer":
-            # The record moved with the resident; the census's "Transferred out"
-            # list holds what this facility keeps of the stay.
+        move = self.moved.get(event.row_key.value or "")
+        if move is None:
+            return
+        if move.kind == "transfer" or not move.on_file:
+            # The record moved with the resident (or was destroyed here); the
+            # census's "Transferred out" list holds what this facility keeps of
+            # a stay transferred out.
             self.app.notify("The record moved with the resident to the receiving "
                             "facility; the census's \"Transferred out\" list has what "
-                            "this facility keeps of the stay.")
-        elif len(parts) == 3:
-            self._open(parts[1])
+                            "this facility keeps of the stay." if move.resident_id else
+                            "This facility destroyed the record under its retention "
+                            "schedule: only the stay's dates are kept, for the census.")
+            return
+        self._open(move.resident_id)
 
     def _open(self, resident_id: str) -> None:
         from .resident import ResidentScreen
 
         self.app.push_screen(ResidentScreen(resident_id))
+
+
+def _key(move: Movement) -> str:
+    """A movement's row key: one per stay and kind."""
+    return f"{move.kind}:{move.stay_id}:{move.date}"

@@ -15,11 +15,14 @@ stays:
   (45 CFR 164.530(j)), longer than the clinical record may have been kept;
 * of each stay only what a census reads (dates, status, disposition, leaves,
   payers, the facilities a transfer linked), and of each MDS record its
-  schedule's dates: the census history of this facility and of any facility
-  that transferred the chart here, with nothing that says who the resident was;
+  schedule's dates: the census history of this facility (which still counts
+  them, as "record destroyed": :mod:`protocol.reports.charts`) and of any
+  facility that transferred the chart here, with nothing that says who the
+  resident was;
 * the audit trail, which never held the record's content.
 
-Terminals forget the whole record (the resident and every record under it); the
+Terminals forget the whole record (the resident and every record under it) but
+the purged stays, which their census reads (:mod:`client.store.destroyed`); the
 server keeps what is listed above, and the change log keeps only the purged form.
 """
 
