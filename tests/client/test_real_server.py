@@ -101,3 +101,34 @@ def test_a_pull_of_many_pages_waits_for_the_disk_once(real, monkeypatch):
     assert len(durable) > 3 * 2  # each page's check and its write, and more …
     assert durable.count(True) == 1  # … and only the pull's last write waits for the disk
     assert b.residents.census().total == 6
+
+
+@pytest.mark.filterwarnings("ignore:shutdown_timeout should be set on BaseRunner")
+def test_a_log_position_as_known_is_not_written_again(real, monkeypatch):
+    """The log's generation is written when it changes, not at every page: an
+    unchanged check then writes nothing, so its commit adds nothing to the WAL
+    and gives the checkpoint (and its disk waits) nothing to do."""
+    from client.sync import restore
+
+    terminal, _beds = real
+    a = terminal("a")
+    for i in range(6):
+        a.residents.register(resident_fields(given_name=f"N{i}"))
+    assert a.sync().error is None
+    b = terminal("b")
+    written: list[str] = []
+    set_meta = restore.set_meta
+
+    def noted(conn, key, value):
+        written.append(key)
+        set_meta(conn, key, value)
+
+    monkeypatch.setattr(restore, "set_meta", noted)
+    engine = SyncEngine(b.store, HttpTransport(b.server_url), clock=b.clock,
+                        terminal_id=b.terminal_id, facility_id=b.facility_id,
+                        sleep=lambda _s: None, page_size=2)
+    counts = Counts()
+    engine.pull.run(counts, lambda _progress: None)
+    assert counts.pulled >= 6  # three pages and more, each with its log position
+    assert written.count("log_generation") <= 1  # when first seen, not once a page
+    assert b.residents.census().total == 6
