@@ -76,7 +76,8 @@ class Store:
         self._key_pragma = f"PRAGMA key = \"x'{key.hex()}'\""
         self._integrity_key = integrity.derive_key(key)
         self.engine = _engine(self._connect)
-        self._checkpointer = wal.Checkpointer(self.engine, Path(f"{path}-wal"), BUSY_TIMEOUT_S)
+        self._checkpointer = wal.Checkpointer(self._connect, Path(f"{path}-wal"),
+                                            BUSY_TIMEOUT_S)
         self.rolled_back = False
         """Whether a part of the store was found rolled back to an older version
         at open: records set aside, pulled again at the next sync
@@ -250,8 +251,15 @@ def _damage_is_unreadable() -> Iterator[None]:
 
 
 def _engine(connect: Callable[[], Any]) -> Engine:
+    # Last in, first out: the connection just handed back is handed out again.
+    # In WAL mode a connection drops its whole page cache when another one has
+    # written since its last transaction, so a pull's writes rotating over the
+    # pool (first in, first out) each found the cache cold and decrypted again
+    # the index pages the page before had just read. (The checkpoint thread
+    # has a connection of its own, so it never takes the one just handed back.)
     engine = sa.create_engine("sqlite://", creator=connect,
-                              poolclass=QueuePool, pool_size=4, max_overflow=4)
+                              poolclass=QueuePool, pool_size=4, max_overflow=4,
+                              pool_use_lifo=True)
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:

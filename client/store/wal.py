@@ -26,11 +26,14 @@ largest it ever grew until the store closes. So:
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 import sqlcipher3
-from sqlalchemy.engine import Engine
+
+from ..errors import StoreUnreadable
 
 WAL_AUTOCHECKPOINT_PAGES = 1000
 """SQLite's default: a commit that leaves the WAL longer than this checkpoints."""
@@ -40,7 +43,7 @@ WAL_LIMIT_BYTES = 32 * 1024 * 1024
 non-durable write waits for the background checkpoint (about six pulled pages
 of 8,000 records at 100,000 records held)."""
 
-_FAILURES = (sa.exc.DBAPIError, sqlcipher3.Error)
+_FAILURES = (sa.exc.DBAPIError, sqlcipher3.Error, StoreUnreadable)
 """What a checkpoint can raise (:data:`client.store.database.DB_ERRORS`, which
 imports this module)."""
 
@@ -50,10 +53,16 @@ class Checkpointer:
 
     Several requests while one checkpoint runs make one more, not many. A
     ``PASSIVE`` checkpoint never waits for readers or writers: what it cannot
-    copy yet stays in the WAL for the next one (or a durable commit's own)."""
+    copy yet stays in the WAL for the next one (or a durable commit's own).
 
-    def __init__(self, engine: Engine, wal: Path, busy_timeout_s: float) -> None:
-        self._engine = engine
+    The connection is its own (``connect``, the store's), not one of the
+    store's pool: taken from the pool just after a write handed its
+    connection back, it took that one, and the writer's next transaction went
+    to another connection, whose page cache the write had made stale."""
+
+    def __init__(self, connect: Callable[[], Any], wal: Path, busy_timeout_s: float) -> None:
+        self._connect = connect
+        self._conn: Any = None
         self._wal = wal
         self._busy_ms = int(busy_timeout_s * 1000)
         self._wake = threading.Event()
@@ -110,26 +119,31 @@ class Checkpointer:
                 if self._asked is None:
                     self._idle.set()
             if stopping:
+                if self._conn is not None:
+                    self._conn.close()
+                    self._conn = None
                 return
 
     def _checkpoint(self, mode: str) -> None:
-        with self._engine.connect() as conn:
-            if mode == "PASSIVE":
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                return
-            # A passive checkpoint first copies what it can without blocking anyone;
-            # the TRUNCATE after it holds the writers back (SQLite's rule) only for
-            # what committed in between, not for a WAL's worth of pages, so a
-            # clerk's save does not wait behind the copy.
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-            # No busy wait: a writer or a reader in the way makes this a passive
-            # checkpoint (SQLite's rule), instead of holding the clerk's next
-            # write back while it waits for them.
-            conn.exec_driver_sql("PRAGMA busy_timeout = 0")
-            try:
-                conn.exec_driver_sql(f"PRAGMA wal_checkpoint({mode})").fetchall()
-            finally:
-                conn.exec_driver_sql(f"PRAGMA busy_timeout = {self._busy_ms}")
+        if self._conn is None:
+            self._conn = self._connect()
+        conn = self._conn
+        if mode == "PASSIVE":
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            return
+        # A passive checkpoint first copies what it can without blocking anyone;
+        # the TRUNCATE after it holds the writers back (SQLite's rule) only for
+        # what committed in between, not for a WAL's worth of pages, so a
+        # clerk's save does not wait behind the copy.
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        # No busy wait: a writer or a reader in the way makes this a passive
+        # checkpoint (SQLite's rule), instead of holding the clerk's next
+        # write back while it waits for them.
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            conn.execute(f"PRAGMA wal_checkpoint({mode})").fetchall()
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
 
     def stop(self) -> None:
         """Run the checkpoint asked for, if any, then end the thread (before the

@@ -161,8 +161,25 @@ class Pull:
 
     def _server_lost_work(self, reply: PullResponse, log: LogPosition, cursor: int) -> bool:
         """Check the answer's log position (:mod:`.restore`); True when this
-        terminal must pull again from the start."""
-        with self.store.write() as conn:
+        terminal must pull again from the start.
+
+        Every answer carries a log position, so this runs once per page, and
+        it commits without waiting for the disk, as the page does: a power cut
+        that takes it is harmless. WAL commits survive a power cut as a prefix
+        (each frame's checksum chains to the one before), so whatever takes
+        this commit takes everything after it too (the page it precedes), and
+        any later durable commit (a clerk's change, the pull's last write)
+        makes it durable first. A lost check leaves the store as before the
+        answer arrived, the same as a cut just before a durable commit: the
+        same page is pulled again from the same cursor and checked against the
+        same generation, cursor mark and answered operations, so a restore it
+        saw (a new generation, a head behind the cursor, another change at the
+        cursor, operations to re-send) is seen again: what the server did
+        (a new generation, a counter moved on) only moves forward. A
+        record-number pool it kept may be lost: the server never issues those
+        numbers again (its counter is past them); the terminal asks for
+        another pool."""
+        with self.store.write(durable=False) as conn:
             if int(get_meta(conn, "cursor", 0)) != cursor:
                 return True  # another sync moved on meanwhile: ask again
             if reply.mrn_pool is not None:

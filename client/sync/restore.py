@@ -50,7 +50,8 @@ def check_log(conn: Connection, log: LogPosition, cursor: int, now: int, facilit
     caller's write transaction. Returns (pull again from the start, how many
     operations became pending again to be re-sent)."""
     known = get_meta(conn, "log_generation")
-    set_meta(conn, "log_generation", log.generation)
+    if known != log.generation:  # every answer carries it: most find it as kept
+        set_meta(conn, "log_generation", log.generation)
     top = answered_top(conn)
     resent = 0
     if top and log.next_seq <= top:

@@ -2,6 +2,7 @@
 cycle collector paused, which is left as it was found whatever happens."""
 
 import gc
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -9,6 +10,7 @@ import sqlalchemy as sa
 from client.store.database import RECORDS, loads
 from client.store.search import SEARCH_COLUMNS, search_columns
 from client.sync import pull as pull_module
+from client.sync.counts import Counts
 from client.sync.engine import SyncEngine
 from client.sync.transport import TransportError
 from protocol.codec import decode
@@ -266,3 +268,28 @@ def test_an_mds_record_edited_then_transferred_in_one_page_keeps_its_dates(
     with a.store.read() as conn:
         kept = departures.departures(conn)
     assert set(kept[rid].get("assessments", {})) == {aid}
+
+
+def test_a_pulls_writes_keep_to_one_connection(make_terminal, server, sleeps, monkeypatch):
+    """In WAL mode a connection drops its whole page cache when another connection
+    has written since its last transaction. The pool used to hand its connections
+    out in turn (first in, first out) and the checkpoint thread took one from it
+    after each write, so a pull's writes moved from connection to connection and
+    each found its cache stale. Now they keep to one."""
+    a = make_terminal(transport=server)
+    _residents(server, 12)
+    server.page_cap = 4  # pages of at most four changes: several in a round
+    used: list[int] = []
+    write = a.store.write
+
+    @contextmanager
+    def noted(**kwargs):
+        with write(**kwargs) as conn:
+            used.append(id(conn.connection.dbapi_connection))
+            yield conn
+
+    monkeypatch.setattr(a.store, "write", noted)
+    counts = Counts()
+    _engine(a, server, sleeps).pull.run(counts, lambda _progress: None)
+    assert counts.pulled >= 12 and len(used) > 3 * 2
+    assert len(set(used)) == 1

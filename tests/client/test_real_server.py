@@ -5,6 +5,8 @@ lead's tests/integration go much further; these keep the terminal honest."""
 import pytest
 from terminal_helpers import MANAGER_PASSWORD, resident_fields
 
+from client.sync.counts import Counts
+from client.sync.engine import SyncEngine
 from client.sync.transport import DROP_RESPONSE, FaultyTransport, HttpTransport
 from client.terminal import enroll
 
@@ -67,3 +69,66 @@ def test_round_trip_with_conflict_and_lost_answer(real):
         assert [x.id for x in view.stays] == [stay]
     b.lock()
     a.lock()
+
+
+@pytest.mark.filterwarnings("ignore:shutdown_timeout should be set on BaseRunner")
+def test_a_pull_of_many_pages_waits_for_the_disk_once(real, monkeypatch):
+    """Every answer of the real server carries its log position, and checking it
+    is a write: it used to wait for the disk (an fsync, and SQLite's own
+    checkpoint on the pulling thread) on every page. Like the page it precedes,
+    a power cut may take it (``Pull._server_lost_work`` says why that is
+    harmless), so a pull of many pages waits for the disk once, at its end."""
+    terminal, _beds = real
+    a = terminal("a")
+    for i in range(6):
+        a.residents.register(resident_fields(given_name=f"N{i}"))
+    assert a.sync().error is None
+    b = terminal("b")
+    engine = SyncEngine(b.store, HttpTransport(b.server_url), clock=b.clock,
+                        terminal_id=b.terminal_id, facility_id=b.facility_id,
+                        sleep=lambda _s: None, page_size=2)
+    durable: list[bool] = []
+    write = b.store.write
+
+    def noted(*args, **kwargs):
+        durable.append(kwargs.get("durable", True))
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(b.store, "write", noted)
+    counts = Counts()
+    engine.pull.run(counts, lambda _progress: None)
+    assert counts.pulled >= 6
+    assert len(durable) > 3 * 2  # each page's check and its write, and more …
+    assert durable.count(True) == 1  # … and only the pull's last write waits for the disk
+    assert b.residents.census().total == 6
+
+
+@pytest.mark.filterwarnings("ignore:shutdown_timeout should be set on BaseRunner")
+def test_a_log_position_as_known_is_not_written_again(real, monkeypatch):
+    """The log's generation is written when it changes, not at every page: an
+    unchanged check then writes nothing, so its commit adds nothing to the WAL
+    and gives the checkpoint (and its disk waits) nothing to do."""
+    from client.sync import restore
+
+    terminal, _beds = real
+    a = terminal("a")
+    for i in range(6):
+        a.residents.register(resident_fields(given_name=f"N{i}"))
+    assert a.sync().error is None
+    b = terminal("b")
+    written: list[str] = []
+    set_meta = restore.set_meta
+
+    def noted(conn, key, value):
+        written.append(key)
+        set_meta(conn, key, value)
+
+    monkeypatch.setattr(restore, "set_meta", noted)
+    engine = SyncEngine(b.store, HttpTransport(b.server_url), clock=b.clock,
+                        terminal_id=b.terminal_id, facility_id=b.facility_id,
+                        sleep=lambda _s: None, page_size=2)
+    counts = Counts()
+    engine.pull.run(counts, lambda _progress: None)
+    assert counts.pulled >= 6  # three pages and more, each with its log position
+    assert written.count("log_generation") <= 1  # when first seen, not once a page
+    assert b.residents.census().total == 6
