@@ -218,3 +218,12 @@ async def test_the_bed_boards_movements_of_a_resident_sent_away_and_back(
         assert rows == [[day(3), "Admitted"], [day(6), "Transferred"], [day(10), "Admitted"]]
         assert "Okafor, Adaeze → Oak Hill Nursing" in ui.table_text("#movements")
         assert "Maple Grove" not in ui.table_text("#movements")
+
+        # She is on file again: the transfer's row opens her record (it said the
+        # record had moved with her).
+        table = app.screen.query_one("#movements", DataTable)
+        table.focus()
+        table.move_cursor(row=1)
+        await pilot.press("enter")
+        await ui.wait_for_screen(ResidentScreen)
+        assert "Okafor" in ui.screen_text()

@@ -238,10 +238,11 @@ class BedsScreen(WorkScreen):
         move = self.moved.get(event.row_key.value or "")
         if move is None:
             return
-        if move.kind == "transfer" or not move.on_file:
+        if not move.on_file:
             # The record moved with the resident (or was destroyed here); the
             # census's "Transferred out" list holds what this facility keeps of
-            # a stay transferred out.
+            # a stay transferred out. A resident transferred out and back is on
+            # file again: the transfer's row opens the record, as the others do.
             self.app.notify("The record moved with the resident to the receiving "
                             "facility; the census's \"Transferred out\" list has what "
                             "this facility keeps of the stay." if move.resident_id else
