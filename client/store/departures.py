@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 
 from protocol.records import RecordKind, resident_display_name
 from protocol.rules.residents.departures import (
-    CENSUS_FIELDS,
+    census_stay,
     kept_assessment,
     kept_stay,
     sent_by,
@@ -89,15 +89,12 @@ def _destroyed(kept: dict[str, dict[str, Any]], resident_id: str) -> bool:
     if facts is None:
         return False
 
-    def census(stay: Any) -> dict[str, Any]:
-        return {k: v for k, v in (stay or {}).items() if k in CENSUS_FIELDS}
-
     kept[resident_id] = {
         **{k: v for k, v in facts.items() if k not in {"name", "mrn", "birth_date"}},
         "name": "", "mrn": "", "birth_date": None, "destroyed": True,
-        "stay": census(facts.get("stay")),
-        "stays": {i: census(s) for i, s in (facts.get("stays") or {}).items()},
-        "transfers": {i: {**t, "stay": census(t.get("stay"))}
+        "stay": census_stay(facts.get("stay")),
+        "stays": {i: census_stay(s) for i, s in (facts.get("stays") or {}).items()},
+        "transfers": {i: {**t, "stay": census_stay(t.get("stay"))}
                       for i, t in transfers_of(facts).items()}}
     return True
 

@@ -19,12 +19,11 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from protocol.records import RecordKind
-from protocol.rules.records.destruction import KEPT_FIELDS
+from protocol.rules.residents.departures import census_stay
 
 from .database import get_meta, set_meta
 
 KEY = "destroyed_stays"
-_KEPT = KEPT_FIELDS[str(RecordKind.STAY)]
 
 
 def note_destroyed(conn: Connection, gone: Iterable[tuple[str, str, Mapping[str, Any], str]],
@@ -33,7 +32,7 @@ def note_destroyed(conn: Connection, gone: Iterable[tuple[str, str, Mapping[str,
     log sent it), keep the stays a destruction of this facility purged: the
     purged form alone, whatever else the snapshot held. Read and written once
     for the page, and only when it holds one."""
-    found = {record_id: {**{k: data[k] for k in _KEPT if k in data},
+    found = {record_id: {**census_stay(data),
                          "_destroyed": data["_destroyed"]}
              for kind, record_id, data, sent_by in gone
              if kind == RecordKind.STAY and sent_by == facility_id

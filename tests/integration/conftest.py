@@ -170,6 +170,20 @@ def resident(**overrides: Any) -> dict[str, Any]:
     return fields
 
 
+def destroy_charts(session: Session, resident_ids: list[str], *,
+                   on: str = "2026-11-10") -> str:
+    """Carry out a destruction of these residents' charts at ``session``'s facility:
+    listed, approved and recorded on ``on`` (shredding, destroyed and witnessed by
+    two people); the listing's id."""
+    listing = session.casework.propose_destruction(resident_ids, listed_on=on)
+    session.casework.command("approve_destruction", {"destruction_id": listing,
+                                                     "approved_on": on})
+    session.casework.command("record_destruction", {
+        "destruction_id": listing, "destroyed_on": on, "method": "shredding",
+        "destroyed_by": "Pat Lee", "witnessed_by": "Sam Ortiz"})
+    return listing
+
+
 def queue_raw_ops(session: Session, ops: list[tuple[str, dict[str, Any]]], *,
                   schema: int | None = None, subject_id: str | None = None) -> int:
     """Append operations straight to the outbox, skipping the terminal's own

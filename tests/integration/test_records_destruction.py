@@ -16,7 +16,7 @@ from protocol.codec import decode
 from server.admin.cli import main
 from server.reports.compliance import facility_report
 
-from .conftest import Org, terminal_records
+from .conftest import Org, destroy_charts, terminal_records
 from .test_records_department import _closed, _facility_in, resident
 
 
@@ -43,12 +43,7 @@ def test_a_destruction_purges_the_record_at_the_server_and_every_terminal(
     assert {gone, stay, note, disclosure} <= about
     assert {gone, note} <= {k[1] for k in terminal_records(clerk)}
 
-    listing = manager.casework.propose_destruction([gone], listed_on="2026-11-10")
-    manager.casework.command("approve_destruction", {"destruction_id": listing,
-                                                     "approved_on": "2026-11-10"})
-    manager.casework.command("record_destruction", {
-        "destruction_id": listing, "destroyed_on": "2026-11-10", "method": "shredding",
-        "destroyed_by": "Pat Lee", "witnessed_by": "Sam Ortiz"})
+    listing = destroy_charts(manager, [gone])
     manager.sync()
     clerk.sync()
 

@@ -19,7 +19,7 @@ from protocol.reports import residents as resident_reports
 from protocol.reports.facts import FacilityFacts
 from protocol.reports.movements import recent_movements
 
-from .conftest import Org, resident, terminal_records
+from .conftest import Org, destroy_charts, resident, terminal_records
 from .test_scenarios_transfer_casework import _server_facts
 from .test_scenarios_transfer_stays import _figures
 
@@ -114,12 +114,7 @@ def test_a_chart_the_facility_destroys_leaves_its_own_census_as_it_was(org: Org)
         assert _figures(_server_facts(org, org.a), *q) == before[q], q
     assert _lists(_server_facts(org, org.a)) == lists
 
-    listing = manager.casework.propose_destruction([rid], listed_on="2026-11-10")
-    manager.casework.command("approve_destruction", {"destruction_id": listing,
-                                                     "approved_on": "2026-11-10"})
-    manager.casework.command("record_destruction", {
-        "destruction_id": listing, "destroyed_on": "2026-11-10", "method": "shredding",
-        "destroyed_by": "Pat Lee", "witnessed_by": "Sam Ortiz"})
+    destroy_charts(manager, [rid])
     assert manager.sync().error is None
     assert org.server_records(org.a)[("stay", str(first))]["status"] == "destroyed"
     enrolled_since = org.terminal(org.a, "clerk2.MG")
@@ -187,12 +182,7 @@ def test_a_chart_sent_away_back_and_destroyed_here_keeps_both_facilities_census(
     assert b_before[1][:3] == (20, 1, 1)
     assert figures(_server_facts(org, org.a)) == a_before
 
-    listing = manager.casework.propose_destruction([rid], listed_on="2026-11-10")
-    manager.casework.command("approve_destruction", {"destruction_id": listing,
-                                                     "approved_on": "2026-11-10"})
-    manager.casework.command("record_destruction", {
-        "destruction_id": listing, "destroyed_on": "2026-11-10", "method": "shredding",
-        "destroyed_by": "Pat Lee", "witnessed_by": "Sam Ortiz"})
+    destroy_charts(manager, [rid])
     assert manager.sync().error is None
     enrolled_since = org.terminal(org.a, "clerk2.MG")
     assert enrolled_since.sync().error is None

@@ -13,7 +13,7 @@ from datetime import date
 from protocol.reports import residents as resident_reports
 from protocol.reports.facts import FacilityFacts
 
-from .conftest import Org, resident
+from .conftest import Org, destroy_charts, resident
 from .test_scenarios_transfer_casework import _admitted, _server_facts
 
 PERIODS = (("2026-03-01", "2026-03-31"), ("2026-04-01", "2026-06-30"),
@@ -144,12 +144,7 @@ def test_a_chart_destroyed_by_the_receiving_facility_leaves_the_senders_census(
         assert _figures(_server_facts(org, org.a), start, end) == before[(start, end)]
 
     # Kept through 2025-06-30 (5 years after the last discharge), destroyed since.
-    listing = receiving.casework.propose_destruction([rid], listed_on="2026-11-10")
-    receiving.casework.command("approve_destruction", {"destruction_id": listing,
-                                                       "approved_on": "2026-11-10"})
-    receiving.casework.command("record_destruction", {
-        "destruction_id": listing, "destroyed_on": "2026-11-10", "method": "shredding",
-        "destroyed_by": "Pat Lee", "witnessed_by": "Sam Ortiz"})
+    destroy_charts(receiving, [rid])
     assert receiving.sync().error is None
     assert org.server_records(org.b)[("stay", str(first))]["status"] == "destroyed"
     assert manager.sync().error is None

@@ -83,6 +83,12 @@ def kept_stay(data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: data[k] for k in STAY_FIELDS if k in data}
 
 
+def census_stay(data: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The part of a stay a census reads (:data:`CENSUS_FIELDS`): what a
+    destruction leaves of it, with nothing that says who the resident was."""
+    return {k: v for k, v in (data or {}).items() if k in CENSUS_FIELDS}
+
+
 def kept_assessment(data: Mapping[str, Any]) -> dict[str, Any]:
     """The part of an MDS record the sending facility keeps (:data:`MDS_FIELDS`)."""
     return {k: data[k] for k in MDS_FIELDS if k in data}
