@@ -234,10 +234,13 @@ class Session:
 
     def contact_server(self, *, timeout: float) -> bool:
         """Reach the server once without syncing (a new offline window); whether it
-        answered. A clerk is waiting at the sign-in: each request waits ``timeout``
-        seconds to connect and as long for the answer, the first timeout ends it,
-        and a link that fails at once is tried twice."""
+        answered. A clerk is waiting at the sign-in: each request is given
+        ``timeout`` seconds in all (finding the server by name, connecting, the
+        whole answer: a server that trickles its answer is cut too), the first
+        timeout ends it, and a link that fails at once is tried twice."""
         transport = self._transport or HttpTransport(self.server_url)
+        if isinstance(transport, HttpTransport):
+            transport = transport.within(timeout)
         with self._sync_lock:
             return SyncEngine(self.store, transport, clock=self._clock,
                               terminal_id=self.terminal_id, facility_id=self.facility_id,

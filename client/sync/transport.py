@@ -14,6 +14,8 @@ import contextlib
 import http.client
 import ipaddress
 import random
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -37,9 +39,14 @@ class Transport(Protocol):
 
 
 class HttpTransport:
-    """Plain HTTP only to this machine; anything else must use https."""
+    """Plain HTTP only to this machine; anything else must use https.
 
-    def __init__(self, base_url: str) -> None:
+    ``timeout`` bounds each wait (to connect, and for each piece of the answer):
+    a slow link that keeps delivering is not cut. ``whole_s`` (:meth:`within`)
+    bounds the whole request as well, the name lookup included, for a clerk
+    who waits at the sign-in for its outcome."""
+
+    def __init__(self, base_url: str, *, whole_s: float | None = None) -> None:
         parts = urlsplit(base_url.strip())
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise InputError("server", "The server address must look like "
@@ -47,15 +54,43 @@ class HttpTransport:
         if parts.scheme == "http" and not _is_loopback(parts.hostname):
             raise InputError("server", "The server address must start with https:// (plain "
                              "http is only allowed to this machine).")
+        self.base_url = base_url
         self.scheme = parts.scheme
         self.host = parts.hostname
         self.port = parts.port
         self.prefix = parts.path.rstrip("/")
+        self.whole_s = whole_s
+
+    def within(self, whole_s: float) -> HttpTransport:
+        """The same server, each request given ``whole_s`` seconds in all."""
+        return HttpTransport(self.base_url, whole_s=whole_s)
 
     def post(self, path: str, body: bytes, timeout: float) -> tuple[int, bytes]:
+        if self.whole_s is None:
+            return self._post(path, body, timeout, _Attempt())
+        attempt = _Attempt()
+        worker = threading.Thread(target=attempt.run, name="chartkeep-bounded-request",
+                                  args=(self._post, path, body, min(timeout, self.whole_s)),
+                                  daemon=True)
+        worker.start()
+        worker.join(self.whole_s)
+        if worker.is_alive():
+            # A name lookup that hangs, or an answer that trickles in: the socket
+            # is shut (the worker ends at once; a lookup ends by itself, and the
+            # request is then not sent).
+            attempt.cancel()
+            raise TransportError(f"the server did not answer in {self.whole_s:g} s") \
+                from TimeoutError()
+        return attempt.outcome()
+
+    def _post(self, path: str, body: bytes, timeout: float,
+              attempt: _Attempt) -> tuple[int, bytes]:
         cls = http.client.HTTPSConnection if self.scheme == "https" else http.client.HTTPConnection
         conn = cls(self.host, self.port, timeout=timeout)
         try:
+            conn.connect()
+            if not attempt.started(conn):
+                raise TransportError("the request was given up before it was sent")
             conn.request("POST", self.prefix + path, body=body,
                          headers={"Content-Type": CONTENT_TYPE, "Accept": CONTENT_TYPE})
             response = conn.getresponse()
@@ -67,6 +102,45 @@ class HttpTransport:
             return response.status, data
         finally:
             conn.close()
+
+
+class _Attempt:
+    """One bounded request, run by a worker thread: its connection (so the
+    waiting thread can shut it) and its outcome."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._conn: http.client.HTTPConnection | None = None
+        self._cancelled = False
+        self._result: tuple[int, bytes] | None = None
+        self._error: BaseException | None = None
+
+    def run(self, post: Callable[[str, bytes, float, _Attempt], tuple[int, bytes]],
+            path: str, body: bytes, timeout: float) -> None:
+        try:
+            self._result = post(path, body, timeout, self)
+        except BaseException as error:  # noqa: BLE001  handed to the waiting thread
+            self._error = error
+
+    def started(self, conn: http.client.HTTPConnection) -> bool:
+        """The connection is open: False if the request was given up meanwhile."""
+        with self._lock:
+            self._conn = conn
+            return not self._cancelled
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._cancelled = True
+            sock = self._conn.sock if self._conn is not None else None
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def outcome(self) -> tuple[int, bytes]:
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None  # run() sets one or the other
+        return self._result
 
 
 def _is_loopback(host: str) -> bool:

@@ -175,3 +175,73 @@ async def test_unlocking_past_the_window_keeps_the_form_typed_before_the_lock(
         assert form in app.screen_stack  # under the lock, with what was typed
         assert "Nakamura" in [w.value for w in form.query(Input)]
         assert connections_made(silent_listener) == 1
+
+
+class TricklingServer:
+    """Answers every request, one byte at a time, each a little sooner than the
+    terminal's wait for the next piece runs out: a link that never stops, never
+    ends. Counts what it sent before the terminal hung up."""
+
+    LENGTH = 400
+    PAUSE_S = 0.05
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.sent: list[int] = []
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while not self.done.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)  # the request (small; it is not read further)
+                sent = 0
+                try:
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/x-msgpack\r\n"
+                                 b"Content-Length: %d\r\n\r\n" % self.LENGTH)
+                    while sent < self.LENGTH and not self.done.is_set():
+                        conn.sendall(b"\x00")
+                        sent += 1
+                        self.done.wait(self.PAUSE_S)
+                except OSError:
+                    pass  # the terminal hung up
+                self.sent.append(sent)
+
+    def close(self) -> None:
+        self.done.set()
+        self.listener.close()
+        self.thread.join(5)
+
+
+async def test_a_sign_in_past_the_window_cuts_a_server_that_trickles_its_answer(
+        terminal_with_resident, drive, monkeypatch):
+    """Each piece of the answer comes within the wait for it, so only a bound
+    on the whole request ends it: the clerk is refused (emergency offered)
+    once ``SIGN_IN_TIMEOUT_S`` is up, not when the server is done (20 s here,
+    any length on a real link)."""
+    monkeypatch.setattr(terminal, "SIGN_IN_TIMEOUT_S", 0.5, raising=False)
+    term = terminal_with_resident
+    term.clock.advance(days=20)
+    server = TricklingServer()
+    try:
+        app = ChartkeepApp(term.home, clock=term.clock, transport=HttpTransport(server.url),
+                           auto_sync_seconds=0, status_poll_seconds=0)
+        async with app.run_test(size=(80, 24)) as pilot:
+            ui = drive(pilot)
+            await ui.sign_in(expect_census=False)
+            screen = app.screen
+            assert isinstance(screen, UnlockScreen)
+            await ui.wait_for(lambda: screen.query_one("#emergency").display, seconds=15)
+            assert ui.text_of("#unlock-status").startswith(REFUSAL)
+            assert not app.unlocked
+            await ui.wait_for(lambda: server.sent, seconds=5)
+        assert len(server.sent) == 1  # one request, given up while the answer trickled
+        assert server.sent[0] < TricklingServer.LENGTH
+    finally:
+        server.close()
