@@ -2,9 +2,9 @@
 kept in the server's audit once the terminal reaches it (:mod:`protocol.terminal_events`).
 
 Each event becomes one entry in the facility's audit chain, purpose
-``security`` (``emergency`` for an emergency access), the user as actor, the terminal's own number and clock time in
-the detail, so regional managers see them with the facility's other security
-events:
+``security`` (``emergency`` for an emergency access), the user as actor, the
+terminal's own number and clock time in the detail, so regional managers see
+them with the facility's other security events:
 
 - ``terminal:sign_in_refused`` / ``terminal:sign_in_failed``, the reason as outcome;
 - ``terminal:emergency_access`` (break the glass, :mod:`protocol.rules.emergency_access`):
