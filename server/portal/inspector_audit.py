@@ -2,7 +2,8 @@
 the access's stated purpose, in the viewed facility's chain; and every refused
 use — the link opened again or out of its time, a session past the access's
 end or revocation, a facility the access does not name, an attempt to write —
-in the chain of each facility the access names (security.md, case 12). Write
+in the chain of each facility the access names (security.md, case 12); a key
+that is no access's, in the ``_system`` chain with its source. Write
 attempts are audited in bounded form (the first per access, route and minute,
 then one aggregated count): :func:`record_refused_write`.
 Issuing, redeeming and revoking an access are :mod:`.inspections`.
@@ -19,10 +20,12 @@ from sqlalchemy.engine import Connection, Engine
 from server.core.authentication import audit_rejection
 from server.core.floods import OTHER_SOURCES, FloodGate, Summary
 from server.settings import Settings
+from server.storage.audit import record_event
 from server.storage.batch import Batch
 from server.storage.db import write_tx
 from server.storage.portal_models import P
 
+from . import throttle
 from .principals import Principal
 
 WRITE_WINDOW_MS = 60_000
@@ -54,6 +57,24 @@ def record_refused_use(engine: Engine, settings: Settings, access_id: str, reaso
             batch.chain(facility_id).append(**refused_use(now, access_id, facility_id,
                                                            reason, page))
         batch.write()
+
+
+def record_unknown_key(engine: Engine, settings: Settings, source: str, page: str) -> None:
+    """Audit an access key that is no access's (mistyped, made up, guessed) in the
+    ``_system`` chain, with the source, and count it against the source as a failed
+    sign-in is counted (:mod:`.throttle`): a source that keeps guessing is held back
+    (and that is audited too), as one guessing passwords is. A key names no
+    facility, so there is no facility chain to put it in."""
+    now = settings.clock()
+    with write_tx(engine) as conn:
+        blocked = throttle.fail(conn, [throttle.source_key(source)], now)
+        record_event(conn, None, at=now, action="inspect:refused", outcome="refused",
+                     actor=None, purpose="security",
+                     detail={"reason": "unknown", "page": page[:200], "source": source[:150]})
+        for key in blocked:
+            record_event(conn, None, at=now, action="portal:throttle", outcome="blocked",
+                         actor=None, purpose="security",
+                         detail={"key": key, "until": now + throttle.BLOCK_MS})
 
 
 def refused_use(now: int, access_id: str, facility_id: str, reason: str,
