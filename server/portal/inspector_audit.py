@@ -106,7 +106,8 @@ def refused_writes() -> FloodGate:
 
 
 def record_refused_write(engine: Engine, settings: Settings, gate: FloodGate,
-                         inspector: Principal, method: str, page: str, route: str) -> None:
+                         inspector: Principal, method: str, page: str, route: str,
+                         detail: dict[str, str] | None = None) -> None:
     """Audit an inspector's attempt to change something (any request but a read
     on a page that is not theirs: publishing a bulletin, deciding a request …),
     refused, in the chain of every facility the access names. An inspector's
@@ -117,7 +118,9 @@ def record_refused_write(engine: Engine, settings: Settings, gate: FloodGate,
     attempt is audited at once with its detail and the rest are counted; when
     the minute ends one ``aggregated`` entry says how many there were (the first
     included), with the first few pages. A script hammering a write route adds
-    two entries a minute, not one per request."""
+    two entries a minute, not one per request. ``detail``: more to say in the
+    first entry (``refused_by``: ``csrf`` when the form's token was missing or
+    wrong, so the route itself was never reached)."""
     now = settings.clock()
     first, due = gate.refused(f"{inspector.id} {method[:10]} {route[:200]}", "write_refused",
                               now, {"page": page[:200]})
@@ -132,8 +135,9 @@ def record_refused_write(engine: Engine, settings: Settings, gate: FloodGate,
                 at=now, action="inspect:write_refused", outcome="refused",
                 actor=inspector.actor, target=facility_id, facility_id=facility_id,
                 purpose="inspection",
-                detail={"method": method[:10], "page": page[:200], "inspector": inspector.name,
-                        "agency": inspector.agency, "stated_purpose": inspector.purpose})
+                detail={**(detail or {}), "method": method[:10], "page": page[:200],
+                        "inspector": inspector.name, "agency": inspector.agency,
+                        "stated_purpose": inspector.purpose})
         batch.write()
 
 

@@ -256,6 +256,28 @@ async def test_unknown_keys_are_audited_and_a_source_guessing_them_is_held_back(
     assert status == 429 and "Try again" in text  # even a good key, from that address
 
 
+async def test_a_write_without_the_form_token_is_audited_too(visitors, manager, world, engine,
+                                                             settings, p, h):
+    """security.md case 12: an inspector's session used on a write endpoint is refused
+    and audited. Sent without the session's form token (a script holding the cookie,
+    not the portal's own form) it is refused by the CSRF check before the route is
+    reached; that refusal is the same attempt and is audited as one."""
+    issued = p.issue_access(engine, settings, manager, [world.a.id])
+    inspector = await visitors()
+    assert (await redeem(inspector, issued))[0] == 200
+    status, _ = await inspector.post(f"/portal/facilities/{world.a.id}/offline",
+                                     {"days": "30"}, csrf=False)
+    assert status == 403
+    [entry] = [a for a in h.audit_rows(engine, chain=world.a.id)
+               if a.action == "inspect:write_refused"]
+    assert (entry.actor, entry.outcome) == (f"inspector:{issued.id}", "refused")
+    assert entry.detail["method"] == "POST" and entry.detail["refused_by"] == "csrf"
+    # The portal's own sign-out form is no write of records: not audited as one.
+    await inspector.post("/portal/sign-out", csrf=False)
+    assert len([a for a in h.audit_rows(engine, chain=world.a.id)
+                if a.action == "inspect:write_refused"]) == 1
+
+
 async def test_issuing_checks_the_form(visitor, manager, world):
     await visitor.sign_in(manager)
     await visitor.get("/portal/inspections/new")
