@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import ipaddress
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -21,6 +20,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from protocol.codec import MAX_MESSAGE_BYTES
+from protocol.plain_http import is_loopback
 
 from ..errors import InputError
 
@@ -44,7 +44,7 @@ class HttpTransport:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise InputError("server", "The server address must look like "
                              "https://records.example.org")
-        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        if parts.scheme == "http" and not is_loopback(parts.hostname):
             raise InputError("server", "The server address must start with https:// (plain "
                              "http is only allowed to this machine).")
         self.scheme = parts.scheme
@@ -69,13 +69,6 @@ class HttpTransport:
             conn.close()
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 # --- faults for tests -----------------------------------------------------------------
