@@ -228,6 +228,7 @@ class Store:
         self._checkpointer.stop()
         self.engine.dispose()
         self._key_pragma = ""
+        self._integrity_key = b""  # derived from the key: it goes with it
 
 
 DB_ERRORS = (sa.exc.DBAPIError, sqlcipher3.Error)

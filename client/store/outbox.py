@@ -23,9 +23,10 @@ from protocol.ids import new_id
 from protocol.ops import SCHEMA_VERSION, FieldChange, OpResult, OpType, check_payload
 from protocol.records import RecordKind, validate_fields
 from protocol.rules.dates import check_record_dates
+from protocol.rules.permissions import decide
 
 from ..clock import Clock
-from ..errors import InputError
+from ..errors import InputError, NotPermitted
 from ..views import UserInfo
 from .database import OUTBOX, Store, get_meta, set_meta
 from .overlay import OpInfo, op_effects
@@ -110,7 +111,12 @@ def record_op(actor: Actor, op_type: OpType, payload: PayloadSource, *, summary:
               also_refresh: tuple[tuple[str, str], ...] = ()) -> tuple[int, str]:
     """Append one operation and refresh the records it touches, in one
     transaction. ``payload`` may be a function of the open connection, for
-    values (base versions) that must be read in the same transaction."""
+    values (base versions) that must be read in the same transaction.
+
+    Deny by default: the role rule the server applies
+    (:mod:`protocol.rules.permissions`) is asked here too, so nothing it refuses
+    is ever recorded, whichever write path forgot to ask first
+    (:class:`~client.errors.NotPermitted`)."""
     if not callable(payload):
         payload = wire_payload(op_type, payload)
     with actor.store.write() as conn:
@@ -129,6 +135,10 @@ def record_op(actor: Actor, op_type: OpType, payload: PayloadSource, *, summary:
                                else (RecordKind.STAY, body["args"]["stay_id"]))
         elif op_type is OpType.MERGE:
             kind, record_id = RecordKind.RESIDENT, body["duplicate_id"]
+        decision = decide(actor.user.role, op_type, kind,
+                          command=body["name"] if op_type is OpType.COMMAND else None)
+        if not decision:
+            raise NotPermitted(f"{decision.detail[:1].upper()}{decision.detail[1:]}.")
         conn.execute(OUTBOX.insert().values(
             seq=seq, op_id=op_id, op_type=str(op_type),
             kind=str(kind) if kind else None, record_id=record_id, subject_id=subject_id,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import ipaddress
 import random
 import socket
 import threading
@@ -23,6 +22,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from protocol.codec import MAX_MESSAGE_BYTES
+from protocol.plain_http import is_loopback
 
 from ..errors import InputError
 
@@ -51,7 +51,7 @@ class HttpTransport:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise InputError("server", "The server address must look like "
                              "https://records.example.org")
-        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        if parts.scheme == "http" and not is_loopback(parts.hostname):
             raise InputError("server", "The server address must start with https:// (plain "
                              "http is only allowed to this machine).")
         self.base_url = base_url
@@ -143,13 +143,6 @@ class _Attempt:
         return self._result
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 # --- faults for tests -----------------------------------------------------------------

@@ -6,6 +6,7 @@ terminal's files are is the engine's business (``CHARTKEEP_HOME``).
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -51,6 +52,8 @@ def _seconds(env: Mapping[str, str], name: str, default: float, *, minimum: floa
     try:
         value = float(raw)
     except ValueError:
+        return default
+    if not math.isfinite(value):  # "inf" would switch the idle lock off
         return default
     # An idle lock of a second would make the terminal unusable; a typo must not.
     return max(value, minimum) if value > 0 else (0.0 if minimum == 0 else default)

@@ -29,6 +29,10 @@ REASON_MAX = 300
 ROLES = frozenset({Role.CLERK, Role.RECORDS_MANAGER})
 PRIORITY = "high"
 """The audit entry's priority: a regional manager reviews every one."""
+PURPOSE = "emergency"
+"""The audit entry's purpose of use (the security scheme names four: treatment,
+operations, compliance inspection, emergency); not ``security``, which the
+sign-in events around it carry: this entry records a resident's record read."""
 
 READ_ONLY_TEXT = ("Emergency access is read-only: nothing can be added or changed. "
                   "Connect the terminal to the network and sign in to make changes.")

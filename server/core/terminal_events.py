@@ -2,9 +2,9 @@
 kept in the server's audit once the terminal reaches it (:mod:`protocol.terminal_events`).
 
 Each event becomes one entry in the facility's audit chain, purpose
-``security``, the user as actor, the terminal's own number and clock time in
-the detail, so regional managers see them with the facility's other security
-events:
+``security`` (``emergency`` for an emergency access), the user as actor, the
+terminal's own number and clock time in the detail, so regional managers see
+them with the facility's other security events:
 
 - ``terminal:sign_in_refused`` / ``terminal:sign_in_failed``, the reason as outcome;
 - ``terminal:emergency_access`` (break the glass, :mod:`protocol.rules.emergency_access`):
@@ -29,7 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from protocol.rules.emergency_access import PRIORITY
+from protocol.rules.emergency_access import PRIORITY, PURPOSE
 from protocol.signing import Envelope
 from protocol.terminal_events import EMERGENCY_ACCESS, SIGN_IN_KINDS, EventsRequest, TerminalEvent
 from server.errors import ReplayedMessage
@@ -74,8 +74,7 @@ def keep(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: E
                 chain = batch.chain(terminal.facility_id)
                 for event in fresh:
                     chain.append(at=now, terminal_id=terminal.id,
-                                 facility_id=terminal.facility_id, purpose="security",
-                                 **_entry(event))
+                                 facility_id=terminal.facility_id, **_entry(event))
                     kept[_group(event.kind)] = event.n
                 batch.write()
     except ReplayedMessage:
@@ -87,11 +86,11 @@ def keep(engine: Engine, settings: Settings, terminal: TerminalInfo, envelope: E
 def _entry(event: TerminalEvent) -> dict[str, Any]:
     detail: dict[str, Any] = {"n": event.n, "terminal_at": event.at}
     if event.kind == EMERGENCY_ACCESS:
-        return {"action": EMERGENCY_ACTION, "outcome": EMERGENCY_ACCESS,
+        return {"action": EMERGENCY_ACTION, "outcome": EMERGENCY_ACCESS, "purpose": PURPOSE,
                 "actor": f"{EMERGENCY_ACTOR}{event.user_id}", "target": event.resident_id,
                 "detail": {**detail, "reason": event.reason, "priority": PRIORITY}}
     return {"action": f"terminal:{event.kind}", "outcome": event.reason or event.kind,
-            "actor": event.user_id, "detail": detail}
+            "actor": event.user_id, "purpose": "security", "detail": detail}
 
 
 def kept_through(conn: Connection, terminal: TerminalInfo,

@@ -14,6 +14,7 @@ from types import TracebackType
 
 from aiohttp import web
 
+from protocol.plain_http import is_loopback
 from server.errors import AdminError
 from server.settings import Settings
 from server.storage.db import make_engine
@@ -135,10 +136,22 @@ class ServerThread:
         self.stop()
 
 
+def check_plain_http(settings: Settings, context: ssl.SSLContext | None) -> None:
+    """Plain HTTP only on this machine (:mod:`protocol.plain_http`): without a
+    certificate, another address is refused unless ``portal_https`` says a
+    TLS-terminating proxy is in front (``CHARTKEEP_SERVER_PORTAL_HTTPS=1``)."""
+    if context is None and not settings.portal_https and not is_loopback(settings.host):
+        raise AdminError(f"will not serve plain HTTP on {settings.host or 'every address'}: "
+                         "plain HTTP only on this machine (127.0.0.1). Give --tls-cert and "
+                         "--tls-key, or, behind a TLS-terminating proxy, set "
+                         "CHARTKEEP_SERVER_PORTAL_HTTPS=1")
+
+
 def serve_forever(settings: Settings) -> None:
     """Serve until SIGINT or SIGTERM, then finish in-flight requests and stop."""
 
     context = tls_context(settings)  # a bad certificate stops here, before binding
+    check_plain_http(settings, context)
 
     async def main() -> None:
         stop = asyncio.Event()

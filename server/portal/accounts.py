@@ -141,8 +141,12 @@ def create_account(engine: Engine, settings: Settings, *, username: str, role: s
         raise InputInvalid("username", "A user name has 1-100 characters and no colon.")
     chosen = password is None
     password = initial_password() if password is None else password
+    facilities = sorted(set(facilities))
+    # The facility name is a context word (NIST SP 800-63B-4): a regional
+    # manager's are the region's facilities.
+    context = [username, display_name, *_facility_names(engine, facilities)]
     try:
-        password_hash = hash_password(check_password(password, [username, display_name]))
+        password_hash = hash_password(check_password(password, context))
     except PasswordRejected as exc:
         raise InputInvalid("password", exc.guidance) from None
     secret = new_totp_secret() if enrolled else None
@@ -167,6 +171,14 @@ def create_account(engine: Engine, settings: Settings, *, username: str, role: s
         _audit(conn, now, "portal:create_account", "applied", actor=actor, target=account_id,
                detail={"username": username, "role": role, "facilities": region})
     return NewAccount(account_id, username, password if chosen else None, secret)
+
+
+def _facility_names(engine: Engine, facility_ids: list[str]) -> list[str]:
+    if not facility_ids:
+        return []
+    with read_tx(engine) as conn:
+        return list(conn.execute(sa.select(T.facilities.c.name).where(
+            T.facilities.c.id.in_(facility_ids))).scalars())
 
 
 def _account(conn: Connection, account_id: str) -> Any:

@@ -35,8 +35,14 @@ from server.storage.db import read_tx, write_tx
 from server.storage.models import LOOKED_UP_ACTOR, T
 from server.storage.portal_models import P
 
+from . import throttle
 from .errors import AccessUnavailable, InputInvalid
-from .inspector_audit import access_facilities, record_refused_use, refused_use
+from .inspector_audit import (
+    access_facilities,
+    record_refused_use,
+    record_unknown_key,
+    refused_use,
+)
 from .principals import PortalRole, Principal
 
 HOUR_MS = 3600 * 1000
@@ -168,12 +174,17 @@ def _check_usable(row: Any, now: int) -> None:
         raise AccessUnavailable("not_yet")
 
 
-def check_link(engine: Engine, settings: Settings, token: str) -> None:
-    """Is this access key still good to redeem? (:class:`AccessUnavailable` says why not.)"""
+def check_link(engine: Engine, settings: Settings, token: str, source: str = "") -> None:
+    """Is this access key still good to redeem? (:class:`AccessUnavailable` says why not.)
+    An unknown key is audited and counts against ``source`` as a failed sign-in
+    does; a source held back by that count is refused before any key is looked up
+    (:class:`~.errors.SignInThrottled`)."""
     with read_tx(engine) as conn:
+        throttle.check(conn, [throttle.source_key(source)], settings.clock())
         row = conn.execute(sa.select(P.accesses).where(
             P.accesses.c.token_hash == token_hash(token))).first()
     if row is None:
+        record_unknown_key(engine, settings, source, "/portal/access")
         raise AccessUnavailable("unknown")
     try:
         _check_usable(row, settings.clock())

@@ -2,7 +2,8 @@
 the access's stated purpose, in the viewed facility's chain; and every refused
 use — the link opened again or out of its time, a session past the access's
 end or revocation, a facility the access does not name, an attempt to write —
-in the chain of each facility the access names (security.md, case 12). Write
+in the chain of each facility the access names (security.md, case 12); a key
+that is no access's, in the ``_system`` chain with its source. Write
 attempts are audited in bounded form (the first per access, route and minute,
 then one aggregated count): :func:`record_refused_write`.
 Issuing, redeeming and revoking an access are :mod:`.inspections`.
@@ -19,10 +20,12 @@ from sqlalchemy.engine import Connection, Engine
 from server.core.authentication import audit_rejection
 from server.core.floods import OTHER_SOURCES, FloodGate, Summary
 from server.settings import Settings
+from server.storage.audit import record_event
 from server.storage.batch import Batch
 from server.storage.db import write_tx
 from server.storage.portal_models import P
 
+from . import throttle
 from .principals import Principal
 
 WRITE_WINDOW_MS = 60_000
@@ -56,6 +59,24 @@ def record_refused_use(engine: Engine, settings: Settings, access_id: str, reaso
         batch.write()
 
 
+def record_unknown_key(engine: Engine, settings: Settings, source: str, page: str) -> None:
+    """Audit an access key that is no access's (mistyped, made up, guessed) in the
+    ``_system`` chain, with the source, and count it against the source as a failed
+    sign-in is counted (:mod:`.throttle`): a source that keeps guessing is held back
+    (and that is audited too), as one guessing passwords is. A key names no
+    facility, so there is no facility chain to put it in."""
+    now = settings.clock()
+    with write_tx(engine) as conn:
+        blocked = throttle.fail(conn, [throttle.source_key(source)], now)
+        record_event(conn, None, at=now, action="inspect:refused", outcome="refused",
+                     actor=None, purpose="security",
+                     detail={"reason": "unknown", "page": page[:200], "source": source[:150]})
+        for key in blocked:
+            record_event(conn, None, at=now, action="portal:throttle", outcome="blocked",
+                         actor=None, purpose="security",
+                         detail={"key": key, "until": now + throttle.BLOCK_MS})
+
+
 def refused_use(now: int, access_id: str, facility_id: str, reason: str,
                  page: str) -> dict[str, Any]:
     return {"at": now, "action": "inspect:refused", "outcome": "refused",
@@ -85,7 +106,8 @@ def refused_writes() -> FloodGate:
 
 
 def record_refused_write(engine: Engine, settings: Settings, gate: FloodGate,
-                         inspector: Principal, method: str, page: str, route: str) -> None:
+                         inspector: Principal, method: str, page: str, route: str,
+                         detail: dict[str, str] | None = None) -> None:
     """Audit an inspector's attempt to change something (any request but a read
     on a page that is not theirs: publishing a bulletin, deciding a request …),
     refused, in the chain of every facility the access names. An inspector's
@@ -96,7 +118,9 @@ def record_refused_write(engine: Engine, settings: Settings, gate: FloodGate,
     attempt is audited at once with its detail and the rest are counted; when
     the minute ends one ``aggregated`` entry says how many there were (the first
     included), with the first few pages. A script hammering a write route adds
-    two entries a minute, not one per request."""
+    two entries a minute, not one per request. ``detail``: more to say in the
+    first entry (``refused_by``: ``csrf`` when the form's token was missing or
+    wrong, so the route itself was never reached)."""
     now = settings.clock()
     first, due = gate.refused(f"{inspector.id} {method[:10]} {route[:200]}", "write_refused",
                               now, {"page": page[:200]})
@@ -111,8 +135,9 @@ def record_refused_write(engine: Engine, settings: Settings, gate: FloodGate,
                 at=now, action="inspect:write_refused", outcome="refused",
                 actor=inspector.actor, target=facility_id, facility_id=facility_id,
                 purpose="inspection",
-                detail={"method": method[:10], "page": page[:200], "inspector": inspector.name,
-                        "agency": inspector.agency, "stated_purpose": inspector.purpose})
+                detail={**(detail or {}), "method": method[:10], "page": page[:200],
+                        "inspector": inspector.name, "agency": inspector.agency,
+                        "stated_purpose": inspector.purpose})
         batch.write()
 
 

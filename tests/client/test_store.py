@@ -143,6 +143,17 @@ def test_lock_drops_the_store(session):
         session.residents.census()
 
 
+def test_lock_drops_every_key_the_store_held(session):
+    """Security case 13: the key is dropped at the lock, and with it what was
+    derived from it: the integrity MAC key (with it, a copy of the store rolled
+    back to an older version could be re-signed as current)."""
+    store = session.store
+    session.lock()
+    assert session._key is None
+    assert store._key_pragma == ""
+    assert store._integrity_key == b""
+
+
 def test_an_older_store_gains_the_pull_index_on_open(tmp_path):
     """A store made before the answered-by-server_seq index gets it at its next
     open, rows untouched (same store format)."""

@@ -199,3 +199,27 @@ def test_a_shift_clocked_out_later_today_is_refused_at_entry(session):
     session.staff.add_hours(staff_id, {**shift, "hours": "2.00", "clock_out": "2026-01-15T09:00",
                                        "meal_minutes": 0})
     assert len(session.staff.get(staff_id).hours) == 1
+
+
+@pytest.mark.parametrize(("op_type", "payload"), [
+    ("void", {"kind": "diagnosis", "id": "01J0000000000000000000000D",
+              "reason": "entered on the wrong chart"}),
+    ("update", {"kind": "bed", "id": "01J0000000000000000000000B",
+                "changes": {"out_of_service": [True, 0]}}),
+    ("resolve", {"kind": "resident", "id": "01J0000000000000000000000R",
+                 "field": "phone", "value": "555-0100"}),
+])
+def test_the_outbox_refuses_what_the_role_rule_refuses(make_terminal, session, op_type,
+                                                        payload):
+    """Deny by default at the terminal too: the outbox itself asks the shared rule
+    (protocol.rules.permissions) before recording, so a write path that forgot to
+    ask cannot save offline a change the server is bound to refuse."""
+    from client.store.outbox import record_op
+    from protocol.ops import OpType
+
+    clerk = make_terminal("jchen", PASSWORD)
+    with pytest.raises(NotPermitted) as refused:
+        record_op(clerk._actor(), OpType(op_type), payload, summary="x")
+    assert refused.value.message.startswith("Only a records manager may")
+    assert _outbox(clerk) == []
+    clerk.lock()

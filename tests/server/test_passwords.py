@@ -45,3 +45,22 @@ def test_hash_round_trip_keeps_parameters():
     assert encoded.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
     assert verify_password("the heron waits by the river", encoded)
     assert not verify_password("the heron waits by the rivers", encoded)
+
+
+def test_a_regional_managers_password_may_not_be_made_of_a_facility_in_the_region(
+        engine, settings, world):
+    """security.md case 5: the facility name is a context word, for the portal's
+    accounts too (a regional manager's facilities are those of the region)."""
+    from server.portal import accounts
+    from server.portal.errors import InputInvalid
+
+    with pytest.raises(InputInvalid) as refused:
+        accounts.create_account(engine, settings, username="morgan", role="regional_manager",
+                                password="Maple Grove Oak Hill!", facilities=[world.a.id,
+                                                                              world.b.id])
+    assert refused.value.field == "password" and "facility name" in refused.value.detail
+    made = accounts.create_account(engine, settings, username="morgan",
+                                   role="regional_manager",
+                                   password="the quiet heron by the lake",
+                                   facilities=[world.a.id])
+    assert made.id

@@ -78,3 +78,18 @@ def test_a_missing_certificate_is_a_clear_error(tmp_path, capsys):
                  "--tls-key", str(tmp_path / "no.key")])
     assert code == 2
     assert "cannot use the TLS certificate" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "records.internal", "::"])
+def test_plain_http_is_served_to_loopback_only(tmp_path, capsys, monkeypatch, host):
+    """The security scheme: TLS in production, plain HTTP only on loopback. Without a
+    certificate the server refuses to listen on any other address (before binding),
+    unless the operator says a TLS-terminating proxy is in front."""
+    monkeypatch.delenv("CHARTKEEP_SERVER_PORTAL_HTTPS", raising=False)
+    code = main(["--data-dir", str(tmp_path), "serve", "--host", host])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "plain HTTP only on this machine" in err and "--tls-cert" in err
+    monkeypatch.setenv("CHARTKEEP_SERVER_PORTAL_HTTPS", "1")  # behind a TLS proxy
+    main(["--data-dir", str(tmp_path), "serve", "--host", host])  # no database here
+    assert "plain HTTP" not in capsys.readouterr().err

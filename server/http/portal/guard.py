@@ -11,7 +11,9 @@ request, against the route's policy.
 An inspector's access is read-only: a request other than a read on an account's
 route (publishing a bulletin, deciding an expenditure …) gets the same 404 and is
 audited (``inspect:write_refused``) in each facility of the access: the first
-attempt per access, route and minute, then one aggregated count per minute.
+attempt per access, route and minute, then one aggregated count per minute. One
+sent without the session's form token is refused by the CSRF check (403) and is
+audited the same way (``refused_by: csrf``).
 
 Every request that is not a plain read must carry the session's CSRF token
 (403 without). Sessions end after ``portal_idle_ms`` unused and
@@ -82,7 +84,18 @@ async def portal_guard(request: web.Request, handler: Handler,
                        policy: Access) -> web.StreamResponse:
     session = await get_session(request)
     sessions.ensure_csrf(session)
-    await sessions.check_csrf(request, session)
+    try:
+        await sessions.check_csrf(request, session)
+    except sessions.CsrfRefused:
+        # An inspector's write attempt sent without the form's token (a script
+        # holding the cookie) is refused here, before the route: audited as the
+        # write attempt it is (security.md, case 12).
+        if policy in (Access.ACCOUNT, Access.ADMINISTRATOR) \
+                and session.get("kind") == "inspector":
+            inspector = await load_principal(request, session)
+            if inspector is not None and inspector.is_inspector:
+                await _refused_write(request, inspector, {"refused_by": "csrf"})
+        raise
     principal = await load_principal(request, session)
     if principal is not None:
         request[PRINCIPAL] = principal
@@ -95,14 +108,7 @@ async def portal_guard(request: web.Request, handler: Handler,
     if (policy is Access.INSPECTOR) != principal.is_inspector or (
             policy is Access.ADMINISTRATOR and not principal.is_administrator):
         if principal.is_inspector and request.method not in ("GET", "HEAD"):
-            # Read-only access: a write attempt is refused and audited (security.md, case 12).
-            # At most one entry per access, route and minute, then a count.
-            resource = request.match_info.route.resource
-            route = resource.canonical if resource is not None else "(no route)"
-            await blocking(request, inspector_audit.record_refused_write,
-                           request.app[SERVICE].engine, request.app[SETTINGS],
-                           request.app[REFUSED_WRITES], principal, request.method,
-                           request.path, route)
+            await _refused_write(request, principal)
         raise NotFound("There is no such page.")
     if principal.is_inspector:
         try:
@@ -117,3 +123,15 @@ async def portal_guard(request: web.Request, handler: Handler,
                                request.path)
             raise
     return await handler(request)
+
+
+async def _refused_write(request: web.Request, inspector: Principal,
+                         detail: dict[str, str] | None = None) -> None:
+    """Read-only access: a write attempt is refused and audited (security.md, case
+    12). At most one entry per access, route and minute, then a count."""
+    resource = request.match_info.route.resource
+    route = resource.canonical if resource is not None else "(no route)"
+    await blocking(request, inspector_audit.record_refused_write,
+                   request.app[SERVICE].engine, request.app[SETTINGS],
+                   request.app[REFUSED_WRITES], inspector, request.method,
+                   request.path, route, detail)

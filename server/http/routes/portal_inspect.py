@@ -42,14 +42,15 @@ async def _reshown(request: web.Request, refusal: InputInvalid,
 @forms.reshown_on_nul(_reshown)
 async def enter_key(request: web.Request) -> web.Response:
     """The access key, pasted: checked (an unknown, spent, locked, early or expired
-    key gets its clear page, and the refusal is audited), then kept in the session
-    while the inspector types the code."""
+    key gets its clear page, and the refusal is audited; unknown keys count against
+    the address as failed sign-ins do), then kept in the session while the
+    inspector types the code."""
     form = await forms.read(request)
     key = forms.secret(form, "key").strip()
     if not key or len(key) > inspections.MAX_KEY_LENGTH:
         return await _code_form(request, status=400,
                                 error="Paste the access key the regional manager sent you.")
-    await call(request, inspections.check_link, key)
+    await call(request, inspections.check_link, key, source=request.remote or "")
     (await get_session(request))["link"] = key
     return see_other("/portal/access")
 

@@ -37,7 +37,9 @@ async def test_an_access_is_audited_counted_and_reviewed_once(visitor, manager, 
     assert _report(t, [access]) == 6  # an answer lost, sent again: kept once
     [entry] = [a for a in h.audit_rows(engine, chain=world.a.id)
                if a.action == "terminal:emergency_access"]
-    assert (entry.actor, entry.target, entry.purpose) == (f"emergency:{t.user}", rid, "security")
+    # Its purpose of use is the emergency (the security scheme's purposes: treatment,
+    # operations, compliance inspection, emergency), not the sign-in events' "security".
+    assert (entry.actor, entry.target, entry.purpose) == (f"emergency:{t.user}", rid, "emergency")
     assert entry.detail["priority"] == "high" and entry.detail["reason"] == REASON
 
     await visitor.sign_in(manager)

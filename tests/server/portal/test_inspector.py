@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from protocol.bundles import BundleError, verify_bundle
-from server.portal import inspections
+from server.portal import inspections, throttle
 from server.portal.principals import PortalRole, Principal
 from server.storage.portal_models import P
 
@@ -231,6 +231,51 @@ async def test_an_unknown_key_gets_a_clear_page(visitor):
     await visitor.get("/portal/access")
     status, text = await visitor.post("/portal/access/key", {"key": "not-a-real-key"})
     assert status == 410 and "not valid" in text
+
+
+async def test_unknown_keys_are_audited_and_a_source_guessing_them_is_held_back(
+        visitors, manager, world, engine, settings, p, h):
+    """Every refused use of an access key is audited (security.md, case 12), an unknown
+    one too: it names no facility, so it goes to the ``_system`` chain with the source.
+    A source that keeps pasting unknown keys is held back as one that keeps failing the
+    sign-in is (the same count per address), so guessing leaves a trace and stops."""
+    guesser = await visitors()
+    for n in range(throttle.SOURCE_LIMIT):
+        status, _ = await guesser.post("/portal/access/key", {"key": f"guess-{n}"})
+        assert status == 410, n
+    refused = [a for a in h.audit_rows(engine, chain="_system")
+               if a.action == "inspect:refused"]
+    assert len(refused) == throttle.SOURCE_LIMIT
+    assert {(a.outcome, a.purpose, a.detail["reason"]) for a in refused} == {
+        ("refused", "security", "unknown")}
+    assert all(a.detail["source"] for a in refused)  # where it came from
+    assert [a for a in h.audit_rows(engine, chain="_system")
+            if a.action == "portal:throttle" and a.outcome == "blocked"]
+    issued = p.issue_access(engine, settings, manager, [world.a.id])
+    status, text = await guesser.post("/portal/access/key", {"key": issued.token})
+    assert status == 429 and "Try again" in text  # even a good key, from that address
+
+
+async def test_a_write_without_the_form_token_is_audited_too(visitors, manager, world, engine,
+                                                             settings, p, h):
+    """security.md case 12: an inspector's session used on a write endpoint is refused
+    and audited. Sent without the session's form token (a script holding the cookie,
+    not the portal's own form) it is refused by the CSRF check before the route is
+    reached; that refusal is the same attempt and is audited as one."""
+    issued = p.issue_access(engine, settings, manager, [world.a.id])
+    inspector = await visitors()
+    assert (await redeem(inspector, issued))[0] == 200
+    status, _ = await inspector.post(f"/portal/facilities/{world.a.id}/offline",
+                                     {"days": "30"}, csrf=False)
+    assert status == 403
+    [entry] = [a for a in h.audit_rows(engine, chain=world.a.id)
+               if a.action == "inspect:write_refused"]
+    assert (entry.actor, entry.outcome) == (f"inspector:{issued.id}", "refused")
+    assert entry.detail["method"] == "POST" and entry.detail["refused_by"] == "csrf"
+    # The portal's own sign-out form is no write of records: not audited as one.
+    await inspector.post("/portal/sign-out", csrf=False)
+    assert len([a for a in h.audit_rows(engine, chain=world.a.id)
+                if a.action == "inspect:write_refused"]) == 1
 
 
 async def test_issuing_checks_the_form(visitor, manager, world):
