@@ -143,8 +143,6 @@ class _Attempt:
         return self._result
 
 
-
-
 # --- faults for tests -----------------------------------------------------------------
 
 DROP_REQUEST = "drop_request"
