@@ -12,6 +12,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from protocol.rules.calendar import ONE_DAY, Quarter, each_day
+from protocol.rules.records.facility_time import zone_of
 from protocol.rules.residents.census_stats import daily_census
 from protocol.rules.staffing.hprd import (
     RiskFlag,
@@ -130,7 +131,8 @@ def staffing_findings(facts: FacilityFacts, start: date, end: date, today: date
     coverage = rn_coverage(facts.rn_shifts, census, start, end, today=today,
                            profile=settings.profile, day_start=settings.day_start,
                            waivers=settings.waivers,
-                           occupancy_method=settings.occupancy_method)
+                           occupancy_method=settings.occupancy_method,
+                           zone=zone_of(facts.time_zone))
     don = full_time_don(entries, start, end, settings.profile, leave=facts.paid_leave,
                         don_staff_id=facts.don_staff_id)
     return StaffingFindings(facts, start, end, census, assessment, coverage, don,
