@@ -17,6 +17,8 @@ both sides compute with it; a new state is a new profile, not a release.
   shorter, wins (:mod:`protocol.rules.records.requests`).
 - **Delinquency**: a record still incomplete this many days after discharge
   is delinquent (30 by default).
+- **Posted daily staffing** (42 CFR 483.35(g)): kept 18 months, or longer where
+  state law says so (``posted_staffing_months``; never shorter than 18).
 - **Holidays**: the federal holidays on their observed dates (unless turned
   off) plus the state's or facility's own days.
 
@@ -36,6 +38,7 @@ from typing import Any, TypeVar
 
 from protocol.errors import ValidationError
 from protocol.rules.calendar import HolidayCalendar
+from protocol.rules.staffing.posting import RETENTION_MONTHS as FEDERAL_POSTING_MONTHS
 
 FEDERAL_RETENTION_YEARS = 5
 """42 CFR 483.70(h)(4): where state law is silent, 5 years from discharge."""
@@ -124,6 +127,8 @@ class RecordsProfile:
     hipaa_access_deadline: StateDeadline | None = None
     """Every other request (federal: 30 calendar days under HIPAA)."""
     delinquent_after_days: int = DEFAULT_DELINQUENT_AFTER_DAYS
+    posted_staffing_months: int = FEDERAL_POSTING_MONTHS
+    """How long the posted daily staffing is kept: 18 months, or a state's longer period."""
     holidays: frozenset[date] = field(default_factory=frozenset)
     """Days added to the federal holidays (a state's or the facility's own)."""
     federal_holidays: bool = True
@@ -138,6 +143,8 @@ class RecordsProfile:
                  "is not a start event")
         _check_int("retention.age_of_majority", self.age_of_majority, 14, 25)
         _check_int("delinquent_after_days", self.delinquent_after_days, 1, 365)
+        _check_int("posted_staffing_months", self.posted_staffing_months,
+                   FEDERAL_POSTING_MONTHS, 1200)
         _require(all(isinstance(d, date) for d in self.holidays), "holidays.extra",
                  "must be dates")
 
@@ -168,6 +175,10 @@ class RecordsProfile:
                 "hipaa": _deadline_dict(self.hipaa_access_deadline),
             },
             "delinquent_after_days": self.delinquent_after_days,
+            # Written only when a state asks for longer: a terminal that does not know the
+            # key yet reads the profile as before.
+            **({"posted_staffing_months": self.posted_staffing_months}
+               if self.posted_staffing_months != FEDERAL_POSTING_MONTHS else {}),
             "holidays": {
                 "federal": self.federal_holidays,
                 "extra": sorted(d.isoformat() for d in self.holidays),
@@ -179,7 +190,8 @@ class RecordsProfile:
         """Build a profile from :meth:`to_dict` output (missing keys take the
         federal defaults). Raises :class:`ValidationError` naming the field."""
         top = _mapping("profile", raw, {"state", "retention", "access",
-                                         "delinquent_after_days", "holidays"})
+                                         "delinquent_after_days", "posted_staffing_months",
+                                         "holidays"})
         retention = _mapping("retention", top.get("retention", {}),
                              {"adult_years", "start", "minor", "age_of_majority", "citation"})
         access = _mapping("access", top.get("access", {}), {"inspection", "copies", "hipaa"})
@@ -199,6 +211,8 @@ class RecordsProfile:
             hipaa_access_deadline=_deadline("access.hipaa", access.get("hipaa")),
             delinquent_after_days=_check_int("delinquent_after_days", top.get(
                 "delinquent_after_days", DEFAULT_DELINQUENT_AFTER_DAYS)),
+            posted_staffing_months=_check_int("posted_staffing_months", top.get(
+                "posted_staffing_months", FEDERAL_POSTING_MONTHS)),
             holidays=_dates("holidays.extra", holidays.get("extra", [])),
             federal_holidays=_bool("holidays.federal", holidays.get("federal", True)),
         )
