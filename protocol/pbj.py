@@ -6,6 +6,8 @@ HPRD reports group hours by the same codes.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 JOB_TITLES: dict[int, str] = {
     1: "Administrator", 2: "Medical Director", 3: "Other Physician", 4: "Physician Assistant",
     5: "RN Director of Nursing", 6: "RN with Administrative Duties", 7: "Registered Nurse",
@@ -25,6 +27,14 @@ JOB_TITLES: dict[int, str] = {
 }
 
 PAY_TYPES: dict[int, str] = {1: "Exempt", 2: "Non-exempt", 3: "Contract"}
+
+DAY_LIMIT_HOURS = Decimal("22.5")
+"""The most hours one employee may have on one date across job titles (PBJ edit
+-4025, fatal; the XSD's ``hours`` maximum): the worked-hours record's field check,
+the PBJ file's pre-submission check and the staffing report's risk flag all read it."""
+
+EMPLOYEE_ID_PATTERN = r"[A-Za-z0-9_,.\- \\]{1,30}"
+"""A PBJ ``employeeId``: 1–30 letters, digits, spaces or ``_ , . - \\`` (the XSD's)."""
 
 RN_CODES = frozenset({5, 6, 7})
 LPN_CODES = frozenset({8, 9})

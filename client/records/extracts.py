@@ -76,7 +76,8 @@ class Extracts(Area):
         raw = stay_rows(residents, stays, diagnoses, today)
         dua = _agreement(agreement) if agreement else None
         return deidentified(raw, chosen, extract_on=today, agreement=dua, recipient=recipient,
-                            died_on=deaths_by_mrn(residents, stays, today))
+                            died_on=deaths_by_mrn(residents, stays, today),
+                            restricted_zip3=Casework(self._actor).profile().restricted_zip3)
 
     def write(self, method: Method | str, path: Path, *, purpose: str, recipient: str,
               agreement: Mapping[str, Any] | None = None) -> ExtractResult:

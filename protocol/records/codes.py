@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..errors import ValidationError
+from ..pbj import DAY_LIMIT_HOURS, EMPLOYEE_ID_PATTERN
 from ..rules.residents import diagnosis_codes
 
 
@@ -62,12 +63,12 @@ def check_hours(name: str, value: Any) -> str:
     exponent = amount.as_tuple().exponent  # a letter for NaN and infinity
     if not isinstance(exponent, int) or exponent < -2:
         raise ValidationError(name, "may have at most two decimals")
-    if not Decimal(0) < amount <= Decimal("22.5"):
-        raise ValidationError(name, "must be more than 0 and at most 22.5 hours")
+    if not Decimal(0) < amount <= DAY_LIMIT_HOURS:
+        raise ValidationError(name, f"must be more than 0 and at most {DAY_LIMIT_HOURS} hours")
     return f"{amount:.2f}"
 
 
-PBJ_EMPLOYEE_ID = r"[A-Za-z0-9_,.\- \\]{1,30}"
+PBJ_EMPLOYEE_ID = EMPLOYEE_ID_PATTERN
 US_STATES = [
     "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
     "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",

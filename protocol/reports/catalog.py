@@ -77,7 +77,7 @@ around the period (:func:`~protocol.reports.staffing.hours_window`), paid leave.
 def _posted(facts: FacilityFacts, start: date, end: date, today: date) -> Built:
     del today
     return Built(staffing.POSTING_COLUMNS, staffing.posting_rows(facts, start, end),
-                 (("Retention", staffing.posting_retention(end)),),
+                 (("Retention", staffing.posting_retention(end, facts.posting_months)),),
                  (("Each shift is posted at its start with the census and, for RN, LPN/LVN "
                   "and CNA, the number on duty and their actual hours (42 CFR 483.35(g)). "
                   "A shift belongs to the date it starts; nurse aides are PBJ codes 10–12."),))

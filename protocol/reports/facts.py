@@ -26,6 +26,8 @@ from protocol.pbj import RN_CODES
 from protocol.records.codes import state_codes
 from protocol.rules.dates import day_of, moment_of
 from protocol.rules.department.bulletins import Person
+from protocol.rules.records.commands.reading import facility_profile
+from protocol.rules.records.facility_time import zone_name
 from protocol.rules.residents.census_stats import StayFacts
 from protocol.rules.residents.departures import KIND as TRANSFER_KIND
 from protocol.rules.residents.departures import TransferOut
@@ -33,7 +35,7 @@ from protocol.rules.residents.mds import Assessment
 from protocol.rules.residents.mds_movements import assessment_of
 from protocol.rules.staffing.license_standing import LicenseRecord
 from protocol.rules.staffing.nurse_aides import Aide, InService, RegistryCheck, Review
-from protocol.rules.staffing.posting import PostedWork, shift_of
+from protocol.rules.staffing.posting import RETENTION_MONTHS, PostedWork, shift_of
 from protocol.rules.staffing.worktime import (
     MINUTES_PER_HOUR,
     PaidLeave,
@@ -156,6 +158,10 @@ class FacilityFacts:
     destroyed_stays: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     """The purged stays of charts destroyed here that were this facility's
     (:func:`~protocol.reports.charts.own_stays`): counted, named by nothing."""
+    time_zone: str = "UTC"
+    """The facility's zone (``facility_time.zone_name``): RN runs are read in it."""
+    posting_months: int = RETENTION_MONTHS
+    """How long posted daily staffing is kept (its records profile's)."""
 
     @classmethod
     def from_rows(cls, facility: Row, rows: Iterable[Row], *, data_as_of: str = "",
@@ -198,7 +204,9 @@ class FacilityFacts:
             leave=mine("paid_leave", "staff_id", staff),
             bulletins=tuple(r for r in by_kind["bulletin"] if r.status == ACTIVE),
             people=tuple(_person(r) for r in by_kind["user"]), beds=len(by_kind["bed"]),
-            data_as_of=data_as_of, destroyed_stays=destroyed, transfers_out=tuple(
+            data_as_of=data_as_of, destroyed_stays=destroyed, time_zone=zone_name(facility.data),
+            posting_months=facility_profile(facility.data).posted_staffing_months,
+            transfers_out=tuple(
                 t for r in by_kind[TRANSFER_KIND]
                 if (t := TransferOut.from_row(r.id, r.data)) is not None))
 

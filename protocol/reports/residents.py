@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from protocol.rules.calendar import add_days, add_months
+from protocol.rules.calendar import add_days, months_ending
 from protocol.rules.dates import day_of
 from protocol.rules.due import DueItem, DueStatus
 from protocol.rules.residents.census_stats import (
@@ -169,7 +169,7 @@ DISCHARGE_COLUMNS = (
 def discharge_rows(facts: FacilityFacts, end: date) -> tuple[date, tuple[tuple[str, ...], ...]]:
     """Discharges (deaths and transfers to another facility included: docs/rules.md
     §4.3) in the 3 months ending on ``end``, oldest first."""
-    first = add_days(add_months(end, -3), 1)
+    first = months_ending(end, 3)
     found: list[tuple[date, tuple[str, ...]]] = []
     moved = {t.stay_id: t for t in facts.transfers_out}
     for f in facts.stay_facts:

@@ -12,6 +12,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from protocol.rules.calendar import ONE_DAY, Quarter, each_day
+from protocol.rules.records.facility_time import zone_of
 from protocol.rules.residents.census_stats import daily_census
 from protocol.rules.staffing.hprd import (
     RiskFlag,
@@ -21,7 +22,13 @@ from protocol.rules.staffing.hprd import (
     risk_flags,
 )
 from protocol.rules.staffing.judged_days import RESULT, WORDS, DayJudged, not_judged
-from protocol.rules.staffing.posting import POSTED, SHIFTS, daily_posting, keep_until
+from protocol.rules.staffing.posting import (
+    POSTED,
+    RETENTION_MONTHS,
+    SHIFTS,
+    daily_posting,
+    keep_until,
+)
 from protocol.rules.staffing.profile import Basis, Category
 from protocol.rules.staffing.rn_coverage import (
     CoverageStatus,
@@ -130,7 +137,8 @@ def staffing_findings(facts: FacilityFacts, start: date, end: date, today: date
     coverage = rn_coverage(facts.rn_shifts, census, start, end, today=today,
                            profile=settings.profile, day_start=settings.day_start,
                            waivers=settings.waivers,
-                           occupancy_method=settings.occupancy_method)
+                           occupancy_method=settings.occupancy_method,
+                           zone=zone_of(facts.time_zone))
     don = full_time_don(entries, start, end, settings.profile, leave=facts.paid_leave,
                         don_staff_id=facts.don_staff_id)
     return StaffingFindings(facts, start, end, census, assessment, coverage, don,
@@ -163,9 +171,12 @@ def posting_rows(facts: FacilityFacts, start: date, end: date
     return tuple(rows)
 
 
-def posting_retention(end: date) -> str:
-    return (f"keep these postings through {keep_until(end).isoformat()} (18 months; longer "
-            "where state law says so)")
+def posting_retention(end: date, months: int = RETENTION_MONTHS) -> str:
+    """How long the postings of a period ending ``end`` are kept: ``months`` (the
+    facility's records profile: 18, or its state's longer period)."""
+    why = ("18 months (42 CFR 483.35(g))" if months == RETENTION_MONTHS
+           else f"{months} months under state law (federal: 18)")
+    return f"keep these postings through {keep_until(end, months).isoformat()} ({why})"
 
 
 # --- by day -------------------------------------------------------------------------------

@@ -51,6 +51,15 @@ def add_years(day: date, years: int) -> date:
     return add_months(day, 12 * years)
 
 
+def months_ending(end: date, months: int) -> date:
+    """The first day of the ``months`` calendar months ending on ``end`` ("the last 3
+    months"): the earliest day that is still within ``months`` months of ``end`` by
+    :func:`add_months`. 31 May − 3 months starts on 1 March (30 and 31 February do
+    not exist), 15 May − 3 months on 16 February."""
+    back = add_months(end, -months)
+    return back if back.day != end.day else back + ONE_DAY
+
+
 def days_in_period(start: date, end: date) -> int:
     """Days from ``start`` through ``end``, both included."""
     return (end - start).days + 1

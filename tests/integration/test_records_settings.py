@@ -4,6 +4,9 @@ from an older one."""
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 from protocol.records import RecordKind
 from server.core.records_settings import set_records_settings
 
@@ -49,3 +52,24 @@ def test_a_records_profile_set_centrally_moves_the_terminal_s_clocks(org: Org) -
     manager.sync()
     [item] = [i for i in manager.casework.due() if i.area == "completeness"]
     assert item.due_text == "2026-10-23"
+
+
+def test_a_restricted_zip3_list_set_centrally_decides_the_terminal_s_extracts(
+        org: Org, tmp_path: Path) -> None:
+    # Reference §5 Safe Harbor: the restricted ZIP3 list is data (current Census figures).
+    manager = org.terminal(org.a, "rm.MG")
+    rid = manager.residents.register(resident(address="12 Elm Street, Dayton, OH 45402"))
+    manager.stays.admit(rid, admitted_at="2026-09-01", bed_id=org.a.beds[0])
+
+    def zips() -> list[str]:
+        manager.extracts.write("safe_harbor", tmp_path / "x.csv", purpose="study",
+                               recipient="State University")
+        with (tmp_path / "x.csv").open() as file:
+            return [row["zip"] for row in csv.DictReader(file)]
+
+    assert zips() == ["454"]
+    profile = manager.casework.profile().to_dict()
+    set_records_settings(org.engine, org.settings, facility_id=org.a.id,
+                         profile=dict(profile, restricted_zip3=["454", "036"]))
+    manager.sync()
+    assert zips() == ["000"]

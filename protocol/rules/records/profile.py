@@ -17,6 +17,12 @@ both sides compute with it; a new state is a new profile, not a release.
   shorter, wins (:mod:`protocol.rules.records.requests`).
 - **Delinquency**: a record still incomplete this many days after discharge
   is delinquent (30 by default).
+- **Posted daily staffing** (42 CFR 483.35(g)): kept 18 months, or longer where
+  state law says so (``posted_staffing_months``; never shorter than 18).
+- **Restricted ZIP3 areas** (45 CFR 164.514(b)(2)(i)(B)): the 3-digit ZIP areas of
+  20,000 people or fewer, which a Safe Harbor extract writes as ``000``
+  (``restricted_zip3``; HHS's Census-2000 list by default: the rule asks for the
+  current Census figures).
 - **Holidays**: the federal holidays on their observed dates (unless turned
   off) plus the state's or facility's own days.
 
@@ -36,6 +42,8 @@ from typing import Any, TypeVar
 
 from protocol.errors import ValidationError
 from protocol.rules.calendar import HolidayCalendar
+from protocol.rules.research.deidentify import HHS_RESTRICTED_ZIP3, parse_restricted_zip3
+from protocol.rules.staffing.posting import RETENTION_MONTHS as FEDERAL_POSTING_MONTHS
 
 FEDERAL_RETENTION_YEARS = 5
 """42 CFR 483.70(h)(4): where state law is silent, 5 years from discharge."""
@@ -124,6 +132,10 @@ class RecordsProfile:
     hipaa_access_deadline: StateDeadline | None = None
     """Every other request (federal: 30 calendar days under HIPAA)."""
     delinquent_after_days: int = DEFAULT_DELINQUENT_AFTER_DAYS
+    posted_staffing_months: int = FEDERAL_POSTING_MONTHS
+    """How long the posted daily staffing is kept: 18 months, or a state's longer period."""
+    restricted_zip3: frozenset[str] = HHS_RESTRICTED_ZIP3
+    """The 3-digit ZIP areas a Safe Harbor extract writes as ``000``."""
     holidays: frozenset[date] = field(default_factory=frozenset)
     """Days added to the federal holidays (a state's or the facility's own)."""
     federal_holidays: bool = True
@@ -138,6 +150,10 @@ class RecordsProfile:
                  "is not a start event")
         _check_int("retention.age_of_majority", self.age_of_majority, 14, 25)
         _check_int("delinquent_after_days", self.delinquent_after_days, 1, 365)
+        _check_int("posted_staffing_months", self.posted_staffing_months,
+                   FEDERAL_POSTING_MONTHS, 1200)
+        _require(parse_restricted_zip3(self.restricted_zip3) == self.restricted_zip3,
+                 "restricted_zip3", "must be 3-digit ZIP areas")
         _require(all(isinstance(d, date) for d in self.holidays), "holidays.extra",
                  "must be dates")
 
@@ -168,6 +184,12 @@ class RecordsProfile:
                 "hipaa": _deadline_dict(self.hipaa_access_deadline),
             },
             "delinquent_after_days": self.delinquent_after_days,
+            # Written only when a state asks for longer: a terminal that does not know the
+            # key yet reads the profile as before.
+            **({"posted_staffing_months": self.posted_staffing_months}
+               if self.posted_staffing_months != FEDERAL_POSTING_MONTHS else {}),
+            **({"restricted_zip3": sorted(self.restricted_zip3)}
+               if self.restricted_zip3 != HHS_RESTRICTED_ZIP3 else {}),
             "holidays": {
                 "federal": self.federal_holidays,
                 "extra": sorted(d.isoformat() for d in self.holidays),
@@ -179,7 +201,8 @@ class RecordsProfile:
         """Build a profile from :meth:`to_dict` output (missing keys take the
         federal defaults). Raises :class:`ValidationError` naming the field."""
         top = _mapping("profile", raw, {"state", "retention", "access",
-                                         "delinquent_after_days", "holidays"})
+                                         "delinquent_after_days", "posted_staffing_months",
+                                         "restricted_zip3", "holidays"})
         retention = _mapping("retention", top.get("retention", {}),
                              {"adult_years", "start", "minor", "age_of_majority", "citation"})
         access = _mapping("access", top.get("access", {}), {"inspection", "copies", "hipaa"})
@@ -199,6 +222,9 @@ class RecordsProfile:
             hipaa_access_deadline=_deadline("access.hipaa", access.get("hipaa")),
             delinquent_after_days=_check_int("delinquent_after_days", top.get(
                 "delinquent_after_days", DEFAULT_DELINQUENT_AFTER_DAYS)),
+            posted_staffing_months=_check_int("posted_staffing_months", top.get(
+                "posted_staffing_months", FEDERAL_POSTING_MONTHS)),
+            restricted_zip3=_zip3("restricted_zip3", top.get("restricted_zip3")),
             holidays=_dates("holidays.extra", holidays.get("extra", [])),
             federal_holidays=_bool("holidays.federal", holidays.get("federal", True)),
         )
@@ -278,6 +304,14 @@ def _deadline(name: str, value: object) -> StateDeadline | None:
         if error.field.startswith(name):
             raise
         raise ValidationError(f"{name}.{error.field}", error.reason) from None
+
+
+def _zip3(name: str, value: object) -> frozenset[str]:
+    if value is None:
+        return HHS_RESTRICTED_ZIP3
+    if not isinstance(value, list):
+        raise ValidationError(name, "must be a list of 3-digit ZIP areas")
+    return parse_restricted_zip3(value)
 
 
 def _deadline_dict(deadline: StateDeadline | None) -> dict[str, Any] | None:

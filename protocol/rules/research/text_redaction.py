@@ -69,17 +69,29 @@ _NUMBERS: tuple[tuple[re.Pattern[str], Replacement], ...] = (
      "[phone]"),
 )
 
+_TIME = r"(?:[Tt ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?)?"
+"""A time of day after a date, as a record writes it (``T10:00``, ``T10:00:00Z``,
+``T10:00-05:00``, `` 10:00``): taken off with the date's month and day."""
+_SEP = r"[\s/.-]*"
+"""Between a day, a month name and a year: spaces, dashes, slashes, dots or nothing
+(``14-MAR-2026``, ``14Mar2026``)."""
+_I = re.IGNORECASE
+"""A month name beside a day and a year is a date in any case ("MARCH 14, 2024",
+"14-MAR-2024"); alone or beside a day only, "may" is a verb, so those need a capital."""
+_MONTH_CAPS = _MONTH.upper()
+
 _DATES: tuple[tuple[re.Pattern[str], Replacement], ...] = (
-    (re.compile(rf"\b{_YEAR}-\d{{1,2}}-\d{{1,2}}\b"), _year),                      # 2024-03-14
-    (re.compile(rf"\b\d{{1,2}}[/.-]\d{{1,2}}[/.-]{_YEAR}\b"), _year),              # 3/14/2024
+    (re.compile(rf"\b{_YEAR}[/.-]\d{{1,2}}[/.-]\d{{1,2}}{_TIME}(?!\d)"), _year),    # 2024-03-14
+    (re.compile(rf"\b\d{{1,2}}[/.-]\d{{1,2}}[/.-]{_YEAR}{_TIME}(?!\d)"), _year),   # 3/14/2024
     (re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2}\b"), DATE),                       # 3/14/24
-    (re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b"), _year),                    # March 14, 2024
-    (re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}\b"), _year),          # 14 March 2024
-    (re.compile(rf"\b{_MONTH},?\s+{_YEAR}\b"), _year),                             # March 2024
-    (re.compile(rf"\b{_MONTH}\s+{_DAY}\b"), DATE),                                  # March 14
-    (re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}"), DATE),                          # 14 March
+    (re.compile(rf"\b{_MONTH}{_SEP}{_DAY},?{_SEP}{_YEAR}\b", _I), _year),          # March 14, 2024
+    (re.compile(rf"\b{_DAY}{_SEP}(?:of\s+)?{_MONTH},?{_SEP}{_YEAR}\b", _I), _year),  # 14 March 2024
+    (re.compile(rf"\b{_YEAR}{_SEP}{_MONTH}{_SEP}{_DAY}\b", _I), _year),            # 2024-Mar-14
+    (re.compile(rf"\b{_MONTH},?\s+{_YEAR}\b", _I), _year),                        # March 2024
+    (re.compile(rf"\b(?:{_MONTH}|{_MONTH_CAPS})\s+{_DAY}\b"), DATE),                # March 14
+    (re.compile(rf"\b{_DAY}\s+(?:of\s+)?(?:{_MONTH}|{_MONTH_CAPS})"), DATE),        # 14 March
     (re.compile(r"\b\d{1,2}/\d{1,2}\b"), DATE),                                     # 3/14
-    (re.compile(rf"\b(?:{_MONTHS})\b"), DATE),                                      # March
+    (re.compile(rf"\b(?:{_MONTHS}|{_MONTHS.upper()})\b"), DATE),                    # March
 )
 
 _BIRTH_YEAR = re.compile(

@@ -26,7 +26,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from protocol.errors import ValidationError
-from protocol.pbj import RN_CODES
+from protocol.pbj import DAY_LIMIT_HOURS, RN_CODES
 from protocol.rules.calendar import Quarter, each_day, ratio, round_half_up, total
 from protocol.rules.staffing.profile import (
     CATEGORY_WORDS,
@@ -40,7 +40,7 @@ from protocol.rules.staffing.worktime import MINUTES_PER_HOUR, WorkEntry
 NO_RN_DAYS_LIMIT = 4
 DAYS_IN_WEEK = 7
 MONTH_LIMIT_MINUTES = Decimal(400 * 60)
-DAY_LIMIT_MINUTES = Decimal("22.5") * 60
+DAY_LIMIT_MINUTES = DAY_LIMIT_HOURS * 60
 
 
 def _hours_text(minutes: Decimal) -> str:

@@ -34,12 +34,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from protocol.pbj import JOB_TITLES, PAY_TYPES
+from protocol.pbj import DAY_LIMIT_HOURS, EMPLOYEE_ID_PATTERN, JOB_TITLES, PAY_TYPES
 from protocol.rules.calendar import Quarter, round_half_up
 from protocol.rules.staffing.worktime import MINUTES_PER_HOUR, WorkEntry
 
 FILE_SPEC_VERSION = "4.10.0"
-DAY_LIMIT = Decimal("22.5")
+DAY_LIMIT = DAY_LIMIT_HOURS
 DEADLINE_DAYS = 45
 FACILITY_ID_MAX = 16
 XSD_STATES = frozenset((
@@ -48,7 +48,7 @@ XSD_STATES = frozenset((
     "NH", "NJ", "NM", "NV", "NY", "OH", "OK", "OR", "PA", "PR", "RI", "SC", "SD", "TN", "TX",
     "UT", "VA", "VI", "VT", "WA", "WI", "WV", "WY",
 ))
-EMPLOYEE_ID = re.compile(r"[A-Za-z0-9_,.\-\\ ]{1,30}")
+EMPLOYEE_ID = re.compile(EMPLOYEE_ID_PATTERN)
 SSN_LIKE = re.compile(r"\d{3}([- ]?)\d{2}\1\d{4}")
 _VENDOR_TEXT = re.compile(r"[a-zA-Z0-9\-.+/@_,' &]*")
 _VERSION_TEXT = re.compile(r"[a-zA-Z0-9\-.+/@_,' ]*")

@@ -12,6 +12,10 @@
 - The facility day runs midnight to midnight unless the facility sets another
   start (e.g. 19:00); it is named by the date on which it starts, and a shift
   crossing the boundary counts in both days.
+- A run's length is the time that really passed, in the facility's time zone
+  when it is given: on the night the clocks spring forward, 00:00–08:00 on the
+  wall clock is 7 hours of RN coverage (not met); on the night they fall back,
+  00:00–07:00 is 8 hours (met). Without a zone, wall-clock differences.
 - Countable RNs: codes 6 and 7 always; the Director of Nursing (code 5) only
   while average daily occupancy is 60 or less (F727: above 60 the DON may not
   serve as charge nurse). Average daily occupancy = average daily census of the
@@ -29,8 +33,8 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from enum import StrEnum
 
@@ -60,14 +64,31 @@ class CoverageStatus(StrEnum):
     WAIVED = "waived"
 
 
+def elapsed(start: datetime, end: datetime, zone: tzinfo | None = None) -> timedelta:
+    """The time that passed from ``start`` to ``end`` (naive wall-clock times in
+    ``zone``): the wall-clock difference, less an hour across the spring change and
+    plus one across the autumn one. Without a zone, the wall-clock difference."""
+    if zone is None:
+        return end - start
+    real = (end.replace(tzinfo=zone).astimezone(UTC)
+            - start.replace(tzinfo=zone).astimezone(UTC))
+    return max(real, timedelta(0))
+
+
 @dataclass(frozen=True)
 class Run:
     start: datetime
     end: datetime
+    zone: tzinfo | None = field(default=None, compare=False, repr=False)
+    """The facility's time zone: the length is the time that really passed."""
 
     @property
     def length(self) -> timedelta:
-        return self.end - self.start
+        return elapsed(self.start, self.end, self.zone)
+
+    @property
+    def clocks_changed(self) -> bool:
+        return self.length != self.end - self.start
 
 
 def duration_words(length: timedelta) -> str:
@@ -116,6 +137,8 @@ class DayCoverage:
             text = f"longest RN run {duration_words(self.longest)}, 8 h needed ({runs})"
         else:
             text = f"RN run of {duration_words(self.longest)} ({runs})"
+        if any(r.clocks_changed for r in self.runs):
+            text += "; the clocks changed: lengths are the time that really passed"
         if self.status is CoverageStatus.WAIVED:
             text = f"waived; {text}"
         if self.all_day is False:
@@ -175,14 +198,15 @@ def average_occupancy(census: Mapping[date, int], day: date, today: date,
     return ratio(sum(census[d] for d in days), len(days))
 
 
-def _union(intervals: Iterable[tuple[datetime, datetime]]) -> tuple[Run, ...]:
+def _union(intervals: Iterable[tuple[datetime, datetime]], zone: tzinfo | None = None
+           ) -> tuple[Run, ...]:
     runs: list[Run] = []
     for start, end in sorted(intervals):
         if runs and start <= runs[-1].end:
             if end > runs[-1].end:
-                runs[-1] = Run(runs[-1].start, end)
+                runs[-1] = Run(runs[-1].start, end, zone)
         else:
-            runs.append(Run(start, end))
+            runs.append(Run(start, end, zone))
     return tuple(runs)
 
 
@@ -202,11 +226,12 @@ def _clip(shift: Shift, begins: datetime, ends: datetime) -> tuple[datetime, dat
 def rn_coverage(shifts: Iterable[Shift], census: Mapping[date, int], start: date, end: date,
                 *, today: date, profile: StaffingProfile, day_start: time = time(),
                 waivers: Iterable[Waiver] = (),
-                occupancy_method: OccupancyMethod = OccupancyMethod.QUARTER_TO_DATE
-                ) -> tuple[DayCoverage, ...]:
+                occupancy_method: OccupancyMethod = OccupancyMethod.QUARTER_TO_DATE,
+                zone: tzinfo | None = None) -> tuple[DayCoverage, ...]:
     """Each facility day from ``start`` through ``end``. ``census`` needs every
     day the occupancy method reads (:func:`occupancy_span`): by default each
-    quarter touched, from its first day to date."""
+    quarter touched, from its first day to date. ``zone``: the facility's time
+    zone, in which the shifts' naive clock times are read (:func:`elapsed`)."""
     rn_shifts = sorted((s for s in shifts if s.job_title_code in RN_CODES),
                        key=lambda s: s.clock_in)
     longest = max((s.clock_out - s.clock_in for s in rn_shifts), default=timedelta(0))
@@ -224,9 +249,9 @@ def rn_coverage(shifts: Iterable[Shift], census: Mapping[date, int], start: date
         pieces = [(s, piece) for s in _touching(rn_shifts, begins, ends, longest)
                   if (piece := _clip(s, begins, ends))]
         rn_seconds = sum((b - a) // timedelta(seconds=1) for _, (a, b) in pieces)
-        runs = _union(piece for s, piece in pieces
-                      if s.job_title_code in ALWAYS_COUNTABLE
-                      or (s.job_title_code == DON_CODE and don_countable))
+        runs = _union((piece for s, piece in pieces
+                       if s.job_title_code in ALWAYS_COUNTABLE
+                       or (s.job_title_code == DON_CODE and don_countable)), zone)
         met = any(r.length >= RUN_NEEDED for r in runs)
         status = (CoverageStatus.WAIVED if day in waived else
                   CoverageStatus.MET if met else CoverageStatus.NOT_MET)

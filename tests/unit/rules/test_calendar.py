@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,6 +15,7 @@ from protocol.rules.calendar import (
     add_years,
     days_in_period,
     federal_holidays,
+    months_ending,
     ratio,
     round_half_up,
 )
@@ -94,3 +95,16 @@ def test_rounding_and_ratios() -> None:
     assert round_half_up(2.675) == Decimal("2.68")  # the float's text, not its binary value
     assert ratio(31320, 9000) == Decimal("3.48")
     assert ratio(5, 0) is None
+
+
+@pytest.mark.parametrize(("end", "months", "first"), [
+    (date(2026, 5, 31), 3, date(2026, 3, 1)),
+    (date(2026, 5, 15), 3, date(2026, 2, 16)),
+    (date(2026, 3, 31), 1, date(2026, 3, 1)),
+    (date(2028, 5, 29), 3, date(2028, 3, 1)),
+])
+def test_months_ending_starts_on_the_earliest_day_within_the_months(
+        end: date, months: int, first: date) -> None:
+    assert months_ending(end, months) == first
+    assert add_months(first, months) > end
+    assert add_months(first - timedelta(days=1), months) <= end

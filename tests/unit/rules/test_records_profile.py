@@ -148,3 +148,28 @@ def test_constructing_an_invalid_profile_directly_is_refused_too() -> None:
         RecordsProfile(state="WA", delinquent_after_days=-1)
     with pytest.raises(ValidationError, match="amount"):
         StateDeadline(0, DeadlineUnit.CALENDAR_DAYS)
+
+
+def test_posted_staffing_is_kept_as_long_as_the_state_asks() -> None:
+    # Reference §1: posted daily staffing is kept 18 months, or longer by state law.
+    from datetime import date
+
+    from protocol.reports.catalog import build_report
+    from protocol.reports.facts import FacilityFacts, Row
+    from protocol.reports.model import ReportMeta
+
+    def retention(facility: dict[str, object]) -> str:
+        facts = FacilityFacts.from_rows(Row("facility", "A", facility), [])
+        report = build_report("posted-staffing", facts, date(2026, 3, 1), date(2026, 3, 31),
+                              today=date(2026, 4, 2), meta=ReportMeta("now", "now"))
+        return dict(report.summary)["Retention"]
+
+    longer = RecordsProfile(state="NY", posted_staffing_months=36)
+    assert RecordsProfile.from_dict(longer.to_dict()) == longer
+    assert retention({"state_code": "NY", "records_profile": longer.to_dict()}) == (
+        "keep these postings through 2029-03-31 (36 months under state law (federal: 18))")
+    assert retention({"state_code": "NY"}) == (
+        "keep these postings through 2027-10-01 (18 months (42 CFR 483.35(g)))")  # no 31 Sep
+    assert "posted_staffing_months" not in RecordsProfile(state="NY").to_dict()
+    with pytest.raises(ValidationError):
+        RecordsProfile(state="NY", posted_staffing_months=12)  # never less than federal

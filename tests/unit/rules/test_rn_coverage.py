@@ -6,6 +6,7 @@ import dataclasses
 import itertools
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -321,3 +322,44 @@ def test_runs_are_disjoint_gapped_and_cover_exactly_the_shifts(
     assert covered == worked
     assert (day.status is CoverageStatus.MET) == any(r.length >= timedelta(hours=8)
                                                      for r in day.runs)
+
+
+# --- the nights the clocks change (reference §2: 8 consecutive hours) ------------------------
+
+
+def _dst_facts(state: str, day: str, clock_in: str, clock_out: str) -> Any:
+    from protocol.reports.facts import FacilityFacts, Row
+
+    stay = {"resident_id": "R1", "admitted_at": "2026-01-02", "status": "active"}
+    hours = {"staff_id": "N1", "work_date": clock_in[:10], "hours": "1.00",
+             "job_title_code": 7, "pay_type_code": 2, "clock_in": clock_in,
+             "clock_out": clock_out, "meal_minutes": 0}
+    return FacilityFacts.from_rows(Row("facility", "A", {"state_code": state}), [
+        Row("resident", "R1", {"family_name": "Lund", "given_name": "Ada"}),
+        Row("stay", "S1", stay),
+        Row("staff", "N1", {"family_name": "Ng", "given_name": "Mae"}),
+        Row("hours", "H1", hours)])
+
+
+@pytest.mark.parametrize(("state", "day", "clock_in", "clock_out", "status", "run"), [
+    # 8 March 2026, clocks spring forward at 02:00 in New York: 7 hours passed.
+    ("NY", "2026-03-08", "2026-03-08T00:00", "2026-03-08T08:00", CoverageStatus.NOT_MET,
+     timedelta(hours=7)),
+    # 1 November 2026, clocks fall back at 02:00: 00:00–07:00 is 8 hours.
+    ("NY", "2026-11-01", "2026-11-01T00:00", "2026-11-01T07:00", CoverageStatus.MET,
+     timedelta(hours=8)),
+    # Arizona keeps no summer time: the wall clock is the time that passed.
+    ("AZ", "2026-03-08", "2026-03-08T00:00", "2026-03-08T08:00", CoverageStatus.MET,
+     timedelta(hours=8)),
+])
+def test_an_rn_run_is_the_time_that_really_passed_on_the_nights_the_clocks_change(
+        state: str, day: str, clock_in: str, clock_out: str, status: CoverageStatus,
+        run: timedelta) -> None:
+    from protocol.reports.staffing import staffing_findings
+
+    on = date.fromisoformat(day)
+    findings = staffing_findings(_dst_facts(state, day, clock_in, clock_out), on, on,
+                                 on + timedelta(days=3))
+    coverage = findings.coverage_on(on)
+    assert coverage is not None
+    assert (coverage.status, coverage.longest) == (status, run)

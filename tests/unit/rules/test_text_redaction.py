@@ -22,6 +22,14 @@ from protocol.rules.research.text_redaction import name_variants, redact
     ("Seen 3 May", "Seen [date]"),
     ("Seen in August", "Seen in [date]"),
     ("Seen 3/14", "Seen [date]"),
+    # a clock time as Chartkeep's records write it, and the forms of lab printouts
+    ("Fell 2026-03-14T10:00, found on floor", "Fell 2026, found on floor"),
+    ("Fell 2026-03-14T10:00:00Z and 2026-03-15T22:30-05:00.", "Fell 2026 and 2026."),
+    ("Fell 2026-03-14 10:00 in the hall", "Fell 2026 in the hall"),
+    ("Drawn 14-MAR-2026, 14Mar2026, 2026-Mar-14, Mar-14-2026", "Drawn 2026, 2026, 2026, 2026"),
+    ("Drawn 2026/03/14 and 2026.03.14", "Drawn 2026 and 2026"),
+    ("ADMITTED MARCH 14, 2026 FROM 14 MAR 2026", "ADMITTED 2026 FROM 2026"),
+    ("SEEN MAY 3; she may 3-peat", "SEEN [date]; she may 3-peat"),
     # birth years go even alone: the age they imply cannot be checked here
     ("DOB: 05/10/1931", "DOB: [year]"),
     ("born in 1931", "born in [year]"),
