@@ -236,7 +236,7 @@ def _handle_new(batch: Batch, terminal: TerminalInfo, envelope: Envelope,
     chain = batch.chain(terminal.facility_id)
     results: list[OpResult] = []
     op_rows: list[dict[str, Any]] = []
-    rejected_creates = RejectedCreates(batch)
+    rejected_creates = RejectedCreates(batch, terminal.id)
     reviewed = clones.decided_at_review(conn, [op.op_id for op in ops])
     for op in ops:
         outcome = reviewed.get(op.op_id) or rejected_creates.explain(
