@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from protocol.ops import Operation, OpStatus, OpType, Reason
+from protocol.ops import Operation, OpStatus, Reason
 from server.commands.outcomes import Outcome, rejected
 from server.storage.batch import Batch
 from server.storage.models import REJECTED, T
 
 from .dispatch import id_refs
+from .results import created_id
 
 
 class RejectedCreates:
@@ -34,20 +35,22 @@ class RejectedCreates:
         self.held: dict[str, tuple[str, int]] = {}
 
     def note(self, op: Operation, outcome: Outcome) -> None:
-        """Remember a create this batch rejected or held."""
-        if op.op_type is not OpType.CREATE or op.target_id is None:
+        """Remember a creating operation (:func:`.results.created_id`) this batch
+        rejected or held."""
+        made = created_id(op)
+        if made is None:
             return
         if outcome.status is OpStatus.REJECTED:
-            self.here[op.target_id] = (op.op_id, op.seq, outcome.reason)
+            self.here[made] = (op.op_id, op.seq, outcome.reason)
         elif outcome.status is OpStatus.HELD:
-            self.held[op.target_id] = (op.op_id, op.seq)
+            self.held[made] = (op.op_id, op.seq)
 
     def explain(self, op: Operation, outcome: Outcome) -> Outcome:
         """``outcome``, or a ``dependency`` rejection when it is ``not_found``
         because a record it names was never created: its create was rejected."""
         if outcome.status is not OpStatus.REJECTED or outcome.reason != Reason.NOT_FOUND:
             return outcome
-        own = op.target_id if op.op_type is OpType.CREATE else None
+        own = created_id(op)
         missing = [ref for ref in dict.fromkeys(id_refs(op.payload))
                    if ref != own and self.batch.get(ref) is None]
         for ref in missing:
