@@ -36,11 +36,18 @@ def handled_before(conn: Connection, terminal: TerminalInfo, ops: list[Operation
     very same operations (under their numbers there), by operation id."""
     if not ops:
         return {}
-    rows = conn.execute(sa.select(T.ops).join(
-        T.terminals, T.terminals.c.id == T.ops.c.terminal_id).where(
-        T.ops.c.op_id.in_([op.op_id for op in ops]), T.ops.c.terminal_id != terminal.id,
-        T.terminals.c.facility_id == terminal.facility_id,
-        T.ops.c.status != str(OpStatus.HELD)).order_by(T.ops.c.handled_at)).all()
+    # By the op_id index alone: nearly always nothing comes back (a join or a
+    # condition on the terminal would let the planner scan ``ops`` instead).
+    rows = [row for row in conn.execute(sa.select(T.ops).where(
+        T.ops.c.op_id.in_([op.op_id for op in ops]))).all()
+        if row.terminal_id != terminal.id and row.status != OpStatus.HELD]
+    if not rows:
+        return {}
+    ours = set(conn.execute(sa.select(T.terminals.c.id).where(
+        T.terminals.c.id.in_({row.terminal_id for row in rows}),
+        T.terminals.c.facility_id == terminal.facility_id)).scalars())
+    rows = sorted((row for row in rows if row.terminal_id in ours),
+                  key=lambda row: row.handled_at)
     by_id = {op.op_id: op for op in ops}
     found: dict[str, Any] = {}
     for row in rows:
