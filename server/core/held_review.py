@@ -3,9 +3,10 @@ was held because its user had been deactivated.
 
 Applying runs the operation through the same dispatch as a push, marked
 ``reviewed`` so the inactive user no longer holds it; rejecting answers it
-``rejected user_inactive``. Either way the stored result is replaced, the
-result carries the ``reviewed`` flag, and the terminal learns it through
-``PullRequest.held``. The audit entry names the reviewer.
+``rejected user_inactive``. An operation that names a record whose creating
+change is still held stays held (and kept) until that one is decided. Either
+way the stored result is replaced, the result carries the ``reviewed`` flag,
+and the terminal learns it through ``PullRequest.held``. The audit entry names the reviewer.
 """
 
 from __future__ import annotations
@@ -62,12 +63,16 @@ class _HeldDecision(KeptDecision[OpResult]):
         return Outcome(OpStatus.REJECTED, reason=str(Reason.USER_INACTIVE),
                        detail="rejected at supervisor review")
 
-    def store(self, conn: Connection, _kept: Kept, result: OpResult, now: int) -> OpResult:
+    def store(self, conn: Connection, kept: Kept, result: OpResult, now: int) -> OpResult:
+        # Still held (it names a record whose creating change awaits review,
+        # :mod:`.dependencies`): the operation stays kept for the next review.
+        still_held = result.status is OpStatus.HELD
         conn.execute(sa.update(T.ops).where(
             T.ops.c.terminal_id == self.terminal_id, T.ops.c.seq == self.seq).values(
             status=str(result.status), reason=result.reason, detail=result.detail,
             server_seq=result.server_seq, flags=",".join(result.flags),
-            depends_on=result.depends_on, held_op=None, handled_at=now))
+            depends_on=result.depends_on, held_op=kept.row.held_op if still_held else None,
+            handled_at=now))
         return result
 
     def audit(self, fields: dict[str, Any], _kept: Kept) -> None:

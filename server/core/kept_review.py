@@ -120,6 +120,6 @@ def dispatch_kept(conn: Connection, batch: Batch, terminal: Any, op: Operation, 
     it; ``reviewed`` lets an operation of a since deactivated user through."""
     users = load_users(conn, {op.user_id})
     batch.prefetch(id_refs(op.payload))
-    return RejectedCreates(batch).explain(op, handle(
+    return RejectedCreates(batch, terminal.id).explain(op, handle(
         Context(batch, terminal.facility_id), op, users.get(op.user_id), terminal.id,
         reviewed=reviewed))

@@ -48,7 +48,7 @@ from server.storage.db import write_tx
 from server.storage.models import T
 from server.storage.rows import insert_many
 
-from . import clones, continuity
+from . import carried, clones, continuity
 from .authentication import TerminalInfo, audit_replay, consume_counter_for_push
 from .dependencies import RejectedCreates
 from .dispatch import Checked, check, handle, id_refs, load_users
@@ -236,9 +236,19 @@ def _handle_new(batch: Batch, terminal: TerminalInfo, envelope: Envelope,
     chain = batch.chain(terminal.facility_id)
     results: list[OpResult] = []
     op_rows: list[dict[str, Any]] = []
-    rejected_creates = RejectedCreates(batch)
+    rejected_creates = RejectedCreates(batch, terminal.id)
     reviewed = clones.decided_at_review(conn, [op.op_id for op in ops])
+    earlier = carried.handled_before(conn, terminal, ops)
     for op in ops:
+        if op.op_id in earlier:  # carried over by a re-enrolment: answered already
+            result, outcome = carried.original(op, earlier[op.op_id])
+            rejected_creates.note(op, outcome)
+            results.append(result)
+            op_rows.append(op_row(terminal.id, op, hashes[op.seq], result, batch.now,
+                                  held=False))
+            fields = audit_fields(terminal, op, hashes[op.seq], outcome, batch.now)
+            chain.append(**{**fields, "action": ("carried:" + fields["action"])[:64]})
+            continue
         outcome = reviewed.get(op.op_id) or rejected_creates.explain(
             op, handle(ctx, op, users.get(op.user_id), terminal.id, checked=checked.get(op.seq)))
         rejected_creates.note(op, outcome)

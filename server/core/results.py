@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from protocol.codec import encode
+from protocol.commands import CommandName, records_command
 from protocol.ids import is_id
 from protocol.ops import Operation, OpResult, OpStatus, OpType
 from server.commands.outcomes import Outcome
@@ -32,9 +33,25 @@ def op_row(terminal_id: str, op: Operation, phash: str, result: OpResult, now: i
             "detail": result.detail, "server_seq": result.server_seq,
             "flags": ",".join(result.flags), "handled_at": now,
             "held_op": encode(op.to_wire()) if held else None,
-            "target_id": op.target_id if op.op_type is OpType.CREATE and is_id(op.target_id)
-            else None,
+            "target_id": created_id(op),
             "depends_on": result.depends_on}
+
+
+def created_id(op: Operation) -> str | None:
+    """The record ``op`` creates, if it creates one: a create's id, an admission's
+    stay, the case a records command opens. A change that names it after its
+    creating operation was rejected is rejected ``dependency`` (:mod:`.dependencies`)."""
+    ref: Any = None
+    if op.op_type is OpType.CREATE:
+        ref = op.target_id
+    elif op.op_type is OpType.COMMAND and isinstance(args := op.payload.get("args"), dict):
+        name = op.payload.get("name")
+        case = records_command(name)
+        if name == CommandName.ADMIT:
+            ref = args.get("stay_id")
+        elif case is not None and case.creates:
+            ref = args.get(case.target)
+    return ref if isinstance(ref, str) and is_id(ref) else None
 
 
 def audit_fields(terminal: TerminalInfo, op: Operation, phash: str, outcome: Outcome,

@@ -265,8 +265,10 @@ class OpRecord(ServerTable, table=True):
     """For held operations only: the operation, to apply after review."""
     handled_at: int = Field(sa_type=sa.BigInteger)
     target_id: str | None = Field(default=None, sa_type=ID)
-    """The record a ``create`` made (or tried to): an operation that refers to
-    a record whose creation was rejected is rejected ``dependency``."""
+    """The record the operation made (or tried to): a ``create``'s, an admission's
+    stay, a records command's new case (``server.core.results.created_id``). An
+    operation that refers to a record whose creation was rejected is rejected
+    ``dependency``."""
     depends_on: str | None = Field(default=None, sa_type=ID)
     """For a ``dependency`` rejection: the rejected operation it depended on."""
 

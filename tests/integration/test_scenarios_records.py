@@ -186,3 +186,27 @@ def test_note_written_after_the_discharge_is_kept_linked_and_marked(org: Org) ->
     shown = next(n for n in a.residents.get(rid).notes if n.id == late)
     assert shown.documented_after_discharge
     assert shown.fields["stay_id"] == stay
+
+
+def test_scenario_10_changes_to_the_rejected_admission_name_it(org: Org) -> None:
+    """B's bed assignment and leave for its own admission, rejected
+    ``already_admitted``, depend on that admission: they are rejected
+    ``dependency`` naming it (the clerk sees the two together), not ``not_found``
+    as if the stay had never been entered; also when the admission was answered
+    in an earlier push."""
+    a, b, rid = _synced_pair(org)
+    a.stays.admit(rid, admitted_at="2026-11-02")
+    stay_b = b.stays.admit(rid, admitted_at="2026-11-02")
+    bed = b.stays.assign_bed(stay_b, org.a.beds[1])
+    assert a.sync().error is None and b.sync().error is None
+    admission = next(r for r in b.outbox.operations() if r.record_id == stay_b
+                     and r.op_type == "command" and r.reason == "already_admitted")
+    # One recorded before the answer came, sent in a later push (the terminal
+    # itself now refuses a change to a stay it no longer has).
+    later = inject_raw_op(b, "command", {"name": "leave", "args": {
+        "stay_id": stay_b, "leave_type": "hospital", "at": "2026-11-03T10:00"}})
+    assert b.sync().error is None
+    for seq in (bed, later):
+        row = op(b, seq)
+        assert (row.status, row.reason) == ("rejected", "dependency"), (seq, row.detail)
+        assert row.depends_on is not None and row.depends_on.seq == admission.seq

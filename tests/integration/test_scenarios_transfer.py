@@ -20,7 +20,7 @@ from protocol.codec import decode
 from protocol.signing import open_envelope
 from server import admin
 
-from .conftest import START, Org, inject_raw_op, op, resident, terminal_records
+from .conftest import PASSWORD, START, Org, inject_raw_op, op, resident, terminal_records
 
 
 def server_op_count(org: Org, session: Any) -> int:
@@ -277,6 +277,51 @@ def test_scenario_30_deactivated_users_changes_are_held_for_review(org: Org) -> 
     a.sync()
     assert op(a, held_seq).status == "applied"
     assert a.residents.get(rid).fields["phone"] == "555-0303"
+
+
+def test_scenario_30_a_colleagues_change_to_a_held_registration_waits_with_it(
+        org: Org) -> None:
+    """A clerk registers a resident at a shared terminal and is deactivated before
+    it syncs; a records manager at the same terminal writes a note on that
+    resident. The registration is held for review; the note must wait with it
+    (not be refused as about a resident that "does not exist"), and apply once
+    the registration is approved."""
+    from client import terminal
+
+    manager = org.terminal(org.a, "rm.MG")
+    assert manager.sync().error is None
+    manager.users.add("clerk.MG", PASSWORD)
+    home = manager.home
+    manager.lock()
+    clerk = terminal.unlock(home, "clerk.MG", PASSWORD, transport=HttpTransport(org.url),
+                            clock=ManualClock(START), sleep=lambda _s: None)
+    rid = clerk.residents.register(resident())
+    registration = max(row.seq for row in clerk.outbox.operations())
+    clerk.lock()
+    manager = terminal.unlock(home, "rm.MG", PASSWORD, transport=HttpTransport(org.url),
+                              clock=ManualClock(START), sleep=lambda _s: None)
+    note = manager.notes.add(rid, {"category": "progress", "clinical_time":
+                                   "2026-11-02T09:00", "body": "Settled in."})
+    written = next(r.seq for r in manager.outbox.operations() if r.record_id == note)
+    admin.deactivate_user(org.engine, org.settings, username="clerk.MG")
+    assert manager.sync().error is None
+    assert (op(manager, registration).status, op(manager, registration).reason) == (
+        "held", "user_inactive")
+    waiting = op(manager, written)
+    assert waiting.status == "held", (waiting.reason, waiting.detail)
+    assert "held" in (waiting.detail or "")
+    # Approving the note before the registration leaves it waiting, still reviewable.
+    admin.review_held(org.engine, org.settings, terminal_id=manager.terminal_id,
+                      seq=written, decision="apply", reviewer="rm.MG")
+    admin.review_held(org.engine, org.settings, terminal_id=manager.terminal_id,
+                      seq=registration, decision="apply", reviewer="rm.MG")
+    admin.review_held(org.engine, org.settings, terminal_id=manager.terminal_id,
+                      seq=written, decision="apply", reviewer="rm.MG")
+    assert manager.sync().error is None
+    assert op(manager, registration).status == "applied"
+    assert op(manager, written).status == "applied"
+    assert [n.body for n in manager.residents.get(rid).notes] == ["Settled in."]
+    assert terminal_records(manager) == org.server_records(org.a)
 
 
 @pytest.mark.slow

@@ -349,9 +349,13 @@ def facility_machine(org: Org) -> type[RuleBasedStateMachine]:
                     "SELECT op_id, review FROM quarantined_ops WHERE terminal_id IN "
                     "(SELECT id FROM terminals WHERE facility_id = :f)"),
                     {"f": self.fac.id}).all()
-                handled = list(conn.execute(sa.text(
-                    "SELECT op_id FROM ops WHERE terminal_id IN :ids").bindparams(
-                    sa.bindparam("ids", expanding=True)), {"ids": ids}).scalars())
+                answers = conn.execute(sa.text(
+                    "SELECT op_id, status, server_seq FROM ops WHERE terminal_id IN :ids"
+                    ).bindparams(sa.bindparam("ids", expanding=True)), {"ids": ids}).all()
+            # A change a re-enrolled copy carried over after the server had handled
+            # it gets a row of its own holding the original answer (one decision).
+            decisions = {(row.op_id, row.status, row.server_seq) for row in answers}
+            handled = [op_id for op_id, _, _ in decisions]
             assert len(handled) == len(set(handled)), "a change was applied twice"
             accepted = [op_id for op_id, review in kept
                         if review in ("applied", "conflict", "rejected")]
