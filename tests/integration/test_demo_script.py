@@ -70,8 +70,8 @@ def test_the_demo_s_closing_words_fit_80_columns(monkeypatch, capsys):
 
     from client.ui import app as terminal_app
 
-    monkeypatch.setattr(terminal_app, "run", lambda *args, **kwargs: None)  # the app, closed
-    monkeypatch.setattr(demo_running.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(terminal_app, "run", lambda *_args, **_kwargs: None)  # the app, closed
+    monkeypatch.setattr(demo_running.time, "sleep", lambda _seconds: None)
     secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # as long as the portal's secrets
     home = Path("/home/clerk/chartkeep/var/demo/terminals/front-desk")
     demo_running.open_app("http://127.0.0.1:8471", home,
