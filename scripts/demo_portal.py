@@ -41,12 +41,15 @@ def seed(engine: Any, settings: Any, facilities: list[str]) -> Login:
 
 
 def describe(url: str, login: Login, say: Any) -> None:
+    """The portal's address and login, in lines that fit an 80-column terminal (the
+    secret is what an authenticator app asks for; its otpauth:// address, wider
+    than 80 columns, is left out)."""
     now_ms = int(time.time() * 1000)
     left = 30 - (now_ms // 1000) % 30
     say(f"\n  Portal:  {url}/portal   (regional manager, both facilities)")
     say(f"    user {login.username}   password  {login.password}")
-    say(f"    TOTP secret {login.secret}  (for the demo only; add it to an authenticator app)")
-    say(f"    {accounts.totp_uri(login.secret, login.username)}")
+    say(f"    TOTP secret {login.secret}  (for the demo only:")
+    say("    add it to an authenticator app)")
     say(f"    current code {accounts.totp_code(login.secret, now_ms)} "
         f"(good for {left} more seconds)")
 

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import textwrap
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -29,8 +30,23 @@ address is the same from run to run (the README names it)."""
 LOGIN_FILE = "portal-login.json"
 
 
+WIDTH = 80
+"""The logins printed around the app fit a plain 80-column terminal, the app's."""
+
+
 def say(text: str = "") -> None:
     print(text, flush=True)
+
+
+def fitted(text: str, width: int = WIDTH) -> list[str]:
+    """``text``'s lines wrapped to ``width`` columns, each keeping its indent (a
+    word wider than that, a long path, stays whole on a line of its own)."""
+    lines: list[str] = []
+    for line in text.split("\n"):
+        indent = line[:len(line) - len(line.lstrip())]
+        lines += textwrap.wrap(line, width, subsequent_indent=indent + "  ",
+                               break_long_words=False, break_on_hyphens=False) or [""]
+    return lines
 
 
 def free_port() -> int:
@@ -64,7 +80,7 @@ def sign_in_hint(url: str, login_file: Path) -> str:
     """What the terminal's sign-in screen shows in the demo (never in a deployment)."""
     shown = login_file.relative_to(ROOT) if login_file.is_relative_to(ROOT) else login_file
     return (f"Demo: user dana, passphrase {PASSWORD}\n"
-            f"Portal {url}/portal (its login: {shown})")
+            f"Portal {url}/portal, login in {shown}")
 
 
 @contextlib.contextmanager
@@ -111,16 +127,31 @@ def kept_demo(var: Path) -> Login | None:
         return None
 
 
-def print_logins(url: str, home: Path, portal: Login) -> None:
-    say("\n  Demo login:  user  dana")
-    say(f"               passphrase  {PASSWORD}")
-    say(f"  (server {url}; terminal files in {home})")
-    describe(url, portal, say)
-    say(f"  Both logins and the portal's address are in {home.parent.parent / LOGIN_FILE}.")
+def login_lines(url: str, home: Path, portal: Login) -> list[str]:
+    """The demo's logins and where they are kept, as printed before and after the app."""
+    lines: list[str] = []
+
+    def add(text: str = "") -> None:
+        lines.extend(fitted(text))
+
+    add("\n  Demo login:  user  dana")
+    add(f"               passphrase  {PASSWORD}")
+    add(f"  (server {url}; terminal files in {home})")
+    describe(url, portal, add)
+    add(f"  Both logins and the portal's address are in {home.parent.parent / LOGIN_FILE}.")
+    return lines
+
+
+def closing_lines(url: str, home: Path, portal: Login) -> list[str]:
+    """What the demo prints when the app has closed: the logins once more."""
+    return [*fitted("The app has closed; the demo's logins once more (the server stops "
+                    "now, and scripts/demo starts it again with what you changed):"),
+            *login_lines(url, home, portal)]
 
 
 def open_app(url: str, home: Path, portal: Login) -> int:
-    print_logins(url, home, portal)
+    for line in login_lines(url, home, portal):
+        say(line)
     say("  Press F1 in the app for help; ctrl+q quits.\n")
     time.sleep(1.5)
     from client.ui.app import run
@@ -128,9 +159,8 @@ def open_app(url: str, home: Path, portal: Login) -> int:
     # The server may listen on another port than when the terminal enrolled.
     run(home, transport=HttpTransport(url),
         demo_hint=sign_in_hint(url, home.parent.parent / LOGIN_FILE))
-    say("The app has closed; the demo's logins once more (the server stops now, and "
-        "scripts/demo starts it again with what you changed):")
-    print_logins(url, home, portal)
+    for line in closing_lines(url, home, portal):
+        say(line)
     return 0
 
 

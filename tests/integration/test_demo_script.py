@@ -56,3 +56,30 @@ def test_why_the_app_s_demo_starts_over_is_said_rightly(tmp_path, monkeypatch):
         "it held a scripted demonstration, not the app's demo")
     assert "fresh data every time" in str(start_over_reason(var, headless_mode=True,
                                                             fresh=False))
+
+
+
+def test_the_demo_s_closing_words_fit_80_columns(monkeypatch, capsys):
+    """What scripts/demo prints when the app closes (the logins once more) reads on
+    the plain 80-column terminal the app ran in: its lines were up to 106 wide."""
+    monkeypatch.syspath_prepend(str(ROOT / "scripts"))
+    import demo_running
+    from demo_facility import PASSWORD
+    from demo_portal import MANAGER, MANAGER_PASSWORD, Login
+    from rich.cells import cell_len
+
+    from client.ui import app as terminal_app
+
+    monkeypatch.setattr(terminal_app, "run", lambda *_args, **_kwargs: None)  # the app, closed
+    monkeypatch.setattr(demo_running.time, "sleep", lambda _seconds: None)
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # as long as the portal's secrets
+    home = Path("/home/clerk/chartkeep/var/demo/terminals/front-desk")
+    demo_running.open_app("http://127.0.0.1:8471", home,
+                          Login(MANAGER, MANAGER_PASSWORD, secret))
+    out = capsys.readouterr().out
+    closing = out[out.index("The app has closed"):].splitlines()
+    assert [line for line in closing if cell_len(line) > 80] == []
+    said = "\n".join(closing)
+    for words in (PASSWORD, MANAGER_PASSWORD, secret, "http://127.0.0.1:8471/portal",
+                  str(home), "/home/clerk/chartkeep/var/demo/portal-login.json"):
+        assert words in said, words

@@ -78,7 +78,7 @@ def test_clerk_signs_in_and_reads_the_census(org: Org, tmp_path: Path,
         # The terminal lists its users; with one, the name is filled in and the
         # cursor waits in the passphrase field.
         signing_in = screen.wait_for("clerk.MG")
-        assert "Passphrase" in signing_in and "Unlock" in signing_in  # in view, even at 80×24
+        assert "Passphrase" in signing_in and "Sign in" in signing_in  # in view, even at 80×24
         time.sleep(0.5)
         child.send(PASSWORD + "\r")
         shown = screen.wait_for("Okafor")

@@ -88,3 +88,43 @@ async def test_the_palette_offers_one_help_the_apps(offline_terminal, make_app, 
         assert "Keys" not in titles
         assert "Screenshot" not in titles
         assert "asks first" in titles["Quit"]
+
+
+@pytest.mark.parametrize("where", ["list", "form", "sign-in"])
+async def test_every_key_says_what_it_does(offline_terminal, make_app, drive, where):
+    """Textual's own keys (a list's ←, →, home, end; a field's) had a word or two and
+    no details: F1 showed "home  Home", and nothing under the table on ← or →."""
+    from textual.widgets import DataTable as Table
+
+    from client.ui.screens.unlock import UnlockScreen
+
+    app = make_app(offline_terminal)
+    async with app.run_test(size=(80, 24)) as pilot:
+        ui = drive(pilot)
+        if where == "sign-in":
+            screen = await ui.wait_for_screen(UnlockScreen)
+            await ui.wait_for(lambda: screen.query_one("#username").value)
+            screen.query_one("#users").focus()
+        else:
+            await ui.sign_in()
+            app.screen.query_one("#census-table", Table).focus()
+            if where == "form":
+                await pilot.press("ctrl+n")
+        await pilot.pause(0.2)
+        await pilot.press("f1")
+        help_screen = await ui.wait_for_screen(HelpScreen)
+        rows = help_screen.rows
+        assert [row for row in rows if not row.tooltip] == []
+        named = {"home", "end", "top", "bottom", "select", "up", "down", "first", "last"}
+        assert [row for row in rows if row.description.lower() in named | {row.key}] == []
+
+        # On the → row, its details show under the table.
+        table = help_screen.query_one("#help-keys", DataTable)
+        await ui.wait_for(lambda: table.has_focus)
+        lines = ui.table_text("#help-keys").splitlines()
+        right = next(i for i, line in enumerate(lines) if line.startswith("→ | "))
+        for _ in range(right - table.cursor_row):
+            await pilot.press("down")
+        detail = help_screen.query_one("#help-detail", Static)
+        tip = next(row.tooltip for row in rows if row.key == "→")
+        await ui.wait_for(lambda: str(detail.render()) == f"→: {tip}")

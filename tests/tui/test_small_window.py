@@ -1,4 +1,4 @@
-"""At 80×24 every screen is usable: sign-in shows the passphrase and Unlock,
+"""At 80×24 every screen is usable: sign-in shows the passphrase and Sign in,
 forms keep Save in view and scroll their fields, and F1 (every key) is always
 in the footer."""
 

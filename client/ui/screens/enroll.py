@@ -83,7 +83,7 @@ class EnrollScreen(WorkerErrorsToApp, Screen[None]):
             yield Label("Set up this terminal", classes="start-title")
             yield Static("This terminal is not enrolled yet. Enter the server address and "
                          "the one-time code from your regional manager, then choose the "
-                         "passphrase you will unlock it with.", classes="dialog-intro")
+                         "passphrase you will sign in with.", classes="dialog-intro")
             for name, label, placeholder, secret in FIELDS:
                 yield Label(label, classes="field-label")
                 # Enter goes on to the next field at once (typed ahead, the next

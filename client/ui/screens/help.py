@@ -16,6 +16,7 @@ from textual.widgets import Button, DataTable, Input, Label, Select, Static, Tex
 
 from ..outliving import OutlivesClosing
 from ..widgets.key_footer import KeyFooter
+from .help_words import plain_words
 
 NEVER_SENT = ("super+",)
 """Keys a terminal never passes to the program (the command or Windows key):
@@ -134,7 +135,7 @@ def binding_rows(screen: Screen[object]) -> list[KeyRow]:
                 if f"{binding.action}:{key}" in seen or key in seen:
                     continue
                 seen.update({f"{binding.action}:{key}", key})
-                rows.append(KeyRow(group, key, binding.description, binding.tooltip or ""))
+                rows.append(KeyRow(group, key, *plain_words(node, binding)))
     return rows
 
 

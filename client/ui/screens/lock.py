@@ -11,10 +11,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Static
 
 from ..widgets.key_footer import KeyFooter
-from .unlock import UnlockForm, Unlocking
+from .unlock import UNLOCK, UnlockForm, Unlocking
 
 FINISHING_SAVE = "Finishing the save that was running; your passphrase can be typed now."
 
@@ -38,13 +38,13 @@ class LockScreen(Unlocking):
         self._unlock_waiting: tuple[str, str] | None = None
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="start-scroll"), Center(), Vertical(classes="start-box"):
-            yield Label("Chartkeep is locked", classes="start-title")
+        with VerticalScroll(classes="start-scroll"), Center(), Vertical(classes="start-box") as box:
+            box.border_title = "Chartkeep is locked"
             intro = Text(f"{self.facility_name} — locked by {self.username}. "
                          "Enter the passphrase to go back to where you were.")
             yield Static(intro, classes="dialog-intro")
             yield Static(Text(FINISHING_SAVE, style="dim"), id="lock-finishing")
-            yield UnlockForm(self.username, fixed_user=True)
+            yield UnlockForm(self.username, fixed_user=True, action=UNLOCK)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Switch user", id="switch-user",
                              tooltip="Sign in as someone else (ctrl+o)")

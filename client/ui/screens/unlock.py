@@ -33,6 +33,13 @@ if TYPE_CHECKING:
 
 ROLE_NAMES = {"clerk": "Clerk", "records_manager": "Records manager"}
 
+SIGN_IN = "Sign in"
+UNLOCK = "Unlock"
+ACTION_TOOLTIPS = {
+    SIGN_IN: "Sign in with your user name and passphrase (enter)",
+    UNLOCK: "Go back to where you were with your passphrase (enter)",
+}
+
 
 class UnlockForm(Vertical):
     """User, passphrase, progress and message: shared by the unlock and lock screens."""
@@ -44,29 +51,37 @@ class UnlockForm(Vertical):
             self.password = password
 
     def __init__(self, username: str = "", *, fixed_user: bool = False,
+                 action: str = SIGN_IN,
                  id: str | None = None) -> None:  # noqa: A002  Textual's name
         super().__init__(id=id, classes="unlock-form")
         self.username = username
         self.fixed_user = fixed_user
+        self.action = action
+        """The button's word: "Sign in" at the sign-in screen, "Unlock" at the lock."""
 
     def compose(self) -> ComposeResult:
-        yield Label("User name", classes="field-label")
-        # Enter in the user name goes on to the passphrase at once: a name and
-        # passphrase typed ahead land each in its own field.
-        yield FieldInput(self.username, id="username", placeholder="your user name",
-                         disabled=self.fixed_user, advance_on_enter=True)
-        yield Label("Passphrase", classes="field-label")
-        yield FieldInput(id="password", password=True, placeholder="your passphrase")
+        # Each field's name beside it, not above: two rows fewer, so the sign-in
+        # box fits 80×24 with a message and the demo's hint under it.
+        with Horizontal(classes="unlock-field"):
+            yield Label("User name", classes="field-label")
+            # Enter in the user name goes on to the passphrase at once: a name and
+            # passphrase typed ahead land each in its own field.
+            yield FieldInput(self.username, id="username", placeholder="your user name",
+                             disabled=self.fixed_user, advance_on_enter=True)
+        with Horizontal(classes="unlock-field"):
+            yield Label("Passphrase", classes="field-label")
+            yield FieldInput(id="password", password=True, placeholder="your passphrase")
         yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="unlock-progress")
         yield Static("", id="unlock-status", classes="field-error")
         with Horizontal(classes="dialog-buttons"):
             yield Button("Emergency access", id="emergency", variant="error",
                          tooltip="One resident, read-only, time-boxed, audited (ctrl+g)")
-            yield Button("Unlock", id="unlock", variant="primary",
-                         tooltip="Open the terminal's store with your passphrase (enter)")
+            yield Button(self.action, id="unlock", variant="primary",
+                         tooltip=ACTION_TOOLTIPS.get(self.action, ""))
 
     def on_mount(self) -> None:
         self.query_one("#unlock-progress").display = False
+        self.query_one("#unlock-status").display = False  # no room taken until it speaks
         self.offer_emergency(offered=False)
         self.query_one("#password" if self.username else "#username", Input).focus()
 
@@ -100,7 +115,7 @@ class UnlockForm(Vertical):
         self.query_one("#unlock-progress").display = True
         self.query_one("#unlock", Button).disabled = True
         self.query_one("#password", Input).disabled = True
-        self.query_one("#unlock-status", Static).update(Text(step, style="dim"))
+        self._say(Text(step, style="dim"))
 
     def show_error(self, message: str) -> None:
         self.query_one("#unlock-progress").display = False
@@ -109,7 +124,12 @@ class UnlockForm(Vertical):
         password.disabled = False
         password.value = ""
         password.focus()
-        self.query_one("#unlock-status", Static).update(Text(message))
+        self._say(Text(message))
+
+    def _say(self, text: Text) -> None:
+        status = self.query_one("#unlock-status", Static)
+        status.update(text)
+        status.display = bool(text.plain)
 
 
 class Unlocking(WorkerErrorsToApp, EmergencyEntry):
@@ -187,9 +207,9 @@ class UnlockScreen(Unlocking):
     ]
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="start-scroll"), Center(), Vertical(classes="start-box"):
-            yield Label("Chartkeep — sign in to open this terminal's records",
-                        classes="start-title")
+        with VerticalScroll(classes="start-scroll"), Center(), Vertical(classes="start-box") as box:
+            # The title in the box's border: one row more for the message and the hint.
+            box.border_title = "Chartkeep — sign in to open this terminal's records"
             yield Label("Users at this terminal", classes="field-label")
             yield OptionList(id="users")
             yield UnlockForm()
