@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from protocol.rules.staffing.pbj import submission_deadline
+from protocol.rules.staffing.pbj import DEADLINE_WORDS, submission_deadline
 
 from . import bulletins, people, residents, staffing
 from .facts import FacilityFacts, HoursDays
@@ -103,7 +103,7 @@ def _days(facts: FacilityFacts, start: date, end: date, today: date) -> Built:
 def _quarter(facts: FacilityFacts, start: date, end: date, today: date) -> Built:
     findings = staffing.staffing_findings(facts, start, end, today)
     rows, failing = staffing.period_rows(findings)
-    deadlines = "; ".join(f"{q} due {submission_deadline(q).isoformat()}"
+    deadlines = "; ".join(f"{q} due {submission_deadline(q).isoformat()} {DEADLINE_WORDS}"
                           for q in staffing.quarters_of(start, end))
     return Built(staffing.PERIOD_COLUMNS, rows, (
         ("Minimums", staffing.minimums_words(findings)),

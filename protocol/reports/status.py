@@ -8,18 +8,23 @@ Each line has a level: ``ok``, ``warn`` (due soon, or worth a look) or ``fail``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from decimal import Decimal
 
 from protocol.rules.calendar import Quarter
 from protocol.rules.due import DueItem, DueStatus, due_list, overdue_list
+from protocol.rules.records.facility_time import zone_of
 from protocol.rules.residents.census_stats import daily_census
 from protocol.rules.staffing.hprd import NO_RN_DAYS_LIMIT, days_without_rn_hours
 from protocol.rules.staffing.judged_days import WORDS, default_period, not_judged
 from protocol.rules.staffing.license_standing import license_items
 from protocol.rules.staffing.licenses import Band, expiry
 from protocol.rules.staffing.nurse_aides import registry_items
-from protocol.rules.staffing.pbj import submission_deadline
+from protocol.rules.staffing.pbj import (
+    DEADLINE_WORDS,
+    local_deadline,
+    submission_deadline,
+)
 
 from . import people, residents, staffing
 from .facts import FacilityFacts
@@ -118,14 +123,17 @@ def compliance_status(facts: FacilityFacts, today: date) -> ComplianceStatus:
         lines.append(StatusLine("fail", "licenses", "Expired: " + "; ".join(
             f"{facts.staff_name(i.subject)} {i.what.removeprefix('renew ')}" for i in expired)))
     previous = Quarter.of(quarter.start - timedelta(days=1))
-    deadline = submission_deadline(previous)
+    # Due at 11:59 pm Eastern: counted on the facility's own calendar (a day
+    # later west of the date line), said in CMS's words.
+    deadline = local_deadline(previous, zone_of(facts.time_zone) or UTC)
     if today <= deadline:
         lines.append(StatusLine("warn" if (deadline - today).days <= 14 else "ok", "PBJ",
-                                f"PBJ file for {previous} due {deadline.isoformat()} "
+                                f"PBJ file for {previous} due "
+                                f"{submission_deadline(previous).isoformat()} {DEADLINE_WORDS} "
                                 f"({(deadline - today).days} days left)"))
     else:
         lines.append(StatusLine("ok", "PBJ", f"Next PBJ file: {quarter} due "
-                                f"{submission_deadline(quarter).isoformat()}"))
+                                f"{submission_deadline(quarter).isoformat()} {DEADLINE_WORDS}"))
     minimums = {m.category.value: m.hprd for m in facts.settings.profile.minimums
                 if m.basis.value == "day"}
     chart = Chart(tuple(d.day for d in findings.assessment.days),

@@ -31,7 +31,7 @@ from protocol.reports.catalog import REPORTS
 from protocol.reports.model import Report
 from protocol.reports.render import FORMATS, render
 from protocol.rules.calendar import Quarter
-from protocol.rules.staffing.pbj import submission_deadline
+from protocol.rules.staffing.pbj import DEADLINE_WORDS, submission_deadline
 from server.errors import AdminError
 from server.reports.compliance import (
     facilities_now,
@@ -279,7 +279,7 @@ def _pbj(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
     compliance.audit_export(engine, settings, facility_id=args.facility,
                             what=f"pbj {quarter}", path=str(args.out))
     print(f"PBJ {quarter}: {result.employees} employees → {args.out} (due "
-          f"{submission_deadline(quarter).isoformat()})")
+          f"{submission_deadline(quarter).isoformat()} {DEADLINE_WORDS})")
     return EXIT_OK
 
 

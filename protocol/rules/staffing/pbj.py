@@ -30,9 +30,10 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from protocol.pbj import DAY_LIMIT_HOURS, EMPLOYEE_ID_PATTERN, JOB_TITLES, PAY_TYPES
 from protocol.rules.calendar import Quarter, round_half_up
@@ -115,6 +116,25 @@ class HourLine:
 def submission_deadline(quarter: Quarter) -> date:
     """45 days after the quarter ends: Feb 14, May 15, Aug 14 or Nov 14."""
     return quarter.end + timedelta(days=DEADLINE_DAYS)
+
+
+DEADLINE_CLOCK = time(23, 59)
+DEADLINE_ZONE = "America/New_York"
+DEADLINE_WORDS = "11:59 pm ET"
+"""CMS's cut-off on the deadline day, in Eastern time wherever the facility is."""
+
+
+def submission_deadline_at(quarter: Quarter) -> datetime:
+    """The moment the quarter's file is due: 11:59 pm Eastern on the deadline day."""
+    return datetime.combine(submission_deadline(quarter), DEADLINE_CLOCK,
+                            ZoneInfo(DEADLINE_ZONE))
+
+
+def local_deadline(quarter: Quarter, zone: tzinfo) -> date:
+    """The day the deadline falls on, on the facility's wall clock: the deadline
+    day itself across the states (8:59 pm in California, 6:59 pm in Hawaii), the
+    next day west of the date line (Guam, the Northern Marianas: 1:59 or 2:59 pm)."""
+    return submission_deadline_at(quarter).astimezone(zone).date()
 
 
 def hour_lines(entries: Iterable[WorkEntry], quarter: Quarter) -> tuple[HourLine, ...]:

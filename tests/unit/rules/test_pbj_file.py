@@ -6,10 +6,13 @@ import xml.etree.ElementTree as ET
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import xmlschema
 
+from protocol.reports.facts import FacilityFacts, Row
+from protocol.reports.status import compliance_status
 from protocol.rules.calendar import Quarter
 from protocol.rules.staffing.pbj import (
     PbjEmployee,
@@ -18,10 +21,12 @@ from protocol.rules.staffing.pbj import (
     Severity,
     export,
     hour_lines,
+    local_deadline,
     looks_like_ssn,
     pbj_problems,
     pbj_xml,
     submission_deadline,
+    submission_deadline_at,
 )
 from protocol.rules.staffing.worktime import Shift, WorkEntry, split_shift
 
@@ -219,6 +224,34 @@ def test_each_caught_value_is_one_the_schema_refuses(
 ])
 def test_submission_deadlines(quarter: str, deadline: date) -> None:
     assert submission_deadline(Quarter.parse(quarter)) == deadline
+
+
+
+@pytest.mark.parametrize(("zone", "day"), [
+    ("America/New_York", date(2027, 2, 14)),
+    ("America/Los_Angeles", date(2027, 2, 14)),  # 8:59 pm
+    ("Pacific/Honolulu", date(2027, 2, 14)),  # 6:59 pm
+    ("Pacific/Guam", date(2027, 2, 15)),  # 2:59 pm the next day
+])
+def test_the_deadline_is_1159_pm_eastern_on_each_facility_calendar(zone: str, day: date) -> None:
+    quarter = Quarter.parse("2027Q1")
+    at = submission_deadline_at(quarter)
+    assert at.isoformat() == "2027-02-14T23:59:00-05:00"  # EST in February
+    assert submission_deadline_at(Quarter.parse("2027Q3")).isoformat() == \
+        "2027-08-14T23:59:00-04:00"  # EDT in August
+    assert local_deadline(quarter, ZoneInfo(zone)) == day
+
+
+def test_the_compliance_status_counts_the_days_left_on_the_facility_calendar() -> None:
+    """On 15 February a Guam facility still has till 2:59 pm to send the file
+    that is due 14 February at 11:59 pm Eastern; in Ohio it has passed."""
+    def status_pbj(state: str) -> str:
+        facility = Row("facility", "FAC", {"name": "Maple", "state_code": state})
+        status = compliance_status(FacilityFacts.from_rows(facility, []), date(2027, 2, 15))
+        return next(line.text for line in status.lines if line.topic == "PBJ")
+
+    assert status_pbj("GU") == "PBJ file for 2027Q1 due 2027-02-14 11:59 pm ET (0 days left)"
+    assert status_pbj("OH") == "Next PBJ file: 2027Q2 due 2027-05-15 11:59 pm ET"
 
 
 def test_the_bundled_xsd_is_the_reference_copy() -> None:
