@@ -26,7 +26,7 @@ from protocol.rules.records.commands.completeness import DEFAULT_CHECKLIST
 from protocol.rules.records.commands.reading import facility_checklist, facility_profile
 from protocol.rules.records.completeness import Checklist
 from protocol.rules.records.facility_time import TIMEZONE_FIELD, zone_name, zone_of
-from protocol.rules.records.profile import RecordsProfile
+from protocol.rules.records.profile import LATER_FIELD, RecordsProfile, stored_parts
 from server.errors import AdminError, NotFound
 from server.settings import Settings
 from server.storage.batch import Batch, Rec
@@ -84,7 +84,7 @@ def records_settings(engine: Engine, facility_id: str) -> RecordsSettings:
     return _settings_of(data)
 
 
-def _checked_profile(raw: Mapping[str, Any], state: str) -> dict[str, Any]:
+def _checked_profile(raw: Mapping[str, Any], state: str) -> RecordsProfile:
     try:
         profile = RecordsProfile.from_dict(raw)
     except ValidationError as exc:
@@ -92,7 +92,7 @@ def _checked_profile(raw: Mapping[str, Any], state: str) -> dict[str, Any]:
     if profile.state not in (state, "US"):
         raise AdminError(f"records profile: state: {profile.state} is not the facility's "
                          f"state ({state})")
-    return profile.to_dict()
+    return profile
 
 
 def _checked_checklist(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -130,10 +130,17 @@ def set_records_settings(engine: Engine, settings: Settings, *, facility_id: str
         state = str(rec.data.get("state_code") or "US")
         changed: dict[str, str] = {}
         if profile is not None:
-            rec.data[PROFILE_FIELD] = _checked_profile(profile, state)
+            # Two parts: a terminal of an earlier release reads the first as before
+            # (LATER_FIELD's docstring).
+            rec.data[PROFILE_FIELD], later = stored_parts(_checked_profile(profile, state))
+            if later:
+                rec.data[LATER_FIELD] = later
+            else:
+                rec.data.pop(LATER_FIELD, None)
             changed[PROFILE_FIELD] = "set"
         elif default_profile and PROFILE_FIELD in rec.data:
             del rec.data[PROFILE_FIELD]
+            rec.data.pop(LATER_FIELD, None)
             changed[PROFILE_FIELD] = "state default"
         if checklist is not None:
             rec.data[CHECKLIST_FIELD] = _checked_checklist(checklist)

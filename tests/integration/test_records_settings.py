@@ -6,9 +6,17 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
 
 from protocol.records import RecordKind
+from protocol.rules.records.commands.reading import facility_profile
+from protocol.rules.research.deidentify import HHS_RESTRICTED_ZIP3
 from server.core.records_settings import set_records_settings
+from server.errors import AdminError
+from server.storage.models import T
 
 from .conftest import Org, outbox_statuses, resident
 
@@ -73,3 +81,48 @@ def test_a_restricted_zip3_list_set_centrally_decides_the_terminal_s_extracts(
                          profile=dict(profile, restricted_zip3=["454", "036"]))
     manager.sync()
     assert zips() == ["000"]
+
+
+EARLIER_RELEASE_KEYS = {"state", "retention", "access", "delinquent_after_days", "holidays"}
+"""The top-level keys a terminal of the release before the later settings accepts
+in a stored records profile: it refuses any other, and then reads every setting
+from its state's default."""
+
+
+def test_settings_added_later_are_stored_where_an_earlier_terminal_does_not_look(
+        org: Org) -> None:
+    manager = org.terminal(org.a, "rm.MG")
+    own = dict(manager.casework.profile().to_dict(), delinquent_after_days=14,
+               posted_staffing_months=36, restricted_zip3=["036", "454"])
+    set_records_settings(org.engine, org.settings, facility_id=org.a.id, profile=own)
+    data = _facility_record(org)
+    assert set(data["records_profile"]) <= EARLIER_RELEASE_KEYS
+    assert data["records_profile"]["delinquent_after_days"] == 14
+    assert data["records_profile_later"] == {"posted_staffing_months": 36,
+                                             "restricted_zip3": ["036", "454"]}
+    manager.sync()  # this release reads both parts
+    profile = manager.casework.profile()
+    assert (profile.delinquent_after_days, profile.posted_staffing_months,
+            sorted(profile.restricted_zip3)) == (14, 36, ["036", "454"])
+
+    # A later part holding a setting this release does not know yet costs nothing else.
+    assert facility_profile({**data, "records_profile_later": {
+        "posted_staffing_months": 36, "a_setting_from_the_future": 1}}).delinquent_after_days \
+        == 14
+    # Back to the defaults: the later part goes too.
+    set_records_settings(org.engine, org.settings, facility_id=org.a.id,
+                         profile=dict(own, posted_staffing_months=18,
+                                      restricted_zip3=sorted(HHS_RESTRICTED_ZIP3)))
+    assert "records_profile_later" not in _facility_record(org)
+    # No Census count leaves every 3-digit area large: an empty list is refused.
+    with pytest.raises(AdminError, match="restricted_zip3"):
+        set_records_settings(org.engine, org.settings, facility_id=org.a.id,
+                             profile=dict(own, restricted_zip3=[]))
+
+
+def _facility_record(org: Org) -> dict[str, Any]:
+    with org.engine.connect() as conn:
+        data = conn.execute(sa.select(T.records.c.data).where(
+            T.records.c.id == org.a.id, T.records.c.kind == str(RecordKind.FACILITY))).scalar()
+    assert isinstance(data, dict)
+    return data

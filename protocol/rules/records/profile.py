@@ -184,8 +184,8 @@ class RecordsProfile:
                 "hipaa": _deadline_dict(self.hipaa_access_deadline),
             },
             "delinquent_after_days": self.delinquent_after_days,
-            # Written only when a state asks for longer: a terminal that does not know the
-            # key yet reads the profile as before.
+            # The settings added later (LATER_KEYS) only when they differ from the
+            # default; stored apart from the rest (stored_parts).
             **({"posted_staffing_months": self.posted_staffing_months}
                if self.posted_staffing_months != FEDERAL_POSTING_MONTHS else {}),
             **({"restricted_zip3": sorted(self.restricted_zip3)}
@@ -228,6 +228,35 @@ class RecordsProfile:
             holidays=_dates("holidays.extra", holidays.get("extra", [])),
             federal_holidays=_bool("holidays.federal", holidays.get("federal", True)),
         )
+
+
+
+LATER_KEYS = ("posted_staffing_months", "restricted_zip3")
+"""Profile settings added after terminals were in use. A terminal of an earlier
+release refuses a stored profile holding a key it does not know, and then falls
+back to its state's default for every setting (retention, the access clocks,
+delinquency, holidays): so these are stored apart, in the facility record's
+:data:`LATER_FIELD`, which such a terminal never reads. A setting added from now
+on goes there too; a reader passes over the ones it does not know."""
+
+LATER_FIELD = "records_profile_later"
+
+
+def stored_parts(profile: RecordsProfile) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The profile as its facility record keeps it: what every release reads
+    (``records_profile``) and the later settings (:data:`LATER_FIELD`; empty when
+    they are the defaults)."""
+    whole = profile.to_dict()
+    later = {key: whole.pop(key) for key in LATER_KEYS if key in whole}
+    return whole, later
+
+
+def from_stored(raw: Mapping[str, Any], later: object) -> RecordsProfile:
+    """The profile from its two stored parts (:func:`stored_parts`). Raises
+    :class:`ValidationError` for an unreadable ``raw`` or later setting."""
+    known = {key: value for key, value in later.items() if key in LATER_KEYS} \
+        if isinstance(later, Mapping) else {}
+    return RecordsProfile.from_dict({**raw, **known})
 
 
 # --- validation helpers -------------------------------------------------------------------
@@ -311,6 +340,11 @@ def _zip3(name: str, value: object) -> frozenset[str]:
         return HHS_RESTRICTED_ZIP3
     if not isinstance(value, list):
         raise ValidationError(name, "must be a list of 3-digit ZIP areas")
+    if not value:
+        # No Census count leaves every 3-digit area over 20,000 people: an empty
+        # list is a mistake, and would write every ZIP area into an extract.
+        raise ValidationError(name, "list the restricted 3-digit ZIP areas (or leave the "
+                                    "setting out for HHS's list)")
     return parse_restricted_zip3(value)
 
 

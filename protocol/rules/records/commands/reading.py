@@ -19,7 +19,12 @@ from protocol.rules.records.amendments import Amendment, DenialGround, Outcome, 
 from protocol.rules.records.completeness import Checklist, Deficiency, Review
 from protocol.rules.records.deadlines import ExtensionNotice
 from protocol.rules.records.disclosures import Basis, Disclosure, Suspension, accounting_due
-from protocol.rules.records.profile import RecordsProfile, default_profile
+from protocol.rules.records.profile import (
+    LATER_FIELD,
+    RecordsProfile,
+    default_profile,
+    from_stored,
+)
 from protocol.rules.records.requests import Due, request_clock
 from protocol.rules.records.retention import ClosedRecord, LegalHold, record_span
 
@@ -128,12 +133,13 @@ def moment(value: Any) -> datetime | None:
 
 
 def facility_profile(facility: Mapping[str, Any]) -> RecordsProfile:
-    """A facility's records profile from its record: its own (``records_profile``)
-    when set and valid, else its state's default (``state_code``)."""
+    """A facility's records profile from its record: its own (``records_profile``,
+    with the settings added later kept beside it, :data:`LATER_FIELD`) when set and
+    valid, else its state's default (``state_code``)."""
     raw = facility.get("records_profile")
     if isinstance(raw, Mapping):
         try:
-            return RecordsProfile.from_dict(raw)
+            return from_stored(raw, facility.get(LATER_FIELD))
         except ValidationError:
             pass  # an unreadable stored profile falls back to the state's
     return default_profile(str(facility.get("state_code") or "US"))
