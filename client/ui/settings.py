@@ -14,6 +14,11 @@ from dataclasses import dataclass, replace
 DEFAULT_IDLE_LOCK_SECONDS = 300.0
 """Five minutes, the automatic logoff that HIPAA's technical safeguards ask for."""
 
+MAX_IDLE_LOCK_SECONDS = 3600.0
+"""The longest idle lock the setting gives: an hour. A shared terminal left open
+longer is no longer locked "after inactivity" in any sense (a setting of 1e300
+seconds kept it open for good)."""
+
 DEFAULT_AUTO_SYNC_SECONDS = 60.0
 DEFAULT_STATUS_POLL_SECONDS = 5.0
 
@@ -38,8 +43,9 @@ class UISettings:
         """Read ``CHARTKEEP_IDLE_LOCK_SECONDS`` and ``CHARTKEEP_AUTO_SYNC_SECONDS``."""
         env = os.environ if environ is None else environ
         return cls(
-            idle_lock_seconds=_seconds(env, "CHARTKEEP_IDLE_LOCK_SECONDS",
-                                       DEFAULT_IDLE_LOCK_SECONDS, minimum=5.0),
+            idle_lock_seconds=min(_seconds(env, "CHARTKEEP_IDLE_LOCK_SECONDS",
+                                           DEFAULT_IDLE_LOCK_SECONDS, minimum=5.0),
+                                  MAX_IDLE_LOCK_SECONDS),
             auto_sync_seconds=_seconds(env, "CHARTKEEP_AUTO_SYNC_SECONDS",
                                        DEFAULT_AUTO_SYNC_SECONDS, minimum=0.0),
         )

@@ -173,13 +173,14 @@ async def test_ctrl_l_locks_over_an_open_form_and_the_entries_wait(terminal_with
 @pytest.mark.parametrize(("value", "seconds"), [
     (None, 300.0), ("120", 120.0), ("1", 5.0), ("0", 300.0), ("-5", 300.0),
     ("soon", 300.0), ("nan", 300.0), ("inf", 300.0), ("1e400", 300.0), ("-inf", 300.0),
+    ("900", 900.0), ("3600", 3600.0), ("7200", 3600.0), ("1e300", 3600.0),  # an hour at most
 ])
 def test_the_idle_lock_is_five_minutes_unless_configured_and_never_switched_off(value,
                                                                                seconds):
     """The automatic logoff: 5 minutes by default, configurable
     (CHARTKEEP_IDLE_LOCK_SECONDS), but no value of the setting turns it off:
     "inf" (or a number too large for a float, read as infinite) used to leave the
-    terminal open for ever."""
+    terminal open for ever, and so did a huge finite number: an hour at most."""
     from client.ui.settings import UISettings
 
     env = {} if value is None else {"CHARTKEEP_IDLE_LOCK_SECONDS": value}
