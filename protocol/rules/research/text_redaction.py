@@ -88,6 +88,9 @@ _DATES: tuple[tuple[re.Pattern[str], Replacement], ...] = (
     (re.compile(rf"\b{_DAY}{_SEP}(?:of\s+)?{_MONTH},?{_SEP}{_YEAR}\b", _I), _year),  # 14 March 2024
     (re.compile(rf"\b{_YEAR}{_SEP}{_MONTH}{_SEP}{_DAY}\b", _I), _year),            # 2024-Mar-14
     (re.compile(rf"\b{_MONTH},?\s+{_YEAR}\b", _I), _year),                        # March 2024
+    (re.compile(rf"\b{_DAY}[/.-]?(?:{_MONTH}|{_MONTH_CAPS})[/.-]?\d{{2}}\b"), DATE),  # 14-MAR-26
+    (re.compile(rf"\b(?:{_MONTH}|{_MONTH_CAPS})[/.-]{_DAY}\b"), DATE),                # Mar-14
+    (re.compile(rf"\b{_DAY}(?:{_MONTH}|{_MONTH_CAPS})(?![A-Za-z])"), DATE),          # 14Mar
     (re.compile(rf"\b(?:{_MONTH}|{_MONTH_CAPS})\s+{_DAY}\b"), DATE),                # March 14
     (re.compile(rf"\b{_DAY}\s+(?:of\s+)?(?:{_MONTH}|{_MONTH_CAPS})"), DATE),        # 14 March
     (re.compile(r"\b\d{1,2}/\d{1,2}\b"), DATE),                                     # 3/14

@@ -28,6 +28,10 @@ from protocol.rules.research.text_redaction import name_variants, redact
     ("Fell 2026-03-14 10:00 in the hall", "Fell 2026 in the hall"),
     ("Drawn 14-MAR-2026, 14Mar2026, 2026-Mar-14, Mar-14-2026", "Drawn 2026, 2026, 2026, 2026"),
     ("Drawn 2026/03/14 and 2026.03.14", "Drawn 2026 and 2026"),
+    # a two-digit year (DD-MON-YY, the usual laboratory printout) or none: no safe year
+    ("Drawn 14-MAR-26 at 0800; 14Mar26", "Drawn [date] at 0800; [date]"),
+    ("Seen Mar-14 again, 14Mar, ok; SEP/3", "Seen [date] again, [date], ok; [date]"),
+    ("she may 3-peat; 3-may-be", "she may 3-peat; 3-may-be"),  # "may", a verb, stays
     ("ADMITTED MARCH 14, 2026 FROM 14 MAR 2026", "ADMITTED 2026 FROM 2026"),
     ("SEEN MAY 3; she may 3-peat", "SEEN [date]; she may 3-peat"),
     # birth years go even alone: the age they imply cannot be checked here
