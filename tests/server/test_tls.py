@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from server.admin.cli import main
+from server.errors import AdminError
 from server.http.runner import ServerThread
 
 
@@ -90,6 +91,15 @@ def test_plain_http_is_served_to_loopback_only(tmp_path, capsys, monkeypatch, ho
     assert code == 2
     err = capsys.readouterr().err
     assert "plain HTTP only on this machine" in err and "--tls-cert" in err
-    monkeypatch.setenv("CHARTKEEP_SERVER_PORTAL_HTTPS", "1")  # behind a TLS proxy
-    main(["--data-dir", str(tmp_path), "serve", "--host", host])  # no database here
-    assert "plain HTTP" not in capsys.readouterr().err
+    # Behind a TLS-terminating proxy the operator says so, and the check lets it by
+    # (asked directly: serving would bind the address).
+    from dataclasses import replace
+
+    from server.http.runner import check_plain_http
+    from server.settings import Settings
+
+    settings = replace(Settings(data_dir=tmp_path), host=host)
+    with pytest.raises(AdminError, match="plain HTTP only on this machine"):
+        check_plain_http(settings, None)
+    check_plain_http(replace(settings, portal_https=True), None)  # behind a TLS proxy
+    check_plain_http(replace(settings, host="127.0.0.1"), None)  # loopback: always
