@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.text import Text
 
-from protocol.pbj import JOB_TITLES, PAY_TYPES, RN_CODES
+from protocol.pbj import DAY_LIMIT_HOURS, JOB_TITLES, PAY_TYPES, RN_CODES
 from protocol.records import RecordKind
 from protocol.records.codes import US_STATES
 
@@ -23,6 +23,9 @@ SHIFTS = (("Day", "day"), ("Evening", "evening"), ("Night", "night"))
 LICENSE_TYPES = tuple((t, t) for t in ("RN", "LPN", "LVN", "CNA", "APRN", "RHIA", "RHIT", "CCS",
                                         "CTR", "NHA", "other"))
 STATE_CHOICES = tuple((s, s) for s in US_STATES)
+
+HOURS_HINT = f"e.g. 7.5 — more than 0, at most {DAY_LIMIT_HOURS}, two decimals"
+"""The hours field's hint: the day limit as the check applies it (protocol.pbj)."""
 
 
 RN_UNTIMED_HINT = (". An RN's hours without clock times count toward HPRD but cannot "
@@ -40,7 +43,7 @@ def add_hours(today: date, staff: StaffView,
     """Hours for one shift; job title and pay type default to the staff member's."""
     job = str(staff.fields.get("job_title_code") or "")
     pay = str(staff.fields.get("pay_type_code") or "")
-    hint = "e.g. 7.5 — more than 0, at most 22.5, two decimals"
+    hint = HOURS_HINT
     if job.isdigit() and int(job) in RN_CODES:
         hint += RN_UNTIMED_HINT
     fields = [
@@ -177,7 +180,7 @@ def correct_hours(staff: StaffView, entry: HoursView,
     fields = [
         field("work_date", "Work date", hint="YYYY-MM-DD; not in the future"),
         field("shift", "Shift", choices=SHIFTS, required=False),
-        field("hours", "Hours", hint="e.g. 7.5 — more than 0, at most 22.5, two decimals"),
+        field("hours", "Hours", hint=HOURS_HINT),
         field("job_title_code", "PBJ job title", choices=JOB_TITLE_CHOICES, parse=whole_number),
         field("pay_type_code", "Pay type", choices=PAY_TYPE_CHOICES, parse=whole_number),
     ]

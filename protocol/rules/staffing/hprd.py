@@ -272,6 +272,7 @@ def risk_flags(entries: Iterable[WorkEntry], start: date, end: date, *,
             item for item in per_day.items() if item[1] > DAY_LIMIT_MINUTES):
         flags.append(RiskFlag(
             RiskKind.DAY_OVER_22_5, day, day,
-            f"{staff_id}: {_hours_text(minutes)} on {day.isoformat()}, over 22.5 hours "
-            "in a day (PBJ edit -4025, fatal)", staff_id=staff_id, days=(day,)))
+            f"{staff_id}: {_hours_text(minutes)} on {day.isoformat()}, over "
+            f"{DAY_LIMIT_HOURS} hours in a day (PBJ edit -4025, fatal)",
+            staff_id=staff_id, days=(day,)))
     return tuple(flags)

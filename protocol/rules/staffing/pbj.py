@@ -227,7 +227,8 @@ def _file_problems(lines: tuple[HourLine, ...], listed: set[str], known: frozens
     for (who, day), hours in sorted(per_day.items()):
         if hours > DAY_LIMIT:
             problems.append(PbjProblem("-4025", Severity.FATAL, f"{hours} hours on "
-                                       f"{day.isoformat()} across job titles: at most 22.5",
+                                       f"{day.isoformat()} across job titles: at most "
+                                       f"{DAY_LIMIT_HOURS}",
                                        who, day))
     problems.extend(PbjProblem("-4016", Severity.ERROR, f"employee {who} has hours but is "
                                "neither listed in this file nor known to PBJ", who)
