@@ -129,12 +129,13 @@ def test_a_change_held_twice_after_a_reenrollment_is_decided_once(org: Org) -> N
     assert len(held) == 2  # the original and the copy, one per identity
     copy = next(row for row in held if row[0] == fresh.terminal_id)
     original = next(row for row in held if row[0] != fresh.terminal_id)
-    result = admin.review_held(org.engine, org.settings, terminal_id=copy[0], seq=copy[1],
-                               decision="apply", reviewer="rm.MG")
+    result = admin.review_held(org.engine, org.settings, terminal_id=original[0],
+                               seq=original[1], decision="apply", reviewer="rm.MG")
     assert result.status == "applied"
-    # The original's row is settled with the same decision: nothing left to approve.
+    # The copy's row is settled with the same decision: nothing left to approve,
+    # and the terminal that holds it learns the decision at its next sync.
     with pytest.raises(NotFound):
-        admin.review_held(org.engine, org.settings, terminal_id=original[0], seq=original[1],
+        admin.review_held(org.engine, org.settings, terminal_id=copy[0], seq=copy[1],
                           decision="apply", reviewer="rm.MG")
     assert {(status, server_seq) for _t, _s, status, server_seq in _op_rows(org)} == {
         ("applied", result.server_seq)}
