@@ -90,6 +90,21 @@ REASON_TEXT: dict[str, str] = {
                          "anew.",
 }
 
+def waits_for_held(cause: str | None = None) -> str:
+    """The sentence for a change held because a record it names is created by a
+    change that is itself held (``cause``, that change's summary, when known).
+
+    The server answers it ``held`` ``user_inactive`` with ``depends_on`` naming
+    the held create: every terminal knows that reason, and a reason of its own
+    would need a new protocol version. So :data:`REASON_TEXT`'s "deactivated"
+    sentence does not describe it: a terminal shows this one when ``depends_on``
+    is set, and the server's reviewers read the same."""
+    which = f" ({cause})" if cause else ""
+    return (f"It refers to a record whose creating change{which} is itself held for a "
+            "supervisor's review; it waits until that change is approved, then for its "
+            "own review.")
+
+
 NEWER_REASONS: dict[str, tuple[int, Reason]] = {
     Reason.ENTRY_VOIDED: (3, Reason.INVALID),
 }

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from protocol.ops import REASON_TEXT, Reason
+from protocol.reasons import waits_for_held
 
 from ..store.database import OUTBOX, RECORDS, get_meta
 from ..store.outbox import DEPENDS_ON
@@ -54,17 +55,21 @@ def op_row(row: Any) -> OpRow:
     """An outbox row as the view the screens show."""
     reason = row.reason
     flags = [f for f in (row.flags or "").split(",") if f]
+    text = REASON_TEXT.get(reason) if reason else None
+    if row.status == "held" and any(f.startswith(DEPENDS_ON) for f in flags):
+        text = waits_for_held()  # not its user's account: a held create it names
     return OpRow(seq=row.seq, op_id=row.op_id, op_type=row.op_type, summary=row.summary,
-                 status=row.status, reason=reason,
-                 reason_text=REASON_TEXT.get(reason) if reason else None,
+                 status=row.status, reason=reason, reason_text=text,
                  created_at=datetime.fromtimestamp(row.created_at / 1000).astimezone(),
                  record_kind=row.kind, record_id=row.record_id, detail=row.detail,
                  flags=tuple(f for f in flags if not f.startswith(DEPENDS_ON)))
 
 
 def _with_cause(conn: Connection, row: OpRow) -> OpRow:
-    """A ``dependency`` rejection carries the rejected change it depends on."""
-    if row.reason != Reason.DEPENDENCY:
+    """A ``dependency`` rejection carries the rejected change it depends on; a
+    change held waiting for a held create names that change in its sentence."""
+    waiting = row.status == "held"
+    if row.reason != Reason.DEPENDENCY and not waiting:
         return row
     stored = conn.execute(sa.select(OUTBOX.c.flags).where(OUTBOX.c.seq == row.seq)).scalar()
     cause = next((f[len(DEPENDS_ON):] for f in (stored or "").split(",")
@@ -72,4 +77,8 @@ def _with_cause(conn: Connection, row: OpRow) -> OpRow:
     if cause is None:
         return row
     found = conn.execute(sa.select(OUTBOX).where(OUTBOX.c.op_id == cause)).first()
-    return replace(row, depends_on=op_row(found)) if found is not None else row
+    if found is None:
+        return row
+    if waiting:
+        return replace(row, reason_text=waits_for_held(found.summary))
+    return replace(row, depends_on=op_row(found))

@@ -10,7 +10,9 @@ and the audit would show it twice.
 
 Operation ids are unique: the look-up goes by id (indexed), within the terminal's
 facility, for the same payload. A held original is left out: its review belongs
-to the identity that sent it, and the copy is decided as new.
+to the identity that sent it, and the copy is decided as new. The held review
+(:mod:`.held_review`) then answers the held row with the copy's result
+(:func:`decided_elsewhere`), so whichever is decided first is the only decision.
 """
 
 from __future__ import annotations
@@ -51,10 +53,38 @@ def handled_before(conn: Connection, terminal: TerminalInfo, ops: list[Operation
     by_id = {op.op_id: op for op in ops}
     found: dict[str, Any] = {}
     for row in rows:
-        if row.op_id not in found and \
-                payload_hash(replace(by_id[row.op_id], seq=row.seq)) == row.payload_hash:
+        if row.op_id not in found and same_change(by_id[row.op_id], row):
             found[row.op_id] = row
     return found
+
+
+def same_change(op: Operation, row: Any) -> bool:
+    """Whether the ``ops`` row stored ``op`` (under the row's own number)."""
+    return bool(payload_hash(replace(op, seq=row.seq)) == row.payload_hash)
+
+
+def other_rows(conn: Connection, held: Any, op: Operation) -> list[Any]:
+    """The rows of other terminals of the same facility that stored the held
+    operation ``op`` (its row ``held``): a re-enrolled copy, or the identity it
+    was carried from; earliest handled first."""
+    rows = [row for row in conn.execute(sa.select(T.ops).where(
+        T.ops.c.op_id == op.op_id)).all() if row.terminal_id != held.terminal_id]
+    if not rows:
+        return []
+    facility = sa.select(T.terminals.c.facility_id).where(
+        T.terminals.c.id == held.terminal_id).scalar_subquery()
+    ours = set(conn.execute(sa.select(T.terminals.c.id).where(
+        T.terminals.c.id.in_({row.terminal_id for row in rows}),
+        T.terminals.c.facility_id == facility)).scalars())
+    return sorted((row for row in rows if row.terminal_id in ours and same_change(op, row)),
+                  key=lambda row: row.handled_at)
+
+
+def decided_elsewhere(conn: Connection, held: Any, op: Operation) -> Any | None:
+    """The row of :func:`other_rows` that decided ``op`` (applied, conflict or
+    rejected: not held), if any."""
+    return next((row for row in other_rows(conn, held, op)
+                 if row.status != OpStatus.HELD), None)
 
 
 def original(op: Operation, row: Any) -> tuple[OpResult, Outcome]:

@@ -242,6 +242,10 @@ class _CopyDecision(KeptDecision[Decision]):
     def apply(self, conn: Connection, batch: Batch, terminal: Any, op: Operation) -> Outcome:
         _not_handled_yet(conn, op)
         outcome = dispatch_kept(conn, batch, terminal, op)
+        if outcome.status is OpStatus.HELD and outcome.depends_on is not None:
+            raise AdminError("This change names a record whose creating change is held for "
+                             "a supervisor's review (Held operations): decide that one first, "
+                             "or discard this one.")
         if outcome.status is OpStatus.HELD:
             raise AdminError("The user who made this change has been deactivated: make "
                              "them active again to accept it, or discard it.")

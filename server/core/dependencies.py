@@ -33,6 +33,7 @@ class RejectedCreates:
         self.terminal_id = terminal_id
         self.here: dict[str, tuple[str, int, str | None]] = {}
         self.held: dict[str, tuple[str, int]] = {}
+        self._held_before: dict[str, tuple[str, int]] | None = None
 
     def note(self, op: Operation, outcome: Outcome) -> None:
         """Remember a creating operation (:func:`.results.created_id`) this batch
@@ -82,10 +83,19 @@ class RejectedCreates:
 
     def _stored_held(self, record_id: str) -> tuple[str, int] | None:
         """A held create of this terminal's (only its own changes can name a
-        record no one else has seen): its rows, read by the primary key."""
-        row = self.batch.conn.execute(
-            sa.select(T.ops.c.op_id, T.ops.c.seq)
-            .where(T.ops.c.terminal_id == self.terminal_id, T.ops.c.target_id == record_id,
-                   T.ops.c.status == str(OpStatus.HELD))
-            .order_by(T.ops.c.seq.desc()).limit(1)).first()
-        return (row.op_id, row.seq) if row is not None else None
+        record no one else has seen)."""
+        if self._held_before is None:
+            self._held_before = self._held_creates()
+        return self._held_before.get(record_id)
+
+    def _held_creates(self) -> dict[str, tuple[str, int]]:
+        """This terminal's held creates, by the record they create, read once:
+        ``target_id`` is indexed for rejected rows only, so one look per missing
+        record would read the terminal's whole history each time. A terminal
+        holds few operations (each waits for a person's review)."""
+        rows = self.batch.conn.execute(
+            sa.select(T.ops.c.target_id, T.ops.c.op_id, T.ops.c.seq)
+            .where(T.ops.c.terminal_id == self.terminal_id,
+                   T.ops.c.status == str(OpStatus.HELD), T.ops.c.target_id.is_not(None))
+            .order_by(T.ops.c.seq))
+        return {target: (op_id, seq) for target, op_id, seq in rows}  # the latest wins

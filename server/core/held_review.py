@@ -7,6 +7,12 @@ Applying runs the operation through the same dispatch as a push, marked
 change is still held stays held (and kept) until that one is decided. Either
 way the stored result is replaced, the result carries the ``reviewed`` flag,
 and the terminal learns it through ``PullRequest.held``. The audit entry names the reviewer.
+
+The same operation may sit in more than one row (:mod:`.carried`: a terminal
+enrolled again resends it under its new identity). It is decided once: a row
+whose operation another row already decided is answered with that row's result
+(applied or refused alike, nothing runs again), and a decision settles the other
+held rows of the operation, so each identity's terminal learns it.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from server.settings import Settings
 from server.storage.batch import Batch
 from server.storage.models import T
 
+from . import carried
 from .kept_review import Kept, KeptDecision, decide_kept, dispatch_kept
 
 
@@ -43,6 +50,8 @@ class _HeldDecision(KeptDecision[OpResult]):
                  reviewer: str | None) -> None:
         super().__init__(terminal_id, accept=accept, reviewer=reviewer)
         self.seq = seq
+        self.answered: Outcome | None = None
+        """The result of another row that decided the same operation already."""
 
     def terminal(self, row: Any | None) -> Any:
         if row is None:
@@ -54,12 +63,21 @@ class _HeldDecision(KeptDecision[OpResult]):
             T.ops.c.terminal_id == self.terminal_id, T.ops.c.seq == self.seq)).first()
         if row is None or row.status != OpStatus.HELD or row.held_op is None:
             raise NotFound(f"no held operation {self.seq} from terminal {self.terminal_id}")
-        return Kept(row, operation_from_wire(decode(bytes(row.held_op))))
+        op = operation_from_wire(decode(bytes(row.held_op)))
+        earlier = carried.decided_elsewhere(conn, row, op)
+        self.answered = carried.original(op, earlier)[1] if earlier is not None else None
+        if self.answered is not None and self.flag in self.answered.flags:
+            self.answered.flags.remove(self.flag)  # flagged again as this review's
+        return Kept(row, op)
 
     def apply(self, conn: Connection, batch: Batch, terminal: Any, op: Operation) -> Outcome:
+        if self.answered is not None:
+            return self.answered
         return dispatch_kept(conn, batch, terminal, op, reviewed=True)
 
     def refusal(self) -> Outcome:
+        if self.answered is not None:
+            return self.answered
         return Outcome(OpStatus.REJECTED, reason=str(Reason.USER_INACTIVE),
                        detail="rejected at supervisor review")
 
@@ -67,14 +85,22 @@ class _HeldDecision(KeptDecision[OpResult]):
         # Still held (it names a record whose creating change awaits review,
         # :mod:`.dependencies`): the operation stays kept for the next review.
         still_held = result.status is OpStatus.HELD
+        decided = {"status": str(result.status), "reason": result.reason,
+                   "detail": result.detail, "server_seq": result.server_seq,
+                   "flags": ",".join(result.flags), "depends_on": result.depends_on,
+                   "handled_at": now}
         conn.execute(sa.update(T.ops).where(
             T.ops.c.terminal_id == self.terminal_id, T.ops.c.seq == self.seq).values(
-            status=str(result.status), reason=result.reason, detail=result.detail,
-            server_seq=result.server_seq, flags=",".join(result.flags),
-            depends_on=result.depends_on, held_op=kept.row.held_op if still_held else None,
-            handled_at=now))
+            **decided, held_op=kept.row.held_op if still_held else None))
+        if not still_held:  # the same operation held under another identity: settled too
+            for row in carried.other_rows(conn, kept.row, kept.op):
+                if row.status == OpStatus.HELD:
+                    conn.execute(sa.update(T.ops).where(
+                        T.ops.c.terminal_id == row.terminal_id, T.ops.c.seq == row.seq)
+                        .values(**decided, held_op=None))
         return result
 
     def audit(self, fields: dict[str, Any], _kept: Kept) -> None:
-        fields["action"] = "review:" + fields["action"]
+        answered = "carried:" if self.answered is not None else ""
+        fields["action"] = ("review:" + answered + fields["action"])[:64]
         fields["detail"]["reviewer"] = self.reviewer

@@ -310,6 +310,11 @@ def test_scenario_30_a_colleagues_change_to_a_held_registration_waits_with_it(
     waiting = op(manager, written)
     assert waiting.status == "held", (waiting.reason, waiting.detail)
     assert "held" in (waiting.detail or "")
+    # The manager reads what the note waits for, not that their account was deactivated.
+    assert "deactivated" in (op(manager, registration).reason_text or "")
+    words = waiting.reason_text or ""
+    assert "deactivated" not in words and "creating change" in words
+    assert op(manager, registration).summary in words
     # Approving the note before the registration leaves it waiting, still reviewable.
     admin.review_held(org.engine, org.settings, terminal_id=manager.terminal_id,
                       seq=written, decision="apply", reviewer="rm.MG")

@@ -353,7 +353,11 @@ def facility_machine(org: Org) -> type[RuleBasedStateMachine]:
                     "SELECT op_id, status, server_seq FROM ops WHERE terminal_id IN :ids"
                     ).bindparams(sa.bindparam("ids", expanding=True)), {"ids": ids}).all()
             # A change a re-enrolled copy carried over after the server had handled
-            # it gets a row of its own holding the original answer (one decision).
+            # it gets a row of its own holding the original answer (one decision):
+            # rows are counted as one decision by (op_id, status, server_seq). Two
+            # applications differ by server_seq, so they still count twice; but a
+            # change rejected twice (server_seq None both times) counts as one
+            # decision here, which is acceptable: a rejection changes no record.
             decisions = {(row.op_id, row.status, row.server_seq) for row in answers}
             handled = [op_id for op_id, _, _ in decisions]
             assert len(handled) == len(set(handled)), "a change was applied twice"
