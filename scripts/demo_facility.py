@@ -140,11 +140,15 @@ def populate(demo: Demo, front: Session) -> dict[str, str]:
 
 def shift(front: Session, staff_id: str, day: Any, start: str, hours: float, code: int,
           pay: int) -> None:
-    """One shift with its clock times and a 30-minute meal."""
+    """One shift with its clock times and a 30-minute meal; none that has not ended
+    yet (last night's, before 07:00): the terminal refuses a clock-out later than now,
+    as it would a clerk's."""
     from datetime import datetime
 
     clock_in = datetime.fromisoformat(f"{day.isoformat()}T{start}")
     clock_out = clock_in + timedelta(hours=hours, minutes=30)
+    if clock_out > SystemClock().now().replace(tzinfo=None):
+        return
     front.staff.add_hours(staff_id, {
         "work_date": day.isoformat(), "hours": f"{hours:.2f}", "job_title_code": code,
         "pay_type_code": pay, "clock_in": clock_in.isoformat(timespec="minutes"),

@@ -83,3 +83,26 @@ def test_the_demo_s_closing_words_fit_80_columns(monkeypatch, capsys):
     for words in (PASSWORD, MANAGER_PASSWORD, secret, "http://127.0.0.1:8471/portal",
                   str(home), "/home/clerk/chartkeep/var/demo/portal-login.json"):
         assert words in said, words
+
+
+def test_the_demo_records_no_shift_that_has_not_ended(monkeypatch):
+    """Between midnight and 07:00 last night's shift is still being worked: the demo
+    left it in, the terminal refused its clock-out as in the future, and scripts/demo
+    stopped with "Clock out cannot be in the future" every night until seven."""
+    from datetime import date, datetime
+    from types import SimpleNamespace
+
+    monkeypatch.syspath_prepend(str(ROOT / "scripts"))
+    import demo_facility
+
+    class AtThree:
+        def now(self):
+            return datetime(2026, 12, 8, 3, 0).astimezone()
+
+    monkeypatch.setattr(demo_facility, "SystemClock", AtThree)
+    entered: list[dict] = []
+    front = SimpleNamespace(staff=SimpleNamespace(
+        add_hours=lambda _staff_id, fields: entered.append(fields)))
+    demo_facility.shift(front, "S1", date(2026, 12, 7), "15:00", 8, 10, 2)  # ended 23:30
+    demo_facility.shift(front, "S1", date(2026, 12, 7), "23:00", 7.5, 10, 2)  # ends 07:00
+    assert [f["clock_out"] for f in entered] == ["2026-12-07T23:30"]
